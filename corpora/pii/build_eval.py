@@ -1,0 +1,82 @@
+"""Build `pii-eval.jsonl` from the hand-annotated `notes_pii.txt`.
+
+Annotations are written inline as ``[[surface|TYPE]]`` so the gold offsets are computed by
+code, never by hand. The script checks every span against the original text, checks NHS
+numbers pass the modulus-11 check, and checks the per-type minimum counts.
+
+Run: ``python corpora/pii/build_eval.py``
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "notes_pii.txt"
+TARGET = HERE / "pii-eval.jsonl"
+TYPES = ("PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH")
+MINIMUM = {"PERSON": 80, "PHONE": 30, "EMAIL": 15, "NHS_NUMBER": 15, "POSTCODE": 25,
+           "ADDRESS": 15, "DATE_OF_BIRTH": 15}
+MARK = re.compile(r"\[\[(.+?)\|([A-Z_]+)\]\]")
+
+
+def nhs_checksum_ok(digits: str) -> bool:
+    """Modulus-11 check on a 10-digit NHS number."""
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def parse(line: str) -> tuple[str, list[dict]]:
+    """Strip the markup and return the plain text with gold spans in its offsets."""
+    text, spans, pos = [], [], 0
+    length = 0
+    for m in MARK.finditer(line):
+        before = line[pos:m.start()]
+        text.append(before)
+        length += len(before)
+        surface, kind = m.group(1), m.group(2)
+        assert kind in TYPES, (kind, line)
+        spans.append({"start": length, "end": length + len(surface), "type": kind})
+        text.append(surface)
+        length += len(surface)
+        pos = m.end()
+    text.append(line[pos:])
+    plain = "".join(text)
+    return plain, spans
+
+
+def main() -> None:
+    counts: Counter[str] = Counter()
+    rows = []
+    surfaces: dict[str, list[str]] = {}
+    for raw in SOURCE.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        plain, spans = parse(raw)
+        assert "[[" not in plain and "]]" not in plain, raw
+        for sp in spans:
+            surface = plain[sp["start"]:sp["end"]]
+            assert surface and surface == surface.strip(), raw
+            if sp["type"] == "NHS_NUMBER":
+                digits = re.sub(r"\D", "", surface)
+                assert len(digits) == 10 and nhs_checksum_ok(digits), surface
+            surfaces.setdefault(sp["type"], []).append(surface)
+            counts[sp["type"]] += 1
+        rows.append({"id": f"pii-{len(rows) + 1:03d}", "text": plain, "spans": spans})
+    for kind, need in MINIMUM.items():
+        assert counts[kind] >= need, (kind, counts[kind], need)
+    with TARGET.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    empty = sum(1 for r in rows if not r["spans"])
+    print(f"{len(rows)} notes ({empty} without PII) -> {TARGET.name}")
+    print(dict(sorted(counts.items())))
+
+
+if __name__ == "__main__":
+    main()

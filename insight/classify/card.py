@@ -1,0 +1,85 @@
+"""MODEL_CARD.md: the human-readable record of what a model is and how well it did."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from insight.resources import models_dir
+
+CARD_FILE = "MODEL_CARD.md"
+TEMPLATE_FILE = "MODEL_CARD.template.md"
+
+
+def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
+    if not metrics:
+        return "Not evaluated yet (run `insight.classify.data.evaluate` on held-out notes)."
+    lines = []
+    if "data" in metrics:
+        lines.append(f"Evaluated on: {metrics['data']}\n")
+    summary = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+    lines += ["| measure | value |", "|---|---:|"]
+    lines += [f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
+              for k, v in summary.items()]
+    per_label = metrics.get("per_label") or {}
+    if per_label:
+        lines += ["", "| category | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+        for name, m in per_label.items():
+            lines.append(f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                         f"{m['f1']:.3f} | {m['support']} |")
+    return "\n".join(lines)
+
+
+def _describe(part: dict[str, Any]) -> str:
+    method = part.get("method", "unknown")
+    extra = part.get("classifier") or {}
+    bits = [f"{k}={v}" for k, v in extra.items() if k in ("threshold", "oof_recall", "classes")]
+    reason = f" ({part['reason']})" if part.get("reason") else ""
+    rule = f"; {part['rule']}" if part.get("rule") else ""
+    return f"{method}{rule}{reason}" + (f"; {', '.join(bits)}" if bits else "")
+
+
+def render_card(doc: dict[str, Any]) -> str:
+    """Fill the card template from a model.json document."""
+    meta = doc.get("metadata", {})
+    codebook = meta.get("codebook") or {}
+    counts = meta.get("label_counts", {})
+    thresholds = dict(zip(meta.get("labels", []), meta.get("thresholds", []), strict=False))
+    rows = "\n".join(
+        f"| {name} | {counts.get(name, '?')} | {thresholds.get(name, '?')} |"
+        for name in meta.get("labels", [])
+    )
+    template = Template((models_dir() / TEMPLATE_FILE).read_text(encoding="utf-8"))
+    return template.safe_substitute(
+        model_version=doc.get("model_version", ""),
+        backend=meta.get("backend", doc.get("backend", "")),
+        codebook=f"{codebook.get('id') or 'custom'} version {codebook.get('version') or '?'}",
+        data_sha256=meta.get("training_data_sha256", ""),
+        n_train=meta.get("n_train", "?"),
+        created=meta.get("created", ""),
+        insight_version=meta.get("insight_version", ""),
+        parameters=json.dumps(meta.get("parameters", {}), default=str),
+        safeguarding=_describe(meta.get("safeguarding", {})),
+        experience=_describe(meta.get("experience", {})),
+        evidence=meta.get("evidence", ""),
+        label_rows=rows,
+        metrics=_metrics_markdown(meta.get("metrics")),
+    )
+
+
+def write_model_card(model_dir: str | Path, metrics: dict[str, Any] | None = None) -> Path:
+    """Record `metrics` in model.json (if given) and rewrite MODEL_CARD.md from it."""
+    from insight.classify.model import MODEL_FILE, read_model_json
+
+    directory = Path(model_dir)
+    doc = read_model_json(directory)
+    if metrics:
+        doc.setdefault("metadata", {})["metrics"] = metrics
+        (directory / MODEL_FILE).write_text(
+            json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    card = directory / CARD_FILE
+    card.write_text(render_card(doc), encoding="utf-8")
+    return card

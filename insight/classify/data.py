@@ -1,0 +1,341 @@
+"""Bring your own codebook and labelled notes: loading messy labels, evaluating, model cards.
+
+Real labelled data is messy (mixed case, typos, 'NA', codes nobody defined). The loader
+normalises what it safely can and reports everything else in a `LabelReport` — labels it
+does not know or that are too rare are dropped from training but never silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+from insight.classify.card import write_model_card
+
+if TYPE_CHECKING:
+    from insight.classify.model import TagModel
+
+__all__ = ["LabelReport", "LabelledData", "evaluate", "load_labelled", "normalise_label",
+           "write_model_card"]
+
+MISSING = {"", "na", "n/a", "none", "null", "nan", "-"}
+TRUE_VALUES = {"1", "true", "yes", "y", "1.0"}
+FALSE_VALUES = {"0", "false", "no", "n", "0.0"}
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_label(value: Any) -> str | None:
+    """Strip, lower-case and collapse whitespace; None for the many spellings of 'missing'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = _SPACE.sub(" ", str(value)).strip().lower()
+    return None if text in MISSING else text
+
+
+@dataclass
+class LabelReport:
+    """What the loader did with labels it could not use, and which rows they came from."""
+
+    n_rows: int = 0
+    n_used: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, list[str]] = field(default_factory=dict)
+    rare: dict[str, list[str]] = field(default_factory=dict)
+    empty_text_rows: list[str] = field(default_factory=list)
+    unlabelled_rows: list[str] = field(default_factory=list)
+    dropped_unlabelled: bool = False
+    label_columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.unknown or self.rare or self.empty_text_rows)
+
+    def summary(self) -> str:
+        lines = [f"{self.n_used} of {self.n_rows} rows used; {len(self.counts)} labels kept."]
+        for title, found in (("unknown labels (dropped)", self.unknown),
+                             ("labels below min_count (dropped)", self.rare)):
+            if found:
+                parts = [f"{lab} ({len(rows)} rows, e.g. {', '.join(rows[:3])})"
+                         for lab, rows in sorted(found.items())]
+                lines.append(f"{title}: " + "; ".join(parts))
+        if self.empty_text_rows:
+            lines.append(f"rows with empty text (dropped): {len(self.empty_text_rows)}")
+        if self.unlabelled_rows:
+            what = "dropped" if self.dropped_unlabelled else "kept, no category"
+            lines.append(f"rows with no usable label ({what}): {len(self.unlabelled_rows)}")
+        if self.ignored_columns:
+            lines.append(f"columns ignored: {', '.join(self.ignored_columns)}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass
+class LabelledData:
+    """Texts with clean label lists, ready for `TagModel.fit`, plus the report."""
+
+    ids: list[str]
+    texts: list[str]
+    labels: list[list[str]]
+    label_names: list[str]
+    report: LabelReport
+    safeguarding: list[bool] | None = None
+    experience: list[str | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def indicator_matrix(self) -> np.ndarray:
+        index = {name: j for j, name in enumerate(self.label_names)}
+        Y = np.zeros((len(self.texts), len(self.label_names)), dtype=np.int8)
+        for i, row in enumerate(self.labels):
+            for lab in row:
+                Y[i, index[lab]] = 1
+        return Y
+
+    def subset(self, keep: Sequence[int]) -> LabelledData:
+        """Rows `keep`, same label names and report (e.g. a train/test split)."""
+        pick = list(keep)
+        return LabelledData(
+            ids=[self.ids[i] for i in pick],
+            texts=[self.texts[i] for i in pick],
+            labels=[self.labels[i] for i in pick],
+            label_names=self.label_names,
+            report=self.report,
+            safeguarding=None if self.safeguarding is None else [self.safeguarding[i] for i in pick],
+            experience=None if self.experience is None else [self.experience[i] for i in pick],
+        )
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        records = []
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        return pd.DataFrame.from_records(records)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _is_indicator(values: pd.Series) -> bool:
+    """True if a column only holds 0/1/true/false/blank — i.e. its name is the label."""
+    seen = False
+    for value in values:
+        if isinstance(value, bool):
+            seen = True
+            continue
+        norm = normalise_label(value)
+        if norm is None:
+            continue
+        if norm not in TRUE_VALUES | FALSE_VALUES:
+            return False
+        seen = True
+    return seen
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return normalise_label(value) in TRUE_VALUES
+
+
+def _split_cell(value: Any, sep: str) -> list[str]:
+    if isinstance(value, list | tuple):
+        items: list[Any] = list(value)
+    elif value is None or (isinstance(value, float) and np.isnan(value)):
+        items = []
+    else:
+        items = str(value).split(sep) if sep else [value]
+    return [lab for lab in (normalise_label(v) for v in items) if lab is not None]
+
+
+def load_labelled(
+    path: str | Path,
+    *,
+    text_col: str = "text",
+    id_col: str = "id",
+    label_cols: list[str] | None = None,
+    label_col: str | None = None,
+    label_sep: str = ";",
+    known_labels: list[str] | None = None,
+    min_count: int = 1,
+    drop_unlabelled: bool = False,
+    safeguarding_col: str | None = "safeguarding",
+    experience_col: str | None = "experience",
+) -> LabelledData:
+    """Load labelled notes from CSV or JSONL in any of the common label layouts.
+
+    - `label_col` (+ `label_sep`): one column of delimited codes, or a JSON list field;
+    - `label_cols`: several columns, each either holding one code (cat_1..cat_6) or a 0/1
+      indicator whose column name is the label (detected from the values);
+    - neither: every other column that looks like a 0/1 indicator is a label.
+    Unknown (not in `known_labels`) and rare (< `min_count`) labels are dropped and reported.
+    """
+    file = Path(path)
+    frame = _read_table(file)
+    if text_col not in frame.columns:
+        raise ValueError(f"{file}: no text column '{text_col}' (columns: {list(frame.columns)})")
+    report = LabelReport(n_rows=len(frame))
+    ids = ([str(v) for v in frame[id_col]] if id_col in frame.columns
+           else [f"row-{i + 2 if file.suffix.lower() == '.csv' else i + 1}" for i in range(len(frame))])
+    flag_cols = {c for c in (safeguarding_col, experience_col) if c}
+
+    raw: list[list[str]] = [[] for _ in range(len(frame))]
+    if label_col is not None:
+        if label_col not in frame.columns:
+            raise ValueError(f"{file}: no label column '{label_col}'")
+        report.label_columns = [label_col]
+        for i, value in enumerate(frame[label_col]):
+            raw[i] = _split_cell(value, label_sep)
+    else:
+        columns = label_cols if label_cols is not None else [
+            c for c in frame.columns if c not in {text_col, id_col} | flag_cols
+        ]
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{file}: label columns not found: {missing}")
+        for column in columns:
+            if _is_indicator(frame[column]):
+                name = normalise_label(column) or column
+                report.label_columns.append(column)
+                for i, value in enumerate(frame[column]):
+                    if _truthy(value):
+                        raw[i].append(name)
+            elif label_cols is not None:
+                report.label_columns.append(column)
+                for i, value in enumerate(frame[column]):
+                    raw[i].extend(_split_cell(value, ""))
+            else:
+                report.ignored_columns.append(column)
+
+    known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
+    known_set = set(known) if known is not None else None
+    texts = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+             for v in frame[text_col]]
+
+    unknown: dict[str, list[str]] = defaultdict(list)
+    counts: Counter[str] = Counter()
+    for i, row in enumerate(raw):
+        raw[i] = list(dict.fromkeys(row))  # de-duplicate, keep order
+        for lab in raw[i]:
+            if known_set is not None and lab not in known_set:
+                unknown[lab].append(ids[i])
+            elif texts[i].strip():
+                counts[lab] += 1
+    rare: dict[str, list[str]] = {}
+    for lab, n in counts.items():
+        if n < min_count:
+            rare[lab] = [ids[i] for i, row in enumerate(raw) if lab in row and texts[i].strip()]
+    usable = {lab for lab in counts if lab not in rare}
+    # with known labels keep their (codebook) order and every one of them, even if unseen
+    names = [k for k in known if k not in rare] if known is not None else sorted(usable)
+
+    keep: list[int] = []
+    clean: list[list[str]] = []
+    for i, row in enumerate(raw):
+        if not texts[i].strip():
+            report.empty_text_rows.append(ids[i])
+            continue
+        labs = [lab for lab in row if lab in usable]
+        if not labs:
+            report.unlabelled_rows.append(ids[i])
+            if drop_unlabelled:
+                continue
+        keep.append(i)
+        clean.append(labs)
+
+    report.n_used = len(keep)
+    report.unknown = dict(unknown)
+    report.rare = rare
+    report.dropped_unlabelled = drop_unlabelled
+    report.counts = {lab: counts[lab] for lab in names if lab in counts}
+
+    safeguarding = None
+    if safeguarding_col and safeguarding_col in frame.columns:
+        safeguarding = [_truthy(frame[safeguarding_col].iloc[i]) for i in keep]
+    experience = None
+    if experience_col and experience_col in frame.columns:
+        experience = [normalise_label(frame[experience_col].iloc[i]) for i in keep]
+    return LabelledData(
+        ids=[ids[i] for i in keep],
+        texts=[texts[i] for i in keep],
+        labels=clean,
+        label_names=names,
+        report=report,
+        safeguarding=safeguarding,
+        experience=experience,
+    )
+
+
+def evaluate(
+    model: TagModel,
+    texts: Sequence[str],
+    labels: Sequence[Sequence[str]],
+    *,
+    safeguarding: Sequence[bool] | None = None,
+    experience: Sequence[str | None] | None = None,
+    data: str | None = None,
+) -> dict[str, Any]:
+    """Per-category precision/recall/F1 and micro/macro F1 on held-out notes.
+
+    Gold labels the model does not know are counted and ignored. The result is also stored
+    in `model.metadata["metrics"]` so the next `save` writes it to the model card.
+    """
+    names = model.labels
+    index = {n: j for j, n in enumerate(names)}
+    Y = np.zeros((len(texts), len(names)), dtype=np.int8)
+    ignored = 0
+    for i, row in enumerate(labels):
+        for lab in row:
+            if lab in index:
+                Y[i, index[lab]] = 1
+            else:
+                ignored += 1
+    pred = model.predict(list(texts))
+    p, r, f, s = precision_recall_fscore_support(Y, pred, zero_division=0)
+    result: dict[str, Any] = {
+        "n_notes": len(texts),
+        "micro_f1": float(f1_score(Y, pred, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(Y, pred, average="macro", zero_division=0)),
+        "unknown_gold_labels_ignored": ignored,
+    }
+    if data:
+        result["data"] = data
+    if safeguarding is not None or experience is not None:
+        tags = model.tag(list(texts))
+        if safeguarding is not None:
+            gold = np.asarray([bool(x) for x in safeguarding])
+            flagged = np.asarray([t.safeguarding for t in tags])
+            result["safeguarding_support"] = int(gold.sum())
+            result["safeguarding_recall"] = float(flagged[gold].mean()) if gold.any() else 0.0
+            result["safeguarding_precision"] = (
+                float(gold[flagged].mean()) if flagged.any() else 0.0
+            )
+        if experience is not None:
+            pairs = [(g, t.experience) for g, t in zip(experience, tags, strict=True) if g]
+            result["experience_accuracy"] = (
+                float(np.mean([g == e for g, e in pairs])) if pairs else 0.0
+            )
+    result["per_label"] = {
+        name: {"precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4),
+               "f1": round(float(f[j]), 4), "support": int(s[j])}
+        for j, name in enumerate(names)
+    }
+    model.metadata["metrics"] = result
+    return result

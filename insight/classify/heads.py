@@ -1,0 +1,140 @@
+"""Small note-level classifiers for the two flags that are not categories.
+
+Safeguarding (binary, threshold chosen for recall) and experience (positive / negative /
+mixed / neutral) are each a logistic regression over word n-gram TF-IDF. Word features
+only: they are cheap, and these signals are carried by words ("cutting again", "lovely").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import skops.io as sio
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from insight.classify.backend import sigmoid
+from insight.classify.sklearn_backend import fit_vectorizer, load_skops, text_features
+from insight.classify.thresholds import recall_threshold
+
+SAFEGUARDING_RECALL_TARGET = 0.95
+
+
+class SafeguardingClassifier:
+    """Binary classifier whose threshold keeps out-of-fold recall at or above the target."""
+
+    def __init__(self, C: float = 10.0, recall_target: float = SAFEGUARDING_RECALL_TARGET,
+                 cv: int = 5, seed: int = 0) -> None:
+        self.C = C
+        self.recall_target = recall_target
+        self.cv = cv
+        self.seed = seed
+
+    def _fit_once(self, texts: list[str], y: np.ndarray) -> tuple[Any, np.ndarray, float]:
+        vec = text_features(char_ngrams=None, n_features=2**18)
+        X = fit_vectorizer(vec, texts)
+        clf = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
+                                 random_state=self.seed).fit(X, y)
+        return vec, clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+    def fit(self, texts: Sequence[str], y: Sequence[bool]) -> Self:
+        texts = [str(t) for t in texts]
+        y_arr = np.asarray(y, dtype=int)
+        n_pos = int(y_arr.sum())
+        if n_pos < 2 or n_pos == len(y_arr):
+            raise ValueError("safeguarding classifier needs at least two flagged and unflagged notes")
+        k = max(2, min(self.cv, n_pos))
+        oof = np.zeros(len(texts))
+        arr = np.asarray(texts, dtype=object)
+        folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.seed)
+        for train, held in folds.split(arr, y_arr):
+            vec, coef, b = self._fit_once(arr[train].tolist(), y_arr[train])
+            oof[held] = sigmoid(vec.transform(arr[held].tolist()) @ coef + b)
+        self.threshold_ = recall_threshold(y_arr, oof, self.recall_target)
+        flagged = oof >= self.threshold_
+        self.oof_recall_ = float(flagged[y_arr == 1].mean())
+        self.oof_precision_ = float(y_arr[flagged].mean()) if flagged.any() else 0.0
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_once(texts, y_arr)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return sigmoid(np.asarray(self.vectorizer_.transform(list(texts)) @ self.coef_)
+                       + self.intercept_)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.predict_proba(texts) >= self.threshold_
+
+    def info(self) -> dict[str, Any]:
+        return {"C": self.C, "recall_target": self.recall_target, "cv": self.cv,
+                "seed": self.seed, "threshold": self.threshold_,
+                "oof_recall": round(self.oof_recall_, 4),
+                "oof_precision": round(self.oof_precision_, 4)}
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        sio.dump(self.vectorizer_, directory / "vectorizer.skops")
+        np.savez_compressed(directory / "weights.npz", coef=self.coef_,
+                            intercept=np.array([self.intercept_]),
+                            threshold=np.array([self.threshold_]))
+
+    @classmethod
+    def load(cls, directory: Path, info: dict[str, Any]) -> Self:
+        obj = cls(C=info["C"], recall_target=info["recall_target"], cv=info["cv"],
+                  seed=info["seed"])
+        obj.vectorizer_ = load_skops(directory / "vectorizer.skops")
+        with np.load(directory / "weights.npz", allow_pickle=False) as w:
+            obj.coef_ = w["coef"]
+            obj.intercept_ = float(w["intercept"][0])
+            obj.threshold_ = float(w["threshold"][0])
+        obj.oof_recall_ = info.get("oof_recall", float("nan"))
+        obj.oof_precision_ = info.get("oof_precision", float("nan"))
+        return obj
+
+
+class ExperienceClassifier:
+    """Multinomial logistic regression over the four experience values."""
+
+    def __init__(self, C: float = 5.0, seed: int = 0) -> None:
+        self.C = C
+        self.seed = seed
+
+    def fit(self, texts: Sequence[str], y: Sequence[str]) -> Self:
+        texts = [str(t) for t in texts]
+        self.vectorizer_ = text_features(char_ngrams=None, n_features=2**18)
+        X = fit_vectorizer(self.vectorizer_, texts)
+        clf = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
+        clf.fit(X, np.asarray(y))
+        self.classes_ = [str(c) for c in clf.classes_]
+        coef = clf.coef_.astype(np.float32)
+        intercept = clf.intercept_.astype(float)
+        if len(self.classes_) == 2:  # binary LR stores one row; expand to two for softmax
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        self.coef_, self.intercept_ = coef, intercept
+        return self
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        if not texts:
+            return []
+        z = np.asarray(self.vectorizer_.transform(list(texts)) @ self.coef_.T) + self.intercept_
+        return [self.classes_[i] for i in z.argmax(axis=1)]
+
+    def info(self) -> dict[str, Any]:
+        return {"C": self.C, "seed": self.seed, "classes": self.classes_}
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        sio.dump(self.vectorizer_, directory / "vectorizer.skops")
+        np.savez_compressed(directory / "weights.npz", coef=self.coef_, intercept=self.intercept_)
+
+    @classmethod
+    def load(cls, directory: Path, info: dict[str, Any]) -> Self:
+        obj = cls(C=info["C"], seed=info["seed"])
+        obj.classes_ = list(info["classes"])
+        obj.vectorizer_ = load_skops(directory / "vectorizer.skops")
+        with np.load(directory / "weights.npz", allow_pickle=False) as w:
+            obj.coef_, obj.intercept_ = w["coef"], w["intercept"]
+        return obj

@@ -1,0 +1,378 @@
+"""`TagModel`: the one object the rest of insight uses to tag notes.
+
+It bundles a category classifier (any backend), the safeguarding flag (classifier OR the
+reviewed phrase list) and the experience classifier, and finds the evidence sentence for
+each predicted category. A saved model is a directory: `model.json` (labels, versions,
+metadata), one folder per part, and a human-readable `MODEL_CARD.md`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import spacy
+from spacy.language import Language
+
+from insight import __version__
+from insight.classify.backend import (
+    ModelFormatError,
+    TaggerBackend,
+    backend_class,
+    load_backend,
+)
+from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
+from insight.classify.safeguarding import SafeguardingPhrases
+
+MODEL_FILE = "model.json"
+FORMAT = "insight-tag-model"
+FORMAT_VERSION = 1
+EXPERIENCE_VALUES = ("positive", "negative", "mixed", "neutral")
+FALLBACK_EXPERIENCE = "neutral"
+
+
+@dataclass
+class NoteTags:
+    """Machine tags for one note; evidence sentences are exact substrings of the note."""
+
+    categories: list[str]
+    scores: dict[str, float]
+    evidence: dict[str, str]
+    safeguarding: bool
+    experience: str
+
+
+def sentence_pipeline() -> Language:
+    """Blank English tokenizer + rule-based sentencizer: no downloads, fast, deterministic."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def data_hash(texts: Sequence[str], labels: Sequence[Sequence[str]], *extra: Any) -> str:
+    """sha256 over texts and their labels (and flags), so a model names the data it saw."""
+    digest = hashlib.sha256()
+    for i, text in enumerate(texts):
+        row = [text, sorted(labels[i])] + [None if e is None else e[i] for e in extra]
+        digest.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+class TagModel:
+    """Category tags, evidence, safeguarding and experience for notes, from one object."""
+
+    def __init__(
+        self,
+        estimator: TaggerBackend,
+        *,
+        safeguarding_model: SafeguardingClassifier | None = None,
+        experience_model: ExperienceClassifier | None = None,
+        codebook_version: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.safeguarding_model = safeguarding_model
+        self.experience_model = experience_model
+        self.codebook_version = codebook_version
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self._nlp: Language | None = None
+        self._phrases: SafeguardingPhrases | None = None
+
+    # -- identity ----------------------------------------------------------------------
+    @property
+    def labels(self) -> list[str]:
+        return list(self.estimator.labels_)
+
+    @property
+    def backend(self) -> str:
+        return self.estimator.name
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {k: float(t) for k, t in zip(self.labels, self.estimator.thresholds_, strict=True)}
+
+    @property
+    def model_version(self) -> str:
+        return str(self.metadata.get("model_version", ""))
+
+    # -- training ----------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[Sequence[str]],
+        *,
+        label_names: Sequence[str] | None = None,
+        safeguarding: Sequence[bool] | None = None,
+        experience: Sequence[str | None] | None = None,
+        backend: str = "sklearn",
+        codebook_version: str | None = None,
+        seed: int = 0,
+        backend_params: dict[str, Any] | None = None,
+        codebook_id: str | None = None,
+    ) -> TagModel:
+        """Train every part on the same notes; parts without labels fall back to rules."""
+        texts = [str(t) for t in texts]
+        if len(labels) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
+        names = list(label_names) if label_names is not None else sorted(
+            {lab for row in labels for lab in row}
+        )
+        if len(set(names)) != len(names):
+            raise ValueError("label_names contains duplicates")
+        known = set(names)
+        unknown = Counter(lab for row in labels for lab in row if lab not in known)
+        Y = np.array([[name in set(row) for name in names] for row in labels], dtype=np.int8)
+        Y = Y.reshape(len(texts), len(names))
+        estimator = backend_class(backend)(seed=seed, **(backend_params or {}))
+        estimator.fit(texts, Y, names)
+
+        sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed)
+        ex_model, ex_info = _fit_experience(texts, experience, seed)
+
+        params = estimator.get_params()
+        d_hash = data_hash(texts, labels, safeguarding, experience)
+        version_src = json.dumps(
+            [backend, params, names, codebook_version, d_hash, sg_info, ex_info, __version__],
+            sort_keys=True, default=str,
+        )
+        metadata = {
+            "backend": backend,
+            "parameters": params,
+            "labels": names,
+            "thresholds": [round(float(t), 4) for t in estimator.thresholds_],
+            "codebook": {"id": codebook_id, "version": codebook_version},
+            "training_data_sha256": d_hash,
+            "n_train": len(texts),
+            "label_counts": {n: int(c) for n, c in zip(names, Y.sum(axis=0), strict=True)},
+            "unknown_labels_dropped": dict(unknown),
+            "safeguarding": sg_info,
+            "experience": ex_info,
+            "evidence": "best-scoring sentence (spaCy blank 'en' + sentencizer)",
+            "seed": seed,
+            "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "insight_version": __version__,
+            "model_version": hashlib.sha256(version_src.encode()).hexdigest()[:12],
+            "metrics": {},
+        }
+        return cls(
+            estimator,
+            safeguarding_model=sg_model,
+            experience_model=ex_model,
+            codebook_version=codebook_version,
+            metadata=metadata,
+        )
+
+    # -- prediction --------------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_notes, n_labels) probabilities in label order."""
+        return self.estimator.predict_proba([str(t) for t in texts])
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.estimator.predict([str(t) for t in texts])
+
+    def tag(self, texts: Sequence[str], batch_size: int = 2000) -> list[NoteTags]:
+        """Tag notes; works in batches so memory stays bounded (see `iter_tag`)."""
+        return list(self.iter_tag(texts, batch_size=batch_size))
+
+    def iter_tag(self, texts: Iterable[str], batch_size: int = 2000) -> Iterator[NoteTags]:
+        """Stream tags for any iterable of notes, `batch_size` notes at a time."""
+        batch: list[str] = []
+        for text in texts:
+            batch.append(str(text))
+            if len(batch) >= batch_size:
+                yield from self._tag_batch(batch)
+                batch = []
+        if batch:
+            yield from self._tag_batch(batch)
+
+    def _pipeline(self) -> tuple[Language, SafeguardingPhrases]:
+        if self._nlp is None or self._phrases is None:
+            self._nlp = sentence_pipeline()
+            self._phrases = SafeguardingPhrases(self._nlp)
+        return self._nlp, self._phrases
+
+    def _tag_batch(self, texts: list[str]) -> list[NoteTags]:
+        nlp, phrases = self._pipeline()
+        labels = self.labels
+        P = self.predict_proba(texts)
+        predicted = P >= self.estimator.thresholds_
+        docs = list(nlp.pipe(texts, batch_size=1000))
+
+        flags = [phrases.flag(doc) for doc in docs]
+        if self.safeguarding_model is not None:
+            flags = list(np.logical_or(flags, self.safeguarding_model.predict(texts)))
+        if self.experience_model is not None:
+            experience = self.experience_model.predict(texts)
+        else:
+            experience = [FALLBACK_EXPERIENCE] * len(texts)
+
+        evidence = self._evidence(texts, docs, predicted)
+        out = []
+        for i, text in enumerate(texts):
+            cats = [labels[j] for j in np.flatnonzero(predicted[i])]
+            out.append(
+                NoteTags(
+                    categories=cats,
+                    scores={lab: round(float(p), 4) for lab, p in zip(labels, P[i], strict=True)},
+                    evidence=evidence[i],
+                    safeguarding=bool(flags[i]),
+                    experience=experience[i],
+                )
+            )
+        return out
+
+    def _evidence(
+        self, texts: list[str], docs: list[Any], predicted: np.ndarray
+    ) -> list[dict[str, str]]:
+        """For each predicted category, the sentence of the note that scores highest for it."""
+        labels = self.labels
+        result: list[dict[str, str]] = [{} for _ in texts]
+        pending: list[tuple[int, list[str]]] = []
+        for i, (text, doc) in enumerate(zip(texts, docs, strict=True)):
+            cols = np.flatnonzero(predicted[i])
+            if cols.size == 0:
+                continue
+            sents = [text[s.start_char : s.end_char] for s in doc.sents]
+            sents = [s for s in sents if s.strip()] or [text.strip()]
+            if len(sents) == 1:
+                result[i] = {labels[j]: sents[0] for j in cols}
+            else:
+                pending.append((i, sents))
+        if not pending:
+            return result
+        flat = [s for _, sents in pending for s in sents]
+        S = self.estimator.predict_proba(flat)
+        start = 0
+        for i, sents in pending:
+            block = S[start : start + len(sents)]
+            start += len(sents)
+            for j in np.flatnonzero(predicted[i]):
+                result[i][labels[j]] = sents[int(block[:, j].argmax())]
+        return result
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write model.json, the backend and flag models, and MODEL_CARD.md into `path`."""
+        from insight.classify.card import write_model_card
+
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.estimator.save(directory / "categories")
+        if self.safeguarding_model is not None:
+            self.safeguarding_model.save(directory / "safeguarding")
+        if self.experience_model is not None:
+            self.experience_model.save(directory / "experience")
+        self._write_json(directory)
+        write_model_card(directory, self.metadata.get("metrics") or None)
+
+    def _write_json(self, directory: Path) -> None:
+        doc = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "backend": self.backend,
+            "labels": self.labels,
+            "codebook_version": self.codebook_version,
+            "model_version": self.model_version,
+            "metadata": self.metadata,
+        }
+        text = json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default)
+        (directory / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> TagModel:
+        """Load a saved model directory; a clear `ModelFormatError` if it is not one."""
+        directory = Path(path)
+        doc = read_model_json(directory)
+        estimator = load_backend(directory / "categories")
+        if list(estimator.labels_) != list(doc["labels"]):
+            raise ModelFormatError(f"{directory}: category labels do not match model.json")
+        meta = doc.get("metadata", {})
+        sg_info, ex_info = meta.get("safeguarding", {}), meta.get("experience", {})
+        sg_model = ex_model = None
+        if sg_info.get("classifier"):
+            sg_model = SafeguardingClassifier.load(directory / "safeguarding", sg_info["classifier"])
+        if ex_info.get("classifier"):
+            ex_model = ExperienceClassifier.load(directory / "experience", ex_info["classifier"])
+        return cls(
+            estimator,
+            safeguarding_model=sg_model,
+            experience_model=ex_model,
+            codebook_version=doc.get("codebook_version"),
+            metadata=meta,
+        )
+
+    def __repr__(self) -> str:
+        return (f"TagModel(backend={self.backend!r}, labels={len(self.labels)}, "
+                f"model_version={self.model_version!r})")
+
+
+def read_model_json(directory: Path) -> dict[str, Any]:
+    """Read and check `model.json`: right format, a version this code understands."""
+    if not directory.is_dir():
+        raise ModelFormatError(f"{directory}: not a directory")
+    file = directory / MODEL_FILE
+    if not file.is_file():
+        raise ModelFormatError(f"{directory}: not a tag model directory (no {MODEL_FILE})")
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelFormatError(f"{file}: unreadable ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ModelFormatError(f"{file}: not an insight tag model")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{file}: model format {doc.get('format_version')} but this insight reads "
+            f"format {FORMAT_VERSION}; rebuild the model with this version"
+        )
+    return doc
+
+
+def _fit_safeguarding(
+    texts: list[str], flags: Sequence[bool] | None, seed: int
+) -> tuple[SafeguardingClassifier | None, dict[str, Any]]:
+    base = {"phrase_list": "corpora/safeguarding-phrases.yaml"}
+    if flags is None:
+        return None, {**base, "method": "phrases", "reason": "no safeguarding labels given"}
+    if len(flags) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(flags)} safeguarding flags")
+    y = np.asarray([bool(f) for f in flags])
+    if y.sum() < 2 or (~y).sum() < 2:
+        return None, {**base, "method": "phrases", "reason": "too few flagged/unflagged notes"}
+    model = SafeguardingClassifier(seed=seed).fit(texts, y)
+    return model, {**base, "method": "classifier OR phrases", "classifier": model.info(),
+                   "n_flagged": int(y.sum())}
+
+
+def _fit_experience(
+    texts: list[str], values: Sequence[str | None] | None, seed: int
+) -> tuple[ExperienceClassifier | None, dict[str, Any]]:
+    rule = {"method": "rule", "rule": f"always '{FALLBACK_EXPERIENCE}'"}
+    if values is None:
+        return None, {**rule, "reason": "no experience labels given"}
+    if len(values) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(values)} experience values")
+    keep = [i for i, v in enumerate(values) if v in EXPERIENCE_VALUES]
+    if len({values[i] for i in keep}) < 2:
+        return None, {**rule, "reason": "fewer than two experience values among labelled notes"}
+    model = ExperienceClassifier(seed=seed).fit([texts[i] for i in keep], [values[i] for i in keep])
+    return model, {"method": "classifier", "classifier": model.info(), "n_labelled": len(keep),
+                   "n_ignored": len(texts) - len(keep)}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple | set):
+        return list(value)
+    return str(value)

@@ -1,0 +1,849 @@
+"""The `insight` command line: a thin typer layer over the core library.
+
+Exit codes: 0 success, 1 an error explained on stderr, 2 usage errors, 3 some input rows
+were rejected (and quarantined).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from insight import __version__
+
+app = typer.Typer(
+    help="insight: community-listening notes into traceable evidence for mental health services.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+codebook_app = typer.Typer(help="Show and check codebooks.", no_args_is_help=True)
+insights_app = typer.Typer(help="Insights: findings grounded in notes.", no_args_is_help=True)
+priorities_app = typer.Typer(
+    help="Collective lived-experience priorities, built from insights.", no_args_is_help=True
+)
+actions_app = typer.Typer(help="Change actions responding to priorities.", no_args_is_help=True)
+outcomes_app = typer.Typer(help="Outcomes: what changed after an action.", no_args_is_help=True)
+safeguarding_app = typer.Typer(help="The safeguarding queue.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(insights_app, name="insights")
+app.add_typer(priorities_app, name="priorities")
+app.add_typer(actions_app, name="actions")
+app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(safeguarding_app, name="safeguarding")
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: $INSIGHT_WORKSPACE, else the current directory).",
+        show_default=False,
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL overriding the workspace's (e.g. postgresql://...)."),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+
+EXIT_REJECTED = 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _expected_errors() -> tuple[type[Exception], ...]:
+    from insight.classify.backend import ModelFormatError
+    from insight.codebook import CodebookError
+    from insight.intake import FileRejected
+    from insight.store import StoreError
+    from insight.tagging import TaggingError
+    from insight.thread import ThreadError
+    from insight.workspace import WorkspaceError
+
+    return (
+        CodebookError, StoreError, TaggingError, ThreadError, WorkspaceError, ModelFormatError,
+        FileRejected, FileExistsError, FileNotFoundError,
+    )
+
+
+def handled(func: F) -> F:
+    """Explained errors become one line on stderr and exit code 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except _expected_errors() as exc:
+            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open(workspace: Path | None, db: str | None = None):
+    from insight.store import Store
+    from insight.workspace import open_workspace
+
+    ws = open_workspace(workspace, db=db)
+    return ws, Store.open(ws.db_url)
+
+
+def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+    elif fmt == "csv":
+        typer.echo(frame.to_csv(index=False), nl=False)
+    elif fmt == "table":
+        typer.echo(frame.to_string(index=False) if len(frame) else "(none)")
+    else:
+        raise typer.BadParameter(f"unknown format {fmt!r}; use table, csv or json")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"insight {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """insight: community-listening notes into traceable evidence for mental health services."""
+
+
+# -- workspace and codebook -------------------------------------------------------------
+
+
+@app.command()
+@handled
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    db: DbOpt = None,
+    codebook: Annotated[
+        Path | None, typer.Option(help="Codebook YAML/TOML (default: enquiry codebook v1).")
+    ] = None,
+    small_number: Annotated[
+        int, typer.Option(help="Suppress counts below this for non-lead audiences.")
+    ] = 5,
+) -> None:
+    """Create a workspace: insight.toml and its database."""
+    from insight.store import Store
+    from insight.workspace import init_workspace
+
+    ws = init_workspace(
+        directory, db=db, codebook=str(codebook) if codebook else None,
+        small_number_threshold=small_number,
+    )
+    Store.open(ws.db_url).close()
+    typer.echo(f"created workspace {ws.path} (database {ws.db_url.split('@')[-1]})")
+
+
+@codebook_app.command("show")
+@handled
+def codebook_show(
+    codebook: Annotated[Path | None, typer.Option(help="Codebook file (default: v1).")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List a codebook's categories (validates the file)."""
+    from insight.codebook import load_codebook
+
+    book = load_codebook(codebook)
+    rows = [
+        {"id": c.id, "name": c.name, "includes": "; ".join(c.includes)}
+        for c in book.categories
+    ]
+    if fmt == "table":
+        typer.echo(f"{book.name or 'codebook'} version {book.version}: "
+                   f"{len(book.categories)} categories ({book.path})")
+    _print_table(rows, fmt)
+
+
+# -- intake -------------------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSONL or CSV files of notes.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    max_chars: Annotated[
+        int | None, typer.Option(help="Reject notes longer than this (default from config).")
+    ] = None,
+    screen: Annotated[
+        bool, typer.Option(help="Screen new notes with the safeguarding phrase list.")
+    ] = True,
+) -> None:
+    """Validate and store notes; bad rows go to quarantine with line number and reason."""
+    from insight.intake import ingest_file
+
+    ws, store = _open(workspace, db)
+    codebook = ws.load_codebook()
+    screener = _phrase_screen() if screen else None
+    any_rejected = False
+    with store:
+        for file in files:
+            report = ingest_file(
+                store,
+                file,
+                category_ids=codebook.ids,
+                quarantine_dir=ws.quarantine_dir,
+                max_chars=max_chars or ws.max_note_chars,
+                screen=screener,
+            )
+            for warning in report.warnings:
+                typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
+            if report.file_error:
+                typer.secho(f"{file}: file rejected: {report.file_error}", err=True,
+                            fg=typer.colors.RED)
+            typer.echo(
+                f"{file}: accepted {report.accepted}, rejected {report.rejected}, "
+                f"already present {report.already_present}"
+            )
+            if report.flagged:
+                typer.echo(f"{file}: {report.flagged} notes routed to the safeguarding queue")
+            if report.quarantine:
+                typer.echo(f"{file}: quarantined rows in {report.quarantine}")
+            any_rejected |= bool(report.rejected or report.file_error)
+    if any_rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _phrase_screen() -> Callable[[str], str | None]:
+    from insight.tagging import phrase_screen
+
+    return phrase_screen()
+
+
+# -- tagging ------------------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def train(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled CSV/JSONL to train on instead of the workspace.")
+    ] = None,
+    text_col: Annotated[str, typer.Option(help="Text column in --data.")] = "text",
+    id_col: Annotated[str, typer.Option(help="Id column in --data.")] = "id",
+    label_cols: Annotated[
+        list[str] | None,
+        typer.Option("--label-cols", help="Label columns (repeat; or comma-separated)."),
+    ] = None,
+    label_col: Annotated[
+        str | None, typer.Option(help="One column holding several labels.")
+    ] = None,
+    label_sep: Annotated[str, typer.Option(help="Separator inside --label-col.")] = ";",
+    codebook: Annotated[
+        Path | None, typer.Option(help="Codebook for --data (labels outside it are reported).")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="sklearn, spacy or ensemble.")] = "sklearn",
+    min_count: Annotated[int, typer.Option(help="Drop (and report) rarer labels.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Model directory to write.")] = None,
+) -> None:
+    """Train a tagging model from the workspace's labelled notes or from --data."""
+    from insight.classify.model import TagModel
+
+    if data is None:
+        from insight.tagging import train_from_store
+
+        ws, store = _open(workspace, db)
+        with store:
+            book = ws.load_codebook()
+            target = out or ws.model_dir
+            model = train_from_store(store, book, target, backend=backend, seed=seed)
+        typer.echo(f"trained {model.backend} model {model.model_version} -> {target}")
+        return
+    from insight.classify.data import load_labelled
+    from insight.codebook import load_codebook
+
+    if out is None:
+        raise typer.BadParameter("--out DIR is required with --data")
+    book = load_codebook(codebook) if codebook else None
+    cols = [c for value in (label_cols or []) for c in _split_cols(value)] or None
+    labelled = load_labelled(
+        data, text_col=text_col, id_col=id_col, label_cols=cols, label_col=label_col,
+        label_sep=label_sep, known_labels=book.ids if book else None, min_count=min_count,
+    )
+    for line in labelled.report.lines():
+        typer.secho(line, err=True, fg=typer.colors.YELLOW)
+    model = TagModel.fit(
+        labelled.texts, labelled.labels, label_names=labelled.label_names,
+        safeguarding=labelled.safeguarding, experience=labelled.experience,
+        backend=backend, codebook_version=book.version if book else None, seed=seed,
+    )
+    model.save(out)
+    typer.echo(
+        f"trained {model.backend} model {model.model_version} on {len(labelled.texts)} texts, "
+        f"{len(model.labels)} labels -> {out}"
+    )
+
+
+def _split_cols(value: str) -> list[str]:
+    """`--label-cols a,b` or repeated `--label-cols`; a name with commas can be repeated alone."""
+    return [value] if value.startswith("=") else [c.strip() for c in value.split(",") if c.strip()]
+
+
+@app.command()
+@handled
+def tag(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Model directory (default: the workspace model).")
+    ] = None,
+    retag: Annotated[bool, typer.Option(help="Re-tag notes that already have model tags.")] = False,
+) -> None:
+    """Tag the workspace's untagged notes with categories, evidence and flags."""
+    from insight.classify.model import TagModel
+    from insight.tagging import tag_store
+
+    ws, store = _open(workspace, db)
+    directory = model or ws.model_dir
+    if not directory.exists():
+        raise FileNotFoundError(f"no model at {directory}; run `insight train` first")
+    tag_model = TagModel.load(directory)
+    with store:
+        total = store.count_notes()
+        with typer.progressbar(length=total, label="tagging", file=sys.stderr) as bar:
+            done = tag_store(store, tag_model, retag=retag, on_batch=bar.update)
+    typer.echo(f"tagged {done} notes with model {tag_model.model_version}")
+
+
+@app.command()
+@handled
+def classify(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL of texts.")],
+    out: Annotated[Path, typer.Option(help="JSONL to write, one line per input row.")],
+    model: Annotated[
+        Path | None, typer.Option(help="Model directory (default: the shipped default model).")
+    ] = None,
+    id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
+    text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+) -> None:
+    """Stateless: tag every row of FILE and write JSONL, in input order."""
+    import jsonlines
+
+    from insight.intake import read_texts
+    from insight.classify.model import TagModel
+
+    ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
+    if model is None:
+        from insight.classify.default import default_model
+
+        tag_model = default_model()
+    else:
+        tag_model = TagModel.load(model)
+    results = tag_model.tag(texts)
+    with jsonlines.open(out, mode="w") as writer:
+        for note_id, result in zip(ids, results, strict=True):
+            writer.write(
+                {
+                    "id": note_id,
+                    "categories": result.categories,
+                    "scores": result.scores,
+                    "evidence": result.evidence,
+                    "safeguarding": result.safeguarding,
+                    "experience": result.experience,
+                }
+            )
+    typer.echo(f"classified {len(ids)} rows -> {out}")
+
+
+@app.command()
+@handled
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Model directory.")],
+    data: Annotated[Path, typer.Option(help="Labelled CSV/JSONL.")],
+    text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+    id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
+    label_cols: Annotated[
+        list[str] | None, typer.Option("--label-cols", help="Label columns (repeat).")
+    ] = None,
+    label_col: Annotated[str | None, typer.Option(help="One column with several labels.")] = None,
+    label_sep: Annotated[str, typer.Option(help="Separator inside --label-col.")] = ";",
+    write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
+) -> None:
+    """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
+    from insight.classify.data import evaluate as run_evaluation
+    from insight.classify.data import load_labelled, write_model_card
+    from insight.classify.model import TagModel
+
+    tag_model = TagModel.load(model)
+    cols = [c for value in (label_cols or []) for c in _split_cols(value)] or None
+    labelled = load_labelled(
+        data, text_col=text_col, id_col=id_col, label_cols=cols, label_col=label_col,
+        label_sep=label_sep, known_labels=tag_model.labels,
+    )
+    for line in labelled.report.lines():
+        typer.secho(line, err=True, fg=typer.colors.YELLOW)
+    metrics = run_evaluation(
+        tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding
+    )
+    rows = [
+        {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}}
+        for label, m in metrics["per_label"].items()
+    ]
+    _print_table(rows, "table")
+    typer.echo(
+        f"micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}"
+        + (f"  safeguarding recall {metrics['safeguarding_recall']:.3f}"
+           if metrics.get("safeguarding_recall") is not None else "")
+    )
+    if write_card:
+        write_model_card(model, metrics, data_path=str(data))
+        typer.echo(f"metrics written to {model / 'MODEL_CARD.md'}")
+
+
+# -- roll-up and report -------------------------------------------------------------------
+
+
+@app.command()
+@handled
+def rollup(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+    audience: Annotated[
+        str, typer.Option(help="lead (all counts) or commissioner/community (suppressed).")
+    ] = "lead",
+) -> None:
+    """Notes per category: share, distinct places and listeners, count per month."""
+    from insight.privacy import AUDIENCES
+    from insight.rollup import category_rollup, note_frame
+
+    if audience not in AUDIENCES:
+        raise typer.BadParameter(f"audience must be one of {', '.join(AUDIENCES)}")
+    ws, store = _open(workspace, db)
+    with store:
+        table = category_rollup(
+            note_frame(store), ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
+            threshold=ws.small_number_threshold,
+        )
+    table = table.drop(columns=["name"]) if fmt == "table" else table
+    _print_table(table.to_dict("records"), fmt)
+
+
+@app.command()
+@handled
+def report(
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    audience: Annotated[str, typer.Option(help="commissioner, lead or community.")] = "commissioner",
+    title: Annotated[str, typer.Option(help="Report title.")] = (
+        "Community listening: influence report"
+    ),
+) -> None:
+    """Write the golden-thread report as one self-contained HTML file."""
+    from insight.privacy import AUDIENCES
+    from insight.report import build_report, write_report
+
+    if audience not in AUDIENCES:
+        raise typer.BadParameter(f"audience must be one of {', '.join(AUDIENCES)}")
+    ws, store = _open(workspace, db)
+    with store:
+        data = build_report(
+            store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
+            threshold=ws.small_number_threshold, title=title,
+        )
+    path = write_report(data, out)
+    typer.echo(f"report written to {path}")
+
+
+@app.command()
+@handled
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo workspace.")] = Path(
+        "insight-demo"
+    ),
+) -> None:
+    """Create a demo workspace, ingest, train, tag, build a thread and write the report."""
+    from insight.demo import run_demo
+
+    path = run_demo(out, say=typer.echo)
+    typer.echo(f"report: {path.resolve()}")
+
+
+# -- the thread ---------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _refs(kind: str, values: list[str] | None) -> list[int]:
+    from insight.store import parse_ref
+
+    return [parse_ref(kind, v) for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _record_rows(kind: str, store) -> list[dict[str, Any]]:
+    from insight.store import ref
+    from insight.thread import load_thread
+
+    thread = load_thread(store)
+    rows = []
+    for record in store.list_records(kind):
+        row: dict[str, Any] = {"ref": ref(kind, record["id"])}
+        if kind == "insight":
+            row |= {"title": record["title"], "notes": len(thread.notes_of_insight(record["id"]))}
+        elif kind == "priority":
+            row |= {"title": record["title"], "insights": ",".join(
+                ref("insight", i) for i in thread.insights_of_priority(record["id"]))}
+        elif kind == "action":
+            row |= {"title": record["title"], "status": record["status"],
+                    "owner": record["owner"], "priorities": ",".join(
+                        ref("priority", p) for p in thread.priorities_of_action(record["id"]))}
+        else:
+            row |= {"action": ref("action", record["action_id"]),
+                    "description": record["description"], "fed_back": record["fed_back"]}
+        rows.append(row)
+    return rows
+
+
+@insights_app.command("add")
+@handled
+def insights_add(
+    title: Annotated[str, typer.Argument(help="What was found, in plain words.")],
+    summary: Annotated[str | None, typer.Option(help="A few sentences.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Category id (repeat).")] = None,
+    note: Annotated[list[str] | None, typer.Option(help="Evidence note id (repeat).")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Record an insight grounded in notes."""
+    from insight.store import ref
+    from insight.thread import add_insight
+
+    ws, store = _open(workspace, db)
+    with store:
+        unknown = [c for c in category or [] if c not in ws.load_codebook()]
+        if unknown:
+            raise typer.BadParameter(f"unknown category id(s): {', '.join(unknown)}")
+        new = add_insight(store, title, summary=summary, categories=category or [],
+                          note_ids=note or [])
+    typer.echo(f"created insight {ref('insight', new)}")
+
+
+@insights_app.command("link")
+@handled
+def insights_link(
+    insight: Annotated[str, typer.Argument(help="Insight, e.g. I1.")],
+    notes: Annotated[list[str], typer.Argument(help="Note ids.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Add evidence notes to an insight."""
+    from insight.store import parse_ref
+    from insight.thread import link_notes
+
+    _, store = _open(workspace, db)
+    with store:
+        added = link_notes(store, parse_ref("insight", insight), notes)
+    typer.echo(f"linked {added} new notes")
+
+
+@priorities_app.command("add")
+@handled
+def priorities_add(
+    title: Annotated[str, typer.Argument(help="The priority, in the community's words.")],
+    description: Annotated[str | None, typer.Option(help="What it means.")] = None,
+    insight: Annotated[list[str] | None, typer.Option(help="Insight it builds on (repeat).")] = None,
+    agreed_on: Annotated[str | None, typer.Option(help="Date agreed (YYYY-MM-DD).")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Record a collective lived-experience priority."""
+    from insight.store import ref
+    from insight.thread import add_priority
+
+    _, store = _open(workspace, db)
+    with store:
+        new = add_priority(store, title, description=description,
+                           agreed_on=_parse_day(agreed_on),
+                           insight_ids=_refs("insight", insight))
+    typer.echo(f"created priority {ref('priority', new)}")
+
+
+@priorities_app.command("link")
+@handled
+def priorities_link(
+    priority: Annotated[str, typer.Argument(help="Priority, e.g. P1.")],
+    insights: Annotated[list[str], typer.Argument(help="Insights, e.g. I1 I2.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Link insights to a priority."""
+    from insight.store import parse_ref
+    from insight.thread import link_insights
+
+    _, store = _open(workspace, db)
+    with store:
+        added = link_insights(store, parse_ref("priority", priority), _refs("insight", insights))
+    typer.echo(f"linked {added} new insights")
+
+
+@actions_app.command("add")
+@handled
+def actions_add(
+    title: Annotated[str, typer.Argument(help="What will be done.")],
+    owner: Annotated[str | None, typer.Option(help="Who is responsible.")] = None,
+    status: Annotated[str, typer.Option(
+        help="proposed, agreed, in progress, done or declined.")] = "proposed",
+    reason: Annotated[str | None, typer.Option(help="Why (required when declined).")] = None,
+    priority: Annotated[list[str] | None, typer.Option(help="Priority it answers (repeat).")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date (YYYY-MM-DD).")] = None,
+    stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
+    framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,
+    description: Annotated[str | None, typer.Option(help="More detail.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Record a change action responding to priorities."""
+    from insight.store import ref
+    from insight.thread import add_action
+
+    _, store = _open(workspace, db)
+    with store:
+        new = add_action(store, title, owner=owner, status=status, reason=reason,
+                         description=description, due_on=_parse_day(due), stage=stage,
+                         framework=framework, priority_ids=_refs("priority", priority))
+    typer.echo(f"created action {ref('action', new)}")
+
+
+@actions_app.command("link")
+@handled
+def actions_link(
+    action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
+    priorities: Annotated[list[str], typer.Argument(help="Priorities, e.g. P1 P2.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Link an action to the priorities it answers."""
+    from insight.store import parse_ref
+    from insight.thread import link_priorities
+
+    _, store = _open(workspace, db)
+    with store:
+        added = link_priorities(store, parse_ref("action", action),
+                                _refs("priority", priorities))
+    typer.echo(f"linked {added} new priorities")
+
+
+@actions_app.command("status")
+@handled
+def actions_status(
+    action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
+    status: Annotated[str, typer.Argument(help="proposed, agreed, in progress, done, declined.")],
+    reason: Annotated[str | None, typer.Option(help="Why (required when declined).")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Update an action's status."""
+    from insight.store import parse_ref
+    from insight.thread import set_action_status
+
+    _, store = _open(workspace, db)
+    with store:
+        record = set_action_status(store, parse_ref("action", action), status, reason=reason)
+    typer.echo(f"{action}: {record['status']}")
+
+
+@outcomes_app.command("add")
+@handled
+def outcomes_add(
+    action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
+    description: Annotated[str, typer.Argument(help="What changed.")],
+    observed_on: Annotated[str | None, typer.Option(help="When (YYYY-MM-DD).")] = None,
+    evidence: Annotated[str | None, typer.Option(help="How we know.")] = None,
+    fed_back_on: Annotated[
+        str | None, typer.Option(help="When it was fed back to people (YYYY-MM-DD).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Record an outcome of an action."""
+    from insight.store import parse_ref, ref
+    from insight.thread import add_outcome
+
+    _, store = _open(workspace, db)
+    with store:
+        new = add_outcome(store, parse_ref("action", action), description,
+                          observed_on=_parse_day(observed_on), evidence=evidence,
+                          fed_back_on=_parse_day(fed_back_on))
+    typer.echo(f"created outcome {ref('outcome', new)}")
+
+
+def _lister(kind: str) -> Callable[..., None]:
+    @handled
+    def command(workspace: WorkspaceOpt = None, db: DbOpt = None, fmt: FormatOpt = "table"):
+        _, store = _open(workspace, db)
+        with store:
+            _print_table(_record_rows(kind, store), fmt)
+
+    command.__doc__ = f"List {kind} records with their links."
+    return command
+
+
+insights_app.command("list")(_lister("insight"))
+priorities_app.command("list")(_lister("priority"))
+actions_app.command("list")(_lister("action"))
+outcomes_app.command("list")(_lister("outcome"))
+
+
+@app.command()
+@handled
+def trace(
+    record: Annotated[str, typer.Argument(help="An action (A1) or a note id.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Follow the golden thread: an action down to notes, or a note up to actions."""
+    from insight.store import PREFIXES, parse_ref, ref
+    from insight.thread import load_thread
+
+    _, store = _open(workspace, db)
+    with store:
+        thread = load_thread(store)
+        if record[:1].upper() == PREFIXES["action"] and record[1:].isdigit():
+            typer.echo(json.dumps(thread.chain(parse_ref("action", record)), indent=2))
+        else:
+            if store.get_note(record) is None:
+                raise typer.BadParameter(f"no note or action {record!r}")
+            actions = [ref("action", a) for a in thread.actions_of_note(record)]
+            typer.echo(f"note {record} influenced: {', '.join(actions) or 'no action yet'}")
+
+
+# -- safety -------------------------------------------------------------------------------
+
+
+@safeguarding_app.command("list")
+@handled
+def safeguarding_list(
+    all_items: Annotated[bool, typer.Option("--all", help="Include acknowledged items.")] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Notes waiting for a person to act on a safeguarding concern."""
+    _, store = _open(workspace, db)
+    with store:
+        items = store.safeguarding_items(open_only=not all_items)
+    rows = [
+        {"item": i["id"], "note": i["note_id"], "flagged_by": i["flagged_by"],
+         "flagged_at": i["flagged_at"], "reason": i["reason"],
+         "acknowledged_at": i["acknowledged_at"], "acknowledged_by": i["acknowledged_by"]}
+        for i in items
+    ]
+    _print_table(rows, fmt)
+
+
+@safeguarding_app.command("ack")
+@handled
+def safeguarding_ack(
+    item: Annotated[int, typer.Argument(help="Queue item number.")],
+    note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Acknowledge a safeguarding item (who and when are recorded)."""
+    _, store = _open(workspace, db)
+    with store:
+        row = store.acknowledge_safeguarding(item, note)
+    typer.echo(f"item {item} acknowledged by {row['acknowledged_by']} at {row['acknowledged_at']}")
+
+
+@app.command("audit")
+@handled
+def audit_log(
+    record: Annotated[str | None, typer.Option(help="A note id or a ref such as P1.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the last N entries.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Who changed what, when, with before and after."""
+    _, store = _open(workspace, db)
+    with store:
+        rows = store.audit_log(record, limit)
+    if fmt == "table":
+        rows = [{k: v for k, v in r.items() if k not in ("before", "after")} for r in rows]
+    _print_table(rows, fmt)
+
+
+@app.command()
+@handled
+def erase(
+    note: Annotated[list[str] | None, typer.Option(help="Note id to erase (repeat).")] = None,
+    listener: Annotated[str | None, typer.Option(help="Erase every note by this listener.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Erase note text and identifying fields, keeping an audited tombstone."""
+    if not note and not listener:
+        raise typer.BadParameter("give --note ID or --listener ID")
+    _, store = _open(workspace, db)
+    with store:
+        ids = list(note or [])
+        if listener:
+            ids += store.note_ids_for_listener(listener)
+        missing = [i for i in note or [] if store.get_note(i) is None]
+        if missing:
+            raise typer.BadParameter(f"no such note(s): {', '.join(missing)}")
+        erased = store.erase_notes(ids, reason=reason)
+    typer.echo(f"erased {erased} notes")
+
+
+@app.command()
+@handled
+def redact(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL with id and text.")],
+    out: Annotated[Path, typer.Option(help="JSONL to write.")],
+    id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
+    text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+) -> None:
+    """Remove names, phone numbers, emails, NHS numbers, postcodes, addresses and DOBs."""
+    import jsonlines
+
+    from insight.intake import read_texts
+    from insight.redact import redact_many
+
+    ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
+    with jsonlines.open(out, mode="w") as writer:
+        for note_id, result in zip(ids, redact_many(texts), strict=True):
+            writer.write(
+                {
+                    "id": note_id,
+                    "text": result.text,
+                    "spans": [{"start": s.start, "end": s.end, "type": s.type}
+                              for s in result.spans],
+                }
+            )
+    typer.echo(f"redacted {len(ids)} rows -> {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

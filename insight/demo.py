@@ -1,0 +1,283 @@
+"""`insight demo`: the whole golden thread on the shipped demo corpus, in one call.
+
+Creates a workspace, ingests the demo notes (a quarter arrive without labels, as new notes
+from listeners would), trains, tags, records insights, priorities, actions and outcomes the
+way a lead would, and writes the commissioner report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from insight.intake import ingest_file
+from insight.report import build_report, write_report
+from insight.resources import corpora_dir
+from insight.rollup import note_frame
+from insight.store import Store
+from insight.tagging import tag_store, train_from_store
+from insight.thread import add_action, add_insight, add_outcome, add_priority
+from insight.workspace import Workspace, init_workspace
+
+MARKER = ".insight-demo"
+MAX_NOTES_PER_INSIGHT = 40
+
+
+def demo_corpus_path() -> Path:
+    return corpora_dir() / "notes" / "demo.jsonl"
+
+
+@dataclass(frozen=True)
+class InsightRecipe:
+    key: str
+    title: str
+    summary: str
+    category: str
+    pattern: str  # what a lead would search for among the category's notes
+
+
+INSIGHTS = [
+    InsightRecipe(
+        "spaces",
+        "Community spaces keep people well, and people feel lost when they close",
+        "Cafés, groups, gardens and faith or community centres give connection, routine and "
+        "somewhere safe to be; when a group closes or the bus stops running, isolation follows.",
+        "community-support",
+        r"caf[eé]|group|garden|allotment|centre|church|mosque|gurdwara|shed|club|closed|lonel",
+    ),
+    InsightRecipe(
+        "unknown",
+        "People do not know what support exists near them",
+        "People found help by chance, were handed leaflets with jargon, or never heard of local "
+        "groups that could have helped.",
+        "information-navigation",
+        r"know|told|heard|leaflet|letter|website|find|where",
+    ),
+    InsightRecipe(
+        "waiting",
+        "Waiting months on a list with no contact",
+        "People are left on lists for months with nobody checking in, and some get worse while "
+        "they wait.",
+        "access-waiting",
+        r"wait|list|month|week|referr|appointment",
+    ),
+    InsightRecipe(
+        "crisis",
+        "At night, in a crisis, A&E or the police are the only doors",
+        "People in crisis out of hours end up in A&E for hours or with the police, and want "
+        "somewhere calm to go.",
+        "crisis-urgent",
+        r"night|a ?& ?e|a and e|police|crisis|111|hours",
+    ),
+    InsightRecipe(
+        "culture",
+        "Help that does not fit someone's language, faith or culture is not taken up",
+        "Shame in the community, no interpreter, or workers who do not understand someone's "
+        "background stop people asking for or staying with help.",
+        "cultural-factors",
+        r"interpret|language|faith|imam|church|mosque|culture|family|shame|communit",
+    ),
+    InsightRecipe(
+        "carers",
+        "Carers are worn out and left out of care",
+        "Families and carers hold people together but are not told what is happening, are not "
+        "asked, and get little support themselves.",
+        "carers-family",
+        r"carer|mum|dad|son|daughter|wife|husband|partner|family|respite",
+    ),
+]
+
+PRIORITIES = [
+    (
+        "Community spaces for connection, grounding and support",
+        "Keep and grow the community places where people find each other, and make sure "
+        "people know they exist.",
+        ["spaces", "unknown"],
+    ),
+    (
+        "No one left waiting alone",
+        "Everyone waiting for help hears from a person regularly and knows what to do if "
+        "things get worse.",
+        ["waiting"],
+    ),
+    (
+        "Help right now that fits who I am",
+        "Calm, culturally safe places to go in a crisis, any time, with interpreters.",
+        ["crisis", "culture"],
+    ),
+    (
+        "Carers as partners in care",
+        "Families and carers involved, informed and supported in their own right.",
+        ["carers"],
+    ),
+]
+
+
+def _labels_withheld(note_id: str) -> bool:
+    """A fixed quarter of demo notes arrive as new, unlabelled notes."""
+    return hashlib.sha256(note_id.encode()).digest()[0] < 64
+
+
+def _split_demo_corpus(source: Path, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    labelled = folder / "labelled-notes.jsonl"
+    new = folder / "new-notes.jsonl"
+    with source.open(encoding="utf-8") as lines, labelled.open("w", encoding="utf-8") as a, \
+            new.open("w", encoding="utf-8") as b:
+        for line in lines:
+            if not line.strip():
+                continue
+            note = json.loads(line)
+            if _labels_withheld(note["id"]):
+                for key in ("categories", "safeguarding", "experience"):
+                    note.pop(key, None)
+                b.write(json.dumps(note, ensure_ascii=False) + "\n")
+            else:
+                a.write(json.dumps(note, ensure_ascii=False) + "\n")
+    return [labelled, new]
+
+
+def _evidence(frame, recipe: InsightRecipe) -> list[str]:
+    """Notes a lead would pick: in the category, matching what the insight is about."""
+    in_category = frame[frame["categories"].map(lambda cs: recipe.category in cs)]
+    return list(in_category["id"])
+
+
+def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
+    """Build the demo workspace in `out` and return the report path."""
+    folder = Path(out)
+    if (folder / "insight.toml").exists():
+        if not (folder / MARKER).exists():
+            raise FileExistsError(
+                f"{folder} holds a workspace that is not a demo; choose another --out"
+            )
+        shutil.rmtree(folder)
+    workspace: Workspace = init_workspace(folder)
+    (folder / MARKER).write_text("created by `insight demo`; safe to delete\n")
+    codebook = workspace.load_codebook()
+    files = _split_demo_corpus(demo_corpus_path(), folder / "inbox")
+    with Store.open(workspace.db_url, actor="demo") as store:
+        for file in files:
+            report = ingest_file(
+                store,
+                file,
+                category_ids=codebook.ids,
+                quarantine_dir=workspace.quarantine_dir,
+                max_chars=workspace.max_note_chars,
+            )
+            say(
+                f"ingest {file.name}: accepted {report.accepted}, rejected {report.rejected}, "
+                f"already present {report.already_present}"
+            )
+        model = train_from_store(store, codebook, workspace.model_dir)
+        say(f"train: model {model.model_version} ({model.backend}) -> {workspace.model_dir}")
+        tagged = tag_store(store, model)
+        say(f"tag: {tagged} notes tagged")
+
+        frame = note_frame(store)
+        texts = {}
+        for batch in store.iter_notes():
+            texts.update({n["id"]: n["text"] for n in batch})
+        insight_ids: dict[str, int] = {}
+        for recipe in INSIGHTS:
+            candidates = _evidence(frame, recipe)
+            pattern = re.compile(recipe.pattern, re.IGNORECASE)
+            chosen = [n for n in candidates if pattern.search(texts[n])]
+            if len(chosen) < 5:
+                chosen = candidates
+            insight_ids[recipe.key] = add_insight(
+                store,
+                recipe.title,
+                summary=recipe.summary,
+                categories=[recipe.category],
+                note_ids=chosen[:MAX_NOTES_PER_INSIGHT],
+            )
+        priority_ids = [
+            add_priority(
+                store,
+                title,
+                description=description,
+                agreed_on=date(2026, 6, 18),
+                insight_ids=[insight_ids[k] for k in keys],
+            )
+            for title, description, keys in PRIORITIES
+        ]
+        spaces, waiting, crisis, carers = priority_ids
+        cafes = add_action(
+            store,
+            "Fund peer-led community cafés and groups in three neighbourhoods",
+            owner="ICB mental health commissioner",
+            status="in progress",
+            description="Three-year grants to voluntary and faith groups, with a shared "
+            "directory so listeners and GPs can point people to them.",
+            due_on=date(2027, 3, 31),
+            stage="contracting",
+            framework="Community Mental Health Framework",
+            priority_ids=[spaces],
+        )
+        add_outcome(
+            store,
+            cafes,
+            "Two community cafés open weekly; a printed and online directory of 64 local "
+            "groups is in every GP surgery.",
+            observed_on=date(2026, 10, 1),
+            evidence="Grant monitoring returns, Q2 2026/27",
+            fed_back=True,
+            fed_back_on=date(2026, 10, 20),
+        )
+        add_action(
+            store,
+            "Contact every four weeks for everyone on the Talking Therapies waiting list",
+            owner="Talking Therapies service lead",
+            status="agreed",
+            stage="pathway design",
+            framework="NHS Talking Therapies manual",
+            due_on=date(2027, 1, 31),
+            priority_ids=[waiting],
+        )
+        sanctuary = add_action(
+            store,
+            "Open an out-of-hours crisis sanctuary with interpreters on call",
+            owner="ICB urgent care commissioner",
+            status="done",
+            stage="specifying outcomes",
+            framework="Community Mental Health Framework",
+            priority_ids=[crisis],
+        )
+        add_outcome(
+            store,
+            sanctuary,
+            "Sanctuary open 6pm-2am, seven nights; 40% of visitors said they would otherwise "
+            "have gone to A&E.",
+            observed_on=date(2026, 9, 1),
+            evidence="Sanctuary visitor survey, summer 2026",
+        )
+        add_action(
+            store,
+            "A 24/7 walk-in crisis centre in every town",
+            owner="ICB urgent care commissioner",
+            status="declined",
+            reason="Not affordable in 2026/27; the sanctuary pilot is funded first and will be "
+            "reviewed with lived-experience leads in spring 2027.",
+            stage="strategic planning",
+            priority_ids=[crisis],
+        )
+        add_action(
+            store,
+            "Carers asked and involved at every care-plan review in community teams",
+            owner="Trust carers lead",
+            status="proposed",
+            stage="monitoring",
+            priority_ids=[carers],
+        )
+        data = build_report(
+            store, codebook, audience="commissioner", threshold=workspace.small_number_threshold
+        )
+    path = write_report(data, folder / "report.html")
+    return path

@@ -1,0 +1,191 @@
+"""Report: the golden thread as one self-contained HTML file (no external requests).
+
+What goes in passes through `insight.privacy` first: quotes only from notes with consent to
+quote, redacted; small numbers suppressed for commissioners and the community; safeguarding
+as counts only.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+
+from insight import __version__  # noqa: E402
+from insight.codebook import Codebook  # noqa: E402
+from insight.privacy import Audience, quotes_for, suppress  # noqa: E402
+from insight.rollup import category_rollup, note_frame  # noqa: E402
+from insight.store import Store, ref  # noqa: E402
+from insight.thread import load_thread  # noqa: E402
+
+QUOTES_PER_INSIGHT = 2
+
+
+@dataclass
+class ReportData:
+    title: str
+    audience: str
+    generated: str
+    threshold: int
+    summary: dict[str, Any]
+    rollup: list[dict[str, Any]]
+    chart_svg: str
+    priorities: list[dict[str, Any]] = field(default_factory=list)
+    unlinked_actions: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    version: str = __version__
+
+
+def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
+    """Horizontal bars of notes per category as inline SVG (suppressed bars drawn empty)."""
+    names = [r["name"] for r in rollup][::-1]
+    values = [r["notes"] if isinstance(r["notes"], int) else 0 for r in rollup][::-1]
+    labels = [str(r["notes"]) for r in rollup][::-1]
+    plt.rcParams["svg.fonttype"] = "none"
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(names) + 0.8))
+    bars = ax.barh(names, values, color="#2b6c8f")
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
+    ax.set_xlabel("notes")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="y", labelsize=9)
+    fig.tight_layout()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def build_report(
+    store: Store,
+    codebook: Codebook,
+    *,
+    audience: Audience = "commissioner",
+    threshold: int = 5,
+    title: str = "Community listening: influence report",
+) -> ReportData:
+    frame = note_frame(store)
+    rollup = category_rollup(frame, codebook, audience=audience, threshold=threshold)
+    rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners"]].to_dict(
+        "records"
+    )
+    thread = load_thread(store)
+    flagged = store.safeguarding_items(open_only=False)
+    heard = frame["heard_on"].dropna()
+    summary = {
+        "notes": len(frame),
+        "from": str(min(heard)) if len(heard) else None,
+        "to": str(max(heard)) if len(heard) else None,
+        "listeners": int(frame["listener"].nunique()),
+        "places": int(frame["place"].nunique()),
+        "tagged_by_person": int((frame["category_source"] == "person").sum()),
+        "tagged_by_model": int((frame["category_source"] == "model").sum()),
+        "safeguarding_flagged": suppress(len(flagged), audience, threshold),
+        "safeguarding_open": suppress(
+            sum(1 for f in flagged if f["acknowledged_at"] is None), audience, threshold
+        ),
+        "priorities": len(thread.priorities),
+        "actions": len(thread.actions),
+        "outcomes": len(thread.outcomes),
+    }
+
+    def action_view(action_id: int) -> dict[str, Any]:
+        action = thread.actions[action_id]
+        return {
+            "ref": ref("action", action_id),
+            "title": action["title"],
+            "description": action["description"],
+            "owner": action["owner"],
+            "status": action["status"],
+            "reason": action["reason"],
+            "due_on": action["due_on"],
+            "stage": action["stage"],
+            "framework": action["framework"],
+            "outcomes": [
+                {
+                    "ref": ref("outcome", o["id"]),
+                    "description": o["description"],
+                    "observed_on": o["observed_on"],
+                    "evidence": o["evidence"],
+                    "fed_back": o["fed_back"],
+                }
+                for o in thread.outcomes_of_action(action_id)
+            ],
+            "chain": thread.chain(action_id),
+            "note_ids": thread.notes_of_action(action_id),
+        }
+
+    priorities = []
+    linked_actions: set[int] = set()
+    for priority_id, priority in thread.priorities.items():
+        insight_views = []
+        for insight_id in thread.insights_of_priority(priority_id):
+            insight = thread.insights[insight_id]
+            note_ids = thread.notes_of_insight(insight_id)
+            notes = [n for n in (store.get_note(i) for i in note_ids) if n is not None]
+            insight_views.append(
+                {
+                    "ref": ref("insight", insight_id),
+                    "title": insight["title"],
+                    "summary": insight["summary"],
+                    "categories": [
+                        codebook.get(c).name if c in codebook else c
+                        for c in insight["categories"]
+                    ],
+                    "evidence": suppress(len(note_ids), audience, threshold),
+                    "quotes": quotes_for(notes, limit=QUOTES_PER_INSIGHT),
+                }
+            )
+        action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)
+        linked_actions.update(action_ids)
+        priorities.append(
+            {
+                "ref": ref("priority", priority_id),
+                "title": priority["title"],
+                "description": priority["description"],
+                "agreed_on": priority["agreed_on"],
+                "evidence": suppress(len(thread.notes_of_priority(priority_id)), audience,
+                                     threshold),
+                "insights": insight_views,
+                "actions": [action_view(a) for a in action_ids],
+            }
+        )
+    return ReportData(
+        title=title,
+        audience=audience,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        threshold=threshold,
+        summary=summary,
+        rollup=rollup_rows,
+        chart_svg=_bar_chart(rollup_rows, threshold),
+        priorities=priorities,
+        unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
+        problems=thread.problems(),
+    )
+
+
+_ENV = Environment(
+    loader=PackageLoader("insight", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_html(data: ReportData) -> str:
+    return _ENV.get_template("report.html.j2").render(r=data)
+
+
+def write_report(data: ReportData, out: str | Path) -> Path:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(data), encoding="utf-8")
+    return path

@@ -1,0 +1,102 @@
+"""Roll-up: counts per category, share, breadth and month, with pandas.
+
+Human decisions outrank model output: a note a person labelled counts under the
+person's categories; otherwise under the model's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from insight.codebook import Codebook
+from insight.privacy import Audience, suppress
+from insight.store import Store
+
+NOTE_COLUMNS = [
+    "id", "heard_on", "listener", "setting", "place", "community", "consent_quote",
+    "categories", "category_source", "safeguarding", "experience",
+]
+
+
+def effective_categories(store: Store) -> dict[str, tuple[list[str], str]]:
+    """note id -> (categories, 'person' | 'model') for live notes."""
+    labelled: dict[str, bool] = {}
+    for batch in store.iter_notes():
+        for note in batch:
+            labelled[note["id"]] = bool(note["labelled"])
+    by_source: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for tag in store.tags_for():
+        by_source[tag["note_id"]][tag["source"]].append(tag["category"])
+    out: dict[str, tuple[list[str], str]] = {}
+    for note_id, is_labelled in labelled.items():
+        source = "person" if is_labelled else "model"
+        out[note_id] = (by_source[note_id][source], source)
+    return out
+
+
+def note_frame(store: Store) -> pd.DataFrame:
+    """One row per live note with its effective categories (no note text)."""
+    cats = effective_categories(store)
+    rows: list[dict[str, Any]] = []
+    for batch in store.iter_notes():
+        for note in batch:
+            categories, source = cats.get(note["id"], ([], "model"))
+            safeguarding = note["safeguarding"]
+            if safeguarding is None:
+                safeguarding = bool(note["model_safeguarding"])
+            rows.append(
+                {
+                    "id": note["id"],
+                    "heard_on": note["heard_on"],
+                    "listener": note["listener"],
+                    "setting": note["setting"],
+                    "place": note["place"],
+                    "community": list(note["community"] or []),
+                    "consent_quote": bool(note["consent_quote"]),
+                    "categories": categories,
+                    "category_source": source,
+                    "safeguarding": bool(safeguarding),
+                    "experience": note["experience"] or note["model_experience"],
+                }
+            )
+    frame = pd.DataFrame(rows, columns=NOTE_COLUMNS)
+    frame["month"] = pd.to_datetime(frame["heard_on"], errors="coerce").dt.strftime("%Y-%m")
+    return frame
+
+
+def category_rollup(
+    frame: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    audience: Audience = "lead",
+    threshold: int = 5,
+) -> pd.DataFrame:
+    """Per category: notes, share of all notes, distinct places and listeners, per month."""
+    total = len(frame)
+    exploded = frame.explode("categories").dropna(subset=["categories"])
+    months = sorted(m for m in frame["month"].dropna().unique())
+    records = []
+    for category in codebook.categories:
+        subset = exploded[exploded["categories"] == category.id]
+        count = int(subset["id"].nunique())
+        record: dict[str, Any] = {
+            "category": category.id,
+            "name": category.name,
+            "notes": suppress(count, audience, threshold),
+            "share": round(count / total, 3) if total else 0.0,
+            "places": suppress(int(subset["place"].nunique()), audience, threshold),
+            "listeners": suppress(int(subset["listener"].nunique()), audience, threshold),
+        }
+        if audience != "lead" and isinstance(record["notes"], str):
+            record["share"] = None
+        per_month = subset.groupby("month")["id"].nunique()
+        for month in months:
+            record[month] = suppress(int(per_month.get(month, 0)), audience, threshold)
+        records.append(record)
+    table = pd.DataFrame(records)
+    # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output
+    table["share"] = pd.Series([r["share"] for r in records], dtype=object)
+    return table

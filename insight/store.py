@@ -1,0 +1,739 @@
+"""Storage: the one module that talks to the database (SQLite or PostgreSQL).
+
+Every create/update/delete of a note, tag, insight, priority, action or outcome goes
+through `Store`, which writes an audit record in the same transaction.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from insight.intake import NoteRecord
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("text", Text, nullable=True),  # NULL once erased
+    Column("content_hash", String(64), nullable=False),
+    Column("heard_on", Date, nullable=True),
+    Column("listener", String(200), nullable=True),
+    Column("setting", String(200), nullable=True),
+    Column("place", String(200), nullable=True),
+    Column("community", JSON, nullable=False, default=list),
+    Column("consent_quote", Boolean, nullable=False, default=False),
+    Column("consent_contact", Boolean, nullable=False, default=False),
+    Column("labelled", Boolean, nullable=False, default=False),  # a person gave categories
+    Column("safeguarding", Boolean, nullable=True),  # a person's judgement, if given
+    Column("experience", String(20), nullable=True),  # a person's judgement, if given
+    Column("model_safeguarding", Boolean, nullable=True),
+    Column("model_experience", String(20), nullable=True),
+    Column("tagged_with", String(100), nullable=True),  # model version of the last tag run
+    Column("tagged_at", DateTime, nullable=True),
+    Column("source", String(500), nullable=True),
+    Column("erased_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("note_id", String(200), ForeignKey("notes.id"), nullable=False, index=True),
+    Column("category", String(200), nullable=False, index=True),
+    Column("source", String(10), nullable=False),  # person | model
+    Column("confidence", Float, nullable=True),
+    Column("evidence", Text, nullable=True),
+    Column("model_version", String(100), nullable=True),
+    Column("codebook_version", String(50), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+    UniqueConstraint("note_id", "category", "source", name="uq_tag"),
+)
+
+safeguarding_queue = Table(
+    "safeguarding_queue",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("note_id", String(200), ForeignKey("notes.id"), nullable=False, index=True),
+    Column("flagged_by", String(200), nullable=False),  # person name or model:<version>
+    Column("reason", Text, nullable=True),
+    Column("flagged_at", DateTime, nullable=False),
+    Column("acknowledged_at", DateTime, nullable=True),
+    Column("acknowledged_by", String(200), nullable=True),
+    Column("ack_note", Text, nullable=True),
+)
+
+insights = Table(
+    "insights",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=True),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+
+insight_notes = Table(
+    "insight_notes",
+    metadata,
+    Column("insight_id", Integer, ForeignKey("insights.id"), primary_key=True),
+    Column("note_id", String(200), ForeignKey("notes.id"), primary_key=True),
+)
+
+priorities = Table(
+    "priorities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("agreed_on", Date, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+
+priority_insights = Table(
+    "priority_insights",
+    metadata,
+    Column("priority_id", Integer, ForeignKey("priorities.id"), primary_key=True),
+    Column("insight_id", Integer, ForeignKey("insights.id"), primary_key=True),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("owner", String(300), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("due_on", Date, nullable=True),
+    Column("stage", String(50), nullable=True),
+    Column("framework", String(300), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+
+action_priorities = Table(
+    "action_priorities",
+    metadata,
+    Column("action_id", Integer, ForeignKey("actions.id"), primary_key=True),
+    Column("priority_id", Integer, ForeignKey("priorities.id"), primary_key=True),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action_id", Integer, ForeignKey("actions.id"), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("observed_on", Date, nullable=True),
+    Column("evidence", Text, nullable=True),
+    Column("fed_back", Boolean, nullable=False, default=False),
+    Column("fed_back_on", Date, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("operation", String(10), nullable=False),  # create | update | delete | erase
+    Column("record_type", String(30), nullable=False),
+    Column("record_id", String(200), nullable=False, index=True),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+)
+
+THREAD_TABLES: dict[str, Table] = {
+    "insight": insights,
+    "priority": priorities,
+    "action": actions,
+    "outcome": outcomes,
+}
+#: Short prefixes for thread record references shown to people: I3, P1, A2, O1.
+PREFIXES = {"insight": "I", "priority": "P", "action": "A", "outcome": "O"}
+
+
+class StoreError(RuntimeError):
+    """A storage problem explained for a person (bad URL, wrong schema, missing record)."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def current_actor() -> str:
+    """Who is acting: `INSIGHT_USER`, else the login name."""
+    try:
+        fallback = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        fallback = "unknown"
+    return os.environ.get("INSIGHT_USER") or fallback
+
+
+def ref(kind: str, record_id: int) -> str:
+    return f"{PREFIXES[kind]}{record_id}"
+
+
+def parse_ref(kind: str, value: str | int) -> int:
+    """Accept `3`, `P3` or `p3` for priority 3."""
+    text = str(value).strip()
+    prefix = PREFIXES[kind]
+    if text[:1].upper() == prefix:
+        text = text[1:]
+    if not text.isdigit():
+        raise StoreError(f"'{value}' is not a {kind} reference (expected e.g. {prefix}1)")
+    return int(text)
+
+
+def _jsonable(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return json.loads(json.dumps(row, default=str))
+
+
+@dataclass(frozen=True)
+class ModelTagging:
+    """One note's machine tags as produced by a model (filled by `insight.tagging`)."""
+
+    note_id: str
+    scores: dict[str, float]
+    categories: Sequence[str]
+    evidence: dict[str, str]
+    safeguarding: bool
+    experience: str | None
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        engine = create_engine(url, future=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        hint = ""
+        if url.startswith("postgres"):
+            hint = " (install the extra: pip install 'insight[postgres]')"
+        raise StoreError(f"cannot use database URL {url!r}: {exc}{hint}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Store:
+    """The workspace database. Create with `Store.open(url)`."""
+
+    def __init__(self, engine: Engine, actor: str | None = None) -> None:
+        self.engine = engine
+        self.actor = actor or current_actor()
+
+    # -- lifecycle -------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str, *, create: bool = True, actor: str | None = None) -> Store:
+        """Open (and if needed create) the schema; refuses a database of another version."""
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                existing = set(inspect(conn).get_table_names())
+                if "meta" not in existing:
+                    if not create:
+                        raise StoreError(f"{url}: not an insight database")
+                    metadata.create_all(conn)
+                    conn.execute(
+                        insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+                    )
+                version = conn.execute(
+                    select(meta.c.value).where(meta.c.key == "schema_version")
+                ).scalar_one_or_none()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(f"cannot open database {url}: {exc}") from exc
+        if version != str(SCHEMA_VERSION):
+            engine.dispose()
+            raise StoreError(
+                f"database schema version {version}, but this insight uses {SCHEMA_VERSION}"
+            )
+        return cls(engine, actor=actor)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    @property
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(meta.c.value).where(meta.c.key == "schema_version")
+            ).scalar_one()
+        return int(value)
+
+    # -- audit -----------------------------------------------------------------------
+    def _audit(
+        self,
+        conn: Connection,
+        operation: str,
+        record_type: str,
+        record_id: str | int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        conn.execute(
+            insert(audit).values(
+                at=now(),
+                actor=self.actor,
+                operation=operation,
+                record_type=record_type,
+                record_id=str(record_id),
+                before=_jsonable(before),
+                after=_jsonable(after),
+            )
+        )
+
+    def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
+        """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`)."""
+        query = select(audit).order_by(audit.c.id)
+        if record:
+            ids = {record}
+            for kind, prefix in PREFIXES.items():
+                if record[:1].upper() == prefix and record[1:].isdigit():
+                    ids = {record[1:]}
+                    query = query.where(audit.c.record_type == kind)
+            query = query.where(audit.c.record_id.in_(ids))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        return rows[-limit:] if limit else rows
+
+    # -- notes -----------------------------------------------------------------------
+    def existing_notes(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> content hash for the ids already stored."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row in conn.execute(
+                    select(notes.c.id, notes.c.content_hash).where(notes.c.id.in_(chunk))
+                ):
+                    found[row.id] = row.content_hash
+        return found
+
+    def add_notes(
+        self,
+        records: Sequence[NoteRecord],
+        flags: dict[str, str] | None = None,
+        conn: Connection | None = None,
+    ) -> int:
+        """Store new notes, their human labels and safeguarding flags in one transaction.
+
+        `flags` maps note id -> reason for notes a screen (e.g. the phrase list) flagged.
+        """
+        if conn is None:
+            with self.begin() as own:
+                return self.add_notes(records, flags, own)
+        flags = flags or {}
+        stamp = now()
+        for record in records:
+            row = {
+                "id": record.id,
+                "text": record.text,
+                "content_hash": record.content_hash,
+                "heard_on": record.heard_on,
+                "listener": record.listener,
+                "setting": record.setting,
+                "place": record.place,
+                "community": list(record.community),
+                "consent_quote": record.consent_quote,
+                "consent_contact": record.consent_contact,
+                "labelled": record.categories is not None,
+                "safeguarding": record.safeguarding,
+                "experience": record.experience,
+                "source": record.source,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "author": self.actor,
+            }
+            conn.execute(insert(notes).values(**row))
+            audit_row = {k: v for k, v in row.items() if k != "text"}
+            audit_row["text_chars"] = len(record.text)
+            self._audit(conn, "create", "note", record.id, None, audit_row)
+            for category in record.categories or ():
+                self._add_tag(conn, record.id, category, "person", stamp)
+            if record.safeguarding:
+                self._flag(conn, record.id, self.actor, "flagged by the listener at intake")
+            elif record.id in flags:
+                self._flag(conn, record.id, "screen:phrase-list", flags[record.id])
+        return len(records)
+
+    def _add_tag(
+        self,
+        conn: Connection,
+        note_id: str,
+        category: str,
+        source: str,
+        stamp: datetime,
+        confidence: float | None = None,
+        evidence: str | None = None,
+        model_version: str | None = None,
+        codebook_version: str | None = None,
+    ) -> None:
+        values = {
+            "note_id": note_id,
+            "category": category,
+            "source": source,
+            "confidence": confidence,
+            "evidence": evidence,
+            "model_version": model_version,
+            "codebook_version": codebook_version,
+            "created_at": stamp,
+            "author": self.actor if source == "person" else f"model:{model_version}",
+        }
+        conn.execute(insert(tags).values(**values))
+        self._audit(conn, "create", "tag", f"{note_id}/{category}/{source}", None, values)
+
+    def get_note(self, note_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
+        return dict(row._mapping) if row else None
+
+    def count_notes(self, *, include_erased: bool = False) -> int:
+        query = select(func.count()).select_from(notes)
+        if not include_erased:
+            query = query.where(notes.c.erased_at.is_(None))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def iter_notes(
+        self, *, untagged: bool = False, labelled: bool | None = None, batch_size: int = 2000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Stream live (not erased) notes in id order, in batches, for bounded memory."""
+        last = ""
+        while True:
+            query = (
+                select(notes)
+                .where(notes.c.erased_at.is_(None), notes.c.id > last)
+                .order_by(notes.c.id)
+                .limit(batch_size)
+            )
+            if untagged:
+                query = query.where(notes.c.tagged_with.is_(None))
+            if labelled is not None:
+                query = query.where(notes.c.labelled.is_(labelled))
+            with self.engine.connect() as conn:
+                batch = [dict(r._mapping) for r in conn.execute(query)]
+            if not batch:
+                return
+            yield batch
+            last = batch[-1]["id"]
+
+    def tags_for(self, note_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        query = select(tags).order_by(tags.c.note_id, tags.c.category, tags.c.source)
+        rows: list[dict[str, Any]] = []
+        with self.engine.connect() as conn:
+            if note_ids is None:
+                return [dict(r._mapping) for r in conn.execute(query)]
+            ids = list(note_ids)
+            for start in range(0, len(ids), 500):
+                chunk = query.where(tags.c.note_id.in_(ids[start : start + 500]))
+                rows.extend(dict(r._mapping) for r in conn.execute(chunk))
+        return rows
+
+    def save_model_tags(
+        self, results: Sequence[ModelTagging], model_version: str, codebook_version: str | None
+    ) -> None:
+        """Replace the model's tags for these notes; people's tags are never touched."""
+        stamp = now()
+        with self.begin() as conn:
+            for result in results:
+                conn.execute(
+                    delete(tags).where(tags.c.note_id == result.note_id, tags.c.source == "model")
+                )
+                for category in result.categories:
+                    self._add_tag(
+                        conn,
+                        result.note_id,
+                        category,
+                        "model",
+                        stamp,
+                        confidence=float(result.scores.get(category, 0.0)),
+                        evidence=result.evidence.get(category),
+                        model_version=model_version,
+                        codebook_version=codebook_version,
+                    )
+                conn.execute(
+                    update(notes)
+                    .where(notes.c.id == result.note_id)
+                    .values(
+                        model_safeguarding=result.safeguarding,
+                        model_experience=result.experience,
+                        tagged_with=model_version,
+                        tagged_at=stamp,
+                    )
+                )
+                if result.safeguarding and not self._is_flagged(conn, result.note_id):
+                    self._flag(conn, result.note_id, f"model:{model_version}", "model flag")
+
+    def set_person_tags(self, note_id: str, categories: Sequence[str]) -> None:
+        """A lead's review: replaces people's tags for the note (model tags are kept)."""
+        stamp = now()
+        with self.begin() as conn:
+            if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
+                raise StoreError(f"no note with id {note_id}")
+            old = [
+                r.category
+                for r in conn.execute(
+                    select(tags.c.category).where(
+                        tags.c.note_id == note_id, tags.c.source == "person"
+                    )
+                )
+            ]
+            conn.execute(delete(tags).where(tags.c.note_id == note_id, tags.c.source == "person"))
+            for category in old:
+                self._audit(conn, "delete", "tag", f"{note_id}/{category}/person", {}, None)
+            for category in dict.fromkeys(categories):
+                self._add_tag(conn, note_id, category, "person", stamp)
+            conn.execute(
+                update(notes).where(notes.c.id == note_id).values(labelled=True, updated_at=stamp)
+            )
+
+    # -- safeguarding ----------------------------------------------------------------
+    def _is_flagged(self, conn: Connection, note_id: str) -> bool:
+        query = select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == note_id)
+        return conn.execute(query).first() is not None
+
+    def _flag(self, conn: Connection, note_id: str, by: str, reason: str | None) -> None:
+        values = {"note_id": note_id, "flagged_by": by, "reason": reason, "flagged_at": now()}
+        result = conn.execute(insert(safeguarding_queue).values(**values))
+        self._audit(
+            conn, "create", "safeguarding", result.inserted_primary_key[0], None, values
+        )
+
+    def flag_safeguarding(self, note_id: str, by: str | None = None, reason: str | None = None):
+        """Route a note to a person now; does not depend on the note being tagged."""
+        with self.begin() as conn:
+            if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
+                raise StoreError(f"no note with id {note_id}")
+            if not self._is_flagged(conn, note_id):
+                self._flag(conn, note_id, by or self.actor, reason)
+
+    def safeguarding_items(self, *, open_only: bool = True) -> list[dict[str, Any]]:
+        query = select(safeguarding_queue).order_by(safeguarding_queue.c.id)
+        if open_only:
+            query = query.where(safeguarding_queue.c.acknowledged_at.is_(None))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def acknowledge_safeguarding(self, item_id: int, note: str | None = None) -> dict[str, Any]:
+        with self.begin() as conn:
+            row = conn.execute(
+                select(safeguarding_queue).where(safeguarding_queue.c.id == item_id)
+            ).first()
+            if row is None:
+                raise StoreError(f"no safeguarding item {item_id}")
+            before = dict(row._mapping)
+            if before["acknowledged_at"] is not None:
+                raise StoreError(f"safeguarding item {item_id} was already acknowledged")
+            values = {"acknowledged_at": now(), "acknowledged_by": self.actor, "ack_note": note}
+            conn.execute(
+                update(safeguarding_queue)
+                .where(safeguarding_queue.c.id == item_id)
+                .values(**values)
+            )
+            after = {**before, **values}
+            self._audit(conn, "update", "safeguarding", item_id, before, after)
+        return after
+
+    # -- thread records --------------------------------------------------------------
+    def create_record(self, kind: str, **values: Any) -> int:
+        table = THREAD_TABLES[kind]
+        stamp = now()
+        values = {**values, "created_at": stamp, "updated_at": stamp, "author": self.actor}
+        with self.begin() as conn:
+            new_id = conn.execute(insert(table).values(**values)).inserted_primary_key[0]
+            self._audit(conn, "create", kind, new_id, None, {**values, "id": new_id})
+        return int(new_id)
+
+    def get_record(self, kind: str, record_id: int) -> dict[str, Any]:
+        table = THREAD_TABLES[kind]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.id == record_id)).first()
+        if row is None:
+            raise StoreError(f"no {kind} {ref(kind, record_id)}")
+        return dict(row._mapping)
+
+    def list_records(self, kind: str) -> list[dict[str, Any]]:
+        table = THREAD_TABLES[kind]
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.id))]
+
+    def update_record(self, kind: str, record_id: int, **values: Any) -> dict[str, Any]:
+        table = THREAD_TABLES[kind]
+        with self.begin() as conn:
+            row = conn.execute(select(table).where(table.c.id == record_id)).first()
+            if row is None:
+                raise StoreError(f"no {kind} {ref(kind, record_id)}")
+            before = dict(row._mapping)
+            values = {**values, "updated_at": now()}
+            conn.execute(update(table).where(table.c.id == record_id).values(**values))
+            after = {**before, **values}
+            self._audit(conn, "update", kind, record_id, before, after)
+        return after
+
+    def delete_record(self, kind: str, record_id: int) -> None:
+        """Delete a thread record and its links (outcomes go with their action)."""
+        table = THREAD_TABLES[kind]
+        with self.begin() as conn:
+            row = conn.execute(select(table).where(table.c.id == record_id)).first()
+            if row is None:
+                raise StoreError(f"no {kind} {ref(kind, record_id)}")
+            for link, column in _LINKS_OF[kind]:
+                conn.execute(delete(link).where(link.c[column] == record_id))
+            if kind == "action":
+                for outcome in conn.execute(
+                    select(outcomes).where(outcomes.c.action_id == record_id)
+                ):
+                    conn.execute(delete(outcomes).where(outcomes.c.id == outcome.id))
+                    self._audit(conn, "delete", "outcome", outcome.id, dict(outcome._mapping), None)
+            conn.execute(delete(table).where(table.c.id == record_id))
+            self._audit(conn, "delete", kind, record_id, dict(row._mapping), None)
+
+    def link(self, link_table: Table, left: tuple[str, Any], right: tuple[str, Any]) -> bool:
+        """Insert one link row if missing; returns whether it was new."""
+        values = {left[0]: left[1], right[0]: right[1]}
+        with self.begin() as conn:
+            query = select(link_table).where(
+                *(link_table.c[k] == v for k, v in values.items())
+            )
+            if conn.execute(query).first() is not None:
+                return False
+            conn.execute(insert(link_table).values(**values))
+            self._audit(
+                conn, "create", link_table.name, f"{left[1]}->{right[1]}", None, values
+            )
+        return True
+
+    def links(self, link_table: Table) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(link_table))]
+
+    # -- erasure ---------------------------------------------------------------------
+    def erase_notes(self, note_ids: Sequence[str], reason: str | None = None) -> int:
+        """Remove text and identifying fields; keep an audited tombstone and drop links."""
+        erased = 0
+        stamp = now()
+        with self.begin() as conn:
+            for note_id in note_ids:
+                row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
+                if row is None or row.erased_at is not None:
+                    continue
+                before = {k: v for k, v in dict(row._mapping).items() if k != "text"}
+                cleared = {
+                    "text": None,
+                    "listener": None,
+                    "setting": None,
+                    "place": None,
+                    "community": [],
+                    "heard_on": None,
+                    "consent_quote": False,
+                    "consent_contact": False,
+                    "erased_at": stamp,
+                    "updated_at": stamp,
+                }
+                conn.execute(update(notes).where(notes.c.id == note_id).values(**cleared))
+                conn.execute(update(tags).where(tags.c.note_id == note_id).values(evidence=None))
+                conn.execute(delete(insight_notes).where(insight_notes.c.note_id == note_id))
+                after = {k: v for k, v in cleared.items() if k != "text"}
+                after["reason"] = reason
+                self._audit(conn, "erase", "note", note_id, before, after)
+                erased += 1
+        return erased
+
+    def note_ids_for_listener(self, listener: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return [
+                r.id
+                for r in conn.execute(
+                    select(notes.c.id).where(
+                        notes.c.listener == listener, notes.c.erased_at.is_(None)
+                    )
+                )
+            ]
+
+
+_LINKS_OF: dict[str, list[tuple[Table, str]]] = {
+    "insight": [(insight_notes, "insight_id"), (priority_insights, "insight_id")],
+    "priority": [(priority_insights, "priority_id"), (action_priorities, "priority_id")],
+    "action": [(action_priorities, "action_id")],
+    "outcome": [],
+}

@@ -1,0 +1,121 @@
+"""Tag: train a workspace model from people's labels and tag the notes that have no tags.
+
+The classifier itself lives in `insight.classify` behind one interface (`TagModel`);
+this module only moves notes between the store and the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from insight.classify.model import TagModel
+from insight.codebook import Codebook
+from insight.store import ModelTagging, Store
+
+
+class TaggingError(RuntimeError):
+    """Not enough labelled notes, or no model to tag with."""
+
+
+def labelled_notes(store: Store) -> tuple[list[str], list[list[str]], list, list]:
+    """Texts, people's categories, safeguarding and experience of labelled live notes."""
+    texts: list[str] = []
+    ids: list[str] = []
+    safeguarding: list[bool | None] = []
+    experience: list[str | None] = []
+    for batch in store.iter_notes(labelled=True):
+        for note in batch:
+            ids.append(note["id"])
+            texts.append(note["text"])
+            safeguarding.append(note["safeguarding"])
+            experience.append(note["experience"])
+    by_note: dict[str, list[str]] = {i: [] for i in ids}
+    for tag in store.tags_for(ids):
+        if tag["source"] == "person":
+            by_note[tag["note_id"]].append(tag["category"])
+    return texts, [by_note[i] for i in ids], safeguarding, experience
+
+
+def train_from_store(
+    store: Store,
+    codebook: Codebook,
+    out: Path,
+    *,
+    backend: str = "sklearn",
+    seed: int = 0,
+) -> TagModel:
+    texts, labels, safeguarding, experience = labelled_notes(store)
+    if len(texts) < 20:
+        raise TaggingError(
+            f"only {len(texts)} labelled notes in the workspace; at least 20 are needed "
+            "(ingest notes with a `categories` field, or use `insight train --data FILE`)"
+        )
+    model = TagModel.fit(
+        texts,
+        labels,
+        label_names=codebook.ids,
+        safeguarding=[bool(s) for s in safeguarding]
+        if any(s is not None for s in safeguarding)
+        else None,
+        experience=experience if any(e is not None for e in experience) else None,
+        backend=backend,
+        codebook_version=codebook.version,
+        seed=seed,
+    )
+    model.save(out)
+    return model
+
+
+def tag_store(
+    store: Store,
+    model: TagModel,
+    *,
+    retag: bool = False,
+    batch_size: int = 2000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Tag notes without model tags (all live notes with `retag`); returns how many."""
+    done = 0
+    # Keyset pagination (id > last seen) keeps this streaming even as tags are written.
+    for notes in store.iter_notes(untagged=not retag, batch_size=batch_size):
+        batch = [(n["id"], n["text"]) for n in notes]
+        results = model.tag([text for _, text in batch])
+        store.save_model_tags(
+            [
+                ModelTagging(
+                    note_id=note_id,
+                    scores=result.scores,
+                    categories=result.categories,
+                    evidence=result.evidence,
+                    safeguarding=result.safeguarding,
+                    experience=result.experience,
+                )
+                for (note_id, _), result in zip(batch, results, strict=True)
+            ],
+            model_version=model.model_version,
+            codebook_version=model.codebook_version,
+        )
+        done += len(batch)
+        if on_batch:
+            on_batch(len(batch))
+    return done
+
+
+def phrase_screen() -> Callable[[str], str | None]:
+    """The reviewed safeguarding phrase list as a screen for intake (no model needed)."""
+    import spacy
+
+    from insight.classify.safeguarding import SafeguardingPhrases
+
+    nlp = spacy.blank("en")
+    phrases = SafeguardingPhrases(nlp)
+
+    def screen(text: str) -> str | None:
+        hits = phrases.hits(nlp.make_doc(text))
+        if not hits:
+            return None
+        signals = sorted({hit.signal for hit in hits})
+        return f"phrase list ({phrases.version or 'unversioned'}): {', '.join(signals)}"
+
+    return screen

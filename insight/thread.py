@@ -1,0 +1,285 @@
+"""The golden thread: insights, priorities, actions and outcomes, and the links between them.
+
+    note <── insight <── priority <── action <── outcome
+
+Every link is stored explicitly and can be followed both ways: from an action down to the
+notes that support it, and from a note up to every action it influenced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from insight.store import (
+    Store,
+    StoreError,
+    action_priorities,
+    insight_notes,
+    priority_insights,
+    ref,
+)
+
+ACTION_STATUSES = ("proposed", "agreed", "in progress", "done", "declined")
+STAGES = (
+    "strategic planning",
+    "specifying outcomes",
+    "pathway design",
+    "contracting",
+    "monitoring",
+)
+
+
+class ThreadError(ValueError):
+    """A thread rule was broken (unknown status, declined without a reason, ...)."""
+
+
+def _status(value: str) -> str:
+    status = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
+    if status not in ACTION_STATUSES:
+        raise ThreadError(
+            f"unknown action status {value!r}; use one of: {', '.join(ACTION_STATUSES)}"
+        )
+    return status
+
+
+def _stage(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stage = " ".join(value.strip().lower().split())
+    if stage not in STAGES:
+        raise ThreadError(f"unknown commissioning stage {value!r}; use one of: {', '.join(STAGES)}")
+    return stage
+
+
+# -- creating and linking -------------------------------------------------------------
+
+
+def add_insight(
+    store: Store,
+    title: str,
+    *,
+    summary: str | None = None,
+    categories: Sequence[str] = (),
+    note_ids: Sequence[str] = (),
+) -> int:
+    insight_id = store.create_record(
+        "insight", title=title, summary=summary, categories=list(categories)
+    )
+    link_notes(store, insight_id, note_ids)
+    return insight_id
+
+
+def link_notes(store: Store, insight_id: int, note_ids: Sequence[str]) -> int:
+    store.get_record("insight", insight_id)
+    missing = set(note_ids) - set(store.existing_notes(note_ids))
+    if missing:
+        raise StoreError(f"no such note(s): {', '.join(sorted(missing)[:5])}")
+    return sum(
+        store.link(insight_notes, ("insight_id", insight_id), ("note_id", n)) for n in note_ids
+    )
+
+
+def add_priority(
+    store: Store,
+    title: str,
+    *,
+    description: str | None = None,
+    agreed_on: date | None = None,
+    insight_ids: Sequence[int] = (),
+) -> int:
+    priority_id = store.create_record(
+        "priority", title=title, description=description, agreed_on=agreed_on
+    )
+    link_insights(store, priority_id, insight_ids)
+    return priority_id
+
+
+def link_insights(store: Store, priority_id: int, insight_ids: Sequence[int]) -> int:
+    store.get_record("priority", priority_id)
+    for insight_id in insight_ids:
+        store.get_record("insight", insight_id)
+    return sum(
+        store.link(priority_insights, ("priority_id", priority_id), ("insight_id", i))
+        for i in insight_ids
+    )
+
+
+def add_action(
+    store: Store,
+    title: str,
+    *,
+    owner: str | None = None,
+    status: str = "proposed",
+    reason: str | None = None,
+    description: str | None = None,
+    due_on: date | None = None,
+    stage: str | None = None,
+    framework: str | None = None,
+    priority_ids: Sequence[int] = (),
+) -> int:
+    status = _status(status)
+    if status == "declined" and not (reason or "").strip():
+        raise ThreadError("a declined action needs a reason (--reason)")
+    action_id = store.create_record(
+        "action",
+        title=title,
+        owner=owner,
+        status=status,
+        reason=reason,
+        description=description,
+        due_on=due_on,
+        stage=_stage(stage),
+        framework=framework,
+    )
+    link_priorities(store, action_id, priority_ids)
+    return action_id
+
+
+def link_priorities(store: Store, action_id: int, priority_ids: Sequence[int]) -> int:
+    store.get_record("action", action_id)
+    for priority_id in priority_ids:
+        store.get_record("priority", priority_id)
+    return sum(
+        store.link(action_priorities, ("action_id", action_id), ("priority_id", p))
+        for p in priority_ids
+    )
+
+
+def set_action_status(
+    store: Store, action_id: int, status: str, *, reason: str | None = None
+) -> dict[str, Any]:
+    status = _status(status)
+    if status == "declined" and not (reason or "").strip():
+        raise ThreadError("a declined action needs a reason (--reason)")
+    values: dict[str, Any] = {"status": status}
+    if reason is not None:
+        values["reason"] = reason
+    return store.update_record("action", action_id, **values)
+
+
+def add_outcome(
+    store: Store,
+    action_id: int,
+    description: str,
+    *,
+    observed_on: date | None = None,
+    evidence: str | None = None,
+    fed_back: bool = False,
+    fed_back_on: date | None = None,
+) -> int:
+    store.get_record("action", action_id)
+    return store.create_record(
+        "outcome",
+        action_id=action_id,
+        description=description,
+        observed_on=observed_on,
+        evidence=evidence,
+        fed_back=fed_back or fed_back_on is not None,
+        fed_back_on=fed_back_on,
+    )
+
+
+# -- following the thread -------------------------------------------------------------
+
+
+@dataclass
+class Thread:
+    """All thread records and links, loaded once, navigable both ways."""
+
+    insights: dict[int, dict[str, Any]]
+    priorities: dict[int, dict[str, Any]]
+    actions: dict[int, dict[str, Any]]
+    outcomes: dict[int, dict[str, Any]]
+    insight_notes: dict[int, list[str]] = field(default_factory=dict)
+    priority_insights: dict[int, list[int]] = field(default_factory=dict)
+    action_priorities: dict[int, list[int]] = field(default_factory=dict)
+
+    def notes_of_insight(self, insight_id: int) -> list[str]:
+        return self.insight_notes.get(insight_id, [])
+
+    def insights_of_priority(self, priority_id: int) -> list[int]:
+        return self.priority_insights.get(priority_id, [])
+
+    def notes_of_priority(self, priority_id: int) -> list[str]:
+        seen: dict[str, None] = {}
+        for insight_id in self.insights_of_priority(priority_id):
+            seen.update(dict.fromkeys(self.notes_of_insight(insight_id)))
+        return list(seen)
+
+    def priorities_of_action(self, action_id: int) -> list[int]:
+        return self.action_priorities.get(action_id, [])
+
+    def outcomes_of_action(self, action_id: int) -> list[dict[str, Any]]:
+        return [o for o in self.outcomes.values() if o["action_id"] == action_id]
+
+    def chain(self, action_id: int) -> dict[str, Any]:
+        """action -> priorities -> insights -> note ids, for the report and for checks."""
+        return {
+            "action": ref("action", action_id),
+            "priorities": [
+                {
+                    "priority": ref("priority", p),
+                    "insights": [
+                        {"insight": ref("insight", i), "notes": self.notes_of_insight(i)}
+                        for i in self.insights_of_priority(p)
+                    ],
+                }
+                for p in self.priorities_of_action(action_id)
+            ],
+        }
+
+    def notes_of_action(self, action_id: int) -> list[str]:
+        seen: dict[str, None] = {}
+        for priority_id in self.priorities_of_action(action_id):
+            seen.update(dict.fromkeys(self.notes_of_priority(priority_id)))
+        return list(seen)
+
+    def actions_of_note(self, note_id: str) -> list[int]:
+        """Upward: every action a note influenced."""
+        insight_ids = {i for i, ns in self.insight_notes.items() if note_id in ns}
+        priority_ids = {
+            p for p, ins in self.priority_insights.items() if insight_ids.intersection(ins)
+        }
+        return sorted(
+            a for a, ps in self.action_priorities.items() if priority_ids.intersection(ps)
+        )
+
+    def problems(self) -> list[str]:
+        """Integrity checks a lead should see before a report goes out."""
+        found = []
+        for insight_id in self.insights:
+            if not self.notes_of_insight(insight_id):
+                found.append(f"insight {ref('insight', insight_id)} has no notes as evidence")
+        for priority_id in self.priorities:
+            if not self.insights_of_priority(priority_id):
+                found.append(f"priority {ref('priority', priority_id)} has no insights")
+            elif not self.notes_of_priority(priority_id):
+                found.append(f"priority {ref('priority', priority_id)} has no evidence notes")
+        for action_id in self.actions:
+            if not self.priorities_of_action(action_id):
+                found.append(f"action {ref('action', action_id)} responds to no priority")
+        for outcome_id, outcome in self.outcomes.items():
+            if not outcome["fed_back"]:
+                found.append(f"outcome {ref('outcome', outcome_id)} not yet fed back to people")
+        return found
+
+
+def load_thread(store: Store) -> Thread:
+    def grouped(rows: list[dict[str, Any]], key: str, value: str) -> dict[Any, list[Any]]:
+        out: dict[Any, list[Any]] = {}
+        for row in sorted(rows, key=lambda r: (r[key], str(r[value]))):
+            out.setdefault(row[key], []).append(row[value])
+        return out
+
+    return Thread(
+        insights={r["id"]: r for r in store.list_records("insight")},
+        priorities={r["id"]: r for r in store.list_records("priority")},
+        actions={r["id"]: r for r in store.list_records("action")},
+        outcomes={r["id"]: r for r in store.list_records("outcome")},
+        insight_notes=grouped(store.links(insight_notes), "insight_id", "note_id"),
+        priority_insights=grouped(store.links(priority_insights), "priority_id", "insight_id"),
+        action_priorities=grouped(store.links(action_priorities), "action_id", "priority_id"),
+    )

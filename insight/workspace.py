@@ -1,0 +1,137 @@
+"""A workspace: a folder with `insight.toml` and (by default) a SQLite database.
+
+Every command works on one workspace, chosen by `--workspace/-w`, else the
+`INSIGHT_WORKSPACE` environment variable, else the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from insight.codebook import Codebook, load_codebook
+
+CONFIG_NAME = "insight.toml"
+DEFAULT_DB = "sqlite:///insight.db"
+DEFAULT_SMALL_NUMBER = 5
+DEFAULT_MAX_NOTE_CHARS = 20_000
+
+
+class WorkspaceError(RuntimeError):
+    """The workspace is missing or its configuration is unusable."""
+
+
+@dataclass
+class Workspace:
+    path: Path
+    db: str = DEFAULT_DB
+    codebook: str = "default"
+    model: str = "model"
+    small_number_threshold: int = DEFAULT_SMALL_NUMBER
+    max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_NAME
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, with relative SQLite paths resolved against the workspace."""
+        prefix = "sqlite:///"
+        if self.db.startswith(prefix) and not self.db.startswith(prefix + "/"):
+            relative = self.db[len(prefix) :]
+            if relative and relative != ":memory:":
+                return prefix + str((self.path / relative).resolve())
+        return self.db
+
+    @property
+    def model_dir(self) -> Path:
+        return (self.path / self.model).resolve()
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.path / "quarantine"
+
+    def load_codebook(self) -> Codebook:
+        if self.codebook in ("", "default"):
+            return load_codebook()
+        file = Path(self.codebook)
+        return load_codebook(file if file.is_absolute() else self.path / file)
+
+    def to_toml(self) -> str:
+        return (
+            "# insight workspace configuration\n"
+            "[insight]\n"
+            f"db = {_quote(self.db)}\n"
+            f"# 'default' is the shipped enquiry codebook v1; or a path to a YAML/TOML file\n"
+            f"codebook = {_quote(self.codebook)}\n"
+            f"# where `insight train` writes the workspace model\n"
+            f"model = {_quote(self.model)}\n"
+            "# counts below this are suppressed in outputs for commissioners and the community\n"
+            f"small_number_threshold = {self.small_number_threshold}\n"
+            f"max_note_chars = {self.max_note_chars}\n"
+        )
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def init_workspace(
+    path: str | Path,
+    *,
+    db: str | None = None,
+    codebook: str | None = None,
+    small_number_threshold: int = DEFAULT_SMALL_NUMBER,
+) -> Workspace:
+    """Create a workspace folder and its configuration; refuses to overwrite one."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / CONFIG_NAME).exists():
+        raise WorkspaceError(f"{folder / CONFIG_NAME} already exists; not overwriting it")
+    if codebook not in (None, "", "default"):
+        load_codebook(codebook)  # fail early on a bad codebook
+        codebook = str(Path(codebook).resolve())
+    workspace = Workspace(
+        path=folder.resolve(),
+        db=db or DEFAULT_DB,
+        codebook=codebook or "default",
+        small_number_threshold=small_number_threshold,
+    )
+    workspace.config_path.write_text(workspace.to_toml(), encoding="utf-8")
+    return workspace
+
+
+def resolve_workspace_path(path: str | Path | None) -> Path:
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("INSIGHT_WORKSPACE")
+    return Path(env) if env else Path.cwd()
+
+
+def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> Workspace:
+    """Read `insight.toml` from the chosen folder; `db` overrides the configured URL."""
+    folder = resolve_workspace_path(path).resolve()
+    config = folder / CONFIG_NAME
+    if not config.is_file():
+        raise WorkspaceError(
+            f"no workspace at {folder} (no {CONFIG_NAME}); run `insight init {folder}` first "
+            "or pass --workspace DIR"
+        )
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8")).get("insight", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkspaceError(f"{config}: not valid TOML: {exc}") from exc
+    try:
+        return Workspace(
+            path=folder,
+            db=db or str(data.get("db", DEFAULT_DB)),
+            codebook=str(data.get("codebook", "default")),
+            model=str(data.get("model", "model")),
+            small_number_threshold=int(data.get("small_number_threshold", DEFAULT_SMALL_NUMBER)),
+            max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise WorkspaceError(f"{config}: bad value: {exc}") from exc

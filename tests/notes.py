@@ -1,0 +1,37 @@
+"""Small helpers to put real notes in a real store for tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from insight.intake import NoteIn, NoteRecord
+from insight.store import Store
+
+
+def note(
+    note_id: str,
+    text: str,
+    *,
+    categories: list[str] | None = None,
+    heard_on: str = "2026-03-10",
+    listener: str = "L1",
+    place: str = "Leeds",
+    consent_quote: bool = True,
+    safeguarding: bool | None = None,
+) -> NoteRecord:
+    return NoteIn.model_validate(
+        {
+            "id": note_id,
+            "text": text,
+            "heard_on": date.fromisoformat(heard_on),
+            "listener": listener,
+            "place": place,
+            "consent_quote": consent_quote,
+            "categories": categories,
+            "safeguarding": safeguarding,
+        }
+    ).to_record(source="test")
+
+
+def add(store: Store, *records: NoteRecord) -> None:
+    store.add_notes(list(records))

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from insight.codebook import load_codebook
+from insight.rollup import category_rollup, note_frame
+from insight.store import ModelTagging, Store
+from tests.notes import add, note
+
+
+def test_people_outrank_the_model(store: Store) -> None:
+    add(
+        store,
+        note("a", "text a", categories=["access-waiting"]),
+        note("b", "text b"),  # unlabelled: the model's tags count
+    )
+    store.save_model_tags(
+        [
+            ModelTagging("a", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, False, "negative"),
+            ModelTagging("b", {"crisis-urgent": 0.8}, ["crisis-urgent"], {}, False, "negative"),
+        ],
+        model_version="m1",
+        codebook_version="1",
+    )
+    frame = note_frame(store).set_index("id")
+    assert frame.loc["a", "categories"] == ["access-waiting"]
+    assert frame.loc["a", "category_source"] == "person"
+    assert frame.loc["b", "categories"] == ["crisis-urgent"]
+    # both kept
+    sources = {(t["note_id"], t["source"]) for t in store.tags_for()}
+    assert ("a", "model") in sources and ("a", "person") in sources
+
+
+def test_rollup_counts_share_breadth_and_months(store: Store) -> None:
+    add(
+        store,
+        note("1", "t1", categories=["access-waiting"], heard_on="2026-01-05", place="Hull"),
+        note("2", "t2", categories=["access-waiting", "carers-family"], heard_on="2026-01-20",
+             place="York", listener="L2"),
+        note("3", "t3", categories=["access-waiting"], heard_on="2026-02-02", place="Hull"),
+        note("4", "t4", categories=[], heard_on="2026-02-03"),
+    )
+    table = category_rollup(note_frame(store), load_codebook()).set_index("category")
+    row = table.loc["access-waiting"]
+    assert row["notes"] == 3
+    assert row["share"] == 0.75
+    assert row["places"] == 2 and row["listeners"] == 2
+    assert row["2026-01"] == 2 and row["2026-02"] == 1
+    assert table.loc["carers-family", "notes"] == 1
+    assert table.loc["crisis-urgent", "notes"] == 0
+
+
+def test_small_numbers_suppressed_for_commissioners(store: Store) -> None:
+    add(store, *[note(str(i), f"t{i}", categories=["daily-living"]) for i in range(3)])
+    book = load_codebook()
+    lead = category_rollup(note_frame(store), book, audience="lead").set_index("category")
+    commissioner = category_rollup(
+        note_frame(store), book, audience="commissioner", threshold=5
+    ).set_index("category")
+    assert lead.loc["daily-living", "notes"] == 3
+    assert commissioner.loc["daily-living", "notes"] == "<5"
+    assert commissioner.loc["daily-living", "share"] is None
+    assert commissioner.loc["crisis-urgent", "notes"] == 0
+
+
+def test_erased_notes_leave_the_counts(store: Store) -> None:
+    add(store, note("x", "t", categories=["daily-living"]), note("y", "u", categories=[]))
+    store.erase_notes(["x"])
+    table = category_rollup(note_frame(store), load_codebook()).set_index("category")
+    assert table.loc["daily-living", "notes"] == 0
+    assert len(note_frame(store)) == 1

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+
+from insight.store import Store, StoreError
+from insight.thread import (
+    ThreadError,
+    add_action,
+    add_insight,
+    add_outcome,
+    add_priority,
+    link_notes,
+    load_thread,
+    set_action_status,
+)
+from tests.notes import add, note
+
+
+@pytest.fixture
+def thread_store(store: Store) -> Store:
+    add(
+        store,
+        note("n1", "The cafe on Tuesdays keeps me going.", categories=["community-support"]),
+        note("n2", "Group closed and now I see nobody.", categories=["community-support"]),
+        note("n3", "Eight months on the list.", categories=["access-waiting"]),
+    )
+    return store
+
+
+def test_action_chain_reaches_notes_and_back(thread_store: Store) -> None:
+    i1 = add_insight(thread_store, "Spaces matter", categories=["community-support"],
+                     note_ids=["n1", "n2"])
+    i2 = add_insight(thread_store, "Long waits", note_ids=["n3"])
+    p1 = add_priority(thread_store, "Community spaces", insight_ids=[i1])
+    p2 = add_priority(thread_store, "Nobody waits alone", insight_ids=[i2])
+    a1 = add_action(thread_store, "Fund cafes", owner="ICB", priority_ids=[p1])
+    a2 = add_action(thread_store, "Call people waiting", status="agreed", priority_ids=[p1, p2])
+    thread = load_thread(thread_store)
+    assert thread.notes_of_action(a1) == ["n1", "n2"]
+    assert sorted(thread.notes_of_action(a2)) == ["n1", "n2", "n3"]
+    assert thread.actions_of_note("n3") == [a2]
+    assert thread.actions_of_note("n1") == [a1, a2]
+    chain = thread.chain(a2)
+    assert chain["action"] == f"A{a2}"
+    assert [p["priority"] for p in chain["priorities"]] == [f"P{p1}", f"P{p2}"]
+
+
+def test_declined_needs_a_reason(thread_store: Store) -> None:
+    with pytest.raises(ThreadError, match="reason"):
+        add_action(thread_store, "Walk-in centre", status="declined")
+    action = add_action(thread_store, "Walk-in centre")
+    with pytest.raises(ThreadError, match="reason"):
+        set_action_status(thread_store, action, "declined")
+    record = set_action_status(thread_store, action, "Declined", reason="No budget in 2026/27")
+    assert record["status"] == "declined" and record["reason"] == "No budget in 2026/27"
+
+
+def test_status_and_stage_are_checked(thread_store: Store) -> None:
+    with pytest.raises(ThreadError, match="unknown action status"):
+        add_action(thread_store, "x", status="maybe")
+    with pytest.raises(ThreadError, match="commissioning stage"):
+        add_action(thread_store, "x", stage="vibes")
+    action = add_action(thread_store, "x", status="in_progress", stage="Contracting")
+    assert thread_store.get_record("action", action)["status"] == "in progress"
+
+
+def test_links_must_point_at_real_records(thread_store: Store) -> None:
+    insight = add_insight(thread_store, "x")
+    with pytest.raises(StoreError, match="no such note"):
+        link_notes(thread_store, insight, ["n-missing"])
+    with pytest.raises(StoreError, match="no insight I99"):
+        add_priority(thread_store, "p", insight_ids=[99])
+    with pytest.raises(StoreError, match="no action A42"):
+        add_outcome(thread_store, 42, "nothing")
+
+
+def test_integrity_problems_are_reported(thread_store: Store) -> None:
+    empty = add_insight(thread_store, "No evidence yet")
+    lonely = add_priority(thread_store, "Unsupported")
+    orphan = add_action(thread_store, "Orphan")
+    outcome = add_outcome(thread_store, orphan, "Something changed")
+    problems = load_thread(thread_store).problems()
+    assert f"insight I{empty} has no notes as evidence" in problems
+    assert f"priority P{lonely} has no insights" in problems
+    assert f"action A{orphan} responds to no priority" in problems
+    assert f"outcome O{outcome} not yet fed back to people" in problems
+
+
+def test_deleting_an_action_removes_its_outcomes_and_links(thread_store: Store) -> None:
+    priority = add_priority(thread_store, "p")
+    action = add_action(thread_store, "a", priority_ids=[priority])
+    add_outcome(thread_store, action, "o")
+    thread_store.delete_record("action", action)
+    thread = load_thread(thread_store)
+    assert thread.actions == {} and thread.outcomes == {} and thread.action_priorities == {}
+    kinds = [(r["operation"], r["record_type"]) for r in thread_store.audit_log()]
+    assert ("delete", "outcome") in kinds and ("delete", "action") in kinds
