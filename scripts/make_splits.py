@@ -1,0 +1,97 @@
+"""Write the fixed train/dev/test split and the demo corpus from the labelled corpus.
+
+    python scripts/make_splits.py
+
+Stratified over all categories with iterative stratification (70/15/15, seed 13); near
+duplicates are kept in one split so nothing leaks. The demo corpus is a fixed stratified
+sample of 600 notes. Run once when the corpus changes, then commit the outputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTES = ROOT / "corpora" / "notes"
+sys.path.insert(0, str(ROOT))
+
+from insight.codebook import load_codebook  # noqa: E402
+
+SEED = 13
+DEMO_SIZE = 600
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
+
+
+def _groups(texts: list[str], cutoff: float = 85.0) -> list[int]:
+    """Union near-duplicate notes so they always share a split."""
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1)
+    for i, j in zip(*np.nonzero(scores), strict=True):
+        if i < j:
+            parent[find(int(i))] = find(int(j))
+    return [find(i) for i in range(len(texts))]
+
+
+def _stratified(Y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    keep, take = next(splitter.split(np.zeros(len(Y)), Y))
+    return keep, take
+
+
+def main() -> None:
+    book = load_codebook()
+    notes = [json.loads(line) for line in (NOTES / "community-notes.jsonl").open(encoding="utf-8")
+             if line.strip()]
+    groups = _groups([_norm(n["text"]) for n in notes])
+    leaders = sorted(set(groups))
+    members: dict[int, list[int]] = {g: [] for g in leaders}
+    for index, group in enumerate(groups):
+        members[group].append(index)
+    # One row per group: union of its labels (+ safeguarding so it is spread too).
+    Y = np.array([
+        [any(c in notes[i]["categories"] for i in members[g]) for c in book.ids]
+        + [any(notes[i].get("safeguarding") for i in members[g])]
+        + [all(not notes[i]["categories"] for i in members[g])]
+        for g in leaders
+    ], dtype=int)
+    rest, test = _stratified(Y, 0.15, SEED)
+    train, dev = _stratified(Y[rest], 0.15 / 0.85, SEED + 1)
+    split_of_group = {}
+    for name, idx in (("train", rest[train]), ("dev", rest[dev]), ("test", test)):
+        for position in idx:
+            split_of_group[leaders[position]] = name
+    with (NOTES / "split.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "split"])
+        for note, group in zip(notes, groups, strict=True):
+            writer.writerow([note["id"], split_of_group[group]])
+
+    Yn = np.array([[c in n["categories"] for c in book.ids] for n in notes], dtype=int)
+    _, demo = _stratified(Yn, DEMO_SIZE / len(notes), SEED + 2)
+    with (NOTES / "demo.jsonl").open("w", encoding="utf-8") as handle:
+        for index in sorted(demo):
+            handle.write(json.dumps(notes[index], ensure_ascii=False) + "\n")
+    counts = {s: list(split_of_group[g] for g in groups).count(s) for s in ("train", "dev", "test")}
+    print(f"split.csv: {counts}; demo.jsonl: {len(demo)} notes")
+
+
+if __name__ == "__main__":
+    main()

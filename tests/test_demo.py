@@ -1,0 +1,88 @@
+"""End to end: `insight demo` and following every action in the report back to notes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from insight.store import Store
+from insight.workspace import open_workspace
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "ws"
+    result = subprocess.run(
+        [sys.executable, "-m", "insight", "demo", "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"report: {(out / 'report.html').resolve()}" in result.stdout
+    return out
+
+
+def _blocks(html: str, css_class: str) -> list[str]:
+    parts = re.split(rf'<div class="{css_class}" id="', html)
+    return parts[1:]
+
+
+def test_report_priorities_actions_and_chains_reach_real_notes(demo_dir: Path) -> None:
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    section = html.split('<section id="priorities">', 1)[1].split("</section>", 1)[0]
+    priorities = _blocks(section, "priority")
+    assert len(priorities) >= 3
+    ws = open_workspace(demo_dir)
+    with Store.open(ws.db_url, create=False) as store:
+        for block in priorities:
+            actions = _blocks(block, "action")
+            assert actions, "every priority in the demo has at least one action"
+            for action in actions:
+                note_ids = re.findall(r'<code class="note-id">([^<]+)</code>', action)
+                assert note_ids, "every action's chain ends in note ids"
+                found = store.existing_notes(note_ids)
+                assert set(found) == set(note_ids)
+
+
+def test_quotes_only_from_consenting_notes(demo_dir: Path) -> None:
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    quoted = re.findall(r"— note ([^<]+)</span></blockquote>", html)
+    assert quoted
+    ws = open_workspace(demo_dir)
+    with Store.open(ws.db_url, create=False) as store:
+        for note_id in quoted:
+            assert store.get_note(note_id)["consent_quote"] is True
+        for batch in store.iter_notes():
+            for note in batch:
+                if not note["consent_quote"]:
+                    assert note["text"] not in html
+
+
+def test_report_is_self_contained(demo_dir: Path) -> None:
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)
+    assert "<script" not in html and "@import" not in html
+
+
+def test_demo_workspace_has_model_and_tags(demo_dir: Path) -> None:
+    assert (demo_dir / "model" / "model.json").is_file()
+    ws = open_workspace(demo_dir)
+    with Store.open(ws.db_url, create=False) as store:
+        tags = store.tags_for()
+        assert any(t["source"] == "model" and t["evidence"] for t in tags)
+        assert store.count_notes() >= 300
+
+
+def test_demo_refuses_to_overwrite_a_real_workspace(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "insight", "init", str(tmp_path)], check=True,
+                   capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "insight", "demo", "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert "not a demo" in result.stderr
