@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -77,9 +78,14 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    if len(text) > 10 and text[10] in "T ":  # a date with a time: the whole of it must parse
+        try:
+            return datetime.fromisoformat(text).date()
+        except ValueError:
+            pass
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
-            return datetime.strptime(text[:10] if pattern == "%Y-%m-%d" else text, pattern).date()
+            return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
     raise ValueError(f"invalid date {text!r} (expected YYYY-MM-DD or DD/MM/YYYY)")
@@ -150,10 +156,20 @@ class NoteIn(BaseModel):
     def _community(cls, value: Any) -> Any:
         return _split_list(value)
 
+    @field_validator("consent_quote", "consent_contact", mode="before")
+    @classmethod
+    def _consent(cls, value: Any) -> Any:
+        # A blank cell is no consent (the default), not an invalid row.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return False
+        return value
+
     @field_validator("categories", mode="before")
     @classmethod
     def _categories(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None:
+        # Blank means "not labelled" (None), not "labelled with no categories" ([]): this
+        # validator runs before `_blank_is_missing`, so it must say so itself.
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
         found = list(dict.fromkeys(c.lower() for c in _split_list(value)))
         known = (info.context or {}).get("categories")
@@ -218,36 +234,77 @@ class RawRow:
 
 
 _LATIN_ENCODINGS = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman"}
+#: UTF-8 byte sequences for accented letters, £, é, curly quotes, dashes and € that read as
+#: mojibake ("Ã©", "â€™") in Windows-1252: a file that has them is partly UTF-8.
+_UTF8_INSIDE = re.compile(rb"\xc2[\xa0-\xbf]|\xc3[\x80-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x82\xac")
+#: Four or more non-ASCII characters in a row: Cyrillic, Greek, CJK... read in a Western
+#: code page, not English or European words with an accent or a pound sign here and there.
+_FOREIGN_RUN = re.compile(r"[^\x00-\x7f\s]{4,}")
+_UNKNOWN_ENCODING = (
+    "not UTF-8 and the encoding could not be identified reliably ({why}); "
+    "save the file as UTF-8 and try again"
+)
+
+
+def _western_problem(text: str) -> str | None:
+    """Why text decoded with a Western code page does not read as such, or None."""
+    controls = sum(
+        1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f"
+    )
+    if controls:
+        return f"{controls} control characters"
+    if run := _FOREIGN_RUN.search(text):
+        return f"it reads as {run.group()[:12]!r}"
+    visible = [c for c in text if not c.isspace()]
+    foreign = sum(1 for c in visible if ord(c) > 127)
+    if visible and foreign / len(visible) > 0.3:
+        return f"{foreign} of {len(visible)} characters are not plain ASCII"
+    return None
 
 
 def decode(raw: bytes) -> tuple[str, str | None]:
-    """Bytes to text: UTF-8 (BOM tolerated), else a confidently detected Latin encoding."""
+    """Bytes to text: UTF-8 (BOM tolerated), else a Western European (Latin) encoding
+    when the text reads as one; anything else is rejected rather than guessed."""
     if not raw.strip():
         raise FileRejected("file is empty")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16"), "converted from UTF-16"
+            text = raw.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise FileRejected("file claims UTF-16 but cannot be decoded") from exc
+        if not text.strip():
+            raise FileRejected("file is empty")
+        return text, "converted from UTF-16"
     if b"\x00" in raw[:8192]:
         raise FileRejected("looks like a binary file, not CSV or JSONL text")
     try:
-        return raw.decode("utf-8-sig"), None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    else:
+        if not text.strip():
+            raise FileRejected("file is empty")
+        return text, None
+    # Not UTF-8. Windows-1252 decodes almost any bytes, so it is only accepted when the
+    # result reads as English/Western European text; otherwise reject, never guess.
+    if _UTF8_INSIDE.search(raw):
+        raise FileRejected(
+            _UNKNOWN_ENCODING.format(why="it mixes UTF-8 with another encoding")
+        )
     try:
         text = raw.decode("cp1252")
-        return text, "not UTF-8: decoded as Windows-1252 (cp1252) and converted"
+        encoding = "Windows-1252 (cp1252)"
     except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(raw).best()
-    if best is not None and best.encoding in _LATIN_ENCODINGS:
-        return str(best), f"not UTF-8: decoded as {best.encoding} and converted"
-    raise FileRejected(
-        "not UTF-8 and the encoding could not be identified reliably; save the file as UTF-8"
-    )
+        best = from_bytes(raw).best()
+        if best is None or best.encoding not in _LATIN_ENCODINGS:
+            guess = f"perhaps {best.encoding}" if best is not None else "no likely encoding"
+            raise FileRejected(_UNKNOWN_ENCODING.format(why=guess)) from None
+        text, encoding = str(best), best.encoding
+    if why := _western_problem(text):
+        raise FileRejected(_UNKNOWN_ENCODING.format(why=f"not {encoding}: {why}"))
+    return text, f"not UTF-8: decoded as {encoding} and converted"
 
 
 def _detect_format(path: Path, text: str) -> str:
@@ -257,6 +314,9 @@ def _detect_format(path: Path, text: str) -> str:
     if suffix in (".csv", ".tsv", ".txt"):
         return "csv"
     return "json" if text.lstrip()[:1] in ("{", "[") else "csv"
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _json_rows(text: str) -> Iterator[RawRow]:
@@ -272,7 +332,9 @@ def _json_rows(text: str) -> Iterator[RawRow]:
             else:
                 yield RawRow(index, None, "record is not a JSON object", json.dumps(item))
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only CR/LF end a line: str.splitlines() would also split inside JSON strings at
+    # U+2028, U+2029 or U+0085, which JSON allows unescaped (pasted text often has them).
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if not line.strip():
             continue
         try:

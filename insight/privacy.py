@@ -29,19 +29,53 @@ def may_quote(note: dict[str, Any]) -> bool:
     )
 
 
-def redact_text(text: str) -> str:
+MAX_QUOTE_CHARS = 320
+
+
+def redact_text(text: str, excerpt: str | None = None) -> str:
+    """Redact the whole note (names are found in context), then cut out the excerpt."""
     from insight.redact import redact
 
-    return redact(text).text
+    start, end = 0, len(text)
+    if excerpt and (found := text.find(excerpt)) >= 0:
+        start, end = found, found + len(excerpt)
+    elif len(text) > MAX_QUOTE_CHARS:
+        cut = text.rfind(". ", 0, MAX_QUOTE_CHARS)
+        end = cut + 1 if cut > 80 else MAX_QUOTE_CHARS
+    spans = redact(text).spans
+    for span in spans:  # never cut a piece of personal data in half
+        if span.start < start < span.end:
+            start = span.start
+        if span.start < end < span.end:
+            end = span.end
+    pieces, position = [], start
+    for span in spans:
+        if span.end <= start or span.start >= end:
+            continue
+        pieces.append(text[position : span.start])
+        pieces.append(f"[{span.type}]")
+        position = span.end
+    pieces.append(text[position:end])
+    clipped = "".join(pieces).strip()
+    return clipped + (" …" if end < len(text) and not excerpt else "")
 
 
-def quotes_for(notes: Iterable[dict[str, Any]], *, limit: int | None = None) -> list[Quote]:
-    """Consented, redacted quotes; notes without consent are skipped, never shown."""
+def quotes_for(
+    notes: Iterable[dict[str, Any]],
+    *,
+    limit: int | None = None,
+    excerpts: dict[str, str] | None = None,
+) -> list[Quote]:
+    """Consented, redacted quotes; notes without consent are skipped, never shown.
+
+    `excerpts` maps note id -> the evidence sentence to quote instead of the whole note.
+    """
     out: list[Quote] = []
     for note in notes:
         if not may_quote(note):
             continue
-        out.append(Quote(note_id=note["id"], text=redact_text(note["text"])))
+        excerpt = (excerpts or {}).get(note["id"])
+        out.append(Quote(note_id=note["id"], text=redact_text(note["text"], excerpt)))
         if limit is not None and len(out) >= limit:
             break
     return out

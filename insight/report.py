@@ -71,6 +71,7 @@ def build_report(
     audience: Audience = "commissioner",
     threshold: int = 5,
     title: str = "Community listening: influence report",
+    quotes_per_insight: int | None = QUOTES_PER_INSIGHT,
 ) -> ReportData:
     frame = note_frame(store)
     rollup = category_rollup(frame, codebook, audience=audience, threshold=threshold)
@@ -131,6 +132,11 @@ def build_report(
             insight = thread.insights[insight_id]
             note_ids = thread.notes_of_insight(insight_id)
             notes = [n for n in (store.get_note(i) for i in note_ids) if n is not None]
+            excerpts = {
+                t["note_id"]: t["evidence"]
+                for t in store.tags_for(note_ids)
+                if t["evidence"] and t["category"] in insight["categories"]
+            }
             insight_views.append(
                 {
                     "ref": ref("insight", insight_id),
@@ -141,7 +147,7 @@ def build_report(
                         for c in insight["categories"]
                     ],
                     "evidence": suppress(len(note_ids), audience, threshold),
-                    "quotes": quotes_for(notes, limit=QUOTES_PER_INSIGHT),
+                    "quotes": quotes_for(notes, limit=quotes_per_insight, excerpts=excerpts),
                 }
             )
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)

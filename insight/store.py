@@ -249,6 +249,31 @@ def _jsonable(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(row, default=str))
 
 
+#: Columns holding note text (a tag's evidence is a sentence of the note), per record
+#: type: never copied into the audit log, which outlives erasure.
+_NOTE_TEXT_KEYS = {"note": ("text",), "tag": ("evidence",)}
+
+
+def _audit_safe(record_type: str, row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A row as JSON for the audit log, with note text replaced by its length."""
+    if row is None:
+        return None
+    safe = dict(row)
+    for key in _NOTE_TEXT_KEYS.get(record_type, ()):
+        if safe.get(key) is not None:
+            safe[f"{key}_chars"] = len(str(safe[key]))
+        safe.pop(key, None)
+    return _jsonable(safe)
+
+
+#: Note columns that could identify a person; erasure clears them (and the text).
+_IDENTIFYING = frozenset({"text", "listener", "setting", "place", "community", "heard_on"})
+
+
+def _tag_ref(values: dict[str, Any]) -> str:
+    return f"{values['note_id']}/{values['category']}/{values['source']}"
+
+
 @dataclass(frozen=True)
 class ModelTagging:
     """One note's machine tags as produced by a model (filled by `insight.tagging`)."""
@@ -340,6 +365,24 @@ class Store:
         return int(value)
 
     # -- audit -----------------------------------------------------------------------
+    def _audit_values(
+        self,
+        operation: str,
+        record_type: str,
+        record_id: str | int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        return {
+            "at": now(),
+            "actor": self.actor,
+            "operation": operation,
+            "record_type": record_type,
+            "record_id": str(record_id),
+            "before": _audit_safe(record_type, before),
+            "after": _audit_safe(record_type, after),
+        }
+
     def _audit(
         self,
         conn: Connection,
@@ -351,13 +394,7 @@ class Store:
     ) -> None:
         conn.execute(
             insert(audit).values(
-                at=now(),
-                actor=self.actor,
-                operation=operation,
-                record_type=record_type,
-                record_id=str(record_id),
-                before=_jsonable(before),
-                after=_jsonable(after),
+                **self._audit_values(operation, record_type, record_id, before, after)
             )
         )
 
@@ -404,6 +441,9 @@ class Store:
                 return self.add_notes(records, flags, own)
         flags = flags or {}
         stamp = now()
+        note_rows: list[dict[str, Any]] = []
+        tag_rows: list[dict[str, Any]] = []
+        audit_rows: list[dict[str, Any]] = []
         for record in records:
             row = {
                 "id": record.id,
@@ -424,17 +464,50 @@ class Store:
                 "updated_at": stamp,
                 "author": self.actor,
             }
-            conn.execute(insert(notes).values(**row))
+            note_rows.append(row)
             audit_row = {k: v for k, v in row.items() if k != "text"}
             audit_row["text_chars"] = len(record.text)
-            self._audit(conn, "create", "note", record.id, None, audit_row)
+            audit_rows.append(self._audit_values("create", "note", record.id, None, audit_row))
             for category in record.categories or ():
-                self._add_tag(conn, record.id, category, "person", stamp)
+                values = self._tag_values(record.id, category, "person", stamp)
+                tag_rows.append(values)
+                audit_rows.append(
+                    self._audit_values("create", "tag", _tag_ref(values), None, values)
+                )
+        # One multi-row statement per table: a batch of notes costs a few round trips,
+        # not four per note.
+        for table, rows in ((notes, note_rows), (tags, tag_rows), (audit, audit_rows)):
+            if rows:
+                conn.execute(insert(table), rows)
+        for record in records:
             if record.safeguarding:
                 self._flag(conn, record.id, self.actor, "flagged by the listener at intake")
             elif record.id in flags:
                 self._flag(conn, record.id, "screen:phrase-list", flags[record.id])
         return len(records)
+
+    def _tag_values(
+        self,
+        note_id: str,
+        category: str,
+        source: str,
+        stamp: datetime,
+        confidence: float | None = None,
+        evidence: str | None = None,
+        model_version: str | None = None,
+        codebook_version: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "note_id": note_id,
+            "category": category,
+            "source": source,
+            "confidence": confidence,
+            "evidence": evidence,
+            "model_version": model_version,
+            "codebook_version": codebook_version,
+            "created_at": stamp,
+            "author": self.actor if source == "person" else f"model:{model_version}",
+        }
 
     def _add_tag(
         self,
@@ -448,19 +521,12 @@ class Store:
         model_version: str | None = None,
         codebook_version: str | None = None,
     ) -> None:
-        values = {
-            "note_id": note_id,
-            "category": category,
-            "source": source,
-            "confidence": confidence,
-            "evidence": evidence,
-            "model_version": model_version,
-            "codebook_version": codebook_version,
-            "created_at": stamp,
-            "author": self.actor if source == "person" else f"model:{model_version}",
-        }
+        values = self._tag_values(
+            note_id, category, source, stamp, confidence, evidence, model_version,
+            codebook_version,
+        )
         conn.execute(insert(tags).values(**values))
-        self._audit(conn, "create", "tag", f"{note_id}/{category}/{source}", None, values)
+        self._audit(conn, "create", "tag", _tag_ref(values), None, values)
 
     def get_note(self, note_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -605,11 +671,18 @@ class Store:
             if before["acknowledged_at"] is not None:
                 raise StoreError(f"safeguarding item {item_id} was already acknowledged")
             values = {"acknowledged_at": now(), "acknowledged_by": self.actor, "ack_note": note}
-            conn.execute(
+            # Only an open item is updated: of two people acknowledging at once, one wins
+            # and the other gets the "already acknowledged" error, not a silent overwrite.
+            done = conn.execute(
                 update(safeguarding_queue)
-                .where(safeguarding_queue.c.id == item_id)
+                .where(
+                    safeguarding_queue.c.id == item_id,
+                    safeguarding_queue.c.acknowledged_at.is_(None),
+                )
                 .values(**values)
             )
+            if done.rowcount != 1:
+                raise StoreError(f"safeguarding item {item_id} was already acknowledged")
             after = {**before, **values}
             self._audit(conn, "update", "safeguarding", item_id, before, after)
         return after
@@ -689,7 +762,11 @@ class Store:
 
     # -- erasure ---------------------------------------------------------------------
     def erase_notes(self, note_ids: Sequence[str], reason: str | None = None) -> int:
-        """Remove text and identifying fields; keep an audited tombstone and drop links."""
+        """Remove text and identifying fields; keep an audited tombstone and drop links.
+
+        The note's earlier audit entries lose the identifying fields too, so the audit log
+        cannot be used to rebuild what was erased.
+        """
         erased = 0
         stamp = now()
         with self.begin() as conn:
@@ -697,7 +774,9 @@ class Store:
                 row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
                 if row is None or row.erased_at is not None:
                     continue
-                before = {k: v for k, v in dict(row._mapping).items() if k != "text"}
+                before = {
+                    k: v for k, v in dict(row._mapping).items() if k not in _IDENTIFYING
+                }
                 cleared = {
                     "text": None,
                     "listener": None,
@@ -712,12 +791,38 @@ class Store:
                 }
                 conn.execute(update(notes).where(notes.c.id == note_id).values(**cleared))
                 conn.execute(update(tags).where(tags.c.note_id == note_id).values(evidence=None))
+                linked = conn.execute(
+                    select(insight_notes.c.insight_id).where(insight_notes.c.note_id == note_id)
+                ).scalars().all()
                 conn.execute(delete(insight_notes).where(insight_notes.c.note_id == note_id))
+                for insight_id in linked:
+                    values = {"insight_id": insight_id, "note_id": note_id}
+                    self._audit(
+                        conn, "delete", insight_notes.name, f"{insight_id}->{note_id}", values,
+                        None,
+                    )
+                self._scrub_note_audit(conn, note_id)
                 after = {k: v for k, v in cleared.items() if k != "text"}
                 after["reason"] = reason
                 self._audit(conn, "erase", "note", note_id, before, after)
                 erased += 1
         return erased
+
+    def _scrub_note_audit(self, conn: Connection, note_id: str) -> None:
+        """Blank identifying fields in a note's earlier audit entries (for erasure)."""
+        query = select(audit.c.id, audit.c.before, audit.c.after).where(
+            audit.c.record_type == "note", audit.c.record_id == note_id
+        )
+        for entry in conn.execute(query).all():
+            changes = {}
+            for column in ("before", "after"):
+                value = getattr(entry, column)
+                if isinstance(value, dict) and any(value.get(k) for k in _IDENTIFYING):
+                    changes[column] = {
+                        k: (None if k in _IDENTIFYING else v) for k, v in value.items()
+                    }
+            if changes:
+                conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))
 
     def note_ids_for_listener(self, listener: str) -> list[str]:
         with self.engine.connect() as conn:

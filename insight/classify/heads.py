@@ -13,11 +13,21 @@ from typing import Any, Self
 
 import numpy as np
 import skops.io as sio
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from insight.classify.backend import sigmoid
-from insight.classify.sklearn_backend import fit_vectorizer, load_skops, text_features
+from insight.classify.sklearn_backend import (
+    CountCache,
+    fit_logistic,
+    fit_vectorizer,
+    load_skops,
+    load_sparse,
+    save_sparse,
+    text_features,
+    union_features,
+)
 from insight.classify.thresholds import recall_threshold
 
 SAFEGUARDING_RECALL_TARGET = 0.95
@@ -33,12 +43,13 @@ class SafeguardingClassifier:
         self.cv = cv
         self.seed = seed
 
-    def _fit_once(self, texts: list[str], y: np.ndarray) -> tuple[Any, np.ndarray, float]:
-        vec = text_features(char_ngrams=None, n_features=2**18)
+    def _fit_once(
+        self, texts: list[str], y: np.ndarray
+    ) -> tuple[Any, sparse.csr_matrix, float]:
+        vec = text_features(char_ngrams=None)
         X = fit_vectorizer(vec, texts)
-        clf = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
-                                 random_state=self.seed).fit(X, y)
-        return vec, clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+        coef, intercept = fit_logistic(X, y[:, None], self.C, "balanced", self.seed)
+        return vec, coef, float(intercept[0])
 
     def fit(self, texts: Sequence[str], y: Sequence[bool]) -> Self:
         texts = [str(t) for t in texts]
@@ -52,7 +63,8 @@ class SafeguardingClassifier:
         folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.seed)
         for train, held in folds.split(arr, y_arr):
             vec, coef, b = self._fit_once(arr[train].tolist(), y_arr[train])
-            oof[held] = sigmoid(vec.transform(arr[held].tolist()) @ coef + b)
+            X_held = union_features(vec, CountCache(arr[held].tolist()))
+            oof[held] = sigmoid((X_held @ coef.T).toarray()[:, 0] + b)
         self.threshold_ = recall_threshold(y_arr, oof, self.recall_target)
         flagged = oof >= self.threshold_
         self.oof_recall_ = float(flagged[y_arr == 1].mean())
@@ -60,12 +72,12 @@ class SafeguardingClassifier:
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_once(texts, y_arr)
         return self
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return sigmoid(np.asarray(self.vectorizer_.transform(list(texts)) @ self.coef_)
-                       + self.intercept_)
+    def predict_proba(self, texts: Sequence[str], cache: CountCache | None = None) -> np.ndarray:
+        X = union_features(self.vectorizer_, cache or CountCache(texts))
+        return sigmoid((X @ self.coef_.T).toarray()[:, 0] + self.intercept_)
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
-        return self.predict_proba(texts) >= self.threshold_
+    def predict(self, texts: Sequence[str], cache: CountCache | None = None) -> np.ndarray:
+        return self.predict_proba(texts, cache) >= self.threshold_
 
     def info(self) -> dict[str, Any]:
         return {"C": self.C, "recall_target": self.recall_target, "cv": self.cv,
@@ -76,19 +88,17 @@ class SafeguardingClassifier:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         sio.dump(self.vectorizer_, directory / "vectorizer.skops")
-        np.savez_compressed(directory / "weights.npz", coef=self.coef_,
-                            intercept=np.array([self.intercept_]),
-                            threshold=np.array([self.threshold_]))
+        save_sparse(directory / "weights.npz", self.coef_,
+                    intercept=np.array([self.intercept_]), threshold=np.array([self.threshold_]))
 
     @classmethod
     def load(cls, directory: Path, info: dict[str, Any]) -> Self:
         obj = cls(C=info["C"], recall_target=info["recall_target"], cv=info["cv"],
                   seed=info["seed"])
         obj.vectorizer_ = load_skops(directory / "vectorizer.skops")
-        with np.load(directory / "weights.npz", allow_pickle=False) as w:
-            obj.coef_ = w["coef"]
-            obj.intercept_ = float(w["intercept"][0])
-            obj.threshold_ = float(w["threshold"][0])
+        obj.coef_, w = load_sparse(directory / "weights.npz")
+        obj.intercept_ = float(w["intercept"][0])
+        obj.threshold_ = float(w["threshold"][0])
         obj.oof_recall_ = info.get("oof_recall", float("nan"))
         obj.oof_precision_ = info.get("oof_precision", float("nan"))
         return obj
@@ -103,23 +113,25 @@ class ExperienceClassifier:
 
     def fit(self, texts: Sequence[str], y: Sequence[str]) -> Self:
         texts = [str(t) for t in texts]
-        self.vectorizer_ = text_features(char_ngrams=None, n_features=2**18)
+        self.vectorizer_ = text_features(char_ngrams=None)
         X = fit_vectorizer(self.vectorizer_, texts)
         clf = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
         clf.fit(X, np.asarray(y))
         self.classes_ = [str(c) for c in clf.classes_]
-        coef = clf.coef_.astype(np.float32)
+        coef = clf.coef_
         intercept = clf.intercept_.astype(float)
         if len(self.classes_) == 2:  # binary LR stores one row; expand to two for softmax
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-        self.coef_, self.intercept_ = coef, intercept
+        self.coef_ = sparse.csr_matrix(coef.astype(np.float32))
+        self.intercept_ = intercept
         return self
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
+    def predict(self, texts: Sequence[str], cache: CountCache | None = None) -> list[str]:
         if not texts:
             return []
-        z = np.asarray(self.vectorizer_.transform(list(texts)) @ self.coef_.T) + self.intercept_
+        X = union_features(self.vectorizer_, cache or CountCache(texts))
+        z = (X @ self.coef_.T).toarray() + self.intercept_
         return [self.classes_[i] for i in z.argmax(axis=1)]
 
     def info(self) -> dict[str, Any]:
@@ -128,13 +140,13 @@ class ExperienceClassifier:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         sio.dump(self.vectorizer_, directory / "vectorizer.skops")
-        np.savez_compressed(directory / "weights.npz", coef=self.coef_, intercept=self.intercept_)
+        save_sparse(directory / "weights.npz", self.coef_, intercept=self.intercept_)
 
     @classmethod
     def load(cls, directory: Path, info: dict[str, Any]) -> Self:
         obj = cls(C=info["C"], seed=info["seed"])
         obj.classes_ = list(info["classes"])
         obj.vectorizer_ = load_skops(directory / "vectorizer.skops")
-        with np.load(directory / "weights.npz", allow_pickle=False) as w:
-            obj.coef_, obj.intercept_ = w["coef"], w["intercept"]
+        obj.coef_, w = load_sparse(directory / "weights.npz")
+        obj.intercept_ = w["intercept"]
         return obj

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from insight.classify.backend import (
 )
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
+from insight.classify.sklearn_backend import CountCache
 
 MODEL_FILE = "model.json"
 FORMAT = "insight-tag-model"
@@ -54,6 +56,41 @@ def sentence_pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+_WORKER_MODEL: TagModel | None = None
+
+
+def _tag_in_worker(batch: list[str]) -> list[NoteTags]:
+    assert _WORKER_MODEL is not None
+    return _WORKER_MODEL._tag_batch(batch)
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= max(1, size):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def sentence_segments(text: str, doc: Any) -> list[tuple[int, int]]:
+    """Cut a note into (start, end) pieces at its sentence starts, only where whitespace is.
+
+    The pieces cover the whole note, so n-gram counts of the pieces add up to those of the
+    note; a sentence that starts mid-word (rare) stays joined to the one before it.
+    """
+    cuts = [0]
+    for sent in doc.sents:
+        start = sent.start_char
+        if start > cuts[-1] and text[start - 1].isspace():
+            cuts.append(start)
+    cuts.append(len(text))
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
+    return pieces or [(0, len(text))]
 
 
 def data_hash(texts: Sequence[str], labels: Sequence[Sequence[str]], *extra: Any) -> str:
@@ -179,20 +216,34 @@ class TagModel:
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.estimator.predict([str(t) for t in texts])
 
-    def tag(self, texts: Sequence[str], batch_size: int = 2000) -> list[NoteTags]:
+    def tag(
+        self, texts: Sequence[str], batch_size: int = 2000, n_process: int = 1
+    ) -> list[NoteTags]:
         """Tag notes; works in batches so memory stays bounded (see `iter_tag`)."""
-        return list(self.iter_tag(texts, batch_size=batch_size))
+        return list(self.iter_tag(texts, batch_size=batch_size, n_process=n_process))
 
-    def iter_tag(self, texts: Iterable[str], batch_size: int = 2000) -> Iterator[NoteTags]:
-        """Stream tags for any iterable of notes, `batch_size` notes at a time."""
-        batch: list[str] = []
-        for text in texts:
-            batch.append(str(text))
-            if len(batch) >= batch_size:
+    def iter_tag(
+        self, texts: Iterable[str], batch_size: int = 2000, n_process: int = 1
+    ) -> Iterator[NoteTags]:
+        """Stream tags for any iterable of notes, `batch_size` notes at a time.
+
+        `n_process > 1` tags batches in forked worker processes (POSIX only), in order;
+        worth it for large inputs on a multi-core machine.
+        """
+        batches = _batched((str(t) for t in texts), batch_size)
+        if n_process <= 1 or "fork" not in mp.get_all_start_methods():
+            for batch in batches:
                 yield from self._tag_batch(batch)
-                batch = []
-        if batch:
-            yield from self._tag_batch(batch)
+            return
+        self._pipeline()  # build once, inherited by the workers
+        global _WORKER_MODEL
+        _WORKER_MODEL = self
+        try:
+            with mp.get_context("fork").Pool(n_process) as pool:
+                for tags in pool.imap(_tag_in_worker, batches):
+                    yield from tags
+        finally:
+            _WORKER_MODEL = None
 
     def _pipeline(self) -> tuple[Language, SafeguardingPhrases]:
         if self._nlp is None or self._phrases is None:
@@ -203,61 +254,60 @@ class TagModel:
     def _tag_batch(self, texts: list[str]) -> list[NoteTags]:
         nlp, phrases = self._pipeline()
         labels = self.labels
-        P = self.predict_proba(texts)
-        predicted = P >= self.estimator.thresholds_
         docs = list(nlp.pipe(texts, batch_size=1000))
+        spans = [sentence_segments(text, doc) for text, doc in zip(texts, docs, strict=True)]
+        segments = [text[a:b] for text, note in zip(texts, spans, strict=True) for a, b in note]
+        owner = [i for i, note in enumerate(spans) for _ in note]
+        cache = CountCache(texts, segments, owner)
+
+        fast = hasattr(self.estimator, "predict_proba_segments")
+        P = self.estimator.predict_proba(texts, cache=cache) if fast else self.predict_proba(texts)
+        predicted = P >= self.estimator.thresholds_
 
         flags = [phrases.flag(doc) for doc in docs]
         if self.safeguarding_model is not None:
-            flags = list(np.logical_or(flags, self.safeguarding_model.predict(texts)))
+            flags = list(np.logical_or(flags, self.safeguarding_model.predict(texts, cache)))
         if self.experience_model is not None:
-            experience = self.experience_model.predict(texts)
+            experience = self.experience_model.predict(texts, cache)
         else:
             experience = [FALLBACK_EXPERIENCE] * len(texts)
 
-        evidence = self._evidence(texts, docs, predicted)
+        # evidence: the best-scoring sentence of the note for each predicted category
+        multi = [i for i, note in enumerate(spans) if len(note) > 1 and predicted[i].any()]
+        if fast:
+            S = self.estimator.predict_proba_segments(cache) if multi else None
+            offsets = np.concatenate([[0], np.cumsum([len(note) for note in spans])])
+        else:
+            wanted = [text[a:b] for i in multi for a, b in spans[i] for text in (texts[i],)]
+            S = self.estimator.predict_proba(wanted) if wanted else None
+            offsets = np.zeros(len(texts) + 1, dtype=int)
+            for i in multi:
+                offsets[i] = offsets[-1]
+                offsets[-1] += len(spans[i])
         out = []
         for i, text in enumerate(texts):
-            cats = [labels[j] for j in np.flatnonzero(predicted[i])]
+            cols = np.flatnonzero(predicted[i])
+            evidence: dict[str, str] = {}
+            if cols.size:
+                note = spans[i]
+                if len(note) == 1:
+                    best = {j: 0 for j in cols}
+                else:
+                    block = S[offsets[i] : offsets[i] + len(note)]
+                    best = {j: int(block[:, j].argmax()) for j in cols}
+                for j, k in best.items():
+                    a, b = note[k]
+                    evidence[labels[j]] = text[a:b].strip()
             out.append(
                 NoteTags(
-                    categories=cats,
+                    categories=[labels[j] for j in cols],
                     scores={lab: round(float(p), 4) for lab, p in zip(labels, P[i], strict=True)},
-                    evidence=evidence[i],
+                    evidence=evidence,
                     safeguarding=bool(flags[i]),
                     experience=experience[i],
                 )
             )
         return out
-
-    def _evidence(
-        self, texts: list[str], docs: list[Any], predicted: np.ndarray
-    ) -> list[dict[str, str]]:
-        """For each predicted category, the sentence of the note that scores highest for it."""
-        labels = self.labels
-        result: list[dict[str, str]] = [{} for _ in texts]
-        pending: list[tuple[int, list[str]]] = []
-        for i, (text, doc) in enumerate(zip(texts, docs, strict=True)):
-            cols = np.flatnonzero(predicted[i])
-            if cols.size == 0:
-                continue
-            sents = [text[s.start_char : s.end_char] for s in doc.sents]
-            sents = [s for s in sents if s.strip()] or [text.strip()]
-            if len(sents) == 1:
-                result[i] = {labels[j]: sents[0] for j in cols}
-            else:
-                pending.append((i, sents))
-        if not pending:
-            return result
-        flat = [s for _, sents in pending for s in sents]
-        S = self.estimator.predict_proba(flat)
-        start = 0
-        for i, sents in pending:
-            block = S[start : start + len(sents)]
-            start += len(sents)
-            for j in np.flatnonzero(predicted[i]):
-                result[i][labels[j]] = sents[int(block[:, j].argmax())]
-        return result
 
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

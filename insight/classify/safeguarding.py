@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 from insight.resources import corpora_dir
 
 EXCLUDE_KEY = "__exclude__"
+TRIGGER_KEY = "__trigger__"
 
 
 def default_phrases_path() -> Path:
@@ -44,12 +45,25 @@ class SafeguardingPhrases:
         self.signals = [s["id"] for s in data.get("signals", [])]
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._patterns = Matcher(nlp.vocab)
+        triggers: set[str] = set()
+        self._always_run_patterns = False
         for signal in data.get("signals", []):
             phrases = [nlp.make_doc(p) for p in signal.get("phrases", []) or []]
             if phrases:
                 self._phrases.add(signal["id"], phrases)
-            if signal.get("patterns"):
-                self._patterns.add(signal["id"], signal["patterns"])
+            for pattern in signal.get("patterns", []) or []:
+                self._patterns.add(signal["id"], [pattern])
+                words = _first_words(pattern)
+                if words is None:
+                    self._always_run_patterns = True
+                else:
+                    triggers |= words
+        # token patterns are slow to run on every note; run them only when a note contains
+        # a word a pattern can start with (found by the fast phrase matcher)
+        if triggers:
+            self._phrases.add(TRIGGER_KEY, [nlp.make_doc(w) for w in sorted(triggers)])
+        self._trigger_id = nlp.vocab.strings.add(TRIGGER_KEY)
+        self._has_patterns = len(self._patterns) > 0
         excluded = (data.get("exclude") or {}).get("phrases", []) or []
         if excluded:
             self._phrases.add(EXCLUDE_KEY, [nlp.make_doc(p) for p in excluded])
@@ -57,7 +71,11 @@ class SafeguardingPhrases:
 
     def hits(self, doc: Doc) -> list[PhraseHit]:
         """Signals found in the doc, minus those inside an excluded phrase."""
-        found = list(self._phrases(doc)) + list(self._patterns(doc))
+        found = list(self._phrases(doc))
+        triggered = any(key == self._trigger_id for key, _, _ in found)
+        if self._has_patterns and (triggered or self._always_run_patterns):
+            found += list(self._patterns(doc))
+        found = [m for m in found if m[0] != self._trigger_id]
         if not found:
             return []
         blocked = [(s, e) for key, s, e in found if key == self._exclude_id]
@@ -72,3 +90,18 @@ class SafeguardingPhrases:
 
     def flag(self, doc: Doc) -> bool:
         return bool(self.hits(doc))
+
+
+def _first_words(pattern: list[dict[str, Any]]) -> set[str] | None:
+    """Lower-case words a token pattern must start with, or None if it can start anywhere."""
+    if not pattern:
+        return None
+    first = pattern[0]
+    if first.get("OP") in ("?", "*") or "{0" in str(first.get("OP", "")):
+        return None
+    lower = first.get("LOWER")
+    if isinstance(lower, str):
+        return {lower.lower()}
+    if isinstance(lower, dict) and isinstance(lower.get("IN"), list):
+        return {str(w).lower() for w in lower["IN"]}
+    return None

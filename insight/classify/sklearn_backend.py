@@ -60,7 +60,7 @@ def text_features(
             alternate_sign=False,
             norm=None,
             strip_accents="unicode",
-            token_pattern=r"(?u)\b\w+\b",
+            token_pattern=r"(?u)\b\w+\b" if analyzer == "word" else None,
             dtype=np.float32,
         )
         return Pipeline([("hash", hashing), ("tfidf", TfidfTransformer(sublinear_tf=True))])
@@ -74,6 +74,60 @@ def text_features(
 def fit_vectorizer(vec: FeatureUnion, texts: Sequence[str]) -> sparse.csr_matrix:
     """Fit the idf weights and return the training matrix."""
     return vec.fit_transform(list(texts)).tocsr()
+
+
+class CountCache:
+    """Hashed n-gram counts for one batch of notes (and optionally their sentences).
+
+    Tagging needs the same counts several times: the category model on notes and on
+    sentences, the safeguarding and experience models on notes. Hashing is stateless, so
+    identical hashers give identical counts and each is computed once per batch. When the
+    notes' `segments` are given (pieces of each note cut at whitespace), character n-gram
+    counts of a note are the sum of its segments' counts — exactly, because `char_wb`
+    n-grams never cross whitespace — so character analysis runs once over the text.
+    """
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        segments: Sequence[str] | None = None,
+        segment_note: Sequence[int] | None = None,
+    ) -> None:
+        self.texts = [str(t) for t in texts]
+        self.segments = None if segments is None else list(segments)
+        self._note_of = None if segment_note is None else np.asarray(segment_note)
+        self._counts: dict[tuple[str, str], sparse.csr_matrix] = {}
+
+    def counts(self, hasher: HashingVectorizer, level: str = "note") -> sparse.csr_matrix:
+        key = (repr(sorted(hasher.get_params().items())), level)
+        if key not in self._counts:
+            if level == "segment":
+                if self.segments is None:
+                    raise ValueError("no segments in this batch")
+                matrix = hasher.transform(self.segments)
+            elif hasher.analyzer == "char_wb" and self.segments is not None:
+                seg = self.counts(hasher, "segment")
+                n_seg = len(self.segments)
+                owner = sparse.csr_matrix(
+                    (np.ones(n_seg, dtype=np.float32), (self._note_of, np.arange(n_seg))),
+                    shape=(len(self.texts), n_seg),
+                )
+                matrix = owner @ seg
+            else:
+                matrix = hasher.transform(self.texts)
+            self._counts[key] = matrix.tocsr()
+        return self._counts[key]
+
+
+def union_features(
+    union: FeatureUnion, cache: CountCache, level: str = "note"
+) -> sparse.csr_matrix:
+    """Apply a fitted hashed TF-IDF union using counts from the cache."""
+    blocks = []
+    for _, pipe in union.transformer_list:
+        counts = cache.counts(pipe.named_steps["hash"], level)
+        blocks.append(pipe.named_steps["tfidf"].transform(counts))
+    return sparse.hstack(blocks, format="csr")
 
 
 def fit_logistic(
@@ -149,31 +203,32 @@ class SklearnTagger(TaggerBackend):
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self.vectorizer_.transform([str(t) for t in texts])
+        return union_features(self.vectorizer_, CountCache(texts))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def _scores(self, X: sparse.csr_matrix) -> np.ndarray:
+        if getattr(self, "_coef_t", None) is None or self._coef_t.shape[1] != self.coef_.shape[0]:
+            self._coef_t = self.coef_.T.tocsr()  # (n_features, n_labels): fast X @ W
+        return sigmoid((X @ self._coef_t).toarray().astype(float) + self.intercept_)
+
+    def predict_proba(self, texts: Sequence[str], cache: CountCache | None = None) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(self.labels_)))
-        scores = (self.transform(texts) @ self.coef_.T).toarray()
-        return sigmoid(scores.astype(float) + self.intercept_)
+        return self._scores(union_features(self.vectorizer_, cache or CountCache(texts)))
+
+    def predict_proba_segments(self, cache: CountCache) -> np.ndarray:
+        """Scores for each sentence segment in the cache (used to pick evidence)."""
+        if not cache.segments:
+            return np.zeros((0, len(self.labels_)))
+        return self._scores(union_features(self.vectorizer_, cache, "segment"))
 
     def _save_state(self, directory: Path) -> None:
         sio.dump(self.vectorizer_, directory / VECTORIZER_FILE)
-        coef = self.coef_.tocsr()
-        np.savez_compressed(
-            directory / WEIGHTS_FILE,
-            data=coef.data, indices=coef.indices, indptr=coef.indptr,
-            shape=np.array(coef.shape), intercept=self.intercept_,
-        )
+        save_sparse(directory / WEIGHTS_FILE, self.coef_, intercept=self.intercept_)
 
     def _load_state(self, directory: Path) -> None:
         self.vectorizer_ = load_skops(directory / VECTORIZER_FILE)
-        with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as weights:
-            self.coef_ = sparse.csr_matrix(
-                (weights["data"], weights["indices"], weights["indptr"]),
-                shape=tuple(weights["shape"]),
-            )
-            self.intercept_ = weights["intercept"]
+        self.coef_, arrays = load_sparse(directory / WEIGHTS_FILE)
+        self.intercept_ = arrays["intercept"]
         if self.coef_.shape[0] != len(self.labels_):
             raise ModelFormatError(f"{directory}: weights do not match the saved labels")
 
@@ -187,3 +242,22 @@ def load_skops(file: Path, extra_trusted: Sequence[str] = ()) -> object:
     if untrusted:
         raise ModelFormatError(f"{file}: contains types we do not trust: {untrusted}")
     return sio.load(file, trusted=trusted)
+
+
+def save_sparse(file: Path, matrix: sparse.csr_matrix, **arrays: np.ndarray) -> None:
+    """Weights as plain arrays in an .npz: loadable without pickle."""
+    m = sparse.csr_matrix(matrix)
+    np.savez_compressed(file, data=m.data, indices=m.indices, indptr=m.indptr,
+                        shape=np.array(m.shape), **arrays)
+
+
+def load_sparse(file: Path) -> tuple[sparse.csr_matrix, dict[str, np.ndarray]]:
+    if not file.is_file():
+        raise ModelFormatError(f"{file}: missing")
+    with np.load(file, allow_pickle=False) as w:
+        arrays = {k: w[k] for k in w.files}
+    matrix = sparse.csr_matrix(
+        (arrays.pop("data"), arrays.pop("indices"), arrays.pop("indptr")),
+        shape=tuple(int(x) for x in arrays.pop("shape")),
+    )
+    return matrix, arrays

@@ -1,0 +1,172 @@
+"""spaCy backend: `textcat_multilabel` in a blank English pipeline, trained with spaCy's API.
+
+The architecture and optimiser live in `models/spacy-textcat/config.cfg` so a model can be
+rebuilt exactly. Training holds out a stratified slice of the TRAINING notes to choose the
+number of epochs and the per-label thresholds, then retrains on all of them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import spacy
+from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+from spacy.language import Language
+from spacy.training import Example
+from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
+
+from insight.classify.backend import ModelFormatError, TaggerBackend
+from insight.classify.thresholds import tune_thresholds
+from insight.resources import models_dir
+
+PIPE = "textcat_multilabel"
+PIPELINE_DIR = "pipeline"
+MIN_HOLDOUT_ROWS = 20
+
+
+def default_config_path() -> Path:
+    return models_dir() / "spacy-textcat" / "config.cfg"
+
+
+def _micro_f1(Y: np.ndarray, pred: np.ndarray) -> float:
+    tp = float((Y & pred).sum())
+    denom = float(Y.sum() + pred.sum())
+    return 2 * tp / denom if denom else 0.0
+
+
+class SpacyTagger(TaggerBackend):
+    """spaCy `textcat_multilabel` (bag-of-words n-grams) with tuned thresholds."""
+
+    name = "spacy"
+
+    def __init__(
+        self,
+        config_path: str | None = None,
+        max_epochs: int | None = None,
+        learn_rate: float | None = None,
+        dropout: float | None = None,
+        holdout: float | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.config_path = config_path
+        self.max_epochs = max_epochs
+        self.learn_rate = learn_rate
+        self.dropout = dropout
+        self.holdout = holdout
+        self.seed = seed
+
+    # -- configuration -----------------------------------------------------------------
+    def _config(self) -> Any:
+        path = Path(self.config_path) if self.config_path else default_config_path()
+        config = load_config(path, interpolate=False)
+        config["system"]["seed"] = self.seed
+        training = config["training"]
+        training["seed"] = self.seed
+        for key, value in (("max_epochs", self.max_epochs), ("dropout", self.dropout),
+                           ("holdout", self.holdout)):
+            if value is not None:
+                training[key] = value
+        if self.learn_rate is not None:
+            training["optimizer"]["learn_rate"] = self.learn_rate
+        return config
+
+    def _train(
+        self,
+        texts: list[str],
+        Y: np.ndarray,
+        epochs: int,
+        held: tuple[list[str], np.ndarray] | None = None,
+    ) -> tuple[Language, list[np.ndarray]]:
+        """Train for `epochs`; if `held` is given, return its probabilities after each epoch."""
+        config = self._config()
+        training = config["training"]
+        fix_random_seed(self.seed)
+        nlp = load_model_from_config(config, auto_fill=True, validate=True)
+        textcat = nlp.get_pipe(PIPE)
+        for label in self.labels_:
+            textcat.add_label(label)
+        examples = [
+            Example.from_dict(
+                nlp.make_doc(text),
+                {"cats": {lab: float(v) for lab, v in zip(self.labels_, row, strict=True)}},
+            )
+            for text, row in zip(texts, Y, strict=True)
+        ]
+        optimizer = nlp.initialize(lambda: examples)
+        rng = random.Random(self.seed)
+        size, drop = int(training["batch_size"]), float(training["dropout"])
+        history: list[np.ndarray] = []
+        for _ in range(epochs):
+            order = examples[:]
+            rng.shuffle(order)
+            losses: dict[str, float] = {}
+            for batch in minibatch(order, size=size):
+                nlp.update(batch, sgd=optimizer, drop=drop, losses=losses)
+            if held is not None:
+                history.append(_proba(nlp, held[0], self.labels_))
+        return nlp, history
+
+    # -- estimator surface -------------------------------------------------------------
+    def fit(self, texts: Sequence[str], Y: np.ndarray, labels: Sequence[str] | None = None) -> Self:
+        """Pick epochs and thresholds on a held-out slice of training notes, then refit all."""
+        texts, Y = self._validate(texts, Y, labels)
+        training = self._config()["training"]
+        max_epochs = int(training["max_epochs"])
+        share = float(training["holdout"])
+        n_held = int(round(share * len(texts)))
+        if n_held >= MIN_HOLDOUT_ROWS:
+            splitter = MultilabelStratifiedShuffleSplit(
+                n_splits=1, test_size=share, random_state=self.seed
+            )
+            inner, held = next(splitter.split(np.zeros((len(texts), 1)), Y))
+            arr = np.asarray(texts, dtype=object)
+            _, history = self._train(
+                arr[inner].tolist(), Y[inner], max_epochs, (arr[held].tolist(), Y[held])
+            )
+            scores = []
+            for P in history:
+                thresholds = tune_thresholds(Y[held], P)
+                scores.append(_micro_f1(Y[held].astype(bool), P >= thresholds))
+            best = int(np.argmax(scores))
+            self.epochs_ = best + 1
+            self.holdout_index_ = held
+            self.holdout_proba_ = history[best]
+            self.thresholds_ = tune_thresholds(Y[held], history[best])
+        else:  # too few notes to hold any out: train fully, tune on training predictions
+            self.epochs_ = max_epochs
+            self.holdout_index_ = np.arange(len(texts))
+            self.holdout_proba_ = None
+        self.nlp_, _ = self._train(texts, Y, self.epochs_)
+        if self.holdout_proba_ is None:
+            self.holdout_proba_ = _proba(self.nlp_, texts, self.labels_)
+            self.thresholds_ = tune_thresholds(Y, self.holdout_proba_)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return _proba(self.nlp_, [str(t) for t in texts], self.labels_)
+
+    def _save_state(self, directory: Path) -> None:
+        self.nlp_.to_disk(directory / PIPELINE_DIR)
+        (directory / "epochs.txt").write_text(str(self.epochs_), encoding="utf-8")
+
+    def _load_state(self, directory: Path) -> None:
+        path = directory / PIPELINE_DIR
+        if not (path / "config.cfg").is_file():
+            raise ModelFormatError(f"{path}: missing spaCy pipeline")
+        self.nlp_ = spacy.load(path)
+        self.epochs_ = int((directory / "epochs.txt").read_text(encoding="utf-8"))
+        if list(self.nlp_.get_pipe(PIPE).labels) != sorted(self.labels_) and set(
+            self.nlp_.get_pipe(PIPE).labels
+        ) != set(self.labels_):
+            raise ModelFormatError(f"{path}: pipeline labels do not match the saved labels")
+
+
+def _proba(nlp: Language, texts: list[str], labels: list[str]) -> np.ndarray:
+    out = np.zeros((len(texts), len(labels)))
+    for i, doc in enumerate(nlp.pipe(texts, batch_size=1000)):
+        out[i] = [doc.cats[lab] for lab in labels]
+    return np.clip(out, 0.0, 1.0)

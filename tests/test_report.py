@@ -1,0 +1,104 @@
+"""The commissioner report: consent, redaction, suppression and the thread."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape, unescape
+from pathlib import Path
+
+import pytest
+
+from insight.codebook import load_codebook
+from insight.report import build_report, render_html
+from insight.resources import corpora_dir
+from insight.store import Store
+from insight.thread import add_action, add_insight, add_priority
+from tests.notes import add, note
+
+PII_SET = corpora_dir() / "pii" / "pii-eval.jsonl"
+
+
+def _outside_spans(text: str, spans: list[dict]) -> str:
+    out, last = [], 0
+    for span in sorted(spans, key=lambda s: s["start"]):
+        out.append(text[last : span["start"]])
+        out.append(" ")
+        last = span["end"]
+    out.append(text[last:])
+    return "".join(out)
+
+
+def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> None:
+    rows = [json.loads(line) for line in PII_SET.open(encoding="utf-8") if line.strip()]
+    assert len(rows) >= 150
+    records = [
+        note(f"pii-{i}", row["text"], categories=["access-waiting"], consent_quote=i % 2 == 0)
+        for i, row in enumerate(rows)
+    ]
+    add(store, *records)
+    insight = add_insight(store, "Everything", note_ids=[r.id for r in records])
+    priority = add_priority(store, "P", insight_ids=[insight])
+    add_action(store, "A", priority_ids=[priority])
+    html = render_html(
+        build_report(store, load_codebook(), audience="commissioner", quotes_per_insight=None)
+    )
+    quotes = {
+        note_id: unescape(text)
+        for text, note_id in re.findall(r"“(.*?)” <span class=\"meta\">— note ([^<]+)</span>",
+                                        html, flags=re.S)
+    }
+    for i, (row, record) in enumerate(zip(rows, records, strict=True)):
+        if i % 2:
+            assert record.id not in quotes
+            assert escape(record.text) not in html
+            # not even a long fragment of a note without consent
+            for sentence in record.text.split(". "):
+                if len(sentence) > 40:
+                    assert escape(sentence) not in html
+            continue
+        quote = quotes[record.id]
+        for span in row["spans"]:
+            secret = row["text"][span["start"] : span["end"]]
+            # the same word may also occur as ordinary text ("May" the month): only
+            # occurrences outside gold spans may survive
+            outside = _outside_spans(row["text"], row["spans"])
+            allowed = len(re.findall(rf"\b{re.escape(secret)}\b", outside))
+            found = len(re.findall(rf"\b{re.escape(secret)}\b", quote))
+            assert found <= allowed, f"{span['type']} {secret!r} survived in {quote!r}"
+    assert len(quotes) == len(rows[::2])
+
+
+def test_small_numbers_and_safeguarding_counts_only(store: Store) -> None:
+    add(
+        store,
+        note("s1", "He said he has the tablets saved up and a date picked.",
+             categories=["crisis-urgent"], safeguarding=True, consent_quote=True),
+        note("s2", "Lovely chat about the allotment.", categories=[]),
+    )
+    data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
+    assert data.summary["safeguarding_flagged"] == "<5"
+    html = render_html(data)
+    assert "tablets saved up" not in html
+    lead = build_report(store, load_codebook(), audience="lead", threshold=5)
+    assert lead.summary["safeguarding_flagged"] == 1
+
+
+def test_declined_action_shows_reason_and_unlinked_actions_are_listed(store: Store) -> None:
+    add(store, note("n1", "The group closed.", categories=["community-support"]))
+    insight = add_insight(store, "Groups closing", note_ids=["n1"])
+    priority = add_priority(store, "Spaces", insight_ids=[insight])
+    add_action(store, "Walk-in centre", status="declined", reason="No budget in 2026/27",
+               priority_ids=[priority])
+    add_action(store, "Orphan action")
+    html = render_html(build_report(store, load_codebook()))
+    assert "Declined because:</b> No budget in 2026/27" in html
+    assert "Actions not yet linked to a priority" in html
+    assert "responds to no priority" in html
+
+
+@pytest.mark.parametrize("audience", ["commissioner", "lead", "community"])
+def test_report_renders_for_each_audience(store: Store, audience: str, tmp_path: Path) -> None:
+    add(store, note("n1", "Text", categories=["daily-living"]))
+    html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
+    assert f"For: {audience}" in html
