@@ -281,8 +281,8 @@ def train(
         data, text_col=text_col, id_col=id_col, label_cols=cols, label_col=label_col,
         label_sep=label_sep, known_labels=book.ids if book else None, min_count=min_count,
     )
-    for line in labelled.report.lines():
-        typer.secho(line, err=True, fg=typer.colors.YELLOW)
+    typer.secho(labelled.report.summary(), err=True,
+                fg=typer.colors.YELLOW if labelled.report.problems else None)
     model = TagModel.fit(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,
@@ -381,8 +381,9 @@ def evaluate(
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:
     """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
+    from insight.classify.card import write_model_card
     from insight.classify.data import evaluate as run_evaluation
-    from insight.classify.data import load_labelled, write_model_card
+    from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
 
     tag_model = TagModel.load(model)
@@ -391,10 +392,11 @@ def evaluate(
         data, text_col=text_col, id_col=id_col, label_cols=cols, label_col=label_col,
         label_sep=label_sep, known_labels=tag_model.labels,
     )
-    for line in labelled.report.lines():
-        typer.secho(line, err=True, fg=typer.colors.YELLOW)
+    typer.secho(labelled.report.summary(), err=True,
+                fg=typer.colors.YELLOW if labelled.report.problems else None)
     metrics = run_evaluation(
-        tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding
+        tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,
+        experience=labelled.experience, data=str(data),
     )
     rows = [
         {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}}
@@ -407,7 +409,7 @@ def evaluate(
            if metrics.get("safeguarding_recall") is not None else "")
     )
     if write_card:
-        write_model_card(model, metrics, data_path=str(data))
+        write_model_card(model, metrics)
         typer.echo(f"metrics written to {model / 'MODEL_CARD.md'}")
 
 

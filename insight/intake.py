@@ -148,7 +148,7 @@ class NoteIn(BaseModel):
     def _heard_on(cls, value: Any) -> Any:
         parsed = parse_date(value)
         if parsed and parsed > datetime.now(UTC).date() + timedelta(days=1):
-            raise ValueError(f"heard_on {parsed.isoformat()} is in the future")
+            raise ValueError(f"{parsed.isoformat()} is in the future")
         return parsed
 
     @field_validator("community", mode="before")
@@ -340,7 +340,7 @@ def _json_rows(text: str) -> Iterator[RawRow]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield RawRow(number, None, f"malformed JSON: {exc.msg} at column {exc.colno}", line)
+            yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
             continue
         if isinstance(item, dict):
             yield RawRow(number, item)

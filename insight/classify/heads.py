@@ -115,10 +115,12 @@ class ExperienceClassifier:
         texts = [str(t) for t in texts]
         self.vectorizer_ = text_features(char_ngrams=None)
         X = fit_vectorizer(self.vectorizer_, texts)
+        seen = np.flatnonzero(X.getnnz(axis=0))  # fit on present features only: much faster
         clf = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
-        clf.fit(X, np.asarray(y))
+        clf.fit(X[:, seen], np.asarray(y))
         self.classes_ = [str(c) for c in clf.classes_]
-        coef = clf.coef_
+        coef = np.zeros((clf.coef_.shape[0], X.shape[1]))
+        coef[:, seen] = clf.coef_
         intercept = clf.intercept_.astype(float)
         if len(self.classes_) == 2:  # binary LR stores one row; expand to two for softmax
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])

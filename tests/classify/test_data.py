@@ -1,0 +1,122 @@
+"""Bring-your-own labelled data: messy labels are normalised or reported, never fatal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from insight.classify import TagModel, evaluate, load_labelled
+from insight.classify.data import normalise_label
+
+MESSY_CSV = """\ufeffid,feedback,cat_1,cat_2,cat_3
+r1,"The staff were lovely and listened to me",SA,ml,NA
+r2,"Waited months for a first appointment",wa, ,N/A
+r3,"Nurses were kind but the food was cold",sa,EF,none
+r4,"Could not get through on the phone",WA,xx,
+r5,"",SA,,
+r6,"They listened and explained my medication",ML,cm,
+r7,"Nobody told me what the tablets were for",CM,,
+r8,"Waiting list was far too long",wa,,
+"""
+
+
+@pytest.fixture
+def messy_csv(tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_text(MESSY_CSV, encoding="utf-8")
+    return path
+
+
+def test_normalise_label_treats_missing_spellings_as_missing():
+    assert normalise_label("  Access   Waiting ") == "access waiting"
+    for missing in ["", " ", "NA", "n/a", "None", "null", None, float("nan")]:
+        assert normalise_label(missing) is None
+
+
+def test_code_columns_are_normalised_and_problems_reported(messy_csv):
+    data = load_labelled(messy_csv, text_col="feedback",
+                         label_cols=["cat_1", "cat_2", "cat_3"],
+                         known_labels=["sa", "ml", "wa", "ef", "cm"], min_count=2)
+    assert data.ids == ["r1", "r2", "r3", "r4", "r6", "r7", "r8"]
+    assert data.labels[0] == ["sa", "ml"]
+    assert data.labels[2] == ["sa"]  # 'ef' is below min_count
+    report = data.report
+    assert report.unknown == {"xx": ["r4"]}
+    assert report.rare == {"ef": ["r3"]}
+    assert report.empty_text_rows == ["r5"]
+    assert report.counts == {"sa": 2, "ml": 2, "wa": 3, "cm": 2}
+    assert data.label_names == ["sa", "ml", "wa", "cm"]
+    assert "xx" in report.summary() and "ef" in report.summary()
+
+
+def test_unlabelled_rows_can_be_dropped_and_are_reported(tmp_path):
+    path = tmp_path / "few.csv"
+    path.write_text("id,text,cat_1\na,one,x\nb,two,NA\nc,three,x\n", encoding="utf-8")
+    kept = load_labelled(path, label_cols=["cat_1"])
+    assert kept.ids == ["a", "b", "c"] and kept.report.unlabelled_rows == ["b"]
+    dropped = load_labelled(path, label_cols=["cat_1"], drop_unlabelled=True)
+    assert dropped.ids == ["a", "c"] and dropped.report.unlabelled_rows == ["b"]
+
+
+def test_indicator_columns_are_detected_from_their_values(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "id,text,Money Worries,carers,place\n"
+        "1,rent is behind,1,0,Leeds\n2,mum does everything,0,TRUE,York\n3,nothing,,false,Hull\n",
+        encoding="utf-8",
+    )
+    data = load_labelled(path)  # neither label_col nor label_cols: 0/1 columns are labels
+    assert data.labels == [["money worries"], ["carers"], []]
+    assert data.report.ignored_columns == ["place"]
+    explicit = load_labelled(path, label_cols=["Money Worries", "carers"])
+    assert explicit.labels == data.labels
+
+
+def test_delimited_column_and_jsonl_lists(tmp_path):
+    csv_path = tmp_path / "delim.csv"
+    csv_path.write_text('id,text,tags\n1,a note,"Crisis; housing ;"\n2,b note,\n', encoding="utf-8")
+    data = load_labelled(csv_path, label_col="tags")
+    assert data.labels == [["crisis", "housing"], []]
+
+    jsonl = tmp_path / "notes.jsonl"
+    rows = [
+        {"id": "n1", "text": "rang 111 at night", "categories": ["crisis-urgent"],
+         "safeguarding": False, "experience": "negative"},
+        {"id": "n2", "text": "cutting again", "categories": ["Crisis-Urgent", "made-up"],
+         "safeguarding": True, "experience": None},
+    ]
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    data = load_labelled(jsonl, label_col="categories", known_labels=["crisis-urgent", "other"])
+    assert data.labels == [["crisis-urgent"], ["crisis-urgent"]]
+    assert data.label_names == ["crisis-urgent", "other"]
+    assert data.report.unknown == {"made-up": ["n2"]}
+    assert data.safeguarding == [False, True]
+    assert data.experience == ["negative", None]
+
+
+def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
+    texts, labels, _, _ = notes
+    path = tmp_path / "byo.csv"
+    lines = ["id,text,codes"]
+    for i, (text, row) in enumerate(zip(texts, labels, strict=True)):
+        codes = "|".join(lab.upper() for lab in row) + ("|??" if i == 0 else "")
+        lines.append(f'{i},"{text}",{codes}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = load_labelled(path, label_col="codes", label_sep="|", min_count=5)
+    assert data.report.rare == {"??": ["0"]}
+    train, test = data.subset(range(70)), data.subset(range(70, len(data)))
+    model = TagModel.fit(train.texts, train.labels, label_names=data.label_names,
+                         backend_params={"cv": 3})
+    metrics = evaluate(model, test.texts, test.labels)
+    assert metrics["macro_f1"] > 0.8
+    assert set(metrics["per_label"]) == set(data.label_names)
+    assert model.metadata["metrics"] is metrics
+    model.save(tmp_path / "model")
+    card = (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "macro_f1" in card
+
+
+def test_missing_text_column_is_a_clear_error(messy_csv):
+    with pytest.raises(ValueError, match="no text column 'text'"):
+        load_labelled(messy_csv)

@@ -1,0 +1,142 @@
+"""TagModel: the object the rest of insight uses — tags, evidence, flags, persistence."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from insight.classify import ModelFormatError, NoteTags, TagModel
+from insight.classify.default import default_cache_dir
+
+from .conftest import LABELS
+
+
+@pytest.fixture(scope="module")
+def model(notes) -> TagModel:
+    texts, labels, flags, experience = notes
+    return TagModel.fit(
+        texts, labels, label_names=LABELS, safeguarding=flags, experience=experience,
+        codebook_version="test-1", backend_params={"cv": 3}, seed=1,
+    )
+
+
+def test_tag_returns_one_result_per_note_in_codebook_order(model, notes):
+    texts = notes[0][:12]
+    tags = model.tag(texts, batch_size=5)  # several batches
+    assert len(tags) == len(texts)
+    for tag in tags:
+        assert isinstance(tag, NoteTags)
+        assert tag.categories == [lab for lab in LABELS if lab in tag.categories]
+        assert set(tag.scores) == set(LABELS)
+        assert all(0.0 <= s <= 1.0 and round(s, 4) == s for s in tag.scores.values())
+        assert tag.experience in {"positive", "negative", "mixed", "neutral"}
+
+
+def test_tag_scores_match_predict_proba(model, notes):
+    texts = notes[0][:20]
+    P = model.predict_proba(texts)
+    got = np.array([[t.scores[lab] for lab in LABELS] for t in model.tag(texts)])
+    np.testing.assert_allclose(got, np.round(P, 4), atol=1e-4)
+
+
+def test_evidence_is_an_exact_sentence_of_the_note_that_carries_the_category(model):
+    note = ("We talked for a while at the cafe. Universal credit got stopped and the rent is "
+            "behind. My mum is knackered looking after me.")
+    (tag,) = model.tag([note])
+    assert set(tag.evidence) == set(tag.categories)
+    assert "daily-living" in tag.categories and "carers-family" in tag.categories
+    for sentence in tag.evidence.values():
+        assert sentence and sentence in note
+    assert tag.evidence["daily-living"].startswith("Universal credit")
+    assert tag.evidence["carers-family"].startswith("My mum")
+
+
+def test_evidence_survives_odd_whitespace_and_empty_notes(model):
+    notes = ["  my mum is knackered looking after me.\n\nNobody asks how the carers are coping!  ",
+             "", "   "]
+    tags = model.tag(notes)
+    for note, tag in zip(notes, tags, strict=True):
+        assert all(sentence in note for sentence in tag.evidence.values())
+
+
+def test_safeguarding_is_classifier_or_phrase_list(model):
+    tags = model.tag([
+        "She said she has been cutting again and showed me her arm.",
+        "He said the suicide prevention training at work was useful.",
+    ])
+    assert tags[0].safeguarding is True
+    assert tags[1].safeguarding is False
+    assert model.metadata["safeguarding"]["method"] == "classifier OR phrases"
+
+
+def test_without_flag_labels_the_model_falls_back_and_says_so(notes):
+    texts, labels, _, _ = notes
+    model = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3})
+    assert model.metadata["safeguarding"]["method"] == "phrases"
+    assert model.metadata["experience"]["method"] == "rule"
+    (risky, calm) = model.tag(["Told me he has his tablets saved up.", "Lovely chat about tea."])
+    assert risky.safeguarding and not calm.safeguarding
+    assert risky.experience == calm.experience == "neutral"
+
+
+def test_unknown_labels_are_dropped_and_recorded(notes):
+    texts, labels, _, _ = notes
+    noisy = [row + (["typo-label"] if i % 10 == 0 else []) for i, row in enumerate(labels)]
+    model = TagModel.fit(texts, noisy, label_names=LABELS, backend_params={"cv": 3})
+    assert model.labels == LABELS
+    assert model.metadata["unknown_labels_dropped"] == {"typo-label": 9}
+
+
+def test_metadata_names_data_codebook_and_version(model, notes):
+    meta = model.metadata
+    assert meta["backend"] == "sklearn" and model.backend == "sklearn"
+    assert meta["codebook"]["version"] == "test-1" and model.codebook_version == "test-1"
+    assert len(meta["training_data_sha256"]) == 64
+    assert meta["n_train"] == len(notes[0])
+    assert len(model.model_version) == 12
+    again = TagModel.fit(*notes[:2], label_names=LABELS, safeguarding=notes[2],
+                         experience=notes[3], codebook_version="test-1",
+                         backend_params={"cv": 3}, seed=1)
+    assert again.model_version == model.model_version
+    other = TagModel.fit(notes[0][:-1], notes[1][:-1], label_names=LABELS,
+                         backend_params={"cv": 3}, seed=1)
+    assert other.model_version != model.model_version
+
+
+def test_save_and_load_give_identical_tags_and_a_model_card(model, notes, tmp_path):
+    model.save(tmp_path / "m")
+    assert {"model.json", "MODEL_CARD.md"} <= {p.name for p in (tmp_path / "m").iterdir()}
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert model.model_version in card and model.metadata["training_data_sha256"] in card
+    loaded = TagModel.load(tmp_path / "m")
+    assert loaded.labels == model.labels and loaded.model_version == model.model_version
+    assert loaded.tag(notes[0][:15]) == model.tag(notes[0][:15])
+
+
+def test_load_gives_clear_errors(tmp_path, model):
+    with pytest.raises(ModelFormatError, match="no model.json"):
+        TagModel.load(tmp_path)
+    with pytest.raises(ModelFormatError, match="not a directory"):
+        TagModel.load(tmp_path / "missing")
+    model.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["format_version"] = 99
+    (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFormatError, match="format 99"):
+        TagModel.load(tmp_path / "m")
+
+
+def test_default_model_loads_from_its_cache(model, tmp_path):
+    from insight.classify.default import corpus_hash, default_model
+
+    target = default_cache_dir(tmp_path) / f"default-{corpus_hash()}"
+    model.save(target)
+    loaded = default_model(cache_dir=tmp_path)
+    assert loaded.model_version == model.model_version
+
+
+def test_tag_in_two_processes_matches_one(model, notes):
+    texts = notes[0] * 3
+    assert model.tag(texts, batch_size=50, n_process=2) == model.tag(texts, batch_size=50)

@@ -1,0 +1,123 @@
+"""The command line, run as a user would run it (real subprocesses, real files)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from insight.resources import corpora_dir
+
+CORPUS = corpora_dir() / "notes" / "community-notes.jsonl"
+
+
+def insight(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "insight", *args], capture_output=True, text=True, cwd=cwd,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"insight {' '.join(args)} -> {result.returncode}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real model trained through the CLI on 400 corpus notes."""
+    folder = tmp_path_factory.mktemp("model")
+    data = folder / "train.jsonl"
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()[:400]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    insight("train", "--data", str(data), "--label-col", "categories",
+            "--out", str(folder / "m"))
+    return folder / "m"
+
+
+def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    rows = [("z9", "Waited nine months for therapy and nobody rang."),
+            ("a1", "The crisis team came out at 2am and were kind."),
+            ("m5", "")]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ref", "what was said"])
+        writer.writerows(rows)
+    out = tmp_path / "out.jsonl"
+    insight("classify", str(source), "--model", str(small_model), "--out", str(out),
+            "--id-col", "ref", "--text-col", "what was said")
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["z9", "a1", "m5"]
+    labels = json.loads((small_model / "model.json").read_text())["labels"]
+    for line, (_, text) in zip(lines, rows, strict=True):
+        assert list(line)[:3] == ["id", "categories", "scores"]
+        assert set(line["scores"]) == set(labels)
+        assert all(0.0 <= v <= 1.0 for v in line["scores"].values())
+        assert set(line["categories"]) <= set(labels)
+        for category, sentence in line["evidence"].items():
+            assert category in line["categories"] and sentence in text
+        assert isinstance(line["safeguarding"], bool)
+        assert line["experience"] in ("positive", "negative", "mixed", "neutral")
+    assert "access-waiting" in lines[0]["categories"]
+    assert lines[2]["categories"] == []
+
+
+def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("\n".join(CORPUS.read_text(encoding="utf-8").splitlines()[400:460]) + "\n")
+    first = insight("ingest", str(notes), "-w", str(ws))
+    assert "accepted 60, rejected 0, already present 0" in first.stdout
+    again = insight("ingest", str(notes), "-w", str(ws))
+    assert "accepted 0, rejected 0, already present 60" in again.stdout
+    insight("tag", "-w", str(ws), "--model", str(small_model))
+    note_ids = [json.loads(line)["id"] for line in notes.read_text().splitlines()[:3]]
+    out = insight("insights", "add", "Waiting alone", "--category", "access-waiting",
+                  "--note", note_ids[0], "--note", note_ids[1], "-w", str(ws))
+    assert "created insight I1" in out.stdout
+    insight("insights", "link", "I1", note_ids[2], "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--owner", "Service lead", "--priority", "P1",
+            "--stage", "pathway design", "-w", str(ws))
+    declined = insight("actions", "status", "A1", "declined", "-w", str(ws), check=False)
+    assert declined.returncode == 1 and "needs a reason" in declined.stderr
+    insight("actions", "status", "A1", "in progress", "-w", str(ws))
+    insight("outcomes", "add", "A1", "Calls started", "--fed-back-on", "2026-06-01",
+            "-w", str(ws))
+    listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
+    assert listed == [{"ref": "A1", "title": "Monthly calls", "status": "in progress",
+                       "owner": "Service lead", "priorities": "P1"}]
+    chain = json.loads(insight("trace", "A1", "-w", str(ws)).stdout)
+    assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
+    up = insight("trace", note_ids[0], "-w", str(ws))
+    assert "influenced: A1" in up.stdout
+    rollup = json.loads(insight("rollup", "-w", str(ws), "--format", "json").stdout)
+    assert len(rollup) == 11 and sum(r["notes"] > 0 for r in rollup) > 3
+    as_csv = insight("rollup", "-w", str(ws), "--format", "csv").stdout
+    assert as_csv.splitlines()[0].startswith("category,name,notes,share,places,listeners")
+    report = tmp_path / "r.html"
+    insight("report", "--out", str(report), "-w", str(ws))
+    assert "Monthly calls" in report.read_text()
+    audit = insight("audit", "--record", "A1", "-w", str(ws))
+    assert "update" in audit.stdout and "create" in audit.stdout
+
+
+def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
+    missing = insight("rollup", "-w", str(tmp_path / "nowhere"), check=False)
+    assert missing.returncode == 1
+    assert "insight init" in missing.stderr and "Traceback" not in missing.stderr
+    bad_book = tmp_path / "book.yaml"
+    bad_book.write_text("version: 1\ncategories:\n  - {id: a, name: A}\n")
+    shown = insight("codebook", "show", "--codebook", str(bad_book), check=False)
+    assert shown.returncode == 1 and "missing field(s) description" in shown.stderr
+    usage = insight("ingest", check=False)
+    assert usage.returncode == 2
+
+
+def test_codebook_show_lists_the_default() -> None:
+    out = insight("codebook", "show").stdout
+    assert "version 1: 11 categories" in out and "crisis-urgent" in out
