@@ -32,12 +32,14 @@ priorities_app = typer.Typer(
 actions_app = typer.Typer(help="Change actions responding to priorities.", no_args_is_help=True)
 outcomes_app = typer.Typer(help="Outcomes: what changed after an action.", no_args_is_help=True)
 safeguarding_app = typer.Typer(help="The safeguarding queue.", no_args_is_help=True)
+notes_app = typer.Typer(help="Read notes and review their tags (leads).", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(insights_app, name="insights")
 app.add_typer(priorities_app, name="priorities")
 app.add_typer(actions_app, name="actions")
 app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(safeguarding_app, name="safeguarding")
+app.add_typer(notes_app, name="notes")
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -340,8 +342,8 @@ def classify(
     """Stateless: tag every row of FILE and write JSONL, in input order."""
     import jsonlines
 
-    from insight.intake import read_texts
     from insight.classify.model import TagModel
+    from insight.intake import read_texts
 
     ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
     if model is None:
@@ -413,6 +415,95 @@ def evaluate(
         typer.echo(f"metrics written to {model / 'MODEL_CARD.md'}")
 
 
+# -- review -----------------------------------------------------------------------------
+
+
+@notes_app.command("show")
+@handled
+def notes_show(
+    note_id: Annotated[str, typer.Argument(help="Note id.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """A note with people's and the model's tags, evidence and confidence (leads only)."""
+    _, store = _open(workspace, db)
+    with store:
+        note = store.get_note(note_id)
+        if note is None:
+            raise typer.BadParameter(f"no note {note_id!r}")
+        tags = store.tags_for([note_id])
+    if note["erased_at"]:
+        typer.echo(f"{note_id}: erased at {note['erased_at']}")
+        return
+    typer.echo(f"{note_id} · {note['heard_on']} · {note['place']} · listener {note['listener']}")
+    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'}")
+    typer.echo("")
+    typer.echo(note["text"])
+    typer.echo("")
+    for tag in tags:
+        confidence = f" {tag['confidence']:.2f}" if tag["confidence"] is not None else ""
+        typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}")
+        if tag["evidence"]:
+            typer.echo(f"      “{tag['evidence']}”")
+
+
+@notes_app.command("review")
+@handled
+def notes_review(
+    note_id: Annotated[str, typer.Argument(help="Note id.")],
+    category: Annotated[
+        list[str] | None, typer.Option(help="The right category (repeat); none for no category.")
+    ] = None,
+    accept: Annotated[
+        bool, typer.Option(help="Accept the model's categories as they are.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Accept or correct a note's tags; a person's decision outranks the model's."""
+    ws, store = _open(workspace, db)
+    with store:
+        if accept:
+            chosen = [t["category"] for t in store.tags_for([note_id]) if t["source"] == "model"]
+        else:
+            chosen = list(category or [])
+            unknown = [c for c in chosen if c not in ws.load_codebook()]
+            if unknown:
+                raise typer.BadParameter(f"unknown category id(s): {', '.join(unknown)}")
+        store.set_person_tags(note_id, chosen)
+    typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'} (reviewed)")
+
+
+@notes_app.command("queue")
+@handled
+def notes_queue(
+    below: Annotated[
+        float, typer.Option(help="Model confidence under which a note needs review.")
+    ] = 0.6,
+    limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Model-tagged notes not yet reviewed, least confident first."""
+    _, store = _open(workspace, db)
+    rows = []
+    with store:
+        for batch in store.iter_notes(labelled=False):
+            tagged = [n for n in batch if n["tagged_with"]]
+            by_note: dict[str, list[dict[str, Any]]] = {n["id"]: [] for n in tagged}
+            for tag in store.tags_for(list(by_note)):
+                if tag["source"] == "model":
+                    by_note[tag["note_id"]].append(tag)
+            for note_id, tags in by_note.items():
+                weakest = min((t["confidence"] or 0.0 for t in tags), default=0.0)
+                if not tags or weakest < below:
+                    rows.append({"note": note_id, "weakest": round(weakest, 3),
+                                 "categories": ",".join(t["category"] for t in tags)})
+    rows.sort(key=lambda r: r["weakest"])
+    _print_table(rows[:limit], fmt)
+
+
 # -- roll-up and report -------------------------------------------------------------------
 
 
@@ -448,7 +539,9 @@ def report(
     out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
-    audience: Annotated[str, typer.Option(help="commissioner, lead or community.")] = "commissioner",
+    audience: Annotated[
+        str, typer.Option(help="commissioner, lead or community.")
+    ] = "commissioner",
     title: Annotated[str, typer.Option(help="Report title.")] = (
         "Community listening: influence report"
     ),
@@ -572,7 +665,9 @@ def insights_link(
 def priorities_add(
     title: Annotated[str, typer.Argument(help="The priority, in the community's words.")],
     description: Annotated[str | None, typer.Option(help="What it means.")] = None,
-    insight: Annotated[list[str] | None, typer.Option(help="Insight it builds on (repeat).")] = None,
+    insight: Annotated[
+        list[str] | None, typer.Option(help="Insight it builds on (repeat).")
+    ] = None,
     agreed_on: Annotated[str | None, typer.Option(help="Date agreed (YYYY-MM-DD).")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
@@ -615,7 +710,9 @@ def actions_add(
     status: Annotated[str, typer.Option(
         help="proposed, agreed, in progress, done or declined.")] = "proposed",
     reason: Annotated[str | None, typer.Option(help="Why (required when declined).")] = None,
-    priority: Annotated[list[str] | None, typer.Option(help="Priority it answers (repeat).")] = None,
+    priority: Annotated[
+        list[str] | None, typer.Option(help="Priority it answers (repeat).")
+    ] = None,
     due: Annotated[str | None, typer.Option(help="Due date (YYYY-MM-DD).")] = None,
     stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
     framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,

@@ -45,7 +45,7 @@ def main() -> int:
             split = {row["id"]: row["split"] for row in csv.DictReader(handle)}
     problems: list[str] = []
     n = len(notes)
-    print(f"{n} notes in {args.corpus.relative_to(ROOT) if args.corpus.is_relative_to(ROOT) else args.corpus}")
+    print(f"{n} notes in {args.corpus}")
 
     counts = Counter(c for note in notes for c in note.get("categories", []))
     unknown = set(counts) - set(book.ids)
