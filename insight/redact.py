@@ -159,7 +159,7 @@ _ANIMATE_STATES = {
     "scared", "frightened", "terrified", "afraid", "worried", "anxious", "upset", "angry",
     "lonely", "exhausted", "struggling", "pregnant", "desperate", "depressed", "suicidal",
     "homeless", "sectioned", "unwell", "poorly", "grieving", "heartbroken", "knackered",
-    "gutted", "distraught", "furious", "ashamed", "embarrassed", "pregnant", "married",
+    "gutted", "distraught", "furious", "ashamed", "embarrassed", "married",
     "divorced", "widowed", "bereaved", "hospitalised", "admitted", "discharged",
 }
 _SENT_BREAK = {".", "!", "?", ":", ";", '"', "“", "”", "(", "[", "-", "–", "—", "…", "*", "•"}
