@@ -61,18 +61,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _expected_errors() -> tuple[type[Exception], ...]:
-    from insight.classify.backend import ModelFormatError
     from insight.codebook import CodebookError
     from insight.intake import FileRejected
     from insight.store import StoreError
-    from insight.tagging import TaggingError
     from insight.thread import ThreadError
     from insight.workspace import WorkspaceError
 
-    return (
-        CodebookError, StoreError, TaggingError, ThreadError, WorkspaceError, ModelFormatError,
-        FileRejected, FileExistsError, FileNotFoundError,
-    )
+    errors: list[type[Exception]] = [
+        CodebookError, StoreError, ThreadError, WorkspaceError, FileRejected, FileExistsError,
+        FileNotFoundError,
+    ]
+    # Only modules already imported can have raised their errors: no heavy import on error.
+    if "insight.classify.backend" in sys.modules:
+        errors.append(sys.modules["insight.classify.backend"].ModelFormatError)
+    if "insight.tagging" in sys.modules:
+        errors.append(sys.modules["insight.tagging"].TaggingError)
+    return tuple(errors)
 
 
 def handled(func: F) -> F:

@@ -37,6 +37,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    or_,
     select,
     update,
 )
@@ -402,12 +403,19 @@ class Store:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`)."""
         query = select(audit).order_by(audit.c.id)
         if record:
-            ids = {record}
             for kind, prefix in PREFIXES.items():
                 if record[:1].upper() == prefix and record[1:].isdigit():
-                    ids = {record[1:]}
-                    query = query.where(audit.c.record_type == kind)
-            query = query.where(audit.c.record_id.in_(ids))
+                    query = query.where(
+                        audit.c.record_type == kind, audit.c.record_id == record[1:]
+                    )
+                    break
+            else:  # a note id: the note and its tags (`note/category/source`)
+                query = query.where(
+                    or_(
+                        audit.c.record_id == record,
+                        audit.c.record_id.startswith(record + "/", autoescape=True),
+                    )
+                )
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         return rows[-limit:] if limit else rows
@@ -582,9 +590,7 @@ class Store:
         stamp = now()
         with self.begin() as conn:
             for result in results:
-                conn.execute(
-                    delete(tags).where(tags.c.note_id == result.note_id, tags.c.source == "model")
-                )
+                self._delete_tags(conn, result.note_id, "model")
                 for category in result.categories:
                     self._add_tag(
                         conn,
@@ -597,15 +603,13 @@ class Store:
                         model_version=model_version,
                         codebook_version=codebook_version,
                     )
-                conn.execute(
-                    update(notes)
-                    .where(notes.c.id == result.note_id)
-                    .values(
-                        model_safeguarding=result.safeguarding,
-                        model_experience=result.experience,
-                        tagged_with=model_version,
-                        tagged_at=stamp,
-                    )
+                self._update_note(
+                    conn,
+                    result.note_id,
+                    model_safeguarding=result.safeguarding,
+                    model_experience=result.experience,
+                    tagged_with=model_version,
+                    tagged_at=stamp,
                 )
                 if result.safeguarding and not self._is_flagged(conn, result.note_id):
                     self._flag(conn, result.note_id, f"model:{model_version}", "model flag")
@@ -616,22 +620,27 @@ class Store:
         with self.begin() as conn:
             if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
                 raise StoreError(f"no note with id {note_id}")
-            old = [
-                r.category
-                for r in conn.execute(
-                    select(tags.c.category).where(
-                        tags.c.note_id == note_id, tags.c.source == "person"
-                    )
-                )
-            ]
-            conn.execute(delete(tags).where(tags.c.note_id == note_id, tags.c.source == "person"))
-            for category in old:
-                self._audit(conn, "delete", "tag", f"{note_id}/{category}/person", {}, None)
+            self._delete_tags(conn, note_id, "person")
             for category in dict.fromkeys(categories):
                 self._add_tag(conn, note_id, category, "person", stamp)
-            conn.execute(
-                update(notes).where(notes.c.id == note_id).values(labelled=True, updated_at=stamp)
-            )
+            self._update_note(conn, note_id, labelled=True, updated_at=stamp)
+
+    def _delete_tags(self, conn: Connection, note_id: str, source: str) -> None:
+        """Delete a note's tags from one source, each audited with what it was."""
+        where = (tags.c.note_id == note_id, tags.c.source == source)
+        old = [dict(r._mapping) for r in conn.execute(select(tags).where(*where))]
+        conn.execute(delete(tags).where(*where))
+        for row in old:
+            self._audit(conn, "delete", "tag", _tag_ref(row), row, None)
+
+    def _update_note(self, conn: Connection, note_id: str, **values: Any) -> None:
+        """Update some columns of a note, audited with their values before and after."""
+        columns = [notes.c[name] for name in values]
+        row = conn.execute(select(*columns).where(notes.c.id == note_id)).first()
+        if row is None:
+            raise StoreError(f"no note with id {note_id}")
+        conn.execute(update(notes).where(notes.c.id == note_id).values(**values))
+        self._audit(conn, "update", "note", note_id, dict(row._mapping), values)
 
     # -- safeguarding ----------------------------------------------------------------
     def _is_flagged(self, conn: Connection, note_id: str) -> bool:
@@ -731,7 +740,7 @@ class Store:
             if row is None:
                 raise StoreError(f"no {kind} {ref(kind, record_id)}")
             for link, column in _LINKS_OF[kind]:
-                conn.execute(delete(link).where(link.c[column] == record_id))
+                self._unlink(conn, link, link.c[column] == record_id)
             if kind == "action":
                 for outcome in conn.execute(
                     select(outcomes).where(outcomes.c.action_id == record_id)
@@ -755,6 +764,14 @@ class Store:
                 conn, "create", link_table.name, f"{left[1]}->{right[1]}", None, values
             )
         return True
+
+    def _unlink(self, conn: Connection, link_table: Table, where: Any) -> None:
+        """Delete link rows, each audited like `link` audits their creation."""
+        old = [dict(r._mapping) for r in conn.execute(select(link_table).where(where))]
+        conn.execute(delete(link_table).where(where))
+        for row in old:
+            left, right = list(row.values())
+            self._audit(conn, "delete", link_table.name, f"{left}->{right}", row, None)
 
     def links(self, link_table: Table) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -791,16 +808,7 @@ class Store:
                 }
                 conn.execute(update(notes).where(notes.c.id == note_id).values(**cleared))
                 conn.execute(update(tags).where(tags.c.note_id == note_id).values(evidence=None))
-                linked = conn.execute(
-                    select(insight_notes.c.insight_id).where(insight_notes.c.note_id == note_id)
-                ).scalars().all()
-                conn.execute(delete(insight_notes).where(insight_notes.c.note_id == note_id))
-                for insight_id in linked:
-                    values = {"insight_id": insight_id, "note_id": note_id}
-                    self._audit(
-                        conn, "delete", insight_notes.name, f"{insight_id}->{note_id}", values,
-                        None,
-                    )
+                self._unlink(conn, insight_notes, insight_notes.c.note_id == note_id)
                 self._scrub_note_audit(conn, note_id)
                 after = {k: v for k, v in cleared.items() if k != "text"}
                 after["reason"] = reason

@@ -121,3 +121,25 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
 def test_codebook_show_lists_the_default() -> None:
     out = insight("codebook", "show").stdout
     assert "version 1: 11 categories" in out and "crisis-urgent" in out
+
+
+def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text(json.dumps({"id": "r1", "text": "Nine months on the list, nobody rang.",
+                                 "consent_quote": True}) + "\n")
+    insight("ingest", str(notes), "-w", str(ws))
+    insight("tag", "-w", str(ws), "--model", str(small_model))
+    queue = insight("notes", "queue", "--below", "1.01", "-w", str(ws), "-f", "json").stdout
+    assert [row["note"] for row in json.loads(queue)] == ["r1"]
+    shown = insight("notes", "show", "r1", "-w", str(ws)).stdout
+    assert "[model]" in shown and "Nine months" in shown
+    insight("notes", "review", "r1", "--category", "carers-family", "-w", str(ws))
+    rollup = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
+    counts = {row["category"]: row["notes"] for row in rollup}
+    assert counts["carers-family"] == 1 and sum(counts.values()) == 1
+    assert json.loads(insight("notes", "queue", "--below", "1.01", "-w", str(ws),
+                              "-f", "json").stdout) == []
+    audit = insight("audit", "--record", "r1", "-w", str(ws)).stdout
+    assert "r1/carers-family/person" in audit

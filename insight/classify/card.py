@@ -21,14 +21,22 @@ def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
         lines.append(f"Evaluated on: {metrics['data']}\n")
     summary = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
     lines += ["| measure | value |", "|---|---:|"]
-    lines += [f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
-              for k, v in summary.items()]
+    lines += [
+        f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
+        for k, v in summary.items()
+    ]
     per_label = metrics.get("per_label") or {}
     if per_label:
-        lines += ["", "| category | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| category | precision | recall | F1 | support |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for name, m in per_label.items():
-            lines.append(f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | "
-                         f"{m['f1']:.3f} | {m['support']} |")
+            lines.append(
+                f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                f"{m['f1']:.3f} | {m['support']} |"
+            )
     return "\n".join(lines)
 
 

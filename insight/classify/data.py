@@ -24,8 +24,14 @@ from insight.classify.card import write_model_card
 if TYPE_CHECKING:
     from insight.classify.model import TagModel
 
-__all__ = ["LabelReport", "LabelledData", "evaluate", "load_labelled", "normalise_label",
-           "write_model_card"]
+__all__ = [
+    "LabelReport",
+    "LabelledData",
+    "evaluate",
+    "load_labelled",
+    "normalise_label",
+    "write_model_card",
+]
 
 MISSING = {"", "na", "n/a", "none", "null", "nan", "-"}
 TRUE_VALUES = {"1", "true", "yes", "y", "1.0"}
@@ -62,11 +68,15 @@ class LabelReport:
 
     def summary(self) -> str:
         lines = [f"{self.n_used} of {self.n_rows} rows used; {len(self.counts)} labels kept."]
-        for title, found in (("unknown labels (dropped)", self.unknown),
-                             ("labels below min_count (dropped)", self.rare)):
+        for title, found in (
+            ("unknown labels (dropped)", self.unknown),
+            ("labels below min_count (dropped)", self.rare),
+        ):
             if found:
-                parts = [f"{lab} ({len(rows)} rows, e.g. {', '.join(rows[:3])})"
-                         for lab, rows in sorted(found.items())]
+                parts = [
+                    f"{lab} ({len(rows)} rows, e.g. {', '.join(rows[:3])})"
+                    for lab, rows in sorted(found.items())
+                ]
                 lines.append(f"{title}: " + "; ".join(parts))
         if self.empty_text_rows:
             lines.append(f"rows with empty text (dropped): {len(self.empty_text_rows)}")
@@ -113,7 +123,9 @@ class LabelledData:
             labels=[self.labels[i] for i in pick],
             label_names=self.label_names,
             report=self.report,
-            safeguarding=None if self.safeguarding is None else [self.safeguarding[i] for i in pick],
+            safeguarding=None
+            if self.safeguarding is None
+            else [self.safeguarding[i] for i in pick],
             experience=None if self.experience is None else [self.experience[i] for i in pick],
         )
 
@@ -192,8 +204,11 @@ def load_labelled(
     if text_col not in frame.columns:
         raise ValueError(f"{file}: no text column '{text_col}' (columns: {list(frame.columns)})")
     report = LabelReport(n_rows=len(frame))
-    ids = ([str(v) for v in frame[id_col]] if id_col in frame.columns
-           else [f"row-{i + 2 if file.suffix.lower() == '.csv' else i + 1}" for i in range(len(frame))])
+    ids = (
+        [str(v) for v in frame[id_col]]
+        if id_col in frame.columns
+        else [f"row-{i + 2 if file.suffix.lower() == '.csv' else i + 1}" for i in range(len(frame))]
+    )
     flag_cols = {c for c in (safeguarding_col, experience_col) if c}
 
     raw: list[list[str]] = [[] for _ in range(len(frame))]
@@ -204,9 +219,11 @@ def load_labelled(
         for i, value in enumerate(frame[label_col]):
             raw[i] = _split_cell(value, label_sep)
     else:
-        columns = label_cols if label_cols is not None else [
-            c for c in frame.columns if c not in {text_col, id_col} | flag_cols
-        ]
+        columns = (
+            label_cols
+            if label_cols is not None
+            else [c for c in frame.columns if c not in {text_col, id_col} | flag_cols]
+        )
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise ValueError(f"{file}: label columns not found: {missing}")
@@ -226,8 +243,10 @@ def load_labelled(
 
     known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
     known_set = set(known) if known is not None else None
-    texts = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-             for v in frame[text_col]]
+    texts = [
+        "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        for v in frame[text_col]
+    ]
 
     unknown: dict[str, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
@@ -324,17 +343,19 @@ def evaluate(
             flagged = np.asarray([t.safeguarding for t in tags])
             result["safeguarding_support"] = int(gold.sum())
             result["safeguarding_recall"] = float(flagged[gold].mean()) if gold.any() else 0.0
-            result["safeguarding_precision"] = (
-                float(gold[flagged].mean()) if flagged.any() else 0.0
-            )
+            result["safeguarding_precision"] = float(gold[flagged].mean()) if flagged.any() else 0.0
         if experience is not None:
             pairs = [(g, t.experience) for g, t in zip(experience, tags, strict=True) if g]
             result["experience_accuracy"] = (
                 float(np.mean([g == e for g, e in pairs])) if pairs else 0.0
             )
     result["per_label"] = {
-        name: {"precision": round(float(p[j]), 4), "recall": round(float(r[j]), 4),
-               "f1": round(float(f[j]), 4), "support": int(s[j])}
+        name: {
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f[j]), 4),
+            "support": int(s[j]),
+        }
         for j, name in enumerate(names)
     }
     model.metadata["metrics"] = result

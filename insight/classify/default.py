@@ -100,8 +100,14 @@ def build_default_model() -> TagModel:
         seed=SEED,
     )
     if len(test):
-        evaluate(model, test.texts, test.labels, safeguarding=test.safeguarding,
-                 experience=test.experience, data=f"shipped corpus, test split ({len(test)} notes)")
+        evaluate(
+            model,
+            test.texts,
+            test.labels,
+            safeguarding=test.safeguarding,
+            experience=test.experience,
+            data=f"shipped corpus, test split ({len(test)} notes)",
+        )
     return model
 
 

@@ -1,12 +1,13 @@
 """Ensemble backend: average of the scikit-learn and spaCy probabilities, thresholds re-tuned.
 
 The two models make different mistakes (character n-grams vs. a neural bag of words), so
-their average is usually steadier than either. Thresholds for the average are tuned on the
-spaCy hold-out notes, scored there by both models without having seen them.
+their average is usually steadier than either. The weight and the thresholds for the average are
+tuned on the spaCy hold-out notes, scored there by both models without having seen them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -18,15 +19,20 @@ from insight.classify.sklearn_backend import SklearnTagger
 from insight.classify.spacy_backend import SpacyTagger
 from insight.classify.thresholds import tune_thresholds
 
+WEIGHT_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)  # sklearn's share; spaCy always keeps a say
+
 
 class EnsembleTagger(TaggerBackend):
-    """Weighted mean of SklearnTagger and SpacyTagger probabilities."""
+    """Weighted mean of SklearnTagger and SpacyTagger probabilities.
+
+    `weight` is scikit-learn's share; None chooses it from WEIGHT_GRID on the hold-out rows.
+    """
 
     name = "ensemble"
 
     def __init__(
         self,
-        weight: float = 0.5,
+        weight: float | None = None,
         sklearn_params: dict[str, Any] | None = None,
         spacy_params: dict[str, Any] | None = None,
         seed: int = 0,
@@ -42,24 +48,61 @@ class EnsembleTagger(TaggerBackend):
         self.sklearn_.fit(texts, Y, self.labels_)
         self.spacy_ = SpacyTagger(seed=self.seed, **(self.spacy_params or {}))
         self.spacy_.fit(texts, Y, self.labels_)
-        # both sets of scores are out-of-sample for these rows
+        return self._tune(Y)
+
+    @classmethod
+    def combine(
+        cls,
+        sklearn_model: SklearnTagger,
+        spacy_model: SpacyTagger,
+        Y: np.ndarray,
+        weight: float | None = None,
+    ) -> EnsembleTagger:
+        """Build from two backends just fitted on the same (texts, Y), without refitting."""
+        if sklearn_model.labels_ != spacy_model.labels_ or sklearn_model.seed != spacy_model.seed:
+            raise ValueError("both backends must be fitted on the same labels with the same seed")
+        obj = cls(
+            weight=weight,
+            sklearn_params=_own_params(sklearn_model),
+            spacy_params=_own_params(spacy_model),
+            seed=sklearn_model.seed,
+        )
+        obj.labels_ = list(sklearn_model.labels_)
+        obj.sklearn_, obj.spacy_ = sklearn_model, spacy_model
+        return obj._tune(np.asarray(Y))
+
+    def _tune(self, Y: np.ndarray) -> Self:
+        """Choose the sklearn weight (unless fixed) and thresholds on out-of-sample rows."""
         held = self.spacy_.holdout_index_
-        mixed = self.weight * self.sklearn_.oof_proba_[held] + (
-            1 - self.weight
-        ) * self.spacy_.holdout_proba_
-        self.thresholds_ = tune_thresholds(Y[held], mixed)
+        a, b = self.sklearn_.oof_proba_[held], self.spacy_.holdout_proba_
+        y = Y[held].astype(bool)
+        best = (-1.0, 0.5)
+        for w in [self.weight] if self.weight is not None else WEIGHT_GRID:
+            mixed = w * a + (1 - w) * b
+            pred = mixed >= tune_thresholds(y, mixed)
+            tp = (pred & y).sum(axis=0)
+            f1 = np.where(y.any(axis=0), 2 * tp / np.maximum(pred.sum(0) + y.sum(0), 1), 0.0)
+            if f1.mean() > best[0] + 1e-9:
+                best = (float(f1.mean()), float(w))
+        self.weight_ = best[1]
+        self.thresholds_ = tune_thresholds(y, self.weight_ * a + (1 - self.weight_) * b)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in texts]
-        return self.weight * self.sklearn_.predict_proba(texts) + (
-            1 - self.weight
-        ) * self.spacy_.predict_proba(texts)
+        w = self.weight_
+        return w * self.sklearn_.predict_proba(texts) + (1 - w) * self.spacy_.predict_proba(texts)
 
     def _save_state(self, directory: Path) -> None:
         self.sklearn_.save(directory / "sklearn")
         self.spacy_.save(directory / "spacy")
+        (directory / "weight.json").write_text(json.dumps({"weight": self.weight_}))
 
     def _load_state(self, directory: Path) -> None:
         self.sklearn_ = SklearnTagger.load(directory / "sklearn")
         self.spacy_ = SpacyTagger.load(directory / "spacy")
+        self.weight_ = float(json.loads((directory / "weight.json").read_text())["weight"])
+
+
+def _own_params(model: TaggerBackend) -> dict[str, Any]:
+    return {k: v for k, v in model.get_params().items() if k != "seed"}

@@ -18,16 +18,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from insight.classify.backend import sigmoid
-from insight.classify.sklearn_backend import (
-    CountCache,
-    fit_logistic,
-    fit_vectorizer,
-    load_skops,
-    load_sparse,
-    save_sparse,
-    text_features,
-    union_features,
-)
+from insight.classify.features import CountCache, fit_union, text_features, union_features
+from insight.classify.sklearn_backend import fit_logistic, load_skops, load_sparse, save_sparse
 from insight.classify.thresholds import recall_threshold
 
 SAFEGUARDING_RECALL_TARGET = 0.95
@@ -36,18 +28,21 @@ SAFEGUARDING_RECALL_TARGET = 0.95
 class SafeguardingClassifier:
     """Binary classifier whose threshold keeps out-of-fold recall at or above the target."""
 
-    def __init__(self, C: float = 10.0, recall_target: float = SAFEGUARDING_RECALL_TARGET,
-                 cv: int = 5, seed: int = 0) -> None:
+    def __init__(
+        self,
+        C: float = 10.0,
+        recall_target: float = SAFEGUARDING_RECALL_TARGET,
+        cv: int = 5,
+        seed: int = 0,
+    ) -> None:
         self.C = C
         self.recall_target = recall_target
         self.cv = cv
         self.seed = seed
 
-    def _fit_once(
-        self, texts: list[str], y: np.ndarray
-    ) -> tuple[Any, sparse.csr_matrix, float]:
+    def _fit_once(self, texts: list[str], y: np.ndarray) -> tuple[Any, sparse.csr_matrix, float]:
         vec = text_features(char_ngrams=None)
-        X = fit_vectorizer(vec, texts)
+        X = fit_union(vec, CountCache(texts))
         coef, intercept = fit_logistic(X, y[:, None], self.C, "balanced", self.seed)
         return vec, coef, float(intercept[0])
 
@@ -56,7 +51,9 @@ class SafeguardingClassifier:
         y_arr = np.asarray(y, dtype=int)
         n_pos = int(y_arr.sum())
         if n_pos < 2 or n_pos == len(y_arr):
-            raise ValueError("safeguarding classifier needs at least two flagged and unflagged notes")
+            raise ValueError(
+                "safeguarding classifier needs at least two flagged and unflagged notes"
+            )
         k = max(2, min(self.cv, n_pos))
         oof = np.zeros(len(texts))
         arr = np.asarray(texts, dtype=object)
@@ -80,21 +77,31 @@ class SafeguardingClassifier:
         return self.predict_proba(texts, cache) >= self.threshold_
 
     def info(self) -> dict[str, Any]:
-        return {"C": self.C, "recall_target": self.recall_target, "cv": self.cv,
-                "seed": self.seed, "threshold": self.threshold_,
-                "oof_recall": round(self.oof_recall_, 4),
-                "oof_precision": round(self.oof_precision_, 4)}
+        return {
+            "C": self.C,
+            "recall_target": self.recall_target,
+            "cv": self.cv,
+            "seed": self.seed,
+            "threshold": self.threshold_,
+            "oof_recall": round(self.oof_recall_, 4),
+            "oof_precision": round(self.oof_precision_, 4),
+        }
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         sio.dump(self.vectorizer_, directory / "vectorizer.skops")
-        save_sparse(directory / "weights.npz", self.coef_,
-                    intercept=np.array([self.intercept_]), threshold=np.array([self.threshold_]))
+        save_sparse(
+            directory / "weights.npz",
+            self.coef_,
+            intercept=np.array([self.intercept_]),
+            threshold=np.array([self.threshold_]),
+        )
 
     @classmethod
     def load(cls, directory: Path, info: dict[str, Any]) -> Self:
-        obj = cls(C=info["C"], recall_target=info["recall_target"], cv=info["cv"],
-                  seed=info["seed"])
+        obj = cls(
+            C=info["C"], recall_target=info["recall_target"], cv=info["cv"], seed=info["seed"]
+        )
         obj.vectorizer_ = load_skops(directory / "vectorizer.skops")
         obj.coef_, w = load_sparse(directory / "weights.npz")
         obj.intercept_ = float(w["intercept"][0])
@@ -114,7 +121,7 @@ class ExperienceClassifier:
     def fit(self, texts: Sequence[str], y: Sequence[str]) -> Self:
         texts = [str(t) for t in texts]
         self.vectorizer_ = text_features(char_ngrams=None)
-        X = fit_vectorizer(self.vectorizer_, texts)
+        X = fit_union(self.vectorizer_, CountCache(texts))
         seen = np.flatnonzero(X.getnnz(axis=0))  # fit on present features only: much faster
         clf = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
         clf.fit(X[:, seen], np.asarray(y))

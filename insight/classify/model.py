@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import spacy
 from spacy.language import Language
 
 from insight import __version__
@@ -29,9 +28,10 @@ from insight.classify.backend import (
     backend_class,
     load_backend,
 )
+from insight.classify.features import CountCache
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
-from insight.classify.sklearn_backend import CountCache
+from insight.classify.sentences import SentenceSplitter, sentence_pipeline
 
 MODEL_FILE = "model.json"
 FORMAT = "insight-tag-model"
@@ -51,13 +51,6 @@ class NoteTags:
     experience: str
 
 
-def sentence_pipeline() -> Language:
-    """Blank English tokenizer + rule-based sentencizer: no downloads, fast, deterministic."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp
-
-
 _WORKER_MODEL: TagModel | None = None
 
 
@@ -75,22 +68,6 @@ def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
             batch = []
     if batch:
         yield batch
-
-
-def sentence_segments(text: str, doc: Any) -> list[tuple[int, int]]:
-    """Cut a note into (start, end) pieces at its sentence starts, only where whitespace is.
-
-    The pieces cover the whole note, so n-gram counts of the pieces add up to those of the
-    note; a sentence that starts mid-word (rare) stays joined to the one before it.
-    """
-    cuts = [0]
-    for sent in doc.sents:
-        start = sent.start_char
-        if start > cuts[-1] and text[start - 1].isspace():
-            cuts.append(start)
-    cuts.append(len(text))
-    pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
-    return pieces or [(0, len(text))]
 
 
 def data_hash(texts: Sequence[str], labels: Sequence[Sequence[str]], *extra: Any) -> str:
@@ -122,6 +99,7 @@ class TagModel:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self._nlp: Language | None = None
         self._phrases: SafeguardingPhrases | None = None
+        self._splitter: SentenceSplitter | None = None
 
     # -- identity ----------------------------------------------------------------------
     @property
@@ -160,8 +138,10 @@ class TagModel:
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
-        names = list(label_names) if label_names is not None else sorted(
-            {lab for row in labels for lab in row}
+        names = (
+            list(label_names)
+            if label_names is not None
+            else sorted({lab for row in labels for lab in row})
         )
         if len(set(names)) != len(names):
             raise ValueError("label_names contains duplicates")
@@ -179,7 +159,8 @@ class TagModel:
         d_hash = data_hash(texts, labels, safeguarding, experience)
         version_src = json.dumps(
             [backend, params, names, codebook_version, d_hash, sg_info, ex_info, __version__],
-            sort_keys=True, default=str,
+            sort_keys=True,
+            default=str,
         )
         metadata = {
             "backend": backend,
@@ -245,17 +226,18 @@ class TagModel:
         finally:
             _WORKER_MODEL = None
 
-    def _pipeline(self) -> tuple[Language, SafeguardingPhrases]:
-        if self._nlp is None or self._phrases is None:
+    def _pipeline(self) -> tuple[Language, SafeguardingPhrases, SentenceSplitter]:
+        if self._nlp is None or self._phrases is None or self._splitter is None:
             self._nlp = sentence_pipeline()
             self._phrases = SafeguardingPhrases(self._nlp)
-        return self._nlp, self._phrases
+            self._splitter = SentenceSplitter(self._nlp)
+        return self._nlp, self._phrases, self._splitter
 
     def _tag_batch(self, texts: list[str]) -> list[NoteTags]:
-        nlp, phrases = self._pipeline()
+        nlp, phrases, splitter = self._pipeline()
         labels = self.labels
-        docs = list(nlp.pipe(texts, batch_size=1000))
-        spans = [sentence_segments(text, doc) for text, doc in zip(texts, docs, strict=True)]
+        docs = list(nlp.tokenizer.pipe(texts, batch_size=1000))
+        spans = splitter.segments_many(texts, docs)
         segments = [text[a:b] for text, note in zip(texts, spans, strict=True) for a, b in note]
         owner = [i for i, note in enumerate(spans) for _ in note]
         cache = CountCache(texts, segments, owner)
@@ -274,16 +256,18 @@ class TagModel:
 
         # evidence: the best-scoring sentence of the note for each predicted category
         multi = [i for i, note in enumerate(spans) if len(note) > 1 and predicted[i].any()]
-        if fast:
-            S = self.estimator.predict_proba_segments(cache) if multi else None
-            offsets = np.concatenate([[0], np.cumsum([len(note) for note in spans])])
-        else:
-            wanted = [text[a:b] for i in multi for a, b in spans[i] for text in (texts[i],)]
-            S = self.estimator.predict_proba(wanted) if wanted else None
-            offsets = np.zeros(len(texts) + 1, dtype=int)
+        first_row: dict[int, int] = {}  # note -> row of its first sentence in S
+        S = None
+        if multi and fast:
+            S = self.estimator.predict_proba_segments(cache)
+            starts = np.concatenate([[0], np.cumsum([len(note) for note in spans])])
+            first_row = {i: int(starts[i]) for i in multi}
+        elif multi:
+            wanted: list[str] = []
             for i in multi:
-                offsets[i] = offsets[-1]
-                offsets[-1] += len(spans[i])
+                first_row[i] = len(wanted)
+                wanted.extend(texts[i][a:b] for a, b in spans[i])
+            S = self.estimator.predict_proba(wanted)
         out = []
         for i, text in enumerate(texts):
             cols = np.flatnonzero(predicted[i])
@@ -293,7 +277,8 @@ class TagModel:
                 if len(note) == 1:
                     best = {j: 0 for j in cols}
                 else:
-                    block = S[offsets[i] : offsets[i] + len(note)]
+                    assert S is not None
+                    block = S[first_row[i] : first_row[i] + len(note)]
                     best = {j: int(block[:, j].argmax()) for j in cols}
                 for j, k in best.items():
                     a, b = note[k]
@@ -349,7 +334,9 @@ class TagModel:
         sg_info, ex_info = meta.get("safeguarding", {}), meta.get("experience", {})
         sg_model = ex_model = None
         if sg_info.get("classifier"):
-            sg_model = SafeguardingClassifier.load(directory / "safeguarding", sg_info["classifier"])
+            sg_model = SafeguardingClassifier.load(
+                directory / "safeguarding", sg_info["classifier"]
+            )
         if ex_info.get("classifier"):
             ex_model = ExperienceClassifier.load(directory / "experience", ex_info["classifier"])
         return cls(
@@ -361,8 +348,10 @@ class TagModel:
         )
 
     def __repr__(self) -> str:
-        return (f"TagModel(backend={self.backend!r}, labels={len(self.labels)}, "
-                f"model_version={self.model_version!r})")
+        return (
+            f"TagModel(backend={self.backend!r}, labels={len(self.labels)}, "
+            f"model_version={self.model_version!r})"
+        )
 
 
 def read_model_json(directory: Path) -> dict[str, Any]:
@@ -398,8 +387,12 @@ def _fit_safeguarding(
     if y.sum() < 2 or (~y).sum() < 2:
         return None, {**base, "method": "phrases", "reason": "too few flagged/unflagged notes"}
     model = SafeguardingClassifier(seed=seed).fit(texts, y)
-    return model, {**base, "method": "classifier OR phrases", "classifier": model.info(),
-                   "n_flagged": int(y.sum())}
+    return model, {
+        **base,
+        "method": "classifier OR phrases",
+        "classifier": model.info(),
+        "n_flagged": int(y.sum()),
+    }
 
 
 def _fit_experience(
@@ -414,8 +407,12 @@ def _fit_experience(
     if len({values[i] for i in keep}) < 2:
         return None, {**rule, "reason": "fewer than two experience values among labelled notes"}
     model = ExperienceClassifier(seed=seed).fit([texts[i] for i in keep], [values[i] for i in keep])
-    return model, {"method": "classifier", "classifier": model.info(), "n_labelled": len(keep),
-                   "n_ignored": len(texts) - len(keep)}
+    return model, {
+        "method": "classifier",
+        "classifier": model.info(),
+        "n_labelled": len(keep),
+        "n_ignored": len(texts) - len(keep),
+    }
 
 
 def _json_default(value: Any) -> Any:

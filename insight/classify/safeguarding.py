@@ -53,13 +53,13 @@ class SafeguardingPhrases:
                 self._phrases.add(signal["id"], phrases)
             for pattern in signal.get("patterns", []) or []:
                 self._patterns.add(signal["id"], [pattern])
-                words = _first_words(pattern)
+                words = _required_words(pattern)
                 if words is None:
                     self._always_run_patterns = True
                 else:
                     triggers |= words
         # token patterns are slow to run on every note; run them only when a note contains
-        # a word a pattern can start with (found by the fast phrase matcher)
+        # a word the pattern requires (found by the fast phrase matcher)
         if triggers:
             self._phrases.add(TRIGGER_KEY, [nlp.make_doc(w) for w in sorted(triggers)])
         self._trigger_id = nlp.vocab.strings.add(TRIGGER_KEY)
@@ -92,16 +92,25 @@ class SafeguardingPhrases:
         return bool(self.hits(doc))
 
 
-def _first_words(pattern: list[dict[str, Any]]) -> set[str] | None:
-    """Lower-case words a token pattern must start with, or None if it can start anywhere."""
-    if not pattern:
-        return None
-    first = pattern[0]
-    if first.get("OP") in ("?", "*") or "{0" in str(first.get("OP", "")):
-        return None
-    lower = first.get("LOWER")
-    if isinstance(lower, str):
-        return {lower.lower()}
-    if isinstance(lower, dict) and isinstance(lower.get("IN"), list):
-        return {str(w).lower() for w in lower["IN"]}
-    return None
+def _required_words(pattern: list[dict[str, Any]]) -> set[str] | None:
+    """Words one of which must occur for the pattern to match, or None if unknown.
+
+    Picks the required token whose alternatives are longest words (a proxy for rare), so
+    the slow token matcher runs on few notes.
+    """
+    best: set[str] | None = None
+    best_len = 0.0
+    for spec in pattern:
+        if "OP" in spec:
+            continue
+        lower = spec.get("LOWER")
+        if isinstance(lower, str):
+            words = {lower.lower()}
+        elif isinstance(lower, dict) and isinstance(lower.get("IN"), list):
+            words = {str(w).lower() for w in lower["IN"]}
+        else:
+            continue
+        mean_len = sum(map(len, words)) / len(words)
+        if mean_len > best_len:
+            best, best_len = words, mean_len
+    return best

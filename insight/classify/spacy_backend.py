@@ -66,8 +66,11 @@ class SpacyTagger(TaggerBackend):
         config["system"]["seed"] = self.seed
         training = config["training"]
         training["seed"] = self.seed
-        for key, value in (("max_epochs", self.max_epochs), ("dropout", self.dropout),
-                           ("holdout", self.holdout)):
+        for key, value in (
+            ("max_epochs", self.max_epochs),
+            ("dropout", self.dropout),
+            ("holdout", self.holdout),
+        ):
             if value is not None:
                 training[key] = value
         if self.learn_rate is not None:

@@ -1,0 +1,1 @@
+"""Tests for insight.classify: backends contract, TagModel, BYO data, safeguarding."""

@@ -43,7 +43,9 @@ RISK = [
 ]
 
 
-def make_notes(n: int = 90, seed: int = 0) -> tuple[list[str], list[list[str]], list[bool], list[str]]:
+def make_notes(
+    n: int = 90, seed: int = 0
+) -> tuple[list[str], list[list[str]], list[bool], list[str]]:
     rng = random.Random(seed)
     texts, labels, flags, experience = [], [], [], []
     for i in range(n):

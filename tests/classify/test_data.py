@@ -35,9 +35,13 @@ def test_normalise_label_treats_missing_spellings_as_missing():
 
 
 def test_code_columns_are_normalised_and_problems_reported(messy_csv):
-    data = load_labelled(messy_csv, text_col="feedback",
-                         label_cols=["cat_1", "cat_2", "cat_3"],
-                         known_labels=["sa", "ml", "wa", "ef", "cm"], min_count=2)
+    data = load_labelled(
+        messy_csv,
+        text_col="feedback",
+        label_cols=["cat_1", "cat_2", "cat_3"],
+        known_labels=["sa", "ml", "wa", "ef", "cm"],
+        min_count=2,
+    )
     assert data.ids == ["r1", "r2", "r3", "r4", "r6", "r7", "r8"]
     assert data.labels[0] == ["sa", "ml"]
     assert data.labels[2] == ["sa"]  # 'ef' is below min_count
@@ -81,10 +85,20 @@ def test_delimited_column_and_jsonl_lists(tmp_path):
 
     jsonl = tmp_path / "notes.jsonl"
     rows = [
-        {"id": "n1", "text": "rang 111 at night", "categories": ["crisis-urgent"],
-         "safeguarding": False, "experience": "negative"},
-        {"id": "n2", "text": "cutting again", "categories": ["Crisis-Urgent", "made-up"],
-         "safeguarding": True, "experience": None},
+        {
+            "id": "n1",
+            "text": "rang 111 at night",
+            "categories": ["crisis-urgent"],
+            "safeguarding": False,
+            "experience": "negative",
+        },
+        {
+            "id": "n2",
+            "text": "cutting again",
+            "categories": ["Crisis-Urgent", "made-up"],
+            "safeguarding": True,
+            "experience": None,
+        },
     ]
     jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     data = load_labelled(jsonl, label_col="categories", known_labels=["crisis-urgent", "other"])
@@ -106,8 +120,9 @@ def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
     data = load_labelled(path, label_col="codes", label_sep="|", min_count=5)
     assert data.report.rare == {"??": ["0"]}
     train, test = data.subset(range(70)), data.subset(range(70, len(data)))
-    model = TagModel.fit(train.texts, train.labels, label_names=data.label_names,
-                         backend_params={"cv": 3})
+    model = TagModel.fit(
+        train.texts, train.labels, label_names=data.label_names, backend_params={"cv": 3}
+    )
     metrics = evaluate(model, test.texts, test.labels)
     assert metrics["macro_f1"] > 0.8
     assert set(metrics["per_label"]) == set(data.label_names)

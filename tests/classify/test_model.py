@@ -17,8 +17,14 @@ from .conftest import LABELS
 def model(notes) -> TagModel:
     texts, labels, flags, experience = notes
     return TagModel.fit(
-        texts, labels, label_names=LABELS, safeguarding=flags, experience=experience,
-        codebook_version="test-1", backend_params={"cv": 3}, seed=1,
+        texts,
+        labels,
+        label_names=LABELS,
+        safeguarding=flags,
+        experience=experience,
+        codebook_version="test-1",
+        backend_params={"cv": 3},
+        seed=1,
     )
 
 
@@ -42,8 +48,10 @@ def test_tag_scores_match_predict_proba(model, notes):
 
 
 def test_evidence_is_an_exact_sentence_of_the_note_that_carries_the_category(model):
-    note = ("We talked for a while at the cafe. Universal credit got stopped and the rent is "
-            "behind. My mum is knackered looking after me.")
+    note = (
+        "We talked for a while at the cafe. Universal credit got stopped and the rent is "
+        "behind. My mum is knackered looking after me."
+    )
     (tag,) = model.tag([note])
     assert set(tag.evidence) == set(tag.categories)
     assert "daily-living" in tag.categories and "carers-family" in tag.categories
@@ -54,18 +62,23 @@ def test_evidence_is_an_exact_sentence_of_the_note_that_carries_the_category(mod
 
 
 def test_evidence_survives_odd_whitespace_and_empty_notes(model):
-    notes = ["  my mum is knackered looking after me.\n\nNobody asks how the carers are coping!  ",
-             "", "   "]
+    notes = [
+        "  my mum is knackered looking after me.\n\nNobody asks how the carers are coping!  ",
+        "",
+        "   ",
+    ]
     tags = model.tag(notes)
     for note, tag in zip(notes, tags, strict=True):
         assert all(sentence in note for sentence in tag.evidence.values())
 
 
 def test_safeguarding_is_classifier_or_phrase_list(model):
-    tags = model.tag([
-        "She said she has been cutting again and showed me her arm.",
-        "He said the suicide prevention training at work was useful.",
-    ])
+    tags = model.tag(
+        [
+            "She said she has been cutting again and showed me her arm.",
+            "He said the suicide prevention training at work was useful.",
+        ]
+    )
     assert tags[0].safeguarding is True
     assert tags[1].safeguarding is False
     assert model.metadata["safeguarding"]["method"] == "classifier OR phrases"
@@ -96,12 +109,19 @@ def test_metadata_names_data_codebook_and_version(model, notes):
     assert len(meta["training_data_sha256"]) == 64
     assert meta["n_train"] == len(notes[0])
     assert len(model.model_version) == 12
-    again = TagModel.fit(*notes[:2], label_names=LABELS, safeguarding=notes[2],
-                         experience=notes[3], codebook_version="test-1",
-                         backend_params={"cv": 3}, seed=1)
+    again = TagModel.fit(
+        *notes[:2],
+        label_names=LABELS,
+        safeguarding=notes[2],
+        experience=notes[3],
+        codebook_version="test-1",
+        backend_params={"cv": 3},
+        seed=1,
+    )
     assert again.model_version == model.model_version
-    other = TagModel.fit(notes[0][:-1], notes[1][:-1], label_names=LABELS,
-                         backend_params={"cv": 3}, seed=1)
+    other = TagModel.fit(
+        notes[0][:-1], notes[1][:-1], label_names=LABELS, backend_params={"cv": 3}, seed=1
+    )
     assert other.model_version != model.model_version
 
 
@@ -140,3 +160,20 @@ def test_default_model_loads_from_its_cache(model, tmp_path):
 def test_tag_in_two_processes_matches_one(model, notes):
     texts = notes[0] * 3
     assert model.tag(texts, batch_size=50, n_process=2) == model.tag(texts, batch_size=50)
+
+
+@pytest.mark.parametrize("backend", ["spacy", "ensemble"])
+def test_other_backends_tag_with_evidence_too(notes, backend):
+    texts, labels, _, _ = notes
+    params = (
+        {"max_epochs": 6}
+        if backend == "spacy"
+        else {"sklearn_params": {"cv": 3}, "spacy_params": {"max_epochs": 6}}
+    )
+    model = TagModel.fit(texts, labels, label_names=LABELS, backend=backend, backend_params=params)
+    tags = model.tag(texts[:10])
+    P = model.predict_proba(texts[:10])
+    for text, tag, row in zip(texts[:10], tags, P, strict=True):
+        assert set(tag.evidence) == set(tag.categories)
+        assert all(sentence and sentence in text for sentence in tag.evidence.values())
+        assert [tag.scores[lab] for lab in LABELS] == [round(float(p), 4) for p in row]

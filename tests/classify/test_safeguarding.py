@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from insight.classify.model import sentence_pipeline
 from insight.classify.safeguarding import SafeguardingPhrases
+from insight.classify.sentences import sentence_pipeline
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,185 @@
+"""Text features for the linear models: hashed word and character n-grams with TF-IDF.
+
+Hashing keeps fitted state to one idf array per part (no vocabulary dict), so models load
+fast and memory does not grow with the vocabulary. Character n-grams are taken within
+words (like scikit-learn's `char_wb`) and cached per distinct word: real text repeats
+words constantly, so a note costs a few dictionary look-ups instead of re-slicing every
+n-gram — which is what makes tagging thousands of notes a second possible.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils import murmurhash3_32
+
+MAX_CACHED_WORDS = 500_000
+
+
+def _strip_accents(word: str) -> str:
+    normalized = unicodedata.normalize("NFKD", word)
+    if normalized == word:
+        return word
+    return "".join(c for c in normalized if not unicodedata.combining(c))
+
+
+class CharNgramHasher(TransformerMixin, BaseEstimator):
+    """Counts of hashed character n-grams of each lower-cased, space-padded word.
+
+    Stateless (nothing learned in `fit`); the per-word cache is rebuilt on demand and never
+    saved. Counts of a text equal the sum of the counts of any split of it at whitespace.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (3, 5), n_features: int = 2**20) -> None:
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+
+    def fit(self, X: Sequence[str], y: Any = None) -> CharNgramHasher:
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_cache", None)
+        return state
+
+    def _word_indices(self, word: str) -> np.ndarray:
+        padded = f" {_strip_accents(word)} "
+        low, high = self.ngram_range
+        grams: list[str] = []
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)  # a short word counts once, as in char_wb
+                break
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+        return np.fromiter(
+            (abs(murmurhash3_32(g, seed=0)) % self.n_features for g in grams),
+            dtype=np.int32,
+            count=len(grams),
+        )
+
+    def transform(self, X: Sequence[str]) -> sparse.csr_matrix:
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_cache", {})
+        if len(cache) > MAX_CACHED_WORDS:
+            cache.clear()
+        pieces: list[np.ndarray] = []
+        words_per_doc = np.zeros(len(X), dtype=np.int64)
+        for d, text in enumerate(X):
+            words = str(text).lower().split()
+            words_per_doc[d] = len(words)
+            for word in words:
+                found = cache.get(word)
+                if found is None:
+                    found = cache[word] = self._word_indices(word)
+                pieces.append(found)
+        sizes = np.fromiter((p.size for p in pieces), dtype=np.int64, count=len(pieces))
+        word_ptr = np.concatenate([[0], np.cumsum(words_per_doc)])
+        size_ptr = np.concatenate([[0], np.cumsum(sizes)])
+        indptr = size_ptr[word_ptr]
+        indices = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+        data = np.ones(indices.size, dtype=np.float32)
+        matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(X), self.n_features))
+        matrix.sum_duplicates()
+        return matrix
+
+
+def text_features(
+    word_ngrams: tuple[int, int] = (1, 2),
+    char_ngrams: tuple[int, int] | None = (3, 5),
+    n_features: int = 2**20,
+) -> FeatureUnion:
+    """TF-IDF (sublinear tf, l2) over hashed word n-grams and, optionally, in-word char n-grams."""
+    word = HashingVectorizer(
+        ngram_range=tuple(word_ngrams),
+        n_features=n_features,
+        alternate_sign=False,
+        norm=None,
+        strip_accents="unicode",
+        token_pattern=r"(?u)\b\w+\b",
+        dtype=np.float32,
+    )
+    parts = [("word", Pipeline([("hash", word), ("tfidf", TfidfTransformer(sublinear_tf=True))]))]
+    if char_ngrams:
+        char = CharNgramHasher(ngram_range=tuple(char_ngrams), n_features=n_features)
+        parts.append(
+            ("char", Pipeline([("hash", char), ("tfidf", TfidfTransformer(sublinear_tf=True))]))
+        )
+    return FeatureUnion(parts)
+
+
+class CountCache:
+    """Hashed n-gram counts for one batch of notes (and optionally their sentences).
+
+    Tagging needs the same counts several times: the category model on notes and on
+    sentences, the safeguarding and experience models on notes. Hashing is stateless, so
+    identical hashers give identical counts and each is computed once per batch. When the
+    notes' `segments` are given (pieces of each note cut at whitespace), character n-gram
+    counts of a note are the sum of its segments' counts — exactly, because they never
+    cross whitespace — so character analysis runs once over the text.
+    """
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        segments: Sequence[str] | None = None,
+        segment_note: Sequence[int] | None = None,
+    ) -> None:
+        self.texts = [str(t) for t in texts]
+        self.segments = None if segments is None else list(segments)
+        self._note_of = None if segment_note is None else np.asarray(segment_note)
+        self._counts: dict[tuple[str, str], sparse.csr_matrix] = {}
+
+    def counts(self, hasher: Any, level: str = "note") -> sparse.csr_matrix:
+        params = sorted((k, repr(v)) for k, v in hasher.get_params().items())
+        key = (f"{type(hasher).__name__}{params}", level)
+        if key not in self._counts:
+            if level == "segment":
+                if self.segments is None:
+                    raise ValueError("no segments in this batch")
+                matrix = hasher.transform(self.segments)
+            elif isinstance(hasher, CharNgramHasher) and self.segments is not None:
+                seg = self.counts(hasher, "segment")
+                n_seg = len(self.segments)
+                owner = sparse.csr_matrix(
+                    (np.ones(n_seg, dtype=np.float32), (self._note_of, np.arange(n_seg))),
+                    shape=(len(self.texts), n_seg),
+                )
+                matrix = owner @ seg
+            else:
+                matrix = hasher.transform(self.texts)
+            self._counts[key] = sparse.csr_matrix(matrix)
+        return self._counts[key]
+
+    def rows(self, keep: np.ndarray) -> CountCache:
+        """A cache for a subset of the notes, reusing counts already computed (no segments)."""
+        sub = CountCache([self.texts[i] for i in keep])
+        for (name, level), matrix in self._counts.items():
+            if level == "note":
+                sub._counts[(name, level)] = matrix[keep]
+        return sub
+
+
+def fit_union(union: FeatureUnion, cache: CountCache) -> sparse.csr_matrix:
+    """Fit each part's idf on the cached counts and return the training matrix."""
+    blocks = []
+    for _, pipe in union.transformer_list:
+        counts = cache.counts(pipe.named_steps["hash"])
+        blocks.append(pipe.named_steps["tfidf"].fit_transform(counts))
+    return sparse.hstack(blocks, format="csr")
+
+
+def union_features(
+    union: FeatureUnion, cache: CountCache, level: str = "note"
+) -> sparse.csr_matrix:
+    """Apply a fitted hashed TF-IDF union using counts from the cache."""
+    blocks = []
+    for _, pipe in union.transformer_list:
+        counts = cache.counts(pipe.named_steps["hash"], level)
+        blocks.append(pipe.named_steps["tfidf"].transform(counts))
+    return sparse.hstack(blocks, format="csr")

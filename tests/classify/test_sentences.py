@@ -1,0 +1,50 @@
+"""The vectorised sentence rule must agree with spaCy's sentencizer component."""
+
+from __future__ import annotations
+
+import pytest
+
+from insight.classify.sentences import SentenceSplitter, sentence_pipeline
+
+from .conftest import make_notes
+
+ODD = [
+    "",
+    "   ",
+    "No punctuation at all",
+    "Wait... what?! He said 'no.' Then left.",
+    "end.  Two spaces. \n\nNew para!",
+    "Dr. Ahmed was lovely. (Really.) OK",
+    "ok.Then no space.",
+    "??? !!! . . .",
+    'She said: "I rang them 6 times." Nobody came.',
+    "Ends with a stop.",
+]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return sentence_pipeline()
+
+
+@pytest.mark.parametrize("text", ODD + make_notes(20)[0])
+def test_same_sentence_starts_as_the_spacy_sentencizer(nlp, text):
+    splitter = SentenceSplitter(nlp)
+    expected = [sent.start_char for sent in nlp(text).sents]
+    assert splitter.starts(nlp.make_doc(text)) == expected
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_segments_cover_the_note_and_cut_only_at_whitespace(nlp, text):
+    splitter = SentenceSplitter(nlp)
+    pieces = splitter.segments(text, nlp.make_doc(text))
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(text)
+    for (_, end), (start, _) in zip(pieces, pieces[1:], strict=False):
+        assert end == start and text[start - 1].isspace()
+
+
+def test_a_batch_gives_the_same_starts_as_one_doc_at_a_time(nlp):
+    splitter = SentenceSplitter(nlp)
+    docs = [nlp.make_doc(text) for text in ODD + [". Starts with a stop", "...", "x"]]
+    assert splitter.starts_many(docs) == [splitter.starts(doc) for doc in docs]
+    assert splitter.starts_many(docs) == [[s.start_char for s in nlp(d.text).sents] for d in docs]

@@ -1,0 +1,470 @@
+"""The store on real SQLite and PostgreSQL: schema version, audit log, safeguarding, erasure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text, update
+
+from insight.intake import ingest_file
+from insight.store import (
+    SCHEMA_VERSION,
+    ModelTagging,
+    Store,
+    StoreError,
+    audit,
+    meta,
+    now,
+)
+from insight.thread import (
+    add_action,
+    add_insight,
+    add_outcome,
+    add_priority,
+    load_thread,
+    set_action_status,
+)
+from tests.notes import add, note
+
+TEXT_1 = "The cafe on Tuesdays keeps me going, I would not get out of bed otherwise."
+TEXT_2 = "Waited eight months for therapy and nobody called to check on me."
+TEXT_3 = "My key worker changes every month so I tell my story again and again."
+EVIDENCE = "nobody called to check on me"
+
+
+@pytest.fixture
+def noted(store: Store) -> Store:
+    add(
+        store,
+        note("n1", TEXT_1, categories=["community-support"], listener="L1", place="Leeds"),
+        note("n2", TEXT_2, categories=["access-waiting"], listener="L1", place="Leeds"),
+        note("n3", TEXT_3, categories=None, listener="L2", place="York"),
+    )
+    return store
+
+
+def entries(store: Store, record_type: str, operation: str) -> list[dict]:
+    return [
+        e for e in store.audit_log()
+        if e["record_type"] == record_type and e["operation"] == operation
+    ]
+
+
+def all_audit_json(store: Store) -> str:
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(audit.select())]
+    return json.dumps(rows, default=str, ensure_ascii=False)
+
+
+# -- schema version -------------------------------------------------------------------------
+
+
+def test_schema_version_is_stored(store: Store, db_url: str) -> None:
+    assert store.schema_version == SCHEMA_VERSION
+    with store.engine.connect() as conn:
+        stored = conn.execute(meta.select()).all()
+    assert [(r.key, r.value) for r in stored] == [("schema_version", str(SCHEMA_VERSION))]
+    with Store.open(db_url, create=False) as again:  # reopening an existing DB works
+        assert again.schema_version == SCHEMA_VERSION
+
+
+def test_other_schema_version_is_refused(store: Store, db_url: str) -> None:
+    with store.begin() as conn:
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="99"))
+    store.close()
+    with pytest.raises(StoreError) as caught:
+        Store.open(db_url)
+    assert str(caught.value) == (
+        f"database schema version 99, but this insight uses {SCHEMA_VERSION}"
+    )
+
+
+def test_other_schema_version_is_one_line_from_the_cli(
+    store: Store, db_url: str, tmp_path: Path
+) -> None:
+    with store.begin() as conn:
+        conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="2"))
+    store.close()
+    (tmp_path / "insight.toml").write_text(f'[insight]\ndb = "{db_url}"\n', encoding="utf-8")
+    result = run_cli("audit", "-w", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: database schema version 2, but this insight uses {SCHEMA_VERSION}"
+    )
+
+
+def test_open_without_create_refuses_an_empty_database(db_url: str) -> None:
+    with pytest.raises(StoreError, match="not an insight database"):
+        Store.open(db_url, create=False)
+
+
+# -- audit log ------------------------------------------------------------------------------
+
+
+def test_note_and_tag_changes_are_audited(noted: Store) -> None:
+    before_test = now() - timedelta(seconds=5)
+    created = {e["record_id"]: e for e in entries(noted, "note", "create")}
+    assert set(created) == {"n1", "n2", "n3"}
+    n1 = created["n1"]
+    assert n1["actor"] == "tester" and n1["before"] is None
+    assert before_test <= n1["at"] <= now() + timedelta(seconds=5)
+    assert n1["after"]["listener"] == "L1" and n1["after"]["text_chars"] == len(TEXT_1)
+    assert "text" not in n1["after"]
+    tag_creates = {e["record_id"] for e in entries(noted, "tag", "create")}
+    assert tag_creates == {"n1/community-support/person", "n2/access-waiting/person"}
+
+    noted.set_person_tags("n1", ["daily-living"])
+    deleted = entries(noted, "tag", "delete")
+    assert [(e["record_id"], e["actor"], e["after"]) for e in deleted] == [
+        ("n1/community-support/person", "tester", None)
+    ]
+    assert deleted[0]["before"]["category"] == "community-support"
+    assert deleted[0]["before"]["author"] == "tester"
+    [label] = entries(noted, "note", "update")
+    assert label["record_id"] == "n1"
+    assert label["before"]["labelled"] is True and label["after"]["labelled"] is True
+    assert "n1/daily-living/person" in {e["record_id"] for e in entries(noted, "tag", "create")}
+
+    noted.save_model_tags(
+        [ModelTagging("n2", {"access-waiting": 0.91}, ["access-waiting"],
+                      {"access-waiting": EVIDENCE}, False, "negative")],
+        model_version="m1", codebook_version="1",
+    )
+    noted.save_model_tags(
+        [ModelTagging("n2", {"crisis-urgent": 0.7}, ["crisis-urgent"], {}, False, "negative")],
+        model_version="m2", codebook_version="1",
+    )
+    model_deleted = [e for e in entries(noted, "tag", "delete") if "/model" in e["record_id"]]
+    assert [(e["record_id"], e["before"]["model_version"]) for e in model_deleted] == [
+        ("n2/access-waiting/model", "m1")
+    ]
+    assert model_deleted[0]["before"]["evidence_chars"] == len(EVIDENCE)
+    retag = [e for e in entries(noted, "note", "update") if e["record_id"] == "n2"]
+    assert [(e["before"]["tagged_with"], e["after"]["tagged_with"]) for e in retag] == [
+        (None, "m1"), ("m1", "m2")
+    ]
+    assert [
+        (t["category"], t["source"]) for t in noted.tags_for(["n2"])
+    ] == [("access-waiting", "person"), ("crisis-urgent", "model")]
+
+
+def test_thread_records_are_audited_with_before_and_after(noted: Store) -> None:
+    insight = add_insight(noted, "Spaces matter", categories=["community-support"],
+                          note_ids=["n1", "n2"])
+    priority = add_priority(noted, "Community spaces", insight_ids=[insight])
+    action = add_action(noted, "Fund cafes", owner="ICB", priority_ids=[priority])
+    outcome = add_outcome(noted, action, "Two cafes funded")
+    noted.update_record("insight", insight, title="Warm spaces matter")
+    noted.update_record("priority", priority, description="Agreed at the March forum")
+    set_action_status(noted, action, "declined", reason="No budget")
+    noted.update_record("outcome", outcome, fed_back=True)
+
+    for kind, record_id, field, old, new in [
+        ("insight", insight, "title", "Spaces matter", "Warm spaces matter"),
+        ("priority", priority, "description", None, "Agreed at the March forum"),
+        ("action", action, "status", "proposed", "declined"),
+        ("outcome", outcome, "fed_back", False, True),
+    ]:
+        [created] = [e for e in entries(noted, kind, "create")
+                     if e["record_id"] == str(record_id)]
+        assert created["actor"] == "tester" and created["before"] is None
+        assert created["after"]["id"] == record_id
+        [updated] = [e for e in entries(noted, kind, "update")
+                     if e["record_id"] == str(record_id)]
+        assert updated["actor"] == "tester"
+        assert (updated["before"][field], updated["after"][field]) == (old, new), kind
+        assert isinstance(updated["at"], datetime)
+
+    links = {(e["record_type"], e["record_id"]) for e in entries(noted, "insight_notes", "create")}
+    assert links == {("insight_notes", f"{insight}->n1"), ("insight_notes", f"{insight}->n2")}
+
+    noted.delete_record("action", action)  # takes its outcome and links with it
+    noted.delete_record("priority", priority)
+    noted.delete_record("insight", insight)
+    for kind, record_id, title_field, title in [
+        ("outcome", outcome, "description", "Two cafes funded"),
+        ("action", action, "title", "Fund cafes"),
+        ("priority", priority, "title", "Community spaces"),
+        ("insight", insight, "title", "Warm spaces matter"),
+    ]:
+        [deleted] = [e for e in entries(noted, kind, "delete")
+                     if e["record_id"] == str(record_id)]
+        assert deleted["after"] is None and deleted["before"][title_field] == title
+    unlinked = {
+        (e["record_type"], e["record_id"]) for e in noted.audit_log() if e["operation"] == "delete"
+        and e["record_type"] in ("insight_notes", "priority_insights", "action_priorities")
+    }
+    assert unlinked == {
+        ("action_priorities", f"{action}->{priority}"),
+        ("priority_insights", f"{priority}->{insight}"),
+        ("insight_notes", f"{insight}->n1"),
+        ("insight_notes", f"{insight}->n2"),
+    }
+    # `audit --record P1` style lookups find a record's whole history.
+    history = noted.audit_log(f"P{priority}")
+    assert [e["operation"] for e in history] == ["create", "update", "delete"]
+
+
+def test_audit_actor_comes_from_insight_user(db_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("INSIGHT_USER", "lead-anna")
+    with Store.open(db_url) as store:
+        add(store, note("a1", "Some words"))
+        assert {e["actor"] for e in store.audit_log()} == {"lead-anna"}
+
+
+# -- safeguarding ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def phrase_screen() -> Callable[[str], str | None]:
+    from insight.tagging import phrase_screen as make
+
+    return make()
+
+
+def test_listener_flag_and_phrase_screen_reach_the_queue_untagged(
+    store: Store, tmp_path: Path, phrase_screen: Callable[[str], str | None]
+) -> None:
+    path = tmp_path / "notes.jsonl"
+    rows = [
+        {"id": "s1", "text": "Talked about her allotment and the weather.", "safeguarding": True},
+        {"id": "s2", "text": "He said some days he wants to end it all."},
+        {"id": "s3", "text": "The group was cancelled again this week."},
+        {"id": "s4", "text": "Says she might kill myself, quoting her son.", "safeguarding": True},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ingest_file(
+        store, path, category_ids=None, quarantine_dir=tmp_path / "q", screen=phrase_screen
+    )
+    assert (report.accepted, report.flagged) == (4, 3)
+    items = {i["note_id"]: i for i in store.safeguarding_items()}
+    assert set(items) == {"s1", "s2", "s4"}
+    assert items["s1"]["flagged_by"] == "tester"
+    assert items["s1"]["reason"] == "flagged by the listener at intake"
+    assert items["s4"]["flagged_by"] == "tester"  # the listener's flag, not a second item
+    assert items["s2"]["flagged_by"] == "screen:phrase-list"
+    assert items["s2"]["reason"].startswith("phrase list (")
+    assert "suicidal-thoughts" in items["s2"]["reason"]
+    # Flagged before any tagging: no model has seen these notes.
+    for note_id in items:
+        assert store.get_note(note_id)["tagged_with"] is None
+    assert [t for t in store.tags_for() if t["source"] == "model"] == []
+    assert all(i["acknowledged_at"] is None for i in items.values())
+    # Re-ingesting does not flag again.
+    again = ingest_file(
+        store, path, category_ids=None, quarantine_dir=tmp_path / "q", screen=phrase_screen
+    )
+    assert (again.already_present, again.flagged) == (4, 0)
+    assert len(store.safeguarding_items(open_only=False)) == 3
+
+
+def test_acknowledge_records_who_and_when_once(noted: Store, db_url: str) -> None:
+    noted.flag_safeguarding("n2", reason="mentions being alone")
+    [item] = noted.safeguarding_items()
+    with Store.open(db_url, actor="lead-bo") as lead:
+        before = now()
+        row = lead.acknowledge_safeguarding(item["id"], "rang the next day")
+        assert row["acknowledged_by"] == "lead-bo"
+        assert before - timedelta(seconds=1) <= row["acknowledged_at"] <= now()
+        with pytest.raises(StoreError) as caught:
+            lead.acknowledge_safeguarding(item["id"])
+        assert str(caught.value) == f"safeguarding item {item['id']} was already acknowledged"
+        with pytest.raises(StoreError, match="no safeguarding item 9999"):
+            lead.acknowledge_safeguarding(9999)
+    assert noted.safeguarding_items() == []
+    [stored] = noted.safeguarding_items(open_only=False)
+    assert (stored["acknowledged_by"], stored["ack_note"]) == ("lead-bo", "rang the next day")
+    [ack] = entries(noted, "safeguarding", "update")
+    assert ack["actor"] == "lead-bo"
+    assert ack["before"]["acknowledged_at"] is None
+    assert ack["after"]["acknowledged_by"] == "lead-bo"
+
+
+def test_two_people_acknowledging_at_once_one_wins(noted: Store, db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL row locks to hold both people at the same moment")
+    noted.flag_safeguarding("n1")
+    [item] = noted.safeguarding_items()
+    results: list[tuple[str, str]] = []
+
+    def acknowledge(who: str) -> None:
+        with Store.open(db_url, actor=who) as lead:
+            try:
+                results.append(("ok", lead.acknowledge_safeguarding(item["id"])["acknowledged_by"]))
+            except StoreError as exc:
+                results.append(("refused", str(exc)))
+
+    locker = create_engine(db_url)
+    try:
+        with locker.connect() as conn:
+            held = conn.begin()
+            conn.execute(
+                text("SELECT id FROM safeguarding_queue WHERE id = :i FOR UPDATE"),
+                {"i": item["id"]},
+            )
+            people = [threading.Thread(target=acknowledge, args=(w,)) for w in ("ana", "ben")]
+            for person in people:
+                person.start()
+            deadline = time.monotonic() + 20
+            waiting = 0
+            while waiting < 2 and time.monotonic() < deadline:  # both have read, both wait
+                time.sleep(0.05)
+                with locker.connect() as watch:
+                    waiting = watch.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )).scalar_one()
+            held.rollback()
+        for person in people:
+            person.join(30)
+    finally:
+        locker.dispose()
+    assert waiting == 2
+    assert sorted(kind for kind, _ in results) == ["ok", "refused"]
+    [winner] = [who for kind, who in results if kind == "ok"]
+    [stored] = noted.safeguarding_items(open_only=False)
+    assert stored["acknowledged_by"] == winner
+    assert len(entries(noted, "safeguarding", "update")) == 1
+
+
+# -- erasure --------------------------------------------------------------------------------
+
+
+def test_erase_leaves_an_audited_tombstone_and_drops_links(noted: Store) -> None:
+    insight = add_insight(noted, "Waiting and spaces", note_ids=["n1", "n2"])
+    noted.save_model_tags(
+        [ModelTagging("n2", {"access-waiting": 0.9}, ["access-waiting"],
+                      {"access-waiting": EVIDENCE}, False, None)],
+        model_version="m1", codebook_version="1",
+    )
+    assert load_thread(noted).notes_of_insight(insight) == ["n1", "n2"]
+
+    assert noted.erase_notes(["n2"], reason="asked to be forgotten") == 1
+
+    tomb = noted.get_note("n2")
+    assert tomb is not None and tomb["erased_at"] is not None
+    assert tomb["text"] is None
+    assert (tomb["listener"], tomb["place"], tomb["setting"], tomb["heard_on"]) == (
+        None, None, None, None
+    )
+    assert tomb["community"] == [] and tomb["consent_quote"] is False
+    assert noted.count_notes() == 2 and noted.count_notes(include_erased=True) == 3
+    assert "n2" not in {n["id"] for batch in noted.iter_notes() for n in batch}
+    assert {t["evidence"] for t in noted.tags_for(["n2"])} == {None}
+    assert load_thread(noted).notes_of_insight(insight) == ["n1"]
+
+    [erase] = entries(noted, "note", "erase")
+    assert erase["record_id"] == "n2" and erase["actor"] == "tester"
+    assert erase["after"]["reason"] == "asked to be forgotten"
+    assert "text" not in erase["before"] and "text" not in erase["after"]
+    for field in ("listener", "place", "heard_on", "community", "setting"):
+        assert field not in erase["before"], field
+    assert erase["before"]["id"] == "n2"
+    [unlink] = entries(noted, "insight_notes", "delete")
+    assert unlink["record_id"] == f"{insight}->n2"
+    # The note's create entry no longer carries who heard it or where.
+    [created] = [e for e in entries(noted, "note", "create") if e["record_id"] == "n2"]
+    assert created["after"]["listener"] is None and created["after"]["place"] is None
+    assert created["after"]["text_chars"] == len(TEXT_2)
+    # n1 is untouched.
+    [kept] = [e for e in entries(noted, "note", "create") if e["record_id"] == "n1"]
+    assert kept["after"]["listener"] == "L1"
+    assert noted.get_note("n1")["text"] == TEXT_1
+
+    assert noted.erase_notes(["n2", "no-such-note"]) == 0  # nothing left to erase
+    assert len(entries(noted, "note", "erase")) == 1
+
+
+def test_no_note_text_in_the_audit_table_at_all(noted: Store, db_url: str) -> None:
+    noted.set_person_tags("n3", ["continuity-relationships"])
+    noted.save_model_tags(
+        [ModelTagging("n2", {"access-waiting": 0.9}, ["access-waiting"],
+                      {"access-waiting": EVIDENCE}, True, "negative")],
+        model_version="m1", codebook_version="1",
+    )
+    add_insight(noted, "Waiting", note_ids=["n2", "n3"])
+    noted.flag_safeguarding("n3", reason="phrase list")
+    noted.erase_notes(["n3"])
+    dump = all_audit_json(noted)
+    assert '"n2"' in dump and "access-waiting" in dump  # the dump is the real audit table
+    for words in (TEXT_1, TEXT_2, TEXT_3, EVIDENCE, "key worker", "eight months"):
+        assert words not in dump, words
+    assert "York" not in dump  # n3 (erased) was heard in York; n1 and n2 in Leeds
+    assert "L2" not in dump
+
+
+def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), "--db", db_url, cwd=tmp_path).returncode == 0
+    path = tmp_path / "notes.jsonl"
+    rows = [
+        {"id": "e1", "text": "First note by the leaving listener", "listener": "L-gone"},
+        {"id": "e2", "text": "Second note by the leaving listener", "listener": "L-gone"},
+        {"id": "e3", "text": "A note by someone else", "listener": "L-stays"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    ingested = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stderr
+
+    result = run_cli(
+        "erase", "-w", str(folder), "--listener", "L-gone", "--reason", "left the project",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "erased 2 notes"
+    with Store.open(db_url) as store:
+        assert store.get_note("e1")["text"] is None and store.get_note("e2")["text"] is None
+        assert store.get_note("e3")["text"] == "A note by someone else"
+        assert store.note_ids_for_listener("L-gone") == []
+        erased = entries(store, "note", "erase")
+        assert sorted(e["record_id"] for e in erased) == ["e1", "e2"]
+        assert {e["actor"] for e in erased} == {"cli-tester"}
+        assert {e["after"]["reason"] for e in erased} == {"left the project"}
+        dump = all_audit_json(store)
+    assert "leaving listener" not in dump and "L-gone" not in dump
+    again = run_cli("erase", "-w", str(folder), "--listener", "L-gone", cwd=tmp_path)
+    assert (again.returncode, again.stdout.strip()) == (0, "erased 0 notes")
+    usage = run_cli("erase", "-w", str(folder), cwd=tmp_path)
+    assert usage.returncode == 2 and "give --note ID or --listener ID" in usage.stderr
+    missing = run_cli("erase", "-w", str(folder), "--note", "nope", cwd=tmp_path)
+    assert missing.returncode == 2 and "no such note(s): nope" in missing.stderr
+
+
+def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), "--db", db_url, cwd=tmp_path).returncode == 0
+    path = tmp_path / "notes.jsonl"
+    path.write_text(json.dumps({"id": "c1", "text": "x", "safeguarding": True}) + "\n",
+                    encoding="utf-8")
+    ingested = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stderr
+    assert f"{path}: 1 notes routed to the safeguarding queue" in ingested.stdout
+    listed = run_cli("safeguarding", "list", "-w", str(folder), "-f", "json", cwd=tmp_path)
+    [item] = json.loads(listed.stdout)
+    assert (item["note"], item["acknowledged_at"]) == ("c1", None)
+    first = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"item {item['item']} acknowledged by cli-tester at ")
+    second = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
+    assert second.returncode == 1
+    assert second.stderr.strip() == (
+        f"error: safeguarding item {item['item']} was already acknowledged"
+    )
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "INSIGHT_USER": "cli-tester"}
+    env.pop("INSIGHT_WORKSPACE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "insight", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
