@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from insight.classify.model import TagModel
+from insight.codebook import load_codebook
+from insight.intake import ingest_file
+from insight.resources import corpora_dir
+from insight.store import Store
+from insight.tagging import TaggingError, tag_store, train_from_store
+from tests.notes import add, note
+
+CORPUS = corpora_dir() / "notes" / "community-notes.jsonl"
+
+
+def test_train_from_store_records_held_out_metrics_and_tags_only_untagged(
+    tmp_path: Path,
+) -> None:
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(lines[:150]) + "\n", encoding="utf-8")
+    unlabelled = tmp_path / "new.jsonl"
+    rows = [json.loads(line) for line in lines[150:170]]
+    unlabelled.write_text(
+        "\n".join(json.dumps({"id": r["id"], "text": r["text"]}) for r in rows) + "\n"
+    )
+    book = load_codebook()
+    with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        for file in (labelled, unlabelled):
+            ingest_file(store, file, category_ids=book.ids, quarantine_dir=tmp_path / "q")
+        model = train_from_store(store, book, tmp_path / "model")
+        assert model.metadata["n_train"] == 150
+        assert model.metadata["metrics"]["n_notes"] == 30
+        assert model.metadata["codebook"] == {"id": "enquiry-v1", "version": "1"}
+        assert TagModel.load(tmp_path / "model").model_version == model.model_version
+        assert tag_store(store, model) == 170
+        assert tag_store(store, model) == 0  # nothing left untagged
+        assert tag_store(store, model, retag=True) == 170
+        model_tags = [t for t in store.tags_for() if t["source"] == "model"]
+        assert model_tags and all(t["model_version"] == model.model_version for t in model_tags)
+        assert all(t["codebook_version"] == "1" for t in model_tags)
+
+
+def test_too_few_labelled_notes_is_a_clear_error(store: Store, tmp_path: Path) -> None:
+    add(store, note("a", "Waited ages.", categories=["access-waiting"]))
+    with pytest.raises(TaggingError, match="only 1 labelled notes"):
+        train_from_store(store, load_codebook(), tmp_path / "m")
