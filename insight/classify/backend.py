@@ -125,6 +125,7 @@ def label_folds(Y: np.ndarray, cv: int, seed: int) -> Iterator[tuple[np.ndarray,
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, clipped so large margins cannot overflow."""
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 

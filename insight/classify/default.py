@@ -112,6 +112,7 @@ def build_default_model() -> TagModel:
 
 
 def default_cache_dir(cache_dir: str | Path | None = None) -> Path:
+    """Where default models are cached: argument, else $INSIGHT_CACHE_DIR, else ~/.cache."""
     if cache_dir is not None:
         return Path(cache_dir)
     env = os.environ.get("INSIGHT_CACHE_DIR")

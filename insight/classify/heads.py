@@ -82,7 +82,7 @@ class SafeguardingClassifier:
             "recall_target": self.recall_target,
             "cv": self.cv,
             "seed": self.seed,
-            "threshold": self.threshold_,
+            "threshold": round(self.threshold_, 4),
             "oof_recall": round(self.oof_recall_, 4),
             "oof_precision": round(self.oof_precision_, 4),
         }

@@ -90,7 +90,7 @@ class SklearnTagger(TaggerBackend):
         char_ngrams: tuple[int, int] | None = (3, 5),
         n_features: int = 2**20,
         class_weight: str | None = "balanced",
-        cv: int = 5,
+        cv: int = 10,
         seed: int = 0,
     ) -> None:
         self.C = C
@@ -207,6 +207,7 @@ def save_sparse(file: Path, matrix: sparse.csr_matrix, **arrays: np.ndarray) -> 
 
 
 def load_sparse(file: Path) -> tuple[sparse.csr_matrix, dict[str, np.ndarray]]:
+    """Inverse of `save_sparse`; `allow_pickle=False` so a tampered file cannot run code."""
     if not file.is_file():
         raise ModelFormatError(f"{file}: missing")
     with np.load(file, allow_pickle=False) as w:

@@ -32,9 +32,12 @@ def default_config_path() -> Path:
     return models_dir() / "spacy-textcat" / "config.cfg"
 
 
-def _micro_f1(Y: np.ndarray, pred: np.ndarray) -> float:
-    tp = float((Y & pred).sum())
-    denom = float(Y.sum() + pred.sum())
+def _tuned_micro_f1(Y: np.ndarray, P: np.ndarray) -> float:
+    """Micro-F1 after tuning thresholds on the same rows: used only to pick the epoch."""
+    pred = P >= tune_thresholds(Y, P)
+    y = Y.astype(bool)
+    tp = float((y & pred).sum())
+    denom = float(y.sum() + pred.sum())
     return 2 * tp / denom if denom else 0.0
 
 
@@ -83,8 +86,12 @@ class SpacyTagger(TaggerBackend):
         Y: np.ndarray,
         epochs: int,
         held: tuple[list[str], np.ndarray] | None = None,
+        patience: int = 0,
     ) -> tuple[Language, list[np.ndarray]]:
-        """Train for `epochs`; if `held` is given, return its probabilities after each epoch."""
+        """Train for `epochs`; if `held` is given, return its probabilities after each epoch.
+
+        With `patience`, stop once the held-out score has not improved for that many epochs.
+        """
         config = self._config()
         training = config["training"]
         fix_random_seed(self.seed)
@@ -111,6 +118,9 @@ class SpacyTagger(TaggerBackend):
                 nlp.update(batch, sgd=optimizer, drop=drop, losses=losses)
             if held is not None:
                 history.append(_proba(nlp, held[0], self.labels_))
+                scores = [_tuned_micro_f1(held[1], P) for P in history]
+                if patience and len(scores) - 1 - int(np.argmax(scores)) >= patience:
+                    break
         return nlp, history
 
     # -- estimator surface -------------------------------------------------------------
@@ -128,13 +138,13 @@ class SpacyTagger(TaggerBackend):
             inner, held = next(splitter.split(np.zeros((len(texts), 1)), Y))
             arr = np.asarray(texts, dtype=object)
             _, history = self._train(
-                arr[inner].tolist(), Y[inner], max_epochs, (arr[held].tolist(), Y[held])
+                arr[inner].tolist(),
+                Y[inner],
+                max_epochs,
+                (arr[held].tolist(), Y[held]),
+                patience=int(training.get("patience", 0)),
             )
-            scores = []
-            for P in history:
-                thresholds = tune_thresholds(Y[held], P)
-                scores.append(_micro_f1(Y[held].astype(bool), P >= thresholds))
-            best = int(np.argmax(scores))
+            best = int(np.argmax([_tuned_micro_f1(Y[held], P) for P in history]))
             self.epochs_ = best + 1
             self.holdout_index_ = held
             self.holdout_proba_ = history[best]
