@@ -517,22 +517,9 @@ class Store:
             "author": self.actor if source == "person" else f"model:{model_version}",
         }
 
-    def _add_tag(
-        self,
-        conn: Connection,
-        note_id: str,
-        category: str,
-        source: str,
-        stamp: datetime,
-        confidence: float | None = None,
-        evidence: str | None = None,
-        model_version: str | None = None,
-        codebook_version: str | None = None,
-    ) -> None:
-        values = self._tag_values(
-            note_id, category, source, stamp, confidence, evidence, model_version,
-            codebook_version,
-        )
+    def _add_tag(self, conn: Connection, *args: Any, **kwargs: Any) -> None:
+        """Insert one tag (arguments as `_tag_values`) with its audit record."""
+        values = self._tag_values(*args, **kwargs)
         conn.execute(insert(tags).values(**values))
         self._audit(conn, "create", "tag", _tag_ref(values), None, values)
 

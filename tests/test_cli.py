@@ -5,21 +5,18 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from insight.resources import corpora_dir
+from tests.run import run_cli
 
 CORPUS = corpora_dir() / "notes" / "community-notes.jsonl"
 
 
 def insight(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "insight", *args], capture_output=True, text=True, cwd=cwd,
-        timeout=600,
-    )
+    result = run_cli(*args, cwd=cwd)
     if check and result.returncode != 0:
         raise AssertionError(f"insight {' '.join(args)} -> {result.returncode}\n{result.stderr}")
     return result

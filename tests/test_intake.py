@@ -8,7 +8,6 @@ in a subprocess to check the summary line and the exit codes.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from insight.codebook import load_codebook
 from insight.intake import FileReport, decode, ingest_file, stable_note_id
 from insight.store import Store
 from tests.conftest import FIXTURES
+from tests.run import run_cli
 
 BAD = FIXTURES / "bad-input"
 CATEGORY_IDS = load_codebook().ids
@@ -393,13 +393,6 @@ def test_decode_accepts_western_text_and_utf16() -> None:
 SUMMARY = "{file}: accepted {a}, rejected {r}, already present {p}"
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "INSIGHT_USER": "cli-tester"}
-    env.pop("INSIGHT_WORKSPACE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "insight", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-    )
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +31,7 @@ from insight.thread import (
     set_action_status,
 )
 from tests.notes import add, note
+from tests.run import run_cli
 
 TEXT_1 = "The cafe on Tuesdays keeps me going, I would not get out of bed otherwise."
 TEXT_2 = "Waited eight months for therapy and nobody called to check on me."
@@ -461,10 +459,3 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     )
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "INSIGHT_USER": "cli-tester"}
-    env.pop("INSIGHT_WORKSPACE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "insight", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-    )
