@@ -3,7 +3,7 @@
 Why: redaction is only trustworthy if we measure it. Prints, per type, gold and predicted
 counts with exact-span and overlap matching (recall is judged on overlap: a partly covered
 name is still mostly hidden), overall precision and throughput; ``--write`` also writes the
-markdown fragment `docs/bench_pii_section.md`.
+PII section of `docs/benchmarks.md`.
 
 Run: ``PYTHONPATH=. python scripts/benchmark_pii.py [--write] [--errors]``
 """
@@ -17,11 +17,13 @@ import platform
 import time
 from pathlib import Path
 
+from benchdoc import write_section  # scripts/ is on sys.path when run as a script
+
 from insight.redact import PII_TYPES, PiiSpan, find_pii
 from insight.resources import corpora_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC_OUT = ROOT / "docs" / "bench_pii_section.md"
+DOC_OUT = ROOT / "docs" / "benchmarks.md"
 TARGETS = {"PHONE": 0.98, "EMAIL": 0.98, "NHS_NUMBER": 0.98, "POSTCODE": 0.98, "PERSON": 0.90}
 
 
@@ -121,7 +123,7 @@ def main() -> None:
     print("targets: " + ("all met" if not missed else "; ".join(missed)))
     if args.write:
         DOC_OUT.parent.mkdir(parents=True, exist_ok=True)
-        DOC_OUT.write_text(section(md, overall, load_s), encoding="utf-8")
+        write_section("pii", section(md, overall, load_s), DOC_OUT)
         print(f"wrote {DOC_OUT.relative_to(ROOT)}")
 
 
