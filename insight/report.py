@@ -187,7 +187,9 @@ _ENV = Environment(
 
 
 def render_html(data: ReportData) -> str:
-    return _ENV.get_template("report.html.j2").render(r=data)
+    """The community gets "you said, we did" in plain words; others the full thread."""
+    name = "community.html.j2" if data.audience == "community" else "report.html.j2"
+    return _ENV.get_template(name).render(r=data)
 
 
 def write_report(data: ReportData, out: str | Path) -> Path:

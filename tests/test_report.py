@@ -100,5 +100,11 @@ def test_declined_action_shows_reason_and_unlinked_actions_are_listed(store: Sto
 @pytest.mark.parametrize("audience", ["commissioner", "lead", "community"])
 def test_report_renders_for_each_audience(store: Store, audience: str, tmp_path: Path) -> None:
     add(store, note("n1", "Text", categories=["daily-living"]))
+    add_action(store, "Open a Saturday drop-in", status="done",
+               priority_ids=[add_priority(store, "Somewhere to go at weekends")])
     html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
-    assert f"For: {audience}" in html
+    if audience == "community":
+        assert "You said, we did" in html and "We did" in html
+        assert "note-id" not in html  # plain language: no ids or jargon
+    else:
+        assert f"For: {audience}" in html and "Open a Saturday drop-in" in html
