@@ -140,3 +140,24 @@ def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_pa
                               "-f", "json").stdout) == []
     audit = insight("audit", "--record", "r1", "-w", str(ws)).stdout
     assert "r1/carers-family/person" in audit
+
+
+def test_redact_command_writes_spans_in_original_text(tmp_path: Path) -> None:
+    source = tmp_path / "notes.csv"
+    texts = [
+        "My daughter Grace rang 07700 900123 from M1 1AE, email grace.o@example.com.",
+        "Rang Samaritans on 116 123 and felt a bit better. I hope the group restarts.",
+    ]
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text"])
+        writer.writerows([["a", texts[0]], ["b", texts[1]]])
+    out = tmp_path / "redacted.jsonl"
+    insight("redact", str(source), "--out", str(out))
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    found = {(texts[0][s["start"]:s["end"]], s["type"]) for s in first["spans"]}
+    assert found == {("Grace", "PERSON"), ("07700 900123", "PHONE"), ("M1 1AE", "POSTCODE"),
+                     ("grace.o@example.com", "EMAIL")}
+    assert first["text"] == ("My daughter [PERSON] rang [PHONE] from [POSTCODE], "
+                             "email [EMAIL].")
+    assert second == {"id": "b", "text": texts[1], "spans": []}
