@@ -4,7 +4,9 @@
 
 Stratified over all categories with iterative stratification (70/15/15, seed 13); near
 duplicates are kept in one split so nothing leaks. The demo corpus is a fixed stratified
-sample of 600 notes. Run once when the corpus changes, then commit the outputs.
+sample of 600 notes. The committed split is fixed: it was drawn once, before the second
+annotation pass, and must not be re-drawn for a relabelled corpus (scores on the test split
+would no longer be comparable). Run this only when the corpus is rebuilt.
 """
 
 from __future__ import annotations
