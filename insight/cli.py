@@ -202,14 +202,24 @@ def ingest(
     any_rejected = False
     with store:
         for file in files:
-            report = ingest_file(
-                store,
-                file,
-                category_ids=codebook.ids,
-                quarantine_dir=ws.quarantine_dir,
-                max_chars=max_chars or ws.max_note_chars,
-                screen=screener,
-            )
+            lines = _count_lines(file)
+            with typer.progressbar(length=lines, label=f"ingest {file.name}",
+                                   file=sys.stderr) as bar:
+                done = [0]
+
+                def advance(rows: int, bar=bar, done=done) -> None:
+                    bar.update(rows - done[0])
+                    done[0] = rows
+
+                report = ingest_file(
+                    store,
+                    file,
+                    category_ids=codebook.ids,
+                    quarantine_dir=ws.quarantine_dir,
+                    max_chars=max_chars or ws.max_note_chars,
+                    screen=screener,
+                    on_rows=advance,
+                )
             for warning in report.warnings:
                 typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
             if report.file_error:
@@ -226,6 +236,15 @@ def ingest(
             any_rejected |= bool(report.rejected or report.file_error)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _count_lines(path: Path) -> int:
+    """A cheap upper bound on rows, for the progress bar."""
+    try:
+        with path.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except OSError:
+        return 0
 
 
 def _phrase_screen() -> Callable[[str], str | None]:
