@@ -22,7 +22,7 @@ from insight.resources import corpora_dir, default_codebook_path
 
 DEFAULT_BACKEND = "sklearn"
 DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"  # 2: C chosen from a grid by CV, fold-model average
 SEED = 0
 
 
