@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from benchdoc import write_section  # scripts/ is on sys.path when run as a script
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
@@ -37,7 +38,7 @@ from insight.classify.spacy_backend import SpacyTagger
 
 ROOT = Path(__file__).resolve().parents[1]
 CARE_OPINION = ROOT.parent / "shared" / "data" / "patient-feedback" / "care_opinion_multilabel.csv"
-DOCS_FRAGMENT = ROOT / "docs" / "bench_classifier_section.md"
+DOCS = ROOT / "docs" / "benchmarks.md"
 SHORT_NOTE_WORDS = 40
 
 
@@ -323,7 +324,8 @@ def status(rows: list[dict[str, Any]], corpus: dict[str, Any]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--care-opinion", type=Path, default=CARE_OPINION)
-    parser.add_argument("--write-docs", action="store_true", help=f"write {DOCS_FRAGMENT.name}")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the classifier section of docs/benchmarks.md")
     parser.add_argument(
         "--skip-corpus",
         action="store_true",
@@ -340,8 +342,8 @@ def main() -> None:
     text = render(rows, corpus, command)
     print(text)
     if args.write_docs:
-        DOCS_FRAGMENT.write_text(text, encoding="utf-8")
-        print(f"wrote {DOCS_FRAGMENT}")
+        write_section("classifier", text, DOCS)
+        print(f"wrote {DOCS}")
 
 
 if __name__ == "__main__":

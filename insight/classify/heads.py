@@ -22,7 +22,9 @@ from insight.classify.features import CountCache, fit_union, text_features, unio
 from insight.classify.sklearn_backend import fit_logistic, load_skops, load_sparse, save_sparse
 from insight.classify.thresholds import recall_threshold
 
-SAFEGUARDING_RECALL_TARGET = 0.95
+# Recall matters more than precision: aim above the 0.95 the project promises, so that
+# an unlucky split still clears it (costs more false alarms, which a person reviews).
+SAFEGUARDING_RECALL_TARGET = 0.98
 
 
 class SafeguardingClassifier:
