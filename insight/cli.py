@@ -102,6 +102,17 @@ def _open(workspace: Path | None, db: str | None = None):
     return ws, Store.open(ws.db_url)
 
 
+def _chosen_workspace(workspace: Path | None):
+    """The workspace the user named (-w or $INSIGHT_WORKSPACE), for stateless commands."""
+    import os
+
+    from insight.workspace import open_workspace
+
+    if workspace is None and not os.environ.get("INSIGHT_WORKSPACE"):
+        return None
+    return open_workspace(workspace)
+
+
 def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     import pandas as pd
 
@@ -161,13 +172,18 @@ def init(
 @codebook_app.command("show")
 @handled
 def codebook_show(
-    codebook: Annotated[Path | None, typer.Option(help="Codebook file (default: v1).")] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option(help="Codebook file (default: the workspace's, else enquiry v1)."),
+    ] = None,
+    workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List a codebook's categories (validates the file)."""
     from insight.codebook import load_codebook
 
-    book = load_codebook(codebook)
+    ws = _chosen_workspace(workspace)
+    book = load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
     rows = [
         {"id": c.id, "name": c.name, "includes": "; ".join(c.includes)}
         for c in book.categories
@@ -358,10 +374,13 @@ def classify(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL of texts.")],
     out: Annotated[Path, typer.Option(help="JSONL to write, one line per input row.")],
     model: Annotated[
-        Path | None, typer.Option(help="Model directory (default: the shipped default model).")
+        Path | None,
+        typer.Option(help="Model directory (default: the workspace model if -w is given, "
+                     "else the default model for the default codebook)."),
     ] = None,
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+    workspace: WorkspaceOpt = None,
 ) -> None:
     """Stateless: tag every row of FILE and write JSONL, in input order."""
     import jsonlines
@@ -370,7 +389,12 @@ def classify(
     from insight.intake import read_texts
 
     ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
-    if model is None:
+    ws = _chosen_workspace(workspace) if model is None else None
+    if ws is not None:
+        if not ws.model_dir.exists():
+            raise FileNotFoundError(f"no model at {ws.model_dir}; run `insight train` first")
+        tag_model = TagModel.load(ws.model_dir)
+    elif model is None:
         from insight.classify.default import default_model
 
         tag_model = default_model()

@@ -161,3 +161,32 @@ def test_redact_command_writes_spans_in_original_text(tmp_path: Path) -> None:
     assert first["text"] == ("My daughter [PERSON] rang [PHONE] from [POSTCODE], "
                              "email [EMAIL].")
     assert second == {"id": "b", "text": texts[1], "spans": []}
+
+
+def test_stateless_commands_use_the_named_workspace(small_model: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    book = tmp_path / "book.yaml"
+    book.write_text("version: 7\ncategories:\n  - {id: money, name: Money, description: Cash}\n")
+    insight("init", str(ws), "--codebook", str(book))
+    shown = insight("codebook", "show", "-w", str(ws)).stdout
+    assert "version 7: 1 categories" in shown
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "x", "text": "Skint again."}) + "\n")
+    missing = insight("classify", str(source), "--out", str(tmp_path / "o.jsonl"),
+                      "-w", str(ws), check=False)
+    assert missing.returncode == 1 and "run `insight train` first" in missing.stderr
+
+
+def test_classify_without_model_builds_and_caches_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "1", "text": "Been on the waiting list since March, "
+                                  "nobody has rung. The GP just says wait."}) + "\n")
+    out = tmp_path / "out.jsonl"
+    insight("classify", str(source), "--out", str(out))
+    line = json.loads(out.read_text())
+    assert "access-waiting" in line["categories"]
+    cached = list((tmp_path / "cache" / "models").glob("default-*/MODEL_CARD.md"))
+    assert len(cached) == 1 and "test split" in cached[0].read_text()
