@@ -104,8 +104,6 @@ def _open(workspace: Path | None, db: str | None = None):
 
 def _chosen_workspace(workspace: Path | None):
     """The workspace the user named (-w or $INSIGHT_WORKSPACE), for stateless commands."""
-    import os
-
     from insight.workspace import open_workspace
 
     if workspace is None and not os.environ.get("INSIGHT_WORKSPACE"):
@@ -215,7 +213,12 @@ def ingest(
 
     ws, store = _open(workspace, db)
     codebook = ws.load_codebook()
-    screener = _phrase_screen() if screen else None
+    if screen:
+        from insight.tagging import phrase_screen
+
+        screener = phrase_screen()
+    else:
+        screener = None
     any_rejected = False
     with store:
         for file in files:
@@ -262,12 +265,6 @@ def _count_lines(path: Path) -> int:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     except OSError:
         return 0
-
-
-def _phrase_screen() -> Callable[[str], str | None]:
-    from insight.tagging import phrase_screen
-
-    return phrase_screen()
 
 
 # -- tagging ------------------------------------------------------------------------------
@@ -511,16 +508,12 @@ def notes_review(
     db: DbOpt = None,
 ) -> None:
     """Accept or correct a note's tags; a person's decision outranks the model's."""
+    from insight.tagging import review_note
+
     ws, store = _open(workspace, db)
     with store:
-        if accept:
-            chosen = [t["category"] for t in store.tags_for([note_id]) if t["source"] == "model"]
-        else:
-            chosen = list(category or [])
-            unknown = [c for c in chosen if c not in ws.load_codebook()]
-            if unknown:
-                raise typer.BadParameter(f"unknown category id(s): {', '.join(unknown)}")
-        store.set_person_tags(note_id, chosen)
+        chosen = review_note(store, note_id, None if accept else category or [],
+                             ws.load_codebook())
     typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'} (reviewed)")
 
 
@@ -684,11 +677,8 @@ def insights_add(
 
     ws, store = _open(workspace, db)
     with store:
-        unknown = [c for c in category or [] if c not in ws.load_codebook()]
-        if unknown:
-            raise typer.BadParameter(f"unknown category id(s): {', '.join(unknown)}")
         new = add_insight(store, title, summary=summary, categories=category or [],
-                          note_ids=note or [])
+                          note_ids=note or [], known_categories=ws.load_codebook().ids)
     typer.echo(f"created insight {ref('insight', new)}")
 
 

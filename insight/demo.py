@@ -143,12 +143,6 @@ def _split_demo_corpus(source: Path, folder: Path) -> list[Path]:
     return [labelled, new]
 
 
-def _evidence(frame, recipe: InsightRecipe) -> list[str]:
-    """Notes a lead would pick: in the category, matching what the insight is about."""
-    in_category = frame[frame["categories"].map(lambda cs: recipe.category in cs)]
-    return list(in_category["id"])
-
-
 def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
     """Build the demo workspace in `out` and return the report path."""
     folder = Path(out)
@@ -186,7 +180,8 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             texts.update({n["id"]: n["text"] for n in batch})
         insight_ids: dict[str, int] = {}
         for recipe in INSIGHTS:
-            candidates = _evidence(frame, recipe)
+            in_category = frame["categories"].map(lambda cs, c=recipe.category: c in cs)
+            candidates = list(frame.loc[in_category, "id"])
             pattern = re.compile(recipe.pattern, re.IGNORECASE)
             chosen = [n for n in candidates if pattern.search(texts[n])]
             if len(chosen) < 5:

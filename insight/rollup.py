@@ -21,29 +21,15 @@ NOTE_COLUMNS = [
 ]
 
 
-def effective_categories(store: Store) -> dict[str, tuple[list[str], str]]:
-    """note id -> (categories, 'person' | 'model') for live notes."""
-    labelled: dict[str, bool] = {}
-    for batch in store.iter_notes():
-        for note in batch:
-            labelled[note["id"]] = bool(note["labelled"])
+def note_frame(store: Store) -> pd.DataFrame:
+    """One row per live note with its effective categories (no note text)."""
     by_source: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for tag in store.tags_for():
         by_source[tag["note_id"]][tag["source"]].append(tag["category"])
-    out: dict[str, tuple[list[str], str]] = {}
-    for note_id, is_labelled in labelled.items():
-        source = "person" if is_labelled else "model"
-        out[note_id] = (by_source[note_id][source], source)
-    return out
-
-
-def note_frame(store: Store) -> pd.DataFrame:
-    """One row per live note with its effective categories (no note text)."""
-    cats = effective_categories(store)
     rows: list[dict[str, Any]] = []
     for batch in store.iter_notes():
         for note in batch:
-            categories, source = cats.get(note["id"], ([], "model"))
+            source = "person" if note["labelled"] else "model"
             safeguarding = note["safeguarding"]
             if safeguarding is None:
                 safeguarding = bool(note["model_safeguarding"])
@@ -56,7 +42,7 @@ def note_frame(store: Store) -> pd.DataFrame:
                     "place": note["place"],
                     "community": list(note["community"] or []),
                     "consent_quote": bool(note["consent_quote"]),
-                    "categories": categories,
+                    "categories": by_source[note["id"]][source],
                     "category_source": source,
                     "safeguarding": bool(safeguarding),
                     "experience": note["experience"] or note["model_experience"],

@@ -105,6 +105,21 @@ def _holdout(
     return sorted(train.tolist()), sorted(test.tolist())
 
 
+def review_note(
+    store: Store, note_id: str, categories: Sequence[str] | None, codebook: Codebook
+) -> list[str]:
+    """A lead's decision: the given categories, or (None) accept the model's as they are."""
+    from insight.thread import check_categories
+
+    if categories is None:
+        chosen = [t["category"] for t in store.tags_for([note_id]) if t["source"] == "model"]
+    else:
+        chosen = list(categories)
+        check_categories(chosen, codebook.ids)
+    store.set_person_tags(note_id, chosen)
+    return chosen
+
+
 def tag_store(
     store: Store,
     model: TagModel,

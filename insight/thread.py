@@ -57,6 +57,15 @@ def _stage(value: str | None) -> str | None:
 # -- creating and linking -------------------------------------------------------------
 
 
+def check_categories(categories: Sequence[str], known: Sequence[str] | None) -> None:
+    """Category ids must come from the workspace's codebook."""
+    if known is None:
+        return
+    unknown = [c for c in categories if c not in known]
+    if unknown:
+        raise ThreadError(f"unknown category id(s): {', '.join(unknown)} (not in the codebook)")
+
+
 def add_insight(
     store: Store,
     title: str,
@@ -64,7 +73,9 @@ def add_insight(
     summary: str | None = None,
     categories: Sequence[str] = (),
     note_ids: Sequence[str] = (),
+    known_categories: Sequence[str] | None = None,
 ) -> int:
+    check_categories(categories, known_categories)
     insight_id = store.create_record(
         "insight", title=title, summary=summary, categories=list(categories)
     )

@@ -48,3 +48,22 @@ def test_too_few_labelled_notes_is_a_clear_error(store: Store, tmp_path: Path) -
     add(store, note("a", "Waited ages.", categories=["access-waiting"]))
     with pytest.raises(TaggingError, match="only 1 labelled notes"):
         train_from_store(store, load_codebook(), tmp_path / "m")
+
+
+def test_review_accepts_or_corrects_and_checks_the_codebook(store: Store) -> None:
+    from insight.store import ModelTagging
+    from insight.tagging import review_note
+    from insight.thread import ThreadError
+
+    add(store, note("r", "Nine months on the list."))
+    store.save_model_tags(
+        [ModelTagging("r", {"access-waiting": 0.9}, ["access-waiting"], {}, False, "negative")],
+        model_version="m", codebook_version="1",
+    )
+    book = load_codebook()
+    assert review_note(store, "r", None, book) == ["access-waiting"]
+    with pytest.raises(ThreadError, match="unknown category"):
+        review_note(store, "r", ["money"], book)
+    assert review_note(store, "r", ["carers-family"], book) == ["carers-family"]
+    people = [t["category"] for t in store.tags_for(["r"]) if t["source"] == "person"]
+    assert people == ["carers-family"]

@@ -95,3 +95,9 @@ def test_deleting_an_action_removes_its_outcomes_and_links(thread_store: Store) 
     assert thread.actions == {} and thread.outcomes == {} and thread.action_priorities == {}
     kinds = [(r["operation"], r["record_type"]) for r in thread_store.audit_log()]
     assert ("delete", "outcome") in kinds and ("delete", "action") in kinds
+
+
+def test_insight_categories_must_be_in_the_codebook(thread_store: Store) -> None:
+    with pytest.raises(ThreadError, match="unknown category id.*: money"):
+        add_insight(thread_store, "x", categories=["money"], known_categories=["daily-living"])
+    add_insight(thread_store, "y", categories=["daily-living"], known_categories=["daily-living"])
