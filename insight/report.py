@@ -82,11 +82,11 @@ def build_report(
     flagged = store.safeguarding_items(open_only=False)
     heard = frame["heard_on"].dropna()
     summary = {
-        "notes": len(frame),
+        "notes": suppress(len(frame), audience, threshold),
         "from": str(min(heard)) if len(heard) else None,
         "to": str(max(heard)) if len(heard) else None,
-        "listeners": int(frame["listener"].nunique()),
-        "places": int(frame["place"].nunique()),
+        "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),
+        "places": suppress(int(frame["place"].nunique()), audience, threshold),
         "tagged_by_person": int((frame["category_source"] == "person").sum()),
         "tagged_by_model": int((frame["category_source"] == "model").sum()),
         "safeguarding_flagged": suppress(len(flagged), audience, threshold),

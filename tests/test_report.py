@@ -78,6 +78,7 @@ def test_small_numbers_and_safeguarding_counts_only(store: Store) -> None:
     )
     data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
     assert data.summary["safeguarding_flagged"] == "<5"
+    assert data.summary["notes"] == "<5" and data.summary["places"] == "<5"
     html = render_html(data)
     assert "tablets saved up" not in html
     lead = build_report(store, load_codebook(), audience="lead", threshold=5)
