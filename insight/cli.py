@@ -326,6 +326,7 @@ def train(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,
         backend=backend, codebook_version=book.version if book else None, seed=seed,
+        label_texts=book.label_texts() if book else None,
     )
     model.save(out)
     typer.echo(

@@ -53,6 +53,14 @@ class Codebook:
     def __contains__(self, category_id: object) -> bool:
         return any(c.id == category_id for c in self.categories)
 
+    def label_texts(self) -> dict[str, list[str]]:
+        """Each category's own wording (name, description, includes) for training a model.
+
+        A classifier treats these as a few extra example notes per category: a category
+        with little labelled data still starts from what the codebook says it means.
+        """
+        return {c.id: [c.name, c.description, *c.includes] for c in self.categories}
+
 
 def _read(path: Path) -> Any:
     try:

@@ -68,6 +68,7 @@ def train_from_store(
             codebook_version=codebook.version,
             codebook_id=Path(codebook.path).stem if codebook.path else None,
             seed=seed,
+            label_texts=codebook.label_texts(),
         )
 
     metrics = None

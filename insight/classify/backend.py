@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -38,7 +38,15 @@ class TaggerBackend:
         return {k: getattr(self, k) for k in keys if k != "self"}
 
     # -- the estimator surface ---------------------------------------------------------
-    def fit(self, texts: Sequence[str], Y: np.ndarray, labels: Sequence[str] | None = None) -> Self:
+    def fit(
+        self,
+        texts: Sequence[str],
+        Y: np.ndarray,
+        labels: Sequence[str] | None = None,
+        label_texts: Mapping[str, Sequence[str]] | None = None,
+    ) -> Self:
+        """Learn from notes and a 0/1 label matrix; `label_texts` are each label's wording
+        (codebook name, description, includes), usable as extra training examples."""
         raise NotImplementedError
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -114,6 +122,23 @@ def read_backend_meta(directory: Path) -> dict[str, Any]:
         if key not in meta:
             raise ModelFormatError(f"{file}: missing '{key}'")
     return meta
+
+
+def label_examples(
+    labels: Sequence[str], label_texts: Mapping[str, Sequence[str]] | None, dtype: Any = np.int8
+) -> tuple[list[str], np.ndarray]:
+    """Each label's distinct wording as one-label training texts (empty if none given)."""
+    texts: list[str] = []
+    rows: list[int] = []
+    for j, name in enumerate(labels):
+        wording = (label_texts or {}).get(name, ())
+        for text in dict.fromkeys(" ".join(str(t).split()) for t in wording):
+            if text:
+                texts.append(text)
+                rows.append(j)
+    Y = np.zeros((len(texts), len(labels)), dtype=dtype)
+    Y[np.arange(len(texts)), rows] = 1
+    return texts, Y
 
 
 def label_folds(Y: np.ndarray, cv: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:

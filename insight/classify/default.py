@@ -22,7 +22,9 @@ from insight.resources import corpora_dir, default_codebook_path
 
 DEFAULT_BACKEND = "sklearn"
 DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
-RECIPE_VERSION = "2"  # 2: C chosen from a grid by CV, fold-model average
+# 2: C chosen from a grid by CV, fold-model average
+# 3: + best-sentence score mixed in, codebook wording as extra examples
+RECIPE_VERSION = "3"
 SEED = 0
 
 
@@ -98,6 +100,7 @@ def build_default_model() -> TagModel:
         codebook_version=codebook.version,
         codebook_id="enquiry",
         seed=SEED,
+        label_texts=codebook.label_texts(),
     )
     if len(test):
         evaluate(

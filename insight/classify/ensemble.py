@@ -10,7 +10,7 @@ always show a gain from spaCy, and then the ensemble should not pay for one.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -44,12 +44,18 @@ class EnsembleTagger(TaggerBackend):
         self.spacy_params = spacy_params
         self.seed = seed
 
-    def fit(self, texts: Sequence[str], Y: np.ndarray, labels: Sequence[str] | None = None) -> Self:
+    def fit(
+        self,
+        texts: Sequence[str],
+        Y: np.ndarray,
+        labels: Sequence[str] | None = None,
+        label_texts: Mapping[str, Sequence[str]] | None = None,
+    ) -> Self:
         texts, Y = self._validate(texts, Y, labels)
         self.sklearn_ = SklearnTagger(seed=self.seed, **(self.sklearn_params or {}))
-        self.sklearn_.fit(texts, Y, self.labels_)
+        self.sklearn_.fit(texts, Y, self.labels_, label_texts)
         self.spacy_ = SpacyTagger(seed=self.seed, **(self.spacy_params or {}))
-        self.spacy_.fit(texts, Y, self.labels_)
+        self.spacy_.fit(texts, Y, self.labels_, label_texts)
         return self._tune(Y)
 
     @classmethod

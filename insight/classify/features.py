@@ -134,6 +134,20 @@ class CountCache:
         self.segments = None if segments is None else list(segments)
         self._note_of = None if segment_note is None else np.asarray(segment_note)
         self._counts: dict[tuple[str, str], sparse.csr_matrix] = {}
+        self._memo: dict[Any, Any] = {}
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """A value derived from this batch (e.g. a model's sentence scores), computed once."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @property
+    def segment_note(self) -> np.ndarray:
+        """For each segment, the row of the note it belongs to."""
+        if self._note_of is None:
+            raise ValueError("no segments in this batch")
+        return self._note_of
 
     def counts(self, hasher: Any, level: str = "note") -> sparse.csr_matrix:
         params = sorted((k, repr(v)) for k, v in hasher.get_params().items())

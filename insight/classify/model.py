@@ -12,7 +12,7 @@ import hashlib
 import json
 import multiprocessing as mp
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,10 +28,9 @@ from insight.classify.backend import (
     backend_class,
     load_backend,
 )
-from insight.classify.features import CountCache
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
-from insight.classify.sentences import SentenceSplitter, sentence_pipeline
+from insight.classify.sentences import SplitNotes, sentence_pipeline
 
 MODEL_FILE = "model.json"
 FORMAT = "insight-tag-model"
@@ -99,7 +98,6 @@ class TagModel:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self._nlp: Language | None = None
         self._phrases: SafeguardingPhrases | None = None
-        self._splitter: SentenceSplitter | None = None
 
     # -- identity ----------------------------------------------------------------------
     @property
@@ -133,6 +131,7 @@ class TagModel:
         seed: int = 0,
         backend_params: dict[str, Any] | None = None,
         codebook_id: str | None = None,
+        label_texts: Mapping[str, Sequence[str]] | None = None,
     ) -> TagModel:
         """Train every part on the same notes; parts without labels fall back to rules."""
         texts = [str(t) for t in texts]
@@ -150,7 +149,7 @@ class TagModel:
         Y = np.array([[name in set(row) for name in names] for row in labels], dtype=np.int8)
         Y = Y.reshape(len(texts), len(names))
         estimator = backend_class(backend)(seed=seed, **(backend_params or {}))
-        estimator.fit(texts, Y, names)
+        estimator.fit(texts, Y, names, label_texts)
 
         sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed)
         ex_model, ex_info = _fit_experience(texts, experience, seed)
@@ -174,6 +173,7 @@ class TagModel:
             "unknown_labels_dropped": dict(unknown),
             "safeguarding": sg_info,
             "experience": ex_info,
+            "codebook_wording_examples": sum(len(v) for v in (label_texts or {}).values()),
             "evidence": "best-scoring sentence (spaCy blank 'en' + sentencizer)",
             "seed": seed,
             "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -226,21 +226,17 @@ class TagModel:
         finally:
             _WORKER_MODEL = None
 
-    def _pipeline(self) -> tuple[Language, SafeguardingPhrases, SentenceSplitter]:
-        if self._nlp is None or self._phrases is None or self._splitter is None:
+    def _pipeline(self) -> tuple[Language, SafeguardingPhrases]:
+        if self._nlp is None or self._phrases is None:
             self._nlp = sentence_pipeline()
             self._phrases = SafeguardingPhrases(self._nlp)
-            self._splitter = SentenceSplitter(self._nlp)
-        return self._nlp, self._phrases, self._splitter
+        return self._nlp, self._phrases
 
     def _tag_batch(self, texts: list[str]) -> list[NoteTags]:
-        nlp, phrases, splitter = self._pipeline()
+        nlp, phrases = self._pipeline()
         labels = self.labels
-        docs = list(nlp.tokenizer.pipe(texts, batch_size=1000))
-        spans = splitter.segments_many(texts, docs)
-        segments = [text[a:b] for text, note in zip(texts, spans, strict=True) for a, b in note]
-        owner = [i for i, note in enumerate(spans) for _ in note]
-        cache = CountCache(texts, segments, owner)
+        split = SplitNotes(texts, nlp)
+        docs, spans, cache = split.docs, split.spans, split.cache
 
         fast = hasattr(self.estimator, "predict_proba_segments")
         P = self.estimator.predict_proba(texts, cache=cache) if fast else self.predict_proba(texts)

@@ -9,11 +9,16 @@ agrees with the component on the shipped corpus.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
+
 import numpy as np
 import spacy
 from spacy.attrs import IDX, IS_PUNCT, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from insight.classify.features import CountCache
 
 
 def sentence_pipeline() -> Language:
@@ -83,3 +88,27 @@ def _cut(text: str, starts: list[int]) -> list[tuple[int, int]]:
     cuts.append(len(text))
     pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
     return pieces or [(0, len(text))]
+
+
+class SplitNotes:
+    """Notes tokenized and cut into sentence segments, with their n-gram count cache.
+
+    `spans[i]` are the (start, end) offsets of note i's segments; `cache` holds the notes and
+    every segment in order, so models score notes and sentences from one set of counts.
+    """
+
+    def __init__(self, texts: Sequence[str], nlp: Language | None = None) -> None:
+        nlp = nlp or shared_pipeline()
+        self.texts = [str(t) for t in texts]
+        self.docs = list(nlp.tokenizer.pipe(self.texts, batch_size=1000))
+        self.spans = SentenceSplitter(nlp).segments_many(self.texts, self.docs)
+        segments = [t[a:b] for t, note in zip(self.texts, self.spans, strict=True) for a, b in note]
+        owner = [i for i, note in enumerate(self.spans) for _ in note]
+        self.cache = CountCache(self.texts, segments, owner)
+
+
+@lru_cache(maxsize=1)
+def shared_pipeline() -> Language:
+    """One sentence pipeline per process, for code that has none of its own."""
+    return sentence_pipeline()
+

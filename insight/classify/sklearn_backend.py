@@ -17,7 +17,7 @@ types); the weights are plain arrays in an `.npz` file loaded without pickle.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Self
 
@@ -27,8 +27,15 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from insight.classify.backend import ModelFormatError, TaggerBackend, label_folds, sigmoid
+from insight.classify.backend import (
+    ModelFormatError,
+    TaggerBackend,
+    label_examples,
+    label_folds,
+    sigmoid,
+)
 from insight.classify.features import CountCache, fit_union, text_features, union_features
+from insight.classify.sentences import SplitNotes
 from insight.classify.thresholds import tune_thresholds, tuned_f1
 
 VECTORIZER_FILE = "vectorizer.skops"
@@ -52,7 +59,12 @@ TRUSTED_TYPES = [
 
 
 def fit_logistic(
-    X: sparse.csr_matrix, Y: np.ndarray, C: float, class_weight: str | None, seed: int
+    X: sparse.csr_matrix,
+    Y: np.ndarray,
+    C: float,
+    class_weight: str | None,
+    seed: int,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """One binary logistic regression per column; constant columns get a prior-only model."""
     n_labels, n_features = Y.shape[1], X.shape[1]
@@ -75,7 +87,7 @@ def fit_logistic(
             random_state=seed,
             max_iter=500,
         )
-        clf.fit(X, y)
+        clf.fit(X, y, sample_weight=sample_weight)
         rows[j] = clf.coef_[0]
         intercept[j] = clf.intercept_[0]
     coef = sparse.csr_matrix(
@@ -89,7 +101,14 @@ def fit_logistic(
 class SklearnTagger(TaggerBackend):
     """TF-IDF (word + char_wb) features, one-vs-rest logistic regression, tuned thresholds.
 
-    `C` is a number (fixed) or a tuple of candidates chosen from by out-of-fold macro-F1.
+    `C` and `sentence_weight` are numbers (fixed) or tuples of candidates, chosen together
+    by out-of-fold macro-F1. A note's score is `(1 - w) * whole-note score + w * best
+    sentence score`: a category is usually carried by one sentence (the evidence), and in a
+    long note that sentence's words are diluted by everything else.
+    `label_texts` given to `fit` (a codebook's names, descriptions and includes) join every
+    training fold as extra examples worth `label_text_weight` notes per category in all;
+    they are never scored, so they cannot bias the thresholds. They help most where a
+    category has few labelled notes.
     `average_folds=True` ships the mean of the k fold models; False refits on all notes.
     """
 
@@ -98,6 +117,8 @@ class SklearnTagger(TaggerBackend):
     def __init__(
         self,
         C: float | tuple[float, ...] = (1.0, 10.0),
+        sentence_weight: float | tuple[float, ...] = (0.0, 0.3, 0.5),
+        label_text_weight: float = 10.0,
         word_ngrams: tuple[int, int] = (1, 2),
         char_ngrams: tuple[int, int] | None = (3, 5),
         n_features: int = 2**20,
@@ -107,6 +128,8 @@ class SklearnTagger(TaggerBackend):
         seed: int = 0,
     ) -> None:
         self.C = C
+        self.sentence_weight = sentence_weight
+        self.label_text_weight = label_text_weight
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.n_features = n_features
@@ -119,46 +142,96 @@ class SklearnTagger(TaggerBackend):
         return text_features(self.word_ngrams, self.char_ngrams, self.n_features)
 
     def c_grid(self) -> tuple[float, ...]:
-        grid = tuple(float(c) for c in self.C) if isinstance(self.C, tuple | list) else (self.C,)
-        if not grid or min(grid) <= 0:
+        grid = _grid(self.C, "C")
+        if min(grid) <= 0:
             raise ValueError(f"C must be a positive number or a tuple of them; got {self.C!r}")
         return grid
 
-    def fit(self, texts: Sequence[str], Y: np.ndarray, labels: Sequence[str] | None = None) -> Self:
-        """Choose C and thresholds on out-of-fold predictions; ship the fold-model average."""
-        grid = self.c_grid()
+    def sentence_grid(self) -> tuple[float, ...]:
+        grid = _grid(self.sentence_weight, "sentence_weight")
+        if min(grid) < 0 or max(grid) > 1:
+            raise ValueError(f"sentence_weight must be in [0, 1]; got {self.sentence_weight!r}")
+        return grid
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        Y: np.ndarray,
+        labels: Sequence[str] | None = None,
+        label_texts: Mapping[str, Sequence[str]] | None = None,
+    ) -> Self:
+        """Choose C, sentence weight and thresholds out of fold; ship the fold-model average."""
+        c_grid, w_grid = self.c_grid(), self.sentence_grid()
         texts, Y = self._validate(texts, Y, labels)
-        cache = CountCache(texts)
+        use_sentences = max(w_grid) > 0
+        cache = SplitNotes(texts).cache if use_sentences else CountCache(texts)
         self.vectorizer_ = self._features()
-        X = fit_union(self.vectorizer_, cache)
+        X = fit_union(self.vectorizer_, cache)  # idf from the notes alone
+        if use_sentences:
+            S = union_features(self.vectorizer_, cache, "segment")
+            owner = cache.segment_note
+        X_extra, Y_extra, w_extra = self._label_examples(label_texts, Y)
         folds = list(label_folds(Y, self.cv, self.seed))
-        best: tuple[float, float, np.ndarray, list, list] | None = None
-        scores = []
-        for C in grid:
-            oof = np.zeros(Y.shape, dtype=float)
+        best: tuple[float, float, float, np.ndarray, list, list] | None = None
+        scores = {}
+        for C in c_grid:
+            note = np.zeros(Y.shape, dtype=float)
+            sentence = np.zeros(Y.shape, dtype=float)
             coefs, intercepts = [], []
             for train, held in folds:
-                coef, intercept = fit_logistic(X[train], Y[train], C, self.class_weight, self.seed)
-                oof[held] = sigmoid((X[held] @ coef.T).toarray() + intercept)
+                coef, intercept = fit_logistic(
+                    sparse.vstack([X[train], X_extra], format="csr"),
+                    np.vstack([Y[train], Y_extra]),
+                    C,
+                    self.class_weight,
+                    self.seed,
+                    np.concatenate([np.ones(len(train)), w_extra]),
+                )
+                note[held] = sigmoid((X[held] @ coef.T).toarray() + intercept)
+                if use_sentences:
+                    rows = np.flatnonzero(np.isin(owner, held))
+                    seg = sigmoid((S[rows] @ coef.T).toarray() + intercept)
+                    sentence[held] = best_segment(seg, owner[rows], len(texts))[held]
                 coefs.append(coef)
                 intercepts.append(intercept)
-            macro = tuned_f1(Y, oof)[0]
-            scores.append(macro)
-            if best is None or macro > best[0] + 1e-9:  # ties keep the smaller C
-                best = (macro, C, oof, coefs, intercepts)
+            for w in w_grid:
+                oof = (1 - w) * note + w * sentence if w > 0 else note
+                macro = tuned_f1(Y, oof)[0]
+                scores[(C, w)] = macro
+                if best is None or macro > best[0] + 1e-9:  # ties keep the simpler model
+                    best = (macro, C, w, oof, coefs, intercepts)
         assert best is not None
-        _, self.C_, self.oof_proba_, coefs, intercepts = best
-        self.cv_scores_ = np.asarray(scores)
+        _, self.C_, self.sentence_weight_, self.oof_proba_, coefs, intercepts = best
+        self.cv_scores_ = scores
         self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
         if self.average_folds:
             coef = sum(coefs[1:], coefs[0]) / len(coefs)
             self.coef_ = sparse.csr_matrix(coef, dtype=np.float32)
             self.intercept_ = np.mean(intercepts, axis=0)
         else:
-            self.coef_, self.intercept_ = fit_logistic(X, Y, self.C_, self.class_weight, self.seed)
+            self.coef_, self.intercept_ = fit_logistic(
+                sparse.vstack([X, X_extra], format="csr"),
+                np.vstack([Y, Y_extra]),
+                self.C_,
+                self.class_weight,
+                self.seed,
+                np.concatenate([np.ones(len(texts)), w_extra]),
+            )
         self.coef_.eliminate_zeros()
         self._dense = None
         return self
+
+    def _label_examples(
+        self, label_texts: Mapping[str, Sequence[str]] | None, Y: np.ndarray
+    ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """Label texts as extra training rows; each label's rows share `label_text_weight`."""
+        docs, Y_extra = label_examples(self.labels_, label_texts, Y.dtype)
+        if not docs:
+            n_columns = sum(1 for _ in self.vectorizer_.transformer_list) * self.n_features
+            return sparse.csr_matrix((0, n_columns)), Y_extra, np.zeros(0)
+        per_label = np.maximum(Y_extra.sum(axis=0), 1)
+        weights = (Y_extra * (self.label_text_weight / per_label)).sum(axis=1)
+        return union_features(self.vectorizer_, CountCache(docs)), Y_extra, weights
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return union_features(self.vectorizer_, CountCache(texts))
@@ -171,13 +244,24 @@ class SklearnTagger(TaggerBackend):
     def predict_proba(self, texts: Sequence[str], cache: CountCache | None = None) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(self.labels_)))
-        return self._scores(union_features(self.vectorizer_, cache or CountCache(texts)))
+        w = self.sentence_weight_
+        if w > 0 and (cache is None or cache.segments is None):
+            cache = SplitNotes(texts).cache
+        cache = cache or CountCache(texts)
+        P = self._scores(union_features(self.vectorizer_, cache))
+        if w <= 0:
+            return P
+        best = best_segment(self.predict_proba_segments(cache), cache.segment_note, len(texts))
+        return (1 - w) * P + w * best
 
     def predict_proba_segments(self, cache: CountCache) -> np.ndarray:
-        """Scores for each sentence segment in the cache (used to pick evidence)."""
+        """Whole-note model scores for each sentence segment in the cache (for evidence)."""
         if not cache.segments:
             return np.zeros((0, len(self.labels_)))
-        return self._scores(union_features(self.vectorizer_, cache, "segment"))
+        return cache.memo(
+            ("segment-scores", id(self)),
+            lambda: self._scores(union_features(self.vectorizer_, cache, "segment")),
+        )
 
     def _save_state(self, directory: Path) -> None:
         sio.dump(self.vectorizer_, directory / VECTORIZER_FILE)
@@ -186,7 +270,9 @@ class SklearnTagger(TaggerBackend):
             self.coef_,
             intercept=self.intercept_,
             chosen_C=np.array([self.C_]),
-            cv_scores=np.asarray(self.cv_scores_),
+            chosen_sentence_weight=np.array([self.sentence_weight_]),
+            cv_grid=np.array([[c, w] for c, w in self.cv_scores_], dtype=float).reshape(-1, 2),
+            cv_scores=np.array(list(self.cv_scores_.values()), dtype=float),
         )
 
     def _load_state(self, directory: Path) -> None:
@@ -194,9 +280,29 @@ class SklearnTagger(TaggerBackend):
         self.coef_, arrays = load_sparse(directory / WEIGHTS_FILE)
         self.intercept_ = arrays["intercept"]
         self.C_ = float(arrays["chosen_C"][0]) if "chosen_C" in arrays else self.c_grid()[0]
-        self.cv_scores_ = arrays.get("cv_scores", np.zeros(0))
+        chosen_w = arrays.get("chosen_sentence_weight")
+        self.sentence_weight_ = float(chosen_w[0]) if chosen_w is not None else 0.0
+        grid = arrays.get("cv_grid", np.zeros((0, 2)))
+        values = arrays.get("cv_scores", np.zeros(0))
+        self.cv_scores_ = {
+            (float(c), float(w)): float(v) for (c, w), v in zip(grid, values, strict=False)
+        }
         if self.coef_.shape[0] != len(self.labels_):
             raise ModelFormatError(f"{directory}: weights do not match the saved labels")
+
+
+def best_segment(scores: np.ndarray, owner: np.ndarray, n_notes: int) -> np.ndarray:
+    """Per note, the highest score among its segments (0 for a note with none)."""
+    out = np.zeros((n_notes, scores.shape[1]), dtype=float)
+    np.maximum.at(out, owner, scores)
+    return out
+
+
+def _grid(value: float | Sequence[float], name: str) -> tuple[float, ...]:
+    grid = tuple(float(v) for v in value) if isinstance(value, tuple | list) else (float(value),)
+    if not grid:
+        raise ValueError(f"{name} must be a number or a non-empty tuple of them")
+    return grid
 
 
 class DenseWeights:

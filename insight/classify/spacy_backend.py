@@ -8,7 +8,7 @@ number of epochs and the per-label thresholds, then retrains on all of them.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import fix_random_seed, load_config, load_model_from_config, minibatch
 
-from insight.classify.backend import ModelFormatError, TaggerBackend
+from insight.classify.backend import ModelFormatError, TaggerBackend, label_examples
 from insight.classify.thresholds import tune_thresholds
 from insight.resources import models_dir
 
@@ -124,9 +124,19 @@ class SpacyTagger(TaggerBackend):
         return nlp, history
 
     # -- estimator surface -------------------------------------------------------------
-    def fit(self, texts: Sequence[str], Y: np.ndarray, labels: Sequence[str] | None = None) -> Self:
-        """Pick epochs and thresholds on a held-out slice of training notes, then refit all."""
+    def fit(
+        self,
+        texts: Sequence[str],
+        Y: np.ndarray,
+        labels: Sequence[str] | None = None,
+        label_texts: Mapping[str, Sequence[str]] | None = None,
+    ) -> Self:
+        """Pick epochs and thresholds on a held-out slice of training notes, then refit all.
+
+        `label_texts` (a codebook's wording) join the training examples, never the hold-out.
+        """
         texts, Y = self._validate(texts, Y, labels)
+        extra_texts, Y_extra = label_examples(self.labels_, label_texts, Y.dtype)
         training = self._config()["training"]
         max_epochs = int(training["max_epochs"])
         share = float(training["holdout"])
@@ -138,8 +148,8 @@ class SpacyTagger(TaggerBackend):
             inner, held = next(splitter.split(np.zeros((len(texts), 1)), Y))
             arr = np.asarray(texts, dtype=object)
             _, history = self._train(
-                arr[inner].tolist(),
-                Y[inner],
+                arr[inner].tolist() + extra_texts,
+                np.vstack([Y[inner], Y_extra]),
                 max_epochs,
                 (arr[held].tolist(), Y[held]),
                 patience=int(training.get("patience", 0)),
@@ -153,7 +163,7 @@ class SpacyTagger(TaggerBackend):
             self.epochs_ = max_epochs
             self.holdout_index_ = np.arange(len(texts))
             self.holdout_proba_ = None
-        self.nlp_, _ = self._train(texts, Y, self.epochs_)
+        self.nlp_, _ = self._train(texts + extra_texts, np.vstack([Y, Y_extra]), self.epochs_)
         if self.holdout_proba_ is None:
             self.holdout_proba_ = _proba(self.nlp_, texts, self.labels_)
             self.thresholds_ = tune_thresholds(Y, self.holdout_proba_)

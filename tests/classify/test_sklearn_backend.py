@@ -1,4 +1,5 @@
-"""The scikit-learn backend's own choices: C from a small grid by CV, fold-model averaging."""
+"""The scikit-learn backend's own choices: C and sentence weight from small grids by CV,
+fold-model averaging, codebook wording as extra examples."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 from insight.classify.backend import load_backend
+from insight.classify.sentences import SplitNotes
 from insight.classify.sklearn_backend import SklearnTagger
 from insight.classify.thresholds import tuned_f1
 
@@ -22,14 +24,16 @@ def data(notes):
     return texts[:70], indicator(labels[:70]), texts[70:]
 
 
-def test_c_is_chosen_from_the_grid_by_out_of_fold_macro_f1(data):
+def test_c_and_sentence_weight_are_chosen_by_out_of_fold_macro_f1(data):
     texts, Y, _ = data
-    est = SklearnTagger(C=(0.01, 10.0), cv=3, seed=1).fit(texts, Y, LABELS)
-    assert est.C_ in (0.01, 10.0)
-    assert est.cv_scores_.shape == (2,)
-    assert est.cv_scores_[[0.01, 10.0].index(est.C_)] == est.cv_scores_.max()
-    # the out-of-fold scores kept are those of the chosen C, and set the thresholds
-    assert tuned_f1(Y, est.oof_proba_)[0] == pytest.approx(est.cv_scores_.max())
+    est = SklearnTagger(C=(0.01, 10.0), sentence_weight=(0.0, 0.5), cv=3, seed=1)
+    est.fit(texts, Y, LABELS)
+    assert set(est.cv_scores_) == {(0.01, 0.0), (0.01, 0.5), (10.0, 0.0), (10.0, 0.5)}
+    best = max(est.cv_scores_.values())
+    assert est.cv_scores_[(est.C_, est.sentence_weight_)] == best
+    # the out-of-fold scores kept are those of the chosen pair, and set the thresholds
+    assert tuned_f1(Y, est.oof_proba_)[0] == pytest.approx(best)
+    assert est.oof_proba_.shape == Y.shape
 
 
 def test_a_single_c_is_used_as_given(data):
@@ -38,12 +42,45 @@ def test_a_single_c_is_used_as_given(data):
     assert est.C_ == 3.0 and est.get_params()["C"] == 3.0
 
 
+def test_note_score_mixes_in_its_best_sentence(data):
+    texts, Y, held = data
+    note_only = SklearnTagger(C=1.0, sentence_weight=0.0, cv=3).fit(texts, Y, LABELS)
+    mixed = SklearnTagger(C=1.0, sentence_weight=0.4, cv=3).fit(texts, Y, LABELS)
+    # same fitted weights either way: the weight only changes how a note is scored
+    np.testing.assert_array_equal(note_only.coef_.toarray(), mixed.coef_.toarray())
+    two = "The GP was kind and listened. The bus fare to get there costs a fortune."
+    split = SplitNotes([two])
+    sentences = [two[a:b] for a, b in split.spans[0]]
+    assert len(sentences) == 2
+    whole = note_only.predict_proba([two])[0]
+    best = note_only.predict_proba(sentences).max(axis=0)
+    np.testing.assert_allclose(mixed.predict_proba([two])[0], 0.6 * whole + 0.4 * best)
+    # a one-sentence note scores the same either way
+    one = ["Nobody rang me back after the referral."]
+    np.testing.assert_allclose(mixed.predict_proba(one), note_only.predict_proba(one))
+
+
+def test_codebook_wording_teaches_a_category_with_no_labelled_notes():
+    texts = [f"note {i} about {w}" for i, w in enumerate(["buses", "the GP", "a group"] * 10)]
+    Y = np.array([[t.endswith("buses"), t.endswith("GP"), False] for t in texts], dtype=int)
+    labels = ["travel", "gp", "food"]
+    wording = {"food": ["food bank, meals, hungry, cannot afford to eat"]}
+    plain = SklearnTagger(C=1.0, sentence_weight=0.0, cv=3).fit(texts, Y, labels)
+    taught = SklearnTagger(C=1.0, sentence_weight=0.0, cv=3).fit(texts, Y, labels, wording)
+    hungry = ["went to the food bank because I was hungry"]
+    assert taught.predict_proba(hungry)[0, 2] > 0.5 > plain.predict_proba(hungry)[0, 2]
+    # wording rows are training examples only: thresholds come from the real notes
+    assert taught.oof_proba_.shape == Y.shape
+
+
 def test_bad_c_is_rejected(data):
     texts, Y, _ = data
     with pytest.raises(ValueError, match="C must be"):
         SklearnTagger(C=(), cv=3).fit(texts, Y, LABELS)
     with pytest.raises(ValueError, match="C must be"):
         SklearnTagger(C=-1.0, cv=3).fit(texts, Y, LABELS)
+    with pytest.raises(ValueError, match="sentence_weight must be"):
+        SklearnTagger(sentence_weight=1.5, cv=3).fit(texts, Y, LABELS)
 
 
 def test_fold_average_and_refit_both_learn(data, notes):
@@ -56,14 +93,14 @@ def test_fold_average_and_refit_both_learn(data, notes):
         assert (est.predict(held) == Y_held).mean() >= 0.85
 
 
-def test_chosen_c_survives_save_and_load(data, tmp_path):
+def test_chosen_c_and_sentence_weight_survive_save_and_load(data, tmp_path):
     texts, Y, held = data
-    est = SklearnTagger(C=(1.0, 10.0), cv=3).fit(texts, Y, LABELS)
+    est = SklearnTagger(C=(1.0, 10.0), sentence_weight=(0.0, 0.5), cv=3).fit(texts, Y, LABELS)
     est.save(tmp_path / "m")
     loaded = load_backend(tmp_path / "m")
     assert loaded.get_params() == est.get_params()
-    assert loaded.C_ == est.C_
-    np.testing.assert_array_equal(loaded.cv_scores_, est.cv_scores_)
+    assert (loaded.C_, loaded.sentence_weight_) == (est.C_, est.sentence_weight_)
+    assert loaded.cv_scores_ == est.cv_scores_
     np.testing.assert_array_equal(loaded.predict_proba(held), est.predict_proba(held))
 
 
