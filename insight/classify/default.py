@@ -23,7 +23,7 @@ from insight.resources import corpora_dir, default_codebook_path
 DEFAULT_BACKEND = "sklearn"
 DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 # 2: C chosen from a grid by CV, fold-model average
-# 3: + best-sentence score mixed in, codebook wording as extra examples
+# 3: + best-sentence score mixed in, codebook wording as extra examples, own word hasher
 RECIPE_VERSION = "3"
 SEED = 0
 

@@ -9,6 +9,7 @@ n-gram — which is what makes tagging thousands of notes a second possible.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import murmurhash3_32
 
@@ -89,21 +90,78 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
         return matrix
 
 
+WORD = re.compile(r"(?u)\b\w+\b")
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: spreads combined n-gram hashes
+
+
+class _TokenHashes(dict):
+    """token -> murmurhash3 of its accent-stripped form, computed on first look-up."""
+
+    def __missing__(self, token: str) -> int:
+        value = self[token] = murmurhash3_32(_strip_accents(token), seed=0, positive=True)
+        return value
+
+
+class WordNgramHasher(TransformerMixin, BaseEstimator):
+    """Counts of hashed word n-grams (lower-cased, accents stripped, `\\b\\w+\\b` tokens).
+
+    Each distinct token is hashed once (murmurhash3) and cached; an n-gram's hash is an
+    arithmetic mix of its tokens' hashes, computed for a whole batch at once in numpy.
+    Same features as scikit-learn's HashingVectorizer in kind, several times faster on
+    real text, which repeats its words constantly. Stateless: nothing learned in `fit`.
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), n_features: int = 2**20) -> None:
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+
+    def fit(self, X: Sequence[str], y: Any = None) -> WordNgramHasher:
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_cache", None)
+        return state
+
+    def transform(self, X: Sequence[str]) -> sparse.csr_matrix:
+        cache = self.__dict__.get("_cache")
+        if cache is None or len(cache) > MAX_CACHED_WORDS:
+            cache = self.__dict__["_cache"] = _TokenHashes()
+        hashes: list[int] = []
+        lengths = np.zeros(len(X), dtype=np.int64)
+        for d, text in enumerate(X):
+            tokens = WORD.findall(str(text).lower())
+            lengths[d] = len(tokens)
+            hashes.extend(map(cache.__getitem__, tokens))
+        h = np.asarray(hashes, dtype=np.uint64)
+        doc = np.repeat(np.arange(len(X), dtype=np.int64), lengths)
+        low, high = self.ngram_range
+        rows, cols = [], []
+        gram = h
+        for n in range(1, high + 1):
+            if n > 1:  # n-grams by start position: the (n-1)-gram there, then the next token
+                gram = gram[:-1] * _MIX + h[n - 1 :]
+            if n >= low and gram.size:
+                within = doc[: gram.size] == doc[n - 1 :]  # all n tokens in one note
+                mixed = gram[within] if n == 1 else gram[within] ^ (gram[within] >> np.uint64(29))
+                rows.append(doc[: gram.size][within])
+                cols.append((mixed % np.uint64(self.n_features)).astype(np.int64))
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+        matrix = sparse.csr_matrix(
+            (np.ones(row.size, dtype=np.float32), (row, col)), shape=(len(X), self.n_features)
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+
 def text_features(
     word_ngrams: tuple[int, int] = (1, 2),
     char_ngrams: tuple[int, int] | None = (3, 5),
     n_features: int = 2**20,
 ) -> FeatureUnion:
     """TF-IDF (sublinear tf, l2) over hashed word n-grams and, optionally, in-word char n-grams."""
-    word = HashingVectorizer(
-        ngram_range=tuple(word_ngrams),
-        n_features=n_features,
-        alternate_sign=False,
-        norm=None,
-        strip_accents="unicode",
-        token_pattern=r"(?u)\b\w+\b",
-        dtype=np.float32,
-    )
+    word = WordNgramHasher(ngram_range=tuple(word_ngrams), n_features=n_features)
     parts = [("word", Pipeline([("hash", word), ("tfidf", TfidfTransformer(sublinear_tf=True))]))]
     if char_ngrams:
         char = CharNgramHasher(ngram_range=tuple(char_ngrams), n_features=n_features)

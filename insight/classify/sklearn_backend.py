@@ -47,6 +47,7 @@ TRUSTED_TYPES = [
     "sklearn.pipeline.FeatureUnion",
     "sklearn.pipeline.Pipeline",
     "insight.classify.features.CharNgramHasher",
+    "insight.classify.features.WordNgramHasher",
     "sklearn.feature_extraction.text.HashingVectorizer",
     "numpy.float64",
     "numpy.int64",

@@ -1,0 +1,63 @@
+"""The hashed n-gram features: what they count, and that cached counts add up."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from insight.classify.features import CharNgramHasher, CountCache, WordNgramHasher
+from insight.classify.sentences import SplitNotes
+
+NOTES = [
+    "Rang the GP six times. Nobody rang back!",
+    "Café closed, no group now; the café was everything.",
+    "",
+    "ok",
+    "Been on the list since March. Still waiting. Mum's knackered.",
+]
+
+
+def test_word_hasher_counts_the_same_tokens_and_ngrams_as_scikit_learn():
+    ours = WordNgramHasher((1, 2), 2**20).transform(NOTES)
+    reference = HashingVectorizer(
+        ngram_range=(1, 2), n_features=2**20, alternate_sign=False, norm=None,
+        strip_accents="unicode", token_pattern=r"(?u)\b\w+\b",
+    ).transform(NOTES)
+    # same number of unigrams + bigrams per note (hash positions differ, counts do not)
+    np.testing.assert_array_equal(ours.sum(axis=1), reference.sum(axis=1))
+    assert ours[2].nnz == 0 and ours[3].sum() == 1
+
+
+def test_word_bigrams_never_join_two_notes():
+    hasher = WordNgramHasher((2, 2), 2**20)
+    apart = hasher.transform(["alpha beta", "gamma delta"])
+    together = hasher.transform(["alpha beta gamma delta"])
+    assert apart.sum() == 2 and together.sum() == 3
+    joined = hasher.transform(["beta gamma"])
+    assert joined.indices[0] not in set(apart.indices)
+
+
+def test_word_hasher_ignores_case_and_accents_and_its_cache():
+    hasher = WordNgramHasher((1, 2), 2**18)
+    a = hasher.transform(["Café Crisis line"])
+    b = hasher.transform(["cafe crisis LINE"])
+    assert (a != b).nnz == 0
+    fresh = WordNgramHasher((1, 2), 2**18).transform(["cafe crisis LINE"])
+    assert (fresh != b).nnz == 0
+
+
+def test_note_char_counts_equal_the_sum_of_their_sentences():
+    split = SplitNotes(NOTES)
+    hasher = CharNgramHasher((3, 5), 2**20)
+    from_segments = split.cache.counts(hasher)
+    direct = hasher.transform(NOTES)
+    assert (from_segments != direct).nnz == 0
+    assert len(split.cache.segment_note) == sum(len(s) for s in split.spans)
+
+
+def test_count_cache_memo_computes_once():
+    cache = CountCache(NOTES)
+    calls = []
+    for _ in range(3):
+        cache.memo("k", lambda: calls.append(1) or len(calls))
+    assert calls == [1]
