@@ -5,11 +5,13 @@ character n-grams is as accurate as anything that fits on a laptop, trains in se
 tags thousands of notes a second.
 
 Training is one stratified k-fold pass per candidate C (a tiny grid): the out-of-fold
-scores choose C (best tuned macro-F1) and the per-label thresholds, and the shipped model
-is the average of that C's k fold models -- one linear model again, so prediction costs
-the same, and the thresholds were tuned on scores of exactly the models being averaged
-(no full refit whose scores run hotter than the out-of-fold ones). The TF-IDF weights are
-fitted once on all training texts (unsupervised: no labels involved).
+scores choose C and the sentence weight (best tuned macro-F1) and the per-label
+thresholds, and the shipped model is the average of that C's k fold models -- one linear
+model again, so prediction costs the same, and the thresholds were tuned on scores of
+exactly the models being averaged (no full refit whose scores run hotter than the
+out-of-fold ones). The TF-IDF weights are fitted once on all training texts
+(unsupervised: no labels involved). Sentence weights cost no extra training: the same
+fold models score each held-out note's sentences.
 
 Only the fitted vectoriser is a scikit-learn object (saved with skops, explicit trusted
 types); the weights are plain arrays in an `.npz` file loaded without pickle.
