@@ -190,3 +190,27 @@ def test_classify_without_model_builds_and_caches_the_default(
     assert "access-waiting" in line["categories"]
     cached = list((tmp_path / "cache" / "models").glob("default-*/MODEL_CARD.md"))
     assert len(cached) == 1 and "test split" in cached[0].read_text()
+
+
+def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        "version: '2'\ncategories:\n"
+        "  - {id: travel, name: Getting there, description: bus fares and long journeys}\n"
+        "  - {id: food, name: Food, description: food bank and meals, includes: [hungry]}\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data.csv"
+    rows = [("Bus fare is a fortune", " Travel "), ("two buses to the clinic", "travel"),
+            ("went to the food bank again", "FOOD"), ("no money for meals", "food ")] * 5
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "codes"])
+        writer.writerows(rows)
+    insight("train", "--data", str(data), "--text-col", "text", "--label-col", "codes",
+            "--codebook", str(book), "--out", str(tmp_path / "m"))
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())["metadata"]
+    # travel: name + description; food: name, description and one include
+    assert meta["codebook_wording_examples"] == 5
+    assert meta["codebook"]["version"] == "2"
+    assert sorted(meta["labels"]) == ["food", "travel"]
