@@ -94,3 +94,19 @@ def test_unreadable_and_missing_files(tmp_path: Path) -> None:
         load_codebook(_write(tmp_path, "version: [1\n"))
     with pytest.raises(CodebookError, match="non-empty list"):
         parse_codebook({"version": 1, "categories": []})
+
+
+def test_label_texts_are_each_categorys_own_wording() -> None:
+    book = load_codebook()
+    texts = book.label_texts()
+    assert list(texts) == book.ids
+    for category in book.categories:
+        assert texts[category.id] == [category.name, category.description, *category.includes]
+
+
+def test_the_care_opinion_framework_codebook_loads() -> None:
+    from insight.resources import corpora_dir
+
+    book = load_codebook(corpora_dir() / "codebooks" / "care-opinion-phase1.yaml")
+    assert len(book.ids) == 44 and "xf" in book
+    assert book.label_texts()["xf"] == ["funding", "funding"]
