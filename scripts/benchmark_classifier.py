@@ -31,7 +31,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
-from insight.classify.data import load_labelled
+from insight.classify.data import LabelledData, load_labelled
 from insight.classify.ensemble import EnsembleTagger
 from insight.classify.sklearn_backend import SklearnTagger
 from insight.classify.spacy_backend import SpacyTagger
@@ -83,8 +83,9 @@ def svc_reference() -> Pipeline:
     )
 
 
-def care_opinion(path: Path) -> list[dict[str, Any]]:
-    data = load_labelled(
+def load_care_opinion(path: Path) -> LabelledData:
+    """The stories and labels under the protocol (case-folded codes, >= 10 examples)."""
+    return load_labelled(
         path,
         text_col="feedback",
         id_col="__none__",
@@ -92,6 +93,10 @@ def care_opinion(path: Path) -> list[dict[str, Any]]:
         min_count=10,
         drop_unlabelled=True,
     )
+
+
+def care_opinion(path: Path) -> list[dict[str, Any]]:
+    data = load_care_opinion(path)
     print(f"Care Opinion: {data.report.summary()}".replace("\n", "\n  "))
     Y = data.indicator_matrix()
     idx_train, idx_test = train_test_split(np.arange(len(data)), test_size=0.2, random_state=42)

@@ -11,15 +11,12 @@ no codebook wording), the sentence-weight grid alone, and with the codebook word
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 
 import numpy as np
-from benchmark_classifier import CARE_OPINION, CARE_OPINION_CODEBOOK
+from benchmark_classifier import CARE_OPINION, CARE_OPINION_CODEBOOK, load_care_opinion
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
-from insight.classify.data import load_labelled
 from insight.classify.sklearn_backend import SklearnTagger
 from insight.codebook import load_codebook
 
@@ -34,15 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 42])
     args = parser.parse_args()
-    with contextlib.redirect_stdout(io.StringIO()):
-        data = load_labelled(
-            CARE_OPINION,
-            text_col="feedback",
-            id_col="__none__",
-            label_cols=[f"cat_{i}" for i in range(1, 7)],
-            min_count=10,
-            drop_unlabelled=True,
-        )
+    data = load_care_opinion(CARE_OPINION)
     Y, names = data.indicator_matrix(), data.label_names
     wording = load_codebook(CARE_OPINION_CODEBOOK).label_texts()
     print("| split seed | " + " | ".join(f"{v} macro / micro" for v in VARIANTS) + " |")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 from scipy import sparse
@@ -31,7 +31,19 @@ def _strip_accents(word: str) -> str:
     return "".join(c for c in normalized if not unicodedata.combining(c))
 
 
-class CharNgramHasher(TransformerMixin, BaseEstimator):
+class _CachedHasher(TransformerMixin, BaseEstimator):
+    """A stateless hasher with a look-up cache that is rebuilt on demand, never saved."""
+
+    def fit(self, X: Sequence[str], y: Any = None) -> Self:
+        return self
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_cache", None)
+        return state
+
+
+class CharNgramHasher(_CachedHasher):
     """Counts of hashed character n-grams of each lower-cased, space-padded word.
 
     Stateless (nothing learned in `fit`); the per-word cache is rebuilt on demand and never
@@ -41,14 +53,6 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
     def __init__(self, ngram_range: tuple[int, int] = (3, 5), n_features: int = 2**20) -> None:
         self.ngram_range = ngram_range
         self.n_features = n_features
-
-    def fit(self, X: Sequence[str], y: Any = None) -> CharNgramHasher:
-        return self
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_cache", None)
-        return state
 
     def _word_indices(self, word: str) -> np.ndarray:
         padded = f" {_strip_accents(word)} "
@@ -102,7 +106,7 @@ class _TokenHashes(dict):
         return value
 
 
-class WordNgramHasher(TransformerMixin, BaseEstimator):
+class WordNgramHasher(_CachedHasher):
     """Counts of hashed word n-grams (lower-cased, accents stripped, `\\b\\w+\\b` tokens).
 
     Each distinct token is hashed once (murmurhash3) and cached; an n-gram's hash is an
@@ -114,14 +118,6 @@ class WordNgramHasher(TransformerMixin, BaseEstimator):
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), n_features: int = 2**20) -> None:
         self.ngram_range = ngram_range
         self.n_features = n_features
-
-    def fit(self, X: Sequence[str], y: Any = None) -> WordNgramHasher:
-        return self
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_cache", None)
-        return state
 
     def transform(self, X: Sequence[str]) -> sparse.csr_matrix:
         cache = self.__dict__.get("_cache")

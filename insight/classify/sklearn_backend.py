@@ -174,6 +174,18 @@ class SklearnTagger(TaggerBackend):
             S = union_features(self.vectorizer_, cache, "segment")
             owner = cache.segment_note
         X_extra, Y_extra, w_extra = self._label_examples(label_texts, Y)
+
+        def fit_on(rows: np.ndarray, C: float) -> tuple[sparse.csr_matrix, np.ndarray]:
+            """Logistic models on these notes plus the codebook wording rows."""
+            return fit_logistic(
+                sparse.vstack([X[rows], X_extra], format="csr"),
+                np.vstack([Y[rows], Y_extra]),
+                C,
+                self.class_weight,
+                self.seed,
+                np.concatenate([np.ones(len(rows)), w_extra]),
+            )
+
         folds = list(label_folds(Y, self.cv, self.seed))
         best: tuple[float, float, float, np.ndarray, list, list] | None = None
         scores = {}
@@ -182,14 +194,7 @@ class SklearnTagger(TaggerBackend):
             sentence = np.zeros(Y.shape, dtype=float)
             coefs, intercepts = [], []
             for train, held in folds:
-                coef, intercept = fit_logistic(
-                    sparse.vstack([X[train], X_extra], format="csr"),
-                    np.vstack([Y[train], Y_extra]),
-                    C,
-                    self.class_weight,
-                    self.seed,
-                    np.concatenate([np.ones(len(train)), w_extra]),
-                )
+                coef, intercept = fit_on(train, C)
                 note[held] = sigmoid((X[held] @ coef.T).toarray() + intercept)
                 if use_sentences:
                     rows = np.flatnonzero(np.isin(owner, held))
@@ -212,14 +217,7 @@ class SklearnTagger(TaggerBackend):
             self.coef_ = sparse.csr_matrix(coef, dtype=np.float32)
             self.intercept_ = np.mean(intercepts, axis=0)
         else:
-            self.coef_, self.intercept_ = fit_logistic(
-                sparse.vstack([X, X_extra], format="csr"),
-                np.vstack([Y, Y_extra]),
-                self.C_,
-                self.class_weight,
-                self.seed,
-                np.concatenate([np.ones(len(texts)), w_extra]),
-            )
+            self.coef_, self.intercept_ = fit_on(np.arange(len(texts)), self.C_)
         self.coef_.eliminate_zeros()
         self._dense = None
         return self
@@ -230,7 +228,7 @@ class SklearnTagger(TaggerBackend):
         """Label texts as extra training rows; each label's rows share `label_text_weight`."""
         docs, Y_extra = label_examples(self.labels_, label_texts, Y.dtype)
         if not docs:
-            n_columns = sum(1 for _ in self.vectorizer_.transformer_list) * self.n_features
+            n_columns = len(self.vectorizer_.transformer_list) * self.n_features
             return sparse.csr_matrix((0, n_columns)), Y_extra, np.zeros(0)
         per_label = np.maximum(Y_extra.sum(axis=0), 1)
         weights = (Y_extra * (self.label_text_weight / per_label)).sum(axis=1)
