@@ -10,7 +10,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -23,71 +22,52 @@ from insight.resources import corpora_dir, default_codebook_path
 DEFAULT_BACKEND = "sklearn"
 DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 # 2: C chosen from a grid by CV, fold-model average
-# 3: + best-sentence score mixed in, codebook wording as extra examples, own word hasher
+# 3: + best-sentence score mixed in, codebook wording as extra examples, own word hasher;
+#    trained on the train and dev splits
 RECIPE_VERSION = "3"
 SEED = 0
+TRAINING_SPLITS = ("train", "dev")
 
 
-def corpus_files() -> tuple[list[Path], Path | None]:
-    """The shipped labelled notes and split file (the merged corpus if present, else batches)."""
+def corpus_files() -> tuple[Path, Path]:
+    """The shipped labelled notes and their fixed train/dev/test split file."""
     notes = corpora_dir() / "notes"
-    merged = notes / "community-notes.jsonl"
-    if merged.is_file():
-        split = notes / "split.csv"
-        return [merged], split if split.is_file() else None
-    batches = sorted((notes / "batches").glob("batch-*.jsonl"))
-    if not batches:
-        raise FileNotFoundError(f"no labelled notes in {notes}")
-    return batches, None
+    corpus, split = notes / "community-notes.jsonl", notes / "split.csv"
+    for path in (corpus, split):
+        if not path.is_file():
+            raise FileNotFoundError(f"shipped corpus file missing: {path}")
+    return corpus, split
 
 
 def corpus_hash() -> str:
     """Short hash of everything the default model is built from."""
-    files, split = corpus_files()
     digest = hashlib.sha256(f"{RECIPE_VERSION}|{__version__}|{DEFAULT_BACKEND}".encode())
-    for path in [*files, *([split] if split else []), default_codebook_path()]:
+    for path in (*corpus_files(), default_codebook_path()):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def _split_of(note_id: str) -> str:
-    """Stable fallback split (80/10/10) by id, used only before split.csv exists."""
-    bucket = zlib.crc32(note_id.encode("utf-8")) % 10
-    return "test" if bucket == 0 else "dev" if bucket == 1 else "train"
-
-
 def load_corpus() -> tuple[LabelledData, dict[str, str]]:
     """The shipped corpus as LabelledData plus each note id's split (train/dev/test)."""
-    codebook = load_codebook()
-    files, split_file = corpus_files()
-    parts = [load_labelled(f, label_col="categories", known_labels=codebook.ids) for f in files]
-    data = parts[0]
-    for extra in parts[1:]:
-        data = LabelledData(
-            ids=data.ids + extra.ids,
-            texts=data.texts + extra.texts,
-            labels=data.labels + extra.labels,
-            label_names=data.label_names,
-            report=data.report,
-            safeguarding=(data.safeguarding or []) + (extra.safeguarding or []),
-            experience=(data.experience or []) + (extra.experience or []),
-        )
-    if split_file is not None:
-        import pandas as pd
+    import pandas as pd
 
-        frame = pd.read_csv(split_file, dtype=str)
-        splits = dict(zip(frame["id"], frame["split"].str.strip().str.lower(), strict=True))
-    else:
-        splits = {i: _split_of(i) for i in data.ids}
+    corpus, split_file = corpus_files()
+    data = load_labelled(corpus, label_col="categories", known_labels=load_codebook().ids)
+    frame = pd.read_csv(split_file, dtype=str)
+    splits = dict(zip(frame["id"], frame["split"].str.strip().str.lower(), strict=True))
     return data, splits
 
 
 def build_default_model() -> TagModel:
-    """Train on the train split and evaluate on the test split (metrics go in the card)."""
+    """Train on the train and dev splits, evaluate on the test split (metrics go in the card).
+
+    Nothing is chosen on the dev split at build time (the backend tunes itself by
+    cross-validation), so it is more training data; the test split stays unseen.
+    """
     codebook = load_codebook()
     data, splits = load_corpus()
-    train = data.subset([i for i, n in enumerate(data.ids) if splits.get(n) == "train"])
+    train = data.subset([i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS])
     test = data.subset([i for i, n in enumerate(data.ids) if splits.get(n) == "test"])
     model = TagModel.fit(
         train.texts,
