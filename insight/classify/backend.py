@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 
 BACKEND_FILE = "backend.json"
 
@@ -142,9 +143,17 @@ def label_examples(
 
 
 def label_folds(Y: np.ndarray, cv: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Multilabel-stratified folds so rare categories appear in every validation fold."""
+    """Multilabel-stratified folds so rare categories appear in every validation fold.
+
+    A single label column (a one-category codebook, the safeguarding flag) is plain
+    stratified k-fold: the multilabel splitter refuses a one-column target.
+    """
     n = len(Y)
     k = max(2, min(cv, n))
+    if np.ndim(Y) == 2 and np.shape(Y)[1] == 1:
+        single = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        yield from single.split(np.zeros((n, 1)), np.asarray(Y)[:, 0])
+        return
     splitter = MultilabelStratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     yield from splitter.split(np.zeros((n, 1)), Y)
 

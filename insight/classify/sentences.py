@@ -111,4 +111,3 @@ class SplitNotes:
 def shared_pipeline() -> Language:
     """One sentence pipeline per process, for code that has none of its own."""
     return sentence_pipeline()
-

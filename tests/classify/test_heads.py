@@ -1,0 +1,64 @@
+"""The safeguarding head (recall-first threshold, exact persistence) and one-label folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from insight.classify.backend import label_folds
+from insight.classify.heads import SafeguardingClassifier
+from insight.classify.sklearn_backend import SklearnTagger
+
+from .conftest import RISK, make_notes
+
+
+@pytest.fixture(scope="module")
+def head_and_notes():
+    texts, _, flags, _ = make_notes(n=120, seed=3)
+    return SafeguardingClassifier(recall_target=1.0, seed=0).fit(texts, flags), texts, flags
+
+
+def test_threshold_keeps_every_out_of_fold_risk_note_at_target_one(head_and_notes):
+    head, texts, flags = head_and_notes
+    assert head.oof_recall_ == 1.0
+    assert head.info()["oof_recall"] == 1.0
+    assert 0.0 < head.oof_precision_ <= 1.0
+    # the shipped model is refitted on all notes, so every training risk note clears it
+    y = np.asarray(flags)
+    assert head.predict(texts)[y].all()
+
+
+def test_flags_new_risk_wording_and_not_plain_notes(head_and_notes):
+    head, _, _ = head_and_notes
+    risky = f"We had a chat at the cafe. {RISK[0]}"
+    calm = "We had a chat at the cafe. She was chatty and made a cup of tea."
+    assert head.predict([risky, calm]).tolist() == [True, False]
+
+
+def test_save_load_gives_identical_scores_and_threshold(head_and_notes, tmp_path):
+    head, texts, _ = head_and_notes
+    head.save(tmp_path / "sg")
+    again = SafeguardingClassifier.load(tmp_path / "sg", head.info())
+    assert again.threshold_ == head.threshold_
+    np.testing.assert_array_equal(again.predict_proba(texts), head.predict_proba(texts))
+
+
+def test_too_few_flagged_notes_is_a_clear_error():
+    with pytest.raises(ValueError, match="at least two flagged"):
+        SafeguardingClassifier().fit(["a note", "another", "third"], [True, False, False])
+
+
+def test_single_label_folds_are_stratified():
+    y = np.array([[1]] * 10 + [[0]] * 30)
+    folds = list(label_folds(y, 5, seed=0))
+    assert len(folds) == 5
+    assert [int(y[held].sum()) for _, held in folds] == [2, 2, 2, 2, 2]
+    assert sorted(np.concatenate([held for _, held in folds]).tolist()) == list(range(40))
+
+
+def test_one_category_codebook_trains():
+    texts, labels, _, _ = make_notes(n=60, seed=4)
+    Y = np.array([["carers-family" in row] for row in labels], dtype=np.int8)
+    tagger = SklearnTagger(cv=3, seed=0).fit(texts, Y, ["carers-family"])
+    assert tagger.predict(texts).shape == (60, 1)
+    assert (tagger.predict(texts)[:, 0] == Y[:, 0]).mean() > 0.9
