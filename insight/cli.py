@@ -311,6 +311,7 @@ def train(
         return
     from insight.classify.data import load_labelled
     from insight.codebook import load_codebook
+    from insight.intake import FileRejected
 
     if out is None:
         raise typer.BadParameter("--out DIR is required with --data")
@@ -322,6 +323,12 @@ def train(
     )
     typer.secho(labelled.report.summary(), err=True,
                 fg=typer.colors.YELLOW if labelled.report.problems else None)
+    if not labelled.label_names or len(labelled.texts) < 2:
+        raise FileRejected(
+            f"{data}: nothing to learn: {len(labelled.texts)} usable rows and "
+            f"{len(labelled.label_names)} labels (see the report above; --min-count "
+            f"{min_count}; use --label-col/--label-cols to name the label columns)"
+        )
     model = TagModel.fit(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,

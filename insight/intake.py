@@ -352,7 +352,9 @@ def _header_key(name: str) -> str:
     return re.sub(r"\s+", "_", name.strip().lower())
 
 
-def _csv_rows(text: str, path: Path, text_col: str = "text") -> Iterator[RawRow]:
+def _csv_rows(
+    text: str, path: Path, text_col: str = "text", normalise_headers: bool = True
+) -> Iterator[RawRow]:
     first_line = text.split("\n", 1)[0]
     if path.suffix.lower() == ".tsv":
         delimiter = "\t"
@@ -365,9 +367,13 @@ def _csv_rows(text: str, path: Path, text_col: str = "text") -> Iterator[RawRow]
         raise FileRejected("file is empty") from exc
     except csv.Error as exc:
         raise FileRejected(f"cannot read the CSV header: {exc}") from exc
-    keys = [_header_key(h) for h in header]
-    if _header_key(text_col) not in keys:
+    keys = [_header_key(h) if normalise_headers else h.strip() for h in header]
+    wanted = _header_key(text_col) if normalise_headers else text_col.strip()
+    if wanted not in keys:
         raise FileRejected(f"no '{text_col}' column; the columns are: {', '.join(header)}")
+    repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if repeated:  # a dict per row would silently keep only the last of them
+        raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
     previous_end = reader.line_num
     while True:
         start = previous_end + 1
@@ -391,10 +397,13 @@ def _csv_rows(text: str, path: Path, text_col: str = "text") -> Iterator[RawRow]
         yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw)
 
 
-def read_rows(path: Path, text_col: str = "text") -> tuple[Iterator[RawRow], list[str]]:
+def read_rows(
+    path: Path, text_col: str = "text", normalise_headers: bool = True
+) -> tuple[Iterator[RawRow], list[str]]:
     """Rows of a note file plus warnings; raises `FileRejected` for unreadable files.
 
-    CSV headers are normalised (lower case, spaces to `_`); JSON keys are kept as given.
+    CSV headers are normalised (lower case, spaces to `_`) unless `normalise_headers` is
+    False (column names that are label names); JSON keys are kept as given.
     """
     if not path.is_file():
         raise FileRejected("no such file")
@@ -402,7 +411,7 @@ def read_rows(path: Path, text_col: str = "text") -> tuple[Iterator[RawRow], lis
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":
         return _json_rows(text), warnings
-    return _csv_rows(text, path, text_col), warnings
+    return _csv_rows(text, path, text_col, normalise_headers), warnings
 
 
 def read_texts(

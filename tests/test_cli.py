@@ -214,3 +214,19 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert meta["codebook_wording_examples"] == 5
     assert meta["codebook"]["version"] == "2"
     assert sorted(meta["labels"]) == ["food", "travel"]
+
+
+def test_train_on_unusable_data_explains_instead_of_crashing(tmp_path: Path) -> None:
+    data = tmp_path / "few.csv"
+    data.write_text("id,text,codes\n1,hello there,a\n2,another note,a\n3,third,b\n",
+                    encoding="utf-8")
+    wrong_column = insight("train", "--data", str(data), "--label-col", "kodes",
+                           "--out", str(tmp_path / "m1"), check=False)
+    assert wrong_column.returncode == 1
+    assert "no label column 'kodes'" in wrong_column.stderr
+    assert "Traceback" not in wrong_column.stderr
+    too_rare = insight("train", "--data", str(data), "--label-col", "codes", "--min-count", "5",
+                       "--out", str(tmp_path / "m2"), check=False)
+    assert too_rare.returncode == 1
+    assert "nothing to learn" in too_rare.stderr and "below min_count" in too_rare.stderr
+    assert "Traceback" not in too_rare.stderr and not (tmp_path / "m2").exists()

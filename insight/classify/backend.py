@@ -101,6 +101,8 @@ class TaggerBackend:
             raise ValueError(f"Y must have shape (n_texts, n_labels); got {Y.shape}")
         if len(texts) < 2:
             raise ValueError("need at least two training texts")
+        if Y.shape[1] == 0:
+            raise ValueError("no labels to learn")
         if not np.isin(Y, (0, 1)).all():
             raise ValueError("Y must be a binary (0/1) indicator matrix")
         names = list(labels) if labels is not None else [f"label_{j}" for j in range(Y.shape[1])]

@@ -7,7 +7,6 @@ does not know or that are too rare are dropped from training but never silently.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from insight.classify.card import write_model_card
+from insight.intake import FileRejected, read_rows
 
 if TYPE_CHECKING:
     from insight.classify.model import TagModel
@@ -61,13 +61,16 @@ class LabelReport:
     dropped_unlabelled: bool = False
     label_columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    unreadable_rows: list[str] = field(default_factory=list)
+    file_notes: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> bool:
-        return bool(self.unknown or self.rare or self.empty_text_rows)
+        return bool(self.unknown or self.rare or self.empty_text_rows or self.unreadable_rows)
 
     def summary(self) -> str:
-        lines = [f"{self.n_used} of {self.n_rows} rows used; {len(self.counts)} labels kept."]
+        lines = [f"file: {note}" for note in self.file_notes]
+        lines.append(f"{self.n_used} of {self.n_rows} rows used; {len(self.counts)} labels kept.")
         for title, found in (
             ("unknown labels (dropped)", self.unknown),
             ("labels below min_count (dropped)", self.rare),
@@ -78,6 +81,13 @@ class LabelReport:
                     for lab, rows in sorted(found.items())
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
+        if self.unreadable_rows:
+            shown = "; ".join(self.unreadable_rows[:5])
+            more = len(self.unreadable_rows) - 5
+            lines.append(
+                f"unreadable rows (skipped): {len(self.unreadable_rows)}: {shown}"
+                + (f"; and {more} more" if more > 0 else "")
+            )
         if self.empty_text_rows:
             lines.append(f"rows with empty text (dropped): {len(self.empty_text_rows)}")
         if self.unlabelled_rows:
@@ -130,19 +140,29 @@ class LabelledData:
         )
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() in (".jsonl", ".ndjson"):
-        records = []
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        return pd.DataFrame.from_records(records)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _read_table(
+    path: Path, text_col: str
+) -> tuple[pd.DataFrame, list[int], list[str], list[str]]:
+    """Readable rows as a frame, each row's line number, one message per unreadable row, and
+    notes on the file itself (e.g. the encoding it was converted from).
+
+    The same reader as note intake (encodings, delimiters, JSON arrays, per-row errors),
+    but with column names kept as written: in a labelled file they can be label names.
+    """
+    rows, warnings = read_rows(path, text_col=text_col, normalise_headers=False)
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    unreadable: list[str] = []
+    for row in rows:
+        if row.data is None:
+            unreadable.append(f"line {row.line}: {row.error}")
+            continue
+        records.append(row.data)
+        lines.append(row.line)
+    if not records:
+        first = f" ({unreadable[0]})" if unreadable else ""
+        raise FileRejected(f"no readable rows{first}")
+    return pd.DataFrame.from_records(records), lines, unreadable, warnings
 
 
 def _is_indicator(values: pd.Series) -> bool:
@@ -200,21 +220,30 @@ def load_labelled(
     Unknown (not in `known_labels`) and rare (< `min_count`) labels are dropped and reported.
     """
     file = Path(path)
-    frame = _read_table(file)
-    if text_col not in frame.columns:
-        raise ValueError(f"{file}: no text column '{text_col}' (columns: {list(frame.columns)})")
-    report = LabelReport(n_rows=len(frame))
-    ids = (
-        [str(v) for v in frame[id_col]]
-        if id_col in frame.columns
-        else [f"row-{i + 2 if file.suffix.lower() == '.csv' else i + 1}" for i in range(len(frame))]
+    try:
+        frame, lines, unreadable, notes = _read_table(file, text_col)
+    except FileRejected as exc:
+        raise FileRejected(f"{file}: {exc}") from None
+    if text_col not in frame.columns:  # JSON: keys vary by row
+        raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
+    report = LabelReport(
+        n_rows=len(frame) + len(unreadable), unreadable_rows=unreadable, file_notes=notes
     )
+    ids = [
+        f"line-{line}" if value is None or (isinstance(value, float) and np.isnan(value))
+        or str(value).strip() == "" else str(value)
+        for value, line in zip(
+            frame[id_col] if id_col in frame.columns else [None] * len(frame), lines, strict=True
+        )
+    ]
     flag_cols = {c for c in (safeguarding_col, experience_col) if c}
 
     raw: list[list[str]] = [[] for _ in range(len(frame))]
     if label_col is not None:
         if label_col not in frame.columns:
-            raise ValueError(f"{file}: no label column '{label_col}'")
+            raise FileRejected(
+                f"{file}: no label column '{label_col}' (columns: {list(frame.columns)})"
+            )
         report.label_columns = [label_col]
         for i, value in enumerate(frame[label_col]):
             raw[i] = _split_cell(value, label_sep)
@@ -226,7 +255,9 @@ def load_labelled(
         )
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise ValueError(f"{file}: label columns not found: {missing}")
+            raise FileRejected(
+                f"{file}: label columns not found: {missing} (columns: {list(frame.columns)})"
+            )
         for column in columns:
             if _is_indicator(frame[column]):
                 name = normalise_label(column) or column

@@ -8,6 +8,7 @@ import pytest
 
 from insight.classify import TagModel, evaluate, load_labelled
 from insight.classify.data import normalise_label
+from insight.intake import FileRejected
 
 MESSY_CSV = """\ufeffid,feedback,cat_1,cat_2,cat_3
 r1,"The staff were lovely and listened to me",SA,ml,NA
@@ -133,5 +134,63 @@ def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
 
 
 def test_missing_text_column_is_a_clear_error(messy_csv):
-    with pytest.raises(ValueError, match="no text column 'text'"):
+    with pytest.raises(FileRejected, match="no 'text' column; the columns are: id, feedback"):
         load_labelled(messy_csv)
+
+
+ROWS = [("n1", "Waited months for the GP – £5 bus fare each time", "Access"),
+        ("n2", "Mum’s exhausted caring for me", "Carers; Access"),
+        ("n3", "Nobody rang back", "access")]
+
+
+def test_windows_1252_csv_is_decoded_and_the_conversion_reported(tmp_path):
+    path = tmp_path / "excel.csv"
+    body = "id,text,codes\r\n" + "".join(f'{i},"{t}",{c}\r\n' for i, t, c in ROWS)
+    path.write_bytes(body.encode("cp1252"))
+    data = load_labelled(path, label_col="codes")
+    assert data.texts == [t for _, t, _ in ROWS]
+    assert data.labels == [["access"], ["carers", "access"], ["access"]]
+    assert "Windows-1252" in data.report.summary()
+
+
+def test_semicolon_csv_and_json_array_read_like_a_comma_csv(tmp_path):
+    semi = tmp_path / "semi.csv"
+    semi.write_text(
+        "id;text;codes\n" + "".join(f'{i};"{t}";"{c}"\n' for i, t, c in ROWS), encoding="utf-8"
+    )
+    array = tmp_path / "notes.json"
+    array.write_text(
+        json.dumps([{"id": i, "text": t, "codes": c.split(";")} for i, t, c in ROWS]),
+        encoding="utf-8",
+    )
+    for path in (semi, array):
+        data = load_labelled(path, label_col="codes")
+        assert data.ids == ["n1", "n2", "n3"]
+        assert data.labels == [["access"], ["carers", "access"], ["access"]]
+
+
+def test_unreadable_rows_are_skipped_and_named_by_line(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text(
+        'id,text,codes\nn1,"fine note",a\nn2,"too",many,fields,a\n\nn3,"also fine",b\n',
+        encoding="utf-8",
+    )
+    data = load_labelled(path, label_col="codes")
+    assert data.ids == ["n1", "n3"]
+    assert data.report.unreadable_rows == ["line 3: row has 5 fields but the header has 3"]
+    assert data.report.problems and "line 3" in data.report.summary()
+    assert data.report.n_rows == 3
+
+
+def test_rows_without_an_id_are_named_by_their_line(tmp_path):
+    path = tmp_path / "noid.csv"
+    rows = 'text,codes\n"first",a\n"second\nover two lines",b\n"third",a\n'
+    path.write_text(rows, encoding="utf-8")
+    assert load_labelled(path, label_col="codes").ids == ["line-2", "line-3", "line-5"]
+
+
+def test_repeated_column_names_are_refused(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("id,text,codes,codes\n1,a note,a,b\n", encoding="utf-8")
+    with pytest.raises(FileRejected, match="more than once: codes"):
+        load_labelled(path, label_col="codes")
