@@ -348,7 +348,8 @@ def _json_rows(text: str) -> Iterator[RawRow]:
             yield RawRow(number, None, "line is not a JSON object", line)
 
 
-def _header_key(name: str) -> str:
+def header_key(name: str) -> str:
+    """A column name as matched: lower case, runs of spaces as `_` ("Note Text" = note_text)."""
     return re.sub(r"\s+", "_", name.strip().lower())
 
 
@@ -367,9 +368,8 @@ def _csv_rows(
         raise FileRejected("file is empty") from exc
     except csv.Error as exc:
         raise FileRejected(f"cannot read the CSV header: {exc}") from exc
-    keys = [_header_key(h) if normalise_headers else h.strip() for h in header]
-    wanted = _header_key(text_col) if normalise_headers else text_col.strip()
-    if wanted not in keys:
+    keys = [header_key(h) if normalise_headers else h.strip() for h in header]
+    if header_key(text_col) not in {header_key(k) for k in keys}:
         raise FileRejected(f"no '{text_col}' column; the columns are: {', '.join(header)}")
     repeated = sorted({k for k in keys if k and keys.count(k) > 1})
     if repeated:  # a dict per row would silently keep only the last of them
@@ -397,6 +397,9 @@ def _csv_rows(
         yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw)
 
 
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+
+
 def read_rows(
     path: Path, text_col: str = "text", normalise_headers: bool = True
 ) -> tuple[Iterator[RawRow], list[str]]:
@@ -407,6 +410,8 @@ def read_rows(
     """
     if not path.is_file():
         raise FileRejected("no such file")
+    if path.suffix.lower() in SPREADSHEETS:
+        raise FileRejected("spreadsheet files are not read; save the sheet as CSV (UTF-8)")
     text, warning = decode(path.read_bytes())
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":
@@ -430,10 +435,10 @@ def read_texts(
         if row.data is None:
             raise FileRejected(f"line {row.line}: {row.error}")
         data = row.data
-        if not isinstance(data.get(text_key, data.get(_header_key(text_key))), str | None):
+        if not isinstance(data.get(text_key, data.get(header_key(text_key))), str | None):
             raise FileRejected(f"line {row.line}: '{text_col}' is not text")
-        value = data.get(text_key, data.get(_header_key(text_key))) or ""
-        identifier = data.get(id_key, data.get(_header_key(id_key)))
+        value = data.get(text_key, data.get(header_key(text_key))) or ""
+        identifier = data.get(id_key, data.get(header_key(id_key)))
         ids.append(str(identifier) if identifier not in (None, "") else str(number))
         texts.append(value)
     return ids, texts

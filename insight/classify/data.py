@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from insight.classify.card import write_model_card
-from insight.intake import FileRejected, read_rows
+from insight.intake import FileRejected, header_key, read_rows
 
 if TYPE_CHECKING:
     from insight.classify.model import TagModel
@@ -165,6 +165,15 @@ def _read_table(
     return pd.DataFrame.from_records(records), lines, unreadable, warnings
 
 
+def _column(frame: pd.DataFrame, name: str) -> str | None:
+    """The frame's column called `name`, else the one column that differs only in case
+    or spacing ("Text" for "text", "Feedback Text" for "feedback_text"), else None."""
+    if name in frame.columns:
+        return name
+    matches = [c for c in frame.columns if header_key(str(c)) == header_key(name)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def _is_indicator(values: pd.Series) -> bool:
     """True if a column only holds 0/1/true/false/blank — i.e. its name is the label."""
     seen = False
@@ -224,8 +233,16 @@ def load_labelled(
         frame, lines, unreadable, notes = _read_table(file, text_col)
     except FileRejected as exc:
         raise FileRejected(f"{file}: {exc}") from None
+    text_col = _column(frame, text_col) or text_col
     if text_col not in frame.columns:  # JSON: keys vary by row
         raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
+    id_col = _column(frame, id_col) or id_col
+    if label_col is not None:
+        label_col = _column(frame, label_col) or label_col
+    if label_cols is not None:
+        label_cols = [_column(frame, c) or c for c in label_cols]
+    safeguarding_col = safeguarding_col and (_column(frame, safeguarding_col) or safeguarding_col)
+    experience_col = experience_col and (_column(frame, experience_col) or experience_col)
     report = LabelReport(
         n_rows=len(frame) + len(unreadable), unreadable_rows=unreadable, file_notes=notes
     )

@@ -194,3 +194,19 @@ def test_repeated_column_names_are_refused(tmp_path):
     path.write_text("id,text,codes,codes\n1,a note,a,b\n", encoding="utf-8")
     with pytest.raises(FileRejected, match="more than once: codes"):
         load_labelled(path, label_col="codes")
+
+
+def test_columns_match_whatever_their_case_or_spacing(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Note Text,Codes\nn1,Waited months,Access\nn2,Mum is tired,Carers\n",
+                    encoding="utf-8")
+    data = load_labelled(path, text_col="note_text", label_col="codes")
+    assert data.ids == ["n1", "n2"]
+    assert data.labels == [["access"], ["carers"]]
+
+
+def test_spreadsheets_are_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "labels.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(100))
+    with pytest.raises(FileRejected, match="save the sheet as CSV"):
+        load_labelled(path)
