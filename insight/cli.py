@@ -972,7 +972,7 @@ def redact(
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
 ) -> None:
-    """Remove names, phone numbers, emails, NHS numbers, postcodes, addresses and DOBs."""
+    """Remove names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, DOBs."""
     import jsonlines
 
     from insight.intake import read_texts

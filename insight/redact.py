@@ -1,7 +1,8 @@
 """Find and redact personal data (PII) in community-listening notes.
 
 Why: notes are written by people about people; before they become evidence for commissioners,
-names, contact details, NHS numbers, addresses and dates of birth must be removed. This runs
+names, contact details, NHS and National Insurance numbers, addresses and dates of birth must
+be removed. This runs
 offline with no pretrained model: a blank spaCy English tokenizer plus
 
 * ``phonenumbers`` (region GB) for phone numbers, keeping only numbers that reach a person
@@ -13,7 +14,9 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   capitalisation, following surname, service/place words) for PERSON;
 * a spaCy ``Matcher`` for house addresses and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail, NHS number (with the
-  modulus-11 check digit), UK postcode, date of birth after a birth cue.
+  modulus-11 check digit), National Insurance number (HMRC's two letters, six digits,
+  optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
+  UK postcode, date of birth after a birth cue.
 
 All spans are offsets into the original text. See ``corpora/pii/README.md`` for the rules.
 """
@@ -34,10 +37,14 @@ from spacy.tokens import Doc
 
 from insight.resources import corpora_dir
 
-PII_TYPES = ("PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH")
+PII_TYPES = (
+    "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH"
+)
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
-_PRIORITY = ("EMAIL", "NHS_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS", "PERSON")
+_PRIORITY = (
+    "EMAIL", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS", "PERSON"
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,13 @@ class Redaction:
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
                     r"\.[A-Za-z]{2,}(?![\w-])")
 _NHS = re.compile(r"(?<![\w-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w-])")
+# National Insurance number: two letters, three pairs of digits, an optional A-D letter.
+# Any two letters (HMRC's own example prefix "QQ" is not an allocated one); lower-case
+# letters only count after an NI cue, so "on 12 03 24" stays a date.
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}[ -]?\d{2}[ -]?\d{2}[ -]?\d{2}(?:[ -]?[A-Da-d])?(?![A-Za-z0-9])"
+)
+_NINO_CUE = re.compile(r"(?:\bN\.?\s?I\b\.?|\bnino\b|national\s+insurance)", re.IGNORECASE)
 # Royal Mail postcode format: outward code, optional space, inward code. Case-insensitive.
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
@@ -240,6 +254,9 @@ def _regex_spans(text: str) -> list[PiiSpan]:
     for m in _NHS.finditer(text):
         if _nhs_ok(m.group(1) + m.group(3) + m.group(4)):
             out.append(PiiSpan(m.start(), m.end(), "NHS_NUMBER"))
+    for m in _NINO.finditer(text):
+        if m.group()[:2].isupper() or _NINO_CUE.search(text, max(0, m.start() - 40), m.start()):
+            out.append(PiiSpan(m.start(), m.end(), "NI_NUMBER"))
     out += [PiiSpan(m.start(), m.end(), "POSTCODE") for m in _POSTCODE.finditer(text)]
     out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH") for m in _DOB.finditer(text)]
     return out

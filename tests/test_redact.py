@@ -116,6 +116,27 @@ def test_ten_digits_failing_modulus_11_are_not_nhs_numbers(number: str) -> None:
     assert types_of(f"NHS number {number} on the letter.", "NHS_NUMBER") == []
 
 
+# --------------------------------------------------------------------------- NI_NUMBER
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("NI number QQ 12 34 56 C on the form.", "QQ 12 34 56 C"),
+        ("Her national insurance is jk-12-34-56-a apparently.", "jk-12-34-56-a"),
+        ("ni no ab123456c, he read it out", "ab123456c"),
+        ("Gave me AB123456 for the PIP form.", "AB123456"),
+    ],
+)
+def test_national_insurance_numbers(text: str, number: str) -> None:
+    assert types_of(text, "NI_NUMBER") == [number]
+
+
+@pytest.mark.parametrize(
+    "text", ["We met on 12 03 24 at the cafe.", "Sort code 12-34-56, she said.", "Room B 123456."]
+)
+def test_dates_and_codes_without_letters_or_cue_are_not_ni_numbers(text: str) -> None:
+    assert types_of(text, "NI_NUMBER") == []
+
+
 # --------------------------------------------------------------------------- POSTCODE
 @pytest.mark.parametrize("postcode", ["M1 1AE", "m11ae", "SW1A 1AA", "B33 8TH", "ls6 2ab"])
 def test_postcodes(postcode: str) -> None:
@@ -169,7 +190,7 @@ def test_other_dates_are_not_dates_of_birth(text: str) -> None:
 NOTE = (
     "Mrs O'Brien (DOB 12.05.79, NHS 999 526 0182) lives at Flat 3, 22 Station Street, m11ae. "
     "Her son Jamie rang from 07700 900123 and emailed jamie.obrien@example.com. "
-    "I hope Samaritans 116 123 call back."
+    "Her NI number is QQ 12 34 56 C. I hope Samaritans 116 123 call back."
 )
 
 
@@ -181,7 +202,7 @@ def test_offsets_refer_to_original_text_and_are_sorted_non_overlapping() -> None
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
     surfaces = {NOTE[s.start:s.end] for s in spans}
     assert {"O'Brien", "12.05.79", "999 526 0182", "Flat 3, 22 Station Street", "m11ae",
-            "Jamie", "07700 900123", "jamie.obrien@example.com"} <= surfaces
+            "Jamie", "07700 900123", "jamie.obrien@example.com", "QQ 12 34 56 C"} <= surfaces
 
 
 def test_redacted_text_contains_no_span_text() -> None:
