@@ -529,7 +529,7 @@ def notes_review(
 @handled
 def notes_queue(
     below: Annotated[
-        float, typer.Option(help="Model confidence under which a note needs review.")
+        float, typer.Option(help="Calibrated model confidence under which a tag needs review.")
     ] = 0.6,
     limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
     workspace: WorkspaceOpt = None,

@@ -31,6 +31,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
+from insight.classify.calibration import calibration_error
 from insight.classify.data import LabelledData, load_labelled
 from insight.classify.ensemble import EnsembleTagger
 from insight.classify.sklearn_backend import SklearnTagger
@@ -193,13 +194,17 @@ def shipped_corpus(skip: bool) -> dict[str, Any]:
         }
     )
     data, splits = load_corpus()
+    test = data.subset([i for i, n in enumerate(data.ids) if splits.get(n) == "test"])
+    gold = np.array([[lab in row for lab in model.labels] for row in test.labels], dtype=int)
+    raw = model.estimator.predict_proba(test.texts)
+    out["ece_raw"] = calibration_error(gold, raw)
+    out["ece_calibrated"] = calibration_error(gold, model.confidence(raw))
     short = [t for t in data.texts if len(t.split()) <= SHORT_NOTE_WORDS]
     batch = (short * (10000 // max(1, len(short)) + 1))[:10000]
     out["short_note_words"] = float(np.mean([len(t.split()) for t in batch]))
     out["tag_per_s"] = throughput(model.tag, batch, min_seconds=2.0)
     out["tag_per_s_2proc"] = throughput(lambda b: model.tag(b, n_process=2), batch, 2.0)
     if not skip:
-        test = data.subset([i for i, n in enumerate(data.ids) if splits.get(n) == "test"])
         train = data.subset(
             [i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS]
         )
@@ -280,6 +285,8 @@ def render(rows: list[dict[str, Any]], corpus: dict[str, Any], command: str) -> 
         f"| safeguarding recall (test split, {corpus.get('safeguarding_support')} flagged) | "
         f"{fmt(corpus.get('safeguarding_recall'))} |",
         f"| experience accuracy | {fmt(corpus.get('experience_accuracy'))} |",
+        f"| calibration error of shown confidence, test split (raw scores → calibrated) | "
+        f"{corpus['ece_raw']:.3f} → {corpus['ece_calibrated']:.3f} |",
         f"| first use: build + cache (s) | {corpus['build_or_load_s']:.1f} |",
         f"| load from cache (s) | {corpus['load_s']:.2f} |",
         f"| `TagModel.tag` short notes/s (mean {corpus['short_note_words']:.0f} words, "

@@ -57,6 +57,11 @@ class TaggerBackend:
         """Binary label matrix using the tuned per-label thresholds."""
         return (self.predict_proba(texts) >= self.thresholds_).astype(np.int8)
 
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """After `fit`: (training row indices, their scores from models that did not see
+        them) -- the scores the thresholds were tuned on, reused to calibrate confidence."""
+        raise NotImplementedError
+
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         directory = Path(path)

@@ -7,6 +7,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+import numpy as np
+
 from insight.resources import models_dir
 
 CARD_FILE = "MODEL_CARD.md"
@@ -49,15 +51,28 @@ def _describe(part: dict[str, Any]) -> str:
     return f"{method}{rule}{reason}" + (f"; {', '.join(bits)}" if bits else "")
 
 
+def _confidence_at_threshold(meta: dict[str, Any], labels: list[str]) -> dict[str, str]:
+    from insight.classify.calibration import Calibration
+
+    thresholds = np.asarray(meta.get("thresholds", []), dtype=float)
+    if not meta.get("calibration") or len(thresholds) != len(labels):
+        return {}
+    calibration = Calibration.from_json(meta["calibration"], len(labels))
+    at = calibration.apply(thresholds[None, :])[0]
+    return {name: f"{value:.2f}" for name, value in zip(labels, at, strict=True)}
+
+
 def render_card(doc: dict[str, Any]) -> str:
     """Fill the card template from a model.json document."""
     meta = doc.get("metadata", {})
     codebook = meta.get("codebook") or {}
     counts = meta.get("label_counts", {})
-    thresholds = dict(zip(meta.get("labels", []), meta.get("thresholds", []), strict=False))
+    labels = meta.get("labels", [])
+    thresholds = dict(zip(labels, meta.get("thresholds", []), strict=False))
+    at = _confidence_at_threshold(meta, labels)
     rows = "\n".join(
-        f"| {name} | {counts.get(name, '?')} | {thresholds.get(name, '?')} |"
-        for name in meta.get("labels", [])
+        f"| {name} | {counts.get(name, '?')} | {thresholds.get(name, '?')} | {at.get(name, '?')} |"
+        for name in labels
     )
     template = Template((models_dir() / TEMPLATE_FILE).read_text(encoding="utf-8"))
     return template.safe_substitute(
@@ -73,6 +88,13 @@ def render_card(doc: dict[str, Any]) -> str:
         experience=_describe(meta.get("experience", {})),
         evidence=meta.get("evidence", ""),
         label_rows=rows,
+        calibration=(
+            f"Platt scaling per category, fitted on {meta['calibration']['fitted_on_rows']} "
+            "held-out training notes (out-of-fold or hold-out scores, the same the thresholds "
+            "were tuned on), so a tag at 0.7 was right about 7 times in 10 there."
+            if meta.get("calibration")
+            else "not calibrated (model saved before calibration existed): raw scores."
+        ),
         metrics=_metrics_markdown(meta.get("metrics")),
     )
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+from insight.classify.calibration import calibration_error
 from insight.classify.card import write_model_card
 from insight.intake import FileRejected, header_key, read_rows
 
@@ -380,6 +381,7 @@ def evaluate(
         "n_notes": len(texts),
         "micro_f1": float(f1_score(Y, pred, average="micro", zero_division=0)),
         "macro_f1": float(f1_score(Y, pred, average="macro", zero_division=0)),
+        "calibration_error": calibration_error(Y, model.predict_proba(list(texts))),
         "unknown_gold_labels_ignored": ignored,
     }
     if data:

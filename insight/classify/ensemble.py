@@ -96,6 +96,13 @@ class EnsembleTagger(TaggerBackend):
             self.thresholds_ = tune_thresholds(y, self.weight_ * a + (1 - self.weight_) * b)
         return self
 
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.weight_ >= 1.0:
+            return self.sklearn_.held_out_scores()
+        held = self.spacy_.holdout_index_
+        w = self.weight_
+        return held, w * self.sklearn_.oof_proba_[held] + (1 - w) * self.spacy_.holdout_proba_
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = [str(t) for t in texts]
         w = self.weight_

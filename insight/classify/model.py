@@ -28,6 +28,7 @@ from insight.classify.backend import (
     backend_class,
     load_backend,
 )
+from insight.classify.calibration import Calibration
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
 from insight.classify.sentences import SplitNotes, sentence_pipeline
@@ -90,8 +91,10 @@ class TagModel:
         experience_model: ExperienceClassifier | None = None,
         codebook_version: str | None = None,
         metadata: dict[str, Any] | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         self.estimator = estimator
+        self.calibration = calibration
         self.safeguarding_model = safeguarding_model
         self.experience_model = experience_model
         self.codebook_version = codebook_version
@@ -150,6 +153,8 @@ class TagModel:
         Y = Y.reshape(len(texts), len(names))
         estimator = backend_class(backend)(seed=seed, **(backend_params or {}))
         estimator.fit(texts, Y, names, label_texts)
+        rows, held_scores = estimator.held_out_scores()
+        calibration = Calibration.fit(Y[rows], held_scores)
 
         sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed)
         ex_model, ex_info = _fit_experience(texts, experience, seed)
@@ -166,6 +171,7 @@ class TagModel:
             "parameters": params,
             "labels": names,
             "thresholds": [round(float(t), 4) for t in estimator.thresholds_],
+            "calibration": calibration.to_json(),
             "codebook": {"id": codebook_id, "version": codebook_version},
             "training_data_sha256": d_hash,
             "n_train": len(texts),
@@ -187,12 +193,17 @@ class TagModel:
             experience_model=ex_model,
             codebook_version=codebook_version,
             metadata=metadata,
+            calibration=calibration,
         )
 
     # -- prediction --------------------------------------------------------------------
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """(n_notes, n_labels) probabilities in label order."""
-        return self.estimator.predict_proba([str(t) for t in texts])
+        """(n_notes, n_labels) calibrated confidence in label order."""
+        return self.confidence(self.estimator.predict_proba([str(t) for t in texts]))
+
+    def confidence(self, scores: np.ndarray) -> np.ndarray:
+        """Backend scores as calibrated confidence (unchanged for models saved without)."""
+        return scores if self.calibration is None else self.calibration.apply(scores)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.estimator.predict([str(t) for t in texts])
@@ -239,8 +250,12 @@ class TagModel:
         docs, spans, cache = split.docs, split.spans, split.cache
 
         fast = hasattr(self.estimator, "predict_proba_segments")
-        P = self.estimator.predict_proba(texts, cache=cache) if fast else self.predict_proba(texts)
-        predicted = P >= self.estimator.thresholds_
+        if fast:
+            P = self.estimator.predict_proba(texts, cache=cache)
+        else:
+            P = self.estimator.predict_proba(texts)
+        predicted = P >= self.estimator.thresholds_  # tags: raw score vs the tuned threshold
+        P = self.confidence(P)  # shown and stored: calibrated (same order, so same tags)
 
         flags = [phrases.flag(doc) for doc in docs]
         if self.safeguarding_model is not None:
@@ -335,12 +350,19 @@ class TagModel:
             )
         if ex_info.get("classifier"):
             ex_model = ExperienceClassifier.load(directory / "experience", ex_info["classifier"])
+        calibration = None
+        if meta.get("calibration"):
+            try:
+                calibration = Calibration.from_json(meta["calibration"], len(estimator.labels_))
+            except ValueError as exc:
+                raise ModelFormatError(f"{directory}: {exc}") from exc
         return cls(
             estimator,
             safeguarding_model=sg_model,
             experience_model=ex_model,
             codebook_version=doc.get("codebook_version"),
             metadata=meta,
+            calibration=calibration,
         )
 
     def __repr__(self) -> str:

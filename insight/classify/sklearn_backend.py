@@ -222,6 +222,9 @@ class SklearnTagger(TaggerBackend):
         self._dense = None
         return self
 
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.arange(len(self.oof_proba_)), self.oof_proba_
+
     def _label_examples(
         self, label_texts: Mapping[str, Sequence[str]] | None, Y: np.ndarray
     ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:

@@ -172,6 +172,10 @@ class SpacyTagger(TaggerBackend):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return _proba(self.nlp_, [str(t) for t in texts], self.labels_)
 
+    def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """The hold-out slice's scores (training-set scores when too few notes to hold out)."""
+        return np.asarray(self.holdout_index_), self.holdout_proba_
+
     def _save_state(self, directory: Path) -> None:
         self.nlp_.to_disk(directory / PIPELINE_DIR)
         (directory / "epochs.txt").write_text(str(self.epochs_), encoding="utf-8")

@@ -52,6 +52,17 @@ def test_shapes_probabilities_and_binary_predictions(fitted, notes):
     assert np.array_equal(pred, (P >= est.thresholds_).astype(pred.dtype))
 
 
+def test_held_out_scores_are_real_predictions_for_training_rows(fitted, notes):
+    _, _, est = fitted
+    rows, P = est.held_out_scores()
+    assert rows.ndim == 1 and len(rows) == len(P) > 0
+    assert rows.min() >= 0 and rows.max() < 70 and len(set(rows.tolist())) == len(rows)
+    assert P.shape == (len(rows), len(LABELS)) and np.all((P >= 0) & (P <= 1))
+    # the rows' own labels separate their held-out scores (they are real predictions)
+    Y = indicator(notes[1][:70])[rows]
+    assert all(P[Y[:, j] == 1, j].mean() > P[Y[:, j] == 0, j].mean() for j in range(len(LABELS)))
+
+
 def test_learns_the_labels(fitted, notes):
     _, _, est = fitted
     texts, labels = notes[0][70:], notes[1][70:]
