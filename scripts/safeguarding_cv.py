@@ -71,6 +71,11 @@ def main() -> None:
     pred = np.concatenate(flagged)
     ap = np.mean([average_precision_score(y, s) for s in scores])
     lines = [
+        "## Safeguarding flag: nested cross-validation on the training notes",
+        "",
+        "The test split has 16 flagged notes, so one note is six points of recall; this "
+        "measures the shipped recipe on the training splits' flagged notes instead.",
+        "",
         f"Nested 5-fold cross-validation on the train + dev splits ({len(y)} notes, "
         f"{y.sum()} flagged; the test split is not read); recall target {args.target}; "
         f"outer split seeds {', '.join(map(str, args.seeds))}, counts pooled over them. "
