@@ -300,7 +300,8 @@ class TagModel:
                     scores={lab: round(float(p), 4) for lab, p in zip(labels, P[i], strict=True)},
                     evidence=evidence,
                     safeguarding=bool(flags[i]),
-                    experience=experience[i],
+                    # an empty note says nothing: not the classifier's prior guess
+                    experience=experience[i] if text.strip() else FALLBACK_EXPERIENCE,
                 )
             )
         return out

@@ -70,6 +70,19 @@ def test_evidence_survives_odd_whitespace_and_empty_notes(model):
     tags = model.tag(notes)
     for note, tag in zip(notes, tags, strict=True):
         assert all(sentence in note for sentence in tag.evidence.values())
+    for tag in tags[1:]:
+        assert tag.categories == [] and tag.evidence == {} and tag.safeguarding is False
+
+
+def test_empty_note_gets_no_guessed_experience(notes):
+    texts, labels, _, _ = notes
+    # mostly negative notes: the experience classifier's prior guess would be "negative"
+    experience = ["positive" if i % 10 == 0 else "negative" for i in range(len(texts))]
+    model = TagModel.fit(texts, labels, label_names=LABELS, experience=experience,
+                         backend_params={"cv": 3, "C": 1.0, "sentence_weight": 0.0})
+    written, empty, blank = model.tag([texts[1], "", "  \n "])
+    assert written.experience == "negative"
+    assert empty.experience == blank.experience == "neutral"
 
 
 def test_safeguarding_is_classifier_or_phrase_list(model):
