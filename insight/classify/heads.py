@@ -1,8 +1,8 @@
 """Small note-level classifiers for the two flags that are not categories.
 
-Safeguarding (binary, threshold chosen for recall) and experience (positive / negative /
-mixed / neutral) are each a logistic regression over word n-gram TF-IDF. Word features
-only: they are cheap, and these signals are carried by words ("cutting again", "lovely").
+Safeguarding (binary, threshold chosen for recall) is a logistic regression over word
+n-gram TF-IDF: risk is carried by words ("cutting again"). Experience (positive /
+negative / mixed / neutral) adds the category model's character n-grams.
 """
 
 from __future__ import annotations
@@ -114,18 +114,26 @@ class SafeguardingClassifier:
 
 
 class ExperienceClassifier:
-    """Multinomial logistic regression over the four experience values."""
+    """Multinomial logistic regression over the four experience values.
 
-    def __init__(self, C: float = 5.0, seed: int = 0) -> None:
+    Balanced class weights: "neutral" and "positive" are much rarer than "negative" in
+    listening notes, and without weights the model all but never says them (5-fold CV on
+    the default corpus: accuracy 0.59 -> 0.67, macro-F1 0.45 -> 0.62 with weights and the
+    category model's character n-grams, whose counts tagging computes anyway).
+    """
+
+    def __init__(self, C: float = 20.0, seed: int = 0) -> None:
         self.C = C
         self.seed = seed
 
     def fit(self, texts: Sequence[str], y: Sequence[str]) -> Self:
         texts = [str(t) for t in texts]
-        self.vectorizer_ = text_features(char_ngrams=None)
+        self.vectorizer_ = text_features()
         X = fit_union(self.vectorizer_, CountCache(texts))
         seen = np.flatnonzero(X.getnnz(axis=0))  # fit on present features only: much faster
-        clf = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
+        clf = LogisticRegression(
+            C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed
+        )
         clf.fit(X[:, seen], np.asarray(y))
         self.classes_ = [str(c) for c in clf.classes_]
         coef = np.zeros((clf.coef_.shape[0], X.shape[1]))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from insight.classify.backend import label_folds
-from insight.classify.heads import SafeguardingClassifier
+from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.sklearn_backend import SklearnTagger
 
 from .conftest import RISK, make_notes
@@ -62,3 +62,22 @@ def test_one_category_codebook_trains():
     tagger = SklearnTagger(cv=3, seed=0).fit(texts, Y, ["carers-family"])
     assert tagger.predict(texts).shape == (60, 1)
     assert (tagger.predict(texts)[:, 0] == Y[:, 0]).mean() > 0.9
+
+
+
+def test_experience_on_the_shipped_corpus_names_every_value_fairly_often():
+    """Train split -> dev split of the real corpus. "neutral" is 1 note in 10; without
+    balanced class weights macro-F1 here was 0.44, with them 0.62."""
+    from sklearn.metrics import f1_score
+
+    from insight.classify.default import load_corpus
+
+    data, splits = load_corpus()
+    def part(name):
+        rows = [i for i, n in enumerate(data.ids) if splits[n] == name and data.experience[i]]
+        return [data.texts[i] for i in rows], [data.experience[i] for i in rows]
+
+    (x_train, y_train), (x_dev, y_dev) = part("train"), part("dev")
+    predicted = ExperienceClassifier(seed=0).fit(x_train, y_train).predict(x_dev)
+    assert set(predicted) == {"positive", "negative", "mixed", "neutral"}
+    assert f1_score(y_dev, predicted, average="macro") > 0.55
