@@ -461,7 +461,8 @@ def evaluate(
     ]
     _print_table(rows, "table")
     typer.echo(
-        f"micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}"
+        f"micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  "
+        f"calibration error {metrics['calibration_error']:.3f}"
         + (f"  safeguarding recall {metrics['safeguarding_recall']:.3f}"
            if metrics.get("safeguarding_recall") is not None else "")
     )

@@ -230,3 +230,17 @@ def test_train_on_unusable_data_explains_instead_of_crashing(tmp_path: Path) -> 
     assert too_rare.returncode == 1
     assert "nothing to learn" in too_rare.stderr and "below min_count" in too_rare.stderr
     assert "Traceback" not in too_rare.stderr and not (tmp_path / "m2").exists()
+
+
+def test_evaluate_prints_scores_and_writes_them_into_the_card(small_model: Path,
+                                                             tmp_path: Path) -> None:
+    held = tmp_path / "held.jsonl"
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()[400:520]
+    held.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shown = insight("evaluate", "--model", str(small_model), "--data", str(held),
+                    "--label-col", "categories")
+    assert "macro-F1" in shown.stdout and "calibration error" in shown.stdout
+    card = (small_model / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "| calibration_error |" in card
+    metrics = json.loads((small_model / "model.json").read_text())["metadata"]["metrics"]
+    assert metrics["n_notes"] == 120 and 0.0 <= metrics["calibration_error"] < 0.5
