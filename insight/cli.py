@@ -408,8 +408,12 @@ def classify(
     # Two worker processes pay off only on big files (forking costs ~0.1 s).
     workers = min(2, os.cpu_count() or 1) if len(texts) >= 20_000 else 1
     results = tag_model.iter_tag(texts, n_process=workers)
-    with jsonlines.open(out, mode="w") as writer:
+    with (
+        jsonlines.open(out, mode="w") as writer,
+        typer.progressbar(length=len(texts), label="classifying", file=sys.stderr) as bar,
+    ):
         for note_id, result in zip(ids, results, strict=True):
+            bar.update(1)
             writer.write(
                 {
                     "id": note_id,

@@ -24,9 +24,9 @@ DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 # 2: C chosen from a grid by CV, fold-model average
 # 3: + best-sentence score mixed in, codebook wording as extra examples, own word hasher;
 #    trained on the train and dev splits
-# 4: calibrated confidence (Platt scaling per category on out-of-fold scores); experience
-#    classifier with balanced class weights and character n-grams
-RECIPE_VERSION = "4"
+# 4: calibrated confidence (Platt scaling per category on out-of-fold scores)
+# 5: experience classifier with balanced class weights and character n-grams
+RECIPE_VERSION = "5"
 SEED = 0
 TRAINING_SPLITS = ("train", "dev")
 
