@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from insight.classify.calibration import Calibration
 from insight.resources import models_dir
 
 CARD_FILE = "MODEL_CARD.md"
@@ -52,8 +53,6 @@ def _describe(part: dict[str, Any]) -> str:
 
 
 def _confidence_at_threshold(meta: dict[str, Any], labels: list[str]) -> dict[str, str]:
-    from insight.classify.calibration import Calibration
-
     thresholds = np.asarray(meta.get("thresholds", []), dtype=float)
     if not meta.get("calibration") or len(thresholds) != len(labels):
         return {}

@@ -40,9 +40,14 @@ FALSE_VALUES = {"0", "false", "no", "n", "0.0"}
 _SPACE = re.compile(r"\s+")
 
 
+def _missing(value: Any) -> bool:
+    """None or NaN: what a JSON row without the key or an empty pandas cell holds."""
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def normalise_label(value: Any) -> str | None:
     """Strip, lower-case and collapse whitespace; None for the many spellings of 'missing'."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if _missing(value):
         return None
     text = _SPACE.sub(" ", str(value)).strip().lower()
     return None if text in MISSING else text
@@ -166,13 +171,13 @@ def _read_table(
     return pd.DataFrame.from_records(records), lines, unreadable, warnings
 
 
-def _column(frame: pd.DataFrame, name: str) -> str | None:
+def _column(frame: pd.DataFrame, name: str) -> str:
     """The frame's column called `name`, else the one column that differs only in case
-    or spacing ("Text" for "text", "Feedback Text" for "feedback_text"), else None."""
+    or spacing ("Text" for "text", "Feedback Text" for "feedback_text"), else `name`."""
     if name in frame.columns:
         return name
     matches = [c for c in frame.columns if header_key(str(c)) == header_key(name)]
-    return matches[0] if len(matches) == 1 else None
+    return matches[0] if len(matches) == 1 else name
 
 
 def _is_indicator(values: pd.Series) -> bool:
@@ -200,7 +205,7 @@ def _truthy(value: Any) -> bool:
 def _split_cell(value: Any, sep: str) -> list[str]:
     if isinstance(value, list | tuple):
         items: list[Any] = list(value)
-    elif value is None or (isinstance(value, float) and np.isnan(value)):
+    elif _missing(value):
         items = []
     else:
         items = str(value).split(sep) if sep else [value]
@@ -234,25 +239,22 @@ def load_labelled(
         frame, lines, unreadable, notes = _read_table(file, text_col)
     except FileRejected as exc:
         raise FileRejected(f"{file}: {exc}") from None
-    text_col = _column(frame, text_col) or text_col
+    text_col, id_col = _column(frame, text_col), _column(frame, id_col)
     if text_col not in frame.columns:  # JSON: keys vary by row
         raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
-    id_col = _column(frame, id_col) or id_col
     if label_col is not None:
-        label_col = _column(frame, label_col) or label_col
+        label_col = _column(frame, label_col)
     if label_cols is not None:
-        label_cols = [_column(frame, c) or c for c in label_cols]
-    safeguarding_col = safeguarding_col and (_column(frame, safeguarding_col) or safeguarding_col)
-    experience_col = experience_col and (_column(frame, experience_col) or experience_col)
+        label_cols = [_column(frame, c) for c in label_cols]
+    safeguarding_col = safeguarding_col and _column(frame, safeguarding_col)
+    experience_col = experience_col and _column(frame, experience_col)
     report = LabelReport(
         n_rows=len(frame) + len(unreadable), unreadable_rows=unreadable, file_notes=notes
     )
+    given = frame[id_col] if id_col in frame.columns else [None] * len(frame)
     ids = [
-        f"line-{line}" if value is None or (isinstance(value, float) and np.isnan(value))
-        or str(value).strip() == "" else str(value)
-        for value, line in zip(
-            frame[id_col] if id_col in frame.columns else [None] * len(frame), lines, strict=True
-        )
+        f"line-{line}" if _missing(value) or not str(value).strip() else str(value)
+        for value, line in zip(given, lines, strict=True)
     ]
     flag_cols = {c for c in (safeguarding_col, experience_col) if c}
 
@@ -293,7 +295,7 @@ def load_labelled(
     known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
     known_set = set(known) if known is not None else None
     texts = [
-        "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        "" if _missing(v) else str(v)
         for v in frame[text_col]
     ]
 
