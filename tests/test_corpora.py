@@ -1,0 +1,44 @@
+"""The shipped corpus files agree with each other: split file, blind re-annotations."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+from insight.codebook import load_codebook
+from insight.resources import corpora_dir
+
+NOTES = corpora_dir() / "notes"
+ANNOTATIONS = corpora_dir() / "agreement" / "annotations.jsonl"
+
+
+def _notes() -> list[dict]:
+    with (NOTES / "community-notes.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def test_every_note_has_exactly_one_split() -> None:
+    with (NOTES / "split.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    ids = [n["id"] for n in _notes()]
+    assert len(ids) == len(set(ids))
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    assert {r["split"] for r in rows} == {"train", "dev", "test"}
+
+
+def test_each_blind_reader_labelled_every_note_once_with_valid_values() -> None:
+    known = set(load_codebook().ids)
+    ids = {n["id"] for n in _notes()}
+    with ANNOTATIONS.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    per_reader = Counter(r["reader"] for r in rows)
+    assert len(per_reader) >= 2
+    for reader in per_reader:
+        seen = [r["id"] for r in rows if r["reader"] == reader]
+        assert len(seen) == len(set(seen)), reader
+        assert set(seen) == ids, reader
+    for row in rows:
+        assert set(row["categories"]) <= known
+        assert isinstance(row["safeguarding"], bool)
+        assert row["experience"] in {"positive", "negative", "mixed", "neutral"}
