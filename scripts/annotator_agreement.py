@@ -110,8 +110,13 @@ def main() -> None:
     per_category: dict[str, list[float]] = {}
     for left, right in combinations(sources, 2):
         shared = [n for n in data.ids if n in sources[left] and n in sources[right]]
-        for split_name, ids in (("all", shared), ("test", [n for n in shared if n in test_ids])):
-            if not ids or (split_name == "all" and "default model" in (left, right)):
+        test_set = set(test_ids)
+        groups = [("all", shared), ("test", [n for n in shared if n in test_set])]
+        if "corpus" in (left, right):  # batch F was written later: are its labels as good?
+            groups += [("batches A-E", [n for n in shared if not n.startswith("cn-F-")]),
+                       ("batch F", [n for n in shared if n.startswith("cn-F-")])]
+        for split_name, ids in groups:
+            if not ids or (split_name != "test" and "default model" in (left, right)):
                 continue
             r = compare(sources[left], sources[right], ids, names)
             if split_name == "test":

@@ -1,16 +1,22 @@
 """Write the fixed train/dev/test split and the demo corpus from the labelled corpus.
 
-    python scripts/make_splits.py
+    python scripts/make_splits.py            # draw the split (only when the corpus is rebuilt)
+    python scripts/make_splits.py --extend   # notes added later go to train; others unchanged
 
 Stratified over all categories with iterative stratification (70/15/15, seed 13); near
 duplicates are kept in one split so nothing leaks. The demo corpus is a fixed stratified
 sample of 600 notes. The committed split is fixed: it was drawn once, before the second
 annotation pass, and must not be re-drawn for a relabelled corpus (scores on the test split
 would no longer be comparable). Run this only when the corpus is rebuilt.
+
+`--extend` is for a corpus that grew: every note already in the split keeps its split, new
+notes join train (so dev/test figures stay comparable), and it refuses (exit 1) when a new
+note is a near duplicate of a dev or test note. The demo corpus is left as it is.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import re
@@ -29,13 +35,14 @@ from insight.codebook import load_codebook  # noqa: E402
 
 SEED = 13
 DEMO_SIZE = 600
+NEAR = 85.0  # fuzz.ratio at or above this: near duplicates, kept in one split
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", "", text.lower())).strip()
 
 
-def _groups(texts: list[str], cutoff: float = 85.0) -> list[int]:
+def _groups(texts: list[str], cutoff: float = NEAR) -> list[int]:
     """Union near-duplicate notes so they always share a split."""
     parent = list(range(len(texts)))
 
@@ -58,10 +65,40 @@ def _stratified(Y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, 
     return keep, take
 
 
+def extend(notes: list[dict]) -> int:
+    """Add notes missing from split.csv to train, keeping every existing assignment."""
+    with (NOTES / "split.csv").open(encoding="utf-8") as handle:
+        split = {row["id"]: row["split"] for row in csv.DictReader(handle)}
+    new = [n for n in notes if n["id"] not in split]
+    held = [n for n in notes if split.get(n["id"]) in ("dev", "test")]
+    held_texts = [_norm(n["text"]) for n in held]
+    clashes = []
+    for note in new:
+        match = process.extractOne(_norm(note["text"]), held_texts, scorer=fuzz.ratio,
+                                   score_cutoff=NEAR)
+        if match is not None:
+            clashes.append(f"{note['id']} ~ {held[match[2]]['id']} ({match[1]:.0f})")
+    if clashes:
+        print("new notes too close to dev/test notes (remove or rewrite them):")
+        print("\n".join(clashes))
+        return 1
+    with (NOTES / "split.csv").open("a", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for note in new:
+            writer.writerow([note["id"], "train"])
+    print(f"split.csv: {len(new)} new notes added to train; {len(split)} unchanged")
+    return 0
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extend", action="store_true", help="add new notes to train only")
+    args = parser.parse_args()
     book = load_codebook()
     notes = [json.loads(line) for line in (NOTES / "community-notes.jsonl").open(encoding="utf-8")
              if line.strip()]
+    if args.extend:
+        raise SystemExit(extend(notes))
     groups = _groups([_norm(n["text"]) for n in notes])
     leaders = sorted(set(groups))
     members: dict[int, list[int]] = {g: [] for g in leaders}
