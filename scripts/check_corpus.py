@@ -20,6 +20,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 ROOT = Path(__file__).resolve().parents[1]
+SPLITS = ("train", "dev", "test", "holdout")
 sys.path.insert(0, str(ROOT))
 
 from insight.codebook import load_codebook  # noqa: E402
@@ -51,10 +52,12 @@ def main() -> int:
     unknown = set(counts) - set(book.ids)
     if unknown:
         problems.append(f"unknown category ids: {sorted(unknown)}")
-    print(f"\n{'category':28} {'notes':>6} {'train':>6} {'dev':>6} {'test':>6}")
+    names = [s for s in SPLITS if s in split.values()]
+    names += sorted(set(split.values()) - set(SPLITS))
+    print(f"\n{'category':28} {'notes':>6} " + " ".join(f"{s:>7}" for s in names))
     for cid in book.ids:
         per = Counter(split.get(note["id"], "?") for note in notes if cid in note["categories"])
-        print(f"{cid:28} {counts[cid]:6d} {per['train']:6d} {per['dev']:6d} {per['test']:6d}")
+        print(f"{cid:28} {counts[cid]:6d} " + " ".join(f"{per[s]:7d}" for s in names))
         if counts[cid] < args.min_per_category:
             problems.append(f"{cid}: {counts[cid]} notes (< {args.min_per_category})")
     multi = sum(len(note["categories"]) >= 2 for note in notes) / n

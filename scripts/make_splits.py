@@ -2,6 +2,7 @@
 
     python scripts/make_splits.py            # draw the split (only when the corpus is rebuilt)
     python scripts/make_splits.py --extend   # notes added later go to train; others unchanged
+    python scripts/make_splits.py --extend --split holdout   # ... or to the holdout split
 
 Stratified over all categories with iterative stratification (70/15/15, seed 13); near
 duplicates are kept in one split so nothing leaks. The demo corpus is a fixed stratified
@@ -10,8 +11,10 @@ annotation pass, and must not be re-drawn for a relabelled corpus (scores on the
 would no longer be comparable). Run this only when the corpus is rebuilt.
 
 `--extend` is for a corpus that grew: every note already in the split keeps its split, new
-notes join train (so dev/test figures stay comparable), and it refuses (exit 1) when a new
-note is a near duplicate of a dev or test note. The demo corpus is left as it is.
+notes join train (so dev/test figures stay comparable) or, with `--split holdout`, a held-out
+set that nothing is trained or chosen on. It refuses (exit 1) when a new note is a near
+duplicate of a note it must stay apart from (any held-out note; for holdout, any note at
+all). The demo corpus is left as it is.
 """
 
 from __future__ import annotations
@@ -65,12 +68,13 @@ def _stratified(Y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, 
     return keep, take
 
 
-def extend(notes: list[dict]) -> int:
-    """Add notes missing from split.csv to train, keeping every existing assignment."""
+def extend(notes: list[dict], target: str = "train") -> int:
+    """Add notes missing from split.csv to `target`, keeping every existing assignment."""
     with (NOTES / "split.csv").open(encoding="utf-8") as handle:
         split = {row["id"]: row["split"] for row in csv.DictReader(handle)}
     new = [n for n in notes if n["id"] not in split]
-    held = [n for n in notes if split.get(n["id"]) in ("dev", "test")]
+    apart = {"dev", "test", "holdout"} if target == "train" else {"train", "dev", "test", "holdout"}
+    held = [n for n in notes if split.get(n["id"]) in apart]
     held_texts = [_norm(n["text"]) for n in held]
     clashes = []
     for note in new:
@@ -79,26 +83,28 @@ def extend(notes: list[dict]) -> int:
         if match is not None:
             clashes.append(f"{note['id']} ~ {held[match[2]]['id']} ({match[1]:.0f})")
     if clashes:
-        print("new notes too close to dev/test notes (remove or rewrite them):")
+        print(f"new notes too close to notes in {sorted(apart)} (remove or rewrite them):")
         print("\n".join(clashes))
         return 1
     with (NOTES / "split.csv").open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         for note in new:
-            writer.writerow([note["id"], "train"])
-    print(f"split.csv: {len(new)} new notes added to train; {len(split)} unchanged")
+            writer.writerow([note["id"], target])
+    print(f"split.csv: {len(new)} new notes added to {target}; {len(split)} unchanged")
     return 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--extend", action="store_true", help="add new notes to train only")
+    parser.add_argument("--extend", action="store_true", help="add new notes, keep the rest")
+    parser.add_argument("--split", choices=("train", "holdout"), default="train",
+                        help="with --extend: the split new notes join")
     args = parser.parse_args()
     book = load_codebook()
     notes = [json.loads(line) for line in (NOTES / "community-notes.jsonl").open(encoding="utf-8")
              if line.strip()]
     if args.extend:
-        raise SystemExit(extend(notes))
+        raise SystemExit(extend(notes, args.split))
     groups = _groups([_norm(n["text"]) for n in notes])
     leaders = sorted(set(groups))
     members: dict[int, list[int]] = {g: [] for g in leaders}
