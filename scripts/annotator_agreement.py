@@ -5,8 +5,8 @@ same guide do, so this measures that ceiling. `corpora/agreement/annotations.jso
 independent, blind re-annotations of every shipped note (annotators saw only the note text
 under a fresh id, the codebook and `corpora/GUIDE.md`; never the corpus labels, another
 annotator's work or any classifier). For each pair of label sources (the corpus, each
-annotator, and the default model on the test split) it reports, on the same notes:
-macro- and micro-F1 between the two (F1 is symmetric between two annotators), mean
+annotator, and the default model on the held-out test and holdout splits) it reports, on
+the same notes: macro- and micro-F1 between the two (F1 is symmetric between two annotators), mean
 Cohen's kappa over categories, agreement on safeguarding and experience.
 
     PYTHONPATH=. python scripts/annotator_agreement.py [--write-docs]
@@ -58,7 +58,6 @@ def compare(a: dict[str, dict], b: dict[str, dict], ids: list[str], names: list[
         "micro_f1": float(f1_score(Ya, Yb, average="micro", zero_division=0)),
         "per_category_f1": f1_score(Ya, Yb, average=None, zero_division=0).tolist(),
         "kappa": float(np.mean(kappas)),
-        "safeguarding_kappa": float(cohen_kappa_score(sa, sb)),
         "safeguarding_f1": float(f1_score(sa, sb, zero_division=0)),
         "experience_agreement": float(np.mean([x == y for x, y in zip(ea, eb, strict=True)])),
     }
