@@ -868,7 +868,10 @@ outcomes_app.command("list")(_lister("outcome"))
 @app.command()
 @handled
 def trace(
-    record: Annotated[str, typer.Argument(help="An action (A1) or a note id.")],
+    record: Annotated[
+        str,
+        typer.Argument(help="An action (A1), a note id, or a note's reference from a report."),
+    ],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -882,10 +885,11 @@ def trace(
         if record[:1].upper() == PREFIXES["action"] and record[1:].isdigit():
             typer.echo(json.dumps(thread.chain(parse_ref("action", record)), indent=2))
         else:
-            if store.get_note(record) is None:
+            note_id = record if store.get_note(record) is not None else thread.note_of_ref(record)
+            if note_id is None:
                 raise typer.BadParameter(f"no note or action {record!r}")
-            actions = [ref("action", a) for a in thread.actions_of_note(record)]
-            typer.echo(f"note {record} influenced: {', '.join(actions) or 'no action yet'}")
+            actions = [ref("action", a) for a in thread.actions_of_note(note_id)]
+            typer.echo(f"note {note_id} influenced: {', '.join(actions) or 'no action yet'}")
 
 
 # -- safety -------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ consented quotes only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,11 +23,30 @@ class Quote:
     text: str  # redacted
 
 
-def may_quote(note: dict[str, Any]) -> bool:
-    """A note's words may leave the lead's view only with consent and while not erased."""
-    return bool(note.get("consent_quote")) and bool(note.get("text")) and not note.get(
-        "erased_at"
+def may_quote(note: dict[str, Any], flagged: Collection[str] = ()) -> bool:
+    """A note's words may leave the lead's view only with consent, while not erased, and
+    never when it raised a safeguarding concern (a person's, the model's or the phrase
+    list's, listed in `flagged`): those notes go to a person, not into reports."""
+    return (
+        bool(note.get("consent_quote"))
+        and bool(note.get("text"))
+        and not note.get("erased_at")
+        and not note.get("safeguarding")
+        and not note.get("model_safeguarding")
+        and note.get("id") not in flagged
     )
+
+
+def note_ref(note_id: str, audience: Audience) -> str:
+    """How a note is named for an audience: leads see its id; others an opaque reference.
+
+    Ids come from the people who submit notes and can hold names or numbers, so they never
+    leave the leads' view as written. The reference is stable (the same note has the same
+    reference in every report) and a lead finds the note with `insight trace REF`.
+    """
+    if audience == "lead":
+        return note_id
+    return "note-" + hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:10]
 
 
 MAX_QUOTE_CHARS = 320
@@ -65,17 +85,21 @@ def quotes_for(
     *,
     limit: int | None = None,
     excerpts: dict[str, str] | None = None,
+    flagged: Collection[str] = (),
+    audience: Audience = "lead",
 ) -> list[Quote]:
-    """Consented, redacted quotes; notes without consent are skipped, never shown.
+    """Consented, redacted quotes; notes without consent or with a safeguarding flag are
+    skipped, never shown. Each quote names its note as `note_ref` does for the audience.
 
     `excerpts` maps note id -> the evidence sentence to quote instead of the whole note.
     """
     out: list[Quote] = []
     for note in notes:
-        if not may_quote(note):
+        if not may_quote(note, flagged):
             continue
         excerpt = (excerpts or {}).get(note["id"])
-        out.append(Quote(note_id=note["id"], text=redact_text(note["text"], excerpt)))
+        text = redact_text(note["text"], excerpt)
+        out.append(Quote(note_id=note_ref(note["id"], audience), text=text))
         if limit is not None and len(out) >= limit:
             break
     return out

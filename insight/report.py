@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from insight import __version__  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
-from insight.privacy import Audience, quotes_for, suppress  # noqa: E402
+from insight.privacy import Audience, note_ref, quotes_for, suppress  # noqa: E402
 from insight.rollup import category_rollup, note_frame  # noqa: E402
 from insight.store import Store, ref  # noqa: E402
 from insight.thread import load_thread  # noqa: E402
@@ -80,6 +80,7 @@ def build_report(
     )
     thread = load_thread(store)
     flagged = store.safeguarding_items(open_only=False)
+    flagged_ids = {f["note_id"] for f in flagged}
     heard = frame["heard_on"].dropna()
     summary = {
         "notes": suppress(len(frame), audience, threshold),
@@ -120,8 +121,8 @@ def build_report(
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
-            "chain": thread.chain(action_id),
-            "note_ids": thread.notes_of_action(action_id),
+            "chain": _named_chain(thread.chain(action_id), audience),
+            "note_ids": [note_ref(n, audience) for n in thread.notes_of_action(action_id)],
         }
 
     priorities = []
@@ -147,7 +148,13 @@ def build_report(
                         for c in insight["categories"]
                     ],
                     "evidence": suppress(len(note_ids), audience, threshold),
-                    "quotes": quotes_for(notes, limit=quotes_per_insight, excerpts=excerpts),
+                    "quotes": quotes_for(
+                        notes,
+                        limit=quotes_per_insight,
+                        excerpts=excerpts,
+                        flagged=flagged_ids,
+                        audience=audience,
+                    ),
                 }
             )
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)
@@ -176,6 +183,23 @@ def build_report(
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(),
     )
+
+
+def _named_chain(chain: dict[str, Any], audience: Audience) -> dict[str, Any]:
+    """The thread's chain with each note named as the audience may see it."""
+    return {
+        **chain,
+        "priorities": [
+            {
+                **p,
+                "insights": [
+                    {**i, "notes": [note_ref(n, audience) for n in i["notes"]]}
+                    for i in p["insights"]
+                ],
+            }
+            for p in chain["priorities"]
+        ],
+    }
 
 
 _ENV = Environment(

@@ -248,6 +248,16 @@ class Thread:
             seen.update(dict.fromkeys(self.notes_of_priority(priority_id)))
         return list(seen)
 
+    def note_of_ref(self, reference: str) -> str | None:
+        """The note behind a reference in a commissioner's or community report."""
+        from insight.privacy import note_ref
+
+        for note_ids in self.insight_notes.values():
+            for note_id in note_ids:
+                if note_ref(note_id, "commissioner") == reference:
+                    return note_id
+        return None
+
     def actions_of_note(self, note_id: str) -> list[int]:
         """Upward: every action a note influenced."""
         insight_ids = {i for i, ns in self.insight_notes.items() if note_id in ns}

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from insight.codebook import load_codebook
+from insight.privacy import note_ref
 from insight.report import build_report, render_html
 from insight.resources import corpora_dir
-from insight.store import Store
+from insight.store import ModelTagging, Store
 from insight.thread import add_action, add_insight, add_priority
 from tests.notes import add, note
 
@@ -50,14 +51,14 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
     }
     for i, (row, record) in enumerate(zip(rows, records, strict=True)):
         if i % 2:
-            assert record.id not in quotes
+            assert note_ref(record.id, "commissioner") not in quotes
             assert escape(record.text) not in html
             # not even a long fragment of a note without consent
             for sentence in record.text.split(". "):
                 if len(sentence) > 40:
                     assert escape(sentence) not in html
             continue
-        quote = quotes[record.id]
+        quote = quotes[note_ref(record.id, "commissioner")]
         for span in row["spans"]:
             secret = row["text"][span["start"] : span["end"]]
             # the same word may also occur as ordinary text ("May" the month): only
@@ -109,3 +110,54 @@ def test_report_renders_for_each_audience(store: Store, audience: str, tmp_path:
         assert "note-id" not in html  # plain language: no ids or jargon
     else:
         assert f"For: {audience}" in html and "Open a Saturday drop-in" in html
+
+
+@pytest.mark.parametrize("audience", ["commissioner", "lead", "community"])
+def test_flagged_notes_are_never_quoted(store: Store, audience: str) -> None:
+    """A safeguarding concern goes to a person, not into a report, even with consent."""
+    add(
+        store,
+        note("by-person", "Waited months for the crisis team. Person flag.",
+             categories=["crisis-urgent"], safeguarding=True),
+        note("by-queue", "Waited months for the crisis team. Queue flag.",
+             categories=["crisis-urgent"]),
+        note("by-model", "Waited months for the crisis team. Model flag.",
+             categories=["crisis-urgent"]),
+        note("clear", "Waited months for the crisis team. No flag.",
+             categories=["crisis-urgent"]),
+    )
+    store.flag_safeguarding("by-queue", by="phrase-list", reason="test")
+    store.save_model_tags(
+        [ModelTagging("by-model", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, True, None)],
+        model_version="m1", codebook_version="1",
+    )
+    insight = add_insight(store, "Crisis waits", note_ids=["by-person", "by-queue", "by-model",
+                                                            "clear"])
+    add_action(store, "Call-back standard", priority_ids=[add_priority(store, "P",
+                                                                       insight_ids=[insight])])
+    html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
+    assert "flag." not in html.replace("No flag.", "")
+    if audience != "community":
+        assert "No flag." in html
+
+
+def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> None:
+    secret = "Jose Garcia 07700900789"
+    add(store, note(secret, "The group closed and nobody said why.",
+                    categories=["community-support"]))
+    insight = add_insight(store, "Groups closing", note_ids=[secret])
+    add_action(store, "Keep the group", priority_ids=[add_priority(store, "P",
+                                                                   insight_ids=[insight])])
+    reference = note_ref(secret, "commissioner")
+    assert reference.startswith("note-") and "Garcia" not in reference
+    for audience in ("commissioner", "community"):
+        html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
+        assert "Garcia" not in html and "07700900789" not in html
+    commissioner = render_html(build_report(store, load_codebook(), audience="commissioner"))
+    assert reference in commissioner
+    lead = render_html(build_report(store, load_codebook(), audience="lead"))
+    assert escape(secret) in lead
+    from insight.thread import load_thread
+
+    assert load_thread(store).note_of_ref(reference) == secret
+    assert load_thread(store).note_of_ref("note-0000000000") is None
