@@ -347,6 +347,29 @@ def _split_cols(value: str) -> list[str]:
     return [value] if value.startswith("=") else [c.strip() for c in value.split(",") if c.strip()]
 
 
+def _workspace_model(ws):
+    """The workspace's trained model; before one is trained, a workspace on the default
+    codebook uses the default model (built from the shipped corpus on first use)."""
+    from insight.classify.model import TagModel
+
+    if ws.model_dir.exists():
+        return TagModel.load(ws.model_dir)
+    if ws.codebook not in ("", "default"):
+        raise FileNotFoundError(
+            f"no model at {ws.model_dir}: this workspace has its own codebook, so its model "
+            "is trained from notes labelled with it; run `insight train` first"
+        )
+    from insight.classify.default import default_model
+
+    typer.secho(
+        "no workspace model yet: using the default model for the default codebook "
+        "(built from the shipped corpus on first use, then cached); `insight train` "
+        "replaces it once your notes are labelled",
+        err=True,
+    )
+    return default_model()
+
+
 @app.command()
 @handled
 def tag(
@@ -362,10 +385,7 @@ def tag(
     from insight.tagging import tag_store
 
     ws, store = _open(workspace, db)
-    directory = model or ws.model_dir
-    if not directory.exists():
-        raise FileNotFoundError(f"no model at {directory}; run `insight train` first")
-    tag_model = TagModel.load(directory)
+    tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
     with store:
         total = store.count_notes()
         with typer.progressbar(length=total, label="tagging", file=sys.stderr) as bar:
@@ -396,9 +416,7 @@ def classify(
     ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
     ws = _chosen_workspace(workspace) if model is None else None
     if ws is not None:
-        if not ws.model_dir.exists():
-            raise FileNotFoundError(f"no model at {ws.model_dir}; run `insight train` first")
-        tag_model = TagModel.load(ws.model_dir)
+        tag_model = _workspace_model(ws)
     elif model is None:
         from insight.classify.default import default_model
 

@@ -19,6 +19,7 @@ NOTE_COLUMNS = [
     "id", "heard_on", "listener", "setting", "place", "community", "consent_quote",
     "categories", "category_source", "safeguarding", "experience",
 ]
+UNDATED = "undated"  # the month column for notes heard on an unknown date
 
 
 def note_frame(store: Store) -> pd.DataFrame:
@@ -60,10 +61,12 @@ def category_rollup(
     audience: Audience = "lead",
     threshold: int = 5,
 ) -> pd.DataFrame:
-    """Per category: notes, share of all notes, distinct places and listeners, per month."""
+    """Per category: notes, share of all notes, distinct places and listeners, per month
+    (plus `undated` when some notes have no date)."""
     total = len(frame)
     exploded = frame.explode("categories").dropna(subset=["categories"])
     months = sorted(m for m in frame["month"].dropna().unique())
+    undated = bool(frame["month"].isna().any())
     records = []
     for category in codebook.categories:
         subset = exploded[exploded["categories"] == category.id]
@@ -81,6 +84,9 @@ def category_rollup(
         per_month = subset.groupby("month")["id"].nunique()
         for month in months:
             record[month] = suppress(int(per_month.get(month, 0)), audience, threshold)
+        if undated:  # so the month columns add up to the notes column
+            count = int(subset.loc[subset["month"].isna(), "id"].nunique())
+            record[UNDATED] = suppress(count, audience, threshold)
         records.append(record)
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output

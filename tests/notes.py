@@ -13,7 +13,7 @@ def note(
     text: str,
     *,
     categories: list[str] | None = None,
-    heard_on: str = "2026-03-10",
+    heard_on: str | None = "2026-03-10",
     listener: str = "L1",
     place: str = "Leeds",
     consent_quote: bool = True,
@@ -23,7 +23,7 @@ def note(
         {
             "id": note_id,
             "text": text,
-            "heard_on": date.fromisoformat(heard_on),
+            "heard_on": date.fromisoformat(heard_on) if heard_on else None,
             "listener": listener,
             "place": place,
             "consent_quote": consent_quote,

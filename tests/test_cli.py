@@ -177,10 +177,16 @@ def test_stateless_commands_use_the_named_workspace(small_model: Path, tmp_path:
     assert missing.returncode == 1 and "run `insight train` first" in missing.stderr
 
 
+@pytest.fixture(scope="module")
+def default_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the tests that build the default model (~20 s a build)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 def test_classify_without_model_builds_and_caches_the_default(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
 ) -> None:
-    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "1", "text": "Been on the waiting list since March, "
                                   "nobody has rung. The GP just says wait."}) + "\n")
@@ -188,8 +194,28 @@ def test_classify_without_model_builds_and_caches_the_default(
     insight("classify", str(source), "--out", str(out))
     line = json.loads(out.read_text())
     assert "access-waiting" in line["categories"]
-    cached = list((tmp_path / "cache" / "models").glob("default-*/MODEL_CARD.md"))
+    cached = list((default_cache / "models").glob("default-*/MODEL_CARD.md"))
     assert len(cached) == 1 and "test split" in cached[0].read_text()
+
+
+def test_tag_before_any_training_uses_the_default_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
+) -> None:
+    """A new workspace on the default codebook can tag at once; its own model wins later."""
+    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.csv"
+    notes.write_text(
+        "id,text,heard_on\n"
+        "w1,\"On the list for therapy since March, nobody has rung.\",2026-03-10\n",
+        encoding="utf-8",
+    )
+    insight("ingest", "-w", str(ws), str(notes))
+    tagged = insight("tag", "-w", str(ws))
+    assert "tagged 1 notes" in tagged.stdout and "using the default model" in tagged.stderr
+    shown = insight("notes", "show", "w1", "-w", str(ws)).stdout
+    assert "access-waiting" in shown
 
 
 def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:

@@ -67,3 +67,16 @@ def test_erased_notes_leave_the_counts(store: Store) -> None:
     table = category_rollup(note_frame(store), load_codebook()).set_index("category")
     assert table.loc["daily-living", "notes"] == 0
     assert len(note_frame(store)) == 1
+
+
+def test_undated_notes_get_their_own_month_column(store: Store) -> None:
+    add(
+        store,
+        note("d1", "t1", categories=["access-waiting"], heard_on="2026-01-05"),
+        note("d2", "t2", categories=["access-waiting"], heard_on=None),
+        note("d3", "t3", categories=["carers-family"], heard_on=None),
+    )
+    table = category_rollup(note_frame(store), load_codebook())
+    row = table.set_index("category").loc["access-waiting"]
+    assert row["notes"] == 2 and row["2026-01"] == 1 and row["undated"] == 1
+    assert table.set_index("category").loc["carers-family", "undated"] == 1
