@@ -11,19 +11,33 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
 * a name lexicon derived at build time from ``names-dataset`` (``corpora/pii/lexicon.tsv``,
   made by ``corpora/pii/build_lexicon.py``) with flags for "also a common English word" and
   "also a place", plus context rules (titles, relation words, "called", vocatives,
-  capitalisation, following surname, service/place words) for PERSON;
-* a spaCy ``Matcher`` for house addresses and a ``PhraseMatcher`` for service names;
-* regular expressions only where no library does the job: e-mail, NHS number (with the
-  modulus-11 check digit), National Insurance number (HMRC's two letters, six digits,
+  capitalisation, following surname, service/place words) for PERSON. A capitalised first
+  name counts even when it is also a word (Rob, Jean, Ray, Jo, Mark, Rose): mid-sentence
+  unless it is a thing ("a Kit Kat", "Humber Bridge"), at a sentence start when a verb
+  follows ("Rob has ..."). Only a small closed list of abstract nouns, virtues, seasons,
+  months and "will" (Hope, Faith, Grace, Summer, Will), and words that are hardly names
+  (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who").
+  A street or place word after a title or a first name is a surname ("Mrs Green", "Sarah
+  Hill"). Lower-case names in a normally written note need a cue too ("met dave", "dave
+  said"); a name found once is redacted wherever it recurs, in any case;
+* a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
+  "number 14 on Mill Lane", house name + street) and a ``PhraseMatcher`` for service names;
+* regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
+  smith at gmail dot com"), NHS number (3-3-4 digits, spaced, dashed, dotted or run together;
+  the modulus-11 check digit must pass unless "NHS" comes just before, since a mistyped
+  number is still identifying), National Insurance number (HMRC's two letters, six digits,
   optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
-  UK postcode, date of birth after a birth cue.
+  UK postcode, date of birth (any common date format) after a birth cue.
 
-All spans are offsets into the original text. See ``corpora/pii/README.md`` for the rules.
+Detection runs on the NFC form of the text (decomposed accents are composed first); all
+spans are offsets into the original text, as given by the caller. See
+``corpora/pii/README.md`` for the rules.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,7 +81,22 @@ class Redaction:
 # --------------------------------------------------------------------------- regexes
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
                     r"\.[A-Za-z]{2,}(?![\w-])")
-_NHS = re.compile(r"(?<![\w-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w-])")
+# A spelled-out address ("john dot smith at gmail dot com", "jo_b (at) example (dot) org"):
+# an "at" and at least one "dot" ending in a common top-level domain. The local part is
+# checked in code (a plain English word before " at " is a sentence, not an address).
+_SPELLED_DOT = r"(?:\s+dot\s+|\s*[(\[]dot[)\]]\s*|\.)"
+_EMAIL_SPELLED = re.compile(
+    r"(?<![\w.+-])(?P<local>[A-Za-z0-9][\w+-]*(?:(?:\s+(?:dot|underscore)\s+|[._])[\w+-]+)*)"
+    r"(?:\s+at\s+|\s*[(\[]at[)\]]\s*)"
+    rf"[A-Za-z0-9-]+(?:{_SPELLED_DOT}[A-Za-z0-9-]+)*"
+    rf"(?:\s+dot\s+|\s*[(\[]dot[)\]]\s*)"
+    r"(?:com|org|net|edu|gov|info|biz|io|me|uk|ie|co|ac|nhs)(?![\w-])",
+    re.IGNORECASE,
+)
+# NHS number: 3-3-4 digits run together or split by spaces, dashes or dots.
+_NHS = re.compile(r"(?<![\w-])(?<!\d\.)(\d{3})([ .-]?)(\d{3})\2(\d{4})(?![\w-])(?!\.\d)")
+# "NHS", "NHS number", "NHS no." shortly before: the number is one even if a digit is mistyped.
+_NHS_CUE = re.compile(r"\bnhs\b", re.IGNORECASE)
 # National Insurance number: two letters, three pairs of digits, an optional A-D letter.
 # Any two letters (HMRC's own example prefix "QQ" is not an allocated one); lower-case
 # letters only count after an NI cue, so "on 12 03 24" stays a date.
@@ -78,17 +107,22 @@ _NINO_CUE = re.compile(r"(?:\bN\.?\s?I\b\.?|\bnino\b|national\s+insurance)", re.
 # Royal Mail postcode format: outward code, optional space, inward code. Case-insensitive.
 _POSTCODE = re.compile(
     r"(?<![A-Za-z0-9])(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
-    r" ?\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
+    r"[ \u00a0]{0,2}\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:\d{4}|['’]?\d{2})"  # 1985, 85, '85
+# Any common way of writing a full date: d/m/y (/ . - or spaces), ISO y-m-d, "3rd (of) April
+# 1985", "April 3rd, '85", and month-year ("April 1985", "April '85").
 _DATE = (
     rf"(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})"
-    rf"|{_DAY}(?:\s+of)?\s+{_MONTH},?\s+\d{{4}}"
-    rf"|{_MONTH}\s+{_DAY},?\s+\d{{4}}"
-    rf"|{_MONTH},?\s+\d{{4}})"
+    rf"|\d{{1,2}} \d{{1,2}} \d{{4}}"
+    rf"|\d{{4}}(?P<iso>[/.\-])\d{{1,2}}(?P=iso)\d{{1,2}}"
+    rf"|{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}"
+    rf"|{_MONTH}\s+{_DAY},?\s+{_YEAR}"
+    rf"|{_MONTH},?\s+(?:\d{{4}}|['’]\d{{2}}))"
 )
 # A birth cue, then at most a few non-digit words (", is, on the", a name), then the date.
 _DOB = re.compile(
@@ -112,7 +146,7 @@ _PHONE_TYPES = {
 _TITLES = {
     "dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "nurse", "sister",
     "father", "rev", "revd", "reverend", "cllr", "councillor", "pc", "sgt", "auntie", "aunty",
-    "aunt", "uncle", "grandma", "grandad", "granddad", "sir", "dame", "imam", "pastor",
+    "aunt", "uncle", "grandma", "grandad", "granddad", "sir", "dame", "imam", "pastor", "coach",
 }
 _RELATIONS = {
     "daughter", "daughters", "son", "sons", "friend", "friends", "partner", "husband", "wife",
@@ -127,7 +161,7 @@ _RELATIONS = {
     "participant", "client", "patient", "lodger", "landlord", "landlady", "pal", "grandson's",
     "grandfather", "grandmother", "midwife", "visitor", "practitioner", "supporter", "hubby",
 }
-_NAMING = {"called", "named", "call", "name's", "nicknamed", "alias"}
+_NAMING = {"called", "named", "call", "calls", "name's", "nicknamed", "alias"}
 _NAMING_PAIRS = {("name", "is"), ("names", "are"), ("known", "as"), ("goes", "by"),
                  ("go", "by"), ("it", "'s"), ("this", "is"), ("i", "'m"), ("i", "am"),
                  ("name", ":")}
@@ -148,7 +182,8 @@ _DATE_WORDS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "christmas", "easter", "eid", "ramadan", "diwali", "hanukkah",
+    "saturday", "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+    "christmas", "easter", "eid", "ramadan", "diwali", "hanukkah",
 }
 _SERVICES = [
     "mind", "rethink", "samaritans", "shout", "calm", "papyrus", "kooth", "qwell",
@@ -168,6 +203,130 @@ _FOLLOW_VERBS = {
     "didn't", "doesn't", "hasn't", "isn't", "wasn't", "can't", "won't", "'s", "who", "keeps",
     "kept", "died", "passed", "agreed", "agrees", "is", "was", "has", "had", "from",
 }
+# After a name that is also an ordinary word (Hope, Will, Faith) or a lower-case name, only
+# these show a person: things people say, do or are, not "Hope has", "Hope came".
+_PERSON_VERBS = {
+    "said", "says", "told", "tells", "asked", "asks", "explained", "explains", "mentioned",
+    "reckons", "rang", "rings", "phoned", "texted", "emailed", "messaged", "replied", "admits",
+    "admitted", "complained", "cried", "laughed", "shouted", "lives", "lived", "works", "worked",
+    "wants", "wanted", "prefers", "preferred", "agreed", "agrees", "died",
+}
+# Seeing or talking to someone: "met dave", "spoke to Patience", "rang jo".
+_MEET_VERBS = {
+    "met", "meet", "meeting", "saw", "visited", "visiting", "rang", "phoned", "texted",
+    "messaged", "emailed", "told", "asked", "thanked", "hugged", "introduced",
+}
+_TALK_VERBS = {"spoke", "speak", "speaking", "talked", "talk", "talking", "chatted", "chat", "sat"}
+# "a course called Hope", "a group named Faith in Recovery": things, not people, are called so.
+_THING_NOUNS = {
+    "course", "courses", "group", "groups", "programme", "program", "project", "service", "app",
+    "book", "charity", "scheme", "session", "sessions", "class", "classes", "workshop", "café",
+    "cafe", "place", "film", "song", "show", "website", "site", "organisation", "organization",
+    "campaign", "centre", "center", "ward", "home", "hostel", "pub", "shop", "street", "road",
+    "band", "podcast", "magazine", "initiative", "network", "forum", "helpline", "line", "model",
+    "approach", "technique", "exercise", "tool", "club", "team", "unit", "house", "event",
+    "festival", "game", "poem", "play", "piece", "choir", "garden", "allotment", "bus", "boat",
+    "horse", "dog", "cat", "pet", "puppy", "kitten", "budgie", "rabbit", "hamster", "parrot",
+}
+_DETERMINERS = {
+    "the", "a", "an", "this", "that", "these", "those", "some", "any", "our", "their", "his",
+    "her", "its", "your", "my", "no", "every", "each",
+}
+# First names that are first of all abstract nouns, virtues, seasons, months or the modal
+# "will": capitals prove nothing ("Hope is the only thing", "gives me Faith", "Summer I'm
+# fine"), so they need a cue (title, surname, "called", "X said", "met X", ", X, who") even
+# mid-sentence, and "lost Hope" is the word. A small closed list, kept deliberately: every
+# other first name in the lexicon counts when capitalised (see ``_WORD_FIRST`` for the words
+# that are not really names at all). Many of these are given names too (Blessing, Favour,
+# Precious, Comfort), so a cue still catches them.
+_ABSTRACT_NAMES = {
+    "hope", "faith", "patience", "grace", "joy", "charity", "mercy", "honor", "honour",
+    "destiny", "unity", "harmony", "trinity", "serenity", "felicity", "prudence", "liberty",
+    "justice", "peace", "love", "bliss", "glory", "heaven", "haven", "journey", "promise",
+    "precious", "blessing", "blessed", "miracle", "courage", "spirit", "happy", "lucky", "sunny",
+    "rich", "will", "may", "april", "june", "august", "summer", "autumn", "winter", "spring",
+    "trust", "chance", "victory", "freedom", "wisdom", "kindness", "goodness", "happiness",
+    "beauty", "comfort", "success", "progress", "praise", "treasure", "fortune", "silence",
+    "favour", "favor", "gift", "wonder", "desire", "divine", "karma", "dharma", "confidence",
+    "endurance", "purity", "innocent", "genesis",
+}
+# In the lexicon as first names (names-dataset is broad) but ordinary English words first:
+# nouns for kinds of people, animals and things that begin sentences ("Staff were busy",
+# "Cat's had kittens", "Art helps"), adjectives and verb forms ("Best advice", "Little has
+# changed", "Said they'd"). They need a cue like the abstract names; "my friend Kit" still
+# counts.
+_WORD_FIRST = {
+    "staff", "cat", "cats", "farmer", "doc", "king", "queen", "prince", "princess", "major",
+    "mayor", "bishop", "sheriff", "marshal", "marine", "scholar", "senior", "junior", "elder",
+    "champion", "hero", "dentist", "hunter", "tiger", "bear", "bull", "pig", "hen", "pony",
+    "bunny", "kitty", "panda", "badger", "collie", "tabby", "bee", "fan", "bride", "buddy",
+    "guru", "gal", "sis", "sista", "nana", "mummy", "papa", "baba", "bhai", "mates", "gang",
+    "art", "rehab", "job", "law", "land", "tea", "milk", "fish", "rain", "snow", "sun", "storm",
+    "moon", "star", "sky", "wind", "cloud", "stone", "rock", "gold", "silver", "forest",
+    "bridge", "ring", "song", "heart", "hair", "circle", "season", "holiday", "image",
+    "evidence", "ability", "choice", "ball", "bar", "bench", "floor", "sale", "med",
+    "said", "given", "laid", "ran", "run", "led", "hung", "sang", "tore", "best",
+    "little", "long", "lovely", "real", "low", "far", "deep", "tall", "tiny", "bright", "smart",
+    "pretty", "glad", "sad", "fat", "red", "soon", "seven", "fun", "joke", "harm",
+    "catch", "marry", "carry", "teach", "greet", "deny", "forgive", "sing", "win",
+}
+# A first name at the start of a sentence is a person when a verb follows ("Rob has a
+# learning disability", "Jean had her hip done", "Ray came every fortnight"); "are"/"were"
+# are left out, since a single name does not take them ("Staff were busy").
+_SUBJECT_VERBS = (_FOLLOW_VERBS - {"from"}) | {
+    "will", "would", "could", "can", "should", "might", "must", "did", "does", "do", "'ll",
+    "’ll", "'d", "’d", "’s", "never", "always", "still", "also", "used", "seems", "looks",
+    "loves", "likes", "hates", "knows", "knew", "made", "makes", "took", "takes", "gave",
+    "gives", "left", "leaves", "brought", "brings", "sat", "sits", "stood", "couldn't",
+    "wouldn't", "shouldn't", "hadn't", "says", "told", "tells", "admits", "reckons",
+}
+_PAST_TENSE = re.compile(r"^[a-z]{2,}ed$")
+# "... from X" where X is where someone comes from, not who sent something.
+_ORIGIN_WORDS = {
+    "came", "come", "comes", "coming", "moved", "move", "moves", "moving", "over", "originally",
+    "'m", "’m", "am", "is", "'s", "’s", "are", "was", "were", "be", "back", "fled", "arrived",
+    "here", "family", "all", "way", "migrated", "emigrated", "relocated",
+}
+# Before a capitalised word, these make it a thing: "a Kit Kat", "a Barbie", "this Bond film".
+_INDEFINITE = {
+    "a", "an", "this", "that", "these", "those", "some", "any", "every", "each", "no",
+    "another", "such", "what", "which",
+}
+# Verbs whose object is usually a person: "lose Dev", "lost Ray", "forget Joy" (but not for
+# the abstract names above: "lost Hope").
+_OBJECT_VERBS = {
+    "lose", "lost", "losing", "miss", "missed", "misses", "missing", "forget", "forgot",
+    "love", "loved", "loves", "trust", "trusted", "trusts", "hug", "thank", "visit", "visits",
+    "ring", "phone", "text", "tell", "ask", "meet", "see", "sees", "seeing", "seen", "blame",
+    "blamed", "marry", "married", "adore", "adored", "like", "liked", "likes",
+}
+# Capitalised place-type words after a name-like word: "Moss Side", "Rose Vale", "Hope End".
+# The first set are hardly ever surnames and always excuse the word before; the second are
+# also surnames (Sam Wood, Amy Cross) and only excuse a word that is not a clear first name.
+_PLACE_WORDS = {
+    "side", "town", "vale", "end", "common", "fields", "heights", "valley", "village", "estate",
+    "quay", "docks", "moor", "marsh", "heath", "bottom", "top", "edge", "cross", "bridge", "wood",
+    "woods", "brook", "dale", "gate", "field", "bank", "lea", "mead", "ley",
+}
+_PLACE_WORDS_SURNAMES = {
+    "heath", "bottom", "cross", "bridge", "wood", "woods", "brook", "dale", "gate", "field",
+    "bank", "lea", "mead", "ley", "marsh",
+}
+# Honorifics: the capitalised word after one is a surname even if it is a street or place word
+# ("Mrs Green", "Dr Hill", "Mr Lane").
+_HONORIFICS = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "rev",
+    "revd", "reverend", "cllr", "councillor", "sgt", "pc",
+}
+# Street words that are also common surnames: after a clear first name they are the surname
+# ("Sarah Hill", "Tom Green", "Amy Hall"), unless a street word follows ("Sarah Hill Road").
+# Not "Street", "Court", "House", "Church" or "Lodge": "Mary Street", "Victoria Court"; and
+# "Ward" only with a person cue ("Willow Ward" is a ward). After a first name that is also a
+# word (Rose, Holly, Mark) the pair needs a person cue ("Pat Hill said", "met Holly Green")
+# or must be mid-sentence ("gave Ruby Hall a lift"): "Rose Hill was lovely", "went to Rose
+# Hill" are places.
+_FIRST_NAME_STREET_SURNAMES = {"hill", "green", "hall", "lane", "park", "croft"}
+_WARD_SURNAMES = {"ward"}  # only with a person cue: "Sarah Ward said", "met Amy Ward"
 # "X is scared": states only people are in, so a name-word before "is/was" + one is a person.
 _ANIMATE_STATES = {
     "scared", "frightened", "terrified", "afraid", "worried", "anxious", "upset", "angry",
@@ -184,14 +343,27 @@ _DEMONYMS = {
     "turkish", "kurdish", "arabic", "arab", "persian", "farsi", "urdu", "punjabi", "bengali",
     "bangladeshi", "pakistani", "indian", "gujarati", "tamil", "hindi", "somali", "eritrean",
     "sudanese", "nigerian", "ghanaian", "zimbabwean", "african", "caribbean", "jamaican",
-    "chinese", "cantonese", "mandarin", "vietnamese", "filipino", "asian", "muslim", "christian",
-    "jewish", "sikh", "hindu", "buddhist", "catholic", "anglican", "methodist", "baptist",
-    "pentecostal", "orthodox", "roma", "traveller", "travellers", "gypsy", "black", "white",
+    "chinese", "cantonese", "mandarin", "afghan", "syrian", "iraqi", "iranian", "kenyan",
+    "vietnamese", "filipino", "asian", "muslim", "christian", "jewish", "sikh", "hindu",
+    "buddhist", "catholic", "anglican", "methodist", "baptist", "pentecostal", "orthodox", "roma",
+    "traveller", "travellers", "gypsy", "black", "white",
 }
 _STOP = set(STOP_WORDS) - {"will", "may"}
+# How notes describe someone without naming them ("Boy, 15, ...", "Gay, 24, ...").
+_DESCRIBERS = {
+    "boy", "girl", "man", "woman", "lady", "gent", "lass", "bloke", "fella", "person", "gay",
+    "lesbian", "trans", "bi", "widow", "widower", "veteran", "pensioner", "teen", "teenager",
+    "male", "female", "young", "older", "elderly", "youth", "student",
+}
 _NEVER_NAME = (_TITLES | _RELATIONS | _VOCATIVES | _ORG_WORDS | _DEMONYMS | _STOP
-               | {"i", "gp", "god", "allah", "no", "ok", "nhs"})
+               | {"i", "gp", "god", "allah", "no", "ok", "nhs", "bro", "bruv", "babe", "hun"}
+               | _DESCRIBERS)
 _PLACE_PREPS = {"in", "near", "around", "outside", "across", "throughout", "within", "into"}
+# Before a first name + street word, these make the pair a place: "walk round Alexandra Park".
+_BEFORE_PLACE = _PLACE_PREPS | {
+    "st", "saint", "the", "at", "on", "off", "up", "down", "along", "past", "via", "round",
+    "through", "towards", "opposite", "behind", "beside",
+}
 _ALPHA_UNIT = re.compile(r"^[^\W\d_]+(?:['’][^\W\d_]+)?$")
 _SURNAME_PREFIX = re.compile(r"^(?:o['’]|mc|mac)[^\W\d_]{2,}$", re.IGNORECASE)
 
@@ -199,6 +371,17 @@ _STREET_SUFFIX = (
     "road|rd|street|st|avenue|ave|lane|ln|close|drive|way|crescent|cres|grove|place|pl|terrace"
     "|gardens|court|ct|square|sq|walk|row|mews|parade|rise|view|hill|green|park|mount|vale|wharf"
     "|approach|boulevard|parkway|broadway|croft|fold|gate|brow|meadow|meadows|chase|grange"
+)
+# Capitalised after a name-like word, these make it part of a street or place name.
+_STREET_WORDS = _ORG_WORDS | _PLACE_WORDS | set(_STREET_SUFFIX.split("|"))
+# Names of blocks of flats ("Flat 5, Jubilee House") and of houses ("The Old Rectory").
+_BUILDING_SUFFIX = (
+    "house|court|lodge|mansions|buildings|tower|towers|heights|point|block|hall|cottages"
+    "|apartments|flats|mill|quay|wharf|yard|works|villas"
+)
+_HOUSE_NAME_SUFFIX = (
+    "rectory|vicarage|manse|cottage|cottages|farm|farmhouse|barn|lodge|house|bungalow|mill"
+    "|granary|orchard|grange|hall|villa|croft"
 )
 
 
@@ -231,11 +414,25 @@ def _resources() -> _Resources:
     lower_word = {"TEXT": {"REGEX": r"^(?:[a-z][a-z'’]+)$"}}
     suffix = {"LOWER": {"REGEX": rf"^(?:{_STREET_SUFFIX})\.?$"}}
     flat = {"LOWER": {"IN": ["flat", "apartment", "apt", "unit", "room", "studio", "maisonette"]}}
+    comma = {"TEXT": ",", "OP": "?"}
+    building = {"LOWER": {"REGEX": rf"^(?:{_STREET_SUFFIX}|{_BUILDING_SUFFIX})$"}}
+    house = {"TEXT": {"REGEX": rf"^(?:{_HOUSE_NAME_SUFFIX.title()})$"}}
+    # "number 14 on Mill Lane", "no. 3, Park Road"
+    house_no = [{"LOWER": {"IN": ["number", "no", "no.", "num", "nr"]}}, {"TEXT": ".", "OP": "?"},
+                number, {"LOWER": {"IN": ["on", "in", "at", ","]}, "OP": "?"}]
     for words in (word, lower_word):
         for n_words in (1, 2, 3):
             street = [number] + [words] * n_words + [suffix]
             address.add("ADDRESS", [street])
-            address.add("ADDRESS", [[flat, number, {"TEXT": ",", "OP": "?"}] + street])
+            address.add("ADDRESS", [[flat, number, comma] + street])
+            # a numbered flat in a named block, no house number: "Apartment 5, Riverside Court"
+            address.add("ADDRESS", [[flat, number, comma] + [words] * n_words + [building]])
+            address.add("ADDRESS", [house_no + [words] * n_words + [suffix]])
+    # a house name then its street: "The Old Rectory, Church Lane", "Rose Cottage, Mill Road"
+    for n_before in (0, 1, 2):
+        for n_street in (1, 2, 3):
+            named = [{"LOWER": "the", "OP": "?"}] + [word] * n_before + [house, comma]
+            address.add("ADDRESS", [named + [word] * n_street + [suffix]])
     return _Resources(nlp, lexicon, services, address)
 
 
@@ -249,10 +446,32 @@ def _nhs_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+def _nhs_cue_before(text: str, start: int) -> bool:
+    """ "NHS", "NHS number", "NHS no. is" within 40 characters before, in the same sentence."""
+    window = text[max(0, start - 40):start]
+    cues = list(_NHS_CUE.finditer(window))
+    if not cues:
+        return False
+    between = window[cues[-1].end():]
+    return not re.search(r"\d|[!?;\n]|\.\s+[A-Z]", between)
+
+
+def _spelled_email_ok(local: str) -> bool:
+    """The part before a spoken "at" looks like a mailbox, not a word ("looked at ...")."""
+    if re.search(r"[\d._+]|\s(?:dot|underscore)\s", local, re.IGNORECASE):
+        return True
+    low = local.lower()
+    flags = _resources().lexicon.get(low, "")
+    return low not in _STOP and ("F" in flags or "L" in flags or "W" not in flags)
+
+
 def _regex_spans(text: str) -> list[PiiSpan]:
     out = [PiiSpan(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
+    for m in _EMAIL_SPELLED.finditer(text):
+        if _spelled_email_ok(m.group("local")):
+            out.append(PiiSpan(m.start(), m.end(), "EMAIL"))
     for m in _NHS.finditer(text):
-        if _nhs_ok(m.group(1) + m.group(3) + m.group(4)):
+        if _nhs_ok(m.group(1) + m.group(3) + m.group(4)) or _nhs_cue_before(text, m.start()):
             out.append(PiiSpan(m.start(), m.end(), "NHS_NUMBER"))
     for m in _NINO.finditer(text):
         if m.group()[:2].isupper() or _NINO_CUE.search(text, max(0, m.start() - 40), m.start()):
@@ -280,7 +499,12 @@ def _phone_spans(text: str) -> list[PiiSpan]:
             national = str(number.national_number)
             if number.country_code != 44 or national[0] not in "127" or len(national) < 9:
                 continue
-        out.append(PiiSpan(match.start, match.end, "PHONE"))
+        start, end = match.start, match.end
+        if raw.startswith("(") and ")" not in raw:
+            start += 1  # "Janet (07700900555)": the bracket is punctuation, not an area code
+        if raw.endswith(")") and "(" not in raw:
+            end -= 1
+        out.append(PiiSpan(start, end, "PHONE"))
     return out
 
 
@@ -306,6 +530,8 @@ class _Unit:
     cap: bool
     alpha: bool
     name: bool
+    first: bool  # a first name in the lexicon (F)
+    last: bool  # a surname in the lexicon (L)
     word: bool
     place: bool
     known: bool
@@ -319,6 +545,20 @@ class _Unit:
     @property
     def never(self) -> bool:
         return self.lower in _NEVER_NAME
+
+    @property
+    def plain_first(self) -> bool:
+        """A first name that is also a word but a name first (Rob, Jean, Ray, Jo, Mark, Dawn,
+        Rose, Bill): capitalised, it is a name, as any first name is. Not the abstract names
+        (Hope, Will), words that are hardly names (Staff, Best) or places."""
+        return (self.first and self.word and not self.place
+                and self.lower not in _ABSTRACT_NAMES and self.lower not in _WORD_FIRST)
+
+
+def _opening_quote(doc: Doc, i: int) -> bool:
+    """A single quote that opens a quotation ("... said. 'Best advice ...'")."""
+    return doc[i].text in {"'", "‘"} and (i == 0 or doc[i - 1].whitespace_ != ""
+                                          or doc[i - 1].text in _SENT_BREAK)
 
 
 def _units(doc: Doc, res: _Resources) -> list[_Unit]:
@@ -345,11 +585,13 @@ def _units(doc: Doc, res: _Resources) -> list[_Unit]:
             start=i, end=j, text=text, lower=text.lower(), cap=cap,
             alpha=bool(_ALPHA_UNIT.match(text.replace("-", ""))),
             name="F" in flags or "L" in flags,
+            first="F" in flags,
+            last="L" in flags,
             word="W" in flags and len(parts) == 1,
             place="P" in flags and len(parts) == 1,
             known=bool(flags),
             sent_start=i == 0 or doc[i - 1].text in _SENT_BREAK or "\n" in doc[i - 1].text
-            or "\n" in doc[i - 1].whitespace_,
+            or "\n" in doc[i - 1].whitespace_ or _opening_quote(doc, i - 1),
             org_masked=any(masked[i:j]),
         ))
         i = j
@@ -387,6 +629,9 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
         nxt = units[k + 2]
     if nxt is not None and nxt.cap and nxt.lower.rstrip(".") in _ORG_WORDS:
         return True
+    if (nxt is not None and nxt.cap and not possessive and nxt.lower in _PLACE_WORDS
+            and (nxt.lower not in _PLACE_WORDS_SURNAMES or not (u.strong or u.plain_first))):
+        return True  # "Moss Side", "Hope Vale": a place (but "Sam Wood", "Dawn Wood")
     if k == 0:
         return False
     prev = units[k - 1]
@@ -422,6 +667,86 @@ def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     return prev in {"and", "&", "or"} and j > 0 and person[j - 1]
 
 
+_PERSON_NOUNS = {
+    "girl", "boy", "woman", "man", "lady", "bloke", "guy", "fella", "person", "someone",
+    "somebody", "chap", "gentleman", "student", "resident", "tenant", "family", "people",
+}
+
+
+def _meet_before(units: list[_Unit], k: int) -> bool:
+    """ "met X", "rang X", "spoke to X", "talked with X"."""
+    if k == 0:
+        return False
+    prev = units[k - 1].lower
+    if prev in _MEET_VERBS:
+        return True
+    return prev in {"to", "with"} and k > 1 and units[k - 2].lower in _TALK_VERBS
+
+
+def _thing_named(units: list[_Unit], k: int) -> bool:
+    """ "a course called Hope", "the group is named Faith": a thing's name, not a person's."""
+    j = k - 1
+    while j >= 0 and units[j].text in {",", ":", "'", '"', "‘", "“"}:
+        j -= 1
+    if j < 1 or units[j].lower not in _NAMING:
+        return False
+    if units[j - 1].lower in _THING_NOUNS:
+        return True  # "a course called", "a walking group named"
+    if j < 2 or units[j - 1].lower not in {"is", "was", "are", "were", "'s", "’s"}:
+        return False
+    # "the group is called Hope" (but "her friend from the charity is called Pat")
+    return (units[j - 2].lower in _THING_NOUNS
+            and not any(units[i].lower in {"from", "of", "at", "in", "for", "with", "on"}
+                        for i in range(max(0, j - 4), j - 2)))
+
+
+def _title_phrase(units: list[_Unit], k: int) -> bool:
+    """Unit k starts a title-case phrase: "Hope and Resilience", "Faith in Recovery",
+    "Hope Rising" (the next capitalised word is an ordinary word, not a name)."""
+    def plain_cap(i: int) -> bool:
+        w = units[i]
+        return (w.cap and w.alpha and w.known and not w.name and not w.sent_start
+                and w.lower not in _STOP and w.lower not in {"'s", "’s"})
+
+    if k + 1 >= len(units):
+        return False
+    if plain_cap(k + 1):
+        return True
+    return (units[k + 1].lower in {"and", "&", "of", "for", "in", "on", "to"}
+            and k + 2 < len(units) and plain_cap(k + 2))
+
+
+def _thing_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
+    """A capitalised word that names a thing, not a person, because of what comes before: "a
+    Kit Kat", "this Barbie", or the second word of a proper noun whose first word is not a
+    person ("Humber Bridge", "Bishop's Castle", "New Year's Eve", "Tai Chi")."""
+    if k == 0:
+        return False
+    j = k - 1
+    if units[j].lower in {"'s", "’s"} and j > 0:
+        j -= 1
+    prev = units[j]
+    if j == k - 1 and prev.lower in _INDEFINITE:
+        return True
+    if (j == k - 1 and prev.lower == "from" and j > 0 and units[j - 1].lower in _ORIGIN_WORDS
+            and (k + 1 >= len(units) or units[k + 1].lower not in {"'s", "’s"})):
+        return True  # "came over from Cork", "I'm from Mars" (but "a card from Jean")
+    return prev.cap and not prev.sent_start and not person[j] and prev.alpha
+
+
+def _email_names(text: str, res: _Resources) -> set[str]:
+    """Names spelled out in a first.last e-mail address in the note ("nana.owusu@..."): the
+    same names elsewhere in the note are that person."""
+    out: set[str] = set()
+    for m in _EMAIL.finditer(text):
+        parts = re.split(r"[._-]", m.group().split("@")[0].lower())
+        flags = [res.lexicon.get(p, "") for p in parts]
+        if (len(parts) in (2, 3) and all(p.isalpha() and len(p) > 2 for p in parts)
+                and "F" in flags[0] and all("F" in f or "L" in f or not f for f in flags)):
+            out |= {p for p, f in zip(parts, flags, strict=True) if "F" in f or "L" in f}
+    return out - _NEVER_NAME - _DATE_WORDS
+
+
 def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     units = _units(doc, res)
     n = len(units)
@@ -436,12 +761,91 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         return (m is not None and m.cap and m.alpha and not m.never and not m.org_masked
                 and (m.name or not m.known) and m.lower.rstrip(".") not in _ORG_WORDS)
 
+    def at(i: int) -> str:
+        return units[i].lower if 0 <= i < n else ""
+
+    def person_cue_after(k: int) -> bool:
+        """ "X said", "X is scared", "X's mum", "X is 14", "X (her son)", "X from the team":
+        only a person fits."""
+        m = at(k + 1)
+        if m in _PERSON_VERBS:
+            return True
+        if m in {"is", "was"} and at(k + 2) in _ANIMATE_STATES:
+            return True
+        if m in {"is", "was", "turned", "turns", "aged", "'s", "’s"} and re.fullmatch(
+                r"\d{1,2}", at(k + 2)):
+            # an age: "Sunny is 14." (not "is 12 weeks late")
+            return at(k + 3) in {"", ".", ",", ";", "!", "?", ")", "and", "now", "next",
+                                 "years", "year", "yrs", "yo", "y/o", "in", "this"}
+        if m in {"'s", "’s"} and at(k + 2) in _RELATIONS:
+            return True
+        if m in {"(", ","} and re.fullmatch(r"\d{1,3}", at(k + 2)) and at(k + 3) in {",", ")"}:
+            return True  # an age in apposition: "Ba, 80, used to come"
+        if m in {"(", ","}:  # apposition: "Sunny (her grandson)", "Mark, my brother,"
+            i = k + 3 if at(k + 2) in _DETERMINERS else k + 2
+            return at(i) in _RELATIONS
+        return m == "from" and at(k + 2) in {"the", "her", "his", "their", "our", "my"}
+
+    def appositive(k: int) -> bool:
+        """ ", Jo, went on leave", "(Ba, 80)": set off by commas and not an item of a list."""
+        if k == 0 or at(k - 1) not in {",", "("} or at(k + 1) not in {",", ")"} or k + 2 >= n:
+            return False
+        after = units[k + 2]
+        return (after.text[:1] in {"'", '"', "“", "‘"} or after.text[:1].isdigit()
+                or (after.text[:1].islower() and after.lower not in {"and", "or", "etc", "&"}))
+
+    def lone_lower_name(k: int) -> bool:
+        """A lower-case first name in a normally written note: "met dave", "dave said"."""
+        u, m = units[k], nxt(k)
+        if not u.strong or len(u.text) < 3 or (k > 0 and units[k - 1].lower in _DETERMINERS):
+            return False
+        return _meet_before(units, k) or (m is not None and (
+            m.lower in _PERSON_VERBS or (m.lower == "from" and k + 2 < n
+                                         and units[k + 2].lower in {"the", "her", "his"})))
+
+    def verb_after(k: int) -> bool:
+        """ "Rob has", "Jean had her hip done", "Ray came", "Jo's been", "Rob and I" (not "Rose
+        petals")."""
+        m = at(k + 1)
+        if m in {"and", "&"} and at(k + 2) in {"i", "me"}:
+            return True  # "Rob and I went"
+        if m == ":" and k + 2 < n and units[k + 2].text[:1] in {"'", '"', "‘", "“"}:
+            return True  # "Rose: 'I can't cope.'"
+        return m in _SUBJECT_VERBS or bool(_PAST_TENSE.match(m))
+
+    def street_surname_after_first_name(j: int, k: int) -> bool:
+        """ "Sarah Hill", "Tom Green", "gave Ruby Hall a lift", "Pat Hill rang", "Sarah Ward
+        said" (not "Rose Hill was lovely", "Willow Ward", "at Victoria Park")."""
+        prev, u = units[j], units[k]
+        if not (prev.cap and prev.first and not prev.never) or _thing_before(units, j, person):
+            return False
+        cue = person_cue_after(k) or _meet_before(units, j)
+        if u.lower in _WARD_SURNAMES:
+            return cue  # wards are named after first names: "Victoria Ward", "Rose Ward"
+        if u.lower not in _FIRST_NAME_STREET_SURNAMES:
+            return False
+        if person[j] or cue:
+            return True
+        if at(j - 1).rstrip(".") in _BEFORE_PLACE:
+            return False
+        return prev.strong or (prev.plain_first and not starts_sentence(j)
+                               and at(j - 1) not in {"to", "from"})
+
+    def starts_sentence(k: int) -> bool:
+        """At a sentence start, or coordinated with a word that is ("Faith and Hope got")."""
+        return units[k].sent_start or (
+            at(k - 1) in {"and", "&", "or"} and k >= 2 and units[k - 2].cap
+            and units[k - 2].sent_start)
+
     for k, u in enumerate(units):
-        if not u.alpha or u.never:
-            continue
+        if not u.alpha or u.never or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS:
+            continue  # ... and "Met Tomasz" is a verb and a name
         if _trigger_before(units, k, person) and _name_after_trigger(u, nxt(k)):
-            if not (u.cap and _negative_context(units, k, strict=False)):
-                person[k] = True
+            if u.cap and _negative_context(units, k, strict=False):
+                continue
+            if not u.strong and (_thing_named(units, k) or (u.word and _title_phrase(units, k))):
+                continue  # "a course called Hope and Resilience"
+            person[k] = True
             continue
         if not u.name or (u.cap and _negative_context(units, k)):
             continue
@@ -451,18 +855,60 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             follow = follow or units[k + 2].lower in _ANIMATE_STATES
         if u.cap:
             if m is not None and m.cap and m.known and not m.never and (
-                    not m.name or (u.word and m.word)):
+                    not m.name or (u.word and m.word and not (u.plain_first and m.last))):
                 continue  # "Moss Side", "Grace Church": a proper-noun phrase, not a person
             if u.lower in _DATE_WORDS:
                 continue
             if u.strong:
                 person[k] = True
-            elif u.word and not u.place and not u.sent_start:
-                person[k] = True  # "Will", "Hope" capitalised mid-sentence
+            elif u.plain_first:
+                # Rob, Jean, Mark: a name when capitalised, unless it starts a sentence with no
+                # verb after it ("Rose petals"), or is a thing ("a Kit Kat", "Humber Bridge").
+                if _title_phrase(units, k):
+                    continue
+                if starts_sentence(k):
+                    m = units[k + 1] if k + 1 < n else None
+                    surname = surname_next(k) and m is not None and (m.last or m.strong
+                                                                     or not m.known)
+                    if surname or person_cue_after(k) or verb_after(k) or appositive(k):
+                        person[k] = True
+                elif (not _thing_before(units, k, person) or verb_after(k)
+                      or person_cue_after(k)):
+                    person[k] = True  # "... said Po Po goes quiet": a verb vouches for it
+            elif u.word:
+                # Hope, Faith, Will, May: capitals alone prove nothing (sentence start, titles,
+                # "gives me Hope"); a surname, a person verb or "met/spoke to" must vouch for it.
+                if not _title_phrase(units, k) and (
+                        surname_next(k) or person_cue_after(k) or _meet_before(units, k)
+                        or (not starts_sentence(k) and (follow or appositive(k)
+                            or (at(k - 1) in _OBJECT_VERBS and u.lower not in _ABSTRACT_NAMES)))):
+                    # ... or a capital mid-sentence plus a verb, ", X, who" or "lost X"
+                    person[k] = True
             elif surname_next(k) or follow:
                 person[k] = True
         elif lower_style and u.strong and len(u.text) > 2:
             person[k] = True
+        elif lone_lower_name(k):
+            person[k] = True
+
+    # a street/place word that is a surname after a title or a first name: "Mrs Green",
+    # "Sarah Hill", "Mrs Sarah Green" (not "Sarah Hill Road", "round Alexandra Park",
+    # "West Ham Park")
+    for k in range(1, n):
+        u = units[k]
+        if person[k] or not (u.cap and u.alpha and u.name and u.lower in _STREET_WORDS):
+            continue
+        after = nxt(k)
+        if after is not None and after.cap and after.lower.rstrip(".") in _STREET_WORDS:
+            continue  # "Sarah Hill Road", "Dr Green Surgery": an address or a place
+        j = k - 1
+        if units[j].text == "." and j > 0:
+            j -= 1
+        prev = units[j]
+        if prev.lower.rstrip(".") in _HONORIFICS:
+            person[k] = True
+        elif j == k - 1 and street_surname_after_first_name(j, k):
+            person[j] = person[k] = True
 
     # extend to following surnames: "Grace Mensah", "Mrs Stella Adebayo", "Nguyen Van An"
     for k in range(n):
@@ -481,10 +927,26 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 and u.name and not u.never and u.lower not in _DATE_WORDS):
             person[k] = True
 
-    # the same name again in the note ("Sunny ... Sunny is 14"), except months and places
-    names = {units[k].text for k in range(n) if person[k] and units[k].lower not in _DATE_WORDS}
+    # The same name again in the note, in any case ("Spoke to Sam ... sam is 19"), except
+    # months and places. A lower-case repeat of a name that is also a word ("Will ... I will")
+    # needs a person cue after it.
+    names = {units[k].lower for k in range(n) if person[k] and units[k].lower not in _DATE_WORDS}
+    names |= _email_names(doc.text, res)
     for k, u in enumerate(units):
-        if not person[k] and u.text in names and not _negative_context(units, k):
+        if person[k] or not u.alpha or u.lower not in names:
+            continue
+        if u.cap or u.text.isupper():
+            if not _negative_context(units, k):
+                person[k] = True
+        elif not u.word or person_cue_after(k):
+            person[k] = True
+
+    # "It was Val and Jean ...", once "Val" is known from later in the note
+    for k, u in enumerate(units):
+        if (not person[k] and u.cap and u.name and not u.never and u.lower not in _DATE_WORDS
+                and ((at(k - 1) in {"and", "&"} and person[k - 2] if k >= 2 else False)
+                     or (at(k + 1) in {"and", "&"} and k + 2 < n and person[k + 2]))
+                and not _negative_context(units, k) and not _title_phrase(units, k)):
             person[k] = True
 
     spans: list[tuple[int, int]] = []
@@ -521,9 +983,55 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     return _resolve(spans)
 
 
+def _nfc(text: str) -> tuple[str, tuple[list[int], list[int]] | None]:
+    """``text`` in Unicode NFC (so "Siobha\u0301n" is looked up as "Siobhán"), with maps from
+    NFC offsets back to ``text``: ``(starts, ends)``, or ``None`` when it is already NFC.
+
+    The text is cut into clusters (a character and the combining marks that compose with it)
+    that normalise independently; an offset inside a composed cluster maps to the cluster's
+    start (for a span start) or end (for a span end), so a span never cuts a letter in half.
+    """
+    nfc = unicodedata.normalize("NFC", text)
+    if nfc == text:
+        return text, None
+    clusters: list[tuple[int, int, str]] = []
+    begin = 0
+    for i in range(1, len(text) + 1):
+        if i < len(text):
+            ch = text[i]
+            if unicodedata.combining(ch):
+                continue
+            head = unicodedata.normalize("NFC", text[begin:i])
+            if unicodedata.normalize("NFC", text[begin:i + 1]) != head + unicodedata.normalize(
+                    "NFC", ch):
+                continue  # composes with what came before (Hangul jamo and the like)
+        clusters.append((begin, i, unicodedata.normalize("NFC", text[begin:i])))
+        begin = i
+    if "".join(c for _, _, c in clusters) != nfc:  # pragma: no cover - defensive
+        return text, None
+    starts = [len(text)] * (len(nfc) + 1)
+    ends = [0] * (len(nfc) + 1)
+    pos = 0
+    for a, b, piece in clusters:
+        for j in range(len(piece)):
+            starts[pos + j] = a
+            ends[pos + j + 1] = b
+        pos += len(piece)
+    return nfc, (starts, ends)
+
+
+def _to_original(spans: list[PiiSpan], maps: tuple[list[int], list[int]] | None) -> list[PiiSpan]:
+    if maps is None:
+        return spans
+    starts, ends = maps
+    return [PiiSpan(starts[s.start], ends[s.end], s.type) for s in spans]
+
+
 def find_pii(text: str) -> list[PiiSpan]:
-    """Personal data in ``text``: sorted, non-overlapping spans with original offsets."""
-    return _find_in_doc(_resources().nlp(text))
+    """Personal data in ``text``: sorted, non-overlapping spans with offsets into ``text``
+    itself (detection runs on its NFC form; offsets are mapped back)."""
+    norm, maps = _nfc(text)
+    return _to_original(_find_in_doc(_resources().nlp(norm)), maps)
 
 
 def _apply(text: str, spans: list[PiiSpan]) -> Redaction:
@@ -545,8 +1053,14 @@ def redact_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Redacti
     """Redact a stream of notes, tokenizing in batches with ``nlp.pipe`` (same output as
     calling :func:`redact` on each)."""
     nlp = _resources().nlp
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        yield _apply(doc.text, _find_in_doc(doc))
+
+    def normalised() -> Iterator[tuple[str, tuple[str, Any]]]:
+        for text in texts:
+            norm, maps = _nfc(text)
+            yield norm, (text, maps)
+
+    for doc, (text, maps) in nlp.pipe(normalised(), batch_size=batch_size, as_tuples=True):
+        yield _apply(text, _to_original(_find_in_doc(doc), maps))
 
 
 __all__ = ["PII_TYPES", "PiiSpan", "Redaction", "find_pii", "redact", "redact_many"]

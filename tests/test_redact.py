@@ -4,6 +4,7 @@ API contract (original offsets, no leaked text, batch == one by one)."""
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
@@ -112,8 +113,36 @@ def test_nhs_number_with_valid_check_digit(number: str) -> None:
 
 
 @pytest.mark.parametrize("number", ["999 526 0185", "999-159-0831", "9990166130"])
-def test_ten_digits_failing_modulus_11_are_not_nhs_numbers(number: str) -> None:
-    assert types_of(f"NHS number {number} on the letter.", "NHS_NUMBER") == []
+def test_ten_digits_failing_modulus_11_without_an_nhs_cue_are_not_nhs_numbers(number: str) -> None:
+    assert types_of(f"Order reference {number} on the letter.", "NHS_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        # a mistyped NHS number is still identifying when the note says it is one
+        ("NHS no. 123 456 7890 on the repeat slip.", "123 456 7890"),
+        ("nhs: 999 526 0185 is on his card", "999 526 0185"),
+        ("Her NHS number is 999-159-0831 she thinks.", "999-159-0831"),
+        # dotted layout, with the check digit or the cue
+        ("The number 999.526.0182 was on the letter.", "999.526.0182"),
+        ("Old NHS no 999.526.0185 on the form.", "999.526.0185"),
+    ],
+)
+def test_nhs_numbers_with_a_cue_or_dots(text: str, number: str) -> None:
+    assert types_of(text, "NHS_NUMBER") == [number]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 999.526.0185 has shipped.",
+        "The NHS said it was fine. Order 999 526 0185 arrived late.",  # cue in another sentence
+        "NHS 111 gave her ref 999 526 0185 to quote.",  # digits between cue and number
+    ],
+)
+def test_failing_check_digit_needs_a_cue_in_the_same_phrase(text: str) -> None:
+    assert types_of(text, "NHS_NUMBER") == []
 
 
 # --------------------------------------------------------------------------- NI_NUMBER
@@ -234,3 +263,279 @@ def test_eval_set_gold_offsets_match_their_types() -> None:
         for sp in row["spans"]:
             assert 0 <= sp["start"] < sp["end"] <= len(row["text"])
             assert sp["type"] in PII_TYPES
+
+
+# --------------------------------------------------------------------------- Unicode (NFD)
+def test_decomposed_accents_are_found_and_offsets_refer_to_the_callers_text() -> None:
+    composed = ("Our volunteer Aoife Ní Bhriain and Zoë Clarke ran the stall. "
+                "Renée rang 07700 900456.")
+    text = unicodedata.normalize("NFD", composed)
+    assert text != composed
+    spans = find_pii(text)
+    surfaces = [(text[s.start:s.end], s.type) for s in spans]
+    nfd = [unicodedata.normalize("NFD", n) for n in ("Aoife Ní Bhriain", "Zoë Clarke", "Renée")]
+    assert surfaces == [(nfd[0], "PERSON"), (nfd[1], "PERSON"), (nfd[2], "PERSON"),
+                        ("07700 900456", "PHONE")]
+    result = redact(text)
+    assert result.text == unicodedata.normalize(
+        "NFD", "Our volunteer [PERSON] and [PERSON] ran the stall. [PERSON] rang [PHONE].")
+    assert list(redact_many([text, composed])) == [result, redact(composed)]
+
+
+def test_mixed_composed_and_decomposed_text_keeps_later_offsets_right() -> None:
+    text = "Jose\u0301 and Siobhán came. Email siobhan.k@example.org, DOB 04/05/1991."
+    assert found(text) == [("Jose\u0301", "PERSON"), ("Siobhán", "PERSON"),
+                           ("siobhan.k@example.org", "EMAIL"), ("04/05/1991", "DATE_OF_BIRTH")]
+
+
+# --------------------------------------------------------------------------- lower-case names
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a name found once is redacted wherever it recurs, in any case
+        ("Asked Priya about the bus. priya says it's two buses.", ["Priya", "priya"]),
+        ("Met Tomasz at the hub. TOMASZ wrote his own card.", ["Tomasz", "TOMASZ"]),
+        # a lone lower-case first name with a strong cue
+        ("we met kieran outside the chemist.", ["kieran"]),
+        ("Everyone was quiet, then kieran said the bus was late.", ["kieran"]),
+        ("Later she rang lorna and asked about the lift.", ["lorna"]),
+        ("She said kerry from the crisis team was kind.", ["kerry"]),
+    ],
+)
+def test_lower_case_names_with_a_cue_or_seen_before(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The sheikh said prayers for him.",  # after "the": a role, not a name
+        "Her budgie died last week and she hasn't been out since.",
+        "I said I will call, and hope they answer.",  # names that are common words
+        "She gave me a jamie oliver book for the course.",  # no cue (note not all lower case)
+    ],
+)
+def test_lower_case_words_without_a_cue_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+def test_lower_case_repeat_of_a_word_name_needs_a_cue() -> None:
+    text = "Spoke to Will Evans today. He will ring back tomorrow."
+    assert types_of(text, "PERSON") == ["Will Evans"]
+
+
+# --------------------------------------------------------------------------- word names
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Faith and Hope got me through the winter.",
+        "Joy is hard to find on that ward.",
+        "It gave me Hope again, she said.",
+        "The workshop called Hope Rising was full.",
+        "We ran a group named Faith in Recovery every week.",
+        "The course is called Faith and Wellbeing.",
+        "We ran sessions at Chapel End and Hope Valley.",
+        "Moss Side folk said nobody listens.",
+        "Residents of Rose Vale want the bus back.",
+    ],
+)
+def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Hope said she'd rather not be quoted.", ["Hope"]),
+        ("Mark from the housing team rang her twice.", ["Mark"]),
+        ("The support worker, Dawn, listened properly.", ["Dawn"]),
+        ("The lovely pharmacist, Amber, remembered her name.", ["Amber"]),
+        ("Ruby, 16, came with her mum.", ["Ruby"]),
+        ("Her daughter is called Faith.", ["Faith"]),
+        ("Joy's mum rang twice.", ["Joy"]),
+        ("It was Val and Jean and the quiz. Val died in the spring.", ["Val", "Jean", "Val"]),
+        ("Coach Dele kept the lads going.", ["Dele"]),
+    ],
+)
+def test_word_names_with_a_cue_are_people(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+# --------------------------------------------------------------------------- more formats
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Her date of birth is 14 Feb 92, she said.", "14 Feb 92"),
+        ("DOB: 1979-11-30, lives with her sister.", "1979-11-30"),
+        ("She was born on 2 March '88 in Oldham.", "2 March '88"),
+        ("D.O.B 1990/06/01 written on the form.", "1990/06/01"),
+        ("Date of birth 07 09 1964 on the form.", "07 09 1964"),
+    ],
+)
+def test_dates_of_birth_in_other_formats(text: str, date: str) -> None:
+    assert types_of(text, "DATE_OF_BIRTH") == [date]
+
+
+@pytest.mark.parametrize(
+    "text", ["Her review is 2024-06-01 at the clinic.", "He was born 2 weeks early, she said."]
+)
+def test_iso_dates_and_numbers_without_a_birth_date_are_not_dobs(text: str) -> None:
+    assert types_of(text, "DATE_OF_BIRTH") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "postcode"),
+    [("She lives at BD3  9AA now.", "BD3  9AA"),
+     ("Postcode sw1a  1aa, ground floor.", "sw1a  1aa")],
+)
+def test_postcode_with_a_double_space(text: str, postcode: str) -> None:
+    assert types_of(text, "POSTCODE") == [postcode]
+
+
+def test_postcode_with_three_spaces_is_not_joined() -> None:
+    assert types_of("She lives at M1   1AE apparently.", "POSTCODE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("She's in Flat 7, Jubilee House since March.", "Flat 7, Jubilee House"),
+        ("Moved into Apartment 12 Canal Wharf last year.", "Apartment 12 Canal Wharf"),
+        ("Lives at Ivy Cottage, Back Lane with her dog.", "Ivy Cottage, Back Lane"),
+        ("Letters go to The Old Vicarage, Station Road now.", "The Old Vicarage, Station Road"),
+        ("He's number 9 on Elm Grove, by the shop.", "number 9 on Elm Grove"),
+        ("She's at no. 22, Albert Road, the one with the ramp.", "no. 22, Albert Road"),
+    ],
+)
+def test_flats_house_names_and_numbers_on_streets(text: str, address: str) -> None:
+    assert types_of(text, "ADDRESS") == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She sleeps in the flat on Mill Lane when it's bad.",
+        "Room 4 was cold all winter.",
+        "The Recovery College, Church Lane runs the course.",
+        "He was number 3 in the queue at the pharmacy.",
+    ],
+)
+def test_streets_and_numbers_that_are_not_addresses(text: str) -> None:
+    assert types_of(text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("Write to sam dot patel at outlook dot com instead.", "sam dot patel at outlook dot com"),
+        ("Her email is jo_b at hotmail dot co dot uk apparently.", "jo_b at hotmail dot co dot uk"),
+        ("Try k.owen (at) example (dot) org for the rota.", "k.owen (at) example (dot) org"),
+    ],
+)
+def test_spelled_out_emails(text: str, email: str) -> None:
+    assert types_of(text, "EMAIL") == [email]
+
+
+def test_spoken_web_address_after_a_verb_is_not_an_email() -> None:
+    assert types_of("I looked at nhs dot uk for the number.", "EMAIL") == []
+
+
+def test_phone_in_brackets_leaves_the_brackets_but_keeps_an_area_code() -> None:
+    text = "Her brother Tom (07700 900789) is the contact. Office (020) 7946 0321."
+    assert types_of(text, "PHONE") == ["07700 900789", "(020) 7946 0321"]
+    assert redact(text).text == "Her brother [PERSON] ([PHONE]) is the contact. Office [PHONE]."
+
+
+# --------------------------------------------------------------------------- word first names
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # at a sentence start, a verb after the name is enough (not only "said")
+        ("Dawn rang on Tuesday to cancel the visit.", ["Dawn"]),
+        ("Jean has been back in hospital since the weekend.", ["Jean"]),
+        ("Pat brought her sister along this time.", ["Pat"]),
+        ("Jo's been volunteering there for a year.", ["Jo"]),
+        ("Mark never misses the Thursday group.", ["Mark"]),
+        ("Amber started college in September.", ["Amber"]),
+        ("Rob and I went to the match on Saturday.", ["Rob"]),
+        ('"Ray visited every fortnight," she said.', ["Ray"]),
+        ("Rose: 'I can't cope with the waits.'", ["Rose"]),  # a speaker
+        # mid-sentence, capitals are enough, as for any first name
+        ("She goes to the allotment with Jo on Sundays.", ["Jo"]),
+        ("A text from Holly cheered her up.", ["Holly"]),
+        ("Nobody told Ivy the clinic had moved.", ["Ivy"]),
+        # a verb after the second word vouches for the pair
+        ("Her grandson said Po Po goes quiet before a bad spell.", ["Po Po"]),
+    ],
+)
+def test_first_names_that_are_also_words_count_when_capitalised(
+        text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # abstract nouns, virtues, seasons and "will" need a real cue, even before a verb
+        "Hope has kept me going this year.",
+        "Faith was what got her through the winter.",
+        "Summer is the worst time for him.",
+        "Will has nothing to do with it.",
+        "Joy was in short supply at Christmas.",
+        "It was Kindness that did it, not the pills.",
+        # in the lexicon as first names, but ordinary words first
+        "Staff were kind but rushed off their feet.",
+        "Cat's been poorly all week.",
+        "Little has changed since the review.",
+        "Art helps her switch off.",
+        "Best thing was the walk by the canal.",
+        # a first name at a sentence start with no verb after it
+        "Rose petals were left on the bench.",
+        # things, places and days, not people
+        "She bought a Kit Kat and a Barbie for the raffle.",
+        "The view from the Humber Bridge scares her.",
+        "He moved over from Cork in the eighties.",
+        "Dialysis Mon Wed Fri, transport both ways.",
+        "Syrian, Afghan and Kurdish women came to the lunch.",
+    ],
+)
+def test_abstract_names_plain_words_and_things_are_not_people(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+# --------------------------------------------------------------------------- street surnames
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mrs Green from the pharmacy was lovely.", ["Green"]),
+        ("Dr. Hill signed the sick note.", ["Hill"]),
+        ("Ms Lane from the council never replied.", ["Lane"]),
+        ("Sarah Hill rang about the rota.", ["Sarah Hill"]),
+        ("We sat with Tom Green at lunch.", ["Tom Green"]),
+        ("Mrs Amira Hall came to the group.", ["Amira Hall"]),
+        ("Pat Hill rang about her benefits.", ["Pat Hill"]),
+        ("Gave Ruby Hall a lift home.", ["Ruby Hall"]),
+        ("Jean Marsh runs the craft stall.", ["Jean Marsh"]),
+        ("We met Dawn Wood at the hub.", ["Dawn Wood"]),
+        ("Sarah Ward said the letter never came.", ["Sarah Ward"]),  # "Ward" needs a cue
+    ],
+)
+def test_street_words_after_a_title_or_first_name_are_surnames(
+        text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She lives on Sarah Hill Road now.",  # a street word after it: an address
+        "The uncles walk round Alexandra Park after prayers.",
+        "Victoria Street is closed for roadworks.",
+        "The Maple Ward and Willow Ward were both full.",
+        "We went to Rose Hill for the day.",
+        "Willow Park was lovely in the sun.",
+        "Victoria Ward was full again.",
+    ],
+)
+def test_first_name_and_street_word_that_make_a_place(text: str) -> None:
+    assert types_of(text, "PERSON") == []
