@@ -211,6 +211,14 @@ def ingest(
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
     from insight.intake import ingest_file
 
+    # A file that is not there (or a folder) is a mistake on the command line: say so and
+    # ingest nothing, rather than quarantine a file that does not exist.
+    missing = [f for f in files if not f.is_file()]
+    for file in missing:
+        problem = "is a folder, not a file" if file.is_dir() else "no such file"
+        typer.secho(f"error: {file}: {problem}", err=True, fg=typer.colors.RED)
+    if missing:
+        raise typer.Exit(2)
     ws, store = _open(workspace, db)
     codebook = ws.load_codebook()
     if screen:
@@ -282,12 +290,20 @@ def train(
     id_col: Annotated[str, typer.Option(help="Id column in --data.")] = "id",
     label_cols: Annotated[
         list[str] | None,
-        typer.Option("--label-cols", help="Label columns (repeat; or comma-separated)."),
+        typer.Option(
+            "--label-cols",
+            help="Label columns, comma-separated or repeated; a column whose name has "
+            "commas is matched whole.",
+        ),
     ] = None,
     label_col: Annotated[
         str | None, typer.Option(help="One column holding several labels.")
     ] = None,
-    label_sep: Annotated[str, typer.Option(help="Separator inside --label-col.")] = ";",
+    label_sep: Annotated[
+        str | None,
+        typer.Option(help="Separator inside --label-col (default: ';', or '|' if the "
+                     "column uses it)."),
+    ] = None,
     codebook: Annotated[
         Path | None, typer.Option(help="Codebook for --data (labels outside it are reported).")
     ] = None,
@@ -295,10 +311,25 @@ def train(
     min_count: Annotated[int, typer.Option(help="Drop (and report) rarer labels.")] = 1,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Model directory to write.")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the model already in --out.")
+    ] = False,
 ) -> None:
     """Train a tagging model from the workspace's labelled notes or from --data."""
-    from insight.classify.model import TagModel
+    from insight.classify.backend import backend_class
+    from insight.classify.model import MODEL_FILE, TagModel, check_model_target
 
+    try:
+        backend_class(backend)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--backend") from None
+    _one_label_layout(label_col, label_cols)
+    if out is not None:
+        check_model_target(out)
+        if (out / MODEL_FILE).is_file() and not force:
+            raise FileExistsError(
+                f"{out} already holds a model; add --force to replace it, or choose another --out"
+            )
     if data is None:
         from insight.tagging import train_from_store
 
@@ -316,10 +347,10 @@ def train(
     if out is None:
         raise typer.BadParameter("--out DIR is required with --data")
     book = load_codebook(codebook) if codebook else None
-    cols = [c for value in (label_cols or []) for c in _split_cols(value)] or None
     labelled = load_labelled(
-        data, text_col=text_col, id_col=id_col, label_cols=cols, label_col=label_col,
-        label_sep=label_sep, known_labels=book.ids if book else None, min_count=min_count,
+        data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
+        label_col=label_col, label_sep=label_sep, known_labels=book.ids if book else None,
+        min_count=min_count,
     )
     typer.secho(labelled.report.summary(), err=True,
                 fg=typer.colors.YELLOW if labelled.report.problems else None)
@@ -342,9 +373,17 @@ def train(
     )
 
 
-def _split_cols(value: str) -> list[str]:
-    """`--label-cols a,b` or repeated `--label-cols`; a name with commas can be repeated alone."""
-    return [value] if value.startswith("=") else [c.strip() for c in value.split(",") if c.strip()]
+def _short(items: list[str], shown: int = 8) -> str:
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _one_label_layout(label_col: str | None, label_cols: list[str] | None) -> None:
+    if label_col is not None and label_cols:
+        raise typer.BadParameter(
+            "give --label-col (one column of several labels) or --label-cols (one column "
+            "per label or code), not both"
+        )
 
 
 def _workspace_model(ws):
@@ -426,6 +465,7 @@ def classify(
     # Two worker processes pay off only on big files (forking costs ~0.1 s).
     workers = min(2, os.cpu_count() or 1) if len(texts) >= 20_000 else 1
     results = tag_model.iter_tag(texts, n_process=workers)
+    out.parent.mkdir(parents=True, exist_ok=True)
     with (
         jsonlines.open(out, mode="w") as writer,
         typer.progressbar(length=len(texts), label="classifying", file=sys.stderr) as bar,
@@ -453,10 +493,19 @@ def evaluate(
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     label_cols: Annotated[
-        list[str] | None, typer.Option("--label-cols", help="Label columns (repeat).")
+        list[str] | None,
+        typer.Option(
+            "--label-cols",
+            help="Label columns, comma-separated or repeated; a column whose name has "
+            "commas is matched whole.",
+        ),
     ] = None,
     label_col: Annotated[str | None, typer.Option(help="One column with several labels.")] = None,
-    label_sep: Annotated[str, typer.Option(help="Separator inside --label-col.")] = ";",
+    label_sep: Annotated[
+        str | None,
+        typer.Option(help="Separator inside --label-col (default: ';', or '|' if the "
+                     "column uses it)."),
+    ] = None,
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:
     """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
@@ -464,18 +513,29 @@ def evaluate(
     from insight.classify.data import evaluate as run_evaluation
     from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
+    from insight.intake import FileRejected
 
+    _one_label_layout(label_col, label_cols)
     tag_model = TagModel.load(model)
-    cols = [c for value in (label_cols or []) for c in _split_cols(value)] or None
     labelled = load_labelled(
-        data, text_col=text_col, id_col=id_col, label_cols=cols, label_col=label_col,
-        label_sep=label_sep, known_labels=tag_model.labels,
+        data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
+        label_col=label_col, label_sep=label_sep, known_labels=tag_model.labels,
     )
-    typer.secho(labelled.report.summary(), err=True,
-                fg=typer.colors.YELLOW if labelled.report.problems else None)
+    report = labelled.report
+    typer.secho(report.summary(), err=True, fg=typer.colors.YELLOW if report.problems else None)
+    if not labelled.texts and not report.unknown:
+        raise FileRejected(f"{data}: no rows to evaluate (see the report above)")
+    if not report.counts:
+        found = f"its labels ({_short(sorted(report.unknown))}) are" if report.unknown else (
+            "no labels were found (name them with --label-col or --label-cols)")
+        raise FileRejected(
+            f"{data}: nothing to score: {found} not the model's ({_short(tag_model.labels)}); "
+            "the model card was left as it was"
+        )
     metrics = run_evaluation(
         tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,
         experience=labelled.experience, data=str(data),
+        ignored=sum(len(rows) for rows in report.unknown.values()),
     )
     rows = [
         {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}}
@@ -488,6 +548,17 @@ def evaluate(
         + (f"  safeguarding recall {metrics['safeguarding_recall']:.3f}"
            if metrics.get("safeguarding_recall") is not None else "")
     )
+    if absent := metrics["labels_without_examples"]:
+        typer.echo(
+            f"macro-F1 averages the {len(tag_model.labels) - len(absent)} labels with examples "
+            f"here; none for: {_short(absent)}"
+        )
+    if metrics["notes_seen_in_training"]:
+        typer.secho(
+            f"warning: at least {metrics['notes_seen_in_training']} of these notes were training "
+            "notes of this model; scores on them flatter it (evaluate on held-out notes)",
+            err=True, fg=typer.colors.YELLOW,
+        )
     if write_card:
         write_model_card(model, metrics)
         typer.echo(f"metrics written to {model / 'MODEL_CARD.md'}")

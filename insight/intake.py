@@ -8,6 +8,7 @@ line number and the reason.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -19,7 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:
     from insight.store import Store
@@ -59,18 +67,71 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _is_blank(text: str) -> bool:
+    """Nothing visible: spaces and invisible format characters (zero-width space, zero-width
+    joiners, word joiner, a stray BOM, soft hyphen...) only."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
+
+
+def _nfc(value: Any) -> Any:
+    """Strings (also inside lists and as keys) in Unicode NFC, so "é" typed as e + accent
+    is the same note, id and hash as "é" typed as one character."""
+    if isinstance(value, str):
+        return value if unicodedata.is_normalized("NFC", value) else (
+            unicodedata.normalize("NFC", value)
+        )
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    return value
+
+
+#: Cells and names longer than this are not quoted in messages: they may be a note.
+SHOWN_CHARS = 30
+
+
+def _shown(value: str, quote: bool = True) -> str:
+    """A cell or column name for a message: itself if short (a name), else only its length
+    (it may be a note)."""
+    if len(value) <= SHOWN_CHARS and len(value.split()) <= 3:
+        return repr(value) if quote else value
+    return f"<{len(value)} characters>"
+
+
 def _split_list(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [part for part in LIST_SPLIT.split(value.strip()) if part]
+        return [part for part in LIST_SPLIT.split(value.strip()) if not _is_blank(part)]
     if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if str(v).strip()]
+        items = []
+        for position, item in enumerate(value, start=1):
+            if item is None:  # JSON null: nothing there, never the word "None"
+                continue
+            if not isinstance(item, str):
+                kind = "a number" if isinstance(item, int | float) and not isinstance(
+                    item, bool
+                ) else f"a JSON {type(item).__name__}"
+                raise ValueError(f"item {position} is {kind}; list items must be text")
+            if not _is_blank(item):
+                items.append(item.strip())
+        return items
     raise ValueError("must be a list or a ';'-separated string")
 
 
+_DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+_DATE_PATTERNS = ("%Y-%m-%d", *_DAY_FIRST, "%d %b %Y", "%d %B %Y", "%d-%b-%Y")
+_TIMES = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
+#: Days since 1899-12-30 as a spreadsheet stores a date (46351 = 2026-11-25): 1954..2119.
+_SERIAL = re.compile(r"[2-7]\d{4}(?:\.\d+)?")
+_SHORT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\s.*)?")
+_EARLIEST_NOTE = date(1990, 1, 1)
+
+
 def parse_date(value: Any) -> date | None:
-    """ISO dates (2025-09-14, with or without time) or UK day-first (14/09/2025)."""
+    """ISO dates (2025-09-14, with or without time), UK day-first (14/09/2025, also with a
+    time as spreadsheets save it: 14/09/2025 00:00) or 14 Sep 2025."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -78,17 +139,50 @@ def parse_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     text = str(value).strip()
+    if _SERIAL.fullmatch(text):
+        raise ValueError(
+            f"{text!r} looks like a spreadsheet date serial number, not a date: format the "
+            "column as a date (DD/MM/YYYY) and save again"
+        )
     if len(text) > 10 and text[10] in "T ":  # a date with a time: the whole of it must parse
         try:
             return datetime.fromisoformat(text).date()
         except ValueError:
             pass
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+    patterns = _DATE_PATTERNS
+    if " " in text or "T" in text:  # day-first with a time, e.g. 25/11/2026 00:00
+        patterns += tuple(f"{d}{sep}{t}" for d in _DAY_FIRST for sep in " T" for t in _TIMES)
+    for pattern in patterns:
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    if _SHORT_YEAR.fullmatch(text):
+        raise ValueError(f"invalid date {text!r}: write the year in full (DD/MM/YYYY)")
     raise ValueError(f"invalid date {text!r} (expected YYYY-MM-DD or DD/MM/YYYY)")
+
+
+_ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
+_TRUE = {"yes", "y", "true", "1", "1.0"}
+_FALSE = {"no", "n", "false", "0", "0.0"}
+
+
+def _yes_no(value: Any, blank: bool | None) -> bool | None:
+    """A yes/no cell. Only explicit answers count: a tick or a cross is refused."""
+    if value is None or (isinstance(value, str) and _is_blank(value)):
+        return blank
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        answer = value.strip().lower()
+        if answer in _TRUE:
+            return True
+        if answer in _FALSE:
+            return False
+        raise ValueError(f"{_shown(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
+    raise ValueError(f"must be yes or no ({_ACCEPTED_BOOLEANS})")
 
 
 class NoteIn(BaseModel):
@@ -109,10 +203,15 @@ class NoteIn(BaseModel):
     safeguarding: bool | None = None
     experience: Literal["positive", "negative", "mixed", "neutral"] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_unicode(cls, data: Any) -> Any:
+        return _nfc(data)
+
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
+        if isinstance(value, str) and _is_blank(value):
             return None
         return value
 
@@ -136,7 +235,7 @@ class NoteIn(BaseModel):
         if not isinstance(value, str):
             raise ValueError("text must be a string")
         text = value.replace("\r\n", "\n").replace("\x00", "").strip()
-        if not text:
+        if _is_blank(text):  # also only zero-width spaces or joiners
             raise ValueError("text is missing or empty")
         limit = (info.context or {}).get("max_chars")
         if limit and len(text) > limit:
@@ -149,6 +248,8 @@ class NoteIn(BaseModel):
         parsed = parse_date(value)
         if parsed and parsed > datetime.now(UTC).date() + timedelta(days=1):
             raise ValueError(f"{parsed.isoformat()} is in the future")
+        if parsed and parsed < _EARLIEST_NOTE:
+            raise ValueError(f"{parsed.isoformat()} is before 1990: a typo?")
         return parsed
 
     @field_validator("community", mode="before")
@@ -160,16 +261,19 @@ class NoteIn(BaseModel):
     @classmethod
     def _consent(cls, value: Any) -> Any:
         # A blank cell is no consent (the default), not an invalid row.
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return False
-        return value
+        return _yes_no(value, blank=False)
+
+    @field_validator("safeguarding", mode="before")
+    @classmethod
+    def _safeguarding(cls, value: Any) -> Any:
+        return _yes_no(value, blank=None)
 
     @field_validator("categories", mode="before")
     @classmethod
     def _categories(cls, value: Any, info: ValidationInfo) -> Any:
         # Blank means "not labelled" (None), not "labelled with no categories" ([]): this
         # validator runs before `_blank_is_missing`, so it must say so itself.
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and _is_blank(value)):
             return None
         found = list(dict.fromkeys(c.lower() for c in _split_list(value)))
         known = (info.context or {}).get("categories")
@@ -231,6 +335,8 @@ class RawRow:
     data: dict[str, Any] | None
     error: str | None = None
     raw: str | None = None
+    #: CSV: each key of `data` to the column name as written in the header.
+    headers: dict[str, str] | None = None
 
 
 _LATIN_ENCODINGS = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman"}
@@ -260,6 +366,29 @@ def _western_problem(text: str) -> str | None:
     if visible and foreign / len(visible) > 0.3:
         return f"{foreign} of {len(visible)} characters are not plain ASCII"
     return None
+
+
+#: Polish (Central European, Windows-1250) letters as Windows-1252 reads them, where no
+#: Western word has them: "by³o" (było), "mo¿e" (może), "dostaæ" (dostać), "by³" (był),
+#: "coœ" (coś), "Ÿle" (źle), "¯al" (Żal); not "m³" or "cm³" (a unit).
+_L = "A-Za-z³¹¿Ÿ¥¯Œœæê"  # letters, with the misread ones (as in "M¹¿": mąż)
+_CP1250_LETTERS = re.compile(
+    rf"(?<=[{_L}])[æ¿Ÿœ](?![{_L}])"  # end of a word: dostać, coś, mąż
+    rf"|(?<![{_L}])[A-Za-z]*[aeiouyAEIOUY][A-Za-z]*[³¹](?![{_L}])"  # był, mają
+    rf"|(?<=[{_L}])[³¹¿Ÿ¥¯Œ](?=[{_L}])"  # inside a word: było, może
+    rf"|(?<![{_L}])[³¿Ÿ¯¥](?=[a-z])"  # start of a word: łatwo, żal, źle, Żona
+    r"|[œŒ]w"  # świat, Święta
+)
+#: "siê", "mogê" (się, mogę): a word ending in ê is Polish, but also Portuguese "você",
+#: so it only counts alongside another sign, or as three different words.
+_CP1250_WEAK = re.compile(r"[A-Za-z]+ê(?![A-Za-z])")
+
+
+def _central_european(text: str) -> bool:
+    """True when text decoded as Windows-1252 reads like Windows-1250 (Polish, Czech...)."""
+    strong = len(_CP1250_LETTERS.findall(text))
+    weak = {w.lower() for w in _CP1250_WEAK.findall(text)}
+    return strong >= 2 or (strong == 1 and bool(weak)) or len(weak) >= 3
 
 
 def decode(raw: bytes) -> tuple[str, str | None]:
@@ -304,6 +433,11 @@ def decode(raw: bytes) -> tuple[str, str | None]:
         text, encoding = str(best), best.encoding
     if why := _western_problem(text):
         raise FileRejected(_UNKNOWN_ENCODING.format(why=f"not {encoding}: {why}"))
+    if encoding != "cp1250" and _central_european(text):
+        raise FileRejected(_UNKNOWN_ENCODING.format(
+            why="it looks like Polish or another Central European language, not "
+            "Western European text"
+        ))
     return text, f"not UTF-8: decoded as {encoding} and converted"
 
 
@@ -349,18 +483,169 @@ def _json_rows(text: str) -> Iterator[RawRow]:
 
 
 def header_key(name: str) -> str:
-    """A column name as matched: lower case, runs of spaces as `_` ("Note Text" = note_text)."""
-    return re.sub(r"\s+", "_", name.strip().lower())
+    """A column name as matched: lower case, runs of spaces and hyphens as `_`
+    ("Note Text" = note_text, "heard-on" = heard_on)."""
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
+#: Column names people use for a note field, for "did you mean" hints (never auto-mapped).
+_ALIASES = {
+    "date": "heard_on", "date_heard": "heard_on", "heard_date": "heard_on",
+    "date_of_note": "heard_on", "note": "text", "notes": "text", "note_text": "text",
+    "comment": "text", "comments": "text", "feedback": "text", "note_id": "id",
+    "consent": "consent_quote", "consent_to_quote": "consent_quote",
+    "consent_to_contact": "consent_contact", "listener_id": "listener", "location": "place",
+    "category": "categories", "codes": "categories",
+}
+
+
+def _close_field(name: str, fields: Sequence[str]) -> str | None:
+    """The field of `fields` a column name most likely meant, or None."""
+    key = header_key(name)
+    if key in fields:  # "Text" for "text" where names are matched exactly (JSON keys)
+        return key
+    if _ALIASES.get(key) in fields:
+        return _ALIASES[key]
+    close = difflib.get_close_matches(key, fields, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: of those in the first line, the one that splits the first
+    lines into the same number (> 1) of fields, ties going to the most used in line 1."""
+    first_line = text.split("\n", 1)[0]
+    candidates = [d for d in (",", ";", "\t") if d in first_line]
+    if len(candidates) < 2:
+        return candidates[0] if candidates else ","
+    sample = text[:65_536]
+
+    def consistency(delimiter: str) -> float:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        try:
+            rows = [r for _, r in zip(range(50), reader, strict=False) if r]
+        except csv.Error:
+            return -1.0
+        if len(text) > len(sample):
+            rows = rows[:-1]  # may be cut short
+        if not rows or len(rows[0]) < 2:
+            return -1.0
+        rest = rows[1:]
+        return sum(len(r) == len(rows[0]) for r in rest) / len(rest) if rest else 0.0
+
+    return max(candidates, key=lambda d: (consistency(d), first_line.count(d)))
+
+
+_START, _IN_FIELD, _IN_QUOTES, _QUOTE_IN_QUOTES = range(4)
+
+
+def _first_long_quote(
+    lines: Sequence[str], first: int, delimiter: str
+) -> tuple[int, int | None] | None:
+    """In the row starting at `lines[0]`, the first quoted cell that runs over a line break:
+    (the line it opens on, the line it closes on or None if it never does), following the
+    csv reader's lenient rules; None if the row ends first."""
+    state, opened = _START, first
+    for number, line in enumerate(lines, start=first):
+        for char in line:
+            if state == _START:
+                if char == '"':
+                    state, opened = _IN_QUOTES, number
+                elif char not in "\r\n" and char != delimiter:
+                    state = _IN_FIELD
+            elif state == _IN_FIELD:
+                if char == delimiter or char in "\r\n":
+                    state = _START
+            elif state == _IN_QUOTES:
+                if char == '"':
+                    state = _QUOTE_IN_QUOTES
+            elif char == '"':  # "" inside quotes
+                state = _IN_QUOTES
+            else:  # the quote closed
+                if number > opened:
+                    return opened, number
+                state = _START if char == delimiter or char in "\r\n" else _IN_FIELD
+        if state == _QUOTE_IN_QUOTES and number > opened:  # closed at the end of the file
+            return opened, number
+        if state in (_START, _IN_FIELD):  # the row ended on this line
+            return None
+    return (opened, None) if state == _IN_QUOTES else None
+
+
+def _row_like(lines: Sequence[str], width: int, delimiter: str) -> bool:
+    """Whether lines swallowed into one quoted cell look like rows of the file (most of them
+    split into exactly as many fields as the header), not like a note written on several
+    lines."""
+    filled = [line for line in lines if line.strip()]
+    if width < 3 or len(filled) < 2:
+        return False
+    rows = sum(
+        len(next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))) == width
+        for line in filled
+    )
+    return rows >= 2 and 2 * rows >= len(filled)
+
+
+def _swallowed(
+    lines: Sequence[str], start: int, opened: int, closed: int | None, end: int
+) -> Iterator[RawRow]:
+    """A row whose quote never closes (or closes many rows later), and each line the quote
+    took in, all quarantined: none of them can be trusted as a row."""
+    if closed is None:
+        reason = (
+            f"unclosed quote: the quote opened on line {opened} never closes, so "
+            + (f"lines {opened}-{end} were" if end > opened else f"line {opened} was")
+            + " read as one cell; close it and ingest the file again"
+        )
+    else:
+        reason = (
+            f"the quote opened on line {opened} only closes on line {closed}, so lines "
+            f"{opened}-{closed} were read as one cell: is a closing quote missing on line "
+            f"{opened}?"
+        )
+    yield RawRow(start, None, reason, "".join(lines[start - 1 : opened]).rstrip("\r\n"))
+    for number in range(opened + 1, end + 1):
+        line = lines[number - 1].rstrip("\r\n")
+        if line.strip():
+            yield RawRow(number, None, f"inside the quote opened on line {opened}", line)
+
+
+def _no_text_column(
+    header: list[str], text_col: str, reader: Iterator[list[str]]
+) -> FileRejected:
+    """Why a CSV has no text column, without quoting its first line (it may be a note)."""
+    wanted = header_key(text_col)
+    try:  # a title line above the header?
+        for number, values in zip(range(2, 7), reader, strict=False):
+            if wanted in {header_key(v) for v in values}:
+                return FileRejected(
+                    f"the header row with the '{text_col}' column is line {number}, not line "
+                    f"1: delete the line(s) above it (a title?) and try again"
+                )
+    except csv.Error:
+        pass
+    named = [h for h in header if h.strip()]
+    hint = next(
+        (f"; rename the column {_shown(h)} to '{text_col}' if it holds the notes"
+         for h in named if _close_field(h, [wanted]) == wanted),
+        "",
+    )
+    cells = ", ".join(_shown(h.strip(), quote=False) for h in named[:12])
+    cells += ", ..." if len(named) > 12 else ""
+    return FileRejected(
+        f"no '{text_col}' column; the columns are: {cells} (the first line must be the "
+        f"header row, with a '{text_col}' column){hint}"
+    )
 
 
 def _csv_rows(
-    text: str, path: Path, text_col: str = "text", normalise_headers: bool = True
+    text: str,
+    path: Path,
+    text_col: str = "text",
+    normalise_headers: bool = True,
+    warnings: list[str] | None = None,
 ) -> Iterator[RawRow]:
-    first_line = text.split("\n", 1)[0]
-    if path.suffix.lower() == ".tsv":
-        delimiter = "\t"
-    else:
-        delimiter = max((",", ";", "\t"), key=first_line.count)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -370,10 +655,13 @@ def _csv_rows(
         raise FileRejected(f"cannot read the CSV header: {exc}") from exc
     keys = [header_key(h) if normalise_headers else h.strip() for h in header]
     if header_key(text_col) not in {header_key(k) for k in keys}:
-        raise FileRejected(f"no '{text_col}' column; the columns are: {', '.join(header)}")
+        raise _no_text_column(header, text_col, reader)
     repeated = sorted({k for k in keys if k and keys.count(k) > 1})
     if repeated:  # a dict per row would silently keep only the last of them
         raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
+    written = dict(zip(keys, header, strict=True))
+    trailing_warned = False
+    base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
     previous_end = reader.line_num
     while True:
         start = previous_end + 1
@@ -381,20 +669,48 @@ def _csv_rows(
             values = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            previous_end = reader.line_num
-            yield RawRow(start, None, f"unreadable CSV row: {exc}")
+        except csv.Error as exc:  # e.g. a cell over the size limit: a quote left open?
+            previous_end = base + reader.line_num
+            long_quote = _first_long_quote(lines[start - 1 :], start, delimiter)
+            if long_quote is None:
+                span = f"lines {start}-{previous_end}" if previous_end > start else f"line {start}"
+                yield RawRow(start, None, f"unreadable CSV row ({span}): {exc}")
+                continue
+            opened, closed = long_quote
+            yield from _swallowed(lines, start, opened, closed, closed or len(lines))
+            if closed is None:
+                return
+            base = previous_end = closed
+            reader = csv.reader(
+                io.StringIO("".join(lines[closed:]), newline=""), delimiter=delimiter
+            )
             continue
-        previous_end = reader.line_num
+        previous_end = base + reader.line_num
+        if previous_end > start and '"' in lines[start - 1]:  # over several lines
+            long_quote = _first_long_quote(lines[start - 1 : previous_end], start, delimiter)
+            if long_quote is not None:
+                opened, closed = long_quote
+                if closed is None or _row_like(lines[opened:closed], len(keys), delimiter):
+                    yield from _swallowed(lines, start, opened, closed, previous_end)
+                    continue
+        elif previous_end == start == len(lines) and '"' in lines[start - 1]:
+            if _first_long_quote(lines[start - 1 :], start, delimiter) is not None:
+                yield from _swallowed(lines, start, start, None, start)
+                return
         if not values or all(not v.strip() for v in values):
             continue
         raw = delimiter.join(values)
+        if len(values) > len(keys) and all(not v.strip() for v in values[len(keys) :]):
+            values = values[: len(keys)]  # empty cells a spreadsheet left at the end
+            if not trailing_warned and warnings is not None:
+                warnings.append("empty cells after the last column were ignored")
+            trailing_warned = True
         if len(values) != len(keys):
             yield RawRow(
                 start, None, f"row has {len(values)} fields but the header has {len(keys)}", raw
             )
             continue
-        yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw)
+        yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
 
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
@@ -405,9 +721,13 @@ def read_rows(
 ) -> tuple[Iterator[RawRow], list[str]]:
     """Rows of a note file plus warnings; raises `FileRejected` for unreadable files.
 
-    CSV headers are normalised (lower case, spaces to `_`) unless `normalise_headers` is
-    False (column names that are label names); JSON keys are kept as given.
+    CSV headers are normalised (lower case, spaces and hyphens to `_`) unless
+    `normalise_headers` is False (column names that are label names); JSON keys are kept
+    as given. All strings come in Unicode NFC. Warnings about rows (e.g. empty cells
+    after the last column) are added to the list while the rows are read.
     """
+    if path.is_dir():
+        raise FileRejected("is a folder, not a file")
     if not path.is_file():
         raise FileRejected("no such file")
     if path.suffix.lower() in SPREADSHEETS:
@@ -415,8 +735,24 @@ def read_rows(
     text, warning = decode(path.read_bytes())
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":
-        return _json_rows(text), warnings
-    return _csv_rows(text, path, text_col, normalise_headers), warnings
+        rows = _json_rows(text)
+    else:
+        rows = _csv_rows(text, path, text_col, normalise_headers, warnings)
+    return (_nfc_row(row) for row in rows), warnings
+
+
+def _nfc_row(row: RawRow) -> RawRow:
+    if row.data is not None:
+        row.data = _nfc(row.data)
+    return row
+
+
+def _key(data: dict[str, Any], name: str) -> str | None:
+    """The key of `data` for column `name`: exact, else equal as a header ("Text")."""
+    if name in data:
+        return name
+    wanted = header_key(name)
+    return next((k for k in data if header_key(k) == wanted), None)
 
 
 def read_texts(
@@ -425,22 +761,36 @@ def read_texts(
     """Ids and texts of every row, in order, for stateless commands (classify, redact).
 
     A row without an id gets its row number; a row without text gets "" so output stays
-    one line per input row. Unreadable rows raise `FileRejected` naming the line.
+    one line per input row, but a file where no row has the text column is refused.
+    Unreadable rows raise `FileRejected` naming the line.
     """
     rows, _ = read_rows(Path(path), text_col=text_col)
-    id_key, text_key = id_col, text_col
     ids: list[str] = []
     texts: list[str] = []
+    keys_seen: dict[str, None] = {}
+    found_text = False
     for number, row in enumerate(rows, start=1):
         if row.data is None:
             raise FileRejected(f"line {row.line}: {row.error}")
         data = row.data
-        if not isinstance(data.get(text_key, data.get(header_key(text_key))), str | None):
+        keys_seen.update(dict.fromkeys(data))
+        text_key, id_key = _key(data, text_col), _key(data, id_col)
+        value = data.get(text_key) if text_key is not None else None
+        if not isinstance(value, str | None):
             raise FileRejected(f"line {row.line}: '{text_col}' is not text")
-        value = data.get(text_key, data.get(header_key(text_key))) or ""
-        identifier = data.get(id_key, data.get(header_key(id_key)))
+        found_text |= text_key is not None
+        identifier = data.get(id_key) if id_key is not None else None
         ids.append(str(identifier) if identifier not in (None, "") else str(number))
-        texts.append(value)
+        texts.append(value or "")
+    if texts and not found_text:
+        names = list(keys_seen)
+        shown = ", ".join(_shown(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
+        hint = next(
+            (f" (use --text-col {k!r} if it holds the texts)" for k in names
+             if _close_field(k, [header_key(text_col)]) and len(k) <= SHOWN_CHARS),
+            "",
+        )
+        raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
     return ids, texts
 
 
@@ -488,6 +838,49 @@ class _Quarantine:
         return str(self.path)
 
 
+NOTE_FIELDS = tuple(NoteIn.model_fields)
+
+
+class _Columns:
+    """Columns (CSV) or keys (JSON) of a file that are not note fields, for one warning:
+    their values are not stored, so a misspelt `heard-on` must not pass unnoticed."""
+
+    def __init__(self) -> None:
+        self.present: set[str] = set()
+        self.ignored: dict[str, str] = {}  # key: the name as written
+        self._seen: set[frozenset[str]] = set()
+
+    def add(self, data: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        names = [
+            k for k, v in data.items() if k or (isinstance(v, str) and not _is_blank(v))
+        ]
+        if (seen := frozenset(names)) in self._seen:  # the same columns as an earlier row
+            return
+        self._seen.add(seen)
+        for name in names:
+            if name in NOTE_FIELDS:
+                self.present.add(name)
+            else:
+                self.ignored[name] = (headers or {}).get(name, name)
+
+    def warning(self) -> str | None:
+        if not self.ignored:
+            return None
+        missing = [f for f in NOTE_FIELDS if f not in self.present]
+        described = []
+        for name, written in self.ignored.items():
+            shown = _shown(written) if name else "an unnamed column"
+            field_name = _close_field(name, missing) or (
+                header_key(name) if header_key(name) in NOTE_FIELDS else None
+            )
+            if name and field_name:
+                shown += f" (did you mean '{field_name}'?)"
+            described.append(shown)
+        more = len(described) - 12
+        listed = ", ".join(described[:12]) + (f" and {more} more" if more > 0 else "")
+        return f"not note fields, so not stored: {listed}"
+
+
 def ingest_file(
     store: Store,
     path: str | Path,
@@ -506,12 +899,16 @@ def ingest_file(
     """
     source = Path(path)
     report = FileReport(path=str(source))
+    if not source.is_file():  # nothing to quarantine: a usage error, not a bad file
+        report.file_error = "is a folder, not a file" if source.is_dir() else "no such file"
+        return report
     quarantine = _Quarantine(quarantine_dir, source)
     context = {"categories": set(category_ids) if category_ids is not None else None,
                "max_chars": max_chars}
+    columns = _Columns()
     try:
         rows, report.warnings = read_rows(source)
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[int, bool]] = {}
         pending: list[tuple[int, NoteRecord, dict[str, Any]]] = []
         for row in rows:
             report.rows_read += 1
@@ -519,6 +916,7 @@ def ingest_file(
                 report.rejected += 1
                 quarantine.add(row.line, row.error or "unreadable row", row.raw)
                 continue
+            columns.add(row.data, row.headers)
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:
@@ -527,13 +925,16 @@ def ingest_file(
                 continue
             record = note.to_record(source=source.name)
             if record.id in seen:
+                first, generated = seen[record.id]
                 report.rejected += 1
                 quarantine.add(
-                    row.line, f"duplicate id {record.id!r} (first on line {seen[record.id]})",
+                    row.line,
+                    f"duplicate: same text, date and listener as line {first}" if generated
+                    else f"duplicate id {record.id!r} (first on line {first})",
                     row.data,
                 )
                 continue
-            seen[record.id] = row.line
+            seen[record.id] = (row.line, note.id is None)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, quarantine, screen)
@@ -543,6 +944,8 @@ def ingest_file(
         _store_batch(store, pending, report, quarantine, screen)
         if on_rows:
             on_rows(report.rows_read)
+        if warning := columns.warning():
+            report.warnings.append(warning)
     except FileRejected as exc:
         report.file_error = str(exc)
         quarantine.add(0, f"file rejected: {exc}", None)

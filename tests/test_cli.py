@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -270,3 +271,71 @@ def test_evaluate_prints_scores_and_writes_them_into_the_card(small_model: Path,
     assert "| calibration_error |" in card
     metrics = json.loads((small_model / "model.json").read_text())["metadata"]["metrics"]
     assert metrics["n_notes"] == 120 and 0.0 <= metrics["calibration_error"] < 0.5
+
+
+def test_train_checks_its_options_before_reading_any_data(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("id,text,codes\n1,hello there,a\n2,another note,b\n", encoding="utf-8")
+    bad_backend = insight("train", "--data", str(data), "--backend", "bert",
+                          "--out", str(tmp_path / "m"), check=False)
+    assert bad_backend.returncode == 2 and "unknown backend 'bert'" in bad_backend.stderr
+    assert "labels" not in bad_backend.stderr  # refused before the data was read
+    both = insight("train", "--data", str(data), "--label-col", "codes", "--label-cols", "x",
+                   "--out", str(tmp_path / "m"), check=False)
+    assert both.returncode == 2 and "not both" in both.stderr
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a model")
+    onto_file = insight("train", "--data", str(data), "--label-col", "codes",
+                        "--out", str(a_file), check=False)
+    assert onto_file.returncode == 1 and "is a file, not a model folder" in onto_file.stderr
+    assert "labels" not in onto_file.stderr
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "minutes.docx").write_text("x")
+    into_busy = insight("train", "--data", str(data), "--label-col", "codes",
+                        "--out", str(busy), check=False)
+    assert into_busy.returncode == 1 and "holds no model" in into_busy.stderr
+    assert sorted(p.name for p in busy.iterdir()) == ["minutes.docx"]
+
+
+def test_an_existing_model_is_replaced_only_with_force_and_whole(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    rows = [f"{i},note about {'rent' if i % 2 else 'the bus'} number {i},"
+            f"{'money' if i % 2 else 'travel'}" for i in range(40)]
+    data.write_text("id,text,codes\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "m"
+    insight("train", "--data", str(data), "--label-col", "codes", "--out", str(out))
+    (out / "stale-from-an-old-model.bin").write_text("x")
+    again = insight("train", "--data", str(data), "--label-col", "codes", "--out", str(out),
+                    check=False)
+    assert again.returncode == 1 and "--force" in again.stderr
+    assert (out / "stale-from-an-old-model.bin").exists()
+    insight("train", "--data", str(data), "--label-col", "codes", "--out", str(out), "--force")
+    assert not (out / "stale-from-an-old-model.bin").exists()
+    assert (out / "model.json").is_file() and (out / "MODEL_CARD.md").is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_evaluate_refuses_data_it_cannot_score_and_warns_on_training_notes(
+    small_model: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "m"
+    shutil.copytree(small_model, model)
+    card_before = (model / "MODEL_CARD.md").read_text(encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("id,text,labels\n1,the food was cold,food\n2,parking,travel\n",
+                     encoding="utf-8")
+    refused = insight("evaluate", "--model", str(model), "--data", str(other),
+                      "--label-col", "labels", check=False)
+    assert refused.returncode == 1 and "not the model's" in refused.stderr
+    unlabelled = tmp_path / "unlabelled.csv"
+    unlabelled.write_text("id,text,where\n1,the food was cold,Hull\n", encoding="utf-8")
+    no_labels = insight("evaluate", "--model", str(model), "--data", str(unlabelled),
+                        check=False)
+    assert no_labels.returncode == 1 and "no labels were found" in no_labels.stderr
+    assert (model / "MODEL_CARD.md").read_text(encoding="utf-8") == card_before
+    trained_on = tmp_path / "seen.jsonl"
+    trained_on.write_text("\n".join(CORPUS.read_text(encoding="utf-8").splitlines()[:60]) + "\n",
+                          encoding="utf-8")
+    seen = insight("evaluate", "--model", str(model), "--data", str(trained_on))
+    assert "were training notes of this model" in seen.stderr

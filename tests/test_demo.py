@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from insight.store import Store
+from insight.thread import load_thread
 from insight.workspace import open_workspace
 
 
@@ -41,8 +42,11 @@ def test_report_priorities_actions_and_chains_reach_real_notes(demo_dir: Path) -
             actions = _blocks(block, "action")
             assert actions, "every priority in the demo has at least one action"
             for action in actions:
-                note_ids = re.findall(r'<code class="note-id">([^<]+)</code>', action)
-                assert note_ids, "every action's chain ends in note ids"
+                refs = re.findall(r'<code class="note-id">([^<]+)</code>', action)
+                assert refs, "every action's chain ends in note references"
+                # commissioners see references, never ids; each resolves to a stored note
+                note_ids = [load_thread(store).note_of_ref(r) for r in refs]
+                assert None not in note_ids and not set(refs) & set(note_ids)
                 found = store.existing_notes(note_ids)
                 assert set(found) == set(note_ids)
 
@@ -53,8 +57,10 @@ def test_quotes_only_from_consenting_notes(demo_dir: Path) -> None:
     assert quoted
     ws = open_workspace(demo_dir)
     with Store.open(ws.db_url, create=False) as store:
-        for note_id in quoted:
-            assert store.get_note(note_id)["consent_quote"] is True
+        thread = load_thread(store)
+        for reference in quoted:
+            note = store.get_note(thread.note_of_ref(reference))
+            assert note["consent_quote"] is True and not note["model_safeguarding"]
         for batch in store.iter_notes():
             for note in batch:
                 if not note["consent_quote"]:

@@ -74,7 +74,7 @@ CASES: dict[str, Case] = {
     "duplicate-ids.jsonl": Case(3, 3, (
         (3, "duplicate id 'dup-1' (first on line 1)"),
         (4, "duplicate id 'dup-1' (first on line 1)"),
-        (6, f"duplicate id '{SAME_WORDS_ID}' (first on line 5)"),
+        (6, "duplicate: same text, date and listener as line 5"),
     )),
     "invalid-dates.csv": Case(3, 6, _dates(
         (2, "2025-02-30"), (3, "yesterday"), (4, "31/02/2025"), (5, "2025-13-01"),
@@ -99,7 +99,8 @@ CASES: dict[str, Case] = {
     )),
     "line-separator.jsonl": Case(2, 0),
     "blank-cells.csv": Case(2, 1, (
-        (4, "consent_quote: Input should be a valid boolean, unable to interpret input"),
+        (4, "consent_quote: 'perhaps' is not yes or no "
+            "(accepted: yes/no, y/n, true/false, 1/0)"),
     )),
 }
 

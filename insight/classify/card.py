@@ -18,7 +18,9 @@ TEMPLATE_FILE = "MODEL_CARD.template.md"
 
 def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
     if not metrics:
-        return "Not evaluated yet (run `insight.classify.data.evaluate` on held-out notes)."
+        return (
+            "Not evaluated yet (run `insight evaluate --model DIR --data FILE` on held-out notes)."
+        )
     lines = []
     if "data" in metrics:
         lines.append(f"Evaluated on: {metrics['data']}\n")
@@ -61,6 +63,22 @@ def _confidence_at_threshold(meta: dict[str, Any], labels: list[str]) -> dict[st
     return {name: f"{value:.2f}" for name, value in zip(labels, at, strict=True)}
 
 
+FEW_CALIBRATION_ROWS = 100
+
+
+def _calibration_text(calibration: dict[str, Any] | None) -> str:
+    if not calibration:
+        return "not calibrated (model saved before calibration existed): raw scores."
+    rows = calibration["fitted_on_rows"]
+    text = (
+        f"Platt scaling per category, fitted on {rows} held-out training notes (out-of-fold "
+        "or hold-out scores, the same the thresholds were tuned on)"
+    )
+    if rows < FEW_CALIBRATION_ROWS:
+        return text + f"; with fewer than {FEW_CALIBRATION_ROWS} notes the confidence is rough."
+    return text + ", so a tag at 0.7 was right about 7 times in 10 there."
+
+
 def render_card(doc: dict[str, Any]) -> str:
     """Fill the card template from a model.json document."""
     meta = doc.get("metadata", {})
@@ -87,13 +105,7 @@ def render_card(doc: dict[str, Any]) -> str:
         experience=_describe(meta.get("experience", {})),
         evidence=meta.get("evidence", ""),
         label_rows=rows,
-        calibration=(
-            f"Platt scaling per category, fitted on {meta['calibration']['fitted_on_rows']} "
-            "held-out training notes (out-of-fold or hold-out scores, the same the thresholds "
-            "were tuned on), so a tag at 0.7 was right about 7 times in 10 there."
-            if meta.get("calibration")
-            else "not calibrated (model saved before calibration existed): raw scores."
-        ),
+        calibration=_calibration_text(meta.get("calibration")),
         metrics=_metrics_markdown(meta.get("metrics")),
     )
 

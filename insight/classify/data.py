@@ -38,6 +38,29 @@ MISSING = {"", "na", "n/a", "none", "null", "nan", "-"}
 TRUE_VALUES = {"1", "true", "yes", "y", "1.0"}
 FALSE_VALUES = {"0", "false", "no", "n", "0.0"}
 _SPACE = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+SEPARATORS = (",", ";", "|")
+MAX_LISTED = 40  # label counts listed in the report up to this many labels
+FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are guesses
+ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
+NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# Note-file fields (see insight.intake.NoteIn) that are never label columns.
+NOTE_FIELDS = {
+    "id", "text", "heard_on", "listener", "setting", "place", "community", "consent_quote",
+    "consent_contact", "categories", "safeguarding", "experience",
+}
+LABEL_FIELDS = ("categories", "labels")  # used as the label column when none is named
+
+
+def _some(items: Sequence[str], shown: int = 5) -> str:
+    """A few items of a long list, and how many more."""
+    more = len(items) - shown
+    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def label_key(label: str) -> str:
+    """What two spellings of one label share: 'Access waiting' = 'access-waiting'."""
+    return _NOT_ALNUM.sub("", label.lower())
 
 
 def _missing(value: Any) -> bool:
@@ -69,14 +92,42 @@ class LabelReport:
     ignored_columns: list[str] = field(default_factory=list)
     unreadable_rows: list[str] = field(default_factory=list)
     file_notes: list[str] = field(default_factory=list)
+    label_names: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    unknown_only_rows: list[str] = field(default_factory=list)
+    odd_cells: list[str] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
+    conflicting_rows: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def absent(self) -> list[str]:
+        """Labels the data names (codebook, 0/1 column) but no usable row carries."""
+        return [name for name in self.label_names if name not in self.counts]
 
     @property
     def problems(self) -> bool:
-        return bool(self.unknown or self.rare or self.empty_text_rows or self.unreadable_rows)
+        return bool(
+            self.unknown or self.rare or self.empty_text_rows or self.unreadable_rows
+            or self.unknown_only_rows or self.odd_cells or self.duplicate_ids
+            or self.conflicting_rows or self.warnings or self.absent
+        )
 
     def summary(self) -> str:
         lines = [f"file: {note}" for note in self.file_notes]
-        lines.append(f"{self.n_used} of {self.n_rows} rows used; {len(self.counts)} labels kept.")
+        lines.append(
+            f"{self.n_used} of {self.n_rows} rows used; {len(self.label_names)} labels"
+            + (f" ({len(self.counts)} with examples)" if self.absent else "")
+            + (": " + ", ".join(f"{lab} ({n})" for lab, n in self.counts.items())
+               if self.counts and len(self.counts) <= MAX_LISTED else ".")
+        )
+        if self.absent:
+            lines.append(f"labels with no examples: {', '.join(self.absent)}")
+        if self.renamed:
+            lines.append(
+                "labels read as the same label: "
+                + "; ".join(f"'{a}' -> '{b}'" for a, b in sorted(self.renamed.items()))
+            )
         for title, found in (
             ("unknown labels (dropped)", self.unknown),
             ("labels below min_count (dropped)", self.rare),
@@ -94,13 +145,24 @@ class LabelReport:
                 f"unreadable rows (skipped): {len(self.unreadable_rows)}: {shown}"
                 + (f"; and {more} more" if more > 0 else "")
             )
-        if self.empty_text_rows:
-            lines.append(f"rows with empty text (dropped): {len(self.empty_text_rows)}")
-        if self.unlabelled_rows:
-            what = "dropped" if self.dropped_unlabelled else "kept, no category"
-            lines.append(f"rows with no usable label ({what}): {len(self.unlabelled_rows)}")
+        for title, rows in (
+            ("rows with empty text (dropped)", self.empty_text_rows),
+            ("rows whose only labels are unknown (dropped)", self.unknown_only_rows),
+            ("rows with no usable label ("
+             + ("dropped" if self.dropped_unlabelled else "kept, no category") + ")",
+             self.unlabelled_rows),
+            ("ids used by more than one row", self.duplicate_ids),
+            ("same text with different labels", self.conflicting_rows),
+        ):
+            if rows:
+                lines.append(f"{title}: {len(rows)}: {_some(rows)}")
+        if self.odd_cells:
+            lines.append(
+                f"cells in 0/1 label columns that are not 0/1 (read as 0): {_some(self.odd_cells)}"
+            )
         if self.ignored_columns:
             lines.append(f"columns ignored: {', '.join(self.ignored_columns)}")
+        lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -180,20 +242,24 @@ def _column(frame: pd.DataFrame, name: str) -> str:
     return matches[0] if len(matches) == 1 else name
 
 
-def _is_indicator(values: pd.Series) -> bool:
-    """True if a column only holds 0/1/true/false/blank — i.e. its name is the label."""
-    seen = False
-    for value in values:
+def _odd_cells(values: pd.Series) -> list[int] | None:
+    """Positions of stray values if a column is a 0/1 indicator (its name is the label),
+    else None. A few stray values (a typo, a '?') do not stop a column of 0s and 1s
+    being one; they are reported and read as 0."""
+    seen, odd = 0, []
+    for i, value in enumerate(values):
         if isinstance(value, bool):
-            seen = True
+            seen += 1
             continue
         norm = normalise_label(value)
         if norm is None:
             continue
+        seen += 1
         if norm not in TRUE_VALUES | FALSE_VALUES:
-            return False
-        seen = True
-    return seen
+            odd.append(i)
+    if not seen or seen == len(odd) or len(odd) > max(2, ODD_SHARE * seen):
+        return None
+    return odd
 
 
 def _truthy(value: Any) -> bool:
@@ -219,7 +285,7 @@ def load_labelled(
     id_col: str = "id",
     label_cols: list[str] | None = None,
     label_col: str | None = None,
-    label_sep: str = ";",
+    label_sep: str | None = None,
     known_labels: list[str] | None = None,
     min_count: int = 1,
     drop_unlabelled: bool = False,
@@ -229,11 +295,20 @@ def load_labelled(
     """Load labelled notes from CSV or JSONL in any of the common label layouts.
 
     - `label_col` (+ `label_sep`): one column of delimited codes, or a JSON list field;
+      without `label_sep`, ';' or else '|' if the column uses it (commas only when asked:
+      label names can hold them);
     - `label_cols`: several columns, each either holding one code (cat_1..cat_6) or a 0/1
-      indicator whose column name is the label (detected from the values);
-    - neither: every other column that looks like a 0/1 indicator is a label.
-    Unknown (not in `known_labels`) and rare (< `min_count`) labels are dropped and reported.
+      indicator whose column name is the label (detected from the values). A name with
+      commas is a column if the file has it, else a comma-separated list of columns;
+    - neither: a `categories` (or `labels`) column if there is one, as in a note file;
+      else every other column that looks like a 0/1 indicator is a label.
+    Spellings of one label that differ only in case, spaces or punctuation are one label
+    (a codebook's spelling wins). Unknown (not in `known_labels`) and rare (< `min_count`)
+    labels are dropped and reported; rows whose only labels were unknown are dropped too,
+    since they are not "no category" notes.
     """
+    if label_col is not None and label_cols:
+        raise ValueError("give either label_col or label_cols, not both")
     file = Path(path)
     try:
         frame, lines, unreadable, notes = _read_table(file, text_col)
@@ -242,10 +317,13 @@ def load_labelled(
     text_col, id_col = _column(frame, text_col), _column(frame, id_col)
     if text_col not in frame.columns:  # JSON: keys vary by row
         raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
+    if label_col is None and label_cols is None:
+        named = [c for c in frame.columns if header_key(str(c)) in LABEL_FIELDS]
+        label_col = named[0] if named else None
     if label_col is not None:
         label_col = _column(frame, label_col)
     if label_cols is not None:
-        label_cols = [_column(frame, c) for c in label_cols]
+        label_cols = _resolve_columns(frame, label_cols)
     safeguarding_col = safeguarding_col and _column(frame, safeguarding_col)
     experience_col = experience_col and _column(frame, experience_col)
     report = LabelReport(
@@ -259,12 +337,17 @@ def load_labelled(
     flag_cols = {c for c in (safeguarding_col, experience_col) if c}
 
     raw: list[list[str]] = [[] for _ in range(len(frame))]
+    declared: list[str] = []  # labels named by a 0/1 column header
     if label_col is not None:
         if label_col not in frame.columns:
             raise FileRejected(
                 f"{file}: no label column '{label_col}' (columns: {list(frame.columns)})"
             )
         report.label_columns = [label_col]
+        if label_sep is None:
+            label_sep = _guess_separator(frame[label_col])
+            if label_sep != ";":
+                report.file_notes.append(f"labels in '{label_col}' separated by '{label_sep}'")
         for i, value in enumerate(frame[label_col]):
             raw[i] = _split_cell(value, label_sep)
     else:
@@ -273,15 +356,18 @@ def load_labelled(
             if label_cols is not None
             else [c for c in frame.columns if c not in {text_col, id_col} | flag_cols]
         )
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise FileRejected(
-                f"{file}: label columns not found: {missing} (columns: {list(frame.columns)})"
-            )
         for column in columns:
-            if _is_indicator(frame[column]):
+            if label_cols is None and header_key(str(column)) in NOTE_FIELDS:
+                report.ignored_columns.append(column)  # consent flags are not labels
+                continue
+            odd = _odd_cells(frame[column])
+            if odd is not None:
                 name = normalise_label(column) or column
                 report.label_columns.append(column)
+                declared.append(name)
+                report.odd_cells.extend(
+                    f"{ids[i]} {column}={frame[column].iloc[i]!r}" for i in odd
+                )
                 for i, value in enumerate(frame[column]):
                     if _truthy(value):
                         raw[i].append(name)
@@ -291,13 +377,16 @@ def load_labelled(
                     raw[i].extend(_split_cell(value, ""))
             else:
                 report.ignored_columns.append(column)
+        if label_cols is None and report.ignored_columns and not report.label_columns:
+            report.warnings.append(
+                "no 0/1 label columns found; name the labels with --label-col or --label-cols"
+            )
 
     known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
+    raw, report.renamed = _merge_spellings(raw, known, declared)
+    declared = [report.renamed.get(name, name) for name in declared]
     known_set = set(known) if known is not None else None
-    texts = [
-        "" if _missing(v) else str(v)
-        for v in frame[text_col]
-    ]
+    texts = ["" if _missing(v) else str(v) for v in frame[text_col]]
 
     unknown: dict[str, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
@@ -314,7 +403,10 @@ def load_labelled(
             rare[lab] = [ids[i] for i, row in enumerate(raw) if lab in row and texts[i].strip()]
     usable = {lab for lab in counts if lab not in rare}
     # with known labels keep their (codebook) order and every one of them, even if unseen
-    names = [k for k in known if k not in rare] if known is not None else sorted(usable)
+    if known is not None:
+        names = [k for k in known if k not in rare]
+    else:
+        names = sorted(usable | {d for d in declared if d not in rare and known_set is None})
 
     keep: list[int] = []
     clean: list[list[str]] = []
@@ -323,6 +415,9 @@ def load_labelled(
             report.empty_text_rows.append(ids[i])
             continue
         labs = [lab for lab in row if lab in usable]
+        if row and all(lab in unknown for lab in row):
+            report.unknown_only_rows.append(ids[i])
+            continue
         if not labs:
             report.unlabelled_rows.append(ids[i])
             if drop_unlabelled:
@@ -334,7 +429,9 @@ def load_labelled(
     report.unknown = dict(unknown)
     report.rare = rare
     report.dropped_unlabelled = drop_unlabelled
+    report.label_names = names
     report.counts = {lab: counts[lab] for lab in names if lab in counts}
+    _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], clean, text_col)
 
     safeguarding = None
     if safeguarding_col and safeguarding_col in frame.columns:
@@ -353,6 +450,102 @@ def load_labelled(
     )
 
 
+def _guess_separator(values: pd.Series) -> str:
+    """';' unless the cells use '|' and never ';'."""
+    cells = [v for v in values if isinstance(v, str)]
+    if not any(";" in c for c in cells) and any("|" in c for c in cells):
+        return "|"
+    return ";"
+
+
+def _resolve_columns(frame: pd.DataFrame, values: Sequence[str]) -> list[str]:
+    """Label column names as given: a value the file has as a column (commas and all) is
+    that column; otherwise it is a comma-separated list of columns."""
+    out: list[str] = []
+    for value in values:
+        whole = _column(frame, value.strip())
+        parts = [whole] if whole in frame.columns else [
+            _column(frame, c.strip()) for c in value.split(",") if c.strip()
+        ]
+        missing = [c for c in parts if c not in frame.columns]
+        if missing:
+            raise FileRejected(
+                f"label columns not found: {missing} (columns: {list(frame.columns)}); "
+                "a column name with commas is matched whole when the file has it"
+            )
+        out.extend(c for c in parts if c not in out)
+    return out
+
+
+def _merge_spellings(
+    raw: list[list[str]], known: list[str] | None, declared: Sequence[str]
+) -> tuple[list[list[str]], dict[str, str]]:
+    """One label per `label_key`: the codebook's spelling if it has one, else the most
+    common spelling in the data. Returns the rewritten rows and what was renamed."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in raw:
+        for lab in row:
+            spellings[label_key(lab)][lab] += 1
+    for name in declared:
+        spellings[label_key(name)][name] += 0
+    canonical = {key: forms.most_common(1)[0][0] for key, forms in spellings.items() if key}
+    if known is not None:
+        canonical.update({label_key(k): k for k in known if label_key(k)})
+    renamed = {
+        form: canonical[key]
+        for key, forms in spellings.items()
+        for form in forms
+        if key in canonical and form != canonical[key]
+    }
+    if not renamed:
+        return raw, {}
+    return [[renamed.get(lab, lab) for lab in row] for row in raw], renamed
+
+
+def _check_rows(
+    report: LabelReport,
+    ids: list[str],
+    texts: list[str],
+    labels: list[list[str]],
+    text_col: str,
+) -> None:
+    """Warnings about data a model cannot learn well from, named in the report."""
+    if not texts:
+        return
+    counts = Counter(i for i in ids if not i.startswith("line-"))
+    report.duplicate_ids = [i for i, n in counts.items() if n > 1]
+    seen: dict[str, frozenset[str]] = {}
+    for note_id, text, row in zip(ids, texts, labels, strict=True):
+        key = _SPACE.sub(" ", text).strip().lower()
+        if key in seen and seen[key] != frozenset(row):
+            report.conflicting_rows.append(note_id)
+        seen.setdefault(key, frozenset(row))
+    numbers = sum(bool(NUMBER.fullmatch(t.strip())) for t in texts)
+    if numbers >= 0.9 * len(texts):
+        raise FileRejected(
+            f"the text column '{text_col}' holds numbers, not notes ({numbers} of "
+            f"{len(texts)} rows); name the notes' column with --text-col"
+        )
+    if numbers:
+        report.warnings.append(f"{numbers} rows have a number as their text")
+    if len(texts) < FEW_ROWS:
+        report.warnings.append(
+            f"only {len(texts)} usable rows: too few to tune thresholds or calibrate "
+            "confidence; treat the model as a sketch"
+        )
+    for name, n in report.counts.items():
+        if n == len(texts):
+            report.warnings.append(
+                f"label '{name}' is on every row: the model cannot learn when it does not apply"
+            )
+    joined = [n for n in [*report.counts, *report.unknown] if any(c in n for c in SEPARATORS)]
+    if joined:
+        report.warnings.append(
+            f"{len(joined)} labels contain a separator ({_some([repr(n) for n in joined], 3)}): "
+            "is --label-sep right?"
+        )
+
+
 def evaluate(
     model: TagModel,
     texts: Sequence[str],
@@ -361,30 +554,43 @@ def evaluate(
     safeguarding: Sequence[bool] | None = None,
     experience: Sequence[str | None] | None = None,
     data: str | None = None,
+    ignored: int = 0,
 ) -> dict[str, Any]:
     """Per-category precision/recall/F1 and micro/macro F1 on held-out notes.
 
-    Gold labels the model does not know are counted and ignored. The result is also stored
-    in `model.metadata["metrics"]` so the next `save` writes it to the model card.
+    Macro-F1 averages the categories that have examples in this data (a category with none
+    has no recall to measure); they are listed. Gold labels the model does not know are
+    counted (`ignored`: those the loader already dropped) and ignored. Rows the model was
+    trained on are counted, since their scores flatter it. The result is also stored in
+    `model.metadata["metrics"]` so the next `save` writes it to the model card.
     """
+    from insight.classify.model import text_fingerprints
+
     names = model.labels
     index = {n: j for j, n in enumerate(names)}
     Y = np.zeros((len(texts), len(names)), dtype=np.int8)
-    ignored = 0
     for i, row in enumerate(labels):
         for lab in row:
             if lab in index:
                 Y[i, index[lab]] = 1
             else:
                 ignored += 1
+    if not len(texts):
+        raise ValueError("no notes to evaluate")
     pred = model.predict(list(texts))
     p, r, f, s = precision_recall_fscore_support(Y, pred, zero_division=0)
+    present = s > 0
+    seen = set(model.metadata.get("training_text_sample") or ())
     result: dict[str, Any] = {
         "n_notes": len(texts),
         "micro_f1": float(f1_score(Y, pred, average="micro", zero_division=0)),
-        "macro_f1": float(f1_score(Y, pred, average="macro", zero_division=0)),
+        "macro_f1": float(f[present].mean()) if present.any() else 0.0,
         "calibration_error": calibration_error(Y, model.predict_proba(list(texts))),
         "unknown_gold_labels_ignored": ignored,
+        "labels_without_examples": [n for n, has in zip(names, present, strict=True) if not has],
+        "notes_seen_in_training": sum(h in seen for h in text_fingerprints(list(texts)))
+        if seen
+        else 0,
     }
     if data:
         result["data"] = data

@@ -80,6 +80,34 @@ def data_hash(texts: Sequence[str], labels: Sequence[Sequence[str]], *extra: Any
     return digest.hexdigest()
 
 
+TEXT_SAMPLE = 5000  # training texts fingerprinted in model.json (to spot them in evaluation)
+
+
+def text_fingerprints(texts: Sequence[str], limit: int | None = None) -> list[str]:
+    """Short hashes of texts (spacing and case ignored), evenly sampled down to `limit`.
+
+    Stored with a model so `evaluate` can warn when it is scored on its own training notes;
+    a hash, not the text, so model.json holds no note.
+    """
+    step = max(1, -(-len(texts) // limit)) if limit else 1
+    return sorted(
+        {
+            hashlib.sha256(" ".join(t.lower().split()).encode("utf-8")).hexdigest()[:12]
+            for t in texts[::step]
+        }
+    )
+
+
+def check_model_target(path: Path) -> None:
+    """Refuse to write a model over a file or into a folder of other things."""
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"{path} is a file, not a model folder")
+    if path.is_dir() and any(path.iterdir()) and not (path / MODEL_FILE).is_file():
+        raise FileExistsError(
+            f"{path} is not empty and holds no model: choose a new or empty folder"
+        )
+
+
 class TagModel:
     """Category tags, evidence, safeguarding and experience for notes, from one object."""
 
@@ -174,6 +202,7 @@ class TagModel:
             "calibration": calibration.to_json(),
             "codebook": {"id": codebook_id, "version": codebook_version},
             "training_data_sha256": d_hash,
+            "training_text_sample": text_fingerprints(texts, TEXT_SAMPLE),
             "n_train": len(texts),
             "label_counts": {n: int(c) for n, c in zip(names, Y.sum(axis=0), strict=True)},
             "unknown_labels_dropped": dict(unknown),
@@ -308,18 +337,39 @@ class TagModel:
 
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write model.json, the backend and flag models, and MODEL_CARD.md into `path`."""
+        """Write model.json, the backend and flag models, and MODEL_CARD.md into `path`.
+
+        `path` must be new, empty or hold a model (which is replaced whole: no file of the
+        old model survives, and a failed save leaves the old model as it was). A folder
+        holding anything else is refused rather than mixed with model files.
+        """
+        import shutil
+        import tempfile
+
         from insight.classify.card import write_model_card
 
-        directory = Path(path)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.estimator.save(directory / "categories")
-        if self.safeguarding_model is not None:
-            self.safeguarding_model.save(directory / "safeguarding")
-        if self.experience_model is not None:
-            self.experience_model.save(directory / "experience")
-        self._write_json(directory)
-        write_model_card(directory, self.metadata.get("metrics") or None)
+        target = Path(path)
+        check_model_target(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        directory = Path(tempfile.mkdtemp(prefix=f".{target.name}.saving-", dir=target.parent))
+        try:
+            self.estimator.save(directory / "categories")
+            if self.safeguarding_model is not None:
+                self.safeguarding_model.save(directory / "safeguarding")
+            if self.experience_model is not None:
+                self.experience_model.save(directory / "experience")
+            self._write_json(directory)
+            write_model_card(directory, self.metadata.get("metrics") or None)
+            old = None
+            if target.exists():
+                old = target.with_name(f"{directory.name}.old")
+                target.rename(old)
+            directory.rename(target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        finally:
+            if directory.exists():
+                shutil.rmtree(directory, ignore_errors=True)
 
     def _write_json(self, directory: Path) -> None:
         doc = {

@@ -210,3 +210,122 @@ def test_spreadsheets_are_refused_with_what_to_do(tmp_path):
     path.write_bytes(b"PK\x03\x04" + bytes(100))
     with pytest.raises(FileRejected, match="save the sheet as CSV"):
         load_labelled(path)
+
+
+def test_label_columns_with_commas_in_their_names(tmp_path):
+    path = tmp_path / "commas.csv"
+    path.write_text(
+        'id,text,"Access, waiting","Crisis, urgent",other\n'
+        "1,waited a year,1,0,0\n2,nobody came at night,0,1,1\n3,all fine,0,0,0\n",
+        encoding="utf-8",
+    )
+    whole = load_labelled(path, label_cols=["Access, waiting", "Crisis, urgent"])
+    assert whole.label_names == ["access, waiting", "crisis, urgent"]
+    assert whole.labels == [["access, waiting"], ["crisis, urgent"], []]
+    listed = load_labelled(path, label_cols=["Crisis, urgent", "other"])
+    assert listed.labels == [[], ["crisis, urgent", "other"], []]
+    with pytest.raises(FileRejected, match="not found"):
+        load_labelled(path, label_cols=["Access, waits"])
+
+
+def test_a_stray_value_does_not_turn_a_0_1_column_into_labels(tmp_path):
+    rows = [f"{i},note {i},{i % 2},{1 - i % 2}" for i in range(40)]
+    rows[3] = "3,note 3,2,0"
+    rows[8] = "8,note 8,?,1"
+    path = tmp_path / "ticks.csv"
+    path.write_text("id,text,money,carers\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    for data in (load_labelled(path), load_labelled(path, label_cols=["money", "carers"])):
+        assert data.label_names == ["carers", "money"]
+        assert data.labels[3] == [] and data.labels[8] == ["carers"]
+        assert data.report.odd_cells == ["3 money='2'", "8 money='?'"]
+        assert "not 0/1" in data.report.summary()
+
+
+def test_spellings_of_one_label_are_one_label_and_the_codebook_wins(tmp_path):
+    path = tmp_path / "spellings.csv"
+    path.write_text(
+        "id,text,labels\n1,a,Access Waiting\n2,b,access_waiting\n3,c,ACCESS-WAITING;carers\n"
+        "4,d,carers family\n5,e,made up\n6,f,\n",
+        encoding="utf-8",
+    )
+    free = load_labelled(path, label_col="labels")
+    assert free.report.counts == {"access waiting": 3, "carers": 1, "carers family": 1,
+                                  "made up": 1}
+    book = load_labelled(path, label_col="labels",
+                         known_labels=["access-waiting", "carers-family", "crisis-urgent"])
+    assert book.report.renamed == {"access waiting": "access-waiting",
+                                   "access_waiting": "access-waiting",
+                                   "carers family": "carers-family"}
+    assert book.labels[:3] == [["access-waiting"], ["access-waiting"], ["access-waiting"]]
+    # 'made up' is unknown and the row had nothing else: dropped, not a "no category" note
+    assert book.report.unknown_only_rows == ["5"] and "5" not in book.ids
+    assert book.report.unlabelled_rows == ["6"]
+    assert book.report.absent == ["crisis-urgent"]
+    assert "labels with no examples: crisis-urgent" in book.report.summary()
+
+
+def test_a_note_file_trains_on_its_categories_not_its_consent_flags(tmp_path):
+    path = tmp_path / "notes.jsonl"
+    rows = [
+        {"id": f"n{i}", "text": f"note {i}", "categories": ["access-waiting"] if i % 2 else [],
+         "consent_quote": True, "consent_contact": i % 3 == 0, "place": "Hull"}
+        for i in range(30)
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    data = load_labelled(path)
+    assert data.label_names == ["access-waiting"]
+    assert data.report.label_columns == ["categories"]
+
+
+def test_numbers_in_the_text_column_are_refused(tmp_path):
+    path = tmp_path / "numbers.csv"
+    path.write_text("id,text,note,labels\n" + "".join(
+        f"{i},{i * 7},real words {i},a\n" for i in range(30)), encoding="utf-8")
+    with pytest.raises(FileRejected, match="holds numbers, not notes"):
+        load_labelled(path, label_col="labels")
+    assert load_labelled(path, text_col="note", label_col="labels").texts[0] == "real words 0"
+
+
+def test_duplicates_conflicts_and_thin_data_are_warned_about(tmp_path):
+    path = tmp_path / "thin.csv"
+    path.write_text(
+        "id,text,labels\n1,Waited ages,a\n1,Waited ages,b\n2,Nobody rang,a\n", encoding="utf-8"
+    )
+    report = load_labelled(path, label_col="labels").report
+    assert report.duplicate_ids == ["1"] and report.conflicting_rows == ["1"]
+    summary = report.summary()
+    assert "only 3 usable rows" in summary
+    assert "ids used by more than one row: 1: 1" in summary
+    everywhere = tmp_path / "everywhere.csv"
+    everywhere.write_text("text,labels\n" + "".join(f"note {i},a\n" for i in range(25)),
+                          encoding="utf-8")
+    assert "is on every row" in load_labelled(everywhere, label_col="labels").report.summary()
+
+
+def test_evaluate_averages_labels_with_examples_and_counts_training_notes(tmp_path, notes):
+    texts, labels, _, _ = notes
+    model = TagModel.fit(texts[:80], labels[:80], backend_params={"cv": 3})
+    present = sorted({lab for row in labels[80:] for lab in row})
+    held = evaluate(model, texts[80:], labels[80:])
+    absent = [n for n in model.labels if n not in present]
+    assert held["labels_without_examples"] == absent
+    f1s = [held["per_label"][n]["f1"] for n in present]
+    assert held["macro_f1"] == pytest.approx(sum(f1s) / len(f1s), abs=1e-3)
+    assert held["notes_seen_in_training"] == len(set(texts[80:]) & set(texts[:80]))
+    seen = evaluate(model, texts[:30], labels[:30])
+    assert seen["notes_seen_in_training"] == len(set(texts[:30]))
+
+
+def test_the_label_separator_is_guessed_and_odd_joins_are_flagged(tmp_path):
+    pipes = tmp_path / "pipes.csv"
+    pipes.write_text("id,text,labels\n1,a,money|travel\n2,b,travel\n", encoding="utf-8")
+    data = load_labelled(pipes, label_col="labels")
+    assert data.labels == [["money", "travel"], ["travel"]]
+    assert "separated by '|'" in data.report.summary()
+    commas = tmp_path / "commas.csv"
+    commas.write_text('id,text,labels\n1,a,"money, travel"\n2,b,travel\n', encoding="utf-8")
+    joined = load_labelled(commas, label_col="labels")
+    assert joined.label_names == ["money, travel", "travel"]  # commas only when asked
+    assert "1 labels contain a separator ('money, travel')" in joined.report.summary()
+    assert load_labelled(commas, label_col="labels", label_sep=",").labels[0] == [
+        "money", "travel"]

@@ -1,0 +1,512 @@
+"""Intake against the files people actually send: spreadsheet exports, odd headers,
+decomposed Unicode, wrong code pages, stray quotes. Each test writes its own small file.
+
+Note text must never appear in a message (errors, warnings, quarantine reasons).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from insight.codebook import load_codebook
+from insight.intake import (
+    FileRejected,
+    FileReport,
+    decode,
+    ingest_file,
+    read_rows,
+    read_texts,
+    stable_note_id,
+)
+from insight.store import Store
+from tests.run import run_cli
+
+CATEGORY_IDS = load_codebook().ids
+BOOLEANS = "(accepted: yes/no, y/n, true/false, 1/0)"
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def ingest(store: Store, path: Path, folder: Path) -> FileReport:
+    report = ingest_file(
+        store, path, category_ids=CATEGORY_IDS, quarantine_dir=folder / "q"
+    )
+    assert report.balanced
+    return report
+
+
+def reasons(report: FileReport) -> list[tuple[int, str]]:
+    if report.quarantine is None:
+        return []
+    lines = Path(report.quarantine).read_text(encoding="utf-8").splitlines()
+    return [(e["line"], e["reason"]) for e in map(json.loads, lines)]
+
+
+def counts(report: FileReport) -> tuple[int, int, int]:
+    return report.accepted, report.rejected, report.already_present
+
+
+# -- Unicode -----------------------------------------------------------------------------
+
+
+def test_decomposed_unicode_is_the_same_note(store: Store, tmp_path: Path) -> None:
+    composed = "Zoë said the café was the only place"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    rows = "text,heard_on,listener\n{},25/11/2025,L-40\n"
+    nfc = write(tmp_path, "nfc.csv", rows.format(composed))
+    nfd = write(tmp_path, "nfd.csv", rows.format(decomposed))
+    assert counts(ingest(store, nfc, tmp_path)) == (1, 0, 0)
+    assert counts(ingest(store, nfd, tmp_path)) == (0, 0, 1)
+    note_id = stable_note_id(composed, date(2025, 11, 25), "L-40")
+    assert store.get_note(note_id)["text"] == composed
+    # Also for stateless commands, and for JSON.
+    assert read_texts(nfd) == (["1"], [composed])
+    jsonl = write(tmp_path, "nfd.jsonl", json.dumps({"id": "j", "text": decomposed}) + "\n")
+    assert read_texts(jsonl) == (["j"], [composed])
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c\u200d", "\u2060", "\ufeff", " \u200b "])
+def test_a_note_of_zero_width_characters_is_empty(
+    invisible: str, store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "zw.jsonl", json.dumps({"id": "zw-1", "text": invisible}) + "\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (0, 1, 0)
+    assert reasons(report) == [(1, "text: text is missing or empty")]
+
+
+# -- columns -----------------------------------------------------------------------------
+
+
+def test_hyphenated_headers_are_the_fields(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "hyphen.csv",
+        "id,text,heard-on,listener,consent-quote\r\nhd-3,Hyphenated,20/11/2025,L-07,yes\r\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 0, 0) and report.warnings == []
+    note = store.get_note("hd-3")
+    assert note["heard_on"] == date(2025, 11, 20) and note["consent_quote"] is True
+
+
+def test_ignored_columns_are_named_with_a_suggestion(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "extra.csv",
+        "id,text,Date heard,Consent to quote,age_band,Notes for lead,listner,\n"
+        "ex-1,Extra columns note,20/11/2025,yes,25-34,call back,L-17,\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 0, 0)
+    assert report.warnings == [
+        "not note fields, so not stored: 'Date heard' (did you mean 'heard_on'?), "
+        "'Consent to quote' (did you mean 'consent_quote'?), 'age_band', "
+        "'Notes for lead', 'listner' (did you mean 'listener'?)"
+    ]
+    note = store.get_note("ex-1")  # stored, but without the misnamed values
+    assert note["heard_on"] is None and note["consent_quote"] is False
+
+
+def test_ignored_json_keys_and_unnamed_columns(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "keys.jsonl", "\n".join([
+        json.dumps({"id": "k-1", "text": "has text", "heard_on ": "2025-11-20"}),
+        json.dumps({"id": "k-2", "Text": "capitalised key"}),
+    ]) + "\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert reasons(report) == [(2, "text: is missing")]
+    assert report.warnings == [
+        "not note fields, so not stored: 'heard_on ' (did you mean 'heard_on'?), "
+        "'Text' (did you mean 'text'?)"
+    ]
+    # An unnamed column is only mentioned when it holds something.
+    blank = write(tmp_path, "blank.csv", "id,text,\nb-1,Note,\n")
+    assert ingest(store, blank, tmp_path).warnings == []
+    filled = write(tmp_path, "filled.csv", "id,text,\nf-1,Note,something\n")
+    assert ingest(store, filled, tmp_path).warnings == [
+        "not note fields, so not stored: an unnamed column"
+    ]
+
+
+def test_no_header_row_does_not_echo_the_note(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "noheader.csv",
+        "Waited ages for the GP and nobody rang back,20/11/2025,L-18\n"
+        "Another headerless note,21/11/2025,L-18\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert report.file_error == (
+        "no 'text' column; the columns are: <43 characters>, 20/11/2025, L-18 (the first "
+        "line must be the header row, with a 'text' column)"
+    )
+    assert "Waited" not in reasons(report)[0][1]
+    # A short note of several words is not shown either.
+    short = write(tmp_path, "short.csv", "Felt let down again,L-18\n")
+    with pytest.raises(FileRejected, match=r"the columns are: <19 characters>, L-18 \("):
+        list(read_rows(short)[0])
+
+
+def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "title.csv",
+        "Community listening notes - Leeds - Nov 2025\nid,text,listener\ntt-1,Title,L-30\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert report.file_error == (
+        "the header row with the 'text' column is line 2, not line 1: delete the line(s) "
+        "above it (a title?) and try again"
+    )
+
+
+def test_a_text_column_under_another_name_is_suggested(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "named.csv", "Note ID,Note text,Listener\nn-1,A note,L-1\n")
+    report = ingest(store, path, tmp_path)
+    assert report.file_error == (
+        "no 'text' column; the columns are: Note ID, Note text, Listener (the first line "
+        "must be the header row, with a 'text' column); rename the column 'Note text' to "
+        "'text' if it holds the notes"
+    )
+
+
+# -- yes/no ------------------------------------------------------------------------------
+
+
+def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) -> None:
+    values = ["Yes ", " yes", "Y", "TRUE", "1", " No", "n", "false", "0", "", "x", "✓", "on",
+              "agreed"]
+    path = write(tmp_path, "consent.csv", "id,text,consent_quote\n" + "".join(
+        f"c-{i},Consent note {i},{v}\n" for i, v in enumerate(values)
+    ))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (10, 4, 0)
+    stored = [store.get_note(f"c-{i}")["consent_quote"] for i in range(10)]
+    assert stored == [True] * 5 + [False] * 5
+    assert reasons(report) == [
+        (12, f"consent_quote: 'x' is not yes or no {BOOLEANS}"),
+        (13, f"consent_quote: '✓' is not yes or no {BOOLEANS}"),
+        (14, f"consent_quote: 'on' is not yes or no {BOOLEANS}"),
+        (15, f"consent_quote: 'agreed' is not yes or no {BOOLEANS}"),
+    ]
+
+
+def test_safeguarding_yes_no(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "sg.jsonl", "\n".join(json.dumps(r) for r in [
+        {"id": "s-1", "text": "one", "safeguarding": " Yes"},
+        {"id": "s-2", "text": "two", "safeguarding": ""},
+        {"id": "s-3", "text": "three", "safeguarding": "maybe"},
+        {"id": "s-4", "text": "four", "consent_contact": {"value": True}},
+    ]) + "\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 2, 0)
+    assert store.get_note("s-1")["safeguarding"] is True
+    assert store.get_note("s-2")["safeguarding"] is None
+    assert reasons(report) == [
+        (3, f"safeguarding: 'maybe' is not yes or no {BOOLEANS}"),
+        (4, f"consent_contact: must be yes or no {BOOLEANS}"),
+    ]
+
+
+# -- lists -------------------------------------------------------------------------------
+
+
+def test_json_list_nulls_dropped_and_numbers_refused(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "lists.jsonl", "\n".join(json.dumps(r) for r in [
+        {"id": "l-1", "text": "one", "community": ["carers", None, " older people "]},
+        {"id": "l-2", "text": "two", "community": ["carers", 3, None]},
+        {"id": "l-3", "text": "three", "community": ["carers", ["nested"]]},
+        {"id": "l-4", "text": "four", "categories": ["access-waiting", None]},
+    ]) + "\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 2, 0)
+    assert store.get_note("l-1")["community"] == ["carers", "older people"]
+    assert [t["category"] for t in store.tags_for() if t["note_id"] == "l-4"] == [
+        "access-waiting"
+    ]
+    assert reasons(report) == [
+        (2, "community: item 2 is a number; list items must be text"),
+        (3, "community: item 2 is a JSON list; list items must be text"),
+    ]
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "dates.csv", "id,text,heard_on\n" + "".join(
+        f"d-{i},Date note {i},{v}\n" for i, v in enumerate([
+            "25/11/2025 00:00", "25/11/2025 14:30:00", "2025-11-25 14:30", "25 Nov 2025",
+            "46351", "46351.5", "25/11/1926", "25/11/25", "25/11/2025 25:00",
+        ])
+    ))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (4, 5, 0)
+    assert {store.get_note(f"d-{i}")["heard_on"] for i in range(4)} == {date(2025, 11, 25)}
+    serial = "looks like a spreadsheet date serial number, not a date: format the column " \
+             "as a date (DD/MM/YYYY) and save again"
+    assert reasons(report) == [
+        (6, f"heard_on: '46351' {serial}"),
+        (7, f"heard_on: '46351.5' {serial}"),
+        (8, "heard_on: 1926-11-25 is before 1990: a typo?"),
+        (9, "heard_on: invalid date '25/11/25': write the year in full (DD/MM/YYYY)"),
+        (10, "heard_on: invalid date '25/11/2025 25:00' (expected YYYY-MM-DD or DD/MM/YYYY)"),
+    ]
+
+
+# -- encodings ---------------------------------------------------------------------------
+
+POLISH = "id,text\npl-1,Nie mogę się dostać do lekarza. Czekam od miesięcy, żal.\n"
+
+
+@pytest.mark.parametrize("text", [
+    POLISH,
+    "id,text\n1,Mówił, że było dobrze\n",  # "mówi³, ¿e by³o": no ę at all
+    "id,text\n1,Ktoś mi powiedział, że to nic\n",
+])
+def test_polish_in_windows_1250_is_refused_not_garbled(text: str) -> None:
+    with pytest.raises(FileRejected) as caught:
+        decode(text.encode("cp1250"))
+    message = str(caught.value)
+    assert message == (
+        "not UTF-8 and the encoding could not be identified reliably (it looks like "
+        "Polish or another Central European language, not Western European text); "
+        "save the file as UTF-8 and try again"
+    )
+    assert decode(text.encode("utf-8")) == (text, None)
+
+
+@pytest.mark.parametrize("text", [
+    "id,text\n1,Zoë said the bus fare (£4.50) stops her. “It’s too much”\n"
+    "2,Siobhán told us the crisis line – twice – didn’t pick up.\n"
+    "3,José’s mum worries about the €20 prescription… and the wait.\n",
+    "id,text\n1,Ela disse: você sabe, você também, a fête, le cœur, ¿Qué pasa? 3 m³\n",
+    "id,text\n1,Ægir and Æsa, smørrebrød, Bjørn, Façade, naïve, Größe, crème brûlée\n",
+])
+def test_western_windows_1252_is_still_accepted(text: str) -> None:
+    assert decode(text.encode("cp1252")) == (
+        text, "not UTF-8: decoded as Windows-1252 (cp1252) and converted"
+    )
+
+
+def test_polish_file_is_rejected_at_ingest(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "pl.csv", POLISH.encode("cp1250"))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (0, 0, 0) and store.count_notes() == 0
+    assert report.file_error is not None and "Central European" in report.file_error
+
+
+# -- CSV shape ---------------------------------------------------------------------------
+
+
+def test_empty_cells_after_the_last_column_are_ignored(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "trailing.csv",
+        "id,text,listener\r\nrg-5,Trailing empty cells,L-19,,\r\nrg-6,More,L-19, ,\r\n"
+        "rg-7,Real extra value,L-19,extra\r\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 1, 0)
+    assert report.warnings == ["empty cells after the last column were ignored"]
+    assert store.get_note("rg-5")["listener"] == "L-19"
+    assert reasons(report) == [(4, "row has 4 fields but the header has 3")]
+
+
+def test_unclosed_quote_names_its_line_and_counts_the_rows(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, "unclosed.csv",
+        'id,text,listener\r\nu-1,Fine,L1\r\nu-2,"Opened and never closed,L1\r\n'
+        "u-3,Next row,L1\r\n\r\nu-4,Another,L1\r\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 3, 0) and report.rows_read == 4
+    assert reasons(report) == [
+        (3, "unclosed quote: the quote opened on line 3 never closes, so lines 3-6 were "
+            "read as one cell; close it and ingest the file again"),
+        (4, "inside the quote opened on line 3"),
+        (6, "inside the quote opened on line 3"),
+    ]
+    assert store.get_note("u-1") is not None
+
+
+def test_unclosed_quote_in_the_last_column_is_not_stored(store: Store, tmp_path: Path) -> None:
+    # The field count matches, so without the check the rest of the file became one note.
+    path = write(
+        tmp_path, "lastcol.csv",
+        'id,listener,text\nq-1,L1,"A note with ""quotes"" that closes"\n'
+        'q-2,L1,"Multi\nline, closed"\nq-3,L1,"Never closed\nq-4,L1,swallowed\n',
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 2, 0)
+    assert store.get_note("q-2")["text"] == "Multi\nline, closed"
+    assert store.get_note("q-3") is None
+    assert reasons(report) == [
+        (5, "unclosed quote: the quote opened on line 5 never closes, so lines 5-6 were "
+            "read as one cell; close it and ingest the file again"),
+        (6, "inside the quote opened on line 5"),
+    ]
+
+
+def test_quote_closed_rows_later_quarantines_the_rows_it_took_in(
+    store: Store, tmp_path: Path
+) -> None:
+    # The next quote in the file (a note quoting someone) closes the one left open, so the
+    # reader makes one cell of lines 3-6: they are rows, not a note on several lines.
+    path = write(
+        tmp_path, "runaway.csv",
+        'id,text,listener\nr-1,Fine,L1\nr-2,"Left open,L1\nr-3,Swallowed,L1\n'
+        'r-4,Swallowed too,L1\nr-5,"Quoted" she said,L1\nr-6,After,L1\n',
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 4, 0) and report.rows_read == 6
+    assert reasons(report) == [
+        (3, "the quote opened on line 3 only closes on line 6, so lines 3-6 were read as "
+            "one cell: is a closing quote missing on line 3?"),
+        (4, "inside the quote opened on line 3"),
+        (5, "inside the quote opened on line 3"),
+        (6, "inside the quote opened on line 3"),
+    ]
+    assert store.get_note("r-1") is not None and store.get_note("r-6") is not None
+
+
+def test_unclosed_quote_in_a_big_file_loses_no_row(store: Store, tmp_path: Path) -> None:
+    # Past 128 KiB the csv reader gives up on the cell ("field larger than field limit")
+    # and carries on from the middle of the file: every line must still be accounted for.
+    lines = ["id,text,listener", "b-1,Fine,L1", 'b-2,"Left open,L1'] + [
+        f"b-{i},Row {i} with enough words in it to make the file big,L1"
+        for i in range(3, 3003)
+    ]
+    path = write(tmp_path, "big.csv", "\n".join(lines) + "\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 3001, 0) and report.rows_read == 3002
+    found = reasons(report)
+    assert found[0] == (3, "unclosed quote: the quote opened on line 3 never closes, so "
+                           "lines 3-3003 were read as one cell; close it and ingest the "
+                           "file again")
+    assert found[1:] == [(n, "inside the quote opened on line 3") for n in range(4, 3004)]
+    # The same file with the quote closed near the end: the rows after it are read.
+    lines[-3] = lines[-3].replace("Row", '"Row', 1).replace(",L1", '",L1')
+    closed = write(tmp_path, "closed.csv", "\n".join(lines) + "\n")
+    report = ingest(store, closed, tmp_path / "again")
+    assert counts(report) == (2, 2999, 1)  # b-3001, b-3002; b-1 was stored above
+    assert store.get_note("b-3002") is not None
+
+
+def test_quote_inside_an_unquoted_cell_is_not_an_unclosed_quote(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "stray.csv", 'id,text\ns-1,She said "fine\ns-2,Six o"clock\n')
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    assert store.get_note("s-2")["text"] == 'Six o"clock'
+
+
+def test_duplicate_without_id_says_same_text(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "noid.csv",
+        "text,heard_on,listener\nNo id note,2025-11-20,L-12\nNo id note ,20/11/2025,L-12\n"
+        "No id note,20/11/2025,L-13\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 1, 0)
+    assert reasons(report) == [(3, "duplicate: same text, date and listener as line 2")]
+
+
+def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "labels.csv",
+        "id;text;Waiting, access, delays;Crisis, urgent\n"
+        "a;Waited, again, for months;1;0\nb;Fine;0;0\nc;Crisis line, no answer;0;1\n",
+    )
+    rows = list(read_rows(path, normalise_headers=False)[0])
+    assert [r.data for r in rows][0] == {
+        "id": "a", "text": "Waited, again, for months", "Waiting, access, delays": "1",
+        "Crisis, urgent": "0",
+    }
+    assert all(r.data is not None for r in rows) and len(rows) == 3
+    # And a comma file whose column names hold semicolons stays a comma file.
+    commas = write(tmp_path, "commas.csv", 'id,text,"a;b;c"\n1,"x; y",z\n2,w,v\n')
+    assert [r.data for r in read_rows(commas)[0]] == [
+        {"id": "1", "text": "x; y", "a;b;c": "z"}, {"id": "2", "text": "w", "a;b;c": "v"}
+    ]
+
+
+# -- read_texts (classify, redact) -------------------------------------------------------
+
+
+def test_read_texts_refuses_a_file_without_the_text_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "comments.jsonl", "\n".join(json.dumps(r) for r in [
+        {"id": "a", "comment": "I waited 9 months for CAMHS"},
+        {"id": "b", "comment": "crisis line never answered"},
+    ]) + "\n")
+    with pytest.raises(FileRejected) as caught:
+        read_texts(path)
+    assert str(caught.value) == (
+        "no record has a 'text' key; the keys are: 'id', 'comment' "
+        "(use --text-col 'comment' if it holds the texts)"
+    )
+    assert read_texts(path, text_col="comment") == (
+        ["a", "b"], ["I waited 9 months for CAMHS", "crisis line never answered"]
+    )
+
+
+def test_read_texts_matches_keys_like_csv_headers(tmp_path: Path) -> None:
+    path = write(tmp_path, "mixed.jsonl", "\n".join(json.dumps(r) for r in [
+        {"ID": "a", "Text": "capitalised"},
+        {"id": "b", "other": "no text here"},
+        {"id": "c", "text": "plain"},
+    ]) + "\n")
+    assert read_texts(path) == (["a", "b", "c"], ["capitalised", "", "plain"])
+
+
+def test_cli_redact_without_the_text_key_exits_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.jsonl", json.dumps({"id": "a", "comment": "Secret words"}) + "\n")
+    result = run_cli("redact", str(path), "--out", str(tmp_path / "out.jsonl"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no record has a 'text' key" in result.stderr
+    assert "Secret" not in result.stderr + result.stdout
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+# -- command line: missing files ---------------------------------------------------------
+
+
+def test_cli_missing_file_or_folder_is_a_usage_error(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert run_cli("init", str(workspace), cwd=tmp_path).returncode == 0
+    good = write(tmp_path, "good.csv", "id,text\ng-1,A note\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    result = run_cli(
+        "ingest", "-w", str(workspace), "--no-screen", str(good), str(tmp_path / "nope.csv"),
+        str(folder), cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert f"error: {tmp_path / 'nope.csv'}: no such file" in result.stderr
+    assert f"error: {folder}: is a folder, not a file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "accepted" not in result.stdout  # nothing ingested, not even the good file
+    quarantine = workspace / "quarantine"
+    assert not quarantine.exists() or not any(quarantine.iterdir())
+
+
+def test_ingest_file_of_a_missing_path_writes_no_quarantine(
+    store: Store, tmp_path: Path
+) -> None:
+    for path, problem in ((tmp_path / "nope.csv", "no such file"),
+                          (tmp_path, "is a folder, not a file")):
+        report = ingest(store, path, tmp_path)
+        assert report.file_error == problem and report.quarantine is None
+    assert not (tmp_path / "q").exists()
