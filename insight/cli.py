@@ -114,7 +114,7 @@ def _chosen_workspace(workspace: Path | None):
 def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     import pandas as pd
 
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).astype(object).where(pd.DataFrame(rows).notna(), "")
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
     elif fmt == "csv":
@@ -373,6 +373,17 @@ def train(
     )
 
 
+def _check_out(out: Path, *inputs: Path) -> None:
+    """An output file must not be a folder or one of the inputs (it would be overwritten)."""
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
+    for source in inputs:
+        if out.exists() and source.exists() and out.resolve() == source.resolve():
+            raise typer.BadParameter(
+                f"{out} is the input file; writing there would overwrite it", param_hint="--out"
+            )
+
+
 def _short(items: list[str], shown: int = 8) -> str:
     more = len(items) - shown
     return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
@@ -448,6 +459,8 @@ def classify(
 ) -> None:
     """Stateless: tag every row of FILE and write JSONL, in input order."""
     import jsonlines
+
+    _check_out(out, file)
 
     from insight.classify.model import TagModel
     from insight.intake import read_texts
@@ -547,6 +560,8 @@ def evaluate(
         f"calibration error {metrics['calibration_error']:.3f}"
         + (f"  safeguarding recall {metrics['safeguarding_recall']:.3f}"
            if metrics.get("safeguarding_recall") is not None else "")
+        + ("  safeguarding recall n/a (no flagged notes)"
+           if metrics.get("safeguarding_support") == 0 else "")
     )
     if absent := metrics["labels_without_examples"]:
         typer.echo(
@@ -584,11 +599,16 @@ def notes_show(
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {note['erased_at']}")
         return
-    typer.echo(f"{note_id} · {note['heard_on']} · {note['place']} · listener {note['listener']}")
+    typer.echo(
+        f"{note_id} · {note['heard_on'] or 'date not given'} · "
+        f"{note['place'] or 'place not given'} · listener {note['listener'] or 'not given'}"
+    )
     typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'}")
     typer.echo("")
     typer.echo(note["text"])
     typer.echo("")
+    if note["labelled"] and not any(t["source"] == "person" for t in tags):
+        typer.echo("  [person] no category (a person decided)")
     for tag in tags:
         confidence = f" {tag['confidence']:.2f}" if tag["confidence"] is not None else ""
         typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}")
@@ -612,10 +632,19 @@ def notes_review(
     """Accept or correct a note's tags; a person's decision outranks the model's."""
     from insight.tagging import review_note
 
+    if accept == bool(category):
+        raise typer.BadParameter(
+            "give --accept (the model's categories are right) or --category ID (repeat; "
+            "--category none for no category), not both and not neither"
+        )
+    chosen_ids = [c.strip() for c in category or []]
+    if "none" in chosen_ids:
+        if len(chosen_ids) > 1:
+            raise typer.BadParameter("--category none means no category: give it alone")
+        chosen_ids = []
     ws, store = _open(workspace, db)
     with store:
-        chosen = review_note(store, note_id, None if accept else category or [],
-                             ws.load_codebook())
+        chosen = review_note(store, note_id, None if accept else chosen_ids, ws.load_codebook())
     typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'} (reviewed)")
 
 
@@ -694,6 +723,8 @@ def report(
     """Write the golden-thread report as one self-contained HTML file."""
     from insight.privacy import AUDIENCES
     from insight.report import build_report, write_report
+
+    _check_out(out)
 
     if audience not in AUDIENCES:
         raise typer.BadParameter(f"audience must be one of {', '.join(AUDIENCES)}")
@@ -972,7 +1003,10 @@ def trace(
     with store:
         thread = load_thread(store)
         if record[:1].upper() == PREFIXES["action"] and record[1:].isdigit():
-            typer.echo(json.dumps(thread.chain(parse_ref("action", record)), indent=2))
+            action_id = parse_ref("action", record)
+            if action_id not in thread.actions:
+                raise typer.BadParameter(f"no action {record!r}")
+            typer.echo(json.dumps(thread.chain(action_id), indent=2))
         else:
             note_id = record if store.get_note(record) is not None else thread.note_of_ref(record)
             if note_id is None:
@@ -1050,16 +1084,23 @@ def erase(
     """Erase note text and identifying fields, keeping an audited tombstone."""
     if not note and not listener:
         raise typer.BadParameter("give --note ID or --listener ID")
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         ids = list(note or [])
         if listener:
             ids += store.note_ids_for_listener(listener)
-        missing = [i for i in note or [] if store.get_note(i) is None]
+        found = {i: store.get_note(i) for i in ids}
+        missing = [i for i in note or [] if found.get(i) is None]
         if missing:
             raise typer.BadParameter(f"no such note(s): {', '.join(missing)}")
+        already = [i for i, n in found.items() if n and n["erased_at"]]
+        texts = {n["text"] for n in found.values() if n and n["text"]}
         erased = store.erase_notes(ids, reason=reason)
-    typer.echo(f"erased {erased} notes")
+    scrubbed = ws.scrub_quarantine(set(ids), texts)
+    typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"
+               + (f"; {len(already)} already erased" if already else "")
+               + (f"; blanked {scrubbed} quarantined row{'s' if scrubbed != 1 else ''} of them"
+                  if scrubbed else ""))
 
 
 @app.command()
@@ -1072,6 +1113,8 @@ def redact(
 ) -> None:
     """Remove names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, DOBs."""
     import jsonlines
+
+    _check_out(out, file)
 
     from insight.intake import read_texts
     from insight.redact import redact_many

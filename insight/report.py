@@ -21,7 +21,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from insight import __version__  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
-from insight.privacy import Audience, note_ref, quotes_for, suppress  # noqa: E402
+from insight.privacy import (  # noqa: E402
+    Audience,
+    is_suppressed,
+    note_ref,
+    quotes_for,
+    suppress,
+)
 from insight.rollup import category_rollup, note_frame  # noqa: E402
 from insight.store import Store, ref  # noqa: E402
 from insight.thread import load_thread  # noqa: E402
@@ -88,8 +94,12 @@ def build_report(
         "to": str(max(heard)) if len(heard) else None,
         "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),
         "places": suppress(int(frame["place"].nunique()), audience, threshold),
-        "tagged_by_person": int((frame["category_source"] == "person").sum()),
-        "tagged_by_model": int((frame["category_source"] == "model").sum()),
+        "tagged_by_person": suppress(
+            int((frame["category_source"] == "person").sum()), audience, threshold
+        ),
+        "tagged_by_model": suppress(
+            int((frame["category_source"] == "model").sum()), audience, threshold
+        ),
         "safeguarding_flagged": suppress(len(flagged), audience, threshold),
         "safeguarding_open": suppress(
             sum(1 for f in flagged if f["acknowledged_at"] is None), audience, threshold
@@ -121,8 +131,9 @@ def build_report(
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
-            "chain": _named_chain(thread.chain(action_id), audience),
+            "chain": _named_chain(thread.chain(action_id), audience, threshold),
             "note_ids": [note_ref(n, audience) for n in thread.notes_of_action(action_id)],
+            "evidence": suppress(len(thread.notes_of_action(action_id)), audience, threshold),
         }
 
     priorities = []
@@ -185,18 +196,20 @@ def build_report(
     )
 
 
-def _named_chain(chain: dict[str, Any], audience: Audience) -> dict[str, Any]:
-    """The thread's chain with each note named as the audience may see it."""
+def _named_chain(chain: dict[str, Any], audience: Audience, threshold: int) -> dict[str, Any]:
+    """The thread's chain with each note named as the audience may see it; an insight on
+    fewer notes than the threshold lists none (a list would give the count away)."""
+
+    def notes(ids: list[str]) -> dict[str, Any]:
+        count = suppress(len(ids), audience, threshold)
+        if is_suppressed(count):
+            return {"notes": [], "few": count}
+        return {"notes": [note_ref(n, audience) for n in ids], "few": None}
+
     return {
         **chain,
         "priorities": [
-            {
-                **p,
-                "insights": [
-                    {**i, "notes": [note_ref(n, audience) for n in i["notes"]]}
-                    for i in p["insights"]
-                ],
-            }
+            {**p, "insights": [{**i, **notes(i["notes"])} for i in p["insights"]]}
             for p in chain["priorities"]
         ],
     }

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from insight.codebook import Codebook
-from insight.privacy import Audience, suppress
+from insight.privacy import Audience, is_suppressed, suppress
 from insight.store import Store
 
 NOTE_COLUMNS = [
@@ -54,6 +54,22 @@ def note_frame(store: Store) -> pd.DataFrame:
     return frame
 
 
+HIDDEN = "hidden"  # a cell hidden so that a suppressed one cannot be worked out
+
+
+def _hide_second_cell(record: dict[str, Any], cells: list[str]) -> None:
+    """Secondary suppression: months add up to the row's notes, so one suppressed month
+    could be recovered by subtraction; hide the smallest other month of that row too."""
+    if is_suppressed(record["notes"]):
+        return
+    hidden = [c for c in cells if is_suppressed(record[c])]
+    if len(hidden) != 1:
+        return
+    shown = [c for c in cells if not is_suppressed(record[c])]
+    if shown:
+        record[min(shown, key=lambda c: (record[c] == 0, record[c]))] = HIDDEN
+
+
 def category_rollup(
     frame: pd.DataFrame,
     codebook: Codebook,
@@ -87,6 +103,8 @@ def category_rollup(
         if undated:  # so the month columns add up to the notes column
             count = int(subset.loc[subset["month"].isna(), "id"].nunique())
             record[UNDATED] = suppress(count, audience, threshold)
+        if audience != "lead":
+            _hide_second_cell(record, [*months, *([UNDATED] if undated else [])])
         records.append(record)
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output

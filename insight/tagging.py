@@ -14,7 +14,7 @@ import numpy as np
 from insight.classify.data import evaluate
 from insight.classify.model import TagModel
 from insight.codebook import Codebook
-from insight.store import ModelTagging, Store
+from insight.store import ModelTagging, Store, StoreError
 
 
 class TaggingError(RuntimeError):
@@ -112,6 +112,9 @@ def review_note(
     """A lead's decision: the given categories, or (None) accept the model's as they are."""
     from insight.thread import check_categories
 
+    note = store.get_note(note_id)
+    if note is not None and note["erased_at"]:
+        raise StoreError(f"note {note_id} was erased; there is nothing to review")
     if categories is None:
         chosen = [t["category"] for t in store.tags_for([note_id]) if t["source"] == "model"]
     else:

@@ -63,7 +63,14 @@ def check_categories(categories: Sequence[str], known: Sequence[str] | None) -> 
         return
     unknown = [c for c in categories if c not in known]
     if unknown:
-        raise ThreadError(f"unknown category id(s): {', '.join(unknown)} (not in the codebook)")
+        import difflib
+
+        hints = [
+            f"{c} (did you mean {match[0]}?)" if (match := difflib.get_close_matches(
+                c.strip().lower(), list(known), n=1, cutoff=0.6)) else c
+            for c in unknown
+        ]
+        raise ThreadError(f"unknown category id(s): {', '.join(hints)} (not in the codebook)")
 
 
 def add_insight(
@@ -76,6 +83,7 @@ def add_insight(
     known_categories: Sequence[str] | None = None,
 ) -> int:
     check_categories(categories, known_categories)
+    _check_notes(store, note_ids)  # before anything is created: a failed add leaves nothing
     insight_id = store.create_record(
         "insight", title=title, summary=summary, categories=list(categories)
     )
@@ -83,11 +91,19 @@ def add_insight(
     return insight_id
 
 
-def link_notes(store: Store, insight_id: int, note_ids: Sequence[str]) -> int:
-    store.get_record("insight", insight_id)
+def _check_notes(store: Store, note_ids: Sequence[str]) -> None:
+    """Notes an insight may rest on: stored and not erased."""
     missing = set(note_ids) - set(store.existing_notes(note_ids))
     if missing:
         raise StoreError(f"no such note(s): {', '.join(sorted(missing)[:5])}")
+    erased = sorted(n for n in set(note_ids) if (store.get_note(n) or {}).get("erased_at"))
+    if erased:
+        raise StoreError(f"erased note(s) cannot be evidence: {', '.join(erased[:5])}")
+
+
+def link_notes(store: Store, insight_id: int, note_ids: Sequence[str]) -> int:
+    store.get_record("insight", insight_id)
+    _check_notes(store, note_ids)
     return sum(
         store.link(insight_notes, ("insight_id", insight_id), ("note_id", n)) for n in note_ids
     )
@@ -101,6 +117,8 @@ def add_priority(
     agreed_on: date | None = None,
     insight_ids: Sequence[int] = (),
 ) -> int:
+    for insight_id in insight_ids:
+        store.get_record("insight", insight_id)
     priority_id = store.create_record(
         "priority", title=title, description=description, agreed_on=agreed_on
     )
@@ -134,6 +152,8 @@ def add_action(
     status = _status(status)
     if status == "declined" and not (reason or "").strip():
         raise ThreadError("a declined action needs a reason (--reason)")
+    for priority_id in priority_ids:
+        store.get_record("priority", priority_id)
     action_id = store.create_record(
         "action",
         title=title,

@@ -54,6 +54,40 @@ class Workspace:
     def quarantine_dir(self) -> Path:
         return self.path / "quarantine"
 
+    def scrub_quarantine(self, note_ids: set[str], texts: set[str]) -> int:
+        """Blank quarantined rows of erased notes (same id or same text); returns how many.
+
+        A row rejected at intake keeps its cells in quarantine so someone can fix it; once
+        its note is erased, those cells must go too. The line number and reason stay.
+        """
+        import json
+
+        keys = {" ".join(t.split()) for t in texts if t}
+        scrubbed = 0
+        for file in sorted(self.quarantine_dir.glob("*.jsonl")):
+            lines = file.read_text(encoding="utf-8").splitlines()
+            out, changed = [], False
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    out.append(line)
+                    continue
+                row = entry.get("row") if isinstance(entry, dict) else None
+                if isinstance(row, dict) and (
+                    str(row.get("id", "")) in note_ids
+                    or " ".join(str(row.get("text") or "").split()) in keys
+                ):
+                    entry["row"] = None
+                    entry["erased"] = True
+                    line = json.dumps(entry, ensure_ascii=False)
+                    scrubbed += 1
+                    changed = True
+                out.append(line)
+            if changed:
+                file.write_text("\n".join(out) + "\n", encoding="utf-8")
+        return scrubbed
+
     def load_codebook(self) -> Codebook:
         if self.codebook in ("", "default"):
             return load_codebook()
@@ -79,6 +113,19 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+MIN_SMALL_NUMBER = 2
+
+
+def check_small_number(value: int) -> int:
+    """Suppression below 2 would show every count: refuse rather than switch it off."""
+    if value < MIN_SMALL_NUMBER:
+        raise WorkspaceError(
+            f"small-number threshold {value} would switch suppression off; use "
+            f"{MIN_SMALL_NUMBER} or more (default {DEFAULT_SMALL_NUMBER})"
+        )
+    return value
+
+
 def init_workspace(
     path: str | Path,
     *,
@@ -87,6 +134,7 @@ def init_workspace(
     small_number_threshold: int = DEFAULT_SMALL_NUMBER,
 ) -> Workspace:
     """Create a workspace folder and its configuration; refuses to overwrite one."""
+    check_small_number(small_number_threshold)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     if (folder / CONFIG_NAME).exists():
@@ -130,7 +178,9 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
             db=db or str(data.get("db", DEFAULT_DB)),
             codebook=str(data.get("codebook", "default")),
             model=str(data.get("model", "model")),
-            small_number_threshold=int(data.get("small_number_threshold", DEFAULT_SMALL_NUMBER)),
+            small_number_threshold=check_small_number(
+                int(data.get("small_number_threshold", DEFAULT_SMALL_NUMBER))
+            ),
             max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
         )
     except (TypeError, ValueError) as exc:

@@ -339,3 +339,50 @@ def test_evaluate_refuses_data_it_cannot_score_and_warns_on_training_notes(
                           encoding="utf-8")
     seen = insight("evaluate", "--model", str(model), "--data", str(trained_on))
     assert "were training notes of this model" in seen.stderr
+
+
+def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.csv"
+    notes.write_text(
+        "id,text,heard_on,consent_quote\n"
+        "k1,The group closed and nobody said why.,2026-03-01,yes\n"
+        "k2,Margaret rang the crisis line twice.,2026-03-01,perhaps\n",
+        encoding="utf-8",
+    )
+    assert insight("ingest", "-w", str(ws), "--no-screen", str(notes), check=False).returncode == 3
+    neither = insight("notes", "review", "k1", "-w", str(ws), check=False)
+    assert neither.returncode == 2 and "--accept" in neither.stderr
+    insight("notes", "review", "k1", "--category", "none", "-w", str(ws))
+    assert "no category (a person decided)" in insight("notes", "show", "k1", "-w", str(ws)).stdout
+    quarantined = "".join(p.read_text() for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "Margaret" in quarantined
+    # the rejected row is fixed and ingested, then the person asks for it to be erased
+    notes.write_text("id,text,heard_on\nk2,Margaret rang the crisis line twice.,2026-03-01\n",
+                     encoding="utf-8")
+    insight("ingest", "-w", str(ws), "--no-screen", str(notes))
+    erased = insight("erase", "--note", "k2", "-w", str(ws))
+    assert "erased 1 note;" in erased.stdout and "blanked 1 quarantined row" in erased.stdout
+    quarantined = "".join(p.read_text() for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "Margaret" not in quarantined and '"erased": true' in quarantined
+    again = insight("notes", "review", "k2", "--accept", "-w", str(ws), check=False)
+    assert again.returncode == 1 and "was erased" in again.stderr
+
+
+def test_outputs_refuse_folders_and_inputs_and_thresholds_stay_on(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,Rang Sam on 07700 900123.\n", encoding="utf-8")
+    into_folder = insight("redact", "in.csv", "--out", ".", cwd=tmp_path, check=False)
+    assert into_folder.returncode == 2 and "is a folder" in into_folder.stderr
+    over_input = insight("redact", "in.csv", "--out", "in.csv", cwd=tmp_path, check=False)
+    assert over_input.returncode == 2 and "is the input file" in over_input.stderr
+    assert source.read_text(encoding="utf-8").startswith("id,text")
+    off = insight("init", str(tmp_path / "ws0"), "--small-number", "0", check=False)
+    assert off.returncode == 1 and "switch suppression off" in off.stderr
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    missing = insight("trace", "A99", "-w", str(ws), check=False)
+    assert missing.returncode == 2 and "no action 'A99'" in missing.stderr
+    insight("actions", "add", "No owner yet", "-w", str(ws))
+    assert "NaN" not in insight("actions", "list", "-w", str(ws)).stdout

@@ -161,3 +161,16 @@ def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> Non
 
     assert load_thread(store).note_of_ref(reference) == secret
     assert load_thread(store).note_of_ref("note-0000000000") is None
+
+
+def test_counts_are_suppressed_everywhere_in_the_commissioner_report(store: Store) -> None:
+    add(store, *[note(f"c{i}", "The group closed.", categories=["community-support"])
+                 for i in range(3)])
+    insight = add_insight(store, "Groups", note_ids=["c0", "c1", "c2"])
+    add_action(store, "Keep it", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
+    data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
+    assert data.summary["tagged_by_person"] == "<5" and data.summary["tagged_by_model"] == 0
+    html = render_html(data)
+    assert "back to &lt;5 notes" in html and "note-" not in html.split("Golden thread")[1]
+    lead = render_html(build_report(store, load_codebook(), audience="lead", threshold=5))
+    assert "back to 3 notes" in lead and lead.count('class="note-id"') == 3

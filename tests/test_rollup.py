@@ -80,3 +80,17 @@ def test_undated_notes_get_their_own_month_column(store: Store) -> None:
     row = table.set_index("category").loc["access-waiting"]
     assert row["notes"] == 2 and row["2026-01"] == 1 and row["undated"] == 1
     assert table.set_index("category").loc["carers-family", "undated"] == 1
+
+
+def test_a_suppressed_month_cannot_be_recovered_by_subtraction(store: Store) -> None:
+    march = [note(f"m{i}", "t", categories=["access-waiting"], heard_on="2026-03-02")
+             for i in range(5)]
+    april = [note(f"a{i}", "t", categories=["access-waiting"], heard_on="2026-04-02")
+             for i in range(2)]
+    add(store, *march, *april)
+    row = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
+                          threshold=5).set_index("category").loc["access-waiting"]
+    assert row["notes"] == 7 and row["2026-04"] == "<5"
+    assert row["2026-03"] == "hidden"  # else 7 - 5 = 2 gives April away
+    lead = category_rollup(note_frame(store), load_codebook(), audience="lead")
+    assert lead.set_index("category").loc["access-waiting", "2026-03"] == 5

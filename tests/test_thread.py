@@ -101,3 +101,31 @@ def test_insight_categories_must_be_in_the_codebook(thread_store: Store) -> None
     with pytest.raises(ThreadError, match="unknown category id.*: money"):
         add_insight(thread_store, "x", categories=["money"], known_categories=["daily-living"])
     add_insight(thread_store, "y", categories=["daily-living"], known_categories=["daily-living"])
+
+
+def test_a_failed_add_creates_nothing(thread_store: Store) -> None:
+    """A wrong reference is refused before any record exists, so reports never show it."""
+    with pytest.raises(StoreError, match="no such note"):
+        add_insight(thread_store, "bad", note_ids=["n1", "n999"])
+    with pytest.raises(StoreError):
+        add_priority(thread_store, "bad", insight_ids=[99])
+    with pytest.raises(StoreError):
+        add_action(thread_store, "bad", priority_ids=[99])
+    for kind in ("insight", "priority", "action"):
+        assert thread_store.list_records(kind) == []
+
+
+def test_erased_notes_cannot_become_evidence_again(thread_store: Store) -> None:
+    insight = add_insight(thread_store, "Groups", note_ids=["n1"])
+    thread_store.erase_notes(["n2"], reason="asked")
+    with pytest.raises(StoreError, match="erased"):
+        link_notes(thread_store, insight, ["n2"])
+    with pytest.raises(StoreError, match="erased"):
+        add_insight(thread_store, "again", note_ids=["n2"])
+    assert load_thread(thread_store).notes_of_insight(insight) == ["n1"]
+
+
+def test_unknown_category_ids_get_a_suggestion(thread_store: Store) -> None:
+    with pytest.raises(ThreadError, match=r"Fair-Treatment \(did you mean fair-treatment\?\)"):
+        add_insight(thread_store, "x", categories=["Fair-Treatment"],
+                    known_categories=["fair-treatment", "access-waiting"])

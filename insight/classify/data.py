@@ -45,8 +45,9 @@ FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are gue
 ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
 NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # Note-file fields (see insight.intake.NoteIn) that are never label columns.
+# ('community' is left out: a 0/1 column of that name is more likely a label.)
 NOTE_FIELDS = {
-    "id", "text", "heard_on", "listener", "setting", "place", "community", "consent_quote",
+    "id", "text", "heard_on", "listener", "setting", "place", "consent_quote",
     "consent_contact", "categories", "safeguarding", "experience",
 }
 LABEL_FIELDS = ("categories", "labels")  # used as the label column when none is named
@@ -90,6 +91,7 @@ class LabelReport:
     dropped_unlabelled: bool = False
     label_columns: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    note_field_columns: list[str] = field(default_factory=list)
     unreadable_rows: list[str] = field(default_factory=list)
     file_notes: list[str] = field(default_factory=list)
     label_names: list[str] = field(default_factory=list)
@@ -161,7 +163,15 @@ class LabelReport:
                 f"cells in 0/1 label columns that are not 0/1 (read as 0): {_some(self.odd_cells)}"
             )
         if self.ignored_columns:
-            lines.append(f"columns ignored: {', '.join(self.ignored_columns)}")
+            lines.append(
+                f"columns ignored (not 0/1, so not read as labels): "
+                f"{', '.join(self.ignored_columns)}"
+            )
+        if self.note_field_columns:
+            lines.append(
+                "note fields, not read as labels (name them with --label-cols if they are): "
+                + ", ".join(self.note_field_columns)
+            )
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -358,7 +368,7 @@ def load_labelled(
         )
         for column in columns:
             if label_cols is None and header_key(str(column)) in NOTE_FIELDS:
-                report.ignored_columns.append(column)  # consent flags are not labels
+                report.note_field_columns.append(column)  # consent flags are not labels
                 continue
             odd = _odd_cells(frame[column])
             if odd is not None:
@@ -600,7 +610,8 @@ def evaluate(
             gold = np.asarray([bool(x) for x in safeguarding])
             flagged = np.asarray([t.safeguarding for t in tags])
             result["safeguarding_support"] = int(gold.sum())
-            result["safeguarding_recall"] = float(flagged[gold].mean()) if gold.any() else 0.0
+            # no flagged note in the data: recall is undefined, not 0
+            result["safeguarding_recall"] = float(flagged[gold].mean()) if gold.any() else None
             result["safeguarding_precision"] = float(gold[flagged].mean()) if flagged.any() else 0.0
         if experience is not None:
             pairs = [(g, t.experience) for g, t in zip(experience, tags, strict=True) if g]

@@ -73,7 +73,7 @@ def test_indicator_columns_are_detected_from_their_values(tmp_path):
     )
     data = load_labelled(path)  # neither label_col nor label_cols: 0/1 columns are labels
     assert data.labels == [["money worries"], ["carers"], []]
-    assert data.report.ignored_columns == ["place"]
+    assert data.report.note_field_columns == ["place"]
     explicit = load_labelled(path, label_cols=["Money Worries", "carers"])
     assert explicit.labels == data.labels
 
@@ -275,6 +275,13 @@ def test_a_note_file_trains_on_its_categories_not_its_consent_flags(tmp_path):
     data = load_labelled(path)
     assert data.label_names == ["access-waiting"]
     assert data.report.label_columns == ["categories"]
+    wide = tmp_path / "wide.csv"
+    wide.write_text("text,Community,consent_quote\nthe group,1,yes\nthe bus,0,no\n",
+                    encoding="utf-8")
+    report = load_labelled(wide).report
+    assert report.label_columns == ["Community"]  # a 0/1 label, though a note field's name
+    assert report.note_field_columns == ["consent_quote"]
+    assert "note fields, not read as labels" in report.summary()
 
 
 def test_numbers_in_the_text_column_are_refused(tmp_path):
