@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import spacy
 
 from insight.classify.safeguarding import SafeguardingPhrases
 from insight.classify.sentences import sentence_pipeline
@@ -32,6 +35,110 @@ def test_clear_cases_are_caught(phrases, note, signal):
     assert signal in phrases(note)
 
 
+# New sentences, one or more per group added in list version 2 (not taken from any corpus).
+@pytest.mark.parametrize(
+    ("note", "signal"),
+    [
+        # suicidal thoughts: text-speak, slang and euphemism
+        ("year 10 lad keeps saying he wants to kms, says he means it", "suicidal-thoughts"),
+        ("girls in her form told her to kys on the group chat", "suicidal-thoughts"),
+        ("Says he's gonna unalive himself after his exams.", "suicidal-thoughts"),
+        ("Told his nan he might top himself, she laughed it off.", "suicidal-thoughts"),
+        ("Said she'd top herself if they took her boy off her", "suicidal-thoughts"),
+        ("Thinking of killing herself most nights.", "suicidal-thoughts"),
+        ("He's been talking about 'ending it' on his stories.", "suicidal-thoughts"),
+        ("Says it'd be easier to just end it.", "suicidal-thoughts"),
+        ("Keeps saying the grandkids would be better off without her.", "suicidal-thoughts"),
+        ("Thinks they'd all be better off without them.", "suicidal-thoughts"),
+        ("Everybody would be better off, she said.", "suicidal-thoughts"),
+        ("Said he'd be better off if he just didn't wake up", "suicidal-thoughts"),
+        ("Says she doesnt want to be here anymore", "suicidal-thoughts"),
+        ("He doesn't want to live like this any more.", "suicidal-thoughts"),
+        ("Dad keeps saying he wants to die.", "suicidal-thoughts"),
+        ("Doesnt see the point anymore, cant face another day", "suicidal-thoughts"),
+        ("Can't go on any more, she said, and cried.", "suicidal-thoughts"),
+        ("Worried he'll do something stupid tonight.", "suicidal-thoughts"),
+        ("Carer frightened he'll do something he regrets.", "suicidal-thoughts"),
+        # method or place
+        ("He's thought about jumping off the Clifton bridge.", "suicide-method"),
+        ("Having thoughts of stepping in front of a lorry on the way to work.", "suicide-method"),
+        ("Talks about driving into a tree on the bypass.", "suicide-method"),
+        ("Said he'd hang himself if the house goes.", "suicide-method"),
+        ("Staff found a ligature in her room.", "suicide-method"),
+        # means and preparation
+        ("Putting her sleeping tablets aside in a sock drawer.", "means-and-preparation"),
+        ("Looked up how many paracetamol it would take.", "means-and-preparation"),
+        ("Has given all his tools away this month.", "means-and-preparation"),
+        # self-harm
+        ("Cut herself again last night.", "self-harm"),
+        ("Showed me fresh cuts on his wrist.", "self-harm"),
+        ("She's been burning herself with a lighter.", "self-harm"),
+        ("16, cut tonight, deeper than usual", "self-harm"),
+        # overdose, in slang and plain words
+        ("OD'd on her meds last weekend", "overdose"),
+        ("took an OD on Sunday, home now", "overdose"),
+        ("Took a handful of her nan's co-codamol last night.", "overdose"),
+        ("He swallowed a whole packet of sleepers.", "overdose"),
+        ("Says she took too many tablets on Friday.", "overdose"),
+        # command hallucinations
+        ("Voices are telling her to hurt the baby.", "command-hallucinations"),
+        ("The voices keep telling him he's evil.", "command-hallucinations"),
+        ("Says the jinn tells him to jump from the window.", "command-hallucinations"),
+        # risky non-adherence
+        ("She's stopped taking her insulin, says what's the point.", "risky-non-adherence"),
+        ("Not bothering with his insulin since his wife died.", "risky-non-adherence"),
+        ("Stopped her lithium on purpose last week.", "risky-non-adherence"),
+        ("Doesn't care if he lives or dies now.", "risky-non-adherence"),
+        # physical and sexual abuse, in the home and by carers
+        ("Her boyfriend slapped her in the car park.", "abuse-violence"),
+        ("Son punches him when he asks for his money back.", "abuse-violence"),
+        ("Dad smacks the kids when he's had a drink.", "abuse-violence"),
+        ("The carer has shaken her a couple of times, he admitted.", "abuse-violence"),
+        ("Says the agency carer is rough with her dad.", "abuse-violence"),
+        ("Husband pushed her down the stairs.", "abuse-violence"),
+        ("She had a black eye and said she walked into a door.", "abuse-violence"),
+        ("Stepdad touches her when mum's on nights, she's 12.", "abuse-violence"),
+        ("Girl, 14, said her mum's boyfriend touched her.", "abuse-violence"),
+        ("Says he locks her in her room when he goes out.", "abuse-violence"),
+        ("She doesnt feel safe at home since he came back.", "abuse-violence"),
+        ("He threatened to kill her if she leaves.", "abuse-violence"),
+        ("Picked up a kitchen knife when they argued.", "abuse-violence"),
+        ("Her ex has been following her home from work.", "abuse-violence"),
+        # coercive control and financial abuse
+        ("Grandson has had her bank card since the summer.", "coercive-control"),
+        ("Her son takes her pension every Friday.", "coercive-control"),
+        ("Husband wont let her see her sister.", "coercive-control"),
+        ("Isn't 'allowed' to go to the doctor on her own.", "coercive-control"),
+        ("He answers for her at every appointment.", "coercive-control"),
+        # children: neglect, exploitation, grooming, forced marriage
+        ("Left the kids on their own all weekend.", "child-at-risk"),
+        ("No food in the flat and the baby's crying.", "child-at-risk"),
+        ("Girl, 15, says older lads give her weed and lifts.", "child-at-risk"),
+        ("Been going off in cars with older men after school.", "child-at-risk"),
+        ("Man she met online keeps asking her for pics, she's 13.", "child-at-risk"),
+        ("Worried her daughter is being groomed.", "child-at-risk"),
+        ("Family are sending her back home to get married.", "child-at-risk"),
+        # criminal exploitation and trafficking
+        ("Year 9 boy runs stuff for them after school.", "exploitation"),
+        ("Has been carrying bags up to Margate for some older boys.", "exploitation"),
+        ("He owes some lads four hundred quid for weed.", "exploitation"),
+        ("Sounds like county lines to me.", "exploitation"),
+        ("The gangmaster keeps all their passports.", "exploitation"),
+        ("They take his phone 'for safekeeping' every night.", "exploitation"),
+        # neglect by carers and self-neglect
+        ("Dad's been left in his own mess by the agency.", "neglect-exploitation"),
+        ("Nan's not been washed since Friday.", "neglect-exploitation"),
+        ("Nothing in the fridge but a pint of milk.", "neglect-exploitation"),
+        # the listener escalated
+        ("Passed to our safeguarding lead the same day.", "listener-escalated"),
+        ("Referred to children's services with mum's agreement.", "listener-escalated"),
+        ("We rang adult social care together.", "listener-escalated"),
+    ],
+)
+def test_each_group_catches_everyday_wording(phrases, note, signal):
+    assert signal in phrases(note)
+
+
 @pytest.mark.parametrize(
     "note",
     [
@@ -40,7 +147,131 @@ def test_clear_cases_are_caught(phrases, note, signal):
         "He volunteers for a domestic abuse charity on Saturdays.",
         "I was ready to go home after the group.",
         "Talked mostly about her allotment and the football.",
+        # words shared with a risk phrase, in a safe sense
+        "The insulin pump was fixed on Tuesday and she's managing well.",
+        "She hit the target for the fun run.",
+        "The voices in the choir were lovely on Sunday.",
+        "Killing time before the bus came.",
+        "A flat is top of the list for him.",
+        "He was shaken up by the news but he's fine.",
+        "She kept shaking her head at the forms.",
+        "It really hit her when the letter came.",
+        "Beats me why they closed the centre.",
+        "They beat us 3-0 on Saturday.",
+        "Hit me up if you need a lift, she told the group.",
+        "She's been topping herself up on the tea and biscuits.",
+        "He's killing himself working double shifts.",
+        "Cut herself off from her friends since the move.",
+        "Fresh cuts to the youth service budget again.",
+        "The film touched her, she cried at the end.",
+        "She ended it with him last month and feels better.",
+        "Doesn't want to live in sheltered housing.",
+        "Wants to die at home when the time comes, not in hospital.",
+        "No thoughts of harming herself, she was clear about that.",
+        "She is not suicidal, just exhausted by the waiting list.",
+        "Was going to the crisis cafe but wanted to check if they do tea.",
+        "He takes a lot of tablets for his heart.",
+        "Took his tablets as normal this morning.",
+        "Went swimming in the sea at Whitby with the group.",
+        "Carries bags for his nan on market day.",
+        "He's an older man, lives alone, loves his garden.",
+        "The nurse asked if she ever wanted to kill yourself, which she found odd.",
+        "Went to safeguarding training at the church hall.",
+        "Mum won't be here next week, she's on holiday.",
+        "He can't face going to the GP again.",
+        "Her son looks after the car and does her shopping.",
+        "Mum of 3, her 2 older lads help out with the shopping.",
+        "He's been on his own since last year, misses his wife.",
     ],
 )
 def test_known_false_alarms_are_not_flagged(phrases, note):
     assert phrases(note) == []
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Partner won't let her see her mum.",
+        "Partner wont let her see her mum.",
+        "Partner won’t let her see her mum.",
+        "Partner will not let her see her mum.",
+    ],
+)
+def test_contractions_match_with_or_without_apostrophes(phrases, note):
+    assert phrases(note) == ["coercive-control"]
+
+
+def test_intake_blank_pipeline_matches_like_the_model_pipeline():
+    # intake screens with spacy.blank("en"), the model with the sentencizer pipeline
+    blank = spacy.blank("en")
+    matcher = SafeguardingPhrases(blank)
+    hits = matcher.hits(blank.make_doc("wants to unalive himself, OD'd on her meds"))
+    assert {hit.signal for hit in hits} == {"suicidal-thoughts", "overdose"}
+
+
+def write_list(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "phrases.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_phrase_syntax_sets_alternatives_optional_and_gaps(tmp_path: Path):
+    path = write_list(tmp_path, """
+sets:
+  self: [himself, herself]
+signals:
+  - id: s
+    phrases:
+      - "kill|killing {self}"
+      - "took an? overdose"
+      - "tablets ... saved"
+      - "{self} ...6 river"
+""")
+    nlp = spacy.blank("en")
+    matcher = SafeguardingPhrases(nlp, path)
+
+    def flags(text: str) -> bool:
+        return matcher.flag(nlp.make_doc(text))
+
+    assert flags("thinking of killing herself") and flags("might kill himself")
+    assert not flags("killing myself laughing")  # not in the set
+    assert flags("took overdose") and flags("took an overdose")
+    assert flags("tablets from the chemo saved") and not flags("tablets. The cake was saved")
+    assert not flags("tablets from her husband's old chemo drawer saved")  # gap is 4 words
+    assert flags("himself, he said, by the river") and not flags("himself. The river")
+
+
+def test_excludes_block_overlapping_matches(tmp_path: Path):
+    path = write_list(tmp_path, """
+signals:
+  - id: s
+    phrases:
+      - "to end it"
+exclude:
+  phrases:
+    - "end it with"
+""")
+    nlp = spacy.blank("en")
+    matcher = SafeguardingPhrases(nlp, path)
+    assert matcher.flag(nlp.make_doc("wants to end it"))
+    assert not matcher.flag(nlp.make_doc("wants to end it with him"))
+
+
+def test_a_raw_pattern_must_be_token_dicts(tmp_path: Path):
+    path = write_list(tmp_path, "signals:\n  - id: s\n    patterns:\n      - [ready, to, go]\n")
+    with pytest.raises(ValueError, match="list of token dicts"):
+        SafeguardingPhrases(spacy.blank("en"), path)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "message"),
+    [
+        ("{nope} here", "no set named 'nope'"),
+        ("won't|can't go", "must be a single token"),
+        ("self-harm? again", "only a single word can be optional"),
+    ],
+)
+def test_bad_syntax_is_reported(tmp_path: Path, phrase: str, message: str):
+    path = write_list(tmp_path, f'signals:\n  - id: s\n    phrases:\n      - "{phrase}"\n')
+    with pytest.raises(ValueError, match=message):
+        SafeguardingPhrases(spacy.blank("en"), path)
