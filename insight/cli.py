@@ -257,6 +257,8 @@ def ingest(
                 f"{file}: accepted {report.accepted}, rejected {report.rejected}, "
                 f"already present {report.already_present}"
             )
+            for line in report.change_summary():
+                typer.echo(f"{file}: {line}")
             if report.flagged:
                 typer.echo(f"{file}: {report.flagged} notes routed to the safeguarding queue")
             if report.quarantine:
@@ -1008,7 +1010,11 @@ def trace(
                 raise typer.BadParameter(f"no action {record!r}")
             typer.echo(json.dumps(thread.chain(action_id), indent=2))
         else:
-            note_id = record if store.get_note(record) is not None else thread.note_of_ref(record)
+            note_id = (
+                record
+                if store.get_note(record) is not None
+                else thread.note_of_ref(record, store.secret("note-ref"))
+            )
             if note_id is None:
                 raise typer.BadParameter(f"no note or action {record!r}")
             actions = [ref("action", a) for a in thread.actions_of_note(note_id)]

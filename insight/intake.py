@@ -488,7 +488,8 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
-#: Column names people use for a note field, for "did you mean" hints (never auto-mapped).
+#: Column names people use for a note field, for "did you mean" hints (never auto-mapped:
+#: only clear variants of the yes/no fields are, see `_alias_field`).
 _ALIASES = {
     "date": "heard_on", "date_heard": "heard_on", "heard_date": "heard_on",
     "date_of_note": "heard_on", "note": "text", "notes": "text", "note_text": "text",
@@ -609,10 +610,41 @@ def _swallowed(
             yield RawRow(number, None, f"inside the quote opened on line {opened}", line)
 
 
+#: Names of a notes column that are plain words, never a person's data: quoting one in a
+#: message reveals nothing.
+_TEXT_ALIASES = frozenset(k for k, v in _ALIASES.items() if v == "text")
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def _looks_like_data(cells: Sequence[str]) -> bool:
+    """Whether a first line reads as a row of notes rather than column names: no cell is a
+    note field's name, and some cell is a date, a number or a yes/no answer, which column
+    names are not."""
+    keys = {header_key(c) for c in cells}
+    if keys & (set(NOTE_FIELDS) | set(_ALIASES)):
+        return False
+    for cell in cells:
+        value = cell.strip()
+        if not value:
+            continue
+        if _NUMBER.fullmatch(value) or value.lower() in _TRUE | _FALSE:
+            return True
+        try:
+            if parse_date(value) is not None:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def _no_text_column(
-    header: list[str], text_col: str, reader: Iterator[list[str]]
+    header: list[str],
+    text_col: str,
+    reader: Iterator[list[str]],
+    text_col_option: bool = True,
 ) -> FileRejected:
-    """Why a CSV has no text column, without quoting its first line (it may be a note)."""
+    """Why a CSV has no text column, without quoting any cell of its first line: it may be
+    a row of notes (a file without a header row), with note text or names in it."""
     wanted = header_key(text_col)
     try:  # a title line above the header?
         for number, values in zip(range(2, 7), reader, strict=False):
@@ -623,18 +655,100 @@ def _no_text_column(
                 )
     except csv.Error:
         pass
-    named = [h for h in header if h.strip()]
-    hint = next(
-        (f"; rename the column {_shown(h)} to '{text_col}' if it holds the notes"
-         for h in named if _close_field(h, [wanted]) == wanted),
-        "",
+    count = len(header)
+    message = (
+        f"line 1 has {count} column{'s' if count != 1 else ''} and none is called "
+        f"'{text_col}' (case and spaces ignored); the first line must be the header row"
     )
-    cells = ", ".join(_shown(h.strip(), quote=False) for h in named[:12])
-    cells += ", ..." if len(named) > 12 else ""
-    return FileRejected(
-        f"no '{text_col}' column; the columns are: {cells} (the first line must be the "
-        f"header row, with a '{text_col}' column){hint}"
-    )
+    if _looks_like_data(header):
+        return FileRejected(
+            message + "; line 1 looks like a row of notes, not column names (it holds a "
+            "date, a number or a yes/no), so the file seems to have no header row: add a "
+            f"header row naming the columns, with '{text_col}' for the notes, and try again"
+        )
+    if text_col_option:
+        message += (
+            "; if the notes are in a column with another name, pass --text-col NAME"
+        )
+    else:
+        message += (
+            f"; if the notes are in a column with another name, rename it to '{text_col}'"
+        )
+    # Only a name from a fixed list of words for a notes column is ever quoted.
+    alias = next((h.strip() for h in header if header_key(h) in _TEXT_ALIASES), None)
+    if alias is not None:
+        message += f" (the column {alias!r} may hold them)"
+    return FileRejected(message)
+
+
+#: Headers that clearly mean a yes/no note field, matched on the header as `header_key`
+#: gives it. The text column is never guessed: a wrong guess would store the wrong thing
+#: as the note.
+_CONSENT_WORDS = frozenset({"ok", "okay", "can", "happy"})
+
+
+def _alias_field(key: str) -> list[str]:
+    """The note fields a (normalised) header that is not a field name clearly means."""
+    words = set(re.findall(r"[a-z0-9]+", key))
+    found = []
+    if "safeguard" in key:
+        found.append("safeguarding")
+    if "quote" in key or "quoting" in key:
+        found.append("consent_quote")
+    if "contact" in key and ("consent" in key or words & _CONSENT_WORDS):
+        found.append("consent_contact")
+    return found
+
+
+#: Header names (not cells) are shown up to this length in warnings.
+HEADER_CHARS = 60
+
+
+def _header_shown(name: str) -> str:
+    """A column name of a file whose header row was found: shown as written, cut at
+    `HEADER_CHARS` (a header is a name or a question, not a note)."""
+    if len(name) <= HEADER_CHARS:
+        return repr(name)
+    return repr(name[:HEADER_CHARS] + "...")
+
+
+def _map_aliases(keys: list[str], header: list[str], warnings: list[str] | None) -> list[str]:
+    """Keys with clear variants of the yes/no fields renamed to the field (e.g. "Any
+    safeguarding worries?" as `safeguarding`), each reported: only where exactly one column
+    matches the field and the file has no column of that exact name."""
+    matches: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        if not key or key in NOTE_FIELDS:
+            continue
+        fields = _alias_field(key)
+        if len(fields) == 1:
+            matches.setdefault(fields[0], []).append(index)
+        elif len(fields) > 1 and warnings is not None:
+            warnings.append(
+                f"{_header_shown(header[index].strip())} could be "
+                f"{' or '.join(fields)}, so it was not read as either; rename it"
+            )
+    mapped = list(keys)
+    for field_name, indexes in matches.items():
+        shown = [_header_shown(header[i].strip()) for i in indexes]
+        if field_name in keys:  # the exact column wins
+            if warnings is not None:
+                warnings.append(
+                    f"{' and '.join(shown)} also look{'s' if len(shown) == 1 else ''} like "
+                    f"{field_name}, but only the '{field_name}' column was read"
+                )
+            continue
+        if len(indexes) > 1:
+            if warnings is not None:
+                warnings.append(
+                    f"{' and '.join(shown)} all look like {field_name}, so none was read "
+                    f"as it; rename the one that holds it to '{field_name}'"
+                )
+            continue
+        mapped[indexes[0]] = field_name
+        if warnings is not None:
+            warnings.append(f"read {shown[0]} as {field_name}")
+    return mapped
 
 
 def _csv_rows(
@@ -643,6 +757,8 @@ def _csv_rows(
     text_col: str = "text",
     normalise_headers: bool = True,
     warnings: list[str] | None = None,
+    map_aliases: bool = False,
+    text_col_option: bool = True,
 ) -> Iterator[RawRow]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
@@ -655,10 +771,12 @@ def _csv_rows(
         raise FileRejected(f"cannot read the CSV header: {exc}") from exc
     keys = [header_key(h) if normalise_headers else h.strip() for h in header]
     if header_key(text_col) not in {header_key(k) for k in keys}:
-        raise _no_text_column(header, text_col, reader)
+        raise _no_text_column(header, text_col, reader, text_col_option)
     repeated = sorted({k for k in keys if k and keys.count(k) > 1})
     if repeated:  # a dict per row would silently keep only the last of them
         raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
+    if map_aliases:
+        keys = _map_aliases(keys, header, warnings)
     written = dict(zip(keys, header, strict=True))
     trailing_warned = False
     base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
@@ -717,7 +835,12 @@ SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 
 
 def read_rows(
-    path: Path, text_col: str = "text", normalise_headers: bool = True
+    path: Path,
+    text_col: str = "text",
+    normalise_headers: bool = True,
+    *,
+    map_aliases: bool = False,
+    text_col_option: bool = True,
 ) -> tuple[Iterator[RawRow], list[str]]:
     """Rows of a note file plus warnings; raises `FileRejected` for unreadable files.
 
@@ -725,6 +848,10 @@ def read_rows(
     `normalise_headers` is False (column names that are label names); JSON keys are kept
     as given. All strings come in Unicode NFC. Warnings about rows (e.g. empty cells
     after the last column) are added to the list while the rows are read.
+
+    `map_aliases` (note intake): CSV headers that clearly mean a yes/no note field
+    ("Any safeguarding worries?") are read as that field, each with a warning.
+    `text_col_option`: whether the command has a --text-col option to suggest.
     """
     if path.is_dir():
         raise FileRejected("is a folder, not a file")
@@ -737,7 +864,9 @@ def read_rows(
     if _detect_format(path, text) == "json":
         rows = _json_rows(text)
     else:
-        rows = _csv_rows(text, path, text_col, normalise_headers, warnings)
+        rows = _csv_rows(
+            text, path, text_col, normalise_headers, warnings, map_aliases, text_col_option
+        )
     return (_nfc_row(row) for row in rows), warnings
 
 
@@ -808,10 +937,55 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     quarantine: str | None = None
     flagged: int = 0
+    #: Already-present notes a re-ingested row changed, and how many of each change
+    #: (e.g. "consent to quote withdrawn": 1, "safeguarding flagged": 1).
+    updated: int = 0
+    changes: dict[str, int] = field(default_factory=dict)
+    #: Of those, notes whose row was quarantined because its text differs from the stored
+    #: note: only a withdrawn consent or a new safeguarding flag was taken from it.
+    updated_text_differs: int = 0
+    #: Rows of erased notes: counted already present, never restored or changed.
+    erased: int = 0
+    #: Rows saying safeguarding No for a note that is flagged: the flag is kept.
+    kept_flagged: int = 0
 
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.accepted + self.rejected + self.already_present
+
+    def change_summary(self) -> list[str]:
+        """Lines for people on what a re-ingest changed (or refused to) on stored notes."""
+        lines = []
+        if self.updated:
+            order = [*_WITHDRAWN.values(), _FLAGGED, *_GIVEN.values()]
+            kinds = sorted(self.changes, key=lambda k: order.index(k) if k in order else 99)
+            listed = ", ".join(f"{kind} {self.changes[kind]}" for kind in kinds)
+            line = (
+                f"updated {self.updated} already-present note{_s(self.updated)}: {listed}"
+            )
+            if self.updated_text_differs:
+                line += (
+                    f" ({self.updated_text_differs} from rows quarantined because their "
+                    "text differs from the stored note: only the withdrawn consent or "
+                    "safeguarding flag was taken from them)"
+                )
+            lines.append(line)
+        if self.erased:
+            lines.append(
+                f"{self.erased} row{_s(self.erased)} of erased notes: erased, not restored"
+            )
+        if self.kept_flagged:
+            lines.append(
+                f"{self.kept_flagged} row{_s(self.kept_flagged)} "
+                f"{'says' if self.kept_flagged == 1 else 'say'} safeguarding No for a "
+                "note already flagged: the flag stays (a person clears it by acknowledging "
+                "it in the safeguarding queue)"
+            )
+        return lines
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 class _Quarantine:
@@ -848,6 +1022,7 @@ class _Columns:
     def __init__(self) -> None:
         self.present: set[str] = set()
         self.ignored: dict[str, str] = {}  # key: the name as written
+        self.headers: set[str] = set()  # keys that are CSV headers (a header row was found)
         self._seen: set[frozenset[str]] = set()
 
     def add(self, data: dict[str, Any], headers: dict[str, str] | None = None) -> None:
@@ -862,6 +1037,8 @@ class _Columns:
                 self.present.add(name)
             else:
                 self.ignored[name] = (headers or {}).get(name, name)
+                if headers is not None and name in headers:
+                    self.headers.add(name)
 
     def warning(self) -> str | None:
         if not self.ignored:
@@ -869,7 +1046,12 @@ class _Columns:
         missing = [f for f in NOTE_FIELDS if f not in self.present]
         described = []
         for name, written in self.ignored.items():
-            shown = _shown(written) if name else "an unnamed column"
+            if not name:
+                shown = "an unnamed column"
+            elif name in self.headers:  # a CSV header, in a file whose header row was found
+                shown = _header_shown(written)
+            else:  # a JSON key: a line of its own, could be anything
+                shown = _shown(written)
             field_name = _close_field(name, missing) or (
                 header_key(name) if header_key(name) in NOTE_FIELDS else None
             )
@@ -895,7 +1077,9 @@ def ingest_file(
     """Validate and store one file in batched transactions; idempotent on re-run.
 
     `screen` (optional) returns a reason when a note's text needs a safeguarding look,
-    so flagging never waits for tagging.
+    so flagging never waits for tagging. A row of a note already stored may still change
+    its consent (a withdrawal always applies) and raise its safeguarding flag (never lower
+    it); erased notes are never changed. See `FileReport.change_summary`.
     """
     source = Path(path)
     report = FileReport(path=str(source))
@@ -907,7 +1091,7 @@ def ingest_file(
                "max_chars": max_chars}
     columns = _Columns()
     try:
-        rows, report.warnings = read_rows(source)
+        rows, report.warnings = read_rows(source, map_aliases=True, text_col_option=False)
         seen: dict[str, tuple[int, bool]] = {}
         pending: list[tuple[int, NoteRecord, dict[str, Any]]] = []
         for row in rows:
@@ -954,6 +1138,19 @@ def ingest_file(
     return report
 
 
+#: What a re-ingested row may change on a stored note, as reported.
+_WITHDRAWN = {
+    "consent_quote": "consent to quote withdrawn",
+    "consent_contact": "consent to contact withdrawn",
+}
+_GIVEN = {
+    "consent_quote": "consent to quote given",
+    "consent_contact": "consent to contact given",
+}
+_FLAGGED = "safeguarding flagged"
+_REFLAG_REASON = "flagged by the listener on re-ingest (safeguarding changed to Yes)"
+
+
 def _store_batch(
     store: Store,
     pending: list[tuple[int, NoteRecord, dict[str, Any]]],
@@ -961,25 +1158,81 @@ def _store_batch(
     quarantine: _Quarantine,
     screen: Callable[[str], str | None] | None,
 ) -> None:
+    """Store the new notes of a batch; for notes already stored, apply what the row says
+    about consent and safeguarding (a withdrawal always, a flag at once, never an un-flag)."""
     if not pending:
         return
-    existing = store.existing_notes(record.id for _, record, _ in pending)
+    existing = store.note_states(record.id for _, record, _ in pending)
     new: list[NoteRecord] = []
+    changes: dict[str, dict[str, Any]] = {}
+    reasons: dict[str, str] = {}
+    flags: dict[str, str] = {}
+    text_differs: set[str] = set()
     for line, record, data in pending:
-        if record.id not in existing:
+        stored = existing.get(record.id)
+        if stored is None:
             new.append(record)
-        elif existing[record.id] == record.content_hash:
+            continue
+        if stored["erased"]:  # whatever the row says: an erased note stays erased
+            report.already_present += 1
+            report.erased += 1
+            continue
+        same_text = stored["content_hash"] == record.content_hash
+        if same_text:
             report.already_present += 1
         else:
             report.rejected += 1
             quarantine.add(
                 line, f"id {record.id!r} already present with different text", data
             )
-    flags = {}
+        wanted: dict[str, Any] = {}
+        for column in ("consent_quote", "consent_contact"):
+            if column not in data:  # a file without the column says nothing about it
+                continue
+            given = getattr(record, column)
+            # Withdrawing consent always applies; giving it only from the same note.
+            if (stored[column] and not given) or (same_text and given and not stored[column]):
+                wanted[column] = given
+        if record.safeguarding and stored["safeguarding"] is not True:
+            if same_text:
+                wanted["safeguarding"] = True
+                flags[record.id] = _REFLAG_REASON
+            else:  # the row may be another note: queue it for a person, label nothing
+                flags[record.id] = (
+                    f"{_REFLAG_REASON}, on line {line} of {Path(report.path).name}, whose text "
+                    "differs from the stored note (that row is in quarantine): check both"
+                )
+        elif record.safeguarding is False and stored["safeguarding"] is True:
+            report.kept_flagged += 1  # never un-flagged by a file
+        if wanted or record.id in flags:
+            if wanted:
+                changes[record.id] = wanted
+            reasons[record.id] = f"re-ingest of {Path(report.path).name}, line {line}"
+            if not same_text:
+                text_differs.add(record.id)
+    if changes or flags:
+        applied, queued = store.update_notes_from_intake(
+            changes, reasons=reasons, flags=flags
+        )
+        for note_id in dict.fromkeys([*applied, *queued]):
+            values = applied.get(note_id, {})
+            kinds = [
+                (_GIVEN if values[column] else _WITHDRAWN)[column]
+                for column in ("consent_quote", "consent_contact")
+                if column in values
+            ]
+            if "safeguarding" in values or note_id in queued:
+                kinds.append(_FLAGGED)
+            for kind in kinds:
+                report.changes[kind] = report.changes.get(kind, 0) + 1
+            report.updated += 1
+            report.updated_text_differs += int(note_id in text_differs)
+        report.flagged += len(queued)
+    screened = {}
     if screen is not None:
         for record in new:
             if not record.safeguarding and (reason := screen(record.text)):
-                flags[record.id] = reason
-    store.add_notes(new, flags=flags)
+                screened[record.id] = reason
+    store.add_notes(new, flags=screened)
     report.accepted += len(new)
-    report.flagged += sum(1 for r in new if r.safeguarding) + len(flags)
+    report.flagged += sum(1 for r in new if r.safeguarding) + len(screened)

@@ -9,6 +9,7 @@ consented quotes only).
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -37,16 +38,18 @@ def may_quote(note: dict[str, Any], flagged: Collection[str] = ()) -> bool:
     )
 
 
-def note_ref(note_id: str, audience: Audience) -> str:
+def note_ref(note_id: str, audience: Audience, key: bytes) -> str:
     """How a note is named for an audience: leads see its id; others an opaque reference.
 
     Ids come from the people who submit notes and can hold names or numbers, so they never
-    leave the leads' view as written. The reference is stable (the same note has the same
-    reference in every report) and a lead finds the note with `insight trace REF`.
+    leave the leads' view as written. The reference is a keyed hash (`key`: the
+    workspace's secret, `Store.secret`), so it cannot be undone by hashing guessed ids; it is
+    stable (the same note has the same reference in every report) and a lead finds the
+    note with `insight trace REF`.
     """
     if audience == "lead":
         return note_id
-    return "note-" + hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:10]
+    return "note-" + hmac.new(key, note_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 MAX_QUOTE_CHARS = 320
@@ -87,6 +90,7 @@ def quotes_for(
     excerpts: dict[str, str] | None = None,
     flagged: Collection[str] = (),
     audience: Audience = "lead",
+    key: bytes = b"",
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience.
@@ -99,7 +103,7 @@ def quotes_for(
             continue
         excerpt = (excerpts or {}).get(note["id"])
         text = redact_text(note["text"], excerpt)
-        out.append(Quote(note_id=note_ref(note["id"], audience), text=text))
+        out.append(Quote(note_id=note_ref(note["id"], audience, key), text=text))
         if limit is not None and len(out) >= limit:
             break
     return out

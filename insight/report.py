@@ -87,6 +87,7 @@ def build_report(
     thread = load_thread(store)
     flagged = store.safeguarding_items(open_only=False)
     flagged_ids = {f["note_id"] for f in flagged}
+    key = store.secret("note-ref")
     heard = frame["heard_on"].dropna()
     summary = {
         "notes": suppress(len(frame), audience, threshold),
@@ -131,8 +132,8 @@ def build_report(
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
-            "chain": _named_chain(thread.chain(action_id), audience, threshold),
-            "note_ids": [note_ref(n, audience) for n in thread.notes_of_action(action_id)],
+            "chain": _named_chain(thread.chain(action_id), audience, threshold, key),
+            "note_ids": [note_ref(n, audience, key) for n in thread.notes_of_action(action_id)],
             "evidence": suppress(len(thread.notes_of_action(action_id)), audience, threshold),
         }
 
@@ -165,6 +166,7 @@ def build_report(
                         excerpts=excerpts,
                         flagged=flagged_ids,
                         audience=audience,
+                        key=key,
                     ),
                 }
             )
@@ -196,7 +198,9 @@ def build_report(
     )
 
 
-def _named_chain(chain: dict[str, Any], audience: Audience, threshold: int) -> dict[str, Any]:
+def _named_chain(
+    chain: dict[str, Any], audience: Audience, threshold: int, key: bytes
+) -> dict[str, Any]:
     """The thread's chain with each note named as the audience may see it; an insight on
     fewer notes than the threshold lists none (a list would give the count away)."""
 
@@ -204,7 +208,7 @@ def _named_chain(chain: dict[str, Any], audience: Audience, threshold: int) -> d
         count = suppress(len(ids), audience, threshold)
         if is_suppressed(count):
             return {"notes": [], "few": count}
-        return {"notes": [note_ref(n, audience) for n in ids], "few": None}
+        return {"notes": [note_ref(n, audience, key) for n in ids], "few": None}
 
     return {
         **chain,

@@ -420,6 +420,22 @@ class Store:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         return rows[-limit:] if limit else rows
 
+    # -- secrets ---------------------------------------------------------------------
+    def secret(self, name: str) -> bytes:
+        """A random key kept in this database (made on first use), e.g. for the note
+        references in reports, so they cannot be reversed by guessing and hashing ids."""
+        import secrets
+
+        key = f"secret:{name}"
+        with self.begin() as conn:
+            row = conn.execute(select(meta.c.value).where(meta.c.key == key)).first()
+            if row is None:
+                value = secrets.token_hex(32)
+                conn.execute(insert(meta).values(key=key, value=value))
+            else:
+                value = row[0]
+        return bytes.fromhex(value)
+
     # -- notes -----------------------------------------------------------------------
     def existing_notes(self, ids: Iterable[str]) -> dict[str, str]:
         """id -> content hash for the ids already stored."""
@@ -433,6 +449,80 @@ class Store:
                 ):
                     found[row.id] = row.content_hash
         return found
+
+    def note_states(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """id -> what intake compares for the ids already stored: `content_hash`,
+        `consent_quote`, `consent_contact`, `safeguarding` and `erased` (bool)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        columns = (
+            notes.c.id, notes.c.content_hash, notes.c.consent_quote, notes.c.consent_contact,
+            notes.c.safeguarding, notes.c.erased_at,
+        )
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for row in conn.execute(select(*columns).where(notes.c.id.in_(chunk))):
+                    found[row.id] = {
+                        "content_hash": row.content_hash,
+                        "consent_quote": bool(row.consent_quote),
+                        "consent_contact": bool(row.consent_contact),
+                        "safeguarding": row.safeguarding,
+                        "erased": row.erased_at is not None,
+                    }
+        return found
+
+    #: The columns a re-ingested row may change on a stored note.
+    _INTAKE_UPDATABLE = frozenset({"consent_quote", "consent_contact", "safeguarding"})
+
+    def update_notes_from_intake(
+        self,
+        changes: dict[str, dict[str, Any]],
+        *,
+        reasons: dict[str, str] | None = None,
+        flags: dict[str, str] | None = None,
+    ) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """Apply consent and safeguarding changes from a re-ingested file, in one transaction.
+
+        `changes` maps note id -> new values (only `consent_quote`, `consent_contact` and
+        `safeguarding`); `reasons` note id -> why (kept in the audit entry, e.g. the file and
+        line); `flags` note id -> reason for a safeguarding queue item, added unless the note
+        already has an open one. Erased notes are never touched, and a value already equal
+        is not written again. Returns (the values applied per note, the ids newly queued).
+        """
+        reasons = reasons or {}
+        flags = flags or {}
+        applied: dict[str, dict[str, Any]] = {}
+        queued: set[str] = set()
+        stamp = now()
+        with self.begin() as conn:
+            for note_id in dict.fromkeys([*changes, *flags]):
+                wanted = dict(changes.get(note_id, {}))
+                unknown = set(wanted) - self._INTAKE_UPDATABLE
+                if unknown:
+                    raise StoreError(f"intake cannot change {', '.join(sorted(unknown))}")
+                columns = [notes.c[name] for name in wanted]
+                row = conn.execute(
+                    select(notes.c.erased_at, *columns)
+                    .where(notes.c.id == note_id)
+                    .with_for_update()
+                ).first()
+                if row is None or row.erased_at is not None:
+                    continue
+                current = dict(row._mapping)
+                values = {k: v for k, v in wanted.items() if current[k] != v}
+                if values:
+                    before = {k: current[k] for k in values}
+                    after = {**values, "updated_at": stamp}
+                    conn.execute(update(notes).where(notes.c.id == note_id).values(**after))
+                    if note_id in reasons:
+                        after["reason"] = reasons[note_id]
+                    self._audit(conn, "update", "note", note_id, before, after)
+                    applied[note_id] = values
+                if note_id in flags and not self._has_open_flag(conn, note_id):
+                    self._flag(conn, note_id, self.actor, flags[note_id])
+                    queued.add(note_id)
+        return applied, queued
 
     def add_notes(
         self,
@@ -632,6 +722,13 @@ class Store:
     # -- safeguarding ----------------------------------------------------------------
     def _is_flagged(self, conn: Connection, note_id: str) -> bool:
         query = select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == note_id)
+        return conn.execute(query).first() is not None
+
+    def _has_open_flag(self, conn: Connection, note_id: str) -> bool:
+        query = select(safeguarding_queue.c.id).where(
+            safeguarding_queue.c.note_id == note_id,
+            safeguarding_queue.c.acknowledged_at.is_(None),
+        )
         return conn.execute(query).first() is not None
 
     def _flag(self, conn: Connection, note_id: str, by: str, reason: str | None) -> None:

@@ -268,13 +268,13 @@ class Thread:
             seen.update(dict.fromkeys(self.notes_of_priority(priority_id)))
         return list(seen)
 
-    def note_of_ref(self, reference: str) -> str | None:
+    def note_of_ref(self, reference: str, key: bytes) -> str | None:
         """The note behind a reference in a commissioner's or community report."""
         from insight.privacy import note_ref
 
         for note_ids in self.insight_notes.values():
             for note_id in note_ids:
-                if note_ref(note_id, "commissioner") == reference:
+                if note_ref(note_id, "commissioner", key) == reference:
                     return note_id
         return None
 

@@ -45,7 +45,8 @@ def test_report_priorities_actions_and_chains_reach_real_notes(demo_dir: Path) -
                 refs = re.findall(r'<code class="note-id">([^<]+)</code>', action)
                 assert refs, "every action's chain ends in note references"
                 # commissioners see references, never ids; each resolves to a stored note
-                note_ids = [load_thread(store).note_of_ref(r) for r in refs]
+                key = store.secret("note-ref")
+                note_ids = [load_thread(store).note_of_ref(r, key) for r in refs]
                 assert None not in note_ids and not set(refs) & set(note_ids)
                 found = store.existing_notes(note_ids)
                 assert set(found) == set(note_ids)
@@ -59,7 +60,7 @@ def test_quotes_only_from_consenting_notes(demo_dir: Path) -> None:
     with Store.open(ws.db_url, create=False) as store:
         thread = load_thread(store)
         for reference in quoted:
-            note = store.get_note(thread.note_of_ref(reference))
+            note = store.get_note(thread.note_of_ref(reference, store.secret("note-ref")))
             assert note["consent_quote"] is True and not note["model_safeguarding"]
         for batch in store.iter_notes():
             for note in batch:

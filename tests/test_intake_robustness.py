@@ -111,12 +111,12 @@ def test_ignored_columns_are_named_with_a_suggestion(store: Store, tmp_path: Pat
     report = ingest(store, path, tmp_path)
     assert counts(report) == (1, 0, 0)
     assert report.warnings == [
+        "read 'Consent to quote' as consent_quote",  # a clear variant of a yes/no field
         "not note fields, so not stored: 'Date heard' (did you mean 'heard_on'?), "
-        "'Consent to quote' (did you mean 'consent_quote'?), 'age_band', "
-        "'Notes for lead', 'listner' (did you mean 'listener'?)"
+        "'age_band', 'Notes for lead', 'listner' (did you mean 'listener'?)",
     ]
     note = store.get_note("ex-1")  # stored, but without the misnamed values
-    assert note["heard_on"] is None and note["consent_quote"] is False
+    assert note["heard_on"] is None and note["consent_quote"] is True
 
 
 def test_ignored_json_keys_and_unnamed_columns(store: Store, tmp_path: Path) -> None:
@@ -148,14 +148,164 @@ def test_no_header_row_does_not_echo_the_note(store: Store, tmp_path: Path) -> N
     )
     report = ingest(store, path, tmp_path)
     assert report.file_error == (
-        "no 'text' column; the columns are: <43 characters>, 20/11/2025, L-18 (the first "
-        "line must be the header row, with a 'text' column)"
+        "line 1 has 3 columns and none is called 'text' (case and spaces ignored); the first "
+        "line must be the header row; line 1 looks like a row of notes, not column names (it "
+        "holds a date, a number or a yes/no), so the file seems to have no header row: add a "
+        "header row naming the columns, with 'text' for the notes, and try again"
     )
-    assert "Waited" not in reasons(report)[0][1]
-    # A short note of several words is not shown either.
+    assert "Waited" not in reasons(report)[0][1] and "L-18" not in reasons(report)[0][1]
+    # A short note of several words is not shown either, nor a short cell (a name?).
     short = write(tmp_path, "short.csv", "Felt let down again,L-18\n")
-    with pytest.raises(FileRejected, match=r"the columns are: <19 characters>, L-18 \("):
+    with pytest.raises(FileRejected) as caught:
         list(read_rows(short)[0])
+    assert str(caught.value) == (
+        "line 1 has 2 columns and none is called 'text' (case and spaces ignored); the first "
+        "line must be the header row; if the notes are in a column with another name, pass "
+        "--text-col NAME"
+    )
+
+
+def test_no_header_row_echoes_no_cell_at_all(store: Store, tmp_path: Path) -> None:
+    """The audit's file: an id, a listener's name, a date, a place, a disclosure, yes."""
+    path = write(
+        tmp_path, "noheader.csv",
+        "7,Jo P,14/03/2025,Brixton,Kevin hits me,Yes\n8,Jo P,15/03/2025,Brixton,Low,No\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert report.file_error is not None
+    assert report.file_error.startswith(
+        "line 1 has 6 columns and none is called 'text' (case and spaces ignored); the "
+        "first line must be the header row; line 1 looks like a row of notes"
+    )
+    assert "no header row" in report.file_error
+    for cell in ("7", "Jo P", "14/03/2025", "Brixton", "Kevin", "Yes"):
+        assert cell not in report.file_error
+        assert cell not in reasons(report)[0][1]
+    assert store.count_notes() == 0
+    # Through the command: the same message, exit 3, nothing of line 1 on the terminal.
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
+    result = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert "seems to have no header row" in result.stderr
+    for cell in ("Jo P", "14/03/2025", "Brixton", "Kevin", "Yes"):
+        assert cell not in result.stdout + result.stderr
+    # Ingest has no --text-col: it says to rename the column instead.
+    other = write(tmp_path, "other.csv", "id,what they said\nw-1,Low mood again\n")
+    assert ingest(store, other, tmp_path).file_error == (
+        "line 1 has 2 columns and none is called 'text' (case and spaces ignored); the first "
+        "line must be the header row; if the notes are in a column with another name, "
+        "rename it to 'text'"
+    )
+
+
+def test_clear_header_variants_of_yes_no_fields_are_read(
+    store: Store, tmp_path: Path
+) -> None:
+    """MS Forms questions as headers: the listener's safeguarding answer must be read."""
+    path = write(
+        tmp_path, "forms.csv",
+        "ID,Start time,Listener,text,Can we quote them? (Yes/No),OK to contact?,"
+        "Any safeguarding worries?,What else did they mention today?\n"
+        "2,3/14/2025 10:22:01,Jo P,Scared of her uncle,No,Yes,Yes,x\n"
+        "3,3/14/2025 11:00:00,Jo P,Likes the cafe,Yes,No,No,y\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0) and report.flagged == 1
+    assert report.warnings == [
+        "read 'Can we quote them? (Yes/No)' as consent_quote",
+        "read 'OK to contact?' as consent_contact",
+        "read 'Any safeguarding worries?' as safeguarding",
+        # Headers of a file whose text column was found are shown in full.
+        "not note fields, so not stored: 'Start time', 'What else did they mention today?'",
+    ]
+    flagged, other = store.get_note("2"), store.get_note("3")
+    assert (flagged["safeguarding"], flagged["consent_quote"], flagged["consent_contact"]) == (
+        True, False, True
+    )
+    assert (other["safeguarding"], other["consent_quote"], other["consent_contact"]) == (
+        False, True, False
+    )
+    [item] = store.safeguarding_items()
+    assert (item["note_id"], item["reason"]) == ("2", "flagged by the listener at intake")
+    variant = write(tmp_path, "yn.csv", "id,text,Safeguarding concern (Y/N)\nv-1,Note,Y\n")
+    assert ingest(store, variant, tmp_path).warnings == [
+        "read 'Safeguarding concern (Y/N)' as safeguarding"
+    ]
+    assert store.get_note("v-1")["safeguarding"] is True
+
+
+def test_header_variants_are_only_read_when_unambiguous(store: Store, tmp_path: Path) -> None:
+    # The exact column wins; the variant is listed as not stored.
+    exact = write(
+        tmp_path, "exact.csv",
+        "id,text,safeguarding,Any safeguarding worries?\ne-1,Note one,No,Yes\n",
+    )
+    report = ingest(store, exact, tmp_path)
+    assert report.warnings == [
+        "'Any safeguarding worries?' also looks like safeguarding, but only the "
+        "'safeguarding' column was read",
+        "not note fields, so not stored: 'Any safeguarding worries?'",
+    ]
+    assert store.get_note("e-1")["safeguarding"] is False
+    # Two columns that both look like safeguarding: neither is guessed, and it is said.
+    long_name = "Did they say anything that worried you about their safety (safeguarding)?"
+    two = write(
+        tmp_path, "two.csv",
+        f"id,text,Safeguarding concern (Y/N),{long_name}\nt-1,Note two,Yes,No\n",
+    )
+    report = ingest(store, two, tmp_path)
+    shown = repr(long_name[:60] + "...")
+    assert report.warnings[0] == (
+        f"'Safeguarding concern (Y/N)' and {shown} all look like safeguarding, so none was "
+        "read as it; rename the one that holds it to 'safeguarding'"
+    )
+    assert store.get_note("t-1")["safeguarding"] is None
+    # A header matching two fields is not read as either.
+    both = write(tmp_path, "both.csv", "id,text,Safeguarding ok to quote?\nb-1,Note three,Yes\n")
+    report = ingest(store, both, tmp_path)
+    assert report.warnings[0] == (
+        "'Safeguarding ok to quote?' could be safeguarding or consent_quote, so it was not "
+        "read as either; rename it"
+    )
+    # Not consent: "contact" alone (a phone number column) is not consent_contact.
+    phone = write(tmp_path, "phone.csv", "id,text,Contact number\np-1,Note four,07700900123\n")
+    report = ingest(store, phone, tmp_path)
+    assert counts(report) == (1, 0, 0)
+    assert report.warnings == ["not note fields, so not stored: 'Contact number'"]
+    assert store.get_note("p-1")["consent_contact"] is False
+
+
+def test_the_text_column_is_never_guessed(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "forms.csv",
+        "ID,What did they tell you?,Any safeguarding worries?\n1,Scared at home,Yes\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert report.file_error == (
+        "line 1 has 3 columns and none is called 'text' (case and spaces ignored); the first "
+        "line must be the header row; if the notes are in a column with another name, "
+        "rename it to 'text'"
+    )
+    assert store.count_notes() == 0
+    # Stateless commands keep column names as written: nothing is read under another name.
+    other = write(tmp_path, "sg.csv", "id,text,Any safeguarding worries?\n1,Note,Yes\n")
+    [row] = list(read_rows(other)[0])
+    assert row.data == {"id": "1", "text": "Note", "any_safeguarding_worries?": "Yes"}
+
+
+def test_cli_reads_the_forms_safeguarding_column(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "forms_sg.csv",
+        "ID,Start time,Listener,text,Can we quote them? (Yes/No),Any safeguarding worries?\n"
+        "2,3/14/2025 10:22:01,Jo P,Said she does not feel safe at home,No,Yes\n",
+    )
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
+    result = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{path}: warning: read 'Any safeguarding worries?' as safeguarding" in result.stderr
+    assert f"{path}: 1 notes routed to the safeguarding queue" in result.stdout
 
 
 def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:
@@ -174,9 +324,9 @@ def test_a_text_column_under_another_name_is_suggested(store: Store, tmp_path: P
     path = write(tmp_path, "named.csv", "Note ID,Note text,Listener\nn-1,A note,L-1\n")
     report = ingest(store, path, tmp_path)
     assert report.file_error == (
-        "no 'text' column; the columns are: Note ID, Note text, Listener (the first line "
-        "must be the header row, with a 'text' column); rename the column 'Note text' to "
-        "'text' if it holds the notes"
+        "line 1 has 3 columns and none is called 'text' (case and spaces ignored); the first "
+        "line must be the header row; if the notes are in a column with another name, "
+        "rename it to 'text' (the column 'Note text' may hold them)"
     )
 
 

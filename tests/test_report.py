@@ -51,14 +51,14 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
     }
     for i, (row, record) in enumerate(zip(rows, records, strict=True)):
         if i % 2:
-            assert note_ref(record.id, "commissioner") not in quotes
+            assert note_ref(record.id, "commissioner", store.secret("note-ref")) not in quotes
             assert escape(record.text) not in html
             # not even a long fragment of a note without consent
             for sentence in record.text.split(". "):
                 if len(sentence) > 40:
                     assert escape(sentence) not in html
             continue
-        quote = quotes[note_ref(record.id, "commissioner")]
+        quote = quotes[note_ref(record.id, "commissioner", store.secret("note-ref"))]
         for span in row["spans"]:
             secret = row["text"][span["start"] : span["end"]]
             # the same word may also occur as ordinary text ("May" the month): only
@@ -148,7 +148,13 @@ def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> Non
     insight = add_insight(store, "Groups closing", note_ids=[secret])
     add_action(store, "Keep the group", priority_ids=[add_priority(store, "P",
                                                                    insight_ids=[insight])])
-    reference = note_ref(secret, "commissioner")
+    key = store.secret("note-ref")
+    reference = note_ref(secret, "commissioner", key)
+    # keyed: hashing the id without the workspace's secret does not give the reference
+    import hashlib
+
+    assert hashlib.sha256(secret.encode()).hexdigest()[:12] not in reference
+    assert store.secret("note-ref") == key and len(key) == 32
     assert reference.startswith("note-") and "Garcia" not in reference
     for audience in ("commissioner", "community"):
         html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
@@ -159,8 +165,8 @@ def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> Non
     assert escape(secret) in lead
     from insight.thread import load_thread
 
-    assert load_thread(store).note_of_ref(reference) == secret
-    assert load_thread(store).note_of_ref("note-0000000000") is None
+    assert load_thread(store).note_of_ref(reference, key) == secret
+    assert load_thread(store).note_of_ref("note-000000000000", key) is None
 
 
 def test_counts_are_suppressed_everywhere_in_the_commissioner_report(store: Store) -> None:

@@ -459,3 +459,207 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     )
 
 
+
+
+# -- re-ingesting an updated export: consent and safeguarding changes ------------------
+
+
+def _csv(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    """A CSV of (id, text, consent_quote, consent_contact, safeguarding) rows."""
+    lines = ["id,text,consent_quote,consent_contact,safeguarding"]
+    lines += [",".join(f'"{cell}"' for cell in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _ingest(store: Store, path: Path, tmp_path: Path):
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.balanced and report.file_error is None
+    return report
+
+
+def _note_updates(store: Store, note_id: str) -> list[dict]:
+    return [
+        e for e in store.audit_log(note_id)
+        if e["record_type"] == "note" and e["operation"] == "update"
+    ]
+
+
+REINGEST_V1 = [
+    ("r1", TEXT_1, "Yes", "No", "No"),
+    ("r2", TEXT_2, "Yes", "Yes", "No"),
+    ("r3", TEXT_3, "Yes", "No", "No"),
+    ("r4", "Says the crisis cafe is the only place that listens.", "No", "No", ""),
+]
+
+
+def test_reingest_applies_withdrawn_consent_and_a_new_safeguarding_flag(
+    store: Store, tmp_path: Path
+) -> None:
+    first = _ingest(store, _csv(tmp_path / "v1.csv", REINGEST_V1), tmp_path)
+    assert (first.accepted, first.flagged, first.updated) == (4, 0, 0)
+    v2 = _csv(tmp_path / "v2.csv", [
+        ("r1", TEXT_1, "No", "No", "No"),  # consent to quote withdrawn
+        ("r2", TEXT_2, "Yes", "No", "No"),  # consent to contact withdrawn
+        ("r3", TEXT_3, "Yes", "No", "Yes"),  # safeguarding No -> Yes
+        ("r4", REINGEST_V1[3][1], "Yes", "No", ""),  # consent to quote given
+    ])
+    report = _ingest(store, v2, tmp_path)
+    assert (report.accepted, report.rejected, report.already_present) == (0, 0, 4)
+    assert (report.updated, report.flagged) == (4, 1)
+    assert report.change_summary() == [
+        "updated 4 already-present notes: consent to quote withdrawn 1, consent to contact "
+        "withdrawn 1, safeguarding flagged 1, consent to quote given 1"
+    ]
+    assert store.get_note("r1")["consent_quote"] is False
+    assert store.get_note("r2")["consent_contact"] is False
+    assert store.get_note("r3")["safeguarding"] is True
+    assert store.get_note("r4")["consent_quote"] is True
+    # Flagged at once, as at intake: before any tagging.
+    [item] = store.safeguarding_items()
+    assert (item["note_id"], item["flagged_by"]) == ("r3", "tester")
+    assert item["reason"] == "flagged by the listener on re-ingest (safeguarding changed to Yes)"
+    # Each change audited with its value before and after, and where it came from.
+    [update_r1] = _note_updates(store, "r1")
+    assert update_r1["actor"] == "tester"
+    assert update_r1["before"] == {"consent_quote": True}
+    assert update_r1["after"]["consent_quote"] is False
+    assert update_r1["after"]["reason"] == "re-ingest of v2.csv, line 2"
+    assert _note_updates(store, "r3")[0]["before"] == {"safeguarding": False}
+    assert [e for e in store.audit_log() if e["record_type"] == "safeguarding"]
+    assert TEXT_1 not in all_audit_json(store)
+    # A file without the consent columns says nothing about consent: nothing changes.
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(json.dumps({"id": "r2", "text": TEXT_2}) + "\n", encoding="utf-8")
+    assert _ingest(store, bare, tmp_path).updated == 0
+    assert store.get_note("r2")["consent_quote"] is True
+    # The same export again changes nothing more.
+    again = _ingest(store, v2, tmp_path)
+    assert (again.already_present, again.updated, again.flagged) == (4, 0, 0)
+    assert again.change_summary() == []
+    assert len(_note_updates(store, "r1")) == 1
+    assert len(store.safeguarding_items(open_only=False)) == 1
+
+
+def test_reingest_never_unflags_and_never_touches_erased_notes(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = [("u1", TEXT_1, "Yes", "No", "Yes"), ("u2", TEXT_2, "Yes", "Yes", "No")]
+    _ingest(store, _csv(tmp_path / "v1.csv", rows), tmp_path)
+    assert store.erase_notes(["u2"], reason="asked to be forgotten") == 1
+    erased_before = store.get_note("u2")
+    log_before = len(store.audit_log())
+    v2 = _csv(tmp_path / "v2.csv", [
+        ("u1", TEXT_1, "Yes", "No", "No"),  # safeguarding Yes -> No: the flag stays
+        ("u2", TEXT_2, "Yes", "Yes", "Yes"),  # an erased note: nothing restored or changed
+    ])
+    report = _ingest(store, v2, tmp_path)
+    assert (report.accepted, report.rejected, report.already_present) == (0, 0, 2)
+    assert (report.updated, report.flagged, report.erased, report.kept_flagged) == (0, 0, 1, 1)
+    assert report.change_summary() == [
+        "1 row of erased notes: erased, not restored",
+        "1 row says safeguarding No for a note already flagged: the flag stays (a person "
+        "clears it by acknowledging it in the safeguarding queue)",
+    ]
+    assert store.get_note("u1")["safeguarding"] is True
+    assert [i["note_id"] for i in store.safeguarding_items()] == ["u1"]
+    assert store.get_note("u2") == erased_before
+    assert len(store.audit_log()) == log_before
+    # An erased note's id with other text: still not restored, and not quarantined (the
+    # workspace keeps nothing of an erased note).
+    edited = _csv(tmp_path / "v3.csv", [("u2", "A different text", "Yes", "Yes", "Yes")])
+    report = _ingest(store, edited, tmp_path)
+    assert (report.already_present, report.rejected, report.erased) == (1, 0, 1)
+    assert report.quarantine is None and store.get_note("u2") == erased_before
+
+
+def test_reingest_withdrawal_applies_even_when_the_text_differs(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = [("d1", TEXT_1, "Yes", "Yes", "No"), ("d2", TEXT_2, "No", "No", "No")]
+    _ingest(store, _csv(tmp_path / "v1.csv", rows), tmp_path)
+    v2 = _csv(tmp_path / "v2.csv", [
+        ("d1", TEXT_1 + " (typo fixed)", "No", "No", "Yes"),
+        ("d2", TEXT_2 + " (typo fixed)", "Yes", "Yes", "No"),  # consent given: not applied
+    ])
+    report = _ingest(store, v2, tmp_path)
+    assert (report.accepted, report.rejected, report.already_present) == (0, 2, 0)
+    assert (report.updated, report.updated_text_differs, report.flagged) == (1, 1, 1)
+    assert report.changes == {
+        "consent to quote withdrawn": 1, "consent to contact withdrawn": 1,
+        "safeguarding flagged": 1,
+    }
+    stored = store.get_note("d1")
+    assert (stored["consent_quote"], stored["consent_contact"]) == (False, False)
+    assert stored["text"] == TEXT_1  # the text is not changed by a re-ingest
+    assert stored["safeguarding"] is False  # the row may be another note: only queued
+    [item] = store.safeguarding_items()
+    assert item["note_id"] == "d1"
+    assert "line 2 of v2.csv" in item["reason"] and "in quarantine" in item["reason"]
+    assert TEXT_1 not in item["reason"]
+    unchanged = store.get_note("d2")
+    assert (unchanged["consent_quote"], unchanged["consent_contact"]) == (False, False)
+
+
+def test_reingest_flag_after_an_acknowledged_item_is_queued_again(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = [("a1", TEXT_1, "Yes", "No", "No"), ("a2", TEXT_2, "Yes", "No", "No")]
+    _ingest(store, _csv(tmp_path / "v1.csv", rows), tmp_path)
+    store.flag_safeguarding("a1", by="screen:phrase-list", reason="phrase list")
+    store.flag_safeguarding("a2", by="screen:phrase-list", reason="phrase list")
+    open_a1, done_a2 = store.safeguarding_items()
+    store.acknowledge_safeguarding(done_a2["id"], "looked at it: no concern")
+    v2 = _csv(tmp_path / "v2.csv", [
+        ("a1", TEXT_1, "Yes", "No", "Yes"), ("a2", TEXT_2, "Yes", "No", "Yes"),
+    ])
+    report = _ingest(store, v2, tmp_path)
+    assert (report.updated, report.flagged, report.changes) == (
+        2, 1, {"safeguarding flagged": 2}
+    )
+    # a1 has an open item: the listener's flag is recorded, no second item. a2's item was
+    # acknowledged before the listener flagged it: it goes back to a person.
+    assert store.get_note("a1")["safeguarding"] is True
+    assert store.get_note("a2")["safeguarding"] is True
+    items = store.safeguarding_items()
+    assert [(i["note_id"], i["flagged_by"]) for i in items] == [
+        ("a1", "screen:phrase-list"), ("a2", "tester")
+    ]
+    assert items[0]["id"] == open_a1["id"]
+    # Stored Yes already: the same file again queues nothing.
+    assert _ingest(store, v2, tmp_path).flagged == 0
+
+
+def test_cli_reingest_reports_consent_and_safeguarding_changes(
+    db_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), "--db", db_url, cwd=tmp_path).returncode == 0
+    v1 = _csv(tmp_path / "v1.csv", REINGEST_V1)
+    first = run_cli("ingest", "-w", str(folder), "--no-screen", str(v1), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    v2 = _csv(tmp_path / "v2.csv", [
+        ("r1", TEXT_1, "No", "No", "No"),
+        ("r2", TEXT_2, "Yes", "Yes", "No"),
+        ("r3", TEXT_3, "Yes", "No", "Yes"),
+        ("r4", REINGEST_V1[3][1], "No", "No", ""),
+    ])
+    result = run_cli("ingest", "-w", str(folder), "--no-screen", str(v2), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        f"{v2}: accepted 0, rejected 0, already present 4",
+        f"{v2}: updated 2 already-present notes: consent to quote withdrawn 1, "
+        "safeguarding flagged 1",
+        f"{v2}: 1 notes routed to the safeguarding queue",
+    ]
+    listed = run_cli("safeguarding", "list", "-w", str(folder), "-f", "json", cwd=tmp_path)
+    assert [i["note"] for i in json.loads(listed.stdout)] == ["r3"]
+    # A row whose text differs is still rejected (exit 3); its withdrawal still applies.
+    v3 = _csv(tmp_path / "v3.csv", [("r2", TEXT_2 + " edited", "No", "No", "No")])
+    edited = run_cli("ingest", "-w", str(folder), "--no-screen", str(v3), cwd=tmp_path)
+    assert edited.returncode == 3, edited.stderr
+    assert f"{v3}: updated 1 already-present note: consent to quote withdrawn 1, consent to " \
+        "contact withdrawn 1 (1 from rows quarantined" in edited.stdout
+    with Store.open(db_url) as store:
+        stored = store.get_note("r2")
+        assert (stored["consent_quote"], stored["consent_contact"]) == (False, False)

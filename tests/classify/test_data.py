@@ -134,7 +134,12 @@ def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
 
 
 def test_missing_text_column_is_a_clear_error(messy_csv):
-    with pytest.raises(FileRejected, match="no 'text' column; the columns are: id, feedback"):
+    with pytest.raises(
+        FileRejected,
+        match=r"line 1 has 5 columns and none is called 'text' \(case and spaces ignored\); "
+        r"the first line must be the header row; if the notes are in a column with another "
+        r"name, pass --text-col NAME \(the column 'feedback' may hold them\)",
+    ):
         load_labelled(messy_csv)
 
 
