@@ -572,15 +572,26 @@ def _first_long_quote(
     return (opened, None) if state == _IN_QUOTES else None
 
 
-def _row_like(lines: Sequence[str], width: int, delimiter: str) -> bool:
+def _start_kind(line: str) -> str:
+    """How a line begins: a quote, a digit, a letter or something else."""
+    first = line.lstrip()[:1]
+    if first == '"':
+        return "quote"
+    return "digit" if first.isdigit() else "letter" if first.isalpha() else "other"
+
+
+def _row_like(lines: Sequence[str], width: int, delimiter: str, row_start: str) -> bool:
     """Whether lines swallowed into one quoted cell look like rows of the file (most of them
-    split into exactly as many fields as the header), not like a note written on several
-    lines."""
+    begin the way the row itself does and split into exactly as many fields as the header),
+    not like a note written on several lines: prose with commas can split into the right
+    number of fields, but it begins like prose."""
     filled = [line for line in lines if line.strip()]
     if width < 3 or len(filled) < 2:
         return False
+    kind = _start_kind(row_start)
     rows = sum(
-        len(next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))) == width
+        _start_kind(line) == kind
+        and len(next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))) == width
         for line in filled
     )
     return rows >= 2 and 2 * rows >= len(filled)
@@ -808,7 +819,9 @@ def _csv_rows(
             long_quote = _first_long_quote(lines[start - 1 : previous_end], start, delimiter)
             if long_quote is not None:
                 opened, closed = long_quote
-                if closed is None or _row_like(lines[opened:closed], len(keys), delimiter):
+                if closed is None or _row_like(
+                    lines[opened:closed], len(keys), delimiter, lines[start - 1]
+                ):
                     yield from _swallowed(lines, start, opened, closed, previous_end)
                     continue
         elif previous_end == start == len(lines) and '"' in lines[start - 1]:

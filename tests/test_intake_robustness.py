@@ -660,3 +660,18 @@ def test_ingest_file_of_a_missing_path_writes_no_quarantine(
         report = ingest(store, path, tmp_path)
         assert report.file_error == problem and report.quarantine is None
     assert not (tmp_path / "q").exists()
+
+
+def test_a_note_on_several_lines_with_commas_is_one_row(tmp_path: Path) -> None:
+    """Prose lines can split into as many fields as the header; they still begin like prose,
+    not like the file's rows, so a multi-line quoted note is read whole (as pandas does)."""
+    path = write(
+        tmp_path, "multiline.csv",
+        '"id","text","listener"\n"m-1","Fine","L1"\n'
+        '"m-2","On the ward, staff were kind\nYou do need more staff, I think, honestly\n'
+        'For the community, music, gym\nThat is all","L2"\n"m-3","After","L3"\n',
+    )
+    rows, _ = read_rows(path)
+    good = [r.data for r in rows if r.data is not None]
+    assert [g["id"] for g in good] == ["m-1", "m-2", "m-3"]
+    assert good[1]["text"].count("\n") == 3 and good[1]["listener"] == "L2"
