@@ -261,6 +261,15 @@ def ingest(
                 typer.echo(f"{file}: {line}")
             if report.flagged:
                 typer.echo(f"{file}: {report.flagged} notes routed to the safeguarding queue")
+            if lines := report.rejected_concerns:
+                typer.secho(
+                    f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
+                    f"concern (line {', '.join(map(str, lines[:10]))}"
+                    + (" and more" if len(lines) > 10 else "")
+                    + "); they are not in the queue because they were not stored: read them "
+                    "in the quarantine file now, fix and ingest again",
+                    err=True, fg=typer.colors.RED,
+                )
             if report.quarantine:
                 typer.echo(f"{file}: quarantined rows in {report.quarantine}")
             any_rejected |= bool(report.rejected or report.file_error)

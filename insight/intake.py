@@ -961,6 +961,9 @@ class FileReport:
     erased: int = 0
     #: Rows saying safeguarding No for a note that is flagged: the flag is kept.
     kept_flagged: int = 0
+    #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
+    #: flags: not stored, so not in the queue; a person must read them now.
+    rejected_concerns: list[int] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -999,6 +1002,22 @@ class FileReport:
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bool:
+    """A rejected row marked safeguarding yes, or whose words the phrase screen flags."""
+    if isinstance(data, dict):
+        marked = data.get("safeguarding")
+        try:
+            if _yes_no(marked, None):
+                return True
+        except ValueError:
+            if isinstance(marked, str) and marked.strip():  # "yes!", "Y - urgent": look
+                return True
+        text = data.get("text")
+    else:
+        text = data
+    return bool(screen and isinstance(text, str) and text.strip() and screen(text))
 
 
 class _Quarantine:
@@ -1102,6 +1121,15 @@ def ingest_file(
     quarantine = _Quarantine(quarantine_dir, source)
     context = {"categories": set(category_ids) if category_ids is not None else None,
                "max_chars": max_chars}
+
+    def reject(line: int, reason: str, data: Any) -> None:
+        """Quarantine a row; one that raises a safeguarding concern is also reported, since
+        it never reaches the queue (the queue holds stored notes)."""
+        report.rejected += 1
+        quarantine.add(line, reason, data)
+        if _raises_concern(data, screen):
+            report.rejected_concerns.append(line)
+
     columns = _Columns()
     try:
         rows, report.warnings = read_rows(source, map_aliases=True, text_col_option=False)
@@ -1110,21 +1138,18 @@ def ingest_file(
         for row in rows:
             report.rows_read += 1
             if row.data is None:
-                report.rejected += 1
-                quarantine.add(row.line, row.error or "unreadable row", row.raw)
+                reject(row.line, row.error or "unreadable row", row.raw)
                 continue
             columns.add(row.data, row.headers)
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:
-                report.rejected += 1
-                quarantine.add(row.line, explain(exc), row.data)
+                reject(row.line, explain(exc), row.data)
                 continue
             record = note.to_record(source=source.name)
             if record.id in seen:
                 first, generated = seen[record.id]
-                report.rejected += 1
-                quarantine.add(
+                reject(
                     row.line,
                     f"duplicate: same text, date and listener as line {first}" if generated
                     else f"duplicate id {record.id!r} (first on line {first})",

@@ -675,3 +675,26 @@ def test_a_note_on_several_lines_with_commas_is_one_row(tmp_path: Path) -> None:
     good = [r.data for r in rows if r.data is not None]
     assert [g["id"] for g in good] == ["m-1", "m-2", "m-3"]
     assert good[1]["text"].count("\n") == 3 and good[1]["listener"] == "L2"
+
+
+def test_a_rejected_row_with_a_safeguarding_concern_is_called_out(tmp_path: Path) -> None:
+    """The queue holds stored notes, so a rejected row marked (or worded) as a concern must
+    be named at once instead of waiting in a quarantine file."""
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
+    path = write(
+        tmp_path, "concerns.csv",
+        "id,text,heard_on,safeguarding\n"
+        "c-1,Waited months for a call back.,31/02/2026,yes\n"
+        "c-2,Said she wants to kms tonight.,31/02/2026,\n"
+        "c-3,Lovely chat about the allotment.,31/02/2026,no\n"
+        "c-4,Fine note.,2026-03-01,no\n",
+    )
+    result = run_cli("ingest", "-w", str(folder), str(path), cwd=tmp_path)
+    assert result.returncode == 3
+    assert "SAFEGUARDING: 2 rejected row(s) raise a safeguarding concern (line 2, 3)" in (
+        result.stderr
+    )
+    assert "kms" not in result.stderr + result.stdout  # named by line, never quoted
+    quiet = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
+    assert "(line 2)" in quiet.stderr  # the listener's own yes needs no phrase list
