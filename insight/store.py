@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     create_engine,
     delete,
     event,
@@ -409,11 +410,15 @@ class Store:
                         audit.c.record_type == kind, audit.c.record_id == record[1:]
                     )
                     break
-            else:  # a note id: the note and its tags (`note/category/source`)
+            else:  # a note id: the note and its tags (`note/category/source`), not an
+                # insight or action whose number happens to be the same ("3")
                 query = query.where(
                     or_(
-                        audit.c.record_id == record,
-                        audit.c.record_id.startswith(record + "/", autoescape=True),
+                        and_(audit.c.record_type == "note", audit.c.record_id == record),
+                        and_(
+                            audit.c.record_type == "tag",
+                            audit.c.record_id.startswith(record + "/", autoescape=True),
+                        ),
                     )
                 )
         with self.engine.connect() as conn:

@@ -663,3 +663,13 @@ def test_cli_reingest_reports_consent_and_safeguarding_changes(
     with Store.open(db_url) as store:
         stored = store.get_note("r2")
         assert (stored["consent_quote"], stored["consent_contact"]) == (False, False)
+
+
+def test_a_note_ids_audit_trail_is_the_note_and_its_tags_only(store: Store) -> None:
+    """A note called '1' must not pick up insight 1's entries (record ids are shared)."""
+    add(store, note("1", "The group closed.", categories=["community-support"]))
+    insight = add_insight(store, "Groups", note_ids=["1"])
+    assert insight == 1
+    trail = store.audit_log("1")
+    assert {e["record_type"] for e in trail} == {"note", "tag"}
+    assert {e["record_type"] for e in store.audit_log("I1")} == {"insight"}
