@@ -395,11 +395,6 @@ def _check_out(out: Path, *inputs: Path) -> None:
             )
 
 
-def _short(items: list[str], shown: int = 8) -> str:
-    more = len(items) - shown
-    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
-
-
 def _one_label_layout(label_col: str | None, label_cols: list[str] | None) -> None:
     if label_col is not None and label_cols:
         raise typer.BadParameter(
@@ -537,7 +532,7 @@ def evaluate(
     from insight.classify.data import evaluate as run_evaluation
     from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
-    from insight.intake import FileRejected
+    from insight.intake import FileRejected, some_of
 
     _one_label_layout(label_col, label_cols)
     tag_model = TagModel.load(model)
@@ -550,10 +545,14 @@ def evaluate(
     if not labelled.texts and not report.unknown:
         raise FileRejected(f"{data}: no rows to evaluate (see the report above)")
     if not report.counts:
-        found = f"its labels ({_short(sorted(report.unknown))}) are" if report.unknown else (
-            "no labels were found (name them with --label-col or --label-cols)")
+        found = (
+            f"its labels ({some_of(sorted(report.unknown), 8)}) are"
+            if report.unknown
+            else "no labels were found (name them with --label-col or --label-cols)"
+        )
         raise FileRejected(
-            f"{data}: nothing to score: {found} not the model's ({_short(tag_model.labels)}); "
+            f"{data}: nothing to score: {found} not the model's "
+            f"({some_of(tag_model.labels, 8)}); "
             "the model card was left as it was"
         )
     metrics = run_evaluation(
@@ -577,7 +576,7 @@ def evaluate(
     if absent := metrics["labels_without_examples"]:
         typer.echo(
             f"macro-F1 averages the {len(tag_model.labels) - len(absent)} labels with examples "
-            f"here; none for: {_short(absent)}"
+            f"here; none for: {some_of(absent, 8)}"
         )
     if metrics["notes_seen_in_training"]:
         typer.secho(
@@ -1097,6 +1096,8 @@ def erase(
     db: DbOpt = None,
 ) -> None:
     """Erase note text and identifying fields, keeping an audited tombstone."""
+    from insight.intake import scrub_quarantine
+
     if not note and not listener:
         raise typer.BadParameter("give --note ID or --listener ID")
     ws, store = _open(workspace, db)
@@ -1111,7 +1112,7 @@ def erase(
         already = [i for i, n in found.items() if n and n["erased_at"]]
         texts = {n["text"] for n in found.values() if n and n["text"]}
         erased = store.erase_notes(ids, reason=reason)
-    scrubbed = ws.scrub_quarantine(set(ids), texts)
+    scrubbed = scrub_quarantine(ws.quarantine_dir, set(ids), texts)
     typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"
                + (f"; {len(already)} already erased" if already else "")
                + (f"; blanked {scrubbed} quarantined row{'s' if scrubbed != 1 else ''} of them"

@@ -163,8 +163,9 @@ def parse_date(value: Any) -> date | None:
 
 
 _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
-_TRUE = {"yes", "y", "true", "1", "1.0"}
-_FALSE = {"no", "n", "false", "0", "0.0"}
+# yes/no answers, after strip and lower case (also 0/1 label columns in training data)
+TRUE_VALUES = frozenset({"yes", "y", "true", "1", "1.0"})
+FALSE_VALUES = frozenset({"no", "n", "false", "0", "0.0"})
 
 
 def _yes_no(value: Any, blank: bool | None) -> bool | None:
@@ -177,9 +178,9 @@ def _yes_no(value: Any, blank: bool | None) -> bool | None:
         return bool(value)
     if isinstance(value, str):
         answer = value.strip().lower()
-        if answer in _TRUE:
+        if answer in TRUE_VALUES:
             return True
-        if answer in _FALSE:
+        if answer in FALSE_VALUES:
             return False
         raise ValueError(f"{_shown(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
     raise ValueError(f"must be yes or no ({_ACCEPTED_BOOLEANS})")
@@ -323,6 +324,13 @@ def explain(error: ValidationError) -> str:
 
 
 # -- reading files -------------------------------------------------------------------
+
+
+def some_of(items: Sequence[str], shown: int = 5, sep: str = ", ") -> str:
+    """The first few items of a long list, and how many more (for messages)."""
+    more = len(items) - shown
+    tail = ("" if sep.strip() == "," else sep.rstrip()) + f" and {more} more"
+    return sep.join(items[:shown]) + (tail if more > 0 else "")
 
 
 class FileRejected(ValueError):
@@ -638,7 +646,7 @@ def _looks_like_data(cells: Sequence[str]) -> bool:
         value = cell.strip()
         if not value:
             continue
-        if _NUMBER.fullmatch(value) or value.lower() in _TRUE | _FALSE:
+        if _NUMBER.fullmatch(value) or value.lower() in TRUE_VALUES | FALSE_VALUES:
             return True
         try:
             if parse_date(value) is not None:
@@ -1044,6 +1052,39 @@ class _Quarantine:
         return str(self.path)
 
 
+def scrub_quarantine(folder: Path, note_ids: set[str], texts: set[str]) -> int:
+    """Blank quarantined rows of erased notes (same id or same text); returns how many.
+
+    A row rejected at intake keeps its cells in quarantine so someone can fix it; once
+    its note is erased, those cells must go too. The line number and reason stay.
+    """
+    keys = {" ".join(t.split()) for t in texts if t}
+    scrubbed = 0
+    for file in sorted(folder.glob("*.jsonl")):
+        lines = file.read_text(encoding="utf-8").splitlines()
+        out, changed = [], False
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                out.append(line)
+                continue
+            row = entry.get("row") if isinstance(entry, dict) else None
+            if isinstance(row, dict) and (
+                str(row.get("id", "")) in note_ids
+                or " ".join(str(row.get("text") or "").split()) in keys
+            ):
+                entry["row"] = None
+                entry["erased"] = True
+                line = json.dumps(entry, ensure_ascii=False)
+                scrubbed += 1
+                changed = True
+            out.append(line)
+        if changed:
+            file.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return scrubbed
+
+
 NOTE_FIELDS = tuple(NoteIn.model_fields)
 
 
@@ -1090,9 +1131,7 @@ class _Columns:
             if name and field_name:
                 shown += f" (did you mean '{field_name}'?)"
             described.append(shown)
-        more = len(described) - 12
-        listed = ", ".join(described[:12]) + (f" and {more} more" if more > 0 else "")
-        return f"not note fields, so not stored: {listed}"
+        return f"not note fields, so not stored: {some_of(described, 12)}"
 
 
 def ingest_file(

@@ -54,40 +54,6 @@ class Workspace:
     def quarantine_dir(self) -> Path:
         return self.path / "quarantine"
 
-    def scrub_quarantine(self, note_ids: set[str], texts: set[str]) -> int:
-        """Blank quarantined rows of erased notes (same id or same text); returns how many.
-
-        A row rejected at intake keeps its cells in quarantine so someone can fix it; once
-        its note is erased, those cells must go too. The line number and reason stay.
-        """
-        import json
-
-        keys = {" ".join(t.split()) for t in texts if t}
-        scrubbed = 0
-        for file in sorted(self.quarantine_dir.glob("*.jsonl")):
-            lines = file.read_text(encoding="utf-8").splitlines()
-            out, changed = [], False
-            for line in lines:
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    out.append(line)
-                    continue
-                row = entry.get("row") if isinstance(entry, dict) else None
-                if isinstance(row, dict) and (
-                    str(row.get("id", "")) in note_ids
-                    or " ".join(str(row.get("text") or "").split()) in keys
-                ):
-                    entry["row"] = None
-                    entry["erased"] = True
-                    line = json.dumps(entry, ensure_ascii=False)
-                    scrubbed += 1
-                    changed = True
-                out.append(line)
-            if changed:
-                file.write_text("\n".join(out) + "\n", encoding="utf-8")
-        return scrubbed
-
     def load_codebook(self) -> Codebook:
         if self.codebook in ("", "default"):
             return load_codebook()

@@ -20,7 +20,15 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from insight.classify.calibration import calibration_error
 from insight.classify.card import write_model_card
-from insight.intake import FileRejected, header_key, read_rows
+from insight.intake import (
+    FALSE_VALUES,
+    TRUE_VALUES,
+    FileRejected,
+    header_key,
+    read_rows,
+    some_of,
+)
+from insight.intake import NOTE_FIELDS as NOTE_FILE_FIELDS
 
 if TYPE_CHECKING:
     from insight.classify.model import TagModel
@@ -35,8 +43,6 @@ __all__ = [
 ]
 
 MISSING = {"", "na", "n/a", "none", "null", "nan", "-"}
-TRUE_VALUES = {"1", "true", "yes", "y", "1.0"}
-FALSE_VALUES = {"0", "false", "no", "n", "0.0"}
 _SPACE = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 SEPARATORS = (",", ";", "|")
@@ -44,19 +50,10 @@ MAX_LISTED = 40  # label counts listed in the report up to this many labels
 FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are guesses
 ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
 NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-# Note-file fields (see insight.intake.NoteIn) that are never label columns.
-# ('community' is left out: a 0/1 column of that name is more likely a label.)
-NOTE_FIELDS = {
-    "id", "text", "heard_on", "listener", "setting", "place", "consent_quote",
-    "consent_contact", "categories", "safeguarding", "experience",
-}
+# Note-file fields that are never label columns; 'community' is left out: a 0/1 column of
+# that name is more likely a label.
+NOTE_FIELDS = frozenset(NOTE_FILE_FIELDS) - {"community"}
 LABEL_FIELDS = ("categories", "labels")  # used as the label column when none is named
-
-
-def _some(items: Sequence[str], shown: int = 5) -> str:
-    """A few items of a long list, and how many more."""
-    more = len(items) - shown
-    return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def label_key(label: str) -> str:
@@ -141,11 +138,9 @@ class LabelReport:
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
         if self.unreadable_rows:
-            shown = "; ".join(self.unreadable_rows[:5])
-            more = len(self.unreadable_rows) - 5
             lines.append(
-                f"unreadable rows (skipped): {len(self.unreadable_rows)}: {shown}"
-                + (f"; and {more} more" if more > 0 else "")
+                f"unreadable rows (skipped): {len(self.unreadable_rows)}: "
+                + some_of(self.unreadable_rows, sep="; ")
             )
         for title, rows in (
             ("rows with empty text (dropped)", self.empty_text_rows),
@@ -157,10 +152,11 @@ class LabelReport:
             ("same text with different labels", self.conflicting_rows),
         ):
             if rows:
-                lines.append(f"{title}: {len(rows)}: {_some(rows)}")
+                lines.append(f"{title}: {len(rows)}: {some_of(rows)}")
         if self.odd_cells:
             lines.append(
-                f"cells in 0/1 label columns that are not 0/1 (read as 0): {_some(self.odd_cells)}"
+                "cells in 0/1 label columns that are not 0/1 (read as 0): "
+                + some_of(self.odd_cells)
             )
         if self.ignored_columns:
             lines.append(
@@ -551,7 +547,7 @@ def _check_rows(
     joined = [n for n in [*report.counts, *report.unknown] if any(c in n for c in SEPARATORS)]
     if joined:
         report.warnings.append(
-            f"{len(joined)} labels contain a separator ({_some([repr(n) for n in joined], 3)}): "
+            f"{len(joined)} labels contain a separator ({some_of([repr(n) for n in joined], 3)}): "
             "is --label-sep right?"
         )
 
