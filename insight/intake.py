@@ -343,8 +343,11 @@ class RawRow:
     data: dict[str, Any] | None
     error: str | None = None
     raw: str | None = None
-    #: CSV: each key of `data` to the column name as written in the header.
+    #: Each key of `data` to the column name (CSV) or JSON key as written.
     headers: dict[str, str] | None = None
+    #: Whether `headers` come from a CSV header row (a JSON key, alone on its line, may
+    #: be anything, even a note, so messages show it with more care).
+    header_row: bool = True
 
 
 _LATIN_ENCODINGS = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman"}
@@ -461,7 +464,13 @@ def _detect_format(path: Path, text: str) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _json_rows(text: str) -> Iterator[RawRow]:
+def _json_rows(
+    text: str,
+    normalise_keys: bool = True,
+    warnings: list[str] | None = None,
+    map_aliases: bool = False,
+) -> Iterator[RawRow]:
+    keyed = _JsonKeys(normalise_keys, warnings, map_aliases)
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
@@ -470,7 +479,7 @@ def _json_rows(text: str) -> Iterator[RawRow]:
             raise FileRejected(f"a JSON array that is not valid JSON: {exc}") from exc
         for index, item in enumerate(items, start=1):
             if isinstance(item, dict):
-                yield RawRow(index, item)
+                yield keyed.row(index, item, None)
             else:
                 yield RawRow(index, None, "record is not a JSON object", json.dumps(item))
         return
@@ -485,9 +494,51 @@ def _json_rows(text: str) -> Iterator[RawRow]:
             yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
             continue
         if isinstance(item, dict):
-            yield RawRow(number, item)
+            yield keyed.row(number, item, line)
         else:
             yield RawRow(number, None, "line is not a JSON object", line)
+
+
+class _JsonKeys:
+    """JSON keys read the way CSV headers are ("Heard On" = heard_on, "Any safeguarding
+    worries?" = safeguarding when `map_aliases`), each distinct key set worked out once."""
+
+    def __init__(self, normalise: bool, warnings: list[str] | None, map_aliases: bool) -> None:
+        self.normalise = normalise
+        self.warnings = warnings
+        self.map_aliases = map_aliases
+        self._keys: dict[tuple[str, ...], list[str] | str] = {}
+
+    def row(self, number: int, item: dict[str, Any], raw: str | None) -> RawRow:
+        if not self.normalise:
+            return RawRow(number, item)
+        written = [str(k) for k in item]
+        keys = self._keys.get(tuple(written))
+        if keys is None:
+            keys = self._keys[tuple(written)] = self._work_out(written)
+        if isinstance(keys, str):  # two keys mean the same field: which one holds it?
+            return RawRow(number, None, keys, raw if raw is not None else json.dumps(item))
+        return RawRow(
+            number,
+            dict(zip(keys, item.values(), strict=True)),
+            raw=raw,
+            headers=dict(zip(keys, written, strict=True)),
+            header_row=False,
+        )
+
+    def _work_out(self, written: list[str]) -> list[str] | str:
+        keys = [header_key(k) for k in written]
+        for key in dict.fromkeys(keys):
+            same = [_shown(w) for w, k in zip(written, keys, strict=True) if k == key]
+            if len(same) > 1 and key:
+                return f"keys {' and '.join(same)} both mean {key!r}; keep one"
+        if not self.map_aliases:
+            return keys
+        found: list[str] = []
+        keys = _map_aliases(keys, written, found)
+        if self.warnings is not None:
+            self.warnings.extend(w for w in found if w not in self.warnings)
+        return keys
 
 
 def header_key(name: str) -> str:
@@ -865,12 +916,13 @@ def read_rows(
 ) -> tuple[Iterator[RawRow], list[str]]:
     """Rows of a note file plus warnings; raises `FileRejected` for unreadable files.
 
-    CSV headers are normalised (lower case, spaces and hyphens to `_`) unless
-    `normalise_headers` is False (column names that are label names); JSON keys are kept
-    as given. All strings come in Unicode NFC. Warnings about rows (e.g. empty cells
-    after the last column) are added to the list while the rows are read.
+    CSV headers and JSON keys are normalised (lower case, spaces and hyphens to `_`)
+    unless `normalise_headers` is False (column names that are label names); a JSON
+    record with two keys that normalise alike is an unreadable row. All strings come in
+    Unicode NFC. Warnings about rows (e.g. empty cells after the last column) are added to
+    the list while the rows are read.
 
-    `map_aliases` (note intake): CSV headers that clearly mean a yes/no note field
+    `map_aliases` (note intake): CSV headers and JSON keys that clearly mean a yes/no note field
     ("Any safeguarding worries?") are read as that field, each with a warning.
     `text_col_option`: whether the command has a --text-col option to suggest.
     """
@@ -883,7 +935,7 @@ def read_rows(
     text, warning = decode(path.read_bytes())
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":
-        rows = _json_rows(text)
+        rows = _json_rows(text, normalise_headers, warnings, map_aliases)
     else:
         rows = _csv_rows(
             text, path, text_col, normalise_headers, warnings, map_aliases, text_col_option
@@ -1098,7 +1150,9 @@ class _Columns:
         self.headers: set[str] = set()  # keys that are CSV headers (a header row was found)
         self._seen: set[frozenset[str]] = set()
 
-    def add(self, data: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def add(
+        self, data: dict[str, Any], headers: dict[str, str] | None = None, header_row: bool = True
+    ) -> None:
         names = [
             k for k, v in data.items() if k or (isinstance(v, str) and not _is_blank(v))
         ]
@@ -1110,7 +1164,7 @@ class _Columns:
                 self.present.add(name)
             else:
                 self.ignored[name] = (headers or {}).get(name, name)
-                if headers is not None and name in headers:
+                if header_row and headers is not None and name in headers:
                     self.headers.add(name)
 
     def warning(self) -> str | None:
@@ -1179,7 +1233,7 @@ def ingest_file(
             if row.data is None:
                 reject(row.line, row.error or "unreadable row", row.raw)
                 continue
-            columns.add(row.data, row.headers)
+            columns.add(row.data, row.headers, row.header_row)
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:

@@ -119,18 +119,31 @@ def test_ignored_columns_are_named_with_a_suggestion(store: Store, tmp_path: Pat
     assert note["heard_on"] is None and note["consent_quote"] is True
 
 
-def test_ignored_json_keys_and_unnamed_columns(store: Store, tmp_path: Path) -> None:
+def test_json_keys_are_read_like_csv_headers(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "keys.jsonl", "\n".join([
         json.dumps({"id": "k-1", "text": "has text", "heard_on ": "2025-11-20"}),
-        json.dumps({"id": "k-2", "Text": "capitalised key"}),
+        json.dumps({"id": "k-2", "Text": "capitalised key", "Heard-On": "21/11/2025",
+                    "Any safeguarding worries?": "yes", "Listener ID": "L-4"}),
+        json.dumps({"id": "k-3", "text": "two keys", "Text": "for one field"}),
+        json.dumps({"id": "k-4", "note": "an alias is never guessed for the text"}),
     ]) + "\n")
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (1, 1, 0)
-    assert reasons(report) == [(2, "text: is missing")]
-    assert report.warnings == [
-        "not note fields, so not stored: 'heard_on ' (did you mean 'heard_on'?), "
-        "'Text' (did you mean 'text'?)"
+    assert counts(report) == (2, 2, 0)
+    assert reasons(report) == [
+        (3, "keys 'text' and 'Text' both mean 'text'; keep one"),
+        (4, "text: is missing"),
     ]
+    assert report.warnings == [
+        "read 'Any safeguarding worries?' as safeguarding",
+        "not note fields, so not stored: 'Listener ID' (did you mean 'listener'?), 'note'",
+    ]
+    first, second = store.get_note("k-1"), store.get_note("k-2")
+    assert first["heard_on"] == date(2025, 11, 20)
+    assert second["text"] == "capitalised key" and second["heard_on"] == date(2025, 11, 21)
+    assert second["safeguarding"] is True
+
+
+def test_unnamed_columns_are_mentioned_only_when_filled(store: Store, tmp_path: Path) -> None:
     # An unnamed column is only mentioned when it holds something.
     blank = write(tmp_path, "blank.csv", "id,text,\nb-1,Note,\n")
     assert ingest(store, blank, tmp_path).warnings == []
