@@ -207,9 +207,22 @@ def ingest(
     screen: Annotated[
         bool, typer.Option(help="Screen new notes with the safeguarding phrase list.")
     ] = True,
+    id_prefix: Annotated[
+        str | None,
+        typer.Option(
+            help="Put this before every id the files give (e.g. 'carers-form-'), for exports "
+            "whose ids restart at 1; use the same prefix when ingesting an update again."
+        ),
+    ] = None,
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
-    from insight.intake import ingest_file
+    from insight.intake import check_id_prefix, ingest_file
+
+    if id_prefix is not None:
+        try:
+            check_id_prefix(id_prefix)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--id-prefix") from None
 
     # A file that is not there (or a folder) is a mistake on the command line: say so and
     # ingest nothing, rather than quarantine a file that does not exist.
@@ -247,6 +260,7 @@ def ingest(
                     max_chars=max_chars or ws.max_note_chars,
                     screen=screener,
                     on_rows=advance,
+                    id_prefix=id_prefix or "",
                 )
             for warning in report.warnings:
                 typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)

@@ -291,8 +291,14 @@ class NoteIn(BaseModel):
     def _experience(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    def to_record(self, source: str | None = None) -> NoteRecord:
-        note_id = self.id or stable_note_id(self.text, self.heard_on, self.listener)
+    def to_record(self, source: str | None = None, id_prefix: str = "") -> NoteRecord:
+        """`id_prefix` goes before an id the row gives (not a generated one, which is
+        already unique to the note's text, date and listener)."""
+        note_id = (
+            f"{id_prefix}{self.id}"
+            if self.id
+            else stable_note_id(self.text, self.heard_on, self.listener)
+        )
         return NoteRecord(
             id=note_id,
             text=self.text,
@@ -309,6 +315,15 @@ class NoteIn(BaseModel):
             experience=self.experience,
             source=source,
         )
+
+
+def check_id_prefix(prefix: str) -> str:
+    """An id prefix as given, or ValueError: it becomes part of every id in the file."""
+    if not prefix.strip() or prefix != prefix.strip():
+        raise ValueError("the id prefix must not be blank or start or end with spaces")
+    if len(prefix) > 50 or any(ord(c) < 32 for c in prefix):
+        raise ValueError("the id prefix must be at most 50 printable characters")
+    return prefix
 
 
 def explain(error: ValidationError) -> str:
@@ -1198,8 +1213,13 @@ def ingest_file(
     screen: Callable[[str], str | None] | None = None,
     batch_size: int = BATCH_SIZE,
     on_rows: Callable[[int], None] | None = None,
+    id_prefix: str = "",
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
+
+    `id_prefix` goes before every id the file gives: for exports whose ids restart at 1
+    (one per form or survey), so two files' "1" stay two notes. Use the same prefix when
+    an updated export of the same form is ingested again.
 
     `screen` (optional) returns a reason when a note's text needs a safeguarding look,
     so flagging never waits for tagging. A row of a note already stored may still change
@@ -1207,6 +1227,8 @@ def ingest_file(
     it); erased notes are never changed. See `FileReport.change_summary`.
     """
     source = Path(path)
+    if id_prefix:
+        check_id_prefix(id_prefix)
     report = FileReport(path=str(source))
     if not source.is_file():  # nothing to quarantine: a usage error, not a bad file
         report.file_error = "is a folder, not a file" if source.is_dir() else "no such file"
@@ -1239,7 +1261,7 @@ def ingest_file(
             except ValidationError as exc:
                 reject(row.line, explain(exc), row.data)
                 continue
-            record = note.to_record(source=source.name)
+            record = note.to_record(source=source.name, id_prefix=id_prefix)
             if record.id in seen:
                 first, generated = seen[record.id]
                 reject(
@@ -1314,7 +1336,10 @@ def _store_batch(
         else:
             report.rejected += 1
             quarantine.add(
-                line, f"id {record.id!r} already present with different text", data
+                line,
+                f"id {record.id!r} already present with different text (if this file's "
+                "ids restart at 1, one set per form or export, ingest it with an id prefix)",
+                data,
             )
         wanted: dict[str, Any] = {}
         for column in ("consent_quote", "consent_contact"):

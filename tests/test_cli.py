@@ -114,6 +114,15 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
     assert shown.returncode == 1 and "missing field(s) description" in shown.stderr
     usage = insight("ingest", check=False)
     assert usage.returncode == 2
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text\n1,A note\n", encoding="utf-8")
+    insight("init", str(tmp_path / "ws"))
+    blank_prefix = insight(
+        "ingest", str(notes), "--id-prefix", " ", "-w", str(tmp_path / "ws"), check=False
+    )
+    assert blank_prefix.returncode == 2 and "id prefix" in blank_prefix.stderr
+    prefixed = insight("ingest", str(notes), "--id-prefix", "form-a-", "-w", str(tmp_path / "ws"))
+    assert "accepted 1" in prefixed.stdout
 
 
 def test_codebook_show_lists_the_default() -> None:

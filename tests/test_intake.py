@@ -346,9 +346,38 @@ def test_same_id_with_different_text_is_rejected_on_reimport(
     report = ingest(store, path, tmp_path / "q")
     assert (report.accepted, report.rejected, report.already_present) == (1, 1, 0)
     assert [(e["line"], e["reason"]) for e in quarantined(report)] == [
-        (1, "id 'e-1' already present with different text")
+        (1, "id 'e-1' already present with different text (if this file's ids restart "
+            "at 1, one set per form or export, ingest it with an id prefix)")
     ]
     assert store.get_note("e-1")["text"] == "first version"
+
+
+def test_id_prefix_keeps_two_forms_ids_apart(store: Store, tmp_path: Path) -> None:
+    """Two exports whose ids both start at 1: with a prefix each, four notes, and the
+    same prefix on a re-run finds them again."""
+    carers, youth = tmp_path / "carers.csv", tmp_path / "youth.csv"
+    carers.write_text("id,text\n1,Respite is a lifeline\n2,No one asks mum\n", encoding="utf-8")
+    youth.write_text("id,text\n1,CAMHS wait is a year\n2,No one asks mum\n", encoding="utf-8")
+    quarantine = tmp_path / "q"
+    for path, prefix in ((carers, "carers-"), (youth, "youth-")):
+        report = ingest_file(
+            store, path, category_ids=None, quarantine_dir=quarantine, id_prefix=prefix
+        )
+        assert (report.accepted, report.rejected) == (2, 0)
+    assert store.get_note("carers-1")["text"] == "Respite is a lifeline"
+    assert store.get_note("youth-1")["text"] == "CAMHS wait is a year"
+    assert store.get_note("1") is None
+    again = ingest_file(
+        store, youth, category_ids=None, quarantine_dir=quarantine, id_prefix="youth-"
+    )
+    assert (again.accepted, again.rejected, again.already_present) == (0, 0, 2)
+    # Rows without an id keep their generated id: it is already unique to the note.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("text\nA note with no id\n", encoding="utf-8")
+    ingest_file(store, plain, category_ids=None, quarantine_dir=quarantine, id_prefix="x-")
+    assert store.get_note(stable_note_id("A note with no id", None, None)) is not None
+    with pytest.raises(ValueError, match="id prefix"):
+        ingest_file(store, plain, category_ids=None, quarantine_dir=quarantine, id_prefix=" a")
 
 
 def test_missing_file_is_a_file_rejection(store: Store, tmp_path: Path) -> None:
