@@ -26,7 +26,8 @@ DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 #    trained on the train and dev splits
 # 4: calibrated confidence (Platt scaling per category on out-of-fold scores)
 # 5: experience classifier with balanced class weights and character n-grams
-RECIPE_VERSION = "5"
+# 6: evidence is the sentence carrying most of the note's score (recorded in the card)
+RECIPE_VERSION = "6"
 SEED = 0
 TRAINING_SPLITS = ("train", "dev")
 

@@ -209,7 +209,12 @@ class TagModel:
             "safeguarding": sg_info,
             "experience": ex_info,
             "codebook_wording_examples": sum(len(v) for v in (label_texts or {}).values()),
-            "evidence": "best-scoring sentence (spaCy blank 'en' + sentencizer)",
+            "evidence": (
+                "the sentence whose words carry most of the note's score"
+                if hasattr(estimator, "evidence_scores")
+                else "the sentence that scores highest on its own"
+            )
+            + " (spaCy blank 'en' + sentencizer)",
             "seed": seed,
             "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
             "insight_version": __version__,
@@ -294,12 +299,16 @@ class TagModel:
         else:
             experience = [FALLBACK_EXPERIENCE] * len(texts)
 
-        # evidence: the best-scoring sentence of the note for each predicted category
+        # evidence: for each predicted category, the sentence that carries most of the
+        # note's score (sklearn), else the sentence that scores highest on its own
         multi = [i for i, note in enumerate(spans) if len(note) > 1 and predicted[i].any()]
         first_row: dict[int, int] = {}  # note -> row of its first sentence in S
         S = None
         if multi and fast:
-            S = self.estimator.predict_proba_segments(cache)
+            if hasattr(self.estimator, "evidence_scores"):
+                S = self.estimator.evidence_scores(cache)
+            else:
+                S = self.estimator.predict_proba_segments(cache)
             starts = np.concatenate([[0], np.cumsum([len(note) for note in spans])])
             first_row = {i: int(starts[i]) for i in multi}
         elif multi:

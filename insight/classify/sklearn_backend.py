@@ -267,6 +267,39 @@ class SklearnTagger(TaggerBackend):
             lambda: self._scores(union_features(self.vectorizer_, cache, "segment")),
         )
 
+    def evidence_scores(self, cache: CountCache) -> np.ndarray:
+        """For each sentence segment and label, the part of its note's score (logit, before
+        the intercept) that the segment's own n-grams carry.
+
+        A note's feature value is shared among its segments in proportion to their counts
+        of that n-gram (segments cut at whitespace, so counts add up; a word pair across
+        two sentences belongs to neither), so the segments' parts add up to what the model
+        used to tag the note. The evidence is the segment carrying the most of it, not the
+        one that scores highest read alone: a short aside ("Rang her on the phone.") can
+        score high on its own while saying little about why the note was tagged. On
+        hand-annotated evidence (`scripts/benchmark_evidence.py`) this agrees with people
+        more often.
+        """
+        if not cache.segments:
+            return np.zeros((0, len(self.labels_)))
+
+        def compute() -> np.ndarray:
+            owner = cache.segment_note
+            blocks = []
+            for _, pipe in self.vectorizer_.transformer_list:
+                hasher, tfidf = pipe.named_steps["hash"], pipe.named_steps["tfidf"]
+                counts = cache.counts(hasher)
+                # each n-gram's note feature value per occurrence, given to the segments
+                # by their own counts of it
+                per_count = sparse.csr_matrix(tfidf.transform(counts).multiply(counts.power(-1)))
+                segment_counts = cache.counts(hasher, "segment")
+                blocks.append(sparse.csr_matrix(segment_counts.multiply(per_count[owner])))
+            if getattr(self, "_dense", None) is None:
+                self._dense = DenseWeights(self.coef_)
+            return self._dense.dot(sparse.hstack(blocks, format="csr"))
+
+        return cache.memo(("evidence-scores", id(self)), compute)
+
     def _save_state(self, directory: Path) -> None:
         sio.dump(self.vectorizer_, directory / VECTORIZER_FILE)
         save_sparse(

@@ -113,3 +113,36 @@ def test_ensemble_at_full_sklearn_weight_is_the_sklearn_model(data):
     ).fit(texts, Y, LABELS)
     np.testing.assert_array_equal(ens.thresholds_, ens.sklearn_.thresholds_)
     np.testing.assert_array_equal(ens.predict(held), ens.sklearn_.predict(held))
+
+
+def test_sentence_evidence_parts_add_up_to_the_note_score(data):
+    """With word unigrams and in-word character n-grams nothing crosses a sentence, so the
+    sentences' parts are exactly the note's score before the intercept."""
+    texts, Y, held = data
+    est = SklearnTagger(C=1.0, sentence_weight=0.0, word_ngrams=(1, 1), cv=3).fit(
+        texts, Y, LABELS
+    )
+    split = SplitNotes(held[:8])
+    parts = est.evidence_scores(split.cache)
+    assert parts.shape == (len(split.cache.segments), len(LABELS))
+    summed = np.zeros((8, len(LABELS)))
+    np.add.at(summed, split.cache.segment_note, parts)
+    logit = np.log(est.predict_proba(held[:8]) / (1 - est.predict_proba(held[:8])))
+    np.testing.assert_allclose(summed + est.intercept_, logit, atol=1e-5)
+
+
+def test_evidence_is_the_sentence_carrying_the_tag(data):
+    """Of filler, the tag's sentence and a one-word aside, the tag's sentence carries the
+    most of the note's score."""
+    texts, Y, _ = data
+    est = SklearnTagger(C=1.0, sentence_weight=0.0, cv=3).fit(texts, Y, LABELS)
+    note = (
+        "We talked for a while at the cafe and she said the weather was awful today. "
+        "Waited eight months for a first assessment and the GP said I'm not ill enough. "
+        "List."
+    )
+    split = SplitNotes([note])
+    sentences = [note[a:b].strip() for a, b in split.spans[0]]
+    j = LABELS.index("access-waiting")
+    carried = est.evidence_scores(split.cache)[:, j]
+    assert sentences[int(carried.argmax())].startswith("Waited eight months")
