@@ -747,6 +747,7 @@ def report(
     """Write the golden-thread report as one self-contained HTML file."""
     from insight.privacy import AUDIENCES
     from insight.report import build_report, write_report
+    from insight.rollup import note_frame
 
     _check_out(out)
 
@@ -758,8 +759,15 @@ def report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold, title=title,
         )
+        untagged = int(note_frame(store)["category_source"].isna().sum())
     path = write_report(data, out)
     typer.echo(f"report written to {path}")
+    if untagged:
+        typer.secho(
+            f"warning: {untagged} note(s) have no categories yet and are not counted under "
+            "any category; run `insight tag` first",
+            err=True, fg=typer.colors.YELLOW,
+        )
 
 
 @app.command()
@@ -780,12 +788,15 @@ def demo(
 
 
 def _parse_day(value: str | None) -> date | None:
+    """The dates notes accept (YYYY-MM-DD, DD/MM/YYYY, 14 Sep 2025), from one parser."""
+    from insight.intake import parse_date
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _refs(kind: str, values: list[str] | None) -> list[int]:

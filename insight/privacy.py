@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,9 +91,12 @@ def quotes_for(
     flagged: Collection[str] = (),
     audience: Audience = "lead",
     key: bytes = b"",
+    named: bool = True,
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
-    skipped, never shown. Each quote names its note as `note_ref` does for the audience.
+    skipped, never shown. Each quote names its note as `note_ref` does for the audience
+    (`named=False`: not at all, e.g. where the number of notes is suppressed). The same
+    words are quoted once.
 
     `excerpts` maps note id -> the evidence sentence to quote instead of the whole note.
     """
@@ -102,11 +105,28 @@ def quotes_for(
         if not may_quote(note, flagged):
             continue
         excerpt = (excerpts or {}).get(note["id"])
-        text = redact_text(note["text"], excerpt)
-        out.append(Quote(note_id=note_ref(note["id"], audience, key), text=text))
+        text = _unquoted(redact_text(note["text"], excerpt))
+        if not text or any(q.text.casefold() == text.casefold() for q in out):
+            continue
+        name = note_ref(note["id"], audience, key) if named else ""
+        out.append(Quote(note_id=name, text=text))
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+_QUOTE_MARKS = "\"'“”‘’"
+
+
+def _unquoted(text: str) -> str:
+    """Without a quote mark left at either end (the report puts its own around it): a note
+    that opens with someone's words, cut at a sentence, keeps only the opening mark."""
+    text = text.strip()
+    if text[:1] in _QUOTE_MARKS:
+        text = text[1:]
+    if text[-1:] in _QUOTE_MARKS and text[:-1].count(text[-1]) % 2 == 0:
+        text = text[:-1]
+    return text.strip()
 
 
 def suppress(count: int, audience: Audience, threshold: int) -> int | str:
@@ -118,3 +138,104 @@ def suppress(count: int, audience: Audience, threshold: int) -> int | str:
 
 def is_suppressed(value: int | str) -> bool:
     return isinstance(value, str)
+
+
+#: A count hidden only so that a suppressed one cannot be worked out from a total.
+HIDDEN = "hidden"
+
+
+def _narrowed(hidden_sum: int, primaries: int, secondaries: int, threshold: int) -> bool:
+    """Whether a total and the parts shown pin a suppressed part down to less than
+    "1 to threshold-1".
+
+    The hidden parts add up to `hidden_sum` (the total minus the parts shown). A suppressed
+    part is 1..t-1; a part hidden to protect it is, as anyone can tell from the rule, at
+    least t (smaller ones are suppressed already), with no upper bound.
+    """
+    if primaries == 0:
+        return False
+    t = threshold
+    upper = hidden_sum - secondaries * t - (primaries - 1)
+    if secondaries:
+        return upper < t - 1
+    lower = hidden_sum - (primaries - 1) * (t - 1)
+    return lower > 1 or upper < t - 1
+
+
+def protect(
+    total: int,
+    parts: Mapping[Hashable, int],
+    audience: Audience,
+    threshold: int,
+    hidden: Collection[Hashable] = (),
+) -> tuple[int | str, dict[Hashable, int | str]]:
+    """A total and its parts (which add up to it) as an audience may see them.
+
+    Parts from 1 to threshold-1 are suppressed (`suppress`). If the total and the other
+    parts would still pin one down (6 notes = 5 in January + "<5" in February gives
+    February away), the smallest other part that leaves it open is hidden too (`HIDDEN`);
+    if none does, the total is hidden instead. `hidden`: parts already hidden for another
+    total they belong to, so every table shows a part the same way.
+    """
+    shown: dict[Hashable, int | str] = {
+        k: suppress(v, audience, threshold) for k, v in parts.items()
+    }
+    total_shown = suppress(total, audience, threshold)
+    if audience == "lead" or is_suppressed(total_shown):
+        return total_shown, shown
+    for k in hidden:
+        if k in shown and not is_suppressed(shown[k]) and parts[k] > 0:
+            shown[k] = HIDDEN
+
+    def narrowed() -> bool:
+        secondaries = sum(1 for v in shown.values() if v == HIDDEN)
+        primaries = sum(1 for v in shown.values() if is_suppressed(v)) - secondaries
+        hidden_sum = total - sum(v for v in shown.values() if isinstance(v, int))
+        return _narrowed(hidden_sum, primaries, secondaries, threshold)
+
+    if not narrowed():
+        return total_shown, shown
+    candidates = sorted(
+        (k for k, v in shown.items() if isinstance(v, int) and v > 0),
+        key=lambda k: (parts[k], str(k)),
+    )
+    for k in candidates:
+        shown[k] = HIDDEN
+        if not narrowed():
+            return total_shown, shown
+        shown[k] = parts[k]  # hiding this one alone leaves it pinned: try the next
+    return HIDDEN, shown
+
+
+def protect_groups(
+    part_counts: Mapping[Hashable, int],
+    groups: Mapping[Hashable, tuple[int, Collection[Hashable]]],
+    audience: Audience,
+    threshold: int,
+) -> tuple[dict[Hashable, int | str], dict[Hashable, int | str]]:
+    """`protect` for totals that share parts (a priority's and an action's notes are made
+    of the same insights'): a part hidden for one total is hidden everywhere.
+
+    `groups` maps each total's key to (total, the keys of its parts). Returns how each
+    part and each total is shown.
+    """
+    hidden: set[Hashable] = set()
+    totals: dict[Hashable, int | str] = {}
+    for _ in range(len(part_counts) + 1):
+        added = False
+        for key, (total, members) in groups.items():
+            totals[key], shown = protect(
+                total, {m: part_counts[m] for m in members}, audience, threshold,
+                hidden.intersection(members),
+            )
+            new = {m for m, v in shown.items() if v == HIDDEN} - hidden
+            if new:
+                hidden |= new
+                added = True
+        if not added:
+            break
+    parts = {
+        k: HIDDEN if k in hidden else suppress(c, audience, threshold)
+        for k, c in part_counts.items()
+    }
+    return parts, totals

@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from insight import __version__  # noqa: E402
@@ -25,11 +26,13 @@ from insight.privacy import (  # noqa: E402
     Audience,
     is_suppressed,
     note_ref,
+    protect,
+    protect_groups,
     quotes_for,
     suppress,
 )
 from insight.rollup import category_rollup, note_frame  # noqa: E402
-from insight.store import Store, ref  # noqa: E402
+from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import load_thread  # noqa: E402
 
 QUOTES_PER_INSIGHT = 2
@@ -90,17 +93,12 @@ def build_report(
     key = store.secret("note-ref")
     heard = frame["heard_on"].dropna()
     summary = {
-        "notes": suppress(len(frame), audience, threshold),
+        "notes": suppress(len(frame), audience, threshold),  # may be hidden by the split
         "from": str(min(heard)) if len(heard) else None,
         "to": str(max(heard)) if len(heard) else None,
         "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),
         "places": suppress(int(frame["place"].nunique()), audience, threshold),
-        "tagged_by_person": suppress(
-            int((frame["category_source"] == "person").sum()), audience, threshold
-        ),
-        "tagged_by_model": suppress(
-            int((frame["category_source"] == "model").sum()), audience, threshold
-        ),
+        **_tagging_split(frame, audience, threshold),
         "safeguarding_flagged": suppress(len(flagged), audience, threshold),
         "safeguarding_open": suppress(
             sum(1 for f in flagged if f["acknowledged_at"] is None), audience, threshold
@@ -109,6 +107,28 @@ def build_report(
         "actions": len(thread.actions),
         "outcomes": len(thread.outcomes),
     }
+
+    # A priority's notes are its insights' notes, an action's its priorities': protect
+    # every such total together, so no small insight can be worked out by subtraction.
+    insight_counts, totals = protect_groups(
+        {i: len(thread.notes_of_insight(i)) for i in thread.insights},
+        {
+            **{
+                ("priority", p): (len(thread.notes_of_priority(p)), thread.insights_of_priority(p))
+                for p in thread.priorities
+            },
+            **{
+                ("action", a): (
+                    len(thread.notes_of_action(a)),
+                    {i for p in thread.priorities_of_action(a)
+                     for i in thread.insights_of_priority(p)},
+                )
+                for a in thread.actions
+            },
+        },
+        audience,
+        threshold,
+    )
 
     def action_view(action_id: int) -> dict[str, Any]:
         action = thread.actions[action_id]
@@ -132,9 +152,8 @@ def build_report(
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
-            "chain": _named_chain(thread.chain(action_id), audience, threshold, key),
-            "note_ids": [note_ref(n, audience, key) for n in thread.notes_of_action(action_id)],
-            "evidence": suppress(len(thread.notes_of_action(action_id)), audience, threshold),
+            "chain": _named_chain(thread.chain(action_id), audience, insight_counts, key),
+            "evidence": totals[("action", action_id)],
         }
 
     priorities = []
@@ -144,12 +163,17 @@ def build_report(
         for insight_id in thread.insights_of_priority(priority_id):
             insight = thread.insights[insight_id]
             note_ids = thread.notes_of_insight(insight_id)
-            notes = [n for n in (store.get_note(i) for i in note_ids) if n is not None]
-            excerpts = {
-                t["note_id"]: t["evidence"]
-                for t in store.tags_for(note_ids)
-                if t["evidence"] and t["category"] in insight["categories"]
-            }
+            evidence = insight_counts[insight_id]
+            on_topic = [t for t in store.tags_for(note_ids)
+                        if t["category"] in insight["categories"]]
+            excerpts = {t["note_id"]: t["evidence"] for t in on_topic if t["evidence"]}
+            # quote first what people tagged, then what the model is surest of
+            strength: dict[str, float] = {}
+            for t in on_topic:
+                value = 2.0 if t["source"] == "person" else float(t["confidence"] or 0.0)
+                strength[t["note_id"]] = max(strength.get(t["note_id"], 0.0), value)
+            ordered = sorted(note_ids, key=lambda n: -strength.get(n, 0.0))
+            notes = [n for n in (store.get_note(i) for i in ordered) if n is not None]
             insight_views.append(
                 {
                     "ref": ref("insight", insight_id),
@@ -159,7 +183,7 @@ def build_report(
                         codebook.get(c).name if c in codebook else c
                         for c in insight["categories"]
                     ],
-                    "evidence": suppress(len(note_ids), audience, threshold),
+                    "evidence": evidence,
                     "quotes": quotes_for(
                         notes,
                         limit=quotes_per_insight,
@@ -167,6 +191,8 @@ def build_report(
                         flagged=flagged_ids,
                         audience=audience,
                         key=key,
+                        # a reference beside a quote would count a small insight's notes
+                        named=not is_suppressed(evidence),
                     ),
                 }
             )
@@ -178,8 +204,7 @@ def build_report(
                 "title": priority["title"],
                 "description": priority["description"],
                 "agreed_on": priority["agreed_on"],
-                "evidence": suppress(len(thread.notes_of_priority(priority_id)), audience,
-                                     threshold),
+                "evidence": totals[("priority", priority_id)],
                 "insights": insight_views,
                 "actions": [action_view(a) for a in action_ids],
             }
@@ -198,22 +223,38 @@ def build_report(
     )
 
 
-def _named_chain(
-    chain: dict[str, Any], audience: Audience, threshold: int, key: bytes
-) -> dict[str, Any]:
-    """The thread's chain with each note named as the audience may see it; an insight on
-    fewer notes than the threshold lists none (a list would give the count away)."""
+def _tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> dict[str, Any]:
+    """Notes with categories from people, from the model and not tagged yet: they add up to
+    the notes heard, so they are protected together with it."""
+    source = frame["category_source"]
+    parts = {
+        "tagged_by_person": int((source == "person").sum()),
+        "tagged_by_model": int((source == "model").sum()),
+        "untagged": int(source.isna().sum()),
+    }
+    notes, shown = protect(len(frame), parts, audience, threshold)
+    return {"notes": notes, **shown}
 
-    def notes(ids: list[str]) -> dict[str, Any]:
-        count = suppress(len(ids), audience, threshold)
+
+def _named_chain(
+    chain: dict[str, Any],
+    audience: Audience,
+    insight_counts: dict[Any, int | str],
+    key: bytes,
+) -> dict[str, Any]:
+    """The thread's chain with each note named as the audience may see it; an insight whose
+    count is suppressed or hidden lists none (a list would give the count away)."""
+
+    def notes(insight: dict[str, Any]) -> dict[str, Any]:
+        count = insight_counts[parse_ref("insight", insight["insight"])]
         if is_suppressed(count):
             return {"notes": [], "few": count}
-        return {"notes": [note_ref(n, audience, key) for n in ids], "few": None}
+        return {"notes": [note_ref(n, audience, key) for n in insight["notes"]], "few": None}
 
     return {
         **chain,
         "priorities": [
-            {**p, "insights": [{**i, **notes(i["notes"])} for i in p["insights"]]}
+            {**p, "insights": [{**i, **notes(i)} for i in p["insights"]]}
             for p in chain["priorities"]
         ],
     }
@@ -225,6 +266,19 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def _month_year(value: str | None) -> str:
+    """"2026-02-28" as "February 2026": plain words for the community page."""
+    if not value:
+        return ""
+    try:
+        return datetime.strptime(str(value)[:10], "%Y-%m-%d").strftime("%B %Y")
+    except ValueError:
+        return str(value)
+
+
+_ENV.filters["month_year"] = _month_year
 
 
 def render_html(data: ReportData) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from insight.codebook import Codebook
-from insight.privacy import Audience, is_suppressed, suppress
+from insight.privacy import Audience, is_suppressed, protect, suppress
 from insight.store import Store
 
 NOTE_COLUMNS = [
@@ -30,7 +30,9 @@ def note_frame(store: Store) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for batch in store.iter_notes():
         for note in batch:
-            source = "person" if note["labelled"] else "model"
+            # categories from a person (the listener's file or a review), else from the
+            # last tag run; a note never tagged has none yet
+            source = "person" if note["labelled"] else "model" if note["tagged_with"] else None
             safeguarding = note["safeguarding"]
             if safeguarding is None:
                 safeguarding = bool(note["model_safeguarding"])
@@ -43,7 +45,7 @@ def note_frame(store: Store) -> pd.DataFrame:
                     "place": note["place"],
                     "community": list(note["community"] or []),
                     "consent_quote": bool(note["consent_quote"]),
-                    "categories": by_source[note["id"]][source],
+                    "categories": by_source[note["id"]][source] if source else [],
                     "category_source": source,
                     "safeguarding": bool(safeguarding),
                     "experience": note["experience"] or note["model_experience"],
@@ -52,22 +54,6 @@ def note_frame(store: Store) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=NOTE_COLUMNS)
     frame["month"] = pd.to_datetime(frame["heard_on"], errors="coerce").dt.strftime("%Y-%m")
     return frame
-
-
-HIDDEN = "hidden"  # a cell hidden so that a suppressed one cannot be worked out
-
-
-def _hide_second_cell(record: dict[str, Any], cells: list[str]) -> None:
-    """Secondary suppression: months add up to the row's notes, so one suppressed month
-    could be recovered by subtraction; hide the smallest other month of that row too."""
-    if is_suppressed(record["notes"]):
-        return
-    hidden = [c for c in cells if is_suppressed(record[c])]
-    if len(hidden) != 1:
-        return
-    shown = [c for c in cells if not is_suppressed(record[c])]
-    if shown:
-        record[min(shown, key=lambda c: (record[c] == 0, record[c]))] = HIDDEN
 
 
 def category_rollup(
@@ -95,16 +81,15 @@ def category_rollup(
             "places": suppress(int(subset["place"].nunique()), audience, threshold),
             "listeners": suppress(int(subset["listener"].nunique()), audience, threshold),
         }
-        if audience != "lead" and isinstance(record["notes"], str):
-            record["share"] = None
         per_month = subset.groupby("month")["id"].nunique()
-        for month in months:
-            record[month] = suppress(int(per_month.get(month, 0)), audience, threshold)
+        cells = {month: int(per_month.get(month, 0)) for month in months}
         if undated:  # so the month columns add up to the notes column
-            count = int(subset.loc[subset["month"].isna(), "id"].nunique())
-            record[UNDATED] = suppress(count, audience, threshold)
-        if audience != "lead":
-            _hide_second_cell(record, [*months, *([UNDATED] if undated else [])])
+            cells[UNDATED] = int(subset.loc[subset["month"].isna(), "id"].nunique())
+        # the months add up to the notes: a suppressed month must not be recoverable
+        record["notes"], shown = protect(count, cells, audience, threshold)
+        record.update(shown)
+        if is_suppressed(record["notes"]):
+            record["share"] = None
         records.append(record)
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output

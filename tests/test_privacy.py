@@ -1,6 +1,18 @@
 from __future__ import annotations
 
-from insight.privacy import may_quote, quotes_for, redact_text, suppress
+import random
+
+import pytest
+
+from insight.privacy import (
+    HIDDEN,
+    may_quote,
+    protect,
+    protect_groups,
+    quotes_for,
+    redact_text,
+    suppress,
+)
 
 
 def test_no_quote_without_consent_or_after_erasure() -> None:
@@ -35,3 +47,63 @@ def test_suppression_only_outside_the_leads_view() -> None:
     assert suppress(3, "community", 5) == "<5"
     assert suppress(0, "commissioner", 5) == 0
     assert suppress(5, "commissioner", 5) == 5
+
+
+def _possible_values(total: int | str, shown: dict, threshold: int) -> dict:
+    """Every value each suppressed part can take, given what is shown (brute force): a
+    part shown as "<t" is 1..t-1, a hidden one at least t, and they add up to the total
+    when it is shown."""
+    from itertools import product
+
+    secret = [k for k, v in shown.items() if isinstance(v, str)]
+    known = sum(v for v in shown.values() if isinstance(v, int))
+    ranges = [range(1, threshold) if shown[k] != HIDDEN else range(threshold, 40)
+              for k in secret]
+    seen: dict = {k: set() for k in secret}
+    for values in product(*ranges):
+        if isinstance(total, int) and known + sum(values) != total:
+            continue
+        for k, v in zip(secret, values, strict=True):
+            seen[k].add(v)
+    return seen
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_no_suppressed_part_can_be_narrowed_down_from_the_total(seed: int) -> None:
+    rng = random.Random(seed)
+    values = [0, 1, 2, 3, 4, 5, 6, 7, 9, 12]
+    parts = {f"m{i}": rng.choice(values) for i in range(rng.randint(1, 4))}
+    total = sum(parts.values())
+    shown_total, shown = protect(total, parts, "commissioner", 5)
+    if isinstance(shown_total, str) and shown_total != HIDDEN:  # the total itself is small
+        assert all(v == "<5" or v == 0 for v in shown.values())
+        return
+    for key, values in _possible_values(shown_total, shown, 5).items():
+        if shown[key] == "<5":
+            assert values == {1, 2, 3, 4}, (parts, shown_total, shown)
+    for key, value in shown.items():  # nothing shown is wrong
+        assert value == parts[key] or isinstance(value, str)
+
+
+def test_protect_hides_as_little_as_it_can() -> None:
+    assert protect(20, {"a": 10, "b": 10}, "commissioner", 5) == (20, {"a": 10, "b": 10})
+    assert protect(13, {"a": 10, "b": 3}, "commissioner", 5) == (13, {"a": HIDDEN, "b": "<5"})
+    assert protect(7, {"a": 5, "b": 2}, "commissioner", 5) == (HIDDEN, {"a": 5, "b": "<5"})
+    assert protect(22, {"a": 10, "b": 3, "c": 9}, "commissioner", 5) == (
+        22, {"a": 10, "b": "<5", "c": HIDDEN}
+    )
+    assert protect(13, {"a": 10, "b": 3}, "lead", 5) == (13, {"a": 10, "b": 3})
+
+
+def test_parts_shared_by_totals_are_hidden_everywhere() -> None:
+    """Insight i2 (3 notes) is in a priority with i1 (12) and in another with i3 (9): the
+    part hidden to protect it in one total must not be shown in the other."""
+    groups = {
+        "p1": (15, ["i1", "i2"]), "p2": (12, ["i2", "i3"]), "a1": (24, ["i1", "i2", "i3"])
+    }
+    parts, totals = protect_groups({"i1": 12, "i2": 3, "i3": 9}, groups, "commissioner", 5)
+    assert parts["i2"] == "<5"
+    for key, (_, members) in groups.items():
+        shown = {m: parts[m] for m in members}
+        values = _possible_values(totals[key], shown, 5)
+        assert values["i2"] == {1, 2, 3, 4}, (key, totals[key], shown)

@@ -144,8 +144,11 @@ def test_flagged_notes_are_never_quoted(store: Store, audience: str) -> None:
 def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> None:
     secret = "Jose Garcia 07700900789"
     add(store, note(secret, "The group closed and nobody said why.",
-                    categories=["community-support"]))
-    insight = add_insight(store, "Groups closing", note_ids=[secret])
+                    categories=["community-support"]),
+        *[note(f"g{i}", f"Group {i} closed too.", categories=["community-support"])
+          for i in range(4)])
+    # five notes: at the threshold, so the insight's notes are listed by reference
+    insight = add_insight(store, "Groups closing", note_ids=[secret, *[f"g{i}" for i in range(4)]])
     add_action(store, "Keep the group", priority_ids=[add_priority(store, "P",
                                                                    insight_ids=[insight])])
     key = store.secret("note-ref")
@@ -180,3 +183,44 @@ def test_counts_are_suppressed_everywhere_in_the_commissioner_report(store: Stor
     assert "back to &lt;5 notes" in html and "note-" not in html.split("Golden thread")[1]
     lead = render_html(build_report(store, load_codebook(), audience="lead", threshold=5))
     assert "back to 3 notes" in lead and lead.count('class="note-id"') == 3
+
+
+def test_a_small_insight_cannot_be_worked_out_from_its_priority(store: Store) -> None:
+    """15 notes = insight I1 (12) + I2 (3): showing 15 and 12 would give I2 away."""
+    add(store, *[note(f"w{i}", f"Waited {i} months.", categories=["access-waiting"])
+                 for i in range(12)],
+        *[note(f"c{i}", f"Carer {i} unheard.", categories=["carers-family"]) for i in range(3)])
+    big = add_insight(store, "Waiting", note_ids=[f"w{i}" for i in range(12)])
+    small = add_insight(store, "Carers", note_ids=[f"c{i}" for i in range(3)])
+    priority = add_priority(store, "P", insight_ids=[big, small])
+    add_action(store, "A", priority_ids=[priority])
+    data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
+    view = data.priorities[0]
+    counts = [i["evidence"] for i in view["insights"]]
+    assert counts == ["hidden", "<5"] and view["evidence"] == 15
+    assert view["actions"][0]["evidence"] == 15
+    html = render_html(data)
+    assert "a hidden number of notes" in html
+    # the golden thread lists no note of either insight: a list would be a count
+    assert html.split("Golden thread")[1].count('class="note-id"') == 0
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert [i["evidence"] for i in lead.priorities[0]["insights"]] == [12, 3]
+
+
+def test_the_summary_split_cannot_give_a_small_count_away(store: Store) -> None:
+    add(store, *[note(f"p{i}", "Said by a person.", categories=["access-waiting"])
+                 for i in range(3)],
+        *[note(f"m{i}", "Left to the model.") for i in range(8)],
+        note("u0", "Not tagged yet."))
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)
+         for i in range(8)],
+        "model-v1", None,
+    )
+    lead = build_report(store, load_codebook(), audience="lead").summary
+    assert (lead["notes"], lead["tagged_by_person"], lead["tagged_by_model"],
+            lead["untagged"]) == (12, 3, 8, 1)
+    shown = build_report(store, load_codebook(), audience="commissioner", threshold=5).summary
+    assert shown["tagged_by_person"] == "<5" and shown["untagged"] == "<5"
+    # 12 - 8 would leave 4 for two small counts: one of them would be pinned down
+    assert "hidden" in (shown["notes"], shown["tagged_by_model"])

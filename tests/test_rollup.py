@@ -90,7 +90,20 @@ def test_a_suppressed_month_cannot_be_recovered_by_subtraction(store: Store) -> 
     add(store, *march, *april)
     row = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
                           threshold=5).set_index("category").loc["access-waiting"]
-    assert row["notes"] == 7 and row["2026-04"] == "<5"
-    assert row["2026-03"] == "hidden"  # else 7 - 5 = 2 gives April away
+    assert row["2026-04"] == "<5"
+    # 7 - 5 = 2 would give April away; hiding March too would not help (a hidden month is
+    # at least 5, so April is at most 2): the total is hidden instead, and its share
+    assert row["notes"] == "hidden" and row["2026-03"] == 5 and row["share"] is None
     lead = category_rollup(note_frame(store), load_codebook(), audience="lead")
     assert lead.set_index("category").loc["access-waiting", "2026-03"] == 5
+
+
+def test_the_month_hidden_is_one_that_leaves_the_small_one_open(store: Store) -> None:
+    months = {"2026-03": 9, "2026-04": 2, "2026-05": 6}
+    add(store, *[note(f"{m}-{i}", "t", categories=["access-waiting"], heard_on=f"{m}-02")
+                 for m, n in months.items() for i in range(n)])
+    row = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
+                          threshold=5).set_index("category").loc["access-waiting"]
+    # hiding May (6) would leave April at most 17 - 9 - 5 - ... = 3: March (9) is hidden
+    assert row["notes"] == 17 and row["2026-04"] == "<5"
+    assert row["2026-03"] == "hidden" and row["2026-05"] == 6
