@@ -672,6 +672,41 @@ def notes_review(
     typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'} (reviewed)")
 
 
+@notes_app.command("consent")
+@handled
+def notes_consent(
+    note_id: Annotated[str, typer.Argument(help="Note id.")],
+    quote: Annotated[
+        bool | None, typer.Option("--quote/--no-quote", help="May the note's words be quoted?")
+    ] = None,
+    contact: Annotated[
+        bool | None,
+        typer.Option("--contact/--no-contact", help="May the person be contacted?"),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why, for the audit log (e.g. 'asked again by phone').")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Record what the person said about consent: the only way it comes back once withdrawn."""
+    values = {
+        name: value
+        for name, value in (("consent_quote", quote), ("consent_contact", contact))
+        if value is not None
+    }
+    if not values:
+        raise typer.BadParameter("give --quote/--no-quote and/or --contact/--no-contact")
+    _, store = _open(workspace, db)
+    with store:
+        changed = store.set_consent(note_id, reason=reason, **values)
+    words = {"consent_quote": "consent to quote", "consent_contact": "consent to contact"}
+    if not changed:
+        typer.echo(f"{note_id}: unchanged")
+    for column, value in changed.items():
+        typer.echo(f"{note_id}: {words[column]} {'given' if value else 'withdrawn'}")
+
+
 @notes_app.command("queue")
 @handled
 def notes_queue(

@@ -1036,6 +1036,8 @@ class FileReport:
     erased: int = 0
     #: Rows saying safeguarding No for a note that is flagged: the flag is kept.
     kept_flagged: int = 0
+    #: Consents given by a row for a note whose consent was withdrawn before: not applied.
+    consent_not_restored: int = 0
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
     #: flags: not stored, so not in the queue; a person must read them now.
     rejected_concerns: list[int] = field(default_factory=list)
@@ -1071,6 +1073,12 @@ class FileReport:
                 f"{'says' if self.kept_flagged == 1 else 'say'} safeguarding No for a "
                 "note already flagged: the flag stays (a person clears it by acknowledging "
                 "it in the safeguarding queue)"
+            )
+        if self.consent_not_restored:
+            lines.append(
+                f"{self.consent_not_restored} consent{_s(self.consent_not_restored)} given in "
+                "this file for notes whose consent was withdrawn earlier: not applied (an "
+                "older export?); only a person gives it back, with `insight notes consent`"
             )
         return lines
 
@@ -1316,6 +1324,15 @@ def _store_batch(
     if not pending:
         return
     existing = store.note_states(record.id for _, record, _ in pending)
+    # consent a file gives back after it was withdrawn (e.g. an older export ingested
+    # again) is not applied: only a person can (`insight notes consent`)
+    regiving = [
+        record.id for _, record, data in pending
+        if (stored := existing.get(record.id)) is not None
+        and any(c in data and getattr(record, c) and not stored[c]
+                for c in ("consent_quote", "consent_contact"))
+    ]
+    withdrawn = store.consent_withdrawn(regiving) if regiving else {}
     new: list[NoteRecord] = []
     changes: dict[str, dict[str, Any]] = {}
     reasons: dict[str, str] = {}
@@ -1346,9 +1363,15 @@ def _store_batch(
             if column not in data:  # a file without the column says nothing about it
                 continue
             given = getattr(record, column)
-            # Withdrawing consent always applies; giving it only from the same note.
-            if (stored[column] and not given) or (same_text and given and not stored[column]):
+            # Withdrawing consent always applies; giving it only from the same note, and
+            # never back after a withdrawal.
+            if stored[column] and not given:
                 wanted[column] = given
+            elif same_text and given and not stored[column]:
+                if column in withdrawn.get(record.id, ()):
+                    report.consent_not_restored += 1
+                else:
+                    wanted[column] = given
         if record.safeguarding and stored["safeguarding"] is not True:
             if same_text:
                 wanted["safeguarding"] = True

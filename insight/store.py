@@ -529,6 +529,49 @@ class Store:
                     queued.add(note_id)
         return applied, queued
 
+    def consent_withdrawn(self, note_ids: Iterable[str]) -> dict[str, set[str]]:
+        """For each of these notes, the consent columns ever withdrawn (yes -> no in the
+        audit), by a file or a person: a later file must not quietly give them back."""
+        ids = list(dict.fromkeys(note_ids))
+        out: dict[str, set[str]] = {}
+        query = select(audit.c.record_id, audit.c.before, audit.c.after).where(
+            audit.c.record_type == "note", audit.c.operation == "update"
+        )
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = query.where(audit.c.record_id.in_(ids[start : start + 500]))
+                for row in conn.execute(chunk):
+                    before, after = row.before or {}, row.after or {}
+                    for column in ("consent_quote", "consent_contact"):
+                        if before.get(column) is True and after.get(column) is False:
+                            out.setdefault(row.record_id, set()).add(column)
+        return out
+
+    def set_consent(self, note_id: str, reason: str | None = None, **values: bool) -> dict:
+        """A person's decision on a note's consent (`consent_quote`, `consent_contact`),
+        audited; the only way consent comes back once withdrawn. Returns what changed."""
+        unknown = set(values) - {"consent_quote", "consent_contact"}
+        if unknown:
+            raise StoreError(f"not a consent: {', '.join(sorted(unknown))}")
+        with self.begin() as conn:
+            row = conn.execute(
+                select(notes.c.erased_at, notes.c.consent_quote, notes.c.consent_contact)
+                .where(notes.c.id == note_id)
+            ).first()
+            if row is None:
+                raise StoreError(f"no note {note_id!r}")
+            if row.erased_at is not None:
+                raise StoreError(f"note {note_id} was erased")
+            current = dict(row._mapping)
+            changed = {k: bool(v) for k, v in values.items() if current[k] != bool(v)}
+            if changed:
+                after: dict[str, Any] = {**changed, "updated_at": now()}
+                conn.execute(update(notes).where(notes.c.id == note_id).values(**after))
+                self._audit(conn, "update", "note", note_id,
+                            {k: current[k] for k in changed},
+                            {**after, **({"reason": reason} if reason else {})})
+        return changed
+
     def add_notes(
         self,
         records: Sequence[NoteRecord],

@@ -116,7 +116,21 @@ def review_note(
     if note is not None and note["erased_at"]:
         raise StoreError(f"note {note_id} was erased; there is nothing to review")
     if categories is None:
-        chosen = [t["category"] for t in store.tags_for([note_id]) if t["source"] == "model"]
+        tags = store.tags_for([note_id])
+        chosen = [t["category"] for t in tags if t["source"] == "model"]
+        if note is not None and not note["tagged_with"]:
+            raise StoreError(
+                f"note {note_id} has not been tagged by the model yet, so there is nothing to "
+                "accept: run `insight tag`, or give its categories with --category"
+            )
+        people = [t["category"] for t in tags if t["source"] == "person"]
+        if note is not None and note["labelled"] and sorted(people) != sorted(chosen):
+            raise StoreError(
+                f"note {note_id} already has categories from a person "
+                f"({', '.join(people) or 'no category'}); accepting the model's "
+                f"({', '.join(chosen) or 'no category'}) would replace them: give --category "
+                "to change them"
+            )
     else:
         chosen = list(categories)
         check_categories(chosen, codebook.ids)

@@ -395,3 +395,21 @@ def test_outputs_refuse_folders_and_inputs_and_thresholds_stay_on(tmp_path: Path
     assert missing.returncode == 2 and "no action 'A99'" in missing.stderr
     insight("actions", "add", "No owner yet", "-w", str(ws))
     assert "NaN" not in insight("actions", "list", "-w", str(ws)).stdout
+
+
+def test_notes_consent_records_a_persons_decision(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text,consent_quote\nc1,A note,yes\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    withdrawn = insight("notes", "consent", "c1", "--no-quote", "-w", str(ws))
+    assert "c1: consent to quote withdrawn" in withdrawn.stdout
+    neither = insight("notes", "consent", "c1", "-w", str(ws), check=False)
+    assert neither.returncode == 2 and "--quote" in neither.stderr
+    missing = insight("notes", "consent", "nope", "--quote", "-w", str(ws), check=False)
+    assert missing.returncode == 1 and "no note 'nope'" in missing.stderr
+    again = insight("ingest", str(notes), "-w", str(ws))  # the old file: not given back
+    assert "only a person gives it back" in again.stdout
+    given = insight("notes", "consent", "c1", "--quote", "--reason", "asked again", "-w", str(ws))
+    assert "c1: consent to quote given" in given.stdout

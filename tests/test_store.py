@@ -541,6 +541,32 @@ def test_reingest_applies_withdrawn_consent_and_a_new_safeguarding_flag(
     assert len(store.safeguarding_items(open_only=False)) == 1
 
 
+def test_an_older_export_does_not_give_withdrawn_consent_back(
+    store: Store, tmp_path: Path
+) -> None:
+    older = _csv(tmp_path / "older.csv", [("w1", TEXT_1, "Yes", "Yes", "No")])
+    _ingest(store, older, tmp_path)
+    newer = _csv(tmp_path / "newer.csv", [("w1", TEXT_1, "No", "Yes", "No")])
+    assert _ingest(store, newer, tmp_path).changes == {"consent to quote withdrawn": 1}
+    again = _ingest(store, older, tmp_path)  # the older export, ingested again by mistake
+    assert (again.updated, again.consent_not_restored) == (0, 1)
+    assert again.change_summary() == [
+        "1 consent given in this file for notes whose consent was withdrawn earlier: not "
+        "applied (an older export?); only a person gives it back, with `insight notes consent`"
+    ]
+    assert store.get_note("w1")["consent_quote"] is False
+    assert store.consent_withdrawn(["w1"]) == {"w1": {"consent_quote"}}
+    # a person who asked again gives it back, audited with why
+    assert store.set_consent("w1", reason="asked again by phone", consent_quote=True) == {
+        "consent_quote": True
+    }
+    assert store.get_note("w1")["consent_quote"] is True
+    assert _note_updates(store, "w1")[-1]["after"]["reason"] == "asked again by phone"
+    assert store.set_consent("w1", consent_quote=True) == {}
+    with pytest.raises(StoreError, match="no note"):
+        store.set_consent("nope", consent_quote=True)
+
+
 def test_reingest_never_unflags_and_never_touches_erased_notes(
     store: Store, tmp_path: Path
 ) -> None:

@@ -67,3 +67,25 @@ def test_review_accepts_or_corrects_and_checks_the_codebook(store: Store) -> Non
     assert review_note(store, "r", ["carers-family"], book) == ["carers-family"]
     people = [t["category"] for t in store.tags_for(["r"]) if t["source"] == "person"]
     assert people == ["carers-family"]
+
+
+def test_accept_never_silently_undoes_a_persons_categories(store: Store) -> None:
+    from insight.store import ModelTagging, StoreError
+    from insight.tagging import review_note
+
+    add(store, note("fresh", "Not tagged by the model yet."), note("r", "Nine months waiting."))
+    book = load_codebook()
+    with pytest.raises(StoreError, match="not been tagged by the model yet"):
+        review_note(store, "fresh", None, book)
+    store.save_model_tags(
+        [ModelTagging("r", {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)],
+        model_version="m", codebook_version="1",
+    )
+    review_note(store, "r", ["access-waiting", "daily-living"], book)
+    with pytest.raises(StoreError, match=r"already has categories from a person \(access-"):
+        review_note(store, "r", None, book)
+    people = sorted(t["category"] for t in store.tags_for(["r"]) if t["source"] == "person")
+    assert people == ["access-waiting", "daily-living"]
+    # accepting again what a person already agreed with the model is harmless
+    review_note(store, "r", ["access-waiting"], book)
+    assert review_note(store, "r", None, book) == ["access-waiting"]
