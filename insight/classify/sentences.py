@@ -67,7 +67,7 @@ class SentenceSplitter:
         return out
 
     def segments(self, text: str, doc: Doc) -> list[tuple[int, int]]:
-        """Cut a note into (start, end) pieces at its sentence starts, only where whitespace is.
+        """Cut a note into (start, end) pieces at its sentence starts, only at whitespace.
 
         The pieces cover the whole note, so n-gram counts of the pieces add up to those of
         the note; a sentence that starts mid-word (rare) stays joined to the one before.
@@ -83,7 +83,9 @@ class SentenceSplitter:
 def _cut(text: str, starts: list[int]) -> list[tuple[int, int]]:
     cuts = [0]
     for start in starts:
-        if start > cuts[-1] and text[start - 1].isspace():
+        # at whitespace: before the sentence, or its first "token" is a line break, as
+        # when a full stop is followed by a new line
+        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()):
             cuts.append(start)
     cuts.append(len(text))
     pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]

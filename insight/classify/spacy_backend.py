@@ -193,7 +193,11 @@ class SpacyTagger(TaggerBackend):
 
 
 def _proba(nlp: Language, texts: list[str], labels: list[str]) -> np.ndarray:
+    """Category scores; a blank text scores 0 (spaCy's bag-of-words layer fails on a batch
+    that mixes empty and non-empty docs, and a blank note says nothing anyway)."""
     out = np.zeros((len(texts), len(labels)))
-    for i, doc in enumerate(nlp.pipe(texts, batch_size=1000)):
+    rows = [i for i, text in enumerate(texts) if text.strip()]
+    docs = nlp.pipe((texts[i] for i in rows), batch_size=1000)
+    for i, doc in zip(rows, docs, strict=True):
         out[i] = [doc.cats[lab] for lab in labels]
     return np.clip(out, 0.0, 1.0)

@@ -190,3 +190,7 @@ def test_other_backends_tag_with_evidence_too(notes, backend):
         assert set(tag.evidence) == set(tag.categories)
         assert all(sentence and sentence in text for sentence in tag.evidence.values())
         assert [tag.scores[lab] for lab in LABELS] == [round(float(p), 4) for p in row]
+    # a blank row among real ones (common in exports) tags as nothing, not a crash
+    mixed = model.tag([texts[0], "", "   ", texts[1]])
+    assert mixed[1].categories == [] and mixed[2].categories == []
+    assert mixed[0] == tags[0]

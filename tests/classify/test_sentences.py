@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from insight.classify.sentences import SentenceSplitter, sentence_pipeline
+from insight.classify.sentences import SentenceSplitter, SplitNotes, sentence_pipeline
 
 from .conftest import make_notes
 
@@ -48,3 +48,13 @@ def test_a_batch_gives_the_same_starts_as_one_doc_at_a_time(nlp):
     docs = [nlp.make_doc(text) for text in ODD + [". Starts with a stop", "...", "x"]]
     assert splitter.starts_many(docs) == [splitter.starts(doc) for doc in docs]
     assert splitter.starts_many(docs) == [[s.start_char for s in nlp(d.text).sents] for d in docs]
+
+
+def test_a_line_break_after_a_full_stop_starts_a_sentence() -> None:
+    """Notes pasted from forms break lines after sentences; each line is its own piece
+    (the sentencizer starts the sentence at the line break itself)."""
+    for gap in ("\n", "\r\n", "\n\n", "\r\n\r\n"):
+        text = f"No care package in place.{gap}I am absolutely exhausted."
+        split = SplitNotes([text])
+        pieces = [text[a:b].strip() for a, b in split.spans[0]]
+        assert pieces == ["No care package in place.", "I am absolutely exhausted."], gap
