@@ -312,7 +312,9 @@ def train(
         Path | None, typer.Option(help="Labelled CSV/JSONL to train on instead of the workspace.")
     ] = None,
     text_col: Annotated[str, typer.Option(help="Text column in --data.")] = "text",
-    id_col: Annotated[str, typer.Option(help="Id column in --data.")] = "id",
+    id_col: Annotated[
+        str | None, typer.Option(help="Id column in --data (default: 'id', if there is one).")
+    ] = None,
     label_cols: Annotated[
         list[str] | None,
         typer.Option(
@@ -333,8 +335,10 @@ def train(
         Path | None, typer.Option(help="Codebook for --data (labels outside it are reported).")
     ] = None,
     backend: Annotated[str, typer.Option(help="sklearn, spacy or ensemble.")] = "sklearn",
-    min_count: Annotated[int, typer.Option(help="Drop (and report) rarer labels.")] = 1,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    min_count: Annotated[
+        int, typer.Option(min=1, help="Drop (and report) rarer labels.")
+    ] = 1,
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Model directory to write.")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the model already in --out.")
@@ -391,6 +395,11 @@ def train(
         backend=backend, codebook_version=book.version if book else None, seed=seed,
         label_texts=book.label_texts() if book else None,
     )
+    # dropped while reading, before the model saw them: recorded all the same
+    model.metadata["unknown_labels_dropped"] = {
+        **{lab: len(rows) for lab, rows in labelled.report.unknown.items()},
+        **model.metadata.get("unknown_labels_dropped", {}),
+    }
     model.save(out)
     typer.echo(
         f"trained {model.backend} model {model.model_version} on {len(labelled.texts)} texts, "
@@ -524,7 +533,9 @@ def evaluate(
     model: Annotated[Path, typer.Option(help="Model directory.")],
     data: Annotated[Path, typer.Option(help="Labelled CSV/JSONL.")],
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
-    id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
+    id_col: Annotated[
+        str | None, typer.Option(help="Id column (default: 'id', if there is one).")
+    ] = None,
     label_cols: Annotated[
         list[str] | None,
         typer.Option(

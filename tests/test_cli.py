@@ -238,7 +238,8 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     )
     data = tmp_path / "data.csv"
     rows = [("Bus fare is a fortune", " Travel "), ("two buses to the clinic", "travel"),
-            ("went to the food bank again", "FOOD"), ("no money for meals", "food ")] * 5
+            ("went to the food bank again", "FOOD"), ("no money for meals", "food "),
+            ("could not pay the gas", "travel;fuel")] * 5
     with data.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "codes"])
@@ -250,6 +251,11 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert meta["codebook_wording_examples"] == 5
     assert meta["codebook"]["version"] == "2"
     assert sorted(meta["labels"]) == ["food", "travel"]
+    # a label the codebook does not have is dropped while reading, and still recorded
+    assert meta["unknown_labels_dropped"] == {"fuel": 5}
+    negative_seed = insight("train", "--data", str(data), "--label-col", "codes", "--seed",
+                            "-1", "--out", str(tmp_path / "m2"), check=False)
+    assert negative_seed.returncode == 2 and "Traceback" not in negative_seed.stderr
 
 
 def test_train_on_unusable_data_explains_instead_of_crashing(tmp_path: Path) -> None:

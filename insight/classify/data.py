@@ -49,6 +49,13 @@ SEPARATORS = (",", ";", "|")
 MAX_LISTED = 40  # label counts listed in the report up to this many labels
 FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are guesses
 ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
+# ...or up to half when the column was named as a label column (--label-cols)
+NAMED_ODD_SHARE = 0.5
+#: Ticks people put in a spreadsheet's label columns, read as 1 (with the yes values).
+TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
+FEW_EXAMPLES = 5  # a label with fewer examples than this gets a guessed threshold
+#: A label column whose values have this many words or characters is text, not labels.
+TEXT_LIKE_WORDS, TEXT_LIKE_CHARS = 10, 100
 NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # Note-file fields that are never label columns; 'community' is left out: a 0/1 column of
 # that name is more likely a label.
@@ -248,10 +255,10 @@ def _column(frame: pd.DataFrame, name: str) -> str:
     return matches[0] if len(matches) == 1 else name
 
 
-def _odd_cells(values: pd.Series) -> list[int] | None:
+def _odd_cells(values: pd.Series, share: float = ODD_SHARE) -> list[int] | None:
     """Positions of stray values if a column is a 0/1 indicator (its name is the label),
     else None. A few stray values (a typo, a '?') do not stop a column of 0s and 1s
-    being one; they are reported and read as 0."""
+    being one; they are reported and read as 0. Ticks (x, ✓) count as 1."""
     seen, odd = 0, []
     for i, value in enumerate(values):
         if isinstance(value, bool):
@@ -261,9 +268,9 @@ def _odd_cells(values: pd.Series) -> list[int] | None:
         if norm is None:
             continue
         seen += 1
-        if norm not in TRUE_VALUES | FALSE_VALUES:
+        if norm not in TRUE_VALUES | FALSE_VALUES | TICKS:
             odd.append(i)
-    if not seen or seen == len(odd) or len(odd) > max(2, ODD_SHARE * seen):
+    if not seen or seen == len(odd) or len(odd) > max(2, share * seen):
         return None
     return odd
 
@@ -271,7 +278,18 @@ def _odd_cells(values: pd.Series) -> list[int] | None:
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    return normalise_label(value) in TRUE_VALUES
+    return normalise_label(value) in TRUE_VALUES | TICKS
+
+
+def _text_like(values: Sequence[str]) -> bool:
+    """Whether values read like notes: mostly different from each other, and most of them
+    sentences (a note column named as the labels or ids). Label names can be long, but
+    many rows share each one."""
+    distinct = set(values)
+    long = sum(
+        1 for v in distinct if len(v.split()) >= TEXT_LIKE_WORDS or len(v) >= TEXT_LIKE_CHARS
+    )
+    return bool(distinct) and len(distinct) > len(values) / 2 and long > len(distinct) / 2
 
 
 def _split_cell(value: Any, sep: str) -> list[str]:
@@ -288,7 +306,7 @@ def load_labelled(
     path: str | Path,
     *,
     text_col: str = "text",
-    id_col: str = "id",
+    id_col: str | None = None,
     label_cols: list[str] | None = None,
     label_col: str | None = None,
     label_sep: str | None = None,
@@ -320,9 +338,14 @@ def load_labelled(
         frame, lines, unreadable, notes = _read_table(file, text_col)
     except FileRejected as exc:
         raise FileRejected(f"{file}: {exc}") from None
-    text_col, id_col = _column(frame, text_col), _column(frame, id_col)
+    id_named = id_col is not None
+    text_col, id_col = _column(frame, text_col), _column(frame, id_col or "id")
     if text_col not in frame.columns:  # JSON: keys vary by row
         raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
+    if id_named and id_col not in frame.columns:
+        raise FileRejected(f"{file}: no id column '{id_col}' (columns: {list(frame.columns)})")
+    if id_col == text_col:
+        raise FileRejected(f"{file}: '{text_col}' is the text column; it cannot be the ids too")
     if label_col is None and label_cols is None:
         named = [c for c in frame.columns if header_key(str(c)) in LABEL_FIELDS]
         label_col = named[0] if named else None
@@ -330,6 +353,12 @@ def load_labelled(
         label_col = _column(frame, label_col)
     if label_cols is not None:
         label_cols = _resolve_columns(frame, label_cols)
+    for named in [label_col, *(label_cols or [])]:
+        if named is not None and named in (text_col, id_col):
+            what = "text" if named == text_col else "id"
+            raise FileRejected(
+                f"{file}: '{named}' is the {what} column; it cannot also hold the labels"
+            )
     safeguarding_col = safeguarding_col and _column(frame, safeguarding_col)
     experience_col = experience_col and _column(frame, experience_col)
     report = LabelReport(
@@ -340,6 +369,11 @@ def load_labelled(
         f"line-{line}" if _missing(value) or not str(value).strip() else str(value)
         for value, line in zip(given, lines, strict=True)
     ]
+    if _text_like(ids):  # ids are shown in the report: never when they read like notes
+        raise FileRejected(
+            f"{file}: the values of the id column '{id_col}' read like sentences, not ids; "
+            "name the id column with --id-col"
+        )
     flag_cols = {c for c in (safeguarding_col, experience_col) if c}
 
     raw: list[list[str]] = [[] for _ in range(len(frame))]
@@ -366,7 +400,9 @@ def load_labelled(
             if label_cols is None and header_key(str(column)) in NOTE_FIELDS:
                 report.note_field_columns.append(column)  # consent flags are not labels
                 continue
-            odd = _odd_cells(frame[column])
+            odd = _odd_cells(
+                frame[column], NAMED_ODD_SHARE if label_cols is not None else ODD_SHARE
+            )
             if odd is not None:
                 name = normalise_label(column) or column
                 report.label_columns.append(column)
@@ -388,6 +424,13 @@ def load_labelled(
                 "no 0/1 label columns found; name the labels with --label-col or --label-cols"
             )
 
+    if _text_like([lab for row in raw for lab in row]):  # never store notes as label names
+        raise FileRejected(
+            f"{file}: the values of the label column(s) "
+            f"{', '.join(repr(str(c)) for c in report.label_columns)} read like sentences, "
+            "not labels: is that the text column? Name the text with --text-col and the "
+            "labels with --label-col or --label-cols"
+        )
     known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
     raw, report.renamed = _merge_spellings(raw, known, declared)
     declared = [report.renamed.get(name, name) for name in declared]
@@ -437,6 +480,13 @@ def load_labelled(
     report.dropped_unlabelled = drop_unlabelled
     report.label_names = names
     report.counts = {lab: counts[lab] for lab in names if lab in counts}
+    few = [f"{lab} ({n})" for lab, n in report.counts.items() if n < FEW_EXAMPLES]
+    if few:
+        report.warnings.append(
+            f"labels with fewer than {FEW_EXAMPLES} examples get a guessed threshold and may "
+            f"tag far too many or too few notes: {some_of(few, 8)}; drop them with "
+            f"--min-count {FEW_EXAMPLES} or label more notes"
+        )
     _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], clean, text_col)
 
     safeguarding = None
@@ -564,8 +614,9 @@ def evaluate(
 ) -> dict[str, Any]:
     """Per-category precision/recall/F1 and micro/macro F1 on held-out notes.
 
-    Macro-F1 averages the categories that have examples in this data (a category with none
-    has no recall to measure); they are listed. Gold labels the model does not know are
+    Macro-F1 averages the categories that have examples in this data or that the model
+    tagged here (a tag on a category with no examples is wrong, F1 0); the categories with
+    neither (nothing to measure) are listed. Gold labels the model does not know are
     counted (`ignored`: those the loader already dropped) and ignored. Rows the model was
     trained on are counted, since their scores flatter it. The result is also stored in
     `model.metadata["metrics"]` so the next `save` writes it to the model card.
@@ -585,7 +636,8 @@ def evaluate(
         raise ValueError("no notes to evaluate")
     pred = model.predict(list(texts))
     p, r, f, s = precision_recall_fscore_support(Y, pred, zero_division=0)
-    present = s > 0
+    # a category tagged here but with no examples has F1 0 (every tag is wrong): counted
+    present = (s > 0) | (np.asarray(pred).sum(axis=0) > 0)
     seen = set(model.metadata.get("training_text_sample") or ())
     result: dict[str, Any] = {
         "n_notes": len(texts),

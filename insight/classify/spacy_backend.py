@@ -177,7 +177,10 @@ class SpacyTagger(TaggerBackend):
         return np.asarray(self.holdout_index_), self.holdout_proba_
 
     def _save_state(self, directory: Path) -> None:
-        self.nlp_.to_disk(directory / PIPELINE_DIR)
+        # Without the vocab: its string store holds every word of the training notes
+        # (names, numbers), and the bag-of-words model needs only their hashes, which it
+        # recomputes from the text. A model folder is made to be shared.
+        self.nlp_.to_disk(directory / PIPELINE_DIR, exclude=["vocab"])
         (directory / "epochs.txt").write_text(str(self.epochs_), encoding="utf-8")
 
     def _load_state(self, directory: Path) -> None:

@@ -91,6 +91,17 @@ def test_save_load_round_trip(fitted, notes, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(notes[0]), est.predict_proba(notes[0]))
 
 
+def test_saved_files_hold_no_word_of_the_training_notes(fitted, tmp_path):
+    """Model folders are shared; the notes they learnt from are about people's health."""
+    name, _, est = fitted
+    est.save(tmp_path / name)
+    words = {"knackered", "universal", "bouncing", "assessment"}  # from the training phrases
+    for file in (tmp_path / name).rglob("*"):
+        if file.is_file():
+            content = file.read_bytes().decode("utf-8", errors="ignore").lower()
+            assert not [w for w in words if w in content], file
+
+
 def test_load_refuses_a_directory_that_is_not_a_model(tmp_path):
     with pytest.raises(ModelFormatError, match="not a saved classifier"):
         load_backend(tmp_path)

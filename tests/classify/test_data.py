@@ -341,3 +341,67 @@ def test_the_label_separator_is_guessed_and_odd_joins_are_flagged(tmp_path):
     assert "1 labels contain a separator ('money, travel')" in joined.report.summary()
     assert load_labelled(commas, label_col="labels", label_sep=",").labels[0] == [
         "money", "travel"]
+
+
+NOTES = [
+    "Caller from Leeds had to give up her job as a nurse to look after her dad full time",
+    "Asked about a grant for a new washing machine because the old one broke last winter",
+    "Said the respite place cancelled twice this month and nobody rang to explain why",
+    "Wants to know if there is a carers group near Harehills that meets in the evening",
+]
+
+
+def test_a_note_column_is_never_read_as_labels_or_ids(tmp_path):
+    """Labels and ids are shown in reports and stored in the model: never note text."""
+    path = tmp_path / "notes.csv"
+    rows = [f"c{i},\"{text}\",respite" for i, text in enumerate(NOTES * 3)]
+    path.write_text("id,text,labels\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    for kwargs in ({"label_col": "text"}, {"label_cols": ["Text"]}, {"id_col": "text"}):
+        with pytest.raises(FileRejected, match="is the text column") as caught:
+            load_labelled(path, **kwargs)
+        assert "nurse" not in str(caught.value)
+    copied = tmp_path / "copied.csv"  # the notes again under another name
+    rows = [f"c{i},\"{text} (visit {i})\",\"{text} (visit {i})\""
+            for i, text in enumerate(NOTES * 3)]
+    copied.write_text("id,text,comment\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected, match="read like sentences, not labels") as caught:
+        load_labelled(copied, label_col="comment")
+    assert "nurse" not in str(caught.value)
+    with pytest.raises(FileRejected, match="read like sentences, not ids"):
+        load_labelled(copied, id_col="comment", label_col="id")
+    with pytest.raises(FileRejected, match="no id column 'ref'"):
+        load_labelled(path, id_col="ref", label_col="labels")
+    # long label names shared by many rows are labels
+    long_name = "access to services and waiting times for a first assessment or treatment"
+    shared = tmp_path / "shared.csv"
+    shared.write_text("text,labels\n" + "".join(f"note {i},{long_name}\n" for i in range(12)),
+                      encoding="utf-8")
+    assert load_labelled(shared, label_col="labels").label_names == [long_name]
+
+
+def test_ticks_in_named_label_columns_are_ones_not_labels(tmp_path):
+    cells = ["1", "0", "x", "✓", "", "TRUE", "1.0", "0"]
+    rows = [f"n{i},note {i},{cells[i % 8]},{cells[(i + 3) % 8]}" for i in range(40)]
+    path = tmp_path / "ticks.csv"
+    path.write_text("id,text,Respite Care,Money\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    for data in (load_labelled(path), load_labelled(path, label_cols=["Respite Care", "Money"])):
+        assert data.label_names == ["money", "respite care"]
+        # row 2: x and TRUE; row 3: ✓ and 1.0; row 4: blank and 0
+        assert data.labels[2] == data.labels[3] == ["respite care", "money"]
+        assert data.labels[4] == []
+        assert data.report.odd_cells == [] and not data.report.unknown
+    # a named column with many stray values is still a 0/1 column, its strays reported
+    messy = [f"n{i},note {i},{'maybe' if i % 4 == 0 else i % 2}" for i in range(40)]
+    path.write_text("id,text,Respite\n" + "\n".join(messy) + "\n", encoding="utf-8")
+    named = load_labelled(path, label_cols=["Respite"])
+    assert named.label_names == ["respite"] and len(named.report.odd_cells) == 10
+    assert not named.report.unknown
+
+
+def test_labels_with_very_few_examples_are_warned_about(tmp_path):
+    path = tmp_path / "few.csv"
+    rows = [f"note {i},{'respite' if i < 20 else 'other'}" for i in range(23)]
+    path.write_text("text,labels\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    summary = load_labelled(path, label_col="labels").report.summary()
+    assert "fewer than 5 examples" in summary and "other (3)" in summary
+    assert "--min-count 5" in summary
