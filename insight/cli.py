@@ -1163,10 +1163,16 @@ def erase(
     note: Annotated[list[str] | None, typer.Option(help="Note id to erase (repeat).")] = None,
     listener: Annotated[str | None, typer.Option(help="Erase every note by this listener.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(help="Erase even notes whose safeguarding items are still open."),
+    ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Erase note text and identifying fields, keeping an audited tombstone."""
+    import difflib
+
     from insight.intake import scrub_quarantine
 
     if not note and not listener:
@@ -1175,11 +1181,34 @@ def erase(
     with store:
         ids = list(note or [])
         if listener:
-            ids += store.note_ids_for_listener(listener)
+            by_listener = store.note_ids_for_listener(listener)
+            if not by_listener:  # a typo must not look like a done erasure
+                written = {name.casefold(): name for name in store.listeners()}
+                close = [
+                    written[c] for c in difflib.get_close_matches(
+                        listener.strip().casefold(), list(written), n=3, cutoff=0.6
+                    )
+                ]
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                raise typer.BadParameter(
+                    f"no live notes by listener {listener!r} (erased notes keep no listener, "
+                    f"so a finished erasure finds none){hint}",
+                    param_hint="--listener",
+                )
+            ids += by_listener
         found = {i: store.get_note(i) for i in ids}
         missing = [i for i in note or [] if found.get(i) is None]
         if missing:
             raise typer.BadParameter(f"no such note(s): {', '.join(missing)}")
+        open_items = [i for i in store.safeguarding_items() if i["note_id"] in found]
+        if open_items and not force:
+            raise typer.BadParameter(
+                f"{len(open_items)} of these notes have open safeguarding items (queue "
+                f"{', '.join(str(i['id']) for i in open_items[:10])}): once erased nobody can "
+                "read them to act. Deal with them first (`insight safeguarding list`, then "
+                "`ack`), or erase anyway with --force",
+                param_hint="--force",
+            )
         already = [i for i, n in found.items() if n and n["erased_at"]]
         texts = {n["text"] for n in found.values() if n and n["text"]}
         erased = store.erase_notes(ids, reason=reason)

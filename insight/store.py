@@ -965,12 +965,24 @@ class Store:
                 conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))
 
     def note_ids_for_listener(self, listener: str) -> list[str]:
+        """Live notes by this listener, matched in any case and without outer spaces (an
+        erasure request is typed by hand)."""
+        wanted = listener.strip().casefold()
+        return [
+            note_id for note_id, name in self._live_listeners() if name.strip().casefold() == wanted
+        ]
+
+    def listeners(self) -> list[str]:
+        """Distinct listeners of live notes, as written."""
+        return sorted({name for _, name in self._live_listeners()})
+
+    def _live_listeners(self) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             return [
-                r.id
+                (r.id, r.listener)
                 for r in conn.execute(
-                    select(notes.c.id).where(
-                        notes.c.listener == listener, notes.c.erased_at.is_(None)
+                    select(notes.c.id, notes.c.listener).where(
+                        notes.c.listener.is_not(None), notes.c.erased_at.is_(None)
                     )
                 )
             ]

@@ -429,12 +429,37 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
         assert {e["after"]["reason"] for e in erased} == {"left the project"}
         dump = all_audit_json(store)
     assert "leaving listener" not in dump and "L-gone" not in dump
+    def said(result) -> str:  # the error box's text on one line
+        return " ".join(result.stderr.replace("│", " ").split())
+
     again = run_cli("erase", "-w", str(folder), "--listener", "L-gone", cwd=tmp_path)
-    assert (again.returncode, again.stdout.strip()) == (0, "erased 0 notes")
+    assert again.returncode == 2 and "no live notes by listener 'L-gone'" in said(again)
+    typo = run_cli("erase", "-w", str(folder), "--listener", "L-stay", cwd=tmp_path)
+    assert typo.returncode == 2 and "did you mean 'L-stays'?" in said(typo)
+    assert Store.open(db_url).get_note("e3")["text"] == "A note by someone else"
+    spaced = run_cli("erase", "-w", str(folder), "--listener", " l-STAYS ", cwd=tmp_path)
+    assert spaced.stdout.strip() == "erased 1 note"
     usage = run_cli("erase", "-w", str(folder), cwd=tmp_path)
     assert usage.returncode == 2 and "give --note ID or --listener ID" in usage.stderr
     missing = run_cli("erase", "-w", str(folder), "--note", "nope", cwd=tmp_path)
     assert missing.returncode == 2 and "no such note(s): nope" in missing.stderr
+
+
+def test_cli_erase_waits_for_open_safeguarding_items(db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), "--db", db_url, cwd=tmp_path).returncode == 0
+    path = tmp_path / "notes.jsonl"
+    rows = [{"id": "s1", "text": "Flagged by the listener", "safeguarding": True},
+            {"id": "s2", "text": "Nothing of concern"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert run_cli("ingest", "-w", str(folder), str(path), cwd=tmp_path).returncode == 0
+    refused = run_cli("erase", "-w", str(folder), "--note", "s1", "--note", "s2", cwd=tmp_path)
+    said = " ".join(refused.stderr.replace("│", " ").split())
+    assert refused.returncode == 2 and "open safeguarding items (queue 1)" in said
+    with Store.open(db_url) as store:
+        assert store.get_note("s1")["text"] and store.get_note("s2")["text"]
+    forced = run_cli("erase", "-w", str(folder), "--note", "s1", "--force", cwd=tmp_path)
+    assert forced.returncode == 0 and forced.stdout.strip() == "erased 1 note"
 
 
 def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
