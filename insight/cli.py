@@ -1071,23 +1071,34 @@ outcomes_app.command("list")(_lister("outcome"))
 def trace(
     record: Annotated[
         str,
-        typer.Argument(help="An action (A1), a note id, or a note's reference from a report."),
+        typer.Argument(
+            help="An action, priority, insight or outcome (A1, P1, I1, O1), a note id, or a "
+            "note's reference from a report."
+        ),
     ],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Follow the golden thread: an action down to notes, or a note up to actions."""
+    """Follow the golden thread: a record down to its notes and up to its actions, or a
+    note up to actions."""
     from insight.store import PREFIXES, parse_ref, ref
     from insight.thread import load_thread
 
     _, store = _open(workspace, db)
     with store:
         thread = load_thread(store)
-        if record[:1].upper() == PREFIXES["action"] and record[1:].isdigit():
-            action_id = parse_ref("action", record)
-            if action_id not in thread.actions:
-                raise typer.BadParameter(f"no action {record!r}")
-            typer.echo(json.dumps(thread.chain(action_id), indent=2))
+        kind = next(
+            (k for k, prefix in PREFIXES.items()
+             if record[:1].upper() == prefix and record[1:].isdigit()),
+            None,
+        )
+        if kind is not None and store.get_note(record) is None:
+            record_id = parse_ref(kind, record)
+            records = {"insight": thread.insights, "priority": thread.priorities,
+                       "action": thread.actions, "outcome": thread.outcomes}[kind]
+            if record_id not in records:
+                raise typer.BadParameter(f"no {kind} {record!r}")
+            typer.echo(json.dumps(thread.trace(kind, record_id), indent=2, default=str))
         else:
             note_id = (
                 record
@@ -1095,7 +1106,12 @@ def trace(
                 else thread.note_of_ref(record, store.secret("note-ref"))
             )
             if note_id is None:
-                raise typer.BadParameter(f"no note or action {record!r}")
+                hint = (
+                    " (a report's reference no longer resolves once its note is erased or "
+                    "unlinked from every insight)"
+                    if record.startswith("note-") else ""
+                )
+                raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
             actions = [ref("action", a) for a in thread.actions_of_note(note_id)]
             typer.echo(f"note {note_id} influenced: {', '.join(actions) or 'no action yet'}")
 

@@ -262,6 +262,38 @@ class Thread:
             ],
         }
 
+    def trace(self, kind: str, record_id: int) -> dict[str, Any]:
+        """Any thread record both ways: down to the notes it rests on, up to the actions it
+        led to (`insight trace P1`). An outcome is traced through its action."""
+        if kind == "outcome":
+            action_id = self.outcomes[record_id]["action_id"]
+            return {"outcome": ref("outcome", record_id), **self.chain(action_id)}
+        if kind == "action":
+            return self.chain(record_id)
+        if kind == "priority":
+            return {
+                "priority": ref("priority", record_id),
+                "insights": [
+                    {"insight": ref("insight", i), "notes": self.notes_of_insight(i)}
+                    for i in self.insights_of_priority(record_id)
+                ],
+                "actions": [
+                    ref("action", a)
+                    for a, ps in sorted(self.action_priorities.items()) if record_id in ps
+                ],
+            }
+        priorities = sorted(p for p, ins in self.priority_insights.items() if record_id in ins)
+        return {
+            "insight": ref("insight", record_id),
+            "notes": self.notes_of_insight(record_id),
+            "priorities": [ref("priority", p) for p in priorities],
+            "actions": [
+                ref("action", a)
+                for a, ps in sorted(self.action_priorities.items())
+                if set(ps) & set(priorities)
+            ],
+        }
+
     def notes_of_action(self, action_id: int) -> list[str]:
         seen: dict[str, None] = {}
         for priority_id in self.priorities_of_action(action_id):

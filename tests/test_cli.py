@@ -93,6 +93,11 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
     up = insight("trace", note_ids[0], "-w", str(ws))
     assert "influenced: A1" in up.stdout
+    priority = json.loads(insight("trace", "P1", "-w", str(ws)).stdout)
+    assert priority["actions"] == ["A1"] and priority["insights"][0]["insight"] == "I1"
+    assert json.loads(insight("trace", "i1", "-w", str(ws)).stdout)["priorities"] == ["P1"]
+    gone = insight("trace", "note-000000000000", "-w", str(ws), check=False)
+    assert gone.returncode == 2 and "erased" in gone.stderr
     rollup = json.loads(insight("rollup", "-w", str(ws), "--format", "json").stdout)
     assert len(rollup) == 11 and sum(r["notes"] > 0 for r in rollup) > 3
     as_csv = insight("rollup", "-w", str(ws), "--format", "csv").stdout

@@ -43,6 +43,18 @@ def test_action_chain_reaches_notes_and_back(thread_store: Store) -> None:
     chain = thread.chain(a2)
     assert chain["action"] == f"A{a2}"
     assert [p["priority"] for p in chain["priorities"]] == [f"P{p1}", f"P{p2}"]
+    # any record both ways: down to notes, up to actions
+    assert thread.trace("priority", p2) == {
+        "priority": f"P{p2}", "insights": [{"insight": f"I{i2}", "notes": ["n3"]}],
+        "actions": [f"A{a2}"],
+    }
+    assert thread.trace("insight", i1) == {
+        "insight": f"I{i1}", "notes": ["n1", "n2"], "priorities": [f"P{p1}"],
+        "actions": [f"A{a1}", f"A{a2}"],
+    }
+    o1 = add_outcome(thread_store, a1, "Two cafes funded")
+    traced = load_thread(thread_store).trace("outcome", o1)
+    assert traced["outcome"] == f"O{o1}" and traced["action"] == f"A{a1}"
 
 
 def test_declined_needs_a_reason(thread_store: Store) -> None:
