@@ -1065,6 +1065,165 @@ priorities_app.command("list")(_lister("priority"))
 actions_app.command("list")(_lister("action"))
 outcomes_app.command("list")(_lister("outcome"))
 
+def _unlink(kind: str, record: str, targets: list[str], workspace: Path | None,
+            db: str | None) -> None:
+    from insight.store import parse_ref
+    from insight.thread import unlink
+
+    part = {"insight": "note", "priority": "insight", "action": "priority"}[kind]
+    values: list[str | int] = list(targets) if part == "note" else _refs(part, targets)
+    _, store = _open(workspace, db)
+    with store:
+        removed = unlink(store, kind, parse_ref(kind, record), values)
+    typer.echo(f"{record}: unlinked {removed} {part}{'s' if removed != 1 else ''}")
+
+
+def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str | None) -> None:
+    from insight.store import parse_ref
+    from insight.thread import delete_record
+
+    record_id = parse_ref(kind, record)
+    also = " and its outcomes" if kind == "action" else ""
+    if not yes and not typer.confirm(f"Delete {record}{also} and its links?"):
+        raise typer.Exit(1)
+    _, store = _open(workspace, db)
+    with store:
+        delete_record(store, kind, record_id)
+    typer.echo(f"deleted {record}{also} (the audit log keeps what it was)")
+
+
+def _update(kind: str, record: str, workspace: Path | None, db: str | None,
+            **given: str | None) -> None:
+    from insight.store import parse_ref
+    from insight.thread import update_record
+
+    values: dict[str, Any] = {
+        name: _parse_day(value) if name.endswith("_on") else value
+        for name, value in given.items() if value is not None
+    }
+    _, store = _open(workspace, db)
+    with store:
+        update_record(store, kind, parse_ref(kind, record), **values)
+    typer.echo(f"{record}: updated {', '.join(values)}")
+
+
+RecordArg = Annotated[str, typer.Argument(help="The record, e.g. I1, P1, A1 or O1.")]
+YesOpt = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+LinkedArg = Annotated[list[str], typer.Argument(help="What was linked by mistake.")]
+TitleOpt = Annotated[str | None, typer.Option(help="New title.")]
+TextOpt = Annotated[str | None, typer.Option(help="New text.")]
+DayOpt = Annotated[str | None, typer.Option(help="A date (YYYY-MM-DD or DD/MM/YYYY).")]
+
+
+@insights_app.command("unlink")
+@handled
+def insights_unlink(record: RecordArg, notes: LinkedArg, workspace: WorkspaceOpt = None,
+                    db: DbOpt = None) -> None:
+    """Take notes off an insight (linked by mistake; audited)."""
+    _unlink("insight", record, notes, workspace, db)
+
+
+@priorities_app.command("unlink")
+@handled
+def priorities_unlink(record: RecordArg, insights: LinkedArg, workspace: WorkspaceOpt = None,
+                      db: DbOpt = None) -> None:
+    """Take insights off a priority (linked by mistake; audited)."""
+    _unlink("priority", record, insights, workspace, db)
+
+
+@actions_app.command("unlink")
+@handled
+def actions_unlink(record: RecordArg, priorities: LinkedArg, workspace: WorkspaceOpt = None,
+                   db: DbOpt = None) -> None:
+    """Take priorities off an action (linked by mistake; audited)."""
+    _unlink("action", record, priorities, workspace, db)
+
+
+@insights_app.command("delete")
+@handled
+def insights_delete(record: RecordArg, yes: YesOpt = False, workspace: WorkspaceOpt = None,
+                    db: DbOpt = None) -> None:
+    """Delete an insight made by mistake, with its links (audited)."""
+    _delete("insight", record, yes, workspace, db)
+
+
+@priorities_app.command("delete")
+@handled
+def priorities_delete(record: RecordArg, yes: YesOpt = False, workspace: WorkspaceOpt = None,
+                      db: DbOpt = None) -> None:
+    """Delete a priority made by mistake, with its links (audited)."""
+    _delete("priority", record, yes, workspace, db)
+
+
+@actions_app.command("delete")
+@handled
+def actions_delete(record: RecordArg, yes: YesOpt = False, workspace: WorkspaceOpt = None,
+                   db: DbOpt = None) -> None:
+    """Delete an action made by mistake, with its links and outcomes (audited)."""
+    _delete("action", record, yes, workspace, db)
+
+
+@outcomes_app.command("delete")
+@handled
+def outcomes_delete(record: RecordArg, yes: YesOpt = False, workspace: WorkspaceOpt = None,
+                    db: DbOpt = None) -> None:
+    """Delete an outcome recorded by mistake (audited)."""
+    _delete("outcome", record, yes, workspace, db)
+
+
+@insights_app.command("update")
+@handled
+def insights_update(record: RecordArg, title: TitleOpt = None, summary: TextOpt = None,
+                    workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
+    """Correct an insight (only the options given change; audited)."""
+    _update("insight", record, workspace, db, title=title, summary=summary)
+
+
+@priorities_app.command("update")
+@handled
+def priorities_update(record: RecordArg, title: TitleOpt = None, description: TextOpt = None,
+                      agreed_on: DayOpt = None, workspace: WorkspaceOpt = None,
+                      db: DbOpt = None) -> None:
+    """Correct a priority (only the options given change; audited)."""
+    _update("priority", record, workspace, db, title=title, description=description,
+            agreed_on=agreed_on)
+
+
+@actions_app.command("update")
+@handled
+def actions_update(
+    record: RecordArg,
+    title: TitleOpt = None,
+    description: TextOpt = None,
+    owner: Annotated[str | None, typer.Option(help="Who is responsible.")] = None,
+    due_on: DayOpt = None,
+    stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
+    framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Correct an action's details (status has `actions status`; audited)."""
+    _update("action", record, workspace, db, title=title, description=description,
+            owner=owner, due_on=due_on, stage=stage, framework=framework)
+
+
+@outcomes_app.command("update")
+@handled
+def outcomes_update(
+    record: RecordArg,
+    description: TextOpt = None,
+    observed_on: DayOpt = None,
+    evidence: Annotated[str | None, typer.Option(help="How we know.")] = None,
+    fed_back_on: Annotated[
+        str | None, typer.Option(help="When it was fed back to people (marks it fed back).")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Correct an outcome, e.g. record that it was fed back to people (audited)."""
+    _update("outcome", record, workspace, db, description=description,
+            observed_on=observed_on, evidence=evidence, fed_back_on=fed_back_on)
+
 
 @app.command()
 @handled

@@ -897,6 +897,15 @@ class Store:
             )
         return True
 
+    def unlink(self, link_table: Table, left: tuple[str, Any], right: tuple[str, Any]) -> bool:
+        """Delete one link row if present (audited); returns whether there was one."""
+        where = and_(link_table.c[left[0]] == left[1], link_table.c[right[0]] == right[1])
+        with self.begin() as conn:
+            if conn.execute(select(link_table).where(where)).first() is None:
+                return False
+            self._unlink(conn, link_table, where)
+        return True
+
     def _unlink(self, conn: Connection, link_table: Table, where: Any) -> None:
         """Delete link rows, each audited like `link` audits their creation."""
         old = [dict(r._mapping) for r in conn.execute(select(link_table).where(where))]

@@ -179,6 +179,58 @@ def link_priorities(store: Store, action_id: int, priority_ids: Sequence[int]) -
     )
 
 
+#: What each kind of record links down to: (link table, own column, other column, kind).
+_DOWN = {
+    "insight": (insight_notes, "insight_id", "note_id", "note"),
+    "priority": (priority_insights, "priority_id", "insight_id", "insight"),
+    "action": (action_priorities, "action_id", "priority_id", "priority"),
+}
+
+
+def unlink(store: Store, kind: str, record_id: int, targets: Sequence[str | int]) -> int:
+    """Take notes off an insight, insights off a priority or priorities off an action (a
+    link made by mistake); each removal audited. Returns how many links there were."""
+    table, own, other, other_kind = _DOWN[kind]
+    store.get_record(kind, record_id)
+    removed = 0
+    for target in targets:
+        if not store.unlink(table, (own, record_id), (other, target)):
+            shown = target if other_kind == "note" else ref(other_kind, int(target))
+            raise ThreadError(f"{ref(kind, record_id)} is not linked to {other_kind} {shown}")
+        removed += 1
+    return removed
+
+
+def delete_record(store: Store, kind: str, record_id: int) -> None:
+    """Delete a thread record made by mistake, with its links (an action also takes its
+    outcomes); the audit log keeps what it was."""
+    store.delete_record(kind, record_id)
+
+
+#: Fields a person may correct after the fact, per kind (status has its own rules).
+EDITABLE = {
+    "insight": ("title", "summary"),
+    "priority": ("title", "description", "agreed_on"),
+    "action": ("title", "description", "owner", "due_on", "stage", "framework"),
+    "outcome": ("description", "observed_on", "evidence", "fed_back_on"),
+}
+
+
+def update_record(store: Store, kind: str, record_id: int, **values: Any) -> dict[str, Any]:
+    """Correct fields of a thread record (only those given, and only `EDITABLE` ones); an
+    outcome given a fed-back date is fed back."""
+    unknown = set(values) - set(EDITABLE[kind])
+    if unknown:
+        raise ThreadError(f"a {kind} has no field(s) {', '.join(sorted(unknown))} to change")
+    if not values:
+        raise ThreadError(f"nothing to change: give one of {', '.join(EDITABLE[kind])}")
+    if "stage" in values:
+        values["stage"] = _stage(values["stage"])
+    if kind == "outcome" and values.get("fed_back_on") is not None:
+        values["fed_back"] = True
+    return store.update_record(kind, record_id, **values)
+
+
 def set_action_status(
     store: Store, action_id: int, status: str, *, reason: str | None = None
 ) -> dict[str, Any]:

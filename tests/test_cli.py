@@ -86,6 +86,15 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     insight("actions", "status", "A1", "in progress", "-w", str(ws))
     insight("outcomes", "add", "A1", "Calls started", "--fed-back-on", "2026-06-01",
             "-w", str(ws))
+    insight("outcomes", "add", "A1", "Fewer complaints", "-w", str(ws))
+    fed = insight("outcomes", "update", "O2", "--fed-back-on", "15/07/2026", "-w", str(ws))
+    assert "O2: updated fed_back_on" in fed.stdout
+    insight("insights", "add", "tmp", "--note", note_ids[0], "-w", str(ws))
+    insight("insights", "unlink", "I2", note_ids[0], "-w", str(ws))
+    insight("insights", "delete", "I2", "--yes", "-w", str(ws))
+    asked = insight("insights", "delete", "I1", "-w", str(ws), check=False)  # no --yes, no tty
+    assert asked.returncode == 1
+    insight("outcomes", "delete", "O2", "--yes", "-w", str(ws))
     listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
     assert listed == [{"ref": "A1", "title": "Monthly calls", "status": "in progress",
                        "owner": "Service lead", "priorities": "P1"}]

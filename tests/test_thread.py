@@ -141,3 +141,38 @@ def test_unknown_category_ids_get_a_suggestion(thread_store: Store) -> None:
     with pytest.raises(ThreadError, match=r"Fair-Treatment \(did you mean fair-treatment\?\)"):
         add_insight(thread_store, "x", categories=["Fair-Treatment"],
                     known_categories=["fair-treatment", "access-waiting"])
+
+
+def test_mistakes_in_the_thread_can_be_corrected(thread_store: Store) -> None:
+    from insight.thread import delete_record, unlink, update_record
+
+    i1 = add_insight(thread_store, "Spaces", note_ids=["n1", "n2", "n3"])
+    stray = add_insight(thread_store, "tmp")
+    p1 = add_priority(thread_store, "Community spaces", insight_ids=[i1, stray])
+    a1 = add_action(thread_store, "Fund cafes", priority_ids=[p1])
+    o1 = add_outcome(thread_store, a1, "Two cafes funded")
+    # a note linked by mistake comes off, audited; unlinking it again is an error
+    assert unlink(thread_store, "insight", i1, ["n3"]) == 1
+    assert load_thread(thread_store).notes_of_insight(i1) == ["n1", "n2"]
+    with pytest.raises(ThreadError, match="not linked to note n3"):
+        unlink(thread_store, "insight", i1, ["n3"])
+    assert any(e["operation"] == "delete" and e["record_type"] == "insight_notes"
+               for e in thread_store.audit_log())
+    # a stray insight goes, with its links
+    delete_record(thread_store, "insight", stray)
+    thread = load_thread(thread_store)
+    assert stray not in thread.insights and thread.insights_of_priority(p1) == [i1]
+    # an outcome fed back later, an action's owner and due date set later
+    from datetime import date
+
+    update_record(thread_store, "outcome", o1, fed_back_on=date(2026, 6, 1))
+    outcome = load_thread(thread_store).outcomes[o1]
+    assert outcome["fed_back"] is True and outcome["fed_back_on"] == date(2026, 6, 1)
+    update_record(thread_store, "action", a1, owner="ICB", stage="pathway design")
+    assert load_thread(thread_store).actions[a1]["owner"] == "ICB"
+    with pytest.raises(ThreadError, match="no field"):
+        update_record(thread_store, "action", a1, status="done")  # status has its own rules
+    with pytest.raises(ThreadError, match="nothing to change"):
+        update_record(thread_store, "outcome", o1)
+    with pytest.raises(ThreadError):
+        update_record(thread_store, "action", a1, stage="somewhere")
