@@ -571,14 +571,13 @@ def evaluate(
         raise FileRejected(f"{data}: no rows to evaluate (see the report above)")
     if not report.counts:
         found = (
-            f"its labels ({some_of(sorted(report.unknown), 8)}) are"
+            f"its labels ({some_of(sorted(report.unknown), 8)}) are not the model's "
+            f"({some_of(tag_model.labels, 8)})"
             if report.unknown
             else "no labels were found (name them with --label-col or --label-cols)"
         )
         raise FileRejected(
-            f"{data}: nothing to score: {found} not the model's "
-            f"({some_of(tag_model.labels, 8)}); "
-            "the model card was left as it was"
+            f"{data}: nothing to score: {found}; the model card was left as it was"
         )
     metrics = run_evaluation(
         tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,

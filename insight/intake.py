@@ -975,6 +975,16 @@ def _key(data: dict[str, Any], name: str) -> str | None:
 def read_texts(
     path: str | Path, *, id_col: str = "id", text_col: str = "text"
 ) -> tuple[list[str], list[str]]:
+    """`_read_texts`, with the file named in any error."""
+    try:
+        return _read_texts(path, id_col=id_col, text_col=text_col)
+    except FileRejected as exc:
+        raise FileRejected(f"{path}: {exc}") from None
+
+
+def _read_texts(
+    path: str | Path, *, id_col: str = "id", text_col: str = "text"
+) -> tuple[list[str], list[str]]:
     """Ids and texts of every row, in order, for stateless commands (classify, redact).
 
     A row without an id gets its row number; a row without text gets "" so output stays

@@ -102,12 +102,12 @@ def init_workspace(
     """Create a workspace folder and its configuration; refuses to overwrite one."""
     check_small_number(small_number_threshold)
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
     if (folder / CONFIG_NAME).exists():
         raise WorkspaceError(f"{folder / CONFIG_NAME} already exists; not overwriting it")
     if codebook not in (None, "", "default"):
-        load_codebook(codebook)  # fail early on a bad codebook
+        load_codebook(codebook)  # fail early on a bad codebook, before making anything
         codebook = str(Path(codebook).resolve())
+    folder.mkdir(parents=True, exist_ok=True)
     workspace = Workspace(
         path=folder.resolve(),
         db=db or DEFAULT_DB,

@@ -617,7 +617,7 @@ def test_read_texts_refuses_a_file_without_the_text_key(tmp_path: Path) -> None:
     with pytest.raises(FileRejected) as caught:
         read_texts(path)
     assert str(caught.value) == (
-        "no record has a 'text' key; the keys are: 'id', 'comment' "
+        f"{path}: no record has a 'text' key; the keys are: 'id', 'comment' "
         "(use --text-col 'comment' if it holds the texts)"
     )
     assert read_texts(path, text_col="comment") == (

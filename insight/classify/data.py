@@ -596,9 +596,21 @@ def _check_rows(
             )
     joined = [n for n in [*report.counts, *report.unknown] if any(c in n for c in SEPARATORS)]
     if joined:
+        # the separator that splits most of them into labels seen on their own
+        alone = {n for n in [*report.counts, *report.unknown, *report.label_names]
+                 if not any(c in n for c in SEPARATORS)}
+        best = max(SEPARATORS, key=lambda sep: sum(
+            all(part.strip() in alone for part in n.split(sep)) for n in joined if sep in n
+        ))
+        hint = (
+            f"try --label-sep '{best}'"
+            if any(all(part.strip() in alone for part in n.split(best))
+                   for n in joined if best in n)
+            else "is --label-sep right?"
+        )
         report.warnings.append(
             f"{len(joined)} labels contain a separator ({some_of([repr(n) for n in joined], 3)}): "
-            "is --label-sep right?"
+            f"{hint}"
         )
 
 

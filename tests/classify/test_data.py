@@ -339,8 +339,14 @@ def test_the_label_separator_is_guessed_and_odd_joins_are_flagged(tmp_path):
     joined = load_labelled(commas, label_col="labels")
     assert joined.label_names == ["money, travel", "travel"]  # commas only when asked
     assert "1 labels contain a separator ('money, travel')" in joined.report.summary()
+    # "money" is a codebook label, "travel" seen alone: commas are what separates them
+    hinted = load_labelled(commas, label_col="labels", known_labels=["money", "travel"])
+    assert "try --label-sep ','" in hinted.report.summary()
     assert load_labelled(commas, label_col="labels", label_sep=",").labels[0] == [
         "money", "travel"]
+    lonely = tmp_path / "lonely.csv"
+    lonely.write_text('id,text,labels\n1,a,"fish, chips"\n', encoding="utf-8")
+    assert "is --label-sep right?" in load_labelled(lonely, label_col="labels").report.summary()
 
 
 NOTES = [
