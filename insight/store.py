@@ -411,7 +411,9 @@ class Store:
                     )
                     break
             else:  # a note id: the note and its tags (`note/category/source`), not an
-                # insight or action whose number happens to be the same ("3")
+                # insight or action whose number happens to be the same ("3"); an erased
+                # note's entries are kept under its tombstone id
+                record = self._stored_ids([record]).get(record, record)
                 query = query.where(
                     or_(
                         and_(audit.c.record_type == "note", audit.c.record_id == record),
@@ -442,23 +444,64 @@ class Store:
         return bytes.fromhex(value)
 
     # -- notes -----------------------------------------------------------------------
-    def existing_notes(self, ids: Iterable[str]) -> dict[str, str]:
-        """id -> content hash for the ids already stored."""
+    def tombstone_id(self, note_id: str, key: bytes | None = None) -> str:
+        """The id an erased note is kept under: a keyed hash of its id (ids can hold
+        names), so the note is still known as erased when a file brings it again."""
+        import hashlib
+        import hmac
+
+        key = key if key is not None else self.secret("erasure")
+        return "erased-" + hmac.new(key, note_id.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+    def _stored_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """Each given id -> the id it is stored under: itself, or the tombstone an erased
+        note was renamed to (only looked for when the id is not stored as given)."""
         wanted = list(dict.fromkeys(ids))
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
+                rows = conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk)))
+                found.update((r.id, r.id) for r in rows)
+            missing = [i for i in wanted if i not in found]
+            key = self._existing_secret(conn, "erasure") if missing else None
+            if key is None:  # nothing missing, or nothing ever erased
+                return found
+            tombs = {self.tombstone_id(i, key): i for i in missing}
+            names = list(tombs)
+            for start in range(0, len(names), 500):
+                chunk = names[start : start + 500]
+                found.update(
+                    (tombs[r.id], r.id)
+                    for r in conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk)))
+                )
+        return found
+
+    @staticmethod
+    def _existing_secret(conn: Connection, name: str) -> bytes | None:
+        row = conn.execute(select(meta.c.value).where(meta.c.key == f"secret:{name}")).first()
+        return bytes.fromhex(row[0]) if row else None
+
+    def existing_notes(self, ids: Iterable[str]) -> dict[str, str]:
+        """id -> content hash for the ids already stored (an erased note's too)."""
+        stored = self._stored_ids(list(ids))
+        found: dict[str, str] = {}
+        by_stored = {v: k for k, v in stored.items()}
+        names = list(by_stored)
+        with self.engine.connect() as conn:
+            for start in range(0, len(names), 500):
+                chunk = names[start : start + 500]
                 for row in conn.execute(
                     select(notes.c.id, notes.c.content_hash).where(notes.c.id.in_(chunk))
                 ):
-                    found[row.id] = row.content_hash
+                    found[by_stored[row.id]] = row.content_hash
         return found
 
     def note_states(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """id -> what intake compares for the ids already stored: `content_hash`,
         `consent_quote`, `consent_contact`, `safeguarding` and `erased` (bool)."""
-        wanted = list(dict.fromkeys(ids))
+        by_stored = {v: k for k, v in self._stored_ids(list(ids)).items()}
+        wanted = list(by_stored)
         found: dict[str, dict[str, Any]] = {}
         columns = (
             notes.c.id, notes.c.content_hash, notes.c.consent_quote, notes.c.consent_contact,
@@ -468,7 +511,7 @@ class Store:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 for row in conn.execute(select(*columns).where(notes.c.id.in_(chunk))):
-                    found[row.id] = {
+                    found[by_stored[row.id]] = {
                         "content_hash": row.content_hash,
                         "consent_quote": bool(row.consent_quote),
                         "consent_contact": bool(row.consent_contact),
@@ -662,8 +705,13 @@ class Store:
         self._audit(conn, "create", "tag", _tag_ref(values), None, values)
 
     def get_note(self, note_id: str) -> dict[str, Any] | None:
+        """The note stored under this id, or the tombstone of an erased note (whose `id` is
+        then the tombstone's, not the one asked for)."""
+        stored = self._stored_ids([note_id]).get(note_id)
+        if stored is None:
+            return None
         with self.engine.connect() as conn:
-            row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
+            row = conn.execute(select(notes).where(notes.c.id == stored)).first()
         return dict(row._mapping) if row else None
 
     def count_notes(self, *, include_erased: bool = False) -> int:
@@ -927,6 +975,7 @@ class Store:
         """
         erased = 0
         stamp = now()
+        key = self.secret("erasure")
         with self.begin() as conn:
             for note_id in note_ids:
                 row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
@@ -954,8 +1003,60 @@ class Store:
                 after = {k: v for k, v in cleared.items() if k != "text"}
                 after["reason"] = reason
                 self._audit(conn, "erase", "note", note_id, before, after)
+                self._rename_erased(conn, note_id, self.tombstone_id(note_id, key))
                 erased += 1
         return erased
+
+    def _rename_erased(self, conn: Connection, old: str, new: str) -> None:
+        """Keep an erased note under its tombstone id everywhere (tags, queue, audit): the
+        id a person or file gave can hold a name. Also blanks its content hash, which would
+        confirm a guessed text."""
+        row = dict(conn.execute(select(notes).where(notes.c.id == old)).first()._mapping)
+        conn.execute(insert(notes).values(**{**row, "id": new, "content_hash": ""}))
+        conn.execute(update(tags).where(tags.c.note_id == old).values(note_id=new))
+        items = [
+            r.id for r in conn.execute(
+                select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == old)
+            )
+        ]
+        conn.execute(
+            update(safeguarding_queue).where(safeguarding_queue.c.note_id == old)
+            .values(note_id=new)
+        )
+        conn.execute(delete(notes).where(notes.c.id == old))
+
+        def renamed(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: renamed(v) for k, v in value.items()}
+            return new if value == old else value
+
+        entries = conn.execute(
+            select(audit.c.id, audit.c.record_type, audit.c.record_id, audit.c.before,
+                   audit.c.after).where(
+                or_(
+                    and_(audit.c.record_type == "note", audit.c.record_id == old),
+                    and_(audit.c.record_type == "tag",
+                         audit.c.record_id.startswith(old + "/", autoescape=True)),
+                    and_(audit.c.record_type == insight_notes.name,
+                         audit.c.record_id.endswith("->" + old, autoescape=True)),
+                    and_(audit.c.record_type == "safeguarding",
+                         audit.c.record_id.in_([str(i) for i in items])),
+                )
+            )
+        ).all()
+        for entry in entries:
+            record_id = entry.record_id
+            if entry.record_type == "note":
+                record_id = new
+            elif entry.record_type == "tag":
+                record_id = new + record_id[len(old):]
+            elif entry.record_type == insight_notes.name:
+                record_id = record_id[: -len(old)] + new
+            conn.execute(
+                update(audit).where(audit.c.id == entry.id).values(
+                    record_id=record_id, before=renamed(entry.before), after=renamed(entry.after)
+                )
+            )
 
     def _scrub_note_audit(self, conn: Connection, note_id: str) -> None:
         """Blank identifying fields in a note's earlier audit entries (for erasure)."""

@@ -351,26 +351,34 @@ def test_erase_leaves_an_audited_tombstone_and_drops_links(noted: Store) -> None
     tomb = noted.get_note("n2")
     assert tomb is not None and tomb["erased_at"] is not None
     assert tomb["text"] is None
+    # kept under a keyed hash of its id (ids can hold names), without its text's hash
+    gone = tomb["id"]
+    assert gone.startswith("erased-") and gone == noted.tombstone_id("n2")
+    assert tomb["content_hash"] == "" and noted.existing_notes(["n2"]) == {"n2": ""}
     assert (tomb["listener"], tomb["place"], tomb["setting"], tomb["heard_on"]) == (
         None, None, None, None
     )
     assert tomb["community"] == [] and tomb["consent_quote"] is False
     assert noted.count_notes() == 2 and noted.count_notes(include_erased=True) == 3
     assert "n2" not in {n["id"] for batch in noted.iter_notes() for n in batch}
-    assert {t["evidence"] for t in noted.tags_for(["n2"])} == {None}
+    assert noted.tags_for(["n2"]) == []
+    assert {t["evidence"] for t in noted.tags_for([gone])} == {None}
     assert load_thread(noted).notes_of_insight(insight) == ["n1"]
 
     [erase] = entries(noted, "note", "erase")
-    assert erase["record_id"] == "n2" and erase["actor"] == "tester"
+    assert erase["record_id"] == gone and erase["actor"] == "tester"
     assert erase["after"]["reason"] == "asked to be forgotten"
     assert "text" not in erase["before"] and "text" not in erase["after"]
     for field in ("listener", "place", "heard_on", "community", "setting"):
         assert field not in erase["before"], field
-    assert erase["before"]["id"] == "n2"
+    assert erase["before"]["id"] == gone
     [unlink] = entries(noted, "insight_notes", "delete")
-    assert unlink["record_id"] == f"{insight}->n2"
+    assert unlink["record_id"] == f"{insight}->{gone}"
+    assert [e["record_id"] for e in noted.audit_log("n2")] == [
+        e["record_id"] for e in noted.audit_log(gone)
+    ]
     # The note's create entry no longer carries who heard it or where.
-    [created] = [e for e in entries(noted, "note", "create") if e["record_id"] == "n2"]
+    [created] = [e for e in entries(noted, "note", "create") if e["record_id"] == gone]
     assert created["after"]["listener"] is None and created["after"]["place"] is None
     assert created["after"]["text_chars"] == len(TEXT_2)
     # n1 is untouched.
@@ -398,6 +406,8 @@ def test_no_note_text_in_the_audit_table_at_all(noted: Store, db_url: str) -> No
         assert words not in dump, words
     assert "York" not in dump  # n3 (erased) was heard in York; n1 and n2 in Leeds
     assert "L2" not in dump
+    assert '"n3"' not in dump and "n3/" not in dump and "->n3" not in dump  # its id either
+    assert noted.safeguarding_items()[-1]["note_id"] == noted.tombstone_id("n3")
 
 
 def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
@@ -424,7 +434,9 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
         assert store.get_note("e3")["text"] == "A note by someone else"
         assert store.note_ids_for_listener("L-gone") == []
         erased = entries(store, "note", "erase")
-        assert sorted(e["record_id"] for e in erased) == ["e1", "e2"]
+        assert sorted(e["record_id"] for e in erased) == sorted(
+            store.tombstone_id(n) for n in ("e1", "e2")
+        )
         assert {e["actor"] for e in erased} == {"cli-tester"}
         assert {e["after"]["reason"] for e in erased} == {"left the project"}
         dump = all_audit_json(store)
