@@ -434,8 +434,13 @@ def decode(raw: bytes) -> tuple[str, str | None]:
         raise FileRejected("looks like a binary file, not CSV or JSONL text")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if raw.startswith(b"\xef\xbb\xbf"):  # says UTF-8 (a BOM), so it is not Latin text
+            line = raw[: exc.start].count(b"\n") + 1
+            raise FileRejected(
+                f"starts as UTF-8 (with a byte order mark) but line {line} has bytes that are "
+                "not UTF-8 (pasted from another program?); save the file as UTF-8 again"
+            ) from None
     else:
         if not text.strip():
             raise FileRejected("file is empty")

@@ -462,6 +462,12 @@ def test_western_windows_1252_is_still_accepted(text: str) -> None:
     )
 
 
+def test_a_utf8_file_with_a_stray_latin_byte_is_named_by_line() -> None:
+    raw = "\ufeffid;text\n1;fine\n".encode() + "2;caf\xe9 closed\n".encode("cp1252")
+    with pytest.raises(FileRejected, match="line 3 has bytes that are not UTF-8"):
+        decode(raw)
+
+
 def test_polish_file_is_rejected_at_ingest(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "pl.csv", POLISH.encode("cp1250"))
     report = ingest(store, path, tmp_path)
