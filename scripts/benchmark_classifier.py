@@ -89,7 +89,6 @@ def load_care_opinion(path: Path) -> LabelledData:
     return load_labelled(
         path,
         text_col="feedback",
-        id_col="__none__",
         label_cols=[f"cat_{i}" for i in range(1, 7)],
         min_count=10,
         drop_unlabelled=True,

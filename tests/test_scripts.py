@@ -1,0 +1,51 @@
+"""The benchmark scripts' data loading: they are run by hand, so a change in the library
+they call must fail here rather than at the next benchmark run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+@pytest.fixture(scope="module")
+def benchmark():
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import benchmark_classifier
+
+        yield benchmark_classifier
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+def test_care_opinion_loads_under_the_protocol(benchmark) -> None:
+    path = benchmark.CARE_OPINION
+    if not path.is_file():
+        pytest.skip(f"shared data not here: {path}")
+    data = benchmark.load_care_opinion(path)
+    # 1998 stories; those left with no label of >= 10 examples are dropped
+    assert len(data.texts) == 1968 and len(data.label_names) == 35
+    assert all(row for row in data.labels)
+
+
+def test_evidence_gold_matches_the_corpus() -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        from benchmark_evidence import read_gold
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    from insight.classify.default import load_corpus
+
+    gold = read_gold()
+    data, splits = load_corpus()
+    text_of = dict(zip(data.ids, data.texts, strict=True))
+    assert sum(len(c) for c in gold.values()) == 800
+    for note_id, categories in gold.items():
+        assert splits[note_id] in ("dev", "holdout")  # never the test split
+        for category, sentences in categories.items():
+            assert category in data.labels[data.ids.index(note_id)]
+            assert all(sentence in text_of[note_id] for sentence in sentences)
