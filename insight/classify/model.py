@@ -306,7 +306,7 @@ class TagModel:
         S = None
         if multi and fast:
             if hasattr(self.estimator, "evidence_scores"):
-                S = self.estimator.evidence_scores(cache)
+                S = self.estimator.evidence_scores(cache, multi)
             else:
                 S = self.estimator.predict_proba_segments(cache)
             starts = np.concatenate([[0], np.cumsum([len(note) for note in spans])])

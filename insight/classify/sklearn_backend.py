@@ -267,7 +267,9 @@ class SklearnTagger(TaggerBackend):
             lambda: self._scores(union_features(self.vectorizer_, cache, "segment")),
         )
 
-    def evidence_scores(self, cache: CountCache) -> np.ndarray:
+    def evidence_scores(
+        self, cache: CountCache, notes: Sequence[int] | None = None
+    ) -> np.ndarray:
         """For each sentence segment and label, the part of its note's score (logit, before
         the intercept) that the segment's own n-grams carry.
 
@@ -278,27 +280,29 @@ class SklearnTagger(TaggerBackend):
         one that scores highest read alone: a short aside ("Rang her on the phone.") can
         score high on its own while saying little about why the note was tagged. On
         hand-annotated evidence (`scripts/benchmark_evidence.py`) this agrees with people
-        more often.
+        more often. `notes`: only the segments of these notes are scored (the others' rows
+        are 0), e.g. those with more than one sentence and a tag.
         """
+        out = np.zeros((len(cache.segments or ()), len(self.labels_)))
         if not cache.segments:
-            return np.zeros((0, len(self.labels_)))
-
-        def compute() -> np.ndarray:
-            owner = cache.segment_note
-            blocks = []
-            for _, pipe in self.vectorizer_.transformer_list:
-                hasher, tfidf = pipe.named_steps["hash"], pipe.named_steps["tfidf"]
-                counts = cache.counts(hasher)
-                # each n-gram's note feature value per occurrence, given to the segments
-                # by their own counts of it
-                per_count = sparse.csr_matrix(tfidf.transform(counts).multiply(counts.power(-1)))
-                segment_counts = cache.counts(hasher, "segment")
-                blocks.append(sparse.csr_matrix(segment_counts.multiply(per_count[owner])))
-            if getattr(self, "_dense", None) is None:
-                self._dense = DenseWeights(self.coef_)
-            return self._dense.dot(sparse.hstack(blocks, format="csr"))
-
-        return cache.memo(("evidence-scores", id(self)), compute)
+            return out
+        owner = cache.segment_note
+        rows = np.arange(len(owner)) if notes is None else np.flatnonzero(np.isin(owner, notes))
+        if not rows.size:
+            return out
+        blocks = []
+        for _, pipe in self.vectorizer_.transformer_list:
+            hasher, tfidf = pipe.named_steps["hash"], pipe.named_steps["tfidf"]
+            counts = cache.counts(hasher)
+            # each n-gram's note feature value per occurrence, given to the segments by
+            # their own counts of it
+            per_count = sparse.csr_matrix(tfidf.transform(counts).multiply(counts.power(-1)))
+            segment_counts = cache.counts(hasher, "segment")[rows]
+            blocks.append(sparse.csr_matrix(segment_counts.multiply(per_count[owner[rows]])))
+        if getattr(self, "_dense", None) is None:
+            self._dense = DenseWeights(self.coef_)
+        out[rows] = self._dense.dot(sparse.hstack(blocks, format="csr"))
+        return out
 
     def _save_state(self, directory: Path) -> None:
         sio.dump(self.vectorizer_, directory / VECTORIZER_FILE)

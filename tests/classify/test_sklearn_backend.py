@@ -129,6 +129,11 @@ def test_sentence_evidence_parts_add_up_to_the_note_score(data):
     np.add.at(summed, split.cache.segment_note, parts)
     logit = np.log(est.predict_proba(held[:8]) / (1 - est.predict_proba(held[:8])))
     np.testing.assert_allclose(summed + est.intercept_, logit, atol=1e-5)
+    # scoring only some notes' sentences gives the same rows for them, zeros elsewhere
+    some = est.evidence_scores(split.cache, [1, 4])
+    mine = np.isin(split.cache.segment_note, [1, 4])
+    np.testing.assert_allclose(some[mine], parts[mine])
+    assert not some[~mine].any()
 
 
 def test_evidence_is_the_sentence_carrying_the_tag(data):
