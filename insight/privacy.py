@@ -207,35 +207,21 @@ def protect(
     return HIDDEN, shown
 
 
-def protect_groups(
-    part_counts: Mapping[Hashable, int],
-    groups: Mapping[Hashable, tuple[int, Collection[Hashable]]],
-    audience: Audience,
-    threshold: int,
-) -> tuple[dict[Hashable, int | str], dict[Hashable, int | str]]:
-    """`protect` for totals that share parts (a priority's and an action's notes are made
-    of the same insights'): a part hidden for one total is hidden everywhere.
+def total_of_groups(
+    total: int, groups: Mapping[Hashable, int], audience: Audience, threshold: int
+) -> int | str:
+    """The number of notes behind several groups that may share notes (a priority's
+    insights, an action's), as an audience may see it beside the groups' own counts.
 
-    `groups` maps each total's key to (total, the keys of its parts). Returns how each
-    part and each total is shown.
+    Shown only when it tells nothing the groups' counts do not: every group's count is
+    shown and they add up to it (no note in two groups). Otherwise hidden: a total next to
+    a suppressed group gives the group away by subtraction, and a total smaller than the
+    sum gives away how many notes two groups share; with several totals over the same
+    groups, any such difference could be small. Leads see it as it is.
     """
-    hidden: set[Hashable] = set()
-    totals: dict[Hashable, int | str] = {}
-    for _ in range(len(part_counts) + 1):
-        added = False
-        for key, (total, members) in groups.items():
-            totals[key], shown = protect(
-                total, {m: part_counts[m] for m in members}, audience, threshold,
-                hidden.intersection(members),
-            )
-            new = {m for m, v in shown.items() if v == HIDDEN} - hidden
-            if new:
-                hidden |= new
-                added = True
-        if not added:
-            break
-    parts = {
-        k: HIDDEN if k in hidden else suppress(c, audience, threshold)
-        for k, c in part_counts.items()
-    }
-    return parts, totals
+    shown = suppress(total, audience, threshold)
+    if audience == "lead" or is_suppressed(shown):
+        return shown
+    counts = list(groups.values())
+    exact = all(not is_suppressed(suppress(c, audience, threshold)) for c in counts)
+    return total if exact and sum(counts) == total else HIDDEN

@@ -17,7 +17,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 
 from insight import __version__  # noqa: E402
@@ -26,12 +25,11 @@ from insight.privacy import (  # noqa: E402
     Audience,
     is_suppressed,
     note_ref,
-    protect,
-    protect_groups,
     quotes_for,
     suppress,
+    total_of_groups,
 )
-from insight.rollup import category_rollup, note_frame  # noqa: E402
+from insight.rollup import category_rollup, note_frame, tagging_split  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import load_thread  # noqa: E402
 
@@ -98,7 +96,7 @@ def build_report(
         "to": str(max(heard)) if len(heard) else None,
         "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),
         "places": suppress(int(frame["place"].nunique()), audience, threshold),
-        **_tagging_split(frame, audience, threshold),
+        **tagging_split(frame, audience, threshold),
         "safeguarding_flagged": suppress(len(flagged), audience, threshold),
         "safeguarding_open": suppress(
             sum(1 for f in flagged if f["acknowledged_at"] is None), audience, threshold
@@ -108,27 +106,15 @@ def build_report(
         "outcomes": len(thread.outcomes),
     }
 
-    # A priority's notes are its insights' notes, an action's its priorities': protect
-    # every such total together, so no small insight can be worked out by subtraction.
-    insight_counts, totals = protect_groups(
-        {i: len(thread.notes_of_insight(i)) for i in thread.insights},
-        {
-            **{
-                ("priority", p): (len(thread.notes_of_priority(p)), thread.insights_of_priority(p))
-                for p in thread.priorities
-            },
-            **{
-                ("action", a): (
-                    len(thread.notes_of_action(a)),
-                    {i for p in thread.priorities_of_action(a)
-                     for i in thread.insights_of_priority(p)},
-                )
-                for a in thread.actions
-            },
-        },
-        audience,
-        threshold,
-    )
+    # An insight's count is its own; a priority's or an action's total is shown only where
+    # it tells nothing its insights' counts do not (`total_of_groups`).
+    insight_counts = {
+        i: suppress(len(thread.notes_of_insight(i)), audience, threshold) for i in thread.insights
+    }
+
+    def total(note_ids: list[str], insight_ids: list[int]) -> int | str:
+        groups = {i: len(thread.notes_of_insight(i)) for i in dict.fromkeys(insight_ids)}
+        return total_of_groups(len(note_ids), groups, audience, threshold)
 
     def action_view(action_id: int) -> dict[str, Any]:
         action = thread.actions[action_id]
@@ -153,7 +139,11 @@ def build_report(
                 for o in thread.outcomes_of_action(action_id)
             ],
             "chain": _named_chain(thread.chain(action_id), audience, insight_counts, key),
-            "evidence": totals[("action", action_id)],
+            "evidence": total(
+                thread.notes_of_action(action_id),
+                [i for p in thread.priorities_of_action(action_id)
+                 for i in thread.insights_of_priority(p)],
+            ),
         }
 
     priorities = []
@@ -204,7 +194,10 @@ def build_report(
                 "title": priority["title"],
                 "description": priority["description"],
                 "agreed_on": priority["agreed_on"],
-                "evidence": totals[("priority", priority_id)],
+                "evidence": total(
+                    thread.notes_of_priority(priority_id),
+                    thread.insights_of_priority(priority_id),
+                ),
                 "insights": insight_views,
                 "actions": [action_view(a) for a in action_ids],
             }
@@ -221,19 +214,6 @@ def build_report(
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(),
     )
-
-
-def _tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> dict[str, Any]:
-    """Notes with categories from people, from the model and not tagged yet: they add up to
-    the notes heard, so they are protected together with it."""
-    source = frame["category_source"]
-    parts = {
-        "tagged_by_person": int((source == "person").sum()),
-        "tagged_by_model": int((source == "model").sum()),
-        "untagged": int(source.isna().sum()),
-    }
-    notes, shown = protect(len(frame), parts, audience, threshold)
-    return {"notes": notes, **shown}
 
 
 def _named_chain(

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from insight.codebook import Codebook
-from insight.privacy import Audience, is_suppressed, protect, suppress
+from insight.privacy import HIDDEN, Audience, is_suppressed, protect, suppress
 from insight.store import Store
 
 NOTE_COLUMNS = [
@@ -56,6 +56,19 @@ def note_frame(store: Store) -> pd.DataFrame:
     return frame
 
 
+def tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> dict[str, Any]:
+    """All notes, and those with categories from people, from the model and not tagged yet:
+    the three add up to all notes, so they are protected together (`protect`)."""
+    source = frame["category_source"]
+    parts = {
+        "tagged_by_person": int((source == "person").sum()),
+        "tagged_by_model": int((source == "model").sum()),
+        "untagged": int(source.isna().sum()),
+    }
+    notes, shown = protect(len(frame), parts, audience, threshold)
+    return {"notes": notes, **shown}
+
+
 def category_rollup(
     frame: pd.DataFrame,
     codebook: Codebook,
@@ -66,6 +79,10 @@ def category_rollup(
     """Per category: notes, share of all notes, distinct places and listeners, per month
     (plus `undated` when some notes have no date)."""
     total = len(frame)
+    # a share is a count over all notes: where the number of notes is hidden (see
+    # `tagging_split`), a share would give it back
+    split = tagging_split(frame, audience, threshold)
+    total_hidden = audience != "lead" and split["notes"] == HIDDEN
     exploded = frame.explode("categories").dropna(subset=["categories"])
     months = sorted(m for m in frame["month"].dropna().unique())
     undated = bool(frame["month"].isna().any())
@@ -88,8 +105,10 @@ def category_rollup(
         # the months add up to the notes: a suppressed month must not be recoverable
         record["notes"], shown = protect(count, cells, audience, threshold)
         record.update(shown)
-        if is_suppressed(record["notes"]):
+        if is_suppressed(record["notes"]) or total_hidden:
             record["share"] = None
+        if record["notes"] == HIDDEN:  # distinct places or listeners bound the notes below
+            record["places"] = record["listeners"] = HIDDEN
         records.append(record)
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output

@@ -8,10 +8,10 @@ from insight.privacy import (
     HIDDEN,
     may_quote,
     protect,
-    protect_groups,
     quotes_for,
     redact_text,
     suppress,
+    total_of_groups,
 )
 
 
@@ -95,15 +95,27 @@ def test_protect_hides_as_little_as_it_can() -> None:
     assert protect(13, {"a": 10, "b": 3}, "lead", 5) == (13, {"a": 10, "b": 3})
 
 
-def test_parts_shared_by_totals_are_hidden_everywhere() -> None:
-    """Insight i2 (3 notes) is in a priority with i1 (12) and in another with i3 (9): the
-    part hidden to protect it in one total must not be shown in the other."""
-    groups = {
-        "p1": (15, ["i1", "i2"]), "p2": (12, ["i2", "i3"]), "a1": (24, ["i1", "i2", "i3"])
-    }
-    parts, totals = protect_groups({"i1": 12, "i2": 3, "i3": 9}, groups, "commissioner", 5)
-    assert parts["i2"] == "<5"
-    for key, (_, members) in groups.items():
-        shown = {m: parts[m] for m in members}
-        values = _possible_values(totals[key], shown, 5)
-        assert values["i2"] == {1, 2, 3, 4}, (key, totals[key], shown)
+def test_a_total_over_groups_is_shown_only_when_it_adds_nothing() -> None:
+    """A priority's notes beside its insights' counts: shown only when it is their sum."""
+    assert total_of_groups(15, {"i1": 10, "i3": 5}, "commissioner", 5) == 15
+    assert total_of_groups(12, {"i1": 10, "i2": 2}, "commissioner", 5) == HIDDEN  # 12 - 10
+    assert total_of_groups(13, {"i1": 10, "i3": 8}, "commissioner", 5) == HIDDEN  # 5 shared
+    assert total_of_groups(3, {"i2": 3}, "commissioner", 5) == "<5"
+    assert total_of_groups(12, {"i1": 10, "i2": 2}, "lead", 5) == 12
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_no_small_group_can_be_worked_out_from_totals_over_shared_groups(seed: int) -> None:
+    """Random insights (sets of notes) under random priorities: every shown total equals
+    the sum of shown counts, so no subtraction reveals anything that is not shown."""
+    rng = random.Random(seed)
+    groups = {f"i{k}": set(rng.sample(range(40), rng.choice([1, 2, 3, 5, 8, 12])))
+              for k in range(4)}
+    for _ in range(3):
+        members = rng.sample(sorted(groups), rng.randint(1, 4))
+        union = set().union(*(groups[m] for m in members))
+        shown = total_of_groups(len(union), {m: len(groups[m]) for m in members},
+                                "commissioner", 5)
+        if isinstance(shown, int):
+            parts = [suppress(len(groups[m]), "commissioner", 5) for m in members]
+            assert all(isinstance(c, int) for c in parts) and sum(parts) == shown

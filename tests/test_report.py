@@ -197,12 +197,13 @@ def test_a_small_insight_cannot_be_worked_out_from_its_priority(store: Store) ->
     data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
     view = data.priorities[0]
     counts = [i["evidence"] for i in view["insights"]]
-    assert counts == ["hidden", "<5"] and view["evidence"] == 15
-    assert view["actions"][0]["evidence"] == 15
+    # the insights' own counts stand; the totals would give the small one away
+    assert counts == [12, "<5"] and view["evidence"] == "hidden"
+    assert view["actions"][0]["evidence"] == "hidden"
     html = render_html(data)
-    assert "a hidden number of notes" in html
-    # the golden thread lists no note of either insight: a list would be a count
-    assert html.split("Golden thread")[1].count('class="note-id"') == 0
+    assert "Resting on a hidden number of notes" in html
+    # the golden thread lists the big insight's notes, none of the small one's
+    assert html.split("Golden thread")[1].count('class="note-id"') == 12
     lead = build_report(store, load_codebook(), audience="lead")
     assert [i["evidence"] for i in lead.priorities[0]["insights"]] == [12, 3]
 

@@ -107,3 +107,29 @@ def test_the_month_hidden_is_one_that_leaves_the_small_one_open(store: Store) ->
     # hiding May (6) would leave April at most 17 - 9 - 5 - ... = 3: March (9) is hidden
     assert row["notes"] == 17 and row["2026-04"] == "<5"
     assert row["2026-03"] == "hidden" and row["2026-05"] == 6
+
+
+def test_breadth_and_share_do_not_give_a_hidden_total_back(store: Store) -> None:
+    """8 notes = 5 in January + 3 in March: the total is hidden, and 8 distinct places or
+    listeners would say there are at least 8 (so March >= 3): they are hidden too."""
+    add(store, *[note(f"j{i}", "t", categories=["fair-treatment"], heard_on="2026-01-05",
+                      listener=f"L{i}", place=f"P{i}") for i in range(5)],
+        *[note(f"m{i}", "t", categories=["fair-treatment"], heard_on="2026-03-05",
+               listener=f"M{i}", place=f"Q{i}") for i in range(3)])
+    row = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
+                          threshold=5).set_index("category").loc["fair-treatment"]
+    assert row["notes"] == "hidden" and row["2026-03"] == "<5"
+    assert row["places"] == "hidden" and row["listeners"] == "hidden" and row["share"] is None
+
+
+def test_shares_are_hidden_when_the_number_of_notes_is(store: Store) -> None:
+    """5 notes with categories from a person and 1 not tagged: showing 6 notes would give
+    the untagged one away, so the total is hidden, and a share (5/6) would give it back."""
+    add(store, *[note(f"d{i}", "t", categories=["daily-living"]) for i in range(5)],
+        note("u", "not tagged yet"))
+    table = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
+                            threshold=5).set_index("category")
+    assert table.loc["daily-living", "notes"] == 5
+    assert table["share"].isna().all()
+    lead = category_rollup(note_frame(store), load_codebook()).set_index("category")
+    assert lead.loc["daily-living", "share"] == round(5 / 6, 3)
