@@ -91,7 +91,7 @@ def _nfc(value: Any) -> Any:
 SHOWN_CHARS = 30
 
 
-def _shown(value: str, quote: bool = True) -> str:
+def shown_cell(value: str, quote: bool = True) -> str:
     """A cell or column name for a message: itself if short (a name), else only its length
     (it may be a note)."""
     if len(value) <= SHOWN_CHARS and len(value.split()) <= 3:
@@ -182,7 +182,7 @@ def _yes_no(value: Any, blank: bool | None) -> bool | None:
             return True
         if answer in FALSE_VALUES:
             return False
-        raise ValueError(f"{_shown(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
+        raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
     raise ValueError(f"must be yes or no ({_ACCEPTED_BOOLEANS})")
 
 
@@ -549,7 +549,7 @@ class _JsonKeys:
     def _work_out(self, written: list[str]) -> list[str] | str:
         keys = [header_key(k) for k in written]
         for key in dict.fromkeys(keys):
-            same = [_shown(w) for w, k in zip(written, keys, strict=True) if k == key]
+            same = [shown_cell(w) for w, k in zip(written, keys, strict=True) if k == key]
             if len(same) > 1 and key:
                 return f"keys {' and '.join(same)} both mean {key!r}; keep one"
         if not self.map_aliases:
@@ -1016,7 +1016,7 @@ def _read_texts(
         texts.append(value or "")
     if texts and not found_text:
         names = list(keys_seen)
-        shown = ", ".join(_shown(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
+        shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
         hint = next(
             (f" (use --text-col {k!r} if it holds the texts)" for k in names
              if _close_field(k, [header_key(text_col)]) and len(k) <= SHOWN_CHARS),
@@ -1216,7 +1216,7 @@ class _Columns:
             elif name in self.headers:  # a CSV header, in a file whose header row was found
                 shown = _header_shown(written)
             else:  # a JSON key: a line of its own, could be anything
-                shown = _shown(written)
+                shown = shown_cell(written)
             field_name = _close_field(name, missing) or (
                 header_key(name) if header_key(name) in NOTE_FIELDS else None
             )

@@ -26,6 +26,7 @@ from insight.intake import (
     FileRejected,
     header_key,
     read_rows,
+    shown_cell,
     some_of,
 )
 from insight.intake import NOTE_FIELDS as NOTE_FILE_FIELDS
@@ -56,6 +57,8 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 FEW_EXAMPLES = 5  # a label with fewer examples than this gets a guessed threshold
 #: A label column whose values have this many words or characters is text, not labels.
 TEXT_LIKE_WORDS, TEXT_LIKE_CHARS = 10, 100
+#: More distinct labels than this, most of them on one row only: free text, not labels.
+FREE_TEXT_LABELS = 20
 NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # Note-file fields that are never label columns; 'community' is left out: a 0/1 column of
 # that name is more likely a label.
@@ -281,15 +284,23 @@ def _truthy(value: Any) -> bool:
     return normalise_label(value) in TRUE_VALUES | TICKS
 
 
-def _text_like(values: Sequence[str]) -> bool:
-    """Whether values read like notes: mostly different from each other, and most of them
-    sentences (a note column named as the labels or ids). Label names can be long, but
-    many rows share each one."""
-    distinct = set(values)
-    long = sum(
-        1 for v in distinct if len(v.split()) >= TEXT_LIKE_WORDS or len(v) >= TEXT_LIKE_CHARS
-    )
-    return bool(distinct) and len(distinct) > len(values) / 2 and long > len(distinct) / 2
+def _text_like(values: Sequence[str], words: int = TEXT_LIKE_WORDS,
+               chars: int = TEXT_LIKE_CHARS, spread: float = 0.25,
+               fragments: bool = True) -> bool:
+    """Whether values read like notes rather than labels or ids: most distinct values are
+    sentences (`words` or `chars` long) and they are not shared by many rows (a label
+    name can be long, but many rows carry each one); or, as when notes are split at a
+    separator into fragments, there are many values and most are on one row only."""
+    counts = Counter(values)
+    if not counts:
+        return False
+    long = sum(1 for v in counts if len(v.split()) >= words or len(v) >= chars)
+    if long > len(counts) / 2 and len(counts) > spread * len(values):
+        return True
+    if not fragments:  # ids: one row each is what they are for
+        return False
+    once = sum(1 for n in counts.values() if n == 1)
+    return len(counts) > FREE_TEXT_LABELS and once > 0.6 * len(counts)
 
 
 def _split_cell(value: Any, sep: str) -> list[str]:
@@ -369,7 +380,9 @@ def load_labelled(
         f"line-{line}" if _missing(value) or not str(value).strip() else str(value)
         for value, line in zip(given, lines, strict=True)
     ]
-    if _text_like(ids):  # ids are shown in the report: never when they read like notes
+    # ids are shown in the report: never when they read like notes (ids are short; only
+    # the sentence test applies, whether or not rows repeat them)
+    if _text_like(ids, words=6, chars=60, spread=0.0, fragments=False):
         raise FileRejected(
             f"{file}: the values of the id column '{id_col}' read like sentences, not ids; "
             "name the id column with --id-col"
@@ -408,7 +421,7 @@ def load_labelled(
                 report.label_columns.append(column)
                 declared.append(name)
                 report.odd_cells.extend(
-                    f"{ids[i]} {column}={frame[column].iloc[i]!r}" for i in odd
+                    f"{ids[i]} {column}={shown_cell(str(frame[column].iloc[i]))}" for i in odd
                 )
                 for i, value in enumerate(frame[column]):
                     if _truthy(value):

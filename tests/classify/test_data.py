@@ -375,6 +375,28 @@ def test_a_note_column_is_never_read_as_labels_or_ids(tmp_path):
     assert "nurse" not in str(caught.value)
     with pytest.raises(FileRejected, match="read like sentences, not ids"):
         load_labelled(copied, id_col="comment", label_col="id")
+    # the notes again, each on two rows (one per label), or cut into fragments at ';'
+    long = tmp_path / "long.csv"
+    rows = [f"\"{text} (visit {i})\",{label}" for i, text in enumerate(NOTES * 5)
+            for label in ("a", "b")]
+    long.write_text("note,category\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected, match="read like sentences"):
+        load_labelled(long, text_col="category", label_col="note")
+    fragments = tmp_path / "fragments.csv"
+    rows = [f"{i},x,\"{text.replace(' and ', ';').replace(' to ', ';')} {i}\""
+            for i, text in enumerate(NOTES * 6)]
+    fragments.write_text("id,text,notes\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected, match="read like sentences") as caught:
+        load_labelled(fragments, label_col="notes")
+    assert "nurse" not in str(caught.value)
+    # a stray long value in a 0/1 column is reported by its length, not its words
+    stray = tmp_path / "stray.csv"
+    cells = ["1", "0"] * 20
+    cells[3] = "yes, Quimbleton waited 9 months"
+    stray.write_text("text,waiting\n" + "".join(f"n{i},\"{c}\"\n" for i, c in enumerate(cells)),
+                     encoding="utf-8")
+    summary = load_labelled(stray).report.summary()
+    assert "Quimbleton" not in summary and "<31 characters>" in summary
     with pytest.raises(FileRejected, match="no id column 'ref'"):
         load_labelled(path, id_col="ref", label_col="labels")
     # long label names shared by many rows are labels
