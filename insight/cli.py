@@ -1373,7 +1373,9 @@ def erase(
         found = {i: store.get_note(i) for i in ids}
         missing = [i for i in note or [] if found.get(i) is None]
         if missing:
-            raise typer.BadParameter(f"no such note(s): {', '.join(missing)}")
+            close = [c for i in missing for c in store.ids_in_any_case(i)]
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise typer.BadParameter(f"no such note(s): {', '.join(missing)}{hint}")
         open_items = [i for i in store.safeguarding_items() if i["note_id"] in found]
         if open_items and not force:
             raise typer.BadParameter(

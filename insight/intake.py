@@ -484,6 +484,20 @@ def _detect_format(path: Path, text: str) -> str:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: `json` would silently keep the last."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKey(f"key {shown_cell(key)} appears twice in one record; keep one")
+        seen[key] = value
+    return seen
+
+
 def _json_rows(
     text: str,
     normalise_keys: bool = True,
@@ -494,9 +508,11 @@ def _json_rows(
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
-            items = json.loads(stripped)
+            items = json.loads(stripped, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise FileRejected(f"a JSON array that is not valid JSON: {exc}") from exc
+        except _RepeatedKey as exc:
+            raise FileRejected(f"a JSON array with a record where a {exc}") from None
         for index, item in enumerate(items, start=1):
             if isinstance(item, dict):
                 yield keyed.row(index, item, None)
@@ -509,9 +525,12 @@ def _json_rows(
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
+            continue
+        except _RepeatedKey as exc:
+            yield RawRow(number, None, str(exc), line)
             continue
         if isinstance(item, dict):
             yield keyed.row(number, item, line)
@@ -1146,7 +1165,8 @@ def scrub_quarantine(folder: Path, note_ids: set[str], texts: set[str]) -> int:
     """Blank quarantined rows of erased notes (same id or same text); returns how many.
 
     A row rejected at intake keeps its cells in quarantine so someone can fix it; once
-    its note is erased, those cells must go too. The line number and reason stay.
+    its note is erased, those cells must go too. The line number stays, and the reason
+    unless it names the note's id (ids can hold names).
     """
     keys = {" ".join(t.split()) for t in texts if t}
     scrubbed = 0
@@ -1166,6 +1186,9 @@ def scrub_quarantine(folder: Path, note_ids: set[str], texts: set[str]) -> int:
             ):
                 entry["row"] = None
                 entry["erased"] = True
+                reason = str(entry.get("reason") or "")
+                if any(note_id and note_id in reason for note_id in note_ids):
+                    entry["reason"] = "(reason removed: it named an erased note)"
                 line = json.dumps(entry, ensure_ascii=False)
                 scrubbed += 1
                 changed = True

@@ -123,6 +123,7 @@ insights = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("author", String(200), nullable=False),
+    sqlite_autoincrement=True,  # a deleted record's number is never reused
 )
 
 insight_notes = Table(
@@ -142,6 +143,7 @@ priorities = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("author", String(200), nullable=False),
+    sqlite_autoincrement=True,  # a deleted record's number is never reused
 )
 
 priority_insights = Table(
@@ -166,6 +168,7 @@ actions = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("author", String(200), nullable=False),
+    sqlite_autoincrement=True,  # a deleted record's number is never reused
 )
 
 action_priorities = Table(
@@ -188,6 +191,7 @@ outcomes = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("author", String(200), nullable=False),
+    sqlite_autoincrement=True,  # a deleted record's number is never reused
 )
 
 audit = Table(
@@ -1081,6 +1085,17 @@ class Store:
         return [
             note_id for note_id, name in self._live_listeners() if name.strip().casefold() == wanted
         ]
+
+    def ids_in_any_case(self, note_id: str) -> list[str]:
+        """Live note ids equal to this one but for case (a hand-typed id's likely slip)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(notes.c.id).where(
+                    func.lower(notes.c.id) == note_id.strip().lower(),
+                    notes.c.erased_at.is_(None),
+                ).limit(3)
+            )
+            return [r.id for r in rows]
 
     def listeners(self) -> list[str]:
         """Distinct listeners of live notes, as written."""

@@ -391,10 +391,14 @@ def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> 
     notes.write_text("id,text,heard_on\nk2,Margaret rang the crisis line twice.,2026-03-01\n",
                      encoding="utf-8")
     insight("ingest", "-w", str(ws), "--no-screen", str(notes))
+    clash = tmp_path / "clash.csv"  # an edited copy: quarantined, its reason names the id
+    clash.write_text("id,text\nk2,Margaret rang the crisis line.\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), "--no-screen", str(clash), check=False)
     erased = insight("erase", "--note", "k2", "-w", str(ws))
-    assert "erased 1 note;" in erased.stdout and "blanked 1 quarantined row" in erased.stdout
+    assert "erased 1 note;" in erased.stdout and "blanked 2 quarantined rows" in erased.stdout
     quarantined = "".join(p.read_text() for p in (ws / "quarantine").glob("*.jsonl"))
     assert "Margaret" not in quarantined and '"erased": true' in quarantined
+    assert "'k2'" not in quarantined
     again = insight("notes", "review", "k2", "--accept", "-w", str(ws), check=False)
     assert again.returncode == 1 and "was erased" in again.stderr
 

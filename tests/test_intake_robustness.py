@@ -143,6 +143,15 @@ def test_json_keys_are_read_like_csv_headers(store: Store, tmp_path: Path) -> No
     assert second["safeguarding"] is True
 
 
+def test_a_key_given_twice_in_one_record_is_a_row_error(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "twice.jsonl",
+                 '{"id": "t1", "text": "first words", "text": "second words"}\n'
+                 '{"id": "t2", "text": "fine"}\n')
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert reasons(report) == [(1, "key 'text' appears twice in one record; keep one")]
+
+
 def test_unnamed_columns_are_mentioned_only_when_filled(store: Store, tmp_path: Path) -> None:
     # An unnamed column is only mentioned when it holds something.
     blank = write(tmp_path, "blank.csv", "id,text,\nb-1,Note,\n")

@@ -449,6 +449,8 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
     typo = run_cli("erase", "-w", str(folder), "--listener", "L-stay", cwd=tmp_path)
     assert typo.returncode == 2 and "did you mean 'L-stays'?" in said(typo)
     assert Store.open(db_url).get_note("e3")["text"] == "A note by someone else"
+    shouted = run_cli("erase", "-w", str(folder), "--note", "E3", cwd=tmp_path)
+    assert shouted.returncode == 2 and "did you mean 'e3'?" in said(shouted)
     spaced = run_cli("erase", "-w", str(folder), "--listener", " l-STAYS ", cwd=tmp_path)
     assert spaced.stdout.strip() == "erased 1 note"
     usage = run_cli("erase", "-w", str(folder), cwd=tmp_path)

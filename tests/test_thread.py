@@ -162,6 +162,8 @@ def test_mistakes_in_the_thread_can_be_corrected(thread_store: Store) -> None:
     delete_record(thread_store, "insight", stray)
     thread = load_thread(thread_store)
     assert stray not in thread.insights and thread.insights_of_priority(p1) == [i1]
+    # its number is not given to the next insight (the audit log keeps the old one's)
+    assert add_insight(thread_store, "Next") == stray + 1
     # an outcome fed back later, an action's owner and due date set later
     from datetime import date
 
