@@ -1329,6 +1329,13 @@ def ingest_file(
             on_rows(report.rows_read)
         if warning := columns.warning():
             report.warnings.append(warning)
+        given = [i for i, (_, generated) in seen.items() if not generated]
+        if not id_prefix and "1" in given and all(i.isdigit() for i in given):
+            report.warnings.append(
+                f"the ids are row numbers (1 to {max(map(int, given))}): if another form's "
+                "export numbers its rows the same way, its notes will clash with these; "
+                "ingest each form with its own --id-prefix"
+            )
     except FileRejected as exc:
         report.file_error = str(exc)
         quarantine.add(0, f"file rejected: {exc}", None)

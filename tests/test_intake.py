@@ -378,6 +378,10 @@ def test_id_prefix_keeps_two_forms_ids_apart(store: Store, tmp_path: Path) -> No
     assert store.get_note(stable_note_id("A note with no id", None, None)) is not None
     with pytest.raises(ValueError, match="id prefix"):
         ingest_file(store, plain, category_ids=None, quarantine_dir=quarantine, id_prefix=" a")
+    plain_numbers = tmp_path / "numbers.csv"  # no prefix, ids 1..N: a warning, not an error
+    plain_numbers.write_text("id,text\n1,One note\n2,Another\n", encoding="utf-8")
+    warned = ingest_file(store, plain_numbers, category_ids=None, quarantine_dir=quarantine)
+    assert warned.accepted == 2 and any("--id-prefix" in w for w in warned.warnings)
 
 
 def test_missing_file_is_a_file_rejection(store: Store, tmp_path: Path) -> None:
