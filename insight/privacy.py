@@ -214,14 +214,18 @@ def total_of_groups(
     insights, an action's), as an audience may see it beside the groups' own counts.
 
     Shown only when it tells nothing the groups' counts do not: every group's count is
-    shown and they add up to it (no note in two groups). Otherwise hidden: a total next to
-    a suppressed group gives the group away by subtraction, and a total smaller than the
-    sum gives away how many notes two groups share; with several totals over the same
-    groups, any such difference could be small. Leads see it as it is.
+    shown and they add up to it (no note in two groups). Otherwise it is given as "at
+    least N" (the largest group's count shown) or hidden: a total next to a suppressed
+    group gives the group away by subtraction, and a total smaller than the sum gives away
+    how many notes two groups share; with several totals over the same groups, any such
+    difference could be small. Leads see it as it is.
     """
     shown = suppress(total, audience, threshold)
     if audience == "lead" or is_suppressed(shown):
         return shown
     counts = list(groups.values())
-    exact = all(not is_suppressed(suppress(c, audience, threshold)) for c in counts)
-    return total if exact and sum(counts) == total else HIDDEN
+    exact = [c for c in counts if not is_suppressed(suppress(c, audience, threshold))]
+    if len(exact) == len(counts) and sum(counts) == total:
+        return total
+    # what the groups' own counts already say, and no more
+    return f"at least {max(exact)}" if exact else HIDDEN

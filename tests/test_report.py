@@ -198,10 +198,10 @@ def test_a_small_insight_cannot_be_worked_out_from_its_priority(store: Store) ->
     view = data.priorities[0]
     counts = [i["evidence"] for i in view["insights"]]
     # the insights' own counts stand; the totals would give the small one away
-    assert counts == [12, "<5"] and view["evidence"] == "hidden"
-    assert view["actions"][0]["evidence"] == "hidden"
+    assert counts == [12, "<5"] and view["evidence"] == "at least 12"
+    assert view["actions"][0]["evidence"] == "at least 12"
     html = render_html(data)
-    assert "Resting on a hidden number of notes" in html
+    assert "Resting on at least 12 notes" in html
     # the golden thread lists the big insight's notes, none of the small one's
     assert html.split("Golden thread")[1].count('class="note-id"') == 12
     lead = build_report(store, load_codebook(), audience="lead")
