@@ -868,6 +868,7 @@ def _csv_rows(
     warnings: list[str] | None = None,
     map_aliases: bool = False,
     text_col_option: bool = True,
+    keep_blank_rows: bool = False,
 ) -> Iterator[RawRow]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
@@ -926,7 +927,7 @@ def _csv_rows(
             if _first_long_quote(lines[start - 1 :], start, delimiter) is not None:
                 yield from _swallowed(lines, start, start, None, start)
                 return
-        if not values or all(not v.strip() for v in values):
+        if not values or (all(not v.strip() for v in values) and not keep_blank_rows):
             continue
         raw = delimiter.join(values)
         if len(values) > len(keys) and all(not v.strip() for v in values[len(keys) :]):
@@ -952,6 +953,7 @@ def read_rows(
     *,
     map_aliases: bool = False,
     text_col_option: bool = True,
+    keep_blank_rows: bool = False,
 ) -> tuple[Iterator[RawRow], list[str]]:
     """Rows of a note file plus warnings; raises `FileRejected` for unreadable files.
 
@@ -964,6 +966,8 @@ def read_rows(
     `map_aliases` (note intake): CSV headers and JSON keys that clearly mean a yes/no note field
     ("Any safeguarding worries?") are read as that field, each with a warning.
     `text_col_option`: whether the command has a --text-col option to suggest.
+    `keep_blank_rows`: a CSV row of empty cells (",,") is a row, not skipped (stateless
+    commands write one line per input row); a line with nothing on it is still skipped.
     """
     if path.is_dir():
         raise FileRejected("is a folder, not a file")
@@ -977,7 +981,8 @@ def read_rows(
         rows = _json_rows(text, normalise_headers, warnings, map_aliases)
     else:
         rows = _csv_rows(
-            text, path, text_col, normalise_headers, warnings, map_aliases, text_col_option
+            text, path, text_col, normalise_headers, warnings, map_aliases, text_col_option,
+            keep_blank_rows,
         )
     return (_nfc_row(row) for row in rows), warnings
 
@@ -1015,7 +1020,7 @@ def _read_texts(
     one line per input row, but a file where no row has the text column is refused.
     Unreadable rows raise `FileRejected` naming the line.
     """
-    rows, _ = read_rows(Path(path), text_col=text_col)
+    rows, _ = read_rows(Path(path), text_col=text_col, keep_blank_rows=True)
     ids: list[str] = []
     texts: list[str] = []
     keys_seen: dict[str, None] = {}

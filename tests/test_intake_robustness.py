@@ -624,6 +624,13 @@ def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
 # -- read_texts (classify, redact) -------------------------------------------------------
 
 
+def test_read_texts_keeps_a_row_of_empty_cells_in_its_place(tmp_path: Path) -> None:
+    """classify writes one line per input row: a spreadsheet's empty row is a row."""
+    path = write(tmp_path, "gaps.csv",
+                 "text,place\nOn hold for an hour.,Leeds\n,\nBenefits stopped.,York\n\n")
+    assert read_texts(path) == (["1", "2", "3"], ["On hold for an hour.", "", "Benefits stopped."])
+
+
 def test_read_texts_refuses_a_file_without_the_text_key(tmp_path: Path) -> None:
     path = write(tmp_path, "comments.jsonl", "\n".join(json.dumps(r) for r in [
         {"id": "a", "comment": "I waited 9 months for CAMHS"},
