@@ -167,15 +167,13 @@ def protect(
     parts: Mapping[Hashable, int],
     audience: Audience,
     threshold: int,
-    hidden: Collection[Hashable] = (),
 ) -> tuple[int | str, dict[Hashable, int | str]]:
     """A total and its parts (which add up to it) as an audience may see them.
 
     Parts from 1 to threshold-1 are suppressed (`suppress`). If the total and the other
     parts would still pin one down (6 notes = 5 in January + "<5" in February gives
     February away), the smallest other part that leaves it open is hidden too (`HIDDEN`);
-    if none does, the total is hidden instead. `hidden`: parts already hidden for another
-    total they belong to, so every table shows a part the same way.
+    if none does, the total is hidden instead.
     """
     shown: dict[Hashable, int | str] = {
         k: suppress(v, audience, threshold) for k, v in parts.items()
@@ -183,9 +181,6 @@ def protect(
     total_shown = suppress(total, audience, threshold)
     if audience == "lead" or is_suppressed(total_shown):
         return total_shown, shown
-    for k in hidden:
-        if k in shown and not is_suppressed(shown[k]) and parts[k] > 0:
-            shown[k] = HIDDEN
 
     def narrowed() -> bool:
         secondaries = sum(1 for v in shown.values() if v == HIDDEN)
