@@ -461,14 +461,22 @@ def tag(
 ) -> None:
     """Tag the workspace's untagged notes with categories, evidence and flags."""
     from insight.classify.model import TagModel
-    from insight.tagging import tag_store
+    from insight.tagging import tag_store, workers_for
 
     ws, store = _open(workspace, db)
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
     with store:
-        total = store.count_notes()
+        total = store.count_notes(untagged=not retag)
+        workers = workers_for(total)
         with typer.progressbar(length=total, label="tagging", file=sys.stderr) as bar:
-            done = tag_store(store, tag_model, retag=retag, on_batch=bar.update)
+            done = tag_store(
+                store,
+                tag_model,
+                retag=retag,
+                n_process=workers,
+                batch_size=10_000 if workers > 1 else 2000,
+                on_batch=bar.update,
+            )
     typer.echo(f"tagged {done} notes with model {tag_model.model_version}")
 
 
@@ -504,9 +512,9 @@ def classify(
         tag_model = default_model()
     else:
         tag_model = TagModel.load(model)
-    # Two worker processes pay off only on big files (forking costs ~0.1 s).
-    workers = min(2, os.cpu_count() or 1) if len(texts) >= 20_000 else 1
-    results = tag_model.iter_tag(texts, n_process=workers)
+    from insight.tagging import workers_for
+
+    results = tag_model.iter_tag(texts, n_process=workers_for(len(texts)))
     out.parent.mkdir(parents=True, exist_ok=True)
     with (
         jsonlines.open(out, mode="w") as writer,

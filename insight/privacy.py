@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -92,21 +93,34 @@ def quotes_for(
     audience: Audience = "lead",
     key: bytes = b"",
     named: bool = True,
+    own_words: bool = False,
+    skip: Collection[str] = (),
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
     (`named=False`: not at all, e.g. where the number of notes is suppressed). The same
-    words are quoted once.
+    words are quoted once, and not at all when they are in `skip` (casefolded texts quoted
+    elsewhere in the same report).
 
     `excerpts` maps note id -> the evidence sentence to quote instead of the whole note.
+    `own_words=True` quotes only what the note puts in quote marks (see `spoken_words`):
+    a listener's "she said the bus stopped" must not be shown as the person's own words.
     """
     out: list[Quote] = []
     for note in notes:
         if not may_quote(note, flagged):
             continue
         excerpt = (excerpts or {}).get(note["id"])
-        text = _unquoted(redact_text(note["text"], excerpt))
-        if not text or any(q.text.casefold() == text.casefold() for q in out):
+        if own_words:
+            whole = redact_text(note["text"], note["text"])
+            part = redact_text(note["text"], excerpt) if excerpt else whole
+            at = whole.find(part)
+            text = spoken_words(whole, (at, at + len(part)) if at >= 0 else None) or ""
+        else:
+            text = _unquoted(redact_text(note["text"], excerpt))
+        if not text or text.casefold() in skip or any(
+            q.text.casefold() == text.casefold() for q in out
+        ):
             continue
         name = note_ref(note["id"], audience, key) if named else ""
         out.append(Quote(note_id=name, text=text))
@@ -116,6 +130,32 @@ def quotes_for(
 
 
 _QUOTE_MARKS = "\"'“”‘’"
+MIN_SPOKEN_WORDS = 3
+# words between quote marks; a single mark opens only after a non-letter and closes only
+# before one, so the apostrophes of "I'm" and "lads'" inside a quotation do not end it
+_SPOKEN = re.compile(
+    r'"(?P<a>[^"]+)"|“(?P<b>[^”]+)”|(?<!\w)‘(?P<c>.+?)’(?!\w)|(?<!\w)\'(?P<d>.+?)\'(?!\w)',
+    re.S,
+)
+
+
+def spoken_words(text: str, within: tuple[int, int] | None = None) -> str | None:
+    """The longest passage of `text` in quote marks (at least `MIN_SPOKEN_WORDS` words),
+    i.e. what the note records in the person's own words; with `within` (a span of
+    `text`), only a passage that overlaps it. None when there is no such passage."""
+    best: str | None = None
+    for match in _SPOKEN.finditer(text):
+        group = next(g for g in ("a", "b", "c", "d") if match.group(g) is not None)
+        start, end = match.span(group)
+        if within is not None and (end <= within[0] or start >= within[1]):
+            continue
+        words = match.group(group).strip().rstrip(",;:–- ")  # 'I laugh,' she said
+        if len(words.split()) >= MIN_SPOKEN_WORDS and (best is None or len(words) > len(best)):
+            best = words
+    if best is not None and len(best) > MAX_QUOTE_CHARS:
+        cut = best.rfind(". ", 0, MAX_QUOTE_CHARS)
+        best = (best[: cut + 1] if cut > 80 else best[:MAX_QUOTE_CHARS]) + " …"
+    return best
 
 
 def _unquoted(text: str) -> str:

@@ -148,6 +148,7 @@ def build_report(
 
     priorities = []
     linked_actions: set[int] = set()
+    quoted: set[str] = set()  # one quote, one place in the report
     for priority_id, priority in thread.priorities.items():
         insight_views = []
         for insight_id in thread.insights_of_priority(priority_id):
@@ -176,16 +177,20 @@ def build_report(
                     "evidence": evidence,
                     "quotes": quotes_for(
                         notes,
-                        limit=quotes_per_insight,
+                        limit=1 if audience == "community" else quotes_per_insight,
                         excerpts=excerpts,
                         flagged=flagged_ids,
                         audience=audience,
                         key=key,
                         # a reference beside a quote would count a small insight's notes
                         named=not is_suppressed(evidence),
+                        # "you said" over a quote is only true of the person's own words
+                        own_words=audience == "community",
+                        skip=quoted,
                     ),
                 }
             )
+            quoted.update(q.text.casefold() for q in insight_views[-1]["quotes"])
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)
         linked_actions.update(action_ids)
         priorities.append(

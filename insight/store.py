@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -47,6 +49,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from insight.intake import NoteRecord
 
 SCHEMA_VERSION = 1
+IN_CHUNK = 500  # ids per `IN (...)`: well under every database's bound-parameter limit
+
+
+def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 metadata = MetaData()
 
@@ -463,8 +471,7 @@ class Store:
         wanted = list(dict.fromkeys(ids))
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted):
                 rows = conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk)))
                 found.update((r.id, r.id) for r in rows)
             missing = [i for i in wanted if i not in found]
@@ -473,8 +480,7 @@ class Store:
                 return found
             tombs = {self.tombstone_id(i, key): i for i in missing}
             names = list(tombs)
-            for start in range(0, len(names), 500):
-                chunk = names[start : start + 500]
+            for chunk in _chunks(names):
                 found.update(
                     (tombs[r.id], r.id)
                     for r in conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk)))
@@ -493,8 +499,7 @@ class Store:
         by_stored = {v: k for k, v in stored.items()}
         names = list(by_stored)
         with self.engine.connect() as conn:
-            for start in range(0, len(names), 500):
-                chunk = names[start : start + 500]
+            for chunk in _chunks(names):
                 for row in conn.execute(
                     select(notes.c.id, notes.c.content_hash).where(notes.c.id.in_(chunk))
                 ):
@@ -512,8 +517,7 @@ class Store:
             notes.c.safeguarding, notes.c.erased_at,
         )
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted):
                 for row in conn.execute(select(*columns).where(notes.c.id.in_(chunk))):
                     found[by_stored[row.id]] = {
                         "content_hash": row.content_hash,
@@ -585,8 +589,8 @@ class Store:
             audit.c.record_type == "note", audit.c.operation == "update"
         )
         with self.engine.connect() as conn:
-            for start in range(0, len(ids), 500):
-                chunk = query.where(audit.c.record_id.in_(ids[start : start + 500]))
+            for some in _chunks(ids):
+                chunk = query.where(audit.c.record_id.in_(some))
                 for row in conn.execute(chunk):
                     before, after = row.before or {}, row.after or {}
                     for column in ("consent_quote", "consent_contact"):
@@ -718,10 +722,12 @@ class Store:
             row = conn.execute(select(notes).where(notes.c.id == stored)).first()
         return dict(row._mapping) if row else None
 
-    def count_notes(self, *, include_erased: bool = False) -> int:
+    def count_notes(self, *, include_erased: bool = False, untagged: bool = False) -> int:
         query = select(func.count()).select_from(notes)
         if not include_erased:
             query = query.where(notes.c.erased_at.is_(None))
+        if untagged:  # never tagged by a model, as `iter_notes(untagged=True)` streams
+            query = query.where(notes.c.tagged_with.is_(None))
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -755,23 +761,49 @@ class Store:
             if note_ids is None:
                 return [dict(r._mapping) for r in conn.execute(query)]
             ids = list(note_ids)
-            for start in range(0, len(ids), 500):
-                chunk = query.where(tags.c.note_id.in_(ids[start : start + 500]))
+            for some in _chunks(ids):
+                chunk = query.where(tags.c.note_id.in_(some))
                 rows.extend(dict(r._mapping) for r in conn.execute(chunk))
         return rows
 
     def save_model_tags(
         self, results: Sequence[ModelTagging], model_version: str, codebook_version: str | None
     ) -> None:
-        """Replace the model's tags for these notes; people's tags are never touched."""
+        """Replace the model's tags for these notes; people's tags are never touched.
+
+        One transaction, a few statements per batch (not per tag): tagging a national
+        store writes millions of tags and their audit entries."""
         stamp = now()
+        latest = {r.note_id: r for r in results}  # a note given twice: its last result
+        ids = list(latest)
+        changed = ("model_safeguarding", "model_experience", "tagged_with", "tagged_at")
         with self.begin() as conn:
-            for result in results:
-                self._delete_tags(conn, result.note_id, "model")
+            before: dict[str, dict[str, Any]] = {}
+            old_tags: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            flagged: set[str] = set()
+            for chunk in _chunks(ids):
+                query = select(notes.c.id, *(notes.c[c] for c in changed))
+                for row in conn.execute(query.where(notes.c.id.in_(chunk))):
+                    before[row.id] = {c: row._mapping[c] for c in changed}
+                query = select(tags).where(tags.c.source == "model", tags.c.note_id.in_(chunk))
+                for row in conn.execute(query.order_by(tags.c.id)):
+                    old_tags[row.note_id].append(dict(row._mapping))
+                query = select(safeguarding_queue.c.note_id)
+                flagged.update(conn.execute(
+                    query.where(safeguarding_queue.c.note_id.in_(chunk))
+                ).scalars())
+            missing = [i for i in ids if i not in before]
+            if missing:
+                raise StoreError(f"no note with id {missing[0]}")
+            new_tags: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            entries: list[dict[str, Any]] = []  # audit, in the order the changes are made
+            for note_id, result in latest.items():
+                for row in old_tags[note_id]:
+                    entries.append(self._audit_values("delete", "tag", _tag_ref(row), row, None))
                 for category in result.categories:
-                    self._add_tag(
-                        conn,
-                        result.note_id,
+                    values = self._tag_values(
+                        note_id,
                         category,
                         "model",
                         stamp,
@@ -780,16 +812,34 @@ class Store:
                         model_version=model_version,
                         codebook_version=codebook_version,
                     )
-                self._update_note(
-                    conn,
-                    result.note_id,
-                    model_safeguarding=result.safeguarding,
-                    model_experience=result.experience,
-                    tagged_with=model_version,
-                    tagged_at=stamp,
+                    new_tags.append(values)
+                    entries.append(
+                        self._audit_values("create", "tag", _tag_ref(values), None, values)
+                    )
+                after = dict(zip(changed, (result.safeguarding, result.experience,
+                                           model_version, stamp), strict=True))
+                updates.append({"note": note_id, **after})
+                entries.append(
+                    self._audit_values("update", "note", note_id, before[note_id], after)
                 )
-                if result.safeguarding and not self._is_flagged(conn, result.note_id):
-                    self._flag(conn, result.note_id, f"model:{model_version}", "model flag")
+            for chunk in _chunks(ids):
+                conn.execute(
+                    delete(tags).where(tags.c.source == "model", tags.c.note_id.in_(chunk))
+                )
+            if new_tags:
+                conn.execute(insert(tags), new_tags)
+            if updates:
+                conn.execute(
+                    update(notes)
+                    .where(notes.c.id == bindparam("note"))
+                    .values({c: bindparam(c) for c in changed}),
+                    updates,
+                )
+            if entries:
+                conn.execute(insert(audit), entries)
+            for note_id, result in latest.items():
+                if result.safeguarding and note_id not in flagged:
+                    self._flag(conn, note_id, f"model:{model_version}", "model flag")
 
     def set_person_tags(self, note_id: str, categories: Sequence[str]) -> None:
         """A lead's review: replaces people's tags for the note (model tags are kept)."""

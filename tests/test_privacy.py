@@ -10,6 +10,7 @@ from insight.privacy import (
     protect,
     quotes_for,
     redact_text,
+    spoken_words,
     suppress,
     total_of_groups,
 )
@@ -23,6 +24,44 @@ def test_no_quote_without_consent_or_after_erasure() -> None:
     ]
     assert [may_quote(n) for n in notes] == [False, True, False]
     assert [q.note_id for q in quotes_for(notes)] == ["b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("She said 'Without the car I'm finished out here.' The bus stopped.",
+         "Without the car I'm finished out here."),
+        ('Dad said "they also didn\'t ask me anything" and left.',
+         "they also didn't ask me anything"),
+        ("“My new worker read my file.” The last one asked again.", "My new worker read my file."),
+        ("‘I’m fine, I’m fine’ is all he says.", "I’m fine, I’m fine"),
+        ("Went to the lads' club, 'best night of the week' he said.", "best night of the week"),
+        ("She said the bus stopped in 2019 and she hasn't been out since.", None),
+        ("The man on the crisis line kept calling me 'buddy'.", None),  # too short to quote
+    ],
+)
+def test_spoken_words_are_the_passage_in_quote_marks(text: str, spoken: str | None) -> None:
+    assert spoken_words(text) == spoken
+
+
+def test_the_community_hears_only_a_persons_own_words() -> None:
+    """A listener's paraphrase is not shown as "you said"; quoted words are, redacted, and
+    the quotation chosen is the one in the evidence sentence."""
+    paraphrase = "She said the day centre minibus stopped taking wheelchairs in May."
+    spoken = ("Met Grace at the cafe. 'The group is the only place I laugh,' she said. "
+              "Later: 'my son Tom never rings, nobody does.' She cried.")
+    notes = [
+        {"id": "a", "text": paraphrase, "consent_quote": True},
+        {"id": "b", "text": spoken, "consent_quote": True},
+    ]
+    assert [q.text for q in quotes_for(notes)][0] == paraphrase
+    assert [q.text for q in quotes_for(notes, own_words=True)] == [
+        "my son [PERSON] never rings, nobody does."  # the longest
+    ]
+    excerpts = {"b": "'The group is the only place I laugh,' she said."}
+    assert [q.text for q in quotes_for(notes, excerpts=excerpts, own_words=True)] == [
+        "The group is the only place I laugh"
+    ]
 
 
 def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:

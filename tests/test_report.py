@@ -141,6 +141,30 @@ def test_flagged_notes_are_never_quoted(store: Store, audience: str) -> None:
         assert "No flag." in html
 
 
+def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
+    """The community page quotes only what the note puts in quote marks, and a note in two
+    insights is quoted once in any report."""
+    paraphrase = "She said the minibus to the day centre stopped taking wheelchairs."
+    spoken = "'Since the cafe closed I talk to nobody all week,' he said. Lives alone."
+    add(store,
+        note("para", paraphrase, categories=["community-support"]),
+        note("own", spoken, categories=["community-support"]),
+        *[note(f"x{i}", f"Group {i} went online only.", categories=["community-support"])
+          for i in range(3)])
+    ids = ["para", "own", "x0", "x1", "x2"]
+    first = add_insight(store, "Places closing", categories=["community-support"], note_ids=ids)
+    second = add_insight(store, "Lonely at home", categories=["community-support"],
+                         note_ids=["own", "para"])
+    add_action(store, "Reopen the cafe",
+               priority_ids=[add_priority(store, "P", insight_ids=[first, second])])
+    community = unescape(render_html(build_report(store, load_codebook(), audience="community")))
+    assert "minibus" not in community
+    assert community.count("“Since the cafe closed I talk to nobody all week”") == 1
+    commissioner = unescape(render_html(build_report(store, load_codebook())))
+    assert commissioner.count("Since the cafe closed") == 1
+    assert commissioner.count("minibus") == 1  # the commissioner sees what was noted
+
+
 def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> None:
     secret = "Jose Garcia 07700900789"
     add(store, note(secret, "The group closed and nobody said why.",

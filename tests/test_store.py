@@ -155,6 +155,77 @@ def test_note_and_tag_changes_are_audited(noted: Store) -> None:
     ] == [("access-waiting", "person"), ("crisis-urgent", "model")]
 
 
+def test_a_batch_of_model_tags_is_written_like_one_note_at_a_time(store: Store) -> None:
+    """Tagging writes a whole batch at once: more notes than one `IN (...)` holds, each
+    with its old model tags replaced and audited, people's tags kept, a flag queued once."""
+    n = 1203  # over two chunks of 500 ids
+    add(store, *[note(f"b{i:04d}", f"Note number {i}.", categories=["carers-family"] if i % 3 == 0
+                      else None) for i in range(n)])
+    ids = [f"b{i:04d}" for i in range(n)]
+
+    def tagging(note_id: str, category: str, flag: bool) -> ModelTagging:
+        return ModelTagging(
+            note_id, {category: 0.8}, [category], {category: "Note"}, flag, "neutral"
+        )
+
+    store.save_model_tags([tagging(i, "access-waiting", i == "b0007") for i in ids], "m1", "1")
+    store.save_model_tags(
+        [tagging(i, "crisis-urgent", i in ("b0007", "b1202")) for i in ids], "m2", "1"
+    )
+    by_note: dict[str, list[tuple[str, str]]] = {}
+    for t in store.tags_for():
+        by_note.setdefault(t["note_id"], []).append((t["category"], t["source"]))
+    assert by_note["b0000"] == [("carers-family", "person"), ("crisis-urgent", "model")]
+    assert by_note["b1202"] == [("crisis-urgent", "model")]
+    assert all(("crisis-urgent", "model") in tags and ("access-waiting", "model") not in tags
+               for tags in by_note.values()) and len(by_note) == n
+    assert sum(len(tags) for tags in by_note.values()) == n + len(range(0, n, 3))
+    stored = {r["id"]: r for batch in store.iter_notes() for r in batch}
+    assert {r["tagged_with"] for r in stored.values()} == {"m2"}
+    assert stored["b0007"]["model_safeguarding"] and not stored["b0001"]["model_safeguarding"]
+    assert [q["note_id"] for q in store.safeguarding_items()] == ["b0007", "b1202"]
+    # the audit holds every change, in order, for every note
+    log = [(e["operation"], e["record_id"]) for e in store.audit_log("b1202")]
+    assert log == [
+        ("create", "b1202"),
+        ("create", "b1202/access-waiting/model"), ("update", "b1202"),
+        ("delete", "b1202/access-waiting/model"),
+        ("create", "b1202/crisis-urgent/model"), ("update", "b1202"),
+    ]
+    updates = [e for e in store.audit_log("b0500") if e["operation"] == "update"]
+    assert [(e["before"]["tagged_with"], e["after"]["tagged_with"]) for e in updates] == [
+        (None, "m1"), ("m1", "m2")
+    ]
+    assert len(entries(store, "tag", "delete")) == n
+
+
+def test_model_tags_for_an_unknown_note_change_nothing(noted: Store) -> None:
+    before = all_audit_json(noted)
+    results = [
+        ModelTagging("n1", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, True, "negative"),
+        ModelTagging("gone", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, True, "negative"),
+    ]
+    with pytest.raises(StoreError, match="no note with id gone"):
+        noted.save_model_tags(results, "m1", "1")
+    assert all_audit_json(noted) == before
+    assert [t["source"] for t in noted.tags_for(["n1"])] == ["person"]
+    assert noted.safeguarding_items() == []
+
+
+def test_a_note_given_twice_in_one_batch_keeps_its_last_tags(noted: Store) -> None:
+    noted.save_model_tags(
+        [
+            ModelTagging("n3", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, False, "negative"),
+            ModelTagging("n3", {"daily-living": 0.6}, ["daily-living"], {}, False, "mixed"),
+        ],
+        "m1", "1",
+    )
+    assert [(t["category"], t["source"]) for t in noted.tags_for(["n3"])] == [
+        ("daily-living", "model")
+    ]
+    assert noted.get_note("n3")["model_experience"] == "mixed"
+
+
 def test_thread_records_are_audited_with_before_and_after(noted: Store) -> None:
     insight = add_insight(noted, "Spaces matter", categories=["community-support"],
                           note_ids=["n1", "n2"])

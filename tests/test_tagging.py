@@ -36,12 +36,24 @@ def test_train_from_store_records_held_out_metrics_and_tags_only_untagged(
         assert model.metadata["metrics"]["n_notes"] == 30
         assert model.metadata["codebook"] == {"id": "enquiry-v1", "version": "1"}
         assert TagModel.load(tmp_path / "model").model_version == model.model_version
+        assert store.count_notes(untagged=True) == 170
         assert tag_store(store, model) == 170
+        assert store.count_notes(untagged=True) == 0
         assert tag_store(store, model) == 0  # nothing left untagged
-        assert tag_store(store, model, retag=True) == 170
+        one = tag_rows(store)
+        # two forked processes over small batches store exactly what one process does
+        assert tag_store(store, model, retag=True, n_process=2, batch_size=40) == 170
+        assert tag_rows(store) == one
         model_tags = [t for t in store.tags_for() if t["source"] == "model"]
         assert model_tags and all(t["model_version"] == model.model_version for t in model_tags)
         assert all(t["codebook_version"] == "1" for t in model_tags)
+
+
+def tag_rows(store: Store) -> list[tuple]:
+    return [
+        (t["note_id"], t["category"], t["source"], round(t["confidence"] or 0, 6), t["evidence"])
+        for t in store.tags_for()
+    ]
 
 
 def test_too_few_labelled_notes_is_a_clear_error(store: Store, tmp_path: Path) -> None:
