@@ -135,16 +135,17 @@ def run_size(n: int, texts: list[str], folder: Path, db_url: str | None) -> dict
     return {"n": n, "seconds": seconds, "peak_rss_mib": peak_rss_mib()}
 
 
-def render(rows: list[dict[str, Any]], backend: str, command: str) -> str:
+def render(rows: list[dict[str, Any]], backend: str, command: str, words: float) -> str:
     base = rows[0]
     lines = [
-        "## Pipeline at scale (`scripts/benchmark_pipeline.py`)",
+        f"## Pipeline at scale, {backend} (`scripts/benchmark_pipeline.py`)",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, database {backend}. Command: `{command}`.",
         "",
         "Each size is a new database holding generated notes (shipped corpus texts, each made "
-        "unique, a third labelled by the listener). *ingest*: read, check, screen for "
+        f"unique, a third labelled by the listener; {words:.0f} words a note on average). "
+        "*ingest*: read, check, screen for "
         "safeguarding phrases and store the file; *tag*: the default model tags every note "
         "(evidence included; two processes from 20,000 notes, as `insight tag` does) and "
         "stores the tags; *rollup*: the lead's "
@@ -192,7 +193,8 @@ def main() -> None:
     backend = "PostgreSQL" if args.db_url else "SQLite (file)"
     command = "python scripts/benchmark_pipeline.py --sizes " + " ".join(
         str(n) for n in sorted(args.sizes)) + (" --db-url …" if args.db_url else "")
-    table = render(rows, backend, command)
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    table = render(rows, backend, command, words)
     print(table)
     if args.write_docs:
         write_section("pipeline-postgres" if args.db_url else "pipeline", table)
