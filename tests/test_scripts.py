@@ -49,3 +49,17 @@ def test_evidence_gold_matches_the_corpus() -> None:
         for category, sentences in categories.items():
             assert category in data.labels[data.ids.index(note_id)]
             assert all(sentence in text_of[note_id] for sentence in sentences)
+
+
+def test_pipeline_benchmark_runs_every_stage(tmp_path: Path) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import benchmark_pipeline
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    texts = benchmark_pipeline.corpus_texts()
+    row = benchmark_pipeline.run_size(60, texts, tmp_path, None)  # asserts every note is stored
+    assert row["n"] == 60 and set(row["seconds"]) == set(benchmark_pipeline.STAGES)
+    table = benchmark_pipeline.render([row], "SQLite (file)", "cmd", 50.0)
+    assert "| 60 | tag |" in table and "1.00 |" in table
+    assert (tmp_path / "report-60.html").is_file()
