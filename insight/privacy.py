@@ -13,6 +13,7 @@ import hmac
 import re
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import permutations
 from typing import Any, Literal
 
 Audience = Literal["lead", "commissioner", "community"]
@@ -242,8 +243,34 @@ def protect(
     return HIDDEN, shown
 
 
+def group_counts(
+    groups: Mapping[Hashable, Collection[str]], audience: Audience, threshold: int
+) -> dict[Hashable, int | str]:
+    """Each group's number of notes (an insight's) as an audience may see it.
+
+    Beyond `suppress`: where all of one group's notes are in another group and the two
+    differ by fewer than `threshold` notes, the smaller group's count is hidden, since the
+    difference would count a small set of notes (those in one group and not the other).
+    Groups that only overlap give nothing away this way; their union is `total_of_groups`.
+    """
+    shown = {g: suppress(len(set(n)), audience, threshold) for g, n in groups.items()}
+    if audience == "lead":
+        return shown
+    sets = {g: frozenset(n) for g, n in groups.items()}
+    for big, small in permutations(sets, 2):
+        if is_suppressed(shown[big]) or is_suppressed(shown[small]):
+            continue
+        if sets[small] < sets[big] and len(sets[big]) - len(sets[small]) < threshold:
+            shown[small] = HIDDEN
+    return shown
+
+
 def total_of_groups(
-    total: int, groups: Mapping[Hashable, int], audience: Audience, threshold: int
+    total: int,
+    groups: Mapping[Hashable, int],
+    audience: Audience,
+    threshold: int,
+    hidden: Collection[Hashable] = (),
 ) -> int | str:
     """The number of notes behind several groups that may share notes (a priority's
     insights, an action's), as an audience may see it beside the groups' own counts.
@@ -253,13 +280,17 @@ def total_of_groups(
     least N" (the largest group's count shown) or hidden: a total next to a suppressed
     group gives the group away by subtraction, and a total smaller than the sum gives away
     how many notes two groups share; with several totals over the same groups, any such
-    difference could be small. Leads see it as it is.
+    difference could be small. `hidden`: groups whose counts are not shown for another
+    reason (`group_counts`). Leads see it as it is.
     """
     shown = suppress(total, audience, threshold)
     if audience == "lead" or is_suppressed(shown):
         return shown
     counts = list(groups.values())
-    exact = [c for c in counts if not is_suppressed(suppress(c, audience, threshold))]
+    exact = [
+        c for g, c in groups.items()
+        if g not in hidden and not is_suppressed(suppress(c, audience, threshold))
+    ]
     if len(exact) == len(counts) and sum(counts) == total:
         return total
     # what the groups' own counts already say, and no more

@@ -22,7 +22,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from insight import __version__  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.privacy import (  # noqa: E402
+    HIDDEN,
     Audience,
+    group_counts,
     is_suppressed,
     note_ref,
     quotes_for,
@@ -108,13 +110,14 @@ def build_report(
 
     # An insight's count is its own; a priority's or an action's total is shown only where
     # it tells nothing its insights' counts do not (`total_of_groups`).
-    insight_counts = {
-        i: suppress(len(thread.notes_of_insight(i)), audience, threshold) for i in thread.insights
-    }
+    insight_counts = group_counts(
+        {i: thread.notes_of_insight(i) for i in thread.insights}, audience, threshold
+    )
+    not_shown = {i for i, count in insight_counts.items() if count == HIDDEN}
 
     def total(note_ids: list[str], insight_ids: list[int]) -> int | str:
         groups = {i: len(thread.notes_of_insight(i)) for i in dict.fromkeys(insight_ids)}
-        return total_of_groups(len(note_ids), groups, audience, threshold)
+        return total_of_groups(len(note_ids), groups, audience, threshold, hidden=not_shown)
 
     def action_view(action_id: int) -> dict[str, Any]:
         action = thread.actions[action_id]

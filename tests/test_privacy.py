@@ -6,6 +6,7 @@ import pytest
 
 from insight.privacy import (
     HIDDEN,
+    group_counts,
     may_quote,
     protect,
     quotes_for,
@@ -163,3 +164,32 @@ def test_no_small_group_can_be_worked_out_from_totals_over_shared_groups(seed: i
             assert all(isinstance(c, int) for c in parts) and sum(parts) == shown
         elif shown.startswith("at least "):
             assert int(shown.split()[-1]) == max(c for c in parts if isinstance(c, int))
+
+
+def test_an_insight_inside_another_is_hidden_when_they_differ_by_a_few() -> None:
+    big, inner, near, apart = set(range(12)), set(range(9)), set(range(5)), set(range(20, 27))
+    counts = group_counts({"A": big, "B": inner, "C": near, "D": apart}, "commissioner", 5)
+    # 12 - 9 = 3 notes in A and not in B: B is hidden; C is 7 notes short of A, 4 of B
+    assert counts == {"A": 12, "B": HIDDEN, "C": 5, "D": 7}
+    assert group_counts({"A": big, "B": inner}, "lead", 5) == {"A": 12, "B": 9}
+    assert group_counts({"A": big, "B": set(big)}, "commissioner", 5) == {"A": 12, "B": 12}
+    # a priority over A and B: B's count is not shown, so neither is an exact total
+    assert total_of_groups(12, {"A": 12, "B": 9}, "commissioner", 5, hidden={"B"}) == (
+        "at least 12"
+    )
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_no_small_difference_between_nested_insights_is_shown(seed: int) -> None:
+    rng = random.Random(seed)
+    pool = list(range(30))
+    groups: dict[str, set[int]] = {"i0": set(rng.sample(pool, rng.randint(1, 25)))}
+    for k in range(1, 6):  # nested ones (a sample of an earlier group) and fresh ones
+        base = groups[rng.choice(sorted(groups))] if rng.random() < 0.7 else set(pool)
+        groups[f"i{k}"] = set(rng.sample(sorted(base), rng.randint(1, len(base))))
+    counts = group_counts(groups, "commissioner", 5)
+    for a, b in [(a, b) for a in groups for b in groups if a != b]:
+        if groups[b] < groups[a] and isinstance(counts[a], int) and isinstance(counts[b], int):
+            assert counts[a] - counts[b] >= 5
+    for g, notes in groups.items():  # nothing is shown that is not the true count
+        assert counts[g] in (len(notes), HIDDEN, "<5")

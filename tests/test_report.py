@@ -165,6 +165,20 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
     assert commissioner.count("minibus") == 1  # the commissioner sees what was noted
 
 
+def test_an_insight_a_few_notes_short_of_another_is_not_counted(store: Store) -> None:
+    add(store, *[note(f"w{i}", f"Waited {i} months.", categories=["access-waiting"])
+                 for i in range(12)])
+    everyone = add_insight(store, "Waiting", note_ids=[f"w{i}" for i in range(12)])
+    most = add_insight(store, "Waiting, not in Leeds", note_ids=[f"w{i}" for i in range(9)])
+    add_action(store, "Call back", priority_ids=[add_priority(store, "P",
+                                                               insight_ids=[everyone, most])])
+    commissioner = unescape(render_html(build_report(store, load_codebook())))
+    assert "(12 notes" in commissioner and "(9 notes" not in commissioner
+    assert "(a hidden number of notes" in commissioner  # 12 - 9 would count 3 notes
+    lead = unescape(render_html(build_report(store, load_codebook(), audience="lead")))
+    assert "(9 notes" in lead
+
+
 def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> None:
     secret = "Jose Garcia 07700900789"
     add(store, note(secret, "The group closed and nobody said why.",
