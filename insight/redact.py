@@ -126,7 +126,7 @@ _DATE = (
 )
 # A birth cue, then at most a few non-digit words (", is, on the", a name), then the date.
 _DOB = re.compile(
-    r"\b(?:born|d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s*date|birthday)"
+    r"\b(?:born|d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s*date|birthday|b['’-]?day)"
     rf"[^\d\n.;!?]{{0,24}}?(?<![\w])(?P<date>{_DATE})(?![\w/])",
     re.IGNORECASE,
 )
@@ -379,6 +379,7 @@ _BUILDING_SUFFIX = (
     "house|court|lodge|mansions|buildings|tower|towers|heights|point|block|hall|cottages"
     "|apartments|flats|mill|quay|wharf|yard|works|villas"
 )
+_NAMED_PLACE_WORDS = _STREET_WORDS | set(_BUILDING_SUFFIX.split("|"))
 _HOUSE_NAME_SUFFIX = (
     "rectory|vicarage|manse|cottage|cottages|farm|farmhouse|barn|lodge|house|bungalow|mill"
     "|granary|orchard|grange|hall|villa|croft"
@@ -667,6 +668,26 @@ def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     return prev in {"and", "&", "or"} and j > 0 and person[j - 1]
 
 
+# Conditions named after people: "Parkinson's", "Alzheimer's disease", "Down syndrome".
+_EPONYMS = {
+    "addison", "alzheimer", "asperger", "bell", "crohn", "cushing", "down", "ehlers",
+    "graves", "guillain", "hashimoto", "hodgkin", "huntington", "korsakoff", "lyme",
+    "meniere", "ménière", "munchausen", "parkinson", "raynaud", "sjogren", "sjögren",
+    "tourette", "wernicke", "wilson",
+}
+_CONDITION_WORDS = {"disease", "syndrome", "palsy", "lymphoma", "dementia"}
+
+
+def _eponym(units: list[_Unit], k: int) -> bool:
+    """ "diagnosed with Parkinson's", "Crohn's disease", "Down syndrome": a condition."""
+    if units[k].lower not in _EPONYMS:
+        return False
+    after = [units[i].lower for i in range(k + 1, min(k + 3, len(units)))]
+    if after[:1] and after[0] in {"'s", "’s", "'", "’"}:
+        return True
+    return bool(after[:1]) and after[0] in _CONDITION_WORDS
+
+
 _PERSON_NOUNS = {
     "girl", "boy", "woman", "man", "lady", "bloke", "guy", "fella", "person", "someone",
     "somebody", "chap", "gentleman", "student", "resident", "tenant", "family", "people",
@@ -741,9 +762,11 @@ def _email_names(text: str, res: _Resources) -> set[str]:
     for m in _EMAIL.finditer(text):
         parts = re.split(r"[._-]", m.group().split("@")[0].lower())
         flags = [res.lexicon.get(p, "") for p in parts]
-        if (len(parts) in (2, 3) and all(p.isalpha() and len(p) > 2 for p in parts)
-                and "F" in flags[0] and all("F" in f or "L" in f or not f for f in flags)):
-            out |= {p for p, f in zip(parts, flags, strict=True) if "F" in f or "L" in f}
+        if not (len(parts) in (2, 3) and all(p.isalpha() and len(p) > 2 for p in parts)
+                and all("F" in f or "L" in f or not f for f in flags)):
+            continue
+        # "nana.owusu@", "tendai.moyo@": names, or words no dictionary knows, as names are
+        out |= set(parts)
     return out - _NEVER_NAME - _DATE_WORDS
 
 
@@ -779,12 +802,21 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                                  "years", "year", "yrs", "yo", "y/o", "in", "this"}
         if m in {"'s", "’s"} and at(k + 2) in _RELATIONS:
             return True
-        if m in {"(", ","} and re.fullmatch(r"\d{1,3}", at(k + 2)) and at(k + 3) in {",", ")"}:
-            return True  # an age in apposition: "Ba, 80, used to come"
+        if age_apposition(k):
+            return True  # an age in apposition: "Ba, 80, used to come", "- Joy, 58."
         if m in {"(", ","}:  # apposition: "Sunny (her grandson)", "Mark, my brother,"
             i = k + 3 if at(k + 2) in _DETERMINERS else k + 2
             return at(i) in _RELATIONS
         return m == "from" and at(k + 2) in {"the", "her", "his", "their", "our", "my"}
+
+    def age_apposition(k: int) -> bool:
+        """ "Ba, 80, used to come", "(Ba, 80)", "- Joy, 58.", "Hevin, Kurdish, 23,"."""
+        if at(k + 1) not in {",", "("}:
+            return False
+        i = k + 2
+        if at(i) in _DEMONYMS and at(i + 1) == ",":
+            i += 2
+        return bool(re.fullmatch(r"\d{1,3}", at(i))) and at(i + 1) in {",", ")", ".", ";", ""}
 
     def appositive(k: int) -> bool:
         """ ", Jo, went on leave", "(Ba, 80)": set off by commas and not an item of a list."""
@@ -847,6 +879,13 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 continue  # "a course called Hope and Resilience"
             person[k] = True
             continue
+        if _eponym(units, k):
+            continue  # "diagnosed with Parkinson's"
+        if (u.cap and u.alpha and len(u.text) > 1 and not u.known and not u.org_masked
+                and not _negative_context(units, k)
+                and (age_apposition(k) or _meet_before(units, k))):
+            person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai"
+            continue
         if not u.name or (u.cap and _negative_context(units, k)):
             continue
         m = nxt(k)
@@ -855,7 +894,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             follow = follow or units[k + 2].lower in _ANIMATE_STATES
         if u.cap:
             if m is not None and m.cap and m.known and not m.never and (
-                    not m.name or (u.word and m.word and not (u.plain_first and m.last))):
+                    not m.name or (u.word and m.word and not (u.plain_first and m.last))
+            ) and not (u.strong and _meet_before(units, k)):  # "spoke with Nguyen Thi Lan"
                 continue  # "Moss Side", "Grace Church": a proper-noun phrase, not a person
             if u.lower in _DATE_WORDS:
                 continue
@@ -920,6 +960,24 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 person[j] = True
                 j += 1
 
+    # a run of names that goes on into a building, service or street word names that place:
+    # "Mary Seacole House", "John Radcliffe Hospital" (not "Mrs Green Surgery"'s title case)
+    k = 0
+    while k < n:
+        if not person[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < n and person[j + 1]:
+            j += 1
+        after = units[j + 1] if j + 1 < n else None
+        if (j > k and after is not None and after.cap
+                and after.lower.rstrip(".") in _NAMED_PLACE_WORDS
+                and at(k - 1).rstrip(".") not in _HONORIFICS):
+            for i in range(k, j + 1):
+                person[i] = False
+        k = j + 1
+
     # "Faith and Hope came": a name joined by "and" to a detected name is a name too
     for k in range(n - 3, -1, -1):
         u = units[k]
@@ -933,7 +991,7 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     names = {units[k].lower for k in range(n) if person[k] and units[k].lower not in _DATE_WORDS}
     names |= _email_names(doc.text, res)
     for k, u in enumerate(units):
-        if person[k] or not u.alpha or u.lower not in names:
+        if person[k] or not u.alpha or u.lower not in names or _eponym(units, k):
             continue
         if u.cap or u.text.isupper():
             if not _negative_context(units, k):
@@ -979,8 +1037,19 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     res = _resources()
     text = doc.text
     spans = _regex_spans(text) + _phone_spans(text) + _address_spans(doc, res)
-    spans += [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)]
+    spans += [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
+              if not _town_of_address(text, spans, s, e)]
     return _resolve(spans)
+
+
+def _town_of_address(text: str, spans: list[PiiSpan], start: int, end: int) -> bool:
+    """A name-like word between an address and its postcode is the town ("14 Elm Road,
+    Thornton-le-Dale, YO18 7QH"), not a person."""
+    gap = re.compile(r"[\s,]*")
+    return any(a.type == "ADDRESS" and a.end <= start and gap.fullmatch(text[a.end:start])
+               for a in spans) and any(
+        p.type == "POSTCODE" and p.start >= end and gap.fullmatch(text[end:p.start])
+        for p in spans)
 
 
 def _nfc(text: str) -> tuple[str, tuple[list[int], list[int]] | None]:

@@ -100,57 +100,78 @@ def markdown(table: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+SETS = {
+    "pii-eval.jsonl": "written with the rules, by their author",
+    "pii-holdout.jsonl": "written later by another writer who never saw the rules or the first set",
+}
+# The holdout's first run, before anything was changed because of it (2026-11-26): the
+# honest figure for notes nobody has tuned to. Rules changed after it are listed in
+# corpora/pii/README.md, so the holdout's table below is no longer blind.
+HOLDOUT_BLIND = ("PERSON recall 0.957, precision 0.978; DATE_OF_BIRTH recall 0.955; every other "
+                 "type 1.000; all types recall 0.972, precision 0.988 (overlap)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=corpora_dir() / "pii" / "pii-eval.jsonl")
+    ap.add_argument("--data", type=Path, help="one labelled JSONL (default: both shipped sets)")
     ap.add_argument("--write", action="store_true", help=f"write {DOC_OUT.relative_to(ROOT)}")
     ap.add_argument("--errors", action="store_true", help="print false positives/negatives")
     args = ap.parse_args()
-    rows = load(args.data)
+    paths = [args.data] if args.data else [corpora_dir() / "pii" / name for name in SETS]
     t0 = time.perf_counter()
     find_pii("warm up: load the tokenizer and lexicon")
     load_s = time.perf_counter() - t0
-    table, overall = evaluate(rows, args.errors)
-    md = markdown(table)
-    print(md)
-    print(f"\noverall precision (overlap): {overall['precision']:.3f}")
-    print(f"notes/s: {overall['notes_per_s']:.0f} ({overall['notes']} notes); "
-          f"first-call load: {load_s:.2f} s")
-    missed = [f"{t} recall {r[9]} < {TARGETS[t]}" for r in table
-              for t in [r[0]] if t in TARGETS and float(r[9]) < TARGETS[t]]
-    if overall["precision"] < 0.90:
-        missed.append(f"overall precision {overall['precision']:.3f} < 0.90")
-    print("targets: " + ("all met" if not missed else "; ".join(missed)))
+    results = []
+    for path in paths:
+        table, overall = evaluate(load(path), args.errors)
+        md = markdown(table)
+        print(f"\n{path.name}\n{md}")
+        print(f"\noverall precision (overlap): {overall['precision']:.3f}")
+        print(f"notes/s: {overall['notes_per_s']:.0f} ({overall['notes']} notes); "
+              f"first-call load: {load_s:.2f} s")
+        missed = [f"{t} recall {r[9]} < {TARGETS[t]}" for r in table
+                  for t in [r[0]] if t in TARGETS and float(r[9]) < TARGETS[t]]
+        if overall["precision"] < 0.90:
+            missed.append(f"overall precision {overall['precision']:.3f} < 0.90")
+        print("targets: " + ("all met" if not missed else "; ".join(missed)))
+        results.append((path.name, md, overall))
     if args.write:
+        if args.data:
+            ap.error("--write writes the shipped sets' figures; leave out --data")
         DOC_OUT.parent.mkdir(parents=True, exist_ok=True)
-        write_section("pii", section(md, overall, load_s), DOC_OUT)
+        write_section("pii", section(results, load_s), DOC_OUT)
         print(f"wrote {DOC_OUT.relative_to(ROOT)}")
 
 
-def section(md: str, overall: dict[str, float], load_s: float) -> str:
+def section(results: list[tuple[str, str, dict[str, float]]], load_s: float) -> str:
     today = dt.date.today().isoformat()
+    tables = "\n\n".join(
+        f"### `corpora/pii/{name}`: {overall['notes']} notes, {SETS[name]}\n\n{md}\n\n"
+        f"Overall precision (overlap): **{overall['precision']:.3f}**. Throughput: "
+        f"**{overall['notes_per_s']:.0f} notes/s** on one core."
+        for name, md, overall in results
+    )
     return f"""## PII detection (`insight.redact`)
 
-Evaluation set: `corpora/pii/pii-eval.jsonl` ({overall['notes']} hand-written, fictional
-community-listening notes; annotation rules in `corpora/pii/README.md`). A prediction counts
-as a true positive under *exact* matching when its type and both offsets equal a gold span,
-and under *overlap* matching when it shares at least one character with a gold span of the
-same type. Recall targets are judged on overlap.
+Two hand-written sets of fictional community-listening notes (annotation rules in
+`corpora/pii/README.md`). A prediction counts as a true positive under *exact* matching when
+its type and both offsets equal a gold span, and under *overlap* matching when it shares at
+least one character with a gold span of the same type. Recall targets are judged on overlap.
 
 - Date: {today}
 - Machine: 2 cores, 24 GiB RAM, no GPU ({platform.python_implementation()} \
 {platform.python_version()}, {platform.system()})
-- Command: `PYTHONPATH=. python scripts/benchmark_pii.py --write`
+- Command: `PYTHONPATH=. python scripts/benchmark_pii.py --write` (`find_pii` one note at a
+  time; the first call loads the tokenizer and name lexicon in {load_s:.2f} s)
 
-{md}
-
-Overall precision (overlap): **{overall['precision']:.3f}**.
-Throughput: **{overall['notes_per_s']:.0f} notes/s** on one core (`find_pii`, one note at a
-time; first call loads the tokenizer and name lexicon in {load_s:.2f} s).
+{tables}
 
 Targets: recall ≥ 0.98 for PHONE, EMAIL, NHS_NUMBER, POSTCODE; ≥ 0.90 for PERSON; overall
-precision ≥ 0.90. The evaluation set was written by the same people who wrote the rules, so
-these figures are optimistic for unseen notes; see "Known gaps" in `corpora/pii/README.md`.
+precision ≥ 0.90. The first set was written by the author of the rules, so its figures are
+optimistic. The holdout's first run, before any rule was changed because of it, is the
+honest figure for unseen notes: {HOLDOUT_BLIND}. The rules changed after it (listed in
+`corpora/pii/README.md`) were chosen to generalise, not to fit its notes, but its table
+above is no longer blind. See "Known gaps" in `corpora/pii/README.md`.
 """
 
 

@@ -4,11 +4,12 @@ Annotations are written inline as ``[[surface|TYPE]]`` so the gold offsets are c
 code, never by hand. The script checks every span against the original text, checks NHS
 numbers pass the modulus-11 check, and checks the per-type minimum counts.
 
-Run: ``python corpora/pii/build_eval.py``
+Run: ``python corpora/pii/build_eval.py [--holdout]``
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from collections import Counter
@@ -17,9 +18,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "notes_pii.txt"
 TARGET = HERE / "pii-eval.jsonl"
-TYPES = ("PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH")
+TYPES = ("PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS",
+         "DATE_OF_BIRTH")
 MINIMUM = {"PERSON": 80, "PHONE": 30, "EMAIL": 15, "NHS_NUMBER": 15, "POSTCODE": 25,
            "ADDRESS": 15, "DATE_OF_BIRTH": 15}
+# A second set by another writer who never saw the rules or the first set (blind holdout)
+HOLDOUT_SOURCE = HERE / "notes_pii_holdout.txt"
+HOLDOUT_TARGET = HERE / "pii-holdout.jsonl"
+HOLDOUT_MINIMUM = {"PERSON": 100, "PHONE": 25, "EMAIL": 12, "NHS_NUMBER": 12, "POSTCODE": 20,
+                   "ADDRESS": 15, "DATE_OF_BIRTH": 15, "NI_NUMBER": 5}
 MARK = re.compile(r"\[\[(.+?)\|([A-Z_]+)\]\]")
 
 
@@ -51,10 +58,18 @@ def parse(line: str) -> tuple[str, list[dict]]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--holdout", action="store_true",
+                        help=f"build {HOLDOUT_TARGET.name} from {HOLDOUT_SOURCE.name}")
+    args = parser.parse_args()
+    source, target, prefix, minimum = (
+        (HOLDOUT_SOURCE, HOLDOUT_TARGET, "pii-h", HOLDOUT_MINIMUM) if args.holdout
+        else (SOURCE, TARGET, "pii", MINIMUM)
+    )
     counts: Counter[str] = Counter()
     rows = []
     surfaces: dict[str, list[str]] = {}
-    for raw in SOURCE.read_text(encoding="utf-8").splitlines():
+    for raw in source.read_text(encoding="utf-8").splitlines():
         if not raw.strip() or raw.startswith("#"):
             continue
         plain, spans = parse(raw)
@@ -67,14 +82,14 @@ def main() -> None:
                 assert len(digits) == 10 and nhs_checksum_ok(digits), surface
             surfaces.setdefault(sp["type"], []).append(surface)
             counts[sp["type"]] += 1
-        rows.append({"id": f"pii-{len(rows) + 1:03d}", "text": plain, "spans": spans})
-    for kind, need in MINIMUM.items():
+        rows.append({"id": f"{prefix}-{len(rows) + 1:03d}", "text": plain, "spans": spans})
+    for kind, need in minimum.items():
         assert counts[kind] >= need, (kind, counts[kind], need)
-    with TARGET.open("w", encoding="utf-8") as fh:
+    with target.open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     empty = sum(1 for r in rows if not r["spans"])
-    print(f"{len(rows)} notes ({empty} without PII) -> {TARGET.name}")
+    print(f"{len(rows)} notes ({empty} without PII) -> {target.name}")
     print(dict(sorted(counts.items())))
 
 
