@@ -27,7 +27,9 @@ DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 # 4: calibrated confidence (Platt scaling per category on out-of-fold scores)
 # 5: experience classifier with balanced class weights and character n-grams
 # 6: evidence is the sentence carrying most of the note's score (recorded in the card)
-RECIPE_VERSION = "6"
+# 7: the safeguarding classifier also learns from the first safeguarding audit set (its
+#    threshold is still set on the corpus notes alone)
+RECIPE_VERSION = "7"
 SEED = 0
 TRAINING_SPLITS = ("train", "dev")
 
@@ -42,10 +44,24 @@ def corpus_files() -> tuple[Path, Path]:
     return corpus, split
 
 
+def safeguarding_audit_file() -> Path:
+    """Hand-written notes labelled for safeguarding only, by writers outside the corpus
+    (`corpora/safeguarding-audit/README.md`); the second audit set is never trained on."""
+    return corpora_dir() / "safeguarding-audit" / "audit-1.jsonl"
+
+
+def load_safeguarding_audit() -> tuple[list[str], list[bool]]:
+    import json
+
+    with safeguarding_audit_file().open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [r["text"] for r in rows], [bool(r["safeguarding"]) for r in rows]
+
+
 def corpus_hash() -> str:
     """Short hash of everything the default model is built from."""
     digest = hashlib.sha256(f"{RECIPE_VERSION}|{__version__}|{DEFAULT_BACKEND}".encode())
-    for path in (*corpus_files(), default_codebook_path()):
+    for path in (*corpus_files(), default_codebook_path(), safeguarding_audit_file()):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -84,6 +100,7 @@ def build_default_model() -> TagModel:
         codebook_id="enquiry",
         seed=SEED,
         label_texts=codebook.label_texts(),
+        safeguarding_extra=load_safeguarding_audit(),
     )
     if len(test):
         evaluate(

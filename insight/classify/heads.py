@@ -48,9 +48,19 @@ class SafeguardingClassifier:
         coef, intercept = fit_logistic(X, y[:, None], self.C, "balanced", self.seed)
         return vec, coef, float(intercept[0])
 
-    def fit(self, texts: Sequence[str], y: Sequence[bool]) -> Self:
+    def fit(
+        self, texts: Sequence[str], y: Sequence[bool], threshold_on: Sequence[bool] | None = None
+    ) -> Self:
+        """`threshold_on`: the notes whose out-of-fold scores set the threshold (default
+        all). Extra notes written to teach other wordings of risk are learned from, but
+        leaving them out here keeps the share of everyday notes flagged where it was."""
         texts = [str(t) for t in texts]
         y_arr = np.asarray(y, dtype=int)
+        chosen = (
+            np.ones(len(texts), dtype=bool)
+            if threshold_on is None
+            else np.asarray(threshold_on, dtype=bool)
+        )
         n_pos = int(y_arr.sum())
         if n_pos < 2 or n_pos == len(y_arr):
             raise ValueError(
@@ -64,10 +74,12 @@ class SafeguardingClassifier:
             vec, coef, b = self._fit_once(arr[train].tolist(), y_arr[train])
             X_held = union_features(vec, CountCache(arr[held].tolist()))
             oof[held] = sigmoid((X_held @ coef.T).toarray()[:, 0] + b)
-        self.threshold_ = recall_threshold(y_arr, oof, self.recall_target)
+        self.threshold_ = recall_threshold(y_arr[chosen], oof[chosen], self.recall_target)
         flagged = oof >= self.threshold_
-        self.oof_recall_ = float(flagged[y_arr == 1].mean())
-        self.oof_precision_ = float(y_arr[flagged].mean()) if flagged.any() else 0.0
+        self.oof_recall_ = float(flagged[chosen & (y_arr == 1)].mean())
+        self.oof_precision_ = (
+            float(y_arr[chosen & flagged].mean()) if (chosen & flagged).any() else 0.0
+        )
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_once(texts, y_arr)
         return self
 

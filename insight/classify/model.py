@@ -163,8 +163,13 @@ class TagModel:
         backend_params: dict[str, Any] | None = None,
         codebook_id: str | None = None,
         label_texts: Mapping[str, Sequence[str]] | None = None,
+        safeguarding_extra: tuple[Sequence[str], Sequence[bool]] | None = None,
     ) -> TagModel:
-        """Train every part on the same notes; parts without labels fall back to rules."""
+        """Train every part on the same notes; parts without labels fall back to rules.
+
+        `safeguarding_extra` (texts, flags): more notes labelled for safeguarding only (an
+        audit set), added to the safeguarding classifier's training notes: risk is said in
+        more ways than any one corpus holds."""
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
@@ -184,7 +189,7 @@ class TagModel:
         rows, held_scores = estimator.held_out_scores()
         calibration = Calibration.fit(Y[rows], held_scores)
 
-        sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed)
+        sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed, safeguarding_extra)
         ex_model, ex_info = _fit_experience(texts, experience, seed)
 
         params = estimator.get_params()
@@ -454,17 +459,31 @@ def read_model_json(directory: Path) -> dict[str, Any]:
 
 
 def _fit_safeguarding(
-    texts: list[str], flags: Sequence[bool] | None, seed: int
+    texts: list[str],
+    flags: Sequence[bool] | None,
+    seed: int,
+    extra: tuple[Sequence[str], Sequence[bool]] | None = None,
 ) -> tuple[SafeguardingClassifier | None, dict[str, Any]]:
-    base = {"phrase_list": "corpora/safeguarding-phrases.yaml"}
+    base: dict[str, Any] = {"phrase_list": "corpora/safeguarding-phrases.yaml"}
     if flags is None:
         return None, {**base, "method": "phrases", "reason": "no safeguarding labels given"}
     if len(flags) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(flags)} safeguarding flags")
+    threshold_on = None
+    if extra is not None:
+        extra_texts, extra_flags = [str(t) for t in extra[0]], list(extra[1])
+        if len(extra_texts) != len(extra_flags):
+            raise ValueError(
+                f"{len(extra_texts)} extra texts but {len(extra_flags)} safeguarding flags"
+            )
+        # learned from, but the threshold stays where the training notes put it
+        threshold_on = [True] * len(texts) + [False] * len(extra_texts)
+        texts, flags = [*texts, *extra_texts], [*flags, *extra_flags]
+        base["extra_notes"] = len(extra_texts)
     y = np.asarray([bool(f) for f in flags])
     if y.sum() < 2 or (~y).sum() < 2:
         return None, {**base, "method": "phrases", "reason": "too few flagged/unflagged notes"}
-    model = SafeguardingClassifier(seed=seed).fit(texts, y)
+    model = SafeguardingClassifier(seed=seed).fit(texts, y, threshold_on=threshold_on)
     return model, {
         **base,
         "method": "classifier OR phrases",

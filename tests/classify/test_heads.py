@@ -43,6 +43,38 @@ def test_save_load_gives_identical_scores_and_threshold(head_and_notes, tmp_path
     np.testing.assert_array_equal(again.predict_proba(texts), head.predict_proba(texts))
 
 
+def test_extra_notes_teach_new_wording_without_moving_the_threshold():
+    """Audit notes join the training notes, but only the training notes set the threshold:
+    a new way of saying risk is learned, the everyday flag rate is not pushed up."""
+    texts, _, flags, _ = make_notes(n=120, seed=3)
+    new_wording = "Says the only way out is the railway line near the estate."
+    unlike_anything = [  # risk said in words no other note uses: hard out of fold
+        "Asked how deep the reservoir is, twice.",
+        "Gave his fishing rods to his nephew, then went quiet.",
+        "Sleeps in the car now and answers nobody.",
+        "Wrote something for his daughter to read later.",
+        "Keeps saying the lads will manage fine without him.",
+        "Bought rope on the way home and laughed about it.",
+    ]
+    extra = [f"We met at the market. {new_wording}"] * 4 + unlike_anything + [
+        "We met at the market. She bought apples and chatted about the weather.",
+        "We met at the market. He liked the new bus timetable.",
+    ]
+    extra_flags = [True] * (4 + len(unlike_anything)) + [False] * 2
+    plain = SafeguardingClassifier(seed=0).fit(texts, flags)
+    both = SafeguardingClassifier(seed=0).fit(
+        [*texts, *extra], [*flags, *extra_flags],
+        threshold_on=[True] * len(texts) + [False] * len(extra),
+    )
+    probe = [f"Chat at the library. {new_wording}"]
+    assert both.predict_proba(probe)[0] > plain.predict_proba(probe)[0]
+    assert both.predict(probe).tolist() == [True]
+    # the threshold comes from the training notes' out-of-fold scores alone
+    assert both.oof_recall_ >= 0.98
+    every = SafeguardingClassifier(seed=0).fit([*texts, *extra], [*flags, *extra_flags])
+    assert every.threshold_ < both.threshold_  # chasing the hard notes would flag more
+
+
 def test_too_few_flagged_notes_is_a_clear_error():
     with pytest.raises(ValueError, match="at least two flagged"):
         SafeguardingClassifier().fit(["a note", "another", "third"], [True, False, False])
