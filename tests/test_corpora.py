@@ -43,3 +43,29 @@ def test_each_blind_reader_labelled_every_note_once_with_valid_values() -> None:
         assert set(row["categories"]) <= known
         assert isinstance(row["safeguarding"], bool)
         assert row["experience"] in {"positive", "negative", "mixed", "neutral"}
+
+
+def test_safeguarding_audit_sets_are_well_formed() -> None:
+    """Each audit set: unique ids, a yes/no label and a reason per note, no note shared with
+    the corpus or with the other set (a shared note would let training leak into a test)."""
+    import json
+
+    from insight.resources import corpora_dir
+
+    folder = corpora_dir() / "safeguarding-audit"
+    corpus = {
+        json.loads(line)["text"]
+        for line in (corpora_dir() / "notes" / "community-notes.jsonl").open(encoding="utf-8")
+        if line.strip()
+    }
+    seen: set[str] = set()
+    for name, positives in (("audit-1.jsonl", 70), ("audit-2.jsonl", 65)):
+        rows = [json.loads(line) for line in (folder / name).open(encoding="utf-8")
+                if line.strip()]
+        assert len(rows) == 150 and len({r["id"] for r in rows}) == 150
+        assert sum(r["safeguarding"] is True for r in rows) == positives
+        assert all(isinstance(r["safeguarding"], bool) and r["text"].strip() and r["why"]
+                   for r in rows)
+        texts = {r["text"] for r in rows}
+        assert not texts & corpus and not texts & seen
+        seen |= texts
