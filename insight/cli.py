@@ -389,11 +389,15 @@ def train(
             f"{len(labelled.label_names)} labels (see the report above; --min-count "
             f"{min_count}; use --label-col/--label-cols to name the label columns)"
         )
+    from insight.classify.default import shipped_safeguarding_notes
+
     model = TagModel.fit(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,
         backend=backend, codebook_version=book.version if book else None, seed=seed,
         label_texts=book.label_texts() if book else None,
+        # safeguarding is the same whatever the codebook: learn it from the shipped notes too
+        safeguarding_extra=shipped_safeguarding_notes(),
     )
     # dropped while reading, before the model saw them: recorded all the same
     model.metadata["unknown_labels_dropped"] = {

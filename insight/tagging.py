@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from insight.classify.data import evaluate
+from insight.classify.default import shipped_safeguarding_notes
 from insight.classify.model import TagModel
 from insight.codebook import Codebook
 from insight.store import ModelTagging, Store, StoreError
@@ -57,6 +58,7 @@ def train_from_store(
         )
     flags = [bool(s) for s in safeguarding] if any(s is not None for s in safeguarding) else None
     feelings = experience if any(e is not None for e in experience) else None
+    shipped = shipped_safeguarding_notes()
 
     def fit(rows: Sequence[int]) -> TagModel:
         return TagModel.fit(
@@ -70,6 +72,7 @@ def train_from_store(
             codebook_id=Path(codebook.path).stem if codebook.path else None,
             seed=seed,
             label_texts=codebook.label_texts(),
+            safeguarding_extra=shipped,
         )
 
     metrics = None

@@ -15,7 +15,7 @@ from typing import Any
 
 from insight import __version__
 from insight.classify.data import LabelledData, evaluate, load_labelled
-from insight.classify.model import MODEL_FILE, TagModel
+from insight.classify.model import MODEL_FILE, SafeguardingExtra, TagModel
 from insight.codebook import load_codebook
 from insight.resources import corpora_dir, default_codebook_path
 
@@ -50,12 +50,30 @@ def safeguarding_audit_file() -> Path:
     return corpora_dir() / "safeguarding-audit" / "audit-1.jsonl"
 
 
-def load_safeguarding_audit() -> tuple[list[str], list[bool]]:
+def load_safeguarding_audit() -> SafeguardingExtra:
+    """The first audit set, as notes to learn from only (not everyday notes)."""
     import json
 
     with safeguarding_audit_file().open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
-    return [r["text"] for r in rows], [bool(r["safeguarding"]) for r in rows]
+    return SafeguardingExtra(
+        [r["text"] for r in rows], [bool(r["safeguarding"]) for r in rows], [False] * len(rows)
+    )
+
+
+def shipped_safeguarding_notes() -> SafeguardingExtra:
+    """Every shipped note a model may learn safeguarding from: the corpus's training
+    splits (everyday notes) and the first audit set. Safeguarding does not depend on the
+    codebook, so a workspace or bring-your-own model learns it from these as well as from
+    its own notes (its own few flagged notes could not teach the many ways risk is said)."""
+    data, splits = load_corpus()
+    rows = [i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS]
+    audit = load_safeguarding_audit()
+    return SafeguardingExtra(
+        [data.texts[i] for i in rows] + list(audit.texts),
+        [bool(data.safeguarding[i]) for i in rows] + list(audit.flags),
+        [True] * len(rows) + list(audit.everyday),
+    )
 
 
 def corpus_hash() -> str:

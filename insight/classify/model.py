@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from spacy.language import Language
@@ -163,13 +163,13 @@ class TagModel:
         backend_params: dict[str, Any] | None = None,
         codebook_id: str | None = None,
         label_texts: Mapping[str, Sequence[str]] | None = None,
-        safeguarding_extra: tuple[Sequence[str], Sequence[bool]] | None = None,
+        safeguarding_extra: SafeguardingExtra | None = None,
     ) -> TagModel:
         """Train every part on the same notes; parts without labels fall back to rules.
 
-        `safeguarding_extra` (texts, flags): more notes labelled for safeguarding only (an
-        audit set), added to the safeguarding classifier's training notes: risk is said in
-        more ways than any one corpus holds."""
+        `safeguarding_extra`: more notes labelled for safeguarding only, added to the
+        safeguarding classifier's training notes: risk is said in more ways than any one
+        set of notes holds (see `SafeguardingExtra`)."""
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
@@ -458,37 +458,70 @@ def read_model_json(directory: Path) -> dict[str, Any]:
     return doc
 
 
+class SafeguardingExtra(NamedTuple):
+    """Notes labelled for safeguarding only, added to a model's safeguarding training.
+
+    `everyday[i]`: note i is an ordinary note, whose out-of-fold score may help set the
+    threshold. Audit notes written to teach rarer ways of saying risk are learned from
+    only: they are hard on purpose, and chasing them would flag every note more often.
+    """
+
+    texts: Sequence[str]
+    flags: Sequence[bool]
+    everyday: Sequence[bool]
+
+
+# The threshold is set on the training notes' own out-of-fold scores alone when they hold
+# this many flagged notes: a 0.98 recall target is decided by the hardest 2% of them, so
+# with fewer it rests on one or two notes, and the everyday extra notes join in.
+OWN_THRESHOLD_MIN_FLAGGED = 100
+
+
 def _fit_safeguarding(
     texts: list[str],
     flags: Sequence[bool] | None,
     seed: int,
-    extra: tuple[Sequence[str], Sequence[bool]] | None = None,
+    extra: SafeguardingExtra | None = None,
 ) -> tuple[SafeguardingClassifier | None, dict[str, Any]]:
+    """The safeguarding classifier, from the training notes' flags and any `extra` notes
+    (an extra note that repeats a training note is skipped)."""
     base: dict[str, Any] = {"phrase_list": "corpora/safeguarding-phrases.yaml"}
-    if flags is None:
-        return None, {**base, "method": "phrases", "reason": "no safeguarding labels given"}
-    if len(flags) != len(texts):
+    if flags is not None and len(flags) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(flags)} safeguarding flags")
-    threshold_on = None
+    own_texts, own_flags = (texts, [bool(f) for f in flags]) if flags is not None else ([], [])
+    extra_texts: list[str] = []
+    extra_flags: list[bool] = []
+    extra_everyday: list[bool] = []
     if extra is not None:
-        extra_texts, extra_flags = [str(t) for t in extra[0]], list(extra[1])
-        if len(extra_texts) != len(extra_flags):
-            raise ValueError(
-                f"{len(extra_texts)} extra texts but {len(extra_flags)} safeguarding flags"
-            )
-        # learned from, but the threshold stays where the training notes put it
-        threshold_on = [True] * len(texts) + [False] * len(extra_texts)
-        texts, flags = [*texts, *extra_texts], [*flags, *extra_flags]
+        if not len(extra.texts) == len(extra.flags) == len(extra.everyday):
+            raise ValueError("extra safeguarding notes: texts, flags and everyday differ in length")
+        known = set(own_texts)
+        for text, flag, everyday in zip(extra.texts, extra.flags, extra.everyday, strict=True):
+            if str(text) not in known:
+                extra_texts.append(str(text))
+                extra_flags.append(bool(flag))
+                extra_everyday.append(bool(everyday))
         base["extra_notes"] = len(extra_texts)
-    y = np.asarray([bool(f) for f in flags])
+    if flags is None and not extra_texts:
+        return None, {**base, "method": "phrases", "reason": "no safeguarding labels given"}
+    all_texts, y = [*own_texts, *extra_texts], np.asarray([*own_flags, *extra_flags])
     if y.sum() < 2 or (~y).sum() < 2:
         return None, {**base, "method": "phrases", "reason": "too few flagged/unflagged notes"}
-    model = SafeguardingClassifier(seed=seed).fit(texts, y, threshold_on=threshold_on)
+    threshold_from = "training notes"
+    threshold_on = [True] * len(own_texts) + [False] * len(extra_texts)
+    if sum(own_flags) < OWN_THRESHOLD_MIN_FLAGGED:
+        threshold_from = "training notes and everyday extra notes"
+        threshold_on = [True] * len(own_texts) + extra_everyday
+        chosen = np.asarray(threshold_on)
+        if y[chosen].sum() < 2:  # nothing everyday to set it on: every note, then
+            threshold_from, threshold_on = "all notes", [True] * len(all_texts)
+    model = SafeguardingClassifier(seed=seed).fit(all_texts, y, threshold_on=threshold_on)
     return model, {
         **base,
         "method": "classifier OR phrases",
         "classifier": model.info(),
         "n_flagged": int(y.sum()),
+        "threshold_from": threshold_from,
     }
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from insight.classify import ModelFormatError, NoteTags, TagModel
 from insight.classify.default import default_cache_dir
+from insight.classify.model import SafeguardingExtra
 
 from .conftest import LABELS
 
@@ -105,6 +106,37 @@ def test_without_flag_labels_the_model_falls_back_and_says_so(notes):
     (risky, calm) = model.tag(["Told me he has his tablets saved up.", "Lovely chat about tea."])
     assert risky.safeguarding and not calm.safeguarding
     assert risky.experience == calm.experience == "neutral"
+
+
+def test_extra_safeguarding_notes_give_a_model_without_flags_a_classifier(notes):
+    """A bring-your-own model whose data has no safeguarding column still learns the flag
+    from notes labelled for safeguarding elsewhere; with flags of its own, an extra note
+    that repeats a training note is not counted twice."""
+    texts, labels, flags, _ = notes
+    extra = SafeguardingExtra(
+        [f"Second visit. {t}" for t in texts] + [texts[0]], [*flags, flags[0]],
+        [True] * (len(texts) + 1),
+    )
+    model = TagModel.fit(
+        texts, labels, label_names=LABELS, backend_params={"cv": 3}, safeguarding_extra=extra
+    )
+    info = model.metadata["safeguarding"]
+    assert info["method"] == "classifier OR phrases" and info["extra_notes"] == len(texts) + 1
+    # no flags of its own: the everyday extra notes set the threshold
+    assert info["threshold_from"] == "training notes and everyday extra notes"
+    risky, calm = model.tag(["Says she has been cutting again.", "Lovely chat about tea."])
+    assert risky.safeguarding and not calm.safeguarding
+    both = TagModel.fit(
+        texts, labels, label_names=LABELS, safeguarding=flags, backend_params={"cv": 3},
+        safeguarding_extra=extra,
+    )
+    assert both.metadata["safeguarding"]["extra_notes"] == len(texts)
+    assert both.metadata["safeguarding"]["n_flagged"] == 2 * sum(flags)
+    # notes that only teach (an audit set) never set the threshold
+    teach = SafeguardingExtra(extra.texts, extra.flags, [False] * len(extra.texts))
+    only = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
+                        safeguarding_extra=teach)
+    assert only.metadata["safeguarding"]["threshold_from"] == "all notes"
 
 
 def test_unknown_labels_are_dropped_and_recorded(notes):
