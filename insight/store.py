@@ -298,6 +298,7 @@ class ModelTagging:
     evidence: dict[str, str]
     safeguarding: bool
     experience: str | None
+    safeguarding_why: str = ""  # what raised the flag (no note text); the queue's reason
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -839,7 +840,9 @@ class Store:
                 conn.execute(insert(audit), entries)
             for note_id, result in latest.items():
                 if result.safeguarding and note_id not in flagged:
-                    self._flag(conn, note_id, f"model:{model_version}", "model flag")
+                    reason = f"model: {result.safeguarding_why}" if result.safeguarding_why \
+                        else "model flag"
+                    self._flag(conn, note_id, f"model:{model_version}", reason)
 
     def set_person_tags(self, note_id: str, categories: Sequence[str]) -> None:
         """A lead's review: replaces people's tags for the note (model tags are kept)."""

@@ -184,6 +184,7 @@ def test_a_batch_of_model_tags_is_written_like_one_note_at_a_time(store: Store) 
     assert {r["tagged_with"] for r in stored.values()} == {"m2"}
     assert stored["b0007"]["model_safeguarding"] and not stored["b0001"]["model_safeguarding"]
     assert [q["note_id"] for q in store.safeguarding_items()] == ["b0007", "b1202"]
+    assert {q["reason"] for q in store.safeguarding_items()} == {"model flag"}
     # the audit holds every change, in order, for every note
     log = [(e["operation"], e["record_id"]) for e in store.audit_log("b1202")]
     assert log == [
@@ -197,6 +198,16 @@ def test_a_batch_of_model_tags_is_written_like_one_note_at_a_time(store: Store) 
         (None, "m1"), ("m1", "m2")
     ]
     assert len(entries(store, "tag", "delete")) == n
+
+
+def test_the_queue_says_what_raised_a_model_flag(noted: Store) -> None:
+    why = "phrase list: self-harm; classifier 0.91 (flags from 0.12)"
+    noted.save_model_tags(
+        [ModelTagging("n3", {}, [], {}, True, "negative", safeguarding_why=why)], "m1", "1"
+    )
+    [item] = noted.safeguarding_items()
+    assert item["note_id"] == "n3" and item["reason"] == f"model: {why}"
+    assert item["flagged_by"] == "model:m1"
 
 
 def test_model_tags_for_an_unknown_note_change_nothing(noted: Store) -> None:

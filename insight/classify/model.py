@@ -49,6 +49,9 @@ class NoteTags:
     evidence: dict[str, str]
     safeguarding: bool
     experience: str
+    # what raised the flag, without the note's words (it goes to the queue and the audit):
+    # the phrase list's signals and/or the classifier's score against its threshold
+    safeguarding_why: str = ""
 
 
 _WORKER_MODEL: TagModel | None = None
@@ -296,9 +299,17 @@ class TagModel:
         predicted = P >= self.estimator.thresholds_  # tags: raw score vs the tuned threshold
         P = self.confidence(P)  # shown and stored: calibrated (same order, so same tags)
 
-        flags = [phrases.flag(doc) for doc in docs]
-        if self.safeguarding_model is not None:
-            flags = list(np.logical_or(flags, self.safeguarding_model.predict(texts, cache)))
+        signals = [sorted({hit.signal for hit in phrases.hits(doc)}) for doc in docs]
+        flags = [bool(found) for found in signals]
+        why = [f"phrase list: {', '.join(found)}" if found else "" for found in signals]
+        head = self.safeguarding_model
+        if head is not None:
+            risk = head.predict_proba(texts, cache)
+            for i, p in enumerate(risk):
+                if p >= head.threshold_:
+                    flags[i] = True
+                    said = f"classifier {p:.2f} (flags from {head.threshold_:.2f})"
+                    why[i] = f"{why[i]}; {said}" if why[i] else said
         if self.experience_model is not None:
             experience = self.experience_model.predict(texts, cache)
         else:
@@ -343,6 +354,7 @@ class TagModel:
                     scores={lab: round(float(p), 4) for lab, p in zip(labels, P[i], strict=True)},
                     evidence=evidence,
                     safeguarding=bool(flags[i]),
+                    safeguarding_why=why[i],
                     # an empty note says nothing: not the classifier's prior guess
                     experience=experience[i] if text.strip() else FALLBACK_EXPERIENCE,
                 )

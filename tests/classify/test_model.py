@@ -96,6 +96,10 @@ def test_safeguarding_is_classifier_or_phrase_list(model):
     assert tags[0].safeguarding is True
     assert tags[1].safeguarding is False
     assert model.metadata["safeguarding"]["method"] == "classifier OR phrases"
+    # the reason names the signals and the score, never the note's words
+    assert tags[0].safeguarding_why.startswith("phrase list: self-harm")
+    assert "cutting" not in tags[0].safeguarding_why
+    assert tags[1].safeguarding_why == ""
 
 
 def test_without_flag_labels_the_model_falls_back_and_says_so(notes):
