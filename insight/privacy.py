@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Collection, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import permutations
 from typing import Any, Literal
 
@@ -24,6 +24,24 @@ AUDIENCES: tuple[str, ...] = ("lead", "commissioner", "community")
 class Quote:
     note_id: str
     text: str  # redacted
+    # the person's own words (what the note puts in quote marks), or else what the
+    # listener noted: a report must not put quote marks around a listener's paraphrase
+    own_words: bool = True
+
+
+@dataclass
+class Quoted:
+    """What a report has quoted so far, so that each note and each wording is quoted once
+    (a note can support several insights)."""
+
+    notes: set[str] = field(default_factory=set)
+    texts: set[str] = field(default_factory=set)
+
+
+# redacted contact details: a passage holding them is about getting in touch, not the issue
+_CONTACT_PLACEHOLDERS = re.compile(
+    r"\[(?:PHONE|EMAIL|ADDRESS|POSTCODE|NHS_NUMBER|NI_NUMBER|DATE_OF_BIRTH)\]"
+)
 
 
 def may_quote(note: dict[str, Any], flagged: Collection[str] = ()) -> bool:
@@ -95,39 +113,48 @@ def quotes_for(
     key: bytes = b"",
     named: bool = True,
     own_words: bool = False,
-    skip: Collection[str] = (),
+    quoted: Quoted | None = None,
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
-    (`named=False`: not at all, e.g. where the number of notes is suppressed). The same
-    words are quoted once, and not at all when they are in `skip` (casefolded texts quoted
-    elsewhere in the same report).
+    (`named=False`: not at all, e.g. where the number of notes is suppressed).
 
-    `excerpts` maps note id -> the evidence sentence to quote instead of the whole note.
-    `own_words=True` quotes only what the note puts in quote marks (see `spoken_words`):
-    a listener's "she said the bus stopped" must not be shown as the person's own words.
+    A quote is the person's own words where the note has them (the passage in quote marks
+    in or around the excerpt, `spoken_words`), else what the listener noted (the excerpt),
+    marked `own_words=False`. `own_words=True` (the community's "you said") takes only
+    the person's own words. `excerpts` maps note id -> the evidence sentence to quote
+    instead of the whole note. With `quoted`, a note or wording already quoted elsewhere
+    in the report is skipped, and what is quoted here is added to it.
     """
+    quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
     for note in notes:
-        if not may_quote(note, flagged):
+        if not may_quote(note, flagged) or note["id"] in quoted.notes:
             continue
-        excerpt = (excerpts or {}).get(note["id"])
-        if own_words:
-            whole = redact_text(note["text"], note["text"])
-            part = redact_text(note["text"], excerpt) if excerpt else whole
-            at = whole.find(part)
-            text = spoken_words(whole, (at, at + len(part)) if at >= 0 else None) or ""
-        else:
-            text = _unquoted(redact_text(note["text"], excerpt))
-        if not text or text.casefold() in skip or any(
-            q.text.casefold() == text.casefold() for q in out
-        ):
+        text, spoken = _quote_of(note["text"], (excerpts or {}).get(note["id"]), own_words)
+        if not text or text.casefold() in quoted.texts:
             continue
         name = note_ref(note["id"], audience, key) if named else ""
-        out.append(Quote(note_id=name, text=text))
+        out.append(Quote(note_id=name, text=text, own_words=spoken))
+        quoted.notes.add(note["id"])
+        quoted.texts.add(text.casefold())
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def _quote_of(text: str, excerpt: str | None, own_words_only: bool) -> tuple[str, bool]:
+    """(what to quote, whether it is the person's own words); ("", ...) for nothing."""
+    if any(mark in text for mark in _QUOTE_MARKS):
+        whole = redact_text(text, text)
+        part = redact_text(text, excerpt) if excerpt else whole
+        at = whole.find(part)
+        spoken = spoken_words(whole, (at, at + len(part)) if at >= 0 else None)
+        if spoken and not _CONTACT_PLACEHOLDERS.search(spoken):
+            return spoken, True
+    if own_words_only:
+        return "", True
+    return redact_text(text, excerpt), False  # shown as noted, not in quote marks
 
 
 _QUOTE_MARKS = "\"'“”‘’"
@@ -157,17 +184,6 @@ def spoken_words(text: str, within: tuple[int, int] | None = None) -> str | None
         cut = best.rfind(". ", 0, MAX_QUOTE_CHARS)
         best = (best[: cut + 1] if cut > 80 else best[:MAX_QUOTE_CHARS]) + " …"
     return best
-
-
-def _unquoted(text: str) -> str:
-    """Without a quote mark left at either end (the report puts its own around it): a note
-    that opens with someone's words, cut at a sentence, keeps only the opening mark."""
-    text = text.strip()
-    if text[:1] in _QUOTE_MARKS:
-        text = text[1:]
-    if text[-1:] in _QUOTE_MARKS and text[:-1].count(text[-1]) % 2 == 0:
-        text = text[:-1]
-    return text.strip()
 
 
 def suppress(count: int, audience: Audience, threshold: int) -> int | str:

@@ -24,6 +24,7 @@ from insight.codebook import Codebook  # noqa: E402
 from insight.privacy import (  # noqa: E402
     HIDDEN,
     Audience,
+    Quoted,
     group_counts,
     is_suppressed,
     note_ref,
@@ -151,7 +152,7 @@ def build_report(
 
     priorities = []
     linked_actions: set[int] = set()
-    quoted: set[str] = set()  # one quote, one place in the report
+    quoted = Quoted()  # each note and wording quoted once in the report
     for priority_id, priority in thread.priorities.items():
         insight_views = []
         for insight_id in thread.insights_of_priority(priority_id):
@@ -189,11 +190,10 @@ def build_report(
                         named=not is_suppressed(evidence),
                         # "you said" over a quote is only true of the person's own words
                         own_words=audience == "community",
-                        skip=quoted,
+                        quoted=quoted,
                     ),
                 }
             )
-            quoted.update(q.text.casefold() for q in insight_views[-1]["quotes"])
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)
         linked_actions.update(action_ids)
         priorities.append(

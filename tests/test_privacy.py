@@ -6,6 +6,7 @@ import pytest
 
 from insight.privacy import (
     HIDDEN,
+    Quoted,
     group_counts,
     may_quote,
     protect,
@@ -63,6 +64,35 @@ def test_the_community_hears_only_a_persons_own_words() -> None:
     assert [q.text for q in quotes_for(notes, excerpts=excerpts, own_words=True)] == [
         "The group is the only place I laugh"
     ]
+
+
+def test_a_quote_is_the_persons_words_or_marked_as_what_was_noted() -> None:
+    notes = [
+        {"id": "a", "text": "She said the minibus stopped in May.", "consent_quote": True},
+        {"id": "b", "text": "He laughed. 'The group got me out of bed again,' he said. Left "
+                            "at two.", "consent_quote": True},
+        {"id": "c", "text": "'Text me on 07700 900123 if a group starts near me.' Lonely.",
+         "consent_quote": True},
+    ]
+    got = [(q.text, q.own_words) for q in quotes_for(notes)]
+    assert got == [
+        ("She said the minibus stopped in May.", False),
+        ("The group got me out of bed again", True),  # not the listener's words around it
+        ("'Text me on [PHONE] if a group starts near me.' Lonely.", False),  # contact words
+    ]
+
+
+def test_a_note_is_quoted_once_in_a_report() -> None:
+    notes = [{"id": "a", "text": "The cafe saved me.", "consent_quote": True},
+             {"id": "b", "text": "The cafe saved me.", "consent_quote": True},
+             {"id": "c", "text": "Waited a year.", "consent_quote": True}]
+    quoted = Quoted()
+    first = quotes_for(notes[:1], quoted=quoted)
+    # the same note again, or the same words from another note: not quoted twice
+    second = quotes_for(notes, quoted=quoted)
+    assert [q.text for q in first] == ["The cafe saved me."]
+    assert [q.text for q in second] == ["Waited a year."]
+    assert quoted.notes == {"a", "c"}
 
 
 def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from html import escape, unescape
 from pathlib import Path
 
@@ -44,10 +45,11 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
     html = render_html(
         build_report(store, load_codebook(), audience="commissioner", quotes_per_insight=None)
     )
-    quotes = {
-        note_id: unescape(text)
-        for text, note_id in re.findall(r"“(.*?)” <span class=\"meta\">— note ([^<]+)</span>",
-                                        html, flags=re.S)
+    quotes = {  # the person's own words in quote marks, or what the listener noted
+        note_id: unescape(spoken or noted)
+        for spoken, noted, note_id in re.findall(
+            r"<blockquote>(?:“(.*?)”|<span class=\"meta\">Noted by the listener:</span> (.*?))"
+            r" <span class=\"meta\">— note ([^<]+)</span>", html, flags=re.S)
     }
     for i, (row, record) in enumerate(zip(rows, records, strict=True)):
         if i % 2:
@@ -155,14 +157,20 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
     first = add_insight(store, "Places closing", categories=["community-support"], note_ids=ids)
     second = add_insight(store, "Lonely at home", categories=["community-support"],
                          note_ids=["own", "para"])
-    add_action(store, "Reopen the cafe",
+    add_action(store, "Reopen the cafe", status="agreed", due_on=date(2027, 3, 31),
                priority_ids=[add_priority(store, "P", insight_ids=[first, second])])
     community = unescape(render_html(build_report(store, load_codebook(), audience="community")))
+    assert "conversations were written down" in community  # plain words, plain dates
+    assert "by March 2027" in community and "2027-03-31" not in community
     assert "minibus" not in community
     assert community.count("“Since the cafe closed I talk to nobody all week”") == 1
     commissioner = unescape(render_html(build_report(store, load_codebook())))
     assert commissioner.count("Since the cafe closed") == 1
-    assert commissioner.count("minibus") == 1  # the commissioner sees what was noted
+    # the commissioner sees what was noted, marked as the listener's words, not quoted
+    assert commissioner.count("minibus") == 1
+    assert f"Noted by the listener:</span> {paraphrase}" in commissioner
+    assert f"“{paraphrase}”" not in commissioner
+    assert "“Since the cafe closed I talk to nobody all week”" in commissioner
 
 
 def test_an_insight_a_few_notes_short_of_another_is_not_counted(store: Store) -> None:
