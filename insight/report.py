@@ -28,6 +28,7 @@ from insight.privacy import (  # noqa: E402
     group_counts,
     is_suppressed,
     note_ref,
+    protect,
     quotes_for,
     suppress,
     total_of_groups,
@@ -84,7 +85,10 @@ def build_report(
     quotes_per_insight: int | None = QUOTES_PER_INSIGHT,
 ) -> ReportData:
     frame = note_frame(store)
-    rollup = category_rollup(frame, codebook, audience=audience, threshold=threshold)
+    # the report shows each category's total, not its months: protect what is shown
+    rollup = category_rollup(
+        frame, codebook, audience=audience, threshold=threshold, by_month=False
+    )
     rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners"]].to_dict(
         "records"
     )
@@ -93,6 +97,11 @@ def build_report(
     flagged_ids = {f["note_id"] for f in flagged}
     key = store.secret("note-ref")
     heard = frame["heard_on"].dropna()
+    # open + acknowledged = routed: a small acknowledged count must not be worked out
+    n_open = sum(1 for f in flagged if f["acknowledged_at"] is None)
+    routed, routed_parts = protect(
+        len(flagged), {"open": n_open, "acknowledged": len(flagged) - n_open}, audience, threshold
+    )
     summary = {
         "notes": suppress(len(frame), audience, threshold),  # may be hidden by the split
         "from": str(min(heard)) if len(heard) else None,
@@ -100,10 +109,8 @@ def build_report(
         "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),
         "places": suppress(int(frame["place"].nunique()), audience, threshold),
         **tagging_split(frame, audience, threshold),
-        "safeguarding_flagged": suppress(len(flagged), audience, threshold),
-        "safeguarding_open": suppress(
-            sum(1 for f in flagged if f["acknowledged_at"] is None), audience, threshold
-        ),
+        "safeguarding_flagged": routed,
+        "safeguarding_open": routed_parts["open"],
         "priorities": len(thread.priorities),
         "actions": len(thread.actions),
         "outcomes": len(thread.outcomes),

@@ -75,9 +75,11 @@ def category_rollup(
     *,
     audience: Audience = "lead",
     threshold: int = 5,
+    by_month: bool = True,
 ) -> pd.DataFrame:
     """Per category: notes, share of all notes, distinct places and listeners, per month
-    (plus `undated` when some notes have no date)."""
+    (plus `undated` when some notes have no date). `by_month=False` leaves the months out,
+    and with them the need to hide a total so that a small month cannot be worked out."""
     total = len(frame)
     # a share is a count over all notes: where the number of notes is hidden (see
     # `tagging_split`), a share would give it back
@@ -98,13 +100,14 @@ def category_rollup(
             "places": suppress(int(subset["place"].nunique()), audience, threshold),
             "listeners": suppress(int(subset["listener"].nunique()), audience, threshold),
         }
-        per_month = subset.groupby("month")["id"].nunique()
-        cells = {month: int(per_month.get(month, 0)) for month in months}
-        if undated:  # so the month columns add up to the notes column
-            cells[UNDATED] = int(subset.loc[subset["month"].isna(), "id"].nunique())
-        # the months add up to the notes: a suppressed month must not be recoverable
-        record["notes"], shown = protect(count, cells, audience, threshold)
-        record.update(shown)
+        if by_month:
+            per_month = subset.groupby("month")["id"].nunique()
+            cells = {month: int(per_month.get(month, 0)) for month in months}
+            if undated:  # so the month columns add up to the notes column
+                cells[UNDATED] = int(subset.loc[subset["month"].isna(), "id"].nunique())
+            # the months add up to the notes: a suppressed month must not be recoverable
+            record["notes"], shown = protect(count, cells, audience, threshold)
+            record.update(shown)
         if is_suppressed(record["notes"]) or total_hidden:
             record["share"] = None
         if record["notes"] == HIDDEN:  # distinct places or listeners bound the notes below
