@@ -214,6 +214,11 @@ def ingest(
             "whose ids restart at 1; use the same prefix when ingesting an update again."
         ),
     ] = None,
+    allow_same_text: Annotated[
+        bool,
+        typer.Option(help="Store a note whose text is exactly that of a stored note under "
+                     "another id (by default such a row is quarantined as a likely duplicate)."),
+    ] = False,
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
     from insight.intake import check_id_prefix, ingest_file
@@ -261,6 +266,7 @@ def ingest(
                     screen=screener,
                     on_rows=advance,
                     id_prefix=id_prefix or "",
+                    allow_same_text=allow_same_text,
                 )
             for warning in report.warnings:
                 typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)

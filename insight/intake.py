@@ -1265,6 +1265,7 @@ def ingest_file(
     batch_size: int = BATCH_SIZE,
     on_rows: Callable[[int], None] | None = None,
     id_prefix: str = "",
+    allow_same_text: bool = False,
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
 
@@ -1276,6 +1277,10 @@ def ingest_file(
     so flagging never waits for tagging. A row of a note already stored may still change
     its consent (a withdrawal always applies) and raise its safeguarding flag (never lower
     it); erased notes are never changed. See `FileReport.change_summary`.
+
+    A new row whose text is exactly that of a stored note under another id (typically the
+    same file ingested before with other columns, so other ids) is quarantined, not stored
+    twice, unless `allow_same_text`: a note counted twice inflates every count it is in.
     """
     source = Path(path)
     if id_prefix:
@@ -1325,11 +1330,11 @@ def ingest_file(
             seen[record.id] = (row.line, note.id is None)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
-                _store_batch(store, pending, report, quarantine, screen)
+                _store_batch(store, pending, report, quarantine, screen, allow_same_text)
                 pending = []
                 if on_rows:
                     on_rows(report.rows_read)
-        _store_batch(store, pending, report, quarantine, screen)
+        _store_batch(store, pending, report, quarantine, screen, allow_same_text)
         if on_rows:
             on_rows(report.rows_read)
         if warning := columns.warning():
@@ -1362,12 +1367,55 @@ _FLAGGED = "safeguarding flagged"
 _REFLAG_REASON = "flagged by the listener on re-ingest (safeguarding changed to Yes)"
 
 
+TWIN_MIN_WORDS = 8
+
+
+def _without_twins(
+    store: Store,
+    new: list[NoteRecord],
+    lines: dict[str, tuple[int, dict[str, Any]]],
+    report: FileReport,
+    quarantine: _Quarantine,
+) -> list[NoteRecord]:
+    """New notes whose text is not already stored (or earlier in this batch) under another
+    id; the others are quarantined. Only notes of `TWIN_MIN_WORDS` words or more: two
+    people may well say "No one asks mum", not the same three sentences. A twin marked
+    safeguarding by the row still reaches a person: the stored note is flagged."""
+    stored = store.ids_with_text(r.content_hash for r in new)
+    kept: list[NoteRecord] = []
+    for record in new:
+        twin = stored.get(record.content_hash)
+        line, data = lines[record.id]
+        if twin is not None and len(record.text.split()) < TWIN_MIN_WORDS:
+            twin = None
+        if twin is None:
+            stored.setdefault(record.content_hash, record.id)  # a later row may be a twin
+            kept.append(record)
+            continue
+        report.rejected += 1
+        quarantine.add(
+            line,
+            f"same text as note {twin!r}, already stored (was this file ingested before with "
+            "other columns or ids?); if it is another note, ingest with --allow-same-text",
+            data,
+        )
+        if record.safeguarding and twin not in {r.id for r in kept}:
+            store.flag_safeguarding(
+                twin, reason=f"{_REFLAG_REASON}, on line {line} of {Path(report.path).name} "
+                "(same text, another id; that row is in quarantine)"
+            )
+        elif record.safeguarding:
+            report.rejected_concerns.append(line)
+    return kept
+
+
 def _store_batch(
     store: Store,
     pending: list[tuple[int, NoteRecord, dict[str, Any]]],
     report: FileReport,
     quarantine: _Quarantine,
     screen: Callable[[str], str | None] | None,
+    allow_same_text: bool = False,
 ) -> None:
     """Store the new notes of a batch; for notes already stored, apply what the row says
     about consent and safeguarding (a withdrawal always, a flag at once, never an un-flag)."""
@@ -1384,6 +1432,7 @@ def _store_batch(
     ]
     withdrawn = store.consent_withdrawn(regiving) if regiving else {}
     new: list[NoteRecord] = []
+    new_lines: dict[str, tuple[int, dict[str, Any]]] = {}
     changes: dict[str, dict[str, Any]] = {}
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
@@ -1392,6 +1441,7 @@ def _store_batch(
         stored = existing.get(record.id)
         if stored is None:
             new.append(record)
+            new_lines[record.id] = (line, data)
             continue
         if stored["erased"]:  # whatever the row says: an erased note stays erased
             report.already_present += 1
@@ -1457,6 +1507,8 @@ def _store_batch(
             report.updated += 1
             report.updated_text_differs += int(note_id in text_differs)
         report.flagged += len(queued)
+    if new and not allow_same_text:
+        new = _without_twins(store, new, new_lines, report, quarantine)
     screened = {}
     if screen is not None:
         for record in new:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -90,6 +91,7 @@ notes = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("author", String(200), nullable=False),
+    Index("ix_notes_content_hash", "content_hash"),  # intake looks notes up by their text
 )
 
 tags = Table(
@@ -527,6 +529,19 @@ class Store:
                         "safeguarding": row.safeguarding,
                         "erased": row.erased_at is not None,
                     }
+        return found
+
+    def ids_with_text(self, hashes: Iterable[str]) -> dict[str, str]:
+        """Text hash -> the id of a live note stored with exactly that text."""
+        wanted = [h for h in dict.fromkeys(hashes) if h]
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted):
+                query = select(notes.c.id, notes.c.content_hash).where(
+                    notes.c.content_hash.in_(chunk), notes.c.erased_at.is_(None)
+                ).order_by(notes.c.id)
+                for row in conn.execute(query):
+                    found.setdefault(row.content_hash, row.id)
         return found
 
     #: The columns a re-ingested row may change on a stored note.

@@ -520,3 +520,44 @@ def test_cli_without_a_workspace_exits_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: no workspace at {tmp_path.resolve()}")
     assert "Traceback" not in result.stderr
+
+
+LONG = "Waited nine months for talking therapies and nobody rang to check on her once."
+
+
+def test_the_same_note_under_other_ids_is_not_stored_twice(store: Store, tmp_path: Path) -> None:
+    """A file ingested again with renamed columns gives its notes other ids: their text
+    shows they are the same notes, so they are quarantined, not counted twice; a short
+    text two people may both say is stored; --allow-same-text stores a twin anyway."""
+    first = tmp_path / "first.csv"
+    first.write_text(f"Note ID,text\nA1,{LONG}\nA2,No one asks mum\n", encoding="utf-8")
+    report = ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.accepted == 2
+    ids = {n["id"] for batch in store.iter_notes() for n in batch}
+    again = tmp_path / "again.csv"
+    again.write_text(
+        f"id,text,safeguarding\nN-1,{LONG},yes\nN-2,No one asks mum,no\n", encoding="utf-8"
+    )
+    report = ingest_file(store, again, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (1, 1)
+    [twin] = [i for i in ids if store.get_note(i)["text"] == LONG]
+    [row] = [json.loads(line) for line in Path(report.quarantine or "")
+             .read_text(encoding="utf-8").splitlines()]
+    assert row["line"] == 2 and f"same text as note {twin!r}" in row["reason"]
+    assert store.get_note("N-1") is None and store.get_note("N-2") is not None
+    # the row said safeguarding yes: the stored twin goes to a person
+    assert [q["note_id"] for q in store.safeguarding_items()] == [twin]
+    forced = ingest_file(store, again, category_ids=None, quarantine_dir=tmp_path / "q",
+                         allow_same_text=True)
+    assert forced.accepted == 1 and store.get_note("N-1")["text"] == LONG
+
+
+def test_twins_within_one_file_are_caught_too(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "twins.jsonl"
+    path.write_text(
+        json.dumps({"id": "t1", "text": LONG}) + "\n" + json.dumps({"id": "t2", "text": LONG})
+        + "\n", encoding="utf-8",
+    )
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert store.get_note("t1") is not None and store.get_note("t2") is None
