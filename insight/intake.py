@@ -125,13 +125,14 @@ _DATE_PATTERNS = ("%Y-%m-%d", *_DAY_FIRST, "%d %b %Y", "%d %B %Y", "%d-%b-%Y")
 _TIMES = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
 #: Days since 1899-12-30 as a spreadsheet stores a date (46351 = 2026-11-25): 1954..2119.
 _SERIAL = re.compile(r"[2-7]\d{4}(?:\.\d+)?")
-_SHORT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\s.*)?")
+_SHORT_YEAR = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2})")
 _EARLIEST_NOTE = date(1990, 1, 1)
 
 
 def parse_date(value: Any) -> date | None:
     """ISO dates (2025-09-14, with or without time), UK day-first (14/09/2025, also with a
-    time as spreadsheets save it: 14/09/2025 00:00) or 14 Sep 2025."""
+    time as spreadsheets save it: 14/09/2025 00:00, or with a two-digit year: 14/09/25 is
+    2025) or 14 Sep 2025."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -157,8 +158,13 @@ def parse_date(value: Any) -> date | None:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    if _SHORT_YEAR.fullmatch(text):
-        raise ValueError(f"invalid date {text!r}: write the year in full (DD/MM/YYYY)")
+    if (short := _SHORT_YEAR.fullmatch(text)) is not None:
+        # DD/MM/YY as UK spreadsheets show it: notes are heard this century
+        day, month, year = (int(short.group(i)) for i in (1, 3, 4))
+        try:
+            return date(2000 + year, month, day)
+        except ValueError:
+            raise ValueError(f"invalid date {text!r} (expected DD/MM/YY or DD/MM/YYYY)") from None
     raise ValueError(f"invalid date {text!r} (expected YYYY-MM-DD or DD/MM/YYYY)")
 
 

@@ -419,20 +419,22 @@ def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "dates.csv", "id,text,heard_on\n" + "".join(
         f"d-{i},Date note {i},{v}\n" for i, v in enumerate([
             "25/11/2025 00:00", "25/11/2025 14:30:00", "2025-11-25 14:30", "25 Nov 2025",
-            "46351", "46351.5", "25/11/1926", "25/11/25", "25/11/2025 25:00",
+            "46351", "46351.5", "25/11/1926", "25/11/25", "25/11/2025 25:00", "31/02/25",
         ])
     ))
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (4, 5, 0)
-    assert {store.get_note(f"d-{i}")["heard_on"] for i in range(4)} == {date(2025, 11, 25)}
+    assert counts(report) == (5, 5, 0)
+    assert {store.get_note(f"d-{i}")["heard_on"] for i in (0, 1, 2, 3, 7)} == {
+        date(2025, 11, 25)  # "25/11/25" is this century's, as UK spreadsheets show it
+    }
     serial = "looks like a spreadsheet date serial number, not a date: format the column " \
              "as a date (DD/MM/YYYY) and save again"
     assert reasons(report) == [
         (6, f"heard_on: '46351' {serial}"),
         (7, f"heard_on: '46351.5' {serial}"),
         (8, "heard_on: 1926-11-25 is before 1990: a typo?"),
-        (9, "heard_on: invalid date '25/11/25': write the year in full (DD/MM/YYYY)"),
         (10, "heard_on: invalid date '25/11/2025 25:00' (expected YYYY-MM-DD or DD/MM/YYYY)"),
+        (11, "heard_on: invalid date '31/02/25' (expected DD/MM/YY or DD/MM/YYYY)"),
     ]
 
 
