@@ -417,6 +417,18 @@ def train(
     )
 
 
+def _audience(value: str) -> str:
+    """--audience in any case ("Commissioner"); anything else is a usage error."""
+    from insight.privacy import AUDIENCES
+
+    audience = value.strip().lower()
+    if audience not in AUDIENCES:
+        raise typer.BadParameter(
+            f"{value!r}: audience must be one of {', '.join(AUDIENCES)}", param_hint="--audience"
+        )
+    return audience
+
+
 def _check_out(out: Path, *inputs: Path) -> None:
     """An output file must not be a folder or one of the inputs (it would be overwritten)."""
     if out.is_dir():
@@ -779,11 +791,9 @@ def rollup(
     ] = "lead",
 ) -> None:
     """Notes per category: share, distinct places and listeners, count per month."""
-    from insight.privacy import AUDIENCES
     from insight.rollup import category_rollup, note_frame
 
-    if audience not in AUDIENCES:
-        raise typer.BadParameter(f"audience must be one of {', '.join(AUDIENCES)}")
+    audience = _audience(audience)
     ws, store = _open(workspace, db)
     with store:
         table = category_rollup(
@@ -808,14 +818,12 @@ def report(
     ),
 ) -> None:
     """Write the golden-thread report as one self-contained HTML file."""
-    from insight.privacy import AUDIENCES
     from insight.report import build_report, write_report
     from insight.rollup import note_frame
 
     _check_out(out)
 
-    if audience not in AUDIENCES:
-        raise typer.BadParameter(f"audience must be one of {', '.join(AUDIENCES)}")
+    audience = _audience(audience)
     ws, store = _open(workspace, db)
     with store:
         data = build_report(
@@ -1306,11 +1314,13 @@ def safeguarding_list(
     """Notes waiting for a person to act on a safeguarding concern."""
     _, store = _open(workspace, db)
     with store:
-        items = store.safeguarding_items(open_only=not all_items)
+        items = store.safeguarding_items(open_only=not all_items, with_note=True)
     rows = [
-        {"item": i["id"], "note": i["note_id"], "flagged_by": i["flagged_by"],
+        {"item": i["id"], "note": i["note_id"], "listener": i["listener"],
+         "heard_on": i["heard_on"], "place": i["place"], "flagged_by": i["flagged_by"],
          "flagged_at": i["flagged_at"], "reason": i["reason"],
-         "acknowledged_at": i["acknowledged_at"], "acknowledged_by": i["acknowledged_by"]}
+         **({"acknowledged_at": i["acknowledged_at"], "acknowledged_by": i["acknowledged_by"],
+             "what_was_done": i["ack_note"]} if all_items else {})}
         for i in items
     ]
     _print_table(rows, fmt)

@@ -914,8 +914,18 @@ class Store:
             if not self._is_flagged(conn, note_id):
                 self._flag(conn, note_id, by or self.actor, reason)
 
-    def safeguarding_items(self, *, open_only: bool = True) -> list[dict[str, Any]]:
+    def safeguarding_items(
+        self, *, open_only: bool = True, with_note: bool = False
+    ) -> list[dict[str, Any]]:
+        """Queue items, oldest first; `with_note` adds the note's listener, date and place
+        (who to follow up with), never its text."""
         query = select(safeguarding_queue).order_by(safeguarding_queue.c.id)
+        if with_note:
+            query = (
+                select(safeguarding_queue, notes.c.listener, notes.c.heard_on, notes.c.place)
+                .join(notes, notes.c.id == safeguarding_queue.c.note_id)
+                .order_by(safeguarding_queue.c.id)
+            )
         if open_only:
             query = query.where(safeguarding_queue.c.acknowledged_at.is_(None))
         with self.engine.connect() as conn:

@@ -204,6 +204,7 @@ def phrase_screen() -> Callable[[str], str | None]:
         if not hits:
             return None
         signals = sorted({hit.signal for hit in hits})
-        return f"phrase list ({phrases.version or 'unversioned'}): {', '.join(signals)}"
+        version = f"v{phrases.version}" if phrases.version else "(unversioned)"
+        return f"phrase list {version}: {', '.join(signals)}"
 
     return screen

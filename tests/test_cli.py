@@ -137,6 +137,13 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
     assert blank_prefix.returncode == 2 and "id prefix" in blank_prefix.stderr
     prefixed = insight("ingest", str(notes), "--id-prefix", "form-a-", "-w", str(tmp_path / "ws"))
     assert "accepted 1" in prefixed.stdout
+    # an audience in capitals is still that audience; an unknown one is a usage error
+    out = tmp_path / "r.html"
+    written = insight("report", "--audience", "Commissioner", "--out", str(out),
+                      "-w", str(tmp_path / "ws"))
+    assert written.returncode == 0 and "For: commissioner" in out.read_text(encoding="utf-8")
+    boss = insight("rollup", "--audience", "boss", "-w", str(tmp_path / "ws"), check=False)
+    assert boss.returncode == 2 and "audience must be one of" in boss.stderr
 
 
 def test_codebook_show_lists_the_default() -> None:

@@ -332,7 +332,7 @@ def test_listener_flag_and_phrase_screen_reach_the_queue_untagged(
     assert items["s1"]["reason"] == "flagged by the listener at intake"
     assert items["s4"]["flagged_by"] == "tester"  # the listener's flag, not a second item
     assert items["s2"]["flagged_by"] == "screen:phrase-list"
-    assert items["s2"]["reason"].startswith("phrase list (")
+    assert items["s2"]["reason"].startswith("phrase list v")
     assert "suicidal-thoughts" in items["s2"]["reason"]
     # Flagged before any tagging: no model has seen these notes.
     for note_id in items:
@@ -562,17 +562,28 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "ws"
     assert run_cli("init", str(folder), "--db", db_url, cwd=tmp_path).returncode == 0
     path = tmp_path / "notes.jsonl"
-    path.write_text(json.dumps({"id": "c1", "text": "x", "safeguarding": True}) + "\n",
-                    encoding="utf-8")
+    path.write_text(json.dumps({"id": "c1", "text": "x", "safeguarding": True,
+                                "listener": "PL03", "heard_on": "2026-03-02",
+                                "place": "Hull"}) + "\n", encoding="utf-8")
     ingested = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
     assert ingested.returncode == 0, ingested.stderr
     assert f"{path}: 1 notes routed to the safeguarding queue" in ingested.stdout
     listed = run_cli("safeguarding", "list", "-w", str(folder), "-f", "json", cwd=tmp_path)
     [item] = json.loads(listed.stdout)
-    assert (item["note"], item["acknowledged_at"]) == ("c1", None)
-    first = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
+    # who to follow up with, and why it was flagged; never the note's words
+    assert (item["note"], item["listener"], item["heard_on"], item["place"]) == (
+        "c1", "PL03", "2026-03-02", "Hull")
+    assert item["reason"] == "flagged by the listener at intake" and "text" not in item
+    first = run_cli("safeguarding", "ack", str(item["item"]), "--note", "rang her GP",
+                    "-w", str(folder), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith(f"item {item['item']} acknowledged by cli-tester at ")
+    done = run_cli("safeguarding", "list", "--all", "-w", str(folder), "-f", "json",
+                   cwd=tmp_path)
+    [acked] = json.loads(done.stdout)
+    assert (acked["acknowledged_by"], acked["what_was_done"]) == ("cli-tester", "rang her GP")
+    assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
+                              cwd=tmp_path).stdout) == []
     second = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
     assert second.returncode == 1
     assert second.stderr.strip() == (
