@@ -751,14 +751,17 @@ def notes_consent(
 @handled
 def notes_queue(
     below: Annotated[
-        float, typer.Option(help="Calibrated model confidence under which a tag needs review.")
+        float,
+        typer.Option(min=0.0, max=1.0,
+                     help="Calibrated model confidence (0 to 1) under which a tag needs review."),
     ] = 0.6,
-    limit: Annotated[int, typer.Option(help="How many to list.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="How many to list.")] = 50,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Model-tagged notes not yet reviewed, least confident first."""
+    """Model-tagged notes not yet reviewed, least confident first; notes the model gave
+    no category come first (it may have missed what they are about)."""
     _, store = _open(workspace, db)
     rows = []
     with store:
@@ -769,11 +772,15 @@ def notes_queue(
                 if tag["source"] == "model":
                     by_note[tag["note_id"]].append(tag)
             for note_id, tags in by_note.items():
-                weakest = min((t["confidence"] or 0.0 for t in tags), default=0.0)
-                if not tags or weakest < below:
-                    rows.append({"note": note_id, "weakest": round(weakest, 3),
-                                 "categories": ",".join(t["category"] for t in tags)})
-    rows.sort(key=lambda r: r["weakest"])
+                weakest = min((t["confidence"] or 0.0 for t in tags), default=None)
+                if weakest is None or weakest < below:
+                    rows.append({
+                        "note": note_id,
+                        "weakest": None if weakest is None else round(weakest, 3),
+                        "categories": ",".join(t["category"] for t in tags)
+                        or "(none from the model)",
+                    })
+    rows.sort(key=lambda r: -1.0 if r["weakest"] is None else r["weakest"])
     _print_table(rows[:limit], fmt)
 
 

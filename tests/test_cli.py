@@ -159,15 +159,18 @@ def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_pa
                                  "consent_quote": True}) + "\n")
     insight("ingest", str(notes), "-w", str(ws))
     insight("tag", "-w", str(ws), "--model", str(small_model))
-    queue = insight("notes", "queue", "--below", "1.01", "-w", str(ws), "-f", "json").stdout
+    queue = insight("notes", "queue", "--below", "1", "-w", str(ws), "-f", "json").stdout
     assert [row["note"] for row in json.loads(queue)] == ["r1"]
+    percent = insight("notes", "queue", "--below", "60", "-w", str(ws), check=False)
+    said = " ".join(percent.stderr.replace("│", " ").split())
+    assert percent.returncode == 2 and "less than or equal to 1" in said
     shown = insight("notes", "show", "r1", "-w", str(ws)).stdout
     assert "[model]" in shown and "Nine months" in shown
     insight("notes", "review", "r1", "--category", "carers-family", "-w", str(ws))
     rollup = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
     counts = {row["category"]: row["notes"] for row in rollup}
     assert counts["carers-family"] == 1 and sum(counts.values()) == 1
-    assert json.loads(insight("notes", "queue", "--below", "1.01", "-w", str(ws),
+    assert json.loads(insight("notes", "queue", "--below", "1", "-w", str(ws),
                               "-f", "json").stdout) == []
     audit = insight("audit", "--record", "r1", "-w", str(ws)).stdout
     assert "r1/carers-family/person" in audit
