@@ -290,8 +290,12 @@ def ingest(
                     "in the quarantine file now, fix and ingest again",
                     err=True, fg=typer.colors.RED,
                 )
+            for line, reason in report.first_reasons:
+                typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
             if report.quarantine:
-                typer.echo(f"{file}: quarantined rows in {report.quarantine}")
+                more = report.rejected - len(report.first_reasons)
+                typer.echo(f"{file}: quarantined rows in {report.quarantine}"
+                           + (f" ({more} more reasons there)" if more > 0 else ""))
             any_rejected |= bool(report.rejected or report.file_error)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)

@@ -1086,6 +1086,8 @@ class FileReport:
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
     #: flags: not stored, so not in the queue; a person must read them now.
     rejected_concerns: list[int] = field(default_factory=list)
+    #: The first quarantined rows' (line, reason), to show at once (all are in the file).
+    first_reasons: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -1151,13 +1153,19 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
 class _Quarantine:
     """Opened lazily: a clean file leaves no quarantine file behind."""
 
+    #: Reasons kept to show at once (the rest are only in the file).
+    SHOWN = 3
+
     def __init__(self, folder: Path, source: Path) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.name}.{stamp}.jsonl"
         self.source = source
         self._handle: io.TextIOWrapper | None = None
+        self.first: list[tuple[int, str]] = []
 
     def add(self, line: int, reason: str, row: Any) -> None:
+        if line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
+            self.first.append((line, reason))
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
@@ -1357,6 +1365,7 @@ def ingest_file(
         quarantine.add(0, f"file rejected: {exc}", None)
     finally:
         report.quarantine = quarantine.close()
+        report.first_reasons = list(quarantine.first)
     return report
 
 

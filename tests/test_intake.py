@@ -481,6 +481,20 @@ def test_cli_file_rejection_exits_3_with_the_reason(workspace: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_cli_shows_the_first_reasons_at_once(workspace: Path, tmp_path: Path) -> None:
+    path = tmp_path / "some-bad.csv"
+    path.write_text(
+        "id,text,heard_on\n" + "".join(f"b{i},A note number {i},31/02/2025\n" for i in range(5))
+        + "ok,A good note,01/02/2025\n", encoding="utf-8",
+    )
+    result = ingest_cli(workspace, path)
+    assert result.returncode == 3
+    shown = [line for line in result.stderr.splitlines() if ": line " in line]
+    assert shown == [f"{path}: line {n}: heard_on: invalid date '31/02/2025' (expected "
+                     "YYYY-MM-DD or DD/MM/YYYY)" for n in (2, 3, 4)]
+    assert "(2 more reasons there)" in result.stdout
+
+
 def test_cli_warns_about_converted_encoding(workspace: Path) -> None:
     path = BAD / "cp1252.csv"
     result = ingest_cli(workspace, path)
