@@ -592,16 +592,21 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
-#: Column names people use for a note field, for "did you mean" hints (never auto-mapped:
-#: only clear variants of the yes/no fields are, see `_alias_field`).
+#: Column names people use for a note field. Those for `MAPPED_ALIAS_FIELDS` are read as
+#: the field (with a warning) when the file has no column of that name; the others are
+#: only "did you mean" hints: the text column is never guessed (a wrong guess would store
+#: the wrong words), nor the categories.
 _ALIASES = {
     "date": "heard_on", "date_heard": "heard_on", "heard_date": "heard_on",
-    "date_of_note": "heard_on", "note": "text", "notes": "text", "note_text": "text",
+    "date_of_note": "heard_on", "date_of_conversation": "heard_on",
+    "conversation_date": "heard_on", "note": "text", "notes": "text", "note_text": "text",
     "comment": "text", "comments": "text", "feedback": "text", "note_id": "id",
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
-    "consent_to_contact": "consent_contact", "listener_id": "listener", "location": "place",
+    "consent_to_contact": "consent_contact", "listener_id": "listener",
+    "listener_code": "listener", "listener_name": "listener", "location": "place",
     "category": "categories", "codes": "categories",
 }
+MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place"})
 
 
 def _close_field(name: str, fields: Sequence[str]) -> str | None:
@@ -828,12 +833,16 @@ def _header_shown(name: str) -> str:
 
 
 def _map_aliases(keys: list[str], header: list[str], warnings: list[str] | None) -> list[str]:
-    """Keys with clear variants of the yes/no fields renamed to the field (e.g. "Any
-    safeguarding worries?" as `safeguarding`), each reported: only where exactly one column
-    matches the field and the file has no column of that exact name."""
+    """Keys with clear variants of the yes/no fields (e.g. "Any safeguarding worries?" as
+    `safeguarding`) and the usual names of id, date, listener and place ("Date heard",
+    "Note ID") renamed to the field, each reported: only where exactly one column matches
+    the field and the file has no column of that exact name."""
     matches: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
         if not key or key in NOTE_FIELDS:
+            continue
+        if _ALIASES.get(key) in MAPPED_ALIAS_FIELDS:  # "Date heard", "Note ID"
+            matches.setdefault(_ALIASES[key], []).append(index)
             continue
         fields = _alias_field(key)
         if len(fields) == 1:

@@ -111,12 +111,14 @@ def test_ignored_columns_are_named_with_a_suggestion(store: Store, tmp_path: Pat
     report = ingest(store, path, tmp_path)
     assert counts(report) == (1, 0, 0)
     assert report.warnings == [
+        "read 'Date heard' as heard_on",  # the usual name of a note field
         "read 'Consent to quote' as consent_quote",  # a clear variant of a yes/no field
-        "not note fields, so not stored: 'Date heard' (did you mean 'heard_on'?), "
-        "'age_band', 'Notes for lead', 'listner' (did you mean 'listener'?)",
+        "not note fields, so not stored: 'age_band', 'Notes for lead', "
+        "'listner' (did you mean 'listener'?)",  # a misspelling is only a hint
     ]
-    note = store.get_note("ex-1")  # stored, but without the misnamed values
-    assert note["heard_on"] is None and note["consent_quote"] is True
+    note = store.get_note("ex-1")
+    assert note["heard_on"] == date(2025, 11, 20) and note["consent_quote"] is True
+    assert note["listener"] is None
 
 
 def test_json_keys_are_read_like_csv_headers(store: Store, tmp_path: Path) -> None:
@@ -135,12 +137,13 @@ def test_json_keys_are_read_like_csv_headers(store: Store, tmp_path: Path) -> No
     ]
     assert report.warnings == [
         "read 'Any safeguarding worries?' as safeguarding",
-        "not note fields, so not stored: 'Listener ID' (did you mean 'listener'?), 'note'",
+        "read 'Listener ID' as listener",
+        "not note fields, so not stored: 'note'",
     ]
     first, second = store.get_note("k-1"), store.get_note("k-2")
     assert first["heard_on"] == date(2025, 11, 20)
     assert second["text"] == "capitalised key" and second["heard_on"] == date(2025, 11, 21)
-    assert second["safeguarding"] is True
+    assert second["safeguarding"] is True and second["listener"] == "L-4"
 
 
 def test_a_key_given_twice_in_one_record_is_a_row_error(store: Store, tmp_path: Path) -> None:
