@@ -320,8 +320,11 @@ class Thread:
         if kind == "outcome":
             action_id = self.outcomes[record_id]["action_id"]
             return {"outcome": ref("outcome", record_id), **self.chain(action_id)}
-        if kind == "action":
-            return self.chain(record_id)
+        if kind == "action":  # and what came of it: the thread's last knot
+            return {
+                **self.chain(record_id),
+                "outcomes": [ref("outcome", o["id"]) for o in self.outcomes_of_action(record_id)],
+            }
         if kind == "priority":
             return {
                 "priority": ref("priority", record_id),

@@ -55,6 +55,9 @@ def test_action_chain_reaches_notes_and_back(thread_store: Store) -> None:
     o1 = add_outcome(thread_store, a1, "Two cafes funded")
     traced = load_thread(thread_store).trace("outcome", o1)
     assert traced["outcome"] == f"O{o1}" and traced["action"] == f"A{a1}"
+    # an action traces on to what came of it
+    assert load_thread(thread_store).trace("action", a1)["outcomes"] == [f"O{o1}"]
+    assert load_thread(thread_store).trace("action", a2)["outcomes"] == []
 
 
 def test_declined_needs_a_reason(thread_store: Store) -> None:
