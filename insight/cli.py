@@ -664,6 +664,7 @@ def notes_show(
         if note is None:
             raise typer.BadParameter(f"no note {note_id!r}")
         tags = store.tags_for([note_id])
+        items = [i for i in store.safeguarding_items(open_only=False) if i["note_id"] == note_id]
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {note['erased_at']}")
         return
@@ -672,6 +673,11 @@ def notes_show(
         f"{note['place'] or 'place not given'} · listener {note['listener'] or 'not given'}"
     )
     typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'}")
+    for item in items:  # a lead reading the note must not miss that it is a concern
+        state = ("acknowledged by " + str(item["acknowledged_by"])
+                 if item["acknowledged_at"] else "OPEN")
+        typer.secho(f"safeguarding: queue item {item['id']}, {state} ({item['reason']})",
+                    fg=None if item["acknowledged_at"] else typer.colors.RED)
     typer.echo("")
     typer.echo(note["text"])
     typer.echo("")

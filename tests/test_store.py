@@ -574,10 +574,14 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert (item["note"], item["listener"], item["heard_on"], item["place"]) == (
         "c1", "PL03", "2026-03-02", "Hull")
     assert item["reason"] == "flagged by the listener at intake" and "text" not in item
+    before = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
+    assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
     first = run_cli("safeguarding", "ack", str(item["item"]), "--note", "rang her GP",
                     "-w", str(folder), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith(f"item {item['item']} acknowledged by cli-tester at ")
+    shown = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
+    assert f"safeguarding: queue item {item['item']}, acknowledged by cli-tester" in shown
     done = run_cli("safeguarding", "list", "--all", "-w", str(folder), "-f", "json",
                    cwd=tmp_path)
     [acked] = json.loads(done.stdout)
