@@ -159,10 +159,11 @@ def parse_date(value: Any) -> date | None:
         except ValueError:
             continue
     if (short := _SHORT_YEAR.fullmatch(text)) is not None:
-        # DD/MM/YY as UK spreadsheets show it: notes are heard this century
+        # DD/MM/YY as UK spreadsheets show it: this century's, unless that is still to come
         day, month, year = (int(short.group(i)) for i in (1, 3, 4))
+        century = 2000 if 2000 + year <= date.today().year else 1900
         try:
-            return date(2000 + year, month, day)
+            return date(century + year, month, day)
         except ValueError:
             raise ValueError(f"invalid date {text!r} (expected DD/MM/YY or DD/MM/YYYY)") from None
     raise ValueError(f"invalid date {text!r} (expected YYYY-MM-DD or DD/MM/YYYY)")

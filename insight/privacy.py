@@ -167,15 +167,29 @@ _SPOKEN = re.compile(
 )
 
 
+# words in quote marks that someone wrote, not said: "the letter said 'you have been
+# removed from the list'", "my care plan says 'improve engagement'", "a group called '...'"
+_WRITTEN_NOT_SAID = re.compile(
+    r"\b(?:letters?|leaflets?|forms?|websites?|posters?|signs?|e-?mails?|texts?|messages?|"
+    r"reports?|records?|notes|files?|plans?|called|named|titled|labell?ed|diagnos\w*|"
+    r"wrote|written|writes|reads?|says on|texted|emailed|messaged|posted|"
+    r"(?:it|this|that|which) says)\b[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
+
+
 def spoken_words(text: str, within: tuple[int, int] | None = None) -> str | None:
     """The longest passage of `text` in quote marks (at least `MIN_SPOKEN_WORDS` words),
     i.e. what the note records in the person's own words; with `within` (a span of
-    `text`), only a passage that overlaps it. None when there is no such passage."""
+    `text`), only a passage that overlaps it. A passage that a letter, form, plan or the
+    like is said to hold is not the person's words. None when there is no such passage."""
     best: str | None = None
     for match in _SPOKEN.finditer(text):
         group = next(g for g in ("a", "b", "c", "d") if match.group(g) is not None)
         start, end = match.span(group)
         if within is not None and (end <= within[0] or start >= within[1]):
+            continue
+        if _WRITTEN_NOT_SAID.search(text, max(0, match.start() - 60), match.start()):
             continue
         words = match.group(group).strip().rstrip(",;:–- ")  # 'I laugh,' she said
         if len(words.split()) >= MIN_SPOKEN_WORDS and (best is None or len(words) > len(best)):

@@ -423,10 +423,12 @@ def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
         f"d-{i},Date note {i},{v}\n" for i, v in enumerate([
             "25/11/2025 00:00", "25/11/2025 14:30:00", "2025-11-25 14:30", "25 Nov 2025",
             "46351", "46351.5", "25/11/1926", "25/11/25", "25/11/2025 25:00", "31/02/25",
+            "13/03/99",
         ])
     ))
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (5, 5, 0)
+    assert counts(report) == (6, 5, 0)
+    assert store.get_note("d-10")["heard_on"] == date(1999, 3, 13)  # not 2099
     assert {store.get_note(f"d-{i}")["heard_on"] for i in (0, 1, 2, 3, 7)} == {
         date(2025, 11, 25)  # "25/11/25" is this century's, as UK spreadsheets show it
     }

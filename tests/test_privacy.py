@@ -40,6 +40,10 @@ def test_no_quote_without_consent_or_after_erasure() -> None:
         ("Went to the lads' club, 'best night of the week' he said.", "best night of the week"),
         ("She said the bus stopped in 2019 and she hasn't been out since.", None),
         ("The man on the crisis line kept calling me 'buddy'.", None),  # too short to quote
+        # in quote marks, but written by someone else, not said by the person
+        ('The letter from the trust said "you have been removed from the waiting list".', None),
+        ("It says my goals are to 'improve my engagement with services'.", None),
+        ("Her son texted her 'come and get me now please' at 2am.", None),
     ],
 )
 def test_spoken_words_are_the_passage_in_quote_marks(text: str, spoken: str | None) -> None:
