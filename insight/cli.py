@@ -664,7 +664,7 @@ def notes_show(
         if note is None:
             raise typer.BadParameter(f"no note {note_id!r}")
         tags = store.tags_for([note_id])
-        items = [i for i in store.safeguarding_items(open_only=False) if i["note_id"] == note_id]
+        items = store.safeguarding_items(open_only=False, note_id=note_id)
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {note['erased_at']}")
         return

@@ -75,6 +75,12 @@ def note_ref(note_id: str, audience: Audience, key: bytes) -> str:
 MAX_QUOTE_CHARS = 320
 
 
+def _quote_end(text: str) -> int:
+    """Where a long quote is cut: after its last full sentence within `MAX_QUOTE_CHARS`."""
+    cut = text.rfind(". ", 0, MAX_QUOTE_CHARS)
+    return cut + 1 if cut > 80 else MAX_QUOTE_CHARS
+
+
 def redact_text(text: str, excerpt: str | None = None) -> str:
     """Redact the whole note (names are found in context), then cut out the excerpt."""
     from insight.redact import redact
@@ -83,8 +89,7 @@ def redact_text(text: str, excerpt: str | None = None) -> str:
     if excerpt and (found := text.find(excerpt)) >= 0:
         start, end = found, found + len(excerpt)
     elif len(text) > MAX_QUOTE_CHARS:
-        cut = text.rfind(". ", 0, MAX_QUOTE_CHARS)
-        end = cut + 1 if cut > 80 else MAX_QUOTE_CHARS
+        end = _quote_end(text)
     spans = redact(text).spans
     for span in spans:  # never cut a piece of personal data in half
         if span.start < start < span.end:
@@ -195,8 +200,7 @@ def spoken_words(text: str, within: tuple[int, int] | None = None) -> str | None
         if len(words.split()) >= MIN_SPOKEN_WORDS and (best is None or len(words) > len(best)):
             best = words
     if best is not None and len(best) > MAX_QUOTE_CHARS:
-        cut = best.rfind(". ", 0, MAX_QUOTE_CHARS)
-        best = (best[: cut + 1] if cut > 80 else best[:MAX_QUOTE_CHARS]) + " …"
+        best = best[: _quote_end(best)] + " …"
     return best
 
 

@@ -915,10 +915,10 @@ class Store:
                 self._flag(conn, note_id, by or self.actor, reason)
 
     def safeguarding_items(
-        self, *, open_only: bool = True, with_note: bool = False
+        self, *, open_only: bool = True, with_note: bool = False, note_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Queue items, oldest first; `with_note` adds the note's listener, date and place
-        (who to follow up with), never its text."""
+        """Queue items, oldest first (`note_id`: one note's only); `with_note` adds the
+        note's listener, date and place (who to follow up with), never its text."""
         query = select(safeguarding_queue).order_by(safeguarding_queue.c.id)
         if with_note:
             query = (
@@ -928,6 +928,8 @@ class Store:
             )
         if open_only:
             query = query.where(safeguarding_queue.c.acknowledged_at.is_(None))
+        if note_id is not None:
+            query = query.where(safeguarding_queue.c.note_id == note_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 

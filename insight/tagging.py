@@ -200,10 +200,9 @@ def phrase_screen() -> Callable[[str], str | None]:
     phrases = SafeguardingPhrases(nlp)
 
     def screen(text: str) -> str | None:
-        hits = phrases.hits(nlp.make_doc(text))
-        if not hits:
+        signals = phrases.signals_in(nlp.make_doc(text))
+        if not signals:
             return None
-        signals = sorted({hit.signal for hit in hits})
         version = f"v{phrases.version}" if phrases.version else "(unversioned)"
         return f"phrase list {version}: {', '.join(signals)}"
 

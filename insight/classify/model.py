@@ -299,7 +299,7 @@ class TagModel:
         predicted = P >= self.estimator.thresholds_  # tags: raw score vs the tuned threshold
         P = self.confidence(P)  # shown and stored: calibrated (same order, so same tags)
 
-        signals = [sorted({hit.signal for hit in phrases.hits(doc)}) for doc in docs]
+        signals = [phrases.signals_in(doc) for doc in docs]
         flags = [bool(found) for found in signals]
         why = [f"phrase list: {', '.join(found)}" if found else "" for found in signals]
         head = self.safeguarding_model

@@ -139,6 +139,10 @@ class SafeguardingPhrases:
     def flag(self, doc: Doc) -> bool:
         return bool(self.hits(doc))
 
+    def signals_in(self, doc: Doc) -> list[str]:
+        """The ids of the signals found, sorted: what a flag's reason names (no words)."""
+        return sorted({hit.signal for hit in self.hits(doc)})
+
 
 class PhraseCompiler:
     """Turns a phrase written in the list's small syntax into a spaCy token pattern.
