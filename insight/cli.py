@@ -198,7 +198,9 @@ def codebook_show(
 @app.command()
 @handled
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSONL or CSV files of notes.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="CSV, JSONL or Excel (.xlsx) files of notes.")
+    ],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     max_chars: Annotated[
@@ -280,7 +282,8 @@ def ingest(
             for line in report.change_summary():
                 typer.echo(f"{file}: {line}")
             if report.flagged:
-                typer.echo(f"{file}: {report.flagged} notes routed to the safeguarding queue")
+                noun = "note" if report.flagged == 1 else "notes"
+                typer.echo(f"{file}: {report.flagged} {noun} routed to the safeguarding queue")
             if lines := report.rejected_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
@@ -319,7 +322,8 @@ def train(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     data: Annotated[
-        Path | None, typer.Option(help="Labelled CSV/JSONL to train on instead of the workspace.")
+        Path | None,
+        typer.Option(help="Labelled CSV/JSONL/.xlsx to train on instead of the workspace."),
     ] = None,
     text_col: Annotated[str, typer.Option(help="Text column in --data.")] = "text",
     id_col: Annotated[
@@ -509,7 +513,7 @@ def tag(
 @app.command()
 @handled
 def classify(
-    file: Annotated[Path, typer.Argument(help="CSV or JSONL of texts.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx of texts.")],
     out: Annotated[Path, typer.Option(help="JSONL to write, one line per input row.")],
     model: Annotated[
         Path | None,
@@ -565,7 +569,7 @@ def classify(
 @handled
 def evaluate(
     model: Annotated[Path, typer.Option(help="Model directory.")],
-    data: Annotated[Path, typer.Option(help="Labelled CSV/JSONL.")],
+    data: Annotated[Path, typer.Option(help="Labelled CSV/JSONL/.xlsx.")],
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
     id_col: Annotated[
         str | None, typer.Option(help="Id column (default: 'id', if there is one).")
@@ -1443,7 +1447,7 @@ def erase(
 @app.command()
 @handled
 def redact(
-    file: Annotated[Path, typer.Argument(help="CSV or JSONL with id and text.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx with id and text.")],
     out: Annotated[Path, typer.Option(help="JSONL to write.")],
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",

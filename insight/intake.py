@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -763,27 +763,29 @@ def _no_text_column(
     text_col: str,
     reader: Iterator[list[str]],
     text_col_option: bool = True,
+    line: str = "line",
 ) -> FileRejected:
-    """Why a CSV has no text column, without quoting any cell of its first line: it may be
-    a row of notes (a file without a header row), with note text or names in it."""
+    """Why a CSV or sheet has no text column, without quoting any cell of its first line:
+    it may be a row of notes (a file without a header row), with note text or names in it.
+    `line` is what the file's rows are called ("row" in a spreadsheet)."""
     wanted = header_key(text_col)
     try:  # a title line above the header?
         for number, values in zip(range(2, 7), reader, strict=False):
             if wanted in {header_key(v) for v in values}:
                 return FileRejected(
-                    f"the header row with the '{text_col}' column is line {number}, not line "
-                    f"1: delete the line(s) above it (a title?) and try again"
+                    f"the header row with the '{text_col}' column is {line} {number}, not "
+                    f"{line} 1: delete the {line}(s) above it (a title?) and try again"
                 )
     except csv.Error:
         pass
     count = len(header)
     message = (
-        f"line 1 has {count} column{'s' if count != 1 else ''} and none is called "
-        f"'{text_col}' (case and spaces ignored); the first line must be the header row"
+        f"{line} 1 has {count} column{'s' if count != 1 else ''} and none is called "
+        f"'{text_col}' (case and spaces ignored); the first {line} must be the header row"
     )
     if _looks_like_data(header):
         return FileRejected(
-            message + "; line 1 looks like a row of notes, not column names (it holds a "
+            message + f"; {line} 1 looks like a row of notes, not column names (it holds a "
             "date, a number or a yes/no), so the file seems to have no header row: add a "
             f"header row naming the columns, with '{text_col}' for the notes, and try again"
         )
@@ -876,6 +878,30 @@ def _map_aliases(keys: list[str], header: list[str], warnings: list[str] | None)
     return mapped
 
 
+def _header_keys(
+    header: list[str],
+    rest: Iterator[list[str]],
+    text_col: str,
+    normalise_headers: bool,
+    warnings: list[str] | None,
+    map_aliases: bool,
+    text_col_option: bool,
+    line: str = "line",
+) -> tuple[list[str], dict[str, str]]:
+    """The keys a header row gives each column (checked: a text column, no name twice),
+    and each key to its name as written. `rest` is the rows after the header, read only
+    to explain a missing text column."""
+    keys = [header_key(h) if normalise_headers else h.strip() for h in header]
+    if header_key(text_col) not in {header_key(k) for k in keys}:
+        raise _no_text_column(header, text_col, rest, text_col_option, line)
+    repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if repeated:  # a dict per row would silently keep only the last of them
+        raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
+    if map_aliases:
+        keys = _map_aliases(keys, header, warnings)
+    return keys, dict(zip(keys, header, strict=True))
+
+
 def _csv_rows(
     text: str,
     path: Path,
@@ -895,15 +921,9 @@ def _csv_rows(
         raise FileRejected("file is empty") from exc
     except csv.Error as exc:
         raise FileRejected(f"cannot read the CSV header: {exc}") from exc
-    keys = [header_key(h) if normalise_headers else h.strip() for h in header]
-    if header_key(text_col) not in {header_key(k) for k in keys}:
-        raise _no_text_column(header, text_col, reader, text_col_option)
-    repeated = sorted({k for k in keys if k and keys.count(k) > 1})
-    if repeated:  # a dict per row would silently keep only the last of them
-        raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
-    if map_aliases:
-        keys = _map_aliases(keys, header, warnings)
-    written = dict(zip(keys, header, strict=True))
+    keys, written = _header_keys(
+        header, reader, text_col, normalise_headers, warnings, map_aliases, text_col_option
+    )
     trailing_warned = False
     base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
     previous_end = reader.line_num
@@ -959,7 +979,92 @@ def _csv_rows(
         yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
 
 
-SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+#: Workbooks read directly (openpyxl); the first sheet holds the notes.
+WORKBOOKS = (".xlsx", ".xlsm")
+#: Spreadsheet files that are not read: saved as .xlsx or CSV they are.
+SPREADSHEETS = (".xls", ".ods", ".numbers")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a CSV export of it would hold: whole numbers without ".0", a
+    date without a midnight time, yes/no for a tick box."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_rows(
+    path: Path,
+    text_col: str = "text",
+    normalise_headers: bool = True,
+    warnings: list[str] | None = None,
+    map_aliases: bool = False,
+    text_col_option: bool = True,
+    keep_blank_rows: bool = False,
+) -> Iterator[RawRow]:
+    """Rows of the first sheet of an Excel workbook, numbered as the sheet numbers them.
+
+    Cached values are read, not formulas; a workbook with more than one sheet says which
+    one was read."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise FileRejected(
+            f"not a readable Excel workbook ({type(exc).__name__}); open it in a spreadsheet "
+            "program and save it again as .xlsx, or as CSV (UTF-8)"
+        ) from exc
+    try:
+        sheets = book.worksheets
+        if not sheets:
+            raise FileRejected("the workbook has no sheets")
+        sheet = sheets[0]
+        if len(sheets) > 1 and warnings is not None:
+            warnings.append(
+                f"the workbook has {len(sheets)} sheets; only the first ({sheet.title!r}) was "
+                "read: put the notes on the first sheet, or save each sheet as its own file"
+            )
+        rows = ([_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
+        try:
+            header = next(rows)
+        except StopIteration as exc:
+            raise FileRejected("the first sheet is empty") from exc
+        while header and not header[-1].strip():
+            header.pop()  # formatted but empty columns at the right
+        keys, written = _header_keys(
+            header, rows, text_col, normalise_headers, warnings, map_aliases,
+            text_col_option, line="row",
+        )
+        for number, values in enumerate(rows, start=2):
+            if all(not v.strip() for v in values) and not keep_blank_rows:
+                continue
+            raw = "\t".join(values).rstrip("\t")
+            extra = [v for v in values[len(keys):] if v.strip()]
+            if extra:
+                yield RawRow(
+                    number, None,
+                    f"row has {len(extra)} filled cell{'s' if len(extra) != 1 else ''} to the "
+                    f"right of the last named column ({len(keys)})", raw,
+                )
+                continue
+            values = values[: len(keys)] + [""] * (len(keys) - len(values))
+            yield RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
+    finally:
+        book.close()
 
 
 def read_rows(
@@ -989,8 +1094,18 @@ def read_rows(
         raise FileRejected("is a folder, not a file")
     if not path.is_file():
         raise FileRejected("no such file")
-    if path.suffix.lower() in SPREADSHEETS:
-        raise FileRejected("spreadsheet files are not read; save the sheet as CSV (UTF-8)")
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEETS:
+        raise FileRejected(
+            f"{suffix} spreadsheets are not read; save the sheet as .xlsx or as CSV (UTF-8)"
+        )
+    if suffix in WORKBOOKS:
+        warnings: list[str] = []
+        rows = _sheet_rows(
+            path, text_col, normalise_headers, warnings, map_aliases, text_col_option,
+            keep_blank_rows,
+        )
+        return (_nfc_row(row) for row in rows), warnings
     text, warning = decode(path.read_bytes())
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":

@@ -330,7 +330,7 @@ def test_cli_reads_the_forms_safeguarding_column(tmp_path: Path) -> None:
     result = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"{path}: warning: read 'Any safeguarding worries?' as safeguarding" in result.stderr
-    assert f"{path}: 1 notes routed to the safeguarding queue" in result.stdout
+    assert f"{path}: 1 note routed to the safeguarding queue" in result.stdout
 
 
 def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:

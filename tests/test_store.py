@@ -567,7 +567,7 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
                                 "place": "Hull"}) + "\n", encoding="utf-8")
     ingested = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
     assert ingested.returncode == 0, ingested.stderr
-    assert f"{path}: 1 notes routed to the safeguarding queue" in ingested.stdout
+    assert f"{path}: 1 note routed to the safeguarding queue" in ingested.stdout
     listed = run_cli("safeguarding", "list", "-w", str(folder), "-f", "json", cwd=tmp_path)
     [item] = json.loads(listed.stdout)
     # who to follow up with, and why it was flagged; never the note's words
@@ -812,7 +812,7 @@ def test_cli_reingest_reports_consent_and_safeguarding_changes(
         f"{v2}: accepted 0, rejected 0, already present 4",
         f"{v2}: updated 2 already-present notes: consent to quote withdrawn 1, "
         "safeguarding flagged 1",
-        f"{v2}: 1 notes routed to the safeguarding queue",
+        f"{v2}: 1 note routed to the safeguarding queue",
     ]
     listed = run_cli("safeguarding", "list", "-w", str(folder), "-f", "json", cwd=tmp_path)
     assert [i["note"] for i in json.loads(listed.stdout)] == ["r3"]

@@ -210,10 +210,10 @@ def test_columns_match_whatever_their_case_or_spacing(tmp_path):
     assert data.labels == [["access"], ["carers"]]
 
 
-def test_spreadsheets_are_refused_with_what_to_do(tmp_path):
-    path = tmp_path / "labels.xlsx"
-    path.write_bytes(b"PK\x03\x04" + bytes(100))
-    with pytest.raises(FileRejected, match="save the sheet as CSV"):
+def test_spreadsheets_not_read_are_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "labels.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    with pytest.raises(FileRejected, match="save the sheet as .xlsx or as CSV"):
         load_labelled(path)
 
 
