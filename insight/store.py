@@ -115,7 +115,9 @@ safeguarding_queue = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("note_id", String(200), ForeignKey("notes.id"), nullable=False, index=True),
-    Column("flagged_by", String(200), nullable=False),  # person name or model:<version>
+    # a person's name, listener:<code> (the note's listener, flagged in the file),
+    # model:<version> or screen:phrase-list; who ran the command is in the audit log
+    Column("flagged_by", String(200), nullable=False),
     Column("reason", Text, nullable=True),
     Column("flagged_at", DateTime, nullable=False),
     Column("acknowledged_at", DateTime, nullable=True),
@@ -225,6 +227,12 @@ THREAD_TABLES: dict[str, Table] = {
 }
 #: Short prefixes for thread record references shown to people: I3, P1, A2, O1.
 PREFIXES = {"insight": "I", "priority": "P", "action": "A", "outcome": "O"}
+
+
+def flagged_by_listener(listener: str | None) -> str:
+    """Who raised a flag written in a note file: the note's listener, not the login that
+    ran the ingest (that is in the audit log)."""
+    return f"listener:{listener}" if listener else "listener"
 
 
 class StoreError(RuntimeError):
@@ -592,7 +600,10 @@ class Store:
                     self._audit(conn, "update", "note", note_id, before, after)
                     applied[note_id] = values
                 if note_id in flags and not self._has_open_flag(conn, note_id):
-                    self._flag(conn, note_id, self.actor, flags[note_id])
+                    listener = conn.execute(
+                        select(notes.c.listener).where(notes.c.id == note_id)
+                    ).scalar_one()
+                    self._flag(conn, note_id, flagged_by_listener(listener), flags[note_id])
                     queued.add(note_id)
         return applied, queued
 
@@ -694,7 +705,10 @@ class Store:
                 conn.execute(insert(table), rows)
         for record in records:
             if record.safeguarding:
-                self._flag(conn, record.id, self.actor, "flagged by the listener at intake")
+                self._flag(
+                    conn, record.id, flagged_by_listener(record.listener),
+                    "flagged by the listener at intake",
+                )
             elif record.id in flags:
                 self._flag(conn, record.id, "screen:phrase-list", flags[record.id])
         return len(records)

@@ -316,7 +316,8 @@ def test_listener_flag_and_phrase_screen_reach_the_queue_untagged(
 ) -> None:
     path = tmp_path / "notes.jsonl"
     rows = [
-        {"id": "s1", "text": "Talked about her allotment and the weather.", "safeguarding": True},
+        {"id": "s1", "text": "Talked about her allotment and the weather.", "safeguarding": True,
+         "listener": "L-12"},
         {"id": "s2", "text": "He said some days he wants to end it all."},
         {"id": "s3", "text": "The group was cancelled again this week."},
         {"id": "s4", "text": "Says she might kill myself, quoting her son.", "safeguarding": True},
@@ -328,9 +329,13 @@ def test_listener_flag_and_phrase_screen_reach_the_queue_untagged(
     assert (report.accepted, report.flagged) == (4, 3)
     items = {i["note_id"]: i for i in store.safeguarding_items()}
     assert set(items) == {"s1", "s2", "s4"}
-    assert items["s1"]["flagged_by"] == "tester"
+    # The listener raised it, not the login that ran the ingest (that is audited).
+    assert items["s1"]["flagged_by"] == "listener:L-12"
     assert items["s1"]["reason"] == "flagged by the listener at intake"
-    assert items["s4"]["flagged_by"] == "tester"  # the listener's flag, not a second item
+    [created] = [e for e in entries(store, "safeguarding", "create")
+                 if e["after"]["note_id"] == "s1"]
+    assert (created["actor"], created["after"]["flagged_by"]) == ("tester", "listener:L-12")
+    assert items["s4"]["flagged_by"] == "listener"  # no listener named; not a second item
     assert items["s2"]["flagged_by"] == "screen:phrase-list"
     assert items["s2"]["reason"].startswith("phrase list v")
     assert "suicidal-thoughts" in items["s2"]["reason"]
@@ -653,7 +658,7 @@ def test_reingest_applies_withdrawn_consent_and_a_new_safeguarding_flag(
     assert store.get_note("r4")["consent_quote"] is True
     # Flagged at once, as at intake: before any tagging.
     [item] = store.safeguarding_items()
-    assert (item["note_id"], item["flagged_by"]) == ("r3", "tester")
+    assert (item["note_id"], item["flagged_by"]) == ("r3", "listener")
     assert item["reason"] == "flagged by the listener on re-ingest (safeguarding changed to Yes)"
     # Each change audited with its value before and after, and where it came from.
     [update_r1] = _note_updates(store, "r1")
@@ -785,7 +790,7 @@ def test_reingest_flag_after_an_acknowledged_item_is_queued_again(
     assert store.get_note("a2")["safeguarding"] is True
     items = store.safeguarding_items()
     assert [(i["note_id"], i["flagged_by"]) for i in items] == [
-        ("a1", "screen:phrase-list"), ("a2", "tester")
+        ("a1", "screen:phrase-list"), ("a2", "listener")
     ]
     assert items[0]["id"] == open_a1["id"]
     # Stored Yes already: the same file again queues nothing.
