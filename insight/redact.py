@@ -27,7 +27,10 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   the modulus-11 check digit must pass unless "NHS" comes just before, since a mistyped
   number is still identifying), National Insurance number (HMRC's two letters, six digits,
   optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
-  UK postcode, date of birth (any common date format) after a birth cue.
+  UK postcode, date of birth (any common date format) after a birth cue;
+* token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
+  age, a school points at one child): a name before a school word ("Oakfield Academy", "St
+  Anne's C of E Primary", "oakfield high"), then that name wherever else the note uses it.
 
 Detection runs on the NFC form of the text (decomposed accents are composed first); all
 spans are offsets into the original text, as given by the caller. See
@@ -52,12 +55,14 @@ from spacy.tokens import Doc
 from insight.resources import corpora_dir
 
 PII_TYPES = (
-    "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH"
+    "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
+    "SCHOOL",
 )
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
 _PRIORITY = (
-    "EMAIL", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS", "PERSON"
+    "EMAIL", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS", "SCHOOL",
+    "PERSON",
 )
 
 
@@ -347,6 +352,21 @@ _DEMONYMS = {
     "vietnamese", "filipino", "asian", "muslim", "christian", "jewish", "sikh", "hindu",
     "buddhist", "catholic", "anglican", "methodist", "baptist", "pentecostal", "orthodox", "roma",
     "traveller", "travellers", "gypsy", "black", "white",
+    # more nationalities, peoples and languages heard in England (none is a person's name)
+    "czech", "slovak", "hungarian", "bulgarian", "latvian", "estonian", "albanian", "kosovan",
+    "serbian", "croatian", "bosnian", "greek", "cypriot", "moldovan", "georgian", "belarusian",
+    "yoruba", "igbo", "hausa", "twi", "akan", "ewe", "amharic", "tigrinya", "oromo", "swahili",
+    "lingala", "shona", "ndebele", "zulu", "xhosa", "congolese", "ethiopian", "ugandan",
+    "rwandan", "cameroonian", "leonean", "gambian", "senegalese", "moroccan",
+    "algerian", "tunisian", "egyptian", "libyan", "yemeni", "palestinian", "lebanese",
+    "jordanian", "saudi", "kuwaiti", "emirati", "israeli", "pashto", "pashtun", "dari",
+    "baloch", "sorani", "kurmanji", "sinhala", "sinhalese", "nepali", "nepalese", "marathi",
+    "telugu", "malayalam", "kannada", "mirpuri", "pahari", "sylheti", "hakka", "thai", "korean",
+    "japanese", "malay", "malaysian", "indonesian", "tagalog", "bajan", "barbadian",
+    "trinidadian", "guyanese", "brazilian", "colombian", "venezuelan", "ecuadorian",
+    "bolivian", "peruvian", "chilean", "argentinian", "mexican", "cuban", "american",
+    "canadian", "australian", "dutch", "belgian", "danish", "swedish", "norwegian", "finnish",
+    "swiss", "austrian", "slovenian", "maltese", "hebrew", "yiddish", "bsl", "makaton",
 }
 _STOP = set(STOP_WORDS) - {"will", "may"}
 # How notes describe someone without naming them ("Boy, 15, ...", "Gay, 24, ...").
@@ -517,6 +537,167 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
             continue  # "12 St Mary's" is a number followed by a saint's name, not "12 X St"
         out.append(PiiSpan(span.start_char, span.end_char, "ADDRESS"))
     return out
+
+
+# --------------------------------------------------------------------------- SCHOOL
+# The word that ends a school's name. "high", "primary", "grammar", "secondary" are also
+# ordinary words, so a lone common word before them is not a name ("Feeling High").
+_SCHOOL_HEADS = {
+    "academy", "school", "college", "nursery", "pru", "infants", "juniors", "preschool",
+    "high", "primary", "grammar", "secondary",
+}
+_SCHOOL_HEADS_PLAIN = {"high", "primary", "grammar", "secondary"}
+# Words that may come between the name and the final school word: "Primary School", "High
+# School", "Sixth Form College", "Primary Academy", "Junior School", "Community College".
+_SCHOOL_TYPE_WORDS = _SCHOOL_HEADS | {
+    "sixth", "form", "junior", "infant", "community", "free", "special", "church", "of",
+    "england", "c", "e", "ce", "cofe", "rc", "catholic", "methodist", "girls", "boys",
+    "girls'", "boys'", "pre", "-", "technical", "comprehensive", "upper", "middle", "lower",
+    "first", "federation", "studio", "university", "technology",
+}
+# A name made only of these is a kind of school, not one school ("a special school").
+_SCHOOL_GENERIC = _SCHOOL_TYPE_WORDS | {
+    "st", "st.", "saint", "'s", "’s", "and", "&", "new", "old", "local", "private",
+    "state", "independent", "village", "boarding", "faith", "mainstream", "alternative",
+    "specialist", "big", "main", "other", "same", "different", "next", "previous", "current",
+    "last", "nearest", "whole", "year", "fe", "he", "sen", "send",
+}
+# Words that make it something else: a club, a church's class, a royal college, a university.
+_NOT_SCHOOL = _DATE_WORDS | {
+    "driving", "dance", "dancing", "drama", "stage", "boxing", "football", "sports", "sport",
+    "fitness", "martial", "karate", "judo", "recovery", "royal", "university", "police",
+    "bible", "music", "art", "arts", "cookery", "beauty", "summer", "holiday", "weekend",
+    "supplementary", "language", "night", "business", "medical", "nursing", "army",
+    "flight", "coding", "swim", "swimming", "tennis", "rugby", "cricket", "gymnastics", "fc",
+    "afc", "united", "rovers", "athletic", "wanderers", "albion", "hotspur",  # club academies
+}
+# After the school word these make it a street, a hospital or a service ("College Road",
+# "High Street", "primary care", "King's College Hospital").
+_NOT_SCHOOL_AFTER = set(_STREET_SUFFIX.split("|")) | {
+    "care", "health", "hospital", "church", "surgery", "team", "teams", "mental", "of",
+}
+_SAINT = {"st", "st.", "saint"}
+_POSSESSIVE = {"'s", "’s", "'", "’"}
+
+
+def _school_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """Names of schools, nurseries, PRUs and colleges, and their short names elsewhere in
+    the note ("Oakfield Academy ... back at Oakfield")."""
+    found: list[tuple[int, int, int]] = []  # (start, first type word, end) token indexes
+    i = 0
+    while i < len(doc):
+        if doc[i].lower_ not in _SCHOOL_HEADS or (
+            doc[i].lower_ == "form" and (i == 0 or doc[i - 1].lower_ != "sixth")
+        ):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(doc) and doc[end].lower_ in _SCHOOL_HEADS | {"form"}:
+            end += 1  # "Primary School", "Sixth Form College"
+        if end < len(doc) and doc[end].lower_ in _NOT_SCHOOL_AFTER:
+            i = end
+            continue
+        start = _school_name_start(doc, i, res)
+        if start is not None:
+            first_type = next(
+                (k for k in range(start, end) if doc[k].lower_ in _SCHOOL_TYPE_WORDS
+                 and not any(_naming(doc[m]) for m in range(k, end))), i)
+            found.append((start, first_type, end))
+        i = end
+    spans = [PiiSpan(doc[a].idx, doc[e - 1].idx + len(doc[e - 1]), "SCHOOL")
+             for a, _, e in found]
+    taken = [(a, e) for a, _, e in found]
+    for a, first_type, _ in found:
+        key = [t.lower_ for t in doc[a:first_type]]
+        while key and key[-1] in _SCHOOL_TYPE_WORDS | _POSSESSIVE:
+            key.pop()  # "St Anne's C of E" -> "st anne 's"
+        if not key or (len(key) == 1 and "W" in res.lexicon.get(key[0], "")):
+            continue  # "The Oaks" is not found as "oaks" elsewhere
+        n = len(key)
+        for k in range(len(doc) - n + 1):
+            if [t.lower_ for t in doc[k:k + n]] != key:
+                continue
+            if any(k < e and a2 < k + n for a2, e in taken):
+                continue
+            if k + n < len(doc) and doc[k + n].lower_ in _NOT_SCHOOL_AFTER:
+                continue
+            taken.append((k, k + n))
+            spans.append(PiiSpan(doc[k].idx, doc[k + n - 1].idx + len(doc[k + n - 1]), "SCHOOL"))
+    return spans
+
+
+def _naming(token: Any) -> bool:
+    """A word that names one school rather than saying what kind it is."""
+    return token.is_alpha and token.lower_ not in _SCHOOL_GENERIC
+
+
+def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
+    """Where the name before the school word at `head` starts, or None if there is none:
+    capitalised words (with St, 's, of, C of E, RC, VI) or, in lower case, words no
+    dictionary has ("oakfield high", "st johns primary")."""
+    k = head - 1
+    while k >= 0 and (
+        doc[k].lower_ in _SCHOOL_TYPE_WORDS - {"of", "-"}
+        or (doc[k].lower_ == "-" and k > 0 and doc[k - 1].lower_ == "pre")
+        or (doc[k].lower_ == "of" and 0 < k < head - 1
+            and (doc[k - 1].lower_, doc[k + 1].lower_) in {("c", "e"), ("church", "england")})
+    ):
+        k -= 1  # the type words before the head: "C of E Primary", "Pre-School"
+    start = None
+    cap = doc[head].is_title or doc[head].is_upper
+    while k >= 0:
+        tok = doc[k]
+        low = tok.lower_
+        if low in _NOT_SCHOOL:
+            return None
+        if low in _POSSESSIVE and k > 0 and doc[k - 1].is_alpha:
+            k -= 1
+            continue
+        if low in {"of", "&", "and", "-"} and start is not None and k > 0 and (
+            doc[k - 1].is_title or doc[k - 1].is_upper
+        ) and (low != "and" or doc[start].lower_ in _SAINT):
+            k -= 1  # "Our Lady of Lourdes", "St Peter and St Paul", "Pre-School"
+            continue
+        if tok.is_title or (tok.is_upper and tok.is_alpha and len(tok) <= 4):
+            inside = (k > 0 and doc[k - 1].is_title and doc[k - 1].text not in _SENT_BREAK
+                      and low not in {"the", "a", "an"})
+            if low in _STOP and not inside and not (
+                low == "our" and start is not None and doc[start].lower_ == "lady"
+            ):
+                break  # "At Oakfield Academy", "The Oaks Academy"; not "St Thomas More"
+            start, cap = k, True
+            k -= 1
+            continue
+        if tok.is_lower and tok.is_alpha and not cap and low not in _STOP and low not in (
+            _NEVER_NAME - _SAINT
+        ) and ("W" not in res.lexicon.get(low, "") or (k > 0 and doc[k - 1].lower_ in _SAINT)):
+            start = k  # "oakfield high", "st johns primary"
+            k -= 1
+            continue
+        if low in _SAINT and start is not None:
+            start = k
+            k -= 1
+            continue
+        break
+    if start is None:
+        return None
+    for m in range(start, head):
+        if doc[m].lower_ in _NOT_SCHOOL:
+            return None
+    naming = [doc[m] for m in range(start, head) if _naming(doc[m])]
+    if not naming:
+        return None  # "a Special School", "C of E Primary"
+    lower_head = doc[head].is_lower
+    if lower_head and doc[head - 1].lower_ in _POSSESSIVE:
+        return None  # "Kayden's school", "the kids' school": whose school, not its name
+    if (doc[head].lower_ in _SCHOOL_HEADS_PLAIN or lower_head) and len(naming) == 1:
+        word = naming[0]
+        flags = res.lexicon.get(word.lower_, "")
+        sentence_start = word.i == 0 or doc[word.i - 1].text in _SENT_BREAK
+        saint = word.i > 0 and doc[word.i - 1].lower_ in _SAINT
+        if "W" in flags and "P" not in flags and not saint and (sentence_start or not cap):
+            return None  # "Feeling High", "really high", "Misses school"
+    return start
 
 
 # --------------------------------------------------------------------------- PERSON
@@ -1037,6 +1218,7 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     res = _resources()
     text = doc.text
     spans = _regex_spans(text) + _phone_spans(text) + _address_spans(doc, res)
+    spans += _school_spans(doc, res)
     spans += [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]
     return _resolve(spans)
