@@ -933,13 +933,15 @@ def insights_add(
 ) -> None:
     """Record an insight grounded in notes."""
     from insight.store import ref
-    from insight.thread import add_insight
+    from insight.thread import add_insight, same_title
 
     ws, store = _open(workspace, db)
     with store:
+        twins = same_title(store, "insight", title)
         new = add_insight(store, title, summary=summary, categories=category or [],
                           note_ids=note or [], known_categories=ws.load_codebook().ids)
     typer.echo(f"created insight {ref('insight', new)}")
+    _warn_same_title("insight", twins, new)
 
 
 @insights_app.command("link")
@@ -974,14 +976,16 @@ def priorities_add(
 ) -> None:
     """Record a collective lived-experience priority."""
     from insight.store import ref
-    from insight.thread import add_priority
+    from insight.thread import add_priority, same_title
 
     _, store = _open(workspace, db)
     with store:
+        twins = same_title(store, "priority", title)
         new = add_priority(store, title, description=description,
                            agreed_on=_parse_day(agreed_on),
                            insight_ids=_refs("insight", insight))
     typer.echo(f"created priority {ref('priority', new)}")
+    _warn_same_title("priority", twins, new)
 
 
 @priorities_app.command("link")
@@ -1022,14 +1026,33 @@ def actions_add(
 ) -> None:
     """Record a change action responding to priorities."""
     from insight.store import ref
-    from insight.thread import add_action
+    from insight.thread import add_action, same_title
 
     _, store = _open(workspace, db)
     with store:
+        twins = same_title(store, "action", title)
         new = add_action(store, title, owner=owner, status=status, reason=reason,
                          description=description, due_on=_parse_day(due), stage=stage,
                          framework=framework, priority_ids=_refs("priority", priority))
     typer.echo(f"created action {ref('action', new)}")
+    _warn_same_title("action", twins, new)
+
+
+_PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions"}
+
+
+def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
+    """Say when a new record repeats another's title: probably the same one added twice."""
+    from insight.store import ref
+
+    if twins:
+        others = " and ".join(ref(kind, i) for i in twins)
+        typer.secho(
+            f"warning: {others} {'has' if len(twins) == 1 else 'have'} the same title; if "
+            f"{ref(kind, new)} is the same {kind}, link to {ref(kind, twins[0])} instead and "
+            f"delete it (insight {_PLURAL[kind]} delete {ref(kind, new)})",
+            err=True, fg=typer.colors.YELLOW,
+        )
 
 
 @actions_app.command("link")

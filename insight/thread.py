@@ -91,6 +91,18 @@ def add_insight(
     return insight_id
 
 
+def title_key(title: str) -> str:
+    """A title as people would read it: case, spacing and a final full stop ignored."""
+    return " ".join(title.casefold().split()).rstrip(".")
+
+
+def same_title(store: Store, kind: str, title: str) -> list[int]:
+    """Records of this kind with the same title: two priorities that say one thing split
+    the evidence and the actions between them."""
+    key = title_key(title)
+    return [r["id"] for r in store.list_records(kind) if title_key(r["title"] or "") == key]
+
+
 def _check_notes(store: Store, note_ids: Sequence[str]) -> None:
     """Notes an insight may rest on: stored and not erased."""
     missing = set(note_ids) - set(store.existing_notes(note_ids))
@@ -392,6 +404,17 @@ class Thread:
         for outcome_id, outcome in self.outcomes.items():
             if not outcome["fed_back"]:
                 found.append(f"outcome {ref('outcome', outcome_id)} not yet fed back to people")
+        for kind, records in (("insight", self.insights), ("priority", self.priorities),
+                              ("action", self.actions)):
+            groups: dict[str, list[int]] = {}
+            for record_id, record in sorted(records.items()):
+                groups.setdefault(title_key(record["title"] or ""), []).append(record_id)
+            for ids in groups.values():
+                if len(ids) > 1:
+                    found.append(
+                        f"{' and '.join(ref(kind, i) for i in ids)} have the same title: "
+                        "merge them or tell them apart"
+                    )
         return found
 
 

@@ -79,6 +79,13 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert "created insight I1" in out.stdout
     insight("insights", "link", "I1", note_ids[2], "-w", str(ws))
     insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    twice = insight("priorities", "add", "No one waits alone.", "-w", str(ws))
+    assert "created priority P2" in twice.stdout
+    assert " ".join(twice.stderr.split()) == (
+        "warning: P1 has the same title; if P2 is the same priority, link to P1 instead and "
+        "delete it (insight priorities delete P2)"
+    )
+    insight("priorities", "delete", "P2", "--yes", "-w", str(ws))
     insight("actions", "add", "Monthly calls", "--owner", "Service lead", "--priority", "P1",
             "--stage", "pathway design", "-w", str(ws))
     declined = insight("actions", "status", "A1", "declined", "-w", str(ws), check=False)

@@ -99,6 +99,12 @@ def test_integrity_problems_are_reported(thread_store: Store) -> None:
     assert f"priority P{lonely} has no insights" in problems
     assert f"action A{orphan} responds to no priority" in problems
     assert f"outcome O{outcome} not yet fed back to people" in problems
+    assert not any("same title" in p for p in problems)
+    again = add_priority(thread_store, "  unsupported. ")  # case, spaces and a full stop
+    other = add_priority(thread_store, "Unsupported too")
+    problems = load_thread(thread_store).problems()
+    assert f"P{lonely} and P{again} have the same title: merge them or tell them apart" in problems
+    assert not any(f"P{other}" in p and "same title" in p for p in problems)
 
 
 def test_deleting_an_action_removes_its_outcomes_and_links(thread_store: Store) -> None:
