@@ -217,6 +217,9 @@ def is_suppressed(value: int | str) -> bool:
 
 #: A count hidden only so that a suppressed one cannot be worked out from a total.
 HIDDEN = "hidden"
+#: Every part of a total that another output shows (a roll-up's months beside the report's
+#: category count), when hiding some of them would not keep a small one open.
+WITHHELD = "not shown"
 
 
 def _narrowed(hidden_sum: int, primaries: int, secondaries: int, threshold: int) -> bool:
@@ -242,13 +245,16 @@ def protect(
     parts: Mapping[Hashable, int],
     audience: Audience,
     threshold: int,
+    *,
+    keep_total: bool = False,
 ) -> tuple[int | str, dict[Hashable, int | str]]:
     """A total and its parts (which add up to it) as an audience may see them.
 
     Parts from 1 to threshold-1 are suppressed (`suppress`). If the total and the other
     parts would still pin one down (6 notes = 5 in January + "<5" in February gives
     February away), the smallest other part that leaves it open is hidden too (`HIDDEN`);
-    if none does, the total is hidden instead.
+    if none does, the total is hidden instead, or with `keep_total` (the total is shown
+    elsewhere, so hiding it here protects nothing) every part is `WITHHELD`.
     """
     shown: dict[Hashable, int | str] = {
         k: suppress(v, audience, threshold) for k, v in parts.items()
@@ -274,6 +280,9 @@ def protect(
         if not narrowed():
             return total_shown, shown
         shown[k] = parts[k]  # hiding this one alone leaves it pinned: try the next
+    if keep_total:
+        # zeros too: how many parts are not zero would bound each of them
+        return total_shown, dict.fromkeys(parts, WITHHELD)
     return HIDDEN, shown
 
 

@@ -78,8 +78,11 @@ def category_rollup(
     by_month: bool = True,
 ) -> pd.DataFrame:
     """Per category: notes, share of all notes, distinct places and listeners, per month
-    (plus `undated` when some notes have no date). `by_month=False` leaves the months out,
-    and with them the need to hide a total so that a small month cannot be worked out."""
+    (plus `undated` when some notes have no date). `by_month=False` leaves the months out.
+
+    A category's count is shown as the report shows it (only a small one is suppressed):
+    where the months would give a small month away, months are hidden, never the count,
+    since the report beside the roll-up would give the count back."""
     total = len(frame)
     # a share is a count over all notes: where the number of notes is hidden (see
     # `tagging_split`), a share would give it back
@@ -106,12 +109,11 @@ def category_rollup(
             if undated:  # so the month columns add up to the notes column
                 cells[UNDATED] = int(subset.loc[subset["month"].isna(), "id"].nunique())
             # the months add up to the notes: a suppressed month must not be recoverable
-            record["notes"], shown = protect(count, cells, audience, threshold)
+            record["notes"], shown = protect(count, cells, audience, threshold,
+                                             keep_total=True)
             record.update(shown)
         if is_suppressed(record["notes"]) or total_hidden:
             record["share"] = None
-        if record["notes"] == HIDDEN:  # distinct places or listeners bound the notes below
-            record["places"] = record["listeners"] = HIDDEN
         records.append(record)
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output

@@ -6,6 +6,7 @@ import pytest
 
 from insight.privacy import (
     HIDDEN,
+    WITHHELD,
     Quoted,
     group_counts,
     may_quote,
@@ -125,13 +126,14 @@ def test_suppression_only_outside_the_leads_view() -> None:
 
 def _possible_values(total: int | str, shown: dict, threshold: int) -> dict:
     """Every value each suppressed part can take, given what is shown (brute force): a
-    part shown as "<t" is 1..t-1, a hidden one at least t, and they add up to the total
-    when it is shown."""
+    part shown as "<t" is 1..t-1, a hidden one at least t, a withheld one anything, and
+    they add up to the total when it is shown."""
     from itertools import product
 
     secret = [k for k, v in shown.items() if isinstance(v, str)]
     known = sum(v for v in shown.values() if isinstance(v, int))
-    ranges = [range(1, threshold) if shown[k] != HIDDEN else range(threshold, 40)
+    ranges = [range(1, threshold) if shown[k] not in (HIDDEN, WITHHELD)
+              else range(threshold, 40) if shown[k] == HIDDEN else range(0, 40)
               for k in secret]
     seen: dict = {k: set() for k in secret}
     for values in product(*ranges):
@@ -142,19 +144,24 @@ def _possible_values(total: int | str, shown: dict, threshold: int) -> dict:
     return seen
 
 
+@pytest.mark.parametrize("keep_total", [False, True])
 @pytest.mark.parametrize("seed", range(300))
-def test_no_suppressed_part_can_be_narrowed_down_from_the_total(seed: int) -> None:
+def test_no_suppressed_part_can_be_narrowed_down_from_the_total(
+    seed: int, keep_total: bool
+) -> None:
     rng = random.Random(seed)
     values = [0, 1, 2, 3, 4, 5, 6, 7, 9, 12]
     parts = {f"m{i}": rng.choice(values) for i in range(rng.randint(1, 4))}
     total = sum(parts.values())
-    shown_total, shown = protect(total, parts, "commissioner", 5)
+    shown_total, shown = protect(total, parts, "commissioner", 5, keep_total=keep_total)
+    if keep_total:  # shown as anywhere else: only a small total is suppressed
+        assert shown_total == (total if total == 0 or total >= 5 else "<5")
     if isinstance(shown_total, str) and shown_total != HIDDEN:  # the total itself is small
         assert all(v == "<5" or v == 0 for v in shown.values())
         return
     for key, values in _possible_values(shown_total, shown, 5).items():
-        if shown[key] == "<5":
-            assert values == {1, 2, 3, 4}, (parts, shown_total, shown)
+        if parts[key] in range(1, 5):  # a small part, however it is shown
+            assert values >= {1, 2, 3, 4}, (parts, shown_total, shown)
     for key, value in shown.items():  # nothing shown is wrong
         assert value == parts[key] or isinstance(value, str)
 
@@ -163,6 +170,9 @@ def test_protect_hides_as_little_as_it_can() -> None:
     assert protect(20, {"a": 10, "b": 10}, "commissioner", 5) == (20, {"a": 10, "b": 10})
     assert protect(13, {"a": 10, "b": 3}, "commissioner", 5) == (13, {"a": HIDDEN, "b": "<5"})
     assert protect(7, {"a": 5, "b": 2}, "commissioner", 5) == (HIDDEN, {"a": 5, "b": "<5"})
+    assert protect(7, {"a": 5, "b": 2, "c": 0}, "commissioner", 5, keep_total=True) == (
+        7, {"a": WITHHELD, "b": WITHHELD, "c": WITHHELD}
+    )
     assert protect(22, {"a": 10, "b": 3, "c": 9}, "commissioner", 5) == (
         22, {"a": 10, "b": "<5", "c": HIDDEN}
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from insight.codebook import load_codebook
-from insight.privacy import HIDDEN, note_ref
+from insight.privacy import HIDDEN, WITHHELD, note_ref
 from insight.report import build_report, render_html
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store
@@ -193,8 +193,8 @@ def test_report_hides_what_only_its_months_would_need_and_a_small_acknowledged_c
     store: Store,
 ) -> None:
     """Six notes of a category, one a month: beside its months the total would say each
-    month holds exactly one, so a month-by-month roll-up hides it; the report shows no
-    months, so it shows the total. Routed 9, open 6 would give away 3 acknowledged."""
+    month holds exactly one, so a month-by-month roll-up withholds the months and shows
+    the total the report shows. Routed 9, open 6 would give away 3 acknowledged."""
     add(store, *[note(f"m{i}", f"Waited {i} months.", categories=["access-waiting"],
                       heard_on=f"2026-0{1 + i}-10") for i in range(6)],
         *[note(f"s{i}", f"Worried about her son {i}.", safeguarding=True) for i in range(9)])
@@ -208,7 +208,9 @@ def test_report_hides_what_only_its_months_would_need_and_a_small_acknowledged_c
     from insight.rollup import category_rollup, note_frame
 
     by_month = category_rollup(note_frame(store), load_codebook(), audience="commissioner")
-    assert by_month.set_index("category").loc["access-waiting", "notes"] == HIDDEN
+    row = by_month.set_index("category").loc["access-waiting"]
+    assert row["notes"] == 6
+    assert {row[f"2026-0{1 + i}"] for i in range(6)} == {WITHHELD}
 
 
 def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> None:

@@ -90,10 +90,14 @@ def test_a_suppressed_month_cannot_be_recovered_by_subtraction(store: Store) -> 
     add(store, *march, *april)
     row = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
                           threshold=5).set_index("category").loc["access-waiting"]
-    assert row["2026-04"] == "<5"
     # 7 - 5 = 2 would give April away; hiding March too would not help (a hidden month is
-    # at least 5, so April is at most 2): the total is hidden instead, and its share
-    assert row["notes"] == "hidden" and row["2026-03"] == 5 and row["share"] is None
+    # at least 5, so April is at most 2). The report shows the category's 7 notes, so
+    # hiding the total here would protect nothing: the months are not shown instead.
+    assert row["notes"] == 7 and row["share"] is not None
+    assert row["2026-03"] == "not shown" and row["2026-04"] == "not shown"
+    report_view = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
+                                  threshold=5, by_month=False).set_index("category")
+    assert report_view.loc["access-waiting", "notes"] == row["notes"]
     lead = category_rollup(note_frame(store), load_codebook(), audience="lead")
     assert lead.set_index("category").loc["access-waiting", "2026-03"] == 5
 
@@ -109,17 +113,18 @@ def test_the_month_hidden_is_one_that_leaves_the_small_one_open(store: Store) ->
     assert row["2026-03"] == "hidden" and row["2026-05"] == 6
 
 
-def test_breadth_and_share_do_not_give_a_hidden_total_back(store: Store) -> None:
-    """8 notes = 5 in January + 3 in March: the total is hidden, and 8 distinct places or
-    listeners would say there are at least 8 (so March >= 3): they are hidden too."""
+def test_a_count_the_report_shows_is_shown_and_its_months_are_not(store: Store) -> None:
+    """8 notes = 5 in January + 3 in March: the report shows the 8, so the roll-up does
+    too (hiding it would protect nothing), and withholds both months; places and listeners
+    say nothing about the months."""
     add(store, *[note(f"j{i}", "t", categories=["fair-treatment"], heard_on="2026-01-05",
                       listener=f"L{i}", place=f"P{i}") for i in range(5)],
         *[note(f"m{i}", "t", categories=["fair-treatment"], heard_on="2026-03-05",
                listener=f"M{i}", place=f"Q{i}") for i in range(3)])
     row = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
                           threshold=5).set_index("category").loc["fair-treatment"]
-    assert row["notes"] == "hidden" and row["2026-03"] == "<5"
-    assert row["places"] == "hidden" and row["listeners"] == "hidden" and row["share"] is None
+    assert row["notes"] == 8 and row["2026-01"] == "not shown" and row["2026-03"] == "not shown"
+    assert row["places"] == 8 and row["listeners"] == 8 and row["share"] == 1.0
 
 
 def test_shares_are_hidden_when_the_number_of_notes_is(store: Store) -> None:
