@@ -165,8 +165,11 @@ def parse_date(value: Any) -> date | None:
         try:
             return date(century + year, month, day)
         except ValueError:
-            raise ValueError(f"invalid date {text!r} (expected DD/MM/YY or DD/MM/YYYY)") from None
-    raise ValueError(f"invalid date {text!r} (expected YYYY-MM-DD or DD/MM/YYYY)")
+            raise ValueError(
+                f"invalid date {shown_cell(text)} (expected DD/MM/YY or DD/MM/YYYY)"
+            ) from None
+    # only a short value is shown: a note pasted into the date column must not be echoed
+    raise ValueError(f"invalid date {shown_cell(text)} (expected YYYY-MM-DD or DD/MM/YYYY)")
 
 
 _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
@@ -289,7 +292,8 @@ class NoteIn(BaseModel):
             unknown = [c for c in found if c not in known]
             if unknown:
                 raise ValueError(
-                    f"unknown category id(s): {', '.join(unknown)} (not in the codebook)"
+                    f"unknown category id(s): {', '.join(shown_cell(c, False) for c in unknown)}"
+                    " (not in the codebook)"
                 )
         return found
 
@@ -828,11 +832,15 @@ HEADER_CHARS = 60
 
 
 def _header_shown(name: str) -> str:
-    """A column name of a file whose header row was found: shown as written, cut at
-    `HEADER_CHARS` (a header is a name or a question, not a note)."""
-    if len(name) <= HEADER_CHARS:
+    """A column name of a file whose header row was found: shown as written when it reads
+    as a name or a question, else only its length (a note typed into the header row)."""
+    plain = ("\n" not in name and not re.search(r"\d{5}", name)
+             and not re.search(r"[.!]\s+[^\W\d_]", name))  # one phrase or question
+    if plain and len(name) <= HEADER_CHARS:
         return repr(name)
-    return repr(name[:HEADER_CHARS] + "...")
+    if plain and "?" in name:  # a long form question
+        return repr(name[:HEADER_CHARS] + "...")
+    return f"<a column name of {len(name)} characters>"
 
 
 def _map_aliases(keys: list[str], header: list[str], warnings: list[str] | None) -> list[str]:

@@ -740,3 +740,27 @@ def test_a_rejected_row_with_a_safeguarding_concern_is_called_out(tmp_path: Path
     assert "kms" not in result.stderr + result.stdout  # named by line, never quoted
     quiet = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
     assert "(line 2)" in quiet.stderr  # the listener's own yes needs no phrase list
+
+
+def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
+    store: Store, tmp_path: Path
+) -> None:
+    """A note pasted into the date or categories column, or typed into the header row,
+    appears in no reason and no warning: only its length."""
+    secret = "Jane Smith (07700 900123) said her son tried to take his own life last week"
+    path = write(
+        tmp_path, "pasted.csv",
+        f'id,text,heard_on,categories,"{secret}. Call back"\n'
+        f'p1,Waited months.,"{secret}",,\n'
+        f'p2,Waited weeks.,2025-06-01,"{secret}",\n'
+        "p3,Waited days.,31/02/2025,,\n",
+    )
+    report = ingest(store, path, tmp_path)
+    shown = " ".join(reason for _, reason in reasons(report)) + " ".join(report.warnings)
+    assert "Jane" not in shown and "07700" not in shown
+    assert (1 + 1, "heard_on: invalid date <75 characters> (expected YYYY-MM-DD or "
+            "DD/MM/YYYY)") in reasons(report)
+    assert "unknown category id(s): <75 characters>" in reasons(report)[1][1]
+    assert (3 + 1, "heard_on: invalid date '31/02/2025' (expected YYYY-MM-DD or DD/MM/YYYY)"
+            ) in reasons(report)  # a short value is still shown
+    assert any("<a column name of 86 characters>" in w for w in report.warnings)
