@@ -223,7 +223,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
-    from insight.intake import check_id_prefix, ingest_file
+    from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
 
     if id_prefix is not None:
         try:
@@ -250,7 +250,7 @@ def ingest(
     any_rejected = False
     with store:
         for file in files:
-            lines = _count_lines(file)
+            lines = rows_upper_bound(file)
             with typer.progressbar(length=lines, label=f"ingest {file.name}",
                                    file=sys.stderr) as bar:
                 done = [0]
@@ -302,15 +302,6 @@ def ingest(
             any_rejected |= bool(report.rejected or report.file_error)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
-
-
-def _count_lines(path: Path) -> int:
-    """A cheap upper bound on rows, for the progress bar."""
-    try:
-        with path.open("rb") as handle:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    except OSError:
-        return 0
 
 
 # -- tagging ------------------------------------------------------------------------------
@@ -437,6 +428,17 @@ def _audience(value: str) -> str:
     return audience
 
 
+def _read_texts_warned(file: Path, id_col: str, text_col: str) -> tuple[list[str], list[str]]:
+    """Ids and texts for a stateless command, with the file's warnings on stderr."""
+    from insight.intake import read_texts
+
+    warnings: list[str] = []
+    ids, texts = read_texts(file, id_col=id_col, text_col=text_col, warnings=warnings)
+    for warning in warnings:
+        typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    return ids, texts
+
+
 def _check_out(out: Path, *inputs: Path) -> None:
     """An output file must not be a folder or one of the inputs (it would be overwritten)."""
     if out.is_dir():
@@ -530,9 +532,8 @@ def classify(
     _check_out(out, file)
 
     from insight.classify.model import TagModel
-    from insight.intake import read_texts
 
-    ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
+    ids, texts = _read_texts_warned(file, id_col, text_col)
     ws = _chosen_workspace(workspace) if model is None else None
     if ws is not None:
         tag_model = _workspace_model(ws)
@@ -1475,15 +1476,15 @@ def redact(
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
 ) -> None:
-    """Remove names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, DOBs."""
+    """Remove names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, DOBs,
+    school names."""
     import jsonlines
 
     _check_out(out, file)
 
-    from insight.intake import read_texts
     from insight.redact import redact_many
 
-    ids, texts = read_texts(file, id_col=id_col, text_col=text_col)
+    ids, texts = _read_texts_warned(file, id_col, text_col)
     with jsonlines.open(out, mode="w") as writer:
         for note_id, result in zip(ids, redact_many(texts), strict=True):
             writer.write(

@@ -251,6 +251,10 @@ class NoteIn(BaseModel):
         limit = (info.context or {}).get("max_chars")
         if limit and len(text) > limit:
             raise ValueError(f"text is {len(text):,} characters, over the limit of {limit:,}")
+        if not any(c.isalpha() for c in text):  # "8" under the notes: a total, not a note
+            raise ValueError(
+                "text has no words (only numbers or symbols): a total or footer row?"
+            )
         return text
 
     @field_validator("heard_on", mode="before")
@@ -774,7 +778,7 @@ def _no_text_column(
     `line` is what the file's rows are called ("row" in a spreadsheet)."""
     wanted = header_key(text_col)
     try:  # a title line above the header?
-        for number, values in zip(range(2, 7), reader, strict=False):
+        for number, values in zip(range(2, 21), reader, strict=False):
             if wanted in {header_key(v) for v in values}:
                 return FileRejected(
                     f"the header row with the '{text_col}' column is {line} {number}, not "
@@ -987,21 +991,34 @@ def _csv_rows(
         yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
 
 
-#: Workbooks read directly (openpyxl); the first sheet holds the notes.
-WORKBOOKS = (".xlsx", ".xlsm")
+#: Workbooks read directly (openpyxl); the first visible sheet holds the notes.
+WORKBOOKS = (".xlsx", ".xlsm", ".xltx", ".xltm")
 #: Spreadsheet files that are not read: saved as .xlsx or CSV they are.
-SPREADSHEETS = (".xls", ".ods", ".numbers")
+SPREADSHEETS = (".xls", ".xlsb", ".ods", ".numbers")
+#: What a formula that failed leaves in a cell.
+_EXCEL_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
+#: Number formats whose look people rely on: zero-padded ids ("00124") and percentages.
+_ZERO_PADDED = re.compile(r"0{2,}")
 
 
-def _cell_text(value: Any) -> str:
-    """A cell as the text a CSV export of it would hold: whole numbers without ".0", a
-    date without a midnight time, yes/no for a tick box."""
+def _cell_text(value: Any, number_format: str = "General") -> str:
+    """A cell as the text a CSV export of it would hold: whole numbers without ".0" (or
+    zero-padded, as shown), a date without a midnight time, yes/no for a tick box."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if number_format.endswith("%"):
+            return f"{value * 100:g}%"
+        if float(value).is_integer():
+            whole = str(int(value))
+            if _ZERO_PADDED.fullmatch(number_format):
+                return whole.zfill(len(number_format))
+            return whole
+        return str(value)
     if isinstance(value, datetime):
         if value.time() == time(0):
             return value.date().isoformat()
@@ -1009,6 +1026,55 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value)
+
+
+def _unreadable_workbook(path: Path, exc: Exception) -> FileRejected:
+    """Why a .xlsx could not be opened, in words that say what to do."""
+    head = path.read_bytes()[:8] if path.is_file() else b""
+    if not head:
+        return FileRejected("the file is empty")
+    if path.name.startswith("~$"):
+        return FileRejected(
+            "is the lock file Excel keeps while a workbook is open, not a workbook: skip it "
+            "(close the workbook in Excel and it goes away)"
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return FileRejected(
+            "is password-protected (encrypted) or an old .xls saved under another name: "
+            "remove the password (File > Info > Protect Workbook) or save it as .xlsx, then "
+            "try again"
+        )
+    if not head.startswith(b"PK"):
+        try:
+            decode(path.read_bytes()[:65_536])
+        except FileRejected:
+            pass
+        else:
+            return FileRejected(
+                "is a text file, not an Excel workbook: if it is CSV, rename it to .csv"
+            )
+    return FileRejected(
+        f"not a readable Excel workbook ({type(exc).__name__}); open it in a spreadsheet "
+        "program and save it again as .xlsx, or as CSV (UTF-8)"
+    )
+
+
+def _merged_down(sheet: Any) -> list[tuple[int, int, int]]:
+    """Cells merged over several rows, as (column, first row, last row): read-only sheets
+    do not apply them, so the merge list is read from the sheet's XML (after its rows)."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    merged = []
+    with sheet._get_source() as source:  # openpyxl's own handle on the sheet's XML
+        for _, element in iterparse(source):
+            if element.tag.endswith("}mergeCell"):
+                min_col, min_row, _, max_row = range_boundaries(element.get("ref", ""))
+                if max_row > min_row:
+                    merged.append((min_col, min_row, max_row))
+            element.clear()
+    return sorted(merged)
 
 
 def _sheet_rows(
@@ -1020,33 +1086,60 @@ def _sheet_rows(
     text_col_option: bool = True,
     keep_blank_rows: bool = False,
 ) -> Iterator[RawRow]:
-    """Rows of the first sheet of an Excel workbook, numbered as the sheet numbers them.
+    """Rows of the first visible sheet of an Excel workbook, numbered as the sheet numbers
+    them.
 
-    Cached values are read, not formulas; a workbook with more than one sheet says which
-    one was read."""
+    Cached values are read, not formulas; cells merged down several rows count in each of
+    them; blank rows at the end of the sheet (formatted, never filled) are not rows."""
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise FileRejected(
-            f"not a readable Excel workbook ({type(exc).__name__}); open it in a spreadsheet "
-            "program and save it again as .xlsx, or as CSV (UTF-8)"
-        ) from exc
+        raise _unreadable_workbook(path, exc) from exc
     try:
-        sheets = book.worksheets
-        if not sheets:
-            raise FileRejected("the workbook has no sheets")
-        sheet = sheets[0]
-        if len(sheets) > 1 and warnings is not None:
+        visible = [s for s in book.worksheets if s.sheet_state == "visible"]
+        if not visible:
+            raise FileRejected("the workbook has no visible sheet")
+        sheet = visible[0]
+        if len(visible) > 1 and warnings is not None:
             warnings.append(
-                f"the workbook has {len(sheets)} sheets; only the first ({sheet.title!r}) was "
-                "read: put the notes on the first sheet, or save each sheet as its own file"
+                f"the workbook has {len(visible)} sheets; only the first ({sheet.title!r}) was "
+                "read: save each of the others as its own file to read it too"
             )
-        rows = ([_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
+        # the size a file records can be wrong (some tools write A1:A1): read every cell
+        sheet.reset_dimensions()
+        merged = _merged_down(sheet)
+        fill: dict[tuple[int, int], int] = {}  # (row, column) -> the merge's first row
+        for column, first, last in merged:
+            for row in range(first + 1, last + 1):
+                fill[(row, column)] = first
+        starts = {(first, column) for column, first, _ in merged}
+        merged_values: dict[tuple[int, int], str] = {}
+        errors: dict[int, str] = {}
+
+        def texts(number: int, cells: tuple[Any, ...]) -> list[str]:
+            values = []
+            for column, cell in enumerate(cells, start=1):
+                if getattr(cell, "data_type", None) == "e" or (
+                    isinstance(cell.value, str) and cell.value in _EXCEL_ERRORS
+                ):
+                    errors.setdefault(number, f"{get_column_letter(column)}{number} holds "
+                                              f"the Excel error {cell.value}")
+                text = _cell_text(cell.value, getattr(cell, "number_format", "General"))
+                if (number, column) in fill and not text.strip():
+                    text = merged_values.get((fill[(number, column)], column), "")
+                if (number, column) in starts:
+                    merged_values[(number, column)] = text
+                values.append(text)
+            return values
+
+        rows = (texts(number, cells)
+                for number, cells in enumerate(sheet.iter_rows(), start=1))
         try:
             header = next(rows)
         except StopIteration as exc:
@@ -1057,22 +1150,59 @@ def _sheet_rows(
             header, rows, text_col, normalise_headers, warnings, map_aliases,
             text_col_option, line="row",
         )
+        if merged and warnings is not None:
+            shown = ", ".join(
+                f"{get_column_letter(c)}{a}:{get_column_letter(c)}{b}" for c, a, b in merged[:3]
+            )
+            more = f" and {len(merged) - 3} more" if len(merged) > 3 else ""
+            warnings.append(
+                f"cells merged over several rows ({shown}{more}) were read as the same value "
+                "in each of those rows"
+            )
+        blank_rows: list[int] = []
         for number, values in enumerate(rows, start=2):
-            if all(not v.strip() for v in values) and not keep_blank_rows:
+            if all(not v.strip() for v in values):
+                blank_rows.append(number)  # kept only if a filled row follows
                 continue
+            if keep_blank_rows:
+                for blank in blank_rows:
+                    yield RawRow(blank, dict.fromkeys(keys, ""), raw="", headers=written)
+            blank_rows.clear()
             raw = "\t".join(values).rstrip("\t")
-            extra = [v for v in values[len(keys):] if v.strip()]
+            if number in errors:
+                yield RawRow(number, None, f"cell {errors[number]}; fix the formula or "
+                                           "type the value", raw)
+                continue
+            extra = [i for i, v in enumerate(values[len(keys):], start=len(keys) + 1)
+                     if v.strip()]
             if extra:
                 yield RawRow(
                     number, None,
-                    f"row has {len(extra)} filled cell{'s' if len(extra) != 1 else ''} to the "
-                    f"right of the last named column ({len(keys)})", raw,
+                    f"row has a value in column {get_column_letter(extra[0])}, which has no "
+                    f"name in row 1: name the column or clear the cell", raw,
                 )
                 continue
             values = values[: len(keys)] + [""] * (len(keys) - len(values))
             yield RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
     finally:
         book.close()
+
+
+def rows_upper_bound(path: Path) -> int:
+    """A cheap upper bound on a note file's rows, for a progress bar."""
+    try:
+        if path.suffix.lower() in WORKBOOKS:
+            from openpyxl import load_workbook
+
+            book = load_workbook(path, read_only=True)
+            try:
+                return sum(s.max_row or 0 for s in book.worksheets[:1])
+            finally:
+                book.close()
+        with path.open("rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except Exception:  # only a progress bar: an unreadable file is reported when read
+        return 0
 
 
 def read_rows(
@@ -1141,17 +1271,26 @@ def _key(data: dict[str, Any], name: str) -> str | None:
 
 
 def read_texts(
-    path: str | Path, *, id_col: str = "id", text_col: str = "text"
+    path: str | Path,
+    *,
+    id_col: str = "id",
+    text_col: str = "text",
+    warnings: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """`_read_texts`, with the file named in any error."""
+    """`_read_texts`, with the file named in any error; `warnings` gets the file's (e.g.
+    which sheet of a workbook was read)."""
     try:
-        return _read_texts(path, id_col=id_col, text_col=text_col)
+        return _read_texts(path, id_col=id_col, text_col=text_col, warnings=warnings)
     except FileRejected as exc:
         raise FileRejected(f"{path}: {exc}") from None
 
 
 def _read_texts(
-    path: str | Path, *, id_col: str = "id", text_col: str = "text"
+    path: str | Path,
+    *,
+    id_col: str = "id",
+    text_col: str = "text",
+    warnings: list[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Ids and texts of every row, in order, for stateless commands (classify, redact).
 
@@ -1159,7 +1298,7 @@ def _read_texts(
     one line per input row, but a file where no row has the text column is refused.
     Unreadable rows raise `FileRejected` naming the line.
     """
-    rows, _ = read_rows(Path(path), text_col=text_col, keep_blank_rows=True)
+    rows, found = read_rows(Path(path), text_col=text_col, keep_blank_rows=True)
     ids: list[str] = []
     texts: list[str] = []
     keys_seen: dict[str, None] = {}
@@ -1175,7 +1314,8 @@ def _read_texts(
             raise FileRejected(f"line {row.line}: '{text_col}' is not text")
         found_text |= text_key is not None
         identifier = data.get(id_key) if id_key is not None else None
-        ids.append(str(identifier) if identifier not in (None, "") else str(number))
+        identifier = str(identifier).strip() if identifier is not None else ""
+        ids.append(identifier or str(number))  # trimmed, as ingest stores it
         texts.append(value or "")
     if texts and not found_text:
         names = list(keys_seen)
@@ -1186,6 +1326,8 @@ def _read_texts(
             "",
         )
         raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
+    if warnings is not None:
+        warnings.extend(found)
     return ids, texts
 
 

@@ -69,7 +69,10 @@ def test_rows_are_numbered_as_the_sheet_numbers_them(tmp_path: Path) -> None:
     assert [r.line for r in got] == [2, 4]
     assert got[0].data == {"id": "a1", "text": "Fine.", "listener": "L-1"}
     assert got[1].data is None
-    assert got[1].error == "row has 1 filled cell to the right of the last named column (3)"
+    assert got[1].error == (
+        "row has a value in column D, which has no name in row 1: name the column or clear "
+        "the cell"
+    )
     assert warnings == []
 
 
@@ -84,8 +87,8 @@ def test_only_the_first_sheet_is_read_and_that_is_said(tmp_path: Path) -> None:
     _, warnings = read_rows(path)
     list(_)
     assert warnings == [
-        "the workbook has 2 sheets; only the first ('Notes') was read: put the notes on the "
-        "first sheet, or save each sheet as its own file"
+        "the workbook has 2 sheets; only the first ('Notes') was read: save each of the "
+        "others as its own file to read it too"
     ]
 
 
@@ -102,16 +105,26 @@ def test_a_title_row_above_the_header_is_named_as_a_row(tmp_path: Path) -> None:
 def test_a_broken_workbook_and_other_spreadsheets_are_refused_with_what_to_do(
     tmp_path: Path,
 ) -> None:
-    broken = tmp_path / "broken.xlsx"
-    broken.write_bytes(b"PK\x03\x04" + bytes(100))
-    rows, _ = read_rows(broken)
-    with pytest.raises(FileRejected, match="not a readable Excel workbook.*save it again"):
-        list(rows)
-    ods = tmp_path / "notes.ods"
-    ods.write_bytes(b"PK\x03\x04" + bytes(100))
-    with pytest.raises(FileRejected, match=r"\.ods spreadsheets are not read; save the sheet "
-                                           r"as \.xlsx or as CSV"):
-        read_rows(ods)
+    cases = {
+        "broken.xlsx": (b"PK\x03\x04" + bytes(100), "not a readable Excel workbook.*save it again"),
+        "empty.xlsx": (b"", "the file is empty"),
+        "renamed.xlsx": (b"id,text\n1,A note.\n", "is a text file.*rename it to .csv"),
+        "locked.xlsx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+                        "password-protected.*remove the password"),
+        "~$notes.xlsx": (b"\x05Excel" + bytes(150), "lock file Excel keeps"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        rows, _ = read_rows(path)
+        with pytest.raises(FileRejected, match=message):
+            list(rows)
+    for suffix in (".ods", ".xlsb"):
+        other = tmp_path / f"notes{suffix}"
+        other.write_bytes(b"PK\x03\x04" + bytes(100))
+        with pytest.raises(FileRejected, match=rf"\{suffix} spreadsheets are not read; save "
+                                               r"the sheet as \.xlsx or as CSV"):
+            read_rows(other)
 
 
 def test_cli_ingest_and_classify_read_a_workbook(tmp_path: Path) -> None:
@@ -142,3 +155,120 @@ def test_training_data_from_a_workbook_with_tick_boxes(tmp_path: Path) -> None:
     assert data.labels[0] == ["access", "crisis"]
     assert data.labels[1] == []
     assert data.labels[3] == ["crisis"]
+
+
+def _with_dimension(path: Path, ref: str) -> Path:
+    """The workbook with its sheet's recorded size rewritten, as some export tools get it
+    wrong."""
+    import re
+    import zipfile
+
+    out = path.with_name(f"dim-{path.name}")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data)
+            dst.writestr(item, data)
+    return out
+
+
+def test_a_wrongly_recorded_sheet_size_loses_no_row_or_column(tmp_path: Path) -> None:
+    rows = [["id", "text", "consent_quote"]] + [[i, f"note {i}", "yes"] for i in range(1, 41)]
+    for ref in ("A1:A1", "A1:B5"):
+        path = _with_dimension(workbook(tmp_path / "notes.xlsx", ("Notes", rows)), ref)
+        read, _ = read_rows(path)
+        got = [r.data for r in read]
+        assert len(got) == 40
+        assert got[-1] == {"id": "40", "text": "note 40", "consent_quote": "yes"}
+
+
+def test_the_first_visible_sheet_is_read(tmp_path: Path) -> None:
+    book = Workbook()
+    lists = book.active
+    lists.title = "Lists"
+    lists.append(["text"])
+    lists.append(["a drop-down list, not a note"])
+    lists.sheet_state = "hidden"
+    notes = book.create_sheet("Notes")
+    notes.append(["text"])
+    notes.append(["The one note."])
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    ids, texts = read_texts(path)
+    assert texts == ["The one note."]
+
+
+def test_cells_merged_down_count_in_each_row(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "heard_on", "listener", "text"])
+    for i in range(1, 4):
+        sheet.append([f"m{i}", date(2025, 6, 14) if i == 1 else None,
+                      "L-3" if i == 1 else None, f"note {i}"])
+    sheet.merge_cells("B2:B4")
+    sheet.merge_cells("C2:C4")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    read, warnings = read_rows(path)
+    got = [r.data for r in read]
+    assert [(r["heard_on"], r["listener"]) for r in got] == [("2025-06-14", "L-3")] * 3
+    assert warnings == [
+        "cells merged over several rows (B2:B4, C2:C4) were read as the same value in each "
+        "of those rows"
+    ]
+
+
+def test_excel_errors_number_formats_and_blank_rows_at_the_end(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "text", "share"])
+    sheet.append([124, "Padded id.", 0.25])
+    sheet.append([125, "#N/A", 0.5])
+    sheet["A2"].number_format = sheet["A3"].number_format = "00000"
+    sheet["C2"].number_format = sheet["C3"].number_format = "0%"
+    for row in range(4, 30):  # formatted, never filled
+        sheet.cell(row=row, column=1).number_format = "00000"
+        sheet.cell(row=row, column=1).value = None
+    sheet.cell(row=29, column=2).value = " "
+    path = tmp_path / "formats.xlsx"
+    book.save(path)
+    read, _ = read_rows(path, keep_blank_rows=True)
+    got = list(read)
+    assert got[0].data == {"id": "00124", "text": "Padded id.", "share": "25%"}
+    assert (got[1].line, got[1].error) == (
+        3, "cell B3 holds the Excel error #N/A; fix the formula or type the value"
+    )
+    assert len(got) == 2  # blank rows after the last note are not rows, even for classify
+
+
+def test_a_totals_row_is_quarantined_and_a_deep_header_is_found(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = [["id", "listener", "text"], ["t1", "L-1", "Waited a year."],
+            ["t2", "L-1", "Nobody rang back."], [None, "Total notes:", 2]]
+    path = workbook(tmp_path / "totals.xlsx", ("Notes", rows))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (2, 1)
+    assert report.first_reasons == [
+        (4, "text: text has no words (only numbers or symbols): a total or footer row?")
+    ]
+    instructions = [[f"Step {i}: fill in the sheet below."] for i in range(1, 8)]
+    deep = workbook(tmp_path / "deep.xlsx",
+                    ("Notes", [*instructions, ["id", "text"], ["d1", "A note."]]))
+    read, _ = read_rows(deep)
+    with pytest.raises(FileRejected, match="the header row with the 'text' column is row 8"):
+        list(read)
+
+
+def test_classify_says_which_sheet_it_read_and_trims_ids(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "months.xlsx",
+        ("June", [["id", "text"], ["  A-7  ", "Waited eleven weeks."]]),
+        ("July", [["id", "text"], ["B-1", "Still waiting."]]),
+    )
+    out = tmp_path / "out.jsonl"
+    result = run_cli("classify", str(path), "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "only the first ('June') was read" in " ".join(result.stderr.split())
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["A-7"]
