@@ -221,6 +221,11 @@ def ingest(
         typer.Option(help="Store a note whose text is exactly that of a stored note under "
                      "another id (by default such a row is quarantined as a likely duplicate)."),
     ] = False,
+    text_col: Annotated[
+        str,
+        typer.Option(help="The column that holds the notes, if not 'text' (e.g. a form's "
+                     "question: --text-col 'What did you hear?')."),
+    ] = "text",
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
     from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
@@ -268,6 +273,7 @@ def ingest(
                     screen=screener,
                     on_rows=advance,
                     id_prefix=id_prefix or "",
+                    text_col=text_col,
                     allow_same_text=allow_same_text,
                 )
             for warning in report.warnings:

@@ -1059,22 +1059,32 @@ def _unreadable_workbook(path: Path, exc: Exception) -> FileRejected:
     )
 
 
-def _merged_down(sheet: Any) -> list[tuple[int, int, int]]:
-    """Cells merged over several rows, as (column, first row, last row): read-only sheets
-    do not apply them, so the merge list is read from the sheet's XML (after its rows)."""
+def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], int]:
+    """What a read-only sheet does not apply or tell: cells merged over several rows, as
+    (column, first row, last row), and how many formulas have no saved value (a file
+    written by a program, not saved by a spreadsheet: they read as empty). Read from the
+    sheet's XML in one pass."""
     from xml.etree.ElementTree import iterparse
 
     from openpyxl.utils.cell import range_boundaries
 
     merged = []
+    unsaved = 0
     with sheet._get_source() as source:  # openpyxl's own handle on the sheet's XML
         for _, element in iterparse(source):
-            if element.tag.endswith("}mergeCell"):
+            tag = element.tag.rpartition("}")[2]
+            if tag == "c":
+                children = {child.tag.rpartition("}")[2]: child for child in element}
+                if "f" in children and not (children.get("v") is not None
+                                            and children["v"].text):
+                    unsaved += 1
+            elif tag == "row":
+                element.clear()
+            elif tag == "mergeCell":
                 min_col, min_row, _, max_row = range_boundaries(element.get("ref", ""))
                 if max_row > min_row:
                     merged.append((min_col, min_row, max_row))
-            element.clear()
-    return sorted(merged)
+    return sorted(merged), unsaved
 
 
 def _sheet_rows(
@@ -1113,7 +1123,14 @@ def _sheet_rows(
             )
         # the size a file records can be wrong (some tools write A1:A1): read every cell
         sheet.reset_dimensions()
-        merged = _merged_down(sheet)
+        merged, unsaved = _sheet_xml_facts(sheet)
+        if unsaved and warnings is not None:
+            warnings.append(
+                f"{unsaved} cell{'s' if unsaved != 1 else ''} hold{'' if unsaved != 1 else 's'} "
+                "a formula with no saved value (the file was written by a program, not "
+                "saved by a spreadsheet), read as empty: open the file in Excel or "
+                "LibreOffice, save it, and ingest it again"
+            )
         fill: dict[tuple[int, int], int] = {}  # (row, column) -> the merge's first row
         for column, first, last in merged:
             for row in range(first + 1, last + 1):
@@ -1543,6 +1560,17 @@ class _Columns:
         return f"not note fields, so not stored: {some_of(described, 12)}"
 
 
+def _text_from(data: dict[str, Any], text_col: str) -> dict[str, Any] | None:
+    """A row with the notes column given by --text-col as its `text`; None when the row
+    has a `text` of its own as well (which of the two is the note is not for us to guess)."""
+    key = _key(data, text_col)
+    if key is None:
+        return data  # a JSON record without the key: "text is missing" for this row
+    if "text" in data:
+        return None
+    return {("text" if k == key else k): v for k, v in data.items()}
+
+
 def ingest_file(
     store: Store,
     path: str | Path,
@@ -1555,8 +1583,12 @@ def ingest_file(
     on_rows: Callable[[int], None] | None = None,
     id_prefix: str = "",
     allow_same_text: bool = False,
+    text_col: str = "text",
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
+
+    `text_col`: the column (or JSON key) that holds the notes, matched like a header
+    ("What did you hear?"), for exports whose columns cannot be renamed each time.
 
     `id_prefix` goes before every id the file gives: for exports whose ids restart at 1
     (one per form or survey), so two files' "1" stay two notes. Use the same prefix when
@@ -1592,7 +1624,7 @@ def ingest_file(
 
     columns = _Columns()
     try:
-        rows, report.warnings = read_rows(source, map_aliases=True, text_col_option=False)
+        rows, report.warnings = read_rows(source, text_col=text_col, map_aliases=True)
         seen: dict[str, tuple[int, bool]] = {}
         pending: list[tuple[int, NoteRecord, dict[str, Any]]] = []
         for row in rows:
@@ -1600,6 +1632,13 @@ def ingest_file(
             if row.data is None:
                 reject(row.line, row.error or "unreadable row", row.raw)
                 continue
+            if header_key(text_col) != "text":
+                renamed = _text_from(row.data, text_col)
+                if renamed is None:
+                    reject(row.line, f"has a 'text' column as well as '{text_col}': rename "
+                           "or remove one of them", row.data)
+                    continue
+                row.data = renamed
             columns.add(row.data, row.headers, row.header_row)
             try:
                 note = NoteIn.model_validate(row.data, context=context)

@@ -220,7 +220,7 @@ def test_no_header_row_echoes_no_cell_at_all(store: Store, tmp_path: Path) -> No
     assert ingest(store, other, tmp_path).file_error == (
         "line 1 has 2 columns and none is called 'text' (case and spaces ignored); the first "
         "line must be the header row; if the notes are in a column with another name, "
-        "rename it to 'text'"
+        "pass --text-col NAME"
     )
 
 
@@ -310,7 +310,7 @@ def test_the_text_column_is_never_guessed(store: Store, tmp_path: Path) -> None:
     assert report.file_error == (
         "line 1 has 3 columns and none is called 'text' (case and spaces ignored); the first "
         "line must be the header row; if the notes are in a column with another name, "
-        "rename it to 'text'"
+        "pass --text-col NAME"
     )
     assert store.count_notes() == 0
     # Stateless commands keep column names as written: nothing is read under another name.
@@ -351,7 +351,7 @@ def test_a_text_column_under_another_name_is_suggested(store: Store, tmp_path: P
     assert report.file_error == (
         "line 1 has 3 columns and none is called 'text' (case and spaces ignored); the first "
         "line must be the header row; if the notes are in a column with another name, "
-        "rename it to 'text' (the column 'Note text' may hold them)"
+        "pass --text-col NAME (the column 'Note text' may hold them)"
     )
 
 

@@ -272,3 +272,38 @@ def test_classify_says_which_sheet_it_read_and_trims_ids(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "only the first ('June') was read" in " ".join(result.stderr.split())
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["A-7"]
+
+
+def test_ingest_reads_the_notes_from_a_column_named_on_the_command_line(tmp_path: Path) -> None:
+    """A form's export: the question is the notes column, every time; no renaming."""
+    rows = [["ID", "Start time", "What did you hear?", "Any safeguarding worries?"],
+            [1, datetime(2025, 3, 14, 10, 22), "Waited a year for a call back.", "No"],
+            [2, datetime(2025, 3, 14, 11, 0), "Says she does not feel safe at home.", "Yes"]]
+    path = workbook(tmp_path / "forms.xlsx", ("Form1", rows))
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
+    refused = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
+    assert refused.returncode == 3  # the file was rejected
+    assert "pass --text-col NAME" in " ".join(refused.stderr.replace("│", " ").split())
+    result = run_cli("ingest", "-w", str(folder), "--no-screen", "--id-prefix", "form1-",
+                     "--text-col", "What did you hear?", str(path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{path}: accepted 2, rejected 0, already present 0" in result.stdout
+    assert f"{path}: 1 note routed to the safeguarding queue" in result.stdout
+    with Store.open(f"sqlite:///{folder / 'insight.db'}", actor="t") as store:
+        assert store.get_note("form1-1")["text"] == "Waited a year for a call back."
+
+
+def test_formulas_without_a_saved_value_are_reported(tmp_path: Path) -> None:
+    """openpyxl, like other programs, writes formulas without computing them."""
+    rows = [["id", "text", "heard_on"], ['=CONCATENATE("n-", 1)', "A note.", "=TODAY()"],
+            ["n-2", "Another note.", "2025-06-01"]]
+    path = workbook(tmp_path / "formulas.xlsx", ("Notes", rows))
+    read, warnings = read_rows(path)
+    got = [r.data for r in read]
+    assert got[0] == {"id": "", "text": "A note.", "heard_on": ""}
+    assert warnings == [
+        "2 cells hold a formula with no saved value (the file was written by a program, not "
+        "saved by a spreadsheet), read as empty: open the file in Excel or LibreOffice, save "
+        "it, and ingest it again"
+    ]
