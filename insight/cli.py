@@ -768,6 +768,55 @@ def notes_consent(
         typer.echo(f"{note_id}: {words[column]} {'given' if value else 'withdrawn'}")
 
 
+@notes_app.command("list")
+@handled
+def notes_list(
+    listener: Annotated[str | None, typer.Option(help="Heard by this listener.")] = None,
+    place: Annotated[str | None, typer.Option(help="Heard at this place.")] = None,
+    category: Annotated[str | None, typer.Option(help="Tagged with this category id.")] = None,
+    since: Annotated[str | None, typer.Option(help="Heard on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Heard on or before (YYYY-MM-DD).")] = None,
+    safeguarding: Annotated[
+        bool | None,
+        typer.Option("--safeguarding/--no-safeguarding",
+                     help="Only notes with (or without) a safeguarding flag."),
+    ] = None,
+    tagged_by: Annotated[
+        str | None, typer.Option(help="Whose categories: person, model or none.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="How many to list (0: all).")] = 50,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Find notes by listener, place, category, date or flag, newest first (no text:
+    `insight notes show ID` reads one)."""
+    from insight.rollup import find_notes, note_frame
+
+    if tagged_by is not None and tagged_by not in ("person", "model", "none"):
+        raise typer.BadParameter("use person, model or none", param_hint="--tagged-by")
+    ws, store = _open(workspace, db)
+    if category is not None and category not in ws.load_codebook().ids:
+        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook",
+                                 param_hint="--category")
+    with store:
+        found = find_notes(
+            note_frame(store), listener=listener, place=place, category=category,
+            since=_parse_day(since), until=_parse_day(until), safeguarding=safeguarding,
+            tagged_by=tagged_by,
+        )
+    rows = [
+        {"note": r["id"], "heard_on": r["heard_on"], "listener": r["listener"],
+         "place": r["place"], "categories": ",".join(r["categories"]),
+         "by": r["category_source"] or "", "safeguarding": "yes" if r["safeguarding"] else ""}
+        for r in found.to_dict("records")
+    ]
+    shown = rows[:limit] if limit else rows
+    _print_table(shown, fmt)
+    if fmt == "table" and len(shown) < len(rows):
+        typer.echo(f"({len(shown)} of {len(rows)} notes; --limit 0 lists all)", err=True)
+
+
 @notes_app.command("queue")
 @handled
 def notes_queue(

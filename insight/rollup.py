@@ -119,3 +119,38 @@ def category_rollup(
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output
     table["share"] = pd.Series([r["share"] for r in records], dtype=object)
     return table
+
+
+def find_notes(
+    frame: pd.DataFrame,
+    *,
+    listener: str | None = None,
+    place: str | None = None,
+    category: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    safeguarding: bool | None = None,
+    tagged_by: str | None = None,
+) -> pd.DataFrame:
+    """The notes of a `note_frame` that match every filter given (listener and place in
+    any case; `tagged_by` person, model or none), newest first; no note text."""
+    keep = pd.Series(True, index=frame.index)
+    if listener is not None:
+        keep &= frame["listener"].fillna("").str.casefold() == listener.casefold()
+    if place is not None:
+        keep &= frame["place"].fillna("").str.casefold() == place.casefold()
+    if category is not None:
+        keep &= frame["categories"].map(lambda found: category in found)
+    heard = pd.to_datetime(frame["heard_on"], errors="coerce")
+    if since is not None:
+        keep &= heard >= pd.Timestamp(since)
+    if until is not None:
+        keep &= heard <= pd.Timestamp(until)
+    if safeguarding is not None:
+        keep &= frame["safeguarding"] == safeguarding
+    if tagged_by is not None:
+        source = frame["category_source"].fillna("none")
+        keep &= source == tagged_by
+    found = frame[keep].assign(_heard=heard[keep])
+    return found.sort_values(["_heard", "id"], ascending=[False, True],
+                             na_position="last").drop(columns="_heard")

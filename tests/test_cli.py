@@ -454,3 +454,36 @@ def test_notes_consent_records_a_persons_decision(tmp_path: Path) -> None:
     assert "only a person gives it back" in again.stdout
     given = insight("notes", "consent", "c1", "--quote", "--reason", "asked again", "-w", str(ws))
     assert "c1: consent to quote given" in given.stdout
+
+
+def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    rows = [
+        {"id": "a", "text": "Waited a year for a call back.", "heard_on": "2025-06-01",
+         "listener": "L-1", "place": "Leeds", "categories": "access-waiting"},
+        {"id": "b", "text": "The group closed without a word.", "heard_on": "2025-07-01",
+         "listener": "l-1", "place": "York", "categories": "community-support"},
+        {"id": "c", "text": "Says she does not feel safe at home.", "heard_on": "2025-08-01",
+         "listener": "L-2", "place": "leeds", "safeguarding": "yes"},
+    ]
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws), "--no-screen", check=False)
+
+    def listed(*args: str) -> list[str]:
+        out = insight("notes", "list", "-w", str(ws), "-f", "json", *args).stdout
+        return [r["note"] for r in json.loads(out)]
+
+    assert listed() == ["c", "b", "a"]  # newest first
+    assert listed("--listener", "L-1") == ["b", "a"]  # in any case
+    assert listed("--place", "Leeds") == ["c", "a"]
+    assert listed("--category", "access-waiting") == ["a"]
+    assert listed("--since", "2025-07-01", "--until", "01/07/2025") == ["b"]
+    assert listed("--safeguarding") == ["c"]
+    assert listed("--tagged-by", "none") == ["c"]
+    table = insight("notes", "list", "-w", str(ws), "--limit", "1")
+    assert "does not feel safe" not in table.stdout  # no text: notes show reads one
+    assert "(1 of 3 notes; --limit 0 lists all)" in table.stderr
+    wrong = insight("notes", "list", "-w", str(ws), "--category", "waiting", check=False)
+    assert wrong.returncode == 2 and "not a category" in wrong.stderr
