@@ -518,8 +518,9 @@ def _json_rows(
     normalise_keys: bool = True,
     warnings: list[str] | None = None,
     map_aliases: bool = False,
+    text_col: str = "text",
 ) -> Iterator[RawRow]:
-    keyed = _JsonKeys(normalise_keys, warnings, map_aliases)
+    keyed = _JsonKeys(normalise_keys, warnings, map_aliases, text_col)
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
@@ -557,10 +558,14 @@ class _JsonKeys:
     """JSON keys read the way CSV headers are ("Heard On" = heard_on, "Any safeguarding
     worries?" = safeguarding when `map_aliases`), each distinct key set worked out once."""
 
-    def __init__(self, normalise: bool, warnings: list[str] | None, map_aliases: bool) -> None:
+    def __init__(
+        self, normalise: bool, warnings: list[str] | None, map_aliases: bool,
+        text_col: str = "text",
+    ) -> None:
         self.normalise = normalise
         self.warnings = warnings
         self.map_aliases = map_aliases
+        self.text_col = text_col
         self._keys: dict[tuple[str, ...], list[str] | str] = {}
 
     def row(self, number: int, item: dict[str, Any], raw: str | None) -> RawRow:
@@ -589,7 +594,10 @@ class _JsonKeys:
         if not self.map_aliases:
             return keys
         found: list[str] = []
-        keys = _map_aliases(keys, written, found)
+        try:
+            keys = _map_aliases(keys, written, found, self.text_col)
+        except FileRejected as exc:  # this record's keys only: a row error
+            return str(exc)
         if self.warnings is not None:
             self.warnings.extend(w for w in found if w not in self.warnings)
         return keys
@@ -847,14 +855,24 @@ def _header_shown(name: str) -> str:
     return f"<a column name of {len(name)} characters>"
 
 
-def _map_aliases(keys: list[str], header: list[str], warnings: list[str] | None) -> list[str]:
+def _map_aliases(
+    keys: list[str], header: list[str], warnings: list[str] | None, text_col: str = "text"
+) -> list[str]:
     """Keys with clear variants of the yes/no fields (e.g. "Any safeguarding worries?" as
     `safeguarding`) and the usual names of id, date, listener and place ("Date heard",
     "Note ID") renamed to the field, each reported: only where exactly one column matches
-    the field and the file has no column of that exact name."""
+    the field and the file has no column of that exact name. The column named by
+    `text_col` is `text`, and is never taken for another field (a form's question
+    "Any safeguarding worries, and what did you hear?" is the notes)."""
+    text_key = header_key(text_col)
+    chosen = keys.index(text_key) if text_key != "text" and text_key in keys else None
+    if chosen is not None and "text" in keys:
+        raise FileRejected(
+            f"has a 'text' column as well as '{text_col}': rename or remove one of them"
+        )
     matches: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
-        if not key or key in NOTE_FIELDS:
+        if not key or key in NOTE_FIELDS or index == chosen:
             continue
         if _ALIASES.get(key) in MAPPED_ALIAS_FIELDS:  # "Date heard", "Note ID"
             matches.setdefault(_ALIASES[key], []).append(index)
@@ -887,6 +905,8 @@ def _map_aliases(keys: list[str], header: list[str], warnings: list[str] | None)
         mapped[indexes[0]] = field_name
         if warnings is not None:
             warnings.append(f"read {shown[0]} as {field_name}")
+    if chosen is not None:
+        mapped[chosen] = "text"
     return mapped
 
 
@@ -910,7 +930,7 @@ def _header_keys(
     if repeated:  # a dict per row would silently keep only the last of them
         raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
     if map_aliases:
-        keys = _map_aliases(keys, header, warnings)
+        keys = _map_aliases(keys, header, warnings, text_col)
     return keys, dict(zip(keys, header, strict=True))
 
 
@@ -1131,13 +1151,15 @@ def _sheet_rows(
                 "saved by a spreadsheet), read as empty: open the file in Excel or "
                 "LibreOffice, save it, and ingest it again"
             )
-        fill: dict[tuple[int, int], int] = {}  # (row, column) -> the merge's first row
+        fill: dict[int, list[tuple[int, int]]] = {}  # row -> (column, the merge's first row)
         for column, first, last in merged:
             for row in range(first + 1, last + 1):
-                fill[(row, column)] = first
-        starts = {(first, column) for column, first, _ in merged}
+                fill.setdefault(row, []).append((column, first))
+        starts: dict[int, list[int]] = {}  # row -> columns whose merge starts there
+        for column, first, _ in merged:
+            starts.setdefault(first, []).append(column)
         merged_values: dict[tuple[int, int], str] = {}
-        errors: dict[int, str] = {}
+        errors: dict[int, list[tuple[int, str]]] = {}  # row -> (column, error) cells
 
         def texts(number: int, cells: tuple[Any, ...]) -> list[str]:
             values = []
@@ -1145,14 +1167,19 @@ def _sheet_rows(
                 if getattr(cell, "data_type", None) == "e" or (
                     isinstance(cell.value, str) and cell.value in _EXCEL_ERRORS
                 ):
-                    errors.setdefault(number, f"{get_column_letter(column)}{number} holds "
-                                              f"the Excel error {cell.value}")
-                text = _cell_text(cell.value, getattr(cell, "number_format", "General"))
-                if (number, column) in fill and not text.strip():
-                    text = merged_values.get((fill[(number, column)], column), "")
-                if (number, column) in starts:
-                    merged_values[(number, column)] = text
-                values.append(text)
+                    errors.setdefault(number, []).append((column, str(cell.value)))
+                    values.append("")
+                    continue
+                values.append(_cell_text(cell.value, getattr(cell, "number_format", "General")))
+            # a merged cell shows its value in every row it covers, the last column too
+            for column, first in fill.get(number, ()):
+                values.extend([""] * (column - len(values)))
+                if not values[column - 1].strip():
+                    values[column - 1] = merged_values.get((first, column), "")
+            for column in starts.get(number, ()):
+                merged_values[(number, column)] = (
+                    values[column - 1] if column <= len(values) else ""
+                )
             return values
 
         rows = (texts(number, cells)
@@ -1176,6 +1203,9 @@ def _sheet_rows(
                 f"cells merged over several rows ({shown}{more}) were read as the same value "
                 "in each of those rows"
             )
+        # an error in another column (a lookup that failed) is read as empty, and said
+        essential = {header_key(text_col), "text", "id"}
+        error_cells: list[str] = []
         blank_rows: list[int] = []
         for number, values in enumerate(rows, start=2):
             if all(not v.strip() for v in values):
@@ -1186,10 +1216,15 @@ def _sheet_rows(
                     yield RawRow(blank, dict.fromkeys(keys, ""), raw="", headers=written)
             blank_rows.clear()
             raw = "\t".join(values).rstrip("\t")
-            if number in errors:
-                yield RawRow(number, None, f"cell {errors[number]}; fix the formula or "
-                                           "type the value", raw)
+            vital = [(c, e) for c, e in errors.get(number, ())
+                     if c > len(keys) or keys[c - 1] in essential]
+            if vital:  # the note or its id: not to be guessed
+                column, error = vital[0]
+                yield RawRow(number, None, f"cell {get_column_letter(column)}{number} holds "
+                             f"the Excel error {error}; fix the formula or type the value", raw)
                 continue
+            for column, error in errors.get(number, ()):
+                error_cells.append(f"{get_column_letter(column)}{number} ({error})")
             extra = [i for i, v in enumerate(values[len(keys):], start=len(keys) + 1)
                      if v.strip()]
             if extra:
@@ -1201,6 +1236,12 @@ def _sheet_rows(
                 continue
             values = values[: len(keys)] + [""] * (len(keys) - len(values))
             yield RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
+        if error_cells and warnings is not None:
+            more = f" and {len(error_cells) - 3} more" if len(error_cells) > 3 else ""
+            warnings.append(
+                f"cells holding an Excel error were read as empty: "
+                f"{', '.join(error_cells[:3])}{more}"
+            )
     finally:
         book.close()
 
@@ -1264,7 +1305,7 @@ def read_rows(
     text, warning = decode(path.read_bytes())
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":
-        rows = _json_rows(text, normalise_headers, warnings, map_aliases)
+        rows = _json_rows(text, normalise_headers, warnings, map_aliases, text_col)
     else:
         rows = _csv_rows(
             text, path, text_col, normalise_headers, warnings, map_aliases, text_col_option,
@@ -1560,17 +1601,6 @@ class _Columns:
         return f"not note fields, so not stored: {some_of(described, 12)}"
 
 
-def _text_from(data: dict[str, Any], text_col: str) -> dict[str, Any] | None:
-    """A row with the notes column given by --text-col as its `text`; None when the row
-    has a `text` of its own as well (which of the two is the note is not for us to guess)."""
-    key = _key(data, text_col)
-    if key is None:
-        return data  # a JSON record without the key: "text is missing" for this row
-    if "text" in data:
-        return None
-    return {("text" if k == key else k): v for k, v in data.items()}
-
-
 def ingest_file(
     store: Store,
     path: str | Path,
@@ -1632,13 +1662,6 @@ def ingest_file(
             if row.data is None:
                 reject(row.line, row.error or "unreadable row", row.raw)
                 continue
-            if header_key(text_col) != "text":
-                renamed = _text_from(row.data, text_col)
-                if renamed is None:
-                    reject(row.line, f"has a 'text' column as well as '{text_col}': rename "
-                           "or remove one of them", row.data)
-                    continue
-                row.data = renamed
             columns.add(row.data, row.headers, row.header_row)
             try:
                 note = NoteIn.model_validate(row.data, context=context)

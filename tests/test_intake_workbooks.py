@@ -307,3 +307,39 @@ def test_formulas_without_a_saved_value_are_reported(tmp_path: Path) -> None:
         "saved by a spreadsheet), read as empty: open the file in Excel or LibreOffice, save "
         "it, and ingest it again"
     ]
+
+
+def test_merged_cells_in_the_last_column_and_errors_in_other_columns(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "text", "lookup", "listener"])
+    sheet.append(["s1", "First note.", "#N/A", "L-9"])
+    sheet.append(["s2", "Second note.", "ok"])
+    sheet.append(["#REF!", "Third note.", "ok", "L-1"])
+    sheet.merge_cells("D2:D3")
+    path = tmp_path / "last.xlsx"
+    book.save(path)
+    read, warnings = read_rows(path)
+    got = list(read)
+    assert got[0].data == {"id": "s1", "text": "First note.", "lookup": "", "listener": "L-9"}
+    assert got[1].data == {"id": "s2", "text": "Second note.", "lookup": "ok", "listener": "L-9"}
+    assert got[2].error == "cell A4 holds the Excel error #REF!; fix the formula or type the value"
+    assert "cells holding an Excel error were read as empty: C2 (#N/A)" in warnings
+
+
+def test_a_form_question_that_mentions_safeguarding_is_only_the_notes(tmp_path: Path) -> None:
+    rows = [["ID", "Anything about safeguarding or what you heard?", "Any safeguarding worries?"],
+            [1, "Waited a year for a call back.", "No"],
+            [2, "Says she does not feel safe at home.", "Yes"]]
+    path = workbook(tmp_path / "form.xlsx", ("Form1", rows))
+    read, warnings = read_rows(path, text_col="Anything about safeguarding or what you heard?",
+                               map_aliases=True)
+    got = [r.data for r in read]
+    assert [(r["text"], r["safeguarding"]) for r in got] == [
+        ("Waited a year for a call back.", "No"), ("Says she does not feel safe at home.", "Yes")
+    ]
+    assert warnings == ["read 'Any safeguarding worries?' as safeguarding"]
+    both = workbook(tmp_path / "both.xlsx", ("F", [["text", "Question?"], ["a", "b"]]))
+    read, _ = read_rows(both, text_col="Question?", map_aliases=True)
+    with pytest.raises(FileRejected, match="has a 'text' column as well as 'Question\\?'"):
+        list(read)
