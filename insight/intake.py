@@ -1732,9 +1732,12 @@ def _without_twins(
     """New notes whose text is not already stored (or earlier in this batch) under another
     id; the others are quarantined. Only notes of `TWIN_MIN_WORDS` words or more: two
     people may well say "No one asks mum", not the same three sentences. A twin marked
-    safeguarding by the row still reaches a person: the stored note is flagged."""
+    safeguarding by the row still reaches a person: the stored note is flagged; a consent
+    the row withdraws is withdrawn from the stored note (never given)."""
     stored = store.ids_with_text(r.content_hash for r in new)
     kept: list[NoteRecord] = []
+    withdrawals: dict[str, dict[str, Any]] = {}
+    reasons: dict[str, str] = {}
     for record in new:
         twin = stored.get(record.content_hash)
         line, data = lines[record.id]
@@ -1758,6 +1761,19 @@ def _without_twins(
             )
         elif record.safeguarding:
             report.rejected_concerns.append(line)
+        withdrawn = {column: False for column in ("consent_quote", "consent_contact")
+                     if column in data and not getattr(record, column)}
+        if withdrawn and twin not in {r.id for r in kept}:
+            withdrawals.setdefault(twin, {}).update(withdrawn)
+            reasons[twin] = (f"re-ingest of {Path(report.path).name}, line {line} (same text, "
+                             "another id)")
+    if withdrawals:
+        applied, _ = store.update_notes_from_intake(withdrawals, reasons=reasons)
+        for values in applied.values():
+            for column in values:
+                kind = _WITHDRAWN[column]
+                report.changes[kind] = report.changes.get(kind, 0) + 1
+            report.updated += 1
     return kept
 
 

@@ -566,6 +566,27 @@ def test_the_same_note_under_other_ids_is_not_stored_twice(store: Store, tmp_pat
     assert forced.accepted == 1 and store.get_note("N-1")["text"] == LONG
 
 
+def test_a_twin_row_withdraws_consent_but_never_gives_it(store: Store, tmp_path: Path) -> None:
+    """An export ingested again under other ids withdraws a person's consent: the row is a
+    twin, but what it says about consent to quote is not lost."""
+    first = tmp_path / "first.csv"
+    first.write_text(f"id,text,consent_quote,consent_contact\nA1,{LONG},yes,no\n",
+                     encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    again = tmp_path / "again.csv"
+    again.write_text(f"id,text,consent_quote,consent_contact\n00A1,{LONG},no,yes\n",
+                     encoding="utf-8")
+    report = ingest_file(store, again, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected, report.updated) == (0, 1, 1)
+    assert store.get_note("A1")["consent_quote"] is False
+    assert store.get_note("A1")["consent_contact"] is False  # a twin never gives consent
+    assert any("consent to quote withdrawn" in line for line in report.change_summary())
+    without = tmp_path / "without.csv"  # no consent column: says nothing about it
+    without.write_text(f"id,text\nB1,{LONG}\n", encoding="utf-8")
+    assert ingest_file(store, without, category_ids=None,
+                       quarantine_dir=tmp_path / "q").updated == 0
+
+
 def test_twins_within_one_file_are_caught_too(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "twins.jsonl"
     path.write_text(
