@@ -91,6 +91,20 @@ def _nfc(value: Any) -> Any:
 SHOWN_CHARS = 30
 
 
+_DATE_WORD = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"today|yesterday|last|next|week|month|year)", re.IGNORECASE,
+)
+
+
+def shown_date(value: str) -> str:
+    """A value that failed as a date, for a message: shown when it reads as a try at a
+    date ("31/02/2025", "last Tuesday"), else only its length ("Tom Jones suicidal")."""
+    if re.search(r"\d", value) or _DATE_WORD.search(value):
+        return shown_cell(value)
+    return f"<{len(value)} characters>"
+
+
 def shown_cell(value: str, quote: bool = True) -> str:
     """A cell or column name for a message: itself if short (a name), else only its length
     (it may be a note)."""
@@ -166,10 +180,10 @@ def parse_date(value: Any) -> date | None:
             return date(century + year, month, day)
         except ValueError:
             raise ValueError(
-                f"invalid date {shown_cell(text)} (expected DD/MM/YY or DD/MM/YYYY)"
+                f"invalid date {shown_date(text)} (expected DD/MM/YY or DD/MM/YYYY)"
             ) from None
     # only a short value is shown: a note pasted into the date column must not be echoed
-    raise ValueError(f"invalid date {shown_cell(text)} (expected YYYY-MM-DD or DD/MM/YYYY)")
+    raise ValueError(f"invalid date {shown_date(text)} (expected YYYY-MM-DD or DD/MM/YYYY)")
 
 
 _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
@@ -847,7 +861,8 @@ def _header_shown(name: str) -> str:
     """A column name of a file whose header row was found: shown as written when it reads
     as a name or a question, else only its length (a note typed into the header row)."""
     plain = ("\n" not in name and not re.search(r"\d{5}", name)
-             and not re.search(r"[.!]\s+[^\W\d_]", name))  # one phrase or question
+             and not re.search(r"[.!]\s+[^\W\d_]", name)  # one phrase or question
+             and (len(name.split()) <= 6 or "?" in name))  # a column's name is short
     if plain and len(name) <= HEADER_CHARS:
         return repr(name)
     if plain and "?" in name:  # a long form question
@@ -1674,7 +1689,7 @@ def ingest_file(
                 reject(
                     row.line,
                     f"duplicate: same text, date and listener as line {first}" if generated
-                    else f"duplicate id {record.id!r} (first on line {first})",
+                    else f"duplicate id {shown_cell(record.id)} (first on line {first})",
                     row.data,
                 )
                 continue
@@ -1822,7 +1837,7 @@ def _store_batch(
             report.rejected += 1
             quarantine.add(
                 line,
-                f"id {record.id!r} already present with different text (if this file's "
+                f"id {shown_cell(record.id)} already present with different text (if this file's "
                 "ids restart at 1, one set per form or export, ingest it with an id prefix)",
                 data,
             )

@@ -764,3 +764,23 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     assert (3 + 1, "heard_on: invalid date '31/02/2025' (expected YYYY-MM-DD or DD/MM/YYYY)"
             ) in reasons(report)  # a short value is still shown
     assert any("<a column name of 86 characters>" in w for w in report.warnings)
+
+
+def test_short_words_about_a_person_are_not_echoed_either(store: Store, tmp_path: Path) -> None:
+    long_id = "Jane Smith said her son tried to end his life"
+    path = write(
+        tmp_path, "short.csv",
+        "id,text,heard_on,He told me about his brother Paul Jones who self harms\n"
+        "s1,Waited months.,Tom Jones suicidal,\n"
+        "s2,Waited weeks.,last Tuesday,\n"
+        f"{long_id},Waited days.,,\n{long_id},Waited hours.,,\n",
+    )
+    report = ingest(store, path, tmp_path)
+    shown = " ".join(reason for _, reason in reasons(report)) + " ".join(report.warnings)
+    assert "Tom" not in shown and "Paul" not in shown and "Jane" not in shown
+    assert (2, "heard_on: invalid date <18 characters> (expected YYYY-MM-DD or DD/MM/YYYY)"
+            ) in reasons(report)
+    assert (3, "heard_on: invalid date 'last Tuesday' (expected YYYY-MM-DD or DD/MM/YYYY)"
+            ) in reasons(report)  # a try at a date is shown, to be fixed
+    assert (5, "duplicate id <45 characters> (first on line 4)") in reasons(report)
+    assert any("<a column name of 54 characters>" in w for w in report.warnings)
