@@ -620,7 +620,7 @@ class _JsonKeys:
 def header_key(name: str) -> str:
     """A column name as matched: lower case, runs of spaces and hyphens as `_`
     ("Note Text" = note_text, "heard-on" = heard_on)."""
-    return re.sub(r"[\s-]+", "_", name.strip().lower())
+    return re.sub(r"[\s-]+", "_", name.strip().lower().replace("’", "'").replace("‘", "'"))
 
 
 #: Column names people use for a note field. Those for `MAPPED_ALIAS_FIELDS` are read as
@@ -819,7 +819,13 @@ def _no_text_column(
             "date, a number or a yes/no), so the file seems to have no header row: add a "
             f"header row naming the columns, with '{text_col}' for the notes, and try again"
         )
-    if text_col_option:
+    named = {header_key(h): h.strip() for h in header if h.strip()}
+    close = difflib.get_close_matches(wanted, list(named), n=1, cutoff=0.75)
+    if wanted != "text" and close:  # a name close to the one given, not a cell of notes
+        return FileRejected(f"{message}; did you mean {_header_shown(named[close[0]])}?")
+    if wanted != "text":
+        message += "; check the name given to --text-col"
+    elif text_col_option:
         message += (
             "; if the notes are in a column with another name, pass --text-col NAME"
         )

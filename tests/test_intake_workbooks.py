@@ -343,3 +343,16 @@ def test_a_form_question_that_mentions_safeguarding_is_only_the_notes(tmp_path: 
     read, _ = read_rows(both, text_col="Question?", map_aliases=True)
     with pytest.raises(FileRejected, match="has a 'text' column as well as 'Question\\?'"):
         list(read)
+
+
+def test_a_misspelt_text_column_gets_a_did_you_mean(tmp_path: Path) -> None:
+    rows = [["ID", "What’s on your mind?", "Can we quote? (Yes/No)"], [1, "A note.", "No"]]
+    path = workbook(tmp_path / "form.xlsx", ("Form1", rows))
+    read, _ = read_rows(path, text_col="What's on your mind?")  # a straight apostrophe
+    assert [r.data["what's_on_your_mind?"] for r in read] == ["A note."]
+    read, _ = read_rows(path, text_col="Whats on your mind")
+    with pytest.raises(FileRejected, match="did you mean 'What’s on your mind\\?'\\?"):
+        list(read)
+    read, _ = read_rows(path, text_col="Notes")
+    with pytest.raises(FileRejected, match="check the name given to --text-col$"):
+        list(read)
