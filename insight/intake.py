@@ -1156,14 +1156,24 @@ def _sheet_rows(
         visible = [s for s in book.worksheets if s.sheet_state == "visible"]
         if not visible:
             raise FileRejected("the workbook has no visible sheet")
-        sheet = visible[0]
+        # the size a file records can be wrong (some tools write A1:A1): read every cell
+        for candidate in visible:
+            candidate.reset_dimensions()
+        # the first sheet with the notes column in row 1 (a cover or instructions sheet
+        # often comes first), else the first, which then explains what is missing
+        wanted = header_key(text_col)
+        sheet = next(
+            (s for s in visible
+             if wanted in {header_key(_cell_text(v)) for row in s.iter_rows(
+                 max_row=1, values_only=True) for v in row}),
+            visible[0],
+        )
         if len(visible) > 1 and warnings is not None:
+            which = "the first" if sheet is visible[0] else "the first with the notes column"
             warnings.append(
-                f"the workbook has {len(visible)} sheets; only the first ({sheet.title!r}) was "
+                f"the workbook has {len(visible)} sheets; only {which} ({sheet.title!r}) was "
                 "read: save each of the others as its own file to read it too"
             )
-        # the size a file records can be wrong (some tools write A1:A1): read every cell
-        sheet.reset_dimensions()
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
             warnings.append(

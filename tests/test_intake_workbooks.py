@@ -356,3 +356,17 @@ def test_a_misspelt_text_column_gets_a_did_you_mean(tmp_path: Path) -> None:
     read, _ = read_rows(path, text_col="Notes")
     with pytest.raises(FileRejected, match="check the name given to --text-col$"):
         list(read)
+
+
+def test_a_cover_sheet_before_the_notes_is_passed_over(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "cover.xlsx",
+        ("How to fill this in", [["Type one note per row on the next sheet."]]),
+        ("Notes", [["id", "text"], ["c1", "The note itself."]]),
+    )
+    read, warnings = read_rows(path)
+    assert [r.data for r in read] == [{"id": "c1", "text": "The note itself."}]
+    assert warnings == [
+        "the workbook has 2 sheets; only the first with the notes column ('Notes') was read: "
+        "save each of the others as its own file to read it too"
+    ]
