@@ -255,7 +255,7 @@ def ingest(
     any_rejected = False
     with store:
         for file in files:
-            lines = rows_upper_bound(file)
+            lines = rows_upper_bound(file, text_col)
             with typer.progressbar(length=lines, label=f"ingest {file.name}",
                                    file=sys.stderr) as bar:
                 done = [0]

@@ -1100,9 +1100,9 @@ def _unreadable_workbook(path: Path, exc: Exception) -> FileRejected:
     )
 
 
-def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], int]:
+def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], list[str]]:
     """What a read-only sheet does not apply or tell: cells merged over several rows, as
-    (column, first row, last row), and how many formulas have no saved value (a file
+    (column, first row, last row), and the cells whose formulas have no saved value (a file
     written by a program, not saved by a spreadsheet: they read as empty). Read from the
     sheet's XML in one pass."""
     from xml.etree.ElementTree import iterparse
@@ -1110,7 +1110,7 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], int]:
     from openpyxl.utils.cell import range_boundaries
 
     merged = []
-    unsaved = 0
+    unsaved: list[str] = []
     with sheet._get_source() as source:  # openpyxl's own handle on the sheet's XML
         for _, element in iterparse(source):
             tag = element.tag.rpartition("}")[2]
@@ -1118,7 +1118,7 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], int]:
                 children = {child.tag.rpartition("}")[2]: child for child in element}
                 if "f" in children and not (children.get("v") is not None
                                             and children["v"].text):
-                    unsaved += 1
+                    unsaved.append(element.get("r", "?"))
             elif tag == "row":
                 element.clear()
             elif tag == "mergeCell":
@@ -1126,6 +1126,25 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], int]:
                 if max_row > min_row:
                     merged.append((min_col, min_row, max_row))
     return sorted(merged), unsaved
+
+
+def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
+    """The visible sheets of a workbook and the one with the notes: the first with the
+    notes column in row 1 (a cover or instructions sheet often comes first), else the
+    first, which then explains what is missing."""
+    visible = [s for s in book.worksheets if s.sheet_state == "visible"]
+    if not visible:
+        raise FileRejected("the workbook has no visible sheet")
+    for candidate in visible:  # the size a file records can be wrong (A1:A1): read all
+        candidate.reset_dimensions()
+    wanted = header_key(text_col)
+    sheet = next(
+        (s for s in visible
+         if wanted in {header_key(_cell_text(v)) for row in s.iter_rows(
+             max_row=1, values_only=True) for v in row}),
+        visible[0],
+    )
+    return visible, sheet
 
 
 def _sheet_rows(
@@ -1153,21 +1172,7 @@ def _sheet_rows(
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise _unreadable_workbook(path, exc) from exc
     try:
-        visible = [s for s in book.worksheets if s.sheet_state == "visible"]
-        if not visible:
-            raise FileRejected("the workbook has no visible sheet")
-        # the size a file records can be wrong (some tools write A1:A1): read every cell
-        for candidate in visible:
-            candidate.reset_dimensions()
-        # the first sheet with the notes column in row 1 (a cover or instructions sheet
-        # often comes first), else the first, which then explains what is missing
-        wanted = header_key(text_col)
-        sheet = next(
-            (s for s in visible
-             if wanted in {header_key(_cell_text(v)) for row in s.iter_rows(
-                 max_row=1, values_only=True) for v in row}),
-            visible[0],
-        )
+        visible, sheet = _notes_sheet(book, text_col)
         if len(visible) > 1 and warnings is not None:
             which = "the first" if sheet is visible[0] else "the first with the notes column"
             warnings.append(
@@ -1176,11 +1181,13 @@ def _sheet_rows(
             )
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
+            n = len(unsaved)
+            more = f" and {n - 3} more" if n > 3 else ""
             warnings.append(
-                f"{unsaved} cell{'s' if unsaved != 1 else ''} hold{'' if unsaved != 1 else 's'} "
-                "a formula with no saved value (the file was written by a program, not "
-                "saved by a spreadsheet), read as empty: open the file in Excel or "
-                "LibreOffice, save it, and ingest it again"
+                f"{n} cell{'s' if n != 1 else ''} ({', '.join(unsaved[:3])}{more}) "
+                f"hold{'' if n != 1 else 's'} a formula with no saved value (the file was "
+                "written by a program, not saved by a spreadsheet), read as empty: open the "
+                "file in Excel or LibreOffice, save it, and ingest it again"
             )
         fill: dict[int, list[tuple[int, int]]] = {}  # row -> (column, the merge's first row)
         for column, first, last in merged:
@@ -1277,15 +1284,19 @@ def _sheet_rows(
         book.close()
 
 
-def rows_upper_bound(path: Path) -> int:
-    """A cheap upper bound on a note file's rows, for a progress bar."""
+def rows_upper_bound(path: Path, text_col: str = "text") -> int:
+    """A cheap upper bound on a note file's rows, for a progress bar: its lines, or the
+    rows of a workbook's notes sheet (counted in its XML; the size it records may lie)."""
     try:
         if path.suffix.lower() in WORKBOOKS:
             from openpyxl import load_workbook
 
             book = load_workbook(path, read_only=True)
             try:
-                return sum(s.max_row or 0 for s in book.worksheets[:1])
+                _, sheet = _notes_sheet(book, text_col)
+                with sheet._get_source() as source:
+                    return sum(chunk.count(b"<row ") + chunk.count(b"<x:row ")
+                               for chunk in iter(lambda: source.read(1 << 20), b""))
             finally:
                 book.close()
         with path.open("rb") as handle:

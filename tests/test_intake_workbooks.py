@@ -303,9 +303,9 @@ def test_formulas_without_a_saved_value_are_reported(tmp_path: Path) -> None:
     got = [r.data for r in read]
     assert got[0] == {"id": "", "text": "A note.", "heard_on": ""}
     assert warnings == [
-        "2 cells hold a formula with no saved value (the file was written by a program, not "
-        "saved by a spreadsheet), read as empty: open the file in Excel or LibreOffice, save "
-        "it, and ingest it again"
+        "2 cells (A2, C2) hold a formula with no saved value (the file was written by a "
+        "program, not saved by a spreadsheet), read as empty: open the file in Excel or "
+        "LibreOffice, save it, and ingest it again"
     ]
 
 
@@ -370,3 +370,12 @@ def test_a_cover_sheet_before_the_notes_is_passed_over(tmp_path: Path) -> None:
         "the workbook has 2 sheets; only the first with the notes column ('Notes') was read: "
         "save each of the others as its own file to read it too"
     ]
+
+
+def test_the_progress_bar_counts_the_rows_a_sheet_really_has(tmp_path: Path) -> None:
+    from insight.intake import rows_upper_bound
+
+    rows = [["id", "text"]] + [[i, f"note {i}"] for i in range(1, 41)]
+    path = _with_dimension(workbook(tmp_path / "notes.xlsx", ("Notes", rows)), "A1:A1")
+    assert rows_upper_bound(path) == 41
+    assert rows_upper_bound(tmp_path / "missing.xlsx") == 0
