@@ -533,8 +533,9 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
     out = []
     for _, start, end in res.address(doc):
         span = doc[start:end]
-        if span[-1].lower_.rstrip(".") in {"st", "rd"} and end < len(doc) and doc[end].is_title:
-            continue  # "12 St Mary's" is a number followed by a saint's name, not "12 X St"
+        if span[-1].lower_.rstrip(".") in {"st", "rd"} and end < len(doc) and doc[end].is_alpha \
+                and (doc[end].is_title or doc[end].is_upper):
+            continue  # "12 St Mary's", "Year 10 at ST JOHNS": a saint's name, not "12 X St"
         out.append(PiiSpan(span.start_char, span.end_char, "ADDRESS"))
     return out
 
@@ -637,7 +638,8 @@ def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
     dictionary has ("oakfield high", "st johns primary")."""
     k = head - 1
     while k >= 0 and (
-        doc[k].lower_ in _SCHOOL_TYPE_WORDS - {"of", "-"}
+        doc[k].is_space
+        or doc[k].lower_ in _SCHOOL_TYPE_WORDS - {"of", "-"}
         or (doc[k].lower_ == "-" and k > 0 and doc[k - 1].lower_ == "pre")
         or (doc[k].lower_ == "of" and 0 < k < head - 1
             and (doc[k - 1].lower_, doc[k + 1].lower_) in {("c", "e"), ("church", "england")})
@@ -645,6 +647,7 @@ def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
         k -= 1  # the type words before the head: "C of E Primary", "Pre-School"
     start = None
     cap = doc[head].is_title or doc[head].is_upper
+    upper_head = doc[head].is_upper and len(doc[head]) > 3  # "OAKFIELD ACADEMY"
     while k >= 0:
         tok = doc[k]
         low = tok.lower_
@@ -658,9 +661,12 @@ def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
         ) and (low != "and" or doc[start].lower_ in _SAINT):
             k -= 1  # "Our Lady of Lourdes", "St Peter and St Paul", "Pre-School"
             continue
-        if tok.is_title or (tok.is_upper and tok.is_alpha and len(tok) <= 4):
+        if tok.is_space:
+            k -= 1  # "Oakfield  Academy", a line break in a cell
+            continue
+        if tok.is_title or (tok.is_upper and tok.is_alpha and (len(tok) <= 4 or upper_head)):
             inside = (k > 0 and doc[k - 1].is_title and doc[k - 1].text not in _SENT_BREAK
-                      and low not in {"the", "a", "an"})
+                      and low not in {"the", "a", "an"} and not upper_head)
             if low in _STOP and not inside and not (
                 low == "our" and start is not None and doc[start].lower_ == "lady"
             ):
@@ -687,7 +693,14 @@ def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
     naming = [doc[m] for m in range(start, head) if _naming(doc[m])]
     if not naming:
         return None  # "a Special School", "C of E Primary"
-    lower_head = doc[head].is_lower
+    # in capitals, as in lower case, the case of a word says nothing about it: a name
+    # needs a word no dictionary has ("OAKFIELD"), a place or a saint's name
+    lower_head = doc[head].is_lower or upper_head
+    if upper_head and all(
+        "W" in res.lexicon.get(w.lower_, "") and "P" not in res.lexicon.get(w.lower_, "")
+        and not (w.i > 0 and doc[w.i - 1].lower_ in _SAINT) for w in naming
+    ):
+        return None  # "I AM FEELING HIGH", "THE OAKS ACADEMY"
     if lower_head and doc[head - 1].lower_ in _POSSESSIVE:
         return None  # "Kayden's school", "the kids' school": whose school, not its name
     if (doc[head].lower_ in _SCHOOL_HEADS_PLAIN or lower_head) and len(naming) == 1:
@@ -695,7 +708,9 @@ def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
         flags = res.lexicon.get(word.lower_, "")
         sentence_start = word.i == 0 or doc[word.i - 1].text in _SENT_BREAK
         saint = word.i > 0 and doc[word.i - 1].lower_ in _SAINT
-        if "W" in flags and "P" not in flags and not saint and (sentence_start or not cap):
+        if "W" in flags and "P" not in flags and not saint and (
+            sentence_start or not cap or upper_head
+        ):
             return None  # "Feeling High", "really high", "Misses school"
     return start
 

@@ -255,10 +255,15 @@ def test_other_dates_are_not_dates_of_birth(text: str) -> None:
         ("Her son is in year 7 at St Thomas More Catholic Academy.",
          "St Thomas More Catholic Academy"),
         ("Both girls go to Harrogate Grammar.", "Harrogate Grammar"),
+        ("HER SON IS AT OAKFIELD ACADEMY AND IS BEING BULLIED", "OAKFIELD ACADEMY"),
+        ("Year 10 at ST JOHNS PRIMARY, hates it.", "ST JOHNS PRIMARY"),
+        ("He's at Oakfield  Academy now.", "Oakfield  Academy"),
+        ("He's at Oakfield\nAcademy now.", "Oakfield\nAcademy"),
     ],
 )
 def test_school_names_are_found_whole(text: str, school: str) -> None:
     assert types_of(text, "SCHOOL") == [school]
+    assert types_of(text, "ADDRESS") == []  # "10 at ST" is not a street
     assert types_of(text, "PERSON") == []  # "King Edward", "Thomas More" are the school's
 
 
@@ -278,6 +283,8 @@ def test_school_names_are_found_whole(text: str, school: str) -> None:
         "He's at the FE college and loves it.",
         "Took the lads to trials at Elite Boxing Academy and the Manchester United academy.",
         "Studying at the University of Leeds, first year.",
+        "I AM FEELING HIGH TODAY",
+        "HER SON'S SCHOOL RANG AND THE OAKS ACADEMY TRUST TOO",
     ],
 )
 def test_kinds_of_school_clubs_and_streets_are_not_school_names(text: str) -> None:
