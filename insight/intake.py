@@ -1040,6 +1040,8 @@ SPREADSHEETS = (".xls", ".xlsb", ".ods", ".numbers")
 _EXCEL_ERRORS = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
+#: Rows after the last blank row of a sheet that may be a footer ("Total: 8", "Last updated").
+_FOOTER_ROWS = 3
 #: Number formats whose look people rely on: zero-padded ids ("00124") and percentages.
 _ZERO_PADDED = re.compile(r"0{2,}")
 
@@ -1244,36 +1246,80 @@ def _sheet_rows(
         # an error in another column (a lookup that failed) is read as empty, and said
         essential = {header_key(text_col), "text", "id"}
         error_cells: list[str] = []
-        blank_rows: list[int] = []
-        for number, values in enumerate(rows, start=2):
-            if all(not v.strip() for v in values):
-                blank_rows.append(number)  # kept only if a filled row follows
-                continue
-            if keep_blank_rows:
-                for blank in blank_rows:
-                    yield RawRow(blank, dict.fromkeys(keys, ""), raw="", headers=written)
-            blank_rows.clear()
+        def parsed(number: int, values: list[str]) -> RawRow:
             raw = "\t".join(values).rstrip("\t")
             vital = [(c, e) for c, e in errors.get(number, ())
                      if c > len(keys) or keys[c - 1] in essential]
             if vital:  # the note or its id: not to be guessed
                 column, error = vital[0]
-                yield RawRow(number, None, f"cell {get_column_letter(column)}{number} holds "
-                             f"the Excel error {error}; fix the formula or type the value", raw)
-                continue
+                return RawRow(number, None, f"cell {get_column_letter(column)}{number} holds "
+                              f"the Excel error {error}; fix the formula or type the value", raw)
             for column, error in errors.get(number, ()):
                 error_cells.append(f"{get_column_letter(column)}{number} ({error})")
             extra = [i for i, v in enumerate(values[len(keys):], start=len(keys) + 1)
                      if v.strip()]
             if extra:
-                yield RawRow(
+                return RawRow(
                     number, None,
                     f"row has a value in column {get_column_letter(extra[0])}, which has no "
                     f"name in row 1: name the column or clear the cell", raw,
                 )
-                continue
             values = values[: len(keys)] + [""] * (len(keys) - len(values))
-            yield RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
+            return RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
+
+        # Rows after the last blank row that fill fewer cells than the notes ("Total: 8",
+        # "Last updated ...") are a footer: held back, and quarantined at the end. Stateless
+        # commands (`keep_blank_rows`: one output line per row) take every row as it is.
+        blanks: list[int] = []
+        before: list[int] = []  # cells filled in the rows given out
+        tail: list[tuple[RawRow, int]] | None = None
+        tail_blanks: list[int] = []
+
+        def blank_row(number: int) -> RawRow:
+            return RawRow(number, dict.fromkeys(keys, ""), raw="", headers=written)
+
+        def release() -> list[RawRow]:
+            nonlocal tail
+            held = [r for r, _ in tail or []]
+            before.extend(n for _, n in tail or [])
+            tail = None
+            return held
+
+        for number, values in enumerate(rows, start=2):
+            filled = sum(1 for v in values if v.strip())
+            if not filled:
+                blanks.append(number)  # a row only if a filled row follows
+                continue
+            row = parsed(number, values)
+            if keep_blank_rows:
+                yield from map(blank_row, blanks)
+                blanks = []
+                yield row
+                continue
+            if blanks and (before or tail is not None):  # a gap: a footer may follow
+                yield from release()
+                tail, tail_blanks, blanks = [(row, filled)], blanks, []
+                continue
+            blanks = []
+            if tail is not None:
+                tail.append((row, filled))
+                if len(tail) > _FOOTER_ROWS:  # too long for a footer: notes after a gap
+                    yield from release()
+                continue
+            before.append(filled)
+            yield row
+        if tail is not None:
+            typical = sorted(before)[len(before) // 2]
+            if all(n <= 2 and n < typical for _, n in tail):
+                for row, _ in tail:
+                    yield RawRow(
+                        row.line, None,
+                        f"after the blank row{'s' if len(tail_blanks) > 1 else ''} at the end "
+                        "of the sheet, with fewer cells filled than the notes above: a total "
+                        "or a footer? If it is a note, fill in its other columns", row.raw,
+                    )
+            else:
+                yield from release()
         if error_cells and warnings is not None:
             more = f" and {len(error_cells) - 3} more" if len(error_cells) > 3 else ""
             warnings.append(

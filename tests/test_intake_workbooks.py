@@ -379,3 +379,23 @@ def test_the_progress_bar_counts_the_rows_a_sheet_really_has(tmp_path: Path) -> 
     path = _with_dimension(workbook(tmp_path / "notes.xlsx", ("Notes", rows)), "A1:A1")
     assert rows_upper_bound(path) == 41
     assert rows_upper_bound(tmp_path / "missing.xlsx") == 0
+
+
+def test_a_footer_after_the_last_blank_row_is_quarantined_not_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    notes = [[f"f{i}", "2025-06-01", "L-1", f"Note number {i} about the wait."]
+             for i in range(1, 6)]
+    rows = [["id", "heard_on", "listener", "text"], *notes, [None] * 4,
+            ["f6", "2025-06-02", "L-2", "A note after a gap is still a note."], [None] * 4,
+            [None, None, None, "Last updated 20/06/2025"], [None, "Total", None, 6]]
+    path = workbook(tmp_path / "footer.xlsx", ("Log", rows))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (6, 2)
+    assert [line for line, _ in report.first_reasons] == [10, 11]
+    assert report.first_reasons[0][1].startswith(
+        "after the blank row at the end of the sheet, with fewer cells filled than the notes "
+        "above: a total or a footer?"
+    )
+    ids, texts = read_texts(path)  # classify: one line per row, the footer too
+    assert len(texts) == 10 and texts[-2] == "Last updated 20/06/2025"  # blanks too
