@@ -14,7 +14,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -392,6 +392,9 @@ class RawRow:
     #: Whether `headers` come from a CSV header row (a JSON key, alone on its line, may
     #: be anything, even a note, so messages show it with more care).
     header_row: bool = True
+    #: A row that could not be read (`data` None): its cells by column, as far as they can
+    #: be told, so a safeguarding Yes in it still reaches a person.
+    cells: dict[str, str] | None = None
 
 
 _LATIN_ENCODINGS = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman"}
@@ -949,7 +952,9 @@ def _header_keys(
         raise _no_text_column(header, text_col, rest, text_col_option, line)
     repeated = sorted({k for k in keys if k and keys.count(k) > 1})
     if repeated:  # a dict per row would silently keep only the last of them
-        raise FileRejected(f"column names appear more than once: {', '.join(repeated)}")
+        shown = ", ".join(_header_shown(next(h for h, k in zip(header, keys, strict=True)
+                                             if k == key)) for key in repeated)
+        raise FileRejected(f"column names appear more than once: {shown}")
     if map_aliases:
         keys = _map_aliases(keys, header, warnings, text_col)
     return keys, dict(zip(keys, header, strict=True))
@@ -1026,7 +1031,8 @@ def _csv_rows(
             trailing_warned = True
         if len(values) != len(keys):
             yield RawRow(
-                start, None, f"row has {len(values)} fields but the header has {len(keys)}", raw
+                start, None, f"row has {len(values)} fields but the header has {len(keys)}", raw,
+                cells=dict(zip(keys, values, strict=False)),
             )
             continue
         yield RawRow(start, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
@@ -1042,6 +1048,8 @@ _EXCEL_ERRORS = frozenset(
 )
 #: Rows after the last blank row of a sheet that may be a footer ("Total: 8", "Last updated").
 _FOOTER_ROWS = 3
+#: A footer is short ("Total: 8", "Last updated 3 May 2025 by Sam"); a longer text is a note.
+_FOOTER_WORDS = 10
 #: Number formats whose look people rely on: zero-padded ids ("00124") and percentages.
 _ZERO_PADDED = re.compile(r"0{2,}")
 
@@ -1132,21 +1140,23 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], list[str]]
 
 def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
     """The visible sheets of a workbook and the one with the notes: the first with the
-    notes column in row 1 (a cover or instructions sheet often comes first), else the
+    notes column in row 1 among other column names (a cover or instructions sheet often
+    comes first, and may be titled "Notes" in A1), else the first with it alone, else the
     first, which then explains what is missing."""
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     if not visible:
         raise FileRejected("the workbook has no visible sheet")
-    for candidate in visible:  # the size a file records can be wrong (A1:A1): read all
-        candidate.reset_dimensions()
     wanted = header_key(text_col)
-    sheet = next(
-        (s for s in visible
-         if wanted in {header_key(_cell_text(v)) for row in s.iter_rows(
-             max_row=1, values_only=True) for v in row}),
-        visible[0],
-    )
-    return visible, sheet
+    alone = None
+    for candidate in visible:
+        candidate.reset_dimensions()  # the size a file records can be wrong (A1:A1): read all
+        first = [header_key(_cell_text(v)) for row in candidate.iter_rows(
+            max_row=1, values_only=True) for v in row]
+        if wanted in first:
+            if sum(1 for key in first if key) > 1:
+                return visible, candidate
+            alone = alone or candidate
+    return visible, alone or visible[0]
 
 
 def _sheet_rows(
@@ -1178,8 +1188,9 @@ def _sheet_rows(
         if len(visible) > 1 and warnings is not None:
             which = "the first" if sheet is visible[0] else "the first with the notes column"
             warnings.append(
-                f"the workbook has {len(visible)} sheets; only {which} ({sheet.title!r}) was "
-                "read: save each of the others as its own file to read it too"
+                f"the workbook has {len(visible)} sheets; only {which} "
+                f"({shown_cell(sheet.title)}) was read: save each of the others as its own file "
+                "to read it too"
             )
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
@@ -1227,7 +1238,7 @@ def _sheet_rows(
         try:
             header = next(rows)
         except StopIteration as exc:
-            raise FileRejected("the first sheet is empty") from exc
+            raise FileRejected("the sheet is empty") from exc
         while header and not header[-1].strip():
             header.pop()  # formatted but empty columns at the right
         keys, written = _header_keys(
@@ -1248,12 +1259,14 @@ def _sheet_rows(
         error_cells: list[str] = []
         def parsed(number: int, values: list[str]) -> RawRow:
             raw = "\t".join(values).rstrip("\t")
+            cells = dict(zip(keys, values, strict=False))
             vital = [(c, e) for c, e in errors.get(number, ())
                      if c > len(keys) or keys[c - 1] in essential]
             if vital:  # the note or its id: not to be guessed
                 column, error = vital[0]
                 return RawRow(number, None, f"cell {get_column_letter(column)}{number} holds "
-                              f"the Excel error {error}; fix the formula or type the value", raw)
+                              f"the Excel error {error}; fix the formula or type the value", raw,
+                              cells=cells)
             for column, error in errors.get(number, ()):
                 error_cells.append(f"{get_column_letter(column)}{number} ({error})")
             extra = [i for i, v in enumerate(values[len(keys):], start=len(keys) + 1)
@@ -1262,64 +1275,29 @@ def _sheet_rows(
                 return RawRow(
                     number, None,
                     f"row has a value in column {get_column_letter(extra[0])}, which has no "
-                    f"name in row 1: name the column or clear the cell", raw,
+                    f"name in row 1: name the column or clear the cell", raw, cells=cells,
                 )
             values = values[: len(keys)] + [""] * (len(keys) - len(values))
             return RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
 
-        # Rows after the last blank row that fill fewer cells than the notes ("Total: 8",
-        # "Last updated ...") are a footer: held back, and quarantined at the end. Stateless
-        # commands (`keep_blank_rows`: one output line per row) take every row as it is.
-        blanks: list[int] = []
-        before: list[int] = []  # cells filled in the rows given out
-        tail: list[tuple[RawRow, int]] | None = None
-        tail_blanks: list[int] = []
+        def numbered() -> Iterator[tuple[int, RawRow | None, int]]:
+            """(row number, row or None for a blank row, cells filled, errors counted)."""
+            for number, values in enumerate(rows, start=2):
+                filled = sum(1 for v in values if v.strip()) + len(errors.get(number, ()))
+                yield number, parsed(number, values) if filled else None, filled
 
-        def blank_row(number: int) -> RawRow:
-            return RawRow(number, dict.fromkeys(keys, ""), raw="", headers=written)
-
-        def release() -> list[RawRow]:
-            nonlocal tail
-            held = [r for r, _ in tail or []]
-            before.extend(n for _, n in tail or [])
-            tail = None
-            return held
-
-        for number, values in enumerate(rows, start=2):
-            filled = sum(1 for v in values if v.strip())
-            if not filled:
-                blanks.append(number)  # a row only if a filled row follows
-                continue
-            row = parsed(number, values)
-            if keep_blank_rows:
-                yield from map(blank_row, blanks)
+        if keep_blank_rows:  # stateless commands: one output line per row, as it is
+            blanks: list[int] = []
+            for number, row, _ in numbered():
+                if row is None:
+                    blanks.append(number)  # a row only if a filled row follows
+                    continue
+                yield from (RawRow(n, dict.fromkeys(keys, ""), raw="", headers=written)
+                            for n in blanks)
                 blanks = []
                 yield row
-                continue
-            if blanks and (before or tail is not None):  # a gap: a footer may follow
-                yield from release()
-                tail, tail_blanks, blanks = [(row, filled)], blanks, []
-                continue
-            blanks = []
-            if tail is not None:
-                tail.append((row, filled))
-                if len(tail) > _FOOTER_ROWS:  # too long for a footer: notes after a gap
-                    yield from release()
-                continue
-            before.append(filled)
-            yield row
-        if tail is not None:
-            typical = sorted(before)[len(before) // 2]
-            if all(n <= 2 and n < typical for _, n in tail):
-                for row, _ in tail:
-                    yield RawRow(
-                        row.line, None,
-                        f"after the blank row{'s' if len(tail_blanks) > 1 else ''} at the end "
-                        "of the sheet, with fewer cells filled than the notes above: a total "
-                        "or a footer? If it is a note, fill in its other columns", row.raw,
-                    )
-            else:
-                yield from release()
+        else:
+            yield from _without_footer(numbered())
         if error_cells and warnings is not None:
             more = f" and {len(error_cells) - 3} more" if len(error_cells) > 3 else ""
             warnings.append(
@@ -1328,6 +1306,52 @@ def _sheet_rows(
             )
     finally:
         book.close()
+
+
+def _without_footer(rows: Iterable[tuple[int, RawRow | None, int]]) -> Iterator[RawRow]:
+    """A sheet's rows, but a footer ("Total: 8", "Last updated 3 May") quarantined: up to
+    `_FOOTER_ROWS` short rows after the last blank row that fill fewer cells than the notes
+    above. `rows`: (number, row or None for a blank row, cells filled)."""
+    before: list[int] = []  # cells filled in the rows given out
+    tail: list[tuple[RawRow, int]] | None = None  # rows held back after a gap
+    gap = blanks = 0
+    for _, row, filled in rows:
+        if row is None:
+            blanks += 1
+            continue
+        if blanks and (before or tail is not None):  # a gap: a footer may follow
+            if tail is not None:
+                yield from (r for r, _ in tail)
+                before.extend(n for _, n in tail)
+            tail, gap, blanks = [(row, filled)], blanks, 0
+            continue
+        blanks = 0
+        if tail is None:
+            before.append(filled)
+            yield row
+            continue
+        tail.append((row, filled))
+        if len(tail) > _FOOTER_ROWS:  # too long for a footer: notes after a gap
+            yield from (r for r, _ in tail)
+            before.extend(n for _, n in tail)
+            tail = None
+    if tail is None:
+        return
+    typical = sorted(before)[len(before) // 2]
+    footer = all(
+        n <= 2 and n < typical and len((row.raw or "").split()) <= _FOOTER_WORDS
+        for row, n in tail
+    )
+    for row, _ in tail:
+        if not footer:
+            yield row
+            continue
+        yield RawRow(
+            row.line, None,
+            f"after the blank row{'s' if gap > 1 else ''} at the end of the sheet, with fewer "
+            "cells filled than the notes above: a total or a footer? If it is a note, fill in "
+            "its other columns", row.raw, cells=row.data if row.data is not None else row.cells,
+        )
 
 
 def rows_upper_bound(path: Path, text_col: str = "text") -> int:
@@ -1732,12 +1756,13 @@ def ingest_file(
     context = {"categories": set(category_ids) if category_ids is not None else None,
                "max_chars": max_chars}
 
-    def reject(line: int, reason: str, data: Any) -> None:
+    def reject(line: int, reason: str, data: Any, cells: dict[str, str] | None = None) -> None:
         """Quarantine a row; one that raises a safeguarding concern is also reported, since
-        it never reaches the queue (the queue holds stored notes)."""
+        it never reaches the queue (the queue holds stored notes). `cells`: an unreadable
+        row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
         quarantine.add(line, reason, data)
-        if _raises_concern(data, screen):
+        if _raises_concern(data, screen) or (cells and _raises_concern(cells, screen)):
             report.rejected_concerns.append(line)
 
     columns = _Columns()
@@ -1748,7 +1773,7 @@ def ingest_file(
         for row in rows:
             report.rows_read += 1
             if row.data is None:
-                reject(row.line, row.error or "unreadable row", row.raw)
+                reject(row.line, row.error or "unreadable row", row.raw, row.cells)
                 continue
             columns.add(row.data, row.headers, row.header_row)
             try:
@@ -1838,8 +1863,9 @@ def _without_twins(
         report.rejected += 1
         quarantine.add(
             line,
-            f"same text as note {twin!r}, already stored (was this file ingested before with "
-            "other columns or ids?); if it is another note, ingest with --allow-same-text",
+            f"same text as note {shown_cell(twin)}, already stored (was this file ingested "
+            "before with other columns or ids?); if it is another note, ingest with "
+            "--allow-same-text",
             data,
         )
         if record.safeguarding and twin not in {r.id for r in kept}:

@@ -399,3 +399,87 @@ def test_a_footer_after_the_last_blank_row_is_quarantined_not_stored(
     )
     ids, texts = read_texts(path)  # classify: one line per row, the footer too
     assert len(texts) == 10 and texts[-2] == "Last updated 20/06/2025"  # blanks too
+
+
+def test_a_row_holding_only_excel_errors_is_quarantined_not_lost(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["id", "text", "listener"])
+    sheet.append(["e1", "A note.", "L-1"])
+    sheet.append([None, "#REF!", "#N/A"])  # a lookup that failed across the whole row
+    sheet.append(["e2", "Another note.", "L-1"])
+    path = tmp_path / "errors.xlsx"
+    book.save(path)
+    read, _ = read_rows(path)
+    got = list(read)
+    assert [r.line for r in got] == [2, 3, 4]
+    assert got[1].data is None and got[1].error == (
+        "cell B3 holds the Excel error #REF!; fix the formula or type the value"
+    )
+    with pytest.raises(FileRejected, match="line 3: cell B3 holds the Excel error #REF!"):
+        read_texts(path)  # classify cannot write a line for a text it cannot read
+
+
+def test_a_safeguarding_yes_on_a_row_that_cannot_be_read_is_called_out(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = [["id", "text", "safeguarding"],
+            ["s1", "Going to the group helps.", "no"],
+            ["s2", "#N/A", "yes"],  # the note failed to come through, the flag did
+            ["s3", "Waiting for a call back.", "Yes", "typed one column too far"]]
+    path = workbook(tmp_path / "flags.xlsx", ("Notes", rows))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (1, 2)
+    assert report.rejected_concerns == [3, 4]
+    csv = tmp_path / "flags.csv"
+    csv.write_text("id,text,safeguarding\nc1,Fine,no\nc2,Rang the crisis team, twice,yes\n",
+                   encoding="utf-8")
+    report = ingest_file(store, csv, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected, report.rejected_concerns) == (1, 1, [3])
+
+
+def test_a_cover_sheet_titled_like_the_notes_column_is_passed_over(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "cover.xlsx",
+        ("About", [["Notes"], ["This workbook holds the notes from the Tuesday cafe."]]),
+        ("Log", [["id", "Notes"], ["n1", "The note itself."]]),
+    )
+    read, _ = read_rows(path, text_col="notes")
+    assert [r.data for r in read] == [{"id": "n1", "notes": "The note itself."}]
+    alone = workbook(tmp_path / "alone.xlsx", ("Log", [["Notes"], ["Only a note."]]))
+    read, _ = read_rows(alone, text_col="notes")
+    assert [r.data for r in read] == [{"notes": "Only a note."}]
+
+
+def test_a_long_note_after_the_last_blank_row_is_a_note_not_a_footer(
+    store: Store, tmp_path: Path
+) -> None:
+    notes = [[f"g{i}", "2025-06-01", "L-1", f"Note number {i} about the wait."]
+             for i in range(1, 6)]
+    late = ("Added later: she said the group at the library is the only place she feels "
+            "listened to since her son moved away.")
+    rows = [["id", "heard_on", "listener", "text"], *notes, [None] * 4, ["g6", None, None, late]]
+    path = workbook(tmp_path / "late.xlsx", ("Log", rows))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (6, 0)
+    assert store.get_note("g6")["text"] == late
+
+
+def test_messages_do_not_echo_what_may_be_a_note(tmp_path: Path) -> None:
+    note = "She told me she has not slept since the eviction notice came"
+    title = "Jo Bloggs 14 Oak Rd Leeds notes"  # a sheet's name may say whose notes they are
+    path = workbook(tmp_path / "dupe.xlsx", (title,
+                                             [["text", note, note], ["A note."]]),
+                    ("Other", [["x"]]))
+    with pytest.raises(FileRejected) as caught:
+        list(read_rows(path)[0])
+    assert note not in str(caught.value)
+    assert "<a column name of 60 characters>" in str(caught.value)
+    warnings: list[str] = []
+    rows = [["id", "text"], ["n1", "A note."]]
+    named = workbook(tmp_path / "named.xlsx", (title, rows),
+                     ("Other", [["x"]]))
+    read_texts(named, warnings=warnings)
+    assert warnings == [
+        "the workbook has 2 sheets; only the first (<31 characters>) was read: save each of the others as its own file to read it too"
+    ]

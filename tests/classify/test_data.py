@@ -197,7 +197,7 @@ def test_rows_without_an_id_are_named_by_their_line(tmp_path):
 def test_repeated_column_names_are_refused(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("id,text,codes,codes\n1,a note,a,b\n", encoding="utf-8")
-    with pytest.raises(FileRejected, match="more than once: codes"):
+    with pytest.raises(FileRejected, match="more than once: 'codes'"):
         load_labelled(path, label_col="codes")
 
 
