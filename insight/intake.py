@@ -14,8 +14,8 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -610,6 +610,12 @@ class _JsonKeys:
                 return f"keys {' and '.join(same)} both mean {key!r}; keep one"
         if not self.map_aliases:
             return keys
+        wanted = header_key(self.text_col)
+        if wanted != "text" and wanted not in keys:  # the notes are not in "text" here
+            named = {k: w.strip() for k, w in zip(keys, written, strict=True) if k}
+            close = difflib.get_close_matches(wanted, list(named), n=1, cutoff=0.75)
+            hint = f"; did you mean {_header_shown(named[close[0]])}?" if close else ""
+            return f"record has no '{self.text_col}' key (named by --text-col){hint}"
         found: list[str] = []
         try:
             keys = _map_aliases(keys, written, found, self.text_col)
@@ -1844,13 +1850,15 @@ def _without_twins(
 ) -> list[NoteRecord]:
     """New notes whose text is not already stored (or earlier in this batch) under another
     id; the others are quarantined. Only notes of `TWIN_MIN_WORDS` words or more: two
-    people may well say "No one asks mum", not the same three sentences. A twin marked
-    safeguarding by the row still reaches a person: the stored note is flagged; a consent
-    the row withdraws is withdrawn from the stored note (never given)."""
+    people may well say "No one asks mum", not the same three sentences. What the twin row
+    says still counts where it protects someone: marked safeguarding, the note is flagged;
+    a consent it withdraws is withdrawn from the note (never given)."""
     stored = store.ids_with_text(r.content_hash for r in new)
-    kept: list[NoteRecord] = []
-    withdrawals: dict[str, dict[str, Any]] = {}
+    kept: dict[str, NoteRecord] = {}
+    changes: dict[str, dict[str, Any]] = {}
     reasons: dict[str, str] = {}
+    flags: dict[str, str] = {}
+    source = Path(report.path).name
     for record in new:
         twin = stored.get(record.content_hash)
         line, data = lines[record.id]
@@ -1858,7 +1866,7 @@ def _without_twins(
             twin = None
         if twin is None:
             stored.setdefault(record.content_hash, record.id)  # a later row may be a twin
-            kept.append(record)
+            kept[record.id] = record
             continue
         report.rejected += 1
         quarantine.add(
@@ -1868,27 +1876,49 @@ def _without_twins(
             "--allow-same-text",
             data,
         )
-        if record.safeguarding and twin not in {r.id for r in kept}:
-            store.flag_safeguarding(
-                twin, reason=f"{_REFLAG_REASON}, on line {line} of {Path(report.path).name} "
-                "(same text, another id; that row is in quarantine)"
-            )
-        elif record.safeguarding:
-            report.rejected_concerns.append(line)
         withdrawn = {column: False for column in ("consent_quote", "consent_contact")
                      if column in data and not getattr(record, column)}
-        if withdrawn and twin not in {r.id for r in kept}:
-            withdrawals.setdefault(twin, {}).update(withdrawn)
-            reasons[twin] = (f"re-ingest of {Path(report.path).name}, line {line} (same text, "
-                             "another id)")
-    if withdrawals:
-        applied, _ = store.update_notes_from_intake(withdrawals, reasons=reasons)
-        for values in applied.values():
-            for column in values:
-                kind = _WITHDRAWN[column]
-                report.changes[kind] = report.changes.get(kind, 0) + 1
-            report.updated += 1
-    return kept
+        if twin in kept:  # earlier in this file, not stored yet: store it as the row says
+            first = kept[twin]
+            kept[twin] = replace(
+                first, safeguarding=True if record.safeguarding else first.safeguarding,
+                **withdrawn,
+            )
+            continue
+        if withdrawn:
+            changes.setdefault(twin, {}).update(withdrawn)
+        if record.safeguarding:
+            flags[twin] = (f"{_REFLAG_REASON}, on line {line} of {source} (same text, another "
+                           "id; that row is in quarantine)")
+        if withdrawn or record.safeguarding:
+            reasons[twin] = f"re-ingest of {source}, line {line} (same text, another id)"
+    if changes or flags:
+        _count_changes(report, *store.update_notes_from_intake(
+            changes, reasons=reasons, flags=flags))
+    return list(kept.values())
+
+
+def _count_changes(
+    report: FileReport,
+    applied: dict[str, dict[str, Any]],
+    queued: set[str],
+    text_differs: Collection[str] = (),
+) -> None:
+    """Count in `report` what a file changed on stored notes (`Store.update_notes_from_intake`)."""
+    for note_id in dict.fromkeys([*applied, *queued]):
+        values = applied.get(note_id, {})
+        kinds = [
+            (_GIVEN if values[column] else _WITHDRAWN)[column]
+            for column in ("consent_quote", "consent_contact")
+            if column in values
+        ]
+        if "safeguarding" in values or note_id in queued:
+            kinds.append(_FLAGGED)
+        for kind in kinds:
+            report.changes[kind] = report.changes.get(kind, 0) + 1
+        report.updated += 1
+        report.updated_text_differs += int(note_id in text_differs)
+    report.flagged += len(queued)
 
 
 def _store_batch(
@@ -1972,23 +2002,8 @@ def _store_batch(
             if not same_text:
                 text_differs.add(record.id)
     if changes or flags:
-        applied, queued = store.update_notes_from_intake(
-            changes, reasons=reasons, flags=flags
-        )
-        for note_id in dict.fromkeys([*applied, *queued]):
-            values = applied.get(note_id, {})
-            kinds = [
-                (_GIVEN if values[column] else _WITHDRAWN)[column]
-                for column in ("consent_quote", "consent_contact")
-                if column in values
-            ]
-            if "safeguarding" in values or note_id in queued:
-                kinds.append(_FLAGGED)
-            for kind in kinds:
-                report.changes[kind] = report.changes.get(kind, 0) + 1
-            report.updated += 1
-            report.updated_text_differs += int(note_id in text_differs)
-        report.flagged += len(queued)
+        _count_changes(report, *store.update_notes_from_intake(
+            changes, reasons=reasons, flags=flags), text_differs=text_differs)
     if new and not allow_same_text:
         new = _without_twins(store, new, new_lines, report, quarantine)
     screened = {}

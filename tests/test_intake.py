@@ -559,8 +559,10 @@ def test_the_same_note_under_other_ids_is_not_stored_twice(store: Store, tmp_pat
              .read_text(encoding="utf-8").splitlines()]
     assert row["line"] == 2 and f"same text as note {twin!r}" in row["reason"]
     assert store.get_note("N-1") is None and store.get_note("N-2") is not None
-    # the row said safeguarding yes: the stored twin goes to a person
+    # the row said safeguarding yes: the stored twin goes to a person, and that is said
     assert [q["note_id"] for q in store.safeguarding_items()] == [twin]
+    assert (report.flagged, report.updated) == (1, 1)
+    assert report.changes == {"safeguarding flagged": 1}
     forced = ingest_file(store, again, category_ids=None, quarantine_dir=tmp_path / "q",
                          allow_same_text=True)
     assert forced.accepted == 1 and store.get_note("N-1")["text"] == LONG
@@ -588,11 +590,35 @@ def test_a_twin_row_withdraws_consent_but_never_gives_it(store: Store, tmp_path:
 
 
 def test_twins_within_one_file_are_caught_too(store: Store, tmp_path: Path) -> None:
+    """The twin row's safeguarding Yes and withdrawn consent apply to the note kept."""
     path = tmp_path / "twins.jsonl"
-    path.write_text(
-        json.dumps({"id": "t1", "text": LONG}) + "\n" + json.dumps({"id": "t2", "text": LONG})
-        + "\n", encoding="utf-8",
-    )
+    rows = [{"id": "t1", "text": LONG, "consent_quote": "yes", "safeguarding": "no"},
+            {"id": "t2", "text": LONG, "consent_quote": "no", "safeguarding": "yes"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
-    assert (report.accepted, report.rejected) == (1, 1)
-    assert store.get_note("t1") is not None and store.get_note("t2") is None
+    assert (report.accepted, report.rejected, report.flagged) == (1, 1, 1)
+    kept = store.get_note("t1")
+    assert kept is not None and store.get_note("t2") is None
+    assert (kept["consent_quote"], kept["safeguarding"]) == (False, True)
+    assert [q["note_id"] for q in store.safeguarding_items()] == ["t1"]
+
+
+def test_json_records_read_the_notes_from_the_key_named_by_text_col(
+    store: Store, tmp_path: Path
+) -> None:
+    """Each JSON record has its own keys: one without the named key is a row error with a
+    did-you-mean, never read from a 'text' key it happens to have."""
+    path = tmp_path / "form.jsonl"
+    rows = [{"id": "j1", "What did you hear?": "The buses stop at six."},
+            {"id": "j2", "text": "A draft the form kept."},
+            {"id": "j3", "What did you hear": "No question mark in this export."}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                         text_col="What did you hear?")
+    assert (report.accepted, report.rejected) == (1, 2)
+    assert store.get_note("j1")["text"] == "The buses stop at six."
+    assert report.first_reasons == [
+        (2, "record has no 'What did you hear?' key (named by --text-col)"),
+        (3, "record has no 'What did you hear?' key (named by --text-col); did you mean "
+            "'What did you hear'?"),
+    ]

@@ -481,5 +481,6 @@ def test_messages_do_not_echo_what_may_be_a_note(tmp_path: Path) -> None:
                      ("Other", [["x"]]))
     read_texts(named, warnings=warnings)
     assert warnings == [
-        "the workbook has 2 sheets; only the first (<31 characters>) was read: save each of the others as its own file to read it too"
+        "the workbook has 2 sheets; only the first (<31 characters>) was read: save each of "
+        "the others as its own file to read it too"
     ]
