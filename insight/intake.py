@@ -1165,6 +1165,42 @@ def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
     return visible, alone or visible[0]
 
 
+class _SheetCells:
+    """A read-only sheet's rows as the text of their cells, as a CSV export would hold them:
+    a cell merged down several rows gives its value to each (openpyxl's read-only mode does
+    not), and an Excel error ("#N/A") reads as empty and is kept in `errors` by row."""
+
+    def __init__(self, merged: list[tuple[int, int, int]]) -> None:
+        self.fill: dict[int, list[tuple[int, int]]] = {}  # row -> (column, merge's first row)
+        self.starts: dict[int, list[int]] = {}  # row -> columns whose merge starts there
+        for column, first, last in merged:
+            self.starts.setdefault(first, []).append(column)
+            for row in range(first + 1, last + 1):
+                self.fill.setdefault(row, []).append((column, first))
+        self.merged_values: dict[tuple[int, int], str] = {}
+        self.errors: dict[int, list[tuple[int, str]]] = {}  # row -> (column, error) cells
+
+    def __call__(self, number: int, cells: tuple[Any, ...]) -> list[str]:
+        values = []
+        for column, cell in enumerate(cells, start=1):
+            if getattr(cell, "data_type", None) == "e" or (
+                isinstance(cell.value, str) and cell.value in _EXCEL_ERRORS
+            ):
+                self.errors.setdefault(number, []).append((column, str(cell.value)))
+                values.append("")
+                continue
+            values.append(_cell_text(cell.value, getattr(cell, "number_format", "General")))
+        for column, first in self.fill.get(number, ()):  # the last column too
+            values.extend([""] * (column - len(values)))
+            if not values[column - 1].strip():
+                values[column - 1] = self.merged_values.get((first, column), "")
+        for column in self.starts.get(number, ()):
+            self.merged_values[(number, column)] = (
+                values[column - 1] if column <= len(values) else ""
+            )
+        return values
+
+
 def _sheet_rows(
     path: Path,
     text_col: str = "text",
@@ -1208,37 +1244,7 @@ def _sheet_rows(
                 "written by a program, not saved by a spreadsheet), read as empty: open the "
                 "file in Excel or LibreOffice, save it, and ingest it again"
             )
-        fill: dict[int, list[tuple[int, int]]] = {}  # row -> (column, the merge's first row)
-        for column, first, last in merged:
-            for row in range(first + 1, last + 1):
-                fill.setdefault(row, []).append((column, first))
-        starts: dict[int, list[int]] = {}  # row -> columns whose merge starts there
-        for column, first, _ in merged:
-            starts.setdefault(first, []).append(column)
-        merged_values: dict[tuple[int, int], str] = {}
-        errors: dict[int, list[tuple[int, str]]] = {}  # row -> (column, error) cells
-
-        def texts(number: int, cells: tuple[Any, ...]) -> list[str]:
-            values = []
-            for column, cell in enumerate(cells, start=1):
-                if getattr(cell, "data_type", None) == "e" or (
-                    isinstance(cell.value, str) and cell.value in _EXCEL_ERRORS
-                ):
-                    errors.setdefault(number, []).append((column, str(cell.value)))
-                    values.append("")
-                    continue
-                values.append(_cell_text(cell.value, getattr(cell, "number_format", "General")))
-            # a merged cell shows its value in every row it covers, the last column too
-            for column, first in fill.get(number, ()):
-                values.extend([""] * (column - len(values)))
-                if not values[column - 1].strip():
-                    values[column - 1] = merged_values.get((first, column), "")
-            for column in starts.get(number, ()):
-                merged_values[(number, column)] = (
-                    values[column - 1] if column <= len(values) else ""
-                )
-            return values
-
+        texts = _SheetCells(merged)
         rows = (texts(number, cells)
                 for number, cells in enumerate(sheet.iter_rows(), start=1))
         try:
@@ -1266,14 +1272,14 @@ def _sheet_rows(
         def parsed(number: int, values: list[str]) -> RawRow:
             raw = "\t".join(values).rstrip("\t")
             cells = dict(zip(keys, values, strict=False))
-            vital = [(c, e) for c, e in errors.get(number, ())
+            vital = [(c, e) for c, e in texts.errors.get(number, ())
                      if c > len(keys) or keys[c - 1] in essential]
             if vital:  # the note or its id: not to be guessed
                 column, error = vital[0]
                 return RawRow(number, None, f"cell {get_column_letter(column)}{number} holds "
                               f"the Excel error {error}; fix the formula or type the value", raw,
                               cells=cells)
-            for column, error in errors.get(number, ()):
+            for column, error in texts.errors.get(number, ()):
                 error_cells.append(f"{get_column_letter(column)}{number} ({error})")
             extra = [i for i, v in enumerate(values[len(keys):], start=len(keys) + 1)
                      if v.strip()]
@@ -1289,7 +1295,7 @@ def _sheet_rows(
         def numbered() -> Iterator[tuple[int, RawRow | None, int]]:
             """(row number, row or None for a blank row, cells filled, errors counted)."""
             for number, values in enumerate(rows, start=2):
-                filled = sum(1 for v in values if v.strip()) + len(errors.get(number, ()))
+                filled = sum(1 for v in values if v.strip()) + len(texts.errors.get(number, ()))
                 yield number, parsed(number, values) if filled else None, filled
 
         if keep_blank_rows:  # stateless commands: one output line per row, as it is
