@@ -210,6 +210,23 @@ def _yes_no(value: Any, blank: bool | None) -> bool | None:
     raise ValueError(f"must be yes or no ({_ACCEPTED_BOOLEANS})")
 
 
+#: The words of a totals or footer row under the notes ("Total notes: 48", "Last updated
+#: 20/06/2025", "Number of entries 12"): a text of only these and numbers is not a note.
+_TOTAL_WORDS = frozenset(
+    "total totals subtotal grand sum count number no of notes note rows row entries entry "
+    "records responses conversations people updated last on as at date page end this month "
+    "week quarter year jan feb mar apr may jun jul aug sep sept oct nov dec january february "
+    "march april june july august september october november december".split()
+)
+_TOTAL_MARKERS = frozenset({"total", "totals", "subtotal", "sum", "count", "number", "updated"})
+
+
+def _reads_as_total(text: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return (len(words) <= 6 and any(c.isdigit() for c in text)
+            and bool(_TOTAL_MARKERS & set(words)) and set(words) <= _TOTAL_WORDS)
+
+
 class NoteIn(BaseModel):
     """One incoming note row. Validation context: `categories` (ids), `max_chars`."""
 
@@ -268,6 +285,11 @@ class NoteIn(BaseModel):
         if not any(c.isalpha() for c in text):  # "8" under the notes: a total, not a note
             raise ValueError(
                 "text has no words (only numbers or symbols): a total or footer row?"
+            )
+        if _reads_as_total(text):
+            raise ValueError(
+                "text reads as a total or footer row (only words such as 'total' or 'last "
+                "updated', and numbers), not a note"
             )
         return text
 

@@ -622,3 +622,25 @@ def test_json_records_read_the_notes_from_the_key_named_by_text_col(
         (3, "record has no 'What did you hear?' key (named by --text-col); did you mean "
             "'What did you hear'?"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [("Total notes: 48", True), ("Last updated 20/06/2025", True), ("Grand total 102", True),
+     ("Number of entries 12", True), ("Count: 17 conversations", True),
+     ("Total nightmare, 2 weeks waiting", False), ("I counted 3 total visits", False),
+     ("Total waste of time 3 hours", False), ("Updated her GP on 3 May", False),
+     ("Last orders", False)],
+)
+def test_a_totals_row_under_the_notes_is_quarantined(
+    store: Store, tmp_path: Path, text: str, total: bool
+) -> None:
+    path = tmp_path / "totals.csv"
+    body = f"id,text\nn1,Waited months for a call back.\nn2,\"{text}\"\n"
+    path.write_text(body, encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == ((1, 1) if total else (2, 0))
+    if total:
+        assert report.first_reasons == [(3, (
+            "text: text reads as a total or footer row (only words such as 'total' or 'last "
+            "updated', and numbers), not a note"))]
