@@ -113,6 +113,13 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "threshold, at twice the corpus flag rate). audit-2 was scored for both ways once "
         "(threshold on all notes: 63/65 at 77% of notes flagged; on the corpus alone: the "
         "row above) and is not used again to choose anything.",
+        "- Phrase list v4 added the verb's other forms ('she self harms', 'self-harmed last "
+        "night', 'keeps SH'ing'), 'I'd rather not be here' and hard food restriction ('500 "
+        "cals a day', 'one meal every few days'), from the misses of a later blind audit of "
+        "`insight classify` on new hand-written notes (not kept here); audit-2 was not read "
+        "to write them. No corpus note's flag changed; in each audit set it flags one more note, "
+        "about a soap character who self-harms (as 'self-harming' already would), and catches "
+        "no more.",
     ]
     return "\n".join(lines)
 

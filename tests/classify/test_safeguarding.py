@@ -152,6 +152,13 @@ def test_clear_cases_are_caught(phrases, note, signal):
         ("Has stopped his depot and the voices are back.", "risky-non-adherence"),
         ("Hasn't eaten for four days and won't open the door.", "risky-non-adherence"),
         ("Living on water, fainted on the bus.", "risky-non-adherence"),
+        # list version 4, from a blind audit of hand-written notes
+        ("Her friend says she self harms and will go too far this time.", "self-harm"),
+        ("He self-harmed at the weekend, his sister found out.", "self-harm"),
+        ("Keeps SH'ing, mum found blood on the towels.", "self-harm"),
+        ("'I'd rather not be here' she said when I asked how she was.", "suicidal-thoughts"),
+        ("Restricting to like 500 cals a day and the clinic said no.", "risky-non-adherence"),
+        ("Only eating one meal every few days, very thin now.", "risky-non-adherence"),
         ("Girlfriend lashes out at him when she's been drinking.", "abuse-violence"),
         ("Scratch down his face from Friday, the kids see it all.", "abuse-violence"),
         ("Says he'll deal with her properly next time she comes.", "abuse-violence"),
@@ -222,6 +229,12 @@ def test_each_group_catches_everyday_wording(phrases, note, signal):
         "She drove off the ferry at Hull and came straight to the group.",
         "Takes her tablets with a glass of water at breakfast.",
         "Wants to live somewhere with a garden for the dog.",
+        # list version 4 look-alikes
+        "She self-harmed in Year 10 and has been well for years.",
+        "She'd rather be here than at home on her own, she said.",
+        "Counting calories for the slimming club, lost half a stone.",
+        "Only eats one meal out a week, it's all she can afford.",
+        "The shingles jab is on Friday.",
     ],
 )
 def test_known_false_alarms_are_not_flagged(phrases, note):
