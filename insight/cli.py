@@ -1532,7 +1532,7 @@ def redact(
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
 ) -> None:
     """Remove names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, DOBs,
-    school names."""
+    school names, social media handles."""
     import jsonlines
 
     _check_out(out, file)

@@ -1,8 +1,8 @@
 """Find and redact personal data (PII) in community-listening notes.
 
 Why: notes are written by people about people; before they become evidence for commissioners,
-names, contact details, NHS and National Insurance numbers, addresses and dates of birth must
-be removed. This runs
+names, contact details (social media handles too), NHS and National Insurance numbers,
+addresses and dates of birth must be removed. This runs
 offline with no pretrained model: a blank spaCy English tokenizer plus
 
 * ``phonenumbers`` (region GB) for phone numbers, keeping only numbers that reach a person
@@ -27,7 +27,9 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   the modulus-11 check digit must pass unless "NHS" comes just before, since a mistyped
   number is still identifying), National Insurance number (HMRC's two letters, six digits,
   optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
-  UK postcode, date of birth (any common date format) after a birth cue;
+  UK postcode, date of birth (any common date format) after a birth cue (or "b." right
+  before it), social media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile
+  links on the common social sites, "snap: name" after a site's name);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
   Anne's C of E Primary", "oakfield high"), then that name wherever else the note uses it.
@@ -56,13 +58,13 @@ from insight.resources import corpora_dir
 
 PII_TYPES = (
     "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
-    "SCHOOL",
+    "SCHOOL", "HANDLE",
 )
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
 _PRIORITY = (
-    "EMAIL", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS", "SCHOOL",
-    "PERSON",
+    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS",
+    "SCHOOL", "PERSON",
 )
 
 
@@ -135,6 +137,39 @@ _DOB = re.compile(
     rf"[^\d\n.;!?]{{0,24}}?(?<![\w])(?P<date>{_DATE})(?![\w/])",
     re.IGNORECASE,
 )
+# The genealogists' "b." for born ("b. 12/03/1978"): only with the full date right after it,
+# since a lone "b." is also a list item or an initial.
+_DOB_SHORT = re.compile(rf"(?<![\w.])[bB]\.[ \t]{{0,2}}(?P<date>{_DATE})(?![\w/])", re.IGNORECASE)
+
+# Social media: a handle or profile link finds one person as surely as an e-mail address.
+# "@name" not after a word character (so not an e-mail's @) and not followed by a space ("@ 3pm").
+_AT_HANDLE = re.compile(
+    r"(?<![\w.@/+-])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@])"
+)
+# A profile link on a common social site; a bare domain ("on facebook.com") names no one.
+_SOCIAL_URL = re.compile(
+    r"(?<![\w.@/-])(?:https?://)?(?:(?:www|m|mobile|vm|[a-z]{2})\.)?"
+    r"(?:facebook\.com|fb\.com|fb\.me|instagram\.com|instagr\.am|tiktok\.com|twitter\.com"
+    r"|x\.com|snapchat\.com|linkedin\.com|youtube\.com|youtu\.be|threads\.net)"
+    r"/[^\s<>()\[\]{}\"',;]+",
+    re.IGNORECASE,
+)
+# A handle after a site's name: "snap: lilbabyk", "insta - jazzy.jas99", "ig is kasia_l",
+# "snapchat username lilbabyk". The handle is checked in code (not "insta: private").
+_SOCIAL_SITES = (r"snap(?:chat)?|insta(?:gram)?|ig|tik ?tok|twitter|fb|facebook|linkedin"
+                 r"|youtube|threads|discord")
+_SITE_HANDLE = re.compile(
+    rf"(?<![\w.@/])(?:{_SOCIAL_SITES})"
+    r"(?:(?:\s+(?:user ?name|handle|name|id|account|acc|page|profile))?"
+    r"(?:\s*[:=]\s*|\s+[-–]\s+|\s+is\s+)"
+    r"|\s+(?:user ?name|handle|id|account|acc|page|profile)\s+)"
+    r"(?P<handle>@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@/])",
+    re.IGNORECASE,
+)
+_SITE_CUE = re.compile(rf"\b(?:{_SOCIAL_SITES}|on x)\b", re.IGNORECASE)
+# "@3pm", "@10", "snap: 3hrs a day": times and amounts, not handles.
+_NOT_HANDLE = re.compile(r"^\d+(?:[.:]\d+)?(?:am|pm|hrs?|h|mins?|m|s|x|st|nd|rd|th|ish)?$",
+                         re.IGNORECASE)
 
 # --------------------------------------------------------------------------- phones
 _PHONE_TYPES = {
@@ -198,6 +233,49 @@ _SERVICES = [
     "iapt", "pals", "relate", "cruse", "mencap", "barnardo's", "childline", "nspcc", "refuge",
     "shelter", "stepchange", "samaritan",
 ]
+# Well-known UK shop, café, supermarket and restaurant chains: "Greggs then Costa", "then Aldi",
+# "Nando's". Some are names too (Costa, Aldi, Nando), so a title, relation word or person cue
+# still makes one a person ("Mr Costa", "my mate Nando said"). The second set are surnames
+# first and only a chain in the possessive ("Sainsbury's", "McDonald's", "Morrison's").
+_CHAINS = {
+    "aldi", "lidl", "tesco", "tescos", "asda", "sainsburys", "morrisons", "waitrose",
+    "iceland", "coop", "londis", "spar", "budgens", "farmfoods", "greggs", "costa",
+    "starbucks", "nero", "pret", "subway", "kfc", "mcdonalds", "maccies", "maccys", "nandos",
+    "wetherspoons", "spoons", "primark", "matalan", "argos", "wilko", "wilkos", "poundland",
+    "poundstretcher", "boots", "superdrug", "specsavers", "currys", "halfords", "screwfix",
+    "wickes", "ikea", "debenhams", "selfridges", "peacocks", "ladbrokes", "betfred", "wimpy",
+    "dominos", "timpsons", "barclays", "natwest", "santander", "halifax", "lloyds",
+}
+_CHAINS_POSSESSIVE = {
+    "sainsbury", "mcdonald", "morrison", "nando", "domino", "wetherspoon", "timpson", "lloyd",
+}
+# A capitalised place of worship before a name makes it the place's name: "Masjid Al-Noor",
+# "Gurdwara Guru Nanak", "Temple Beth Shalom", "Church Farm".
+_WORSHIP_WORDS = {
+    "masjid", "mosque", "jamia", "madrasa", "madrassa", "gurdwara", "gurudwara", "mandir",
+    "temple", "synagogue", "shul", "church", "chapel", "cathedral", "vihara",
+}
+# Before a place of worship these make it the service, not the place's name: "After Mosque
+# Yusuf stayed behind".
+_EVENT_PREPS = {"after", "before", "since", "till", "until", "during"}
+# Particles inside a place's name: "Costa del Sol", "Rio de Janeiro" (and inside people's:
+# "Maria del Carmen", so only after a capitalised word that is not a person).
+_NAME_PARTICLES = {"del", "de", "la", "da", "di", "do", "dos", "das", "le", "du", "des"}
+# Lower-case words that make a name before them a ward's or unit's name ("Florence
+# Nightingale ward", "Rose wing"): wards are named after people, and nobody is "Sarah ward".
+_WARD_WORDS = {"ward", "wing", "unit", "suite"}
+# "bumped into Shaz", "caught up with Jo": ways of meeting someone, like "met".
+_MEET_PHRASES = {
+    ("bumped", "into"), ("bump", "into"), ("bumping", "into"), ("bumps", "into"),
+    ("caught", "up", "with"), ("catch", "up", "with"), ("catching", "up", "with"),
+    ("met", "up", "with"), ("meet", "up", "with"), ("meeting", "up", "with"),
+}
+# Before a number, these make it a year group or an age ("in year 10 Park View Academy").
+_NOT_HOUSE_NUMBER = {"year", "yr", "yrs", "years", "aged", "age", "ages", "grade", "class"}
+# Between a house number and its street there is never a preposition ("in year 10 at Park
+# View Academy", "2 kids at Park Lane Primary").
+_NOT_STREET_WORDS = "at|in|on|to|of|and|or|for|from|with|by|into|near|is|was|are|were"
+
 # Words after a name that show it is a person doing something (used when casing is no help).
 _FOLLOW_VERBS = {
     "said", "says", "told", "tells", "asked", "asks", "explained", "explains", "mentioned",
@@ -431,23 +509,25 @@ def _resources() -> _Resources:
     services.add("SERVICE", list(nlp.tokenizer.pipe(_SERVICES)))
     address = Matcher(nlp.vocab)
     number = {"TEXT": {"REGEX": r"^\d{1,4}[A-Za-z]?$"}}
+    flat_number = {"TEXT": {"REGEX": r"^\d{1,4}[A-Za-z]?(?:/\d{1,3}[A-Za-z]?)?$"}}  # "Flat 3/2"
     word = {"TEXT": {"REGEX": r"^(?:[A-Z][a-z'’]+|St\.?|'s)$"}}
-    lower_word = {"TEXT": {"REGEX": r"^(?:[a-z][a-z'’]+)$"}}
+    lower_word = {"TEXT": {"REGEX": rf"^(?!(?:{_NOT_STREET_WORDS})$)[a-z][a-z'’]+$"}}
     suffix = {"LOWER": {"REGEX": rf"^(?:{_STREET_SUFFIX})\.?$"}}
     flat = {"LOWER": {"IN": ["flat", "apartment", "apt", "unit", "room", "studio", "maisonette"]}}
     comma = {"TEXT": ",", "OP": "?"}
     building = {"LOWER": {"REGEX": rf"^(?:{_STREET_SUFFIX}|{_BUILDING_SUFFIX})$"}}
     house = {"TEXT": {"REGEX": rf"^(?:{_HOUSE_NAME_SUFFIX.title()})$"}}
-    # "number 14 on Mill Lane", "no. 3, Park Road"
-    house_no = [{"LOWER": {"IN": ["number", "no", "no.", "num", "nr"]}}, {"TEXT": ".", "OP": "?"},
-                number, {"LOWER": {"IN": ["on", "in", "at", ","]}, "OP": "?"}]
+    # "number 14 on Mill Lane", "no. 3, Park Road", "house 5, rowan close"
+    house_no = [{"LOWER": {"IN": ["number", "no", "no.", "num", "nr", "house"]}},
+                {"TEXT": ".", "OP": "?"}, number,
+                {"LOWER": {"IN": ["on", "in", "at", ","]}, "OP": "?"}]
     for words in (word, lower_word):
         for n_words in (1, 2, 3):
             street = [number] + [words] * n_words + [suffix]
             address.add("ADDRESS", [street])
-            address.add("ADDRESS", [[flat, number, comma] + street])
+            address.add("ADDRESS", [[flat, flat_number, comma] + street])
             # a numbered flat in a named block, no house number: "Apartment 5, Riverside Court"
-            address.add("ADDRESS", [[flat, number, comma] + [words] * n_words + [building]])
+            address.add("ADDRESS", [[flat, flat_number, comma] + [words] * n_words + [building]])
             address.add("ADDRESS", [house_no + [words] * n_words + [suffix]])
     # a house name then its street: "The Old Rectory, Church Lane", "Rose Cottage, Mill Road"
     for n_before in (0, 1, 2):
@@ -486,6 +566,40 @@ def _spelled_email_ok(local: str) -> bool:
     return low not in _STOP and ("F" in flags or "L" in flags or "W" not in flags)
 
 
+def _handle_ok(handle: str, cued: bool) -> bool:
+    """A social media handle, not a time, an amount or an "@" for "at" ("@3pm", "@home",
+    "snap: 3hrs a day", "insta: private"). Plain words only count after a site's name."""
+    bare = handle.lstrip("@")
+    if not re.search(r"[A-Za-z]", bare) or _NOT_HANDLE.match(bare):
+        return False
+    if re.search(r"[\d_.]", bare):
+        return True
+    low = bare.lower()
+    flags = _resources().lexicon.get(low, "")
+    if low in _STOP or low in _NEVER_NAME:
+        return False
+    return "F" in flags or "L" in flags or "W" not in flags or (cued and handle.startswith("@"))
+
+
+def _handle_spans(text: str) -> list[PiiSpan]:
+    """Social media handles ("@jazzyjas_x", "snap: lilbabyk") and profile links
+    ("facebook.com/kasia.lewandowska.5"): each points at one person."""
+    out = []
+    for m in _SOCIAL_URL.finditer(text):
+        end = m.start() + len(m.group().rstrip(".!?:"))
+        if text[m.start():end].rstrip("/").endswith((".com", ".me", ".am", ".be", ".net")):
+            continue  # a bare domain: no profile
+        out.append(PiiSpan(m.start(), end, "HANDLE"))
+    for m in _AT_HANDLE.finditer(text):
+        cued = bool(_SITE_CUE.search(text, max(0, m.start() - 25), min(len(text), m.end() + 25)))
+        if _handle_ok(m.group(), cued):
+            out.append(PiiSpan(m.start(), m.end(), "HANDLE"))
+    for m in _SITE_HANDLE.finditer(text):
+        if _handle_ok(m.group("handle"), True):
+            out.append(PiiSpan(m.start("handle"), m.end("handle"), "HANDLE"))
+    return out
+
+
 def _regex_spans(text: str) -> list[PiiSpan]:
     out = [PiiSpan(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
     for m in _EMAIL_SPELLED.finditer(text):
@@ -498,8 +612,10 @@ def _regex_spans(text: str) -> list[PiiSpan]:
         if m.group()[:2].isupper() or _NINO_CUE.search(text, max(0, m.start() - 40), m.start()):
             out.append(PiiSpan(m.start(), m.end(), "NI_NUMBER"))
     out += [PiiSpan(m.start(), m.end(), "POSTCODE") for m in _POSTCODE.finditer(text)]
-    out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH") for m in _DOB.finditer(text)]
-    return out
+    for dob in (_DOB, _DOB_SHORT):
+        out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH")
+                for m in dob.finditer(text)]
+    return out + _handle_spans(text)
 
 
 def _phone_spans(text: str) -> list[PiiSpan]:
@@ -533,11 +649,25 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
     out = []
     for _, start, end in res.address(doc):
         span = doc[start:end]
-        if span[-1].lower_.rstrip(".") in {"st", "rd"} and end < len(doc) and doc[end].is_alpha \
-                and (doc[end].is_title or doc[end].is_upper):
+        after = doc[end] if end < len(doc) else None
+        if start > 0 and doc[start - 1].lower_ in _NOT_HOUSE_NUMBER:
+            continue  # "in year 10 Park View Academy": a year group or an age
+        if after is not None and after.lower_ in _SCHOOL_HEADS and not after.is_lower:
+            continue  # "10 Park View Academy": the street words are a school's name
+        if span[-1].lower_.rstrip(".") in {"st", "rd"} and after is not None and after.is_alpha \
+                and (after.is_title or after.is_upper) and not _new_sentence(span[-1], after, res):
             continue  # "12 St Mary's", "Year 10 at ST JOHNS": a saint's name, not "12 X St"
         out.append(PiiSpan(span.start_char, span.end_char, "ADDRESS"))
     return out
+
+
+def _new_sentence(suffix: Any, after: Any, res: _Resources) -> bool:
+    """ "56a High St. She moved": the full stop after "St." ends the sentence when the next
+    word is a function word or an ordinary word, not a saint's name ("St. Mary's")."""
+    if not suffix.text.endswith("."):
+        return False
+    flags = res.lexicon.get(after.lower_, "")
+    return after.lower_ in _STOP or ("W" in flags and "F" not in flags and "P" not in flags)
 
 
 # --------------------------------------------------------------------------- SCHOOL
@@ -834,10 +964,17 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     prev = units[k - 1]
     if prev.lower.rstrip(".") in {"st", "saint", "the"}:
         return True
+    j = k - 1
+    while j > 0 and k - j < 3 and units[j].cap and units[j].alpha and not units[j].sent_start \
+            and units[j].lower not in _WORSHIP_WORDS:
+        j -= 1
+    if units[j].cap and units[j].lower in _WORSHIP_WORDS and (
+            j == 0 or units[j - 1].lower not in _EVENT_PREPS):
+        return True  # "Masjid Al-Noor", "Temple Beth Israel" (not "After Church Sarah said")
     if not strict:
         return False
-    if prev.lower in _PLACE_PREPS and not possessive:
-        return True  # "a unit in Kent": a place (but "in Jamie's room" is a person)
+    if prev.lower in _PLACE_PREPS and not possessive and not _meet_before(units, k):
+        return True  # "a unit in Kent": a place (but "in Jamie's room", "bumped into Shaz")
     if prev.cap and not prev.sent_start and prev.known and not prev.name and not prev.never:
         return True  # "Salford Royal", "Moss Side": part of a proper-noun phrase
     if prev.lower == "of" and k > 1 and units[k - 2].cap and not units[k - 2].sent_start:
@@ -884,6 +1021,15 @@ def _eponym(units: list[_Unit], k: int) -> bool:
     return bool(after[:1]) and after[0] in _CONDITION_WORDS
 
 
+def _chain(units: list[_Unit], k: int) -> bool:
+    """ "Greggs then Costa", "a Nando's", "Sainsbury's": a shop or café chain, not a person."""
+    u = units[k]
+    if u.lower in _CHAINS:
+        return True
+    return (u.lower in _CHAINS_POSSESSIVE and k + 1 < len(units)
+            and units[k + 1].lower in {"'s", "’s", "s"})
+
+
 _PERSON_NOUNS = {
     "girl", "boy", "woman", "man", "lady", "bloke", "guy", "fella", "person", "someone",
     "somebody", "chap", "gentleman", "student", "resident", "tenant", "family", "people",
@@ -891,12 +1037,15 @@ _PERSON_NOUNS = {
 
 
 def _meet_before(units: list[_Unit], k: int) -> bool:
-    """ "met X", "rang X", "spoke to X", "talked with X"."""
+    """ "met X", "rang X", "spoke to X", "talked with X", "bumped into X"."""
     if k == 0:
         return False
     prev = units[k - 1].lower
     if prev in _MEET_VERBS:
         return True
+    if any(k >= len(p) and tuple(u.lower for u in units[k - len(p):k]) == p
+           for p in _MEET_PHRASES):
+        return True  # "bumped into Shaz", "caught up with Jo"
     return prev in {"to", "with"} and k > 1 and units[k - 2].lower in _TALK_VERBS
 
 
@@ -936,7 +1085,8 @@ def _title_phrase(units: list[_Unit], k: int) -> bool:
 def _thing_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     """A capitalised word that names a thing, not a person, because of what comes before: "a
     Kit Kat", "this Barbie", or the second word of a proper noun whose first word is not a
-    person ("Humber Bridge", "Bishop's Castle", "New Year's Eve", "Tai Chi")."""
+    person ("Humber Bridge", "Bishop's Castle", "New Year's Eve", "Tai Chi", "Costa del
+    Sol")."""
     if k == 0:
         return False
     j = k - 1
@@ -945,6 +1095,9 @@ def _thing_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     prev = units[j]
     if j == k - 1 and prev.lower in _INDEFINITE:
         return True
+    if (j == k - 1 and prev.lower in _NAME_PARTICLES and j > 0 and units[j - 1].cap
+            and not person[j - 1]):
+        return True  # "Costa del Sol", "Rio de Janeiro" (but "Maria del Carmen")
     if (j == k - 1 and prev.lower == "from" and j > 0 and units[j - 1].lower in _ORIGIN_WORDS
             and (k + 1 >= len(units) or units[k + 1].lower not in {"'s", "’s"})):
         return True  # "came over from Cork", "I'm from Mars" (but "a card from Jean")
@@ -1077,6 +1230,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             continue
         if _eponym(units, k):
             continue  # "diagnosed with Parkinson's"
+        if _chain(units, k) and not person_cue_after(k):
+            continue  # "Greggs then Costa", "Nando's" (but "Mr Costa", "Costa said")
         if (u.cap and u.alpha and len(u.text) > 1 and not u.known and not u.org_masked
                 and not _negative_context(units, k)
                 and (age_apposition(k) or _meet_before(units, k))):
@@ -1157,7 +1312,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 j += 1
 
     # a run of names that goes on into a building, service or street word names that place:
-    # "Mary Seacole House", "John Radcliffe Hospital" (not "Mrs Green Surgery"'s title case)
+    # "Mary Seacole House", "John Radcliffe Hospital" (not "Mrs Green Surgery"'s title case);
+    # a name or two before a lower-case "ward" or "wing" is a ward: "Florence Nightingale ward"
     k = 0
     while k < n:
         if not person[k]:
@@ -1167,9 +1323,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         while j + 1 < n and person[j + 1]:
             j += 1
         after = units[j + 1] if j + 1 < n else None
-        if (j > k and after is not None and after.cap
-                and after.lower.rstrip(".") in _NAMED_PLACE_WORDS
-                and at(k - 1).rstrip(".") not in _HONORIFICS):
+        if (after is not None and at(k - 1).rstrip(".") not in _HONORIFICS
+                and ((j > k and after.cap and after.lower.rstrip(".") in _NAMED_PLACE_WORDS)
+                     or (not after.cap and after.lower in _WARD_WORDS))):
             for i in range(k, j + 1):
                 person[i] = False
         k = j + 1
@@ -1178,7 +1334,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     for k in range(n - 3, -1, -1):
         u = units[k]
         if (not person[k] and person[k + 2] and units[k + 1].lower in {"and", "&"} and u.cap
-                and u.name and not u.never and u.lower not in _DATE_WORDS):
+                and u.name and not u.never and u.lower not in _DATE_WORDS
+                and not _chain(units, k)):
             person[k] = True
 
     # The same name again in the note, in any case ("Spoke to Sam ... sam is 19"), except
@@ -1198,6 +1355,7 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     # "It was Val and Jean ...", once "Val" is known from later in the note
     for k, u in enumerate(units):
         if (not person[k] and u.cap and u.name and not u.never and u.lower not in _DATE_WORDS
+                and not _chain(units, k)
                 and ((at(k - 1) in {"and", "&"} and person[k - 2] if k >= 2 else False)
                      or (at(k + 1) in {"and", "&"} and k + 2 < n and person[k + 2]))
                 and not _negative_context(units, k) and not _title_phrase(units, k)):

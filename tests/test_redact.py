@@ -304,7 +304,7 @@ def test_a_school_found_once_is_redacted_where_its_short_name_recurs() -> None:
 NOTE = (
     "Mrs O'Brien (DOB 12.05.79, NHS 999 526 0182) lives at Flat 3, 22 Station Street, m11ae. "
     "Her son Jamie (Oakfield Academy) rang from 07700 900123 and emailed "
-    "jamie.obrien@example.com. "
+    "jamie.obrien@example.com and posts as @jamie_ob99. "
     "Her NI number is QQ 12 34 56 C. I hope Samaritans 116 123 call back."
 )
 
@@ -317,7 +317,8 @@ def test_offsets_refer_to_original_text_and_are_sorted_non_overlapping() -> None
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
     surfaces = {NOTE[s.start:s.end] for s in spans}
     assert {"O'Brien", "12.05.79", "999 526 0182", "Flat 3, 22 Station Street", "m11ae",
-            "Jamie", "07700 900123", "jamie.obrien@example.com", "QQ 12 34 56 C"} <= surfaces
+            "Jamie", "07700 900123", "jamie.obrien@example.com", "QQ 12 34 56 C",
+            "@jamie_ob99"} <= surfaces
 
 
 def test_redacted_text_contains_no_span_text() -> None:
@@ -626,3 +627,148 @@ def test_street_words_after_a_title_or_first_name_are_surnames(
 )
 def test_first_name_and_street_word_that_make_a_place(text: str) -> None:
     assert types_of(text, "PERSON") == []
+
+
+# --------------------------------------------------------------------------- audit fixes
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("Her lad is in year 9 at Oak Ridge Academy and hates the bus.", "Oak Ridge Academy"),
+        ("Both girls in year 4 at Mill Green Primary now.", "Mill Green Primary"),
+        ("Has 3 children at Rose Hill School, all doing well.", "Rose Hill School"),
+        ("Year 10 Castle View Academy excluded him twice.", "Castle View Academy"),
+        ("Aged 14, Church Lane School kept excluding him.", "Church Lane School"),
+    ],
+)
+def test_a_number_before_a_school_name_is_a_year_group_not_a_house(
+        text: str, school: str) -> None:
+    """An address never has "at" between its number and its street, and a number after
+    "year"/"aged" is a year group or an age."""
+    assert types_of(text, "SCHOOL") == [school]
+    assert types_of(text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("He's at 9 Park View Road most days.", "9 Park View Road"),
+        ("Moved to 40 Mill Green, near the shops.", "40 Mill Green"),
+        ("Nan lives 7 Hill Top Close.", "7 Hill Top Close"),
+    ],
+)
+def test_street_names_like_school_names_are_still_addresses(text: str, address: str) -> None:
+    assert types_of(text, "ADDRESS") == [address]
+
+
+@pytest.mark.parametrize(
+    ("text", "handles"),
+    [
+        ("Her daughter posts as @moonchild_2009 on tiktok.", ["@moonchild_2009"]),
+        ("Added him on insta @dazza.b then blocked him.", ["@dazza.b"]),
+        ("His page is facebook.com/tom.hardacre.77 if you need it.",
+         ["facebook.com/tom.hardacre.77"]),
+        ("See https://www.instagram.com/lou_makes/.", ["https://www.instagram.com/lou_makes/"]),
+        ("Old account: twitter.com/benji_k and x.com/benjik2.", ["twitter.com/benji_k",
+                                                                 "x.com/benjik2"]),
+        ("snap: kayleighxo, ig - kay.l.22", ["kayleighxo", "kay.l.22"]),
+        ("Her snapchat username is moonbeam77.", ["moonbeam77"]),
+        ("TikTok: Priyanka makes videos.", ["Priyanka"]),
+    ],
+)
+def test_social_media_handles_and_profile_links(text: str, handles: list[str]) -> None:
+    assert types_of(text, "HANDLE") == handles
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meet @ 3pm at the library.",
+        "Drop-in @2pm, then tea @3:30.",
+        "He's @home most days, @work is too much.",
+        "Her insta is private now. Snap: 2hrs a day. Tiktok: banned after 9.",
+        "The group has a facebook.com page and a youtube.com channel.",
+        "We found it on facebook, not tiktok.",
+    ],
+)
+def test_times_words_and_bare_sites_are_not_handles(text: str) -> None:
+    assert types_of(text, "HANDLE") == []
+
+
+def test_an_emails_at_sign_stays_an_email() -> None:
+    text = "Email me@example.com or the team at help@example.org."
+    assert types_of(text, "EMAIL") == ["me@example.com", "help@example.org"]
+    assert types_of(text, "HANDLE") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The imam at Masjid Al-Falah runs a carers' circle.",
+        "Langar at Gurdwara Guru Nanak every Sunday.",
+        "The youth worker from Temple Beth Israel came along.",
+        "Met them after Greggs, then Aldi, then a Nando's.",
+        "Said he'd meet her in Costa after the jobcentre.",
+        "She works at McDonald's and Sainsbury's.",
+        "Went to the Costa del Sol with her sister last summer.",
+        "She was moved to Mary Seacole ward, then Edith Cavell wing.",
+        "Rose ward was full so she went to Florence ward.",
+    ],
+)
+def test_places_of_worship_chains_and_wards_are_not_people(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Mr Costa rang about the rent.", ["Costa"]),
+        ("My mate Nando said the bus was late.", ["Nando"]),
+        ("Mrs McDonald is her neighbour.", ["McDonald"]),
+        ("Costa said he'd come back next week.", ["Costa"]),
+        ("Spoke to Maria del Carmen after mass.", ["Maria", "Carmen"]),
+        ("After church Joanne said she felt better.", ["Joanne"]),
+        ("Mr Hussain ward round was late.", ["Hussain"]),
+        ("After Mosque Yusuf stayed behind to help.", ["Yusuf"]),
+    ],
+)
+def test_chain_and_ward_words_leave_people_with_a_cue(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Bumped into Shaz in the precinct, she looked well.", "Shaz"),
+        ("Caught up with Dilnaz after group.", "Dilnaz"),
+    ],
+)
+def test_bumped_into_and_caught_up_with_vouch_for_a_name(text: str, name: str) -> None:
+    assert types_of(text, "PERSON") == [name]
+
+
+def test_bumped_into_a_shop_is_not_a_person() -> None:
+    assert types_of("Bumped into Tesco for milk on the way.", "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Lives 14 Mill St. She moved there in May.", "14 Mill St."),
+        ("Staying at house 8, willow close with her aunt.", "house 8, willow close"),
+        ("Post goes to Flat 2/1, 40 Kelvin Street now.", "Flat 2/1, 40 Kelvin Street"),
+    ],
+)
+def test_more_address_layouts(text: str, address: str) -> None:
+    assert types_of(text, "ADDRESS") == [address]
+
+
+def test_a_saints_name_after_st_dot_is_not_a_new_sentence() -> None:
+    assert types_of("Walked past 12 St. Mary's Road on the way.", "ADDRESS") == [
+        "12 St. Mary's Road"]
+    assert types_of("Volunteers at 2 Church St. Peter's helped out.", "ADDRESS") == []
+
+
+def test_b_dot_before_a_full_date_is_a_birth_date() -> None:
+    assert types_of("Client: R. Kaur, b. 04/11/1969, lives alone.", "DATE_OF_BIRTH") == [
+        "04/11/1969"]
+    assert types_of("Plan b. 12 sessions then review on 04/11/2025.", "DATE_OF_BIRTH") == []

@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TYPES = ("PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS",
-         "DATE_OF_BIRTH", "SCHOOL")
+         "DATE_OF_BIRTH", "SCHOOL", "HANDLE")
 #: name -> (source, target, id prefix, minimum spans per type)
 SETS = {
     "eval": ("notes_pii.txt", "pii-eval.jsonl", "pii",
