@@ -777,7 +777,7 @@ def _swallowed(
         reason = (
             f"unclosed quote: the quote opened on line {opened} never closes, so "
             + (f"lines {opened}-{end} were" if end > opened else f"line {opened} was")
-            + " read as one cell; close it and ingest the file again"
+            + " read as one cell; close it and try again"
         )
     else:
         reason = (
@@ -1264,7 +1264,7 @@ def _sheet_rows(
                 f"{n} cell{'s' if n != 1 else ''} ({', '.join(unsaved[:3])}{more}) "
                 f"hold{'' if n != 1 else 's'} a formula with no saved value (the file was "
                 "written by a program, not saved by a spreadsheet), read as empty: open the "
-                "file in Excel or LibreOffice, save it, and ingest it again"
+                "file in Excel or LibreOffice, save it, and try again"
             )
         texts = _SheetCells(merged)
         rows = (texts(number, cells)
@@ -1507,16 +1507,24 @@ def _read_texts(
     texts: list[str] = []
     keys_seen: dict[str, None] = {}
     found_text = False
+    without_text: list[int] = []  # JSON records without the key (a CSV row has the column)
+    id_aliases: dict[str, None] = {}
     for number, row in enumerate(rows, start=1):
         if row.data is None:
             raise FileRejected(f"line {row.line}: {row.error}")
         data = row.data
         keys_seen.update(dict.fromkeys(data))
         text_key, id_key = _key(data, text_col), _key(data, id_col)
+        if id_key is None and id_col == "id":  # "Note ID", as ingest reads it
+            id_key = next((k for k in data if _ALIASES.get(header_key(k)) == "id"), None)
+            if id_key is not None:
+                id_aliases[(row.headers or {}).get(id_key, id_key)] = None
         value = data.get(text_key) if text_key is not None else None
         if not isinstance(value, str | None):
             raise FileRejected(f"line {row.line}: '{text_col}' is not text")
         found_text |= text_key is not None
+        if text_key is None:
+            without_text.append(row.line)
         identifier = data.get(id_key) if id_key is not None else None
         identifier = str(identifier).strip() if identifier is not None else ""
         ids.append(identifier or str(number))  # trimmed, as ingest stores it
@@ -1532,6 +1540,13 @@ def _read_texts(
         raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
     if warnings is not None:
         warnings.extend(found)
+        warnings.extend(f"read {shown_cell(k)} as id" for k in id_aliases)
+        if without_text:
+            n = len(without_text)
+            warnings.append(
+                f"{n} record{_s(n)} (line{_s(n)} {some_of([str(i) for i in without_text])}) "
+                f"{'have' if n != 1 else 'has'} no '{text_col}' key: written with no tags"
+            )
     return ids, texts
 
 

@@ -519,7 +519,7 @@ def test_unclosed_quote_names_its_line_and_counts_the_rows(
     assert counts(report) == (1, 3, 0) and report.rows_read == 4
     assert reasons(report) == [
         (3, "unclosed quote: the quote opened on line 3 never closes, so lines 3-6 were "
-            "read as one cell; close it and ingest the file again"),
+            "read as one cell; close it and try again"),
         (4, "inside the quote opened on line 3"),
         (6, "inside the quote opened on line 3"),
     ]
@@ -539,7 +539,7 @@ def test_unclosed_quote_in_the_last_column_is_not_stored(store: Store, tmp_path:
     assert store.get_note("q-3") is None
     assert reasons(report) == [
         (5, "unclosed quote: the quote opened on line 5 never closes, so lines 5-6 were "
-            "read as one cell; close it and ingest the file again"),
+            "read as one cell; close it and try again"),
         (6, "inside the quote opened on line 5"),
     ]
 
@@ -578,8 +578,7 @@ def test_unclosed_quote_in_a_big_file_loses_no_row(store: Store, tmp_path: Path)
     assert counts(report) == (1, 3001, 0) and report.rows_read == 3002
     found = reasons(report)
     assert found[0] == (3, "unclosed quote: the quote opened on line 3 never closes, so "
-                           "lines 3-3003 were read as one cell; close it and ingest the "
-                           "file again")
+                           "lines 3-3003 were read as one cell; close it and try again")
     assert found[1:] == [(n, "inside the quote opened on line 3") for n in range(4, 3004)]
     # The same file with the quote closed near the end: the rows after it are read.
     lines[-3] = lines[-3].replace("Row", '"Row', 1).replace(",L1", '",L1')
@@ -660,7 +659,18 @@ def test_read_texts_matches_keys_like_csv_headers(tmp_path: Path) -> None:
         {"id": "b", "other": "no text here"},
         {"id": "c", "text": "plain"},
     ]) + "\n")
-    assert read_texts(path) == (["a", "b", "c"], ["capitalised", "", "plain"])
+    warnings: list[str] = []
+    assert read_texts(path, warnings=warnings) == (["a", "b", "c"], ["capitalised", "", "plain"])
+    assert warnings == ["1 record (line 2) has no 'text' key: written with no tags"]
+
+
+def test_read_texts_takes_the_usual_id_column_names_as_ingest_does(tmp_path: Path) -> None:
+    path = write(tmp_path, "export.csv", "Note ID,text\nN-7,Waited a year.\nN-8,Fine.\n")
+    warnings: list[str] = []
+    assert read_texts(path, warnings=warnings) == (["N-7", "N-8"], ["Waited a year.", "Fine."])
+    assert warnings == ["read 'Note ID' as id"]
+    named = write(tmp_path, "named.csv", "ref,Note ID,text\nr1,N-7,Waited a year.\n")
+    assert read_texts(named, id_col="ref")[0] == ["r1"]  # --id-col given: only that column
 
 
 def test_cli_redact_without_the_text_key_exits_1(tmp_path: Path) -> None:

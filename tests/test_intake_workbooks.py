@@ -305,7 +305,7 @@ def test_formulas_without_a_saved_value_are_reported(tmp_path: Path) -> None:
     assert warnings == [
         "2 cells (A2, C2) hold a formula with no saved value (the file was written by a "
         "program, not saved by a spreadsheet), read as empty: open the file in Excel or "
-        "LibreOffice, save it, and ingest it again"
+        "LibreOffice, save it, and try again"
     ]
 
 
