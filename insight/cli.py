@@ -391,6 +391,7 @@ def train(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
         label_col=label_col, label_sep=label_sep, known_labels=book.ids if book else None,
         min_count=min_count,
+        label_aliases={c.name: c.id for c in book.categories} if book else None,
     )
     typer.secho(labelled.report.summary(), err=True,
                 fg=typer.colors.YELLOW if labelled.report.problems else None)
@@ -406,6 +407,7 @@ def train(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,
         backend=backend, codebook_version=book.version if book else None, seed=seed,
+        codebook_id=(book.name or Path(codebook).stem) if book and codebook else None,
         label_texts=book.label_texts() if book else None,
         # safeguarding is the same whatever the codebook: learn it from the shipped notes too
         safeguarding_extra=shipped_safeguarding_notes(),
@@ -415,6 +417,7 @@ def train(
         **{lab: len(rows) for lab, rows in labelled.report.unknown.items()},
         **model.metadata.get("unknown_labels_dropped", {}),
     }
+    model.metadata["training_data"] = labelled.report.card_facts(data.name, min_count)
     model.save(out)
     typer.echo(
         f"trained {model.backend} model {model.model_version} on {len(labelled.texts)} texts, "

@@ -890,6 +890,19 @@ def _alias_field(key: str) -> list[str]:
     return found
 
 
+def note_field(name: str) -> str | None:
+    """The note field a column name means, as ingest reads it: its own name ("Heard On"),
+    a usual name ("Note ID", "Date heard") or a clear variant ("Can we quote them?");
+    None when it names no field, or several."""
+    key = header_key(name)
+    if key in NOTE_FIELDS:
+        return key
+    if _ALIASES.get(key) in NOTE_FIELDS:
+        return _ALIASES[key]
+    found = _alias_field(key)
+    return found[0] if len(found) == 1 else None
+
+
 #: Header names (not cells) are shown up to this length in warnings.
 HEADER_CHARS = 60
 

@@ -270,7 +270,9 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     data = tmp_path / "data.csv"
     rows = [("Bus fare is a fortune", " Travel "), ("two buses to the clinic", "travel"),
             ("went to the food bank again", "FOOD"), ("no money for meals", "food "),
-            ("could not pay the gas", "travel;fuel")] * 5
+            ("could not pay the gas", "travel;fuel")]
+    rows = [(f"{text}, week {week}", codes) for week in range(5) for text, codes in rows]
+    rows.append(rows[0])  # a copy: used once
     with data.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["text", "codes"])
@@ -284,6 +286,14 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert sorted(meta["labels"]) == ["food", "travel"]
     # a label the codebook does not have is dropped while reading, and still recorded
     assert meta["unknown_labels_dropped"] == {"fuel": 5}
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "| codebook | book version 2 |" in card
+    # copies of a row are used once; the card says how the file was read
+    assert "- File: `data.csv`: 25 of 26 rows used (not used: copies of an earlier row " \
+        "(1))" in card
+    assert "- Labels not in the codebook, dropped: fuel (5)" in card
+    assert "- Labels with fewer than 5 examples (guessed thresholds, least reliable): none" \
+        in card
     negative_seed = insight("train", "--data", str(data), "--label-col", "codes", "--seed",
                             "-1", "--out", str(tmp_path / "m2"), check=False)
     assert negative_seed.returncode == 2 and "Traceback" not in negative_seed.stderr

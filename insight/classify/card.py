@@ -79,6 +79,32 @@ def _calibration_text(calibration: dict[str, Any] | None) -> str:
     return text + ", so a tag at 0.7 was right about 7 times in 10 there."
 
 
+def _training_data_text(facts: dict[str, Any] | None) -> str:
+    """How `insight train --data` read its file (see `LabelReport.card_facts`)."""
+    if not facts:
+        return "Not recorded (the shipped corpus, a workspace's notes, or an older model)."
+
+    def listed(found: dict[str, int]) -> str:
+        return ", ".join(f"{lab} ({n})" for lab, n in found.items()) or "none"
+
+    dropped = {why: n for why, n in facts.get("rows_dropped", {}).items() if n}
+    lines = [
+        f"- File: `{facts.get('file')}`: {facts.get('rows_used')} of {facts.get('rows')} rows "
+        "used" + (f" (not used: {listed(dropped)})" if dropped else ""),
+        f"- Labels below `--min-count {facts.get('min_count')}`, dropped: "
+        f"{listed(facts.get('below_min_count', {}))}",
+        f"- Labels not in the codebook, dropped: {listed(facts.get('unknown', {}))}",
+        f"- Labels with fewer than 5 examples (guessed thresholds, least reliable): "
+        f"{listed(facts.get('few_examples', {}))}",
+    ]
+    if facts.get("no_examples"):
+        lines.append(
+            "- Codebook categories with no example (never tagged): "
+            + ", ".join(facts["no_examples"])
+        )
+    return "\n".join(lines)
+
+
 def render_card(doc: dict[str, Any]) -> str:
     """Fill the card template from a model.json document."""
     meta = doc.get("metadata", {})
@@ -105,6 +131,7 @@ def render_card(doc: dict[str, Any]) -> str:
         experience=_describe(meta.get("experience", {})),
         evidence=meta.get("evidence", ""),
         label_rows=rows,
+        training_data=_training_data_text(meta.get("training_data")),
         calibration=_calibration_text(meta.get("calibration")),
         metrics=_metrics_markdown(meta.get("metrics")),
     )

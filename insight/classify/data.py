@@ -25,6 +25,7 @@ from insight.intake import (
     TRUE_VALUES,
     FileRejected,
     header_key,
+    note_field,
     read_rows,
     shown_cell,
     some_of,
@@ -107,6 +108,12 @@ class LabelReport:
     odd_cells: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     conflicting_rows: list[str] = field(default_factory=list)
+    #: Rows that repeat an earlier row's text and labels: one copy is kept.
+    repeated_rows: list[str] = field(default_factory=list)
+    #: Label cells with a note written after the label ("Housing (she said ...)"): read
+    #: as the label alone; and label cells that read like a note: dropped, never shown.
+    label_with_note_rows: list[str] = field(default_factory=list)
+    note_label_rows: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -119,7 +126,8 @@ class LabelReport:
         return bool(
             self.unknown or self.rare or self.empty_text_rows or self.unreadable_rows
             or self.unknown_only_rows or self.odd_cells or self.duplicate_ids
-            or self.conflicting_rows or self.warnings or self.absent
+            or self.conflicting_rows or self.warnings or self.absent or self.repeated_rows
+            or self.label_with_note_rows or self.note_label_rows
         )
 
     def summary(self) -> str:
@@ -143,7 +151,8 @@ class LabelReport:
         ):
             if found:
                 parts = [
-                    f"{lab} ({len(rows)} rows, e.g. {', '.join(rows[:3])})"
+                    f"{lab} ({len(rows)} row{'s' if len(rows) != 1 else ''}, "
+                    f"e.g. {', '.join(rows[:3])})"
                     for lab, rows in sorted(found.items())
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
@@ -153,8 +162,14 @@ class LabelReport:
                 + some_of(self.unreadable_rows, sep="; ")
             )
         for title, rows in (
-            ("rows with empty text (dropped)", self.empty_text_rows),
+            ("rows with empty text or no words (dropped)", self.empty_text_rows),
             ("rows whose only labels are unknown (dropped)", self.unknown_only_rows),
+            ("label cells with a note after the label (read as the label alone)",
+             self.label_with_note_rows),
+            ("label cells that read like a note, not a label (dropped, not shown; rows "
+             "left with no label are not used)", self.note_label_rows),
+            ("rows repeating an earlier row's text and labels (one copy kept)",
+             self.repeated_rows),
             ("rows with no usable label ("
              + ("dropped" if self.dropped_unlabelled else "kept, no category") + ")",
              self.unlabelled_rows),
@@ -183,6 +198,28 @@ class LabelReport:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def card_facts(self, source: str, min_count: int) -> dict[str, Any]:
+        """What the model card records of how its training file was read (counts and
+        label names only: ids and cells are not kept)."""
+        return {
+            "file": source,
+            "rows": self.n_rows,
+            "rows_used": self.n_used,
+            "min_count": min_count,
+            "below_min_count": {lab: len(rows) for lab, rows in sorted(self.rare.items())},
+            "unknown": {lab: len(rows) for lab, rows in sorted(self.unknown.items())},
+            "few_examples": {lab: n for lab, n in self.counts.items() if n < FEW_EXAMPLES},
+            "no_examples": self.absent,
+            "rows_dropped": {
+                "empty text or no words": len(self.empty_text_rows),
+                "only unknown labels": len(self.unknown_only_rows),
+                "label cell read like a note": len(self.note_label_rows),
+                "copies of an earlier row": len(self.repeated_rows),
+                "unreadable": len(self.unreadable_rows),
+                "no usable label": len(self.unlabelled_rows) if self.dropped_unlabelled else 0,
+            },
+        }
 
 
 @dataclass
@@ -310,7 +347,9 @@ def _split_cell(value: Any, sep: str) -> list[str]:
         items = []
     else:
         items = str(value).split(sep) if sep else [value]
-    return [lab for lab in (normalise_label(v) for v in items) if lab is not None]
+    # a part with no letter or digit ("housing,,", "?") names no label
+    return [lab for lab in (normalise_label(v) for v in items)
+            if lab is not None and any(c.isalnum() for c in lab)]
 
 
 def load_labelled(
@@ -326,6 +365,7 @@ def load_labelled(
     drop_unlabelled: bool = False,
     safeguarding_col: str | None = "safeguarding",
     experience_col: str | None = "experience",
+    label_aliases: dict[str, str] | None = None,
 ) -> LabelledData:
     """Load labelled notes from CSV or JSONL in any of the common label layouts.
 
@@ -338,9 +378,13 @@ def load_labelled(
     - neither: a `categories` (or `labels`) column if there is one, as in a note file;
       else every other column that looks like a 0/1 indicator is a label.
     Spellings of one label that differ only in case, spaces or punctuation are one label
-    (a codebook's spelling wins). Unknown (not in `known_labels`) and rare (< `min_count`)
-    labels are dropped and reported; rows whose only labels were unknown are dropped too,
-    since they are not "no category" notes.
+    (a codebook's spelling wins); `label_aliases` maps other names of known labels to
+    them (a codebook's display names: "Money and benefits" -> money). Unknown (not in
+    `known_labels`) and rare (< `min_count`) labels are dropped and reported; rows whose
+    only labels were unknown are dropped too, since they are not "no category" notes.
+    A label cell with a note written into it is read as the label it starts with, or
+    dropped: never kept as a label name (it would be printed and stored in the model).
+    Rows with no words, and copies of an earlier row (text and labels), are not used.
     """
     if label_col is not None and label_cols:
         raise ValueError("give either label_col or label_cols, not both")
@@ -375,6 +419,20 @@ def load_labelled(
     report = LabelReport(
         n_rows=len(frame) + len(unreadable), unreadable_rows=unreadable, file_notes=notes
     )
+    # "Safeguarding concern?" is the safeguarding column, as ingest reads it
+    taken = {text_col, id_col, label_col, *(label_cols or [])}
+    for wanted in ("safeguarding", "experience"):
+        given_col = safeguarding_col if wanted == "safeguarding" else experience_col
+        if not given_col or given_col in frame.columns:
+            continue
+        variants = [c for c in frame.columns
+                    if c not in taken and note_field(str(c)) == wanted]
+        if len(variants) == 1:
+            report.file_notes.append(f"read {shown_cell(str(variants[0]))} as {wanted}")
+            if wanted == "safeguarding":
+                safeguarding_col = variants[0]
+            else:
+                experience_col = variants[0]
     given = frame[id_col] if id_col in frame.columns else [None] * len(frame)
     ids = [
         f"line-{line}" if _missing(value) or not str(value).strip() else str(value)
@@ -398,11 +456,17 @@ def load_labelled(
             )
         report.label_columns = [label_col]
         if label_sep is None:
-            label_sep = _guess_separator(frame[label_col])
+            label_sep = _guess_separator(frame[label_col], known_labels)
             if label_sep != ";":
                 report.file_notes.append(f"labels in '{label_col}' separated by '{label_sep}'")
         for i, value in enumerate(frame[label_col]):
             raw[i] = _split_cell(value, label_sep)
+        values = {lab for row in raw for lab in row}
+        if values and values <= TRUE_VALUES | FALSE_VALUES | TICKS:
+            raise FileRejected(
+                f"{file}: '{label_col}' holds yes/no values, so its name is the label: use "
+                f"--label-cols '{label_col}' (--label-col names a column of label names)"
+            )
     else:
         columns = (
             label_cols
@@ -410,7 +474,7 @@ def load_labelled(
             else [c for c in frame.columns if c not in {text_col, id_col} | flag_cols]
         )
         for column in columns:
-            if label_cols is None and header_key(str(column)) in NOTE_FIELDS:
+            if label_cols is None and note_field(str(column)) in NOTE_FIELDS:
                 report.note_field_columns.append(column)  # consent flags are not labels
                 continue
             odd = _odd_cells(
@@ -444,16 +508,26 @@ def load_labelled(
             "not labels: is that the text column? Name the text with --text-col and the "
             "labels with --label-col or --label-cols"
         )
+    raw, unclear = _labels_without_notes(raw, set(declared), ids, report)
     known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
-    raw, report.renamed = _merge_spellings(raw, known, declared)
+    aliases = {normalise_label(a) or a: normalise_label(k) or k
+               for a, k in (label_aliases or {}).items()}
+    raw, report.renamed = _merge_spellings(raw, known, declared, aliases)
     declared = [report.renamed.get(name, name) for name in declared]
     known_set = set(known) if known is not None else None
     texts = ["" if _missing(v) else str(v) for v in frame[text_col]]
 
     unknown: dict[str, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
+    copies: set[int] = set()  # a copy would count twice and straddle the CV folds
+    seen_rows: set[tuple[str, frozenset[str]]] = set()
     for i, row in enumerate(raw):
         raw[i] = list(dict.fromkeys(row))  # de-duplicate, keep order
+        same = (_SPACE.sub(" ", texts[i]).strip().lower(), frozenset(raw[i]))
+        if same in seen_rows and texts[i].strip():
+            copies.add(i)
+            continue
+        seen_rows.add(same)
         for lab in raw[i]:
             if known_set is not None and lab not in known_set:
                 unknown[lab].append(ids[i])
@@ -470,15 +544,27 @@ def load_labelled(
     else:
         names = sorted(usable | {d for d in declared if d not in rare and known_set is None})
 
+    filled = [t for t in texts if t.strip()]
+    numbers = sum(bool(NUMBER.fullmatch(t.strip())) for t in filled)
+    if filled and numbers >= 0.9 * len(filled):
+        raise FileRejected(
+            f"the text column '{text_col}' holds numbers, not notes ({numbers} of "
+            f"{len(filled)} rows); name the notes' column with --text-col"
+        )
     keep: list[int] = []
     clean: list[list[str]] = []
     for i, row in enumerate(raw):
-        if not texts[i].strip():
+        if not any(c.isalpha() for c in texts[i]):  # empty, "?", "42": nothing to learn
             report.empty_text_rows.append(ids[i])
+            continue
+        if i in copies:
+            report.repeated_rows.append(ids[i])
             continue
         labs = [lab for lab in row if lab in usable]
         if row and all(lab in unknown for lab in row):
             report.unknown_only_rows.append(ids[i])
+            continue
+        if i in unclear and not labs:  # its label was a note: what it is about is unknown
             continue
         if not labs:
             report.unlabelled_rows.append(ids[i])
@@ -500,7 +586,7 @@ def load_labelled(
             f"tag far too many or too few notes: {some_of(few, 8)}; drop them with "
             f"--min-count {FEW_EXAMPLES} or label more notes"
         )
-    _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], clean, text_col)
+    _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], set(declared))
 
     safeguarding = None
     if safeguarding_col and safeguarding_col in frame.columns:
@@ -519,12 +605,64 @@ def load_labelled(
     )
 
 
-def _guess_separator(values: pd.Series) -> str:
-    """';' unless the cells use '|' and never ';'."""
+def _guess_separator(values: pd.Series, known: Sequence[str] | None = None) -> str:
+    """';' unless the cells use '|' and never ';', or use commas the way a list does: with
+    empty parts ("housing, money,,") or parts that are other rows' whole labels. Label
+    names can hold commas, so a codebook whose names do keeps ';'."""
     cells = [v for v in values if isinstance(v, str)]
-    if not any(";" in c for c in cells) and any("|" in c for c in cells):
+    if any(";" in c for c in cells):
+        return ";"
+    if any("|" in c for c in cells):
         return "|"
-    return ";"
+    listed = [c for c in cells if "," in c]
+    if not listed or any("," in k for k in known or ()):
+        return ";"
+    alone = {lab for c in cells if "," not in c for lab in _split_cell(c, "")}
+    parts = [[(_split_cell(p, "") or [None])[0] for p in c.split(",")] for c in listed]
+    empty = sum(None in row for row in parts)
+    seen = sum(all(p is None or p in alone for p in row) for row in parts)
+    return "," if empty or 2 * seen >= len(listed) else ";"
+
+
+#: A label cell this long, or holding a phone-like number, is a note written into it.
+NOTE_LABEL_WORDS = 6
+NOTE_LABEL_CHARS = 40
+_LONG_NUMBER = re.compile(r"\d[\d ]{5,}\d")
+
+
+def _note_like(label: str) -> bool:
+    return (len(label.split()) >= NOTE_LABEL_WORDS or len(label) >= NOTE_LABEL_CHARS
+            or bool(_LONG_NUMBER.search(label)))
+
+
+def _labels_without_notes(
+    raw: list[list[str]], declared: set[str], ids: list[str], report: LabelReport
+) -> tuple[list[list[str]], set[int]]:
+    """Label cells a person wrote a note into ("housing (she said her landlord ...)",
+    "medication - call back on 07700 900123"): read as the label they start with when
+    another row has it alone, else dropped. Returns the rows and those left unclear (a
+    label dropped): their notes are about something, but what is not known."""
+    counts = Counter(lab for row in raw for lab in row)
+    plain = sorted({lab for lab, n in counts.items() if n > 1 and not _note_like(lab)}
+                   | declared, key=len, reverse=True)
+    out: list[list[str]] = []
+    unclear: set[int] = set()
+    for i, row in enumerate(raw):
+        labs: list[str] = []
+        for lab in row:
+            if lab in declared or counts[lab] > 1 or not _note_like(lab):
+                labs.append(lab)
+                continue
+            start = next((p for p in plain
+                          if lab.startswith(p) and not lab[len(p)].isalnum()), None)
+            if start is not None:
+                labs.append(start)
+                report.label_with_note_rows.append(ids[i])
+            else:
+                unclear.add(i)
+                report.note_label_rows.append(ids[i])
+        out.append(list(dict.fromkeys(labs)))
+    return out, unclear
 
 
 def _resolve_columns(frame: pd.DataFrame, values: Sequence[str]) -> list[str]:
@@ -547,10 +685,12 @@ def _resolve_columns(frame: pd.DataFrame, values: Sequence[str]) -> list[str]:
 
 
 def _merge_spellings(
-    raw: list[list[str]], known: list[str] | None, declared: Sequence[str]
+    raw: list[list[str]], known: list[str] | None, declared: Sequence[str],
+    aliases: dict[str, str] | None = None,
 ) -> tuple[list[list[str]], dict[str, str]]:
-    """One label per `label_key`: the codebook's spelling if it has one, else the most
-    common spelling in the data. Returns the rewritten rows and what was renamed."""
+    """One label per `label_key`: the codebook's spelling if it has one (or a label its
+    `aliases` name), else the most common spelling in the data. Returns the rewritten
+    rows and what was renamed."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for row in raw:
         for lab in row:
@@ -558,6 +698,7 @@ def _merge_spellings(
     for name in declared:
         spellings[label_key(name)][name] += 0
     canonical = {key: forms.most_common(1)[0][0] for key, forms in spellings.items() if key}
+    canonical.update({label_key(a): k for a, k in (aliases or {}).items() if label_key(a)})
     if known is not None:
         canonical.update({label_key(k): k for k in known if label_key(k)})
     renamed = {
@@ -572,31 +713,19 @@ def _merge_spellings(
 
 
 def _check_rows(
-    report: LabelReport,
-    ids: list[str],
-    texts: list[str],
-    labels: list[list[str]],
-    text_col: str,
+    report: LabelReport, ids: list[str], texts: list[str], declared: set[str]
 ) -> None:
     """Warnings about data a model cannot learn well from, named in the report."""
     if not texts:
         return
     counts = Counter(i for i in ids if not i.startswith("line-"))
     report.duplicate_ids = [i for i, n in counts.items() if n > 1]
-    seen: dict[str, frozenset[str]] = {}
-    for note_id, text, row in zip(ids, texts, labels, strict=True):
+    seen: set[str] = set()
+    for note_id, text in zip(ids, texts, strict=True):
         key = _SPACE.sub(" ", text).strip().lower()
-        if key in seen and seen[key] != frozenset(row):
+        if key in seen:  # exact copies were dropped: the same text, other labels
             report.conflicting_rows.append(note_id)
-        seen.setdefault(key, frozenset(row))
-    numbers = sum(bool(NUMBER.fullmatch(t.strip())) for t in texts)
-    if numbers >= 0.9 * len(texts):
-        raise FileRejected(
-            f"the text column '{text_col}' holds numbers, not notes ({numbers} of "
-            f"{len(texts)} rows); name the notes' column with --text-col"
-        )
-    if numbers:
-        report.warnings.append(f"{numbers} rows have a number as their text")
+        seen.add(key)
     if len(texts) < FEW_ROWS:
         report.warnings.append(
             f"only {len(texts)} usable rows: too few to tune thresholds or calibrate "
@@ -607,7 +736,8 @@ def _check_rows(
             report.warnings.append(
                 f"label '{name}' is on every row: the model cannot learn when it does not apply"
             )
-    joined = [n for n in [*report.counts, *report.unknown] if any(c in n for c in SEPARATORS)]
+    joined = [n for n in [*report.counts, *report.unknown]
+              if any(c in n for c in SEPARATORS) and n not in declared]  # a 0/1 column's name
     if joined:
         # the separator that splits most of them into labels seen on their own
         alone = {n for n in [*report.counts, *report.unknown, *report.label_names]

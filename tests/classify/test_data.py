@@ -115,11 +115,11 @@ def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
     path = tmp_path / "byo.csv"
     lines = ["id,text,codes"]
     for i, (text, row) in enumerate(zip(texts, labels, strict=True)):
-        codes = "|".join(lab.upper() for lab in row) + ("|??" if i == 0 else "")
+        codes = "|".join(lab.upper() for lab in row) + ("|Zz9" if i == 0 else "")
         lines.append(f'{i},"{text}",{codes}')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     data = load_labelled(path, label_col="codes", label_sep="|", min_count=5)
-    assert data.report.rare == {"??": ["0"]}
+    assert data.report.rare == {"zz9": ["0"]}
     train, test = data.subset(range(70)), data.subset(range(70, len(data)))
     model = TagModel.fit(
         train.texts, train.labels, label_names=data.label_names, backend_params={"cv": 3}
@@ -433,3 +433,96 @@ def test_labels_with_very_few_examples_are_warned_about(tmp_path):
     summary = load_labelled(path, label_col="labels").report.summary()
     assert "fewer than 5 examples" in summary and "other (3)" in summary
     assert "--min-count 5" in summary
+
+
+def _labelled_csv(path, header, rows):
+    import csv as _csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = _csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_a_note_written_into_a_label_cell_never_becomes_a_label(tmp_path):
+    rows = [[f"n{i}", f"note number {i} about things", "housing" if i % 2 else "medication"]
+            for i in range(20)]
+    rows[3][2] = "Housing (she said her landlord Mr Khan threatens her)"
+    rows[4][2] = "medication - call back on 07700 900123"
+    rows[5][2] = "Worried about her son who will not leave his room at all"
+    path = _labelled_csv(tmp_path / "tags.csv", ["id", "text", "tags"], rows)
+    data = load_labelled(path, label_col="tags")
+    assert data.label_names == ["housing", "medication"]
+    assert data.report.label_with_note_rows == ["n3", "n4"]
+    assert data.report.note_label_rows == ["n5"]
+    assert "n5" not in data.ids  # what it is about is unknown: not taught as "neither"
+    assert data.labels[data.ids.index("n3")] == ["housing"]
+    summary = data.report.summary()
+    assert "Khan" not in summary and "07700" not in summary and "son" not in summary
+
+
+def test_comma_separated_labels_are_recognised_and_punctuation_is_no_label(tmp_path):
+    cells = ["housing, medication,,", "waiting times,", ",,", "housing", "medication",
+             "waiting times, housing"]
+    rows = [[f"n{i}", f"note {i} about the week", cells[i % len(cells)]] for i in range(24)]
+    path = _labelled_csv(tmp_path / "codes.csv", ["id", "text", "codes"], rows)
+    data = load_labelled(path, label_col="codes")
+    assert data.label_names == ["housing", "medication", "waiting times"]
+    assert "labels in 'codes' separated by ','" in data.report.summary()
+    assert data.labels[0] == ["housing", "medication"] and data.labels[2] == []
+    # a codebook whose names hold commas keeps ';' (its names are whole)
+    kept = load_labelled(path, label_col="codes", known_labels=["housing, medication,,"])
+    assert "separated by ','" not in kept.report.summary()
+
+
+def test_a_codebook_name_is_read_as_its_category(tmp_path):
+    rows = [[f"n{i}", f"note {i} about money", "Money and benefits" if i % 2 else "Housing"]
+            for i in range(20)]
+    path = _labelled_csv(tmp_path / "named.csv", ["id", "text", "labels"], rows)
+    data = load_labelled(path, label_col="labels", known_labels=["money", "housing"],
+                         label_aliases={"Money and benefits": "money", "Housing": "housing"})
+    assert data.report.counts == {"money": 10, "housing": 10} and not data.report.unknown
+    assert data.report.renamed == {"money and benefits": "money"}
+
+
+def test_note_fields_under_other_names_are_not_labels(tmp_path):
+    rows = [[f"n{i}", f"note {i} about the group", "Y" if i % 3 else "N",
+             "Y" if i == 4 else "N", "Y" if i % 2 else "N"] for i in range(30)]
+    path = _labelled_csv(tmp_path / "ticks.csv",
+                         ["id", "text", "Can we quote them?", "Safeguarding concern?",
+                          "Follow up needed"], rows)
+    data = load_labelled(path)
+    assert data.label_names == ["follow up needed"]
+    assert data.report.note_field_columns == ["Can we quote them?"]
+    assert data.safeguarding is not None and data.safeguarding.count(True) == 1
+    assert "read 'Safeguarding concern?' as safeguarding" in data.report.summary()
+
+
+def test_label_col_given_a_yes_no_column_says_to_use_label_cols(tmp_path):
+    rows = [[f"n{i}", f"note {i}", "Y" if i % 2 else "N"] for i in range(20)]
+    path = _labelled_csv(tmp_path / "yn.csv", ["id", "text", "Housing"], rows)
+    with pytest.raises(FileRejected, match="use --label-cols 'Housing'"):
+        load_labelled(path, label_col="Housing")
+
+
+def test_rows_without_words_and_exact_copies_are_not_trained_on(tmp_path):
+    rows = [[f"n{i}", f"note {i} on the bus", "housing" if i % 2 else "money"]
+            for i in range(20)]
+    rows += [["q1", "?", "housing"], ["q2", "42", "housing"],
+             ["c1", "note 1 on the bus", "housing"], ["c2", "note 2 on the  bus", "housing"]]
+    path = _labelled_csv(tmp_path / "rows.csv", ["id", "text", "labels"], rows)
+    data = load_labelled(path, label_col="labels")
+    assert data.report.empty_text_rows == ["q1", "q2"]
+    assert data.report.repeated_rows == ["c1"]  # same text and labels as n1
+    assert data.report.conflicting_rows == ["c2"]  # same text as n2, other labels
+    assert len(data) == 21
+
+
+def test_a_comma_in_a_0_1_column_name_is_not_taken_for_a_separator(tmp_path):
+    rows = [[f"n{i}", f"note {i}", i % 2, 1 - i % 2] for i in range(30)]
+    path = _labelled_csv(tmp_path / "named.csv",
+                         ["id", "text", "Culture, Faith & Language", "Housing"], rows)
+    data = load_labelled(path, label_cols=["Culture, Faith & Language", "Housing"])
+    assert data.label_names == ["culture, faith & language", "housing"]
+    assert not any("separator" in w for w in data.report.warnings)
