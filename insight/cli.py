@@ -339,8 +339,8 @@ def train(
     ] = None,
     label_sep: Annotated[
         str | None,
-        typer.Option(help="Separator inside --label-col (default: ';', or '|' if the "
-                     "column uses it)."),
+        typer.Option(help="Separator inside --label-col (default: ';', or '|' or ',' if the "
+                     "column uses it so)."),
     ] = None,
     codebook: Annotated[
         Path | None, typer.Option(help="Codebook for --data (labels outside it are reported).")
@@ -595,8 +595,8 @@ def evaluate(
     label_col: Annotated[str | None, typer.Option(help="One column with several labels.")] = None,
     label_sep: Annotated[
         str | None,
-        typer.Option(help="Separator inside --label-col (default: ';', or '|' if the "
-                     "column uses it)."),
+        typer.Option(help="Separator inside --label-col (default: ';', or '|' or ',' if the "
+                     "column uses it so)."),
     ] = None,
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:
@@ -626,6 +626,14 @@ def evaluate(
         )
         raise FileRejected(
             f"{data}: nothing to score: {found}; the model card was left as it was"
+        )
+    if report.absent and report.unknown:  # "waiting list" in the data, "waiting times" here
+        typer.secho(
+            f"warning: the model's labels {some_of(report.absent, 5)} have no examples in "
+            f"this data, and its labels {some_of(sorted(report.unknown), 5)} are not the "
+            "model's: renamed? On rows kept for their other labels the model's tags for "
+            "them count as wrong; rename them in the data to the model's names",
+            err=True, fg=typer.colors.YELLOW,
         )
     metrics = run_evaluation(
         tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,

@@ -395,6 +395,16 @@ def test_evaluate_refuses_data_it_cannot_score_and_warns_on_training_notes(
                           encoding="utf-8")
     seen = insight("evaluate", "--model", str(model), "--data", str(trained_on))
     assert "were training notes of this model" in seen.stderr
+    renamed = tmp_path / "renamed.jsonl"  # another team's name for one category
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[400:460]]
+    for row in rows:
+        row["categories"] = ["waiting-list" if c == "access-waiting" else c
+                             for c in row["categories"]]
+    renamed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    shown = insight("evaluate", "--model", str(model), "--data", str(renamed),
+                   "--no-write-card")
+    assert "warning: the model's labels access-waiting have no examples in this data, and " \
+        "its labels waiting-list are not the model's: renamed?" in " ".join(shown.stderr.split())
 
 
 def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> None:

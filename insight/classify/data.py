@@ -395,6 +395,11 @@ def load_labelled(
         raise FileRejected(f"{file}: {exc}") from None
     id_named = id_col is not None
     text_col, id_col = _column(frame, text_col), _column(frame, id_col or "id")
+    if not id_named and id_col not in frame.columns:  # "Note ID", as ingest reads it
+        usual = [c for c in frame.columns if c != text_col and note_field(str(c)) == "id"]
+        if len(usual) == 1 and usual[0] not in (label_col, *(label_cols or [])):
+            id_col = usual[0]
+            notes.append(f"read {shown_cell(str(id_col))} as id")
     if text_col not in frame.columns:  # JSON: keys vary by row
         raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
     if id_named and id_col not in frame.columns:

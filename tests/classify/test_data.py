@@ -526,3 +526,11 @@ def test_a_comma_in_a_0_1_column_name_is_not_taken_for_a_separator(tmp_path):
     data = load_labelled(path, label_cols=["Culture, Faith & Language", "Housing"])
     assert data.label_names == ["culture, faith & language", "housing"]
     assert not any("separator" in w for w in data.report.warnings)
+
+
+def test_the_usual_id_column_names_are_read_as_the_id(tmp_path):
+    rows = [[f"N-{i}", f"note {i} about the week", "housing"] for i in range(5)]
+    path = _labelled_csv(tmp_path / "ids.csv", ["Note ID", "text", "labels"], rows)
+    data = load_labelled(path, label_col="labels")
+    assert data.ids == [f"N-{i}" for i in range(5)]
+    assert "file: read 'Note ID' as id" in data.report.summary()
