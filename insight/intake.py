@@ -218,7 +218,7 @@ _TOTAL_WORDS = frozenset(
     "week quarter year jan feb mar apr may jun jul aug sep sept oct nov dec january february "
     "march april june july august september october november december".split()
 )
-_TOTAL_MARKERS = frozenset({"total", "totals", "subtotal", "sum", "count", "number", "updated"})
+_TOTAL_MARKERS = frozenset({"total", "totals", "subtotal", "sum", "count", "updated"})
 
 
 def _reads_as_total(text: str) -> bool:

@@ -292,8 +292,8 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert "- File: `data.csv`: 25 of 26 rows used (not used: copies of an earlier row " \
         "(1))" in card
     assert "- Labels not in the codebook, dropped: fuel (5)" in card
-    assert "- Labels with fewer than 5 examples (guessed thresholds, least reliable): none" \
-        in card
+    assert "- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; " \
+        "least reliable): none" in card
     negative_seed = insight("train", "--data", str(data), "--label-col", "codes", "--seed",
                             "-1", "--out", str(tmp_path / "m2"), check=False)
     assert negative_seed.returncode == 2 and "Traceback" not in negative_seed.stderr

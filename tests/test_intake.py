@@ -627,7 +627,8 @@ def test_json_records_read_the_notes_from_the_key_named_by_text_col(
 @pytest.mark.parametrize(
     ("text", "total"),
     [("Total notes: 48", True), ("Last updated 20/06/2025", True), ("Grand total 102", True),
-     ("Number of entries 12", True), ("Count: 17 conversations", True),
+     ("Total entries: 12", True), ("Count: 17 conversations", True),
+     ("Note number 3.", False), ("Number of entries 12", False),
      ("Total nightmare, 2 weeks waiting", False), ("I counted 3 total visits", False),
      ("Total waste of time 3 hours", False), ("Updated her GP on 3 May", False),
      ("Last orders", False)],

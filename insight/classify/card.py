@@ -94,7 +94,8 @@ def _training_data_text(facts: dict[str, Any] | None) -> str:
         f"- Labels below `--min-count {facts.get('min_count')}`, dropped: "
         f"{listed(facts.get('below_min_count', {}))}",
         f"- Labels not in the codebook, dropped: {listed(facts.get('unknown', {}))}",
-        f"- Labels with fewer than 5 examples (guessed thresholds, least reliable): "
+        f"- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; "
+        "least reliable): "
         f"{listed(facts.get('few_examples', {}))}",
     ]
     if facts.get("no_examples"):

@@ -20,6 +20,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from insight.classify.calibration import calibration_error
 from insight.classify.card import write_model_card
+from insight.classify.thresholds import MIN_TUNING_POSITIVES
 from insight.intake import (
     FALSE_VALUES,
     TRUE_VALUES,
@@ -55,7 +56,7 @@ ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
 NAMED_ODD_SHARE = 0.5
 #: Ticks people put in a spreadsheet's label columns, read as 1 (with the yes values).
 TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
-FEW_EXAMPLES = 5  # a label with fewer examples than this gets a guessed threshold
+FEW_EXAMPLES = MIN_TUNING_POSITIVES  # fewer examples: the threshold is a guess
 #: A label column whose values have this many words or characters is text, not labels.
 TEXT_LIKE_WORDS, TEXT_LIKE_CHARS = 10, 100
 #: More distinct labels than this, most of them on one row only: free text, not labels.
@@ -587,8 +588,9 @@ def load_labelled(
     few = [f"{lab} ({n})" for lab, n in report.counts.items() if n < FEW_EXAMPLES]
     if few:
         report.warnings.append(
-            f"labels with fewer than {FEW_EXAMPLES} examples get a guessed threshold and may "
-            f"tag far too many or too few notes: {some_of(few, 8)}; drop them with "
+            f"labels with fewer than {FEW_EXAMPLES} examples cannot have their threshold "
+            f"tuned (it is kept at 0.5 or above, so they are seldom tagged): "
+            f"{some_of(few, 8)}; drop them with "
             f"--min-count {FEW_EXAMPLES} or label more notes"
         )
     _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], set(declared))

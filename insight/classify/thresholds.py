@@ -10,6 +10,11 @@ import numpy as np
 
 GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 DEFAULT_THRESHOLD = 0.5
+#: Fewer positives than this and a tuned threshold is a guess: it is not let below
+#: `DEFAULT_THRESHOLD`. Out-of-fold scores of a label seen twice are tiny, so its tuned
+#: threshold is too (0.17 in one audit), and the model trained on all rows then tags a
+#: third of new notes with it.
+MIN_TUNING_POSITIVES = 5
 
 
 def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
@@ -33,8 +38,14 @@ def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
 
 
 def tune_thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """One F1-maximising threshold per label column."""
-    return np.array([best_f1_threshold(Y[:, j], P[:, j]) for j in range(Y.shape[1])])
+    """One F1-maximising threshold per label column (at least `DEFAULT_THRESHOLD` for a
+    label with fewer than `MIN_TUNING_POSITIVES` positives)."""
+    Y = np.asarray(Y)
+    return np.array([
+        best_f1_threshold(Y[:, j], P[:, j]) if Y[:, j].sum() >= MIN_TUNING_POSITIVES
+        else max(best_f1_threshold(Y[:, j], P[:, j]), DEFAULT_THRESHOLD)
+        for j in range(Y.shape[1])
+    ])
 
 
 def tuned_f1(Y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
