@@ -462,7 +462,9 @@ def load_labelled(
             )
         report.label_columns = [label_col]
         if label_sep is None:
-            label_sep = _guess_separator(frame[label_col], known_labels)
+            label_sep = _guess_separator(  # a codebook name may hold a comma
+                frame[label_col], [*(known_labels or []), *(label_aliases or {})]
+            )
             if label_sep != ";":
                 report.file_notes.append(f"labels in '{label_col}' separated by '{label_sep}'")
         for i, value in enumerate(frame[label_col]):

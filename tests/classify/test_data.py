@@ -474,6 +474,9 @@ def test_comma_separated_labels_are_recognised_and_punctuation_is_no_label(tmp_p
     # a codebook whose names hold commas keeps ';' (its names are whole)
     kept = load_labelled(path, label_col="codes", known_labels=["housing, medication,,"])
     assert "separated by ','" not in kept.report.summary()
+    named = load_labelled(path, label_col="codes", known_labels=["housing"],
+                          label_aliases={"Housing, Medication": "housing"})
+    assert "separated by ','" not in named.report.summary()
 
 
 def test_a_codebook_name_is_read_as_its_category(tmp_path):
