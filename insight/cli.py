@@ -612,6 +612,7 @@ def evaluate(
     labelled = load_labelled(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
         label_col=label_col, label_sep=label_sep, known_labels=tag_model.labels,
+        training=False,
     )
     report = labelled.report
     typer.secho(report.summary(), err=True, fg=typer.colors.YELLOW if report.problems else None)

@@ -367,6 +367,7 @@ def load_labelled(
     safeguarding_col: str | None = "safeguarding",
     experience_col: str | None = "experience",
     label_aliases: dict[str, str] | None = None,
+    training: bool = True,
 ) -> LabelledData:
     """Load labelled notes from CSV or JSONL in any of the common label layouts.
 
@@ -386,6 +387,7 @@ def load_labelled(
     A label cell with a note written into it is read as the label it starts with, or
     dropped: never kept as a label name (it would be printed and stored in the model).
     Rows with no words, and copies of an earlier row (text and labels), are not used.
+    `training`: False for data to score a model on (no warnings about learning from it).
     """
     if label_col is not None and label_cols:
         raise ValueError("give either label_col or label_cols, not both")
@@ -588,14 +590,15 @@ def load_labelled(
     report.label_names = names
     report.counts = {lab: counts[lab] for lab in names if lab in counts}
     few = [f"{lab} ({n})" for lab, n in report.counts.items() if n < FEW_EXAMPLES]
-    if few:
+    if few and training:
         report.warnings.append(
             f"labels with fewer than {FEW_EXAMPLES} examples cannot have their threshold "
             f"tuned (it is kept at 0.5 or above, so they are seldom tagged): "
             f"{some_of(few, 8)}; drop them with "
             f"--min-count {FEW_EXAMPLES} or label more notes"
         )
-    _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], set(declared))
+    _check_rows(report, [ids[i] for i in keep], [texts[i] for i in keep], set(declared),
+                training)
 
     safeguarding = None
     if safeguarding_col and safeguarding_col in frame.columns:
@@ -722,7 +725,8 @@ def _merge_spellings(
 
 
 def _check_rows(
-    report: LabelReport, ids: list[str], texts: list[str], declared: set[str]
+    report: LabelReport, ids: list[str], texts: list[str], declared: set[str],
+    training: bool = True,
 ) -> None:
     """Warnings about data a model cannot learn well from, named in the report."""
     if not texts:
@@ -738,10 +742,11 @@ def _check_rows(
     if len(texts) < FEW_ROWS:
         report.warnings.append(
             f"only {len(texts)} usable rows: too few to tune thresholds or calibrate "
-            "confidence; treat the model as a sketch"
+            "confidence; treat the model as a sketch" if training else
+            f"only {len(texts)} usable rows: one note more or less moves the scores a lot"
         )
     for name, n in report.counts.items():
-        if n == len(texts):
+        if n == len(texts) and training:
             report.warnings.append(
                 f"label '{name}' is on every row: the model cannot learn when it does not apply"
             )

@@ -537,3 +537,14 @@ def test_the_usual_id_column_names_are_read_as_the_id(tmp_path):
     data = load_labelled(path, label_col="labels")
     assert data.ids == [f"N-{i}" for i in range(5)]
     assert "file: read 'Note ID' as id" in data.report.summary()
+
+
+def test_data_to_score_a_model_on_gets_no_training_warnings(tmp_path):
+    rows = [[f"n{i}", f"note {i} about the week", "housing" if i < 3 else "money"]
+            for i in range(10)]
+    path = _labelled_csv(tmp_path / "held.csv", ["id", "text", "labels"], rows)
+    trained = load_labelled(path, label_col="labels").report.warnings
+    scored = load_labelled(path, label_col="labels", training=False).report.warnings
+    assert any("cannot have their threshold tuned" in w for w in trained)
+    assert any("treat the model as a sketch" in w for w in trained)
+    assert scored == ["only 10 usable rows: one note more or less moves the scores a lot"]
