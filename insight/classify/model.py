@@ -32,6 +32,7 @@ from insight.classify.calibration import Calibration
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
 from insight.classify.sentences import SplitNotes, sentence_pipeline
+from insight.classify.thresholds import floor_rare
 
 MODEL_FILE = "model.json"
 FORMAT = "insight-tag-model"
@@ -189,6 +190,7 @@ class TagModel:
         Y = Y.reshape(len(texts), len(names))
         estimator = backend_class(backend)(seed=seed, **(backend_params or {}))
         estimator.fit(texts, Y, names, label_texts)
+        estimator.thresholds_ = floor_rare(estimator.thresholds_, Y.sum(axis=0))
         rows, held_scores = estimator.held_out_scores()
         calibration = Calibration.fit(Y[rows], held_scores)
 

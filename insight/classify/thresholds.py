@@ -10,10 +10,10 @@ import numpy as np
 
 GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 DEFAULT_THRESHOLD = 0.5
-#: Fewer positives than this and a tuned threshold is a guess: it is not let below
-#: `DEFAULT_THRESHOLD`. Out-of-fold scores of a label seen twice are tiny, so its tuned
-#: threshold is too (0.17 in one audit), and the model trained on all rows then tags a
-#: third of new notes with it.
+#: Fewer training examples than this and a tuned threshold is a guess: `floor_rare` keeps
+#: it at `DEFAULT_THRESHOLD` or above. Out-of-fold scores of a label seen twice are tiny,
+#: so its tuned threshold is too (0.17 in one audit), and the model trained on all rows
+#: then tags a third of new notes with it.
 MIN_TUNING_POSITIVES = 5
 
 
@@ -38,14 +38,17 @@ def best_f1_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
 
 
 def tune_thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """One F1-maximising threshold per label column (at least `DEFAULT_THRESHOLD` for a
-    label with fewer than `MIN_TUNING_POSITIVES` positives)."""
-    Y = np.asarray(Y)
-    return np.array([
-        best_f1_threshold(Y[:, j], P[:, j]) if Y[:, j].sum() >= MIN_TUNING_POSITIVES
-        else max(best_f1_threshold(Y[:, j], P[:, j]), DEFAULT_THRESHOLD)
-        for j in range(Y.shape[1])
-    ])
+    """One F1-maximising threshold per label column."""
+    return np.array([best_f1_threshold(Y[:, j], P[:, j]) for j in range(Y.shape[1])])
+
+
+def floor_rare(thresholds: np.ndarray, examples: np.ndarray) -> np.ndarray:
+    """`thresholds`, but not below `DEFAULT_THRESHOLD` for labels with fewer than
+    `MIN_TUNING_POSITIVES` training examples (counted over all training notes: a backend
+    may tune on a slice of them, where a well-attested label is rare by chance)."""
+    thresholds = np.asarray(thresholds, dtype=float)
+    rare = np.asarray(examples) < MIN_TUNING_POSITIVES
+    return np.where(rare, np.maximum(thresholds, DEFAULT_THRESHOLD), thresholds)
 
 
 def tuned_f1(Y: np.ndarray, P: np.ndarray) -> tuple[float, float]:

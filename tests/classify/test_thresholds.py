@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from insight.classify.backend import backend_class
+from insight.classify.model import TagModel
 from insight.classify.thresholds import (
     DEFAULT_THRESHOLD,
     MIN_TUNING_POSITIVES,
     best_f1_threshold,
-    tune_thresholds,
+    floor_rare,
 )
 
 
@@ -20,19 +22,19 @@ def test_a_threshold_maximises_f1_in_the_middle_of_its_plateau() -> None:
     assert best_f1_threshold(np.zeros(6), scores) == DEFAULT_THRESHOLD
 
 
-def test_a_label_with_few_positives_is_not_tuned_below_the_default() -> None:
-    rng = np.random.default_rng(0)
-    n = 200
-    Y = np.zeros((n, 2), dtype=int)
-    Y[:40, 0] = 1  # plenty of positives
-    Y[:2, 1] = 1  # two: out-of-fold scores of a rare label are tiny
-    P = rng.uniform(0.0, 0.1, size=(n, 2))
-    P[:40, 0] += 0.15
-    P[:2, 1] = [0.19, 0.18]
-    common, rare = tune_thresholds(Y, P)
-    assert common < DEFAULT_THRESHOLD  # tuned: the positives score about 0.15-0.25
-    assert best_f1_threshold(Y[:, 1], P[:, 1]) < 0.2  # what tuning alone would give
-    assert rare == DEFAULT_THRESHOLD
-    Y[:MIN_TUNING_POSITIVES, 1] = 1
-    P[:MIN_TUNING_POSITIVES, 1] = 0.2
-    assert tune_thresholds(Y, P)[1] < DEFAULT_THRESHOLD  # enough positives: tuned
+def test_a_label_with_few_examples_is_not_tuned_below_the_default() -> None:
+    floored = floor_rare(np.array([0.17, 0.17, 0.8]), np.array([2, MIN_TUNING_POSITIVES, 2]))
+    assert floored.tolist() == [DEFAULT_THRESHOLD, 0.17, 0.8]
+
+
+def test_a_model_keeps_a_rare_labels_threshold_at_the_default_or_above(notes) -> None:
+    texts, labels, _, _ = notes
+    rare = [i for i, row in enumerate(labels) if row][:2]
+    tagged = [[*row, "bereavement"] if i in rare else row for i, row in enumerate(labels)]
+    names = sorted({lab for row in tagged for lab in row})
+    model = TagModel.fit(texts, tagged, label_names=names, backend_params={"cv": 3})
+    assert model.thresholds["bereavement"] >= DEFAULT_THRESHOLD
+    # tuned alone, on the out-of-fold scores of two examples, it would be far lower
+    Y = np.array([[name in row for name in names] for row in tagged], dtype=np.int8)
+    backend = backend_class("sklearn")(seed=0, cv=3).fit(texts, Y, names, None)
+    assert backend.thresholds_[names.index("bereavement")] < 0.3
