@@ -192,11 +192,10 @@ def tag_store(
 
 def phrase_screen() -> Callable[[str], str | None]:
     """The reviewed safeguarding phrase list as a screen for intake (no model needed)."""
-    import spacy
-
     from insight.classify.safeguarding import SafeguardingPhrases
+    from insight.classify.sentences import shared_pipeline
 
-    nlp = spacy.blank("en")
+    nlp = shared_pipeline()  # the model's tokenizer, so both match alike
     phrases = SafeguardingPhrases(nlp)
 
     def screen(text: str) -> str | None:

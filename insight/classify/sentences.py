@@ -20,10 +20,18 @@ from spacy.tokens import Doc
 
 from insight.classify.features import CountCache
 
+#: Abbreviations listeners write mid-sentence that spaCy's English tokenizer splits at the
+#: full stop, ending a sentence there ("Rang back re. PIP form", "approx. 12 people").
+#: Only ones that hardly ever end a sentence (not "appt.", "mins."); none is in the corpus.
+NOTE_ABBREVIATIONS = ("re.", "approx.", "tel.", "incl.", "esp.", "wrt.", "ref.", "dept.")
+
 
 def sentence_pipeline() -> Language:
     """Blank English tokenizer + rule-based sentencizer: no downloads, fast, deterministic."""
     nlp = spacy.blank("en")
+    for abbreviation in NOTE_ABBREVIATIONS:
+        for form in (abbreviation, abbreviation.capitalize(), abbreviation.upper()):
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
     nlp.add_pipe("sentencizer")
     return nlp
 

@@ -255,11 +255,22 @@ def test_contractions_match_with_or_without_apostrophes(phrases, note):
 
 
 def test_intake_blank_pipeline_matches_like_the_model_pipeline():
-    # intake screens with spacy.blank("en"), the model with the sentencizer pipeline
+    # a blank pipeline (no sentencizer) matches as the model's does
     blank = spacy.blank("en")
     matcher = SafeguardingPhrases(blank)
     hits = matcher.hits(blank.make_doc("wants to unalive himself, OD'd on her meds"))
     assert {hit.signal for hit in hits} == {"suicidal-thoughts", "overdose"}
+
+
+def test_the_intake_screen_reads_notes_as_the_model_does(phrases):
+    from insight.tagging import phrase_screen
+
+    screen = phrase_screen()
+    for note in ("Rang re. her meds, she's taken too many of her tablets again",
+                 "wants to unalive himself, OD'd on her meds", "Lovely group today."):
+        found = screen(note)
+        signals = set(found.split(": ", 1)[1].split(", ")) if found else set()
+        assert signals == set(phrases(note))
 
 
 def write_list(tmp_path: Path, body: str) -> Path:

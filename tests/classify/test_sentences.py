@@ -19,6 +19,7 @@ ODD = [
     "??? !!! . . .",
     'She said: "I rang them 6 times." Nobody came.',
     "Ends with a stop.",
+    "Rang back re. PIP form. Approx. 12 people there.",
 ]
 
 
@@ -58,3 +59,10 @@ def test_a_line_break_after_a_full_stop_starts_a_sentence() -> None:
         split = SplitNotes([text])
         pieces = [text[a:b].strip() for a, b in split.spans[0]]
         assert pieces == ["No care package in place.", "I am absolutely exhausted."], gap
+
+
+def test_abbreviations_listeners_use_mid_sentence_do_not_end_one(nlp) -> None:
+    text = "Rang back re. PIP form, no joy. Approx. 12 came, incl. two carers. Tel. given."
+    assert [sent.text for sent in nlp(text).sents] == [
+        "Rang back re. PIP form, no joy.", "Approx. 12 came, incl. two carers.", "Tel. given."
+    ]
