@@ -1529,7 +1529,7 @@ def _read_texts(
         keys_seen.update(dict.fromkeys(data))
         text_key, id_key = _key(data, text_col), _key(data, id_col)
         if id_key is None and id_col == "id":  # "Note ID", as ingest reads it
-            id_key = next((k for k in data if _ALIASES.get(header_key(k)) == "id"), None)
+            id_key = next((k for k in data if note_field(k) == "id"), None)
             if id_key is not None:
                 id_aliases[(row.headers or {}).get(id_key, id_key)] = None
         value = data.get(text_key) if text_key is not None else None
