@@ -1396,9 +1396,10 @@ def trace(
                 raise typer.BadParameter(f"no {kind} {record!r}")
             typer.echo(json.dumps(thread.trace(kind, record_id), indent=2, default=str))
         else:
+            tombstone = store.tombstone_id(record)
             note_id = (
-                record
-                if store.get_note(record) is not None
+                record if store.get_note(record) is not None
+                else tombstone if store.get_note(tombstone) is not None  # erased: see below
                 else thread.note_of_ref(record, store.secret("note-ref"))
             )
             if note_id is None:
@@ -1408,6 +1409,11 @@ def trace(
                     if record.startswith("note-") else ""
                 )
                 raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
+            erased_at = (store.get_note(note_id) or {}).get("erased_at")
+            if erased_at:  # its links went with its text: "no action yet" would mislead
+                typer.echo(f"note {record} was erased on {str(erased_at)[:10]}: it is no "
+                           "longer evidence for any insight, priority or action")
+                return
             actions = [ref("action", a) for a in thread.actions_of_note(note_id)]
             typer.echo(f"note {note_id} influenced: {', '.join(actions) or 'no action yet'}")
 

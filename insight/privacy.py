@@ -58,18 +58,24 @@ def may_quote(note: dict[str, Any], flagged: Collection[str] = ()) -> bool:
     )
 
 
-def note_ref(note_id: str, audience: Audience, key: bytes) -> str:
+def note_ref(note_id: str, audience: Audience, key: bytes, within: str = "") -> str:
     """How a note is named for an audience: leads see its id; others an opaque reference.
 
     Ids come from the people who submit notes and can hold names or numbers, so they never
     leave the leads' view as written. The reference is a keyed hash (`key`: the
     workspace's secret, `Store.secret`), so it cannot be undone by hashing guessed ids; it is
-    stable (the same note has the same reference in every report) and a lead finds the
-    note with `insight trace REF`.
+    stable (the same note under the same insight has the same reference in every report)
+    and a lead finds the note with `insight trace REF`.
+
+    `within` is the insight the note is listed under: a note has a different reference
+    under each insight, so references cannot be matched across insights. If they could,
+    a reader would count the notes two insights share, or a priority's notes, where those
+    numbers are small and suppressed.
     """
     if audience == "lead":
         return note_id
-    return "note-" + hmac.new(key, note_id.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+    message = f"{within}\x00{note_id}" if within else note_id
+    return "note-" + hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 MAX_QUOTE_CHARS = 320
@@ -81,9 +87,26 @@ def _quote_end(text: str) -> int:
     return cut + 1 if cut > 80 else MAX_QUOTE_CHARS
 
 
-def redact_text(text: str, excerpt: str | None = None) -> str:
-    """Redact the whole note (names are found in context), then cut out the excerpt."""
-    from insight.redact import redact
+def place_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
+    """Where `text` names one of `places` (whole words): a place few notes come from,
+    which beside a story could point to the person who told it. A match must start with a
+    capital ("Reading", not "reading the letter") unless the note is written in lower
+    case throughout."""
+    names = sorted({" ".join(p.split()) for p in places if p and p.strip()}, key=len, reverse=True)
+    if not names:
+        return []
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")(?!\w)",
+        re.IGNORECASE,
+    )
+    lower_case = not any(c.isupper() for c in text)
+    return [m.span() for m in pattern.finditer(text) if lower_case or m.group()[0].isupper()]
+
+
+def redact_text(text: str, excerpt: str | None = None, places: Collection[str] = ()) -> str:
+    """Redact the whole note (names are found in context), then cut out the excerpt.
+    `places`: place names written as [PLACE] (`place_spans`)."""
+    from insight.redact import PiiSpan, redact
 
     start, end = 0, len(text)
     if excerpt and (found := text.find(excerpt)) >= 0:
@@ -91,6 +114,13 @@ def redact_text(text: str, excerpt: str | None = None) -> str:
     elif len(text) > MAX_QUOTE_CHARS:
         end = _quote_end(text)
     spans = redact(text).spans
+    spans = sorted(
+        spans + [
+            PiiSpan(a, b, "PLACE") for a, b in place_spans(text, places)
+            if all(b <= s.start or a >= s.end for s in spans)
+        ],
+        key=lambda s: s.start,
+    )
     for span in spans:  # never cut a piece of personal data in half
         if span.start < start < span.end:
             start = span.start
@@ -117,29 +147,35 @@ def quotes_for(
     audience: Audience = "lead",
     key: bytes = b"",
     named: bool = True,
+    within: str = "",
     own_words: bool = False,
     quoted: Quoted | None = None,
+    places: Collection[str] = (),
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
-    (`named=False`: not at all, e.g. where the number of notes is suppressed).
+    (`named=False`: not at all, e.g. where the number of notes is suppressed; `within`:
+    the insight quoted for).
 
     A quote is the person's own words where the note has them (the passage in quote marks
     in or around the excerpt, `spoken_words`), else what the listener noted (the excerpt),
     marked `own_words=False`. `own_words=True` (the community's "you said") takes only
     the person's own words. `excerpts` maps note id -> the evidence sentence to quote
     instead of the whole note. With `quoted`, a note or wording already quoted elsewhere
-    in the report is skipped, and what is quoted here is added to it.
+    in the report is skipped, and what is quoted here is added to it. `places`: place
+    names written as [PLACE] in quotes (`place_spans`).
     """
     quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
     for note in notes:
         if not may_quote(note, flagged) or note["id"] in quoted.notes:
             continue
-        text, spoken = _quote_of(note["text"], (excerpts or {}).get(note["id"]), own_words)
+        text, spoken = _quote_of(
+            note["text"], (excerpts or {}).get(note["id"]), own_words, places
+        )
         if not text or text.casefold() in quoted.texts:
             continue
-        name = note_ref(note["id"], audience, key) if named else ""
+        name = note_ref(note["id"], audience, key, within) if named else ""
         out.append(Quote(note_id=name, text=text, own_words=spoken))
         quoted.notes.add(note["id"])
         quoted.texts.add(text.casefold())
@@ -148,18 +184,20 @@ def quotes_for(
     return out
 
 
-def _quote_of(text: str, excerpt: str | None, own_words_only: bool) -> tuple[str, bool]:
+def _quote_of(
+    text: str, excerpt: str | None, own_words_only: bool, places: Collection[str] = ()
+) -> tuple[str, bool]:
     """(what to quote, whether it is the person's own words); ("", ...) for nothing."""
     if any(mark in text for mark in _QUOTE_MARKS):
-        whole = redact_text(text, text)
-        part = redact_text(text, excerpt) if excerpt else whole
+        whole = redact_text(text, text, places)
+        part = redact_text(text, excerpt, places) if excerpt else whole
         at = whole.find(part)
         spoken = spoken_words(whole, (at, at + len(part)) if at >= 0 else None)
         if spoken and not _CONTACT_PLACEHOLDERS.search(spoken):
             return spoken, True
     if own_words_only:
         return "", True
-    return redact_text(text, excerpt), False  # shown as noted, not in quote marks
+    return redact_text(text, excerpt, places), False  # shown as noted, not in quote marks
 
 
 _QUOTE_MARKS = "\"'“”‘’"

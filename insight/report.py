@@ -8,8 +8,11 @@ as counts only.
 from __future__ import annotations
 
 import io
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -53,18 +56,28 @@ class ReportData:
     unlinked_actions: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     version: str = __version__
+    plain_words: dict[str, str] = field(default_factory=dict)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
-    """Horizontal bars of notes per category as inline SVG (suppressed bars drawn empty)."""
+    """Horizontal bars of notes per category as inline SVG, with a text alternative. A
+    suppressed count is drawn as a hatched bar up to the threshold, labelled "<5": an
+    empty bar would read as none."""
     names = [r["name"] for r in rollup][::-1]
-    values = [r["notes"] if isinstance(r["notes"], int) else 0 for r in rollup][::-1]
-    labels = [str(r["notes"]) for r in rollup][::-1]
+    counts = [r["notes"] for r in rollup][::-1]
+    few = [is_suppressed(c) for c in counts]
+    values = [threshold if f else c for f, c in zip(few, counts, strict=True)]
+    labels = [str(c) for c in counts]
     plt.rcParams["svg.fonttype"] = "none"
+    plt.rcParams["svg.hashsalt"] = "insight"  # the same chart gives the same file
     fig, ax = plt.subplots(figsize=(8, 0.42 * len(names) + 0.8))
-    bars = ax.barh(names, values, color="#2b6c8f")
+    bars = ax.barh(names, values, color=["white" if f else "#2b6c8f" for f in few],
+                   edgecolor="#2b6c8f")
+    for bar, f in zip(bars, few, strict=True):
+        if f:
+            bar.set_hatch("///")
     ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
-    ax.set_xlabel("notes")
+    ax.set_xlabel("notes" + (f" (hatched: fewer than {threshold})" if any(few) else ""))
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="y", labelsize=9)
     fig.tight_layout()
@@ -72,7 +85,48 @@ def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
     fig.savefig(buffer, format="svg")
     plt.close(fig)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+    svg = svg[svg.index("<svg") :]
+    described = "; ".join(f"{n}: {c}" for n, c in zip(names[::-1], labels[::-1], strict=True))
+    alternative = escape(f"Bar chart of notes per enquiry category. {described}.")
+    head = svg.index(">") + 1
+    return (svg[: head - 1] + f' role="img" aria-label="{alternative}">'
+            + f"<title>{alternative}</title>" + svg[head:])
+
+
+#: Words services use that people may not know: explained at the foot of the community
+#: page wherever the page uses them (in actions, owners, outcomes written by services).
+PLAIN_WORDS = {
+    "A&E": "the hospital emergency department (Accident and Emergency)",
+    "CAMHS": "Children and Young People's Mental Health Services",
+    "CMHT": "Community Mental Health Team: the local NHS team for adults with mental "
+            "health problems",
+    "CPN": "community psychiatric nurse: a mental health nurse who sees people at home or "
+           "in the community",
+    "CQC": "Care Quality Commission: the body that inspects health and care services",
+    "DNA": "did not attend: a missed appointment",
+    "EIP": "Early Intervention in Psychosis: a team for people with a first episode of "
+           "psychosis",
+    "GP": "family doctor",
+    "IAPT": "the NHS talking therapies service (it used to be called Improving Access to "
+            "Psychological Therapies)",
+    "ICB": "Integrated Care Board: the NHS body that plans and pays for local health "
+           "services",
+    "MHA": "Mental Health Act",
+    "NHS": "National Health Service",
+    "PALS": "Patient Advice and Liaison Service: where you can raise a concern about NHS care",
+    "PICU": "psychiatric intensive care unit",
+    "VCSE": "voluntary, community and social enterprise organisations: charities and "
+            "community groups",
+}
+
+
+def plain_words_used(texts: list[str]) -> dict[str, str]:
+    """The `PLAIN_WORDS` the given texts use, in the order of the list."""
+    joined = "\n".join(t for t in texts if t)
+    return {
+        word: meaning for word, meaning in PLAIN_WORDS.items()
+        if re.search(rf"(?<![\w&]){re.escape(word)}(?![\w&])", joined)
+    }
 
 
 def build_report(
@@ -160,7 +214,10 @@ def build_report(
     priorities = []
     linked_actions: set[int] = set()
     quoted = Quoted()  # each note and wording quoted once in the report
+    places = [] if audience == "lead" else _places_with_few_notes(frame, threshold)
     for priority_id, priority in thread.priorities.items():
+        if audience == "community" and not thread.notes_of_priority(priority_id):
+            continue  # "you said" needs someone to have said it (the leads' checks list it)
         insight_views = []
         for insight_id in thread.insights_of_priority(priority_id):
             insight = thread.insights[insight_id]
@@ -186,18 +243,20 @@ def build_report(
                         for c in insight["categories"]
                     ],
                     "evidence": evidence,
-                    "quotes": quotes_for(
+                    # a quote from an insight few notes rest on would speak for one of
+                    # those few people: outside the leads' view, none
+                    "quotes": [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
                         notes,
                         limit=1 if audience == "community" else quotes_per_insight,
                         excerpts=excerpts,
                         flagged=flagged_ids,
                         audience=audience,
                         key=key,
-                        # a reference beside a quote would count a small insight's notes
-                        named=not is_suppressed(evidence),
+                        within=ref("insight", insight_id),
                         # "you said" over a quote is only true of the person's own words
                         own_words=audience == "community",
                         quoted=quoted,
+                        places=places,
                     ),
                 }
             )
@@ -217,7 +276,17 @@ def build_report(
                 "actions": [action_view(a) for a in action_ids],
             }
         )
+    shown = [  # what services wrote that the community page shows
+        text for p in priorities for text in (
+            p["title"], p["description"],
+            *(i[k] for i in p["insights"] for k in ("title", "summary")),
+            *(q.text for i in p["insights"] for q in i["quotes"]),
+            *(a[k] for a in p["actions"] for k in ("title", "owner", "reason")),
+            *(o["description"] for a in p["actions"] for o in a["outcomes"]),
+        )
+    ]
     return ReportData(
+        plain_words=plain_words_used(shown) if audience == "community" else {},
         title=title,
         audience=audience,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -229,6 +298,16 @@ def build_report(
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(),
     )
+
+
+def _places_with_few_notes(frame: Any, threshold: int) -> list[str]:
+    """Places fewer than `threshold` notes come from: not named in quotes, since a story
+    from a small place can point to the one person who told it."""
+    counts = Counter(
+        " ".join(str(place).split()).casefold() for place in frame["place"].dropna()
+        if str(place).strip()
+    )
+    return sorted(place for place, n in counts.items() if n < threshold)
 
 
 def _named_chain(
@@ -244,7 +323,8 @@ def _named_chain(
         count = insight_counts[parse_ref("insight", insight["insight"])]
         if is_suppressed(count):
             return {"notes": [], "few": count}
-        return {"notes": [note_ref(n, audience, key) for n in insight["notes"]], "few": None}
+        notes = [note_ref(n, audience, key, insight["insight"]) for n in insight["notes"]]
+        return {"notes": notes, "few": None}
 
     return {
         **chain,

@@ -368,12 +368,16 @@ class Thread:
         return list(seen)
 
     def note_of_ref(self, reference: str, key: bytes) -> str | None:
-        """The note behind a reference in a commissioner's or community report."""
+        """The note behind a reference in a commissioner's or community report (named
+        under one insight, `note_ref`; or, in reports made before references were per
+        insight, under none)."""
         from insight.privacy import note_ref
 
-        for note_ids in self.insight_notes.values():
+        for insight_id, note_ids in self.insight_notes.items():
+            within = ref("insight", insight_id)
             for note_id in note_ids:
-                if note_ref(note_id, "commissioner", key) == reference:
+                if reference in (note_ref(note_id, "commissioner", key, within),
+                                 note_ref(note_id, "commissioner", key)):
                     return note_id
         return None
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from insight.resources import corpora_dir
+from insight.store import Store
+from insight.workspace import open_workspace
 from tests.run import run_cli
 
 CORPUS = corpora_dir() / "notes" / "community-notes.jsonl"
@@ -114,6 +116,12 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert json.loads(insight("trace", "i1", "-w", str(ws)).stdout)["priorities"] == ["P1"]
     gone = insight("trace", "note-000000000000", "-w", str(ws), check=False)
     assert gone.returncode == 2 and "erased" in gone.stderr
+    insight("erase", "--note", note_ids[-1], "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        tombstone = store.tombstone_id(note_ids[-1])
+    for erased in (note_ids[-1], tombstone):  # by the id it had, and the one it is kept under
+        traced = insight("trace", erased, "-w", str(ws))
+        assert "was erased on" in traced.stdout and "no action yet" not in traced.stdout
     rollup = json.loads(insight("rollup", "-w", str(ws), "--format", "json").stdout)
     assert len(rollup) == 11 and sum(r["notes"] > 0 for r in rollup) > 3
     as_csv = insight("rollup", "-w", str(ws), "--format", "csv").stdout

@@ -10,6 +10,7 @@ from insight.privacy import (
     Quoted,
     group_counts,
     may_quote,
+    place_spans,
     protect,
     quotes_for,
     redact_text,
@@ -105,6 +106,29 @@ def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:
     excerpt = "Grace said the crisis line never picked up."
     quoted = redact_text(text, excerpt)
     assert quoted == "[PERSON] said the crisis line never picked up."
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Panic attack in the Co-op in Helston, police came.", ["Helston"]),
+        ("moved from st  ives to helston last year", ["st  ives", "helston"]),  # all lower case
+        ("Since moving to St Ives she has no GP.", ["St Ives"]),
+        ("She was reading the letter from Reading council.", ["Reading"]),  # a word too
+        ("The Helstonians' group closed.", []),  # whole words only
+        ("Nothing about a place here.", []),
+    ],
+)
+def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
+    spans = place_spans(text, ["Helston", "St Ives", "reading", " "])
+    assert [text[a:b] for a, b in spans] == found
+
+
+def test_a_place_is_redacted_beside_personal_data_without_cutting_it() -> None:
+    text = "Kate from Helston said the crisis line in Truro never answered."
+    quoted = redact_text(text, "Kate from Helston said the crisis line in Truro never answered.",
+                         places=["helston"])
+    assert quoted == "[PERSON] from [PLACE] said the crisis line in Truro never answered."
 
 
 def test_long_notes_are_cut_at_a_sentence_and_contact_details_removed() -> None:

@@ -14,8 +14,8 @@ from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD, note_ref
 from insight.report import build_report, render_html
 from insight.resources import corpora_dir
-from insight.store import ModelTagging, Store
-from insight.thread import add_action, add_insight, add_priority
+from insight.store import ModelTagging, Store, ref
+from insight.thread import add_action, add_insight, add_outcome, add_priority, load_thread
 from tests.notes import add, note
 
 PII_SET = corpora_dir() / "pii" / "pii-eval.jsonl"
@@ -60,7 +60,8 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
                 if len(sentence) > 40:
                     assert escape(sentence) not in html
             continue
-        quote = quotes[note_ref(record.id, "commissioner", store.secret("note-ref"))]
+        quote = quotes[note_ref(record.id, "commissioner", store.secret("note-ref"),
+                                within=ref("insight", insight))]
         for span in row["spans"]:
             secret = row["text"][span["start"] : span["end"]]
             # the same word may also occur as ordinary text ("May" the month): only
@@ -104,8 +105,10 @@ def test_declined_action_shows_reason_and_unlinked_actions_are_listed(store: Sto
 @pytest.mark.parametrize("audience", ["commissioner", "lead", "community"])
 def test_report_renders_for_each_audience(store: Store, audience: str, tmp_path: Path) -> None:
     add(store, note("n1", "Text", categories=["daily-living"]))
+    insight = add_insight(store, "Nothing at weekends", note_ids=["n1"])
     add_action(store, "Open a Saturday drop-in", status="done",
-               priority_ids=[add_priority(store, "Somewhere to go at weekends")])
+               priority_ids=[add_priority(store, "Somewhere to go at weekends",
+                                          insight_ids=[insight])])
     html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
     if audience == "community":
         assert "You said, we did" in html and "We did" in html
@@ -127,6 +130,7 @@ def test_flagged_notes_are_never_quoted(store: Store, audience: str) -> None:
              categories=["crisis-urgent"]),
         note("clear", "Waited months for the crisis team. No flag.",
              categories=["crisis-urgent"]),
+        note("other", "Crisis line rang out twice.", categories=["crisis-urgent"]),
     )
     store.flag_safeguarding("by-queue", by="phrase-list", reason="test")
     store.save_model_tags(
@@ -134,7 +138,7 @@ def test_flagged_notes_are_never_quoted(store: Store, audience: str) -> None:
         model_version="m1", codebook_version="1",
     )
     insight = add_insight(store, "Crisis waits", note_ids=["by-person", "by-queue", "by-model",
-                                                            "clear"])
+                                                            "clear", "other"])
     add_action(store, "Call-back standard", priority_ids=[add_priority(store, "P",
                                                                        insight_ids=[insight])])
     html = render_html(build_report(store, load_codebook(), audience=audience))  # type: ignore[arg-type]
@@ -224,7 +228,7 @@ def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> Non
     add_action(store, "Keep the group", priority_ids=[add_priority(store, "P",
                                                                    insight_ids=[insight])])
     key = store.secret("note-ref")
-    reference = note_ref(secret, "commissioner", key)
+    reference = note_ref(secret, "commissioner", key, within=ref("insight", insight))
     # keyed: hashing the id without the workspace's secret does not give the reference
     import hashlib
 
@@ -241,7 +245,86 @@ def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> Non
     from insight.thread import load_thread
 
     assert load_thread(store).note_of_ref(reference, key) == secret
+    # a reference printed before references were per insight still finds its note
+    assert load_thread(store).note_of_ref(note_ref(secret, "commissioner", key), key) == secret
     assert load_thread(store).note_of_ref("note-000000000000", key) is None
+
+
+def test_references_cannot_be_matched_across_insights(store: Store) -> None:
+    """Matching references under two insights would count the notes they share (here 2,
+    a number the report suppresses), so a note has a different reference under each."""
+    add(store, *[note(f"n{i}", f"Waited {i} weeks for a call back.",
+                      categories=["access-waiting"]) for i in range(10)])
+    first = add_insight(store, "Waiting", note_ids=[f"n{i}" for i in range(6)])
+    second = add_insight(store, "No call back", note_ids=[f"n{i}" for i in range(4, 10)])
+    add_action(store, "Call back", priority_ids=[add_priority(store, "P",
+                                                               insight_ids=[first, second])])
+    data = build_report(store, load_codebook(), audience="commissioner")
+    assert data.priorities[0]["evidence"] == "at least 6"  # not 10: that gives 2 away
+    chain = data.priorities[0]["actions"][0]["chain"]["priorities"][0]["insights"]
+    listed = [set(i["notes"]) for i in chain]
+    assert [len(n) for n in listed] == [6, 6] and not listed[0] & listed[1]
+    html = render_html(data)
+    references = set(re.findall(r"note-[0-9a-f]{12}", html))
+    assert len(references) == 12  # each note under each insight once, none shared
+    thread = load_thread(store)
+    key = store.secret("note-ref")
+    traced = [thread.note_of_ref(r, key) for r in references]
+    assert sorted(traced) == sorted([f"n{i}" for i in range(6)] + [f"n{i}" for i in range(4, 10)])
+
+
+def test_a_place_few_notes_come_from_is_not_named_in_quotes(store: Store) -> None:
+    story = "I had a panic attack in the Co-op in Helston and the manager called the police."
+    add(store,
+        note("h", story, categories=["crisis-urgent"], place="Helston"),
+        *[note(f"s{i}", f"Sheffield crisis line rang out, call {i}.",
+               categories=["crisis-urgent"], place="Sheffield") for i in range(5)])
+    insight = add_insight(store, "Crisis", note_ids=["h", *[f"s{i}" for i in range(5)]])
+    add_action(store, "Sanctuary", priority_ids=[add_priority(store, "P",
+                                                               insight_ids=[insight])])
+    commissioner = unescape(render_html(build_report(store, load_codebook(),
+                                                     quotes_per_insight=None)))
+    assert "Helston" not in commissioner
+    assert "Co-op in [PLACE] and the manager" in commissioner
+    assert "Sheffield crisis line" in commissioner  # five notes: named
+    lead = unescape(render_html(build_report(store, load_codebook(), audience="lead",
+                                             quotes_per_insight=None)))
+    assert "Co-op in Helston" in lead
+
+
+def test_no_quote_from_an_insight_few_notes_rest_on(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"The bus to group {i} stopped.",
+                      categories=["community-support"]) for i in range(3)])
+    insight = add_insight(store, "Buses", note_ids=["n0", "n1", "n2"])
+    add_action(store, "Bus", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
+    for audience in ("commissioner", "community"):
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        assert data.priorities[0]["insights"][0]["quotes"] == []
+        assert "The bus to group" not in render_html(data)
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert len(lead.priorities[0]["insights"][0]["quotes"]) == 2
+
+
+def test_you_said_leaves_out_priorities_no_note_rests_on(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"The bus to group {i} stopped.",
+                      categories=["community-support"], heard_on=f"2026-0{i + 1}-1{i}")
+                 for i in range(5)])
+    heard = add_insight(store, "Buses", note_ids=[f"n{i}" for i in range(5)])
+    add_action(store, "Bus pass", priority_ids=[add_priority(store, "Transport",
+                                                              insight_ids=[heard])])
+    add_action(store, "New logo", status="done",
+               priority_ids=[add_priority(store, "Rebrand the service")])
+    community = render_html(build_report(store, load_codebook(), audience="community"))
+    assert "Transport" in community and "Rebrand the service" not in community
+    assert "New logo" not in community
+    commissioner = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
+    assert "Rebrand the service" in commissioner and "has no insights" in commissioner
+    # the first and last conversation by month, not by day, outside the leads' view
+    assert "from January 2026 to May 2026" in commissioner
+    assert "2026-01-10" not in commissioner and "2026-05-14" not in commissioner
+    lead = " ".join(unescape(render_html(build_report(store, load_codebook(),
+                                                      audience="lead"))).split())
+    assert "between 2026-01-10 and 2026-05-14" in lead
 
 
 def test_counts_are_suppressed_everywhere_in_the_commissioner_report(store: Store) -> None:
@@ -297,3 +380,31 @@ def test_the_summary_split_cannot_give_a_small_count_away(store: Store) -> None:
     assert shown["tagged_by_person"] == "<5" and shown["untagged"] == "<5"
     # 12 - 8 would leave 4 for two small counts: one of them would be pinned down
     assert "hidden" in (shown["notes"], shown["tagged_by_model"])
+
+
+def test_community_page_explains_service_words_and_uses_headings(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"The CMHT letter {i} came late.", categories=["access-waiting"])
+                 for i in range(5)])
+    heard = add_insight(store, "Letters late", note_ids=[f"n{i}" for i in range(5)])
+    action = add_action(store, "Text reminders so fewer DNAs", owner="ICB mental health lead",
+                        priority_ids=[add_priority(store, "Letters", insight_ids=[heard])])
+    add_outcome(store, action, "The CMHT now sends texts.")
+    community = unescape(render_html(build_report(store, load_codebook(), audience="community")))
+    glossary = community[community.index("Words used on this page"):]
+    assert "<dt>ICB</dt><dd>Integrated Care Board" in glossary
+    assert "<dt>CMHT</dt><dd>Community Mental Health Team" in glossary
+    assert "IAPT" not in glossary and "DNA" not in glossary  # "DNAs" is not the word DNA
+    assert "<h3>You said" in community and "<h3>We are considering</h3>" in community
+    commissioner = render_html(build_report(store, load_codebook()))
+    assert "Words used on this page" not in commissioner
+
+
+def test_chart_has_a_text_alternative_and_draws_small_counts_as_small(store: Store) -> None:
+    add(store, *[note(f"w{i}", "Waited.", categories=["access-waiting"]) for i in range(7)],
+        note("c", "Crisis.", categories=["crisis-urgent"]))
+    svg = build_report(store, load_codebook(), audience="commissioner").chart_svg
+    label = unescape(re.search(r'<svg[^>]* role="img" aria-label="([^"]+)"', svg).group(1))
+    assert "Getting help and waiting: 7" in label and "Crisis and urgent help: <5" in label
+    assert "hatched: fewer than 5" in svg
+    lead = build_report(store, load_codebook(), audience="lead").chart_svg
+    assert "Crisis and urgent help: 1" in unescape(lead) and "hatched" not in lead
