@@ -81,15 +81,18 @@ def _expected_errors() -> tuple[type[Exception], ...]:
 
 
 def handled(func: F) -> F:
-    """Explained errors become one line on stderr and exit code 1, never a traceback."""
+    """Explained errors become one line on stderr and exit code 1, never a traceback; a
+    note or record named on the command line that does not exist is a usage error (2)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from insight.store import NotFound
+
         try:
             return func(*args, **kwargs)
         except _expected_errors() as exc:
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(1) from None
+            raise typer.Exit(2 if isinstance(exc, NotFound) else 1) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -57,6 +57,8 @@ class ReportData:
     problems: list[str] = field(default_factory=list)
     version: str = __version__
     plain_words: dict[str, str] = field(default_factory=dict)
+    #: leads only: notes per place, listener and month, to see who and where is heard
+    breakdowns: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -286,6 +288,7 @@ def build_report(
         )
     ]
     return ReportData(
+        breakdowns=_breakdowns(frame) if audience == "lead" else {},
         plain_words=plain_words_used(shown) if audience == "community" else {},
         title=title,
         audience=audience,
@@ -298,6 +301,20 @@ def build_report(
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(),
     )
+
+
+def _breakdowns(frame: Any) -> dict[str, list[tuple[str, int]]]:
+    """Notes per place and listener (most first) and per month (in order): where
+    listening happens, and where it does not, for the leads' view only."""
+    def counted(column: str, by_count: bool) -> list[tuple[str, int]]:
+        values = frame[column].fillna("").map(lambda v: " ".join(str(v).split()) or "not given")
+        counts = Counter(values)
+        if by_count:
+            return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+        return sorted(counts.items(), key=lambda kv: (kv[0] == "not given", kv[0]))
+
+    return {"place": counted("place", True), "listener": counted("listener", True),
+            "month": counted("month", False)}
 
 
 def _places_with_few_notes(frame: Any, threshold: int) -> list[str]:

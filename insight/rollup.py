@@ -27,6 +27,9 @@ def note_frame(store: Store) -> pd.DataFrame:
     by_source: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for tag in store.tags_for():
         by_source[tag["note_id"]][tag["source"]].append(tag["category"])
+    # a note in the safeguarding queue raised a concern, whoever raised it (the listener,
+    # the model or the phrase list, even against a listener's "no")
+    queued = {item["note_id"] for item in store.safeguarding_items(open_only=False)}
     rows: list[dict[str, Any]] = []
     for batch in store.iter_notes():
         for note in batch:
@@ -36,6 +39,7 @@ def note_frame(store: Store) -> pd.DataFrame:
             safeguarding = note["safeguarding"]
             if safeguarding is None:
                 safeguarding = bool(note["model_safeguarding"])
+            safeguarding = safeguarding or note["id"] in queued
             rows.append(
                 {
                     "id": note["id"],

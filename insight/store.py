@@ -239,6 +239,11 @@ class StoreError(RuntimeError):
     """A storage problem explained for a person (bad URL, wrong schema, missing record)."""
 
 
+class NotFound(StoreError):
+    """A note, thread record or queue item that someone named does not exist (the CLI
+    exits 2 for it, as for any other id on its command line that does not exist)."""
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -637,7 +642,7 @@ class Store:
                 .where(notes.c.id == note_id)
             ).first()
             if row is None:
-                raise StoreError(f"no note {note_id!r}")
+                raise NotFound(f"no note {note_id!r}")
             if row.erased_at is not None:
                 raise StoreError(f"note {note_id} was erased")
             current = dict(row._mapping)
@@ -824,7 +829,7 @@ class Store:
                 ).scalars())
             missing = [i for i in ids if i not in before]
             if missing:
-                raise StoreError(f"no note with id {missing[0]}")
+                raise NotFound(f"no note with id {missing[0]}")
             new_tags: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             entries: list[dict[str, Any]] = []  # audit, in the order the changes are made
@@ -878,7 +883,7 @@ class Store:
         stamp = now()
         with self.begin() as conn:
             if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
-                raise StoreError(f"no note with id {note_id}")
+                raise NotFound(f"no note with id {note_id}")
             self._delete_tags(conn, note_id, "person")
             for category in dict.fromkeys(categories):
                 self._add_tag(conn, note_id, category, "person", stamp)
@@ -897,7 +902,7 @@ class Store:
         columns = [notes.c[name] for name in values]
         row = conn.execute(select(*columns).where(notes.c.id == note_id)).first()
         if row is None:
-            raise StoreError(f"no note with id {note_id}")
+            raise NotFound(f"no note with id {note_id}")
         conn.execute(update(notes).where(notes.c.id == note_id).values(**values))
         self._audit(conn, "update", "note", note_id, dict(row._mapping), values)
 
@@ -924,7 +929,7 @@ class Store:
         """Route a note to a person now; does not depend on the note being tagged."""
         with self.begin() as conn:
             if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
-                raise StoreError(f"no note with id {note_id}")
+                raise NotFound(f"no note with id {note_id}")
             if not self._is_flagged(conn, note_id):
                 self._flag(conn, note_id, by or self.actor, reason)
 
@@ -953,7 +958,7 @@ class Store:
                 select(safeguarding_queue).where(safeguarding_queue.c.id == item_id)
             ).first()
             if row is None:
-                raise StoreError(f"no safeguarding item {item_id}")
+                raise NotFound(f"no safeguarding item {item_id}")
             before = dict(row._mapping)
             if before["acknowledged_at"] is not None:
                 raise StoreError(f"safeguarding item {item_id} was already acknowledged")
@@ -989,7 +994,7 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(table).where(table.c.id == record_id)).first()
         if row is None:
-            raise StoreError(f"no {kind} {ref(kind, record_id)}")
+            raise NotFound(f"no {kind} {ref(kind, record_id)}")
         return dict(row._mapping)
 
     def list_records(self, kind: str) -> list[dict[str, Any]]:
@@ -1002,7 +1007,7 @@ class Store:
         with self.begin() as conn:
             row = conn.execute(select(table).where(table.c.id == record_id)).first()
             if row is None:
-                raise StoreError(f"no {kind} {ref(kind, record_id)}")
+                raise NotFound(f"no {kind} {ref(kind, record_id)}")
             before = dict(row._mapping)
             values = {**values, "updated_at": now()}
             conn.execute(update(table).where(table.c.id == record_id).values(**values))
@@ -1016,7 +1021,7 @@ class Store:
         with self.begin() as conn:
             row = conn.execute(select(table).where(table.c.id == record_id)).first()
             if row is None:
-                raise StoreError(f"no {kind} {ref(kind, record_id)}")
+                raise NotFound(f"no {kind} {ref(kind, record_id)}")
             for link, column in _LINKS_OF[kind]:
                 self._unlink(conn, link, link.c[column] == record_id)
             if kind == "action":

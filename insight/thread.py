@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from insight.store import (
+    NotFound,
     Store,
     StoreError,
     action_priorities,
@@ -107,7 +108,7 @@ def _check_notes(store: Store, note_ids: Sequence[str]) -> None:
     """Notes an insight may rest on: stored and not erased."""
     missing = set(note_ids) - set(store.existing_notes(note_ids))
     if missing:
-        raise StoreError(f"no such note(s): {', '.join(sorted(missing)[:5])}")
+        raise NotFound(f"no such note(s): {', '.join(sorted(missing)[:5])}")
     erased = sorted(n for n in set(note_ids) if (store.get_note(n) or {}).get("erased_at"))
     if erased:
         raise StoreError(f"erased note(s) cannot be evidence: {', '.join(erased[:5])}")

@@ -462,6 +462,14 @@ def test_outputs_refuse_folders_and_inputs_and_thresholds_stay_on(tmp_path: Path
     insight("init", str(ws))
     missing = insight("trace", "A99", "-w", str(ws), check=False)
     assert missing.returncode == 2 and "no action 'A99'" in missing.stderr
+    # whatever the command, a note or record named that does not exist is a usage error
+    for command in (("actions", "status", "A99", "done"), ("insights", "link", "I99", "n1"),
+                    ("outcomes", "add", "A99", "Done"), ("safeguarding", "ack", "99"),
+                    ("priorities", "link", "P99", "I1"), ("insights", "add", "x", "--note", "n9"),
+                    ("outcomes", "update", "O99", "--description", "x")):
+        unknown = insight(*command, "-w", str(ws), check=False)
+        assert unknown.returncode == 2, command
+        assert "error: no " in unknown.stderr and "Traceback" not in unknown.stderr
     insight("actions", "add", "No owner yet", "-w", str(ws))
     assert "NaN" not in insight("actions", "list", "-w", str(ws)).stdout
 
@@ -477,7 +485,7 @@ def test_notes_consent_records_a_persons_decision(tmp_path: Path) -> None:
     neither = insight("notes", "consent", "c1", "-w", str(ws), check=False)
     assert neither.returncode == 2 and "--quote" in neither.stderr
     missing = insight("notes", "consent", "nope", "--quote", "-w", str(ws), check=False)
-    assert missing.returncode == 1 and "no note 'nope'" in missing.stderr
+    assert missing.returncode == 2 and "no note 'nope'" in missing.stderr
     again = insight("ingest", str(notes), "-w", str(ws))  # the old file: not given back
     assert "only a person gives it back" in again.stdout
     given = insight("notes", "consent", "c1", "--quote", "--reason", "asked again", "-w", str(ws))

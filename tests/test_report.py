@@ -408,3 +408,20 @@ def test_chart_has_a_text_alternative_and_draws_small_counts_as_small(store: Sto
     assert "hatched: fewer than 5" in svg
     lead = build_report(store, load_codebook(), audience="lead").chart_svg
     assert "Crisis and urgent help: 1" in unescape(lead) and "hatched" not in lead
+
+
+def test_leads_see_notes_by_place_listener_and_month(store: Store) -> None:
+    add(store,
+        *[note(f"a{i}", "Waited.", place="Leeds", listener="L1", heard_on="2026-03-02")
+          for i in range(3)],
+        note("b", "Waited.", place="Helston", listener="L2", heard_on="2026-04-09"),
+        note("c", "Waited.", place="leeds ", listener="L2", heard_on=None))
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.breakdowns["listener"] == [("L1", 3), ("L2", 2)]
+    assert lead.breakdowns["month"] == [("2026-03", 3), ("2026-04", 1), ("not given", 1)]
+    assert ("Helston", 1) in lead.breakdowns["place"]
+    html = render_html(lead)
+    assert "Where, who and when" in html and "<td>Helston</td>" in html
+    for audience in ("commissioner", "community"):
+        other = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        assert other.breakdowns == {} and "Helston" not in render_html(other)

@@ -138,3 +138,19 @@ def test_shares_are_hidden_when_the_number_of_notes_is(store: Store) -> None:
     assert table["share"].isna().all()
     lead = category_rollup(note_frame(store), load_codebook()).set_index("category")
     assert lead.loc["daily-living", "share"] == round(5 / 6, 3)
+
+
+def test_a_note_anyone_flagged_counts_as_safeguarding(store: Store) -> None:
+    """The listener's yes, the model's flag or the phrase list's queue item (even against
+    a listener's no): `notes list --safeguarding` must find every one."""
+    add(store,
+        note("person", "Said she has a plan.", safeguarding=True),
+        note("listener-no", "Said she wants to end it all.", safeguarding=False),
+        note("unasked", "Said she wants to end it all."),
+        note("clear", "Liked the cafe.", safeguarding=False))
+    store.flag_safeguarding("listener-no", by="phrase-list", reason="test")
+    store.flag_safeguarding("unasked", by="phrase-list", reason="test")
+    frame = note_frame(store).set_index("id")
+    assert frame["safeguarding"].to_dict() == {
+        "person": True, "listener-no": True, "unasked": True, "clear": False,
+    }
