@@ -381,7 +381,35 @@ def train(
             book = ws.load_codebook()
             target = out or ws.model_dir
             model = train_from_store(store, book, target, backend=backend, seed=seed)
-        typer.echo(f"trained {model.backend} model {model.model_version} -> {target}")
+        facts = model.metadata["training_data"]
+        counts = facts["workspace_counts"]
+        typer.secho(
+            f"{facts['rows']} labelled notes in the workspace; per category: "
+            + (", ".join(f"{c} ({n})" for c, n in counts.items()) or "none")
+            + (f"\nalso learnt from {facts['shipped_notes']} shipped notes on the same "
+               "codebook, so categories your notes have few examples of are still tagged"
+               if facts["shipped_notes"] else ""),
+            err=True,
+        )
+        few = [f"{c} ({n})" for c, n in facts["few_examples"].items()]
+        if few or facts["no_examples"]:
+            typer.secho(
+                "warning: "
+                + (f"categories with fewer than 5 examples are seldom tagged: {', '.join(few)}"
+                   if few else "")
+                + ("; " if few and facts["no_examples"] else "")
+                + (f"categories with no example are never tagged: "
+                   f"{', '.join(facts['no_examples'])}" if facts["no_examples"] else "")
+                + "; label more notes before re-tagging with this model",
+                err=True, fg=typer.colors.YELLOW,
+            )
+        metrics = model.metadata.get("metrics")
+        typer.echo(
+            f"trained {model.backend} model {model.model_version} on "
+            f"{model.metadata.get('n_train', '?')} notes -> {target}"
+            + (f" (on 20% of your notes held out: macro-F1 {metrics['macro_f1']:.2f})"
+               if metrics and metrics.get("macro_f1") is not None else "")
+        )
         return
     from insight.classify.data import load_labelled
     from insight.codebook import load_codebook

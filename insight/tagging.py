@@ -7,12 +7,14 @@ this module only moves notes between the store and the model.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from insight.classify.data import evaluate
+from insight.classify.data import FEW_EXAMPLES, LabelledData, evaluate
 from insight.classify.default import shipped_safeguarding_notes
 from insight.classify.model import TagModel
 from insight.codebook import Codebook
@@ -42,6 +44,15 @@ def labelled_notes(store: Store) -> tuple[list[str], list[list[str]], list, list
     return texts, [by_note[i] for i in ids], safeguarding, experience
 
 
+def learns_from_shipped_notes(codebook: Codebook) -> bool:
+    """Whether the shipped corpus's labels mean what this codebook's do: it is the default
+    codebook (same category ids and version)."""
+    from insight.codebook import load_codebook
+
+    default = load_codebook()
+    return codebook.ids == default.ids and codebook.version == default.version
+
+
 def train_from_store(
     store: Store,
     codebook: Codebook,
@@ -49,35 +60,70 @@ def train_from_store(
     *,
     backend: str = "sklearn",
     seed: int = 0,
+    shipped: bool | None = None,
 ) -> TagModel:
+    """Train the workspace model from people's labels and save it to `out`.
+
+    On the default codebook it learns from the shipped corpus's training notes as well as
+    the workspace's own (`shipped`, default: when `learns_from_shipped_notes`): a lead's
+    first few dozen labelled notes alone would make a far weaker model than the default
+    one it replaces, and re-tagging with it would strip categories from every note
+    nobody reviewed. The model card records both sources and each category's count among
+    the workspace's notes; `held_out` metrics are on the workspace's notes only.
+    """
     texts, labels, safeguarding, experience = labelled_notes(store)
-    if len(texts) < 20:
+    if shipped is None:
+        shipped = learns_from_shipped_notes(codebook)
+    if not shipped and len(texts) < 20:
         raise TaggingError(
             f"only {len(texts)} labelled notes in the workspace; at least 20 are needed "
             "(ingest notes with a `categories` field, or use `insight train --data FILE`)"
         )
+    base = _shipped_training_notes(without=texts) if shipped else None
     flags = [bool(s) for s in safeguarding] if any(s is not None for s in safeguarding) else None
     feelings = experience if any(e is not None for e in experience) else None
-    shipped = shipped_safeguarding_notes()
+    if base is not None:
+        from insight.classify.default import load_safeguarding_audit
+
+        extra = load_safeguarding_audit()  # the corpus's own flags are in `base`
+    else:
+        extra = shipped_safeguarding_notes()
 
     def fit(rows: Sequence[int]) -> TagModel:
+        own_flags = [flags[i] for i in rows] if flags else [False] * len(rows)
+        own_feelings = [feelings[i] for i in rows] if feelings else [None] * len(rows)
+        if base is not None:
+            all_texts = base.texts + [texts[i] for i in rows]
+            all_labels = base.labels + [labels[i] for i in rows]
+            all_flags: list | None = (
+                list(base.safeguarding or [False] * len(base.texts)) + own_flags
+            )
+            all_feelings: list | None = (
+                list(base.experience or [None] * len(base.texts)) + own_feelings
+            )
+        else:
+            all_texts = [texts[i] for i in rows]
+            all_labels = [labels[i] for i in rows]
+            all_flags = own_flags if flags else None
+            all_feelings = own_feelings if feelings else None
         return TagModel.fit(
-            [texts[i] for i in rows],
-            [labels[i] for i in rows],
+            all_texts,
+            all_labels,
             label_names=codebook.ids,
-            safeguarding=[flags[i] for i in rows] if flags else None,
-            experience=[feelings[i] for i in rows] if feelings else None,
+            safeguarding=all_flags,
+            experience=all_feelings,
             backend=backend,
             codebook_version=codebook.version,
             codebook_id=Path(codebook.path).stem if codebook.path else None,
             seed=seed,
             label_texts=codebook.label_texts(),
-            safeguarding_extra=shipped,
+            safeguarding_extra=extra,
         )
 
     metrics = None
     if len(texts) >= HOLDOUT_MIN:
-        # Honest metrics for the card: a model trained on 80% scored on the other 20%.
+        # Honest metrics for the card: a model trained without 20% of the workspace's notes
+        # scored on them.
         train_rows, test_rows = _holdout(labels, codebook.ids, seed)
         probe = fit(train_rows)
         metrics = evaluate(
@@ -92,8 +138,46 @@ def train_from_store(
     model = fit(range(len(texts)))
     if metrics is not None:
         model.metadata["metrics"] = metrics
+    model.metadata["training_data"] = _workspace_facts(
+        labels, codebook, len(base.texts) if base is not None else 0
+    )
     model.save(out)
     return model
+
+
+def _shipped_training_notes(without: Sequence[str]) -> LabelledData:
+    """The default model's training notes, less any the workspace holds too (its own
+    labels for them win, and a note held out to score the model must not be trained on)."""
+    from insight.classify.default import TRAINING_SPLITS, load_corpus
+    from insight.classify.model import text_fingerprints
+
+    own = set(text_fingerprints(list(without)))
+    data, splits = load_corpus()
+    return data.subset([
+        i for i, n in enumerate(data.ids)
+        if splits.get(n) in TRAINING_SPLITS and text_fingerprints([data.texts[i]])[0] not in own
+    ])
+
+
+def _workspace_facts(
+    labels: Sequence[Sequence[str]], codebook: Codebook, shipped: int
+) -> dict[str, Any]:
+    """What the card and `insight train` say about the notes a workspace model learnt
+    from (the shape of `LabelReport.card_facts`)."""
+    counts = Counter(c for row in labels for c in row)
+    own = {c: counts[c] for c in codebook.ids if counts[c]}
+    return {
+        "file": "the workspace's labelled notes"
+        + (f" and the shipped corpus's training notes ({shipped})" if shipped else ""),
+        "rows": len(labels),
+        "rows_used": len(labels),
+        "min_count": 1,
+        "workspace_counts": own,
+        "shipped_notes": shipped,
+        # with the shipped notes every category has many examples
+        "few_examples": {} if shipped else {c: n for c, n in own.items() if n < FEW_EXAMPLES},
+        "no_examples": [] if shipped else [c for c in codebook.ids if not counts[c]],
+    }
 
 
 HOLDOUT_MIN = 100

@@ -523,3 +523,31 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert "(1 of 3 notes; --limit 0 lists all)" in table.stderr
     wrong = insight("notes", "list", "-w", str(ws), "--category", "waiting", check=False)
     assert wrong.returncode == 2 and "not a category" in wrong.stderr
+
+
+def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
+    tmp_path: Path,
+) -> None:
+    book = tmp_path / "carers.yaml"
+    book.write_text(
+        "name: Carers\nversion: '1'\ncategories:\n"
+        "  - {id: respite, name: Respite, description: Breaks for carers}\n"
+        "  - {id: money, name: Money, description: Carers' money worries}\n"
+        "  - {id: rights, name: Rights, description: Carers' assessments and rights}\n",
+        encoding="utf-8",
+    )
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(book))
+    notes = tmp_path / "n.csv"
+    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(18)]
+    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(3)]
+    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    trained = insight("train", "-w", str(ws))
+    said = " ".join(trained.stderr.split())
+    assert "21 labelled notes in the workspace; per category: respite (18), money (3)" in said
+    assert "shipped notes" not in said  # its own codebook: its own notes only
+    assert "fewer than 5 examples are seldom tagged: money (3)" in said
+    assert "no example are never tagged: rights" in said
+    card = (ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "per category: respite (18), money (3)" in card and "never tagged): rights" in card

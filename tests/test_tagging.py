@@ -31,7 +31,7 @@ def test_train_from_store_records_held_out_metrics_and_tags_only_untagged(
     with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
         for file in (labelled, unlabelled):
             ingest_file(store, file, category_ids=book.ids, quarantine_dir=tmp_path / "q")
-        model = train_from_store(store, book, tmp_path / "model")
+        model = train_from_store(store, book, tmp_path / "model", shipped=False)
         assert model.metadata["n_train"] == 150
         assert model.metadata["metrics"]["n_notes"] == 30
         assert model.metadata["codebook"] == {"id": "enquiry-v1", "version": "1"}
@@ -59,7 +59,43 @@ def tag_rows(store: Store) -> list[tuple]:
 def test_too_few_labelled_notes_is_a_clear_error(store: Store, tmp_path: Path) -> None:
     add(store, note("a", "Waited ages.", categories=["access-waiting"]))
     with pytest.raises(TaggingError, match="only 1 labelled notes"):
-        train_from_store(store, load_codebook(), tmp_path / "m")
+        train_from_store(store, load_codebook(), tmp_path / "m", shipped=False)
+
+
+def test_a_default_codebook_workspace_also_learns_from_the_shipped_notes(
+    tmp_path: Path,
+) -> None:
+    """A lead's first few labelled notes must not make a model that tags less than the
+    default one did: on the default codebook the shipped training notes are learnt too,
+    less any note the workspace holds itself."""
+    from insight.classify.default import TRAINING_SPLITS, load_corpus
+
+    data, splits = load_corpus()
+    shipped = [i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS]
+    test = [i for i, n in enumerate(data.ids) if splits.get(n) == "test"]
+    own = [shipped[0], *test[:11]]  # one the shipped notes have too
+    book = load_codebook()
+    with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        add(store, *[note(data.ids[i], data.texts[i], categories=data.labels[i] or [])
+                     for i in own])
+        model = train_from_store(store, book, tmp_path / "m")
+        assert model.metadata["n_train"] == len(shipped) - 1 + len(own)
+        facts = model.metadata["training_data"]
+        assert facts["shipped_notes"] == len(shipped) - 1 and facts["rows"] == len(own)
+        assert facts["few_examples"] == {} and facts["no_examples"] == []
+        counted = sum(len(data.labels[i]) for i in own)
+        assert sum(facts["workspace_counts"].values()) == counted
+        card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+        assert f"shipped corpus's training notes ({len(shipped) - 1})" in card
+        # the same notes alone: too few to learn from, and said so
+        with pytest.raises(TaggingError, match="only 12 labelled notes"):
+            train_from_store(store, book, tmp_path / "alone", shipped=False)
+    # a codebook of its own never learns from the shipped notes' labels
+    from insight.tagging import learns_from_shipped_notes
+
+    assert learns_from_shipped_notes(book)
+    other = load_codebook(corpora_dir() / "codebooks" / "care-opinion-phase1.yaml")
+    assert not learns_from_shipped_notes(other)
 
 
 def test_review_accepts_or_corrects_and_checks_the_codebook(store: Store) -> None:

@@ -80,13 +80,27 @@ def _calibration_text(calibration: dict[str, Any] | None) -> str:
 
 
 def _training_data_text(facts: dict[str, Any] | None) -> str:
-    """How `insight train --data` read its file (see `LabelReport.card_facts`)."""
+    """How `insight train` read its notes (see `LabelReport.card_facts` and
+    `tagging.train_from_store`)."""
     if not facts:
-        return "Not recorded (the shipped corpus, a workspace's notes, or an older model)."
+        return "Not recorded (the shipped corpus, or an older model)."
 
     def listed(found: dict[str, int]) -> str:
         return ", ".join(f"{lab} ({n})" for lab, n in found.items()) or "none"
 
+    if "workspace_counts" in facts:  # a workspace model (`tagging.train_from_store`)
+        lines = [
+            f"- Notes: {facts.get('file')}",
+            f"- The workspace's labelled notes: {facts.get('rows')}; per category: "
+            f"{listed(facts['workspace_counts'])}",
+        ]
+        if facts.get("few_examples"):
+            lines.append("- Categories with fewer than 5 examples (threshold not tuned, kept "
+                         f"at 0.5 or above; least reliable): {listed(facts['few_examples'])}")
+        if facts.get("no_examples"):
+            lines.append("- Codebook categories with no example (never tagged): "
+                         + ", ".join(facts["no_examples"]))
+        return "\n".join(lines)
     dropped = {why: n for why, n in facts.get("rows_dropped", {}).items() if n}
     lines = [
         f"- File: `{facts.get('file')}`: {facts.get('rows_used')} of {facts.get('rows')} rows "
