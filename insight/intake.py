@@ -106,10 +106,14 @@ def shown_date(value: str) -> str:
 
 
 def shown_cell(value: str, quote: bool = True) -> str:
-    """A cell or column name for a message: itself if short (a name), else only its length
-    (it may be a note)."""
+    """A cell or column name for a message: itself if short (a name), with any personal data
+    in it redacted ("yes [EMAIL]": messages reach terminals and logs), else only its length
+    (it may be a note). The one way a message shows a cell."""
     if len(value) <= SHOWN_CHARS and len(value.split()) <= 3:
-        return repr(value) if quote else value
+        from insight.redact import redact  # loads its word lists on first use only
+
+        shown = redact(value).text
+        return repr(shown) if quote else shown
     return f"<{len(value)} characters>"
 
 
@@ -135,18 +139,33 @@ def _split_list(value: Any) -> list[str]:
 
 
 _DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-_DATE_PATTERNS = ("%Y-%m-%d", *_DAY_FIRST, "%d %b %Y", "%d %B %Y", "%d-%b-%Y")
+_MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
+_DATE_PATTERNS = (
+    "%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
+    "%B %d %Y",
+)
 _TIMES = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
+#: A time zone after a time ("10:23:45 GMT+1", "23:30 UTC", "10:23:45+01:00"): dropped, as
+#: only the date as written is kept.
+_ZONE = re.compile(
+    r"(\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?)\s*"
+    r"(?:(?:gmt|utc|z)\s*(?:[+-]\d{1,2}(?::?\d\d)?)?|[+-]\d\d:?\d\d)$",
+    re.IGNORECASE,
+)
 #: Days since 1899-12-30 as a spreadsheet stores a date (46351 = 2026-11-25): 1954..2119.
 _SERIAL = re.compile(r"[2-7]\d{4}(?:\.\d+)?")
 _SHORT_YEAR = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2})")
+#: A date written with numbers only, day and month in either order (14/06/2025, 6/14/25).
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2}(?:\d{2})?(?!\d)")
 _EARLIEST_NOTE = date(1990, 1, 1)
 
 
-def parse_date(value: Any) -> date | None:
+def parse_date(value: Any, month_first: bool = False) -> date | None:
     """ISO dates (2025-09-14, with or without time), UK day-first (14/09/2025, also with a
     time as spreadsheets save it: 14/09/2025 00:00, or with a two-digit year: 14/09/25 is
-    2025) or 14 Sep 2025."""
+    2025), 14 Sep 2025 or Sep 14, 2025. A time zone after a time is dropped (the date is
+    kept as written). `month_first`: numeric dates are US month-first (09/14/2025), for a
+    column that `date_order_lines` found to be written so."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -159,31 +178,55 @@ def parse_date(value: Any) -> date | None:
             f"{text!r} looks like a spreadsheet date serial number, not a date: format the "
             "column as a date (DD/MM/YYYY) and save again"
         )
+    text = _ZONE.sub(r"\1", text)
     if len(text) > 10 and text[10] in "T ":  # a date with a time: the whole of it must parse
         try:
             return datetime.fromisoformat(text).date()
         except ValueError:
             pass
-    patterns = _DATE_PATTERNS
-    if " " in text or "T" in text:  # day-first with a time, e.g. 25/11/2026 00:00
-        patterns += tuple(f"{d}{sep}{t}" for d in _DAY_FIRST for sep in " T" for t in _TIMES)
+    numeric = _MONTH_FIRST if month_first else _DAY_FIRST
+    patterns = (*_DATE_PATTERNS, *numeric)
+    if " " in text or "T" in text:  # with a time, e.g. 25/11/2026 00:00
+        patterns += tuple(f"{d}{sep}{t}" for d in numeric for sep in " T" for t in _TIMES)
     for pattern in patterns:
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+    order = "MM/DD" if month_first else "DD/MM"
     if (short := _SHORT_YEAR.fullmatch(text)) is not None:
         # DD/MM/YY as UK spreadsheets show it: this century's, unless that is still to come
         day, month, year = (int(short.group(i)) for i in (1, 3, 4))
+        if month_first:
+            day, month = month, day
         century = 2000 if 2000 + year <= date.today().year else 1900
         try:
             return date(century + year, month, day)
         except ValueError:
             raise ValueError(
-                f"invalid date {shown_date(text)} (expected DD/MM/YY or DD/MM/YYYY)"
+                f"invalid date {shown_date(text)} (expected {order}/YY or {order}/YYYY)"
             ) from None
     # only a short value is shown: a note pasted into the date column must not be echoed
-    raise ValueError(f"invalid date {shown_date(text)} (expected YYYY-MM-DD or DD/MM/YYYY)")
+    raise ValueError(f"invalid date {shown_date(text)} (expected YYYY-MM-DD or {order}/YYYY)")
+
+
+def date_order_lines(dates: Iterable[tuple[int, Any]]) -> tuple[int | None, int | None]:
+    """The lines of the first date in a column that can only be month first (06/14/2025,
+    as US form tools write dates) and of the first that can only be day first (14/06/2025).
+    A column with the first and not the second is read month first; any other column is
+    UK day-first, also one whose dates could be either (all up to 12/12). Dates are
+    ordered per column, never per cell, so 03/06/2025 is the same day on every row.
+    `dates`: (line, value) pairs."""
+    month = day = None
+    for line, value in dates:
+        if not isinstance(value, str) or (found := _NUMERIC_DATE.match(value)) is None:
+            continue
+        one, two = int(found.group(1)), int(found.group(3))
+        if one <= 12 < two <= 31 and month is None:
+            month = line
+        elif two <= 12 < one <= 31 and day is None:
+            day = line
+    return month, day
 
 
 _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
@@ -192,22 +235,89 @@ TRUE_VALUES = frozenset({"yes", "y", "true", "1", "1.0"})
 FALSE_VALUES = frozenset({"no", "n", "false", "0", "0.0"})
 
 
-def _yes_no(value: Any, blank: bool | None) -> bool | None:
-    """A yes/no cell. Only explicit answers count: a tick or a cross is refused."""
+#: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
+#: said she has stopped eating", "Y (see note)", "Happy to be quoted"; "No concerns",
+#: "None noted", "N/A", "Not that I noticed", "Prefer not to say".
+_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to)\b")
+_NO_HEAD = re.compile(
+    r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
+    r"not that i|not aware|prefer not)\b"
+)
+#: After a yes, words that make a consent conditional ("yes, but not my name", "only if
+#: anonymous"): a condition cannot be kept, so it is no consent.
+_CONDITION = re.compile(r"\b(?:but|only|if|unless|except|not|never|don't|do not|without)\b")
+#: The only words a safeguarding answer that starts with a no may have for it to be a clear
+#: no ("No concerns at this time", "None noted", "Not that I'm aware of", "No risk to self
+#: or others"): any other word ("No, but ...", "No idea", "No - her partner ...") may tell
+#: of a worry, so the answer is yes.
+_NOTHING_MORE = frozenset(
+    "no n a na false nope nah none nil nothing not applicable prefer any anything at all this "
+    "that the there time moment present currently now concern concerns worry worries issue "
+    "issues risk risks safeguarding noted noticed seen observed identified raised reported "
+    "mentioned apparent evident known aware report say to of from me i i'm am is are was "
+    "were know self others or and thanks thank you fine ok okay well".split()
+)
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def _plain_answer(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+def _leading_answer(text: str) -> tuple[bool | None, str]:
+    """The yes (True) or no (False) a free answer starts with, or None, and the words after
+    it (in lower case)."""
+    answer = _plain_answer(text)
+    if answer in TRUE_VALUES or answer in FALSE_VALUES:
+        return answer in TRUE_VALUES, ""
+    for meaning, head in ((True, _YES_HEAD), (False, _NO_HEAD)):
+        if found := head.match(answer):
+            return meaning, answer[found.end():]
+    return None, answer
+
+
+def _yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool | None:
+    """A yes/no cell, read by the answer it starts with ("Yes, you can quote me", "No
+    concerns", "N/A"); a cell with no such answer (a tick, "agreed") is refused.
+
+    A consent is yes only without a condition after it: "Yes, but not my name" is no
+    consent. A safeguarding answer errs towards yes, so a person reads the note: only a
+    clear no is no ("No concerns", "None noted"; not "No, but ...", "No idea": see
+    `_NOTHING_MORE`), and any other answer in words is yes ("Possibly - mentioned
+    self-harm", "not sure"); one without a word ("?") is refused, never read as no."""
     if value is None or (isinstance(value, str) and _is_blank(value)):
         return blank
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str):
-        answer = value.strip().lower()
-        if answer in TRUE_VALUES:
-            return True
-        if answer in FALSE_VALUES:
+    if not isinstance(value, str):
+        raise ValueError(f"must be yes or no ({_ACCEPTED_BOOLEANS})")
+    meaning, rest = _leading_answer(value)
+    if safeguarding:
+        if meaning is False and set(_WORD.findall(_plain_answer(value))) <= _NOTHING_MORE:
             return False
-        raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
-    raise ValueError(f"must be yes or no ({_ACCEPTED_BOOLEANS})")
+        if meaning is not None or any(c.isalpha() for c in value):
+            return True
+    elif meaning is not None:
+        return meaning and not _CONDITION.search(rest)
+    raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
+
+
+def _answer_said_more(column: str, value: Any) -> bool:
+    """Whether a yes/no cell said more than its answer in a way the person ingesting must
+    hear of: a consent's yes with a condition (read as no), or a safeguarding answer read as
+    yes that is not a plain yes (its words are not stored)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        read = _yes_no(value, None, safeguarding=column == "safeguarding")
+    except ValueError:
+        return False
+    meaning, rest = _leading_answer(value)
+    if column == "safeguarding":
+        return bool(read) and not (meaning and not any(c.isalpha() for c in rest))
+    return bool(meaning) and not read
 
 
 #: The words of a totals or footer row under the notes ("Total notes: 48", "Last updated
@@ -295,8 +405,8 @@ class NoteIn(BaseModel):
 
     @field_validator("heard_on", mode="before")
     @classmethod
-    def _heard_on(cls, value: Any) -> Any:
-        parsed = parse_date(value)
+    def _heard_on(cls, value: Any, info: ValidationInfo) -> Any:
+        parsed = parse_date(value, month_first=(info.context or {}).get("month_first", False))
         if parsed and parsed > datetime.now(UTC).date() + timedelta(days=1):
             raise ValueError(f"{parsed.isoformat()} is in the future")
         if parsed and parsed < _EARLIEST_NOTE:
@@ -317,7 +427,7 @@ class NoteIn(BaseModel):
     @field_validator("safeguarding", mode="before")
     @classmethod
     def _safeguarding(cls, value: Any) -> Any:
-        return _yes_no(value, blank=None)
+        return _yes_no(value, blank=None, safeguarding=True)
 
     @field_validator("categories", mode="before")
     @classmethod
@@ -669,6 +779,30 @@ _ALIASES = {
     "category": "categories", "codes": "categories",
 }
 MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place"})
+#: Words a form's question wraps a usual name in ("What is your listener code?", "Date of
+#: the conversation", "Start Date (UTC)"): left out when a name is looked up.
+_FILLER = frozenset({"what", "is", "was", "your", "the", "please", "enter", "utc", "gmt"})
+#: When the form was started or sent, as form tools name it (Google's "Timestamp",
+#: JotForm's "Submission Date", Microsoft's "Start time"): a weaker date than the
+#: conversation's, so read as heard_on only when no column gives that, the earliest first.
+_FORM_DATES = (
+    "timestamp", "start_time", "start_date", "started", "submission_date", "submit_date",
+    "submitted", "submitted_at", "date_submitted", "completion_time", "end_date",
+)
+
+
+def _usual_field(key: str) -> str | None:
+    """The field a usual name means ("Date heard", "Your listener code", "Date of the
+    conversation"): looked up in `_ALIASES` as written, then without filler words."""
+    if key in _ALIASES:
+        return _ALIASES[key]
+    return _ALIASES.get("_".join(w for w in re.findall(r"[a-z0-9]+", key) if w not in _FILLER))
+
+
+def _form_date_rank(key: str) -> int | None:
+    """Where a column of when the form was filled in comes in `_FORM_DATES`, or None."""
+    plain = "_".join(w for w in re.findall(r"[a-z0-9]+", key) if w not in _FILLER)
+    return _FORM_DATES.index(plain) if plain in _FORM_DATES else None
 
 
 def _close_field(name: str, fields: Sequence[str]) -> str | None:
@@ -676,8 +810,8 @@ def _close_field(name: str, fields: Sequence[str]) -> str | None:
     key = header_key(name)
     if key in fields:  # "Text" for "text" where names are matched exactly (JSON keys)
         return key
-    if _ALIASES.get(key) in fields:
-        return _ALIASES[key]
+    if _usual_field(key) in fields:
+        return _usual_field(key)
     close = difflib.get_close_matches(key, fields, n=1, cutoff=0.75)
     return close[0] if close else None
 
@@ -830,6 +964,7 @@ def _no_text_column(
     it may be a row of notes (a file without a header row), with note text or names in it.
     `line` is what the file's rows are called ("row" in a spreadsheet)."""
     wanted = header_key(text_col)
+    below: list[list[str]] = []
     try:  # a title line above the header?
         for number, values in zip(range(2, 21), reader, strict=False):
             if wanted in {header_key(v) for v in values}:
@@ -837,6 +972,7 @@ def _no_text_column(
                     f"the header row with the '{text_col}' column is {line} {number}, not "
                     f"{line} 1: delete the {line}(s) above it (a title?) and try again"
                 )
+            below.append(values)
     except csv.Error:
         pass
     count = len(header)
@@ -854,6 +990,17 @@ def _no_text_column(
     close = difflib.get_close_matches(wanted, list(named), n=1, cutoff=0.75)
     if wanted != "text" and close:  # a name close to the one given, not a cell of notes
         return FileRejected(f"{message}; did you mean {_header_shown(named[close[0]])}?")
+    # Only a name from a fixed list of words for a notes column is ever quoted, or that of
+    # a column whose cells read as the notes, in a row that is surely column names.
+    alias = next((h.strip() for h in header if header_key(h) in _TEXT_ALIASES), None)
+    notes_at = _notes_column(header, below)
+    if alias is None and notes_at is not None and text_col_option:  # a form's question
+        shown = _header_shown(header[notes_at].strip())
+        return FileRejected(
+            f"{line} 1 has {count} column{'s' if count != 1 else ''} and none is called "
+            f"'{text_col}' (case and spaces ignored), so no row was read; did you mean "
+            f"--text-col {shown} (its cells read like notes)?"
+        )
     if wanted != "text":
         message += "; check the name given to --text-col"
     elif text_col_option:
@@ -864,25 +1011,73 @@ def _no_text_column(
         message += (
             f"; if the notes are in a column with another name, rename it to '{text_col}'"
         )
-    # Only a name from a fixed list of words for a notes column is ever quoted.
-    alias = next((h.strip() for h in header if header_key(h) in _TEXT_ALIASES), None)
     if alias is not None:
         message += f" (the column {alias!r} may hold them)"
+    elif notes_at is not None:
+        message += f" (the column {_header_shown(header[notes_at].strip())} may hold them)"
     return FileRejected(message)
+
+
+#: Words a column's cells have on average, at least, to read as notes.
+_NOTE_WORDS = 6
+
+
+def _notes_column(header: Sequence[str], below: Sequence[Sequence[str]]) -> int | None:
+    """The column of a form's export whose cells read as the notes ("What did you hear?"),
+    to suggest: the one with the most words in the rows below (`_NOTE_WORDS` or more on
+    average, and twice its name's), when its name reads as a name or a question and
+    another cell of the header is a column name ("Timestamp", "Listener code", "Date"),
+    so the header is not a row of notes."""
+    best: tuple[float, int] | None = None
+    for column, name in enumerate(header):
+        cells = [row[column] for row in below if column < len(row) and row[column].strip()]
+        if name.strip() and cells:
+            words = sum(len(cell.split()) for cell in cells) / len(cells)
+            best = max(best or (words, column), (words, column))
+    if best is None or best[0] < max(_NOTE_WORDS, 2 * len(header[best[1]].split())):
+        return None
+    column = best[1]
+    named = any(note_field(h) or _form_date_rank(header_key(h)) is not None
+                for i, h in enumerate(header) if i != column and h.strip())
+    plain = not _header_shown(header[column].strip()).startswith("<")
+    return column if named and plain else None
 
 
 #: Headers that clearly mean a yes/no note field, matched on the header as `header_key`
 #: gives it. The text column is never guessed: a wrong guess would store the wrong thing
 #: as the note.
 _CONSENT_WORDS = frozenset({"ok", "okay", "can", "happy"})
+#: A safeguarding question that does not say "safeguarding": it speaks of a risk ("Risk to
+#: self or others?", "Is the person at risk?"), or of a worry or concern about safety, harm
+#: or danger ("Any worries about their safety?"). A concern alone is not one ("Any other
+#: concerns?", "Concerns raised about services": the note or a comment).
+_WORRY = ("worr", "concern")
+_DANGER = ("safe", "unsafe", "harm", "danger")
+
+
+def _misspelt_safeguarding(key: str) -> bool:
+    """"safegaurding", "safe guarding", "Safguarding?": a listener's "yes" must reach a
+    person however the column's name is spelt."""
+    words = re.findall(r"[a-z]+", key)
+    candidates = words + [a + b for a, b in zip(words, words[1:], strict=False)]
+    return any(
+        difflib.SequenceMatcher(None, word, "safeguarding").ratio() >= 0.8
+        for word in candidates
+    )
 
 
 def _alias_field(key: str) -> list[str]:
-    """The note fields a (normalised) header that is not a field name clearly means."""
+    """The note fields a (normalised) header that is not a field name clearly means; a
+    question that starts with "where" ("Where did the conversation take place?") is the
+    place, as `location` is."""
     words = set(re.findall(r"[a-z0-9]+", key))
     found = []
-    if "safeguard" in key:
+    if "safeguard" in key or any(w.startswith("risk") for w in words) or (
+        any(w.startswith(_WORRY) for w in words) and any(w.startswith(_DANGER) for w in words)
+    ) or "sg" in words or _misspelt_safeguarding(key):
         found.append("safeguarding")
+    if key.startswith("where") and key[5:6] in ("", "_", "?"):
+        found.append("place")
     if "quote" in key or "quoting" in key:
         found.append("consent_quote")
     if "contact" in key and ("consent" in key or words & _CONSENT_WORDS):
@@ -897,8 +1092,8 @@ def note_field(name: str) -> str | None:
     key = header_key(name)
     if key in NOTE_FIELDS:
         return key
-    if _ALIASES.get(key) in NOTE_FIELDS:
-        return _ALIASES[key]
+    if (usual := _usual_field(key)) in NOTE_FIELDS:
+        return usual
     found = _alias_field(key)
     return found[0] if len(found) == 1 else None
 
@@ -926,9 +1121,11 @@ def _map_aliases(
     """Keys with clear variants of the yes/no fields (e.g. "Any safeguarding worries?" as
     `safeguarding`) and the usual names of id, date, listener and place ("Date heard",
     "Note ID") renamed to the field, each reported: only where exactly one column matches
-    the field and the file has no column of that exact name. The column named by
-    `text_col` is `text`, and is never taken for another field (a form's question
-    "Any safeguarding worries, and what did you hear?" is the notes)."""
+    the field and the file has no column of that exact name. With no column for the date
+    of the conversation, the form's own date ("Timestamp", `_FORM_DATES`) is heard_on, and
+    said so. The column named by `text_col` is `text`, and is never taken for another
+    field (a form's question "Any safeguarding worries, and what did you hear?" is the
+    notes)."""
     text_key = header_key(text_col)
     chosen = keys.index(text_key) if text_key != "text" and text_key in keys else None
     if chosen is not None and "text" in keys:
@@ -936,11 +1133,15 @@ def _map_aliases(
             f"has a 'text' column as well as '{text_col}': rename or remove one of them"
         )
     matches: dict[str, list[int]] = {}
+    form_dates: list[tuple[int, int]] = []  # (rank in _FORM_DATES, index)
     for index, key in enumerate(keys):
         if not key or key in NOTE_FIELDS or index == chosen:
             continue
-        if _ALIASES.get(key) in MAPPED_ALIAS_FIELDS:  # "Date heard", "Note ID"
-            matches.setdefault(_ALIASES[key], []).append(index)
+        if (usual := _usual_field(key)) in MAPPED_ALIAS_FIELDS:  # "Date heard", "Note ID"
+            matches.setdefault(usual, []).append(index)
+            continue
+        if (rank := _form_date_rank(key)) is not None:
+            form_dates.append((rank, index))
             continue
         fields = _alias_field(key)
         if len(fields) == 1:
@@ -970,6 +1171,14 @@ def _map_aliases(
         mapped[indexes[0]] = field_name
         if warnings is not None:
             warnings.append(f"read {shown[0]} as {field_name}")
+    if form_dates and "heard_on" not in keys and "heard_on" not in matches:
+        index = min(form_dates)[1]
+        mapped[index] = "heard_on"
+        if warnings is not None:
+            warnings.append(
+                f"read {_header_shown(header[index].strip())} as heard_on: it is when the "
+                "form was filled in, as no column gives the date of the conversation"
+            )
     if chosen is not None:
         mapped[chosen] = "text"
     return mapped
@@ -1001,6 +1210,40 @@ def _header_keys(
     return keys, dict(zip(keys, header, strict=True))
 
 
+#: What SurveyMonkey writes under each question in its second header row.
+_SUB_HEADERS = frozenset({"response", "open-ended response", "other (please specify)",
+                          "date / time"})
+
+
+def _second_header(header: Sequence[str], values: Sequence[str], text_col: str) -> bool:
+    """Whether the row under the header is a second header row, as SurveyMonkey exports
+    have: under the notes' question a sub-header word ("Open-Ended Response") or the
+    column's own name, and in every other filled cell one of those, or an answer option of
+    a question spread over several columns (the cells under a named column followed by
+    unnamed ones: "GP", "Crisis team"). Such a row is neither a note nor a row error."""
+    wanted = header_key(text_col)
+    named = [h.strip() for h in header] + [""] * max(0, len(values) - len(header))
+
+    def sub_header(column: int, value: str) -> bool:
+        return (" ".join(value.lower().split()) in _SUB_HEADERS
+                or header_key(value) == header_key(named[column]))
+
+    text_at = next((i for i, h in enumerate(named) if header_key(h) == wanted), len(values))
+    if text_at >= len(values) or not sub_header(text_at, values[text_at]):
+        return False
+    return all(
+        sub_header(i, value) or not named[i] or (i + 1 < len(named) and not named[i + 1])
+        for i, value in enumerate(values) if value.strip()
+    )
+
+
+def _second_header_warning(line: str, number: int) -> str:
+    return (
+        f"{line} {number} is a second header row (SurveyMonkey's 'Response', 'Open-Ended "
+        "Response' under the questions), not a note: skipped"
+    )
+
+
 def _csv_rows(
     text: str,
     path: Path,
@@ -1024,6 +1267,7 @@ def _csv_rows(
         header, reader, text_col, normalise_headers, warnings, map_aliases, text_col_option
     )
     trailing_warned = False
+    first_row = True  # the row under the header: a second header row?
     base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
     previous_end = reader.line_num
     while True:
@@ -1049,6 +1293,7 @@ def _csv_rows(
             )
             continue
         previous_end = base + reader.line_num
+        under_header, first_row = first_row, False
         if previous_end > start and '"' in lines[start - 1]:  # over several lines
             long_quote = _first_long_quote(lines[start - 1 : previous_end], start, delimiter)
             if long_quote is not None:
@@ -1070,6 +1315,10 @@ def _csv_rows(
             if not trailing_warned and warnings is not None:
                 warnings.append("empty cells after the last column were ignored")
             trailing_warned = True
+        if under_header and _second_header(header, values, text_col):
+            if warnings is not None:
+                warnings.append(_second_header_warning("line", start))
+            continue
         if len(values) != len(keys):
             yield RawRow(
                 start, None, f"row has {len(values)} fields but the header has {len(keys)}", raw,
@@ -1331,11 +1580,27 @@ def _sheet_rows(
             """(row number, row or None for a blank row, cells filled, errors counted)."""
             for number, values in enumerate(rows, start=2):
                 filled = sum(1 for v in values if v.strip()) + len(texts.errors.get(number, ()))
+                if number == 2 and filled and _second_header(header, values, text_col):
+                    if warnings is not None:
+                        warnings.append(_second_header_warning("row", number))
+                    continue
                 yield number, parsed(number, values) if filled else None, filled
 
         if keep_blank_rows:  # stateless commands: one output line per row, as it is
+            listed = list(numbered())
+            unreadable = {n for n, row, _ in listed if row is not None and row.data is None}
+            footer = {r.line for r in _without_footer(listed) if r.data is None} - unreadable
+            if footer and warnings is not None:
+                many = len(footer) > 1
+                warnings.append(
+                    f"row{'s' if many else ''} {', '.join(map(str, sorted(footer)))} after the "
+                    f"blank row at the end of the sheet look{'' if many else 's'} like a total "
+                    "or a footer: left out"
+                )
             blanks: list[int] = []
-            for number, row, _ in numbered():
+            for number, row, _ in listed:
+                if number in footer:
+                    continue
                 if row is None:
                     blanks.append(number)  # a row only if a filled row follows
                     continue
@@ -1646,7 +1911,7 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
     if isinstance(data, dict):
         marked = data.get("safeguarding")
         try:
-            if _yes_no(marked, None):
+            if _yes_no(marked, None, safeguarding=True):
                 return True
         except ValueError:
             if isinstance(marked, str) and marked.strip():  # "yes!", "Y - urgent": look
@@ -1657,18 +1922,48 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
     return bool(screen and isinstance(text, str) and text.strip() and screen(text))
 
 
+#: Whose a personal name column is ("Full name", "Your name"; not "Place name").
+_NAME_OWNERS = frozenset({"first", "last", "full", "given", "family", "middle", "your",
+                          "my", "respondent", "participant", "person", "contact", "client"})
+
+
+def _personal_column(key: str) -> bool:
+    """Whether a column that is not a note field says it holds who filled in the form or
+    how to reach someone: an email, a name, a phone, an address (also an IP address), a
+    date of birth or an NHS number. Such columns are not stored, nor kept in quarantine."""
+    if key in NOTE_FIELDS:
+        return False
+    words = re.findall(r"[a-z0-9]+", key.lower())
+    joined = "".join(words)
+    return (
+        any(part in joined for part in ("email", "phone", "mobile", "postcode",
+                                        "dateofbirth", "nhsnumber"))
+        or bool({"ip", "tel", "dob", "address", "surname", "forename"} & set(words))
+        or {"contact", "number"} <= set(words)
+        or ("name" in words and (words == ["name"] or bool(_NAME_OWNERS & set(words))))
+    )
+
+
 class _Quarantine:
-    """Opened lazily: a clean file leaves no quarantine file behind."""
+    """Opened lazily: a clean file leaves no quarantine file behind. A row is kept so it
+    can be fixed, but without its personal columns (`_personal_column`): each such record
+    names the columns it left out, and `left_out` gathers them for the summary."""
 
     #: Reasons kept to show at once (the rest are only in the file).
     SHOWN = 3
 
-    def __init__(self, folder: Path, source: Path) -> None:
+    def __init__(
+        self, folder: Path, source: Path, erased: Callable[[str], bool] | None = None
+    ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.name}.{stamp}.jsonl"
         self.source = source
+        #: Whether a row's id is an erased note's: its row is not kept (an old export must
+        #: not bring an erased note's words back into the workspace).
+        self.erased = erased
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
+        self.left_out: dict[str, None] = {}
 
     def add(self, line: int, reason: str, row: Any) -> None:
         if line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
@@ -1676,7 +1971,14 @@ class _Quarantine:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
+        row_id = str(row.get("id") or "").strip() if isinstance(row, dict) else ""
+        if row_id and self.erased is not None and self.erased(row_id):
+            row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        if isinstance(row, dict) and (personal := [k for k in row if _personal_column(k)]):
+            record["row"] = {k: v for k, v in row.items() if k not in personal}
+            record["left_out"] = personal
+            self.left_out.update(dict.fromkeys(personal))
         self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
 
@@ -1814,7 +2116,11 @@ def ingest_file(
     if not source.is_file():  # nothing to quarantine: a usage error, not a bad file
         report.file_error = "is a folder, not a file" if source.is_dir() else "no such file"
         return report
-    quarantine = _Quarantine(quarantine_dir, source)
+    def erased(row_id: str) -> bool:
+        found = store.get_note(f"{id_prefix}{row_id}")
+        return found is not None and bool(found["erased_at"])
+
+    quarantine = _Quarantine(quarantine_dir, source, erased)
     context = {"categories": set(category_ids) if category_ids is not None else None,
                "max_chars": max_chars}
 
@@ -1828,8 +2134,25 @@ def ingest_file(
             report.rejected_concerns.append(line)
 
     columns = _Columns()
+    said_more: dict[str, list[int]] = {}  # yes/no column: lines read by the rule, to say
     try:
-        rows, report.warnings = read_rows(source, text_col=text_col, map_aliases=True)
+        read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True)
+        rows = list(read)  # the whole date column decides its day/month order
+        month, day = date_order_lines(
+            (row.line, row.data.get("heard_on")) for row in rows if row.data is not None
+        )
+        if month and not day:
+            context["month_first"] = True
+            report.warnings.append(
+                "heard_on dates were read month first (MM/DD/YYYY, as US form tools write "
+                f"them), as the date on line {month} can only be read that way"
+            )
+        elif month:
+            report.warnings.append(
+                f"heard_on dates are written both month first (line {month}) and day first "
+                f"(line {day}): read day first, so dates that can only be month first are "
+                "row errors; write them as YYYY-MM-DD"
+            )
         seen: dict[str, tuple[int, bool]] = {}
         pending: list[tuple[int, NoteRecord, dict[str, Any]]] = []
         for row in rows:
@@ -1854,6 +2177,9 @@ def ingest_file(
                 )
                 continue
             seen[record.id] = (row.line, note.id is None)
+            for column in ("consent_quote", "consent_contact", "safeguarding"):
+                if _answer_said_more(column, row.data.get(column)):
+                    said_more.setdefault(column, []).append(row.line)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, quarantine, screen, allow_same_text)
@@ -1863,6 +2189,7 @@ def ingest_file(
         _store_batch(store, pending, report, quarantine, screen, allow_same_text)
         if on_rows:
             on_rows(report.rows_read)
+        report.warnings.extend(_said_more_warnings(said_more))
         if warning := columns.warning():
             report.warnings.append(warning)
         given = [i for i, (_, generated) in seen.items() if not generated]
@@ -1878,7 +2205,33 @@ def ingest_file(
     finally:
         report.quarantine = quarantine.close()
         report.first_reasons = list(quarantine.first)
+    if quarantine.left_out:
+        report.warnings.append(
+            "personal columns were left out of the quarantined rows: "
+            f"{some_of([shown_cell(c) for c in quarantine.left_out], 8)} (each row says which)"
+        )
     return report
+
+
+def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
+    """What ingest says of yes/no answers read by the rule (`_answer_said_more`), by line:
+    never their words, which may say what happened to someone."""
+    warnings = []
+    for column, numbers in lines.items():
+        where = f"line{_s(len(numbers))} {some_of([str(n) for n in numbers])}"
+        if column == "safeguarding":
+            warnings.append(
+                f"safeguarding answers that are not a plain yes or no ({where}) were read as "
+                "yes, so those notes are in the safeguarding queue; what the answers say is "
+                "not stored: make sure each note says it"
+            )
+        else:
+            warnings.append(
+                f"{column} answers that give a yes with a condition ({where}; 'yes, but "
+                "...', 'only if ...') were read as no consent, as a condition cannot be "
+                "kept; a person can record consent with `insight notes consent`"
+            )
+    return warnings
 
 
 #: What a re-ingested row may change on a stored note, as reported.
@@ -1927,6 +2280,9 @@ def _without_twins(
         report.rejected += 1
         quarantine.add(
             line,
+            f"same text as note {shown_cell(twin)} earlier in this file; if it is another "
+            "note, ingest with --allow-same-text"
+            if twin in kept else
             f"same text as note {shown_cell(twin)}, already stored (was this file ingested "
             "before with other columns or ids?); if it is another note, ingest with "
             "--allow-same-text",

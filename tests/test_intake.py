@@ -425,6 +425,8 @@ def test_decode_accepts_western_text_and_utf16() -> None:
 # -- through the command line ------------------------------------------------------------
 
 SUMMARY = "{file}: accepted {a}, rejected {r}, already present {p}"
+#: A file that could not be read at all: no counts, which would read as an empty file.
+NOT_READ = "{file}: not read (see why above); nothing was stored"
 
 
 
@@ -445,7 +447,8 @@ def ingest_cli(workspace: Path, *files: Path) -> subprocess.CompletedProcess[str
 
 
 def summaries(result: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line for line in result.stdout.splitlines() if ": accepted " in line]
+    return [line for line in result.stdout.splitlines()
+            if ": accepted " in line or ": not read " in line]
 
 
 def test_cli_clean_file_exits_0_and_reingest_is_already_present(workspace: Path) -> None:
@@ -473,7 +476,7 @@ def test_cli_file_rejection_exits_3_with_the_reason(workspace: Path) -> None:
     path = BAD / "binary.csv"
     result = ingest_cli(workspace, path)
     assert result.returncode == 3
-    assert summaries(result) == [SUMMARY.format(file=path, a=0, r=0, p=0)]
+    assert summaries(result) == [NOT_READ.format(file=path)]
     assert (
         f"{path}: file rejected: looks like a binary file, not CSV or JSONL text"
         in result.stderr
@@ -511,7 +514,9 @@ def test_cli_every_fixture_at_once_no_traceback(workspace: Path) -> None:
     assert result.returncode == 3
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     expected = [
-        SUMMARY.format(file=BAD / name, a=CASES[name].accepted, r=CASES[name].rejected, p=0)
+        NOT_READ.format(file=BAD / name) if CASES[name].file_error and not (
+            CASES[name].accepted or CASES[name].rejected)
+        else SUMMARY.format(file=BAD / name, a=CASES[name].accepted, r=CASES[name].rejected, p=0)
         for name in sorted(CASES)
     ]
     assert summaries(result) == expected
@@ -645,3 +650,36 @@ def test_a_totals_row_under_the_notes_is_quarantined(
         assert report.first_reasons == [(3, (
             "text: text reads as a total or footer row (only words such as 'total' or 'last "
             "updated', and numbers), not a note"))]
+
+
+def test_an_erased_notes_row_is_not_kept_in_quarantine(store: Store, tmp_path: Path) -> None:
+    """Erasure must hold when an old export comes back with a fault in the erased note's
+    row: the row is quarantined without its cells."""
+    words = "Woman at the mosque said her son was sectioned and nobody told her where he went."
+    first = tmp_path / "first.csv"
+    first.write_text(f"id,text,heard_on\nn-3,{words},2026-03-01\n", encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert store.erase_notes(["n-3"], reason="asked") == 1
+    old = tmp_path / "old.csv"
+    old.write_text(f"id,text,heard_on,listener\nn-3,{words},31/02/2026,Ruth\n"
+                   "n-4,Bus to the group stopped running on Sundays.,31/02/2026,Ruth\n",
+                   encoding="utf-8")
+    report = ingest_file(store, old, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.rejected == 2
+    kept = Path(report.quarantine or "").read_text(encoding="utf-8")
+    assert "mosque" not in kept and "n-3" not in kept
+    rows = [json.loads(line) for line in kept.splitlines()]
+    assert rows[0]["row"] is None and "erased note" in rows[0]["reason"]
+    assert rows[1]["row"]["text"].startswith("Bus to the group")  # another note: kept to fix
+
+
+def test_a_copy_earlier_in_the_same_file_is_not_called_already_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"id,text\nd1,{LONG}\nd2,{LONG}\n", encoding="utf-8")
+    report = ingest_file(store, twice, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (1, 1)
+    [row] = [json.loads(line) for line in Path(report.quarantine or "")
+             .read_text(encoding="utf-8").splitlines()]
+    assert "earlier in this file" in row["reason"] and "already stored" not in row["reason"]

@@ -19,6 +19,8 @@ from insight.intake import (
     FileReport,
     decode,
     ingest_file,
+    note_field,
+    parse_date,
     read_rows,
     read_texts,
     stable_note_id,
@@ -241,10 +243,16 @@ def test_clear_header_variants_of_yes_no_fields_are_read(
         "read 'Can we quote them? (Yes/No)' as consent_quote",
         "read 'OK to contact?' as consent_contact",
         "read 'Any safeguarding worries?' as safeguarding",
+        # With no date of the conversation, the form's own date, and in its US order.
+        "read 'Start time' as heard_on: it is when the form was filled in, as no column "
+        "gives the date of the conversation",
+        "heard_on dates were read month first (MM/DD/YYYY, as US form tools write them), as "
+        "the date on line 2 can only be read that way",
         # Headers of a file whose text column was found are shown in full.
-        "not note fields, so not stored: 'Start time', 'What else did they mention today?'",
+        "not note fields, so not stored: 'What else did they mention today?'",
     ]
     flagged, other = store.get_note("2"), store.get_note("3")
+    assert flagged["heard_on"] == other["heard_on"] == date(2025, 3, 14)
     assert (flagged["safeguarding"], flagged["consent_quote"], flagged["consent_contact"]) == (
         True, False, True
     )
@@ -380,17 +388,20 @@ def test_safeguarding_yes_no(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "sg.jsonl", "\n".join(json.dumps(r) for r in [
         {"id": "s-1", "text": "one", "safeguarding": " Yes"},
         {"id": "s-2", "text": "two", "safeguarding": ""},
-        {"id": "s-3", "text": "three", "safeguarding": "maybe"},
+        {"id": "s-3", "text": "three", "safeguarding": "maybe"},  # not a no: a person looks
         {"id": "s-4", "text": "four", "consent_contact": {"value": True}},
+        {"id": "s-5", "text": "five", "safeguarding": "?"},  # no word: refused, never no
     ]) + "\n")
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (2, 2, 0)
+    assert counts(report) == (3, 2, 0)
     assert store.get_note("s-1")["safeguarding"] is True
     assert store.get_note("s-2")["safeguarding"] is None
+    assert store.get_note("s-3")["safeguarding"] is True
     assert reasons(report) == [
-        (3, f"safeguarding: 'maybe' is not yes or no {BOOLEANS}"),
         (4, f"consent_contact: must be yes or no {BOOLEANS}"),
+        (5, f"safeguarding: '?' is not yes or no {BOOLEANS}"),
     ]
+    assert report.rejected_concerns == [5]  # named at once, as a concern
 
 
 # -- lists -------------------------------------------------------------------------------
@@ -794,3 +805,271 @@ def test_short_words_about_a_person_are_not_echoed_either(store: Store, tmp_path
             ) in reasons(report)  # a try at a date is shown, to be fixed
     assert (5, "duplicate id <45 characters> (first on line 4)") in reasons(report)
     assert any("<a column name of 54 characters>" in w for w in report.warnings)
+
+
+# -- form tools' exports (Google Forms, Microsoft Forms, SurveyMonkey, JotForm, Typeform) --
+
+NOTES_Q = "What did you hear?"
+
+
+def ingest_form(store: Store, path: Path, folder: Path) -> FileReport:
+    """A form's export, its notes under its question."""
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=folder / "q",
+                         text_col=NOTES_Q)
+    assert report.balanced
+    return report
+
+
+@pytest.mark.parametrize("question", [
+    "Any worries about their safety?", "Any concerns about risk?", "Risk to self or others?",
+    "Is the person at risk?", "Worried they may come to harm?",
+    # misspelt or shortened: a listener's yes must reach a person all the same
+    "safegaurding", "Safe guarding", "Safguarding?", "SG concern",
+])
+def test_a_safety_question_is_the_safeguarding_column(
+    question: str, store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "forms.csv",
+                 f'id,text,"{question}"\nq-1,Said her partner took her phone,Yes\n'
+                 "q-2,Likes the café,No\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0) and report.flagged == 1
+    assert report.warnings == [f"read {question!r} as safeguarding"]
+    assert store.get_note("q-1")["safeguarding"] is True
+    assert store.get_note("q-2")["safeguarding"] is False
+    assert note_field(question) == "safeguarding"
+
+
+@pytest.mark.parametrize("question", [
+    "Any other concerns?", "Concerns raised about services", "What worries them most?",
+])
+def test_a_concern_that_is_not_about_safety_is_not_safeguarding(
+    question: str, store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "forms.csv", f'id,text,"{question}"\nc-1,Waited months,Yes\n')
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 0, 0) and report.flagged == 0
+    assert report.warnings == [f"not note fields, so not stored: {question!r}"]
+    assert store.get_note("c-1")["safeguarding"] is None
+    assert note_field(question) is None
+
+
+def test_form_answers_are_read_by_the_yes_or_no_they_start_with(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = [  # consent to quote, consent to contact, safeguarding
+        ("Yes, you can quote me", "Yes by phone", "No concerns"),
+        ("Happy to be quoted", "No thanks", "None"),
+        ("Y (see note)", "Prefer not to say", "None noted"),
+        ("No, please don't quote me", "N/A", "N/A"),
+        ("Prefer not", "Nothing", "Nothing"),
+        ("Prefer not to say", "Yes", "Yes - said she has stopped eating"),
+    ]
+    path = write(tmp_path, "answers.csv", "id,text,consent_quote,consent_contact,safeguarding\n"
+                 + "".join(f'a-{i},Answer note {i},"{q}","{c}","{s}"\n'
+                           for i, (q, c, s) in enumerate(rows)))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (6, 0, 0) and report.flagged == 1
+    stored = [store.get_note(f"a-{i}") for i in range(6)]
+    assert [(n["consent_quote"], n["consent_contact"], n["safeguarding"]) for n in stored] == [
+        (True, True, False), (True, False, False), (True, False, False),
+        (False, False, False), (False, False, False), (False, True, True),
+    ]
+    [item] = store.safeguarding_items()
+    assert item["note_id"] == "a-5"
+    # What the answer adds is not stored, and never shown: the line is.
+    assert report.warnings == [
+        "safeguarding answers that are not a plain yes or no (line 7) were read as yes, so "
+        "those notes are in the safeguarding queue; what the answers say is not stored: make "
+        "sure each note says it"
+    ]
+    assert stored[5]["text"] == "Answer note 5"
+
+
+def test_a_safeguarding_answer_errs_towards_yes(store: Store, tmp_path: Path) -> None:
+    answers = ["No - but she mentioned her partner checks her phone", "Not sure",
+               "Possibly, talked about self-harm", "No idea", "No - her partner reads her texts",
+               "x", "Not that I'm aware of", "No risk to self or others", "-"]
+    path = write(tmp_path, "sg.csv", "id,text,Any worries about their safety?\n" + "".join(
+        f'w-{i},Worry note {i},"{a}"\n' for i, a in enumerate(answers)
+    ))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (8, 1, 0)
+    assert [store.get_note(f"w-{i}")["safeguarding"] for i in range(8)] == [
+        True, True, True, True, True, True, False, False
+    ]
+    assert report.flagged == 6
+    # An answer without a word is never read as no: refused, and named at once.
+    assert reasons(report) == [(10, f"safeguarding: '-' is not yes or no {BOOLEANS}")]
+    assert report.rejected_concerns == [10]
+    shown = " ".join(report.warnings)
+    assert "partner" not in shown and "self-harm" not in shown
+    assert "lines 2, 3, 4, 5, 6 and 1 more" in shown
+
+
+def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "consent.csv", "id,text,Can we quote them?,Can we contact them?\n"
+                 "k-1,Condition note one,\"Yes, but don't use my name\",Yes if it is by email\n"
+                 "k-2,Condition note two,\"Yes, you can quote me\",Yes\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    first, second = store.get_note("k-1"), store.get_note("k-2")
+    assert (first["consent_quote"], first["consent_contact"]) == (False, False)
+    assert (second["consent_quote"], second["consent_contact"]) == (True, True)
+    assert [w for w in report.warnings if "condition" in w] == [
+        f"{column} answers that give a yes with a condition (line 2; 'yes, but ...', 'only "
+        "if ...') were read as no consent, as a condition cannot be kept; a person can "
+        "record consent with `insight notes consent`"
+        for column in ("consent_quote", "consent_contact")
+    ]
+
+
+def test_a_surveymonkey_second_header_row_is_skipped(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "surveymonkey.csv",
+        f"Respondent ID,Email Address,{NOTES_Q},Which services came up?,,,Any safeguarding "
+        "worries?\n"
+        ",,Open-Ended Response,GP,Crisis team,Other (please specify),Response\n"
+        "118123456789,amira@example.org,Waited five months for a CMHT appointment.,GP,,,No\n"
+        "118123456790,jo@example.org,Said the crisis team were kind.,,Crisis team,Housing,No\n",
+    )
+    report = ingest_form(store, path, tmp_path)
+    assert (report.rows_read, *counts(report)) == (2, 2, 0, 0)
+    assert report.quarantine is None
+    assert ("line 2 is a second header row (SurveyMonkey's 'Response', 'Open-Ended "
+            "Response' under the questions), not a note: skipped") in report.warnings
+    texts = {n["text"] for batch in store.iter_notes() for n in batch}
+    assert "Open-Ended Response" not in texts and len(texts) == 2
+    # A first row of notes is a row, even when a cell repeats its column's name.
+    plain = write(tmp_path, "plain.csv", f"Listener,{NOTES_Q}\nListener,Waited a year.\n")
+    assert counts(ingest_form(store, plain, tmp_path)) == (1, 0, 0)
+
+
+def test_a_date_column_is_month_first_only_when_a_date_must_be(
+    store: Store, tmp_path: Path
+) -> None:
+    us = write(tmp_path, "us.csv", "id,text,Start Date\n"
+               "u-1,US note one,06/03/2025 09:12:05 AM\nu-2,US note two,06/14/2025 10:23:45 AM\n")
+    report = ingest(store, us, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    assert store.get_note("u-1")["heard_on"] == date(2025, 6, 3)  # not 6 March
+    assert store.get_note("u-2")["heard_on"] == date(2025, 6, 14)
+    assert parse_date("6/14/25", month_first=True) == date(2025, 6, 14)
+    assert [w for w in report.warnings if "month first" in w] == [
+        "heard_on dates were read month first (MM/DD/YYYY, as US form tools write them), as "
+        "the date on line 3 can only be read that way"
+    ]
+    # A column that could be either stays UK day-first, and says nothing.
+    uk = write(tmp_path, "uk.csv", "id,text,heard_on\nk-1,UK note one,06/03/2025\n"
+               "k-2,UK note two,12/11/2025 10:00\n")
+    report = ingest(store, uk, tmp_path)
+    assert counts(report) == (2, 0, 0) and report.warnings == []
+    assert store.get_note("k-1")["heard_on"] == date(2025, 3, 6)
+    assert store.get_note("k-2")["heard_on"] == date(2025, 11, 12)
+    # Written both ways: day first, and the month-first date is a row error, said why.
+    mixed = write(tmp_path, "mixed.csv", "id,text,heard_on\nm-1,Mixed note one,06/14/2025\n"
+                  "m-2,Mixed note two,14/06/2025 23:30:00 GMT+1\n")
+    report = ingest(store, mixed, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert store.get_note("m-2")["heard_on"] == date(2025, 6, 14)
+    assert report.warnings == [
+        "heard_on dates are written both month first (line 2) and day first (line 3): read "
+        "day first, so dates that can only be month first are row errors; write them as "
+        "YYYY-MM-DD"
+    ]
+
+
+@pytest.mark.parametrize("written", [
+    "Jun 14, 2025", "June 14, 2025", "14/06/2025 23:30:00 GMT+1", "2025-06-14 23:30:00 UTC",
+    "14/06/2025 10:23 AM GMT+01:00", "2025-06-14 23:30 UTC+1",
+])
+def test_form_tools_dates_and_time_zones(written: str) -> None:
+    assert parse_date(written) == date(2025, 6, 14)  # the date as written, not moved
+
+
+def test_a_bad_cell_is_shown_without_personal_data(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "echo.csv", "id,text,heard_on,consent_quote,consent_contact\n"
+                 "e-1,Echo note one,ring 07700900123,jsmith@gmail.com,07700 900123\n"
+                 "e-2,Echo note two,Amira Khan,SW1A 1AA,\n")
+    report = ingest(store, path, tmp_path)
+    assert reasons(report) == [
+        (2, "heard_on: invalid date 'ring [PHONE]' (expected YYYY-MM-DD or DD/MM/YYYY); "
+            f"consent_quote: '[EMAIL]' is not yes or no {BOOLEANS}; "
+            f"consent_contact: '[PHONE]' is not yes or no {BOOLEANS}"),
+        (3, "heard_on: invalid date <10 characters> (expected YYYY-MM-DD or DD/MM/YYYY); "
+            f"consent_quote: '[POSTCODE]' is not yes or no {BOOLEANS}"),
+    ]
+
+
+def test_quarantined_rows_leave_out_personal_columns(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "personal.csv",
+        "Timestamp,Email address,Full name,IP Address,Phone,text,heard_on,Place name\n"
+        "14/06/2025 10:00,amira@example.org,Amira Khan,81.2.69.160,07700900123,"
+        "A note with a bad date,31/02/2025,Leyton\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (0, 1, 0)
+    [entry] = [json.loads(line) for line in
+               Path(report.quarantine).read_text(encoding="utf-8").splitlines()]
+    assert entry["row"] == {"timestamp": "14/06/2025 10:00", "text": "A note with a bad date",
+                            "heard_on": "31/02/2025", "place_name": "Leyton"}
+    assert entry["left_out"] == ["email_address", "full_name", "ip_address", "phone"]
+    quarantined = Path(report.quarantine).read_text(encoding="utf-8")
+    for cell in ("amira@example.org", "Amira Khan", "81.2.69.160", "07700900123"):
+        assert cell not in quarantined
+    assert report.warnings[-1] == (
+        "personal columns were left out of the quarantined rows: 'email_address', "
+        "'full_name', 'ip_address', 'phone' (each row says which)"
+    )
+
+
+def test_a_form_export_without_the_notes_column_named_gets_a_did_you_mean(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, "google.csv",
+        f"Timestamp,Email address,Your listener code,{NOTES_Q},Any worries about their safety?\n"
+        "03/06/2025 09:12:05,amira@example.org,PL01,Discharged from the ward on a Friday "
+        "with no medication and no follow-up.,No\n"
+        "03/06/2025 10:19:06,jo@example.org,PL02,Said the veterans' service had a six month "
+        "wait for a first contact.,No\n",
+    )
+    report = ingest(store, path, tmp_path)
+    assert report.file_error == (
+        "line 1 has 5 columns and none is called 'text' (case and spaces ignored), so no row "
+        f"was read; did you mean --text-col '{NOTES_Q}' (its cells read like notes)?"
+    )
+    assert store.count_notes() == 0
+
+
+def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "forms.csv",
+        f"Timestamp,Your listener code,Where did the conversation take place?,"
+        f"Date of the conversation,{NOTES_Q}\n"
+        "03/06/2025 09:12:05,PL01,Library café,02/06/2025,Waited weeks for a call back.\n",
+    )
+    report = ingest_form(store, path, tmp_path)
+    assert counts(report) == (1, 0, 0)
+    assert report.warnings == [
+        "read 'Your listener code' as listener",
+        "read 'Where did the conversation take place?' as place",
+        "read 'Date of the conversation' as heard_on",
+        "not note fields, so not stored: 'Timestamp'",  # the conversation's date is better
+    ]
+    [note] = [n for batch in store.iter_notes() for n in batch]
+    assert (note["listener"], note["place"], note["heard_on"]) == (
+        "PL01", "Library café", date(2025, 6, 2)
+    )
+    # With no date of the conversation, the form's own date, and said what it is.
+    jotform = write(tmp_path, "jotform.csv", f"Submission Date,Listener name,Where?,{NOTES_Q}\n"
+                    '"Jun 14, 2025",Jo Baker,Phone,Said the surgery only takes forms online.\n')
+    report = ingest_form(store, jotform, tmp_path)
+    assert counts(report) == (1, 0, 0)
+    assert report.warnings == [
+        "read 'Listener name' as listener",
+        "read 'Where?' as place",
+        "read 'Submission Date' as heard_on: it is when the form was filled in, as no column "
+        "gives the date of the conversation",
+    ]

@@ -397,8 +397,14 @@ def test_a_footer_after_the_last_blank_row_is_quarantined_not_stored(
         "after the blank row at the end of the sheet, with fewer cells filled than the notes "
         "above: a total or a footer?"
     )
-    ids, texts = read_texts(path)  # classify: one line per row, the footer too
-    assert len(texts) == 10 and texts[-2] == "Last updated 20/06/2025"  # blanks too
+    # classify and redact read it the same way: one line per row, a blank row between
+    # notes too, but not the footer (said in a warning)
+    warnings: list[str] = []
+    ids, texts = read_texts(path, warnings=warnings)
+    assert len(texts) == 7 and texts[-1] == "A note after a gap is still a note."
+    assert ids[-2:] == ["6", "f6"] and texts[-2] == ""  # the blank row, numbered
+    assert "rows 10, 11 after the blank row at the end of the sheet look like a total or " \
+        "a footer: left out" in warnings
 
 
 def test_a_row_holding_only_excel_errors_is_quarantined_not_lost(tmp_path: Path) -> None:
@@ -483,4 +489,30 @@ def test_messages_do_not_echo_what_may_be_a_note(tmp_path: Path) -> None:
     assert warnings == [
         "the workbook has 2 sheets; only the first (<31 characters>) was read: save each of "
         "the others as its own file to read it too"
+    ]
+
+
+def test_a_surveymonkey_workbook_skips_its_second_header_row(
+    store: Store, tmp_path: Path
+) -> None:
+    question = "What did you hear?"
+    rows = [
+        ["Respondent ID", "Email Address", question, "Which services came up?", None,
+         "Any worries about their safety?"],
+        [None, None, "Open-Ended Response", "GP", "Crisis team", "Response"],
+        [118123456789, "amira@example.org", "Waited five months for a first appointment.",
+         "GP", None, "No concerns"],
+        [118123456790, "jo@example.org", "Said the crisis team could only visit once.", None,
+         "Crisis team", "Yes - worried about her partner"],
+    ]
+    path = workbook(tmp_path / "surveymonkey.xlsx", ("Sheet", rows))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         text_col=question)
+    assert (report.rows_read, report.accepted, report.rejected) == (2, 2, 0)
+    assert ("row 2 is a second header row (SurveyMonkey's 'Response', 'Open-Ended Response' "
+            "under the questions), not a note: skipped") in report.warnings
+    assert "read 'Any worries about their safety?' as safeguarding" in report.warnings
+    assert report.flagged == 1
+    assert sorted(n["safeguarding"] for batch in store.iter_notes() for n in batch) == [
+        False, True
     ]
