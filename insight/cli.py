@@ -82,17 +82,19 @@ def _expected_errors() -> tuple[type[Exception], ...]:
 
 def handled(func: F) -> F:
     """Explained errors become one line on stderr and exit code 1, never a traceback; a
-    note or record named on the command line that does not exist is a usage error (2)."""
+    note, record or value named on the command line that does not exist is a usage error
+    (2)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from insight.store import NotFound
+        from insight.thread import UnknownValue
 
         try:
             return func(*args, **kwargs)
         except _expected_errors() as exc:
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(2 if isinstance(exc, NotFound) else 1) from None
+            raise typer.Exit(2 if isinstance(exc, NotFound | UnknownValue) else 1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -284,10 +286,14 @@ def ingest(
             if report.file_error:
                 typer.secho(f"{file}: file rejected: {report.file_error}", err=True,
                             fg=typer.colors.RED)
-            typer.echo(
-                f"{file}: accepted {report.accepted}, rejected {report.rejected}, "
-                f"already present {report.already_present}"
-            )
+            if report.file_error and not (report.accepted or report.rejected
+                                          or report.already_present):
+                typer.echo(f"{file}: not read (see why above); nothing was stored")
+            else:
+                typer.echo(
+                    f"{file}: accepted {report.accepted}, rejected {report.rejected}, "
+                    f"already present {report.already_present}"
+                )
             for line in report.change_summary():
                 typer.echo(f"{file}: {line}")
             if report.flagged:
@@ -426,11 +432,11 @@ def train(
     )
     typer.secho(labelled.report.summary(), err=True,
                 fg=typer.colors.YELLOW if labelled.report.problems else None)
-    if not labelled.label_names or len(labelled.texts) < 2:
+    if not labelled.report.counts or len(labelled.texts) < 2:
         raise FileRejected(
             f"{data}: nothing to learn: {len(labelled.texts)} usable rows and "
-            f"{len(labelled.label_names)} labels (see the report above; --min-count "
-            f"{min_count}; use --label-col/--label-cols to name the label columns)"
+            f"{len(labelled.report.counts)} labels with examples (see the report above; "
+            f"--min-count {min_count}; use --label-col/--label-cols to name the label columns)"
         )
     from insight.classify.default import shipped_safeguarding_notes
 
@@ -533,10 +539,11 @@ def tag(
 ) -> None:
     """Tag the workspace's untagged notes with categories, evidence and flags."""
     from insight.classify.model import TagModel
-    from insight.tagging import tag_store, workers_for
+    from insight.tagging import check_model_fits, tag_store, workers_for
 
     ws, store = _open(workspace, db)
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
+    check_model_fits(tag_model, ws.load_codebook())
     with store:
         total = store.count_notes(untagged=not retag)
         workers = workers_for(total)
@@ -716,7 +723,7 @@ def notes_show(
     with store:
         note = store.get_note(note_id)
         if note is None:
-            raise typer.BadParameter(f"no note {note_id!r}")
+            raise store.no_note(note_id)
         tags = store.tags_for([note_id])
         items = store.safeguarding_items(open_only=False, note_id=note_id)
     if note["erased_at"]:
@@ -817,8 +824,12 @@ def notes_list(
     listener: Annotated[str | None, typer.Option(help="Heard by this listener.")] = None,
     place: Annotated[str | None, typer.Option(help="Heard at this place.")] = None,
     category: Annotated[str | None, typer.Option(help="Tagged with this category id.")] = None,
-    since: Annotated[str | None, typer.Option(help="Heard on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Heard on or before (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Heard on or after (YYYY-MM-DD or DD/MM/YYYY).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Heard on or before (YYYY-MM-DD or DD/MM/YYYY).")
+    ] = None,
     safeguarding: Annotated[
         bool | None,
         typer.Option("--safeguarding/--no-safeguarding",
@@ -1069,7 +1080,9 @@ def priorities_add(
     insight: Annotated[
         list[str] | None, typer.Option(help="Insight it builds on (repeat).")
     ] = None,
-    agreed_on: Annotated[str | None, typer.Option(help="Date agreed (YYYY-MM-DD).")] = None,
+    agreed_on: Annotated[
+        str | None, typer.Option(help="Date agreed (YYYY-MM-DD or DD/MM/YYYY).")
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -1116,7 +1129,10 @@ def actions_add(
     priority: Annotated[
         list[str] | None, typer.Option(help="Priority it answers (repeat).")
     ] = None,
-    due: Annotated[str | None, typer.Option(help="Due date (YYYY-MM-DD).")] = None,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", "--due-on", help="Due date (YYYY-MM-DD or DD/MM/YYYY)."),
+    ] = None,
     stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
     framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,
     description: Annotated[str | None, typer.Option(help="More detail.")] = None,
@@ -1184,12 +1200,22 @@ def actions_status(
 ) -> None:
     """Update an action's status."""
     from insight.store import parse_ref
-    from insight.thread import set_action_status
+    from insight.thread import load_thread, set_action_status
 
     _, store = _open(workspace, db)
     with store:
-        record = set_action_status(store, parse_ref("action", action), status, reason=reason)
+        action_id = parse_ref("action", action)
+        before = store.get_record("action", action_id)["status"]
+        record = set_action_status(store, action_id, status, reason=reason)
+        fed_back = [o for o in load_thread(store).outcomes_of_action(action_id) if o["fed_back"]]
     typer.echo(f"{action}: {record['status']}")
+    if before == "done" and record["status"] != "done" and fed_back:
+        typer.secho(
+            f"warning: {action} was done and {len(fed_back)} of its outcomes were fed back to "
+            f"people; the community page now says it is {record['status']}: if that is "
+            "right, tell people why",
+            err=True, fg=typer.colors.YELLOW,
+        )
 
 
 @outcomes_app.command("add")
@@ -1197,24 +1223,31 @@ def actions_status(
 def outcomes_add(
     action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
     description: Annotated[str, typer.Argument(help="What changed.")],
-    observed_on: Annotated[str | None, typer.Option(help="When (YYYY-MM-DD).")] = None,
+    observed_on: Annotated[
+        str | None, typer.Option(help="When (YYYY-MM-DD or DD/MM/YYYY).")
+    ] = None,
     evidence: Annotated[str | None, typer.Option(help="How we know.")] = None,
     fed_back_on: Annotated[
-        str | None, typer.Option(help="When it was fed back to people (YYYY-MM-DD).")
+        str | None, typer.Option(help="When it was fed back to people (YYYY-MM-DD or DD/MM/YYYY).")
     ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Record an outcome of an action."""
     from insight.store import parse_ref, ref
-    from insight.thread import add_outcome
+    from insight.thread import OUTCOME_WARNINGS, add_outcome
 
     _, store = _open(workspace, db)
     with store:
-        new = add_outcome(store, parse_ref("action", action), description,
+        action_id = parse_ref("action", action)
+        new = add_outcome(store, action_id, description,
                           observed_on=_parse_day(observed_on), evidence=evidence,
                           fed_back_on=_parse_day(fed_back_on))
+        status = store.get_record("action", action_id)["status"]
     typer.echo(f"created outcome {ref('outcome', new)}")
+    if status in OUTCOME_WARNINGS:
+        typer.secho(f"warning: {action} {OUTCOME_WARNINGS[status]}", err=True,
+                    fg=typer.colors.YELLOW)
 
 
 def _lister(kind: str) -> Callable[..., None]:
@@ -1248,16 +1281,24 @@ def _unlink(kind: str, record: str, targets: list[str], workspace: Path | None,
 
 def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str | None) -> None:
     from insight.store import parse_ref
-    from insight.thread import delete_record
+    from insight.thread import delete_record, load_thread
 
     record_id = parse_ref(kind, record)
     also = " and its outcomes" if kind == "action" else ""
-    if not yes and not typer.confirm(f"Delete {record}{also} and its links?"):
-        raise typer.Exit(1)
     _, store = _open(workspace, db)
     with store:
+        store.get_record(kind, record_id)
+        broken = load_thread(store).left_without(kind, record_id)
+        if broken:  # e.g. an action left answering no priority: say so before, not after
+            typer.secho(f"deleting {record} leaves: " + "; ".join(broken), err=True,
+                        fg=typer.colors.YELLOW)
+        if not yes and not typer.confirm(f"Delete {record}{also} and its links?"):
+            raise typer.Exit(1)
         delete_record(store, kind, record_id)
     typer.echo(f"deleted {record}{also} (the audit log keeps what it was)")
+    if broken:
+        typer.secho("link what was left to another record, or check the report's thread "
+                    "checks before it goes out", err=True, fg=typer.colors.YELLOW)
 
 
 def _update(kind: str, record: str, workspace: Path | None, db: str | None,
@@ -1364,7 +1405,10 @@ def actions_update(
     title: TitleOpt = None,
     description: TextOpt = None,
     owner: Annotated[str | None, typer.Option(help="Who is responsible.")] = None,
-    due_on: DayOpt = None,
+    due_on: Annotated[
+        str | None,
+        typer.Option("--due-on", "--due", help="Due date (YYYY-MM-DD or DD/MM/YYYY)."),
+    ] = None,
     stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
     framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,
     workspace: WorkspaceOpt = None,
@@ -1408,17 +1452,13 @@ def trace(
 ) -> None:
     """Follow the golden thread: a record down to its notes and up to its actions, or a
     note up to actions."""
-    from insight.store import PREFIXES, parse_ref, ref
+    from insight.store import parse_ref, ref, ref_kind
     from insight.thread import load_thread
 
     _, store = _open(workspace, db)
     with store:
         thread = load_thread(store)
-        kind = next(
-            (k for k, prefix in PREFIXES.items()
-             if record[:1].upper() == prefix and record[1:].isdigit()),
-            None,
-        )
+        kind = ref_kind(record)
         if kind is not None and store.get_note(record) is None:
             record_id = parse_ref(kind, record)
             records = {"insight": thread.insights, "priority": thread.priorities,
@@ -1427,17 +1467,17 @@ def trace(
                 raise typer.BadParameter(f"no {kind} {record!r}")
             typer.echo(json.dumps(thread.trace(kind, record_id), indent=2, default=str))
         else:
-            tombstone = store.tombstone_id(record)
-            note_id = (
+            note_id = (  # an erased note's id finds its tombstone: see below
                 record if store.get_note(record) is not None
-                else tombstone if store.get_note(tombstone) is not None  # erased: see below
                 else thread.note_of_ref(record, store.secret("note-ref"))
             )
             if note_id is None:
+                close = store.close_note_id(record)
                 hint = (
                     " (a report's reference no longer resolves once its note is erased or "
                     "unlinked from every insight)"
-                    if record.startswith("note-") else ""
+                    if record.startswith("note-")
+                    else f" (did you mean {close!r}?)" if close else ""
                 )
                 raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
             erased_at = (store.get_note(note_id) or {}).get("erased_at")
@@ -1445,7 +1485,8 @@ def trace(
                 typer.echo(f"note {record} was erased on {str(erased_at)[:10]}: it is no "
                            "longer evidence for any insight, priority or action")
                 return
-            actions = [ref("action", a) for a in thread.actions_of_note(note_id)]
+            actions = [f"{ref('action', a)} ({thread.actions[a]['status']})"
+                       for a in thread.actions_of_note(note_id)]
             typer.echo(f"note {note_id} influenced: {', '.join(actions) or 'no action yet'}")
 
 
@@ -1499,10 +1540,15 @@ def audit_log(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Who changed what, when, with before and after."""
+    """Who changed what, when, with before and after (-f json shows them)."""
+    from insight.store import NotFound, ref_kind
+
     _, store = _open(workspace, db)
     with store:
         rows = store.audit_log(record, limit)
+        if record and not rows:  # nothing ever happened to it: it never existed
+            raise store.no_note(record) if ref_kind(record) is None else NotFound(
+                f"no record {record!r} (the audit log keeps deleted ones)")
     if fmt == "table":
         rows = [{k: v for k, v in r.items() if k not in ("before", "after")} for r in rows]
     _print_table(rows, fmt)
@@ -1525,6 +1571,7 @@ def erase(
     import difflib
 
     from insight.intake import scrub_quarantine
+    from insight.store import StoreError
 
     if not note and not listener:
         raise typer.BadParameter("give --note ID or --listener ID")
@@ -1550,17 +1597,16 @@ def erase(
         found = {i: store.get_note(i) for i in ids}
         missing = [i for i in note or [] if found.get(i) is None]
         if missing:
-            close = [c for i in missing for c in store.ids_in_any_case(i)]
+            close = [c for c in map(store.close_note_id, missing) if c]
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise typer.BadParameter(f"no such note(s): {', '.join(missing)}{hint}")
         open_items = [i for i in store.safeguarding_items() if i["note_id"] in found]
-        if open_items and not force:
-            raise typer.BadParameter(
+        if open_items and not force:  # a rule, not a usage mistake: exit 1
+            raise StoreError(
                 f"{len(open_items)} of these notes have open safeguarding items (queue "
                 f"{', '.join(str(i['id']) for i in open_items[:10])}): once erased nobody can "
                 "read them to act. Deal with them first (`insight safeguarding list`, then "
-                "`ack`), or erase anyway with --force",
-                param_hint="--force",
+                "`ack`), or erase anyway with --force"
             )
         already = [i for i, n in found.items() if n and n["erased_at"]]
         texts = {n["text"] for n in found.values() if n and n["text"]}

@@ -227,6 +227,12 @@ THREAD_TABLES: dict[str, Table] = {
 }
 #: Short prefixes for thread record references shown to people: I3, P1, A2, O1.
 PREFIXES = {"insight": "I", "priority": "P", "action": "A", "outcome": "O"}
+#: Link tables: (the kind on the left of "left->right" in the audit log, the one on the right).
+_LINKS = {
+    insight_notes.name: ("insight", "note"),
+    priority_insights.name: ("priority", "insight"),
+    action_priorities.name: ("action", "priority"),
+}
 
 
 def flagged_by_listener(listener: str | None) -> str:
@@ -237,6 +243,10 @@ def flagged_by_listener(listener: str | None) -> str:
 
 class StoreError(RuntimeError):
     """A storage problem explained for a person (bad URL, wrong schema, missing record)."""
+
+
+#: How many stored ids a did-you-mean for a note id looks through.
+MAX_HINT_IDS = 50_000
 
 
 class NotFound(StoreError):
@@ -261,6 +271,15 @@ def ref(kind: str, record_id: int) -> str:
     return f"{PREFIXES[kind]}{record_id}"
 
 
+def ref_kind(value: str) -> str | None:
+    """The kind of thread record a reference such as "P3" or "a1" names, else None."""
+    return next(
+        (kind for kind, prefix in PREFIXES.items()
+         if value[:1].upper() == prefix and value[1:].isdigit()),
+        None,
+    )
+
+
 def parse_ref(kind: str, value: str | int) -> int:
     """Accept `3`, `P3` or `p3` for priority 3."""
     text = str(value).strip()
@@ -268,7 +287,8 @@ def parse_ref(kind: str, value: str | int) -> int:
     if text[:1].upper() == prefix:
         text = text[1:]
     if not text.isdigit():
-        raise StoreError(f"'{value}' is not a {kind} reference (expected e.g. {prefix}1)")
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise NotFound(f"'{value}' is not {article} {kind} reference (expected e.g. {prefix}1)")
     return int(text)
 
 
@@ -429,30 +449,51 @@ class Store:
         )
 
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
-        """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`)."""
+        """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):
+        the record itself, the links made to and from it (`insight_notes` "3->n1"), and for
+        a note its tags and safeguarding items."""
         query = select(audit).order_by(audit.c.id)
-        if record:
-            for kind, prefix in PREFIXES.items():
-                if record[:1].upper() == prefix and record[1:].isdigit():
-                    query = query.where(
-                        audit.c.record_type == kind, audit.c.record_id == record[1:]
-                    )
-                    break
-            else:  # a note id: the note and its tags (`note/category/source`), not an
-                # insight or action whose number happens to be the same ("3"); an erased
-                # note's entries are kept under its tombstone id
-                record = self._stored_ids([record]).get(record, record)
-                query = query.where(
-                    or_(
-                        and_(audit.c.record_type == "note", audit.c.record_id == record),
-                        and_(
-                            audit.c.record_type == "tag",
-                            audit.c.record_id.startswith(record + "/", autoescape=True),
-                        ),
-                    )
+        note_id = None
+        if record and (kind := ref_kind(record)) is not None:
+            number = str(int(record[1:]))
+            linked = [
+                and_(audit.c.record_type == table, audit.c.record_id.startswith(
+                    f"{number}->", autoescape=True))
+                for table, (own, _) in _LINKS.items() if own == kind
+            ] + [
+                and_(audit.c.record_type == table, audit.c.record_id.endswith(
+                    f"->{number}", autoescape=True))
+                for table, (_, other) in _LINKS.items() if other == kind
+            ]
+            query = query.where(or_(
+                and_(audit.c.record_type == kind, audit.c.record_id == number), *linked
+            ))
+        elif record:  # a note id: the note and its tags (`note/category/source`), not an
+            # insight or action whose number happens to be the same ("3"); an erased
+            # note's entries are kept under its tombstone id
+            note_id = self._stored_ids([record]).get(record, record)
+            query = query.where(
+                or_(
+                    and_(audit.c.record_type == "note", audit.c.record_id == note_id),
+                    and_(
+                        audit.c.record_type == "tag",
+                        audit.c.record_id.startswith(note_id + "/", autoescape=True),
+                    ),
+                    and_(
+                        audit.c.record_type == insight_notes.name,
+                        audit.c.record_id.endswith("->" + note_id, autoescape=True),
+                    ),
+                    audit.c.record_type == "safeguarding",
                 )
+            )
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
+        if note_id is not None:  # a queue item names its note inside the entry
+            rows = [
+                r for r in rows if r["record_type"] != "safeguarding"
+                or note_id in ((r["before"] or {}).get("note_id"),
+                               (r["after"] or {}).get("note_id"))
+            ]
         return rows[-limit:] if limit else rows
 
     # -- secrets ---------------------------------------------------------------------
@@ -502,6 +543,30 @@ class Store:
                     for r in conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk)))
                 )
         return found
+
+    def no_note(self, note_id: str) -> StoreError:
+        """The error for a note id that is not a live note: erased (said so), or unknown,
+        with a did-you-mean (`close_note_id`)."""
+        if self._stored_ids([note_id]).get(note_id, note_id) != note_id:
+            return StoreError(f"note {note_id} was erased")
+        close = self.close_note_id(note_id)
+        return NotFound(f"no note {note_id!r}" + (f" (did you mean {close!r}?)" if close else ""))
+
+    def close_note_id(self, note_id: str) -> str | None:
+        """The live note id a mistyped one most likely meant: the same but for case,
+        spaces and punctuation ("N001" for "n-001"), else a close spelling."""
+        import difflib
+
+        def plain(value: str) -> str:
+            return "".join(c for c in value.casefold() if c.isalnum())
+
+        with self.engine.connect() as conn:
+            stored = list(conn.execute(
+                select(notes.c.id).where(notes.c.erased_at.is_(None)).limit(MAX_HINT_IDS)
+            ).scalars())
+        same = [i for i in stored if plain(i) == plain(note_id) and i != note_id]
+        close = same[:1] or difflib.get_close_matches(note_id, stored, n=1, cutoff=0.8)
+        return close[0] if close else None
 
     @staticmethod
     def _existing_secret(conn: Connection, name: str) -> bytes | None:
@@ -642,7 +707,7 @@ class Store:
                 .where(notes.c.id == note_id)
             ).first()
             if row is None:
-                raise NotFound(f"no note {note_id!r}")
+                raise self.no_note(note_id)
             if row.erased_at is not None:
                 raise StoreError(f"note {note_id} was erased")
             current = dict(row._mapping)
@@ -829,7 +894,7 @@ class Store:
                 ).scalars())
             missing = [i for i in ids if i not in before]
             if missing:
-                raise NotFound(f"no note with id {missing[0]}")
+                raise self.no_note(missing[0])
             new_tags: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             entries: list[dict[str, Any]] = []  # audit, in the order the changes are made
@@ -883,7 +948,7 @@ class Store:
         stamp = now()
         with self.begin() as conn:
             if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
-                raise NotFound(f"no note with id {note_id}")
+                raise self.no_note(note_id)
             self._delete_tags(conn, note_id, "person")
             for category in dict.fromkeys(categories):
                 self._add_tag(conn, note_id, category, "person", stamp)
@@ -902,7 +967,7 @@ class Store:
         columns = [notes.c[name] for name in values]
         row = conn.execute(select(*columns).where(notes.c.id == note_id)).first()
         if row is None:
-            raise NotFound(f"no note with id {note_id}")
+            raise self.no_note(note_id)
         conn.execute(update(notes).where(notes.c.id == note_id).values(**values))
         self._audit(conn, "update", "note", note_id, dict(row._mapping), values)
 
@@ -929,7 +994,7 @@ class Store:
         """Route a note to a person now; does not depend on the note being tagged."""
         with self.begin() as conn:
             if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
-                raise NotFound(f"no note with id {note_id}")
+                raise self.no_note(note_id)
             if not self._is_flagged(conn, note_id):
                 self._flag(conn, note_id, by or self.actor, reason)
 
@@ -1184,17 +1249,6 @@ class Store:
         return [
             note_id for note_id, name in self._live_listeners() if name.strip().casefold() == wanted
         ]
-
-    def ids_in_any_case(self, note_id: str) -> list[str]:
-        """Live note ids equal to this one but for case (a hand-typed id's likely slip)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(notes.c.id).where(
-                    func.lower(notes.c.id) == note_id.strip().lower(),
-                    notes.c.erased_at.is_(None),
-                ).limit(3)
-            )
-            return [r.id for r in rows]
 
     def listeners(self) -> list[str]:
         """Distinct listeners of live notes, as written."""

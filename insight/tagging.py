@@ -221,7 +221,8 @@ def review_note(
             )
     else:
         chosen = list(categories)
-        check_categories(chosen, codebook.ids)
+    # the model's too: tags from a model of another codebook are not accepted as a person's
+    check_categories(chosen, codebook.ids)
     store.set_person_tags(note_id, chosen)
     return chosen
 
@@ -232,6 +233,21 @@ PARALLEL_FROM = 20_000  # notes; below this, forking (~0.1 s) costs more than it
 def workers_for(n_notes: int) -> int:
     """Processes worth using to tag this many notes: two on a big job, else one."""
     return min(2, os.cpu_count() or 1) if n_notes >= PARALLEL_FROM else 1
+
+
+def check_model_fits(model: TagModel, codebook: Codebook) -> None:
+    """A workspace is tagged only with its codebook's categories: a model trained on
+    another codebook would store tags that no roll-up, report or review can use."""
+    foreign = [label for label in model.labels if label not in codebook.ids]
+    if foreign:
+        trained_on = model.metadata.get("codebook") or {}
+        raise TaggingError(
+            f"model {model.model_version} tags categories that are not in this workspace's "
+            f"codebook: {', '.join(foreign[:8])}{' ...' if len(foreign) > 8 else ''} (it was "
+            f"trained on codebook {trained_on.get('id') or '?'} version "
+            f"{trained_on.get('version') or '?'}); train one on the workspace's codebook "
+            "(`insight train`)"
+        )
 
 
 def tag_store(

@@ -34,13 +34,25 @@ STAGES = (
 
 
 class ThreadError(ValueError):
-    """A thread rule was broken (unknown status, declined without a reason, ...)."""
+    """A thread rule was broken (declined without a reason, a blank title, ...)."""
+
+
+class UnknownValue(ThreadError):
+    """A status, stage or category that does not exist (a usage error: the CLI exits 2)."""
+
+
+def _title(value: str) -> str:
+    """A title as stored: trimmed, and never blank (a report would show "P3 · ")."""
+    title = " ".join(str(value or "").split())
+    if not title:
+        raise ThreadError("a title cannot be blank: say in plain words what it is")
+    return title
 
 
 def _status(value: str) -> str:
     status = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
     if status not in ACTION_STATUSES:
-        raise ThreadError(
+        raise UnknownValue(
             f"unknown action status {value!r}; use one of: {', '.join(ACTION_STATUSES)}"
         )
     return status
@@ -51,7 +63,9 @@ def _stage(value: str | None) -> str | None:
         return None
     stage = " ".join(value.strip().lower().split())
     if stage not in STAGES:
-        raise ThreadError(f"unknown commissioning stage {value!r}; use one of: {', '.join(STAGES)}")
+        raise UnknownValue(
+            f"unknown commissioning stage {value!r}; use one of: {', '.join(STAGES)}"
+        )
     return stage
 
 
@@ -71,7 +85,7 @@ def check_categories(categories: Sequence[str], known: Sequence[str] | None) -> 
                 c.strip().lower(), list(known), n=1, cutoff=0.6)) else c
             for c in unknown
         ]
-        raise ThreadError(f"unknown category id(s): {', '.join(hints)} (not in the codebook)")
+        raise UnknownValue(f"unknown category id(s): {', '.join(hints)} (not in the codebook)")
 
 
 def add_insight(
@@ -86,7 +100,7 @@ def add_insight(
     check_categories(categories, known_categories)
     _check_notes(store, note_ids)  # before anything is created: a failed add leaves nothing
     insight_id = store.create_record(
-        "insight", title=title, summary=summary, categories=list(categories)
+        "insight", title=_title(title), summary=summary, categories=list(categories)
     )
     link_notes(store, insight_id, note_ids)
     return insight_id
@@ -106,9 +120,11 @@ def same_title(store: Store, kind: str, title: str) -> list[int]:
 
 def _check_notes(store: Store, note_ids: Sequence[str]) -> None:
     """Notes an insight may rest on: stored and not erased."""
-    missing = set(note_ids) - set(store.existing_notes(note_ids))
+    missing = sorted(set(note_ids) - set(store.existing_notes(note_ids)))
+    if len(missing) == 1:
+        raise store.no_note(missing[0])
     if missing:
-        raise NotFound(f"no such note(s): {', '.join(sorted(missing)[:5])}")
+        raise NotFound(f"no such note(s): {', '.join(missing[:5])}")
     erased = sorted(n for n in set(note_ids) if (store.get_note(n) or {}).get("erased_at"))
     if erased:
         raise StoreError(f"erased note(s) cannot be evidence: {', '.join(erased[:5])}")
@@ -130,6 +146,7 @@ def add_priority(
     agreed_on: date | None = None,
     insight_ids: Sequence[int] = (),
 ) -> int:
+    title = _title(title)
     for insight_id in insight_ids:
         store.get_record("insight", insight_id)
     priority_id = store.create_record(
@@ -163,6 +180,7 @@ def add_action(
     priority_ids: Sequence[int] = (),
 ) -> int:
     status = _status(status)
+    title = _title(title)
     if status == "declined" and not (reason or "").strip():
         raise ThreadError("a declined action needs a reason (--reason)")
     for priority_id in priority_ids:
@@ -207,6 +225,11 @@ def unlink(store: Store, kind: str, record_id: int, targets: Sequence[str | int]
     store.get_record(kind, record_id)
     removed = 0
     for target in targets:
+        if other_kind == "note":
+            if store.get_note(str(target)) is None:
+                raise store.no_note(str(target))
+        else:
+            store.get_record(other_kind, int(target))
         if not store.unlink(table, (own, record_id), (other, target)):
             shown = target if other_kind == "note" else ref(other_kind, int(target))
             raise ThreadError(f"{ref(kind, record_id)} is not linked to {other_kind} {shown}")
@@ -239,6 +262,12 @@ def update_record(store: Store, kind: str, record_id: int, **values: Any) -> dic
         raise ThreadError(f"nothing to change: give one of {', '.join(EDITABLE[kind])}")
     if "stage" in values:
         values["stage"] = _stage(values["stage"])
+    if "title" in values:
+        values["title"] = _title(values["title"])
+    if kind == "outcome":
+        current = store.get_record("outcome", record_id)
+        _check_dates(values.get("observed_on", current["observed_on"]),
+                     values.get("fed_back_on", current["fed_back_on"]))
     if kind == "outcome" and values.get("fed_back_on") is not None:
         values["fed_back"] = True
     return store.update_record(kind, record_id, **values)
@@ -256,6 +285,24 @@ def set_action_status(
     return store.update_record("action", action_id, **values)
 
 
+def _check_dates(observed_on: date | None, fed_back_on: date | None) -> None:
+    if observed_on and fed_back_on and fed_back_on < observed_on:
+        raise ThreadError(
+            f"fed back on {fed_back_on}, before it was observed on {observed_on}: "
+            "check the dates"
+        )
+
+
+#: What an action's outcome means while the action has this status, for a person to see
+#: before the community page shows it under "What changed".
+OUTCOME_WARNINGS = {
+    "declined": "is declined: an outcome shows on the community page under \"We could "
+                "not\", so say what happened instead (or record why it was declined)",
+    "proposed": "is only proposed: is this an outcome of it, or should its status change "
+                "first (`insight actions status`)?",
+}
+
+
 def add_outcome(
     store: Store,
     action_id: int,
@@ -267,6 +314,7 @@ def add_outcome(
     fed_back_on: date | None = None,
 ) -> int:
     store.get_record("action", action_id)
+    _check_dates(observed_on, fed_back_on)
     return store.create_record(
         "outcome",
         action_id=action_id,
@@ -392,6 +440,38 @@ class Thread:
             a for a, ps in self.action_priorities.items() if priority_ids.intersection(ps)
         )
 
+    def without(self, kind: str, record_id: int) -> Thread:
+        """This thread as it would be with one record deleted (with its links)."""
+        from dataclasses import replace
+
+        def dropped(records: dict[int, dict[str, Any]], own: str) -> dict[int, dict[str, Any]]:
+            return {k: v for k, v in records.items() if not (own == kind and k == record_id)}
+
+        def unlinked(links: dict[int, list[Any]], own: str, other: str) -> dict[int, list[Any]]:
+            return {
+                k: [v for v in vs if not (other == kind and v == record_id)]
+                for k, vs in links.items() if not (own == kind and k == record_id)
+            }
+
+        return replace(
+            self,
+            insights=dropped(self.insights, "insight"),
+            priorities=dropped(self.priorities, "priority"),
+            actions=dropped(self.actions, "action"),
+            outcomes={k: v for k, v in self.outcomes.items()
+                      if not (kind == "action" and v["action_id"] == record_id)
+                      and not (kind == "outcome" and k == record_id)},
+            insight_notes=unlinked(self.insight_notes, "insight", "note"),
+            priority_insights=unlinked(self.priority_insights, "priority", "insight"),
+            action_priorities=unlinked(self.action_priorities, "action", "priority"),
+        )
+
+    def left_without(self, kind: str, record_id: int) -> list[str]:
+        """What deleting a record would break ("A1 responds to no priority"): the thread
+        checks that would newly fail, for a person to see before they confirm."""
+        before = set(self.problems())
+        return [p for p in self.without(kind, record_id).problems() if p not in before]
+
     def problems(self) -> list[str]:
         """Integrity checks a lead should see before a report goes out."""
         found = []
@@ -406,6 +486,8 @@ class Thread:
         for action_id in self.actions:
             if not self.priorities_of_action(action_id):
                 found.append(f"action {ref('action', action_id)} responds to no priority")
+            elif not self.notes_of_action(action_id):
+                found.append(f"action {ref('action', action_id)} rests on no notes")
         for outcome_id, outcome in self.outcomes.items():
             if not outcome["fed_back"]:
                 found.append(f"outcome {ref('outcome', outcome_id)} not yet fed back to people")

@@ -321,6 +321,19 @@ def test_train_on_unusable_data_explains_instead_of_crashing(tmp_path: Path) -> 
     assert too_rare.returncode == 1
     assert "nothing to learn" in too_rare.stderr and "below min_count" in too_rare.stderr
     assert "Traceback" not in too_rare.stderr and not (tmp_path / "m2").exists()
+    # a codebook names the labels, but the file's labels sit in a column not read as
+    # labels: no label has an example, so there is nothing to learn
+    book = tmp_path / "book.yaml"
+    book.write_text("name: B\nversion: '1'\ncategories:\n"
+                    "  - {id: a, name: A, description: A}\n"
+                    "  - {id: b, name: B, description: B}\n", encoding="utf-8")
+    themes = tmp_path / "themes.csv"
+    themes.write_text("id,text,Themes\n" + "".join(f"{i},note {i} text,a; b\n" for i in range(6)),
+                      encoding="utf-8")
+    unlabelled = insight("train", "--data", str(themes), "--codebook", str(book),
+                         "--out", str(tmp_path / "m3"), check=False)
+    assert unlabelled.returncode == 1 and "0 labels with examples" in unlabelled.stderr
+    assert not (tmp_path / "m3").exists()
 
 
 def test_evaluate_prints_scores_and_writes_them_into_the_card(small_model: Path,
@@ -526,7 +539,7 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
 
 
 def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
-    tmp_path: Path,
+    small_model: Path, tmp_path: Path
 ) -> None:
     book = tmp_path / "carers.yaml"
     book.write_text(
@@ -551,3 +564,34 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     assert "no example are never tagged: rights" in said
     card = (ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "per category: respite (18), money (3)" in card and "never tagged): rights" in card
+    # a model for another codebook would store tags nothing here can use: refused
+    foreign = insight("tag", "-w", str(ws), "--model", str(small_model), check=False)
+    assert foreign.returncode == 1 and "not in this workspace's codebook" in foreign.stderr
+    assert "access-waiting" in foreign.stderr
+    assert "tagged 21 notes" in insight("tag", "-w", str(ws)).stdout
+
+
+def test_the_thread_warns_where_the_community_page_would_contradict_itself(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    insight("actions", "add", "Walk-in centre", "-w", str(ws))
+    insight("actions", "add", "Lunch club", "--status", "done", "-w", str(ws))
+    insight("actions", "status", "A1", "declined", "--reason", "No budget", "-w", str(ws))
+    declined = insight("outcomes", "add", "A1", "Calls started", "-w", str(ws))
+    assert "A1 is declined" in " ".join(declined.stderr.split())
+    insight("outcomes", "add", "A2", "Club funded", "--fed-back-on", "2026-06-01", "-w", str(ws))
+    back = insight("actions", "status", "A2", "proposed", "-w", str(ws))
+    assert "A2 was done and 1 of its outcomes were fed back" in " ".join(back.stderr.split())
+    blank = insight("priorities", "add", "  ", "-w", str(ws), check=False)
+    assert blank.returncode == 1 and "title cannot be blank" in blank.stderr
+    bad_status = insight("actions", "status", "A2", "finished", "-w", str(ws), check=False)
+    assert bad_status.returncode == 2 and "unknown action status" in bad_status.stderr
+    bad_ref = insight("actions", "status", "A-1", "done", "-w", str(ws), check=False)
+    assert bad_ref.returncode == 2 and "is not an action reference" in bad_ref.stderr
+    insight("priorities", "add", "Somewhere to go", "-w", str(ws))
+    insight("actions", "link", "A2", "P1", "-w", str(ws))
+    deleted = insight("priorities", "delete", "P1", "--yes", "-w", str(ws))
+    said = " ".join(deleted.stderr.split())
+    assert "deleting P1 leaves: action A2 responds to no priority" in said

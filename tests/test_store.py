@@ -186,12 +186,13 @@ def test_a_batch_of_model_tags_is_written_like_one_note_at_a_time(store: Store) 
     assert [q["note_id"] for q in store.safeguarding_items()] == ["b0007", "b1202"]
     assert {q["reason"] for q in store.safeguarding_items()} == {"model flag"}
     # the audit holds every change, in order, for every note
-    log = [(e["operation"], e["record_id"]) for e in store.audit_log("b1202")]
+    log = [(e["operation"], e["record_type"], e["record_id"]) for e in store.audit_log("b1202")]
     assert log == [
-        ("create", "b1202"),
-        ("create", "b1202/access-waiting/model"), ("update", "b1202"),
-        ("delete", "b1202/access-waiting/model"),
-        ("create", "b1202/crisis-urgent/model"), ("update", "b1202"),
+        ("create", "note", "b1202"),
+        ("create", "tag", "b1202/access-waiting/model"), ("update", "note", "b1202"),
+        ("delete", "tag", "b1202/access-waiting/model"),
+        ("create", "tag", "b1202/crisis-urgent/model"), ("update", "note", "b1202"),
+        ("create", "safeguarding", "2"),  # its queue item: the second note flagged
     ]
     updates = [e for e in store.audit_log("b0500") if e["operation"] == "update"]
     assert [(e["before"]["tagged_with"], e["after"]["tagged_with"]) for e in updates] == [
@@ -216,7 +217,7 @@ def test_model_tags_for_an_unknown_note_change_nothing(noted: Store) -> None:
         ModelTagging("n1", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, True, "negative"),
         ModelTagging("gone", {"crisis-urgent": 0.9}, ["crisis-urgent"], {}, True, "negative"),
     ]
-    with pytest.raises(StoreError, match="no note with id gone"):
+    with pytest.raises(StoreError, match="no note 'gone'"):
         noted.save_model_tags(results, "m1", "1")
     assert all_audit_json(noted) == before
     assert [t["source"] for t in noted.tags_for(["n1"])] == ["person"]
@@ -291,7 +292,18 @@ def test_thread_records_are_audited_with_before_and_after(noted: Store) -> None:
     }
     # `audit --record P1` style lookups find a record's whole history.
     history = noted.audit_log(f"P{priority}")
-    assert [e["operation"] for e in history] == ["create", "update", "delete"]
+    assert [e["operation"] for e in history if e["record_type"] == "priority"] == [
+        "create", "update", "delete"]
+    # with the links made to and from it, and taken away (`audit --record P1`)
+    assert {(e["operation"], e["record_type"], e["record_id"])
+            for e in history if e["record_type"] != "priority"} == {
+        ("create", "priority_insights", f"{priority}->{insight}"),
+        ("delete", "priority_insights", f"{priority}->{insight}"),
+        ("create", "action_priorities", f"{action}->{priority}"),
+        ("delete", "action_priorities", f"{action}->{priority}"),
+    }
+    note_history = {(e["record_type"], e["record_id"]) for e in noted.audit_log("n1")}
+    assert ("insight_notes", f"{insight}->n1") in note_history
 
 
 def test_audit_actor_comes_from_insight_user(db_url: str, monkeypatch) -> None:
@@ -556,7 +568,7 @@ def test_cli_erase_waits_for_open_safeguarding_items(db_url: str, tmp_path: Path
     assert run_cli("ingest", "-w", str(folder), str(path), cwd=tmp_path).returncode == 0
     refused = run_cli("erase", "-w", str(folder), "--note", "s1", "--note", "s2", cwd=tmp_path)
     said = " ".join(refused.stderr.replace("│", " ").split())
-    assert refused.returncode == 2 and "open safeguarding items (queue 1)" in said
+    assert refused.returncode == 1 and "open safeguarding items (queue 1)" in said
     with Store.open(db_url) as store:
         assert store.get_note("s1")["text"] and store.get_note("s2")["text"]
     forced = run_cli("erase", "-w", str(folder), "--note", "s1", "--force", cwd=tmp_path)
@@ -838,5 +850,6 @@ def test_a_note_ids_audit_trail_is_the_note_and_its_tags_only(store: Store) -> N
     insight = add_insight(store, "Groups", note_ids=["1"])
     assert insight == 1
     trail = store.audit_log("1")
-    assert {e["record_type"] for e in trail} == {"note", "tag"}
-    assert {e["record_type"] for e in store.audit_log("I1")} == {"insight"}
+    # its link to insight 1, but none of the insight's own entries
+    assert {e["record_type"] for e in trail} == {"note", "tag", "insight_notes"}
+    assert {e["record_type"] for e in store.audit_log("I1")} == {"insight", "insight_notes"}

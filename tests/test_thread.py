@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import pytest
 
-from insight.store import Store, StoreError
+from insight.store import NotFound, Store, StoreError
 from insight.thread import (
     ThreadError,
+    UnknownValue,
     add_action,
     add_insight,
     add_outcome,
     add_priority,
+    delete_record,
     link_notes,
     load_thread,
     set_action_status,
+    unlink,
+    update_record,
 )
 from tests.notes import add, note
 
@@ -71,9 +75,9 @@ def test_declined_needs_a_reason(thread_store: Store) -> None:
 
 
 def test_status_and_stage_are_checked(thread_store: Store) -> None:
-    with pytest.raises(ThreadError, match="unknown action status"):
+    with pytest.raises(UnknownValue, match="unknown action status"):
         add_action(thread_store, "x", status="maybe")
-    with pytest.raises(ThreadError, match="commissioning stage"):
+    with pytest.raises(UnknownValue, match="commissioning stage"):
         add_action(thread_store, "x", stage="vibes")
     action = add_action(thread_store, "x", status="in_progress", stage="Contracting")
     assert thread_store.get_record("action", action)["status"] == "in progress"
@@ -81,8 +85,17 @@ def test_status_and_stage_are_checked(thread_store: Store) -> None:
 
 def test_links_must_point_at_real_records(thread_store: Store) -> None:
     insight = add_insight(thread_store, "x")
-    with pytest.raises(StoreError, match="no such note"):
+    with pytest.raises(NotFound, match="no note 'n-missing'"):
         link_notes(thread_store, insight, ["n-missing"])
+    with pytest.raises(NotFound, match=r"no note 'N 1' \(did you mean 'n1'\?\)"):
+        link_notes(thread_store, insight, ["N 1"])
+    with pytest.raises(NotFound, match="no such note"):
+        link_notes(thread_store, insight, ["n-missing", "n-gone"])
+    with pytest.raises(NotFound, match="no note 'n9'"):  # not even stored: not "not linked"
+        unlink(thread_store, "insight", insight, ["n9"])
+    with pytest.raises(ThreadError, match="not linked") as not_linked:
+        unlink(thread_store, "insight", insight, ["n1"])
+    assert not isinstance(not_linked.value, UnknownValue)
     with pytest.raises(StoreError, match="no insight I99"):
         add_priority(thread_store, "p", insight_ids=[99])
     with pytest.raises(StoreError, match="no action A42"):
@@ -126,7 +139,7 @@ def test_insight_categories_must_be_in_the_codebook(thread_store: Store) -> None
 
 def test_a_failed_add_creates_nothing(thread_store: Store) -> None:
     """A wrong reference is refused before any record exists, so reports never show it."""
-    with pytest.raises(StoreError, match="no such note"):
+    with pytest.raises(StoreError, match="no note .n999."):
         add_insight(thread_store, "bad", note_ids=["n1", "n999"])
     with pytest.raises(StoreError):
         add_priority(thread_store, "bad", insight_ids=[99])
@@ -187,3 +200,47 @@ def test_mistakes_in_the_thread_can_be_corrected(thread_store: Store) -> None:
         update_record(thread_store, "outcome", o1)
     with pytest.raises(ThreadError):
         update_record(thread_store, "action", a1, stage="somewhere")
+
+
+def test_titles_cannot_be_blank(thread_store: Store) -> None:
+    for make in (lambda: add_insight(thread_store, "  "), lambda: add_priority(thread_store, ""),
+                 lambda: add_action(thread_store, "\t")):
+        with pytest.raises(ThreadError, match="title cannot be blank"):
+            make()
+    insight = add_insight(thread_store, "  Groups   closing ")
+    assert thread_store.get_record("insight", insight)["title"] == "Groups closing"
+    with pytest.raises(ThreadError, match="title cannot be blank"):
+        update_record(thread_store, "insight", insight, title=" ")
+    assert load_thread(thread_store).insights[insight]["title"] == "Groups closing"
+
+
+def test_what_a_delete_would_break_is_known_before_it_is_done(thread_store: Store) -> None:
+    only = add_insight(thread_store, "Groups closing", note_ids=["n1", "n2"])
+    other = add_insight(thread_store, "Waits", note_ids=["n3"])
+    kept = add_priority(thread_store, "Spaces", insight_ids=[only])
+    both = add_priority(thread_store, "Both", insight_ids=[only, other])
+    action = add_action(thread_store, "Fund cafes", priority_ids=[kept])
+    shared = add_action(thread_store, "Shared", priority_ids=[kept, both])
+    thread = load_thread(thread_store)
+    assert thread.left_without("insight", only) == [
+        f"priority P{kept} has no insights", f"action A{action} rests on no notes",
+    ]  # "Both" still rests on "Waits", and so does the shared action
+    assert thread.left_without("priority", kept) == [f"action A{action} responds to no priority"]
+    assert thread.left_without("action", shared) == []
+    delete_record(thread_store, "insight", only)
+    problems = load_thread(thread_store).problems()
+    assert set(thread.left_without("insight", only)) <= set(problems)
+
+
+def test_an_outcome_is_not_fed_back_before_it_was_seen(thread_store: Store) -> None:
+    from datetime import date
+
+    action = add_action(thread_store, "Fund cafes")
+    with pytest.raises(ThreadError, match="before it was observed"):
+        add_outcome(thread_store, action, "Cafe open", observed_on=date(2026, 5, 1),
+                    fed_back_on=date(2026, 4, 1))
+    outcome = add_outcome(thread_store, action, "Cafe open", observed_on=date(2026, 5, 1))
+    with pytest.raises(ThreadError, match="before it was observed"):
+        update_record(thread_store, "outcome", outcome, fed_back_on=date(2026, 4, 30))
+    update_record(thread_store, "outcome", outcome, fed_back_on=date(2026, 5, 2))
+    assert thread_store.get_record("outcome", outcome)["fed_back"]
