@@ -357,8 +357,9 @@ def total_of_groups(
     insights, an action's), as an audience may see it beside the groups' own counts.
 
     Shown only when it tells nothing the groups' counts do not: every group's count is
-    shown and they add up to it (no note in two groups). Otherwise it is given as "at
-    least N" (the largest group's count shown) or hidden: a total next to a suppressed
+    shown and they add up to it (no note in two groups). Otherwise it is given as "N to M"
+    (the largest group's count to their sum, when all are shown), "at least N" (the largest
+    shown) or hidden: a total next to a suppressed
     group gives the group away by subtraction, and a total smaller than the sum gives away
     how many notes two groups share; with several totals over the same groups, any such
     difference could be small. `hidden`: groups whose counts are not shown for another
@@ -374,5 +375,8 @@ def total_of_groups(
     ]
     if len(exact) == len(counts) and sum(counts) == total:
         return total
-    # what the groups' own counts already say, and no more
+    # what the groups' own counts already say, and no more: from the largest to their sum
+    # when every count is shown ("40 to 80": notes can support two insights), else a floor
+    if exact and len(exact) == len(counts):
+        return f"{max(exact)} to {sum(exact)}"
     return f"at least {max(exact)}" if exact else HIDDEN

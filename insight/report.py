@@ -119,15 +119,27 @@ PLAIN_WORDS = {
     "PICU": "psychiatric intensive care unit",
     "VCSE": "voluntary, community and social enterprise organisations: charities and "
             "community groups",
+    "Talking Therapies": "the NHS service for talking therapies such as counselling and "
+                         "CBT, which you can ask for yourself",
+    "Trust": "the NHS organisation that runs local hospital and community mental health "
+             "services",
+    "commissioner": "the person at the NHS or the council who decides which services are "
+                    "paid for",
+    "care plan": "the written plan of the care and support you agreed with your care team",
+    "peer support": "support from people who have been through something similar",
+    "peer-led": "run by people who have been through something similar",
+    "pilot": "a trial for a set time, to see if something works before it is kept",
+    "crisis team": "the NHS team that helps people in a mental health crisis, at home",
 }
 
 
 def plain_words_used(texts: list[str]) -> dict[str, str]:
     """The `PLAIN_WORDS` the given texts use, in the order of the list."""
     joined = "\n".join(t for t in texts if t)
-    return {
+    return {  # "Trust", "ICB" as written; "commissioner", "care plan" in any case
         word: meaning for word, meaning in PLAIN_WORDS.items()
-        if re.search(rf"(?<![\w&]){re.escape(word)}(?![\w&])", joined)
+        if re.search(rf"(?<![\w&]){re.escape(word)}s?(?![\w&])", joined,
+                     0 if word[0].isupper() else re.IGNORECASE)
     }
 
 

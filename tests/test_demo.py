@@ -54,7 +54,7 @@ def test_report_priorities_actions_and_chains_reach_real_notes(demo_dir: Path) -
 
 def test_quotes_only_from_consenting_notes(demo_dir: Path) -> None:
     html = (demo_dir / "report.html").read_text(encoding="utf-8")
-    quoted = re.findall(r"— note ([^<]+)</span></blockquote>", html)
+    quoted = re.findall(r"— (?:note )?([^<]+)</span></blockquote>", html)
     assert quoted
     ws = open_workspace(demo_dir)
     with Store.open(ws.db_url, create=False) as store:

@@ -209,7 +209,8 @@ def test_a_total_over_groups_is_shown_only_when_it_adds_nothing() -> None:
     # 12 - 10 would give i2 away; 18 - 13 how many notes i1 and i3 share: only what the
     # groups' counts say already
     assert total_of_groups(12, {"i1": 10, "i2": 2}, "commissioner", 5) == "at least 10"
-    assert total_of_groups(13, {"i1": 10, "i3": 8}, "commissioner", 5) == "at least 10"
+    # all shown, so only their largest and their sum: nothing they do not say already
+    assert total_of_groups(13, {"i1": 10, "i3": 8}, "commissioner", 5) == "10 to 18"
     assert total_of_groups(6, {"i2": 3, "i4": 3}, "commissioner", 5) == HIDDEN
     assert total_of_groups(3, {"i2": 3}, "commissioner", 5) == "<5"
     assert total_of_groups(12, {"i1": 10, "i2": 2}, "lead", 5) == 12
@@ -232,6 +233,10 @@ def test_no_small_group_can_be_worked_out_from_totals_over_shared_groups(seed: i
             assert all(isinstance(c, int) for c in parts) and sum(parts) == shown
         elif shown.startswith("at least "):
             assert int(shown.split()[-1]) == max(c for c in parts if isinstance(c, int))
+        elif " to " in shown:
+            low, high = (int(n) for n in shown.split(" to "))
+            assert all(isinstance(c, int) for c in parts)
+            assert (low, high) == (max(parts), sum(parts)) and low <= len(union) <= high
 
 
 def test_an_insight_inside_another_is_hidden_when_they_differ_by_a_few() -> None:

@@ -49,7 +49,7 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
         note_id: unescape(spoken or noted)
         for spoken, noted, note_id in re.findall(
             r"<blockquote>(?:“(.*?)”|<span class=\"meta\">Noted by the listener:</span> (.*?))"
-            r" <span class=\"meta\">— note ([^<]+)</span>", html, flags=re.S)
+            r" <span class=\"meta\">— (?:note )?([^<]+)</span>", html, flags=re.S)
     }
     for i, (row, record) in enumerate(zip(rows, records, strict=True)):
         if i % 2:
@@ -98,6 +98,8 @@ def test_declined_action_shows_reason_and_unlinked_actions_are_listed(store: Sto
     add_action(store, "Orphan action")
     html = render_html(build_report(store, load_codebook()))
     assert "Declined because:</b> No budget in 2026/27" in html
+    community = render_html(build_report(store, load_codebook(), audience="community"))
+    assert "<h3>We decided not to do this</h3>" in community and "No budget" in community
     assert "Actions not yet linked to a priority" in html
     assert "responds to no priority" in html
 
@@ -188,7 +190,7 @@ def test_an_insight_a_few_notes_short_of_another_is_not_counted(store: Store) ->
                                                                insight_ids=[everyone, most])])
     commissioner = unescape(render_html(build_report(store, load_codebook())))
     assert "(12 notes" in commissioner and "(9 notes" not in commissioner
-    assert "(a hidden number of notes" in commissioner  # 12 - 9 would count 3 notes
+    assert "(a number of notes not shown (privacy)" in commissioner  # 12 - 9 would count 3
     lead = unescape(render_html(build_report(store, load_codebook(), audience="lead")))
     assert "(9 notes" in lead
 
@@ -260,7 +262,7 @@ def test_references_cannot_be_matched_across_insights(store: Store) -> None:
     add_action(store, "Call back", priority_ids=[add_priority(store, "P",
                                                                insight_ids=[first, second])])
     data = build_report(store, load_codebook(), audience="commissioner")
-    assert data.priorities[0]["evidence"] == "at least 6"  # not 10: that gives 2 away
+    assert data.priorities[0]["evidence"] == "6 to 12"  # not 10: that gives 2 away
     chain = data.priorities[0]["actions"][0]["chain"]["priorities"][0]["insights"]
     listed = [set(i["notes"]) for i in chain]
     assert [len(n) for n in listed] == [6, 6] and not listed[0] & listed[1]
@@ -393,7 +395,9 @@ def test_community_page_explains_service_words_and_uses_headings(store: Store) -
     glossary = community[community.index("Words used on this page"):]
     assert "<dt>ICB</dt><dd>Integrated Care Board" in glossary
     assert "<dt>CMHT</dt><dd>Community Mental Health Team" in glossary
-    assert "IAPT" not in glossary and "DNA" not in glossary  # "DNAs" is not the word DNA
+    assert "<dt>DNA</dt><dd>did not attend" in glossary  # "fewer DNAs": the plural too
+    assert "IAPT" not in glossary and "<dt>commissioner</dt>" not in glossary
+    assert "If you need help now" in community and "116 123" in community
     assert "<h3>You said" in community and "<h3>We are considering</h3>" in community
     commissioner = render_html(build_report(store, load_codebook()))
     assert "Words used on this page" not in commissioner
