@@ -2361,8 +2361,17 @@ def _store_batch(
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
     text_differs: set[str] = set()
+    # an erased note's words under another id (a prefix forgotten, the id in other case)
+    erased_words = store.erased_texts(
+        record.content_hash for _, record, _ in pending
+        if record.id not in existing and len(record.text.split()) >= TWIN_MIN_WORDS
+    )
     for line, record, data in pending:
         stored = existing.get(record.id)
+        if stored is None and record.content_hash in erased_words:
+            report.already_present += 1
+            report.erased += 1
+            continue
         if stored is None:
             new.append(record)
             new_lines[record.id] = (line, data)

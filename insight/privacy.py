@@ -88,19 +88,30 @@ def _quote_end(text: str) -> int:
 
 
 def place_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
-    """Where `text` names one of `places` (whole words): a place few notes come from,
-    which beside a story could point to the person who told it. A match must start with a
-    capital ("Reading", not "reading the letter") unless the note is written in lower
-    case throughout."""
-    names = sorted({" ".join(p.split()) for p in places if p and p.strip()}, key=len, reverse=True)
+    """Where `text` names one of `places`: a place few notes come from, which beside a
+    story could point to the person who told it. Whole words; spaces, hyphens and full
+    stops between a name's words are alike ("St. Helens", "Hebden-Bridge"). A match in
+    lower case counts unless all its words are everyday words ("reading the letter" is not
+    Reading; "todmorden" is Todmorden)."""
+    from insight.redact import is_common_word
+
+    names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p)) for p in places}
+    names = {n for n in names if n}
     if not names:
         return []
     pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + r")(?!\w)",
+        r"(?<![\w'’])(?:" + "|".join(
+            r"[\s.\-]+".join(re.escape(w) for w in words)
+            for words in sorted(names, key=lambda n: -sum(map(len, n)))
+        ) + r")(?![\w'’])",
         re.IGNORECASE,
     )
-    lower_case = not any(c.isupper() for c in text)
-    return [m.span() for m in pattern.finditer(text) if lower_case or m.group()[0].isupper()]
+    found = []
+    for match in pattern.finditer(text):
+        words = re.findall(r"\w+", match.group())
+        if match.group()[0].isupper() or not all(is_common_word(w) for w in words):
+            found.append(match.span())
+    return found
 
 
 def redact_text(text: str, excerpt: str | None = None, places: Collection[str] = ()) -> str:
@@ -114,13 +125,13 @@ def redact_text(text: str, excerpt: str | None = None, places: Collection[str] =
     elif len(text) > MAX_QUOTE_CHARS:
         end = _quote_end(text)
     spans = redact(text).spans
-    spans = sorted(
-        spans + [
-            PiiSpan(a, b, "PLACE") for a, b in place_spans(text, places)
-            if all(b <= s.start or a >= s.end for s in spans)
-        ],
-        key=lambda s: s.start,
-    )
+    for a, b in place_spans(text, places):  # a place wins over a name read inside it
+        inside = [s for s in spans if s.start < b and a < s.end]
+        if all(s.type == "PERSON" for s in inside):
+            a, b = min([a, *(s.start for s in inside)]), max([b, *(s.end for s in inside)])
+            spans = [s for s in spans if s not in inside and (s.end <= a or s.start >= b)]
+            spans.append(PiiSpan(a, b, "PLACE"))
+    spans = sorted(spans, key=lambda s: s.start)
     for span in spans:  # never cut a piece of personal data in half
         if span.start < start < span.end:
             start = span.start
@@ -260,18 +271,22 @@ HIDDEN = "hidden"
 WITHHELD = "not shown"
 
 
-def _narrowed(hidden_sum: int, primaries: int, secondaries: int, threshold: int) -> bool:
+def _narrowed(
+    hidden_sum: int, primaries: int, secondaries: int, threshold: int, floor: int | None = None
+) -> bool:
     """Whether a total and the parts shown pin a suppressed part down to less than
     "1 to threshold-1".
 
     The hidden parts add up to `hidden_sum` (the total minus the parts shown). A suppressed
-    part is 1..t-1; a part hidden to protect it is, as anyone can tell from the rule, at
-    least t (smaller ones are suppressed already), with no upper bound.
+    part is 1..t-1; a part hidden to protect it is at least `floor` (t, since smaller ones
+    are suppressed already, or more: the largest part is the one hidden, as anyone may know
+    from the rule, so it is at least every part shown), with no upper bound.
     """
     if primaries == 0:
         return False
     t = threshold
-    upper = hidden_sum - secondaries * t - (primaries - 1)
+    floor = max(t, floor or t)
+    upper = hidden_sum - secondaries * floor - (primaries - 1)
     if secondaries:
         return upper < t - 1
     lower = hidden_sum - (primaries - 1) * (t - 1)
@@ -288,11 +303,16 @@ def protect(
 ) -> tuple[int | str, dict[Hashable, int | str]]:
     """A total and its parts (which add up to it) as an audience may see them.
 
-    Parts from 1 to threshold-1 are suppressed (`suppress`). If the total and the other
-    parts would still pin one down (6 notes = 5 in January + "<5" in February gives
-    February away), the smallest other part that leaves it open is hidden too (`HIDDEN`);
-    if none does, the total is hidden instead, or with `keep_total` (the total is shown
-    elsewhere, so hiding it here protects nothing) every part is `WITHHELD`.
+    Parts from 1 to threshold-1 are suppressed (`suppress`), and then the total is hidden
+    (`HIDDEN`): with it, the other parts could pin one down (6 notes = 5 in January + "<5"
+    in February gives February away). With `keep_total` (the total is shown elsewhere, so
+    hiding it here protects nothing) the largest part is hidden instead, if that leaves
+    every small part open even to someone who knows it is the largest that is hidden; if
+    not, every part is `WITHHELD`.
+
+    What is hidden never depends on more than that: a rule such as "hide the smallest part
+    that works" can be undone by anyone who knows it (the part hidden is then known to be
+    no larger than the others, which can pin the small one down).
     """
     shown: dict[Hashable, int | str] = {
         k: suppress(v, audience, threshold) for k, v in parts.items()
@@ -301,27 +321,32 @@ def protect(
     if audience == "lead" or is_suppressed(total_shown):
         return total_shown, shown
 
-    def narrowed() -> bool:
+    def narrowed(floor: int | None = None) -> bool:
         secondaries = sum(1 for v in shown.values() if v == HIDDEN)
         primaries = sum(1 for v in shown.values() if is_suppressed(v)) - secondaries
         hidden_sum = total - sum(v for v in shown.values() if isinstance(v, int))
-        return _narrowed(hidden_sum, primaries, secondaries, threshold)
+        return _narrowed(hidden_sum, primaries, secondaries, threshold, floor)
 
-    if not narrowed():
+    if not any(is_suppressed(v) for v in shown.values()):
         return total_shown, shown
-    candidates = sorted(
+    # A part is suppressed. What else is hidden depends on nothing but that and on what is
+    # shown anyway: hiding more only where the total would pin a part down would tell when
+    # it does, and so give the part away to anyone who knows the rule.
+    if not keep_total:
+        return HIDDEN, shown
+    largest = max(
         (k for k, v in shown.items() if isinstance(v, int) and v > 0),
-        key=lambda k: (parts[k], str(k)),
+        key=lambda k: (parts[k], str(k)), default=None,
     )
-    for k in candidates:
-        shown[k] = HIDDEN
-        if not narrowed():
+    if largest is not None:
+        shown[largest] = HIDDEN
+        others = [v for v in shown.values() if isinstance(v, int)]
+        # the part hidden is known to be at least the largest shown (one more, where a tie
+        # would have hidden the other one): check with the stricter bound
+        if not narrowed(floor=max(others) + 1 if others else threshold):
             return total_shown, shown
-        shown[k] = parts[k]  # hiding this one alone leaves it pinned: try the next
-    if keep_total:
-        # zeros too: how many parts are not zero would bound each of them
-        return total_shown, dict.fromkeys(parts, WITHHELD)
-    return HIDDEN, shown
+    # zeros too: how many parts are not zero would bound each of them
+    return total_shown, dict.fromkeys(parts, WITHHELD)
 
 
 def group_counts(

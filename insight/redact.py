@@ -202,9 +202,18 @@ _RELATIONS = {
     "grandfather", "grandmother", "midwife", "visitor", "practitioner", "supporter", "hubby",
 }
 _NAMING = {"called", "named", "call", "calls", "name's", "nicknamed", "alias"}
+#: Family words after "my", "our" ...: the capitalised word that follows is a name even
+#: when it is also a word ("my sister Marvellous", "our Storm", "my daughter Patience").
+_FAMILY = {
+    "daughter", "son", "friend", "partner", "husband", "wife", "mum", "mom", "mother", "dad",
+    "father", "brother", "sister", "nan", "gran", "granny", "grandson", "granddaughter",
+    "niece", "nephew", "cousin", "boyfriend", "girlfriend", "fiance", "fiancé", "fiancee",
+    "fiancée", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "hubby", "grandad",
+}
+_POSSESSIVES = {"my", "our", "his", "her", "their", "your"}
 _NAMING_PAIRS = {("name", "is"), ("names", "are"), ("known", "as"), ("goes", "by"),
                  ("go", "by"), ("it", "'s"), ("this", "is"), ("i", "'m"), ("i", "am"),
-                 ("name", ":")}
+                 ("name", ":"), ("call", "me"), ("calls", "me"), ("called", "me")}
 _VOCATIVES = {"thanks", "thank", "hi", "hello", "hiya", "hey", "dear", "cheers", "bye", "ta"}
 _ORG_WORDS = {
     "street", "st", "road", "rd", "lane", "avenue", "close", "drive", "way", "crescent", "grove",
@@ -535,6 +544,11 @@ def _resources() -> _Resources:
             named = [{"LOWER": "the", "OP": "?"}] + [word] * n_before + [house, comma]
             address.add("ADDRESS", [named + [word] * n_street + [suffix]])
     return _Resources(nlp, lexicon, services, address)
+
+
+def is_common_word(word: str) -> bool:
+    """Whether a word is an everyday English word ("reading", "bath"), from the lexicon."""
+    return "W" in _resources().lexicon.get(word.lower(), "")
 
 
 # --------------------------------------------------------------------------- detectors
@@ -1221,6 +1235,10 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     for k, u in enumerate(units):
         if not u.alpha or u.never or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS:
             continue  # ... and "Met Tomasz" is a verb and a name
+        if (u.cap and not u.sent_start and not u.org_masked and k >= 2
+                and units[k - 1].lower in _FAMILY and units[k - 2].lower in _POSSESSIVES):
+            person[k] = True  # "my sister Marvellous", "our daughter Patience"
+            continue
         if _trigger_before(units, k, person) and _name_after_trigger(u, nxt(k)):
             if u.cap and _negative_context(units, k, strict=False):
                 continue
@@ -1487,4 +1505,6 @@ def redact_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Redacti
         yield _apply(text, _to_original(_find_in_doc(doc), maps))
 
 
-__all__ = ["PII_TYPES", "PiiSpan", "Redaction", "find_pii", "redact", "redact_many"]
+__all__ = [
+    "PII_TYPES", "PiiSpan", "Redaction", "find_pii", "is_common_word", "redact", "redact_many",
+]

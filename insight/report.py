@@ -59,6 +59,10 @@ class ReportData:
     plain_words: dict[str, str] = field(default_factory=dict)
     #: leads only: notes per place, listener and month, to see who and where is heard
     breakdowns: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: leads only, to do before the report goes out: notes the thread rests on whose
+    #: categories only the model gave, and open safeguarding items with days waiting
+    unreviewed: list[str] = field(default_factory=list)
+    waiting: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -165,10 +169,12 @@ def build_report(
     flagged_ids = {f["note_id"] for f in flagged}
     key = store.secret("note-ref")
     heard = frame["heard_on"].dropna()
-    # open + acknowledged = routed: a small acknowledged count must not be worked out
+    # open + acknowledged = routed: a small acknowledged count must not be worked out; the
+    # number routed is the one that matters, so the split gives way to it
     n_open = sum(1 for f in flagged if f["acknowledged_at"] is None)
     routed, routed_parts = protect(
-        len(flagged), {"open": n_open, "acknowledged": len(flagged) - n_open}, audience, threshold
+        len(flagged), {"open": n_open, "acknowledged": len(flagged) - n_open}, audience,
+        threshold, keep_total=True,
     )
     summary = {
         "notes": suppress(len(frame), audience, threshold),  # may be hidden by the split
@@ -301,6 +307,14 @@ def build_report(
     ]
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
+        unreviewed=sorted(
+            {n for i in thread.insights for n in thread.notes_of_insight(i)}
+            & set(frame.loc[frame["category_source"] != "person", "id"])
+        ) if audience == "lead" else [],
+        waiting=[
+            (f["id"], (datetime.now(UTC).replace(tzinfo=None) - f["flagged_at"]).days)
+            for f in flagged if f["acknowledged_at"] is None
+        ] if audience == "lead" else [],
         plain_words=plain_words_used(shown) if audience == "community" else {},
         title=title,
         audience=audience,

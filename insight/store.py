@@ -609,6 +609,28 @@ class Store:
                     }
         return found
 
+    def erased_text_mark(self, content_hash: str, key: bytes | None = None) -> str:
+        """What an erased note keeps of its text: a keyed hash of its content hash."""
+        import hashlib
+        import hmac
+
+        key = key if key is not None else self.secret("erasure")
+        return "erased:" + hmac.new(key, content_hash.encode(), hashlib.sha256).hexdigest()[:40]
+
+    def erased_texts(self, hashes: Iterable[str]) -> set[str]:
+        """The content hashes given that an erased note had: its words come back under
+        another id (an id prefix forgotten, the id in other case) and must stay erased."""
+        with self.engine.connect() as conn:
+            key = self._existing_secret(conn, "erasure")
+            if key is None:  # nothing was ever erased
+                return set()
+            marks = {self.erased_text_mark(h, key): h for h in dict.fromkeys(hashes) if h}
+            found: set[str] = set()
+            for chunk in _chunks(list(marks)):
+                query = select(notes.c.content_hash).where(notes.c.content_hash.in_(chunk))
+                found.update(marks[m] for m in conn.execute(query).scalars())
+        return found
+
     def ids_with_text(self, hashes: Iterable[str]) -> dict[str, str]:
         """Text hash -> the id of a live note stored with exactly that text."""
         wanted = [h for h in dict.fromkeys(hashes) if h]
@@ -1171,16 +1193,18 @@ class Store:
                 after = {k: v for k, v in cleared.items() if k != "text"}
                 after["reason"] = reason
                 self._audit(conn, "erase", "note", note_id, before, after)
-                self._rename_erased(conn, note_id, self.tombstone_id(note_id, key))
+                self._rename_erased(conn, note_id, self.tombstone_id(note_id, key), key)
                 erased += 1
         return erased
 
-    def _rename_erased(self, conn: Connection, old: str, new: str) -> None:
+    def _rename_erased(self, conn: Connection, old: str, new: str, key: bytes) -> None:
         """Keep an erased note under its tombstone id everywhere (tags, queue, audit): the
-        id a person or file gave can hold a name. Also blanks its content hash, which would
-        confirm a guessed text."""
+        id a person or file gave can hold a name. Its content hash, which would confirm a
+        guessed text, becomes a keyed one (`erased_text_mark`): enough to know the same
+        words again under another id, never to check a guess without the workspace's key."""
         row = dict(conn.execute(select(notes).where(notes.c.id == old)).first()._mapping)
-        conn.execute(insert(notes).values(**{**row, "id": new, "content_hash": ""}))
+        mark = self.erased_text_mark(row["content_hash"], key) if row["content_hash"] else ""
+        conn.execute(insert(notes).values(**{**row, "id": new, "content_hash": mark}))
         conn.execute(update(tags).where(tags.c.note_id == old).values(note_id=new))
         items = [
             r.id for r in conn.execute(

@@ -683,3 +683,29 @@ def test_a_copy_earlier_in_the_same_file_is_not_called_already_stored(
     [row] = [json.loads(line) for line in Path(report.quarantine or "")
              .read_text(encoding="utf-8").splitlines()]
     assert "earlier in this file" in row["reason"] and "already stored" not in row["reason"]
+
+
+def test_an_erased_note_stays_erased_under_another_id(store: Store, tmp_path: Path) -> None:
+    """Forgetting the id prefix, or writing the id in other case, must not bring an erased
+    note back: its words are known again by a keyed hash, never kept as text."""
+    words = "Said her son was taken into care while she waited three weeks for the crisis team."
+    first = tmp_path / "form.csv"
+    first.write_text(f"id,text,consent_quote\n6,{words},yes\n7,{LONG},yes\n", encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q",
+                id_prefix="carers-")
+    assert store.erase_notes(["carers-6"]) == 1
+    tombstone = store.get_note("carers-6")
+    assert tombstone["content_hash"].startswith("erased:") and words not in str(tombstone)
+    for prefix in ("", "CARERS-"):  # the prefix forgotten, or in other case
+        report = ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q",
+                             id_prefix=prefix)
+        assert report.erased == 1 and report.accepted == 0
+    texts = [n["text"] for batch in store.iter_notes() for n in batch]
+    assert words not in texts
+    # a short text two people may both say is not held back by an erasure
+    short = tmp_path / "short.csv"
+    short.write_text("id,text\ns1,No one asks mum\n", encoding="utf-8")
+    ingest_file(store, short, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert store.erase_notes(["s1"]) == 1
+    short.write_text("id,text\ns2,No one asks mum\n", encoding="utf-8")
+    assert ingest_file(store, short, category_ids=None, quarantine_dir=tmp_path / "q").accepted == 1

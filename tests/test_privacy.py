@@ -117,11 +117,19 @@ def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:
         ("She was reading the letter from Reading council.", ["Reading"]),  # a word too
         ("The Helstonians' group closed.", []),  # whole words only
         ("Nothing about a place here.", []),
+        ("Went to St. Ives, then Stockton on Tees.", ["St. Ives", "Stockton on Tees"]),
+        ("Moved to helston. Sarah said so.", ["helston"]),  # not an everyday word
     ],
 )
 def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
-    spans = place_spans(text, ["Helston", "St Ives", "reading", " "])
+    spans = place_spans(text, ["Helston", "St Ives", "reading", " ", "Stockton-on-Tees"])
     assert [text[a:b] for a, b in spans] == found
+
+
+def test_a_place_read_as_a_name_is_still_the_place() -> None:
+    text = "Lovely girl at the Spar in Hebden Bridge gave me the number."
+    assert redact_text(text, text, places=["Hebden Bridge"]) == (
+        "Lovely girl at the Spar in [PLACE] gave me the number.")
 
 
 def test_a_place_is_redacted_beside_personal_data_without_cutting_it() -> None:
@@ -148,21 +156,29 @@ def test_suppression_only_outside_the_leads_view() -> None:
     assert suppress(5, "commissioner", 5) == 5
 
 
-def _possible_values(total: int | str, shown: dict, threshold: int) -> dict:
-    """Every value each suppressed part can take, given what is shown (brute force): a
-    part shown as "<t" is 1..t-1, a hidden one at least t, a withheld one anything, and
-    they add up to the total when it is shown."""
+def _possible_values(
+    total: int | str, shown: dict, threshold: int, keep_total: bool
+) -> dict:
+    """Every value each suppressed part can take, to someone who sees what is shown and
+    knows the rule: a part shown as "<t" is 1..t-1, a hidden one at least t, a withheld
+    one anything, they add up to the total when it is shown, and `protect` run on those
+    values must give exactly what is shown (brute force)."""
     from itertools import product
 
     secret = [k for k, v in shown.items() if isinstance(v, str)]
-    known = sum(v for v in shown.values() if isinstance(v, int))
+    known = {k: v for k, v in shown.items() if isinstance(v, int)}
     ranges = [range(1, threshold) if shown[k] not in (HIDDEN, WITHHELD)
-              else range(threshold, 40) if shown[k] == HIDDEN else range(0, 40)
+              else range(threshold, 25) if shown[k] == HIDDEN else range(0, 25)
               for k in secret]
     seen: dict = {k: set() for k in secret}
     for values in product(*ranges):
-        if isinstance(total, int) and known + sum(values) != total:
+        candidate = {**known, **dict(zip(secret, values, strict=True))}
+        whole = sum(candidate.values())
+        if isinstance(total, int) and whole != total:
             continue
+        if protect(whole, candidate, "commissioner", threshold,
+                   keep_total=keep_total) != (total, shown):
+            continue  # the rule would have shown something else for these values
         for k, v in zip(secret, values, strict=True):
             seen[k].add(v)
     return seen
@@ -173,6 +189,7 @@ def _possible_values(total: int | str, shown: dict, threshold: int) -> dict:
 def test_no_suppressed_part_can_be_narrowed_down_from_the_total(
     seed: int, keep_total: bool
 ) -> None:
+    """Not even by someone who knows how `protect` chooses what to hide."""
     rng = random.Random(seed)
     values = [0, 1, 2, 3, 4, 5, 6, 7, 9, 12]
     parts = {f"m{i}": rng.choice(values) for i in range(rng.randint(1, 4))}
@@ -183,23 +200,45 @@ def test_no_suppressed_part_can_be_narrowed_down_from_the_total(
     if isinstance(shown_total, str) and shown_total != HIDDEN:  # the total itself is small
         assert all(v == "<5" or v == 0 for v in shown.values())
         return
-    for key, values in _possible_values(shown_total, shown, 5).items():
+    if WITHHELD in shown.values():  # nothing of the parts is shown
+        assert set(shown.values()) == {WITHHELD}
+        return
+    for key, possible in _possible_values(shown_total, shown, 5, keep_total).items():
         if parts[key] in range(1, 5):  # a small part, however it is shown
-            assert values >= {1, 2, 3, 4}, (parts, shown_total, shown)
+            assert possible >= {1, 2, 3, 4}, (parts, shown_total, shown)
     for key, value in shown.items():  # nothing shown is wrong
         assert value == parts[key] or isinstance(value, str)
 
 
+def test_the_smallest_other_part_is_not_hidden_since_that_can_be_undone() -> None:
+    """18 = January <5 + February 7 + March hidden: had the smallest part that works been
+    hidden, March would be at most 7, so January at least 4 ... and with a total shown
+    elsewhere, exactly 1 (the case a red team found). The largest part is hidden instead,
+    or the total."""
+    # March is known to be more than February, so January at most 18 - 7 - 8 = 3: all
+    # months are withheld; with a larger March, hiding it leaves January open
+    assert protect(18, {"jan": 1, "feb": 7, "mar": 10}, "commissioner", 5,
+                   keep_total=True) == (18, dict.fromkeys(["jan", "feb", "mar"], WITHHELD))
+    assert protect(23, {"jan": 1, "feb": 7, "mar": 15}, "commissioner", 5,
+                   keep_total=True) == (23, {"jan": "<5", "feb": 7, "mar": HIDDEN})
+    assert protect(18, {"jan": 1, "feb": 7, "mar": 10}, "commissioner", 5) == (
+        HIDDEN, {"jan": "<5", "feb": 7, "mar": 10})
+    # 7 tagged by a person, 1 by the model: the total (8) would give the 1 away
+    assert protect(8, {"person": 7, "model": 1}, "commissioner", 5) == (
+        HIDDEN, {"person": 7, "model": "<5"})
+
+
 def test_protect_hides_as_little_as_it_can() -> None:
     assert protect(20, {"a": 10, "b": 10}, "commissioner", 5) == (20, {"a": 10, "b": 10})
-    assert protect(13, {"a": 10, "b": 3}, "commissioner", 5) == (13, {"a": HIDDEN, "b": "<5"})
+    assert protect(13, {"a": 10, "b": 3}, "commissioner", 5) == (HIDDEN, {"a": 10, "b": "<5"})
     assert protect(7, {"a": 5, "b": 2}, "commissioner", 5) == (HIDDEN, {"a": 5, "b": "<5"})
     assert protect(7, {"a": 5, "b": 2, "c": 0}, "commissioner", 5, keep_total=True) == (
         7, {"a": WITHHELD, "b": WITHHELD, "c": WITHHELD}
     )
-    assert protect(22, {"a": 10, "b": 3, "c": 9}, "commissioner", 5) == (
-        22, {"a": 10, "b": "<5", "c": HIDDEN}
-    )
+    # even where the total would leave the small parts open (3 + 2 = 5): hiding it only
+    # where it does not would tell which
+    assert protect(15, {"a": 10, "b": 3, "c": 2}, "commissioner", 5) == (
+        HIDDEN, {"a": 10, "b": "<5", "c": "<5"})
     assert protect(13, {"a": 10, "b": 3}, "lead", 5) == (13, {"a": 10, "b": 3})
 
 

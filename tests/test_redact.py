@@ -443,6 +443,10 @@ def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> N
         ("Joy's mum rang twice.", ["Joy"]),
         ("It was Val and Jean and the quiz. Val died in the spring.", ["Val", "Jean", "Val"]),
         ("Coach Dele kept the lads going.", ["Dele"]),
+        # after "my sister", "our daughter": a name even when it is also a word
+        ("Came with my sister Marvellous to the cafe.", ["Marvellous"]),
+        ("Said our daughter Patience does the forms for her.", ["Patience"]),
+        ("Call me Bazza, everyone does.", ["Bazza"]),
     ],
 )
 def test_word_names_with_a_cue_are_people(text: str, names: list[str]) -> None:

@@ -429,3 +429,23 @@ def test_leads_see_notes_by_place_listener_and_month(store: Store) -> None:
     for audience in ("commissioner", "community"):
         other = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
         assert other.breakdowns == {} and "Helston" not in render_html(other)
+
+
+def test_leads_see_what_to_do_before_the_report_goes_out(store: Store) -> None:
+    add(store, *[note(f"p{i}", "The bus stopped.", categories=["daily-living"]) for i in range(3)],
+        note("m", "The bus stopped again."), note("s", "Has a plan to end it.", safeguarding=True))
+    store.save_model_tags(
+        [ModelTagging("m", {"daily-living": 0.9}, ["daily-living"], {}, False, None)],
+        model_version="m1", codebook_version="1",
+    )
+    insight = add_insight(store, "Buses", note_ids=["p0", "p1", "p2", "m"])
+    add_action(store, "Bus", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.unreviewed == ["m"]  # the thread rests on it, and only the model read it
+    [(item, days)] = lead.waiting
+    assert days == 0 and item == store.safeguarding_items()[0]["id"]
+    html = " ".join(render_html(lead).split())
+    assert "Before this report goes out" in html and "1 safeguarding item still open" in html
+    commissioner = build_report(store, load_codebook())
+    assert commissioner.unreviewed == [] and commissioner.waiting == []
+    assert "Before this report goes out" not in render_html(commissioner)

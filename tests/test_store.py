@@ -450,10 +450,16 @@ def test_erase_leaves_an_audited_tombstone_and_drops_links(noted: Store) -> None
     tomb = noted.get_note("n2")
     assert tomb is not None and tomb["erased_at"] is not None
     assert tomb["text"] is None
-    # kept under a keyed hash of its id (ids can hold names), without its text's hash
+    # kept under a keyed hash of its id (ids can hold names), and of its text's hash
+    # (which alone would confirm a guessed text): only the workspace's key makes it again
     gone = tomb["id"]
     assert gone.startswith("erased-") and gone == noted.tombstone_id("n2")
-    assert tomb["content_hash"] == "" and noted.existing_notes(["n2"]) == {"n2": ""}
+    from insight.intake import text_hash
+
+    assert text_hash(TEXT_2) not in str(tomb)
+    assert tomb["content_hash"] == noted.erased_text_mark(text_hash(TEXT_2))
+    assert noted.existing_notes(["n2"]) == {"n2": tomb["content_hash"]}
+    assert noted.erased_texts([text_hash(TEXT_2), text_hash("other")]) == {text_hash(TEXT_2)}
     assert (tomb["listener"], tomb["place"], tomb["setting"], tomb["heard_on"]) == (
         None, None, None, None
     )
