@@ -62,6 +62,9 @@ class ReportData:
     #: leads only, to do before the report goes out: notes the thread rests on whose
     #: categories only the model gave, and open safeguarding items with days waiting
     unreviewed: list[str] = field(default_factory=list)
+    #: actions per commissioning stage (rows, in the cycle's order) and status (columns):
+    #: where the response sits, at a glance (actions, not people: no suppression)
+    action_overview: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     waiting: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -307,6 +310,7 @@ def build_report(
     ]
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
+        action_overview=_action_overview(thread.actions.values()),
         unreviewed=sorted(
             {n for i in thread.insights for n in thread.notes_of_insight(i)}
             & set(frame.loc[frame["category_source"] != "person", "id"])
@@ -327,6 +331,18 @@ def build_report(
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(),
     )
+
+
+def _action_overview(actions: Any) -> list[tuple[str, dict[str, int]]]:
+    """Actions counted per commissioning stage and status, stages in the cycle's order."""
+    from insight.thread import ACTION_STATUSES, STAGES
+
+    counts: dict[str, Counter[str]] = {}
+    for action in actions:
+        counts.setdefault(action["stage"] or "stage not set", Counter())[action["status"]] += 1
+    order = [*STAGES, "stage not set"]
+    return [(stage, {status: counts[stage][status] for status in ACTION_STATUSES})
+            for stage in order if stage in counts]
 
 
 def _breakdowns(frame: Any) -> dict[str, list[tuple[str, int]]]:

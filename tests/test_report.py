@@ -449,3 +449,18 @@ def test_leads_see_what_to_do_before_the_report_goes_out(store: Store) -> None:
     commissioner = build_report(store, load_codebook())
     assert commissioner.unreviewed == [] and commissioner.waiting == []
     assert "Before this report goes out" not in render_html(commissioner)
+
+
+def test_actions_at_a_glance_by_stage_and_status(store: Store) -> None:
+    add_action(store, "Cafes", status="done", stage="contracting")
+    add_action(store, "Walk-in", status="declined", reason="No budget", stage="contracting")
+    add_action(store, "Calls", status="agreed")
+    data = build_report(store, load_codebook())
+    assert data.action_overview == [
+        ("contracting", {"proposed": 0, "agreed": 0, "in progress": 0, "done": 1,
+                         "declined": 1}),
+        ("stage not set", {"proposed": 0, "agreed": 1, "in progress": 0, "done": 0,
+                           "declined": 0}),
+    ]
+    html = " ".join(render_html(data).split())
+    assert "<h2>Actions at a glance</h2>" in html and "<td>stage not set</td>" in html
