@@ -1472,12 +1472,11 @@ def trace(
                 else thread.note_of_ref(record, store.secret("note-ref"))
             )
             if note_id is None:
-                close = store.close_note_id(record)
+                close = None if record.startswith("note-") else store.close_note_id(record)
                 hint = (
-                    " (a report's reference no longer resolves once its note is erased or "
-                    "unlinked from every insight)"
-                    if record.startswith("note-")
-                    else f" (did you mean {close!r}?)" if close else ""
+                    f" (did you mean {close!r}?)" if close
+                    else " (a report's reference no longer resolves once its note is erased "
+                    "or unlinked from every insight)" if record.startswith("note-") else ""
                 )
                 raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
             erased_at = (store.get_note(note_id) or {}).get("erased_at")

@@ -791,17 +791,22 @@ _FORM_DATES = (
 )
 
 
+def _without_filler(key: str) -> str:
+    """A normalised header without the words a form wraps a name in (`_FILLER`)."""
+    return "_".join(w for w in re.findall(r"[a-z0-9]+", key) if w not in _FILLER)
+
+
 def _usual_field(key: str) -> str | None:
     """The field a usual name means ("Date heard", "Your listener code", "Date of the
     conversation"): looked up in `_ALIASES` as written, then without filler words."""
     if key in _ALIASES:
         return _ALIASES[key]
-    return _ALIASES.get("_".join(w for w in re.findall(r"[a-z0-9]+", key) if w not in _FILLER))
+    return _ALIASES.get(_without_filler(key))
 
 
 def _form_date_rank(key: str) -> int | None:
     """Where a column of when the form was filled in comes in `_FORM_DATES`, or None."""
-    plain = "_".join(w for w in re.findall(r"[a-z0-9]+", key) if w not in _FILLER)
+    plain = _without_filler(key)
     return _FORM_DATES.index(plain) if plain in _FORM_DATES else None
 
 
