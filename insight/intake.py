@@ -207,7 +207,9 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
                 f"invalid date {shown_date(text)} (expected {order}/YY or {order}/YYYY)"
             ) from None
     # only a short value is shown: a note pasted into the date column must not be echoed
-    raise ValueError(f"invalid date {shown_date(text)} (expected YYYY-MM-DD or {order}/YYYY)")
+    raise ValueError(
+        f"invalid date {shown_date(text)} (expected YYYY-MM-DD, {order}/YYYY or {order}/YY)"
+    )
 
 
 def date_order_lines(dates: Iterable[tuple[int, Any]]) -> tuple[int | None, int | None]:
@@ -276,7 +278,7 @@ def _leading_answer(text: str) -> tuple[bool | None, str]:
     return None, answer
 
 
-def _yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool | None:
+def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool | None:
     """A yes/no cell, read by the answer it starts with ("Yes, you can quote me", "No
     concerns", "N/A"); a cell with no such answer (a tick, "agreed") is refused.
 
@@ -311,7 +313,7 @@ def _answer_said_more(column: str, value: Any) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        read = _yes_no(value, None, safeguarding=column == "safeguarding")
+        read = yes_no(value, None, safeguarding=column == "safeguarding")
     except ValueError:
         return False
     meaning, rest = _leading_answer(value)
@@ -422,12 +424,12 @@ class NoteIn(BaseModel):
     @classmethod
     def _consent(cls, value: Any) -> Any:
         # A blank cell is no consent (the default), not an invalid row.
-        return _yes_no(value, blank=False)
+        return yes_no(value, blank=False)
 
     @field_validator("safeguarding", mode="before")
     @classmethod
     def _safeguarding(cls, value: Any) -> Any:
-        return _yes_no(value, blank=None, safeguarding=True)
+        return yes_no(value, blank=None, safeguarding=True)
 
     @field_validator("categories", mode="before")
     @classmethod
@@ -1916,7 +1918,7 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
     if isinstance(data, dict):
         marked = data.get("safeguarding")
         try:
-            if _yes_no(marked, None, safeguarding=True):
+            if yes_no(marked, None, safeguarding=True):
                 return True
         except ValueError:
             if isinstance(marked, str) and marked.strip():  # "yes!", "Y - urgent": look

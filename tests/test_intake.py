@@ -39,7 +39,7 @@ class Case:
 
 def _dates(*rows: tuple[int, str]) -> tuple[tuple[int, str], ...]:
     return tuple(
-        (line, f"heard_on: invalid date {value!r} (expected YYYY-MM-DD or DD/MM/YYYY)")
+        (line, f"heard_on: invalid date {value!r} (expected YYYY-MM-DD, DD/MM/YYYY or DD/MM/YY)")
         for line, value in rows
     )
 
@@ -494,7 +494,7 @@ def test_cli_shows_the_first_reasons_at_once(workspace: Path, tmp_path: Path) ->
     assert result.returncode == 3
     shown = [line for line in result.stderr.splitlines() if ": line " in line]
     assert shown == [f"{path}: line {n}: heard_on: invalid date '31/02/2025' (expected "
-                     "YYYY-MM-DD or DD/MM/YYYY)" for n in (2, 3, 4)]
+                     "YYYY-MM-DD, DD/MM/YYYY or DD/MM/YY)" for n in (2, 3, 4)]
     assert "(2 more reasons there)" in result.stdout
 
 

@@ -31,6 +31,8 @@ from tests.run import run_cli
 CATEGORY_IDS = load_codebook().ids
 BOOLEANS = "(accepted: yes/no, y/n, true/false, 1/0)"
 
+DATE_FORMS = "(expected YYYY-MM-DD, DD/MM/YYYY or DD/MM/YY)"
+
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:
     path = folder / name
@@ -449,7 +451,7 @@ def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
         (6, f"heard_on: '46351' {serial}"),
         (7, f"heard_on: '46351.5' {serial}"),
         (8, "heard_on: 1926-11-25 is before 1990: a typo?"),
-        (10, "heard_on: invalid date '25/11/2025 25:00' (expected YYYY-MM-DD or DD/MM/YYYY)"),
+        (10, "heard_on: invalid date '25/11/2025 25:00' " + DATE_FORMS),
         (11, "heard_on: invalid date '31/02/25' (expected DD/MM/YY or DD/MM/YYYY)"),
     ]
 
@@ -779,11 +781,11 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     report = ingest(store, path, tmp_path)
     shown = " ".join(reason for _, reason in reasons(report)) + " ".join(report.warnings)
     assert "Jane" not in shown and "07700" not in shown
-    assert (1 + 1, "heard_on: invalid date <75 characters> (expected YYYY-MM-DD or "
-            "DD/MM/YYYY)") in reasons(report)
+    assert (1 + 1, "heard_on: invalid date <75 characters> (expected YYYY-MM-DD, "
+            "DD/MM/YYYY or DD/MM/YY)") in reasons(report)
     assert "unknown category id(s): <75 characters>" in reasons(report)[1][1]
-    assert (3 + 1, "heard_on: invalid date '31/02/2025' (expected YYYY-MM-DD or DD/MM/YYYY)"
-            ) in reasons(report)  # a short value is still shown
+    assert (3 + 1, "heard_on: invalid date '31/02/2025' (expected YYYY-MM-DD, DD/MM/YYYY "
+            "or DD/MM/YY)") in reasons(report)  # a short value is still shown
     assert any("<a column name of 86 characters>" in w for w in report.warnings)
 
 
@@ -799,9 +801,9 @@ def test_short_words_about_a_person_are_not_echoed_either(store: Store, tmp_path
     report = ingest(store, path, tmp_path)
     shown = " ".join(reason for _, reason in reasons(report)) + " ".join(report.warnings)
     assert "Tom" not in shown and "Paul" not in shown and "Jane" not in shown
-    assert (2, "heard_on: invalid date <18 characters> (expected YYYY-MM-DD or DD/MM/YYYY)"
+    assert (2, "heard_on: invalid date <18 characters> " + DATE_FORMS
             ) in reasons(report)
-    assert (3, "heard_on: invalid date 'last Tuesday' (expected YYYY-MM-DD or DD/MM/YYYY)"
+    assert (3, "heard_on: invalid date 'last Tuesday' " + DATE_FORMS
             ) in reasons(report)  # a try at a date is shown, to be fixed
     assert (5, "duplicate id <45 characters> (first on line 4)") in reasons(report)
     assert any("<a column name of 54 characters>" in w for w in report.warnings)
@@ -993,10 +995,12 @@ def test_a_bad_cell_is_shown_without_personal_data(store: Store, tmp_path: Path)
                  "e-2,Echo note two,Amira Khan,SW1A 1AA,\n")
     report = ingest(store, path, tmp_path)
     assert reasons(report) == [
-        (2, "heard_on: invalid date 'ring [PHONE]' (expected YYYY-MM-DD or DD/MM/YYYY); "
+        (2, "heard_on: invalid date 'ring [PHONE]' (expected YYYY-MM-DD, DD/MM/YYYY or "
+            "DD/MM/YY); "
             f"consent_quote: '[EMAIL]' is not yes or no {BOOLEANS}; "
             f"consent_contact: '[PHONE]' is not yes or no {BOOLEANS}"),
-        (3, "heard_on: invalid date <10 characters> (expected YYYY-MM-DD or DD/MM/YYYY); "
+        (3, "heard_on: invalid date <10 characters> (expected YYYY-MM-DD, DD/MM/YYYY or "
+            "DD/MM/YY); "
             f"consent_quote: '[POSTCODE]' is not yes or no {BOOLEANS}"),
     ]
 

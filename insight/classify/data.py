@@ -30,6 +30,7 @@ from insight.intake import (
     read_rows,
     shown_cell,
     some_of,
+    yes_no,
 )
 from insight.intake import NOTE_FIELDS as NOTE_FILE_FIELDS
 
@@ -322,6 +323,22 @@ def _truthy(value: Any) -> bool:
     return normalise_label(value) in TRUE_VALUES | TICKS
 
 
+def _flagged(value: Any) -> bool:
+    """A training row's safeguarding answer, read as ingest reads one: by the answer it
+    starts with, erring towards yes ("Yes - self-harm", "not sure" are flagged; only a
+    clear no such as "No concerns" is not), a tick is yes and a blank is no."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return False
+    if isinstance(value, bool | np.bool_ | int | float | np.number):
+        return bool(value)
+    if normalise_label(value) in TICKS:
+        return True
+    try:
+        return bool(yes_no(value, False, safeguarding=True))
+    except ValueError:  # no answer in words ("?"): a person should read the note
+        return True
+
+
 def _text_like(values: Sequence[str], words: int = TEXT_LIKE_WORDS,
                chars: int = TEXT_LIKE_CHARS, spread: float = 0.25,
                fragments: bool = True) -> bool:
@@ -602,7 +619,7 @@ def load_labelled(
 
     safeguarding = None
     if safeguarding_col and safeguarding_col in frame.columns:
-        safeguarding = [_truthy(frame[safeguarding_col].iloc[i]) for i in keep]
+        safeguarding = [_flagged(frame[safeguarding_col].iloc[i]) for i in keep]
     experience = None
     if experience_col and experience_col in frame.columns:
         experience = [normalise_label(frame[experience_col].iloc[i]) for i in keep]

@@ -548,3 +548,15 @@ def test_data_to_score_a_model_on_gets_no_training_warnings(tmp_path):
     assert any("cannot have their threshold tuned" in w for w in trained)
     assert any("treat the model as a sketch" in w for w in trained)
     assert scored == ["only 10 usable rows: one note more or less moves the scores a lot"]
+
+
+def test_safeguarding_answers_are_read_as_ingest_reads_them(tmp_path):
+    answers = ["Yes - said she has stopped eating", "No concerns", "not sure", "", "x",
+               "None noted", "Y (see note)", "No, but her brother worries me", "?", "N"]
+    rows = [[f"n{i}", f"note {i} about the group", answer, "money" if i % 2 else "housing"]
+            for i, answer in enumerate(answers)]
+    path = _labelled_csv(tmp_path / "sg.csv", ["id", "text", "safeguarding", "labels"], rows)
+    data = load_labelled(path, label_col="labels")
+    # a worry in words is a flag (the rule ingest uses); only a clear no or a blank is not
+    assert data.safeguarding == [True, False, True, False, True,
+                                 False, True, True, True, False]
