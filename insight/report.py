@@ -168,7 +168,9 @@ def build_report(
         "records"
     )
     thread = load_thread(store)
-    flagged = store.safeguarding_items(open_only=False)
+    live = set(frame["id"])
+    # an erased note is in no count, the safeguarding ones included
+    flagged = [f for f in store.safeguarding_items(open_only=False) if f["note_id"] in live]
     flagged_ids = {f["note_id"] for f in flagged}
     key = store.secret("note-ref")
     heard = frame["heard_on"].dropna()

@@ -219,6 +219,18 @@ def test_report_hides_what_only_its_months_would_need_and_a_small_acknowledged_c
     assert {row[f"2026-0{1 + i}"] for i in range(6)} == {WITHHELD}
 
 
+def test_an_erased_note_is_not_counted_as_routed_to_safeguarding(store: Store) -> None:
+    add(store, *[note(f"s{i}", f"Worried about her son {i}.", safeguarding=True)
+                 for i in range(7)])
+    for item in store.safeguarding_items():
+        store.acknowledge_safeguarding(item["id"], note="called the family")
+    assert build_report(store, load_codebook(), audience="lead").summary[
+        "safeguarding_flagged"] == 7
+    store.erase_notes(["s3"], reason="asked to be removed")
+    after = build_report(store, load_codebook(), audience="lead").summary
+    assert after["notes"] == 6 and after["safeguarding_flagged"] == 6
+
+
 def test_note_ids_stay_with_leads_and_references_trace_back(store: Store) -> None:
     secret = "Jose Garcia 07700900789"
     add(store, note(secret, "The group closed and nobody said why.",
