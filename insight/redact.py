@@ -7,7 +7,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
 
 * ``phonenumbers`` (region GB) for phone numbers, keeping only numbers that reach a person
   (mobile, geographic, personal, VoIP) and dropping helplines (116 123, 111, 999, 0800/0808,
-  03xx, text short codes);
+  03xx, text short codes), also numbers dictated in words ("oh seven seven ...", "07 double
+  7 nine ...");
 * a name lexicon derived at build time from ``names-dataset`` (``corpora/pii/lexicon.tsv``,
   made by ``corpora/pii/build_lexicon.py``) with flags for "also a common English word" and
   "also a place", plus context rules (titles, relation words, "called", vocatives,
@@ -19,7 +20,10 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who").
   A street or place word after a title or a first name is a surname ("Mrs Green", "Sarah
   Hill"). Lower-case names in a normally written note need a cue too ("met dave", "dave
-  said"); a name found once is redacted wherever it recurs, in any case;
+  said"); names in capitals are read like capitalised ones when long or cued ("TYLER my
+  son", "SAM said"), never everyday words or acronyms ("NOT", "CAMHS", "ICU"); two-word
+  nicknames with a cue are one span ("known as Big Mo"); a name found once is redacted
+  wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
   "number 14 on Mill Lane", house name + street) and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
@@ -29,7 +33,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
   UK postcode, date of birth (any common date format) after a birth cue (or "b." right
   before it), social media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile
-  links on the common social sites, "snap: name" after a site's name);
+  links on the common social sites, "snap: name", "on insta name" after a site's name,
+  "name.x on insta" before it);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
   Anne's C of E Primary", "oakfield high"), then that name wherever else the note uses it.
@@ -166,7 +171,25 @@ _SITE_HANDLE = re.compile(
     r"(?P<handle>@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@/])",
     re.IGNORECASE,
 )
+# A handle straight after a site's name, with no "is" or ":": "find her on insta kezzy.b",
+# "add him on snapchat lilbabyk", "her tiktok lil_k99", "on tiktok as kaylaa". Only after
+# "on", "via" or a possessive may the handle be a plain word, and not one in title case
+# ("on facebook Sarah said"); checked in code.
+_SITE_SPACE_HANDLE = re.compile(
+    rf"(?<![\w.@/])(?P<lead>(?:on|via|my|his|her|their|your|our)\s+)?(?:{_SOCIAL_SITES})"
+    r"[ \t]+(?:(?:as|under)[ \t]+)?"
+    r"(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@/]|\.\w)",
+    re.IGNORECASE,
+)
+# A handle before a site's name: "add kezzy.b on insta", "jayden_x2 on snap", "lil_k99 (tiktok)".
+# It must look like a handle (a digit, "_" or "." inside); checked in code.
+_HANDLE_BEFORE_SITE = re.compile(
+    r"(?<![\w.@/+-])(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_]))"
+    rf"(?:[ \t]+(?:on|via)[ \t]+|[ \t]*\([ \t]*)(?:{_SOCIAL_SITES})\b",
+    re.IGNORECASE,
+)
 _SITE_CUE = re.compile(rf"\b(?:{_SOCIAL_SITES}|on x)\b", re.IGNORECASE)
+_SITE_NAME = re.compile(rf"(?:{_SOCIAL_SITES})\b", re.IGNORECASE)
 # "@3pm", "@10", "snap: 3hrs a day": times and amounts, not handles.
 _NOT_HANDLE = re.compile(r"^\d+(?:[.:]\d+)?(?:am|pm|hrs?|h|mins?|m|s|x|st|nd|rd|th|ish)?$",
                          re.IGNORECASE)
@@ -181,6 +204,21 @@ _PHONE_TYPES = {
     phonenumbers.PhoneNumberType.PAGER,
     phonenumbers.PhoneNumberType.VOICEMAIL,
 }
+
+# A phone number dictated in words: digit words (and "double 7", "treble oh"), figures, and a
+# leading "plus" for +44, with spaces, commas or dashes between them (not a line break).
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "nought": "0", "one": "1", "two": "2", "three": "3",
+    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "plus": "+",
+}
+_REPEAT_WORDS = {"double": 2, "treble": 3, "triple": 3}
+_SPOKEN_PIECE = re.compile(
+    r"(?<![\w+])(?:(?:(?P<times>double|treble|triple)[ \t]+)?"
+    r"(?P<word>zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|plus)"
+    r"|(?:(?P<dtimes>double|treble|triple)[ \t]+)?(?P<digits>\+?\d+))(?!\w)",
+    re.IGNORECASE,
+)
+_SPOKEN_GAP = re.compile(r"[ \t]*[,\-–]?[ \t]*")
 
 # --------------------------------------------------------------------------- word lists
 _TITLES = {
@@ -213,7 +251,8 @@ _FAMILY = {
 _POSSESSIVES = {"my", "our", "his", "her", "their", "your"}
 _NAMING_PAIRS = {("name", "is"), ("names", "are"), ("known", "as"), ("goes", "by"),
                  ("go", "by"), ("it", "'s"), ("this", "is"), ("i", "'m"), ("i", "am"),
-                 ("name", ":"), ("call", "me"), ("calls", "me"), ("called", "me")}
+                 ("name", ":"), ("call", "me"), ("calls", "me"), ("called", "me"),
+                 ("calls", "him"), ("calls", "her"), ("calls", "them")}
 _VOCATIVES = {"thanks", "thank", "hi", "hello", "hiya", "hey", "dear", "cheers", "bye", "ta"}
 _ORG_WORDS = {
     "street", "st", "road", "rd", "lane", "avenue", "close", "drive", "way", "crescent", "grove",
@@ -465,6 +504,24 @@ _DESCRIBERS = {
 _NEVER_NAME = (_TITLES | _RELATIONS | _VOCATIVES | _ORG_WORDS | _DEMONYMS | _STOP
                | {"i", "gp", "god", "allah", "no", "ok", "nhs", "bro", "bruv", "babe", "hun"}
                | _DESCRIBERS)
+# Everyday acronyms of health, care, benefits, schools and texting. In capitals none is a
+# name, though a broad name list has some as names somewhere (ICU, UC, ELSA, ISA, RAF, IRO,
+# GAD). A word in capitals with no vowel (CPN, DWP, CMHT, PTSD) is an acronym anyway.
+_ACRONYMS = {
+    "nhs", "gp", "gps", "camhs", "amhp", "cpn", "cmht", "crht", "htt", "picu", "icu", "itu",
+    "ae", "ed", "mh", "ld", "asd", "adhd", "add", "ocd", "ptsd", "cptsd", "bpd", "eupd", "gad",
+    "ibs", "me", "ms", "copd", "cbt", "dbt", "emdr", "iapt", "mdt", "cpa", "cto", "dols", "mca",
+    "ect", "eip", "spa", "ot", "salt", "pip", "dwp", "uc", "esa", "jsa", "hb", "hmrc", "dla",
+    "isa", "pcn", "icb", "cqc", "pals", "dvla", "sen", "send", "senco", "ehcp", "pru", "elsa",
+    "dsl", "iro", "sgo", "yot", "cin", "lac", "gcse", "gcses", "ucas", "dbs", "lgbt", "lgbtq",
+    "lgbtqi", "bame", "bme", "esol", "raf", "rabi", "dil", "mil", "hiv", "aids", "asap", "ok",
+    "omg", "lol", "tbh", "idk", "fyi", "rip", "idva", "isva", "marac", "mappa", "pcso", "hmp",
+    "asbo", "hmo", "uk", "usa", "eu", "bbc", "itv", "tv", "nok", "aka", "hca",
+}
+_VOWELS = frozenset("aeiouy")
+# Words that begin a two-word nickname: "Big Mo", "Little Dee", "Young Kez", "Lil Jay" (not
+# "Baby Niamh is 8 weeks": the baby, who is called Niamh).
+_NICK_PREFIXES = {"big", "little", "lil", "young", "old", "tiny", "mad", "wee"}
 _PLACE_PREPS = {"in", "near", "around", "outside", "across", "throughout", "within", "into"}
 # Before a first name + street word, these make the pair a place: "walk round Alexandra Park".
 _BEFORE_PLACE = _PLACE_PREPS | {
@@ -590,7 +647,7 @@ def _handle_ok(handle: str, cued: bool) -> bool:
         return True
     low = bare.lower()
     flags = _resources().lexicon.get(low, "")
-    if low in _STOP or low in _NEVER_NAME:
+    if low in _STOP or low in _NEVER_NAME or low in _DATE_WORDS:
         return False
     return "F" in flags or "L" in flags or "W" not in flags or (cued and handle.startswith("@"))
 
@@ -611,7 +668,26 @@ def _handle_spans(text: str) -> list[PiiSpan]:
     for m in _SITE_HANDLE.finditer(text):
         if _handle_ok(m.group("handle"), True):
             out.append(PiiSpan(m.start("handle"), m.end("handle"), "HANDLE"))
+    if not _SITE_NAME.search(text):
+        return out
+    for m in _SITE_SPACE_HANDLE.finditer(text):
+        handle = m.group("handle")
+        if _handle_ok(handle, True) and (_handle_shaped(handle) or (
+                m.group("lead") and not handle.istitle())):  # not "on facebook Sarah said"
+            out.append(PiiSpan(m.start("handle"), m.end("handle"), "HANDLE"))
+    for m in _HANDLE_BEFORE_SITE.finditer(text):
+        handle = m.group("handle")
+        if _handle_shaped(handle) and _handle_ok(handle, True):
+            out.append(PiiSpan(m.start("handle"), m.end("handle"), "HANDLE"))
     return out
+
+
+def _handle_shaped(handle: str) -> bool:
+    """Only a handle has a digit, "_" or "." among three letters or more ("kezzy.b",
+    "lil_k99"; not "e.g", "yr9", "3.5hrs", a web address "mind.org.uk")."""
+    return (bool(re.search(r"[\d_.]", handle)) and len(re.findall(r"[A-Za-z]", handle)) >= 3
+            and not _NOT_HANDLE.match(handle)
+            and not re.search(r"\.(?:com|org|net|co|uk|io|gov|nhs|me)$", handle, re.IGNORECASE))
 
 
 def _regex_spans(text: str) -> list[PiiSpan]:
@@ -640,23 +716,97 @@ def _phone_spans(text: str) -> list[PiiSpan]:
         raw = match.raw_string
         if not re.match(r"^(?:\+|00|\(?0)", raw):
             continue  # written without a trunk 0 or country code: a reference number
-        number = match.number
-        if phonenumbers.is_valid_number(number):
-            if phonenumbers.number_type(number) not in _PHONE_TYPES:
-                continue
-        else:
-            # Ofcom's drama ranges (07700 900xxx) and new ranges are "possible" but not in the
-            # metadata: keep possible UK geographic (01/02) and mobile (07) numbers.
-            national = str(number.national_number)
-            if number.country_code != 44 or national[0] not in "127" or len(national) < 9:
-                continue
+        if not _reaches_person(match.number):
+            continue
         start, end = match.start, match.end
         if raw.startswith("(") and ")" not in raw:
             start += 1  # "Janet (07700900555)": the bracket is punctuation, not an area code
         if raw.endswith(")") and "(" not in raw:
             end -= 1
         out.append(PiiSpan(start, end, "PHONE"))
+    return out + _spoken_phone_spans(text)
+
+
+def _reaches_person(number: phonenumbers.PhoneNumber) -> bool:
+    """A mobile, geographic, personal or VoIP number (not a helpline, 0800 or 03xx line)."""
+    if phonenumbers.is_valid_number(number):
+        return phonenumbers.number_type(number) in _PHONE_TYPES
+    # Ofcom's drama ranges (07700 900xxx) and new ranges are "possible" but not in the
+    # metadata: keep possible UK geographic (01/02) and mobile (07) numbers.
+    national = str(number.national_number)
+    return number.country_code == 44 and national[0] in "127" and len(national) >= 9
+
+
+def _spoken_pieces(text: str) -> Iterator[list[tuple[int, int, str, bool]]]:
+    """Runs of digits written in words or figures ("oh seven seven double 9", "07 double 7
+    nine 123 456", "plus four four ..."), on one line, separated by spaces, commas or dashes:
+    lists of (start, end, digits, spoken) per piece ("double 7" is one piece, "77")."""
+    run: list[tuple[int, int, str, bool]] = []
+    pos = 0
+    for m in _SPOKEN_PIECE.finditer(text):
+        if run and not _SPOKEN_GAP.fullmatch(text[pos:m.start()]):
+            yield run
+            run = []
+        word = m.group("word")
+        if word is not None:
+            digit = _DIGIT_WORDS[word.lower()]
+            times = _REPEAT_WORDS.get((m.group("times") or "").lower(), 1)
+            piece = "+" if digit == "+" else digit * times
+        else:
+            piece = m.group("digits")
+            times = _REPEAT_WORDS.get((m.group("dtimes") or "").lower(), 1)
+            piece = piece[:1] * times + piece[1:]  # "double 7" is 77
+        run.append((m.start(), m.end(), piece, word is not None or times > 1))
+        pos = m.end()
+    if run:
+        yield run
+
+
+def _spoken_phone_spans(text: str) -> list[PiiSpan]:
+    """A UK phone number dictated in words, or partly in words: "oh seven seven nine ...",
+    "07 double 7 nine 123 456", "zero one six one ...", "plus four four seven ...". The digits
+    must make a number that reaches a person, from a trunk 0 or +44 (not "seven or eight
+    times", not "oh eight hundred"). A number spelled out digit by digit from 01, 02 or 07 is
+    kept with one digit too many or too few: people mishear and mistype dictated numbers."""
+    out = []
+    for run in _spoken_pieces(text):
+        i = 0
+        while i < len(run):
+            found = None
+            if run[i][2][:1] in {"0", "+"}:
+                for j in range(len(run) - 1, i - 1, -1):
+                    pieces = run[i:j + 1]
+                    if any(p[3] for p in pieces) and _spoken_number_ok(pieces):
+                        found = j
+                        break
+            if found is None:
+                i += 1
+                continue
+            out.append(PiiSpan(run[i][0], run[found][1], "PHONE"))
+            i = found + 1
     return out
+
+
+def _spoken_number_ok(pieces: list[tuple[int, int, str, bool]]) -> bool:
+    """Whether dictated pieces make a UK number that reaches a person."""
+    digits = "".join(p[2] for p in pieces)
+    if "+" in digits[1:]:
+        return False
+    if digits.startswith("0044"):
+        digits = "+" + digits[2:]  # "oh oh four four seven ..."
+    if digits.startswith("+440"):
+        digits = "+44" + digits[4:]  # "plus four four oh seven ..."
+    if digits.startswith("+"):
+        if not digits.startswith("+44") or len(digits) != 13:
+            return False
+    elif len(digits) != 11:
+        spelled = all(p[3] and len(p[2]) <= 3 for p in pieces)
+        return spelled and len(digits) in (10, 12) and digits[:2] in {"01", "02", "07"}
+    try:
+        number = phonenumbers.parse(digits, "GB")
+    except phonenumbers.NumberParseException:
+        return False
+    return _reaches_person(number)
 
 
 def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
@@ -888,6 +1038,11 @@ class _Unit:
         return self.lower in _NEVER_NAME
 
     @property
+    def shout(self) -> bool:
+        """Typed in capitals: "TYLER", "NHS", "NOT", "LILY-MAE"."""
+        return len(self.text) > 1 and self.text.isupper() and self.alpha
+
+    @property
     def plain_first(self) -> bool:
         """A first name that is also a word but a name first (Rob, Jean, Ray, Jo, Mark, Dawn,
         Rose, Bill): capitalised, it is a name, as any first name is. Not the abstract names
@@ -945,6 +1100,16 @@ def _is_lower_style(doc: Doc) -> bool:
     return bool(letters) and not any(ch.isupper() for w in letters for ch in w)
 
 
+def _caps_name(u: _Unit) -> bool:
+    """A word in capitals that can be a name typed in capitals ("TYLER", "KWAME", "O'BRIEN"):
+    three letters or more with a vowel, and not an everyday word, acronym, place, month or
+    service ("NOT", "HELP", "CAMHS", "ICU", "CPN", "LEEDS", "MIND")."""
+    letters = u.lower.replace("-", "")
+    return (u.shout and len(letters) >= 3 and not _VOWELS.isdisjoint(letters) and not u.never
+            and u.lower not in _ACRONYMS and u.lower not in _DATE_WORDS and not u.word
+            and not u.place and not u.org_masked)
+
+
 def _name_after_trigger(u: _Unit, nxt: _Unit | None) -> bool:
     """Is this word a name, given that a title/relation/"called" comes right before it?"""
     if not u.alpha or u.never or u.org_masked:
@@ -968,8 +1133,9 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     possessive = nxt is not None and nxt.lower in {"'s", "’s"}
     if possessive and k + 2 < len(units):
         nxt = units[k + 2]
-    if nxt is not None and nxt.cap and nxt.lower.rstrip(".") in _ORG_WORDS:
-        return True
+    if nxt is not None and (nxt.cap or (u.shout and nxt.shout)) and (
+            nxt.lower.rstrip(".") in _ORG_WORDS):
+        return True  # "Hope Street", "KWAME HOUSE"
     if (nxt is not None and nxt.cap and not possessive and nxt.lower in _PLACE_WORDS
             and (nxt.lower not in _PLACE_WORDS_SURNAMES or not (u.strong or u.plain_first))):
         return True  # "Moss Side", "Hope Vale": a place (but "Sam Wood", "Dawn Wood")
@@ -1232,6 +1398,63 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             at(k - 1) in {"and", "&", "or"} and k >= 2 and units[k - 2].cap
             and units[k - 2].sent_start)
 
+    def family_or_naming_before(k: int) -> bool:
+        """ "my son DILNAZ", "Mrs OKAFOR", "called TENDAI", "known as TOMMO" (not "rang CAMHS",
+        "support worker AMHP": acronyms follow those)."""
+        j = k - 1 if at(k - 1) != ":" else k - 2  # "Son: DILNAZ" (not "wife, HCA on nights")
+        return (at(j) in _FAMILY or at(j).rstrip(".") in _HONORIFICS
+                or at(j) in {"called", "named", "nicknamed", "alias", "name's"}
+                or (at(j - 1), at(j)) in _NAMING_PAIRS - {("it", "'s"), ("this", "is"),
+                                                          ("i", "'m"), ("i", "am")})
+
+    def caps_cue(k: int) -> bool:
+        """ "my son KWAME", "spoke to MARCIA", "SAM said", "SAM my son", "SAM, 15,", "JOHN
+        SMITH"."""
+        if _trigger_before(units, k, person) or _meet_before(units, k) or person_cue_after(k):
+            return True
+        if at(k + 1) in _POSSESSIVES and at(k + 2) in _FAMILY:
+            return True  # "SAM my son was sectioned"
+        return any(0 <= i < n and units[i].strong and _caps_name(units[i]) for i in (k - 1, k + 1))
+
+    def nickname(k: int) -> bool:
+        """ "Big Mo", "Little Dee", "Young Kez": a capitalised nickname word and a name (or a
+        word no dictionary has), with a naming or meeting cue before it or a person cue after
+        it ("known as Big Mo", "met Young Kez", "Big Mo said"), or a verb after a name already
+        found ("Little Dee came"). After "known as", "called" or a relation word the name may be
+        any word ("known as Big Dog"), but not a place, a month, a chain or a street ("Big Ben
+        Road")."""
+        u, m = units[k], units[k + 1]
+        if u.lower not in _NICK_PREFIXES:
+            return False
+        caps = _caps_name(m) or (u.shout and m.shout and m.name and m.lower not in _ACRONYMS)
+        if not ((u.cap or u.shout) and (m.cap or caps) and m.alpha and not m.never
+                and not m.place and m.lower not in _DATE_WORDS and not _chain(units, k + 1)
+                and not _negative_context(units, k + 1, strict=False)):
+            return False
+        named = _trigger_before(units, k, person) and not _thing_named(units, k)
+        if not (m.name or not m.known or named):
+            return False
+        return (named or _meet_before(units, k) or person_cue_after(k + 1)
+                or (person[k + 1] and verb_after(k + 1)))
+
+    # Names typed in capitals ("TYLER my son was sectioned", "spoke to MARCIA"): a word in
+    # capitals that is a name in the lexicon, and no everyday word or acronym, is read as a
+    # capitalised name when it is five letters or more or a cue vouches for it (short ones
+    # are mostly acronyms: "ICU", "RAF"); one no dictionary has ("DILNAZ") only after a
+    # family word, a title or "called". Then a name after it, even one that is also a word,
+    # is its surname ("TYLER BROWN").
+    for k, u in enumerate(units):
+        if not _caps_name(u):
+            continue
+        if (u.strong and (len(u.lower) >= 5 or caps_cue(k))) or (
+                not u.known and family_or_naming_before(k)):
+            u.cap = True
+            m = nxt(k)
+            if (m is not None and m.shout and m.name and not m.never and not m.place
+                    and m.lower not in _ACRONYMS and m.lower not in STOP_WORDS
+                    and m.lower not in _ABSTRACT_NAMES and m.lower not in _WORD_FIRST):
+                m.cap = True
+
     for k, u in enumerate(units):
         if not u.alpha or u.never or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS:
             continue  # ... and "Met Tomasz" is a verb and a name
@@ -1328,6 +1551,11 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                     break
                 person[j] = True
                 j += 1
+
+    # two-word nicknames: "known as Big Mo", "Big Mo said", "met Young Kez", "Little Dee came"
+    for k in range(n - 1):
+        if not person[k] and nickname(k):
+            person[k] = person[k + 1] = True
 
     # a run of names that goes on into a building, service or street word names that place:
     # "Mary Seacole House", "John Radcliffe Hospital" (not "Mrs Green Surgery"'s title case);

@@ -776,3 +776,188 @@ def test_b_dot_before_a_full_date_is_a_birth_date() -> None:
     assert types_of("Client: R. Kaur, b. 04/11/1969, lives alone.", "DATE_OF_BIRTH") == [
         "04/11/1969"]
     assert types_of("Plan b. 12 sessions then review on 04/11/2025.", "DATE_OF_BIRTH") == []
+
+
+# --------------------------------------------------------------------------- names in capitals
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TYLER my son was sectioned last week.", [("TYLER", "PERSON")]),
+        ("I spoke to MARCIA on the phone about the waits.", [("MARCIA", "PERSON")]),
+        ("Her son KWAME has stopped eating.", [("KWAME", "PERSON")]),
+        # short names need a cue, as short words in capitals are mostly acronyms
+        ("SAM my son was sectioned.", [("SAM", "PERSON")]),
+        ("Went round to see JOHN SMITH at the hostel.", [("JOHN SMITH", "PERSON")]),
+        ("AMIR, 19, sleeps on a friend's sofa.", [("AMIR", "PERSON")]),
+        # a surname that is also a word, after a name in capitals
+        ("TYLER BROWN was there too.", [("TYLER BROWN", "PERSON")]),
+        # a name no dictionary has, after a family word or "called"
+        ("My daughter DILNAZ is 14 and won't eat.", [("DILNAZ", "PERSON")]),
+        ("A lad called OKONJO helps on Tuesdays.", [("OKONJO", "PERSON")]),
+        # the same name again, in any case
+        ("MARCIA rang. Marcia said the ward was loud.", [("MARCIA", "PERSON"),
+                                                         ("Marcia", "PERSON")]),
+        ("MY SON TYLER WAS SECTIONED AND NOBODY RANG BACK.", [("TYLER", "PERSON")]),
+    ],
+)
+def test_names_typed_in_capitals(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The NHS let us down. The GP said CAMHS would ring ASAP.",
+        "I went to A&E and they did NOT HELP at all.",
+        "PIP and DWP and UC are a nightmare; the AMHP, CPN and CMHT never rang.",
+        "He has ADHD and PTSD. The LGBTQ group and the BAME forum are OK.",
+        "SHE SAID SHE WAS FINE BUT SHE IS NOT. PLEASE HELP.",
+        "Her son was in ICU for a week; his dad is RAF.",
+        "Went to see the ELSA at school and the SENCO about the EHCP.",
+        "She has an ISA and gets UC, ESA and PIP.",
+        "Spoke to CAMHS and rang HMRC; the support worker AMHP came out.",
+        "Nigerian wife, HCA on nights, husband works days.",
+        "MONDAY was awful and CHRISTMAS was worse.",
+        "We went to LEEDS for the day.",
+    ],
+)
+def test_acronyms_and_shouted_words_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+# --------------------------------------------------------------------------- nicknames
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Known as Big Mo on the estate.", "Big Mo"),
+        ("Big Mo said he would come back next week.", "Big Mo"),
+        ("Everyone calls him Little Dee.", "Little Dee"),
+        ("Young Kez rang the office twice.", "Young Kez"),
+        ("Met Young Kez at the bus stop.", "Young Kez"),
+        ("He goes by Lil Jay now.", "Lil Jay"),
+        ("Little Dee came in soaked.", "Little Dee"),
+        ("known as BIG MO round here", "BIG MO"),
+    ],
+)
+def test_two_word_nicknames_are_one_span(text: str, name: str) -> None:
+    assert types_of(text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Big changes at the centre since spring.", []),
+        ("Little has changed since the last visit.", []),
+        ("Young people said the café helped.", []),
+        ("Young Minds have a parents line.", []),
+        ("Old Trafford was packed on Saturday.", []),
+        ("Went to the Big Tesco with her nan.", []),
+        ("A charity called Little Hearts paid for the trip.", []),
+        ("BIG changes at the hub and LITTLE support.", []),
+        # "Baby" is the baby, who is called Niamh: not part of her name
+        ("Baby Niamh is 8 weeks old.", ["Niamh"]),
+    ],
+)
+def test_nickname_words_without_a_name_or_cue(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+# --------------------------------------------------------------------------- phones in words
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Call me on oh seven seven nine one two three four five six seven.",
+         "oh seven seven nine one two three four five six seven"),
+        # dictated digit by digit, one digit too many: still a mobile number
+        ("Call me on oh seven seven nine one two three four five six seven eight.",
+         "oh seven seven nine one two three four five six seven eight"),
+        ("Her number is 07 double 7 nine 123 456.", "07 double 7 nine 123 456"),
+        ("Mobile zero seven seven zero zero, nine zero zero, one two three, thanks.",
+         "zero seven seven zero zero, nine zero zero, one two three"),
+        ("Landline is oh one six one, four nine six, oh seven double oh.",
+         "oh one six one, four nine six, oh seven double oh"),
+        ("His number: plus four four seven seven double oh nine double oh one two three.",
+         "plus four four seven seven double oh nine double oh one two three"),
+        ("Text +44 seven seven double oh 900 123 after six.", "+44 seven seven double oh 900 123"),
+        ("07700 nine double oh one two three is her mum's.", "07700 nine double oh one two three"),
+    ],
+)
+def test_phone_numbers_in_words(text: str, number: str) -> None:
+    assert found(text) == [(number, "PHONE")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He rang seven or eight times last week.",
+        "She has seven kids, two of them at school and one at college.",
+        "It was oh seven hundred when we left, then two or three hours later.",
+        "Ring oh eight oh eight eight oh eight one two three four, it's free.",
+        "Samaritans on one one six one two three any time.",
+        "Seven seven nine one two three four five six seven eight, no leading zero.",
+        "Room oh seven, then rooms nine and ten on floor two.",
+    ],
+)
+def test_counts_helplines_and_short_runs_of_number_words_are_not_phones(text: str) -> None:
+    assert types_of(text, "PHONE") == []
+
+
+def test_a_number_word_after_a_phone_in_figures_stays_outside_it() -> None:
+    assert found("The number is 07700 900123, two kids live there.") == [
+        ("07700 900123", "PHONE")]
+
+
+# --------------------------------------------------------------------------- handles, no "@"
+@pytest.mark.parametrize(
+    ("text", "handle"),
+    [
+        ("his snap is jayden_x2", "jayden_x2"),
+        ("Find her on insta kezzy.b if she's not answering.", "kezzy.b"),
+        ("Add her on snapchat lilbabyk.", "lilbabyk"),
+        ("Her tiktok lil_k99 has loads of followers.", "lil_k99"),
+        ("She's on tiktok as kaylaa now.", "kaylaa"),
+        ("Add kezzy.b on insta.", "kezzy.b"),
+        ("jayden_x2 on snap keeps messaging her.", "jayden_x2"),
+        ("lil_k99 (tiktok) posted the video.", "lil_k99"),
+    ],
+)
+def test_handles_without_an_at_sign_next_to_a_site(text: str, handle: str) -> None:
+    assert found(text) == [(handle, "HANDLE")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "His snap is private.",
+        "She's on insta all day and on snap every night.",
+        "She was on tiktok Tuesday night.",
+        "On insta loads, on snap 3hrs a day.",
+        "Apps, e.g. on insta or snap, make it worse.",
+        "Kids in yr9 on tiktok all night, 3.5hrs on youtube.",
+        "Insta stories and snap streaks matter to her.",
+        "He posts on facebook Mum says.",
+        "She got scammed on Facebook Marketplace.",
+        "I snap at the kids when I'm tired.",
+        "See mind.org.uk (facebook) for more.",
+    ],
+)
+def test_words_next_to_a_site_are_not_handles(text: str) -> None:
+    assert types_of(text, "HANDLE") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Moved to England last year.", "She moved to ENGLAND in 2019.", "Lives in Kent now.",
+     "He went to Devon for a week.", "Back home in Scotland she felt safe."],
+)
+def test_the_uk_nations_and_counties_are_places_not_names(text):
+    assert [s for s in find_pii(text) if s.type == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("my son Devon was sectioned", "Devon"), ("Kent said the group helped", "Kent"),
+     ("Spoke to Mr England about his son", "England")],
+)
+def test_a_place_that_is_also_a_name_is_still_a_name_with_a_cue(text, name):
+    assert [text[s.start:s.end] for s in find_pii(text) if s.type == "PERSON"] == [name]
