@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from insight.codebook import Codebook
-from insight.privacy import HIDDEN, Audience, is_suppressed, protect, suppress
+from insight.privacy import Audience, is_suppressed, protect, suppress
 from insight.store import Store
 
 NOTE_COLUMNS = [
@@ -62,14 +62,16 @@ def note_frame(store: Store) -> pd.DataFrame:
 
 def tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> dict[str, Any]:
     """All notes, and those with categories from people, from the model and not tagged yet:
-    the three add up to all notes, so they are protected together (`protect`)."""
+    the three add up to all notes, so they are protected together (`protect`). The number
+    of notes is what a reader needs first, so it is kept and a part hidden instead (how the
+    notes were tagged is about the work, not about the people heard)."""
     source = frame["category_source"]
     parts = {
         "tagged_by_person": int((source == "person").sum()),
         "tagged_by_model": int((source == "model").sum()),
         "untagged": int(source.isna().sum()),
     }
-    notes, shown = protect(len(frame), parts, audience, threshold)
+    notes, shown = protect(len(frame), parts, audience, threshold, keep_total=True)
     return {"notes": notes, **shown}
 
 
@@ -88,10 +90,9 @@ def category_rollup(
     where the months would give a small month away, months are hidden, never the count,
     since the report beside the roll-up would give the count back."""
     total = len(frame)
-    # a share is a count over all notes: where the number of notes is hidden (see
-    # `tagging_split`), a share would give it back
-    split = tagging_split(frame, audience, threshold)
-    total_hidden = audience != "lead" and split["notes"] == HIDDEN
+    # a share is a count over all notes: where the number of notes is suppressed, a share
+    # would give it back
+    total_hidden = is_suppressed(suppress(total, audience, threshold))
     exploded = frame.explode("categories").dropna(subset=["categories"])
     months = sorted(m for m in frame["month"].dropna().unique())
     undated = bool(frame["month"].isna().any())

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from insight.codebook import load_codebook
-from insight.rollup import category_rollup, note_frame
+from insight.privacy import HIDDEN, WITHHELD
+from insight.rollup import category_rollup, note_frame, tagging_split
 from insight.store import ModelTagging, Store
 from tests.notes import add, note
 
@@ -127,17 +128,31 @@ def test_a_count_the_report_shows_is_shown_and_its_months_are_not(store: Store) 
     assert row["places"] == 8 and row["listeners"] == 8 and row["share"] == 1.0
 
 
-def test_shares_are_hidden_when_the_number_of_notes_is(store: Store) -> None:
-    """5 notes with categories from a person and 1 not tagged: showing 6 notes would give
-    the untagged one away, so the total is hidden, and a share (5/6) would give it back."""
+def test_the_number_of_notes_is_kept_when_a_part_of_the_tagging_split_is_small(
+    store: Store,
+) -> None:
+    """5 notes with categories from a person and 1 not tagged: the number of notes is what
+    a reader needs first, so it is shown and the split gives way (how notes were tagged is
+    about the work, not the people heard); shares over it are shown."""
     add(store, *[note(f"d{i}", "t", categories=["daily-living"]) for i in range(5)],
         note("u", "not tagged yet"))
+    split = tagging_split(note_frame(store), "commissioner", 5)
+    assert split["notes"] == 6 and split["untagged"] in ("<5", HIDDEN, WITHHELD)
+    assert split["tagged_by_person"] in (HIDDEN, WITHHELD)
     table = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
                             threshold=5).set_index("category")
     assert table.loc["daily-living", "notes"] == 5
+    assert table.loc["daily-living", "share"] == round(5 / 6, 3)
+
+
+def test_shares_are_hidden_when_the_number_of_notes_is_small(store: Store) -> None:
+    add(store, *[note(f"d{i}", "t", categories=["daily-living"]) for i in range(4)])
+    table = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
+                            threshold=5).set_index("category")
+    assert table.loc["daily-living", "notes"] == "<5"
     assert table["share"].isna().all()
     lead = category_rollup(note_frame(store), load_codebook()).set_index("category")
-    assert lead.loc["daily-living", "share"] == round(5 / 6, 3)
+    assert lead.loc["daily-living", "share"] == 1.0
 
 
 def test_a_note_anyone_flagged_counts_as_safeguarding(store: Store) -> None:
