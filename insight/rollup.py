@@ -6,7 +6,7 @@ person's categories; otherwise under the model's.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import pandas as pd
@@ -124,6 +124,68 @@ def category_rollup(
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output
     table["share"] = pd.Series([r["share"] for r in records], dtype=object)
     return table
+
+
+NOT_RECORDED = "not recorded"
+OTHER_SETTINGS = "other settings"
+OTHER_COMMUNITIES = "other communities"
+
+
+def heard_from(
+    frame: pd.DataFrame, audience: Audience = "lead", threshold: int = 5
+) -> dict[str, list[tuple[str, int | str]]]:
+    """Notes per setting and per community people described, most first: who was heard,
+    and where. Spellings that differ only in case or spacing are one group.
+
+    Outside the leads' view a setting or community fewer than `threshold` notes come from
+    is not named (a small community's name can point to the person), only counted with
+    the other small ones. A note has one setting, so settings add up to all notes and are
+    protected together with the total kept (`protect`); a note can name several
+    communities, so each community's count stands alone."""
+    lead = audience == "lead"
+
+    def grouped(values: pd.Series) -> tuple[Counter[str], int]:
+        counts: Counter[str] = Counter()
+        spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        missing = 0
+        for value in values:
+            names = value if isinstance(value, list) else [value]
+            names = [" ".join(str(v).split()) for v in names
+                     if isinstance(v, str) and v.strip()]
+            if not names:
+                missing += 1
+            for name in dict.fromkeys(n.casefold() for n in names):
+                counts[name] += 1
+            for name in names:
+                spellings[name.casefold()][name] += 1
+        shown = Counter({spellings[k].most_common(1)[0][0]: n for k, n in counts.items()})
+        return shown, missing
+
+    def ordered(counts: dict[str, int | str], raw: dict[str, int]) -> list[tuple[str, int | str]]:
+        last = (OTHER_SETTINGS, OTHER_COMMUNITIES, NOT_RECORDED)
+        keys = sorted((k for k in counts if raw[k]),
+                      key=lambda k: (k in last, last.index(k) if k in last else 0,
+                                     -raw[k], k.casefold()))
+        return [(k, counts[k]) for k in keys]
+
+    settings, no_setting = grouped(frame["setting"])
+    setting_parts = {k: n for k, n in settings.items() if lead or n >= threshold}
+    if not lead:
+        setting_parts[OTHER_SETTINGS] = sum(n for n in settings.values() if n < threshold)
+    setting_parts[NOT_RECORDED] = no_setting
+    _, shown_settings = protect(len(frame), setting_parts, audience, threshold, keep_total=True)
+
+    communities, no_community = grouped(frame["community"])
+    community_parts = {k: n for k, n in communities.items() if lead or n >= threshold}
+    if not lead:
+        small = {k.casefold() for k, n in communities.items() if n < threshold}
+        community_parts[OTHER_COMMUNITIES] = int(frame["community"].map(
+            lambda names: any(" ".join(str(v).split()).casefold() in small
+                              for v in names or [])).sum())
+    community_parts[NOT_RECORDED] = no_community
+    shown_communities = {k: suppress(n, audience, threshold) for k, n in community_parts.items()}
+    return {"setting": ordered(shown_settings, setting_parts),
+            "community": ordered(shown_communities, community_parts)}
 
 
 def find_notes(

@@ -18,6 +18,8 @@ def note(
     place: str = "Leeds",
     consent_quote: bool = True,
     safeguarding: bool | None = None,
+    setting: str | None = None,
+    community: list[str] | None = None,
 ) -> NoteRecord:
     return NoteIn.model_validate(
         {
@@ -29,6 +31,8 @@ def note(
             "consent_quote": consent_quote,
             "categories": categories,
             "safeguarding": safeguarding,
+            "setting": setting,
+            "community": community or [],
         }
     ).to_record(source="test")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD
-from insight.rollup import category_rollup, note_frame, tagging_split
+from insight.rollup import category_rollup, heard_from, note_frame, tagging_split
 from insight.store import ModelTagging, Store
 from tests.notes import add, note
 
@@ -169,3 +169,35 @@ def test_a_note_anyone_flagged_counts_as_safeguarding(store: Store) -> None:
     assert frame["safeguarding"].to_dict() == {
         "person": True, "listener-no": True, "unasked": True, "clear": False,
     }
+
+
+def test_who_was_heard_names_no_small_setting_or_community_outside_the_leads_view(
+    store: Store,
+) -> None:
+    add(store,
+        *[note(f"c{i}", "t", setting="Drop-in" if i % 3 else "drop-in ",
+               community=["carers", "Black Caribbean"] if i < 4 else ["carers"])
+          for i in range(8)],
+        *[note(f"p{i}", "t", setting="phone call", community=["young people"])
+          for i in range(6)],
+        note("r1", "t", setting="hostel", community=["Roma"]),
+        note("r2", "t", setting="mosque", community=["Roma", "women"]),
+        note("r3", "t", setting="mosque"),
+        note("n1", "t"))
+    frame = note_frame(store)
+    lead = heard_from(frame, "lead", 5)
+    assert dict(lead["setting"]) == {"Drop-in": 8, "phone call": 6, "mosque": 2, "hostel": 1,
+                                     "not recorded": 1}
+    assert dict(lead["community"])["Roma"] == 2
+    shown = heard_from(frame, "commissioner", 5)
+    settings = dict(shown["setting"])
+    assert "mosque" not in settings and "hostel" not in settings
+    assert settings["other settings"] == "<5" and settings["not recorded"] == "<5"
+    # the report shows 18 notes: with 8 and 6 shown the two small parts would add up to 4,
+    # so the largest part is hidden too (privacy.protect with the total kept)
+    assert settings["Drop-in"] == HIDDEN and settings["phone call"] == 6
+    communities = dict(shown["community"])
+    assert communities == {"carers": 8, "young people": 6, "other communities": 6,
+                           "not recorded": "<5"}
+    assert [name for name, _ in shown["community"]][-2:] == ["other communities",
+                                                             "not recorded"]
