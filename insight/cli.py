@@ -1016,7 +1016,10 @@ def _record_rows(kind: str, store) -> list[dict[str, Any]]:
     for record in store.list_records(kind):
         row: dict[str, Any] = {"ref": ref(kind, record["id"])}
         if kind == "insight":
-            row |= {"title": record["title"], "notes": len(thread.notes_of_insight(record["id"]))}
+            row |= {"title": record["title"], "notes": len(thread.notes_of_insight(record["id"])),
+                    # a lead's quote choices (`insight insights quote`), pins in order
+                    "pinned": ",".join(thread.pinned_notes(record["id"])),
+                    "left_out": ",".join(thread.left_out_notes(record["id"]))}
         elif kind == "priority":
             row |= {"title": record["title"], "insights": ",".join(
                 ref("insight", i) for i in thread.insights_of_priority(record["id"]))}
@@ -1070,6 +1073,79 @@ def insights_link(
     with store:
         added = link_notes(store, parse_ref("insight", insight), notes)
     typer.echo(f"linked {added} new notes")
+
+
+@insights_app.command("quote")
+@handled
+def insights_quote(
+    insight: Annotated[str, typer.Argument(help="Insight, e.g. I1.")],
+    note: Annotated[str, typer.Argument(help="One of the insight's evidence note ids.")],
+    pin: Annotated[
+        bool, typer.Option("--pin", help="Quote this note first for the insight.")
+    ] = False,
+    leave_out: Annotated[
+        bool, typer.Option("--leave-out", help="Never quote this note for the insight.")
+    ] = False,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Take back a pin or a leave-out.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Choose which notes are quoted for an insight: pin one (quoted first, in the order
+    pinned) or leave one out (for every audience); audited. A pin never overrides consent,
+    a safeguarding concern or a suppressed count."""
+    from insight.privacy import group_counts, is_suppressed
+    from insight.store import parse_ref, ref
+    from insight.thread import QUOTES_PER_INSIGHT, load_thread, quote_blockers, set_quote_choice
+
+    if pin + leave_out + clear != 1:
+        raise typer.BadParameter("give one of --pin, --leave-out or --clear")
+    choice = "pin" if pin else "leave out" if leave_out else None
+    insight_id = parse_ref("insight", insight)
+    name = ref("insight", insight_id)
+    ws, store = _open(workspace, db)
+    with store:
+        before = set_quote_choice(store, insight_id, note, choice)
+        blockers = quote_blockers(store, note) if pin else []
+        thread = load_thread(store)
+        counts = group_counts(
+            {i: thread.notes_of_insight(i) for i in thread.insights}, "commissioner",
+            ws.small_number_threshold,
+        )
+        pins = thread.pinned_notes(insight_id)
+    if clear:
+        typer.echo(f"{name}: note {note} " + (
+            f"is no longer {'pinned' if before == 'pin' else 'left out'}: it may be quoted "
+            "like any other note" if before else "had no quote choice: nothing to clear"))
+        return
+    if before == choice:
+        typer.echo(f"{name}: note {note} was already "
+                   f"{'pinned' if pin else 'left out of quoting'}")
+    elif leave_out:
+        typer.echo(f"{name}: note {note} left out of quoting for this insight, in every "
+                   "report")
+    else:
+        typer.echo(f"{name}: note {note} pinned (quoted first; pin {pins.index(note) + 1} "
+                   f"of {len(pins)})")
+    if not pin:
+        return
+    if blockers:  # recorded, but privacy decides: say why, never the note's words
+        typer.secho(f"note {note} will not be quoted: {'; '.join(blockers)}", err=True,
+                    fg=typer.colors.YELLOW)
+    elif is_suppressed(counts.get(insight_id, 0)):
+        typer.secho(
+            f"{name}'s count is not shown outside the leads' view (too few notes, or a few "
+            "short of another insight's), so commissioners and the community see no quote "
+            "for it; leads do",
+            err=True, fg=typer.colors.YELLOW,
+        )
+    if len(pins) > QUOTES_PER_INSIGHT:
+        typer.secho(
+            f"{name} has {len(pins)} pinned notes; a report quotes at most "
+            f"{QUOTES_PER_INSIGHT} for an insight (the community page one), the first pinned",
+            err=True, fg=typer.colors.YELLOW,
+        )
 
 
 @priorities_app.command("add")

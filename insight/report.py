@@ -38,9 +38,9 @@ from insight.privacy import (  # noqa: E402
 )
 from insight.rollup import category_rollup, note_frame, tagging_split  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
-from insight.thread import load_thread  # noqa: E402
+from insight.thread import QUOTES_PER_INSIGHT, load_thread  # noqa: E402
 
-QUOTES_PER_INSIGHT = 2
+#: `QUOTES_PER_INSIGHT` (imported above): quotes per insight, 1 on the community page
 
 
 @dataclass
@@ -256,8 +256,29 @@ def build_report(
             for t in on_topic:
                 value = 2.0 if t["source"] == "person" else float(t["confidence"] or 0.0)
                 strength[t["note_id"]] = max(strength.get(t["note_id"], 0.0), value)
-            ordered = sorted(note_ids, key=lambda n: -strength.get(n, 0.0))
+            # a lead's pins come first, in the order pinned; what a lead left out is never
+            # quoted for this insight. Neither makes a note quotable: `quotes_for` still
+            # decides on consent, safeguarding and erasure, and suppression below.
+            pinned = [n for n in thread.pinned_notes(insight_id) if n in note_ids]
+            left_out = set(thread.left_out_notes(insight_id)) & set(note_ids)
+            ordered = pinned + sorted(
+                (n for n in note_ids if n not in left_out and n not in pinned),
+                key=lambda n: -strength.get(n, 0.0),
+            )
             notes = [n for n in (store.get_note(i) for i in ordered) if n is not None]
+            quotes = [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
+                notes,
+                limit=1 if audience == "community" else quotes_per_insight,
+                excerpts=excerpts,
+                flagged=flagged_ids,
+                audience=audience,
+                key=key,
+                within=ref("insight", insight_id),
+                # "you said" over a quote is only true of the person's own words
+                own_words=audience == "community",
+                quoted=quoted,
+                places=places,
+            )
             insight_views.append(
                 {
                     "ref": ref("insight", insight_id),
@@ -270,19 +291,12 @@ def build_report(
                     "evidence": evidence,
                     # a quote from an insight few notes rest on would speak for one of
                     # those few people: outside the leads' view, none
-                    "quotes": [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
-                        notes,
-                        limit=1 if audience == "community" else quotes_per_insight,
-                        excerpts=excerpts,
-                        flagged=flagged_ids,
-                        audience=audience,
-                        key=key,
-                        within=ref("insight", insight_id),
-                        # "you said" over a quote is only true of the person's own words
-                        own_words=audience == "community",
-                        quoted=quoted,
-                        places=places,
-                    ),
+                    "quotes": quotes,
+                    # leads only: which quotes a lead pinned (by note id, as leads see
+                    # quotes named) and how many notes were left out of quoting
+                    "pinned": [q.note_id for q in quotes if q.note_id in pinned]
+                    if audience == "lead" else [],
+                    "left_out": len(left_out) if audience == "lead" else 0,
                 }
             )
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -145,6 +146,32 @@ insight_notes = Table(
     Column("note_id", String(200), ForeignKey("notes.id"), primary_key=True),
 )
 
+#: A lived-experience lead's choice of which of an insight's notes are quoted for it:
+#: `pin` (quoted first, in `position` order) or `exclude` (never quoted for that insight).
+#: Only for a note linked to the insight: the row goes when the link does (unlink, a
+#: deleted insight, an erased note). Added after schema version 1 was released, so
+#: `Store.open` creates it in a database that was made without it.
+insight_quotes = Table(
+    "insight_quotes",
+    metadata,
+    Column("insight_id", Integer, primary_key=True),
+    Column("note_id", String(200), primary_key=True),
+    Column("choice", String(10), nullable=False),  # pin | exclude
+    Column("position", Integer, nullable=True),  # pins: the order they were pinned in
+    Column("chosen_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+    ForeignKeyConstraint(
+        ["insight_id", "note_id"], ["insight_notes.insight_id", "insight_notes.note_id"],
+        name="fk_insight_quotes_link",
+    ),
+)
+#: Stored values of `insight_quotes.choice`.
+PIN, EXCLUDE = "pin", "exclude"
+QUOTE_CHOICES = (PIN, EXCLUDE)
+#: Tables added to schema version 1 after its release: created when a database without
+#: them is opened (`metadata.create_all` with `checkfirst` makes only what is missing).
+_ADDED_TABLES = (insight_quotes,)
+
 priorities = Table(
     "priorities",
     metadata,
@@ -233,6 +260,11 @@ _LINKS = {
     priority_insights.name: ("priority", "insight"),
     action_priorities.name: ("action", "priority"),
 }
+#: Audit record types named "insight->note" like a link: the link itself and a lead's
+#: choice about quoting the note for the insight (`insight audit --record` finds both).
+_AUDITED_AS_LINKS = {**_LINKS, insight_quotes.name: ("insight", "note")}
+#: Those of them whose right-hand side is a note id (renamed when the note is erased).
+_NOTE_LINK_TYPES = (insight_notes.name, insight_quotes.name)
 
 
 def flagged_by_listener(listener: str | None) -> str:
@@ -336,6 +368,20 @@ class ModelTagging:
     safeguarding_why: str = ""  # what raised the flag (no note text); the queue's reason
 
 
+def _create_added_tables(engine: Engine, tables: Sequence[Table]) -> None:
+    """Create tables added to this schema version in a database made before them. Two
+    processes opening the same old database at once may both try: the one that loses
+    finds the table there and carries on."""
+    try:
+        with engine.begin() as conn:
+            metadata.create_all(conn, tables=list(tables), checkfirst=True)
+    except SQLAlchemyError:
+        with engine.connect() as conn:
+            present = set(inspect(conn).get_table_names())
+        if any(t.name not in present for t in tables):
+            raise
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -376,6 +422,7 @@ class Store:
                     if not create:
                         raise StoreError(f"{url}: not an insight database")
                     metadata.create_all(conn)
+                    existing.update(metadata.tables)
                     conn.execute(
                         insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
                     )
@@ -390,6 +437,14 @@ class Store:
             raise StoreError(
                 f"database schema version {version}, but this insight uses {SCHEMA_VERSION}"
             )
+        missing = [t for t in _ADDED_TABLES if t.name not in existing]
+        if missing:
+            try:
+                _create_added_tables(engine, missing)
+            except SQLAlchemyError as exc:
+                engine.dispose()
+                raise StoreError(f"cannot add tables {', '.join(t.name for t in missing)} "
+                                 f"to {url}: {exc}") from exc
         return cls(engine, actor=actor)
 
     def close(self) -> None:
@@ -450,8 +505,9 @@ class Store:
 
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):
-        the record itself, the links made to and from it (`insight_notes` "3->n1"), and for
-        a note its tags and safeguarding items."""
+        the record itself, the links made to and from it (`insight_notes` "3->n1") and
+        leads' quote choices (`insight_quotes` "3->n1"), and for a note its tags and
+        safeguarding items."""
         query = select(audit).order_by(audit.c.id)
         note_id = None
         if record and (kind := ref_kind(record)) is not None:
@@ -459,11 +515,11 @@ class Store:
             linked = [
                 and_(audit.c.record_type == table, audit.c.record_id.startswith(
                     f"{number}->", autoescape=True))
-                for table, (own, _) in _LINKS.items() if own == kind
+                for table, (own, _) in _AUDITED_AS_LINKS.items() if own == kind
             ] + [
                 and_(audit.c.record_type == table, audit.c.record_id.endswith(
                     f"->{number}", autoescape=True))
-                for table, (_, other) in _LINKS.items() if other == kind
+                for table, (_, other) in _AUDITED_AS_LINKS.items() if other == kind
             ]
             query = query.where(or_(
                 and_(audit.c.record_type == kind, audit.c.record_id == number), *linked
@@ -480,7 +536,7 @@ class Store:
                         audit.c.record_id.startswith(note_id + "/", autoescape=True),
                     ),
                     and_(
-                        audit.c.record_type == insight_notes.name,
+                        audit.c.record_type.in_(_NOTE_LINK_TYPES),
                         audit.c.record_id.endswith("->" + note_id, autoescape=True),
                     ),
                     audit.c.record_type == "safeguarding",
@@ -1145,8 +1201,13 @@ class Store:
         return True
 
     def _unlink(self, conn: Connection, link_table: Table, where: Any) -> None:
-        """Delete link rows, each audited like `link` audits their creation."""
+        """Delete link rows, each audited like `link` audits their creation. A note taken
+        off an insight (unlinked, its insight deleted, the note erased) takes with it a
+        lead's choice about quoting it there."""
         old = [dict(r._mapping) for r in conn.execute(select(link_table).where(where))]
+        if link_table is insight_notes:
+            for row in old:
+                self._drop_quote_choice(conn, row["insight_id"], row["note_id"])
         conn.execute(delete(link_table).where(where))
         for row in old:
             left, right = list(row.values())
@@ -1155,6 +1216,85 @@ class Store:
     def links(self, link_table: Table) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(link_table))]
+
+    # -- quote choices ---------------------------------------------------------------
+    def set_quote_choice(
+        self, insight_id: int, note_id: str, choice: str | None
+    ) -> dict[str, Any] | None:
+        """A lead's choice about quoting a note for an insight: `PIN` (quoted first, in the
+        order pinned), `EXCLUDE` (never quoted for it) or None (clear it). Audited as
+        `insight_quotes` "3->n1". Only for a note linked to the insight (else `NotFound`).
+        Choosing never makes a note quotable: consent and safeguarding still decide
+        (`privacy.may_quote`). Returns the choice there was before (its row), or None."""
+        if choice is not None and choice not in QUOTE_CHOICES:
+            raise StoreError(f"unknown quote choice {choice!r}; use one of: "
+                             f"{', '.join(QUOTE_CHOICES)}")
+        with self.begin() as conn:
+            if conn.execute(
+                select(insights.c.id).where(insights.c.id == insight_id)
+            ).first() is None:
+                raise NotFound(f"no insight {ref('insight', insight_id)}")
+            if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
+                raise self.no_note(note_id)
+            linked = select(insight_notes).where(
+                insight_notes.c.insight_id == insight_id, insight_notes.c.note_id == note_id
+            )
+            if conn.execute(linked).first() is None:
+                raise NotFound(
+                    f"note {note_id} is not evidence for {ref('insight', insight_id)}: only "
+                    f"its own notes can be pinned or left out (link it first: insight "
+                    f"insights link {ref('insight', insight_id)} {note_id})"
+                )
+            where = and_(insight_quotes.c.insight_id == insight_id,
+                         insight_quotes.c.note_id == note_id)
+            row = conn.execute(select(insight_quotes).where(where).with_for_update()).first()
+            before = dict(row._mapping) if row else None
+            record_id = f"{insight_id}->{note_id}"
+            if choice is None:
+                if before is not None:
+                    conn.execute(delete(insight_quotes).where(where))
+                    self._audit(conn, "delete", insight_quotes.name, record_id, before, None)
+                return before
+            if before is not None and before["choice"] == choice:
+                return before  # nothing to change (a pin keeps its place)
+            position = None
+            if choice == PIN:
+                last = conn.execute(
+                    select(func.max(insight_quotes.c.position))
+                    .where(insight_quotes.c.insight_id == insight_id)
+                ).scalar_one_or_none()
+                position = (last or 0) + 1
+            values = {"choice": choice, "position": position, "chosen_at": now(),
+                      "author": self.actor}
+            if before is None:
+                values = {"insight_id": insight_id, "note_id": note_id, **values}
+                conn.execute(insert(insight_quotes).values(**values))
+                self._audit(conn, "create", insight_quotes.name, record_id, None, values)
+            else:
+                conn.execute(update(insight_quotes).where(where).values(**values))
+                self._audit(conn, "update", insight_quotes.name, record_id, before,
+                            {**before, **values})
+        return before
+
+    def quote_choices(self, insight_id: int | None = None) -> list[dict[str, Any]]:
+        """Leads' quote choices, by insight; pins in the order they were pinned first."""
+        query = select(insight_quotes)
+        if insight_id is not None:
+            query = query.where(insight_quotes.c.insight_id == insight_id)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        return sorted(rows, key=lambda r: (r["insight_id"], r["choice"] != PIN,
+                                           r["position"] or 0, r["note_id"]))
+
+    def _drop_quote_choice(self, conn: Connection, insight_id: int, note_id: str) -> None:
+        """Delete a quote choice, if there is one (audited)."""
+        where = and_(insight_quotes.c.insight_id == insight_id,
+                     insight_quotes.c.note_id == note_id)
+        row = conn.execute(select(insight_quotes).where(where)).first()
+        if row is not None:
+            conn.execute(delete(insight_quotes).where(where))
+            self._audit(conn, "delete", insight_quotes.name, f"{insight_id}->{note_id}",
+                        dict(row._mapping), None)
 
     # -- erasure ---------------------------------------------------------------------
     def erase_notes(self, note_ids: Sequence[str], reason: str | None = None) -> int:
@@ -1229,7 +1369,7 @@ class Store:
                     and_(audit.c.record_type == "note", audit.c.record_id == old),
                     and_(audit.c.record_type == "tag",
                          audit.c.record_id.startswith(old + "/", autoescape=True)),
-                    and_(audit.c.record_type == insight_notes.name,
+                    and_(audit.c.record_type.in_(_NOTE_LINK_TYPES),
                          audit.c.record_id.endswith("->" + old, autoescape=True)),
                     and_(audit.c.record_type == "safeguarding",
                          audit.c.record_id.in_([str(i) for i in items])),
@@ -1242,7 +1382,7 @@ class Store:
                 record_id = new
             elif entry.record_type == "tag":
                 record_id = new + record_id[len(old):]
-            elif entry.record_type == insight_notes.name:
+            elif entry.record_type in _NOTE_LINK_TYPES:
                 record_id = record_id[: -len(old)] + new
             conn.execute(
                 update(audit).where(audit.c.id == entry.id).values(

@@ -14,6 +14,8 @@ from datetime import date
 from typing import Any
 
 from insight.store import (
+    EXCLUDE,
+    PIN,
     NotFound,
     Store,
     StoreError,
@@ -243,6 +245,53 @@ def delete_record(store: Store, kind: str, record_id: int) -> None:
     store.delete_record(kind, record_id)
 
 
+#: Quotes a report gives an insight (the community page gives one): a lead's pins beyond
+#: these are not quoted.
+QUOTES_PER_INSIGHT = 2
+#: A lead's choices about quoting a note for an insight, as people say them -> as stored.
+QUOTE_CHOICES = {"pin": PIN, "leave out": EXCLUDE}
+#: Stored choice -> plain words.
+QUOTE_CHOICE_WORDS = {stored: said for said, stored in QUOTE_CHOICES.items()}
+
+
+def set_quote_choice(
+    store: Store, insight_id: int, note_id: str, choice: str | None
+) -> str | None:
+    """Pin a note's quote for an insight ("pin": quoted first, in the order pinned), keep
+    it out ("leave out": never quoted for that insight, for any audience) or clear the
+    choice (None). Only a note linked to the insight; audited. A pin never overrides
+    consent, a safeguarding concern or suppression (`quote_blockers` says what stops
+    one). Returns the choice there was before, in plain words, or None."""
+    stored = None
+    if choice is not None:
+        said = " ".join(choice.strip().lower().replace("-", " ").replace("_", " ").split())
+        stored = QUOTE_CHOICES.get(said, said if said in QUOTE_CHOICE_WORDS else None)
+        if stored is None:
+            raise UnknownValue(
+                f"unknown quote choice {choice!r}; use one of: {', '.join(QUOTE_CHOICES)}"
+            )
+    before = store.set_quote_choice(insight_id, note_id, stored)
+    return QUOTE_CHOICE_WORDS[before["choice"]] if before else None
+
+
+def quote_blockers(store: Store, note_id: str) -> list[str]:
+    """Why a note's words cannot be quoted in any report, in plain words (never its
+    text): what `privacy.may_quote` checks. Empty if it may be quoted."""
+    note = store.get_note(note_id)
+    if note is None or note.get("erased_at"):
+        return ["the note was erased"]
+    reasons = []
+    if not note.get("consent_quote"):
+        reasons.append("the person did not agree to be quoted")
+    if not note.get("text"):
+        reasons.append("the note has no words")
+    if (note.get("safeguarding") or note.get("model_safeguarding")
+            or store.safeguarding_items(open_only=False, note_id=note_id)):
+        reasons.append("it raised a safeguarding concern (those notes go to a person, "
+                       "never into a report)")
+    return reasons
+
+
 #: Fields a person may correct after the fact, per kind (status has its own rules).
 EDITABLE = {
     "insight": ("title", "summary"),
@@ -340,9 +389,20 @@ class Thread:
     insight_notes: dict[int, list[str]] = field(default_factory=dict)
     priority_insights: dict[int, list[int]] = field(default_factory=dict)
     action_priorities: dict[int, list[int]] = field(default_factory=dict)
+    #: insight id -> {note id: "pin" | "exclude"}: leads' quote choices, pins first in
+    #: the order they were pinned
+    quote_choices: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def notes_of_insight(self, insight_id: int) -> list[str]:
         return self.insight_notes.get(insight_id, [])
+
+    def pinned_notes(self, insight_id: int) -> list[str]:
+        """Notes a lead pinned for this insight's quotes, in the order pinned."""
+        return [n for n, c in self.quote_choices.get(insight_id, {}).items() if c == PIN]
+
+    def left_out_notes(self, insight_id: int) -> list[str]:
+        """Notes a lead left out of this insight's quotes."""
+        return [n for n, c in self.quote_choices.get(insight_id, {}).items() if c == EXCLUDE]
 
     def insights_of_priority(self, priority_id: int) -> list[int]:
         return self.priority_insights.get(priority_id, [])
@@ -464,6 +524,8 @@ class Thread:
             insight_notes=unlinked(self.insight_notes, "insight", "note"),
             priority_insights=unlinked(self.priority_insights, "priority", "insight"),
             action_priorities=unlinked(self.action_priorities, "action", "priority"),
+            quote_choices={k: v for k, v in self.quote_choices.items()
+                           if not (kind == "insight" and k == record_id)},
         )
 
     def left_without(self, kind: str, record_id: int) -> list[str]:
@@ -520,4 +582,12 @@ def load_thread(store: Store) -> Thread:
         insight_notes=grouped(store.links(insight_notes), "insight_id", "note_id"),
         priority_insights=grouped(store.links(priority_insights), "priority_id", "insight_id"),
         action_priorities=grouped(store.links(action_priorities), "action_id", "priority_id"),
+        quote_choices=_quote_choices(store),
     )
+
+
+def _quote_choices(store: Store) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {}
+    for row in store.quote_choices():  # pins first, in the order pinned
+        out.setdefault(row["insight_id"], {})[row["note_id"]] = row["choice"]
+    return out

@@ -595,3 +595,76 @@ def test_the_thread_warns_where_the_community_page_would_contradict_itself(
     deleted = insight("priorities", "delete", "P1", "--yes", "-w", str(ws))
     said = " ".join(deleted.stderr.split())
     assert "deleting P1 leaves: action A2 responds to no priority" in said
+
+
+def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.csv"
+    rows = [f'q{i},"\'The wait felt {word},\' she said.",yes,access-waiting,no'
+            for i, word in enumerate(["endless", "cruel", "lonely", "silent", "grey"], 1)]
+    rows += ['quiet,"\'The wait felt private,\' she said.",no,access-waiting,no',
+             'worry,"\'The wait felt dangerous,\' she said.",yes,access-waiting,yes',
+             'apart,"Not about waiting.",yes,access-waiting,no']
+    notes.write_text("id,text,consent_quote,categories,safeguarding\n" + "\n".join(rows) + "\n",
+                     encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    evidence = [f"--note=q{i}" for i in range(1, 6)] + ["--note=quiet", "--note=worry"]
+    insight("insights", "add", "Waiting", "--category", "access-waiting", *evidence,
+            "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+
+    pinned = insight("insights", "quote", "I1", "q4", "--pin", "-w", str(ws))
+    assert pinned.stdout.strip() == "I1: note q4 pinned (quoted first; pin 1 of 1)"
+    assert pinned.stderr == ""
+    left = insight("insights", "quote", "I1", "q1", "--leave-out", "-w", str(ws))
+    assert "I1: note q1 left out of quoting" in left.stdout
+    # recorded, but not quoted: said why, never with the note's words
+    for note_id, why in (("quiet", "did not agree to be quoted"), ("worry", "safeguarding")):
+        done = insight("insights", "quote", "I1", note_id, "--pin", "-w", str(ws))
+        assert f"I1: note {note_id} pinned" in done.stdout
+        assert f"note {note_id} will not be quoted: " in done.stderr and why in done.stderr
+        assert "felt" not in done.stdout + done.stderr
+    assert "a report quotes at most 2" in done.stderr  # three pins, two quotes
+    again = insight("insights", "quote", "I1", "q4", "--pin", "-w", str(ws))
+    assert "I1: note q4 was already pinned" in again.stdout
+
+    listed = insight("insights", "list", "-f", "json", "-w", str(ws))
+    [row] = json.loads(listed.stdout)
+    assert row["pinned"] == "q4,quiet,worry" and row["left_out"] == "q1"
+
+    insight("report", "--audience", "lead", "--out", str(tmp_path / "lead.html"), "-w", str(ws))
+    html = (tmp_path / "lead.html").read_text(encoding="utf-8")
+    assert "felt silent" in html and "pinned by a lead" in html and "felt endless" not in html
+    assert "1 note left out of quoting" in html and "felt private" not in html
+    insight("report", "--out", str(tmp_path / "c.html"), "-w", str(ws))
+    commissioner = (tmp_path / "c.html").read_text(encoding="utf-8")
+    assert "felt silent" in commissioner and "felt endless" not in commissioner
+    assert "pinned by a lead" not in commissioner and "dangerous" not in commissioner
+
+    trail = insight("audit", "--record", "I1", "-f", "json", "-w", str(ws))
+    choices = [e for e in json.loads(trail.stdout) if e["record_type"] == "insight_quotes"]
+    assert [(e["record_id"], e["actor"]) for e in choices][:2] == [
+        ("1->q4", "cli-tester"), ("1->q1", "cli-tester")
+    ]
+
+    cleared = insight("insights", "quote", "I1", "q1", "--clear", "-w", str(ws))
+    assert "I1: note q1 is no longer left out" in cleared.stdout
+    nothing = insight("insights", "quote", "I1", "q1", "--clear", "-w", str(ws))
+    assert "nothing to clear" in nothing.stdout
+
+    for args, message in (
+        (("I1", "apart", "--pin"), "apart is not evidence for I1"),
+        (("I1", "nope", "--leave-out"), "no note 'nope'"),
+        (("I9", "q2", "--pin"), "no insight I9"),
+        (("I1", "q2"), "give one of --pin, --leave-out or --clear"),
+        (("I1", "q2", "--pin", "--clear"), "give one of --pin, --leave-out or --clear"),
+    ):
+        failed = insight("insights", "quote", *args, "-w", str(ws), check=False)
+        assert failed.returncode == 2, (args, failed.stderr)
+        assert message in failed.stderr, (args, failed.stderr)
+    assert "Traceback" not in failed.stderr
+
+    insight("insights", "unlink", "I1", "q4", "-w", str(ws))  # the pin goes with the link
+    [row] = json.loads(insight("insights", "list", "-f", "json", "-w", str(ws)).stdout)
+    assert row["pinned"] == "quiet,worry" and row["left_out"] == ""

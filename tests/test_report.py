@@ -476,3 +476,112 @@ def test_actions_at_a_glance_by_stage_and_status(store: Store) -> None:
     ]
     html = " ".join(render_html(data).split())
     assert "<h2>Actions at a glance</h2>" in html and "<td>stage not set</td>" in html
+
+
+# -- leads' quote choices ------------------------------------------------------------------
+
+WAITS = ["endless", "cruel", "lonely", "silent", "grey", "long"]
+
+
+def _quoted_waits(data) -> list[list[str]]:
+    """Per insight, in order: which of `WAITS` its quotes are (or "other")."""
+    out = []
+    for priority in data.priorities:
+        for view in priority["insights"]:
+            out.append([next((w for w in WAITS if f"felt {w}" in q.text), "other")
+                        for q in view["quotes"]])
+    return out
+
+
+@pytest.fixture
+def waits(store: Store) -> tuple[Store, int, int]:
+    """Six quotable notes in the people's own words, one without consent and one flagged,
+    under one insight (and the first under a second insight)."""
+    add(store,
+        *[note(f"w{i}", f"'The wait felt {word},' she said.", categories=["access-waiting"])
+          for i, word in enumerate(WAITS, start=1)],
+        note("w7", "'The wait felt private,' she said.", categories=["access-waiting"],
+             consent_quote=False),
+        note("w8", "'The wait felt dangerous,' she said.", categories=["access-waiting"],
+             safeguarding=True),
+        # the second insight's own notes, so that its count is not hidden as a few notes
+        # short of the first's (`privacy.group_counts`)
+        *[note(f"x{i}", f"Group {i} went online only.", categories=["community-support"])
+          for i in range(1, 6)])
+    ids = [f"w{i}" for i in range(1, 9)]
+    first = add_insight(store, "Waiting", categories=["access-waiting"], note_ids=ids)
+    second = add_insight(store, "Waiting again", categories=["access-waiting"],
+                         note_ids=ids[:6] + [f"x{i}" for i in range(1, 6)])
+    add_action(store, "Call-back", priority_ids=[
+        add_priority(store, "No one waits alone", insight_ids=[first, second])])
+    return store, first, second
+
+
+@pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])
+def test_a_leads_pin_and_leave_out_choose_the_quotes(waits, audience: str) -> None:
+    store, first, second = waits
+    data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    per = 1 if audience == "community" else 2
+    assert _quoted_waits(data) == [WAITS[:per], WAITS[per : 2 * per]]  # by id: the default
+
+    store.set_quote_choice(first, "w5", "pin")
+    store.set_quote_choice(first, "w4", "pin")
+    store.set_quote_choice(first, "w1", "exclude")  # would be quoted otherwise
+    data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    # pins first, in the order pinned; the left-out note is free for the other insight
+    assert _quoted_waits(data) == [["grey", "silent"][:per], WAITS[:per]]
+
+    store.set_quote_choice(first, "w5", "exclude")
+    store.set_quote_choice(first, "w4", None)
+    data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    assert _quoted_waits(data)[0] == ["cruel", "lonely"][:per]
+
+
+@pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])
+def test_a_pin_never_quotes_a_note_without_consent_or_with_a_flag(waits, audience: str) -> None:
+    store, first, _ = waits
+    store.set_quote_choice(first, "w7", "pin")  # no consent to quote
+    store.set_quote_choice(first, "w8", "pin")  # flagged for safeguarding
+    data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    html = render_html(data)
+    assert "private" not in html and "dangerous" not in html
+    per = 1 if audience == "community" else 2
+    assert _quoted_waits(data)[0] == WAITS[:per]  # as if nothing was pinned
+
+    store.flag_safeguarding("w2", reason="phrase list")  # a flag after the pin
+    store.set_quote_choice(first, "w2", "pin")
+    data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    assert "cruel" not in render_html(data)
+
+
+def test_a_pin_never_quotes_for_an_insight_whose_count_is_suppressed(store: Store) -> None:
+    add(store, note("f1", "'The wait felt endless,' she said.", categories=["access-waiting"]),
+        note("f2", "Other words.", categories=["access-waiting"]))
+    insight = add_insight(store, "Few", categories=["access-waiting"], note_ids=["f1", "f2"])
+    add_priority(store, "P", insight_ids=[insight])
+    store.set_quote_choice(insight, "f1", "pin")
+    for audience in ("commissioner", "community"):
+        assert "endless" not in render_html(build_report(store, load_codebook(),
+                                                         audience=audience))
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.priorities[0]["insights"][0]["pinned"] == ["f1"]
+
+
+def test_leads_see_which_quotes_were_pinned_and_how_many_left_out(waits) -> None:
+    store, first, _ = waits
+    store.set_quote_choice(first, "w3", "pin")
+    store.set_quote_choice(first, "w1", "exclude")
+    store.set_quote_choice(first, "w2", "exclude")
+    lead = build_report(store, load_codebook(), audience="lead")
+    view = lead.priorities[0]["insights"][0]
+    assert view["pinned"] == ["w3"] and view["left_out"] == 2
+    html = render_html(lead)
+    assert re.search(r"felt lonely.*?— note w3</span> <span class=\"meta pinned\">· pinned by "
+                     r"a lead</span></blockquote>", html)
+    assert html.count("pinned by a lead") == 1  # w4, quoted second, was not pinned
+    assert "2 notes left out of quoting for this insight by a lead" in html
+    for audience in ("commissioner", "community"):
+        other = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        assert other.priorities[0]["insights"][0]["pinned"] == []
+        text = render_html(other)
+        assert "pinned by a lead" not in text and "left out of quoting" not in text

@@ -859,3 +859,105 @@ def test_a_note_ids_audit_trail_is_the_note_and_its_tags_only(store: Store) -> N
     # its link to insight 1, but none of the insight's own entries
     assert {e["record_type"] for e in trail} == {"note", "tag", "insight_notes"}
     assert {e["record_type"] for e in store.audit_log("I1")} == {"insight", "insight_notes"}
+
+
+# -- leads' quote choices -------------------------------------------------------------------
+
+
+def test_a_database_made_before_quote_choices_opens_and_gets_the_table(db_url: str) -> None:
+    """Workspaces made before `insight_quotes` existed keep working: opening one adds it."""
+    from sqlalchemy import insert, inspect
+
+    from insight.store import PIN, insight_quotes, metadata
+
+    engine = create_engine(db_url)
+    old_tables = [t for t in metadata.sorted_tables if t.name != insight_quotes.name]
+    with engine.begin() as conn:  # the schema as version 1 was first released
+        metadata.create_all(conn, tables=old_tables)
+        conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+    with engine.connect() as conn:
+        assert insight_quotes.name not in inspect(conn).get_table_names()
+    engine.dispose()
+    with Store.open(db_url, create=False, actor="tester") as old:
+        add(old, note("n1", TEXT_1, categories=["community-support"]))
+        insight = add_insight(old, "Spaces", note_ids=["n1"])
+        assert load_thread(old).quote_choices == {}
+        old.set_quote_choice(insight, "n1", PIN)
+        assert load_thread(old).quote_choices == {insight: {"n1": PIN}}
+    with Store.open(db_url, create=False) as again:  # and again: nothing to add
+        assert again.quote_choices()[0]["note_id"] == "n1"
+        with again.engine.connect() as conn:
+            assert insight_quotes.name in inspect(conn).get_table_names()
+
+
+def test_quote_choices_are_audited_and_only_for_an_insights_own_notes(noted: Store) -> None:
+    from insight.store import EXCLUDE, PIN, NotFound
+
+    insight = add_insight(noted, "Waiting", note_ids=["n1", "n2"])
+    assert noted.set_quote_choice(insight, "n2", PIN) is None
+    assert noted.set_quote_choice(insight, "n2", PIN)["choice"] == PIN  # again: unchanged
+    assert noted.set_quote_choice(insight, "n1", PIN) is None
+    assert [(r["note_id"], r["position"]) for r in noted.quote_choices(insight)] == [
+        ("n2", 1), ("n1", 2)
+    ]
+    noted.set_quote_choice(insight, "n2", EXCLUDE)
+    assert [(r["note_id"], r["choice"]) for r in noted.quote_choices()] == [
+        ("n1", PIN), ("n2", EXCLUDE)
+    ]
+    assert noted.set_quote_choice(insight, "n2", None)["choice"] == EXCLUDE
+    assert noted.set_quote_choice(insight, "n2", None) is None  # nothing left to clear
+
+    made = entries(noted, "insight_quotes", "create")
+    assert [e["record_id"] for e in made] == [f"{insight}->n2", f"{insight}->n1"]
+    assert made[0]["actor"] == "tester" and made[0]["after"]["choice"] == PIN
+    [changed] = entries(noted, "insight_quotes", "update")
+    assert (changed["before"]["choice"], changed["after"]["choice"]) == (PIN, EXCLUDE)
+    [cleared] = entries(noted, "insight_quotes", "delete")
+    assert cleared["before"]["choice"] == EXCLUDE and cleared["after"] is None
+    # found by the insight's reference and by the note's id
+    assert "insight_quotes" in {e["record_type"] for e in noted.audit_log(f"I{insight}")}
+    assert "insight_quotes" in {e["record_type"] for e in noted.audit_log("n2")}
+
+    with pytest.raises(NotFound, match="n3 is not evidence for I"):  # linked to no insight
+        noted.set_quote_choice(insight, "n3", PIN)
+    with pytest.raises(NotFound, match="no note 'n9'"):
+        noted.set_quote_choice(insight, "n9", EXCLUDE)
+    with pytest.raises(NotFound, match="no insight I99"):
+        noted.set_quote_choice(99, "n1", PIN)
+    with pytest.raises(StoreError, match="unknown quote choice"):
+        noted.set_quote_choice(insight, "n1", "favourite")
+    assert len(noted.quote_choices()) == 1
+
+
+def test_unlink_delete_and_erase_drop_quote_choices(noted: Store) -> None:
+    from insight.store import EXCLUDE, PIN
+    from insight.thread import delete_record, unlink
+
+    first = add_insight(noted, "Waiting", note_ids=["n1", "n2", "n3"])
+    second = add_insight(noted, "Continuity", note_ids=["n2", "n3"])
+    noted.set_quote_choice(first, "n1", PIN)
+    noted.set_quote_choice(first, "n2", EXCLUDE)
+    noted.set_quote_choice(first, "n3", PIN)
+    noted.set_quote_choice(second, "n3", PIN)
+
+    unlink(noted, "insight", first, ["n1"])
+    assert load_thread(noted).quote_choices == {first: {"n3": PIN, "n2": EXCLUDE},
+                                                second: {"n3": PIN}}
+    # a note linked again starts with no choice
+    from insight.thread import link_notes
+
+    link_notes(noted, first, ["n1"])
+    assert "n1" not in load_thread(noted).quote_choices[first]
+
+    noted.erase_notes(["n3"])
+    assert load_thread(noted).quote_choices == {first: {"n2": EXCLUDE}}
+    gone = noted.tombstone_id("n3")
+    dropped = [e["record_id"] for e in entries(noted, "insight_quotes", "delete")]
+    assert dropped == [f"{first}->n1", f"{first}->{gone}", f"{second}->{gone}"]
+    assert "->n3" not in all_audit_json(noted) and '"n3"' not in all_audit_json(noted)
+
+    delete_record(noted, "insight", first)
+    assert load_thread(noted).quote_choices == {}
+    assert [e["record_id"] for e in entries(noted, "insight_quotes", "delete")][-1] == (
+        f"{first}->n2"
+    )

@@ -244,3 +244,27 @@ def test_an_outcome_is_not_fed_back_before_it_was_seen(thread_store: Store) -> N
         update_record(thread_store, "outcome", outcome, fed_back_on=date(2026, 4, 30))
     update_record(thread_store, "outcome", outcome, fed_back_on=date(2026, 5, 2))
     assert thread_store.get_record("outcome", outcome)["fed_back"]
+
+
+def test_load_thread_has_leads_quote_choices_pins_in_order(thread_store: Store) -> None:
+    from insight.thread import quote_blockers, set_quote_choice
+
+    i1 = add_insight(thread_store, "Spaces", note_ids=["n1", "n2", "n3"])
+    assert set_quote_choice(thread_store, i1, "n2", "pin") is None
+    assert set_quote_choice(thread_store, i1, "n3", "Leave-out") is None
+    assert set_quote_choice(thread_store, i1, "n1", "pin") is None
+    thread = load_thread(thread_store)
+    assert thread.quote_choices == {i1: {"n2": "pin", "n1": "pin", "n3": "exclude"}}
+    assert thread.pinned_notes(i1) == ["n2", "n1"] and thread.left_out_notes(i1) == ["n3"]
+    assert thread.without("insight", i1).quote_choices == {}
+    assert set_quote_choice(thread_store, i1, "n2", None) == "pin"  # cleared: what it was
+    assert load_thread(thread_store).pinned_notes(i1) == ["n1"]
+    with pytest.raises(UnknownValue, match="use one of: pin, leave out"):
+        set_quote_choice(thread_store, i1, "n1", "best")
+    with pytest.raises(NotFound):
+        set_quote_choice(thread_store, i1 + 1, "n1", "pin")
+    assert quote_blockers(thread_store, "n1") == []
+    add(thread_store, note("quiet", "Said no to quotes.", consent_quote=False),
+        note("worry", "Flagged by the listener.", safeguarding=True))
+    assert quote_blockers(thread_store, "quiet") == ["the person did not agree to be quoted"]
+    assert "safeguarding" in " ".join(quote_blockers(thread_store, "worry"))
