@@ -36,7 +36,7 @@ from insight.privacy import (  # noqa: E402
     suppress,
     total_of_groups,
 )
-from insight.rollup import category_rollup, note_frame, tagging_split  # noqa: E402
+from insight.rollup import category_rollup, heard_from, note_frame, tagging_split  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import QUOTES_PER_INSIGHT, load_thread  # noqa: E402
 
@@ -66,6 +66,9 @@ class ReportData:
     #: where the response sits, at a glance (actions, not people: no suppression)
     action_overview: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     waiting: list[tuple[int, int]] = field(default_factory=list)
+    #: not on the community page: notes per setting and per community (`heard_from`),
+    #: small ones counted together, not named, outside the leads' view
+    heard_from: dict[str, list[tuple[str, int | str]]] = field(default_factory=dict)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -326,6 +329,7 @@ def build_report(
     ]
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
+        heard_from=heard_from(frame, audience, threshold) if audience != "community" else {},
         action_overview=_action_overview(thread.actions.values()),
         unreviewed=sorted(
             {n for i in thread.insights for n in thread.notes_of_insight(i)}

@@ -585,3 +585,19 @@ def test_leads_see_which_quotes_were_pinned_and_how_many_left_out(waits) -> None
         assert other.priorities[0]["insights"][0]["pinned"] == []
         text = render_html(other)
         assert "pinned by a lead" not in text and "left out of quoting" not in text
+
+
+def test_commissioners_see_who_was_heard_without_small_groups_named(store: Store) -> None:
+    add(store,
+        *[note(f"c{i}", f"The carers group {i} helped.", categories=["community-support"],
+               setting="carers group", community=["carers"]) for i in range(6)],
+        note("r1", "Nobody spoke Romani.", setting="site visit", community=["Roma"]))
+    html = render_html(build_report(store, load_codebook(), audience="commissioner"))
+    section = html[html.index('id="who-we-heard-from"'):html.index('id="categories"')]
+    assert "carers group" in section and "carers" in section
+    assert "Roma" not in section and "site visit" not in section
+    assert "other communities" in section and "other settings" in section
+    lead = render_html(build_report(store, load_codebook(), audience="lead"))
+    assert "Roma" in lead[lead.index('id="who-we-heard-from"'):]
+    community = render_html(build_report(store, load_codebook(), audience="community"))
+    assert "who-we-heard-from" not in community
