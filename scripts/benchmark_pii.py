@@ -104,6 +104,8 @@ SETS = {
     "pii-eval.jsonl": "written with the rules, by their author",
     "pii-holdout.jsonl": "written later by another writer who never saw the rules or the first set",
     "pii-holdout2.jsonl": "young people and schools, by a third writer who saw only the rules",
+    "pii-holdout3.jsonl": "capitals, nicknames, numbers in words and handles, by a fourth writer "
+                          "who saw only the rules",
 }
 # The holdout's first run, before anything was changed because of it (2026-11-26): the
 # honest figure for notes nobody has tuned to. Rules changed after it are listed in

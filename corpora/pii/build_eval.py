@@ -31,6 +31,11 @@ SETS = {
     "holdout2": ("notes_pii_holdout2.txt", "pii-holdout2.jsonl", "pii-s",
                  {"SCHOOL": 45, "PERSON": 90, "PHONE": 15, "POSTCODE": 10, "ADDRESS": 10,
                   "EMAIL": 8, "DATE_OF_BIRTH": 10, "NHS_NUMBER": 6, "NI_NUMBER": 3}),
+    # a fourth writer, capitals, nicknames, numbers in words, handles (blind when first scored)
+    "holdout3": ("notes_pii_holdout3.txt", "pii-holdout3.jsonl", "pii-t",
+                 {"PERSON": 220, "PHONE": 40, "HANDLE": 25, "ADDRESS": 25, "POSTCODE": 25,
+                  "DATE_OF_BIRTH": 25, "SCHOOL": 20, "EMAIL": 18, "NHS_NUMBER": 11,
+                  "NI_NUMBER": 6}),
 }
 MARK = re.compile(r"\[\[(.+?)\|([A-Z_]+)\]\]")
 
