@@ -36,7 +36,15 @@ from insight.privacy import (  # noqa: E402
     suppress,
     total_of_groups,
 )
-from insight.rollup import category_rollup, heard_from, note_frame, tagging_split  # noqa: E402
+from insight.rollup import (  # noqa: E402
+    NOT_RECORDED,
+    OTHER_COMMUNITIES,
+    OTHER_SETTINGS,
+    category_rollup,
+    heard_from,
+    note_frame,
+    tagging_split,
+)
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import QUOTES_PER_INSIGHT, load_thread  # noqa: E402
 
@@ -66,8 +74,8 @@ class ReportData:
     #: where the response sits, at a glance (actions, not people: no suppression)
     action_overview: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     waiting: list[tuple[int, int]] = field(default_factory=list)
-    #: not on the community page: notes per setting and per community (`heard_from`),
-    #: small ones counted together, not named, outside the leads' view
+    #: notes per setting and per community (`heard_from`), small ones counted together,
+    #: not named, outside the leads' view (the community page names the large ones only)
     heard_from: dict[str, list[tuple[str, int | str]]] = field(default_factory=dict)
 
 
@@ -329,7 +337,7 @@ def build_report(
     ]
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
-        heard_from=heard_from(frame, audience, threshold) if audience != "community" else {},
+        heard_from=heard_from(frame, audience, threshold),
         action_overview=_action_overview(thread.actions.values()),
         unreviewed=sorted(
             {n for i in thread.insights for n in thread.notes_of_insight(i)}
@@ -433,6 +441,19 @@ def _month_year(value: str | None) -> str:
 
 
 _ENV.filters["month_year"] = _month_year
+
+
+def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:
+    """The groups a `heard_from` list names, most notes first, in words ("carers, young
+    people and older people"); never the merged small ones or "not recorded"."""
+    names = [name for name, _ in rows if name not in (OTHER_SETTINGS, OTHER_COMMUNITIES,
+                                                       NOT_RECORDED)][:limit]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+_ENV.filters["named"] = _named
 
 
 def render_html(data: ReportData) -> str:

@@ -600,4 +600,5 @@ def test_commissioners_see_who_was_heard_without_small_groups_named(store: Store
     lead = render_html(build_report(store, load_codebook(), audience="lead"))
     assert "Roma" in lead[lead.index('id="who-we-heard-from"'):]
     community = render_html(build_report(store, load_codebook(), audience="community"))
-    assert "who-we-heard-from" not in community
+    assert "We listened at: carers group. People who talked to us included carers." in community
+    assert "Roma" not in community and "site visit" not in community
