@@ -8,7 +8,7 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
 * ``phonenumbers`` (region GB) for phone numbers, keeping only numbers that reach a person
   (mobile, geographic, personal, VoIP) and dropping helplines (116 123, 111, 999, 0800/0808,
   03xx, text short codes), also numbers dictated in words ("oh seven seven ...", "07 double
-  7 nine ...");
+  7 nine ...", "nine hundred");
 * a name lexicon derived at build time from ``names-dataset`` (``corpora/pii/lexicon.tsv``,
   made by ``corpora/pii/build_lexicon.py``) with flags for "also a common English word" and
   "also a place", plus context rules (titles, relation words, "called", vocatives,
@@ -22,8 +22,11 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   Hill"). Lower-case names in a normally written note need a cue too ("met dave", "dave
   said"); names in capitals are read like capitalised ones when long or cued ("TYLER my
   son", "SAM said"), never everyday words or acronyms ("NOT", "CAMHS", "ICU"); two-word
-  nicknames with a cue are one span ("known as Big Mo"); a name found once is redacted
-  wherever it recurs, in any case;
+  nicknames with a cue are one span ("known as Big Mo"); an age, a relation or pronouns
+  after a word make it a name in any case, known to the lexicon or not ("Harleen
+  (daughter, 15)", "hannah 17,", "TONI (she/they)"), as does a personal detail after its
+  possessive ("Summer's DOB", "Grace's own mob") and a name beside it in brackets ("Sunny
+  (Sundeep)"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
   "number 14 on Mill Lane", house name + street) and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
@@ -37,7 +40,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   "name.x on insta" before it);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
-  Anne's C of E Primary", "oakfield high"), then that name wherever else the note uses it.
+  Anne's C of E Primary", "oakfield high") or after a school year ("Year 10 at Brookfield"),
+  then that name wherever else the note uses it.
 
 Detection runs on the NFC form of the text (decomposed accents are composed first); all
 spans are offsets into the original text, as given by the caller. See
@@ -212,8 +216,13 @@ _DIGIT_WORDS = {
     "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "plus": "+",
 }
 _REPEAT_WORDS = {"double": 2, "treble": 3, "triple": 3}
+# "nine hundred" is 900 and "two thousand" 2000, as in "oh seven seven oh oh, nine hundred,
+# four five six" (one digit, in words or figures, then the multiplier).
+_ZEROS_WORDS = {"hundred": "00", "thousand": "000"}
 _SPOKEN_PIECE = re.compile(
-    r"(?<![\w+])(?:(?:(?P<times>double|treble|triple)[ \t]+)?"
+    r"(?<![\w+])(?:(?P<hdigit>one|two|three|four|five|six|seven|eight|nine|[1-9])[ \t]+"
+    r"(?P<zeros>hundred|thousand)"
+    r"|(?:(?P<times>double|treble|triple)[ \t]+)?"
     r"(?P<word>zero|oh|o|nought|one|two|three|four|five|six|seven|eight|nine|plus)"
     r"|(?:(?P<dtimes>double|treble|triple)[ \t]+)?(?P<digits>\+?\d+))(?!\w)",
     re.IGNORECASE,
@@ -522,6 +531,29 @@ _VOWELS = frozenset("aeiouy")
 # Words that begin a two-word nickname: "Big Mo", "Little Dee", "Young Kez", "Lil Jay" (not
 # "Baby Niamh is 8 weeks": the baby, who is called Niamh).
 _NICK_PREFIXES = {"big", "little", "lil", "young", "old", "tiny", "mad", "wee"}
+# An age after a name: "15", "40s", "16yo", "17yrs" (with "early", "aged", "y/o" around it).
+_AGE_TOKEN = re.compile(r"^(?:\d{1,3}|[1-9]0s|\d{1,2}(?:yo|yrs?|ish))$", re.IGNORECASE)
+_AGE_WORDS = {"early", "mid", "late", "aged", "age", "about", "around", "nearly", "almost",
+              "yo", "y", "o", "yrs", "yr", "years", "year", "old", "months", "mths", "weeks",
+              "ish"}
+# Pronouns in brackets after a name: "(she/they)", "(he/him, 17)". Only people have them.
+_PRONOUNS = {"she", "her", "hers", "he", "him", "his", "they", "them", "theirs", "ze", "zir",
+             "xe", "xem", "it", "any", "all"}
+# Words that may stand with an age, a relation or pronouns in a bracket after a name.
+_BRACKET_FILLERS = _AGE_WORDS | _POSSESSIVES | {",", ";", "-", "–", "and", "&", "the", "a"}
+# A personal detail after a possessive: "Summer's DOB", "Grace's own mob", "Faith's number",
+# "Will's address". Organisations have numbers, addresses and e-mails too, so only the
+# details in ``_PERSON_FIELDS`` (or "own"/"personal"/"home" before one) vouch for a word no
+# dictionary has; the rest need a name from the lexicon.
+_FIELD_WORDS = {
+    "number", "num", "phone", "tel", "tel.", "landline", "email", "e-mail", "address",
+    "postcode", "contact", "details",
+}
+_PERSON_FIELDS = {
+    "dob", "d.o.b", "d.o.b.", "birthday", "bday", "b'day", "mob", "mob.", "mobile", "nino",
+}
+_FIELD_LEADS = {"own", "personal", "private", "home", "new", "old", "work", "main"}
+_PERSON_LEADS = {"own", "personal", "private", "home"}
 _PLACE_PREPS = {"in", "near", "around", "outside", "across", "throughout", "within", "into"}
 # Before a first name + street word, these make the pair a place: "walk round Alexandra Park".
 _BEFORE_PLACE = _PLACE_PREPS | {
@@ -739,8 +771,9 @@ def _reaches_person(number: phonenumbers.PhoneNumber) -> bool:
 
 def _spoken_pieces(text: str) -> Iterator[list[tuple[int, int, str, bool]]]:
     """Runs of digits written in words or figures ("oh seven seven double 9", "07 double 7
-    nine 123 456", "plus four four ..."), on one line, separated by spaces, commas or dashes:
-    lists of (start, end, digits, spoken) per piece ("double 7" is one piece, "77")."""
+    nine 123 456", "plus four four ...", "nine hundred"), on one line, separated by spaces,
+    commas or dashes: lists of (start, end, digits, spoken) per piece ("double 7" is one
+    piece, "77"; "nine hundred" is one, "900")."""
     run: list[tuple[int, int, str, bool]] = []
     pos = 0
     for m in _SPOKEN_PIECE.finditer(text):
@@ -748,15 +781,21 @@ def _spoken_pieces(text: str) -> Iterator[list[tuple[int, int, str, bool]]]:
             yield run
             run = []
         word = m.group("word")
-        if word is not None:
+        if m.group("zeros") is not None:  # "nine hundred" is 900
+            head = m.group("hdigit")
+            piece = _DIGIT_WORDS.get(head.lower(), head) + _ZEROS_WORDS[m.group("zeros").lower()]
+            spoken = True
+        elif word is not None:
             digit = _DIGIT_WORDS[word.lower()]
             times = _REPEAT_WORDS.get((m.group("times") or "").lower(), 1)
             piece = "+" if digit == "+" else digit * times
+            spoken = True
         else:
             piece = m.group("digits")
             times = _REPEAT_WORDS.get((m.group("dtimes") or "").lower(), 1)
             piece = piece[:1] * times + piece[1:]  # "double 7" is 77
-        run.append((m.start(), m.end(), piece, word is not None or times > 1))
+            spoken = times > 1
+        run.append((m.start(), m.end(), piece, spoken))
         pos = m.end()
     if run:
         yield run
@@ -764,9 +803,10 @@ def _spoken_pieces(text: str) -> Iterator[list[tuple[int, int, str, bool]]]:
 
 def _spoken_phone_spans(text: str) -> list[PiiSpan]:
     """A UK phone number dictated in words, or partly in words: "oh seven seven nine ...",
-    "07 double 7 nine 123 456", "zero one six one ...", "plus four four seven ...". The digits
-    must make a number that reaches a person, from a trunk 0 or +44 (not "seven or eight
-    times", not "oh eight hundred"). A number spelled out digit by digit from 01, 02 or 07 is
+    "07 double 7 nine 123 456", "zero one six one ...", "plus four four seven ...", "oh seven
+    seven oh oh, nine hundred, four five six". The digits must make a number that reaches a
+    person, from a trunk 0 or +44 (not "seven or eight times", "nine hundred people", not
+    "oh eight hundred"). A number spelled out digit by digit from 01, 02 or 07 is
     kept with one digit too many or too few: people mishear and mistype dictated numbers."""
     out = []
     for run in _spoken_pieces(text):
@@ -899,6 +939,9 @@ def _school_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
                  and not any(_naming(doc[m]) for m in range(k, end))), i)
             found.append((start, first_type, end))
         i = end
+    for a, e in _year_school_names(doc, res):
+        if not any(a < e2 and a2 < e for a2, _, e2 in found):
+            found.append((a, e, e))
     spans = [PiiSpan(doc[a].idx, doc[e - 1].idx + len(doc[e - 1]), "SCHOOL")
              for a, _, e in found]
     taken = [(a, e) for a, _, e in found]
@@ -919,6 +962,68 @@ def _school_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
             taken.append((k, k + n))
             spans.append(PiiSpan(doc[k].idx, doc[k + n - 1].idx + len(doc[k + n - 1]), "SCHOOL"))
     return spans
+
+
+# A school year before "at": "Year 10 at", "yr 8 at", "Y13 at" (years 1 to 13).
+_YEAR_GROUP = re.compile(r"^(?:year|yr|y)\s?(?:[1-9]|1[0-3])$", re.IGNORECASE)
+_YEAR_NUMBER = re.compile(r"^(?:[1-9]|1[0-3])$")
+
+
+def _year_group_before(doc: Doc, i: int) -> bool:
+    """Token ``i`` ("at") comes right after a school year: "Year 10 at", "Yr11 at"."""
+    if i >= 1 and _YEAR_GROUP.match(doc[i - 1].text):
+        return True
+    return (i >= 2 and doc[i - 2].lower_ in {"year", "yr", "y"}
+            and bool(_YEAR_NUMBER.match(doc[i - 1].text)))
+
+
+def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
+    """A school named by its bare name after a school year: "Year 10 at Brookfield", "he's
+    year 8 at Rivendale", "Yr 11 at St Bede's" (one to three capitalised words, with a
+    saint's "St" and "'s"); not "year 10 at the time", "Year 2 at Home", "at Christmas", a
+    town ("at Leeds"), a street or place ("at Roundhay Park"), a service ("at Mind") or
+    someone's house ("at Jamie's"). Names ending in a school word are left to the rule for
+    those. Token ranges (start, end)."""
+    masked = {k for _, a, e in res.services(doc) for k in range(a, e)}
+
+    def cap(tok: Any) -> bool:
+        return tok.is_alpha and (tok.is_title or (tok.is_upper and len(tok) > 1))
+
+    out = []
+    n = len(doc)
+    for i, tok in enumerate(doc):
+        if tok.lower_ != "at" or not _year_group_before(doc, i):
+            continue
+        start = j = i + 1
+        saint = j < n and doc[j].lower_ in _SAINT and (doc[j].is_title or doc[j].is_upper)
+        if saint:
+            j += 1
+        first = j
+        while j < n and j - first < 3 and cap(doc[j]):
+            j += 1
+        words = doc[first:j]
+        if not words or (j < n and cap(doc[j])):
+            continue  # nothing capitalised, or more than three words
+        after = doc[j].lower_ if j < n else ""
+        if after in _POSSESSIVE:
+            if not saint:
+                continue  # "year 10 at Jamie's": someone's house
+            j += 1  # "St Bede's"
+            after = doc[j].lower_ if j < n else ""
+        if after in _SCHOOL_TYPE_WORDS - {"of", "-", "c", "e", "first"}:
+            continue  # "Year 10 at Brookfield High": the rule for school words has it
+        lows = [w.lower_ for w in words]
+        flags = [res.lexicon.get(w, "") for w in lows]
+        not_name = _NOT_SCHOOL | _STREET_WORDS | _NEVER_NAME | _ACRONYMS | _DATE_WORDS | _CHAINS
+        if (lows[0] in _STOP | _SCHOOL_GENERIC or any(w in not_name for w in lows)
+                or any(k in masked for k in range(start, j))):
+            continue  # "at the time", "at Old Trafford", "at Roundhay Park", "at Mind"
+        if not saint and all("W" in f or "P" in f or ("F" in f and "L" not in f)
+                             or (not f and _inflected_word(w, res))
+                             for w, f in zip(lows, flags, strict=True)):
+            continue  # "at Lunch", "at Leeds", "at Jamie", "at Brownies": not a school
+        out.append((start, j))
+    return out
 
 
 def _naming(token: Any) -> bool:
@@ -1092,6 +1197,21 @@ def _units(doc: Doc, res: _Resources) -> list[_Unit]:
         ))
         i = j
     return units
+
+
+_INFLECTIONS = (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""),
+                ("ed", "e"), ("ers", ""), ("ers", "e"), ("er", ""), ("er", "e"))
+
+
+def _inflected_word(low: str, res: _Resources) -> bool:
+    """A word no dictionary has as such that is an everyday word with an ending ("carers",
+    "referrals", "signposting"), so not a name."""
+    for suffix, repl in _INFLECTIONS:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+            stem = low[:-len(suffix)] + repl
+            if "W" in res.lexicon.get(stem, "") or stem in _NEVER_NAME:
+                return True
+    return False
 
 
 def _is_lower_style(doc: Doc) -> bool:
@@ -1347,6 +1467,144 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             i += 2
         return bool(re.fullmatch(r"\d{1,3}", at(i))) and at(i + 1) in {",", ")", ".", ";", ""}
 
+    def age_between_commas(k: int) -> str | None:
+        """ "Jo, 15 yrs,", "Jo, aged 15 -" ("age"); "Jo, early 30s,", "Jo, 40s." ("decade",
+        said of jobs and kinds of people too: "Farmer, 60s", "Guy, early 50s")."""
+        if at(k + 1) != ",":
+            return None
+        i = k + 2
+        decade = at(i) in {"early", "mid", "late"}
+        if at(i) in {"early", "mid", "late", "aged"}:
+            i += 1
+        if not _AGE_TOKEN.match(at(i)):
+            return None
+        decade = decade or (at(i).endswith("s") and not at(i).endswith("yrs"))
+        if at(i + 1) in {"yo", "yrs"}:
+            i += 1
+        if at(i + 1) not in {",", ")", ".", ";", "", "-", "–"}:
+            return None
+        return "decade" if decade else "age"
+
+    def bracket_cue(k: int) -> str | None:
+        """What a bracket right after unit k says of it: "relation" ("(daughter, 15)", "(her
+        son)", "(mum, 40s)"), "pronouns" ("(she/they)", "(they/them, 16)"), "age" ("(16)",
+        "(16yo)", "(Iraqi Kurdish, 16)"), or None ("(12 people)", "(see below)")."""
+        if at(k + 1) != "(":
+            return None
+        relation = age = decade = False
+        pronouns = slash = 0
+        i = k + 2
+        while i < n and i <= k + 10 and at(i) != ")":
+            w = at(i)
+            if w in _RELATIONS:
+                relation = True
+            elif _AGE_TOKEN.match(w):
+                age = age or not w.endswith("s") or w.endswith("yrs")
+                decade = True
+            elif w in _PRONOUNS and (at(i - 1) == "/" or at(i + 1) == "/"):
+                pronouns += 1
+            elif w == "/":
+                slash += 1
+            elif w not in _BRACKET_FILLERS and w not in _DEMONYMS:
+                return None
+            i += 1
+        if at(i) != ")":
+            return None
+        if relation:
+            return "relation"
+        if pronouns >= 2 and slash:
+            return "pronouns"
+        return "age" if age else "decade" if decade else None
+
+    def bare_age(k: int) -> bool:
+        """ "hannah 17, in care", "Kyle 15 - angry": an age straight after a name."""
+        m = at(k + 1)
+        return bool(_AGE_TOKEN.match(m)) and len(m) <= 5 and (
+            at(k + 2) in {",", ";", "-", "–"} or not m.isdigit())
+
+    def field_after(k: int) -> str | None:
+        """ "Summer's DOB", "Grace's own mob", "Faith's number is", "Will's address": a
+        personal detail after a possessive. "person" when only a person has it (DOB, NHS
+        number, mobile, "own ..."), "any" for a number, address or e-mail, else None."""
+        if at(k + 1) not in {"'s", "’s"}:
+            return None
+        i = k + 2
+        while at(i) in _FIELD_LEADS and i < k + 4:
+            i += 1  # "own", "new", "home"
+        leads = {at(j) for j in range(k + 2, i)}
+        w, w2 = at(i), at(i + 1)
+        if (w in _PERSON_FIELDS or (w in {"nhs", "ni", "n.i.", "n.i"} and w2 in {
+                "number", "no", "no.", "num"}) or (w, w2, at(i + 2)) == ("date", "of", "birth")
+                or (w, w2) == ("national", "insurance")):
+            return "person"
+        if w in _FIELD_WORDS or (w, w2) == ("post", "code"):
+            return "person" if leads & _PERSON_LEADS else "any"
+        return None
+
+    def name_shaped(k: int, strong: bool) -> bool:
+        """Unit k can be a name, when a cue after it vouches for one: a name from the lexicon
+        or a word no dictionary has, in any case ("Harleen", "zainab", "TONI"); not an
+        everyday word, a town, a month, an acronym, a service or an inflected word ("Year",
+        "Room", "Leeds", "Tuesday", "CAMHS", "Carers", "daughter-in-law"). After a weak cue
+        (an age), not a name that is also a word, a lower-case word no dictionary has
+        ("sparky, 19") or a place after "in/from" ("from China, 20"); after a strong cue
+        (``strong``: a relation, pronouns, a personal detail) a capitalised name that is
+        also a word counts ("Precious (mum, 40s)", "Summer's DOB")."""
+        u = units[k]
+        parts = re.split(r"[-‐]", u.lower)
+        if (not u.alpha or u.never or u.org_masked or u.lower in _DATE_WORDS
+                or u.lower in _WORD_FIRST or u.lower in _ACRONYMS or _chain(units, k)
+                or _eponym(units, k) or at(k - 1) in _INDEFINITE | {"the"}
+                or any(p in _NEVER_NAME for p in parts)):
+            return False
+        letters = "".join(parts).replace("'", "").replace("’", "")
+        lower = not (u.cap or u.shout)
+        if u.shout and (len(letters) < 3 or _VOWELS.isdisjoint(letters)):
+            return False  # "CYP", "DV"
+        if lower and (at(k - 1) in _POSSESSIVES or not (u.strong or (strong and not u.known))):
+            return False  # "her nonna, 80s", "housebound, 91"
+        if lower and not strong and k > 0 and units[k - 1].alpha and at(k - 1) not in (
+                _STOP | _MEET_VERBS | _RELATIONS):
+            return False  # "Apprentice sparky, 19": a kind of worker
+        if u.known:
+            if not u.name or (u.place and not u.first):
+                return False  # "Year", "Room", "Leeds"
+            if u.word and (lower or not (strong or u.plain_first)):
+                return False  # "Summer (3)", "grace's mob" (but "Jo, 15 yrs,")
+            if u.place and not strong and at(k - 1) in _BEFORE_PLACE | {"from", "to"}:
+                return False  # "a student from China, 20"
+        elif (len(letters) < 3 or not set("aeiou") & set(letters)
+              or _inflected_word(u.lower, res)
+              or not re.fullmatch(r"(?:[A-Z]?[a-z'’]+|[A-Z'’]+)(?:-(?:[A-Z]?[a-z'’]+|[A-Z'’]+))*"
+                                  r"|(?:O['’]|Ma?c)[A-Z][a-z]+", u.text)):
+            return False  # "Carers", "Hrs", "TalkTalk"
+        return not (u.cap and _negative_context(units, k, strict=not strong))
+
+    def apposition_name(k: int) -> bool:
+        """ "Harleen (daughter, 15)", "zainab (16)", "TONI (she/they), 17,", "Kofi, 15,",
+        "hannah 17, in care", "Summer's DOB", "Grace's own mob": a name, in any case and known
+        to the lexicon or not, before an age, a relation, pronouns or a personal detail."""
+        u = units[k]
+        cue = bracket_cue(k)
+        field = field_after(k)
+        if cue in {"relation", "pronouns"} or field == "person":
+            return name_shaped(k, strong=True)
+        if field == "any":
+            return u.name and name_shaped(k, strong=True)
+        between = age_between_commas(k)
+        if cue == "age" or between == "age" or age_apposition(k):
+            return name_shaped(k, strong=False)
+        if "decade" in {cue, between}:  # "Jo, 40s" (not "Farmer, 60s", "Guy, early 50s")
+            return u.name and not u.word and name_shaped(k, strong=False)
+        return (bare_age(k) and u.first and not u.word and not u.place
+                and name_shaped(k, strong=False))
+
+    def bracket_name(k: int) -> bool:
+        """One word of "Sunny (Sundeep)", "Jaz (Jasmine)": a name or a word that looks like
+        one, capitalised (or both in lower case), not a town, service or everyday word."""
+        u = units[k]
+        return name_shaped(k, strong=True) and (u.first or not u.word)  # not "Barber (Kev)"
+
     def appositive(k: int) -> bool:
         """ ", Jo, went on leave", "(Ba, 80)": set off by commas and not an item of a list."""
         if k == 0 or at(k - 1) not in {",", "("} or at(k + 1) not in {",", ")"} or k + 2 >= n:
@@ -1469,11 +1727,15 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 continue  # "a course called Hope and Resilience"
             person[k] = True
             continue
+        if apposition_name(k):
+            person[k] = True  # "Harleen (daughter, 15)", "hannah 17,", "Summer's DOB"
+            continue
         if _eponym(units, k):
             continue  # "diagnosed with Parkinson's"
         if _chain(units, k) and not person_cue_after(k):
             continue  # "Greggs then Costa", "Nando's" (but "Mr Costa", "Costa said")
         if (u.cap and u.alpha and len(u.text) > 1 and not u.known and not u.org_masked
+                and u.lower not in _DATE_WORDS and not _inflected_word(u.lower, res)
                 and not _negative_context(units, k)
                 and (age_apposition(k) or _meet_before(units, k))):
             person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai"
@@ -1522,6 +1784,18 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             person[k] = True
         elif lone_lower_name(k):
             person[k] = True
+
+    # a name and another in brackets: "Sunny (Sundeep) rang", "Jaz (Jasmine) - 20": both are
+    # names when one is a first name (or already found) and the other looks like a name, and
+    # not both are everyday words ("Hope (Faith)"), nor towns ("Kirkstall (Leeds)")
+    for k in range(n - 3):
+        if at(k + 1) != "(" or at(k + 3) != ")":
+            continue
+        a, b = units[k], units[k + 2]
+        if a.cap != b.cap or (a.word and b.word) or not (bracket_name(k) and bracket_name(k + 2)):
+            continue
+        if any(person[i] or (units[i].first and not units[i].place) for i in (k, k + 2)):
+            person[k] = person[k + 2] = True
 
     # a street/place word that is a surname after a title or a first name: "Mrs Green",
     # "Sarah Hill", "Mrs Sarah Green" (not "Sarah Hill Road", "round Alexandra Park",

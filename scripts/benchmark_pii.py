@@ -116,6 +116,11 @@ HOLDOUT_BLIND = ("PERSON recall 0.957, precision 0.978; DATE_OF_BIRTH recall 0.9
 HOLDOUT2_BLIND = ("PERSON recall 0.977, precision 0.959; NI_NUMBER precision 0.800; every other "
                   "type 1.000; SCHOOL's first run (written from the rule): recall 0.938, "
                   "precision 0.978")
+# The fourth set's first run (2026-11-27), after the rules for names in capitals, nicknames,
+# numbers in words and handles were written and before anything was changed because of it.
+HOLDOUT3_BLIND = ("PERSON recall 0.920, precision 0.976; PHONE recall 0.975; SCHOOL recall "
+                  "0.826; HANDLE 25/25; every other type 1.000; all types recall 0.946, "
+                  "precision 0.988 (overlap)")
 
 
 def main() -> None:
@@ -177,6 +182,7 @@ Targets: recall ≥ 0.98 for PHONE, EMAIL, NHS_NUMBER, POSTCODE; ≥ 0.90 for PE
 precision ≥ 0.90. The first set was written by the author of the rules, so its figures are
 optimistic. The holdout's first run, before any rule was changed because of it, is the
 honest figure for unseen notes: {HOLDOUT_BLIND}. The third set's first runs: {HOLDOUT2_BLIND}.
+The fourth set's first run: {HOLDOUT3_BLIND}.
 The rules changed after them (listed in `corpora/pii/README.md`) were chosen to generalise,
 not to fit their notes, but the tables above are no longer blind. See "Known gaps" in
 `corpora/pii/README.md`.

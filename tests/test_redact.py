@@ -341,7 +341,9 @@ def test_empty_text() -> None:
     assert redact("").text == ""
 
 
-@pytest.mark.parametrize("name", ["pii-eval.jsonl", "pii-holdout.jsonl", "pii-holdout2.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["pii-eval.jsonl", "pii-holdout.jsonl", "pii-holdout2.jsonl", "pii-holdout3.jsonl"]
+)
 def test_eval_set_gold_offsets_match_their_types(name: str) -> None:
     """The shipped evaluation sets are well formed: spans inside the text, known types."""
     path = corpora_dir() / "pii" / name
@@ -961,3 +963,190 @@ def test_the_uk_nations_and_counties_are_places_not_names(text):
 )
 def test_a_place_that_is_also_a_name_is_still_a_name_with_a_cue(text, name):
     assert [text[s.start:s.end] for s in find_pii(text) if s.type == "PERSON"] == [name]
+
+
+# --------------------------------------------------------------------------- ages, relations
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a relation and an age in brackets vouch for a name the lexicon lacks
+        ("Harleen (daughter, 15) at the family session.", [("Harleen", "PERSON")]),
+        ("Came with Ranvir (her son, 12) and his cousin.", [("Ranvir", "PERSON")]),
+        ("Precious (mum, 40s) came back to the cafe.", [("Precious", "PERSON")]),
+        # an age alone, in brackets, between commas or straight after: any case
+        ("zainab (16) showed me her drawings.", [("zainab", "PERSON")]),
+        ("hannah 17, in care, placed miles from home.", [("hannah", "PERSON")]),
+        ("Kofi, 15, said school was a nightmare.", [("Kofi", "PERSON")]),
+        ("TENDAI (15) came with a friend.", [("TENDAI", "PERSON")]),
+        ("Drop-in: kyle 16yo wants to talk about vaping.", [("kyle", "PERSON")]),
+        # pronouns in brackets are only said of a person
+        ("Phone call from TONI (she/they), 17, asked about the group.", [("TONI", "PERSON")]),
+        ("Ellis (they/them) asked where to get a binder.", [("Ellis", "PERSON")]),
+        ("Anya (she/her, 19) is new to the group.", [("Anya", "PERSON")]),
+    ],
+)
+def test_an_age_relation_or_pronouns_after_a_word_make_it_a_name(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Year 10 (15) talked about exam stress.",
+        "Room 4 (2) was free for the drop-in.",
+        "Kids (3) were all poorly this week.",
+        "Group (12) met on the Tuesday.",
+        "Tuesday 14, we ran the session in the hall.",
+        "Tuesday (14) was our busiest day.",
+        "Leeds (12 people) came to the forum.",
+        "Carers (6) came to the support group.",
+        "Referrals (12) are up this month.",
+        "Covid 19, the lockdowns and the isolation hit her hard.",
+        "Farmer, 60s, worried about the farm.",
+        "Apprentice sparky, 19, says nobody talks on site.",
+        "Granddaughter translating for her nonna, 80s, at the clinic.",
+        "An international student from China, 20, felt alone.",
+        "Her daughter-in-law (27, new to the country) asked to come.",
+    ],
+)
+def test_counts_rooms_groups_days_and_kinds_of_people_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Sunny (Sundeep) rang, cheerful voice, not cheerful words.", ["Sunny", "Sundeep"]),
+        ("Cafe, Jaz (Jasmine) - 20, just out of hospital.", ["Jaz", "Jasmine"]),
+        ("Mo (Mohammed) rang again about the flat.", ["Mo", "Mohammed"]),
+        ("Dee (Deirdre) brought cake.", ["Dee", "Deirdre"]),
+    ],
+)
+def test_a_nickname_and_a_name_in_brackets_are_both_names(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kirkstall (Leeds) is where she lives now.",
+        "Hope (Faith) was the theme of the service.",
+        "Sertraline (Zoloft) was increased again.",
+        "Costa (Headingley) was busy.",
+        "Talked about Mind (Leeds) funding.",
+    ],
+)
+def test_places_drugs_and_words_in_brackets_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Summer's DOB 14.02.2007 for the housing form.",
+         [("Summer", "PERSON"), ("14.02.2007", "DATE_OF_BIRTH")]),
+        ("Grace's own mob 07700 900 860.", [("Grace", "PERSON"), ("07700 900 860", "PHONE")]),
+        ("Faith's number is 07700 900 123.", [("Faith", "PERSON"), ("07700 900 123", "PHONE")]),
+        ("Will's address is 14 Elm Road.", [("Will", "PERSON"), ("14 Elm Road", "ADDRESS")]),
+        ("Dilnaz's date of birth is on the form.", [("Dilnaz", "PERSON")]),
+        ("Rose's mobile keeps going to voicemail.", [("Rose", "PERSON")]),
+        ("Gave Hope's email to the tenancy team.", [("Hope", "PERSON")]),
+        ("Checked Joy's NHS number with the surgery.", [("Joy", "PERSON")]),
+        ("Dilnaz's own number is 07700 900 111.",
+         [("Dilnaz", "PERSON"), ("07700 900 111", "PHONE")]),
+    ],
+)
+def test_a_possessive_before_a_personal_detail_marks_a_name(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The council's number is on the letter.",
+        "Tesco's number is on the receipt.",
+        "Ofcom's number was engaged all day.",
+        "Spoke to dad's mobile but no answer.",
+        "The group's number went down over summer.",
+        "Healthwatch's address is on the leaflet.",
+        "Ofcom's own figures say otherwise.",
+    ],
+)
+def test_organisations_numbers_and_addresses_do_not_make_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+# --------------------------------------------------------------------------- school years
+@pytest.mark.parametrize(
+    ("text", "school"),
+    [
+        ("Year 10 at Brookfield, says the toilets are the only quiet place.", ["Brookfield"]),
+        ("He's year 8 at Rivendale. Address on the form.", ["Rivendale"]),
+        ("She's in year 10 at Parkside.", ["Parkside"]),
+        ("Yr 11 at St Bede's now and struggling.", ["St Bede's"]),
+        ("Y13 at Kingsmead, wants to do nursing.", ["Kingsmead"]),
+        ("year 9 at Priestley, doing fine.", ["Priestley"]),
+        # the name is found again where the note uses it on its own
+        ("Westfield is a prison, he says. He's year 11 at Westfield.", ["Westfield", "Westfield"]),
+        # a name ending in a school word is left whole to that rule
+        ("Year 11 at Brookfield High School, top set.", ["Brookfield High School"]),
+    ],
+)
+def test_a_school_named_after_a_school_year(text: str, school: list[str]) -> None:
+    assert types_of(text, "SCHOOL") == school
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He was year 10 at the time.",
+        "She's year 8 at lunch most days.",
+        "Year 2 at home today with a cold.",
+        "Year 2 at Home today with a cold.",
+        "Year 10 at Christmas was the worst.",
+        "Year 10 at Leeds for the trip.",
+        "Year 10 at Roundhay Park for sports day.",
+        "Year 9 at Jamie's house after school.",
+        "Year 6 at Brownies last week.",
+        "Year 10 at Asda on Saturdays.",
+        "Year 10 at Old Trafford for the match.",
+        "Year 11 at Mind youth group.",
+    ],
+)
+def test_times_places_and_houses_after_a_school_year_are_not_schools(text: str) -> None:
+    assert types_of(text, "SCHOOL") == []
+
+
+# --------------------------------------------------------------------------- "hundred"
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Nora's phone oh seven seven oh oh, nine hundred, four five six.",
+         "oh seven seven oh oh, nine hundred, four five six"),
+        ("Ring oh seven seven oh oh nine hundred one two three after six.",
+         "oh seven seven oh oh nine hundred one two three"),
+        ("Landline oh one one three, four nine six, two thousand.",
+         "oh one one three, four nine six, two thousand"),
+        ("Mob oh seven seven double oh, 9 hundred, 456.",
+         "oh seven seven double oh, 9 hundred, 456"),
+    ],
+)
+def test_phone_numbers_with_hundred_or_thousand(text: str, number: str) -> None:
+    assert types_of(text, "PHONE") == [number]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "About nine hundred people came, seven oh oh of them new.",
+        "We had nine hundred and twelve replies to the survey.",
+        "Ring oh eight hundred, one two three four five six, it's free.",
+        "Two thousand and twenty four was a hard year.",
+    ],
+)
+def test_hundreds_in_counts_and_freephone_are_not_phones(text: str) -> None:
+    assert types_of(text, "PHONE") == []
