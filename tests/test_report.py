@@ -373,6 +373,10 @@ def test_a_small_insight_cannot_be_worked_out_from_its_priority(store: Store) ->
     assert "Resting on at least 12 notes" in html
     # the golden thread lists the big insight's notes, none of the small one's
     assert html.split("Golden thread")[1].count('class="note-id"') == 12
+    # each step of the thread links to where the report shows it
+    thread = html.split("Golden thread")[1]
+    for record in ("P1", "I1", "I2"):
+        assert f'href="#{record}"' in thread and f'id="{record}"' in html
     lead = build_report(store, load_codebook(), audience="lead")
     assert [i["evidence"] for i in lead.priorities[0]["insights"]] == [12, 3]
 
