@@ -960,6 +960,7 @@ def report(
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold, title=title,
+            population=ws.population, population_source=ws.population_source,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
     path = write_report(data, out)

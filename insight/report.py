@@ -41,6 +41,7 @@ from insight.rollup import (  # noqa: E402
     OTHER_COMMUNITIES,
     OTHER_SETTINGS,
     category_rollup,
+    heard_against_population,
     heard_from,
     note_frame,
     tagging_split,
@@ -77,6 +78,10 @@ class ReportData:
     #: notes per setting and per community (`heard_from`), small ones counted together,
     #: not named, outside the leads' view (the community page names the large ones only)
     heard_from: dict[str, list[tuple[str, int | str]]] = field(default_factory=dict)
+    #: not on the community page: declared communities against the notes from them
+    #: (`heard_against_population`), and where the population figures come from
+    population: list[dict[str, Any]] = field(default_factory=list)
+    population_source: str = ""
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -169,7 +174,12 @@ def build_report(
     threshold: int = 5,
     title: str = "Community listening: influence report",
     quotes_per_insight: int | None = QUOTES_PER_INSIGHT,
+    population: dict[str, float] | None = None,
+    population_source: str = "",
 ) -> ReportData:
+    """The report's content for one audience, through `privacy` (see the module docstring).
+    `population`: community -> percent of the local population (the workspace's
+    `[population]`), to compare who was heard with who lives there."""
     frame = note_frame(store)
     # the report shows each category's total, not its months: protect what is shown
     rollup = category_rollup(
@@ -338,6 +348,9 @@ def build_report(
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
         heard_from=heard_from(frame, audience, threshold),
+        population=heard_against_population(frame, population, audience, threshold)
+        if population and audience != "community" else [],
+        population_source=population_source,
         action_overview=_action_overview(thread.actions.values()),
         unreviewed=sorted(
             {n for i in thread.insights for n in thread.notes_of_insight(i)}

@@ -188,6 +188,58 @@ def heard_from(
             "community": ordered(shown_communities, community_parts)}
 
 
+#: How notes from a community compare with its share of the local population (notes over
+#: the notes that name any community): below half "much less heard", below 0.8 "less
+#: heard", above 1.25 "more heard", else "about in proportion".
+HEARD_BANDS = ((0.5, "much less heard"), (0.8, "less heard"), (1.25, "about in proportion"))
+
+
+def heard_against_population(
+    frame: pd.DataFrame,
+    population: dict[str, float],
+    audience: Audience = "lead",
+    threshold: int = 5,
+) -> list[dict[str, Any]]:
+    """For each community the workspace declares (percent of the local population), its
+    notes, the notes it would have if heard in proportion, and how it compares: who is
+    and is not being heard. Proportion is over the notes that name a community (a note
+    that names none says nothing about who spoke).
+
+    A suppressed count gets no ratio: it is compared with what was expected only where
+    that says something whatever the count is below the threshold (expected at least
+    twice the threshold: "much less heard")."""
+    named = frame["community"].map(
+        lambda names: {" ".join(str(n).split()).casefold() for n in names or [] if str(n).strip()}
+    )
+    with_community = int((named.map(len) > 0).sum())
+    counts: Counter[str] = Counter(name for found in named for name in found)
+    rows = []
+    for community, percent in population.items():
+        count = counts[" ".join(community.split()).casefold()]
+        expected = with_community * percent / 100
+        shown = suppress(count, audience, threshold)
+        if not with_community:
+            heard = "no notes name a community yet"
+        elif count == 0:
+            heard = "not heard"
+        elif is_suppressed(shown):
+            heard = ("much less heard" if expected >= 2 * threshold
+                     else f"fewer than {threshold} notes: too few to compare")
+        else:
+            ratio = count / expected
+            heard = next((label for upper, label in HEARD_BANDS if ratio < upper), "more heard")
+        rows.append({
+            "community": community,
+            "population_percent": percent,
+            "notes": shown,
+            "expected": round(expected),
+            "share_percent": None if is_suppressed(shown) or not with_community
+            else round(100 * count / with_community, 1),
+            "heard": heard,
+        })
+    return rows
+
+
 def find_notes(
     frame: pd.DataFrame,
     *,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from insight.codebook import Codebook, load_codebook
 
@@ -31,6 +32,10 @@ class Workspace:
     model: str = "model"
     small_number_threshold: int = DEFAULT_SMALL_NUMBER
     max_note_chars: int = DEFAULT_MAX_NOTE_CHARS
+    #: the local population the workspace listens to: community -> percent of it (from the
+    #: `[population]` table), so reports can show who is and is not being heard
+    population: dict[str, float] = field(default_factory=dict)
+    population_source: str = ""
 
     @property
     def config_path(self) -> Path:
@@ -72,6 +77,13 @@ class Workspace:
             "# counts below this are suppressed in outputs for commissioners and the community\n"
             f"small_number_threshold = {self.small_number_threshold}\n"
             f"max_note_chars = {self.max_note_chars}\n"
+            "\n# Who lives here, so reports show who is and is not being heard: each community\n"
+            "# as notes name it, and its percent of the local population, e.g. from the\n"
+            "# Census 2021 (uncomment and edit):\n"
+            "# [population]\n"
+            '# source = "Census 2021, Leeds"\n'
+            '# "Black Caribbean" = 1.9\n'
+            '# "older people" = 16.5\n'
         )
 
 
@@ -135,7 +147,8 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
             "or pass --workspace DIR"
         )
     try:
-        data = tomllib.loads(config.read_text(encoding="utf-8")).get("insight", {})
+        raw = tomllib.loads(config.read_text(encoding="utf-8"))
+        data = raw.get("insight", {})
     except tomllib.TOMLDecodeError as exc:
         raise WorkspaceError(f"{config}: not valid TOML: {exc}") from exc
     try:
@@ -148,6 +161,29 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
                 int(data.get("small_number_threshold", DEFAULT_SMALL_NUMBER))
             ),
             max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
+            **_population(raw.get("population", {}), config),
         )
     except (TypeError, ValueError) as exc:
         raise WorkspaceError(f"{config}: bad value: {exc}") from exc
+
+
+def _population(table: Any, config: Path) -> dict[str, Any]:
+    """The `[population]` table: community -> percent of the local population (0-100),
+    plus an optional `source`. Refused with a message that says which entry is wrong."""
+    if not isinstance(table, dict):
+        raise WorkspaceError(f"{config}: [population] must be a table of community = percent")
+    source = table.get("source", "")
+    shares: dict[str, float] = {}
+    for name, value in table.items():
+        if name == "source":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100:
+            raise WorkspaceError(
+                f"{config}: [population] {name!r} = {value!r}: give the community's percent "
+                "of the local population, a number above 0 and up to 100"
+            )
+        key = " ".join(str(name).split())
+        if key.casefold() in {k.casefold() for k in shares}:
+            raise WorkspaceError(f"{config}: [population] names {key!r} twice")
+        shares[key] = float(value)
+    return {"population": shares, "population_source": str(source)}

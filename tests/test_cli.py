@@ -668,3 +668,27 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
     insight("insights", "unlink", "I1", "q4", "-w", str(ws))  # the pin goes with the link
     [row] = json.loads(insight("insights", "list", "-f", "json", "-w", str(ws)).stdout)
     assert row["pinned"] == "quiet,worry" and row["left_out"] == ""
+
+
+def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    config = ws / "insight.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[population]\nsource = '
+                      '"Census 2021, Leeds"\n"carers" = 10\n"Bangladeshi" = 3\n',
+                      encoding="utf-8")
+    notes = tmp_path / "n.jsonl"
+    notes.write_text("".join(json.dumps({"id": f"c{i}", "text": f"Carers group {i}.",
+                                         "community": ["carers"]}) + "\n" for i in range(8)),
+                     encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    out = tmp_path / "r.html"
+    insight("report", "--out", str(out), "-w", str(ws))
+    html = " ".join(out.read_text(encoding="utf-8").split())
+    assert "Compared with who lives here" in html and "(Census 2021, Leeds)" in html
+    assert "Bangladeshi</td><td class=\"num\">3.0%</td>" in html and "not heard" in html
+    broken = config.read_text(encoding="utf-8").replace('"carers" = 10', '"carers" = "lots"')
+    config.write_text(broken, encoding="utf-8")
+    refused = insight("report", "--out", str(out), "-w", str(ws), check=False)
+    assert refused.returncode == 1 and "give the community's percent" in " ".join(
+        refused.stderr.split())

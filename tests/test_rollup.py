@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD
-from insight.rollup import category_rollup, heard_from, note_frame, tagging_split
+from insight.rollup import (
+    category_rollup,
+    heard_against_population,
+    heard_from,
+    note_frame,
+    tagging_split,
+)
 from insight.store import ModelTagging, Store
 from tests.notes import add, note
 
@@ -201,3 +207,29 @@ def test_who_was_heard_names_no_small_setting_or_community_outside_the_leads_vie
                            "not recorded": "<5"}
     assert [name for name, _ in shown["community"]][-2:] == ["other communities",
                                                              "not recorded"]
+
+
+def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> None:
+    add(store,
+        *[note(f"c{i}", "t", community=["carers"]) for i in range(30)],
+        *[note(f"y{i}", "t", community=["young people", "Somali"]) for i in range(6)],
+        *[note(f"r{i}", "t", community=["Roma"]) for i in range(2)],
+        *[note(f"x{i}", "t", community=["Polish"]) for i in range(2)],
+        *[note(f"n{i}", "t") for i in range(10)])
+    population = {"carers": 10, "Young People": 20, "Roma": 0.5, "Polish": 30,
+                  "Bangladeshi": 3}
+    rows = {r["community"]: r for r in heard_against_population(
+        note_frame(store), population, "commissioner", 5)}
+    # 40 notes name a community (the 10 that name none say nothing about who spoke)
+    assert rows["carers"]["notes"] == 30 and rows["carers"]["expected"] == 4
+    assert rows["carers"]["share_percent"] == 75.0 and rows["carers"]["heard"] == "more heard"
+    assert rows["Young People"]["notes"] == 6 and rows["Young People"]["expected"] == 8
+    assert rows["Young People"]["heard"] == "less heard"
+    assert rows["Bangladeshi"]["notes"] == 0 and rows["Bangladeshi"]["heard"] == "not heard"
+    # a suppressed count has no share; it is compared only where any count under 5 would
+    # say the same (12 expected: much less heard), never where it would not (0.2 expected)
+    assert rows["Polish"]["notes"] == "<5" and rows["Polish"]["share_percent"] is None
+    assert rows["Polish"]["heard"] == "much less heard"
+    assert rows["Roma"]["notes"] == "<5" and rows["Roma"]["heard"].startswith("fewer than 5")
+    lead = {r["community"]: r for r in heard_against_population(note_frame(store), population)}
+    assert lead["Roma"]["notes"] == 2 and lead["Roma"]["heard"] == "more heard"

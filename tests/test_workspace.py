@@ -38,3 +38,34 @@ def test_db_override(tmp_path: Path) -> None:
     init_workspace(tmp_path)
     other = f"sqlite:///{tmp_path / 'other.db'}"
     assert open_workspace(tmp_path, db=other).db_url == other
+
+
+def test_population_is_read_from_the_config(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    assert ws.population == {}
+    assert "# [population]" in ws.config_path.read_text(encoding="utf-8")
+    ws.config_path.write_text(
+        ws.config_path.read_text(encoding="utf-8")
+        + '\n[population]\nsource = "Census 2021, Leeds"\n"Black  Caribbean" = 1.9\n'
+        '"older people" = 16\n',
+        encoding="utf-8",
+    )
+    again = open_workspace(tmp_path / "ws")
+    assert again.population == {"Black Caribbean": 1.9, "older people": 16.0}
+    assert again.population_source == "Census 2021, Leeds"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [('"carers" = "ten"', "'carers' = 'ten': give the community's percent"),
+     ('"carers" = 0', "a number above 0 and up to 100"),
+     ('"carers" = 120', "a number above 0 and up to 100"),
+     ('"Carers" = 5\n"carers " = 6', "names 'carers' twice")],
+)
+def test_a_bad_population_entry_is_named(tmp_path: Path, table: str, message: str) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    ws.config_path.write_text(ws.config_path.read_text(encoding="utf-8")
+                              + f"\n[population]\n{table}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="population") as err:
+        open_workspace(tmp_path / "ws")
+    assert message in str(err.value)
