@@ -205,40 +205,48 @@ def heard_against_population(
     and is not being heard. Proportion is over the notes that name a community (a note
     that names none says nothing about who spoke).
 
-    A suppressed count gets no ratio: it is compared with what was expected only where
-    that says something whatever the count is below the threshold (expected at least
-    twice the threshold: "much less heard")."""
+    Outside the leads' view nothing here may undo `heard_from`: a count below the
+    threshold is `<threshold` even when it is 0 (a small community's name must not say
+    that someone from it spoke, nor a 0 beside "<5" that someone did), has no share, and
+    is compared only where any count that small would say the same (expected at least
+    twice the threshold: "much less heard"). Where the notes naming no community are a
+    suppressed number, the proportion is over all notes, so no share or expected count
+    can be divided back into it."""
+    lead = audience == "lead"
     named = frame["community"].map(
         lambda names: {" ".join(str(n).split()).casefold() for n in names or [] if str(n).strip()}
     )
     with_community = int((named.map(len) > 0).sum())
+    none_named = len(frame) - with_community
+    over = with_community
+    if not lead and is_suppressed(suppress(none_named, audience, threshold)):
+        over = len(frame)
     counts: Counter[str] = Counter(name for found in named for name in found)
     rows = []
     for community, percent in population.items():
         count = counts[" ".join(community.split()).casefold()]
-        expected = with_community * percent / 100
-        shown = suppress(count, audience, threshold)
+        expected = over * percent / 100
+        small = not lead and count < threshold
         if not with_community:
             heard = "no notes name a community yet"
-        elif count == 0:
-            heard = "not heard"
-        elif is_suppressed(shown):
+        elif small:
             heard = ("much less heard" if expected >= 2 * threshold
                      else f"fewer than {threshold} notes: too few to compare")
+        elif count == 0:
+            heard = "not heard"
         else:
             ratio = count / expected
             heard = next((label for upper, label in HEARD_BANDS if ratio < upper), "more heard")
         rows.append({
             "community": community,
             "population_percent": percent,
-            "notes": shown,
+            "notes": f"<{threshold}" if small else count,
             "expected": round(expected),
-            "share_percent": None if is_suppressed(shown) or not with_community
-            else round(100 * count / with_community, 1),
+            "share_percent": None if small or not with_community
+            else round(100 * count / over, 1),
             "heard": heard,
         })
     return rows
-
 
 def find_notes(
     frame: pd.DataFrame,

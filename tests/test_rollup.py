@@ -225,7 +225,9 @@ def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> N
     assert rows["carers"]["share_percent"] == 75.0 and rows["carers"]["heard"] == "more heard"
     assert rows["Young People"]["notes"] == 6 and rows["Young People"]["expected"] == 8
     assert rows["Young People"]["heard"] == "less heard"
-    assert rows["Bangladeshi"]["notes"] == 0 and rows["Bangladeshi"]["heard"] == "not heard"
+    # a small community's 0 is not told apart from 1 to 4: either would say something
+    # heard_from keeps back (that someone from it spoke, or that the "<5" is not 0)
+    assert rows["Bangladeshi"]["notes"] == "<5" and rows["Bangladeshi"]["share_percent"] is None
     # a suppressed count has no share; it is compared only where any count under 5 would
     # say the same (12 expected: much less heard), never where it would not (0.2 expected)
     assert rows["Polish"]["notes"] == "<5" and rows["Polish"]["share_percent"] is None
@@ -233,3 +235,19 @@ def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> N
     assert rows["Roma"]["notes"] == "<5" and rows["Roma"]["heard"].startswith("fewer than 5")
     lead = {r["community"]: r for r in heard_against_population(note_frame(store), population)}
     assert lead["Roma"]["notes"] == 2 and lead["Roma"]["heard"] == "more heard"
+    assert lead["Bangladeshi"]["notes"] == 0 and lead["Bangladeshi"]["heard"] == "not heard"
+
+
+def test_shares_cannot_be_divided_back_into_a_small_number_of_notes_naming_no_community(
+    store: Store,
+) -> None:
+    """With 3 notes naming no community (shown as "<5"), a share over the 40 that name one
+    (30/40 = 75.0%) would give the 3 away next to the total of 43: outside the leads'
+    view the proportion is over all notes."""
+    add(store, *[note(f"c{i}", "t", community=["carers"]) for i in range(30)],
+        *[note(f"o{i}", "t", community=["older people"]) for i in range(10)],
+        *[note(f"n{i}", "t") for i in range(3)])
+    [row] = heard_against_population(note_frame(store), {"carers": 50}, "commissioner", 5)
+    assert row["share_percent"] == round(100 * 30 / 43, 1) and row["expected"] == round(21.5)
+    [lead] = heard_against_population(note_frame(store), {"carers": 50}, "lead", 5)
+    assert lead["share_percent"] == 75.0 and lead["expected"] == 20
