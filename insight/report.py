@@ -38,8 +38,6 @@ from insight.privacy import (  # noqa: E402
 )
 from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
-    OTHER_COMMUNITIES,
-    OTHER_SETTINGS,
     category_rollup,
     heard_against_population,
     heard_from,
@@ -75,9 +73,9 @@ class ReportData:
     #: where the response sits, at a glance (actions, not people: no suppression)
     action_overview: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     waiting: list[tuple[int, int]] = field(default_factory=list)
-    #: notes per setting and per community (`heard_from`), small ones counted together,
-    #: not named, outside the leads' view (the community page names the large ones only)
-    heard_from: dict[str, list[tuple[str, int | str]]] = field(default_factory=dict)
+    #: notes per setting and per community (`heard_from`); outside the leads' view only
+    #: the names of those many notes come from
+    heard_from: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
     #: not on the community page: declared communities against the notes from them
     #: (`heard_against_population`), and where the population figures come from
     population: list[dict[str, Any]] = field(default_factory=list)
@@ -457,10 +455,11 @@ _ENV.filters["month_year"] = _month_year
 
 
 def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:
-    """The groups a `heard_from` list names, most notes first, in words ("carers, young
-    people and older people"); never the merged small ones or "not recorded"."""
-    names = [name for name, _ in rows if name not in (OTHER_SETTINGS, OTHER_COMMUNITIES,
-                                                       NOT_RECORDED)][:limit]
+    """The groups a `heard_from` list names, in words ("carers, older people and young
+    people"); never "not recorded"."""
+    names = [name for name, _ in rows if name != NOT_RECORDED]
+    if len(names) > limit:
+        return f"{', '.join(names[:limit])} and others"
     if len(names) < 2:
         return "".join(names)
     return f"{', '.join(names[:-1])} and {names[-1]}"

@@ -127,21 +127,20 @@ def category_rollup(
 
 
 NOT_RECORDED = "not recorded"
-OTHER_SETTINGS = "other settings"
-OTHER_COMMUNITIES = "other communities"
 
 
 def heard_from(
     frame: pd.DataFrame, audience: Audience = "lead", threshold: int = 5
-) -> dict[str, list[tuple[str, int | str]]]:
-    """Notes per setting and per community people described, most first: who was heard,
-    and where. Spellings that differ only in case or spacing are one group.
+) -> dict[str, list[tuple[str, int | None]]]:
+    """Who was heard, and where: for leads, notes per setting and per community people
+    described (most first, then "not recorded"); spellings that differ only in case or
+    spacing are one group.
 
-    Outside the leads' view a setting or community fewer than `threshold` notes come from
-    is not named (a small community's name can point to the person), only counted with
-    the other small ones. A note has one setting, so settings add up to all notes and are
-    protected together with the total kept (`protect`); a note can name several
-    communities, so each community's count stands alone."""
+    Outside the leads' view only the names of settings and communities `threshold` notes
+    or more come from, in alphabetical order, with no counts (None): a small group's name
+    can point to the person, and any count, order or row beside the report's total was
+    found to give small ones back (a named setting has at least `threshold` notes, so the
+    others' count can be worked out from the total)."""
     lead = audience == "lead"
 
     def grouped(values: pd.Series) -> tuple[Counter[str], int]:
@@ -150,8 +149,8 @@ def heard_from(
         missing = 0
         for value in values:
             names = value if isinstance(value, list) else [value]
-            names = [" ".join(str(v).split()) for v in names
-                     if isinstance(v, str) and v.strip()]
+            names = [" ".join(str(v).split()) for v in names if isinstance(v, str)]
+            names = [n for n in names if n and n.casefold() != NOT_RECORDED]
             if not names:
                 missing += 1
             for name in dict.fromkeys(n.casefold() for n in names):
@@ -161,36 +160,22 @@ def heard_from(
         shown = Counter({spellings[k].most_common(1)[0][0]: n for k, n in counts.items()})
         return shown, missing
 
-    def ordered(counts: dict[str, int | str], raw: dict[str, int]) -> list[tuple[str, int | str]]:
-        last = (OTHER_SETTINGS, OTHER_COMMUNITIES, NOT_RECORDED)
-        keys = sorted((k for k in counts if raw[k]),
-                      key=lambda k: (k in last, last.index(k) if k in last else 0,
-                                     -raw[k], k.casefold()))
-        return [(k, counts[k]) for k in keys]
-
-    settings, no_setting = grouped(frame["setting"])
-    setting_parts = {k: n for k, n in settings.items() if lead or n >= threshold}
-    if not lead:
-        setting_parts[OTHER_SETTINGS] = sum(n for n in settings.values() if n < threshold)
-    setting_parts[NOT_RECORDED] = no_setting
-    _, shown_settings = protect(len(frame), setting_parts, audience, threshold, keep_total=True)
-
-    communities, no_community = grouped(frame["community"])
-    community_parts = {k: n for k, n in communities.items() if lead or n >= threshold}
-    if not lead:
-        small = {k.casefold() for k, n in communities.items() if n < threshold}
-        community_parts[OTHER_COMMUNITIES] = int(frame["community"].map(
-            lambda names: any(" ".join(str(v).split()).casefold() in small
-                              for v in names or [])).sum())
-    community_parts[NOT_RECORDED] = no_community
-    shown_communities = {k: suppress(n, audience, threshold) for k, n in community_parts.items()}
-    return {"setting": ordered(shown_settings, setting_parts),
-            "community": ordered(shown_communities, community_parts)}
+    out: dict[str, list[tuple[str, int | None]]] = {}
+    for kind, column in (("setting", "setting"), ("community", "community")):
+        counts, missing = grouped(frame[column])
+        if lead:
+            rows: list[tuple[str, int | None]] = sorted(
+                counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+            out[kind] = rows + ([(NOT_RECORDED, missing)] if missing else [])
+        else:
+            out[kind] = sorted(((name, None) for name, n in counts.items() if n >= threshold),
+                               key=lambda kv: kv[0].casefold())
+    return out
 
 
-#: How notes from a community compare with its share of the local population (notes over
-#: the notes that name any community): below half "much less heard", below 0.8 "less
-#: heard", above 1.25 "more heard", else "about in proportion".
+#: How notes from a community compare with its share of the local population: below
+#: half "much less heard", below 0.8 "less heard", above 1.25 "more heard", else "about in
+#: proportion".
 HEARD_BANDS = ((0.5, "much less heard"), (0.8, "less heard"), (1.25, "about in proportion"))
 
 
@@ -202,25 +187,24 @@ def heard_against_population(
 ) -> list[dict[str, Any]]:
     """For each community the workspace declares (percent of the local population), its
     notes, the notes it would have if heard in proportion, and how it compares: who is
-    and is not being heard. Proportion is over the notes that name a community (a note
-    that names none says nothing about who spoke).
+    and is not being heard. For leads, proportion is over the notes that name a community
+    (a note that names none says nothing about who spoke).
 
-    Outside the leads' view nothing here may undo `heard_from`: a count below the
-    threshold is `<threshold` even when it is 0 (a small community's name must not say
-    that someone from it spoke, nor a 0 beside "<5" that someone did), has no share, and
+    Outside the leads' view nothing here may undo `heard_from`: proportion is over all
+    notes (the report's total; the number naming a community would give back the small
+    number naming none), a count below the threshold is `<threshold` even when it is 0 (a
+    small community's name must not say whether someone from it spoke), has no share, and
     is compared only where any count that small would say the same (expected at least
-    twice the threshold: "much less heard"). Where the notes naming no community are a
-    suppressed number, the proportion is over all notes, so no share or expected count
-    can be divided back into it."""
+    twice the threshold: "much less heard"). With fewer notes than the threshold in all,
+    there is no table (its expected counts would give the total back)."""
     lead = audience == "lead"
     named = frame["community"].map(
         lambda names: {" ".join(str(n).split()).casefold() for n in names or [] if str(n).strip()}
     )
     with_community = int((named.map(len) > 0).sum())
-    none_named = len(frame) - with_community
-    over = with_community
-    if not lead and is_suppressed(suppress(none_named, audience, threshold)):
-        over = len(frame)
+    over = with_community if lead else len(frame)
+    if not lead and len(frame) < threshold:
+        return []
     counts: Counter[str] = Counter(name for found in named for name in found)
     rows = []
     for community, percent in population.items():

@@ -189,24 +189,19 @@ def test_who_was_heard_names_no_small_setting_or_community_outside_the_leads_vie
         note("r1", "t", setting="hostel", community=["Roma"]),
         note("r2", "t", setting="mosque", community=["Roma", "women"]),
         note("r3", "t", setting="mosque"),
-        note("n1", "t"))
+        note("n1", "t", setting="Not recorded"),
+        note("n2", "t"))
     frame = note_frame(store)
     lead = heard_from(frame, "lead", 5)
-    assert dict(lead["setting"]) == {"Drop-in": 8, "phone call": 6, "mosque": 2, "hostel": 1,
-                                     "not recorded": 1}
-    assert dict(lead["community"])["Roma"] == 2
+    assert lead["setting"] == [("Drop-in", 8), ("phone call", 6), ("mosque", 2),
+                               ("hostel", 1), ("not recorded", 2)]
+    assert dict(lead["community"])["Roma"] == 2 and dict(lead["community"])["not recorded"] == 3
+    # outside the leads' view: names of the large groups only, in alphabetical order and
+    # without counts (a named setting has 5 or more notes, so any count or order beside
+    # the total would give the small ones back)
     shown = heard_from(frame, "commissioner", 5)
-    settings = dict(shown["setting"])
-    assert "mosque" not in settings and "hostel" not in settings
-    assert settings["other settings"] == "<5" and settings["not recorded"] == "<5"
-    # the report shows 18 notes: with 8 and 6 shown the two small parts would add up to 4,
-    # so the largest part is hidden too (privacy.protect with the total kept)
-    assert settings["Drop-in"] == HIDDEN and settings["phone call"] == 6
-    communities = dict(shown["community"])
-    assert communities == {"carers": 8, "young people": 6, "other communities": 6,
-                           "not recorded": "<5"}
-    assert [name for name, _ in shown["community"]][-2:] == ["other communities",
-                                                             "not recorded"]
+    assert shown == {"setting": [("Drop-in", None), ("phone call", None)],
+                     "community": [("carers", None), ("young people", None)]}
 
 
 def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> None:
@@ -220,30 +215,35 @@ def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> N
                   "Bangladeshi": 3}
     rows = {r["community"]: r for r in heard_against_population(
         note_frame(store), population, "commissioner", 5)}
-    # 40 notes name a community (the 10 that name none say nothing about who spoke)
-    assert rows["carers"]["notes"] == 30 and rows["carers"]["expected"] == 4
-    assert rows["carers"]["share_percent"] == 75.0 and rows["carers"]["heard"] == "more heard"
-    assert rows["Young People"]["notes"] == 6 and rows["Young People"]["expected"] == 8
+    # outside the leads' view proportion is over all 50 notes (the report's total)
+    assert rows["carers"]["notes"] == 30 and rows["carers"]["expected"] == 5
+    assert rows["carers"]["share_percent"] == 60.0 and rows["carers"]["heard"] == "more heard"
+    assert rows["Young People"]["notes"] == 6 and rows["Young People"]["expected"] == 10
     assert rows["Young People"]["heard"] == "less heard"
     # a small community's 0 is not told apart from 1 to 4: either would say something
     # heard_from keeps back (that someone from it spoke, or that the "<5" is not 0)
     assert rows["Bangladeshi"]["notes"] == "<5" and rows["Bangladeshi"]["share_percent"] is None
     # a suppressed count has no share; it is compared only where any count under 5 would
-    # say the same (12 expected: much less heard), never where it would not (0.2 expected)
+    # say the same (15 expected: much less heard), never where it would not (0.25 expected)
     assert rows["Polish"]["notes"] == "<5" and rows["Polish"]["share_percent"] is None
     assert rows["Polish"]["heard"] == "much less heard"
     assert rows["Roma"]["notes"] == "<5" and rows["Roma"]["heard"].startswith("fewer than 5")
+    # leads: over the 40 notes that name a community (the 10 that name none say nothing
+    # about who spoke), exact counts
     lead = {r["community"]: r for r in heard_against_population(note_frame(store), population)}
+    assert lead["carers"]["expected"] == 4 and lead["carers"]["share_percent"] == 75.0
     assert lead["Roma"]["notes"] == 2 and lead["Roma"]["heard"] == "more heard"
     assert lead["Bangladeshi"]["notes"] == 0 and lead["Bangladeshi"]["heard"] == "not heard"
+    # fewer notes than the threshold in all: no table outside the leads' view
+    assert heard_against_population(note_frame(store).head(4), population, "community", 5) == []
 
 
 def test_shares_cannot_be_divided_back_into_a_small_number_of_notes_naming_no_community(
     store: Store,
 ) -> None:
-    """With 3 notes naming no community (shown as "<5"), a share over the 40 that name one
-    (30/40 = 75.0%) would give the 3 away next to the total of 43: outside the leads'
-    view the proportion is over all notes."""
+    """With 3 notes naming no community, a share over the 40 that name one (30/40 = 75.0%)
+    beside the report's total of 43 would give the 3 away: outside the leads' view the
+    proportion is over all notes."""
     add(store, *[note(f"c{i}", "t", community=["carers"]) for i in range(30)],
         *[note(f"o{i}", "t", community=["older people"]) for i in range(10)],
         *[note(f"n{i}", "t") for i in range(3)])
