@@ -48,14 +48,23 @@ def may_quote(note: dict[str, Any], flagged: Collection[str] = ()) -> bool:
     """A note's words may leave the lead's view only with consent, while not erased, and
     never when it raised a safeguarding concern (a person's, the model's or the phrase
     list's, listed in `flagged`): those notes go to a person, not into reports."""
-    return (
-        bool(note.get("consent_quote"))
-        and bool(note.get("text"))
-        and not note.get("erased_at")
-        and not note.get("safeguarding")
-        and not note.get("model_safeguarding")
-        and note.get("id") not in flagged
-    )
+    return not why_not_quoted(note, flagged)
+
+
+def why_not_quoted(note: dict[str, Any], flagged: Collection[str] = ()) -> list[str]:
+    """What keeps a note's words out of every report (`may_quote`), in plain words and
+    never the words themselves; empty if it may be quoted."""
+    if note.get("erased_at"):
+        return ["the note was erased"]
+    reasons = []
+    if not note.get("consent_quote"):
+        reasons.append("the person did not agree to be quoted")
+    if not note.get("text"):
+        reasons.append("the note has no words")
+    if note.get("safeguarding") or note.get("model_safeguarding") or note.get("id") in flagged:
+        reasons.append("it raised a safeguarding concern (those notes go to a person, "
+                       "never into a report)")
+    return reasons
 
 
 def note_ref(note_id: str, audience: Audience, key: bytes, within: str = "") -> str:

@@ -201,7 +201,7 @@ def build_report(
         threshold, keep_total=True,
     )
     summary = {
-        "notes": suppress(len(frame), audience, threshold),  # may be hidden by the split
+        "notes": suppress(len(frame), audience, threshold),  # as the split gives it
         "from": str(min(heard)) if len(heard) else None,
         "to": str(max(heard)) if len(heard) else None,
         "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from insight.privacy import why_not_quoted
 from insight.store import (
     EXCLUDE,
     PIN,
@@ -275,21 +276,13 @@ def set_quote_choice(
 
 
 def quote_blockers(store: Store, note_id: str) -> list[str]:
-    """Why a note's words cannot be quoted in any report, in plain words (never its
-    text): what `privacy.may_quote` checks. Empty if it may be quoted."""
+    """Why a note's words cannot be quoted in any report (`privacy.why_not_quoted`, with
+    the note's safeguarding queue items); empty if it may be quoted."""
     note = store.get_note(note_id)
-    if note is None or note.get("erased_at"):
+    if note is None:
         return ["the note was erased"]
-    reasons = []
-    if not note.get("consent_quote"):
-        reasons.append("the person did not agree to be quoted")
-    if not note.get("text"):
-        reasons.append("the note has no words")
-    if (note.get("safeguarding") or note.get("model_safeguarding")
-            or store.safeguarding_items(open_only=False, note_id=note_id)):
-        reasons.append("it raised a safeguarding concern (those notes go to a person, "
-                       "never into a report)")
-    return reasons
+    queued = store.safeguarding_items(open_only=False, note_id=note_id)
+    return why_not_quoted(note, {note_id} if queued else ())
 
 
 #: Fields a person may correct after the fact, per kind (status has its own rules).
