@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import permutations
+from types import MappingProxyType
 from typing import Any, Literal
 
 Audience = Literal["lead", "commissioner", "community"]
@@ -96,15 +97,21 @@ def _quote_end(text: str) -> int:
     return cut + 1 if cut > 80 else MAX_QUOTE_CHARS
 
 
-def place_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
-    """Where `text` names one of `places`: a place few notes come from, which beside a
-    story could point to the person who told it. Whole words; spaces, hyphens and full
-    stops between a name's words are alike ("St. Helens", "Hebden-Bridge"). A match in
-    lower case counts unless all its words are everyday words ("reading the letter" is not
-    Reading; "todmorden" is Todmorden)."""
+#: A group few notes come from, by how a quote names it: the place a note was heard in, or
+#: a community the person belongs to. Beside a story, either could point to the person.
+SmallGroups = Mapping[str, Collection[str]]  # "PLACE" / "COMMUNITY" -> names
+EMPTY: SmallGroups = MappingProxyType({})
+
+
+def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
+    """Where `text` names one of `names` (places or communities few notes come from).
+    Whole words; spaces, hyphens and full stops between a name's words are alike ("St.
+    Helens", "Hebden-Bridge"). A match in lower case counts unless all its words are
+    everyday words ("reading the letter" is not Reading; "todmorden" is Todmorden; "polish
+    the floor" is not Polish)."""
     from insight.redact import is_common_word
 
-    names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p)) for p in places}
+    names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p)) for p in names}
     names = {n for n in names if n}
     if not names:
         return []
@@ -123,9 +130,9 @@ def place_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
     return found
 
 
-def redact_text(text: str, excerpt: str | None = None, places: Collection[str] = ()) -> str:
+def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups = EMPTY) -> str:
     """Redact the whole note (names are found in context), then cut out the excerpt.
-    `places`: place names written as [PLACE] (`place_spans`)."""
+    `small_groups`: names written as [PLACE] or [COMMUNITY] (`name_spans`)."""
     from insight.redact import PiiSpan, redact
 
     start, end = 0, len(text)
@@ -134,12 +141,14 @@ def redact_text(text: str, excerpt: str | None = None, places: Collection[str] =
     elif len(text) > MAX_QUOTE_CHARS:
         end = _quote_end(text)
     spans = redact(text).spans
-    for a, b in place_spans(text, places):  # a place wins over a name read inside it
-        inside = [s for s in spans if s.start < b and a < s.end]
-        if all(s.type == "PERSON" for s in inside):
-            a, b = min([a, *(s.start for s in inside)]), max([b, *(s.end for s in inside)])
-            spans = [s for s in spans if s not in inside and (s.end <= a or s.start >= b)]
-            spans.append(PiiSpan(a, b, "PLACE"))
+    for kind, names in small_groups.items():
+        for a, b in name_spans(text, names):  # a group wins over a name read inside it
+            inside = [s for s in spans if s.start < b and a < s.end]
+            if all(s.type == "PERSON" for s in inside):
+                a = min([a, *(s.start for s in inside)])
+                b = max([b, *(s.end for s in inside)])
+                spans = [s for s in spans if s not in inside and (s.end <= a or s.start >= b)]
+                spans.append(PiiSpan(a, b, kind))
     spans = sorted(spans, key=lambda s: s.start)
     for span in spans:  # never cut a piece of personal data in half
         if span.start < start < span.end:
@@ -170,7 +179,7 @@ def quotes_for(
     within: str = "",
     own_words: bool = False,
     quoted: Quoted | None = None,
-    places: Collection[str] = (),
+    small_groups: SmallGroups = EMPTY,
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
@@ -182,8 +191,9 @@ def quotes_for(
     marked `own_words=False`. `own_words=True` (the community's "you said") takes only
     the person's own words. `excerpts` maps note id -> the evidence sentence to quote
     instead of the whole note. With `quoted`, a note or wording already quoted elsewhere
-    in the report is skipped, and what is quoted here is added to it. `places`: place
-    names written as [PLACE] in quotes (`place_spans`).
+    in the report is skipped, and what is quoted here is added to it. `small_groups`:
+    places and communities few notes come from, written as [PLACE] or [COMMUNITY]
+    (`name_spans`).
     """
     quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
@@ -191,7 +201,7 @@ def quotes_for(
         if not may_quote(note, flagged) or note["id"] in quoted.notes:
             continue
         text, spoken = _quote_of(
-            note["text"], (excerpts or {}).get(note["id"]), own_words, places
+            note["text"], (excerpts or {}).get(note["id"]), own_words, small_groups
         )
         if not text or text.casefold() in quoted.texts:
             continue
@@ -205,19 +215,19 @@ def quotes_for(
 
 
 def _quote_of(
-    text: str, excerpt: str | None, own_words_only: bool, places: Collection[str] = ()
+    text: str, excerpt: str | None, own_words_only: bool, small_groups: SmallGroups = EMPTY
 ) -> tuple[str, bool]:
     """(what to quote, whether it is the person's own words); ("", ...) for nothing."""
     if any(mark in text for mark in _QUOTE_MARKS):
-        whole = redact_text(text, text, places)
-        part = redact_text(text, excerpt, places) if excerpt else whole
+        whole = redact_text(text, text, small_groups)
+        part = redact_text(text, excerpt, small_groups) if excerpt else whole
         at = whole.find(part)
         spoken = spoken_words(whole, (at, at + len(part)) if at >= 0 else None)
         if spoken and not _CONTACT_PLACEHOLDERS.search(spoken):
             return spoken, True
     if own_words_only:
         return "", True
-    return redact_text(text, excerpt, places), False  # shown as noted, not in quote marks
+    return redact_text(text, excerpt, small_groups), False  # shown as noted, not in quote marks
 
 
 _QUOTE_MARKS = "\"'“”‘’"

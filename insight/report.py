@@ -258,7 +258,10 @@ def build_report(
     priorities = []
     linked_actions: set[int] = set()
     quoted = Quoted()  # each note and wording quoted once in the report
-    places = [] if audience == "lead" else _places_with_few_notes(frame, threshold)
+    small_groups = {} if audience == "lead" else {
+        "PLACE": _few_notes_from(frame, "place", threshold),
+        "COMMUNITY": _few_notes_from(frame, "community", threshold),
+    }
     for priority_id, priority in thread.priorities.items():
         if audience == "community" and not thread.notes_of_priority(priority_id):
             continue  # "you said" needs someone to have said it (the leads' checks list it)
@@ -296,7 +299,7 @@ def build_report(
                 # "you said" over a quote is only true of the person's own words
                 own_words=audience == "community",
                 quoted=quoted,
-                places=places,
+                small_groups=small_groups,
             )
             insight_views.append(
                 {
@@ -398,14 +401,16 @@ def _breakdowns(frame: Any) -> dict[str, list[tuple[str, int]]]:
             "month": counted("month", False)}
 
 
-def _places_with_few_notes(frame: Any, threshold: int) -> list[str]:
-    """Places fewer than `threshold` notes come from: not named in quotes, since a story
-    from a small place can point to the one person who told it."""
-    counts = Counter(
-        " ".join(str(place).split()).casefold() for place in frame["place"].dropna()
-        if str(place).strip()
-    )
-    return sorted(place for place, n in counts.items() if n < threshold)
+def _few_notes_from(frame: Any, column: str, threshold: int) -> list[str]:
+    """Places (or communities) fewer than `threshold` notes come from: not named in
+    quotes, since a story from a small place or a small community can point to the one
+    person who told it, and "Who we heard from" does not name them either."""
+    counts: Counter[str] = Counter()
+    for cell in frame[column]:
+        values = cell if isinstance(cell, list) else [cell]
+        names = {" ".join(str(v).split()).casefold() for v in values if isinstance(v, str)}
+        counts.update(n for n in names if n)
+    return sorted(name for name, n in counts.items() if n < threshold)
 
 
 def _named_chain(

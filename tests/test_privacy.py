@@ -10,7 +10,7 @@ from insight.privacy import (
     Quoted,
     group_counts,
     may_quote,
-    place_spans,
+    name_spans,
     protect,
     quotes_for,
     redact_text,
@@ -122,20 +122,26 @@ def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:
     ],
 )
 def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
-    spans = place_spans(text, ["Helston", "St Ives", "reading", " ", "Stockton-on-Tees"])
+    spans = name_spans(text, ["Helston", "St Ives", "reading", " ", "Stockton-on-Tees"])
     assert [text[a:b] for a, b in spans] == found
+
+
+def test_a_small_community_is_named_as_a_community() -> None:
+    text = "Being Polish, the Roma lads at the market said to polish my CV in English."
+    assert redact_text(text, text, {"COMMUNITY": ["polish", "roma"]}) == (
+        "Being [COMMUNITY], the [COMMUNITY] lads at the market said to polish my CV in English.")
 
 
 def test_a_place_read_as_a_name_is_still_the_place() -> None:
     text = "Lovely girl at the Spar in Hebden Bridge gave me the number."
-    assert redact_text(text, text, places=["Hebden Bridge"]) == (
+    assert redact_text(text, text, {"PLACE": ["Hebden Bridge"]}) == (
         "Lovely girl at the Spar in [PLACE] gave me the number.")
 
 
 def test_a_place_is_redacted_beside_personal_data_without_cutting_it() -> None:
     text = "Kate from Helston said the crisis line in Truro never answered."
     quoted = redact_text(text, "Kate from Helston said the crisis line in Truro never answered.",
-                         places=["helston"])
+                         {"PLACE": ["helston"]})
     assert quoted == "[PERSON] from [PLACE] said the crisis line in Truro never answered."
 
 

@@ -306,6 +306,28 @@ def test_a_place_few_notes_come_from_is_not_named_in_quotes(store: Store) -> Non
     assert "Co-op in Helston" in lead
 
 
+def test_a_community_few_notes_come_from_is_not_named_in_quotes(store: Store) -> None:
+    # "Who we heard from" leaves out a community fewer than five notes come from; a quote
+    # naming it would give it back, with a story beside it
+    story = "As a Roma mum the surgery would not register me, so I gave up on the GP."
+    add(store,
+        note("r", story, categories=["fair-treatment"], community=["Roma", "women"]),
+        *[note(f"w{i}", f"As a Polish woman I waited {i + 2} weeks for an interpreter.",
+               categories=["fair-treatment"], community=["Polish", "women"])
+          for i in range(5)])
+    insight = add_insight(store, "Turned away", note_ids=["r", *[f"w{i}" for i in range(5)]])
+    add_action(store, "Registration", priority_ids=[add_priority(store, "P",
+                                                                 insight_ids=[insight])])
+    commissioner = unescape(render_html(build_report(store, load_codebook(),
+                                                     quotes_per_insight=None)))
+    assert "Roma" not in commissioner
+    assert "As a [COMMUNITY] mum the surgery" in commissioner
+    assert "As a Polish woman I waited" in commissioner  # five notes: named
+    lead = unescape(render_html(build_report(store, load_codebook(), audience="lead",
+                                             quotes_per_insight=None)))
+    assert "As a Roma mum" in lead
+
+
 def test_no_quote_from_an_insight_few_notes_rest_on(store: Store) -> None:
     add(store, *[note(f"n{i}", f"The bus to group {i} stopped.",
                       categories=["community-support"]) for i in range(3)])
