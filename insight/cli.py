@@ -920,17 +920,34 @@ def rollup(
     audience: Annotated[
         str, typer.Option(help="lead (all counts) or commissioner/community (suppressed).")
     ] = "lead",
+    phrases: Annotated[
+        bool, typer.Option("--phrases", help="Add each category's key phrases (what people "
+                           "talk about within it; leads: with how many notes hold each).")
+    ] = False,
 ) -> None:
     """Notes per category: share, distinct places and listeners, count per month."""
-    from insight.rollup import category_rollup, note_frame
+    from insight.rollup import category_rollup, key_phrases, note_frame
 
     audience = _audience(audience)
     ws, store = _open(workspace, db)
     with store:
+        frame, codebook = note_frame(store), ws.load_codebook()
         table = category_rollup(
-            note_frame(store), ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
+            frame, codebook, audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold,
         )
+        if phrases:
+            found = key_phrases(
+                (note for batch in store.iter_notes() for note in batch), frame, codebook,
+                audience=audience, threshold=ws.small_number_threshold,  # type: ignore[arg-type]
+                flagged={f["note_id"] for f in store.safeguarding_items(open_only=False)},
+            )
+            table.insert(2, "phrases", [
+                [p if n is None else f"{p} ({n})" for p, n in found.get(c, [])]
+                for c in table["category"]
+            ])
+            if fmt != "json":
+                table["phrases"] = table["phrases"].map("; ".join)
     table = table.drop(columns=["name"]) if fmt == "table" else table
     _print_table(table.to_dict("records"), fmt)
 

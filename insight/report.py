@@ -41,7 +41,9 @@ from insight.rollup import (  # noqa: E402
     category_rollup,
     heard_against_population,
     heard_from,
+    key_phrases,
     note_frame,
+    small_groups,
     tagging_split,
 )
 from insight.store import Store, parse_ref, ref  # noqa: E402
@@ -191,6 +193,13 @@ def build_report(
     # an erased note is in no count, the safeguarding ones included
     flagged = [f for f in store.safeguarding_items(open_only=False) if f["note_id"] in live]
     flagged_ids = {f["note_id"] for f in flagged}
+    groups = small_groups(frame, audience, threshold)
+    phrases = key_phrases(
+        (note for batch in store.iter_notes() for note in batch), frame, codebook,
+        audience=audience, threshold=threshold, flagged=flagged_ids,
+    )
+    for row in rollup_rows:
+        row["phrases"] = phrases.get(row["category"], [])
     key = store.secret("note-ref")
     heard = frame["heard_on"].dropna()
     # open + acknowledged = routed: a small acknowledged count must not be worked out; the
@@ -258,10 +267,6 @@ def build_report(
     priorities = []
     linked_actions: set[int] = set()
     quoted = Quoted()  # each note and wording quoted once in the report
-    small_groups = {} if audience == "lead" else {
-        "PLACE": _few_notes_from(frame, "place", threshold),
-        "COMMUNITY": _few_notes_from(frame, "community", threshold),
-    }
     for priority_id, priority in thread.priorities.items():
         if audience == "community" and not thread.notes_of_priority(priority_id):
             continue  # "you said" needs someone to have said it (the leads' checks list it)
@@ -299,7 +304,7 @@ def build_report(
                 # "you said" over a quote is only true of the person's own words
                 own_words=audience == "community",
                 quoted=quoted,
-                small_groups=small_groups,
+                small_groups=groups,
             )
             insight_views.append(
                 {
@@ -399,18 +404,6 @@ def _breakdowns(frame: Any) -> dict[str, list[tuple[str, int]]]:
 
     return {"place": counted("place", True), "listener": counted("listener", True),
             "month": counted("month", False)}
-
-
-def _few_notes_from(frame: Any, column: str, threshold: int) -> list[str]:
-    """Places (or communities) fewer than `threshold` notes come from: not named in
-    quotes, since a story from a small place or a small community can point to the one
-    person who told it, and "Who we heard from" does not name them either."""
-    counts: Counter[str] = Counter()
-    for cell in frame[column]:
-        values = cell if isinstance(cell, list) else [cell]
-        names = {" ".join(str(v).split()).casefold() for v in values if isinstance(v, str)}
-        counts.update(n for n in names if n)
-    return sorted(name for name, n in counts.items() if n < threshold)
 
 
 def _named_chain(

@@ -6,13 +6,26 @@ person's categories; otherwise under the model's.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
+from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from insight.codebook import Codebook
-from insight.privacy import Audience, is_suppressed, protect, suppress
+from insight.privacy import (
+    EMPTY,
+    Audience,
+    SmallGroups,
+    is_suppressed,
+    may_quote,
+    name_spans,
+    protect,
+    suppress,
+)
 from insight.store import Store
 
 NOTE_COLUMNS = [
@@ -231,6 +244,194 @@ def heard_against_population(
             "heard": heard,
         })
     return rows
+
+def small_groups(frame: pd.DataFrame, audience: Audience, threshold: int) -> SmallGroups:
+    """Outside the leads' view, the places and communities fewer than `threshold` notes
+    come from, which quotes and phrases do not name: beside a story, a small place or
+    community can point to the one person who told it, and "Who we heard from" does not
+    name them either. Leads: none."""
+    if audience == "lead":
+        return EMPTY
+    out: dict[str, list[str]] = {}
+    for kind, column in (("PLACE", "place"), ("COMMUNITY", "community")):
+        counts: Counter[str] = Counter()
+        for cell in frame[column]:
+            values = cell if isinstance(cell, list) else [cell]
+            counts.update({" ".join(v.split()).casefold() for v in values
+                           if isinstance(v, str) and v.strip()})
+        out[kind] = sorted(name for name, n in counts.items() if n < threshold)
+    return out
+
+
+#: Words that say nothing of a theme at the edge of a phrase, beside scikit-learn's
+#: English stop words: reporting verbs and fillers of listeners' notes.
+_FILLER = frozenset("""
+    said says say saying told tell tells asked asks really just like got get gets getting
+    think thought know knew going went go goes lot lots bit thing things also way still
+    even want wanted feel felt make made need needs needed ok okay yeah maybe kind sort
+""".split())
+#: Phrases never cross these: sentence and clause ends, brackets, quote marks, dashes.
+_PHRASE_BREAK = re.compile(r"[.!?;:,()\[\]{}\"“”\n\u2026/]+|\s[-–—]+\s")
+_PHRASE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+#: A key phrase is in at least this many of a category's notes, and at least twice as
+#: common in them as in the other notes.
+MIN_PHRASE_NOTES = 3
+MIN_PHRASE_LIFT = 2.0
+#: How many notes holding a phrase are read for personal data before it is shown outside
+#: the leads' view.
+PHRASE_NOTES_CHECKED = 20
+
+
+def candidate_phrases(text: str) -> list[str]:
+    """A note's possible key phrases: runs of one to three words within a clause, in lower
+    case, not starting or ending with a stop word or a contraction; no numbers."""
+    stop = _phrase_stop_words()
+    found: set[str] = set()
+    for clause in _PHRASE_BREAK.split(text.casefold()):
+        words = _PHRASE_WORD.findall(clause.replace("’", "'"))
+        edge = [len(w) > 1 and "'" not in w and w not in stop for w in words]
+        for i, first in enumerate(words):
+            if not edge[i]:
+                continue
+            found.add(first)
+            if i + 1 < len(words) and edge[i + 1]:
+                found.add(f"{first} {words[i + 1]}")
+            if i + 2 < len(words) and edge[i + 2]:
+                found.add(f"{first} {words[i + 1]} {words[i + 2]}")
+    return list(found)
+
+
+@lru_cache(maxsize=1)
+def _phrase_stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS | _FILLER)
+
+
+def key_phrases(
+    notes: Iterable[dict[str, Any]],
+    frame: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    audience: Audience = "lead",
+    threshold: int = 5,
+    flagged: Collection[str] = (),
+    top: int = 6,
+) -> dict[str, list[tuple[str, int | None]]]:
+    """What people talk about within each category: the phrases most typical of its notes
+    against the other notes (log-odds ratio with an informative Dirichlet prior, Monroe,
+    Colaresi and Quinn 2008), each with the number of the category's notes that hold it.
+    A phrase's longer form is shown where it covers enough of its notes ("crisis team",
+    not "crisis").
+
+    `notes`: the notes (with their text) of `frame`, the categories each counts under.
+    Outside the leads' view phrases come only from notes that may be quoted
+    (`privacy.may_quote`: consent, no safeguarding concern), each is in at least
+    `threshold` of them, and it is left out when, in a note that holds it, it is or
+    touches personal data (`insight.redact`) or a place or community few notes come from
+    (`small_groups`); the numbers are not shown (None)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from insight.redact import redact
+
+    lead = audience == "lead"
+    groups = small_groups(frame, audience, threshold)
+    live = set(frame["id"])
+    texts = {n["id"]: n["text"] for n in notes
+             if n["id"] in live and n.get("text") and (lead or may_quote(n, flagged))}
+    least = MIN_PHRASE_NOTES if lead else max(MIN_PHRASE_NOTES, threshold)
+    if len(texts) < least:
+        return {}
+    ids = list(texts)
+    vectorizer = CountVectorizer(analyzer=candidate_phrases, binary=True, min_df=least)
+    try:
+        X = vectorizer.fit_transform(texts[i] for i in ids).tocsc()
+    except ValueError:  # no phrase in enough notes
+        return {}
+    vocabulary = vectorizer.get_feature_names_out()
+    words = np.array([phrase.count(" ") + 1 for phrase in vocabulary])
+    in_category = frame.set_index("id")["categories"].reindex(ids)
+    everywhere = np.asarray(X.sum(axis=0)).ravel().astype(float)
+    # the prior: each phrase as common as it is over all notes, worth 1% of them
+    prior = everywhere * 0.01
+    spans_of: dict[str, list[tuple[int, int]]] = {}
+
+    def touches_personal_data(phrase: str, rows: np.ndarray) -> bool:
+        pattern = re.compile(
+            r"(?<![\w'’])" + r"\W+".join(re.escape(w) for w in phrase.split()) + r"(?![\w'’])",
+            re.IGNORECASE,
+        )
+        for row in rows[:PHRASE_NOTES_CHECKED]:
+            note_id = ids[row]
+            text = texts[note_id]
+            if note_id not in spans_of:
+                spans_of[note_id] = [(s.start, s.end) for s in redact(text).spans] + [
+                    span for names in groups.values() for span in name_spans(text, names)
+                ]
+            for match in pattern.finditer(text):
+                if any(a < match.end() and match.start() < b for a, b in spans_of[note_id]):
+                    return True
+        return False
+
+    out: dict[str, list[tuple[str, int | None]]] = {}
+    for category in codebook.categories:
+        member = in_category.map(
+            lambda found, c=category.id: isinstance(found, list) and c in found
+        ).to_numpy()
+        n_in, n_out = int(member.sum()), int((~member).sum())
+        if n_in < least or n_out == 0:
+            continue
+        inside = np.asarray(X[member].sum(axis=0)).ravel().astype(float)
+        outside = everywhere - inside
+        # log-odds of each phrase in the category's notes against the others', smoothed
+        # towards how common it is overall, divided by its standard error
+        a, a0 = prior, prior.sum()
+        total_in, total_out = inside.sum(), outside.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):  # a vocabulary of one phrase
+            delta = (np.log((inside + a) / (total_in + a0 - inside - a))
+                     - np.log((outside + a) / (total_out + a0 - outside - a)))
+            z = delta / np.sqrt(1 / (inside + a) + 1 / (outside + a))
+        typical = ((inside >= least) & np.isfinite(z)
+                   & (inside / n_in >= MIN_PHRASE_LIFT * outside / n_out))
+        # most typical first; on a tie the shorter phrase ("crisis team" before "team
+        # never came"), then alphabetical (the vocabulary's order)
+        order = [i for i in np.lexsort((words, -z)) if typical[i]]
+        chosen: list[tuple[str, int | None]] = []
+        for i in order:
+            phrase = vocabulary[i]
+            longer = [k for k in order if inside[k] >= 0.3 * inside[i]
+                      and f" {phrase} " in f" {vocabulary[k]} " and k != i]
+            if longer:
+                i = max(longer, key=lambda k: (inside[k], z[k], -words[k]))
+                phrase = vocabulary[i]
+            if any(_overlap(phrase, c) for c, _ in chosen):
+                continue
+            rows = X[:, i].nonzero()[0]
+            if not lead and touches_personal_data(phrase, rows[member[rows]]):
+                continue
+            chosen.append((phrase, int(inside[i]) if lead else None))
+            if len(chosen) == top:
+                break
+        if chosen:
+            out[category.id] = chosen
+    return out
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether two phrases say the same thing twice: one holds the other ("crisis" and
+    "crisis team"; "letter" and "letters") or one runs on into the other ("rang the crisis"
+    and "crisis team")."""
+    x, y = _singular(a).split(), _singular(b).split()
+    if f" {' '.join(x)} " in f" {' '.join(y)} " or f" {' '.join(y)} " in f" {' '.join(x)} ":
+        return True
+    return any(x[-k:] == y[:k] or y[-k:] == x[:k] for k in range(1, min(len(x), len(y))))
+
+
+def _singular(phrase: str) -> str:
+    """A phrase with each word's plural -s dropped, to tell "letter" and "letters" alike."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in phrase.split())
+
 
 def find_notes(
     frame: pd.DataFrame,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -126,6 +127,12 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert len(rollup) == 11 and sum(r["notes"] > 0 for r in rollup) > 3
     as_csv = insight("rollup", "-w", str(ws), "--format", "csv").stdout
     assert as_csv.splitlines()[0].startswith("category,name,notes,share,places,listeners")
+    with_phrases = json.loads(insight("rollup", "--phrases", "-w", str(ws), "-f", "json").stdout)
+    phrases = [p for row in with_phrases for p in row["phrases"]]
+    assert phrases and all(re.fullmatch(r"[^\W\d].* \(\d+\)", p) for p in phrases)
+    shared = json.loads(insight("rollup", "--phrases", "--audience", "commissioner",
+                                "-w", str(ws), "-f", "json").stdout)
+    assert not any(re.search(r"\(\d+\)", p) for row in shared for p in row["phrases"])
     report = tmp_path / "r.html"
     insight("report", "--out", str(report), "-w", str(ws))
     assert "Monthly calls" in report.read_text()

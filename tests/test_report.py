@@ -631,3 +631,30 @@ def test_commissioners_see_who_was_heard_without_small_groups_named(store: Store
     community = render_html(build_report(store, load_codebook(), audience="community"))
     assert "We listened at: carers group. People who talked to us included carers." in community
     assert "Roma" not in community and "site visit" not in community
+
+
+def test_categories_show_what_is_often_said(store: Store) -> None:
+    add(store,
+        *[note(f"w{i}", f"Week {i}: still on the waiting list, nobody rings.",
+               categories=["access-waiting"], consent_quote=i > 0) for i in range(6)],
+        *[note(f"c{i}", f"Night {i}: the crisis team " + ("never came." if i % 2 else
+                                                          "was rude on the phone."),
+               categories=["crisis-urgent"]) for i in range(6)])
+
+    def often_said(html: str) -> dict[str, list[str]]:
+        rows = re.findall(r"<tr><td>([^<]+?)\s*(?:<code>.*?</code>)?\s*"
+                          r"<div class=\"meta phrases\">Often said: (.*?)</div>", html)
+        return {name: phrases.split(" · ") for name, phrases in rows}
+
+    lead = often_said(unescape(render_html(build_report(store, load_codebook(),
+                                                        audience="lead"))))
+    assert "waiting list (6)" in lead["Getting help and waiting"]
+    assert "crisis team (6)" in lead["Crisis and urgent help"]
+    commissioner = often_said(unescape(render_html(build_report(store, load_codebook()))))
+    assert "crisis team" in commissioner["Crisis and urgent help"]
+    # five of the six waiting notes may be quoted: enough for the phrase, with no number
+    assert "waiting list" in commissioner["Getting help and waiting"]
+    stricter = often_said(unescape(render_html(build_report(store, load_codebook(),
+                                                            threshold=6))))
+    assert "crisis team" in stricter["Crisis and urgent help"]
+    assert "Getting help and waiting" not in stricter

@@ -3,10 +3,13 @@ from __future__ import annotations
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD
 from insight.rollup import (
+    candidate_phrases,
     category_rollup,
     heard_against_population,
     heard_from,
+    key_phrases,
     note_frame,
+    small_groups,
     tagging_split,
 )
 from insight.store import ModelTagging, Store
@@ -251,3 +254,94 @@ def test_shares_cannot_be_divided_back_into_a_small_number_of_notes_naming_no_co
     assert row["share_percent"] == round(100 * 30 / 43, 1) and row["expected"] == round(21.5)
     [lead] = heard_against_population(note_frame(store), {"carers": 50}, "lead", 5)
     assert lead["share_percent"] == 75.0 and lead["expected"] == 20
+
+
+def test_candidate_phrases_stay_within_a_clause_and_skip_stop_words() -> None:
+    found = candidate_phrases("She rang the Crisis Team twice; nobody came. Waited 3 hours, "
+                              "they didn't ring back")
+    assert "crisis team" in found and "rang" in found and "waited" in found
+    assert "team twice" in found
+    assert "twice nobody" not in found  # not across ";"
+    assert "hours" in found and "3 hours" not in found  # no numbers
+    assert not any(p.startswith(("the ", "she ")) or p.endswith(" the") for p in found)
+    assert "didn't" not in found and "didn't ring" not in found  # a contraction at an edge
+
+
+def _phrase_notes(store: Store) -> None:
+    """Six notes on waiting, six on crisis care, six on a walking group; the GP is in
+    three of each, so typical of none."""
+    waiting = [
+        "Been on the waiting list since March, nobody rings back.",
+        "Still on the waiting list for therapy after a year. The GP says be patient.",
+        "Her son is stuck on a waiting list and school can't help.",
+        "The waiting list for the memory clinic is eight months; the GP keeps apologising.",
+        "He gave up, the waiting list never moves.",
+        "They put me on the waiting list again, the GP just shrugs.",
+    ]
+    crisis = [
+        "Rang the crisis team at midnight and nobody came.",
+        "The crisis team visited once, then never again. GP was closed.",
+        "Mum called the crisis team when he stopped eating.",
+        "Crisis team said go to A&E, sat there six hours; the GP rang after.",
+        "The crisis team were kind but rushed.",
+        "Phoned the crisis team three times in one week, then the GP.",
+    ]
+    walking = [f"The walking group in the park on day {i} helps" + (", the GP sent me." if i < 3
+               else ".") for i in range(6)]
+    add(store,
+        *[note(f"w{i}", t, categories=["access-waiting"]) for i, t in enumerate(waiting)],
+        *[note(f"c{i}", t, categories=["crisis-urgent"]) for i, t in enumerate(crisis)],
+        *[note(f"o{i}", t, categories=["community-support"]) for i, t in enumerate(walking)])
+
+
+def test_key_phrases_are_what_is_typical_of_a_category(store: Store) -> None:
+    _phrase_notes(store)
+    notes = [n for batch in store.iter_notes() for n in batch]
+    found = key_phrases(notes, note_frame(store), load_codebook(), audience="lead")
+    assert found["access-waiting"][0] == ("waiting list", 6)
+    assert found["crisis-urgent"][0] == ("crisis team", 6)
+    assert "crisis" not in dict(found["crisis-urgent"])  # the longer form instead
+    assert "walking group" in dict(found["community-support"])
+    # in three notes of each category: typical of none
+    assert all("gp" not in dict(v) for v in found.values())
+    assert "waiting list" not in dict(found["crisis-urgent"])
+    # a month named once is in too few notes to be a theme
+    assert all("march" not in dict(v) for v in found.values())
+
+
+def test_key_phrases_outside_the_leads_view(store: Store) -> None:
+    _phrase_notes(store)
+    # seven more waiting notes name a worker and a small place; two without consent
+    add(store, *[note(f"x{i}", "Dr Okafor at the Helston surgery said the referral was lost.",
+                      categories=["access-waiting"], consent_quote=i < 5,
+                      place="Helston" if i == 0 else "Leeds") for i in range(7)])
+    add(store, note("s", "Told the GP I had the pills saved; Dr Okafor at the Helston "
+                         "surgery said the referral was lost.", categories=["access-waiting"],
+                    safeguarding=True))
+    notes = [n for batch in store.iter_notes() for n in batch]
+    frame = note_frame(store)
+    lead = dict(key_phrases(notes, frame, load_codebook(), audience="lead")["access-waiting"])
+    assert lead["referral was lost"] == 8  # the seven and the safeguarding note
+    assert any("okafor" in p for p in lead) and any("helston" in p for p in lead)
+    seen = dict(key_phrases(notes, frame, load_codebook(), audience="commissioner")
+                ["access-waiting"])
+    assert set(seen.values()) == {None}  # no numbers
+    assert "waiting list" in seen
+    # five notes that may be quoted hold it: enough
+    assert "referral was lost" in seen
+    # as many hold the name and the place; a name is never a phrase outside the leads'
+    # view, nor a place fewer than five notes come from
+    assert not any("okafor" in p or "helston" in p for p in seen)
+    fewer = dict(key_phrases(notes, frame, load_codebook(), audience="commissioner",
+                             threshold=6).get("access-waiting", []))
+    # without consent or with a safeguarding concern a note does not count: five, not six
+    assert "referral was lost" not in fewer and "waiting list" in fewer
+
+
+def test_small_groups_are_places_and_communities_with_few_notes(store: Store) -> None:
+    add(store, *[note(f"n{i}", "x", place="Leeds" if i else " helston ",
+                      community=["Roma"] if i == 1 else ["women"]) for i in range(6)])
+    frame = note_frame(store)
+    assert small_groups(frame, "commissioner", 5) == {"PLACE": ["helston"],
+                                                      "COMMUNITY": ["roma"]}
+    assert small_groups(frame, "lead", 5) == {}
