@@ -38,6 +38,7 @@ from insight.privacy import (  # noqa: E402
 )
 from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
+    TREND_MONTHS,
     category_rollup,
     heard_against_population,
     heard_from,
@@ -82,6 +83,8 @@ class ReportData:
     #: (`heard_against_population`), and where the population figures come from
     population: list[dict[str, Any]] = field(default_factory=list)
     population_source: str = ""
+    #: the roll-up's trend compares the last this-many months with the ones before
+    trend_months: int = TREND_MONTHS
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -185,9 +188,8 @@ def build_report(
     rollup = category_rollup(
         frame, codebook, audience=audience, threshold=threshold, by_month=False
     )
-    rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners"]].to_dict(
-        "records"
-    )
+    rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners",
+                          "negative", "mixed", "positive", "trend"]].to_dict("records")
     thread = load_thread(store)
     live = set(frame["id"])
     # an erased note is in no count, the safeguarding ones included

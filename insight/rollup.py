@@ -7,8 +7,9 @@ person's categories; otherwise under the model's.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -88,6 +89,36 @@ def tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> di
     return {"notes": notes, **shown}
 
 
+#: The experience values a note can have, in the order the roll-up shows them.
+EXPERIENCES = ("negative", "mixed", "positive", "neutral")
+#: The trend compares the last this-many months that have notes with the months before.
+TREND_MONTHS = 3
+
+
+def trend_periods(frame: pd.DataFrame) -> tuple[list[str], list[str]] | None:
+    """The months of the recent period (the `TREND_MONTHS` months up to the last month
+    with a note) and of the one before; None while the notes do not reach back that far
+    (a trend against months before listening began would be a false rise)."""
+    dated = frame["month"].dropna()
+    if dated.empty:
+        return None
+    last = pd.Period(max(dated), freq="M")
+    recent = [str(last - i) for i in range(TREND_MONTHS)]
+    previous = [str(last - TREND_MONTHS - i) for i in range(TREND_MONTHS)]
+    if min(dated) > previous[-1]:
+        return None
+    return recent, previous
+
+
+def trend_word(recent: int, previous: int) -> str:
+    """More, fewer or about the same: a change of a quarter and of at least three notes."""
+    if recent - previous >= 3 and recent >= 1.25 * previous:
+        return "more"
+    if previous - recent >= 3 and recent <= 0.8 * previous:
+        return "fewer"
+    return "about the same"
+
+
 def category_rollup(
     frame: pd.DataFrame,
     codebook: Codebook,
@@ -96,12 +127,17 @@ def category_rollup(
     threshold: int = 5,
     by_month: bool = True,
 ) -> pd.DataFrame:
-    """Per category: notes, share of all notes, distinct places and listeners, per month
-    (plus `undated` when some notes have no date). `by_month=False` leaves the months out.
+    """Per category: notes, share of all notes, distinct places and listeners, notes by
+    experience (negative, mixed, positive, neutral, not known), the trend (the last
+    `TREND_MONTHS` months against the ones before), and per month (plus `undated` when some
+    notes have no date). `by_month=False` leaves the months out.
 
     A category's count is shown as the report shows it (only a small one is suppressed):
-    where the months would give a small month away, months are hidden, never the count,
-    since the report beside the roll-up would give the count back."""
+    where the months or the experiences would give a small one away, they are hidden,
+    never the count, since the report beside the roll-up would give the count back.
+    Leads see the trend's two counts ("12 → 18, more"); others only the word, and only
+    where both periods have at least `threshold` notes (two counts, or a count beside
+    the months, would give a small month back)."""
     total = len(frame)
     # a share is a count over all notes: where the number of notes is suppressed, a share
     # would give it back
@@ -109,6 +145,7 @@ def category_rollup(
     exploded = frame.explode("categories").dropna(subset=["categories"])
     months = sorted(m for m in frame["month"].dropna().unique())
     undated = bool(frame["month"].isna().any())
+    periods = trend_periods(frame)
     records = []
     for category in codebook.categories:
         subset = exploded[exploded["categories"] == category.id]
@@ -121,6 +158,22 @@ def category_rollup(
             "places": suppress(int(subset["place"].nunique()), audience, threshold),
             "listeners": suppress(int(subset["listener"].nunique()), audience, threshold),
         }
+        felt = subset.drop_duplicates("id")["experience"]
+        balance = {e: int((felt == e).sum()) for e in EXPERIENCES}
+        balance["not known"] = count - sum(balance.values())
+        _, shown_balance = protect(count, balance, audience, threshold, keep_total=True)
+        record.update(shown_balance)
+        record["trend"] = None
+        if periods is not None:
+            in_recent = int(subset.loc[subset["month"].isin(periods[0]), "id"].nunique())
+            in_previous = int(subset.loc[subset["month"].isin(periods[1]), "id"].nunique())
+            word = trend_word(in_recent, in_previous)
+            if audience == "lead":
+                record["trend"] = f"{in_previous} → {in_recent}, {word}"
+            elif min(in_recent, in_previous) >= threshold:
+                record["trend"] = word
+            else:
+                record["trend"] = "too few to say"
         if by_month:
             per_month = subset.groupby("month")["id"].nunique()
             cells = {month: int(per_month.get(month, 0)) for month in months}
@@ -270,35 +323,51 @@ _FILLER = frozenset("""
     think thought know knew going went go goes lot lots bit thing things also way still
     even want wanted feel felt make made need needs needed ok okay yeah maybe kind sort
 """.split())
-#: Phrases never cross these: sentence and clause ends, brackets, quote marks, dashes.
-_PHRASE_BREAK = re.compile(r"[.!?;:,()\[\]{}\"“”\n\u2026/]+|\s[-–—]+\s")
+#: Phrases never cross these: sentence and clause ends, brackets, quote marks, symbols and
+#: emoji, underscores, spaced dashes (a hyphen or an apostrophe inside a word is no break).
+_PHRASE_BREAK = re.compile(r"[^\w\s'’-]+|[\w'’-]*\d[\w'’-]*|_+|\s[-–—]+\s")
 _PHRASE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 #: A key phrase is in at least this many of a category's notes, and at least twice as
 #: common in them as in the other notes.
 MIN_PHRASE_NOTES = 3
 MIN_PHRASE_LIFT = 2.0
-#: How many notes holding a phrase are read for personal data before it is shown outside
-#: the leads' view.
-PHRASE_NOTES_CHECKED = 20
+#: How many notes holding a phrase (spread over them) are read for personal data before
+#: it is shown outside the leads' view.
+PHRASE_NOTES_CHECKED = 50
+
+
+def phrase_runs(text: str) -> list[list[tuple[str, int, int]]]:
+    """A note cut into runs of words a phrase may span, each word in lower case with its
+    offsets in the note: clause ends, symbols, emoji and numbers end a run ("son 14
+    hates school" is two runs). Phrases are found and found again in the note this one
+    way, so a phrase shown is always one that could be checked."""
+    runs: list[list[tuple[str, int, int]]] = []
+    edges = [0, *(x for m in _PHRASE_BREAK.finditer(text) for x in m.span()), len(text)]
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        run = [(m.group().casefold().replace("’", "'"), m.start(), m.end())
+               for m in _PHRASE_WORD.finditer(text, a, b)]
+        if run:
+            runs.append(run)
+    return runs
+
+
+def phrase_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Every possible key phrase of a note with its offsets: one to three words of a run,
+    not starting or ending with a stop word, a contraction or a single letter."""
+    stop = _phrase_stop_words()
+    for run in phrase_runs(text):
+        edge = [len(w) > 1 and "'" not in w and w not in stop for w, _, _ in run]
+        for i in range(len(run)):
+            if not edge[i]:
+                continue
+            for n in (1, 2, 3):
+                if i + n <= len(run) and edge[i + n - 1]:
+                    yield " ".join(w for w, _, _ in run[i : i + n]), run[i][1], run[i + n - 1][2]
 
 
 def candidate_phrases(text: str) -> list[str]:
-    """A note's possible key phrases: runs of one to three words within a clause, in lower
-    case, not starting or ending with a stop word or a contraction; no numbers."""
-    stop = _phrase_stop_words()
-    found: set[str] = set()
-    for clause in _PHRASE_BREAK.split(text.casefold()):
-        words = _PHRASE_WORD.findall(clause.replace("’", "'"))
-        edge = [len(w) > 1 and "'" not in w and w not in stop for w in words]
-        for i, first in enumerate(words):
-            if not edge[i]:
-                continue
-            found.add(first)
-            if i + 1 < len(words) and edge[i + 1]:
-                found.add(f"{first} {words[i + 1]}")
-            if i + 2 < len(words) and edge[i + 2]:
-                found.add(f"{first} {words[i + 1]} {words[i + 2]}")
-    return list(found)
+    """A note's possible key phrases (`phrase_spans`), each once."""
+    return list({phrase for phrase, _, _ in phrase_spans(text)})
 
 
 @lru_cache(maxsize=1)
@@ -327,12 +396,9 @@ def key_phrases(
     `notes`: the notes (with their text) of `frame`, the categories each counts under.
     Outside the leads' view phrases come only from notes that may be quoted
     (`privacy.may_quote`: consent, no safeguarding concern), each is in at least
-    `threshold` of them, and it is left out when, in a note that holds it, it is or
-    touches personal data (`insight.redact`) or a place or community few notes come from
-    (`small_groups`); the numbers are not shown (None)."""
+    `threshold` of them, passes `_PhraseScreen` (no names, small groups or personal data),
+    and the numbers are not shown (None)."""
     from sklearn.feature_extraction.text import CountVectorizer
-
-    from insight.redact import redact
 
     lead = audience == "lead"
     groups = small_groups(frame, audience, threshold)
@@ -354,24 +420,7 @@ def key_phrases(
     everywhere = np.asarray(X.sum(axis=0)).ravel().astype(float)
     # the prior: each phrase as common as it is over all notes, worth 1% of them
     prior = everywhere * 0.01
-    spans_of: dict[str, list[tuple[int, int]]] = {}
-
-    def touches_personal_data(phrase: str, rows: np.ndarray) -> bool:
-        pattern = re.compile(
-            r"(?<![\w'’])" + r"\W+".join(re.escape(w) for w in phrase.split()) + r"(?![\w'’])",
-            re.IGNORECASE,
-        )
-        for row in rows[:PHRASE_NOTES_CHECKED]:
-            note_id = ids[row]
-            text = texts[note_id]
-            if note_id not in spans_of:
-                spans_of[note_id] = [(s.start, s.end) for s in redact(text).spans] + [
-                    span for names in groups.values() for span in name_spans(text, names)
-                ]
-            for match in pattern.finditer(text):
-                if any(a < match.end() and match.start() < b for a, b in spans_of[note_id]):
-                    return True
-        return False
+    screen = None if lead else _PhraseScreen(ids, texts, frame, groups, threshold)
 
     out: dict[str, list[tuple[str, int | None]]] = {}
     for category in codebook.categories:
@@ -407,7 +456,7 @@ def key_phrases(
             if any(_overlap(phrase, c) for c, _ in chosen):
                 continue
             rows = X[:, i].nonzero()[0]
-            if not lead and touches_personal_data(phrase, rows[member[rows]]):
+            if screen is not None and not screen.shareable(phrase, rows[member[rows]]):
                 continue
             chosen.append((phrase, int(inside[i]) if lead else None))
             if len(chosen) == top:
@@ -415,6 +464,80 @@ def key_phrases(
         if chosen:
             out[category.id] = chosen
     return out
+
+
+class _PhraseScreen:
+    """Whether a phrase may leave the leads' view, built for a red team's findings:
+
+    - no word of it is a name (a first name or surname that is not an everyday word, in
+      the redaction lexicon), a place few notes come from (a place in the lexicon, unless
+      the place field names it for at least `threshold` notes), a word of the name of a
+      place or community few notes come from (`small_groups`, plurals alike: "Somalis",
+      "hebden"), or in a script other than the Latin alphabet (names the lexicon cannot
+      know);
+    - its notes come from at least two listeners and two days (five notes of one
+      conversation are one person), and from two places where a word of it is one no
+      dictionary knows (a staff member's surname at one surgery, a street, a rare
+      condition);
+    - in each of up to `PHRASE_NOTES_CHECKED` notes that hold it, it is found (found the
+      way phrases are made, or left out: a check that cannot find the phrase must not pass
+      it) and touches no personal data `insight.redact` finds and no small group's name.
+    """
+
+    def __init__(self, ids: list[str], texts: dict[str, str], frame: pd.DataFrame,
+                 groups: SmallGroups, threshold: int) -> None:
+        from insight.redact import _resources
+
+        self.ids, self.texts, self.groups = ids, texts, groups
+        self.lexicon = _resources().lexicon
+        rows = frame.set_index("id").reindex(ids)
+        self.listener = rows["listener"].fillna("").to_numpy()
+        self.day = rows["heard_on"].astype(str).to_numpy()
+        self.place = rows["place"].fillna("").map(lambda p: " ".join(str(p).split()).casefold())
+        self.small_words = {_singular(w) for names in groups.values() for name in names
+                            for w in re.findall(r"[^\W\d_]+", name.casefold()) if len(w) > 2}
+        counts = Counter(self.place)
+        self.big_place_words = {w for place, n in counts.items() if n >= threshold
+                                for w in re.findall(r"[^\W\d_]+", place)}
+        self.place = self.place.to_numpy()
+        self.spans: dict[str, list[tuple[int, int]]] = {}
+
+    def word_ok(self, word: str) -> bool | None:
+        """False: never shown; None: a word no dictionary knows; True: an everyday word."""
+        plain = "".join(c for c in unicodedata.normalize("NFKD", word)
+                        if not unicodedata.combining(c))
+        if not re.fullmatch(r"[a-z']+", plain) or _singular(word) in self.small_words:
+            return False
+        flags = self.lexicon.get(word, "")
+        if "W" in flags:
+            return True
+        if "F" in flags or "L" in flags:
+            return False
+        if "P" in flags:
+            return word in self.big_place_words
+        return None
+
+    def shareable(self, phrase: str, rows: np.ndarray) -> bool:
+        known = [self.word_ok(w) for w in phrase.split()]
+        if False in known or len(set(self.listener[rows])) < 2 or len(set(self.day[rows])) < 2:
+            return False
+        if None in known and len(set(self.place[rows])) < 2:
+            return False
+        step = max(1, len(rows) // PHRASE_NOTES_CHECKED)
+        return all(self._clean_in(phrase, self.ids[row]) for row in rows[::step])
+
+    def _clean_in(self, phrase: str, note_id: str) -> bool:
+        from insight.redact import redact
+
+        text = self.texts[note_id]
+        if note_id not in self.spans:
+            self.spans[note_id] = [(s.start, s.end) for s in redact(text).spans] + [
+                span for names in self.groups.values() for span in name_spans(text, names)
+            ]
+        found = [(a, b) for p, a, b in phrase_spans(text) if p == phrase]
+        return bool(found) and not any(
+            a < y and x < b for a, b in found for x, y in self.spans[note_id]
+        )
 
 
 def _overlap(a: str, b: str) -> bool:

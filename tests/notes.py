@@ -20,6 +20,7 @@ def note(
     safeguarding: bool | None = None,
     setting: str | None = None,
     community: list[str] | None = None,
+    experience: str | None = None,
 ) -> NoteRecord:
     return NoteIn.model_validate(
         {
@@ -33,6 +34,7 @@ def note(
             "safeguarding": safeguarding,
             "setting": setting,
             "community": community or [],
+            "experience": experience,
         }
     ).to_record(source="test")
 

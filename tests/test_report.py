@@ -636,10 +636,12 @@ def test_commissioners_see_who_was_heard_without_small_groups_named(store: Store
 def test_categories_show_what_is_often_said(store: Store) -> None:
     add(store,
         *[note(f"w{i}", f"Week {i}: still on the waiting list, nobody rings.",
-               categories=["access-waiting"], consent_quote=i > 0) for i in range(6)],
+               categories=["access-waiting"], consent_quote=i > 0, listener=f"L{i % 2}",
+               heard_on=f"2026-03-1{i}") for i in range(6)],
         *[note(f"c{i}", f"Night {i}: the crisis team " + ("never came." if i % 2 else
                                                           "was rude on the phone."),
-               categories=["crisis-urgent"]) for i in range(6)])
+               categories=["crisis-urgent"], listener=f"L{i % 2}",
+               heard_on=f"2026-03-1{i}") for i in range(6)])
 
     def often_said(html: str) -> dict[str, list[str]]:
         rows = re.findall(r"<tr><td>([^<]+?)\s*(?:<code>.*?</code>)?\s*"
@@ -658,3 +660,22 @@ def test_categories_show_what_is_often_said(store: Store) -> None:
                                                             threshold=6))))
     assert "crisis team" in stricter["Crisis and urgent help"]
     assert "Getting help and waiting" not in stricter
+
+
+def test_categories_show_experience_and_trend(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"Waiting {i}.", categories=["access-waiting"],
+                      heard_on=f"2025-0{1 + i % 6}-05",
+                      experience="negative" if i % 3 else "mixed") for i in range(30)])
+    add(store, *[note(f"r{i}", f"Waiting again {i}.", categories=["access-waiting"],
+                      heard_on="2025-06-20", experience="positive") for i in range(6)])
+
+    def row(html: str) -> list[str]:
+        cells = re.search(r"<tr><td>Getting help and waiting.*?</tr>", html, re.S).group()
+        return [re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)][1:]
+
+    lead = row(unescape(render_html(build_report(store, load_codebook(), audience="lead"))))
+    # notes, share, places, listeners, negative, mixed, positive, trend
+    assert lead == ["36", "100%", "1", "1", "20", "10", "6", "15 → 21, more"]
+    commissioner = row(unescape(render_html(build_report(store, load_codebook()))))
+    assert commissioner == ["36", "100%", "<5", "<5", "20", "10", "6", "more"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD
 from insight.rollup import (
@@ -11,6 +13,7 @@ from insight.rollup import (
     note_frame,
     small_groups,
     tagging_split,
+    trend_word,
 )
 from insight.store import ModelTagging, Store
 from tests.notes import add, note
@@ -288,10 +291,16 @@ def _phrase_notes(store: Store) -> None:
     ]
     walking = [f"The walking group in the park on day {i} helps" + (", the GP sent me." if i < 3
                else ".") for i in range(6)]
-    add(store,
-        *[note(f"w{i}", t, categories=["access-waiting"]) for i, t in enumerate(waiting)],
-        *[note(f"c{i}", t, categories=["crisis-urgent"]) for i, t in enumerate(crisis)],
-        *[note(f"o{i}", t, categories=["community-support"]) for i, t in enumerate(walking)])
+    add(store, *[note(f"{kind[0]}{i}", t, categories=[category], **_heard(i))
+                 for kind, category in (("waiting", "access-waiting"), ("crisis", "crisis-urgent"),
+                                        ("o", "community-support"))
+                 for i, t in enumerate({"waiting": waiting, "crisis": crisis}.get(kind, walking))])
+
+
+def _heard(i: int) -> dict[str, str]:
+    """Notes from three listeners, on different days, in two places."""
+    return {"listener": f"L{i % 3}", "heard_on": f"2026-03-{10 + i:02d}",
+            "place": "Leeds" if i % 2 else "Sheffield"}
 
 
 def test_key_phrases_are_what_is_typical_of_a_category(store: Store) -> None:
@@ -314,7 +323,8 @@ def test_key_phrases_outside_the_leads_view(store: Store) -> None:
     # seven more waiting notes name a worker and a small place; two without consent
     add(store, *[note(f"x{i}", "Dr Okafor at the Helston surgery said the referral was lost.",
                       categories=["access-waiting"], consent_quote=i < 5,
-                      place="Helston" if i == 0 else "Leeds") for i in range(7)])
+                      **{**_heard(i), "place": "Helston" if i == 0 else "Leeds"})
+                 for i in range(7)])
     add(store, note("s", "Told the GP I had the pills saved; Dr Okafor at the Helston "
                          "surgery said the referral was lost.", categories=["access-waiting"],
                     safeguarding=True))
@@ -345,3 +355,123 @@ def test_small_groups_are_places_and_communities_with_few_notes(store: Store) ->
     assert small_groups(frame, "commissioner", 5) == {"PLACE": ["helston"],
                                                       "COMMUNITY": ["roma"]}
     assert small_groups(frame, "lead", 5) == {}
+
+
+def test_experience_balance_per_category(store: Store) -> None:
+    felt = ["negative"] * 7 + ["positive"] * 2 + ["mixed"] * 5 + [None]
+    add(store, *[note(f"n{i}", f"text {i}", categories=["access-waiting"], experience=e)
+                 for i, e in enumerate(felt)])
+    lead = category_rollup(note_frame(store), load_codebook(), audience="lead").set_index(
+        "category").loc["access-waiting"]
+    assert (lead["negative"], lead["mixed"], lead["positive"], lead["neutral"],
+            lead["not known"]) == (7, 5, 2, 0, 1)
+    shown = category_rollup(note_frame(store), load_codebook(),
+                            audience="commissioner").set_index("category").loc["access-waiting"]
+    assert shown["notes"] == 15
+    parts = [shown[e] for e in ("negative", "mixed", "positive", "neutral", "not known")]
+    # 7 and 5 beside the total would leave the small parts 3 between them: not shown
+    assert not any(isinstance(p, int) and p < 5 for p in parts)
+    assert sum(isinstance(p, int) for p in parts) < 2
+    add(store, *[note(f"m{i}", f"more {i}", categories=["access-waiting"], experience=e)
+                 for i, e in enumerate(["positive"] * 3 + ["neutral"] * 5 + [None] * 4)])
+    more = category_rollup(note_frame(store), load_codebook(),
+                           audience="commissioner").set_index("category").loc["access-waiting"]
+    assert (more["negative"], more["mixed"], more["positive"], more["neutral"],
+            more["not known"]) == (7, 5, 5, 5, 5)
+
+
+def _dated(store: Store, category: str, per_month: dict[str, int]) -> None:
+    add(store, *[note(f"{category}-{month}-{i}", "x", categories=[category],
+                      heard_on=f"{month}-10")
+                 for month, n in per_month.items() for i in range(n)])
+
+
+def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> None:
+    _dated(store, "access-waiting", {"2025-01": 3, "2025-02": 2, "2025-03": 1,
+                                      "2025-04": 4, "2025-05": 5, "2025-06": 3})
+    _dated(store, "crisis-urgent", {"2025-01": 5, "2025-02": 5, "2025-03": 5,
+                                     "2025-04": 4, "2025-05": 4, "2025-06": 5})
+    _dated(store, "daily-living", {"2025-02": 1, "2025-06": 2})
+    frame = note_frame(store)
+    lead = category_rollup(frame, load_codebook(), audience="lead").set_index("category")
+    assert lead.loc["access-waiting", "trend"] == "6 → 12, more"
+    assert lead.loc["crisis-urgent", "trend"] == "15 → 13, about the same"
+    assert lead.loc["daily-living", "trend"] == "1 → 2, about the same"
+    shown = category_rollup(frame, load_codebook(), audience="commissioner").set_index(
+        "category")
+    assert shown.loc["access-waiting", "trend"] == "more"
+    assert shown.loc["crisis-urgent", "trend"] == "about the same"
+    assert shown.loc["daily-living", "trend"] == "too few to say"
+    # notes that do not reach back six months: no trend
+    later = frame[frame["month"] >= "2025-02"]
+    assert category_rollup(later, load_codebook())["trend"].isna().all()
+
+
+def test_trend_words() -> None:
+    assert trend_word(12, 6) == "more" and trend_word(6, 12) == "fewer"
+    assert trend_word(4, 1) == "more"
+    assert trend_word(3, 1) == "about the same"  # two notes more is not a trend
+    assert trend_word(24, 20) == "about the same"  # up a fifth
+    assert trend_word(0, 0) == "about the same"
+
+
+@pytest.mark.parametrize(
+    ("text", "never", "extra"),
+    [
+        # a name beside a number: the phrase must not join across it, nor pass unchecked
+        ("Worried sick, son jayden 14 hates school. The referral was lost.", "jayden", {}),
+        # a curly apostrophe in a name the redactor finds after a job title
+        ("Nurse O’Neill listened. The referral was lost.", "neill", {}),
+        # a lower-case first name with no cue (the redactor misses it)
+        ("sandra at reception was kind but the referral was lost.", "sandra", {}),
+        # a name in a script the lexicon cannot know
+        ("landlord محمد خان shouted, the referral was lost.", "خان", {}),
+        # a small place under another spelling, and a small community in the plural
+        ("Since moving to hebden the referral was lost.", "hebden",
+         {"place": "Hebden Bridge"}),
+        ("The Somalis at the mosque say the referral was lost.", "somali",
+         {"community": ["Somali"]}),
+        # a handle and an e-mail address, split at their symbols
+        ("Message kayla_x on snap, the referral was lost.", "kayla", {}),
+        ("Email sandra_jones@gmail.com, the referral was lost.", "jones", {}),
+    ],
+)
+def test_phrases_outside_the_leads_view_name_no_one(
+    store: Store, text: str, never: str, extra: dict
+) -> None:
+    # found in a red team: each leaked as a phrase from five consented notes
+    add(store, *[note(f"n{i}", text, categories=["access-waiting"],
+                      **{**_heard(i), **(extra if i < 3 else {})}) for i in range(5)])
+    add(store, *[note(f"o{i}", f"The walking group on day {i} helps.",
+                      categories=["community-support"], **_heard(i)) for i in range(10)])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    found = key_phrases(notes, note_frame(store), load_codebook(), audience="commissioner")
+    shown = [p for p, _ in found.get("access-waiting", [])]
+    assert "referral was lost" in shown  # the same notes give phrases
+    assert not any(never in p for p in shown)
+    lead = key_phrases(notes, note_frame(store), load_codebook(), audience="lead")
+    assert any(never in p for p, _ in lead["access-waiting"])  # leads see what was said
+
+
+def test_one_conversation_noted_five_times_is_not_a_theme(store: Store) -> None:
+    texts = ["Has Ehlers-Danlos and the clinic referral was lost.",
+             "Has Ehlers-Danlos and the clinic referral was lost!",
+             "has Ehlers-Danlos and the clinic referral was lost.",
+             "Has Ehlers-Danlos, and the clinic referral was lost.",
+             "Has Ehlers-Danlos and the clinic referral got lost."]
+    add(store, *[note(f"n{i}", t, categories=["access-waiting"]) for i, t in enumerate(texts)])
+    add(store, *[note(f"o{i}", f"The walking group on day {i} helps.",
+                      categories=["community-support"], **_heard(i)) for i in range(10)])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    # one listener, one day: perhaps one person
+    assert "access-waiting" not in key_phrases(notes, note_frame(store), load_codebook(),
+                                               audience="commissioner")
+    assert "ehlers danlos" in dict(key_phrases(notes, note_frame(store), load_codebook(),
+                                               audience="lead")["access-waiting"])
+
+
+def test_phrases_do_not_run_across_numbers_symbols_or_emoji() -> None:
+    found = candidate_phrases("waited 😡 weeks, son 14 hates school, a&e at 3am, mum@home")
+    assert "waited weeks" not in found and "son hates" not in found
+    assert {"waited", "weeks", "hates school", "son"} <= set(found)
+    assert not any("3am" in p or "mum home" in p for p in found)
