@@ -635,6 +635,12 @@ def _resources() -> _Resources:
     return _Resources(nlp, lexicon, services, address)
 
 
+def lexicon_flags(word: str) -> str:
+    """The lexicon's flags for a word: F first name, L surname, W everyday English word,
+    P place; "" for a word it does not know."""
+    return _resources().lexicon.get(word.lower(), "")
+
+
 def is_common_word(word: str) -> bool:
     """Whether a word is an everyday English word ("reading", "bath"), from the lexicon."""
     return "W" in _resources().lexicon.get(word.lower(), "")

@@ -486,10 +486,7 @@ class _PhraseScreen:
 
     def __init__(self, ids: list[str], texts: dict[str, str], frame: pd.DataFrame,
                  groups: SmallGroups, threshold: int) -> None:
-        from insight.redact import _resources
-
         self.ids, self.texts, self.groups = ids, texts, groups
-        self.lexicon = _resources().lexicon
         rows = frame.set_index("id").reindex(ids)
         self.listener = rows["listener"].fillna("").to_numpy()
         self.day = rows["heard_on"].astype(str).to_numpy()
@@ -508,7 +505,9 @@ class _PhraseScreen:
                         if not unicodedata.combining(c))
         if not re.fullmatch(r"[a-z']+", plain) or _singular(word) in self.small_words:
             return False
-        flags = self.lexicon.get(word, "")
+        from insight.redact import lexicon_flags
+
+        flags = lexicon_flags(word)
         if "W" in flags:
             return True
         if "F" in flags or "L" in flags:
@@ -523,8 +522,9 @@ class _PhraseScreen:
             return False
         if None in known and len(set(self.place[rows])) < 2:
             return False
-        step = max(1, len(rows) // PHRASE_NOTES_CHECKED)
-        return all(self._clean_in(phrase, self.ids[row]) for row in rows[::step])
+        spread = np.linspace(0, len(rows) - 1, min(len(rows), PHRASE_NOTES_CHECKED))
+        return all(self._clean_in(phrase, self.ids[rows[at]])
+                   for at in np.unique(spread.astype(int)))
 
     def _clean_in(self, phrase: str, note_id: str) -> bool:
         from insight.redact import redact
