@@ -925,7 +925,7 @@ def rollup(
                            "talk about within it; leads: with how many notes hold each).")
     ] = False,
 ) -> None:
-    """Notes per category: share, distinct places and listeners, count per month."""
+    """Notes per category: share, places, listeners, experience, trend, count per month."""
     from insight.rollup import category_rollup, key_phrases, note_frame
 
     audience = _audience(audience)
@@ -955,7 +955,9 @@ def rollup(
 @app.command()
 @handled
 def report(
-    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
+    out: Annotated[Path, typer.Option(
+        help="File to write: .html (the report), .xlsx (a sheet per table) or .csv (one "
+             "file per table, named after this one).")] = Path("report.html"),
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     audience: Annotated[
@@ -965,10 +967,14 @@ def report(
         "Community listening: influence report"
     ),
 ) -> None:
-    """Write the golden-thread report as one self-contained HTML file."""
-    from insight.report import build_report, write_report
+    """Write the golden-thread report: one self-contained HTML file, or its tables as a
+    workbook or CSV files."""
+    from insight.report import REPORT_FORMATS, build_report, write_report
     from insight.rollup import note_frame
 
+    if out.suffix.lower() not in REPORT_FORMATS:
+        raise typer.BadParameter(
+            f"{out.name}: write a report as {', '.join(REPORT_FORMATS)}", param_hint="--out")
     _check_out(out)
 
     audience = _audience(audience)
@@ -980,8 +986,8 @@ def report(
             population=ws.population, population_source=ws.population_source,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
-    path = write_report(data, out)
-    typer.echo(f"report written to {path}")
+    for path in write_report(data, out):
+        typer.echo(f"report written to {path}")
     if untagged:
         typer.secho(
             f"warning: {untagged} note(s) have no categories yet and are not counted under "

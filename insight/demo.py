@@ -277,5 +277,5 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
         data = build_report(
             store, codebook, audience="commissioner", threshold=workspace.small_number_threshold
         )
-    path = write_report(data, folder / "report.html")
+    [path] = write_report(data, folder / "report.html")
     return path

@@ -7,11 +7,12 @@ as counts only.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,7 @@ def build_report(
                     "observed_on": o["observed_on"],
                     "evidence": o["evidence"],
                     "fed_back": o["fed_back"],
+                    "fed_back_on": o["fed_back_on"],
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
@@ -474,8 +476,145 @@ def render_html(data: ReportData) -> str:
     return _ENV.get_template(name).render(r=data)
 
 
-def write_report(data: ReportData, out: str | Path) -> Path:
+#: What `write_report` writes, by the file's suffix.
+REPORT_FORMATS = (".html", ".xlsx", ".csv")
+
+
+def write_report(data: ReportData, out: str | Path) -> list[Path]:
+    """Write the report: one self-contained HTML file; an Excel workbook with a sheet per
+    table (`report_tables`); or, for `.csv`, one CSV file per table beside each other
+    (`report-categories.csv`, ...). Every format is made from the same `ReportData`, so
+    each holds only what the audience's HTML report may show."""
     path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in REPORT_FORMATS:
+        raise ValueError(f"a report is written as {', '.join(REPORT_FORMATS)}; "
+                         f"got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(data), encoding="utf-8")
-    return path
+    if suffix == ".html":
+        path.write_text(render_html(data), encoding="utf-8")
+        return [path]
+    tables = report_tables(data)
+    if suffix == ".xlsx":
+        _write_workbook(tables, path)
+        return [path]
+    written = []
+    for name, rows in tables.items():
+        file = path.with_name(f"{path.stem}-{name.lower().replace(' ', '-')}.csv")
+        with file.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM for Excel
+            writer = csv.writer(handle)
+            for row in rows:
+                writer.writerow([_csv_cell(v) for v in row])
+        written.append(file)
+    return written
+
+
+def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
+    """The report as tables (a header row, then rows) for spreadsheets: the summary,
+    categories, priorities, insights, actions and outcomes, with the golden thread's
+    references linking them. Counts are as the audience's report shows them ("<5", "not
+    shown"); quotes are left out (a spreadsheet is copied and sorted away from the notes on
+    consent and redaction that the report gives beside them)."""
+    lead = data.audience == "lead"
+    about: list[list[Any]] = [
+        ["field", "value"], ["title", data.title], ["audience", data.audience],
+        ["generated", data.generated], ["insight version", data.version],
+        ["small numbers", f"counts below {data.threshold} are shown as <{data.threshold}"
+                          if not lead else "not suppressed (leads' view)"],
+        *([key, value] for key, value in data.summary.items()),
+    ]
+    categories: list[list[Any]] = [[
+        *(["category"] if lead else []), "name", "notes", "share", "places", "listeners",
+        "negative", "mixed", "positive", f"last {data.trend_months} months", "often said",
+    ]]
+    for row in data.rollup:
+        categories.append([
+            *([row["category"]] if lead else []), row["name"], row["notes"], row["share"],
+            row["places"], row["listeners"], row["negative"], row["mixed"], row["positive"],
+            row["trend"] or "", "; ".join(p if n is None else f"{p} ({n})"
+                                          for p, n in row.get("phrases", [])),
+        ])
+    priorities = [["priority", "title", "description", "agreed on", "notes", "insights",
+                   "actions"]]
+    insights = [["insight", "title", "summary", "categories", "notes", "priority"]]
+    actions = [["action", "title", "owner", "status", "reason", "stage", "due on",
+                "framework", "notes", "priorities", "outcomes"]]
+    outcomes = [["outcome", "action", "description", "observed on", "evidence",
+                 "fed back to the community", "fed back on"]]
+    action_priorities: dict[str, list[str]] = {}
+    action_rows: dict[str, dict[str, Any]] = {}
+    for priority in data.priorities:
+        priorities.append([
+            priority["ref"], priority["title"], priority["description"],
+            priority["agreed_on"], priority["evidence"],
+            ", ".join(i["ref"] for i in priority["insights"]),
+            ", ".join(a["ref"] for a in priority["actions"]),
+        ])
+        for insight in priority["insights"]:
+            insights.append([insight["ref"], insight["title"], insight["summary"],
+                             ", ".join(insight["categories"]), insight["evidence"],
+                             priority["ref"]])
+        for action in priority["actions"]:
+            action_priorities.setdefault(action["ref"], []).append(priority["ref"])
+            action_rows[action["ref"]] = action
+    for action in data.unlinked_actions:
+        action_rows.setdefault(action["ref"], action)
+    for ref_, action in action_rows.items():
+        actions.append([
+            ref_, action["title"], action["owner"], action["status"], action["reason"],
+            action["stage"], action["due_on"], action["framework"], action["evidence"],
+            ", ".join(action_priorities.get(ref_, [])),
+            ", ".join(o["ref"] for o in action["outcomes"]),
+        ])
+        for outcome in action["outcomes"]:
+            outcomes.append([outcome["ref"], ref_, outcome["description"],
+                             outcome["observed_on"], outcome["evidence"],
+                             "yes" if outcome["fed_back"] else "no", outcome["fed_back_on"]])
+    return {"About": about, "Categories": categories, "Priorities": priorities,
+            "Insights": insights, "Actions": actions, "Outcomes": outcomes}
+
+
+#: A cell a spreadsheet would read as a formula (CSV injection, OWASP): "=", "+", "-",
+#: "@", tab or carriage return first.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value for a CSV cell: text that a spreadsheet would run as a formula starts with
+    an apostrophe, which shows it as typed."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
+    """One sheet per table; text cells are typed as text, never formulas; header bold."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in tables.items():
+        sheet = book.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                cell = sheet.cell(row=r, column=c)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cell.value = value
+                elif isinstance(value, date) or (
+                    isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+                ):  # a day, as a date a spreadsheet sorts and filters
+                    cell.value = date.fromisoformat(str(value)[:10])
+                    cell.number_format = "yyyy-mm-dd"
+                elif value is not None:
+                    cell.value = str(value)
+                    cell.data_type = "s"  # "=SUM(...)" in a title stays text
+                if r == 1:
+                    cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for column in sheet.columns:
+            width = max(len(str(cell.value or "")) for cell in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+    book.save(path)

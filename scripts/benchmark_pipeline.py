@@ -129,7 +129,8 @@ def run_size(n: int, texts: list[str], folder: Path, db_url: str | None) -> dict
 
         def report_stage() -> Path:
             data = build_report(store, codebook, audience="commissioner")
-            return write_report(data, folder / f"report-{n}.html")
+            [path] = write_report(data, folder / f"report-{n}.html")
+            return path
 
         timed("report", report_stage)
     return {"n": n, "seconds": seconds, "peak_rss_mib": peak_rss_mib()}

@@ -700,3 +700,23 @@ def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Pa
     refused = insight("report", "--out", str(out), "-w", str(ws), check=False)
     assert refused.returncode == 1 and "give the community's percent" in " ".join(
         refused.stderr.split())
+
+
+def test_report_as_a_workbook_or_csv_files(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("".join(json.dumps({"id": f"n{i}", "text": f"Waited months {i}.",
+                                         "categories": ["access-waiting"]}) + "\n"
+                             for i in range(6)), encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    book = tmp_path / "out" / "influence.xlsx"
+    written = insight("report", "--out", str(book), "-w", str(ws))
+    assert f"report written to {book}" in written.stdout and book.stat().st_size > 0
+    csvs = insight("report", "--out", str(tmp_path / "r.csv"), "-w", str(ws))
+    assert csvs.stdout.count("report written to") == 6
+    assert (tmp_path / "r-categories.csv").read_text(encoding="utf-8-sig").startswith(
+        "name,notes,share")
+    refused = insight("report", "--out", str(tmp_path / "r.pdf"), "-w", str(ws), check=False)
+    assert refused.returncode == 2 and ".html, .xlsx, .csv" in " ".join(refused.stderr.split())
+    assert not (tmp_path / "r.pdf").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from datetime import date
@@ -12,7 +13,7 @@ import pytest
 
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD, note_ref
-from insight.report import build_report, render_html
+from insight.report import build_report, render_html, report_tables, write_report
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store, ref
 from insight.thread import add_action, add_insight, add_outcome, add_priority, load_thread
@@ -679,3 +680,63 @@ def test_categories_show_experience_and_trend(store: Store) -> None:
     assert lead == ["36", "100%", "1", "1", "20", "10", "6", "15 → 21, more"]
     commissioner = row(unescape(render_html(build_report(store, load_codebook()))))
     assert commissioner == ["36", "100%", "<5", "<5", "20", "10", "6", "more"]
+
+
+def _thread_with_everything(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"The waiting list for therapy is long {i}.",
+                      categories=["access-waiting"]) for i in range(6)],
+        *[note(f"m{i}", "Nobody rang back.", categories=["crisis-urgent"]) for i in range(2)])
+    big = add_insight(store, "Waiting alone", categories=["access-waiting"],
+                      note_ids=[f"n{i}" for i in range(6)])
+    small = add_insight(store, "=HYPERLINK(\"http://x\")", note_ids=["m0", "m1"])
+    priority = add_priority(store, "No one waits alone", insight_ids=[big, small])
+    action = add_action(store, "Monthly calls", owner="Talking Therapies", status="done",
+                        priority_ids=[priority], stage="monitoring")
+    add_outcome(store, action, "Calls started", fed_back_on=date(2026, 6, 1))
+    add_action(store, "-Unlinked idea", owner="ICB")
+
+
+def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -> None:
+    _thread_with_everything(store)
+    tables = report_tables(build_report(store, load_codebook()))
+    assert list(tables) == ["About", "Categories", "Priorities", "Insights", "Actions",
+                            "Outcomes"]
+    assert tables["Priorities"][1][:1] + tables["Priorities"][1][4:] == [
+        "P1", "at least 6", "I1, I2", "A1"]
+    insights = {row[0]: row for row in tables["Insights"][1:]}
+    assert insights["I1"][4] == 6 and insights["I2"][4] == "<5"  # as the report shows them
+    actions = {row[0]: row for row in tables["Actions"][1:]}
+    assert actions["A1"][9:] == ["P1", "O1"] and actions["A2"][9] == ""
+    assert tables["Outcomes"][1][:3] == ["O1", "A1", "Calls started"]
+    assert "category" not in tables["Categories"][0]  # codes are for leads
+    lead = report_tables(build_report(store, load_codebook(), audience="lead"))
+    assert lead["Categories"][0][0] == "category"
+    assert {row[0]: row for row in lead["Insights"][1:]}["I2"][4] == 2
+    # no note's words: quotes stay in the HTML report
+    assert not any("therapy is long" in str(v) for rows in tables.values()
+                   for row in rows for v in row)
+
+
+def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    _thread_with_everything(store)
+    data = build_report(store, load_codebook())
+    [book] = write_report(data, tmp_path / "influence.xlsx")
+    sheets = load_workbook(book)
+    assert sheets.sheetnames == list(report_tables(data))
+    titles = [c.value for c in sheets["Insights"]["B"]]
+    assert '=HYPERLINK("http://x")' in titles  # text, never a formula
+    assert all(c.data_type == "s" for c in sheets["Insights"]["B"])
+    assert [c.value for c in sheets["Insights"]["E"]][1:] == [6, "<5"]
+    assert sheets["Outcomes"]["F2"].value == "yes"
+    assert sheets["Outcomes"]["G2"].value.date() == date(2026, 6, 1)
+    files = write_report(data, tmp_path / "influence.csv")
+    assert [f.name for f in files] == [f"influence-{n}.csv" for n in (
+        "about", "categories", "priorities", "insights", "actions", "outcomes")]
+    rows = list(csv.reader((tmp_path / "influence-insights.csv").open(encoding="utf-8-sig")))
+    assert rows[2][1] == "'=HYPERLINK(\"http://x\")"  # shown as typed, not run
+    actions = list(csv.reader((tmp_path / "influence-actions.csv").open(encoding="utf-8-sig")))
+    assert actions[2][1] == "'-Unlinked idea"
+    with pytest.raises(ValueError, match="html, .xlsx, .csv"):
+        write_report(data, tmp_path / "influence.pdf")
