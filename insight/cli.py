@@ -123,7 +123,9 @@ def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
     elif fmt == "csv":
-        typer.echo(frame.to_csv(index=False), nl=False)
+        from insight.report import csv_cell
+
+        typer.echo(frame.map(csv_cell).to_csv(index=False), nl=False)
     elif fmt == "table":
         typer.echo(frame.to_string(index=False) if len(frame) else "(none)")
     else:

@@ -504,7 +504,7 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
         with file.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM for Excel
             writer = csv.writer(handle)
             for row in rows:
-                writer.writerow([_csv_cell(v) for v in row])
+                writer.writerow([csv_cell(v) for v in row])
         written.append(file)
     return written
 
@@ -579,7 +579,7 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
     """A value for a CSV cell: text that a spreadsheet would run as a formula starts with
     an apostrophe, which shows it as typed."""
     if value is None:

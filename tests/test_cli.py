@@ -519,7 +519,7 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
         {"id": "a", "text": "Waited a year for a call back.", "heard_on": "2025-06-01",
          "listener": "L-1", "place": "Leeds", "categories": "access-waiting"},
         {"id": "b", "text": "The group closed without a word.", "heard_on": "2025-07-01",
-         "listener": "l-1", "place": "York", "categories": "community-support"},
+         "listener": "l-1", "place": "=York", "categories": "community-support"},
         {"id": "c", "text": "Says she does not feel safe at home.", "heard_on": "2025-08-01",
          "listener": "L-2", "place": "leeds", "safeguarding": "yes"},
     ]
@@ -543,6 +543,9 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert "(1 of 3 notes; --limit 0 lists all)" in table.stderr
     wrong = insight("notes", "list", "-w", str(ws), "--category", "waiting", check=False)
     assert wrong.returncode == 2 and "not a category" in wrong.stderr
+    # a place typed as a formula is written so a spreadsheet shows it, not runs it
+    as_csv = insight("notes", "list", "-w", str(ws), "-f", "csv").stdout
+    assert ",'=York," in as_csv and ",=York," not in as_csv
 
 
 def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
