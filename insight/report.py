@@ -41,6 +41,7 @@ from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
     TREND_MONTHS,
     category_rollup,
+    group_names,
     heard_against_population,
     heard_from,
     key_phrases,
@@ -400,7 +401,7 @@ def _breakdowns(frame: Any) -> dict[str, list[tuple[str, int]]]:
     """Notes per place and listener (most first) and per month (in order): where
     listening happens, and where it does not, for the leads' view only."""
     def counted(column: str, by_count: bool) -> list[tuple[str, int]]:
-        values = frame[column].fillna("").map(lambda v: " ".join(str(v).split()) or "not given")
+        values = frame[column].map(lambda v: (group_names(v) or ["not given"])[0])
         counts = Counter(values)
         if by_count:
             return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))

@@ -195,6 +195,15 @@ def category_rollup(
 NOT_RECORDED = "not recorded"
 
 
+def group_names(cell: Any) -> list[str]:
+    """The settings, places or communities a note's cell names (one value, or a list of
+    communities), spacing tidied, as written; an empty value or "not recorded" names none.
+    One reading for every count by group, so that a name is the same group everywhere."""
+    values = cell if isinstance(cell, list) else [cell]
+    names = [" ".join(v.split()) for v in values if isinstance(v, str)]
+    return [n for n in names if n and n.casefold() != NOT_RECORDED]
+
+
 def heard_from(
     frame: pd.DataFrame, audience: Audience = "lead", threshold: int = 5
 ) -> dict[str, list[tuple[str, int | None]]]:
@@ -214,9 +223,7 @@ def heard_from(
         spellings: dict[str, Counter[str]] = defaultdict(Counter)
         missing = 0
         for value in values:
-            names = value if isinstance(value, list) else [value]
-            names = [" ".join(str(v).split()) for v in names if isinstance(v, str)]
-            names = [n for n in names if n and n.casefold() != NOT_RECORDED]
+            names = group_names(value)
             if not names:
                 missing += 1
             for name in dict.fromkeys(n.casefold() for n in names):
@@ -265,7 +272,7 @@ def heard_against_population(
     there is no table (its expected counts would give the total back)."""
     lead = audience == "lead"
     named = frame["community"].map(
-        lambda names: {" ".join(str(n).split()).casefold() for n in names or [] if str(n).strip()}
+        lambda names: {n.casefold() for n in group_names(names)}
     )
     with_community = int((named.map(len) > 0).sum())
     over = with_community if lead else len(frame)
@@ -309,9 +316,7 @@ def small_groups(frame: pd.DataFrame, audience: Audience, threshold: int) -> Sma
     for kind, column in (("PLACE", "place"), ("COMMUNITY", "community")):
         counts: Counter[str] = Counter()
         for cell in frame[column]:
-            values = cell if isinstance(cell, list) else [cell]
-            counts.update({" ".join(v.split()).casefold() for v in values
-                           if isinstance(v, str) and v.strip()})
+            counts.update({name.casefold() for name in group_names(cell)})
         out[kind] = sorted(name for name, n in counts.items() if n < threshold)
     return out
 
@@ -490,7 +495,7 @@ class _PhraseScreen:
         rows = frame.set_index("id").reindex(ids)
         self.listener = rows["listener"].fillna("").to_numpy()
         self.day = rows["heard_on"].astype(str).to_numpy()
-        self.place = rows["place"].fillna("").map(lambda p: " ".join(str(p).split()).casefold())
+        self.place = rows["place"].map(lambda p: " ".join(group_names(p)).casefold())
         self.small_words = {_singular(w) for names in groups.values() for name in names
                             for w in re.findall(r"[^\W\d_]+", name.casefold()) if len(w) > 2}
         counts = Counter(self.place)
