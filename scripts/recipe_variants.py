@@ -38,6 +38,10 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
                {"C": (0.3, 1.0, 3.0, 10.0, 30.0)}),
     "wording3": ("codebook wording worth 3 notes (shipped: 10)", {"label_text_weight": 3.0}),
     "wording30": ("codebook wording worth 30 notes (shipped: 10)", {"label_text_weight": 30.0}),
+    "raw-thresholds": ("thresholds at the raw best F1 (shipped: F1 averaged 2 steps either "
+                       "side)", {"threshold_smoothing": 0}),
+    "smooth1": ("F1 averaged 1 step either side", {"threshold_smoothing": 1}),
+    "smooth3": ("F1 averaged 3 steps either side", {"threshold_smoothing": 3}),
 }
 
 

@@ -38,7 +38,7 @@ from insight.classify.backend import (
 )
 from insight.classify.features import CountCache, fit_union, text_features, union_features
 from insight.classify.sentences import SplitNotes
-from insight.classify.thresholds import tune_thresholds, tuned_f1
+from insight.classify.thresholds import SMOOTH_STEPS, tune_thresholds, tuned_f1
 
 VECTORIZER_FILE = "vectorizer.skops"
 WEIGHTS_FILE = "weights.npz"
@@ -113,6 +113,8 @@ class SklearnTagger(TaggerBackend):
     they are never scored, so they cannot bias the thresholds. They help most where a
     category has few labelled notes.
     `average_folds=True` ships the mean of the k fold models; False refits on all notes.
+    `threshold_smoothing`: grid steps either side over which F1 is averaged before each
+    label's threshold is chosen (`thresholds.best_f1_threshold`; 0: the raw best).
     """
 
     name = "sklearn"
@@ -128,6 +130,7 @@ class SklearnTagger(TaggerBackend):
         class_weight: str | None = "balanced",
         cv: int = 5,
         average_folds: bool = True,
+        threshold_smoothing: int = SMOOTH_STEPS,
         seed: int = 0,
     ) -> None:
         self.C = C
@@ -139,6 +142,7 @@ class SklearnTagger(TaggerBackend):
         self.class_weight = class_weight
         self.cv = cv
         self.average_folds = average_folds
+        self.threshold_smoothing = threshold_smoothing
         self.seed = seed
 
     def _features(self) -> FeatureUnion:
@@ -211,7 +215,7 @@ class SklearnTagger(TaggerBackend):
         assert best is not None
         _, self.C_, self.sentence_weight_, self.oof_proba_, coefs, intercepts = best
         self.cv_scores_ = scores
-        self.thresholds_ = tune_thresholds(Y, self.oof_proba_)
+        self.thresholds_ = tune_thresholds(Y, self.oof_proba_, self.threshold_smoothing)
         if self.average_folds:
             coef = sum(coefs[1:], coefs[0]) / len(coefs)
             self.coef_ = sparse.csr_matrix(coef, dtype=np.float32)

@@ -33,8 +33,9 @@ def default_config_path() -> Path:
 
 
 def _tuned_micro_f1(Y: np.ndarray, P: np.ndarray) -> float:
-    """Micro-F1 after tuning thresholds on the same rows: used only to pick the epoch."""
-    pred = P >= tune_thresholds(Y, P)
+    """Micro-F1 after tuning thresholds on the same rows: used only to pick the epoch (raw
+    best thresholds, as `tuned_f1` for the sklearn backend)."""
+    pred = P >= tune_thresholds(Y, P, smooth=0)
     y = Y.astype(bool)
     tp = float((y & pred).sum())
     denom = float(y.sum() + pred.sum())

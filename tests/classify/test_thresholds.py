@@ -22,6 +22,27 @@ def test_a_threshold_maximises_f1_in_the_middle_of_its_plateau() -> None:
     assert best_f1_threshold(np.zeros(6), scores) == DEFAULT_THRESHOLD
 
 
+def test_a_broad_rise_in_f1_beats_a_one_step_peak() -> None:
+    # F1 is best at exactly 0.40 (one grid step: a positive at 0.40, a negative at 0.39),
+    # which is luck in the tuning rows; smoothed, the choice is where F1 stays high nearby
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0])
+    scores = np.array([0.90, 0.815, 0.40, 0.805, 0.39, 0.35, 0.10, 0.10, 0.10])
+    raw = best_f1_threshold(y, scores, smooth=0)
+    smoothed = best_f1_threshold(y, scores)
+    assert raw == 0.40 and smoothed != raw
+    assert _f1(y, scores, raw) > _f1(y, scores, smoothed)  # the raw best, on these rows
+
+    def nearby(t: float) -> float:  # mean F1 over the thresholds two steps either side
+        return float(np.mean([_f1(y, scores, t + d / 100) for d in range(-2, 3)]))
+
+    assert nearby(smoothed) > nearby(raw)
+
+
+def _f1(y: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    pred = scores >= threshold - 1e-9
+    return 2 * int((pred & (y == 1)).sum()) / (int(pred.sum()) + int(y.sum()))
+
+
 def test_a_label_with_few_examples_is_not_tuned_below_the_default() -> None:
     floored = floor_rare(np.array([0.17, 0.17, 0.8]), np.array([2, MIN_TUNING_POSITIVES, 2]))
     assert floored.tolist() == [DEFAULT_THRESHOLD, 0.17, 0.8]
