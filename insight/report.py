@@ -191,7 +191,8 @@ def build_report(
         frame, codebook, audience=audience, threshold=threshold, by_month=False
     )
     rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners",
-                          "negative", "mixed", "positive", "trend"]].to_dict("records")
+                          "communities", "negative", "mixed", "positive", "trend"]].to_dict(
+        "records")
     thread = load_thread(store)
     live = set(frame["id"])
     # an erased note is in no count, the safeguarding ones included
@@ -526,12 +527,14 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     ]
     categories: list[list[Any]] = [[
         *(["category"] if lead else []), "name", "notes", "share", "places", "listeners",
-        "negative", "mixed", "positive", f"last {data.trend_months} months", "often said",
+        "communities", "negative", "mixed", "positive", f"last {data.trend_months} months",
+        "often said",
     ]]
     for row in data.rollup:
         categories.append([
             *([row["category"]] if lead else []), row["name"], row["notes"], row["share"],
-            row["places"], row["listeners"], row["negative"], row["mixed"], row["positive"],
+            row["places"], row["listeners"], row["communities"], row["negative"], row["mixed"],
+            row["positive"],
             row["trend"] or "", "; ".join(p if n is None else f"{p} ({n})"
                                           for p, n in row.get("phrases", [])),
         ])

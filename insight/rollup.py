@@ -127,7 +127,8 @@ def category_rollup(
     threshold: int = 5,
     by_month: bool = True,
 ) -> pd.DataFrame:
-    """Per category: notes, share of all notes, distinct places and listeners, notes by
+    """Per category: notes, share of all notes, distinct places, listeners and communities
+    (breadth: many voices or a few), notes by
     experience (negative, mixed, positive, neutral, not known), the trend (the last
     `TREND_MONTHS` months against the ones before), and per month (plus `undated` when some
     notes have no date). `by_month=False` leaves the months out.
@@ -157,6 +158,9 @@ def category_rollup(
             "share": round(count / total, 3) if total else 0.0,
             "places": suppress(int(subset["place"].nunique()), audience, threshold),
             "listeners": suppress(int(subset["listener"].nunique()), audience, threshold),
+            "communities": suppress(
+                len({n.casefold() for cell in subset["community"] for n in group_names(cell)}),
+                audience, threshold),
         }
         felt = subset.drop_duplicates("id")["experience"]
         balance = {e: int((felt == e).sum()) for e in EXPERIENCES}

@@ -676,10 +676,10 @@ def test_categories_show_experience_and_trend(store: Store) -> None:
                 for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)][1:]
 
     lead = row(unescape(render_html(build_report(store, load_codebook(), audience="lead"))))
-    # notes, share, places, listeners, negative, mixed, positive, trend
-    assert lead == ["36", "100%", "1", "1", "20", "10", "6", "15 → 21, more"]
+    # notes, share, places, listeners, communities, negative, mixed, positive, trend
+    assert lead == ["36", "100%", "1", "1", "0", "20", "10", "6", "15 → 21, more"]
     commissioner = row(unescape(render_html(build_report(store, load_codebook()))))
-    assert commissioner == ["36", "100%", "<5", "<5", "20", "10", "6", "more"]
+    assert commissioner == ["36", "100%", "<5", "<5", "0", "20", "10", "6", "more"]
 
 
 def _thread_with_everything(store: Store) -> None:

@@ -357,6 +357,17 @@ def test_small_groups_are_places_and_communities_with_few_notes(store: Store) ->
     assert small_groups(frame, "lead", 5) == {}
 
 
+def test_breadth_counts_communities_once_in_any_spelling(store: Store) -> None:
+    add(store, *[note(f"n{i}", "x", categories=["carers-family"],
+                      community=[["Carers", "Polish"], ["carers ", "polish"], ["Roma"],
+                                 ["not recorded"], [], ["Young people", "Carers"]][i])
+                 for i in range(6)])
+    lead = category_rollup(note_frame(store), load_codebook()).set_index("category")
+    assert lead.loc["carers-family", "communities"] == 4  # carers, polish, roma, young people
+    shown = category_rollup(note_frame(store), load_codebook(), audience="commissioner")
+    assert shown.set_index("category").loc["carers-family", "communities"] == "<5"
+
+
 def test_experience_balance_per_category(store: Store) -> None:
     felt = ["negative"] * 7 + ["positive"] * 2 + ["mixed"] * 5 + [None]
     add(store, *[note(f"n{i}", f"text {i}", categories=["access-waiting"], experience=e)
