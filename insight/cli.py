@@ -1050,9 +1050,12 @@ def _record_rows(kind: str, store) -> list[dict[str, Any]]:
             row |= {"title": record["title"], "insights": ",".join(
                 ref("insight", i) for i in thread.insights_of_priority(record["id"]))}
         elif kind == "action":
+            involved = thread.involvement.get(record["id"])
             row |= {"title": record["title"], "status": record["status"],
                     "owner": record["owner"], "priorities": ",".join(
-                        ref("priority", p) for p in thread.priorities_of_action(record["id"]))}
+                        ref("priority", p) for p in thread.priorities_of_action(record["id"])),
+                    "involvement": f"{involved['mode']}, {involved['continuity']}"
+                    if involved else ""}
         else:
             row |= {"action": ref("action", record["action_id"]),
                     "description": record["description"], "fed_back": record["fed_back"]}
@@ -1318,6 +1321,39 @@ def actions_status(
             "right, tell people why",
             err=True, fg=typer.colors.YELLOW,
         )
+
+
+@actions_app.command("involve")
+@handled
+def actions_involve(
+    action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
+    mode: Annotated[str | None, typer.Option(
+        help="active: people with lived experience shaped or made the decision; passive: "
+             "they were asked or told.")] = None,
+    continuity: Annotated[str | None, typer.Option(
+        help="embedded: ongoing, part of how the work is run; isolated: a one-off.")] = None,
+    how: Annotated[str | None, typer.Option(
+        help="How they took part, in plain words (shown in the reports).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove what was recorded.")] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Record how people with lived experience took part in an action: where it sits on
+    the co-production grid (active or passive, embedded or isolated)."""
+    from insight.store import parse_ref
+    from insight.thread import set_involvement
+
+    if clear == (mode is not None):
+        raise typer.BadParameter("give --mode and --continuity, or --clear")
+    _, store = _open(workspace, db)
+    with store:
+        before = set_involvement(store, parse_ref("action", action), mode, continuity, how)
+    if clear:
+        typer.echo(f"{action}: involvement cleared" if before else
+                   f"{action}: no involvement was recorded")
+    else:
+        typer.echo(f"{action}: people with lived experience took part, {mode.lower()} and "
+                   f"{(continuity or '').lower()}")
 
 
 @outcomes_app.command("add")

@@ -22,7 +22,7 @@ from insight.resources import corpora_dir
 from insight.rollup import note_frame
 from insight.store import Store
 from insight.tagging import tag_store, train_from_store
-from insight.thread import add_action, add_insight, add_outcome, add_priority
+from insight.thread import add_action, add_insight, add_outcome, add_priority, set_involvement
 from insight.workspace import Workspace, init_workspace
 
 MARKER = ".insight-demo"
@@ -219,6 +219,8 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             framework="Community Mental Health Framework",
             priority_ids=[spaces],
         )
+        set_involvement(store, cafes, "active", "embedded",
+                        how="peer leads sit on the grants panel and visit the groups")
         add_outcome(
             store,
             cafes,
@@ -229,7 +231,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             fed_back=True,
             fed_back_on=date(2026, 10, 20),
         )
-        add_action(
+        calls = add_action(
             store,
             "Contact every four weeks for everyone on the Talking Therapies waiting list",
             owner="Talking Therapies service lead",
@@ -239,6 +241,8 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             due_on=date(2027, 1, 31),
             priority_ids=[waiting],
         )
+        set_involvement(store, calls, "passive", "isolated",
+                        how="one workshop with people on the waiting list")
         sanctuary = add_action(
             store,
             "Open an out-of-hours crisis sanctuary with interpreters on call",
@@ -248,6 +252,9 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             framework="Community Mental Health Framework",
             priority_ids=[crisis],
         )
+        set_involvement(store, sanctuary, "active", "embedded",
+                        how="two peer workers on every shift; lived-experience leads wrote "
+                        "the service specification")
         add_outcome(
             store,
             sanctuary,

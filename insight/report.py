@@ -50,7 +50,7 @@ from insight.rollup import (  # noqa: E402
     tagging_split,
 )
 from insight.store import Store, parse_ref, ref  # noqa: E402
-from insight.thread import QUOTES_PER_INSIGHT, load_thread  # noqa: E402
+from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa: E402
 
 #: `QUOTES_PER_INSIGHT` (imported above): quotes per insight, 1 on the community page
 
@@ -87,6 +87,9 @@ class ReportData:
     population_source: str = ""
     #: the roll-up's trend compares the last this-many months with the ones before
     trend_months: int = TREND_MONTHS
+    #: where the work sits on the co-production grid, and involvement per stage
+    #: (`thread.coproduction`)
+    coproduction: dict[str, Any] = field(default_factory=dict)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -262,6 +265,7 @@ def build_report(
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
+            "involvement": thread.involvement.get(action_id),
             "chain": _named_chain(thread.chain(action_id), audience, insight_counts, key),
             "evidence": total(
                 thread.notes_of_action(action_id),
@@ -364,6 +368,7 @@ def build_report(
         if population and audience != "community" else [],
         population_source=population_source,
         action_overview=_action_overview(thread.actions.values()),
+        coproduction=coproduction(thread),
         unreviewed=sorted(
             {n for i in thread.insights for n in thread.notes_of_insight(i)}
             & set(frame.loc[frame["category_source"] != "person", "id"])
@@ -542,7 +547,8 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
                    "actions"]]
     insights = [["insight", "title", "summary", "categories", "notes", "priority"]]
     actions = [["action", "title", "owner", "status", "reason", "stage", "due on",
-                "framework", "notes", "priorities", "outcomes"]]
+                "framework", "notes", "priorities", "outcomes", "lived experience: mode",
+                "lived experience: continuity", "lived experience: how"]]
     outcomes = [["outcome", "action", "description", "observed on", "evidence",
                  "fed back to the community", "fed back on"]]
     action_priorities: dict[str, list[str]] = {}
@@ -569,6 +575,7 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             action["stage"], action["due_on"], action["framework"], action["evidence"],
             ", ".join(action_priorities.get(ref_, [])),
             ", ".join(o["ref"] for o in action["outcomes"]),
+            *((action["involvement"] or {}).get(k) for k in ("mode", "continuity", "how")),
         ])
         for outcome in action["outcomes"]:
             outcomes.append([outcome["ref"], ref_, outcome["description"],

@@ -170,7 +170,7 @@ PIN, EXCLUDE = "pin", "exclude"
 QUOTE_CHOICES = (PIN, EXCLUDE)
 #: Tables added to schema version 1 after its release: created when a database without
 #: them is opened (`metadata.create_all` with `checkfirst` makes only what is missing).
-_ADDED_TABLES = (insight_quotes,)
+_ADDED_TABLES: tuple[Table, ...] = (insight_quotes,)
 
 priorities = Table(
     "priorities",
@@ -209,6 +209,24 @@ actions = Table(
     Column("author", String(200), nullable=False),
     sqlite_autoincrement=True,  # a deleted record's number is never reused
 )
+
+#: How people with lived experience took part in an action, on the two axes of the
+#: co-production grid: `mode` active (they shaped or made the decision) or passive (they
+#: were asked or told), `continuity` embedded (part of how the work is run, ongoing) or
+#: isolated (one-off). Added after schema version 1 was released (see `_ADDED_TABLES`).
+action_involvement = Table(
+    "action_involvement",
+    metadata,
+    Column("action_id", Integer, ForeignKey("actions.id"), primary_key=True),
+    Column("mode", String(10), nullable=False),  # active | passive
+    Column("continuity", String(10), nullable=False),  # embedded | isolated
+    Column("how", Text, nullable=True),  # in plain words, for the reports
+    Column("recorded_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+INVOLVEMENT_MODES = ("active", "passive")
+INVOLVEMENT_CONTINUITY = ("embedded", "isolated")
+_ADDED_TABLES += (action_involvement,)
 
 action_priorities = Table(
     "action_priorities",
@@ -505,9 +523,9 @@ class Store:
 
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):
-        the record itself, the links made to and from it (`insight_notes` "3->n1") and
-        leads' quote choices (`insight_quotes` "3->n1"), and for a note its tags and
-        safeguarding items."""
+        the record itself, the links made to and from it (`insight_notes` "3->n1"),
+        leads' quote choices (`insight_quotes` "3->n1") and an action's lived-experience
+        involvement, and for a note its tags and safeguarding items."""
         query = select(audit).order_by(audit.c.id)
         note_id = None
         if record and (kind := ref_kind(record)) is not None:
@@ -521,8 +539,9 @@ class Store:
                     f"->{number}", autoescape=True))
                 for table, (_, other) in _AUDITED_AS_LINKS.items() if other == kind
             ]
+            own = [kind] + ([action_involvement.name] if kind == "action" else [])
             query = query.where(or_(
-                and_(audit.c.record_type == kind, audit.c.record_id == number), *linked
+                and_(audit.c.record_type.in_(own), audit.c.record_id == number), *linked
             ))
         elif record:  # a note id: the note and its tags (`note/category/source`), not an
             # insight or action whose number happens to be the same ("3"); an erased
@@ -1168,6 +1187,13 @@ class Store:
             for link, column in _LINKS_OF[kind]:
                 self._unlink(conn, link, link.c[column] == record_id)
             if kind == "action":
+                involved = conn.execute(select(action_involvement).where(
+                    action_involvement.c.action_id == record_id)).first()
+                if involved is not None:
+                    conn.execute(delete(action_involvement).where(
+                        action_involvement.c.action_id == record_id))
+                    self._audit(conn, "delete", action_involvement.name, record_id,
+                                dict(involved._mapping), None)
                 for outcome in conn.execute(
                     select(outcomes).where(outcomes.c.action_id == record_id)
                 ):
@@ -1285,6 +1311,52 @@ class Store:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         return sorted(rows, key=lambda r: (r["insight_id"], r["choice"] != PIN,
                                            r["position"] or 0, r["note_id"]))
+
+    # -- lived-experience involvement in actions -------------------------------------
+    def set_involvement(
+        self, action_id: int, mode: str | None, continuity: str | None = None,
+        how: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Record how people with lived experience took part in an action (`mode` active
+        or passive, `continuity` embedded or isolated, `how` in plain words), or clear it
+        (`mode` None). Audited as `action_involvement` with the action's number. Returns
+        what was recorded before, or None."""
+        if mode is not None and (mode not in INVOLVEMENT_MODES
+                                 or continuity not in INVOLVEMENT_CONTINUITY):
+            raise StoreError(f"involvement is one of {', '.join(INVOLVEMENT_MODES)} and one "
+                             f"of {', '.join(INVOLVEMENT_CONTINUITY)}; got {mode!r}, "
+                             f"{continuity!r}")
+        where = action_involvement.c.action_id == action_id
+        with self.begin() as conn:
+            if conn.execute(
+                select(actions.c.id).where(actions.c.id == action_id)
+            ).first() is None:
+                raise NotFound(f"no action {ref('action', action_id)}")
+            row = conn.execute(select(action_involvement).where(where).with_for_update()).first()
+            before = dict(row._mapping) if row else None
+            if mode is None:
+                if before is not None:
+                    conn.execute(delete(action_involvement).where(where))
+                    self._audit(conn, "delete", action_involvement.name, action_id, before,
+                                None)
+                return before
+            values = {"mode": mode, "continuity": continuity, "how": how or None,
+                      "recorded_at": now(), "author": self.actor}
+            if before is None:
+                values = {"action_id": action_id, **values}
+                conn.execute(insert(action_involvement).values(**values))
+                self._audit(conn, "create", action_involvement.name, action_id, None, values)
+            else:
+                conn.execute(update(action_involvement).where(where).values(**values))
+                self._audit(conn, "update", action_involvement.name, action_id, before,
+                            {**before, **values})
+        return before
+
+    def involvements(self) -> dict[int, dict[str, Any]]:
+        """Action id -> how people with lived experience took part in it."""
+        with self.engine.connect() as conn:
+            return {r.action_id: dict(r._mapping)
+                    for r in conn.execute(select(action_involvement))}
 
     def _drop_quote_choice(self, conn: Connection, insight_id: int, note_id: str) -> None:
         """Delete a quote choice, if there is one (audited)."""

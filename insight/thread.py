@@ -16,6 +16,8 @@ from typing import Any
 from insight.privacy import why_not_quoted
 from insight.store import (
     EXCLUDE,
+    INVOLVEMENT_CONTINUITY,
+    INVOLVEMENT_MODES,
     PIN,
     NotFound,
     Store,
@@ -368,6 +370,56 @@ def add_outcome(
     )
 
 
+def set_involvement(
+    store: Store, action_id: int, mode: str | None, continuity: str | None = None,
+    how: str | None = None,
+) -> dict[str, Any] | None:
+    """How people with lived experience took part in an action, on the co-production
+    grid: active (they shaped or made the decision) or passive (asked or told), embedded
+    (ongoing, part of how the work is run) or isolated (one-off); `mode` None clears it.
+    Returns what was recorded before."""
+    if mode is not None:
+        mode = _one_of(mode, INVOLVEMENT_MODES, "involvement")
+        if continuity is None:
+            raise UnknownValue("say whether the involvement is embedded (ongoing) or "
+                               "isolated (one-off)")
+        continuity = _one_of(continuity, INVOLVEMENT_CONTINUITY, "involvement")
+        how = " ".join(how.split()) or None if how else None
+    return store.set_involvement(action_id, mode, continuity, how)
+
+
+def _one_of(value: str, allowed: Sequence[str], what: str) -> str:
+    word = " ".join(value.strip().lower().split())
+    if word not in allowed:
+        raise UnknownValue(f"unknown {what} {value!r}; use one of: {', '.join(allowed)}")
+    return word
+
+
+def coproduction(thread: Thread) -> dict[str, Any]:
+    """Where the work sits on the co-production grid (active/passive x embedded/isolated)
+    and at which commissioning stages people with lived experience took part: actions
+    counted per cell and per stage (actions, not people: nothing to suppress). `sits` is
+    the cell or cells most actions are in; empty while no involvement is recorded."""
+    grid = {(m, c): [] for m in INVOLVEMENT_MODES for c in INVOLVEMENT_CONTINUITY}
+    stages: dict[str, dict[str, int]] = {}
+    for action_id, action in sorted(thread.actions.items()):
+        involved = thread.involvement.get(action_id)
+        stage = action["stage"] or "stage not set"
+        row = stages.setdefault(stage, {m: 0 for m in (*INVOLVEMENT_MODES, "not recorded")})
+        row[involved["mode"] if involved else "not recorded"] += 1
+        if involved:
+            grid[(involved["mode"], involved["continuity"])].append(ref("action", action_id))
+    most = max((len(v) for v in grid.values()), default=0)
+    order = [*STAGES, "stage not set"]
+    return {
+        "grid": grid,
+        "sits": [f"{m} and {c}" for (m, c), v in grid.items() if most and len(v) == most],
+        "stages": [(stage, stages[stage]) for stage in order if stage in stages],
+        "recorded": sum(len(v) for v in grid.values()),
+        "actions": len(thread.actions),
+    }
+
+
 # -- following the thread -------------------------------------------------------------
 
 
@@ -385,6 +437,8 @@ class Thread:
     #: insight id -> {note id: "pin" | "exclude"}: leads' quote choices, pins first in
     #: the order they were pinned
     quote_choices: dict[int, dict[str, str]] = field(default_factory=dict)
+    #: action id -> how people with lived experience took part (mode, continuity, how)
+    involvement: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def notes_of_insight(self, insight_id: int) -> list[str]:
         return self.insight_notes.get(insight_id, [])
@@ -576,6 +630,7 @@ def load_thread(store: Store) -> Thread:
         priority_insights=grouped(store.links(priority_insights), "priority_id", "insight_id"),
         action_priorities=grouped(store.links(action_priorities), "action_id", "priority_id"),
         quote_choices=_quote_choices(store),
+        involvement=store.involvements(),
     )
 
 

@@ -105,9 +105,18 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     asked = insight("insights", "delete", "I1", "-w", str(ws), check=False)  # no --yes, no tty
     assert asked.returncode == 1
     insight("outcomes", "delete", "O2", "--yes", "-w", str(ws))
+    involved = insight("actions", "involve", "A1", "--mode", "active", "--continuity",
+                       "embedded", "--how", "peers make the calls", "-w", str(ws))
+    assert "A1: people with lived experience took part, active and embedded" in involved.stdout
+    half = insight("actions", "involve", "A1", "--mode", "active", "-w", str(ws), check=False)
+    assert half.returncode == 2 and "embedded (ongoing) or isolated" in " ".join(
+        half.stderr.split())
+    neither = insight("actions", "involve", "A1", "-w", str(ws), check=False)
+    assert neither.returncode == 2 and "--clear" in neither.stderr
     listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
     assert listed == [{"ref": "A1", "title": "Monthly calls", "status": "in progress",
-                       "owner": "Service lead", "priorities": "P1"}]
+                       "owner": "Service lead", "priorities": "P1",
+                       "involvement": "active, embedded"}]
     chain = json.loads(insight("trace", "A1", "-w", str(ws)).stdout)
     assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
     up = insight("trace", note_ids[0], "-w", str(ws))

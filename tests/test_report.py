@@ -16,7 +16,14 @@ from insight.privacy import HIDDEN, WITHHELD, note_ref
 from insight.report import build_report, render_html, report_tables, write_report
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store, ref
-from insight.thread import add_action, add_insight, add_outcome, add_priority, load_thread
+from insight.thread import (
+    add_action,
+    add_insight,
+    add_outcome,
+    add_priority,
+    load_thread,
+    set_involvement,
+)
 from tests.notes import add, note
 
 PII_SET = corpora_dir() / "pii" / "pii-eval.jsonl"
@@ -694,6 +701,7 @@ def _thread_with_everything(store: Store) -> None:
                         priority_ids=[priority], stage="monitoring")
     add_outcome(store, action, "Calls started", fed_back_on=date(2026, 6, 1))
     add_action(store, "-Unlinked idea", owner="ICB")
+    set_involvement(store, action, "active", "embedded", how="peers make the calls")
 
 
 def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -> None:
@@ -706,7 +714,8 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     insights = {row[0]: row for row in tables["Insights"][1:]}
     assert insights["I1"][4] == 6 and insights["I2"][4] == "<5"  # as the report shows them
     actions = {row[0]: row for row in tables["Actions"][1:]}
-    assert actions["A1"][9:] == ["P1", "O1"] and actions["A2"][9] == ""
+    assert actions["A1"][9:] == ["P1", "O1", "active", "embedded", "peers make the calls"]
+    assert actions["A2"][9:] == ["", "", None, None, None]
     assert tables["Outcomes"][1][:3] == ["O1", "A1", "Calls started"]
     assert "category" not in tables["Categories"][0]  # codes are for leads
     lead = report_tables(build_report(store, load_codebook(), audience="lead"))
@@ -740,3 +749,17 @@ def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> 
     assert actions[2][1] == "'-Unlinked idea"
     with pytest.raises(ValueError, match="html, .xlsx, .csv"):
         write_report(data, tmp_path / "influence.pdf")
+
+
+def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
+    _thread_with_everything(store)
+    html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
+    assert "Where the work sits: <b>active and embedded</b>" in html
+    assert "recorded for 1 of 2 actions" in html
+    assert '<td>1 action: <a href="#A1">A1</a></td>' in html
+    assert ("People with lived experience took part: active and embedded (peers make the "
+            "calls)") in html
+    assert "<tr><td>monitoring</td><td class=\"num\">1</td><td class=\"num\">0</td>" in html
+    set_involvement(store, 1, None)
+    html = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
+    assert "not recorded for any action yet" in html and "insight actions involve" in html

@@ -871,7 +871,8 @@ def test_a_database_made_before_quote_choices_opens_and_gets_the_table(db_url: s
     from insight.store import PIN, insight_quotes, metadata
 
     engine = create_engine(db_url)
-    old_tables = [t for t in metadata.sorted_tables if t.name != insight_quotes.name]
+    old_tables = [t for t in metadata.sorted_tables
+                  if t.name not in (insight_quotes.name, "action_involvement")]
     with engine.begin() as conn:  # the schema as version 1 was first released
         metadata.create_all(conn, tables=old_tables)
         conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -884,10 +885,37 @@ def test_a_database_made_before_quote_choices_opens_and_gets_the_table(db_url: s
         assert load_thread(old).quote_choices == {}
         old.set_quote_choice(insight, "n1", PIN)
         assert load_thread(old).quote_choices == {insight: {"n1": PIN}}
+        action = add_action(old, "Fund the group")
+        old.set_involvement(action, "active", "embedded", "peer leads on the panel")
     with Store.open(db_url, create=False) as again:  # and again: nothing to add
         assert again.quote_choices()[0]["note_id"] == "n1"
+        assert again.involvements()[action]["how"] == "peer leads on the panel"
         with again.engine.connect() as conn:
-            assert insight_quotes.name in inspect(conn).get_table_names()
+            assert {insight_quotes.name, "action_involvement"} <= set(
+                inspect(conn).get_table_names())
+
+
+def test_involvement_in_an_action_is_audited_and_goes_with_it(noted: Store) -> None:
+    from insight.store import NotFound, StoreError
+
+    action = add_action(noted, "Peer panel for the new crisis service")
+    assert noted.set_involvement(action, "passive", "isolated") is None
+    assert noted.set_involvement(action, "active", "embedded", "they score the bids")[
+        "mode"] == "passive"
+    assert noted.involvements()[action] | {"recorded_at": None} == {
+        "action_id": action, "mode": "active", "continuity": "embedded",
+        "how": "they score the bids", "recorded_at": None, "author": "tester"}
+    kinds = [(e["operation"], e["record_id"]) for e in noted.audit_log()
+             if e["record_type"] == "action_involvement"]
+    assert kinds == [("create", str(action)), ("update", str(action))]
+    assert "action_involvement" in {e["record_type"] for e in noted.audit_log(f"A{action}")}
+    with pytest.raises(StoreError, match="active, passive"):
+        noted.set_involvement(action, "sometimes", "embedded")
+    with pytest.raises(NotFound, match="no action A99"):
+        noted.set_involvement(99, "active", "embedded")
+    noted.delete_record("action", action)
+    assert noted.involvements() == {}
+    assert entries(noted, "action_involvement", "delete")[0]["before"]["mode"] == "active"
 
 
 def test_quote_choices_are_audited_and_only_for_an_insights_own_notes(noted: Store) -> None:

@@ -10,10 +10,12 @@ from insight.thread import (
     add_insight,
     add_outcome,
     add_priority,
+    coproduction,
     delete_record,
     link_notes,
     load_thread,
     set_action_status,
+    set_involvement,
     unlink,
     update_record,
 )
@@ -268,3 +270,34 @@ def test_load_thread_has_leads_quote_choices_pins_in_order(thread_store: Store) 
         note("worry", "Flagged by the listener.", safeguarding=True))
     assert quote_blockers(thread_store, "quiet") == ["the person did not agree to be quoted"]
     assert "safeguarding" in " ".join(quote_blockers(thread_store, "worry"))
+
+
+def test_coproduction_grid_and_stages(store: Store) -> None:
+    panel = add_action(store, "Peer panel", stage="contracting")
+    survey = add_action(store, "Survey", stage="monitoring")
+    forum = add_action(store, "Forum", stage="monitoring")
+    add_action(store, "Leaflet")
+    assert coproduction(load_thread(store))["sits"] == []  # nothing recorded yet
+    set_involvement(store, panel, "Active", " embedded ", how="  scores   the bids ")
+    set_involvement(store, survey, "passive", "isolated")
+    set_involvement(store, forum, "passive", "isolated")
+    found = coproduction(load_thread(store))
+    assert found["grid"][("active", "embedded")] == [f"A{panel}"]
+    assert found["grid"][("passive", "isolated")] == [f"A{survey}", f"A{forum}"]
+    assert found["sits"] == ["passive and isolated"]
+    assert (found["recorded"], found["actions"]) == (3, 4)
+    assert found["stages"] == [
+        ("contracting", {"active": 1, "passive": 0, "not recorded": 0}),
+        ("monitoring", {"active": 0, "passive": 2, "not recorded": 0}),
+        ("stage not set", {"active": 0, "passive": 0, "not recorded": 1}),
+    ]
+    assert load_thread(store).involvement[panel]["how"] == "scores the bids"
+    set_involvement(store, forum, "active", "isolated")
+    assert coproduction(load_thread(store))["sits"] == [  # a tie: both
+        "active and embedded", "active and isolated", "passive and isolated"]
+    with pytest.raises(UnknownValue, match="active, passive"):
+        set_involvement(store, panel, "a bit", "embedded")
+    with pytest.raises(UnknownValue, match="embedded .ongoing. or isolated"):
+        set_involvement(store, panel, "active")
+    assert set_involvement(store, panel, None)["mode"] == "active"  # cleared
+    assert panel not in load_thread(store).involvement
