@@ -358,6 +358,7 @@ def build_report(
             *(i[k] for i in p["insights"] for k in ("title", "summary")),
             *(q.text for i in p["insights"] for q in i["quotes"]),
             *(a[k] for a in p["actions"] for k in ("title", "owner", "reason")),
+            *((a["involvement"] or {}).get("how") for a in p["actions"]),
             *(o["description"] for a in p["actions"] for o in a["outcomes"]),
         )
     ]

@@ -760,6 +760,10 @@ def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
     assert ("People with lived experience took part: active and embedded (peers make the "
             "calls)") in html
     assert "<tr><td>monitoring</td><td class=\"num\">1</td><td class=\"num\">0</td>" in html
+    community = " ".join(unescape(render_html(build_report(store, load_codebook(),
+                                                           audience="community"))).split())
+    assert ("People with lived experience helped decide this, and are part of it as it goes "
+            "on: peers make the calls.") in community
     set_involvement(store, 1, None)
     html = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
     assert "not recorded for any action yet" in html and "insight actions involve" in html
