@@ -105,21 +105,24 @@ EMPTY: SmallGroups = MappingProxyType({})
 
 def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     """Where `text` names one of `names` (places or communities few notes come from).
-    Whole words; spaces, hyphens and full stops between a name's words are alike ("St.
-    Helens", "Hebden-Bridge"). A match in lower case counts unless all its words are
-    everyday words ("reading the letter" is not Reading; "todmorden" is Todmorden; "polish
-    the floor" is not Polish)."""
+    Whole words, a plural too ("Somalis"); spaces, hyphens and full stops between a name's
+    words are alike ("St. Helens", "Hebden-Bridge"), and a word of a longer name that is
+    no everyday word names it alone ("in hebden" for Hebden Bridge). A match in lower case
+    counts unless all its words are everyday words ("reading the letter" is not Reading;
+    "todmorden" is Todmorden; "polish the floor" is not Polish)."""
     from insight.redact import is_common_word
 
     names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p)) for p in names}
     names = {n for n in names if n}
+    names |= {(w,) for n in names if len(n) > 1 for w in n
+              if len(w) > 3 and not is_common_word(w)}
     if not names:
         return []
     pattern = re.compile(
         r"(?<![\w'’])(?:" + "|".join(
             r"[\s.\-]+".join(re.escape(w) for w in words)
             for words in sorted(names, key=lambda n: -sum(map(len, n)))
-        ) + r")(?![\w'’])",
+        ) + r")(?:e?s)?(?![\w'’])",
         re.IGNORECASE,
     )
     found = []

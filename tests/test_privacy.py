@@ -119,6 +119,8 @@ def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:
         ("Nothing about a place here.", []),
         ("Went to St. Ives, then Stockton on Tees.", ["St. Ives", "Stockton on Tees"]),
         ("Moved to helston. Sarah said so.", ["helston"]),  # not an everyday word
+        ("The Helstons came too, and Ives people.", ["Helstons", "Ives"]),  # plural; a part
+        ("Stockton lads, Tees valley", ["Stockton"]),  # "tees" is an everyday word
     ],
 )
 def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
