@@ -971,15 +971,15 @@ def report(
 ) -> None:
     """Write the golden-thread report: one self-contained HTML file, or its tables as a
     workbook or CSV files."""
-    from insight.report import REPORT_FORMATS, build_report, write_report
+    from insight.report import build_report, report_files, write_report
     from insight.rollup import note_frame
 
-    if out.suffix.lower() not in REPORT_FORMATS:
-        raise typer.BadParameter(
-            f"{out.name}: write a report as {', '.join(REPORT_FORMATS)}", param_hint="--out")
     _check_out(out)
-
     audience = _audience(audience)
+    try:
+        report_files(out, audience)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--out") from None
     ws, store = _open(workspace, db)
     with store:
         data = build_report(
@@ -1344,16 +1344,25 @@ def actions_involve(
     from insight.thread import set_involvement
 
     if clear == (mode is not None):
-        raise typer.BadParameter("give --mode and --continuity, or --clear")
+        raise typer.BadParameter("give --mode and --continuity (and --how), or --clear")
     _, store = _open(workspace, db)
     with store:
-        before = set_involvement(store, parse_ref("action", action), mode, continuity, how)
-    if clear:
+        action_id = parse_ref("action", action)
+        before = set_involvement(store, action_id, mode, continuity, how)
+        now = store.involvements().get(action_id)
+    if now is None:
         typer.echo(f"{action}: involvement cleared" if before else
                    f"{action}: no involvement was recorded")
-    else:
-        typer.echo(f"{action}: people with lived experience took part, {mode.lower()} and "
-                   f"{(continuity or '').lower()}")
+        return
+    typer.echo(f"{action}: people with lived experience took part, {now['mode']} and "
+               f"{now['continuity']}")
+    if now["how"]:
+        from insight.redact import find_pii
+
+        found = sorted({span.type for span in find_pii(now["how"])})
+        if found:
+            typer.secho(f"warning: --how holds {', '.join(found)}; reports outside the "
+                        "leads' view show it redacted", err=True, fg=typer.colors.YELLOW)
 
 
 @outcomes_app.command("add")

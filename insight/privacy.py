@@ -103,32 +103,65 @@ SmallGroups = Mapping[str, Collection[str]]  # "PLACE" / "COMMUNITY" -> names
 EMPTY: SmallGroups = MappingProxyType({})
 
 
+#: Words of a group's name too broad to name it alone ("young" of "young carers", "Black"
+#: of "Black British"): a quote keeps them unless the whole name is there.
+_BROAD_WORDS = frozenset("""
+    people person persons women woman men man young younger old older adult adults child
+    children community communities group groups family families parent parents carers
+    carer black white asian british mixed other background heritage and with from
+""".split())
+
+
 def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     """Where `text` names one of `names` (places or communities few notes come from).
-    Whole words, a plural too ("Somalis"); spaces, hyphens and full stops between a name's
-    words are alike ("St. Helens", "Hebden-Bridge"), and a word of a longer name that is
-    no everyday word names it alone ("in hebden" for Hebden Bridge). A match in lower case
-    counts unless all its words are everyday words ("reading the letter" is not Reading;
-    "todmorden" is Todmorden; "polish the floor" is not Polish)."""
+    Whole words, as spelt or in the plural ("Somalis", "Gypsies"); spaces, hyphens and full
+    stops between a name's words or none at all are alike ("St. Helens", "Hebden-Bridge",
+    "nonbinary" for non-binary, "deaf-blind" for deafblind); a word of a longer name names
+    it alone unless it is a broad word ("in hebden" for Hebden Bridge, "Traveller" for
+    Gypsy and Traveller; not "Black" for Black British). A match in lower case counts
+    unless all its words, and the name's, are everyday words ("reading the letter" is not
+    Reading; "todmorden" is Todmorden; "polish the floor" is not Polish; "deaf-blind" is
+    deafblind)."""
     from insight.redact import is_common_word
 
-    names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p)) for p in names}
+    names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p.casefold())) for p in names}
     names = {n for n in names if n}
     names |= {(w,) for n in names if len(n) > 1 for w in n
-              if len(w) > 3 and not is_common_word(w)}
+              if len(w) > 3 and w not in _BROAD_WORDS}
     if not names:
         return []
+
+    def word(w: str, last: bool) -> str:
+        if len(w) >= 6 and "'" not in w and "’" not in w:  # "deafblind", "deaf-blind"
+            body = r"[\s\-]?".join(re.escape(c) for c in w)
+        else:
+            body = re.escape(w)
+        if last and w.endswith("y"):
+            body = f"(?:{body}|{re.escape(w[:-1])}ies)"
+        return body
+
     pattern = re.compile(
         r"(?<![\w'’])(?:" + "|".join(
-            r"[\s.\-]+".join(re.escape(w) for w in words)
+            r"[\s.\-]*".join(word(w, i == len(words) - 1) for i, w in enumerate(words))
             for words in sorted(names, key=lambda n: -sum(map(len, n)))
         ) + r")(?:e?s)?(?![\w'’])",
         re.IGNORECASE,
     )
+    by_letters = {"".join(n): n for n in names}
+
+    def name_of(matched: str) -> tuple[str, ...]:
+        letters = re.sub(r"[\s.\-]", "", matched.casefold())
+        for form in (letters, letters[:-1], letters[:-2], letters[:-3] + "y"):
+            if form in by_letters:
+                return by_letters[form]
+        return tuple(re.findall(r"\w+", matched.casefold()))
+
     found = []
     for match in pattern.finditer(text):
-        words = re.findall(r"\w+", match.group())
-        if match.group()[0].isupper() or not all(is_common_word(w) for w in words):
+        written = re.findall(r"\w+", match.group())
+        if match.group()[0].isupper() or not all(
+            is_common_word(w) for w in (*name_of(match.group()), *written)
+        ):
             found.append(match.span())
     return found
 

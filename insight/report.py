@@ -41,6 +41,7 @@ from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
     TREND_MONTHS,
     category_rollup,
+    distinct,
     group_names,
     heard_against_population,
     heard_from,
@@ -194,8 +195,8 @@ def build_report(
         frame, codebook, audience=audience, threshold=threshold, by_month=False
     )
     rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners",
-                          "communities", "negative", "mixed", "positive", "trend"]].to_dict(
-        "records")
+                          "communities", "negative", "mixed", "positive", "neutral",
+                          "not known", "trend"]].to_dict("records")
     thread = load_thread(store)
     live = set(frame["id"])
     # an erased note is in no count, the safeguarding ones included
@@ -221,8 +222,8 @@ def build_report(
         "notes": suppress(len(frame), audience, threshold),  # as the split gives it
         "from": str(min(heard)) if len(heard) else None,
         "to": str(max(heard)) if len(heard) else None,
-        "listeners": suppress(int(frame["listener"].nunique()), audience, threshold),
-        "places": suppress(int(frame["place"].nunique()), audience, threshold),
+        "listeners": suppress(distinct(frame["listener"]), audience, threshold),
+        "places": suppress(distinct(frame["place"]), audience, threshold),
         **tagging_split(frame, audience, threshold),
         "safeguarding_flagged": routed,
         "safeguarding_open": routed_parts["open"],
@@ -265,7 +266,7 @@ def build_report(
                 }
                 for o in thread.outcomes_of_action(action_id)
             ],
-            "involvement": thread.involvement.get(action_id),
+            "involvement": _involvement(thread.involvement.get(action_id), audience),
             "chain": _named_chain(thread.chain(action_id), audience, insight_counts, key),
             "evidence": total(
                 thread.notes_of_action(action_id),
@@ -392,6 +393,16 @@ def build_report(
     )
 
 
+def _involvement(involved: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:
+    """How people with lived experience took part in an action; outside the leads' view
+    the lead's words about it are redacted (they describe people, and may name them)."""
+    if involved is None or audience == "lead" or not involved.get("how"):
+        return involved
+    from insight.redact import redact
+
+    return {**involved, "how": redact(involved["how"]).text}
+
+
 def _action_overview(actions: Any) -> list[tuple[str, dict[str, int]]]:
     """Actions counted per commissioning stage and status, stages in the cycle's order."""
     from insight.thread import ACTION_STATUSES, STAGES
@@ -486,6 +497,29 @@ def render_html(data: ReportData) -> str:
 
 #: What `write_report` writes, by the file's suffix.
 REPORT_FORMATS = (".html", ".xlsx", ".csv")
+#: The tables of a report in a spreadsheet (`report_tables`), in order.
+REPORT_TABLES = ("About", "Categories", "Priorities", "Insights", "Actions", "Outcomes")
+
+
+def report_files(out: str | Path, audience: str) -> list[Path]:
+    """The files `write_report` writes for `out`, or a ValueError saying why it cannot:
+    an unknown suffix, tables for the community (its report is a page in plain words), or
+    a folder where a file would go."""
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in REPORT_FORMATS:
+        raise ValueError(f"a report is written as {', '.join(REPORT_FORMATS)}; "
+                         f"got {path.name!r}")
+    if suffix != ".html" and audience == "community":
+        raise ValueError("the community's report is a page in plain words: write it as "
+                         ".html (tables are for leads and commissioners)")
+    targets = [path] if suffix != ".csv" else [
+        path.with_name(f"{path.stem}-{name.lower().replace(' ', '-')}.csv")
+        for name in REPORT_TABLES]
+    for target in targets:
+        if target.is_dir():
+            raise ValueError(f"{target} is a folder; give a file name")
+    return targets
 
 
 def write_report(data: ReportData, out: str | Path) -> list[Path]:
@@ -493,11 +527,9 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
     table (`report_tables`); or, for `.csv`, one CSV file per table beside each other
     (`report-categories.csv`, ...). Every format is made from the same `ReportData`, so
     each holds only what the audience's HTML report may show."""
+    targets = report_files(out, data.audience)
     path = Path(out)
     suffix = path.suffix.lower()
-    if suffix not in REPORT_FORMATS:
-        raise ValueError(f"a report is written as {', '.join(REPORT_FORMATS)}; "
-                         f"got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".html":
         path.write_text(render_html(data), encoding="utf-8")
@@ -507,8 +539,7 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
         _write_workbook(tables, path)
         return [path]
     written = []
-    for name, rows in tables.items():
-        file = path.with_name(f"{path.stem}-{name.lower().replace(' ', '-')}.csv")
+    for file, rows in zip(targets, tables.values(), strict=True):
         with file.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM for Excel
             writer = csv.writer(handle)
             for row in rows:
@@ -529,18 +560,21 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         ["generated", data.generated], ["insight version", data.version],
         ["small numbers", f"counts below {data.threshold} are shown as <{data.threshold}"
                           if not lead else "not suppressed (leads' view)"],
-        *([key, value] for key, value in data.summary.items()),
+        # outside the leads' view the first and last conversations are given by month,
+        # as the report gives them
+        *([key, value if lead or key not in ("from", "to") else _month_year(value)]
+          for key, value in data.summary.items()),
     ]
     categories: list[list[Any]] = [[
         *(["category"] if lead else []), "name", "notes", "share", "places", "listeners",
-        "communities", "negative", "mixed", "positive", f"last {data.trend_months} months",
-        "often said",
+        "communities", "negative", "mixed", "positive", "neutral", "experience not known",
+        f"last {data.trend_months} months", "often said",
     ]]
     for row in data.rollup:
         categories.append([
             *([row["category"]] if lead else []), row["name"], row["notes"], row["share"],
             row["places"], row["listeners"], row["communities"], row["negative"], row["mixed"],
-            row["positive"],
+            row["positive"], row["neutral"], row["not known"],
             row["trend"] or "", "; ".join(p if n is None else f"{p} ({n})"
                                           for p, n in row.get("phrases", [])),
         ])
@@ -582,8 +616,10 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             outcomes.append([outcome["ref"], ref_, outcome["description"],
                              outcome["observed_on"], outcome["evidence"],
                              "yes" if outcome["fed_back"] else "no", outcome["fed_back_on"]])
-    return {"About": about, "Categories": categories, "Priorities": priorities,
-            "Insights": insights, "Actions": actions, "Outcomes": outcomes}
+    tables = {"About": about, "Categories": categories, "Priorities": priorities,
+              "Insights": insights, "Actions": actions, "Outcomes": outcomes}
+    assert tuple(tables) == REPORT_TABLES
+    return tables
 
 
 #: A cell a spreadsheet would read as a formula (CSV injection, OWASP): "=", "+", "-",

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -95,14 +96,18 @@ EXPERIENCES = ("negative", "mixed", "positive", "neutral")
 TREND_MONTHS = 3
 
 
-def trend_periods(frame: pd.DataFrame) -> tuple[list[str], list[str]] | None:
+def trend_periods(
+    frame: pd.DataFrame, today: date | None = None
+) -> tuple[list[str], list[str]] | None:
     """The months of the recent period (the `TREND_MONTHS` months up to the last month
-    with a note) and of the one before; None while the notes do not reach back that far
-    (a trend against months before listening began would be a false rise)."""
+    with a note, never the month still going on: its notes are not all in) and of the one
+    before; None while the notes do not reach back that far (a trend against months
+    before listening began would be a false rise)."""
     dated = frame["month"].dropna()
     if dated.empty:
         return None
-    last = pd.Period(max(dated), freq="M")
+    this_month = pd.Period(today or date.today(), freq="M")
+    last = min(pd.Period(max(dated), freq="M"), this_month - 1)
     recent = [str(last - i) for i in range(TREND_MONTHS)]
     previous = [str(last - TREND_MONTHS - i) for i in range(TREND_MONTHS)]
     if min(dated) > previous[-1]:
@@ -111,7 +116,8 @@ def trend_periods(frame: pd.DataFrame) -> tuple[list[str], list[str]] | None:
 
 
 def trend_word(recent: int, previous: int) -> str:
-    """More, fewer or about the same: a change of a quarter and of at least three notes."""
+    """More, fewer or about the same: one period has at least a quarter more notes than
+    the other, and at least three more."""
     if recent - previous >= 3 and recent >= 1.25 * previous:
         return "more"
     if previous - recent >= 3 and recent <= 0.8 * previous:
@@ -126,6 +132,7 @@ def category_rollup(
     audience: Audience = "lead",
     threshold: int = 5,
     by_month: bool = True,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Per category: notes, share of all notes, distinct places, listeners and communities
     (breadth: many voices or a few), notes by
@@ -146,7 +153,7 @@ def category_rollup(
     exploded = frame.explode("categories").dropna(subset=["categories"])
     months = sorted(m for m in frame["month"].dropna().unique())
     undated = bool(frame["month"].isna().any())
-    periods = trend_periods(frame)
+    periods = trend_periods(frame, today)
     records = []
     for category in codebook.categories:
         subset = exploded[exploded["categories"] == category.id]
@@ -156,18 +163,16 @@ def category_rollup(
             "name": category.name,
             "notes": suppress(count, audience, threshold),
             "share": round(count / total, 3) if total else 0.0,
-            "places": suppress(int(subset["place"].nunique()), audience, threshold),
-            "listeners": suppress(int(subset["listener"].nunique()), audience, threshold),
-            "communities": suppress(
-                len({n.casefold() for cell in subset["community"] for n in group_names(cell)}),
-                audience, threshold),
+            "places": suppress(distinct(subset["place"]), audience, threshold),
+            "listeners": suppress(distinct(subset["listener"]), audience, threshold),
+            "communities": suppress(distinct(subset["community"]), audience, threshold),
         }
         felt = subset.drop_duplicates("id")["experience"]
         balance = {e: int((felt == e).sum()) for e in EXPERIENCES}
         balance["not known"] = count - sum(balance.values())
         _, shown_balance = protect(count, balance, audience, threshold, keep_total=True)
         record.update(shown_balance)
-        record["trend"] = None
+        record["trend"] = "too early to say"  # notes do not reach back far enough
         if periods is not None:
             in_recent = int(subset.loc[subset["month"].isin(periods[0]), "id"].nunique())
             in_previous = int(subset.loc[subset["month"].isin(periods[1]), "id"].nunique())
@@ -197,6 +202,12 @@ def category_rollup(
 
 
 NOT_RECORDED = "not recorded"
+
+
+def distinct(cells: pd.Series) -> int:
+    """How many different places, listeners or communities the cells name, a name in any
+    case or spacing once ("Leeds" and "leeds " are one place)."""
+    return len({name.casefold() for cell in cells for name in group_names(cell)})
 
 
 def group_names(cell: Any) -> list[str]:

@@ -383,9 +383,15 @@ def set_involvement(
         if continuity is None:
             raise UnknownValue("say whether the involvement is embedded (ongoing) or "
                                "isolated (one-off)")
+        continuity = _CONTINUITY_WORDS.get(
+            " ".join(continuity.strip().lower().replace("-", " ").split()), continuity)
         continuity = _one_of(continuity, INVOLVEMENT_CONTINUITY, "involvement")
         how = " ".join(how.split()) or None if how else None
     return store.set_involvement(action_id, mode, continuity, how)
+
+
+#: The words the co-production grid is explained with, read as its values.
+_CONTINUITY_WORDS = {"one off": "isolated", "oneoff": "isolated", "ongoing": "embedded"}
 
 
 def _one_of(value: str, allowed: Sequence[str], what: str) -> str:

@@ -732,3 +732,16 @@ def test_report_as_a_workbook_or_csv_files(tmp_path: Path) -> None:
     refused = insight("report", "--out", str(tmp_path / "r.pdf"), "-w", str(ws), check=False)
     assert refused.returncode == 2 and ".html, .xlsx, .csv" in " ".join(refused.stderr.split())
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_involvement_options_in_the_words_the_help_uses(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    insight("actions", "add", "Peer panel", "-w", str(ws))
+    said = insight("actions", "involve", "A1", "--mode", " ACTIVE ", "--continuity", "one-off",
+                   "--how", "Sarah Jones chairs it, 07700 900123", "-w", str(ws))
+    assert "A1: people with lived experience took part, active and isolated" in said.stdout
+    assert "warning: --how holds PERSON, PHONE" in " ".join(said.stderr.split())
+    community = insight("report", "--audience", "community", "--out", str(tmp_path / "c.xlsx"),
+                        "-w", str(ws), check=False)
+    assert community.returncode == 2 and "plain words" in " ".join(community.stderr.split())

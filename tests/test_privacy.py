@@ -120,12 +120,27 @@ def test_excerpt_is_redacted_in_the_context_of_the_whole_note() -> None:
         ("Went to St. Ives, then Stockton on Tees.", ["St. Ives", "Stockton on Tees"]),
         ("Moved to helston. Sarah said so.", ["helston"]),  # not an everyday word
         ("The Helstons came too, and Ives people.", ["Helstons", "Ives"]),  # plural; a part
-        ("Stockton lads, Tees valley", ["Stockton"]),  # "tees" is an everyday word
+        ("Stockton lads, Tees valley", ["Stockton", "Tees"]),  # each a part of the name
     ],
 )
 def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
     spans = name_spans(text, ["Helston", "St Ives", "reading", " ", "Stockton-on-Tees"])
     assert [text[a:b] for a, b in spans] == found
+
+
+@pytest.mark.parametrize(
+    ("community", "text", "found"),
+    [  # found by a user audit: each named a small community in a commissioner's quote
+        ("Gypsy and Traveller", "As a Traveller woman, us Gypsies get moved on.",
+         ["Traveller", "Gypsies"]),
+        ("non-binary", "Being nonbinary at the clinic", ["nonbinary"]),
+        ("deafblind", "As a deaf-blind man I", ["deaf-blind"]),
+        ("Black British", "Black lads get stopped", []),  # too broad a word alone
+        ("older people", "older people wait longest", []),  # everyday words in lower case
+    ],
+)
+def test_a_small_community_in_other_spellings(community: str, text: str, found: list) -> None:
+    assert [text[a:b] for a, b in name_spans(text, [community])] == found
 
 
 def test_a_small_community_is_named_as_a_community() -> None:

@@ -749,6 +749,18 @@ def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> 
     assert actions[2][1] == "'-Unlinked idea"
     with pytest.raises(ValueError, match="html, .xlsx, .csv"):
         write_report(data, tmp_path / "influence.pdf")
+    # outside the leads' view the first and last conversations are months, as in the HTML
+    about = dict(report_tables(data)["About"][1:])
+    assert about["from"] == about["to"] == "March 2026"
+    assert dict(report_tables(build_report(store, load_codebook(), audience="lead"))[
+        "About"][1:])["from"] == "2026-03-10"
+    # the community's report is a page in plain words, never tables
+    community = build_report(store, load_codebook(), audience="community")
+    with pytest.raises(ValueError, match="plain words"):
+        write_report(community, tmp_path / "community.xlsx")
+    (tmp_path / "clash-about.csv").mkdir()
+    with pytest.raises(ValueError, match="is a folder"):
+        write_report(data, tmp_path / "clash.csv")
 
 
 def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
@@ -764,6 +776,13 @@ def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
                                                            audience="community"))).split())
     assert ("People with lived experience helped decide this, and are part of it as it goes "
             "on: peers make the calls.") in community
+    # a lead's words about who took part are redacted outside the leads' view
+    set_involvement(store, 1, "active", "embedded", how="Sarah Jones (07700 900123) chairs it")
+    html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
+    assert "[PERSON] ([PHONE]) chairs it" in html
+    assert "Sarah" not in html and "07700" not in html
+    lead = unescape(render_html(build_report(store, load_codebook(), audience="lead")))
+    assert "Sarah Jones (07700 900123) chairs it" in lead
     set_involvement(store, 1, None)
     html = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
     assert "not recorded for any action yet" in html and "insight actions involve" in html

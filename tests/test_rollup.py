@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from insight.codebook import load_codebook
@@ -357,6 +359,14 @@ def test_small_groups_are_places_and_communities_with_few_notes(store: Store) ->
     assert small_groups(frame, "lead", 5) == {}
 
 
+def test_breadth_counts_a_place_or_listener_once_in_any_case(store: Store) -> None:
+    add(store, *[note(f"n{i}", "x", categories=["crisis-urgent"], place=p, listener=w)
+                 for i, (p, w) in enumerate([("Leeds", "L-1"), ("leeds ", "l-1"),
+                                             ("York", "L-2"), ("Hull", "L-3")])])
+    row = category_rollup(note_frame(store), load_codebook()).set_index("category")
+    assert (row.loc["crisis-urgent", "places"], row.loc["crisis-urgent", "listeners"]) == (3, 3)
+
+
 def test_breadth_counts_communities_once_in_any_spelling(store: Store) -> None:
     add(store, *[note(f"n{i}", "x", categories=["carers-family"],
                       community=[["Carers", "Polish"], ["carers ", "polish"], ["Roma"],
@@ -413,9 +423,15 @@ def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> No
     assert shown.loc["access-waiting", "trend"] == "more"
     assert shown.loc["crisis-urgent", "trend"] == "about the same"
     assert shown.loc["daily-living", "trend"] == "too few to say"
-    # notes that do not reach back six months: no trend
+    # notes that do not reach back six months: no trend yet
     later = frame[frame["month"] >= "2025-02"]
-    assert category_rollup(later, load_codebook())["trend"].isna().all()
+    assert set(category_rollup(later, load_codebook())["trend"]) == {"too early to say"}
+    # the month still going on is not a period's end: its notes are not all in
+    early_june = category_rollup(frame, load_codebook(), today=date(2025, 6, 3))
+    assert early_june.set_index("category").loc["access-waiting", "trend"] == (
+        "too early to say")  # May back to December: before the first notes
+    assert category_rollup(frame, load_codebook(), today=date(2025, 7, 3)).set_index(
+        "category").loc["access-waiting", "trend"] == "6 → 12, more"
 
 
 def test_trend_words() -> None:
