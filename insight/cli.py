@@ -1343,11 +1343,19 @@ def actions_involve(
     from insight.store import parse_ref
     from insight.thread import set_involvement
 
-    if clear == (mode is not None):
+    if clear == (mode is not None or continuity is not None or how is not None):
         raise typer.BadParameter("give --mode and --continuity (and --how), or --clear")
     _, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        recorded = store.involvements().get(action_id)
+        if mode is None and not clear:  # changing only what was recorded, e.g. --how
+            if recorded is None:
+                raise typer.BadParameter(
+                    f"nothing is recorded for {action} yet: give --mode and --continuity")
+            mode = recorded["mode"]
+            continuity = continuity or recorded["continuity"]
+            how = recorded["how"] if how is None else how
         before = set_involvement(store, action_id, mode, continuity, how)
         now = store.involvements().get(action_id)
     if now is None:

@@ -742,6 +742,14 @@ def test_involvement_options_in_the_words_the_help_uses(tmp_path: Path) -> None:
                    "--how", "Sarah Jones chairs it, 07700 900123", "-w", str(ws))
     assert "A1: people with lived experience took part, active and isolated" in said.stdout
     assert "warning: --how holds PERSON, PHONE" in " ".join(said.stderr.split())
+    reworded = insight("actions", "involve", "A1", "--how", "peers chair it", "-w", str(ws))
+    assert "active and isolated" in reworded.stdout and not reworded.stderr
+    listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
+    assert listed[0]["involvement"] == "active, isolated"
+    insight("actions", "add", "Leaflet", "-w", str(ws))
+    nothing = insight("actions", "involve", "A2", "--how", "x", "-w", str(ws), check=False)
+    assert nothing.returncode == 2 and "nothing is recorded for A2" in " ".join(
+        nothing.stderr.split())
     community = insight("report", "--audience", "community", "--out", str(tmp_path / "c.xlsx"),
                         "-w", str(ws), check=False)
     assert community.returncode == 2 and "plain words" in " ".join(community.stderr.split())
