@@ -1349,11 +1349,12 @@ def actions_involve(
     with store:
         action_id = parse_ref("action", action)
         recorded = store.involvements().get(action_id)
-        if mode is None and not clear:  # changing only what was recorded, e.g. --how
+        if not clear and (mode is None or continuity is None):
+            # changing part of what was recorded (--how, --mode or --continuity alone)
             if recorded is None:
                 raise typer.BadParameter(
                     f"nothing is recorded for {action} yet: give --mode and --continuity")
-            mode = recorded["mode"]
+            mode = mode or recorded["mode"]
             continuity = continuity or recorded["continuity"]
             how = recorded["how"] if how is None else how
         before = set_involvement(store, action_id, mode, continuity, how)

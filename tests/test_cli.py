@@ -108,9 +108,9 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     involved = insight("actions", "involve", "A1", "--mode", "active", "--continuity",
                        "embedded", "--how", "peers make the calls", "-w", str(ws))
     assert "A1: people with lived experience took part, active and embedded" in involved.stdout
-    half = insight("actions", "involve", "A1", "--mode", "active", "-w", str(ws), check=False)
-    assert half.returncode == 2 and "embedded (ongoing) or isolated" in " ".join(
-        half.stderr.split())
+    half = insight("actions", "involve", "A1", "--mode", "passive", "-w", str(ws))
+    assert "passive and embedded" in half.stdout  # the rest as recorded
+    insight("actions", "involve", "A1", "--mode", "active", "-w", str(ws))
     neither = insight("actions", "involve", "A1", "-w", str(ws), check=False)
     assert neither.returncode == 2 and "--clear" in neither.stderr
     listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
@@ -744,8 +744,10 @@ def test_involvement_options_in_the_words_the_help_uses(tmp_path: Path) -> None:
     assert "warning: --how holds PERSON, PHONE" in " ".join(said.stderr.split())
     reworded = insight("actions", "involve", "A1", "--how", "peers chair it", "-w", str(ws))
     assert "active and isolated" in reworded.stdout and not reworded.stderr
+    moved = insight("actions", "involve", "A1", "--continuity", "ongoing", "-w", str(ws))
+    assert "active and embedded" in moved.stdout
     listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
-    assert listed[0]["involvement"] == "active, isolated"
+    assert listed[0]["involvement"] == "active, embedded"
     insight("actions", "add", "Leaflet", "-w", str(ws))
     nothing = insight("actions", "involve", "A2", "--how", "x", "-w", str(ws), check=False)
     assert nothing.returncode == 2 and "nothing is recorded for A2" in " ".join(
