@@ -342,6 +342,8 @@ _FILLER = frozenset("""
     said says say saying told tell tells asked asks really just like got get gets getting
     think thought know knew going went go goes lot lots bit thing things also way still
     even want wanted feel felt make made need needs needed ok okay yeah maybe kind sort
+    actually till though anyway basically literally apparently honestly probably obviously
+    definitely came come comes coming
 """.split())
 #: Phrases never cross these: sentence and clause ends, brackets, quote marks, symbols and
 #: emoji, underscores, spaced dashes (a hyphen or an apostrophe inside a word is no break).

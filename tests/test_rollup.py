@@ -270,6 +270,9 @@ def test_candidate_phrases_stay_within_a_clause_and_skip_stop_words() -> None:
     assert "hours" in found and "3 hours" not in found  # no numbers
     assert not any(p.startswith(("the ", "she ")) or p.endswith(" the") for p in found)
     assert "didn't" not in found and "didn't ring" not in found  # a contraction at an edge
+    # fillers of spoken English are no theme on their own
+    assert "actually" not in candidate_phrases("They actually listened, came till late")
+    assert "actually listened" not in candidate_phrases("They actually listened")
 
 
 def _phrase_notes(store: Store) -> None:
