@@ -1292,15 +1292,22 @@ class Store:
                 position = (last or 0) + 1
             values = {"choice": choice, "position": position, "chosen_at": now(),
                       "author": self.actor}
-            if before is None:
-                values = {"insight_id": insight_id, "note_id": note_id, **values}
-                conn.execute(insert(insight_quotes).values(**values))
-                self._audit(conn, "create", insight_quotes.name, record_id, None, values)
-            else:
-                conn.execute(update(insight_quotes).where(where).values(**values))
-                self._audit(conn, "update", insight_quotes.name, record_id, before,
-                            {**before, **values})
+            self._put_row(conn, insight_quotes, where, record_id, before, values,
+                          {"insight_id": insight_id, "note_id": note_id})
         return before
+
+    def _put_row(self, conn: Connection, table: Table, where: Any, record_id: str | int,
+                 before: dict[str, Any] | None, values: dict[str, Any],
+                 key: dict[str, Any]) -> None:
+        """Insert a row (`key` + `values`) or update the one `where` finds (`before`),
+        audited as a create or an update of `record_id`."""
+        if before is None:
+            values = {**key, **values}
+            conn.execute(insert(table).values(**values))
+            self._audit(conn, "create", table.name, record_id, None, values)
+        else:
+            conn.execute(update(table).where(where).values(**values))
+            self._audit(conn, "update", table.name, record_id, before, {**before, **values})
 
     def quote_choices(self, insight_id: int | None = None) -> list[dict[str, Any]]:
         """Leads' quote choices, by insight; pins in the order they were pinned first."""
@@ -1342,14 +1349,8 @@ class Store:
                 return before
             values = {"mode": mode, "continuity": continuity, "how": how or None,
                       "recorded_at": now(), "author": self.actor}
-            if before is None:
-                values = {"action_id": action_id, **values}
-                conn.execute(insert(action_involvement).values(**values))
-                self._audit(conn, "create", action_involvement.name, action_id, None, values)
-            else:
-                conn.execute(update(action_involvement).where(where).values(**values))
-                self._audit(conn, "update", action_involvement.name, action_id, before,
-                            {**before, **values})
+            self._put_row(conn, action_involvement, where, action_id, before, values,
+                          {"action_id": action_id})
         return before
 
     def involvements(self) -> dict[int, dict[str, Any]]:
