@@ -845,8 +845,9 @@ def notes_list(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Find notes by listener, place, category, date or flag, newest first (no text:
-    `insight notes show ID` reads one)."""
+    """Find notes by listener, place, category, date or flag, newest first.
+
+    No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
 
     if tagged_by is not None and tagged_by not in ("person", "model", "none"):
@@ -886,8 +887,9 @@ def notes_queue(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Model-tagged notes not yet reviewed, least confident first; notes the model gave
-    no category come first (it may have missed what they are about)."""
+    """Model-tagged notes not yet reviewed, least confident first.
+
+    Notes the model gave no category come first: it may have missed what they are about."""
     _, store = _open(workspace, db)
     rows = []
     with store:
@@ -969,8 +971,10 @@ def report(
         "Community listening: influence report"
     ),
 ) -> None:
-    """Write the golden-thread report: one self-contained HTML file, or its tables as a
-    workbook or CSV files."""
+    """Write the golden-thread report (HTML), or its tables (.xlsx or .csv).
+
+    The report is one self-contained HTML file; a workbook has a sheet per table; CSV
+    writes one file per table, named after --out."""
     from insight.report import build_report, report_files, write_report
     from insight.rollup import note_frame
 
@@ -1121,9 +1125,11 @@ def insights_quote(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Choose which notes are quoted for an insight: pin one (quoted first, in the order
-    pinned) or leave one out (for every audience); audited. A pin never overrides consent,
-    a safeguarding concern or a suppressed count."""
+    """Choose which notes are quoted for an insight: pin one or leave one out.
+
+    A pinned note is quoted first, in the order pinned; a note left out is quoted for no
+    audience. Audited. A pin never overrides consent, a safeguarding concern or a
+    suppressed count."""
     from insight.privacy import group_counts, is_suppressed
     from insight.store import parse_ref, ref
     from insight.thread import QUOTES_PER_INSIGHT, load_thread, quote_blockers, set_quote_choice
@@ -1338,8 +1344,9 @@ def actions_involve(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Record how people with lived experience took part in an action: where it sits on
-    the co-production grid (active or passive, embedded or isolated)."""
+    """Record how people with lived experience took part in an action.
+
+    Where it sits on the co-production grid: active or passive, embedded or isolated."""
     from insight.store import parse_ref
     from insight.thread import set_involvement
 
@@ -1606,8 +1613,10 @@ def trace(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Follow the golden thread: a record down to its notes and up to its actions, or a
-    note up to actions."""
+    """Follow the golden thread from a record or a note.
+
+    A record (insight, priority, action, outcome) is followed down to its notes and up
+    to its actions; a note up to the actions it supports."""
     from insight.store import parse_ref, ref, ref_kind
     from insight.thread import load_thread
 
@@ -1781,8 +1790,10 @@ def redact(
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
 ) -> None:
-    """Remove names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, DOBs,
-    school names, social media handles."""
+    """Remove personal details from text: names, contact details, identifiers.
+
+    Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
+    birth, school names and social media handles."""
     import jsonlines
 
     _check_out(out, file)

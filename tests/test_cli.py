@@ -182,6 +182,27 @@ def test_codebook_show_lists_the_default() -> None:
     assert "version 1: 11 categories" in out and "crisis-urgent" in out
 
 
+def test_every_command_summary_is_one_line_in_the_command_lists() -> None:
+    """Typer's rich help keeps a docstring's line breaks in the command list, so a summary
+    that wraps in the source shows broken mid-sentence in `insight --help`."""
+    import inspect
+
+    import typer.main
+
+    from insight.cli import app
+
+    def summaries(group, path):
+        for name, command in getattr(group, "commands", {}).items():
+            first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+            yield " ".join([*path, name]), first
+            yield from summaries(command, [*path, name])
+
+    found = dict(summaries(typer.main.get_command(app), []))
+    assert "report" in found and "actions involve" in found
+    wrapped = {name: text for name, text in found.items() if "\n" in text or not text}
+    assert wrapped == {}
+
+
 def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))
