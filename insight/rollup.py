@@ -345,6 +345,14 @@ _FILLER = frozenset("""
     actually till though anyway basically literally apparently honestly probably obviously
     definitely came come comes coming
 """.split())
+#: Words that say nothing on their own ("new", "different", "help": every category has
+#: them) but may be part of a longer phrase ("new worker", "different doctor each time").
+_WEAK_ALONE = frozenset("""
+    new different good bad better worse best worst right wrong big small little long short
+    old same other next last whole real proper great nice hard easy able sure true help
+    helped helps helping people person time times day days start started talk talked
+    place places
+""".split())
 #: Phrases never cross these: sentence and clause ends, brackets, quote marks, symbols and
 #: emoji, underscores, spaced dashes (a hyphen or an apostrophe inside a word is no break).
 _PHRASE_BREAK = re.compile(r"[^\w\s'’-]+|[\w'’-]*\d[\w'’-]*|_+|\s[-–—]+\s")
@@ -466,7 +474,8 @@ def key_phrases(
                    & (inside / n_in >= MIN_PHRASE_LIFT * outside / n_out))
         # most typical first; on a tie the shorter phrase ("crisis team" before "team
         # never came"), then alphabetical (the vocabulary's order)
-        order = [i for i in np.lexsort((words, -z)) if typical[i]]
+        order = [i for i in np.lexsort((words, -z))
+                 if typical[i] and vocabulary[i] not in _WEAK_ALONE]
         chosen: list[tuple[str, int | None]] = []
         for i in order:
             phrase = vocabulary[i]

@@ -323,6 +323,24 @@ def test_key_phrases_are_what_is_typical_of_a_category(store: Store) -> None:
     assert all("march" not in dict(v) for v in found.values())
 
 
+def test_a_word_that_says_nothing_alone_is_no_key_phrase(store: Store) -> None:
+    """"new" is typical of notes about changing workers, but says nothing on its own;
+    "new worker", in enough notes, says what."""
+    changing = [f"A new {who} again, telling my story from the start."
+                for who in ("worker", "worker", "worker", "doctor", "doctor", "nurse", "nurse",
+                            "psychiatrist", "psychiatrist", "therapist", "therapist")]
+    add(store, *[note(f"c{i}", t, categories=["continuity-relationships"], **_heard(i))
+                 for i, t in enumerate(changing)])
+    add(store, *[note(f"w{i}", f"Waiting for therapy, month {i}.", categories=["access-waiting"],
+                      **_heard(i)) for i in range(6)])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    found = dict(key_phrases(notes, note_frame(store), load_codebook(), audience="lead")[
+        "continuity-relationships"])
+    assert found.get("new worker") == 3
+    assert "telling my story" in found
+    assert "new" not in found and "start" not in found
+
+
 def test_key_phrases_outside_the_leads_view(store: Store) -> None:
     _phrase_notes(store)
     # seven more waiting notes name a worker and a small place; two without consent
