@@ -130,15 +130,35 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:\d{4}|['’]?\d{2})"  # 1985, 85, '85
+# Dates said aloud and typed as dictated: "fourteenth of march nineteen seventy two",
+# "the 3rd of May two thousand and six".
+_UNIT_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TEEN_WORD = (r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
+              r"|nineteen)")
+_TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_TWO_DIGIT_WORDS = rf"(?:{_TENS_WORD}(?:[\s-]+{_UNIT_WORD})?|{_TEEN_WORD}|oh[\s-]+{_UNIT_WORD})"
+_YEAR_WORDS = (
+    rf"(?:(?:nineteen|eighteen|twenty)[\s-]+(?:hundred(?:\s+and)?[\s-]+)?{_TWO_DIGIT_WORDS}"
+    rf"|two\s+thousand(?:\s+and)?(?:[\s-]+(?:{_TWO_DIGIT_WORDS}|{_UNIT_WORD}))?)"
+)
+_ORDINAL_WORD = (
+    r"(?:(?:twenty|thirty)[\s-]+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth"
+    r"|ninth)|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
+    r"|eighteenth|nineteenth|twentieth|thirtieth"
+)
+_SPOKEN_DAY = rf"(?:{_ORDINAL_WORD}|{_DAY})"
 # Any common way of writing a full date: d/m/y (/ . - or spaces), ISO y-m-d, "3rd (of) April
-# 1985", "April 3rd, '85", and month-year ("April 1985", "April '85").
+# 1985", "April 3rd, '85", month-year ("April 1985", "April '85", "09/1996"), and dates in
+# words.
 _DATE = (
     rf"(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})"
     rf"|\d{{1,2}} \d{{1,2}} \d{{4}}"
     rf"|\d{{4}}(?P<iso>[/.\-])\d{{1,2}}(?P=iso)\d{{1,2}}"
-    rf"|{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}"
-    rf"|{_MONTH}\s+{_DAY},?\s+{_YEAR}"
-    rf"|{_MONTH},?\s+(?:\d{{4}}|['’]\d{{2}}))"
+    rf"|\d{{1,2}}[/.\-]\d{{4}}"
+    rf"|{_DAY}(?:\s+of)?\s+{_MONTH},?\s+(?:{_YEAR}|{_YEAR_WORDS})"
+    rf"|{_SPOKEN_DAY}(?:\s+of)?\s+{_MONTH},?\s+(?:\d{{4}}|{_YEAR_WORDS})"
+    rf"|{_MONTH}\s+(?:the\s+)?{_SPOKEN_DAY},?\s+(?:{_YEAR}|{_YEAR_WORDS})"
+    rf"|{_MONTH},?\s+(?:\d{{4}}|['’]\d{{2}}|{_YEAR_WORDS}))"
 )
 # A birth cue, then at most a few non-digit words (", is, on the", a name), then the date.
 _DOB = re.compile(
@@ -510,8 +530,14 @@ _DESCRIBERS = {
     "lesbian", "trans", "bi", "widow", "widower", "veteran", "pensioner", "teen", "teenager",
     "male", "female", "young", "older", "elderly", "youth", "student",
 }
+#: Words that start a clause: a name may come right after them ("and hodan says").
+_CLAUSE_LINKS = {"and", "&", "but", "so", "then", "cos", "because", "when", "while", "if",
+                 "that", "as", "or", "until", "till", "since", "after", "before"}
 _NEVER_NAME = (_TITLES | _RELATIONS | _VOCATIVES | _ORG_WORDS | _DEMONYMS | _STOP
                | {"i", "gp", "god", "allah", "no", "ok", "nhs", "bro", "bruv", "babe", "hun"}
+               # the names of personal details ("his dad, dob ...", "his nino"), and "Sri",
+               # a title before a name and the start of "Sri Lanka", never a name itself
+               | {"dob", "nino", "sri", "no-one", "noone", "someone", "anyone", "everyone"}
                | _DESCRIBERS)
 # Everyday acronyms of health, care, benefits, schools and texting. In capitals none is a
 # name, though a broad name list has some as names somewhere (ICU, UC, ELSA, ISA, RAF, IRO,
@@ -1221,9 +1247,28 @@ def _inflected_word(low: str, res: _Resources) -> bool:
 
 
 def _is_lower_style(doc: Doc) -> bool:
-    """Notes typed all in lower case: capitalisation cannot tell names from words."""
+    """Notes typed in lower case: capitalisation cannot tell names from words.
+
+    All in lower case, or written by someone who does not capitalise the start of a
+    sentence (the note's first word and at least two thirds of its sentences' first words
+    in lower case): such a writer does not capitalise names either, even when an acronym
+    or a school's name is in capitals ("spoke w bilal, at Ashgrove Sixth Form College")."""
     letters = [t.text for t in doc if t.is_alpha and t.text not in {"I", "I'm", "Im"}]
-    return bool(letters) and not any(ch.isupper() for w in letters for ch in w)
+    if not letters:
+        return False
+    if not any(ch.isupper() for w in letters for ch in w):
+        return True
+    starts: list[str] = []
+    new_sentence = True
+    for t in doc:
+        if t.text in {".", "!", "?", "…"} or "\n" in t.text or "\n" in t.whitespace_:
+            new_sentence = True
+        elif t.is_alpha and new_sentence:
+            if t.text not in {"I", "I'm", "Im"} and not (len(t.text) > 1 and t.text.isupper()):
+                starts.append(t.text)
+            new_sentence = False
+    lower = [w for w in starts if w[:1].islower()]
+    return bool(starts) and starts[0][:1].islower() and 3 * len(lower) >= 2 * len(starts)
 
 
 def _caps_name(u: _Unit) -> bool:
@@ -1352,7 +1397,8 @@ def _meet_before(units: list[_Unit], k: int) -> bool:
     if any(k >= len(p) and tuple(u.lower for u in units[k - len(p):k]) == p
            for p in _MEET_PHRASES):
         return True  # "bumped into Shaz", "caught up with Jo"
-    return prev in {"to", "with"} and k > 1 and units[k - 2].lower in _TALK_VERBS
+    # "w" and "w/" are how a note typed on a phone says "with": "spoke w hodan"
+    return prev in {"to", "with", "w", "w/"} and k > 1 and units[k - 2].lower in _TALK_VERBS
 
 
 def _thing_named(units: list[_Unit], k: int) -> bool:
@@ -1459,6 +1505,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return True
         if age_apposition(k):
             return True  # an age in apposition: "Ba, 80, used to come", "- Joy, 58."
+        if m == "," and (at(k + 2) in {"dob", "d.o.b", "d.o.b."}
+                         or (at(k + 2), at(k + 3), at(k + 4)) == ("date", "of", "birth")):
+            return True  # "mehret, date of birth 09/1996"
         if m in {"(", ","}:  # apposition: "Sunny (her grandson)", "Mark, my brother,"
             i = k + 3 if at(k + 2) in _DETERMINERS else k + 2
             return at(i) in _RELATIONS
@@ -1620,13 +1669,40 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 or (after.text[:1].islower() and after.lower not in {"and", "or", "etc", "&"}))
 
     def lone_lower_name(k: int) -> bool:
-        """A lower-case first name in a normally written note: "met dave", "dave said"."""
+        """A lower-case first name in a normally written note: "met dave", "dave said". In a
+        note typed in lower case also a first name that is a word, but not an abstract one,
+        with such a cue: "foreman mark told him", "spoke w chen" (not "hope said")."""
         u, m = units[k], nxt(k)
-        if not u.strong or len(u.text) < 3 or (k > 0 and units[k - 1].lower in _DETERMINERS):
+        if len(u.text) < 3 or (k > 0 and units[k - 1].lower in _DETERMINERS):
             return False
+        if not u.strong:
+            if not (lower_style and u.first and u.word and not u.place and not u.cap
+                    and u.lower not in _ABSTRACT_NAMES and u.lower not in _WORD_FIRST):
+                return False
+            return _meet_before(units, k) or (m is not None and m.lower in _PERSON_VERBS)
         return _meet_before(units, k) or (m is not None and (
             m.lower in _PERSON_VERBS or (m.lower == "from" and k + 2 < n
                                          and units[k + 2].lower in {"the", "her", "his"})))
+
+    def lower_unknown_name(k: int) -> bool:
+        """In a note typed in lower case, a word no dictionary has that a cue makes a name:
+        a relation or title before it ("her sister faadumo", "volunteer tharshan"), meeting
+        or talking ("spoke w hodan"), a person's verb, possessive or age after it ("hodan
+        says", "kezzy's mum", "yonas from the church"), or "and his/her <relation>" after it
+        ("tesfay and his cousin"). Not an everyday word with an ending, a short word, one
+        without a vowel or a place ("carers", "tbh", "wks")."""
+        u = units[k]
+        if u.known or u.cap or u.shout or not lower_style or u.lower in _NEVER_NAME:
+            return False
+        before = _trigger_before(units, k, person) or _meet_before(units, k)
+        # a cue after the word vouches for it only where it starts a clause ("the prison
+        # chaplaincy sat with", "housebound, 91", "budgie's poorly": no name)
+        after = (not (k > 0 and units[k - 1].alpha and at(k - 1) not in _CLAUSE_LINKS)
+                 and ((person_cue_after(k) and not age_apposition(k))
+                      or (verb_after(k) and at(k + 1) not in {"'s", "’s"})
+                      or (at(k + 1) in {"and", "&"} and at(k + 2) in _POSSESSIVES
+                          and at(k + 3) in _RELATIONS)))
+        return (before or after) and name_shaped(k, strong=True)
 
     def verb_after(k: int) -> bool:
         """ "Rob has", "Jean had her hip done", "Ray came", "Jo's been", "Rob and I" (not "Rose
@@ -1746,6 +1822,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 and (age_apposition(k) or _meet_before(units, k))):
             person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai"
             continue
+        if lower_unknown_name(k):
+            person[k] = True  # "her sister faadumo", "tesfay and his cousin"
+            continue
         if not u.name or (u.cap and _negative_context(units, k)):
             continue
         m = nxt(k)
@@ -1786,7 +1865,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                     person[k] = True
             elif surname_next(k) or follow:
                 person[k] = True
-        elif lower_style and u.strong and len(u.text) > 2:
+        elif (lower_style and u.strong and len(u.text) > 2 and u.lower not in _DATE_WORDS
+              and u.lower not in _ACRONYMS):
             person[k] = True
         elif lone_lower_name(k):
             person[k] = True
@@ -1831,6 +1911,14 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                     break
                 person[j] = True
                 j += 1
+            # in a note typed in lower case: "priya khan", "bridget ward rang" (a surname that
+            # is also a word only with a person's verb after it)
+            m = nxt(j - 1)
+            if (lower_style and m is not None and not person[j] and not m.cap and m.last
+                    and m.alpha and m.lower not in _DATE_WORDS and not m.place
+                    and (not m.never or m.lower in _WARD_SURNAMES)
+                    and (not m.word or person_cue_after(j))):
+                person[j] = True
 
     # two-word nicknames: "known as Big Mo", "Big Mo said", "met Young Kez", "Little Dee came"
     for k in range(n - 1):
@@ -1851,7 +1939,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         after = units[j + 1] if j + 1 < n else None
         if (after is not None and at(k - 1).rstrip(".") not in _HONORIFICS
                 and ((j > k and after.cap and after.lower.rstrip(".") in _NAMED_PLACE_WORDS)
-                     or (not after.cap and after.lower in _WARD_WORDS))):
+                     or (not after.cap and after.lower in _WARD_WORDS
+                         and not person_cue_after(j + 1)))):  # "bridget ward rang"
             for i in range(k, j + 1):
                 person[i] = False
         k = j + 1

@@ -1150,3 +1150,73 @@ def test_phone_numbers_with_hundred_or_thousand(text: str, number: str) -> None:
 )
 def test_hundreds_in_counts_and_freephone_are_not_phones(text: str) -> None:
     assert types_of(text, "PHONE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a writer who does not capitalise sentences does not capitalise names either, even
+        # with an acronym or a school's name in capitals
+        ("spoke w bilal on the phone, he's 17 and at Ashgrove Sixth Form College",
+         ["bilal"]),
+        ("priya msg'd at 11pm, rang her back. her husband is at the GP tmrw", ["priya"]),
+        # a word no dictionary has, with a cue: a relation before it, a verb or possessive after
+        ("home visit, hodan in bed most of the day, her sister faadumo does the shopping. "
+         "hodan says the womens group helps", ["hodan", "faadumo", "hodan"]),
+        ("tesfay and his cousin came to the drop in. NHS letter lost", ["tesfay"]),
+        ("kezzy's mum says she's being bullied online. CAMHS said no", ["kezzy"]),
+        ("mehret, date of birth 09/1996, came via the church. GP not registered", ["mehret"]),
+        # a first name that is a word, with a person's verb or a meeting
+        ("vytautas rang from work, foreman mark told him to man up. ACAS number given",
+         ["vytautas", "mark"]),
+        # "ward" after a name with a person's verb after it is a surname, not a ward
+        ("bridget ward rang from the site, her husband paddy had a panic attack at the GP",
+         ["bridget ward", "paddy"]),
+        ("met priya khan at the temple, NHS letter lost", ["priya khan"]),
+    ],
+)
+def test_names_in_notes_typed_in_lower_case(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "discharged off the ward on a friday to a B&B. first call came day 9.",
+        "rang mihai back re his dad, dob 11/09/1961, on Ash ward since",
+        "her husband has gone back to sri lanka. the saturday school helps",
+        "johnny gave his nino for the PIP form. UC sorted",
+        "the imam who does the prison chaplaincy sat with mum. GP knows",
+        "housebound, 91, sharp as a tack. NHS van stops every Tues",
+        "mum says he's the same lad. no-one to ring. CAMHS discharged",
+        "moved to rose ward said the nurse. GP letter came",
+    ],
+)
+def test_days_details_and_words_in_lower_case_notes_are_not_names(text: str) -> None:
+    assert [s for s, kind in found(text) if kind == "PERSON"
+            and s.lower() in {"friday", "dob", "sri", "saturday", "nino", "chaplaincy",
+                              "housebound", "no-one", "rose", "rose ward"}] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("date of birth fourteenth of march nineteen seventy two comma",
+         "fourteenth of march nineteen seventy two"),
+        ("DOB the 3rd of May two thousand and six.", "3rd of May two thousand and six"),
+        ("dob march the first nineteen eighty", "march the first nineteen eighty"),
+        ("born on the twenty-first of June 1990", "twenty-first of June 1990"),
+        ("mehret, date of birth 09/1996 on her papers", "09/1996"),
+    ],
+)
+def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
+    assert types_of(text, "DATE_OF_BIRTH") == [date]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["born in 1998, she came over", "appointment 09/2026 for her review",
+     "her birthday is june the twenty first", "moved in nineteen ninety nine"],
+)
+def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: str) -> None:
+    assert types_of(text, "DATE_OF_BIRTH") == []

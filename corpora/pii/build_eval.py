@@ -4,7 +4,7 @@ Annotations are written inline as ``[[surface|TYPE]]`` so the gold offsets are c
 code, never by hand. The script checks every span against the original text, checks NHS
 numbers pass the modulus-11 check, and checks the per-type minimum counts.
 
-Run: ``python corpora/pii/build_eval.py [--set eval|holdout|holdout2]``
+Run: ``python corpora/pii/build_eval.py [--set eval|holdout|holdout2|holdout3|holdout4]``
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ SETS = {
                  {"PERSON": 220, "PHONE": 40, "HANDLE": 25, "ADDRESS": 25, "POSTCODE": 25,
                   "DATE_OF_BIRTH": 25, "SCHOOL": 20, "EMAIL": 18, "NHS_NUMBER": 11,
                   "NI_NUMBER": 6}),
+    # a fifth writer, fast phone/dictation notes, lower case, many communities (blind when
+    # first scored)
+    "holdout4": ("notes_pii_holdout4.txt", "pii-holdout4.jsonl", "pii-v",
+                 {"PERSON": 200, "PHONE": 30, "ADDRESS": 15, "POSTCODE": 15,
+                  "DATE_OF_BIRTH": 12, "EMAIL": 10, "SCHOOL": 8, "HANDLE": 6, "NHS_NUMBER": 6,
+                  "NI_NUMBER": 4}),
 }
 MARK = re.compile(r"\[\[(.+?)\|([A-Z_]+)\]\]")
 
