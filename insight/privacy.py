@@ -358,7 +358,8 @@ def protect(
 ) -> tuple[int | str, dict[Hashable, int | str]]:
     """A total and its parts (which add up to it) as an audience may see them.
 
-    Parts from 1 to threshold-1 are suppressed (`suppress`), and then the total is hidden
+    Where the total itself is suppressed, every part is `WITHHELD`. Otherwise parts from 1
+    to threshold-1 are suppressed (`suppress`), and then the total is hidden
     (`HIDDEN`): with it, the other parts could pin one down (6 notes = 5 in January + "<5"
     in February gives February away). With `keep_total` (the total is shown elsewhere, so
     hiding it here protects nothing) the largest part is hidden instead, if that leaves
@@ -373,8 +374,12 @@ def protect(
         k: suppress(v, audience, threshold) for k, v in parts.items()
     }
     total_shown = suppress(total, audience, threshold)
-    if audience == "lead" or is_suppressed(total_shown):
+    if audience == "lead":
         return total_shown, shown
+    if is_suppressed(total_shown):
+        # a total too small to show has no breakdown: its suppressed parts (each at least 1)
+        # and zeros would bound it (four "<5" months under a "<5" total are 1 each)
+        return total_shown, dict.fromkeys(parts, WITHHELD) if total else shown
 
     def narrowed(floor: int | None = None) -> bool:
         secondaries = sum(1 for v in shown.values() if v == HIDDEN)

@@ -221,7 +221,8 @@ def test_no_suppressed_part_can_be_narrowed_down_from_the_total(
     if keep_total:  # shown as anywhere else: only a small total is suppressed
         assert shown_total == (total if total == 0 or total >= 5 else "<5")
     if isinstance(shown_total, str) and shown_total != HIDDEN:  # the total itself is small
-        assert all(v == "<5" or v == 0 for v in shown.values())
+        # no breakdown at all: "<5" parts (each at least 1) and zeros would bound it
+        assert set(shown.values()) == {WITHHELD}
         return
     if WITHHELD in shown.values():  # nothing of the parts is shown
         assert set(shown.values()) == {WITHHELD}
@@ -231,6 +232,17 @@ def test_no_suppressed_part_can_be_narrowed_down_from_the_total(
             assert possible >= {1, 2, 3, 4}, (parts, shown_total, shown)
     for key, value in shown.items():  # nothing shown is wrong
         assert value == parts[key] or isinstance(value, str)
+
+
+def test_a_small_total_has_no_breakdown() -> None:
+    """Four months of one note each under a "<5" total: shown as "<5" and zeros, the
+    months would say the total is exactly 4 and each month exactly 1 (a user audit)."""
+    parts = {"2025-03": 1, "2025-05": 1, "2025-07": 1, "2025-08": 1, "2025-09": 0}
+    for keep_total in (False, True):
+        total, shown = protect(4, parts, "commissioner", 5, keep_total=keep_total)
+        assert total == "<5" and set(shown.values()) == {WITHHELD}
+    assert protect(4, parts, "lead", 5, keep_total=True) == (4, parts)
+    assert protect(0, {"a": 0}, "commissioner", 5) == (0, {"a": 0})
 
 
 def test_the_smallest_other_part_is_not_hidden_since_that_can_be_undone() -> None:

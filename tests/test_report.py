@@ -377,7 +377,9 @@ def test_counts_are_suppressed_everywhere_in_the_commissioner_report(store: Stor
     insight = add_insight(store, "Groups", note_ids=["c0", "c1", "c2"])
     add_action(store, "Keep it", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
     data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
-    assert data.summary["tagged_by_person"] == "<5" and data.summary["tagged_by_model"] == 0
+    # fewer notes than the threshold: no breakdown of them at all (a user audit)
+    assert data.summary["notes"] == "<5"
+    assert data.summary["tagged_by_person"] == data.summary["tagged_by_model"] == "not shown"
     html = render_html(data)
     assert "back to &lt;5 notes" in html and "note-" not in html.split("Golden thread")[1]
     lead = render_html(build_report(store, load_codebook(), audience="lead", threshold=5))
