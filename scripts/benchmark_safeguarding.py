@@ -120,6 +120,11 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "to write them. No corpus note's flag changed; in each audit set it flags one more note, "
         "about a soap character who self-harms (as 'self-harming' already would), and catches "
         "no more.",
+        "- Phrase list v5 added 'rather die' ('I would rather die than go back to that ward', "
+        "missed in a blind user audit of the whole tool); audit-2 was not read to write it. "
+        "It flags two more corpus notes, neither a concern ('people would rather die than be "
+        "seen going into the mental health place'), and one more audit-2 note, a joke about "
+        "hostel food; it catches no more in either audit set.",
     ]
     return "\n".join(lines)
 

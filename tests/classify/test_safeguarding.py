@@ -158,6 +158,9 @@ def test_clear_cases_are_caught(phrases, note, signal):
         ("Keeps SH'ing, mum found blood on the towels.", "self-harm"),
         ("'I'd rather not be here' she said when I asked how she was.", "suicidal-thoughts"),
         ("Restricting to like 500 cals a day and the clinic said no.", "risky-non-adherence"),
+        # list version 5, from a blind user audit
+        ("He said \"I would rather die than go back to that ward\".", "suicidal-thoughts"),
+        ("She'd rather die than be sectioned again.", "suicidal-thoughts"),
         ("Only eating one meal every few days, very thin now.", "risky-non-adherence"),
         ("Girlfriend lashes out at him when she's been drinking.", "abuse-violence"),
         ("Scratch down his face from Friday, the kids see it all.", "abuse-violence"),
