@@ -379,7 +379,7 @@ def protect(
     if is_suppressed(total_shown):
         # a total too small to show has no breakdown: its suppressed parts (each at least 1)
         # and zeros would bound it (four "<5" months under a "<5" total are 1 each)
-        return total_shown, dict.fromkeys(parts, WITHHELD) if total else shown
+        return total_shown, dict.fromkeys(parts, WITHHELD)
 
     def narrowed(floor: int | None = None) -> bool:
         secondaries = sum(1 for v in shown.values() if v == HIDDEN)

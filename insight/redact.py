@@ -1687,10 +1687,11 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     def lower_unknown_name(k: int) -> bool:
         """In a note typed in lower case, a word no dictionary has that a cue makes a name:
         a relation or title before it ("her sister faadumo", "volunteer tharshan"), meeting
-        or talking ("spoke w hodan"), a person's verb, possessive or age after it ("hodan
-        says", "kezzy's mum", "yonas from the church"), or "and his/her <relation>" after it
-        ("tesfay and his cousin"). Not an everyday word with an ending, a short word, one
-        without a vowel or a place ("carers", "tbh", "wks")."""
+        or talking ("spoke w hodan"), or, at the start of a clause, a person's verb or
+        possessive relation after it ("hodan says", "kezzy's mum", "yonas from the church")
+        or "and his/her <relation>" ("tesfay and his cousin"); an age alone is not enough.
+        Not an everyday word with an ending, a short word or one without a vowel ("carers",
+        "tbh", "wks": `name_shaped`)."""
         u = units[k]
         if u.known or u.cap or u.shout or not lower_style or u.lower in _NEVER_NAME:
             return False
