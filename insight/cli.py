@@ -13,11 +13,15 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from insight import __version__
+
+if TYPE_CHECKING:  # imported lazily at run time: `insight --help` stays fast
+    from insight.store import Store
+    from insight.workspace import Workspace
 
 app = typer.Typer(
     help="insight: community-listening notes into traceable evidence for mental health services.",
@@ -994,6 +998,8 @@ def report(
         untagged = int(note_frame(store)["category_source"].isna().sum())
     for path in write_report(data, out):
         typer.echo(f"report written to {path}")
+    for warning in data.warnings:
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if untagged:
         typer.secho(
             f"warning: {untagged} note(s) have no categories yet and are not counted under "
@@ -1086,8 +1092,9 @@ def insights_add(
         twins = same_title(store, "insight", title)
         new = add_insight(store, title, summary=summary, categories=category or [],
                           note_ids=note or [], known_categories=ws.load_codebook().ids)
-    typer.echo(f"created insight {ref('insight', new)}")
-    _warn_same_title("insight", twins, new)
+        typer.echo(f"created insight {ref('insight', new)}")
+        _warn_same_title("insight", twins, new)
+        _warn_small_groups(ws, store, ref("insight", new), title=title, summary=summary)
 
 
 @insights_app.command("link")
@@ -1201,14 +1208,16 @@ def priorities_add(
     from insight.store import ref
     from insight.thread import add_priority, same_title
 
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         twins = same_title(store, "priority", title)
         new = add_priority(store, title, description=description,
                            agreed_on=_parse_day(agreed_on),
                            insight_ids=_refs("insight", insight))
-    typer.echo(f"created priority {ref('priority', new)}")
-    _warn_same_title("priority", twins, new)
+        typer.echo(f"created priority {ref('priority', new)}")
+        _warn_same_title("priority", twins, new)
+        _warn_small_groups(ws, store, ref("priority", new), title=title,
+                           description=description)
 
 
 @priorities_app.command("link")
@@ -1254,17 +1263,37 @@ def actions_add(
     from insight.store import ref
     from insight.thread import add_action, same_title
 
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         twins = same_title(store, "action", title)
         new = add_action(store, title, owner=owner, status=status, reason=reason,
                          description=description, due_on=_parse_day(due), stage=stage,
                          framework=framework, priority_ids=_refs("priority", priority))
-    typer.echo(f"created action {ref('action', new)}")
-    _warn_same_title("action", twins, new)
+        typer.echo(f"created action {ref('action', new)}")
+        _warn_same_title("action", twins, new)
+        _warn_small_groups(ws, store, ref("action", new), title=title, owner=owner,
+                           reason=reason, description=description)
 
 
 _PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions"}
+
+
+def _warn_small_groups(ws: Workspace, store: Store, record: str, **written: str | None) -> None:
+    """Warn when a lead's words name a place or community few notes come from (reports
+    outside the leads' view leave such groups out of quotes, but show leads' words as
+    written; `insight report` warns again, as the notes may change)."""
+    import pandas as pd
+
+    from insight.privacy import small_group_warnings
+    from insight.rollup import small_groups
+
+    texts = [(record, name, text) for name, text in written.items() if text]
+    if not texts:
+        return
+    frame = pd.DataFrame(store.note_groups(), columns=["place", "community"])
+    groups = small_groups(frame, "commissioner", ws.small_number_threshold)
+    for warning in small_group_warnings(texts, groups, ws.small_number_threshold):
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
 
 def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
@@ -1352,7 +1381,7 @@ def actions_involve(
 
     if clear == (mode is not None or continuity is not None or how is not None):
         raise typer.BadParameter("give --mode and --continuity (and --how), or --clear")
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
         recorded = store.involvements().get(action_id)
@@ -1379,6 +1408,8 @@ def actions_involve(
         if found:
             typer.secho(f"warning: --how holds {', '.join(found)}; reports outside the "
                         "leads' view show it redacted", err=True, fg=typer.colors.YELLOW)
+        with store:
+            _warn_small_groups(ws, store, action, how=now["how"])
 
 
 @outcomes_app.command("add")
@@ -1400,14 +1431,16 @@ def outcomes_add(
     from insight.store import parse_ref, ref
     from insight.thread import OUTCOME_WARNINGS, add_outcome
 
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
         new = add_outcome(store, action_id, description,
                           observed_on=_parse_day(observed_on), evidence=evidence,
                           fed_back_on=_parse_day(fed_back_on))
         status = store.get_record("action", action_id)["status"]
-    typer.echo(f"created outcome {ref('outcome', new)}")
+        typer.echo(f"created outcome {ref('outcome', new)}")
+        _warn_small_groups(ws, store, ref("outcome", new), description=description,
+                           evidence=evidence)
     if status in OUTCOME_WARNINGS:
         typer.secho(f"warning: {action} {OUTCOME_WARNINGS[status]}", err=True,
                     fg=typer.colors.YELLOW)
@@ -1466,17 +1499,21 @@ def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str |
 
 def _update(kind: str, record: str, workspace: Path | None, db: str | None,
             **given: str | None) -> None:
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import update_record
 
     values: dict[str, Any] = {
         name: _parse_day(value) if name.endswith("_on") else value
         for name, value in given.items() if value is not None
     }
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
-        update_record(store, kind, parse_ref(kind, record), **values)
-    typer.echo(f"{record}: updated {', '.join(values)}")
+        record_id = parse_ref(kind, record)
+        update_record(store, kind, record_id, **values)
+        typer.echo(f"{record}: updated {', '.join(values)}")
+        _warn_small_groups(ws, store, ref(kind, record_id), **{
+            name: value for name, value in values.items() if isinstance(value, str)
+        })
 
 
 RecordArg = Annotated[str, typer.Argument(help="The record, e.g. I1, P1, A1 or O1.")]

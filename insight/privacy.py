@@ -166,6 +166,26 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     return found
 
 
+def small_group_warnings(
+    written: Iterable[tuple[str, str, str]], small_groups: SmallGroups, threshold: int
+) -> list[str]:
+    """What a lead should reword before a report goes out: their own words (record, field,
+    text) naming a place or community fewer than `threshold` notes come from. Quotes and
+    "Who we heard from" leave such a group out; a title naming it beside a count or a quote
+    gives it back. Leads' words are shown as written, so this is a warning, not a rewrite."""
+    kinds = {"PLACE": "place", "COMMUNITY": "community"}
+    found = []
+    for record, name, text in written:
+        for kind, names in small_groups.items():
+            for said in dict.fromkeys(text[a:b] for a, b in name_spans(text, names)):
+                found.append(
+                    f"{record} {name} names {said!r}, a {kinds.get(kind, kind.lower())} "
+                    f"fewer than {threshold} notes come from; commissioners and the "
+                    "community read it as written (quotes leave it out): consider broader words"
+                )
+    return found
+
+
 def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups = EMPTY) -> str:
     """Redact the whole note (names are found in context), then cut out the excerpt.
     `small_groups`: names written as [PLACE] or [COMMUNITY] (`name_spans`)."""

@@ -34,6 +34,7 @@ from insight.privacy import (  # noqa: E402
     note_ref,
     protect,
     quotes_for,
+    small_group_warnings,
     suppress,
     total_of_groups,
 )
@@ -68,6 +69,9 @@ class ReportData:
     priorities: list[dict[str, Any]] = field(default_factory=list)
     unlinked_actions: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: for whoever writes the report, never shown in it: leads' words naming a small group
+    #: (in the leads' view they are thread checks instead)
+    warnings: list[str] = field(default_factory=list)
     version: str = __version__
     plain_words: dict[str, str] = field(default_factory=dict)
     #: leads only: notes per place, listener and month, to see who and where is heard
@@ -353,6 +357,9 @@ def build_report(
                 "actions": [action_view(a) for a in action_ids],
             }
         )
+    named = small_group_warnings(
+        thread.written(), small_groups(frame, "commissioner", threshold), threshold
+    )
     shown = [  # what services wrote that the community page shows
         text for p in priorities for text in (
             p["title"], p["description"],
@@ -389,7 +396,8 @@ def build_report(
         chart_svg=_bar_chart(rollup_rows, threshold),
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
-        problems=thread.problems(),
+        problems=thread.problems() + (named if audience == "lead" else []),
+        warnings=named if audience != "lead" else [],
     )
 
 

@@ -1491,6 +1491,16 @@ class Store:
         """Distinct listeners of live notes, as written."""
         return sorted({name for _, name in self._live_listeners()})
 
+    def note_groups(self) -> list[dict[str, Any]]:
+        """Place and community of every live note, without reading note text: enough to
+        know which groups few notes come from (`rollup.small_groups`)."""
+        query = select(notes.c.place, notes.c.community).where(notes.c.erased_at.is_(None))
+        with self.engine.connect() as conn:
+            return [
+                {"place": r.place, "community": list(r.community or [])}
+                for r in conn.execute(query)
+            ]
+
     def _live_listeners(self) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             return [

@@ -8,7 +8,7 @@ notes that support it, and from a note up to every action it influenced.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -586,6 +586,22 @@ class Thread:
         checks that would newly fail, for a person to see before they confirm."""
         before = set(self.problems())
         return [p for p in self.without(kind, record_id).problems() if p not in before]
+
+    def written(self) -> Iterator[tuple[str, str, str]]:
+        """What leads wrote that reports show, as (record, field, text): titles, summaries,
+        descriptions, owners, reasons, outcomes and how people took part."""
+        fields = (("insight", self.insights, ("title", "summary")),
+                  ("priority", self.priorities, ("title", "description")),
+                  ("action", self.actions, ("title", "description", "owner", "reason")),
+                  ("outcome", self.outcomes, ("description", "evidence")))
+        for kind, records, names in fields:
+            for record_id, record in sorted(records.items()):
+                for name in names:
+                    if record.get(name):
+                        yield ref(kind, record_id), name, record[name]
+        for action_id, involved in sorted(self.involvement.items()):
+            if involved.get("how"):
+                yield ref("action", action_id), "how", involved["how"]
 
     def problems(self) -> list[str]:
         """Integrity checks a lead should see before a report goes out."""

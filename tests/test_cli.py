@@ -776,3 +776,43 @@ def test_involvement_options_in_the_words_the_help_uses(tmp_path: Path) -> None:
     community = insight("report", "--audience", "community", "--out", str(tmp_path / "c.xlsx"),
                         "-w", str(ws), check=False)
     assert community.returncode == 2 and "plain words" in " ".join(community.stderr.split())
+
+
+def test_leads_words_naming_a_small_group_are_warned_of_where_written_and_at_report(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.jsonl"
+    rows = [{"id": f"s{i}", "text": f"Waited months {i}.", "place": "Leeds",
+             "community": ["Somali"]} for i in range(6)]
+    rows += [{"id": "k1", "text": "Waited a year.", "place": "Kendal", "community": ["Afghan"]}]
+    notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+
+    def warned(result: subprocess.CompletedProcess) -> str:
+        return " ".join(result.stderr.split())
+
+    broad = insight("insights", "add", "Somali families in Leeds wait months", "-w", str(ws))
+    assert "warning" not in broad.stderr  # six notes: not a small group
+    said = insight("insights", "add", "Afghan families wait", "--summary",
+                   "Heard in Kendal.", "-w", str(ws))
+    assert ("I2 title names 'Afghan', a community fewer than 5 notes come from"
+            in warned(said))
+    assert "I2 summary names 'Kendal', a place fewer than 5 notes come from" in warned(said)
+    insight("actions", "add", "Peer panel", "-w", str(ws))
+    involved = insight("actions", "involve", "A1", "--mode", "active", "--continuity",
+                       "embedded", "--how", "two Afghan mums joined", "-w", str(ws))
+    assert "A1 how names 'Afghan'" in warned(involved)
+    updated = insight("insights", "update", "I2", "--title", "Families wait", "-w", str(ws))
+    assert "title names" not in warned(updated)
+
+    out = tmp_path / "c.html"
+    report = insight("report", "--out", str(out), "-w", str(ws))
+    assert "I2 summary names 'Kendal'" in warned(report)
+    assert "A1 how names 'Afghan'" in warned(report)
+    assert "names 'Kendal'" not in out.read_text(encoding="utf-8")  # a warning, not content
+    lead = tmp_path / "l.html"
+    insight("report", "--audience", "lead", "--out", str(lead), "-w", str(ws))
+    checks = " ".join(lead.read_text(encoding="utf-8").split())
+    assert "I2 summary names &#39;Kendal&#39;" in checks

@@ -14,6 +14,7 @@ from insight.privacy import (
     protect,
     quotes_for,
     redact_text,
+    small_group_warnings,
     spoken_words,
     suppress,
     total_of_groups,
@@ -147,6 +148,18 @@ def test_a_small_community_is_named_as_a_community() -> None:
     text = "Being Polish, the Roma lads at the market said to polish my CV in English."
     assert redact_text(text, text, {"COMMUNITY": ["polish", "roma"]}) == (
         "Being [COMMUNITY], the [COMMUNITY] lads at the market said to polish my CV in English.")
+
+
+def test_leads_words_naming_a_small_group_are_warned_of_once_per_wording() -> None:
+    written = [("I1", "title", "Roma families in Hebden Bridge, and Roma elders"),
+               ("P1", "description", "We polish the process; older people wait"),
+               ("A1", "how", "a Roma mum chaired it")]
+    groups = {"PLACE": ["hebden bridge"], "COMMUNITY": ["roma", "polish", "older people"]}
+    warned = small_group_warnings(written, groups, 5)
+    assert [w.split(",")[0] for w in warned] == [
+        "I1 title names 'Hebden Bridge'", "I1 title names 'Roma'", "A1 how names 'Roma'"]
+    assert "a place fewer than 5 notes come from" in warned[0]
+    assert small_group_warnings(written, {}, 5) == []
 
 
 def test_a_place_read_as_a_name_is_still_the_place() -> None:
