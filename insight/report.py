@@ -136,11 +136,15 @@ def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
 PLAIN_WORDS = {
     "A&E": "the hospital emergency department (Accident and Emergency)",
     "CAMHS": "Children and Young People's Mental Health Services",
+    "CBT": "cognitive behavioural therapy: a talking therapy about how thoughts, feelings "
+           "and what we do affect each other",
     "CMHT": "Community Mental Health Team: the local NHS team for adults with mental "
             "health problems",
     "CPN": "community psychiatric nurse: a mental health nurse who sees people at home or "
            "in the community",
     "CQC": "Care Quality Commission: the body that inspects health and care services",
+    "DBT": "dialectical behaviour therapy: a talking therapy that teaches skills for coping "
+           "with strong feelings",
     "DNA": "did not attend: a missed appointment",
     "EIP": "Early Intervention in Psychosis: a team for people with a first episode of "
            "psychosis",
@@ -166,6 +170,8 @@ PLAIN_WORDS = {
     "peer-led": "run by people who have been through something similar",
     "pilot": "a trial for a set time, to see if something works before it is kept",
     "crisis team": "the NHS team that helps people in a mental health crisis, at home",
+    "social prescriber": "someone, often at the GP surgery, who puts people in touch with "
+                         "local groups and activities",
 }
 
 
@@ -495,6 +501,26 @@ def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:
 
 
 _ENV.filters["named"] = _named
+
+#: What a redaction mark stands for, in the community page's words ("[PERSON]" reads as
+#: a glitch to someone who has never seen a redacted document)
+_REMOVED = {
+    "PERSON": "name", "PHONE": "phone number", "EMAIL": "email address",
+    "NHS_NUMBER": "NHS number", "NI_NUMBER": "National Insurance number",
+    "POSTCODE": "postcode", "ADDRESS": "address", "DATE_OF_BIRTH": "date of birth",
+    "SCHOOL": "school", "HANDLE": "social media name", "PLACE": "place",
+    "COMMUNITY": "community",
+}
+
+
+def _removed(text: str | None) -> str:
+    """"[PERSON]" as "[name removed]", and so on for every mark redaction writes."""
+    return re.sub(r"\[([A-Z_]+)\]",
+                  lambda m: f"[{_REMOVED[m[1]]} removed]" if m[1] in _REMOVED else m[0],
+                  text or "")
+
+
+_ENV.filters["removed"] = _removed
 
 
 def render_html(data: ReportData) -> str:

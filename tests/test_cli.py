@@ -728,6 +728,8 @@ def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Pa
     assert "Compared with who lives here" in html and "(Census 2021, Leeds)" in html
     assert "Bangladeshi</td><td class=\"num\">3.0%</td>" in html
     assert "fewer than 5 notes: too few to compare" in html
+    # the table names communities few notes come from: the text above it says why
+    assert "lists every community of the local population, whether heard or not" in html
     broken = config.read_text(encoding="utf-8").replace('"carers" = 10', '"carers" = "lots"')
     config.write_text(broken, encoding="utf-8")
     refused = insight("report", "--out", str(out), "-w", str(ws), check=False)

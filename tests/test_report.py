@@ -438,12 +438,13 @@ def test_community_page_explains_service_words_and_uses_headings(store: Store) -
     heard = add_insight(store, "Letters late", note_ids=[f"n{i}" for i in range(5)])
     action = add_action(store, "Text reminders so fewer DNAs", owner="ICB mental health lead",
                         priority_ids=[add_priority(store, "Letters", insight_ids=[heard])])
-    add_outcome(store, action, "The CMHT now sends texts.")
+    add_outcome(store, action, "The CMHT now sends texts, and offers CBT sooner.")
     community = unescape(render_html(build_report(store, load_codebook(), audience="community")))
     glossary = community[community.index("Words used on this page"):]
     assert "<dt>ICB</dt><dd>Integrated Care Board" in glossary
     assert "<dt>CMHT</dt><dd>Community Mental Health Team" in glossary
     assert "<dt>DNA</dt><dd>did not attend" in glossary  # "fewer DNAs": the plural too
+    assert "<dt>CBT</dt><dd>cognitive behavioural therapy" in glossary
     assert "IAPT" not in glossary and "<dt>commissioner</dt>" not in glossary
     assert "If you need help now" in community and "116 123" in community
     assert "<h3>You said" in community and "<h3>We are considering</h3>" in community
@@ -639,7 +640,8 @@ def test_commissioners_see_who_was_heard_without_small_groups_named(store: Store
     lead = render_html(build_report(store, load_codebook(), audience="lead"))
     assert "Roma" in lead[lead.index('id="who-we-heard-from"'):]
     community = render_html(build_report(store, load_codebook(), audience="community"))
-    assert "We listened at: carers group. People who talked to us included carers." in community
+    assert "<p>Where we listened: carers group.</p>" in community
+    assert "<p>Some of the communities people told us they are part of: carers.</p>" in community
     assert "Roma" not in community and "site visit" not in community
 
 
@@ -783,6 +785,10 @@ def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
     html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
     assert "[PERSON] ([PHONE]) chairs it" in html
     assert "Sarah" not in html and "07700" not in html
+    community = " ".join(unescape(render_html(build_report(store, load_codebook(),
+                                                           audience="community"))).split())
+    assert "[name removed] ([phone number removed]) chairs it" in community
+    assert "Sarah" not in community and "[PERSON]" not in community
     lead = unescape(render_html(build_report(store, load_codebook(), audience="lead")))
     assert "Sarah Jones (07700 900123) chairs it" in lead
     set_involvement(store, 1, None)
