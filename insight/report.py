@@ -614,7 +614,7 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         ])
     priorities = [["priority", "title", "description", "agreed on", "notes", "insights",
                    "actions"]]
-    insights = [["insight", "title", "summary", "categories", "notes", "priority"]]
+    insights = [["insight", "title", "summary", "categories", "notes", "priorities"]]
     actions = [["action", "title", "owner", "status", "reason", "stage", "due on",
                 "framework", "notes", "priorities", "outcomes", "lived experience: mode",
                 "lived experience: continuity", "lived experience: how"]]
@@ -622,6 +622,10 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
                  "fed back to the community", "fed back on"]]
     action_priorities: dict[str, list[str]] = {}
     action_rows: dict[str, dict[str, Any]] = {}
+    # one row per insight, however many priorities it supports: a column summed must not
+    # count its notes twice
+    insight_priorities: dict[str, list[str]] = {}
+    insight_rows: dict[str, dict[str, Any]] = {}
     for priority in data.priorities:
         priorities.append([
             priority["ref"], priority["title"], priority["description"],
@@ -630,12 +634,15 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             ", ".join(a["ref"] for a in priority["actions"]),
         ])
         for insight in priority["insights"]:
-            insights.append([insight["ref"], insight["title"], insight["summary"],
-                             ", ".join(insight["categories"]), insight["evidence"],
-                             priority["ref"]])
+            insight_priorities.setdefault(insight["ref"], []).append(priority["ref"])
+            insight_rows.setdefault(insight["ref"], insight)
         for action in priority["actions"]:
             action_priorities.setdefault(action["ref"], []).append(priority["ref"])
             action_rows[action["ref"]] = action
+    for ref_, insight in insight_rows.items():
+        insights.append([ref_, insight["title"], insight["summary"],
+                         ", ".join(insight["categories"]), insight["evidence"],
+                         ", ".join(insight_priorities[ref_])])
     for action in data.unlinked_actions:
         action_rows.setdefault(action["ref"], action)
     for ref_, action in action_rows.items():

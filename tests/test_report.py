@@ -722,6 +722,11 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     assert actions["A2"][9:] == ["", "", None, None, None]
     assert tables["Outcomes"][1][:3] == ["O1", "A1", "Calls started"]
     assert "category" not in tables["Categories"][0]  # codes are for leads
+    # an insight under two priorities is one row: its notes are counted once
+    add_priority(store, "Calls", insight_ids=[1])
+    twice = report_tables(build_report(store, load_codebook()))["Insights"]
+    assert [row[0] for row in twice[1:]] == ["I1", "I2"]
+    assert twice[0][5] == "priorities" and twice[1][5] == "P1, P2"
     lead = report_tables(build_report(store, load_codebook(), audience="lead"))
     assert lead["Categories"][0][0] == "category"
     assert {row[0]: row for row in lead["Insights"][1:]}["I2"][4] == 2
