@@ -1238,6 +1238,12 @@ def priorities_link(
     typer.echo(f"linked {added} new insights")
 
 
+StageOpt = Annotated[str | None, typer.Option(
+    help="Commissioning-cycle stage: strategic planning (or needs assessment), specifying "
+         "outcomes, pathway design (or service design), contracting (or procurement) or "
+         "monitoring (or evaluation).")]
+
+
 @actions_app.command("add")
 @handled
 def actions_add(
@@ -1253,7 +1259,7 @@ def actions_add(
         str | None,
         typer.Option("--due", "--due-on", help="Due date (YYYY-MM-DD or DD/MM/YYYY)."),
     ] = None,
-    stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
+    stage: StageOpt = None,
     framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,
     description: Annotated[str | None, typer.Option(help="More detail.")] = None,
     workspace: WorkspaceOpt = None,
@@ -1609,7 +1615,7 @@ def actions_update(
         str | None,
         typer.Option("--due-on", "--due", help="Due date (YYYY-MM-DD or DD/MM/YYYY)."),
     ] = None,
-    stage: Annotated[str | None, typer.Option(help="Commissioning-cycle stage.")] = None,
+    stage: StageOpt = None,
     framework: Annotated[str | None, typer.Option(help="Framework reference.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,

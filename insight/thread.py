@@ -37,6 +37,20 @@ STAGES = (
     "monitoring",
 )
 
+#: Other names for the stages, as commissioners and guidance write them
+STAGE_SYNONYMS = {
+    "planning": "strategic planning", "needs assessment": "strategic planning",
+    "needs analysis": "strategic planning", "analysis": "strategic planning",
+    "analyse": "strategic planning", "strategy": "strategic planning",
+    "outcomes": "specifying outcomes", "specification": "specifying outcomes",
+    "service specification": "specifying outcomes", "specify outcomes": "specifying outcomes",
+    "design": "pathway design", "service design": "pathway design",
+    "designing services": "pathway design", "co-design": "pathway design",
+    "codesign": "pathway design", "procurement": "contracting", "procuring": "contracting",
+    "contract": "contracting", "review": "monitoring", "evaluation": "monitoring",
+    "monitoring and evaluation": "monitoring", "contract monitoring": "monitoring",
+}
+
 
 class ThreadError(ValueError):
     """A thread rule was broken (declined without a reason, a blank title, ...)."""
@@ -66,7 +80,9 @@ def _status(value: str) -> str:
 def _stage(value: str | None) -> str | None:
     if value is None:
         return None
-    stage = " ".join(value.strip().lower().split())
+    stage = " ".join(value.strip().lower().replace("_", " ").split())
+    stage = STAGE_SYNONYMS.get(stage, STAGE_SYNONYMS.get(stage.replace("-", " "), stage))
+    stage = stage if stage in STAGES else stage.replace("-", " ")
     if stage not in STAGES:
         raise UnknownValue(
             f"unknown commissioning stage {value!r}; use one of: {', '.join(STAGES)}"

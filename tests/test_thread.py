@@ -83,6 +83,13 @@ def test_status_and_stage_are_checked(thread_store: Store) -> None:
         add_action(thread_store, "x", stage="vibes")
     action = add_action(thread_store, "x", status="in_progress", stage="Contracting")
     assert thread_store.get_record("action", action)["status"] == "in progress"
+    # the names guidance and commissioners also use, in any case or with hyphens
+    for written, stage in (("Needs assessment", "strategic planning"),
+                           ("service-design", "pathway design"), ("Procurement", "contracting"),
+                           ("monitoring and evaluation", "monitoring"),
+                           ("Specifying_Outcomes", "specifying outcomes")):
+        action = add_action(thread_store, "x", stage=written)
+        assert thread_store.get_record("action", action)["stage"] == stage, written
 
 
 def test_links_must_point_at_real_records(thread_store: Store) -> None:
