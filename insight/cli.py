@@ -739,6 +739,8 @@ def notes_show(
         f"{note_id} · {note['heard_on'] or 'date not given'} · "
         f"{note['place'] or 'place not given'} · listener {note['listener'] or 'not given'}"
     )
+    typer.echo(f"setting: {note['setting'] or 'not given'} · community: "
+               f"{', '.join(note['community'] or []) or 'not given'}")
     typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'}")
     for item in items:  # a lead reading the note must not miss that it is a concern
         state = ("acknowledged by " + str(item["acknowledged_by"])
@@ -829,6 +831,10 @@ def notes_consent(
 def notes_list(
     listener: Annotated[str | None, typer.Option(help="Heard by this listener.")] = None,
     place: Annotated[str | None, typer.Option(help="Heard at this place.")] = None,
+    setting: Annotated[str | None, typer.Option(help="Heard in this setting (cafe, phone, ...).")
+                       ] = None,
+    community: Annotated[str | None, typer.Option(
+        help="From someone who named this community (among any others).")] = None,
     category: Annotated[str | None, typer.Option(help="Tagged with this category id.")] = None,
     since: Annotated[
         str | None, typer.Option(help="Heard on or after (YYYY-MM-DD or DD/MM/YYYY).")
@@ -849,7 +855,7 @@ def notes_list(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Find notes by listener, place, category, date or flag, newest first.
+    """Find notes by listener, place, setting, community, category, date or flag.
 
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
@@ -864,11 +870,12 @@ def notes_list(
         found = find_notes(
             note_frame(store), listener=listener, place=place, category=category,
             since=_parse_day(since), until=_parse_day(until), safeguarding=safeguarding,
-            tagged_by=tagged_by,
+            tagged_by=tagged_by, setting=setting, community=community,
         )
     rows = [
         {"note": r["id"], "heard_on": r["heard_on"], "listener": r["listener"],
-         "place": r["place"], "categories": ",".join(r["categories"]),
+         "place": r["place"], "setting": r["setting"],
+         "community": ", ".join(r["community"]), "categories": ",".join(r["categories"]),
          "by": r["category_source"] or "", "safeguarding": "yes" if r["safeguarding"] else ""}
         for r in found.to_dict("records")
     ]

@@ -597,14 +597,22 @@ def find_notes(
     until: Any = None,
     safeguarding: bool | None = None,
     tagged_by: str | None = None,
+    setting: str | None = None,
+    community: str | None = None,
 ) -> pd.DataFrame:
-    """The notes of a `note_frame` that match every filter given (listener and place in
-    any case; `tagged_by` person, model or none), newest first; no note text."""
+    """The notes of a `note_frame` that match every filter given (listener, place, setting
+    and community as `group_names` reads them, in any case; a note matches a community it
+    names among others; `tagged_by` person, model or none), newest first; no note text."""
     keep = pd.Series(True, index=frame.index)
-    if listener is not None:
-        keep &= frame["listener"].fillna("").str.casefold() == listener.casefold()
-    if place is not None:
-        keep &= frame["place"].fillna("").str.casefold() == place.casefold()
+
+    def named(column: str, value: str) -> pd.Series:
+        wanted = " ".join(value.split()).casefold()
+        return frame[column].map(lambda cell: wanted in {n.casefold() for n in group_names(cell)})
+
+    for column, value in (("listener", listener), ("place", place), ("setting", setting),
+                          ("community", community)):
+        if value is not None:
+            keep &= named(column, value)
     if category is not None:
         keep &= frame["categories"].map(lambda found: category in found)
     heard = pd.to_datetime(frame["heard_on"], errors="coerce")

@@ -547,9 +547,11 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     insight("init", str(ws))
     rows = [
         {"id": "a", "text": "Waited a year for a call back.", "heard_on": "2025-06-01",
-         "listener": "L-1", "place": "Leeds", "categories": "access-waiting"},
+         "listener": "L-1", "place": "Leeds", "categories": "access-waiting",
+         "setting": "cafe", "community": ["carers", "South  Asian"]},
         {"id": "b", "text": "The group closed without a word.", "heard_on": "2025-07-01",
-         "listener": "l-1", "place": "=York", "categories": "community-support"},
+         "listener": "l-1", "place": "=York", "categories": "community-support",
+         "setting": "phone", "community": ["carers"]},
         {"id": "c", "text": "Says she does not feel safe at home.", "heard_on": "2025-08-01",
          "listener": "L-2", "place": "leeds", "safeguarding": "yes"},
     ]
@@ -568,6 +570,14 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert listed("--since", "2025-07-01", "--until", "01/07/2025") == ["b"]
     assert listed("--safeguarding") == ["c"]
     assert listed("--tagged-by", "none") == ["c"]
+    assert listed("--setting", "Cafe") == ["a"]
+    assert listed("--community", "carers") == ["b", "a"]  # among the others it names
+    assert listed("--community", "south asian") == ["a"]
+    [first] = json.loads(insight("notes", "list", "-w", str(ws), "-f", "json", "--setting",
+                                 "phone").stdout)
+    assert first["setting"] == "phone" and first["community"] == "carers"
+    shown = insight("notes", "show", "b", "-w", str(ws)).stdout
+    assert "setting: phone · community: carers" in shown
     table = insight("notes", "list", "-w", str(ws), "--limit", "1")
     assert "does not feel safe" not in table.stdout  # no text: notes show reads one
     assert "(1 of 3 notes; --limit 0 lists all)" in table.stderr
