@@ -1439,21 +1439,26 @@ def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
     """The visible sheets of a workbook and the one with the notes: the first with the
     notes column in row 1 among other column names (a cover or instructions sheet often
     comes first, and may be titled "Notes" in A1), else the first with it alone, else the
-    first, which then explains what is missing."""
+    one whose first row has the most column names (a table, not a cover sheet's title),
+    which then explains what is missing, with a "did you mean" where it can."""
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     if not visible:
         raise FileRejected("the workbook has no visible sheet")
     wanted = header_key(text_col)
     alone = None
+    widest, width = visible[0], 1
     for candidate in visible:
         candidate.reset_dimensions()  # the size a file records can be wrong (A1:A1): read all
         first = [header_key(_cell_text(v)) for row in candidate.iter_rows(
             max_row=1, values_only=True) for v in row]
+        named = sum(1 for key in first if key)
         if wanted in first:
-            if sum(1 for key in first if key) > 1:
+            if named > 1:
                 return visible, candidate
             alone = alone or candidate
-    return visible, alone or visible[0]
+        if named > width:
+            widest, width = candidate, named
+    return visible, alone or widest
 
 
 class _SheetCells:
@@ -1544,10 +1549,16 @@ def _sheet_rows(
             raise FileRejected("the sheet is empty") from exc
         while header and not header[-1].strip():
             header.pop()  # formatted but empty columns at the right
-        keys, written = _header_keys(
-            header, rows, text_col, normalise_headers, warnings, map_aliases,
-            text_col_option, line="row",
-        )
+        try:
+            keys, written = _header_keys(
+                header, rows, text_col, normalise_headers, warnings, map_aliases,
+                text_col_option, line="row",
+            )
+        except FileRejected as exc:
+            if len(visible) == 1:
+                raise
+            raise FileRejected(f"sheet {shown_cell(sheet.title)} (of {len(visible)} in the "
+                               f"workbook; no sheet has the notes column): {exc}") from exc
         if merged and warnings is not None:
             shown = ", ".join(
                 f"{get_column_letter(c)}{a}:{get_column_letter(c)}{b}" for c, a, b in merged[:3]

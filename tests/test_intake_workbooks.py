@@ -372,6 +372,25 @@ def test_a_cover_sheet_before_the_notes_is_passed_over(tmp_path: Path) -> None:
     ]
 
 
+def test_a_cover_sheet_does_not_hide_what_the_notes_sheet_is_missing(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path / "cover.xlsx",
+        ("How to fill this in", [["Type one note per row on the next sheet."]]),
+        ("Notes", [["id", "What they said", "date"],
+                   ["c1", "Waited eleven weeks for a call back from the team.", "2025-01-01"],
+                   ["c2", "Nobody at the surgery listened to me about my son.", "2025-01-02"]]),
+    )
+    read, _ = read_rows(path)
+    with pytest.raises(FileRejected) as caught:
+        list(read)
+    assert str(caught.value).startswith("sheet 'Notes' (of 2 in the workbook; no sheet has "
+                                        "the notes column): row 1 has 3 columns")
+    assert str(caught.value).endswith("did you mean --text-col 'What they said' (its cells "
+                                      "read like notes)?")
+    read, _ = read_rows(path, text_col="What they said")
+    assert [r.data["id"] for r in read] == ["c1", "c2"]
+
+
 def test_the_progress_bar_counts_the_rows_a_sheet_really_has(tmp_path: Path) -> None:
     from insight.intake import rows_upper_bound
 
