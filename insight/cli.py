@@ -444,7 +444,7 @@ def train(
             f"{len(labelled.report.counts)} labels with examples (see the report above; "
             f"--min-count {min_count}; use --label-col/--label-cols to name the label columns)"
         )
-    from insight.classify.default import shipped_safeguarding_notes
+    from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
 
     model = TagModel.fit(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
@@ -454,6 +454,7 @@ def train(
         label_texts=book.label_texts() if book else None,
         # safeguarding is the same whatever the codebook: learn it from the shipped notes too
         safeguarding_extra=shipped_safeguarding_notes(),
+        experience_extra=shipped_experience_notes(),  # used when the data has none
     )
     # dropped while reading, before the model saw them: recorded all the same
     model.metadata["unknown_labels_dropped"] = {

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from insight.classify.data import FEW_EXAMPLES, LabelledData, evaluate
-from insight.classify.default import shipped_safeguarding_notes
+from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
 from insight.classify.model import TagModel
 from insight.codebook import Codebook
 from insight.store import ModelTagging, Store, StoreError
@@ -89,6 +89,10 @@ def train_from_store(
     else:
         extra = shipped_safeguarding_notes()
 
+    # how a person felt does not depend on the codebook: without the shipped notes in
+    # `base`, a model learns it from them when the workspace's notes carry none
+    feelings_extra = None if base is not None else shipped_experience_notes()
+
     def fit(rows: Sequence[int]) -> TagModel:
         own_flags = [flags[i] for i in rows] if flags else [False] * len(rows)
         own_feelings = [feelings[i] for i in rows] if feelings else [None] * len(rows)
@@ -118,6 +122,7 @@ def train_from_store(
             seed=seed,
             label_texts=codebook.label_texts(),
             safeguarding_extra=extra,
+            experience_extra=feelings_extra,
         )
 
     metrics = None

@@ -337,6 +337,9 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert "- File: `data.csv`: 25 of 26 rows used (not used: copies of an earlier row " \
         "(1))" in card
     assert "- Labels not in the codebook, dropped: fuel (5)" in card
+    # no experience column: learned from the shipped notes, not "neutral" for every note
+    assert "classifier, learned from the shipped corpus's training notes" in card
+    assert meta["experience"]["reason"] == "no experience labels given"
     assert "- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; " \
         "least reliable): none" in card
     negative_seed = insight("train", "--data", str(data), "--label-col", "codes", "--seed",

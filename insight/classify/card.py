@@ -51,7 +51,8 @@ def _describe(part: dict[str, Any]) -> str:
     bits = [f"{k}={v}" for k, v in extra.items() if k in ("threshold", "oof_recall", "classes")]
     reason = f" ({part['reason']})" if part.get("reason") else ""
     rule = f"; {part['rule']}" if part.get("rule") else ""
-    return f"{method}{rule}{reason}" + (f"; {', '.join(bits)}" if bits else "")
+    source = f", learned from {part['learned_from']}" if part.get("learned_from") else ""
+    return f"{method}{source}{rule}{reason}" + (f"; {', '.join(bits)}" if bits else "")
 
 
 def _confidence_at_threshold(meta: dict[str, Any], labels: list[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from insight import __version__
 from insight.classify.data import LabelledData, evaluate, load_labelled
-from insight.classify.model import MODEL_FILE, SafeguardingExtra, TagModel
+from insight.classify.model import MODEL_FILE, ExperienceExtra, SafeguardingExtra, TagModel
 from insight.codebook import load_codebook
 from insight.resources import corpora_dir, default_codebook_path
 
@@ -76,6 +76,17 @@ def shipped_safeguarding_notes() -> SafeguardingExtra:
         [bool(data.safeguarding[i]) for i in rows] + list(audit.flags),
         [True] * len(rows) + list(audit.everyday),
     )
+
+
+def shipped_experience_notes() -> ExperienceExtra:
+    """The corpus's training notes with their experience values: how a person felt about
+    what they described does not depend on the codebook, so a model whose own notes carry
+    no experience labels learns it from these (else every note would read "neutral")."""
+    data, splits = load_corpus()
+    rows = [i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS]
+    values = data.experience or [None] * len(data.texts)
+    return ExperienceExtra([data.texts[i] for i in rows], [values[i] for i in rows],
+                           f"the shipped corpus's training notes ({len(rows)})")
 
 
 def corpus_hash() -> str:

@@ -168,12 +168,15 @@ class TagModel:
         codebook_id: str | None = None,
         label_texts: Mapping[str, Sequence[str]] | None = None,
         safeguarding_extra: SafeguardingExtra | None = None,
+        experience_extra: ExperienceExtra | None = None,
     ) -> TagModel:
         """Train every part on the same notes; parts without labels fall back to rules.
 
         `safeguarding_extra`: more notes labelled for safeguarding only, added to the
         safeguarding classifier's training notes: risk is said in more ways than any one
-        set of notes holds (see `SafeguardingExtra`)."""
+        set of notes holds (see `SafeguardingExtra`). `experience_extra`: notes labelled
+        for experience only, learned from when the notes given have no experience labels
+        (how a person felt does not depend on the codebook)."""
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
@@ -195,7 +198,7 @@ class TagModel:
         calibration = Calibration.fit(Y[rows], held_scores)
 
         sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed, safeguarding_extra)
-        ex_model, ex_info = _fit_experience(texts, experience, seed)
+        ex_model, ex_info = _fit_experience(texts, experience, seed, experience_extra)
 
         params = estimator.get_params()
         d_hash = data_hash(texts, labels, safeguarding, experience)
@@ -539,17 +542,33 @@ def _fit_safeguarding(
     }
 
 
+class ExperienceExtra(NamedTuple):
+    """Notes labelled for experience only (the shipped corpus's training notes)."""
+
+    texts: Sequence[str]
+    values: Sequence[str | None]
+    source: str
+
+
 def _fit_experience(
-    texts: list[str], values: Sequence[str | None] | None, seed: int
+    texts: list[str], values: Sequence[str | None] | None, seed: int,
+    extra: ExperienceExtra | None = None,
 ) -> tuple[ExperienceClassifier | None, dict[str, Any]]:
     rule = {"method": "rule", "rule": f"always '{FALLBACK_EXPERIENCE}'"}
-    if values is None:
-        return None, {**rule, "reason": "no experience labels given"}
-    if len(values) != len(texts):
+    if values is not None and len(values) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(values)} experience values")
-    keep = [i for i, v in enumerate(values) if v in EXPERIENCE_VALUES]
-    if len({values[i] for i in keep}) < 2:
-        return None, {**rule, "reason": "fewer than two experience values among labelled notes"}
+    keep = [i for i, v in enumerate(values or []) if v in EXPERIENCE_VALUES]
+    if values is None or len({values[i] for i in keep}) < 2:
+        reason = ("no experience labels given" if values is None
+                  else "fewer than two experience values among labelled notes")
+        if extra is not None:  # a classifier from other notes beats "neutral" for every note
+            shown = [i for i, v in enumerate(extra.values) if v in EXPERIENCE_VALUES]
+            model = ExperienceClassifier(seed=seed).fit(
+                [extra.texts[i] for i in shown], [str(extra.values[i]) for i in shown])
+            return model, {"method": "classifier", "classifier": model.info(),
+                           "n_labelled": len(shown), "learned_from": extra.source,
+                           "reason": reason}
+        return None, {**rule, "reason": reason}
     model = ExperienceClassifier(seed=seed).fit([texts[i] for i in keep], [values[i] for i in keep])
     return model, {
         "method": "classifier",

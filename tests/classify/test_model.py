@@ -9,7 +9,7 @@ import pytest
 
 from insight.classify import ModelFormatError, NoteTags, TagModel
 from insight.classify.default import default_cache_dir
-from insight.classify.model import SafeguardingExtra
+from insight.classify.model import ExperienceExtra, SafeguardingExtra
 
 from .conftest import LABELS
 
@@ -141,6 +141,26 @@ def test_extra_safeguarding_notes_give_a_model_without_flags_a_classifier(notes)
     only = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
                         safeguarding_extra=teach)
     assert only.metadata["safeguarding"]["threshold_from"] == "all notes"
+
+
+def test_a_model_without_experience_labels_learns_experience_from_other_notes(notes):
+    """A bring-your-own model's data rarely says how each person felt; "neutral" for every
+    note would read as "no one was unhappy". Notes labelled elsewhere teach it instead;
+    a model with labels of its own uses those."""
+    texts, labels, _, experience = notes
+    extra = ExperienceExtra([f"Second visit. {t}" for t in texts], experience, "other notes")
+    model = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
+                         experience_extra=extra)
+    info = model.metadata["experience"]
+    assert info["method"] == "classifier" and info["learned_from"] == "other notes"
+    assert info["reason"] == "no experience labels given"
+    shown = [t.experience for t in model.tag(texts)]
+    assert len(set(shown)) > 1  # not one value for every note
+    agree = np.mean([a == b for a, b in zip(shown, experience, strict=True)])
+    assert agree > 0.5
+    own = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
+                       experience=experience, experience_extra=extra)
+    assert "learned_from" not in own.metadata["experience"]
 
 
 def test_unknown_labels_are_dropped_and_recorded(notes):
