@@ -237,6 +237,13 @@ def ingest(
         typer.Option(help="The column that holds the notes, if not 'text' (e.g. a form's "
                      "question: --text-col 'What did you hear?')."),
     ] = "text",
+    column: Annotated[
+        list[str] | None,
+        typer.Option(help="FIELD=COLUMN: read COLUMN as a note field (repeat), e.g. --column "
+                     "place=Village --column categories=Themes. Fields: id, heard_on, "
+                     "listener, setting, place, community, categories, consent_quote, "
+                     "consent_contact, safeguarding, experience."),
+    ] = None,
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
     from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
@@ -247,6 +254,7 @@ def ingest(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--id-prefix") from None
 
+    column_names = _column_names(column or [])
     # A file that is not there (or a folder) is a mistake on the command line: say so and
     # ingest nothing, rather than quarantine a file that does not exist.
     missing = [f for f in files if not f.is_file()]
@@ -279,12 +287,14 @@ def ingest(
                     store,
                     file,
                     category_ids=codebook.ids,
+                    category_names={c.name: c.id for c in codebook.categories},
                     quarantine_dir=ws.quarantine_dir,
                     max_chars=max_chars or ws.max_note_chars,
                     screen=screener,
                     on_rows=advance,
                     id_prefix=id_prefix or "",
                     text_col=text_col,
+                    column_names=column_names,
                     allow_same_text=allow_same_text,
                 )
             for warning in report.warnings:
@@ -323,6 +333,30 @@ def ingest(
             any_rejected |= bool(report.rejected or report.file_error)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _column_names(given: list[str]) -> dict[str, str]:
+    """`--column FIELD=COLUMN` options as field -> column, each field a note field."""
+    from insight.intake import NOTE_FIELDS, header_key
+
+    fields = [f for f in NOTE_FIELDS if f != "text"]
+    named: dict[str, str] = {}
+    for value in given:
+        field_name, sep, name = value.partition("=")
+        field_name = header_key(field_name)
+        if not sep or not name.strip() or not field_name:
+            raise typer.BadParameter(f"{value!r}: give FIELD=COLUMN, e.g. place=Village",
+                                     param_hint="--column")
+        if field_name == "text":
+            raise typer.BadParameter("the notes' column is named with --text-col",
+                                     param_hint="--column")
+        if field_name not in fields:
+            raise typer.BadParameter(f"{field_name!r} is not a note field; use one of: "
+                                     f"{', '.join(fields)}", param_hint="--column")
+        if field_name in named:
+            raise typer.BadParameter(f"{field_name} is named twice", param_hint="--column")
+        named[field_name] = name.strip()
+    return named
 
 
 # -- tagging ------------------------------------------------------------------------------

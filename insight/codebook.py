@@ -7,6 +7,7 @@ may bring their own; nothing in the code depends on the default ids.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,15 @@ import yaml
 from insight.resources import default_codebook_path
 
 REQUIRED_FIELDS = ("id", "name", "description")
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def category_key(label: str) -> str:
+    """What two spellings of one category share: 'Access waiting' = 'access-waiting',
+    "Carer's own health" = 'carers-own-health'."""
+    return _NOT_ALNUM.sub("", label.lower())
 
 
 class CodebookError(ValueError):

@@ -14,7 +14,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,6 +28,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from insight.codebook import category_key
 
 if TYPE_CHECKING:
     from insight.store import Store
@@ -115,6 +117,22 @@ def shown_cell(value: str, quote: bool = True) -> str:
         shown = redact(value).text
         return repr(shown) if quote else shown
     return f"<{len(value)} characters>"
+
+
+def category_lookup(
+    ids: Iterable[str], names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each way a file may write a category (its id or name, in any case, spacing or
+    punctuation: `category_key`) -> its id."""
+    lookup = {category_key(name): cid for name, cid in (names or {}).items()}
+    lookup.update({category_key(cid): cid for cid in ids})
+    lookup.pop("", None)
+    return lookup
+
+
+def _category_hint(value: str, lookup: Mapping[str, str]) -> str | None:
+    close = difflib.get_close_matches(category_key(value), list(lookup), n=1, cutoff=0.75)
+    return lookup[close[0]] if close else None
 
 
 def _split_list(value: Any) -> list[str]:
@@ -441,12 +459,15 @@ class NoteIn(BaseModel):
         found = list(dict.fromkeys(c.lower() for c in _split_list(value)))
         known = (info.context or {}).get("categories")
         if known is not None:
-            unknown = [c for c in found if c not in known]
+            unknown = [c for c in found if category_key(c) not in known]
             if unknown:
+                hints = [h for c in unknown if (h := _category_hint(c, known))]
                 raise ValueError(
                     f"unknown category id(s): {', '.join(shown_cell(c, False) for c in unknown)}"
-                    " (not in the codebook)"
+                    " (not in the codebook" + (f"; did you mean {', '.join(hints)}?)"
+                                                if hints else ")")
                 )
+            found = list(dict.fromkeys(known[category_key(c)] for c in found))
         return found
 
     @field_validator("experience", mode="before")
@@ -670,8 +691,9 @@ def _json_rows(
     warnings: list[str] | None = None,
     map_aliases: bool = False,
     text_col: str = "text",
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[RawRow]:
-    keyed = _JsonKeys(normalise_keys, warnings, map_aliases, text_col)
+    keyed = _JsonKeys(normalise_keys, warnings, map_aliases, text_col, columns)
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
@@ -711,12 +733,13 @@ class _JsonKeys:
 
     def __init__(
         self, normalise: bool, warnings: list[str] | None, map_aliases: bool,
-        text_col: str = "text",
+        text_col: str = "text", columns: Mapping[str, str] | None = None,
     ) -> None:
         self.normalise = normalise
         self.warnings = warnings
         self.map_aliases = map_aliases
         self.text_col = text_col
+        self.columns = columns
         self._keys: dict[tuple[str, ...], list[str] | str] = {}
 
     def row(self, number: int, item: dict[str, Any], raw: str | None) -> RawRow:
@@ -752,7 +775,7 @@ class _JsonKeys:
             return f"record has no '{self.text_col}' key (named by --text-col){hint}"
         found: list[str] = []
         try:
-            keys = _map_aliases(keys, written, found, self.text_col)
+            keys = _map_aliases(keys, written, found, self.text_col, self.columns)
         except FileRejected as exc:  # this record's keys only: a row error
             return str(exc)
         if self.warnings is not None:
@@ -1123,7 +1146,8 @@ def _header_shown(name: str) -> str:
 
 
 def _map_aliases(
-    keys: list[str], header: list[str], warnings: list[str] | None, text_col: str = "text"
+    keys: list[str], header: list[str], warnings: list[str] | None, text_col: str = "text",
+    columns: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Keys with clear variants of the yes/no fields (e.g. "Any safeguarding worries?" as
     `safeguarding`) and the usual names of id, date, listener and place ("Date heard",
@@ -1132,17 +1156,19 @@ def _map_aliases(
     of the conversation, the form's own date ("Timestamp", `_FORM_DATES`) is heard_on, and
     said so. The column named by `text_col` is `text`, and is never taken for another
     field (a form's question "Any safeguarding worries, and what did you hear?" is the
-    notes)."""
+    notes). `columns` (field -> column name, `--column place=Village`) names other
+    fields' columns the same way: they are read as the field, and never guessed at."""
     text_key = header_key(text_col)
     chosen = keys.index(text_key) if text_key != "text" and text_key in keys else None
     if chosen is not None and "text" in keys:
         raise FileRejected(
             f"has a 'text' column as well as '{text_col}': rename or remove one of them"
         )
+    named = _named_columns(keys, header, columns or {})
     matches: dict[str, list[int]] = {}
     form_dates: list[tuple[int, int]] = []  # (rank in _FORM_DATES, index)
     for index, key in enumerate(keys):
-        if not key or key in NOTE_FIELDS or index == chosen:
+        if not key or key in NOTE_FIELDS or index == chosen or index in named:
             continue
         if (usual := _usual_field(key)) in MAPPED_ALIAS_FIELDS:  # "Date heard", "Note ID"
             matches.setdefault(usual, []).append(index)
@@ -1159,7 +1185,11 @@ def _map_aliases(
                 f"{' or '.join(fields)}, so it was not read as either; rename it"
             )
     mapped = list(keys)
+    for index, field_name in named.items():
+        mapped[index] = field_name
     for field_name, indexes in matches.items():
+        if field_name in named.values():
+            continue
         shown = [_header_shown(header[i].strip()) for i in indexes]
         if field_name in keys:  # the exact column wins
             if warnings is not None:
@@ -1191,6 +1221,30 @@ def _map_aliases(
     return mapped
 
 
+def _named_columns(
+    keys: list[str], header: list[str], columns: Mapping[str, str]
+) -> dict[int, str]:
+    """Where each column `columns` names is (index -> field), checked: the column exists,
+    and no other column already has the field's own name."""
+    found: dict[int, str] = {}
+    for field_name, name in columns.items():
+        wanted = header_key(name)
+        if wanted not in keys:
+            shown = {k: h.strip() for k, h in zip(keys, header, strict=True) if k}
+            close = difflib.get_close_matches(wanted, list(shown), n=1, cutoff=0.75)
+            hint = f"; did you mean {_header_shown(shown[close[0]])}?" if close else ""
+            raise FileRejected(
+                f"no column '{name}' (named by --column {field_name}=...){hint}")
+        index = keys.index(wanted)
+        if wanted != field_name and field_name in keys:
+            raise FileRejected(
+                f"has a '{field_name}' column as well as '{name}' (named by --column "
+                f"{field_name}=...): rename or remove one of them"
+            )
+        found[index] = field_name
+    return found
+
+
 def _header_keys(
     header: list[str],
     rest: Iterator[list[str]],
@@ -1200,6 +1254,7 @@ def _header_keys(
     map_aliases: bool,
     text_col_option: bool,
     line: str = "line",
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """The keys a header row gives each column (checked: a text column, no name twice),
     and each key to its name as written. `rest` is the rows after the header, read only
@@ -1213,7 +1268,7 @@ def _header_keys(
                                              if k == key)) for key in repeated)
         raise FileRejected(f"column names appear more than once: {shown}")
     if map_aliases:
-        keys = _map_aliases(keys, header, warnings, text_col)
+        keys = _map_aliases(keys, header, warnings, text_col, columns)
     return keys, dict(zip(keys, header, strict=True))
 
 
@@ -1260,6 +1315,7 @@ def _csv_rows(
     map_aliases: bool = False,
     text_col_option: bool = True,
     keep_blank_rows: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[RawRow]:
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
@@ -1271,7 +1327,8 @@ def _csv_rows(
     except csv.Error as exc:
         raise FileRejected(f"cannot read the CSV header: {exc}") from exc
     keys, written = _header_keys(
-        header, reader, text_col, normalise_headers, warnings, map_aliases, text_col_option
+        header, reader, text_col, normalise_headers, warnings, map_aliases, text_col_option,
+        columns=columns,
     )
     trailing_warned = False
     first_row = True  # the row under the header: a second header row?
@@ -1505,6 +1562,7 @@ def _sheet_rows(
     map_aliases: bool = False,
     text_col_option: bool = True,
     keep_blank_rows: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> Iterator[RawRow]:
     """Rows of the first visible sheet of an Excel workbook, numbered as the sheet numbers
     them.
@@ -1552,7 +1610,7 @@ def _sheet_rows(
         try:
             keys, written = _header_keys(
                 header, rows, text_col, normalise_headers, warnings, map_aliases,
-                text_col_option, line="row",
+                text_col_option, line="row", columns=columns,
             )
         except FileRejected as exc:
             if len(visible) == 1:
@@ -1713,6 +1771,7 @@ def read_rows(
     map_aliases: bool = False,
     text_col_option: bool = True,
     keep_blank_rows: bool = False,
+    columns: Mapping[str, str] | None = None,
 ) -> tuple[Iterator[RawRow], list[str]]:
     """Rows of a note file plus warnings; raises `FileRejected` for unreadable files.
 
@@ -1727,6 +1786,7 @@ def read_rows(
     `text_col_option`: whether the command has a --text-col option to suggest.
     `keep_blank_rows`: a CSV row of empty cells (",,") is a row, not skipped (stateless
     commands write one line per input row); a line with nothing on it is still skipped.
+    `columns` (with `map_aliases`): field -> the column (or JSON key) that holds it.
     """
     if path.is_dir():
         raise FileRejected("is a folder, not a file")
@@ -1741,17 +1801,17 @@ def read_rows(
         warnings: list[str] = []
         rows = _sheet_rows(
             path, text_col, normalise_headers, warnings, map_aliases, text_col_option,
-            keep_blank_rows,
+            keep_blank_rows, columns,
         )
         return (_nfc_row(row) for row in rows), warnings
     text, warning = decode(path.read_bytes())
     warnings = [warning] if warning else []
     if _detect_format(path, text) == "json":
-        rows = _json_rows(text, normalise_headers, warnings, map_aliases, text_col)
+        rows = _json_rows(text, normalise_headers, warnings, map_aliases, text_col, columns)
     else:
         rows = _csv_rows(
             text, path, text_col, normalise_headers, warnings, map_aliases, text_col_option,
-            keep_blank_rows,
+            keep_blank_rows, columns,
         )
     return (_nfc_row(row) for row in rows), warnings
 
@@ -1873,6 +1933,10 @@ class FileReport:
     kept_flagged: int = 0
     #: Consents given by a row for a note whose consent was withdrawn before: not applied.
     consent_not_restored: int = 0
+    #: Already-present notes no person had labelled, given the row's categories.
+    labelled: int = 0
+    #: Rows whose categories differ from those a person gave the stored note: kept.
+    labels_kept: int = 0
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
     #: flags: not stored, so not in the queue; a person must read them now.
     rejected_concerns: list[int] = field(default_factory=list)
@@ -1910,6 +1974,18 @@ class FileReport:
                 f"{'says' if self.kept_flagged == 1 else 'say'} safeguarding No for a "
                 "note already flagged: the flag stays (a person clears it by acknowledging "
                 "it in the safeguarding queue)"
+            )
+        if self.labelled:
+            lines.append(
+                f"labelled {self.labelled} already-present note{_s(self.labelled)} with the "
+                "file's categories (no one had labelled them)"
+            )
+        if self.labels_kept:
+            verb = "gives" if self.labels_kept == 1 else "give"
+            lines.append(
+                f"{self.labels_kept} row{_s(self.labels_kept)} {verb} other categories than "
+                "a person gave the stored note: the person's are kept (change them with "
+                "`insight notes review`)"
             )
         if self.consent_not_restored:
             lines.append(
@@ -2108,11 +2184,16 @@ def ingest_file(
     id_prefix: str = "",
     allow_same_text: bool = False,
     text_col: str = "text",
+    column_names: Mapping[str, str] | None = None,
+    category_names: Mapping[str, str] | None = None,
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
 
     `text_col`: the column (or JSON key) that holds the notes, matched like a header
-    ("What did you hear?"), for exports whose columns cannot be renamed each time.
+    ("What did you hear?"), for exports whose columns cannot be renamed each time;
+    `column_names` the same for other fields (field -> column, e.g. place -> "Village").
+    `category_names`: other names of the categories (a codebook's names -> ids): a file
+    may give "Hospital discharge" for `hospital-discharge`.
 
     `id_prefix` goes before every id the file gives: for exports whose ids restart at 1
     (one per form or survey), so two files' "1" stay two notes. Use the same prefix when
@@ -2139,8 +2220,8 @@ def ingest_file(
         return found is not None and bool(found["erased_at"])
 
     quarantine = _Quarantine(quarantine_dir, source, erased)
-    context = {"categories": set(category_ids) if category_ids is not None else None,
-               "max_chars": max_chars}
+    context = {"categories": category_lookup(category_ids, category_names)
+               if category_ids is not None else None, "max_chars": max_chars}
 
     def reject(line: int, reason: str, data: Any, cells: dict[str, str] | None = None) -> None:
         """Quarantine a row; one that raises a safeguarding concern is also reported, since
@@ -2148,13 +2229,25 @@ def ingest_file(
         row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
         quarantine.add(line, reason, data)
-        if _raises_concern(data, screen) or (cells and _raises_concern(cells, screen)):
+        if (_raises_concern(data, screen) or (cells and _raises_concern(cells, screen))) \
+                and not routed(data):
             report.rejected_concerns.append(line)
+
+    def routed(data: Any) -> bool:
+        """Whether a rejected row's words are a stored note already in the safeguarding
+        queue (the file ingested before): then it is no new, unseen concern."""
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            return False
+        stored = store.ids_with_text({text_hash(text), text_hash(text.strip())})
+        return any(store.safeguarding_items(open_only=False, note_id=note_id)
+                   for note_id in stored.values())
 
     columns = _Columns()
     said_more: dict[str, list[int]] = {}  # yes/no column: lines read by the rule, to say
     try:
-        read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True)
+        read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
+                                          columns=column_names)
         rows = list(read)  # the whole date column decides its day/month order
         month, day = date_order_lines(
             (row.line, row.data.get("heard_on")) for row in rows if row.data is not None
@@ -2379,6 +2472,8 @@ def _store_batch(
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
     text_differs: set[str] = set()
+    labels: dict[str, list[str]] = {}  # categories for stored notes no one labelled
+    relabelled: dict[str, set[str]] = {}  # a file's categories for notes a person labelled
     # an erased note's words under another id (a prefix forgotten, the id in other case)
     erased_words = store.erased_texts(
         record.content_hash for _, record, _ in pending
@@ -2434,6 +2529,11 @@ def _store_batch(
                 )
         elif record.safeguarding is False and stored["safeguarding"] is True:
             report.kept_flagged += 1  # never un-flagged by a file
+        if same_text and record.categories is not None:
+            if stored["labelled"]:
+                relabelled[record.id] = set(record.categories)
+            else:
+                labels[record.id] = list(record.categories)
         if wanted or record.id in flags:
             if wanted:
                 changes[record.id] = wanted
@@ -2443,6 +2543,15 @@ def _store_batch(
     if changes or flags:
         _count_changes(report, *store.update_notes_from_intake(
             changes, reasons=reasons, flags=flags), text_differs=text_differs)
+    for note_id, categories in labels.items():
+        store.set_person_tags(note_id, categories)
+    report.labelled += len(labels)
+    if relabelled:
+        given: dict[str, set[str]] = {}
+        for tag in store.tags_for(list(relabelled)):
+            if tag["source"] == "person":
+                given.setdefault(tag["note_id"], set()).add(tag["category"])
+        report.labels_kept += sum(1 for n, c in relabelled.items() if given.get(n, set()) != c)
     if new and not allow_same_text:
         new = _without_twins(store, new, new_lines, report, quarantine)
     screened = {}

@@ -664,13 +664,14 @@ class Store:
 
     def note_states(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """id -> what intake compares for the ids already stored: `content_hash`,
-        `consent_quote`, `consent_contact`, `safeguarding` and `erased` (bool)."""
+        `consent_quote`, `consent_contact`, `safeguarding`, `labelled` (a person gave its
+        categories) and `erased` (bool)."""
         by_stored = {v: k for k, v in self._stored_ids(list(ids)).items()}
         wanted = list(by_stored)
         found: dict[str, dict[str, Any]] = {}
         columns = (
             notes.c.id, notes.c.content_hash, notes.c.consent_quote, notes.c.consent_contact,
-            notes.c.safeguarding, notes.c.erased_at,
+            notes.c.safeguarding, notes.c.labelled, notes.c.erased_at,
         )
         with self.engine.connect() as conn:
             for chunk in _chunks(wanted):
@@ -680,6 +681,7 @@ class Store:
                         "consent_quote": bool(row.consent_quote),
                         "consent_contact": bool(row.consent_contact),
                         "safeguarding": row.safeguarding,
+                        "labelled": bool(row.labelled),
                         "erased": row.erased_at is not None,
                     }
         return found

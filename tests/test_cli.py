@@ -831,3 +831,23 @@ def test_leads_words_naming_a_small_group_are_warned_of_where_written_and_at_rep
     insight("report", "--audience", "lead", "--out", str(lead), "-w", str(ws))
     checks = " ".join(lead.read_text(encoding="utf-8").split())
     assert "I2 summary names &#39;Kendal&#39;" in checks
+
+
+def test_ingest_reads_columns_named_on_the_command_line(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "log.csv"
+    notes.write_text("Ref,What was said,Village,Who (group),Themes\n"
+                     "r1,Waited a year.,Holt,carers,Access waiting\n", encoding="utf-8")
+    done = insight("ingest", str(notes), "-w", str(ws), "--text-col", "What was said",
+                   "--column", "id=Ref", "--column", "place=Village", "--column",
+                   "community=Who (group)", "--column", "categories=Themes")
+    assert "accepted 1, rejected 0" in done.stdout
+    shown = insight("notes", "show", "r1", "-w", str(ws)).stdout
+    assert "Holt" in shown and "community: carers" in shown
+    assert "[person] access-waiting" in shown
+    for bad, message in ((["--column", "Village"], "give FIELD=COLUMN"),
+                         (["--column", "town=Village"], "'town' is not a note field"),
+                         (["--column", "text=What was said"], "named with --text-col")):
+        refused = insight("ingest", str(notes), "-w", str(ws), *bad, check=False)
+        assert refused.returncode == 2 and message in " ".join(refused.stderr.split())

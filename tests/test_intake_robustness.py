@@ -406,6 +406,70 @@ def test_safeguarding_yes_no(store: Store, tmp_path: Path) -> None:
     assert report.rejected_concerns == [5]  # named at once, as a concern
 
 
+def test_a_concern_already_in_the_queue_is_no_new_alarm_when_its_row_is_rejected(
+    store: Store, tmp_path: Path
+) -> None:
+    first = write(tmp_path, "sg.jsonl", json.dumps(
+        {"id": "s-1", "text": "She is not safe at home.", "safeguarding": "yes"}) + "\n")
+    assert ingest(store, first, tmp_path).flagged == 1
+    # the same file again, now with a label the codebook does not have: the row is
+    # rejected, but its concern is a stored note's, already in the queue
+    again = write(tmp_path, "sg2.jsonl", json.dumps(
+        {"id": "s-1", "text": "She is not safe at home.", "safeguarding": "yes",
+         "categories": "zzz"}) + "\n")
+    report = ingest(store, again, tmp_path)
+    assert report.rejected == 1 and report.rejected_concerns == []
+    other = write(tmp_path, "sg3.jsonl", json.dumps(
+        {"id": "s-2", "text": "He is not safe either.", "safeguarding": "yes",
+         "categories": "zzz"}) + "\n")
+    assert ingest(store, other, tmp_path).rejected_concerns == [1]  # never stored: an alarm
+
+
+def test_categories_by_name_in_any_spelling_and_named_columns(
+    store: Store, tmp_path: Path
+) -> None:
+    codebook = load_codebook()
+    names = {c.name: c.id for c in codebook.categories}
+    crisis = codebook.get("crisis-urgent").name
+    path = write(tmp_path, "themes.csv",
+                 "Ref,Notes,Village,Where we met,Themes\n"
+                 f"r1,Waited a year.,Holt,cafe,\" {crisis.upper()} ; access waiting\"\n"
+                 "r2,No one rang back.,Holt,phone,Acess waiting\n")
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, category_names=names,
+                         quarantine_dir=tmp_path / "q", text_col="Notes",
+                         column_names={"id": "Ref", "place": "village",
+                                       "setting": "Where we met", "categories": "Themes"})
+    assert counts(report) == (1, 1, 0)
+    note = store.get_note("r1")
+    assert (note["place"], note["setting"]) == ("Holt", "cafe")
+    assert sorted(t["category"] for t in store.tags_for(["r1"])) == [
+        "access-waiting", "crisis-urgent"]
+    assert reasons(report) == [(3, "categories: unknown category id(s): acess waiting (not "
+                                   "in the codebook; did you mean access-waiting?)")]
+    missing = write(tmp_path, "m.csv", "text,Themes\nWaited.,x\n")
+    report = ingest_file(store, missing, category_ids=CATEGORY_IDS,
+                         quarantine_dir=tmp_path / "q", column_names={"categories": "Theme"})
+    assert report.file_error == ("no column 'Theme' (named by --column categories=...); "
+                                 "did you mean 'Themes'?")
+
+
+def test_a_file_ingested_again_with_labels_labels_the_notes_no_one_labelled(
+    store: Store, tmp_path: Path
+) -> None:
+    bare = write(tmp_path, "a.csv", "id,text\na1,Waited a year.\na2,The group closed.\n")
+    ingest(store, bare, tmp_path)
+    store.set_person_tags("a2", ["community-support"])  # a lead's review
+    labelled = write(tmp_path, "b.csv", "id,text,categories\na1,Waited a year.,access-waiting"
+                     "\na2,The group closed.,crisis-urgent\n")
+    report = ingest(store, labelled, tmp_path)
+    assert counts(report) == (0, 0, 2) and (report.labelled, report.labels_kept) == (1, 1)
+    assert [t["category"] for t in store.tags_for(["a1"])] == ["access-waiting"]
+    assert [t["category"] for t in store.tags_for(["a2"])] == ["community-support"]
+    assert "labelled 1 already-present note with the file's categories" in " ".join(
+        report.change_summary())
+    assert ingest(store, labelled, tmp_path).labelled == 0  # now labelled: nothing to do
+
+
 # -- lists -------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from insight.classify.calibration import calibration_error
 from insight.classify.card import write_model_card
 from insight.classify.thresholds import MIN_TUNING_POSITIVES
+from insight.codebook import category_key
 from insight.intake import (
     FALSE_VALUES,
     TRUE_VALUES,
@@ -48,7 +49,6 @@ __all__ = [
 
 MISSING = {"", "na", "n/a", "none", "null", "nan", "-"}
 _SPACE = re.compile(r"\s+")
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 SEPARATORS = (",", ";", "|")
 MAX_LISTED = 40  # label counts listed in the report up to this many labels
 FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are guesses
@@ -69,9 +69,7 @@ NOTE_FIELDS = frozenset(NOTE_FILE_FIELDS) - {"community"}
 LABEL_FIELDS = ("categories", "labels")  # used as the label column when none is named
 
 
-def label_key(label: str) -> str:
-    """What two spellings of one label share: 'Access waiting' = 'access-waiting'."""
-    return _NOT_ALNUM.sub("", label.lower())
+label_key = category_key  # what two spellings of one label share
 
 
 def _missing(value: Any) -> bool:
