@@ -489,6 +489,7 @@ def train(
         # safeguarding is the same whatever the codebook: learn it from the shipped notes too
         safeguarding_extra=shipped_safeguarding_notes(),
         experience_extra=shipped_experience_notes(),  # used when the data has none
+        category_names={c.id: c.name for c in book.categories} if book else None,
     )
     # dropped while reading, before the model saw them: recorded all the same
     model.metadata["unknown_labels_dropped"] = {
@@ -692,6 +693,8 @@ def evaluate(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
         label_col=label_col, label_sep=label_sep, known_labels=tag_model.labels,
         training=False,
+        # a codebook's names ("Hospital discharge"), as `train` read them
+        label_aliases={name: cid for cid, name in tag_model.category_names.items()},
     )
     report = labelled.report
     typer.secho(report.summary(), err=True, fg=typer.colors.YELLOW if report.problems else None)

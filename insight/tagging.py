@@ -123,6 +123,7 @@ def train_from_store(
             label_texts=codebook.label_texts(),
             safeguarding_extra=extra,
             experience_extra=feelings_extra,
+            category_names={c.id: c.name for c in codebook.categories},
         )
 
     metrics = None

@@ -304,6 +304,10 @@ def test_tag_before_any_training_uses_the_default_model(
     assert "access-waiting" in shown
 
 
+def meta_of(model: Path) -> dict:
+    return json.loads((model / "model.json").read_text())["metadata"]
+
+
 def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     book = tmp_path / "book.yaml"
     book.write_text(
@@ -342,6 +346,14 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert meta["experience"]["reason"] == "no experience labels given"
     assert "- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; " \
         "least reliable): none" in card
+    # data labelled by the codebook's names is scored as by its ids
+    named = tmp_path / "named.csv"
+    named.write_text("text,codes\nTwo buses and a train to the clinic,GETTING THERE\n"
+                     "Food bank again this week,food\n", encoding="utf-8")
+    scored = insight("evaluate", "--model", str(tmp_path / "m"), "--data", str(named),
+                     "--label-col", "codes")
+    assert "not the model's" not in scored.stderr
+    assert meta_of(tmp_path / "m")["metrics"]["unknown_gold_labels_ignored"] == 0
     negative_seed = insight("train", "--data", str(data), "--label-col", "codes", "--seed",
                             "-1", "--out", str(tmp_path / "m2"), check=False)
     assert negative_seed.returncode == 2 and "Traceback" not in negative_seed.stderr

@@ -148,6 +148,12 @@ class TagModel:
         return {k: float(t) for k, t in zip(self.labels, self.estimator.thresholds_, strict=True)}
 
     @property
+    def category_names(self) -> dict[str, str]:
+        """Category id -> its name in the codebook the model was trained on (none without
+        one): data may label notes by name."""
+        return dict(self.metadata.get("category_names") or {})
+
+    @property
     def model_version(self) -> str:
         return str(self.metadata.get("model_version", ""))
 
@@ -169,6 +175,7 @@ class TagModel:
         label_texts: Mapping[str, Sequence[str]] | None = None,
         safeguarding_extra: SafeguardingExtra | None = None,
         experience_extra: ExperienceExtra | None = None,
+        category_names: Mapping[str, str] | None = None,
     ) -> TagModel:
         """Train every part on the same notes; parts without labels fall back to rules.
 
@@ -176,7 +183,8 @@ class TagModel:
         safeguarding classifier's training notes: risk is said in more ways than any one
         set of notes holds (see `SafeguardingExtra`). `experience_extra`: notes labelled
         for experience only, learned from when the notes given have no experience labels
-        (how a person felt does not depend on the codebook)."""
+        (how a person felt does not depend on the codebook). `category_names`: id -> the
+        codebook's name, kept so that data labelled by name can be scored."""
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
@@ -214,6 +222,7 @@ class TagModel:
             "thresholds": [round(float(t), 4) for t in estimator.thresholds_],
             "calibration": calibration.to_json(),
             "codebook": {"id": codebook_id, "version": codebook_version},
+            "category_names": {k: v for k, v in (category_names or {}).items() if k in known},
             "training_data_sha256": d_hash,
             "training_text_sample": text_fingerprints(texts, TEXT_SAMPLE),
             "n_train": len(texts),
