@@ -43,13 +43,13 @@ from insight.rollup import (  # noqa: E402
     TREND_MONTHS,
     category_rollup,
     distinct,
-    group_names,
     heard_against_population,
     heard_from,
     key_phrases,
     note_frame,
     small_groups,
     tagging_split,
+    tally,
 )
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa: E402
@@ -433,8 +433,9 @@ def _breakdowns(frame: Any) -> dict[str, list[tuple[str, int]]]:
     """Notes per place and listener (most first) and per month (in order): where
     listening happens, and where it does not, for the leads' view only."""
     def counted(column: str, by_count: bool) -> list[tuple[str, int]]:
-        values = frame[column].map(lambda v: (group_names(v) or ["not given"])[0])
-        counts = Counter(values)
+        counts, missing = tally(frame[column])  # "Sue B" and "sue b": one listener
+        if missing:
+            counts["not given"] = missing
         if by_count:
             return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
         return sorted(counts.items(), key=lambda kv: (kv[0] == "not given", kv[0]))

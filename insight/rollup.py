@@ -210,6 +210,23 @@ def distinct(cells: pd.Series) -> int:
     return len({name.casefold() for cell in cells for name in group_names(cell)})
 
 
+def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:
+    """Notes per group the cells name, a name in any case or spacing once, under its most
+    common spelling ("phone" and "Phone" are one setting); and how many cells name none."""
+    counts: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    missing = 0
+    for cell in cells:
+        names = group_names(cell)
+        if not names:
+            missing += 1
+        for name in dict.fromkeys(n.casefold() for n in names):
+            counts[name] += 1
+        for name in names:
+            spellings[name.casefold()][name] += 1
+    return Counter({spellings[k].most_common(1)[0][0]: n for k, n in counts.items()}), missing
+
+
 def group_names(cell: Any) -> list[str]:
     """The settings, places or communities a note's cell names (one value, or a list of
     communities), spacing tidied, as written; an empty value or "not recorded" names none.
@@ -232,25 +249,9 @@ def heard_from(
     found to give small ones back (a named setting has at least `threshold` notes, so the
     others' count can be worked out from the total)."""
     lead = audience == "lead"
-
-    def grouped(values: pd.Series) -> tuple[Counter[str], int]:
-        counts: Counter[str] = Counter()
-        spellings: dict[str, Counter[str]] = defaultdict(Counter)
-        missing = 0
-        for value in values:
-            names = group_names(value)
-            if not names:
-                missing += 1
-            for name in dict.fromkeys(n.casefold() for n in names):
-                counts[name] += 1
-            for name in names:
-                spellings[name.casefold()][name] += 1
-        shown = Counter({spellings[k].most_common(1)[0][0]: n for k, n in counts.items()})
-        return shown, missing
-
     out: dict[str, list[tuple[str, int | None]]] = {}
     for kind, column in (("setting", "setting"), ("community", "community")):
-        counts, missing = grouped(frame[column])
+        counts, missing = tally(frame[column])
         if lead:
             rows: list[tuple[str, int | None]] = sorted(
                 counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
