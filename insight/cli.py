@@ -1016,15 +1016,16 @@ def report(
     audience: Annotated[
         str, typer.Option(help="commissioner, lead or community.")
     ] = "commissioner",
-    title: Annotated[str, typer.Option(help="Report title.")] = (
-        "Community listening: influence report"
-    ),
+    title: Annotated[str | None, typer.Option(
+        help="Report title, e.g. your organisation's name and the period (on the community "
+             "page, above 'You said, we did'). Default: 'Community listening: influence "
+             "report'.")] = None,
 ) -> None:
     """Write the golden-thread report (HTML), or its tables (.xlsx or .csv).
 
     The report is one self-contained HTML file; a workbook has a sheet per table; CSV
     writes one file per table, named after --out."""
-    from insight.report import build_report, report_files, write_report
+    from insight.report import DEFAULT_TITLE, build_report, report_files, write_report
     from insight.rollup import note_frame
 
     _check_out(out)
@@ -1037,7 +1038,7 @@ def report(
     with store:
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
-            threshold=ws.small_number_threshold, title=title,
+            threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())

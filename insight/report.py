@@ -57,6 +57,11 @@ from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa
 #: `QUOTES_PER_INSIGHT` (imported above): quotes per insight, 1 on the community page
 
 
+#: The report's title unless one is given; the community page is "You said, we did"
+#: under a title of the deployment's own (a charity's name), never under this one.
+DEFAULT_TITLE = "Community listening: influence report"
+
+
 @dataclass
 class ReportData:
     title: str
@@ -191,7 +196,7 @@ def build_report(
     *,
     audience: Audience = "commissioner",
     threshold: int = 5,
-    title: str = "Community listening: influence report",
+    title: str = DEFAULT_TITLE,
     quotes_per_insight: int | None = QUOTES_PER_INSIGHT,
     population: dict[str, float] | None = None,
     population_source: str = "",
@@ -522,6 +527,7 @@ def _removed(text: str | None) -> str:
 
 
 _ENV.filters["removed"] = _removed
+_ENV.globals["DEFAULT_TITLE"] = DEFAULT_TITLE
 
 
 def render_html(data: ReportData) -> str:
