@@ -454,7 +454,7 @@ def test_community_page_explains_service_words_and_uses_headings(store: Store) -
     named = render_html(build_report(store, load_codebook(), audience="community",
                                      title="Rushmere Carers Network, 2025"))
     assert "<title>Rushmere Carers Network, 2025: You said, we did</title>" in named
-    assert '<p class="meta">Rushmere Carers Network, 2025</p>\n<h1>You said, we did</h1>' in named
+    assert '<p class="meta">Rushmere Carers Network, 2025</p><h1>You said, we did</h1>' in named
 
 
 def test_chart_has_a_text_alternative_and_draws_small_counts_as_small(store: Store) -> None:
