@@ -979,12 +979,14 @@ def rollup(
     ] = False,
 ) -> None:
     """Notes per category: share, places, listeners, experience, trend, count per month."""
-    from insight.rollup import category_rollup, key_phrases, note_frame
+    from insight.rollup import categories_not_in, category_rollup, key_phrases, note_frame
 
     audience = _audience(audience)
     ws, store = _open(workspace, db)
     with store:
         frame, codebook = note_frame(store), ws.load_codebook()
+        for warning in categories_not_in(frame, codebook):
+            typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
         table = category_rollup(
             frame, codebook, audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold,

@@ -41,6 +41,7 @@ from insight.privacy import (  # noqa: E402
 from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
     TREND_MONTHS,
+    categories_not_in,
     category_rollup,
     distinct,
     heard_against_population,
@@ -368,6 +369,7 @@ def build_report(
                 "actions": [action_view(a) for a in action_ids],
             }
         )
+    lost = categories_not_in(frame, codebook)
     named = small_group_warnings(
         thread.written(), small_groups(frame, "commissioner", threshold), threshold
     )
@@ -407,8 +409,8 @@ def build_report(
         chart_svg=_bar_chart(rollup_rows, threshold),
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
-        problems=thread.problems() + (named if audience == "lead" else []),
-        warnings=named if audience != "lead" else [],
+        problems=thread.problems() + (named + lost if audience == "lead" else []),
+        warnings=(named if audience != "lead" else []) + lost,
     )
 
 

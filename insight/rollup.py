@@ -210,6 +210,20 @@ def distinct(cells: pd.Series) -> int:
     return len({name.casefold() for cell in cells for name in group_names(cell)})
 
 
+def categories_not_in(frame: pd.DataFrame, codebook: Codebook) -> list[str]:
+    """What to say of notes tagged with categories the codebook does not have (renamed or
+    removed since they were tagged): such notes are in no count, which must not pass
+    unnoticed."""
+    known = set(codebook.ids)
+    lost = Counter(c for cats in frame["categories"] for c in cats if c not in known)
+    if not lost:
+        return []
+    listed = ", ".join(f"{c} ({n} note{'s' if n != 1 else ''})" for c, n in sorted(lost.items()))
+    return [f"notes are tagged with categories the workspace's codebook does not have: "
+            f"{listed}; they are in no count. Put the categories back in the codebook, or "
+            "re-tag (`insight tag --retag`) and review the notes people labelled"]
+
+
 def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:
     """Notes per group the cells name, a name in any case or spacing once, under its most
     common spelling ("phone" and "Phone" are one setting); and how many cells name none."""

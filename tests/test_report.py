@@ -805,3 +805,21 @@ def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
     set_involvement(store, 1, None)
     html = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
     assert "not recorded for any action yet" in html and "insight actions involve" in html
+
+
+def test_notes_tagged_with_a_category_the_codebook_lost_are_said_to_be_in_no_count(
+    store: Store,
+) -> None:
+    from insight.codebook import parse_codebook
+
+    add(store, *[note(f"n{i}", "Waited.", categories=["access-waiting"]) for i in range(3)])
+    renamed = parse_codebook({"version": "2", "categories": [
+        {"id": "waiting", "name": "Waiting", "description": "waits"}]})
+    said = "notes are tagged with categories the workspace's codebook does not have: " \
+        "access-waiting (3 notes); they are in no count"
+    for audience in ("lead", "commissioner"):
+        data = build_report(store, renamed, audience=audience)  # type: ignore[arg-type]
+        assert any(w.startswith(said) for w in data.warnings), audience
+    lead = build_report(store, renamed, audience="lead")
+    assert any(p.startswith(said) for p in lead.problems)
+    assert build_report(store, load_codebook()).warnings == []
