@@ -96,48 +96,62 @@ def _phrases(value: Any, where: str, key: str) -> tuple[str, ...]:
 
 
 def parse_codebook(data: Any, source: str = "<codebook>") -> Codebook:
-    """Validate a parsed codebook document, naming the file and entry in every error."""
+    """Validate a parsed codebook document, naming the file and entry in every error; every
+    problem found is reported at once (one a line), so a file is fixed in one pass."""
     if not isinstance(data, dict):
         raise CodebookError(f"{source}: expected a mapping with 'version' and 'categories'")
+    problems: list[str] = []
     version = data.get("version")
     if version is None or str(version).strip() == "":
-        raise CodebookError(f"{source}: missing 'version'")
+        problems.append(f"{source}: missing 'version'")
     entries = data.get("categories")
     if not isinstance(entries, list) or not entries:
-        raise CodebookError(f"{source}: 'categories' must be a non-empty list")
+        problems.append(f"{source}: 'categories' must be a non-empty list")
+        entries = []
     categories: list[Category] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
         label = entry.get("id") if isinstance(entry, dict) else None
         where = f"{source}: category #{index}" + (f" ('{label}')" if label else "")
         if not isinstance(entry, dict):
-            raise CodebookError(f"{where}: expected a mapping")
+            problems.append(f"{where}: expected a mapping")
+            continue
         missing = [f for f in REQUIRED_FIELDS if not str(entry.get(f) or "").strip()]
         if missing:
-            raise CodebookError(f"{where}: missing field(s) {', '.join(missing)}")
+            problems.append(f"{where}: missing field(s) {', '.join(missing)}")
+            continue
         category_id = str(entry["id"]).strip()
         if category_id in seen:
-            raise CodebookError(f"{where}: duplicate id '{category_id}'")
+            problems.append(f"{where}: duplicate id '{category_id}'")
+            continue
         seen.add(category_id)
         parent = entry.get("parent")
+        try:
+            includes = _phrases(entry.get("includes"), where, "includes")
+            excludes = _phrases(entry.get("excludes"), where, "excludes")
+        except CodebookError as exc:
+            problems.append(str(exc))
+            continue
         categories.append(
             Category(
                 id=category_id,
                 name=str(entry["name"]).strip(),
                 description=" ".join(str(entry["description"]).split()),
-                includes=_phrases(entry.get("includes"), where, "includes"),
-                excludes=_phrases(entry.get("excludes"), where, "excludes"),
+                includes=includes,
+                excludes=excludes,
                 parent=str(parent).strip() if parent else None,
             )
         )
     for index, category in enumerate(categories, start=1):
         if category.parent is not None and category.parent not in seen:
-            raise CodebookError(
+            problems.append(
                 f"{source}: category #{index} ('{category.id}'): "
                 f"parent '{category.parent}' is not a category id in this codebook"
             )
         if category.parent == category.id:
-            raise CodebookError(f"{source}: category '{category.id}' is its own parent")
+            problems.append(f"{source}: category '{category.id}' is its own parent")
+    if problems:
+        raise CodebookError("\n".join(problems))
     return Codebook(
         version=str(version).strip(),
         categories=tuple(categories),

@@ -110,3 +110,20 @@ def test_the_care_opinion_framework_codebook_loads() -> None:
     book = load_codebook(corpora_dir() / "codebooks" / "care-opinion-phase1.yaml")
     assert len(book.ids) == 44 and "xf" in book
     assert book.label_texts()["xf"] == ["funding", "funding"]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook({"categories": [
+            {"id": "a", "name": "A"},
+            {"id": "b", "name": "B", "description": "b"},
+            {"id": "b", "name": "B again", "description": "b"},
+            {"id": "c", "name": "C", "description": "c", "includes": "not a list",
+             "parent": "zz"},
+        ]}, source="book.yaml")
+    assert str(caught.value).splitlines() == [
+        "book.yaml: missing 'version'",
+        "book.yaml: category #1 ('a'): missing field(s) description",
+        "book.yaml: category #3 ('b'): duplicate id 'b'",
+        "book.yaml: category #4 ('c'): 'includes' must be a list of short phrases",
+    ]
