@@ -371,6 +371,8 @@ _PERSON_VERBS = {
     "admitted", "complained", "cried", "laughed", "shouted", "lives", "lived", "works", "worked",
     "wants", "wanted", "prefers", "preferred", "agreed", "agrees", "died",
 }
+# Words a jotting puts between a name and what the person did: "Bill again - says ...".
+_BESIDE_NAME = {"again", "today", "too", "also", "still", "now", "then", "herself", "himself"}
 # Seeing or talking to someone: "met dave", "spoke to Patience", "rang jo".
 _MEET_VERBS = {
     "met", "meet", "meeting", "saw", "visited", "visiting", "rang", "phoned", "texted",
@@ -1494,6 +1496,12 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         m = at(k + 1)
         if m in _PERSON_VERBS:
             return True
+        if m in _BESIDE_NAME:  # a jotting: "Bill again - says", "Pat today, rang"
+            j = k + 2
+            while at(j) in {"-", "–", "—", ","}:
+                j += 1
+            if at(j) in _PERSON_VERBS:
+                return True
         if m in {"is", "was"} and at(k + 2) in _ANIMATE_STATES:
             return True
         if m in {"is", "was", "turned", "turns", "aged", "'s", "’s"} and re.fullmatch(

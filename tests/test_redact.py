@@ -427,6 +427,7 @@ def test_lower_case_repeat_of_a_word_name_needs_a_cue() -> None:
         "We ran sessions at Chapel End and Hope Valley.",
         "Moss Side folk said nobody listens.",
         "Residents of Rose Vale want the bus back.",
+        "Then again - says nothing about the care plan.",
     ],
 )
 def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> None:
@@ -449,6 +450,9 @@ def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> N
         ("Came with my sister Marvellous to the cafe.", ["Marvellous"]),
         ("Said our daughter Patience does the forms for her.", ["Patience"]),
         ("Call me Bazza, everyone does.", ["Bazza"]),
+        # a jotting puts a word between the name and the verb (blind audit)
+        ("Bill again - says the OT listened this time.", ["Bill"]),
+        ("Pat today, rang about the bill.", ["Pat"]),
     ],
 )
 def test_word_names_with_a_cue_are_people(text: str, names: list[str]) -> None:
