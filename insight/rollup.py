@@ -115,9 +115,11 @@ def trend_periods(
     return recent, previous
 
 
-def trend_word(recent: int, previous: int) -> str:
+def trend_word(recent: float, previous: float) -> str:
     """More, fewer or about the same: one period has at least a quarter more notes than
-    the other, and at least three more."""
+    the other, and at least three more. `previous` is the count the recent period would
+    have at the earlier period's share (`category_rollup`), so that more listening is not
+    read as more of everything."""
     if recent - previous >= 3 and recent >= 1.25 * previous:
         return "more"
     if previous - recent >= 3 and recent <= 0.8 * previous:
@@ -136,14 +138,15 @@ def category_rollup(
 ) -> pd.DataFrame:
     """Per category: notes, share of all notes, distinct places, listeners and communities
     (breadth: many voices or a few), notes by
-    experience (negative, mixed, positive, neutral, not known), the trend (the last
-    `TREND_MONTHS` months against the ones before), and per month (plus `undated` when some
-    notes have no date). `by_month=False` leaves the months out.
+    experience (negative, mixed, positive, neutral, not known), the trend (its share of
+    the notes of the last `TREND_MONTHS` months against its share of the ones before: a
+    month with twice the listening is not twice the concern), and per month (plus
+    `undated` when some notes have no date). `by_month=False` leaves the months out.
 
     A category's count is shown as the report shows it (only a small one is suppressed):
     where the months or the experiences would give a small one away, they are hidden,
     never the count, since the report beside the roll-up would give the count back.
-    Leads see the trend's two counts ("12 → 18, more"); others only the word, and only
+    Leads see the trend's counts ("6 of 40 → 18 of 60, more"); others only the word, and only
     where both periods have at least `threshold` notes (two counts, or a count beside
     the months, would give a small month back)."""
     total = len(frame)
@@ -154,6 +157,9 @@ def category_rollup(
     months = sorted(m for m in frame["month"].dropna().unique())
     undated = bool(frame["month"].isna().any())
     periods = trend_periods(frame, today)
+    if periods is not None:  # all notes in each period: a trend is in a category's share
+        period_notes = [int(frame.loc[frame["month"].isin(p), "id"].nunique())
+                        for p in periods]
     records = []
     for category in codebook.categories:
         subset = exploded[exploded["categories"] == category.id]
@@ -176,9 +182,13 @@ def category_rollup(
         if periods is not None:
             in_recent = int(subset.loc[subset["month"].isin(periods[0]), "id"].nunique())
             in_previous = int(subset.loc[subset["month"].isin(periods[1]), "id"].nunique())
-            word = trend_word(in_recent, in_previous)
+            all_recent, all_previous = period_notes
+            # at the earlier share, how many of the recent notes would be this category's
+            at_same_share = in_previous * all_recent / all_previous if all_previous else 0.0
+            word = trend_word(in_recent, at_same_share)
             if audience == "lead":
-                record["trend"] = f"{in_previous} → {in_recent}, {word}"
+                record["trend"] = (f"{in_previous} of {all_previous} → {in_recent} of "
+                                   f"{all_recent}, {word}")
             elif min(in_recent, in_previous) >= threshold:
                 record["trend"] = word
             else:

@@ -436,13 +436,14 @@ def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> No
     _dated(store, "daily-living", {"2025-02": 1, "2025-06": 2})
     frame = note_frame(store)
     lead = category_rollup(frame, load_codebook(), audience="lead").set_index("category")
-    assert lead.loc["access-waiting", "trend"] == "6 → 12, more"
-    assert lead.loc["crisis-urgent", "trend"] == "15 → 13, about the same"
-    assert lead.loc["daily-living", "trend"] == "1 → 2, about the same"
+    # a share of each period's notes: 6 of 22 at the earlier share would be 7.4 of 27
+    assert lead.loc["access-waiting", "trend"] == "6 of 22 → 12 of 27, more"
+    assert lead.loc["crisis-urgent", "trend"] == "15 of 22 → 13 of 27, fewer"  # 18.4 expected
+    assert lead.loc["daily-living", "trend"] == "1 of 22 → 2 of 27, about the same"
     shown = category_rollup(frame, load_codebook(), audience="commissioner").set_index(
         "category")
     assert shown.loc["access-waiting", "trend"] == "more"
-    assert shown.loc["crisis-urgent", "trend"] == "about the same"
+    assert shown.loc["crisis-urgent", "trend"] == "fewer"
     assert shown.loc["daily-living", "trend"] == "too few to say"
     # notes that do not reach back six months: no trend yet
     later = frame[frame["month"] >= "2025-02"]
@@ -452,7 +453,18 @@ def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> No
     assert early_june.set_index("category").loc["access-waiting", "trend"] == (
         "too early to say")  # May back to December: before the first notes
     assert category_rollup(frame, load_codebook(), today=date(2025, 7, 3)).set_index(
-        "category").loc["access-waiting", "trend"] == "6 → 12, more"
+        "category").loc["access-waiting", "trend"] == "6 of 22 → 12 of 27, more"
+
+
+def test_more_listening_is_not_a_trend(store: Store) -> None:
+    # twice the notes in the last three months, in the same proportions (blind audit: a
+    # busy month read as every category rising)
+    _dated(store, "access-waiting", {"2025-01": 4, "2025-03": 6, "2025-05": 10, "2025-06": 10})
+    _dated(store, "crisis-urgent", {"2025-02": 5, "2025-04": 10})
+    lead = category_rollup(note_frame(store), load_codebook(), today=date(2025, 7, 1))
+    trends = lead.set_index("category")["trend"]
+    assert trends["access-waiting"] == "10 of 15 → 20 of 30, about the same"
+    assert trends["crisis-urgent"] == "5 of 15 → 10 of 30, about the same"
 
 
 def test_trend_words() -> None:
