@@ -758,18 +758,30 @@ def evaluate(
 @notes_app.command("show")
 @handled
 def notes_show(
-    note_id: Annotated[str, typer.Argument(help="Note id.")],
+    note_ids: Annotated[list[str], typer.Argument(
+        help="Note id(s), e.g. from `insight notes list` (several are shown one after "
+             "another).")],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """A note with people's and the model's tags, evidence and confidence (leads only)."""
+    """Notes with people's and the model's tags, evidence and confidence (leads only)."""
     _, store = _open(workspace, db)
     with store:
-        note = store.get_note(note_id)
-        if note is None:
-            raise store.no_note(note_id)
-        tags = store.tags_for([note_id])
-        items = store.safeguarding_items(open_only=False, note_id=note_id)
+        found = []
+        for note_id in dict.fromkeys(note_ids):  # every id checked before any is shown
+            note = store.get_note(note_id)
+            if note is None:
+                raise store.no_note(note_id)
+            found.append((note_id, note, store.tags_for([note_id]),
+                          store.safeguarding_items(open_only=False, note_id=note_id)))
+    for number, (note_id, note, tags, items) in enumerate(found):
+        if number:
+            typer.echo("\n" + "-" * 40 + "\n")
+        _show_note(note_id, note, tags, items)
+
+
+def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
+               items: list[dict[str, Any]]) -> None:
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {note['erased_at']}")
         return

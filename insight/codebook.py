@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,17 @@ def category_key(label: str) -> str:
     """What two spellings of one category share: 'Access waiting' = 'access-waiting',
     "Carer's own health" = 'carers-own-health'."""
     return _NOT_ALNUM.sub("", label.lower())
+
+
+def category_lookup(
+    ids: Iterable[str], names: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each way a file may write a category (its id or name, in any case, spacing or
+    punctuation: `category_key`) -> its id."""
+    lookup = {category_key(name): cid for name, cid in (names or {}).items()}
+    lookup.update({category_key(cid): cid for cid in ids})
+    lookup.pop("", None)
+    return lookup
 
 
 class CodebookError(ValueError):
@@ -70,6 +82,12 @@ class Codebook:
         with little labelled data still starts from what the codebook says it means.
         """
         return {c.id: [c.name, c.description, *c.includes] for c in self.categories}
+
+    def category_id(self, written: str) -> str | None:
+        """The category `written` names: its id or name in any case, spacing or
+        punctuation ("Carer's own health" for carers-own-health); None if none."""
+        lookup = category_lookup(self.ids, {c.name: c.id for c in self.categories})
+        return lookup.get(category_key(written))
 
 
 def _read(path: Path) -> Any:

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from insight.codebook import category_key
+from insight.codebook import category_key, category_lookup
 
 if TYPE_CHECKING:
     from insight.store import Store
@@ -117,17 +117,6 @@ def shown_cell(value: str, quote: bool = True) -> str:
         shown = redact(value).text
         return repr(shown) if quote else shown
     return f"<{len(value)} characters>"
-
-
-def category_lookup(
-    ids: Iterable[str], names: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """Each way a file may write a category (its id or name, in any case, spacing or
-    punctuation: `category_key`) -> its id."""
-    lookup = {category_key(name): cid for name, cid in (names or {}).items()}
-    lookup.update({category_key(cid): cid for cid in ids})
-    lookup.pop("", None)
-    return lookup
 
 
 def _category_hint(value: str, lookup: Mapping[str, str]) -> str | None:

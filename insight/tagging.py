@@ -225,8 +225,8 @@ def review_note(
                 f"({', '.join(chosen) or 'no category'}) would replace them: give --category "
                 "to change them"
             )
-    else:
-        chosen = list(categories)
+    else:  # by id or name, in any spelling
+        chosen = list(dict.fromkeys(codebook.category_id(c) or c for c in categories))
     # the model's too: tags from a model of another codebook are not accepted as a person's
     check_categories(chosen, codebook.ids)
     store.set_person_tags(note_id, chosen)

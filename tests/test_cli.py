@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from insight.codebook import load_codebook
 from insight.resources import corpora_dir
 from insight.store import Store
 from insight.workspace import open_workspace
@@ -593,6 +594,14 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert first["setting"] == "phone" and first["community"] == "carers"
     shown = insight("notes", "show", "b", "-w", str(ws)).stdout
     assert "setting: phone · community: carers" in shown
+    both = insight("notes", "show", "a", "b", "-w", str(ws)).stdout
+    assert both.index("Waited a year") < both.index("-" * 40) < both.index("The group closed")
+    missing = insight("notes", "show", "a", "zz", "-w", str(ws), check=False)
+    assert missing.returncode == 2 and "Waited a year" not in missing.stdout
+    # a category by its name, as the codebook writes it
+    name = load_codebook().get("crisis-urgent").name
+    reviewed = insight("notes", "review", "c", "--category", name.upper(), "-w", str(ws))
+    assert "c: crisis-urgent (reviewed)" in reviewed.stdout
     table = insight("notes", "list", "-w", str(ws), "--limit", "1")
     assert "does not feel safe" not in table.stdout  # no text: notes show reads one
     assert "(1 of 3 notes; --limit 0 lists all)" in table.stderr
