@@ -335,6 +335,10 @@ def ingest(
         raise typer.Exit(EXIT_REJECTED)
 
 
+#: A retrained workspace model this much worse on held-out notes is warned of.
+WORSE_BY = 0.02
+
+
 def _column_names(given: list[str]) -> dict[str, str]:
     """`--column FIELD=COLUMN` options as field -> column, each field a note field."""
     from insight.intake import NOTE_FIELDS, header_key
@@ -456,6 +460,17 @@ def train(
             + (f" (on 20% of your notes held out: macro-F1 {metrics['macro_f1']:.2f})"
                if metrics and metrics.get("macro_f1") is not None else "")
         )
+        if replaced := model.metadata.get("replaced"):
+            kept = Path(target).with_name(replaced["kept_in"])
+            before, now = replaced.get("held_out_macro_f1"), (metrics or {}).get("macro_f1")
+            worse = before is not None and now is not None and now < before - WORSE_BY
+            typer.secho(
+                (f"warning: held-out macro-F1 fell from {before:.2f} to {now:.2f} (on the "
+                 "notes held out each time); " if worse else "")
+                + f"the model it replaced is kept in {kept}: to go back, delete {target} "
+                f"and rename {kept} to {Path(target).name}",
+                err=True, fg=typer.colors.YELLOW if worse else None,
+            )
         return
     from insight.classify.data import load_labelled
     from insight.codebook import load_codebook

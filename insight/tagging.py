@@ -6,6 +6,7 @@ this module only moves notes between the store and the model.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -147,8 +148,31 @@ def train_from_store(
     model.metadata["training_data"] = _workspace_facts(
         labels, codebook, len(base.texts) if base is not None else 0
     )
+    replaced = keep_previous(Path(out))
+    if replaced is not None:
+        model.metadata["replaced"] = replaced
     model.save(out)
     return model
+
+
+def keep_previous(out: Path) -> dict[str, Any] | None:
+    """Copy the model about to be replaced to `<out>.previous` (replacing an older copy),
+    so that a retrain that turns out worse can be undone; what it was (version, backend,
+    held-out macro-F1), or None where there was no model."""
+    import shutil
+
+    from insight.classify.model import MODEL_FILE
+
+    if not (out / MODEL_FILE).is_file():
+        return None
+    meta = json.loads((out / MODEL_FILE).read_text(encoding="utf-8")).get("metadata", {})
+    backup = out.with_name(f"{out.name}.previous")
+    if backup.exists():
+        shutil.rmtree(backup)
+    shutil.copytree(out, backup)
+    return {"kept_in": backup.name, "model_version": meta.get("model_version"),
+            "backend": meta.get("backend"),
+            "held_out_macro_f1": (meta.get("metrics") or {}).get("macro_f1")}
 
 
 def _shipped_training_notes(without: Sequence[str]) -> LabelledData:

@@ -643,6 +643,14 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     assert foreign.returncode == 1 and "not in this workspace's codebook" in foreign.stderr
     assert "access-waiting" in foreign.stderr
     assert "tagged 21 notes" in insight("tag", "-w", str(ws)).stdout
+    first = json.loads((ws / "model" / "model.json").read_text())["model_version"]
+    # training again keeps the model it replaces, to go back to
+    again = insight("train", "-w", str(ws), "--seed", "3")
+    kept = ws / "model.previous"
+    assert f"the model it replaced is kept in {kept}" in " ".join(again.stderr.split())
+    assert json.loads((kept / "model.json").read_text())["model_version"] == first
+    assert f"- Replaced model {first} (sklearn), kept in `model.previous`" in (
+        ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
 
 
 def test_the_thread_warns_where_the_community_page_would_contradict_itself(

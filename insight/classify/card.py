@@ -121,6 +121,16 @@ def _training_data_text(facts: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+def _replaced_text(replaced: dict[str, Any] | None) -> str:
+    if not replaced:
+        return ""
+    score = replaced.get("held_out_macro_f1")
+    return (f"\n- Replaced model {replaced.get('model_version') or '?'} "
+            f"({replaced.get('backend') or '?'}"
+            + (f", held-out macro-F1 {score:.3f}" if score is not None else "")
+            + f"), kept in `{replaced.get('kept_in')}` beside this one")
+
+
 def render_card(doc: dict[str, Any]) -> str:
     """Fill the card template from a model.json document."""
     meta = doc.get("metadata", {})
@@ -147,7 +157,8 @@ def render_card(doc: dict[str, Any]) -> str:
         experience=_describe(meta.get("experience", {})),
         evidence=meta.get("evidence", ""),
         label_rows=rows,
-        training_data=_training_data_text(meta.get("training_data")),
+        training_data=_training_data_text(meta.get("training_data"))
+        + _replaced_text(meta.get("replaced")),
         calibration=_calibration_text(meta.get("calibration")),
         metrics=_metrics_markdown(meta.get("metrics")),
     )
