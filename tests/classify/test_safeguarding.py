@@ -160,6 +160,10 @@ def test_clear_cases_are_caught(phrases, note, signal):
         ("Restricting to like 500 cals a day and the clinic said no.", "risky-non-adherence"),
         # list version 5, from a blind user audit
         ("He said \"I would rather die than go back to that ward\".", "suicidal-thoughts"),
+        # list version 6, from a blind user audit: the listener signposted to a crisis line
+        ("Low mood, feels like he's disappearing. Gave him the number for the Samaritans.",
+         "listener-escalated"),
+        ("Left her the crisis team number and texted SHOUT with her.", "listener-escalated"),
         ("She'd rather die than be sectioned again.", "suicidal-thoughts"),
         ("Only eating one meal every few days, very thin now.", "risky-non-adherence"),
         ("Girlfriend lashes out at him when she's been drinking.", "abuse-violence"),
@@ -238,6 +242,9 @@ def test_each_group_catches_everyday_wording(phrases, note, signal):
         "Counting calories for the slimming club, lost half a stone.",
         "Only eats one meal out a week, it's all she can afford.",
         "The shingles jab is on Friday.",
+        "She volunteers for the Samaritans on Tuesdays.",
+        "The crisis line never answered when he rang.",
+        "Gave her a lift to the crisis cafe on Friday.",
     ],
 )
 def test_known_false_alarms_are_not_flagged(phrases, note):
