@@ -125,6 +125,12 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "It flags two more corpus notes, neither a concern ('people would rather die than be "
         "seen going into the mental health place'), and one more audit-2 note, a joke about "
         "hostel food; it catches no more in either audit set.",
+        "- Phrase list v6 added a listener giving the Samaritans' or a crisis line's number "
+        "('Low mood ... Gave him the number for the Samaritans', missed in a blind user audit "
+        "of a charity's own-codebook workspace); audit-2 was not read to write it. No audit "
+        "note's flag changed (the figures above are as with v5). Against the corpus it "
+        "matches 12 notes: 7 labelled safeguarding, 5 not (a crisis line rung in 2019, a "
+        "jury handed the Samaritans' number, three about a death some time ago).",
     ]
     return "\n".join(lines)
 
