@@ -1197,7 +1197,8 @@ def _map_aliases(
         mapped[indexes[0]] = field_name
         if warnings is not None:
             warnings.append(f"read {shown[0]} as {field_name}")
-    if form_dates and "heard_on" not in keys and "heard_on" not in matches:
+    if (form_dates and "heard_on" not in keys and "heard_on" not in matches
+            and "heard_on" not in named.values()):
         index = min(form_dates)[1]
         mapped[index] = "heard_on"
         if warnings is not None:

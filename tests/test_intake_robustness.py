@@ -446,6 +446,14 @@ def test_categories_by_name_in_any_spelling_and_named_columns(
         "access-waiting", "crisis-urgent"]
     assert reasons(report) == [(3, "categories: unknown category id(s): acess waiting (not "
                                    "in the codebook; did you mean access-waiting?)")]
+    # a date named on the command line: the form's own timestamp is not read as well
+    dated = write(tmp_path, "d.csv", "Timestamp,When we talked,text\n"
+                  "2025/06/01 10:00,2025-05-20,Waited a month.\n")
+    report = ingest_file(store, dated, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         column_names={"heard_on": "When we talked"})
+    assert report.accepted == 1 and not any("as heard_on" in w for w in report.warnings)
+    [stored] = [n for batch in store.iter_notes() for n in batch if n["text"] == "Waited a month."]
+    assert str(stored["heard_on"]) == "2025-05-20"
     missing = write(tmp_path, "m.csv", "text,Themes\nWaited.,x\n")
     report = ingest_file(store, missing, category_ids=CATEGORY_IDS,
                          quarantine_dir=tmp_path / "q", column_names={"categories": "Theme"})
