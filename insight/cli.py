@@ -1363,6 +1363,12 @@ def _warn_small_groups(ws: Workspace, store: Store, record: str, **written: str 
     """Warn when a lead's words name a place or community few notes come from (reports
     outside the leads' view leave such groups out of quotes, but show leads' words as
     written; `insight report` warns again, as the notes may change)."""
+    for warning in _small_group_warnings(ws, store, record, **written):
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+
+
+def _small_group_warnings(ws: Workspace, store: Store, record: str,
+                          **written: str | None) -> list[str]:
     import pandas as pd
 
     from insight.privacy import small_group_warnings
@@ -1370,11 +1376,10 @@ def _warn_small_groups(ws: Workspace, store: Store, record: str, **written: str 
 
     texts = [(record, name, text) for name, text in written.items() if text]
     if not texts:
-        return
+        return []
     frame = pd.DataFrame(store.note_groups(), columns=["place", "community"])
     groups = small_groups(frame, "commissioner", ws.small_number_threshold)
-    for warning in small_group_warnings(texts, groups, ws.small_number_threshold):
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    return small_group_warnings(texts, groups, ws.small_number_threshold)
 
 
 def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
@@ -1476,6 +1481,7 @@ def actions_involve(
             how = recorded["how"] if how is None else how
         before = set_involvement(store, action_id, mode, continuity, how)
         now = store.involvements().get(action_id)
+        named = _small_group_warnings(ws, store, action, how=now["how"]) if now else []
     if now is None:
         typer.echo(f"{action}: involvement cleared" if before else
                    f"{action}: no involvement was recorded")
@@ -1489,8 +1495,8 @@ def actions_involve(
         if found:
             typer.secho(f"warning: --how holds {', '.join(found)}; reports outside the "
                         "leads' view show it redacted", err=True, fg=typer.colors.YELLOW)
-        with store:
-            _warn_small_groups(ws, store, action, how=now["how"])
+    for warning in named:
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
 
 @outcomes_app.command("add")
@@ -1796,6 +1802,36 @@ def safeguarding_list(
         for i in items
     ]
     _print_table(rows, fmt)
+
+
+@safeguarding_app.command("add")
+@handled
+def safeguarding_add(
+    note_id: Annotated[str, typer.Argument(help="The note that raises a concern.")],
+    reason: Annotated[str, typer.Option(help="Why, in a few words (kept in the queue and "
+                                        "the audit log).")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Route a note to the safeguarding queue by hand: a concern the phrase list and the
+    model missed. The note is never quoted from then on."""
+    from insight.store import StoreError
+
+    if not reason.strip():
+        raise typer.BadParameter("say why in a few words", param_hint="--reason")
+    _, store = _open(workspace, db)
+    with store:
+        added = store.flag_safeguarding(note_id, reason=f"raised by a person: {reason.strip()}",
+                                        again=True)
+        items = store.safeguarding_items(open_only=True, note_id=note_id)
+    if not added:
+        if not items:  # cannot happen: flag_safeguarding adds unless an item is open
+            raise StoreError(f"note {note_id} could not be flagged")
+        typer.echo(f"{note_id} is already in the queue as item {items[0]['id']} (open); "
+                   "it is not quoted")
+        return
+    typer.echo(f"{note_id} routed to the safeguarding queue as item {items[-1]['id']}; it will "
+               "not be quoted in any report")
 
 
 @safeguarding_app.command("ack")

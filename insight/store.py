@@ -1089,13 +1089,23 @@ class Store:
             conn, "create", "safeguarding", result.inserted_primary_key[0], None, values
         )
 
-    def flag_safeguarding(self, note_id: str, by: str | None = None, reason: str | None = None):
-        """Route a note to a person now; does not depend on the note being tagged."""
+    def flag_safeguarding(self, note_id: str, by: str | None = None, reason: str | None = None,
+                          *, again: bool = False) -> bool:
+        """Route a note to a person now; does not depend on the note being tagged. A note
+        ever flagged is not flagged twice, unless `again` (a person raising a new concern
+        about it: then only an open item stops it). Whether an item was added."""
         with self.begin() as conn:
-            if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
+            row = conn.execute(select(notes.c.id, notes.c.erased_at)
+                               .where(notes.c.id == note_id)).first()
+            if row is None:
                 raise self.no_note(note_id)
-            if not self._is_flagged(conn, note_id):
-                self._flag(conn, note_id, by or self.actor, reason)
+            if row.erased_at is not None:
+                raise StoreError(f"note {note_id} was erased; it cannot be flagged")
+            if self._has_open_flag(conn, note_id) or (
+                    not again and self._is_flagged(conn, note_id)):
+                return False
+            self._flag(conn, note_id, by or self.actor, reason)
+            return True
 
     def safeguarding_items(
         self, *, open_only: bool = True, with_note: bool = False, note_id: str | None = None

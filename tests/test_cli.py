@@ -880,3 +880,33 @@ def test_ingest_reads_columns_named_on_the_command_line(tmp_path: Path) -> None:
                          (["--column", "text=What was said"], "named with --text-col")):
         refused = insight("ingest", str(notes), "-w", str(ws), *bad, check=False)
         assert refused.returncode == 2 and message in " ".join(refused.stderr.split())
+
+
+def test_a_lead_routes_a_missed_concern_to_the_queue_and_it_is_never_quoted(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.jsonl"
+    rows = [{"id": f"w{i}", "text": f"I won't be around for the follow up anyway, week {i}.",
+             "categories": ["access-waiting"], "consent_quote": True} for i in range(6)]
+    notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws), "--no-screen")
+    insight("insights", "add", "Waiting", "--note", "w0", "--note", "w1", "--note", "w2",
+            "--note", "w3", "--note", "w4", "--note", "w5", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("insights", "quote", "I1", "w0", "--pin", "-w", str(ws))
+    added = insight("safeguarding", "add", "w0", "--reason", "may not be around: ask today",
+                    "-w", str(ws))
+    assert "w0 routed to the safeguarding queue as item 1" in added.stdout
+    queue = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    assert [(i["note"], i["reason"]) for i in queue] == [
+        ("w0", "raised by a person: may not be around: ask today")]
+    again = insight("safeguarding", "add", "w0", "--reason", "again", "-w", str(ws))
+    assert "already in the queue as item 1" in again.stdout
+    out = tmp_path / "c.html"
+    insight("report", "--audience", "community", "--out", str(out), "-w", str(ws))
+    assert "week 0" not in out.read_text(encoding="utf-8")  # the pin gives way to the flag
+    for bad, code in ((["zz", "--reason", "x"], 2), (["w1", "--reason", " "], 2)):
+        refused = insight("safeguarding", "add", *bad, "-w", str(ws), check=False)
+        assert refused.returncode == code, refused.stderr
