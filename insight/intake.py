@@ -313,12 +313,28 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
     raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
 
 
+#: A consent answer saying consent was not asked or is not known: no consent, not a bad row
+#: (a note lost to quarantine for it would be lost to every count).
+_NOT_ASKED = re.compile(
+    r"(?:(?:i |we |listener )?(?:did ?n[o']?t|did not|didnt|forgot to|never|was ?n[o']?t|"
+    r"was not|not)\s+(?:ask|asked|discuss|discussed|mention|mentioned|get to ask|got to ask|"
+    r"covered|recorded|known|sure)|not asked|unsure|unknown|don'?t know|do not know|n/?k|"
+    r"not known)\b.*"
+)
+
+
+def _not_asked(value: Any) -> bool:
+    return isinstance(value, str) and bool(_NOT_ASKED.fullmatch(_plain_answer(value)))
+
+
 def _answer_said_more(column: str, value: Any) -> bool:
     """Whether a yes/no cell said more than its answer in a way the person ingesting must
     hear of: a consent's yes with a condition (read as no), or a safeguarding answer read as
     yes that is not a plain yes (its words are not stored)."""
     if not isinstance(value, str):
         return False
+    if column != "safeguarding" and _not_asked(value):
+        return True
     try:
         read = yes_no(value, None, safeguarding=column == "safeguarding")
     except ValueError:
@@ -326,7 +342,7 @@ def _answer_said_more(column: str, value: Any) -> bool:
     meaning, rest = _leading_answer(value)
     if column == "safeguarding":
         return bool(read) and not (meaning and not any(c.isalpha() for c in rest))
-    return bool(meaning) and not read
+    return (bool(meaning) and not read) or _not_asked(value)
 
 
 #: The words of a totals or footer row under the notes ("Total notes: 48", "Last updated
@@ -430,7 +446,10 @@ class NoteIn(BaseModel):
     @field_validator("consent_quote", "consent_contact", mode="before")
     @classmethod
     def _consent(cls, value: Any) -> Any:
-        # A blank cell is no consent (the default), not an invalid row.
+        # A blank cell is no consent (the default), not an invalid row; so is an answer
+        # saying it was not asked or is not known ("Didn't ask"): the note is kept.
+        if _not_asked(value):
+            return False
         return yes_no(value, blank=False)
 
     @field_validator("safeguarding", mode="before")
@@ -2328,9 +2347,10 @@ def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
             )
         else:
             warnings.append(
-                f"{column} answers that give a yes with a condition ({where}; 'yes, but "
-                "...', 'only if ...') were read as no consent, as a condition cannot be "
-                "kept; a person can record consent with `insight notes consent`"
+                f"{column} answers that give a yes with a condition or say it was not asked "
+                f"({where}; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure') were read "
+                "as no consent, as a condition cannot be kept; a person can record consent "
+                "with `insight notes consent`"
             )
     return warnings
 

@@ -386,6 +386,19 @@ def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) ->
     ]
 
 
+def test_a_consent_not_asked_is_no_consent_and_the_note_is_kept(
+    store: Store, tmp_path: Path
+) -> None:
+    answers = ["Didn't ask", "didnt ask", "Not asked", "forgot to ask", "Not sure", "unknown",
+               "Don't know", "N/K"]
+    path = write(tmp_path, "asked.csv", "id,text,consent_quote\n" + "".join(
+        f"a-{i},Asked note {i},{v}\n" for i, v in enumerate(answers)))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (len(answers), 0, 0)
+    assert all(store.get_note(f"a-{i}")["consent_quote"] is False for i in range(len(answers)))
+    assert any("say it was not asked (lines 2, 3, 4, 5, 6" in w for w in report.warnings)
+
+
 def test_safeguarding_yes_no(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "sg.jsonl", "\n".join(json.dumps(r) for r in [
         {"id": "s-1", "text": "one", "safeguarding": " Yes"},
@@ -991,9 +1004,10 @@ def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) 
     assert (first["consent_quote"], first["consent_contact"]) == (False, False)
     assert (second["consent_quote"], second["consent_contact"]) == (True, True)
     assert [w for w in report.warnings if "condition" in w] == [
-        f"{column} answers that give a yes with a condition (line 2; 'yes, but ...', 'only "
-        "if ...') were read as no consent, as a condition cannot be kept; a person can "
-        "record consent with `insight notes consent`"
+        f"{column} answers that give a yes with a condition or say it was not asked (line 2; "
+        "'yes, but ...', 'only if ...', 'didn't ask', 'not sure') were read as no consent, "
+        "as a condition cannot be kept; a person can record consent with `insight notes "
+        "consent`"
         for column in ("consent_quote", "consent_contact")
     ]
 
