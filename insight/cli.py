@@ -299,6 +299,11 @@ def ingest(
                 )
             for warning in report.warnings:
                 typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
+                if warning.startswith("not note fields"):
+                    typer.secho(f"{file}: to read such a column as a note field (setting, "
+                                "place, community, ...), name it with --column FIELD=COLUMN; "
+                                "ingesting again fills the fields of notes stored without them",
+                                err=True, fg=typer.colors.YELLOW)
             if report.file_error:
                 typer.secho(f"{file}: file rejected: {report.file_error}", err=True,
                             fg=typer.colors.RED)

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from insight.store import Store
 
 EXPERIENCES = ("positive", "negative", "mixed", "neutral")
+#: Fields a re-ingested row may fill in on a stored note that has none (a column named
+#: with `--column` only the second time): never changed once given.
+INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community")
 LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 BATCH_SIZE = 500
 
@@ -2447,6 +2450,7 @@ def _count_changes(
         ]
         if "safeguarding" in values or note_id in queued:
             kinds.append(_FLAGGED)
+        kinds += [f"{name} filled in" for name in INTAKE_FILLABLE if name in values]
         for kind in kinds:
             report.changes[kind] = report.changes.get(kind, 0) + 1
         report.updated += 1
@@ -2539,6 +2543,11 @@ def _store_batch(
                 )
         elif record.safeguarding is False and stored["safeguarding"] is True:
             report.kept_flagged += 1  # never un-flagged by a file
+        if same_text:  # a field the note was stored without, given now (`--column`)
+            for name in INTAKE_FILLABLE:
+                value = getattr(record, name)
+                if name in data and value and not stored[name]:
+                    wanted[name] = list(value) if name == "community" else value
         if same_text and record.categories is not None:
             if stored["labelled"]:
                 relabelled[record.id] = set(record.categories)

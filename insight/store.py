@@ -48,7 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from insight.intake import NoteRecord
+from insight.intake import INTAKE_FILLABLE, NoteRecord
 
 SCHEMA_VERSION = 1
 IN_CHUNK = 500  # ids per `IN (...)`: well under every database's bound-parameter limit
@@ -672,6 +672,7 @@ class Store:
         columns = (
             notes.c.id, notes.c.content_hash, notes.c.consent_quote, notes.c.consent_contact,
             notes.c.safeguarding, notes.c.labelled, notes.c.erased_at,
+            *(notes.c[name] for name in self.INTAKE_FILLABLE),
         )
         with self.engine.connect() as conn:
             for chunk in _chunks(wanted):
@@ -683,6 +684,7 @@ class Store:
                         "safeguarding": row.safeguarding,
                         "labelled": bool(row.labelled),
                         "erased": row.erased_at is not None,
+                        **{name: getattr(row, name) for name in self.INTAKE_FILLABLE},
                     }
         return found
 
@@ -721,8 +723,10 @@ class Store:
                     found.setdefault(row.content_hash, row.id)
         return found
 
+    INTAKE_FILLABLE = INTAKE_FILLABLE  # fields a re-ingested row may fill in
     #: The columns a re-ingested row may change on a stored note.
-    _INTAKE_UPDATABLE = frozenset({"consent_quote", "consent_contact", "safeguarding"})
+    _INTAKE_UPDATABLE = frozenset({"consent_quote", "consent_contact", "safeguarding",
+                                   *INTAKE_FILLABLE})
 
     def update_notes_from_intake(
         self,
@@ -733,11 +737,12 @@ class Store:
     ) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Apply consent and safeguarding changes from a re-ingested file, in one transaction.
 
-        `changes` maps note id -> new values (only `consent_quote`, `consent_contact` and
-        `safeguarding`); `reasons` note id -> why (kept in the audit entry, e.g. the file and
-        line); `flags` note id -> reason for a safeguarding queue item, added unless the note
-        already has an open one. Erased notes are never touched, and a value already equal
-        is not written again. Returns (the values applied per note, the ids newly queued).
+        `changes` maps note id -> new values (only `consent_quote`, `consent_contact`,
+        `safeguarding` and the `INTAKE_FILLABLE` fields); `reasons` note id -> why (kept in
+        the audit entry, e.g. the file and line); `flags` note id -> reason for a
+        safeguarding queue item, added unless the note already has an open one. Erased
+        notes are never touched, and a value already equal is not written again. Returns
+        (the values applied per note, the ids newly queued).
         """
         reasons = reasons or {}
         flags = flags or {}

@@ -491,6 +491,26 @@ def test_a_file_ingested_again_with_labels_labels_the_notes_no_one_labelled(
     assert ingest(store, labelled, tmp_path).labelled == 0  # now labelled: nothing to do
 
 
+def test_a_column_named_only_the_second_time_fills_the_stored_notes(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "form.csv", "id,text,Who (group),How did you talk?\n"
+                 "f1,Waited a year.,Carers; Muslim,phone\nf2,The group closed.,,cafe\n")
+    first = ingest(store, path, tmp_path)
+    assert first.accepted == 2 and store.get_note("f1")["community"] == []
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         column_names={"community": "Who (group)",
+                                       "setting": "How did you talk?"})
+    assert (report.already_present, report.updated) == (2, 2)
+    assert report.changes == {"setting filled in": 2, "community filled in": 1}
+    note = store.get_note("f1")
+    assert (note["community"], note["setting"]) == (["Carers", "Muslim"], "phone")
+    # once given, a field is not changed by a file
+    changed = write(tmp_path, "form2.csv", "id,text,setting\nf1,Waited a year.,home visit\n")
+    assert ingest(store, changed, tmp_path).updated == 0
+    assert store.get_note("f1")["setting"] == "phone"
+
+
 # -- lists -------------------------------------------------------------------------------
 
 
