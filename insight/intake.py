@@ -1945,6 +1945,9 @@ class FileReport:
     kept_flagged: int = 0
     #: Consents given by a row for a note whose consent was withdrawn before: not applied.
     consent_not_restored: int = 0
+    #: Notes whose consent a person gave after the files said no, withdrawn again by this
+    #: file's no (maybe the same old answer): named, so the lead can tell.
+    person_consent_undone: list[str] = field(default_factory=list)
     #: Already-present notes no person had labelled, given the row's categories.
     labelled: int = 0
     #: Rows whose categories differ from those a person gave the stored note: kept.
@@ -1986,6 +1989,13 @@ class FileReport:
                 f"{'says' if self.kept_flagged == 1 else 'say'} safeguarding No for a "
                 "note already flagged: the flag stays (a person clears it by acknowledging "
                 "it in the safeguarding queue)"
+            )
+        if undone := [shown_cell(i) for i in dict.fromkeys(self.person_consent_undone)]:
+            lines.append(
+                f"consent withdrawn from {some_of(undone, 10)}, to which a person had given "
+                "it with `insight notes consent` after a file said no: a withdrawal always "
+                "applies. If this file's no is that old answer, correct it in the form's "
+                "responses, then record the person's consent again"
             )
         if self.labelled:
             lines.append(
@@ -2480,6 +2490,14 @@ def _store_batch(
                 for c in ("consent_quote", "consent_contact"))
     ]
     withdrawn = store.consent_withdrawn(regiving) if regiving else {}
+    # a file's "no" for a consent a person gave since: the same old answer, or a new one?
+    unasking = [
+        record.id for _, record, data in pending
+        if (stored := existing.get(record.id)) is not None
+        and any(c in data and not getattr(record, c) and stored[c]
+                for c in ("consent_quote", "consent_contact"))
+    ]
+    by_person = store.consent_given_by_person(unasking) if unasking else {}
     new: list[NoteRecord] = []
     new_lines: dict[str, tuple[int, dict[str, Any]]] = {}
     changes: dict[str, dict[str, Any]] = {}
@@ -2526,7 +2544,9 @@ def _store_batch(
             # Withdrawing consent always applies; giving it only from the same note, and
             # never back after a withdrawal.
             if stored[column] and not given:
-                wanted[column] = given
+                wanted[column] = given  # a withdrawal always applies, even an old answer's
+                if column in by_person.get(record.id, ()):
+                    report.person_consent_undone.append(record.id)
             elif same_text and given and not stored[column]:
                 if column in withdrawn.get(record.id, ()):
                     report.consent_not_restored += 1

@@ -781,6 +781,33 @@ class Store:
                     queued.add(note_id)
         return applied, queued
 
+    def consent_given_by_person(self, note_ids: Iterable[str]) -> dict[str, set[str]]:
+        """For each of these notes, the consent columns whose last change was a person
+        giving consent (`set_consent`) while the files had last said no: a file that still
+        says that old no withdraws nothing new (a monthly export repeats it), so it must not
+        undo the person's decision."""
+        out: dict[str, set[str]] = {}
+        for note_id in dict.fromkeys(note_ids):
+            from_file: dict[str, bool] = {}
+            by_person: dict[str, bool] = {}
+            for entry in self.audit_log(note_id):
+                if entry["record_type"] != "note":
+                    continue
+                after = entry["after"] or {}
+                intake = entry["operation"] == "create" or str(
+                    after.get("reason", "")).startswith("re-ingest of")
+                for column in ("consent_quote", "consent_contact"):
+                    if column in after:
+                        if intake:
+                            from_file[column] = bool(after[column])
+                            by_person.pop(column, None)
+                        else:
+                            by_person[column] = bool(after[column])
+            given = {c for c, v in by_person.items() if v and from_file.get(c) is False}
+            if given:
+                out[note_id] = given
+        return out
+
     def consent_withdrawn(self, note_ids: Iterable[str]) -> dict[str, set[str]]:
         """For each of these notes, the consent columns ever withdrawn (yes -> no in the
         audit), by a file or a person: a later file must not quietly give them back."""

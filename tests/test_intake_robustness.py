@@ -491,6 +491,25 @@ def test_a_file_ingested_again_with_labels_labels_the_notes_no_one_labelled(
     assert ingest(store, labelled, tmp_path).labelled == 0  # now labelled: nothing to do
 
 
+def test_a_file_withdrawing_a_consent_a_person_gave_names_the_note(
+    store: Store, tmp_path: Path
+) -> None:
+    export = write(tmp_path, "e.csv", "id,text,consent_quote\nc1,Waited a year.,No\n"
+                   "c2,The group closed.,Yes\nc3,No one rang.,No\n")
+    ingest(store, export, tmp_path)
+    store.set_consent("c1", reason="asked again at the men's shed", consent_quote=True)
+    again = write(tmp_path, "e2.csv", "id,text,consent_quote\nc1,Waited a year.,No\n"
+                  "c2,The group closed.,No\nc3,No one rang.,No\n")
+    report = ingest(store, again, tmp_path)  # next month's export: c1's old answer, c2's new
+    # a withdrawal always applies (the file cannot say whether its no is old or new) ...
+    assert store.get_note("c1")["consent_quote"] is False
+    assert report.changes == {"consent to quote withdrawn": 2}
+    # ... and the note a person had given consent to is named
+    assert report.person_consent_undone == ["c1"]
+    assert any(line.startswith("consent withdrawn from 'c1', to which a person had given it")
+               for line in report.change_summary())
+
+
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
     store: Store, tmp_path: Path
 ) -> None:
