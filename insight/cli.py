@@ -244,6 +244,12 @@ def ingest(
                      "listener, setting, place, community, categories, consent_quote, "
                      "consent_contact, safeguarding, experience."),
     ] = None,
+    list_sep: Annotated[
+        str | None,
+        typer.Option(help="Also split community and categories cells at this character (a "
+                     "form's several choices joined by commas: --list-sep ','); ';' and '|' "
+                     "always split."),
+    ] = None,
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
     from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
@@ -255,6 +261,10 @@ def ingest(
             raise typer.BadParameter(str(exc), param_hint="--id-prefix") from None
 
     column_names = _column_names(column or [])
+    if list_sep is not None and (len(list_sep.strip()) != 1 or list_sep.strip().isalnum()):
+        raise typer.BadParameter("give one punctuation character, e.g. ','",
+                                 param_hint="--list-sep")
+    list_sep = list_sep.strip() if list_sep else None
     # A file that is not there (or a folder) is a mistake on the command line: say so and
     # ingest nothing, rather than quarantine a file that does not exist.
     missing = [f for f in files if not f.is_file()]
@@ -295,6 +305,7 @@ def ingest(
                     id_prefix=id_prefix or "",
                     text_col=text_col,
                     column_names=column_names,
+                    list_sep=list_sep,
                     allow_same_text=allow_same_text,
                 )
             for warning in report.warnings:

@@ -127,11 +127,16 @@ def _category_hint(value: str, lookup: Mapping[str, str]) -> str | None:
     return lookup[close[0]] if close else None
 
 
-def _split_list(value: Any) -> list[str]:
+def _split_list(value: Any, sep: str | None = None) -> list[str]:
+    """A list cell's items: split at ";" or "|", and at `sep` too where given (a form's
+    several choices joined with commas: `--list-sep ,`)."""
     if value is None:
         return []
     if isinstance(value, str):
-        return [part for part in LIST_SPLIT.split(value.strip()) if not _is_blank(part)]
+        parts = LIST_SPLIT.split(value.strip())
+        if sep:
+            parts = [p for part in parts for p in part.split(sep)]
+        return [part.strip() for part in parts if not _is_blank(part)]
     if isinstance(value, list | tuple):
         items = []
         for position, item in enumerate(value, start=1):
@@ -443,8 +448,8 @@ class NoteIn(BaseModel):
 
     @field_validator("community", mode="before")
     @classmethod
-    def _community(cls, value: Any) -> Any:
-        return _split_list(value)
+    def _community(cls, value: Any, info: ValidationInfo) -> Any:
+        return _split_list(value, (info.context or {}).get("list_sep"))
 
     @field_validator("consent_quote", "consent_contact", mode="before")
     @classmethod
@@ -467,7 +472,8 @@ class NoteIn(BaseModel):
         # validator runs before `_blank_is_missing`, so it must say so itself.
         if value is None or (isinstance(value, str) and _is_blank(value)):
             return None
-        found = list(dict.fromkeys(c.lower() for c in _split_list(value)))
+        found = list(dict.fromkeys(
+            c.lower() for c in _split_list(value, (info.context or {}).get("list_sep"))))
         known = (info.context or {}).get("categories")
         if known is not None:
             unknown = [c for c in found if category_key(c) not in known]
@@ -2208,6 +2214,7 @@ def ingest_file(
     text_col: str = "text",
     column_names: Mapping[str, str] | None = None,
     category_names: Mapping[str, str] | None = None,
+    list_sep: str | None = None,
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
 
@@ -2215,7 +2222,8 @@ def ingest_file(
     ("What did you hear?"), for exports whose columns cannot be renamed each time;
     `column_names` the same for other fields (field -> column, e.g. place -> "Village").
     `category_names`: other names of the categories (a codebook's names -> ids): a file
-    may give "Hospital discharge" for `hospital-discharge`.
+    may give "Hospital discharge" for `hospital-discharge`. `list_sep`: one more separator
+    of the items of `community` and `categories` cells (a form's choices joined by ",").
 
     `id_prefix` goes before every id the file gives: for exports whose ids restart at 1
     (one per form or survey), so two files' "1" stay two notes. Use the same prefix when
@@ -2243,7 +2251,8 @@ def ingest_file(
 
     quarantine = _Quarantine(quarantine_dir, source, erased)
     context = {"categories": category_lookup(category_ids, category_names)
-               if category_ids is not None else None, "max_chars": max_chars}
+               if category_ids is not None else None, "max_chars": max_chars,
+               "list_sep": list_sep}
 
     def reject(line: int, reason: str, data: Any, cells: dict[str, str] | None = None) -> None:
         """Quarantine a row; one that raises a safeguarding concern is also reported, since
@@ -2266,6 +2275,7 @@ def ingest_file(
                    for note_id in stored.values())
 
     columns = _Columns()
+    comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     said_more: dict[str, list[int]] = {}  # yes/no column: lines read by the rule, to say
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
@@ -2313,6 +2323,8 @@ def ingest_file(
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
                     said_more.setdefault(column, []).append(row.line)
+            if list_sep != "," and any("," in c for c in record.community):
+                comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, quarantine, screen, allow_same_text)
@@ -2323,6 +2335,13 @@ def ingest_file(
         if on_rows:
             on_rows(report.rows_read)
         report.warnings.extend(_said_more_warnings(said_more))
+        if comma_lines:
+            report.warnings.append(
+                f"community answers hold a comma (line{_s(len(comma_lines))} "
+                f"{some_of([str(n) for n in comma_lines])}), each read as one community: if "
+                "they are a form's several choices ('Carers, Muslim'), ingest again with "
+                "--list-sep ','"
+            )
         if warning := columns.warning():
             report.warnings.append(warning)
         given = [i for i, (_, generated) in seen.items() if not generated]
@@ -2442,6 +2461,15 @@ def _without_twins(
         _count_changes(report, *store.update_notes_from_intake(
             changes, reasons=reasons, flags=flags))
     return list(kept.values())
+
+
+def _split_of(new: list[str], old: list[str]) -> bool:
+    """Whether `new` is `old` split finer: a form's choices stored as one community
+    ("Carers, Muslim") read again with `--list-sep ,`."""
+    def letters(items: list[str]) -> str:
+        return re.sub(r"[\W_]+", "", "".join(items)).casefold()
+
+    return len(new) > len(old) and letters(new) == letters(old)
 
 
 def _count_changes(
@@ -2566,7 +2594,8 @@ def _store_batch(
         if same_text:  # a field the note was stored without, given now (`--column`)
             for name in INTAKE_FILLABLE:
                 value = getattr(record, name)
-                if name in data and value and not stored[name]:
+                if name in data and value and (not stored[name] or (
+                        name == "community" and _split_of(list(value), stored[name]))):
                     wanted[name] = list(value) if name == "community" else value
         if same_text and record.categories is not None:
             if stored["labelled"]:

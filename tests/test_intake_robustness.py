@@ -510,6 +510,20 @@ def test_a_file_withdrawing_a_consent_a_person_gave_names_the_note(
                for line in report.change_summary())
 
 
+def test_a_forms_several_choices_joined_by_commas(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "choices.csv", 'id,text,community\n'
+                 'k1,Waited a year.,"Carers, Muslim"\nk2,The group closed.,LGBTQ+\n')
+    first = ingest(store, path, tmp_path)
+    assert store.get_note("k1")["community"] == ["Carers, Muslim"]
+    assert any(w.startswith("community answers hold a comma (line 2), each read as one "
+                            "community") for w in first.warnings)
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         list_sep=",")
+    assert report.changes == {"community filled in": 1}  # the same answer, split finer
+    assert store.get_note("k1")["community"] == ["Carers", "Muslim"]
+    assert not any("comma" in w for w in report.warnings)
+
+
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
     store: Store, tmp_path: Path
 ) -> None:
