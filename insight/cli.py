@@ -1829,8 +1829,9 @@ def safeguarding_add(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Route a note to the safeguarding queue by hand: a concern the phrase list and the
-    model missed. The note is never quoted from then on."""
+    """Route a note to the safeguarding queue by hand (a concern the flag missed).
+
+    The note is never quoted from then on, even where a lead pinned it."""
     from insight.store import StoreError
 
     if not reason.strip():
