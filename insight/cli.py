@@ -1899,10 +1899,14 @@ def erase(
         bool,
         typer.Option(help="Erase even notes whose safeguarding items are still open."),
     ] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Do not ask before erasing several notes or a listener's.")] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Erase note text and identifying fields, keeping an audited tombstone."""
+    """Erase note text and identifying fields, keeping an audited tombstone.
+
+    Erasing several notes, or all of a listener's, asks first (--yes does not)."""
     import difflib
 
     from insight.intake import scrub_quarantine
@@ -1945,6 +1949,12 @@ def erase(
             )
         already = [i for i, n in found.items() if n and n["erased_at"]]
         texts = {n["text"] for n in found.values() if n and n["text"]}
+        live = len(found) - len(already)
+        if (listener or live > 1) and not yes and not typer.confirm(
+                f"Erase {live} note{'s' if live != 1 else ''}"
+                + (f" by listener {listener!r}" if listener else "")
+                + " for good? Their text cannot be brought back"):
+            raise typer.Exit(1)
         erased = store.erase_notes(ids, reason=reason)
     scrubbed = scrub_quarantine(ws.quarantine_dir, set(ids), texts)
     typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"

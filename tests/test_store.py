@@ -528,9 +528,20 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
     ingested = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
     assert ingested.returncode == 0, ingested.stderr
 
+    # a listener's notes go for good: asked first, and "no" erases nothing
+    import subprocess
+    import sys
+
+    asked = subprocess.run(
+        [sys.executable, "-m", "insight", "erase", "-w", str(folder), "--listener", "L-gone"],
+        input="n\n", capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert asked.returncode == 1 and "Erase 2 notes by listener 'L-gone' for good?" in (
+        asked.stdout)
+    assert Store.open(db_url).get_note("e1")["text"] is not None
     result = run_cli(
         "erase", "-w", str(folder), "--listener", "L-gone", "--reason", "left the project",
-        cwd=tmp_path,
+        "--yes", cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "erased 2 notes"
@@ -556,7 +567,8 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
     assert Store.open(db_url).get_note("e3")["text"] == "A note by someone else"
     shouted = run_cli("erase", "-w", str(folder), "--note", "E3", cwd=tmp_path)
     assert shouted.returncode == 2 and "did you mean 'e3'?" in said(shouted)
-    spaced = run_cli("erase", "-w", str(folder), "--listener", " l-STAYS ", cwd=tmp_path)
+    spaced = run_cli("erase", "-w", str(folder), "--listener", " l-STAYS ", "--yes",
+                     cwd=tmp_path)
     assert spaced.stdout.strip() == "erased 1 note"
     usage = run_cli("erase", "-w", str(folder), cwd=tmp_path)
     assert usage.returncode == 2 and "give --note ID or --listener ID" in usage.stderr
