@@ -1954,6 +1954,9 @@ class FileReport:
     #: Notes whose consent a person gave after the files said no, withdrawn again by this
     #: file's no (maybe the same old answer): named, so the lead can tell.
     person_consent_undone: list[str] = field(default_factory=list)
+    #: (line, stored note id): new notes that read almost the same as a stored note by the
+    #: same listener (a corrected form answer?); both kept.
+    near_twins: list[tuple[int, str]] = field(default_factory=list)
     #: Already-present notes no person had labelled, given the row's categories.
     labelled: int = 0
     #: Rows whose categories differ from those a person gave the stored note: kept.
@@ -2002,6 +2005,14 @@ class FileReport:
                 "it with `insight notes consent` after a file said no: a withdrawal always "
                 "applies. If this file's no is that old answer, correct it in the form's "
                 "responses, then record the person's consent again"
+            )
+        if self.near_twins:
+            listed = [f"line {line} ~ {shown_cell(note_id)}" for line, note_id in self.near_twins]
+            lines.append(
+                f"{len(self.near_twins)} new note{_s(len(self.near_twins))} read almost the "
+                f"same as a stored note by the same listener ({some_of(listed, 5)}): an answer "
+                "corrected in the form comes as a new response, so both were kept; if that is "
+                "what happened, erase the older note (`insight erase --note ID`)"
             )
         if self.labelled:
             lines.append(
@@ -2276,6 +2287,7 @@ def ingest_file(
 
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
+    by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     said_more: dict[str, list[int]] = {}  # yes/no column: lines read by the rule, to say
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
@@ -2327,11 +2339,12 @@ def ingest_file(
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
-                _store_batch(store, pending, report, quarantine, screen, allow_same_text)
+                _store_batch(store, pending, report, quarantine, screen, allow_same_text,
+                             by_listener)
                 pending = []
                 if on_rows:
                     on_rows(report.rows_read)
-        _store_batch(store, pending, report, quarantine, screen, allow_same_text)
+        _store_batch(store, pending, report, quarantine, screen, allow_same_text, by_listener)
         if on_rows:
             on_rows(report.rows_read)
         report.warnings.extend(_said_more_warnings(said_more))
@@ -2401,6 +2414,44 @@ _REFLAG_REASON = "flagged by the listener on re-ingest (safeguarding changed to 
 
 
 TWIN_MIN_WORDS = 8
+
+
+#: A new note this alike (rapidfuzz ratio, 0-100) to a stored note by the same listener is
+#: said to be one: a form answer corrected after it was sent is a new response.
+NEAR_TWIN_RATIO = 90
+
+
+def _near_twins(
+    store: Store,
+    new: list[NoteRecord],
+    lines: dict[str, tuple[int, dict[str, Any]]],
+    report: FileReport,
+    by_listener: dict[str, list[tuple[str, str]]],
+) -> None:
+    """Note in `report` the new notes, of rows that gave no id, that read almost the same as
+    a stored note by the same listener: both are kept (two people may say much the same),
+    but a lead should know, as a note counted twice inflates every count it is in."""
+    from rapidfuzz import fuzz, process
+
+    generated = [r for r in new if not lines[r.id][1].get("id") and r.listener
+                 and len(r.text.split()) >= TWIN_MIN_WORDS]
+    if not generated:
+        return
+    # stored notes by each listener, read once an ingest (this file's own notes are not
+    # added: a twin within the file is another matter)
+    unread = {r.listener.strip().casefold() for r in generated} - set(by_listener)
+    if unread:
+        stored = store.texts_by_listener(unread)
+        by_listener.update({name: stored.get(name, []) for name in unread})
+    for record in generated:
+        candidates = [(i, t) for i, t in by_listener[record.listener.strip().casefold()]
+                      if i != record.id and t]
+        if not candidates:
+            continue
+        match = process.extractOne(record.text, [t for _, t in candidates],
+                                   scorer=fuzz.ratio, score_cutoff=NEAR_TWIN_RATIO)
+        if match is not None:
+            report.near_twins.append((lines[record.id][0], candidates[match[2]][0]))
 
 
 def _without_twins(
@@ -2503,6 +2554,7 @@ def _store_batch(
     quarantine: _Quarantine,
     screen: Callable[[str], str | None] | None,
     allow_same_text: bool = False,
+    by_listener: dict[str, list[tuple[str, str]]] | None = None,
 ) -> None:
     """Store the new notes of a batch; for notes already stored, apply what the row says
     about consent and safeguarding (a withdrawal always, a flag at once, never an un-flag)."""
@@ -2622,6 +2674,8 @@ def _store_batch(
         report.labels_kept += sum(1 for n, c in relabelled.items() if given.get(n, set()) != c)
     if new and not allow_same_text:
         new = _without_twins(store, new, new_lines, report, quarantine)
+    if new:
+        _near_twins(store, new, new_lines, report, by_listener if by_listener is not None else {})
     screened = {}
     if screen is not None:
         for record in new:

@@ -1545,6 +1545,22 @@ class Store:
                 for r in conn.execute(query)
             ]
 
+    def texts_by_listener(self, listeners: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """Live notes' (id, text) by listener, a listener in any case or outer spaces (to
+        find a corrected answer stored as a second note)."""
+        wanted = {name.strip().casefold() for name in listeners if name and name.strip()}
+        out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        if not wanted:
+            return out
+        query = select(notes.c.id, notes.c.listener, notes.c.text).where(
+            notes.c.erased_at.is_(None),
+            func.lower(func.trim(notes.c.listener)).in_(sorted(wanted)),
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                out[row.listener.strip().casefold()].append((row.id, row.text))
+        return out
+
     def _live_listeners(self) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
             return [

@@ -524,6 +524,26 @@ def test_a_forms_several_choices_joined_by_commas(store: Store, tmp_path: Path) 
     assert not any("comma" in w for w in report.warnings)
 
 
+def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
+    store: Store, tmp_path: Path
+) -> None:
+    said = "Waited eleven weeks for a call back from the memory clinic, then nothing at all."
+    first = write(tmp_path, "f1.csv", "Timestamp,Listener code,text\n"
+                  f'03/02/2026 10:00,L7,"{said}"\n')
+    ingest(store, first, tmp_path)
+    fixed = said.replace("eleven", "eleven ").replace("nothing at all", "nothing at al")
+    second = write(tmp_path, "f2.csv", "Timestamp,Listener code,text\n"
+                   f'03/10/2026 10:00,l7,"{fixed}"\n'
+                   '04/10/2026 10:00,L7,"A different note entirely about the bus to the '
+                   'clinic and the cost of it."\n')
+    report = ingest(store, second, tmp_path)
+    assert report.accepted == 2  # both kept: two people may say much the same
+    [(line, twin)] = report.near_twins
+    assert line == 2 and store.get_note(twin)["text"] == said
+    assert any(s.startswith("1 new note read almost the same as a stored note by the same "
+                            "listener (line 2 ~ ") for s in report.change_summary())
+
+
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
     store: Store, tmp_path: Path
 ) -> None:
