@@ -1789,9 +1789,18 @@ def trace(
                 typer.echo(f"note {record} was erased on {str(erased_at)[:10]}: it is no "
                            "longer evidence for any insight, priority or action")
                 return
+            insights = [i for i in thread.insights if note_id in thread.notes_of_insight(i)]
+            priorities = sorted({p for p in thread.priorities for i in insights
+                                 if i in thread.insights_of_priority(p)})
             actions = [f"{ref('action', a)} ({thread.actions[a]['status']})"
                        for a in thread.actions_of_note(note_id)]
-            typer.echo(f"note {note_id} influenced: {', '.join(actions) or 'no action yet'}")
+            typer.echo(f"note {note_id}")
+            typer.echo("  evidence for: " + (", ".join(
+                f"{ref('insight', i)} ({thread.insights[i]['title']})" for i in insights)
+                or "no insight yet"))
+            if priorities:
+                typer.echo("  priorities: " + ", ".join(ref("priority", p) for p in priorities))
+            typer.echo(f"  influenced: {', '.join(actions) or 'no action yet'}")
 
 
 # -- safety -------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
     up = insight("trace", note_ids[0], "-w", str(ws))
     assert "influenced: A1" in up.stdout
+    assert "  evidence for: I1 (" in up.stdout and "  priorities: P1" in up.stdout
     priority = json.loads(insight("trace", "P1", "-w", str(ws)).stdout)
     assert priority["actions"] == ["A1"] and priority["insights"][0]["insight"] == "I1"
     assert json.loads(insight("trace", "i1", "-w", str(ws)).stdout)["priorities"] == ["P1"]
