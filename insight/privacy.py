@@ -429,6 +429,22 @@ def protect(
     return total_shown, dict.fromkeys(parts, WITHHELD)
 
 
+def hidden_as_range(
+    total: int | str, shown: Mapping[Hashable, int | str], threshold: int
+) -> dict[Hashable, int | str]:
+    """`protect`'s parts with the one part it hid (the largest, beside a shown total) given
+    as the range anyone can work out from what is shown: the total less the parts shown,
+    less each suppressed part (1 to threshold-1). It tells nothing the figures beside it do
+    not, and "41 to 44 negative" keeps a report's main message where "hidden" lost it."""
+    hidden = [k for k, v in shown.items() if v == HIDDEN]
+    if not isinstance(total, int) or len(hidden) != 1:
+        return dict(shown)
+    rest = total - sum(v for v in shown.values() if isinstance(v, int))
+    small = sum(1 for v in shown.values() if is_suppressed(v) and v != HIDDEN)
+    low, high = max(rest - small * (threshold - 1), 0), rest - small
+    return {**shown, hidden[0]: f"{low} to {high}" if low != high else low}
+
+
 def group_counts(
     groups: Mapping[Hashable, Collection[str]], audience: Audience, threshold: int
 ) -> dict[Hashable, int | str]:

@@ -22,6 +22,7 @@ from insight.privacy import (
     EMPTY,
     Audience,
     SmallGroups,
+    hidden_as_range,
     is_suppressed,
     may_quote,
     name_spans,
@@ -176,8 +177,10 @@ def category_rollup(
         felt = subset.drop_duplicates("id")["experience"]
         balance = {e: int((felt == e).sum()) for e in EXPERIENCES}
         balance["not known"] = count - sum(balance.values())
-        _, shown_balance = protect(count, balance, audience, threshold, keep_total=True)
-        record.update(shown_balance)
+        shown_count, shown_balance = protect(count, balance, audience, threshold,
+                                             keep_total=True)
+        # the main message ("negative") where it was hidden: as a range the figures give
+        record.update(hidden_as_range(shown_count, shown_balance, threshold))
         record["trend"] = "too early to say"  # notes do not reach back far enough
         if periods is not None:
             in_recent = int(subset.loc[subset["month"].isin(periods[0]), "id"].nunique())

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -9,6 +10,7 @@ from insight.privacy import (
     WITHHELD,
     Quoted,
     group_counts,
+    hidden_as_range,
     may_quote,
     name_spans,
     protect,
@@ -256,6 +258,30 @@ def test_a_small_total_has_no_breakdown() -> None:
         assert total == "<5" and set(shown.values()) == {WITHHELD}
     assert protect(4, parts, "lead", 5, keep_total=True) == (4, parts)
     assert protect(0, {"a": 0}, "commissioner", 5) == (0, {"a": 0})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_hidden_part_as_a_range_holds_it_and_says_no_more_than_the_figures(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(300):
+        parts = {k: rng.choice([0, 1, 2, 3, 4, 5, 8, 13, 30, 41]) for k in "abcde"}
+        total, shown = protect(sum(parts.values()), parts, "commissioner", 5, keep_total=True)
+        ranged = hidden_as_range(total, shown, 5)
+        hidden = [k for k, v in shown.items() if v == HIDDEN]
+        if not hidden:
+            assert ranged == shown
+            continue
+        [key] = hidden
+        value = ranged[key]
+        low, high = (value, value) if isinstance(value, int) else map(int, value.split(" to "))
+        assert low <= parts[key] <= high
+        # every value the hidden part could take, given what else is shown, is in the range
+        rest = total - sum(v for v in shown.values() if isinstance(v, int))
+        small = [k for k, v in shown.items() if v == "<5"]
+        possible = {rest - sum(c) for c in itertools.product(range(1, 5), repeat=len(small))}
+        assert {p for p in possible if p >= 0} <= set(range(low, high + 1))
+        assert {k: v for k, v in ranged.items() if k != key} == {
+            k: v for k, v in shown.items() if k != key}
 
 
 def test_the_smallest_other_part_is_not_hidden_since_that_can_be_undone() -> None:
