@@ -297,7 +297,7 @@ def ingest(
                     store,
                     file,
                     category_ids=codebook.ids,
-                    category_names={c.name: c.id for c in codebook.categories},
+                    category_names=codebook.names,
                     quarantine_dir=ws.quarantine_dir,
                     max_chars=max_chars or ws.max_note_chars,
                     screen=screener,
@@ -499,7 +499,7 @@ def train(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
         label_col=label_col, label_sep=label_sep, known_labels=book.ids if book else None,
         min_count=min_count,
-        label_aliases={c.name: c.id for c in book.categories} if book else None,
+        label_aliases={name: cid for cid, name in book.names.items()} if book else None,
     )
     typer.secho(labelled.report.summary(), err=True,
                 fg=typer.colors.YELLOW if labelled.report.problems else None)
@@ -520,7 +520,7 @@ def train(
         # safeguarding is the same whatever the codebook: learn it from the shipped notes too
         safeguarding_extra=shipped_safeguarding_notes(),
         experience_extra=shipped_experience_notes(),  # used when the data has none
-        category_names={c.id: c.name for c in book.categories} if book else None,
+        category_names=book.names if book else None,
     )
     # dropped while reading, before the model saw them: recorded all the same
     model.metadata["unknown_labels_dropped"] = {
@@ -1841,8 +1841,6 @@ def safeguarding_add(
     """Route a note to the safeguarding queue by hand (a concern the flag missed).
 
     The note is never quoted from then on, even where a lead pinned it."""
-    from insight.store import StoreError
-
     if not reason.strip():
         raise typer.BadParameter("say why in a few words", param_hint="--reason")
     _, store = _open(workspace, db)
@@ -1850,9 +1848,7 @@ def safeguarding_add(
         added = store.flag_safeguarding(note_id, reason=f"raised by a person: {reason.strip()}",
                                         again=True)
         items = store.safeguarding_items(open_only=True, note_id=note_id)
-    if not added:
-        if not items:  # cannot happen: flag_safeguarding adds unless an item is open
-            raise StoreError(f"note {note_id} could not be flagged")
+    if not added:  # flag_safeguarding adds unless an item is open
         typer.echo(f"{note_id} is already in the queue as item {items[0]['id']} (open); "
                    "it is not quoted")
         return

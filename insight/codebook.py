@@ -33,9 +33,9 @@ def category_key(label: str) -> str:
 def category_lookup(
     ids: Iterable[str], names: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """Each way a file may write a category (its id or name, in any case, spacing or
-    punctuation: `category_key`) -> its id."""
-    lookup = {category_key(name): cid for name, cid in (names or {}).items()}
+    """Each way a file may write a category (its id or, from `names` (id -> name), its
+    name, in any case, spacing or punctuation: `category_key`) -> its id."""
+    lookup = {category_key(name): cid for cid, name in (names or {}).items()}
     lookup.update({category_key(cid): cid for cid in ids})
     lookup.pop("", None)
     return lookup
@@ -83,11 +83,15 @@ class Codebook:
         """
         return {c.id: [c.name, c.description, *c.includes] for c in self.categories}
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Category id -> name: data may label notes by name."""
+        return {c.id: c.name for c in self.categories}
+
     def category_id(self, written: str) -> str | None:
         """The category `written` names: its id or name in any case, spacing or
         punctuation ("Carer's own health" for carers-own-health); None if none."""
-        lookup = category_lookup(self.ids, {c.name: c.id for c in self.categories})
-        return lookup.get(category_key(written))
+        return category_lookup(self.ids, self.names).get(category_key(written))
 
 
 def _read(path: Path) -> Any:

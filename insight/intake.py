@@ -2232,7 +2232,7 @@ def ingest_file(
     `text_col`: the column (or JSON key) that holds the notes, matched like a header
     ("What did you hear?"), for exports whose columns cannot be renamed each time;
     `column_names` the same for other fields (field -> column, e.g. place -> "Village").
-    `category_names`: other names of the categories (a codebook's names -> ids): a file
+    `category_names`: the categories' names (id -> name, `Codebook.names`): a file
     may give "Hospital discharge" for `hospital-discharge`. `list_sep`: one more separator
     of the items of `community` and `categories` cells (a form's choices joined by ",").
 

@@ -672,7 +672,7 @@ class Store:
         columns = (
             notes.c.id, notes.c.content_hash, notes.c.consent_quote, notes.c.consent_contact,
             notes.c.safeguarding, notes.c.labelled, notes.c.erased_at,
-            *(notes.c[name] for name in self.INTAKE_FILLABLE),
+            *(notes.c[name] for name in INTAKE_FILLABLE),
         )
         with self.engine.connect() as conn:
             for chunk in _chunks(wanted):
@@ -684,7 +684,7 @@ class Store:
                         "safeguarding": row.safeguarding,
                         "labelled": bool(row.labelled),
                         "erased": row.erased_at is not None,
-                        **{name: getattr(row, name) for name in self.INTAKE_FILLABLE},
+                        **{name: getattr(row, name) for name in INTAKE_FILLABLE},
                     }
         return found
 
@@ -723,7 +723,6 @@ class Store:
                     found.setdefault(row.content_hash, row.id)
         return found
 
-    INTAKE_FILLABLE = INTAKE_FILLABLE  # fields a re-ingested row may fill in
     #: The columns a re-ingested row may change on a stored note.
     _INTAKE_UPDATABLE = frozenset({"consent_quote", "consent_contact", "safeguarding",
                                    *INTAKE_FILLABLE})

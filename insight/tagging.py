@@ -6,7 +6,6 @@ this module only moves notes between the store and the model.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -124,7 +123,7 @@ def train_from_store(
             label_texts=codebook.label_texts(),
             safeguarding_extra=extra,
             experience_extra=feelings_extra,
-            category_names={c.id: c.name for c in codebook.categories},
+            category_names=codebook.names,
         )
 
     metrics = None
@@ -161,11 +160,14 @@ def keep_previous(out: Path) -> dict[str, Any] | None:
     held-out macro-F1), or None where there was no model."""
     import shutil
 
-    from insight.classify.model import MODEL_FILE
+    from insight.classify.model import MODEL_FILE, ModelFormatError, read_model_json
 
     if not (out / MODEL_FILE).is_file():
         return None
-    meta = json.loads((out / MODEL_FILE).read_text(encoding="utf-8")).get("metadata", {})
+    try:
+        meta = read_model_json(out).get("metadata", {})
+    except ModelFormatError:  # a model of another format is still kept, unnamed
+        meta = {}
     backup = out.with_name(f"{out.name}.previous")
     if backup.exists():
         shutil.rmtree(backup)

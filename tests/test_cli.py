@@ -27,6 +27,16 @@ def insight(*args: str, cwd: Path | None = None, check: bool = True) -> subproce
     return result
 
 
+def workspace_with(tmp_path: Path, rows: list[dict], *ingest_options: str) -> Path:
+    """A new workspace holding these notes (ingested from a JSONL file)."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.jsonl"
+    notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws), *ingest_options)
+    return ws
+
+
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real model trained through the CLI on 400 corpus notes."""
@@ -826,14 +836,10 @@ def test_involvement_options_in_the_words_the_help_uses(tmp_path: Path) -> None:
 def test_leads_words_naming_a_small_group_are_warned_of_where_written_and_at_report(
     tmp_path: Path,
 ) -> None:
-    ws = tmp_path / "ws"
-    insight("init", str(ws))
-    notes = tmp_path / "n.jsonl"
     rows = [{"id": f"s{i}", "text": f"Waited months {i}.", "place": "Leeds",
              "community": ["Somali"]} for i in range(6)]
     rows += [{"id": "k1", "text": "Waited a year.", "place": "Kendal", "community": ["Afghan"]}]
-    notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    insight("ingest", str(notes), "-w", str(ws))
+    ws = workspace_with(tmp_path, rows)
 
     def warned(result: subprocess.CompletedProcess) -> str:
         return " ".join(result.stderr.split())
@@ -886,13 +892,9 @@ def test_ingest_reads_columns_named_on_the_command_line(tmp_path: Path) -> None:
 def test_a_lead_routes_a_missed_concern_to_the_queue_and_it_is_never_quoted(
     tmp_path: Path,
 ) -> None:
-    ws = tmp_path / "ws"
-    insight("init", str(ws))
-    notes = tmp_path / "n.jsonl"
     rows = [{"id": f"w{i}", "text": f"I won't be around for the follow up anyway, week {i}.",
              "categories": ["access-waiting"], "consent_quote": True} for i in range(6)]
-    notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    insight("ingest", str(notes), "-w", str(ws), "--no-screen")
+    ws = workspace_with(tmp_path, rows, "--no-screen")
     insight("insights", "add", "Waiting", "--note", "w0", "--note", "w1", "--note", "w2",
             "--note", "w3", "--note", "w4", "--note", "w5", "-w", str(ws))
     insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))

@@ -442,7 +442,7 @@ def test_categories_by_name_in_any_spelling_and_named_columns(
     store: Store, tmp_path: Path
 ) -> None:
     codebook = load_codebook()
-    names = {c.name: c.id for c in codebook.categories}
+    names = codebook.names
     crisis = codebook.get("crisis-urgent").name
     path = write(tmp_path, "themes.csv",
                  "Ref,Notes,Village,Where we met,Themes\n"

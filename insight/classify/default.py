@@ -132,7 +132,7 @@ def build_default_model() -> TagModel:
         seed=SEED,
         label_texts=codebook.label_texts(),
         safeguarding_extra=load_safeguarding_audit(),
-        category_names={c.id: c.name for c in codebook.categories},
+        category_names=codebook.names,
     )
     if len(test):
         evaluate(
