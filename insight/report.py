@@ -315,11 +315,19 @@ def build_report(
             # decides on consent, safeguarding and erasure, and suppression below.
             pinned = [n for n in thread.pinned_notes(insight_id) if n in note_ids]
             left_out = set(thread.left_out_notes(insight_id)) & set(note_ids)
+            linked = {n["id"]: n for n in (store.get_note(i) for i in note_ids) if n}
+            # a note that went the other way from most of the insight's notes (a good
+            # experience under a finding most people found bad) is quoted only after
+            # the rest: its words would read as contradicting the finding
+            against = against_lean([_experience(n) for n in linked.values()])
             ordered = pinned + sorted(
                 (n for n in note_ids if n not in left_out and n not in pinned),
-                key=lambda n: -strength.get(n, 0.0),
+                key=lambda n: (
+                    n in linked and _experience(linked[n]) in against,
+                    -strength.get(n, 0.0),
+                ),
             )
-            notes = [n for n in (store.get_note(i) for i in ordered) if n is not None]
+            notes = [linked[n] for n in ordered if n in linked]
             quotes = [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
                 notes,
                 limit=1 if audience == "community" else quotes_per_insight,
@@ -412,6 +420,23 @@ def build_report(
         problems=thread.problems() + (named + lost if audience == "lead" else []),
         warnings=(named if audience != "lead" else []) + lost,
     )
+
+
+def _experience(note: dict[str, Any]) -> str | None:
+    """A person's judgement of the note's experience, else the model's (as the roll-up)."""
+    return note["experience"] or note["model_experience"]
+
+
+def against_lean(experiences: list[str | None]) -> frozenset[str]:
+    """The experience that goes against most of an insight's notes: "positive" where more
+    were negative than positive, "negative" where more were positive; none when neither
+    leads (mixed, neutral and unknown notes lean neither way)."""
+    counts = Counter(experiences)
+    if counts["negative"] > counts["positive"]:
+        return frozenset({"positive"})
+    if counts["positive"] > counts["negative"]:
+        return frozenset({"negative"})
+    return frozenset()
 
 
 def _involvement(involved: dict[str, Any] | None, audience: Audience) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ import pytest
 
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD, note_ref
-from insight.report import build_report, render_html, report_tables, write_report
+from insight.report import against_lean, build_report, render_html, report_tables, write_report
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store, ref
 from insight.thread import (
@@ -825,3 +825,35 @@ def test_notes_tagged_with_a_category_the_codebook_lost_are_said_to_be_in_no_cou
     lead = build_report(store, renamed, audience="lead")
     assert any(p.startswith(said) for p in lead.problems)
     assert build_report(store, load_codebook()).warnings == []
+
+
+@pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])
+def test_a_note_against_the_insights_lean_is_quoted_last(store: Store, audience: str) -> None:
+    # the note the order would quote first went well, where most of the insight's went badly
+    add(store,
+        note("a1", "'The wait felt fine, they rang me back,' she said.",
+             categories=["access-waiting"], experience="positive"),
+        *[note(f"a{i}", f"'The wait felt {word},' she said.", categories=["access-waiting"],
+               experience="negative")
+          for i, word in enumerate(["endless", "cruel", "lonely", "silent"], start=2)])
+    insight = add_insight(store, "Waits leave people alone", categories=["access-waiting"],
+                          note_ids=[f"a{i}" for i in range(1, 6)])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    per = 1 if audience == "community" else 2
+
+    def quoted() -> list[str]:
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        return [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
+
+    assert quoted() == [f"The wait felt {w}" for w in ["endless", "cruel"][:per]]
+    # a lead who wants it quoted pins it
+    store.set_quote_choice(insight, "a1", "pin")
+    assert quoted()[0] == "The wait felt fine, they rang me back"
+
+
+def test_against_lean() -> None:
+    assert against_lean(["negative", "negative", "positive", "mixed"]) == {"positive"}
+    assert against_lean(["positive", None, "neutral"]) == {"negative"}
+    # neither way: every note may be quoted in the usual order
+    assert against_lean(["positive", "negative", "mixed", None]) == frozenset()
+    assert against_lean([]) == frozenset()
