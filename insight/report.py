@@ -47,6 +47,7 @@ from insight.rollup import (  # noqa: E402
     heard_against_population,
     heard_from,
     key_phrases,
+    naming_no_community,
     note_frame,
     small_groups,
     tagging_split,
@@ -96,6 +97,9 @@ class ReportData:
     #: (`heard_against_population`), and where the population figures come from
     population: list[dict[str, Any]] = field(default_factory=list)
     population_source: str = ""
+    #: the notes that name no community, which the comparison counts in no row
+    #: (`naming_no_community`)
+    unnamed: dict[str, Any] = field(default_factory=dict)
     #: the roll-up's trend compares the last this-many months with the ones before
     trend_months: int = TREND_MONTHS
     #: where the work sits on the co-production grid, and involvement per stage
@@ -397,6 +401,8 @@ def build_report(
         population=heard_against_population(frame, population, audience, threshold)
         if population and audience != "community" else [],
         population_source=population_source,
+        unnamed=naming_no_community(frame, audience, threshold)
+        if population and audience != "community" else {},
         action_overview=_action_overview(thread.actions.values()),
         coproduction=coproduction(thread),
         unreviewed=sorted(

@@ -348,6 +348,23 @@ def heard_against_population(
         })
     return rows
 
+def naming_no_community(
+    frame: pd.DataFrame, audience: Audience = "lead", threshold: int = 5
+) -> dict[str, Any]:
+    """How many of the notes name no community, which the population comparison counts
+    in no row: for leads the number (their shares leave those notes out); outside the
+    leads' view the share of all notes to the nearest 10% (the shares there are of all
+    notes, so each is lower by about that much), or only that it is fewer than
+    `threshold` notes (an exact small count would go beside the report's total)."""
+    none = int((frame["community"].map(lambda names: len(group_names(names))) == 0).sum())
+    total = len(frame)
+    if audience == "lead" or not none:
+        return {"notes": none, "of": total, "percent": None}
+    if none < threshold:
+        return {"notes": f"<{threshold}", "of": total, "percent": None}
+    return {"notes": None, "of": total, "percent": int(round(100 * none / total, -1))}
+
+
 def small_groups(frame: pd.DataFrame, audience: Audience, threshold: int) -> SmallGroups:
     """Outside the leads' view, the places and communities fewer than `threshold` notes
     come from, which quotes and phrases do not name: beside a story, a small place or

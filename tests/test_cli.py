@@ -772,13 +772,21 @@ def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Pa
                       encoding="utf-8")
     notes = tmp_path / "n.jsonl"
     notes.write_text("".join(json.dumps({"id": f"c{i}", "text": f"Carers group {i}.",
-                                         "community": ["carers"]}) + "\n" for i in range(8)),
+                                         "community": ["carers"]}) + "\n" for i in range(8))
+                     + "".join(json.dumps({"id": f"u{i}", "text": f"Bus stop chat {i}."}) + "\n"
+                               for i in range(6)),
                      encoding="utf-8")
     insight("ingest", str(notes), "-w", str(ws))
     out = tmp_path / "r.html"
     insight("report", "--out", str(out), "-w", str(ws))
     html = " ".join(out.read_text(encoding="utf-8").split())
     assert "Compared with who lives here" in html and "(Census 2021, Leeds)" in html
+    # the shares are of all 14 notes; 6 name no community (43%, to the nearest 10%)
+    assert "About 40% of the notes name no community: they count in no row" in html
+    insight("report", "--audience", "lead", "--out", str(out), "-w", str(ws))
+    lead = " ".join(out.read_text(encoding="utf-8").split())
+    assert "8 of 14 notes name a community; the 6 that name none count in no row" in lead
+    insight("report", "--out", str(out), "-w", str(ws))
     assert "Bangladeshi</td><td class=\"num\">3.0%</td>" in html
     assert "fewer than 5 notes: too few to compare" in html
     # the table names communities few notes come from: the text above it says why

@@ -12,6 +12,7 @@ from insight.rollup import (
     heard_against_population,
     heard_from,
     key_phrases,
+    naming_no_community,
     note_frame,
     small_groups,
     tagging_split,
@@ -535,3 +536,19 @@ def test_phrases_do_not_run_across_numbers_symbols_or_emoji() -> None:
     assert "waited weeks" not in found and "son hates" not in found
     assert {"waited", "weeks", "hates school", "son"} <= set(found)
     assert not any("3am" in p or "mum home" in p for p in found)
+
+
+def test_how_many_notes_name_no_community(store: Store) -> None:
+    add(store, *[note(f"c{i}", "t", community=["carers"]) for i in range(30)],
+        *[note(f"n{i}", "t") for i in range(13)])
+    frame = note_frame(store)
+    assert naming_no_community(frame) == {"notes": 13, "of": 43, "percent": None}
+    # outside the leads' view: a share to the nearest 10% (13 of 43 is 30.2%)
+    assert naming_no_community(frame, "commissioner", 5)["percent"] == 30
+    assert naming_no_community(frame, "commissioner", 5)["notes"] is None
+    # a small number of notes naming none is not given beside the total
+    few = frame[~frame["id"].isin([f"n{i}" for i in range(10)])]
+    assert naming_no_community(few, "commissioner", 5) == {"notes": "<5", "of": 33,
+                                                           "percent": None}
+    everyone = frame[frame["id"].str.startswith("c")]
+    assert naming_no_community(everyone, "commissioner", 5)["notes"] == 0
