@@ -622,6 +622,18 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
     return written
 
 
+#: The About sheet's words for the summary's fields, as the HTML report says them
+ABOUT_FIELDS = {
+    "from": "first conversation",
+    "to": "last conversation",
+    "tagged_by_person": "notes with categories a person gave",
+    "tagged_by_model": "notes tagged by the model (with or without a category)",
+    "untagged": "notes not tagged yet",
+    "safeguarding_flagged": "notes that raised a safeguarding concern",
+    "safeguarding_open": "of those, concerns not yet acknowledged",
+}
+
+
 def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     """The report as tables (a header row, then rows) for spreadsheets: the summary,
     categories, priorities, insights, actions and outcomes, with the golden thread's
@@ -636,7 +648,8 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
                           if not lead else "not suppressed (leads' view)"],
         # outside the leads' view the first and last conversations are given by month,
         # as the report gives them
-        *([key, value if lead or key not in ("from", "to") else _month_year(value)]
+        *([ABOUT_FIELDS.get(key, key),
+           value if lead or key not in ("from", "to") else _month_year(value)]
           for key, value in data.summary.items()),
     ]
     categories: list[list[Any]] = [[

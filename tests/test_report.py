@@ -768,9 +768,11 @@ def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> 
         write_report(data, tmp_path / "influence.pdf")
     # outside the leads' view the first and last conversations are months, as in the HTML
     about = dict(report_tables(data)["About"][1:])
-    assert about["from"] == about["to"] == "March 2026"
+    assert about["first conversation"] == about["last conversation"] == "March 2026"
     assert dict(report_tables(build_report(store, load_codebook(), audience="lead"))[
-        "About"][1:])["from"] == "2026-03-10"
+        "About"][1:])["first conversation"] == "2026-03-10"
+    # the summary's fields in words: "untagged" would read as "no category found"
+    assert "notes not tagged yet" in about and "untagged" not in about
     # the community's report is a page in plain words, never tables
     community = build_report(store, load_codebook(), audience="community")
     with pytest.raises(ValueError, match="plain words"):
