@@ -633,6 +633,11 @@ def _resources() -> _Resources:
             lexicon[token] = flags
     services = PhraseMatcher(nlp.vocab, attr="LOWER")
     services.add("SERVICE", list(nlp.tokenizer.pipe(_SERVICES)))
+    # places of more than one word ("Hong Kong", "Milton Keynes", "Sierra Leone") are
+    # masked as services are: each word alone can be a name ("Milton", "Kong")
+    services.add("PLACE", list(nlp.tokenizer.pipe(
+        token for token, flags in lexicon.items() if " " in token.strip() and "P" in flags
+    )))
     address = Matcher(nlp.vocab)
     number = {"TEXT": {"REGEX": r"^\d{1,4}[A-Za-z]?$"}}
     flat_number = {"TEXT": {"REGEX": r"^\d{1,4}[A-Za-z]?(?:/\d{1,3}[A-Za-z]?)?$"}}  # "Flat 3/2"
@@ -1166,7 +1171,7 @@ class _Unit:
     place: bool
     known: bool
     sent_start: bool
-    org_masked: bool
+    org_masked: bool  # inside a service's or a many-word place's name
 
     @property
     def strong(self) -> bool:

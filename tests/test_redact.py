@@ -91,6 +91,11 @@ def test_person_full_and_double_barrelled_names_are_one_span() -> None:
         "Dad (Yoruba) worried about the stop and search.",
         "Through a BSL interpreter. Family are Czech Roma, kids all on the SEN register.",
         "She speaks Tigrinya and some Amharic; her neighbour is Congolese.",
+        # places of more than one word, whose words alone can be names
+        "Student from Hong Kong, 22, said the wait was long.",
+        "Milton Keynes crisis team never called back.",
+        "Her cousin is still in Sierra Leone; she sends money.",
+        "Told him about the one in King's Lynn.",
     ],
 )
 def test_common_words_services_and_places_are_not_people(text: str) -> None:
@@ -1224,3 +1229,8 @@ def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
 )
 def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: str) -> None:
     assert types_of(text, "DATE_OF_BIRTH") == []
+
+
+def test_a_name_beside_a_place_of_more_than_one_word_is_still_a_name() -> None:
+    assert types_of("Lives in Hazel Grove with her son Tom.", "PERSON") == ["Tom"]
+    assert types_of("Hazel said the Hazel Grove clinic was shut.", "PERSON") == ["Hazel"]
