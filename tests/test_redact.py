@@ -96,6 +96,11 @@ def test_person_full_and_double_barrelled_names_are_one_span() -> None:
         "Milton Keynes crisis team never called back.",
         "Her cousin is still in Sierra Leone; she sends money.",
         "Told him about the one in King's Lynn.",
+        # cities abroad people come from, some of them surnames too
+        "Nurse on a surgical ward, came from Manila 4 yrs ago.",
+        "Moved from Dhaka in 2015, misses home.",
+        "From Kharkiv, 45. Hasn't slept since.",
+        "Her sister is still in Addis Ababa; the family fled Aleppo.",
     ],
 )
 def test_common_words_services_and_places_are_not_people(text: str) -> None:
@@ -1234,3 +1239,15 @@ def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: 
 def test_a_name_beside_a_place_of_more_than_one_word_is_still_a_name() -> None:
     assert types_of("Lives in Hazel Grove with her son Tom.", "PERSON") == ["Tom"]
     assert types_of("Hazel said the Hazel Grove clinic was shut.", "PERSON") == ["Hazel"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Mr Houston from the council rang.", "Houston"),
+    ("Maria Trujillo, 34, said the wait was awful.", "Maria Trujillo"),
+    ("Her son Colombo is 12.", "Colombo"),
+    ("Came from Shiraz as a refugee.", "Shiraz"),  # a first name first: the name wins
+])
+def test_a_city_abroad_that_is_also_a_name_is_a_name_in_a_names_place(
+    text: str, name: str
+) -> None:
+    assert types_of(text, "PERSON") == [name]
