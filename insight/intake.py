@@ -335,13 +335,26 @@ def _not_asked(value: Any) -> bool:
     return isinstance(value, str) and bool(_NOT_ASKED.fullmatch(_plain_answer(value)))
 
 
+#: A consent answer that tells of a consent taken back or refused, anywhere in it
+#: ("Withdrawn", "yes - withdrew 3/5", "refused", "changed her mind"): no consent,
+#: whatever else it says.
+_TAKEN_BACK = re.compile(
+    r"\b(?:withdr[ae]wn?|withdrawing|withdrew|revoked?|retracted|rescinded|refused|declined|"
+    r"changed (?:her|his|their|my|our) minds?|no longer)\b"
+)
+
+
+def _taken_back(value: Any) -> bool:
+    return isinstance(value, str) and bool(_TAKEN_BACK.search(_plain_answer(value)))
+
+
 def _answer_said_more(column: str, value: Any) -> bool:
     """Whether a yes/no cell said more than its answer in a way the person ingesting must
     hear of: a consent's yes with a condition (read as no), or a safeguarding answer read as
     yes that is not a plain yes (its words are not stored)."""
     if not isinstance(value, str):
         return False
-    if column != "safeguarding" and _not_asked(value):
+    if column != "safeguarding" and (_not_asked(value) or _taken_back(value)):
         return True
     try:
         read = yes_no(value, None, safeguarding=column == "safeguarding")
@@ -456,7 +469,7 @@ class NoteIn(BaseModel):
     def _consent(cls, value: Any) -> Any:
         # A blank cell is no consent (the default), not an invalid row; so is an answer
         # saying it was not asked or is not known ("Didn't ask"): the note is kept.
-        if _not_asked(value):
+        if _not_asked(value) or _taken_back(value):
             return False
         return yes_no(value, blank=False)
 
@@ -2392,10 +2405,10 @@ def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
             )
         else:
             warnings.append(
-                f"{column} answers that give a yes with a condition or say it was not asked "
-                f"({where}; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure') were read "
-                "as no consent, as a condition cannot be kept; a person can record consent "
-                "with `insight notes consent`"
+                f"{column} answers that give a yes with a condition, say it was not asked or "
+                f"say it was withdrawn ({where}; 'yes, but ...', 'only if ...', 'didn't ask', "
+                "'not sure', 'withdrawn') were read as no consent, as a condition cannot be "
+                "kept; a person can record consent with `insight notes consent`"
             )
     return warnings
 

@@ -396,7 +396,27 @@ def test_a_consent_not_asked_is_no_consent_and_the_note_is_kept(
     report = ingest(store, path, tmp_path)
     assert counts(report) == (len(answers), 0, 0)
     assert all(store.get_note(f"a-{i}")["consent_quote"] is False for i in range(len(answers)))
-    assert any("say it was not asked (lines 2, 3, 4, 5, 6" in w for w in report.warnings)
+    assert any("say it was withdrawn (lines 2, 3, 4, 5, 6" in w for w in report.warnings)
+
+
+def test_a_consent_withdrawn_is_no_consent_first_time_and_again(
+    store: Store, tmp_path: Path
+) -> None:
+    answers = ["Withdrawn", "consent withdrawn", "yes - withdrew it 3/5", "Refused",
+               "Declined", "changed her mind", "Revoked", "no longer"]
+    path = write(tmp_path, "w.csv", "id,text,consent_quote\n" + "".join(
+        f"w-{i},Withdrawn note {i},{v}\n" for i, v in enumerate(answers)))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (len(answers), 0, 0)  # kept, never quarantined
+    assert all(store.get_note(f"w-{i}")["consent_quote"] is False for i in range(len(answers)))
+    assert any("say it was withdrawn (lines 2, 3, 4" in w for w in report.warnings)
+    # an updated export: the yes given before is taken back
+    write(tmp_path, "v1.csv", "id,text,consent_quote\nv-1,Later withdrawn note,yes\n")
+    ingest(store, tmp_path / "v1.csv", tmp_path)
+    assert store.get_note("v-1")["consent_quote"] is True
+    write(tmp_path, "v2.csv", "id,text,consent_quote\nv-1,Later withdrawn note,withdrawn\n")
+    again = ingest(store, tmp_path / "v2.csv", tmp_path)
+    assert again.rejected == 0 and store.get_note("v-1")["consent_quote"] is False
 
 
 def test_safeguarding_yes_no(store: Store, tmp_path: Path) -> None:
@@ -1077,10 +1097,10 @@ def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) 
     assert (first["consent_quote"], first["consent_contact"]) == (False, False)
     assert (second["consent_quote"], second["consent_contact"]) == (True, True)
     assert [w for w in report.warnings if "condition" in w] == [
-        f"{column} answers that give a yes with a condition or say it was not asked (line 2; "
-        "'yes, but ...', 'only if ...', 'didn't ask', 'not sure') were read as no consent, "
-        "as a condition cannot be kept; a person can record consent with `insight notes "
-        "consent`"
+        f"{column} answers that give a yes with a condition, say it was not asked or say it "
+        "was withdrawn (line 2; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure', "
+        "'withdrawn') were read as no consent, as a condition cannot be kept; a person can "
+        "record consent with `insight notes consent`"
         for column in ("consent_quote", "consent_contact")
     ]
 
