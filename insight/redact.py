@@ -1179,7 +1179,8 @@ class _Unit:
 
     @property
     def never(self) -> bool:
-        return self.lower in _NEVER_NAME
+        return self.lower in _NEVER_NAME or (
+            "-" in self.lower and self.lower.rpartition("-")[2] in _COMPOUND_HEADS)
 
     @property
     def shout(self) -> bool:
@@ -1193,6 +1194,15 @@ class _Unit:
         (Hope, Will), words that are hardly names (Staff, Best) or places."""
         return (self.first and self.word and not self.place
                 and self.lower not in _ABSTRACT_NAMES and self.lower not in _WORD_FIRST)
+
+
+# The second half of a compound that describes a group or a service, never a name:
+# "Black-led", "Welsh-speaking", "Somali-run", "Asian-British", "LGBT-friendly"
+_COMPOUND_HEADS = frozenset(
+    "led run speaking speakers based owned born only friendly focused focussed centred "
+    "centered specific inclusive aware affirming identifying heritage majority dominated "
+    "british english american caribbean african language".split()
+)
 
 
 def _opening_quote(doc: Doc, i: int) -> bool:

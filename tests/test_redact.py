@@ -91,6 +91,10 @@ def test_person_full_and_double_barrelled_names_are_one_span() -> None:
         "Dad (Yoruba) worried about the stop and search.",
         "Through a BSL interpreter. Family are Czech Roma, kids all on the SEN register.",
         "She speaks Tigrinya and some Amharic; her neighbour is Congolese.",
+        # compounds that describe a group or a service
+        "A Black-led group in Chapeltown runs a Saturday drop-in.",
+        "Welsh-speaking families struggle to get therapy in Welsh.",
+        "Somali-run cafe on the corner. The number goes to an English-only line.",
         # places of more than one word, whose words alone can be names
         "Student from Hong Kong, 22, said the wait was long.",
         "Milton Keynes crisis team never called back.",
