@@ -54,6 +54,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -169,6 +170,33 @@ _DOB = re.compile(
 # The genealogists' "b." for born ("b. 12/03/1978"): only with the full date right after it,
 # since a lone "b." is also a list item or an initial.
 _DOB_SHORT = re.compile(rf"(?<![\w.])[bB]\.[ \t]{{0,2}}(?P<date>{_DATE})(?![\w/])", re.IGNORECASE)
+
+# A full date (day, month and year) with no birth cue: "Sunita Sharma, 12/8/1979".
+_FULL_DATE = re.compile(
+    rf"(?<![\w/.\-])(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?P<y1>\d{{4}}|\d{{2}})"
+    rf"|(?P<y2>\d{{4}})-\d{{1,2}}-\d{{1,2}}"
+    rf"|{_DAY}(?:\s+of)?\s+{_MONTH},?\s+(?P<y3>\d{{4}})"
+    rf"|{_MONTH}\s+(?:the\s+)?{_DAY},?\s+(?P<y4>\d{{4}}))(?![\w/])",
+    re.IGNORECASE,
+)
+#: A full date this many years or more before today is read as a date of birth with no cue:
+#: what a listening note dates to the day that long ago is nearly always someone's birth,
+#: and a day, month and year that old identifies whoever it belongs to.
+OLD_DATE_YEARS = 10
+
+
+def _old_full_dates(text: str, today: date | None = None) -> list[PiiSpan]:
+    this_year = (today or date.today()).year
+    out = []
+    for m in _FULL_DATE.finditer(text):
+        digits = next(y for y in m.group("y1", "y2", "y3", "y4") if y)
+        year = int(digits)
+        if len(digits) == 2:  # '79 is 1979, '05 is 2005
+            year += 2000 if year <= this_year % 100 else 1900
+        if 1900 <= year <= this_year - OLD_DATE_YEARS:
+            out.append(PiiSpan(m.start(), m.end(), "DATE_OF_BIRTH"))
+    return out
+
 
 # Social media: a handle or profile link finds one person as surely as an e-mail address.
 # "@name" not after a word character (so not an e-mail's @) and not followed by a space ("@ 3pm").
@@ -776,6 +804,7 @@ def _regex_spans(text: str) -> list[PiiSpan]:
     for dob in (_DOB, _DOB_SHORT):
         out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH")
                 for m in dob.finditer(text)]
+    out += _old_full_dates(text)
     return out + _handle_spans(text)
 
 

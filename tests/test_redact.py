@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import date
 
 import pytest
 
-from insight.redact import PII_TYPES, PiiSpan, find_pii, redact, redact_many
+from insight.redact import (
+    PII_TYPES,
+    PiiSpan,
+    _old_full_dates,
+    find_pii,
+    redact,
+    redact_many,
+)
 from insight.resources import corpora_dir
 
 
@@ -240,16 +248,45 @@ def test_dates_of_birth(text: str, date: str) -> None:
     assert types_of(text, "DATE_OF_BIRTH") == [date]
 
 
+LAST_YEAR = date.today().year - 1
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "Her appointment is on 12/05/2024 at 10am.",
-        "Follow-up on 3rd June 2025 with the memory clinic.",
+        f"Her appointment is on 12/05/{LAST_YEAR} at 10am.",
+        f"Follow-up on 3rd June {LAST_YEAR} with the memory clinic.",
+        f"Referred {LAST_YEAR}-01-04, seen 4/2/{LAST_YEAR % 100:02d}.",
         "He was born in Pakistan and came here in 1998.",
+        "Came here in March 1998; her son was born in the May.",
     ],
 )
 def test_other_dates_are_not_dates_of_birth(text: str) -> None:
     assert types_of(text, "DATE_OF_BIRTH") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Sunita Sharma, 12/8/1979, at Harehills GP.", "12/8/1979"),
+        ("Delroy is 62 (05/11/1962).", "05/11/1962"),
+        ("Her husband died on 4 May 2009.", "4 May 2009"),
+        ("Mum: 1958-07-21, lives alone.", "1958-07-21"),
+        ("Nan, 3/4/52, still cooks for everyone.", "3/4/52"),
+    ],
+)
+def test_a_full_date_long_ago_is_read_as_a_date_of_birth_without_a_cue(
+    text: str, found: str
+) -> None:
+    assert types_of(text, "DATE_OF_BIRTH") == [found]
+
+
+def test_how_long_ago_a_full_date_must_be() -> None:
+    today = date(2026, 11, 27)
+    assert [s.type for s in _old_full_dates("seen 1/2/2016", today)] == ["DATE_OF_BIRTH"]
+    assert _old_full_dates("seen 1/2/2017", today) == []
+    assert _old_full_dates("seen 1/2/26", today) == []  # '26 is 2026
+    assert len(_old_full_dates("born 1/2/27", today)) == 1  # '27 is 1927, not next year
 
 
 # --------------------------------------------------------------------------- SCHOOL
