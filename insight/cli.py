@@ -1979,7 +1979,7 @@ def redact(
     """Remove personal details from text: names, contact details, identifiers.
 
     Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
-    birth, school names and social media handles."""
+    birth, school names, social media handles and vehicle registrations."""
     import jsonlines
 
     _check_out(out, file)

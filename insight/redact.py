@@ -68,13 +68,13 @@ from insight.resources import corpora_dir
 
 PII_TYPES = (
     "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
-    "SCHOOL", "HANDLE",
+    "SCHOOL", "HANDLE", "VEHICLE",
 )
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
 _PRIORITY = (
-    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH", "ADDRESS",
-    "SCHOOL", "PERSON",
+    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH",
+    "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
 )
 
 
@@ -195,6 +195,24 @@ def _old_full_dates(text: str, today: date | None = None) -> list[PiiSpan]:
             year += 2000 if year <= this_year % 100 else 1900
         if 1900 <= year <= this_year - OLD_DATE_YEARS:
             out.append(PiiSpan(m.start(), m.end(), "DATE_OF_BIRTH"))
+    return out
+
+
+# A UK vehicle registration finds its keeper: the current style in capitals anywhere
+# ("BV63 XYZ"); in any case, and the older prefix and suffix styles ("A123 BCD", "ABC
+# 123D"), only after a word for one ("reg", "plate", "registration", "car", "van").
+_VEHICLE_NOW = re.compile(r"(?<![\w-])[A-Z]{2}\d{2} ?[A-Z]{3}(?![\w-])")
+_VEHICLE_CUED = re.compile(
+    r"\b(?:reg(?:istration)?|plates?|number ?plate|car|van|motor|vehicle)\b[^\w\n]{0,3}"
+    r"(?:(?:no\.?|number|is|was|of|reads?)\s+)?"
+    r"(?P<reg>[A-Z]{2}\d{2} ?[A-Z]{3}|[A-Z]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-Z])(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _vehicle_spans(text: str) -> list[PiiSpan]:
+    out = [PiiSpan(m.start(), m.end(), "VEHICLE") for m in _VEHICLE_NOW.finditer(text)]
+    out += [PiiSpan(m.start("reg"), m.end("reg"), "VEHICLE") for m in _VEHICLE_CUED.finditer(text)]
     return out
 
 
@@ -805,6 +823,7 @@ def _regex_spans(text: str) -> list[PiiSpan]:
         out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH")
                 for m in dob.finditer(text)]
     out += _old_full_dates(text)
+    out += _vehicle_spans(text)
     return out + _handle_spans(text)
 
 

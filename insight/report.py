@@ -547,7 +547,8 @@ _REMOVED = {
     "PERSON": "name", "PHONE": "phone number", "EMAIL": "email address",
     "NHS_NUMBER": "NHS number", "NI_NUMBER": "National Insurance number",
     "POSTCODE": "postcode", "ADDRESS": "address", "DATE_OF_BIRTH": "date of birth",
-    "SCHOOL": "school", "HANDLE": "social media name", "PLACE": "place",
+    "SCHOOL": "school", "HANDLE": "social media name", "VEHICLE": "vehicle registration",
+    "PLACE": "place",
     "COMMUNITY": "community",
 }
 

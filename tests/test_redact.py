@@ -351,12 +351,32 @@ def test_a_school_found_once_is_redacted_where_its_short_name_recurs() -> None:
     assert types_of("At The Oaks Academy. Sat under the oaks.", "SCHOOL") == ["Oaks Academy"]
 
 
+# --------------------------------------------------------------------------- VEHICLE
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("reg plate BV63 XYZ on the trailer", ["BV63 XYZ"]),
+        ("Parked outside, YK19ABC, every night.", ["YK19ABC"]),
+        ("car reg yk19 abc seen outside", ["yk19 abc"]),  # lower case: only after a cue
+        ("His van, reg A123 BCD, parked up.", ["A123 BCD"]),  # older styles: after a cue
+        ("Old car, registration ABC 123D.", ["ABC 123D"]),
+        # not registrations: a postcode, a road and a helpline, codes with no cue
+        ("Went to A&E at 3am. LS7 3QT.", []),
+        ("Stuck on the A61 for an hour; rang NHS 111.", []),
+        ("Got ABC 123D on the form.", []),
+    ],
+)
+def test_vehicle_registrations(text: str, found: list[str]) -> None:
+    assert types_of(text, "VEHICLE") == found
+
+
 # --------------------------------------------------------------------------- API contract
 NOTE = (
     "Mrs O'Brien (DOB 12.05.79, NHS 999 526 0182) lives at Flat 3, 22 Station Street, m11ae. "
     "Her son Jamie (Oakfield Academy) rang from 07700 900123 and emailed "
     "jamie.obrien@example.com and posts as @jamie_ob99. "
-    "Her NI number is QQ 12 34 56 C. I hope Samaritans 116 123 call back."
+    "Her NI number is QQ 12 34 56 C. I hope Samaritans 116 123 call back. "
+    "He sleeps in the van, reg BV63 XYZ."
 )
 
 
@@ -369,7 +389,7 @@ def test_offsets_refer_to_original_text_and_are_sorted_non_overlapping() -> None
     surfaces = {NOTE[s.start:s.end] for s in spans}
     assert {"O'Brien", "12.05.79", "999 526 0182", "Flat 3, 22 Station Street", "m11ae",
             "Jamie", "07700 900123", "jamie.obrien@example.com", "QQ 12 34 56 C",
-            "@jamie_ob99"} <= surfaces
+            "@jamie_ob99", "BV63 XYZ"} <= surfaces
 
 
 def test_redacted_text_contains_no_span_text() -> None:
