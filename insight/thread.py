@@ -622,9 +622,16 @@ class Thread:
     def problems(self) -> list[str]:
         """Integrity checks a lead should see before a report goes out."""
         found = []
+        supporting = {i for ins in self.priority_insights.values() for i in ins}
         for insight_id in self.insights:
             if not self.notes_of_insight(insight_id):
                 found.append(f"insight {ref('insight', insight_id)} has no notes as evidence")
+            if insight_id not in supporting:
+                # reports show insights under the priorities they support: this one is in none
+                found.append(
+                    f"insight {ref('insight', insight_id)} supports no priority, so no report "
+                    f"shows it (`insight priorities link PRIORITY {ref('insight', insight_id)}`)"
+                )
         for priority_id in self.priorities:
             if not self.insights_of_priority(priority_id):
                 found.append(f"priority {ref('priority', priority_id)} has no insights")

@@ -12,6 +12,7 @@ from insight.thread import (
     add_priority,
     coproduction,
     delete_record,
+    link_insights,
     link_notes,
     load_thread,
     set_action_status,
@@ -122,6 +123,12 @@ def test_integrity_problems_are_reported(thread_store: Store) -> None:
     assert f"action A{orphan} responds to no priority" in problems
     assert f"outcome O{outcome} not yet fed back to people" in problems
     assert not any("same title" in p for p in problems)
+    # reports show an insight only under a priority: one under none is in no report
+    unshown = (f"insight I{empty} supports no priority, so no report shows it "
+               f"(`insight priorities link PRIORITY I{empty}`)")
+    assert unshown in problems
+    link_insights(thread_store, lonely, [empty])
+    assert unshown not in load_thread(thread_store).problems()
     again = add_priority(thread_store, "  unsupported. ")  # case, spaces and a full stop
     other = add_priority(thread_store, "Unsupported too")
     problems = load_thread(thread_store).problems()
