@@ -356,8 +356,8 @@ def _check_dates(observed_on: date | None, fed_back_on: date | None) -> None:
 #: What an action's outcome means while the action has this status, for a person to see
 #: before the community page shows it under "What changed".
 OUTCOME_WARNINGS = {
-    "declined": "is declined: the community page shows its outcome under \"We decided not "
-                "to do this\" as what happened since; check that it reads right there",
+    "declined": "is declined: the community page shows its outcome under \"Not going "
+                "ahead\" as what happened since; check that it reads right there",
     "proposed": "is only proposed: is this an outcome of it, or should its status change "
                 "first (`insight actions status`)?",
 }

@@ -102,12 +102,16 @@ def test_declined_action_shows_reason_and_unlinked_actions_are_listed(store: Sto
     insight = add_insight(store, "Groups closing", note_ids=["n1"])
     priority = add_priority(store, "Spaces", insight_ids=[insight])
     add_action(store, "Walk-in centre", status="declined", reason="No budget in 2026/27",
-               priority_ids=[priority])
+               owner="ICB mental health commissioner", priority_ids=[priority])
     add_action(store, "Orphan action")
     html = render_html(build_report(store, load_codebook()))
     assert "Declined because:</b> No budget in 2026/27" in html
-    community = render_html(build_report(store, load_codebook(), audience="community"))
-    assert "<h3>We decided not to do this</h3>" in community and "No budget" in community
+    community = " ".join(render_html(build_report(store, load_codebook(),
+                                                  audience="community")).split())
+    # who declined it, not "we": the listeners did not give it up
+    assert "<h3>Not going ahead</h3>" in community
+    assert ("ICB mental health commissioner decided not to do this. Why: No budget in 2026/27"
+            in community)
     assert "Actions not yet linked to a priority" in html
     assert "responds to no priority" in html
 
@@ -859,3 +863,22 @@ def test_against_lean() -> None:
     # neither way: every note may be quoted in the usual order
     assert against_lean(["positive", "negative", "mixed", None]) == frozenset()
     assert against_lean([]) == frozenset()
+
+
+def test_an_action_past_its_due_date_says_so(store: Store) -> None:
+    from datetime import timedelta
+
+    add(store, note("n1", "The group closed.", categories=["community-support"]))
+    priority = add_priority(store, "Spaces", insight_ids=[add_insight(store, "Groups closing",
+                                                                      note_ids=["n1"])])
+    past, future = date.today() - timedelta(days=60), date.today() + timedelta(days=60)
+    add_action(store, "Reopen the group", status="in progress", due_on=past,
+               priority_ids=[priority])
+    add_action(store, "Second group", status="agreed", due_on=future, priority_ids=[priority])
+    add_action(store, "Old pilot", status="done", due_on=past, priority_ids=[priority])
+    community = " ".join(render_html(build_report(store, load_codebook(),
+                                                  audience="community")).split())
+    assert f"was due by {past:%B %Y}" in community and f"· by {future:%B %Y}" in community
+    assert community.count("was due by") == 1  # a done action was not late
+    lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
+    assert f"due {past.isoformat()} (overdue)" in lead and lead.count("(overdue)") == 1
