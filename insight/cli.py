@@ -822,7 +822,10 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
     )
     typer.echo(f"setting: {note['setting'] or 'not given'} · community: "
                f"{', '.join(note['community'] or []) or 'not given'}")
-    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'}")
+    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'} · experience: "
+               + (f"{note['experience']} (a person)" if note["experience"] else
+                  f"{note['model_experience']} (the model)" if note["model_experience"] else
+                  "not judged yet"))
     for item in items:  # a lead reading the note must not miss that it is a concern
         state = ("acknowledged by " + str(item["acknowledged_by"])
                  if item["acknowledged_at"] else "OPEN")
@@ -850,17 +853,42 @@ def notes_review(
     accept: Annotated[
         bool, typer.Option(help="Accept the model's categories as they are.")
     ] = False,
+    experience: Annotated[
+        str | None,
+        typer.Option(help="The note's experience, as a person judges it: positive, negative, "
+                          "mixed or neutral."),
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Accept or correct a note's tags; a person's decision outranks the model's."""
+    """Accept or correct a note's tags and experience; a person's decision outranks the
+    model's."""
+    from insight.intake import EXPERIENCES
     from insight.tagging import review_note
 
-    if accept == bool(category):
+    if experience is not None:
+        experience = experience.strip().lower()
+        if experience not in EXPERIENCES:
+            raise typer.BadParameter(
+                f"--experience is one of {', '.join(EXPERIENCES)}, not {experience!r}"
+            )
+    if accept and category:
         raise typer.BadParameter(
             "give --accept (the model's categories are right) or --category ID (repeat; "
-            "--category none for no category), not both and not neither"
+            "--category none for no category), not both"
         )
+    if not (accept or category or experience):
+        raise typer.BadParameter(
+            "give --accept (the model's categories are right), --category ID (repeat; "
+            "--category none for no category) and/or --experience"
+        )
+    if experience is not None and not (accept or category):
+        _, store = _open(workspace, db)
+        with store:
+            before = store.set_experience(note_id, experience)
+        typer.echo(f"{note_id}: experience {experience} (reviewed"
+                   f"{f'; was {before}' if before else ''})")
+        return
     chosen_ids = [c.strip() for c in category or []]
     if "none" in chosen_ids:
         if len(chosen_ids) > 1:
@@ -869,7 +897,10 @@ def notes_review(
     ws, store = _open(workspace, db)
     with store:
         chosen = review_note(store, note_id, None if accept else chosen_ids, ws.load_codebook())
-    typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'} (reviewed)")
+        before = store.set_experience(note_id, experience) if experience else None
+    felt = f" · experience {experience}" if experience else ""
+    typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'}{felt} (reviewed"
+               f"{f'; experience was {before}' if before else ''})")
 
 
 @notes_app.command("consent")

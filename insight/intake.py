@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 EXPERIENCES = ("positive", "negative", "mixed", "neutral")
 #: Fields a re-ingested row may fill in on a stored note that has none (a column named
 #: with `--column` only the second time): never changed once given.
-INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community")
+INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community", "experience")
 LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 BATCH_SIZE = 500
 

@@ -850,6 +850,31 @@ class Store:
                             {**after, **({"reason": reason} if reason else {})})
         return changed
 
+    def set_experience(self, note_id: str, experience: str) -> str | None:
+        """A person's judgement of a note's experience (positive, negative, mixed or
+        neutral), audited; it outranks the model's in every count. Returns the judgement it
+        replaced (the person's before, else the model's), or None when nothing changed."""
+        from insight.intake import EXPERIENCES
+
+        if experience not in EXPERIENCES:
+            raise StoreError(f"experience must be one of {', '.join(EXPERIENCES)}, "
+                             f"not {experience!r}")
+        with self.begin() as conn:
+            row = conn.execute(
+                select(notes.c.erased_at, notes.c.experience, notes.c.model_experience)
+                .where(notes.c.id == note_id)
+            ).first()
+            if row is None:
+                raise self.no_note(note_id)
+            if row.erased_at is not None:
+                raise StoreError(f"note {note_id} was erased")
+            if row.experience == experience:
+                return None
+            after = {"experience": experience, "updated_at": now()}
+            conn.execute(update(notes).where(notes.c.id == note_id).values(**after))
+            self._audit(conn, "update", "note", note_id, {"experience": row.experience}, after)
+        return row.experience or row.model_experience or "not judged"
+
     def add_notes(
         self,
         records: Sequence[NoteRecord],

@@ -506,7 +506,17 @@ def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> 
     neither = insight("notes", "review", "k1", "-w", str(ws), check=False)
     assert neither.returncode == 2 and "--accept" in neither.stderr
     insight("notes", "review", "k1", "--category", "none", "-w", str(ws))
-    assert "no category (a person decided)" in insight("notes", "show", "k1", "-w", str(ws)).stdout
+    shown = insight("notes", "show", "k1", "-w", str(ws)).stdout
+    assert "no category (a person decided)" in shown and "experience: not judged yet" in shown
+    # the experience alone, as a person judges it; audited, and shown as a person's
+    felt = insight("notes", "review", "k1", "--experience", "Negative", "-w", str(ws))
+    assert felt.stdout.strip() == "k1: experience negative (reviewed; was not judged)"
+    assert "experience: negative (a person)" in insight("notes", "show", "k1", "-w",
+                                                        str(ws)).stdout
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    assert any(e["after"].get("experience") == "negative" for e in log if e["after"])
+    wrong = insight("notes", "review", "k1", "--experience", "sad", "-w", str(ws), check=False)
+    assert wrong.returncode == 2 and "positive, negative, mixed, neutral" in wrong.stderr
     quarantined = "".join(p.read_text() for p in (ws / "quarantine").glob("*.jsonl"))
     assert "Margaret" in quarantined
     # the rejected row is fixed and ingested, then the person asks for it to be erased

@@ -582,6 +582,11 @@ def test_a_column_named_only_the_second_time_fills_the_stored_notes(
     changed = write(tmp_path, "form2.csv", "id,text,setting\nf1,Waited a year.,home visit\n")
     assert ingest(store, changed, tmp_path).updated == 0
     assert store.get_note("f1")["setting"] == "phone"
+    # an experience a person gives later (the model's judgement is not a person's)
+    felt = write(tmp_path, "felt.csv", "id,text,experience\nf2,The group closed.,Negative\n")
+    report = ingest(store, felt, tmp_path)
+    assert report.changes == {"experience filled in": 1}
+    assert store.get_note("f2")["experience"] == "negative"
 
 
 # -- lists -------------------------------------------------------------------------------
