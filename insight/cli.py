@@ -1409,7 +1409,8 @@ _PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions"}
 def _warn_small_groups(ws: Workspace, store: Store, record: str, **written: str | None) -> None:
     """Warn when a lead's words name a place or community few notes come from (reports
     outside the leads' view leave such groups out of quotes, but show leads' words as
-    written; `insight report` warns again, as the notes may change)."""
+    written; `insight report` warns again, as the notes may change), or hold personal
+    details or a note's id (`privacy.written_detail_warnings`)."""
     for warning in _small_group_warnings(ws, store, record, **written):
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
@@ -1418,7 +1419,7 @@ def _small_group_warnings(ws: Workspace, store: Store, record: str,
                           **written: str | None) -> list[str]:
     import pandas as pd
 
-    from insight.privacy import small_group_warnings
+    from insight.privacy import id_candidates, small_group_warnings, written_detail_warnings
     from insight.rollup import small_groups
 
     texts = [(record, name, text) for name, text in written.items() if text]
@@ -1426,7 +1427,8 @@ def _small_group_warnings(ws: Workspace, store: Store, record: str,
         return []
     frame = pd.DataFrame(store.note_groups(), columns=["place", "community"])
     groups = small_groups(frame, "commissioner", ws.small_number_threshold)
-    return small_group_warnings(texts, groups, ws.small_number_threshold)
+    return small_group_warnings(texts, groups, ws.small_number_threshold) + (
+        written_detail_warnings(texts, store.existing_notes(id_candidates(texts))))
 
 
 def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
@@ -1535,13 +1537,6 @@ def actions_involve(
         return
     typer.echo(f"{action}: people with lived experience took part, {now['mode']} and "
                f"{now['continuity']}")
-    if now["how"]:
-        from insight.redact import find_pii
-
-        found = sorted({span.type for span in find_pii(now["how"])})
-        if found:
-            typer.secho(f"warning: --how holds {', '.join(found)}; reports outside the "
-                        "leads' view show it redacted", err=True, fg=typer.colors.YELLOW)
     for warning in named:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 

@@ -186,6 +186,41 @@ def small_group_warnings(
     return found
 
 
+def id_candidates(written: Iterable[tuple[str, str, str]]) -> set[str]:
+    """The words of leads' own words that could be note ids ("BK-065", "n-1a2b"), to look
+    up in the store for `written_detail_warnings`."""
+    return {w.strip(".,;:!?()[]'\"") for _, _, text in written for w in text.split()} - {""}
+
+
+def written_detail_warnings(
+    written: Iterable[tuple[str, str, str]], note_ids: Collection[str] = ()
+) -> list[str]:
+    """What a lead should take out of their own words (record, field, text) before a
+    report goes out: personal details (`insight.redact`) and note ids (`note_ids`: the
+    stored ids among `id_candidates`). Leads' words are shown as written outside the
+    leads' view (only how people took part is redacted there, and redaction can miss a
+    name), and a note's id points into the listeners' own files, where commissioners see
+    another reference."""
+    from insight.redact import find_pii
+
+    found = []
+    for record, name, text in written:
+        kinds = sorted({span.type for span in find_pii(text)})
+        if kinds:
+            shown = ("shown redacted outside the leads' view, but redaction can miss a "
+                     "name: write roles, not names" if name == "how" else
+                     "commissioners and the community read it as written: take it out")
+            found.append(f"{record} {name} holds personal details ({', '.join(kinds)}); "
+                         + shown)
+        ids = sorted(w for w in {w.strip(".,;:!?()[]'\"") for w in text.split()}
+                     if w in note_ids)
+        if ids:
+            found.append(f"{record} {name} names note{'s' if len(ids) > 1 else ''} "
+                         f"{', '.join(ids)}: a note's id points into the listeners' files, "
+                         "and commissioners see notes by another reference: take it out")
+    return found
+
+
 def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups = EMPTY) -> str:
     """Redact the whole note (names are found in context), then cut out the excerpt.
     `small_groups`: names written as [PLACE] or [COMMUNITY] (`name_spans`)."""

@@ -30,6 +30,7 @@ from insight.privacy import (  # noqa: E402
     Audience,
     Quoted,
     group_counts,
+    id_candidates,
     is_suppressed,
     note_ref,
     protect,
@@ -37,6 +38,7 @@ from insight.privacy import (  # noqa: E402
     small_group_warnings,
     suppress,
     total_of_groups,
+    written_detail_warnings,
 )
 from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
@@ -382,9 +384,10 @@ def build_report(
             }
         )
     lost = categories_not_in(frame, codebook)
+    written = list(thread.written())
     named = small_group_warnings(
-        thread.written(), small_groups(frame, "commissioner", threshold), threshold
-    )
+        written, small_groups(frame, "commissioner", threshold), threshold
+    ) + written_detail_warnings(written, store.existing_notes(id_candidates(written)))
     shown = [  # what services wrote that the community page shows
         text for p in priorities for text in (
             p["title"], p["description"],

@@ -835,7 +835,9 @@ def test_involvement_options_in_the_words_the_help_uses(tmp_path: Path) -> None:
     said = insight("actions", "involve", "A1", "--mode", " ACTIVE ", "--continuity", "one-off",
                    "--how", "Sarah Jones chairs it, 07700 900123", "-w", str(ws))
     assert "A1: people with lived experience took part, active and isolated" in said.stdout
-    assert "warning: --how holds PERSON, PHONE" in " ".join(said.stderr.split())
+    assert ("warning: A1 how holds personal details (PERSON, PHONE); shown redacted outside "
+            "the leads' view, but redaction can miss a name: write roles, not names"
+            in " ".join(said.stderr.split()))
     reworded = insight("actions", "involve", "A1", "--how", "peers chair it", "-w", str(ws))
     assert "active and isolated" in reworded.stdout and not reworded.stderr
     moved = insight("actions", "involve", "A1", "--continuity", "ongoing", "-w", str(ws))
@@ -931,3 +933,27 @@ def test_a_lead_routes_a_missed_concern_to_the_queue_and_it_is_never_quoted(
     for bad, code in ((["zz", "--reason", "x"], 2), (["w1", "--reason", " "], 2)):
         refused = insight("safeguarding", "add", *bad, "-w", str(ws), check=False)
         assert refused.returncode == code, refused.stderr
+
+
+def test_a_leads_words_holding_personal_details_or_a_note_id_are_warned_of(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text\nBK-065,The bus is every two hours.\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    insight("actions", "add", "Ask for a later bus", "-w", str(ws))
+    said = insight("outcomes", "add", "A1", "Later bus from May",
+                   "--evidence", "Note BK-065 and what Sarah Jones told us", "-w", str(ws))
+    shown = " ".join(said.stderr.split())
+    assert ("O1 evidence holds personal details (PERSON); commissioners and the community "
+            "read it as written: take it out") in shown
+    assert "O1 evidence names note BK-065: a note's id points into the listeners' files" in shown
+    # again at the report, on stderr (never in a report outside the leads' view) ...
+    report = insight("report", "--out", str(tmp_path / "r.html"), "-w", str(ws))
+    assert "O1 evidence names note BK-065" in " ".join(report.stderr.split())
+    # ... and under the leads' thread checks
+    insight("report", "--audience", "lead", "--out", str(tmp_path / "l.html"), "-w", str(ws))
+    lead = " ".join((tmp_path / "l.html").read_text(encoding="utf-8").split())
+    assert "O1 evidence names note BK-065" in lead
