@@ -535,6 +535,12 @@ _HONORIFICS = {
 # Hill" are places.
 _FIRST_NAME_STREET_SURNAMES = {"hill", "green", "hall", "lane", "park", "croft"}
 _WARD_SURNAMES = {"ward"}  # only with a person cue: "Sarah Ward said", "met Amy Ward"
+# Words for a person, after "a" in apposition: "Winnie Ward, a Traveller woman,"
+_PERSON_NOUNS = {
+    "woman", "man", "lady", "gentleman", "girl", "boy", "lad", "lass", "bloke", "guy",
+    "person", "mother", "father", "mum", "dad", "grandmother", "grandfather", "widow",
+    "widower", "pensioner", "student", "teenager", "carer", "refugee", "veteran",
+}
 # "X is scared": states only people are in, so a name-word before "is/was" + one is a person.
 _ANIMATE_STATES = {
     "scared", "frightened", "terrified", "afraid", "worried", "anxious", "upset", "angry",
@@ -1581,8 +1587,15 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return True  # "mehret, date of birth 09/1996"
         if m in {"(", ","}:  # apposition: "Sunny (her grandson)", "Mark, my brother,"
             i = k + 3 if at(k + 2) in _DETERMINERS else k + 2
-            return at(i) in _RELATIONS
-        return m == "from" and at(k + 2) in {"the", "her", "his", "their", "our", "my"}
+            if at(i) in _RELATIONS:
+                return True
+            # a person described: "Winnie Ward, a Traveller woman,", "Jo, an older man"
+            if at(k + 2) in {"a", "an"} and (
+                    at(k + 3) in _PERSON_NOUNS or at(k + 4) in _PERSON_NOUNS):
+                return True
+        if m == "," and at(k + 2) == "from":  # "Mary Ward, from the site, said"
+            k += 1
+        return at(k + 1) == "from" and at(k + 2) in {"the", "her", "his", "their", "our", "my"}
 
     def age_apposition(k: int) -> bool:
         """ "Ba, 80, used to come", "(Ba, 80)", "- Joy, 58.", "Hevin, Kurdish, 23,"."""

@@ -108,6 +108,7 @@ def test_person_full_and_double_barrelled_names_are_one_span() -> None:
         "Milton Keynes crisis team never called back.",
         "Her cousin is still in Sierra Leone; she sends money.",
         "Told him about the one in King's Lynn.",
+        "Willow Ward, a locked ward, was noisy.",
         # cities abroad people come from, some of them surnames too
         "Nurse on a surgical ward, came from Manila 4 yrs ago.",
         "Moved from Dhaka in 2015, misses home.",
@@ -1295,6 +1296,19 @@ def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
 )
 def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: str) -> None:
     assert types_of(text, "DATE_OF_BIRTH") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    # names of communities names-dataset lacks (`COMMUNITY_FIRST` in build_lexicon.py)
+    ("Nasra came. Fadumo came. Khadra Mohamud came. Hodan came.",
+     ["Nasra", "Fadumo", "Khadra Mohamud", "Hodan"]),
+    ("Spoke with Yonas and his sister Semhar.", ["Yonas", "Semhar"]),
+    # a surname that is a word, with a person described or where they are from
+    ("Winnie Ward, a Traveller woman, said hello.", ["Winnie Ward"]),
+    ("Mary Ward, from the site, said hello.", ["Mary Ward"]),
+])
+def test_names_of_englands_communities(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
 
 
 def test_a_name_beside_a_place_of_more_than_one_word_is_still_a_name() -> None:

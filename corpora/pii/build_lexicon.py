@@ -43,6 +43,28 @@ UK_REGIONS = (
     " Essex, Sussex, Surrey, Norfolk, Suffolk, Somerset, Dorset, Midlands, Lincolnshire"
 ).split(", ")
 WORD_TOP = 40000  # how many of the most frequent lower-case English words to keep as W
+# Names of England's communities that names-dataset lacks (it has no Somali or Eritrean
+# data, and few Kurdish names), as they are spelled in England; written by the project team
+# (a blind audit found "Nasra", "Fadumo", "Khadra Mohamud" and "Hodan" left in notes).
+# Added as first (F) or last (L) names; one that is also an everyday English word is marked
+# W too, as any name is.
+COMMUNITY_FIRST = """
+Nasra Fadumo Faadumo Khadra Hodan Idil Hibo Ifrah Filsan Sagal Deeqa Nimco Hodo Sucaad
+Xaawo Fartun Ikran Anab Ayan Hamda Hamdi Istar Kowsar Najma Sahra Shamso Ubax Yasmin Zamzam
+Abdikarim Abdiaziz Abdiqani Abdirizak Abdirashid Abdiwali Abdifatah Abdinasir Abdisalam
+Abdirahim Guled Liban Mahad Mohamud Mahamud Warsame Jama Dahir Samatar Egal Duale Hersi
+Elmi Awale Abdulle Dirie Gure Dualeh Ismail Ilyas Mustafe Yonis Ugaas Cabdi Maxamed
+Yonas Yohannes Senait Semhar Mebrahtu Tekle Berhane Ghebre Gebremedhin Kidane Luwam
+Merhawi Filmon Semere Hagos Habtom Tsegay Weldu Zeray Tesfay Mehari Haile Kiflom Tedros
+Feven Winta Yordanos Mussie Eyob Dawit Biniam Simret Senay Rahwa Helina Mehret Saron
+Shilan Hawre Rojin Jiyan Sherko Hemin Shanaz Shuhel Koyes
+""".split()
+COMMUNITY_LAST = """
+Mohamud Warsame Jama Dahir Samatar Egal Duale Dualeh Hersi Elmi Awale Abdulle Dirie Gure
+Abdi Aden Farah Hassan Yusuf Ismail Nur Ali Mohamed Ahmed Osman Omar Hussein Abdullahi
+Tesfay Tesfaye Mehari Haile Tekle Berhane Ghebre Gebremedhin Kidane Hagos Habtom Tsegay
+Weldu Zeray Mebrahtu Yohannes Ionescu Stoica Loveridge
+""".split()
 WORLD_CITY_POPULATION = 500_000  # cities abroad marked as places (and every capital)
 MARGIN = 1.5  # log-prob margin: "common word" if p(lower) >= p(Title) - MARGIN
 
@@ -85,8 +107,8 @@ def add_world_place(flags: dict[str, set[str]], place: str) -> None:
     """Mark a city abroad as a place, unless it reads as a person's name, where the name
     wins (a name left in a note is a leak; a place read as a name is only lost words): a
     one-word city that is also a first name ("Sofia", "Sydney", "Shiraz") or an everyday
-    word ("Male", "Perm"), or a city of
-    more words that begins with a first name and ends with a name ("Miguel Hidalgo")."""
+    word ("Male", "Perm"), or a city of more words that begins with a first name and ends
+    with a name ("Miguel Hidalgo")."""
     words = place.lower().split()
     if not words or not all(latin(w) for w in words):
         return
@@ -112,6 +134,9 @@ def main() -> None:
             if latin(name):
                 flags[name.lower()].add("L")
 
+    for names, flag in ((COMMUNITY_FIRST, "F"), (COMMUNITY_LAST, "L")):
+        for name in names:
+            flags[name.lower()].add(flag)
     data = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
     prob: dict[str, float] = json.load(gzip.open(data))
     words = sorted(
