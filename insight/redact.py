@@ -712,6 +712,11 @@ def _resources() -> _Resources:
             # a numbered flat in a named block, no house number: "Apartment 5, Riverside Court"
             address.add("ADDRESS", [[flat, flat_number, comma] + [words] * n_words + [building]])
             address.add("ADDRESS", [house_no + [words] * n_words + [suffix]])
+    # a farm or cottage by its name alone: in the country it is a home's address ("Hollin
+    # Edge Farm", "Top Fold Farm", "Ivy Cottage"); not a kind of farm ("City Farm")
+    home = {"TEXT": {"REGEX": r"^(?:Farm|Farmhouse|Farms|Barn|Cottage|Cottages)$"}}
+    for n_words in (1, 2, 3):
+        address.add("HOME", [[word] * n_words + [home]])
     # a house name then its street: "The Old Rectory, Church Lane", "Rose Cottage, Mill Road"
     for n_before in (0, 1, 2):
         for n_street in (1, 2, 3):
@@ -944,7 +949,18 @@ def _spoken_number_ok(pieces: list[tuple[int, int, str, bool]]) -> bool:
 
 def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
     out = []
-    for _, start, end in res.address(doc):
+    for match, start, end in res.address(doc):
+        if doc.vocab.strings[match] == "HOME":
+            while start < end - 2 and (start == 0 or doc[start - 1].text in _SENT_BREAK) and (
+                    "W" in res.lexicon.get(doc[start].lower_, "W")):
+                start += 1  # "Visited Top Fold Farm": a sentence's first word is not its name
+            after = doc[end].lower_ if end < len(doc) else ""
+            if not any(t.lower_ in _FARM_KINDS for t in doc[start:end - 1]) and (
+                    after not in _NOT_A_HOME_AFTER):
+                # "Kirkstall City Farm" is a public place, "Rose Cottage care home" a service
+                out.append(PiiSpan(doc[start].idx, doc[end - 1].idx + len(doc[end - 1]),
+                                   "ADDRESS"))
+            continue
         span = doc[start:end]
         after = doc[end] if end < len(doc) else None
         if start > 0 and doc[start - 1].lower_ in _NOT_HOUSE_NUMBER:
@@ -965,6 +981,21 @@ def _new_sentence(suffix: Any, after: Any, res: _Resources) -> bool:
         return False
     flags = res.lexicon.get(after.lower_, "")
     return after.lower_ in _STOP or ("W" in flags and "F" not in flags and "P" not in flags)
+
+
+# Words that make "<word> Farm" a kind of farm or a public place, not a home
+_FARM_KINDS = {
+    "city", "community", "care", "urban", "petting", "animal", "open", "social", "children's",
+    "wind", "solar", "fish", "dairy", "pig", "sheep", "organic", "the", "a", "our", "their",
+    "his", "her", "my",
+}
+
+
+# After "<name> Cottage/Farm", words that make it a service or a business, not a home
+_NOT_A_HOME_AFTER = {
+    "care", "nursing", "residential", "hospice", "surgery", "ward", "shop", "cafe", "café",
+    "tearoom", "tearooms", "nursery", "hospital", "unit", "centre", "center", "project",
+}
 
 
 # --------------------------------------------------------------------------- SCHOOL

@@ -352,6 +352,22 @@ def test_a_school_found_once_is_redacted_where_its_short_name_recurs() -> None:
     assert types_of("At The Oaks Academy. Sat under the oaks.", "SCHOOL") == ["Oaks Academy"]
 
 
+# --------------------------------------------------------------------------- a home's name
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Met him at Hollin Edge Farm, said the bus only runs twice.", ["Hollin Edge Farm"]),
+        ("She lives at Ivy Cottage on her own.", ["Ivy Cottage"]),
+        ("Visited Top Fold Farm today.", ["Top Fold Farm"]),  # not the sentence's verb
+        ("Kirkstall City Farm runs a group for dads.", []),  # a kind of farm, a public place
+        ("Rose Cottage care home had an outbreak.", []),  # a service
+        ("Farm work is hard and lonely.", []),
+    ],
+)
+def test_a_home_known_by_its_name(text: str, found: list[str]) -> None:
+    assert types_of(text, "ADDRESS") == found
+
+
 # --------------------------------------------------------------------------- VEHICLE
 @pytest.mark.parametrize(
     ("text", "found"),
