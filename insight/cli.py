@@ -250,6 +250,12 @@ def ingest(
                      "form's several choices joined by commas: --list-sep ','); ';' and '|' "
                      "always split."),
     ] = None,
+    dates: Annotated[
+        str,
+        typer.Option(help="How to read numeric dates such as 03/04/2025: auto (day first, "
+                     "as in the UK, unless the column shows it is a US form's), day-first "
+                     "or month-first. Dates the other way are row errors."),
+    ] = "auto",
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
     from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
@@ -260,6 +266,11 @@ def ingest(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--id-prefix") from None
 
+    from insight.intake import DATE_ORDERS
+
+    dates = dates.strip().lower()
+    if dates not in DATE_ORDERS:
+        raise typer.BadParameter(f"one of {', '.join(DATE_ORDERS)}", param_hint="--dates")
     column_names = _column_names(column or [])
     if list_sep is not None and (len(list_sep.strip()) != 1 or list_sep.strip().isalnum()):
         raise typer.BadParameter("give one punctuation character, e.g. ','",
@@ -306,6 +317,7 @@ def ingest(
                     text_col=text_col,
                     column_names=column_names,
                     list_sep=list_sep,
+                    dates=dates,
                     allow_same_text=allow_same_text,
                 )
             for warning in report.warnings:

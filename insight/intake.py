@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -227,23 +227,51 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
     )
 
 
-def date_order_lines(dates: Iterable[tuple[int, Any]]) -> tuple[int | None, int | None]:
-    """The lines of the first date in a column that can only be month first (06/14/2025,
-    as US form tools write dates) and of the first that can only be day first (14/06/2025).
-    A column with the first and not the second is read month first; any other column is
-    UK day-first, also one whose dates could be either (all up to 12/12). Dates are
-    ordered per column, never per cell, so 03/06/2025 is the same day on every row.
-    `dates`: (line, value) pairs."""
+#: How numeric dates (03/04/2025) are read: from the column (`DateOrder`), or as given.
+DATE_ORDERS = ("auto", "day-first", "month-first")
+# a time as form tools write it: on a 12-hour clock ("10:23 AM") or to the second ("10:22:01")
+_TOOL_TIME = re.compile(r"\d\s*[ap]\.?m\.?\b|\d:\d\d:\d\d", re.IGNORECASE)
+
+
+class DateOrder(NamedTuple):
+    """What a date column says of its day/month order: the lines of the first date that
+    can only be month first (06/14/2025, as US form tools write dates) and of the first
+    that can only be day first (14/06/2025), how many can only be month first, and whether
+    the dates carry times as a form tool writes them (`_TOOL_TIME`: "10:23 AM",
+    "10:22:01"), so were written by a machine, which does not slip."""
+
+    month: int | None
+    day: int | None
+    month_only: int
+    by_a_tool: bool
+
+    @property
+    def month_first(self) -> bool:
+        """Read month first only on clear evidence: no date that must be day first, and
+        more than one that must be month first, or dates a form tool wrote. One US-looking
+        date a person typed among UK ones is more likely a slip than a US column, and a
+        column read the wrong way stores every ambiguous date (03/04) wrong, which
+        ingesting again cannot mend."""
+        return bool(self.month and not self.day and (self.month_only > 1 or self.by_a_tool))
+
+
+def date_order(dates: Iterable[tuple[int, Any]]) -> DateOrder:
+    """A column's `DateOrder`. Dates are ordered per column, never per cell, so 03/06/2025
+    is the same day on every row. `dates`: (line, value) pairs."""
     month = day = None
+    month_only = 0
+    by_a_tool = False
     for line, value in dates:
         if not isinstance(value, str) or (found := _NUMERIC_DATE.match(value)) is None:
             continue
+        by_a_tool = by_a_tool or bool(_TOOL_TIME.search(value))
         one, two = int(found.group(1)), int(found.group(3))
-        if one <= 12 < two <= 31 and month is None:
-            month = line
+        if one <= 12 < two <= 31:
+            month_only += 1
+            month = month if month is not None else line
         elif two <= 12 < one <= 31 and day is None:
             day = line
-    return month, day
+    return DateOrder(month, day, month_only, by_a_tool)
 
 
 _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
@@ -2239,6 +2267,7 @@ def ingest_file(
     column_names: Mapping[str, str] | None = None,
     category_names: Mapping[str, str] | None = None,
     list_sep: str | None = None,
+    dates: str = "auto",
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
 
@@ -2248,6 +2277,8 @@ def ingest_file(
     `category_names`: the categories' names (id -> name, `Codebook.names`): a file
     may give "Hospital discharge" for `hospital-discharge`. `list_sep`: one more separator
     of the items of `community` and `categories` cells (a form's choices joined by ",").
+    `dates`: how numeric dates are read (`DATE_ORDERS`): "auto" reads the column
+    (`DateOrder.month_first`), else as given.
 
     `id_prefix` goes before every id the file gives: for exports whose ids restart at 1
     (one per form or survey), so two files' "1" stay two notes. Use the same prefix when
@@ -2298,6 +2329,8 @@ def ingest_file(
         return any(store.safeguarding_items(open_only=False, note_id=note_id)
                    for note_id in stored.values())
 
+    if dates not in DATE_ORDERS:
+        raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
@@ -2306,16 +2339,28 @@ def ingest_file(
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
         rows = list(read)  # the whole date column decides its day/month order
-        month, day = date_order_lines(
+        order = date_order(
             (row.line, row.data.get("heard_on")) for row in rows if row.data is not None
         )
-        if month and not day:
+        month, day = order.month, order.day
+        if dates == "month-first" or (dates == "auto" and order.month_first):
             context["month_first"] = True
+        # as the person ingesting said (`dates`), dates the other way are row errors
+        if dates == "auto" and order.month_first:
             report.warnings.append(
                 "heard_on dates were read month first (MM/DD/YYYY, as US form tools write "
                 f"them), as the date on line {month} can only be read that way"
+                + (", with times as a form tool writes them" if order.by_a_tool else
+                   f", as can {order.month_only - 1} more")
+                + "; if they are day first, give --dates day-first"
             )
-        elif month:
+        elif dates == "auto" and month and not day:
+            report.warnings.append(
+                f"heard_on dates were read day first (DD/MM/YYYY): only the date on line "
+                f"{month} can only be month first, so it is a row error; if the column is "
+                "month first (a US form tool's), ingest again with --dates month-first"
+            )
+        elif dates == "auto" and month:
             report.warnings.append(
                 f"heard_on dates are written both month first (line {month}) and day first "
                 f"(line {day}): read day first, so dates that can only be month first are "

@@ -957,3 +957,15 @@ def test_a_leads_words_holding_personal_details_or_a_note_id_are_warned_of(
     insight("report", "--audience", "lead", "--out", str(tmp_path / "l.html"), "-w", str(ws))
     lead = " ".join((tmp_path / "l.html").read_text(encoding="utf-8").split())
     assert "O1 evidence names note BK-065" in lead
+
+
+def test_ingest_reads_dates_the_way_it_is_told(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text,heard_on\nd1,Waited months.,03/04/2025\n", encoding="utf-8")
+    wrong = insight("ingest", str(notes), "--dates", "US", "-w", str(ws), check=False)
+    assert wrong.returncode == 2 and "auto, day-first, month-first" in wrong.stderr
+    insight("ingest", str(notes), "--dates", "Month-First", "-w", str(ws))
+    shown = insight("notes", "show", "d1", "-w", str(ws)).stdout
+    assert shown.startswith("d1 · 2025-03-04")

@@ -249,7 +249,8 @@ def test_clear_header_variants_of_yes_no_fields_are_read(
         "read 'Start time' as heard_on: it is when the form was filled in, as no column "
         "gives the date of the conversation",
         "heard_on dates were read month first (MM/DD/YYYY, as US form tools write them), as "
-        "the date on line 2 can only be read that way",
+        "the date on line 2 can only be read that way, with times as a form tool writes "
+        "them; if they are day first, give --dates day-first",
         # Headers of a file whose text column was found are shown in full.
         "not note fields, so not stored: 'What else did they mention today?'",
     ]
@@ -1143,7 +1144,8 @@ def test_a_date_column_is_month_first_only_when_a_date_must_be(
     assert parse_date("6/14/25", month_first=True) == date(2025, 6, 14)
     assert [w for w in report.warnings if "month first" in w] == [
         "heard_on dates were read month first (MM/DD/YYYY, as US form tools write them), as "
-        "the date on line 3 can only be read that way"
+        "the date on line 3 can only be read that way, with times as a form tool writes "
+        "them; if they are day first, give --dates day-first"
     ]
     # A column that could be either stays UK day-first, and says nothing.
     uk = write(tmp_path, "uk.csv", "id,text,heard_on\nk-1,UK note one,06/03/2025\n"
@@ -1163,6 +1165,38 @@ def test_a_date_column_is_month_first_only_when_a_date_must_be(
         "day first, so dates that can only be month first are row errors; write them as "
         "YYYY-MM-DD"
     ]
+
+
+def test_one_date_a_person_typed_month_first_does_not_turn_the_column(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = "id,text,heard_on\nd-1,Day one note,03/04/2025\nd-2,Day two note,05/06/2025\n" \
+        "d-3,Day three note,06/14/2025\n"
+    report = ingest(store, write(tmp_path, "typed.csv", rows), tmp_path)
+    # UK day first: 3 April, 5 June; the one that cannot be is a row error, said why
+    assert counts(report) == (2, 1, 0)
+    assert store.get_note("d-1")["heard_on"] == date(2025, 4, 3)
+    assert report.warnings == [
+        "heard_on dates were read day first (DD/MM/YYYY): only the date on line 4 can only "
+        "be month first, so it is a row error; if the column is month first (a US form "
+        "tool's), ingest again with --dates month-first"
+    ]
+    # the person says how the column is written
+    other = ingest_file(store, write(tmp_path, "us.csv", rows.replace("d-", "u-")),
+                        category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                        dates="month-first")
+    assert counts(other) == (3, 0, 0) and other.warnings == []
+    assert store.get_note("u-1")["heard_on"] == date(2025, 3, 4)
+    assert store.get_note("u-3")["heard_on"] == date(2025, 6, 14)
+    # two typed month-first dates, and none day first: a US column
+    two = rows + "d-4,Day four note,06/15/2025\n"
+    report = ingest(store, write(tmp_path, "two.csv", two.replace("d-", "t-")), tmp_path)
+    assert counts(report) == (4, 0, 0)
+    assert report.warnings[0].endswith("as can 1 more; if they are day first, give --dates "
+                                       "day-first")
+    with pytest.raises(ValueError, match="dates: one of auto, day-first, month-first"):
+        ingest_file(store, write(tmp_path, "x.csv", rows), category_ids=CATEGORY_IDS,
+                    quarantine_dir=tmp_path / "q", dates="US")
 
 
 @pytest.mark.parametrize("written", [
