@@ -97,6 +97,30 @@ def _quote_end(text: str) -> int:
     return cut + 1 if cut > 80 else MAX_QUOTE_CHARS
 
 
+#: An evidence sentence shorter than this many words is quoted with the sentences after it
+#: (`fuller_excerpt`): a jotting's "waiting list again." says little without "9 months.
+#: says she feels worse than when referred".
+MIN_EXCERPT_WORDS = 8
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*(?=\s|$)")
+
+
+def fuller_excerpt(text: str, excerpt: str) -> str:
+    """`excerpt` (a passage of `text`) with the sentences that follow it in the note, until
+    it has `MIN_EXCERPT_WORDS` words or would pass `MAX_QUOTE_CHARS`; unchanged when it is
+    long enough, is not in the text, or nothing follows."""
+    at = text.find(excerpt)
+    if at < 0 or len(excerpt.split()) >= MIN_EXCERPT_WORDS:
+        return excerpt
+    end = at + len(excerpt)
+    while len(text[at:end].split()) < MIN_EXCERPT_WORDS:
+        found = _SENTENCE_END.search(text, end + 1)
+        following = found.end() if found else len(text)
+        if following <= end or following - at > MAX_QUOTE_CHARS:
+            break
+        end = following
+    return text[at:end].strip()
+
+
 #: A group few notes come from, by how a quote names it: the place a note was heard in, or
 #: a community the person belongs to. Beside a story, either could point to the person.
 SmallGroups = Mapping[str, Collection[str]]  # "PLACE" / "COMMUNITY" -> names
@@ -291,8 +315,10 @@ def quotes_for(
     for note in notes:
         if not may_quote(note, flagged) or note["id"] in quoted.notes:
             continue
+        excerpt = (excerpts or {}).get(note["id"])
         text, spoken = _quote_of(
-            note["text"], (excerpts or {}).get(note["id"]), own_words, small_groups
+            note["text"], fuller_excerpt(note["text"], excerpt) if excerpt else None,
+            own_words, small_groups,
         )
         if not text or text.casefold() in quoted.texts:
             continue

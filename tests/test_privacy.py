@@ -9,6 +9,7 @@ from insight.privacy import (
     HIDDEN,
     WITHHELD,
     Quoted,
+    fuller_excerpt,
     group_counts,
     hidden_as_range,
     may_quote,
@@ -379,3 +380,20 @@ def test_no_small_difference_between_nested_insights_is_shown(seed: int) -> None
             assert counts[a] - counts[b] >= 5
     for g, notes in groups.items():  # nothing is shown that is not the true count
         assert counts[g] in (len(notes), HIDDEN, "<5")
+
+
+def test_a_short_evidence_sentence_is_quoted_with_the_sentences_after_it() -> None:
+    text = ("waiting list again. 9 months. says she feels worse than when referred. "
+            "Also asked about the bus.")
+    assert fuller_excerpt(text, "waiting list again.") == (
+        "waiting list again. 9 months. says she feels worse than when referred.")
+    # long enough, not in the note, or nothing after it: as it was
+    long = "Rang the crisis team twice and nobody came back to her."
+    assert fuller_excerpt(long + " She gave up.", long) == long
+    assert fuller_excerpt(text, "not there") == "not there"
+    assert fuller_excerpt("Short one.", "Short one.") == "Short one."
+    # never past the longest quote
+    assert len(fuller_excerpt("Waited. " + "x" * 400 + ".", "Waited.")) < 20
+    [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
+                         excerpts={"n": "waiting list again."})
+    assert quote.text == "waiting list again. 9 months. says she feels worse than when referred."
