@@ -1790,11 +1790,16 @@ def trace(
     ],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (a record's "
+                                     "thread, every note id).")] = "text",
 ) -> None:
     """Follow the golden thread from a record or a note.
 
     A record (insight, priority, action, outcome) is followed down to its notes and up
     to its actions; a note up to the actions it supports."""
+    fmt = fmt.strip().lower()
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("text or json", param_hint="--format")
     from insight.store import parse_ref, ref, ref_kind
     from insight.thread import load_thread
 
@@ -1808,7 +1813,11 @@ def trace(
                        "action": thread.actions, "outcome": thread.outcomes}[kind]
             if record_id not in records:
                 raise typer.BadParameter(f"no {kind} {record!r}")
-            typer.echo(json.dumps(thread.trace(kind, record_id), indent=2, default=str))
+            traced = thread.trace(kind, record_id)
+            if fmt == "json":
+                typer.echo(json.dumps(traced, indent=2, default=str))
+            else:
+                typer.echo("\n".join(_trace_lines(thread, kind, record_id, traced)))
         else:
             note_id = (  # an erased note's id finds its tombstone: see below
                 record if store.get_note(record) is not None
@@ -1839,6 +1848,72 @@ def trace(
             if priorities:
                 typer.echo("  priorities: " + ", ".join(ref("priority", p) for p in priorities))
             typer.echo(f"  influenced: {', '.join(actions) or 'no action yet'}")
+
+
+def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any]) -> list[str]:
+    """A record's thread as a person reads it: each record with its title (an action's
+    status, owner and reason to decline; an outcome's words), notes by id, a few shown."""
+    from insight.store import parse_ref
+
+    cut: list[bool] = []  # whether some note ids were left out of a line
+
+    def titled(reference: str) -> str:
+        kind_of = {"I": "insight", "P": "priority", "A": "action", "O": "outcome"}[reference[0]]
+        found = {"insight": thread.insights, "priority": thread.priorities,
+                 "action": thread.actions, "outcome": thread.outcomes}[kind_of][
+            parse_ref(kind_of, reference)]
+        if kind_of == "outcome":
+            fed = "fed back" if found["fed_back"] else "not yet fed back"
+            return f"{reference} {found['description']} ({fed})"
+        words = f"{reference} {found['title']}"
+        if kind_of == "action":
+            words += f" [{found['status']}" + (f"; {found['owner']}" if found["owner"] else "")
+            words += (f"; declined because: {found['reason']}]"
+                      if found["status"] == "declined" and found["reason"] else "]")
+        return words
+
+    def notes(ids: list[str]) -> str:
+        if len(ids) > 6:
+            cut.append(True)
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        return f"{len(ids)} note{'s' if len(ids) != 1 else ''}" + (f": {shown}" if ids else "")
+
+    def insight_lines(items: list[dict[str, Any]], indent: str) -> list[str]:
+        return [f"{indent}{titled(i['insight'])} ({notes(i['notes'])})" for i in items]
+
+    lines: list[str] = []
+    if kind in ("outcome", "action"):
+        if kind == "outcome":
+            lines.append(titled(traced["outcome"]))
+            lines.append(f"  of {titled(traced['action'])}")
+            indent = "    "
+        else:
+            lines.append(titled(traced["action"]))
+            indent = "  "
+        for priority in traced["priorities"]:
+            lines.append(f"{indent}responds to {titled(priority['priority'])}")
+            lines += insight_lines(priority["insights"], indent + "  built on ")
+        if not traced["priorities"]:
+            lines.append(f"{indent}responds to no priority yet")
+        if kind == "action":
+            lines.append("  outcomes: " + ("; ".join(titled(o) for o in traced["outcomes"])
+                                           or "none yet"))
+    elif kind == "priority":
+        lines.append(titled(traced["priority"]))
+        lines += insight_lines(traced["insights"], "  built on ")
+        if not traced["insights"]:
+            lines.append("  built on no insight yet")
+        lines.append("  actions: " + ("; ".join(titled(a) for a in traced["actions"])
+                                      or "none yet"))
+    else:
+        lines.append(f"{titled(traced['insight'])} ({notes(traced['notes'])})")
+        lines.append("  supports: " + ("; ".join(titled(p) for p in traced["priorities"])
+                                       or "no priority yet, so no report shows it"))
+        lines.append("  actions: " + ("; ".join(titled(a) for a in traced["actions"])
+                                      or "none yet"))
+    if cut:
+        lines.append("(every note id: -f json)")
+    return lines
 
 
 # -- safety -------------------------------------------------------------------------------

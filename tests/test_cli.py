@@ -128,14 +128,21 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert listed == [{"ref": "A1", "title": "Monthly calls", "status": "in progress",
                        "owner": "Service lead", "priorities": "P1",
                        "involvement": "active, embedded"}]
-    chain = json.loads(insight("trace", "A1", "-w", str(ws)).stdout)
+    chain = json.loads(insight("trace", "A1", "-f", "json", "-w", str(ws)).stdout)
     assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
     up = insight("trace", note_ids[0], "-w", str(ws))
     assert "influenced: A1" in up.stdout
     assert "  evidence for: I1 (" in up.stdout and "  priorities: P1" in up.stdout
-    priority = json.loads(insight("trace", "P1", "-w", str(ws)).stdout)
+    # read by a person: each record with its title, an action with status and owner
+    read = insight("trace", "A1", "-w", str(ws)).stdout.splitlines()
+    assert read[0] == "A1 Monthly calls [in progress; Service lead]"
+    assert read[1].startswith("  responds to P1 ")
+    assert read[2].startswith("    built on I1 ") and f"({len(note_ids)} notes: " in read[2]
+    assert "  outcomes: O1 Calls started (fed back)" in read
+    priority = json.loads(insight("trace", "P1", "-f", "json", "-w", str(ws)).stdout)
     assert priority["actions"] == ["A1"] and priority["insights"][0]["insight"] == "I1"
-    assert json.loads(insight("trace", "i1", "-w", str(ws)).stdout)["priorities"] == ["P1"]
+    assert json.loads(insight("trace", "i1", "-f", "json", "-w", str(ws)).stdout)[
+        "priorities"] == ["P1"]
     gone = insight("trace", "note-000000000000", "-w", str(ws), check=False)
     assert gone.returncode == 2 and "erased" in gone.stderr
     insight("erase", "--note", note_ids[-1], "-w", str(ws))
