@@ -1496,6 +1496,12 @@ def actions_status(
         record = set_action_status(store, action_id, status, reason=reason)
         fed_back = [o for o in load_thread(store).outcomes_of_action(action_id) if o["fed_back"]]
     typer.echo(f"{action}: {record['status']}")
+    if before == "declined" and record["status"] != "declined" and reason is None:
+        typer.secho(
+            f"warning: {action} was declined and is now {record['status']}: the reports stop "
+            "showing why it was declined; say what changed with --reason (audited)",
+            err=True, fg=typer.colors.YELLOW,
+        )
     if before == "done" and record["status"] != "done" and fed_back:
         typer.secho(
             f"warning: {action} was done and {len(fed_back)} of its outcomes were fed back to "

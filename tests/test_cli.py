@@ -694,6 +694,12 @@ def test_the_thread_warns_where_the_community_page_would_contradict_itself(
     insight("outcomes", "add", "A2", "Club funded", "--fed-back-on", "2026-06-01", "-w", str(ws))
     back = insight("actions", "status", "A2", "proposed", "-w", str(ws))
     assert "A2 was done and 1 of its outcomes were fed back" in " ".join(back.stderr.split())
+    reopened = insight("actions", "status", "A1", "in progress", "-w", str(ws))
+    assert ("A1 was declined and is now in progress: the reports stop showing why it was "
+            "declined; say what changed with --reason") in " ".join(reopened.stderr.split())
+    insight("actions", "status", "A1", "declined", "--reason", "No budget", "-w", str(ws))
+    said = insight("actions", "status", "A1", "agreed", "--reason", "Budget found", "-w", str(ws))
+    assert "was declined" not in said.stderr
     blank = insight("priorities", "add", "  ", "-w", str(ws), check=False)
     assert blank.returncode == 1 and "title cannot be blank" in blank.stderr
     bad_status = insight("actions", "status", "A2", "finished", "-w", str(ws), check=False)
