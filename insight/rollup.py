@@ -396,7 +396,9 @@ _WEAK_ALONE = frozenset("""
     new different good bad better worse best worst right wrong big small little long short
     old same other next last whole real proper great nice hard easy able sure true help
     helped helps helping people person time times day days start started talk talked
-    place places
+    place places man men woman women lady ladies guy lad lads girl girls boy boys group
+    groups someone somebody everyone everybody week weeks
+    month months year years
 """.split())
 #: Phrases never cross these: sentence and clause ends, brackets, quote marks, symbols and
 #: emoji, underscores, spaced dashes (a hyphen or an apostrophe inside a word is no break).

@@ -552,3 +552,19 @@ def test_how_many_notes_name_no_community(store: Store) -> None:
                                                            "percent": None}
     everyone = frame[frame["id"].str.startswith("c")]
     assert naming_no_community(everyone, "commissioner", 5)["notes"] == 0
+
+
+def test_who_or_when_alone_is_no_key_phrase(store: Store) -> None:
+    """"man", "group", "months" say nothing alone (a blind audit saw "man" and "group" as
+    what commissioners were told people said); "walking group" does."""
+    said = [f"The walking group {day} is the only place he talks; one man said it saved him."
+            for day in ("Monday", "Tuesday", "Friday", "Monday", "Sunday", "Friday")]
+    add(store, *[note(f"g{i}", t, categories=["community-support"], **_heard(i))
+                 for i, t in enumerate(said)])
+    add(store, *[note(f"w{i}", f"Waiting for therapy for months, {i}.",
+                      categories=["access-waiting"], **_heard(i)) for i in range(6)])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    found = dict(key_phrases(notes, note_frame(store), load_codebook(), audience="lead")[
+        "community-support"])
+    assert "walking group" in found
+    assert not {"man", "group", "months"} & set(found)
