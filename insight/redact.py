@@ -232,7 +232,7 @@ _SOCIAL_URL = re.compile(
 # A handle after a site's name: "snap: lilbabyk", "insta - jazzy.jas99", "ig is kasia_l",
 # "snapchat username lilbabyk". The handle is checked in code (not "insta: private").
 _SOCIAL_SITES = (r"snap(?:chat)?|insta(?:gram)?|ig|tik ?tok|twitter|fb|facebook|linkedin"
-                 r"|youtube|threads|discord")
+                 r"|youtube|threads|discord|we ?chat|telegram|kik|skype|signal|viber")
 _SITE_HANDLE = re.compile(
     rf"(?<![\w.@/])(?:{_SOCIAL_SITES})"
     r"(?:(?:\s+(?:user ?name|handle|name|id|account|acc|page|profile))?"
@@ -712,6 +712,11 @@ def _resources() -> _Resources:
             # a numbered flat in a named block, no house number: "Apartment 5, Riverside Court"
             address.add("ADDRESS", [[flat, flat_number, comma] + [words] * n_words + [building]])
             address.add("ADDRESS", [house_no + [words] * n_words + [suffix]])
+    # Welsh streets name their type first: "3 Heol y Parc", "12 Ffordd Las", "5 Stryd Fawr"
+    welsh = {"TEXT": {"REGEX": r"^(?:Heol|Ffordd|Stryd|Lôn|Lon|Rhodfa|Cilgant|Clos|Maes)$"}}
+    article = {"LOWER": {"IN": ["y", "yr", "'r", "’r"]}, "OP": "?"}
+    for n_words in (1, 2):
+        address.add("ADDRESS", [[number, welsh, article] + [word] * n_words])
     # a farm or cottage by its name alone: in the country it is a home's address ("Hollin
     # Edge Farm", "Top Fold Farm", "Ivy Cottage"); not a kind of farm ("City Farm")
     home = {"TEXT": {"REGEX": r"^(?:Farm|Farmhouse|Farms|Barn|Cottage|Cottages)$"}}
@@ -2123,9 +2128,29 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     text = doc.text
     spans = _regex_spans(text) + _phone_spans(text) + _address_spans(doc, res)
     spans += _school_spans(doc, res)
-    spans += [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
+    people = [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]
-    return _resolve(spans)
+    return _resolve(spans + _with_particles(text, people))
+
+
+# A particle inside a person's name, between two of its parts: "Rhys ap Gwilym", "Ahmed bin
+# Salman", "Ludwig van Dijk", "Nia ferch Owen", "Pieter van der Berg"
+_PERSON_PARTICLE = re.compile(
+    r"\s+(?:ap|ab|bin|ibn|bint|ben|ferch|van(?:\s+(?:der|den|de))?|von(?:\s+der)?|de|del|"
+    r"della|di|da|dos|du|le|la|al|el)\s+(?:[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*)"
+)
+
+
+def _with_particles(text: str, people: list[PiiSpan]) -> list[PiiSpan]:
+    """A person's span with the particle and name part after it ("Rhys [ap Gwilym]"): the
+    part after a particle names the person as surely as the part before."""
+    out = []
+    for span in people:
+        end = span.end
+        while (found := _PERSON_PARTICLE.match(text, end)) is not None:
+            end = found.end()
+        out.append(PiiSpan(span.start, end, "PERSON") if end != span.end else span)
+    return out
 
 
 def _town_of_address(text: str, spans: list[PiiSpan], start: int, end: int) -> bool:

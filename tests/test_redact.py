@@ -823,7 +823,7 @@ def test_places_of_worship_chains_and_wards_are_not_people(text: str) -> None:
         ("My mate Nando said the bus was late.", ["Nando"]),
         ("Mrs McDonald is her neighbour.", ["McDonald"]),
         ("Costa said he'd come back next week.", ["Costa"]),
-        ("Spoke to Maria del Carmen after mass.", ["Maria", "Carmen"]),
+        ("Spoke to Maria del Carmen after mass.", ["Maria del Carmen"]),
         ("After church Joanne said she felt better.", ["Joanne"]),
         ("Mr Hussain ward round was late.", ["Hussain"]),
         ("After Mosque Yusuf stayed behind to help.", ["Yusuf"]),
@@ -1325,6 +1325,24 @@ def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: 
 ])
 def test_names_of_englands_communities(text: str, names: list[str]) -> None:
     assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Rhys ap Gwilym said it was hard.", ["Rhys ap Gwilym"]),
+    ("Spoke to Ahmed bin Salman at the mosque.", ["Ahmed bin Salman"]),
+    ("Met Pieter van der Berg there.", ["Pieter van der Berg"]),
+    ("Sarah and Tom went to the cafe.", ["Sarah", "Tom"]),  # "and" is no particle
+])
+def test_a_particle_inside_a_name_keeps_the_name_whole(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+def test_welsh_addresses_and_handles_on_more_sites() -> None:
+    assert types_of("Lives at 3 Heol y Parc, Cardiff.", "ADDRESS") == ["3 Heol y Parc"]
+    assert types_of("Moved to 12 Ffordd Las last year.", "ADDRESS") == ["12 Ffordd Las"]
+    assert types_of("His wechat id zhangwei_hk2021.", "HANDLE") == ["zhangwei_hk2021"]
+    assert types_of("Add her on telegram: mo_b77", "HANDLE") == ["mo_b77"]
+    assert types_of("The signal is bad up the dale.", "HANDLE") == []
 
 
 def test_a_name_beside_a_place_of_more_than_one_word_is_still_a_name() -> None:
