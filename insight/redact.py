@@ -1072,7 +1072,7 @@ def _school_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
         if not any(a < e2 and a2 < e for a2, _, e2 in found):
             found.append((a, e, e))
     spans = [PiiSpan(doc[a].idx, doc[e - 1].idx + len(doc[e - 1]), "SCHOOL")
-             for a, _, e in found]
+             for a, _, e in found] + _welsh_school_spans(doc)
     taken = [(a, e) for a, _, e in found]
     for a, first_type, _ in found:
         key = [t.lower_ for t in doc[a:first_type]]
@@ -1160,6 +1160,32 @@ def _naming(token: Any) -> bool:
     return token.is_alpha and token.lower_ not in _SCHOOL_GENERIC
 
 
+# A specialist school's subjects, joined by "and" inside its name: "Stepney Green Maths
+# and Computing College", "Science & Technology Academy"
+_SUBJECTS = {
+    "maths", "mathematics", "computing", "science", "sciences", "technology", "arts", "art",
+    "media", "sports", "sport", "business", "enterprise", "engineering", "languages",
+    "language", "music", "humanities", "performing", "visual", "design", "english",
+}
+
+
+def _welsh_school_spans(doc: Doc) -> list[PiiSpan]:
+    """Welsh schools name their type first: "Ysgol Gymraeg Bro Morgannwg", "Ysgol y Graig"."""
+    spans = []
+    for i, tok in enumerate(doc):
+        if tok.text not in {"Ysgol", "YSGOL"}:
+            continue
+        end = i + 1
+        while end < len(doc) and end - i <= 5 and (
+                doc[end].is_title or doc[end].lower_ in {"y", "yr", "'r", "’r"}):
+            end += 1
+        while end > i + 1 and doc[end - 1].lower_ in {"y", "yr"}:
+            end -= 1
+        if end > i + 1:
+            spans.append(PiiSpan(tok.idx, doc[end - 1].idx + len(doc[end - 1]), "SCHOOL"))
+    return spans
+
+
 def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
     """Where the name before the school word at `head` starts, or None if there is none:
     capitalised words (with St, 's, of, C of E, RC, VI) or, in lower case, words no
@@ -1186,7 +1212,8 @@ def _school_name_start(doc: Doc, head: int, res: _Resources) -> int | None:
             continue
         if low in {"of", "&", "and", "-"} and start is not None and k > 0 and (
             doc[k - 1].is_title or doc[k - 1].is_upper
-        ) and (low != "and" or doc[start].lower_ in _SAINT):
+        ) and (low not in {"and", "&"} or doc[start].lower_ in _SAINT or (
+            doc[k - 1].lower_ in _SUBJECTS and doc[k + 1].lower_ in _SUBJECTS)):
             k -= 1  # "Our Lady of Lourdes", "St Peter and St Paul", "Pre-School"
             continue
         if tok.is_space:

@@ -1337,6 +1337,16 @@ def test_a_particle_inside_a_name_keeps_the_name_whole(text: str, names: list[st
     assert types_of(text, "PERSON") == names
 
 
+def test_welsh_schools_and_a_specialist_schools_subjects() -> None:
+    assert types_of("Her son goes to Ysgol Gymraeg Bro Morgannwg.", "SCHOOL") == [
+        "Ysgol Gymraeg Bro Morgannwg"]
+    assert types_of("Stepney Green Maths and Computing College kicked him out.", "SCHOOL") == [
+        "Stepney Green Maths and Computing College"]
+    # subjects a pupil likes are not part of the school's name
+    assert types_of("He likes Maths and Science at Oakfield Academy.", "SCHOOL") == [
+        "Oakfield Academy"]
+
+
 def test_welsh_addresses_and_handles_on_more_sites() -> None:
     assert types_of("Lives at 3 Heol y Parc, Cardiff.", "ADDRESS") == ["3 Heol y Parc"]
     assert types_of("Moved to 12 Ffordd Las last year.", "ADDRESS") == ["12 Ffordd Las"]
