@@ -2168,15 +2168,23 @@ _PERSON_PARTICLE = re.compile(
 )
 
 
+# A nickname in brackets right after a name: "Rosalind ('Ro')", "Mohammed (Mo)"
+_BRACKETED_NICKNAME = re.compile(r"\s*\(\s*['‘\"“]?(?P<nick>[A-Z][a-z]{1,14})['’\"”]?\s*\)")
+
+
 def _with_particles(text: str, people: list[PiiSpan]) -> list[PiiSpan]:
     """A person's span with the particle and name part after it ("Rhys [ap Gwilym]"): the
-    part after a particle names the person as surely as the part before."""
+    part after a particle names the person as surely as the part before; and a nickname
+    in brackets after it ("Rosalind ('Ro')"), marked apart."""
     out = []
     for span in people:
         end = span.end
         while (found := _PERSON_PARTICLE.match(text, end)) is not None:
             end = found.end()
         out.append(PiiSpan(span.start, end, "PERSON") if end != span.end else span)
+        nick = _BRACKETED_NICKNAME.match(text, end)
+        if nick is not None and nick["nick"].lower() not in _NEVER_NAME:  # not "(Mum)"
+            out.append(PiiSpan(nick.start("nick"), nick.end("nick"), "PERSON"))
     return out
 
 

@@ -1332,6 +1332,9 @@ def test_names_of_englands_communities(text: str, names: list[str]) -> None:
     ("Spoke to Ahmed bin Salman at the mosque.", ["Ahmed bin Salman"]),
     ("Met Pieter van der Berg there.", ["Pieter van der Berg"]),
     ("Sarah and Tom went to the cafe.", ["Sarah", "Tom"]),  # "and" is no particle
+    # a nickname in brackets after a name, not a relation
+    ("Rosalind ('Ro') got her discharge letter.", ["Rosalind", "Ro"]),
+    ("Sarah (Mum) was there.", ["Sarah"]),
 ])
 def test_a_particle_inside_a_name_keeps_the_name_whole(text: str, names: list[str]) -> None:
     assert types_of(text, "PERSON") == names
