@@ -839,7 +839,8 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
                   f"{note['model_experience']} (the model)" if note["model_experience"] else
                   "not judged yet"))
     for item in items:  # a lead reading the note must not miss that it is a concern
-        state = ("acknowledged by " + str(item["acknowledged_by"])
+        state = ("judged not a concern" if item["not_a_concern"] else
+                 "acknowledged by " + str(item["acknowledged_by"])
                  if item["acknowledged_at"] else "OPEN")
         typer.secho(f"safeguarding: queue item {item['id']}, {state} ({item['reason']})",
                     fg=None if item["acknowledged_at"] else typer.colors.RED)
@@ -873,8 +874,9 @@ def notes_review(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Accept or correct a note's tags and experience; a person's decision outranks the
-    model's."""
+    """Accept or correct a note's tags and experience, as a person judges them.
+
+    A person's decision outranks the model's in every count."""
     from insight.intake import EXPERIENCES
     from insight.tagging import review_note
 
@@ -1081,7 +1083,7 @@ def rollup(
             found = key_phrases(
                 (note for batch in store.iter_notes() for note in batch), frame, codebook,
                 audience=audience, threshold=ws.small_number_threshold,  # type: ignore[arg-type]
-                flagged={f["note_id"] for f in store.safeguarding_items(open_only=False)},
+                flagged=(state := store.safeguarding_state())[0], cleared=state[1],
             )
             table.insert(2, "phrases", [
                 [p if n is None else f"{p} ({n})" for p, n in found.get(c, [])]
@@ -1942,7 +1944,8 @@ def safeguarding_list(
          "heard_on": i["heard_on"], "place": i["place"], "flagged_by": i["flagged_by"],
          "flagged_at": i["flagged_at"], "reason": i["reason"],
          **({"acknowledged_at": i["acknowledged_at"], "acknowledged_by": i["acknowledged_by"],
-             "what_was_done": i["ack_note"]} if all_items else {})}
+             "what_was_done": i["ack_note"],
+             "not_a_concern": "yes" if i["not_a_concern"] else ""} if all_items else {})}
         for i in items
     ]
     _print_table(rows, fmt)
@@ -1980,13 +1983,24 @@ def safeguarding_add(
 def safeguarding_ack(
     item: Annotated[int, typer.Argument(help="Queue item number.")],
     note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+    not_a_concern: Annotated[bool, typer.Option(
+        "--not-a-concern", help="A false alarm of the model or the phrase list (say why "
+        "with --note): the note then counts as raising no concern and may be quoted.")] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Acknowledge a safeguarding item (who and when are recorded)."""
+    """Acknowledge a safeguarding item (who and when are recorded).
+
+    An item the model or the phrase list raised may be judged not a concern: a note flagged
+    only by false alarms is then counted and quoted like any other. An item a person raised
+    (the listener's, or `safeguarding add`) is only acknowledged."""
     _, store = _open(workspace, db)
     with store:
-        row = store.acknowledge_safeguarding(item, note)
+        row = store.acknowledge_safeguarding(item, note, not_a_concern=not_a_concern)
+    if not_a_concern:
+        typer.echo(f"item {item} judged not a concern by {row['acknowledged_by']}; note "
+                   f"{row['note_id']} counts as raising no concern unless another flag says so")
+        return
     typer.echo(f"item {item} acknowledged by {row['acknowledged_by']} at {row['acknowledged_at']}")
 
 

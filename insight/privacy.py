@@ -45,14 +45,20 @@ _CONTACT_PLACEHOLDERS = re.compile(
 )
 
 
-def may_quote(note: dict[str, Any], flagged: Collection[str] = ()) -> bool:
+def may_quote(
+    note: dict[str, Any], flagged: Collection[str] = (), cleared: Collection[str] = ()
+) -> bool:
     """A note's words may leave the lead's view only with consent, while not erased, and
     never when it raised a safeguarding concern (a person's, the model's or the phrase
-    list's, listed in `flagged`): those notes go to a person, not into reports."""
-    return not why_not_quoted(note, flagged)
+    list's, listed in `flagged`): those notes go to a person, not into reports. `cleared`:
+    notes whose every flag a person judged a false alarm (`Store.safeguarding_state`):
+    their model flag no longer counts."""
+    return not why_not_quoted(note, flagged, cleared)
 
 
-def why_not_quoted(note: dict[str, Any], flagged: Collection[str] = ()) -> list[str]:
+def why_not_quoted(
+    note: dict[str, Any], flagged: Collection[str] = (), cleared: Collection[str] = ()
+) -> list[str]:
     """What keeps a note's words out of every report (`may_quote`), in plain words and
     never the words themselves; empty if it may be quoted."""
     if note.get("erased_at"):
@@ -62,7 +68,8 @@ def why_not_quoted(note: dict[str, Any], flagged: Collection[str] = ()) -> list[
         reasons.append("the person did not agree to be quoted")
     if not note.get("text"):
         reasons.append("the note has no words")
-    if note.get("safeguarding") or note.get("model_safeguarding") or note.get("id") in flagged:
+    model_flag = note.get("model_safeguarding") and note.get("id") not in cleared
+    if note.get("safeguarding") or model_flag or note.get("id") in flagged:
         reasons.append("it raised a safeguarding concern (those notes go to a person, "
                        "never into a report)")
     return reasons
@@ -295,6 +302,7 @@ def quotes_for(
     own_words: bool = False,
     quoted: Quoted | None = None,
     small_groups: SmallGroups = EMPTY,
+    cleared: Collection[str] = (),
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
@@ -308,12 +316,12 @@ def quotes_for(
     instead of the whole note. With `quoted`, a note or wording already quoted elsewhere
     in the report is skipped, and what is quoted here is added to it. `small_groups`:
     places and communities few notes come from, written as [PLACE] or [COMMUNITY]
-    (`name_spans`).
+    (`name_spans`). `cleared`: as for `may_quote`.
     """
     quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
     for note in notes:
-        if not may_quote(note, flagged) or note["id"] in quoted.notes:
+        if not may_quote(note, flagged, cleared) or note["id"] in quoted.notes:
             continue
         excerpt = (excerpts or {}).get(note["id"])
         text, spoken = _quote_of(

@@ -222,12 +222,15 @@ def build_report(
     thread = load_thread(store)
     live = set(frame["id"])
     # an erased note is in no count, the safeguarding ones included
-    flagged = [f for f in store.safeguarding_items(open_only=False) if f["note_id"] in live]
+    # a flag a person judged a false alarm is no concern (`Store.safeguarding_state`)
+    flagged = [f for f in store.safeguarding_items(open_only=False)
+               if f["note_id"] in live and not f["not_a_concern"]]
     flagged_ids = {f["note_id"] for f in flagged}
+    _, cleared = store.safeguarding_state()
     groups = small_groups(frame, audience, threshold)
     phrases = key_phrases(
         (note for batch in store.iter_notes() for note in batch), frame, codebook,
-        audience=audience, threshold=threshold, flagged=flagged_ids,
+        audience=audience, threshold=threshold, flagged=flagged_ids, cleared=cleared,
     )
     for row in rollup_rows:
         row["phrases"] = phrases.get(row["category"], [])
@@ -339,6 +342,7 @@ def build_report(
                 limit=1 if audience == "community" else quotes_per_insight,
                 excerpts=excerpts,
                 flagged=flagged_ids,
+                cleared=cleared,
                 audience=audience,
                 key=key,
                 within=ref("insight", insight_id),

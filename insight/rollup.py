@@ -44,8 +44,9 @@ def note_frame(store: Store) -> pd.DataFrame:
     for tag in store.tags_for():
         by_source[tag["note_id"]][tag["source"]].append(tag["category"])
     # a note in the safeguarding queue raised a concern, whoever raised it (the listener,
-    # the model or the phrase list, even against a listener's "no")
-    queued = {item["note_id"] for item in store.safeguarding_items(open_only=False)}
+    # the model or the phrase list, even against a listener's "no"), unless a person judged
+    # every flag of it a false alarm (`cleared`: its model flag is overruled too)
+    queued, cleared = store.safeguarding_state()
     rows: list[dict[str, Any]] = []
     for batch in store.iter_notes():
         for note in batch:
@@ -54,7 +55,7 @@ def note_frame(store: Store) -> pd.DataFrame:
             source = "person" if note["labelled"] else "model" if note["tagged_with"] else None
             safeguarding = note["safeguarding"]
             if safeguarding is None:
-                safeguarding = bool(note["model_safeguarding"])
+                safeguarding = bool(note["model_safeguarding"]) and note["id"] not in cleared
             safeguarding = safeguarding or note["id"] in queued
             rows.append(
                 {
@@ -462,6 +463,7 @@ def key_phrases(
     audience: Audience = "lead",
     threshold: int = 5,
     flagged: Collection[str] = (),
+    cleared: Collection[str] = (),
     top: int = 6,
 ) -> dict[str, list[tuple[str, int | None]]]:
     """What people talk about within each category: the phrases most typical of its notes
@@ -481,7 +483,7 @@ def key_phrases(
     groups = small_groups(frame, audience, threshold)
     live = set(frame["id"])
     texts = {n["id"]: n["text"] for n in notes
-             if n["id"] in live and n.get("text") and (lead or may_quote(n, flagged))}
+             if n["id"] in live and n.get("text") and (lead or may_quote(n, flagged, cleared))}
     least = MIN_PHRASE_NOTES if lead else max(MIN_PHRASE_NOTES, threshold)
     if len(texts) < least:
         return {}

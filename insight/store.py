@@ -228,6 +228,22 @@ INVOLVEMENT_MODES = ("active", "passive")
 INVOLVEMENT_CONTINUITY = ("embedded", "isolated")
 _ADDED_TABLES += (action_involvement,)
 
+#: A queue item a person judged not a concern: a false alarm of the model or the phrase
+#: list (an item a person raised, the listener included, is only acknowledged). Its note
+#: counts as raising no concern and may be quoted (with consent) unless another item, a
+#: person's yes or a new flag says otherwise. Added after schema version 1 was released.
+safeguarding_dismissals = Table(
+    "safeguarding_dismissals",
+    metadata,
+    Column("item_id", Integer, ForeignKey("safeguarding_queue.id"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("judged_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+_ADDED_TABLES += (safeguarding_dismissals,)
+#: Who raised a queue item a person may judge not a concern (`flagged_by` prefixes)
+DISMISSIBLE = ("model:", "screen:")
+
 action_priorities = Table(
     "action_priorities",
     metadata,
@@ -1166,15 +1182,19 @@ class Store:
     def safeguarding_items(
         self, *, open_only: bool = True, with_note: bool = False, note_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Queue items, oldest first (`note_id`: one note's only); `with_note` adds the
-        note's listener, date and place (who to follow up with), never its text."""
-        query = select(safeguarding_queue).order_by(safeguarding_queue.c.id)
+        """Queue items, oldest first (`note_id`: one note's only), each with whether a
+        person judged it not a concern (`not_a_concern`); `with_note` adds the note's
+        listener, date and place (who to follow up with), never its text."""
+        judged = (safeguarding_dismissals.c.item_id.is_not(None)).label("not_a_concern")
+        columns: list[Any] = [safeguarding_queue, judged]
         if with_note:
-            query = (
-                select(safeguarding_queue, notes.c.listener, notes.c.heard_on, notes.c.place)
-                .join(notes, notes.c.id == safeguarding_queue.c.note_id)
-                .order_by(safeguarding_queue.c.id)
-            )
+            columns += [notes.c.listener, notes.c.heard_on, notes.c.place]
+        query = (select(*columns)
+                 .outerjoin(safeguarding_dismissals,
+                            safeguarding_dismissals.c.item_id == safeguarding_queue.c.id)
+                 .order_by(safeguarding_queue.c.id))
+        if with_note:
+            query = query.join(notes, notes.c.id == safeguarding_queue.c.note_id)
         if open_only:
             query = query.where(safeguarding_queue.c.acknowledged_at.is_(None))
         if note_id is not None:
@@ -1182,7 +1202,33 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def acknowledge_safeguarding(self, item_id: int, note: str | None = None) -> dict[str, Any]:
+    def safeguarding_state(self) -> tuple[set[str], set[str]]:
+        """(notes that raised a concern: some queue item of theirs was not judged a false
+        alarm; notes cleared: every item of theirs was, and no person said yes). A cleared
+        note's model flag is overruled: it counts as no concern and may be quoted."""
+        query = (select(safeguarding_queue.c.note_id, notes.c.safeguarding,
+                        safeguarding_dismissals.c.item_id.label("dismissed"))
+                 .join(notes, notes.c.id == safeguarding_queue.c.note_id)
+                 .outerjoin(safeguarding_dismissals,
+                            safeguarding_dismissals.c.item_id == safeguarding_queue.c.id))
+        concerns: set[str] = set()
+        dismissed: set[str] = set()
+        person_yes: set[str] = set()
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                (dismissed if row.dismissed is not None else concerns).add(row.note_id)
+                if row.safeguarding:
+                    person_yes.add(row.note_id)
+        return concerns, dismissed - concerns - person_yes
+
+    def acknowledge_safeguarding(
+        self, item_id: int, note: str | None = None, *, not_a_concern: bool = False
+    ) -> dict[str, Any]:
+        """Acknowledge an open item (who and when are kept). `not_a_concern`: a person
+        judges it a false alarm of the model or the phrase list (`DISMISSIBLE`; `note` says
+        why): its note then counts as raising no concern unless something else says so."""
+        if not_a_concern:
+            return self._dismiss_safeguarding(item_id, note)
         with self.begin() as conn:
             row = conn.execute(
                 select(safeguarding_queue).where(safeguarding_queue.c.id == item_id)
@@ -1207,6 +1253,50 @@ class Store:
                 raise StoreError(f"safeguarding item {item_id} was already acknowledged")
             after = {**before, **values}
             self._audit(conn, "update", "safeguarding", item_id, before, after)
+        return after
+
+    def _dismiss_safeguarding(self, item_id: int, reason: str | None) -> dict[str, Any]:
+        if not (reason or "").strip():
+            raise StoreError("say why the item is not a concern (--note): it is kept in the "
+                             "audit log")
+        with self.begin() as conn:
+            row = conn.execute(
+                select(safeguarding_queue, notes.c.safeguarding)
+                .join(notes, notes.c.id == safeguarding_queue.c.note_id)
+                .where(safeguarding_queue.c.id == item_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"no safeguarding item {item_id}")
+            if not str(row.flagged_by).startswith(DISMISSIBLE):
+                raise StoreError(
+                    f"safeguarding item {item_id} was raised by a person "
+                    f"({row.flagged_by}), not by the model or the phrase list: acknowledge "
+                    "it (without --not-a-concern) once it is dealt with"
+                )
+            if row.safeguarding:
+                raise StoreError(
+                    f"note {row.note_id} was marked as a safeguarding concern by a person: "
+                    "it stays one"
+                )
+            done = conn.execute(select(safeguarding_dismissals.c.item_id).where(
+                safeguarding_dismissals.c.item_id == item_id)).first()
+            if done is not None:
+                raise StoreError(f"safeguarding item {item_id} was already judged not a "
+                                 "concern")
+            stamp = now()
+            values = {"item_id": item_id, "reason": reason, "judged_at": stamp,
+                      "author": self.actor}
+            conn.execute(insert(safeguarding_dismissals).values(**values))
+            self._audit(conn, "create", "safeguarding-dismissal", item_id, None, values)
+            before = {k: v for k, v in row._mapping.items() if k != "safeguarding"}
+            after = before
+            if before["acknowledged_at"] is None:
+                ack = {"acknowledged_at": stamp, "acknowledged_by": self.actor,
+                       "ack_note": f"not a concern: {reason}"}
+                conn.execute(update(safeguarding_queue)
+                             .where(safeguarding_queue.c.id == item_id).values(**ack))
+                after = {**before, **ack}
+                self._audit(conn, "update", "safeguarding", item_id, before, after)
         return after
 
     # -- thread records --------------------------------------------------------------

@@ -299,8 +299,8 @@ def quote_blockers(store: Store, note_id: str) -> list[str]:
     note = store.get_note(note_id)
     if note is None:
         return ["the note was erased"]
-    queued = store.safeguarding_items(open_only=False, note_id=note_id)
-    return why_not_quoted(note, {note_id} if queued else ())
+    concerns, cleared = store.safeguarding_state()
+    return why_not_quoted(note, concerns & {note_id}, cleared & {note_id})
 
 
 #: Fields a person may correct after the fact, per kind (status has its own rules).

@@ -882,3 +882,30 @@ def test_an_action_past_its_due_date_says_so(store: Store) -> None:
     assert community.count("was due by") == 1  # a done action was not late
     lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
     assert f"due {past.isoformat()} (overdue)" in lead and lead.count("(overdue)") == 1
+
+
+@pytest.mark.parametrize("audience", ["commissioner", "community"])
+def test_a_false_alarm_judged_not_a_concern_is_counted_and_quoted_like_any_note(
+    store: Store, audience: str
+) -> None:
+    add(store, note("farm", "'Two farmers came to the cafe together and stayed all morning,' "
+                            "she said.", categories=["community-support"]),
+        *[note(f"c{i}", f"'The cafe group {i} keeps me going,' he said.",
+               categories=["community-support"]) for i in range(6)])
+    store.save_model_tags(
+        [ModelTagging("farm", {"community-support": 0.9}, ["community-support"], {}, True,
+                      None)], model_version="m1", codebook_version="1")
+    insight = add_insight(store, "Cafes keep people going", categories=["community-support"],
+                          note_ids=["farm", *(f"c{i}" for i in range(6))])
+    add_priority(store, "Somewhere to go", insight_ids=[insight])
+    store.set_quote_choice(insight, "farm", "pin")
+    before = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    assert "Two farmers" not in render_html(before)  # the model flagged it: never quoted
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.summary["safeguarding_flagged"] == 1
+    [item] = store.safeguarding_items(note_id="farm")
+    store.acknowledge_safeguarding(item["id"], "a day out, no worry", not_a_concern=True)
+    after = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+    assert "Two farmers came to the cafe together" in render_html(after)
+    assert build_report(store, load_codebook(), audience="lead").summary[
+        "safeguarding_flagged"] == 0

@@ -611,6 +611,10 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert item["reason"] == "flagged by the listener at intake" and "text" not in item
     before = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
     assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
+    # the listener raised it: a person's concern is acknowledged, never judged a false alarm
+    refused = run_cli("safeguarding", "ack", str(item["item"]), "--not-a-concern", "--note",
+                      "fine", "-w", str(folder), cwd=tmp_path)
+    assert refused.returncode == 1 and "raised by a person" in " ".join(refused.stderr.split())
     first = run_cli("safeguarding", "ack", str(item["item"]), "--note", "rang her GP",
                     "-w", str(folder), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -883,8 +887,8 @@ def test_a_database_made_before_quote_choices_opens_and_gets_the_table(db_url: s
     from insight.store import PIN, insight_quotes, metadata
 
     engine = create_engine(db_url)
-    old_tables = [t for t in metadata.sorted_tables
-                  if t.name not in (insight_quotes.name, "action_involvement")]
+    added = (insight_quotes.name, "action_involvement", "safeguarding_dismissals")
+    old_tables = [t for t in metadata.sorted_tables if t.name not in added]
     with engine.begin() as conn:  # the schema as version 1 was first released
         metadata.create_all(conn, tables=old_tables)
         conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
@@ -899,12 +903,15 @@ def test_a_database_made_before_quote_choices_opens_and_gets_the_table(db_url: s
         assert load_thread(old).quote_choices == {insight: {"n1": PIN}}
         action = add_action(old, "Fund the group")
         old.set_involvement(action, "active", "embedded", "peer leads on the panel")
+        old.flag_safeguarding("n1", by="model:m1", reason="model: 0.2")
+        [item] = old.safeguarding_items(note_id="n1")
+        old.acknowledge_safeguarding(item["id"], "no worry in it", not_a_concern=True)
     with Store.open(db_url, create=False) as again:  # and again: nothing to add
         assert again.quote_choices()[0]["note_id"] == "n1"
         assert again.involvements()[action]["how"] == "peer leads on the panel"
+        assert again.safeguarding_state() == (set(), {"n1"})
         with again.engine.connect() as conn:
-            assert {insight_quotes.name, "action_involvement"} <= set(
-                inspect(conn).get_table_names())
+            assert set(added) <= set(inspect(conn).get_table_names())
 
 
 def test_involvement_in_an_action_is_audited_and_goes_with_it(noted: Store) -> None:
@@ -1001,3 +1008,29 @@ def test_unlink_delete_and_erase_drop_quote_choices(noted: Store) -> None:
     assert [e["record_id"] for e in entries(noted, "insight_quotes", "delete")][-1] == (
         f"{first}->n2"
     )
+
+
+def test_a_false_alarm_of_the_model_is_judged_not_a_concern(store: Store) -> None:
+    add(store, note("f1", "Two farmers came to the cafe together!"),
+        note("f2", "Scared of her uncle.", safeguarding=True))
+    store.flag_safeguarding("f1", by="model:abc", reason="model: 0.13")
+    [listener_item] = store.safeguarding_items(note_id="f2")
+    [item] = store.safeguarding_items(note_id="f1")
+    assert store.safeguarding_state() == ({"f1", "f2"}, set())
+    with pytest.raises(StoreError, match="say why"):
+        store.acknowledge_safeguarding(item["id"], None, not_a_concern=True)
+    # a concern a person raised (here the listener's) is only acknowledged
+    with pytest.raises(StoreError, match="raised by a person"):
+        store.acknowledge_safeguarding(listener_item["id"], "fine", not_a_concern=True)
+    done = store.acknowledge_safeguarding(item["id"], "about farming", not_a_concern=True)
+    assert done["ack_note"] == "not a concern: about farming" and done["acknowledged_at"]
+    assert store.safeguarding_state() == ({"f2"}, {"f1"})
+    [judged] = store.safeguarding_items(open_only=False, note_id="f1")
+    assert judged["not_a_concern"] is True
+    assert any(e["record_type"] == "safeguarding-dismissal" for e in store.audit_log())
+    with pytest.raises(StoreError, match="already judged"):
+        store.acknowledge_safeguarding(item["id"], "again", not_a_concern=True)
+    # a person who raises a concern about it later makes it one again
+    store.flag_safeguarding("f1", reason="raised by a person: said more on the phone",
+                            again=True)
+    assert store.safeguarding_state() == ({"f1", "f2"}, set())
