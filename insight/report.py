@@ -54,6 +54,7 @@ from insight.rollup import (  # noqa: E402
     small_groups,
     tagging_split,
     tally,
+    trend_periods,
 )
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa: E402
@@ -104,6 +105,9 @@ class ReportData:
     unnamed: dict[str, Any] = field(default_factory=dict)
     #: the roll-up's trend compares the last this-many months with the ones before
     trend_months: int = TREND_MONTHS
+    #: which months those are, in words ("August to October 2026 against May to July
+    #: 2026"); "" while the notes do not reach back far enough
+    trend_span: str = ""
     #: where the work sits on the co-production grid, and involvement per stage
     #: (`thread.coproduction`)
     coproduction: dict[str, Any] = field(default_factory=dict)
@@ -408,6 +412,7 @@ def build_report(
         population=heard_against_population(frame, population, audience, threshold)
         if population and audience != "community" else [],
         population_source=population_source,
+        trend_span=_trend_span(trend_periods(frame)),
         unnamed=naming_no_community(frame, audience, threshold)
         if population and audience != "community" else {},
         action_overview=_action_overview(thread.actions.values()),
@@ -433,6 +438,20 @@ def build_report(
         problems=thread.problems() + (named + lost if audience == "lead" else []),
         warnings=(named if audience != "lead" else []) + lost,
     )
+
+
+def _trend_span(periods: tuple[list[str], list[str]] | None) -> str:
+    """The trend's two periods in words: "August to October 2026 against May to July 2026"."""
+    if periods is None:
+        return ""
+
+    def span(months: list[str]) -> str:
+        first, last = (datetime.strptime(m, "%Y-%m") for m in (min(months), max(months)))
+        if first.year == last.year:
+            return f"{first:%B} to {last:%B %Y}"
+        return f"{first:%B %Y} to {last:%B %Y}"
+
+    return f"{span(periods[0])} against {span(periods[1])}"
 
 
 def _experience(note: dict[str, Any]) -> str | None:

@@ -117,16 +117,32 @@ def trend_periods(
     return recent, previous
 
 
-def trend_word(recent: float, previous: float) -> str:
-    """More, fewer or about the same: one period has at least a quarter more notes than
-    the other, and at least three more. `previous` is the count the recent period would
-    have at the earlier period's share (`category_rollup`), so that more listening is not
-    read as more of everything."""
-    if recent - previous >= 3 and recent >= 1.25 * previous:
+#: A trend is "more" or "fewer" only where chance would give a change of its size less
+#: often than this (Fisher's exact test, two-sided, on the category's share of each
+#: period's notes): a board reads "more" as rising need.
+TREND_P = 0.05
+
+
+def trend_word(in_recent: int, all_recent: int, in_previous: int, all_previous: int) -> str:
+    """More, fewer or no clear change in a category's share of the notes: `in_*` of its
+    notes among `all_*` notes in the recent and the earlier period (a share, so that more
+    listening is not read as more of everything). "More" or "fewer" needs the shares to
+    differ beyond chance (`TREND_P`) and the recent count to be at least a quarter and at
+    least three notes off what the earlier share would give."""
+    from scipy.stats import fisher_exact
+
+    if not (all_recent and all_previous):
+        return "no clear change"
+    chance = fisher_exact([[in_recent, all_recent - in_recent],
+                           [in_previous, all_previous - in_previous]]).pvalue
+    if chance >= TREND_P:
+        return "no clear change"
+    at_same_share = in_previous * all_recent / all_previous
+    if in_recent - at_same_share >= 3 and in_recent >= 1.25 * at_same_share:
         return "more"
-    if previous - recent >= 3 and recent <= 0.8 * previous:
+    if at_same_share - in_recent >= 3 and in_recent <= 0.8 * at_same_share:
         return "fewer"
-    return "about the same"
+    return "no clear change"
 
 
 def category_rollup(
@@ -187,9 +203,7 @@ def category_rollup(
             in_recent = int(subset.loc[subset["month"].isin(periods[0]), "id"].nunique())
             in_previous = int(subset.loc[subset["month"].isin(periods[1]), "id"].nunique())
             all_recent, all_previous = period_notes
-            # at the earlier share, how many of the recent notes would be this category's
-            at_same_share = in_previous * all_recent / all_previous if all_previous else 0.0
-            word = trend_word(in_recent, at_same_share)
+            word = trend_word(in_recent, all_recent, in_previous, all_previous)
             if audience == "lead":
                 record["trend"] = (f"{in_previous} of {all_previous} → {in_recent} of "
                                    f"{all_recent}, {word}")

@@ -700,9 +700,9 @@ def test_categories_show_experience_and_trend(store: Store) -> None:
     # notes, share, places, listeners, communities, negative, mixed, positive, trend
     # every note is in this category: more notes, the same share
     assert lead == ["36", "100%", "1", "1", "0", "20", "10", "6",
-                    "15 of 15 → 21 of 21, about the same"]
+                    "15 of 15 → 21 of 21, no clear change"]
     commissioner = row(unescape(render_html(build_report(store, load_codebook()))))
-    assert commissioner == ["36", "100%", "<5", "<5", "0", "20", "10", "6", "about the same"]
+    assert commissioner == ["36", "100%", "<5", "<5", "0", "20", "10", "6", "no clear change"]
 
 
 def _thread_with_everything(store: Store) -> None:
@@ -909,3 +909,12 @@ def test_a_false_alarm_judged_not_a_concern_is_counted_and_quoted_like_any_note(
     assert "Two farmers came to the cafe together" in render_html(after)
     assert build_report(store, load_codebook(), audience="lead").summary[
         "safeguarding_flagged"] == 0
+
+
+def test_the_report_names_the_trends_two_periods(store: Store) -> None:
+    add(store, *[note(f"t{m}", "Waited months.", categories=["access-waiting"],
+                      heard_on=f"2025-{m:02d}-10") for m in range(1, 7)])
+    html = " ".join(render_html(build_report(store, load_codebook(),
+                                             audience="commissioner")).split())
+    assert "(April to June 2025 against January to March 2025)" in html
+    assert "otherwise \"no clear change\", which does not mean the same" in html

@@ -431,16 +431,16 @@ def _dated(store: Store, category: str, per_month: dict[str, int]) -> None:
 
 def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> None:
     _dated(store, "access-waiting", {"2025-01": 3, "2025-02": 2, "2025-03": 1,
-                                      "2025-04": 4, "2025-05": 5, "2025-06": 3})
+                                      "2025-04": 10, "2025-05": 12, "2025-06": 10})
     _dated(store, "crisis-urgent", {"2025-01": 5, "2025-02": 5, "2025-03": 5,
                                      "2025-04": 4, "2025-05": 4, "2025-06": 5})
     _dated(store, "daily-living", {"2025-02": 1, "2025-06": 2})
     frame = note_frame(store)
     lead = category_rollup(frame, load_codebook(), audience="lead").set_index("category")
-    # a share of each period's notes: 6 of 22 at the earlier share would be 7.4 of 27
-    assert lead.loc["access-waiting", "trend"] == "6 of 22 → 12 of 27, more"
-    assert lead.loc["crisis-urgent", "trend"] == "15 of 22 → 13 of 27, fewer"  # 18.4 expected
-    assert lead.loc["daily-living", "trend"] == "1 of 22 → 2 of 27, about the same"
+    # a share of each period's notes: 6 of 22 at the earlier share would be 12.8 of 47
+    assert lead.loc["access-waiting", "trend"] == "6 of 22 → 32 of 47, more"
+    assert lead.loc["crisis-urgent", "trend"] == "15 of 22 → 13 of 47, fewer"  # 32 expected
+    assert lead.loc["daily-living", "trend"] == "1 of 22 → 2 of 47, no clear change"
     shown = category_rollup(frame, load_codebook(), audience="commissioner").set_index(
         "category")
     assert shown.loc["access-waiting", "trend"] == "more"
@@ -454,7 +454,7 @@ def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> No
     assert early_june.set_index("category").loc["access-waiting", "trend"] == (
         "too early to say")  # May back to December: before the first notes
     assert category_rollup(frame, load_codebook(), today=date(2025, 7, 3)).set_index(
-        "category").loc["access-waiting", "trend"] == "6 of 22 → 12 of 27, more"
+        "category").loc["access-waiting", "trend"] == "6 of 22 → 32 of 47, more"
 
 
 def test_more_listening_is_not_a_trend(store: Store) -> None:
@@ -464,16 +464,20 @@ def test_more_listening_is_not_a_trend(store: Store) -> None:
     _dated(store, "crisis-urgent", {"2025-02": 5, "2025-04": 10})
     lead = category_rollup(note_frame(store), load_codebook(), today=date(2025, 7, 1))
     trends = lead.set_index("category")["trend"]
-    assert trends["access-waiting"] == "10 of 15 → 20 of 30, about the same"
-    assert trends["crisis-urgent"] == "5 of 15 → 10 of 30, about the same"
+    assert trends["access-waiting"] == "10 of 15 → 20 of 30, no clear change"
+    assert trends["crisis-urgent"] == "5 of 15 → 10 of 30, no clear change"
 
 
 def test_trend_words() -> None:
-    assert trend_word(12, 6) == "more" and trend_word(6, 12) == "fewer"
-    assert trend_word(4, 1) == "more"
-    assert trend_word(3, 1) == "about the same"  # two notes more is not a trend
-    assert trend_word(24, 20) == "about the same"  # up a fifth
-    assert trend_word(0, 0) == "about the same"
+    assert trend_word(40, 100, 20, 100) == "more" and trend_word(20, 100, 40, 100) == "fewer"
+    # a commissioner's board reads "more" as rising need: a change chance explains is none
+    # (blind audit: 12 of 90 -> 13 of 71 was "more"; Fisher's exact p = 0.39)
+    assert trend_word(13, 71, 12, 90) == "no clear change"
+    assert trend_word(12, 27, 6, 22) == "no clear change"  # twice the share, p = 0.24
+    assert trend_word(4, 5, 1, 1000) == "more"  # beyond chance, and 4 notes more
+    assert trend_word(2, 5, 1, 1000) == "no clear change"  # beyond chance, but 2 notes
+    assert trend_word(1200, 5000, 1000, 5000) == "no clear change"  # up a fifth only
+    assert trend_word(0, 0, 0, 0) == "no clear change"
 
 
 @pytest.mark.parametrize(
