@@ -1124,12 +1124,18 @@ def report(
         report_files(out, audience)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--out") from None
+    from insight.classify.model import ModelFormatError, read_model_json
+
     ws, store = _open(workspace, db)
+    try:  # how the workspace's model was measured, for readers to weigh its tags
+        model = read_model_json(ws.model_dir) if ws.model_dir.is_dir() else None
+    except ModelFormatError:
+        model = None
     with store:
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
-            population=ws.population, population_source=ws.population_source,
+            population=ws.population, population_source=ws.population_source, model=model,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
     for path in write_report(data, out):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from insight.classify.model import read_model_json
 from insight.intake import ingest_file
 from insight.report import build_report, write_report
 from insight.resources import corpora_dir
@@ -282,7 +283,8 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             priority_ids=[carers],
         )
         data = build_report(
-            store, codebook, audience="commissioner", threshold=workspace.small_number_threshold
+            store, codebook, audience="commissioner", threshold=workspace.small_number_threshold,
+            model=read_model_json(workspace.model_dir),
         )
     [path] = write_report(data, folder / "report.html")
     return path

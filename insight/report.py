@@ -108,6 +108,10 @@ class ReportData:
     #: which months those are, in words ("August to October 2026 against May to July
     #: 2026"); "" while the notes do not reach back far enough
     trend_span: str = ""
+    #: how the report was made, for a reader to weigh it (`model_facts`): the model that
+    #: tagged notes and how well it did on notes it never saw, and how many of the notes
+    #: the priorities rest on have categories only from it
+    method: dict[str, Any] = field(default_factory=dict)
     #: where the work sits on the co-production grid, and involvement per stage
     #: (`thread.coproduction`)
     coproduction: dict[str, Any] = field(default_factory=dict)
@@ -211,10 +215,12 @@ def build_report(
     quotes_per_insight: int | None = QUOTES_PER_INSIGHT,
     population: dict[str, float] | None = None,
     population_source: str = "",
+    model: dict[str, Any] | None = None,
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
-    `[population]`), to compare who was heard with who lives there."""
+    `[population]`), to compare who was heard with who lives there. `model`: the
+    workspace model's `model.json` (`model_facts` reads how it was measured)."""
     frame = note_frame(store)
     # the report shows each category's total, not its months: protect what is shown
     rollup = category_rollup(
@@ -406,6 +412,10 @@ def build_report(
             *(o["description"] for a in p["actions"] for o in a["outcomes"]),
         )
     ]
+    # notes the thread rests on whose categories no person gave or reviewed (the model's,
+    # or none yet): leads see which, and every reader how many
+    unreviewed = ({n for i in thread.insights for n in thread.notes_of_insight(i)}
+                  & set(frame.loc[frame["category_source"] != "person", "id"]))
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
         heard_from=heard_from(frame, audience, threshold),
@@ -417,10 +427,9 @@ def build_report(
         if population and audience != "community" else {},
         action_overview=_action_overview(thread.actions.values()),
         coproduction=coproduction(thread),
-        unreviewed=sorted(
-            {n for i in thread.insights for n in thread.notes_of_insight(i)}
-            & set(frame.loc[frame["category_source"] != "person", "id"])
-        ) if audience == "lead" else [],
+        unreviewed=sorted(unreviewed) if audience == "lead" else [],
+        method={**model_facts(model), "model_only": suppress(len(unreviewed), audience,
+                                                              threshold)},
         waiting=[
             (f["id"], (datetime.now(UTC).replace(tzinfo=None) - f["flagged_at"]).days)
             for f in flagged if f["acknowledged_at"] is None
@@ -438,6 +447,27 @@ def build_report(
         problems=thread.problems() + (named + lost if audience == "lead" else []),
         warnings=(named if audience != "lead" else []) + lost,
     )
+
+
+def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
+    """What a reader needs to weigh the model's tags, from its `model.json`: its version,
+    how it was measured on labelled notes it was not trained on (macro-F1, the category it
+    does worst on, experience accuracy) and on what. {} without a model."""
+    if not model:
+        return {}
+    meta = model.get("metadata", {})
+    metrics = meta.get("metrics") or {}
+    names = meta.get("category_names") or {}
+    per_label = metrics.get("per_label") or {}
+    weakest = min(per_label.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
+    return {
+        "model_version": model.get("model_version") or meta.get("model_version"),
+        "macro_f1": metrics.get("macro_f1"),
+        "experience_accuracy": metrics.get("experience_accuracy"),
+        "measured_on": metrics.get("data"),
+        "weakest": (names.get(weakest[0], weakest[0]), weakest[1].get("f1"))
+        if weakest else None,
+    }
 
 
 def _trend_span(periods: tuple[list[str], list[str]] | None) -> str:

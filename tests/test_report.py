@@ -918,3 +918,30 @@ def test_the_report_names_the_trends_two_periods(store: Store) -> None:
                                              audience="commissioner")).split())
     assert "(April to June 2025 against January to March 2025)" in html
     assert "otherwise \"no clear change\", which does not mean the same" in html
+
+
+def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -> None:
+    add(store, note("p1", "Waited a year.", categories=["access-waiting"]),
+        *[note(f"m{i}", f"Waited {i} months.") for i in range(6)])
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {"access-waiting": 0.8}, ["access-waiting"], {}, False, None)
+         for i in range(6)], model_version="m1", codebook_version="1")
+    insight = add_insight(store, "Waits", note_ids=["p1", *(f"m{i}" for i in range(6))])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    model = {"model_version": "m1", "metadata": {
+        "category_names": {"access-waiting": "Getting help and waiting",
+                           "crisis-urgent": "Crisis and urgent help"},
+        "metrics": {"macro_f1": 0.64, "experience_accuracy": 0.58, "data": "90 held-out notes",
+                    "per_label": {"access-waiting": {"f1": 0.7},
+                                  "crisis-urgent": {"f1": 0.25}}}}}
+    html = " ".join(render_html(build_report(store, load_codebook(), audience="commissioner",
+                                             model=model)).split())
+    assert "6 of the notes the priorities rest on have categories no person gave" in html
+    assert ("The model (m1) was checked on labelled notes it was not trained on: its "
+            "categories scored 0.64 (macro-F1, where 1 is perfect), lowest for \"Crisis and "
+            "urgent help\" (0.25), and it read the experience right for 58% of them") in html
+    assert "(Checked on: 90 held-out notes.)" in html
+    assert "not one person" in html and "not a sample of everyone" in html
+    plain = " ".join(render_html(build_report(store, load_codebook(),
+                                              audience="commissioner")).split())
+    assert "No measure of the model is kept in this workspace" in plain
