@@ -642,6 +642,10 @@ class Thread:
                 found.append(f"action {ref('action', action_id)} responds to no priority")
             elif not self.notes_of_action(action_id):
                 found.append(f"action {ref('action', action_id)} rests on no notes")
+            if (self.actions[action_id]["status"] == "done"
+                    and not self.outcomes_of_action(action_id)):
+                found.append(f"action {ref('action', action_id)} is done but has no outcome: "
+                             "say what changed (`insight outcomes add`)")
         for outcome_id, outcome in self.outcomes.items():
             if not outcome["fed_back"]:
                 found.append(f"outcome {ref('outcome', outcome_id)} not yet fed back to people")

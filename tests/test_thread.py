@@ -123,6 +123,10 @@ def test_integrity_problems_are_reported(thread_store: Store) -> None:
     assert f"action A{orphan} responds to no priority" in problems
     assert f"outcome O{outcome} not yet fed back to people" in problems
     assert not any("same title" in p for p in problems)
+    done = add_action(thread_store, "Done with nothing to show", status="done")
+    assert (f"action A{done} is done but has no outcome: say what changed (`insight outcomes "
+            "add`)") in load_thread(thread_store).problems()
+    assert not any(f"A{orphan} is done" in p for p in load_thread(thread_store).problems())
     # reports show an insight only under a priority: one under none is in no report
     unshown = (f"insight I{empty} supports no priority, so no report shows it "
                f"(`insight priorities link PRIORITY I{empty}`)")
