@@ -72,6 +72,13 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def words_key(text: str) -> str:
+    """A note's words without case, spacing or punctuation: "Waited a YEAR  for help" and
+    "waited a year for help." have the same key (an erased note's words must not come
+    back with a space or a full stop changed)."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
 def _is_blank(text: str) -> bool:
     """Nothing visible: spaces and invisible format characters (zero-width space, zero-width
     joiners, word joiner, a stray BOM, soft hyphen...) only."""
@@ -2127,13 +2134,13 @@ class _Quarantine:
     SHOWN = 3
 
     def __init__(
-        self, folder: Path, source: Path, erased: Callable[[str], bool] | None = None
+        self, folder: Path, source: Path, erased: Callable[[str, Any], bool] | None = None
     ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.name}.{stamp}.jsonl"
         self.source = source
-        #: Whether a row's id is an erased note's: its row is not kept (an old export must
-        #: not bring an erased note's words back into the workspace).
+        #: Whether a row (id, text) is an erased note's: its row is not kept (an old export
+        #: must not bring an erased note's words back into the workspace).
         self.erased = erased
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
@@ -2146,7 +2153,8 @@ class _Quarantine:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
         row_id = str(row.get("id") or "").strip() if isinstance(row, dict) else ""
-        if row_id and self.erased is not None and self.erased(row_id):
+        text = row.get("text") if isinstance(row, dict) else None
+        if self.erased is not None and (row_id or text) and self.erased(row_id, text):
             row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
         if isinstance(row, dict) and (personal := [k for k in row if _personal_column(k)]):
@@ -2300,9 +2308,16 @@ def ingest_file(
     if not source.is_file():  # nothing to quarantine: a usage error, not a bad file
         report.file_error = "is a folder, not a file" if source.is_dir() else "no such file"
         return report
-    def erased(row_id: str) -> bool:
-        found = store.get_note(f"{id_prefix}{row_id}")
-        return found is not None and bool(found["erased_at"])
+    def erased(row_id: str, text: Any) -> bool:
+        """Whether a row is an erased note's: by its id, or by its words (a cumulative
+        export repeats an erased person's row, as a duplicate or with an error)."""
+        found = store.get_note(f"{id_prefix}{row_id}") if row_id else None
+        if found is not None and found["erased_at"]:
+            return True
+        if not isinstance(text, str) or not text.strip():
+            return False
+        return bool(store.erased_texts({text_hash(text), text_hash(text.strip())})
+                    or store.erased_like([text]))
 
     quarantine = _Quarantine(quarantine_dir, source, erased)
     context = {"categories": category_lookup(category_ids, category_names)
@@ -2645,13 +2660,15 @@ def _store_batch(
     labels: dict[str, list[str]] = {}  # categories for stored notes no one labelled
     relabelled: dict[str, set[str]] = {}  # a file's categories for notes a person labelled
     # an erased note's words under another id (a prefix forgotten, the id in other case)
-    erased_words = store.erased_texts(
-        record.content_hash for _, record, _ in pending
-        if record.id not in existing and len(record.text.split()) >= TWIN_MIN_WORDS
-    )
+    candidates = [record for _, record, _ in pending
+                  if record.id not in existing and len(record.text.split()) >= TWIN_MIN_WORDS]
+    erased_words = store.erased_texts(record.content_hash for record in candidates)
+    # or the same words with case, spacing or punctuation changed
+    erased_like = store.erased_like(record.text for record in candidates)
     for line, record, data in pending:
         stored = existing.get(record.id)
-        if stored is None and record.content_hash in erased_words:
+        if stored is None and (record.content_hash in erased_words
+                               or record.text in erased_like):
             report.already_present += 1
             report.erased += 1
             continue

@@ -241,6 +241,17 @@ safeguarding_dismissals = Table(
     Column("author", String(200), nullable=False),
 )
 _ADDED_TABLES += (safeguarding_dismissals,)
+
+#: Keyed hashes of erased notes' words without case, spacing or punctuation
+#: (`intake.words_key`): the same words with a space or a full stop changed stay erased.
+#: Added after schema version 1 was released; notes erased before it have only the
+#: exact-text mark their tombstone keeps.
+erased_words = Table(
+    "erased_words",
+    metadata,
+    Column("mark", String(64), primary_key=True),
+)
+_ADDED_TABLES += (erased_words,)
 #: Who raised a queue item a person may judge not a concern (`flagged_by` prefixes)
 DISMISSIBLE = ("model:", "screen:")
 
@@ -724,6 +735,31 @@ class Store:
             for chunk in _chunks(list(marks)):
                 query = select(notes.c.content_hash).where(notes.c.content_hash.in_(chunk))
                 found.update(marks[m] for m in conn.execute(query).scalars())
+        return found
+
+    def _words_mark(self, text: str, key: bytes) -> str:
+        import hashlib
+        import hmac
+
+        from insight.intake import words_key
+
+        return hmac.new(key, words_key(text).encode(), hashlib.sha256).hexdigest()[:40]
+
+    def erased_like(self, texts: Iterable[str]) -> set[str]:
+        """The texts given whose words, without case, spacing or punctuation, an erased
+        note had (`erased_words`)."""
+        with self.engine.connect() as conn:
+            key = self._existing_secret(conn, "erasure")
+            if key is None:  # nothing was ever erased
+                return set()
+            marks: dict[str, list[str]] = {}
+            for text in dict.fromkeys(texts):
+                marks.setdefault(self._words_mark(text, key), []).append(text)
+            found: set[str] = set()
+            for chunk in _chunks(list(marks)):
+                query = select(erased_words.c.mark).where(erased_words.c.mark.in_(chunk))
+                for mark in conn.execute(query).scalars():
+                    found.update(marks[mark])
         return found
 
     def ids_with_text(self, hashes: Iterable[str]) -> dict[str, str]:
@@ -1557,6 +1593,11 @@ class Store:
                     "erased_at": stamp,
                     "updated_at": stamp,
                 }
+                if row.text:  # its words stay known (keyed), in any case or spacing
+                    mark = self._words_mark(row.text, key)
+                    if conn.execute(select(erased_words.c.mark)
+                                    .where(erased_words.c.mark == mark)).first() is None:
+                        conn.execute(insert(erased_words).values(mark=mark))
                 conn.execute(update(notes).where(notes.c.id == note_id).values(**cleared))
                 conn.execute(update(tags).where(tags.c.note_id == note_id).values(evidence=None))
                 self._unlink(conn, insight_notes, insight_notes.c.note_id == note_id)

@@ -709,3 +709,29 @@ def test_an_erased_note_stays_erased_under_another_id(store: Store, tmp_path: Pa
     assert store.erase_notes(["s1"]) == 1
     short.write_text("id,text\ns2,No one asks mum\n", encoding="utf-8")
     assert ingest_file(store, short, category_ids=None, quarantine_dir=tmp_path / "q").accepted == 1
+
+
+def test_erased_words_stay_out_of_a_cumulative_export_and_its_quarantine(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind audit: a form export that repeats an erased person's row (sent twice) wrote
+    their words and number to quarantine again every month; and the same words with a
+    space, a capital or a full stop changed came back as a new note."""
+    words = "Mrs Amina Hussain said the crisis line never rang back. Her number is 07700 900123."
+    export = tmp_path / "form.csv"
+    export.write_text(f"text,listener\n{words},PL1\n{words},PL1\n", encoding="utf-8")
+    report = ingest_file(store, export, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (1, 1)
+    [stored] = [n["id"] for batch in store.iter_notes() for n in batch]
+    assert store.erase_notes([stored]) == 1
+    again = ingest_file(store, export, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert again.accepted == 0
+    kept = Path(again.quarantine or "").read_text(encoding="utf-8")
+    assert "Amina" not in kept and "07700" not in kept and "erased note" in kept
+    for variant in (words.replace(" said", "  said"), words.lower(), words.rstrip(".")):
+        other = tmp_path / "variant.csv"
+        other.write_text(f"id,text\nv1,\"{variant}\"\n", encoding="utf-8")
+        report = ingest_file(store, other, category_ids=None, quarantine_dir=tmp_path / "q")
+        assert (report.accepted, report.erased) == (0, 1), variant
+    texts = " ".join(n["text"] or "" for batch in store.iter_notes() for n in batch)
+    assert "Amina" not in texts and "amina" not in texts
