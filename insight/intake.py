@@ -1193,8 +1193,10 @@ def note_field(name: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-#: Header names (not cells) are shown up to this length in warnings.
+#: Header names (not cells) are shown up to this length in warnings; a form's question
+#: (a name with "?") whole up to `QUESTION_CHARS`, so a suggested --text-col can be pasted.
 HEADER_CHARS = 60
+QUESTION_CHARS = 200
 
 
 def _header_shown(name: str) -> str:
@@ -1205,7 +1207,9 @@ def _header_shown(name: str) -> str:
              and (len(name.split()) <= 6 or "?" in name))  # a column's name is short
     if plain and len(name) <= HEADER_CHARS:
         return repr(name)
-    if plain and "?" in name:  # a long form question
+    if plain and "?" in name and len(name) <= QUESTION_CHARS:
+        return repr(name)  # a form's question, whole: a person pastes it into --text-col
+    if plain and "?" in name:
         return repr(name[:HEADER_CHARS] + "...")
     return f"<a column name of {len(name)} characters>"
 

@@ -291,7 +291,7 @@ def test_header_variants_are_only_read_when_unambiguous(store: Store, tmp_path: 
         f"id,text,Safeguarding concern (Y/N),{long_name}\nt-1,Note two,Yes,No\n",
     )
     report = ingest(store, two, tmp_path)
-    shown = repr(long_name[:60] + "...")
+    shown = repr(long_name)  # a form's question whole, so it can be pasted back
     assert report.warnings[0] == (
         f"'Safeguarding concern (Y/N)' and {shown} all look like safeguarding, so none was "
         "read as it; rename the one that holds it to 'safeguarding'"
@@ -1295,3 +1295,18 @@ def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> No
         "read 'Submission Date' as heard_on: it is when the form was filled in, as no column "
         "gives the date of the conversation",
     ]
+
+
+def test_a_suggested_form_question_can_be_pasted_back(store: Store, tmp_path: Path) -> None:
+    question = ("What did you hear? Please write what the person told you, in their own "
+                "words where you can")
+    form = write(tmp_path, "gf.csv", f'Timestamp,"{question}"\n' + "".join(
+        f"0{d}/05/2025 10:00:00,The group on Tuesdays is the only thing that helps {d}. "
+        + "She said the waiting list for talking therapy is a year and nobody rings back " * 3
+        + "\n"
+        for d in range(1, 6)))
+    refused = ingest_file(store, form, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    assert f"--text-col {question!r}" in (refused.file_error or "")  # whole, not cut at 60
+    report = ingest_file(store, form, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         text_col=question)
+    assert report.accepted == 5
