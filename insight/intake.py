@@ -164,8 +164,10 @@ _DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
 _DATE_PATTERNS = (
     "%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
-    "%B %d %Y",
+    "%B %d %Y", "%d-%b-%y", "%d %b %y", "%d-%B-%Y", "%A %d %B %Y", "%a %d %b %Y",
 )
+#: "7th May 2025", "the 1st of June 2025": the ordinal's letters and "of" go before parsing
+_ORDINAL_DAY = re.compile(r"^(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?:\s+of)?", re.IGNORECASE)
 _TIMES = ("%H:%M", "%H:%M:%S", "%H:%M:%S.%f", "%I:%M %p", "%I:%M:%S %p")
 #: A time zone after a time ("10:23:45 GMT+1", "23:30 UTC", "10:23:45+01:00"): dropped, as
 #: only the date as written is kept.
@@ -201,6 +203,7 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
             "column as a date (DD/MM/YYYY) and save again"
         )
     text = _ZONE.sub(r"\1", text)
+    text = _ORDINAL_DAY.sub(r"\1", text)
     if len(text) > 10 and text[10] in "T ":  # a date with a time: the whole of it must parse
         try:
             return datetime.fromisoformat(text).date()
@@ -472,7 +475,8 @@ class NoteIn(BaseModel):
             raise ValueError("text is missing or empty")
         limit = (info.context or {}).get("max_chars")
         if limit and len(text) > limit:
-            raise ValueError(f"text is {len(text):,} characters, over the limit of {limit:,}")
+            raise ValueError(f"text is {len(text):,} characters, over the limit of {limit:,} "
+                             "(--max-chars raises it)")
         if not any(c.isalpha() for c in text):  # "8" under the notes: a total, not a note
             raise ValueError(
                 "text has no words (only numbers or symbols): a total or footer row?"
@@ -1455,7 +1459,9 @@ def _csv_rows(
             continue
         if len(values) != len(keys):
             yield RawRow(
-                start, None, f"row has {len(values)} fields but the header has {len(keys)}", raw,
+                start, None, f"row has {len(values)} fields but the header has {len(keys)}"
+                + (" (a comma in a note that is not inside quote marks?)"
+                   if len(values) > len(keys) else ""), raw,
                 cells=dict(zip(keys, values, strict=False)),
             )
             continue

@@ -234,8 +234,9 @@ NOT_RECORDED = "not recorded"
 
 def distinct(cells: pd.Series) -> int:
     """How many different places, listeners or communities the cells name, a name in any
-    case or spacing once ("Leeds" and "leeds " are one place)."""
-    return len({name.casefold() for cell in cells for name in group_names(cell)})
+    case, spacing or accents once ("Leeds" and "leeds " are one place, "Café" and "cafe"
+    one setting)."""
+    return len({group_key(name) for cell in cells for name in group_names(cell)})
 
 
 def categories_not_in(frame: pd.DataFrame, codebook: Codebook) -> list[str]:
@@ -262,11 +263,17 @@ def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:
         names = group_names(cell)
         if not names:
             missing += 1
-        for name in dict.fromkeys(n.casefold() for n in names):
+        for name in dict.fromkeys(group_key(n) for n in names):
             counts[name] += 1
         for name in names:
-            spellings[name.casefold()][name] += 1
+            spellings[group_key(name)][name] += 1
     return Counter({spellings[k].most_common(1)[0][0]: n for k, n in counts.items()}), missing
+
+
+def group_key(name: str) -> str:
+    """A group's name as counted: case and accents set aside ("Café" = "cafe")."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
 
 
 def group_names(cell: Any) -> list[str]:

@@ -22,6 +22,8 @@ from insight.store import Store
 from tests.conftest import FIXTURES
 from tests.run import run_cli
 
+COMMA_HINT = " (a comma in a note that is not inside quote marks?)"
+
 BAD = FIXTURES / "bad-input"
 CATEGORY_IDS = load_codebook().ids
 MAX_CHARS = 200
@@ -81,7 +83,7 @@ CASES: dict[str, Case] = {
         (6, "2025-09-141"),
     ) + ((7, "heard_on: 2999-01-01 is in the future"),)),
     "oversize.jsonl": Case(1, 1, (
-        (2, "text: text is 201 characters, over the limit of 200"),
+        (2, "text: text is 201 characters, over the limit of 200 (--max-chars raises it)"),
     )),
     "unknown-categories.jsonl": Case(2, 3, (
         (3, "categories: unknown category id(s): money (not in the codebook)"),
@@ -91,10 +93,11 @@ CASES: dict[str, Case] = {
     "binary.csv": Case(0, 0, file_error="looks like a binary file, not CSV or JSONL text"),
     "empty.csv": Case(0, 0, file_error="file is empty"),
     "whitespace-only.jsonl": Case(0, 0, file_error="file is empty"),
-    "csv-quoted-newlines.csv": Case(4, 1, ((8, "row has 5 fields but the header has 4"),)),
+    "csv-quoted-newlines.csv": Case(
+        4, 1, ((8, "row has 5 fields but the header has 4" + COMMA_HINT),)),
     "csv-wrong-field-count.csv": Case(2, 3, (
         (3, "row has 3 fields but the header has 4"),
-        (4, "row has 5 fields but the header has 4"),
+        (4, "row has 5 fields but the header has 4" + COMMA_HINT),
         (6, "row has 1 fields but the header has 4"),
     )),
     "line-separator.jsonl": Case(2, 0),
@@ -286,7 +289,7 @@ def test_default_limit_is_20000_characters(store: Store, tmp_path: Path) -> None
     )
     assert (report.accepted, report.rejected, report.already_present) == (1, 1, 0)
     assert [(e["line"], e["reason"]) for e in quarantined(report)] == [
-        (2, "text: text is 20,001 characters, over the limit of 20,000")
+        (2, "text: text is 20,001 characters, over the limit of 20,000 (--max-chars raises it)")
     ]
     assert len(store.get_note("at-limit")["text"]) == 20_000
     assert store.get_note("over") is None

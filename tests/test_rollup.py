@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from insight.codebook import load_codebook
@@ -9,6 +10,7 @@ from insight.privacy import HIDDEN, WITHHELD
 from insight.rollup import (
     candidate_phrases,
     category_rollup,
+    distinct,
     heard_against_population,
     heard_from,
     key_phrases,
@@ -16,6 +18,7 @@ from insight.rollup import (
     note_frame,
     small_groups,
     tagging_split,
+    tally,
     trend_word,
 )
 from insight.store import ModelTagging, Store
@@ -572,3 +575,9 @@ def test_who_or_when_alone_is_no_key_phrase(store: Store) -> None:
         "community-support"])
     assert "walking group" in found
     assert not {"man", "group", "months"} & set(found)
+
+
+def test_a_group_is_counted_once_in_any_case_or_accent() -> None:
+    counts, missing = tally(["Café", "cafe", " Cafe", "phone", None])
+    assert counts == {"Café": 3, "phone": 1} and missing == 1
+    assert distinct(pd.Series(["Café", "cafe", "CAFE"])) == 1

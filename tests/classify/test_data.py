@@ -10,6 +10,8 @@ from insight.classify import TagModel, evaluate, load_labelled
 from insight.classify.data import normalise_label
 from insight.intake import FileRejected
 
+COMMA_HINT = " (a comma in a note that is not inside quote marks?)"
+
 MESSY_CSV = """\ufeffid,feedback,cat_1,cat_2,cat_3
 r1,"The staff were lovely and listened to me",SA,ml,NA
 r2,"Waited months for a first appointment",wa, ,N/A
@@ -182,7 +184,8 @@ def test_unreadable_rows_are_skipped_and_named_by_line(tmp_path):
     )
     data = load_labelled(path, label_col="codes")
     assert data.ids == ["n1", "n3"]
-    assert data.report.unreadable_rows == ["line 3: row has 5 fields but the header has 3"]
+    assert data.report.unreadable_rows == [
+        "line 3: row has 5 fields but the header has 3" + COMMA_HINT]
     assert data.report.problems and "line 3" in data.report.summary()
     assert data.report.n_rows == 3
 
