@@ -317,6 +317,17 @@ def heard_from(
 HEARD_BANDS = ((0.5, "much less heard"), (0.8, "less heard"), (1.25, "about in proportion"))
 
 
+def beyond_chance(count: int, notes: int, percent: float) -> bool:
+    """Whether `count` of `notes` differs from `percent` of them by more than chance would
+    often give (binomial test, two-sided, p below `TREND_P`): "less heard" on a gap of two
+    notes would be a verdict the numbers cannot carry."""
+    from scipy.stats import binomtest
+
+    if not notes or not 0 < percent < 100:
+        return True
+    return bool(binomtest(count, notes, percent / 100).pvalue < TREND_P)
+
+
 def heard_against_population(
     frame: pd.DataFrame,
     population: dict[str, float],
@@ -359,6 +370,8 @@ def heard_against_population(
         else:
             ratio = count / expected
             heard = next((label for upper, label in HEARD_BANDS if ratio < upper), "more heard")
+            if heard != "about in proportion" and not beyond_chance(count, over, percent):
+                heard = "no clear difference (few notes)"
         rows.append({
             "community": community,
             "population_percent": percent,
