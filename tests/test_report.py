@@ -789,8 +789,9 @@ def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> 
 def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
     _thread_with_everything(store)
     html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
-    assert "Where the work sits: <b>active and embedded</b>" in html
-    assert "recorded for 1 of 2 actions" in html
+    # recorded for one action of two: said of that one, not of the work as a whole
+    assert "Among the 1 action where it is recorded, most sit: <b>active and embedded</b>" in html
+    assert "recorded for 1 of 2 actions." in html
     assert '<td>1 action: <a href="#A1">A1</a></td>' in html
     assert ("People with lived experience took part: active and embedded (peers make the "
             "calls)") in html
@@ -945,3 +946,15 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
     plain = " ".join(render_html(build_report(store, load_codebook(),
                                               audience="commissioner")).split())
     assert "No measure of the model is kept in this workspace" in plain
+
+
+def test_where_the_work_sits_is_said_only_of_what_is_recorded(store: Store) -> None:
+    priority = add_priority(store, "P")
+    actions = [add_action(store, f"Action {i}", priority_ids=[priority]) for i in range(5)]
+    set_involvement(store, actions[0], "active", "embedded", "peers on the panel")
+    html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
+    assert "recorded for 1 of 5 actions: too few to say where the work as a whole sits" in html
+    for action in actions[1:]:
+        set_involvement(store, action, "active", "embedded", "peers on the panel")
+    html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
+    assert "Where the work sits: <b>active and embedded</b>" in html and "too few" not in html
