@@ -797,11 +797,15 @@ def _write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
     book.remove(book.active)
     for name, rows in tables.items():
         sheet = book.create_sheet(name)
+        shares = {c for c, head in enumerate(rows[0] if rows else [], start=1)
+                  if head == "share"}  # a fraction, shown as the HTML shows it ("28%")
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
                 cell = sheet.cell(row=r, column=c)
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     cell.value = value
+                    if c in shares:
+                        cell.number_format = "0%"
                 elif isinstance(value, date) or (
                     isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
                 ):  # a day, as a date a spreadsheet sorts and filters

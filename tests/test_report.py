@@ -761,6 +761,9 @@ def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> 
     assert [c.value for c in sheets["Insights"]["E"]][1:] == [6, "<5"]
     assert sheets["Outcomes"]["F2"].value == "yes"
     assert sheets["Outcomes"]["G2"].value.date() == date(2026, 6, 1)
+    share = sheets["Categories"].cell(row=2, column=[c.value for c in sheets["Categories"][1]]
+                                      .index("share") + 1)
+    assert isinstance(share.value, (int, float)) and share.number_format == "0%"  # as HTML
     files = write_report(data, tmp_path / "influence.csv")
     assert [f.name for f in files] == [f"influence-{n}.csv" for n in (
         "about", "categories", "priorities", "insights", "actions", "outcomes")]
