@@ -2007,8 +2007,10 @@ class FileReport:
     erased: int = 0
     #: Rows saying safeguarding No for a note that is flagged: the flag is kept.
     kept_flagged: int = 0
-    #: Consents given by a row for a note whose consent was withdrawn before: not applied.
+    #: Consents given by a row for a note whose consent was withdrawn before: not applied
+    #: (how many, and the notes, named so a person can ask again)
     consent_not_restored: int = 0
+    consent_not_restored_ids: list[str] = field(default_factory=list)
     #: Notes whose consent a person gave after the files said no, withdrawn again by this
     #: file's no (maybe the same old answer): named, so the lead can tell.
     person_consent_undone: list[str] = field(default_factory=list)
@@ -2085,10 +2087,12 @@ class FileReport:
                 "`insight notes review`)"
             )
         if self.consent_not_restored:
+            named = [shown_cell(i) for i in dict.fromkeys(self.consent_not_restored_ids)]
             lines.append(
                 f"{self.consent_not_restored} consent{_s(self.consent_not_restored)} given in "
-                "this file for notes whose consent was withdrawn earlier: not applied (an "
-                "older export?); only a person gives it back, with `insight notes consent`"
+                f"this file for notes whose consent was withdrawn earlier ({some_of(named)}): "
+                "not applied (an older export?); only a person gives it back, with `insight "
+                "notes consent`"
             )
         return lines
 
@@ -2715,6 +2719,7 @@ def _store_batch(
             elif same_text and given and not stored[column]:
                 if column in withdrawn.get(record.id, ()):
                     report.consent_not_restored += 1
+                    report.consent_not_restored_ids.append(record.id)
                 else:
                     wanted[column] = given
         if record.safeguarding and stored["safeguarding"] is not True:
