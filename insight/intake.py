@@ -2516,23 +2516,25 @@ def _near_twins(
     by_listener: dict[str, list[tuple[str, str]]],
 ) -> None:
     """Note in `report` the new notes, of rows that gave no id, that read almost the same as
-    a stored note by the same listener: both are kept (two people may say much the same),
-    but a lead should know, as a note counted twice inflates every count it is in."""
+    a stored note by the same listener, or one earlier in the same file (a form answer sent
+    again with a correction): both are kept (two people may say much the same), but a
+    lead should know, as a note counted twice inflates every count it is in."""
     from rapidfuzz import fuzz, process
 
     generated = [r for r in new if not lines[r.id][1].get("id") and r.listener
                  and len(r.text.split()) >= TWIN_MIN_WORDS]
     if not generated:
         return
-    # stored notes by each listener, read once an ingest (this file's own notes are not
-    # added: a twin within the file is another matter)
+    # stored notes by each listener, read once an ingest; this file's new notes join them
+    # as they are read, so a corrected answer later in the file is found too
     unread = {r.listener.strip().casefold() for r in generated} - set(by_listener)
     if unread:
         stored = store.texts_by_listener(unread)
         by_listener.update({name: stored.get(name, []) for name in unread})
     for record in generated:
-        candidates = [(i, t) for i, t in by_listener[record.listener.strip().casefold()]
-                      if i != record.id and t]
+        known = by_listener[record.listener.strip().casefold()]
+        candidates = [(i, t) for i, t in known if i != record.id and t]
+        known.append((record.id, record.text))
         if not candidates:
             continue
         match = process.extractOne(record.text, [t for _, t in candidates],

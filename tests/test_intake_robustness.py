@@ -565,6 +565,16 @@ def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
     assert line == 2 and store.get_note(twin)["text"] == said
     assert any(s.startswith("1 new note read almost the same as a stored note by the same "
                             "listener (line 2 ~ ") for s in report.change_summary())
+    # sent twice in one export, the second time corrected (blind audit: stored twice
+    # without a word)
+    respite = "Carer said respite has been cancelled three times and she is at breaking point."
+    same_file = write(tmp_path, "f3.csv", "Timestamp,Listener code,text\n"
+                      f'05/10/2026 10:00,L9,"{respite}"\n'
+                      f'05/10/2026 10:05,L9,"{respite[:-1]} since October."\n')
+    report = ingest(store, same_file, tmp_path)
+    assert report.accepted == 2
+    [(line, twin)] = report.near_twins
+    assert line == 3 and store.get_note(twin)["text"] == respite
 
 
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
