@@ -250,6 +250,12 @@ def ingest(
                      "form's several choices joined by commas: --list-sep ','); ';' and '|' "
                      "always split."),
     ] = None,
+    replace_text: Annotated[
+        bool,
+        typer.Option("--replace-text", help="A row whose id is stored with other words is a "
+                     "corrected answer: the note takes its words (audited; the model reads "
+                     "it again at the next `insight tag`)."),
+    ] = False,
     dates: Annotated[
         str,
         typer.Option(help="How to read numeric dates such as 03/04/2025: auto (day first, "
@@ -318,6 +324,7 @@ def ingest(
                     column_names=column_names,
                     list_sep=list_sep,
                     dates=dates,
+                    replace_text=replace_text,
                     allow_same_text=allow_same_text,
                 )
             for warning in report.warnings:

@@ -2011,6 +2011,9 @@ class FileReport:
     #: (how many, and the notes, named so a person can ask again)
     consent_not_restored: int = 0
     consent_not_restored_ids: list[str] = field(default_factory=list)
+    #: Notes whose words a corrected answer replaced (`replace_text`): named, as the model
+    #: must read them again and a person's categories were about the old words.
+    text_replaced: list[str] = field(default_factory=list)
     #: Notes whose consent a person gave after the files said no, withdrawn again by this
     #: file's no (maybe the same old answer): named, so the lead can tell.
     person_consent_undone: list[str] = field(default_factory=list)
@@ -2085,6 +2088,13 @@ class FileReport:
                 f"{self.labels_kept} row{_s(self.labels_kept)} {verb} other categories than "
                 "a person gave the stored note: the person's are kept (change them with "
                 "`insight notes review`)"
+            )
+        if self.text_replaced:
+            named = [shown_cell(i) for i in self.text_replaced]
+            lines.append(
+                f"{len(named)} note{_s(len(named))} took a corrected answer's words "
+                f"({some_of(named)}): run `insight tag` to read them again, and check any "
+                "categories a person gave them, which were for the old words"
             )
         if self.consent_not_restored:
             named = [shown_cell(i) for i in dict.fromkeys(self.consent_not_restored_ids)]
@@ -2290,6 +2300,7 @@ def ingest_file(
     category_names: Mapping[str, str] | None = None,
     list_sep: str | None = None,
     dates: str = "auto",
+    replace_text: bool = False,
 ) -> FileReport:
     """Validate and store one file in batched transactions; idempotent on re-run.
 
@@ -2300,7 +2311,9 @@ def ingest_file(
     may give "Hospital discharge" for `hospital-discharge`. `list_sep`: one more separator
     of the items of `community` and `categories` cells (a form's choices joined by ",").
     `dates`: how numeric dates are read (`DATE_ORDERS`): "auto" reads the column
-    (`DateOrder.month_first`), else as given.
+    (`DateOrder.month_first`), else as given. `replace_text`: a row whose id is stored with
+    other words is a corrected answer (a form lets people edit a response under the same
+    id): the stored note takes its words (`Store.replace_note_text`), not quarantine.
 
     `id_prefix` goes before every id the file gives: for exports whose ids restart at 1
     (one per form or survey), so two files' "1" stay two notes. Use the same prefix when
@@ -2427,11 +2440,12 @@ def ingest_file(
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, quarantine, screen, allow_same_text,
-                             by_listener)
+                             by_listener, replace_text)
                 pending = []
                 if on_rows:
                     on_rows(report.rows_read)
-        _store_batch(store, pending, report, quarantine, screen, allow_same_text, by_listener)
+        _store_batch(store, pending, report, quarantine, screen, allow_same_text, by_listener,
+                     replace_text)
         if on_rows:
             on_rows(report.rows_read)
         report.warnings.extend(_said_more_warnings(said_more))
@@ -2644,9 +2658,11 @@ def _store_batch(
     screen: Callable[[str], str | None] | None,
     allow_same_text: bool = False,
     by_listener: dict[str, list[tuple[str, str]]] | None = None,
+    replace_text: bool = False,
 ) -> None:
     """Store the new notes of a batch; for notes already stored, apply what the row says
-    about consent and safeguarding (a withdrawal always, a flag at once, never an un-flag)."""
+    about consent and safeguarding (a withdrawal always, a flag at once, never an un-flag),
+    and with `replace_text` a corrected answer's words (`Store.replace_note_text`)."""
     if not pending:
         return
     existing = store.note_states(record.id for _, record, _ in pending)
@@ -2669,6 +2685,7 @@ def _store_batch(
     by_person = store.consent_given_by_person(unasking) if unasking else {}
     new: list[NoteRecord] = []
     new_lines: dict[str, tuple[int, dict[str, Any]]] = {}
+    replaced: dict[str, tuple[NoteRecord, int]] = {}  # --replace-text: id -> (row, line)
     changes: dict[str, dict[str, Any]] = {}
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
@@ -2699,12 +2716,17 @@ def _store_batch(
         same_text = stored["content_hash"] == record.content_hash
         if same_text:
             report.already_present += 1
+        elif replace_text:  # a corrected answer under the same id: its new words
+            report.already_present += 1
+            replaced[record.id] = (record, line)
+            same_text = True  # the row's other fields now describe the stored note
         else:
             report.rejected += 1
             quarantine.add(
                 line,
-                f"id {shown_cell(record.id)} already present with different text (if this file's "
-                "ids restart at 1, one set per form or export, ingest it with an id prefix)",
+                f"id {shown_cell(record.id)} already present with different text (a corrected "
+                "answer? ingest with --replace-text; if this file's ids restart at 1, one set "
+                "per form or export, ingest it with an id prefix)",
                 data,
             )
         wanted: dict[str, Any] = {}
@@ -2752,6 +2774,13 @@ def _store_batch(
             reasons[record.id] = f"re-ingest of {Path(report.path).name}, line {line}"
             if not same_text:
                 text_differs.add(record.id)
+    for note_id, (record, line) in replaced.items():
+        why = f"corrected answer: {Path(report.path).name}, line {line}"
+        if store.replace_note_text(note_id, record.text, record.content_hash, reason=why):
+            report.text_replaced.append(note_id)
+            if screen is not None and (flag := screen(record.text)) and note_id not in flags:
+                flags[note_id] = flag  # the new words may raise what the old did not
+                reasons.setdefault(note_id, why)
     if changes or flags:
         _count_changes(report, *store.update_notes_from_intake(
             changes, reasons=reasons, flags=flags), text_differs=text_differs)

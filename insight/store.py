@@ -1161,6 +1161,31 @@ class Store:
                 self._add_tag(conn, note_id, category, "person", stamp)
             self._update_note(conn, note_id, labelled=True, updated_at=stamp)
 
+    def replace_note_text(self, note_id: str, text: str, content_hash: str,
+                          reason: str | None = None) -> bool:
+        """A corrected answer's words for a stored note (`ingest --replace-text`), audited
+        by content hash (never the words). The model's reading of the old words goes (its
+        tags, evidence, flags and experience; `insight tag` reads the new ones); a person's
+        categories, consent and safeguarding decisions stay. Erased notes are never
+        changed. Whether the words changed."""
+        with self.begin() as conn:
+            row = conn.execute(select(notes.c.content_hash, notes.c.erased_at)
+                               .where(notes.c.id == note_id)).first()
+            if row is None:
+                raise self.no_note(note_id)
+            if row.erased_at is not None or row.content_hash == content_hash:
+                return False
+            self._delete_tags(conn, note_id, "model")
+            stamp = now()
+            values = {"text": text, "content_hash": content_hash, "tagged_with": None,
+                      "tagged_at": None, "model_safeguarding": None, "model_experience": None,
+                      "updated_at": stamp}
+            conn.execute(update(notes).where(notes.c.id == note_id).values(**values))
+            self._audit(conn, "update", "note", note_id, {"content_hash": row.content_hash},
+                        {"content_hash": content_hash, "text": text,  # kept as its length
+                         **({"reason": reason} if reason else {})})
+        return True
+
     def _delete_tags(self, conn: Connection, note_id: str, source: str) -> None:
         """Delete a note's tags from one source, each audited with what it was."""
         where = (tags.c.note_id == note_id, tags.c.source == source)

@@ -349,8 +349,9 @@ def test_same_id_with_different_text_is_rejected_on_reimport(
     report = ingest(store, path, tmp_path / "q")
     assert (report.accepted, report.rejected, report.already_present) == (1, 1, 0)
     assert [(e["line"], e["reason"]) for e in quarantined(report)] == [
-        (1, "id 'e-1' already present with different text (if this file's ids restart "
-            "at 1, one set per form or export, ingest it with an id prefix)")
+        (1, "id 'e-1' already present with different text (a corrected answer? ingest with "
+            "--replace-text; if this file's ids restart at 1, one set per form or export, "
+            "ingest it with an id prefix)")
     ]
     assert store.get_note("e-1")["text"] == "first version"
 
@@ -738,3 +739,41 @@ def test_erased_words_stay_out_of_a_cumulative_export_and_its_quarantine(
         assert (report.accepted, report.erased) == (0, 1), variant
     texts = " ".join(n["text"] or "" for batch in store.iter_notes() for n in batch)
     assert "Amina" not in texts and "amina" not in texts
+
+
+def test_a_corrected_answer_under_the_same_id_replaces_the_words_when_asked(
+    store: Store, tmp_path: Path
+) -> None:
+    """Microsoft Forms keeps a response's id when it is edited: the corrected answer could
+    not come in at all (blind audit, intake)."""
+    from insight.store import ModelTagging
+
+    first = tmp_path / "may.csv"
+    first.write_text("id,text,listener\nmsf-2,The group on Tuesdays has closed for good.,L1\n",
+                     encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    store.save_model_tags([ModelTagging("msf-2", {"community-support": 0.9},
+                                        ["community-support"], {}, False, "negative")],
+                          model_version="m1", codebook_version="1")
+    fixed = tmp_path / "june.csv"
+    fixed.write_text("id,text,listener\nmsf-2,The group on Tuesdays has closed for the summer"
+                     " and she has stopped eating properly.,L1\n", encoding="utf-8")
+    refused = ingest_file(store, fixed, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert refused.rejected == 1 and "--replace-text" in Path(
+        refused.quarantine or "").read_text(encoding="utf-8")
+    report = ingest_file(store, fixed, category_ids=None, quarantine_dir=tmp_path / "q",
+                         replace_text=True, screen=lambda text: "phrase: stopped eating"
+                         if "stopped eating" in text else None)
+    assert (report.rejected, report.text_replaced) == (0, ["msf-2"])
+    note_now = store.get_note("msf-2")
+    assert note_now["text"].endswith("stopped eating properly.")
+    # the model's reading of the old words is gone, to be read again
+    assert note_now["tagged_with"] is None and store.tags_for(["msf-2"]) == []
+    assert [i["reason"] for i in store.safeguarding_items(note_id="msf-2")] == [
+        "phrase: stopped eating"]  # the new words are screened
+    [entry] = [e for e in store.audit_log("msf-2") if e["operation"] == "update"
+               and "content_hash" in (e["before"] or {})]
+    assert entry["after"]["reason"] == "corrected answer: june.csv, line 2"
+    assert "closed" not in json.dumps(entry, default=str)  # the words are never audited
+    assert any("took a corrected answer's words ('msf-2')" in line
+               for line in report.change_summary())
