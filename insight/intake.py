@@ -820,6 +820,15 @@ class _JsonKeys:
             keys = self._keys[tuple(written)] = self._work_out(written)
         if isinstance(keys, str):  # two keys mean the same field: which one holds it?
             return RawRow(number, None, keys, raw if raw is not None else json.dumps(item))
+        if self.map_aliases and "text" not in keys and header_key(self.text_col) == "text":
+            # the notes under another key ("body"): say which, as for a CSV's header
+            wordy = [(len(v.split()), w) for w, v in zip(written, item.values(), strict=True)
+                     if isinstance(v, str) and len(v.split()) >= _NOTE_WORDS]
+            if wordy:
+                name = _header_shown(max(wordy)[1])
+                return RawRow(number, None, f"record has no 'text' key; the notes look to be "
+                              f"under {name}: ingest with --text-col {name}",
+                              raw if raw is not None else json.dumps(item))
         return RawRow(
             number,
             dict(zip(keys, item.values(), strict=True)),

@@ -777,3 +777,18 @@ def test_a_corrected_answer_under_the_same_id_replaces_the_words_when_asked(
     assert "closed" not in json.dumps(entry, default=str)  # the words are never audited
     assert any("took a corrected answer's words ('msf-2')" in line
                for line in report.change_summary())
+
+
+def test_a_jsonl_whose_notes_are_under_another_key_says_which(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "other.jsonl"
+    path.write_text(json.dumps({"id": "cl-1", "when": "2025-05-01", "body": "She said the "
+                               "waiting list letter never came and she rang three times."})
+                    + "\n", encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.first_reasons == [(1, "record has no 'text' key; the notes look to be "
+                                        "under 'body': ingest with --text-col 'body'")]
+    again = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                        text_col="body")
+    assert again.accepted == 1

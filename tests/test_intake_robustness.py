@@ -139,12 +139,13 @@ def test_json_keys_are_read_like_csv_headers(store: Store, tmp_path: Path) -> No
     assert counts(report) == (2, 2, 0)
     assert reasons(report) == [
         (3, "keys 'text' and 'Text' both mean 'text'; keep one"),
-        (4, "text: is missing"),
+        # never guessed, but said: the notes look to be under "note"
+        (4, "record has no 'text' key; the notes look to be under 'note': ingest with "
+            "--text-col 'note'"),
     ]
     assert report.warnings == [
         "read 'Any safeguarding worries?' as safeguarding",
         "read 'Listener ID' as listener",
-        "not note fields, so not stored: 'note'",
     ]
     first, second = store.get_note("k-1"), store.get_note("k-2")
     assert first["heard_on"] == date(2025, 11, 20)
