@@ -1084,6 +1084,16 @@ def _no_text_column(
     except csv.Error:
         pass
     count = len(header)
+    if sum(1 for h in header if h.strip()) <= 1:  # one cell: a title above the header?
+        wide = next((n for n, values in enumerate(below, start=2)
+                     if sum(1 for v in values if str(v).strip()) >= 3), None)
+        if wide is not None:
+            return FileRejected(
+                f"{line} 1 has only one cell filled (a title?) and {line} {wide} is the first "
+                f"with several: if that is the header row, delete the {line}(s) above it and "
+                f"try again (and name the notes column with --text-col if it is not "
+                f"'{text_col}')"
+            )
     message = (
         f"{line} 1 has {count} column{'s' if count != 1 else ''} and none is called "
         f"'{text_col}' (case and spaces ignored); the first {line} must be the header row"

@@ -100,6 +100,15 @@ def test_a_title_row_above_the_header_is_named_as_a_row(tmp_path: Path) -> None:
     rows, _ = read_rows(path)
     with pytest.raises(FileRejected, match="the header row with the 'text' column is row 2"):
         list(rows)
+    # the notes under another name, and a blank row: the title is still named (blind audit:
+    # "row 1 has 1 column" said nothing of where the header was)
+    kept = workbook(tmp_path / "kept.xlsx", ("Log", [
+        ["Peer listening log 2025"], [None], ["Date", "Who", "What was said", "Consent"],
+        ["01/05/2025", "L1", "Waited a year for a call back.", "yes"]]))
+    rows, _ = read_rows(kept)
+    with pytest.raises(FileRejected, match="row 1 has only one cell filled \\(a title\\?\\) "
+                                           "and row 3 is the first with several"):
+        list(rows)
 
 
 def test_a_broken_workbook_and_other_spreadsheets_are_refused_with_what_to_do(
