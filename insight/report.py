@@ -36,6 +36,7 @@ from insight.privacy import (  # noqa: E402
     protect,
     quotes_for,
     small_group_warnings,
+    spoken_words,
     suppress,
     total_of_groups,
     written_detail_warnings,
@@ -339,10 +340,12 @@ def build_report(
             # experience under a finding most people found bad) is quoted only after
             # the rest: its words would read as contradicting the finding
             against = against_lean([_experience(n) for n in linked.values()])
+            # then the person's own words before what a listener noted of them
             ordered = pinned + sorted(
                 (n for n in note_ids if n not in left_out and n not in pinned),
                 key=lambda n: (
                     n in linked and _experience(linked[n]) in against,
+                    n in linked and not _speaks(linked[n], excerpts.get(n)),
                     -strength.get(n, 0.0),
                 ),
             )
@@ -482,6 +485,15 @@ def _trend_span(periods: tuple[list[str], list[str]] | None) -> str:
         return f"{first:%B %Y} to {last:%B %Y}"
 
     return f"{span(periods[0])} against {span(periods[1])}"
+
+
+def _speaks(note: dict[str, Any], excerpt: str | None) -> bool:
+    """Whether the note's quote would be the person's own words (`privacy.spoken_words` in
+    or around its evidence sentence), not what the listener noted."""
+    text = note.get("text") or ""
+    at = text.find(excerpt) if excerpt else -1
+    within = (at, at + len(excerpt)) if excerpt and at >= 0 else None
+    return spoken_words(text, within) is not None
 
 
 def _experience(note: dict[str, Any]) -> str | None:

@@ -961,3 +961,24 @@ def test_where_the_work_sits_is_said_only_of_what_is_recorded(store: Store) -> N
         set_involvement(store, action, "active", "embedded", "peers on the panel")
     html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
     assert "Where the work sits: <b>active and embedded</b>" in html and "too few" not in html
+
+
+def test_the_persons_own_words_are_quoted_before_what_a_listener_noted(store: Store) -> None:
+    add(store, note("noted", "Explained the basics of the waiting list as best I could."),
+        note("said", "'I have waited eleven months and nobody rings me back,' he said."),
+        *[note(f"o{i}", f"Waited {i} months for the first appointment.") for i in range(4)])
+    store.save_model_tags(
+        [ModelTagging("noted", {"access-waiting": 0.95}, ["access-waiting"],
+                      {"access-waiting": "Explained the basics of the waiting list as best I "
+                                         "could."}, False, "neutral"),
+         ModelTagging("said", {"access-waiting": 0.6}, ["access-waiting"], {}, False,
+                      "negative"),
+         *[ModelTagging(f"o{i}", {"access-waiting": 0.5}, ["access-waiting"], {}, False,
+                        "negative") for i in range(4)]],
+        model_version="m1", codebook_version="1")
+    insight = add_insight(store, "Waits", categories=["access-waiting"],
+                          note_ids=["noted", "said", *(f"o{i}" for i in range(4))])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    data = build_report(store, load_codebook(), audience="commissioner")
+    first = data.priorities[0]["insights"][0]["quotes"][0]
+    assert first.own_words and first.text.startswith("I have waited eleven months")
