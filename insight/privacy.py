@@ -220,7 +220,12 @@ def small_group_warnings(
 def id_candidates(written: Iterable[tuple[str, str, str]]) -> set[str]:
     """The words of leads' own words that could be note ids ("BK-065", "n-1a2b"), to look
     up in the store for `written_detail_warnings`."""
-    return {w.strip(".,;:!?()[]'\"") for _, _, text in written for w in text.split()} - {""}
+    return {w for _, _, text in written for w in _bare_words(text)}
+
+
+def _bare_words(text: str) -> set[str]:
+    """A text's words without the punctuation around them ("(BK-065)." is "BK-065")."""
+    return {w.strip(".,;:!?()[]'\"") for w in text.split()} - {""}
 
 
 def written_detail_warnings(
@@ -243,8 +248,7 @@ def written_detail_warnings(
                      "commissioners and the community read it as written: take it out")
             found.append(f"{record} {name} holds personal details ({', '.join(kinds)}); "
                          + shown)
-        ids = sorted(w for w in {w.strip(".,;:!?()[]'\"") for w in text.split()}
-                     if w in note_ids)
+        ids = sorted(w for w in _bare_words(text) if w in note_ids)
         if ids:
             found.append(f"{record} {name} names note{'s' if len(ids) > 1 else ''} "
                          f"{', '.join(ids)}: a note's id points into the listeners' files, "

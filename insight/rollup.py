@@ -272,8 +272,12 @@ def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:
 
 def group_key(name: str) -> str:
     """A group's name as counted: case and accents set aside ("Café" = "cafe")."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c))
+    return _without_accents(name.casefold())
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
 
 
 def group_names(cell: Any) -> list[str]:
@@ -615,8 +619,7 @@ class _PhraseScreen:
 
     def word_ok(self, word: str) -> bool | None:
         """False: never shown; None: a word no dictionary knows; True: an everyday word."""
-        plain = "".join(c for c in unicodedata.normalize("NFKD", word)
-                        if not unicodedata.combining(c))
+        plain = _without_accents(word)
         if not re.fullmatch(r"[a-z']+", plain) or _singular(word) in self.small_words:
             return False
         from insight.redact import lexicon_flags

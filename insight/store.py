@@ -877,6 +877,17 @@ class Store:
                             out.setdefault(row.record_id, set()).add(column)
         return out
 
+    def _live_note(self, conn: Connection, note_id: str, *columns: Any) -> Any:
+        """These columns of a stored note a person changes; an unknown or erased note is
+        an error."""
+        row = conn.execute(select(notes.c.erased_at, *columns)
+                           .where(notes.c.id == note_id)).first()
+        if row is None:
+            raise self.no_note(note_id)
+        if row.erased_at is not None:
+            raise StoreError(f"note {note_id} was erased")
+        return row
+
     def set_consent(self, note_id: str, reason: str | None = None, **values: bool) -> dict:
         """A person's decision on a note's consent (`consent_quote`, `consent_contact`),
         audited; the only way consent comes back once withdrawn. Returns what changed."""
@@ -884,14 +895,7 @@ class Store:
         if unknown:
             raise StoreError(f"not a consent: {', '.join(sorted(unknown))}")
         with self.begin() as conn:
-            row = conn.execute(
-                select(notes.c.erased_at, notes.c.consent_quote, notes.c.consent_contact)
-                .where(notes.c.id == note_id)
-            ).first()
-            if row is None:
-                raise self.no_note(note_id)
-            if row.erased_at is not None:
-                raise StoreError(f"note {note_id} was erased")
+            row = self._live_note(conn, note_id, notes.c.consent_quote, notes.c.consent_contact)
             current = dict(row._mapping)
             changed = {k: bool(v) for k, v in values.items() if current[k] != bool(v)}
             if changed:
@@ -912,14 +916,7 @@ class Store:
             raise StoreError(f"experience must be one of {', '.join(EXPERIENCES)}, "
                              f"not {experience!r}")
         with self.begin() as conn:
-            row = conn.execute(
-                select(notes.c.erased_at, notes.c.experience, notes.c.model_experience)
-                .where(notes.c.id == note_id)
-            ).first()
-            if row is None:
-                raise self.no_note(note_id)
-            if row.erased_at is not None:
-                raise StoreError(f"note {note_id} was erased")
+            row = self._live_note(conn, note_id, notes.c.experience, notes.c.model_experience)
             if row.experience == experience:
                 return None
             after = {"experience": experience, "updated_at": now()}
