@@ -10,8 +10,9 @@ import functools
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -38,6 +39,10 @@ actions_app = typer.Typer(help="Change actions responding to priorities.", no_ar
 outcomes_app = typer.Typer(help="Outcomes: what changed after an action.", no_args_is_help=True)
 safeguarding_app = typer.Typer(help="The safeguarding queue.", no_args_is_help=True)
 notes_app = typer.Typer(help="Read notes and review their tags (leads).", no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Rows ingest could not store: what is wrong and what is still to fix.",
+    no_args_is_help=True,
+)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(insights_app, name="insights")
 app.add_typer(priorities_app, name="priorities")
@@ -45,6 +50,7 @@ app.add_typer(actions_app, name="actions")
 app.add_typer(outcomes_app, name="outcomes")
 app.add_typer(safeguarding_app, name="safeguarding")
 app.add_typer(notes_app, name="notes")
+app.add_typer(quarantine_app, name="quarantine")
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -127,7 +133,7 @@ def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
     elif fmt == "csv":
-        from insight.report import csv_cell
+        from insight.sheets import csv_cell
 
         typer.echo(frame.map(csv_cell).to_csv(index=False), nl=False)
     elif fmt == "table":
@@ -364,7 +370,8 @@ def ingest(
             if report.quarantine:
                 more = report.rejected - len(report.first_reasons)
                 typer.echo(f"{file}: quarantined rows in {report.quarantine}"
-                           + (f" ({more} more reasons there)" if more > 0 else ""))
+                           + (f" ({more} more reasons there)" if more > 0 else "")
+                           + "; `insight quarantine show` lists every row still to fix")
             any_rejected |= bool(report.rejected or report.file_error)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
@@ -2060,7 +2067,7 @@ def erase(
     Erasing several notes, or all of a listener's, asks first (--yes does not)."""
     import difflib
 
-    from insight.intake import scrub_quarantine
+    from insight.quarantine import scrub
     from insight.store import StoreError
 
     if not note and not listener:
@@ -2107,7 +2114,7 @@ def erase(
                 + " for good? Their text cannot be brought back"):
             raise typer.Exit(1)
         erased = store.erase_notes(ids, reason=reason)
-    scrubbed = scrub_quarantine(ws.quarantine_dir, set(ids), texts)
+    scrubbed = scrub(ws.quarantine_dir, set(ids), texts)
     typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"
                + (f"; {len(already)} already erased" if already else "")
                + (f"; blanked {scrubbed} quarantined row{'s' if scrubbed != 1 else ''} of them"
@@ -2144,6 +2151,182 @@ def redact(
                 }
             )
     typer.echo(f"redacted {len(ids)} rows -> {out}")
+
+
+# -- quarantine ------------------------------------------------------------------------
+
+
+def _quarantined(workspace: Path | None, db: str | None):
+    """The workspace's quarantined rows, each with its state."""
+    from insight.quarantine import read_quarantine, review
+
+    ws, store = _open(workspace, db)
+    with store:
+        return ws, review(read_quarantine(ws.quarantine_dir), store)
+
+
+def _when(moment: datetime | None) -> str:
+    """A quarantine file's time as written in its name (UTC)."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+@quarantine_app.command("list")
+@handled
+def quarantine_list(
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Each quarantine file: its rows, how many are still to fix, and their problems.
+
+    A row is stored once a note has its words (fixed and ingested again, or a duplicate);
+    repeated when a later export brought the same row back (counted once, at its latest)."""
+    from insight.quarantine import STATES, problem_kind
+
+    ws, rows = _quarantined(workspace, db)
+    column = {state: "unreadable_file" if state == "file" else state.replace(" ", "_")
+              for state in STATES}
+    files: dict[Path, dict[str, Any]] = {}
+    for r in rows:
+        entry = files.setdefault(r.path, {
+            "quarantine_file": r.path.name, "from": Path(r.source).name,
+            "written": _when(r.written), "rows": 0, **dict.fromkeys(column.values(), 0)})
+        entry["rows"] += 1
+        entry[column[r.state]] += 1
+    _print_table(list(files.values()), fmt)
+    if fmt != "table" or not rows:
+        if fmt == "table":
+            typer.echo(f"nothing in quarantine ({ws.quarantine_dir})")
+        return
+    to_fix = [r for r in rows if r.state == "to fix"]
+    typer.echo(f"\n{len(to_fix)} row{'s' if len(to_fix) != 1 else ''} still to fix"
+               + (f"; {older} older cop{'ies' if older != 1 else 'y'} of them in earlier "
+                  "files" if (older := sum(r.state == "repeated" for r in rows)) else ""))
+    kinds = Counter(problem_kind(r.reason) for r in to_fix)
+    for kind, count in kinds.most_common():
+        typer.echo(f"  {count:>5}  {kind}")
+    if to_fix:
+        typer.echo("`insight quarantine show` lists them; `insight quarantine export --out "
+                   "rows-to-fix.xlsx` writes them to correct and ingest again")
+    if any(r.state in ("stored", "repeated", "erased") for r in rows):
+        typer.echo("`insight quarantine clear` removes the rows that need nothing more "
+                   "(stored, repeated, erased)")
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
+
+
+@quarantine_app.command("show")
+@handled
+def quarantine_show(
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Every row, with its state, not only those still to fix.")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Show each note's words whole (by default cut to 80 characters).")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """The rows still to fix: where each came from, what is wrong, and its cells."""
+    _, rows = _quarantined(workspace, db)
+    shown = rows if all_rows else [r for r in rows if r.state == "to fix"]
+    if fmt != "table":
+        _print_table([
+            {"from": r.source, "line": r.line, "state": r.state, "problem": r.reason,
+             "quarantined": _when(r.written), "earlier_copies": r.earlier,
+             "row": r.row if full or not isinstance(r.row, dict) else
+             {k: _shortened(v) if k == "text" and isinstance(v, str) else v
+              for k, v in r.row.items()}}
+            for r in shown], fmt)
+        return
+    if not shown:
+        typer.echo("no rows to fix" + ("" if all_rows or not rows else
+                                       " (`--all` shows the rest)"))
+        return
+    for r in shown:
+        typer.secho(f"{r.where}" + (f" [{r.state}]" if all_rows else "")
+                    + f"  (quarantined {_when(r.written)}"
+                    + (f"; also in {r.earlier} earlier file{'s' if r.earlier != 1 else ''}"
+                       if r.earlier else "") + ")", bold=True)
+        typer.echo(f"  problem: {r.reason}")
+        if isinstance(r.row, dict):
+            for key, value in r.row.items():
+                if value in (None, "") or key in ("text", "problem"):  # problem: shown above
+                    continue
+                typer.echo(f"  {key}: {value}")
+            if r.text is not None:
+                typer.echo(f"  text: {r.text if full else _shortened(r.text)}")
+        elif r.row is not None:
+            typer.echo(f"  the line as read: {r.row if full else _shortened(str(r.row))}")
+        if r.left_out:
+            typer.echo(f"  left out (personal columns): {', '.join(r.left_out)}")
+
+
+@quarantine_app.command("export")
+@handled
+def quarantine_export(
+    out: Annotated[Path, typer.Option(help="File to write: .xlsx (cells kept as text) or "
+                                      ".jsonl.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Write the rows still to fix to a file: correct them, then ingest the file again.
+
+    Each row keeps its cells, with its problem and where it came from in two more columns
+    that ingest reads past. The file holds notes' words: keep it as safe as the notes."""
+    from insight.quarantine import EXPORT_SUFFIXES, export
+
+    if out.suffix.lower() not in EXPORT_SUFFIXES:
+        raise typer.BadParameter(f"give a {' or '.join(EXPORT_SUFFIXES)} file name",
+                                 param_hint="--out")
+    _check_out(out)
+    _, rows = _quarantined(workspace, db)
+    to_fix = [r for r in rows if r.state == "to fix"]
+    if not to_fix:
+        typer.echo("no rows to fix; nothing written")
+        return
+    written = export(to_fix, out)
+    typer.echo(f"wrote {written} row{'s' if written != 1 else ''} to fix to {out}")
+    typer.echo("fix each row as its 'problem' column says, then `insight ingest` the file; "
+               "rows that go in are stored, and `insight quarantine clear` removes them. "
+               "The file holds notes' words: delete it once ingested")
+    if any(r.id_prefix for r in to_fix):
+        typer.echo("ids already carry the --id-prefix they were ingested with: ingest the "
+                   "file without --id-prefix")
+
+
+@quarantine_app.command("clear")
+@handled
+def quarantine_clear(
+    all_rows: Annotated[bool, typer.Option(
+        "--all", help="Also remove rows still to fix and unreadable files' records: they "
+        "are then lost for good.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --all.")] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Remove quarantined rows that need nothing more: stored, repeated or erased.
+
+    A quarantine file left with no row is deleted. Rows still to fix stay unless --all."""
+    from insight.quarantine import clear
+
+    _, rows = _quarantined(workspace, db)
+    gone = rows if all_rows else [r for r in rows if r.state in ("stored", "repeated",
+                                                                  "erased")]
+    kept = len(rows) - len(gone)
+    to_fix = sum(r.state == "to fix" for r in gone)
+    if all_rows and to_fix and not yes and not typer.confirm(
+            f"Remove {to_fix} row{'s' if to_fix != 1 else ''} still to fix? Their cells "
+            "will be in no note and no quarantine file"):
+        raise typer.Exit(1)
+    removed, deleted = clear(gone)
+    typer.echo(f"removed {removed} quarantined row{'s' if removed != 1 else ''}"
+               + (f" and {deleted} emptied file{'s' if deleted != 1 else ''}" if deleted
+                  else "")
+               + (f"; {kept} still to fix or unreadable files kept" if kept else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

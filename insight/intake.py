@@ -38,6 +38,9 @@ EXPERIENCES = ("positive", "negative", "mixed", "neutral")
 #: Fields a re-ingested row may fill in on a stored note that has none (a column named
 #: with `--column` only the second time): never changed once given.
 INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community", "experience")
+#: Columns a file to fix from `insight quarantine export` adds after a row's cells (what
+#: was wrong, where the row first was): read past without a warning.
+FIX_COLUMNS = ("problem", "quarantined_from")
 LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 BATCH_SIZE = 500
 
@@ -814,6 +817,8 @@ class _JsonKeys:
     def row(self, number: int, item: dict[str, Any], raw: str | None) -> RawRow:
         if not self.normalise:
             return RawRow(number, item)
+        if self.map_aliases and any(isinstance(v, dict) for v in item.values()):
+            item = _flattened(item)
         written = [str(k) for k in item]
         keys = self._keys.get(tuple(written))
         if keys is None:
@@ -859,6 +864,21 @@ class _JsonKeys:
         if self.warnings is not None:
             self.warnings.extend(w for w in found if w not in self.warnings)
         return keys
+
+
+def _flattened(item: dict[str, Any]) -> dict[str, Any]:
+    """An object's keys read one level down, as a form tool nests them: `{"consent":
+    {"quote": true}}` gives "consent quote" (read as consent_quote); `{"meta":
+    {"listener": "L4"}}` gives "meta listener" (named with `--column listener="meta
+    listener"`). A key that would then be there twice stays nested (a row error)."""
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        inner = {f"{key} {k}": v for k, v in value.items()} if isinstance(value, dict) else {}
+        if inner and not (inner.keys() & (out.keys() | item.keys())):
+            out.update(inner)
+        else:
+            out[key] = value
+    return out
 
 
 def header_key(name: str) -> str:
@@ -2177,7 +2197,8 @@ class _Quarantine:
     SHOWN = 3
 
     def __init__(
-        self, folder: Path, source: Path, erased: Callable[[str, Any], bool] | None = None
+        self, folder: Path, source: Path, erased: Callable[[str, Any], bool] | None = None,
+        id_prefix: str = "",
     ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.name}.{stamp}.jsonl"
@@ -2185,6 +2206,8 @@ class _Quarantine:
         #: Whether a row (id, text) is an erased note's: its row is not kept (an old export
         #: must not bring an erased note's words back into the workspace).
         self.erased = erased
+        #: The prefix the row's id was to take (`--id-prefix`), to know it once fixed.
+        self.id_prefix = id_prefix
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
         self.left_out: dict[str, None] = {}
@@ -2200,6 +2223,8 @@ class _Quarantine:
         if self.erased is not None and (row_id or text) and self.erased(row_id, text):
             row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        if self.id_prefix:
+            record["id_prefix"] = self.id_prefix
         if isinstance(row, dict) and (personal := [k for k in row if _personal_column(k)]):
             record["row"] = {k: v for k, v in row.items() if k not in personal}
             record["left_out"] = personal
@@ -2212,43 +2237,6 @@ class _Quarantine:
             return None
         self._handle.close()
         return str(self.path)
-
-
-def scrub_quarantine(folder: Path, note_ids: set[str], texts: set[str]) -> int:
-    """Blank quarantined rows of erased notes (same id or same text); returns how many.
-
-    A row rejected at intake keeps its cells in quarantine so someone can fix it; once
-    its note is erased, those cells must go too. The line number stays, and the reason
-    unless it names the note's id (ids can hold names).
-    """
-    keys = {" ".join(t.split()) for t in texts if t}
-    scrubbed = 0
-    for file in sorted(folder.glob("*.jsonl")):
-        lines = file.read_text(encoding="utf-8").splitlines()
-        out, changed = [], False
-        for line in lines:
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                out.append(line)
-                continue
-            row = entry.get("row") if isinstance(entry, dict) else None
-            if isinstance(row, dict) and (
-                str(row.get("id", "")) in note_ids
-                or " ".join(str(row.get("text") or "").split()) in keys
-            ):
-                entry["row"] = None
-                entry["erased"] = True
-                reason = str(entry.get("reason") or "")
-                if any(note_id and note_id in reason for note_id in note_ids):
-                    entry["reason"] = "(reason removed: it named an erased note)"
-                line = json.dumps(entry, ensure_ascii=False)
-                scrubbed += 1
-                changed = True
-            out.append(line)
-        if changed:
-            file.write_text("\n".join(out) + "\n", encoding="utf-8")
-    return scrubbed
 
 
 NOTE_FIELDS = tuple(NoteIn.model_fields)
@@ -2276,6 +2264,8 @@ class _Columns:
         for name in names:
             if name in NOTE_FIELDS:
                 self.present.add(name)
+            elif name in FIX_COLUMNS:  # `insight quarantine export` says why and where
+                continue
             else:
                 self.ignored[name] = (headers or {}).get(name, name)
                 if header_row and headers is not None and name in headers:
@@ -2365,7 +2355,7 @@ def ingest_file(
         return bool(store.erased_texts({text_hash(text), text_hash(text.strip())})
                     or store.erased_like([text]))
 
-    quarantine = _Quarantine(quarantine_dir, source, erased)
+    quarantine = _Quarantine(quarantine_dir, source, erased, id_prefix)
     context = {"categories": category_lookup(category_ids, category_names)
                if category_ids is not None else None, "max_chars": max_chars,
                "list_sep": list_sep}

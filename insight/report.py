@@ -12,7 +12,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ from insight.rollup import (  # noqa: E402
     tally,
     trend_periods,
 )
+from insight.sheets import csv_cell, write_workbook  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa: E402
 
@@ -679,7 +680,7 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
         return [path]
     tables = report_tables(data)
     if suffix == ".xlsx":
-        _write_workbook(tables, path)
+        write_workbook(tables, path)
         return [path]
     written = []
     for file, rows in zip(targets, tables.values(), strict=True):
@@ -785,51 +786,3 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     return tables
 
 
-#: A cell a spreadsheet would read as a formula (CSV injection, OWASP): "=", "+", "-",
-#: "@", tab or carriage return first.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> Any:
-    """A value for a CSV cell: text that a spreadsheet would run as a formula starts with
-    an apostrophe, which shows it as typed."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
-    """One sheet per table; text cells are typed as text, never formulas; header bold."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in tables.items():
-        sheet = book.create_sheet(name)
-        shares = {c for c, head in enumerate(rows[0] if rows else [], start=1)
-                  if head == "share"}  # a fraction, shown as the HTML shows it ("28%")
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    cell.value = value
-                    if c in shares:
-                        cell.number_format = "0%"
-                elif isinstance(value, date) or (
-                    isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
-                ):  # a day, as a date a spreadsheet sorts and filters
-                    cell.value = date.fromisoformat(str(value)[:10])
-                    cell.number_format = "yyyy-mm-dd"
-                elif value is not None:
-                    cell.value = str(value)
-                    cell.data_type = "s"  # "=SUM(...)" in a title stays text
-                if r == 1:
-                    cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            width = max(len(str(cell.value or "")) for cell in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-    book.save(path)

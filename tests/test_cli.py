@@ -982,3 +982,45 @@ def test_ingest_reads_dates_the_way_it_is_told(tmp_path: Path) -> None:
     insight("ingest", str(notes), "--dates", "Month-First", "-w", str(ws))
     shown = insight("notes", "show", "d1", "-w", str(ws)).stdout
     assert shown.startswith("d1 · 2025-03-04")
+
+
+def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,text,consent_quote\n"
+        "k1,2025-03-04,The group closed and nobody said why.,yes\n"
+        "k2,31/02/2025,The crisis line put me on hold for an hour and then rang off.,yes\n"
+        "k3,2025-03-05,,no\n",
+        encoding="utf-8",
+    )
+    first = insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
+    assert first.returncode == 3 and "`insight quarantine show`" in first.stdout
+    insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)  # next month's
+    listed = insight("quarantine", "list", "-w", str(ws)).stdout
+    assert "2 rows still to fix; 2 older copies of them in earlier files" in listed
+    assert re.search(r"1\s+heard_on\n\s+1\s+text\n", listed)
+    shown = insight("quarantine", "show", "-w", str(ws)).stdout
+    assert "form.csv line 3  (quarantined " in shown and "also in 1 earlier file)" in shown
+    assert "  text: The crisis line put me on hold for an hour and then rang off." in shown
+    cut = insight("quarantine", "show", "-w", str(ws), "-f", "json").stdout
+    assert [(r["line"], r["state"]) for r in json.loads(cut)] == [(3, "to fix"), (4, "to fix")]
+    wrong = insight("quarantine", "export", "--out", str(tmp_path / "fix.csv"), "-w", str(ws),
+                    check=False)
+    assert wrong.returncode == 2 and ".xlsx or .jsonl" in wrong.stderr
+    out = tmp_path / "fix.jsonl"
+    exported = insight("quarantine", "export", "--out", str(out), "-w", str(ws)).stdout
+    assert f"wrote 2 rows to fix to {out}" in exported
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    rows[0]["heard_on"] = "28/02/2025"
+    rows[1]["text"] = "Nobody told me the clinic had moved."
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    back = insight("ingest", "-w", str(ws), "--no-screen", str(out))
+    assert "accepted 2, rejected 0" in back.stdout and "not note fields" not in back.stderr
+    assert "no rows to fix (`--all` shows the rest)" in insight(
+        "quarantine", "show", "-w", str(ws)).stdout
+    cleared = insight("quarantine", "clear", "-w", str(ws)).stdout
+    assert cleared.strip() == "removed 4 quarantined rows and 2 emptied files"
+    assert not list((ws / "quarantine").glob("*.jsonl"))
+    assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout

@@ -1325,3 +1325,25 @@ def test_a_suggested_form_question_can_be_pasted_back(store: Store, tmp_path: Pa
     report = ingest_file(store, form, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
                          text_col=question)
     assert report.accepted == 5
+
+
+def test_json_keys_nested_one_level_are_read_as_a_form_tool_nests_them(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "nested.jsonl", "".join(json.dumps(r) + "\n" for r in [
+        {"id": "j1", "text": "The cafe group helped more than the GP did.",
+         "consent": {"quote": True, "contact": False}},
+        {"id": "j2", "text": "Nobody called back after the assessment.",
+         "consent": {"quote": "no"}, "meta": {"listener": "L4"}},
+        # the same field twice, nested and not: which one holds it cannot be told
+        {"id": "j3", "text": "The ward let me keep my phone.", "consent_quote": "yes",
+         "consent": {"quote": "no"}},
+    ]))
+    report = ingest(store, path, tmp_path)
+    assert (report.accepted, report.rejected) == (2, 1)
+    assert store.get_note("j1")["consent_quote"] is True
+    assert store.get_note("j1")["consent_contact"] is False
+    assert store.get_note("j2")["consent_quote"] is False
+    assert any("'meta listener' (did you mean 'listener'?)" in w for w in report.warnings)
+    assert report.first_reasons == [(3, "keys 'consent_quote' and 'consent quote' both mean "
+                                        "'consent_quote'; keep one")]

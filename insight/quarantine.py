@@ -1,0 +1,304 @@
+"""Rows that intake could not store, read back so that a person can fix them.
+
+`insight.intake` writes one JSONL file per ingested file that had bad rows
+(`WORKSPACE/quarantine/<file>.<UTC time>.jsonl`), one record per row: the file, the line,
+the reason and the row's cells (without columns that hold who filled in the form). This
+module reads those files and says, for each row, whether it still needs fixing: a monthly
+export that holds every answer so far brings the same bad rows back each month, and a row
+fixed and ingested again is no longer lost. It also writes the rows still to fix as a
+file to correct and ingest again, and clears rows that need nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from insight.intake import FIX_COLUMNS, NOTE_FIELDS, text_hash
+
+if TYPE_CHECKING:
+    from insight.store import Store
+
+#: A row's state: its words are still in no note ("to fix"); they are a stored note
+#: ("stored": fixed and ingested again, or a duplicate of a stored note); the same row, or
+#: its correction from an exported file to fix, is in a later quarantine file
+#: ("repeated"); the note was erased ("erased"); or the record is a whole file that could
+#: not be read ("file").
+STATES = ("to fix", "stored", "repeated", "erased", "file")
+
+#: Suffixes `export` writes: a workbook keeps every cell as typed text (no formula runs),
+#: JSONL keeps lists and yes/no as they were.
+EXPORT_SUFFIXES = (".xlsx", ".jsonl")
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    """One quarantine record and what became of it (`state`, set by `review`)."""
+
+    path: Path  # the quarantine file
+    index: int  # the record's place in that file (0-based), to rewrite it
+    source: str  # the ingested file
+    line: int  # its line there (0: the whole file)
+    reason: str
+    row: Any  # the cells as read: a dict of note fields, or an unreadable line
+    written: datetime | None
+    id_prefix: str = ""
+    left_out: tuple[str, ...] = ()
+    erased: bool = False
+    state: str = ""
+    #: How many earlier quarantine files held the same row (its repeats).
+    earlier: int = 0
+
+    @property
+    def text(self) -> str | None:
+        text = self.row.get("text") if isinstance(self.row, dict) else None
+        return text if isinstance(text, str) and text.strip() else None
+
+    @property
+    def note_id(self) -> str | None:
+        row_id = self.row.get("id") if isinstance(self.row, dict) else None
+        row_id = str(row_id).strip() if row_id is not None else ""
+        return f"{self.id_prefix}{row_id}" if row_id else None
+
+    @property
+    def origin(self) -> str | None:
+        """Where a row of a file from `export` first was (its `quarantined_from`)."""
+        origin = self.row.get(FIX_COLUMNS[1]) if isinstance(self.row, dict) else None
+        return str(origin) if origin else None
+
+    @property
+    def where(self) -> str:
+        """Where the row came from, as a person would look it up: `notes.csv line 12`."""
+        return f"{Path(self.source).name} line {self.line}" if self.line else \
+            Path(self.source).name
+
+    def key(self) -> str | None:
+        """The row's cells, for telling a repeat of it in a later export (the line may
+        differ); None for a record without cells."""
+        if self.row is None or self.line == 0:
+            return None
+        return json.dumps(self.row, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _written(path: Path) -> datetime | None:
+    """The UTC time intake wrote into the file's name (`notes.csv.20250103T101500123456`)."""
+    stamp = path.name.removesuffix(".jsonl").rpartition(".")[2]
+    try:
+        return datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def quarantine_files(folder: Path) -> list[Path]:
+    """The folder's quarantine files, oldest first (by the time in their name)."""
+    if not folder.is_dir():
+        return []
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(folder.glob("*.jsonl"), key=lambda p: (_written(p) or far, p.name))
+
+
+def read_quarantine(folder: Path) -> list[QuarantinedRow]:
+    """Every record of every quarantine file, oldest file first, in file order.
+
+    A line that is not a record (a file edited by hand) is skipped here and left alone
+    by `clear`."""
+    rows: list[QuarantinedRow] = []
+    for path in quarantine_files(folder):
+        written = _written(path)
+        for index, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(entry, dict):
+                continue
+            rows.append(QuarantinedRow(
+                path=path, index=index, source=str(entry.get("file") or path.name),
+                line=int(entry.get("line") or 0), reason=str(entry.get("reason") or ""),
+                row=entry.get("row"), written=written,
+                id_prefix=str(entry.get("id_prefix") or ""),
+                left_out=tuple(entry.get("left_out") or ()), erased=bool(entry.get("erased")),
+            ))
+    return rows
+
+
+def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]:
+    """Each row with its state (`STATES`). A row is stored when a live note has exactly
+    its words (or, for a row without words, its id): fixed and ingested again, or a
+    duplicate. A row the same as one in a later file is "repeated"; the latest copy
+    counts how many earlier files held it."""
+    rows = list(rows)
+    texts = {r.text for r in rows if r.text}
+    hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
+    stored_hashes = set(store.ids_with_text(hashes))
+    bare_ids = {r.note_id for r in rows if r.text is None and r.note_id}
+    stored_ids = {i for i in bare_ids if (n := store.get_note(i)) and not n["erased_at"]}
+
+    def state(r: QuarantinedRow) -> str:
+        if r.erased:
+            return "erased"
+        if r.line == 0 or r.row is None:
+            return "file"
+        if r.text is not None:
+            found = {text_hash(r.text), text_hash(r.text.strip())} & stored_hashes
+            return "stored" if found else "to fix"
+        return "stored" if r.note_id in stored_ids else "to fix"
+
+    latest: dict[str, int] = {}
+    corrected: dict[str, int] = {}  # where a row first was -> its latest correction
+    for i, r in enumerate(rows):
+        if (key := r.key()) is not None:
+            latest[key] = i
+        if (origin := r.origin) is not None:
+            corrected[origin] = i
+    copies = Counter(r.key() for r in rows if r.key() is not None)
+    out = []
+    for i, r in enumerate(rows):
+        key, current = r.key(), state(r)
+        if current == "to fix" and (
+            (key is not None and latest[key] != i) or corrected.get(r.where, -1) > i
+        ):
+            current = "repeated"
+        earlier = copies[key] - 1 if key is not None and latest.get(key) == i else 0
+        out.append(replace(r, state=current, earlier=earlier))
+    return out
+
+
+_FIELD_PROBLEM = re.compile(r"([a-z_]+(?:\.\w+)*): ")
+
+
+def problem_kind(reason: str) -> str:
+    """A short name for the kind of problem, to count rows by: the fields a validation
+    error names ("heard_on"), or the kind of rejection ("duplicate id")."""
+    text = reason.strip()
+    lowered = text.lower()
+    for start, kind in (("duplicate id", "duplicate id in the file"),
+                        ("duplicate:", "same row twice in the file"),
+                        ("same text as note", "same words as another note"),
+                        ("a row of an erased note", "an erased note's row"),
+                        ("file rejected", "file could not be read")):
+        if lowered.startswith(start):
+            return kind
+    if lowered.startswith("id ") and "already present with different text" in lowered:
+        return "id stored with other words"
+    fields = [m.group(1).split(".")[0] for part in text.split("; ")
+              if (m := _FIELD_PROBLEM.match(part))]
+    if fields:
+        return ", ".join(dict.fromkeys(fields))
+    words = text.split()
+    return " ".join(words[:6]) + (" ..." if len(words) > 6 else "")
+
+
+def _cells(row: QuarantinedRow) -> dict[str, Any]:
+    """A row's cells for a file to fix: a readable row's fields (its id with the prefix it
+    was ingested under), or an unreadable line under `raw`."""
+    if not isinstance(row.row, dict):
+        return {"raw": row.row if isinstance(row.row, str) else json.dumps(row.row)}
+    cells = dict(row.row)
+    if row.id_prefix and (note_id := row.note_id):
+        cells["id"] = note_id
+    return cells
+
+
+def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
+    """Write rows to fix as a file intake reads (`.xlsx` or `.jsonl`): the rows' own
+    columns, then what is wrong (`problem`) and where each first came from (a row of an
+    earlier file to fix keeps its first place); returns how many.
+
+    A workbook's cells are all typed text, so a note that starts with "=" is not run as a
+    formula and comes back as written."""
+    rows = list(rows)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise ValueError(f"{path.name}: write a {' or '.join(EXPORT_SUFFIXES)} file")
+    records = [{**_cells(r), FIX_COLUMNS[0]: r.reason, FIX_COLUMNS[1]: r.origin or r.where}
+               for r in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".jsonl":
+        with path.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        return len(records)
+    from insight.sheets import write_workbook
+
+    seen = dict.fromkeys(k for record in records for k in record)
+    columns = [f for f in NOTE_FIELDS if f in seen]
+    columns += [k for k in seen if k not in columns and k not in FIX_COLUMNS]
+    columns += list(FIX_COLUMNS)
+    table = [columns] + [[_sheet_value(record.get(c)) for c in columns] for record in records]
+    write_workbook({"Rows to fix": table}, path)
+    return len(records)
+
+
+def _sheet_value(value: Any) -> Any:
+    """A cell as a person would type it: lists joined by "; ", yes/no for true/false."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def clear(rows: Iterable[QuarantinedRow]) -> tuple[int, int]:
+    """Remove these records from their quarantine files; a file left with no record is
+    deleted. Returns (records removed, files deleted)."""
+    by_file: dict[Path, set[int]] = {}
+    for r in rows:
+        by_file.setdefault(r.path, set()).add(r.index)
+    removed = deleted = 0
+    for path, indexes in by_file.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        kept = [line for i, line in enumerate(lines) if i not in indexes]
+        removed += len(lines) - len(kept)
+        if any(line.strip() for line in kept):
+            path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        else:
+            path.unlink()
+            deleted += 1
+    return removed, deleted
+
+
+def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
+    """Blank quarantined rows of erased notes (same id or same text); returns how many.
+
+    A row rejected at intake keeps its cells in quarantine so someone can fix it; once
+    its note is erased, those cells must go too. The line number stays, and the reason
+    unless it names the note's id (ids can hold names).
+    """
+    keys = {" ".join(t.split()) for t in texts if t}
+    scrubbed = 0
+    for path in quarantine_files(folder):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        out, changed = [], False
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                out.append(line)
+                continue
+            row = entry.get("row") if isinstance(entry, dict) else None
+            if isinstance(row, dict) and (
+                str(row.get("id", "")) in note_ids
+                or f"{entry.get('id_prefix') or ''}{row.get('id', '')}" in note_ids
+                or " ".join(str(row.get("text") or "").split()) in keys
+            ):
+                entry["row"] = None
+                entry["erased"] = True
+                reason = str(entry.get("reason") or "")
+                if any(note_id and note_id in reason for note_id in note_ids):
+                    entry["reason"] = "(reason removed: it named an erased note)"
+                line = json.dumps(entry, ensure_ascii=False)
+                scrubbed += 1
+                changed = True
+            out.append(line)
+        if changed:
+            path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return scrubbed

@@ -1,0 +1,178 @@
+"""Quarantined rows read back: which still need fixing, a file to fix them in, clearing.
+
+Real ingests into real stores (SQLite and PostgreSQL), real quarantine files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from insight.intake import ingest_file
+from insight.quarantine import (
+    FIX_COLUMNS,
+    clear,
+    export,
+    problem_kind,
+    quarantine_files,
+    read_quarantine,
+    review,
+    scrub,
+)
+from insight.store import Store
+
+HEADER = "id,heard_on,listener,text,consent_quote,Email\n"
+ROWS = (
+    "1,2025-03-04,L1,Waited nine months for a first appointment,yes,a@b.example\n"
+    "2,31/02/2025,L1,The crisis line put me on hold for an hour,yes,c@d.example\n"
+    "3,2025-03-05,L2,,no,\n"
+    '4,2025-03-06,L2,"=HYPERLINK(""x"") the cafe group helped her more than the GP",maybe,\n'
+)
+
+
+def _ingest(store: Store, path: Path, folder: Path, **options) -> None:
+    ingest_file(store, path, category_ids=None, quarantine_dir=folder, **options)
+    time.sleep(0.001)  # quarantine files are named by the microsecond they were written
+
+
+def _states(rows) -> list[tuple[str, int, str]]:
+    return [(Path(r.source).name, r.line, r.state) for r in rows]
+
+
+def test_a_monthly_export_repeats_rows_and_a_fixed_row_is_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "quarantine"
+    march = tmp_path / "march.csv"
+    march.write_text(HEADER + ROWS, encoding="utf-8")
+    _ingest(store, march, folder)
+    first = review(read_quarantine(folder), store)
+    assert _states(first) == [("march.csv", 3, "to fix"), ("march.csv", 4, "to fix"),
+                              ("march.csv", 5, "to fix")]
+    assert all(r.left_out == ("email",) for r in first)  # who filled it in is not kept
+    # April's export holds every answer so far: the same bad rows come back
+    april = tmp_path / "april.csv"
+    april.write_text(HEADER + ROWS, encoding="utf-8")
+    _ingest(store, april, folder)
+    rows = review(read_quarantine(folder), store)
+    assert [r.state for r in rows] == ["repeated"] * 3 + ["to fix"] * 3
+    assert [r.earlier for r in rows[3:]] == [1, 1, 1]
+    # the date is corrected by hand and the row ingested: its words are now a note
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(HEADER + "2,28/02/2025,L1,The crisis line put me on hold for an hour,"
+                     "yes,\n", encoding="utf-8")
+    _ingest(store, fixed, folder)
+    rows = review(read_quarantine(folder), store)
+    assert _states(rows) == [
+        ("march.csv", 3, "stored"), ("march.csv", 4, "repeated"), ("march.csv", 5, "repeated"),
+        ("april.csv", 3, "stored"), ("april.csv", 4, "to fix"), ("april.csv", 5, "to fix"),
+    ]
+    # clearing removes what needs nothing more; the march file goes altogether
+    removed, deleted = clear(r for r in rows if r.state != "to fix")
+    assert (removed, deleted) == (4, 1)
+    left = review(read_quarantine(folder), store)
+    assert _states(left) == [("april.csv", 4, "to fix"), ("april.csv", 5, "to fix")]
+    assert [p.name.split(".")[0] for p in quarantine_files(folder)] == ["april"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".jsonl"])
+def test_the_file_to_fix_comes_back_in_and_its_rows_are_then_stored(
+    store: Store, tmp_path: Path, suffix: str
+) -> None:
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "form.csv"
+    source.write_text(HEADER + ROWS, encoding="utf-8")
+    _ingest(store, source, folder, id_prefix="f1-")
+    to_fix = [r for r in review(read_quarantine(folder), store) if r.state == "to fix"]
+    out = tmp_path / f"fix{suffix}"
+    assert export(to_fix, out) == 3
+    if suffix == ".xlsx":
+        sheet = load_workbook(out).active
+        header = [c.value for c in sheet[1]]
+        assert header[-2:] == list(FIX_COLUMNS) and "email" not in header
+        rows = [dict(zip(header, (c.value for c in row), strict=True))
+                for row in sheet.iter_rows(min_row=2)]
+        # the formula-like note is typed text, so it comes back as written
+        assert sheet.cell(row=4, column=header.index("text") + 1).data_type == "s"
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["f1-2", "f1-3", "f1-4"]  # with the prefix given
+    assert [r["quarantined_from"] for r in rows] == ["form.csv line 3", "form.csv line 4",
+                                                     "form.csv line 5"]
+    assert rows[0]["problem"].startswith("heard_on: invalid date '31/02/2025'")
+    assert rows[2]["text"].startswith("=HYPERLINK")
+    # a person fixes two of the three rows, leaves the missing text, and ingests the file
+    rows[0]["heard_on"] = "2025-02-28"
+    rows[2]["consent_quote"] = "no"
+    fixed = tmp_path / "fixed.jsonl"
+    fixed.write_text("".join(json.dumps(r, default=str) + "\n" for r in rows), encoding="utf-8")
+    report = ingest_file(store, fixed, category_ids=None, quarantine_dir=folder)
+    assert (report.accepted, report.rejected) == (2, 1)
+    assert not any("not note fields" in w for w in report.warnings)  # problem, from: known
+    assert store.get_note("f1-4")["text"].startswith("=HYPERLINK")
+    assert store.get_note("f1-2")["heard_on"].isoformat() == "2025-02-28"
+    rows = review(read_quarantine(folder), store)
+    # the row still without words, quarantined again, stands for its first copy
+    assert _states(rows) == [("form.csv", 3, "stored"), ("form.csv", 4, "repeated"),
+                             ("form.csv", 5, "stored"), ("fixed.jsonl", 2, "to fix")]
+    again = tmp_path / "again.jsonl"
+    export([rows[-1]], again)
+    assert json.loads(again.read_text(encoding="utf-8"))["quarantined_from"] == \
+        "form.csv line 4"  # where it first was, not the file to fix
+
+
+def test_a_row_without_words_is_stored_once_its_id_is(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "n.csv"
+    source.write_text("id,text\nk1,\n", encoding="utf-8")
+    _ingest(store, source, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["to fix"]
+    source.write_text("id,text\nk1,The ward let me keep my phone.\n", encoding="utf-8")
+    _ingest(store, source, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["stored"]
+
+
+def test_an_unreadable_file_and_an_erased_row_are_named_as_such(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "quarantine"
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    _ingest(store, binary, folder)
+    source = tmp_path / "n.csv"
+    source.write_text("id,text,consent_quote\nk2,Margaret rang twice.,perhaps\n",
+                      encoding="utf-8")
+    _ingest(store, source, folder, id_prefix="x-")
+    assert scrub(folder, {"x-k2"}, set()) == 1  # the id with its prefix is found
+    rows = review(read_quarantine(folder), store)
+    assert [r.state for r in rows] == ["file", "erased"]
+    assert "Margaret" not in "".join(p.read_text() for p in quarantine_files(folder))
+
+
+def test_problem_kinds_count_rows_by_what_is_wrong() -> None:
+    assert problem_kind("heard_on: invalid date '31/02/2025' (expected ...)") == "heard_on"
+    assert problem_kind("text: text is missing or empty; heard_on: invalid date 'x'") == \
+        "text, heard_on"
+    assert problem_kind("duplicate id '7' (first on line 2)") == "duplicate id in the file"
+    assert problem_kind("id 'k2' already present with different text (a corrected answer? "
+                        "...)") == "id stored with other words"
+    assert problem_kind("same text as note 'k1', already stored") == \
+        "same words as another note"
+    assert problem_kind("row has 5 cells but the header has 3 columns and more") == \
+        "row has 5 cells but the ..."
+
+
+def test_a_hand_edited_line_is_skipped_and_kept(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "n.csv"
+    source.write_text("id,text\nk1,\nk2,\n", encoding="utf-8")
+    _ingest(store, source, folder)
+    (path,) = quarantine_files(folder)
+    path.write_text(path.read_text(encoding="utf-8") + "a note to self\n", encoding="utf-8")
+    rows = read_quarantine(folder)
+    assert [r.line for r in rows] == [2, 3]
+    assert clear(rows) == (2, 0)  # the hand-written line stays, so the file does too
+    assert path.read_text(encoding="utf-8") == "a note to self\n"
