@@ -1955,14 +1955,22 @@ def safeguarding_list(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Notes waiting for a person to act on a safeguarding concern."""
+    """Notes waiting for a person to act on a safeguarding concern, oldest first.
+
+    `days_waiting`: days since the flag, or with --all until it was acknowledged."""
+    from datetime import UTC
+
     _, store = _open(workspace, db)
     with store:
         items = store.safeguarding_items(open_only=not all_items, with_note=True)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {"item": i["id"], "note": i["note_id"], "listener": i["listener"],
          "heard_on": i["heard_on"], "place": i["place"], "flagged_by": i["flagged_by"],
-         "flagged_at": i["flagged_at"], "reason": i["reason"],
+         "flagged_at": i["flagged_at"],
+         # how long it waited: until now while open, else until a person acknowledged it
+         "days_waiting": ((i["acknowledged_at"] or now) - i["flagged_at"]).days,
+         "reason": i["reason"],
          **({"acknowledged_at": i["acknowledged_at"], "acknowledged_by": i["acknowledged_by"],
              "what_was_done": i["ack_note"],
              "not_a_concern": "yes" if i["not_a_concern"] else ""} if all_items else {})}

@@ -255,6 +255,7 @@ def build_report(
         len(flagged), {"open": n_open, "acknowledged": len(flagged) - n_open}, audience,
         threshold, keep_total=True,
     )
+    now = datetime.now(UTC).replace(tzinfo=None)
     summary = {
         "notes": suppress(len(frame), audience, threshold),  # as the split gives it
         "from": str(min(heard)) if len(heard) else None,
@@ -264,6 +265,10 @@ def build_report(
         **tagging_split(frame, audience, threshold),
         "safeguarding_flagged": routed,
         "safeguarding_open": routed_parts["open"],
+        **safeguarding_response(flagged, now, audience, threshold),
+        # flags of the model or phrase list a person judged no concern: how the queue is
+        # read, not only filled
+        "safeguarding_cleared": suppress(len(cleared & live), audience, threshold),
         "priorities": len(thread.priorities),
         "actions": len(thread.actions),
         "outcomes": len(thread.outcomes),
@@ -435,7 +440,7 @@ def build_report(
         method={**model_facts(model), "model_only": suppress(len(unreviewed), audience,
                                                               threshold)},
         waiting=[
-            (f["id"], (datetime.now(UTC).replace(tzinfo=None) - f["flagged_at"]).days)
+            (f["id"], (now - f["flagged_at"]).days)
             for f in flagged if f["acknowledged_at"] is None
         ] if audience == "lead" else [],
         plain_words=plain_words_used(shown) if audience == "community" else {},
@@ -692,6 +697,23 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
     return written
 
 
+def safeguarding_response(
+    flagged: list[dict[str, Any]], now: datetime, audience: str, threshold: int
+) -> dict[str, Any]:
+    """How fast a person acted on the queue: the median days from flag to acknowledgement
+    (None with nothing acknowledged, or outside the leads' view fewer than `threshold`)
+    and how long the oldest open item has waited (None with none open)."""
+    taken = sorted((f["acknowledged_at"] - f["flagged_at"]).total_seconds() / 86_400
+                   for f in flagged if f["acknowledged_at"] is not None)
+    waited = [(now - f["flagged_at"]).days for f in flagged if f["acknowledged_at"] is None]
+    enough = bool(taken) and (audience == "lead" or len(taken) >= threshold)
+    middle = len(taken) // 2
+    median = (taken[middle] if len(taken) % 2 else (taken[middle - 1] + taken[middle]) / 2) \
+        if enough else None
+    return {"safeguarding_median_days": None if median is None else round(median, 1),
+            "safeguarding_oldest_open_days": max(waited) if waited else None}
+
+
 #: The About sheet's words for the summary's fields, as the HTML report says them
 ABOUT_FIELDS = {
     "from": "first conversation",
@@ -701,6 +723,9 @@ ABOUT_FIELDS = {
     "untagged": "notes not tagged yet",
     "safeguarding_flagged": "notes that raised a safeguarding concern",
     "safeguarding_open": "of those, concerns not yet acknowledged",
+    "safeguarding_median_days": "days from flag to a person acknowledging it (median)",
+    "safeguarding_oldest_open_days": "days the oldest open concern has waited",
+    "safeguarding_cleared": "flags of the model or phrase list a person judged no concern",
 }
 
 

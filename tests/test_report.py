@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
 
@@ -13,7 +13,14 @@ import pytest
 
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD, note_ref
-from insight.report import against_lean, build_report, render_html, report_tables, write_report
+from insight.report import (
+    against_lean,
+    build_report,
+    render_html,
+    report_tables,
+    safeguarding_response,
+    write_report,
+)
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store, ref
 from insight.thread import (
@@ -982,3 +989,45 @@ def test_the_persons_own_words_are_quoted_before_what_a_listener_noted(store: St
     data = build_report(store, load_codebook(), audience="commissioner")
     first = data.priorities[0]["insights"][0]["quotes"][0]
     assert first.own_words and first.text.startswith("I have waited eleven months")
+
+
+def test_safeguarding_response_median_and_oldest_open() -> None:
+    now = datetime(2026, 5, 20, 12, 0)
+    items = [{"flagged_at": now - timedelta(days=d), "acknowledged_at": now - timedelta(days=a)
+              if a is not None else None} for d, a in
+             [(10, 9), (10, 7), (10, 4), (12, 11.5), (3, None), (9, None)]]
+    lead = safeguarding_response(items, now, "lead", 5)
+    assert lead == {"safeguarding_median_days": 2.0, "safeguarding_oldest_open_days": 9}
+    # outside the leads' view a median of fewer than `threshold` items is not given
+    assert safeguarding_response(items, now, "commissioner", 5)[
+        "safeguarding_median_days"] is None
+    assert safeguarding_response(items, now, "commissioner", 4)[
+        "safeguarding_median_days"] == 2.0
+    assert safeguarding_response([], now, "lead", 5) == {
+        "safeguarding_median_days": None, "safeguarding_oldest_open_days": None}
+
+
+def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
+    add(store, *[note(f"s{i}", f"Worried about her son {i}.", safeguarding=True)
+                 for i in range(6)],
+        *[note(f"f{i}", f"The film was about a man in crisis {i}.") for i in range(5)])
+    for i in range(5):
+        store.flag_safeguarding(f"f{i}", by="screen:v6", reason="crisis")
+    items = {i["note_id"]: i["id"] for i in store.safeguarding_items()}
+    for i in range(5):
+        store.acknowledge_safeguarding(items[f"s{i}"], note="called the family")
+        store.acknowledge_safeguarding(items[f"f{i}"], note="a film", not_a_concern=True)
+    data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
+    assert data.summary["safeguarding_flagged"] == 6
+    assert data.summary["safeguarding_cleared"] == 5
+    assert data.summary["safeguarding_oldest_open_days"] == 0
+    assert data.summary["safeguarding_median_days"] == 0.0
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(data))).split())
+    assert "6 notes routed to a person (not shown (privacy) still open; the oldest open one " \
+        "has waited less than a day)" in text
+    assert "A person acknowledged each in a median of less than a day after it was " \
+        "flagged." in text
+    assert "A further 5 notes, flagged by the model or the phrase list, were judged by a " \
+        "person not to be a concern." in text
+    about = dict(report_tables(data)["About"][1:])
+    assert about["flags of the model or phrase list a person judged no concern"] == 5

@@ -609,6 +609,7 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert (item["note"], item["listener"], item["heard_on"], item["place"]) == (
         "c1", "PL03", "2026-03-02", "Hull")
     assert item["reason"] == "flagged by the listener at intake" and "text" not in item
+    assert item["days_waiting"] == 0  # flagged just now
     before = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
     assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
     # the listener raised it: a person's concern is acknowledged, never judged a false alarm
@@ -625,6 +626,7 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
                    cwd=tmp_path)
     [acked] = json.loads(done.stdout)
     assert (acked["acknowledged_by"], acked["what_was_done"]) == ("cli-tester", "rang her GP")
+    assert acked["days_waiting"] == 0  # until it was acknowledged
     assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
                               cwd=tmp_path).stdout) == []
     second = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
