@@ -2220,9 +2220,12 @@ class _Quarantine:
             self._handle = self.path.open("a", encoding="utf-8")
         row_id = str(row.get("id") or "").strip() if isinstance(row, dict) else ""
         text = row.get("text") if isinstance(row, dict) else None
-        if self.erased is not None and (row_id or text) and self.erased(row_id, text):
+        erased = bool(self.erased is not None and (row_id or text) and self.erased(row_id, text))
+        if erased:
             row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        if erased:  # as `insight.quarantine.scrub` marks a row blanked later
+            record["erased"] = True
         if self.id_prefix:
             record["id_prefix"] = self.id_prefix
         if isinstance(row, dict) and (personal := [k for k in row if _personal_column(k)]):

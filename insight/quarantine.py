@@ -123,7 +123,10 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
                 line=int(entry.get("line") or 0), reason=str(entry.get("reason") or ""),
                 row=entry.get("row"), written=written,
                 id_prefix=str(entry.get("id_prefix") or ""),
-                left_out=tuple(entry.get("left_out") or ()), erased=bool(entry.get("erased")),
+                left_out=tuple(entry.get("left_out") or ()),
+                # files written before intake marked them say so only in the reason
+                erased=bool(entry.get("erased")) or str(entry.get("reason") or "").startswith(
+                    "a row of an erased note"),
             ))
     return rows
 

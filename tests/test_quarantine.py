@@ -176,3 +176,20 @@ def test_a_hand_edited_line_is_skipped_and_kept(store: Store, tmp_path: Path) ->
     assert [r.line for r in rows] == [2, 3]
     assert clear(rows) == (2, 0)  # the hand-written line stays, so the file does too
     assert path.read_text(encoding="utf-8") == "a note to self\n"
+
+
+def test_a_later_export_of_an_erased_note_is_quarantined_as_erased(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "n.csv"
+    source.write_text("id,text\nk1,Mo from the mosque rang me at home.\n", encoding="utf-8")
+    _ingest(store, source, folder)
+    store.erase_notes(["k1"], reason="asked")
+    # next month's export still holds the row, now with a date that is not one
+    source.write_text("id,text,heard_on\nk1,Mo from the mosque rang me at home.,31/02/2025\n",
+                      encoding="utf-8")
+    _ingest(store, source, folder)
+    [row] = review(read_quarantine(folder), store)
+    assert (row.state, row.row, row.line) == ("erased", None, 2)
+    assert "Mo from" not in row.path.read_text(encoding="utf-8")
