@@ -870,10 +870,12 @@ def _flattened(item: dict[str, Any]) -> dict[str, Any]:
     """An object's keys read one level down, as a form tool nests them: `{"consent":
     {"quote": true}}` gives "consent quote" (read as consent_quote); `{"meta":
     {"listener": "L4"}}` gives "meta listener" (named with `--column listener="meta
-    listener"`). A key that would then be there twice stays nested (a row error)."""
+    listener"`). A note field's own key (`"categories": {...}`) and a key that would then
+    be there twice stay nested (a row error)."""
     out: dict[str, Any] = {}
     for key, value in item.items():
-        inner = {f"{key} {k}": v for k, v in value.items()} if isinstance(value, dict) else {}
+        inner = {f"{key} {k}": v for k, v in value.items()} \
+            if isinstance(value, dict) and header_key(key) not in NOTE_FIELDS else {}
         if inner and not (inner.keys() & (out.keys() | item.keys())):
             out.update(inner)
         else:
