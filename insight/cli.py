@@ -105,8 +105,44 @@ def handled(func: F) -> F:
         except _expected_errors() as exc:
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
             raise typer.Exit(2 if isinstance(exc, NotFound | UnknownValue) else 1) from None
+        except KeyboardInterrupt:
+            typer.secho("interrupted: what was saved before stays saved (notes are stored and "
+                        "tagged in batches, each whole or not at all); run the same command "
+                        "again to finish", err=True, fg=typer.colors.RED)
+            raise typer.Exit(130) from None
+        except OSError as exc:  # a folder not writable, a full disk
+            typer.secho(f"error: {_os_error(exc)}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            if (problem := _database_error(exc)) is None:
+                raise
+            typer.secho(f"error: {problem}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error in one line: what failed, and on which file."""
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
+def _database_error(exc: Exception) -> str | None:
+    """A database error in one line, without the statement or its values (notes' words),
+    with what to do; None for an error that is not the database's."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return None
+    said = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+    if isinstance(exc, sqlalchemy_exc.IntegrityError):
+        return (f"the database refused the change ({said}): another command may have changed "
+                "the same records at the same time; run this one again once it has finished")
+    if isinstance(exc, sqlalchemy_exc.OperationalError):
+        return (f"the database could not be written or read ({said}): check the disk has "
+                "space, the workspace folder and database file can be written, and no other "
+                "program holds the database; then run the command again")
+    return f"the database refused the request ({said})"
 
 
 def _open(workspace: Path | None, db: str | None = None):
@@ -280,6 +316,9 @@ def ingest(
 
     from insight.intake import DATE_ORDERS
 
+    if max_chars is not None and max_chars < 1:
+        raise typer.BadParameter("give the longest note to accept, in characters (1 or more)",
+                                 param_hint="--max-chars")
     dates = dates.strip().lower()
     if dates not in DATE_ORDERS:
         raise typer.BadParameter(f"one of {', '.join(DATE_ORDERS)}", param_hint="--dates")
@@ -316,23 +355,32 @@ def ingest(
                     bar.update(rows - done[0])
                     done[0] = rows
 
-                report = ingest_file(
-                    store,
-                    file,
-                    category_ids=codebook.ids,
-                    category_names=codebook.names,
-                    quarantine_dir=ws.quarantine_dir,
-                    max_chars=max_chars or ws.max_note_chars,
-                    screen=screener,
-                    on_rows=advance,
-                    id_prefix=id_prefix or "",
-                    text_col=text_col,
-                    column_names=column_names,
-                    list_sep=list_sep,
-                    dates=dates,
-                    replace_text=replace_text,
-                    allow_same_text=allow_same_text,
-                )
+                try:
+                    report = ingest_file(
+                        store,
+                        file,
+                        category_ids=codebook.ids,
+                        category_names=codebook.names,
+                        quarantine_dir=ws.quarantine_dir,
+                        max_chars=max_chars or ws.max_note_chars,
+                        screen=screener,
+                        on_rows=advance,
+                        id_prefix=id_prefix or "",
+                        text_col=text_col,
+                        column_names=column_names,
+                        list_sep=list_sep,
+                        dates=dates,
+                        replace_text=replace_text,
+                        allow_same_text=allow_same_text,
+                    )
+                except KeyboardInterrupt:
+                    typer.secho(
+                        f"{file}: interrupted after about {done[0]} of {lines} rows: the notes "
+                        "stored so far stay stored (in whole batches); ingest the same file "
+                        "again to take in the rest (stored rows count as already present) "
+                        "and to see any rejected row that raises a safeguarding concern",
+                        err=True, fg=typer.colors.RED)
+                    raise typer.Exit(130) from None
             for warning in report.warnings:
                 typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
                 if warning.startswith("not note fields"):
@@ -1124,6 +1172,9 @@ def report(
         help="Report title, e.g. your organisation's name and the period (on the community "
              "page, above 'You said, we did'). Default: 'Community listening: influence "
              "report'.")] = None,
+    contact: Annotated[str | None, typer.Option(
+        help="How people can reach you, for the community page's 'Tell us what you think' "
+             "(default: contact under [insight] in insight.toml).")] = None,
 ) -> None:
     """Write the golden-thread report (HTML), or its tables (.xlsx or .csv).
 
@@ -1150,6 +1201,7 @@ def report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
+            contact=ws.contact if contact is None else contact,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
     for path in write_report(data, out):
@@ -2107,8 +2159,10 @@ def erase(
             raise typer.BadParameter(f"no such note(s): {', '.join(missing)}{hint}")
         open_items = [i for i in store.safeguarding_items() if i["note_id"] in found]
         if open_items and not force:  # a rule, not a usage mistake: exit 1
+            items = ("has an open safeguarding item" if len(open_items) == 1
+                     else "have open safeguarding items")
             raise StoreError(
-                f"{len(open_items)} of these notes have open safeguarding items (queue "
+                f"{len(open_items)} of these notes {items} (queue "
                 f"{', '.join(str(i['id']) for i in open_items[:10])}): once erased nobody can "
                 "read them to act. Deal with them first (`insight safeguarding list`, then "
                 "`ack`), or erase anyway with --force"
@@ -2122,11 +2176,69 @@ def erase(
                 + " for good? Their text cannot be brought back"):
             raise typer.Exit(1)
         erased = store.erase_notes(ids, reason=reason)
+        purged = store.purge_erased()
     scrubbed = scrub(ws.quarantine_dir, set(ids), texts)
     typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"
                + (f"; {len(already)} already erased" if already else "")
                + (f"; blanked {scrubbed} quarantined row{'s' if scrubbed != 1 else ''} of them"
                   if scrubbed else ""))
+    if not purged:
+        typer.secho("warning: another program has the database open, so the erased words "
+                    "stay in its journal file until that program closes (or until the next "
+                    "`insight erase`)", err=True, fg=typer.colors.YELLOW)
+    if erased:
+        typer.echo("reports, exports and backups written before now still hold these notes: "
+                   "delete or replace them")
+
+
+@app.command()
+@handled
+def backup(
+    out: Annotated[Path, typer.Option(help="The .zip to write.")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Back up a workspace (SQLite): its settings, database, model and quarantine in one .zip.
+
+    Safe while other commands run. To restore, unzip into an empty folder and use it as the
+    workspace. Restoring brings back notes erased after the backup was made: erase them
+    again (`insight audit` lists erasures)."""
+    import zipfile
+
+    from insight.sheets import written_whole
+    from insight.store import StoreError
+
+    if out.suffix.lower() != ".zip":
+        raise typer.BadParameter("give a .zip file name", param_hint="--out")
+    _check_out(out)
+    ws, store = _open(workspace)
+    if not ws.db_url.startswith("sqlite:///"):
+        with store:
+            store.backup_to(out)  # says how a PostgreSQL database is backed up
+    database = Path(ws.db_url.removeprefix("sqlite:///")).resolve()
+    if not database.is_relative_to(ws.path.resolve()):
+        raise StoreError(f"the database {database} is outside the workspace: back it up "
+                         "with its own copy (sqlite3 DATABASE '.backup FILE') and the "
+                         "workspace folder with it")
+    if out.resolve().is_relative_to(ws.path.resolve()):
+        raise typer.BadParameter("write the backup outside the workspace folder",
+                                 param_hint="--out")
+    files = 0
+    with store, written_whole(out) as partial, zipfile.ZipFile(
+            partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        snapshot = partial.with_name(partial.name + ".db")
+        try:
+            store.backup_to(snapshot)
+            archive.write(snapshot, database.relative_to(ws.path.resolve()).as_posix())
+        finally:
+            snapshot.unlink(missing_ok=True)
+        live = {database.with_name(database.name + suffix)
+                for suffix in ("", "-wal", "-shm", "-journal")}
+        for path in sorted(ws.path.rglob("*")):
+            if path.is_file() and path.resolve() not in live:
+                archive.write(path, path.relative_to(ws.path).as_posix())
+                files += 1
+    typer.echo(f"backed up {ws.path} to {out} (the database and {files} other files); it "
+               "holds notes' words: keep it as safe as the workspace")
 
 
 @app.command()

@@ -18,16 +18,26 @@ from pathlib import Path
 
 from insight.classify.model import read_model_json
 from insight.intake import ingest_file
+from insight.privacy import quotes_for
 from insight.report import build_report, write_report
 from insight.resources import corpora_dir
 from insight.rollup import note_frame
 from insight.store import Store
 from insight.tagging import tag_store, train_from_store
-from insight.thread import add_action, add_insight, add_outcome, add_priority, set_involvement
+from insight.thread import (
+    add_action,
+    add_insight,
+    add_outcome,
+    add_priority,
+    set_involvement,
+    set_quote_choice,
+)
 from insight.workspace import Workspace, init_workspace
 
 MARKER = ".insight-demo"
 MAX_NOTES_PER_INSIGHT = 40
+#: How the demo's community page says people can reach the team.
+DEMO_CONTACT = "ask the peer listener you spoke to, or email listening@example.org"
 
 
 def demo_corpus_path() -> Path:
@@ -144,6 +154,22 @@ def _split_demo_corpus(source: Path, folder: Path) -> list[Path]:
     return [labelled, new]
 
 
+def _pin_a_quote(store: Store, insight_id: int, note_ids: list[str], category: str,
+                 pattern: re.Pattern[str]) -> None:
+    """As a lead would for the community page: read what each linked note would quote in
+    the person's own words, and pin the first that speaks to the finding."""
+    concerns, cleared = store.safeguarding_state()
+    evidence = {t["note_id"]: t["evidence"] for t in store.tags_for(note_ids)
+                if t["category"] == category and t["evidence"]}
+    for note_id in note_ids:
+        note = store.get_note(note_id)
+        quoted = quotes_for([note], excerpts=evidence, flagged=concerns, cleared=cleared,
+                            own_words=True, named=False) if note else []
+        if quoted and pattern.search(quoted[0].text):
+            set_quote_choice(store, insight_id, note_id, "pin")
+            return
+
+
 def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
     """Build the demo workspace in `out` and return the report path."""
     folder = Path(out)
@@ -153,7 +179,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
                 f"{folder} holds a workspace that is not a demo; choose another --out"
             )
         shutil.rmtree(folder)
-    workspace: Workspace = init_workspace(folder)
+    workspace: Workspace = init_workspace(folder, contact=DEMO_CONTACT)
     (folder / MARKER).write_text("created by `insight demo`; safe to delete\n")
     codebook = workspace.load_codebook()
     files = _split_demo_corpus(demo_corpus_path(), folder / "inbox")
@@ -197,6 +223,8 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
                 categories=[recipe.category],
                 note_ids=chosen[:MAX_NOTES_PER_INSIGHT],
             )
+            _pin_a_quote(store, insight_ids[recipe.key], chosen[:MAX_NOTES_PER_INSIGHT],
+                         recipe.category, pattern)
         priority_ids = [
             add_priority(
                 store,

@@ -223,19 +223,21 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
     records = [{**_cells(r), FIX_COLUMNS[0]: r.reason, FIX_COLUMNS[1]: r.origin or r.where}
                for r in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
+    from insight.sheets import write_workbook, written_whole
+
     if suffix == ".jsonl":
-        with path.open("w", encoding="utf-8") as out:
+        with written_whole(path) as partial, partial.open("w", encoding="utf-8") as out:
             for record in records:
                 out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         return len(records)
-    from insight.sheets import write_workbook
 
     seen = dict.fromkeys(k for record in records for k in record)
     columns = [f for f in NOTE_FIELDS if f in seen]
     columns += [k for k in seen if k not in columns and k not in FIX_COLUMNS]
     columns += list(FIX_COLUMNS)
     table = [columns] + [[_sheet_value(record.get(c)) for c in columns] for record in records]
-    write_workbook({"Rows to fix": table}, path)
+    with written_whole(path) as partial:
+        write_workbook({"Rows to fix": table}, partial)
     return len(records)
 
 

@@ -35,6 +35,7 @@ from insight.privacy import (  # noqa: E402
     note_ref,
     protect,
     quotes_for,
+    redact_text,
     small_group_warnings,
     spoken_words,
     suppress,
@@ -57,7 +58,7 @@ from insight.rollup import (  # noqa: E402
     tally,
     trend_periods,
 )
-from insight.sheets import csv_cell, write_workbook  # noqa: E402
+from insight.sheets import csv_cell, write_workbook, written_whole  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa: E402
 
@@ -117,6 +118,13 @@ class ReportData:
     #: where the work sits on the co-production grid, and involvement per stage
     #: (`thread.coproduction`)
     coproduction: dict[str, Any] = field(default_factory=dict)
+    #: record -> its title ("P3" -> "Help right now..."), so a link says where it goes
+    titles: dict[str, str] = field(default_factory=dict)
+    #: how people reach the team (the community page says it: tell us if we got it wrong)
+    contact: str = ""
+    #: leads only: insights in the thread with no quote a lead pinned, which the community
+    #: page therefore quotes nothing for
+    unpinned: list[str] = field(default_factory=list)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -218,11 +226,17 @@ def build_report(
     population: dict[str, float] | None = None,
     population_source: str = "",
     model: dict[str, Any] | None = None,
+    contact: str = "",
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
     `[population]`), to compare who was heard with who lives there. `model`: the
-    workspace model's `model.json` (`model_facts` reads how it was measured)."""
+    workspace model's `model.json` (`model_facts` reads how it was measured). `contact`:
+    how people reach the team, for the community page.
+
+    The community page is public and read by the people who spoke: it quotes only notes a
+    lead pinned for the insight (a person read the words and chose them for that finding),
+    never the model's pick, and names no person as an action's owner."""
     frame = note_frame(store)
     # the report shows each category's total, not its months: protect what is shown
     rollup = category_rollup(
@@ -291,7 +305,9 @@ def build_report(
             "ref": ref("action", action_id),
             "title": action["title"],
             "description": action["description"],
-            "owner": action["owner"],
+            # on the public page a person's name in "who is responsible" is taken out
+            "owner": redact_text(action["owner"]) if action["owner"] and audience == "community"
+            else action["owner"],
             "status": action["status"],
             "reason": action["reason"],
             "due_on": action["due_on"],
@@ -355,6 +371,8 @@ def build_report(
                     -strength.get(n, 0.0),
                 ),
             )
+            if audience == "community":  # a person chose these words for this finding
+                ordered = pinned
             notes = [linked[n] for n in ordered if n in linked]
             quotes = [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
                 notes,
@@ -407,20 +425,16 @@ def build_report(
             }
         )
     lost = categories_not_in(frame, codebook)
+    unpinned = [ref("insight", i) for i in sorted({i for p in thread.priorities
+                                                   for i in thread.insights_of_priority(p)})
+                if not thread.pinned_notes(i) and thread.notes_of_insight(i)]
     written = list(thread.written())
     named = small_group_warnings(
         written, small_groups(frame, "commissioner", threshold), threshold
     ) + written_detail_warnings(written, store.existing_notes(id_candidates(written)))
-    shown = [  # what services wrote that the community page shows
-        text for p in priorities for text in (
-            p["title"], p["description"],
-            *(i[k] for i in p["insights"] for k in ("title", "summary")),
-            *(q.text for i in p["insights"] for q in i["quotes"]),
-            *(a[k] for a in p["actions"] for k in ("title", "owner", "reason")),
-            *((a["involvement"] or {}).get("how") for a in p["actions"]),
-            *(o["description"] for a in p["actions"] for o in a["outcomes"]),
-        )
-    ]
+    # what the community page shows: services' words, and the people's quoted
+    shown = shown_by_leads(priorities) + [q.text for p in priorities for i in p["insights"]
+                                          for q in i["quotes"]]
     # notes the thread rests on whose categories no person gave or reviewed (the model's,
     # or none yet): leads see which, and every reader how many
     unreviewed = ({n for i in thread.insights for n in thread.notes_of_insight(i)}
@@ -454,8 +468,56 @@ def build_report(
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems() + (named + lost if audience == "lead" else []),
-        warnings=(named if audience != "lead" else []) + lost,
+        warnings=(named if audience != "lead" else []) + lost
+        + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
+           if audience == "community" else []),
+        contact=contact.strip(),
+        titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
+                **{ref("insight", i): n["title"] for i, n in thread.insights.items()}},
+        unpinned=unpinned if audience == "lead" else [],
     )
+
+
+#: Capitals a reader may not know ("QIPP", "LA"): two or more, not inside [brackets].
+_ABBREVIATION = re.compile(r"(?<![\w\[&])[A-Z][A-Z&]+s?(?![\w\]&])")
+#: Abbreviations every reader knows.
+_KNOWN_ABBREVIATIONS = frozenset({"UK", "OK", "TV"})
+
+
+def shown_by_leads(priorities: list[dict[str, Any]]) -> list[str]:
+    """What leads and services wrote that a report shows under its priorities (not
+    people's quotes)."""
+    return [
+        text for p in priorities for text in (
+            p["title"], p["description"],
+            *(i[k] for i in p["insights"] for k in ("title", "summary")),
+            *(a[k] for a in p["actions"] for k in ("title", "owner", "reason")),
+            *((a["involvement"] or {}).get("how") for a in p["actions"]),
+            *(o["description"] for a in p["actions"] for o in a["outcomes"]),
+        ) if text
+    ]
+
+
+def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -> list[str]:
+    """For whoever writes the community page: what would leave its readers stuck."""
+    warnings = []
+    if not contact.strip():
+        warnings.append("the community page gives no way to reach you: add --contact "
+                        "\"how to reach us\" (or contact = \"...\" under [insight] in "
+                        "insight.toml)")
+    if unpinned:
+        warnings.append(f"the community page quotes only words a lead pinned; "
+                        f"{', '.join(unpinned)} ha{'s' if len(unpinned) == 1 else 've'} none "
+                        "(`insight insights quote INSIGHT NOTE --pin`)")
+    explained = {w.casefold() for w in PLAIN_WORDS}
+    unexplained = sorted({m.group(0).rstrip("s") if m.group(0)[:-1].isupper() else m.group(0)
+                          for text in written for m in _ABBREVIATION.finditer(text)}
+                         - set(PLAIN_WORDS) - _KNOWN_ABBREVIATIONS, key=str.casefold)
+    unexplained = [w for w in unexplained if w.casefold() not in explained]
+    if unexplained:
+        warnings.append(f"the community page uses abbreviations it does not explain: "
+                        f"{', '.join(unexplained)}; write them out in plain words")
+    return warnings
 
 
 def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
@@ -602,6 +664,18 @@ def _month_year(value: str | None) -> str:
 _ENV.filters["month_year"] = _month_year
 
 
+def _long_date(value: str | None) -> str:
+    """"2026-11-27" as "27 November 2026", as people write a date in England."""
+    try:
+        day = datetime.strptime(str(value)[:10], "%Y-%m-%d")
+    except ValueError:
+        return str(value or "")
+    return f"{day.day} {day:%B %Y}"
+
+
+_ENV.filters["long_date"] = _long_date
+
+
 def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:
     """The groups a `heard_from` list names, in words ("carers, older people and young
     people"); never "not recorded"."""
@@ -681,15 +755,19 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".html":
-        path.write_text(render_html(data), encoding="utf-8")
+        html = render_html(data)
+        with written_whole(path) as partial:
+            partial.write_text(html, encoding="utf-8")
         return [path]
     tables = report_tables(data)
     if suffix == ".xlsx":
-        write_workbook(tables, path)
+        with written_whole(path) as partial:
+            write_workbook(tables, partial)
         return [path]
     written = []
     for file, rows in zip(targets, tables.values(), strict=True):
-        with file.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM for Excel
+        with written_whole(file) as partial, \
+                partial.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel
             writer = csv.writer(handle)
             for row in rows:
                 writer.writerow([csv_cell(v) for v in row])

@@ -1,15 +1,30 @@
 """Spreadsheet output shared by the report's tables and the quarantine's rows to fix.
 
 Cells that hold people's words are written so that a spreadsheet shows them as typed and
-never runs them as formulas.
+never runs them as formulas; files are written whole or not at all (`written_whole`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """A file beside `path` to write into, which becomes `path` only once written: a full
+    disk or an interruption never leaves half a file where the last whole one was."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 #: A cell a spreadsheet would read as a formula (CSV injection, OWASP): "=", "+", "-",
 #: "@", tab or carriage return first.

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -432,12 +433,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # deleted and overwritten text (an erased note's) is zeroed on disk, not left in pages
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
 def make_engine(url: str) -> Engine:
     try:
-        engine = create_engine(url, future=True)
+        # an error's message never repeats the values sent (notes' words): it may be
+        # printed, pasted into a ticket, or logged
+        engine = create_engine(url, future=True, hide_parameters=True)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         hint = ""
         if url.startswith("postgres"):
@@ -1586,6 +1591,44 @@ class Store:
                         dict(row._mapping), None)
 
     # -- erasure ---------------------------------------------------------------------
+    def backup_to(self, target: Path) -> None:
+        """Copy a SQLite database to `target` as it stands, consistent even while another
+        command writes (SQLite's online backup; the journal's changes are included).
+        PostgreSQL has its own tools (`pg_dump`): a StoreError says so."""
+        if self.engine.dialect.name != "sqlite":
+            raise StoreError("this workspace's database is PostgreSQL: back it up with "
+                             "pg_dump (and restore with pg_restore), as the server's other "
+                             "databases are")
+        import sqlite3
+
+        raw = self.engine.raw_connection()
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                raw.driver_connection.backup(copy)  # type: ignore[union-attr]
+            finally:
+                copy.close()
+        finally:
+            raw.close()
+
+    def purge_erased(self) -> bool:
+        """Clear erased words from the database's files now, not at some later moment:
+        SQLite's journal (WAL) is folded into the database (which zeroes deleted text,
+        `secure_delete`) and emptied; PostgreSQL vacuums the tables notes' words live in.
+        False when that could not be done (SQLite: another program has the database open;
+        it is done once that program closes)."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            return busy is not None and busy[0] == 0
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in (notes, tags, audit, safeguarding_queue):
+                    conn.exec_driver_sql(f"VACUUM {table.name}")
+        except SQLAlchemyError:
+            return False
+        return True
+
     def erase_notes(self, note_ids: Sequence[str], reason: str | None = None) -> int:
         """Remove text and identifying fields; keep an audited tombstone and drop links.
 

@@ -36,6 +36,8 @@ class Workspace:
     #: `[population]` table), so reports can show who is and is not being heard
     population: dict[str, float] = field(default_factory=dict)
     population_source: str = ""
+    #: how people reach the team: the community page's "Tell us what you think"
+    contact: str = ""
 
     @property
     def config_path(self) -> Path:
@@ -77,7 +79,10 @@ class Workspace:
             "# counts below this are suppressed in outputs for commissioners and the community\n"
             f"small_number_threshold = {self.small_number_threshold}\n"
             f"max_note_chars = {self.max_note_chars}\n"
-            "\n# Who lives here, so reports show who is and is not being heard: each community\n"
+            "# how people can reach you, shown on the community page (uncomment and edit):\n"
+            + (f"contact = {_quote(self.contact)}\n" if self.contact else
+               '# contact = "Call Sam on 0113 496 0000, or email listening@example.org"\n')
+            + "\n# Who lives here, so reports show who is and is not being heard: each community\n"
             "# as notes name it, and its percent of the local population, e.g. from the\n"
             "# Census 2021 (uncomment and edit):\n"
             "# [population]\n"
@@ -110,6 +115,7 @@ def init_workspace(
     db: str | None = None,
     codebook: str | None = None,
     small_number_threshold: int = DEFAULT_SMALL_NUMBER,
+    contact: str = "",
 ) -> Workspace:
     """Create a workspace folder and its configuration; refuses to overwrite one."""
     check_small_number(small_number_threshold)
@@ -125,6 +131,7 @@ def init_workspace(
         db=db or DEFAULT_DB,
         codebook=codebook or "default",
         small_number_threshold=small_number_threshold,
+        contact=contact.strip(),
     )
     workspace.config_path.write_text(workspace.to_toml(), encoding="utf-8")
     return workspace
@@ -142,9 +149,11 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
     folder = resolve_workspace_path(path).resolve()
     config = folder / CONFIG_NAME
     if not config.is_file():
+        named = "" if path is not None or not os.environ.get("INSIGHT_WORKSPACE") else \
+            " (named by $INSIGHT_WORKSPACE)"
         raise WorkspaceError(
-            f"no workspace at {folder} (no {CONFIG_NAME}); run `insight init {folder}` first "
-            "or pass --workspace DIR"
+            f"no workspace at {folder}{named} (no {CONFIG_NAME}); run `insight init {folder}` "
+            "first or pass --workspace DIR"
         )
     try:
         raw = tomllib.loads(config.read_text(encoding="utf-8"))
@@ -161,6 +170,7 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
                 int(data.get("small_number_threshold", DEFAULT_SMALL_NUMBER))
             ),
             max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
+            contact=str(data.get("contact", "")).strip(),
             **_population(raw.get("population", {}), config),
         )
     except (TypeError, ValueError) as exc:

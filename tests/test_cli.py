@@ -1024,3 +1024,61 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     assert cleared.strip() == "removed 4 quarantined rows and 2 emptied files"
     assert not list((ws / "quarantine").glob("*.jsonl"))
     assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout
+
+
+def test_backup_restores_as_a_working_workspace(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [
+        {"id": "b1", "text": "The drop-in on Fridays kept me going.", "consent_quote": True}])
+    out = tmp_path / "backups" / "ws.zip"
+    inside = insight("backup", "--out", str(ws / "b.zip"), "-w", str(ws), check=False)
+    assert inside.returncode == 2 and "outside the workspace" in inside.stderr
+    said = insight("backup", "--out", str(out), "-w", str(ws)).stdout
+    assert said.startswith(f"backed up {ws.resolve()} to {out}")
+    import zipfile
+
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert "insight.toml" in names and "insight.db" in names
+        assert not any(n.endswith(("-wal", "-shm")) for n in names)
+        restored = tmp_path / "restored"
+        archive.extractall(restored)
+    shown = insight("notes", "show", "b1", "-w", str(restored)).stdout
+    assert "The drop-in on Fridays kept me going." in shown
+
+
+def test_database_and_file_errors_are_one_line_without_note_text(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    import sqlite3
+
+    with sqlite3.connect(ws / "insight.db") as conn:  # the database refuses every new note
+        conn.execute("CREATE TRIGGER no_more BEFORE INSERT ON notes "
+                     "BEGIN SELECT RAISE(ABORT, 'no room for more notes'); END")
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text\nq1,Winifred told me about the river path.\n", encoding="utf-8")
+    failed = insight("ingest", str(notes), "-w", str(ws), "--no-screen", check=False)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "Winifred" not in failed.stderr + failed.stdout
+    assert "error: the database refused the change (no room for more notes)" in " ".join(
+        failed.stderr.split())
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    report = insight("report", "--out", str(blocked / "report.html"), "-w", str(ws),
+                     check=False)
+    assert report.returncode == 1 and "Traceback" not in report.stderr
+    assert str(blocked) in report.stderr
+
+
+def test_an_interrupted_command_says_what_stays_saved(capsys: pytest.CaptureFixture) -> None:
+    import typer
+
+    from insight.cli import handled
+
+    @handled
+    def long_job() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(typer.Exit) as stopped:
+        long_job()
+    assert stopped.value.exit_code == 130
+    assert "interrupted: what was saved before stays saved" in capsys.readouterr().err

@@ -30,6 +30,7 @@ from insight.thread import (
     add_priority,
     load_thread,
     set_involvement,
+    set_quote_choice,
 )
 from tests.notes import add, note
 
@@ -184,6 +185,9 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
                          note_ids=["own", "para"])
     add_action(store, "Reopen the cafe", status="agreed", due_on=date(2027, 3, 31),
                priority_ids=[add_priority(store, "P", insight_ids=[first, second])])
+    for insight in (first, second):  # the community page quotes what a lead pinned
+        for note_id in ("para", "own"):
+            set_quote_choice(store, insight, note_id, "pin")
     community = unescape(render_html(build_report(store, load_codebook(), audience="community")))
     assert "conversations were written down" in community  # plain words, plain dates
     words = " ".join(community.split())
@@ -465,7 +469,9 @@ def test_community_page_explains_service_words_and_uses_headings(store: Store) -
     named = render_html(build_report(store, load_codebook(), audience="community",
                                      title="Rushmere Carers Network, 2025"))
     assert "<title>Rushmere Carers Network, 2025: You said, we did</title>" in named
-    assert '<p class="meta">Rushmere Carers Network, 2025</p><h1>You said, we did</h1>' in named
+    # the page's heading first, then whose page it is
+    assert '<h1>You said, we did</h1> <p class="meta">Rushmere Carers Network, 2025</p>' in \
+        " ".join(named.split())
 
 
 def test_chart_has_a_text_alternative_and_draws_small_counts_as_small(store: Store) -> None:
@@ -491,7 +497,7 @@ def test_leads_see_notes_by_place_listener_and_month(store: Store) -> None:
     assert lead.breakdowns["month"] == [("2026-03", 3), ("2026-04", 1), ("not given", 1)]
     assert lead.breakdowns["place"] == [("Leeds", 4), ("Helston", 1)]
     html = render_html(lead)
-    assert "Where, who and when" in html and "<td>Helston</td>" in html
+    assert "Where, who and when" in html and "<th scope=\"row\">Helston</th>" in html
     for audience in ("commissioner", "community"):
         other = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
         assert other.breakdowns == {} and "Helston" not in render_html(other)
@@ -529,7 +535,7 @@ def test_actions_at_a_glance_by_stage_and_status(store: Store) -> None:
                            "declined": 0}),
     ]
     html = " ".join(render_html(data).split())
-    assert "<h2>Actions at a glance</h2>" in html and "<td>stage not set</td>" in html
+    assert "<h2>Actions at a glance</h2>" in html and "<th scope=\"row\">stage not set</th>" in html
 
 
 # -- leads' quote choices ------------------------------------------------------------------
@@ -575,20 +581,22 @@ def waits(store: Store) -> tuple[Store, int, int]:
 def test_a_leads_pin_and_leave_out_choose_the_quotes(waits, audience: str) -> None:
     store, first, second = waits
     data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
-    per = 1 if audience == "community" else 2
-    assert _quoted_waits(data) == [WAITS[:per], WAITS[per : 2 * per]]  # by id: the default
+    community = audience == "community"  # the public page quotes only what a lead pinned
+    per = 1 if community else 2
+    assert _quoted_waits(data) == ([[], []] if community else
+                                   [WAITS[:per], WAITS[per : 2 * per]])  # by id: the default
 
     store.set_quote_choice(first, "w5", "pin")
     store.set_quote_choice(first, "w4", "pin")
     store.set_quote_choice(first, "w1", "exclude")  # would be quoted otherwise
     data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
     # pins first, in the order pinned; the left-out note is free for the other insight
-    assert _quoted_waits(data) == [["grey", "silent"][:per], WAITS[:per]]
+    assert _quoted_waits(data) == [["grey", "silent"][:per], [] if community else WAITS[:per]]
 
     store.set_quote_choice(first, "w5", "exclude")
     store.set_quote_choice(first, "w4", None)
     data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
-    assert _quoted_waits(data)[0] == ["cruel", "lonely"][:per]
+    assert _quoted_waits(data)[0] == ([] if community else ["cruel", "lonely"])
 
 
 @pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])
@@ -599,8 +607,8 @@ def test_a_pin_never_quotes_a_note_without_consent_or_with_a_flag(waits, audienc
     data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
     html = render_html(data)
     assert "private" not in html and "dangerous" not in html
-    per = 1 if audience == "community" else 2
-    assert _quoted_waits(data)[0] == WAITS[:per]  # as if nothing was pinned
+    # as if nothing was pinned (the community page then quotes nothing)
+    assert _quoted_waits(data)[0] == ([] if audience == "community" else WAITS[:2])
 
     store.flag_safeguarding("w2", reason="phrase list")  # a flag after the pin
     store.set_quote_choice(first, "w2", "pin")
@@ -673,9 +681,9 @@ def test_categories_show_what_is_often_said(store: Store) -> None:
                heard_on=f"2026-03-1{i}") for i in range(6)])
 
     def often_said(html: str) -> dict[str, list[str]]:
-        rows = re.findall(r"<tr><td>([^<]+?)\s*(?:<code>.*?</code>)?\s*"
-                          r"<div class=\"meta phrases\">Often said: (.*?)</div>", html)
-        return {name: phrases.split(" · ") for name, phrases in rows}
+        rows = re.findall(r"<tr><th scope=\"row\">([^<]+?)\s*(?:<code>.*?</code>)?</th>"
+                          r".*?<td class=\"meta phrases\">(.*?)</td></tr>", html, re.S)
+        return {name: phrases.split(" · ") for name, phrases in rows if phrases}
 
     lead = often_said(unescape(render_html(build_report(store, load_codebook(),
                                                         audience="lead"))))
@@ -699,9 +707,10 @@ def test_categories_show_experience_and_trend(store: Store) -> None:
                       heard_on="2025-06-20", experience="positive") for i in range(6)])
 
     def row(html: str) -> list[str]:
-        cells = re.search(r"<tr><td>Getting help and waiting.*?</tr>", html, re.S).group()
+        cells = re.search(r"<tr><th scope=\"row\">Getting help and waiting.*?</tr>", html,
+                          re.S).group()
         return [re.sub(r"<[^>]+>", "", c).strip()
-                for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)][1:]
+                for c in re.findall(r"<td(?! class=\"meta phrases)[^>]*>(.*?)</td>", cells, re.S)]
 
     lead = row(unescape(render_html(build_report(store, load_codebook(), audience="lead"))))
     # notes, share, places, listeners, communities, negative, mixed, positive, trend
@@ -805,7 +814,8 @@ def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
     assert '<td>1 action: <a href="#A1">A1</a></td>' in html
     assert ("People with lived experience took part: active and embedded (peers make the "
             "calls)") in html
-    assert "<tr><td>monitoring</td><td class=\"num\">1</td><td class=\"num\">0</td>" in html
+    assert ("<tr><th scope=\"row\">monitoring</th><td class=\"num\">1</td>"
+            "<td class=\"num\">0</td>") in html
     community = " ".join(unescape(render_html(build_report(store, load_codebook(),
                                                            audience="community"))).split())
     assert ("People with lived experience helped decide this, and are part of it as it goes "
@@ -862,7 +872,8 @@ def test_a_note_against_the_insights_lean_is_quoted_last(store: Store, audience:
         data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
         return [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
 
-    assert quoted() == [f"The wait felt {w}" for w in ["endless", "cruel"][:per]]
+    assert quoted() == ([] if audience == "community" else  # quotes only what a lead pinned
+                        [f"The wait felt {w}" for w in ["endless", "cruel"][:per]])
     # a lead who wants it quoted pins it
     store.set_quote_choice(insight, "a1", "pin")
     assert quoted()[0] == "The wait felt fine, they rang me back"
@@ -1031,3 +1042,93 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
         "person not to be a concern." in text
     about = dict(report_tables(data)["About"][1:])
     assert about["flags of the model or phrase list a person judged no concern"] == 5
+
+
+def _community_text(data) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(data))).split())
+
+
+def test_the_community_page_quotes_only_what_a_lead_pinned(store: Store) -> None:
+    """The public page speaks for the people who spoke: a person chose each quote for its
+    finding, never the model (whose evidence sentence can be about something else)."""
+    add(store,
+        note("gp", "'I've tried on my break, it's full by then.' Works in a cafe from 7.",
+             categories=["daily-living"]),
+        note("rent", "'The rent went up again and I can't eat properly,' she said.",
+             categories=["daily-living"]),
+        *[note(f"x{i}", f"Money worries {i}.", categories=["daily-living"]) for i in range(3)])
+    money = add_insight(store, "Money and housing", categories=["daily-living"],
+                        note_ids=["gp", "rent", "x0", "x1", "x2"])
+    add_action(store, "Welfare advice in every team", status="agreed",
+               priority_ids=[add_priority(store, "Money", insight_ids=[money])])
+    before = build_report(store, load_codebook(), audience="community")
+    assert before.priorities[0]["insights"][0]["quotes"] == []
+    assert any("quotes only words a lead pinned; I1 has none" in w for w in before.warnings)
+    commissioner = build_report(store, load_codebook(), audience="commissioner")
+    assert commissioner.priorities[0]["insights"][0]["quotes"]  # the model's pick, there
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.unpinned == ["I1"]
+    assert "no quote pinned for the community page" in " ".join(render_html(lead).split())
+    set_quote_choice(store, money, "rent", "pin")
+    after = build_report(store, load_codebook(), audience="community")
+    assert [q.text for q in after.priorities[0]["insights"][0]["quotes"]] == [
+        "The rent went up again and I can't eat properly"]
+    assert not any("pinned" in w for w in after.warnings)
+    assert build_report(store, load_codebook(), audience="lead").unpinned == []
+
+
+def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
+    store: Store,
+) -> None:
+    add(store, note("n1", "Text", categories=["daily-living"]))
+    insight = add_insight(store, "Nothing at weekends", note_ids=["n1"])
+    set_quote_choice(store, insight, "n1", "pin")
+    add_action(store, "Open a Saturday drop-in", status="done",
+               owner="Sarah Khan, CMHT manager", reason=None,
+               priority_ids=[add_priority(store, "Weekends", insight_ids=[insight])])
+    add_action(store, "A crisis cafe", status="declined", owner="ICB",
+               reason="Out of scope for the QIPP envelope; the LA travel scheme applies.",
+               priority_ids=[add_priority(store, "Crisis", insight_ids=[insight])])
+    data = build_report(store, load_codebook(), audience="community")
+    text = _community_text(data)
+    assert "Tell us what you think If we got something wrong, or you want to tell us more, " \
+        "talk to the peer listener you spoke to." in text
+    assert any("gives no way to reach you: add --contact" in w for w in data.warnings)
+    # services' abbreviations the page does not explain (ICB and CMHT it does)
+    [short] = [w for w in data.warnings if "abbreviations" in w]
+    assert short.startswith("the community page uses abbreviations it does not explain: "
+                            "LA, QIPP;")
+    assert re.search(r"Written on \d{1,2} [A-Z][a-z]+ 20\d\d\.", text)
+    # done, but nothing says what changed: said as it stands
+    assert "We did Open a Saturday drop-in We say this is done. We will tell you what " \
+        "changed when we know." in text
+    # a person's name as owner is taken out of the public page, not of the leads' report
+    assert "Who is responsible: [name removed], CMHT manager" in text
+    assert "Sarah Khan" not in text
+    assert "Sarah Khan, CMHT manager" in render_html(build_report(store, load_codebook()))
+    reached = build_report(store, load_codebook(), audience="community",
+                           contact="email listening@example.org")
+    assert "or you want to tell us more: email listening@example.org." in _community_text(
+        reached)
+    assert not any("reach you" in w for w in reached.warnings)
+
+
+def test_report_tables_have_captions_and_header_scopes(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"Waited {i} months.", categories=["access-waiting"])
+                 for i in range(6)])
+    insight = add_insight(store, "Waits", note_ids=[f"n{i}" for i in range(6)])
+    priority = add_priority(store, "No one waiting alone", insight_ids=[insight])
+    add_action(store, "Call every four weeks", status="agreed", priority_ids=[priority])
+    for audience in ("lead", "commissioner"):
+        html = render_html(build_report(store, load_codebook(), audience=audience))
+        tables = re.findall(r"<table.*?</table>", html, re.S)
+        assert tables
+        for table in tables:
+            assert "<caption>" in table
+            assert not re.search(r"<th(?=[\s>])(?![^>]*scope=)", table)  # each says its scope
+        # an action and an insight are headings a screen reader can jump between
+        assert re.search(r"<h5 class=\"record\">A1 · Call every four weeks\s*<span class=\"status"
+                         r"[^\"]*\"><span class=\"sr-only\">Status: </span>agreed</span></h5>",
+                         html)
+        # a link says where it goes
+        assert '<a href="#P1">P1: No one waiting alone</a>' in html
