@@ -425,6 +425,10 @@ def ingest(
         raise typer.Exit(EXIT_REJECTED)
 
 
+#: Said before training, which shows no progress of its own: a wait that looks like a hang.
+_TRAINING = ("training: each setting is tried by 5-fold cross-validation, so this takes "
+             "from about half a minute to a few minutes on 2 cores")
+
 #: A retrained workspace model this much worse on held-out notes is warned of.
 WORSE_BY = 0.02
 
@@ -520,6 +524,7 @@ def train(
         with store:
             book = ws.load_codebook()
             target = out or ws.model_dir
+            typer.secho(_TRAINING, err=True)
             model = train_from_store(store, book, target, backend=backend, seed=seed)
         facts = model.metadata["training_data"]
         counts = facts["workspace_counts"]
@@ -585,6 +590,7 @@ def train(
         )
     from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
 
+    typer.secho(_TRAINING, err=True)
     model = TagModel.fit(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,
@@ -663,14 +669,25 @@ def _workspace_model(ws):
             f"no model at {ws.model_dir}: this workspace has its own codebook, so its model "
             "is trained from notes labelled with it; run `insight train` first"
         )
-    from insight.classify.default import default_model
-
     typer.secho(
         "no workspace model yet: using the default model for the default codebook "
         "(built from the shipped corpus on first use, then cached); `insight train` "
         "replaces it once your notes are labelled",
         err=True,
     )
+    return _default_model()
+
+
+def _default_model():
+    """The default model, saying so when it must be built first (a long wait otherwise
+    looks like a hang)."""
+    from insight.classify.default import default_model, default_model_path
+    from insight.classify.model import MODEL_FILE
+
+    target = default_model_path()
+    if not (target / MODEL_FILE).is_file():
+        typer.secho(f"building the default model from the shipped corpus: once, about half a "
+                    f"minute on 2 cores, then cached in {target}", err=True)
     return default_model()
 
 
@@ -732,9 +749,7 @@ def classify(
     if ws is not None:
         tag_model = _workspace_model(ws)
     elif model is None:
-        from insight.classify.default import default_model
-
-        tag_model = default_model()
+        tag_model = _default_model()
     else:
         tag_model = TagModel.load(model)
     from insight.tagging import workers_for

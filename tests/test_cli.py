@@ -296,11 +296,16 @@ def test_classify_without_model_builds_and_caches_the_default(
     source.write_text(json.dumps({"id": "1", "text": "Been on the waiting list since March, "
                                   "nobody has rung. The GP just says wait."}) + "\n")
     out = tmp_path / "out.jsonl"
-    insight("classify", str(source), "--out", str(out))
+    built = insight("classify", str(source), "--out", str(out))
     line = json.loads(out.read_text())
     assert "access-waiting" in line["categories"]
     cached = list((default_cache / "models").glob("default-*/MODEL_CARD.md"))
     assert len(cached) == 1 and "test split" in cached[0].read_text()
+    # a wait the first time is said, with where the model is kept; not once it is cached
+    assert "building the default model from the shipped corpus: once" in built.stderr
+    assert str(cached[0].parent) in " ".join(built.stderr.split())
+    again = insight("classify", str(source), "--out", str(out))
+    assert "building" not in again.stderr
 
 
 def test_tag_before_any_training_uses_the_default_model(

@@ -155,9 +155,15 @@ def default_cache_dir(cache_dir: str | Path | None = None) -> Path:
     return root
 
 
+def default_model_path(cache_dir: str | Path | None = None) -> Path:
+    """Where the default model for the shipped corpus as it is now is (or will be) cached;
+    it is built once its folder holds no model."""
+    return default_cache_dir(cache_dir) / f"default-{corpus_hash()}"
+
+
 def default_model(cache_dir: str | Path | None = None) -> TagModel:
     """The default model: load it from the cache, or build and cache it on first use."""
-    target = default_cache_dir(cache_dir) / f"default-{corpus_hash()}"
+    target = default_model_path(cache_dir)
     if (target / MODEL_FILE).is_file():
         return TagModel.load(target)
     model = build_default_model()
