@@ -2456,6 +2456,7 @@ def quarantine_clear(
     if all_rows and to_fix and not yes and not typer.confirm(
             f"Remove {to_fix} row{'s' if to_fix != 1 else ''} still to fix? Their cells "
             "will be in no note and no quarantine file"):
+        typer.echo("nothing removed")
         raise typer.Exit(1)
     removed, deleted = clear(gone)
     typer.echo(f"removed {removed} quarantined row{'s' if removed != 1 else ''}"

@@ -866,6 +866,15 @@ class _JsonKeys:
         return keys
 
 
+def _other_conversation(stored: dict[str, Any], record: NoteRecord) -> str | None:
+    """Which of date and listener a row gives differently from the stored note under its
+    id ("date", "listener"), or None: a corrected answer keeps the conversation's."""
+    differ = [name for name, field_name in (("date", "heard_on"), ("listener", "listener"))
+              if getattr(record, field_name) is not None and stored.get(field_name) is not None
+              and getattr(record, field_name) != stored[field_name]]
+    return " and ".join(differ) or None
+
+
 def _flattened(item: dict[str, Any]) -> dict[str, Any]:
     """An object's keys read one level down, as a form tool nests them: `{"consent":
     {"quote": true}}` gives "consent quote" (read as consent_quote); `{"meta":
@@ -2730,6 +2739,16 @@ def _store_batch(
         same_text = stored["content_hash"] == record.content_hash
         if same_text:
             report.already_present += 1
+        elif replace_text and (clash := _other_conversation(stored, record)):
+            # an id typed wrong must not take another note's place
+            report.rejected += 1
+            quarantine.add(
+                line,
+                f"id {shown_cell(record.id)} is stored with other words and another {clash}: "
+                "not a corrected answer to that note; check the id",
+                data,
+            )
+            continue
         elif replace_text:  # a corrected answer under the same id: its new words
             report.already_present += 1
             replaced[record.id] = (record, line)
@@ -2738,8 +2757,9 @@ def _store_batch(
             report.rejected += 1
             quarantine.add(
                 line,
-                f"id {shown_cell(record.id)} already present with different text (a corrected "
-                "answer? ingest with --replace-text; if this file's ids restart at 1, one set "
+                f"id {shown_cell(record.id)} already present with different text (if the id "
+                "was typed wrong, correct it; a corrected answer to that same note? ingest "
+                "with --replace-text; if this file's ids restart at 1, one set "
                 "per form or export, ingest it with an id prefix)",
                 data,
             )

@@ -20,6 +20,7 @@ def written_whole(path: Path) -> Iterator[Path]:
     """A file beside `path` to write into, which becomes `path` only once written: a full
     disk or an interruption never leaves half a file where the last whole one was."""
     partial = path.with_name(f".{path.name}.partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         yield partial
         os.replace(partial, path)

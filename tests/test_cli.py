@@ -815,7 +815,7 @@ def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Pa
     lead = " ".join(out.read_text(encoding="utf-8").split())
     assert "8 of 14 notes name a community; the 6 that name none count in no row" in lead
     insight("report", "--out", str(out), "-w", str(ws))
-    assert "Bangladeshi</td><td class=\"num\">3.0%</td>" in html
+    assert "Bangladeshi</th><td class=\"num\">3.0%</td>" in html
     assert "fewer than 5 notes: too few to compare" in html
     # the table names communities few notes come from: the text above it says why
     assert "lists every community of the local population, whether heard or not" in html

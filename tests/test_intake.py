@@ -349,9 +349,10 @@ def test_same_id_with_different_text_is_rejected_on_reimport(
     report = ingest(store, path, tmp_path / "q")
     assert (report.accepted, report.rejected, report.already_present) == (1, 1, 0)
     assert [(e["line"], e["reason"]) for e in quarantined(report)] == [
-        (1, "id 'e-1' already present with different text (a corrected answer? ingest with "
-            "--replace-text; if this file's ids restart at 1, one set per form or export, "
-            "ingest it with an id prefix)")
+        (1, "id 'e-1' already present with different text (if the id was typed wrong, "
+            "correct it; a corrected answer to that same note? ingest with --replace-text; if "
+            "this file's ids restart at 1, one set per form or export, ingest it with an id "
+            "prefix)")
     ]
     assert store.get_note("e-1")["text"] == "first version"
 

@@ -1347,3 +1347,27 @@ def test_json_keys_nested_one_level_are_read_as_a_form_tool_nests_them(
     assert any("'meta listener' (did you mean 'listener'?)" in w for w in report.warnings)
     assert report.first_reasons == [(3, "keys 'consent_quote' and 'consent quote' both mean "
                                         "'consent_quote'; keep one")]
+
+
+def test_replace_text_never_gives_a_note_another_conversations_words(
+    store: Store, tmp_path: Path
+) -> None:
+    """An id typed wrong in a file to fix: --replace-text must not overwrite the note that
+    id belongs to (another date or listener is another conversation)."""
+    first = write(tmp_path, "a.csv", "id,heard_on,listener,text\n"
+                  "31,2025-03-01,L1,The bus to the day centre stopped running.\n")
+    ingest(store, first, tmp_path)
+    typo = write(tmp_path, "fix.csv", "id,heard_on,listener,text\n"
+                 "31,2025-01-13,L2,The GP said to ring at 8am and it was full.\n")
+    report = ingest_file(store, typo, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         replace_text=True)
+    assert (report.accepted, report.rejected) == (0, 1)
+    assert store.get_note("31")["text"] == "The bus to the day centre stopped running."
+    assert reasons(report) == [(2, "id '31' is stored with other words and another date and "
+                                   "listener: not a corrected answer to that note; check the id")]
+    # the same conversation's corrected answer still takes its place
+    fixed = write(tmp_path, "fix2.csv", "id,heard_on,listener,text\n"
+                  "31,2025-03-01,L1,The bus to the day centre stopped running in May.\n")
+    report = ingest_file(store, fixed, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         replace_text=True)
+    assert store.get_note("31")["text"] == "The bus to the day centre stopped running in May."

@@ -571,7 +571,7 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
     assert shouted.returncode == 2 and "did you mean 'e3'?" in said(shouted)
     spaced = run_cli("erase", "-w", str(folder), "--listener", " l-STAYS ", "--yes",
                      cwd=tmp_path)
-    assert spaced.stdout.strip() == "erased 1 note"
+    assert spaced.stdout.splitlines()[0] == "erased 1 note"
     usage = run_cli("erase", "-w", str(folder), cwd=tmp_path)
     assert usage.returncode == 2 and "give --note ID or --listener ID" in usage.stderr
     missing = run_cli("erase", "-w", str(folder), "--note", "nope", cwd=tmp_path)
