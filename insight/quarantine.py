@@ -165,7 +165,9 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
     for i, r in enumerate(rows):
         key, current = r.key(), state(r)
         if current == "to fix" and (
-            (key is not None and latest[key] != i) or corrected.get(r.where, -1) > i
+            (key is not None and latest[key] != i)
+            # corrected later: the row itself, or (a row of a file to fix) its first place
+            or corrected.get(r.origin or r.where, -1) > i
         ):
             current = "repeated"
         earlier = copies[key] - 1 if key is not None and latest.get(key) == i else 0

@@ -193,3 +193,19 @@ def test_a_later_export_of_an_erased_note_is_quarantined_as_erased(
     [row] = review(read_quarantine(folder), store)
     assert (row.state, row.row, row.line) == ("erased", None, 2)
     assert "Mo from" not in row.path.read_text(encoding="utf-8")
+
+
+def test_a_row_exported_to_fix_twice_counts_once(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "form.csv"
+    source.write_text("id,text\nk7,\n", encoding="utf-8")
+    _ingest(store, source, folder)
+    for month in ("jan", "feb", "mar"):  # exported, left as it was, ingested again
+        to_fix = [r for r in review(read_quarantine(folder), store) if r.state == "to fix"]
+        assert len(to_fix) == 1
+        out = tmp_path / f"fix-{month}.jsonl"
+        export(to_fix, out)
+        _ingest(store, out, folder)
+    rows = review(read_quarantine(folder), store)
+    assert [r.state for r in rows] == ["repeated"] * 3 + ["to fix"]
+    assert rows[-1].origin == "form.csv line 2"
