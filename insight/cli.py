@@ -2217,41 +2217,15 @@ def backup(
     Safe while other commands run. To restore, unzip into an empty folder and use it as the
     workspace. Restoring brings back notes erased after the backup was made: erase them
     again (`insight audit` lists erasures)."""
-    import zipfile
-
-    from insight.sheets import written_whole
-    from insight.store import StoreError
-
     if out.suffix.lower() != ".zip":
         raise typer.BadParameter("give a .zip file name", param_hint="--out")
     _check_out(out)
     ws, store = _open(workspace)
-    if not ws.db_url.startswith("sqlite:///"):
-        with store:
-            store.backup_to(out)  # says how a PostgreSQL database is backed up
-    database = Path(ws.db_url.removeprefix("sqlite:///")).resolve()
-    if not database.is_relative_to(ws.path.resolve()):
-        raise StoreError(f"the database {database} is outside the workspace: back it up "
-                         "with its own copy (sqlite3 DATABASE '.backup FILE') and the "
-                         "workspace folder with it")
     if out.resolve().is_relative_to(ws.path.resolve()):
         raise typer.BadParameter("write the backup outside the workspace folder",
                                  param_hint="--out")
-    files = 0
-    with store, written_whole(out) as partial, zipfile.ZipFile(
-            partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        snapshot = partial.with_name(partial.name + ".db")
-        try:
-            store.backup_to(snapshot)
-            archive.write(snapshot, database.relative_to(ws.path.resolve()).as_posix())
-        finally:
-            snapshot.unlink(missing_ok=True)
-        live = {database.with_name(database.name + suffix)
-                for suffix in ("", "-wal", "-shm", "-journal")}
-        for path in sorted(ws.path.rglob("*")):
-            if path.is_file() and path.resolve() not in live:
-                archive.write(path, path.relative_to(ws.path).as_posix())
-                files += 1
+    with store:
+        files = ws.backup(store, out)
     typer.echo(f"backed up {ws.path} to {out} (the database and {files} other files); it "
                "holds notes' words: keep it as safe as the workspace")
 

@@ -10,9 +10,12 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from insight.codebook import Codebook, load_codebook
+
+if TYPE_CHECKING:
+    from insight.store import Store
 
 CONFIG_NAME = "insight.toml"
 DEFAULT_DB = "sqlite:///insight.db"
@@ -66,6 +69,39 @@ class Workspace:
             return load_codebook()
         file = Path(self.codebook)
         return load_codebook(file if file.is_absolute() else self.path / file)
+
+    def backup(self, store: Store, out: Path) -> int:
+        """Write the workspace whole to a .zip: its SQLite database as it stands (SQLite's
+        online backup, so other commands may run) and every other file in the folder
+        (settings, model, quarantine). Returns how many files besides the database."""
+        import zipfile
+
+        from insight.sheets import written_whole
+
+        if not self.db_url.startswith("sqlite:///"):
+            store.backup_to(out)  # says how a PostgreSQL database is backed up
+        folder = self.path.resolve()
+        database = Path(self.db_url.removeprefix("sqlite:///")).resolve()
+        if not database.is_relative_to(folder):
+            raise WorkspaceError(f"the database {database} is outside the workspace: back it "
+                                 "up with its own copy (sqlite3 DATABASE '.backup FILE') and "
+                                 "the workspace folder with it")
+        files = 0
+        with written_whole(out) as partial, zipfile.ZipFile(
+                partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            snapshot = partial.with_name(partial.name + ".db")
+            try:
+                store.backup_to(snapshot)
+                archive.write(snapshot, database.relative_to(folder).as_posix())
+            finally:
+                snapshot.unlink(missing_ok=True)
+            live = {database.with_name(database.name + suffix)
+                    for suffix in ("", "-wal", "-shm", "-journal")}
+            for path in sorted(self.path.rglob("*")):
+                if path.is_file() and path.resolve() not in live:
+                    archive.write(path, path.relative_to(self.path).as_posix())
+                    files += 1
+        return files
 
     def to_toml(self) -> str:
         return (
