@@ -413,16 +413,41 @@ def ingest(
                     "in the quarantine file now, fix and ingest again",
                     err=True, fg=typer.colors.RED,
                 )
-            for line, reason in report.first_reasons:
+            to_fix = report.rejected
+            shown = report.first_reasons
+            if report.quarantine and report.rejected:
+                from insight.quarantine import sort_rejected
+
+                kinds = sort_rejected(ws.quarantine_dir, report.quarantine, store)
+                if len(kinds["new"]) < report.rejected:
+                    typer.echo(f"{file}: {_rejected_kinds(kinds)}")
+                pending = kinds["new"] + kinds["before"]
+                to_fix = len(pending)
+                shown = [(r.line, r.reason) for r in pending[:len(report.first_reasons)]]
+            for line, reason in shown:
                 typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
             if report.quarantine:
-                more = report.rejected - len(report.first_reasons)
+                more = to_fix - len(shown)
                 typer.echo(f"{file}: quarantined rows in {report.quarantine}"
                            + (f" ({more} more reasons there)" if more > 0 else "")
                            + "; `insight quarantine show` lists every row still to fix")
-            any_rejected |= bool(report.rejected or report.file_error)
+            # rows already stored or erased need nothing: only what does is a rejection
+            any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _rejected_kinds(kinds: dict[str, list[Any]]) -> str:
+    """One line on what an ingest's rejected rows need (`quarantine.sort_rejected`)."""
+    parts = {
+        "new": "new",
+        "before": "rejected before and still to fix",
+        "stored": "already stored (fixed and ingested before, or a duplicate), needing "
+                  "nothing (`insight quarantine clear` removes them)",
+        "erased": "of erased notes, not kept",
+    }
+    said = [f"{len(rows)} {parts[kind]}" for kind, rows in kinds.items() if rows]
+    return "rejected rows: " + "; ".join(said)
 
 
 #: Said before training, which shows no progress of its own: a wait that looks like a hang.

@@ -582,11 +582,18 @@ def check_id_prefix(prefix: str) -> str:
     return prefix
 
 
-def explain(error: ValidationError) -> str:
-    """One readable line per problem, e.g. `heard_on: invalid date '31/02/2025' ...`."""
+def explain(error: ValidationError, headers: Mapping[str, str] | None = None) -> str:
+    """One readable line per problem, e.g. `heard_on: invalid date '31/02/2025' ...`;
+    with the file's `headers` (field -> column as written), a field read from a column of
+    another name names it too (`heard_on (column 'Date'): ...`), as the person who fixes
+    the row knows the form's headings, not the field names."""
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "row"
+        heading = (headers or {}).get(str(item["loc"][0])) if item["loc"] else None
+        if heading and header_key(heading) != where:
+            shown = shown_cell(heading)
+            where += f" (column {shown})" if not shown.startswith("<") else ""
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is missing"
@@ -2380,19 +2387,26 @@ def ingest_file(
         row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
         quarantine.add(line, reason, data)
-        if (_raises_concern(data, screen) or (cells and _raises_concern(cells, screen))) \
-                and not routed(data):
-            report.rejected_concerns.append(line)
+        if not (_raises_concern(data, screen) or (cells and _raises_concern(cells, screen))):
+            return
+        stored = stored_as(data)
+        if any(store.safeguarding_items(open_only=False, note_id=i) for i in stored):
+            return  # a stored note's, already in the queue (the file ingested before)
+        if stored:  # its words are a stored note (fixed before): that note goes to the queue
+            why = (f"a rejected row with the same words (line {line} of {source.name}, in "
+                   "quarantine) says safeguarding yes or raises a phrase: read it")
+            _count_changes(report, *store.update_notes_from_intake(
+                {}, reasons=dict.fromkeys(stored, why), flags=dict.fromkeys(stored, why)))
+            return
+        report.rejected_concerns.append(line)  # never stored: a person must read it now
 
-    def routed(data: Any) -> bool:
-        """Whether a rejected row's words are a stored note already in the safeguarding
-        queue (the file ingested before): then it is no new, unseen concern."""
+    def stored_as(data: Any) -> list[str]:
+        """The live notes a rejected row's words are (a row fixed and ingested before)."""
         text = data.get("text") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip():
-            return False
-        stored = store.ids_with_text({text_hash(text), text_hash(text.strip())})
-        return any(store.safeguarding_items(open_only=False, note_id=note_id)
-                   for note_id in stored.values())
+            return []
+        return sorted(set(store.ids_with_text({text_hash(text), text_hash(text.strip())})
+                          .values()))
 
     if dates not in DATE_ORDERS:
         raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")
@@ -2442,7 +2456,8 @@ def ingest_file(
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:
-                reject(row.line, explain(exc), row.data)
+                reject(row.line, explain(exc, row.headers if row.header_row else None),
+                       row.data)
                 continue
             record = note.to_record(source=source.name, id_prefix=id_prefix)
             if record.id in seen:

@@ -175,7 +175,32 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
     return out
 
 
-_FIELD_PROBLEM = re.compile(r"([a-z_]+(?:\.\w+)*): ")
+#: What a row just quarantined needs, for an ingest's summary (`sort_rejected`): "new" (a
+#: problem not seen before), "before" (the same row was quarantined by an earlier ingest and
+#: is still to fix: a cumulative export brings it back), "stored" (its words are a stored
+#: note: fixed and ingested before, so nothing to do) or "erased" (an erased note's row).
+REJECTED_KINDS = ("new", "before", "stored", "erased")
+
+
+def sort_rejected(
+    folder: Path, written: str | Path, store: Store
+) -> dict[str, list[QuarantinedRow]]:
+    """The rows one ingest quarantined (its quarantine file `written`) by what they need
+    (`REJECTED_KINDS`), each in file order: a monthly export that repeats every answer so
+    far must not bury this month's new problems under last month's, fixed since."""
+    written = Path(written)
+    rows = [r for r in review(read_quarantine(folder), store)
+            if r.path == written and r.line > 0]
+    kinds: dict[str, list[QuarantinedRow]] = {kind: [] for kind in REJECTED_KINDS}
+    for r in rows:
+        if r.state in ("stored", "erased"):
+            kinds[r.state].append(r)
+        else:
+            kinds["before" if r.earlier else "new"].append(r)
+    return kinds
+
+
+_FIELD_PROBLEM = re.compile(r"([a-z_]+(?:\.\w+)*)(?: \(column '.*?'\))?: ")
 
 
 def problem_kind(reason: str) -> str:
@@ -192,6 +217,8 @@ def problem_kind(reason: str) -> str:
             return kind
     if lowered.startswith("id ") and "already present with different text" in lowered:
         return "id stored with other words"
+    if lowered.startswith("id ") and "not a corrected answer to that note" in lowered:
+        return "id of another conversation"
     fields = [m.group(1).split(".")[0] for part in text.split("; ")
               if (m := _FIELD_PROBLEM.match(part))]
     if fields:
@@ -212,9 +239,9 @@ def _cells(row: QuarantinedRow) -> dict[str, Any]:
 
 
 def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
-    """Write rows to fix as a file intake reads (`.xlsx` or `.jsonl`): the rows' own
-    columns, then what is wrong (`problem`) and where each first came from (a row of an
-    earlier file to fix keeps its first place); returns how many.
+    """Write rows to fix as a file intake reads (`.xlsx` or `.jsonl`): what is wrong
+    (`problem`; a workbook's first column), the rows' own columns, and where each first
+    came from (a row of an earlier file to fix keeps its first place); returns how many.
 
     A workbook's cells are all typed text, so a note that starts with "=" is not run as a
     formula and comes back as written."""
@@ -233,10 +260,11 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
                 out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         return len(records)
 
+    # what is wrong first, where a person starts reading; where the row was, last
     seen = dict.fromkeys(k for record in records for k in record)
-    columns = [f for f in NOTE_FIELDS if f in seen]
+    columns = [FIX_COLUMNS[0]] + [f for f in NOTE_FIELDS if f in seen]
     columns += [k for k in seen if k not in columns and k not in FIX_COLUMNS]
-    columns += list(FIX_COLUMNS)
+    columns.append(FIX_COLUMNS[1])
     table = [columns] + [[_sheet_value(record.get(c)) for c in columns] for record in records]
     with written_whole(path) as partial:
         write_workbook({"Rows to fix": table}, partial)

@@ -42,10 +42,14 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+#: The widest a column is drawn (characters); longer text wraps in its cell.
+WIDEST = 60
+
+
 def write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
     """One sheet per table; text cells are typed as text, never formulas; header bold."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     book.remove(book.active)
@@ -73,5 +77,8 @@ def write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
         sheet.freeze_panes = "A2"
         for column in sheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
+            sheet.column_dimensions[column[0].column_letter].width = min(WIDEST, max(10, width + 2))
+            if width > WIDEST:  # a note reads whole in its cell, not cut at the next column
+                for cell in column[1:]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
     book.save(path)

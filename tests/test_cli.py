@@ -1025,8 +1025,24 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     assert "accepted 2, rejected 0" in back.stdout and "not note fields" not in back.stderr
     assert "no rows to fix (`--all` shows the rest)" in insight(
         "quarantine", "show", "-w", str(ws)).stdout
-    cleared = insight("quarantine", "clear", "-w", str(ws)).stdout
-    assert cleared.strip() == "removed 4 quarantined rows and 2 emptied files"
+    # the third month's export still holds both old rows, fixed since, and one new bad row
+    form.write_text(form.read_text(encoding="utf-8")
+                    + "k4,2025-02-30,The new group meets on Tuesdays.,yes\n", encoding="utf-8")
+    third = insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
+    assert third.returncode == 3
+    assert "rejected rows: 1 new; 2 already stored (fixed and ingested before" in third.stdout
+    assert "line 5: heard_on" in third.stderr and "line 3:" not in third.stderr
+    # a month with nothing new to fix is not a failed ingest
+    form.write_text("\n".join(form.read_text(encoding="utf-8").splitlines()[:4]) + "\n",
+                    encoding="utf-8")
+    fourth = insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
+    assert fourth.returncode == 0 and "rejected 2, already present 1" in fourth.stdout
+    assert "rejected rows: 2 already stored" in fourth.stdout
+    assert "line 3:" not in fourth.stderr
+    insight("quarantine", "clear", "-w", str(ws))
+    assert "1 row still to fix" in insight("quarantine", "list", "-w", str(ws)).stdout
+    cleared = insight("quarantine", "clear", "--all", "--yes", "-w", str(ws)).stdout
+    assert cleared.strip().startswith("removed 1 quarantined row")
     assert not list((ws / "quarantine").glob("*.jsonl"))
     assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout
 

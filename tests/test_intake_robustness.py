@@ -462,6 +462,28 @@ def test_a_concern_already_in_the_queue_is_no_new_alarm_when_its_row_is_rejected
     assert ingest(store, other, tmp_path).rejected_concerns == [1]  # never stored: an alarm
 
 
+def test_a_fixed_rows_old_copy_that_raises_a_concern_queues_the_stored_note_once(
+    store: Store, tmp_path: Path
+) -> None:
+    # a free-text safeguarding answer, fixed to a plain "no" and stored without a flag;
+    # the monthly export still holds the old row with a bad date
+    fixed = write(tmp_path, "fixed.jsonl", json.dumps(
+        {"id": "s-1", "text": "She is scared of her partner.", "safeguarding": "no"}) + "\n")
+    assert ingest(store, fixed, tmp_path).flagged == 0
+    old_row = json.dumps({"id": "s-1", "text": "She is scared of her partner.",
+                          "heard_on": "2025-02-30", "safeguarding": "Yes - ring her"}) + "\n"
+    report = ingest(store, write(tmp_path, "march.jsonl", old_row), tmp_path)
+    # the stored note, not a row nobody can find in the queue, is what a person reads
+    assert report.rejected == 1 and report.rejected_concerns == []
+    assert report.changes == {"safeguarding flagged": 1}
+    items = store.safeguarding_items(open_only=False, note_id="s-1")
+    assert len(items) == 1 and "line 1 of march.jsonl" in items[0]["reason"]
+    # next month the same row is no new alarm and no second item
+    report = ingest(store, write(tmp_path, "april.jsonl", old_row), tmp_path)
+    assert report.rejected_concerns == [] and report.changes == {}
+    assert len(store.safeguarding_items(open_only=False, note_id="s-1")) == 1
+
+
 def test_categories_by_name_in_any_spelling_and_named_columns(
     store: Store, tmp_path: Path
 ) -> None:

@@ -21,6 +21,7 @@ from insight.quarantine import (
     read_quarantine,
     review,
     scrub,
+    sort_rejected,
 )
 from insight.store import Store
 
@@ -92,7 +93,10 @@ def test_the_file_to_fix_comes_back_in_and_its_rows_are_then_stored(
     if suffix == ".xlsx":
         sheet = load_workbook(out).active
         header = [c.value for c in sheet[1]]
-        assert header[-2:] == list(FIX_COLUMNS) and "email" not in header
+        assert (header[0], header[-1]) == FIX_COLUMNS and "email" not in header
+        # what is wrong reads whole: a long cell wraps rather than running under the next
+        assert sheet.cell(row=2, column=1).alignment.wrap_text
+        assert not sheet.cell(row=2, column=header.index("id") + 1).alignment.wrap_text
         rows = [dict(zip(header, (c.value for c in row), strict=True))
                 for row in sheet.iter_rows(min_row=2)]
         # the formula-like note is typed text, so it comes back as written
@@ -154,11 +158,16 @@ def test_an_unreadable_file_and_an_erased_row_are_named_as_such(
 
 def test_problem_kinds_count_rows_by_what_is_wrong() -> None:
     assert problem_kind("heard_on: invalid date '31/02/2025' (expected ...)") == "heard_on"
+    assert problem_kind("heard_on (column 'Date (UK)'): invalid date 'x'; consent_quote "
+                        "(column 'OK to quote?'): must be yes or no") == "heard_on, consent_quote"
     assert problem_kind("text: text is missing or empty; heard_on: invalid date 'x'") == \
         "text, heard_on"
     assert problem_kind("duplicate id '7' (first on line 2)") == "duplicate id in the file"
     assert problem_kind("id 'k2' already present with different text (a corrected answer? "
                         "...)") == "id stored with other words"
+    assert problem_kind("id 'k2' is stored with other words and another date: not a "
+                        "corrected answer to that note; check the id") == \
+        "id of another conversation"
     assert problem_kind("same text as note 'k1', already stored") == \
         "same words as another note"
     assert problem_kind("row has 5 cells but the header has 3 columns and more") == \
@@ -209,3 +218,32 @@ def test_a_row_exported_to_fix_twice_counts_once(store: Store, tmp_path: Path) -
     rows = review(read_quarantine(folder), store)
     assert [r.state for r in rows] == ["repeated"] * 3 + ["to fix"]
     assert rows[-1].origin == "form.csv line 2"
+
+
+def test_an_ingest_sorts_its_rejected_rows_into_new_before_and_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "quarantine"
+    march = tmp_path / "march.csv"
+    march.write_text(HEADER + ROWS, encoding="utf-8")
+    _ingest(store, march, folder)
+    first = quarantine_files(folder)[-1]
+    kinds = sort_rejected(folder, first, store)
+    assert [r.line for r in kinds["new"]] == [3, 4, 5]
+    assert kinds["before"] == kinds["stored"] == kinds["erased"] == []
+    # line 3 is fixed and ingested; April's cumulative export brings every row back, and
+    # one new bad row
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(HEADER + "2,28/02/2025,L1,The crisis line put me on hold for an hour,"
+                     "yes,\n", encoding="utf-8")
+    _ingest(store, fixed, folder)
+    april = tmp_path / "april.csv"
+    april.write_text(HEADER + ROWS + "5,2025-02-30,L3,The housing officer never rang back,no,\n",
+                     encoding="utf-8")
+    _ingest(store, april, folder)
+    kinds = sort_rejected(folder, quarantine_files(folder)[-1], store)
+    assert [r.line for r in kinds["new"]] == [6]
+    assert [r.line for r in kinds["before"]] == [4, 5]
+    assert [r.line for r in kinds["stored"]] == [3]
+    # only that ingest's rows: the march file's are not counted again
+    assert sum(map(len, kinds.values())) == 4
