@@ -1393,3 +1393,23 @@ def test_replace_text_never_gives_a_note_another_conversations_words(
     report = ingest_file(store, fixed, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
                          replace_text=True)
     assert store.get_note("31")["text"] == "The bus to the day centre stopped running in May."
+
+
+def test_a_row_error_names_the_forms_column_as_well_as_the_field(
+    store: Store, tmp_path: Path
+) -> None:
+    form = write(tmp_path, "form.csv", "Response ID,Date of conversation,Notes,OK to quote\n"
+                 "r1,31/02/2025,The group closed,maybe\n"
+                 "r2,2025-03-01,The bus is too dear,yes\n")
+    report = ingest_file(store, form, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         text_col="Notes", column_names={"consent_quote": "OK to quote"})
+    assert counts(report) == (1, 1, 0)
+    (line, reason), = reasons(report)
+    assert line == 2
+    assert reason.startswith("heard_on (column 'Date of conversation'): invalid date")
+    assert "; consent_quote (column 'OK to quote'): 'maybe' is not yes or no" in reason
+    # a JSON key names no column: the field alone
+    rows = write(tmp_path, "rows.jsonl", json.dumps({"id": "j1", "text": "x y", "Date": "x"})
+                 + "\n")
+    (_, reason), = reasons(ingest(store, rows, tmp_path))
+    assert reason.startswith("heard_on: invalid date")
