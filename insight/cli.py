@@ -445,6 +445,7 @@ def _rejected_kinds(kinds: dict[str, list[Any]]) -> str:
         "stored": "already stored (fixed and ingested before, or a duplicate), needing "
                   "nothing (`insight quarantine clear` removes them)",
         "erased": "of erased notes, not kept",
+        "dismissed": "dismissed before (`insight quarantine dismiss`)",
     }
     said = [f"{len(rows)} {parts[kind]}" for kind, rows in kinds.items() if rows]
     return "rejected rows: " + "; ".join(said)
@@ -2315,7 +2316,7 @@ def quarantine_list(
 
     A row is stored once a note has its words (fixed and ingested again, or a duplicate);
     repeated when a later export brought the same row back (counted once, at its latest)."""
-    from insight.quarantine import STATES, problem_kind
+    from insight.quarantine import DONE, STATES, problem_kind
 
     ws, rows = _quarantined(workspace, db)
     column = {state: "unreadable_file" if state == "file" else state.replace(" ", "_")
@@ -2342,9 +2343,12 @@ def quarantine_list(
     if to_fix:
         typer.echo("`insight quarantine show` lists them; `insight quarantine export --out "
                    "rows-to-fix.xlsx` writes them to correct and ingest again")
-    if any(r.state in ("stored", "repeated", "erased") for r in rows):
+    if to_fix:
+        typer.echo("a row that will never be a note (an empty form, a test answer): "
+                   "`insight quarantine dismiss FILE LINE`")
+    if any(r.state in DONE for r in rows):
         typer.echo("`insight quarantine clear` removes the rows that need nothing more "
-                   "(stored, repeated, erased)")
+                   f"({', '.join(DONE)})")
 
 
 def _shortened(text: str, limit: int = 80) -> str:
@@ -2442,14 +2446,14 @@ def quarantine_clear(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Remove quarantined rows that need nothing more: stored, repeated or erased.
+    """Remove quarantined rows that need nothing more: stored, repeated, erased or
+    dismissed.
 
     A quarantine file left with no row is deleted. Rows still to fix stay unless --all."""
-    from insight.quarantine import clear
+    from insight.quarantine import DONE, clear
 
     _, rows = _quarantined(workspace, db)
-    gone = rows if all_rows else [r for r in rows if r.state in ("stored", "repeated",
-                                                                  "erased")]
+    gone = rows if all_rows else [r for r in rows if r.state in DONE]
     kept = len(rows) - len(gone)
     to_fix = sum(r.state == "to fix" for r in gone)
     if all_rows and to_fix and not yes and not typer.confirm(
@@ -2462,6 +2466,49 @@ def quarantine_clear(
                + (f" and {deleted} emptied file{'s' if deleted != 1 else ''}" if deleted
                   else "")
                + (f"; {kept} still to fix or unreadable files kept" if kept else ""))
+
+
+@quarantine_app.command("dismiss")
+@handled
+def quarantine_dismiss(
+    file: Annotated[str, typer.Argument(help="The ingested file's name, as `insight "
+                                        "quarantine show` gives it (e.g. form.csv).")],
+    line: Annotated[int, typer.Argument(help="The row's line in that file.", min=1)],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Dismiss a row still to fix that will never be a note (an empty form, a test answer).
+
+    The row is removed from quarantine, with its copies in earlier files; the same row in
+    a later export (a cumulative one repeats it every month) is dismissed at once and
+    needs nothing. Only a keyed mark of its cells is kept, never the cells."""
+    from insight.quarantine import dismiss
+
+    ws, store = _open(workspace, db)
+    with store:
+        from insight.quarantine import read_quarantine, review
+
+        rows = review(read_quarantine(ws.quarantine_dir), store)
+        named = [r for r in rows if r.state == "to fix" and r.line == line
+                 and Path(r.source).name == Path(file).name]
+        if not named:
+            others = sorted({r.where for r in rows if r.state == "to fix"})
+            raise typer.BadParameter(
+                f"no row still to fix at {Path(file).name} line {line}"
+                + (f"; rows to fix: {', '.join(others[:5])}" if others else
+                   "; no rows are still to fix"), param_hint="FILE LINE")
+        keys = {r.key() for r in named}
+        copies = [r for r in rows if r.key() in keys and r.state in ("to fix", "repeated")]
+        if not yes and not typer.confirm(
+                f"Dismiss {named[0].where} ({named[0].reason[:80]})? Its cells will be in no "
+                "note and no quarantine file"):
+            typer.echo("nothing dismissed")
+            raise typer.Exit(1)
+        removed = dismiss(copies, store)
+    typer.echo(f"dismissed {named[0].where}: removed {removed} quarantined "
+               f"row{'s' if removed != 1 else ''} (its copies included); the same row in a "
+               "later export needs nothing")
 
 
 if __name__ == "__main__":  # pragma: no cover

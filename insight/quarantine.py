@@ -28,9 +28,17 @@ if TYPE_CHECKING:
 #: A row's state: its words are still in no note ("to fix"); they are a stored note
 #: ("stored": fixed and ingested again, or a duplicate of a stored note); the same row, or
 #: its correction from an exported file to fix, is in a later quarantine file
-#: ("repeated"); the note was erased ("erased"); or the record is a whole file that could
-#: not be read ("file").
-STATES = ("to fix", "stored", "repeated", "erased", "file")
+#: ("repeated"); the note was erased ("erased"); a person dismissed the row as never to
+#: be a note, e.g. an empty form ("dismissed", `dismiss`); or the record is a whole file
+#: that could not be read ("file").
+STATES = ("to fix", "stored", "repeated", "erased", "dismissed", "file")
+
+#: The states of rows that need nothing more (`clear` removes them).
+DONE = ("stored", "repeated", "erased", "dismissed")
+
+#: In the quarantine folder: a keyed mark of each dismissed row's cells, one a line, so
+#: that the same row in a later cumulative export is dismissed too (no cells are kept).
+DISMISSED = "dismissed.txt"
 
 #: Suffixes `export` writes: a workbook keeps every cell as typed text (no formula runs),
 #: JSONL keeps lists and yes/no as they were.
@@ -131,12 +139,51 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
     return rows
 
 
+def _mark(row: QuarantinedRow, key: bytes) -> str | None:
+    """A dismissed row's mark: a keyed hash of its cells (`QuarantinedRow.key`)."""
+    import hashlib
+    import hmac
+
+    cells = row.key()
+    return None if cells is None else hmac.new(key, cells.encode("utf-8"),
+                                               hashlib.sha256).hexdigest()[:32]
+
+
+def _dismissed(folders: Iterable[Path]) -> set[str]:
+    marks: set[str] = set()
+    for folder in folders:
+        if (path := folder / DISMISSED).is_file():
+            marks.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return marks
+
+
+def dismiss(rows: Iterable[QuarantinedRow], store: Store) -> int:
+    """Dismiss rows that can never be notes (an empty form, a test answer): each row's mark
+    goes into its folder's `DISMISSED` file, so that later copies of it are dismissed
+    too, and the rows are removed (`clear`). Returns how many rows were removed."""
+    rows = list(rows)
+    key = store.secret("quarantine-dismissed")
+    by_folder: dict[Path, set[str]] = {}
+    for r in rows:
+        if (mark := _mark(r, key)) is not None:
+            by_folder.setdefault(r.path.parent, set()).add(mark)
+    for folder, marks in by_folder.items():
+        path = folder / DISMISSED
+        known = _dismissed([folder])
+        with path.open("a", encoding="utf-8") as out:
+            out.writelines(f"{m}\n" for m in sorted(marks - known))
+    return clear(rows)[0]
+
+
 def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]:
     """Each row with its state (`STATES`). A row is stored when a live note has exactly
     its words (or, for a row without words, its id): fixed and ingested again, or a
     duplicate. A row the same as one in a later file is "repeated"; the latest copy
-    counts how many earlier files held it."""
+    counts how many earlier files held it. A row a person dismissed, in any copy, is
+    "dismissed"."""
     rows = list(rows)
+    dismissed = _dismissed({r.path.parent for r in rows})
+    dismiss_key = store.secret("quarantine-dismissed") if dismissed else b""
     texts = {r.text for r in rows if r.text}
     hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
     stored_hashes = set(store.ids_with_text(hashes))
@@ -148,6 +195,8 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
             return "erased"
         if r.line == 0 or r.row is None:
             return "file"
+        if dismissed and _mark(r, dismiss_key) in dismissed:
+            return "dismissed"
         if r.text is not None:
             found = {text_hash(r.text), text_hash(r.text.strip())} & stored_hashes
             return "stored" if found else "to fix"
@@ -178,8 +227,9 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
 #: What a row just quarantined needs, for an ingest's summary (`sort_rejected`): "new" (a
 #: problem not seen before), "before" (the same row was quarantined by an earlier ingest and
 #: is still to fix: a cumulative export brings it back), "stored" (its words are a stored
-#: note: fixed and ingested before, so nothing to do) or "erased" (an erased note's row).
-REJECTED_KINDS = ("new", "before", "stored", "erased")
+#: note: fixed and ingested before, so nothing to do), "erased" (an erased note's row) or
+#: "dismissed" (a person said it will never be a note).
+REJECTED_KINDS = ("new", "before", "stored", "erased", "dismissed")
 
 
 def sort_rejected(
@@ -193,7 +243,7 @@ def sort_rejected(
             if r.path == written and r.line > 0]
     kinds: dict[str, list[QuarantinedRow]] = {kind: [] for kind in REJECTED_KINDS}
     for r in rows:
-        if r.state in ("stored", "erased"):
+        if r.state in ("stored", "erased", "dismissed"):
             kinds[r.state].append(r)
         else:
             kinds["before" if r.earlier else "new"].append(r)

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "INSIGHT_USER": "cli-tester"}
     env.pop("INSIGHT_WORKSPACE", None)
     return subprocess.run(
         [sys.executable, "-m", "insight", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600, input=input,
     )

@@ -20,8 +20,9 @@ from tests.run import run_cli
 CORPUS = corpora_dir() / "notes" / "community-notes.jsonl"
 
 
-def insight(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    result = run_cli(*args, cwd=cwd)
+def insight(*args: str, cwd: Path | None = None, check: bool = True,
+            input: str | None = None) -> subprocess.CompletedProcess:
+    result = run_cli(*args, cwd=cwd, input=input)
     if check and result.returncode != 0:
         raise AssertionError(f"insight {' '.join(args)} -> {result.returncode}\n{result.stderr}")
     return result
@@ -1040,9 +1041,23 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     assert "rejected rows: 2 already stored" in fourth.stdout
     assert "line 3:" not in fourth.stderr
     insight("quarantine", "clear", "-w", str(ws))
-    assert "1 row still to fix" in insight("quarantine", "list", "-w", str(ws)).stdout
+    listed = insight("quarantine", "list", "-w", str(ws)).stdout
+    assert "1 row still to fix" in listed and "`insight quarantine dismiss FILE LINE`" in listed
+    wrong = insight("quarantine", "dismiss", "form.csv", "3", "-w", str(ws), check=False)
+    said = " ".join(wrong.stderr.replace("│", " ").split())  # as typer's box wraps it
+    assert wrong.returncode == 2 and "rows to fix: form.csv line 5" in said
+    kept = insight("quarantine", "dismiss", "form.csv", "5", "-w", str(ws), input="n\n",
+                   check=False)
+    assert kept.returncode == 1 and "nothing dismissed" in kept.stdout
+    gone = insight("quarantine", "dismiss", "form.csv", "5", "--yes", "-w", str(ws)).stdout
+    assert "dismissed form.csv line 5: removed 1 quarantined row" in gone
+    assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout
+    form.write_text(form.read_text(encoding="utf-8")
+                    + "k4,2025-02-30,The new group meets on Tuesdays.,yes\n", encoding="utf-8")
+    again = insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
+    assert again.returncode == 0 and "1 dismissed before" in again.stdout
     cleared = insight("quarantine", "clear", "--all", "--yes", "-w", str(ws)).stdout
-    assert cleared.strip().startswith("removed 1 quarantined row")
+    assert cleared.strip().startswith("removed 3 quarantined rows")
     assert not list((ws / "quarantine").glob("*.jsonl"))
     assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout
 

@@ -13,8 +13,10 @@ from openpyxl import load_workbook
 
 from insight.intake import ingest_file
 from insight.quarantine import (
+    DISMISSED,
     FIX_COLUMNS,
     clear,
+    dismiss,
     export,
     problem_kind,
     quarantine_files,
@@ -247,3 +249,31 @@ def test_an_ingest_sorts_its_rejected_rows_into_new_before_and_stored(
     assert [r.line for r in kinds["stored"]] == [3]
     # only that ingest's rows: the march file's are not counted again
     assert sum(map(len, kinds.values())) == 4
+
+
+def test_a_dismissed_row_and_its_later_copies_need_nothing(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "quarantine"
+    march = tmp_path / "march.csv"
+    march.write_text(HEADER + ROWS, encoding="utf-8")
+    _ingest(store, march, folder)
+    _ingest(store, march, folder)  # April's cumulative export: the same rows
+    rows = review(read_quarantine(folder), store)
+    empty = [r for r in rows if r.line == 4]  # the row with no words: an empty form
+    assert [r.state for r in empty] == ["repeated", "to fix"]
+    assert dismiss(empty, store) == 2
+    marks = (folder / DISMISSED).read_text(encoding="utf-8")
+    assert "2025-03-05" not in marks and "L2" not in marks  # a mark, never the cells
+    left = review(read_quarantine(folder), store)
+    assert [r.line for r in left if r.state == "to fix"] == [3, 5]
+    assert all(r.line != 4 for r in left)
+    # May's export brings it back once more: dismissed at once, nothing new to fix
+    _ingest(store, march, folder)
+    kinds = sort_rejected(folder, quarantine_files(folder)[-1], store)
+    assert [r.line for r in kinds["dismissed"]] == [4]
+    assert [r.line for r in kinds["before"]] == [3, 5] and kinds["new"] == []
+    # another row with other cells is not dismissed by it
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + "9,2025-03-07,L2,,no,\n", encoding="utf-8")
+    _ingest(store, other, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)
+            if Path(r.source).name == "other.csv"] == ["to fix"]
