@@ -47,6 +47,7 @@ from insight.rollup import (  # noqa: E402
     TREND_MONTHS,
     categories_not_in,
     category_rollup,
+    content_words,
     distinct,
     heard_against_population,
     heard_from,
@@ -362,11 +363,17 @@ def build_report(
             # experience under a finding most people found bad) is quoted only after
             # the rest: its words would read as contradicting the finding
             against = against_lean([_experience(n) for n in linked.values()])
-            # then the person's own words before what a listener noted of them
+            # then words that speak of what the finding names before words that share
+            # none of its words (the model's evidence is for the broad category: "full
+            # by the time I get there" under a finding about crisis lines), then the
+            # person's own words before what a listener noted of them
+            finding = content_words(f"{insight['title']} {insight['summary'] or ''}")
             ordered = pinned + sorted(
                 (n for n in note_ids if n not in left_out and n not in pinned),
                 key=lambda n: (
                     n in linked and _experience(linked[n]) in against,
+                    n in linked and not finding & content_words(
+                        excerpts.get(n) or linked[n]["text"] or ""),
                     n in linked and not _speaks(linked[n], excerpts.get(n)),
                     -strength.get(n, 0.0),
                 ),

@@ -481,6 +481,34 @@ def phrase_spans(text: str) -> Iterator[tuple[str, int, int]]:
                     yield " ".join(w for w, _, _ in run[i : i + n]), run[i][1], run[i + n - 1][2]
 
 
+def content_words(text: str) -> set[str]:
+    """A text's words that carry its meaning, each cut to a rough stem ("waiting", "waits"
+    and "waited" are "wait"): stop words, fillers and single letters left out. For telling
+    whether a note speaks of what a finding names (`report`)."""
+    stop = _phrase_stop_words()
+    words = set()
+    for run in phrase_runs(text):
+        for word, _, _ in run:
+            word = word.removesuffix("'s")
+            if len(word) > 2 and "'" not in word and word not in stop:
+                words.add(_stem(word))
+    return words
+
+
+def _stem(word: str) -> str:
+    """A rough stem, alike for a word's common forms: "waits", "waited", "waiting" are
+    "wait"; "house", "housing" are "hous"; "crisis" stays whole."""
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "is", "us")) and len(word) > 3:
+        word = word[:-1]
+    return word.removesuffix("e") if len(word) > 3 else word
+
+
 def candidate_phrases(text: str) -> list[str]:
     """A note's possible key phrases (`phrase_spans`), each once."""
     return list({phrase for phrase, _, _ in phrase_spans(text)})

@@ -577,6 +577,34 @@ def waits(store: Store) -> tuple[Store, int, int]:
     return store, first, second
 
 
+@pytest.mark.parametrize("audience", ["lead", "commissioner"])
+def test_unpinned_quotes_speak_of_what_the_finding_names_first(
+    store: Store, audience: str
+) -> None:
+    """Under a broad category a narrow finding's quotes come first from notes that share
+    its words: the rest are about the category, maybe not about the finding."""
+    add(store,
+        *[note(f"e{i}", f"'A and E was packed for {i} hours,' she said.",
+               categories=["crisis-urgent"]) for i in range(1, 5)],
+        note("e5", "'The crisis lines kept me on hold, then rang off,' he said.",
+             categories=["crisis-urgent"]))
+    ids = [f"e{i}" for i in range(1, 6)]
+    insight = add_insight(store, "Crisis line holds", summary="People are held too long.",
+                          categories=["crisis-urgent"], note_ids=ids)
+    add_priority(store, "Answer the line", insight_ids=[insight])
+    data = build_report(store, load_codebook(), audience=audience,  # type: ignore[arg-type]
+                        quotes_per_insight=2)
+    quotes = [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
+    assert len(quotes) == 2 and "crisis lines kept me on hold" in quotes[0]
+    assert "A and E was packed" in quotes[1]  # the rest still follow, in the usual order
+    # a lead's pin still comes first, whatever its words
+    set_quote_choice(store, insight, "e3", "pin")
+    data = build_report(store, load_codebook(), audience=audience,  # type: ignore[arg-type]
+                        quotes_per_insight=2)
+    quotes = [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
+    assert "packed for 3 hours" in quotes[0] and "crisis lines" in quotes[1]
+
+
 @pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])
 def test_a_leads_pin_and_leave_out_choose_the_quotes(waits, audience: str) -> None:
     store, first, second = waits
