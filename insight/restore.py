@@ -163,6 +163,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     scrubbed = scrub(restored.quarantine_dir, set(again), texts)
                 register.update({t: register_time(at) for t, at in store.erased_tombstones()
                                  if t not in register})
+                store.secret("erasure")  # its next backup carries a key, whatever it had
             write_register(restored.erasure_register, register)
             aside = _move_into_place(staging, target, current is not None)
         finally:
