@@ -216,7 +216,8 @@ def init(
         directory, db=db, codebook=str(codebook) if codebook else None,
         small_number_threshold=small_number,
     )
-    Store.open(ws.db_url).close()
+    with Store.open(ws.db_url) as store:
+        store.secret("erasure")  # so a backup taken before any erasure can match later ones
     typer.echo(f"created workspace {ws.path} (database {ws.db_url.split('@')[-1]})")
 
 
@@ -2170,6 +2171,7 @@ def erase(
 
     from insight.quarantine import scrub
     from insight.store import StoreError
+    from insight.workspace import RegisterError
 
     if not note and not listener:
         raise typer.BadParameter("give --note ID or --listener ID")
@@ -2216,7 +2218,11 @@ def erase(
                 + (f" by listener {listener!r}" if listener else "")
                 + " for good? Their text cannot be brought back"):
             raise typer.Exit(1)
-        erased = store.erase_notes(ids, reason=reason)
+        unregistered: RegisterError | None = None
+        try:  # the workspace keeps a register of erasures outside the database, for restores
+            erased = ws.erase_notes(store, ids, reason=reason)
+        except RegisterError as exc:  # erased all the same: said once the rest is done
+            erased, unregistered = exc.erased, exc
         purged = store.purge_erased()
     scrubbed = scrub(ws.quarantine_dir, set(ids), texts)
     typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"
@@ -2229,7 +2235,10 @@ def erase(
                     "`insight erase`)", err=True, fg=typer.colors.YELLOW)
     if erased:
         typer.echo("reports, exports and backups written before now still hold these notes: "
-                   "delete or replace them")
+                   "delete or replace them (`insight restore` erases them again from a backup)")
+    if unregistered is not None:
+        typer.secho(f"error: {unregistered}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -2238,11 +2247,11 @@ def backup(
     out: Annotated[Path, typer.Option(help="The .zip to write.")],
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Back up a workspace (SQLite): its settings, database, model and quarantine in one .zip.
+    """Back up a workspace (SQLite): its settings, database, model, quarantine and erasure
+    register in one .zip.
 
-    Safe while other commands run. To restore, unzip into an empty folder and use it as the
-    workspace. Restoring brings back notes erased after the backup was made: erase them
-    again (`insight audit` lists erasures)."""
+    Safe while other commands run. Restore it with `insight restore`, which erases again the
+    notes erased after the backup was made (unzipping by hand would bring them back)."""
     if out.suffix.lower() != ".zip":
         raise typer.BadParameter("give a .zip file name", param_hint="--out")
     _check_out(out)
@@ -2254,6 +2263,78 @@ def backup(
         files = ws.backup(store, out)
     typer.echo(f"backed up {ws.path} to {out} (the database and {files} other files); it "
                "holds notes' words: keep it as safe as the workspace")
+
+
+@app.command()
+@handled
+def restore(
+    backup_zip: Annotated[Path, typer.Argument(
+        metavar="BACKUP", help="A .zip written by `insight backup`.")],
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Replace an existing workspace without asking.")] = False,
+    erasures: Annotated[list[Path] | None, typer.Option(
+        help="Another workspace's erasures.jsonl to apply too (repeat), e.g. the live "
+             "workspace's when restoring a copy into a new folder.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Restore a workspace (SQLite) from a backup, erasing again notes erased since.
+
+    Restores into a new or empty folder, or replaces a workspace: its files are moved aside
+    whole, to NAME.before-restore-TIME beside it (asked first; --yes does not). A folder
+    with other things in it is refused. Every erasure in the erasure register (the
+    backup's and the replaced workspace's) is applied again before the restored workspace
+    is moved into place, so an interrupted restore leaves the workspace as it was.
+    Restoring into a new folder while the workspace lives on elsewhere: give its register
+    with --erasures, or its later erasures are not applied."""
+    import zipfile
+
+    from insight.restore import restore_workspace
+    from insight.workspace import CONFIG_NAME, resolve_workspace_path
+
+    if not backup_zip.is_file():
+        raise typer.BadParameter(f"no file {backup_zip}", param_hint="BACKUP")
+    target = resolve_workspace_path(workspace).absolute()
+    if backup_zip.resolve().is_relative_to(target.resolve()) and target.exists() and not \
+            (target / CONFIG_NAME).is_file():
+        raise typer.BadParameter("the backup is inside the folder to restore into: move it "
+                                 "out first, or restore into another folder",
+                                 param_hint="BACKUP")
+    replace = (target / CONFIG_NAME).is_file()
+    if replace and not yes and not typer.confirm(
+            f"Replace the workspace at {target} with the backup? Its files are moved aside "
+            "beside it, not deleted"):
+        raise typer.Exit(1)
+    try:
+        done = restore_workspace(backup_zip, target, replace=replace,
+                                 registers=tuple(erasures or ()))
+    except zipfile.BadZipFile:
+        raise typer.BadParameter(f"{backup_zip} is not a zip made by `insight backup`",
+                                 param_hint="BACKUP") from None
+    typer.echo(f"restored {backup_zip} into {done.path}")
+    if done.aside is not None:
+        typer.echo(f"the workspace as it was is kept in {done.aside}: delete it once the "
+                   "restore is checked (it holds notes' words)")
+    n = done.erased_again
+    typer.echo(f"erased again {n} note{'s' if n != 1 else ''} erased after the backup was made "
+               f"({done.registered} erasure{'s' if done.registered != 1 else ''} in the "
+               "register)" + (f"; blanked {done.scrubbed} quarantined row"
+                              f"{'s' if done.scrubbed != 1 else ''} of them"
+                              if done.scrubbed else ""))
+    if done.unmatched:
+        typer.secho("warning: the register lists erasures but neither the backup nor a "
+                    "replaced workspace has the key to match them, so notes erased after the "
+                    "backup was made may be back: erase them again by id", err=True,
+                    fg=typer.colors.YELLOW)
+    if done.aside is None and not erasures:
+        typer.echo("erasures made in another copy of this workspace since the backup are not "
+                   "known here: give its erasures.jsonl with --erasures if it lives on")
+    if done.unreadable:
+        typer.secho(f"warning: {done.unreadable} line(s) of the erasure register could not be "
+                    "read and were left out", err=True, fg=typer.colors.YELLOW)
+    if not done.purged:
+        typer.secho("warning: another program has the restored database open, so erased "
+                    "words stay in its journal until it closes", err=True,
+                    fg=typer.colors.YELLOW)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import getpass
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -618,6 +618,23 @@ class Store:
             else:
                 value = row[0]
         return bytes.fromhex(value)
+
+    def existing_secret(self, name: str) -> bytes | None:
+        """The key `secret` would give, or None when none was made yet (never makes one):
+        a restore must know whether a database can match erasures at all."""
+        with self.engine.connect() as conn:
+            return self._existing_secret(conn, name)
+
+    def adopt_secret(self, name: str, value: bytes) -> bool:
+        """Keep `value` as this database's key `name` when it has none yet (a restored
+        backup taken before its first erasure takes the key of the database it replaces,
+        so erasures made since still match); False when it already had one."""
+        key = f"secret:{name}"
+        with self.begin() as conn:
+            if conn.execute(select(meta.c.value).where(meta.c.key == key)).first():
+                return False
+            conn.execute(insert(meta).values(key=key, value=value.hex()))
+        return True
 
     # -- notes -----------------------------------------------------------------------
     def tombstone_id(self, note_id: str, key: bytes | None = None) -> str:
@@ -1628,6 +1645,26 @@ class Store:
         except SQLAlchemyError:
             return False
         return True
+
+    def erased_tombstones(self) -> list[tuple[str, datetime]]:
+        """(tombstone id, erased at) of every erased note, oldest first: what the erasure
+        register outside the database must hold."""
+        query = select(notes.c.id, notes.c.erased_at).where(
+            notes.c.erased_at.is_not(None)).order_by(notes.c.erased_at, notes.c.id)
+        with self.engine.connect() as conn:
+            return [(r.id, r.erased_at) for r in conn.execute(query)]
+
+    def live_ids_erased_as(self, tombstones: Collection[str],
+                           keys: Sequence[bytes]) -> list[str]:
+        """Live notes whose tombstone id under one of `keys` is in `tombstones`: notes a
+        restored backup still holds that were erased after it was made."""
+        wanted = set(tombstones)
+        if not wanted or not keys:
+            return []
+        query = select(notes.c.id).where(notes.c.erased_at.is_(None)).order_by(notes.c.id)
+        with self.engine.connect() as conn:
+            live = list(conn.execute(query).scalars())
+        return [i for i in live if any(self.tombstone_id(i, key) in wanted for key in keys)]
 
     def erase_notes(self, note_ids: Sequence[str], reason: str | None = None) -> int:
         """Remove text and identifying fields; keep an audited tombstone and drop links.

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from insight.store import Store
 
 CONFIG_NAME = "insight.toml"
+#: The erasure register: one JSON line per erased note (its tombstone id and when), kept
+#: beside the database so a restored backup can have later erasures applied again.
+ERASURE_REGISTER = "erasures.jsonl"
 DEFAULT_DB = "sqlite:///insight.db"
 DEFAULT_SMALL_NUMBER = 5
 DEFAULT_MAX_NOTE_CHARS = 20_000
@@ -25,6 +28,15 @@ DEFAULT_MAX_NOTE_CHARS = 20_000
 
 class WorkspaceError(RuntimeError):
     """The workspace is missing or its configuration is unusable."""
+
+
+class RegisterError(WorkspaceError):
+    """The erasure register could not be written: the notes are erased in the database, but
+    a restored backup would not know to erase them again until the register is written."""
+
+    def __init__(self, message: str, erased: int = 0) -> None:
+        super().__init__(message)
+        self.erased = erased
 
 
 @dataclass
@@ -64,6 +76,29 @@ class Workspace:
     def quarantine_dir(self) -> Path:
         return self.path / "quarantine"
 
+    @property
+    def erasure_register(self) -> Path:
+        return self.path / ERASURE_REGISTER
+
+    def erase_notes(self, store: Store, note_ids: list[str], reason: str | None = None) -> int:
+        """Erase notes (`Store.erase_notes`) and write them to the erasure register, so a
+        backup restored later erases them again. Raises RegisterError, after the erasure,
+        when the register cannot be written: that must never pass unnoticed."""
+        erased = store.erase_notes(note_ids, reason=reason)
+        try:
+            self.register_erasures(store)
+        except OSError as exc:
+            raise RegisterError(register_problem(self.erasure_register, exc), erased) from exc
+        return erased
+
+    def register_erasures(self, store: Store) -> int:
+        """Append to the register every erasure the database holds that it lacks (erasures
+        made before the register existed too); returns how many lines were added."""
+        known = read_register(self.erasure_register)[0]
+        missing = [(tomb, at) for tomb, at in store.erased_tombstones() if tomb not in known]
+        append_register(self.erasure_register, missing)
+        return len(missing)
+
     def load_codebook(self) -> Codebook:
         if self.codebook in ("", "default"):
             return load_codebook()
@@ -80,6 +115,13 @@ class Workspace:
 
         if not self.db_url.startswith("sqlite:///"):
             store.backup_to(out)  # says how a PostgreSQL database is backed up
+        # the key goes with every backup, so erasures made after it can be matched on
+        # restore; the register goes complete (erasures made before it existed too)
+        store.secret("erasure")
+        try:
+            self.register_erasures(store)
+        except OSError as exc:
+            raise RegisterError(register_problem(self.erasure_register, exc)) from exc
         folder = self.path.resolve()
         database = Path(self.db_url.removeprefix("sqlite:///")).resolve()
         if not database.is_relative_to(folder):
@@ -126,6 +168,101 @@ class Workspace:
             '# "Black Caribbean" = 1.9\n'
             '# "older people" = 16.5\n'
         )
+
+
+def register_problem(path: Path, exc: OSError) -> str:
+    """What to say when the erasure register cannot be written, and what to do."""
+    return (f"the erasure register {path} could not be written ({exc.strerror or exc}): a "
+            "backup restored later would not erase these notes again. Fix the problem (disk "
+            "space, permissions), then run `insight backup` or erase again, which writes every "
+            "erasure the database holds to the register")
+
+
+def read_register(path: Path) -> tuple[dict[str, str], int]:
+    """The register's entries, tombstone id -> when erased, and how many lines could not
+    be read (a line cut short by a crash; the database still knows that erasure)."""
+    import json
+
+    entries: dict[str, str] = {}
+    bad = 0
+    if not path.exists():
+        return entries, 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            tomb, at = entry["tombstone"], entry.get("erased_at", "")
+        except (ValueError, TypeError, KeyError):
+            bad += 1
+            continue
+        if isinstance(tomb, str) and tomb.startswith("erased-"):
+            entries.setdefault(tomb, str(at or ""))
+        else:
+            bad += 1
+    return entries, bad
+
+
+def append_register(path: Path, entries: list[tuple[str, Any]]) -> None:
+    """Append lines to the register and make them durable (flush and fsync, and the
+    folder's entry when the file is new): an erasure written is one a restore will see."""
+    import json
+
+    if not entries:
+        return
+    new = not path.exists()
+    text = "".join(json.dumps({"tombstone": tomb, "erased_at": register_time(at)}) + "\n"
+                   for tomb, at in entries)
+    with path.open("a+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell():  # a line cut short by a crash must not swallow the next one
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                text = "\n" + text
+        handle.write(text.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    if new:
+        _fsync_folder(path.parent)
+
+
+def write_register(path: Path, entries: dict[str, str]) -> None:
+    """Write the register whole (a restore's union of two registers), oldest first."""
+    import json
+
+    from insight.sheets import written_whole
+
+    with written_whole(path) as partial:
+        with partial.open("w", encoding="utf-8") as handle:
+            for tomb, at in sorted(entries.items(), key=lambda e: (e[1], e[0])):
+                handle.write(json.dumps({"tombstone": tomb, "erased_at": at}) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    _fsync_folder(path.parent)
+
+
+def register_time(at: Any) -> str:
+    """An erasure time as ISO text in UTC (the database keeps naive UTC times)."""
+    from datetime import datetime
+
+    if isinstance(at, datetime):
+        return at.isoformat(timespec="seconds") + ("Z" if at.tzinfo is None else "")
+    return str(at or "")
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a file's creation or renaming durable (POSIX; a no-op where folders cannot be
+    opened, as on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _quote(value: str) -> str:

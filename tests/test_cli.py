@@ -1118,3 +1118,165 @@ def test_an_interrupted_command_says_what_stays_saved(capsys: pytest.CaptureFixt
         long_job()
     assert stopped.value.exit_code == 130
     assert "interrupted: what was saved before stays saved" in capsys.readouterr().err
+
+
+# -- restore: a backup comes back with later erasures applied again ------------------------
+
+SAID = "Winifred told me the crisis line hung up on her twice."
+
+
+def _insight_with_input(*args: str, stdin: str) -> subprocess.CompletedProcess:
+    import os
+    import sys
+
+    env = {**os.environ, "INSIGHT_USER": "cli-tester"}
+    env.pop("INSIGHT_WORKSPACE", None)
+    return subprocess.run([sys.executable, "-m", "insight", *args], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _database_bytes(folder: Path) -> bytes:
+    """Every byte of a workspace's database files (the journal too)."""
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("insight.db*")))
+
+
+def _two_notes(tmp_path: Path) -> Path:
+    return workspace_with(tmp_path, [
+        {"id": "winifred-1", "text": SAID, "listener": "L-1"},
+        {"id": "k2", "text": "The drop-in on Fridays kept me going.", "listener": "L-2"},
+    ], "--no-screen")
+
+
+def test_restore_erases_again_a_note_erased_after_the_backup(tmp_path: Path) -> None:
+    ws = _two_notes(tmp_path)
+    out = tmp_path / "backups" / "ws.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))  # taken before any erasure
+    insight("erase", "--note", "winifred-1", "-w", str(ws))
+    register = (ws / "erasures.jsonl").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in register.splitlines()]
+    with Store.open(open_workspace(ws).db_url) as store:
+        assert [line["tombstone"] for line in lines] == [store.tombstone_id("winifred-1")]
+    assert all(set(line) == {"tombstone", "erased_at"} for line in lines)
+    assert "winifred" not in register.lower() and "crisis" not in register
+
+    asked = _insight_with_input("restore", str(out), "-w", str(ws), stdin="n\n")
+    assert asked.returncode == 1 and "Replace the workspace" in asked.stdout
+    assert not list(tmp_path.glob("ws.before-restore-*"))  # "no" changed nothing
+    said = insight("restore", str(out), "-w", str(ws), "--yes")
+    assert "erased again 1 note erased after the backup was made" in said.stdout
+    assert SAID not in said.stdout + said.stderr and "winifred" not in said.stdout.lower()
+    with Store.open(open_workspace(ws).db_url) as store:
+        assert store.get_note("winifred-1")["erased_at"] is not None
+        assert store.get_note("winifred-1")["text"] is None
+        assert store.get_note("k2")["text"] == "The drop-in on Fridays kept me going."
+        erasures = [e for e in store.audit_log() if e["operation"] == "erase"]
+        assert [e["after"]["reason"] for e in erasures] == ["erased again after restore"]
+    assert b"Winifred" not in _database_bytes(ws)
+    [aside] = tmp_path.glob("ws.before-restore-*")  # the replaced workspace, kept whole
+    assert (aside / "insight.db").is_file() and (aside / "erasures.jsonl").is_file()
+    assert "kept in" in said.stdout and str(aside) in said.stdout
+    assert (ws / "erasures.jsonl").read_text(encoding="utf-8") == register  # one entry
+    assert insight("notes", "show", "k2", "-w", str(ws)).returncode == 0
+
+
+def test_restore_into_a_new_folder_and_with_another_register(tmp_path: Path) -> None:
+    ws = _two_notes(tmp_path)
+    out = tmp_path / "ws.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))
+    insight("erase", "--note", "winifred-1", "-w", str(ws))
+    copy = tmp_path / "copy"
+    said = insight("restore", str(out), "-w", str(copy)).stdout
+    assert "erased again 0 notes" in said and "--erasures" in said  # says what it cannot know
+    assert insight("notes", "show", "winifred-1", "-w", str(copy)).returncode == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    said = insight("restore", str(out), "-w", str(empty), "--erasures",
+                   str(ws / "erasures.jsonl")).stdout
+    assert "erased again 1 note" in said
+    with Store.open(open_workspace(empty).db_url) as store:
+        assert store.get_note("winifred-1")["text"] is None
+    assert b"Winifred" not in _database_bytes(empty)
+    assert not list(tmp_path.glob(".*restoring*"))  # the unpacked copy is gone
+
+
+def test_restore_carries_the_key_to_an_older_backup_without_one(tmp_path: Path) -> None:
+    """A backup from before the erasure key existed: the replaced workspace's key is kept,
+    so erasures made since still match."""
+    import sqlite3
+    import zipfile
+
+    ws = _two_notes(tmp_path)
+    out = tmp_path / "old.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(unpacked)
+    with sqlite3.connect(unpacked / "insight.db") as conn:  # as an older insight made it
+        conn.execute("DELETE FROM meta WHERE key = 'secret:erasure'")
+    conn.close()
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(older, "w") as archive:
+        for path in sorted(unpacked.rglob("*")):
+            archive.write(path, path.relative_to(unpacked).as_posix())
+    insight("erase", "--note", "winifred-1", "-w", str(ws))
+    said = insight("restore", str(older), "-w", str(ws), "--yes")
+    assert "erased again 1 note" in said.stdout and "warning" not in said.stderr
+    with Store.open(open_workspace(ws).db_url) as store:
+        assert store.get_note("winifred-1")["text"] is None
+    assert b"Winifred" not in _database_bytes(ws)
+
+
+def test_restore_refuses_unsafe_zips_and_folders(tmp_path: Path) -> None:
+    import zipfile
+
+    ws = _two_notes(tmp_path)
+    out = tmp_path / "ws.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))
+    slip = tmp_path / "slip.zip"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(slip, "w") as archive:
+        for info in source.infolist():
+            archive.writestr(info, source.read(info))
+        archive.writestr("../escaped.txt", "outside")
+    target = tmp_path / "target"
+    refused = insight("restore", str(slip), "-w", str(target), check=False)
+    assert refused.returncode == 1 and "outside its folder" in refused.stderr
+    assert not (tmp_path / "escaped.txt").exists() and not target.exists()
+    absolute = tmp_path / "absolute.zip"
+    with zipfile.ZipFile(absolute, "w") as archive:
+        archive.writestr("insight.toml", '[insight]\ndb = "sqlite:///insight.db"\n')
+        archive.writestr("/tmp/abs.txt", "outside")
+    assert "outside its folder" in insight("restore", str(absolute), "-w", str(target),
+                                           check=False).stderr
+    not_a_backup = tmp_path / "other.zip"
+    with zipfile.ZipFile(not_a_backup, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    assert "not a zip made by `insight backup`" in insight(
+        "restore", str(not_a_backup), "-w", str(target), check=False).stderr
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "letter.txt").write_text("mine", encoding="utf-8")
+    refused = insight("restore", str(out), "-w", str(busy), check=False)
+    assert refused.returncode == 1 and "not empty and is not a workspace" in refused.stderr
+    assert sorted(p.name for p in busy.iterdir()) == ["letter.txt"]
+    postgres = tmp_path / "pg"
+    postgres.mkdir()
+    (postgres / "insight.toml").write_text(
+        '[insight]\ndb = "postgresql://insight@localhost/insight"\n', encoding="utf-8")
+    refused = insight("restore", str(out), "-w", str(postgres), "--yes", check=False)
+    assert refused.returncode == 1 and "pg_restore" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_erase_says_loudly_when_the_register_cannot_be_written(tmp_path: Path) -> None:
+    ws = _two_notes(tmp_path)
+    (ws / "erasures.jsonl").mkdir()  # the register cannot be written
+    failed = insight("erase", "--note", "winifred-1", "-w", str(ws), check=False)
+    assert failed.returncode == 1 and "erased 1 note" in failed.stdout
+    assert "erasure register" in failed.stderr and "could not be written" in failed.stderr
+    assert "Winifred" not in failed.stdout + failed.stderr
+    with Store.open(open_workspace(ws).db_url) as store:  # the erasure itself stands
+        assert store.get_note("winifred-1")["text"] is None
+    (ws / "erasures.jsonl").rmdir()
+    insight("backup", "--out", str(tmp_path / "later.zip"), "-w", str(ws))
+    lines = (ws / "erasures.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1  # the next backup wrote the erasure the database holds

@@ -546,7 +546,7 @@ def test_cli_erase_by_listener(db_url: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "erased 2 notes", "reports, exports and backups written before now still hold these "
-        "notes: delete or replace them"]
+        "notes: delete or replace them (`insight restore` erases them again from a backup)"]
     with Store.open(db_url) as store:
         assert store.get_note("e1")["text"] is None and store.get_note("e2")["text"] is None
         assert store.get_note("e3")["text"] == "A note by someone else"

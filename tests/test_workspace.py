@@ -69,3 +69,25 @@ def test_a_bad_population_entry_is_named(tmp_path: Path, table: str, message: st
     with pytest.raises(WorkspaceError, match="population") as err:
         open_workspace(tmp_path / "ws")
     assert message in str(err.value)
+
+
+def test_erasure_register_holds_tombstones_only_and_survives_a_torn_line(
+        tmp_path: Path) -> None:
+    from insight.intake import NoteRecord
+    from insight.store import Store
+    from insight.workspace import read_register
+
+    ws = init_workspace(tmp_path / "ws")
+    with Store.open(ws.db_url) as store:
+        store.add_notes([NoteRecord("ana-1", "Ana said the ward was cold.", "h1"),
+                         NoteRecord("b2", "The group helped.", "h2")])
+        assert ws.erase_notes(store, ["ana-1"], reason="asked") == 1
+        tomb = store.tombstone_id("ana-1")
+        text = ws.erasure_register.read_text(encoding="utf-8")
+        assert "ana" not in text.lower() and "ward" not in text and tomb in text
+        with ws.erasure_register.open("a", encoding="utf-8") as handle:
+            handle.write('{"tombstone": "erased-cut')  # a crash mid-line
+        assert ws.erase_notes(store, ["b2"]) == 1
+        entries, bad = read_register(ws.erasure_register)
+        assert set(entries) == {tomb, store.tombstone_id("b2")} and bad == 1
+        assert ws.register_erasures(store) == 0  # nothing the database holds is missing

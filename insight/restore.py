@@ -1,0 +1,267 @@
+"""Restore a SQLite workspace from a backup made by `insight backup`, then erase again the
+notes erased since the backup was made (the erasure register, `erasures.jsonl`).
+
+A restore never loses data silently: a workspace it replaces is moved aside whole, and it
+never writes into a folder that holds anything but a workspace. The backup is checked and
+unpacked into a folder beside the workspace, notes are erased again there, and only then
+is it moved into place: an interrupted restore leaves the workspace as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from insight.workspace import (
+    CONFIG_NAME,
+    Workspace,
+    WorkspaceError,
+    open_workspace,
+    read_register,
+    register_problem,
+    register_time,
+    write_register,
+)
+
+#: The reason an erasure applied again is audited under.
+REASON = "erased again after restore"
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass
+class Restored:
+    """What a restore did, for the command to say (counts and paths only)."""
+
+    path: Path
+    #: where the replaced workspace was moved, when there was one
+    aside: Path | None
+    #: notes the backup held live that the register says were erased: erased again
+    erased_again: int
+    #: erasures the register holds after the restore (the backup's and the workspace's)
+    registered: int
+    #: the register has erasures but no key can match them (the backup predates the key
+    #: and no workspace was replaced): those notes could not be erased again
+    unmatched: bool
+    #: quarantined rows of the notes erased again, blanked
+    scrubbed: int
+    #: register lines that could not be read (cut short by a crash)
+    unreadable: int
+    #: False when the erased words could not be folded out of the database's journal yet
+    purged: bool
+
+
+def check_backup(archive: zipfile.ZipFile) -> str:
+    """Refuse a zip that `insight backup` did not make or that would write outside the
+    folder (absolute paths, `..`, links: zip-slip); returns the database's name in it."""
+    names: set[str] = set()
+    for info in archive.infolist():
+        name = info.filename
+        path = PurePosixPath(name)
+        if ("\\" in name or path.is_absolute() or ".." in path.parts
+                or (path.parts and ":" in path.parts[0]) or not path.parts):
+            raise WorkspaceError(f"the backup holds an entry outside its folder ({name!r}): "
+                                 "not restoring it (a zip made by `insight backup` never does)")
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:
+            raise WorkspaceError(f"the backup holds a link ({name!r}): not restoring it")
+        if name in names:
+            raise WorkspaceError(f"the backup holds {name!r} twice: not restoring it")
+        names.add(name)
+    if CONFIG_NAME not in names:
+        raise WorkspaceError(f"the backup has no {CONFIG_NAME}: not a zip made by "
+                             "`insight backup`")
+    try:
+        config = tomllib.loads(archive.read(CONFIG_NAME).decode("utf-8"))
+        db = str(config.get("insight", {}).get("db", "sqlite:///insight.db"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError) as exc:
+        raise WorkspaceError(f"the backup's {CONFIG_NAME} cannot be read: {exc}") from exc
+    relative = db.removeprefix("sqlite:///")
+    if not db.startswith("sqlite:///") or not relative or relative.startswith("/") \
+            or ".." in PurePosixPath(relative).parts:
+        raise WorkspaceError(f"the backup's {CONFIG_NAME} names its database as {db!r}, not "
+                             "a SQLite file inside the workspace: `insight restore` restores "
+                             "only backups made by `insight backup`")
+    database = PurePosixPath(relative).as_posix()
+    if database not in names:
+        raise WorkspaceError(f"the backup has no database ({database}): not a zip made by "
+                             "`insight backup`")
+    if any(n in names for n in (database + "-wal", database + "-shm", database + "-journal")):
+        raise WorkspaceError("the backup holds the database's journal files: not a zip made "
+                             "by `insight backup` (a copied folder may be inconsistent)")
+    return database
+
+
+def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
+                      registers: tuple[Path, ...] = ()) -> Restored:
+    """Restore `backup` into `target`: a new or empty folder, or (with `replace`) an
+    existing SQLite workspace, which is moved aside whole. Every erasure in the register
+    (the backup's and the replaced workspace's) is applied again before the restored
+    workspace is moved into place. `registers` are other workspaces' erasure registers
+    (the live one's, when restoring a copy into a new folder) to apply as well."""
+    from insight.quarantine import scrub
+    from insight.store import Store
+
+    target = target.absolute()
+    current = _current_workspace(target, replace)
+    with zipfile.ZipFile(backup) as archive:  # BadZipFile: not a zip (the caller says so)
+        database = check_backup(archive)
+        need = sum(i.file_size for i in archive.infolist())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if shutil.disk_usage(target.parent).free < need:
+            raise WorkspaceError(f"not enough disk space beside {target} to restore the "
+                                 f"backup ({need} bytes unpacked)")
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.restoring-",
+                                        dir=target.parent))
+        try:
+            _extract(archive, staging)
+            _check_database(staging / database)
+            old_key, old_register, unreadable = None, {}, 0
+            current_db = Path(current.db_url.removeprefix("sqlite:///")) if current else None
+            if current is not None and current_db is not None and current_db.exists():
+                # what the workspace being replaced knows of erasures, and its key
+                with Store.open(current.db_url, create=False) as store:
+                    if not store.purge_erased():
+                        raise WorkspaceError(
+                            f"another program has the database at {current.path} open: close "
+                            "it (and any other insight command) and restore again")
+                    try:
+                        current.register_erasures(store)
+                    except OSError as exc:
+                        raise WorkspaceError(
+                            register_problem(current.erasure_register, exc)) from exc
+                    old_key = store.existing_secret("erasure")
+            if current is not None:
+                old_register, unreadable = read_register(current.erasure_register)
+            restored = open_workspace(staging)
+            register, bad = read_register(restored.erasure_register)
+            unreadable += bad
+            for extra in registers:
+                if not extra.is_file():
+                    raise WorkspaceError(f"no erasure register {extra}")
+                entries, bad = read_register(extra)
+                old_register, unreadable = {**entries, **old_register}, unreadable + bad
+            register = {**old_register, **register}  # the union; the backup's time first
+            erased_again, scrubbed, unmatched, purged = 0, 0, False, True
+            with Store.open(restored.db_url, create=False) as store:
+                key = store.existing_secret("erasure")
+                if key is None and old_key is not None:
+                    store.adopt_secret("erasure", old_key)
+                    key = old_key
+                keys = [k for k in (key, old_key) if k is not None]
+                keys = list(dict.fromkeys(keys))
+                unmatched = bool(register) and not keys
+                again = store.live_ids_erased_as(register, keys)
+                if again:
+                    texts = {n["text"] for n in map(store.get_note, again) if n and n["text"]}
+                    erased_again = store.erase_notes(again, reason=REASON)
+                    purged = store.purge_erased()
+                    scrubbed = scrub(restored.quarantine_dir, set(again), texts)
+                register.update({t: register_time(at) for t, at in store.erased_tombstones()
+                                 if t not in register})
+                store.secret("erasure")  # its next backup carries a key, whatever it had
+            write_register(restored.erasure_register, register)
+            aside = _move_into_place(staging, target, current is not None)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # it may hold notes' words
+    return Restored(path=target, aside=aside, erased_again=erased_again,
+                    registered=len(register), unmatched=unmatched, scrubbed=scrubbed,
+                    unreadable=unreadable, purged=purged)
+
+
+def _current_workspace(target: Path, replace: bool) -> Workspace | None:
+    """The workspace a restore would replace (None for a new or empty folder); refuses a
+    folder with other things in it, a workspace without `replace`, and PostgreSQL."""
+    if target.exists() and not target.is_dir():
+        raise WorkspaceError(f"{target} is a file, not a folder")
+    if not target.exists() or not any(target.iterdir()):
+        return None
+    if not (target / CONFIG_NAME).is_file():
+        raise WorkspaceError(f"{target} is not empty and is not a workspace: restore into an "
+                             "empty or new folder, or into a workspace to replace it")
+    current = open_workspace(target)
+    if not current.db_url.startswith("sqlite:///"):
+        raise WorkspaceError("this workspace's database is not SQLite (PostgreSQL?): restore "
+                             "it with pg_restore; `insight restore` restores only backups made "
+                             "by `insight backup`")
+    database = Path(current.db_url.removeprefix("sqlite:///"))
+    if not database.resolve().is_relative_to(target.resolve()):
+        raise WorkspaceError(f"this workspace's database {database} is outside its folder: "
+                             "restore into a new folder instead")
+    if not replace:
+        raise WorkspaceError(f"{target} is a workspace: restoring replaces it (it is moved "
+                             "aside, not deleted); pass --yes to go ahead")
+    return current
+
+
+def _extract(archive: zipfile.ZipFile, folder: Path) -> None:
+    """Unpack every entry under `folder`, checking again that none lands outside it."""
+    root = folder.resolve()
+    for info in archive.infolist():
+        dest = (folder / info.filename).resolve()
+        if not dest.is_relative_to(root):
+            raise WorkspaceError(f"the backup holds an entry outside its folder "
+                                 f"({info.filename!r}): not restoring it")
+        if info.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(info) as source, dest.open("wb") as out:
+            shutil.copyfileobj(source, out)
+            out.flush()
+            os.fsync(out.fileno())
+
+
+def _check_database(path: Path) -> None:
+    """The backup's database must be a whole SQLite database before anything is moved."""
+    import sqlite3
+
+    with path.open("rb") as handle:
+        if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            raise WorkspaceError("the backup's database is not a SQLite database: not "
+                                 "restoring it")
+    conn = sqlite3.connect(path)
+    try:
+        ok = conn.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(f"the backup's database is damaged ({exc}): not restoring "
+                             "it") from exc
+    finally:
+        conn.close()
+    if not ok or ok[0] != "ok":
+        raise WorkspaceError("the backup's database is damaged: not restoring it")
+
+
+def _move_into_place(staging: Path, target: Path, replacing: bool) -> Path | None:
+    """Move the restored files into `target` (the folder itself stays, so a shell inside
+    it sees the restored workspace); a replaced workspace's files go first to a folder
+    beside it, `NAME.before-restore-STAMP`. A failure part way moves everything back."""
+    aside = None
+    moved_out: list[tuple[Path, Path]] = []
+    moved_in: list[tuple[Path, Path]] = []
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        if replacing:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = target.with_name(f"{target.name}.before-restore-{stamp}")
+            aside.mkdir()
+            for item in sorted(target.iterdir()):
+                os.replace(item, aside / item.name)
+                moved_out.append((item, aside / item.name))
+        for item in sorted(staging.iterdir()):
+            os.replace(item, target / item.name)
+            moved_in.append((item, target / item.name))
+    except BaseException:
+        for source, dest in reversed(moved_in):
+            os.replace(dest, source)
+        for source, dest in reversed(moved_out):
+            os.replace(dest, source)
+        if aside is not None and not any(aside.iterdir()):
+            aside.rmdir()
+        raise
+    return aside
+
