@@ -2247,11 +2247,11 @@ def backup(
     out: Annotated[Path, typer.Option(help="The .zip to write.")],
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Back up a workspace (SQLite): its settings, database, model, quarantine and erasure
-    register in one .zip.
+    """Back up a workspace (SQLite): settings, database, model, quarantine in one .zip.
 
-    Safe while other commands run. Restore it with `insight restore`, which erases again the
-    notes erased after the backup was made (unzipping by hand would bring them back)."""
+    The erasure register goes with them. Safe while other commands run. Restore it with
+    `insight restore`, which erases again the notes erased after the backup was made
+    (unzipping by hand would bring them back)."""
     if out.suffix.lower() != ".zip":
         raise typer.BadParameter("give a .zip file name", param_hint="--out")
     _check_out(out)
@@ -2527,8 +2527,7 @@ def quarantine_clear(
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Remove quarantined rows that need nothing more: stored, repeated, erased or
-    dismissed.
+    """Remove quarantined rows that need nothing more (stored, repeated, erased, dismissed).
 
     A quarantine file left with no row is deleted. Rows still to fix stay unless --all."""
     from insight.quarantine import DONE, clear
