@@ -1243,7 +1243,7 @@ def report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
-            contact=ws.contact if contact is None else contact,
+            contact=ws.contact if contact is None else contact, never_name=ws.never_name,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
     for path in write_report(data, out):

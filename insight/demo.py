@@ -312,7 +312,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
         )
         data = build_report(
             store, codebook, audience="commissioner", threshold=workspace.small_number_threshold,
-            model=read_model_json(workspace.model_dir),
+            model=read_model_json(workspace.model_dir), never_name=workspace.never_name,
         )
     [path] = write_report(data, folder / "report.html")
     return path

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -228,12 +229,14 @@ def build_report(
     population_source: str = "",
     model: dict[str, Any] | None = None,
     contact: str = "",
+    never_name: Collection[str] = (),
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
     `[population]`), to compare who was heard with who lives there. `model`: the
     workspace model's `model.json` (`model_facts` reads how it was measured). `contact`:
-    how people reach the team, for the community page.
+    how people reach the team, for the community page. `never_name`: settings and
+    communities a lead chose never to name outside the leads' view (`heard_from`).
 
     The community page is public and read by the people who spoke: it quotes only notes a
     lead pinned for the insight (a person read the words and chose them for that finding),
@@ -448,7 +451,7 @@ def build_report(
                   & set(frame.loc[frame["category_source"] != "person", "id"]))
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
-        heard_from=heard_from(frame, audience, threshold),
+        heard_from=(named_groups := heard_from(frame, audience, threshold, never_name)),
         population=heard_against_population(frame, population, audience, threshold)
         if population and audience != "community" else [],
         population_source=population_source,
@@ -477,7 +480,8 @@ def build_report(
         problems=thread.problems() + (named + lost if audience == "lead" else []),
         warnings=(named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
-           if audience == "community" else []),
+           if audience == "community" else [])
+        + (_naming_warnings(named_groups) if audience != "lead" else []),
         contact=contact.strip(),
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
                 **{ref("insight", i): n["title"] for i, n in thread.insights.items()}},
@@ -503,6 +507,17 @@ def shown_by_leads(priorities: list[dict[str, Any]]) -> list[str]:
             *(o["description"] for a in p["actions"] for o in a["outcomes"]),
         ) if text
     ]
+
+
+def _naming_warnings(named: dict[str, list[tuple[str, int | None]]]) -> list[str]:
+    """What a report outside the leads' view names of where and whom it heard, so a lead
+    sees it before it goes out and can leave a name out (`never_name`)."""
+    said = [f"{kind}s {', '.join(repr(n) for n, _ in rows)}"
+            for kind, rows in named.items() if rows]
+    if not said:
+        return []
+    return [f"this report names {' and '.join(said)}; to leave one out, list it under "
+            "never_name in insight.toml (its notes are still counted)"]
 
 
 def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -> list[str]:

@@ -290,7 +290,8 @@ def group_names(cell: Any) -> list[str]:
 
 
 def heard_from(
-    frame: pd.DataFrame, audience: Audience = "lead", threshold: int = 5
+    frame: pd.DataFrame, audience: Audience = "lead", threshold: int = 5,
+    never_name: Collection[str] = (),
 ) -> dict[str, list[tuple[str, int | None]]]:
     """Who was heard, and where: for leads, notes per setting and per community people
     described (most first, then "not recorded"); spellings that differ only in case or
@@ -300,8 +301,10 @@ def heard_from(
     or more come from, in alphabetical order, with no counts (None): a small group's name
     can point to the person, and any count, order or row beside the report's total was
     found to give small ones back (a named setting has at least `threshold` notes, so the
-    others' count can be worked out from the total)."""
+    others' count can be worked out from the total); never those a lead listed in
+    `never_name` (in any case or spacing)."""
     lead = audience == "lead"
+    hidden = {" ".join(n.casefold().split()) for n in never_name}
     out: dict[str, list[tuple[str, int | None]]] = {}
     for kind, column in (("setting", "setting"), ("community", "community")):
         counts, missing = tally(frame[column])
@@ -310,8 +313,9 @@ def heard_from(
                 counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
             out[kind] = rows + ([(NOT_RECORDED, missing)] if missing else [])
         else:
-            out[kind] = sorted(((name, None) for name, n in counts.items() if n >= threshold),
-                               key=lambda kv: kv[0].casefold())
+            out[kind] = sorted(((name, None) for name, n in counts.items()
+                                if n >= threshold and " ".join(name.casefold().split())
+                                not in hidden), key=lambda kv: kv[0].casefold())
     return out
 
 

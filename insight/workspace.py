@@ -53,6 +53,9 @@ class Workspace:
     population_source: str = ""
     #: how people reach the team: the community page's "Tell us what you think"
     contact: str = ""
+    #: settings and communities no report outside the leads' view names, however many
+    #: notes come from them (a refuge group, an asylum hotel drop-in): a lead's choice
+    never_name: list[str] = field(default_factory=list)
 
     @property
     def config_path(self) -> Path:
@@ -160,6 +163,10 @@ class Workspace:
             "# how people can reach you, shown on the community page (uncomment and edit):\n"
             + (f"contact = {_quote(self.contact)}\n" if self.contact else
                '# contact = "Call Sam on 0113 496 0000, or email listening@example.org"\n')
+            + "# settings and communities that reports for commissioners and the community\n"
+            "# never name, however many notes come from them (uncomment and edit):\n"
+            + (f"never_name = [{', '.join(_quote(n) for n in self.never_name)}]\n"
+               if self.never_name else '# never_name = ["refuge group", "asylum hotel drop-in"]\n')
             + "\n# Who lives here, so reports show who is and is not being heard: each community\n"
             "# as notes name it, and its percent of the local population, e.g. from the\n"
             "# Census 2021 (uncomment and edit):\n"
@@ -344,10 +351,21 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
             ),
             max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
             contact=str(data.get("contact", "")).strip(),
+            never_name=_names(data.get("never_name", []), config),
             **_population(raw.get("population", {}), config),
         )
     except (TypeError, ValueError) as exc:
         raise WorkspaceError(f"{config}: bad value: {exc}") from exc
+
+
+def _names(value: Any, config: Path) -> list[str]:
+    """`never_name`: a list of names (one name alone is read as a list of one)."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise WorkspaceError(f'{config}: never_name must be a list of names, e.g. '
+                             '["refuge group", "asylum hotel drop-in"]')
+    return [v.strip() for v in value if v.strip()]
 
 
 def _population(table: Any, config: Path) -> dict[str, Any]:

@@ -1160,3 +1160,24 @@ def test_report_tables_have_captions_and_header_scopes(store: Store) -> None:
                          html)
         # a link says where it goes
         assert '<a href="#P1">P1: No one waiting alone</a>' in html
+
+
+def test_a_report_names_no_setting_a_lead_chose_never_to_name(store: Store) -> None:
+    add(store,
+        *[note(f"r{i}", "Waiting for help.", setting="refuge group", categories=["access-waiting"])
+          for i in range(6)],
+        *[note(f"c{i}", "Waiting for help.", setting="cafe", categories=["access-waiting"])
+          for i in range(6)])
+    for audience in ("commissioner", "community"):
+        named = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        assert "refuge group" in " ".join(render_html(named).split())
+        assert any("this report names settings 'cafe', 'refuge group'; to leave one out, "
+                   "list it under never_name" in w for w in named.warnings)
+        chosen = build_report(store, load_codebook(), audience=audience,  # type: ignore[arg-type]
+                              never_name=["Refuge group"])
+        html = " ".join(render_html(chosen).split())
+        assert "refuge group" not in html.casefold() and "cafe" in html
+        assert {r["category"]: r["notes"] for r in chosen.rollup}["access-waiting"] == 12
+    lead = build_report(store, load_codebook(), never_name=["refuge group"], audience="lead")
+    assert ("refuge group", 6) in lead.heard_from["setting"] and not any(
+        "never_name" in w for w in lead.warnings)

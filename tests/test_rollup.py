@@ -215,6 +215,10 @@ def test_who_was_heard_names_no_small_setting_or_community_outside_the_leads_vie
     shown = heard_from(frame, "commissioner", 5)
     assert shown == {"setting": [("Drop-in", None), ("phone call", None)],
                      "community": [("carers", None), ("young people", None)]}
+    # a lead's choice: a setting or community never named, in any case or spacing
+    chosen = heard_from(frame, "community", 5, never_name=["PHONE  call", "carers"])
+    assert chosen == {"setting": [("Drop-in", None)], "community": [("young people", None)]}
+    assert heard_from(frame, "lead", 5, never_name=["phone call"]) == lead  # leads see all
 
 
 def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> None:

@@ -55,6 +55,22 @@ def test_population_is_read_from_the_config(tmp_path: Path) -> None:
     assert again.population_source == "Census 2021, Leeds"
 
 
+def test_names_never_named_are_read_from_the_config(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    text = ws.config_path.read_text(encoding="utf-8")
+    assert ws.never_name == [] and "# never_name = [" in text
+    ws.config_path.write_text(text.replace("[insight]\n", '[insight]\nnever_name = '
+                                           '["refuge group ", "asylum hotel drop-in"]\n'),
+                              encoding="utf-8")
+    again = open_workspace(tmp_path / "ws")
+    assert again.never_name == ["refuge group", "asylum hotel drop-in"]
+    assert 'never_name = ["refuge group", "asylum hotel drop-in"]' in again.to_toml()
+    ws.config_path.write_text(text.replace("[insight]\n", "[insight]\nnever_name = 3\n"),
+                              encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="never_name must be a list of names"):
+        open_workspace(tmp_path / "ws")
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [('"carers" = "ten"', "'carers' = 'ten': give the community's percent"),
