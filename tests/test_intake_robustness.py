@@ -503,7 +503,8 @@ def test_categories_by_name_in_any_spelling_and_named_columns(
     assert (note["place"], note["setting"]) == ("Holt", "cafe")
     assert sorted(t["category"] for t in store.tags_for(["r1"])) == [
         "access-waiting", "crisis-urgent"]
-    assert reasons(report) == [(3, "categories: unknown category id(s): acess waiting (not "
+    assert reasons(report) == [(3, "categories (column 'Themes'): unknown category id(s): "
+                                   "acess waiting (not "
                                    "in the codebook; did you mean access-waiting?)")]
     # a date named on the command line: the form's own timestamp is not read as well
     dated = write(tmp_path, "d.csv", "Timestamp,When we talked,text\n"
