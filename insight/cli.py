@@ -1080,12 +1080,16 @@ def notes_list(
     tagged_by: Annotated[
         str | None, typer.Option(help="Whose categories: person, model or none.")
     ] = None,
+    words: Annotated[list[str] | None, typer.Option(
+        "--words", help="Whose text holds this word or phrase, in any case (repeat: every "
+        "one of them), e.g. to find a person's notes when they ask what is held about them."
+    )] = None,
     limit: Annotated[int, typer.Option(min=0, help="How many to list (0: all).")] = 50,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Find notes by listener, place, setting, community, category, date or flag.
+    """Find notes by listener, place, setting, community, category, date, flag or words.
 
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
@@ -1102,6 +1106,10 @@ def notes_list(
             since=_parse_day(since), until=_parse_day(until), safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
         )
+        if words is not None:
+            if not any(w.strip() for w in words):
+                raise typer.BadParameter("give a word or phrase", param_hint="--words")
+            found = found[found["id"].isin(store.ids_with_words(words))]
     rows = [
         {"note": r["id"], "heard_on": r["heard_on"], "listener": r["listener"],
          "place": r["place"], "setting": r["setting"],

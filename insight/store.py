@@ -1057,6 +1057,17 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def ids_with_words(self, words: Sequence[str]) -> set[str]:
+        """Live notes whose text holds every one of these words or phrases, in any case: to
+        find a person's notes when they ask what is held about them, or a quote to pin."""
+        wanted = [" ".join(w.split()) for w in words if w.strip()]
+        if not wanted:
+            return set()
+        query = select(notes.c.id).where(notes.c.erased_at.is_(None), *(
+            func.lower(notes.c.text).contains(w.lower(), autoescape=True) for w in wanted))
+        with self.engine.connect() as conn:
+            return {row.id for row in conn.execute(query)}
+
     def iter_notes(
         self, *, untagged: bool = False, labelled: bool | None = None, batch_size: int = 2000
     ) -> Iterator[list[dict[str, Any]]]:
