@@ -307,7 +307,7 @@ def ingest(
     ] = "auto",
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
-    from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
+    from insight.intake import check_id_prefix, ingest_file, rows_upper_bound, shown_cell, some_of
 
     if id_prefix is not None:
         try:
@@ -405,6 +405,15 @@ def ingest(
             if report.flagged:
                 noun = "note" if report.flagged == 1 else "notes"
                 typer.echo(f"{file}: {report.flagged} {noun} routed to the safeguarding queue")
+            if report.unstored_concerns:
+                where = [f"line {line} ({shown_cell(column)})"
+                         for line, column in report.unstored_concerns]
+                typer.secho(
+                    f"{file}: SAFEGUARDING: {len(where)} note(s) went to the safeguarding "
+                    f"queue for words in a column that is not stored ({some_of(where, 5)}): "
+                    "read those cells in the file now; the workspace does not hold them",
+                    err=True, fg=typer.colors.RED,
+                )
             if lines := report.rejected_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
