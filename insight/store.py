@@ -395,6 +395,9 @@ def _audit_safe(record_type: str, row: dict[str, Any] | None) -> dict[str, Any] 
 
 #: Note columns that could identify a person; erasure clears them (and the text).
 _IDENTIFYING = frozenset({"text", "listener", "setting", "place", "community", "heard_on"})
+#: What an erased note's audit entries lose: its identifying fields, and the hash of its
+#: words (unkeyed, it would confirm a guessed text; `erased_text_mark` keeps a keyed one).
+_ERASED_FROM_AUDIT = _IDENTIFYING | {"content_hash"}
 
 
 def _tag_ref(values: dict[str, Any]) -> str:
@@ -1692,7 +1695,7 @@ class Store:
                 if row is None or row.erased_at is not None:
                     continue
                 before = {
-                    k: v for k, v in dict(row._mapping).items() if k not in _IDENTIFYING
+                    k: v for k, v in dict(row._mapping).items() if k not in _ERASED_FROM_AUDIT
                 }
                 cleared = {
                     "text": None,
@@ -1784,9 +1787,9 @@ class Store:
             changes = {}
             for column in ("before", "after"):
                 value = getattr(entry, column)
-                if isinstance(value, dict) and any(value.get(k) for k in _IDENTIFYING):
+                if isinstance(value, dict) and any(value.get(k) for k in _ERASED_FROM_AUDIT):
                     changes[column] = {
-                        k: (None if k in _IDENTIFYING else v) for k, v in value.items()
+                        k: (None if k in _ERASED_FROM_AUDIT else v) for k, v in value.items()
                     }
             if changes:
                 conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))
