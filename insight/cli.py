@@ -307,7 +307,7 @@ def ingest(
     ] = "auto",
 ) -> None:
     """Validate and store notes; bad rows go to quarantine with line number and reason."""
-    from insight.intake import check_id_prefix, ingest_file, rows_upper_bound
+    from insight.intake import check_id_prefix, ingest_file, rows_upper_bound, shown_cell, some_of
 
     if id_prefix is not None:
         try:
@@ -405,6 +405,15 @@ def ingest(
             if report.flagged:
                 noun = "note" if report.flagged == 1 else "notes"
                 typer.echo(f"{file}: {report.flagged} {noun} routed to the safeguarding queue")
+            if report.unstored_concerns:
+                where = [f"line {line} ({shown_cell(column)})"
+                         for line, column in report.unstored_concerns]
+                typer.secho(
+                    f"{file}: SAFEGUARDING: {len(where)} note(s) went to the safeguarding "
+                    f"queue for words in a column that is not stored ({some_of(where, 5)}): "
+                    "read those cells in the file now; the workspace does not hold them",
+                    err=True, fg=typer.colors.RED,
+                )
             if lines := report.rejected_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
@@ -1080,12 +1089,16 @@ def notes_list(
     tagged_by: Annotated[
         str | None, typer.Option(help="Whose categories: person, model or none.")
     ] = None,
+    words: Annotated[list[str] | None, typer.Option(
+        "--words", help="Whose text holds this word or phrase, in any case (repeat: every "
+        "one of them), e.g. to find a person's notes when they ask what is held about them."
+    )] = None,
     limit: Annotated[int, typer.Option(min=0, help="How many to list (0: all).")] = 50,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Find notes by listener, place, setting, community, category, date or flag.
+    """Find notes by listener, place, setting, community, category, date, flag or words.
 
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
@@ -1102,6 +1115,10 @@ def notes_list(
             since=_parse_day(since), until=_parse_day(until), safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
         )
+        if words is not None:
+            if not any(w.strip() for w in words):
+                raise typer.BadParameter("give a word or phrase", param_hint="--words")
+            found = found[found["id"].isin(store.ids_with_words(words))]
     rows = [
         {"note": r["id"], "heard_on": r["heard_on"], "listener": r["listener"],
          "place": r["place"], "setting": r["setting"],

@@ -301,9 +301,18 @@ _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
     r"not that i|not aware|prefer not)\b"
 )
-#: After a yes, words that make a consent conditional ("yes, but not my name", "only if
-#: anonymous"): a condition cannot be kept, so it is no consent.
-_CONDITION = re.compile(r"\b(?:but|only|if|unless|except|not|never|don't|do not|without)\b")
+#: The only words a consent's yes may have after it for it to be a plain yes ("Yes, happy
+#: to be quoted", "Yes - she agreed"): any other word may be a condition ("yes, but not my
+#: name", "only if anonymous", "yes - call her first", "yes as long as ..."), and a
+#: condition cannot be kept, so that is no consent (and said so at ingest).
+_PLAIN_YES = frozenset(
+    "yes yeah yep y yup yes please true happy glad fine ok okay sure of course definitely "
+    "absolutely certainly totally agreed agree agrees consent consents consented given gave "
+    "give verbal verbally written quote quoted quoting quotes use used you can could may "
+    "be to me my her his their them him she he they it its it's that's that is was are "
+    "for with and the a words story said says asked confirmed thanks thank permission "
+    "granted allowed content willing all good no problem problems".split()
+)
 #: The only words a safeguarding answer that starts with a no may have for it to be a clear
 #: no ("No concerns at this time", "None noted", "Not that I'm aware of", "No risk to self
 #: or others"): any other word ("No, but ...", "No idea", "No - her partner ...") may tell
@@ -358,7 +367,7 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
         if meaning is not None or any(c.isalpha() for c in value):
             return True
     elif meaning is not None:
-        return meaning and not _CONDITION.search(rest)
+        return meaning and set(_WORD.findall(rest)) <= _PLAIN_YES
     raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
 
 
@@ -2084,6 +2093,9 @@ class FileReport:
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
     #: flags: not stored, so not in the queue; a person must read them now.
     rejected_concerns: list[int] = field(default_factory=list)
+    #: (line, column) of stored notes flagged for words in a column that is not stored:
+    #: a person reads them in the file, as the workspace does not hold them.
+    unstored_concerns: list[tuple[int, str]] = field(default_factory=list)
     #: The first quarantined rows' (line, reason), to show at once (all are in the file).
     first_reasons: list[tuple[int, str]] = field(default_factory=list)
 
@@ -2168,8 +2180,24 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def _unstored_concern(
+    data: dict[str, Any], screen: Callable[[str], str | None]
+) -> tuple[str, str] | None:
+    """A cell of a row, other than its text, whose words the phrase screen flags (a form's
+    "Any other comments", a disclosure typed into the categories): (column, reason). Such
+    words are not in the note, so they would never reach the queue otherwise."""
+    for column, value in data.items():
+        if column in ("text", "id", "heard_on") or _personal_column(column):
+            continue
+        for cell in value if isinstance(value, list) else [value]:
+            if isinstance(cell, str) and len(cell.split()) >= 2 and (reason := screen(cell)):
+                return column, reason
+    return None
+
+
 def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bool:
-    """A rejected row marked safeguarding yes, or whose words the phrase screen flags."""
+    """A rejected row marked safeguarding yes, or whose words (in any of its cells) the
+    phrase screen flags."""
     if isinstance(data, dict):
         marked = data.get("safeguarding")
         try:
@@ -2179,6 +2207,8 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
             if isinstance(marked, str) and marked.strip():  # "yes!", "Y - urgent": look
                 return True
         text = data.get("text")
+        if screen is not None and _unstored_concern(data, screen):
+            return True
     else:
         text = data
     return bool(screen and isinstance(text, str) and text.strip() and screen(text))
@@ -2263,6 +2293,11 @@ class _Quarantine:
 NOTE_FIELDS = tuple(NoteIn.model_fields)
 
 
+#: A cell of a column that is not stored with this many words is free text a person wrote
+#: ("Any other comments"), not a code or a name.
+PROSE_WORDS = 5
+
+
 class _Columns:
     """Columns (CSV) or keys (JSON) of a file that are not note fields, for one warning:
     their values are not stored, so a misspelt `heard-on` must not pass unnoticed."""
@@ -2271,11 +2306,17 @@ class _Columns:
         self.present: set[str] = set()
         self.ignored: dict[str, str] = {}  # key: the name as written
         self.headers: set[str] = set()  # keys that are CSV headers (a header row was found)
+        self.prose: set[str] = set()  # ignored keys with a cell of a sentence or more
         self._seen: set[frozenset[str]] = set()
 
     def add(
         self, data: dict[str, Any], headers: dict[str, str] | None = None, header_row: bool = True
     ) -> None:
+        for name, value in data.items():  # free text in a column that is not stored
+            if (name not in NOTE_FIELDS and name not in FIX_COLUMNS and name not in self.prose
+                    and isinstance(value, str) and len(value.split()) >= PROSE_WORDS
+                    and not _personal_column(name)):
+                self.prose.add(name)
         names = [
             k for k, v in data.items() if k or (isinstance(v, str) and not _is_blank(v))
         ]
@@ -2310,7 +2351,14 @@ class _Columns:
             if name and field_name:
                 shown += f" (did you mean '{field_name}'?)"
             described.append(shown)
-        return f"not note fields, so not stored: {some_of(described, 12)}"
+        warning = f"not note fields, so not stored: {some_of(described, 12)}"
+        if prose := [shown for name, shown in zip(self.ignored, described, strict=True)
+                     if name in self.prose]:
+            warning += (f"; {some_of(prose, 5)} hold{'s' if len(prose) == 1 else ''} free text "
+                        f"({PROSE_WORDS} words or more in a cell), read only for safeguarding "
+                        "phrases: if it is part of what was heard, put it in the notes' column "
+                        "before ingesting")
+        return warning
 
 
 def ingest_file(
@@ -2851,6 +2899,14 @@ def _store_batch(
         for record in new:
             if not record.safeguarding and (reason := screen(record.text)):
                 screened[record.id] = reason
+            elif found := _unstored_concern(new_lines[record.id][1], screen):
+                # words in a column that is not stored ("Any other comments"): the note
+                # goes to the queue, and the reason says where a person reads them
+                column, reason = found
+                line = new_lines[record.id][0]
+                screened[record.id] = (f"{reason}, in the column {shown_cell(column)} (not "
+                                       f"stored): read line {line} of {Path(report.path).name}")
+                report.unstored_concerns.append((line, column))
     store.add_notes(new, flags=screened)
     report.accepted += len(new)
     report.flagged += sum(1 for r in new if r.safeguarding) + len(screened)

@@ -512,7 +512,8 @@ def shown_by_leads(priorities: list[dict[str, Any]]) -> list[str]:
 def _naming_warnings(named: dict[str, list[tuple[str, int | None]]]) -> list[str]:
     """What a report outside the leads' view names of where and whom it heard, so a lead
     sees it before it goes out and can leave a name out (`never_name`)."""
-    said = [f"{kind}s {', '.join(repr(n) for n, _ in rows)}"
+    plural = {"setting": "settings", "community": "communities"}
+    said = [f"{plural.get(kind, kind)} {', '.join(repr(n) for n, _ in rows)}"
             for kind, rows in named.items() if rows]
     if not said:
         return []

@@ -395,6 +395,9 @@ def _audit_safe(record_type: str, row: dict[str, Any] | None) -> dict[str, Any] 
 
 #: Note columns that could identify a person; erasure clears them (and the text).
 _IDENTIFYING = frozenset({"text", "listener", "setting", "place", "community", "heard_on"})
+#: What an erased note's audit entries lose: its identifying fields, and the hash of its
+#: words (unkeyed, it would confirm a guessed text; `erased_text_mark` keeps a keyed one).
+_ERASED_FROM_AUDIT = _IDENTIFYING | {"content_hash"}
 
 
 def _tag_ref(values: dict[str, Any]) -> str:
@@ -1057,6 +1060,17 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def ids_with_words(self, words: Sequence[str]) -> set[str]:
+        """Live notes whose text holds every one of these words or phrases, in any case: to
+        find a person's notes when they ask what is held about them, or a quote to pin."""
+        wanted = [" ".join(w.split()) for w in words if w.strip()]
+        if not wanted:
+            return set()
+        query = select(notes.c.id).where(notes.c.erased_at.is_(None), *(
+            func.lower(notes.c.text).contains(w.lower(), autoescape=True) for w in wanted))
+        with self.engine.connect() as conn:
+            return {row.id for row in conn.execute(query)}
+
     def iter_notes(
         self, *, untagged: bool = False, labelled: bool | None = None, batch_size: int = 2000
     ) -> Iterator[list[dict[str, Any]]]:
@@ -1681,7 +1695,7 @@ class Store:
                 if row is None or row.erased_at is not None:
                     continue
                 before = {
-                    k: v for k, v in dict(row._mapping).items() if k not in _IDENTIFYING
+                    k: v for k, v in dict(row._mapping).items() if k not in _ERASED_FROM_AUDIT
                 }
                 cleared = {
                     "text": None,
@@ -1773,9 +1787,9 @@ class Store:
             changes = {}
             for column in ("before", "after"):
                 value = getattr(entry, column)
-                if isinstance(value, dict) and any(value.get(k) for k in _IDENTIFYING):
+                if isinstance(value, dict) and any(value.get(k) for k in _ERASED_FROM_AUDIT):
                     changes[column] = {
-                        k: (None if k in _IDENTIFYING else v) for k, v in value.items()
+                        k: (None if k in _ERASED_FROM_AUDIT else v) for k, v in value.items()
                     }
             if changes:
                 conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))

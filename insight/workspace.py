@@ -86,7 +86,14 @@ class Workspace:
     def erase_notes(self, store: Store, note_ids: list[str], reason: str | None = None) -> int:
         """Erase notes (`Store.erase_notes`) and write them to the erasure register, so a
         backup restored later erases them again. Raises RegisterError, after the erasure,
-        when the register cannot be written: that must never pass unnoticed."""
+        when the register cannot be written: that must never pass unnoticed.
+
+        The reason is kept in the audit log without personal details ("asked by [PERSON] on
+        [PHONE]"): an erasure's record must not hold what it erased."""
+        if reason:
+            from insight.redact import redact
+
+            reason = redact(reason).text
         erased = store.erase_notes(note_ids, reason=reason)
         try:
             self.register_erasures(store)

@@ -623,6 +623,10 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert listed("--setting", "Cafe") == ["a"]
     assert listed("--community", "carers") == ["b", "a"]  # among the others it names
     assert listed("--community", "south asian") == ["a"]
+    assert listed("--words", "CALL BACK") == ["a"]  # what a person remembers saying
+    assert listed("--words", "the", "--words", "group", "--listener", "l-1") == ["b"]
+    blank = insight("notes", "list", "-w", str(ws), "--words", " ", check=False)
+    assert blank.returncode == 2 and "give a word or phrase" in blank.stderr
     [first] = json.loads(insight("notes", "list", "-w", str(ws), "-f", "json", "--setting",
                                  "phone").stdout)
     assert first["setting"] == "phone" and first["community"] == "carers"

@@ -1147,6 +1147,46 @@ def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) 
     ]
 
 
+def test_a_yes_with_any_word_that_may_be_a_condition_is_no_consent(
+    store: Store, tmp_path: Path
+) -> None:
+    answers = {"Yes - call her on 07700 900777 first": False, "Yes - anonymously": False,
+               "yes as long as no names": False, "Yes, happy to be quoted": True,
+               "Yes (verbal)": True, "yes she agreed": True, "Y": True}
+    path = write(tmp_path, "consent.csv", "id,text,Can we quote them?\n" + "".join(
+        f'q-{i},Consent note {i},"{answer}"\n' for i, answer in enumerate(answers)))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (len(answers), 0, 0)
+    assert [store.get_note(f"q-{i}")["consent_quote"] for i in range(len(answers))] == list(
+        answers.values())
+    assert any("line 2, 3 and 4" in w or "lines 2, 3, 4" in w for w in report.warnings)
+    assert not any("07700" in w for w in report.warnings)  # the answer is not repeated
+
+
+def test_words_in_a_column_that_is_not_stored_are_screened_for_safeguarding(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "form.csv",
+                 "id,text,Any other comments,categories,Email\n"
+                 "u-1,Waited months for a therapy appointment.,"
+                 "She told me her husband beats her and the kids,,x@example.org\n"
+                 "u-2,The cafe group is good.,Nothing more to add from me today,,\n"
+                 "u-3,Housing is awful.,,zzz (husband beats her),\n")
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         screen=lambda text: "phrase: abuse" if "beats her" in text else None)
+    assert counts(report) == (2, 1, 0)
+    # the comment is not stored, but its note goes to the queue, saying where to read it
+    [item] = store.safeguarding_items(note_id="u-1")
+    assert "in the column 'any_other_comments' (not stored): read line 2 of form.csv" in \
+        item["reason"] and "beats" not in item["reason"]
+    assert report.unstored_concerns == [(2, "any_other_comments")]
+    assert store.safeguarding_items(note_id="u-2") == []
+    # a disclosure typed into the categories of a rejected row is named at once
+    assert report.rejected_concerns == [4]
+    assert any("'Any other comments' holds free text (5 words or more in a cell), read only "
+               "for safeguarding phrases" in w for w in report.warnings)
+
+
 def test_a_surveymonkey_second_header_row_is_skipped(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "surveymonkey.csv",

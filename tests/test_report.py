@@ -1166,13 +1166,14 @@ def test_a_report_names_no_setting_a_lead_chose_never_to_name(store: Store) -> N
     add(store,
         *[note(f"r{i}", "Waiting for help.", setting="refuge group", categories=["access-waiting"])
           for i in range(6)],
-        *[note(f"c{i}", "Waiting for help.", setting="cafe", categories=["access-waiting"])
-          for i in range(6)])
+        *[note(f"c{i}", "Waiting for help.", setting="cafe", categories=["access-waiting"],
+               community=["carers"]) for i in range(6)])
     for audience in ("commissioner", "community"):
         named = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
         assert "refuge group" in " ".join(render_html(named).split())
-        assert any("this report names settings 'cafe', 'refuge group'; to leave one out, "
-                   "list it under never_name" in w for w in named.warnings)
+        assert any("this report names settings 'cafe', 'refuge group' and communities "
+                   "'carers'; to leave one out, list it under never_name" in w
+                   for w in named.warnings)
         chosen = build_report(store, load_codebook(), audience=audience,  # type: ignore[arg-type]
                               never_name=["Refuge group"])
         html = " ".join(render_html(chosen).split())

@@ -1079,3 +1079,17 @@ def test_a_database_error_never_repeats_the_values_sent(db_url: str) -> None:
         with pytest.raises(Exception) as raised:  # noqa: PT011 - the driver's own class
             add(store, note("d1", "Secret words of a person.", categories=["crisis-urgent"]))
     assert "Secret words" not in str(raised.value)
+
+
+def test_notes_are_found_by_their_words_in_any_case(store: Store) -> None:
+    add(store,
+        note("a", "She rang the Crisis Line twice and waited 100% of the night."),
+        note("b", "The crisis team came; the line was busy."),
+        note("c", "Nothing about that here."))
+    assert store.ids_with_words(["crisis line"]) == {"a"}
+    assert store.ids_with_words(["CRISIS", "line"]) == {"a", "b"}
+    assert store.ids_with_words(["100%"]) == {"a"}  # a wildcard character is a character
+    assert store.ids_with_words(["_"]) == set()
+    assert store.ids_with_words(["  "]) == set()
+    store.erase_notes(["a"])
+    assert store.ids_with_words(["crisis"]) == {"b"}  # an erased note's words are gone

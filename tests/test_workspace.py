@@ -107,3 +107,24 @@ def test_erasure_register_holds_tombstones_only_and_survives_a_torn_line(
         entries, bad = read_register(ws.erasure_register)
         assert set(entries) == {tomb, store.tombstone_id("b2")} and bad == 1
         assert ws.register_erasures(store) == 0  # nothing the database holds is missing
+
+
+def test_an_erasure_keeps_no_hash_of_the_words_and_no_personal_details_in_its_reason(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from insight.intake import text_hash
+    from insight.store import Store
+    from tests.notes import add, note
+
+    ws = init_workspace(tmp_path / "ws")
+    store = Store.open(ws.db_url)
+    words = "Purple giraffe marmalade was all she could say."
+    add(store, note("n1", words), note("n2", "Another note."))
+    ws.erase_notes(store, ["n1"], reason="asked by Priya Raman on 0113 496 0000")
+    log = json.dumps(store.audit_log(), default=str)
+    assert text_hash(words) not in log  # a guessed text cannot be confirmed from the log
+    assert "Priya" not in log and "0113 496 0000" not in log
+    assert "asked by [PERSON] on [PHONE]" in log
+    store.close()
