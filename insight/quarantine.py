@@ -305,7 +305,8 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
     from insight.sheets import write_workbook, written_whole
 
     if suffix == ".jsonl":
-        with written_whole(path) as partial, partial.open("w", encoding="utf-8") as out:
+        with written_whole(path, private=True) as partial, \
+                partial.open("w", encoding="utf-8") as out:
             for record in records:
                 out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         return len(records)
@@ -316,7 +317,7 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
     columns += [k for k in seen if k not in columns and k not in FIX_COLUMNS]
     columns.append(FIX_COLUMNS[1])
     table = [columns] + [[_sheet_value(record.get(c)) for c in columns] for record in records]
-    with written_whole(path) as partial:
+    with written_whole(path, private=True) as partial:
         write_workbook({"Rows to fix": table}, partial)
     return len(records)
 

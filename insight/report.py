@@ -777,19 +777,20 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
     path = Path(out)
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
+    private = data.audience == "lead"  # notes' words, for leads only
     if suffix == ".html":
         html = render_html(data)
-        with written_whole(path) as partial:
+        with written_whole(path, private=private) as partial:
             partial.write_text(html, encoding="utf-8")
         return [path]
     tables = report_tables(data)
     if suffix == ".xlsx":
-        with written_whole(path) as partial:
+        with written_whole(path, private=private) as partial:
             write_workbook(tables, partial)
         return [path]
     written = []
     for file, rows in zip(targets, tables.values(), strict=True):
-        with written_whole(file) as partial, \
+        with written_whole(file, private=private) as partial, \
                 partial.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel
             writer = csv.writer(handle)
             for row in rows:

@@ -243,12 +243,14 @@ def _move_into_place(staging: Path, target: Path, replacing: bool) -> Path | Non
     aside = None
     moved_out: list[tuple[Path, Path]] = []
     moved_in: list[tuple[Path, Path]] = []
-    target.mkdir(parents=True, exist_ok=True)
+    if not target.exists():  # notes' words: only their owner reads them (as `init`)
+        target.mkdir(parents=True, mode=0o700)
+        target.chmod(0o700)
     try:
         if replacing:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             aside = target.with_name(f"{target.name}.before-restore-{stamp}")
-            aside.mkdir()
+            aside.mkdir(mode=0o700)
             for item in sorted(target.iterdir()):
                 os.replace(item, aside / item.name)
                 moved_out.append((item, aside / item.name))

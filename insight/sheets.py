@@ -16,13 +16,18 @@ from typing import Any
 
 
 @contextmanager
-def written_whole(path: Path) -> Iterator[Path]:
+def written_whole(path: Path, *, private: bool = False) -> Iterator[Path]:
     """A file beside `path` to write into, which becomes `path` only once written: a full
-    disk or an interruption never leaves half a file where the last whole one was."""
+    disk or an interruption never leaves half a file where the last whole one was.
+
+    `private`: only its owner may read it (a file that holds notes' words: a backup, rows
+    to fix, the leads' report), whatever the umask lets other users of the machine do."""
     partial = path.with_name(f".{path.name}.partial")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         yield partial
+        if private:
+            os.chmod(partial, 0o600)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

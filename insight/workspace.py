@@ -139,7 +139,7 @@ class Workspace:
                                  "up with its own copy (sqlite3 DATABASE '.backup FILE') and "
                                  "the workspace folder with it")
         files = 0
-        with written_whole(out) as partial, zipfile.ZipFile(
+        with written_whole(out, private=True) as partial, zipfile.ZipFile(
                 partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             snapshot = partial.with_name(partial.name + ".db")
             try:
@@ -312,7 +312,10 @@ def init_workspace(
     if codebook not in (None, "", "default"):
         load_codebook(codebook)  # fail early on a bad codebook, before making anything
         codebook = str(Path(codebook).resolve())
+    made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    if made:  # notes about people's mental health: no other user of the machine reads them
+        folder.chmod(0o700)
     workspace = Workspace(
         path=folder.resolve(),
         db=db or DEFAULT_DB,

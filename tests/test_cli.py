@@ -1074,6 +1074,8 @@ def test_backup_restores_as_a_working_workspace(tmp_path: Path) -> None:
     assert inside.returncode == 2 and "outside the workspace" in inside.stderr
     said = insight("backup", "--out", str(out), "-w", str(ws)).stdout
     assert said.startswith(f"backed up {ws.resolve()} to {out}")
+    assert out.stat().st_mode & 0o777 == 0o600  # notes' words: its owner's alone
+    assert ws.stat().st_mode & 0o777 == 0o700  # as `insight init` made the workspace
     import zipfile
 
     with zipfile.ZipFile(out) as archive:

@@ -105,6 +105,7 @@ def test_the_file_to_fix_comes_back_in_and_its_rows_are_then_stored(
         assert sheet.cell(row=4, column=header.index("text") + 1).data_type == "s"
     else:
         rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert out.stat().st_mode & 0o777 == 0o600  # notes' words: its owner's alone
     assert [r["id"] for r in rows] == ["f1-2", "f1-3", "f1-4"]  # with the prefix given
     assert [r["quarantined_from"] for r in rows] == ["form.csv line 3", "form.csv line 4",
                                                      "form.csv line 5"]

@@ -1182,3 +1182,16 @@ def test_a_report_names_no_setting_a_lead_chose_never_to_name(store: Store) -> N
     lead = build_report(store, load_codebook(), never_name=["refuge group"], audience="lead")
     assert ("refuge group", 6) in lead.heard_from["setting"] and not any(
         "never_name" in w for w in lead.warnings)
+
+
+def test_the_leads_report_is_readable_by_its_owner_alone(store: Store, tmp_path: Path) -> None:
+    import os
+
+    add(store, note("a", "'The wait was long,' she said.", categories=["access-waiting"]))
+    umask = os.umask(0)
+    os.umask(umask)
+    for audience, mode in (("lead", 0o600), ("commissioner", 0o666 & ~umask)):
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        for suffix in (".html", ".xlsx", ".csv"):
+            for path in write_report(data, tmp_path / audience / f"report{suffix}"):
+                assert path.stat().st_mode & 0o777 == mode, (audience, path.name)

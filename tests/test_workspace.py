@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,20 @@ def test_an_erasure_keeps_no_hash_of_the_words_and_no_personal_details_in_its_re
     assert "Priya" not in log and "0113 496 0000" not in log
     assert "asked by [PERSON] on [PHONE]" in log
     store.close()
+
+
+def test_a_new_workspace_and_the_files_with_notes_words_are_its_owners_alone(
+    tmp_path: Path,
+) -> None:
+    from insight.sheets import written_whole
+
+    ws = init_workspace(tmp_path / "ws")
+    assert ws.path.stat().st_mode & 0o777 == 0o700
+    with written_whole(tmp_path / "backup.zip", private=True) as partial:
+        partial.write_bytes(b"x")
+    assert (tmp_path / "backup.zip").stat().st_mode & 0o777 == 0o600
+    umask = os.umask(0)
+    os.umask(umask)
+    with written_whole(tmp_path / "report.html") as partial:  # a report to share
+        partial.write_text("x")
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask
