@@ -2292,6 +2292,9 @@ def restore(
     erasures: Annotated[list[Path] | None, typer.Option(
         help="Another workspace's erasures.jsonl to apply too (repeat), e.g. the live "
              "workspace's when restoring a copy into a new folder.")] = None,
+    workspace_lost: Annotated[bool, typer.Option(
+        "--workspace-lost", help="Into a new folder: the workspace the backup came from is "
+        "gone, so there is no later erasure register to give with --erasures.")] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Restore a workspace (SQLite) from a backup, erasing again notes erased since.
@@ -2301,8 +2304,8 @@ def restore(
     with other things in it is refused. Every erasure in the erasure register (the
     backup's and the replaced workspace's) is applied again before the restored workspace
     is moved into place, so an interrupted restore leaves the workspace as it was.
-    Restoring into a new folder while the workspace lives on elsewhere: give its register
-    with --erasures, or its later erasures are not applied."""
+    Restoring into a new folder needs --erasures with the register of the workspace the
+    backup came from (erasures made there since are applied), or --workspace-lost."""
     import zipfile
 
     from insight.restore import restore_workspace
@@ -2317,6 +2320,14 @@ def restore(
                                  "out first, or restore into another folder",
                                  param_hint="BACKUP")
     replace = (target / CONFIG_NAME).is_file()
+    if not replace and not erasures and not workspace_lost:
+        # a right to erasure must not be undone by a copy: the backup's register stops at
+        # the day it was made, and only the workspace it came from knows what was erased since
+        raise typer.BadParameter(
+            "restoring into a new folder: give the erasure register of the workspace this "
+            "backup came from (--erasures WORKSPACE/erasures.jsonl), so notes erased since the "
+            "backup stay erased; if that workspace is gone, say so with --workspace-lost",
+            param_hint="--erasures")
     if replace and not yes and not typer.confirm(
             f"Replace the workspace at {target} with the backup? Its files are moved aside "
             "beside it, not deleted"):
@@ -2343,8 +2354,9 @@ def restore(
                     "backup was made may be back: erase them again by id", err=True,
                     fg=typer.colors.YELLOW)
     if done.aside is None and not erasures:
-        typer.echo("erasures made in another copy of this workspace since the backup are not "
-                   "known here: give its erasures.jsonl with --erasures if it lives on")
+        typer.echo("only the backup's own erasure register was applied (--workspace-lost): "
+                   "notes erased after the backup was made may be back; `insight audit` in "
+                   "this workspace lists no erasure made after it")
     if done.unreadable:
         typer.secho(f"warning: {done.unreadable} line(s) of the erasure register could not be "
                     "read and were left out", err=True, fg=typer.colors.YELLOW)

@@ -1131,16 +1131,6 @@ def test_an_interrupted_command_says_what_stays_saved(capsys: pytest.CaptureFixt
 SAID = "Winifred told me the crisis line hung up on her twice."
 
 
-def _insight_with_input(*args: str, stdin: str) -> subprocess.CompletedProcess:
-    import os
-    import sys
-
-    env = {**os.environ, "INSIGHT_USER": "cli-tester"}
-    env.pop("INSIGHT_WORKSPACE", None)
-    return subprocess.run([sys.executable, "-m", "insight", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=600)
-
-
 def _database_bytes(folder: Path) -> bytes:
     """Every byte of a workspace's database files (the journal too)."""
     return b"".join(p.read_bytes() for p in sorted(folder.glob("insight.db*")))
@@ -1165,7 +1155,7 @@ def test_restore_erases_again_a_note_erased_after_the_backup(tmp_path: Path) -> 
     assert all(set(line) == {"tombstone", "erased_at"} for line in lines)
     assert "winifred" not in register.lower() and "crisis" not in register
 
-    asked = _insight_with_input("restore", str(out), "-w", str(ws), stdin="n\n")
+    asked = insight("restore", str(out), "-w", str(ws), input="n\n", check=False)
     assert asked.returncode == 1 and "Replace the workspace" in asked.stdout
     assert not list(tmp_path.glob("ws.before-restore-*"))  # "no" changed nothing
     said = insight("restore", str(out), "-w", str(ws), "--yes")
@@ -1191,8 +1181,12 @@ def test_restore_into_a_new_folder_and_with_another_register(tmp_path: Path) -> 
     insight("backup", "--out", str(out), "-w", str(ws))
     insight("erase", "--note", "winifred-1", "-w", str(ws))
     copy = tmp_path / "copy"
-    said = insight("restore", str(out), "-w", str(copy)).stdout
-    assert "erased again 0 notes" in said and "--erasures" in said  # says what it cannot know
+    # a copy must not undo an erasure: the live workspace's register, or say it is gone
+    refused = insight("restore", str(out), "-w", str(copy), check=False)
+    assert refused.returncode == 2 and "--workspace-lost" in refused.stderr
+    assert not copy.exists()
+    said = insight("restore", str(out), "-w", str(copy), "--workspace-lost").stdout
+    assert "erased again 0 notes" in said and "may be back" in said  # what it cannot know
     assert insight("notes", "show", "winifred-1", "-w", str(copy)).returncode == 0
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -1244,24 +1238,24 @@ def test_restore_refuses_unsafe_zips_and_folders(tmp_path: Path) -> None:
             archive.writestr(info, source.read(info))
         archive.writestr("../escaped.txt", "outside")
     target = tmp_path / "target"
-    refused = insight("restore", str(slip), "-w", str(target), check=False)
+    refused = insight("restore", str(slip), "--workspace-lost", "-w", str(target), check=False)
     assert refused.returncode == 1 and "outside its folder" in refused.stderr
     assert not (tmp_path / "escaped.txt").exists() and not target.exists()
     absolute = tmp_path / "absolute.zip"
     with zipfile.ZipFile(absolute, "w") as archive:
         archive.writestr("insight.toml", '[insight]\ndb = "sqlite:///insight.db"\n')
         archive.writestr("/tmp/abs.txt", "outside")
-    assert "outside its folder" in insight("restore", str(absolute), "-w", str(target),
-                                           check=False).stderr
+    assert "outside its folder" in insight("restore", str(absolute), "--workspace-lost", "-w",
+                                           str(target), check=False).stderr
     not_a_backup = tmp_path / "other.zip"
     with zipfile.ZipFile(not_a_backup, "w") as archive:
         archive.writestr("readme.txt", "hello")
     assert "not a zip made by `insight backup`" in insight(
-        "restore", str(not_a_backup), "-w", str(target), check=False).stderr
+        "restore", str(not_a_backup), "--workspace-lost", "-w", str(target), check=False).stderr
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "letter.txt").write_text("mine", encoding="utf-8")
-    refused = insight("restore", str(out), "-w", str(busy), check=False)
+    refused = insight("restore", str(out), "--workspace-lost", "-w", str(busy), check=False)
     assert refused.returncode == 1 and "not empty and is not a workspace" in refused.stderr
     assert sorted(p.name for p in busy.iterdir()) == ["letter.txt"]
     postgres = tmp_path / "pg"
