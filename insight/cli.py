@@ -1058,11 +1058,15 @@ def notes_consent(
     _, store = _open(workspace, db)
     with store:
         changed = store.set_consent(note_id, reason=reason, **values)
+        quoted_in = store.reports_quoting([note_id]) if changed.get("consent_quote") is False \
+            else []
     words = {"consent_quote": "consent to quote", "consent_contact": "consent to contact"}
     if not changed:
         typer.echo(f"{note_id}: unchanged")
     for column, value in changed.items():
         typer.echo(f"{note_id}: {words[column]} {'given' if value else 'withdrawn'}")
+    if quoted_in:  # reports written from now on leave the words out; those before do not
+        typer.secho(_quoted_in(quoted_in, "its words"), err=True, fg=typer.colors.YELLOW)
 
 
 @notes_app.command("list")
@@ -1239,7 +1243,13 @@ def report(
 
     The report is one self-contained HTML file; a workbook has a sheet per table; CSV
     writes one file per table, named after --out."""
-    from insight.report import DEFAULT_TITLE, build_report, report_files, write_report
+    from insight.report import (
+        DEFAULT_TITLE,
+        build_report,
+        quoted_notes,
+        report_files,
+        write_report,
+    )
     from insight.rollup import note_frame
 
     _check_out(out)
@@ -1263,7 +1273,10 @@ def report(
             contact=ws.contact if contact is None else contact, never_name=ws.never_name,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
-    for path in write_report(data, out):
+    paths = write_report(data, out)
+    with store:  # so an erasure or a withdrawn consent can say which reports hold the words
+        store.record_report([str(p.resolve()) for p in paths], audience, quoted_notes(data))
+    for path in paths:
         typer.echo(f"report written to {path}")
     for warning in data.warnings:
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
@@ -2235,6 +2248,7 @@ def erase(
                 + (f" by listener {listener!r}" if listener else "")
                 + " for good? Their text cannot be brought back"):
             raise typer.Exit(1)
+        quoted_in = store.reports_quoting(ids)
         unregistered: RegisterError | None = None
         try:  # the workspace keeps a register of erasures outside the database, for restores
             erased = ws.erase_notes(store, ids, reason=reason)
@@ -2253,9 +2267,22 @@ def erase(
     if erased:
         typer.echo("reports, exports and backups written before now still hold these notes: "
                    "delete or replace them (`insight restore` erases them again from a backup)")
+    if erased and quoted_in:
+        typer.secho(_quoted_in(quoted_in, "their words"), err=True, fg=typer.colors.YELLOW)
     if unregistered is not None:
         typer.secho(f"error: {unregistered}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
+
+
+def _quoted_in(reports: list[dict[str, Any]], what: str) -> str:
+    """Which reports written before quote the notes (`Store.reports_quoting`), for a
+    person to withdraw or write again."""
+    listed = [f"{', '.join(r['files'])} ({str(r['at'])[:10]}, {r['audience']})"
+              for r in reports]
+    return (f"warning: {len(reports)} report{'s' if len(reports) != 1 else ''} written before "
+            f"quote{'s' if len(reports) == 1 else ''} {what}: {'; '.join(listed[-10:])}"
+            + (f" and {len(listed) - 10} earlier" if len(listed) > 10 else "")
+            + ". Write them again and replace the copies you gave out")
 
 
 @app.command()

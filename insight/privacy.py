@@ -28,6 +28,9 @@ class Quote:
     # the person's own words (what the note puts in quote marks), or else what the
     # listener noted: a report must not put quote marks around a listener's paraphrase
     own_words: bool = True
+    #: the note quoted, whatever `note_id` names it as for the audience: never shown, only
+    #: recorded (as a keyed hash) so that an erasure can say which reports quote it
+    source: str = field(default="", repr=False, compare=False)
 
 
 @dataclass
@@ -335,7 +338,7 @@ def quotes_for(
         if not text or text.casefold() in quoted.texts:
             continue
         name = note_ref(note["id"], audience, key, within) if named else ""
-        out.append(Quote(note_id=name, text=text, own_words=spoken))
+        out.append(Quote(note_id=name, text=text, own_words=spoken, source=note["id"]))
         quoted.notes.add(note["id"])
         quoted.texts.add(text.casefold())
         if limit is not None and len(out) >= limit:

@@ -495,6 +495,12 @@ _ABBREVIATION = re.compile(r"(?<![\w\[&])[A-Z][A-Z&]+s?(?![\w\]&])")
 _KNOWN_ABBREVIATIONS = frozenset({"UK", "OK", "TV"})
 
 
+def quoted_notes(data: ReportData) -> list[str]:
+    """The notes whose words the report quotes (for `Store.record_report`)."""
+    return list(dict.fromkeys(q.source for p in data.priorities for i in p["insights"]
+                              for q in i["quotes"] if q.source))
+
+
 def shown_by_leads(priorities: list[dict[str, Any]]) -> list[str]:
     """What leads and services wrote that a report shows under its priorities (not
     people's quotes)."""

@@ -556,6 +556,34 @@ class Store:
             )
         )
 
+    def record_report(self, files: Sequence[str], audience: str,
+                      quoted: Iterable[str]) -> None:
+        """Audit a report written: its files, audience and the notes it quotes, each as the
+        keyed hash its tombstone would have (`tombstone_id`; never the id, which can hold a
+        name): so an erasure or a withdrawn consent can say which reports still hold the
+        words (`reports_quoting`)."""
+        key = self.secret("erasure")
+        marks = sorted({self.tombstone_id(note_id, key) for note_id in quoted})
+        with self.begin() as conn:
+            self._audit(conn, "write", "report", files[0] if files else "", None,
+                        {"audience": audience, "files": list(files), "quoted": marks})
+
+    def reports_quoting(self, note_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The reports written (`record_report`) that quote any of these notes, oldest
+        first: {"at", "audience", "files", "notes"} (how many of the notes each quotes)."""
+        key = self.secret("erasure")
+        marks = {self.tombstone_id(i, key) if not i.startswith("erased-") else i
+                 for i in note_ids}
+        found = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(audit.c.at, audit.c.after).where(
+                    audit.c.record_type == "report").order_by(audit.c.id)):
+                after = row.after or {}
+                if shared := marks & set(after.get("quoted") or ()):
+                    found.append({"at": row.at, "audience": after.get("audience"),
+                                  "files": after.get("files") or [], "notes": len(shared)})
+        return found
+
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):
         the record itself, the links made to and from it (`insight_notes` "3->n1"),

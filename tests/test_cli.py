@@ -1280,3 +1280,39 @@ def test_erase_says_loudly_when_the_register_cannot_be_written(tmp_path: Path) -
     insight("backup", "--out", str(tmp_path / "later.zip"), "-w", str(ws))
     lines = (ws / "erasures.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1  # the next backup wrote the erasure the database holds
+
+
+def test_erasing_or_withdrawing_a_quoted_note_names_the_reports_that_quote_it(
+    tmp_path: Path,
+) -> None:
+    from insight.thread import add_action, add_insight, add_priority
+
+    rows = [{"id": f"q{i}", "text": f"'The wait for help was long, week {i},' she said.",
+             "consent_quote": True, "categories": "access-waiting"} for i in range(1, 7)]
+    ws = workspace_with(tmp_path, rows)
+    with Store.open(open_workspace(ws).db_url) as store:
+        insight_id = add_insight(store, "Long waits", categories=["access-waiting"],
+                                 note_ids=[r["id"] for r in rows])
+        add_action(store, "Call-backs", priority_ids=[
+            add_priority(store, "No one waits alone", insight_ids=[insight_id])])
+    out = tmp_path / "out" / "commissioners.html"
+    insight("report", "--audience", "commissioner", "--out", str(out), "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url) as store:
+        [written] = [e for e in store.audit_log() if e["record_type"] == "report"]
+        assert written["after"]["files"] == [str(out.resolve())]
+        # the notes are named by a keyed hash, never by their ids
+        assert not any(r["id"] in json.dumps(written["after"]) for r in rows)
+        quoted = [r["id"] for r in rows if store.reports_quoting([r["id"]])]
+    assert len(quoted) == 2 and all(f"week {q[1:]}" in out.read_text() for q in quoted)
+    unquoted = next(r["id"] for r in rows if r["id"] not in quoted)
+    withdrawn = insight("notes", "consent", quoted[0], "--no-quote", "-w", str(ws))
+    assert "1 report written before quotes its words: " + str(out.resolve()) in \
+        " ".join(withdrawn.stderr.split())
+    assert "report written before" not in insight(
+        "notes", "consent", unquoted, "--no-quote", "-w", str(ws)).stderr
+    erased = insight("erase", "--note", quoted[1], "-w", str(ws))
+    assert "commissioner). Write them again" in " ".join(erased.stderr.split())
+    # a report written after quotes neither: nothing more to replace
+    insight("report", "--audience", "commissioner", "--out", str(out), "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url) as store:
+        assert len(store.reports_quoting([quoted[0]])) == 1  # only the first report
