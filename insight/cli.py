@@ -919,8 +919,13 @@ def notes_show(
              "another).")],
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="text, or json: every field held, its tags and safeguarding "
+        "items (e.g. to answer a person who asks what is held about them).")] = "text",
 ) -> None:
     """Notes with people's and the model's tags, evidence and confidence (leads only)."""
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter("text or json", param_hint="--format")
     _, store = _open(workspace, db)
     with store:
         found = []
@@ -930,6 +935,12 @@ def notes_show(
                 raise store.no_note(note_id)
             found.append((note_id, note, store.tags_for([note_id]),
                           store.safeguarding_items(open_only=False, note_id=note_id)))
+    if fmt == "json":
+        typer.echo(json.dumps([{**{k: v for k, v in note.items() if k != "content_hash"},
+                                "tags": tags, "safeguarding_items": items}
+                               for _, note, tags, items in found],
+                              ensure_ascii=False, indent=2, default=str))
+        return
     for number, (note_id, note, tags, items) in enumerate(found):
         if number:
             typer.echo("\n" + "-" * 40 + "\n")
@@ -2184,6 +2195,9 @@ def audit_log(
 def erase(
     note: Annotated[list[str] | None, typer.Option(help="Note id to erase (repeat).")] = None,
     listener: Annotated[str | None, typer.Option(help="Erase every note by this listener.")] = None,
+    heard_before: Annotated[str | None, typer.Option(
+        help="Erase every note heard before this day (YYYY-MM-DD or DD/MM/YYYY): the "
+             "retention period's end. Notes with no date are not included.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
     force: Annotated[
         bool,
@@ -2203,11 +2217,14 @@ def erase(
     from insight.store import StoreError
     from insight.workspace import RegisterError
 
-    if not note and not listener:
-        raise typer.BadParameter("give --note ID or --listener ID")
+    if not note and not listener and not heard_before:
+        raise typer.BadParameter("give --note ID, --listener ID or --heard-before DAY")
+    before_day = _parse_day(heard_before) if heard_before else None
     ws, store = _open(workspace, db)
     with store:
         ids = list(note or [])
+        if before_day is not None:
+            ids += store.note_ids_heard_before(before_day)
         if listener:
             by_listener = store.note_ids_for_listener(listener)
             if not by_listener:  # a typo must not look like a done erasure
@@ -2243,9 +2260,13 @@ def erase(
         already = [i for i, n in found.items() if n and n["erased_at"]]
         texts = {n["text"] for n in found.values() if n and n["text"]}
         live = len(found) - len(already)
-        if (listener or live > 1) and not yes and not typer.confirm(
+        if not live and before_day is not None and not note and not listener:
+            typer.echo(f"no live notes heard before {before_day}: nothing erased")
+            return
+        if (listener or before_day or live > 1) and not yes and not typer.confirm(
                 f"Erase {live} note{'s' if live != 1 else ''}"
                 + (f" by listener {listener!r}" if listener else "")
+                + (f" heard before {before_day}" if before_day else "")
                 + " for good? Their text cannot be brought back"):
             raise typer.Exit(1)
         quoted_in = store.reports_quoting(ids)

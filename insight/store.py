@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -1821,6 +1821,15 @@ class Store:
                     }
             if changes:
                 conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))
+
+    def note_ids_heard_before(self, day: date) -> list[str]:
+        """Live notes heard before this day (a retention period's end); undated notes are
+        not among them."""
+        with self.engine.connect() as conn:
+            return [row.id for row in conn.execute(
+                select(notes.c.id).where(notes.c.erased_at.is_(None),
+                                         notes.c.heard_on.is_not(None),
+                                         notes.c.heard_on < day).order_by(notes.c.id))]
 
     def note_ids_for_listener(self, listener: str) -> list[str]:
         """Live notes by this listener, matched in any case and without outer spaces (an

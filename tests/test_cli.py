@@ -1316,3 +1316,33 @@ def test_erasing_or_withdrawing_a_quoted_note_names_the_reports_that_quote_it(
     insight("report", "--audience", "commissioner", "--out", str(out), "-w", str(ws))
     with Store.open(open_workspace(ws).db_url) as store:
         assert len(store.reports_quoting([quoted[0]])) == 1  # only the first report
+
+
+def test_a_persons_notes_are_found_exported_and_old_notes_erased_by_date(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [
+        {"id": "s1", "text": "Priya said the crisis line never rang back.",
+         "heard_on": "2023-03-01", "listener": "L1"},
+        {"id": "s2", "text": "The group helped her, Priya said.", "heard_on": "2024-06-01",
+         "listener": "L1"},
+        {"id": "s3", "text": "Nobody explained the letter.", "listener": "L2"},
+    ])
+    # a person asks what is held about them: found by their words, exported whole
+    found = json.loads(insight("notes", "list", "--words", "priya", "-f", "json",
+                               "-w", str(ws)).stdout)
+    assert [r["note"] for r in found] == ["s2", "s1"]
+    held = json.loads(insight("notes", "show", "s1", "s2", "-f", "json", "-w", str(ws)).stdout)
+    assert [n["text"] for n in held] == ["Priya said the crisis line never rang back.",
+                                         "The group helped her, Priya said."]
+    assert {"tags", "safeguarding_items", "consent_quote"} <= set(held[0])
+    wrong = insight("notes", "show", "s1", "-f", "csv", "-w", str(ws), check=False)
+    assert wrong.returncode == 2
+    # the retention period ends: notes heard before a day go, undated ones stay
+    kept = insight("erase", "--heard-before", "2024-01-01", "-w", str(ws), input="n\n",
+                   check=False)
+    assert kept.returncode == 1 and "Erase 1 note heard before 2024-01-01" in kept.stdout
+    gone = insight("erase", "--heard-before", "01/01/2024", "--yes", "-w", str(ws))
+    assert "erased 1 note" in gone.stdout
+    left = json.loads(insight("notes", "list", "-f", "json", "-w", str(ws)).stdout)
+    assert sorted(r["note"] for r in left) == ["s2", "s3"]
+    again = insight("erase", "--heard-before", "2024-01-01", "--yes", "-w", str(ws))
+    assert "no live notes heard before 2024-01-01: nothing erased" in again.stdout
