@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -2195,6 +2196,26 @@ def _unstored_concern(
     return None
 
 
+#: Personal data that says how to reach someone, never right in a listener, place or
+#: setting cell, with the words a warning uses for it.
+_CONTACT_KINDS = {"PHONE": "a phone number", "EMAIL": "an email address",
+                  "ADDRESS": "an address", "POSTCODE": "a postcode",
+                  "NHS_NUMBER": "an NHS number", "NI_NUMBER": "a National Insurance number",
+                  "DATE_OF_BIRTH": "a date of birth"}
+
+
+@lru_cache(maxsize=4096)
+def _contact_details(value: str | None) -> str | None:
+    """What kind of contact detail a short field holds ("L01 Pat 07700 900558"), if any;
+    fields repeat (a listener's every note), so each value is read once."""
+    if not value or not any(c.isdigit() or c == "@" for c in value):
+        return None  # every kind has a digit or an @ in it
+    from insight.redact import find_pii
+
+    kinds = [span.type for span in find_pii(value) if span.type in _CONTACT_KINDS]
+    return _CONTACT_KINDS[kinds[0]] if kinds else None
+
+
 def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bool:
     """A rejected row marked safeguarding yes, or whose words (in any of its cells) the
     phrase screen flags."""
@@ -2460,6 +2481,7 @@ def ingest_file(
         raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
+    contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     said_more: dict[str, list[int]] = {}  # yes/no column: lines read by the rule, to say
     try:
@@ -2508,6 +2530,9 @@ def ingest_file(
                        row.data)
                 continue
             record = note.to_record(source=source.name, id_prefix=id_prefix)
+            for name in ("listener", "place", "setting"):
+                if (kind := _contact_details(getattr(record, name))) is not None:
+                    contact_lines.setdefault((name, kind), []).append(row.line)
             if record.id in seen:
                 first, generated = seen[record.id]
                 reject(
@@ -2535,6 +2560,12 @@ def ingest_file(
         if on_rows:
             on_rows(report.rows_read)
         report.warnings.extend(_said_more_warnings(said_more))
+        for (name, kind), lines in contact_lines.items():
+            report.warnings.append(
+                f"{name} cells hold what reads as {kind} (line{_s(len(lines))} "
+                f"{some_of([str(n) for n in lines])}): stored as given, and shown to leads; "
+                f"a {name} is a code or a name, not how to reach someone: correct the form "
+                "and ingest again, or erase those notes")
         if comma_lines:
             report.warnings.append(
                 f"community answers hold a comma (line{_s(len(comma_lines))} "

@@ -1454,3 +1454,18 @@ def test_a_row_error_names_the_forms_column_as_well_as_the_field(
                  + "\n")
     (_, reason), = reasons(ingest(store, rows, tmp_path))
     assert reason.startswith("heard_on: invalid date")
+
+
+def test_contact_details_in_the_listener_or_place_cell_are_warned_of(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "f.csv", "id,text,listener,place\n"
+                 "c-1,Waited a long time.,L01 Pat Bloggs 07700 900558,Leeds\n"
+                 "c-2,The group helped.,L02,LS6 2AB\n"
+                 "c-3,Nobody rang back.,L03,Leeds 2\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (3, 0, 0)  # stored as given: a person decides
+    shown = " ".join(report.warnings)
+    assert "listener cells hold what reads as a phone number (line 2)" in shown
+    assert "place cells hold what reads as a postcode (line 3)" in shown
+    assert "07700" not in shown and "LS6" not in shown and "line 4" not in shown
