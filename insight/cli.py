@@ -402,6 +402,10 @@ def ingest(
                 )
             for line in report.change_summary():
                 typer.echo(f"{file}: {line}")
+            if report.quote_withdrawn and (quoted_in := store.reports_quoting(
+                    report.quote_withdrawn)):
+                typer.secho(f"{file}: " + _quoted_in(quoted_in, "notes whose consent to quote "
+                            "this file withdrew"), err=True, fg=typer.colors.YELLOW)
             if report.flagged:
                 noun = "note" if report.flagged == 1 else "notes"
                 typer.echo(f"{file}: {report.flagged} {noun} routed to the safeguarding queue")

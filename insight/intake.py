@@ -2078,6 +2078,9 @@ class FileReport:
     #: (how many, and the notes, named so a person can ask again)
     consent_not_restored: int = 0
     consent_not_restored_ids: list[str] = field(default_factory=list)
+    #: Notes whose consent to quote the file withdrew: reports written before may quote
+    #: them (`Store.reports_quoting`).
+    quote_withdrawn: list[str] = field(default_factory=list)
     #: Notes whose words a corrected answer replaced (`replace_text`): named, as the model
     #: must read them again and a person's categories were about the old words.
     text_replaced: list[str] = field(default_factory=list)
@@ -2752,6 +2755,8 @@ def _count_changes(
     """Count in `report` what a file changed on stored notes (`Store.update_notes_from_intake`)."""
     for note_id in dict.fromkeys([*applied, *queued]):
         values = applied.get(note_id, {})
+        if values.get("consent_quote") is False:
+            report.quote_withdrawn.append(note_id)
         kinds = [
             (_GIVEN if values[column] else _WITHDRAWN)[column]
             for column in ("consent_quote", "consent_contact")

@@ -1310,6 +1310,13 @@ def test_erasing_or_withdrawing_a_quoted_note_names_the_reports_that_quote_it(
         " ".join(withdrawn.stderr.split())
     assert "report written before" not in insight(
         "notes", "consent", unquoted, "--no-quote", "-w", str(ws)).stderr
+    # a later export saying no for the other quoted note: the same reminder
+    withdrawal = tmp_path / "withdrawn.jsonl"
+    withdrawal.write_text(json.dumps({**next(r for r in rows if r["id"] == quoted[1]),
+                                      "consent_quote": False}) + "\n", encoding="utf-8")
+    said = insight("ingest", str(withdrawal), "-w", str(ws))
+    assert "1 report written before quotes notes whose consent to quote this file withdrew" \
+        in " ".join(said.stderr.split())
     erased = insight("erase", "--note", quoted[1], "-w", str(ws))
     assert "commissioner). Write them again" in " ".join(erased.stderr.split())
     # a report written after quotes neither: nothing more to replace
