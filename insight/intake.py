@@ -2184,6 +2184,12 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+#: Note fields whose cells are labels or codes, never where a person writes what they
+#: heard (the free-typed ones, categories and yes/no answers, are read for concerns).
+_LABEL_FIELDS = frozenset({"text", "id", "heard_on", "listener", "place", "setting",
+                           "community", "experience", "safeguarding"})
+
+
 def _unstored_concern(
     data: dict[str, Any], screen: Callable[[str], str | None]
 ) -> tuple[str, str] | None:
@@ -2191,7 +2197,7 @@ def _unstored_concern(
     "Any other comments", a disclosure typed into the categories): (column, reason). Such
     words are not in the note, so they would never reach the queue otherwise."""
     for column, value in data.items():
-        if column in ("text", "id", "heard_on") or _personal_column(column):
+        if column in _LABEL_FIELDS or _personal_column(column):
             continue
         for cell in value if isinstance(value, list) else [value]:
             if isinstance(cell, str) and len(cell.split()) >= 2 and (reason := screen(cell)):
