@@ -2939,7 +2939,9 @@ def _store_batch(
     screened = {}
     if screen is not None:
         for record in new:
-            if not record.safeguarding and (reason := screen(record.text)):
+            if record.safeguarding:  # the listener's yes: queued as it is stored
+                continue
+            if reason := screen(record.text):
                 screened[record.id] = reason
             elif found := _unstored_concern(new_lines[record.id][1], screen):
                 # words in a column that is not stored ("Any other comments"): the note

@@ -1296,8 +1296,9 @@ class _Unit:
 
     @property
     def never(self) -> bool:
-        return self.lower in _NEVER_NAME or (
-            "-" in self.lower and self.lower.rpartition("-")[2] in _COMPOUND_HEADS)
+        return self.lower in _NEVER_NAME or ("-" in self.lower and (
+            self.lower.rpartition("-")[2] in _COMPOUND_HEADS
+            or self.lower.partition("-")[0] in _WORD_PREFIXES))
 
     @property
     def shout(self) -> bool:
@@ -1319,6 +1320,14 @@ _COMPOUND_HEADS = frozenset(
     "led run speaking speakers based owned born only friendly focused focussed centred "
     "centered specific inclusive aware affirming identifying heritage majority dominated "
     "british english american caribbean african language".split()
+)
+
+
+# The first half of a compound that makes a word of a word, never a name: "co-wrote",
+# "re-referred", "self-referred", "ex-partner", "non-urgent", "pre-assessment"
+_WORD_PREFIXES = frozenset(
+    "co re self ex non pre post anti multi inter sub over under semi mis un mid half well "
+    "part full step great".split()
 )
 
 

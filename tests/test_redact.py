@@ -1373,3 +1373,16 @@ def test_a_city_abroad_that_is_also_a_name_is_a_name_in_a_names_place(
     text: str, name: str
 ) -> None:
     assert types_of(text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Peer listeners co-wrote the call script.", "The team re-wrote the letter.",
+    "She was re-referred twice.", "Her ex-partner turned up.", "It is a self-referral now."])
+def test_a_word_made_with_a_prefix_is_not_a_name(text: str) -> None:
+    assert [s for s in find_pii(text) if s.type == "PERSON"] == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Anna-Marie came to the group.", "Anna-Marie"), ("Okonkwo-Smith rang.", "Okonkwo-Smith")])
+def test_a_double_barrelled_name_is_still_a_name(text: str, name: str) -> None:
+    assert [text[s.start:s.end] for s in find_pii(text) if s.type == "PERSON"] == [name]
