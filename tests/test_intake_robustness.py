@@ -1469,3 +1469,14 @@ def test_contact_details_in_the_listener_or_place_cell_are_warned_of(
     assert "listener cells hold what reads as a phone number (line 2)" in shown
     assert "place cells hold what reads as a postcode (line 3)" in shown
     assert "07700" not in shown and "LS6" not in shown and "line 4" not in shown
+
+
+def test_a_listeners_yes_and_a_flagged_comment_are_one_note_in_the_queue(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "form.csv", "id,text,safeguarding,Any other comments\n"
+                 "y-1,Waited months.,yes,She said he beats her\n")
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         screen=lambda text: "phrase: abuse" if "beats her" in text else None)
+    assert report.flagged == 1 == len(store.safeguarding_items(note_id="y-1"))
+    assert report.unstored_concerns == []  # the listener's yes put it there
