@@ -1290,7 +1290,8 @@ def report(
         untagged = int(note_frame(store)["category_source"].isna().sum())
     paths = write_report(data, out)
     with store:  # so an erasure or a withdrawn consent can say which reports hold the words
-        store.record_report([str(p.resolve()) for p in paths], audience, quoted_notes(data))
+        store.record_report([str(p.resolve()) for p in paths], audience,
+                            quoted_notes(data) if out.suffix.lower() == ".html" else [])
     for path in paths:
         typer.echo(f"report written to {path}")
     for warning in data.warnings:
@@ -2300,14 +2301,13 @@ def erase(
 
 
 def _quoted_in(reports: list[dict[str, Any]], what: str) -> str:
-    """Which reports written before quote the notes (`Store.reports_quoting`), for a
-    person to withdraw or write again."""
-    listed = [f"{', '.join(r['files'])} ({str(r['at'])[:10]}, {r['audience']})"
+    """Which report files written before quote the notes (`Store.reports_quoting`), for a
+    person to write again and replace the copies given out."""
+    listed = [f"{r['file']} ({r['audience']}; written {', '.join(r['dates'])})"
               for r in reports]
-    return (f"warning: {len(reports)} report{'s' if len(reports) != 1 else ''} written before "
-            f"quote{'s' if len(reports) == 1 else ''} {what}: {'; '.join(listed[-10:])}"
-            + (f" and {len(listed) - 10} earlier" if len(listed) > 10 else "")
-            + ". Write them again and replace the copies you gave out")
+    return (f"warning: {len(reports)} report file{'s' if len(reports) != 1 else ''} written "
+            f"before quote{'s' if len(reports) == 1 else ''} {what}: {'; '.join(listed)}. "
+            "Write them again and replace the copies you gave out")
 
 
 @app.command()

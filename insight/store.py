@@ -569,20 +569,25 @@ class Store:
                         {"audience": audience, "files": list(files), "quoted": marks})
 
     def reports_quoting(self, note_ids: Iterable[str]) -> list[dict[str, Any]]:
-        """The reports written (`record_report`) that quote any of these notes, oldest
-        first: {"at", "audience", "files", "notes"} (how many of the notes each quotes)."""
+        """The report files written (`record_report`) that quoted any of these notes, in the
+        order first written: {"file", "audience", "dates"} (the days it was written quoting
+        them: a file written again later may have been given out before)."""
         key = self.secret("erasure")
         marks = {self.tombstone_id(i, key) if not i.startswith("erased-") else i
                  for i in note_ids}
-        found = []
+        found: dict[str, dict[str, Any]] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(select(audit.c.at, audit.c.after).where(
                     audit.c.record_type == "report").order_by(audit.c.id)):
                 after = row.after or {}
-                if shared := marks & set(after.get("quoted") or ()):
-                    found.append({"at": row.at, "audience": after.get("audience"),
-                                  "files": after.get("files") or [], "notes": len(shared)})
-        return found
+                if not marks & set(after.get("quoted") or ()):
+                    continue
+                for file in after.get("files") or []:
+                    entry = found.setdefault(file, {"file": file, "dates": [],
+                                                    "audience": after.get("audience")})
+                    if (day := str(row.at)[:10]) not in entry["dates"]:
+                        entry["dates"].append(day)
+        return list(found.values())
 
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):

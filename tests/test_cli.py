@@ -1297,17 +1297,24 @@ def test_erasing_or_withdrawing_a_quoted_note_names_the_reports_that_quote_it(
             add_priority(store, "No one waits alone", insight_ids=[insight_id])])
     out = tmp_path / "out" / "commissioners.html"
     insight("report", "--audience", "commissioner", "--out", str(out), "-w", str(ws))
+    tables = tmp_path / "out" / "tables.xlsx"  # tables hold no quotes
+    insight("report", "--audience", "commissioner", "--out", str(tables), "-w", str(ws))
     with Store.open(open_workspace(ws).db_url) as store:
-        [written] = [e for e in store.audit_log() if e["record_type"] == "report"]
+        written, as_tables = [e for e in store.audit_log() if e["record_type"] == "report"]
+        assert as_tables["after"]["files"] == [str(tables.resolve())]
+        assert as_tables["after"]["quoted"] == []
         assert written["after"]["files"] == [str(out.resolve())]
         # the notes are named by a keyed hash, never by their ids
         assert not any(r["id"] in json.dumps(written["after"]) for r in rows)
         quoted = [r["id"] for r in rows if store.reports_quoting([r["id"]])]
     assert len(quoted) == 2 and all(f"week {q[1:]}" in out.read_text() for q in quoted)
     unquoted = next(r["id"] for r in rows if r["id"] not in quoted)
+    # written again the same day: one file, named once
+    insight("report", "--audience", "commissioner", "--out", str(out), "-w", str(ws))
     withdrawn = insight("notes", "consent", quoted[0], "--no-quote", "-w", str(ws))
-    assert "1 report written before quotes its words: " + str(out.resolve()) in \
-        " ".join(withdrawn.stderr.split())
+    said = " ".join(withdrawn.stderr.split())
+    assert f"1 report file written before quotes its words: {out.resolve()} (commissioner; " \
+        "written 20" in said and "tables.xlsx" not in said
     assert "report written before" not in insight(
         "notes", "consent", unquoted, "--no-quote", "-w", str(ws)).stderr
     # a later export saying no for the other quoted note: the same reminder
@@ -1315,14 +1322,15 @@ def test_erasing_or_withdrawing_a_quoted_note_names_the_reports_that_quote_it(
     withdrawal.write_text(json.dumps({**next(r for r in rows if r["id"] == quoted[1]),
                                       "consent_quote": False}) + "\n", encoding="utf-8")
     said = insight("ingest", str(withdrawal), "-w", str(ws))
-    assert "1 report written before quotes notes whose consent to quote this file withdrew" \
-        in " ".join(said.stderr.split())
+    assert "1 report file written before quotes notes whose consent to quote this file " \
+        "withdrew" in " ".join(said.stderr.split())
     erased = insight("erase", "--note", quoted[1], "-w", str(ws))
-    assert "commissioner). Write them again" in " ".join(erased.stderr.split())
+    assert "commissioner; written 20" in " ".join(erased.stderr.split())
     # a report written after quotes neither: nothing more to replace
     insight("report", "--audience", "commissioner", "--out", str(out), "-w", str(ws))
     with Store.open(open_workspace(ws).db_url) as store:
-        assert len(store.reports_quoting([quoted[0]])) == 1  # only the first report
+        [file] = store.reports_quoting([quoted[0]])  # the one file, as written before
+        assert file["file"] == str(out.resolve()) and len(file["dates"]) == 1
 
 
 def test_a_persons_notes_are_found_exported_and_old_notes_erased_by_date(tmp_path: Path) -> None:
