@@ -447,7 +447,7 @@ def build_report(
                                           for q in i["quotes"]]
     # notes the thread rests on whose categories no person gave or reviewed (the model's,
     # or none yet): leads see which, and every reader how many
-    unreviewed = ({n for i in thread.insights for n in thread.notes_of_insight(i)}
+    unreviewed = ({n for p in thread.priorities for n in thread.notes_of_priority(p)}
                   & set(frame.loc[frame["category_source"] != "person", "id"]))
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},

@@ -512,6 +512,9 @@ def test_leads_see_what_to_do_before_the_report_goes_out(store: Store) -> None:
     )
     insight = add_insight(store, "Buses", note_ids=["p0", "p1", "p2", "m"])
     add_action(store, "Bus", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
+    # an insight no priority rests on is no claim of the report's yet
+    add(store, note("o", "The library shut."))
+    add_insight(store, "Libraries", note_ids=["o"])
     lead = build_report(store, load_codebook(), audience="lead")
     assert lead.unreviewed == ["m"]  # the thread rests on it, and only the model read it
     [(item, days)] = lead.waiting
