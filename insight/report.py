@@ -480,7 +480,7 @@ def build_report(
         problems=thread.problems() + (named + lost if audience == "lead" else []),
         warnings=(named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
-           if audience == "community" else [])
+           + _pins_unquoted(priorities, thread) if audience == "community" else [])
         + (_naming_warnings(named_groups) if audience != "lead" else []),
         contact=contact.strip(),
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
@@ -525,6 +525,19 @@ def _naming_warnings(named: dict[str, list[tuple[str, int | None]]]) -> list[str
         return []
     return [f"this report names {' and '.join(said)}; to leave one out, list it under "
             "never_name in insight.toml (its notes are still counted)"]
+
+
+def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
+    """Insights a lead pinned quotes for that the community page still quotes none of: it
+    quotes only a person's own words (in quote marks), with consent and no concern."""
+    shown = {i["ref"]: bool(i["quotes"]) for p in priorities for i in p["insights"]}
+    silent = sorted({r for r, quoted in shown.items()
+                     if not quoted and thread.pinned_notes(parse_ref("insight", r))})
+    if not silent:
+        return []
+    return [f"{', '.join(silent)}: the community page quotes none of the notes pinned, as it "
+            "quotes only a person's own words (in quote marks), with consent to quote and no "
+            "safeguarding concern; pin a note that has them, or leave it without a quote"]
 
 
 def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -> list[str]:
