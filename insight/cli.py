@@ -110,6 +110,10 @@ def handled(func: F) -> F:
                         "tagged in batches, each whole or not at all); run the same command "
                         "again to finish", err=True, fg=typer.colors.RED)
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `insight notes show ... | head`: the reader has enough
+            # Python would complain again when it flushes stdout at exit: point it nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:  # a folder not writable, a full disk
             typer.secho(f"error: {_os_error(exc)}", err=True, fg=typer.colors.RED)
             raise typer.Exit(1) from None

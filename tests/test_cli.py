@@ -1361,3 +1361,22 @@ def test_a_persons_notes_are_found_exported_and_old_notes_erased_by_date(tmp_pat
     assert sorted(r["note"] for r in left) == ["s2", "s3"]
     again = insight("erase", "--heard-before", "2024-01-01", "--yes", "-w", str(ws))
     assert "no live notes heard before 2024-01-01: nothing erased" in again.stdout
+
+
+def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [
+        {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
+         "place": "Leeds", "setting": "cafe"} for i in range(1500)], "--no-screen")
+    import os
+    import sys
+
+    env = {**os.environ, "INSIGHT_USER": "cli-tester"}
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "insight", "notes", "show", *[f"p{i}" for i in range(1500)],
+         "-w", str(ws)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.readline()  # as `| head -1` reads
+    reader.stdout.close()
+    said = reader.stderr.read()
+    assert reader.wait(timeout=120) == 0
+    assert b"Broken pipe" not in said and b"Traceback" not in said
