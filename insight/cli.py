@@ -2387,6 +2387,7 @@ def restore(
     if replace and not yes and not typer.confirm(
             f"Replace the workspace at {target} with the backup? Its files are moved aside "
             "beside it, not deleted"):
+        typer.echo("nothing restored")
         raise typer.Exit(1)
     try:
         done = restore_workspace(backup_zip, target, replace=replace,
@@ -2666,7 +2667,7 @@ def quarantine_dismiss(
         keys = {r.key() for r in named}
         copies = [r for r in rows if r.key() in keys and r.state in ("to fix", "repeated")]
         if not yes and not typer.confirm(
-                f"Dismiss {named[0].where} ({named[0].reason[:80]})? Its cells will be in no "
+                f"Dismiss {named[0].where} ({named[0].reason})? Its cells will be in no "
                 "note and no quarantine file"):
             typer.echo("nothing dismissed")
             raise typer.Exit(1)

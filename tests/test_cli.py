@@ -1157,6 +1157,7 @@ def test_restore_erases_again_a_note_erased_after_the_backup(tmp_path: Path) -> 
 
     asked = insight("restore", str(out), "-w", str(ws), input="n\n", check=False)
     assert asked.returncode == 1 and "Replace the workspace" in asked.stdout
+    assert "nothing restored" in asked.stdout
     assert not list(tmp_path.glob("ws.before-restore-*"))  # "no" changed nothing
     said = insight("restore", str(out), "-w", str(ws), "--yes")
     assert "erased again 1 note erased after the backup was made" in said.stdout
