@@ -305,14 +305,16 @@ _NO_HEAD = re.compile(
 #: The only words a consent's yes may have after it for it to be a plain yes ("Yes, happy
 #: to be quoted", "Yes - she agreed"): any other word may be a condition ("yes, but not my
 #: name", "only if anonymous", "yes - call her first", "yes as long as ..."), and a
-#: condition cannot be kept, so that is no consent (and said so at ingest).
+#: condition cannot be kept, so that is no consent (and said so at ingest). How to make
+#: contact is no condition ("Yes by phone").
 _PLAIN_YES = frozenset(
     "yes yeah yep y yup yes please true happy glad fine ok okay sure of course definitely "
     "absolutely certainly totally agreed agree agrees consent consents consented given gave "
     "give verbal verbally written quote quoted quoting quotes use used you can could may "
     "be to me my her his their them him she he they it its it's that's that is was are "
     "for with and the a words story said says asked confirmed thanks thank permission "
-    "granted allowed content willing all good no problem problems".split()
+    "granted allowed content willing all good no problem problems by via phone email "
+    "e-mail text texts mobile post letter".split()
 )
 #: The only words a safeguarding answer that starts with a no may have for it to be a clear
 #: no ("No concerns at this time", "None noted", "Not that I'm aware of", "No risk to self

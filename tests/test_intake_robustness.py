@@ -1093,17 +1093,22 @@ def test_form_answers_are_read_by_the_yes_or_no_they_start_with(
     report = ingest(store, path, tmp_path)
     assert counts(report) == (6, 0, 0) and report.flagged == 1
     stored = [store.get_note(f"a-{i}") for i in range(6)]
+    # "Y (see note)": the note may hold a condition, and a condition cannot be kept
     assert [(n["consent_quote"], n["consent_contact"], n["safeguarding"]) for n in stored] == [
-        (True, True, False), (True, False, False), (True, False, False),
+        (True, True, False), (True, False, False), (False, False, False),
         (False, False, False), (False, False, False), (False, True, True),
     ]
     [item] = store.safeguarding_items()
     assert item["note_id"] == "a-5"
     # What the answer adds is not stored, and never shown: the line is.
     assert report.warnings == [
+        "consent_quote answers that give a yes with a condition, say it was not asked or say "
+        "it was withdrawn (line 4; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure', "
+        "'withdrawn') were read as no consent, as a condition cannot be kept; a person can "
+        "record consent with `insight notes consent`",
         "safeguarding answers that are not a plain yes or no (line 7) were read as yes, so "
         "those notes are in the safeguarding queue; what the answers say is not stored: make "
-        "sure each note says it"
+        "sure each note says it",
     ]
     assert stored[5]["text"] == "Answer note 5"
 
