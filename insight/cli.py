@@ -413,15 +413,13 @@ def ingest(
             if report.flagged:
                 noun = "note" if report.flagged == 1 else "notes"
                 typer.echo(f"{file}: {report.flagged} {noun} routed to the safeguarding queue")
-            if report.unstored_concerns:
+            if report.unstored_concerns:  # in the queue, like the rest: said plainly
                 where = [f"line {line} ({shown_cell(column)})"
                          for line, column in report.unstored_concerns]
-                typer.secho(
-                    f"{file}: SAFEGUARDING: {len(where)} note(s) went to the safeguarding "
-                    f"queue for words in a column that is not stored ({some_of(where, 5)}): "
-                    "read those cells in the file now; the workspace does not hold them",
-                    err=True, fg=typer.colors.RED,
-                )
+                typer.echo(
+                    f"{file}: {len(where)} of them for words in a column that is not stored "
+                    f"({some_of(where, 5)}): the queue item says where to read them, as the "
+                    "workspace does not hold them")
             if lines := report.rejected_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
@@ -2091,6 +2089,11 @@ def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any])
 # -- safety -------------------------------------------------------------------------------
 
 
+def _minute(moment: datetime | None) -> str:
+    """A time stored to the microsecond, as a person reads it (UTC)."""
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
 @safeguarding_app.command("list")
 @handled
 def safeguarding_list(
@@ -2111,11 +2114,12 @@ def safeguarding_list(
     rows = [
         {"item": i["id"], "note": i["note_id"], "listener": i["listener"],
          "heard_on": i["heard_on"], "place": i["place"], "flagged_by": i["flagged_by"],
-         "flagged_at": i["flagged_at"],
+         "flagged_at": _minute(i["flagged_at"]),
          # how long it waited: until now while open, else until a person acknowledged it
          "days_waiting": ((i["acknowledged_at"] or now) - i["flagged_at"]).days,
          "reason": i["reason"],
-         **({"acknowledged_at": i["acknowledged_at"], "acknowledged_by": i["acknowledged_by"],
+         **({"acknowledged_at": _minute(i["acknowledged_at"]),
+            "acknowledged_by": i["acknowledged_by"],
              "what_was_done": i["ack_note"],
              "not_a_concern": "yes" if i["not_a_concern"] else ""} if all_items else {})}
         for i in items

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -614,6 +615,7 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
         "c1", "PL03", "2026-03-02", "Hull")
     assert item["reason"] == "flagged by the listener at intake" and "text" not in item
     assert item["days_waiting"] == 0  # flagged just now
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", item["flagged_at"])  # to the minute
     before = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
     assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
     # the listener raised it: a person's concern is acknowledged, never judged a false alarm
