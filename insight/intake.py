@@ -2494,7 +2494,9 @@ def ingest_file(
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
-    said_more: dict[str, list[int]] = {}  # yes/no column: lines read by the rule, to say
+    # yes/no answers read by the rule, to say: (line, note) by column; the notes stored
+    said_more: dict[str, list[tuple[int, str]]] = {}
+    new_ids: set[str] = set()
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
@@ -2556,21 +2558,24 @@ def ingest_file(
             seen[record.id] = (row.line, note.id is None)
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
-                    said_more.setdefault(column, []).append(row.line)
+                    said_more.setdefault(column, []).append((row.line, record.id))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, quarantine, screen, allow_same_text,
-                             by_listener, replace_text)
+                             by_listener, replace_text, new_ids)
                 pending = []
                 if on_rows:
                     on_rows(report.rows_read)
         _store_batch(store, pending, report, quarantine, screen, allow_same_text, by_listener,
-                     replace_text)
+                     replace_text, new_ids)
         if on_rows:
             on_rows(report.rows_read)
-        report.warnings.extend(_said_more_warnings(said_more))
+        # said of the notes this file brought, not again of every older row it repeats
+        report.warnings.extend(_said_more_warnings({
+            column: said for column, rows in said_more.items()
+            if (said := [line for line, note_id in rows if note_id in new_ids])}))
         for (name, kind), lines in contact_lines.items():
             report.warnings.append(
                 f"{name} cells hold what reads as {kind} (line{_s(len(lines))} "
@@ -2789,10 +2794,12 @@ def _store_batch(
     allow_same_text: bool = False,
     by_listener: dict[str, list[tuple[str, str]]] | None = None,
     replace_text: bool = False,
+    new_ids: set[str] | None = None,
 ) -> None:
     """Store the new notes of a batch; for notes already stored, apply what the row says
     about consent and safeguarding (a withdrawal always, a flag at once, never an un-flag),
-    and with `replace_text` a corrected answer's words (`Store.replace_note_text`)."""
+    and with `replace_text` a corrected answer's words (`Store.replace_note_text`). The ids
+    stored are added to `new_ids`."""
     if not pending:
         return
     existing = store.note_states(record.id for _, record, _ in pending)
@@ -2954,5 +2961,7 @@ def _store_batch(
                                        f"stored): read line {line} of {Path(report.path).name}")
                 report.unstored_concerns.append((line, column))
     store.add_notes(new, flags=screened)
+    if new_ids is not None:
+        new_ids.update(record.id for record in new)
     report.accepted += len(new)
     report.flagged += sum(1 for r in new if r.safeguarding) + len(screened)

@@ -1485,3 +1485,15 @@ def test_a_listeners_yes_and_a_flagged_comment_are_one_note_in_the_queue(
                          screen=lambda text: "phrase: abuse" if "beats her" in text else None)
     assert report.flagged == 1 == len(store.safeguarding_items(note_id="y-1"))
     assert report.unstored_concerns == []  # the listener's yes put it there
+
+
+def test_an_answer_read_by_the_rule_is_said_once_not_every_month(
+    store: Store, tmp_path: Path
+) -> None:
+    rows = "id,text,safeguarding\nm-1,Waited a year for help.,Yes - passed to Jo\n"
+    march = ingest(store, write(tmp_path, "march.csv", rows), tmp_path)
+    assert any("read as yes" in w and "line 2" in w for w in march.warnings)
+    april = ingest(store, write(tmp_path, "april.csv", rows + "m-2,The group shut.,no\n"),
+                   tmp_path)
+    assert counts(april) == (1, 0, 1)
+    assert not any("read as yes" in w for w in april.warnings)  # said in March
