@@ -2579,6 +2579,9 @@ def quarantine_show(
 def quarantine_export(
     out: Annotated[Path, typer.Option(help="File to write: .xlsx (cells kept as text) or "
                                       ".jsonl.")],
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the file if it exists (corrections made in it are lost).")
+    ] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -2592,6 +2595,10 @@ def quarantine_export(
         raise typer.BadParameter(f"give a {' or '.join(EXPORT_SUFFIXES)} file name",
                                  param_hint="--out")
     _check_out(out)
+    if out.exists() and not force:  # it may hold corrections a person has not ingested yet
+        raise typer.BadParameter(f"{out} exists, and may hold corrections not ingested yet: "
+                                 "ingest it first, or give another name, or --force",
+                                 param_hint="--out")
     _, rows = _quarantined(workspace, db)
     to_fix = [r for r in rows if r.state == "to fix"]
     if not to_fix:

@@ -1022,6 +1022,10 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     out = tmp_path / "fix.jsonl"
     exported = insight("quarantine", "export", "--out", str(out), "-w", str(ws)).stdout
     assert f"wrote 2 rows to fix to {out}" in exported
+    # a second export must not overwrite corrections begun in the first
+    again = insight("quarantine", "export", "--out", str(out), "-w", str(ws), check=False)
+    assert again.returncode == 2 and "may hold corrections" in " ".join(again.stderr.split())
+    insight("quarantine", "export", "--out", str(out), "--force", "-w", str(ws))
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     rows[0]["heard_on"] = "28/02/2025"
     rows[1]["text"] = "Nobody told me the clinic had moved."
