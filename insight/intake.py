@@ -2215,12 +2215,18 @@ _CONTACT_KINDS = {"PHONE": "a phone number", "EMAIL": "an email address",
                   "DATE_OF_BIRTH": "a date of birth"}
 
 
+#: What every kind in `_CONTACT_KINDS` has: an @, six digits or more, a postcode's shape,
+#: or a number among three words or more (an address).
+_MAY_BE_CONTACT = re.compile(
+    r"@|(?:\d\D*){6}|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|^(?=.*\d)\S+\s+\S+\s+\S+", re.I)
+
+
 @lru_cache(maxsize=4096)
 def _contact_details(value: str | None) -> str | None:
     """What kind of contact detail a short field holds ("L01 Pat 07700 900558"), if any;
     fields repeat (a listener's every note), so each value is read once."""
-    if not value or not any(c.isdigit() or c == "@" for c in value):
-        return None  # every kind has a digit or an @ in it
+    if not value or not _MAY_BE_CONTACT.search(value):
+        return None  # a listener code ("L01") is no phone number: the lexicon stays unloaded
     from insight.redact import find_pii
 
     kinds = [span.type for span in find_pii(value) if span.type in _CONTACT_KINDS]
