@@ -2473,7 +2473,7 @@ def _quarantined(workspace: Path | None, db: str | None):
 
 def _when(moment: datetime | None) -> str:
     """A quarantine file's time as written in its name (UTC)."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+    return f"{_minute(moment)} UTC" if moment else ""
 
 
 @quarantine_app.command("list")
@@ -2660,12 +2660,10 @@ def quarantine_dismiss(
     The row is removed from quarantine, with its copies in earlier files; the same row in
     a later export (a cumulative one repeats it every month) is dismissed at once and
     needs nothing. Only a keyed mark of its cells is kept, never the cells."""
-    from insight.quarantine import dismiss
+    from insight.quarantine import dismiss, read_quarantine, review
 
     ws, store = _open(workspace, db)
     with store:
-        from insight.quarantine import read_quarantine, review
-
         rows = review(read_quarantine(ws.quarantine_dir), store)
         named = [r for r in rows if r.state == "to fix" and r.line == line
                  and Path(r.source).name == Path(file).name]
