@@ -343,7 +343,7 @@ def ingest(
     ws, store = _open(workspace, db)
     codebook = ws.load_codebook()
     if screen:
-        from insight.tagging import phrase_screen
+        from insight.classify.safeguarding import phrase_screen
 
         screener = phrase_screen()
     else:

@@ -321,20 +321,3 @@ def tag_store(
             on_batch(len(batch))
     return done
 
-
-def phrase_screen() -> Callable[[str], str | None]:
-    """The reviewed safeguarding phrase list as a screen for intake (no model needed)."""
-    from insight.classify.safeguarding import SafeguardingPhrases
-    from insight.classify.sentences import shared_pipeline
-
-    nlp = shared_pipeline()  # the model's tokenizer, so both match alike
-    phrases = SafeguardingPhrases(nlp)
-
-    def screen(text: str) -> str | None:
-        signals = phrases.signals_in(nlp.make_doc(text))
-        if not signals:
-            return None
-        version = f"v{phrases.version}" if phrases.version else "(unversioned)"
-        return f"phrase list {version}: {', '.join(signals)}"
-
-    return screen

@@ -34,12 +34,13 @@ from benchdoc import write_section  # scripts/ is on sys.path when run as a scri
 from sqlalchemy import create_engine, text
 
 from insight.classify.default import corpus_files, default_model
+from insight.classify.safeguarding import phrase_screen
 from insight.codebook import load_codebook
 from insight.intake import ingest_file
 from insight.report import build_report, write_report
 from insight.rollup import category_rollup, note_frame
 from insight.store import Store
-from insight.tagging import phrase_screen, tag_store, workers_for
+from insight.tagging import tag_store, workers_for
 from insight.thread import add_action, add_insight, add_priority
 
 SETTINGS = ["cafe", "faith group", "carers group", "phone", "home visit"]

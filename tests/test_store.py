@@ -319,7 +319,7 @@ def test_audit_actor_comes_from_insight_user(db_url: str, monkeypatch) -> None:
 
 @pytest.fixture(scope="module")
 def phrase_screen() -> Callable[[str], str | None]:
-    from insight.tagging import phrase_screen as make
+    from insight.classify.safeguarding import phrase_screen as make
 
     return make()
 

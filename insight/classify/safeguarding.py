@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,3 +236,20 @@ def _is_syntax(item: str) -> bool:
     return bool(
         _GAP.match(item) or "|" in item or "{" in item or (len(item) > 1 and item.endswith("?"))
     )
+
+
+def phrase_screen() -> Callable[[str], str | None]:
+    """The reviewed safeguarding phrase list as a screen for intake (no model needed)."""
+    from insight.classify.sentences import shared_pipeline
+
+    nlp = shared_pipeline()  # the model's tokenizer, so both match alike
+    phrases = SafeguardingPhrases(nlp)
+
+    def screen(text: str) -> str | None:
+        signals = phrases.signals_in(nlp.make_doc(text))
+        if not signals:
+            return None
+        version = f"v{phrases.version}" if phrases.version else "(unversioned)"
+        return f"phrase list {version}: {', '.join(signals)}"
+
+    return screen

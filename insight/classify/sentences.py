@@ -18,8 +18,6 @@ from spacy.attrs import IDX, IS_PUNCT, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from insight.classify.features import CountCache
-
 #: Abbreviations listeners write mid-sentence that spaCy's English tokenizer splits at the
 #: full stop, ending a sentence there ("Rang back re. PIP form", "approx. 12 people").
 #: Only ones that hardly ever end a sentence (not "appt.", "mins."); none is in the corpus.
@@ -114,6 +112,10 @@ class SplitNotes:
         self.spans = SentenceSplitter(nlp).segments_many(self.texts, self.docs)
         segments = [t[a:b] for t, note in zip(self.texts, self.spans, strict=True) for a, b in note]
         owner = [i for i, note in enumerate(self.spans) for _ in note]
+        # Imported here so intake's phrase screen, which needs only the tokenizer and the
+        # sentence cutter, does not load scikit-learn.
+        from insight.classify.features import CountCache
+
         self.cache = CountCache(self.texts, segments, owner)
 
 

@@ -273,7 +273,7 @@ def test_intake_blank_pipeline_matches_like_the_model_pipeline():
 
 
 def test_the_intake_screen_reads_notes_as_the_model_does(phrases):
-    from insight.tagging import phrase_screen
+    from insight.classify.safeguarding import phrase_screen
 
     screen = phrase_screen()
     for note in ("Rang re. her meds, she's taken too many of her tablets again",
