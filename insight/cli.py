@@ -206,7 +206,8 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
     db: DbOpt = None,
     codebook: Annotated[
-        Path | None, typer.Option(help="Codebook YAML/TOML (default: enquiry codebook v1).")
+        Path | None, typer.Option(help="Codebook YAML/TOML (default: enquiry codebook v1); "
+                                  "the workspace keeps a copy.")
     ] = None,
     small_number: Annotated[
         int, typer.Option(help="Suppress counts below this for non-lead audiences.")
@@ -223,6 +224,10 @@ def init(
     with Store.open(ws.db_url) as store:
         store.secret("erasure")  # so a backup taken before any erasure can match later ones
     typer.echo(f"created workspace {ws.path} (database {ws.db_url.split('@')[-1]})")
+    if codebook is not None and ws.codebook_path is not None \
+            and ws.codebook_path.resolve() != codebook.resolve():
+        typer.echo(f"the workspace keeps its own copy of the codebook, {ws.codebook_path}: "
+                   f"edit that copy to change its categories ({codebook} is no longer read)")
 
 
 @codebook_app.command("show")

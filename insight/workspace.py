@@ -7,6 +7,8 @@ Every command works on one workspace, chosen by `--workspace/-w`, else the
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,11 +111,17 @@ class Workspace:
         append_register(self.erasure_register, missing)
         return len(missing)
 
-    def load_codebook(self) -> Codebook:
+    @property
+    def codebook_path(self) -> Path | None:
+        """The codebook file, or None for the shipped default."""
         if self.codebook in ("", "default"):
-            return load_codebook()
+            return None
         file = Path(self.codebook)
-        return load_codebook(file if file.is_absolute() else self.path / file)
+        return file if file.is_absolute() else self.path / file
+
+    def load_codebook(self) -> Codebook:
+        path = self.codebook_path
+        return load_codebook() if path is None else load_codebook(path)
 
     def backup(self, store: Store, out: Path) -> int:
         """Write the workspace whole to a .zip: its SQLite database as it stands (SQLite's
@@ -149,10 +157,26 @@ class Workspace:
                 snapshot.unlink(missing_ok=True)
             live = {database.with_name(database.name + suffix)
                     for suffix in ("", "-wal", "-shm", "-journal")}
+            # a codebook kept outside the folder (workspaces made before init copied it in)
+            # goes in too, and the backup's settings point at that copy, so the backup
+            # restores on another machine
+            book = self.codebook_path
+            outside = book is not None and book.is_file() \
+                and not book.resolve().is_relative_to(folder)
             for path in sorted(self.path.rglob("*")):
-                if path.is_file() and path.resolve() not in live:
-                    archive.write(path, path.relative_to(self.path).as_posix())
-                    files += 1
+                if not path.is_file() or path.resolve() in live:
+                    continue
+                if outside and path.resolve() == self.config_path.resolve():
+                    continue
+                archive.write(path, path.relative_to(self.path).as_posix())
+                files += 1
+            if outside:
+                assert book is not None
+                copy = _free_name(folder, "codebook" + book.suffix.lower())
+                archive.write(book, copy.name)
+                archive.writestr(CONFIG_NAME, _with_codebook(
+                    self.config_path.read_text(encoding="utf-8"), copy.name))
+                files += 2
         return files
 
     def to_toml(self) -> str:
@@ -311,11 +335,20 @@ def init_workspace(
         raise WorkspaceError(f"{folder / CONFIG_NAME} already exists; not overwriting it")
     if codebook not in (None, "", "default"):
         load_codebook(codebook)  # fail early on a bad codebook, before making anything
-        codebook = str(Path(codebook).resolve())
     made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     if made:  # notes about people's mental health: no other user of the machine reads them
         folder.chmod(0o700)
+    if codebook not in (None, "", "default"):
+        # the workspace keeps its own copy: it moves, backs up and restores whole, and the
+        # categories change only when someone edits the workspace's copy
+        source = Path(codebook).resolve()
+        if source.is_relative_to(folder.resolve()):
+            codebook = source.relative_to(folder.resolve()).as_posix()
+        else:
+            copy = _free_name(folder, "codebook" + source.suffix.lower())
+            shutil.copyfile(source, copy)
+            codebook = copy.name
     workspace = Workspace(
         path=folder.resolve(),
         db=db or DEFAULT_DB,
@@ -325,6 +358,25 @@ def init_workspace(
     )
     workspace.config_path.write_text(workspace.to_toml(), encoding="utf-8")
     return workspace
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """`name` in `folder`, or `name` with -2, -3, ... if a file has it already."""
+    path = folder / name
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+    return path
+
+
+def _with_codebook(config: str, codebook: str) -> str:
+    """insight.toml's text with its codebook setting changed, comments and all kept."""
+    changed, n = re.subn(r"(?m)^codebook\s*=.*$", f"codebook = {_quote(codebook)}", config)
+    if n != 1 or tomllib.loads(changed).get("insight", {}).get("codebook") != codebook:
+        raise WorkspaceError(f"cannot point the backup's {CONFIG_NAME} at its codebook copy: "
+                             "is the codebook setting on a line of its own?")
+    return changed
 
 
 def resolve_workspace_path(path: str | Path | None) -> Path:

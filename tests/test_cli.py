@@ -273,7 +273,9 @@ def test_stateless_commands_use_the_named_workspace(small_model: Path, tmp_path:
     ws = tmp_path / "ws"
     book = tmp_path / "book.yaml"
     book.write_text("version: 7\ncategories:\n  - {id: money, name: Money, description: Cash}\n")
-    insight("init", str(ws), "--codebook", str(book))
+    made = insight("init", str(ws), "--codebook", str(book))
+    assert f"its own copy of the codebook, {ws.resolve() / 'codebook.yaml'}" in " ".join(
+        made.stdout.split())
     shown = insight("codebook", "show", "-w", str(ws)).stdout
     assert "version 7: 1 categories" in shown
     source = tmp_path / "in.jsonl"

@@ -146,3 +146,63 @@ def test_a_new_workspace_and_the_files_with_notes_words_are_its_owners_alone(
     with written_whole(tmp_path / "report.html") as partial:  # a report to share
         partial.write_text("x")
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+BOOK = (
+    "name: Carers' listening\nversion: '3'\ncategories:\n"
+    "  - {id: respite, name: Breaks for carers, description: Time off from caring.}\n"
+)
+
+
+def test_init_keeps_its_own_copy_of_a_codebook(tmp_path: Path) -> None:
+    """The workspace moves and restores whole; editing the original changes nothing."""
+    source = tmp_path / "mine" / "book.yaml"
+    source.parent.mkdir()
+    source.write_text(BOOK, encoding="utf-8")
+    ws = init_workspace(tmp_path / "ws", codebook=str(source))
+    assert ws.codebook == "codebook.yaml"
+    assert ws.codebook_path == ws.path / "codebook.yaml"
+    source.write_text(BOOK.replace("respite", "sitting"), encoding="utf-8")
+    reopened = open_workspace(tmp_path / "ws")
+    assert reopened.load_codebook().ids == ["respite"]
+    moved = tmp_path / "moved"
+    (tmp_path / "ws").rename(moved)
+    assert open_workspace(moved).load_codebook().ids == ["respite"]
+    # a codebook already inside the folder is read where it is, not copied
+    inside = tmp_path / "ws2" / "books" / "carers.yaml"
+    inside.parent.mkdir(parents=True)
+    inside.write_text(BOOK, encoding="utf-8")
+    ws2 = init_workspace(tmp_path / "ws2", codebook=str(inside))
+    assert ws2.codebook == "books/carers.yaml" and not (ws2.path / "codebook.yaml").exists()
+
+
+def test_a_backup_brings_a_codebook_kept_outside_the_workspace(tmp_path: Path) -> None:
+    """Workspaces made before init copied the codebook in name it by its absolute path:
+    their backups carry a copy and settings that point at it, comments kept."""
+    import zipfile
+
+    from insight.restore import restore_workspace
+    from insight.store import Store
+
+    source = tmp_path / "shared" / "book.yaml"
+    source.parent.mkdir()
+    source.write_text(BOOK, encoding="utf-8")
+    ws = init_workspace(tmp_path / "ws")
+    config = ws.config_path.read_text(encoding="utf-8")
+    ws.config_path.write_text(config.replace('codebook = "default"',
+                                             f'codebook = "{source.resolve()}"'),
+                              encoding="utf-8")
+    (ws.path / "codebook.yaml").write_text("not this one", encoding="utf-8")
+    ws = open_workspace(ws.path)
+    backup = tmp_path / "b.zip"
+    with Store.open(ws.db_url) as store:
+        ws.backup(store, backup)
+    with zipfile.ZipFile(backup) as archive:
+        names = archive.namelist()
+        saved = archive.read("insight.toml").decode("utf-8")
+        assert names.count("insight.toml") == 1 and "codebook-2.yaml" in names
+        assert archive.read("codebook-2.yaml").decode("utf-8") == BOOK
+    assert 'codebook = "codebook-2.yaml"' in saved and "# where `insight train`" in saved
+    source.unlink()  # the other machine has no such file
+    restored = restore_workspace(backup, tmp_path / "elsewhere")
+    assert open_workspace(restored.path).load_codebook().ids == ["respite"]
