@@ -6,6 +6,7 @@ were rejected (and quarantined).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import os
@@ -253,6 +254,43 @@ def codebook_show(
         typer.echo(f"{book.name or 'codebook'} version {book.version}: "
                    f"{len(book.categories)} categories ({book.path})")
     _print_table(rows, fmt)
+
+
+@codebook_app.command("rename")
+@handled
+def codebook_rename(
+    old: Annotated[str, typer.Argument(help="The category id notes are tagged with now.")],
+    new: Annotated[str, typer.Argument(help="The codebook's id for it now.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Carry tags and insights from a category the codebook renamed or merged to its new id.
+
+    Edit the workspace's codebook first; people's labels, the model's tags and insights on
+    OLD then move to NEW (a note tagged both keeps one), each change audited. Train again
+    afterwards so the model learns NEW."""
+    ws, store = _open(workspace, db)
+    book = ws.load_codebook()
+    if new not in book.ids:
+        hint = difflib.get_close_matches(new, book.ids, n=1)
+        raise typer.BadParameter(
+            f"{new!r} is not in the workspace's codebook ({ws.codebook_path or 'the default'})"
+            + (f"; did you mean {hint[0]}?" if hint else ": add it there first"),
+            param_hint="NEW")
+    if old in book.ids:
+        raise typer.BadParameter(
+            f"{old!r} is still in the workspace's codebook: take it out first (merging two "
+            "categories the codebook still has would leave one empty)", param_hint="OLD")
+    with store:
+        moved = store.rename_category(old, new)
+    if not any(moved.values()):
+        typer.echo(f"nothing is tagged {old}: nothing changed")
+        return
+    typer.echo(f"moved from {old} to {new}: {moved['person']} people's labels, "
+               f"{moved['model']} model tags, {moved['insights']} insights")
+    if moved["person"] or moved["model"]:
+        typer.echo("train again (`insight train`), then re-tag (`insight tag --retag`), so "
+                   f"the model learns and tags {new}")
 
 
 # -- intake -------------------------------------------------------------------------------
@@ -583,6 +621,14 @@ def train(
                if facts["shipped_notes"] else ""),
             err=True,
         )
+        if lost := facts.get("not_in_codebook"):
+            typer.secho(
+                "warning: people's labels on categories the codebook does not have were not "
+                "learnt from: " + ", ".join(f"{c} ({n} notes)" for c, n in lost.items())
+                + "; if the codebook renamed or merged them, carry them over with `insight "
+                "codebook rename OLD NEW` and train again",
+                err=True, fg=typer.colors.YELLOW,
+            )
         few = [f"{c} ({n})" for c, n in facts["few_examples"].items()]
         if few or facts["no_examples"]:
             typer.secho(

@@ -249,8 +249,10 @@ def categories_not_in(frame: pd.DataFrame, codebook: Codebook) -> list[str]:
         return []
     listed = ", ".join(f"{c} ({n} note{'s' if n != 1 else ''})" for c, n in sorted(lost.items()))
     return [f"notes are tagged with categories the workspace's codebook does not have: "
-            f"{listed}; they are in no count. Put the categories back in the codebook, or "
-            "re-tag (`insight tag --retag`) and review the notes people labelled"]
+            f"{listed}; they are in no count. If the codebook renamed or merged them, carry "
+            "their tags over (`insight codebook rename OLD NEW`) and train again; if it "
+            "dropped them, put them back, or train again, re-tag (`insight tag --retag`) "
+            "and review the notes people labelled"]
 
 
 def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:

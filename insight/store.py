@@ -1227,6 +1227,41 @@ class Store:
                 self._add_tag(conn, note_id, category, "person", stamp)
             self._update_note(conn, note_id, labelled=True, updated_at=stamp)
 
+    def rename_category(self, old: str, new: str) -> dict[str, int]:
+        """Carry every tag and insight on category `old` over to `new`, after a codebook
+        renamed or merged categories: people's labels keep teaching the model and notes stay
+        in the counts. A note already tagged `new` by the same source keeps one tag. Each
+        change is audited. Returns how many person tags, model tags and insights moved."""
+        moved = {"person": 0, "model": 0, "insights": 0}
+        if old == new:
+            return moved
+        with self.begin() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(
+                select(tags).where(tags.c.category == old))]
+            have = {(r.note_id, r.source) for r in conn.execute(
+                select(tags.c.note_id, tags.c.source).where(tags.c.category == new))}
+            for row in rows:
+                conn.execute(delete(tags).where(tags.c.id == row["id"]))
+                self._audit(conn, "delete", "tag", _tag_ref(row), row, None)
+                moved[row["source"]] = moved.get(row["source"], 0) + 1
+                if (row["note_id"], row["source"]) in have:
+                    continue
+                after = {k: v for k, v in row.items() if k != "id"} | {"category": new}
+                conn.execute(insert(tags).values(**after))
+                self._audit(conn, "create", "tag", _tag_ref(after), None,
+                            after | {"renamed_from": old})
+            for row in conn.execute(select(insights)).fetchall():
+                cats = list(row.categories or [])
+                if old not in cats:
+                    continue
+                changed = list(dict.fromkeys(new if c == old else c for c in cats))
+                values = {"categories": changed, "updated_at": now()}
+                conn.execute(update(insights).where(insights.c.id == row.id).values(**values))
+                self._audit(conn, "update", "insight", row.id, dict(row._mapping),
+                            dict(row._mapping) | values)
+                moved["insights"] += 1
+        return moved
+
     def replace_note_text(self, note_id: str, text: str, content_hash: str,
                           reason: str | None = None) -> bool:
         """A corrected answer's words for a stored note (`ingest --replace-text`), audited

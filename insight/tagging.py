@@ -209,6 +209,9 @@ def _workspace_facts(
         # with the shipped notes every category has many examples
         "few_examples": {} if shipped else {c: n for c, n in own.items() if n < FEW_EXAMPLES},
         "no_examples": [] if shipped else [c for c in codebook.ids if not counts[c]],
+        # people's labels the model cannot learn: the codebook renamed or dropped them
+        "not_in_codebook": {c: n for c, n in sorted(counts.items())
+                            if c not in set(codebook.ids)},
     }
 
 

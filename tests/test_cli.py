@@ -14,6 +14,7 @@ import pytest
 from insight.codebook import load_codebook
 from insight.resources import corpora_dir
 from insight.store import Store
+from insight.thread import load_thread
 from insight.workspace import open_workspace
 from tests.run import run_cli
 
@@ -691,6 +692,50 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     assert json.loads((kept / "model.json").read_text())["model_version"] == first
     assert f"- Replaced model {first} (sklearn), kept in `model.previous`" in (
         ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path: Path) -> None:
+    book = tmp_path / "carers.yaml"
+    book.write_text(
+        "name: Carers\nversion: '1'\ncategories:\n"
+        "  - {id: respite, name: Respite, description: Breaks for carers}\n"
+        "  - {id: money, name: Money, description: Carers' money worries}\n",
+        encoding="utf-8",
+    )
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(book))
+    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(18)]
+    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(4)]
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",
+            "-w", str(ws))
+    own = ws / "codebook.yaml"  # the workspace's copy is the one to edit
+    own.write_text(own.read_text(encoding="utf-8").replace("id: money", "id: carers-money"),
+                   encoding="utf-8")
+    warned = " ".join(insight("rollup", "-w", str(ws)).stderr.split())
+    assert "money (4 notes); they are in no count" in warned
+    assert "`insight codebook rename OLD NEW`" in warned
+    trained = " ".join(insight("train", "-w", str(ws)).stderr.split())
+    assert "were not learnt from: money (4 notes)" in trained
+    typo = insight("codebook", "rename", "money", "carer-money", "-w", str(ws), check=False)
+    assert typo.returncode == 2 and "did you mean carers-money?" in " ".join(
+        typo.stderr.replace("│", " ").split())
+    still = insight("codebook", "rename", "respite", "carers-money", "-w", str(ws),
+                    check=False)
+    assert still.returncode == 2 and "still in the workspace's codebook" in " ".join(
+        still.stderr.replace("│", " ").split())
+    moved = insight("codebook", "rename", "money", "carers-money", "-w", str(ws)).stdout
+    assert "moved from money to carers-money: 4 people's labels, 0 model tags, 1 insights" \
+        in moved
+    rollup = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
+    assert {r["category"]: r["notes"] for r in rollup}["carers-money"] == 4
+    retrained = " ".join(insight("train", "-w", str(ws)).stderr.split())
+    assert "not learnt from" not in retrained and "carers-money (4)" in retrained
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        assert [i["categories"] for i in load_thread(store).insights.values()] == [
+            ["carers-money"]]
 
 
 def test_the_thread_warns_where_the_community_page_would_contradict_itself(

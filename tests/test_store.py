@@ -109,6 +109,37 @@ def test_open_without_create_refuses_an_empty_database(db_url: str) -> None:
 # -- audit log ------------------------------------------------------------------------------
 
 
+def test_renaming_a_category_moves_its_tags_and_insights_audited(noted: Store) -> None:
+    """After a codebook renames or merges categories, labels keep teaching the model and
+    notes stay in the counts; a note tagged both by one source keeps one tag."""
+    noted.set_person_tags("n1", ["community-support", "peer-support"])
+    noted.save_model_tags(
+        [ModelTagging("n1", {"community-support": 0.8}, ["community-support"],
+                      {"community-support": "keeps me going"}, False, "positive")],
+        model_version="m1", codebook_version="1",
+    )
+    first = add_insight(noted, "Groups keep people going", categories=["community-support"],
+                        note_ids=["n1"])
+    other = add_insight(noted, "Waiting", categories=["access-waiting"], note_ids=["n2"])
+    moved = noted.rename_category("community-support", "peer-support")
+    assert moved == {"person": 1, "model": 1, "insights": 1}
+    by_note = {(t["category"], t["source"]): t for t in noted.tags_for(["n1"])}
+    assert set(by_note) == {("peer-support", "person"), ("peer-support", "model")}
+    model_tag = by_note[("peer-support", "model")]
+    assert model_tag["confidence"] == pytest.approx(0.8)
+    assert model_tag["evidence"] == "keeps me going" and model_tag["model_version"] == "m1"
+    thread = load_thread(noted)
+    assert thread.insights[first]["categories"] == ["peer-support"]
+    assert thread.insights[other]["categories"] == ["access-waiting"]
+    created = [e for e in entries(noted, "tag", "create")
+               if e["record_id"] == "n1/peer-support/model"]
+    assert created and created[-1]["after"]["renamed_from"] == "community-support"
+    assert "n1/community-support/person" in {e["record_id"]
+                                             for e in entries(noted, "tag", "delete")}
+    assert noted.rename_category("community-support", "peer-support") == {
+        "person": 0, "model": 0, "insights": 0}
+
+
 def test_note_and_tag_changes_are_audited(noted: Store) -> None:
     before_test = now() - timedelta(seconds=5)
     created = {e["record_id"]: e for e in entries(noted, "note", "create")}
