@@ -138,15 +138,17 @@ def _category_hint(value: str, lookup: Mapping[str, str]) -> str | None:
     return lookup[close[0]] if close else None
 
 
-def _split_list(value: Any, sep: str | None = None) -> list[str]:
+def _split_list(value: Any, sep: str | None = None,
+                known: Callable[[str], bool] | None = None) -> list[str]:
     """A list cell's items: split at ";" or "|", and at `sep` too where given (a form's
-    several choices joined with commas: `--list-sep ,`)."""
+    several choices joined with commas: `--list-sep ,`). Where `known` says an item
+    holding `sep` is one choice ("Housing, homelessness" a category's name), it stays one."""
     if value is None:
         return []
     if isinstance(value, str):
         parts = LIST_SPLIT.split(value.strip())
         if sep:
-            parts = [p for part in parts for p in part.split(sep)]
+            parts = [p for part in parts for p in _split_at(part, sep, known)]
         return [part.strip() for part in parts if not _is_blank(part)]
     if isinstance(value, list | tuple):
         items = []
@@ -162,6 +164,21 @@ def _split_list(value: Any, sep: str | None = None) -> list[str]:
                 items.append(item.strip())
         return items
     raise ValueError("must be a list or a ';'-separated string")
+
+
+def _split_at(part: str, sep: str, known: Callable[[str], bool] | None) -> list[str]:
+    """`part` split at `sep`, but the longest run of pieces `known` accepts joined."""
+    pieces = part.split(sep)
+    if known is None or len(pieces) == 1:
+        return pieces
+    items: list[str] = []
+    start = 0
+    while start < len(pieces):
+        end = next((j for j in range(len(pieces), start + 1, -1)
+                    if known(sep.join(pieces[start:j]).strip())), start + 1)
+        items.append(sep.join(pieces[start:end]))
+        start = end
+    return items
 
 
 _DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -539,9 +556,10 @@ class NoteIn(BaseModel):
         # validator runs before `_blank_is_missing`, so it must say so itself.
         if value is None or (isinstance(value, str) and _is_blank(value)):
             return None
-        found = list(dict.fromkeys(
-            c.lower() for c in _split_list(value, (info.context or {}).get("list_sep"))))
         known = (info.context or {}).get("categories")
+        found = list(dict.fromkeys(c.lower() for c in _split_list(
+            value, (info.context or {}).get("list_sep"),
+            None if known is None else (lambda item: category_key(item) in known))))
         if known is not None:
             unknown = [c for c in found if category_key(c) not in known]
             if unknown:

@@ -571,6 +571,28 @@ def test_a_forms_several_choices_joined_by_commas(store: Store, tmp_path: Path) 
     assert not any("comma" in w for w in report.warnings)
 
 
+def test_a_category_name_holding_the_list_separator_stays_one_choice(
+    store: Store, tmp_path: Path
+) -> None:
+    """A form joins choices with commas and a codebook may name a category "Housing,
+    homelessness": the longest run of pieces that is a category is one choice."""
+    names = {"housing": "Housing, homelessness", "money": "Benefits, debt",
+             "gp": "GP access"}
+    path = write(tmp_path, "labels.csv", "id,text,categories\n"
+                 'h1,Sofa surfing since May.,"Housing, homelessness,Benefits, debt"\n'
+                 'h2,No GP for a year.,"GP access, housing"\n'
+                 'h3,Skint.,"Benefits, dept"\n')
+    report = ingest_file(store, path, category_ids=list(names), category_names=names,
+                         quarantine_dir=tmp_path / "q", list_sep=",")
+    person = {}
+    for tag in store.tags_for(["h1", "h2"]):
+        person.setdefault(tag["note_id"], []).append(tag["category"])
+    assert sorted(person["h1"]) == ["housing", "money"]
+    assert sorted(person["h2"]) == ["gp", "housing"]
+    [(line, reason)] = reasons(report)
+    assert line == 4 and "unknown category id(s): benefits, dept" in reason
+
+
 def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
     store: Store, tmp_path: Path
 ) -> None:
