@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +85,31 @@ def normalise_label(value: Any) -> str | None:
     return None if text in MISSING else text
 
 
+def _close_label(label: str, names: Sequence[str]) -> str | None:
+    """The label `label` was most likely meant to be ("benifits" -> "benefits")."""
+    import difflib
+
+    found = difflib.get_close_matches(label, list(names), n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
+_NUMBERED = re.compile(r"\d+")  # "theme-1" and "theme-2" are two codes, not a typo
+
+
+def _alike_labels(counts: Mapping[str, int]) -> list[tuple[str, str]]:
+    """Pairs of labels, the rarer first, that differ by a typo ("gp acess", "gp access")."""
+    import difflib
+
+    names = sorted(counts, key=lambda n: (counts[n], n))
+    pairs = []
+    for i, rare in enumerate(names):
+        for common in names[i + 1:]:
+            if min(len(rare), len(common)) >= 4 and _NUMBERED.sub("", rare) != _NUMBERED.sub(
+                    "", common) and difflib.SequenceMatcher(None, rare, common).ratio() >= 0.85:
+                pairs.append((rare, common))
+    return pairs[:MAX_LISTED]
+
+
 @dataclass
 class LabelReport:
     """What the loader did with labels it could not use, and which rows they came from."""
@@ -152,10 +177,21 @@ class LabelReport:
             if found:
                 parts = [
                     f"{lab} ({len(rows)} row{'s' if len(rows) != 1 else ''}, "
-                    f"e.g. {', '.join(rows[:3])})"
+                    f"e.g. {', '.join(rows[:3])}"
+                    + (f"; did you mean {hint}?" if found is self.unknown
+                       and (hint := _close_label(lab, self.label_names)) else "")
+                    + ")"
                     for lab, rows in sorted(found.items())
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
+        if self.unknown and any(_close_label(lab, self.label_names) for lab in self.unknown):
+            lines.append("fix those spellings and train again: a row keeps its other labels, "
+                         "so its note teaches the model it is not the category meant")
+        if alike := _alike_labels(self.counts):
+            lines.append(
+                "labels spelt so alike they may be one (fix the spelling, or train with "
+                "--codebook): " + "; ".join(f"{a} ({self.counts[a]}) ~ {b} ({self.counts[b]})"
+                                            for a, b in alike))
         if self.unreadable_rows:
             lines.append(
                 f"unreadable rows (skipped): {len(self.unreadable_rows)}: "

@@ -112,6 +112,27 @@ def test_delimited_column_and_jsonl_lists(tmp_path):
     assert data.experience == ["negative", None]
 
 
+def test_misspelt_labels_are_named_with_what_they_were_meant_to_be(tmp_path):
+    rows = ["id,text,tags"]
+    rows += [f"b{i},skint note {i},benefits" for i in range(6)]
+    rows += [f"t{i},typo note {i},Benifits; housing" for i in range(2)]
+    rows += [f"g{i},gp note {i},gp access" for i in range(5)]
+    rows += ["a1,acess note,gp acess", "h1,house note,housing"]
+    path = tmp_path / "typos.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with_book = load_labelled(path, label_col="tags",
+                              known_labels=["benefits", "housing", "gp access"])
+    said = with_book.report.summary()
+    assert "unknown labels (dropped): benifits (2 rows, e.g. t0, t1; did you mean benefits?)" \
+        in said
+    assert "fix those spellings and train again" in said
+    without = load_labelled(path, label_col="tags").report.summary()
+    assert "may be one" in without
+    assert "benifits (2) ~ benefits (6)" in without and "gp acess (1) ~ gp access (5)" in without
+    [alike] = [line for line in without.splitlines() if "may be one" in line]
+    assert "housing" not in alike
+
+
 def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
     texts, labels, _, _ = notes
     path = tmp_path / "byo.csv"
