@@ -582,7 +582,8 @@ def train(
         int, typer.Option(min=1, help="Drop (and report) rarer labels.")
     ] = 1,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed.")] = 0,
-    out: Annotated[Path | None, typer.Option(help="Model directory to write.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Model directory to write.")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the model already in --out.")
     ] = False,
@@ -820,7 +821,8 @@ def tag(
 @handled
 def classify(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx of texts.")],
-    out: Annotated[Path, typer.Option(help="JSONL to write, one line per input row.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="JSONL to write, one line per input row.")],
     model: Annotated[
         Path | None,
         typer.Option(help="Model directory (default: the workspace model if -w is given, "
@@ -1291,7 +1293,7 @@ def rollup(
 @app.command()
 @handled
 def report(
-    out: Annotated[Path, typer.Option(
+    out: Annotated[Path, typer.Option("--out", "-o",
         help="File to write: .html (the report), .xlsx (a sheet per table) or .csv (one "
              "file per table, named after this one).")] = Path("report.html"),
     workspace: WorkspaceOpt = None,
@@ -1360,7 +1362,7 @@ def report(
 @app.command()
 @handled
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the demo workspace.")] = Path(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo workspace.")] = Path(
         "insight-demo"
     ),
 ) -> None:
@@ -2372,7 +2374,7 @@ def _quoted_in(reports: list[dict[str, Any]], what: str) -> str:
 @app.command()
 @handled
 def backup(
-    out: Annotated[Path, typer.Option(help="The .zip to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .zip to write.")],
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Back up a workspace (SQLite): settings, database, model, quarantine in one .zip.
@@ -2482,7 +2484,7 @@ def restore(
 @handled
 def redact(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx with id and text.")],
-    out: Annotated[Path, typer.Option(help="JSONL to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL to write.")],
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
 ) -> None:
@@ -2628,8 +2630,8 @@ def quarantine_show(
 @quarantine_app.command("export")
 @handled
 def quarantine_export(
-    out: Annotated[Path, typer.Option(help="File to write: .xlsx (cells kept as text) or "
-                                      ".jsonl.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="File to write: .xlsx (cells kept as text) or .jsonl.")],
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the file if it exists (corrections made in it are lost).")
     ] = False,

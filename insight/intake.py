@@ -1140,6 +1140,13 @@ def _no_text_column(
     it may be a row of notes (a file without a header row), with note text or names in it.
     `line` is what the file's rows are called ("row" in a spreadsheet)."""
     wanted = header_key(text_col)
+    keys = {header_key(h) for h in header}
+    if {header_key(c) for c in FIX_COLUMNS} <= keys and "text" in keys:
+        return FileRejected(
+            "this is a file of rows to fix written by `insight quarantine export`: its "
+            "columns are named by note field ('text', 'heard_on', ...), not as the first "
+            "file's were, so ingest it without --text-col and --column"
+        )
     below: list[list[str]] = []
     try:  # a title line above the header?
         for number, values in zip(range(2, 21), reader, strict=False):

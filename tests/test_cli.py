@@ -1067,7 +1067,7 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
                     check=False)
     assert wrong.returncode == 2 and ".xlsx or .jsonl" in wrong.stderr
     out = tmp_path / "fix.jsonl"
-    exported = insight("quarantine", "export", "--out", str(out), "-w", str(ws)).stdout
+    exported = insight("quarantine", "export", "-o", str(out), "-w", str(ws)).stdout
     assert f"wrote 2 rows to fix to {out}" in exported
     # a second export must not overwrite corrections begun in the first
     again = insight("quarantine", "export", "--out", str(out), "-w", str(ws), check=False)

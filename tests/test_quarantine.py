@@ -131,6 +131,24 @@ def test_the_file_to_fix_comes_back_in_and_its_rows_are_then_stored(
         "form.csv line 4"  # where it first was, not the file to fix
 
 
+def test_a_file_to_fix_ingested_with_the_first_files_column_names_is_told_why(
+    store: Store, tmp_path: Path
+) -> None:
+    """The first file named its notes column with --text-col; the file to fix names it
+    'text': ingesting it with the same options must say so, not guess another column."""
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "form.csv"
+    source.write_text(HEADER.replace("text", "What was said") + ROWS, encoding="utf-8")
+    _ingest(store, source, folder, text_col="What was said")
+    out = tmp_path / "fix.xlsx"
+    assert export([r for r in review(read_quarantine(folder), store)
+                   if r.state == "to fix"], out) == 3
+    report = ingest_file(store, out, category_ids=None, quarantine_dir=folder,
+                         text_col="What was said")
+    assert report.accepted == 0 and "written by `insight quarantine export`" in str(
+        report.file_error) and "without --text-col and --column" in str(report.file_error)
+
+
 def test_a_row_without_words_is_stored_once_its_id_is(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "quarantine"
     source = tmp_path / "n.csv"
