@@ -1753,11 +1753,23 @@ def _sheet_rows(
         visible, sheet = _notes_sheet(book, text_col)
         if len(visible) > 1 and warnings is not None:
             which = "the first" if sheet is visible[0] else "the first with the notes column"
-            warnings.append(
-                f"the workbook has {len(visible)} sheets; only {which} "
-                f"({shown_cell(sheet.title)}) was read: save each of the others as its own file "
-                "to read it too"
-            )
+            wanted = header_key(text_col)
+            others = [s for s in visible if s is not sheet]
+            tables = [s for s in others if wanted in {header_key(_cell_text(v)) for row in
+                      s.iter_rows(max_row=1, values_only=True) for v in row}]
+            passed = [s for s in others if s not in tables]
+            said = f"the workbook has {len(visible)} sheets; {which} " \
+                   f"({shown_cell(sheet.title)}) was read"
+            if passed:
+                said += (f"; {', '.join(shown_cell(s.title) for s in passed)} "
+                         f"{'has' if len(passed) == 1 else 'have'} no '{text_col}' column in "
+                         "row 1, so passed over (a cover or instructions sheet?)")
+            if tables:
+                said += (f"; {', '.join(shown_cell(s.title) for s in tables)} "
+                         f"{'holds' if len(tables) == 1 else 'hold'} notes too, not read: save "
+                         f"{'it' if len(tables) == 1 else 'each'} as its own file to read "
+                         f"{'it' if len(tables) == 1 else 'them'}")
+            warnings.append(said)
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
             n = len(unsaved)

@@ -87,8 +87,8 @@ def test_only_the_first_sheet_is_read_and_that_is_said(tmp_path: Path) -> None:
     _, warnings = read_rows(path)
     list(_)
     assert warnings == [
-        "the workbook has 2 sheets; only the first ('Notes') was read: save each of the "
-        "others as its own file to read it too"
+        "the workbook has 2 sheets; the first ('Notes') was read; 'Old' holds notes too, not "
+        "read: save it as its own file to read it"
     ]
 
 
@@ -279,7 +279,8 @@ def test_classify_says_which_sheet_it_read_and_trims_ids(tmp_path: Path) -> None
     out = tmp_path / "out.jsonl"
     result = run_cli("classify", str(path), "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "only the first ('June') was read" in " ".join(result.stderr.split())
+    assert "the first ('June') was read; 'July' holds notes too" in " ".join(
+        result.stderr.split())
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["A-7"]
 
 
@@ -372,12 +373,15 @@ def test_a_cover_sheet_before_the_notes_is_passed_over(tmp_path: Path) -> None:
         tmp_path / "cover.xlsx",
         ("How to fill this in", [["Type one note per row on the next sheet."]]),
         ("Notes", [["id", "text"], ["c1", "The note itself."]]),
+        ("March", [["id", "text"], ["m1", "Another month's note."]]),
     )
     read, warnings = read_rows(path)
     assert [r.data for r in read] == [{"id": "c1", "text": "The note itself."}]
     assert warnings == [
-        "the workbook has 2 sheets; only the first with the notes column ('Notes') was read: "
-        "save each of the others as its own file to read it too"
+        "the workbook has 3 sheets; the first with the notes column ('Notes') was read; "
+        "<19 characters> has no 'text' column in row 1, so passed over (a cover or "
+        "instructions sheet?); 'March' holds notes too, not read: save it as its own file "
+        "to read it"
     ]
 
 
@@ -515,8 +519,8 @@ def test_messages_do_not_echo_what_may_be_a_note(tmp_path: Path) -> None:
                      ("Other", [["x"]]))
     read_texts(named, warnings=warnings)
     assert warnings == [
-        "the workbook has 2 sheets; only the first (<31 characters>) was read: save each of "
-        "the others as its own file to read it too"
+        "the workbook has 2 sheets; the first (<31 characters>) was read; 'Other' has no "
+        "'text' column in row 1, so passed over (a cover or instructions sheet?)"
     ]
 
 
