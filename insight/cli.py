@@ -256,6 +256,25 @@ def codebook_show(
     _print_table(rows, fmt)
 
 
+@codebook_app.command("check")
+@handled
+def codebook_check(
+    codebook: Annotated[
+        Path | None,
+        typer.Option(help="Codebook file (default: the workspace's, else enquiry v1)."),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Validate a codebook: one line if it is fine, every problem (exit 1) if not."""
+    from insight.codebook import load_codebook
+
+    ws = _chosen_workspace(workspace)
+    book = load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
+    count = len(book.categories)
+    typer.echo(f"ok: {book.path}: version {book.version}: "
+               f"{count} {'category' if count == 1 else 'categories'}")
+
+
 @codebook_app.command("rename")
 @handled
 def codebook_rename(

@@ -203,6 +203,27 @@ def test_codebook_show_lists_the_default() -> None:
     assert "version 1: 11 categories" in out and "crisis-urgent" in out
 
 
+def test_codebook_check_says_ok_in_one_line_or_names_every_problem(tmp_path: Path) -> None:
+    default = insight("codebook", "check")
+    assert default.stdout.strip().endswith("enquiry-v1.yaml: version 1: 11 categories")
+    assert default.stdout.startswith("ok: ") and len(default.stdout.splitlines()) == 1
+    book = tmp_path / "book.yaml"
+    book.write_text("version: 2.10\ncategories:\n"
+                    "  - {id: housing, name: Housing, description: Homes}\n", encoding="utf-8")
+    assert insight("codebook", "check", "--codebook", str(book)).stdout == (
+        f"ok: {book}: version 2.10: 1 category\n")
+    book.write_text("version: 2\ncategories:\n"
+                    "  - {id: Housing, name: Housing, description: Homes, exclude: [rent]}\n"
+                    "  - {id: homes, name: housing, description: Houses}\n", encoding="utf-8")
+    bad = insight("codebook", "check", "--codebook", str(book), check=False)
+    assert bad.returncode == 1 and bad.stdout == "" and "Traceback" not in bad.stderr
+    said = bad.stderr.splitlines()
+    assert said[0].startswith("error: ") and len(said) == 3
+    assert "category #1 ('Housing'): unknown key 'exclude' (did you mean 'excludes'?)" in said[0]
+    assert "id 'Housing' may hold only lower-case letters" in said[1] and "'housing'" in said[1]
+    assert "category #2 ('homes'): name 'housing' differs only in case" in said[2]
+
+
 def test_every_command_summary_is_one_line_in_the_command_lists() -> None:
     """Typer's rich help keeps a docstring's line breaks in the command list, so a summary
     that wraps in the source shows broken mid-sentence in `insight --help`."""
