@@ -10,7 +10,8 @@ Platt scaling, one per category: a logistic regression on the logit of the held-
 (out-of-fold for scikit-learn, the hold-out slice for spaCy), the same scores the thresholds
 were tuned on. Two numbers per category, so it is stable with few positive notes (isotonic
 regression is not), and it is increasing, so which categories a note gets never changes:
-tags are still decided by the raw score against the tuned threshold.
+tags are still decided by the raw score against the tuned threshold. Platt's own target
+smoothing keeps a category seen in a handful of notes from claiming certainty.
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ class Calibration:
     slope: np.ndarray
     intercept: np.ndarray
     n_rows: int = 0
+    #: per category, the most confidence its held-out notes can support: (k + 1) / (k + 2)
+    #: with k positive notes (Laplace's rule of succession); 1 where unknown
+    ceiling: np.ndarray | None = None
 
     @classmethod
     def identity(cls, n_labels: int) -> Self:
-        return cls(np.ones(n_labels), np.zeros(n_labels))
+        return cls(np.ones(n_labels), np.zeros(n_labels), 0, np.ones(n_labels))
 
     @classmethod
     def fit(cls, Y: np.ndarray, P: np.ndarray, C: float = 100.0) -> Self:
@@ -61,7 +65,20 @@ class Calibration:
             y = Y[:, j].astype(int)
             if y.min() == y.max():
                 continue
-            lr = LogisticRegression(C=C, max_iter=1000).fit(Z[:, [j]], y)
+            # Platt's targets: (n+ + 1) / (n+ + 2) for a positive note, 1 / (n- + 2) for
+            # a negative one, not 1 and 0. With two positive notes a perfect split would
+            # otherwise give a confidence of 1.00 to a category the model has barely seen;
+            # with a hundred the targets are 0.99 and 0.01 and change next to nothing.
+            # Each note counts once as positive and once as negative, weighted by target.
+            n_pos = int(y.sum())
+            assert out.ceiling is not None
+            out.ceiling[j] = (n_pos + 1) / (n_pos + 2)
+            target = np.where(y == 1, (n_pos + 1) / (n_pos + 2), 1 / (len(y) - n_pos + 2))
+            lr = LogisticRegression(C=C, max_iter=1000).fit(
+                np.vstack([Z[:, [j]], Z[:, [j]]]),
+                np.concatenate([np.ones(len(y), dtype=int), np.zeros(len(y), dtype=int)]),
+                sample_weight=np.concatenate([target, 1 - target]),
+            )
             if lr.coef_[0, 0] > 0:
                 out.slope[j], out.intercept[j] = lr.coef_[0, 0], lr.intercept_[0]
         return out
@@ -69,7 +86,8 @@ class Calibration:
     def apply(self, P: np.ndarray) -> np.ndarray:
         if len(P) == 0:
             return np.asarray(P, dtype=float)
-        return sigmoid(logit(P) * self.slope + self.intercept)
+        confidence = sigmoid(logit(P) * self.slope + self.intercept)
+        return confidence if self.ceiling is None else np.minimum(confidence, self.ceiling)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +95,8 @@ class Calibration:
             "fitted_on_rows": self.n_rows,
             "slope": [round(float(a), 6) for a in self.slope],
             "intercept": [round(float(b), 6) for b in self.intercept],
+            **({"ceiling": [round(float(c), 6) for c in self.ceiling]}
+               if self.ceiling is not None else {}),
         }
 
     @classmethod
@@ -87,6 +107,7 @@ class Calibration:
             np.asarray(doc["slope"], dtype=float),
             np.asarray(doc["intercept"], dtype=float),
             int(doc.get("fitted_on_rows", 0)),
+            np.asarray(doc["ceiling"], dtype=float) if "ceiling" in doc else None,
         )
 
 

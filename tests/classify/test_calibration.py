@@ -48,6 +48,23 @@ def test_category_without_both_outcomes_keeps_its_raw_score():
     assert fitted.slope[1] == 1.0 and fitted.intercept[1] == 0.0
 
 
+def test_a_category_seen_in_two_notes_claims_no_certainty():
+    """Two positive notes perfectly split from the rest: without Platt's target smoothing
+    the fitted slope runs away and a new note would be shown at confidence 1.00."""
+    P = np.array([[0.95], [0.9]] + [[s] for s in np.linspace(0.01, 0.4, 60)])
+    Y = np.array([[1], [1]] + [[0]] * 60)
+    fitted = Calibration.fit(Y, P)
+    top = fitted.apply(np.array([[0.99]]))[0, 0]
+    assert top == pytest.approx(0.75)  # (2 + 1) / (2 + 2): no more than two notes support
+    assert 0.3 < fitted.apply(np.array([[0.9]]))[0, 0] < 0.75
+    again = Calibration.from_json(json.loads(json.dumps(fitted.to_json())), 1)
+    assert again.apply(np.array([[0.99]]))[0, 0] == pytest.approx(0.75)
+    # with many positive notes the same split is trusted almost fully
+    many_P = np.vstack([np.full((200, 1), 0.95), np.linspace(0.01, 0.4, 200)[:, None]])
+    many_Y = np.vstack([np.ones((200, 1), dtype=int), np.zeros((200, 1), dtype=int)])
+    assert Calibration.fit(many_Y, many_P).apply(np.array([[0.99]]))[0, 0] > 0.98
+
+
 def test_json_round_trip_and_mismatched_labels_refused():
     Y, P = overconfident()
     fitted = Calibration.fit(Y, P)
