@@ -172,7 +172,7 @@ class Workspace:
                 files += 1
             if outside:
                 assert book is not None
-                copy = _free_name(folder, "codebook" + book.suffix.lower())
+                copy = _free_name(folder, book.name)
                 archive.write(book, copy.name)
                 archive.writestr(CONFIG_NAME, _with_codebook(
                     self.config_path.read_text(encoding="utf-8"), copy.name))
@@ -346,7 +346,7 @@ def init_workspace(
         if source.is_relative_to(folder.resolve()):
             codebook = source.relative_to(folder.resolve()).as_posix()
         else:
-            copy = _free_name(folder, "codebook" + source.suffix.lower())
+            copy = _free_name(folder, source.name)  # its name is the codebook's id in cards
             shutil.copyfile(source, copy)
             codebook = copy.name
     workspace = Workspace(

@@ -296,7 +296,7 @@ def test_stateless_commands_use_the_named_workspace(small_model: Path, tmp_path:
     book = tmp_path / "book.yaml"
     book.write_text("version: 7\ncategories:\n  - {id: money, name: Money, description: Cash}\n")
     made = insight("init", str(ws), "--codebook", str(book))
-    assert f"its own copy of the codebook, {ws.resolve() / 'codebook.yaml'}" in " ".join(
+    assert f"its own copy of the codebook, {ws.resolve() / 'book.yaml'}" in " ".join(
         made.stdout.split())
     shown = insight("codebook", "show", "-w", str(ws)).stdout
     assert "version 7: 1 categories" in shown
@@ -732,7 +732,7 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
     insight("ingest", str(notes), "-w", str(ws))
     insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",
             "-w", str(ws))
-    own = ws / "codebook.yaml"  # the workspace's copy is the one to edit
+    own = ws / "carers.yaml"  # the workspace's copy is the one to edit
     own.write_text(own.read_text(encoding="utf-8").replace("id: money", "id: carers-money"),
                    encoding="utf-8")
     warned = " ".join(insight("rollup", "-w", str(ws)).stderr.split())

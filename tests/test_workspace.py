@@ -160,8 +160,8 @@ def test_init_keeps_its_own_copy_of_a_codebook(tmp_path: Path) -> None:
     source.parent.mkdir()
     source.write_text(BOOK, encoding="utf-8")
     ws = init_workspace(tmp_path / "ws", codebook=str(source))
-    assert ws.codebook == "codebook.yaml"
-    assert ws.codebook_path == ws.path / "codebook.yaml"
+    assert ws.codebook == "book.yaml"  # its name, which model cards show as its id
+    assert ws.codebook_path == ws.path / "book.yaml"
     source.write_text(BOOK.replace("respite", "sitting"), encoding="utf-8")
     reopened = open_workspace(tmp_path / "ws")
     assert reopened.load_codebook().ids == ["respite"]
@@ -173,7 +173,7 @@ def test_init_keeps_its_own_copy_of_a_codebook(tmp_path: Path) -> None:
     inside.parent.mkdir(parents=True)
     inside.write_text(BOOK, encoding="utf-8")
     ws2 = init_workspace(tmp_path / "ws2", codebook=str(inside))
-    assert ws2.codebook == "books/carers.yaml" and not (ws2.path / "codebook.yaml").exists()
+    assert ws2.codebook == "books/carers.yaml" and not (ws2.path / "carers.yaml").exists()
 
 
 def test_a_backup_brings_a_codebook_kept_outside_the_workspace(tmp_path: Path) -> None:
@@ -192,7 +192,7 @@ def test_a_backup_brings_a_codebook_kept_outside_the_workspace(tmp_path: Path) -
     ws.config_path.write_text(config.replace('codebook = "default"',
                                              f'codebook = "{source.resolve()}"'),
                               encoding="utf-8")
-    (ws.path / "codebook.yaml").write_text("not this one", encoding="utf-8")
+    (ws.path / "book.yaml").write_text("not this one", encoding="utf-8")
     ws = open_workspace(ws.path)
     backup = tmp_path / "b.zip"
     with Store.open(ws.db_url) as store:
@@ -200,9 +200,9 @@ def test_a_backup_brings_a_codebook_kept_outside_the_workspace(tmp_path: Path) -
     with zipfile.ZipFile(backup) as archive:
         names = archive.namelist()
         saved = archive.read("insight.toml").decode("utf-8")
-        assert names.count("insight.toml") == 1 and "codebook-2.yaml" in names
-        assert archive.read("codebook-2.yaml").decode("utf-8") == BOOK
-    assert 'codebook = "codebook-2.yaml"' in saved and "# where `insight train`" in saved
+        assert names.count("insight.toml") == 1 and "book-2.yaml" in names
+        assert archive.read("book-2.yaml").decode("utf-8") == BOOK
+    assert 'codebook = "book-2.yaml"' in saved and "# where `insight train`" in saved
     source.unlink()  # the other machine has no such file
     restored = restore_workspace(backup, tmp_path / "elsewhere")
     assert open_workspace(restored.path).load_codebook().ids == ["respite"]
