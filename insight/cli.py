@@ -843,7 +843,7 @@ def evaluate(
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:
     """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
-    from insight.classify.card import write_model_card
+    from insight.classify.card import scoring_scope, write_model_card
     from insight.classify.data import evaluate as run_evaluation
     from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
@@ -883,10 +883,12 @@ def evaluate(
     metrics = run_evaluation(
         tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,
         experience=labelled.experience, data=str(data),
-        ignored=sum(len(rows) for rows in report.unknown.values()),
+        ignored=sum(len(rows) for rows in report.unknown.values()), scored=report.coded,
     )
     rows = [
         {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}}
+        if m["support"] else
+        {"label": label, "precision": "", "recall": "", "f1": "not tested", "support": 0}
         for label, m in metrics["per_label"].items()
     ]
     _print_table(rows, "table")
@@ -898,11 +900,8 @@ def evaluate(
         + ("  safeguarding recall n/a (no flagged notes)"
            if metrics.get("safeguarding_support") == 0 else "")
     )
-    if absent := metrics["labels_without_examples"]:
-        typer.echo(
-            f"macro-F1 averages the {len(tag_model.labels) - len(absent)} labels with examples "
-            f"here; none for: {some_of(absent, 8)}"
-        )
+    for line in scoring_scope(metrics):
+        typer.echo(line)
     if metrics["notes_seen_in_training"]:
         typer.secho(
             f"warning: at least {metrics['notes_seen_in_training']} of these notes were training "

@@ -427,6 +427,44 @@ def test_evaluate_prints_scores_and_writes_them_into_the_card(small_model: Path,
     assert metrics["n_notes"] == 120 and 0.0 <= metrics["calibration_error"] < 0.5
 
 
+def test_evaluate_scores_only_the_categories_the_data_codes(small_model: Path,
+                                                            tmp_path: Path) -> None:
+    """0/1 columns for 3 of the model's 11 categories: the other 8 are not scored (their
+    tags are neither right nor wrong here), and one coded with no examples is not tested."""
+    model = tmp_path / "m"
+    shutil.copytree(small_model, model)
+    coded = tmp_path / "t3.csv"
+    with coded.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "Access waiting", "Crisis urgent", "Daily living"])
+        for line in CORPUS.read_text(encoding="utf-8").splitlines()[400:520]:
+            row = json.loads(line)
+            writer.writerow([row["text"], int("access-waiting" in row["categories"]),
+                             int("crisis-urgent" in row["categories"]), 0])
+    shown = insight("evaluate", "--model", str(model), "--data", str(coded),
+                    "--label-cols", "Access waiting,Crisis urgent,Daily living")
+    assert "the data codes only 3 of the model's 11 labels; 2 with examples" in shown.stderr
+    out = " ".join(shown.stdout.split())
+    assert "scored 3 of the model's 11 categories: the data codes only these (not scored: " \
+        "carers-family, " in out
+    assert ("micro-F1 counts the tags in the 3 categories scored; macro-F1 averages the 2 "
+            "with examples here; not tested (no examples): daily-living") in out
+    table = {line.split()[0]: line for line in shown.stdout.splitlines()
+             if line.split() and line.split()[0] in meta_of(model)["labels"]}
+    assert sorted(table) == ["access-waiting", "crisis-urgent", "daily-living"]
+    assert "not tested" in table["daily-living"]
+    metrics = meta_of(model)["metrics"]
+    assert list(metrics["per_label"]) == sorted(table)
+    assert len(metrics["labels_not_scored"]) == 8
+    f1s = [metrics["per_label"][n]["f1"] for n in ("access-waiting", "crisis-urgent")]
+    assert metrics["macro_f1"] == pytest.approx(sum(f1s) / 2, abs=1e-3)
+    assert f"macro-F1 {metrics['macro_f1']:.3f}" in out
+    card = (model / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Scored 3 of the model's 11 categories: the data codes only these" in card
+    assert "| daily-living | | | not tested (no examples) | 0 |" in card
+    assert "| carers-family | | | not scored (not coded in the data) | |" in card
+
+
 def test_train_checks_its_options_before_reading_any_data(tmp_path: Path) -> None:
     data = tmp_path / "d.csv"
     data.write_text("id,text,codes\n1,hello there,a\n2,another note,b\n", encoding="utf-8")
