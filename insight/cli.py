@@ -779,7 +779,10 @@ def classify(
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Stateless: tag every row of FILE and write JSONL, in input order."""
+    """Stateless: tag every row of FILE and write JSONL, in input order.
+
+    A row with no text keeps its place: a line with no tags, an error field (no text)
+    and no id unless the row has one."""
     import jsonlines
 
     _check_out(out, file)
@@ -796,14 +799,21 @@ def classify(
         tag_model = TagModel.load(model)
     from insight.tagging import workers_for
 
-    results = tag_model.iter_tag(texts, n_process=workers_for(len(texts)))
+    # a row with no text is not tagged: scores and "neutral" for nothing would read as found
+    worded = [text for text in texts if text.strip()]
+    results = tag_model.iter_tag(worded, n_process=workers_for(len(worded)))
     out.parent.mkdir(parents=True, exist_ok=True)
     with (
         jsonlines.open(out, mode="w") as writer,
         typer.progressbar(length=len(texts), label="classifying", file=sys.stderr) as bar,
     ):
-        for note_id, result in zip(ids, results, strict=True):
+        for note_id, text in zip(ids, texts, strict=True):
             bar.update(1)
+            if not text.strip():
+                writer.write({"id": note_id, "categories": [], "scores": {}, "evidence": {},
+                              "safeguarding": None, "experience": None, "error": "no text"})
+                continue
+            result = next(results)
             writer.write(
                 {
                     "id": note_id,
@@ -814,7 +824,9 @@ def classify(
                     "experience": result.experience,
                 }
             )
-    typer.echo(f"classified {len(ids)} rows -> {out}")
+        next(results, None)  # run the tagger to its end: its worker processes are closed
+    typer.echo(f"classified {len(worded)} of {len(ids)} rows -> {out}"
+               if len(worded) < len(ids) else f"classified {len(ids)} rows -> {out}")
 
 
 @app.command()

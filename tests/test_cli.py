@@ -65,7 +65,7 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["z9", "a1", "m5"]
     labels = json.loads((small_model / "model.json").read_text())["labels"]
-    for line, (_, text) in zip(lines, rows, strict=True):
+    for line, (_, text) in zip(lines[:2], rows[:2], strict=True):
         assert list(line)[:3] == ["id", "categories", "scores"]
         assert set(line["scores"]) == set(labels)
         assert all(0.0 <= v <= 1.0 for v in line["scores"].values())
@@ -75,7 +75,26 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
         assert isinstance(line["safeguarding"], bool)
         assert line["experience"] in ("positive", "negative", "mixed", "neutral")
     assert "access-waiting" in lines[0]["categories"]
-    assert lines[2]["categories"] == []
+    # no text: no scores, no "neutral", but its place and its id
+    assert lines[2] == {"id": "m5", "categories": [], "scores": {}, "evidence": {},
+                        "safeguarding": None, "experience": None, "error": "no text"}
+
+
+def test_classify_gives_a_blank_row_no_id_another_row_has(small_model: Path,
+                                                          tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,Waited nine months for therapy.\n,\n"
+                      "3,The crisis team were kind.\n2,Nobody rang back.\n,\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    done = insight("classify", str(source), "--model", str(small_model), "--out", str(out))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["1", None, "3", "2", None]
+    assert [line.get("error") for line in lines] == [None, "no text", None, None, "no text"]
+    assert all(line["scores"] == {} and line["experience"] is None
+               for line in lines if line.get("error"))
+    assert all(line["scores"] for line in lines if not line.get("error"))
+    assert "2 rows had no text: lines 3, 6" in done.stderr
+    assert "classified 3 of 5 rows" in done.stdout
 
 
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
