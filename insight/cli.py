@@ -749,7 +749,8 @@ def tag(
 
     ws, store = _open(workspace, db)
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
-    check_model_fits(tag_model, ws.load_codebook())
+    for warning in check_model_fits(tag_model, ws.load_codebook()):
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     with store:
         total = store.count_notes(untagged=not retag)
         workers = workers_for(total)
@@ -782,7 +783,8 @@ def classify(
     """Stateless: tag every row of FILE and write JSONL, in input order.
 
     A row with no text keeps its place: a line with no tags, an error field (no text)
-    and no id unless the row has one."""
+    and no id unless the row has one. With -w, a model whose categories differ from the
+    workspace's codebook is warned of."""
     import jsonlines
 
     _check_out(out, file)
@@ -790,14 +792,19 @@ def classify(
     from insight.classify.model import TagModel
 
     ids, texts = _read_texts_warned(file, id_col, text_col)
-    ws = _chosen_workspace(workspace) if model is None else None
-    if ws is not None:
-        tag_model = _workspace_model(ws)
-    elif model is None:
-        tag_model = _default_model()
-    else:
+    # a workspace named with -w, or the one the model comes from
+    ws = _chosen_workspace(workspace) if model is None or workspace is not None else None
+    if model is not None:
         tag_model = TagModel.load(model)
-    from insight.tagging import workers_for
+    elif ws is not None:
+        tag_model = _workspace_model(ws)
+    else:
+        tag_model = _default_model()
+    from insight.tagging import check_model_fits, workers_for
+
+    if ws is not None:
+        for warning in check_model_fits(tag_model, ws.load_codebook(), storing=False):
+            typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
 
     # a row with no text is not tagged: scores and "neutral" for nothing would read as found
     worded = [text for text in texts if text.strip()]

@@ -748,6 +748,45 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
         ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
 
 
+def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path) -> None:
+    """A codebook changed after training: its new categories would show no notes."""
+    book = tmp_path / "carers.yaml"
+
+    def write_book(version: str, *categories: str) -> None:
+        book.write_text(f"name: Carers\nversion: '{version}'\ncategories:\n" + "".join(
+            f"  - {{id: {c}, name: {c.title()}, description: {c}}}\n" for c in categories),
+            encoding="utf-8")
+
+    write_book("1", "respite", "money")
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(book))
+    notes = tmp_path / "n.csv"
+    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(12)]
+    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(12)]
+    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    insight("train", "-w", str(ws))
+    assert "warning" not in insight("tag", "-w", str(ws)).stderr
+    texts = tmp_path / "in.csv"
+    texts.write_text("id,text\nx1,No break since March.\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    fits = insight("classify", str(texts), "--out", str(out), "-w", str(ws))
+    assert "warning" not in fits.stderr
+    write_book("2", "respite", "money", "housing")  # a category added since training
+    gained = insight("tag", "-w", str(ws), "--model", str(ws / "model"), "--retag")
+    assert "tagged 24 notes" in gained.stdout
+    assert ("cannot tag the codebook's category housing (it was trained on codebook carers "
+            "version 1; the workspace's is version 2), so no note gets it from the model; "
+            "train one on the workspace's codebook (`insight train`)") \
+        in " ".join(gained.stderr.split())
+    write_book("3", "respite", "allowance", "housing")  # money renamed, housing added
+    renamed = " ".join(insight("classify", str(texts), "--out", str(out), "-w", str(ws))
+                       .stderr.split())
+    assert "tags categories that are not in this workspace's codebook: money" in renamed
+    assert "cannot tag the codebook's categories allowance, housing" in renamed
+    assert json.loads(out.read_text())["id"] == "x1"  # still written: nothing is stored
+
+
 def test_the_thread_warns_where_the_community_page_would_contradict_itself(
     tmp_path: Path,
 ) -> None:
