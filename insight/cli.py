@@ -820,7 +820,8 @@ def tag(
 
     ws, store = _open(workspace, db)
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
-    check_model_fits(tag_model, ws.load_codebook())
+    for warning in check_model_fits(tag_model, ws.load_codebook()):
+        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     with store:
         total = store.count_notes(untagged=not retag)
         workers = workers_for(total)
@@ -851,7 +852,11 @@ def classify(
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Stateless: tag every row of FILE and write JSONL, in input order."""
+    """Stateless: tag every row of FILE and write JSONL, in input order.
+
+    A row with no text keeps its place: a line with no tags, an error field (no text)
+    and no id unless the row has one. With -w, a model whose categories differ from the
+    workspace's codebook is warned of."""
     import jsonlines
 
     _check_out(out, file)
@@ -859,23 +864,35 @@ def classify(
     from insight.classify.model import TagModel
 
     ids, texts = _read_texts_warned(file, id_col, text_col)
-    ws = _chosen_workspace(workspace) if model is None else None
-    if ws is not None:
-        tag_model = _workspace_model(ws)
-    elif model is None:
-        tag_model = _default_model()
-    else:
+    # a workspace named with -w, or the one the model comes from
+    ws = _chosen_workspace(workspace) if model is None or workspace is not None else None
+    if model is not None:
         tag_model = TagModel.load(model)
-    from insight.tagging import workers_for
+    elif ws is not None:
+        tag_model = _workspace_model(ws)
+    else:
+        tag_model = _default_model()
+    from insight.tagging import check_model_fits, workers_for
 
-    results = tag_model.iter_tag(texts, n_process=workers_for(len(texts)))
+    if ws is not None:
+        for warning in check_model_fits(tag_model, ws.load_codebook(), storing=False):
+            typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+
+    # a row with no text is not tagged: scores and "neutral" for nothing would read as found
+    worded = [text for text in texts if text.strip()]
+    results = tag_model.iter_tag(worded, n_process=workers_for(len(worded)))
     out.parent.mkdir(parents=True, exist_ok=True)
     with (
         jsonlines.open(out, mode="w") as writer,
         typer.progressbar(length=len(texts), label="classifying", file=sys.stderr) as bar,
     ):
-        for note_id, result in zip(ids, results, strict=True):
+        for note_id, text in zip(ids, texts, strict=True):
             bar.update(1)
+            if not text.strip():
+                writer.write({"id": note_id, "categories": [], "scores": {}, "evidence": {},
+                              "safeguarding": None, "experience": None, "error": "no text"})
+                continue
+            result = next(results)
             writer.write(
                 {
                     "id": note_id,
@@ -886,7 +903,9 @@ def classify(
                     "experience": result.experience,
                 }
             )
-    typer.echo(f"classified {len(ids)} rows -> {out}")
+        next(results, None)  # run the tagger to its end: its worker processes are closed
+    typer.echo(f"classified {len(worded)} of {len(ids)} rows -> {out}"
+               if len(worded) < len(ids) else f"classified {len(ids)} rows -> {out}")
 
 
 @app.command()
@@ -915,7 +934,7 @@ def evaluate(
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:
     """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
-    from insight.classify.card import write_model_card
+    from insight.classify.card import scoring_scope, write_model_card
     from insight.classify.data import evaluate as run_evaluation
     from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
@@ -955,10 +974,12 @@ def evaluate(
     metrics = run_evaluation(
         tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,
         experience=labelled.experience, data=str(data),
-        ignored=sum(len(rows) for rows in report.unknown.values()),
+        ignored=sum(len(rows) for rows in report.unknown.values()), scored=report.coded,
     )
     rows = [
         {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}}
+        if m["support"] else
+        {"label": label, "precision": "", "recall": "", "f1": "not tested", "support": 0}
         for label, m in metrics["per_label"].items()
     ]
     _print_table(rows, "table")
@@ -970,11 +991,8 @@ def evaluate(
         + ("  safeguarding recall n/a (no flagged notes)"
            if metrics.get("safeguarding_support") == 0 else "")
     )
-    if absent := metrics["labels_without_examples"]:
-        typer.echo(
-            f"macro-F1 averages the {len(tag_model.labels) - len(absent)} labels with examples "
-            f"here; none for: {some_of(absent, 8)}"
-        )
+    for line in scoring_scope(metrics):
+        typer.echo(line)
     if metrics["notes_seen_in_training"]:
         typer.secho(
             f"warning: at least {metrics['notes_seen_in_training']} of these notes were training "

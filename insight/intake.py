@@ -2018,7 +2018,7 @@ def read_texts(
     id_col: str = "id",
     text_col: str = "text",
     warnings: list[str] | None = None,
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str | None], list[str]]:
     """`_read_texts`, with the file named in any error; `warnings` gets the file's (e.g.
     which sheet of a workbook was read)."""
     try:
@@ -2033,19 +2033,21 @@ def _read_texts(
     id_col: str = "id",
     text_col: str = "text",
     warnings: list[str] | None = None,
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str | None], list[str]]:
     """Ids and texts of every row, in order, for stateless commands (classify, redact).
 
     A row without an id gets its row number; a row without text gets "" so output stays
-    one line per input row, but a file where no row has the text column is refused.
+    one line per input row, and no made-up id (None, unless it has its own): a blank row's
+    number could be another row's id. A file where no row has the text column is refused.
     Unreadable rows raise `FileRejected` naming the line.
     """
     rows, found = read_rows(Path(path), text_col=text_col, keep_blank_rows=True)
-    ids: list[str] = []
+    ids: list[str | None] = []
     texts: list[str] = []
     keys_seen: dict[str, None] = {}
     found_text = False
     without_text: list[int] = []  # JSON records without the key (a CSV row has the column)
+    empty: list[int] = []  # rows with the text column but nothing in it
     id_aliases: dict[str, None] = {}
     for number, row in enumerate(rows, start=1):
         if row.data is None:
@@ -2065,7 +2067,10 @@ def _read_texts(
             without_text.append(row.line)
         identifier = data.get(id_key) if id_key is not None else None
         identifier = str(identifier).strip() if identifier is not None else ""
-        ids.append(identifier or str(number))  # trimmed, as ingest stores it
+        has_text = bool((value or "").strip())
+        if text_key is not None and not has_text:
+            empty.append(row.line)
+        ids.append(identifier or (str(number) if has_text else None))  # trimmed, as ingest does
         texts.append(value or "")
     if texts and not found_text:
         names = list(keys_seen)
@@ -2084,6 +2089,13 @@ def _read_texts(
             warnings.append(
                 f"{n} record{_s(n)} (line{_s(n)} {some_of([str(i) for i in without_text])}) "
                 f"{'have' if n != 1 else 'has'} no '{text_col}' key: written with no tags"
+            )
+        if empty:
+            n, where = len(empty), "row" if Path(path).suffix.lower() in WORKBOOKS else "line"
+            warnings.append(
+                f"{n} row{_s(n)} had no text: {where}{_s(n)} "
+                f"{some_of([str(line) for line in empty])} (each kept as a line of its own, "
+                "with no id unless it has one)"
             )
     return ids, texts
 

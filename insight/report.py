@@ -565,14 +565,20 @@ def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -
 def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
     """What a reader needs to weigh the model's tags, from its `model.json`: its version,
     how it was measured on labelled notes it was not trained on (macro-F1, the category it
-    does worst on, experience accuracy) and on what. {} without a model."""
+    does worst on, those it was not tested on, experience accuracy) and on what. {} without
+    a model."""
     if not model:
         return {}
     meta = model.get("metadata", {})
     metrics = meta.get("metrics") or {}
     names = meta.get("category_names") or {}
     per_label = metrics.get("per_label") or {}
-    weakest = min(per_label.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
+    # a category with no examples in the notes it was checked on has no score (its F1 of 0
+    # measures nothing), nor has one the data did not code
+    tested = {name: m for name, m in per_label.items() if m.get("support") != 0}
+    untested = [name for name in [*per_label, *(metrics.get("labels_not_scored") or [])]
+                if name not in tested]
+    weakest = min(tested.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
     return {
         "model_version": model.get("model_version") or meta.get("model_version"),
         "macro_f1": metrics.get("macro_f1"),
@@ -580,6 +586,7 @@ def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
         "measured_on": metrics.get("data"),
         "weakest": (names.get(weakest[0], weakest[0]), weakest[1].get("f1"))
         if weakest else None,
+        "untested": [names.get(name, name) for name in untested],
     }
 
 

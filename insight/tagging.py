@@ -18,6 +18,7 @@ from insight.classify.data import FEW_EXAMPLES, LabelledData, evaluate
 from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
 from insight.classify.model import TagModel
 from insight.codebook import Codebook
+from insight.intake import some_of
 from insight.store import ModelTagging, Store, StoreError
 
 
@@ -270,19 +271,40 @@ def workers_for(n_notes: int) -> int:
     return min(2, os.cpu_count() or 1) if n_notes >= PARALLEL_FROM else 1
 
 
-def check_model_fits(model: TagModel, codebook: Codebook) -> None:
-    """A workspace is tagged only with its codebook's categories: a model trained on
-    another codebook would store tags that no roll-up, report or review can use."""
+def check_model_fits(model: TagModel, codebook: Codebook, *, storing: bool = True) -> list[str]:
+    """Whether a model tags with a codebook's categories; its warnings, for stderr.
+
+    Storing tags (`insight tag`), a model that tags categories the codebook lacks is
+    refused: no roll-up, report or review could use its tags. Otherwise (`classify -w`)
+    that is a warning. Either way a codebook category the model cannot tag (added or renamed
+    since it was trained) is a warning: the model tags no note with it, so it would show
+    none."""
+    labels = set(model.labels)
     foreign = [label for label in model.labels if label not in codebook.ids]
+    missing = [category for category in codebook.ids if category not in labels]
+    trained_on = model.metadata.get("codebook") or {}
+    version = trained_on.get("version") or "?"
+    since = f"it was trained on codebook {trained_on.get('id') or '?'} version {version}" + (
+        f"; the workspace's is version {codebook.version}" if version != codebook.version else ""
+    )
+    retrain = "train one on the workspace's codebook (`insight train`)"
+    warnings = []
     if foreign:
-        trained_on = model.metadata.get("codebook") or {}
-        raise TaggingError(
+        message = (
             f"model {model.model_version} tags categories that are not in this workspace's "
-            f"codebook: {', '.join(foreign[:8])}{' ...' if len(foreign) > 8 else ''} (it was "
-            f"trained on codebook {trained_on.get('id') or '?'} version "
-            f"{trained_on.get('version') or '?'}); train one on the workspace's codebook "
-            "(`insight train`)"
+            f"codebook: {some_of(foreign, 8)} ({since}); {retrain}"
         )
+        if storing:
+            raise TaggingError(message)
+        warnings.append(message)
+    if missing:
+        one = len(missing) == 1
+        warnings.append(
+            f"model {model.model_version} cannot tag the codebook's "
+            f"categor{'y' if one else 'ies'} {some_of(missing, 8)} ({since}), so no note "
+            f"gets {'it' if one else 'them'} from the model; {retrain}"
+        )
+    return warnings
 
 
 def tag_store(

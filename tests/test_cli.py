@@ -66,7 +66,7 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["z9", "a1", "m5"]
     labels = json.loads((small_model / "model.json").read_text())["labels"]
-    for line, (_, text) in zip(lines, rows, strict=True):
+    for line, (_, text) in zip(lines[:2], rows[:2], strict=True):
         assert list(line)[:3] == ["id", "categories", "scores"]
         assert set(line["scores"]) == set(labels)
         assert all(0.0 <= v <= 1.0 for v in line["scores"].values())
@@ -76,7 +76,26 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
         assert isinstance(line["safeguarding"], bool)
         assert line["experience"] in ("positive", "negative", "mixed", "neutral")
     assert "access-waiting" in lines[0]["categories"]
-    assert lines[2]["categories"] == []
+    # no text: no scores, no "neutral", but its place and its id
+    assert lines[2] == {"id": "m5", "categories": [], "scores": {}, "evidence": {},
+                        "safeguarding": None, "experience": None, "error": "no text"}
+
+
+def test_classify_gives_a_blank_row_no_id_another_row_has(small_model: Path,
+                                                          tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,Waited nine months for therapy.\n,\n"
+                      "3,The crisis team were kind.\n2,Nobody rang back.\n,\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    done = insight("classify", str(source), "--model", str(small_model), "--out", str(out))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["id"] for line in lines] == ["1", None, "3", "2", None]
+    assert [line.get("error") for line in lines] == [None, "no text", None, None, "no text"]
+    assert all(line["scores"] == {} and line["experience"] is None
+               for line in lines if line.get("error"))
+    assert all(line["scores"] for line in lines if not line.get("error"))
+    assert "2 rows had no text: lines 3, 6" in done.stderr
+    assert "classified 3 of 5 rows" in done.stdout
 
 
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
@@ -451,6 +470,44 @@ def test_evaluate_prints_scores_and_writes_them_into_the_card(small_model: Path,
     assert metrics["n_notes"] == 120 and 0.0 <= metrics["calibration_error"] < 0.5
 
 
+def test_evaluate_scores_only_the_categories_the_data_codes(small_model: Path,
+                                                            tmp_path: Path) -> None:
+    """0/1 columns for 3 of the model's 11 categories: the other 8 are not scored (their
+    tags are neither right nor wrong here), and one coded with no examples is not tested."""
+    model = tmp_path / "m"
+    shutil.copytree(small_model, model)
+    coded = tmp_path / "t3.csv"
+    with coded.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "Access waiting", "Crisis urgent", "Daily living"])
+        for line in CORPUS.read_text(encoding="utf-8").splitlines()[400:520]:
+            row = json.loads(line)
+            writer.writerow([row["text"], int("access-waiting" in row["categories"]),
+                             int("crisis-urgent" in row["categories"]), 0])
+    shown = insight("evaluate", "--model", str(model), "--data", str(coded),
+                    "--label-cols", "Access waiting,Crisis urgent,Daily living")
+    assert "the data codes only 3 of the model's 11 labels; 2 with examples" in shown.stderr
+    out = " ".join(shown.stdout.split())
+    assert "scored 3 of the model's 11 categories: the data codes only these (not scored: " \
+        "carers-family, " in out
+    assert ("micro-F1 counts the tags in the 3 categories scored; macro-F1 averages the 2 "
+            "with examples here; not tested (no examples): daily-living") in out
+    table = {line.split()[0]: line for line in shown.stdout.splitlines()
+             if line.split() and line.split()[0] in meta_of(model)["labels"]}
+    assert sorted(table) == ["access-waiting", "crisis-urgent", "daily-living"]
+    assert "not tested" in table["daily-living"]
+    metrics = meta_of(model)["metrics"]
+    assert list(metrics["per_label"]) == sorted(table)
+    assert len(metrics["labels_not_scored"]) == 8
+    f1s = [metrics["per_label"][n]["f1"] for n in ("access-waiting", "crisis-urgent")]
+    assert metrics["macro_f1"] == pytest.approx(sum(f1s) / 2, abs=1e-3)
+    assert f"macro-F1 {metrics['macro_f1']:.3f}" in out
+    card = (model / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Scored 3 of the model's 11 categories: the data codes only these" in card
+    assert "| daily-living | | | not tested (no examples) | 0 |" in card
+    assert "| carers-family | | | not scored (not coded in the data) | |" in card
+
+
 def test_train_checks_its_options_before_reading_any_data(tmp_path: Path) -> None:
     data = tmp_path / "d.csv"
     data.write_text("id,text,codes\n1,hello there,a\n2,another note,b\n", encoding="utf-8")
@@ -757,6 +814,46 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
     with Store.open(open_workspace(ws).db_url, create=False) as store:
         assert [i["categories"] for i in load_thread(store).insights.values()] == [
             ["carers-money"]]
+
+
+def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path) -> None:
+    """A codebook changed after training: its new categories would show no notes."""
+    book = tmp_path / "carers.yaml"
+
+    def write_book(version: str, *categories: str) -> None:
+        book.write_text(f"name: Carers\nversion: '{version}'\ncategories:\n" + "".join(
+            f"  - {{id: {c}, name: {c.title()}, description: {c}}}\n" for c in categories),
+            encoding="utf-8")
+
+    write_book("1", "respite", "money")
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(book))
+    book = ws / "carers.yaml"  # the workspace's own copy is the one that changes
+    notes = tmp_path / "n.csv"
+    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(12)]
+    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(12)]
+    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    insight("train", "-w", str(ws))
+    assert "warning" not in insight("tag", "-w", str(ws)).stderr
+    texts = tmp_path / "in.csv"
+    texts.write_text("id,text\nx1,No break since March.\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    fits = insight("classify", str(texts), "--out", str(out), "-w", str(ws))
+    assert "warning" not in fits.stderr
+    write_book("2", "respite", "money", "housing")  # a category added since training
+    gained = insight("tag", "-w", str(ws), "--model", str(ws / "model"), "--retag")
+    assert "tagged 24 notes" in gained.stdout
+    assert ("cannot tag the codebook's category housing (it was trained on codebook carers "
+            "version 1; the workspace's is version 2), so no note gets it from the model; "
+            "train one on the workspace's codebook (`insight train`)") \
+        in " ".join(gained.stderr.split())
+    write_book("3", "respite", "allowance", "housing")  # money renamed, housing added
+    renamed = " ".join(insight("classify", str(texts), "--out", str(out), "-w", str(ws))
+                       .stderr.split())
+    assert "tags categories that are not in this workspace's codebook: money" in renamed
+    assert "cannot tag the codebook's categories allowance, housing" in renamed
+    assert json.loads(out.read_text())["id"] == "x1"  # still written: nothing is stored
 
 
 def test_the_thread_warns_where_the_community_page_would_contradict_itself(

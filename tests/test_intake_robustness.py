@@ -886,10 +886,21 @@ def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
 
 
 def test_read_texts_keeps_a_row_of_empty_cells_in_its_place(tmp_path: Path) -> None:
-    """classify writes one line per input row: a spreadsheet's empty row is a row."""
+    """classify writes one line per input row: a spreadsheet's empty row is a row, with no
+    made-up id (its number could be another row's id) and a warning naming it."""
     path = write(tmp_path, "gaps.csv",
                  "text,place\nOn hold for an hour.,Leeds\n,\nBenefits stopped.,York\n\n")
-    assert read_texts(path) == (["1", "2", "3"], ["On hold for an hour.", "", "Benefits stopped."])
+    warnings: list[str] = []
+    assert read_texts(path, warnings=warnings) == (
+        ["1", None, "3"], ["On hold for an hour.", "", "Benefits stopped."])
+    assert warnings == ["1 row had no text: line 3 (each kept as a line of its own, with no "
+                        "id unless it has one)"]
+    numbered = write(tmp_path, "ids.csv", "id,text\n1,Waited.\n,\n3,Rang twice.\n2,No bed.\n"
+                     "7,  \n")
+    warnings.clear()
+    assert read_texts(numbered, warnings=warnings) == (
+        ["1", None, "3", "2", "7"], ["Waited.", "", "Rang twice.", "No bed.", "  "])
+    assert warnings[0].startswith("2 rows had no text: lines 3, 6 (")
 
 
 def test_read_texts_refuses_a_file_without_the_text_key(tmp_path: Path) -> None:

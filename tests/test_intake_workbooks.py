@@ -150,8 +150,11 @@ def test_cli_ingest_and_classify_read_a_workbook(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    # one line per row, the blank one too (its row number for an id), as for a CSV
-    assert [line["id"] for line in lines] == ["101", "2", "102"]
+    # one line per row, the blank one too (no id: its number could be another row's), as
+    # for a CSV, named by its row on the sheet
+    assert [line["id"] for line in lines] == ["101", None, "102"]
+    assert lines[1]["error"] == "no text"
+    assert "1 row had no text: row 3 (" in result.stderr
 
 
 def test_training_data_from_a_workbook_with_tick_boxes(tmp_path: Path) -> None:

@@ -1000,6 +1000,27 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
     assert "No measure of the model is kept in this workspace" in plain
 
 
+def test_a_category_the_model_was_not_tested_on_is_never_its_lowest(store: Store) -> None:
+    """No examples in the held-out notes: its F1 of 0 measures nothing, so it is named as
+    not tested, not as the model's weakest category."""
+    add(store, note("p1", "Waited a year.", categories=["access-waiting"]))
+    insight = add_insight(store, "Waits", note_ids=["p1"])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    model = {"model_version": "m2", "metadata": {
+        "category_names": {"access-waiting": "Getting help and waiting",
+                           "crisis-urgent": "Crisis and urgent help",
+                           "daily-living": "Money, housing and daily living"},
+        "metrics": {"macro_f1": 0.5, "labels_not_scored": ["daily-living"],
+                    "per_label": {"access-waiting": {"f1": 0.6, "support": 8},
+                                  "crisis-urgent": {"f1": 0.0, "support": 0}}}}}
+    html = " ".join(render_html(build_report(store, load_codebook(), audience="commissioner",
+                                             model=model)).split())
+    assert ("its categories scored 0.50 (macro-F1, where 1 is perfect), lowest for \"Getting "
+            "help and waiting\" (0.60), not tested on \"Crisis and urgent help\" or \"Money, "
+            "housing and daily living\" (no examples in those notes)") in unescape(html)
+    assert "(0.00)" not in html
+
+
 def test_where_the_work_sits_is_said_only_of_what_is_recorded(store: Store) -> None:
     priority = add_priority(store, "P")
     actions = [add_action(store, f"Action {i}", priority_ids=[priority]) for i in range(5)]

@@ -137,3 +137,32 @@ def test_accept_never_silently_undoes_a_persons_categories(store: Store) -> None
     # accepting again what a person already agreed with the model is harmless
     review_note(store, "r", ["access-waiting"], book)
     assert review_note(store, "r", None, book) == ["access-waiting"]
+
+
+def test_a_model_is_checked_against_the_codebook_it_would_tag_with() -> None:
+    """Tags of a category the codebook lacks are refused when stored, warned of otherwise;
+    a codebook category the model cannot tag is warned of either way (it would show none)."""
+    from insight.codebook import Category, Codebook
+    from insight.tagging import check_model_fits
+    from tests.classify.conftest import LABELS, make_notes
+
+    texts, labels, _, _ = make_notes(45)
+    model = TagModel.fit(texts, labels, label_names=LABELS, codebook_version="1",
+                         codebook_id="care", backend_params={"cv": 3})
+
+    def book(*ids: str) -> Codebook:
+        return Codebook("2", tuple(Category(i, i.title(), i) for i in ids), name="care")
+
+    assert check_model_fits(model, book(*LABELS)) == []
+    gained = check_model_fits(model, book(*LABELS, "digital"))
+    assert gained == [
+        f"model {model.model_version} cannot tag the codebook's category digital (it was "
+        "trained on codebook care version 1; the workspace's is version 2), so no note gets "
+        "it from the model; train one on the workspace's codebook (`insight train`)"
+    ]
+    renamed = book("access-waiting", "carers", "daily-living", "digital")
+    with pytest.raises(TaggingError, match="not in this workspace's codebook: carers-family"):
+        check_model_fits(model, renamed)
+    foreign, missing = check_model_fits(model, renamed, storing=False)
+    assert "tags categories that are not in this workspace's codebook: carers-family" in foreign
+    assert "cannot tag the codebook's categories carers, digital" in missing

@@ -16,6 +16,34 @@ CARD_FILE = "MODEL_CARD.md"
 TEMPLATE_FILE = "MODEL_CARD.template.md"
 
 
+def _categories(n: int) -> str:
+    return f"{n} categor{'y' if n == 1 else 'ies'}"
+
+
+def scoring_scope(metrics: dict[str, Any]) -> list[str]:
+    """What the scores of `evaluate` cover, in words: which categories were scored (data
+    coded for only some of them), which had no examples (not tested) and so what micro- and
+    macro-F1 are over. One wording for `insight evaluate` and the model card, so the
+    figures and what explains them agree. [] when every category was scored and tested."""
+    per_label = metrics.get("per_label") or {}
+    not_scored = metrics.get("labels_not_scored") or []
+    untested = [name for name, m in per_label.items() if m.get("support") == 0]
+    lines = []
+    if not_scored:
+        total = len(per_label) + len(not_scored)
+        lines.append(
+            f"scored {len(per_label)} of the model's {_categories(total)}: the data codes "
+            f"only these (not scored: {', '.join(not_scored)})"
+        )
+    if not_scored or untested:
+        lines.append(
+            f"micro-F1 counts the tags in the {_categories(len(per_label))} scored; macro-F1 "
+            f"averages the {len(per_label) - len(untested)} with examples here"
+            + (f"; not tested (no examples): {', '.join(untested)}" if untested else "")
+        )
+    return lines
+
+
 def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
     if not metrics:
         return (
@@ -24,6 +52,7 @@ def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
     lines = []
     if "data" in metrics:
         lines.append(f"Evaluated on: {metrics['data']}\n")
+    lines += [f"{line[0].upper()}{line[1:]}.\n" for line in scoring_scope(metrics)]
     summary = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
     lines += ["| measure | value |", "|---|---:|"]
     lines += [
@@ -38,10 +67,15 @@ def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
             "|---|---:|---:|---:|---:|",
         ]
         for name, m in per_label.items():
+            if m.get("support") == 0:  # F1 0.000 would read as a score: nothing was measured
+                lines.append(f"| {name} | | | not tested (no examples) | 0 |")
+                continue
             lines.append(
                 f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | "
                 f"{m['f1']:.3f} | {m['support']} |"
             )
+        lines += [f"| {name} | | | not scored (not coded in the data) | |"
+                  for name in metrics.get("labels_not_scored") or []]
     return "\n".join(lines)
 
 

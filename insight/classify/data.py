@@ -140,11 +140,15 @@ class LabelReport:
     label_with_note_rows: list[str] = field(default_factory=list)
     note_label_rows: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Data to score a model on that has 0/1 columns for only some of its labels: those
+    #: labels (the data says nothing of the others, so they cannot be scored). None: all.
+    coded: list[str] | None = None
 
     @property
     def absent(self) -> list[str]:
-        """Labels the data names (codebook, 0/1 column) but no usable row carries."""
-        return [name for name in self.label_names if name not in self.counts]
+        """Labels the data codes (codebook, 0/1 column) but no usable row carries."""
+        coded = self.label_names if self.coded is None else self.coded
+        return [name for name in coded if name not in self.counts]
 
     @property
     def problems(self) -> bool:
@@ -157,9 +161,15 @@ class LabelReport:
 
     def summary(self) -> str:
         lines = [f"file: {note}" for note in self.file_notes]
+        coded = (
+            f"the data codes only {len(self.coded)} of the model's {len(self.label_names)} "
+            "labels"
+            if self.coded is not None
+            else f"{len(self.label_names)} labels"
+        )
         lines.append(
-            f"{self.n_used} of {self.n_rows} rows used; {len(self.label_names)} labels"
-            + (f" ({len(self.counts)} with examples)" if self.absent else "")
+            f"{self.n_used} of {self.n_rows} rows used; {coded}"
+            + (f"; {len(self.counts)} with examples" if self.absent else "")
             + (": " + ", ".join(f"{lab} ({n})" for lab, n in self.counts.items())
                if self.counts and len(self.counts) <= MAX_LISTED else ".")
         )
@@ -640,6 +650,11 @@ def load_labelled(
     report.dropped_unlabelled = drop_unlabelled
     report.label_names = names
     report.counts = {lab: counts[lab] for lab in names if lab in counts}
+    if known is not None and not training and label_col is None and report.label_columns \
+            and len(declared) == len(report.label_columns):
+        # only 0/1 columns: a label without one is not coded here (not "never present")
+        coded = [name for name in names if name in set(declared)]
+        report.coded = coded if len(coded) < len(names) else None
     few = [f"{lab} ({n})" for lab, n in report.counts.items() if n < FEW_EXAMPLES]
     if few and training:
         report.warnings.append(
@@ -831,41 +846,50 @@ def evaluate(
     experience: Sequence[str | None] | None = None,
     data: str | None = None,
     ignored: int = 0,
+    scored: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Per-category precision/recall/F1 and micro/macro F1 on held-out notes.
 
-    Macro-F1 averages the categories that have examples in this data or that the model
-    tagged here (a tag on a category with no examples is wrong, F1 0); the categories with
-    neither (nothing to measure) are listed. Gold labels the model does not know are
-    counted (`ignored`: those the loader already dropped) and ignored. Rows the model was
-    trained on are counted, since their scores flatter it. The result is also stored in
+    `scored`: the categories the data codes, when it codes only some of the model's (0/1
+    columns for a few): a tag in another category is neither right nor wrong there, so only
+    these are scored (default: all the model's). Macro-F1 averages the scored categories
+    with examples in this data: with none, F1 measures nothing (a wrong tag there still
+    counts against micro-F1 and the category's precision); those are listed. Gold labels
+    the model does not know are counted (`ignored`: those the loader already dropped) and
+    ignored; those of categories not scored are left out. Rows the model was trained on
+    are counted, since their scores flatter it. The result is also stored in
     `model.metadata["metrics"]` so the next `save` writes it to the model card.
     """
     from insight.classify.model import text_fingerprints
 
-    names = model.labels
+    if not len(texts):
+        raise ValueError("no notes to evaluate")
+    known = model.labels
+    if scored is not None and (odd := sorted(set(scored) - set(known))):
+        raise ValueError(f"not the model's categories, so they cannot be scored: {odd}")
+    names = known if scored is None else [n for n in known if n in scored]
+    columns = [known.index(n) for n in names]
     index = {n: j for j, n in enumerate(names)}
     Y = np.zeros((len(texts), len(names)), dtype=np.int8)
     for i, row in enumerate(labels):
         for lab in row:
             if lab in index:
                 Y[i, index[lab]] = 1
-            else:
+            elif lab not in known:
                 ignored += 1
-    if not len(texts):
-        raise ValueError("no notes to evaluate")
-    pred = model.predict(list(texts))
+    pred = np.asarray(model.predict(list(texts)))[:, columns]
+    proba = np.asarray(model.predict_proba(list(texts)))[:, columns]
     p, r, f, s = precision_recall_fscore_support(Y, pred, zero_division=0)
-    # a category tagged here but with no examples has F1 0 (every tag is wrong): counted
-    present = (s > 0) | (np.asarray(pred).sum(axis=0) > 0)
+    present = s > 0  # F1 on a category with no examples measures nothing
     seen = set(model.metadata.get("training_text_sample") or ())
     result: dict[str, Any] = {
         "n_notes": len(texts),
         "micro_f1": float(f1_score(Y, pred, average="micro", zero_division=0)),
         "macro_f1": float(f[present].mean()) if present.any() else 0.0,
-        "calibration_error": calibration_error(Y, model.predict_proba(list(texts))),
+        "calibration_error": calibration_error(Y, proba),
         "unknown_gold_labels_ignored": ignored,
         "labels_without_examples": [n for n, has in zip(names, present, strict=True) if not has],
+        "labels_not_scored": [n for n in known if n not in index],
         "notes_seen_in_training": sum(h in seen for h in text_fingerprints(list(texts)))
         if seen
         else 0,

@@ -352,6 +352,54 @@ def test_evaluate_averages_labels_with_examples_and_counts_training_notes(tmp_pa
     assert seen["notes_seen_in_training"] == len(set(texts[:30]))
 
 
+def test_a_category_without_examples_is_not_averaged_even_when_tagged(notes):
+    """A tag in a category no held-out note has is wrong (micro-F1, precision), but its
+    F1 of 0 measures nothing: macro-F1 averages the categories with examples only."""
+    texts, labels, _, _ = notes
+    model = TagModel.fit(texts[:80], labels[:80], backend_params={"cv": 3})
+    held = [[lab for lab in row if lab != "daily-living"] for row in labels[80:]]
+    assert model.predict(texts[80:])[:, model.labels.index("daily-living")].sum() > 0
+    metrics = evaluate(model, texts[80:], held)
+    assert metrics["per_label"]["daily-living"]["support"] == 0
+    assert metrics["labels_without_examples"] == ["daily-living"]
+    tested = [metrics["per_label"][n]["f1"] for n in ("access-waiting", "carers-family")]
+    assert metrics["macro_f1"] == pytest.approx(sum(tested) / 2, abs=1e-3)
+    assert metrics["micro_f1"] < evaluate(model, texts[80:], labels[80:])["micro_f1"]
+
+
+def test_data_coding_some_categories_is_scored_on_those_only(tmp_path, notes):
+    """0/1 columns for two of the model's three categories say nothing of the third: its
+    tags are neither right nor wrong there, so it is not scored at all."""
+    texts, labels, _, _ = notes
+    model = TagModel.fit(texts[:80], labels[:80], backend_params={"cv": 3})
+    path = tmp_path / "two.csv"
+    path.write_text("text,Access waiting,Carers family\n" + "".join(
+        f'"{text}",{int("access-waiting" in row)},{int("carers-family" in row)}\n'
+        for text, row in zip(texts[80:], labels[80:], strict=True)), encoding="utf-8")
+    for named in (["Access waiting", "Carers family"], None):  # given, or found as 0/1
+        data = load_labelled(path, label_cols=named, known_labels=model.labels, training=False)
+        assert data.report.coded == ["access-waiting", "carers-family"]
+        assert "the data codes only 2 of the model's 3 labels" in data.report.summary()
+        assert data.report.absent == []  # daily-living is not coded, not "no examples"
+    metrics = evaluate(model, data.texts, data.labels, scored=data.report.coded)
+    assert list(metrics["per_label"]) == ["access-waiting", "carers-family"]
+    assert metrics["labels_not_scored"] == ["daily-living"]
+    assert metrics["labels_without_examples"] == []
+    f1s = [m["f1"] for m in metrics["per_label"].values()]
+    assert metrics["macro_f1"] == pytest.approx(sum(f1s) / 2, abs=1e-3)
+    # the same notes scored on every category: daily-living tags count as wrong
+    everything = evaluate(model, data.texts, data.labels)
+    assert everything["per_label"]["daily-living"]["support"] == 0
+    assert everything["micro_f1"] < metrics["micro_f1"]
+    with pytest.raises(ValueError, match="not the model's categories"):
+        evaluate(model, data.texts, data.labels, scored=["access-waiting", "housing"])
+    # a column of names codes every category: nothing is left unscored
+    names = tmp_path / "names.csv"
+    names.write_text("text,codes\nWaited months,access-waiting\n", encoding="utf-8")
+    assert load_labelled(names, label_col="codes", known_labels=model.labels,
+                         training=False).report.coded is None
+
+
 def test_the_label_separator_is_guessed_and_odd_joins_are_flagged(tmp_path):
     pipes = tmp_path / "pipes.csv"
     pipes.write_text("id,text,labels\n1,a,money|travel\n2,b,travel\n", encoding="utf-8")
