@@ -437,7 +437,7 @@ def test_a_footer_after_the_last_blank_row_is_quarantined_not_stored(
     warnings: list[str] = []
     ids, texts = read_texts(path, warnings=warnings)
     assert len(texts) == 7 and texts[-1] == "A note after a gap is still a note."
-    assert ids[-2:] == ["6", "f6"] and texts[-2] == ""  # the blank row, numbered
+    assert ids[-2:] == [None, "f6"] and texts[-2] == ""  # the blank row, no made-up id
     assert "rows 10, 11 after the blank row at the end of the sheet look like a total or " \
         "a footer: left out" in warnings
 
