@@ -231,21 +231,29 @@ def init(
                    f"edit that copy to change its categories ({codebook} is no longer read)")
 
 
+CodebookFileOpt = Annotated[
+    Path | None,
+    typer.Option("--codebook", help="Codebook file (default: the workspace's, else enquiry v1)."),
+]
+
+
+def _chosen_codebook(codebook: Path | None, workspace: Path | None):
+    """The codebook named, else the chosen workspace's, else the default."""
+    from insight.codebook import load_codebook
+
+    ws = _chosen_workspace(workspace)
+    return load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
+
+
 @codebook_app.command("show")
 @handled
 def codebook_show(
-    codebook: Annotated[
-        Path | None,
-        typer.Option(help="Codebook file (default: the workspace's, else enquiry v1)."),
-    ] = None,
+    codebook: CodebookFileOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List a codebook's categories (validates the file)."""
-    from insight.codebook import load_codebook
-
-    ws = _chosen_workspace(workspace)
-    book = load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
+    book = _chosen_codebook(codebook, workspace)
     rows = [
         {"id": c.id, "name": c.name, "includes": "; ".join(c.includes)}
         for c in book.categories
@@ -259,17 +267,11 @@ def codebook_show(
 @codebook_app.command("check")
 @handled
 def codebook_check(
-    codebook: Annotated[
-        Path | None,
-        typer.Option(help="Codebook file (default: the workspace's, else enquiry v1)."),
-    ] = None,
+    codebook: CodebookFileOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Validate a codebook: one line if it is fine, every problem (exit 1) if not."""
-    from insight.codebook import load_codebook
-
-    ws = _chosen_workspace(workspace)
-    book = load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
+    book = _chosen_codebook(codebook, workspace)
     count = len(book.categories)
     typer.echo(f"ok: {book.path}: version {book.version}: "
                f"{count} {'category' if count == 1 else 'categories'}")

@@ -731,24 +731,31 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert ",'=York," in as_csv and ",=York," not in as_csv
 
 
+CARERS = {"respite": "Breaks for carers", "money": "Carers' money worries",
+          "rights": "Carers' assessments and rights"}
+
+
+def carers_workspace(tmp_path: Path, categories: tuple[str, ...], respite: int,
+                     money: int) -> Path:
+    """A workspace on a small carers' codebook, its labelled notes ingested."""
+    book = tmp_path / "carers.yaml"
+    book.write_text("name: Carers\nversion: '1'\ncategories:\n" + "".join(
+        f"  - {{id: {c}, name: {c.title()}, description: {CARERS[c]}}}\n" for c in categories),
+        encoding="utf-8")
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(book))
+    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(respite)]
+    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(money)]
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    return ws
+
+
 def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     small_model: Path, tmp_path: Path
 ) -> None:
-    book = tmp_path / "carers.yaml"
-    book.write_text(
-        "name: Carers\nversion: '1'\ncategories:\n"
-        "  - {id: respite, name: Respite, description: Breaks for carers}\n"
-        "  - {id: money, name: Money, description: Carers' money worries}\n"
-        "  - {id: rights, name: Rights, description: Carers' assessments and rights}\n",
-        encoding="utf-8",
-    )
-    ws = tmp_path / "ws"
-    insight("init", str(ws), "--codebook", str(book))
-    notes = tmp_path / "n.csv"
-    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(18)]
-    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(3)]
-    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    insight("ingest", str(notes), "-w", str(ws))
+    ws = carers_workspace(tmp_path, ("respite", "money", "rights"), respite=18, money=3)
     trained = insight("train", "-w", str(ws))
     said = " ".join(trained.stderr.split())
     assert "21 labelled notes in the workspace; per category: respite (18), money (3)" in said
@@ -773,20 +780,7 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
 
 
 def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path: Path) -> None:
-    book = tmp_path / "carers.yaml"
-    book.write_text(
-        "name: Carers\nversion: '1'\ncategories:\n"
-        "  - {id: respite, name: Respite, description: Breaks for carers}\n"
-        "  - {id: money, name: Money, description: Carers' money worries}\n",
-        encoding="utf-8",
-    )
-    ws = tmp_path / "ws"
-    insight("init", str(ws), "--codebook", str(book))
-    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(18)]
-    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(4)]
-    notes = tmp_path / "n.csv"
-    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    insight("ingest", str(notes), "-w", str(ws))
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=18, money=4)
     insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",
             "-w", str(ws))
     own = ws / "carers.yaml"  # the workspace's copy is the one to edit
@@ -818,22 +812,14 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
 
 def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path) -> None:
     """A codebook changed after training: its new categories would show no notes."""
-    book = tmp_path / "carers.yaml"
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=12, money=12)
+    book = ws / "carers.yaml"  # the workspace's own copy is the one that changes
 
     def write_book(version: str, *categories: str) -> None:
         book.write_text(f"name: Carers\nversion: '{version}'\ncategories:\n" + "".join(
             f"  - {{id: {c}, name: {c.title()}, description: {c}}}\n" for c in categories),
             encoding="utf-8")
 
-    write_book("1", "respite", "money")
-    ws = tmp_path / "ws"
-    insight("init", str(ws), "--codebook", str(book))
-    book = ws / "carers.yaml"  # the workspace's own copy is the one that changes
-    notes = tmp_path / "n.csv"
-    rows = [f"r{i},No break for {i} years since mum got ill,respite" for i in range(12)]
-    rows += [f"m{i},Carer's allowance stopped {i} weeks ago,money" for i in range(12)]
-    notes.write_text("id,text,categories\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    insight("ingest", str(notes), "-w", str(ws))
     insight("train", "-w", str(ws))
     assert "warning" not in insight("tag", "-w", str(ws)).stderr
     texts = tmp_path / "in.csv"
