@@ -12,7 +12,8 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -753,8 +754,32 @@ def _read_texts_warned(file: Path, id_col: str, text_col: str) -> tuple[list[str
     return ids, texts
 
 
+STDOUT = Path("-")
+
+
+@contextmanager
+def _jsonl_writer(out: Path) -> Iterator[Any]:
+    """A JSONL writer to `out`, or to standard output for `-o -` (so it can be piped)."""
+    import jsonlines
+
+    if out == STDOUT:
+        with jsonlines.Writer(sys.stdout, flush=True) as writer:
+            yield writer
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with jsonlines.open(out, mode="w") as writer:
+        yield writer
+
+
+def _said(message: str, out: Path) -> None:
+    """A closing summary: on stderr when the lines themselves go to standard output."""
+    typer.echo(message.replace(f"-> {STDOUT}", "-> standard output"), err=out == STDOUT)
+
+
 def _check_out(out: Path, *inputs: Path) -> None:
     """An output file must not be a folder or one of the inputs (it would be overwritten)."""
+    if out == STDOUT:
+        return
     if out.is_dir():
         raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
     for source in inputs:
@@ -844,7 +869,7 @@ def tag(
 def classify(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx of texts.")],
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="JSONL to write, one line per input row.")],
+        "--out", "-o", help="JSONL to write, one line per input row ('-': standard output).")],
     model: Annotated[
         Path | None,
         typer.Option(help="Model directory (default: the workspace model if -w is given, "
@@ -857,10 +882,9 @@ def classify(
     """Stateless: tag every row of FILE and write JSONL, in input order.
 
     A row with no text keeps its place: a line with no tags, an error field (no text)
-    and no id unless the row has one. With -w, a model whose categories differ from the
+    and no id unless the row has one. Rows are numbered as ids only in a file that has
+    no ids. With -w, a model whose categories differ from the
     workspace's codebook is warned of."""
-    import jsonlines
-
     _check_out(out, file)
 
     from insight.classify.model import TagModel
@@ -883,9 +907,8 @@ def classify(
     # a row with no text is not tagged: scores and "neutral" for nothing would read as found
     worded = [text for text in texts if text.strip()]
     results = tag_model.iter_tag(worded, n_process=workers_for(len(worded)))
-    out.parent.mkdir(parents=True, exist_ok=True)
     with (
-        jsonlines.open(out, mode="w") as writer,
+        _jsonl_writer(out) as writer,
         typer.progressbar(length=len(texts), label="classifying", file=sys.stderr) as bar,
     ):
         for note_id, text in zip(ids, texts, strict=True):
@@ -906,8 +929,8 @@ def classify(
                 }
             )
         next(results, None)  # run the tagger to its end: its worker processes are closed
-    typer.echo(f"classified {len(worded)} of {len(ids)} rows -> {out}"
-               if len(worded) < len(ids) else f"classified {len(ids)} rows -> {out}")
+    _said(f"classified {len(worded)} of {len(ids)} rows -> {out}"
+          if len(worded) < len(ids) else f"classified {len(ids)} rows -> {out}", out)
 
 
 @app.command()
@@ -2523,7 +2546,8 @@ def restore(
 @handled
 def redact(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx with id and text.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL to write.")],
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="JSONL to write ('-': standard output).")],
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
 ) -> None:
@@ -2531,14 +2555,12 @@ def redact(
 
     Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
     birth, school names, social media handles and vehicle registrations."""
-    import jsonlines
-
     _check_out(out, file)
 
     from insight.redact import redact_many
 
     ids, texts = _read_texts_warned(file, id_col, text_col)
-    with jsonlines.open(out, mode="w") as writer:
+    with _jsonl_writer(out) as writer:
         for note_id, result in zip(ids, redact_many(texts), strict=True):
             writer.write(
                 {
@@ -2548,7 +2570,7 @@ def redact(
                               for s in result.spans],
                 }
             )
-    typer.echo(f"redacted {len(ids)} rows -> {out}")
+    _said(f"redacted {len(ids)} rows -> {out}", out)
 
 
 # -- quarantine ------------------------------------------------------------------------

@@ -2049,6 +2049,8 @@ def _read_texts(
     without_text: list[int] = []  # JSON records without the key (a CSV row has the column)
     empty: list[int] = []  # rows with the text column but nothing in it
     id_aliases: dict[str, None] = {}
+    numbers: list[str | None] = []  # the id a row without one gets, if no row has one
+    lines: list[int] = []
     for number, row in enumerate(rows, start=1):
         if row.data is None:
             raise FileRejected(f"line {row.line}: {row.error}")
@@ -2070,7 +2072,9 @@ def _read_texts(
         has_text = bool((value or "").strip())
         if text_key is not None and not has_text:
             empty.append(row.line)
-        ids.append(identifier or (str(number) if has_text else None))  # trimmed, as ingest does
+        ids.append(identifier or None)  # trimmed, as ingest does
+        numbers.append(str(number) if has_text else None)
+        lines.append(row.line)
         texts.append(value or "")
     if texts and not found_text:
         names = list(keys_seen)
@@ -2081,6 +2085,15 @@ def _read_texts(
             "",
         )
         raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
+    # Row numbers stand in for ids only in a file that has none: where other rows have ids,
+    # a row's number could be another row's id, so it gets none and is named instead.
+    unnamed = [line for line, i, n in zip(lines, ids, numbers, strict=True)
+               if i is None and n is not None]
+    if any(i is not None for i in ids):
+        numbers = [None] * len(ids)
+    else:
+        unnamed = []
+    ids = [i if i is not None else n for i, n in zip(ids, numbers, strict=True)]
     if warnings is not None:
         warnings.extend(found)
         warnings.extend(f"read {shown_cell(k)} as id" for k in id_aliases)
@@ -2090,8 +2103,16 @@ def _read_texts(
                 f"{n} record{_s(n)} (line{_s(n)} {some_of([str(i) for i in without_text])}) "
                 f"{'have' if n != 1 else 'has'} no '{text_col}' key: written with no tags"
             )
+        where = "row" if Path(path).suffix.lower() in WORKBOOKS else "line"
+        if unnamed:
+            n = len(unnamed)
+            warnings.append(
+                f"{n} row{_s(n)} with text had no id: {where}{_s(n)} "
+                f"{some_of([str(line) for line in unnamed])} (written with no id, in input "
+                "order; a row number could be another row's id)"
+            )
         if empty:
-            n, where = len(empty), "row" if Path(path).suffix.lower() in WORKBOOKS else "line"
+            n = len(empty)
             warnings.append(
                 f"{n} row{_s(n)} had no text: {where}{_s(n)} "
                 f"{some_of([str(line) for line in empty])} (each kept as a line of its own, "

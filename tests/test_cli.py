@@ -98,6 +98,25 @@ def test_classify_gives_a_blank_row_no_id_another_row_has(small_model: Path,
     assert "classified 3 of 5 rows" in done.stdout
 
 
+def test_classify_and_redact_write_to_standard_output(small_model: Path,
+                                                     tmp_path: Path) -> None:
+    """`-o -` pipes the lines; the summary goes to stderr and no file named '-' is made."""
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n4,Waited nine months for therapy.\n,Rang Jo on 07700 900123.\n",
+                      encoding="utf-8")
+    done = insight("classify", str(source), "--model", str(small_model), "-o", "-",
+                   cwd=tmp_path)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["4", None]  # a row number could be id 2
+    assert all(line["scores"] for line in lines)
+    assert "classified 2 rows -> standard output" in done.stderr
+    assert "1 row with text had no id: line 3" in done.stderr
+    redacted = insight("redact", str(source), "-o", "-", cwd=tmp_path)
+    assert json.loads(redacted.stdout.splitlines()[1])["text"] == "Rang [PERSON] on [PHONE]."
+    assert "redacted 2 rows -> standard output" in redacted.stderr
+    assert not (tmp_path / "-").exists()
+
+
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))

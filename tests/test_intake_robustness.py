@@ -1530,3 +1530,16 @@ def test_an_answer_read_by_the_rule_is_said_once_not_every_month(
                    tmp_path)
     assert counts(april) == (1, 0, 1)
     assert not any("read as yes" in w for w in april.warnings)  # said in March
+
+
+def test_read_texts_numbers_rows_only_in_a_file_without_ids(tmp_path: Path) -> None:
+    """A row number stands in for a missing id only where no row has an id: in a file with
+    ids, row 2's number could be another row's id, so a row without one is left unnamed."""
+    plain = write(tmp_path, "plain.csv", "text\nWaited a year.\nNo bed.\n")
+    assert read_texts(plain) == (["1", "2"], ["Waited a year.", "No bed."])
+    mixed = write(tmp_path, "mixed.csv", "id,text\n2,Waited a year.\n,No bed.\n7,Rang twice.\n")
+    warnings: list[str] = []
+    assert read_texts(mixed, warnings=warnings) == (
+        ["2", None, "7"], ["Waited a year.", "No bed.", "Rang twice."])
+    assert warnings == ["1 row with text had no id: line 3 (written with no id, in input "
+                        "order; a row number could be another row's id)"]
