@@ -696,7 +696,13 @@ def _resources() -> _Resources:
     word = {"TEXT": {"REGEX": r"^(?:[A-Z][a-z'’]+|St\.?|'s)$"}}
     lower_word = {"TEXT": {"REGEX": rf"^(?!(?:{_NOT_STREET_WORDS})$)[a-z][a-z'’]+$"}}
     suffix = {"LOWER": {"REGEX": rf"^(?:{_STREET_SUFFIX})\.?$"}}
-    flat = {"LOWER": {"IN": ["flat", "apartment", "apt", "unit", "room", "studio", "maisonette"]}}
+    flats = ["flat", "apartment", "apt", "unit", "room", "studio", "maisonette"]
+    flat = {"LOWER": {"IN": flats}}
+    flat_not_room = {"LOWER": {"IN": [f for f in flats if f != "room"]}}
+    room = {"LOWER": "room"}
+    venue = ["church", "chapel", "community", "village", "parish", "scout", "scouts", "library",
+             "school", "sports", "leisure", "mosque", "temple", "gurdwara", "synagogue",
+             "methodist", "baptist", "quaker", "town", "civic", "memorial", "youth"]
     comma = {"TEXT": ",", "OP": "?"}
     building = {"LOWER": {"REGEX": rf"^(?:{_STREET_SUFFIX}|{_BUILDING_SUFFIX})$"}}
     house = {"TEXT": {"REGEX": rf"^(?:{_HOUSE_NAME_SUFFIX.title()})$"}}
@@ -709,8 +715,14 @@ def _resources() -> _Resources:
             street = [number] + [words] * n_words + [suffix]
             address.add("ADDRESS", [street])
             address.add("ADDRESS", [[flat, flat_number, comma] + street])
-            # a numbered flat in a named block, no house number: "Apartment 5, Riverside Court"
-            address.add("ADDRESS", [[flat, flat_number, comma] + [words] * n_words + [building]])
+            # a numbered flat in a named block, no house number: "Apartment 5, Riverside Court";
+            # a room is one too ("Room 12, Acorn House", a hostel), but not a room in a
+            # meeting place ("Room 2 church hall", "room 4, Village Hall")
+            address.add("ADDRESS", [[flat_not_room, flat_number, comma] + [words] * n_words
+                                    + [building]])
+            address.add("ADDRESS", [[room, flat_number, comma]
+                                    + [{**words, "LOWER": {"NOT_IN": venue}}] * n_words
+                                    + [building]])
             address.add("ADDRESS", [house_no + [words] * n_words + [suffix]])
     # Welsh streets name their type first: "3 Heol y Parc", "12 Ffordd Las", "5 Stryd Fawr"
     welsh = {"TEXT": {"REGEX": r"^(?:Heol|Ffordd|Stryd|Lôn|Lon|Rhodfa|Cilgant|Clos|Maes)$"}}

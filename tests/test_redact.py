@@ -591,6 +591,8 @@ def test_postcode_with_three_spaces_is_not_joined() -> None:
         ("Letters go to The Old Vicarage, Station Road now.", "The Old Vicarage, Station Road"),
         ("He's number 9 on Elm Grove, by the shop.", "number 9 on Elm Grove"),
         ("She's at no. 22, Albert Road, the one with the ramp.", "no. 22, Albert Road"),
+        ("He has Room 12, Acorn House now, the hostel on the hill.", "Room 12, Acorn House"),
+        ("Lives in room 5, 14 Church Street since the winter.", "room 5, 14 Church Street"),
     ],
 )
 def test_flats_house_names_and_numbers_on_streets(text: str, address: str) -> None:
@@ -602,6 +604,8 @@ def test_flats_house_names_and_numbers_on_streets(text: str, address: str) -> No
     [
         "She sleeps in the flat on Mill Lane when it's bad.",
         "Room 4 was cold all winter.",
+        "We met in Room 2 church hall on Tuesday, about twelve of us.",
+        "The carers' group moved to room 4, Village Hall, which has a lift.",
         "The Recovery College, Church Lane runs the course.",
         "He was number 3 in the queue at the pharmacy.",
     ],
