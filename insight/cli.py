@@ -632,8 +632,8 @@ def train(
         with store:
             book = ws.load_codebook()
             target = out or ws.model_dir
-            typer.secho(_TRAINING, err=True)
-            model = train_from_store(store, book, target, backend=backend, seed=seed)
+            model = train_from_store(store, book, target, backend=backend, seed=seed,
+                                     on_start=lambda: typer.secho(_TRAINING, err=True))
         facts = model.metadata["training_data"]
         counts = facts["workspace_counts"]
         typer.secho(

@@ -62,6 +62,7 @@ def train_from_store(
     backend: str = "sklearn",
     seed: int = 0,
     shipped: bool | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> TagModel:
     """Train the workspace model from people's labels and save it to `out`.
 
@@ -71,6 +72,7 @@ def train_from_store(
     one it replaces, and re-tagging with it would strip categories from every note
     nobody reviewed. The model card records both sources and each category's count among
     the workspace's notes; `held_out` metrics are on the workspace's notes only.
+    `on_start` is called once the notes are found fit to train on, before the long part.
     """
     texts, labels, safeguarding, experience = labelled_notes(store)
     if shipped is None:
@@ -80,6 +82,8 @@ def train_from_store(
             f"only {len(texts)} labelled notes in the workspace; at least 20 are needed "
             "(ingest notes with a `categories` field, or use `insight train --data FILE`)"
         )
+    if on_start is not None:
+        on_start()
     base = _shipped_training_notes(without=texts) if shipped else None
     flags = [bool(s) for s in safeguarding] if any(s is not None for s in safeguarding) else None
     feelings = experience if any(e is not None for e in experience) else None

@@ -774,9 +774,15 @@ def carers_workspace(tmp_path: Path, categories: tuple[str, ...], respite: int,
 def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     small_model: Path, tmp_path: Path
 ) -> None:
+    (tmp_path / "few").mkdir()
+    few = carers_workspace(tmp_path / "few", ("respite", "money"), respite=4, money=0)
+    refused = insight("train", "-w", str(few), check=False)
+    assert refused.returncode == 1 and "only 4 labelled notes" in refused.stderr
+    assert "cross-validation" not in refused.stderr  # no "this takes minutes" before "no"
     ws = carers_workspace(tmp_path, ("respite", "money", "rights"), respite=18, money=3)
     trained = insight("train", "-w", str(ws))
     said = " ".join(trained.stderr.split())
+    assert "5-fold cross-validation" in said
     assert "21 labelled notes in the workspace; per category: respite (18), money (3)" in said
     assert "shipped notes" not in said  # its own codebook: its own notes only
     assert "fewer than 5 examples are seldom tagged: money (3)" in said
