@@ -157,7 +157,7 @@ def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     described = "; ".join(f"{n}: {c}" for n, c in zip(names[::-1], labels[::-1], strict=True))
-    alternative = escape(f"Bar chart of notes per enquiry category. {described}.")
+    alternative = escape(f"Bar chart of notes per category. {described}.")
     head = svg.index(">") + 1
     return (svg[: head - 1] + f' role="img" aria-label="{alternative}">'
             + f"<title>{alternative}</title>" + svg[head:])
@@ -462,7 +462,8 @@ def build_report(
         coproduction=coproduction(thread),
         unreviewed=sorted(unreviewed) if audience == "lead" else [],
         method={**model_facts(model), "model_only": suppress(len(unreviewed), audience,
-                                                              threshold)},
+                                                              threshold),
+                "codebook": codebook_title(codebook)},
         waiting=[
             (f["id"], (now - f["flagged_at"]).days)
             for f in flagged if f["acknowledged_at"] is None
@@ -560,6 +561,12 @@ def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -
         warnings.append(f"the community page uses abbreviations it does not explain: "
                         f"{', '.join(unexplained)}; write them out in plain words")
     return warnings
+
+
+def codebook_title(codebook: Codebook) -> str:
+    """The codebook as a reader can look it up: its name (else its file's) and version."""
+    name = codebook.name or (Path(codebook.path).stem if codebook.path else "")
+    return f'"{name}", version {codebook.version}' if name else f"version {codebook.version}"
 
 
 def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:

@@ -995,6 +995,8 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
             "urgent help\" (0.25), and it read the experience right for 58% of them") in html
     assert "(Checked on: 90 held-out notes.)" in html
     assert "not one person" in html and "not a sample of everyone" in html
+    assert ("The categories are those of the codebook \"Default enquiry categories\", "
+            "version 1.") in unescape(html)
     plain = " ".join(render_html(build_report(store, load_codebook(),
                                               audience="commissioner")).split())
     assert "No measure of the model is kept in this workspace" in plain
