@@ -38,6 +38,11 @@ class TaggerBackend:
         keys = inspect.signature(type(self).__init__).parameters
         return {k: getattr(self, k) for k in keys if k != "self"}
 
+    def chosen_settings(self) -> dict[str, Any]:
+        """The settings a fitted model actually used: what a parameter left to a default or
+        to a search (None, a tuple of candidates) came to, for the model card."""
+        return {}
+
     # -- the estimator surface ---------------------------------------------------------
     def fit(
         self,

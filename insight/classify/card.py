@@ -187,6 +187,7 @@ def render_card(doc: dict[str, Any]) -> str:
         created=meta.get("created", ""),
         insight_version=meta.get("insight_version", ""),
         parameters=json.dumps(meta.get("parameters", {}), default=str),
+        settings=json.dumps(meta.get("settings", {}), default=str),
         safeguarding=_describe(meta.get("safeguarding", {})),
         experience=_describe(meta.get("experience", {})),
         evidence=meta.get("evidence", ""),

@@ -96,6 +96,10 @@ class EnsembleTagger(TaggerBackend):
             self.thresholds_ = tune_thresholds(y, self.weight_ * a + (1 - self.weight_) * b)
         return self
 
+    def chosen_settings(self) -> dict[str, Any]:
+        return {"sklearn_weight": self.weight_, "sklearn": self.sklearn_.chosen_settings(),
+                "spacy": self.spacy_.chosen_settings()}
+
     def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
         if self.weight_ >= 1.0:
             return self.sklearn_.held_out_scores()

@@ -218,6 +218,7 @@ class TagModel:
         metadata = {
             "backend": backend,
             "parameters": params,
+            "settings": estimator.chosen_settings(),
             "labels": names,
             "thresholds": [round(float(t), 4) for t in estimator.thresholds_],
             "calibration": calibration.to_json(),

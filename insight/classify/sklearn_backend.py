@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import skops.io as sio
@@ -147,6 +147,9 @@ class SklearnTagger(TaggerBackend):
 
     def _features(self) -> FeatureUnion:
         return text_features(self.word_ngrams, self.char_ngrams, self.n_features)
+
+    def chosen_settings(self) -> dict[str, Any]:
+        return {"C": self.C_, "sentence_weight": self.sentence_weight_}
 
     def c_grid(self) -> tuple[float, ...]:
         grid = _grid(self.C, "C")

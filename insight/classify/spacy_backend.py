@@ -170,6 +170,17 @@ class SpacyTagger(TaggerBackend):
             self.thresholds_ = tune_thresholds(Y, self.holdout_proba_)
         return self
 
+    def chosen_settings(self) -> dict[str, Any]:
+        training = self._config()["training"]
+        return {
+            "config": str(self.config_path or default_config_path().name),
+            "epochs": int(self.epochs_),
+            "max_epochs": int(training["max_epochs"]),
+            "learn_rate": training["optimizer"].get("learn_rate"),
+            "dropout": float(training["dropout"]),
+            "holdout": float(training["holdout"]),
+        }
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return _proba(self.nlp_, [str(t) for t in texts], self.labels_)
 

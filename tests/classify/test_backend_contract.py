@@ -38,6 +38,25 @@ def test_constructor_arguments_are_kept_unchanged(fitted):
         assert got[key] == value
 
 
+def test_chosen_settings_say_what_defaults_and_searches_came_to(fitted, tmp_path):
+    """For the model card: every setting a concrete value (no None, no candidate tuple),
+    the same after a save and load."""
+    name, _, est = fitted
+    chosen = est.chosen_settings()
+
+    def leaves(value):
+        return [x for v in value.values() for x in leaves(v)] if isinstance(value, dict) else [
+            value]
+
+    assert chosen and all(isinstance(v, int | float | str) for v in leaves(chosen))
+    if name == "spacy":
+        assert 1 <= chosen["epochs"] <= chosen["max_epochs"] == 6
+    if name == "sklearn":
+        assert chosen["C"] in est.c_grid()
+    est.save(tmp_path / "m")
+    assert load_backend(tmp_path / "m").chosen_settings() == chosen
+
+
 def test_shapes_probabilities_and_binary_predictions(fitted, notes):
     _, _, est = fitted
     texts = notes[0][70:]

@@ -199,6 +199,8 @@ def test_save_and_load_give_identical_tags_and_a_model_card(model, notes, tmp_pa
     assert {"model.json", "MODEL_CARD.md"} <= {p.name for p in (tmp_path / "m").iterdir()}
     card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert model.model_version in card and model.metadata["training_data_sha256"] in card
+    chosen = model.estimator.chosen_settings()
+    assert f"settings used: `{{\"C\": {chosen['C']}, \"sentence_weight\": " in card
     loaded = TagModel.load(tmp_path / "m")
     assert loaded.labels == model.labels and loaded.model_version == model.model_version
     assert loaded.tag(notes[0][:15]) == model.tag(notes[0][:15])
