@@ -31,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 codebook_app = typer.Typer(help="Show and check codebooks.", no_args_is_help=True)
 insights_app = typer.Typer(help="Insights: findings grounded in notes.", no_args_is_help=True)
