@@ -222,8 +222,9 @@ class LabelReport:
             ("ids used by more than one row", self.duplicate_ids),
             ("same text with different labels", self.conflicting_rows),
         ):
-            if rows:
-                lines.append(f"{title}: {len(rows)}: {some_of(rows)}")
+            if rows:  # ids, or line-N for a row without one
+                lines.append(f"{title}: {len(rows)} (id{'s' if len(rows) > 1 else ''} "
+                             f"{some_of(rows)})")
         if self.odd_cells:
             lines.append(
                 "cells in 0/1 label columns that are not 0/1 (read as 0): "

@@ -331,7 +331,7 @@ def test_duplicates_conflicts_and_thin_data_are_warned_about(tmp_path):
     assert report.duplicate_ids == ["1"] and report.conflicting_rows == ["1"]
     summary = report.summary()
     assert "only 3 usable rows" in summary
-    assert "ids used by more than one row: 1: 1" in summary
+    assert "ids used by more than one row: 1 (id 1)" in summary
     everywhere = tmp_path / "everywhere.csv"
     everywhere.write_text("text,labels\n" + "".join(f"note {i},a\n" for i in range(25)),
                           encoding="utf-8")
