@@ -2262,12 +2262,15 @@ def safeguarding_add(
         added = store.flag_safeguarding(note_id, reason=f"raised by a person: {reason.strip()}",
                                         again=True)
         items = store.safeguarding_items(open_only=True, note_id=note_id)
-    if not added:  # flag_safeguarding adds unless an item is open
-        typer.echo(f"{note_id} is already in the queue as item {items[0]['id']} (open); "
-                   "it is not quoted")
+    if not added:  # flag_safeguarding adds unless an item a person raised is open
+        typer.echo(f"{note_id} is already in the queue as item {items[0]['id']} (open, raised "
+                   f"by {items[0]['flagged_by']}); it is not quoted")
         return
+    also = [i["id"] for i in items[:-1]]
     typer.echo(f"{note_id} routed to the safeguarding queue as item {items[-1]['id']}; it will "
-               "not be quoted in any report")
+               "not be quoted in any report"
+               + (f" (item {', '.join(map(str, also))}, raised by the flag, is open too; "
+                  "judging that one a false alarm leaves this one open)" if also else ""))
 
 
 @safeguarding_app.command("ack")
@@ -2289,9 +2292,14 @@ def safeguarding_ack(
     _, store = _open(workspace, db)
     with store:
         row = store.acknowledge_safeguarding(item, note, not_a_concern=not_a_concern)
+        concerns, _ = store.safeguarding_state()
+        still = [i["id"] for i in store.safeguarding_items(note_id=row["note_id"])]
     if not_a_concern:
         typer.echo(f"item {item} judged not a concern by {row['acknowledged_by']}; note "
-                   f"{row['note_id']} counts as raising no concern unless another flag says so")
+                   + (f"{row['note_id']} still raises a concern (item "
+                      f"{', '.join(map(str, still)) or 'of a person'}): it is not quoted"
+                      if row["note_id"] in concerns else
+                      f"{row['note_id']} counts as raising no concern"))
         return
     typer.echo(f"item {item} acknowledged by {row['acknowledged_by']} at {row['acknowledged_at']}")
 

@@ -1309,12 +1309,15 @@ class Store:
         query = select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == note_id)
         return conn.execute(query).first() is not None
 
-    def _has_open_flag(self, conn: Connection, note_id: str) -> bool:
-        query = select(safeguarding_queue.c.id).where(
+    def _has_open_flag(self, conn: Connection, note_id: str, *, by_a_person: bool = False
+                       ) -> bool:
+        """Whether an open item holds the note (`by_a_person`: one no one may dismiss)."""
+        query = select(safeguarding_queue.c.flagged_by).where(
             safeguarding_queue.c.note_id == note_id,
             safeguarding_queue.c.acknowledged_at.is_(None),
         )
-        return conn.execute(query).first() is not None
+        return any(not by_a_person or not str(by).startswith(DISMISSIBLE)
+                   for by in conn.execute(query).scalars())
 
     def _flag(self, conn: Connection, note_id: str, by: str, reason: str | None) -> None:
         values = {"note_id": note_id, "flagged_by": by, "reason": reason, "flagged_at": now()}
@@ -1327,7 +1330,9 @@ class Store:
                           *, again: bool = False) -> bool:
         """Route a note to a person now; does not depend on the note being tagged. A note
         ever flagged is not flagged twice, unless `again` (a person raising a new concern
-        about it: then only an open item stops it). Whether an item was added."""
+        about it: then only an open item a person raised stops it; one the model or the
+        phrase list raised does not, since it may later be judged a false alarm and the
+        person's concern must outlive that). Whether an item was added."""
         with self.begin() as conn:
             row = conn.execute(select(notes.c.id, notes.c.erased_at)
                                .where(notes.c.id == note_id)).first()
@@ -1335,7 +1340,7 @@ class Store:
                 raise self.no_note(note_id)
             if row.erased_at is not None:
                 raise StoreError(f"note {note_id} was erased; it cannot be flagged")
-            if self._has_open_flag(conn, note_id) or (
+            if self._has_open_flag(conn, note_id, by_a_person=again) or (
                     not again and self._is_flagged(conn, note_id)):
                 return False
             self._flag(conn, note_id, by or self.actor, reason)

@@ -1132,6 +1132,20 @@ def test_a_lead_routes_a_missed_concern_to_the_queue_and_it_is_never_quoted(
     for bad, code in ((["zz", "--reason", "x"], 2), (["w1", "--reason", " "], 2)):
         refused = insight("safeguarding", "add", *bad, "-w", str(ws), check=False)
         assert refused.returncode == code, refused.stderr
+    # the phrase list flagged a note first: a lead's concern about it is still recorded,
+    # and outlives the flag being judged a false alarm
+    screened = tmp_path / "s.jsonl"
+    screened.write_text(json.dumps({"id": "s1", "text": "Said she wants to end it all when "
+                                    "the form comes.", "consent_quote": True}) + "\n")
+    insight("ingest", str(screened), "-w", str(ws))
+    [flag] = [i for i in json.loads(insight("safeguarding", "list", "-w", str(ws), "-f",
+                                            "json").stdout) if i["note"] == "s1"]
+    lead = insight("safeguarding", "add", "s1", "--reason", "young carer", "-w", str(ws))
+    said = " ".join(lead.stdout.split())
+    assert f"(item {flag['item']}, raised by the flag, is open too;" in said
+    judged = insight("safeguarding", "ack", str(flag["item"]), "--not-a-concern", "--note",
+                     "a figure of speech", "-w", str(ws))
+    assert "s1 still raises a concern" in " ".join(judged.stdout.split())
 
 
 def test_a_leads_words_holding_personal_details_or_a_note_id_are_warned_of(

@@ -1077,6 +1077,28 @@ def test_a_false_alarm_of_the_model_is_judged_not_a_concern(store: Store) -> Non
     assert store.safeguarding_state() == ({"f1", "f2"}, set())
 
 
+def test_a_persons_concern_outlives_the_model_flag_it_joined(store: Store) -> None:
+    """A lead raises a concern about a note the model flagged and nobody has looked at yet:
+    the lead's concern is its own item, so judging the model's a false alarm leaves the
+    note a concern, never quoted."""
+    add(store, note("y1", "Young carer aged 15 looking after mum. School doesn't know."))
+    store.flag_safeguarding("y1", by="model:abc", reason="model: 0.4")
+    [model_item] = store.safeguarding_items(note_id="y1")
+    assert store.flag_safeguarding("y1", reason="raised by a person: missing school",
+                                   again=True)
+    model_open, person_item = store.safeguarding_items(note_id="y1")
+    assert model_open["id"] == model_item["id"]
+    assert person_item["reason"] == "raised by a person: missing school"
+    assert any(e["record_type"] == "safeguarding" and e["record_id"] == str(person_item["id"])
+               for e in store.audit_log("y1") + store.audit_log())
+    # while the person's item is open, raising it again adds nothing
+    assert not store.flag_safeguarding("y1", reason="raised by a person: again", again=True)
+    store.acknowledge_safeguarding(model_item["id"], "read as a chore list", not_a_concern=True)
+    assert store.safeguarding_state() == ({"y1"}, set())
+    with pytest.raises(StoreError, match="raised by a person"):
+        store.acknowledge_safeguarding(person_item["id"], "fine", not_a_concern=True)
+
+
 def test_erased_words_leave_the_sqlite_files_at_once(tmp_path: Path) -> None:
     """secure_delete zeroes the erased text; the checkpoint folds the journal in and empties
     it. With another program reading, the journal cannot be emptied: purge_erased says so."""
