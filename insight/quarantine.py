@@ -69,6 +69,24 @@ class QuarantinedRow:
         return text if isinstance(text, str) and text.strip() else None
 
     @property
+    def raw_cells(self) -> list[str]:
+        """A row intake could not match to the header ("row has 8 fields but the header
+        has 9"), kept as its cells joined by the file's delimiter: those pieces."""
+        if not isinstance(self.row, str) or self.line == 0:
+            return []
+        return [c.strip() for c in self.row.split(max(",;\t|", key=self.row.count))]
+
+    def raw_texts(self, longest: int = 60) -> set[str]:
+        """What the note's words may be in such a row: every run of its pieces, joined
+        back (the words can hold the delimiter), so a note stored with them is found."""
+        if not isinstance(self.row, str) or self.line == 0:
+            return set()
+        sep = max(",;\t|", key=self.row.count)
+        pieces = self.row.split(sep)[:longest]
+        return {text for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)
+                if (text := sep.join(pieces[i:j]).strip())}
+
+    @property
     def note_id(self) -> str | None:
         row_id = self.row.get("id") if isinstance(self.row, dict) else None
         row_id = str(row_id).strip() if row_id is not None else ""
@@ -184,7 +202,7 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
     rows = list(rows)
     dismissed = _dismissed({r.path.parent for r in rows})
     dismiss_key = store.secret("quarantine-dismissed") if dismissed else b""
-    texts = {r.text for r in rows if r.text}
+    texts = {r.text for r in rows if r.text} | {t for r in rows for t in r.raw_texts()}
     hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
     stored_hashes = set(store.ids_with_text(hashes))
     bare_ids = {r.note_id for r in rows if r.text is None and r.note_id}
@@ -200,6 +218,8 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
         if r.text is not None:
             found = {text_hash(r.text), text_hash(r.text.strip())} & stored_hashes
             return "stored" if found else "to fix"
+        if raw := r.raw_texts():  # a row of the wrong width: stored once a note has its words
+            return "stored" if {text_hash(t) for t in raw} & stored_hashes else "to fix"
         return "stored" if r.note_id in stored_ids else "to fix"
 
     latest: dict[str, int] = {}
@@ -352,6 +372,20 @@ def clear(rows: Iterable[QuarantinedRow]) -> tuple[int, int]:
     return removed, deleted
 
 
+def _raw_line_of(line: str, entry: dict[str, Any], note_ids: set[str], keys: set[str]) -> bool:
+    """Whether a line intake could not split holds an erased note: its words are in it, or
+    its first cell is the note's id (where ids usually are; a later cell equal to a short
+    id could be any number)."""
+    flat = " ".join(line.split())
+    if any(key and key in flat for key in keys):
+        return True
+    cells = QuarantinedRow(path=Path(), index=0, source="", line=1, reason="", row=line,
+                           written=None).raw_cells
+    first = cells[0] if cells else ""
+    return bool(first) and (first in note_ids
+                            or f"{entry.get('id_prefix') or ''}{first}" in note_ids)
+
+
 def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
     """Blank quarantined rows of erased notes (same id or same text); returns how many.
 
@@ -371,11 +405,11 @@ def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
                 out.append(line)
                 continue
             row = entry.get("row") if isinstance(entry, dict) else None
-            if isinstance(row, dict) and (
+            if (isinstance(row, dict) and (
                 str(row.get("id", "")) in note_ids
                 or f"{entry.get('id_prefix') or ''}{row.get('id', '')}" in note_ids
                 or " ".join(str(row.get("text") or "").split()) in keys
-            ):
+            )) or (isinstance(row, str) and _raw_line_of(row, entry, note_ids, keys)):
                 entry["row"] = None
                 entry["erased"] = True
                 reason = str(entry.get("reason") or "")

@@ -225,6 +225,37 @@ def test_a_later_export_of_an_erased_note_is_quarantined_as_erased(
     assert "Mo from" not in row.path.read_text(encoding="utf-8")
 
 
+def test_a_line_that_could_not_be_split_is_stored_once_fixed_and_blanked_on_erasure(
+    store: Store, tmp_path: Path
+) -> None:
+    """A line with a cell too few is kept whole; once its note is stored it needs nothing
+    more, and erasing the note blanks it (its words, found among its cells)."""
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "n.csv"
+    words = 'The bus to the clinic runs twice a day, so "I miss" appointments.'
+    source.write_text('id,heard_on,place,consent_quote,text\n'
+                      'M-5,2025-10-30,Harehills,"' + words.replace('"', '""') + '"\n'
+                      'M-6,2025-10-30,Leeds,yes,Crisis line never rang back.,extra\n',
+                      encoding="utf-8")
+    _ingest(store, source, folder)
+    rows = review(read_quarantine(folder), store)
+    assert [(r.line, r.state) for r in rows] == [(2, "to fix"), (3, "to fix")]
+    assert "fields" in rows[0].reason and isinstance(rows[0].row, str)
+    fixed = tmp_path / "fixed.jsonl"
+    fixed.write_text(json.dumps({"id": "M-5", "text": words}) + "\n", encoding="utf-8")
+    _ingest(store, fixed, folder)
+    rows = review(read_quarantine(folder), store)
+    assert [(r.line, r.state) for r in rows] == [(2, "stored"), (3, "to fix")]
+    store.erase_notes(["M-5"], reason="asked")
+    assert scrub(folder, {"M-5"}, {words}) == 1
+    kept = "".join(p.read_text(encoding="utf-8") for p in quarantine_files(folder))
+    assert "twice a day" not in kept and "Crisis line never rang back" in kept
+    # an unsplit line whose first cell is an erased note's id goes too, words or not
+    assert scrub(folder, {"M-6"}, set()) == 1
+    assert "Crisis line" not in "".join(p.read_text(encoding="utf-8")
+                                        for p in quarantine_files(folder))
+
+
 def test_a_row_exported_to_fix_twice_counts_once(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "quarantine"
     source = tmp_path / "form.csv"
