@@ -2639,12 +2639,12 @@ def ingest_file(
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
-                _store_batch(store, pending, report, quarantine, screen, allow_same_text,
+                _store_batch(store, pending, report, reject, screen, allow_same_text,
                              by_listener, replace_text, new_ids)
                 pending = []
                 if on_rows:
                     on_rows(report.rows_read)
-        _store_batch(store, pending, report, quarantine, screen, allow_same_text, by_listener,
+        _store_batch(store, pending, report, reject, screen, allow_same_text, by_listener,
                      replace_text, new_ids)
         if on_rows:
             on_rows(report.rows_read)
@@ -2771,7 +2771,7 @@ def _without_twins(
     new: list[NoteRecord],
     lines: dict[str, tuple[int, dict[str, Any]]],
     report: FileReport,
-    quarantine: _Quarantine,
+    reject: Callable[[int, str, Any], None],
 ) -> list[NoteRecord]:
     """New notes whose text is not already stored (or earlier in this batch) under another
     id; the others are quarantined. Only notes of `TWIN_MIN_WORDS` words or more: two
@@ -2793,8 +2793,7 @@ def _without_twins(
             stored.setdefault(record.content_hash, record.id)  # a later row may be a twin
             kept[record.id] = record
             continue
-        report.rejected += 1
-        quarantine.add(
+        reject(
             line,
             f"same text as note {shown_cell(twin)} earlier in this file; if it is another "
             "note, ingest with --allow-same-text"
@@ -2865,7 +2864,7 @@ def _store_batch(
     store: Store,
     pending: list[tuple[int, NoteRecord, dict[str, Any]]],
     report: FileReport,
-    quarantine: _Quarantine,
+    reject: Callable[[int, str, Any], None],
     screen: Callable[[str], str | None] | None,
     allow_same_text: bool = False,
     by_listener: dict[str, list[tuple[str, str]]] | None = None,
@@ -2931,8 +2930,7 @@ def _store_batch(
             report.already_present += 1
         elif replace_text and (clash := _other_conversation(stored, record)):
             # an id typed wrong must not take another note's place
-            report.rejected += 1
-            quarantine.add(
+            reject(
                 line,
                 f"id {shown_cell(record.id)} is stored with other words and another {clash}: "
                 "not a corrected answer to that note; check the id",
@@ -2943,9 +2941,8 @@ def _store_batch(
             report.already_present += 1
             replaced[record.id] = (record, line)
             same_text = True  # the row's other fields now describe the stored note
-        else:
-            report.rejected += 1
-            quarantine.add(
+        else:  # its words are screened: two forms numbered from 1 clash on every id
+            reject(
                 line,
                 f"id {shown_cell(record.id)} already present with different text (if the id "
                 "was typed wrong, correct it; a corrected answer to that same note? ingest "
@@ -3018,7 +3015,7 @@ def _store_batch(
                 given.setdefault(tag["note_id"], set()).add(tag["category"])
         report.labels_kept += sum(1 for n, c in relabelled.items() if given.get(n, set()) != c)
     if new and not allow_same_text:
-        new = _without_twins(store, new, new_lines, report, quarantine)
+        new = _without_twins(store, new, new_lines, report, reject)
     if new:
         _near_twins(store, new, new_lines, report, by_listener if by_listener is not None else {})
     screened = {}

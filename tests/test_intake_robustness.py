@@ -10,6 +10,7 @@ import json
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -460,6 +461,33 @@ def test_a_concern_already_in_the_queue_is_no_new_alarm_when_its_row_is_rejected
         {"id": "s-2", "text": "He is not safe either.", "safeguarding": "yes",
          "categories": "zzz"}) + "\n")
     assert ingest(store, other, tmp_path).rejected_concerns == [1]  # never stored: an alarm
+
+
+def test_a_row_refused_for_its_id_or_its_twin_is_still_screened(
+    store: Store, tmp_path: Path
+) -> None:
+    """Two forms numbered from 1 clash on every id: the second form's row is quarantined,
+    and a concern in its words is named at once, as for a row refused for a bad date."""
+    from insight.classify.safeguarding import phrase_screen
+
+    screen = phrase_screen()
+
+    def run(path: Path, **options: Any) -> FileReport:
+        return ingest_file(store, path, category_ids=CATEGORY_IDS,
+                           quarantine_dir=tmp_path / "q", screen=screen, **options)
+
+    first = write(tmp_path, "form1.csv", "id,text\n1,The waiting list is long and "
+                  "nobody rings back.\n")
+    assert run(first).accepted == 1
+    second = write(tmp_path, "form2.csv", "id,text,safeguarding\n1,She said her husband "
+                   "hits her every night and she is scared to go home.,no\n")
+    report = run(second)
+    assert report.rejected == 1 and report.rejected_concerns == [2]
+    assert "already present with different text" in reasons(report)[0][1]
+    # --replace-text with another date: refused as another conversation, still screened
+    third = write(tmp_path, "form3.csv", "id,text,heard_on\n1,He wants to end it all, "
+                  "he told me.,2025-01-01\n")
+    assert run(third, replace_text=True).rejected_concerns == [2]
 
 
 def test_a_fixed_rows_old_copy_that_raises_a_concern_queues_the_stored_note_once(
