@@ -331,7 +331,7 @@ _PLAIN_YES = frozenset(
     "be to me my her his their them him she he they it its it's that's that is was are "
     "for with and the a words story said says asked confirmed thanks thank permission "
     "granted allowed content willing all good no problem problems by via phone email "
-    "e-mail text texts mobile post letter".split()
+    "e-mail text texts mobile post letter worries at".split()
 )
 #: The only words a safeguarding answer that starts with a no may have for it to be a clear
 #: no ("No concerns at this time", "None noted", "Not that I'm aware of", "No risk to self
@@ -345,6 +345,11 @@ _NOTHING_MORE = frozenset(
     "were know self others or and thanks thank you fine ok okay well".split()
 )
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+#: A consent's yes with one of these after it takes itself back ("Yes/No", "Yes - no",
+#: "Yes (no)", "yes no"): no consent; only "no problem" after a yes is still a yes. So is
+#: a yes asked as a question ("yes?", "1?"): a quote needs a yes without doubt.
+_CONSENT_NEGATIONS = frozenset("no n not nope nah never false don't dont".split())
+_NO_PROBLEM = re.compile(r"\bno (?:problems?|worries)\b")
 
 
 def _plain_answer(text: str) -> str:
@@ -387,7 +392,9 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
         if meaning is not None or any(c.isalpha() for c in value):
             return True
     elif meaning is not None:
-        return meaning and set(_WORD.findall(rest)) <= _PLAIN_YES
+        words = _WORD.findall(rest)
+        return (meaning and set(words) <= _PLAIN_YES and "?" not in value
+                and not (set(words) & _CONSENT_NEGATIONS and not _NO_PROBLEM.search(rest)))
     raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
 
 

@@ -1218,7 +1218,12 @@ def test_a_yes_with_any_word_that_may_be_a_condition_is_no_consent(
 ) -> None:
     answers = {"Yes - call her on 07700 900777 first": False, "Yes - anonymously": False,
                "yes as long as no names": False, "Yes, happy to be quoted": True,
-               "Yes (verbal)": True, "yes she agreed": True, "Y": True}
+               "Yes (verbal)": True, "yes she agreed": True, "Y": True,
+               # a yes that takes itself back, or is asked: no consent (a quote needs a yes
+               # without doubt); "no problem" is still a yes
+               "Yes/No": False, "Yes - no": False, "Yes (no)": False, "Yes. No.": False,
+               "yes no": False, "yes?": False, "true?": False, "1?": False,
+               "Yes, no problem": True, "yes no worries at all": True}
     path = write(tmp_path, "consent.csv", "id,text,Can we quote them?\n" + "".join(
         f'q-{i},Consent note {i},"{answer}"\n' for i, answer in enumerate(answers)))
     report = ingest(store, path, tmp_path)
