@@ -304,9 +304,12 @@ def heard_from(
     can point to the person, and any count, order or row beside the report's total was
     found to give small ones back (a named setting has at least `threshold` notes, so the
     others' count can be worked out from the total); never those a lead listed in
-    `never_name` (in any case or spacing)."""
+    `never_name` (in any case or spacing), nor one that holds personal details (a
+    listener's "home visit to Mrs Okafor 07700 900777": `insight.redact.find_pii`)."""
     lead = audience == "lead"
     hidden = {" ".join(n.casefold().split()) for n in never_name}
+    if not lead:
+        from insight.redact import find_pii
     out: dict[str, list[tuple[str, int | None]]] = {}
     for kind, column in (("setting", "setting"), ("community", "community")):
         counts, missing = tally(frame[column])
@@ -317,7 +320,8 @@ def heard_from(
         else:
             out[kind] = sorted(((name, None) for name, n in counts.items()
                                 if n >= threshold and " ".join(name.casefold().split())
-                                not in hidden), key=lambda kv: kv[0].casefold())
+                                not in hidden and not find_pii(name)),
+                               key=lambda kv: kv[0].casefold())
     return out
 
 

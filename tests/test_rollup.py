@@ -219,6 +219,13 @@ def test_who_was_heard_names_no_small_setting_or_community_outside_the_leads_vie
     chosen = heard_from(frame, "community", 5, never_name=["PHONE  call", "carers"])
     assert chosen == {"setting": [("Drop-in", None)], "community": [("young people", None)]}
     assert heard_from(frame, "lead", 5, never_name=["phone call"]) == lead  # leads see all
+    # a setting or community typed with a person's name or number in it is never named
+    add(store, *[note(f"v{i}", "t", setting="home visit to Mrs Okafor 07700 900777",
+                      community=["Okafor family"]) for i in range(5)])
+    frame = note_frame(store)
+    assert heard_from(frame, "commissioner", 5) == shown
+    assert dict(heard_from(frame, "lead", 5)["setting"])[
+        "home visit to Mrs Okafor 07700 900777"] == 5
 
 
 def test_who_is_and_is_not_heard_against_the_local_population(store: Store) -> None:
