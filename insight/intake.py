@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import io
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -2378,9 +2379,10 @@ class _Quarantine:
     def add(self, line: int, reason: str, row: Any) -> None:
         if line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
             self.first.append((line, reason))
-        if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._handle is None:  # notes' words: only their owner reads them (as a backup)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
+            os.chmod(self.path, 0o600)
         row_id = str(row.get("id") or "").strip() if isinstance(row, dict) else ""
         text = row.get("text") if isinstance(row, dict) else None
         erased = bool(self.erased is not None and (row_id or text) and self.erased(row_id, text))

@@ -468,6 +468,8 @@ class Store:
     def open(cls, url: str, *, create: bool = True, actor: str | None = None) -> Store:
         """Open (and if needed create) the schema; refuses a database of another version."""
         engine = make_engine(url)
+        file = engine.url.database if engine.dialect.name == "sqlite" else None
+        new_file = bool(file) and file != ":memory:" and not Path(str(file)).exists()
         try:
             with engine.begin() as conn:
                 existing = set(inspect(conn).get_table_names())
@@ -485,6 +487,8 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(f"cannot open database {url}: {exc}") from exc
+        if new_file:  # notes' words: only their owner reads them, whatever the umask
+            os.chmod(str(file), 0o600)
         if version != str(SCHEMA_VERSION):
             engine.dispose()
             raise StoreError(

@@ -256,6 +256,21 @@ def test_a_line_that_could_not_be_split_is_stored_once_fixed_and_blanked_on_eras
                                         for p in quarantine_files(folder))
 
 
+def test_quarantine_and_database_files_are_readable_by_their_owner_only(
+    tmp_path: Path,
+) -> None:
+    """They hold notes' words: whatever the umask, no other user of the machine reads them
+    (as a backup or rows exported to fix)."""
+    with Store.open(f"sqlite:///{tmp_path / 'insight.db'}") as store:
+        source = tmp_path / "n.csv"
+        source.write_text("id,text\nk1,\n", encoding="utf-8")
+        _ingest(store, source, tmp_path / "quarantine")
+    (path,) = quarantine_files(tmp_path / "quarantine")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "quarantine").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "insight.db").stat().st_mode & 0o777 == 0o600
+
+
 def test_a_row_exported_to_fix_twice_counts_once(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "quarantine"
     source = tmp_path / "form.csv"
