@@ -125,12 +125,16 @@ def shown_date(value: str) -> str:
 def shown_cell(value: str, quote: bool = True) -> str:
     """A cell or column name for a message: itself if short (a name), with any personal data
     in it redacted ("yes [EMAIL]": messages reach terminals and logs), else only its length
-    (it may be a note). The one way a message shows a cell."""
+    (it may be a note). The one way a message shows a cell. A cell with a name in it is
+    not shown at all: the words beside a name are often the rest of it ("bartholomew
+    quince", in lower case, redacts to "[PERSON] quince")."""
     if len(value) <= SHOWN_CHARS and len(value.split()) <= 3:
         from insight.redact import redact  # loads its word lists on first use only
 
-        shown = redact(value).text
-        return repr(shown) if quote else shown
+        redacted = redact(value)
+        if any(span.type == "PERSON" for span in redacted.spans):
+            return f"<{len(value)} characters, with a name>"
+        return repr(redacted.text) if quote else redacted.text
     return f"<{len(value)} characters>"
 
 
