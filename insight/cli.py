@@ -2533,6 +2533,16 @@ def restore(
                "register)" + (f"; blanked {done.scrubbed} quarantined row"
                               f"{'s' if done.scrubbed != 1 else ''} of them"
                               if done.scrubbed else ""))
+    if done.carried:
+        typer.echo(f"kept {done.carried} record{'s' if done.carried != 1 else ''} of reports "
+                   "written and erasures made since the backup (from the replaced workspace's "
+                   "audit log), so withdrawing consent still names every report that quotes "
+                   "the note")
+    if done.not_carried:
+        typer.secho("warning: the replaced workspace is not the one the backup was made of "
+                    "(another key): its records of reports written were not kept, so an "
+                    "erasure or a withdrawn consent cannot name reports it wrote",
+                    err=True, fg=typer.colors.YELLOW)
     if done.unmatched:
         typer.secho("warning: the register lists erasures but neither the backup nor a "
                     "replaced workspace has the key to match them, so notes erased after the "

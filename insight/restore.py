@@ -54,6 +54,13 @@ class Restored:
     unreadable: int
     #: False when the erased words could not be folded out of the database's journal yet
     purged: bool
+    #: audit entries carried from the replaced workspace (`Store.CARRIED_AUDIT`): reports
+    #: written and erasures made since the backup, so an erasure or a withdrawn consent
+    #: still names every report that quotes the note, and who erased what stays known
+    carried: int = 0
+    #: the replaced workspace's key differs from the backup's (a backup of another
+    #: workspace): its reports' marks cannot be matched, so they were not carried
+    not_carried: int = 0
 
 
 def check_backup(archive: zipfile.ZipFile) -> str:
@@ -121,6 +128,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
             _extract(archive, staging)
             _check_database(staging / database)
             old_key, old_register, unreadable = None, {}, 0
+            carried_audit: list[dict] = []
             current_db = Path(current.db_url.removeprefix("sqlite:///")) if current else None
             if current is not None and current_db is not None and current_db.exists():
                 # what the workspace being replaced knows of erasures, and its key
@@ -135,6 +143,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                         raise WorkspaceError(
                             register_problem(current.erasure_register, exc)) from exc
                     old_key = store.existing_secret("erasure")
+                    carried_audit = store.carried_audit()
             if current is not None:
                 old_register, unreadable = read_register(current.erasure_register)
             restored = open_workspace(staging)
@@ -147,6 +156,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                 old_register, unreadable = {**entries, **old_register}, unreadable + bad
             register = {**old_register, **register}  # the union; the backup's time first
             erased_again, scrubbed, unmatched, purged = 0, 0, False, True
+            carried = not_carried = 0
             with Store.open(restored.db_url, create=False) as store:
                 key = store.existing_secret("erasure")
                 if key is None and old_key is not None:
@@ -163,6 +173,11 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     scrubbed = scrub(restored.quarantine_dir, set(again), texts)
                 register.update({t: register_time(at) for t, at in store.erased_tombstones()
                                  if t not in register})
+                # the marks of reports and the tombstones of erasures are keyed: carried
+                # only where the restored database has the same key (the same workspace)
+                same_key = old_key is not None and key == old_key
+                carried = store.adopt_audit(carried_audit) if same_key else 0
+                not_carried = 0 if same_key else len(carried_audit)
                 store.secret("erasure")  # its next backup carries a key, whatever it had
             write_register(restored.erasure_register, register)
             aside = _move_into_place(staging, target, current is not None)
@@ -170,7 +185,8 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
             shutil.rmtree(staging, ignore_errors=True)  # it may hold notes' words
     return Restored(path=target, aside=aside, erased_again=erased_again,
                     registered=len(register), unmatched=unmatched, scrubbed=scrubbed,
-                    unreadable=unreadable, purged=purged)
+                    unreadable=unreadable, purged=purged, carried=carried,
+                    not_carried=not_carried)
 
 
 def _current_workspace(target: Path, replace: bool) -> Workspace | None:

@@ -10,7 +10,7 @@ import getpass
 import json
 import os
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -1744,6 +1744,33 @@ class Store:
             notes.c.erased_at.is_not(None)).order_by(notes.c.erased_at, notes.c.id)
         with self.engine.connect() as conn:
             return [(r.id, r.erased_at) for r in conn.execute(query)]
+
+    #: What a restore carries from the workspace it replaces into the restored one: the
+    #: reports written (which notes they quote, as keyed marks) and who erased which note,
+    #: when and why (under its tombstone id). Neither holds a note's words.
+    CARRIED_AUDIT = (("write", "report"), ("erase", "note"))
+
+    def carried_audit(self) -> list[dict[str, Any]]:
+        """The audit entries a restore carries over (`CARRIED_AUDIT`), oldest first."""
+        kinds = [and_(audit.c.operation == op, audit.c.record_type == kind)
+                 for op, kind in self.CARRIED_AUDIT]
+        query = select(audit).where(or_(*kinds)).order_by(audit.c.id)
+        with self.engine.connect() as conn:
+            return [{k: v for k, v in r._mapping.items() if k != "id"}
+                    for r in conn.execute(query)]
+
+    def adopt_audit(self, entries: Sequence[Mapping[str, Any]]) -> int:
+        """Add the carried entries this database lacks (a restored backup lacks those made
+        after it), as they were: their time, person and words. Returns how many."""
+        have = {(e["at"], e["actor"], e["operation"], e["record_type"], e["record_id"])
+                for e in self.carried_audit()}
+        new = [dict(e) for e in entries
+               if (e["at"], e["actor"], e["operation"], e["record_type"], e["record_id"])
+               not in have]
+        if new:
+            with self.begin() as conn:
+                conn.execute(insert(audit), new)
+        return len(new)
 
     def live_ids_erased_as(self, tombstones: Collection[str],
                            keys: Sequence[bytes]) -> list[str]:

@@ -1341,7 +1341,9 @@ def test_restore_erases_again_a_note_erased_after_the_backup(tmp_path: Path) -> 
     ws = _two_notes(tmp_path)
     out = tmp_path / "backups" / "ws.zip"
     insight("backup", "--out", str(out), "-w", str(ws))  # taken before any erasure
-    insight("erase", "--note", "winifred-1", "-w", str(ws))
+    report = tmp_path / "after-backup.html"
+    insight("report", "--out", str(report), "-w", str(ws))
+    insight("erase", "--note", "winifred-1", "--reason", "she asked", "-w", str(ws))
     register = (ws / "erasures.jsonl").read_text(encoding="utf-8")
     lines = [json.loads(line) for line in register.splitlines()]
     with Store.open(open_workspace(ws).db_url) as store:
@@ -1360,8 +1362,16 @@ def test_restore_erases_again_a_note_erased_after_the_backup(tmp_path: Path) -> 
         assert store.get_note("winifred-1")["erased_at"] is not None
         assert store.get_note("winifred-1")["text"] is None
         assert store.get_note("k2")["text"] == "The drop-in on Fridays kept me going."
+        # who erased it, when and why is kept (from the replaced workspace), beside the
+        # restore's own erasure; so is the report written since the backup
         erasures = [e for e in store.audit_log() if e["operation"] == "erase"]
-        assert [e["after"]["reason"] for e in erasures] == ["erased again after restore"]
+        assert [e["after"]["reason"] for e in erasures] == [
+            "erased again after restore", "she asked"]
+        assert erasures[1]["at"] < erasures[0]["at"]
+        assert [e["record_id"] for e in store.audit_log() if e["record_type"] == "report"] \
+            == [str(report.resolve())]
+    assert "kept 2 records of reports written and erasures made since the backup" in \
+        " ".join(said.stdout.split())
     assert b"Winifred" not in _database_bytes(ws)
     [aside] = tmp_path.glob("ws.before-restore-*")  # the replaced workspace, kept whole
     assert (aside / "insight.db").is_file() and (aside / "erasures.jsonl").is_file()
