@@ -1095,6 +1095,10 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
     typer.echo("")
     if note["labelled"] and not any(t["source"] == "person" for t in tags):
         typer.echo("  [person] no category (a person decided)")
+    elif not tags:  # say so: a blank here reads as a display fault
+        typer.echo("  [model] no category it was sure of (`insight notes review` gives one)"
+                   if note["model_experience"] else
+                   "  no categories yet: `insight tag` tags it")
     for tag in tags:
         confidence = f" {tag['confidence']:.2f}" if tag["confidence"] is not None else ""
         typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}")

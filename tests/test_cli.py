@@ -385,10 +385,12 @@ def test_tag_before_any_training_uses_the_default_model(
         encoding="utf-8",
     )
     insight("ingest", "-w", str(ws), str(notes))
+    untagged = insight("notes", "show", "w1", "-w", str(ws)).stdout
+    assert "no categories yet: `insight tag` tags it" in untagged
     tagged = insight("tag", "-w", str(ws))
     assert "tagged 1 notes" in tagged.stdout and "using the default model" in tagged.stderr
     shown = insight("notes", "show", "w1", "-w", str(ws)).stdout
-    assert "access-waiting" in shown
+    assert "access-waiting" in shown and "no categories yet" not in shown
 
 
 def meta_of(model: Path) -> dict:
