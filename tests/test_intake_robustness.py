@@ -1067,11 +1067,12 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     assert "unknown category id(s): <75 characters>" in reasons(report)[1][1]
     assert (3 + 1, "heard_on: invalid date '31/02/2025' (expected YYYY-MM-DD, DD/MM/YYYY "
             "or DD/MM/YY)") in reasons(report)  # a short value is still shown
-    # a short one with a name in it is not: the words beside a name may be the rest of it
+    # a short one with a name in it is not, nor the words beside it: they may be the rest of it
     named = write(tmp_path, "named.csv", "id,text,categories\n"
                   "n1,Waited months.,\"bartholomew quince, waiting\"\n")
     assert reasons(ingest(store, named, tmp_path)) == [
-        (2, "categories: unknown category id(s): <18 characters, with a name>, waiting")]
+        (2, "categories: unknown category id(s): <27 characters, with a name> "
+            "(not in the codebook)")]
     assert any("<a column name of 86 characters>" in w for w in report.warnings)
 
 
