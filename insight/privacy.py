@@ -521,6 +521,55 @@ def hidden_as_range(
     return {**shown, hidden[0]: f"{low} to {high}" if low != high else low}
 
 
+def covering_counts(
+    counts: Mapping[Hashable, int],
+    covered: int,
+    audience: Audience,
+    threshold: int,
+    *,
+    union: int | None = None,
+) -> dict[Hashable, int | str]:
+    """The counts of groups that may share items but that every item of a known number is
+    in (categories: each note with categories is in one at least), as an audience may see
+    them. `covered`: how many items are in some group as far as a reader can tell, from
+    below (the notes "with categories a person gave" the report shows); `union`: how many
+    really are (`covered` where not given).
+
+    Beyond `suppress`: the items the shown counts cannot hold must be in the suppressed
+    groups, so 24 notes with categories, 20 in one category, a "<5" and zeros say the "<5"
+    is 4. Where `covered` less the shown counts comes to at least the number of suppressed
+    groups (each is at least 1 anyway), the largest shown count is given as the range the
+    figures beside it allow instead ("20 to 23"): from the largest of the other shown
+    counts, the threshold and `covered` less the others and what the suppressed ones can
+    hold, up to `covered` less the others less one for each suppressed group. That is all
+    its being a range tells: the rest is no bound on the suppressed groups. Where no count
+    above zero is shown, every count is `WITHHELD`.
+
+    What is hidden depends only on figures the reader sees anyway (`covered`, the shown
+    counts, how many are suppressed), never on the small counts, so knowing the rule
+    gives nothing back. Where groups overlap enough (most notes in two categories) the
+    shown counts cover `covered` and nothing is hidden.
+    """
+    shown = {k: suppress(v, audience, threshold) for k, v in counts.items()}
+    if audience == "lead":
+        return shown
+    small = sum(1 for v in shown.values() if is_suppressed(v))
+    exact = {k: v for k, v in shown.items() if isinstance(v, int)}
+    if not small or covered - sum(exact.values()) < small:
+        return shown
+    largest = max((k for k, v in exact.items() if v > 0),
+                  key=lambda k: (counts[k], str(k)), default=None)
+    if largest is None:  # nothing to widen: the "<5"s alone would be bounded
+        return dict.fromkeys(counts, WITHHELD)
+    others = [v for k, v in exact.items() if k != largest]
+    really = covered if union is None else min(covered, union)
+    high = covered - sum(others) - small
+    low = max(threshold, max(others, default=0),
+              really - sum(others) - small * (threshold - 1))
+    shown[largest] = f"{low} to {high}" if low < high else high
+    return shown
+
+
 def group_counts(
     groups: Mapping[Hashable, Collection[str]], audience: Audience, threshold: int
 ) -> dict[Hashable, int | str]:

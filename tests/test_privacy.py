@@ -9,6 +9,7 @@ from insight.privacy import (
     HIDDEN,
     WITHHELD,
     Quoted,
+    covering_counts,
     fuller_excerpt,
     group_counts,
     hidden_as_range,
@@ -315,6 +316,57 @@ def test_protect_hides_as_little_as_it_can() -> None:
     assert protect(15, {"a": 10, "b": 3, "c": 2}, "commissioner", 5) == (
         HIDDEN, {"a": 10, "b": "<5", "c": "<5"})
     assert protect(13, {"a": 10, "b": 3}, "lead", 5) == (13, {"a": 10, "b": 3})
+
+
+def test_categories_that_every_note_is_in_give_no_small_one_away() -> None:
+    """24 notes with categories, 20 in one, "<5" and zeros in the rest: the notes the 20
+    leave out are in the "<5", which is then 4 (a blind privacy audit). The 20 becomes the
+    range the rest allows."""
+    counts = {"access": 20, "daily": 4, "crisis": 0}
+    assert covering_counts(counts, 24, "commissioner", 5) == {
+        "access": "20 to 23", "daily": "<5", "crisis": 0}
+    assert covering_counts(counts, 24, "lead", 5) == counts
+    # notes in two categories: the shown counts hold every note, nothing to hide
+    assert covering_counts({"access": 20, "daily": 4, "crisis": 9}, 24, "commissioner", 5) == {
+        "access": 20, "daily": "<5", "crisis": 9}
+    # fewer notes left over than there are "<5"s (each is at least 1 anyway): no bound.
+    # With as many, the "<5"s are not bounded either, but the 20 is widened all the same:
+    # widening only from one more would tell, when it happens, that they hold one more
+    assert covering_counts({"a": 20, "b": 1, "c": 1}, 21, "commissioner", 5) == {
+        "a": 20, "b": "<5", "c": "<5"}
+    assert covering_counts({"a": 20, "b": 1, "c": 1}, 22, "commissioner", 5) == {
+        "a": "14 to 20", "b": "<5", "c": "<5"}
+    # nothing shown to widen: the "<5"s alone would be bounded (8 notes in two of them)
+    assert covering_counts({"a": 4, "b": 4, "c": 0}, 8, "commissioner", 5) == dict.fromkeys(
+        "abc", WITHHELD)
+    # where fewer notes are in a category than the reader's floor says (a person labelled
+    # a note with none), the range still holds the count
+    assert covering_counts(counts, 24, "commissioner", 5, union=21) == {
+        "access": "17 to 23", "daily": "<5", "crisis": 0}
+
+
+@pytest.mark.parametrize("groups", [2, 3])
+def test_no_suppressed_category_can_be_narrowed_down_from_the_notes_with_categories(
+    groups: int,
+) -> None:
+    """By brute force, to someone who knows the rule: every set of counts and floor of
+    notes with categories (notes can be in several categories, so the notes in any are
+    from the largest count to their sum) that gives what is shown leaves each "<5" open
+    from 1 to 4, and a range holds every count that gives it."""
+    seen: dict = {}
+    for counts in itertools.product(range(19), repeat=groups):
+        for covered in range(min(sum(counts), 18) + 1):
+            shown = covering_counts(dict(enumerate(counts)), covered, "commissioner", 5)
+            seen.setdefault((covered, tuple(shown.values())), []).append(counts)
+    for (_, shown), possible in seen.items():
+        for i, value in enumerate(shown):
+            if value == "<5":
+                assert {c[i] for c in possible} >= {1, 2, 3, 4}, shown
+            elif isinstance(value, str) and " to " in value:
+                low, high = map(int, value.split(" to "))
+                assert all(low <= c[i] <= high for c in possible), shown
+            elif value != WITHHELD:
+                assert {c[i] for c in possible} == {value}
 
 
 def test_a_total_over_groups_is_shown_only_when_it_adds_nothing() -> None:

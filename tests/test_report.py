@@ -479,10 +479,40 @@ def test_chart_has_a_text_alternative_and_draws_small_counts_as_small(store: Sto
         note("c", "Crisis.", categories=["crisis-urgent"]))
     svg = build_report(store, load_codebook(), audience="commissioner").chart_svg
     label = unescape(re.search(r'<svg[^>]* role="img" aria-label="([^"]+)"', svg).group(1))
-    assert "Getting help and waiting: 7" in label and "Crisis and urgent help: <5" in label
+    # 8 notes with categories, 7 in one: the 7 is a range, or the "<5" would be 1
+    assert "Getting help and waiting: 5 to 7" in label and "Crisis and urgent help: <5" in label
     assert "hatched: fewer than 5" in svg
     lead = build_report(store, load_codebook(), audience="lead").chart_svg
     assert "Crisis and urgent help: 1" in unescape(lead) and "hatched" not in lead
+
+
+def test_a_small_category_is_not_given_away_in_the_report_or_its_tables(
+    store: Store, tmp_path: Path
+) -> None:
+    """The blind audit's case on a report: 24 notes each with one category a person gave,
+    20 and 4; "24 notes have categories", "20", "<5" and zeros said the "<5" was 4. The
+    HTML, the spreadsheet tables and the chart give the 20 as "20 to 23"."""
+    add(store, *[note(f"a{i}", "I waited a long time on the waiting list.",
+                      categories=["access-waiting"]) for i in range(20)],
+        *[note(f"d{i}", "My benefits were stopped.", categories=["daily-living"])
+          for i in range(4)])
+    data = build_report(store, load_codebook(), audience="commissioner")
+    assert data.summary["notes"] == 24 and data.summary["tagged_by_person"] == 24
+    rows = {r["category"]: r for r in data.rollup}
+    assert rows["access-waiting"]["notes"] == "20 to 23"
+    assert rows["access-waiting"]["share"] is None
+    assert rows["access-waiting"]["negative"] == WITHHELD
+    assert rows["daily-living"]["notes"] == "<5"
+    html = unescape(re.sub(r"<[^>]+>", " ", render_html(data)))
+    assert "Getting help and waiting 20 to 23" in " ".join(html.split())
+    assert "its share and experiences are then not shown" in " ".join(html.split())
+    assert "Getting help and waiting: 20 to 23" in unescape(data.chart_svg)
+    [table] = [t for name, t in report_tables(data).items() if name == "Categories"]
+    by_name = {row[0]: row for row in table[1:]}
+    assert by_name["Getting help and waiting"][1:3] == ["20 to 23", None]
+    assert by_name["Money, housing, work and daily life"][1] == "<5"
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert {r["category"]: r["notes"] for r in lead.rollup}["access-waiting"] == 20
 
 
 def test_leads_see_notes_by_place_listener_and_month(store: Store) -> None:
