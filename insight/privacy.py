@@ -152,14 +152,18 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     stops between a name's words or none at all are alike ("St. Helens", "Hebden-Bridge",
     "nonbinary" for non-binary, "deaf-blind" for deafblind); a word of a longer name names
     it alone unless it is a broad word ("in hebden" for Hebden Bridge, "Traveller" for
-    Gypsy and Traveller; not "Black" for Black British). A match in lower case counts
-    unless all its words, and the name's, are everyday words ("reading the letter" is not
-    Reading; "todmorden" is Todmorden; "polish the floor" is not Polish; "deaf-blind" is
-    deafblind)."""
+    Gypsy and Traveller; not "Black" for Black British). A whole name counts in any case,
+    everyday words or not ("little snoring" is Little Snoring, "the only deaf man" names
+    the Deaf community, "reading the letter" names Reading where Reading is a small
+    place): a quote naming a small group can point to the person, and a word taken out
+    that did not name it costs a word. A word of a longer name in lower case counts unless
+    all its words are everyday words ("todmorden" and "in hebden" do, "a little help" is
+    not Little Snoring)."""
     from insight.redact import is_common_word
 
     names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p.casefold())) for p in names}
     names = {n for n in names if n}
+    whole = set(names)
     names |= {(w,) for n in names if len(n) > 1 for w in n
               if len(w) > 3 and w not in _BROAD_WORDS}
     if not names:
@@ -193,8 +197,9 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     found = []
     for match in pattern.finditer(text):
         written = re.findall(r"\w+", match.group())
-        if match.group()[0].isupper() or not all(
-            is_common_word(w) for w in (*name_of(match.group()), *written)
+        named = name_of(match.group())
+        if named in whole or match.group()[0].isupper() or not all(
+            is_common_word(w) for w in (*named, *written)
         ):
             found.append(match.span())
     return found

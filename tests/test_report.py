@@ -351,6 +351,32 @@ def test_a_community_few_notes_come_from_is_not_named_in_quotes(store: Store) ->
     assert "As a Roma mum" in lead
 
 
+def test_a_small_place_or_community_in_lower_case_is_not_named_in_quotes(
+    store: Store,
+) -> None:
+    """A blind privacy audit: the one note from Little Snoring was quoted to commissioners
+    as "out here in little snoring there is no bus", and the one note of the Deaf
+    community as "I am the only deaf man": a whole name is masked in any case."""
+    add(store,
+        note("q8", 'He said "out here in little snoring there is no bus and the waiting '
+                   'list is a year".', categories=["access-waiting"], place="Little Snoring"),
+        note("d", 'He said "I am the only deaf man at the clinic and I waited a year".',
+             categories=["access-waiting"], community=["Deaf"]),
+        *[note(f"w{i}", f"The waiting list in Leeds was long, week {i}.",
+               categories=["access-waiting"]) for i in range(5)])
+    insight = add_insight(store, "Long waits", note_ids=["q8", "d", *[f"w{i}" for i in range(5)]])
+    add_action(store, "Waits", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
+    for audience in ("commissioner", "lead"):
+        html = unescape(render_html(build_report(store, load_codebook(), audience=audience,
+                                                 quotes_per_insight=None)))
+        if audience == "lead":
+            assert "out here in little snoring" in html and "only deaf man" in html
+            continue
+        assert "snoring" not in html.lower() and "deaf" not in html.lower()
+        assert "out here in [PLACE] there is no bus" in html
+        assert "I am the only [COMMUNITY] man" in html
+
+
 def test_no_quote_from_an_insight_few_notes_rest_on(store: Store) -> None:
     add(store, *[note(f"n{i}", f"The bus to group {i} stopped.",
                       categories=["community-support"]) for i in range(3)])
