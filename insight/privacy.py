@@ -152,14 +152,18 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     stops between a name's words or none at all are alike ("St. Helens", "Hebden-Bridge",
     "nonbinary" for non-binary, "deaf-blind" for deafblind); a word of a longer name names
     it alone unless it is a broad word ("in hebden" for Hebden Bridge, "Traveller" for
-    Gypsy and Traveller; not "Black" for Black British). A match in lower case counts
-    unless all its words, and the name's, are everyday words ("reading the letter" is not
-    Reading; "todmorden" is Todmorden; "polish the floor" is not Polish; "deaf-blind" is
-    deafblind)."""
+    Gypsy and Traveller; not "Black" for Black British). A whole name counts in any case,
+    everyday words or not ("little snoring" is Little Snoring, "the only deaf man" names
+    the Deaf community, "reading the letter" names Reading where Reading is a small
+    place): a quote naming a small group can point to the person, and a word taken out
+    that did not name it costs a word. A word of a longer name in lower case counts unless
+    all its words are everyday words ("todmorden" and "in hebden" do, "a little help" is
+    not Little Snoring)."""
     from insight.redact import is_common_word
 
     names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p.casefold())) for p in names}
     names = {n for n in names if n}
+    whole = set(names)
     names |= {(w,) for n in names if len(n) > 1 for w in n
               if len(w) > 3 and w not in _BROAD_WORDS}
     if not names:
@@ -193,8 +197,9 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     found = []
     for match in pattern.finditer(text):
         written = re.findall(r"\w+", match.group())
-        if match.group()[0].isupper() or not all(
-            is_common_word(w) for w in (*name_of(match.group()), *written)
+        named = name_of(match.group())
+        if named in whole or match.group()[0].isupper() or not all(
+            is_common_word(w) for w in (*named, *written)
         ):
             found.append(match.span())
     return found
@@ -519,6 +524,55 @@ def hidden_as_range(
     small = sum(1 for v in shown.values() if is_suppressed(v) and v != HIDDEN)
     low, high = max(rest - small * (threshold - 1), 0), rest - small
     return {**shown, hidden[0]: f"{low} to {high}" if low != high else low}
+
+
+def covering_counts(
+    counts: Mapping[Hashable, int],
+    covered: int,
+    audience: Audience,
+    threshold: int,
+    *,
+    union: int | None = None,
+) -> dict[Hashable, int | str]:
+    """The counts of groups that may share items but that every item of a known number is
+    in (categories: each note with categories is in one at least), as an audience may see
+    them. `covered`: how many items are in some group as far as a reader can tell, from
+    below (the notes "with categories a person gave" the report shows); `union`: how many
+    really are (`covered` where not given).
+
+    Beyond `suppress`: the items the shown counts cannot hold must be in the suppressed
+    groups, so 24 notes with categories, 20 in one category, a "<5" and zeros say the "<5"
+    is 4. Where `covered` less the shown counts comes to at least the number of suppressed
+    groups (each is at least 1 anyway), the largest shown count is given as the range the
+    figures beside it allow instead ("20 to 23"): from the largest of the other shown
+    counts, the threshold and `covered` less the others and what the suppressed ones can
+    hold, up to `covered` less the others less one for each suppressed group. That is all
+    its being a range tells: the rest is no bound on the suppressed groups. Where no count
+    above zero is shown, every count is `WITHHELD`.
+
+    What is hidden depends only on figures the reader sees anyway (`covered`, the shown
+    counts, how many are suppressed), never on the small counts, so knowing the rule
+    gives nothing back. Where groups overlap enough (most notes in two categories) the
+    shown counts cover `covered` and nothing is hidden.
+    """
+    shown = {k: suppress(v, audience, threshold) for k, v in counts.items()}
+    if audience == "lead":
+        return shown
+    small = sum(1 for v in shown.values() if is_suppressed(v))
+    exact = {k: v for k, v in shown.items() if isinstance(v, int)}
+    if not small or covered - sum(exact.values()) < small:
+        return shown
+    largest = max((k for k, v in exact.items() if v > 0),
+                  key=lambda k: (counts[k], str(k)), default=None)
+    if largest is None:  # nothing to widen: the "<5"s alone would be bounded
+        return dict.fromkeys(counts, WITHHELD)
+    others = [v for k, v in exact.items() if k != largest]
+    really = covered if union is None else min(covered, union)
+    high = covered - sum(others) - small
+    low = max(threshold, max(others, default=0),
+              really - sum(others) - small * (threshold - 1))
+    shown[largest] = f"{low} to {high}" if low < high else high
+    return shown
 
 
 def group_counts(

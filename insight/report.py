@@ -132,11 +132,14 @@ class ReportData:
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
     """Horizontal bars of notes per category as inline SVG, with a text alternative. A
     suppressed count is drawn as a hatched bar up to the threshold, labelled "<5": an
-    empty bar would read as none."""
+    empty bar would read as none. A count given as a range ("20 to 23", `covering_counts`)
+    is drawn up to its low end, labelled with the range; one not shown, not drawn."""
     names = [r["name"] for r in rollup][::-1]
     counts = [r["notes"] for r in rollup][::-1]
-    few = [is_suppressed(c) for c in counts]
-    values = [threshold if f else c for f, c in zip(few, counts, strict=True)]
+    few = [isinstance(c, str) and c.startswith("<") for c in counts]
+    values = [threshold if f else c if isinstance(c, int)
+              else int(c.split(" to ")[0]) if " to " in c else 0
+              for f, c in zip(few, counts, strict=True)]
     labels = [str(c) for c in counts]
     plt.rcParams["svg.fonttype"] = "none"
     plt.rcParams["svg.hashsalt"] = "insight"  # the same chart gives the same file

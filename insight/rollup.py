@@ -20,8 +20,11 @@ import pandas as pd
 from insight.codebook import Codebook
 from insight.privacy import (
     EMPTY,
+    HIDDEN,
+    WITHHELD,
     Audience,
     SmallGroups,
+    covering_counts,
     hidden_as_range,
     is_suppressed,
     may_quote,
@@ -90,6 +93,40 @@ def tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> di
     }
     notes, shown = protect(len(frame), parts, audience, threshold, keep_total=True)
     return {"notes": notes, **shown}
+
+
+def categorised_at_least(split: dict[str, Any], threshold: int) -> int:
+    """How many notes have categories, as far as a reader of `tagging_split` as shown can
+    tell from below: the notes "with categories a person gave" (the model's may have
+    found none), or all notes less what the other parts can be at most. With `protect`'s
+    rule known, a part it hid is the largest (after a tie, the later name), so at least
+    each part shown."""
+    total = split["notes"]
+    if not isinstance(total, int):
+        return 0
+    parts = {k: split[k] for k in ("tagged_by_person", "tagged_by_model", "untagged")}
+    if WITHHELD in parts.values():
+        return 0
+
+    def low(key: str) -> int:
+        value = parts[key]
+        if isinstance(value, int):
+            return value
+        if value != HIDDEN:  # "<5"
+            return 1
+        return max([threshold, *(v + (k > key) for k, v in parts.items()
+                                 if isinstance(v, int))])
+
+    def high(key: str) -> int:
+        value = parts[key]
+        if isinstance(value, int):
+            return value
+        if value != HIDDEN:
+            return threshold - 1
+        return total - sum(low(k) for k in parts if k != key)
+
+    person = "tagged_by_person"
+    return max(low(person), total - sum(high(k) for k in parts if k != person))
 
 
 #: The experience values a note can have, in the order the roll-up shows them.
@@ -161,9 +198,13 @@ def category_rollup(
     month with twice the listening is not twice the concern), and per month (plus
     `undated` when some notes have no date). `by_month=False` leaves the months out.
 
-    A category's count is shown as the report shows it (only a small one is suppressed):
+    A category's count is shown as the report shows it (a small one is suppressed):
     where the months or the experiences would give a small one away, they are hidden,
     never the count, since the report beside the roll-up would give the count back.
+    Where the notes with categories (as the report's tagging split gives them) are more
+    than the shown counts can hold, the rest would bound the suppressed ones ("24 notes,
+    20 in one category, the other "<5", all else 0": it is 4), so the largest count is
+    given as a range, without its share, experiences or months (`covering_counts`).
     Leads see the trend's counts ("6 of 40 → 18 of 60, more"); others only the word, and only
     where both periods have at least `threshold` notes (two counts, or a count beside
     the months, would give a small month back)."""
@@ -223,6 +264,26 @@ def category_rollup(
         if is_suppressed(record["notes"]) or total_hidden:
             record["share"] = None
         records.append(record)
+    if audience != "lead" and records:
+        # every note with categories is in one at least: what the shown counts cannot hold
+        # is in the suppressed ones, so the largest is widened where that would bound them
+        counts = {r["category"]: int(exploded.loc[exploded["categories"] == r["category"],
+                                                  "id"].nunique()) for r in records}
+        in_any = int(exploded.loc[exploded["categories"].isin(list(counts)), "id"].nunique())
+        shown = covering_counts(
+            counts, categorised_at_least(tagging_split(frame, audience, threshold), threshold),
+            audience, threshold, union=in_any,
+        )
+        for record in records:
+            value = shown[record["category"]]
+            if value == suppress(counts[record["category"]], audience, threshold):
+                continue
+            # a range (or "not shown"): the share, experiences and months, which give the
+            # count back, go with it
+            record["notes"], record["share"] = value, None
+            for key in (*EXPERIENCES, "not known", *(k for k in record if k in months),
+                        *([UNDATED] if UNDATED in record else [])):
+                record[key] = WITHHELD
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output
     table["share"] = pd.Series([r["share"] for r in records], dtype=object)

@@ -208,6 +208,29 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert "update" in audit.stdout and "create" in audit.stdout
 
 
+def test_a_small_category_is_given_alike_by_the_report_and_the_rollup(tmp_path: Path) -> None:
+    """The blind audit's repro (24 notes, one category each: 20 and 4) through the CLI: the
+    commissioner's report and `insight rollup --audience commissioner` agree, and neither
+    lets the "<5" be worked out from the notes with categories."""
+    rows = [{"id": f"a{i}", "text": f"I waited a long time on the waiting list, week {i}.",
+             "heard_on": f"2025-{i % 6 + 1:02d}-10", "listener": f"L{i % 3}",
+             "place": "Leeds", "consent_quote": "yes", "categories": "access-waiting"}
+            for i in range(20)]
+    rows += [{"id": f"d{i}", "text": f"My benefits were stopped, month {i}.",
+              "heard_on": f"2025-0{i + 1}-12", "listener": "L0", "place": "Leeds",
+              "consent_quote": "yes", "categories": "daily-living"} for i in range(4)]
+    ws = workspace_with(tmp_path, rows)
+    table = {r["category"]: r for r in json.loads(insight(
+        "rollup", "--audience", "commissioner", "-w", str(ws), "-f", "json").stdout)}
+    assert table["access-waiting"]["notes"] == "20 to 23"
+    assert table["access-waiting"]["2025-01"] == "not shown"
+    assert table["daily-living"]["notes"] == "<5"
+    report = tmp_path / "r.html"
+    insight("report", "--out", str(report), "-w", str(ws))
+    text = " ".join(re.sub(r"<[^>]+>", " ", report.read_text()).split())
+    assert "24 conversations noted" in text and "Getting help and waiting 20 to 23" in text
+
+
 def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
     missing = insight("rollup", "-w", str(tmp_path / "nowhere"), check=False)
     assert missing.returncode == 1

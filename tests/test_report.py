@@ -351,6 +351,32 @@ def test_a_community_few_notes_come_from_is_not_named_in_quotes(store: Store) ->
     assert "As a Roma mum" in lead
 
 
+def test_a_small_place_or_community_in_lower_case_is_not_named_in_quotes(
+    store: Store,
+) -> None:
+    """A blind privacy audit: the one note from Little Snoring was quoted to commissioners
+    as "out here in little snoring there is no bus", and the one note of the Deaf
+    community as "I am the only deaf man": a whole name is masked in any case."""
+    add(store,
+        note("q8", 'He said "out here in little snoring there is no bus and the waiting '
+                   'list is a year".', categories=["access-waiting"], place="Little Snoring"),
+        note("d", 'He said "I am the only deaf man at the clinic and I waited a year".',
+             categories=["access-waiting"], community=["Deaf"]),
+        *[note(f"w{i}", f"The waiting list in Leeds was long, week {i}.",
+               categories=["access-waiting"]) for i in range(5)])
+    insight = add_insight(store, "Long waits", note_ids=["q8", "d", *[f"w{i}" for i in range(5)]])
+    add_action(store, "Waits", priority_ids=[add_priority(store, "P", insight_ids=[insight])])
+    for audience in ("commissioner", "lead"):
+        html = unescape(render_html(build_report(store, load_codebook(), audience=audience,
+                                                 quotes_per_insight=None)))
+        if audience == "lead":
+            assert "out here in little snoring" in html and "only deaf man" in html
+            continue
+        assert "snoring" not in html.lower() and "deaf" not in html.lower()
+        assert "out here in [PLACE] there is no bus" in html
+        assert "I am the only [COMMUNITY] man" in html
+
+
 def test_no_quote_from_an_insight_few_notes_rest_on(store: Store) -> None:
     add(store, *[note(f"n{i}", f"The bus to group {i} stopped.",
                       categories=["community-support"]) for i in range(3)])
@@ -479,10 +505,40 @@ def test_chart_has_a_text_alternative_and_draws_small_counts_as_small(store: Sto
         note("c", "Crisis.", categories=["crisis-urgent"]))
     svg = build_report(store, load_codebook(), audience="commissioner").chart_svg
     label = unescape(re.search(r'<svg[^>]* role="img" aria-label="([^"]+)"', svg).group(1))
-    assert "Getting help and waiting: 7" in label and "Crisis and urgent help: <5" in label
+    # 8 notes with categories, 7 in one: the 7 is a range, or the "<5" would be 1
+    assert "Getting help and waiting: 5 to 7" in label and "Crisis and urgent help: <5" in label
     assert "hatched: fewer than 5" in svg
     lead = build_report(store, load_codebook(), audience="lead").chart_svg
     assert "Crisis and urgent help: 1" in unescape(lead) and "hatched" not in lead
+
+
+def test_a_small_category_is_not_given_away_in_the_report_or_its_tables(
+    store: Store, tmp_path: Path
+) -> None:
+    """The blind audit's case on a report: 24 notes each with one category a person gave,
+    20 and 4; "24 notes have categories", "20", "<5" and zeros said the "<5" was 4. The
+    HTML, the spreadsheet tables and the chart give the 20 as "20 to 23"."""
+    add(store, *[note(f"a{i}", "I waited a long time on the waiting list.",
+                      categories=["access-waiting"]) for i in range(20)],
+        *[note(f"d{i}", "My benefits were stopped.", categories=["daily-living"])
+          for i in range(4)])
+    data = build_report(store, load_codebook(), audience="commissioner")
+    assert data.summary["notes"] == 24 and data.summary["tagged_by_person"] == 24
+    rows = {r["category"]: r for r in data.rollup}
+    assert rows["access-waiting"]["notes"] == "20 to 23"
+    assert rows["access-waiting"]["share"] is None
+    assert rows["access-waiting"]["negative"] == WITHHELD
+    assert rows["daily-living"]["notes"] == "<5"
+    html = unescape(re.sub(r"<[^>]+>", " ", render_html(data)))
+    assert "Getting help and waiting 20 to 23" in " ".join(html.split())
+    assert "its share and experiences are then not shown" in " ".join(html.split())
+    assert "Getting help and waiting: 20 to 23" in unescape(data.chart_svg)
+    [table] = [t for name, t in report_tables(data).items() if name == "Categories"]
+    by_name = {row[0]: row for row in table[1:]}
+    assert by_name["Getting help and waiting"][1:3] == ["20 to 23", None]
+    assert by_name["Money, housing, work and daily life"][1] == "<5"
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert {r["category"]: r["notes"] for r in lead.rollup}["access-waiting"] == 20
 
 
 def test_leads_see_notes_by_place_listener_and_month(store: Store) -> None:

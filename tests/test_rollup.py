@@ -10,6 +10,7 @@ from insight.privacy import HIDDEN, WITHHELD
 from insight.rollup import (
     beyond_chance,
     candidate_phrases,
+    categorised_at_least,
     category_rollup,
     distinct,
     heard_against_population,
@@ -162,6 +163,61 @@ def test_the_number_of_notes_is_kept_when_a_part_of_the_tagging_split_is_small(
                             threshold=5).set_index("category")
     assert table.loc["daily-living", "notes"] == 5
     assert table.loc["daily-living", "share"] == round(5 / 6, 3)
+
+
+def test_a_small_category_is_not_given_away_by_the_notes_with_categories(
+    store: Store,
+) -> None:
+    """The blind audit's case: 24 notes with one category a person gave each, 20 in
+    access-waiting and 4 in daily-living. Beside "24 notes have categories a person gave"
+    and zeros elsewhere, "20" and "<5" said the "<5" was 4 (23 notes: 3 or 4). The 20 is
+    given as the range the other figures allow, without the share, experiences or months
+    that would give it back; the "<5" is then anything from 1 to 4."""
+    add(store, *[note(f"a{i}", "Waited.", categories=["access-waiting"],
+                      heard_on=f"2025-{i % 6 + 1:02d}-10") for i in range(20)],
+        *[note(f"d{i}", "Debt.", categories=["daily-living"], heard_on=f"2025-0{i + 1}-12")
+          for i in range(4)])
+    frame = note_frame(store)
+    assert tagging_split(frame, "commissioner", 5)["tagged_by_person"] == 24
+    table = category_rollup(frame, load_codebook(), audience="commissioner").set_index(
+        "category")
+    access = table.loc["access-waiting"]
+    assert access["notes"] == "20 to 23" and access["share"] is None
+    assert {access[k] for k in ("negative", "mixed", "not known", "2025-01", "2025-06")} == {
+        WITHHELD}
+    assert table.loc["daily-living", "notes"] == "<5"
+    assert table.loc["crisis-urgent", "notes"] == 0  # zeros stay: the range covers them
+    # every value of daily-living from 1 to 4 fits: 24 - 23 = 1 ... 24 - 20 = 4
+    lead = category_rollup(frame, load_codebook(), audience="lead").set_index("category")
+    assert lead.loc["access-waiting", "notes"] == 20 and lead.loc["daily-living", "notes"] == 4
+
+
+def test_categories_that_hold_every_note_between_them_are_shown_as_they_are(
+    store: Store,
+) -> None:
+    """Notes in two categories each (most notes are): the shown counts hold all 24 notes,
+    so they bound no small one, and nothing is widened."""
+    add(store, *[note(f"a{i}", "Waited.", categories=["access-waiting", "crisis-urgent"])
+                 for i in range(20)],
+        *[note(f"d{i}", "Debt.", categories=["daily-living", "crisis-urgent"])
+          for i in range(4)])
+    table = category_rollup(note_frame(store), load_codebook(),
+                            audience="commissioner").set_index("category")
+    assert table.loc["access-waiting", "notes"] == 20
+    assert table.loc["crisis-urgent", "notes"] == 24
+    assert table.loc["daily-living", "notes"] == "<5"
+
+
+def test_notes_with_categories_as_a_reader_of_the_tagging_split_can_bound_them() -> None:
+    split = {"notes": 24, "tagged_by_person": 24, "tagged_by_model": 0, "untagged": 0}
+    assert categorised_at_least(split, 5) == 24
+    # the model's notes may have no category: only a person's count
+    assert categorised_at_least({**split, "tagged_by_person": 14, "tagged_by_model": 10}, 5) == 14
+    # the person's part hidden beside a "<5" of the model's: all notes less 4 and the 0
+    hidden = {"notes": 22, "tagged_by_person": HIDDEN, "tagged_by_model": "<5", "untagged": 0}
+    assert categorised_at_least(hidden, 5) == 18
+    assert categorised_at_least({**split, "notes": "<5"}, 5) == 0
+    assert categorised_at_least(dict.fromkeys(split, WITHHELD) | {"notes": 7}, 5) == 0
 
 
 def test_shares_are_hidden_when_the_number_of_notes_is_small(store: Store) -> None:
