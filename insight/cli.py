@@ -10,6 +10,7 @@ import difflib
 import functools
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -2313,17 +2314,28 @@ def audit_log(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Who changed what, when, with before and after (-f json shows them)."""
-    from insight.store import NotFound, ref_kind
+    """Who changed what, when, with before and after (-f json shows them).
+
+    The table names records as elsewhere (A2, P4 -> I6) and says what an update changed
+    (`status: declined -> agreed`); a note's words are never shown, only that they
+    changed."""
+    from insight.store import NotFound, audit_change, audit_record, ref_kind
 
     _, store = _open(workspace, db)
     with store:
         rows = store.audit_log(record, limit)
         if record and not rows:  # nothing ever happened to it: it never existed
-            raise store.no_note(record) if ref_kind(record) is None else NotFound(
-                f"no record {record!r} (the audit log keeps deleted ones)")
+            if ref_kind(record) is not None:
+                raise NotFound(f"no record {record!r} (the audit log keeps deleted ones)")
+            # "Z9" looks like a record's reference, not a note id, unless one is close to it
+            if re.fullmatch(r"[A-Za-z]\d+", record.strip()) and not store.close_note_id(record):
+                raise NotFound(f"no record {record!r}: a record is I, P, A or O and its number "
+                               "(e.g. P1), and no note has that id")
+            raise store.no_note(record)
     if fmt == "table":
-        rows = [{k: v for k, v in r.items() if k not in ("before", "after")} for r in rows]
+        rows = [{**{k: v for k, v in r.items() if k not in ("before", "after", "record_id")},
+                 "record": audit_record(r["record_type"], r["record_id"]),
+                 "change": audit_change(r)} for r in rows]
     _print_table(rows, fmt)
 
 

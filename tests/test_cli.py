@@ -1575,3 +1575,55 @@ def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     said = reader.stderr.read()
     assert reader.wait(timeout=120) == 0
     assert b"Broken pipe" not in said and b"Traceback" not in said
+
+
+def test_audit_table_says_what_changed_by_reference_never_a_notes_words(
+    tmp_path: Path,
+) -> None:
+    """A blind user audit: the table showed no change, and 'action 2', 'priority_insights
+    4->6' where everything else says A2 and P4 -> I6."""
+    rows = [{"id": "w1", "text": "Waited nine months for a call back."},
+            {"id": "w2", "text": "Nobody rang me while I waited."}]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    insight("insights", "add", "Waiting alone", "--note", "w1", "--note", "w2", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+    insight("actions", "status", "A1", "declined", "--reason", "No budget", "-w", str(ws))
+    insight("actions", "status", "A1", "agreed", "--reason", "Budget found", "-w", str(ws))
+    insight("actions", "update", "A1", "--owner", "A team lead whose name is much too long "
+            "for a table", "-w", str(ws))
+    fixed = tmp_path / "fixed.jsonl"
+    fixed.write_text(json.dumps({**rows[1], "text": "Nobody rang me back while I waited."})
+                     + "\n", encoding="utf-8")
+    insight("ingest", str(fixed), "--replace-text", "--no-screen", "-w", str(ws))
+    table = insight("audit", "-w", str(ws)).stdout
+    lines = {line.split()[0]: " ".join(line.split()) for line in table.splitlines()[1:]}
+    assert "record" in table.splitlines()[0] and "change" in table.splitlines()[0]
+    assert any(line.endswith("priority_insights P1 -> I1") for line in lines.values())
+    assert any(line.endswith("action_priorities A1 -> P1") for line in lines.values())
+    assert any(line.endswith("insight_notes I1 -> w2") for line in lines.values())
+    updates = [line for line in lines.values() if " update " in line]
+    assert updates[0].endswith("update action A1 status: proposed -> declined; "
+                               "reason: (none) -> No budget")
+    assert updates[1].endswith("update action A1 status: declined -> agreed; "
+                               "reason: No budget -> Budget found")
+    # only what changed, a long value cut short
+    assert updates[2].endswith("update action A1 owner: (none) -> A team lead whose name…")
+    # a note's words changed: said, never shown (nor its hash or length)
+    note_update = next(line for line in updates if " note w2 " in line)
+    assert " text" in note_update and "rang" not in table and "Nobody" not in table
+    assert "content_hash" not in note_update and "text_chars" not in note_update
+    # json keeps the entry as stored
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    assert {e["record_id"] for e in log if e["record_type"] == "action_priorities"} == {"1->1"}
+
+
+def test_audit_of_a_reference_that_names_nothing_says_no_record(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [{"id": "n001", "text": "Waited nine months."}], "--no-screen")
+    for wrong in ("Z9", "A9"):
+        missing = insight("audit", "--record", wrong, "-w", str(ws), check=False)
+        assert missing.returncode == 2 and f"no record '{wrong}'" in missing.stderr
+        assert "no note '" not in missing.stderr
+    # a note id a character off is still a note
+    note = insight("audit", "--record", "n01", "-w", str(ws), check=False)
+    assert note.returncode == 2 and "no note 'n01' (did you mean 'n001'?)" in note.stderr
