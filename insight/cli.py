@@ -2110,13 +2110,17 @@ def trace(
                 record if store.get_note(record) is not None
                 else thread.note_of_ref(record, store.secret("note-ref"))
             )
+            if note_id is None and record.strip().lower().startswith("note-"):
+                # a report's reference: mistyped, most likely; else its note has gone
+                close = thread.close_note_refs(record, store.secret("note-ref"))
+                hint = (f"did you mean {' or '.join(close)}?" if close
+                        else "check it is copied in full ('note-' and 12 letters and digits).")
+                raise typer.BadParameter(
+                    f"{record.strip()!r} matches no note: {hint} Otherwise its note was erased "
+                    "or unlinked from every insight since the report was made.")
             if note_id is None:
-                close = None if record.startswith("note-") else store.close_note_id(record)
-                hint = (
-                    f" (did you mean {close!r}?)" if close
-                    else " (a report's reference no longer resolves once its note is erased "
-                    "or unlinked from every insight)" if record.startswith("note-") else ""
-                )
+                close = store.close_note_id(record)
+                hint = f" (did you mean {close!r}?)" if close else ""
                 raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
             erased_at = (store.get_note(note_id) or {}).get("erased_at")
             if erased_at:  # its links went with its text: "no action yet" would mislead

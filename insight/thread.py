@@ -545,19 +545,33 @@ class Thread:
             seen.update(dict.fromkeys(self.notes_of_priority(priority_id)))
         return list(seen)
 
-    def note_of_ref(self, reference: str, key: bytes) -> str | None:
-        """The note behind a reference in a commissioner's or community report (named
-        under one insight, `note_ref`; or, in reports made before references were per
-        insight, under none)."""
+    def note_refs(self, key: bytes) -> dict[str, str]:
+        """Every reference a commissioner's or community report can name a linked note by
+        (under one insight, `note_ref`; or, in reports made before references were per
+        insight, under none) -> the note's id."""
         from insight.privacy import note_ref
 
+        found: dict[str, str] = {}
         for insight_id, note_ids in self.insight_notes.items():
             within = ref("insight", insight_id)
             for note_id in note_ids:
-                if reference in (note_ref(note_id, "commissioner", key, within),
-                                 note_ref(note_id, "commissioner", key)):
-                    return note_id
-        return None
+                found[note_ref(note_id, "commissioner", key, within)] = note_id
+                found[note_ref(note_id, "commissioner", key)] = note_id
+        return found
+
+    def note_of_ref(self, reference: str, key: bytes) -> str | None:
+        """The note behind a reference in a commissioner's or community report, in any
+        case and with spaces around it ("NOTE-B5A6..." typed from a printout)."""
+        return self.note_refs(key).get(reference.strip().lower())
+
+    def close_note_refs(self, reference: str, key: bytes) -> list[str]:
+        """The references a mistyped one most likely meant (a character short, or two
+        swapped), closest first: none where nothing is close."""
+        import difflib
+
+        return difflib.get_close_matches(
+            reference.strip().lower(), list(self.note_refs(key)), n=3, cutoff=0.85
+        )
 
     def actions_of_note(self, note_id: str) -> list[int]:
         """Upward: every action a note influenced."""

@@ -1627,3 +1627,31 @@ def test_audit_of_a_reference_that_names_nothing_says_no_record(tmp_path: Path) 
     # a note id a character off is still a note
     note = insight("audit", "--record", "n01", "-w", str(ws), check=False)
     assert note.returncode == 2 and "no note 'n01' (did you mean 'n001'?)" in note.stderr
+
+
+def test_trace_takes_a_reports_note_reference_in_any_case_and_says_a_typo_is_one(
+    tmp_path: Path,
+) -> None:
+    """A blind user audit: a reference one character short was said to be erased or
+    unlinked, and one typed in capitals from a printout was refused."""
+    ws = workspace_with(tmp_path, [
+        {"id": f"w{i}", "text": f"Waited {i + 2} months with no call.",
+         "categories": ["access-waiting"]} for i in range(6)], "--no-screen")
+    insight("insights", "add", "Waiting alone", *[a for i in range(6) for a in
+                                                  ("--note", f"w{i}")], "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+    report = tmp_path / "r.html"
+    insight("report", "--out", str(report), "-w", str(ws))
+    reference = re.findall(r"note-[0-9a-f]{12}", report.read_text())[0]
+    typed = insight("trace", reference.upper(), "-w", str(ws))
+    assert typed.stdout.startswith("note w") and "evidence for: I1 (Waiting alone)" in typed.stdout
+    short = insight("trace", reference[:-1], "-w", str(ws), check=False)
+    said = " ".join(short.stderr.replace("│", " ").split())
+    assert short.returncode == 2
+    assert f"'{reference[:-1]}' matches no note: did you mean {reference}?" in said
+    assert "Otherwise its note was erased or unlinked from every insight" in said
+    nothing = insight("trace", "note-000000000000", "-w", str(ws), check=False)
+    said = " ".join(nothing.stderr.replace("│", " ").split())
+    assert "'note-000000000000' matches no note: check it is copied in full" in said
+    assert "did you mean" not in said
