@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -183,7 +183,10 @@ def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     elif fmt == "table":
         typer.echo(frame.to_string(index=False) if len(frame) else "(none)")
     else:
-        raise typer.BadParameter(f"unknown format {fmt!r}; use table, csv or json")
+        from insight.choices import not_one_of
+
+        raise typer.BadParameter(not_one_of("format", fmt, ("table", "csv", "json")),
+                                 param_hint="--format")
 
 
 def _version(value: bool) -> None:
@@ -391,9 +394,7 @@ def ingest(
     if max_chars is not None and max_chars < 1:
         raise typer.BadParameter("give the longest note to accept, in characters (1 or more)",
                                  param_hint="--max-chars")
-    dates = dates.strip().lower()
-    if dates not in DATE_ORDERS:
-        raise typer.BadParameter(f"one of {', '.join(DATE_ORDERS)}", param_hint="--dates")
+    dates = _one_word(dates, DATE_ORDERS, "date order", "--dates")
     column_names = _column_names(column or [])
     if list_sep is not None and (len(list_sep.strip()) != 1 or list_sep.strip().isalnum()):
         raise typer.BadParameter("give one punctuation character, e.g. ','",
@@ -737,12 +738,18 @@ def _audience(value: str) -> str:
     """--audience in any case ("Commissioner"); anything else is a usage error."""
     from insight.privacy import AUDIENCES
 
-    audience = value.strip().lower()
-    if audience not in AUDIENCES:
-        raise typer.BadParameter(
-            f"{value!r}: audience must be one of {', '.join(AUDIENCES)}", param_hint="--audience"
-        )
-    return audience
+    return _one_word(value, AUDIENCES, "audience", "--audience")
+
+
+def _one_word(value: str, allowed: Sequence[str], what: str, option: str) -> str:
+    """A word from a fixed set, in any case; anything else is a usage error naming the
+    closest (`insight.choices`)."""
+    from insight.choices import not_one_of
+
+    word = " ".join(value.strip().lower().split())
+    if word not in allowed:
+        raise typer.BadParameter(not_one_of(what, value, allowed), param_hint=option)
+    return word
 
 
 def _read_texts_warned(file: Path, id_col: str, text_col: str) -> tuple[list[str], list[str]]:
@@ -1047,8 +1054,7 @@ def notes_show(
         "items (e.g. to answer a person who asks what is held about them).")] = "text",
 ) -> None:
     """Notes with people's and the model's tags, evidence and confidence (leads only)."""
-    if fmt not in ("text", "json"):
-        raise typer.BadParameter("text or json", param_hint="--format")
+    fmt = _one_word(fmt, ("text", "json"), "format", "--format")
     _, store = _open(workspace, db)
     with store:
         found = []
@@ -1128,11 +1134,7 @@ def notes_review(
     from insight.tagging import review_note
 
     if experience is not None:
-        experience = experience.strip().lower()
-        if experience not in EXPERIENCES:
-            raise typer.BadParameter(
-                f"--experience is one of {', '.join(EXPERIENCES)}, not {experience!r}"
-            )
+        experience = _one_word(experience, EXPERIENCES, "experience", "--experience")
     if accept and category:
         raise typer.BadParameter(
             "give --accept (the model's categories are right) or --category ID (repeat; "
@@ -1241,11 +1243,16 @@ def notes_list(
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
 
-    if tagged_by is not None and tagged_by not in ("person", "model", "none"):
-        raise typer.BadParameter("use person, model or none", param_hint="--tagged-by")
+    if tagged_by is not None:
+        tagged_by = _one_word(tagged_by, ("person", "model", "none"), "tagged-by",
+                              "--tagged-by")
     ws, store = _open(workspace, db)
-    if category is not None and category not in ws.load_codebook().ids:
-        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook",
+    if category is not None and category not in (ids := ws.load_codebook().ids):
+        from insight.choices import closest
+
+        hint = closest(category, ids)
+        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
+                                 + (f" (did you mean {hint!r}?)" if hint else ""),
                                  param_hint="--category")
     with store:
         found = find_notes(
@@ -2084,9 +2091,7 @@ def trace(
 
     A record (insight, priority, action, outcome) is followed down to its notes and up
     to its actions; a note up to the actions it supports."""
-    fmt = fmt.strip().lower()
-    if fmt not in ("text", "json"):
-        raise typer.BadParameter("text or json", param_hint="--format")
+    fmt = _one_word(fmt, ("text", "json"), "format", "--format")
     from insight.store import parse_ref, ref, ref_kind
     from insight.thread import load_thread
 

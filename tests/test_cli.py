@@ -233,7 +233,9 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
                       "-w", str(tmp_path / "ws"))
     assert written.returncode == 0 and "For: commissioner" in out.read_text(encoding="utf-8")
     boss = insight("rollup", "--audience", "boss", "-w", str(tmp_path / "ws"), check=False)
-    assert boss.returncode == 2 and "audience must be one of" in boss.stderr
+    assert boss.returncode == 2 and "unknown audience 'boss'" in boss.stderr
+    assert "use one of: lead, commissioner, community" in " ".join(
+        boss.stderr.replace("│", " ").split())
 
 
 def test_codebook_show_lists_the_default() -> None:
@@ -1655,3 +1657,35 @@ def test_trace_takes_a_reports_note_reference_in_any_case_and_says_a_typo_is_one
     said = " ".join(nothing.stderr.replace("│", " ").split())
     assert "'note-000000000000' matches no note: check it is copied in full" in said
     assert "did you mean" not in said
+
+
+def test_a_word_not_in_a_fixed_set_gets_a_did_you_mean(tmp_path: Path) -> None:
+    """A blind user audit: `actions status A1 complete` and `--audience comissioner` said
+    only what was allowed; each such word now names the closest one."""
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months."}], "--no-screen")
+    insight("actions", "add", "Monthly calls", "-w", str(ws))
+
+    def said(*args: str) -> str:
+        done = insight(*args, "-w", str(ws), check=False)
+        assert done.returncode == 2, done.stderr
+        return " ".join(done.stderr.replace("│", " ").split())
+
+    assert "unknown action status 'complete' (did you mean 'done'?); use one of: proposed, " \
+        "agreed, in progress, done, declined" in said("actions", "status", "A1", "complete")
+    for command in ("rollup", "report"):
+        assert "unknown audience 'comissioner' (did you mean 'commissioner'?)" in said(
+            command, "--audience", "comissioner")
+    assert "unknown format 'tabel' (did you mean 'table'?)" in said("rollup", "-f", "tabel")
+    assert "unknown format 'jsn' (did you mean 'json'?)" in said("trace", "A1", "-f", "jsn")
+    assert "unknown commissioning stage 'desgn' (did you mean 'pathway design'?)" in said(
+        "actions", "update", "A1", "--stage", "desgn")
+    assert "unknown involvement 'activ' (did you mean 'active'?)" in said(
+        "actions", "involve", "A1", "--mode", "activ", "--continuity", "embedded")
+    assert "unknown experience 'negtive' (did you mean 'negative'?)" in said(
+        "notes", "review", "w1", "--experience", "negtive")
+    assert "(did you mean 'access-waiting'?)" in said("notes", "list", "--category",
+                                                     "acess-waiting")
+    assert "unknown backend 'sklern' (did you mean 'sklearn'?)" in said(
+        "train", "--backend", "sklern")
+    # nothing close: no guess
+    assert "did you mean" not in said("actions", "status", "A1", "banana")
