@@ -1689,3 +1689,21 @@ def test_a_word_not_in_a_fixed_set_gets_a_did_you_mean(tmp_path: Path) -> None:
         "train", "--backend", "sklern")
     # nothing close: no guess
     assert "did you mean" not in said("actions", "status", "A1", "banana")
+
+
+def test_a_date_written_right_that_is_no_day_is_said_to_be_no_day(tmp_path: Path) -> None:
+    """A blind user audit: `--due 31/02/2026` was said to be in the wrong format."""
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months."}], "--no-screen")
+    insight("actions", "add", "Monthly calls", "-w", str(ws))
+    for value, why in (("31/02/2026", "February 2026 has 28 days"),
+                       ("2026-04-31", "April 2026 has 30 days"),
+                       ("14/13/2026", "there is no month 13")):
+        wrong = insight("actions", "update", "A1", "--due", value, "-w", str(ws), check=False)
+        said = " ".join(wrong.stderr.replace("│", " ").split())
+        assert wrong.returncode == 2 and f"'{value}' is not a day: {why}" in said
+        assert "expected" not in said
+    # a leap day is a day; a date in no format is still told the formats
+    assert "A1: updated due_on" in insight("actions", "update", "A1", "--due", "29/02/2028",
+                                           "-w", str(ws)).stdout
+    junk = insight("actions", "update", "A1", "--due", "soon", "-w", str(ws), check=False)
+    assert "expected YYYY-MM-DD" in " ".join(junk.stderr.replace("│", " ").split())
