@@ -1774,12 +1774,13 @@ def actions_status(
     db: DbOpt = None,
 ) -> None:
     """Update an action's status."""
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import load_thread, set_action_status
 
     _, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        action = ref("action", action_id)  # as every other output names it: "a5" is A5
         before = store.get_record("action", action_id)["status"]
         record = set_action_status(store, action_id, status, reason=reason)
         fed_back = [o for o in load_thread(store).outcomes_of_action(action_id) if o["fed_back"]]
@@ -1817,7 +1818,7 @@ def actions_involve(
     """Record how people with lived experience took part in an action.
 
     Where it sits on the co-production grid: active or passive, embedded or isolated."""
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import set_involvement
 
     if clear == (mode is not None or continuity is not None or how is not None):
@@ -1825,6 +1826,7 @@ def actions_involve(
     ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        action = ref("action", action_id)
         recorded = store.involvements().get(action_id)
         if not clear and (mode is None or continuity is None):
             # changing part of what was recorded (--how, --mode or --continuity alone)
@@ -1869,6 +1871,7 @@ def outcomes_add(
     ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        action = ref("action", action_id)
         new = add_outcome(store, action_id, description,
                           observed_on=_parse_day(observed_on), evidence=evidence,
                           fed_back_on=_parse_day(fed_back_on))
@@ -1899,22 +1902,25 @@ outcomes_app.command("list")(_lister("outcome"))
 
 def _unlink(kind: str, record: str, targets: list[str], workspace: Path | None,
             db: str | None) -> None:
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import unlink
 
     part = {"insight": "note", "priority": "insight", "action": "priority"}[kind]
     values: list[str | int] = list(targets) if part == "note" else _refs(part, targets)
+    record_id = parse_ref(kind, record)
     _, store = _open(workspace, db)
     with store:
-        removed = unlink(store, kind, parse_ref(kind, record), values)
+        removed = unlink(store, kind, record_id, values)
+    record = ref(kind, record_id)
     typer.echo(f"{record}: unlinked {removed} {part}{'s' if removed != 1 else ''}")
 
 
 def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str | None) -> None:
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import delete_record, load_thread
 
     record_id = parse_ref(kind, record)
+    record = ref(kind, record_id)
     also = " and its outcomes" if kind == "action" else ""
     _, store = _open(workspace, db)
     with store:
@@ -1945,7 +1951,7 @@ def _update(kind: str, record: str, workspace: Path | None, db: str | None,
     with store:
         record_id = parse_ref(kind, record)
         update_record(store, kind, record_id, **values)
-        typer.echo(f"{record}: updated {', '.join(values)}")
+        typer.echo(f"{ref(kind, record_id)}: updated {', '.join(values)}")
         _warn_small_groups(ws, store, ref(kind, record_id), **{
             name: value for name, value in values.items() if isinstance(value, str)
         })

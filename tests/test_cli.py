@@ -1707,3 +1707,27 @@ def test_a_date_written_right_that_is_no_day_is_said_to_be_no_day(tmp_path: Path
                                            "-w", str(ws)).stdout
     junk = insight("actions", "update", "A1", "--due", "soon", "-w", str(ws), check=False)
     assert "expected YYYY-MM-DD" in " ".join(junk.stderr.replace("│", " ").split())
+
+
+def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
+    tmp_path: Path,
+) -> None:
+    """A blind user audit: `actions status a5 agreed` said `a5: agreed`."""
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months."}], "--no-screen")
+    insight("insights", "add", "Waiting alone", "--note", "w1", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+
+    def said(*args: str) -> str:
+        return insight(*args, "-w", str(ws)).stdout.strip()
+
+    assert said("actions", "status", "a1", "agreed") == "A1: agreed"
+    assert said("actions", "status", "1", "in progress") == "A1: in progress"
+    assert said("actions", "involve", "a1", "--mode", "active", "--continuity",
+                "embedded") == "A1: people with lived experience took part, active and embedded"
+    assert said("actions", "update", "a1", "--owner", "Service lead") == "A1: updated owner"
+    insight("outcomes", "add", "a1", "Calls started", "-w", str(ws))
+    assert said("outcomes", "update", "o1", "--evidence", "Call log") == "O1: updated evidence"
+    assert said("insights", "update", "i1", "--title", "Waiting, alone") == "I1: updated title"
+    assert said("actions", "unlink", "a1", "p1") == "A1: unlinked 1 priority"
+    assert said("outcomes", "delete", "o1", "--yes").startswith("deleted O1 ")
