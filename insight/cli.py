@@ -1357,7 +1357,11 @@ def rollup(
             ])
             if fmt != "json":
                 table["phrases"] = table["phrases"].map("; ".join)
-    table = table.drop(columns=["name"]) if fmt == "table" else table
+    if fmt == "table":  # read by a person: a share as the report gives it (38%, not 0.375);
+        # csv and json keep the number, as data
+        table = table.drop(columns=["name"])
+        table["share"] = table["share"].map(
+            lambda share: "–" if share is None or share != share else f"{share * 100:.0f}%")
     _print_table(table.to_dict("records"), fmt)
 
 

@@ -1731,3 +1731,22 @@ def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
     assert said("insights", "update", "i1", "--title", "Waiting, alone") == "I1: updated title"
     assert said("actions", "unlink", "a1", "p1") == "A1: unlinked 1 priority"
     assert said("outcomes", "delete", "o1", "--yes").startswith("deleted O1 ")
+
+
+def test_rollup_table_gives_a_share_as_the_report_does(tmp_path: Path) -> None:
+    """A blind user audit: the table said 0.375 where the report says 38%."""
+    ws = workspace_with(tmp_path, [
+        {"id": f"n{i}", "text": f"Note {i} about what happened.",
+         "categories": ["access-waiting"] if i < 3 else ["carers-family"]} for i in range(8)],
+        "--no-screen")
+    table = insight("rollup", "-w", str(ws)).stdout.splitlines()
+    shares = {line.split()[0]: line.split()[2] for line in table[1:]}
+    assert table[0].split()[:3] == ["category", "notes", "share"]
+    assert shares["access-waiting"] == "38%" and shares["carers-family"] == "62%"
+    assert shares["crisis-urgent"] == "0%"
+    # csv and json are data: the number
+    rows = json.loads(insight("rollup", "-f", "json", "-w", str(ws)).stdout)
+    assert next(r for r in rows if r["category"] == "access-waiting")["share"] == 0.375
+    as_csv = list(csv.DictReader(insight("rollup", "-f", "csv", "-w", str(ws)).stdout
+                                 .splitlines()))
+    assert next(r for r in as_csv if r["category"] == "access-waiting")["share"] == "0.375"
