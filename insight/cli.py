@@ -394,7 +394,9 @@ def ingest(
     if max_chars is not None and max_chars < 1:
         raise typer.BadParameter("give the longest note to accept, in characters (1 or more)",
                                  param_hint="--max-chars")
-    dates = _one_word(dates, DATE_ORDERS, "date order", "--dates")
+    dates = _one_word(dates, DATE_ORDERS, "date order", "--dates", hints={
+        "us": "month-first", "american": "month-first", "mm/dd/yyyy": "month-first",
+        "uk": "day-first", "british": "day-first", "dd/mm/yyyy": "day-first"})
     column_names = _column_names(column or [])
     if list_sep is not None and (len(list_sep.strip()) != 1 or list_sep.strip().isalnum()):
         raise typer.BadParameter("give one punctuation character, e.g. ','",
@@ -741,14 +743,15 @@ def _audience(value: str) -> str:
     return _one_word(value, AUDIENCES, "audience", "--audience")
 
 
-def _one_word(value: str, allowed: Sequence[str], what: str, option: str) -> str:
+def _one_word(value: str, allowed: Sequence[str], what: str, option: str,
+              hints: dict[str, str] | None = None) -> str:
     """A word from a fixed set, in any case; anything else is a usage error naming the
-    closest (`insight.choices`)."""
+    closest (`insight.choices`; `hints`: other words for them, only ever suggested)."""
     from insight.choices import not_one_of
 
     word = " ".join(value.strip().lower().split())
     if word not in allowed:
-        raise typer.BadParameter(not_one_of(what, value, allowed), param_hint=option)
+        raise typer.BadParameter(not_one_of(what, value, allowed, hints), param_hint=option)
     return word
 
 

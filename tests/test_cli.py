@@ -1180,7 +1180,9 @@ def test_ingest_reads_dates_the_way_it_is_told(tmp_path: Path) -> None:
     notes = tmp_path / "n.csv"
     notes.write_text("id,text,heard_on\nd1,Waited months.,03/04/2025\n", encoding="utf-8")
     wrong = insight("ingest", str(notes), "--dates", "US", "-w", str(ws), check=False)
-    assert wrong.returncode == 2 and "auto, day-first, month-first" in wrong.stderr
+    said = " ".join(wrong.stderr.replace("│", " ").split())
+    assert wrong.returncode == 2 and "auto, day-first, month-first" in said
+    assert "unknown date order 'US' (did you mean 'month-first'?)" in said
     insight("ingest", str(notes), "--dates", "Month-First", "-w", str(ws))
     shown = insight("notes", "show", "d1", "-w", str(ws)).stdout
     assert shown.startswith("d1 · 2025-03-04")
