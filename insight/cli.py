@@ -10,9 +10,10 @@ import difflib
 import functools
 import json
 import os
+import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -182,7 +183,10 @@ def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     elif fmt == "table":
         typer.echo(frame.to_string(index=False) if len(frame) else "(none)")
     else:
-        raise typer.BadParameter(f"unknown format {fmt!r}; use table, csv or json")
+        from insight.choices import not_one_of
+
+        raise typer.BadParameter(not_one_of("format", fmt, ("table", "csv", "json")),
+                                 param_hint="--format")
 
 
 def _version(value: bool) -> None:
@@ -390,9 +394,9 @@ def ingest(
     if max_chars is not None and max_chars < 1:
         raise typer.BadParameter("give the longest note to accept, in characters (1 or more)",
                                  param_hint="--max-chars")
-    dates = dates.strip().lower()
-    if dates not in DATE_ORDERS:
-        raise typer.BadParameter(f"one of {', '.join(DATE_ORDERS)}", param_hint="--dates")
+    dates = _one_word(dates, DATE_ORDERS, "date order", "--dates", hints={
+        "us": "month-first", "american": "month-first", "mm/dd/yyyy": "month-first",
+        "uk": "day-first", "british": "day-first", "dd/mm/yyyy": "day-first"})
     column_names = _column_names(column or [])
     if list_sep is not None and (len(list_sep.strip()) != 1 or list_sep.strip().isalnum()):
         raise typer.BadParameter("give one punctuation character, e.g. ','",
@@ -736,12 +740,19 @@ def _audience(value: str) -> str:
     """--audience in any case ("Commissioner"); anything else is a usage error."""
     from insight.privacy import AUDIENCES
 
-    audience = value.strip().lower()
-    if audience not in AUDIENCES:
-        raise typer.BadParameter(
-            f"{value!r}: audience must be one of {', '.join(AUDIENCES)}", param_hint="--audience"
-        )
-    return audience
+    return _one_word(value, AUDIENCES, "audience", "--audience")
+
+
+def _one_word(value: str, allowed: Sequence[str], what: str, option: str,
+              hints: dict[str, str] | None = None) -> str:
+    """A word from a fixed set, in any case; anything else is a usage error naming the
+    closest (`insight.choices`; `hints`: other words for them, only ever suggested)."""
+    from insight.choices import not_one_of
+
+    word = " ".join(value.strip().lower().split())
+    if word not in allowed:
+        raise typer.BadParameter(not_one_of(what, value, allowed, hints), param_hint=option)
+    return word
 
 
 def _read_texts_warned(file: Path, id_col: str, text_col: str) -> tuple[list[str], list[str]]:
@@ -1046,8 +1057,7 @@ def notes_show(
         "items (e.g. to answer a person who asks what is held about them).")] = "text",
 ) -> None:
     """Notes with people's and the model's tags, evidence and confidence (leads only)."""
-    if fmt not in ("text", "json"):
-        raise typer.BadParameter("text or json", param_hint="--format")
+    fmt = _one_word(fmt, ("text", "json"), "format", "--format")
     _, store = _open(workspace, db)
     with store:
         found = []
@@ -1131,11 +1141,7 @@ def notes_review(
     from insight.tagging import review_note
 
     if experience is not None:
-        experience = experience.strip().lower()
-        if experience not in EXPERIENCES:
-            raise typer.BadParameter(
-                f"--experience is one of {', '.join(EXPERIENCES)}, not {experience!r}"
-            )
+        experience = _one_word(experience, EXPERIENCES, "experience", "--experience")
     if accept and category:
         raise typer.BadParameter(
             "give --accept (the model's categories are right) or --category ID (repeat; "
@@ -1244,11 +1250,16 @@ def notes_list(
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
 
-    if tagged_by is not None and tagged_by not in ("person", "model", "none"):
-        raise typer.BadParameter("use person, model or none", param_hint="--tagged-by")
+    if tagged_by is not None:
+        tagged_by = _one_word(tagged_by, ("person", "model", "none"), "tagged-by",
+                              "--tagged-by")
     ws, store = _open(workspace, db)
-    if category is not None and category not in ws.load_codebook().ids:
-        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook",
+    if category is not None and category not in (ids := ws.load_codebook().ids):
+        from insight.choices import closest
+
+        hint = closest(category, ids)
+        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
+                                 + (f" (did you mean {hint!r}?)" if hint else ""),
                                  param_hint="--category")
     with store:
         found = find_notes(
@@ -1353,7 +1364,11 @@ def rollup(
             ])
             if fmt != "json":
                 table["phrases"] = table["phrases"].map("; ".join)
-    table = table.drop(columns=["name"]) if fmt == "table" else table
+    if fmt == "table":  # read by a person: a share as the report gives it (38%, not 0.375);
+        # csv and json keep the number, as data
+        table = table.drop(columns=["name"])
+        table["share"] = table["share"].map(
+            lambda share: "–" if share is None or share != share else f"{share * 100:.0f}%")
     _print_table(table.to_dict("records"), fmt)
 
 
@@ -1770,12 +1785,13 @@ def actions_status(
     db: DbOpt = None,
 ) -> None:
     """Update an action's status."""
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import load_thread, set_action_status
 
     _, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        action = ref("action", action_id)  # as every other output names it: "a5" is A5
         before = store.get_record("action", action_id)["status"]
         record = set_action_status(store, action_id, status, reason=reason)
         fed_back = [o for o in load_thread(store).outcomes_of_action(action_id) if o["fed_back"]]
@@ -1813,7 +1829,7 @@ def actions_involve(
     """Record how people with lived experience took part in an action.
 
     Where it sits on the co-production grid: active or passive, embedded or isolated."""
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import set_involvement
 
     if clear == (mode is not None or continuity is not None or how is not None):
@@ -1821,6 +1837,7 @@ def actions_involve(
     ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        action = ref("action", action_id)
         recorded = store.involvements().get(action_id)
         if not clear and (mode is None or continuity is None):
             # changing part of what was recorded (--how, --mode or --continuity alone)
@@ -1865,6 +1882,7 @@ def outcomes_add(
     ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
+        action = ref("action", action_id)
         new = add_outcome(store, action_id, description,
                           observed_on=_parse_day(observed_on), evidence=evidence,
                           fed_back_on=_parse_day(fed_back_on))
@@ -1895,22 +1913,25 @@ outcomes_app.command("list")(_lister("outcome"))
 
 def _unlink(kind: str, record: str, targets: list[str], workspace: Path | None,
             db: str | None) -> None:
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import unlink
 
     part = {"insight": "note", "priority": "insight", "action": "priority"}[kind]
     values: list[str | int] = list(targets) if part == "note" else _refs(part, targets)
+    record_id = parse_ref(kind, record)
     _, store = _open(workspace, db)
     with store:
-        removed = unlink(store, kind, parse_ref(kind, record), values)
+        removed = unlink(store, kind, record_id, values)
+    record = ref(kind, record_id)
     typer.echo(f"{record}: unlinked {removed} {part}{'s' if removed != 1 else ''}")
 
 
 def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str | None) -> None:
-    from insight.store import parse_ref
+    from insight.store import parse_ref, ref
     from insight.thread import delete_record, load_thread
 
     record_id = parse_ref(kind, record)
+    record = ref(kind, record_id)
     also = " and its outcomes" if kind == "action" else ""
     _, store = _open(workspace, db)
     with store:
@@ -1941,7 +1962,7 @@ def _update(kind: str, record: str, workspace: Path | None, db: str | None,
     with store:
         record_id = parse_ref(kind, record)
         update_record(store, kind, record_id, **values)
-        typer.echo(f"{record}: updated {', '.join(values)}")
+        typer.echo(f"{ref(kind, record_id)}: updated {', '.join(values)}")
         _warn_small_groups(ws, store, ref(kind, record_id), **{
             name: value for name, value in values.items() if isinstance(value, str)
         })
@@ -2087,9 +2108,7 @@ def trace(
 
     A record (insight, priority, action, outcome) is followed down to its notes and up
     to its actions; a note up to the actions it supports."""
-    fmt = fmt.strip().lower()
-    if fmt not in ("text", "json"):
-        raise typer.BadParameter("text or json", param_hint="--format")
+    fmt = _one_word(fmt, ("text", "json"), "format", "--format")
     from insight.store import parse_ref, ref, ref_kind
     from insight.thread import load_thread
 
@@ -2113,13 +2132,17 @@ def trace(
                 record if store.get_note(record) is not None
                 else thread.note_of_ref(record, store.secret("note-ref"))
             )
+            if note_id is None and record.strip().lower().startswith("note-"):
+                # a report's reference: mistyped, most likely; else its note has gone
+                close = thread.close_note_refs(record, store.secret("note-ref"))
+                hint = (f"did you mean {' or '.join(close)}?" if close
+                        else "check it is copied in full ('note-' and 12 letters and digits).")
+                raise typer.BadParameter(
+                    f"{record.strip()!r} matches no note: {hint} Otherwise its note was erased "
+                    "or unlinked from every insight since the report was made.")
             if note_id is None:
-                close = None if record.startswith("note-") else store.close_note_id(record)
-                hint = (
-                    f" (did you mean {close!r}?)" if close
-                    else " (a report's reference no longer resolves once its note is erased "
-                    "or unlinked from every insight)" if record.startswith("note-") else ""
-                )
+                close = store.close_note_id(record)
+                hint = f" (did you mean {close!r}?)" if close else ""
                 raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
             erased_at = (store.get_note(note_id) or {}).get("erased_at")
             if erased_at:  # its links went with its text: "no action yet" would mislead
@@ -2317,17 +2340,28 @@ def audit_log(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Who changed what, when, with before and after (-f json shows them)."""
-    from insight.store import NotFound, ref_kind
+    """Who changed what, when, with before and after (-f json shows them).
+
+    The table names records as elsewhere (A2, P4 -> I6) and says what an update changed
+    (`status: declined -> agreed`); a note's words are never shown, only that they
+    changed."""
+    from insight.store import NotFound, audit_change, audit_record, ref_kind
 
     _, store = _open(workspace, db)
     with store:
         rows = store.audit_log(record, limit)
         if record and not rows:  # nothing ever happened to it: it never existed
-            raise store.no_note(record) if ref_kind(record) is None else NotFound(
-                f"no record {record!r} (the audit log keeps deleted ones)")
+            if ref_kind(record) is not None:
+                raise NotFound(f"no record {record!r} (the audit log keeps deleted ones)")
+            # "Z9" looks like a record's reference, not a note id, unless one is close to it
+            if re.fullmatch(r"[A-Za-z]\d+", record.strip()) and not store.close_note_id(record):
+                raise NotFound(f"no record {record!r}: a record is I, P, A or O and its number "
+                               "(e.g. P1), and no note has that id")
+            raise store.no_note(record)
     if fmt == "table":
-        rows = [{k: v for k, v in r.items() if k not in ("before", "after")} for r in rows]
+        rows = [{**{k: v for k, v in r.items() if k not in ("before", "after", "record_id")},
+                 "record": audit_record(r["record_type"], r["record_id"]),
+                 "change": audit_change(r)} for r in rows]
     _print_table(rows, fmt)
 
 

@@ -208,6 +208,46 @@ _SHORT_YEAR = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2})")
 #: A date written with numbers only, day and month in either order (14/06/2025, 6/14/25).
 _NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2}(?:\d{2})?(?!\d)")
 _EARLIEST_NOTE = date(1990, 1, 1)
+#: A date's parts as written, whether or not they make a day: ISO, numeric with a year of
+#: four digits or two (day and month in either order) and with the month named.
+_ISO_PARTS = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_NUMERIC_PARTS = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?")
+_NAMED_PARTS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{4})|([A-Za-z]+) (\d{1,2}),? (\d{4})")
+
+
+def _not_a_day(text: str, month_first: bool) -> str | None:
+    """Why a date written in a right format names no day ("31/02/2026 is not a day:
+    February 2026 has 28 days"), or None where it is not such a date."""
+    import calendar
+
+    months = {name.lower(): number for names in (calendar.month_name, calendar.month_abbr)
+              for number, name in enumerate(names) if name}
+    if (iso := _ISO_PARTS.fullmatch(text)) is not None:
+        year, month, day = (int(iso.group(i)) for i in (1, 2, 3))
+    elif (numeric := _NUMERIC_PARTS.fullmatch(text)) is not None:
+        day, month, year = (int(numeric.group(i)) for i in (1, 3, 4))
+        if month_first:
+            day, month = month, day
+        if len(numeric.group(4)) == 2:
+            year += 2000 if 2000 + year <= date.today().year else 1900
+    elif (named := _NAMED_PARTS.fullmatch(text)) is not None:
+        day_, name, year_ = (named.group(1, 2, 3) if named.group(1)
+                             else named.group(5, 4, 6))
+        if name.lower() not in months:
+            return None
+        day, month, year = int(day_), months[name.lower()], int(year_)
+    else:
+        return None
+    if not 1 <= month <= 12:
+        order = "month first: MM/DD/YYYY" if month_first else "day first: DD/MM/YYYY"
+        return (f"{shown_date(text)} is not a day: there is no month {month} (dates "
+                f"in numbers are read {order})" if not _ISO_PARTS.fullmatch(text)
+                else f"{shown_date(text)} is not a day: there is no month {month}")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return (f"{shown_date(text)} is not a day: {calendar.month_name[month]} {year} has "
+                f"{days} days")
+    return None
 
 
 def parse_date(value: Any, month_first: bool = False) -> date | None:
@@ -254,9 +294,11 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
         try:
             return date(century + year, month, day)
         except ValueError:
-            raise ValueError(
-                f"invalid date {shown_date(text)} (expected {order}/YY or {order}/YYYY)"
-            ) from None
+            raise ValueError(_not_a_day(text, month_first) or
+                             f"invalid date {shown_date(text)} (expected {order}/YY or "
+                             f"{order}/YYYY)") from None
+    if (why := _not_a_day(text, month_first)) is not None:  # the format is right, the day not
+        raise ValueError(why)
     # only a short value is shown: a note pasted into the date column must not be echoed
     raise ValueError(
         f"invalid date {shown_date(text)} (expected YYYY-MM-DD, {order}/YYYY or {order}/YY)"

@@ -28,6 +28,7 @@ from insight import __version__  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.privacy import (  # noqa: E402
     HIDDEN,
+    WITHHELD,
     Audience,
     Quoted,
     group_counts,
@@ -769,6 +770,9 @@ def _removed(text: str | None) -> str:
 
 _ENV.filters["removed"] = _removed
 _ENV.globals["DEFAULT_TITLE"] = DEFAULT_TITLE
+#: a count the audience may not see even as "<5" (`HIDDEN`, `WITHHELD`): a sentence says so
+#: in words rather than dropping the marker in where a number would go
+_ENV.tests["withheld"] = lambda value: value in (HIDDEN, WITHHELD)
 
 
 def render_html(data: ReportData) -> str:
@@ -877,8 +881,12 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     about: list[list[Any]] = [
         ["field", "value"], ["title", data.title], ["audience", data.audience],
         ["generated", data.generated], ["insight version", data.version],
-        ["small numbers", f"counts below {data.threshold} are shown as <{data.threshold}"
-                          if not lead else "not suppressed (leads' view)"],
+        # "hidden" and "not shown" stand where a number would: say what they mean, as the
+        # report's header does
+        ["small numbers", f"counts below {data.threshold} are shown as <{data.threshold}; "
+                          f"'{HIDDEN}' or '{WITHHELD}': a count not shown, for privacy, because "
+                          "it would give one of them away (by subtraction from a total or from "
+                          "another count)" if not lead else "not suppressed (leads' view)"],
         # outside the leads' view the first and last conversations are given by month,
         # as the report gives them
         *([ABOUT_FIELDS.get(key, key),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -395,6 +396,68 @@ def _audit_safe(record_type: str, row: dict[str, Any] | None) -> dict[str, Any] 
 
 #: Note columns that could identify a person; erasure clears them (and the text).
 _IDENTIFYING = frozenset({"text", "listener", "setting", "place", "community", "heard_on"})
+#: Fields an audit table names without their values: a note's words (and the hash or
+#: length standing for them), what identifies its person, a tag's sentence of the note and
+#: what people wrote about a safeguarding concern.
+_NAMED_ONLY = {
+    "note": _IDENTIFYING | {"text_chars", "content_hash"},
+    "tag": frozenset({"evidence", "evidence_chars"}),
+    "safeguarding": frozenset({"reason", "ack_note"}),
+}
+#: Bookkeeping every update changes: not what a person changed.
+_BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "recorded_at", "chosen_at", "author"})
+#: A field's value longer than this is cut short in `audit_change`.
+_CHANGE_CHARS = 24
+
+
+def audit_record(record_type: str, record_id: str) -> str:
+    """An audit entry's record as people name it elsewhere: "A2" for action 2, "P4 -> I6"
+    for a link, "I1 -> n001" for an insight's note; notes, tags and queue items as stored."""
+    if record_type in THREAD_TABLES and record_id.isdigit():
+        return ref(record_type, int(record_id))
+    if record_type == "action_involvement" and record_id.isdigit():
+        return ref("action", int(record_id))
+    if record_type in _AUDITED_AS_LINKS and "->" in record_id:
+        left_kind, right_kind = _AUDITED_AS_LINKS[record_type]
+        left, right = record_id.split("->", 1)
+        return " -> ".join(
+            ref(kind, int(value)) if kind in PREFIXES and value.isdigit() else value
+            for kind, value in ((left_kind, left), (right_kind, right))
+        )
+    return record_id
+
+
+def audit_change(entry: dict[str, Any]) -> str:
+    """What an update changed, in a line: `status: declined -> agreed`, only the fields
+    that changed, long values cut short; a note's words (or what stands for them), what
+    identifies its person and other free text about a note by name only (`_NAMED_ONLY`).
+    Empty for anything but an update."""
+    if entry.get("operation") != "update":
+        return ""
+    before, after = entry.get("before") or {}, entry.get("after") or {}
+    named_only = _NAMED_ONLY.get(entry.get("record_type", ""), frozenset())
+
+    def shown(value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return "(none)"
+        text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        if re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?", text):
+            text = text[:16]  # a moment, to the minute
+        text = " ".join(text.split())
+        return text if len(text) <= _CHANGE_CHARS else text[: _CHANGE_CHARS - 1].rstrip() + "…"
+
+    changes: list[str] = []
+    for key in dict.fromkeys([*before, *after]):
+        if key in _BOOKKEEPING or before.get(key) == after.get(key):
+            continue
+        if key in named_only:
+            name = "text" if key in ("text_chars", "content_hash") else key
+            if name not in changes:
+                changes.append(name)
+        else:
+            changes.append(f"{key}: {shown(before.get(key))} -> {shown(after.get(key))}")
+    return "; ".join(changes)
+
 #: What an erased note's audit entries lose: its identifying fields, and the hash of its
 #: words (unkeyed, it would confirm a guessed text; `erased_text_mark` keeps a keyed one).
 _ERASED_FROM_AUDIT = _IDENTIFYING | {"content_hash"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from insight.choices import not_one_of
 from insight.privacy import why_not_quoted
 from insight.store import (
     EXCLUDE,
@@ -29,6 +30,15 @@ from insight.store import (
 )
 
 ACTION_STATUSES = ("proposed", "agreed", "in progress", "done", "declined")
+#: Words people use for a status, offered as a did-you-mean (never taken as the status:
+#: "closed" could be done or declined)
+STATUS_HINTS = {
+    "complete": "done", "completed": "done", "finished": "done", "closed": "done",
+    "started": "in progress", "ongoing": "in progress", "underway": "in progress",
+    "doing": "in progress", "in hand": "in progress", "approved": "agreed",
+    "accepted": "agreed", "rejected": "declined", "refused": "declined",
+    "not going ahead": "declined", "suggested": "proposed", "new": "proposed",
+}
 STAGES = (
     "strategic planning",
     "specifying outcomes",
@@ -71,9 +81,7 @@ def _title(value: str) -> str:
 def _status(value: str) -> str:
     status = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
     if status not in ACTION_STATUSES:
-        raise UnknownValue(
-            f"unknown action status {value!r}; use one of: {', '.join(ACTION_STATUSES)}"
-        )
+        raise UnknownValue(not_one_of("action status", value, ACTION_STATUSES, STATUS_HINTS))
     return status
 
 
@@ -84,9 +92,7 @@ def _stage(value: str | None) -> str | None:
     stage = STAGE_SYNONYMS.get(stage, STAGE_SYNONYMS.get(stage.replace("-", " "), stage))
     stage = stage if stage in STAGES else stage.replace("-", " ")
     if stage not in STAGES:
-        raise UnknownValue(
-            f"unknown commissioning stage {value!r}; use one of: {', '.join(STAGES)}"
-        )
+        raise UnknownValue(not_one_of("commissioning stage", value, STAGES, STAGE_SYNONYMS))
     return stage
 
 
@@ -286,9 +292,7 @@ def set_quote_choice(
         said = " ".join(choice.strip().lower().replace("-", " ").replace("_", " ").split())
         stored = QUOTE_CHOICES.get(said, said if said in QUOTE_CHOICE_WORDS else None)
         if stored is None:
-            raise UnknownValue(
-                f"unknown quote choice {choice!r}; use one of: {', '.join(QUOTE_CHOICES)}"
-            )
+            raise UnknownValue(not_one_of("quote choice", choice, QUOTE_CHOICES))
     before = store.set_quote_choice(insight_id, note_id, stored)
     return QUOTE_CHOICE_WORDS[before["choice"]] if before else None
 
@@ -413,7 +417,7 @@ _CONTINUITY_WORDS = {"one off": "isolated", "oneoff": "isolated", "ongoing": "em
 def _one_of(value: str, allowed: Sequence[str], what: str) -> str:
     word = " ".join(value.strip().lower().split())
     if word not in allowed:
-        raise UnknownValue(f"unknown {what} {value!r}; use one of: {', '.join(allowed)}")
+        raise UnknownValue(not_one_of(what, value, allowed))
     return word
 
 
@@ -545,19 +549,33 @@ class Thread:
             seen.update(dict.fromkeys(self.notes_of_priority(priority_id)))
         return list(seen)
 
-    def note_of_ref(self, reference: str, key: bytes) -> str | None:
-        """The note behind a reference in a commissioner's or community report (named
-        under one insight, `note_ref`; or, in reports made before references were per
-        insight, under none)."""
+    def note_refs(self, key: bytes) -> dict[str, str]:
+        """Every reference a commissioner's or community report can name a linked note by
+        (under one insight, `note_ref`; or, in reports made before references were per
+        insight, under none) -> the note's id."""
         from insight.privacy import note_ref
 
+        found: dict[str, str] = {}
         for insight_id, note_ids in self.insight_notes.items():
             within = ref("insight", insight_id)
             for note_id in note_ids:
-                if reference in (note_ref(note_id, "commissioner", key, within),
-                                 note_ref(note_id, "commissioner", key)):
-                    return note_id
-        return None
+                found[note_ref(note_id, "commissioner", key, within)] = note_id
+                found[note_ref(note_id, "commissioner", key)] = note_id
+        return found
+
+    def note_of_ref(self, reference: str, key: bytes) -> str | None:
+        """The note behind a reference in a commissioner's or community report, in any
+        case and with spaces around it ("NOTE-B5A6..." typed from a printout)."""
+        return self.note_refs(key).get(reference.strip().lower())
+
+    def close_note_refs(self, reference: str, key: bytes) -> list[str]:
+        """The references a mistyped one most likely meant (a character short, or two
+        swapped), closest first: none where nothing is close."""
+        import difflib
+
+        return difflib.get_close_matches(
+            reference.strip().lower(), list(self.note_refs(key)), n=3, cutoff=0.85
+        )
 
     def actions_of_note(self, note_id: str) -> list[int]:
         """Upward: every action a note influenced."""

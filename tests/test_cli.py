@@ -256,7 +256,9 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
                       "-w", str(tmp_path / "ws"))
     assert written.returncode == 0 and "For: commissioner" in out.read_text(encoding="utf-8")
     boss = insight("rollup", "--audience", "boss", "-w", str(tmp_path / "ws"), check=False)
-    assert boss.returncode == 2 and "audience must be one of" in boss.stderr
+    assert boss.returncode == 2 and "unknown audience 'boss'" in boss.stderr
+    assert "use one of: lead, commissioner, community" in " ".join(
+        boss.stderr.replace("│", " ").split())
 
 
 def test_codebook_show_lists_the_default() -> None:
@@ -1203,7 +1205,9 @@ def test_ingest_reads_dates_the_way_it_is_told(tmp_path: Path) -> None:
     notes = tmp_path / "n.csv"
     notes.write_text("id,text,heard_on\nd1,Waited months.,03/04/2025\n", encoding="utf-8")
     wrong = insight("ingest", str(notes), "--dates", "US", "-w", str(ws), check=False)
-    assert wrong.returncode == 2 and "auto, day-first, month-first" in wrong.stderr
+    said = " ".join(wrong.stderr.replace("│", " ").split())
+    assert wrong.returncode == 2 and "auto, day-first, month-first" in said
+    assert "unknown date order 'US' (did you mean 'month-first'?)" in said
     insight("ingest", str(notes), "--dates", "Month-First", "-w", str(ws))
     shown = insight("notes", "show", "d1", "-w", str(ws)).stdout
     assert shown.startswith("d1 · 2025-03-04")
@@ -1610,3 +1614,176 @@ def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     said = reader.stderr.read()
     assert reader.wait(timeout=120) == 0
     assert b"Broken pipe" not in said and b"Traceback" not in said
+
+
+def test_audit_table_says_what_changed_by_reference_never_a_notes_words(
+    tmp_path: Path,
+) -> None:
+    """A blind user audit: the table showed no change, and 'action 2', 'priority_insights
+    4->6' where everything else says A2 and P4 -> I6."""
+    rows = [{"id": "w1", "text": "Waited nine months for a call back."},
+            {"id": "w2", "text": "Nobody rang me while I waited."}]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    insight("insights", "add", "Waiting alone", "--note", "w1", "--note", "w2", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+    insight("actions", "status", "A1", "declined", "--reason", "No budget", "-w", str(ws))
+    insight("actions", "status", "A1", "agreed", "--reason", "Budget found", "-w", str(ws))
+    insight("actions", "update", "A1", "--owner", "A team lead whose name is much too long "
+            "for a table", "-w", str(ws))
+    fixed = tmp_path / "fixed.jsonl"
+    fixed.write_text(json.dumps({**rows[1], "text": "Nobody rang me back while I waited."})
+                     + "\n", encoding="utf-8")
+    insight("ingest", str(fixed), "--replace-text", "--no-screen", "-w", str(ws))
+    table = insight("audit", "-w", str(ws)).stdout
+    lines = {line.split()[0]: " ".join(line.split()) for line in table.splitlines()[1:]}
+    assert "record" in table.splitlines()[0] and "change" in table.splitlines()[0]
+    assert any(line.endswith("priority_insights P1 -> I1") for line in lines.values())
+    assert any(line.endswith("action_priorities A1 -> P1") for line in lines.values())
+    assert any(line.endswith("insight_notes I1 -> w2") for line in lines.values())
+    updates = [line for line in lines.values() if " update " in line]
+    assert updates[0].endswith("update action A1 status: proposed -> declined; "
+                               "reason: (none) -> No budget")
+    assert updates[1].endswith("update action A1 status: declined -> agreed; "
+                               "reason: No budget -> Budget found")
+    # only what changed, a long value cut short
+    assert updates[2].endswith("update action A1 owner: (none) -> A team lead whose name…")
+    # a note's words changed: said, never shown (nor its hash or length)
+    note_update = next(line for line in updates if " note w2 " in line)
+    assert " text" in note_update and "rang" not in table and "Nobody" not in table
+    assert "content_hash" not in note_update and "text_chars" not in note_update
+    # json keeps the entry as stored
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    assert {e["record_id"] for e in log if e["record_type"] == "action_priorities"} == {"1->1"}
+
+
+def test_audit_of_a_reference_that_names_nothing_says_no_record(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [{"id": "n001", "text": "Waited nine months."}], "--no-screen")
+    for wrong in ("Z9", "A9"):
+        missing = insight("audit", "--record", wrong, "-w", str(ws), check=False)
+        assert missing.returncode == 2 and f"no record '{wrong}'" in missing.stderr
+        assert "no note '" not in missing.stderr
+    # a note id a character off is still a note
+    note = insight("audit", "--record", "n01", "-w", str(ws), check=False)
+    assert note.returncode == 2 and "no note 'n01' (did you mean 'n001'?)" in note.stderr
+
+
+def test_trace_takes_a_reports_note_reference_in_any_case_and_says_a_typo_is_one(
+    tmp_path: Path,
+) -> None:
+    """A blind user audit: a reference one character short was said to be erased or
+    unlinked, and one typed in capitals from a printout was refused."""
+    ws = workspace_with(tmp_path, [
+        {"id": f"w{i}", "text": f"Waited {i + 2} months with no call.",
+         "categories": ["access-waiting"]} for i in range(6)], "--no-screen")
+    insight("insights", "add", "Waiting alone", *[a for i in range(6) for a in
+                                                  ("--note", f"w{i}")], "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+    report = tmp_path / "r.html"
+    insight("report", "--out", str(report), "-w", str(ws))
+    reference = re.findall(r"note-[0-9a-f]{12}", report.read_text())[0]
+    typed = insight("trace", reference.upper(), "-w", str(ws))
+    assert typed.stdout.startswith("note w") and "evidence for: I1 (Waiting alone)" in typed.stdout
+    short = insight("trace", reference[:-1], "-w", str(ws), check=False)
+    said = " ".join(short.stderr.replace("│", " ").split())
+    assert short.returncode == 2
+    assert f"'{reference[:-1]}' matches no note: did you mean {reference}?" in said
+    assert "Otherwise its note was erased or unlinked from every insight" in said
+    nothing = insight("trace", "note-000000000000", "-w", str(ws), check=False)
+    said = " ".join(nothing.stderr.replace("│", " ").split())
+    assert "'note-000000000000' matches no note: check it is copied in full" in said
+    assert "did you mean" not in said
+
+
+def test_a_word_not_in_a_fixed_set_gets_a_did_you_mean(tmp_path: Path) -> None:
+    """A blind user audit: `actions status A1 complete` and `--audience comissioner` said
+    only what was allowed; each such word now names the closest one."""
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months."}], "--no-screen")
+    insight("actions", "add", "Monthly calls", "-w", str(ws))
+
+    def said(*args: str) -> str:
+        done = insight(*args, "-w", str(ws), check=False)
+        assert done.returncode == 2, done.stderr
+        return " ".join(done.stderr.replace("│", " ").split())
+
+    assert "unknown action status 'complete' (did you mean 'done'?); use one of: proposed, " \
+        "agreed, in progress, done, declined" in said("actions", "status", "A1", "complete")
+    for command in ("rollup", "report"):
+        assert "unknown audience 'comissioner' (did you mean 'commissioner'?)" in said(
+            command, "--audience", "comissioner")
+    assert "unknown format 'tabel' (did you mean 'table'?)" in said("rollup", "-f", "tabel")
+    assert "unknown format 'jsn' (did you mean 'json'?)" in said("trace", "A1", "-f", "jsn")
+    assert "unknown commissioning stage 'desgn' (did you mean 'pathway design'?)" in said(
+        "actions", "update", "A1", "--stage", "desgn")
+    assert "unknown involvement 'activ' (did you mean 'active'?)" in said(
+        "actions", "involve", "A1", "--mode", "activ", "--continuity", "embedded")
+    assert "unknown experience 'negtive' (did you mean 'negative'?)" in said(
+        "notes", "review", "w1", "--experience", "negtive")
+    assert "(did you mean 'access-waiting'?)" in said("notes", "list", "--category",
+                                                     "acess-waiting")
+    assert "unknown backend 'sklern' (did you mean 'sklearn'?)" in said(
+        "train", "--backend", "sklern")
+    # nothing close: no guess
+    assert "did you mean" not in said("actions", "status", "A1", "banana")
+
+
+def test_a_date_written_right_that_is_no_day_is_said_to_be_no_day(tmp_path: Path) -> None:
+    """A blind user audit: `--due 31/02/2026` was said to be in the wrong format."""
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months."}], "--no-screen")
+    insight("actions", "add", "Monthly calls", "-w", str(ws))
+    for value, why in (("31/02/2026", "February 2026 has 28 days"),
+                       ("2026-04-31", "April 2026 has 30 days"),
+                       ("14/13/2026", "there is no month 13")):
+        wrong = insight("actions", "update", "A1", "--due", value, "-w", str(ws), check=False)
+        said = " ".join(wrong.stderr.replace("│", " ").split())
+        assert wrong.returncode == 2 and f"'{value}' is not a day: {why}" in said
+        assert "expected" not in said
+    # a leap day is a day; a date in no format is still told the formats
+    assert "A1: updated due_on" in insight("actions", "update", "A1", "--due", "29/02/2028",
+                                           "-w", str(ws)).stdout
+    junk = insight("actions", "update", "A1", "--due", "soon", "-w", str(ws), check=False)
+    assert "expected YYYY-MM-DD" in " ".join(junk.stderr.replace("│", " ").split())
+
+
+def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
+    tmp_path: Path,
+) -> None:
+    """A blind user audit: `actions status a5 agreed` said `a5: agreed`."""
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months."}], "--no-screen")
+    insight("insights", "add", "Waiting alone", "--note", "w1", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+
+    def said(*args: str) -> str:
+        return insight(*args, "-w", str(ws)).stdout.strip()
+
+    assert said("actions", "status", "a1", "agreed") == "A1: agreed"
+    assert said("actions", "status", "1", "in progress") == "A1: in progress"
+    assert said("actions", "involve", "a1", "--mode", "active", "--continuity",
+                "embedded") == "A1: people with lived experience took part, active and embedded"
+    assert said("actions", "update", "a1", "--owner", "Service lead") == "A1: updated owner"
+    insight("outcomes", "add", "a1", "Calls started", "-w", str(ws))
+    assert said("outcomes", "update", "o1", "--evidence", "Call log") == "O1: updated evidence"
+    assert said("insights", "update", "i1", "--title", "Waiting, alone") == "I1: updated title"
+    assert said("actions", "unlink", "a1", "p1") == "A1: unlinked 1 priority"
+    assert said("outcomes", "delete", "o1", "--yes").startswith("deleted O1 ")
+
+
+def test_rollup_table_gives_a_share_as_the_report_does(tmp_path: Path) -> None:
+    """A blind user audit: the table said 0.375 where the report says 38%."""
+    ws = workspace_with(tmp_path, [
+        {"id": f"n{i}", "text": f"Note {i} about what happened.",
+         "categories": ["access-waiting"] if i < 3 else ["carers-family"]} for i in range(8)],
+        "--no-screen")
+    table = insight("rollup", "-w", str(ws)).stdout.splitlines()
+    shares = {line.split()[0]: line.split()[2] for line in table[1:]}
+    assert table[0].split()[:3] == ["category", "notes", "share"]
+    assert shares["access-waiting"] == "38%" and shares["carers-family"] == "62%"
+    assert shares["crisis-urgent"] == "0%"
+    # csv and json are data: the number
+    rows = json.loads(insight("rollup", "-f", "json", "-w", str(ws)).stdout)
+    assert next(r for r in rows if r["category"] == "access-waiting")["share"] == 0.375
+    as_csv = list(csv.DictReader(insight("rollup", "-f", "csv", "-w", str(ws)).stdout
+                                 .splitlines()))
+    assert next(r for r in as_csv if r["category"] == "access-waiting")["share"] == "0.375"

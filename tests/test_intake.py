@@ -78,10 +78,15 @@ CASES: dict[str, Case] = {
         (4, "duplicate id 'dup-1' (first on line 1)"),
         (6, "duplicate: same text, date and listener as line 5"),
     )),
-    "invalid-dates.csv": Case(3, 6, _dates(
-        (2, "2025-02-30"), (3, "yesterday"), (4, "31/02/2025"), (5, "2025-13-01"),
-        (6, "2025-09-141"),
-    ) + ((7, "heard_on: 2999-01-01 is in the future"),)),
+    "invalid-dates.csv": Case(3, 6, (
+        # written right, but no such day: said so, not "expected YYYY-MM-DD"
+        (2, "heard_on: '2025-02-30' is not a day: February 2025 has 28 days"),
+        *_dates((3, "yesterday")),
+        (4, "heard_on: '31/02/2025' is not a day: February 2025 has 28 days"),
+        (5, "heard_on: '2025-13-01' is not a day: there is no month 13"),
+        *_dates((6, "2025-09-141")),
+        (7, "heard_on: 2999-01-01 is in the future"),
+    )),
     "oversize.jsonl": Case(1, 1, (
         (2, "text: text is 201 characters, over the limit of 200 (--max-chars raises it)"),
     )),
@@ -498,8 +503,8 @@ def test_cli_shows_the_first_reasons_at_once(workspace: Path, tmp_path: Path) ->
     result = ingest_cli(workspace, path)
     assert result.returncode == 3
     shown = [line for line in result.stderr.splitlines() if ": line " in line]
-    assert shown == [f"{path}: line {n}: heard_on: invalid date '31/02/2025' (expected "
-                     "YYYY-MM-DD, DD/MM/YYYY or DD/MM/YY)" for n in (2, 3, 4)]
+    assert shown == [f"{path}: line {n}: heard_on: '31/02/2025' is not a day: February 2025 "
+                     "has 28 days" for n in (2, 3, 4)]
     assert "(2 more reasons there)" in result.stdout
 
 

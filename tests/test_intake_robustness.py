@@ -722,7 +722,7 @@ def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
         (7, f"heard_on: '46351.5' {serial}"),
         (8, "heard_on: 1926-11-25 is before 1990: a typo?"),
         (10, "heard_on: invalid date '25/11/2025 25:00' " + DATE_FORMS),
-        (11, "heard_on: invalid date '31/02/25' (expected DD/MM/YY or DD/MM/YYYY)"),
+        (11, "heard_on: '31/02/25' is not a day: February 2025 has 28 days"),
     ]
 
 
@@ -1065,8 +1065,8 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     assert (1 + 1, "heard_on: invalid date <75 characters> (expected YYYY-MM-DD, "
             "DD/MM/YYYY or DD/MM/YY)") in reasons(report)
     assert "unknown category id(s): <75 characters>" in reasons(report)[1][1]
-    assert (3 + 1, "heard_on: invalid date '31/02/2025' (expected YYYY-MM-DD, DD/MM/YYYY "
-            "or DD/MM/YY)") in reasons(report)  # a short value is still shown
+    assert (3 + 1, "heard_on: '31/02/2025' is not a day: February 2025 has 28 days") \
+        in reasons(report)  # a short value is still shown
     # a short one with a name in it is not, nor the words beside it: they may be the rest of it
     named = write(tmp_path, "named.csv", "id,text,categories\n"
                   "n1,Waited months.,\"bartholomew quince, waiting\"\n")
@@ -1524,7 +1524,8 @@ def test_a_row_error_names_the_forms_column_as_well_as_the_field(
     assert counts(report) == (1, 1, 0)
     (line, reason), = reasons(report)
     assert line == 2
-    assert reason.startswith("heard_on (column 'Date of conversation'): invalid date")
+    assert reason.startswith("heard_on (column 'Date of conversation'): '31/02/2025' is not "
+                             "a day")
     assert "; consent_quote (column 'OK to quote'): 'maybe' is not yes or no" in reason
     # a JSON key names no column: the field alone
     rows = write(tmp_path, "rows.jsonl", json.dumps({"id": "j1", "text": "x y", "Date": "x"})

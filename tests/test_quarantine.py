@@ -109,7 +109,7 @@ def test_the_file_to_fix_comes_back_in_and_its_rows_are_then_stored(
     assert [r["id"] for r in rows] == ["f1-2", "f1-3", "f1-4"]  # with the prefix given
     assert [r["quarantined_from"] for r in rows] == ["form.csv line 3", "form.csv line 4",
                                                      "form.csv line 5"]
-    assert rows[0]["problem"].startswith("heard_on: invalid date '31/02/2025'")
+    assert rows[0]["problem"].startswith("heard_on: '31/02/2025' is not a day")
     assert rows[2]["text"].startswith("=HYPERLINK")
     # a person fixes two of the three rows, leaves the missing text, and ingests the file
     rows[0]["heard_on"] = "2025-02-28"

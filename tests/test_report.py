@@ -213,7 +213,11 @@ def test_an_insight_a_few_notes_short_of_another_is_not_counted(store: Store) ->
                                                                insight_ids=[everyone, most])])
     commissioner = unescape(render_html(build_report(store, load_codebook())))
     assert "(12 notes" in commissioner and "(9 notes" not in commissioner
-    assert "(a number of notes not shown (privacy)" in commissioner  # 12 - 9 would count 3
+    # 12 - 9 would count 3: said in words, not a marker dropped where a number would go
+    assert "(notes linked by a lead: how many is not shown, for privacy)" in commissioner
+    assert " ".join(commissioner.split("Golden thread")[1].split()).count(
+        "notes: how many is not shown, for privacy (the leads' report lists them)") == 1
+    assert "(privacy)" not in commissioner
     lead = unescape(render_html(build_report(store, load_codebook(), audience="lead")))
     assert "(9 notes" in lead
 
@@ -423,6 +427,11 @@ def test_counts_are_suppressed_everywhere_in_the_commissioner_report(store: Stor
     assert data.summary["tagged_by_person"] == data.summary["tagged_by_model"] == "not shown"
     html = render_html(data)
     assert "back to &lt;5 notes" in html and "note-" not in html.split("Golden thread")[1]
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "Categories: how many notes have categories a person gave, how many were tagged " \
+        "by the model and how many are not tagged yet is not shown, for privacy." in text
+    summary = text.split("Summary")[1].split("How to read")[0]
+    assert "not shown (privacy)" not in summary  # a table's cell may say it; a sentence not
     lead = render_html(build_report(store, load_codebook(), audience="lead", threshold=5))
     assert "back to 3 notes" in lead and lead.count('class="note-id"') == 3
 
@@ -471,6 +480,12 @@ def test_the_summary_split_cannot_give_a_small_count_away(store: Store) -> None:
     assert shown["tagged_by_person"] == "<5" and shown["untagged"] == "<5"
     # 12 - 8 would leave 4 for two small counts: one of them would be pinned down
     assert "hidden" in (shown["notes"], shown["tagged_by_model"])
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(build_report(
+        store, load_codebook(), audience="commissioner", threshold=5)))).split())
+    # the hidden count is said in words, never "hidden were tagged by the model"
+    assert "Categories: <5 notes have categories a person gave (the listener or a reviewer); " \
+        "how many were tagged by the model (with or without finding a category) is not shown, " \
+        "for privacy; <5 are not tagged yet." in text
 
 
 def test_community_page_explains_service_words_and_uses_headings(store: Store) -> None:
@@ -1144,14 +1159,18 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
     assert data.summary["safeguarding_oldest_open_days"] == 0
     assert data.summary["safeguarding_median_days"] == 0.0
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(data))).split())
-    assert "6 notes routed to a person (not shown (privacy) still open; the oldest open one " \
-        "has waited less than a day)" in text
+    # 6 routed and 5 acknowledged would count the one still open: how many is said in words
+    assert "6 notes routed to a person (how many are still open is not shown, for privacy; " \
+        "the oldest open one has waited less than a day)" in text
     assert "A person acknowledged each in a median of less than a day after it was " \
         "flagged." in text
     assert "A further 5 notes, flagged by the model or the phrase list, were judged by a " \
         "person not to be a concern." in text
     about = dict(report_tables(data)["About"][1:])
     assert about["flags of the model or phrase list a person judged no concern"] == 5
+    # the sheet's "hidden" and "not shown" are explained where its small numbers are
+    assert about["of those, concerns not yet acknowledged"] == "not shown"
+    assert "'hidden' or 'not shown': a count not shown, for privacy" in about["small numbers"]
 
 
 def _community_text(data) -> str:

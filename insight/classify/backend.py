@@ -18,6 +18,8 @@ import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from sklearn.model_selection import StratifiedKFold
 
+from insight.choices import not_one_of
+
 BACKEND_FILE = "backend.json"
 
 
@@ -200,7 +202,7 @@ def backend_class(name: str) -> type[TaggerBackend]:
         from insight.classify.ensemble import EnsembleTagger
 
         return EnsembleTagger
-    raise ValueError(f"unknown backend '{name}'; choose one of {', '.join(BACKEND_NAMES)}")
+    raise ValueError(not_one_of("backend", name, BACKEND_NAMES))
 
 
 def load_backend(path: str | Path) -> TaggerBackend:
