@@ -26,7 +26,11 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   after a word make it a name in any case, known to the lexicon or not ("Harleen
   (daughter, 15)", "hannah 17,", "TONI (she/they)"), as does a personal detail after its
   possessive ("Summer's DOB", "Grace's own mob") and a name beside it in brackets ("Sunny
-  (Sundeep)"); a name found once is redacted wherever it recurs, in any case;
+  (Sundeep)"); after a phrase that introduces a name ("my name is rose", "I'm called
+  brook", "his surname BROWN", "first name Jo", "known as hope") or a short title ("mr
+  mcdonald", "Dr. Achterberg", "mrs okafor") a name counts in any case, even one that is
+  a word, and so does one whose relation follows ("Hope is my daughter", "Grace and Hope
+  are my twins"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
   "number 14 on Mill Lane", house name + street) and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
@@ -309,7 +313,8 @@ _RELATIONS = {
     "worker", "keyworker", "caseworker", "coordinator", "co-ordinator", "cpn", "therapist",
     "counsellor", "counselor", "psychiatrist", "psychologist", "neighbour", "neighbor",
     "colleague", "boss", "manager", "mate", "flatmate", "housemate", "child", "children", "kid",
-    "kids", "baby", "lad", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "sibling",
+    "kids", "baby", "lad", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "twins",
+    "sibling",
     "teacher", "mentor", "volunteer", "befriender", "officer", "advocate", "leader", "member",
     "participant", "client", "patient", "lodger", "landlord", "landlady", "pal", "grandson's",
     "grandfather", "grandmother", "midwife", "visitor", "practitioner", "supporter", "hubby",
@@ -323,11 +328,34 @@ _FAMILY = {
     "niece", "nephew", "cousin", "boyfriend", "girlfriend", "fiance", "fiancé", "fiancee",
     "fiancée", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "hubby", "grandad",
 }
+# Family words in the plural: "Grace and Hope are my twins", "my kids Grace and Hope"
+_FAMILY_PLURALS = {
+    "twins", "kids", "children", "sons", "daughters", "boys", "girls", "grandkids",
+    "grandchildren", "grandsons", "granddaughters", "brothers", "sisters", "nieces",
+    "nephews", "cousins", "parents", "friends",
+}
 _POSSESSIVES = {"my", "our", "his", "her", "their", "your"}
-_NAMING_PAIRS = {("name", "is"), ("names", "are"), ("known", "as"), ("goes", "by"),
-                 ("go", "by"), ("it", "'s"), ("this", "is"), ("i", "'m"), ("i", "am"),
+_NAMING_PAIRS = {("name", "is"), ("name", "'s"), ("name", "’s"), ("names", "are"),
+                 ("known", "as"), ("goes", "by"), ("go", "by"), ("it", "'s"), ("this", "is"),
+                 ("i", "'m"), ("i", "am"),
                  ("name", ":"), ("call", "me"), ("calls", "me"), ("called", "me"),
                  ("calls", "him"), ("calls", "her"), ("calls", "them")}
+# Phrases that introduce a name ("my name is rose", "I'm called brook", "his surname BROWN",
+# "first name Jo", "known as hope"): the word after one is a name in any case, even when it
+# is also a word; see ``_introduced``. The words for a name, with "is"/"was"/":" or none
+# after them ("name" alone only with "is": "my name is", not "the name Hope"):
+_NAME_NOUNS = {"surname", "surnames", "forename", "forenames", "nickname", "firstname",
+               "lastname"}
+_NAME_MODIFIERS = {"first", "last", "middle", "family", "maiden", "given", "christian",
+                   "second", "full", "real", "birth", "married", "proper", "other"}
+_BE = {"is", "was", "'s", "’s", "am", "'m", "’m", "are", "were", "be", "been", "'re", "’re"}
+# Who can be "called" or "named" a name: "I'm called", "he is called", "my son is named",
+# "a lad called" (not "it's called Hope", "she called back", "called the GP").
+_NAMED_SUBJECTS = {"i", "he", "she", "they", "we", "you", "who", "baby"}
+# Honorifics written short: the word after one is a surname in any case, even one that is
+# also a word ("mr mcdonald", "mrs green", "dr achterberg"); not "miss", also a verb ("I
+# miss grace"), nor "doctor" and "sister", also nouns ("the doctor said").
+_SHORT_HONORIFICS = {"mr", "mrs", "ms", "mx", "dr", "prof", "rev", "revd", "cllr", "sgt"}
 _VOCATIVES = {"thanks", "thank", "hi", "hello", "hiya", "hey", "dear", "cheers", "bye", "ta"}
 _ORG_WORDS = {
     "street", "st", "road", "rd", "lane", "avenue", "close", "drive", "way", "crescent", "grove",
@@ -417,6 +445,9 @@ _PERSON_VERBS = {
     "admitted", "complained", "cried", "laughed", "shouted", "lives", "lived", "works", "worked",
     "wants", "wanted", "prefers", "preferred", "agreed", "agrees", "died",
 }
+# Particles that begin a surname after a title: "dr de la cruz", "Mr van der Berg"
+_SURNAME_PARTICLES = {"de", "la", "le", "da", "di", "del", "della", "van", "von", "der", "den",
+                      "al", "el", "bin", "ibn", "ap", "du", "dos", "das"}
 # Words a jotting puts between a name and what the person did: "Bill again - says ...".
 _BESIDE_NAME = {"again", "today", "too", "also", "still", "now", "then", "herself", "himself"}
 # Seeing or talking to someone: "met dave", "spoke to Patience", "rang jo".
@@ -1498,13 +1529,77 @@ def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     if j < 0:
         return False
     prev = units[j].lower
-    if prev in _TITLES or prev in _RELATIONS or prev in _NAMING or prev in _VOCATIVES:
+    if prev.rstrip(".") in _TITLES:
+        return True  # "Dr Patel", "Dr. Achterberg" ("Dr." is one token)
+    if prev in _RELATIONS or prev in _NAMING or prev in _VOCATIVES:
         return True
     if j > 0 and (units[j - 1].lower, prev) in _NAMING_PAIRS:
         return True
     if prev in {"you"} and j > 0 and units[j - 1].lower == "thank":
         return True
     return prev in {"and", "&", "or"} and j > 0 and person[j - 1]
+
+
+def _introduced(units: list[_Unit], k: int) -> str | None:
+    """What names unit k, in any case: "intro" after a phrase that introduces a name ("my
+    name is rose", "my name's Precious", "I'm called brook", "he is called brook", "a lad
+    called kai", "his surname BROWN", "surname is brown", "first name Jo", "known as hope",
+    "call me"), "title" after a short honorific ("mr mcdonald", "Dr. Achterberg",
+    "mrs okafor"); None otherwise."""
+    def at(i: int) -> str:
+        return units[i].lower if 0 <= i < len(units) else ""
+
+    j = k - 1
+    while j >= 0 and at(j) in {":", "-", "–", '"', "'", "“", "‘"} and k - j <= 2:
+        j -= 1  # "surname: Brown", "name is 'Rose'"
+    prev = at(j)
+    if prev.rstrip(".") in _SHORT_HONORIFICS and j == k - 1:
+        return "title"
+    if prev in _NAME_NOUNS or (prev in {"name", "names"} and at(j - 1) in _NAME_MODIFIERS):
+        return "intro"  # "his surname BROWN", "first name Jo"
+    if prev in {"is", "was", "'s", "’s", "are", "were"} and (
+            at(j - 1) in _NAME_NOUNS | {"name", "names"}):
+        return "intro"  # "my name is rose", "her surname was brown", "my name's Precious"
+    if prev in {"called", "named", "nicknamed"} and (
+            at(j - 1) in _RELATIONS | _PERSON_NOUNS | _NAMED_SUBJECTS
+            or (at(j - 1) in _BE and at(j - 2) in _RELATIONS | _PERSON_NOUNS | _NAMED_SUBJECTS)):
+        return "intro"  # "I'm called brook", "he is called", "my son is named", "a lad called"
+    if (at(j - 1), prev) in {("known", "as"), ("call", "me"), ("calls", "me")} or prev == "alias":
+        return "intro"
+    return None
+
+
+def _cued_name(units: list[_Unit], k: int, cue: str, res: _Resources) -> bool:
+    """Whether unit k, after a phrase that names it (``_introduced``), is a name: a first
+    name or surname from the lexicon even when it is also a word ("rose", "brook", "hope",
+    "BROWN"), or a word no dictionary has that looks like a name ("achterberg"); not a word
+    that is only a word ("called back", "my name is on the list", "known as difficult",
+    "dr said", "dr appt"), a thing's name ("a course called Hope") or an acronym."""
+    u = units[k]
+    if cue == "title" and u.lower in _SURNAME_PARTICLES:
+        return True  # "dr de la cruz": the caller checks the name after the particles
+    if (not u.alpha or u.never or u.org_masked or u.lower in _ACRONYMS
+            or _thing_named(units, k) or (u.lower in _DATE_WORDS and not u.first)):
+        return False
+    lower = not u.cap and not u.shout
+    if lower and (u.lower in _WORD_FIRST | _SUBJECT_VERBS | _PERSON_VERBS
+                  or _PAST_TENSE.match(u.lower)):
+        return False  # "the dr said", "known as staff", "called stressed"
+    if u.cap and u.word and not u.strong and _title_phrase(units, k):
+        return False  # "Dr Foster Intelligence": a title-case name of a thing
+    if u.known:
+        if not u.name or (u.place and not u.first and not u.last):
+            return False
+        # after a title a lower-case word that is also a word must be a surname ("mr brown",
+        # "mrs green"; not "dr surgery"); capitalised, any name ("Dr Hope")
+        return cue != "title" or not (lower and u.word) or u.last
+    letters = u.lower.replace("-", "").replace("'", "").replace("’", "")
+    vowels = sum(ch in _VOWELS for ch in letters)
+    if len(letters) < 3 or not vowels or _inflected_word(u.lower, res):
+        return False
+    # a lower-case word unknown to the lexicon after "dr": a name has two vowels or more
+    # ("achterberg", "okafor"), text-speak mostly not ("dr appt", "mr cb")
+    return not lower or cue == "intro" or (vowels >= 2 and len(letters) >= 4)
 
 
 # Conditions named after people: "Parkinson's", "Alzheimer's disease", "Down syndrome".
@@ -1663,6 +1758,14 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return at(k + 3) in {"", ".", ",", ";", "!", "?", ")", "and", "now", "next",
                                  "years", "year", "yrs", "yo", "y/o", "in", "this"}
         if m in {"'s", "’s"} and at(k + 2) in _RELATIONS:
+            return True
+        # "Hope is my daughter", "Sunny was her carer", "X and Hope are my twins": whose
+        # relation someone is ("my best friend" too); "are" only for the last of a pair
+        rel = k + 4 if at(k + 3) in {"best", "little", "big", "older", "younger", "eldest",
+                                     "youngest", "twin", "step", "ex"} else k + 3
+        if at(k + 2) in _POSSESSIVES and at(rel) in _RELATIONS | _FAMILY_PLURALS and (
+                m in {"is", "was", "'s", "’s"}
+                or (m in {"are", "were"} and at(k - 1) in {"and", "&"})):
             return True
         if age_apposition(k):
             return True  # an age in apposition: "Ba, 80, used to come", "- Joy, 58."
@@ -1967,6 +2070,26 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     for k, u in enumerate(units):
         if not u.alpha or u.never or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS:
             continue  # ... and "Met Tomasz" is a verb and a name
+        cue = _introduced(units, k)
+        if cue is not None and _cued_name(units, k, cue, res) and not (
+                u.cap and _negative_context(units, k, strict=False)):
+            person[k] = True  # "my name is rose", "his surname BROWN", "mr mcdonald"
+            if cue == "title" and u.lower in _SURNAME_PARTICLES:
+                j = k + 1  # "dr de la cruz", "mr van der berg": the particles and the name
+                while j < n and units[j].lower in _SURNAME_PARTICLES and j - k < 3:
+                    j += 1
+                if j < n and units[j].alpha and not units[j].never and (
+                        units[j].name or not units[j].known):
+                    for i in range(k + 1, j + 1):
+                        person[i] = True
+                else:
+                    person[k] = False
+                continue
+            m = nxt(k)
+            if (m is not None and not m.cap and m.alpha and m.last and not m.word
+                    and not m.never and m.lower not in _DATE_WORDS):
+                person[k + 1] = True  # "my name is jo okafor"
+            continue
         if (u.cap and not u.sent_start and not u.org_masked and k >= 2
                 and units[k - 1].lower in _FAMILY and units[k - 2].lower in _POSSESSIVES):
             person[k] = True  # "my sister Marvellous", "our daughter Patience"
@@ -2057,10 +2180,14 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     # "West Ham Park")
     for k in range(1, n):
         u = units[k]
-        if person[k] or not (u.cap and u.alpha and u.name and u.lower in _STREET_WORDS):
+        lower_after_title = (not u.cap and not u.shout
+                             and at(k - 1).rstrip(".") in _SHORT_HONORIFICS)  # "mrs green"
+        if person[k] or not ((u.cap or lower_after_title) and u.alpha and u.name
+                             and u.lower in _STREET_WORDS):
             continue
         after = nxt(k)
-        if after is not None and after.cap and after.lower.rstrip(".") in _STREET_WORDS:
+        if after is not None and (after.cap or lower_after_title) and (
+                after.lower.rstrip(".") in _STREET_WORDS):
             continue  # "Sarah Hill Road", "Dr Green Surgery": an address or a place
         j = k - 1
         if units[j].text == "." and j > 0:

@@ -1390,3 +1390,94 @@ def test_a_word_made_with_a_prefix_is_not_a_name(text: str) -> None:
     ("Anna-Marie came to the group.", "Anna-Marie"), ("Okonkwo-Smith rang.", "Okonkwo-Smith")])
 def test_a_double_barrelled_name_is_still_a_name(text: str, name: str) -> None:
     assert [text[s.start:s.end] for s in find_pii(text) if s.type == "PERSON"] == [name]
+
+
+# --------------------------------------------------------------------------- blind audit 18
+@pytest.mark.parametrize(("text", "names"), [
+    ('She said "my name is rose and I have waited a year".', ["rose"]),
+    ("I am called brook.", ["brook"]),
+    ("I'm called brook, I'm 30.", ["brook"]),
+    ("He is called brook, lives with his mum.", ["brook"]),
+    ("My name's Precious, I'm from Harehills.", ["Precious"]),
+    ("her name was hope", ["hope"]),
+    ("a lad called kai came in", ["kai"]),
+    ("Known as grace to her mates.", ["grace"]),
+    ("my name is jo okafor", ["jo okafor"]),
+    ("Her son is named tayo.", ["tayo"]),
+])
+def test_a_name_after_a_self_introduction_is_a_name_in_any_case(
+    text: str, names: list[str]
+) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "I called the GP and she called back.",
+    "He was named in the report.",
+    "My name is on the list and my name is not important.",
+    "I was called a liar and she is called lazy by her teachers.",
+    "It's called hope, a course called Hope.",
+    "Known as difficult by staff; call me back.",
+    "first name terms with the GP; surname unknown",
+    "My name was called out in the waiting room.",
+])
+def test_naming_words_before_ordinary_words_make_no_name(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Dr. Achterberg's clinic at St James's Hospital", ["Achterberg"]),
+    ("I told Dr. Achterberg and mr mcdonald the waiting list was too long",
+     ["Achterberg", "mcdonald"]),
+    ("mrs okafor came, then mr brown and mrs green", ["okafor", "brown", "green"]),
+    ("Mr. Jones, 72, of Harrogate", ["Jones"]),
+    ("Mrs o'neill and dr de la cruz", ["o'neill", "de la cruz"]),
+    ("Mr van der Berg rang.", ["van der Berg"]),
+    ("Cllr. Hussain opened it.", ["Hussain"]),
+])
+def test_a_title_in_any_case_with_or_without_a_full_stop_marks_a_surname(
+    text: str, names: list[str]
+) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "the dr said to wait and I saw a dr today.",
+    "my dr appt was cancelled, the dr surgery shut",
+    "I miss grace at church. The doctor said no.",
+    "Dr Foster Intelligence publishes hospital data.",
+    "mrs green street was closed",
+])
+def test_a_title_before_an_ordinary_word_marks_no_name(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("he said his name was SAM and his surname BROWN", ["SAM", "BROWN"]),
+    ("The surname is brown and first name Jo.", ["brown", "Jo"]),
+    ("Forename: hope, surname: okafor", ["hope", "okafor"]),
+    ("her maiden name was rose", ["rose"]),
+])
+def test_the_word_after_surname_or_first_name_is_a_name(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ('She said "Grace and Hope are my twins".', ["Grace", "Hope"]),
+    ("Hope is my daughter and Sunny was her carer.", ["Hope", "Sunny"]),
+    ("My mum Patience and my brother Sunny and my friend Summer came.",
+     ["Patience", "Sunny", "Summer"]),
+    ("my twins Grace and Hope came", ["Grace", "Hope"]),
+])
+def test_names_that_are_words_beside_a_relation(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "Faith is my rock. Music is my therapy.",
+    "Hope and faith are my reasons to live.",
+    "Summer and Winter are my favourite seasons.",
+    "Patience and kindness are our values.",
+])
+def test_words_beside_my_with_no_relation_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
