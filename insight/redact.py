@@ -72,13 +72,15 @@ from insight.resources import corpora_dir
 
 PII_TYPES = (
     "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
-    "SCHOOL", "HANDLE", "VEHICLE",
+    "SCHOOL", "HANDLE", "VEHICLE", "ID_NUMBER",
 )
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
+# A phone number after "hospital number" is a phone (a ward's line), a sort code that reads
+# as a date is an ID number.
 _PRIORITY = (
-    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH",
-    "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
+    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "ID_NUMBER", "POSTCODE",
+    "DATE_OF_BIRTH", "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
 )
 
 
@@ -100,8 +102,10 @@ class Redaction:
 
 
 # --------------------------------------------------------------------------- regexes
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-                    r"\.[A-Za-z]{2,}(?![\w-])")
+# An apostrophe inside the local part is allowed ("siobhan.o'reilly@gmail.com"), so a match
+# never starts just after one, which would leave "siobhan.o'" outside it.
+_EMAIL = re.compile(r"(?<![\w.+-])(?<!\w['’])[A-Za-z0-9](?:[A-Za-z0-9._%+-]|['’](?=\w))*"
+                    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # A spelled-out address ("john dot smith at gmail dot com", "jo_b (at) example (dot) org"):
 # an "at" and at least one "dot" ending in a common top-level domain. The local part is
 # checked in code (a plain English word before " at " is a sentence, not an address).
@@ -208,10 +212,36 @@ def _old_full_dates(text: str, today: date | None = None) -> list[PiiSpan]:
 _VEHICLE_NOW = re.compile(r"(?<![\w-])[A-Z]{2}\d{2} ?[A-Z]{3}(?![\w-])")
 _VEHICLE_CUED = re.compile(
     r"\b(?:reg(?:istration)?|plates?|number ?plate|car|van|motor|vehicle)\b[^\w\n]{0,3}"
-    r"(?:(?:no\.?|number|is|was|of|reads?)\s+)?"
+    r"(?:(?:no\.?|number|is|was|of|reads?)[^\w\n]{1,3})?"  # "Reg no: ab12cde"
     r"(?P<reg>[A-Z]{2}\d{2} ?[A-Z]{3}|[A-Z]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-Z])(?![\w-])",
     re.IGNORECASE,
 )
+
+
+# Numbers on a person's documents and accounts (ID_NUMBER): a passport, driving licence,
+# hospital or patient number (MRN), bank account, sort code, Home Office or pupil reference,
+# ID card. Only after a word for one, since six digits alone are anything ("ref 123456" on a
+# complaint is not a person's); the number has six digits or more, with up to three letters
+# before it and one after ("RR1234567", "123456789", "12345678"), spaced or dashed.
+_ID_CUED = re.compile(
+    r"\b(?:passport|(?:driving\s+)?licen[cs]e|hospital|patient|m\.?r\.?n|(?:bank\s+)?account"
+    r"|acc(?:oun)?t|a/c|home\s+office|chi|id(?:\s+card)?|i\.d\.|(?:unique\s+)?pupil|upn)"
+    r"(?:\s+(?:number|no\.?|num|nr|ref(?:erence)?|id|card))?"
+    r"[^\w\n]{0,3}(?:(?:is|was|reads)[^\w\n]{1,3})?"
+    r"(?P<id>[A-Z]{0,3}\d(?:[ -]?\d){5,15}[A-Z]?"
+    r"|[A-Z9]{5} ?\d{6} ?[A-Z9]{2}\d ?[A-Z]{2})(?![\w-])",  # a driving licence number
+    re.IGNORECASE,
+)
+_SORT_CODE = re.compile(
+    r"\bsort[ -]?code[^\w\n]{0,3}(?:(?:is|was)[^\w\n]{1,3})?"
+    r"(?P<id>\d{2}([ -]?)\d{2}\2\d{2})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _id_spans(text: str) -> list[PiiSpan]:
+    return [PiiSpan(m.start("id"), m.end("id"), "ID_NUMBER")
+            for rx in (_ID_CUED, _SORT_CODE) for m in rx.finditer(text)]
 
 
 def _vehicle_spans(text: str) -> list[PiiSpan]:
@@ -883,6 +913,7 @@ def _regex_spans(text: str) -> list[PiiSpan]:
                 for m in dob.finditer(text)]
     out += _old_full_dates(text)
     out += _vehicle_spans(text)
+    out += _id_spans(text)
     return out + _handle_spans(text)
 
 

@@ -393,7 +393,7 @@ NOTE = (
     "Her son Jamie (Oakfield Academy) rang from 07700 900123 and emailed "
     "jamie.obrien@example.com and posts as @jamie_ob99. "
     "Her NI number is QQ 12 34 56 C. I hope Samaritans 116 123 call back. "
-    "He sleeps in the van, reg BV63 XYZ."
+    "He sleeps in the van, reg BV63 XYZ. Passport number 123456789."
 )
 
 
@@ -406,7 +406,7 @@ def test_offsets_refer_to_original_text_and_are_sorted_non_overlapping() -> None
     surfaces = {NOTE[s.start:s.end] for s in spans}
     assert {"O'Brien", "12.05.79", "999 526 0182", "Flat 3, 22 Station Street", "m11ae",
             "Jamie", "07700 900123", "jamie.obrien@example.com", "QQ 12 34 56 C",
-            "@jamie_ob99", "BV63 XYZ"} <= surfaces
+            "@jamie_ob99", "BV63 XYZ", "123456789"} <= surfaces
 
 
 def test_redacted_text_contains_no_span_text() -> None:
@@ -1481,3 +1481,40 @@ def test_names_that_are_words_beside_a_relation(text: str, names: list[str]) -> 
 ])
 def test_words_beside_my_with_no_relation_are_not_names(text: str) -> None:
     assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "email"), [
+    ("Call Siobhan or siobhan.o'reilly@gmail.com if the crisis team don't.",
+     "siobhan.o'reilly@gmail.com"),
+    ("email me at siobhan.o’reilly@gmail.com, I waited", "siobhan.o’reilly@gmail.com"),
+    ("her address is 'jo@example.com'", "jo@example.com"),  # quotes stay outside
+])
+def test_an_apostrophe_inside_an_email_address_keeps_it_whole(text: str, email: str) -> None:
+    assert types_of(text, "EMAIL") == [email]
+
+
+@pytest.mark.parametrize(("text", "ids"), [
+    ('He said "my passport number is 123456789 and my hospital number is RR1234567".',
+     ["123456789", "RR1234567"]),
+    ("hospital no RR1234567", ["RR1234567"]),
+    ("DOB 1/2/1975. Sort code 12-34-56 account 12345678.", ["12-34-56", "12345678"]),
+    ("Patient ID: 4567891, bank account no. 12345678", ["4567891", "12345678"]),
+    ("driving licence no. MORGA657054SM9IJ", ["MORGA657054SM9IJ"]),
+])
+def test_numbers_on_a_persons_documents_and_accounts(text: str, ids: list[str]) -> None:
+    assert types_of(text, "ID_NUMBER") == ids
+
+
+@pytest.mark.parametrize("text", [
+    "Patient 12 weeks. Account for 2019 to 2020.",
+    "It took 3 months on the account. The hospital had 120000 patients.",
+    "Complaint ref 1234567 was closed.",  # an organisation's reference, not a person's
+    "The hospital number is 0113 496 0000.",  # a ward's phone line
+])
+def test_counts_references_and_phones_are_not_id_numbers(text: str) -> None:
+    assert types_of(text, "ID_NUMBER") == []
+
+
+def test_a_lower_case_registration_after_reg_no() -> None:
+    assert types_of("Reg no: ab12cde. He sleeps in it.", "VEHICLE") == ["ab12cde"]
+    assert types_of("Reg number - YX19 ABC", "VEHICLE") == ["YX19 ABC"]
