@@ -38,8 +38,10 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   the modulus-11 check digit must pass unless "NHS" comes just before, since a mistyped
   number is still identifying), National Insurance number (HMRC's two letters, six digits,
   optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
-  UK postcode, date of birth (any common date format) after a birth cue (or "b." right
-  before it), social media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile
+  UK postcode (also spelled out a character at a time after a cue: "postcode L S 6 2 A
+  B"), date of birth (any common date format, or a day and month: "birthday 12th June")
+  after a birth cue (or "b." right before it), ID_NUMBER (a passport, driving licence,
+  hospital or patient number, bank account or sort code after a word for one), social media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile
   links on the common social sites, "snap: name", "on insta name" after a site's name,
   "name.x on insta" before it);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
@@ -135,6 +137,27 @@ _POSTCODE = re.compile(
     r"[ \u00a0]{0,2}\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+# A postcode spelled out a character at a time after a cue ("postcode L S 6 2 A B"): the
+# characters joined must make a postcode (checked in code, longest first).
+_SPACED_POSTCODE = re.compile(
+    r"\b(?:post\s?code|postal\s+code|p/code)(?:['’]s)?[^\w\n]{0,3}(?:(?:is|was)\s+)?"
+    r"(?P<chars>[A-Za-z0-9](?:[ \t]{1,2}[A-Za-z0-9](?![A-Za-z0-9])){3,6})",
+    re.IGNORECASE,
+)
+
+
+def _spaced_postcode_spans(text: str) -> list[PiiSpan]:
+    out = []
+    for m in _SPACED_POSTCODE.finditer(text):
+        chars = list(re.finditer(r"[A-Za-z0-9]", m.group("chars")))
+        for n in range(len(chars), 4, -1):
+            if _POSTCODE.fullmatch("".join(c.group() for c in chars[:n])):
+                start = m.start("chars")
+                out.append(PiiSpan(start, start + chars[n - 1].end(), "POSTCODE"))
+                break
+    return out
+
+
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -169,10 +192,17 @@ _DATE = (
     rf"|{_MONTH}\s+(?:the\s+)?{_SPOKEN_DAY},?\s+(?:{_YEAR}|{_YEAR_WORDS})"
     rf"|{_MONTH},?\s+(?:\d{{4}}|['’]\d{{2}}|{_YEAR_WORDS}))"
 )
+# A day and month with no year ("12th June", "the 3rd of March", "june the twenty first"):
+# after a birth cue it is a birthday, and with an age (which is kept) it is the whole date.
+_DAY_MONTH = (rf"(?:{_SPOKEN_DAY}(?:\s+of)?\s+{_MONTH}(?!\w)"
+              rf"|{_MONTH}\s+(?:the\s+)?{_SPOKEN_DAY}(?!\w))")
+_FULL_MONTH_DOT = re.compile(r"(?:january|february|march|april|may|june|july|august|september"
+                             r"|october|november|december)\.$", re.IGNORECASE)
 # A birth cue, then at most a few non-digit words (", is, on the", a name), then the date.
+# A year alone ("born in 1998") is not a date of birth: it says no more than an age.
 _DOB = re.compile(
     r"\b(?:born|d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s*date|birthday|b['’-]?day)"
-    rf"[^\d\n.;!?]{{0,24}}?(?<![\w])(?P<date>{_DATE})(?![\w/])",
+    rf"[^\d\n.;!?]{{0,24}}?(?<![\w])(?P<date>{_DATE}|{_DAY_MONTH})(?![\w/])",
     re.IGNORECASE,
 )
 # The genealogists' "b." for born ("b. 12/03/1978"): only with the full date right after it,
@@ -908,9 +938,13 @@ def _regex_spans(text: str) -> list[PiiSpan]:
         if m.group()[:2].isupper() or _NINO_CUE.search(text, max(0, m.start() - 40), m.start()):
             out.append(PiiSpan(m.start(), m.end(), "NI_NUMBER"))
     out += [PiiSpan(m.start(), m.end(), "POSTCODE") for m in _POSTCODE.finditer(text)]
+    out += _spaced_postcode_spans(text)
     for dob in (_DOB, _DOB_SHORT):
-        out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH")
-                for m in dob.finditer(text)]
+        for m in dob.finditer(text):
+            end = m.end("date")
+            if text[end - 1] == "." and _FULL_MONTH_DOT.search(m.group("date")):
+                end -= 1  # "birthday 12th June.": the full stop ends the sentence
+            out.append(PiiSpan(m.start("date"), end, "DATE_OF_BIRTH"))
     out += _old_full_dates(text)
     out += _vehicle_spans(text)
     out += _id_spans(text)

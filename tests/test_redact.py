@@ -1303,6 +1303,11 @@ def test_days_details_and_words_in_lower_case_notes_are_not_names(text: str) -> 
         ("dob march the first nineteen eighty", "march the first nineteen eighty"),
         ("born on the twenty-first of June 1990", "twenty-first of June 1990"),
         ("mehret, date of birth 09/1996 on her papers", "09/1996"),
+        # a day and month with no year after a birth cue: with an age it is the whole date
+        ("her birthday is june the twenty first", "june the twenty first"),
+        ("She is 34, born in 1991, birthday 12th June.", "12th June"),
+        ("Born 3rd March, he said.", "3rd March"),
+        ("date of birth is 12 June", "12 June"),
     ],
 )
 def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
@@ -1312,7 +1317,8 @@ def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["born in 1998, she came over", "appointment 09/2026 for her review",
-     "her birthday is june the twenty first", "moved in nineteen ninety nine"],
+     "moved in nineteen ninety nine", "born and bred in Leeds", "born 2 weeks early",
+     "born in the May", "Her birthday is next week."],
 )
 def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: str) -> None:
     assert types_of(text, "DATE_OF_BIRTH") == []
@@ -1518,3 +1524,14 @@ def test_counts_references_and_phones_are_not_id_numbers(text: str) -> None:
 def test_a_lower_case_registration_after_reg_no() -> None:
     assert types_of("Reg no: ab12cde. He sleeps in it.", "VEHICLE") == ["ab12cde"]
     assert types_of("Reg number - YX19 ABC", "VEHICLE") == ["YX19 ABC"]
+
+
+@pytest.mark.parametrize(("text", "postcodes"), [
+    ("postcode L S 6 2 A B, or Ls6 2aB", ["L S 6 2 A B", "Ls6 2aB"]),
+    ("her post code is m 1 1 a e and she lives there", ["m 1 1 a e"]),
+    ("Postcode: S W 1 A 1 A A", ["S W 1 A 1 A A"]),
+    # letters after a cue that make no postcode
+    ("postcode L S 6 a lot of people moved. postcode a b c d e", []),
+])
+def test_a_postcode_spelled_out_a_character_at_a_time(text: str, postcodes: list[str]) -> None:
+    assert types_of(text, "POSTCODE") == postcodes
