@@ -41,9 +41,11 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   UK postcode (also spelled out a character at a time after a cue: "postcode L S 6 2 A
   B"), date of birth (any common date format, or a day and month: "birthday 12th June")
   after a birth cue (or "b." right before it), ID_NUMBER (a passport, driving licence,
-  hospital or patient number, bank account or sort code after a word for one), social media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile
-  links on the common social sites, "snap: name", "on insta name" after a site's name,
-  "name.x on insta" before it);
+  hospital or patient number, bank account or sort code after a word for one), social
+  media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile links on the
+  common social sites, "snap: name", "on insta name" or "insta at name" after a site's
+  name, "name.x on insta" before it), and short runs of another script in a note written
+  in English ("محمد علي is my husband", "王伟"), read as names (``_other_script_spans``);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
   Anne's C of E Primary", "oakfield high") or after a school year ("Year 10 at Brookfield"),
@@ -306,12 +308,13 @@ _SITE_HANDLE = re.compile(
     re.IGNORECASE,
 )
 # A handle straight after a site's name, with no "is" or ":": "find her on insta kezzy.b",
-# "add him on snapchat lilbabyk", "her tiktok lil_k99", "on tiktok as kaylaa". Only after
+# "add him on snapchat lilbabyk", "her tiktok lil_k99", "on tiktok as kaylaa", "insta at
+# mandy_mum_of3" (not "on insta at night": a word, not a handle). Only after
 # "on", "via" or a possessive may the handle be a plain word, and not one in title case
 # ("on facebook Sarah said"); checked in code.
 _SITE_SPACE_HANDLE = re.compile(
     rf"(?<![\w.@/])(?P<lead>(?:on|via|my|his|her|their|your|our)\s+)?(?:{_SOCIAL_SITES})"
-    r"[ \t]+(?:(?:as|under)[ \t]+)?"
+    r"[ \t]+(?:(?:as|under|at)[ \t]+)?"
     r"(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@/]|\.\w)",
     re.IGNORECASE,
 )
@@ -2352,6 +2355,73 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     return spans
 
 
+# --------------------------------------------------------------------------- other scripts
+# Unicode blocks of scripts other than Latin in which names are written: Greek, Cyrillic,
+# Armenian, Hebrew, Arabic (and Syriac, Thaana), the Indic scripts (Devanagari to Sinhala),
+# Thai, Lao, Tibetan, Myanmar, Georgian, Hangul, Ethiopic, Khmer, kana, CJK, and the Arabic
+# and Hebrew presentation forms.
+_OTHER_SCRIPT_BLOCKS = (
+    (0x0370, 0x03FF), (0x0400, 0x052F), (0x0530, 0x058F), (0x0590, 0x05FF), (0x0600, 0x08FF),
+    (0x0900, 0x0DFF), (0x0E00, 0x0FFF), (0x1000, 0x109F), (0x10A0, 0x10FF), (0x1100, 0x11FF),
+    (0x1200, 0x139F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFB1D, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+
+
+def _letter_class(blocks: tuple[tuple[int, int], ...]) -> str:
+    """A regex character class of the letters and combining marks in ``blocks`` (not their
+    digits or punctuation: "٠٧٧٠٠" and "،" are no part of a name), with the zero-width
+    joiners Persian and the Indic scripts write inside words."""
+    ranges: list[list[int]] = []
+    for lo, hi in blocks:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp))[0] not in "LM":
+                continue
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return f"[{body}\\u200c\\u200d]"
+
+
+_OTHER_LETTER = _letter_class(_OTHER_SCRIPT_BLOCKS)
+# A run of words in another script, one space or hyphen between them: "محمد علي", "王伟".
+_OTHER_SCRIPT_RUN = re.compile(rf"{_OTHER_LETTER}+(?:[ \u00a0-]{_OTHER_LETTER}+)*")
+#: Words in another script this many or fewer are read as a name; a longer run is a phrase
+#: quoted in its language ("she wrote ... on the form"), left as it is.
+OTHER_SCRIPT_NAME_WORDS = 4
+
+
+def _other_script_spans(text: str) -> list[PiiSpan]:
+    """Names written in a script other than Latin ("محمد علي is my husband and 王伟 is my
+    brother", "Мария too"), as PERSON.
+
+    Why always, not only beside a cue: the lexicon and the context rules know English and
+    Latin-script names only, so nothing here can tell a name in Arabic, Han or Cyrillic
+    from a word. In a note written in English, a short run of another script is almost
+    always a name (of a person, as they write it, or of a place) that the listener copied
+    down; the reports' readers could not read it anyway, so marking it costs a quote
+    little and missing it leaks a name. Only in a note written in English (most of its
+    letters Latin): a note in another language is left whole, as is a run of more than
+    ``OTHER_SCRIPT_NAME_WORDS`` words, a phrase in that language."""
+    runs = list(_OTHER_SCRIPT_RUN.finditer(text))
+    if not runs:
+        return []
+    other = sum(len(m.group()) for m in runs)
+    latin = sum(1 for ch in text if (ch.isascii() and ch.isalpha()) or "\u00c0" <= ch <= "\u024f")
+    if other >= latin:
+        return []
+    out = []
+    for m in runs:
+        letters = sum(unicodedata.category(ch)[0] == "L" for ch in m.group())
+        words = len(re.split(r"[ \u00a0-]", m.group()))
+        if letters >= 2 and words <= OTHER_SCRIPT_NAME_WORDS:
+            out.append(PiiSpan(m.start(), m.end(), "PERSON"))
+    return out
+
+
 # --------------------------------------------------------------------------- API
 def _resolve(spans: list[PiiSpan]) -> list[PiiSpan]:
     """Keep non-overlapping spans, preferring the more specific type, then the longer span."""
@@ -2370,7 +2440,7 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     spans += _school_spans(doc, res)
     people = [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]
-    return _resolve(spans + _with_particles(text, people))
+    return _resolve(spans + _with_particles(text, people) + _other_script_spans(text))
 
 
 # A particle inside a person's name, between two of its parts: "Rhys ap Gwilym", "Ahmed bin

@@ -1535,3 +1535,34 @@ def test_a_lower_case_registration_after_reg_no() -> None:
 ])
 def test_a_postcode_spelled_out_a_character_at_a_time(text: str, postcodes: list[str]) -> None:
     assert types_of(text, "POSTCODE") == postcodes
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ('She said "محمد علي is my husband and 王伟 is my brother, we waited a year".',
+     ["محمد علي", "王伟"]),
+    ("محمد علي said the waiting list was long; 王伟 agreed; Мария too.",
+     ["محمد علي", "王伟", "Мария"]),
+    ("Rajesh (राजेश) came with his sister ਹਰਪ੍ਰੀਤ and আমিনা.",
+     ["Rajesh", "राजेश", "ਹਰਪ੍ਰੀਤ", "আমিনা"]),
+])
+def test_names_in_another_script_in_an_english_note(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "Мне очень плохо, никто не слушает",  # a note in another language is left whole
+    'She wrote "لا أحد يسمعني في هذا المكان أبدا" on the form: nobody listens.',  # a phrase
+    "She takes β-blockers and a 5 α dose.",  # single letters in a drug's name
+])
+def test_phrases_and_notes_in_another_script_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "handles"), [
+    ("find her on insta at mandy_mum_of3", ["mandy_mum_of3"]),
+    ("snapchat sadgirl_99 and her tiktok is sadgirl1999", ["sadgirl_99", "sadgirl1999"]),
+    # a time, a place or a word after "at" is no handle
+    ("She's on insta at night and on tiktok at 3am, on snap at school.", []),
+])
+def test_a_handle_after_a_site_and_at(text: str, handles: list[str]) -> None:
+    assert types_of(text, "HANDLE") == handles
