@@ -32,7 +32,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   a word, and so does one whose relation follows ("Hope is my daughter", "Grace and Hope
   are my twins"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
-  "number 14 on Mill Lane", house name + street) and a ``PhraseMatcher`` for service names;
+  "number 14 on Mill Lane", house name + street; the street after "lives on", "house number
+  twenty two") and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
   smith at gmail dot com"), NHS number (3-3-4 digits, spaced, dashed, dotted or run together;
   the modulus-11 check digit must pass unless "NHS" comes just before, since a mistyped
@@ -1087,6 +1088,58 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
                 and (after.is_title or after.is_upper) and not _new_sentence(span[-1], after, res):
             continue  # "12 St Mary's", "Year 10 at ST JOHNS": a saint's name, not "12 X St"
         out.append(PiiSpan(span.start_char, span.end_char, "ADDRESS"))
+    return out
+
+
+# Where someone lives: the street after one of these and "on" (or "at") is their address
+# even without a house number ("I live on Roundhay Rd"); elsewhere a street alone is not
+# ("the surgery on Roundhay Road", "People on Victoria Road").
+_LIVE_VERBS = {"live", "lives", "living", "lived", "stay", "stays", "staying", "stayed"}
+# After "lives at" only a street's own words: "lives at Hope Street", not "at Roundhay Park"
+_AT_STREET_SUFFIX = {
+    "road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "close", "drive", "crescent",
+    "cres", "terrace", "grove", "place", "pl", "way", "court", "ct", "gardens", "mews", "walk",
+    "row", "square", "sq",
+}
+_STREET_SUFFIX_RE = re.compile(rf"^(?:{_STREET_SUFFIX})\.?$", re.IGNORECASE)
+# "house number twenty two", "flat no. 3": a home's number, in figures or in words
+_HOUSE_NUMBER_WORDS = re.compile(
+    r"\b(?:house|flat|door)\s+(?:number|no\.?|num)\s+(?:is\s+|was\s+)?"
+    rf"(?:\d{{1,4}}[A-Za-z]?(?![\w/])|(?:{_TWO_DIGIT_WORDS}|{_UNIT_WORD})\b)",
+    re.IGNORECASE,
+)
+
+
+def _lives_on_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """The street someone lives on, with no house number ("I live on Roundhay Rd", "lives
+    on hyde park road"), and a home's number in words or figures ("house number twenty
+    two"). One to three words of the street's name, capitalised or, in lower case, words no
+    dictionary has as ordinary words; not "lives on her own", "lives on the 9th floor"."""
+    out = []
+    n = len(doc)
+    for i in range(n - 3):
+        if doc[i].lower_ not in _LIVE_VERBS or doc[i + 1].lower_ not in {"on", "at"}:
+            continue
+        j = i + 2
+        while j < n and j - (i + 2) < 4 and (
+                (doc[j].text in _POSSESSIVE and j > i + 2) or doc[j].lower_ not in _STOP) and (
+                (doc[j].is_alpha and (doc[j].is_title or doc[j].is_upper or (
+                    doc[j].is_lower and ("W" not in res.lexicon.get(doc[j].lower_, "")
+                                         or "P" in res.lexicon.get(doc[j].lower_, "")))))
+                or _STREET_SUFFIX_RE.match(doc[j].text)
+                or (doc[j].text in _POSSESSIVE and j > i + 2)):  # "St Mark's Road"
+            j += 1
+        # the last street word among them ends the street: "Roundhay Rd", "Sarah Hill Road"
+        ends = [k for k in range(i + 3, j) if _STREET_SUFFIX_RE.match(doc[k].text)]
+        if not ends:
+            continue
+        k = ends[-1]
+        if doc[i + 1].lower_ == "at" and doc[k].lower_.rstrip(".") not in _AT_STREET_SUFFIX:
+            continue
+        if k + 1 < n and doc[k + 1].lower_ in (_SCHOOL_HEADS | _ORG_WORDS) - _AT_STREET_SUFFIX:
+            continue  # "lives on Hope Street Surgery's patch"
+        out.append(PiiSpan(doc[i + 2].idx, doc[k].idx + len(doc[k].text), "ADDRESS"))
+    out += [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _HOUSE_NUMBER_WORDS.finditer(doc.text)]
     return out
 
 
@@ -2437,6 +2490,7 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     res = _resources()
     text = doc.text
     spans = _regex_spans(text) + _phone_spans(text) + _address_spans(doc, res)
+    spans += _lives_on_spans(doc, res)
     spans += _school_spans(doc, res)
     people = [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]

@@ -1566,3 +1566,28 @@ def test_phrases_and_notes_in_another_script_are_not_names(text: str) -> None:
 ])
 def test_a_handle_after_a_site_and_at(text: str, handles: list[str]) -> None:
     assert types_of(text, "HANDLE") == handles
+
+
+@pytest.mark.parametrize(("text", "addresses"), [
+    ('She said "I live on Roundhay Rd, house number twenty two, and waited months".',
+     ["Roundhay Rd", "house number twenty two"]),
+    ("lives on hyde park road with her mum", ["hyde park road"]),
+    ("Lives at Hope Street, he lives on St. Mark's Rd. now", ["Hope Street", "St. Mark's Rd"]),
+    ("She lives on Sarah Hill Road now.", ["Sarah Hill Road"]),
+    ("flat no. 3, the one with the blue door", ["flat no. 3"]),
+])
+def test_the_street_someone_lives_on_and_a_house_number_in_words(
+    text: str, addresses: list[str]
+) -> None:
+    assert types_of(text, "ADDRESS") == addresses
+
+
+@pytest.mark.parametrize("text", [
+    "the surgery on Roundhay Road is shut; people on Victoria Road feel unsafe.",
+    "Mrs O'Brien lives on her own; he lives on the 9th floor; lives on a farm near Hawes.",
+    "lives at Roundhay Park",  # "at" a park is a place, not a street
+    "She lives on Hope Street Surgery's list.",
+    "The house number was wrong on the letter.",
+])
+def test_a_street_without_a_living_cue_or_house_number_is_not_an_address(text: str) -> None:
+    assert types_of(text, "ADDRESS") == []
