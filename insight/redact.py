@@ -49,8 +49,9 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   in English ("محمد علي is my husband", "王伟"), read as names (``_other_script_spans``);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
-  Anne's C of E Primary", "oakfield high") or after a school year ("Year 10 at Brookfield"),
-  then that name wherever else the note uses it.
+  Anne's C of E Primary", "oakfield high"), after a school year ("Year 10 at Brookfield") or
+  after a child "goes to" ("my son goes to Allerton Grange", two words or three), then that
+  name wherever else the note uses it.
 
 Detection runs on the NFC form of the text (decomposed accents are composed first); all
 spans are offsets into the original text, as given by the caller. See
@@ -1285,7 +1286,8 @@ def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     out = []
     n = len(doc)
     for i, tok in enumerate(doc):
-        if tok.lower_ != "at" or not _year_group_before(doc, i):
+        child = _child_goes_before(doc, i)
+        if not child and (tok.lower_ != "at" or not _year_group_before(doc, i)):
             continue
         start = j = i + 1
         saint = j < n and doc[j].lower_ in _SAINT and (doc[j].is_title or doc[j].is_upper)
@@ -1308,6 +1310,12 @@ def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         lows = [w.lower_ for w in words]
         flags = [res.lexicon.get(w, "") for w in lows]
         not_name = _NOT_SCHOOL | _STREET_WORDS | _NEVER_NAME | _ACRONYMS | _DATE_WORDS | _CHAINS
+        if child:
+            last = flags[-1]
+            if (len(lows) < 2 or lows[-1] in _NOT_SCHOOL_AFTER - _SCHOOL_LAST_WORDS
+                    or ("W" in last and not set("FLP") & set(last))):
+                continue  # "goes to Leeds", "goes to Elland Road", "goes to Kirkgate Market"
+            not_name = not_name - _SCHOOL_LAST_WORDS  # "Allerton Grange"
         if (lows[0] in _STOP | _SCHOOL_GENERIC or any(w in not_name for w in lows)
                 or any(k in masked for k in range(start, j))):
             continue  # "at the time", "at Old Trafford", "at Roundhay Park", "at Mind"
@@ -1317,6 +1325,37 @@ def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             continue  # "at Lunch", "at Leeds", "at Jamie", "at Brownies": not a school
         out.append((start, j))
     return out
+
+
+# Children going to school: "my son goes to", "her daughter is at", "the kids attend",
+# "my son Tayo goes to" (a name between). After one of these, two or three capitalised
+# words are a school's name ("my son goes to Allerton Grange"); one word is too often a
+# town or a club ("goes to Leeds", "goes to Scouts"), and never a street, a chain, a
+# service or a place made of ordinary words ("goes to Tesco", "goes to Crown Point").
+_CHILD_WORDS = {
+    "son", "daughter", "child", "kid", "grandson", "granddaughter", "lad", "boy", "girl",
+    "kids", "children", "sons", "daughters", "twins", "stepson", "stepdaughter", "nephew",
+    "niece", "boys", "girls",
+}
+_GOES_TO = {("goes", "to"), ("go", "to"), ("going", "to"), ("started", "at"),
+            ("starts", "at"), ("is", "at"), ("are", "at"), ("was", "at"), ("were", "at")}
+# Street words that end many schools' names, allowed after a child's "goes to"
+_SCHOOL_LAST_WORDS = {"grange"}
+
+
+def _child_goes_before(doc: Doc, i: int) -> bool:
+    """Token ``i`` ("to", "at", "attends") ends "my son goes to", "her daughter is at",
+    "the kids attend", "my son Tayo goes to"."""
+    low = doc[i].lower_
+    if low in {"attends", "attend", "attended"}:
+        verb = i
+    elif i >= 1 and (doc[i - 1].lower_, low) in _GOES_TO:
+        verb = i - 1
+    else:
+        return False
+    before = [doc[k] for k in range(max(0, verb - 2), verb)]
+    return any(t.lower_ in _CHILD_WORDS for t in before[-1:]) or (
+        len(before) == 2 and before[0].lower_ in _CHILD_WORDS and before[1].is_title)
 
 
 def _naming(token: Any) -> bool:

@@ -1591,3 +1591,17 @@ def test_the_street_someone_lives_on_and_a_house_number_in_words(
 ])
 def test_a_street_without_a_living_cue_or_house_number_is_not_an_address(text: str) -> None:
     assert types_of(text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize(("text", "schools"), [
+    ("my son goes to Allerton Grange", ["Allerton Grange"]),
+    ("Her son is at Allerton Grange (a high school).", ["Allerton Grange"]),
+    ('"My daughter Amelia-Rose is 14 and goes to Leeds Grammar", mum said.', ["Leeds Grammar"]),
+    # a town, a shop, a street, a park, a club, a market or a hospital is no school
+    ("my son goes to Tesco. My son goes to Leeds. my son goes to Roundhay Park.", []),
+    ("my son goes to Leeds Rhinos games; my daughter goes to Scouts; he goes to Elland Road",
+     []),
+    ("my son goes to Kirkgate Market with his dad, my daughter is at Leeds General", []),
+])
+def test_a_school_by_its_bare_name_after_a_child_goes_to(text: str, schools: list[str]) -> None:
+    assert types_of(text, "SCHOOL") == schools
