@@ -2336,7 +2336,7 @@ def _unstored_concern(
 _CONTACT_KINDS = {"PHONE": "a phone number", "EMAIL": "an email address",
                   "ADDRESS": "an address", "POSTCODE": "a postcode",
                   "NHS_NUMBER": "an NHS number", "NI_NUMBER": "a National Insurance number",
-                  "DATE_OF_BIRTH": "a date of birth"}
+                  "ID_NUMBER": "an ID or account number", "DATE_OF_BIRTH": "a date of birth"}
 
 
 #: What every kind in `_CONTACT_KINDS` has: an @, six digits or more, a postcode's shape,

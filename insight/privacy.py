@@ -44,7 +44,7 @@ class Quoted:
 
 # redacted contact details: a passage holding them is about getting in touch, not the issue
 _CONTACT_PLACEHOLDERS = re.compile(
-    r"\[(?:PHONE|EMAIL|HANDLE|ADDRESS|POSTCODE|NHS_NUMBER|NI_NUMBER|DATE_OF_BIRTH)\]"
+    r"\[(?:PHONE|EMAIL|HANDLE|ADDRESS|POSTCODE|NHS_NUMBER|NI_NUMBER|ID_NUMBER|DATE_OF_BIRTH)\]"
 )
 
 

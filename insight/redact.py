@@ -26,22 +26,32 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   after a word make it a name in any case, known to the lexicon or not ("Harleen
   (daughter, 15)", "hannah 17,", "TONI (she/they)"), as does a personal detail after its
   possessive ("Summer's DOB", "Grace's own mob") and a name beside it in brackets ("Sunny
-  (Sundeep)"); a name found once is redacted wherever it recurs, in any case;
+  (Sundeep)"); after a phrase that introduces a name ("my name is rose", "I'm called
+  brook", "his surname BROWN", "first name Jo", "known as hope") or a short title ("mr
+  mcdonald", "Dr. Achterberg", "mrs okafor") a name counts in any case, even one that is
+  a word, and so does one whose relation follows ("Hope is my daughter", "Grace and Hope
+  are my twins"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
-  "number 14 on Mill Lane", house name + street) and a ``PhraseMatcher`` for service names;
+  "number 14 on Mill Lane", house name + street; the street after "lives on", "house number
+  twenty two") and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
   smith at gmail dot com"), NHS number (3-3-4 digits, spaced, dashed, dotted or run together;
   the modulus-11 check digit must pass unless "NHS" comes just before, since a mistyped
   number is still identifying), National Insurance number (HMRC's two letters, six digits,
   optional A-D; letters in capitals, or any case after an "NI"/"national insurance" cue),
-  UK postcode, date of birth (any common date format) after a birth cue (or "b." right
-  before it), social media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile
-  links on the common social sites, "snap: name", "on insta name" after a site's name,
-  "name.x on insta" before it);
+  UK postcode (also spelled out a character at a time after a cue: "postcode L S 6 2 A
+  B"), date of birth (any common date format, or a day and month: "birthday 12th June")
+  after a birth cue (or "b." right before it), ID_NUMBER (a passport, driving licence,
+  hospital or patient number, bank account or sort code after a word for one), social
+  media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile links on the
+  common social sites, "snap: name", "on insta name" or "insta at name" after a site's
+  name, "name.x on insta" before it), and short runs of another script in a note written
+  in English ("محمد علي is my husband", "王伟"), read as names (``_other_script_spans``);
 * token rules for the names of schools, nurseries, PRUs and colleges (SCHOOL: with a child's
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
-  Anne's C of E Primary", "oakfield high") or after a school year ("Year 10 at Brookfield"),
-  then that name wherever else the note uses it.
+  Anne's C of E Primary", "oakfield high"), after a school year ("Year 10 at Brookfield") or
+  after a child "goes to" ("my son goes to Allerton Grange", two words or three), then that
+  name wherever else the note uses it.
 
 Detection runs on the NFC form of the text (decomposed accents are composed first); all
 spans are offsets into the original text, as given by the caller. See
@@ -68,13 +78,15 @@ from insight.resources import corpora_dir
 
 PII_TYPES = (
     "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
-    "SCHOOL", "HANDLE", "VEHICLE",
+    "SCHOOL", "HANDLE", "VEHICLE", "ID_NUMBER",
 )
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
+# A phone number after "hospital number" is a phone (a ward's line), a sort code that reads
+# as a date is an ID number.
 _PRIORITY = (
-    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "POSTCODE", "DATE_OF_BIRTH",
-    "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
+    "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "ID_NUMBER", "POSTCODE",
+    "DATE_OF_BIRTH", "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
 )
 
 
@@ -96,8 +108,10 @@ class Redaction:
 
 
 # --------------------------------------------------------------------------- regexes
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-                    r"\.[A-Za-z]{2,}(?![\w-])")
+# An apostrophe inside the local part is allowed ("siobhan.o'reilly@gmail.com"), so a match
+# never starts just after one, which would leave "siobhan.o'" outside it.
+_EMAIL = re.compile(r"(?<![\w.+-])(?<!\w['’])[A-Za-z0-9](?:[A-Za-z0-9._%+-]|['’](?=\w))*"
+                    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # A spelled-out address ("john dot smith at gmail dot com", "jo_b (at) example (dot) org"):
 # an "at" and at least one "dot" ending in a common top-level domain. The local part is
 # checked in code (a plain English word before " at " is a sentence, not an address).
@@ -127,6 +141,27 @@ _POSTCODE = re.compile(
     r"[ \u00a0]{0,2}\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+# A postcode spelled out a character at a time after a cue ("postcode L S 6 2 A B"): the
+# characters joined must make a postcode (checked in code, longest first).
+_SPACED_POSTCODE = re.compile(
+    r"\b(?:post\s?code|postal\s+code|p/code)(?:['’]s)?[^\w\n]{0,3}(?:(?:is|was)\s+)?"
+    r"(?P<chars>[A-Za-z0-9](?:[ \t]{1,2}[A-Za-z0-9](?![A-Za-z0-9])){3,6})",
+    re.IGNORECASE,
+)
+
+
+def _spaced_postcode_spans(text: str) -> list[PiiSpan]:
+    out = []
+    for m in _SPACED_POSTCODE.finditer(text):
+        chars = list(re.finditer(r"[A-Za-z0-9]", m.group("chars")))
+        for n in range(len(chars), 4, -1):
+            if _POSTCODE.fullmatch("".join(c.group() for c in chars[:n])):
+                start = m.start("chars")
+                out.append(PiiSpan(start, start + chars[n - 1].end(), "POSTCODE"))
+                break
+    return out
+
+
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -161,10 +196,17 @@ _DATE = (
     rf"|{_MONTH}\s+(?:the\s+)?{_SPOKEN_DAY},?\s+(?:{_YEAR}|{_YEAR_WORDS})"
     rf"|{_MONTH},?\s+(?:\d{{4}}|['’]\d{{2}}|{_YEAR_WORDS}))"
 )
+# A day and month with no year ("12th June", "the 3rd of March", "june the twenty first"):
+# after a birth cue it is a birthday, and with an age (which is kept) it is the whole date.
+_DAY_MONTH = (rf"(?:{_SPOKEN_DAY}(?:\s+of)?\s+{_MONTH}(?!\w)"
+              rf"|{_MONTH}\s+(?:the\s+)?{_SPOKEN_DAY}(?!\w))")
+_FULL_MONTH_DOT = re.compile(r"(?:january|february|march|april|may|june|july|august|september"
+                             r"|october|november|december)\.$", re.IGNORECASE)
 # A birth cue, then at most a few non-digit words (", is, on the", a name), then the date.
+# A year alone ("born in 1998") is not a date of birth: it says no more than an age.
 _DOB = re.compile(
     r"\b(?:born|d\.?\s?o\.?\s?b\b\.?|date\s+of\s+birth|birth\s*date|birthday|b['’-]?day)"
-    rf"[^\d\n.;!?]{{0,24}}?(?<![\w])(?P<date>{_DATE})(?![\w/])",
+    rf"[^\d\n.;!?]{{0,24}}?(?<![\w])(?P<date>{_DATE}|{_DAY_MONTH})(?![\w/])",
     re.IGNORECASE,
 )
 # The genealogists' "b." for born ("b. 12/03/1978"): only with the full date right after it,
@@ -204,10 +246,36 @@ def _old_full_dates(text: str, today: date | None = None) -> list[PiiSpan]:
 _VEHICLE_NOW = re.compile(r"(?<![\w-])[A-Z]{2}\d{2} ?[A-Z]{3}(?![\w-])")
 _VEHICLE_CUED = re.compile(
     r"\b(?:reg(?:istration)?|plates?|number ?plate|car|van|motor|vehicle)\b[^\w\n]{0,3}"
-    r"(?:(?:no\.?|number|is|was|of|reads?)\s+)?"
+    r"(?:(?:no\.?|number|is|was|of|reads?)[^\w\n]{1,3})?"  # "Reg no: ab12cde"
     r"(?P<reg>[A-Z]{2}\d{2} ?[A-Z]{3}|[A-Z]\d{1,3} ?[A-Z]{3}|[A-Z]{3} ?\d{1,3}[A-Z])(?![\w-])",
     re.IGNORECASE,
 )
+
+
+# Numbers on a person's documents and accounts (ID_NUMBER): a passport, driving licence,
+# hospital or patient number (MRN), bank account, sort code, Home Office or pupil reference,
+# ID card. Only after a word for one, since six digits alone are anything ("ref 123456" on a
+# complaint is not a person's); the number has six digits or more, with up to three letters
+# before it and one after ("RR1234567", "123456789", "12345678"), spaced or dashed.
+_ID_CUED = re.compile(
+    r"\b(?:passport|(?:driving\s+)?licen[cs]e|hospital|patient|m\.?r\.?n|(?:bank\s+)?account"
+    r"|acc(?:oun)?t|a/c|home\s+office|chi|id(?:\s+card)?|i\.d\.|(?:unique\s+)?pupil|upn)"
+    r"(?:\s+(?:number|no\.?|num|nr|ref(?:erence)?|id|card))?"
+    r"[^\w\n]{0,3}(?:(?:is|was|reads)[^\w\n]{1,3})?"
+    r"(?P<id>[A-Z]{0,3}\d(?:[ -]?\d){5,15}[A-Z]?"
+    r"|[A-Z9]{5} ?\d{6} ?[A-Z9]{2}\d ?[A-Z]{2})(?![\w-])",  # a driving licence number
+    re.IGNORECASE,
+)
+_SORT_CODE = re.compile(
+    r"\bsort[ -]?code[^\w\n]{0,3}(?:(?:is|was)[^\w\n]{1,3})?"
+    r"(?P<id>\d{2}([ -]?)\d{2}\2\d{2})(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _id_spans(text: str) -> list[PiiSpan]:
+    return [PiiSpan(m.start("id"), m.end("id"), "ID_NUMBER")
+            for rx in (_ID_CUED, _SORT_CODE) for m in rx.finditer(text)]
 
 
 def _vehicle_spans(text: str) -> list[PiiSpan]:
@@ -242,12 +310,13 @@ _SITE_HANDLE = re.compile(
     re.IGNORECASE,
 )
 # A handle straight after a site's name, with no "is" or ":": "find her on insta kezzy.b",
-# "add him on snapchat lilbabyk", "her tiktok lil_k99", "on tiktok as kaylaa". Only after
+# "add him on snapchat lilbabyk", "her tiktok lil_k99", "on tiktok as kaylaa", "insta at
+# mandy_mum_of3" (not "on insta at night": a word, not a handle). Only after
 # "on", "via" or a possessive may the handle be a plain word, and not one in title case
 # ("on facebook Sarah said"); checked in code.
 _SITE_SPACE_HANDLE = re.compile(
     rf"(?<![\w.@/])(?P<lead>(?:on|via|my|his|her|their|your|our)\s+)?(?:{_SOCIAL_SITES})"
-    r"[ \t]+(?:(?:as|under)[ \t]+)?"
+    r"[ \t]+(?:(?:as|under|at)[ \t]+)?"
     r"(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@/]|\.\w)",
     re.IGNORECASE,
 )
@@ -309,7 +378,8 @@ _RELATIONS = {
     "worker", "keyworker", "caseworker", "coordinator", "co-ordinator", "cpn", "therapist",
     "counsellor", "counselor", "psychiatrist", "psychologist", "neighbour", "neighbor",
     "colleague", "boss", "manager", "mate", "flatmate", "housemate", "child", "children", "kid",
-    "kids", "baby", "lad", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "sibling",
+    "kids", "baby", "lad", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "twins",
+    "sibling",
     "teacher", "mentor", "volunteer", "befriender", "officer", "advocate", "leader", "member",
     "participant", "client", "patient", "lodger", "landlord", "landlady", "pal", "grandson's",
     "grandfather", "grandmother", "midwife", "visitor", "practitioner", "supporter", "hubby",
@@ -323,11 +393,34 @@ _FAMILY = {
     "niece", "nephew", "cousin", "boyfriend", "girlfriend", "fiance", "fiancé", "fiancee",
     "fiancée", "stepson", "stepdaughter", "stepdad", "stepmum", "twin", "hubby", "grandad",
 }
+# Family words in the plural: "Grace and Hope are my twins", "my kids Grace and Hope"
+_FAMILY_PLURALS = {
+    "twins", "kids", "children", "sons", "daughters", "boys", "girls", "grandkids",
+    "grandchildren", "grandsons", "granddaughters", "brothers", "sisters", "nieces",
+    "nephews", "cousins", "parents", "friends",
+}
 _POSSESSIVES = {"my", "our", "his", "her", "their", "your"}
-_NAMING_PAIRS = {("name", "is"), ("names", "are"), ("known", "as"), ("goes", "by"),
-                 ("go", "by"), ("it", "'s"), ("this", "is"), ("i", "'m"), ("i", "am"),
+_NAMING_PAIRS = {("name", "is"), ("name", "'s"), ("name", "’s"), ("names", "are"),
+                 ("known", "as"), ("goes", "by"), ("go", "by"), ("it", "'s"), ("this", "is"),
+                 ("i", "'m"), ("i", "am"),
                  ("name", ":"), ("call", "me"), ("calls", "me"), ("called", "me"),
                  ("calls", "him"), ("calls", "her"), ("calls", "them")}
+# Phrases that introduce a name ("my name is rose", "I'm called brook", "his surname BROWN",
+# "first name Jo", "known as hope"): the word after one is a name in any case, even when it
+# is also a word; see ``_introduced``. The words for a name, with "is"/"was"/":" or none
+# after them ("name" alone only with "is": "my name is", not "the name Hope"):
+_NAME_NOUNS = {"surname", "surnames", "forename", "forenames", "nickname", "firstname",
+               "lastname"}
+_NAME_MODIFIERS = {"first", "last", "middle", "family", "maiden", "given", "christian",
+                   "second", "full", "real", "birth", "married", "proper", "other"}
+_BE = {"is", "was", "'s", "’s", "am", "'m", "’m", "are", "were", "be", "been", "'re", "’re"}
+# Who can be "called" or "named" a name: "I'm called", "he is called", "my son is named",
+# "a lad called" (not "it's called Hope", "she called back", "called the GP").
+_NAMED_SUBJECTS = {"i", "he", "she", "they", "we", "you", "who", "baby"}
+# Honorifics written short: the word after one is a surname in any case, even one that is
+# also a word ("mr mcdonald", "mrs green", "dr achterberg"); not "miss", also a verb ("I
+# miss grace"), nor "doctor" and "sister", also nouns ("the doctor said").
+_SHORT_HONORIFICS = {"mr", "mrs", "ms", "mx", "dr", "prof", "rev", "revd", "cllr", "sgt"}
 _VOCATIVES = {"thanks", "thank", "hi", "hello", "hiya", "hey", "dear", "cheers", "bye", "ta"}
 _ORG_WORDS = {
     "street", "st", "road", "rd", "lane", "avenue", "close", "drive", "way", "crescent", "grove",
@@ -417,6 +510,9 @@ _PERSON_VERBS = {
     "admitted", "complained", "cried", "laughed", "shouted", "lives", "lived", "works", "worked",
     "wants", "wanted", "prefers", "preferred", "agreed", "agrees", "died",
 }
+# Particles that begin a surname after a title: "dr de la cruz", "Mr van der Berg"
+_SURNAME_PARTICLES = {"de", "la", "le", "da", "di", "del", "della", "van", "von", "der", "den",
+                      "al", "el", "bin", "ibn", "ap", "du", "dos", "das"}
 # Words a jotting puts between a name and what the person did: "Bill again - says ...".
 _BESIDE_NAME = {"again", "today", "too", "also", "still", "now", "then", "herself", "himself"}
 # Seeing or talking to someone: "met dave", "spoke to Patience", "rang jo".
@@ -847,11 +943,16 @@ def _regex_spans(text: str) -> list[PiiSpan]:
         if m.group()[:2].isupper() or _NINO_CUE.search(text, max(0, m.start() - 40), m.start()):
             out.append(PiiSpan(m.start(), m.end(), "NI_NUMBER"))
     out += [PiiSpan(m.start(), m.end(), "POSTCODE") for m in _POSTCODE.finditer(text)]
+    out += _spaced_postcode_spans(text)
     for dob in (_DOB, _DOB_SHORT):
-        out += [PiiSpan(m.start("date"), m.end("date"), "DATE_OF_BIRTH")
-                for m in dob.finditer(text)]
+        for m in dob.finditer(text):
+            end = m.end("date")
+            if text[end - 1] == "." and _FULL_MONTH_DOT.search(m.group("date")):
+                end -= 1  # "birthday 12th June.": the full stop ends the sentence
+            out.append(PiiSpan(m.start("date"), end, "DATE_OF_BIRTH"))
     out += _old_full_dates(text)
     out += _vehicle_spans(text)
+    out += _id_spans(text)
     return out + _handle_spans(text)
 
 
@@ -988,6 +1089,58 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
                 and (after.is_title or after.is_upper) and not _new_sentence(span[-1], after, res):
             continue  # "12 St Mary's", "Year 10 at ST JOHNS": a saint's name, not "12 X St"
         out.append(PiiSpan(span.start_char, span.end_char, "ADDRESS"))
+    return out
+
+
+# Where someone lives: the street after one of these and "on" (or "at") is their address
+# even without a house number ("I live on Roundhay Rd"); elsewhere a street alone is not
+# ("the surgery on Roundhay Road", "People on Victoria Road").
+_LIVE_VERBS = {"live", "lives", "living", "lived", "stay", "stays", "staying", "stayed"}
+# After "lives at" only a street's own words: "lives at Hope Street", not "at Roundhay Park"
+_AT_STREET_SUFFIX = {
+    "road", "rd", "street", "st", "avenue", "ave", "lane", "ln", "close", "drive", "crescent",
+    "cres", "terrace", "grove", "place", "pl", "way", "court", "ct", "gardens", "mews", "walk",
+    "row", "square", "sq",
+}
+_STREET_SUFFIX_RE = re.compile(rf"^(?:{_STREET_SUFFIX})\.?$", re.IGNORECASE)
+# "house number twenty two", "flat no. 3": a home's number, in figures or in words
+_HOUSE_NUMBER_WORDS = re.compile(
+    r"\b(?:house|flat|door)\s+(?:number|no\.?|num)\s+(?:is\s+|was\s+)?"
+    rf"(?:\d{{1,4}}[A-Za-z]?(?![\w/])|(?:{_TWO_DIGIT_WORDS}|{_UNIT_WORD})\b)",
+    re.IGNORECASE,
+)
+
+
+def _lives_on_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """The street someone lives on, with no house number ("I live on Roundhay Rd", "lives
+    on hyde park road"), and a home's number in words or figures ("house number twenty
+    two"). One to three words of the street's name, capitalised or, in lower case, words no
+    dictionary has as ordinary words; not "lives on her own", "lives on the 9th floor"."""
+    out = []
+    n = len(doc)
+    for i in range(n - 3):
+        if doc[i].lower_ not in _LIVE_VERBS or doc[i + 1].lower_ not in {"on", "at"}:
+            continue
+        j = i + 2
+        while j < n and j - (i + 2) < 4 and (
+                (doc[j].text in _POSSESSIVE and j > i + 2) or doc[j].lower_ not in _STOP) and (
+                (doc[j].is_alpha and (doc[j].is_title or doc[j].is_upper or (
+                    doc[j].is_lower and ("W" not in res.lexicon.get(doc[j].lower_, "")
+                                         or "P" in res.lexicon.get(doc[j].lower_, "")))))
+                or _STREET_SUFFIX_RE.match(doc[j].text)
+                or (doc[j].text in _POSSESSIVE and j > i + 2)):  # "St Mark's Road"
+            j += 1
+        # the last street word among them ends the street: "Roundhay Rd", "Sarah Hill Road"
+        ends = [k for k in range(i + 3, j) if _STREET_SUFFIX_RE.match(doc[k].text)]
+        if not ends:
+            continue
+        k = ends[-1]
+        if doc[i + 1].lower_ == "at" and doc[k].lower_.rstrip(".") not in _AT_STREET_SUFFIX:
+            continue
+        if k + 1 < n and doc[k + 1].lower_ in (_SCHOOL_HEADS | _ORG_WORDS) - _AT_STREET_SUFFIX:
+            continue  # "lives on Hope Street Surgery's patch"
+        out.append(PiiSpan(doc[i + 2].idx, doc[k].idx + len(doc[k].text), "ADDRESS"))
+    out += [PiiSpan(m.start(), m.end(), "ADDRESS") for m in _HOUSE_NUMBER_WORDS.finditer(doc.text)]
     return out
 
 
@@ -1133,7 +1286,8 @@ def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     out = []
     n = len(doc)
     for i, tok in enumerate(doc):
-        if tok.lower_ != "at" or not _year_group_before(doc, i):
+        child = _child_goes_before(doc, i)
+        if not child and (tok.lower_ != "at" or not _year_group_before(doc, i)):
             continue
         start = j = i + 1
         saint = j < n and doc[j].lower_ in _SAINT and (doc[j].is_title or doc[j].is_upper)
@@ -1156,6 +1310,12 @@ def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         lows = [w.lower_ for w in words]
         flags = [res.lexicon.get(w, "") for w in lows]
         not_name = _NOT_SCHOOL | _STREET_WORDS | _NEVER_NAME | _ACRONYMS | _DATE_WORDS | _CHAINS
+        if child:
+            last = flags[-1]
+            if (len(lows) < 2 or lows[-1] in _NOT_SCHOOL_AFTER - _SCHOOL_LAST_WORDS
+                    or ("W" in last and not set("FLP") & set(last))):
+                continue  # "goes to Leeds", "goes to Elland Road", "goes to Kirkgate Market"
+            not_name = not_name - _SCHOOL_LAST_WORDS  # "Allerton Grange"
         if (lows[0] in _STOP | _SCHOOL_GENERIC or any(w in not_name for w in lows)
                 or any(k in masked for k in range(start, j))):
             continue  # "at the time", "at Old Trafford", "at Roundhay Park", "at Mind"
@@ -1165,6 +1325,37 @@ def _year_school_names(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             continue  # "at Lunch", "at Leeds", "at Jamie", "at Brownies": not a school
         out.append((start, j))
     return out
+
+
+# Children going to school: "my son goes to", "her daughter is at", "the kids attend",
+# "my son Tayo goes to" (a name between). After one of these, two or three capitalised
+# words are a school's name ("my son goes to Allerton Grange"); one word is too often a
+# town or a club ("goes to Leeds", "goes to Scouts"), and never a street, a chain, a
+# service or a place made of ordinary words ("goes to Tesco", "goes to Crown Point").
+_CHILD_WORDS = {
+    "son", "daughter", "child", "kid", "grandson", "granddaughter", "lad", "boy", "girl",
+    "kids", "children", "sons", "daughters", "twins", "stepson", "stepdaughter", "nephew",
+    "niece", "boys", "girls",
+}
+_GOES_TO = {("goes", "to"), ("go", "to"), ("going", "to"), ("started", "at"),
+            ("starts", "at"), ("is", "at"), ("are", "at"), ("was", "at"), ("were", "at")}
+# Street words that end many schools' names, allowed after a child's "goes to"
+_SCHOOL_LAST_WORDS = {"grange"}
+
+
+def _child_goes_before(doc: Doc, i: int) -> bool:
+    """Token ``i`` ("to", "at", "attends") ends "my son goes to", "her daughter is at",
+    "the kids attend", "my son Tayo goes to"."""
+    low = doc[i].lower_
+    if low in {"attends", "attend", "attended"}:
+        verb = i
+    elif i >= 1 and (doc[i - 1].lower_, low) in _GOES_TO:
+        verb = i - 1
+    else:
+        return False
+    before = [doc[k] for k in range(max(0, verb - 2), verb)]
+    return any(t.lower_ in _CHILD_WORDS for t in before[-1:]) or (
+        len(before) == 2 and before[0].lower_ in _CHILD_WORDS and before[1].is_title)
 
 
 def _naming(token: Any) -> bool:
@@ -1498,13 +1689,77 @@ def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     if j < 0:
         return False
     prev = units[j].lower
-    if prev in _TITLES or prev in _RELATIONS or prev in _NAMING or prev in _VOCATIVES:
+    if prev.rstrip(".") in _TITLES:
+        return True  # "Dr Patel", "Dr. Achterberg" ("Dr." is one token)
+    if prev in _RELATIONS or prev in _NAMING or prev in _VOCATIVES:
         return True
     if j > 0 and (units[j - 1].lower, prev) in _NAMING_PAIRS:
         return True
     if prev in {"you"} and j > 0 and units[j - 1].lower == "thank":
         return True
     return prev in {"and", "&", "or"} and j > 0 and person[j - 1]
+
+
+def _introduced(units: list[_Unit], k: int) -> str | None:
+    """What names unit k, in any case: "intro" after a phrase that introduces a name ("my
+    name is rose", "my name's Precious", "I'm called brook", "he is called brook", "a lad
+    called kai", "his surname BROWN", "surname is brown", "first name Jo", "known as hope",
+    "call me"), "title" after a short honorific ("mr mcdonald", "Dr. Achterberg",
+    "mrs okafor"); None otherwise."""
+    def at(i: int) -> str:
+        return units[i].lower if 0 <= i < len(units) else ""
+
+    j = k - 1
+    while j >= 0 and at(j) in {":", "-", "–", '"', "'", "“", "‘"} and k - j <= 2:
+        j -= 1  # "surname: Brown", "name is 'Rose'"
+    prev = at(j)
+    if prev.rstrip(".") in _SHORT_HONORIFICS and j == k - 1:
+        return "title"
+    if prev in _NAME_NOUNS or (prev in {"name", "names"} and at(j - 1) in _NAME_MODIFIERS):
+        return "intro"  # "his surname BROWN", "first name Jo"
+    if prev in {"is", "was", "'s", "’s", "are", "were"} and (
+            at(j - 1) in _NAME_NOUNS | {"name", "names"}):
+        return "intro"  # "my name is rose", "her surname was brown", "my name's Precious"
+    if prev in {"called", "named", "nicknamed"} and (
+            at(j - 1) in _RELATIONS | _PERSON_NOUNS | _NAMED_SUBJECTS
+            or (at(j - 1) in _BE and at(j - 2) in _RELATIONS | _PERSON_NOUNS | _NAMED_SUBJECTS)):
+        return "intro"  # "I'm called brook", "he is called", "my son is named", "a lad called"
+    if (at(j - 1), prev) in {("known", "as"), ("call", "me"), ("calls", "me")} or prev == "alias":
+        return "intro"
+    return None
+
+
+def _cued_name(units: list[_Unit], k: int, cue: str, res: _Resources) -> bool:
+    """Whether unit k, after a phrase that names it (``_introduced``), is a name: a first
+    name or surname from the lexicon even when it is also a word ("rose", "brook", "hope",
+    "BROWN"), or a word no dictionary has that looks like a name ("achterberg"); not a word
+    that is only a word ("called back", "my name is on the list", "known as difficult",
+    "dr said", "dr appt"), a thing's name ("a course called Hope") or an acronym."""
+    u = units[k]
+    if cue == "title" and u.lower in _SURNAME_PARTICLES:
+        return True  # "dr de la cruz": the caller checks the name after the particles
+    if (not u.alpha or u.never or u.org_masked or u.lower in _ACRONYMS
+            or _thing_named(units, k) or (u.lower in _DATE_WORDS and not u.first)):
+        return False
+    lower = not u.cap and not u.shout
+    if lower and (u.lower in _WORD_FIRST | _SUBJECT_VERBS | _PERSON_VERBS
+                  or _PAST_TENSE.match(u.lower)):
+        return False  # "the dr said", "known as staff", "called stressed"
+    if u.cap and u.word and not u.strong and _title_phrase(units, k):
+        return False  # "Dr Foster Intelligence": a title-case name of a thing
+    if u.known:
+        if not u.name or (u.place and not u.first and not u.last):
+            return False
+        # after a title a lower-case word that is also a word must be a surname ("mr brown",
+        # "mrs green"; not "dr surgery"); capitalised, any name ("Dr Hope")
+        return cue != "title" or not (lower and u.word) or u.last
+    letters = u.lower.replace("-", "").replace("'", "").replace("’", "")
+    vowels = sum(ch in _VOWELS for ch in letters)
+    if len(letters) < 3 or not vowels or _inflected_word(u.lower, res):
+        return False
+    # a lower-case word unknown to the lexicon after "dr": a name has two vowels or more
+    # ("achterberg", "okafor"), text-speak mostly not ("dr appt", "mr cb")
+    return not lower or cue == "intro" or (vowels >= 2 and len(letters) >= 4)
 
 
 # Conditions named after people: "Parkinson's", "Alzheimer's disease", "Down syndrome".
@@ -1663,6 +1918,14 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return at(k + 3) in {"", ".", ",", ";", "!", "?", ")", "and", "now", "next",
                                  "years", "year", "yrs", "yo", "y/o", "in", "this"}
         if m in {"'s", "’s"} and at(k + 2) in _RELATIONS:
+            return True
+        # "Hope is my daughter", "Sunny was her carer", "X and Hope are my twins": whose
+        # relation someone is ("my best friend" too); "are" only for the last of a pair
+        rel = k + 4 if at(k + 3) in {"best", "little", "big", "older", "younger", "eldest",
+                                     "youngest", "twin", "step", "ex"} else k + 3
+        if at(k + 2) in _POSSESSIVES and at(rel) in _RELATIONS | _FAMILY_PLURALS and (
+                m in {"is", "was", "'s", "’s"}
+                or (m in {"are", "were"} and at(k - 1) in {"and", "&"})):
             return True
         if age_apposition(k):
             return True  # an age in apposition: "Ba, 80, used to come", "- Joy, 58."
@@ -1967,6 +2230,26 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     for k, u in enumerate(units):
         if not u.alpha or u.never or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS:
             continue  # ... and "Met Tomasz" is a verb and a name
+        cue = _introduced(units, k)
+        if cue is not None and _cued_name(units, k, cue, res) and not (
+                u.cap and _negative_context(units, k, strict=False)):
+            person[k] = True  # "my name is rose", "his surname BROWN", "mr mcdonald"
+            if cue == "title" and u.lower in _SURNAME_PARTICLES:
+                j = k + 1  # "dr de la cruz", "mr van der berg": the particles and the name
+                while j < n and units[j].lower in _SURNAME_PARTICLES and j - k < 3:
+                    j += 1
+                if j < n and units[j].alpha and not units[j].never and (
+                        units[j].name or not units[j].known):
+                    for i in range(k + 1, j + 1):
+                        person[i] = True
+                else:
+                    person[k] = False
+                continue
+            m = nxt(k)
+            if (m is not None and not m.cap and m.alpha and m.last and not m.word
+                    and not m.never and m.lower not in _DATE_WORDS):
+                person[k + 1] = True  # "my name is jo okafor"
+            continue
         if (u.cap and not u.sent_start and not u.org_masked and k >= 2
                 and units[k - 1].lower in _FAMILY and units[k - 2].lower in _POSSESSIVES):
             person[k] = True  # "my sister Marvellous", "our daughter Patience"
@@ -2057,10 +2340,14 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     # "West Ham Park")
     for k in range(1, n):
         u = units[k]
-        if person[k] or not (u.cap and u.alpha and u.name and u.lower in _STREET_WORDS):
+        lower_after_title = (not u.cap and not u.shout
+                             and at(k - 1).rstrip(".") in _SHORT_HONORIFICS)  # "mrs green"
+        if person[k] or not ((u.cap or lower_after_title) and u.alpha and u.name
+                             and u.lower in _STREET_WORDS):
             continue
         after = nxt(k)
-        if after is not None and after.cap and after.lower.rstrip(".") in _STREET_WORDS:
+        if after is not None and (after.cap or lower_after_title) and (
+                after.lower.rstrip(".") in _STREET_WORDS):
             continue  # "Sarah Hill Road", "Dr Green Surgery": an address or a place
         j = k - 1
         if units[j].text == "." and j > 0:
@@ -2160,6 +2447,73 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
     return spans
 
 
+# --------------------------------------------------------------------------- other scripts
+# Unicode blocks of scripts other than Latin in which names are written: Greek, Cyrillic,
+# Armenian, Hebrew, Arabic (and Syriac, Thaana), the Indic scripts (Devanagari to Sinhala),
+# Thai, Lao, Tibetan, Myanmar, Georgian, Hangul, Ethiopic, Khmer, kana, CJK, and the Arabic
+# and Hebrew presentation forms.
+_OTHER_SCRIPT_BLOCKS = (
+    (0x0370, 0x03FF), (0x0400, 0x052F), (0x0530, 0x058F), (0x0590, 0x05FF), (0x0600, 0x08FF),
+    (0x0900, 0x0DFF), (0x0E00, 0x0FFF), (0x1000, 0x109F), (0x10A0, 0x10FF), (0x1100, 0x11FF),
+    (0x1200, 0x139F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3130, 0x318F), (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFB1D, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+
+
+def _letter_class(blocks: tuple[tuple[int, int], ...]) -> str:
+    """A regex character class of the letters and combining marks in ``blocks`` (not their
+    digits or punctuation: "٠٧٧٠٠" and "،" are no part of a name), with the zero-width
+    joiners Persian and the Indic scripts write inside words."""
+    ranges: list[list[int]] = []
+    for lo, hi in blocks:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp))[0] not in "LM":
+                continue
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    body = "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+    return f"[{body}\\u200c\\u200d]"
+
+
+_OTHER_LETTER = _letter_class(_OTHER_SCRIPT_BLOCKS)
+# A run of words in another script, one space or hyphen between them: "محمد علي", "王伟".
+_OTHER_SCRIPT_RUN = re.compile(rf"{_OTHER_LETTER}+(?:[ \u00a0-]{_OTHER_LETTER}+)*")
+#: Words in another script this many or fewer are read as a name; a longer run is a phrase
+#: quoted in its language ("she wrote ... on the form"), left as it is.
+OTHER_SCRIPT_NAME_WORDS = 4
+
+
+def _other_script_spans(text: str) -> list[PiiSpan]:
+    """Names written in a script other than Latin ("محمد علي is my husband and 王伟 is my
+    brother", "Мария too"), as PERSON.
+
+    Why always, not only beside a cue: the lexicon and the context rules know English and
+    Latin-script names only, so nothing here can tell a name in Arabic, Han or Cyrillic
+    from a word. In a note written in English, a short run of another script is almost
+    always a name (of a person, as they write it, or of a place) that the listener copied
+    down; the reports' readers could not read it anyway, so marking it costs a quote
+    little and missing it leaks a name. Only in a note written in English (most of its
+    letters Latin): a note in another language is left whole, as is a run of more than
+    ``OTHER_SCRIPT_NAME_WORDS`` words, a phrase in that language."""
+    runs = list(_OTHER_SCRIPT_RUN.finditer(text))
+    if not runs:
+        return []
+    other = sum(len(m.group()) for m in runs)
+    latin = sum(1 for ch in text if (ch.isascii() and ch.isalpha()) or "\u00c0" <= ch <= "\u024f")
+    if other >= latin:
+        return []
+    out = []
+    for m in runs:
+        letters = sum(unicodedata.category(ch)[0] == "L" for ch in m.group())
+        words = len(re.split(r"[ \u00a0-]", m.group()))
+        if letters >= 2 and words <= OTHER_SCRIPT_NAME_WORDS:
+            out.append(PiiSpan(m.start(), m.end(), "PERSON"))
+    return out
+
+
 # --------------------------------------------------------------------------- API
 def _resolve(spans: list[PiiSpan]) -> list[PiiSpan]:
     """Keep non-overlapping spans, preferring the more specific type, then the longer span."""
@@ -2175,10 +2529,11 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     res = _resources()
     text = doc.text
     spans = _regex_spans(text) + _phone_spans(text) + _address_spans(doc, res)
+    spans += _lives_on_spans(doc, res)
     spans += _school_spans(doc, res)
     people = [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]
-    return _resolve(spans + _with_particles(text, people))
+    return _resolve(spans + _with_particles(text, people) + _other_script_spans(text))
 
 
 # A particle inside a person's name, between two of its parts: "Rhys ap Gwilym", "Ahmed bin

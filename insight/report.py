@@ -756,6 +756,7 @@ _REMOVED = {
     "NHS_NUMBER": "NHS number", "NI_NUMBER": "National Insurance number",
     "POSTCODE": "postcode", "ADDRESS": "address", "DATE_OF_BIRTH": "date of birth",
     "SCHOOL": "school", "HANDLE": "social media name", "VEHICLE": "vehicle registration",
+    "ID_NUMBER": "ID or account number",
     "PLACE": "place",
     "COMMUNITY": "community",
 }

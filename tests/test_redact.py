@@ -393,7 +393,7 @@ NOTE = (
     "Her son Jamie (Oakfield Academy) rang from 07700 900123 and emailed "
     "jamie.obrien@example.com and posts as @jamie_ob99. "
     "Her NI number is QQ 12 34 56 C. I hope Samaritans 116 123 call back. "
-    "He sleeps in the van, reg BV63 XYZ."
+    "He sleeps in the van, reg BV63 XYZ. Passport number 123456789."
 )
 
 
@@ -406,7 +406,7 @@ def test_offsets_refer_to_original_text_and_are_sorted_non_overlapping() -> None
     surfaces = {NOTE[s.start:s.end] for s in spans}
     assert {"O'Brien", "12.05.79", "999 526 0182", "Flat 3, 22 Station Street", "m11ae",
             "Jamie", "07700 900123", "jamie.obrien@example.com", "QQ 12 34 56 C",
-            "@jamie_ob99", "BV63 XYZ"} <= surfaces
+            "@jamie_ob99", "BV63 XYZ", "123456789"} <= surfaces
 
 
 def test_redacted_text_contains_no_span_text() -> None:
@@ -1303,6 +1303,11 @@ def test_days_details_and_words_in_lower_case_notes_are_not_names(text: str) -> 
         ("dob march the first nineteen eighty", "march the first nineteen eighty"),
         ("born on the twenty-first of June 1990", "twenty-first of June 1990"),
         ("mehret, date of birth 09/1996 on her papers", "09/1996"),
+        # a day and month with no year after a birth cue: with an age it is the whole date
+        ("her birthday is june the twenty first", "june the twenty first"),
+        ("She is 34, born in 1991, birthday 12th June.", "12th June"),
+        ("Born 3rd March, he said.", "3rd March"),
+        ("date of birth is 12 June", "12 June"),
     ],
 )
 def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
@@ -1312,7 +1317,8 @@ def test_dates_of_birth_in_words_and_month_year(text: str, date: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["born in 1998, she came over", "appointment 09/2026 for her review",
-     "her birthday is june the twenty first", "moved in nineteen ninety nine"],
+     "moved in nineteen ninety nine", "born and bred in Leeds", "born 2 weeks early",
+     "born in the May", "Her birthday is next week."],
 )
 def test_years_and_dates_without_a_birth_or_a_year_are_not_dates_of_birth(text: str) -> None:
     assert types_of(text, "DATE_OF_BIRTH") == []
@@ -1390,3 +1396,212 @@ def test_a_word_made_with_a_prefix_is_not_a_name(text: str) -> None:
     ("Anna-Marie came to the group.", "Anna-Marie"), ("Okonkwo-Smith rang.", "Okonkwo-Smith")])
 def test_a_double_barrelled_name_is_still_a_name(text: str, name: str) -> None:
     assert [text[s.start:s.end] for s in find_pii(text) if s.type == "PERSON"] == [name]
+
+
+# --------------------------------------------------------------------------- blind audit 18
+@pytest.mark.parametrize(("text", "names"), [
+    ('She said "my name is rose and I have waited a year".', ["rose"]),
+    ("I am called brook.", ["brook"]),
+    ("I'm called brook, I'm 30.", ["brook"]),
+    ("He is called brook, lives with his mum.", ["brook"]),
+    ("My name's Precious, I'm from Harehills.", ["Precious"]),
+    ("her name was hope", ["hope"]),
+    ("a lad called kai came in", ["kai"]),
+    ("Known as grace to her mates.", ["grace"]),
+    ("my name is jo okafor", ["jo okafor"]),
+    ("Her son is named tayo.", ["tayo"]),
+])
+def test_a_name_after_a_self_introduction_is_a_name_in_any_case(
+    text: str, names: list[str]
+) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "I called the GP and she called back.",
+    "He was named in the report.",
+    "My name is on the list and my name is not important.",
+    "I was called a liar and she is called lazy by her teachers.",
+    "It's called hope, a course called Hope.",
+    "Known as difficult by staff; call me back.",
+    "first name terms with the GP; surname unknown",
+    "My name was called out in the waiting room.",
+])
+def test_naming_words_before_ordinary_words_make_no_name(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Dr. Achterberg's clinic at St James's Hospital", ["Achterberg"]),
+    ("I told Dr. Achterberg and mr mcdonald the waiting list was too long",
+     ["Achterberg", "mcdonald"]),
+    ("mrs okafor came, then mr brown and mrs green", ["okafor", "brown", "green"]),
+    ("Mr. Jones, 72, of Harrogate", ["Jones"]),
+    ("Mrs o'neill and dr de la cruz", ["o'neill", "de la cruz"]),
+    ("Mr van der Berg rang.", ["van der Berg"]),
+    ("Cllr. Hussain opened it.", ["Hussain"]),
+])
+def test_a_title_in_any_case_with_or_without_a_full_stop_marks_a_surname(
+    text: str, names: list[str]
+) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "the dr said to wait and I saw a dr today.",
+    "my dr appt was cancelled, the dr surgery shut",
+    "I miss grace at church. The doctor said no.",
+    "Dr Foster Intelligence publishes hospital data.",
+    "mrs green street was closed",
+])
+def test_a_title_before_an_ordinary_word_marks_no_name(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("he said his name was SAM and his surname BROWN", ["SAM", "BROWN"]),
+    ("The surname is brown and first name Jo.", ["brown", "Jo"]),
+    ("Forename: hope, surname: okafor", ["hope", "okafor"]),
+    ("her maiden name was rose", ["rose"]),
+])
+def test_the_word_after_surname_or_first_name_is_a_name(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ('She said "Grace and Hope are my twins".', ["Grace", "Hope"]),
+    ("Hope is my daughter and Sunny was her carer.", ["Hope", "Sunny"]),
+    ("My mum Patience and my brother Sunny and my friend Summer came.",
+     ["Patience", "Sunny", "Summer"]),
+    ("my twins Grace and Hope came", ["Grace", "Hope"]),
+])
+def test_names_that_are_words_beside_a_relation(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "Faith is my rock. Music is my therapy.",
+    "Hope and faith are my reasons to live.",
+    "Summer and Winter are my favourite seasons.",
+    "Patience and kindness are our values.",
+])
+def test_words_beside_my_with_no_relation_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "email"), [
+    ("Call Siobhan or siobhan.o'reilly@gmail.com if the crisis team don't.",
+     "siobhan.o'reilly@gmail.com"),
+    ("email me at siobhan.o’reilly@gmail.com, I waited", "siobhan.o’reilly@gmail.com"),
+    ("her address is 'jo@example.com'", "jo@example.com"),  # quotes stay outside
+])
+def test_an_apostrophe_inside_an_email_address_keeps_it_whole(text: str, email: str) -> None:
+    assert types_of(text, "EMAIL") == [email]
+
+
+@pytest.mark.parametrize(("text", "ids"), [
+    ('He said "my passport number is 123456789 and my hospital number is RR1234567".',
+     ["123456789", "RR1234567"]),
+    ("hospital no RR1234567", ["RR1234567"]),
+    ("DOB 1/2/1975. Sort code 12-34-56 account 12345678.", ["12-34-56", "12345678"]),
+    ("Patient ID: 4567891, bank account no. 12345678", ["4567891", "12345678"]),
+    ("driving licence no. MORGA657054SM9IJ", ["MORGA657054SM9IJ"]),
+])
+def test_numbers_on_a_persons_documents_and_accounts(text: str, ids: list[str]) -> None:
+    assert types_of(text, "ID_NUMBER") == ids
+
+
+@pytest.mark.parametrize("text", [
+    "Patient 12 weeks. Account for 2019 to 2020.",
+    "It took 3 months on the account. The hospital had 120000 patients.",
+    "Complaint ref 1234567 was closed.",  # an organisation's reference, not a person's
+    "The hospital number is 0113 496 0000.",  # a ward's phone line
+])
+def test_counts_references_and_phones_are_not_id_numbers(text: str) -> None:
+    assert types_of(text, "ID_NUMBER") == []
+
+
+def test_a_lower_case_registration_after_reg_no() -> None:
+    assert types_of("Reg no: ab12cde. He sleeps in it.", "VEHICLE") == ["ab12cde"]
+    assert types_of("Reg number - YX19 ABC", "VEHICLE") == ["YX19 ABC"]
+
+
+@pytest.mark.parametrize(("text", "postcodes"), [
+    ("postcode L S 6 2 A B, or Ls6 2aB", ["L S 6 2 A B", "Ls6 2aB"]),
+    ("her post code is m 1 1 a e and she lives there", ["m 1 1 a e"]),
+    ("Postcode: S W 1 A 1 A A", ["S W 1 A 1 A A"]),
+    # letters after a cue that make no postcode
+    ("postcode L S 6 a lot of people moved. postcode a b c d e", []),
+])
+def test_a_postcode_spelled_out_a_character_at_a_time(text: str, postcodes: list[str]) -> None:
+    assert types_of(text, "POSTCODE") == postcodes
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ('She said "محمد علي is my husband and 王伟 is my brother, we waited a year".',
+     ["محمد علي", "王伟"]),
+    ("محمد علي said the waiting list was long; 王伟 agreed; Мария too.",
+     ["محمد علي", "王伟", "Мария"]),
+    ("Rajesh (राजेश) came with his sister ਹਰਪ੍ਰੀਤ and আমিনা.",
+     ["Rajesh", "राजेश", "ਹਰਪ੍ਰੀਤ", "আমিনা"]),
+])
+def test_names_in_another_script_in_an_english_note(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "Мне очень плохо, никто не слушает",  # a note in another language is left whole
+    'She wrote "لا أحد يسمعني في هذا المكان أبدا" on the form: nobody listens.',  # a phrase
+    "She takes β-blockers and a 5 α dose.",  # single letters in a drug's name
+])
+def test_phrases_and_notes_in_another_script_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "handles"), [
+    ("find her on insta at mandy_mum_of3", ["mandy_mum_of3"]),
+    ("snapchat sadgirl_99 and her tiktok is sadgirl1999", ["sadgirl_99", "sadgirl1999"]),
+    # a time, a place or a word after "at" is no handle
+    ("She's on insta at night and on tiktok at 3am, on snap at school.", []),
+])
+def test_a_handle_after_a_site_and_at(text: str, handles: list[str]) -> None:
+    assert types_of(text, "HANDLE") == handles
+
+
+@pytest.mark.parametrize(("text", "addresses"), [
+    ('She said "I live on Roundhay Rd, house number twenty two, and waited months".',
+     ["Roundhay Rd", "house number twenty two"]),
+    ("lives on hyde park road with her mum", ["hyde park road"]),
+    ("Lives at Hope Street, he lives on St. Mark's Rd. now", ["Hope Street", "St. Mark's Rd"]),
+    ("She lives on Sarah Hill Road now.", ["Sarah Hill Road"]),
+    ("flat no. 3, the one with the blue door", ["flat no. 3"]),
+])
+def test_the_street_someone_lives_on_and_a_house_number_in_words(
+    text: str, addresses: list[str]
+) -> None:
+    assert types_of(text, "ADDRESS") == addresses
+
+
+@pytest.mark.parametrize("text", [
+    "the surgery on Roundhay Road is shut; people on Victoria Road feel unsafe.",
+    "Mrs O'Brien lives on her own; he lives on the 9th floor; lives on a farm near Hawes.",
+    "lives at Roundhay Park",  # "at" a park is a place, not a street
+    "She lives on Hope Street Surgery's list.",
+    "The house number was wrong on the letter.",
+])
+def test_a_street_without_a_living_cue_or_house_number_is_not_an_address(text: str) -> None:
+    assert types_of(text, "ADDRESS") == []
+
+
+@pytest.mark.parametrize(("text", "schools"), [
+    ("my son goes to Allerton Grange", ["Allerton Grange"]),
+    ("Her son is at Allerton Grange (a high school).", ["Allerton Grange"]),
+    ('"My daughter Amelia-Rose is 14 and goes to Leeds Grammar", mum said.', ["Leeds Grammar"]),
+    # a town, a shop, a street, a park, a club, a market or a hospital is no school
+    ("my son goes to Tesco. My son goes to Leeds. my son goes to Roundhay Park.", []),
+    ("my son goes to Leeds Rhinos games; my daughter goes to Scouts; he goes to Elland Road",
+     []),
+    ("my son goes to Kirkgate Market with his dad, my daughter is at Leeds General", []),
+])
+def test_a_school_by_its_bare_name_after_a_child_goes_to(text: str, schools: list[str]) -> None:
+    assert types_of(text, "SCHOOL") == schools
