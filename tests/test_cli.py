@@ -81,6 +81,24 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
                         "safeguarding": None, "experience": None, "error": "no text"}
 
 
+def test_classify_evidence_for_a_bulleted_note_is_one_bullet(small_model: Path,
+                                                           tmp_path: Path) -> None:
+    bullets = ["- waited 9 months for talking therapy, still nothing",
+               "- GP keeps changing so has to tell story again",
+               "- money tight, food bank twice this month"]
+    text = "\r\n".join(["Met J at the cafe.", *bullets])  # as a spreadsheet saves it
+    source = tmp_path / "in.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "text"], ["1", text]])
+    out = tmp_path / "out.jsonl"
+    insight("classify", str(source), "--model", str(small_model), "--out", str(out))
+    (line,) = [json.loads(row) for row in out.read_text().splitlines()]
+    assert "access-waiting" in line["categories"]
+    assert line["evidence"]["access-waiting"] == bullets[0]
+    for sentence in line["evidence"].values():
+        assert sentence in bullets or sentence == "Met J at the cafe."
+
+
 def test_classify_gives_a_blank_row_no_id_another_row_has(small_model: Path,
                                                           tmp_path: Path) -> None:
     source = tmp_path / "in.csv"

@@ -1,14 +1,21 @@
-"""Splitting notes into sentences for evidence: spaCy's tokenizer and sentencizer rule.
+"""Splitting notes into sentences for evidence: spaCy's tokenizer and sentencizer rule,
+plus the note's line structure.
 
-`sentence_pipeline()` is a blank English pipeline with spaCy's rule-based `sentencizer`.
-For bulk tagging, `SentenceSplitter` applies the very same rule (a sentence starts at the
-first non-punctuation token after one of the sentencizer's `punct_chars`) to the token
-arrays of a tokenized Doc, instead of walking Token objects in Python; a test checks it
-agrees with the component on the shipped corpus.
+`sentence_pipeline()` is a blank English pipeline with spaCy's rule-based `sentencizer`, and
+before it `note_lines`, a component that presets sentence starts from the note's lines (see
+`line_marks`: bullets, list numbers, blank lines, a new capitalised point on its own line);
+the sentencizer keeps those and decides every other token. For bulk tagging,
+`SentenceSplitter` applies the very same rules (a sentence starts at the first
+non-punctuation token after one of the sentencizer's `punct_chars`, unless `line_marks` says
+otherwise) to the token arrays of a tokenized Doc, instead of walking Token objects in
+Python; tests check it agrees with the pipeline on the shipped corpus and on line-broken notes.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -30,12 +37,163 @@ def sentence_pipeline() -> Language:
     for abbreviation in NOTE_ABBREVIATIONS:
         for form in (abbreviation, abbreviation.capitalize(), abbreviation.upper()):
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+    nlp.add_pipe("note_lines")  # presets starts from the lines; the sentencizer keeps them
     nlp.add_pipe("sentencizer")
     return nlp
 
 
+# -- line structure --------------------------------------------------------------------
+# Notes typed as lists or one point per line often have no full stops, so the sentencizer
+# alone reads a whole list as one sentence. A line break starts a sentence when the note's
+# layout says a new point begins there; it does not at every line break, because notes pasted
+# from email or typed with hard wraps break lines mid-sentence ("the waiting list\nwas 18
+# months"). Where in doubt lines stay joined: a sentence shown whole with its neighbour is
+# still the evidence, one cut in half is not.
+
+#: Whitespace around at least one line break, between two non-space characters (possessive
+#: and anchored at the run's start, so a long run of spaces costs linear time, not square).
+_LINE_BREAK = re.compile(r"(?<!\s)[^\S\n]*+\n\s*+(?=\S)")
+#: Bullet characters: only a list item opens a line with one.
+_BULLET = re.compile(r"[\u2022\u2023\u00b7\u25aa\u25a0\u25cf\u25e6]")
+#: Markers that also open hard-wrapped lines of prose: a dash, "*" or ">" (repeated, like
+#: "--" or "->"; followed by a space or a letter: "-waited", not "-5 degrees"), and a number
+#: or letter closed by a full stop or bracket, followed by a space ("1.", "2)", "(a)", "(iv)",
+#: "b)"; but also "since Year\n9. Now he's 18", "her granddaughter\n(13) in the week").
+_MARKER = re.compile(
+    r"[-*\u2013\u2014>]++(?=\s|[^\W\d_])"
+    r"|(?:\d{1,2}[.)]|\((?:\d{1,2}|[A-Za-z]|[ivxIVX]{1,4})\)|[A-Za-z]\))(?=\s)"
+)
+#: A list number with a full stop, up to its item's first letter or digit on the same line.
+_NUMBERED = re.compile(r"\d{1,2}\.[^\S\n]++[^\w\n]*+(?=\w)")
+#: Line endings after which a list opens (or the sentencizer has cut anyway).
+_LIST_OPENS = frozenset(".!?:")
+#: A line ending in one of these goes on in the next line, whatever its case ("spoke to his
+#: GP,\nDr Shah", "well-\nbeing", "(and\nHarry)").
+_GOES_ON = frozenset(",-\u2013\u2014(/&+[")
+#: Words that hardly ever end a sentence, and are the ones before a hard wrap in front of a
+#: name or "Monday" ("referred to\nMind", "went with\nSarah", "Dr\nShah", "said\nMum"):
+#: articles and possessives, prepositions, conjunctions, auxiliaries, titles, and the
+#: verbs listeners write before a person or service.
+CONTINUING_WORDS = frozenset(
+    """a an the this that these those my your his her its our their some any no every each
+    another either neither both all such what which whose whom who where when whenever while
+    whilst if unless whether because although though than as once and or but nor so yet then
+    about above across after against along among around at before behind below beside
+    besides between beyond by despite down during except for from in inside into like near
+    of off on onto out outside over past per since through throughout till to toward towards
+    under until up upon via with within without am is are was were be been being has have
+    had do does did will would shall should can could may might must not said says told
+    tell asked ask saw see seen met meet called call rang ring phoned phone emailed email
+    texted text contacted contact visited visit named thanked referred dr mr mrs ms miss mx
+    prof rev sir st dear last next""".split()
+)
+_LAST_WORD = re.compile(r"\w+$")
+#: Capitalised words that open hard-wrapped lines far more often than new points: days and
+#: months follow a verb ("comes back\nThursday", "open\nMonday to Friday").
+NOT_OPENING = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    june july august september october november december""".split()
+)
+_FIRST_WORD = re.compile(r"\w+")
+
+
+def _capitalised(text: str, at: int) -> bool:
+    """A line opening with a capitalised word ("Waited", "Money"; not "I", "GP" or "NHS":
+    "I", initials and acronyms open hard-wrapped lines mid-sentence too often; nor a day
+    or month, `NOT_OPENING`)."""
+    if not (text[at].isupper() and at + 1 < len(text) and text[at + 1].islower()):
+        return False
+    word = _FIRST_WORD.match(text, at)
+    return word is None or word.group().lower().rstrip("s") not in NOT_OPENING
+
+
+def _goes_on(text: str, end: int) -> bool:
+    """Whether the line ending at `end` (a non-space character before it) runs on into the
+    next: it ends in `_GOES_ON`, in one of `CONTINUING_WORDS`, or in a capitalised word,
+    which with a capitalised next line is most often one name ("Talking\nTherapies",
+    "Greater\nManchester", "Jim\nReeves")."""
+    if text[end - 1] in _GOES_ON:
+        return True
+    found = _LAST_WORD.search(text, max(0, end - 40), end)
+    if found is None:
+        return False
+    word = found.group()
+    return word.lower() in CONTINUING_WORDS or (word[0].isupper() and not word.isupper())
+
+
+def _list_item(marker: re.Match[str] | None, before: str, kinds: Counter[str]) -> bool:
+    """Whether a line opening with `marker` (a `_BULLET` or `_MARKER` match) is a list item;
+    `before` is the last non-space character of the line before ("" for the first line),
+    `kinds` counts the note's lines by the kind of their `_MARKER`."""
+    if marker is None:
+        return False
+    if marker.re is _BULLET:
+        return True
+    # a list's when the note has another line like it ("1." and "2.", "(a)" and "(b)"), or
+    # the line before opens a list or ends a sentence; a lone one is most often prose
+    return kinds[_kind(marker.group())] > 1 or before in _LIST_OPENS
+
+
+@lru_cache(maxsize=256)
+def _kind(marker: str) -> str:
+    """"-" and "->" are kinds of their own; "1." and "12." are one, "(a)" and "(iv)" another."""
+    return re.sub(r"\w+", "0", marker)
+
+
+def line_marks(text: str, idx: Sequence[int]) -> tuple[list[int], list[int]]:
+    """The sentence starts a note's lines make, as token indices: (starts, not starts).
+
+    `idx` are the tokens' character offsets (a Doc's IDX array). A line starts a sentence when
+    it follows a blank line, is a list item (`_list_item`), or opens with a capitalised word
+    (`_capitalised`) after a line that does not run on (`_goes_on`); a line after a full stop
+    needs none of these, the sentencizer starts it anyway. Any other line goes on with the
+    sentence before it. Such a sentence starts at the whitespace token holding the line
+    break, as the sentencizer's does after a full stop, so a note still cuts into pieces at
+    whitespace. Not starts: in a numbered item, the tokens after the number's full stop up to
+    the item's first word ("1. Waited 9 months" is one sentence). This is the one definition
+    of the rule: `note_lines` and `SentenceSplitter` both apply it.
+    """
+    starts: list[int] = []
+    not_starts: list[int] = []
+    if "\n" not in text or not text.strip():
+        return starts, not_starts
+    # (where the line starts, the whitespace before it or None for the note's first line)
+    lines: list[tuple[int, re.Match[str] | None]] = [(len(text) - len(text.lstrip()), None)]
+    lines += [(brk.end(), brk) for brk in _LINE_BREAK.finditer(text) if brk.start()]
+    markers = [_BULLET.match(text, line) or _MARKER.match(text, line) for line, _ in lines]
+    kinds = Counter(_kind(m.group()) for m in markers if m is not None and m.re is _MARKER)
+    for (line, brk), marker in zip(lines, markers, strict=True):
+        item = _list_item(marker, text[brk.start() - 1] if brk else "", kinds)
+        if item and (numbered := _NUMBERED.match(text, line)):
+            not_starts.extend(
+                range(bisect_right(idx, line), bisect_right(idx, numbered.end()))
+            )
+        if brk is None or not (
+            item
+            or brk.group().count("\n") > 1
+            or (_capitalised(text, line) and not _goes_on(text, brk.start()))
+        ):
+            continue
+        token = bisect_left(idx, line)
+        if token < len(idx) and idx[token] == line:  # always, with spaCy's tokenizer
+            space = token - 1  # the whitespace token with the line break
+            starts.append(space if space >= 0 and text[idx[space]].isspace() else token)
+    return starts, not_starts
+
+
+@Language.component("note_lines")
+def note_lines(doc: Doc) -> Doc:
+    """Preset the sentence starts `line_marks` finds, for the sentencizer after it to keep."""
+    starts, not_starts = line_marks(doc.text, doc.to_array(IDX).tolist())
+    for i in not_starts:
+        doc[i].is_sent_start = False
+    for i in starts:  # a start wins where both fall on one token
+        doc[i].is_sent_start = True
+    return doc
+
+
 class SentenceSplitter:
-    """The pipeline's sentencizer rule, vectorised over a Doc's token arrays."""
+    """The pipeline's sentence rules, vectorised over a Doc's token arrays."""
 
     def __init__(self, nlp: Language) -> None:
         chars = nlp.get_pipe("sentencizer").punct_chars
@@ -45,8 +203,15 @@ class SentenceSplitter:
         """Character offsets where sentences start (always includes the first token)."""
         return self.starts_many([doc])[0]
 
-    def starts_many(self, docs: list[Doc]) -> list[list[int]]:
-        """`starts` for a batch of docs in one vectorised pass (the rule, not Token objects)."""
+    def starts_many(
+        self, docs: list[Doc], texts: Sequence[str] | None = None
+    ) -> list[list[int]]:
+        """`starts` for a batch of docs in one vectorised pass (the rule, not Token objects).
+
+        `texts` are the docs' texts if the caller has them (saves rebuilding them).
+        """
+        if texts is None:
+            texts = [doc.text for doc in docs]
         lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
         if lengths.sum() == 0:
             return [[] for _ in docs]
@@ -66,6 +231,11 @@ class SentenceSplitter:
         start = ~punctish & (seen[index] - seen[prev_word + 1] > 0)
         start[first[lengths > 0]] = True
         offsets = arr[:, 2]
+        for begin, size, text in zip(first.tolist(), lengths.tolist(), texts, strict=True):
+            if "\n" in text:  # as `note_lines` presets them before the sentencizer
+                line_starts, not_starts = line_marks(text, offsets[begin : begin + size].tolist())
+                start[[begin + i for i in not_starts]] = False
+                start[[begin + i for i in line_starts]] = True
         out = []
         for begin, size in zip(first.tolist(), lengths.tolist(), strict=True):
             block = slice(begin, begin + size)
@@ -81,9 +251,8 @@ class SentenceSplitter:
         return self.segments_many([text], [doc])[0]
 
     def segments_many(self, texts: list[str], docs: list[Doc]) -> list[list[tuple[int, int]]]:
-        return [
-            _cut(text, starts) for text, starts in zip(texts, self.starts_many(docs), strict=True)
-        ]
+        starts = self.starts_many(docs, texts)
+        return [_cut(text, note) for text, note in zip(texts, starts, strict=True)]
 
 
 def _cut(text: str, starts: list[int]) -> list[tuple[int, int]]:

@@ -62,6 +62,29 @@ def test_evidence_is_an_exact_sentence_of_the_note_that_carries_the_category(mod
     assert tag.evidence["carers-family"].startswith("My mum")
 
 
+@pytest.mark.parametrize("layout", ["- {}", "* {}", "\u2022 {}", "{n}. {}", "{n}) {}"])
+def test_evidence_for_a_listed_note_is_its_one_item(model, layout):
+    items = [
+        "we talked for a while at the cafe",
+        "universal credit got stopped and the rent is behind",
+        "my mum is knackered looking after me",
+    ]
+    lines = [layout.format(item, n=n) for n, item in enumerate(items, start=1)]
+    for gap in ("\n", "\r\n", "\n\n"):
+        note = "Visit notes\n" + gap.join(lines)
+        (tag,) = model.tag([note])
+        assert {"daily-living", "carers-family"} <= set(tag.categories), (layout, gap)
+        assert tag.evidence["daily-living"] == lines[1]
+        assert tag.evidence["carers-family"] == lines[2]
+
+
+def test_evidence_for_a_hard_wrapped_note_is_its_whole_sentence(model):
+    note = "We talked for a while and universal credit got\nstopped and the rent is behind"
+    (tag,) = model.tag([note])
+    assert "daily-living" in tag.categories
+    assert tag.evidence["daily-living"] == note
+
+
 def test_evidence_survives_odd_whitespace_and_empty_notes(model):
     notes = [
         "  my mum is knackered looking after me.\n\nNobody asks how the carers are coping!  ",
