@@ -29,6 +29,7 @@ from insight.thread import (
     add_outcome,
     add_priority,
     load_thread,
+    set_action_status,
     set_involvement,
     set_quote_choice,
 )
@@ -122,6 +123,28 @@ def test_declined_action_shows_reason_and_unlinked_actions_are_listed(store: Sto
             in community)
     assert "Actions not yet linked to a priority" in html
     assert "responds to no priority" in html
+
+
+def test_an_action_back_under_consideration_does_not_say_what_changed(store: Store) -> None:
+    add(store, note("n1", "The group closed.", categories=["community-support"]))
+    priority = add_priority(store, "Spaces", insight_ids=[
+        add_insight(store, "Groups closing", note_ids=["n1"])])
+    action = add_action(store, "Lunch club", status="done", priority_ids=[priority])
+    add_outcome(store, action, "Club funded for a year")
+    add_action(store, "Walk-in centre", priority_ids=[priority])
+
+    def community() -> str:
+        return " ".join(render_html(build_report(store, load_codebook(),
+                                                 audience="community")).split())
+
+    assert "What changed: Club funded for a year" in community()
+    set_action_status(store, action, "proposed")
+    page = community()
+    # reopened: the page neither says nothing happened nor that the change still stands
+    assert "What changed" not in page
+    assert "What happened before: Club funded for a year" in page
+    assert page.count("Nothing is decided yet") == 1  # the fresh action only
+    assert "This is being looked at again" in page
 
 
 @pytest.mark.parametrize("audience", ["commissioner", "lead", "community"])
