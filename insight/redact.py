@@ -42,7 +42,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   UK postcode (also spelled out a character at a time after a cue: "postcode L S 6 2 A
   B"), date of birth (any common date format, or a day and month: "birthday 12th June")
   after a birth cue (or "b." right before it), ID_NUMBER (a passport, driving licence,
-  hospital or patient number, bank account or sort code after a word for one), social
+  hospital or patient number, bank account or sort code after a word for one; an IPv4
+  address anywhere), social
   media handles (HANDLE: "@name" but not an e-mail's @ or "@ 3pm", profile links on the
   common social sites, "snap: name", "on insta name" or "insta at name" after a site's
   name, "name.x on insta" before it), and short runs of another script in a note written
@@ -273,9 +274,15 @@ _SORT_CODE = re.compile(
 )
 
 
+# An IP address (v4) finds the person's home connection: four numbers of 0-255 with dots,
+# not part of a longer dotted run ("1.2.3.4.5" is a version or a list, not an address).
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IP_ADDRESS = re.compile(rf"(?<![\w.])(?P<id>{_OCTET}(?:\.{_OCTET}){{3}})(?![\w]|\.\d)")
+
+
 def _id_spans(text: str) -> list[PiiSpan]:
     return [PiiSpan(m.start("id"), m.end("id"), "ID_NUMBER")
-            for rx in (_ID_CUED, _SORT_CODE) for m in rx.finditer(text)]
+            for rx in (_ID_CUED, _SORT_CODE, _IP_ADDRESS) for m in rx.finditer(text)]
 
 
 def _vehicle_spans(text: str) -> list[PiiSpan]:

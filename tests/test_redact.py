@@ -1506,6 +1506,8 @@ def test_an_apostrophe_inside_an_email_address_keeps_it_whole(text: str, email: 
     ("DOB 1/2/1975. Sort code 12-34-56 account 12345678.", ["12-34-56", "12345678"]),
     ("Patient ID: 4567891, bank account no. 12345678", ["4567891", "12345678"]),
     ("driving licence no. MORGA657054SM9IJ", ["MORGA657054SM9IJ"]),
+    ("Her IP 192.168.0.12 was blocked by the forum.", ["192.168.0.12"]),
+    ("logged in from 86.4.255.1.", ["86.4.255.1"]),
 ])
 def test_numbers_on_a_persons_documents_and_accounts(text: str, ids: list[str]) -> None:
     assert types_of(text, "ID_NUMBER") == ids
@@ -1516,6 +1518,8 @@ def test_numbers_on_a_persons_documents_and_accounts(text: str, ids: list[str]) 
     "It took 3 months on the account. The hospital had 120000 patients.",
     "Complaint ref 1234567 was closed.",  # an organisation's reference, not a person's
     "The hospital number is 0113 496 0000.",  # a ward's phone line
+    "The app updated to 2.10.3.1.4 and version 1.2.3 broke it; 300.1.1.1 is no address.",
+    "On 12.03.2024 at 10.30 she rang.",
 ])
 def test_counts_references_and_phones_are_not_id_numbers(text: str) -> None:
     assert types_of(text, "ID_NUMBER") == []
