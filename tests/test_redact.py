@@ -53,7 +53,9 @@ def types_of(text: str, kind: str) -> list[str]:
         ("Hevin, Kurdish, 23, living in a hotel in Wakefield.", "Hevin"),
         ("Dilnaz, 41, said the GP was kind.", "Dilnaz"),
         ('"Being a carer is like being a ghost" - Joy, 58.', "Joy"),
-        ("Spoke with Nguyen Thi Lan via an interpreter.", "Nguyen"),
+        ("Spoke with Nguyen Thi Lan via an interpreter.", "Nguyen Thi Lan"),  # all of it
+        ("Nguyen Thi Mai said the GP was rude.", "Nguyen Thi Mai"),
+        ("Talked with Tran Van Duc at the temple.", "Tran Van Duc"),
         ("Email for Tendai: tendai.moyo@example.org. Tendai wants training.", "Tendai"),
     ],
 )

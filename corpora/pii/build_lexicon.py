@@ -45,7 +45,9 @@ UK_REGIONS = (
 WORD_TOP = 40000  # how many of the most frequent lower-case English words to keep as W
 # Names of England's communities that names-dataset lacks (it has no Somali or Eritrean
 # data, and few Kurdish names), as they are spelled in England; written by the project team
-# (a blind audit found "Nasra", "Fadumo", "Khadra Mohamud" and "Hodan" left in notes).
+# (a blind audit found "Nasra", "Fadumo", "Khadra Mohamud" and "Hodan" left in notes), and
+# Vietnamese names, which it also lacks ("Nguyen Thi Mai" was cut at "Thi", read as a word),
+# written without their accents as most notes in England write them.
 # Added as first (F) or last (L) names; one that is also an everyday English word is marked
 # W too, as any name is.
 COMMUNITY_FIRST = """
@@ -58,12 +60,17 @@ Yonas Yohannes Senait Semhar Mebrahtu Tekle Berhane Ghebre Gebremedhin Kidane Lu
 Merhawi Filmon Semere Hagos Habtom Tsegay Weldu Zeray Tesfay Mehari Haile Kiflom Tedros
 Feven Winta Yordanos Mussie Eyob Dawit Biniam Simret Senay Rahwa Helina Mehret Saron
 Shilan Hawre Rojin Jiyan Sherko Hemin Shanaz Shuhel Koyes
+Thi Van Duc Minh Ngoc Thanh Quang Huu Xuan Thu Mai Lan Hoa Linh Huong Trang Anh Tuan Hung
+Dung Hai Nam Phuong Thao Hanh Hien Hang Thuy Yen Nhung Loan Quynh Khanh Duy Hieu Hoai
+Thang Trung Vinh Phuc Binh Cuong Tien Nga Oanh Diep Nhi Khoa Bich Diem Tuyet Giang Lien
 """.split()
 COMMUNITY_LAST = """
 Mohamud Warsame Jama Dahir Samatar Egal Duale Dualeh Hersi Elmi Awale Abdulle Dirie Gure
 Abdi Aden Farah Hassan Yusuf Ismail Nur Ali Mohamed Ahmed Osman Omar Hussein Abdullahi
 Tesfay Tesfaye Mehari Haile Tekle Berhane Ghebre Gebremedhin Kidane Hagos Habtom Tsegay
 Weldu Zeray Mebrahtu Yohannes Ionescu Stoica Loveridge
+Nguyen Tran Le Pham Hoang Huynh Phan Vu Vo Dang Bui Do Ho Ngo Duong Ly Dinh Truong Trinh
+Luong Mai Cao Quach Luu Doan Vuong
 """.split()
 WORLD_CITY_POPULATION = 500_000  # cities abroad marked as places (and every capital)
 MARGIN = 1.5  # log-prob margin: "common word" if p(lower) >= p(Title) - MARGIN
