@@ -2375,9 +2375,11 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 person[j] = True
                 j += 1
             # in a note typed in lower case: "priya khan", "bridget ward rang" (a surname that
-            # is also a word only with a person's verb after it)
+            # is also a word only with a person's verb after it); in any note, a lower-case
+            # surname that is no word: "her sister, Jo-Anne mcdonald"
             m = nxt(j - 1)
-            if (lower_style and m is not None and not person[j] and not m.cap and m.last
+            if ((lower_style or (m is not None and not m.word))
+                    and m is not None and not person[j] and not m.cap and m.last
                     and m.alpha and m.lower not in _DATE_WORDS and not m.place
                     and (not m.never or m.lower in _WARD_SURNAMES)
                     and (not m.word or person_cue_after(j))):

@@ -56,6 +56,9 @@ def types_of(text: str, kind: str) -> list[str]:
         ("Spoke with Nguyen Thi Lan via an interpreter.", "Nguyen Thi Lan"),  # all of it
         ("Nguyen Thi Mai said the GP was rude.", "Nguyen Thi Mai"),
         ("Talked with Tran Van Duc at the temple.", "Tran Van Duc"),
+        # a lower-case surname that is no word goes with the name before it
+        ("Spoke to Ali smith about it.", "Ali smith"),
+        ("Spoke to Grace mensah today.", "Grace mensah"),
         ("Email for Tendai: tendai.moyo@example.org. Tendai wants training.", "Tendai"),
     ],
 )
