@@ -1714,7 +1714,8 @@ def actions_add(
                            reason=reason, description=description)
 
 
-_PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions"}
+_PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions",
+           "outcome": "outcomes"}
 
 
 def _warn_small_groups(ws: Workspace, store: Store, record: str, **written: str | None) -> None:
@@ -1943,10 +1944,33 @@ def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str |
         if not yes and not typer.confirm(f"Delete {record}{also} and its links?"):
             raise typer.Exit(1)
         delete_record(store, kind, record_id)
-    typer.echo(f"deleted {record}{also} (the audit log keeps what it was)")
+    typer.echo(f"deleted {record}{also} (the audit log keeps what it was: "
+               f"`insight {_PLURAL[kind]} undelete {record}` brings it back)")
     if broken:
         typer.secho("link what was left to another record, or check the report's thread "
                     "checks before it goes out", err=True, fg=typer.colors.YELLOW)
+
+
+def _undelete(kind: str, record: str, workspace: Path | None, db: str | None) -> None:
+    from insight.store import parse_ref, ref
+    from insight.thread import undelete_record
+
+    record_id = parse_ref(kind, record)
+    _, store = _open(workspace, db)
+    with store:
+        undeleted = undelete_record(store, kind, record_id)
+    what = {"insight": "links to notes and priorities, quote choices",
+            "priority": "links to insights and actions",
+            "action": "links to priorities, outcomes, involvement",
+            "outcome": ""}[kind]
+    said = f"brought back {ref(kind, record_id)}"
+    if undeleted.back:
+        said += f" and {undeleted.back} of what its deletion took ({what})"
+    typer.echo(said)
+    if undeleted.stayed_gone:
+        typer.secho(
+            f"warning: {undeleted.stayed_gone} of its links stay gone: what they linked to "
+            "was deleted or erased since", err=True, fg=typer.colors.YELLOW)
 
 
 def _update(kind: str, record: str, workspace: Path | None, db: str | None,
@@ -2030,6 +2054,39 @@ def outcomes_delete(record: RecordArg, yes: YesOpt = False, workspace: Workspace
                     db: DbOpt = None) -> None:
     """Delete an outcome recorded by mistake (audited)."""
     _delete("outcome", record, yes, workspace, db)
+
+
+@insights_app.command("undelete")
+@handled
+def insights_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
+                      db: DbOpt = None) -> None:
+    """Bring back an insight deleted by mistake, with its links (from the audit log)."""
+    _undelete("insight", record, workspace, db)
+
+
+@priorities_app.command("undelete")
+@handled
+def priorities_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
+                        db: DbOpt = None) -> None:
+    """Bring back a priority deleted by mistake, with its links (from the audit log)."""
+    _undelete("priority", record, workspace, db)
+
+
+@actions_app.command("undelete")
+@handled
+def actions_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
+                     db: DbOpt = None) -> None:
+    """Bring back an action deleted by mistake, with its links and outcomes (from the audit
+    log)."""
+    _undelete("action", record, workspace, db)
+
+
+@outcomes_app.command("undelete")
+@handled
+def outcomes_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
+                      db: DbOpt = None) -> None:
+    """Bring back an outcome deleted by mistake (from the audit log)."""
+    _undelete("outcome", record, workspace, db)
 
 
 @insights_app.command("update")

@@ -286,7 +286,7 @@ audit = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime, nullable=False),
     Column("actor", String(200), nullable=False),
-    Column("operation", String(10), nullable=False),  # create | update | delete | erase
+    Column("operation", String(10), nullable=False),  # create, update, delete, undelete, erase...
     Column("record_type", String(30), nullable=False),
     Column("record_id", String(200), nullable=False, index=True),
     Column("before", JSON, nullable=True),
@@ -326,6 +326,16 @@ class StoreError(RuntimeError):
 
 #: How many stored ids a did-you-mean for a note id looks through.
 MAX_HINT_IDS = 50_000
+
+
+@dataclass(frozen=True)
+class Undeleted:
+    """What `Store.undelete_record` brought back besides the record: rows (links,
+    outcomes, involvement, quote choices) back, and rows left gone because what they
+    pointed at was deleted or erased since."""
+
+    back: int
+    stayed_gone: int
 
 
 class NotFound(StoreError):
@@ -1594,6 +1604,72 @@ class Store:
             conn.execute(delete(table).where(table.c.id == record_id))
             self._audit(conn, "delete", kind, record_id, dict(row._mapping), None)
 
+    def undelete_record(self, kind: str, record_id: int) -> Undeleted:
+        """Bring back a thread record deleted by mistake, as the audit log kept it: its
+        fields, and what its deletion took with it (links, an action's outcomes and
+        involvement, a lead's quote choices) where the other end is still there. A link to
+        a note erased since, or to a record deleted since, stays gone: erasure is for good."""
+        table = THREAD_TABLES[kind]
+        with self.begin() as conn:
+            if conn.execute(select(table.c.id).where(table.c.id == record_id)).first():
+                raise StoreError(f"{ref(kind, record_id)} is not deleted")
+            gone = conn.execute(
+                select(audit).where(audit.c.operation == "delete",
+                                    audit.c.record_type == kind,
+                                    audit.c.record_id == str(record_id))
+                .order_by(audit.c.id.desc()).limit(1)
+            ).first()
+            if gone is None or not gone.before:
+                raise NotFound(f"no deleted {kind} {ref(kind, record_id)} in the audit log")
+            with_it = self._deleted_with(conn, kind, record_id, gone)
+            conn.execute(insert(table).values(**_from_audit(table, gone.before)))
+            self._audit(conn, "undelete", kind, record_id, None, dict(gone.before))
+            back, stayed = 0, 0
+            for entry in with_it:
+                target = _AUDITED_TABLES[entry.record_type]
+                values = _from_audit(target, entry.before)
+                if not self._ends_exist(conn, target, values):
+                    stayed += 1
+                    continue
+                conn.execute(insert(target).values(**values))
+                self._audit(conn, "undelete", entry.record_type, entry.record_id, None,
+                            dict(entry.before))
+                back += 1
+        return Undeleted(back=back, stayed_gone=stayed)
+
+    def _deleted_with(self, conn: Connection, kind: str, record_id: int,
+                      gone: Any) -> list[Any]:
+        """The deletions one `delete_record` made before its record's own (same person,
+        same moment, the entries just before it) that belong to that record, oldest first,
+        a quote choice after the links (it needs its note's link back first)."""
+        owned = _OWNED_BY[kind]
+        found: list[Any] = []
+        for entry in conn.execute(
+            select(audit).where(audit.c.id < gone.id).order_by(audit.c.id.desc()).limit(5000)
+        ):
+            if (entry.operation != "delete" or entry.actor != gone.actor
+                    or abs((gone.at - entry.at).total_seconds()) > 5):
+                break
+            column = owned.get(entry.record_type)
+            if column and (entry.before or {}).get(column) == record_id:
+                found.append(entry)
+        return sorted(found[::-1], key=lambda e: e.record_type == insight_quotes.name)
+
+    def _ends_exist(self, conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+        """Whether every record a row points at is there (a note: there and not erased)."""
+        for column, target in _ENDS[table.name].items():
+            where = [target.c.id == values[column]]
+            if target is notes:
+                where.append(notes.c.erased_at.is_(None))
+            if conn.execute(select(target.c.id).where(*where)).first() is None:
+                return False
+        if table is insight_quotes:  # a quote choice needs its note's link to the insight
+            link = conn.execute(select(insight_notes).where(
+                insight_notes.c.insight_id == values["insight_id"],
+                insight_notes.c.note_id == values["note_id"])).first()
+            return link is not None
+        return True
+
     def link(self, link_table: Table, left: tuple[str, Any], right: tuple[str, Any]) -> bool:
         """Insert one link row if missing; returns whether it was new."""
         values = {left[0]: left[1], right[0]: right[1]}
@@ -2018,6 +2094,47 @@ class Store:
                     )
                 )
             ]
+
+
+#: What a thread record's deletion takes with it, by audited record type -> the column
+#: that names the record (`Store.undelete_record` brings them back).
+_OWNED_BY: dict[str, dict[str, str]] = {
+    "insight": {insight_notes.name: "insight_id", priority_insights.name: "insight_id",
+                insight_quotes.name: "insight_id"},
+    "priority": {priority_insights.name: "priority_id", action_priorities.name: "priority_id"},
+    "action": {action_priorities.name: "action_id", action_involvement.name: "action_id",
+               "outcome": "action_id"},
+    "outcome": {},
+}
+_AUDITED_TABLES: dict[str, Table] = {
+    insight_notes.name: insight_notes, priority_insights.name: priority_insights,
+    insight_quotes.name: insight_quotes, action_priorities.name: action_priorities,
+    action_involvement.name: action_involvement, "outcome": outcomes,
+}
+#: Column -> the table it points at, for the rows `undelete_record` brings back.
+_ENDS: dict[str, dict[str, Table]] = {
+    insight_notes.name: {"insight_id": insights, "note_id": notes},
+    priority_insights.name: {"priority_id": priorities, "insight_id": insights},
+    insight_quotes.name: {"insight_id": insights, "note_id": notes},
+    action_priorities.name: {"action_id": actions, "priority_id": priorities},
+    action_involvement.name: {"action_id": actions},
+    outcomes.name: {"action_id": actions},
+}
+
+
+def _from_audit(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as the audit log kept it (JSON: dates as text) back in the table's types."""
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name not in values:
+            continue
+        value = values[column.name]
+        if isinstance(value, str) and isinstance(column.type, DateTime):
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, str) and isinstance(column.type, Date):
+            value = date.fromisoformat(value)
+        row[column.name] = value
+    return row
 
 
 _LINKS_OF: dict[str, list[tuple[Table, str]]] = {

@@ -23,6 +23,7 @@ from insight.store import (
     NotFound,
     Store,
     StoreError,
+    Undeleted,
     action_priorities,
     insight_notes,
     priority_insights,
@@ -268,6 +269,12 @@ def delete_record(store: Store, kind: str, record_id: int) -> None:
     """Delete a thread record made by mistake, with its links (an action also takes its
     outcomes); the audit log keeps what it was."""
     store.delete_record(kind, record_id)
+
+
+def undelete_record(store: Store, kind: str, record_id: int) -> Undeleted:
+    """Bring back a thread record deleted by mistake, with the links and outcomes its
+    deletion took, from the audit log (`Store.undelete_record`)."""
+    return store.undelete_record(kind, record_id)
 
 
 #: Quotes a report gives an insight (the community page gives one): a lead's pins beyond

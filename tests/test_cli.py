@@ -942,6 +942,12 @@ def test_the_thread_warns_where_the_community_page_would_contradict_itself(
     deleted = insight("priorities", "delete", "P1", "--yes", "-w", str(ws))
     said = " ".join(deleted.stderr.split())
     assert "deleting P1 leaves: action A2 responds to no priority" in said
+    assert "`insight priorities undelete P1` brings it back" in deleted.stdout
+    back = insight("priorities", "undelete", "p1", "-w", str(ws))
+    assert ("brought back P1 and 1 of what its deletion took (links to insights and actions)"
+            in back.stdout)
+    again = insight("priorities", "undelete", "P1", "-w", str(ws), check=False)
+    assert again.returncode == 1 and "P1 is not deleted" in again.stderr
 
 
 def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:

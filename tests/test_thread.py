@@ -17,6 +17,8 @@ from insight.thread import (
     load_thread,
     set_action_status,
     set_involvement,
+    set_quote_choice,
+    undelete_record,
     unlink,
     update_record,
 )
@@ -250,6 +252,43 @@ def test_what_a_delete_would_break_is_known_before_it_is_done(thread_store: Stor
     delete_record(thread_store, "insight", only)
     problems = load_thread(thread_store).problems()
     assert set(thread.left_without("insight", only)) <= set(problems)
+
+
+def test_a_deleted_record_comes_back_with_what_its_deletion_took(thread_store: Store) -> None:
+    waits = add_insight(thread_store, "Waits", note_ids=["n1", "n2", "n3"])
+    set_quote_choice(thread_store, waits, "n2", "pin")
+    priority = add_priority(thread_store, "Shorter waits", insight_ids=[waits])
+    action = add_action(thread_store, "Call-back line", status="agreed",
+                        priority_ids=[priority])
+    outcome = add_outcome(thread_store, action, "Line opened")
+    set_involvement(thread_store, action, "active", "embedded", how="Co-designed the script")
+    before = load_thread(thread_store)
+
+    delete_record(thread_store, "action", action)
+    delete_record(thread_store, "insight", waits)
+    thread_store.erase_notes(["n3"])  # erased since: its link stays gone
+    with pytest.raises(StoreError, match="is not deleted"):
+        undelete_record(thread_store, "priority", priority)
+    with pytest.raises(NotFound, match="no deleted insight I99"):
+        undelete_record(thread_store, "insight", 99)
+
+    back = undelete_record(thread_store, "insight", waits)
+    assert (back.back, back.stayed_gone) == (4, 1)  # n1, n2, P->I, the pin; not n3
+    assert undelete_record(thread_store, "action", action).back == 3
+    after = load_thread(thread_store)
+    assert after.insights[waits] == before.insights[waits]
+    assert after.notes_of_insight(waits) == ["n1", "n2"]
+    assert after.pinned_notes(waits) == ["n2"]
+    assert after.priorities_of_action(action) == [priority]
+    assert after.actions[action] == before.actions[action]
+    assert [o["id"] for o in after.outcomes_of_action(action)] == [outcome]
+    assert after.involvement[action] == before.involvement[action]
+    with pytest.raises(StoreError, match="is not deleted"):
+        undelete_record(thread_store, "insight", waits)
+    # deleted again, it comes back again, from its latest deletion
+    delete_record(thread_store, "priority", priority)
+    assert undelete_record(thread_store, "priority", priority).back == 2
+    assert load_thread(thread_store).insights_of_priority(priority) == [waits]
 
 
 def test_an_outcome_is_not_fed_back_before_it_was_seen(thread_store: Store) -> None:
