@@ -2076,8 +2076,7 @@ def priorities_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
 @handled
 def actions_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
                      db: DbOpt = None) -> None:
-    """Bring back an action deleted by mistake, with its links and outcomes (from the audit
-    log)."""
+    """Bring back an action deleted by mistake, with its links and outcomes (audit log)."""
     _undelete("action", record, workspace, db)
 
 
