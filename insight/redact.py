@@ -24,7 +24,9 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   son", "SAM said"), never everyday words or acronyms ("NOT", "CAMHS", "ICU"); two-word
   nicknames with a cue are one span ("known as Big Mo"); an age, a relation or pronouns
   after a word make it a name in any case, known to the lexicon or not ("Harleen
-  (daughter, 15)", "hannah 17,", "TONI (she/they)"), as does a personal detail after its
+  (daughter, 15)", "hannah 17,", "TONI (she/they)", "Sunny (Sundeep's cousin)"), a person's
+  verb or relation after a capitalised word no dictionary has ("Sundeep said", "Tharshan's
+  mum") makes it one, as does a personal detail after its
   possessive ("Summer's DOB", "Grace's own mob") and a name beside it in brackets ("Sunny
   (Sundeep)"); after a phrase that introduces a name ("my name is rose", "I'm called
   brook", "his surname BROWN", "first name Jo", "known as hope") or a short title ("mr
@@ -743,6 +745,9 @@ _BEFORE_PLACE = _PLACE_PREPS | {
     "st", "saint", "the", "at", "on", "off", "up", "down", "along", "past", "via", "round",
     "through", "towards", "opposite", "behind", "beside",
 }
+# Words no dictionary has that are jobs or roles ("Paediatrician", "Skipper", "Chaplain"
+# aside) or contractions ("Nobody'd"), not names, before a person's verb.
+_ROLE_OR_CONTRACTION = re.compile(r"(?:ician|ologist|iatrist|ist|er|or|['’](?:d|ll|ve|re))$")
 _ALPHA_UNIT = re.compile(r"^[^\W\d_]+(?:['’][^\W\d_]+)?$")
 _SURNAME_PREFIX = re.compile(r"^(?:o['’]|mc|mac)[^\W\d_]{2,}$", re.IGNORECASE)
 
@@ -1998,6 +2003,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 pronouns += 1
             elif w == "/":
                 slash += 1
+            elif units[i].cap and at(i + 1) in {"'s", "’s"} and at(i + 2) in _RELATIONS:
+                i += 1  # whose relation: "Sunny (Sundeep's cousin, 22)"
             elif w not in _BRACKET_FILLERS and w not in _DEMONYMS:
                 return None
             i += 1
@@ -2143,6 +2150,20 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                           and at(k + 3) in _RELATIONS)))
         return (before or after) and name_shaped(k, strong=True)
 
+    def unknown_person_after(k: int) -> bool:
+        """A capitalised word no dictionary has, alone (not the first of a capitalised run:
+        "Kirklees Council said"), with what only a person does or has after it: a person's
+        verb ("Sundeep said", "Tharshan rang"), a possessive relation ("Sundeep's mum"), "is
+        scared", "and his/her <relation>" (an age and "spoke with" are cued above)."""
+        m = nxt(k)
+        if (m is not None and m.cap and m.alpha) or _ROLE_OR_CONTRACTION.search(at(k)):
+            return False  # "Paediatrician said", "Skipper says", "Nobody'd said"
+        return (at(k + 1) in _PERSON_VERBS
+                or (at(k + 1) in {"'s", "’s"} and at(k + 2) in _RELATIONS)
+                or (at(k + 1) in {"is", "was"} and at(k + 2) in _ANIMATE_STATES)
+                or (at(k + 1) in {"and", "&"} and at(k + 2) in _POSSESSIVES
+                    and at(k + 3) in _RELATIONS))
+
     def verb_after(k: int) -> bool:
         """ "Rob has", "Jean had her hip done", "Ray came", "Jo's been", "Rob and I" (not "Rose
         petals")."""
@@ -2278,9 +2299,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         if (u.cap and u.alpha and len(u.text) > 1 and not u.known and not u.org_masked
                 and u.lower not in _DATE_WORDS and not _inflected_word(u.lower, res)
                 and not _negative_context(units, k)
-                and (age_apposition(k) or _meet_before(units, k))):
-            person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai"
-            continue
+                and (age_apposition(k) or _meet_before(units, k) or unknown_person_after(k))):
+            person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai",
+            continue  # "Sundeep said", "Tharshan's mum rang", "Hevin and his brother"
         if lower_unknown_name(k):
             person[k] = True  # "her sister faadumo", "tesfay and his cousin"
             continue

@@ -60,10 +60,30 @@ def types_of(text: str, kind: str) -> list[str]:
         ("Spoke to Ali smith about it.", "Ali smith"),
         ("Spoke to Grace mensah today.", "Grace mensah"),
         ("Email for Tendai: tendai.moyo@example.org. Tendai wants training.", "Tendai"),
+        # a capitalised word no dictionary has, with a person's verb or relation after it
+        ("Sundeep said the GP never listens.", "Sundeep"),
+        ("Then Tharshan rang the office.", "Tharshan"),
+        ("Sundeep's mum came to the group.", "Sundeep"),
+        ("Hevin and his brother are in a hotel.", "Hevin"),
+        # whose relation someone is, in the bracket after a name
+        ("- Sunny (Sundeep's cousin, 22)", "Sunny"),
     ],
 )
 def test_person_names(text: str, name: str) -> None:
     assert name in types_of(text, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paediatrician said it was a CAMHS thing.",
+        "'Skipper says if you're not fit to sail don't bother.'",
+        "Nobody'd said it was at the hospital.",
+        "Kirklees Council said no.",
+    ],
+)
+def test_roles_contractions_and_organisations_before_a_verb_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
 
 
 def test_a_persons_title_outranks_a_condition_of_the_same_name() -> None:
