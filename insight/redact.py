@@ -697,6 +697,7 @@ _NEVER_NAME = (_TITLES | _RELATIONS | _VOCATIVES | _ORG_WORDS | _DEMONYMS | _STO
                # the names of personal details ("his dad, dob ...", "his nino"), and "Sri",
                # a title before a name and the start of "Sri Lanka", never a name itself
                | {"dob", "nino", "sri", "no-one", "noone", "someone", "anyone", "everyone"}
+               | {"bday", "b'day", "b’day", "b-day", "birthday", "d.o.b", "d.o.b."}
                | _DESCRIBERS)
 # Everyday acronyms of health, care, benefits, schools and texting. In capitals none is a
 # name, though a broad name list has some as names somewhere (ICU, UC, ELSA, ISA, RAF, IRO,

@@ -86,6 +86,12 @@ def test_roles_contractions_and_organisations_before_a_verb_are_not_names(text: 
     assert types_of(text, "PERSON") == []
 
 
+@pytest.mark.parametrize("text", ["b'day is 28/2/02", "b-day 28/2/02", "B'day: 28/2/02"])
+def test_a_birthday_cue_is_never_a_name(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+    assert types_of(text, "DATE_OF_BIRTH") == ["28/2/02"]
+
+
 def test_a_persons_title_outranks_a_condition_of_the_same_name() -> None:
     assert types_of("Mrs Parkinson's son rang twice.", "PERSON") == ["Parkinson"]
 
