@@ -471,6 +471,14 @@ _CHAINS = {
     "wickes", "ikea", "debenhams", "selfridges", "peacocks", "ladbrokes", "betfred", "wimpy",
     "dominos", "timpsons", "barclays", "natwest", "santander", "halifax", "lloyds",
 }
+# Chains named after two people or a pair of names, masked as services are: nobody is
+# called "Marks and Spencer" (shops named after one person, "John Lewis", "William Hill",
+# stay names: a person of that name is as likely).
+_CHAINS_PAIRED = [
+    f"{a} {conj} {b}" for a, b in (("marks", "spencer"), ("marks", "sparks"),
+                                   ("holland", "barrett"), ("frankie", "benny's"))
+    for conj in ("and", "&")
+]
 _CHAINS_POSSESSIVE = {
     "sainsbury", "mcdonald", "morrison", "nando", "domino", "wetherspoon", "timpson", "lloyd",
 }
@@ -480,6 +488,10 @@ _WORSHIP_WORDS = {
     "masjid", "mosque", "jamia", "madrasa", "madrassa", "gurdwara", "gurudwara", "mandir",
     "temple", "synagogue", "shul", "church", "chapel", "cathedral", "vihara",
 }
+# "Eid Mubarak", "Ramadan Kareem", "Jummah Mubarak": greetings, though both words are names.
+_FESTIVALS = {"eid", "ramadan", "ramzan", "jummah", "jumma", "jumuah", "diwali", "nowruz",
+              "navroz", "eid-ul-fitr", "eid-ul-adha", "eid-al-fitr", "eid-al-adha"}
+_FESTIVAL_GREETINGS = {"mubarak", "kareem"}
 # Before a place of worship these make it the service, not the place's name: "After Mosque
 # Yusuf stayed behind".
 _EVENT_PREPS = {"after", "before", "since", "till", "until", "during"}
@@ -793,7 +805,7 @@ def _resources() -> _Resources:
             token, _, flags = line.rstrip("\n").partition("\t")
             lexicon[token] = flags
     services = PhraseMatcher(nlp.vocab, attr="LOWER")
-    services.add("SERVICE", list(nlp.tokenizer.pipe(_SERVICES)))
+    services.add("SERVICE", list(nlp.tokenizer.pipe(_SERVICES + _CHAINS_PAIRED)))
     # places of more than one word ("Hong Kong", "Milton Keynes", "Sierra Leone") are
     # masked as services are: each word alone can be a name ("Milton", "Kong")
     services.add("PLACE", list(nlp.tokenizer.pipe(
@@ -1674,6 +1686,8 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     prev = units[k - 1]
     if prev.lower.rstrip(".") in {"st", "saint", "the"}:
         return True
+    if u.lower in _FESTIVAL_GREETINGS and prev.lower in _FESTIVALS:
+        return True  # "Eid Mubarak", "Ramadan Kareem": a greeting, not Mr Mubarak
     j = k - 1
     while j > 0 and k - j < 3 and units[j].cap and units[j].alpha and not units[j].sent_start \
             and units[j].lower not in _WORSHIP_WORDS:

@@ -86,6 +86,23 @@ def test_roles_contractions_and_organisations_before_a_verb_are_not_names(text: 
     assert types_of(text, "PERSON") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Eid Mubarak to everyone at the centre.",
+        "Ramadan Kareem banners were up in the shop.",
+        "She wants to work at Marks and Spencer.",
+        "Vitamins from Holland & Barrett help, she says.",
+    ],
+)
+def test_festival_greetings_and_chains_named_after_two_people_are_not_names(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+def test_a_festival_greeting_word_is_still_a_name_with_a_title_or_verb() -> None:
+    assert types_of("Mr Mubarak came. Kareem said hi.", "PERSON") == ["Mubarak", "Kareem"]
+
+
 @pytest.mark.parametrize("text", ["b'day is 28/2/02", "b-day 28/2/02", "B'day: 28/2/02"])
 def test_a_birthday_cue_is_never_a_name(text: str) -> None:
     assert types_of(text, "PERSON") == []
