@@ -1207,7 +1207,7 @@ _SCHOOL_TYPE_WORDS = _SCHOOL_HEADS | {
     "sixth", "form", "junior", "infant", "community", "free", "special", "church", "of",
     "england", "c", "e", "ce", "cofe", "rc", "catholic", "methodist", "girls", "boys",
     "girls'", "boys'", "pre", "-", "technical", "comprehensive", "upper", "middle", "lower",
-    "first", "federation", "studio", "university", "technology",
+    "first", "federation", "studio", "university", "technology", "pupil", "referral",
 }
 # A name made only of these is a kind of school, not one school ("a special school").
 _SCHOOL_GENERIC = _SCHOOL_TYPE_WORDS | {
@@ -1240,7 +1240,8 @@ def _school_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
     found: list[tuple[int, int, int]] = []  # (start, first type word, end) token indexes
     i = 0
     while i < len(doc):
-        if doc[i].lower_ not in _SCHOOL_HEADS or (
+        referral_unit = doc[i].lower_ == "unit" and i > 0 and doc[i - 1].lower_ == "referral"
+        if (doc[i].lower_ not in _SCHOOL_HEADS and not referral_unit) or (
             doc[i].lower_ == "form" and (i == 0 or doc[i - 1].lower_ != "sixth")
         ):
             i += 1

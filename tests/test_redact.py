@@ -359,6 +359,7 @@ def test_how_long_ago_a_full_date_must_be() -> None:
         ("Year 10 at ST JOHNS PRIMARY, hates it.", "ST JOHNS PRIMARY"),
         ("He's at Oakfield  Academy now.", "Oakfield  Academy"),
         ("He's at Oakfield\nAcademy now.", "Oakfield\nAcademy"),
+        ("He is at Oakwood Pupil Referral Unit now.", "Oakwood Pupil Referral Unit"),
     ],
 )
 def test_school_names_are_found_whole(text: str, school: str) -> None:
@@ -385,6 +386,7 @@ def test_school_names_are_found_whole(text: str, school: str) -> None:
         "Studying at the University of Leeds, first year.",
         "I AM FEELING HIGH TODAY",
         "HER SON'S SCHOOL RANG AND THE OAKS ACADEMY TRUST TOO",
+        "The Pupil Referral Unit said a short stay school would be better.",
     ],
 )
 def test_kinds_of_school_clubs_and_streets_are_not_school_names(text: str) -> None:
