@@ -34,7 +34,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   a word, and so does one whose relation follows ("Hope is my daughter", "Grace and Hope
   are my twins"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
-  "number 14 on Mill Lane", house name + street; the street after "lives on", "house number
+  "number 14 on Mill Lane", house name + street, "9 Railway Cottages", "3 Kingsway", "Plot 6,
+  Rosebank Travellers Site"; the street after "lives on", "house number
   twenty two") and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
   smith at gmail dot com"), NHS number (3-3-4 digits, spaced, dashed, dotted or run together;
@@ -855,6 +856,26 @@ def _resources() -> _Resources:
     home = {"TEXT": {"REGEX": r"^(?:Farm|Farmhouse|Farms|Barn|Cottage|Cottages)$"}}
     for n_words in (1, 2, 3):
         address.add("HOME", [[word] * n_words + [home]])
+    # a numbered house in a named row: "9 Railway Cottages", "number 4 Albert Villas"
+    row = {"TEXT": {"REGEX": r"^(?:Cottages|Villas|Almshouses)$"}}
+    for n_words in (1, 2):
+        address.add("ADDRESS", [[number] + [word] * n_words + [row]])
+        address.add("ADDRESS", [house_no + [word] * n_words + [row]])
+    # a street named in one word ending in -way or -gate: "3 Kingsway", "14 Micklegate"
+    # (not an everyday word: "2 Gateway courses"; checked in ``_address_spans``)
+    one_word = {"TEXT": {"REGEX": r"^[A-Z][a-z]{2,}(?:way|gate)$"}}
+    address.add("ONE_WORD_STREET", [[number, one_word], house_no + [one_word]])
+    # a pitch or plot on a Travellers' site or a caravan or park-home site: "Plot 6, Rosebank
+    # Travellers Site", "pitch 12 at Oak Tree Caravan Park"
+    pitch = [{"LOWER": {"IN": ["plot", "pitch"]}}, number,
+             {"LOWER": {"IN": [",", "at", "on", "-"]}, "OP": "?"}, {"LOWER": "the", "OP": "?"}]
+    site_kind = {"TEXT": {"REGEX": r"^(?:Caravan|Travellers['’]?|Traveller|Gypsy|Residential"
+                                   r"|Home|Holiday)$"}}
+    for n_words in (0, 1, 2):
+        address.add("ADDRESS", [pitch + [word] * n_words + [site_kind]
+                                + [{"TEXT": {"IN": ["Site", "Park"]}}]])
+        if n_words:
+            address.add("ADDRESS", [pitch + [word] * n_words + [{"TEXT": "Site"}]])
     # a house name then its street: "The Old Rectory, Church Lane", "Rose Cottage, Mill Road"
     for n_before in (0, 1, 2):
         for n_street in (1, 2, 3):
@@ -1106,6 +1127,10 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
             continue
         span = doc[start:end]
         after = doc[end] if end < len(doc) else None
+        if doc.vocab.strings[match] == "ONE_WORD_STREET" and (
+                "W" in res.lexicon.get(span[-1].lower_, "")
+                or (after is not None and (after.is_title or after.lower_ in _STREET_WORDS))):
+            continue  # "2 Gateway courses", "3 Broadway Market": not a one-word street
         if start > 0 and doc[start - 1].lower_ in _NOT_HOUSE_NUMBER:
             continue  # "in year 10 Park View Academy": a year group or an age
         if after is not None and after.lower_ in _SCHOOL_HEADS and not after.is_lower:

@@ -643,6 +643,14 @@ def test_postcode_with_three_spaces_is_not_joined() -> None:
         ("She's at no. 22, Albert Road, the one with the ramp.", "no. 22, Albert Road"),
         ("He has Room 12, Acorn House now, the hostel on the hill.", "Room 12, Acorn House"),
         ("Lives in room 5, 14 Church Street since the winter.", "room 5, 14 Church Street"),
+        # a numbered house in a named row, a one-word street, a pitch on a site
+        ("She's at number 9 Railway Cottages with her nan.", "number 9 Railway Cottages"),
+        ("Post goes to 3 Kingsway, Manchester.", "3 Kingsway"),
+        ("He rents at 14 Micklegate now.", "14 Micklegate"),
+        ("On the site at Plot 6, Rosebank Travellers Site, no water.",
+         "Plot 6, Rosebank Travellers Site"),
+        ("Lives on pitch 12 at Oak Tree Caravan Park, no post.",
+         "pitch 12 at Oak Tree Caravan Park"),
     ],
 )
 def test_flats_house_names_and_numbers_on_streets(text: str, address: str) -> None:
@@ -658,6 +666,9 @@ def test_flats_house_names_and_numbers_on_streets(text: str, address: str) -> No
         "The carers' group moved to room 4, Village Hall, which has a lift.",
         "The Recovery College, Church Lane runs the course.",
         "He was number 3 in the queue at the pharmacy.",
+        "She did 2 Gateway courses last year.",
+        "The kids play on pitch 2 at Platt Fields Park.",
+        "Only 3 Kingsway Primary teachers came.",
     ],
 )
 def test_streets_and_numbers_that_are_not_addresses(text: str) -> None:
