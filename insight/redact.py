@@ -2223,7 +2223,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return False
         cue = person_cue_after(k) or _meet_before(units, j)
         if u.lower in _WARD_SURNAMES:
-            return cue  # wards are named after first names: "Victoria Ward", "Rose Ward"
+            # wards are named after first names: "Victoria Ward", "Rose Ward"; but no ward
+            # has a family: "Johnny Ward lost his brother", "Mary Ward and her husband"
+            return cue or family_after(k)
         if u.lower not in _FIRST_NAME_STREET_SURNAMES:
             return False
         if person[j] or cue:
@@ -2232,6 +2234,25 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return False
         return prev.strong or (prev.plain_first and not starts_sentence(j)
                                and at(j - 1) not in {"to", "from"})
+
+    def family_after(k: int) -> bool:
+        """A relation of the person's own in the words after unit k, with no preposition
+        first: "lost his brother", "has three kids", "and her husband" (a ward has none;
+        "visited Rose Ward with her son" is not one)."""
+        if at(k + 1) in _SENT_BREAK or at(k + 1) in {"with", "for", "to", "at", "on", "in",
+                                                      "by", "from", "of", ","}:
+            return False
+        for i in range(k + 2, min(k + 6, n)):
+            if at(i) in _SENT_BREAK or at(i) == ",":
+                return False
+            if at(i) in _POSSESSIVES - {"my", "our", "your"} and (
+                    at(i + 1) in _RELATIONS | _FAMILY_PLURALS):
+                return True
+            if at(i - 1) in {"has", "had", "have"} and (
+                    at(i).isdigit() or at(i) in {"two", "three", "four", "five", "six"}) and (
+                    at(i + 1) in _FAMILY_PLURALS | {"kids", "children", "grandchildren"}):
+                return True
+        return False
 
     def starts_sentence(k: int) -> bool:
         """At a sentence start, or coordinated with a word that is ("Faith and Hope got")."""

@@ -769,6 +769,10 @@ def test_abstract_names_plain_words_and_things_are_not_people(text: str) -> None
         ("Jean Marsh runs the craft stall.", ["Jean Marsh"]),
         ("We met Dawn Wood at the hub.", ["Dawn Wood"]),
         ("Sarah Ward said the letter never came.", ["Sarah Ward"]),  # "Ward" needs a cue
+        # ... or a family of the person's own after it: a ward has none
+        ("Johnny Joe Ward lost his brother to suicide.", ["Johnny Joe Ward"]),
+        ("Mary Ward has three kids under five.", ["Mary Ward"]),
+        ("Bridget Ward and her husband came to the cafe.", ["Bridget Ward"]),
     ],
 )
 def test_street_words_after_a_title_or_first_name_are_surnames(
@@ -786,6 +790,8 @@ def test_street_words_after_a_title_or_first_name_are_surnames(
         "We went to Rose Hill for the day.",
         "Willow Park was lovely in the sun.",
         "Victoria Ward was full again.",
+        "Willow Ward discharged her after three days.",
+        "Rowan Ward has 12 beds and a garden.",
     ],
 )
 def test_first_name_and_street_word_that_make_a_place(text: str) -> None:
