@@ -1748,6 +1748,8 @@ def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
         return True
     if j > 0 and (units[j - 1].lower, prev) in _NAMING_PAIRS:
         return True
+    if prev in {"its", "itz", "tis"} and j > 0 and units[j - 1].lower in _VOCATIVES:
+        return True  # a text typed fast: "hiya its dee from tues" ("it's dee")
     if prev in {"you"} and j > 0 and units[j - 1].lower == "thank":
         return True
     return prev in {"and", "&", "or"} and j > 0 and person[j - 1]

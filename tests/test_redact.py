@@ -528,6 +528,8 @@ def test_mixed_composed_and_decomposed_text_keeps_later_offsets_right() -> None:
         ("Everyone was quiet, then kieran said the bus was late.", ["kieran"]),
         ("Later she rang lorna and asked about the lift.", ["lorna"]),
         ("She said kerry from the crisis team was kind.", ["kerry"]),
+        # a text typed fast: "its" for "it's" after a greeting
+        ("hiya its dee from tues, can u ring me", ["dee"]),
     ],
 )
 def test_lower_case_names_with_a_cue_or_seen_before(text: str, names: list[str]) -> None:
