@@ -2631,9 +2631,10 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
 
 
 # A particle inside a person's name, between two of its parts: "Rhys ap Gwilym", "Ahmed bin
-# Salman", "Ludwig van Dijk", "Nia ferch Owen", "Pieter van der Berg"
+# Salman", "Ludwig van Dijk", "Nia ferch Owen", "Pieter van der Berg", "Maria de la Cruz"
 _PERSON_PARTICLE = re.compile(
-    r"\s+(?:ap|ab|bin|ibn|bint|ben|ferch|van(?:\s+(?:der|den|de))?|von(?:\s+der)?|de|del|"
+    r"\s+(?:ap|ab|bin|ibn|bint|ben|ferch|van(?:\s+(?:der|den|de))?|von(?:\s+der)?"
+    r"|de(?:\s+(?:la|las|los))?|del|"
     r"della|di|da|dos|du|le|la|al|el)\s+(?:[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*)"
 )
 

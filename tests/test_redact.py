@@ -1410,6 +1410,7 @@ def test_names_of_englands_communities(text: str, names: list[str]) -> None:
     ("Rhys ap Gwilym said it was hard.", ["Rhys ap Gwilym"]),
     ("Spoke to Ahmed bin Salman at the mosque.", ["Ahmed bin Salman"]),
     ("Met Pieter van der Berg there.", ["Pieter van der Berg"]),
+    ("Maria de la Cruz cleans offices at night.", ["Maria de la Cruz"]),
     ("Sarah and Tom went to the cafe.", ["Sarah", "Tom"]),  # "and" is no particle
     # a nickname in brackets after a name, not a relation
     ("Rosalind ('Ro') got her discharge letter.", ["Rosalind", "Ro"]),
