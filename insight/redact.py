@@ -17,7 +17,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   unless it is a thing ("a Kit Kat", "Humber Bridge"), at a sentence start when a verb
   follows ("Rob has ..."). Only a small closed list of abstract nouns, virtues, seasons,
   months and "will" (Hope, Faith, Grace, Summer, Will), and words that are hardly names
-  (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who").
+  (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who",
+  "X came to the group", "X and her son").
   A street or place word after a title or a first name is a surname ("Mrs Green", "Sarah
   Hill"). Lower-case names in a normally written note need a cue too ("met dave", "dave
   said"); names in capitals are read like capitalised ones when long or cued ("TYLER my
@@ -2164,6 +2165,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         if len(u.text) < 3 or (k > 0 and units[k - 1].lower in _DETERMINERS):
             return False
         if not u.strong:
+            if (lower_style and u.first and u.word and not u.cap and u.lower in _ABSTRACT_NAMES
+                    and and_own_relation(k)):
+                return True  # "spoke w patience and her son kwame"
             if not (lower_style and u.first and u.word and not u.place and not u.cap
                     and u.lower not in _ABSTRACT_NAMES and u.lower not in _WORD_FIRST):
                 return False
@@ -2192,6 +2196,26 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                       or (at(k + 1) in {"and", "&"} and at(k + 2) in _POSSESSIVES
                           and at(k + 3) in _RELATIONS)))
         return (before or after) and name_shaped(k, strong=True)
+
+    def and_own_relation(k: int) -> bool:
+        """ "Faith and her son", "patience and his wife": only a person has one."""
+        return (at(k + 1) in {"and", "&"} and at(k + 2) in {"his", "her", "their"}
+                and at(k + 3) in _RELATIONS)
+
+    def came_along(k: int) -> bool:
+        """ "Faith came to the cafe", "Sunny came with his mum", "Grace attended", "Hope
+        turned up": a person coming to something (not "Hope came to nothing", "came to me",
+        "Joy came with time", "Summer came round")."""
+        m, m2 = at(k + 1), at(k + 2)
+        if m in {"came", "comes"}:
+            i = k + 3 if m2 == "along" else k + 2
+            if at(i) == "with":
+                return at(i + 1) in {"his", "her", "their"}
+            return at(i) == "to" and at(i + 1) in (
+                _DETERMINERS - {"no", "my", "your"}) | {"every", "group", "church", "work"} and (
+                at(i + 2) not in {"rescue", "fore", "end", "surface", "point", "conclusion"})
+        return (m in {"attended", "attends", "joined", "joins", "arrived", "arrives"}
+                or (m in {"turned", "turns"} and m2 == "up"))
 
     def unknown_person_after(k: int) -> bool:
         """A capitalised word no dictionary has, alone (not the first of a capitalised run:
@@ -2403,6 +2427,7 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 # "gives me Hope"); a surname, a person verb or "met/spoke to" must vouch for it.
                 if not _title_phrase(units, k) and (
                         surname_next(k) or person_cue_after(k) or _meet_before(units, k)
+                        or came_along(k) or and_own_relation(k)
                         or (not starts_sentence(k) and (follow or appositive(k)
                             or (at(k - 1) in _OBJECT_VERBS and u.lower not in _ABSTRACT_NAMES)))):
                     # ... or a capital mid-sentence plus a verb, ", X, who" or "lost X"

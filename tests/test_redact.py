@@ -568,6 +568,10 @@ def test_lower_case_repeat_of_a_word_name_needs_a_cue() -> None:
         "Moss Side folk said nobody listens.",
         "Residents of Rose Vale want the bus back.",
         "Then again - says nothing about the care plan.",
+        "Hope came to nothing in the end.",
+        "Joy came with time, she said.",
+        "Hope came to the rescue when the grant came through.",
+        "Summer came round again and the kids were off.",
     ],
 )
 def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> None:
@@ -593,6 +597,13 @@ def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> N
         # a jotting puts a word between the name and the verb (blind audit)
         ("Bill again - says the OT listened this time.", ["Bill"]),
         ("Pat today, rang about the bill.", ["Pat"]),
+        # coming to something, or a family of one's own (blind audit 19)
+        ("Sunny came to the group again and hardly spoke.", ["Sunny"]),
+        ("Faith came to the carers cafe with her mum.", ["Faith"]),
+        ("Grace attended every session.", ["Grace"]),
+        ("Will turned up late again.", ["Will"]),
+        ("Patience and her son were there.", ["Patience"]),
+        ("spoke w patience and her son today", ["patience"]),
     ],
 )
 def test_word_names_with_a_cue_are_people(text: str, names: list[str]) -> None:
