@@ -458,7 +458,7 @@ _SERVICES = [
     "crisis café", "crisis cafe", "hub of hope", "anxiety uk", "age uk", "citizens advice",
     "turning point", "change grow live", "andy's man club", "op courage", "nhs", "camhs",
     "iapt", "pals", "relate", "cruse", "mencap", "barnardo's", "childline", "nspcc", "refuge",
-    "shelter", "stepchange", "samaritan",
+    "shelter", "stepchange", "samaritan", "healthwatch", "ofsted", "ofqual", "mumsnet",
 ]
 # Well-known UK shop, café, supermarket and restaurant chains: "Greggs then Costa", "then Aldi",
 # "Nando's". Some are names too (Costa, Aldi, Nando), so a title, relation word or person cue
@@ -489,6 +489,15 @@ _CHAINS_POSSESSIVE = {
 _WORSHIP_WORDS = {
     "masjid", "mosque", "jamia", "madrasa", "madrassa", "gurdwara", "gurudwara", "mandir",
     "temple", "synagogue", "shul", "church", "chapel", "cathedral", "vihara",
+}
+# Where people come together: "Faith came to the group", "Grace came to every session"
+# (not "Peace came to the estate", "Hope came to the rescue").
+_GATHERINGS = {
+    "group", "groups", "cafe", "café", "session", "sessions", "meeting", "meetings", "drop-in",
+    "centre", "center", "hub", "club", "class", "classes", "course", "workshop", "lunch",
+    "party", "event", "church", "mosque", "temple", "gurdwara", "clinic", "surgery",
+    "appointment", "forum", "circle", "choir", "funeral", "vigil", "service", "coffee",
+    "school", "library", "office", "door", "house", "flat", "garden", "walk", "quiz",
 }
 # "Eid Mubarak", "Ramadan Kareem", "Jummah Mubarak": greetings, though both words are names.
 _FESTIVALS = {"eid", "ramadan", "ramzan", "jummah", "jumma", "jumuah", "diwali", "nowruz",
@@ -679,7 +688,8 @@ _DEMONYMS = {
     "chinese", "cantonese", "mandarin", "afghan", "syrian", "iraqi", "iranian", "kenyan",
     "vietnamese", "filipino", "asian", "muslim", "christian", "jewish", "sikh", "hindu",
     "buddhist", "catholic", "anglican", "methodist", "baptist", "pentecostal", "orthodox", "roma",
-    "traveller", "travellers", "gypsy", "black", "white",
+    "traveller", "travellers", "gypsy", "black", "white", "romany", "romani", "romanichal",
+    "sinti", "gypsies", "yenish", "mixed",
     # more nationalities, peoples and languages heard in England (none is a person's name)
     "czech", "slovak", "hungarian", "bulgarian", "latvian", "estonian", "albanian", "kosovan",
     "serbian", "croatian", "bosnian", "greek", "cypriot", "moldovan", "georgian", "belarusian",
@@ -1130,6 +1140,7 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
         after = doc[end] if end < len(doc) else None
         if doc.vocab.strings[match] == "ONE_WORD_STREET" and (
                 "W" in res.lexicon.get(span[-1].lower_, "")
+                or (start > 0 and doc[start - 1].lower_ in _DETERMINERS)
                 or (after is not None and (after.is_title or after.lower_ in _STREET_WORDS))):
             continue  # "2 Gateway courses", "3 Broadway Market": not a one-word street
         if start > 0 and doc[start - 1].lower_ in _NOT_HOUSE_NUMBER:
@@ -2211,9 +2222,10 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             i = k + 3 if m2 == "along" else k + 2
             if at(i) == "with":
                 return at(i + 1) in {"his", "her", "their"}
-            return at(i) == "to" and at(i + 1) in (
-                _DETERMINERS - {"no", "my", "your"}) | {"every", "group", "church", "work"} and (
-                at(i + 2) not in {"rescue", "fore", "end", "surface", "point", "conclusion"})
+            # to a gathering, a word or two after "the/every": "came to the carers cafe"
+            return at(i) == "to" and (at(i + 1) in _GATHERINGS or (
+                at(i + 1) in _DETERMINERS | {"every"}
+                and (at(i + 2) in _GATHERINGS or at(i + 3) in _GATHERINGS)))
         return (m in {"attended", "attends", "joined", "joins", "arrived", "arrives"}
                 or (m in {"turned", "turns"} and m2 == "up"))
 

@@ -80,6 +80,8 @@ def test_person_names(text: str, name: str) -> None:
         "'Skipper says if you're not fit to sail don't bother.'",
         "Nobody'd said it was at the hospital.",
         "Kirklees Council said no.",
+        "Healthwatch said the survey was too long.",
+        "Ofsted said the school needs to improve.",
     ],
 )
 def test_roles_contractions_and_organisations_before_a_verb_are_not_names(text: str) -> None:
@@ -107,6 +109,11 @@ def test_a_festival_greeting_word_is_still_a_name_with_a_title_or_verb() -> None
 def test_a_birthday_cue_is_never_a_name(text: str) -> None:
     assert types_of(text, "PERSON") == []
     assert types_of(text, "DATE_OF_BIRTH") == ["28/2/02"]
+
+
+def test_romany_and_sinti_are_peoples_not_names() -> None:
+    text = "Kezia Lee, Romany, and her Sinti friend came."
+    assert types_of(text, "PERSON") == ["Kezia Lee"]
 
 
 def test_a_persons_title_outranks_a_condition_of_the_same_name() -> None:
@@ -572,6 +579,7 @@ def test_lower_case_repeat_of_a_word_name_needs_a_cue() -> None:
         "Joy came with time, she said.",
         "Hope came to the rescue when the grant came through.",
         "Summer came round again and the kids were off.",
+        "Peace came to the estate after the mediation.",
     ],
 )
 def test_word_names_without_a_cue_and_place_names_are_not_people(text: str) -> None:
@@ -682,6 +690,7 @@ def test_flats_house_names_and_numbers_on_streets(text: str, address: str) -> No
         "She did 2 Gateway courses last year.",
         "The kids play on pitch 2 at Platt Fields Park.",
         "Only 3 Kingsway Primary teachers came.",
+        "The 2 Eastgate shops have closed.",
     ],
 )
 def test_streets_and_numbers_that_are_not_addresses(text: str) -> None:
