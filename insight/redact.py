@@ -17,14 +17,17 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   unless it is a thing ("a Kit Kat", "Humber Bridge"), at a sentence start when a verb
   follows ("Rob has ..."). Only a small closed list of abstract nouns, virtues, seasons,
   months and "will" (Hope, Faith, Grace, Summer, Will), and words that are hardly names
-  (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who").
+  (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who",
+  "X came to the group", "X and her son").
   A street or place word after a title or a first name is a surname ("Mrs Green", "Sarah
   Hill"). Lower-case names in a normally written note need a cue too ("met dave", "dave
   said"); names in capitals are read like capitalised ones when long or cued ("TYLER my
   son", "SAM said"), never everyday words or acronyms ("NOT", "CAMHS", "ICU"); two-word
   nicknames with a cue are one span ("known as Big Mo"); an age, a relation or pronouns
   after a word make it a name in any case, known to the lexicon or not ("Harleen
-  (daughter, 15)", "hannah 17,", "TONI (she/they)"), as does a personal detail after its
+  (daughter, 15)", "hannah 17,", "TONI (she/they)", "Sunny (Sundeep's cousin)"), a person's
+  verb or relation after a capitalised word no dictionary has ("Sundeep said", "Tharshan's
+  mum") makes it one, as does a personal detail after its
   possessive ("Summer's DOB", "Grace's own mob") and a name beside it in brackets ("Sunny
   (Sundeep)"); after a phrase that introduces a name ("my name is rose", "I'm called
   brook", "his surname BROWN", "first name Jo", "known as hope") or a short title ("mr
@@ -32,7 +35,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   a word, and so does one whose relation follows ("Hope is my daughter", "Grace and Hope
   are my twins"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
-  "number 14 on Mill Lane", house name + street; the street after "lives on", "house number
+  "number 14 on Mill Lane", house name + street, "9 Railway Cottages", "3 Kingsway", "Plot 6,
+  Rosebank Travellers Site"; the street after "lives on", "house number
   twenty two") and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
   smith at gmail dot com"), NHS number (3-3-4 digits, spaced, dashed, dotted or run together;
@@ -454,7 +458,7 @@ _SERVICES = [
     "crisis café", "crisis cafe", "hub of hope", "anxiety uk", "age uk", "citizens advice",
     "turning point", "change grow live", "andy's man club", "op courage", "nhs", "camhs",
     "iapt", "pals", "relate", "cruse", "mencap", "barnardo's", "childline", "nspcc", "refuge",
-    "shelter", "stepchange", "samaritan",
+    "shelter", "stepchange", "samaritan", "healthwatch", "ofsted", "ofqual", "mumsnet",
 ]
 # Well-known UK shop, café, supermarket and restaurant chains: "Greggs then Costa", "then Aldi",
 # "Nando's". Some are names too (Costa, Aldi, Nando), so a title, relation word or person cue
@@ -469,6 +473,14 @@ _CHAINS = {
     "wickes", "ikea", "debenhams", "selfridges", "peacocks", "ladbrokes", "betfred", "wimpy",
     "dominos", "timpsons", "barclays", "natwest", "santander", "halifax", "lloyds",
 }
+# Chains named after two people or a pair of names, masked as services are: nobody is
+# called "Marks and Spencer" (shops named after one person, "John Lewis", "William Hill",
+# stay names: a person of that name is as likely).
+_CHAINS_PAIRED = [
+    f"{a} {conj} {b}" for a, b in (("marks", "spencer"), ("marks", "sparks"),
+                                   ("holland", "barrett"), ("frankie", "benny's"))
+    for conj in ("and", "&")
+]
 _CHAINS_POSSESSIVE = {
     "sainsbury", "mcdonald", "morrison", "nando", "domino", "wetherspoon", "timpson", "lloyd",
 }
@@ -478,6 +490,19 @@ _WORSHIP_WORDS = {
     "masjid", "mosque", "jamia", "madrasa", "madrassa", "gurdwara", "gurudwara", "mandir",
     "temple", "synagogue", "shul", "church", "chapel", "cathedral", "vihara",
 }
+# Where people come together: "Faith came to the group", "Grace came to every session"
+# (not "Peace came to the estate", "Hope came to the rescue").
+_GATHERINGS = {
+    "group", "groups", "cafe", "café", "session", "sessions", "meeting", "meetings", "drop-in",
+    "centre", "center", "hub", "club", "class", "classes", "course", "workshop", "lunch",
+    "party", "event", "church", "mosque", "temple", "gurdwara", "clinic", "surgery",
+    "appointment", "forum", "circle", "choir", "funeral", "vigil", "service", "coffee",
+    "school", "library", "office", "door", "house", "flat", "garden", "walk", "quiz",
+}
+# "Eid Mubarak", "Ramadan Kareem", "Jummah Mubarak": greetings, though both words are names.
+_FESTIVALS = {"eid", "ramadan", "ramzan", "jummah", "jumma", "jumuah", "diwali", "nowruz",
+              "navroz", "eid-ul-fitr", "eid-ul-adha", "eid-al-fitr", "eid-al-adha"}
+_FESTIVAL_GREETINGS = {"mubarak", "kareem"}
 # Before a place of worship these make it the service, not the place's name: "After Mosque
 # Yusuf stayed behind".
 _EVENT_PREPS = {"after", "before", "since", "till", "until", "during"}
@@ -663,7 +688,8 @@ _DEMONYMS = {
     "chinese", "cantonese", "mandarin", "afghan", "syrian", "iraqi", "iranian", "kenyan",
     "vietnamese", "filipino", "asian", "muslim", "christian", "jewish", "sikh", "hindu",
     "buddhist", "catholic", "anglican", "methodist", "baptist", "pentecostal", "orthodox", "roma",
-    "traveller", "travellers", "gypsy", "black", "white",
+    "traveller", "travellers", "gypsy", "black", "white", "romany", "romani", "romanichal",
+    "sinti", "gypsies", "yenish", "mixed",
     # more nationalities, peoples and languages heard in England (none is a person's name)
     "czech", "slovak", "hungarian", "bulgarian", "latvian", "estonian", "albanian", "kosovan",
     "serbian", "croatian", "bosnian", "greek", "cypriot", "moldovan", "georgian", "belarusian",
@@ -695,6 +721,7 @@ _NEVER_NAME = (_TITLES | _RELATIONS | _VOCATIVES | _ORG_WORDS | _DEMONYMS | _STO
                # the names of personal details ("his dad, dob ...", "his nino"), and "Sri",
                # a title before a name and the start of "Sri Lanka", never a name itself
                | {"dob", "nino", "sri", "no-one", "noone", "someone", "anyone", "everyone"}
+               | {"bday", "b'day", "b’day", "b-day", "birthday", "d.o.b", "d.o.b."}
                | _DESCRIBERS)
 # Everyday acronyms of health, care, benefits, schools and texting. In capitals none is a
 # name, though a broad name list has some as names somewhere (ICU, UC, ELSA, ISA, RAF, IRO,
@@ -743,6 +770,9 @@ _BEFORE_PLACE = _PLACE_PREPS | {
     "st", "saint", "the", "at", "on", "off", "up", "down", "along", "past", "via", "round",
     "through", "towards", "opposite", "behind", "beside",
 }
+# Words no dictionary has that are jobs or roles ("Paediatrician", "Skipper", "Chaplain"
+# aside) or contractions ("Nobody'd"), not names, before a person's verb.
+_ROLE_OR_CONTRACTION = re.compile(r"(?:ician|ologist|iatrist|ist|er|or|['’](?:d|ll|ve|re))$")
 _ALPHA_UNIT = re.compile(r"^[^\W\d_]+(?:['’][^\W\d_]+)?$")
 _SURNAME_PREFIX = re.compile(r"^(?:o['’]|mc|mac)[^\W\d_]{2,}$", re.IGNORECASE)
 
@@ -787,7 +817,7 @@ def _resources() -> _Resources:
             token, _, flags = line.rstrip("\n").partition("\t")
             lexicon[token] = flags
     services = PhraseMatcher(nlp.vocab, attr="LOWER")
-    services.add("SERVICE", list(nlp.tokenizer.pipe(_SERVICES)))
+    services.add("SERVICE", list(nlp.tokenizer.pipe(_SERVICES + _CHAINS_PAIRED)))
     # places of more than one word ("Hong Kong", "Milton Keynes", "Sierra Leone") are
     # masked as services are: each word alone can be a name ("Milton", "Kong")
     services.add("PLACE", list(nlp.tokenizer.pipe(
@@ -837,6 +867,26 @@ def _resources() -> _Resources:
     home = {"TEXT": {"REGEX": r"^(?:Farm|Farmhouse|Farms|Barn|Cottage|Cottages)$"}}
     for n_words in (1, 2, 3):
         address.add("HOME", [[word] * n_words + [home]])
+    # a numbered house in a named row: "9 Railway Cottages", "number 4 Albert Villas"
+    row = {"TEXT": {"REGEX": r"^(?:Cottages|Villas|Almshouses)$"}}
+    for n_words in (1, 2):
+        address.add("ADDRESS", [[number] + [word] * n_words + [row]])
+        address.add("ADDRESS", [house_no + [word] * n_words + [row]])
+    # a street named in one word ending in -way or -gate: "3 Kingsway", "14 Micklegate"
+    # (not an everyday word: "2 Gateway courses"; checked in ``_address_spans``)
+    one_word = {"TEXT": {"REGEX": r"^[A-Z][a-z]{2,}(?:way|gate)$"}}
+    address.add("ONE_WORD_STREET", [[number, one_word], house_no + [one_word]])
+    # a pitch or plot on a Travellers' site or a caravan or park-home site: "Plot 6, Rosebank
+    # Travellers Site", "pitch 12 at Oak Tree Caravan Park"
+    pitch = [{"LOWER": {"IN": ["plot", "pitch"]}}, number,
+             {"LOWER": {"IN": [",", "at", "on", "-"]}, "OP": "?"}, {"LOWER": "the", "OP": "?"}]
+    site_kind = {"TEXT": {"REGEX": r"^(?:Caravan|Travellers['’]?|Traveller|Gypsy|Residential"
+                                   r"|Home|Holiday)$"}}
+    for n_words in (0, 1, 2):
+        address.add("ADDRESS", [pitch + [word] * n_words + [site_kind]
+                                + [{"TEXT": {"IN": ["Site", "Park"]}}]])
+        if n_words:
+            address.add("ADDRESS", [pitch + [word] * n_words + [{"TEXT": "Site"}]])
     # a house name then its street: "The Old Rectory, Church Lane", "Rose Cottage, Mill Road"
     for n_before in (0, 1, 2):
         for n_street in (1, 2, 3):
@@ -1088,6 +1138,11 @@ def _address_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
             continue
         span = doc[start:end]
         after = doc[end] if end < len(doc) else None
+        if doc.vocab.strings[match] == "ONE_WORD_STREET" and (
+                "W" in res.lexicon.get(span[-1].lower_, "")
+                or (start > 0 and doc[start - 1].lower_ in _DETERMINERS)
+                or (after is not None and (after.is_title or after.lower_ in _STREET_WORDS))):
+            continue  # "2 Gateway courses", "3 Broadway Market": not a one-word street
         if start > 0 and doc[start - 1].lower_ in _NOT_HOUSE_NUMBER:
             continue  # "in year 10 Park View Academy": a year group or an age
         if after is not None and after.lower_ in _SCHOOL_HEADS and not after.is_lower:
@@ -1189,7 +1244,7 @@ _SCHOOL_TYPE_WORDS = _SCHOOL_HEADS | {
     "sixth", "form", "junior", "infant", "community", "free", "special", "church", "of",
     "england", "c", "e", "ce", "cofe", "rc", "catholic", "methodist", "girls", "boys",
     "girls'", "boys'", "pre", "-", "technical", "comprehensive", "upper", "middle", "lower",
-    "first", "federation", "studio", "university", "technology",
+    "first", "federation", "studio", "university", "technology", "pupil", "referral",
 }
 # A name made only of these is a kind of school, not one school ("a special school").
 _SCHOOL_GENERIC = _SCHOOL_TYPE_WORDS | {
@@ -1222,7 +1277,8 @@ def _school_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
     found: list[tuple[int, int, int]] = []  # (start, first type word, end) token indexes
     i = 0
     while i < len(doc):
-        if doc[i].lower_ not in _SCHOOL_HEADS or (
+        referral_unit = doc[i].lower_ == "unit" and i > 0 and doc[i - 1].lower_ == "referral"
+        if (doc[i].lower_ not in _SCHOOL_HEADS and not referral_unit) or (
             doc[i].lower_ == "form" and (i == 0 or doc[i - 1].lower_ != "sixth")
         ):
             i += 1
@@ -1668,6 +1724,8 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     prev = units[k - 1]
     if prev.lower.rstrip(".") in {"st", "saint", "the"}:
         return True
+    if u.lower in _FESTIVAL_GREETINGS and prev.lower in _FESTIVALS:
+        return True  # "Eid Mubarak", "Ramadan Kareem": a greeting, not Mr Mubarak
     j = k - 1
     while j > 0 and k - j < 3 and units[j].cap and units[j].alpha and not units[j].sent_start \
             and units[j].lower not in _WORSHIP_WORDS:
@@ -1702,6 +1760,8 @@ def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
         return True
     if j > 0 and (units[j - 1].lower, prev) in _NAMING_PAIRS:
         return True
+    if prev in {"its", "itz", "tis"} and j > 0 and units[j - 1].lower in _VOCATIVES:
+        return True  # a text typed fast: "hiya its dee from tues" ("it's dee")
     if prev in {"you"} and j > 0 and units[j - 1].lower == "thank":
         return True
     return prev in {"and", "&", "or"} and j > 0 and person[j - 1]
@@ -1998,6 +2058,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 pronouns += 1
             elif w == "/":
                 slash += 1
+            elif units[i].cap and at(i + 1) in {"'s", "’s"} and at(i + 2) in _RELATIONS:
+                i += 1  # whose relation: "Sunny (Sundeep's cousin, 22)"
             elif w not in _BRACKET_FILLERS and w not in _DEMONYMS:
                 return None
             i += 1
@@ -2114,6 +2176,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         if len(u.text) < 3 or (k > 0 and units[k - 1].lower in _DETERMINERS):
             return False
         if not u.strong:
+            if (lower_style and u.first and u.word and not u.cap and u.lower in _ABSTRACT_NAMES
+                    and and_own_relation(k)):
+                return True  # "spoke w patience and her son kwame"
             if not (lower_style and u.first and u.word and not u.place and not u.cap
                     and u.lower not in _ABSTRACT_NAMES and u.lower not in _WORD_FIRST):
                 return False
@@ -2143,6 +2208,41 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                           and at(k + 3) in _RELATIONS)))
         return (before or after) and name_shaped(k, strong=True)
 
+    def and_own_relation(k: int) -> bool:
+        """ "Faith and her son", "patience and his wife": only a person has one."""
+        return (at(k + 1) in {"and", "&"} and at(k + 2) in {"his", "her", "their"}
+                and at(k + 3) in _RELATIONS)
+
+    def came_along(k: int) -> bool:
+        """ "Faith came to the cafe", "Sunny came with his mum", "Grace attended", "Hope
+        turned up": a person coming to something (not "Hope came to nothing", "came to me",
+        "Joy came with time", "Summer came round")."""
+        m, m2 = at(k + 1), at(k + 2)
+        if m in {"came", "comes"}:
+            i = k + 3 if m2 == "along" else k + 2
+            if at(i) == "with":
+                return at(i + 1) in {"his", "her", "their"}
+            # to a gathering, a word or two after "the/every": "came to the carers cafe"
+            return at(i) == "to" and (at(i + 1) in _GATHERINGS or (
+                at(i + 1) in _DETERMINERS | {"every"}
+                and (at(i + 2) in _GATHERINGS or at(i + 3) in _GATHERINGS)))
+        return (m in {"attended", "attends", "joined", "joins", "arrived", "arrives"}
+                or (m in {"turned", "turns"} and m2 == "up"))
+
+    def unknown_person_after(k: int) -> bool:
+        """A capitalised word no dictionary has, alone (not the first of a capitalised run:
+        "Kirklees Council said"), with what only a person does or has after it: a person's
+        verb ("Sundeep said", "Tharshan rang"), a possessive relation ("Sundeep's mum"), "is
+        scared", "and his/her <relation>" (an age and "spoke with" are cued above)."""
+        m = nxt(k)
+        if (m is not None and m.cap and m.alpha) or _ROLE_OR_CONTRACTION.search(at(k)):
+            return False  # "Paediatrician said", "Skipper says", "Nobody'd said"
+        return (at(k + 1) in _PERSON_VERBS
+                or (at(k + 1) in {"'s", "’s"} and at(k + 2) in _RELATIONS)
+                or (at(k + 1) in {"is", "was"} and at(k + 2) in _ANIMATE_STATES)
+                or (at(k + 1) in {"and", "&"} and at(k + 2) in _POSSESSIVES
+                    and at(k + 3) in _RELATIONS))
+
     def verb_after(k: int) -> bool:
         """ "Rob has", "Jean had her hip done", "Ray came", "Jo's been", "Rob and I" (not "Rose
         petals")."""
@@ -2161,7 +2261,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return False
         cue = person_cue_after(k) or _meet_before(units, j)
         if u.lower in _WARD_SURNAMES:
-            return cue  # wards are named after first names: "Victoria Ward", "Rose Ward"
+            # wards are named after first names: "Victoria Ward", "Rose Ward"; but no ward
+            # has a family: "Johnny Ward lost his brother", "Mary Ward and her husband"
+            return cue or family_after(k)
         if u.lower not in _FIRST_NAME_STREET_SURNAMES:
             return False
         if person[j] or cue:
@@ -2170,6 +2272,25 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             return False
         return prev.strong or (prev.plain_first and not starts_sentence(j)
                                and at(j - 1) not in {"to", "from"})
+
+    def family_after(k: int) -> bool:
+        """A relation of the person's own in the words after unit k, with no preposition
+        first: "lost his brother", "has three kids", "and her husband" (a ward has none;
+        "visited Rose Ward with her son" is not one)."""
+        if at(k + 1) in _SENT_BREAK or at(k + 1) in {"with", "for", "to", "at", "on", "in",
+                                                      "by", "from", "of", ","}:
+            return False
+        for i in range(k + 2, min(k + 6, n)):
+            if at(i) in _SENT_BREAK or at(i) == ",":
+                return False
+            if at(i) in _POSSESSIVES - {"my", "our", "your"} and (
+                    at(i + 1) in _RELATIONS | _FAMILY_PLURALS):
+                return True
+            if at(i - 1) in {"has", "had", "have"} and (
+                    at(i).isdigit() or at(i) in {"two", "three", "four", "five", "six"}) and (
+                    at(i + 1) in _FAMILY_PLURALS | {"kids", "children", "grandchildren"}):
+                return True
+        return False
 
     def starts_sentence(k: int) -> bool:
         """At a sentence start, or coordinated with a word that is ("Faith and Hope got")."""
@@ -2278,9 +2399,9 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         if (u.cap and u.alpha and len(u.text) > 1 and not u.known and not u.org_masked
                 and u.lower not in _DATE_WORDS and not _inflected_word(u.lower, res)
                 and not _negative_context(units, k)
-                and (age_apposition(k) or _meet_before(units, k))):
-            person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai"
-            continue
+                and (age_apposition(k) or _meet_before(units, k) or unknown_person_after(k))):
+            person[k] = True  # a name the lexicon lacks: "Hevin, 23,", "spoke with Tendai",
+            continue  # "Sundeep said", "Tharshan's mum rang", "Hevin and his brother"
         if lower_unknown_name(k):
             person[k] = True  # "her sister faadumo", "tesfay and his cousin"
             continue
@@ -2318,6 +2439,7 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 # "gives me Hope"); a surname, a person verb or "met/spoke to" must vouch for it.
                 if not _title_phrase(units, k) and (
                         surname_next(k) or person_cue_after(k) or _meet_before(units, k)
+                        or came_along(k) or and_own_relation(k)
                         or (not starts_sentence(k) and (follow or appositive(k)
                             or (at(k - 1) in _OBJECT_VERBS and u.lower not in _ABSTRACT_NAMES)))):
                     # ... or a capital mid-sentence plus a verb, ", X, who" or "lost X"
@@ -2546,9 +2668,10 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
 
 
 # A particle inside a person's name, between two of its parts: "Rhys ap Gwilym", "Ahmed bin
-# Salman", "Ludwig van Dijk", "Nia ferch Owen", "Pieter van der Berg"
+# Salman", "Ludwig van Dijk", "Nia ferch Owen", "Pieter van der Berg", "Maria de la Cruz"
 _PERSON_PARTICLE = re.compile(
-    r"\s+(?:ap|ab|bin|ibn|bint|ben|ferch|van(?:\s+(?:der|den|de))?|von(?:\s+der)?|de|del|"
+    r"\s+(?:ap|ab|bin|ibn|bint|ben|ferch|van(?:\s+(?:der|den|de))?|von(?:\s+der)?"
+    r"|de(?:\s+(?:la|las|los))?|del|"
     r"della|di|da|dos|du|le|la|al|el)\s+(?:[A-Z][\w'’]*(?:-[A-Z][\w'’]*)*)"
 )
 
