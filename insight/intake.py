@@ -188,6 +188,9 @@ def _split_at(part: str, sep: str, known: Callable[[str], bool] | None) -> list[
 
 _DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
+#: Year first is never month last: a Google Forms download writes "2025/03/14 10:22:31 pm
+#: GMT", East Asian and Scandinavian settings 2025.03.14 (read with or without a time).
+_YEAR_FIRST = ("%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d")
 _DATE_PATTERNS = (
     "%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
     "%B %d %Y", "%d-%b-%y", "%d %b %y", "%d-%B-%Y", "%A %d %B %Y", "%a %d %b %Y",
@@ -210,7 +213,7 @@ _NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2}(?:\d{2})?(?!\d)
 _EARLIEST_NOTE = date(1990, 1, 1)
 #: A date's parts as written, whether or not they make a day: ISO, numeric with a year of
 #: four digits or two (day and month in either order) and with the month named.
-_ISO_PARTS = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_ISO_PARTS = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?:[ T].*)?")
 _NUMERIC_PARTS = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?")
 _NAMED_PARTS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{4})|([A-Za-z]+) (\d{1,2}),? (\d{4})")
 
@@ -223,7 +226,7 @@ def _not_a_day(text: str, month_first: bool) -> str | None:
     months = {name.lower(): number for names in (calendar.month_name, calendar.month_abbr)
               for number, name in enumerate(names) if name}
     if (iso := _ISO_PARTS.fullmatch(text)) is not None:
-        year, month, day = (int(iso.group(i)) for i in (1, 2, 3))
+        year, month, day = (int(iso.group(i)) for i in (1, 3, 4))
     elif (numeric := _NUMERIC_PARTS.fullmatch(text)) is not None:
         day, month, year = (int(numeric.group(i)) for i in (1, 3, 4))
         if month_first:
@@ -276,9 +279,10 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
         except ValueError:
             pass
     numeric = _MONTH_FIRST if month_first else _DAY_FIRST
-    patterns = (*_DATE_PATTERNS, *numeric)
+    patterns = (*_DATE_PATTERNS, *_YEAR_FIRST, *numeric)
     if " " in text or "T" in text:  # with a time, e.g. 25/11/2026 00:00
-        patterns += tuple(f"{d}{sep}{t}" for d in numeric for sep in " T" for t in _TIMES)
+        patterns += tuple(f"{d}{sep}{t}" for d in (*_YEAR_FIRST, *numeric)
+                          for sep in " T" for t in _TIMES)
     for pattern in patterns:
         try:
             return datetime.strptime(text, pattern).date()

@@ -1357,9 +1357,19 @@ def test_one_date_a_person_typed_month_first_does_not_turn_the_column(
     "14/06/2025 10:23 AM GMT+01:00", "2025-06-14 23:30 UTC+1",
     # typed by hand in a kept workbook (blind audit)
     "14th June 2025", "14-Jun-25", "the 14th of June 2025", "Saturday 14 June 2025",
+    # a Google Forms download's Timestamp, and year-first dates (blind audit)
+    "2025/06/14 10:22:31 pm GMT", "2025/06/14 9:05:02 am GMT+1", "2025/6/14",
+    "2025.06.14", "2025-06-14 10:22 PM",
 ])
 def test_form_tools_dates_and_time_zones(written: str) -> None:
     assert parse_date(written) == date(2025, 6, 14)  # the date as written, not moved
+
+
+def test_a_year_first_date_that_is_no_day_says_why() -> None:
+    with pytest.raises(ValueError, match="10:22:31 pm' is not a day: February 2025 has 28"):
+        parse_date("2025/02/30 10:22:31 pm GMT")
+    with pytest.raises(ValueError, match="'2025/14/06' is not a day: there is no month 14"):
+        parse_date("2025/14/06")
 
 
 def test_a_bad_cell_is_shown_without_personal_data(store: Store, tmp_path: Path) -> None:
