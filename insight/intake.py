@@ -1724,8 +1724,10 @@ def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
     """The visible sheets of a workbook and the one with the notes: the first with the
     notes column in row 1 among other column names (a cover or instructions sheet often
     comes first, and may be titled "Notes" in A1), else the first with it alone, else the
-    one whose first row has the most column names (a table, not a cover sheet's title),
-    which then explains what is missing, with a "did you mean" where it can."""
+    first with it in a row below (under a title: the error says to delete the rows above,
+    of that sheet, not of a lookup sheet beside it), else the one whose first row has the
+    most column names (a table, not a cover sheet's title), which then explains what is
+    missing, with a "did you mean" where it can."""
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     if not visible:
         raise FileRejected("the workbook has no visible sheet")
@@ -1743,7 +1745,13 @@ def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
             alone = alone or candidate
         if named > width:
             widest, width = candidate, named
-    return visible, alone or widest
+    if alone is not None:
+        return visible, alone
+    for candidate in visible:  # the header under a title: the sheet to name in the error
+        if any(wanted in {header_key(_cell_text(v)) for v in row} for row in
+               candidate.iter_rows(min_row=2, max_row=20, values_only=True)):
+            return visible, candidate
+    return visible, widest
 
 
 class _SheetCells:
@@ -1809,6 +1817,7 @@ def _sheet_rows(
         raise _unreadable_workbook(path, exc) from exc
     try:
         visible, sheet = _notes_sheet(book, text_col)
+        said = ""  # which sheet was read: said once its header is, not before a rejection
         if len(visible) > 1 and warnings is not None:
             which = "the first" if sheet is visible[0] else "the first with the notes column"
             wanted = header_key(text_col)
@@ -1827,7 +1836,6 @@ def _sheet_rows(
                          f"{'holds' if len(tables) == 1 else 'hold'} notes too, not read: save "
                          f"{'it' if len(tables) == 1 else 'each'} as its own file to read "
                          f"{'it' if len(tables) == 1 else 'them'}")
-            warnings.append(said)
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
             n = len(unsaved)
@@ -1856,7 +1864,10 @@ def _sheet_rows(
             if len(visible) == 1:
                 raise
             raise FileRejected(f"sheet {shown_cell(sheet.title)} (of {len(visible)} in the "
-                               f"workbook; no sheet has the notes column): {exc}") from exc
+                               f"workbook; no sheet has the notes column in row 1): {exc}"
+                               ) from exc
+        if said and warnings is not None:
+            warnings.insert(0, said)
         if merged and warnings is not None:
             shown = ", ".join(
                 f"{get_column_letter(c)}{a}:{get_column_letter(c)}{b}" for c, a, b in merged[:3]
