@@ -771,11 +771,54 @@ def _central_european(text: str) -> bool:
     return strong >= 2 or (strong == 1 and bool(weak)) or len(weak) >= 3
 
 
+#: The start of a web page, as a sign-in or error page saved in place of a form's export
+#: begins (after a byte order mark and spaces, in any case).
+_HTML_START = re.compile(rb"\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<!--)", re.IGNORECASE)
+
+
+def _another_kind(raw: bytes) -> str | None:
+    """Why a file given as CSV or JSON is another kind of file, told by its first bytes,
+    in words that say what to do: "a binary file" or "not UTF-8" leaves a person guessing
+    that the export saved was a PDF, a workbook or a sign-in page."""
+    import io
+    import zipfile
+
+    head = raw[:1024].removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"%PDF-"):
+        return ("is a PDF: notes cannot be read from a PDF; download the responses as CSV "
+                "or as an Excel workbook (.xlsx) and ingest that")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("is an old Excel (.xls) or Word (.doc) file, not CSV: open it and save it as "
+                "Excel Workbook (.xlsx) or CSV UTF-8, then ingest that")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = []
+        if any(n.startswith("xl/") for n in names):
+            return ("is an Excel workbook saved under a name ending in something other "
+                    "than .xlsx: rename it to end in .xlsx and ingest it again")
+        if "content.xml" in names:
+            return ("is an OpenDocument file (.ods or .odt), not CSV: save it as Excel "
+                    "Workbook (.xlsx) or CSV UTF-8, then ingest that")
+        if any(n.startswith("word/") for n in names):
+            return ("is a Word document, not CSV: notes must be a table, one note a row; "
+                    "save them as CSV UTF-8 or an Excel workbook (.xlsx)")
+        return "is a zip archive, not CSV: unzip it and ingest the files in it"
+    if _HTML_START.match(head):
+        return ("is a web page (HTML), not a table of notes: often a sign-in or error page "
+                "saved in place of the export; download the export again (signed in) and "
+                "ingest that")
+    return None
+
+
 def decode(raw: bytes) -> tuple[str, str | None]:
     """Bytes to text: UTF-8 (BOM tolerated), else a Western European (Latin) encoding
     when the text reads as one; anything else is rejected rather than guessed."""
     if not raw.strip():
         raise FileRejected("file is empty")
+    if (kind := _another_kind(raw)) is not None:
+        raise FileRejected(kind)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")
@@ -1678,6 +1721,8 @@ def _unreadable_workbook(path: Path, exc: Exception) -> FileRejected:
             "try again"
         )
     if not head.startswith(b"PK"):
+        if (kind := _another_kind(path.read_bytes()[:65_536])) is not None:
+            return FileRejected(kind)  # a PDF or a web page under a workbook's name
         try:
             decode(path.read_bytes()[:65_536])
         except FileRejected:

@@ -728,6 +728,50 @@ def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
 
 # -- encodings ---------------------------------------------------------------------------
 
+
+def test_another_kind_of_file_under_a_notes_files_name_says_what_it_is(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind audit: a PDF was 'not UTF-8 and the encoding could not be identified', a
+    sign-in page 'line 1 has 1 column and none is called text', a workbook named .csv 'a
+    binary file': none said what the file was or what to do."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["id", "text"])
+    book.save(tmp_path / "workbook.xlsx")
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("notes.csv", "id,text\n1,A note.\n")
+    cases = {
+        "page.csv": (b"\n<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>\n",
+                     "is a web page (HTML), not a table of notes: often a sign-in or error "
+                     "page saved in place of the export; download the export again (signed "
+                     "in) and ingest that"),
+        "page.jsonl": (b"\xef\xbb\xbf<html lang='en'><body>Error 404</body></html>",
+                       "is a web page (HTML)"),
+        "report.csv": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n%%EOF\n",
+                       "is a PDF: notes cannot be read from a PDF; download the responses as "
+                       "CSV or as an Excel workbook (.xlsx) and ingest that"),
+        "renamed.csv": ((tmp_path / "workbook.xlsx").read_bytes(),
+                        "is an Excel workbook saved under a name ending in something other "
+                        "than .xlsx: rename it to end in .xlsx and ingest it again"),
+        "old.csv": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+                    "is an old Excel (.xls) or Word (.doc) file, not CSV"),
+        "zipped.csv": (archive.read_bytes(), "is a zip archive, not CSV: unzip it"),
+        "page.xlsx": (b"<!DOCTYPE html><html><body>Sign in</body></html>",
+                      "is a web page (HTML)"),
+        "report.xlsx": (b"%PDF-1.7\n", "is a PDF"),
+    }
+    for name, (content, message) in cases.items():
+        report = ingest(store, write(tmp_path, name, content), tmp_path)
+        assert report.file_error is not None and report.file_error.startswith(message), name
+    # a CSV whose first cell starts with "<" is still a CSV
+    plain = write(tmp_path, "plain.csv", "id,text\nh-1,<3 the peer group on Tuesdays\n")
+    assert counts(ingest(store, plain, tmp_path)) == (1, 0, 0)
+
 POLISH = "id,text\npl-1,Nie mogę się dostać do lekarza. Czekam od miesięcy, żal.\n"
 
 
