@@ -2782,6 +2782,12 @@ def ingest_file(
             )
         if warning := columns.warning():
             report.warnings.append(warning)
+        if not rows:  # "accepted 0, rejected 0" alone reads as if something went unsaid
+            report.warnings.append(
+                "the file holds no notes, only its header (or blank rows, or an empty "
+                "list): nothing to store; was it exported before any answers came in, or "
+                "is it the wrong file?"
+            )
         given = [i for i, (_, generated) in seen.items() if not generated]
         if not id_prefix and "1" in given and all(i.isdigit() for i in given):
             report.warnings.append(

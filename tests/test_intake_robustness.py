@@ -348,6 +348,19 @@ def test_cli_reads_the_forms_safeguarding_column(tmp_path: Path) -> None:
     assert f"{path}: 1 note routed to the safeguarding queue" in result.stdout
 
 
+def test_a_file_with_a_header_and_no_notes_says_so(store: Store, tmp_path: Path) -> None:
+    # blind audit: "accepted 0, rejected 0, already present 0" and exit 0, nothing more
+    empty = "the file holds no notes, only its header (or blank rows, or an empty list)"
+    for name, content in {"header.csv": "id,heard_on,listener,text\n",
+                          "blank-rows.csv": "id,text\n,\n\n",
+                          "none.json": "[]"}.items():
+        report = ingest(store, write(tmp_path, name, content), tmp_path)
+        assert counts(report) == (0, 0, 0) and report.file_error is None
+        assert [w for w in report.warnings if w.startswith(empty)], name
+    one = ingest(store, write(tmp_path, "one.csv", "id,text\no-1,One note here.\n"), tmp_path)
+    assert not [w for w in one.warnings if w.startswith(empty)]
+
+
 def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "title.csv",
