@@ -1093,6 +1093,11 @@ def _close_field(name: str, fields: Sequence[str]) -> str | None:
     return close[0] if close else None
 
 
+#: The line Excel reads (and some exports write) above a CSV's header to name its
+#: delimiter: "sep=;", also quoted ("\"sep=;\"").
+_SEP_LINE = re.compile(r'"?sep=([,;\t|])"?\s*', re.IGNORECASE)
+
+
 def _sniff_delimiter(text: str) -> str:
     """Comma, semicolon or tab: of those in the first line, the one that splits the first
     lines into the same number (> 1) of fields, ties going to the most used in line 1."""
@@ -1586,8 +1591,14 @@ def _csv_rows(
     keep_blank_rows: bool = False,
     columns: Mapping[str, str] | None = None,
 ) -> Iterator[RawRow]:
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
+    base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
+    if lines and (said := _SEP_LINE.fullmatch(lines[0].rstrip("\r\n"))) is not None:
+        # Excel's "sep=;" line names the delimiter; the header is the line under it
+        delimiter, base = said.group(1), 1
+        text = "".join(lines[1:])
+    else:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -1601,8 +1612,7 @@ def _csv_rows(
     )
     trailing_warned = False
     first_row = True  # the row under the header: a second header row?
-    base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
-    previous_end = reader.line_num
+    previous_end = base + reader.line_num
     while True:
         start = previous_end + 1
         try:

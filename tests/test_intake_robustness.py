@@ -967,6 +967,20 @@ def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
     ]
 
 
+def test_excels_sep_line_names_the_delimiter(store: Store, tmp_path: Path) -> None:
+    # blind audit: Excel's "sep=;" first line made the file a title line above its header
+    path = write(tmp_path, "sep.csv",
+                 "sep=;\r\nid;text;heard_on\r\ns-1;\"A note over\r\ntwo lines, with a comma\";"
+                 "03/03/2025\r\ns-2;A note with a bad date;yesterday\r\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert store.get_note("s-1")["text"] == "A note over\ntwo lines, with a comma"
+    assert store.get_note("s-1")["heard_on"] == date(2025, 3, 3)
+    assert reasons(report) == [(5, "heard_on: invalid date 'yesterday' " + DATE_FORMS)]
+    quoted = write(tmp_path, "quoted.csv", '"sep=,"\nid,text\nq-1,"One; two"\n')
+    assert [r.data for r in read_rows(quoted)[0]] == [{"id": "q-1", "text": "One; two"}]
+
+
 # -- read_texts (classify, redact) -------------------------------------------------------
 
 
