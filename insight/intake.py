@@ -912,11 +912,20 @@ def _json_rows(
             raise FileRejected(f"a JSON array that is not valid JSON: {exc}") from exc
         except _RepeatedKey as exc:
             raise FileRejected(f"a JSON array with a record where a {exc}") from None
-        for index, item in enumerate(items, start=1):
+        numbers = _record_lines(text)
+        if len(set(numbers)) < len(numbers) or len(numbers) != len(items):
+            shared = len(numbers) == len(items) > 1
+            numbers = list(range(1, len(items) + 1))
+            if shared and warnings is not None:
+                warnings.append(
+                    "the JSON list's records share lines, so rows are numbered by their "
+                    "place in the list (line 3 is the third record)"
+                )
+        for number, item in zip(numbers, items, strict=True):
             if isinstance(item, dict):
-                yield keyed.row(index, item, None)
+                yield keyed.row(number, item, None)
             else:
-                yield RawRow(index, None, "record is not a JSON object", json.dumps(item))
+                yield RawRow(number, None, "record is not a JSON object", json.dumps(item))
         return
     # Only CR/LF end a line: str.splitlines() would also split inside JSON strings at
     # U+2028, U+2029 or U+0085, which JSON allows unescaped (pasted text often has them).
@@ -935,6 +944,33 @@ def _json_rows(
             yield keyed.row(number, item, line)
         else:
             yield RawRow(number, None, "line is not a JSON object", line)
+
+
+def _record_lines(text: str) -> list[int]:
+    """The line each record of a JSON list (valid JSON) starts on, so that a row is named
+    by the line an editor shows it on, as in a CSV, not by its place in the list."""
+    decoder = json.JSONDecoder()
+    space = re.compile(r"[ \t\r\n]*")
+    at = text.index("[") + 1  # the list's own (the text is a list, spaces before it)
+    starts: list[int] = []
+    while True:
+        at = space.match(text, at).end()
+        if text[at : at + 1] in ("]", ""):
+            break
+        starts.append(at)
+        try:
+            _, at = decoder.raw_decode(text, at)
+        except ValueError:  # not expected of valid JSON: then numbered by place
+            return []
+        at = space.match(text, at).end()
+        if text[at : at + 1] == ",":
+            at += 1
+    lines, seen, numbers = 1, 0, []
+    for start in starts:
+        lines += text.count("\n", seen, start)
+        seen = start
+        numbers.append(lines)
+    return numbers
 
 
 class _JsonKeys:

@@ -711,6 +711,35 @@ def test_json_list_nulls_dropped_and_numbers_refused(store: Store, tmp_path: Pat
     ]
 
 
+def test_a_json_lists_rows_are_named_by_the_line_they_start_on(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: an indented JSON list's second record was "line 2", where an editor
+    # shows the list's "["; it starts on line 7
+    records = [{"id": "jl-1", "text": "A first note about the crisis cafe."},
+               {"id": "jl-2", "text": ""},
+               {"id": "jl-3", "text": "A third note about the pharmacy."},
+               "not a record"]
+    pretty = write(tmp_path, "pretty.json", "\n" + json.dumps(records, indent=2))
+    report = ingest(store, pretty, tmp_path)
+    assert counts(report) == (2, 2, 0)
+    lines = pretty.read_text().splitlines()
+    assert lines[7 - 1].strip() == "{" and '"jl-2"' in lines[8 - 1]
+    assert lines[15 - 1].strip() == '"not a record"'
+    assert reasons(report) == [(7, "text: text is missing or empty"),
+                               (15, "record is not a JSON object")]
+    assert report.warnings == []
+    # records on one line: numbered by their place in the list, and said
+    compact = write(tmp_path, "compact.json", json.dumps(
+        [{"id": "jc-1", "text": "A compact note."}, {"id": "jc-2", "text": ""}]))
+    report = ingest(store, compact, tmp_path)
+    assert reasons(report) == [(2, "text: text is missing or empty")]
+    assert report.warnings == [
+        "the JSON list's records share lines, so rows are numbered by their place in the "
+        "list (line 3 is the third record)"
+    ]
+
+
 # -- dates -------------------------------------------------------------------------------
 
 
