@@ -2766,6 +2766,7 @@ def ingest_file(
                 "row errors; write them as YYYY-MM-DD"
             )
         seen: dict[str, tuple[int, bool]] = {}
+        spaced: dict[tuple[str, date | None, str | None], int] = {}  # rows without an id
         pending: list[tuple[int, NoteRecord, dict[str, Any]]] = []
         for row in rows:
             report.rows_read += 1
@@ -2792,6 +2793,13 @@ def ingest_file(
                     row.data,
                 )
                 continue
+            if note.id is None:  # the same row again with a space more or less
+                spacing = (" ".join(record.text.split()), record.heard_on, record.listener)
+                if (first := spaced.get(spacing)) is not None:
+                    reject(row.line, f"duplicate: same text but for spaces or line breaks, "
+                           f"same date and listener as line {first}", row.data)
+                    continue
+                spaced[spacing] = row.line
             seen[record.id] = (row.line, note.id is None)
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):

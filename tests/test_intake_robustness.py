@@ -977,6 +977,24 @@ def test_duplicate_without_id_says_same_text(store: Store, tmp_path: Path) -> No
     assert reasons(report) == [(3, "duplicate: same text, date and listener as line 2")]
 
 
+def test_a_row_again_with_other_spacing_is_a_duplicate(store: Store, tmp_path: Path) -> None:
+    # blind audit: the same answer pasted twice, once with a double space, was stored as a
+    # second note ("read almost the same ... erase the older note")
+    note = "The psychiatrist changed every visit so I told my story six times over."
+    path = write(tmp_path, "spaced.csv", "text,heard_on,listener\n"
+                 f"{note},2025-03-10,L-6\n"
+                 f"\"{note.replace(' so ', '  so ')}\n\",2025-03-10,L-6\n"
+                 f"{note.replace('six', 'seven')},2025-03-10,L-6\n")  # words differ: kept
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 1, 0)
+    assert reasons(report) == [(3, "duplicate: same text but for spaces or line breaks, "
+                                   "same date and listener as line 2")]
+    # with ids the rows are two answers, as before
+    ids = write(tmp_path, "ids.csv", "id,text\nsp-1,Waited a year  for help.\n"
+                "sp-2,Waited a year for help.\n")
+    assert counts(ingest(store, ids, tmp_path)) == (2, 0, 0)
+
+
 def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
     path = write(
         tmp_path, "labels.csv",
