@@ -1573,13 +1573,42 @@ def _header_keys(
     if header_key(text_col) not in {header_key(k) for k in keys}:
         raise _no_text_column(header, text_col, rest, text_col_option, line)
     repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if repeated and map_aliases and not set(repeated) & {
+        header_key(text_col), *NOTE_FIELDS, *(header_key(c) for c in (columns or {}).values())
+    }:  # a form's two questions alike ("Anything else?" in two sections): none is stored
+        names = [_header_shown(next(h for h, k in zip(header, keys, strict=True) if k == key))
+                 for key in repeated]
+        keys, header = _numbered_repeats(keys, header)
+        if warnings is not None:
+            warnings.append(
+                f"more than one column is called {' or '.join(names)}: each after the first "
+                "is read with a number after its name ('... (2)'); none is a note field"
+            )
+        repeated = []
     if repeated:  # a dict per row would silently keep only the last of them
         shown = ", ".join(_header_shown(next(h for h, k in zip(header, keys, strict=True)
                                              if k == key)) for key in repeated)
-        raise FileRejected(f"column names appear more than once: {shown}")
+        raise FileRejected(f"column names appear more than once: {shown}; rename or remove "
+                           "all but one of each")
     if map_aliases:
         keys = _map_aliases(keys, header, warnings, text_col, columns)
     return keys, dict(zip(keys, header, strict=True))
+
+
+def _numbered_repeats(keys: list[str], header: list[str]) -> tuple[list[str], list[str]]:
+    """Keys and names with a column whose name came before numbered: the second
+    "Anything else?" is "Anything else? (2)", so no row loses its cell (a dict per row
+    keeps only the last of a repeated key, and every cell is screened for safeguarding)."""
+    keys, header = list(keys), list(header)
+    for index, key in enumerate(keys):
+        if not key or key not in keys[:index]:
+            continue
+        number = 2
+        while header_key(f"{header[index].strip()} ({number})") in keys:
+            number += 1
+        header[index] = f"{header[index].strip()} ({number})"
+        keys[index] = header_key(header[index])
+    return keys, header
 
 
 #: What SurveyMonkey writes under each question in its second header row.

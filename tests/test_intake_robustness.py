@@ -1382,6 +1382,30 @@ def test_words_in_a_column_that_is_not_stored_are_screened_for_safeguarding(
                "for safeguarding phrases" in w for w in report.warnings)
 
 
+def test_two_form_questions_of_the_same_name_are_both_read(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: a form with "Anything else?" in two sections was refused whole
+    path = write(tmp_path, "form.csv",
+                 "id,text,Anything else?,Listener,Anything else?,anything  ELSE?\n"
+                 "f-1,Waited months for a therapy appointment.,"
+                 "She told me her husband beats her and the kids,L-1,no,\n"
+                 "f-2,The cafe group is good.,,L-1,Nothing more to add from me today,\n")
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         screen=lambda text: "phrase: abuse" if "beats her" in text else None)
+    assert counts(report) == (2, 0, 0)
+    assert store.get_note("f-1")["listener"] == "L-1"
+    assert report.warnings[0] == (
+        "more than one column is called 'Anything else?': each after the first is read with "
+        "a number after its name ('... (2)'); none is a note field")
+    # the first of them is still screened: a later one of the same name did not hide it
+    assert report.unstored_concerns == [(2, "anything_else?")]
+    # a note field named twice is still refused: which one holds it?
+    twice = write(tmp_path, "twice.csv", "id,text,Listener,listener\nt-1,A note.,L-1,L-2\n")
+    assert ingest(store, twice, tmp_path).file_error == (
+        "column names appear more than once: 'Listener'; rename or remove all but one of each")
+
+
 def test_a_surveymonkey_second_header_row_is_skipped(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "surveymonkey.csv",
