@@ -905,14 +905,8 @@ def _json_rows(
 ) -> Iterator[RawRow]:
     keyed = _JsonKeys(normalise_keys, warnings, map_aliases, text_col, columns)
     stripped = text.lstrip()
-    if stripped.startswith("["):
-        try:
-            items = json.loads(stripped, object_pairs_hook=_unique_keys)
-        except json.JSONDecodeError as exc:
-            raise FileRejected(f"a JSON array that is not valid JSON: {exc}") from exc
-        except _RepeatedKey as exc:
-            raise FileRejected(f"a JSON array with a record where a {exc}") from None
-        numbers = _record_lines(text)
+
+    def listed(items: list[Any], numbers: list[int]) -> Iterator[RawRow]:
         if len(set(numbers)) < len(numbers) or len(numbers) != len(items):
             shared = len(numbers) == len(items) > 1
             numbers = list(range(1, len(items) + 1))
@@ -926,7 +920,45 @@ def _json_rows(
                 yield keyed.row(number, item, None)
             else:
                 yield RawRow(number, None, "record is not a JSON object", json.dumps(item))
+
+    if stripped.startswith("["):
+        try:
+            items = json.loads(stripped, object_pairs_hook=_unique_keys)
+        except json.JSONDecodeError as exc:
+            raise FileRejected(f"a JSON array that is not valid JSON: {exc}") from exc
+        except _RepeatedKey as exc:
+            raise FileRejected(f"a JSON array with a record where a {exc}") from None
+        yield from listed(items, _record_lines(text))
         return
+    if stripped.startswith("{"):  # one JSON document, not one record a line?
+        try:
+            whole = json.loads(stripped, object_pairs_hook=_unique_keys)
+        except (json.JSONDecodeError, _RepeatedKey):
+            whole = None  # JSONL (or broken): read line by line, each line its own row
+        lists = [k for k, v in whole.items() if isinstance(v, list)
+                 and any(isinstance(i, dict) for i in v)] if isinstance(whole, dict) else []
+        if len(lists) == 1 and header_key(text_col) not in {header_key(k) for k in whole}:
+            # an API's or a form tool's export: {"form": ..., "responses": [{...}, ...]}
+            if warnings is not None:
+                others = [_header_shown(k) for k in whole if k != lists[0]]
+                warnings.append(
+                    f"the file is one JSON object: its records were read from the list under "
+                    f"{_header_shown(lists[0])}"
+                    + (f" (not from {', '.join(others)})" if others else "")
+                )
+            start = _value_start(text, lists[0])
+            yield from listed(whole[lists[0]],
+                              _record_lines(text, start) if start is not None else [])
+            return
+        if len(lists) > 1 and header_key(text_col) not in {header_key(k) for k in whole}:
+            raise FileRejected(
+                "the file is one JSON object with several lists of records ("
+                f"{', '.join(_header_shown(k) for k in lists)}): save the notes' list alone "
+                "as a JSON list, or as JSONL, one record a line"
+            )
+        if isinstance(whole, dict) and "\n" in stripped.strip():  # one record over lines
+            yield keyed.row(text[: len(text) - len(stripped)].count("\n") + 1, whole, None)
+            return
     # Only CR/LF end a line: str.splitlines() would also split inside JSON strings at
     # U+2028, U+2029 or U+0085, which JSON allows unescaped (pasted text often has them).
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
@@ -946,12 +978,38 @@ def _json_rows(
             yield RawRow(number, None, "line is not a JSON object", line)
 
 
-def _record_lines(text: str) -> list[int]:
-    """The line each record of a JSON list (valid JSON) starts on, so that a row is named
-    by the line an editor shows it on, as in a CSV, not by its place in the list."""
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _value_start(text: str, key: str) -> int | None:
+    """Where the value of `key` starts in a JSON object (valid JSON), or None."""
     decoder = json.JSONDecoder()
-    space = re.compile(r"[ \t\r\n]*")
-    at = text.index("[") + 1  # the list's own (the text is a list, spaces before it)
+    at = text.index("{") + 1
+    try:
+        while True:
+            at = _JSON_SPACE.match(text, at).end()
+            if text[at : at + 1] in ("}", ""):
+                return None
+            name, at = decoder.raw_decode(text, at)
+            at = _JSON_SPACE.match(text, at).end() + 1  # past ":"
+            start = at = _JSON_SPACE.match(text, at).end()
+            if name == key:
+                return start
+            _, at = decoder.raw_decode(text, at)
+            at = _JSON_SPACE.match(text, at).end()
+            if text[at : at + 1] == ",":
+                at += 1
+    except ValueError:
+        return None
+
+
+def _record_lines(text: str, start: int = 0) -> list[int]:
+    """The line each record of a JSON list (valid JSON) starts on, so that a row is named
+    by the line an editor shows it on, as in a CSV, not by its place in the list. `start`:
+    where the list starts (0: the text is the list, spaces before it)."""
+    decoder = json.JSONDecoder()
+    space = _JSON_SPACE
+    at = text.index("[", start) + 1
     starts: list[int] = []
     while True:
         at = space.match(text, at).end()

@@ -740,6 +740,42 @@ def test_a_json_lists_rows_are_named_by_the_line_they_start_on(
     ]
 
 
+def test_a_json_file_that_is_one_object_is_not_read_line_by_line(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: a form tool's export, {"form": ..., "responses": [...]}, indented, gave
+    # one "malformed JSON" row per line; on one line, one row with no text
+    export = {"form": "Listening", "responses": [
+        {"id": "w-1", "text": "The peer worker came to my house when I could not leave."},
+        {"id": "w-2", "text": ""}]}
+    pretty = write(tmp_path, "export.json", json.dumps(export, indent=2))
+    report = ingest(store, pretty, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert pretty.read_text().splitlines()[8 - 1].strip() == "{"  # where w-2 starts
+    assert reasons(report) == [(8, "text: text is missing or empty")]
+    assert report.warnings == ["the file is one JSON object: its records were read from "
+                               "the list under 'responses' (not from 'form')"]
+    compact = write(tmp_path, "compact.json", json.dumps({"data": [
+        {"id": "w-3", "text": "Three letters with three different appointment times."}]}))
+    assert counts(ingest(store, compact, tmp_path)) == (1, 0, 0)
+    # one record written over several lines is one row
+    one = write(tmp_path, "one.json", "\n" + json.dumps(
+        {"id": "w-4", "text": "A single note, indented.", "listener": "L-4"}, indent=2))
+    assert counts(ingest(store, one, tmp_path)) == (1, 0, 0)
+    assert store.get_note("w-4")["listener"] == "L-4"
+    # two lists of records: which holds the notes is not guessed
+    two = write(tmp_path, "two.json", json.dumps({"open": [{"text": "a"}],
+                                                  "closed": [{"text": "b"}]}, indent=1))
+    assert ingest(store, two, tmp_path).file_error == (
+        "the file is one JSON object with several lists of records ('open', 'closed'): save "
+        "the notes' list alone as a JSON list, or as JSONL, one record a line")
+    # JSONL is still read a line at a time, a broken line a row error of its own
+    lines = write(tmp_path, "notes.jsonl", '{"id": "w-5", "text": "Fine line."}\n'
+                  '{"id": "w-6", "text": "Broken\n{"id": "w-7", "text": "Fine again."}\n')
+    report = ingest(store, lines, tmp_path)
+    assert counts(report) == (2, 1, 0) and [n for n, _ in reasons(report)] == [2]
+
+
 # -- dates -------------------------------------------------------------------------------
 
 
