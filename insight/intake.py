@@ -2532,6 +2532,12 @@ _CONTACT_KINDS = {"PHONE": "a phone number", "EMAIL": "an email address",
                   "ID_NUMBER": "an ID or account number", "DATE_OF_BIRTH": "a date of birth"}
 
 
+#: The kinds warned of in an id: a number of its own is what an id is (a reference may
+#: have ten digits, as an NHS number has, or look like a date).
+_CONTACT_IDS = frozenset({"a phone number", "an email address", "an address", "a postcode",
+                          "a National Insurance number"})
+
+
 #: What every kind in `_CONTACT_KINDS` has: an @, six digits or more, a postcode's shape,
 #: or a number among three words or more (an address).
 _MAY_BE_CONTACT = re.compile(
@@ -2817,6 +2823,7 @@ def ingest_file(
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
+    contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     # yes/no answers read by the rule, to say: (line, note) by column; the notes stored
     said_more: dict[str, list[tuple[int, str]]] = {}
@@ -2871,6 +2878,8 @@ def ingest_file(
             for name in ("listener", "place", "setting"):
                 if (kind := _contact_details(getattr(record, name))) is not None:
                     contact_lines.setdefault((name, kind), []).append(row.line)
+            if note.id is not None and (kind := _contact_details(note.id)) in _CONTACT_IDS:
+                contact_ids.setdefault(kind, []).append((row.line, record.id))
             if record.id in seen:
                 first, generated = seen[record.id]
                 reject(
@@ -2908,6 +2917,14 @@ def ingest_file(
         report.warnings.extend(_said_more_warnings({
             column: said for column, rows in said_more.items()
             if (said := [line for line, note_id in rows if note_id in new_ids])}))
+        for kind, found in contact_ids.items():  # a client's phone or email as reference
+            if lines := [line for line, note_id in found if note_id in new_ids]:
+                report.warnings.append(
+                    f"id cells hold what reads as {kind} (line{_s(len(lines))} "
+                    f"{some_of([str(n) for n in lines])}): stored as given; an id names its "
+                    "note wherever it is shown (lists, traces, the audit log, the leads' "
+                    "report), so it should be a code: give those rows codes, ingest again, and "
+                    "erase the notes stored under these ids (`insight erase --note ID`)")
         for (name, kind), lines in contact_lines.items():
             report.warnings.append(
                 f"{name} cells hold what reads as {kind} (line{_s(len(lines))} "

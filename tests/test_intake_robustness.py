@@ -1737,6 +1737,26 @@ def test_contact_details_in_the_listener_or_place_cell_are_warned_of(
     assert "07700" not in shown and "LS6" not in shown and "line 4" not in shown
 
 
+def test_contact_details_as_a_notes_id_are_warned_of(store: Store, tmp_path: Path) -> None:
+    # blind audit: a client's phone number or email as the row's reference was stored as
+    # the note's id, shown wherever the note is named, with nothing said
+    path = write(tmp_path, "ids.csv", "id,text,heard_on\n"
+                 "Jo Bloggs 07700 900123,Waited a long time for the GP.,2025-03-01\n"
+                 "mary.jones@example.com,The group helped me a lot.,2025-03-02\n"
+                 "mary.j@example.com,Nobody rang back at all.,13/13/2025\n"  # not stored
+                 "4829103,Reference numbers are ids.,2025-03-03\n"
+                 "9434765919,Ten digits are an id too.,2025-03-03\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (4, 1, 0)  # stored as given: a person decides
+    shown = [w for w in report.warnings if w.startswith("id cells")]
+    assert [w.split(":")[0] for w in shown] == [
+        "id cells hold what reads as a phone number (line 2)",
+        "id cells hold what reads as an email address (line 3)"]
+    assert "07700" not in " ".join(report.warnings) and "mary" not in " ".join(report.warnings)
+    again = ingest(store, path, tmp_path)  # said of the notes a file brings, once
+    assert not [w for w in again.warnings if w.startswith("id cells")]
+
+
 def test_a_listeners_yes_and_a_flagged_comment_are_one_note_in_the_queue(
     store: Store, tmp_path: Path
 ) -> None:
