@@ -170,12 +170,26 @@ def _chosen_workspace(workspace: Path | None):
     return open_workspace(workspace)
 
 
+def _missing(value: Any) -> bool:
+    """A value a pandas table holds where there is none (NaN, NaT, NA)."""
+    import pandas as pd
+
+    if isinstance(value, list | tuple | dict | set | str) or value is None:
+        return value is None
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     import pandas as pd
 
     frame = pd.DataFrame(rows).astype(object).where(pd.DataFrame(rows).notna(), "")
-    if fmt == "json":
-        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+    if fmt == "json":  # a value a table lacks is null: NaN is no JSON (jq and browsers fail)
+        rows = [{k: None if _missing(v) else v for k, v in row.items()} for row in rows]
+        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False,
+                              allow_nan=False))
     elif fmt == "csv":
         from insight.sheets import csv_cell
 
