@@ -526,7 +526,7 @@ def ingest(
                 shown = [(r.line, r.reason) for r in pending[:len(report.first_reasons)]]
             for line, reason in shown:
                 typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
-            if report.quarantine:
+            if report.quarantine and report.rejected:  # a file not read has no rows there
                 more = to_fix - len(shown)
                 typer.echo(f"{file}: quarantined rows in {report.quarantine}"
                            + (f" ({more} more reasons there)" if more > 0 else "")
