@@ -805,6 +805,9 @@ def _another_kind(raw: bytes) -> str | None:
             return ("is a Word document, not CSV: notes must be a table, one note a row; "
                     "save them as CSV UTF-8 or an Excel workbook (.xlsx)")
         return "is a zip archive, not CSV: unzip it and ingest the files in it"
+    if re.match(rb"\s*<\?xml", head):  # e.g. an "XML Spreadsheet 2003" a system exports
+        return ("is an XML file, not CSV: if it is a spreadsheet, open it and save it as "
+                "Excel Workbook (.xlsx) or CSV UTF-8, then ingest that")
     if _HTML_START.match(head):
         return ("is a web page (HTML), not a table of notes: often a sign-in or error page "
                 "saved in place of the export; download the export again (signed in) and "

@@ -839,6 +839,8 @@ def test_another_kind_of_file_under_a_notes_files_name_says_what_it_is(
         "old.csv": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
                     "is an old Excel (.xls) or Word (.doc) file, not CSV"),
         "zipped.csv": (archive.read_bytes(), "is a zip archive, not CSV: unzip it"),
+        "sheet2003.csv": (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-'
+                          b'com:office:spreadsheet">', "is an XML file, not CSV"),
         "page.xlsx": (b"<!DOCTYPE html><html><body>Sign in</body></html>",
                       "is a web page (HTML)"),
         "report.xlsx": (b"%PDF-1.7\n", "is a PDF"),
