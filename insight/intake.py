@@ -1502,7 +1502,11 @@ QUESTION_CHARS = 200
 
 def _header_shown(name: str) -> str:
     """A column name of a file whose header row was found: shown as written when it reads
-    as a name or a question, else only its length (a note typed into the header row)."""
+    as a name or a question, else only its length (a note typed into the header row). A
+    name wrapped over two or three lines in its cell ("Date of\nconversation", as Excel
+    headers often are) is shown on one line."""
+    if 0 < name.count("\n") <= 2 and "\n\n" not in name.strip():
+        name = " ".join(name.split())
     plain = ("\n" not in name and not re.search(r"\d{5}", name)
              and not re.search(r"[.!]\s+[^\W\d_]", name)  # one phrase or question
              and (len(name.split()) <= 6 or "?" in name))  # a column's name is short

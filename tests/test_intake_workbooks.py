@@ -574,3 +574,21 @@ def test_a_surveymonkey_workbook_skips_its_second_header_row(
     assert sorted(n["safeguarding"] for batch in store.iter_notes() for n in batch) == [
         False, True
     ]
+
+
+def test_a_column_name_wrapped_in_its_cell_is_shown_on_one_line(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: Excel headers typed with Alt+Enter were "<a column name of 20
+    # characters>", so no one could tell which column was read as the date
+    path = workbook(tmp_path / "wrapped.xlsx", ("Log", [
+        ["Ref", "Date of\nconversation", "Listener\ncode", "What did\nthey say?",
+         "She said\nher son\nPaul Jones\nhas gone"],
+        ["w1", datetime(2025, 3, 21), "L60", "The respite service has a long wait.", "x"]]))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         text_col="What did they say?")
+    assert report.accepted == 1
+    assert "read 'Date of conversation' as heard_on" in report.warnings
+    assert "read 'Listener code' as listener" in report.warnings
+    shown = " ".join(report.warnings)
+    assert "Paul" not in shown and "<a column name of 36 characters>" in shown
