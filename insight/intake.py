@@ -546,6 +546,8 @@ class NoteIn(BaseModel):
     def _id(cls, value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON's 7.0 is the number 7 (pandas writes ids so)
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValueError("id must be a string")
         text = str(value).strip()
@@ -2839,6 +2841,11 @@ def ingest_file(
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
         rows = list(read)  # the whole date column decides its day/month order
+        if decimals := _whole_decimal_ids(rows):
+            report.warnings.append(
+                f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
+                "writes whole numbers in a column with gaps: read without the '.0'"
+            )
         order = date_order(
             (row.line, row.data.get("heard_on")) for row in rows if row.data is not None
         )
@@ -2972,6 +2979,26 @@ def ingest_file(
             f"{some_of([shown_cell(c) for c in quarantine.left_out], 8)} (each row says which)"
         )
     return report
+
+
+_WHOLE_DECIMAL = re.compile(r"\s*(\d+)\.0+\s*")
+
+
+def _whole_decimal_ids(rows: list[RawRow]) -> str | None:
+    """Read ids all written as whole decimals ("7.0", "12.0") as whole numbers, and say
+    one as written, or None: pandas writes an id column with a gap so, and the same rows
+    from a spreadsheet ("7") must be the same notes. Only a whole column: one "1.0" among
+    other ids may be an id of its own."""
+    given = [row.data["id"] for row in rows
+             if row.data is not None and isinstance(row.data.get("id"), str)
+             and row.data["id"].strip()]
+    if not given or not all(_WHOLE_DECIMAL.fullmatch(v) for v in given):
+        return None
+    for row in rows:
+        if row.data is not None and isinstance(row.data.get("id"), str) and (
+                whole := _WHOLE_DECIMAL.fullmatch(row.data["id"])):
+            row.data["id"] = whole.group(1)
+    return shown_cell(given[0].strip())
 
 
 def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:

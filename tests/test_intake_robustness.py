@@ -1004,6 +1004,33 @@ def test_quote_inside_an_unquoted_cell_is_not_an_unclosed_quote(
     assert store.get_note("s-2")["text"] == 'Six o"clock'
 
 
+def test_ids_written_as_whole_decimals_are_the_whole_numbers(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: pandas writes an id column with a gap as 7.0: "7.0" was another note's id
+    # than the spreadsheet's 7, and a JSON 7.0 was "id must be a string"
+    pandas = write(tmp_path, "pandas.csv", "id,text\n7.0,Waited a year for a call back.\n"
+                   ",A row with no id of its own.\n12.0,The group closed without a word.\n")
+    report = ingest(store, pandas, tmp_path)
+    assert counts(report) == (3, 0, 0)
+    assert store.get_note("7") is not None and store.get_note("12") is not None
+    assert report.warnings == [
+        "the ids are written as decimals ('7.0'), as pandas or a spreadsheet writes whole "
+        "numbers in a column with gaps: read without the '.0'"]
+    sheet = write(tmp_path, "sheet.csv", "id,text\n7,Waited a year for a call back.\n")
+    assert counts(ingest(store, sheet, tmp_path)) == (0, 0, 1)
+    records = write(tmp_path, "pandas.jsonl",
+                    '{"id": 12.0, "text": "The group closed without a word."}\n'
+                    '{"id": 13.5, "text": "A decimal id is no id."}\n')
+    report = ingest(store, records, tmp_path)
+    assert counts(report) == (0, 1, 1)
+    assert reasons(report) == [(2, "id: id must be a string")]
+    # a column of other ids keeps a "1.0" of its own
+    mixed = write(tmp_path, "mixed.csv", "id,text\nv1.0,Version one.\n1.0,One point nought.\n")
+    assert counts(ingest(store, mixed, tmp_path)) == (2, 0, 0)
+    assert store.get_note("1.0") is not None
+
+
 def test_duplicate_without_id_says_same_text(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "noid.csv",
