@@ -170,12 +170,26 @@ def _chosen_workspace(workspace: Path | None):
     return open_workspace(workspace)
 
 
+def _missing(value: Any) -> bool:
+    """A value a pandas table holds where there is none (NaN, NaT, NA)."""
+    import pandas as pd
+
+    if isinstance(value, list | tuple | dict | set | str) or value is None:
+        return value is None
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     import pandas as pd
 
     frame = pd.DataFrame(rows).astype(object).where(pd.DataFrame(rows).notna(), "")
-    if fmt == "json":
-        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+    if fmt == "json":  # a value a table lacks is null: NaN is no JSON (jq and browsers fail)
+        rows = [{k: None if _missing(v) else v for k, v in row.items()} for row in rows]
+        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False,
+                              allow_nan=False))
     elif fmt == "csv":
         from insight.sheets import csv_cell
 
@@ -512,7 +526,7 @@ def ingest(
                 shown = [(r.line, r.reason) for r in pending[:len(report.first_reasons)]]
             for line, reason in shown:
                 typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
-            if report.quarantine:
+            if report.quarantine and report.rejected:  # a file not read has no rows there
                 more = to_fix - len(shown)
                 typer.echo(f"{file}: quarantined rows in {report.quarantine}"
                            + (f" ({more} more reasons there)" if more > 0 else "")

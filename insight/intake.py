@@ -188,6 +188,9 @@ def _split_at(part: str, sep: str, known: Callable[[str], bool] | None) -> list[
 
 _DAY_FIRST = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 _MONTH_FIRST = ("%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y")
+#: Year first is never month last: a Google Forms download writes "2025/03/14 10:22:31 pm
+#: GMT", East Asian and Scandinavian settings 2025.03.14 (read with or without a time).
+_YEAR_FIRST = ("%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d")
 _DATE_PATTERNS = (
     "%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
     "%B %d %Y", "%d-%b-%y", "%d %b %y", "%d-%B-%Y", "%A %d %B %Y", "%a %d %b %Y",
@@ -210,7 +213,7 @@ _NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2}(?:\d{2})?(?!\d)
 _EARLIEST_NOTE = date(1990, 1, 1)
 #: A date's parts as written, whether or not they make a day: ISO, numeric with a year of
 #: four digits or two (day and month in either order) and with the month named.
-_ISO_PARTS = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_ISO_PARTS = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?:[ T].*)?")
 _NUMERIC_PARTS = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?")
 _NAMED_PARTS = re.compile(r"(\d{1,2})[ -]([A-Za-z]+)[ -](\d{4})|([A-Za-z]+) (\d{1,2}),? (\d{4})")
 
@@ -223,7 +226,7 @@ def _not_a_day(text: str, month_first: bool) -> str | None:
     months = {name.lower(): number for names in (calendar.month_name, calendar.month_abbr)
               for number, name in enumerate(names) if name}
     if (iso := _ISO_PARTS.fullmatch(text)) is not None:
-        year, month, day = (int(iso.group(i)) for i in (1, 2, 3))
+        year, month, day = (int(iso.group(i)) for i in (1, 3, 4))
     elif (numeric := _NUMERIC_PARTS.fullmatch(text)) is not None:
         day, month, year = (int(numeric.group(i)) for i in (1, 3, 4))
         if month_first:
@@ -276,9 +279,10 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
         except ValueError:
             pass
     numeric = _MONTH_FIRST if month_first else _DAY_FIRST
-    patterns = (*_DATE_PATTERNS, *numeric)
+    patterns = (*_DATE_PATTERNS, *_YEAR_FIRST, *numeric)
     if " " in text or "T" in text:  # with a time, e.g. 25/11/2026 00:00
-        patterns += tuple(f"{d}{sep}{t}" for d in numeric for sep in " T" for t in _TIMES)
+        patterns += tuple(f"{d}{sep}{t}" for d in (*_YEAR_FIRST, *numeric)
+                          for sep in " T" for t in _TIMES)
     for pattern in patterns:
         try:
             return datetime.strptime(text, pattern).date()
@@ -542,6 +546,8 @@ class NoteIn(BaseModel):
     def _id(cls, value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON's 7.0 is the number 7 (pandas writes ids so)
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValueError("id must be a string")
         text = str(value).strip()
@@ -767,11 +773,57 @@ def _central_european(text: str) -> bool:
     return strong >= 2 or (strong == 1 and bool(weak)) or len(weak) >= 3
 
 
+#: The start of a web page, as a sign-in or error page saved in place of a form's export
+#: begins (after a byte order mark and spaces, in any case).
+_HTML_START = re.compile(rb"\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<!--)", re.IGNORECASE)
+
+
+def _another_kind(raw: bytes) -> str | None:
+    """Why a file given as CSV or JSON is another kind of file, told by its first bytes,
+    in words that say what to do: "a binary file" or "not UTF-8" leaves a person guessing
+    that the export saved was a PDF, a workbook or a sign-in page."""
+    import io
+    import zipfile
+
+    head = raw[:1024].removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"%PDF-"):
+        return ("is a PDF: notes cannot be read from a PDF; download the responses as CSV "
+                "or as an Excel workbook (.xlsx) and ingest that")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("is an old Excel (.xls) or Word (.doc) file, not CSV: open it and save it as "
+                "Excel Workbook (.xlsx) or CSV UTF-8, then ingest that")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = []
+        if any(n.startswith("xl/") for n in names):
+            return ("is an Excel workbook saved under a name ending in something other "
+                    "than .xlsx: rename it to end in .xlsx and ingest it again")
+        if "content.xml" in names:
+            return ("is an OpenDocument file (.ods or .odt), not CSV: save it as Excel "
+                    "Workbook (.xlsx) or CSV UTF-8, then ingest that")
+        if any(n.startswith("word/") for n in names):
+            return ("is a Word document, not CSV: notes must be a table, one note a row; "
+                    "save them as CSV UTF-8 or an Excel workbook (.xlsx)")
+        return "is a zip archive, not CSV: unzip it and ingest the files in it"
+    if re.match(rb"\s*<\?xml", head):  # e.g. an "XML Spreadsheet 2003" a system exports
+        return ("is an XML file, not CSV: if it is a spreadsheet, open it and save it as "
+                "Excel Workbook (.xlsx) or CSV UTF-8, then ingest that")
+    if _HTML_START.match(head):
+        return ("is a web page (HTML), not a table of notes: often a sign-in or error page "
+                "saved in place of the export; download the export again (signed in) and "
+                "ingest that")
+    return None
+
+
 def decode(raw: bytes) -> tuple[str, str | None]:
     """Bytes to text: UTF-8 (BOM tolerated), else a Western European (Latin) encoding
     when the text reads as one; anything else is rejected rather than guessed."""
     if not raw.strip():
         raise FileRejected("file is empty")
+    if (kind := _another_kind(raw)) is not None:
+        raise FileRejected(kind)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")
@@ -858,6 +910,22 @@ def _json_rows(
 ) -> Iterator[RawRow]:
     keyed = _JsonKeys(normalise_keys, warnings, map_aliases, text_col, columns)
     stripped = text.lstrip()
+
+    def listed(items: list[Any], numbers: list[int]) -> Iterator[RawRow]:
+        if len(set(numbers)) < len(numbers) or len(numbers) != len(items):
+            shared = len(numbers) == len(items) > 1
+            numbers = list(range(1, len(items) + 1))
+            if shared and warnings is not None:
+                warnings.append(
+                    "the JSON list's records share lines, so rows are numbered by their "
+                    "place in the list (line 3 is the third record)"
+                )
+        for number, item in zip(numbers, items, strict=True):
+            if isinstance(item, dict):
+                yield keyed.row(number, item, None)
+            else:
+                yield RawRow(number, None, "record is not a JSON object", json.dumps(item))
+
     if stripped.startswith("["):
         try:
             items = json.loads(stripped, object_pairs_hook=_unique_keys)
@@ -865,12 +933,37 @@ def _json_rows(
             raise FileRejected(f"a JSON array that is not valid JSON: {exc}") from exc
         except _RepeatedKey as exc:
             raise FileRejected(f"a JSON array with a record where a {exc}") from None
-        for index, item in enumerate(items, start=1):
-            if isinstance(item, dict):
-                yield keyed.row(index, item, None)
-            else:
-                yield RawRow(index, None, "record is not a JSON object", json.dumps(item))
+        yield from listed(items, _record_lines(text))
         return
+    if stripped.startswith("{"):  # one JSON document, not one record a line?
+        try:
+            whole = json.loads(stripped, object_pairs_hook=_unique_keys)
+        except (json.JSONDecodeError, _RepeatedKey):
+            whole = None  # JSONL (or broken): read line by line, each line its own row
+        lists = [k for k, v in whole.items() if isinstance(v, list)
+                 and any(isinstance(i, dict) for i in v)] if isinstance(whole, dict) else []
+        if len(lists) == 1 and header_key(text_col) not in {header_key(k) for k in whole}:
+            # an API's or a form tool's export: {"form": ..., "responses": [{...}, ...]}
+            if warnings is not None:
+                others = [_header_shown(k) for k in whole if k != lists[0]]
+                warnings.append(
+                    f"the file is one JSON object: its records were read from the list under "
+                    f"{_header_shown(lists[0])}"
+                    + (f" (not from {', '.join(others)})" if others else "")
+                )
+            start = _value_start(text, lists[0])
+            yield from listed(whole[lists[0]],
+                              _record_lines(text, start) if start is not None else [])
+            return
+        if len(lists) > 1 and header_key(text_col) not in {header_key(k) for k in whole}:
+            raise FileRejected(
+                "the file is one JSON object with several lists of records ("
+                f"{', '.join(_header_shown(k) for k in lists)}): save the notes' list alone "
+                "as a JSON list, or as JSONL, one record a line"
+            )
+        if isinstance(whole, dict) and "\n" in stripped.strip():  # one record over lines
+            yield keyed.row(text[: len(text) - len(stripped)].count("\n") + 1, whole, None)
+            return
     # Only CR/LF end a line: str.splitlines() would also split inside JSON strings at
     # U+2028, U+2029 or U+0085, which JSON allows unescaped (pasted text often has them).
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
@@ -888,6 +981,59 @@ def _json_rows(
             yield keyed.row(number, item, line)
         else:
             yield RawRow(number, None, "line is not a JSON object", line)
+
+
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _value_start(text: str, key: str) -> int | None:
+    """Where the value of `key` starts in a JSON object (valid JSON), or None."""
+    decoder = json.JSONDecoder()
+    at = text.index("{") + 1
+    try:
+        while True:
+            at = _JSON_SPACE.match(text, at).end()
+            if text[at : at + 1] in ("}", ""):
+                return None
+            name, at = decoder.raw_decode(text, at)
+            at = _JSON_SPACE.match(text, at).end() + 1  # past ":"
+            start = at = _JSON_SPACE.match(text, at).end()
+            if name == key:
+                return start
+            _, at = decoder.raw_decode(text, at)
+            at = _JSON_SPACE.match(text, at).end()
+            if text[at : at + 1] == ",":
+                at += 1
+    except ValueError:
+        return None
+
+
+def _record_lines(text: str, start: int = 0) -> list[int]:
+    """The line each record of a JSON list (valid JSON) starts on, so that a row is named
+    by the line an editor shows it on, as in a CSV, not by its place in the list. `start`:
+    where the list starts (0: the text is the list, spaces before it)."""
+    decoder = json.JSONDecoder()
+    space = _JSON_SPACE
+    at = text.index("[", start) + 1
+    starts: list[int] = []
+    while True:
+        at = space.match(text, at).end()
+        if text[at : at + 1] in ("]", ""):
+            break
+        starts.append(at)
+        try:
+            _, at = decoder.raw_decode(text, at)
+        except ValueError:  # not expected of valid JSON: then numbered by place
+            return []
+        at = space.match(text, at).end()
+        if text[at : at + 1] == ",":
+            at += 1
+    lines, seen, numbers = 1, 0, []
+    for start in starts:
+        lines += text.count("\n", seen, start)
+        seen = start
+        numbers.append(lines)
+    return numbers
 
 
 class _JsonKeys:
@@ -1044,6 +1190,11 @@ def _close_field(name: str, fields: Sequence[str]) -> str | None:
         return _usual_field(key)
     close = difflib.get_close_matches(key, fields, n=1, cutoff=0.75)
     return close[0] if close else None
+
+
+#: The line Excel reads (and some exports write) above a CSV's header to name its
+#: delimiter: "sep=;", also quoted ("\"sep=;\"").
+_SEP_LINE = re.compile(r'"?sep=([,;\t|])"?\s*', re.IGNORECASE)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -1353,7 +1504,11 @@ QUESTION_CHARS = 200
 
 def _header_shown(name: str) -> str:
     """A column name of a file whose header row was found: shown as written when it reads
-    as a name or a question, else only its length (a note typed into the header row)."""
+    as a name or a question, else only its length (a note typed into the header row). A
+    name wrapped over two or three lines in its cell ("Date of\nconversation", as Excel
+    headers often are) is shown on one line."""
+    if 0 < name.count("\n") <= 2 and "\n\n" not in name.strip():
+        name = " ".join(name.split())
     plain = ("\n" not in name and not re.search(r"\d{5}", name)
              and not re.search(r"[.!]\s+[^\W\d_]", name)  # one phrase or question
              and (len(name.split()) <= 6 or "?" in name))  # a column's name is short
@@ -1485,13 +1640,42 @@ def _header_keys(
     if header_key(text_col) not in {header_key(k) for k in keys}:
         raise _no_text_column(header, text_col, rest, text_col_option, line)
     repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if repeated and map_aliases and not set(repeated) & {
+        header_key(text_col), *NOTE_FIELDS, *(header_key(c) for c in (columns or {}).values())
+    }:  # a form's two questions alike ("Anything else?" in two sections): none is stored
+        names = [_header_shown(next(h for h, k in zip(header, keys, strict=True) if k == key))
+                 for key in repeated]
+        keys, header = _numbered_repeats(keys, header)
+        if warnings is not None:
+            warnings.append(
+                f"more than one column is called {' or '.join(names)}: each after the first "
+                "is read with a number after its name ('... (2)'); none is a note field"
+            )
+        repeated = []
     if repeated:  # a dict per row would silently keep only the last of them
         shown = ", ".join(_header_shown(next(h for h, k in zip(header, keys, strict=True)
                                              if k == key)) for key in repeated)
-        raise FileRejected(f"column names appear more than once: {shown}")
+        raise FileRejected(f"column names appear more than once: {shown}; rename or remove "
+                           "all but one of each")
     if map_aliases:
         keys = _map_aliases(keys, header, warnings, text_col, columns)
     return keys, dict(zip(keys, header, strict=True))
+
+
+def _numbered_repeats(keys: list[str], header: list[str]) -> tuple[list[str], list[str]]:
+    """Keys and names with a column whose name came before numbered: the second
+    "Anything else?" is "Anything else? (2)", so no row loses its cell (a dict per row
+    keeps only the last of a repeated key, and every cell is screened for safeguarding)."""
+    keys, header = list(keys), list(header)
+    for index, key in enumerate(keys):
+        if not key or key not in keys[:index]:
+            continue
+        number = 2
+        while header_key(f"{header[index].strip()} ({number})") in keys:
+            number += 1
+        header[index] = f"{header[index].strip()} ({number})"
+        keys[index] = header_key(header[index])
+    return keys, header
 
 
 #: What SurveyMonkey writes under each question in its second header row.
@@ -1539,8 +1723,14 @@ def _csv_rows(
     keep_blank_rows: bool = False,
     columns: Mapping[str, str] | None = None,
 ) -> Iterator[RawRow]:
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     lines = io.StringIO(text, newline="").readlines()  # as the reader counts them
+    base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
+    if lines and (said := _SEP_LINE.fullmatch(lines[0].rstrip("\r\n"))) is not None:
+        # Excel's "sep=;" line names the delimiter; the header is the line under it
+        delimiter, base = said.group(1), 1
+        text = "".join(lines[1:])
+    else:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -1554,8 +1744,7 @@ def _csv_rows(
     )
     trailing_warned = False
     first_row = True  # the row under the header: a second header row?
-    base = 0  # lines before the text the reader reads (it restarts after a runaway quote)
-    previous_end = reader.line_num
+    previous_end = base + reader.line_num
     while True:
         start = previous_end + 1
         try:
@@ -1674,6 +1863,8 @@ def _unreadable_workbook(path: Path, exc: Exception) -> FileRejected:
             "try again"
         )
     if not head.startswith(b"PK"):
+        if (kind := _another_kind(path.read_bytes()[:65_536])) is not None:
+            return FileRejected(kind)  # a PDF or a web page under a workbook's name
         try:
             decode(path.read_bytes()[:65_536])
         except FileRejected:
@@ -1720,8 +1911,10 @@ def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
     """The visible sheets of a workbook and the one with the notes: the first with the
     notes column in row 1 among other column names (a cover or instructions sheet often
     comes first, and may be titled "Notes" in A1), else the first with it alone, else the
-    one whose first row has the most column names (a table, not a cover sheet's title),
-    which then explains what is missing, with a "did you mean" where it can."""
+    first with it in a row below (under a title: the error says to delete the rows above,
+    of that sheet, not of a lookup sheet beside it), else the one whose first row has the
+    most column names (a table, not a cover sheet's title), which then explains what is
+    missing, with a "did you mean" where it can."""
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     if not visible:
         raise FileRejected("the workbook has no visible sheet")
@@ -1739,7 +1932,13 @@ def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
             alone = alone or candidate
         if named > width:
             widest, width = candidate, named
-    return visible, alone or widest
+    if alone is not None:
+        return visible, alone
+    for candidate in visible:  # the header under a title: the sheet to name in the error
+        if any(wanted in {header_key(_cell_text(v)) for v in row} for row in
+               candidate.iter_rows(min_row=2, max_row=20, values_only=True)):
+            return visible, candidate
+    return visible, widest
 
 
 class _SheetCells:
@@ -1805,6 +2004,7 @@ def _sheet_rows(
         raise _unreadable_workbook(path, exc) from exc
     try:
         visible, sheet = _notes_sheet(book, text_col)
+        said = ""  # which sheet was read: said once its header is, not before a rejection
         if len(visible) > 1 and warnings is not None:
             which = "the first" if sheet is visible[0] else "the first with the notes column"
             wanted = header_key(text_col)
@@ -1823,7 +2023,6 @@ def _sheet_rows(
                          f"{'holds' if len(tables) == 1 else 'hold'} notes too, not read: save "
                          f"{'it' if len(tables) == 1 else 'each'} as its own file to read "
                          f"{'it' if len(tables) == 1 else 'them'}")
-            warnings.append(said)
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
             n = len(unsaved)
@@ -1852,7 +2051,10 @@ def _sheet_rows(
             if len(visible) == 1:
                 raise
             raise FileRejected(f"sheet {shown_cell(sheet.title)} (of {len(visible)} in the "
-                               f"workbook; no sheet has the notes column): {exc}") from exc
+                               f"workbook; no sheet has the notes column in row 1): {exc}"
+                               ) from exc
+        if said and warnings is not None:
+            warnings.insert(0, said)
         if merged and warnings is not None:
             shown = ", ".join(
                 f"{get_column_letter(c)}{a}:{get_column_letter(c)}{b}" for c, a, b in merged[:3]
@@ -2339,6 +2541,12 @@ _CONTACT_KINDS = {"PHONE": "a phone number", "EMAIL": "an email address",
                   "ID_NUMBER": "an ID or account number", "DATE_OF_BIRTH": "a date of birth"}
 
 
+#: The kinds warned of in an id: a number of its own is what an id is (a reference may
+#: have ten digits, as an NHS number has, or look like a date).
+_CONTACT_IDS = frozenset({"a phone number", "an email address", "an address", "a postcode",
+                          "a National Insurance number"})
+
+
 #: What every kind in `_CONTACT_KINDS` has: an @, six digits or more, a postcode's shape,
 #: or a number among three words or more (an address).
 _MAY_BE_CONTACT = re.compile(
@@ -2624,6 +2832,7 @@ def ingest_file(
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
+    contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     # yes/no answers read by the rule, to say: (line, note) by column; the notes stored
     said_more: dict[str, list[tuple[int, str]]] = {}
@@ -2632,6 +2841,11 @@ def ingest_file(
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
         rows = list(read)  # the whole date column decides its day/month order
+        if decimals := _whole_decimal_ids(rows):
+            report.warnings.append(
+                f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
+                "writes whole numbers in a column with gaps: read without the '.0'"
+            )
         order = date_order(
             (row.line, row.data.get("heard_on")) for row in rows if row.data is not None
         )
@@ -2660,6 +2874,7 @@ def ingest_file(
                 "row errors; write them as YYYY-MM-DD"
             )
         seen: dict[str, tuple[int, bool]] = {}
+        spaced: dict[tuple[str, date | None, str | None], int] = {}  # rows without an id
         pending: list[tuple[int, NoteRecord, dict[str, Any]]] = []
         for row in rows:
             report.rows_read += 1
@@ -2677,6 +2892,8 @@ def ingest_file(
             for name in ("listener", "place", "setting"):
                 if (kind := _contact_details(getattr(record, name))) is not None:
                     contact_lines.setdefault((name, kind), []).append(row.line)
+            if note.id is not None and (kind := _contact_details(note.id)) in _CONTACT_IDS:
+                contact_ids.setdefault(kind, []).append((row.line, record.id))
             if record.id in seen:
                 first, generated = seen[record.id]
                 reject(
@@ -2686,6 +2903,13 @@ def ingest_file(
                     row.data,
                 )
                 continue
+            if note.id is None:  # the same row again with a space more or less
+                spacing = (" ".join(record.text.split()), record.heard_on, record.listener)
+                if (first := spaced.get(spacing)) is not None:
+                    reject(row.line, f"duplicate: same text but for spaces or line breaks, "
+                           f"same date and listener as line {first}", row.data)
+                    continue
+                spaced[spacing] = row.line
             seen[record.id] = (row.line, note.id is None)
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
@@ -2707,6 +2931,14 @@ def ingest_file(
         report.warnings.extend(_said_more_warnings({
             column: said for column, rows in said_more.items()
             if (said := [line for line, note_id in rows if note_id in new_ids])}))
+        for kind, found in contact_ids.items():  # a client's phone or email as reference
+            if lines := [line for line, note_id in found if note_id in new_ids]:
+                report.warnings.append(
+                    f"id cells hold what reads as {kind} (line{_s(len(lines))} "
+                    f"{some_of([str(n) for n in lines])}): stored as given; an id names its "
+                    "note wherever it is shown (lists, traces, the audit log, the leads' "
+                    "report), so it should be a code: give those rows codes, ingest again, and "
+                    "erase the notes stored under these ids (`insight erase --note ID`)")
         for (name, kind), lines in contact_lines.items():
             report.warnings.append(
                 f"{name} cells hold what reads as {kind} (line{_s(len(lines))} "
@@ -2722,6 +2954,12 @@ def ingest_file(
             )
         if warning := columns.warning():
             report.warnings.append(warning)
+        if not rows:  # "accepted 0, rejected 0" alone reads as if something went unsaid
+            report.warnings.append(
+                "the file holds no notes, only its header (or blank rows, or an empty "
+                "list): nothing to store; was it exported before any answers came in, or "
+                "is it the wrong file?"
+            )
         given = [i for i, (_, generated) in seen.items() if not generated]
         if not id_prefix and "1" in given and all(i.isdigit() for i in given):
             report.warnings.append(
@@ -2741,6 +2979,26 @@ def ingest_file(
             f"{some_of([shown_cell(c) for c in quarantine.left_out], 8)} (each row says which)"
         )
     return report
+
+
+_WHOLE_DECIMAL = re.compile(r"\s*(\d+)\.0+\s*")
+
+
+def _whole_decimal_ids(rows: list[RawRow]) -> str | None:
+    """Read ids all written as whole decimals ("7.0", "12.0") as whole numbers, and say
+    one as written, or None: pandas writes an id column with a gap so, and the same rows
+    from a spreadsheet ("7") must be the same notes. Only a whole column: one "1.0" among
+    other ids may be an id of its own."""
+    given = [row.data["id"] for row in rows
+             if row.data is not None and isinstance(row.data.get("id"), str)
+             and row.data["id"].strip()]
+    if not given or not all(_WHOLE_DECIMAL.fullmatch(v) for v in given):
+        return None
+    for row in rows:
+        if row.data is not None and isinstance(row.data.get("id"), str) and (
+                whole := _WHOLE_DECIMAL.fullmatch(row.data["id"])):
+            row.data["id"] = whole.group(1)
+    return shown_cell(given[0].strip())
 
 
 def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:

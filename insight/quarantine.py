@@ -193,17 +193,24 @@ def dismiss(rows: Iterable[QuarantinedRow], store: Store) -> int:
     return clear(rows)[0]
 
 
+def _hashes(text: str) -> set[str]:
+    """The hashes a stored note with a row's words has: as written, without outer spaces,
+    or with runs of spaces as one (a row ingest found a duplicate of an earlier row but for
+    a space more or less)."""
+    return {text_hash(text), text_hash(text.strip()), text_hash(" ".join(text.split()))}
+
+
 def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]:
     """Each row with its state (`STATES`). A row is stored when a live note has exactly
-    its words (or, for a row without words, its id): fixed and ingested again, or a
-    duplicate. A row the same as one in a later file is "repeated"; the latest copy
-    counts how many earlier files held it. A row a person dismissed, in any copy, is
-    "dismissed"."""
+    its words, or with runs of spaces as one (or, for a row without words, its id): fixed
+    and ingested again, or a duplicate. A row the same as one in a later file is
+    "repeated"; the latest copy counts how many earlier files held it. A row a person
+    dismissed, in any copy, is "dismissed"."""
     rows = list(rows)
     dismissed = _dismissed({r.path.parent for r in rows})
     dismiss_key = store.secret("quarantine-dismissed") if dismissed else b""
     texts = {r.text for r in rows if r.text} | {t for r in rows for t in r.raw_texts()}
-    hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
+    hashes = {h for t in texts for h in _hashes(t)}
     stored_hashes = set(store.ids_with_text(hashes))
     bare_ids = {r.note_id for r in rows if r.text is None and r.note_id}
     stored_ids = {i for i in bare_ids if (n := store.get_note(i)) and not n["erased_at"]}
@@ -216,7 +223,7 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
         if dismissed and _mark(r, dismiss_key) in dismissed:
             return "dismissed"
         if r.text is not None:
-            found = {text_hash(r.text), text_hash(r.text.strip())} & stored_hashes
+            found = _hashes(r.text) & stored_hashes
             return "stored" if found else "to fix"
         if raw := r.raw_texts():  # a row of the wrong width: stored once a note has its words
             return "stored" if {text_hash(t) for t in raw} & stored_hashes else "to fix"

@@ -1811,3 +1811,19 @@ def test_rollup_table_gives_a_share_as_the_report_does(tmp_path: Path) -> None:
     as_csv = list(csv.DictReader(insight("rollup", "-f", "csv", "-w", str(ws)).stdout
                                  .splitlines()))
     assert next(r for r in as_csv if r["category"] == "access-waiting")["share"] == "0.375"
+
+
+def test_notes_list_as_json_gives_null_for_a_field_not_given(tmp_path: Path) -> None:
+    # blind audit: a note stored without a place was listed as "place": NaN, which is no
+    # JSON: jq, a browser or a spreadsheet's import refuse the whole list
+    ws = workspace_with(tmp_path, [
+        {"id": "p", "text": "Waited a year for a call back.", "place": "Leeds"},
+        {"id": "q", "text": "The group closed without a word.", "listener": "L-1"}])
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    out = insight("notes", "list", "-w", str(ws), "-f", "json").stdout
+    listed = {r["note"]: r for r in json.loads(out, parse_constant=refuse)}
+    assert listed["q"]["place"] is None and listed["p"]["place"] == "Leeds"
+    assert listed["p"]["listener"] is None and listed["q"]["heard_on"] is None

@@ -348,6 +348,19 @@ def test_cli_reads_the_forms_safeguarding_column(tmp_path: Path) -> None:
     assert f"{path}: 1 note routed to the safeguarding queue" in result.stdout
 
 
+def test_a_file_with_a_header_and_no_notes_says_so(store: Store, tmp_path: Path) -> None:
+    # blind audit: "accepted 0, rejected 0, already present 0" and exit 0, nothing more
+    empty = "the file holds no notes, only its header (or blank rows, or an empty list)"
+    for name, content in {"header.csv": "id,heard_on,listener,text\n",
+                          "blank-rows.csv": "id,text\n,\n\n",
+                          "none.json": "[]"}.items():
+        report = ingest(store, write(tmp_path, name, content), tmp_path)
+        assert counts(report) == (0, 0, 0) and report.file_error is None
+        assert [w for w in report.warnings if w.startswith(empty)], name
+    one = ingest(store, write(tmp_path, "one.csv", "id,text\no-1,One note here.\n"), tmp_path)
+    assert not [w for w in one.warnings if w.startswith(empty)]
+
+
 def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "title.csv",
@@ -698,6 +711,71 @@ def test_json_list_nulls_dropped_and_numbers_refused(store: Store, tmp_path: Pat
     ]
 
 
+def test_a_json_lists_rows_are_named_by_the_line_they_start_on(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: an indented JSON list's second record was "line 2", where an editor
+    # shows the list's "["; it starts on line 7
+    records = [{"id": "jl-1", "text": "A first note about the crisis cafe."},
+               {"id": "jl-2", "text": ""},
+               {"id": "jl-3", "text": "A third note about the pharmacy."},
+               "not a record"]
+    pretty = write(tmp_path, "pretty.json", "\n" + json.dumps(records, indent=2))
+    report = ingest(store, pretty, tmp_path)
+    assert counts(report) == (2, 2, 0)
+    lines = pretty.read_text().splitlines()
+    assert lines[7 - 1].strip() == "{" and '"jl-2"' in lines[8 - 1]
+    assert lines[15 - 1].strip() == '"not a record"'
+    assert reasons(report) == [(7, "text: text is missing or empty"),
+                               (15, "record is not a JSON object")]
+    assert report.warnings == []
+    # records on one line: numbered by their place in the list, and said
+    compact = write(tmp_path, "compact.json", json.dumps(
+        [{"id": "jc-1", "text": "A compact note."}, {"id": "jc-2", "text": ""}]))
+    report = ingest(store, compact, tmp_path)
+    assert reasons(report) == [(2, "text: text is missing or empty")]
+    assert report.warnings == [
+        "the JSON list's records share lines, so rows are numbered by their place in the "
+        "list (line 3 is the third record)"
+    ]
+
+
+def test_a_json_file_that_is_one_object_is_not_read_line_by_line(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: a form tool's export, {"form": ..., "responses": [...]}, indented, gave
+    # one "malformed JSON" row per line; on one line, one row with no text
+    export = {"form": "Listening", "responses": [
+        {"id": "w-1", "text": "The peer worker came to my house when I could not leave."},
+        {"id": "w-2", "text": ""}]}
+    pretty = write(tmp_path, "export.json", json.dumps(export, indent=2))
+    report = ingest(store, pretty, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert pretty.read_text().splitlines()[8 - 1].strip() == "{"  # where w-2 starts
+    assert reasons(report) == [(8, "text: text is missing or empty")]
+    assert report.warnings == ["the file is one JSON object: its records were read from "
+                               "the list under 'responses' (not from 'form')"]
+    compact = write(tmp_path, "compact.json", json.dumps({"data": [
+        {"id": "w-3", "text": "Three letters with three different appointment times."}]}))
+    assert counts(ingest(store, compact, tmp_path)) == (1, 0, 0)
+    # one record written over several lines is one row
+    one = write(tmp_path, "one.json", "\n" + json.dumps(
+        {"id": "w-4", "text": "A single note, indented.", "listener": "L-4"}, indent=2))
+    assert counts(ingest(store, one, tmp_path)) == (1, 0, 0)
+    assert store.get_note("w-4")["listener"] == "L-4"
+    # two lists of records: which holds the notes is not guessed
+    two = write(tmp_path, "two.json", json.dumps({"open": [{"text": "a"}],
+                                                  "closed": [{"text": "b"}]}, indent=1))
+    assert ingest(store, two, tmp_path).file_error == (
+        "the file is one JSON object with several lists of records ('open', 'closed'): save "
+        "the notes' list alone as a JSON list, or as JSONL, one record a line")
+    # JSONL is still read a line at a time, a broken line a row error of its own
+    lines = write(tmp_path, "notes.jsonl", '{"id": "w-5", "text": "Fine line."}\n'
+                  '{"id": "w-6", "text": "Broken\n{"id": "w-7", "text": "Fine again."}\n')
+    report = ingest(store, lines, tmp_path)
+    assert counts(report) == (2, 1, 0) and [n for n, _ in reasons(report)] == [2]
+
+
 # -- dates -------------------------------------------------------------------------------
 
 
@@ -727,6 +805,52 @@ def test_dates_from_spreadsheets(store: Store, tmp_path: Path) -> None:
 
 
 # -- encodings ---------------------------------------------------------------------------
+
+
+def test_another_kind_of_file_under_a_notes_files_name_says_what_it_is(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind audit: a PDF was 'not UTF-8 and the encoding could not be identified', a
+    sign-in page 'line 1 has 1 column and none is called text', a workbook named .csv 'a
+    binary file': none said what the file was or what to do."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["id", "text"])
+    book.save(tmp_path / "workbook.xlsx")
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("notes.csv", "id,text\n1,A note.\n")
+    cases = {
+        "page.csv": (b"\n<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>\n",
+                     "is a web page (HTML), not a table of notes: often a sign-in or error "
+                     "page saved in place of the export; download the export again (signed "
+                     "in) and ingest that"),
+        "page.jsonl": (b"\xef\xbb\xbf<html lang='en'><body>Error 404</body></html>",
+                       "is a web page (HTML)"),
+        "report.csv": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n%%EOF\n",
+                       "is a PDF: notes cannot be read from a PDF; download the responses as "
+                       "CSV or as an Excel workbook (.xlsx) and ingest that"),
+        "renamed.csv": ((tmp_path / "workbook.xlsx").read_bytes(),
+                        "is an Excel workbook saved under a name ending in something other "
+                        "than .xlsx: rename it to end in .xlsx and ingest it again"),
+        "old.csv": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100),
+                    "is an old Excel (.xls) or Word (.doc) file, not CSV"),
+        "zipped.csv": (archive.read_bytes(), "is a zip archive, not CSV: unzip it"),
+        "sheet2003.csv": (b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-'
+                          b'com:office:spreadsheet">', "is an XML file, not CSV"),
+        "page.xlsx": (b"<!DOCTYPE html><html><body>Sign in</body></html>",
+                      "is a web page (HTML)"),
+        "report.xlsx": (b"%PDF-1.7\n", "is a PDF"),
+    }
+    for name, (content, message) in cases.items():
+        report = ingest(store, write(tmp_path, name, content), tmp_path)
+        assert report.file_error is not None and report.file_error.startswith(message), name
+    # a CSV whose first cell starts with "<" is still a CSV
+    plain = write(tmp_path, "plain.csv", "id,text\nh-1,<3 the peer group on Tuesdays\n")
+    assert counts(ingest(store, plain, tmp_path)) == (1, 0, 0)
 
 POLISH = "id,text\npl-1,Nie mogę się dostać do lekarza. Czekam od miesięcy, żal.\n"
 
@@ -880,6 +1004,33 @@ def test_quote_inside_an_unquoted_cell_is_not_an_unclosed_quote(
     assert store.get_note("s-2")["text"] == 'Six o"clock'
 
 
+def test_ids_written_as_whole_decimals_are_the_whole_numbers(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: pandas writes an id column with a gap as 7.0: "7.0" was another note's id
+    # than the spreadsheet's 7, and a JSON 7.0 was "id must be a string"
+    pandas = write(tmp_path, "pandas.csv", "id,text\n7.0,Waited a year for a call back.\n"
+                   ",A row with no id of its own.\n12.0,The group closed without a word.\n")
+    report = ingest(store, pandas, tmp_path)
+    assert counts(report) == (3, 0, 0)
+    assert store.get_note("7") is not None and store.get_note("12") is not None
+    assert report.warnings == [
+        "the ids are written as decimals ('7.0'), as pandas or a spreadsheet writes whole "
+        "numbers in a column with gaps: read without the '.0'"]
+    sheet = write(tmp_path, "sheet.csv", "id,text\n7,Waited a year for a call back.\n")
+    assert counts(ingest(store, sheet, tmp_path)) == (0, 0, 1)
+    records = write(tmp_path, "pandas.jsonl",
+                    '{"id": 12.0, "text": "The group closed without a word."}\n'
+                    '{"id": 13.5, "text": "A decimal id is no id."}\n')
+    report = ingest(store, records, tmp_path)
+    assert counts(report) == (0, 1, 1)
+    assert reasons(report) == [(2, "id: id must be a string")]
+    # a column of other ids keeps a "1.0" of its own
+    mixed = write(tmp_path, "mixed.csv", "id,text\nv1.0,Version one.\n1.0,One point nought.\n")
+    assert counts(ingest(store, mixed, tmp_path)) == (2, 0, 0)
+    assert store.get_note("1.0") is not None
+
+
 def test_duplicate_without_id_says_same_text(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "noid.csv",
@@ -889,6 +1040,24 @@ def test_duplicate_without_id_says_same_text(store: Store, tmp_path: Path) -> No
     report = ingest(store, path, tmp_path)
     assert counts(report) == (2, 1, 0)
     assert reasons(report) == [(3, "duplicate: same text, date and listener as line 2")]
+
+
+def test_a_row_again_with_other_spacing_is_a_duplicate(store: Store, tmp_path: Path) -> None:
+    # blind audit: the same answer pasted twice, once with a double space, was stored as a
+    # second note ("read almost the same ... erase the older note")
+    note = "The psychiatrist changed every visit so I told my story six times over."
+    path = write(tmp_path, "spaced.csv", "text,heard_on,listener\n"
+                 f"{note},2025-03-10,L-6\n"
+                 f"\"{note.replace(' so ', '  so ')}\n\",2025-03-10,L-6\n"
+                 f"{note.replace('six', 'seven')},2025-03-10,L-6\n")  # words differ: kept
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 1, 0)
+    assert reasons(report) == [(3, "duplicate: same text but for spaces or line breaks, "
+                                   "same date and listener as line 2")]
+    # with ids the rows are two answers, as before
+    ids = write(tmp_path, "ids.csv", "id,text\nsp-1,Waited a year  for help.\n"
+                "sp-2,Waited a year for help.\n")
+    assert counts(ingest(store, ids, tmp_path)) == (2, 0, 0)
 
 
 def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
@@ -908,6 +1077,20 @@ def test_semicolon_file_with_commas_in_column_names(tmp_path: Path) -> None:
     assert [r.data for r in read_rows(commas)[0]] == [
         {"id": "1", "text": "x; y", "a;b;c": "z"}, {"id": "2", "text": "w", "a;b;c": "v"}
     ]
+
+
+def test_excels_sep_line_names_the_delimiter(store: Store, tmp_path: Path) -> None:
+    # blind audit: Excel's "sep=;" first line made the file a title line above its header
+    path = write(tmp_path, "sep.csv",
+                 "sep=;\r\nid;text;heard_on\r\ns-1;\"A note over\r\ntwo lines, with a comma\";"
+                 "03/03/2025\r\ns-2;A note with a bad date;yesterday\r\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 1, 0)
+    assert store.get_note("s-1")["text"] == "A note over\ntwo lines, with a comma"
+    assert store.get_note("s-1")["heard_on"] == date(2025, 3, 3)
+    assert reasons(report) == [(5, "heard_on: invalid date 'yesterday' " + DATE_FORMS)]
+    quoted = write(tmp_path, "quoted.csv", '"sep=,"\nid,text\nq-1,"One; two"\n')
+    assert [r.data for r in read_rows(quoted)[0]] == [{"id": "q-1", "text": "One; two"}]
 
 
 # -- read_texts (classify, redact) -------------------------------------------------------
@@ -1264,6 +1447,30 @@ def test_words_in_a_column_that_is_not_stored_are_screened_for_safeguarding(
                "for safeguarding phrases" in w for w in report.warnings)
 
 
+def test_two_form_questions_of_the_same_name_are_both_read(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: a form with "Anything else?" in two sections was refused whole
+    path = write(tmp_path, "form.csv",
+                 "id,text,Anything else?,Listener,Anything else?,anything  ELSE?\n"
+                 "f-1,Waited months for a therapy appointment.,"
+                 "She told me her husband beats her and the kids,L-1,no,\n"
+                 "f-2,The cafe group is good.,,L-1,Nothing more to add from me today,\n")
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         screen=lambda text: "phrase: abuse" if "beats her" in text else None)
+    assert counts(report) == (2, 0, 0)
+    assert store.get_note("f-1")["listener"] == "L-1"
+    assert report.warnings[0] == (
+        "more than one column is called 'Anything else?': each after the first is read with "
+        "a number after its name ('... (2)'); none is a note field")
+    # the first of them is still screened: a later one of the same name did not hide it
+    assert report.unstored_concerns == [(2, "anything_else?")]
+    # a note field named twice is still refused: which one holds it?
+    twice = write(tmp_path, "twice.csv", "id,text,Listener,listener\nt-1,A note.,L-1,L-2\n")
+    assert ingest(store, twice, tmp_path).file_error == (
+        "column names appear more than once: 'Listener'; rename or remove all but one of each")
+
+
 def test_a_surveymonkey_second_header_row_is_skipped(store: Store, tmp_path: Path) -> None:
     path = write(
         tmp_path, "surveymonkey.csv",
@@ -1357,9 +1564,19 @@ def test_one_date_a_person_typed_month_first_does_not_turn_the_column(
     "14/06/2025 10:23 AM GMT+01:00", "2025-06-14 23:30 UTC+1",
     # typed by hand in a kept workbook (blind audit)
     "14th June 2025", "14-Jun-25", "the 14th of June 2025", "Saturday 14 June 2025",
+    # a Google Forms download's Timestamp, and year-first dates (blind audit)
+    "2025/06/14 10:22:31 pm GMT", "2025/06/14 9:05:02 am GMT+1", "2025/6/14",
+    "2025.06.14", "2025-06-14 10:22 PM",
 ])
 def test_form_tools_dates_and_time_zones(written: str) -> None:
     assert parse_date(written) == date(2025, 6, 14)  # the date as written, not moved
+
+
+def test_a_year_first_date_that_is_no_day_says_why() -> None:
+    with pytest.raises(ValueError, match="10:22:31 pm' is not a day: February 2025 has 28"):
+        parse_date("2025/02/30 10:22:31 pm GMT")
+    with pytest.raises(ValueError, match="'2025/14/06' is not a day: there is no month 14"):
+        parse_date("2025/14/06")
 
 
 def test_a_bad_cell_is_shown_without_personal_data(store: Store, tmp_path: Path) -> None:
@@ -1547,6 +1764,26 @@ def test_contact_details_in_the_listener_or_place_cell_are_warned_of(
     assert "listener cells hold what reads as a phone number (line 2)" in shown
     assert "place cells hold what reads as a postcode (line 3)" in shown
     assert "07700" not in shown and "LS6" not in shown and "line 4" not in shown
+
+
+def test_contact_details_as_a_notes_id_are_warned_of(store: Store, tmp_path: Path) -> None:
+    # blind audit: a client's phone number or email as the row's reference was stored as
+    # the note's id, shown wherever the note is named, with nothing said
+    path = write(tmp_path, "ids.csv", "id,text,heard_on\n"
+                 "Jo Bloggs 07700 900123,Waited a long time for the GP.,2025-03-01\n"
+                 "mary.jones@example.com,The group helped me a lot.,2025-03-02\n"
+                 "mary.j@example.com,Nobody rang back at all.,13/13/2025\n"  # not stored
+                 "4829103,Reference numbers are ids.,2025-03-03\n"
+                 "9434765919,Ten digits are an id too.,2025-03-03\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (4, 1, 0)  # stored as given: a person decides
+    shown = [w for w in report.warnings if w.startswith("id cells")]
+    assert [w.split(":")[0] for w in shown] == [
+        "id cells hold what reads as a phone number (line 2)",
+        "id cells hold what reads as an email address (line 3)"]
+    assert "07700" not in " ".join(report.warnings) and "mary" not in " ".join(report.warnings)
+    again = ingest(store, path, tmp_path)  # said of the notes a file brings, once
+    assert not [w for w in again.warnings if w.startswith("id cells")]
 
 
 def test_a_listeners_yes_and_a_flagged_comment_are_one_note_in_the_queue(

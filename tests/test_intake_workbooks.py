@@ -111,6 +111,29 @@ def test_a_title_row_above_the_header_is_named_as_a_row(tmp_path: Path) -> None:
         list(rows)
 
 
+def test_a_title_row_on_the_notes_sheet_is_named_not_a_lookup_sheet_beside_it(
+    tmp_path: Path,
+) -> None:
+    # blind audit: a lookup sheet with two named columns was read instead ("the first with
+    # the notes column ('Lookups') was read"), then rejected for having no notes column,
+    # and the title above the real header was never named
+    path = workbook(
+        tmp_path / "titled.xlsx",
+        ("Notes", [["Listening notes - March 2025"], [None], ["id", "heard_on", "text"],
+                   [1.0, datetime(2025, 3, 3), "Discharged with no plan or follow-up call."]]),
+        ("Lookups", [["listener", "name"], ["L01", "Sam Patel"]]),
+    )
+    read, warnings = read_rows(path)
+    with pytest.raises(FileRejected) as caught:
+        list(read)
+    assert str(caught.value) == (
+        "sheet 'Notes' (of 2 in the workbook; no sheet has the notes column in row 1): the "
+        "header row with the 'text' column is row 3, not row 1: delete the row(s) above it "
+        "(a title?) and try again"
+    )
+    assert warnings == []  # no "was read" for a sheet that was not
+
+
 def test_a_broken_workbook_and_other_spreadsheets_are_refused_with_what_to_do(
     tmp_path: Path,
 ) -> None:
@@ -400,7 +423,7 @@ def test_a_cover_sheet_does_not_hide_what_the_notes_sheet_is_missing(tmp_path: P
     with pytest.raises(FileRejected) as caught:
         list(read)
     assert str(caught.value).startswith("sheet 'Notes' (of 2 in the workbook; no sheet has "
-                                        "the notes column): row 1 has 3 columns")
+                                        "the notes column in row 1): row 1 has 3 columns")
     assert str(caught.value).endswith("did you mean --text-col 'What they said' (its cells "
                                       "read like notes)?")
     read, _ = read_rows(path, text_col="What they said")
@@ -551,3 +574,21 @@ def test_a_surveymonkey_workbook_skips_its_second_header_row(
     assert sorted(n["safeguarding"] for batch in store.iter_notes() for n in batch) == [
         False, True
     ]
+
+
+def test_a_column_name_wrapped_in_its_cell_is_shown_on_one_line(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: Excel headers typed with Alt+Enter were "<a column name of 20
+    # characters>", so no one could tell which column was read as the date
+    path = workbook(tmp_path / "wrapped.xlsx", ("Log", [
+        ["Ref", "Date of\nconversation", "Listener\ncode", "What did\nthey say?",
+         "She said\nher son\nPaul Jones\nhas gone"],
+        ["w1", datetime(2025, 3, 21), "L60", "The respite service has a long wait.", "x"]]))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         text_col="What did they say?")
+    assert report.accepted == 1
+    assert "read 'Date of conversation' as heard_on" in report.warnings
+    assert "read 'Listener code' as listener" in report.warnings
+    shown = " ".join(report.warnings)
+    assert "Paul" not in shown and "<a column name of 36 characters>" in shown

@@ -342,3 +342,21 @@ def test_a_dismissed_row_and_its_later_copies_need_nothing(store: Store, tmp_pat
     _ingest(store, other, folder)
     assert [r.state for r in review(read_quarantine(folder), store)
             if Path(r.source).name == "other.csv"] == ["to fix"]
+
+
+def test_a_row_that_repeats_a_note_but_for_spacing_needs_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: the same answer pasted again with a double space is a duplicate; it
+    # is quarantined as one, and needs no fixing (ingest's exit code is not 3 for it)
+    folder = tmp_path / "quarantine"
+    note = "The psychiatrist changed every visit so I told my story six times over."
+    path = tmp_path / "spaced.csv"
+    path.write_text(f"text,listener\n{note},L6\n{note.replace(' so ', '   so ')} ,L6\n",
+                    encoding="utf-8")
+    _ingest(store, path, folder)
+    rows = review(read_quarantine(folder), store)
+    assert [(r.line, r.state) for r in rows] == [(3, "stored")]
+    assert rows[0].reason.startswith("duplicate: same text but for spaces or line breaks")
+    kinds = sort_rejected(folder, quarantine_files(folder)[-1], store)
+    assert [len(kinds[k]) for k in ("new", "before", "stored")] == [0, 0, 1]
