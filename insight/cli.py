@@ -1115,7 +1115,9 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
         typer.secho(f"safeguarding: queue item {item['id']}, {state} ({item['reason']})",
                     fg=None if item["acknowledged_at"] else typer.colors.RED)
     typer.echo("")
-    typer.echo(note["text"])
+    # a lone carriage return (an old Mac file's line break, kept as stored) would send a
+    # terminal back to the start of the line, over the words before it
+    typer.echo(re.sub(r"\r\n?", "\n", note["text"]))
     typer.echo("")
     if note["labelled"] and not any(t["source"] == "person" for t in tags):
         typer.echo("  [person] no category (a person decided)")

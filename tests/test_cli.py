@@ -430,6 +430,10 @@ def test_tag_before_any_training_uses_the_default_model(
     insight("ingest", "-w", str(ws), str(notes))
     untagged = insight("notes", "show", "w1", "-w", str(ws)).stdout
     assert "no categories yet: `insight tag` tags it" in untagged
+    old_mac = tmp_path / "old-mac.csv"  # a lone CR breaks its line; shown, it does too
+    old_mac.write_bytes(b'id,text\rm1,"Waited a year.\rNobody rang."\r')
+    insight("ingest", "-w", str(ws), str(old_mac))
+    assert "Waited a year.\nNobody rang." in insight("notes", "show", "m1", "-w", str(ws)).stdout
     tagged = insight("tag", "-w", str(ws))
     assert "tagged 1 notes" in tagged.stdout and "using the default model" in tagged.stderr
     shown = insight("notes", "show", "w1", "-w", str(ws)).stdout
