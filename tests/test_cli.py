@@ -435,7 +435,7 @@ def test_tag_before_any_training_uses_the_default_model(
     insight("ingest", "-w", str(ws), str(old_mac))
     assert "Waited a year.\nNobody rang." in insight("notes", "show", "m1", "-w", str(ws)).stdout
     tagged = insight("tag", "-w", str(ws))
-    assert "tagged 1 notes" in tagged.stdout and "using the default model" in tagged.stderr
+    assert "tagged 2 notes" in tagged.stdout and "using the default model" in tagged.stderr
     shown = insight("notes", "show", "w1", "-w", str(ws)).stdout
     assert "access-waiting" in shown and "no categories yet" not in shown
 
