@@ -22,7 +22,12 @@ from benchdoc import write_section
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedKFold
 
-from insight.classify.default import TRAINING_SPLITS, load_corpus, load_safeguarding_audit
+from insight.classify.default import (
+    TRAINED_AUDIT_SETS,
+    TRAINING_SPLITS,
+    load_corpus,
+    load_safeguarding_audit,
+)
 from insight.classify.heads import SAFEGUARDING_RECALL_TARGET, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
 from insight.classify.sentences import sentence_pipeline
@@ -82,8 +87,9 @@ def main() -> None:
         "",
         "The test split has 16 flagged notes, so one note is six points of recall; this "
         "measures the shipped recipe on the training splits' flagged notes instead. As in "
-        "the default model, each fit also learns from the first safeguarding audit set "
-        f"({len(audit.texts)} notes; the threshold is set on the corpus notes alone).",
+        "the default model, each fit also learns from the trained safeguarding audit "
+        f"sets ({', '.join(f'`{n}`' for n in TRAINED_AUDIT_SETS)}: {len(audit.texts)} notes; "
+        "the threshold is set on the corpus notes alone).",
         "",
         f"Nested 5-fold cross-validation on the train + dev splits ({len(y)} notes, "
         f"{y.sum()} flagged; the test split is not read); recall target {args.target}; "

@@ -51,18 +51,24 @@ def corpus_files() -> tuple[Path, Path]:
     return corpus, split
 
 
-def safeguarding_audit_file() -> Path:
-    """Hand-written notes labelled for safeguarding only, by writers outside the corpus
-    (`corpora/safeguarding-audit/README.md`); the second audit set is never trained on."""
-    return corpora_dir() / "safeguarding-audit" / "audit-1.jsonl"
+# The safeguarding audit sets the default model learns from; the later sets stay tests
+# (`corpora/safeguarding-audit/README.md` says what each has been used for).
+TRAINED_AUDIT_SETS = ("audit-1.jsonl",)
+
+
+def safeguarding_audit_files() -> tuple[Path, ...]:
+    """Hand-written notes labelled for safeguarding only, by writers outside the corpus."""
+    return tuple(corpora_dir() / "safeguarding-audit" / name for name in TRAINED_AUDIT_SETS)
 
 
 def load_safeguarding_audit() -> SafeguardingExtra:
-    """The first audit set, as notes to learn from only (not everyday notes)."""
+    """The trained audit sets, as notes to learn from only (not everyday notes)."""
     import json
 
-    with safeguarding_audit_file().open(encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
+    rows = []
+    for path in safeguarding_audit_files():
+        with path.open(encoding="utf-8") as fh:
+            rows += [json.loads(line) for line in fh if line.strip()]
     return SafeguardingExtra(
         [r["text"] for r in rows], [bool(r["safeguarding"]) for r in rows], [False] * len(rows)
     )
@@ -70,7 +76,7 @@ def load_safeguarding_audit() -> SafeguardingExtra:
 
 def shipped_safeguarding_notes() -> SafeguardingExtra:
     """Every shipped note a model may learn safeguarding from: the corpus's training
-    splits (everyday notes) and the first audit set. Safeguarding does not depend on the
+    splits (everyday notes) and the trained audit sets. Safeguarding does not depend on the
     codebook, so a workspace or bring-your-own model learns it from these as well as from
     its own notes (its own few flagged notes could not teach the many ways risk is said)."""
     data, splits = load_corpus()
@@ -97,7 +103,7 @@ def shipped_experience_notes() -> ExperienceExtra:
 def corpus_hash() -> str:
     """Short hash of everything the default model is built from."""
     digest = hashlib.sha256(f"{RECIPE_VERSION}|{__version__}|{DEFAULT_BACKEND}".encode())
-    for path in (*corpus_files(), default_codebook_path(), safeguarding_audit_file()):
+    for path in (*corpus_files(), default_codebook_path(), *safeguarding_audit_files()):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
