@@ -32,7 +32,8 @@ AUDIT_DIR = corpora_dir() / "safeguarding-audit"
 SETS = {
     "audit-1.jsonl": "development: used to write phrase list v3, and trained on by the "
     "default model's safeguarding classifier (so its rows below are not a test)",
-    "audit-2.jsonl": "test: written after list v3; never trained on or used to write a phrase",
+    "audit-2.jsonl": "development since 2026-11-28: written after list v3, a test until "
+    "then (history below); now trained on by the default model's safeguarding classifier",
     "audit-3.jsonl": "test: written blind after list v6; never trained on or used to write "
     "a phrase",
 }
@@ -83,7 +84,7 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         f"{platform.python_version()}, with the default model and phrase list in this "
         "repository. Audit notes were hand-written by writers who saw only the labelling "
         "rules (`corpora/safeguarding-audit/README.md`); none is in the corpus. Only "
-        "audit-2 and audit-3 are tests: audit-1 has been used to improve the flag (below).",
+        "audit-3 is a test: audit-1 and audit-2 have been used to improve the flag (below).",
         "",
         "| set | what it has been used for | notes | flag | recall | precision | flagged |",
         "|---|---|---:|---|---:|---:|---:|",
@@ -133,6 +134,17 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "note's flag changed (the figures above are as with v5). Against the corpus it "
         "matches 12 notes: 7 labelled safeguarding, 5 not (a crisis line rung in 2019, a "
         "jury handed the Samaritans' number, three about a death some time ago).",
+        "- `audit-3.jsonl` was written on 2026-11-28 by a third writer who read only the "
+        "rule and the corpus guide. Its first run (blind; classifier trained on the corpus "
+        "and audit-1): shipped flag 0.785 (51/65) at precision 0.708, phrase list alone "
+        "0.215 (14/65), classifier alone 0.754 (49/65). One change was then tried, with its "
+        "rule written before the run: the classifier also learns from audit-2 (recipe 12), "
+        "shipped if audit-3's shipped flag catches at least 2 more notes and nested "
+        "cross-validation on the corpus keeps recall >= 0.98 with at most 2 points more "
+        "notes flagged. It caught 53/65 (0.815) at precision 0.707, classifier alone 50/65; "
+        "cross-validation 0.993 (712/717) with 17.5% of notes flagged (18.3% before): "
+        "shipped. audit-2's rows above are no longer a test from then on. Nothing else was "
+        "chosen on audit-3; its misses have not been read.",
     ]
     return "\n".join(lines)
 
