@@ -644,8 +644,10 @@ class Thread:
             if involved.get("how"):
                 yield ref("action", action_id), "how", involved["how"]
 
-    def problems(self) -> list[str]:
-        """Integrity checks a lead should see before a report goes out."""
+    def problems(self, today: date | None = None) -> list[str]:
+        """Integrity checks a lead should see before a report goes out (an action is
+        overdue against `today`, the clock's date unless given)."""
+        today = today or date.today()
         found = []
         supporting = {i for ins in self.priority_insights.values() for i in ins}
         for insight_id in self.insights:
@@ -671,6 +673,14 @@ class Thread:
                     and not self.outcomes_of_action(action_id)):
                 found.append(f"action {ref('action', action_id)} is done but has no outcome: "
                              "say what changed (`insight outcomes add`)")
+            status, due = self.actions[action_id]["status"], self.actions[action_id]["due_on"]
+            if due and status not in ("done", "declined") and due < today:
+                found.append(
+                    f"action {ref('action', action_id)} was due on {due:%Y-%m-%d} "
+                    f"and is still {status}: say where it stands (`insight actions status "
+                    f"{ref('action', action_id)} ...`) or give it a new date (`insight actions "
+                    f"update {ref('action', action_id)} --due ...`)"
+                )
         for outcome_id, outcome in self.outcomes.items():
             if not outcome["fed_back"]:
                 found.append(f"outcome {ref('outcome', outcome_id)} not yet fed back to people")

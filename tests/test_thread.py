@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from insight.store import NotFound, Store, StoreError
@@ -112,6 +114,26 @@ def test_links_must_point_at_real_records(thread_store: Store) -> None:
         add_priority(thread_store, "p", insight_ids=[99])
     with pytest.raises(StoreError, match="no action A42"):
         add_outcome(thread_store, 42, "nothing")
+
+
+def test_an_overdue_action_is_a_thread_check(thread_store: Store) -> None:
+    """An action past its due date and not finished is said, with how to move it on."""
+    late = add_action(thread_store, "Crisis line hours", due_on=date(2027, 3, 31))
+    said = (f"action A{late} was due on 2027-03-31 and is still proposed: say where it stands "
+            f"(`insight actions status A{late} ...`) or give it a new date (`insight actions "
+            f"update A{late} --due ...`)")
+    assert said not in load_thread(thread_store).problems(today=date(2027, 3, 31))
+    assert said in load_thread(thread_store).problems(today=date(2027, 4, 1))
+    set_action_status(thread_store, late, "in progress")
+    assert any(f"A{late} was due on 2027-03-31 and is still in progress" in p
+               for p in load_thread(thread_store).problems(today=date(2027, 4, 1)))
+    for finished in ("done", "declined"):
+        set_action_status(thread_store, late, finished, reason="no money this year")
+        assert not any(f"A{late} was due" in p
+                       for p in load_thread(thread_store).problems(today=date(2028, 1, 1)))
+    undated = add_action(thread_store, "Someday")
+    assert not any(f"A{undated} was due" in p
+                   for p in load_thread(thread_store).problems(today=date(2099, 1, 1)))
 
 
 def test_integrity_problems_are_reported(thread_store: Store) -> None:
