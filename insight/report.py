@@ -23,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
+from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
@@ -748,6 +749,21 @@ def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:
 
 
 _ENV.filters["named"] = _named
+
+
+def _check(text: str, audience: str) -> Markup:
+    """A thread check as its reader can use it: a lead gets the command to run as code;
+    anyone else, who has no workspace to run it in, the sentence without it."""
+    if audience != "lead":
+        return Markup.escape(re.sub(r"\s*\(`[^`]*`\)", "", text).replace("`", ""))
+    parts = re.split(r"`([^`]*)`", text)
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if odd else Markup.escape(part)
+        for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts))
+    )
+
+
+_ENV.filters["check"] = _check
 
 #: What a redaction mark stands for, in the community page's words ("[PERSON]" reads as
 #: a glitch to someone who has never seen a redacted document)

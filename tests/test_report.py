@@ -1028,7 +1028,38 @@ def test_an_action_past_its_due_date_says_so(store: Store) -> None:
     assert f"was due by {past:%B %Y}" in community and f"· by {future:%B %Y}" in community
     assert community.count("was due by") == 1  # a done action was not late
     lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
-    assert f"due {past.isoformat()} (overdue)" in lead and lead.count("(overdue)") == 1
+    long_past = f"{past.day} {past:%B %Y}"  # as people write a date in England
+    assert f"due {long_past} (overdue)" in lead and lead.count("(overdue)") == 1
+    assert past.isoformat() not in lead.split("Thread checks")[0]
+    # the thread checks list it too: for leads with the command to move it on, as code
+    assert (f"was due on {past.isoformat()} and is still in progress: say where it stands "
+            "(<code>insight actions status A1 ...</code>)") in lead
+    commissioner = " ".join(render_html(build_report(store, load_codebook())).split())
+    assert (f"was due on {past.isoformat()} and is still in progress: say where it stands "
+            "or give it a new date</li>") in commissioner
+    assert "insight actions" not in commissioner and "`" not in commissioner
+
+
+def test_the_community_page_names_no_owner_to_be_decided_for_finished_work(
+    store: Store,
+) -> None:
+    add(store, note("n1", "The group closed.", categories=["community-support"]))
+    priority = add_priority(store, "Spaces", insight_ids=[add_insight(store, "Groups closing",
+                                                                      note_ids=["n1"])])
+    add_action(store, "Old pilot", status="done", priority_ids=[priority])
+    add_action(store, "Walk-in centre", status="declined", reason="No budget",
+               priority_ids=[priority])
+
+    def page() -> str:
+        return " ".join(render_html(build_report(store, load_codebook(),
+                                                 audience="community")).split())
+
+    assert "to be decided" not in page() and "Who is responsible" not in page()
+    add_action(store, "Lunch club", status="agreed", priority_ids=[priority])
+    assert page().count("Who is responsible: to be decided") == 1  # the open one only
+    add_action(store, "Peer line", status="done", owner="Mind in Leeds",
+               priority_ids=[priority])
+    assert "Who is responsible: Mind in Leeds" in page()  # a named owner stays
 
 
 @pytest.mark.parametrize("audience", ["commissioner", "community"])
