@@ -37,6 +37,25 @@ if TYPE_CHECKING:
     from insight.store import Store
 
 EXPERIENCES = ("positive", "negative", "mixed", "neutral")
+#: Other words for the four experiences, as spreadsheets and feedback tools write them
+#: (a "Sentiment" column of Good / Bad / Mixed).
+_EXPERIENCE_WORDS = {
+    "pos": "positive", "good": "positive", "great": "positive", "praise": "positive",
+    "compliment": "positive", "happy": "positive", "satisfied": "positive",
+    "neg": "negative", "bad": "negative", "poor": "negative", "complaint": "negative",
+    "unhappy": "negative", "dissatisfied": "negative", "both": "mixed", "mix": "mixed",
+    "neither": "neutral", "ok": "neutral", "okay": "neutral",
+}
+
+
+def experience_word(value: Any) -> Any:
+    """One of `EXPERIENCES` for a cell that says it in other words ("Good", " NEG "), the
+    lower-cased cell otherwise (left for the caller to accept or reject), or the value
+    itself when it is not text."""
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    return _EXPERIENCE_WORDS.get(word, word)
 #: Fields a re-ingested row may fill in on a stored note that has none (a column named
 #: with `--column` only the second time): never changed once given.
 INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community", "experience")
@@ -635,7 +654,7 @@ class NoteIn(BaseModel):
     @field_validator("experience", mode="before")
     @classmethod
     def _experience(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
+        return experience_word(value)
 
     def to_record(self, source: str | None = None, id_prefix: str = "") -> NoteRecord:
         """`id_prefix` goes before an id the row gives (not a generated one, which is
@@ -1147,7 +1166,9 @@ _ALIASES = {
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
     "consent_to_contact": "consent_contact", "listener_id": "listener",
     "listener_code": "listener", "listener_name": "listener", "location": "place",
-    "category": "categories", "codes": "categories",
+    "category": "categories", "codes": "categories", "ref": "id", "ref_no": "id",
+    "reference": "id", "reference_no": "id", "reference_number": "id", "record_id": "id",
+    "sentiment": "experience", "overall_experience": "experience",
 }
 MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place"})
 #: Words a form's question wraps a usual name in ("What is your listener code?", "Date of

@@ -1820,3 +1820,18 @@ def test_read_texts_numbers_rows_only_in_a_file_without_ids(tmp_path: Path) -> N
         ["2", None, "7"], ["Waited a year.", "No bed.", "Rang twice."])
     assert warnings == ["1 row with text had no id: line 3 (written with no id, in input "
                         "order; a row number could be another row's id)"]
+
+
+def test_a_ref_column_gives_the_ids_and_experience_may_be_said_in_other_words(
+    store: Store, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "log.csv", "Ref,text,experience\nR7,Waited a year.,Bad\n"
+                 "R8,The nurse listened.,good \nR9,Kind staff but a long wait.,Both\n"
+                 "R10,Rang the line.,meh\n")
+    report = ingest(store, path, tmp_path)
+    assert "read 'Ref' as id" in report.warnings
+    assert counts(report) == (3, 1, 0)
+    assert [store.get_note(i)["experience"] for i in ("R7", "R8", "R9")] == [
+        "negative", "positive", "mixed"]
+    assert [line for line, _ in reasons(report)] == [5]
+    assert "experience" in reasons(report)[0][1]

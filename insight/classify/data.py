@@ -7,6 +7,7 @@ does not know or that are too rare are dropped from training but never silently.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -23,9 +24,11 @@ from insight.classify.card import write_model_card
 from insight.classify.thresholds import MIN_TUNING_POSITIVES
 from insight.codebook import category_key
 from insight.intake import (
+    EXPERIENCES,
     FALSE_VALUES,
     TRUE_VALUES,
     FileRejected,
+    experience_word,
     header_key,
     note_field,
     read_rows,
@@ -342,6 +345,20 @@ def _column(frame: pd.DataFrame, name: str) -> str:
     return matches[0] if len(matches) == 1 else name
 
 
+def _no_column(what: str, name: str, frame: pd.DataFrame) -> str:
+    """Why a named column is not in the file, with the file's columns and the one most
+    like the name (a typo in --id-col is the usual cause)."""
+    close = _closest_column(name, frame)
+    hint = f"; did you mean {close!r}?" if close else ""
+    return f"no {what} column {name!r} (columns: {[str(c) for c in frame.columns]}){hint}"
+
+
+def _closest_column(name: str, frame: pd.DataFrame) -> str | None:
+    named = {header_key(str(c)): str(c) for c in frame.columns}
+    close = difflib.get_close_matches(header_key(name), list(named), n=1, cutoff=0.75)
+    return named[close[0]] if close else None
+
+
 def _odd_cells(values: pd.Series, share: float = ODD_SHARE) -> list[int] | None:
     """Positions of stray values if a column is a 0/1 indicator (its name is the label),
     else None. A few stray values (a typo, a '?') do not stop a column of 0s and 1s
@@ -408,8 +425,9 @@ def _split_cell(value: Any, sep: str) -> list[str]:
         items: list[Any] = list(value)
     elif _missing(value):
         items = []
-    else:
-        items = str(value).split(sep) if sep else [value]
+    else:  # a line break in a cell (Alt+Enter in Excel) lists labels too
+        items = [part for line in str(value).splitlines()
+                 for part in (line.split(sep) if sep else [line])]
     # a part with no letter or digit ("housing,,", "?") names no label
     return [lab for lab in (normalise_label(v) for v in items)
             if lab is not None and any(c.isalnum() for c in lab)]
@@ -468,7 +486,7 @@ def load_labelled(
     if text_col not in frame.columns:  # JSON: keys vary by row
         raise FileRejected(f"{file}: no text column '{text_col}' (keys: {list(frame.columns)})")
     if id_named and id_col not in frame.columns:
-        raise FileRejected(f"{file}: no id column '{id_col}' (columns: {list(frame.columns)})")
+        raise FileRejected(f"{file}: {_no_column('id', id_col, frame)}")
     if id_col == text_col:
         raise FileRejected(f"{file}: '{text_col}' is the text column; it cannot be the ids too")
     if label_col is None and label_cols is None:
@@ -477,7 +495,7 @@ def load_labelled(
     if label_col is not None:
         label_col = _column(frame, label_col)
     if label_cols is not None:
-        label_cols = _resolve_columns(frame, label_cols)
+        label_cols = _resolve_columns(file, frame, label_cols)
     for named in [label_col, *(label_cols or [])]:
         if named is not None and named in (text_col, id_col):
             what = "text" if named == text_col else "id"
@@ -521,9 +539,7 @@ def load_labelled(
     declared: list[str] = []  # labels named by a 0/1 column header
     if label_col is not None:
         if label_col not in frame.columns:
-            raise FileRejected(
-                f"{file}: no label column '{label_col}' (columns: {list(frame.columns)})"
-            )
+            raise FileRejected(f"{file}: {_no_column('label', label_col, frame)}")
         report.label_columns = [label_col]
         if label_sep is None:
             label_sep = _guess_separator(  # a codebook name may hold a comma
@@ -672,7 +688,16 @@ def load_labelled(
         safeguarding = [_flagged(frame[safeguarding_col].iloc[i]) for i in keep]
     experience = None
     if experience_col and experience_col in frame.columns:
-        experience = [normalise_label(frame[experience_col].iloc[i]) for i in keep]
+        read = [experience_word(normalise_label(frame[experience_col].iloc[i])) for i in keep]
+        experience = [v if v in EXPERIENCES else None for v in read]
+        odd = Counter(v for v in read if v is not None and v not in EXPERIENCES)
+        if odd:
+            report.warnings.append(
+                f"experience values not read ({sum(odd.values())} rows; the model learns "
+                f"experience from the others): "
+                f"{some_of([f'{shown_cell(str(v))} ({n})' for v, n in odd.most_common()], 5)}"
+                f"; use {', '.join(EXPERIENCES)}"
+            )
     return LabelledData(
         ids=[ids[i] for i in keep],
         texts=[texts[i] for i in keep],
@@ -744,7 +769,7 @@ def _labels_without_notes(
     return out, unclear
 
 
-def _resolve_columns(frame: pd.DataFrame, values: Sequence[str]) -> list[str]:
+def _resolve_columns(file: Path, frame: pd.DataFrame, values: Sequence[str]) -> list[str]:
     """Label column names as given: a value the file has as a column (commas and all) is
     that column; otherwise it is a comma-separated list of columns."""
     out: list[str] = []
@@ -754,11 +779,15 @@ def _resolve_columns(frame: pd.DataFrame, values: Sequence[str]) -> list[str]:
             _column(frame, c.strip()) for c in value.split(",") if c.strip()
         ]
         missing = [c for c in parts if c not in frame.columns]
-        if missing:
+        if missing and len(parts) > 1:  # perhaps a column whose name has commas, mistyped
+            close = _closest_column(value.strip(), frame)
             raise FileRejected(
-                f"label columns not found: {missing} (columns: {list(frame.columns)}); "
-                "a column name with commas is matched whole when the file has it"
+                f"{file}: no label column {value.strip()!r}, nor {missing[0]!r} when it is read "
+                f"as a list of columns (columns: {[str(c) for c in frame.columns]})"
+                + (f"; did you mean {close!r}?" if close else "")
             )
+        if missing:
+            raise FileRejected(f"{file}: {_no_column('label', missing[0], frame)}")
         out.extend(c for c in parts if c not in out)
     return out
 
@@ -826,16 +855,21 @@ def _check_rows(
         best = max(SEPARATORS, key=lambda sep: sum(
             all(part.strip() in alone for part in n.split(sep)) for n in joined if sep in n
         ))
-        hint = (
-            f"try --label-sep '{best}'"
-            if any(all(part.strip() in alone for part in n.split(best))
-                   for n in joined if best in n)
-            else "is --label-sep right?"
-        )
-        report.warnings.append(
-            f"{len(joined)} labels contain a separator ({some_of([repr(n) for n in joined], 3)}): "
-            f"{hint}"
-        )
+        shown = some_of([repr(n) for n in joined], 3)
+        if any(all(part.strip() in alone for part in n.split(best))
+               for n in joined if best in n):
+            report.warnings.append(
+                f"{len(joined)} labels contain a separator ({shown}): try --label-sep '{best}'"
+            )
+        elif any(part.strip() in alone for n in joined for c in SEPARATORS
+                 for part in n.split(c) if c in n):
+            report.warnings.append(
+                f"{len(joined)} labels contain a separator ({shown}): is --label-sep right?")
+        else:  # no part is a label seen on its own: most likely names with a comma
+            report.warnings.append(
+                f"{len(joined)} labels with a separator in their name were kept whole "
+                f"({shown}); if a cell lists several labels, give --label-sep"
+            )
 
 
 def evaluate(

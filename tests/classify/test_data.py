@@ -253,7 +253,9 @@ def test_label_columns_with_commas_in_their_names(tmp_path):
     assert whole.labels == [["access, waiting"], ["crisis, urgent"], []]
     listed = load_labelled(path, label_cols=["Crisis, urgent", "other"])
     assert listed.labels == [[], ["crisis, urgent", "other"], []]
-    with pytest.raises(FileRejected, match="not found"):
+    with pytest.raises(FileRejected, match=r"no label column 'Access, waits', nor 'Access' when "
+                                           r"it is read as a list of columns .*; did you mean "
+                                           r"'Access, waiting'\?$"):
         load_labelled(path, label_cols=["Access, waits"])
 
 
@@ -418,7 +420,46 @@ def test_the_label_separator_is_guessed_and_odd_joins_are_flagged(tmp_path):
         "money", "travel"]
     lonely = tmp_path / "lonely.csv"
     lonely.write_text('id,text,labels\n1,a,"fish, chips"\n', encoding="utf-8")
-    assert "is --label-sep right?" in load_labelled(lonely, label_col="labels").report.summary()
+    assert ("1 labels with a separator in their name were kept whole ('fish, chips'); if a "
+            "cell lists several labels, give --label-sep"
+            in load_labelled(lonely, label_col="labels").report.summary())
+
+
+def test_labels_on_separate_lines_of_one_cell_are_separate_labels(tmp_path):
+    # Excel's Alt+Enter lists several labels in one cell, one a line
+    path = tmp_path / "lines.csv"
+    path.write_text('id,text,themes\n1,a,"Waiting\nStaff attitude, kindness"\n'
+                    '2,b,"Waiting;\r\nMoney"\n3,c,Money\n', encoding="utf-8")
+    data = load_labelled(path, label_col="themes")
+    assert data.labels == [["waiting", "staff attitude, kindness"], ["waiting", "money"],
+                           ["money"]]
+
+
+def test_a_mistyped_column_name_gets_the_file_column_it_most_likely_meant(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Ref,Comment,Themes\nr1,a,x\n", encoding="utf-8")
+    with pytest.raises(FileRejected, match=r"no id column 'Reff' .*; did you mean 'Ref'\?"):
+        load_labelled(path, text_col="comment", id_col="Reff", label_col="themes")
+    with pytest.raises(FileRejected, match=r"t.csv: no label column 'Themez' .*did you mean "
+                                           r"'Themes'\?$"):
+        load_labelled(path, text_col="comment", label_cols=["Themez"])
+    with pytest.raises(FileRejected, match=r"no label column 'Codes' \(columns: "
+                                           r"\['Ref', 'Comment', 'Themes'\]\)$"):
+        load_labelled(path, text_col="comment", label_col="Codes")
+
+
+def test_a_ref_column_is_the_id_and_sentiment_words_are_experiences(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Ref,Comment,Themes,Sentiment\nR1,Waited a year.,waiting,Bad\n"
+                    "R2,Lovely nurse.,staff,GOOD\nR3,Nurse kind but a long wait.,staff;waiting,"
+                    "Mixed\nR4,Rang the line.,waiting,meh\nR5,Saw the GP.,staff,OK\n",
+                    encoding="utf-8")
+    data = load_labelled(path, text_col="comment", label_col="themes")
+    assert data.ids == ["R1", "R2", "R3", "R4", "R5"]
+    assert data.experience == ["negative", "positive", "mixed", None, "neutral"]
+    summary = data.report.summary()
+    assert "read 'Ref' as id" in summary and "read 'Sentiment' as experience" in summary
+    assert "experience values not read (1 rows" in summary and "'meh' (1)" in summary
 
 
 NOTES = [
