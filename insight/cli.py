@@ -1028,7 +1028,8 @@ def evaluate(
         ignored=sum(len(rows) for rows in report.unknown.values()), scored=report.coded,
     )
     rows = [
-        {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()}}
+        {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()},
+         **({"precision": "never tagged"} if m["precision"] is None else {})}
         if m["support"] else
         {"label": label, "precision": "", "recall": "", "f1": "not tested", "support": 0}
         for label, m in metrics["per_label"].items()

@@ -70,8 +70,9 @@ def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
             if m.get("support") == 0:  # F1 0.000 would read as a score: nothing was measured
                 lines.append(f"| {name} | | | not tested (no examples) | 0 |")
                 continue
+            precision = "never tagged" if m["precision"] is None else f"{m['precision']:.3f}"
             lines.append(
-                f"| {name} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                f"| {name} | {precision} | {m['recall']:.3f} | "
                 f"{m['f1']:.3f} | {m['support']} |"
             )
         lines += [f"| {name} | | | not scored (not coded in the data) | |"

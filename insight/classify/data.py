@@ -939,15 +939,18 @@ def evaluate(
             result["safeguarding_support"] = int(gold.sum())
             # no flagged note in the data: recall is undefined, not 0
             result["safeguarding_recall"] = float(flagged[gold].mean()) if gold.any() else None
-            result["safeguarding_precision"] = float(gold[flagged].mean()) if flagged.any() else 0.0
+            # none flagged: precision is undefined, not 0 (no flag was wrong)
+            result["safeguarding_precision"] = (float(gold[flagged].mean()) if flagged.any()
+                                                else None)
         if experience is not None:
             pairs = [(g, t.experience) for g, t in zip(experience, tags, strict=True) if g]
             result["experience_accuracy"] = (
-                float(np.mean([g == e for g, e in pairs])) if pairs else 0.0
+                float(np.mean([g == e for g, e in pairs])) if pairs else None
             )
-    result["per_label"] = {
+    tagged = pred.sum(axis=0) > 0
+    result["per_label"] = {  # precision of a category never tagged is undefined, not 0
         name: {
-            "precision": round(float(p[j]), 4),
+            "precision": round(float(p[j]), 4) if tagged[j] else None,
             "recall": round(float(r[j]), 4),
             "f1": round(float(f[j]), 4),
             "support": int(s[j]),

@@ -354,6 +354,24 @@ def test_evaluate_averages_labels_with_examples_and_counts_training_notes(tmp_pa
     assert seen["notes_seen_in_training"] == len(set(texts[:30]))
 
 
+def test_a_category_never_tagged_has_no_precision_rather_than_zero(tmp_path, notes):
+    """Precision of a category the model never tagged is undefined: shown as 0.000 it read
+    as "every tag was wrong" when there was no tag."""
+    texts, labels, _, _ = notes
+    model = TagModel.fit(texts[:80], labels[:80], backend_params={"cv": 3})
+    held = ["Waited a year for a call back from the team."] * 3
+    column = model.labels.index("daily-living")
+    assert model.predict(held)[:, column].sum() == 0
+    metrics = evaluate(model, held, [["daily-living"]] * 3, safeguarding=[True] * 3)
+    assert metrics["per_label"]["daily-living"]["precision"] is None
+    assert metrics["per_label"]["daily-living"]["recall"] == 0.0
+    assert not any(t.safeguarding for t in model.tag(held))  # so no flag to be right or wrong
+    assert metrics["safeguarding_precision"] is None
+    model.save(tmp_path / "model")
+    card = (tmp_path / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "| daily-living | never tagged | 0.000 | 0.000 | 3 |" in card
+
+
 def test_a_category_without_examples_is_not_averaged_even_when_tagged(notes):
     """A tag in a category no held-out note has is wrong (micro-F1, precision), but its
     F1 of 0 measures nothing: macro-F1 averages the categories with examples only."""
