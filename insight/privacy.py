@@ -116,8 +116,9 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*(?=\s|$)")
 
 def fuller_excerpt(text: str, excerpt: str) -> str:
     """`excerpt` (a passage of `text`) with the sentences that follow it in the note, until
-    it has `MIN_EXCERPT_WORDS` words or would pass `MAX_QUOTE_CHARS`; unchanged when it is
-    long enough, is not in the text, or nothing follows."""
+    it has `MIN_EXCERPT_WORDS` words or would pass `MAX_QUOTE_CHARS`; then, if still short
+    (the note's last words: "Took a leaflet."), with the sentences before it. Unchanged
+    when it is long enough, is not in the text, or the note has nothing more."""
     at = text.find(excerpt)
     if at < 0 or len(excerpt.split()) >= MIN_EXCERPT_WORDS:
         return excerpt
@@ -128,6 +129,14 @@ def fuller_excerpt(text: str, excerpt: str) -> str:
         if following <= end or following - at > MAX_QUOTE_CHARS:
             break
         end = following
+    while len(text[at:end].split()) < MIN_EXCERPT_WORDS and text[:at].strip():
+        # the start of the sentence before: just after the last sentence end with words
+        # between it and `at` (or the note's start)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, at) if text[m.end():at].strip()]
+        before = ends[-1] if ends else 0
+        if end - before > MAX_QUOTE_CHARS:
+            break
+        at = before
     return text[at:end].strip()
 
 

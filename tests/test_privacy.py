@@ -470,6 +470,12 @@ def test_a_short_evidence_sentence_is_quoted_with_the_sentences_after_it() -> No
     assert fuller_excerpt(long + " She gave up.", long) == long
     assert fuller_excerpt(text, "not there") == "not there"
     assert fuller_excerpt("Short one.", "Short one.") == "Short one."
+    # the note's last words: the sentences before them, as many as make it say something
+    visit = "Met at the carers cafe. Her son waits for a mental health assessment. Took a leaflet."
+    assert fuller_excerpt(visit, "Took a leaflet.") == (
+        "Her son waits for a mental health assessment. Took a leaflet.")
+    assert fuller_excerpt("Sad. Took a leaflet.", "Took a leaflet.") == "Sad. Took a leaflet."
+    assert fuller_excerpt("x" * 400 + ". Took a leaflet.", "Took a leaflet.") == "Took a leaflet."
     # never past the longest quote
     assert len(fuller_excerpt("Waited. " + "x" * 400 + ".", "Waited.")) < 20
     [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
