@@ -769,12 +769,16 @@ def _one_word(value: str, allowed: Sequence[str], what: str, option: str,
     return word
 
 
-def _read_texts_warned(file: Path, id_col: str, text_col: str) -> tuple[list[str], list[str]]:
-    """Ids and texts for a stateless command, with the file's warnings on stderr."""
+def _read_texts_warned(
+    file: Path, id_col: str, text_col: str, errors: dict[int, str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Ids and texts for a stateless command, with the file's warnings on stderr; rows
+    that cannot be read are kept in `errors` (position -> why), as `read_texts` does."""
     from insight.intake import read_texts
 
     warnings: list[str] = []
-    ids, texts = read_texts(file, id_col=id_col, text_col=text_col, warnings=warnings)
+    ids, texts = read_texts(file, id_col=id_col, text_col=text_col, warnings=warnings,
+                            errors=errors)
     for warning in warnings:
         typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
     return ids, texts
@@ -907,15 +911,16 @@ def classify(
 ) -> None:
     """Stateless: tag every row of FILE and write JSONL, in input order.
 
-    A row with no text keeps its place: a line with no tags, an error field (no text)
-    and no id unless the row has one. Rows are numbered as ids only in a file that has
-    no ids. With -w, a model whose categories differ from the
-    workspace's codebook is warned of."""
+    A row with no text, or one that cannot be read, keeps its place: a line with no
+    tags, an error field ("no text", or why) and no id unless the row has one. Rows are
+    numbered as ids only in a file that has no ids. With -w, a model whose categories
+    differ from the workspace's codebook is warned of."""
     _check_out(out, file)
 
     from insight.classify.model import TagModel
 
-    ids, texts = _read_texts_warned(file, id_col, text_col)
+    errors: dict[int, str] = {}  # a row that cannot be read keeps its line, with why
+    ids, texts = _read_texts_warned(file, id_col, text_col, errors)
     # a workspace named with -w, or the one the model comes from
     ws = _chosen_workspace(workspace) if model is None or workspace is not None else None
     if model is not None:
@@ -937,11 +942,12 @@ def classify(
         _jsonl_writer(out) as writer,
         typer.progressbar(length=len(texts), label="classifying", file=sys.stderr) as bar,
     ):
-        for note_id, text in zip(ids, texts, strict=True):
+        for i, (note_id, text) in enumerate(zip(ids, texts, strict=True)):
             bar.update(1)
             if not text.strip():
                 writer.write({"id": note_id, "categories": [], "scores": {}, "evidence": {},
-                              "safeguarding": None, "experience": None, "error": "no text"})
+                              "safeguarding": None, "experience": None,
+                              "error": errors.get(i, "no text")})
                 continue
             result = next(results)
             writer.write(
@@ -2684,20 +2690,23 @@ def redact(
     """Remove personal details from text: names, contact details, identifiers.
 
     Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
-    birth, school names, social media handles and vehicle registrations."""
+    birth, school names, social media handles and vehicle registrations. A row that cannot
+    be read keeps its place: a line with no text and an error field saying why."""
     _check_out(out, file)
 
     from insight.redact import redact_many
 
-    ids, texts = _read_texts_warned(file, id_col, text_col)
+    errors: dict[int, str] = {}
+    ids, texts = _read_texts_warned(file, id_col, text_col, errors)
     with _jsonl_writer(out) as writer:
-        for note_id, result in zip(ids, redact_many(texts), strict=True):
+        for i, (note_id, result) in enumerate(zip(ids, redact_many(texts), strict=True)):
             writer.write(
                 {
                     "id": note_id,
                     "text": result.text,
                     "spans": [{"start": s.start, "end": s.end, "type": s.type}
                               for s in result.spans],
+                    **({"error": errors[i]} if i in errors else {}),
                 }
             )
     _said(f"redacted {len(ids)} rows -> {out}", out)

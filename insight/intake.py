@@ -2295,13 +2295,26 @@ def read_texts(
     id_col: str = "id",
     text_col: str = "text",
     warnings: list[str] | None = None,
+    errors: dict[int, str] | None = None,
 ) -> tuple[list[str | None], list[str]]:
     """`_read_texts`, with the file named in any error; `warnings` gets the file's (e.g.
     which sheet of a workbook was read)."""
     try:
-        return _read_texts(path, id_col=id_col, text_col=text_col, warnings=warnings)
+        return _read_texts(path, id_col=id_col, text_col=text_col, warnings=warnings,
+                           errors=errors)
     except FileRejected as exc:
         raise FileRejected(f"{path}: {exc}") from None
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words, for a message that must not show it."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__
 
 
 def _read_texts(
@@ -2310,13 +2323,17 @@ def _read_texts(
     id_col: str = "id",
     text_col: str = "text",
     warnings: list[str] | None = None,
+    errors: dict[int, str] | None = None,
 ) -> tuple[list[str | None], list[str]]:
     """Ids and texts of every row, in order, for stateless commands (classify, redact).
 
     A row without an id gets its row number; a row without text gets "" so output stays
     one line per input row, and no made-up id (None, unless it has its own): a blank row's
     number could be another row's id. A file where no row has the text column is refused.
-    Unreadable rows raise `FileRejected` naming the line.
+    A row that cannot be read (malformed JSON, a text that is a number) raises
+    `FileRejected` naming the line; with `errors`, it keeps its place as a row with no
+    text, and `errors` maps its position to what was wrong (a file no row of which can
+    be read is still refused).
     """
     rows, found = read_rows(Path(path), text_col=text_col, keep_blank_rows=True)
     ids: list[str | None] = []
@@ -2328,9 +2345,18 @@ def _read_texts(
     id_aliases: dict[str, None] = {}
     numbers: list[str | None] = []  # the id a row without one gets, if no row has one
     lines: list[int] = []
+    bad: list[int] = []  # lines of rows kept in `errors`
     for number, row in enumerate(rows, start=1):
         if row.data is None:
-            raise FileRejected(f"line {row.line}: {row.error}")
+            if errors is None:
+                raise FileRejected(f"line {row.line}: {row.error}")
+            errors[len(texts)] = f"line {row.line}: {row.error}"
+            bad.append(row.line)
+            ids.append(None)
+            numbers.append(None)
+            lines.append(row.line)
+            texts.append("")
+            continue
         data = row.data
         keys_seen.update(dict.fromkeys(data))
         text_key, id_key = _key(data, text_col), _key(data, id_col)
@@ -2339,20 +2365,28 @@ def _read_texts(
             if id_key is not None:
                 id_aliases[(row.headers or {}).get(id_key, id_key)] = None
         value = data.get(text_key) if text_key is not None else None
-        if not isinstance(value, str | None):
-            raise FileRejected(f"line {row.line}: '{text_col}' is not text")
+        if not isinstance(value, str | None):  # JSON: a number, true/false, a list
+            reason = f"line {row.line}: '{text_col}' is not text ({_json_kind(value)})"
+            if errors is None:
+                raise FileRejected(reason)
+            errors[len(texts)] = reason
+            bad.append(row.line)
+            value = None
         found_text |= text_key is not None
+        readable = not bad or bad[-1] != row.line
         if text_key is None:
             without_text.append(row.line)
         identifier = data.get(id_key) if id_key is not None else None
         identifier = str(identifier).strip() if identifier is not None else ""
         has_text = bool((value or "").strip())
-        if text_key is not None and not has_text:
+        if text_key is not None and not has_text and readable:
             empty.append(row.line)
         ids.append(identifier or None)  # trimmed, as ingest does
         numbers.append(str(number) if has_text else None)
         lines.append(row.line)
         texts.append(value or "")
+    if bad and errors is not None and len(bad) == len(texts):
+        raise FileRejected(f"no row could be read; {errors[0]}")
     if texts and not found_text:
         names = list(keys_seen)
         shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
@@ -2394,6 +2428,13 @@ def _read_texts(
                 f"{n} row{_s(n)} had no text: {where}{_s(n)} "
                 f"{some_of([str(line) for line in empty])} (each kept as a line of its own, "
                 "with no id unless it has one)"
+            )
+        if bad:
+            n = len(bad)
+            warnings.append(
+                f"{n} row{_s(n)} could not be read: {where}{_s(n)} "
+                f"{some_of([str(line) for line in bad])} (each kept as a line of its own, "
+                "with an error field saying why)"
             )
     return ids, texts
 

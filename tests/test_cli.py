@@ -116,6 +116,27 @@ def test_classify_gives_a_blank_row_no_id_another_row_has(small_model: Path,
     assert "classified 3 of 5 rows" in done.stdout
 
 
+def test_classify_and_redact_keep_an_unreadable_row_as_a_line_saying_why(
+    small_model: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "Waited nine months for therapy."}\n{"id": "b", '
+                      '"text": ["a", "list"]}\n{"id": "c", "text": "Nobody rang back.\n',
+                      encoding="utf-8")
+    done = insight("classify", str(source), "--model", str(small_model), "-o", "-")
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b", None]
+    assert lines[0]["scores"] and "error" not in lines[0]
+    assert lines[1]["error"] == "line 2: 'text' is not text (a list)"
+    assert lines[2]["error"].startswith("line 3: malformed JSON")
+    assert all(line["scores"] == {} for line in lines[1:])
+    assert "2 rows could not be read: lines 2, 3" in done.stderr
+    assert "classified 1 of 3 rows" in done.stderr
+    redacted = insight("redact", str(source), "-o", "-")
+    assert [json.loads(line).get("error", "")[:7] for line in redacted.stdout.splitlines()] == [
+        "", "line 2:", "line 3:"]
+
+
 def test_classify_and_redact_write_to_standard_output(small_model: Path,
                                                      tmp_path: Path) -> None:
     """`-o -` pipes the lines; the summary goes to stderr and no file named '-' is made."""

@@ -1114,6 +1114,27 @@ def test_read_texts_keeps_a_row_of_empty_cells_in_its_place(tmp_path: Path) -> N
     assert warnings[0].startswith("2 rows had no text: lines 3, 6 (")
 
 
+def test_read_texts_keeps_an_unreadable_row_in_its_place_with_why(tmp_path: Path) -> None:
+    """classify and redact write one line per input row: one bad line among thousands
+    costs that line (with its reason), not the whole file."""
+    path = write(tmp_path, "export.jsonl", '{"id": "a", "text": "Waited."}\n'
+                 '{"id": "b", "text": 999}\n{not json\n{"id": "d", "text": "No bed."}\n')
+    with pytest.raises(FileRejected, match=r"line 2: 'text' is not text \(a number\)"):
+        read_texts(path)  # asked for no errors: the first bad row refuses the file
+    errors: dict[int, str] = {}
+    warnings: list[str] = []
+    assert read_texts(path, errors=errors, warnings=warnings) == (
+        ["a", "b", None, "d"], ["Waited.", "", "", "No bed."])
+    assert errors[1] == "line 2: 'text' is not text (a number)"
+    assert errors[2].startswith("line 3: malformed JSON")
+    assert sorted(errors) == [1, 2]
+    assert warnings == ["2 rows could not be read: lines 2, 3 (each kept as a line of its "
+                        "own, with an error field saying why)"]
+    hopeless = write(tmp_path, "bad.jsonl", "{oops\n[1,\n")
+    with pytest.raises(FileRejected, match="no row could be read; line 1: malformed JSON"):
+        read_texts(hopeless, errors={})
+
+
 def test_read_texts_refuses_a_file_without_the_text_key(tmp_path: Path) -> None:
     path = write(tmp_path, "comments.jsonl", "\n".join(json.dumps(r) for r in [
         {"id": "a", "comment": "I waited 9 months for CAMHS"},
