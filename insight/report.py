@@ -439,6 +439,7 @@ def build_report(
                 "actions": [action_view(a) for a in action_ids],
             }
         )
+    mark_repeats(priorities)
     lost = categories_not_in(frame, codebook)
     unpinned = [ref("insight", i) for i in sorted({i for p in thread.priorities
                                                    for i in thread.insights_of_priority(p)})
@@ -505,6 +506,22 @@ def quoted_notes(data: ReportData) -> list[str]:
     """The notes whose words the report quotes (for `Store.record_report`)."""
     return list(dict.fromkeys(q.source for p in data.priorities for i in p["insights"]
                               for q in i["quotes"] if q.source))
+
+
+def mark_repeats(priorities: list[dict[str, Any]]) -> None:
+    """Mark each insight and action view with the priorities it is shown under, in page
+    order ("under"), and the first of them ("first_under"). An insight or action may
+    support several priorities (`priority_insights`, `action_priorities`) and is shown
+    under each; only its first appearance carries its id, so the page has one anchor per
+    record and a link to "#I3" lands where it was first shown."""
+    under: dict[str, list[str]] = {}
+    for priority in priorities:
+        for view in (*priority["insights"], *priority["actions"]):
+            under.setdefault(view["ref"], []).append(priority["ref"])
+    for priority in priorities:
+        for view in (*priority["insights"], *priority["actions"]):
+            view["under"] = under[view["ref"]]
+            view["first_under"] = under[view["ref"]][0]
 
 
 def shown_by_leads(priorities: list[dict[str, Any]]) -> list[str]:

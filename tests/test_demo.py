@@ -75,6 +75,17 @@ def test_report_is_self_contained(demo_dir: Path) -> None:
     assert "<script" not in html and "@import" not in html
 
 
+def test_every_link_in_the_report_lands_on_one_anchor(demo_dir: Path) -> None:
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    ids = re.findall(r'(?<![\w:-])id="([^"]*)"', html)
+    assert len(ids) == len(set(ids))  # a record under two priorities is anchored once
+    assert set(re.findall(r'href="#([^"]*)"', html)) <= set(ids)
+    # and every table scrolls in its own named region on a narrow screen
+    assert html.count("<table") == len(re.findall(
+        r'<div class="table-wrap" role="region" aria-label(?:ledby)?="[^"]+" tabindex="0">\s*'
+        r"<table", html))
+
+
 def test_demo_workspace_has_model_and_tags(demo_dir: Path) -> None:
     assert (demo_dir / "model" / "model.json").is_file()
     ws = open_workspace(demo_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
@@ -1307,7 +1308,7 @@ def test_report_tables_have_captions_and_header_scopes(store: Store) -> None:
         tables = re.findall(r"<table.*?</table>", html, re.S)
         assert tables
         for table in tables:
-            assert "<caption>" in table
+            assert re.search(r"<caption[\s>]", table)  # (with an id a region is named by)
             assert not re.search(r"<th(?=[\s>])(?![^>]*scope=)", table)  # each says its scope
         # an action and an insight are headings a screen reader can jump between
         assert re.search(r"<h5 class=\"record\">A1 · Call every four weeks\s*<span class=\"status"
@@ -1315,6 +1316,72 @@ def test_report_tables_have_captions_and_header_scopes(store: Store) -> None:
                          html)
         # a link says where it goes
         assert '<a href="#P1">P1: No one waiting alone</a>' in html
+
+
+#: a table inside a box that scrolls it (`.table-wrap`): a region named by its caption (or
+#: a label) that a keyboard can reach, so a phone scrolls the table, not the page
+_WRAPPED_TABLE = re.compile(
+    r'<div class="table-wrap" role="region" (?:aria-labelledby="([^"]+)"|aria-label="([^"]+)")'
+    r' tabindex="0">\s*(<table\b.*?</table>)\s*</div>', re.S)
+
+
+def test_every_table_scrolls_in_a_named_region_a_keyboard_can_reach(store: Store) -> None:
+    _thread_with_everything(store)
+    add(store, *[note(f"c{i}", "Nowhere to go on Sundays.", categories=["daily-living"],
+                      setting="cafe", community=["carers"]) for i in range(6)])
+    tables_of, pages = {}, {}
+    for audience in ("lead", "commissioner", "community"):
+        html = render_html(build_report(store, load_codebook(), audience=audience,  # type: ignore[arg-type]
+                                        population={"carers": 10.0, "older people": 20.0}))
+        tables = re.findall(r"<table\b", html)
+        wrapped = _WRAPPED_TABLE.findall(html)
+        assert len(wrapped) == len(tables), audience  # none left to widen the page
+        for labelledby, label, table in wrapped:
+            if labelledby:  # the region's name is the table's own caption
+                assert re.search(rf'<caption id="{re.escape(labelledby)}">[^<\s][^<]*</caption>',
+                                 table), (audience, labelledby)
+                assert html.count(f'id="{labelledby}"') == 1
+            else:
+                assert label.strip()
+        tables_of[audience], pages[audience] = len(tables), html
+    # every table of the template is met: who was heard (setting, community), the
+    # population, categories, place/listener/month, actions at a glance, co-production (2);
+    # the community page has none
+    assert tables_of == {"lead": 10, "commissioner": 5, "community": 0}
+    assert "You said, we did" in pages["community"]
+    assert ".table-wrap { overflow-x: auto; }" in pages["lead"]
+
+
+def test_an_insight_or_action_under_two_priorities_has_one_anchor(store: Store) -> None:
+    add(store, *[note(f"n{i}", f"Nobody rang back for {i} weeks.", categories=["crisis-urgent"])
+                 for i in range(6)],
+        note("w1", "The waiting list is long.", categories=["access-waiting"]))
+    shared = add_insight(store, "Nobody rings back", note_ids=[f"n{i}" for i in range(6)])
+    own = add_insight(store, "Waiting lists", note_ids=["w1"])
+    first = add_priority(store, "Calls returned", insight_ids=[shared])
+    second = add_priority(store, "No one waits alone", insight_ids=[own, shared])
+    both = add_action(store, "Call-back within a day", priority_ids=[first, second])
+    set_involvement(store, both, "active", "embedded")
+    add_action(store, "Waiting-list letters", priority_ids=[second])
+    add_action(store, "Not linked yet")
+    for audience in ("lead", "commissioner"):
+        html = render_html(build_report(store, load_codebook(), audience=audience))
+        ids = Counter(re.findall(r'(?<![\w:-])id="([^"]*)"', html))
+        assert ids and max(ids.values()) == 1, [i for i, n in ids.items() if n > 1]
+        targets = set(re.findall(r'href="#([^"]*)"', html))
+        assert {"I1", "A1", "P1", "P2"} <= targets  # the thread's and co-production's links
+        assert targets <= set(ids), targets - set(ids)
+        # the first appearance (under P1) keeps the id; under P2 the same content is shown
+        # again, with a line linking back to it
+        p1, p2 = html.index('id="P1"'), html.index('id="P2"')
+        assert p1 < html.index('id="I1"') < p2 and p1 < html.index('id="A1"') < p2
+        assert html.count("I1 · Nobody rings back</h5>") == 2
+        assert len(re.findall(r"<h5 class=\"record\">A1 · Call-back within a day", html)) == 2
+        later = " ".join(html[p2:].split())
+        assert 'Also under <a href="#I1">P1 (shown there first, above)</a>.' in later
+        assert 'Also under <a href="#A1">P1 (shown there first, above)</a>.' in later
+        assert " ".join(html[p1:p2].split()).count("Also under P2.") == 2
+        assert 'id="I2"' in html and 'id="A3"' in html  # under one priority, or none: as before
 
 
 def test_a_report_names_no_setting_a_lead_chose_never_to_name(store: Store) -> None:
