@@ -1593,7 +1593,7 @@ def insights_quote(
     A pinned note is quoted first, in the order pinned; a note left out is quoted for no
     audience. Audited. A pin never overrides consent, a safeguarding concern or a
     suppressed count."""
-    from insight.privacy import group_counts, is_suppressed
+    from insight.privacy import group_counts, is_suppressed, spoken_words
     from insight.store import parse_ref, ref
     from insight.thread import QUOTES_PER_INSIGHT, load_thread, quote_blockers, set_quote_choice
 
@@ -1612,6 +1612,9 @@ def insights_quote(
             ws.small_number_threshold,
         )
         pins = thread.pinned_notes(insight_id)
+        pinned_elsewhere = [ref("insight", i) for i in sorted(thread.insights)
+                            if i != insight_id and note in thread.pinned_notes(i)]
+        pinned_note = store.get_note(note) if pin else None
     if clear:
         typer.echo(f"{name}: note {note} " + (
             f"is no longer {'pinned' if before == 'pin' else 'left out'}: it may be quoted "
@@ -1636,6 +1639,19 @@ def insights_quote(
             f"{name}'s count is not shown outside the leads' view (too few notes, or a few "
             "short of another insight's), so commissioners and the community see no quote "
             "for it; leads do",
+            err=True, fg=typer.colors.YELLOW,
+        )
+    elif pinned_note is not None and spoken_words(pinned_note["text"] or "") is None:
+        typer.secho(
+            f"note {note} has no words in quote marks, and the community page quotes only a "
+            "person's own words: it is quoted in the leads' and commissioners' reports, "
+            f"and the community page quotes nothing for {name} unless another pin has them",
+            err=True, fg=typer.colors.YELLOW,
+        )
+    if pinned_elsewhere:
+        typer.secho(
+            f"note {note} is pinned for {', '.join(pinned_elsewhere)} too: a report quotes a "
+            "note once, under the first of them it shows",
             err=True, fg=typer.colors.YELLOW,
         )
     if len(pins) > QUOTES_PER_INSIGHT:

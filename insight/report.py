@@ -554,13 +554,29 @@ def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
     """Insights a lead pinned quotes for that the community page still quotes none of: it
     quotes only a person's own words (in quote marks), with consent and no concern."""
     shown = {i["ref"]: bool(i["quotes"]) for p in priorities for i in p["insights"]}
+    # where each quoted note is quoted first: a note is quoted once in a page
+    quoted_under: dict[str, str] = {}
+    for p in priorities:
+        for i in p["insights"]:
+            for q in i["quotes"]:
+                quoted_under.setdefault(q.source, i["ref"])
     silent = sorted({r for r, quoted in shown.items()
                      if not quoted and thread.pinned_notes(parse_ref("insight", r))})
     if not silent:
         return []
-    return [f"{', '.join(silent)}: the community page quotes none of the notes pinned, as it "
+    taken = {r: sorted({quoted_under[n] for n in thread.pinned_notes(parse_ref("insight", r))
+                        if quoted_under.get(n, r) != r}) for r in silent}
+    warnings = [f"{r}: the community page quotes none of the notes pinned, as a note pinned for "
+                f"it is quoted under {', '.join(taken[r])} already (a page quotes a note once); "
+                "pin another note, with the person's own words in quote marks and consent to "
+                "quote" for r in silent if taken[r]]
+    rest = [r for r in silent if not taken[r]]
+    if rest:
+        warnings.append(
+            f"{', '.join(rest)}: the community page quotes none of the notes pinned, as it "
             "quotes only a person's own words (in quote marks), with consent to quote and no "
-            "safeguarding concern; pin a note that has them, or leave it without a quote"]
+            "safeguarding concern; pin a note that has them, or leave it without a quote")
+    return warnings
 
 
 def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -> list[str]:

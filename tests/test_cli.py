@@ -1047,6 +1047,18 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
     [row] = json.loads(insight("insights", "list", "-f", "json", "-w", str(ws)).stdout)
     assert row["pinned"] == "quiet,worry" and row["left_out"] == ""
 
+    # what would leave the community page with no quote is said when the pin is made
+    insight("insights", "link", "I1", "apart", "-w", str(ws))
+    unquoted = insight("insights", "quote", "I1", "apart", "--pin", "-w", str(ws))
+    assert ("note apart has no words in quote marks, and the community page quotes only a "
+            "person's own words" in " ".join(unquoted.stderr.split()))
+    assert "Not about" not in unquoted.stderr  # never the note's words
+    insight("insights", "add", "Waiting, again", "--category", "access-waiting",
+            "--note=apart", "-w", str(ws))
+    twice = insight("insights", "quote", "I2", "apart", "--pin", "-w", str(ws))
+    assert ("note apart is pinned for I1 too: a report quotes a note once"
+            in " ".join(twice.stderr.split()))
+
 
 def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Path) -> None:
     ws = tmp_path / "ws"

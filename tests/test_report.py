@@ -212,7 +212,13 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
     for insight in (first, second):  # the community page quotes what a lead pinned
         for note_id in ("para", "own"):
             set_quote_choice(store, insight, note_id, "pin")
-    community = unescape(render_html(build_report(store, load_codebook(), audience="community")))
+    data = build_report(store, load_codebook(), audience="community")
+    # the second insight's pins are quoted under the first: said, with what to do
+    assert [w for w in data.warnings if "quotes none of the notes pinned" in w] == [
+        "I2: the community page quotes none of the notes pinned, as a note pinned for it is "
+        "quoted under I1 already (a page quotes a note once); pin another note, with the "
+        "person's own words in quote marks and consent to quote"]
+    community = unescape(render_html(data))
     assert "conversations were written down" in community  # plain words, plain dates
     words = " ".join(community.split())
     assert "listeners in March 2026." in words and "between" not in words  # one month
@@ -226,6 +232,22 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
     assert f"Noted by the listener:</span> {paraphrase}" in commissioner
     assert f"“{paraphrase}”" not in commissioner
     assert "“Since the cafe closed I talk to nobody all week”" in commissioner
+
+
+def test_pins_the_community_page_cannot_quote_are_said_with_why(store: Store) -> None:
+    add(store, *[note(f"p{i}", f"Group {i} went online only.", categories=["community-support"])
+                 for i in range(6)])
+    insight = add_insight(store, "Places closing", categories=["community-support"],
+                          note_ids=[f"p{i}" for i in range(6)])
+    add_priority(store, "Keep places open", insight_ids=[insight])
+    set_quote_choice(store, insight, "p0", "pin")  # the listener's words: no quote marks
+    data = build_report(store, load_codebook(), audience="community")
+    assert [w for w in data.warnings if "quotes none of the notes pinned" in w] == [
+        "I1: the community page quotes none of the notes pinned, as it quotes only a person's "
+        "own words (in quote marks), with consent to quote and no safeguarding concern; pin a "
+        "note that has them, or leave it without a quote"]
+    assert not [w for w in build_report(store, load_codebook()).warnings
+                if "quotes none of the notes pinned" in w]  # a community page matter only
 
 
 def test_an_insight_a_few_notes_short_of_another_is_not_counted(store: Store) -> None:
