@@ -543,12 +543,20 @@ def _fit_safeguarding(
         if y[chosen].sum() < 2:  # nothing everyday to set it on: every note, then
             threshold_from, threshold_on = "all notes", [True] * len(all_texts)
     model = SafeguardingClassifier(seed=seed).fit(all_texts, y, threshold_on=threshold_on)
+    # said on the model card: a model trained on data with no safeguarding column still
+    # flags notes, from what the shipped notes teach
+    learned = ([f"{len(own_texts)} training notes ({sum(own_flags)} flagged)"]
+               if flags is not None else [])
+    if extra_texts:
+        learned.append(f"{len(extra_texts)} shipped notes ({sum(extra_flags)} flagged)")
     return model, {
         **base,
         "method": "classifier OR phrases",
         "classifier": model.info(),
         "n_flagged": int(y.sum()),
         "threshold_from": threshold_from,
+        "learned_from": " and ".join(learned),
+        **({"reason": "no safeguarding labels given"} if flags is None else {}),
     }
 
 

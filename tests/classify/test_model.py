@@ -151,6 +151,10 @@ def test_extra_safeguarding_notes_give_a_model_without_flags_a_classifier(notes)
     assert info["method"] == "classifier OR phrases" and info["extra_notes"] == len(texts) + 1
     # no flags of its own: the everyday extra notes set the threshold
     assert info["threshold_from"] == "training notes and everyday extra notes"
+    # the card says where it learned, and that the data gave no flags
+    assert info["learned_from"] == (
+        f"{len(texts) + 1} shipped notes ({sum(flags) + flags[0]} flagged)")
+    assert info["reason"] == "no safeguarding labels given"
     risky, calm = model.tag(["Says she has been cutting again.", "Lovely chat about tea."])
     assert risky.safeguarding and not calm.safeguarding
     both = TagModel.fit(
@@ -159,6 +163,10 @@ def test_extra_safeguarding_notes_give_a_model_without_flags_a_classifier(notes)
     )
     assert both.metadata["safeguarding"]["extra_notes"] == len(texts)
     assert both.metadata["safeguarding"]["n_flagged"] == 2 * sum(flags)
+    assert both.metadata["safeguarding"]["learned_from"] == (
+        f"{len(texts)} training notes ({sum(flags)} flagged) and {len(texts)} shipped notes "
+        f"({sum(flags)} flagged)")
+    assert "reason" not in both.metadata["safeguarding"]
     # notes that only teach (an audit set) never set the threshold
     teach = SafeguardingExtra(extra.texts, extra.flags, [False] * len(extra.texts))
     only = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
