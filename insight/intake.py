@@ -56,6 +56,8 @@ def experience_word(value: Any) -> Any:
         return value
     word = value.strip().lower()
     return _EXPERIENCE_WORDS.get(word, word)
+
+
 #: Fields a re-ingested row may fill in on a stored note that has none (a column named
 #: with `--column` only the second time): never changed once given.
 INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community", "experience")
