@@ -9,6 +9,7 @@ from insight.classify.model import TagModel
 from insight.classify.thresholds import (
     DEFAULT_THRESHOLD,
     MIN_TUNING_POSITIVES,
+    MIN_USEFUL_F1,
     best_f1_threshold,
     floor_rare,
 )
@@ -20,6 +21,24 @@ def test_a_threshold_maximises_f1_in_the_middle_of_its_plateau() -> None:
     # every threshold in (0.3, 0.7] separates them: the middle of that plateau
     assert 0.45 <= best_f1_threshold(y, scores) <= 0.55
     assert best_f1_threshold(np.zeros(6), scores) == DEFAULT_THRESHOLD
+
+
+def test_a_label_whose_scores_tell_nothing_keeps_the_default_threshold() -> None:
+    """Five positives among 500 whose scores are no higher than the rest: the best F1 is
+    at the grid's floor (tag nearly every note), which no user wants from a tag."""
+    rng = np.random.default_rng(0)
+    scores = rng.uniform(0.0, 0.2, 500)
+    y = np.zeros(500, dtype=int)
+    y[:5] = 1
+    tagged_everywhere = float(scores.min())
+    assert _f1(y, scores, 0.05) < MIN_USEFUL_F1 and _f1(y, scores, 0.05) > 0
+    assert best_f1_threshold(y, scores, smooth=0) == DEFAULT_THRESHOLD
+    assert best_f1_threshold(y, scores) == DEFAULT_THRESHOLD
+    assert tagged_everywhere < 0.05
+    # the same five, scored above the rest, are learned: a threshold below the default
+    learned = scores.copy()
+    learned[:5] = 0.3
+    assert best_f1_threshold(y, learned) < DEFAULT_THRESHOLD
 
 
 def test_a_broad_rise_in_f1_beats_a_one_step_peak() -> None:
@@ -55,7 +74,8 @@ def test_a_model_keeps_a_rare_labels_threshold_at_the_default_or_above(notes) ->
     names = sorted({lab for row in tagged for lab in row})
     model = TagModel.fit(texts, tagged, label_names=names, backend_params={"cv": 3})
     assert model.thresholds["bereavement"] >= DEFAULT_THRESHOLD
-    # tuned alone, on the out-of-fold scores of two examples, it would be far lower
+    # tuned alone, the out-of-fold scores of two examples tell them from nothing (F1
+    # below MIN_USEFUL_F1), so the backend's own tuning keeps the default as well
     Y = np.array([[name in row for name in names] for row in tagged], dtype=np.int8)
     backend = backend_class("sklearn")(seed=0, cv=3).fit(texts, Y, names, None)
-    assert backend.thresholds_[names.index("bereavement")] < 0.3
+    assert backend.thresholds_[names.index("bereavement")] == DEFAULT_THRESHOLD
