@@ -902,8 +902,9 @@ def classify(
         "--out", "-o", help="JSONL to write, one line per input row ('-': standard output).")],
     model: Annotated[
         Path | None,
-        typer.Option(help="Model directory (default: the workspace model if -w is given, "
-                     "else the default model for the default codebook)."),
+        typer.Option(help="Model directory (default: the workspace model if -w or "
+                     "$INSIGHT_WORKSPACE names one, else the default model for the default "
+                     "codebook)."),
     ] = None,
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
@@ -927,6 +928,9 @@ def classify(
         tag_model = TagModel.load(model)
     elif ws is not None:
         tag_model = _workspace_model(ws)
+        if ws.model_dir.exists():  # $INSIGHT_WORKSPACE chooses it silently otherwise
+            typer.secho(f"using the model of workspace {ws.path} (version "
+                        f"{tag_model.model_version})", err=True)
     else:
         tag_model = _default_model()
     from insight.tagging import check_model_fits, workers_for
@@ -1053,8 +1057,9 @@ def evaluate(
         typer.echo(line)
     if metrics["notes_seen_in_training"]:
         typer.secho(
-            f"warning: at least {metrics['notes_seen_in_training']} of these notes were training "
-            "notes of this model; scores on them flatter it (evaluate on held-out notes)",
+            f"warning: at least {metrics['notes_seen_in_training']} of these texts are also in "
+            "this model's training data (the same words, perhaps in another row: short "
+            "comments repeat); scores on them flatter it (evaluate on held-out notes)",
             err=True, fg=typer.colors.YELLOW,
         )
     if write_card:

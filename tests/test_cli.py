@@ -662,7 +662,7 @@ def test_evaluate_refuses_data_it_cannot_score_and_warns_on_training_notes(
     trained_on.write_text("\n".join(CORPUS.read_text(encoding="utf-8").splitlines()[:60]) + "\n",
                           encoding="utf-8")
     seen = insight("evaluate", "--model", str(model), "--data", str(trained_on))
-    assert "were training notes of this model" in seen.stderr
+    assert "texts are also in this model's training data" in " ".join(seen.stderr.split())
     renamed = tmp_path / "renamed.jsonl"  # another team's name for one category
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[400:460]]
     for row in rows:
@@ -922,6 +922,7 @@ def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path
     out = tmp_path / "out.jsonl"
     fits = insight("classify", str(texts), "--out", str(out), "-w", str(ws))
     assert "warning" not in fits.stderr
+    assert f"using the model of workspace {ws}" in " ".join(fits.stderr.split())
     write_book("2", "respite", "money", "housing")  # a category added since training
     gained = insight("tag", "-w", str(ws), "--model", str(ws / "model"), "--retag")
     assert "tagged 24 notes" in gained.stdout
