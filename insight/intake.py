@@ -1110,9 +1110,8 @@ class _JsonKeys:
             return keys
         wanted = header_key(self.text_col)
         if wanted != "text" and wanted not in keys:  # the notes are not in "text" here
-            named = {k: w.strip() for k, w in zip(keys, written, strict=True) if k}
-            close = difflib.get_close_matches(wanted, list(named), n=1, cutoff=0.75)
-            hint = f"; did you mean {_header_shown(named[close[0]])}?" if close else ""
+            close = closest_header(self.text_col, written, keys)
+            hint = f"; did you mean {_header_shown(close)}?" if close else ""
             return f"record has no '{self.text_col}' key (named by --text-col){hint}"
         found: list[str] = []
         try:
@@ -1154,6 +1153,17 @@ def header_key(name: str) -> str:
     """A column name as matched: lower case, runs of spaces and hyphens as `_`
     ("Note Text" = note_text, "heard-on" = heard_on)."""
     return re.sub(r"[\s-]+", "_", name.strip().lower().replace("’", "'").replace("‘", "'"))
+
+
+def closest_header(name: str, header: Sequence[str], keys: Sequence[str] | None = None
+                   ) -> str | None:
+    """The column of `header` (as written, trimmed) whose name is most like `name`, for a
+    "did you mean"; None when none is close. `keys`: the header as matched, where the
+    caller has already worked it out (default: `header_key` of each)."""
+    keys = [header_key(h) for h in header] if keys is None else keys
+    named = {k: h.strip() for k, h in zip(keys, header, strict=True) if k}
+    close = difflib.get_close_matches(header_key(name), list(named), n=1, cutoff=0.75)
+    return named[close[0]] if close else None
 
 
 #: Column names people use for a note field. Those for `MAPPED_ALIAS_FIELDS` are read as
@@ -1407,10 +1417,9 @@ def _no_text_column(
             "date, a number or a yes/no), so the file seems to have no header row: add a "
             f"header row naming the columns, with '{text_col}' for the notes, and try again"
         )
-    named = {header_key(h): h.strip() for h in header if h.strip()}
-    close = difflib.get_close_matches(wanted, list(named), n=1, cutoff=0.75)
+    close = closest_header(text_col, header)
     if wanted != "text" and close:  # a name close to the one given, not a cell of notes
-        return FileRejected(f"{message}; did you mean {_header_shown(named[close[0]])}?")
+        return FileRejected(f"{message}; did you mean {_header_shown(close)}?")
     # Only a name from a fixed list of words for a notes column is ever quoted, or that of
     # a column whose cells read as the notes, in a row that is surely column names.
     alias = next((h.strip() for h in header if header_key(h) in _TEXT_ALIASES), None)
@@ -1630,9 +1639,8 @@ def _named_columns(
     for field_name, name in columns.items():
         wanted = header_key(name)
         if wanted not in keys:
-            shown = {k: h.strip() for k, h in zip(keys, header, strict=True) if k}
-            close = difflib.get_close_matches(wanted, list(shown), n=1, cutoff=0.75)
-            hint = f"; did you mean {_header_shown(shown[close[0]])}?" if close else ""
+            close = closest_header(name, header, keys)
+            hint = f"; did you mean {_header_shown(close)}?" if close else ""
             raise FileRejected(
                 f"no column '{name}' (named by --column {field_name}=...){hint}")
         index = keys.index(wanted)
@@ -2367,7 +2375,8 @@ def _read_texts(
             if id_key is not None:
                 id_aliases[(row.headers or {}).get(id_key, id_key)] = None
         value = data.get(text_key) if text_key is not None else None
-        if not isinstance(value, str | None):  # JSON: a number, true/false, a list
+        readable = isinstance(value, str | None)
+        if not readable:  # JSON: a number, true/false, a list
             reason = f"line {row.line}: '{text_col}' is not text ({_json_kind(value)})"
             if errors is None:
                 raise FileRejected(reason)
@@ -2375,7 +2384,6 @@ def _read_texts(
             bad.append(row.line)
             value = None
         found_text |= text_key is not None
-        readable = not bad or bad[-1] != row.line
         if text_key is None:
             without_text.append(row.line)
         identifier = data.get(id_key) if id_key is not None else None

@@ -7,7 +7,6 @@ does not know or that are too rare are dropped from training but never silently.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,7 @@ from insight.intake import (
     FALSE_VALUES,
     TRUE_VALUES,
     FileRejected,
+    closest_header,
     experience_word,
     header_key,
     note_field,
@@ -348,15 +348,9 @@ def _column(frame: pd.DataFrame, name: str) -> str:
 def _no_column(what: str, name: str, frame: pd.DataFrame) -> str:
     """Why a named column is not in the file, with the file's columns and the one most
     like the name (a typo in --id-col is the usual cause)."""
-    close = _closest_column(name, frame)
+    close = closest_header(name, [str(c) for c in frame.columns])
     hint = f"; did you mean {close!r}?" if close else ""
     return f"no {what} column {name!r} (columns: {[str(c) for c in frame.columns]}){hint}"
-
-
-def _closest_column(name: str, frame: pd.DataFrame) -> str | None:
-    named = {header_key(str(c)): str(c) for c in frame.columns}
-    close = difflib.get_close_matches(header_key(name), list(named), n=1, cutoff=0.75)
-    return named[close[0]] if close else None
 
 
 def _odd_cells(values: pd.Series, share: float = ODD_SHARE) -> list[int] | None:
@@ -780,7 +774,7 @@ def _resolve_columns(file: Path, frame: pd.DataFrame, values: Sequence[str]) -> 
         ]
         missing = [c for c in parts if c not in frame.columns]
         if missing and len(parts) > 1:  # perhaps a column whose name has commas, mistyped
-            close = _closest_column(value.strip(), frame)
+            close = closest_header(value, [str(c) for c in frame.columns])
             raise FileRejected(
                 f"{file}: no label column {value.strip()!r}, nor {missing[0]!r} when it is read "
                 f"as a list of columns (columns: {[str(c) for c in frame.columns]})"
