@@ -500,6 +500,8 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
     assert "- Labels not in the codebook, dropped: fuel (5)" in card
     # no experience column: learned from the shipped notes, not "neutral" for every note
     assert "classifier, learned from the shipped corpus's training notes" in card
+    assert re.search(
+        r"reading words' tone from the vaderSentiment [\d.]+ lexicon \([\d,]+ words\)", card)
     assert meta["experience"]["reason"] == "no experience labels given"
     assert "- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; " \
         "least reliable): none" in card

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -63,3 +64,24 @@ def test_pipeline_benchmark_runs_every_stage(tmp_path: Path) -> None:
     table = benchmark_pipeline.render([row], "SQLite (file)", "cmd", 50.0)
     assert "| 60 | tag |" in table and "1.00 |" in table
     assert (tmp_path / "report-60.html").is_file()
+
+
+def test_experience_benchmark_reads_its_sets() -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        import benchmark_experience
+    finally:
+        sys.path.remove(str(SCRIPTS))
+    texts, values = benchmark_experience.load_short_notes()
+    assert len(texts) == len(values) == 480
+    assert set(values) == {"positive", "negative", "mixed", "neutral"}
+    scores = benchmark_experience.real_scores(
+        ["positive", "negative", "mixed", "negative"], np.array([3, 2, -4, -2]))
+    assert scores["pleased_right"] == scores["pleased_opposite"] == 0.5
+    assert scores["critical_right"] == 0.5 and scores["critical_opposite"] == 0.0
+    for name, (file, column) in benchmark_experience.REAL.items():
+        if not (benchmark_experience.SHARED / file).is_file():
+            pytest.skip(f"shared data not here: {file}")
+        real_texts, score = benchmark_experience.read_real(file, column)
+        assert len(real_texts) == len(score) > 1000, name
+        assert score.min() >= -5 and score.max() <= 5

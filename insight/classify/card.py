@@ -87,6 +87,10 @@ def _describe(part: dict[str, Any]) -> str:
     reason = f" ({part['reason']})" if part.get("reason") else ""
     rule = f"; {part['rule']}" if part.get("rule") else ""
     source = f", learned from {part['learned_from']}" if part.get("learned_from") else ""
+    if extra.get("valence"):  # the experience classifier's word lexicon
+        valence = extra["valence"]
+        source += (f", reading words' tone from the {valence['source']} lexicon "
+                   f"({valence['words']:,} words)")
     return f"{method}{source}{rule}{reason}" + (f"; {', '.join(bits)}" if bits else "")
 
 

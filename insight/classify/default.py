@@ -38,7 +38,9 @@ DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 #     breaks, so the model trained is the same, but segments feed training
 # 12: the safeguarding classifier also learns from the second audit set (the third,
 #     written blind, is the test: `scripts/benchmark_safeguarding.py`)
-RECIPE_VERSION = "12"
+# 13: the experience classifier also reads a valence lexicon (how positive or negative
+#     words are), so short comments are read by tone, not topic
+RECIPE_VERSION = "13"
 SEED = 0
 TRAINING_SPLITS = ("train", "dev")
 

@@ -251,3 +251,104 @@ def union_features(
         counts = cache.counts(pipe.named_steps["hash"], level)
         blocks.append(pipe.named_steps["tfidf"].transform(counts))
     return sparse.hstack(blocks, format="csr")
+
+
+# Words and clause marks: a negator reaches over at most `window` words and never past one.
+_VALENCE_TOKEN = re.compile(r"(?u)\w+|[.,;:!?]")
+_CLAUSE_MARKS = frozenset(".,;:!?")
+_SENTENCE_MARKS = frozenset(".!?")
+
+
+class Valence:
+    """How positive and how negative a note's words are, from a valence lexicon.
+
+    Experience is learned from the corpus's notes, most of them long and about problems, so
+    a model of word n-grams alone reads short comments from their topic, not their tone
+    ("Fantastic staff." came out negative). A lexicon rated by people for how positive
+    each word is knows "fantastic" and "rude" whatever the notes taught. VADER's
+    (Hutto & Gilbert 2014, MIT licence), with its rule that a negator in the three words
+    before flips and damps a word ("not helpful"), here stopped at clause punctuation
+    ("Nothing, lovely people" is not "not lovely"), and its rule that what follows "but"
+    in a sentence weighs three times what comes before. Four numbers a note: a compound score
+    in (-1, 1), positive and negative sums scaled by length, and how much of both there
+    is (a mixed experience). Computed for a batch in numpy: a few microseconds a note.
+    """
+
+    N_FEATURES = 4
+
+    def __init__(
+        self,
+        lexicon: dict[str, float],
+        negators: Sequence[str],
+        window: int = 3,
+        negation: float = 0.74,
+        source: str = "",
+    ) -> None:
+        self.lexicon = dict(lexicon)
+        self.negators = frozenset(negators)
+        self.window = window
+        self.negation = negation
+        self.source = source
+
+    @classmethod
+    def vader(cls) -> Self:
+        """VADER's lexicon (single words only) and negators, read from the installed package."""
+        from importlib.metadata import version
+
+        from vaderSentiment import vaderSentiment as vader
+
+        words = vader.SentimentIntensityAnalyzer().lexicon
+        lexicon = {w: float(v) for w, v in words.items() if WORD.fullmatch(w)}
+        # "didn't" is the tokens "didn", "t": its last token marks the negation
+        negators = {WORD.findall(n.lower())[-1] for n in vader.NEGATE} | {"no"}
+        return cls(lexicon, sorted(negators), negation=-vader.N_SCALAR,
+                   source=f"vaderSentiment {version('vaderSentiment')}")
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        tokens: list[str] = []
+        for d, text in enumerate(texts):
+            found = _VALENCE_TOKEN.findall(str(text).lower())
+            lengths[d] = len(found)
+            tokens.extend(found)
+        n = len(tokens)
+        values = np.fromiter((self.lexicon.get(t, 0.0) for t in tokens), float, n)
+        negator = np.fromiter((t in self.negators for t in tokens), bool, n)
+        # clause number of each token: a negator counts only within its own clause and note
+        mark = np.fromiter((t in _CLAUSE_MARKS for t in tokens), bool, n)
+        clause = np.cumsum(mark) + np.repeat(np.cumsum(lengths) - lengths, lengths)
+        negated = np.zeros(n, dtype=bool)
+        for k in range(1, self.window + 1):
+            negated[k:] |= negator[:-k] & (clause[k:] == clause[:-k])
+        values = np.where(negated, -self.negation * values, values)
+        doc = np.repeat(np.arange(len(texts)), lengths)
+        # "Kind staff, but the wait was awful": 0.5 before a sentence's "but", 1.5 after
+        first = np.zeros(n, dtype=bool)
+        first[np.cumsum(lengths)[lengths > 0] - lengths[lengths > 0]] = True
+        ends = np.fromiter((t in _SENTENCE_MARKS for t in tokens), bool, n)
+        first[1:] |= ends[:-1]
+        sentence = np.cumsum(first) - 1
+        but = np.fromiter((t == "but" for t in tokens), bool, n)
+        after = (np.cumsum(but) - np.cumsum(but)[first][sentence] + but[first][sentence]) > 0
+        has_but = np.bincount(sentence, but, int(sentence[-1]) + 1 if n else 0) > 0
+        values = values * np.where(after & ~but, 1.5, np.where(has_but[sentence], 0.5, 1.0))
+        pos = np.bincount(doc, np.clip(values, 0, None), len(texts))
+        neg = np.bincount(doc, np.clip(-values, 0, None), len(texts))
+        words = lengths - np.bincount(doc, mark, len(texts))
+        net = pos - neg
+        scale = np.sqrt(words + 1)
+        return np.column_stack([
+            net / np.sqrt(net * net + 15),  # VADER's normalisation of its compound score
+            pos / scale,
+            neg / scale,
+            np.minimum(pos, neg) / (pos + neg + 1),
+        ])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "window": self.window, "negation": self.negation,
+                "negators": sorted(self.negators), "lexicon": self.lexicon}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        return cls(data["lexicon"], data["negators"], window=data["window"],
+                   negation=data["negation"], source=data.get("source", ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from insight.classify.features import CharNgramHasher, CountCache, WordNgramHasher
+from insight.classify.features import CharNgramHasher, CountCache, Valence, WordNgramHasher
 from insight.classify.sentences import SplitNotes
 
 NOTES = [
@@ -61,3 +61,41 @@ def test_count_cache_memo_computes_once():
     for _ in range(3):
         cache.memo("k", lambda: calls.append(1) or len(calls))
     assert calls == [1]
+
+
+def _tone(valence: Valence, text: str) -> float:
+    return float(valence.transform([text])[0, 0])
+
+
+def test_valence_reads_tone_with_negation_within_a_clause():
+    valence = Valence.vader()
+    assert _tone(valence, "Fantastic staff.") > 0.3
+    assert _tone(valence, "Staff were rude.") < -0.3
+    assert _tone(valence, "The nurse wasn't helpful") < 0 < _tone(valence, "The nurse was helpful")
+    assert _tone(valence, "Couldn't fault them") > 0  # a negated complaint is praise
+    # a negator does not reach past a comma, nor into the next note of a batch
+    assert _tone(valence, "Nothing, lovely people") == _tone(valence, "lovely people")
+    both = valence.transform(["It was not", "good"])
+    np.testing.assert_allclose(both[1], valence.transform(["good"])[0])
+
+
+def test_valence_weighs_what_follows_but():
+    valence = Valence.vader()
+    assert _tone(valence, "Excellent care, but the wait was awful!") < 0
+    assert _tone(valence, "The wait was awful, but excellent care!") > 0
+    # only within its own sentence
+    assert _tone(valence, "Awful wait. Excellent care.") > 0
+    mixed = valence.transform(["Kind staff but an awful wait", "Kind staff"])[:, 3]
+    assert mixed[0] > 0 == mixed[1]
+
+
+def test_valence_rows_match_notes_and_survive_json():
+    valence = Valence.vader()
+    batch = valence.transform(NOTES)
+    assert batch.shape == (len(NOTES), Valence.N_FEATURES)
+    np.testing.assert_array_equal(batch[2], 0)  # empty note
+    for i, note in enumerate(NOTES):
+        np.testing.assert_allclose(batch[i], valence.transform([note])[0])
+    again = Valence.from_json(valence.to_json())
+    np.testing.assert_array_equal(again.transform(NOTES), batch)
+    assert valence.transform([]).shape == (0, Valence.N_FEATURES)

@@ -113,3 +113,44 @@ def test_experience_on_the_shipped_corpus_names_every_value_fairly_often():
     predicted = ExperienceClassifier(seed=0).fit(x_train, y_train).predict(x_dev)
     assert set(predicted) == {"positive", "negative", "mixed", "neutral"}
     assert f1_score(y_dev, predicted, average="macro") > 0.55
+
+
+# Hand-written short comments, unlike the corpus's long notes (how real comments often are)
+SHORT = {
+    "Fantastic staff.": "positive",
+    "Staff were rude.": "negative",
+    "Excellent care": "positive",
+    "Waited ages, no one called back.": "negative",
+    "Couldn't fault the crisis team.": "positive",
+    "Not helpful at all": "negative",
+    "Thank you for everything.": "positive",
+    "Parking was a nightmare.": "negative",
+    "Really kind nurse, listened to me.": "positive",
+    "Felt fobbed off again.": "negative",
+}
+
+
+def test_experience_reads_short_comments_by_their_tone():
+    """Trained on the corpus's train split only: with n-grams alone, 'Fantastic staff.'
+    read negative and 'Staff were rude.' positive (their topic, not their tone)."""
+    from insight.classify.default import load_corpus
+
+    data, splits = load_corpus()
+    rows = [i for i, n in enumerate(data.ids) if splits[n] == "train" and data.experience[i]]
+    model = ExperienceClassifier(seed=0).fit(
+        [data.texts[i] for i in rows], [data.experience[i] for i in rows])
+    predicted = model.predict(list(SHORT))
+    right = [p == want for p, want in zip(predicted, SHORT.values(), strict=True)]
+    assert sum(right) >= 9, dict(zip(SHORT, predicted, strict=True))
+
+
+def test_experience_save_load_keeps_predictions_and_its_lexicon(tmp_path):
+    texts, _, _, _ = make_notes(n=80, seed=5)
+    values = ["positive", "negative", "mixed", "neutral"] * 20
+    for weight in (3.0, 0.0):  # 0: a model saved before the lexicon was added
+        model = ExperienceClassifier(seed=0, valence_weight=weight).fit(texts, values)
+        model.save(tmp_path / f"ex{weight}")
+        again = ExperienceClassifier.load(tmp_path / f"ex{weight}", model.info())
+        assert again.predict(texts) == model.predict(texts)
+        assert ("valence" in again.info()) == bool(weight)
+        assert (tmp_path / f"ex{weight}" / "valence.json").exists() == bool(weight)
