@@ -186,10 +186,10 @@ def test_training_data_from_a_workbook_with_tick_boxes(tmp_path: Path) -> None:
     path = workbook(tmp_path / "labels.xlsx", ("Labels", rows))
     data = load_labelled(path)
     assert data.ids[:3] == ["0", "1", "2"]
-    assert data.label_names == ["access", "crisis"]
-    assert data.labels[0] == ["access", "crisis"]
+    assert data.label_names == ["Access", "Crisis"]  # as the sheet spells them
+    assert data.labels[0] == ["Access", "Crisis"]
     assert data.labels[1] == []
-    assert data.labels[3] == ["crisis"]
+    assert data.labels[3] == ["Crisis"]
 
 
 def _with_dimension(path: Path, ref: str) -> Path:

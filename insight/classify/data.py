@@ -82,18 +82,29 @@ def _missing(value: Any) -> bool:
 
 def normalise_label(value: Any) -> str | None:
     """Strip, lower-case and collapse whitespace; None for the many spellings of 'missing'."""
+    name = label_name(value)
+    return None if name is None else name.lower()
+
+
+def label_name(value: Any) -> str | None:
+    """A label as the data spells it, whitespace tidied; None for the spellings of 'missing'.
+
+    Case is kept: predictions are joined back to the user's own data by these names.
+    Spellings that differ only in case or punctuation are one label (`_merge_spellings`).
+    """
     if _missing(value):
         return None
-    text = _SPACE.sub(" ", str(value)).strip().lower()
-    return None if text in MISSING else text
+    text = _SPACE.sub(" ", str(value)).strip()
+    return None if text.lower() in MISSING else text
 
 
 def _close_label(label: str, names: Sequence[str]) -> str | None:
     """The label `label` was most likely meant to be ("benifits" -> "benefits")."""
     import difflib
 
-    found = difflib.get_close_matches(label, list(names), n=1, cutoff=0.8)
-    return found[0] if found else None
+    lower = {name.lower(): name for name in names}
+    found = difflib.get_close_matches(label.lower(), list(lower), n=1, cutoff=0.8)
+    return lower[found[0]] if found else None
 
 
 _NUMBERED = re.compile(r"\d+")  # "theme-1" and "theme-2" are two codes, not a typo
@@ -108,7 +119,8 @@ def _alike_labels(counts: Mapping[str, int]) -> list[tuple[str, str]]:
     for i, rare in enumerate(names):
         for common in names[i + 1:]:
             if min(len(rare), len(common)) >= 4 and _NUMBERED.sub("", rare) != _NUMBERED.sub(
-                    "", common) and difflib.SequenceMatcher(None, rare, common).ratio() >= 0.85:
+                    "", common) and difflib.SequenceMatcher(
+                    None, rare.lower(), common.lower()).ratio() >= 0.85:
                 pairs.append((rare, common))
     return pairs[:MAX_LISTED]
 
@@ -162,6 +174,17 @@ class LabelReport:
             or self.label_with_note_rows or self.note_label_rows
         )
 
+    def _listed_counts(self) -> str:
+        if not self.counts:
+            return "."
+        if len(self.counts) <= MAX_LISTED:
+            return ": " + ", ".join(f"{lab} ({n})" for lab, n in self.counts.items())
+        commonest = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        return (f"; the {MAX_LISTED} commonest: "
+                + ", ".join(f"{lab} ({n})" for lab, n in commonest[:MAX_LISTED])
+                + f"; and {len(self.counts) - MAX_LISTED} more (the model card lists every "
+                "label's count)")
+
     def summary(self) -> str:
         lines = [f"file: {note}" for note in self.file_notes]
         coded = (
@@ -173,8 +196,7 @@ class LabelReport:
         lines.append(
             f"{self.n_used} of {self.n_rows} rows used; {coded}"
             + (f"; {len(self.counts)} with examples" if self.absent else "")
-            + (": " + ", ".join(f"{lab} ({n})" for lab, n in self.counts.items())
-               if self.counts and len(self.counts) <= MAX_LISTED else ".")
+            + self._listed_counts()
         )
         if self.absent:
             lines.append(f"labels with no examples: {', '.join(self.absent)}")
@@ -423,7 +445,7 @@ def _split_cell(value: Any, sep: str) -> list[str]:
         items = [part for line in str(value).splitlines()
                  for part in (line.split(sep) if sep else [line])]
     # a part with no letter or digit ("housing,,", "?") names no label
-    return [lab for lab in (normalise_label(v) for v in items)
+    return [lab for lab in (label_name(v) for v in items)
             if lab is not None and any(c.isalnum() for c in lab)]
 
 
@@ -543,7 +565,7 @@ def load_labelled(
                 report.file_notes.append(f"labels in '{label_col}' separated by '{label_sep}'")
         for i, value in enumerate(frame[label_col]):
             raw[i] = _split_cell(value, label_sep)
-        values = {lab for row in raw for lab in row}
+        values = {lab.lower() for row in raw for lab in row}
         if values and values <= TRUE_VALUES | FALSE_VALUES | TICKS:
             raise FileRejected(
                 f"{file}: '{label_col}' holds yes/no values, so its name is the label: use "
@@ -563,7 +585,7 @@ def load_labelled(
                 frame[column], NAMED_ODD_SHARE if label_cols is not None else ODD_SHARE
             )
             if odd is not None:
-                name = normalise_label(column) or column
+                name = label_name(column) or column
                 report.label_columns.append(column)
                 declared.append(name)
                 report.odd_cells.extend(
@@ -591,11 +613,13 @@ def load_labelled(
             "labels with --label-col or --label-cols"
         )
     raw, unclear = _labels_without_notes(raw, set(declared), ids, report)
-    known = None if known_labels is None else [normalise_label(k) or k for k in known_labels]
-    aliases = {normalise_label(a) or a: normalise_label(k) or k
+    known = None if known_labels is None else [label_name(k) or k for k in known_labels]
+    aliases = {label_name(a) or a: label_name(k) or k
                for a, k in (label_aliases or {}).items()}
-    raw, report.renamed = _merge_spellings(raw, known, declared, aliases)
-    declared = [report.renamed.get(name, name) for name in declared]
+    raw, rewrite = _merge_spellings(raw, known, declared, aliases)
+    declared = [rewrite.get(name, name) for name in declared]
+    # "Housing" read as "housing" is not worth a line in the report; "GP-access" is
+    report.renamed = {a: b for a, b in rewrite.items() if a.lower() != b.lower()}
     known_set = set(known) if known is not None else None
     texts = ["" if _missing(v) else str(v) for v in frame[text_col]]
 
@@ -751,8 +775,8 @@ def _labels_without_notes(
             if lab in declared or counts[lab] > 1 or not _note_like(lab):
                 labs.append(lab)
                 continue
-            start = next((p for p in plain
-                          if lab.startswith(p) and not lab[len(p)].isalnum()), None)
+            start = next((p for p in plain if lab.lower().startswith(p.lower())
+                          and not lab[len(p)].isalnum()), None)
             if start is not None:
                 labs.append(start)
                 report.label_with_note_rows.append(ids[i])

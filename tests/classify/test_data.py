@@ -74,7 +74,7 @@ def test_indicator_columns_are_detected_from_their_values(tmp_path):
         encoding="utf-8",
     )
     data = load_labelled(path)  # neither label_col nor label_cols: 0/1 columns are labels
-    assert data.labels == [["money worries"], ["carers"], []]
+    assert data.labels == [["Money Worries"], ["carers"], []]  # spelt as in the data
     assert data.report.note_field_columns == ["place"]
     explicit = load_labelled(path, label_cols=["Money Worries", "carers"])
     assert explicit.labels == data.labels
@@ -84,7 +84,7 @@ def test_delimited_column_and_jsonl_lists(tmp_path):
     csv_path = tmp_path / "delim.csv"
     csv_path.write_text('id,text,tags\n1,a note,"Crisis; housing ;"\n2,b note,\n', encoding="utf-8")
     data = load_labelled(csv_path, label_col="tags")
-    assert data.labels == [["crisis", "housing"], []]
+    assert data.labels == [["Crisis", "housing"], []]
 
     jsonl = tmp_path / "notes.jsonl"
     rows = [
@@ -123,12 +123,12 @@ def test_misspelt_labels_are_named_with_what_they_were_meant_to_be(tmp_path):
     with_book = load_labelled(path, label_col="tags",
                               known_labels=["benefits", "housing", "gp access"])
     said = with_book.report.summary()
-    assert "unknown labels (dropped): benifits (2 rows, e.g. t0, t1; did you mean benefits?)" \
+    assert "unknown labels (dropped): Benifits (2 rows, e.g. t0, t1; did you mean benefits?)" \
         in said
     assert "fix those spellings and train again" in said
     without = load_labelled(path, label_col="tags").report.summary()
     assert "may be one" in without
-    assert "benifits (2) ~ benefits (6)" in without and "gp acess (1) ~ gp access (5)" in without
+    assert "Benifits (2) ~ benefits (6)" in without and "gp acess (1) ~ gp access (5)" in without
     [alike] = [line for line in without.splitlines() if "may be one" in line]
     assert "housing" not in alike
 
@@ -142,7 +142,7 @@ def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
         lines.append(f'{i},"{text}",{codes}')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     data = load_labelled(path, label_col="codes", label_sep="|", min_count=5)
-    assert data.report.rare == {"zz9": ["0"]}
+    assert data.report.rare == {"Zz9": ["0"]}
     train, test = data.subset(range(70)), data.subset(range(70, len(data)))
     model = TagModel.fit(
         train.texts, train.labels, label_names=data.label_names, backend_params={"cv": 3}
@@ -177,7 +177,8 @@ def test_windows_1252_csv_is_decoded_and_the_conversion_reported(tmp_path):
     path.write_bytes(body.encode("cp1252"))
     data = load_labelled(path, label_col="codes")
     assert data.texts == [t for _, t, _ in ROWS]
-    assert data.labels == [["access"], ["carers", "access"], ["access"]]
+    # "Access" twice, "access" once: one label, spelt the commoner way
+    assert data.labels == [["Access"], ["Carers", "Access"], ["Access"]]
     assert "Windows-1252" in data.report.summary()
 
 
@@ -194,7 +195,7 @@ def test_semicolon_csv_and_json_array_read_like_a_comma_csv(tmp_path):
     for path in (semi, array):
         data = load_labelled(path, label_col="codes")
         assert data.ids == ["n1", "n2", "n3"]
-        assert data.labels == [["access"], ["carers", "access"], ["access"]]
+        assert data.labels == [["Access"], ["Carers", "Access"], ["Access"]]
 
 
 def test_unreadable_rows_are_skipped_and_named_by_line(tmp_path):
@@ -231,7 +232,7 @@ def test_columns_match_whatever_their_case_or_spacing(tmp_path):
                     encoding="utf-8")
     data = load_labelled(path, text_col="note_text", label_col="codes")
     assert data.ids == ["n1", "n2"]
-    assert data.labels == [["access"], ["carers"]]
+    assert data.labels == [["Access"], ["Carers"]]
 
 
 def test_spreadsheets_not_read_are_refused_with_what_to_do(tmp_path):
@@ -249,10 +250,10 @@ def test_label_columns_with_commas_in_their_names(tmp_path):
         encoding="utf-8",
     )
     whole = load_labelled(path, label_cols=["Access, waiting", "Crisis, urgent"])
-    assert whole.label_names == ["access, waiting", "crisis, urgent"]
-    assert whole.labels == [["access, waiting"], ["crisis, urgent"], []]
+    assert whole.label_names == ["Access, waiting", "Crisis, urgent"]
+    assert whole.labels == [["Access, waiting"], ["Crisis, urgent"], []]
     listed = load_labelled(path, label_cols=["Crisis, urgent", "other"])
-    assert listed.labels == [[], ["crisis, urgent", "other"], []]
+    assert listed.labels == [[], ["Crisis, urgent", "other"], []]
     with pytest.raises(FileRejected, match=r"no label column 'Access, waits', nor 'Access' when "
                                            r"it is read as a list of columns .*; did you mean "
                                            r"'Access, waiting'\?$"):
@@ -280,11 +281,12 @@ def test_spellings_of_one_label_are_one_label_and_the_codebook_wins(tmp_path):
         encoding="utf-8",
     )
     free = load_labelled(path, label_col="labels")
-    assert free.report.counts == {"access waiting": 3, "carers": 1, "carers family": 1,
+    assert free.report.counts == {"Access Waiting": 3, "carers": 1, "carers family": 1,
                                   "made up": 1}
     book = load_labelled(path, label_col="labels",
                          known_labels=["access-waiting", "carers-family", "crisis-urgent"])
-    assert book.report.renamed == {"access waiting": "access-waiting",
+    # "ACCESS-WAITING" differs from the codebook's id by case only: read, not reported
+    assert book.report.renamed == {"Access Waiting": "access-waiting",
                                    "access_waiting": "access-waiting",
                                    "carers family": "carers-family"}
     assert book.labels[:3] == [["access-waiting"], ["access-waiting"], ["access-waiting"]]
@@ -449,8 +451,8 @@ def test_labels_on_separate_lines_of_one_cell_are_separate_labels(tmp_path):
     path.write_text('id,text,themes\n1,a,"Waiting\nStaff attitude, kindness"\n'
                     '2,b,"Waiting;\r\nMoney"\n3,c,Money\n', encoding="utf-8")
     data = load_labelled(path, label_col="themes")
-    assert data.labels == [["waiting", "staff attitude, kindness"], ["waiting", "money"],
-                           ["money"]]
+    assert data.labels == [["Waiting", "Staff attitude, kindness"], ["Waiting", "Money"],
+                           ["Money"]]
 
 
 def test_a_mistyped_column_name_gets_the_file_column_it_most_likely_meant(tmp_path):
@@ -544,16 +546,16 @@ def test_ticks_in_named_label_columns_are_ones_not_labels(tmp_path):
     path = tmp_path / "ticks.csv"
     path.write_text("id,text,Respite Care,Money\n" + "\n".join(rows) + "\n", encoding="utf-8")
     for data in (load_labelled(path), load_labelled(path, label_cols=["Respite Care", "Money"])):
-        assert data.label_names == ["money", "respite care"]
+        assert data.label_names == ["Money", "Respite Care"]
         # row 2: x and TRUE; row 3: ✓ and 1.0; row 4: blank and 0
-        assert data.labels[2] == data.labels[3] == ["respite care", "money"]
+        assert data.labels[2] == data.labels[3] == ["Respite Care", "Money"]
         assert data.labels[4] == []
         assert data.report.odd_cells == [] and not data.report.unknown
     # a named column with many stray values is still a 0/1 column, its strays reported
     messy = [f"n{i},note {i},{'maybe' if i % 4 == 0 else i % 2}" for i in range(40)]
     path.write_text("id,text,Respite\n" + "\n".join(messy) + "\n", encoding="utf-8")
     named = load_labelled(path, label_cols=["Respite"])
-    assert named.label_names == ["respite"] and len(named.report.odd_cells) == 10
+    assert named.label_names == ["Respite"] and len(named.report.odd_cells) == 10
     assert not named.report.unknown
 
 
@@ -617,7 +619,8 @@ def test_a_codebook_name_is_read_as_its_category(tmp_path):
     data = load_labelled(path, label_col="labels", known_labels=["money", "housing"],
                          label_aliases={"Money and benefits": "money", "Housing": "housing"})
     assert data.report.counts == {"money": 10, "housing": 10} and not data.report.unknown
-    assert data.report.renamed == {"money and benefits": "money"}
+    assert data.report.renamed == {"Money and benefits": "money"}
+    # "Housing" read as the codebook's "housing" is not reported as a renaming
 
 
 def test_note_fields_under_other_names_are_not_labels(tmp_path):
@@ -627,7 +630,7 @@ def test_note_fields_under_other_names_are_not_labels(tmp_path):
                          ["id", "text", "Can we quote them?", "Safeguarding concern?",
                           "Follow up needed"], rows)
     data = load_labelled(path)
-    assert data.label_names == ["follow up needed"]
+    assert data.label_names == ["Follow up needed"]
     assert data.report.note_field_columns == ["Can we quote them?"]
     assert data.safeguarding is not None and data.safeguarding.count(True) == 1
     assert "read 'Safeguarding concern?' as safeguarding" in data.report.summary()
@@ -658,7 +661,7 @@ def test_a_comma_in_a_0_1_column_name_is_not_taken_for_a_separator(tmp_path):
     path = _labelled_csv(tmp_path / "named.csv",
                          ["id", "text", "Culture, Faith & Language", "Housing"], rows)
     data = load_labelled(path, label_cols=["Culture, Faith & Language", "Housing"])
-    assert data.label_names == ["culture, faith & language", "housing"]
+    assert data.label_names == ["Culture, Faith & Language", "Housing"]
     assert not any("separator" in w for w in data.report.warnings)
 
 
@@ -691,3 +694,13 @@ def test_safeguarding_answers_are_read_as_ingest_reads_them(tmp_path):
     # a worry in words is a flag (the rule ingest uses); only a clear no or a blank is not
     assert data.safeguarding == [True, False, True, False, True,
                                  False, True, True, True, False]
+
+
+def test_a_long_label_list_shows_the_commonest_and_points_to_the_card(tmp_path):
+    # 45 labels: label-0 on 45 rows ... label-44 on 1 row
+    rows = [[f"n{i}-{k}", f"note {i} {k}", f"label-{i}"] for i in range(45) for k in range(45 - i)]
+    path = _labelled_csv(tmp_path / "many.csv", ["id", "text", "labels"], rows)
+    summary = load_labelled(path, label_col="labels").report.summary()
+    assert "45 labels; the 40 commonest: label-0 (45), label-1 (44)," in summary
+    assert "label-39 (6); and 5 more (the model card lists every label's count)" in summary
+    assert "label-40 (" not in summary.split("\n")[0]
