@@ -108,7 +108,8 @@ def handled(func: F) -> F:
             return func(*args, **kwargs)
         except _expected_errors() as exc:
             typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(2 if isinstance(exc, NotFound | UnknownValue) else 1) from None
+            usage = isinstance(exc, NotFound | UnknownValue) or getattr(exc, "usage_error", False)
+            raise typer.Exit(2 if usage else 1) from None
         except KeyboardInterrupt:
             typer.secho("interrupted: what was saved before stays saved (notes are stored and "
                         "tagged in batches, each whole or not at all); run the same command "

@@ -60,6 +60,12 @@ class CodebookError(ValueError):
     """A codebook file is missing, unreadable or invalid; the message names file and entry."""
 
 
+class CodebookMissing(CodebookError):
+    """The codebook file named is not there: a mistake on the command line."""
+
+    usage_error = True  # the CLI's exit code 2, as for any file named that is not there
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
@@ -113,7 +119,7 @@ def _read(path: Path) -> Any:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise CodebookError(f"{path}: codebook file not found") from exc
+        raise CodebookMissing(f"{path}: codebook file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CodebookError(f"{path}: cannot read codebook ({exc})") from exc
     try:

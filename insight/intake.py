@@ -726,6 +726,12 @@ class FileRejected(ValueError):
     """The whole file cannot be read (binary, empty, unknown encoding, no text column)."""
 
 
+class FileMissing(FileRejected):
+    """The file named is not there (or is a folder): a mistake on the command line."""
+
+    usage_error = True  # the CLI's exit code 2, as for any option naming what is not there
+
+
 @dataclass
 class RawRow:
     line: int
@@ -2258,9 +2264,9 @@ def read_rows(
     `columns` (with `map_aliases`): field -> the column (or JSON key) that holds it.
     """
     if path.is_dir():
-        raise FileRejected("is a folder, not a file")
+        raise FileMissing("is a folder, not a file")
     if not path.is_file():
-        raise FileRejected("no such file")
+        raise FileMissing("no such file")
     suffix = path.suffix.lower()
     if suffix in SPREADSHEETS:
         raise FileRejected(
@@ -2313,7 +2319,7 @@ def read_texts(
         return _read_texts(path, id_col=id_col, text_col=text_col, warnings=warnings,
                            errors=errors)
     except FileRejected as exc:
-        raise FileRejected(f"{path}: {exc}") from None
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 def _json_kind(value: Any) -> str:

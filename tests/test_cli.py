@@ -720,6 +720,26 @@ def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> 
     assert again.returncode == 1 and "was erased" in again.stderr
 
 
+def test_a_path_named_that_is_not_there_is_a_usage_error_everywhere(tmp_path: Path) -> None:
+    """Exit code 2 and one line, whichever command: ingest said 2, classify 1."""
+    commands = {
+        "ingest": ("ingest", "nope.csv", "-w", "ws"),
+        "classify": ("classify", "nope.csv", "--out", "o.jsonl"),
+        "redact": ("redact", "nope.csv", "--out", "o.jsonl"),
+        "train": ("train", "--data", "nope.csv", "--text-col", "t", "--label-col", "l",
+                  "--out", "m"),
+        "evaluate": ("evaluate", "--model", "no-model", "--data", "nope.csv"),
+        "codebook": ("codebook", "check", "--codebook", "nope.yaml"),
+        "folder": ("classify", ".", "--out", "o.jsonl"),
+    }
+    for name, args in commands.items():
+        result = insight(*args, cwd=tmp_path, check=False)
+        assert result.returncode == 2, (name, result.stderr)
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("error: ") and ("nope" in line or "no-model" in line
+                                               or "is a folder" in line), (name, line)
+
+
 def test_outputs_refuse_folders_and_inputs_and_thresholds_stay_on(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("id,text\n1,Rang Sam on 07700 900123.\n", encoding="utf-8")

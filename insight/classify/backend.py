@@ -27,6 +27,12 @@ class ModelFormatError(ValueError):
     """A directory is not a saved model, or was saved by an incompatible version."""
 
 
+class ModelMissing(ModelFormatError):
+    """The model directory named is not there: a mistake on the command line."""
+
+    usage_error = True  # the CLI's exit code 2, as for a file named that is not there
+
+
 class TaggerBackend:
     """Base class: shared validation, thresholding and (de)serialisation of params."""
 

@@ -491,7 +491,7 @@ def load_labelled(
     try:
         frame, lines, unreadable, notes = _read_table(file, text_col)
     except FileRejected as exc:
-        raise FileRejected(f"{file}: {exc}") from None
+        raise type(exc)(f"{file}: {exc}") from None
     id_named = id_col is not None
     text_col, id_col = _column(frame, text_col), _column(frame, id_col or "id")
     if not id_named and id_col not in frame.columns:  # "Note ID", as ingest reads it

@@ -24,6 +24,7 @@ from spacy.language import Language
 from insight import __version__
 from insight.classify.backend import (
     ModelFormatError,
+    ModelMissing,
     TaggerBackend,
     backend_class,
     load_backend,
@@ -467,7 +468,8 @@ class TagModel:
 def read_model_json(directory: Path) -> dict[str, Any]:
     """Read and check `model.json`: right format, a version this code understands."""
     if not directory.is_dir():
-        raise ModelFormatError(f"{directory}: not a directory")
+        raise ModelMissing(f"{directory}: "
+                           + ("not a directory" if directory.exists() else "no such folder"))
     file = directory / MODEL_FILE
     if not file.is_file():
         raise ModelFormatError(f"{directory}: not a tag model directory (no {MODEL_FILE})")

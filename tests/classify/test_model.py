@@ -240,7 +240,7 @@ def test_save_and_load_give_identical_tags_and_a_model_card(model, notes, tmp_pa
 def test_load_gives_clear_errors(tmp_path, model):
     with pytest.raises(ModelFormatError, match="no model.json"):
         TagModel.load(tmp_path)
-    with pytest.raises(ModelFormatError, match="not a directory"):
+    with pytest.raises(ModelFormatError, match="no such folder"):
         TagModel.load(tmp_path / "missing")
     model.save(tmp_path / "m")
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
