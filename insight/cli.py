@@ -1000,6 +1000,7 @@ def evaluate(
     from insight.classify.data import evaluate as run_evaluation
     from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
+    from insight.codebook import category_key
     from insight.intake import FileRejected, some_of
 
     _one_label_layout(label_col, label_cols)
@@ -1013,22 +1014,43 @@ def evaluate(
     )
     report = labelled.report
     typer.secho(report.summary(), err=True, fg=typer.colors.YELLOW if report.problems else None)
+    # labels the training data had but the model left out (rare, or not in its codebook)
+    # are not mistakes in this file: say so rather than ask whether they were renamed
+    facts = tag_model.metadata.get("training_data") or {}
+    rare = {category_key(lab) for lab in facts.get("below_min_count", {})}
+    outside = {category_key(lab) for lab in (
+        *facts.get("unknown", {}), *tag_model.metadata.get("unknown_labels_dropped", {}))}
+    untrained = sorted(lab for lab in report.unknown if category_key(lab) in rare | outside)
+    unknown = sorted(lab for lab in report.unknown if category_key(lab) not in rare | outside)
+    why = [f"{some_of(labs, 8)} had fewer than --min-count {facts.get('min_count')} "
+           "examples when this model was trained" if reason == "rare" else
+           f"{some_of(labs, 8)} {'is' if len(labs) == 1 else 'are'} not in its codebook"
+           for reason, labs in (
+               ("rare", [lab for lab in untrained if category_key(lab) in rare]),
+               ("outside", [lab for lab in untrained if category_key(lab) not in rare]))
+           if labs]
+    trained_without = "; ".join(why) + ": the model never learned " + (
+        "it" if len(untrained) == 1 else "them")
     if not labelled.texts and not report.unknown:
         raise FileRejected(f"{data}: no rows to evaluate (see the report above)")
     if not report.counts:
         found = (
-            f"its labels ({some_of(sorted(report.unknown), 8)}) are not the model's "
+            f"its labels ({some_of(unknown, 8)}) are not the model's "
             f"({some_of(tag_model.labels, 8)})"
-            if report.unknown
+            if unknown
+            else trained_without if untrained
             else "no labels were found (name them with --label-col or --label-cols)"
         )
         raise FileRejected(
             f"{data}: nothing to score: {found}; the model card was left as it was"
         )
-    if report.absent and report.unknown:  # "waiting list" in the data, "waiting times" here
+    if untrained:
+        typer.secho(f"note: {trained_without}; not scored, and rows keep their other labels",
+                    err=True)
+    if report.absent and unknown:  # "waiting list" in the data, "waiting times" here
         typer.secho(
             f"warning: the model's labels {some_of(report.absent, 5)} have no examples in "
-            f"this data, and its labels {some_of(sorted(report.unknown), 5)} are not the "
+            f"this data, and its labels {some_of(unknown, 5)} are not the "
             "model's: renamed? On rows kept for their other labels the model's tags for "
             "them count as wrong; rename them in the data to the model's names",
             err=True, fg=typer.colors.YELLOW,

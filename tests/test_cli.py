@@ -1887,3 +1887,38 @@ def test_notes_list_as_json_gives_null_for_a_field_not_given(tmp_path: Path) -> 
     listed = {r["note"]: r for r in json.loads(out, parse_constant=refuse)}
     assert listed["q"]["place"] is None and listed["p"]["place"] == "Leeds"
     assert listed["p"]["listener"] is None and listed["q"]["heard_on"] is None
+
+
+def test_evaluate_names_labels_the_model_left_out_not_as_renamed(tmp_path: Path) -> None:
+    words = {"Housing": "landlord rent flat damp eviction",
+             "Money": "benefits debt food bank credit"}
+    rows = ["id,text,labels"]
+    for i in range(60):
+        label = "Housing" if i % 2 else "Money"
+        rows.append(f"r{i},{words[label]} note {i},{label}")
+    rows += [f"t{i},bus fare {i} and a taxi,Transport" for i in range(3)]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    insight("train", "--data", "train.csv", "--label-col", "labels", "--min-count", "5",
+            "--out", "m", cwd=tmp_path)
+    # no Money rows here: a label the data lacks beside one the model lacks asked "renamed?"
+    (tmp_path / "eval.csv").write_text(
+        "id,text,labels\ne1,damp flat and the landlord,Housing\ne2,rent and eviction,Housing\n"
+        "e3,bus fare to the clinic,Transport;Housing\n", encoding="utf-8")
+    scored = insight("evaluate", "--model", "m", "--data", "eval.csv", "--label-col", "labels",
+                     "--no-write-card", cwd=tmp_path)
+    assert ("note: Transport had fewer than --min-count 5 examples when this model was "
+            "trained: the model never learned it" in scored.stderr)
+    assert "renamed?" not in scored.stderr
+    with (tmp_path / "eval.csv").open("a", encoding="utf-8") as handle:
+        handle.write("e4,gas bill,Utilities;Housing\n")
+    scored = insight("evaluate", "--model", "m", "--data", "eval.csv", "--label-col", "labels",
+                     "--no-write-card", cwd=tmp_path)
+    [warning] = [line for line in scored.stderr.splitlines() if "renamed?" in line]
+    assert "Utilities" in warning and "Transport" not in warning
+    # a file of left-out labels only has nothing to score, and says why
+    (tmp_path / "rare.csv").write_text("id,text,labels\ne1,taxi again,Transport\n",
+                                       encoding="utf-8")
+    refused = insight("evaluate", "--model", "m", "--data", "rare.csv", "--label-col", "labels",
+                      cwd=tmp_path, check=False)
+    assert refused.returncode == 1
+    assert "nothing to score: Transport had fewer than --min-count 5" in refused.stderr
