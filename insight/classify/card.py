@@ -119,7 +119,7 @@ def _calibration_text(calibration: dict[str, Any] | None) -> str:
     return text + ", so a tag at 0.7 was right about 7 times in 10 there."
 
 
-def _training_data_text(facts: dict[str, Any] | None) -> str:
+def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> str:
     """How `insight train` read its notes (see `LabelReport.card_facts` and
     `tagging.train_from_store`)."""
     if not facts:
@@ -147,7 +147,8 @@ def _training_data_text(facts: dict[str, Any] | None) -> str:
         "used" + (f" (not used: {listed(dropped)})" if dropped else ""),
         f"- Labels below `--min-count {facts.get('min_count')}`, dropped: "
         f"{listed(facts.get('below_min_count', {}))}",
-        f"- Labels not in the codebook, dropped: {listed(facts.get('unknown', {}))}",
+        *([f"- Labels not in the codebook, dropped: {listed(facts.get('unknown', {}))}"]
+          if codebook else []),
         f"- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; "
         "least reliable): "
         f"{listed(facts.get('few_examples', {}))}",
@@ -170,6 +171,27 @@ def _replaced_text(replaced: dict[str, Any] | None) -> str:
             + f"), kept in `{replaced.get('kept_in')}` beside this one")
 
 
+def _parameters_text(parameters: dict[str, Any]) -> str:
+    """The parameters given; those left unset (the spaCy backend's, read from its config)
+    are said to be so rather than shown as null."""
+    given = {k: v for k, v in parameters.items() if v is not None}
+    unset = [k for k, v in parameters.items() if v is None]
+    return (f"`{json.dumps(given, default=str)}`"
+            + (f" ({', '.join(unset)}: from its config, in the settings used)" if unset else ""))
+
+
+def _has_codebook(codebook: dict[str, Any]) -> bool:
+    return bool(codebook.get("id") or codebook.get("version"))
+
+
+def _codebook_text(codebook: dict[str, Any]) -> str:
+    if not _has_codebook(codebook):  # `insight train --data` without --codebook
+        return "none: the categories are the training data's own labels"
+    version = codebook.get("version")
+    return f"{codebook.get('id') or 'custom'} " + (f"version {version}" if version
+                                                   else "(no version given)")
+
+
 def render_card(doc: dict[str, Any]) -> str:
     """Fill the card template from a model.json document."""
     meta = doc.get("metadata", {})
@@ -186,18 +208,23 @@ def render_card(doc: dict[str, Any]) -> str:
     return template.safe_substitute(
         model_version=doc.get("model_version", ""),
         backend=meta.get("backend", doc.get("backend", "")),
-        codebook=f"{codebook.get('id') or 'custom'} version {codebook.get('version') or '?'}",
+        codebook=_codebook_text(codebook),
+        categories_from=("from the codebook" if _has_codebook(codebook)
+                         else "learned from its training data's labels"),
         data_sha256=meta.get("training_data_sha256", ""),
         n_train=meta.get("n_train", "?"),
         created=meta.get("created", ""),
         insight_version=meta.get("insight_version", ""),
-        parameters=json.dumps(meta.get("parameters", {}), default=str),
+        parameters=_parameters_text(meta.get("parameters", {})),
+        threshold_from=("a held-out part of the training notes"
+                        if (meta.get("settings") or {}).get("holdout")
+                        else "out-of-fold training predictions"),
         settings=json.dumps(meta.get("settings", {}), default=str),
         safeguarding=_describe(meta.get("safeguarding", {})),
         experience=_describe(meta.get("experience", {})),
         evidence=meta.get("evidence", ""),
         label_rows=rows,
-        training_data=_training_data_text(meta.get("training_data"))
+        training_data=_training_data_text(meta.get("training_data"), _has_codebook(codebook))
         + _replaced_text(meta.get("replaced")),
         calibration=_calibration_text(meta.get("calibration")),
         metrics=_metrics_markdown(meta.get("metrics")),

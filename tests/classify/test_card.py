@@ -47,3 +47,25 @@ def test_data_coding_every_category_with_examples_needs_no_explaining() -> None:
         "micro-F1 counts the tags in the 3 categories scored; macro-F1 averages the 2 with "
         "examples here; not tested (no examples): crisis"
     ]
+
+
+def test_a_model_without_a_codebook_and_a_spacy_model_are_described_as_they_are() -> None:
+    own = render_card({"model_version": "m2", "metadata": {
+        "codebook": {"id": None, "version": None},
+        "parameters": {"C": [1.0, 10.0], "seed": 0}, "settings": {"C": 1.0},
+        "training_data": {"file": "t.csv", "rows": 9, "rows_used": 9, "min_count": 1,
+                          "unknown": {}}}})
+    assert "| codebook | none: the categories are the training data's own labels |" in own
+    assert "version ?" not in own and "Labels not in the codebook" not in own
+    assert "categories learned from its training data's labels" in own
+    assert "tuned on out-of-fold training predictions" in own
+    assert 'Parameters: `{"C": [1.0, 10.0], "seed": 0}`;' in own
+    spacy = render_card({"model_version": "m3", "metadata": {
+        "codebook": {"id": "enquiry", "version": None},
+        "parameters": {"max_epochs": None, "dropout": None, "seed": 0},
+        "settings": {"epochs": 6, "max_epochs": 12, "dropout": 0.3, "holdout": 0.2}}})
+    assert "| codebook | enquiry (no version given) |" in spacy
+    assert "null" not in spacy
+    assert ('Parameters: `{"seed": 0}` (max_epochs, dropout: from its config, in the '
+            "settings used)") in spacy
+    assert "tuned on a held-out part of the training notes" in spacy
