@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from insight import __version__
 
@@ -27,23 +28,51 @@ if TYPE_CHECKING:  # imported lazily at run time: `insight --help` stays fast
     from insight.store import Store
     from insight.workspace import Workspace
 
+
+class _Commands(TyperGroup):
+    """A command group that says where an option given before the command belongs."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:  # click's NoSuchOption (typer >= 0.20 vendors click)
+            name = getattr(exc, "option_name", None)
+            if type(exc).__name__ == "NoSuchOption" and name in ("-w", "--workspace", "--db"):
+                value = "URL" if name == "--db" else "DIR"
+                exc.message += (f": put it after the command ({ctx.command_path} COMMAND ... "
+                                f"{name} {value})"
+                                + ("" if name == "--db" else ", or set $INSIGHT_WORKSPACE"))
+            raise
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="insight: community-listening notes into traceable evidence for mental health services.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
-codebook_app = typer.Typer(help="Show and check codebooks.", no_args_is_help=True)
-insights_app = typer.Typer(help="Insights: findings grounded in notes.", no_args_is_help=True)
+codebook_app = typer.Typer(cls=_Commands, help="Show and check codebooks.", no_args_is_help=True)
+insights_app = typer.Typer(
+    cls=_Commands, help="Insights: findings grounded in notes.", no_args_is_help=True
+)
 priorities_app = typer.Typer(
+    cls=_Commands,
     help="Collective lived-experience priorities, built from insights.", no_args_is_help=True
 )
-actions_app = typer.Typer(help="Change actions responding to priorities.", no_args_is_help=True)
-outcomes_app = typer.Typer(help="Outcomes: what changed after an action.", no_args_is_help=True)
-safeguarding_app = typer.Typer(help="The safeguarding queue.", no_args_is_help=True)
-notes_app = typer.Typer(help="Read notes and review their tags (leads).", no_args_is_help=True)
+actions_app = typer.Typer(
+    cls=_Commands, help="Change actions responding to priorities.", no_args_is_help=True
+)
+outcomes_app = typer.Typer(
+    cls=_Commands, help="Outcomes: what changed after an action.", no_args_is_help=True
+)
+safeguarding_app = typer.Typer(cls=_Commands, help="The safeguarding queue.", no_args_is_help=True)
+notes_app = typer.Typer(
+    cls=_Commands, help="Read notes and review their tags (leads).", no_args_is_help=True
+)
 quarantine_app = typer.Typer(
+    cls=_Commands,
     help="Rows ingest could not store: what is wrong and what is still to fix.",
     no_args_is_help=True,
 )

@@ -1922,3 +1922,16 @@ def test_evaluate_names_labels_the_model_left_out_not_as_renamed(tmp_path: Path)
                       cwd=tmp_path, check=False)
     assert refused.returncode == 1
     assert "nothing to score: Transport had fewer than --min-count 5" in refused.stderr
+
+
+def test_a_workspace_option_before_the_command_says_where_it_goes(tmp_path: Path) -> None:
+    early = insight("-w", "ws", "ingest", "notes.csv", cwd=tmp_path, check=False)
+    assert early.returncode == 2
+    said = " ".join(early.stderr.replace("│", " ").split())
+    assert "No such option: -w: put it after the command (insight COMMAND ... -w DIR), or " \
+        "set $INSIGHT_WORKSPACE" in said
+    grouped = insight("notes", "--workspace", "ws", "list", cwd=tmp_path, check=False)
+    said = " ".join(grouped.stderr.replace("│", " ").split())
+    assert "(insight notes COMMAND ... --workspace DIR)" in said
+    other = insight("--nope", "ingest", cwd=tmp_path, check=False)
+    assert other.returncode == 2 and "put it after" not in other.stderr
