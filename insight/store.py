@@ -791,11 +791,13 @@ class Store:
 
     def close_note_id(self, note_id: str) -> str | None:
         """The live note id a mistyped one most likely meant: the same but for case,
-        spaces and punctuation ("N001" for "n-001"), else a close spelling."""
+        spaces, punctuation and leading zeros ("N001" for "n-001", "cn-A-022" for
+        "cn-A-0022"), else a close spelling."""
         import difflib
 
         def plain(value: str) -> str:
-            return "".join(c for c in value.casefold() if c.isalnum())
+            text = "".join(c for c in value.casefold() if c.isalnum())
+            return re.sub(r"\d+", lambda m: str(int(m.group())), text)
 
         with self.engine.connect() as conn:
             stored = list(conn.execute(

@@ -1149,3 +1149,12 @@ def test_notes_are_found_by_their_words_in_any_case(store: Store) -> None:
     assert store.ids_with_words(["  "]) == set()
     store.erase_notes(["a"])
     assert store.ids_with_words(["crisis"]) == {"b"}  # an erased note's words are gone
+
+
+def test_a_mistyped_note_id_is_matched_by_its_number_before_its_spelling(store: Store) -> None:
+    add(store, *(note(f"cn-A-{n:04d}", f"note {n} about the bus") for n in (22, 282, 220)))
+    # "022" is 22: the same note however its zeros are padded, not the closer spelling 0282
+    assert store.close_note_id("cn-A-022") == "cn-A-0022"
+    assert store.close_note_id("CN A 0220") == "cn-A-0220"
+    assert store.close_note_id("cn-A-0283") == "cn-A-0282"  # a typo: the close spelling
+    assert store.close_note_id("zz-9") is None
