@@ -1100,6 +1100,8 @@ def evaluate(
     typer.echo(
         f"micro-F1 {metrics['micro_f1']:.3f}  macro-F1 {metrics['macro_f1']:.3f}  "
         f"calibration error {metrics['calibration_error']:.3f}"
+        + (f" ({metrics['tag_calibration_error']:.3f} over the tags given)"
+           if metrics.get("tag_calibration_error") is not None else "")
         + (f"  safeguarding recall {metrics['safeguarding_recall']:.3f}"
            if metrics.get("safeguarding_recall") is not None else "")
         + ("  safeguarding recall n/a (no flagged notes)"

@@ -559,6 +559,10 @@ def test_evaluate_prints_scores_and_writes_them_into_the_card(small_model: Path,
     assert "| calibration_error |" in card
     metrics = json.loads((small_model / "model.json").read_text())["metadata"]["metrics"]
     assert metrics["n_notes"] == 120 and 0.0 <= metrics["calibration_error"] < 0.5
+    # over the tags given only (no easy "no"s at a confidence near 0), as printed
+    tagged = metrics["tag_calibration_error"]
+    assert 0.0 <= tagged <= 1.0 and f"({tagged:.3f} over the tags given)" in shown.stdout
+    assert "| tag_calibration_error |" in card
 
 
 def test_evaluate_scores_only_the_categories_the_data_codes(small_model: Path,

@@ -940,6 +940,10 @@ def evaluate(
         "micro_f1": float(f1_score(Y, pred, average="micro", zero_division=0)),
         "macro_f1": float(f[present].mean()) if present.any() else 0.0,
         "calibration_error": calibration_error(Y, proba),
+        # the pairs above are mostly easy "no"s at a confidence near 0: over the tags a
+        # person sees, the gap between confidence and how often they are right is larger
+        "tag_calibration_error": calibration_error(Y[pred == 1], proba[pred == 1])
+        if (pred == 1).any() else None,
         "unknown_gold_labels_ignored": ignored,
         "labels_without_examples": [n for n, has in zip(names, present, strict=True) if not has],
         "labels_not_scored": [n for n in known if n not in index],
