@@ -607,6 +607,10 @@ def codebook_title(codebook: Codebook) -> str:
     return f'"{name}", version {codebook.version}' if name else f"version {codebook.version}"
 
 
+# A category's score from fewer held-out notes than this is not named as the model's lowest
+MIN_NAMED_SUPPORT = 10
+
+
 def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
     """What a reader needs to weigh the model's tags, from its `model.json`: its version,
     how it was measured on labelled notes it was not trained on (macro-F1, the category it
@@ -623,14 +627,20 @@ def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
     tested = {name: m for name, m in per_label.items() if m.get("support") != 0}
     untested = [name for name in [*per_label, *(metrics.get("labels_not_scored") or [])]
                 if name not in tested]
-    weakest = min(tested.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
+    # an F1 from a handful of notes says little: 0.00 from 3 notes is not "the lowest"
+    scored = {name: m for name, m in tested.items()
+              if m.get("support") is None or m["support"] >= MIN_NAMED_SUPPORT}
+    weakest = min(scored.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
     return {
         "model_version": model.get("model_version") or meta.get("model_version"),
         "macro_f1": metrics.get("macro_f1"),
         "experience_accuracy": metrics.get("experience_accuracy"),
         "measured_on": metrics.get("data"),
-        "weakest": (names.get(weakest[0], weakest[0]), weakest[1].get("f1"))
+        "weakest": (names.get(weakest[0], weakest[0]), weakest[1].get("f1"),
+                    weakest[1].get("support"))
         if weakest else None,
+        "few": [names.get(name, name) for name in tested if name not in scored],
+        "min_support": MIN_NAMED_SUPPORT,
         "untested": [names.get(name, name) for name in untested],
     }
 
