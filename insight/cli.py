@@ -1583,7 +1583,11 @@ def _record_rows(kind: str, store) -> list[dict[str, Any]]:
                     if involved else ""}
         else:
             row |= {"action": ref("action", record["action_id"]),
-                    "description": record["description"], "fed_back": record["fed_back"]}
+                    "description": record["description"],
+                    "observed_on": str(record["observed_on"] or ""),
+                    # when people were told is what a "you said, we did" page rests on
+                    "fed_back": record["fed_back"],
+                    "fed_back_on": str(record["fed_back_on"] or "")}
         rows.append(row)
     return rows
 

@@ -189,6 +189,9 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     insight("outcomes", "add", "A1", "Fewer complaints", "-w", str(ws))
     fed = insight("outcomes", "update", "O2", "--fed-back-on", "15/07/2026", "-w", str(ws))
     assert "O2: updated fed_back_on" in fed.stdout
+    outcomes = json.loads(insight("outcomes", "list", "-w", str(ws), "-f", "json").stdout)
+    assert [(o["ref"], o["fed_back"], o["fed_back_on"]) for o in outcomes] == [
+        ("O1", True, "2026-06-01"), ("O2", True, "2026-07-15")]
     insight("insights", "add", "tmp", "--note", note_ids[0], "-w", str(ws))
     insight("insights", "unlink", "I2", note_ids[0], "-w", str(ws))
     insight("insights", "delete", "I2", "--yes", "-w", str(ws))
