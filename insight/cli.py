@@ -1051,13 +1051,15 @@ def evaluate(
         *facts.get("unknown", {}), *tag_model.metadata.get("unknown_labels_dropped", {}))}
     untrained = sorted(lab for lab in report.unknown if category_key(lab) in rare | outside)
     unknown = sorted(lab for lab in report.unknown if category_key(lab) not in rare | outside)
-    why = [f"{some_of(labs, 8)} had fewer than --min-count {facts.get('min_count')} "
-           "examples when this model was trained" if reason == "rare" else
-           f"{some_of(labs, 8)} {'is' if len(labs) == 1 else 'are'} not in its codebook"
-           for reason, labs in (
-               ("rare", [lab for lab in untrained if category_key(lab) in rare]),
-               ("outside", [lab for lab in untrained if category_key(lab) not in rare]))
-           if labs]
+    too_few = [lab for lab in untrained if category_key(lab) in rare]
+    not_coded = [lab for lab in untrained if category_key(lab) not in rare]
+    why = []
+    if too_few:
+        why.append(f"{some_of(too_few, 8)} had fewer than --min-count "
+                   f"{facts.get('min_count')} examples when this model was trained")
+    if not_coded:
+        why.append(f"{some_of(not_coded, 8)} {'is' if len(not_coded) == 1 else 'are'} not "
+                   "in its codebook")
     trained_without = "; ".join(why) + ": the model never learned " + (
         "it" if len(untrained) == 1 else "them")
     if not labelled.texts and not report.unknown:

@@ -87,14 +87,20 @@ def svc_reference() -> Pipeline:
 
 
 def load_care_opinion(path: Path) -> LabelledData:
-    """The stories and labels under the protocol (case-folded codes, >= 10 examples)."""
-    return load_labelled(
+    """The stories and labels under the protocol (codes lower-cased, >= 10 examples).
+
+    The loader reads "cs" and "CS" as one label already, spelt as the file spells it most
+    often; the protocol names codes in lower case (and so does the codebook's wording)."""
+    data = load_labelled(
         path,
         text_col="feedback",
         label_cols=[f"cat_{i}" for i in range(1, 7)],
         min_count=10,
         drop_unlabelled=True,
     )
+    data.labels = [[lab.lower() for lab in row] for row in data.labels]
+    data.label_names = sorted(lab.lower() for lab in data.label_names)
+    return data
 
 
 def care_opinion(path: Path) -> list[dict[str, Any]]:

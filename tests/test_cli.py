@@ -516,6 +516,12 @@ def test_train_with_a_codebook_uses_its_wording(tmp_path: Path) -> None:
                      "--label-col", "codes")
     assert "not the model's" not in scored.stderr
     assert meta_of(tmp_path / "m")["metrics"]["unknown_gold_labels_ignored"] == 0
+    # "fuel" was dropped at training as not in the codebook: said so, not asked "renamed?"
+    with named.open("a", encoding="utf-8") as handle:
+        handle.write("No money for the gas,fuel;food\n")
+    fuel = insight("evaluate", "--model", str(tmp_path / "m"), "--data", str(named),
+                   "--label-col", "codes", "--no-write-card")
+    assert "note: fuel is not in its codebook: the model never learned it" in fuel.stderr
     negative_seed = insight("train", "--data", str(data), "--label-col", "codes", "--seed",
                             "-1", "--out", str(tmp_path / "m2"), check=False)
     assert negative_seed.returncode == 2 and "Traceback" not in negative_seed.stderr

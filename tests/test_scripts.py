@@ -30,6 +30,10 @@ def test_care_opinion_loads_under_the_protocol(benchmark) -> None:
     data = benchmark.load_care_opinion(path)
     # 1998 stories; those left with no label of >= 10 examples are dropped
     assert len(data.texts) == 1968 and len(data.label_names) == 35
+    # the protocol's codes are lower-cased ("CS" and "cs" one label, named "cs")
+    assert "cs" in data.label_names and data.label_names == sorted(
+        {lab for row in data.labels for lab in row})
+    assert all(name == name.lower() for name in data.label_names)
     assert all(row for row in data.labels)
 
 
