@@ -1027,9 +1027,8 @@ def evaluate(
     """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
     from insight.classify.card import scoring_scope, write_model_card
     from insight.classify.data import evaluate as run_evaluation
-    from insight.classify.data import load_labelled
+    from insight.classify.data import labels_left_out, load_labelled
     from insight.classify.model import TagModel
-    from insight.codebook import category_key
     from insight.intake import FileRejected, some_of
 
     _one_label_layout(label_col, label_cols)
@@ -1043,16 +1042,10 @@ def evaluate(
     )
     report = labelled.report
     typer.secho(report.summary(), err=True, fg=typer.colors.YELLOW if report.problems else None)
-    # labels the training data had but the model left out (rare, or not in its codebook)
-    # are not mistakes in this file: say so rather than ask whether they were renamed
+    too_few, not_coded = labels_left_out(tag_model.metadata, report.unknown)
+    untrained = sorted(too_few + not_coded)
+    unknown = sorted(set(report.unknown) - set(untrained))
     facts = tag_model.metadata.get("training_data") or {}
-    rare = {category_key(lab) for lab in facts.get("below_min_count", {})}
-    outside = {category_key(lab) for lab in (
-        *facts.get("unknown", {}), *tag_model.metadata.get("unknown_labels_dropped", {}))}
-    untrained = sorted(lab for lab in report.unknown if category_key(lab) in rare | outside)
-    unknown = sorted(lab for lab in report.unknown if category_key(lab) not in rare | outside)
-    too_few = [lab for lab in untrained if category_key(lab) in rare]
-    not_coded = [lab for lab in untrained if category_key(lab) not in rare]
     why = []
     if too_few:
         why.append(f"{some_of(too_few, 8)} had fewer than --min-count "

@@ -628,9 +628,9 @@ def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
     untested = [name for name in [*per_label, *(metrics.get("labels_not_scored") or [])]
                 if name not in tested]
     # an F1 from a handful of notes says little: 0.00 from 3 notes is not "the lowest"
-    scored = {name: m for name, m in tested.items()
+    enough = {name: m for name, m in tested.items()
               if m.get("support") is None or m["support"] >= MIN_NAMED_SUPPORT}
-    weakest = min(scored.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
+    weakest = min(enough.items(), key=lambda kv: kv[1].get("f1", 1.0), default=None)
     return {
         "model_version": model.get("model_version") or meta.get("model_version"),
         "macro_f1": metrics.get("macro_f1"),
@@ -639,7 +639,7 @@ def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
         "weakest": (names.get(weakest[0], weakest[0]), weakest[1].get("f1"),
                     weakest[1].get("support"))
         if weakest else None,
-        "few": [names.get(name, name) for name in tested if name not in scored],
+        "few": [names.get(name, name) for name in tested if name not in enough],
         "min_support": MIN_NAMED_SUPPORT,
         "untested": [names.get(name, name) for name in untested],
     }

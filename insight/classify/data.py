@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +96,21 @@ def label_name(value: Any) -> str | None:
         return None
     text = _SPACE.sub(" ", str(value)).strip()
     return None if text.lower() in MISSING else text
+
+
+def labels_left_out(
+    metadata: Mapping[str, Any], labels: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """Of `labels` (an evaluation file's labels the model does not have), those its
+    training data had but it left out: (fewer than --min-count examples, not in its
+    codebook). They are not mistakes in the file, so they are not asked "renamed?"."""
+    facts = metadata.get("training_data") or {}
+    rare = {label_key(lab) for lab in facts.get("below_min_count", {})}
+    outside = {label_key(lab) for lab in (
+        *facts.get("unknown", {}), *metadata.get("unknown_labels_dropped", {}))}
+    ordered = sorted(labels)
+    return ([lab for lab in ordered if label_key(lab) in rare],
+            [lab for lab in ordered if label_key(lab) in outside - rare])
 
 
 def _close_label(label: str, names: Sequence[str]) -> str | None:
