@@ -1485,10 +1485,18 @@ def _notes_column(header: Sequence[str], below: Sequence[Sequence[str]]) -> int 
 _CONSENT_WORDS = frozenset({"ok", "okay", "can", "happy"})
 #: A safeguarding question that does not say "safeguarding": it speaks of a risk ("Risk to
 #: self or others?", "Is the person at risk?"), or of a worry or concern about safety, harm
-#: or danger ("Any worries about their safety?"). A concern alone is not one ("Any other
-#: concerns?", "Concerns raised about services": the note or a comment).
+#: or danger ("Any worries about their safety?"), or asks whether there is a worry at all
+#: ("Any worries?", "Concerns?", "Are you worried about them?"): a listener's "yes" there
+#: must reach a person, and a false alarm is only acknowledged. A concern that is about
+#: something else, or asks what it is, is not one ("Any other concerns?", "Concerns raised
+#: about services", "What worries them most?": the note or a comment).
 _WORRY = ("worr", "concern")
 _DANGER = ("safe", "unsafe", "harm", "danger")
+_NOT_A_WORRY_FOR_THEM = frozenset(
+    "other others else service services comment comments feedback complaint complaints "
+    "suggestion suggestions improve improvement improvements".split()
+)
+_ASKS_WHAT = ("what", "which", "how", "why", "when", "who", "where")
 
 
 def _misspelt_safeguarding(key: str) -> bool:
@@ -1506,10 +1514,14 @@ def _alias_field(key: str) -> list[str]:
     """The note fields a (normalised) header that is not a field name clearly means; a
     question that starts with "where" ("Where did the conversation take place?") is the
     place, as `location` is."""
-    words = set(re.findall(r"[a-z0-9]+", key))
+    in_order = re.findall(r"[a-z0-9]+", key)
+    words = set(in_order)
+    worry = any(w.startswith(_WORRY) for w in words)
     found = []
     if "safeguard" in key or any(w.startswith("risk") for w in words) or (
-        any(w.startswith(_WORRY) for w in words) and any(w.startswith(_DANGER) for w in words)
+        worry and any(w.startswith(_DANGER) for w in words)
+    ) or (
+        worry and not words & _NOT_A_WORRY_FOR_THEM and in_order[0] not in _ASKS_WHAT
     ) or "sg" in words or _misspelt_safeguarding(key):
         found.append("safeguarding")
     if key.startswith("where") and key[5:6] in ("", "_", "?"):

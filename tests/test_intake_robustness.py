@@ -1316,6 +1316,8 @@ def ingest_form(store: Store, path: Path, folder: Path) -> FileReport:
 @pytest.mark.parametrize("question", [
     "Any worries about their safety?", "Any concerns about risk?", "Risk to self or others?",
     "Is the person at risk?", "Worried they may come to harm?",
+    # asked whether there is a worry at all: a yes there is a worry about the person
+    "Any worries?", "Concerns?", "Are you worried about them?", "Any worries about them?",
     # misspelt or shortened: a listener's yes must reach a person all the same
     "safegaurding", "Safe guarding", "Safguarding?", "SG concern",
 ])
@@ -1335,6 +1337,7 @@ def test_a_safety_question_is_the_safeguarding_column(
 
 @pytest.mark.parametrize("question", [
     "Any other concerns?", "Concerns raised about services", "What worries them most?",
+    "Any concerns about the service?", "How worried were they about the wait?",
 ])
 def test_a_concern_that_is_not_about_safety_is_not_safeguarding(
     question: str, store: Store, tmp_path: Path
