@@ -865,9 +865,16 @@ def _workspace_model(ws):
     if ws.model_dir.exists():
         return TagModel.load(ws.model_dir)
     if ws.codebook not in ("", "default"):
-        raise FileNotFoundError(
-            f"no model at {ws.model_dir}: this workspace has its own codebook, so its model "
-            "is trained from notes labelled with it; run `insight train` first"
+        from insight.tagging import learns_from_shipped_notes
+
+        if not learns_from_shipped_notes(ws.load_codebook()):
+            raise FileNotFoundError(
+                f"no model at {ws.model_dir}: this workspace has its own codebook, so its "
+                "model is trained from notes labelled with it; run `insight train` first"
+            )
+        typer.secho(  # a copy of the default codebook: its categories are the default's
+            "the workspace's codebook has the default codebook's categories and version, "
+            "so the default model tags with them", err=True,
         )
     typer.secho(
         "no workspace model yet: using the default model for the default codebook "

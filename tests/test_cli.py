@@ -464,6 +464,37 @@ def test_tag_before_any_training_uses_the_default_model(
     assert "access-waiting" in shown and "no categories yet" not in shown
 
 
+def test_a_copy_of_the_default_codebook_tags_with_the_default_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
+) -> None:
+    """Same categories and version as the default: nothing to train before tagging; a
+    category renamed in the copy makes it a codebook of its own, which trains first."""
+    from insight.resources import default_codebook_path
+
+    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
+    copy = tmp_path / "codebook.yaml"
+    copy.write_text(default_codebook_path().read_text(encoding="utf-8"), encoding="utf-8")
+    notes = tmp_path / "notes.csv"
+    notes.write_text('id,text\nw1,"On the list for therapy since March, nobody has rung."\n',
+                     encoding="utf-8")
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(copy))
+    insight("ingest", "-w", str(ws), str(notes))
+    tagged = insight("tag", "-w", str(ws))
+    assert "tagged 1 note" in tagged.stdout
+    assert "has the default codebook's categories and version" in tagged.stderr
+    assert "access-waiting" in insight("notes", "show", "w1", "-w", str(ws)).stdout
+
+    own = tmp_path / "own"
+    renamed = copy.read_text(encoding="utf-8").replace("id: carers-family", "id: carers")
+    assert renamed != copy.read_text(encoding="utf-8")
+    copy.write_text(renamed, encoding="utf-8")
+    insight("init", str(own), "--codebook", str(copy))
+    insight("ingest", "-w", str(own), str(notes))
+    refused = insight("tag", "-w", str(own), check=False)
+    assert refused.returncode != 0 and "run `insight train` first" in refused.stderr
+
+
 def meta_of(model: Path) -> dict:
     return json.loads((model / "model.json").read_text())["metadata"]
 
