@@ -564,9 +564,16 @@ def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
                      if not quoted and thread.pinned_notes(parse_ref("insight", r))})
     if not silent:
         return []
+    few = [r for r in silent if r in {i["ref"] for p in priorities for i in p["insights"]
+                                      if is_suppressed(i["evidence"])}]
+    warnings = [f"{', '.join(few)}: the community page quotes none of the notes pinned, as "
+                f"{'its count is' if len(few) == 1 else 'their counts are'} not shown outside "
+                "the leads' view (too few notes, or a few short of another insight's), and a "
+                "quote would speak for one of those few people"] if few else []
+    silent = [r for r in silent if r not in few]
     taken = {r: sorted({quoted_under[n] for n in thread.pinned_notes(parse_ref("insight", r))
                         if quoted_under.get(n, r) != r}) for r in silent}
-    warnings = [f"{r}: the community page quotes none of the notes pinned, as a note pinned for "
+    warnings += [f"{r}: the community page quotes none of the notes pinned, as a note pinned for "
                 f"it is quoted under {', '.join(taken[r])} already (a page quotes a note once); "
                 "pin another note, with the person's own words in quote marks and consent to "
                 "quote" for r in silent if taken[r]]

@@ -202,11 +202,13 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
         note("para", paraphrase, categories=["community-support"]),
         note("own", spoken, categories=["community-support"]),
         *[note(f"x{i}", f"Group {i} went online only.", categories=["community-support"])
-          for i in range(3)])
+          for i in range(3)],
+        *[note(f"y{i}", f"Nobody to talk to on day {i}.", categories=["community-support"])
+          for i in range(4)])
     ids = ["para", "own", "x0", "x1", "x2"]
     first = add_insight(store, "Places closing", categories=["community-support"], note_ids=ids)
     second = add_insight(store, "Lonely at home", categories=["community-support"],
-                         note_ids=["own", "para"])
+                         note_ids=["own", "para", "y0", "y1", "y2", "y3"])
     add_action(store, "Reopen the cafe", status="agreed", due_on=date(2027, 3, 31),
                priority_ids=[add_priority(store, "P", insight_ids=[first, second])])
     for insight in (first, second):  # the community page quotes what a lead pinned
@@ -248,6 +250,23 @@ def test_pins_the_community_page_cannot_quote_are_said_with_why(store: Store) ->
         "note that has them, or leave it without a quote"]
     assert not [w for w in build_report(store, load_codebook()).warnings
                 if "quotes none of the notes pinned" in w]  # a community page matter only
+
+
+def test_a_pin_on_an_insight_of_too_few_notes_is_said_to_be_that(store: Store) -> None:
+    """Its own words, consent, no concern: the reason it is not quoted is the count."""
+    add(store, *[note(f"f{i}", f"'The group was all I had,' she said of group {i}.",
+                      categories=["community-support"]) for i in range(4)])
+    insight = add_insight(store, "Places closing", categories=["community-support"],
+                          note_ids=[f"f{i}" for i in range(4)])
+    add_priority(store, "Keep places open", insight_ids=[insight])
+    set_quote_choice(store, insight, "f0", "pin")
+    data = build_report(store, load_codebook(), audience="community")
+    assert [w for w in data.warnings if "quotes none of the notes pinned" in w] == [
+        "I1: the community page quotes none of the notes pinned, as its count is not shown "
+        "outside the leads' view (too few notes, or a few short of another insight's), and a "
+        "quote would speak for one of those few people"]
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert [q.note_id for i in lead.priorities[0]["insights"] for q in i["quotes"]][:1] == ["f0"]
 
 
 def test_an_insight_a_few_notes_short_of_another_is_not_counted(store: Store) -> None:
