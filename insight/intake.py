@@ -1486,7 +1486,8 @@ _CONSENT_WORDS = frozenset({"ok", "okay", "can", "happy"})
 #: A safeguarding question that does not say "safeguarding": it speaks of a risk ("Risk to
 #: self or others?", "Is the person at risk?"), or of a worry or concern about safety, harm
 #: or danger ("Any worries about their safety?"), or asks whether there is a worry at all
-#: ("Any worries?", "Concerns?", "Are you worried about them?"): a listener's "yes" there
+#: ("Any worries?", "Concerns?", "Are you worried about them?"; a question, not a
+#: topic's name such as "Money worries", a label column): a listener's "yes" there
 #: must reach a person, and a false alarm is only acknowledged. A concern that is about
 #: something else, or asks what it is, is not one ("Any other concerns?", "Concerns raised
 #: about services", "What worries them most?": the note or a comment).
@@ -1497,6 +1498,7 @@ _NOT_A_WORRY_FOR_THEM = frozenset(
     "suggestion suggestions improve improvement improvements".split()
 )
 _ASKS_WHAT = ("what", "which", "how", "why", "when", "who", "where")
+_ASKS_WHETHER = ("any", "are", "is", "was", "were", "do", "did", "does", "has", "have", "had")
 
 
 def _misspelt_safeguarding(key: str) -> bool:
@@ -1522,6 +1524,7 @@ def _alias_field(key: str) -> list[str]:
         worry and any(w.startswith(_DANGER) for w in words)
     ) or (
         worry and not words & _NOT_A_WORRY_FOR_THEM and in_order[0] not in _ASKS_WHAT
+        and (key.endswith("?") or in_order[0] in _ASKS_WHETHER)  # not "Money worries"
     ) or "sg" in words or _misspelt_safeguarding(key):
         found.append("safeguarding")
     if key.startswith("where") and key[5:6] in ("", "_", "?"):
@@ -1794,11 +1797,16 @@ def _csv_rows(
     trailing_warned = False
     first_row = True  # the row under the header: a second header row?
     previous_end = base + reader.line_num
+    blank: list[int] = []  # rows of empty cells (",,,"): skipped, and said so
     while True:
         start = previous_end + 1
         try:
             values = next(reader)
         except StopIteration:
+            if blank and warnings is not None:
+                warnings.append(f"{len(blank)} row{_s(len(blank))} with every cell empty "
+                                f"skipped (line{_s(len(blank))} "
+                                f"{some_of([str(n) for n in blank])})")
             return
         except csv.Error as exc:  # e.g. a cell over the size limit: a quote left open?
             previous_end = base + reader.line_num
@@ -1832,6 +1840,8 @@ def _csv_rows(
                 yield from _swallowed(lines, start, start, None, start)
                 return
         if not values or (all(not v.strip() for v in values) and not keep_blank_rows):
+            if values:
+                blank.append(start)
             continue
         raw = delimiter.join(values)
         if len(values) > len(keys) and all(not v.strip() for v in values[len(keys) :]):

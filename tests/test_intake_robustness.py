@@ -1338,6 +1338,7 @@ def test_a_safety_question_is_the_safeguarding_column(
 @pytest.mark.parametrize("question", [
     "Any other concerns?", "Concerns raised about services", "What worries them most?",
     "Any concerns about the service?", "How worried were they about the wait?",
+    "Money worries",  # a topic (a label column of training data), not a question
 ])
 def test_a_concern_that_is_not_about_safety_is_not_safeguarding(
     question: str, store: Store, tmp_path: Path
@@ -1859,3 +1860,12 @@ def test_a_ref_column_gives_the_ids_and_experience_may_be_said_in_other_words(
         "negative", "positive", "mixed"]
     assert [line for line, _ in reasons(report)] == [5]
     assert "experience" in reasons(report)[0][1]
+
+
+def test_rows_of_empty_cells_are_skipped_and_said_to_be(store: Store, tmp_path: Path) -> None:
+    """A spreadsheet's empty row (",,") holds no note, but every row is accounted for."""
+    path = write(tmp_path, "blank.csv",
+                 "id,text,place\nb-1,Waited a year,Leeds\n,,\nb-2,Nobody rang,York\n , ,\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    assert report.warnings == ["2 rows with every cell empty skipped (lines 3, 5)"]
