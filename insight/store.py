@@ -928,7 +928,9 @@ class Store:
         `changes` maps note id -> new values (only `consent_quote`, `consent_contact`,
         `safeguarding` and the `INTAKE_FILLABLE` fields); `reasons` note id -> why (kept in
         the audit entry, e.g. the file and line); `flags` note id -> reason for a
-        safeguarding queue item, added unless the note already has an open one. Erased
+        safeguarding queue item, added unless the note already has an open one a person raised
+        (one the model or the phrase list raised may be judged a false alarm: the
+        person's concern must outlive that, and the queue must show a person raised it). Erased
         notes are never touched, and a value already equal is not written again. Returns
         (the values applied per note, the ids newly queued).
         """
@@ -961,7 +963,7 @@ class Store:
                         after["reason"] = reasons[note_id]
                     self._audit(conn, "update", "note", note_id, before, after)
                     applied[note_id] = values
-                if note_id in flags and not self._has_open_flag(conn, note_id):
+                if note_id in flags and not self._has_open_flag(conn, note_id, by_a_person=True):
                     listener = conn.execute(
                         select(notes.c.listener).where(notes.c.id == note_id)
                     ).scalar_one()

@@ -394,6 +394,16 @@ def test_listener_flag_and_phrase_screen_reach_the_queue_untagged(
     )
     assert (again.already_present, again.flagged) == (4, 0)
     assert len(store.safeguarding_items(open_only=False)) == 3
+    # A listener's yes added later to a note the phrase list queued is a person's concern
+    # of its own: it is queued beside it, named, and outlives a false-alarm judgement.
+    rows[1]["safeguarding"], rows[1]["listener"] = True, "L-7"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    later = ingest_file(
+        store, path, category_ids=None, quarantine_dir=tmp_path / "q", screen=phrase_screen
+    )
+    assert later.flagged == 1
+    by = sorted(i["flagged_by"] for i in store.safeguarding_items() if i["note_id"] == "s2")
+    assert by == ["listener:L-7", "screen:phrase-list"]
 
 
 def test_acknowledge_records_who_and_when_once(noted: Store, db_url: str) -> None:
