@@ -866,17 +866,18 @@ def test_reingest_flag_after_an_acknowledged_item_is_queued_again(
     ])
     report = _ingest(store, v2, tmp_path)
     assert (report.updated, report.flagged, report.changes) == (
-        2, 1, {"safeguarding flagged": 2}
+        2, 2, {"safeguarding flagged": 2}
     )
-    # a1 has an open item: the listener's flag is recorded, no second item. a2's item was
-    # acknowledged before the listener flagged it: it goes back to a person.
+    # a1's open item was raised by the phrase list, which a person may judge a false alarm:
+    # the listener's concern is queued beside it, so the queue says a person raised it. a2's
+    # item was acknowledged before the listener flagged it: it goes back to a person.
     assert store.get_note("a1")["safeguarding"] is True
     assert store.get_note("a2")["safeguarding"] is True
     items = store.safeguarding_items()
-    assert [(i["note_id"], i["flagged_by"]) for i in items] == [
-        ("a1", "screen:phrase-list"), ("a2", "listener")
+    assert sorted((i["note_id"], i["flagged_by"]) for i in items) == [
+        ("a1", "listener"), ("a1", "screen:phrase-list"), ("a2", "listener")
     ]
-    assert items[0]["id"] == open_a1["id"]
+    assert open_a1["id"] in [i["id"] for i in items]
     # Stored Yes already: the same file again queues nothing.
     assert _ingest(store, v2, tmp_path).flagged == 0
 
