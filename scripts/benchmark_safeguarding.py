@@ -160,6 +160,10 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "have not been read. Learning from each new set has caught 2-3 more notes of the next "
         "blind one: more such sets, each tested blind before it is learned from, are the "
         "surest way found to raise recall.",
+        "- Phrase list v7 added 'I might not be here' and 'may not be around by then' (not "
+        "'here on Tuesday'), missed in a blind user audit of the whole tool on 2026-11-29 "
+        "('Two years to be seen, I might not be here.'); audit-4 was not read to write it. "
+        "No corpus note matches it, and no audit note's flag changed.",
     ]
     return "\n".join(lines)
 

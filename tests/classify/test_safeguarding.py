@@ -176,6 +176,9 @@ def test_clear_cases_are_caught(phrases, note, signal):
         ("Sent all his savings to an online girlfriend he has never met.", "exploitation"),
         ("Rotting food in the kitchen, he refuses help.", "neglect-exploitation"),
         ("Sleeping in the chair since he fell twice, lives alone.", "neglect-exploitation"),
+        # list version 7, from a blind user audit: not being here by the end of a wait
+        ("Eighteen months for the clinic. 'I may not be around by then.'", "suicidal-thoughts"),
+        ("Told her the wait. She just said 'I might not be here.'", "suicidal-thoughts"),
     ],
 )
 def test_each_group_catches_everyday_wording(phrases, note, signal):
@@ -189,6 +192,8 @@ def test_each_group_catches_everyday_wording(phrases, note, signal):
         "Our group ran a self-harm awareness session for parents.",
         "He volunteers for a domestic abuse charity on Saturdays.",
         "I was ready to go home after the group.",
+        "She might not be here next week as she's on holiday.",
+        "I may not be around on Tuesday, I'm at the dentist.",
         "Talked mostly about her allotment and the football.",
         # words shared with a risk phrase, in a safe sense
         "The insulin pump was fixed on Tuesday and she's managing well.",
