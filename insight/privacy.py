@@ -262,6 +262,10 @@ def written_detail_warnings(
         if kinds:
             shown = ("shown redacted outside the leads' view, but redaction can miss a "
                      "name: write roles, not names" if name == "how" else
+                     # the community page takes names out of an owner ("Dr [name removed]")
+                     "commissioners read it as written, and the community page with the "
+                     "name taken out, which can miss one and reads badly: write the role, "
+                     "not the name" if name == "owner" else
                      "commissioners and the community read it as written: take it out")
             found.append(f"{record} {name} holds personal details ({', '.join(kinds)}); "
                          + shown)

@@ -1311,7 +1311,10 @@ def test_a_leads_words_holding_personal_details_or_a_note_id_are_warned_of(
     notes = tmp_path / "n.csv"
     notes.write_text("id,text\nBK-065,The bus is every two hours.\n", encoding="utf-8")
     insight("ingest", str(notes), "-w", str(ws))
-    insight("actions", "add", "Ask for a later bus", "-w", str(ws))
+    added = insight("actions", "add", "Ask for a later bus", "--owner",
+                    "Dr Helen Marsh, transport lead", "-w", str(ws))
+    assert ("A1 owner holds personal details (PERSON); commissioners read it as written, "
+            "and the community page with the name taken out") in " ".join(added.stderr.split())
     said = insight("outcomes", "add", "A1", "Later bus from May",
                    "--evidence", "Note BK-065 and what Sarah Jones told us", "-w", str(ws))
     shown = " ".join(said.stderr.split())
