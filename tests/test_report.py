@@ -222,6 +222,11 @@ def test_you_said_quotes_only_peoples_own_words_once(store: Store) -> None:
         "person's own words in quote marks and consent to quote"]
     community = unescape(render_html(data))
     assert "conversations were written down" in community  # plain words, plain dates
+    # two findings under one priority: one list item each, the quote inside its own
+    heard = community.split('<ul class="heard">')[1].split("</ul>")[0]
+    items = heard.split("<li>")[1:]
+    assert len(items) == 2 and "Since the cafe closed" in items[0]
+    assert "Since the cafe closed" not in items[1]
     words = " ".join(community.split())
     assert "listeners in March 2026." in words and "between" not in words  # one month
     assert "by March 2027" in community and "2027-03-31" not in community
