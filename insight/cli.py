@@ -275,6 +275,13 @@ def init(
     with Store.open(ws.db_url) as store:
         store.secret("erasure")  # so a backup taken before any erasure can match later ones
     typer.echo(f"created workspace {ws.path} (database {ws.db_url.split('@')[-1]})")
+    from insight.workspace import enclosing_workspace
+
+    if (outer := enclosing_workspace(ws.path)) is not None:
+        typer.secho(f"warning: {ws.path} is inside the workspace at {outer}: a separate "
+                    "workspace, with notes of its own; if you meant to work in that one, "
+                    f"delete {ws.path} and pass --workspace {outer}", err=True,
+                    fg=typer.colors.YELLOW)
     if codebook is not None and ws.codebook_path is not None \
             and ws.codebook_path.resolve() != codebook.resolve():
         typer.echo(f"the workspace keeps its own copy of the codebook, {ws.codebook_path}: "

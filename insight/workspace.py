@@ -386,6 +386,15 @@ def resolve_workspace_path(path: str | Path | None) -> Path:
     return Path(env) if env else Path.cwd()
 
 
+def enclosing_workspace(folder: Path) -> Path | None:
+    """The workspace a folder is inside (a report's folder, a new folder made there), if
+    any: the nearest folder above it holding a workspace's configuration."""
+    for parent in folder.resolve().parents:
+        if (parent / CONFIG_NAME).is_file():
+            return parent
+    return None
+
+
 def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> Workspace:
     """Read `insight.toml` from the chosen folder; `db` overrides the configured URL."""
     folder = resolve_workspace_path(path).resolve()
@@ -393,9 +402,15 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
     if not config.is_file():
         named = "" if path is not None or not os.environ.get("INSIGHT_WORKSPACE") else \
             " (named by $INSIGHT_WORKSPACE)"
+        if (outer := enclosing_workspace(folder)) is not None:
+            raise WorkspaceError(
+                f"no workspace at {folder}{named} (no {CONFIG_NAME}): it is inside the "
+                f"workspace at {outer}; pass --workspace {outer}, or run the command there"
+            )
         raise WorkspaceError(
-            f"no workspace at {folder}{named} (no {CONFIG_NAME}); run `insight init {folder}` "
-            "first or pass --workspace DIR"
+            f"no workspace at {folder}{named} (no {CONFIG_NAME}); pass --workspace DIR (or "
+            "set $INSIGHT_WORKSPACE, or run the command in the workspace's folder), or "
+            f"make a new one with `insight init {folder}`"
         )
     try:
         raw = tomllib.loads(config.read_text(encoding="utf-8"))

@@ -277,6 +277,10 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
     missing = insight("rollup", "-w", str(tmp_path / "nowhere"), check=False)
     assert missing.returncode == 1
     assert "insight init" in missing.stderr and "Traceback" not in missing.stderr
+    insight("init", str(tmp_path / "outer"))
+    nested = insight("init", str(tmp_path / "outer" / "sub"))
+    assert f"is inside the workspace at {(tmp_path / 'outer').resolve()}" in " ".join(
+        nested.stderr.split())
     bad_book = tmp_path / "book.yaml"
     bad_book.write_text("version: 1\ncategories:\n  - {id: a, name: A}\n")
     shown = insight("codebook", "show", "--codebook", str(bad_book), check=False)

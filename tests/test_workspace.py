@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from insight.workspace import WorkspaceError, init_workspace, open_workspace
+from insight.workspace import (
+    WorkspaceError,
+    enclosing_workspace,
+    init_workspace,
+    open_workspace,
+)
 
 
 def test_init_writes_config_and_reopens(tmp_path: Path) -> None:
@@ -206,3 +211,17 @@ def test_a_backup_brings_a_codebook_kept_outside_the_workspace(tmp_path: Path) -
     source.unlink()  # the other machine has no such file
     restored = restore_workspace(backup, tmp_path / "elsewhere")
     assert open_workspace(restored.path).load_codebook().ids == ["respite"]
+
+
+def test_a_folder_inside_a_workspace_names_the_workspace(tmp_path: Path) -> None:
+    """Running a command in a report's folder, or making a workspace inside another, is a
+    slip: the message names the workspace around it."""
+    init_workspace(tmp_path / "ws")
+    inside = tmp_path / "ws" / "out"
+    inside.mkdir()
+    with pytest.raises(WorkspaceError, match="inside the workspace at .*pass --workspace"):
+        open_workspace(inside)
+    with pytest.raises(WorkspaceError, match="pass --workspace DIR .*insight init"):
+        open_workspace(tmp_path / "elsewhere")
+    assert enclosing_workspace(inside) == (tmp_path / "ws").resolve()
+    assert enclosing_workspace(tmp_path / "elsewhere") is None
