@@ -1569,16 +1569,21 @@ def _refs(kind: str, values: list[str] | None) -> list[int]:
 
 def _record_rows(kind: str, store) -> list[dict[str, Any]]:
     from insight.store import ref
-    from insight.thread import load_thread
+    from insight.thread import load_thread, quote_blockers
 
     thread = load_thread(store)
     rows = []
     for record in store.list_records(kind):
         row: dict[str, Any] = {"ref": ref(kind, record["id"])}
         if kind == "insight":
+            pinned = thread.pinned_notes(record["id"])
             row |= {"title": record["title"], "notes": len(thread.notes_of_insight(record["id"])),
                     # a lead's quote choices (`insight insights quote`), pins in order
-                    "pinned": ",".join(thread.pinned_notes(record["id"])),
+                    "pinned": ",".join(pinned),
+                    # pins no report will quote, and why (consent, a concern, erased)
+                    "not_quotable": "; ".join(
+                        f"{n}: {', '.join(why)}" for n in pinned
+                        if (why := quote_blockers(store, n))),
                     "left_out": ",".join(thread.left_out_notes(record["id"]))}
         elif kind == "priority":
             row |= {"title": record["title"], "insights": ",".join(

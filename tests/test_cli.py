@@ -1081,6 +1081,10 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
     listed = insight("insights", "list", "-f", "json", "-w", str(ws))
     [row] = json.loads(listed.stdout)
     assert row["pinned"] == "q4,quiet,worry" and row["left_out"] == "q1"
+    # pins no report will quote are marked, with why (never the note's words)
+    assert row["not_quotable"].startswith("quiet: the person did not agree to be quoted")
+    assert "; worry: " in row["not_quotable"] and "safeguarding" in row["not_quotable"]
+    assert "q4" not in row["not_quotable"] and "felt" not in row["not_quotable"]
 
     insight("report", "--audience", "lead", "--out", str(tmp_path / "lead.html"), "-w", str(ws))
     html = (tmp_path / "lead.html").read_text(encoding="utf-8")
