@@ -868,21 +868,18 @@ def _workspace_model(ws):
     """The workspace's trained model; before one is trained, a workspace on the default
     codebook uses the default model (built from the shipped corpus on first use)."""
     from insight.classify.model import TagModel
+    from insight.tagging import learns_from_shipped_notes
 
     if ws.model_dir.exists():
         return TagModel.load(ws.model_dir)
-    if ws.codebook not in ("", "default"):
-        from insight.tagging import learns_from_shipped_notes
-
-        if not learns_from_shipped_notes(ws.load_codebook()):
-            raise FileNotFoundError(
-                f"no model at {ws.model_dir}: this workspace has its own codebook, so its "
-                "model is trained from notes labelled with it; run `insight train` first"
-            )
-        typer.secho(  # a copy of the default codebook: its categories are the default's
-            "the workspace's codebook has the default codebook's categories and version, "
-            "so the default model tags with them", err=True,
+    if not learns_from_shipped_notes(ws.load_codebook()):
+        raise FileNotFoundError(
+            f"no model at {ws.model_dir}: this workspace has its own codebook, so its "
+            "model is trained from notes labelled with it; run `insight train` first"
         )
+    if ws.codebook not in ("", "default"):  # a copy of the default codebook
+        typer.secho("the workspace's codebook has the default codebook's categories and "
+                    "version, so the default model tags with them", err=True)
     typer.secho(
         "no workspace model yet: using the default model for the default codebook "
         "(built from the shipped corpus on first use, then cached); `insight train` "

@@ -1512,19 +1512,29 @@ def _misspelt_safeguarding(key: str) -> bool:
     )
 
 
+def _asks_of_a_worry(key: str) -> bool:
+    """Whether a (normalised) header asks of a worry about the person: about their
+    safety ("Any worries about their safety?"), or whether there is one at all ("Any
+    worries?", "Concerns?"), not what it is, nor a worry about something else, nor a
+    topic's name ("Money worries")."""
+    in_order = re.findall(r"[a-z0-9]+", key)
+    words = set(in_order)
+    if not any(w.startswith(_WORRY) for w in words):
+        return False
+    if any(w.startswith(_DANGER) for w in words):
+        return True
+    return (not words & _NOT_A_WORRY_FOR_THEM and in_order[0] not in _ASKS_WHAT
+            and (key.endswith("?") or in_order[0] in _ASKS_WHETHER))
+
+
 def _alias_field(key: str) -> list[str]:
     """The note fields a (normalised) header that is not a field name clearly means; a
     question that starts with "where" ("Where did the conversation take place?") is the
     place, as `location` is."""
-    in_order = re.findall(r"[a-z0-9]+", key)
-    words = set(in_order)
-    worry = any(w.startswith(_WORRY) for w in words)
+    words = set(re.findall(r"[a-z0-9]+", key))
     found = []
-    if "safeguard" in key or any(w.startswith("risk") for w in words) or (
-        worry and any(w.startswith(_DANGER) for w in words)
-    ) or (
-        worry and not words & _NOT_A_WORRY_FOR_THEM and in_order[0] not in _ASKS_WHAT
-        and (key.endswith("?") or in_order[0] in _ASKS_WHETHER)  # not "Money worries"
+    if "safeguard" in key or any(w.startswith("risk") for w in words) or _asks_of_a_worry(
+        key
     ) or "sg" in words or _misspelt_safeguarding(key):
         found.append("safeguarding")
     if key.startswith("where") and key[5:6] in ("", "_", "?"):

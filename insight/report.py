@@ -564,8 +564,9 @@ def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
                      if not quoted and thread.pinned_notes(parse_ref("insight", r))})
     if not silent:
         return []
-    few = [r for r in silent if r in {i["ref"] for p in priorities for i in p["insights"]
-                                      if is_suppressed(i["evidence"])}]
+    suppressed = {i["ref"] for p in priorities for i in p["insights"]
+                  if is_suppressed(i["evidence"])}
+    few = [r for r in silent if r in suppressed]
     warnings = [f"{', '.join(few)}: the community page quotes none of the notes pinned, as "
                 f"{'its count is' if len(few) == 1 else 'their counts are'} not shown outside "
                 "the leads' view (too few notes, or a few short of another insight's), and a "
