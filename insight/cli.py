@@ -525,6 +525,13 @@ def ingest(
                     f"{file}: accepted {report.accepted}, rejected {report.rejected}, "
                     f"already present {report.already_present}"
                 )
+            if not report.file_error:
+                from insight.quarantine import settle_unread
+
+                if settled := settle_unread(ws.quarantine_dir, file):
+                    typer.echo(f"{file}: read this time: {settled} earlier failed "
+                               f"attempt{'s' if settled > 1 else ''} to read it "
+                               f"cleared from quarantine")
             for line in report.change_summary():
                 typer.echo(f"{file}: {line}")
             if report.quote_withdrawn and (quoted_in := store.reports_quoting(

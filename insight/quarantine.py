@@ -379,6 +379,18 @@ def clear(rows: Iterable[QuarantinedRow]) -> tuple[int, int]:
     return removed, deleted
 
 
+def settle_unread(folder: Path, source: Path) -> int:
+    """Remove the records of earlier attempts that could not read `source` at all (a
+    mistyped `--text-col`), now that it has been read: they hold no row, so nothing is
+    lost, and left alone they kept the file listed as unreadable until `clear --all`.
+    Returns how many were removed."""
+    target = source.resolve()
+    unread = [r for r in read_quarantine(folder)
+              if (r.line == 0 or r.row is None) and not r.erased
+              and Path(r.source).resolve() == target]
+    return clear(unread)[0] if unread else 0
+
+
 def _raw_line_of(line: str, entry: dict[str, Any], note_ids: set[str], keys: set[str]) -> bool:
     """Whether a line intake could not split holds an erased note: its words are in it, or
     its first cell is the note's id (where ids usually are; a later cell equal to a short

@@ -1428,6 +1428,27 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout
 
 
+def test_a_file_read_at_last_clears_its_failed_attempts_from_quarantine(
+    tmp_path: Path
+) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text("id,What did you hear?\nk1,She waited six months for a call back.\n",
+                    encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("id,Notes\nz1,The group closed.\n", encoding="utf-8")
+    for file in (form, form, other):  # the notes' column not named: the files are not read
+        assert insight("ingest", "-w", str(ws), str(file), check=False).returncode == 3
+    listed = insight("quarantine", "list", "-w", str(ws), "-f", "json").stdout
+    assert sum(row["unreadable_file"] for row in json.loads(listed)) == 3
+    read = insight("ingest", "-w", str(ws), str(form), "--text-col", "What did you hear?")
+    assert "accepted 1, rejected 0" in read.stdout
+    assert "2 earlier failed attempts to read it cleared from quarantine" in read.stdout
+    listed = json.loads(insight("quarantine", "list", "-w", str(ws), "-f", "json").stdout)
+    assert [(row["from"], row["unreadable_file"]) for row in listed] == [("other.csv", 1)]
+
+
 def test_backup_restores_as_a_working_workspace(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": "b1", "text": "The drop-in on Fridays kept me going.", "consent_quote": True}])
