@@ -792,7 +792,8 @@ class Store:
     def close_note_id(self, note_id: str) -> str | None:
         """The live note id a mistyped one most likely meant: the same but for case,
         spaces, punctuation and leading zeros ("N001" for "n-001", "cn-A-022" for
-        "cn-A-0022"), else a close spelling."""
+        "cn-A-0022"), else the one id it begins (an id copied in part), else a close
+        spelling."""
         import difflib
 
         def plain(value: str) -> str:
@@ -803,8 +804,14 @@ class Store:
             stored = list(conn.execute(
                 select(notes.c.id).where(notes.c.erased_at.is_(None)).limit(MAX_HINT_IDS)
             ).scalars())
+            begun = [] if not note_id.strip() else list(conn.execute(
+                select(notes.c.id).where(
+                    notes.c.erased_at.is_(None),
+                    notes.c.id.startswith(note_id.strip(), autoescape=True),
+                ).limit(2)).scalars())
         same = [i for i in stored if plain(i) == plain(note_id) and i != note_id]
-        close = same[:1] or difflib.get_close_matches(note_id, stored, n=1, cutoff=0.8)
+        close = (same[:1] or (begun if len(begun) == 1 else [])
+                 or difflib.get_close_matches(note_id, stored, n=1, cutoff=0.8))
         return close[0] if close else None
 
     @staticmethod

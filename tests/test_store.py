@@ -1169,3 +1169,13 @@ def test_a_mistyped_note_id_is_matched_by_its_number_before_its_spelling(store: 
     assert store.close_note_id("CN A 0220") == "cn-A-0220"
     assert store.close_note_id("cn-A-0283") == "cn-A-0282"  # a typo: the close spelling
     assert store.close_note_id("zz-9") is None
+
+
+def test_an_id_copied_in_part_is_matched_when_one_note_begins_so(store: Store) -> None:
+    add(store, note("3f9a1c77e2b0", "a note about the bus"),
+        note("3f9b0000aaaa", "a note about the clinic"), note("50%_off", "a note"))
+    assert store.close_note_id("3f9a") == "3f9a1c77e2b0"  # the one id it begins
+    assert store.close_note_id("3f9") is None  # two ids begin so: neither is offered
+    assert store.close_note_id("50%") == "50%_off"
+    assert store.close_note_id("3_9a") is None  # % and _ are not wildcards
+    assert store.close_note_id("%") is None
