@@ -262,7 +262,7 @@ def written_detail_warnings(
         if kinds:
             shown = ("shown redacted outside the leads' view, but redaction can miss a "
                      "name: write roles, not names" if name == "how" else
-                     # the community page takes names out of an owner ("Dr [name removed]")
+                     # the community page takes names out of an owner ("Dr Patel" is "a doctor")
                      "commissioners read it as written, and the community page with the "
                      "name taken out, which can miss one and reads badly: write the role, "
                      "not the name" if name == "owner" else

@@ -315,7 +315,7 @@ def build_report(
             "title": action["title"],
             "description": action["description"],
             # on the public page a person's name in "who is responsible" is taken out
-            "owner": redact_text(action["owner"]) if action["owner"] and audience == "community"
+            "owner": public_owner(action["owner"]) if action["owner"] and audience == "community"
             else action["owner"],
             "status": action["status"],
             "reason": action["reason"],
@@ -829,6 +829,33 @@ _REMOVED = {
 }
 
 
+#: A title before a name taken out, said as the role it names on the public page ("Dr
+#: Patel" is "a doctor", not "Dr [name removed]"); a title that names no role ("Mrs") goes
+#: with the name.
+_TITLE_ROLES = {
+    "dr": "a doctor", "doctor": "a doctor", "prof": "a professor", "professor": "a professor",
+    "cllr": "a councillor", "councillor": "a councillor", "nurse": "a nurse",
+    "imam": "an imam", "pastor": "a pastor", "rev": "a minister", "revd": "a minister",
+    "reverend": "a minister",
+}
+_TITLE_BEFORE_NAME = re.compile(
+    r"\b(?P<title>[A-Za-z]+)\.?\s+\[PERSON\](?:\s+\[PERSON\])*")
+_NAME_TITLES = {"mr", "mrs", "ms", "miss", "mx", "sir", "dame"}
+
+
+def public_owner(owner: str) -> str:
+    """Who is responsible for an action, as the community page says it: names taken out
+    (`redact_text`), and a title left before a removed name said as its role."""
+
+    def role(m: re.Match[str]) -> str:
+        title = m["title"].lower()
+        if title in _TITLE_ROLES:
+            return _TITLE_ROLES[title]
+        return "[PERSON]" if title in _NAME_TITLES else m[0]
+
+    return _TITLE_BEFORE_NAME.sub(role, redact_text(owner))
+
+
 def _removed(text: str | None) -> str:
     """"[PERSON]" as "[name removed]", and so on for every mark redaction writes."""
     return re.sub(r"\[([A-Z_]+)\]",
@@ -837,6 +864,8 @@ def _removed(text: str | None) -> str:
 
 
 _ENV.filters["removed"] = _removed
+#: the first letter up, the rest as written ("a doctor decided", "ICB decided")
+_ENV.filters["opening"] = lambda text: text[:1].upper() + text[1:]
 _ENV.globals["DEFAULT_TITLE"] = DEFAULT_TITLE
 #: a count the audience may not see even as "<5" (`HIDDEN`, `WITHHELD`): a sentence says so
 #: in words rather than dropping the marker in where a number would go

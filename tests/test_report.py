@@ -1319,6 +1319,9 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
     add_action(store, "Open a Saturday drop-in", status="done",
                owner="Sarah Khan, CMHT manager", reason=None,
                priority_ids=[add_priority(store, "Weekends", insight_ids=[insight])])
+    add_action(store, "Evening clinic", status="declined", owner="Dr. Amara Okafor",
+               reason="No staff for evenings.",
+               priority_ids=[add_priority(store, "Evenings", insight_ids=[insight])])
     add_action(store, "A crisis cafe", status="declined", owner="ICB",
                reason="Out of scope for the QIPP envelope; the LA travel scheme applies.",
                priority_ids=[add_priority(store, "Crisis", insight_ids=[insight])])
@@ -1338,6 +1341,10 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
     # a person's name as owner is taken out of the public page, not of the leads' report
     assert "Who is responsible: [name removed], CMHT manager" in text
     assert "Sarah Khan" not in text
+    # a title before a name taken out is said as the role it names, not "Dr [name removed]"
+    assert "A doctor decided not to do this. Why: No staff for evenings." in text
+    assert "ICB decided not to do this." in text
+    assert "Okafor" not in text and "Dr [" not in text
     assert "Sarah Khan, CMHT manager" in render_html(build_report(store, load_codebook()))
     reached = build_report(store, load_codebook(), audience="community",
                            contact="email listening@example.org")
