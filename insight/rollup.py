@@ -495,8 +495,8 @@ def small_groups(frame: pd.DataFrame, audience: Audience, threshold: int) -> Sma
 #: English stop words: reporting verbs and fillers of listeners' notes.
 _FILLER = frozenset("""
     said says say saying told tell tells asked asks really just like got get gets getting
-    think thought know knew going went go goes lot lots bit thing things also way still
-    even want wanted feel felt make made need needs needed ok okay yeah maybe kind sort
+    think thought know knew known knows going went go goes lot lots bit thing things also way still
+    even want wanted feel felt make made need needs needed ok okay yeah yes maybe kind sort
     actually till though anyway basically literally apparently honestly probably obviously
     definitely came come comes coming
 """.split())
@@ -509,6 +509,18 @@ _WEAK_ALONE = frozenset("""
     place places man men woman women lady ladies guy lad lads girl girls boy boys group
     groups someone somebody everyone everybody week weeks
     month months year years
+""".split())
+#: Verbs of telling, by their base form: in every form but "-ing" no phrase starts or ends
+#: with them ("explained", "mentions"), as with `_FILLER`; the "-ing" form is weak alone
+#: ("telling" alone says nothing, "telling my story" does).
+_REPORTING_VERBS = frozenset("""
+    say tell ask explain mention describe reply agree suggest reckon wonder realise realize
+""".split())
+#: Verbs that say nothing alone in any form ("runs", "moved", "changed", "heard", "wrote")
+#: but may be part of a longer phrase ("moved house", "never heard of it", "runs a group").
+_WEAK_VERBS = frozenset("""
+    run move change use keep put take give let show turn leave bring happen end stay find
+    look see hear write mean try seem
 """.split())
 #: Phrases never cross these: sentence and clause ends, brackets, quote marks, symbols and
 #: emoji, underscores, spaced dashes (a hyphen or an apostrophe inside a word is no break).
@@ -586,10 +598,34 @@ def candidate_phrases(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def _verb_forms() -> dict[str, frozenset[str]]:
+    """Every form of `_REPORTING_VERBS` and `_WEAK_VERBS` ("explained", "wrote"), from
+    spaCy's English lemma table (spacy-lookups-data), so the lists name base forms only."""
+    import gzip
+    import json
+    from importlib.resources import files
+
+    table = files("spacy_lookups_data") / "data" / "en_lemma_lookup.json.gz"
+    lemmas: dict[str, str] = json.loads(gzip.decompress(table.read_bytes()))
+    forms: dict[str, set[str]] = defaultdict(set)
+    for form, lemma in lemmas.items():
+        forms[lemma].add(form.lower())
+    reporting = {f for v in _REPORTING_VERBS for f in forms[v] | {v}}
+    weak = {f for v in _WEAK_VERBS for f in forms[v] | {v}}
+    return {"stop": frozenset(f for f in reporting if not f.endswith("ing")),
+            "weak": frozenset(weak | {f for f in reporting if f.endswith("ing")})}
+
+
+@lru_cache(maxsize=1)
 def _phrase_stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS | _FILLER)
+    return frozenset(ENGLISH_STOP_WORDS | _FILLER | _verb_forms()["stop"])
+
+
+@lru_cache(maxsize=1)
+def _weak_alone() -> frozenset[str]:
+    return _WEAK_ALONE | _verb_forms()["weak"]
 
 
 def key_phrases(
@@ -661,7 +697,7 @@ def key_phrases(
         # most typical first; on a tie the shorter phrase ("crisis team" before "team
         # never came"), then alphabetical (the vocabulary's order)
         order = [i for i in np.lexsort((words, -z))
-                 if typical[i] and vocabulary[i] not in _WEAK_ALONE]
+                 if typical[i] and vocabulary[i] not in _weak_alone()]
         chosen: list[tuple[str, int | None]] = []
         for i in order:
             phrase = vocabulary[i]

@@ -415,6 +415,26 @@ def test_a_word_that_says_nothing_alone_is_no_key_phrase(store: Store) -> None:
     assert "new" not in found and "start" not in found
 
 
+def test_verbs_of_telling_and_weak_verbs_are_no_key_phrase_alone(store: Store) -> None:
+    """Listeners' notes are full of "explained", "heard", "moved": typical of a category's
+    notes, but no theme; the phrases they are part of can be ("hearing voices")."""
+    voices = [f"She explained she was hearing voices again and {what}."
+              for what in ("moved flat", "moved wards", "moved house", "wrote it down",
+                           "wrote to the GP", "wrote a list", "heard nothing back",
+                           "heard the CPN left", "heard of a group")]
+    add(store, *[note(f"v{i}", t, categories=["clinical-social-help"], **_heard(i))
+                 for i, t in enumerate(voices)])
+    add(store, *[note(f"w{i}", f"Waiting for therapy, month {i}.", categories=["access-waiting"],
+                      **_heard(i)) for i in range(6)])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    found = dict(key_phrases(notes, note_frame(store), load_codebook(), audience="lead")[
+        "clinical-social-help"])
+    assert found.get("hearing voices") == 9
+    for verb in ("explained", "moved", "wrote", "heard", "hearing"):
+        assert verb not in found
+    assert not any(p.startswith("explained") or p.endswith("explained") for p in found)
+
+
 def test_key_phrases_outside_the_leads_view(store: Store) -> None:
     _phrase_notes(store)
     # seven more waiting notes name a worker and a small place; two without consent
