@@ -39,6 +39,8 @@ SETS = {
     "classifier, never used to write a phrase",
     "audit-4.jsonl": "test: written blind on 2026-11-29 by a fourth writer; never trained "
     "on or used to write a phrase",
+    "audit-5.jsonl": "test: written blind on 2026-11-29 by a fifth writer; never trained "
+    "on or used to write a phrase",
 }
 
 
