@@ -37,8 +37,9 @@ SETS = {
     "audit-3.jsonl": "development since 2026-11-29: written blind after list v6, a test "
     "until then (history below); now trained on by the default model's safeguarding "
     "classifier, never used to write a phrase",
-    "audit-4.jsonl": "test: written blind on 2026-11-29 by a fourth writer; never trained "
-    "on or used to write a phrase",
+    "audit-4.jsonl": "development since 2026-11-29 (later): written blind, a test until "
+    "then (history below); now trained on by the default model's safeguarding classifier, "
+    "never used to write a phrase",
     "audit-5.jsonl": "test: written blind on 2026-11-29 by a fifth writer; never trained "
     "on or used to write a phrase",
 }
@@ -89,7 +90,7 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         f"{platform.python_version()}, with the default model and phrase list in this "
         "repository. Audit notes were hand-written by writers who saw only the labelling "
         "rules (`corpora/safeguarding-audit/README.md`); none is in the corpus. Only "
-        "audit-4 is a test: audit-1 to audit-3 have been used to improve the flag (below).",
+        "audit-5 is a test: audit-1 to audit-4 have been used to improve the flag (below).",
         "",
         "| set | what it has been used for | notes | flag | recall | precision | flagged |",
         "|---|---|---:|---|---:|---:|---:|",
@@ -166,6 +167,16 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "'here on Tuesday'), missed in a blind user audit of the whole tool on 2026-11-29 "
         "('Two years to be seen, I might not be here.'); audit-4 was not read to write it. "
         "No corpus note matches it, and no audit note's flag changed.",
+        "- `audit-5.jsonl` was written on 2026-11-29 by a fifth writer who read only the "
+        "corpus guide and the rule, told to say risk as people do rather than in stock "
+        "words. Its first run (blind; list v7, classifier trained on the corpus and audit-1 "
+        "to audit-3, recipe 14): shipped flag 0.908 (59/65) at precision 0.686, phrase list "
+        "alone 0.231 (15/65), classifier alone 0.908 (59/65). The same change was then tried "
+        "under the same rule, written down before the run: the classifier also learns from "
+        "audit-4 (recipe 15). It caught 63/65 (0.969) at precision 0.716, classifier alone "
+        "63/65; cross-validation 0.994 (713/717) with 18.4% of notes flagged (17.8% before): "
+        "shipped. audit-4's rows above are no longer a test from then on. Nothing else was "
+        "chosen on audit-5; its misses have not been read.",
     ]
     return "\n".join(lines)
 
