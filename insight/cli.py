@@ -841,8 +841,47 @@ def _jsonl_writer(out: Path) -> Iterator[Any]:
             yield writer
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    with jsonlines.open(out, mode="w") as writer:
-        yield writer
+    # written whole or not at all: a run stopped half way leaves the old file, not half a one
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with jsonlines.open(partial, mode="w") as writer:
+            yield writer
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+#: Suffixes of other formats: a JSONL written under such a name would pass for one.
+_NOT_JSONL = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".json", ".html")
+
+
+def _check_jsonl_out(out: Path, file: Path, force: bool, fields: tuple[str, ...]) -> None:
+    """`classify` and `redact` write JSONL: not under another format's name, and not over
+    a file already there that they did not write (it may be the labelled data itself)
+    unless asked. Their own earlier output, whose lines have `fields`, is replaced."""
+    _check_out(out, file)
+    if out == STDOUT:
+        return
+    if out.suffix.lower() in _NOT_JSONL:
+        raise typer.BadParameter(
+            f"{out.name}: this writes JSONL (one JSON object per line), not "
+            f"{out.suffix.lower().lstrip('.').upper()}: give a .jsonl name",
+            param_hint="--out")
+    if out.is_file() and not force and not _earlier_output(out, fields):
+        raise typer.BadParameter(
+            f"{out} exists and is not an earlier output of this command: give another "
+            "name, or --force to replace it", param_hint="--out")
+
+
+def _earlier_output(path: Path, fields: tuple[str, ...]) -> bool:
+    """Whether a file is empty or starts with a JSON line holding `fields`."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            first = next((line for line in fh if line.strip()), None)
+        return first is None or (isinstance(record := json.loads(first), dict)
+                                 and all(f in record for f in fields))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
 
 
 def _said(message: str, out: Path) -> None:
@@ -929,6 +968,7 @@ def tag(
         typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     with store:
         total = store.count_notes(untagged=not retag)
+        queued = {item["id"] for item in store.safeguarding_items()}
         workers = workers_for(total)
         with typer.progressbar(length=total, label="tagging", file=sys.stderr) as bar:
             done = tag_store(
@@ -939,7 +979,13 @@ def tag(
                 batch_size=10_000 if workers > 1 else 2000,
                 on_batch=bar.update,
             )
+        routed = {item["note_id"] for item in store.safeguarding_items()
+                  if item["id"] not in queued}
     typer.echo(f"tagged {done} notes with model {tag_model.model_version}")
+    if routed:  # said as ingest says it: a person must read them
+        noun = "note" if len(routed) == 1 else "notes"
+        typer.echo(f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
+                   "the phrase list: `insight safeguarding list`")
 
 
 @app.command()
@@ -957,6 +1003,8 @@ def classify(
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
     workspace: WorkspaceOpt = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace --out even if it is not this command's earlier output.")] = False,
 ) -> None:
     """Stateless: tag every row of FILE and write JSONL, in input order.
 
@@ -964,7 +1012,7 @@ def classify(
     tags, an error field ("no text", or why) and no id unless the row has one. Rows are
     numbered as ids only in a file that has no ids. With -w, a model whose categories
     differ from the workspace's codebook is warned of."""
-    _check_out(out, file)
+    _check_jsonl_out(out, file, force, ("id", "categories", "scores"))
 
     from insight.classify.model import TagModel
 
@@ -2783,13 +2831,15 @@ def redact(
         "--out", "-o", help="JSONL to write ('-': standard output).")],
     id_col: Annotated[str, typer.Option(help="Id column.")] = "id",
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace --out even if it is not this command's earlier output.")] = False,
 ) -> None:
     """Remove personal details from text: names, contact details, identifiers.
 
     Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
     birth, school names, social media handles and vehicle registrations. A row that cannot
     be read keeps its place: a line with no text and an error field saying why."""
-    _check_out(out, file)
+    _check_jsonl_out(out, file, force, ("id", "text", "spans"))
 
     from insight.redact import redact_many
 

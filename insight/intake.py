@@ -2387,7 +2387,7 @@ def _read_texts(
     ids: list[str | None] = []
     texts: list[str] = []
     keys_seen: dict[str, None] = {}
-    found_text = False
+    found_text = id_found = False
     without_text: list[int] = []  # JSON records without the key (a CSV row has the column)
     empty: list[int] = []  # rows with the text column but nothing in it
     id_aliases: dict[str, None] = {}
@@ -2408,6 +2408,7 @@ def _read_texts(
         data = row.data
         keys_seen.update(dict.fromkeys(data))
         text_key, id_key = _key(data, text_col), _key(data, id_col)
+        id_found |= id_key is not None
         if id_key is None and id_col == "id":  # "Note ID", as ingest reads it
             id_key = next((k for k in data if note_field(k) == "id"), None)
             if id_key is not None:
@@ -2444,6 +2445,14 @@ def _read_texts(
             "",
         )
         raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
+    if texts and id_col != "id" and not id_found:
+        # a named id column that is not there: numbering the rows would hide the mistake
+        names = list(keys_seen)
+        shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
+        close = next((k for k in names if _close_field(k, [header_key(id_col)])
+                      and len(k) <= SHOWN_CHARS), None)
+        raise FileRejected(f"no id column '{id_col}'; the columns are: {shown}"
+                           + (f" (did you mean --id-col {close!r}?)" if close else ""))
     # Row numbers stand in for ids only in a file that has none: where other rows have ids,
     # a row's number could be another row's id, so it gets none and is named instead.
     unnamed = [line for line, i, n in zip(lines, ids, numbers, strict=True)

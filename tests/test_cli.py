@@ -156,6 +156,33 @@ def test_classify_and_redact_write_to_standard_output(small_model: Path,
     assert not (tmp_path / "-").exists()
 
 
+def test_classify_and_redact_write_jsonl_and_replace_only_their_own_output(
+    small_model: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\nn1,Waited a year for a call back.\n", encoding="utf-8")
+    labelled = tmp_path / "labelled.jsonl"  # someone's data, not an earlier output
+    labelled.write_text('{"id": "n1", "text": "Waited.", "labels": "access"}\n',
+                        encoding="utf-8")
+    for command in (("classify", "--model", str(small_model)), ("redact",)):
+        as_csv = insight(*command, str(source), "-o", str(tmp_path / "out.csv"), check=False)
+        assert as_csv.returncode == 2 and "not CSV: give a .jsonl name" in " ".join(
+            as_csv.stderr.replace("│", " ").split())
+        kept = insight(*command, str(source), "-o", str(labelled), check=False)
+        assert kept.returncode == 2 and "is not an earlier output of this command" in " ".join(
+            kept.stderr.replace("│", " ").split())
+        assert "labels" in labelled.read_text(encoding="utf-8")
+        out = tmp_path / f"{command[0]}.jsonl"
+        insight(*command, str(source), "-o", str(out))
+        insight(*command, str(source), "-o", str(out))  # its own output: replaced
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+        missing_id = insight(*command, str(source), "--id-col", "Ref", "-o", "-", check=False)
+        assert missing_id.returncode != 0 and "no id column 'Ref'" in missing_id.stderr
+    insight("redact", str(source), "-o", str(labelled), "--force")
+    assert "spans" in labelled.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob(".*partial"))
+
+
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))
@@ -466,6 +493,28 @@ def test_tag_before_any_training_uses_the_default_model(
     assert "tagged 2 notes" in tagged.stdout and "using the default model" in tagged.stderr
     shown = insight("notes", "show", "w1", "-w", str(ws)).stdout
     assert "access-waiting" in shown and "no categories yet" not in shown
+
+
+def test_tag_says_how_many_notes_it_routed_to_the_safeguarding_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
+) -> None:
+    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.csv"
+    notes.write_text(
+        "id,text\n"
+        "r1,\"He has been saving his tablets in a drawer and says tonight is the night.\"\n"
+        "r2,The walking group on Tuesdays is lovely and the tea is free.\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), "--no-screen", str(notes))  # nothing queued yet
+    assert not json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    tagged = insight("tag", "-w", str(ws)).stdout
+    assert "1 note routed to the safeguarding queue by the model or the phrase list: " \
+        "`insight safeguarding list`" in tagged
+    queue = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    assert [item["note"] for item in queue] == ["r1"]
+    again = insight("tag", "-w", str(ws), "--retag").stdout  # already in the queue
+    assert "tagged 2 notes" in again and "routed" not in again
 
 
 def test_a_copy_of_the_default_codebook_tags_with_the_default_model(
