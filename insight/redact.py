@@ -1564,7 +1564,8 @@ class _Unit:
     def never(self) -> bool:
         return self.lower in _NEVER_NAME or ("-" in self.lower and (
             self.lower.rpartition("-")[2] in _COMPOUND_HEADS
-            or self.lower.partition("-")[0] in _WORD_PREFIXES))
+            or self.lower.partition("-")[0] in _WORD_PREFIXES
+            or not _COMPOUND_LINKS.isdisjoint(self.lower.split("-")[1:-1])))
 
     @property
     def shout(self) -> bool:
@@ -1587,6 +1588,11 @@ _COMPOUND_HEADS = frozenset(
     "centered specific inclusive aware affirming identifying heritage majority dominated "
     "british english american caribbean african language".split()
 )
+
+
+# A small word inside a compound makes it a phrase, never a name: "one-to-one",
+# "face-to-face", "day-to-day", "mother-in-law", "out-of-hours", "up-to-date"
+_COMPOUND_LINKS = frozenset("to in of by and or the a an on for at".split())
 
 
 # The first half of a compound that makes a word of a word, never a name: "co-wrote",

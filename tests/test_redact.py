@@ -1482,6 +1482,13 @@ def test_a_word_made_with_a_prefix_is_not_a_name(text: str) -> None:
     assert [s for s in find_pii(text) if s.type == "PERSON"] == []
 
 
+@pytest.mark.parametrize("text", [
+    "one-to-one care/time with service user", "Face-to-face care stopped in March.",
+    "day-to-day stuff gets on top of her", "x mother-in-law helps", "out-of-hours team"])
+def test_a_phrase_joined_by_hyphens_is_not_a_name(text: str) -> None:
+    assert [s for s in find_pii(text) if s.type == "PERSON"] == []
+
+
 @pytest.mark.parametrize(("text", "name"), [
     ("Anna-Marie came to the group.", "Anna-Marie"), ("Okonkwo-Smith rang.", "Okonkwo-Smith")])
 def test_a_double_barrelled_name_is_still_a_name(text: str, name: str) -> None:

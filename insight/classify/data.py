@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -252,8 +253,8 @@ class LabelReport:
             ("rows whose only labels are unknown (dropped)", self.unknown_only_rows),
             ("label cells with a note after the label (read as the label alone)",
              self.label_with_note_rows),
-            ("label cells that read like a note, not a label (dropped, not shown; rows "
-             "left with no label are not used)", self.note_label_rows),
+            ("label cells that read like a note or name a person, not a label (dropped, "
+             "not shown; rows left with no label are not used)", self.note_label_rows),
             ("rows repeating an earlier row's text and labels (one copy kept)",
              self.repeated_rows),
             ("rows with no usable label ("
@@ -772,6 +773,16 @@ def _note_like(label: str) -> bool:
             or bool(_LONG_NUMBER.search(label)))
 
 
+@lru_cache(maxsize=4096)
+def _personal(label: str) -> bool:
+    """Whether a label cell holds personal details (a name, a phone number): a note
+    ("Kayleigh Smith dad hits her"), however short; it would be printed, written into the
+    model card and, without a codebook, kept as a category name."""
+    from insight.redact import find_pii
+
+    return bool(find_pii(label))
+
+
 def _labels_without_notes(
     raw: list[list[str]], declared: set[str], ids: list[str], report: LabelReport
 ) -> tuple[list[list[str]], set[int]]:
@@ -780,14 +791,16 @@ def _labels_without_notes(
     another row has it alone, else dropped. Returns the rows and those left unclear (a
     label dropped): their notes are about something, but what is not known."""
     counts = Counter(lab for row in raw for lab in row)
-    plain = sorted({lab for lab, n in counts.items() if n > 1 and not _note_like(lab)}
+    plain = sorted({lab for lab, n in counts.items()
+                    if n > 1 and not _note_like(lab) and not _personal(lab)}
                    | declared, key=len, reverse=True)
     out: list[list[str]] = []
     unclear: set[int] = set()
     for i, row in enumerate(raw):
         labs: list[str] = []
         for lab in row:
-            if lab in declared or counts[lab] > 1 or not _note_like(lab):
+            if lab in declared or ((counts[lab] > 1 or not _note_like(lab))
+                                   and not _personal(lab)):
                 labs.append(lab)
                 continue
             start = next((p for p in plain if lab.lower().startswith(p.lower())

@@ -592,7 +592,25 @@ def test_a_note_written_into_a_label_cell_never_becomes_a_label(tmp_path):
     assert "n5" not in data.ids  # what it is about is unknown: not taught as "neither"
     assert data.labels[data.ids.index("n3")] == ["housing"]
     summary = data.report.summary()
-    assert "Khan" not in summary and "07700" not in summary and "son" not in summary
+    assert "Khan" not in summary and "07700" not in summary and "her son" not in summary
+
+
+def test_a_short_note_naming_a_person_in_a_label_cell_is_never_shown_or_kept(tmp_path):
+    rows = [[f"n{i}", f"note number {i} about things", "housing" if i % 2 else "medication"]
+            for i in range(20)]
+    rows[4][2] = "Kayleigh Smith dad hits her"  # five words: short, but it names a child
+    rows[6][2] = "Kayleigh Smith dad hits her"  # twice: still not a label
+    path = _labelled_csv(tmp_path / "tags.csv", ["id", "text", "tags"], rows)
+    for known in (None, ["housing", "medication"]):
+        data = load_labelled(path, label_col="tags", known_labels=known)
+        assert data.label_names == ["housing", "medication"]
+        assert data.report.note_label_rows == ["n4", "n6"]
+        assert "Kayleigh" not in data.report.summary() and not data.report.unknown
+    # a code that reads oddly to the name finder is still a label ("one-to-one")
+    rows[4][2] = rows[6][2] = "one-to-one care/time with service user"
+    path = _labelled_csv(tmp_path / "codes.csv", ["id", "text", "tags"], rows)
+    assert "one-to-one care/time with service user" in load_labelled(
+        path, label_col="tags").label_names
 
 
 def test_comma_separated_labels_are_recognised_and_punctuation_is_no_label(tmp_path):
