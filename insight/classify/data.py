@@ -53,7 +53,7 @@ __all__ = [
 
 MISSING = {"", "na", "n/a", "none", "null", "nan", "-"}
 _SPACE = re.compile(r"\s+")
-SEPARATORS = (",", ";", "|")
+SEPARATORS = (",", ";", "|", "/")
 MAX_LISTED = 40  # label counts listed in the report up to this many labels
 FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are guesses
 ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
@@ -452,14 +452,16 @@ def _text_like(values: Sequence[str], words: int = TEXT_LIKE_WORDS,
     return len(counts) > FREE_TEXT_LABELS and once > 0.6 * len(counts)
 
 
-def _split_cell(value: Any, sep: str) -> list[str]:
+def _split_cell(value: Any, sep: str | tuple[str, ...]) -> list[str]:
     if isinstance(value, list | tuple):
         items: list[Any] = list(value)
     elif _missing(value):
         items = []
     else:  # a line break in a cell (Alt+Enter in Excel) lists labels too
+        seps = (sep,) if isinstance(sep, str) else sep
+        split = re.compile("|".join(re.escape(s) for s in seps if s)) if any(seps) else None
         items = [part for line in str(value).splitlines()
-                 for part in (line.split(sep) if sep else [line])]
+                 for part in (split.split(line) if split else [line])]
     # a part with no letter or digit ("housing,,", "?") names no label
     return [lab for lab in (label_name(v) for v in items)
             if lab is not None and any(c.isalnum() for c in lab)]
@@ -573,14 +575,17 @@ def load_labelled(
         if label_col not in frame.columns:
             raise FileRejected(f"{file}: {_no_column('label', label_col, frame)}")
         report.label_columns = [label_col]
+        seps: str | tuple[str, ...] = label_sep if label_sep is not None else ()
         if label_sep is None:
-            label_sep = _guess_separator(  # a codebook name may hold a comma
+            seps = _guess_separator(  # a codebook name may hold a comma
                 frame[label_col], [*(known_labels or []), *(label_aliases or {})]
             )
-            if label_sep != ";":
-                report.file_notes.append(f"labels in '{label_col}' separated by '{label_sep}'")
+            if seps != (";",):
+                report.file_notes.append(
+                    f"labels in '{label_col}' separated by "
+                    + " and ".join(f"'{sep}'" for sep in seps))
         for i, value in enumerate(frame[label_col]):
-            raw[i] = _split_cell(value, label_sep)
+            raw[i] = _split_cell(value, seps)
         values = {lab.lower() for row in raw for lab in row}
         if values and values <= TRUE_VALUES | FALSE_VALUES | TICKS:
             raise FileRejected(
@@ -675,6 +680,7 @@ def load_labelled(
         )
     keep: list[int] = []
     clean: list[list[str]] = []
+    labelled = 0  # rows with words and a label of any kind
     for i, row in enumerate(raw):
         if not any(c.isalpha() for c in texts[i]):  # empty, "?", "42": nothing to learn
             report.empty_text_rows.append(ids[i])
@@ -683,6 +689,7 @@ def load_labelled(
             report.repeated_rows.append(ids[i])
             continue
         labs = [lab for lab in row if lab in usable]
+        labelled += bool(row)
         if row and all(lab in unknown for lab in row):
             report.unknown_only_rows.append(ids[i])
             continue
@@ -695,6 +702,15 @@ def load_labelled(
         keep.append(i)
         clean.append(labs)
 
+    if training and known is not None and 2 * len(report.unknown_only_rows) > labelled:
+        # the codebook is not the one these rows were labelled with: a model of the few
+        # rows left would pass for one trained on the file
+        names = sorted(unknown, key=lambda lab: -len(unknown[lab]))
+        raise FileRejected(
+            f"{file}: {len(report.unknown_only_rows)} of {labelled} labelled rows carry only "
+            f"labels not in the codebook ({some_of([shown_cell(n) for n in names], 5)}): is "
+            "it the codebook they were labelled with? Give that one with --codebook, or "
+            "train without --codebook to learn the file's own labels")
     report.n_used = len(keep)
     report.unknown = dict(unknown)
     report.rare = rare
@@ -743,23 +759,30 @@ def load_labelled(
     )
 
 
-def _guess_separator(values: pd.Series, known: Sequence[str] | None = None) -> str:
-    """';' unless the cells use '|' and never ';', or use commas the way a list does: with
-    empty parts ("housing, money,,") or parts that are other rows' whole labels. Label
-    names can hold commas, so a codebook whose names do keeps ';'."""
+def _guess_separator(values: pd.Series, known: Sequence[str] | None = None
+                     ) -> tuple[str, ...]:
+    """The separators a label column lists its labels with: ';' and '|' wherever cells use
+    them (as ingest reads a categories column); ',' or '/' too where cells use it the way a
+    list does: with empty parts ("housing, money,,") or parts that are whole labels of
+    other cells or of the codebook ("Housing / Crisis help"). A column can mix them (an
+    export edited by several people). A codebook name holding ',' or '/' keeps that one
+    out. Cells using none of them: ';'."""
     cells = [v for v in values if isinstance(v, str)]
-    if any(";" in c for c in cells):
-        return ";"
-    if any("|" in c for c in cells):
-        return "|"
-    listed = [c for c in cells if "," in c]
-    if not listed or any("," in k for k in known or ()):
-        return ";"
-    alone = {lab for c in cells if "," not in c for lab in _split_cell(c, "")}
-    parts = [[(_split_cell(p, "") or [None])[0] for p in c.split(",")] for c in listed]
-    empty = sum(None in row for row in parts)
-    seen = sum(all(p is None or p in alone for p in row) for row in parts)
-    return "," if empty or 2 * seen >= len(listed) else ";"
+    seps = [sep for sep in (";", "|") if any(sep in c for c in cells)]
+    pieces = [p for c in cells for p in (re.split(r"[;|]", c) if seps else [c])]
+    for sep in (",", "/"):
+        listed = [p for p in pieces if sep in p]
+        if not listed or any(sep in k for k in known or ()):
+            continue
+        alone = {category_key(lab) for p in pieces if sep not in p
+                 for lab in _split_cell(p, "")} | {category_key(k) for k in known or ()}
+        parts = [[category_key(x) if _split_cell(x, "") else None for x in p.split(sep)]
+                 for p in listed]
+        empty = sum(None in row for row in parts)
+        seen = sum(all(x is None or x in alone for x in row) for row in parts)
+        if empty or 2 * seen >= len(listed):
+            seps.append(sep)
+    return tuple(seps) or (";",)
 
 
 #: A label cell this long, or holding a phone-like number, is a note written into it.
@@ -911,7 +934,11 @@ def _check_rows(
                  for part in n.split(c) if c in n):
             report.warnings.append(
                 f"{len(joined)} labels contain a separator ({shown}): is --label-sep right?")
-        else:  # no part is a label seen on its own: most likely names with a comma
+        elif whole := [n for n in joined if any(c in n for c in SEPARATORS if c != "/")]:
+            # no part is a label seen on its own: most likely names with a comma ("/" in a
+            # name, "GP/doctor", is too common to warn of)
+            shown = some_of([repr(n) for n in whole], 3)
+            joined = whole
             report.warnings.append(
                 f"{len(joined)} labels with a separator in their name were kept whole "
                 f"({shown}); if a cell lists several labels, give --label-sep"

@@ -435,7 +435,8 @@ def test_the_label_separator_is_guessed_and_odd_joins_are_flagged(tmp_path):
     assert "1 labels contain a separator ('money, travel')" in joined.report.summary()
     # "money" is a codebook label, "travel" seen alone: commas are what separates them
     hinted = load_labelled(commas, label_col="labels", known_labels=["money", "travel"])
-    assert "try --label-sep ','" in hinted.report.summary()
+    assert hinted.labels == [["money", "travel"], ["travel"]]  # split without asking
+    assert "separated by ','" in hinted.report.summary()
     assert load_labelled(commas, label_col="labels", label_sep=",").labels[0] == [
         "money", "travel"]
     lonely = tmp_path / "lonely.csv"
@@ -623,11 +624,56 @@ def test_comma_separated_labels_are_recognised_and_punctuation_is_no_label(tmp_p
     assert "labels in 'codes' separated by ','" in data.report.summary()
     assert data.labels[0] == ["housing", "medication"] and data.labels[2] == []
     # a codebook whose names hold commas keeps ';' (its names are whole)
-    kept = load_labelled(path, label_col="codes", known_labels=["housing, medication,,"])
+    kept = load_labelled(path, label_col="codes", known_labels=[
+        "housing, medication,,", "housing", "medication", "waiting times"])
     assert "separated by ','" not in kept.report.summary()
-    named = load_labelled(path, label_col="codes", known_labels=["housing"],
+    named = load_labelled(path, label_col="codes", known_labels=["housing"], training=False,
                           label_aliases={"Housing, Medication": "housing"})
     assert "separated by ','" not in named.report.summary()
+
+
+def test_a_column_mixing_separators_is_split_at_each(tmp_path):
+    """An export edited by several people: '; ', ', ' and ' / ' in one column. Each part
+    is a whole label of the codebook, so each separator lists labels."""
+    cells = ["Housing; Loneliness", "housing, crisis help", "Money worries / Housing",
+             "loneliness", "Crisis help", "money worries"]
+    rows = [[f"n{i}", f"note {i} about the week", cells[i % len(cells)]] for i in range(24)]
+    path = _labelled_csv(tmp_path / "codes.csv", ["id", "text", "themes"], rows)
+    known = ["housing", "loneliness", "crisis-help", "money"]
+    data = load_labelled(path, label_col="themes", known_labels=known,
+                         label_aliases={"Crisis help": "crisis-help", "Money worries": "money"})
+    assert "separated by ';' and ',' and '/'" in data.report.summary()
+    assert data.labels[:3] == [["housing", "loneliness"], ["housing", "crisis-help"],
+                               ["money", "housing"]]
+    assert not data.report.unknown and len(data.ids) == 24
+    # without a codebook: the parts are other cells' whole labels
+    plain = load_labelled(path, label_col="themes")
+    assert [lab.lower() for lab in plain.labels[2]] == ["money worries", "housing"]
+    assert not plain.report.unknown_only_rows
+    # a codebook name with '/' in it keeps '/' out
+    slashed = ["a / b", "a", "b"]
+    rows = [[f"s{i}", f"note {i}", slashed[i % 3]] for i in range(9)]
+    path = _labelled_csv(tmp_path / "slash.csv", ["id", "text", "themes"], rows)
+    assert load_labelled(path, label_col="themes").labels[0] == ["a", "b"]
+    kept = load_labelled(path, label_col="themes", known_labels=["a / b", "a", "b"])
+    assert kept.labels[0] == ["a / b"]
+
+
+def test_training_with_a_codebook_the_rows_were_not_labelled_with_is_refused(tmp_path):
+    rows = [[f"n{i}", f"note {i} about the week", ["Housing", "Loneliness", "Money"][i % 3]]
+            for i in range(30)]
+    rows[0][2] = "crisis-urgent"
+    path = _labelled_csv(tmp_path / "themes.csv", ["id", "text", "themes"], rows)
+    with pytest.raises(FileRejected) as refused:
+        load_labelled(path, label_col="themes", known_labels=["crisis-urgent", "access"])
+    said = str(refused.value)
+    assert "29 of 30 labelled rows carry only labels not in the codebook" in said
+    assert all(f"'{name}'" in said for name in ("Housing", "Loneliness", "Money"))
+    assert "without --codebook" in said
+    # scoring a model on such data is evaluate's to judge: it says what it can score
+    scored = load_labelled(path, label_col="themes", known_labels=["crisis-urgent"],
+                           training=False)
+    assert scored.ids == ["n0"]
 
 
 def test_a_codebook_name_is_read_as_its_category(tmp_path):
