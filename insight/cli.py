@@ -660,7 +660,8 @@ def train(
                      "column uses it so)."),
     ] = None,
     codebook: Annotated[
-        Path | None, typer.Option(help="Codebook for --data (labels outside it are reported).")
+        Path | None, typer.Option(help="Codebook for --data (labels outside it are reported; "
+                                  "default: the workspace's, with -w).")
     ] = None,
     backend: Annotated[str, typer.Option(help="sklearn, spacy or ensemble.")] = "sklearn",
     min_count: Annotated[
@@ -668,12 +669,15 @@ def train(
     ] = 1,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed.")] = 0,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Model directory to write.")] = None,
+        "--out", "-o", help="Model directory to write (default: the workspace's model).")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace the model already in --out.")
     ] = False,
 ) -> None:
-    """Train a tagging model from the workspace's labelled notes or from --data."""
+    """Train a tagging model from the workspace's labelled notes or from --data.
+
+    With --data and -w, the workspace's codebook reads the file's labels and the model
+    becomes the workspace's (the one it replaces is kept beside it)."""
     from insight.classify.backend import backend_class
     from insight.classify.model import MODEL_FILE, TagModel, check_model_target
 
@@ -722,7 +726,8 @@ def train(
                 + (f"categories with fewer than 5 examples are seldom tagged: {', '.join(few)}"
                    if few else "")
                 + ("; " if few and facts["no_examples"] else "")
-                + (f"categories with no example are never tagged: "
+                + (f"categories with no labelled example are learned from the codebook's "
+                   f"wording alone, if at all (seldom tagged, and not to be trusted): "
                    f"{', '.join(facts['no_examples'])}" if facts["no_examples"] else "")
                 + "; label more notes before re-tagging with this model",
                 err=True, fg=typer.colors.YELLOW,
@@ -750,9 +755,20 @@ def train(
     from insight.codebook import load_codebook
     from insight.intake import FileRejected
 
+    ws = _chosen_workspace(workspace)  # -w: its codebook reads the labels, its model folder
+    if out is None and ws is None:
+        raise typer.BadParameter("--out DIR is required with --data (or -w WORKSPACE, to "
+                                 "train the workspace's model from the file)")
     if out is None:
-        raise typer.BadParameter("--out DIR is required with --data")
+        out = ws.model_dir
+        check_model_target(out)
+        if (out / MODEL_FILE).is_file() and not force:
+            raise FileExistsError(f"workspace {ws.path} already has a model; add --force to "
+                                  "replace it, or choose an --out")
     book = load_codebook(codebook) if codebook else None
+    if book is None and ws is not None:
+        book = ws.load_codebook()
+        typer.secho(f"labels read with the codebook of workspace {ws.path}", err=True)
     labelled = load_labelled(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
         label_col=label_col, label_sep=label_sep, known_labels=book.ids if book else None,
@@ -774,7 +790,8 @@ def train(
         labelled.texts, labelled.labels, label_names=labelled.label_names,
         safeguarding=labelled.safeguarding, experience=labelled.experience,
         backend=backend, codebook_version=book.version if book else None, seed=seed,
-        codebook_id=(book.name or Path(codebook).stem) if book and codebook else None,
+        codebook_id=(book.name or (Path(codebook).stem if codebook else None)) if book
+        else None,
         label_texts=book.label_texts() if book else None,
         # safeguarding is the same whatever the codebook: learn it from the shipped notes too
         safeguarding_extra=shipped_safeguarding_notes(),
@@ -787,11 +804,20 @@ def train(
         **model.metadata.get("unknown_labels_dropped", {}),
     }
     model.metadata["training_data"] = labelled.report.card_facts(data.name, min_count)
+    replaced = None
+    if ws is not None and out.resolve() == ws.model_dir.resolve():
+        from insight.tagging import keep_previous
+
+        replaced = keep_previous(out)  # the workspace's model: a retrain can be undone
     model.save(out)
     typer.echo(
         f"trained {model.backend} model {model.model_version} on {len(labelled.texts)} texts, "
         f"{len(model.labels)} labels -> {out}"
     )
+    if replaced is not None:
+        kept = out.with_name(replaced["kept_in"])
+        typer.secho(f"the model it replaced is kept in {kept}: to go back, delete {out} and "
+                    f"rename {kept} to {out.name}", err=True)
 
 
 def _audience(value: str) -> str:

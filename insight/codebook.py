@@ -35,8 +35,8 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 def category_key(label: str) -> str:
     """What two spellings of one category share: 'Access waiting' = 'access-waiting',
-    "Carer's own health" = 'carers-own-health'."""
-    return _NOT_ALNUM.sub("", label.lower())
+    "Carer's own health" = 'carers-own-health', 'School & exams' = 'School and exams'."""
+    return _NOT_ALNUM.sub("", label.lower().replace("&", "and"))
 
 
 def slug(text: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from insight.classify.data import FEW_EXAMPLES, LabelledData, evaluate
 from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
 from insight.classify.model import TagModel
-from insight.codebook import Codebook
+from insight.codebook import Codebook, category_key
 from insight.intake import some_of
 from insight.store import ModelTagging, Store, StoreError
 
@@ -287,11 +287,20 @@ def check_model_fits(model: TagModel, codebook: Codebook, *, storing: bool = Tru
     foreign = [label for label in model.labels if label not in codebook.ids]
     missing = [category for category in codebook.ids if category not in labels]
     trained_on = model.metadata.get("codebook") or {}
-    version = trained_on.get("version") or "?"
-    since = f"it was trained on codebook {trained_on.get('id') or '?'} version {version}" + (
-        f"; the workspace's is version {codebook.version}" if version != codebook.version else ""
-    )
+    version = trained_on.get("version")
+    if not trained_on.get("id") and not version:  # `train --data` without --codebook
+        since = "it was trained without a codebook, on the labels its file spelt"
+        if {category_key(label) for label in foreign} & {
+                category_key(name) for name in (*codebook.ids, *codebook.names.values())}:
+            since += ", names where the codebook has ids"
+    else:
+        since = f"it was trained on codebook {trained_on.get('id') or '?'} version " + (
+            f"{version or '?'}; the workspace's is version {codebook.version}"
+            if version != codebook.version else f"{version}")
     retrain = "train one on the workspace's codebook (`insight train`)"
+    if not trained_on.get("id") and not version:
+        retrain = ("train one on the workspace's codebook (`insight train`, or `insight train "
+                   "--data FILE -w WORKSPACE`, which reads the file's labels with it)")
     warnings = []
     if foreign:
         message = (

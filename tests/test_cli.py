@@ -183,6 +183,36 @@ def test_classify_and_redact_write_jsonl_and_replace_only_their_own_output(
     assert not list(tmp_path.glob(".*partial"))
 
 
+def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Path) -> None:
+    """`train --data FILE -w WS`: the file's labels are read with the workspace's codebook
+    (names or ids) and the model becomes the workspace's, which `tag` then uses."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=0, money=0)
+    themes = ["Respite", "Money", "respite; money"]
+    data = tmp_path / "labelled.csv"
+    data.write_text("id,text,Themes\n" + "".join(
+        f"d{i},\"Note {i}: {['no break from caring', 'bills and debts', 'both'][i % 3]}\","
+        f"{themes[i % 3]}\n" for i in range(30)), encoding="utf-8")
+    # trained without a codebook, its labels are the file's spellings: refused, said why
+    loose = tmp_path / "loose"
+    insight("train", "--data", str(data), "--label-col", "Themes", "-o", str(loose))
+    notes = tmp_path / "notes.csv"
+    notes.write_text("id,text\nn1,No break from caring for weeks.\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), str(notes))
+    refused = insight("tag", "-w", str(ws), "--model", str(loose), check=False)
+    said = " ".join(refused.stderr.replace("│", " ").split())
+    assert refused.returncode != 0 and "trained without a codebook" in said
+    assert "version ?" not in said and "--data FILE -w WORKSPACE" in said
+    trained = insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws))
+    assert "labels read with the codebook of workspace" in trained.stderr
+    assert f"-> {ws / 'model'}" in trained.stdout
+    again = insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws),
+                    check=False)
+    assert again.returncode != 0 and "already has a model; add --force" in again.stderr
+    insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws), "--force")
+    assert (ws / "model.previous" / "model.json").is_file()
+    assert "tagged 1 note" in insight("tag", "-w", str(ws)).stdout
+
+
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))
@@ -975,9 +1005,11 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     assert "21 labelled notes in the workspace; per category: respite (18), money (3)" in said
     assert "shipped notes" not in said  # its own codebook: its own notes only
     assert "fewer than 5 examples are seldom tagged: money (3)" in said
-    assert "no example are never tagged: rights" in said
+    assert "no labelled example are learned from the codebook's wording alone, if at all " \
+        "(seldom tagged, and not to be trusted): rights" in said
     card = (ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert "per category: respite (18), money (3)" in card and "never tagged): rights" in card
+    assert "per category: respite (18), money (3)" in card
+    assert "not to be trusted when they are): rights" in card
     # a model for another codebook would store tags nothing here can use: refused
     foreign = insight("tag", "-w", str(ws), "--model", str(small_model), check=False)
     assert foreign.returncode == 1 and "not in this workspace's codebook" in foreign.stderr

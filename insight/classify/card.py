@@ -16,6 +16,13 @@ CARD_FILE = "MODEL_CARD.md"
 TEMPLATE_FILE = "MODEL_CARD.template.md"
 
 
+#: Said of codebook categories with no labelled example: the codebook's wording joins the
+#: training rows, so such a category can still be tagged, but seldom and unreliably.
+NO_EXAMPLES_SAID = ("- Codebook categories with no labelled example (learned from the "
+                    "codebook's wording alone, if at all: seldom tagged, and not to be "
+                    "trusted when they are): ")
+
+
 def _categories(n: int) -> str:
     return f"{n} categor{'y' if n == 1 else 'ies'}"
 
@@ -138,8 +145,7 @@ def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> 
             lines.append("- Categories with fewer than 5 examples (threshold not tuned, kept "
                          f"at 0.5 or above; least reliable): {listed(facts['few_examples'])}")
         if facts.get("no_examples"):
-            lines.append("- Codebook categories with no example (never tagged): "
-                         + ", ".join(facts["no_examples"]))
+            lines.append(NO_EXAMPLES_SAID + ", ".join(facts["no_examples"]))
         return "\n".join(lines)
     dropped = {why: n for why, n in facts.get("rows_dropped", {}).items() if n}
     lines = [
@@ -154,10 +160,7 @@ def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> 
         f"{listed(facts.get('few_examples', {}))}",
     ]
     if facts.get("no_examples"):
-        lines.append(
-            "- Codebook categories with no example (never tagged): "
-            + ", ".join(facts["no_examples"])
-        )
+        lines.append(NO_EXAMPLES_SAID + ", ".join(facts["no_examples"]))
     return "\n".join(lines)
 
 

@@ -642,6 +642,23 @@ def load_labelled(
     # "Housing" read as "housing" is not worth a line in the report; "GP-access" is
     report.renamed = {a: b for a, b in rewrite.items() if a.lower() != b.lower()}
     known_set = set(known) if known is not None else None
+    if known_set is not None and label_col is None and label_cols is None:
+        # a 0/1 column found among the others that names no category ("Follow up
+        # needed?") is not a label: its rows are not "only unknown labels"
+        stray = [name for name in declared if name not in known_set]
+        if stray:
+            raw = [[lab for lab in row if lab not in stray] for row in raw]
+            # found among the others, the label columns are the 0/1 columns, in order
+            report.label_columns = [c for c, name in zip(report.label_columns, declared,
+                                                         strict=True) if name not in stray]
+            declared = [name for name in declared if name not in stray]
+            said = [shown_cell(name) + (f" (did you mean {close!r}?)"
+                                        if (close := _close_label(name, known)) else "")
+                    for name in stray]
+            report.warnings.append(
+                f"0/1 columns that name no category of the codebook, not read as labels: "
+                f"{some_of(said, 8)}; if one is a category, give it the codebook's name or "
+                "id, or name the label columns with --label-cols")
     texts = ["" if _missing(v) else str(v) for v in frame[text_col]]
 
     unknown: dict[str, list[str]] = defaultdict(list)
@@ -658,12 +675,13 @@ def load_labelled(
         for lab in raw[i]:
             if known_set is not None and lab not in known_set:
                 unknown[lab].append(ids[i])
-            elif texts[i].strip():
+            elif any(c.isalpha() for c in texts[i]):  # rows with no words are not used
                 counts[lab] += 1
     rare: dict[str, list[str]] = {}
     for lab, n in counts.items():
         if n < min_count:
-            rare[lab] = [ids[i] for i, row in enumerate(raw) if lab in row and texts[i].strip()]
+            rare[lab] = [ids[i] for i, row in enumerate(raw)
+                         if lab in row and any(c.isalpha() for c in texts[i])]
     usable = {lab for lab in counts if lab not in rare}
     # with known labels keep their (codebook) order and every one of them, even if unseen
     if known is not None:

@@ -676,6 +676,34 @@ def test_training_with_a_codebook_the_rows_were_not_labelled_with_is_refused(tmp
     assert scored.ids == ["n0"]
 
 
+def test_a_0_1_column_naming_no_category_is_not_a_label(tmp_path):
+    """Among the other columns, a 0/1 'Follow up needed?' is not a category: its rows are
+    kept as they are; '&' and 'and' spell one name."""
+    rows = [[f"n{i}", f"note {i} about the week", int(i % 3 == 0), int(i % 3 == 1),
+             int(i % 2 == 0)] for i in range(30)]
+    path = _labelled_csv(tmp_path / "ticks.csv", ["id", "text", "Housing",
+                                                  "School & exam pressure",
+                                                  "Follow up needed?"], rows)
+    data = load_labelled(path, known_labels=["housing", "school-pressure"],
+                         label_aliases={"School and exam pressure": "school-pressure"})
+    assert data.report.counts == {"housing": 10, "school-pressure": 10}
+    assert len(data.ids) == 30 and not data.report.unknown_only_rows
+    assert "0/1 columns that name no category of the codebook, not read as labels: " \
+        "'Follow up needed?'" in data.report.summary()
+    # named as label columns, it is a label the codebook lacks, said as such
+    named = load_labelled(path, label_cols=["Housing", "Follow up needed?"],
+                          known_labels=["housing", "school-pressure"], training=False)
+    assert "Follow up needed?" in named.report.unknown
+
+
+def test_label_counts_leave_out_rows_with_no_words(tmp_path):
+    rows = [["b1", "A note about housing.", "housing"], ["b2", "12345", "money"],
+            ["b3", "Another note.", "housing"]]
+    path = _labelled_csv(tmp_path / "few.csv", ["id", "text", "labels"], rows)
+    data = load_labelled(path, label_col="labels")
+    assert data.report.counts == {"housing": 2} and data.report.empty_text_rows == ["b2"]
+
+
 def test_a_codebook_name_is_read_as_its_category(tmp_path):
     rows = [[f"n{i}", f"note {i} about money", "Money and benefits" if i % 2 else "Housing"]
             for i in range(20)]
