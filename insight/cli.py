@@ -667,6 +667,9 @@ def train(
     min_count: Annotated[
         int, typer.Option(min=1, help="Drop (and report) rarer labels.")
     ] = 1,
+    skip_unlabelled: Annotated[bool, typer.Option(
+        "--skip-unlabelled", help="Leave out --data rows with no label (an export's 'not "
+        "coded yet') instead of learning them as notes with no category.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed.")] = 0,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Model directory to write (default: the workspace's model).")] = None,
@@ -772,7 +775,7 @@ def train(
     labelled = load_labelled(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
         label_col=label_col, label_sep=label_sep, known_labels=book.ids if book else None,
-        min_count=min_count,
+        min_count=min_count, drop_unlabelled=skip_unlabelled,
         label_aliases={name: cid for cid, name in book.names.items()} if book else None,
     )
     typer.secho(labelled.report.summary(), err=True,

@@ -211,6 +211,19 @@ def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Pa
     insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws), "--force")
     assert (ws / "model.previous" / "model.json").is_file()
     assert "tagged 1 note" in insight("tag", "-w", str(ws)).stdout
+    # a row with no label is learned as "no category", and the card says so, unless skipped
+    data.write_text(data.read_text(encoding="utf-8") + "d99,Not coded yet,\n", encoding="utf-8")
+    kept = insight("train", "--data", str(data), "--label-col", "Themes", "-o",
+                   str(tmp_path / "kept")).stderr
+    assert "kept, learned as no category; --skip-unlabelled leaves them out): 1 (id d99)" in \
+        " ".join(kept.split())
+    card = (tmp_path / "kept" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "31 of 31 rows used; 1 of them with no label, learned as notes with no category" \
+        in card
+    insight("train", "--data", str(data), "--label-col", "Themes", "--skip-unlabelled", "-o",
+            str(tmp_path / "skipped"))
+    card = (tmp_path / "skipped" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "30 of 31 rows used (not used: no usable label (1))" in card
 
 
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:

@@ -150,7 +150,9 @@ def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> 
     dropped = {why: n for why, n in facts.get("rows_dropped", {}).items() if n}
     lines = [
         f"- File: `{facts.get('file')}`: {facts.get('rows_used')} of {facts.get('rows')} rows "
-        "used" + (f" (not used: {listed(dropped)})" if dropped else ""),
+        "used" + (f" (not used: {listed(dropped)})" if dropped else "")
+        + (f"; {n} of them with no label, learned as notes with no category"
+           if (n := facts.get("rows_without_label")) else ""),
         f"- Labels below `--min-count {facts.get('min_count')}`, dropped: "
         f"{listed(facts.get('below_min_count', {}))}",
         *([f"- Labels not in the codebook, dropped: {listed(facts.get('unknown', {}))}"]

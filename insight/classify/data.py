@@ -236,8 +236,9 @@ class LabelReport:
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
         if self.unknown and any(_close_label(lab, self.label_names) for lab in self.unknown):
-            lines.append("fix those spellings and train again: a row keeps its other labels, "
-                         "so its note teaches the model it is not the category meant")
+            lines.append("fix the misspelt ones (did you mean ...?) and train again: a row "
+                         "keeps its other labels, so its note teaches the model it is not "
+                         "the category meant")
         if alike := _alike_labels(self.counts):
             lines.append(
                 "labels spelt so alike they may be one (fix the spelling, or train with "
@@ -258,7 +259,8 @@ class LabelReport:
             ("rows repeating an earlier row's text and labels (one copy kept)",
              self.repeated_rows),
             ("rows with no usable label ("
-             + ("dropped" if self.dropped_unlabelled else "kept, no category") + ")",
+             + ("dropped" if self.dropped_unlabelled else
+                "kept, learned as no category; --skip-unlabelled leaves them out") + ")",
              self.unlabelled_rows),
             ("ids used by more than one row", self.duplicate_ids),
             ("same text with different labels", self.conflicting_rows),
@@ -299,6 +301,8 @@ class LabelReport:
             "unknown": {lab: len(rows) for lab, rows in sorted(self.unknown.items())},
             "few_examples": {lab: n for lab, n in self.counts.items() if n < FEW_EXAMPLES},
             "no_examples": self.absent,
+            # learned as notes with no category (unless dropped, below)
+            "rows_without_label": 0 if self.dropped_unlabelled else len(self.unlabelled_rows),
             "rows_dropped": {
                 "empty text or no words": len(self.empty_text_rows),
                 "only unknown labels": len(self.unknown_only_rows),
@@ -924,9 +928,11 @@ def _check_rows(
         seen.add(key)
     if len(texts) < FEW_ROWS:
         report.warnings.append(
-            f"only {len(texts)} usable rows: too few to tune thresholds or calibrate "
+            f"only {len(texts)} usable row{'s' if len(texts) != 1 else ''}: too few to tune "
+            "thresholds or calibrate "
             "confidence; treat the model as a sketch" if training else
-            f"only {len(texts)} usable rows: one note more or less moves the scores a lot"
+            f"only {len(texts)} usable row{'s' if len(texts) != 1 else ''}: one note more or "
+            "less moves the scores a lot"
         )
     for name, n in report.counts.items():
         if n == len(texts) and training:

@@ -125,7 +125,7 @@ def test_misspelt_labels_are_named_with_what_they_were_meant_to_be(tmp_path):
     said = with_book.report.summary()
     assert "unknown labels (dropped): Benifits (2 rows, e.g. t0, t1; did you mean benefits?)" \
         in said
-    assert "fix those spellings and train again" in said
+    assert "fix the misspelt ones (did you mean ...?) and train again" in said
     without = load_labelled(path, label_col="tags").report.summary()
     assert "may be one" in without
     assert "Benifits (2) ~ benefits (6)" in without and "gp acess (1) ~ gp access (5)" in without
