@@ -381,6 +381,8 @@ _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
 # yes/no answers, after strip and lower case (also 0/1 label columns in training data)
 TRUE_VALUES = frozenset({"yes", "y", "true", "1", "1.0"})
 FALSE_VALUES = frozenset({"no", "n", "false", "0", "0.0"})
+#: Ticks people put in a spreadsheet's label columns, read as 1 (with the yes values).
+TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 
 
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
@@ -2851,6 +2853,47 @@ class _Columns:
         return warning
 
 
+def _tick_columns(rows: list[RawRow], lookup: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Columns that are not note fields, named as a category of the codebook (its id or
+    name), whose every answer is yes/no, 1/0 or a tick: a form's one tick box per category.
+    key -> (the header as written, the category's id)."""
+    found: dict[str, tuple[str, str]] = {}
+    answers: dict[str, set[str]] = {}
+    for row in rows:
+        if row.data is None:
+            continue
+        for key, value in row.data.items():
+            if key in NOTE_FIELDS or key in FIX_COLUMNS or not key:
+                continue
+            if key not in found:
+                if (cid := lookup.get(category_key((row.headers or {}).get(key, key)))) is None:
+                    continue
+                found[key] = ((row.headers or {}).get(key, key), cid)
+            if not _is_blank(value):
+                answers.setdefault(key, set()).add(str(value).strip().lower())
+    allowed = TRUE_VALUES | FALSE_VALUES | TICKS
+    return {key: named for key, named in found.items()
+            if answers.get(key) and answers[key] <= allowed}
+
+
+def _read_ticks(rows: list[RawRow], ticks: Mapping[str, tuple[str, str]]) -> None:
+    """Each row's ticked category columns join its categories (and leave its cells)."""
+    for row in rows:
+        if row.data is None:
+            continue
+        ticked = [cid for key, (_, cid) in ticks.items()
+                  if str(row.data.pop(key, "") or "").strip().lower() in TRUE_VALUES | TICKS]
+        if not ticked:
+            continue
+        given = row.data.get("categories")
+        if isinstance(given, list):
+            row.data["categories"] = [*given, *ticked]
+        elif isinstance(given, str) and given.strip():
+            row.data["categories"] = "; ".join([given, *ticked])
+        else:
+            row.data["categories"] = "; ".join(ticked)
+
+
 def ingest_file(
     store: Store,
     path: str | Path,
@@ -2965,6 +3008,13 @@ def ingest_file(
                 f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
                 "writes whole numbers in a column with gaps: read without the '.0'"
             )
+        if context["categories"] is not None and (
+                ticks := _tick_columns(rows, context["categories"])):
+            _read_ticks(rows, ticks)
+            report.warnings.append(
+                "yes/no columns read as the categories they name (a tick or yes: the note "
+                "is about it): " + some_of([f"{_header_shown(written)} -> {cid}"
+                                            for written, cid in ticks.values()], 8))
         order = date_order(
             (row.line, row.data.get("heard_on")) for row in rows if row.data is not None
         )

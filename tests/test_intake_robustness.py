@@ -634,6 +634,37 @@ def test_a_category_name_holding_the_list_separator_stays_one_choice(
     assert line == 4 and "unknown category id(s): benefits, dept" in reason
 
 
+def test_a_form_s_tick_box_per_category_is_read_as_its_categories(
+    store: Store, tmp_path: Path
+) -> None:
+    """One yes/no column per category, named as the codebook names it: ticked, the note is
+    about it. A yes/no column naming no category, or a named column with other answers,
+    is not read so."""
+    names = {"housing": "Housing", "crisis-help": "Crisis and urgent help",
+             "loneliness": "Loneliness"}
+    path = write(tmp_path, "ticks.csv",
+                 "id,text,categories,Housing,Crisis and urgent help,loneliness,Follow up?\n"
+                 "t1,Landlord wants her out.,,1,0,,Yes\n"
+                 "t2,Rang the crisis line.,housing,0,x,TRUE,No\n"
+                 "t3,Nothing much.,,0,0,0,\n")
+    report = ingest_file(store, path, category_ids=list(names), category_names=names,
+                         quarantine_dir=tmp_path / "q")
+    assert report.accepted == 3
+    person: dict[str, list[str]] = {}
+    for tag in store.tags_for(["t1", "t2", "t3"]):
+        person.setdefault(tag["note_id"], []).append(tag["category"])
+    assert person == {"t1": ["housing"], "t2": sorted(["housing", "crisis-help", "loneliness"])}
+    said = " ".join(report.warnings)
+    assert "yes/no columns read as the categories they name" in said
+    assert "'Crisis and urgent help' -> crisis-help" in said
+    assert "not note fields, so not stored: 'Follow up?'" in said
+    other = write(tmp_path, "other.csv", "id,text,Housing\nu1,Rent went up.,council flat\n")
+    kept = ingest_file(store, other, category_ids=list(names), category_names=names,
+                       quarantine_dir=tmp_path / "q")
+    assert not list(store.tags_for(["u1"]))
+    assert "not note fields, so not stored: 'Housing'" in " ".join(kept.warnings)
+
+
 def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
     store: Store, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ from insight.codebook import category_key
 from insight.intake import (
     EXPERIENCES,
     FALSE_VALUES,
+    TICKS,
     TRUE_VALUES,
     FileRejected,
     closest_header,
@@ -59,8 +60,6 @@ FEW_ROWS = 20  # fewer usable rows than this: thresholds and calibration are gue
 ODD_SHARE = 0.05  # a 0/1 column may hold this share of stray values (reported)
 # ...or up to half when the column was named as a label column (--label-cols)
 NAMED_ODD_SHARE = 0.5
-#: Ticks people put in a spreadsheet's label columns, read as 1 (with the yes values).
-TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 FEW_EXAMPLES = MIN_TUNING_POSITIVES  # fewer examples: the threshold is a guess
 #: A label column whose values have this many words or characters is text, not labels.
 TEXT_LIKE_WORDS, TEXT_LIKE_CHARS = 10, 100
