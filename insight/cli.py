@@ -1582,19 +1582,32 @@ def report(
         report_files(out, audience)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--out") from None
+    from insight.classify.default import default_model_path
     from insight.classify.model import ModelFormatError, read_model_json
 
     ws, store = _open(workspace, db)
-    try:  # how the workspace's model was measured, for readers to weigh its tags
-        model = read_model_json(ws.model_dir) if ws.model_dir.is_dir() else None
-    except ModelFormatError:
-        model = None
+    with store:
+        tagged_by = store.tagging_models()
+    # how the model that tagged the notes was measured, for readers to weigh its tags: the
+    # workspace's, or the default model (a workspace on the default codebook tags with it)
+    model = None
+    for folder, untagged_too in ((ws.model_dir, True), (default_model_path(), False)):
+        try:
+            found = read_model_json(folder) if (folder / "model.json").is_file() else None
+        except ModelFormatError:
+            found = None
+        version = (found or {}).get("model_version") or (
+            (found or {}).get("metadata") or {}).get("model_version")
+        if found is not None and (version in tagged_by or (untagged_too and not tagged_by)):
+            model = found
+            break
     with store:
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
             contact=ws.contact if contact is None else contact, never_name=ws.never_name,
+            tagged_by=sorted(tagged_by) if model is None else None,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
     paths = write_report(data, out)

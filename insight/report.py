@@ -235,11 +235,14 @@ def build_report(
     model: dict[str, Any] | None = None,
     contact: str = "",
     never_name: Collection[str] = (),
+    tagged_by: Collection[str] | None = None,
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
     `[population]`), to compare who was heard with who lives there. `model`: the
-    workspace model's `model.json` (`model_facts` reads how it was measured). `contact`:
+    workspace model's `model.json` (`model_facts` reads how it was measured); without
+    it, `tagged_by` names the models whose tags the notes carry, of which no measure is
+    kept. `contact`:
     how people reach the team, for the community page. `never_name`: settings and
     communities a lead chose never to name outside the leads' view (`heard_from`).
 
@@ -467,9 +470,11 @@ def build_report(
         action_overview=_action_overview(thread.actions.values()),
         coproduction=coproduction(thread),
         unreviewed=sorted(unreviewed) if audience == "lead" else [],
-        method={**model_facts(model), "model_only": suppress(len(unreviewed), audience,
-                                                              threshold),
-                "codebook": codebook_title(codebook)},
+        method={**model_facts(model), "codebook": codebook_title(codebook),
+                # said only of priorities there are
+                **({"model_only": suppress(len(unreviewed), audience, threshold)}
+                   if thread.priorities else {}),
+                **({"tagged_by": sorted(tagged_by)} if tagged_by and not model else {})},
         waiting=[
             (f["id"], (now - f["flagged_at"]).days)
             for f in flagged if f["acknowledged_at"] is None

@@ -40,6 +40,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     delete,
+    distinct,
     event,
     func,
     insert,
@@ -1214,6 +1215,16 @@ class Store:
                 return
             yield batch
             last = batch[-1]["id"]
+
+    def tagging_models(self) -> dict[str, int]:
+        """The models whose tags live notes carry: model version -> notes tagged by it."""
+        query = (select(tags.c.model_version, func.count(distinct(tags.c.note_id)))
+                 .join(notes, notes.c.id == tags.c.note_id)
+                 .where(tags.c.source == "model", notes.c.erased_at.is_(None),
+                        tags.c.model_version.is_not(None))
+                 .group_by(tags.c.model_version))
+        with self.engine.connect() as conn:
+            return {str(version): int(n) for version, n in conn.execute(query)}
 
     def tags_for(self, note_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         query = select(tags).order_by(tags.c.note_id, tags.c.category, tags.c.source)

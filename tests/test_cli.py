@@ -560,6 +560,31 @@ def test_tag_says_how_many_notes_it_routed_to_the_safeguarding_queue(
     assert "tagged 2 notes" in again and "routed" not in again
 
 
+def test_the_report_weighs_the_model_that_tagged_the_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path, small_model: Path
+) -> None:
+    """Tagged with the default model, the report gives its measure; tagged with a model
+    kept elsewhere (`tag --model`), it names that model as unmeasured here."""
+    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.csv"
+    notes.write_text('id,text\nw1,"On the list for therapy since March, nobody has rung."\n',
+                     encoding="utf-8")
+    insight("ingest", "-w", str(ws), str(notes))
+    insight("tag", "-w", str(ws))
+    out = tmp_path / "report.html"
+    insight("report", "-w", str(ws), "--out", str(out))
+    page = " ".join(out.read_text(encoding="utf-8").split())
+    assert "was checked on labelled notes it was not trained on" in page
+    assert "No measure of the model" not in page
+    tagged = insight("tag", "-w", str(ws), "--model", str(small_model), "--retag").stdout
+    version = tagged.split("with model ")[1].split()[0]
+    insight("report", "-w", str(ws), "--out", str(out))
+    page = " ".join(out.read_text(encoding="utf-8").split())
+    assert f"No measure of the model that tagged the notes ({version}) is kept" in page
+
+
 def test_a_copy_of_the_default_codebook_tags_with_the_default_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
 ) -> None:

@@ -1172,6 +1172,12 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
     plain = " ".join(render_html(build_report(store, load_codebook(),
                                               audience="commissioner")).split())
     assert "No measure of the model is kept in this workspace" in plain
+    named = " ".join(render_html(build_report(store, load_codebook(), audience="commissioner",
+                                              tagged_by=["m1"])).split())
+    assert "No measure of the model that tagged the notes (m1) is kept" in named
+    store.delete_record("priority", 1)  # nothing is said of priorities there are not
+    none = " ".join(render_html(build_report(store, load_codebook())).split())
+    assert "priorities rest on" not in none
 
 
 def test_a_category_the_model_was_not_tested_on_is_never_its_lowest(store: Store) -> None:
