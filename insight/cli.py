@@ -586,7 +586,8 @@ def _rejected_kinds(kinds: dict[str, list[Any]]) -> str:
     parts = {
         "new": "new",
         "before": "rejected before and still to fix",
-        "stored": "already stored (fixed and ingested before, or a duplicate), needing "
+        "stored": "already stored (copies of a stored note: an earlier row of the file, or "
+                  "fixed and ingested before), needing "
                   "nothing (`insight quarantine clear` removes them)",
         "erased": "of erased notes, not kept",
         "dismissed": "dismissed before (`insight quarantine dismiss`)",
@@ -656,8 +657,8 @@ def train(
     ] = None,
     label_sep: Annotated[
         str | None,
-        typer.Option(help="Separator inside --label-col (default: ';', or '|' or ',' if the "
-                     "column uses it so)."),
+        typer.Option(help="Separator inside --label-col (default: ';' and '|', and ',' or '/' "
+                     "where the cells list labels so), or inside each --label-cols cell."),
     ] = None,
     codebook: Annotated[
         Path | None, typer.Option(help="Codebook for --data (labels outside it are reported; "
@@ -1114,8 +1115,8 @@ def evaluate(
     label_col: Annotated[str | None, typer.Option(help="One column with several labels.")] = None,
     label_sep: Annotated[
         str | None,
-        typer.Option(help="Separator inside --label-col (default: ';', or '|' or ',' if the "
-                     "column uses it so)."),
+        typer.Option(help="Separator inside --label-col (default: ';' and '|', and ',' or '/' "
+                     "where the cells list labels so), or inside each --label-cols cell."),
     ] = None,
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:

@@ -1516,7 +1516,8 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
                     + "k4,2025-02-30,The new group meets on Tuesdays.,yes\n", encoding="utf-8")
     third = insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
     assert third.returncode == 3
-    assert "rejected rows: 1 new; 2 already stored (fixed and ingested before" in third.stdout
+    assert "rejected rows: 1 new; 2 already stored (copies of a stored note: an earlier row " \
+        "of the file, or fixed and ingested before)" in third.stdout
     assert "line 5: heard_on" in third.stderr and "line 3:" not in third.stderr
     # a month with nothing new to fix is not a failed ingest
     form.write_text("\n".join(form.read_text(encoding="utf-8").splitlines()[:4]) + "\n",

@@ -618,10 +618,10 @@ def load_labelled(
                 for i, value in enumerate(frame[column]):
                     if _truthy(value):
                         raw[i].append(name)
-            elif label_cols is not None:
+            elif label_cols is not None:  # a code a cell, or several split at --label-sep
                 report.label_columns.append(column)
                 for i, value in enumerate(frame[column]):
-                    raw[i].extend(_split_cell(value, ""))
+                    raw[i].extend(_split_cell(value, label_sep or ""))
             else:
                 report.ignored_columns.append(column)
         if label_cols is None and report.ignored_columns and not report.label_columns:

@@ -468,6 +468,9 @@ class TagModel:
 def read_model_json(directory: Path) -> dict[str, Any]:
     """Read and check `model.json`: right format, a version this code understands."""
     if not directory.is_dir():
+        if directory.name == MODEL_FILE and directory.is_file():
+            raise ModelMissing(f"{directory}: give the model's folder, {directory.parent}, "
+                               f"not its {MODEL_FILE}")
         raise ModelMissing(f"{directory}: "
                            + ("not a directory" if directory.exists() else "no such folder"))
     file = directory / MODEL_FILE

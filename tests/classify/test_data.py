@@ -704,6 +704,15 @@ def test_label_counts_leave_out_rows_with_no_words(tmp_path):
     assert data.report.counts == {"housing": 2} and data.report.empty_text_rows == ["b2"]
 
 
+def test_label_sep_splits_the_cells_of_label_columns_too(tmp_path):
+    rows = [["n1", "note one", "housing/money", "crisis"], ["n2", "note two", "money", ""]]
+    path = _labelled_csv(tmp_path / "themes.csv", ["id", "text", "Theme 1", "Theme 2"], rows)
+    whole = load_labelled(path, label_cols=["Theme 1", "Theme 2"])
+    assert whole.labels[0] == ["housing/money", "crisis"]  # a code a cell, unless told
+    split = load_labelled(path, label_cols=["Theme 1", "Theme 2"], label_sep="/")
+    assert split.labels[0] == ["housing", "money", "crisis"]
+
+
 def test_a_codebook_name_is_read_as_its_category(tmp_path):
     rows = [[f"n{i}", f"note {i} about money", "Money and benefits" if i % 2 else "Housing"]
             for i in range(20)]

@@ -243,6 +243,8 @@ def test_load_gives_clear_errors(tmp_path, model):
     with pytest.raises(ModelFormatError, match="no such folder"):
         TagModel.load(tmp_path / "missing")
     model.save(tmp_path / "m")
+    with pytest.raises(ModelFormatError, match="give the model's folder, .*m, not its model"):
+        TagModel.load(tmp_path / "m" / "model.json")
     doc = json.loads((tmp_path / "m" / "model.json").read_text())
     doc["format_version"] = 99
     (tmp_path / "m" / "model.json").write_text(json.dumps(doc))
