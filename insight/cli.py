@@ -302,15 +302,28 @@ def _chosen_codebook(codebook: Path | None, workspace: Path | None):
     return load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
 
 
+#: `insight codebook check FILE`, as people type it, beside --codebook FILE
+CodebookFileArg = Annotated[Path | None, typer.Argument(
+    help="Codebook file (the same as --codebook).", show_default=False)]
+
+
+def _one_codebook(file: Path | None, codebook: Path | None) -> Path | None:
+    if file is not None and codebook is not None and file != codebook:
+        raise typer.BadParameter("give the codebook once: as FILE or as --codebook",
+                                 param_hint="--codebook")
+    return file or codebook
+
+
 @codebook_app.command("show")
 @handled
 def codebook_show(
+    file: CodebookFileArg = None,
     codebook: CodebookFileOpt = None,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """List a codebook's categories (validates the file)."""
-    book = _chosen_codebook(codebook, workspace)
+    book = _chosen_codebook(_one_codebook(file, codebook), workspace)
     rows = [
         {"id": c.id, "name": c.name, "includes": "; ".join(c.includes)}
         for c in book.categories
@@ -324,11 +337,12 @@ def codebook_show(
 @codebook_app.command("check")
 @handled
 def codebook_check(
+    file: CodebookFileArg = None,
     codebook: CodebookFileOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Validate a codebook: one line if it is fine, every problem (exit 1) if not."""
-    book = _chosen_codebook(codebook, workspace)
+    book = _chosen_codebook(_one_codebook(file, codebook), workspace)
     count = len(book.categories)
     typer.echo(f"ok: {book.path}: version {book.version}: "
                f"{count} {'category' if count == 1 else 'categories'}")

@@ -391,6 +391,12 @@ def test_codebook_check_says_ok_in_one_line_or_names_every_problem(tmp_path: Pat
                     "  - {id: housing, name: Housing, description: Homes}\n", encoding="utf-8")
     assert insight("codebook", "check", "--codebook", str(book)).stdout == (
         f"ok: {book}: version 2.10: 1 category\n")
+    assert insight("codebook", "check", str(book)).stdout == (  # as people type it
+        f"ok: {book}: version 2.10: 1 category\n")
+    assert "Housing" in insight("codebook", "show", str(book)).stdout
+    twice = insight("codebook", "check", str(book), "--codebook", str(tmp_path / "b"),
+                    check=False)
+    assert twice.returncode == 2 and "give the codebook once" in twice.stderr
     book.write_text("version: 2\ncategories:\n"
                     "  - {id: Housing, name: Housing, description: Homes, exclude: [rent]}\n"
                     "  - {id: homes, name: housing, description: Houses}\n", encoding="utf-8")
