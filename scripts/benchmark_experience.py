@@ -98,9 +98,13 @@ def main() -> None:
     variants = {  # name: (model, also learns from the short notes)
         "word and character n-grams (recipe 12)": (ExperienceClassifier(valence_weight=0.0),
                                                    False),
-        "n-grams + valence lexicon (recipe 13)": (ExperienceClassifier(), False),
+        "n-grams + valence lexicon (recipe 13)": (ExperienceClassifier(negation_weight=0.0),
+                                                  False),
+        "n-grams + valence lexicon + words after a negator (recipe 16)": (
+            ExperienceClassifier(), False),
         "n-grams + short notes": (ExperienceClassifier(valence_weight=0.0), True),
-        "n-grams + valence lexicon + short notes": (ExperienceClassifier(), True),
+        "n-grams + valence lexicon + short notes": (ExperienceClassifier(negation_weight=0.0),
+                                                    True),
     }
     rows = []
     for name, (model, short) in variants.items():

@@ -146,16 +146,20 @@ class ExperienceClassifier:
     (docs/benchmarks.md, "Experience").
     """
 
-    def __init__(self, C: float = 20.0, seed: int = 0, valence_weight: float = 3.0) -> None:
+    def __init__(self, C: float = 20.0, seed: int = 0, valence_weight: float = 3.0,
+                 negation_weight: float = 0.5) -> None:
         self.C = C
         self.seed = seed
         self.valence_weight = valence_weight
+        self.negation_weight = negation_weight
 
     def _with_tone(self, X: sparse.csr_matrix, texts: Sequence[str]) -> sparse.csr_matrix:
         if self.valence_ is None:  # a model saved before valence was added
             return X
-        tone = self.valence_.transform(texts) * self.valence_weight
-        return sparse.hstack([X, sparse.csr_matrix(tone)], format="csr")
+        blocks = [X, sparse.csr_matrix(self.valence_.transform(texts) * self.valence_weight)]
+        if self.negation_weight:  # 0 in a model saved before negated words were added
+            blocks.append(self.valence_.negated_words(texts) * self.negation_weight)
+        return sparse.hstack(blocks, format="csr")
 
     def fit(self, texts: Sequence[str], y: Sequence[str]) -> Self:
         texts = [str(t) for t in texts]
@@ -191,7 +195,8 @@ class ExperienceClassifier:
         info = {"C": self.C, "seed": self.seed, "classes": self.classes_}
         if self.valence_ is not None:
             info["valence"] = {"weight": self.valence_weight, "source": self.valence_.source,
-                               "words": len(self.valence_.lexicon)}
+                               "words": len(self.valence_.lexicon),
+                               "negated_words_weight": self.negation_weight}
         return info
 
     def save(self, directory: Path) -> None:
@@ -206,7 +211,8 @@ class ExperienceClassifier:
     def load(cls, directory: Path, info: dict[str, Any]) -> Self:
         valence = info.get("valence")
         obj = cls(C=info["C"], seed=info["seed"],
-                  valence_weight=valence["weight"] if valence else 0.0)
+                  valence_weight=valence["weight"] if valence else 0.0,
+                  negation_weight=(valence or {}).get("negated_words_weight", 0.0))
         obj.valence_ = (Valence.from_json(json.loads(
             (directory / VALENCE_FILE).read_text(encoding="utf-8"))) if valence else None)
         obj.classes_ = list(info["classes"])

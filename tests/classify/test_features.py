@@ -99,3 +99,16 @@ def test_valence_rows_match_notes_and_survive_json():
     again = Valence.from_json(valence.to_json())
     np.testing.assert_array_equal(again.transform(NOTES), batch)
     assert valence.transform([]).shape == (0, Valence.N_FEATURES)
+
+
+def test_negated_words_are_the_words_after_a_negator_in_its_clause():
+    valence = Valence.vader()
+    rows = valence.negated_words(["they didnt listen", "they listened",
+                                  "Nobody, listen to me", "not listen. listen", ""])
+    assert rows.shape[0] == 5
+    assert rows[0].nnz == 1 and rows[1].nnz == 0  # "didnt" turns "listen"
+    assert rows[2].nnz == 0  # a comma ends the negator's reach
+    assert (rows[3] != rows[0]).nnz == 0  # the same word after a negator: the same feature
+    assert rows[4].nnz == 0
+    np.testing.assert_allclose(
+        valence.negated_words(["never rang back and not once"]).power(2).sum(), 1.0)

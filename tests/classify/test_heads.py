@@ -149,8 +149,17 @@ def test_experience_save_load_keeps_predictions_and_its_lexicon(tmp_path):
     values = ["positive", "negative", "mixed", "neutral"] * 20
     for weight in (3.0, 0.0):  # 0: a model saved before the lexicon was added
         model = ExperienceClassifier(seed=0, valence_weight=weight).fit(texts, values)
+        if weight:
+            assert model.info()["valence"]["negated_words_weight"] == 0.5
         model.save(tmp_path / f"ex{weight}")
         again = ExperienceClassifier.load(tmp_path / f"ex{weight}", model.info())
         assert again.predict(texts) == model.predict(texts)
         assert ("valence" in again.info()) == bool(weight)
         assert (tmp_path / f"ex{weight}" / "valence.json").exists() == bool(weight)
+    # a model saved before negated words were added reads without them, as it was fitted
+    old = ExperienceClassifier(seed=0, negation_weight=0.0).fit(texts, values)
+    old.save(tmp_path / "old")
+    info = old.info()
+    del info["valence"]["negated_words_weight"]
+    assert ExperienceClassifier.load(tmp_path / "old", info).predict(texts) == \
+        old.predict(texts)
