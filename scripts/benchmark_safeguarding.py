@@ -42,6 +42,8 @@ SETS = {
     "never used to write a phrase",
     "audit-5.jsonl": "test: written blind on 2026-11-29 by a fifth writer; never trained "
     "on or used to write a phrase",
+    "audit-6.jsonl": "test: written blind on 2026-11-29 by a sixth writer; never trained "
+    "on or used to write a phrase",
 }
 
 
