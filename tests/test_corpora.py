@@ -60,7 +60,8 @@ def test_safeguarding_audit_sets_are_well_formed() -> None:
     }
     seen: set[str] = set()
     sets = (("audit-1.jsonl", 70), ("audit-2.jsonl", 65), ("audit-3.jsonl", 65),
-            ("audit-4.jsonl", 65), ("audit-5.jsonl", 65))
+            ("audit-4.jsonl", 65), ("audit-5.jsonl", 65),
+            ("audit-6.jsonl", 65))
     for name, positives in sets:
         rows = [json.loads(line) for line in (folder / name).open(encoding="utf-8")
                 if line.strip()]
