@@ -456,8 +456,8 @@ def build_report(
                                           for q in i["quotes"]]
     # notes the thread rests on whose categories no person gave or reviewed (the model's,
     # or none yet): leads see which, and every reader how many
-    unreviewed = ({n for p in thread.priorities for n in thread.notes_of_priority(p)}
-                  & set(frame.loc[frame["category_source"] != "person", "id"]))
+    resting = {n for p in thread.priorities for n in thread.notes_of_priority(p)}
+    unreviewed = resting & set(frame.loc[frame["category_source"] != "person", "id"])
     return ReportData(
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
         heard_from=(named_groups := heard_from(frame, audience, threshold, never_name)),
@@ -472,7 +472,8 @@ def build_report(
         unreviewed=sorted(unreviewed) if audience == "lead" else [],
         method={**model_facts(model), "codebook": codebook_title(codebook),
                 # said only of priorities there are
-                **({"model_only": suppress(len(unreviewed), audience, threshold)}
+                **({"model_only": len(unreviewed) if audience == "lead" else
+                    share_in_words(len(unreviewed), len(resting))}
                    if thread.priorities else {}),
                 **({"tagged_by": sorted(tagged_by)} if tagged_by and not model else {})},
         waiting=[
@@ -622,6 +623,19 @@ def codebook_title(codebook: Codebook) -> str:
 
 # A category's score from fewer held-out notes than this is not named as the model's lowest
 MIN_NAMED_SUPPORT = 10
+
+
+def share_in_words(part: int, whole: int) -> str:
+    """A share said in words ("none", "a few", "some", "about half", "most", "all"):
+    outside the leads' view a count of notes beside a priority's, itself shown as a range
+    or a floor, would give that count (and a small insight's) away by subtraction."""
+    if part <= 0 or whole <= 0:
+        return "none"
+    if part >= whole:
+        return "all"
+    share = part / whole
+    return ("a few" if share < 0.25 else "some" if share < 0.45
+            else "about half" if share <= 0.55 else "most")
 
 
 def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:

@@ -1161,7 +1161,11 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
                                   "crisis-urgent": {"f1": 0.25}}}}}
     html = " ".join(render_html(build_report(store, load_codebook(), audience="commissioner",
                                              model=model)).split())
-    assert "6 of the notes the priorities rest on have categories no person gave" in html
+    # a count beside the priority's range would give a small insight's away: in words
+    assert "Most of the notes the priorities rest on have categories no person gave" in html
+    lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead",
+                                             model=model)).split())
+    assert "6 of the notes the priorities rest on have categories no person gave" in lead
     assert ("The model (m1) was checked on labelled notes it was not trained on: its "
             "categories scored 0.64 (macro-F1, where 1 is perfect), lowest for \"Crisis and "
             "urgent help\" (0.25), and it read the experience right for 58% of them") in html
@@ -1479,3 +1483,19 @@ def test_the_leads_report_is_readable_by_its_owner_alone(store: Store, tmp_path:
         for suffix in (".html", ".xlsx", ".csv"):
             for path in write_report(data, tmp_path / audience / f"report{suffix}"):
                 assert path.stat().st_mode & 0o777 == mode, (audience, path.name)
+
+
+def test_unreviewed_notes_never_give_a_small_insight_s_count_away(store: Store) -> None:
+    """An audit found it: with no note reviewed, "10 of the notes the priorities rest on"
+    was the priority's whole count, shown beside "at least 7", so the "<5" insight had 3."""
+    add(store, *[note(f"m{i}", f"Waited {i} months for a call.") for i in range(10)])
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {"access-waiting": 0.8}, ["access-waiting"], {}, False, None)
+         for i in range(10)], model_version="m1", codebook_version="1")
+    big = add_insight(store, "Waiting", note_ids=[f"m{i}" for i in range(7)])
+    small = add_insight(store, "Small one", note_ids=["m7", "m8", "m9"])
+    add_priority(store, "No one waits alone", insight_ids=[big, small])
+    html = " ".join(render_html(build_report(store, load_codebook(),
+                                             audience="commissioner")).split())
+    assert "All of the notes the priorities rest on have categories no person gave" in html
+    assert "10 of the notes" not in html and "Resting on at least 7 notes" in html
