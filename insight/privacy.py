@@ -191,13 +191,13 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
         r"(?<![\w'’])(?:" + "|".join(
             r"[\s.\-]*".join(word(w, i == len(words) - 1) for i, w in enumerate(words))
             for words in sorted(names, key=lambda n: -sum(map(len, n)))
-        ) + r")(?:e?s)?(?![\w'’])",
+        ) + r")(?:e?s)?\+*(?![\w'’])",  # "LGBTQ+" whole: a "+" left names it still
         re.IGNORECASE,
     )
     by_letters = {"".join(n): n for n in names}
 
     def name_of(matched: str) -> tuple[str, ...]:
-        letters = re.sub(r"[\s.\-]", "", matched.casefold())
+        letters = re.sub(r"[\s.\-+]", "", matched.casefold())
         for form in (letters, letters[:-1], letters[:-2], letters[:-3] + "y"):
             if form in by_letters:
                 return by_letters[form]
