@@ -19,7 +19,7 @@ from pathlib import Path
 from insight.classify.model import read_model_json
 from insight.intake import ingest_file
 from insight.privacy import quotes_for
-from insight.report import build_report, write_report
+from insight.report import build_report, quoted_notes, write_report
 from insight.resources import corpora_dir
 from insight.rollup import note_frame
 from insight.store import Store
@@ -314,5 +314,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             store, codebook, audience="commissioner", threshold=workspace.small_number_threshold,
             model=read_model_json(workspace.model_dir), never_name=workspace.never_name,
         )
-    [path] = write_report(data, folder / "report.html")
+        [path] = write_report(data, folder / "report.html")
+        # as `insight report` does: an erasure or a withdrawn consent names this report too
+        store.record_report([str(path.resolve())], "commissioner", quoted_notes(data))
     return path

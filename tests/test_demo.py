@@ -68,6 +68,17 @@ def test_quotes_only_from_consenting_notes(demo_dir: Path) -> None:
                     assert note["text"] not in html
 
 
+def test_the_demo_report_is_recorded_as_quoting_its_notes(demo_dir: Path) -> None:
+    """So an erasure or a withdrawn consent names it, as for `insight report`."""
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    quoted = re.findall(r"— (?:note )?([^<]+)</span></blockquote>", html)
+    ws = open_workspace(demo_dir)
+    with Store.open(ws.db_url, create=False) as store:
+        note_id = load_thread(store).note_of_ref(quoted[0], store.secret("note-ref"))
+        found = store.reports_quoting([note_id])
+    assert [entry["file"] for entry in found] == [str((demo_dir / "report.html").resolve())]
+
+
 def test_report_is_self_contained(demo_dir: Path) -> None:
     html = (demo_dir / "report.html").read_text(encoding="utf-8")
     assert "<svg" in html
