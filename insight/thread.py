@@ -371,6 +371,9 @@ OUTCOME_WARNINGS = {
                 "ahead\" as what happened since; check that it reads right there",
     "proposed": "is only proposed: is this an outcome of it, or should its status change "
                 "first (`insight actions status`)?",
+    "agreed": "is agreed but not started: the community page shows the outcome as what has "
+              "happened so far; if the work has begun or is done, say so first (`insight "
+              "actions status`)",
 }
 
 

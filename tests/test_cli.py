@@ -226,6 +226,19 @@ def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Pa
     assert "30 of 31 rows used (not used: no usable label (1))" in card
 
 
+def test_an_outcome_of_an_action_not_under_way_is_warned_of(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    for status in ("agreed", "proposed", "in progress"):
+        insight("actions", "add", f"Calls {status}", "--status", status, "-w", str(ws))
+    said = [" ".join(insight("outcomes", "add", f"A{n}", "Calls started", "-w",
+                             str(ws)).stderr.split()) for n in (1, 2, 3)]
+    assert "warning: A1 is agreed but not started: the community page shows the outcome as " \
+        "what has happened so far" in said[0]
+    assert "warning: A2 is only proposed" in said[1]
+    assert "warning" not in said[2]
+
+
 def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))

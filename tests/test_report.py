@@ -1059,6 +1059,25 @@ def test_against_lean() -> None:
     assert against_lean([]) == frozenset()
 
 
+def test_an_agreed_action_s_outcome_is_what_happened_so_far_and_no_one_owns_a_no(
+    store: Store,
+) -> None:
+    add(store, note("n1", "The group closed.", categories=["community-support"]))
+    priority = add_priority(store, "Spaces", insight_ids=[
+        add_insight(store, "Groups closing", note_ids=["n1"])])
+    agreed = add_action(store, "Monthly calls", status="agreed", priority_ids=[priority])
+    add_outcome(store, agreed, "Calls have started")
+    add_action(store, "Walk-in centre", status="declined", owner="ICB", reason="No budget",
+               priority_ids=[priority])
+    page = " ".join(render_html(build_report(store, load_codebook(),
+                                             audience="community")).split())
+    assert "We have agreed to" in page
+    assert "What has happened so far: Calls have started" in page
+    assert "What changed" not in page
+    assert "ICB decided not to do this. Why: No budget" in page
+    assert "Who is responsible: ICB" not in page
+
+
 def test_an_action_past_its_due_date_says_so(store: Store) -> None:
     from datetime import timedelta
 
@@ -1072,7 +1091,8 @@ def test_an_action_past_its_due_date_says_so(store: Store) -> None:
     add_action(store, "Old pilot", status="done", due_on=past, priority_ids=[priority])
     community = " ".join(render_html(build_report(store, load_codebook(),
                                                   audience="community")).split())
-    assert f"was due by {past:%B %Y}" in community and f"· by {future:%B %Y}" in community
+    assert f"it was due by {past:%B %Y} and is late" in community
+    assert f"· by {future:%B %Y}" in community
     assert community.count("was due by") == 1  # a done action was not late
     lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
     long_past = f"{past.day} {past:%B %Y}"  # as people write a date in England
@@ -1346,8 +1366,8 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
                             "LA, QIPP;")
     assert re.search(r"Written on \d{1,2} [A-Z][a-z]+ 20\d\d\.", text)
     # done, but nothing says what changed: said as it stands
-    assert "We did Open a Saturday drop-in We say this is done. We will tell you what " \
-        "changed when we know." in text
+    assert "We did Open a Saturday drop-in We have been told this is done. We will tell you " \
+        "what changed when we know." in text
     # a person's name as owner is taken out of the public page, not of the leads' report
     assert "Who is responsible: [name removed], CMHT manager" in text
     assert "Sarah Khan" not in text
