@@ -561,7 +561,7 @@ def covering_counts(
     counts, the threshold and `covered` less the others and what the suppressed ones can
     hold, up to `covered` less the others less one for each suppressed group. That is all
     its being a range tells: the rest is no bound on the suppressed groups. Where no count
-    above zero is shown, every count is `WITHHELD`.
+    above zero is shown, every count is `WITHHELD`, whatever `covered` is.
 
     What is hidden depends only on figures the reader sees anyway (`covered`, the shown
     counts, how many are suppressed), never on the small counts, so knowing the rule
@@ -573,6 +573,10 @@ def covering_counts(
         return shown
     small = sum(1 for v in shown.values() if is_suppressed(v))
     exact = {k: v for k, v in shown.items() if isinstance(v, int)}
+    if small and not any(exact.values()):
+        # only "<5"s and zeros: which categories a handful of notes are in (all of them
+        # about waiting) says what those few people talked about, whatever the count
+        return dict.fromkeys(counts, WITHHELD)
     if not small or covered - sum(exact.values()) < small:
         return shown
     largest = max((k for k, v in exact.items() if v > 0),

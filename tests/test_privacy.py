@@ -368,6 +368,10 @@ def test_categories_that_every_note_is_in_give_no_small_one_away() -> None:
     # nothing shown to widen: the "<5"s alone would be bounded (8 notes in two of them)
     assert covering_counts({"a": 4, "b": 4, "c": 0}, 8, "commissioner", 5) == dict.fromkeys(
         "abc", WITHHELD)
+    # only "<5"s and zeros, whatever the reader can bound: which categories a handful of
+    # notes are in says what those few talked about (a report audit: one note, all "waiting")
+    assert covering_counts({"a": 1, "b": 0, "c": 0}, 0, "commissioner", 5) == dict.fromkeys(
+        "abc", WITHHELD)
     # where fewer notes are in a category than the reader's floor says (a person labelled
     # a note with none), the range still holds the count
     assert covering_counts(counts, 24, "commissioner", 5, union=21) == {

@@ -1295,7 +1295,8 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(data))).split())
     # 6 routed and 5 acknowledged would count the one still open: how many is said in words
     assert "6 notes routed to a person (how many are still open is not shown, for privacy; " \
-        "the oldest open one has waited less than a day)" in text
+        "the oldest open one has waited less than a day since its note was entered, which " \
+        "can be long after the conversation)" in text
     assert "A person acknowledged each in a median of less than a day after it was " \
         "flagged." in text
     assert "A further 5 notes, flagged by the model or the phrase list, were judged by a " \

@@ -77,8 +77,15 @@ def test_small_numbers_suppressed_for_commissioners(store: Store) -> None:
         note_frame(store), book, audience="commissioner", threshold=5
     ).set_index("category")
     assert lead.loc["daily-living", "notes"] == 3
-    assert commissioner.loc["daily-living", "notes"] == "<5"
+    # only a "<5" and zeros: which category those few notes are in is not shown either
+    assert (commissioner["notes"] == "not shown").all()
     assert commissioner.loc["daily-living", "share"] is None
+    add(store, *[note(f"w{i}", f"w{i}", categories=["access-waiting"]) for i in range(6)])
+    commissioner = category_rollup(
+        note_frame(store), book, audience="commissioner", threshold=5
+    ).set_index("category")
+    assert commissioner.loc["daily-living", "notes"] == "<5"
+    assert commissioner.loc["access-waiting", "notes"] == "5 to 8"  # so the "<5" stays open
     assert commissioner.loc["crisis-urgent", "notes"] == 0
 
 
@@ -224,7 +231,7 @@ def test_shares_are_hidden_when_the_number_of_notes_is_small(store: Store) -> No
     add(store, *[note(f"d{i}", "t", categories=["daily-living"]) for i in range(4)])
     table = category_rollup(note_frame(store), load_codebook(), audience="commissioner",
                             threshold=5).set_index("category")
-    assert table.loc["daily-living", "notes"] == "<5"
+    assert table.loc["daily-living", "notes"] == "not shown"  # no count above zero shown
     assert table["share"].isna().all()
     lead = category_rollup(note_frame(store), load_codebook()).set_index("category")
     assert lead.loc["daily-living", "share"] == 1.0
