@@ -36,7 +36,8 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   are my twins"); a name found once is redacted wherever it recurs, in any case;
 * a spaCy ``Matcher`` for addresses (house number + street, flat + number + block or street,
   "number 14 on Mill Lane", house name + street, "9 Railway Cottages", "3 Kingsway", "Plot 6,
-  Rosebank Travellers Site"; the street after "lives on", "house number
+  Rosebank Travellers Site"; the street after "lives on" or right after a person's name
+  ("Mrs Begum on Gibbet Street"), "house number
   twenty two") and a ``PhraseMatcher`` for service names;
 * regular expressions only where no library does the job: e-mail (also spelled out, "jo dot
   smith at gmail dot com"), NHS number (3-3-4 digits, spaced, dashed, dotted or run together;
@@ -2670,7 +2671,31 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     spans += _school_spans(doc, res)
     people = [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]
-    return _resolve(spans + _with_particles(text, people) + _other_script_spans(text))
+    people = _with_particles(text, people)
+    return _resolve(spans + people + _streets_of_people(text, people)
+                    + _other_script_spans(text))
+
+
+# A street right after a person's name is where they live: "Mrs Begum on Gibbet Street",
+# "Jo from Elm Road"; not a service's ("Dr Hussain at Park Lane Surgery", "on Hope Street"
+# alone is where a service is, which the annotation rules leave in)
+_PERSON_STREET = re.compile(
+    r"\s+(?:on|of|from|off|in)\s+(?P<street>(?:[A-Z][\w'’-]*\s+){1,3}"
+    r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Close|Drive|Way|Crescent|Grove|Terrace|Gardens"
+    r"|Mews|Parade|Walk|Row)\b\.?)")
+
+
+def _streets_of_people(text: str, people: list[PiiSpan]) -> list[PiiSpan]:
+    out = []
+    for person in people:
+        found = _PERSON_STREET.match(text, person.end)
+        if found is None:
+            continue
+        after = re.match(r"\s*([\w'’]+)", text[found.end():])
+        if after and after[1].lower() in (_SCHOOL_HEADS | _ORG_WORDS):
+            continue  # "Sue from Elm Road Surgery": a service's name
+        out.append(PiiSpan(found.start("street"), found.end("street"), "ADDRESS"))
+    return out
 
 
 # A particle inside a person's name, between two of its parts: "Rhys ap Gwilym", "Ahmed bin

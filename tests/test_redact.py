@@ -1482,6 +1482,18 @@ def test_a_word_made_with_a_prefix_is_not_a_name(text: str) -> None:
     assert [s for s in find_pii(text) if s.type == "PERSON"] == []
 
 
+@pytest.mark.parametrize(("text", "street"), [
+    ("Mrs Begum on Gibbet Street said the GP receptionist laughed.", "Gibbet Street"),
+    ("Aunty Pat in Church Street is lonely", "Church Street"),
+    ("Sue Smith from Elm Road Surgery rang", None),  # a service's name
+    ("The surgery on Hope Street closed.", None),  # where a service is: left in
+])
+def test_a_street_right_after_a_person_is_where_they_live(text: str, street: str | None
+                                                          ) -> None:
+    found = [text[s.start:s.end] for s in find_pii(text) if s.type == "ADDRESS"]
+    assert found == ([street] if street else [])
+
+
 @pytest.mark.parametrize("text", [
     "one-to-one care/time with service user", "Face-to-face care stopped in March.",
     "day-to-day stuff gets on top of her", "x mother-in-law helps", "out-of-hours team"])
