@@ -423,6 +423,9 @@ def build_report(
                     # quotes named) and how many notes were left out of quoting
                     "pinned": [q.note_id for q in quotes if q.note_id in pinned]
                     if audience == "lead" else [],
+                    # quotes no lead chose: the sentence the model's tag rests on, which
+                    # readers should know can miss the finding's point
+                    "picked": sum(q.source not in pinned for q in quotes),
                     "left_out": len(left_out) if audience == "lead" else 0,
                 }
             )

@@ -981,7 +981,7 @@ def test_coproduction_shows_where_the_work_sits(store: Store) -> None:
     _thread_with_everything(store)
     html = " ".join(unescape(render_html(build_report(store, load_codebook()))).split())
     # recorded for one action of two: said of that one, not of the work as a whole
-    assert "Among the 1 action where it is recorded, most sit: <b>active and embedded</b>" in html
+    assert "Among the 1 action where it is recorded, it sits: <b>active and embedded</b>" in html
     assert "recorded for 1 of 2 actions." in html
     assert '<td>1 action: <a href="#A1">A1</a></td>' in html
     assert ("People with lived experience took part: active and embedded (peers make the "
@@ -1520,3 +1520,31 @@ def test_unreviewed_notes_never_give_a_small_insight_s_count_away(store: Store) 
                                              audience="commissioner")).split())
     assert "All of the notes the priorities rest on have categories no person gave" in html
     assert "10 of the notes" not in html and "Resting on at least 7 notes" in html
+
+
+def test_a_commissioner_is_told_which_quotes_no_lead_chose(store: Store) -> None:
+    add(store, *[note(f"q{i}", f"Waited {i + 5} months for a first call. Nobody rang.",
+                      categories=["access-waiting"], consent_quote=True) for i in range(6)])
+    insight = add_insight(store, "Waiting with no contact",
+                          note_ids=[f"q{i}" for i in range(6)])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+
+    def page() -> str:
+        return " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(
+            build_report(store, load_codebook(), quotes_per_insight=1)))).split())
+
+    assert "This quote was picked by the software (the sentence a note's category rests " \
+        "on), not chosen by a lead" in page()
+    set_quote_choice(store, insight, "q3", "pin")
+    assert "picked by the software" not in page()
+    lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead")).split())
+    assert "picked by the software" not in lead  # leads see which they pinned instead
+
+
+def test_an_empty_workspace_s_pages_say_so_and_have_a_main_landmark(store: Store) -> None:
+    community = render_html(build_report(store, load_codebook(), audience="community"))
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", community)).split())
+    assert "No conversations have been written down yet" in text
+    assert "0 conversations" not in text and "Here is what you told us" not in text
+    for page in (community, render_html(build_report(store, load_codebook()))):
+        assert page.count("<main>") == 1 and page.count("</main>") == 1
