@@ -286,6 +286,7 @@ class Valence:
     ) -> None:
         self.lexicon = dict(lexicon)
         self.negators = frozenset(negators)
+        self._negated: re.Pattern[str] | None = None  # built on first use (`negated_words`)
         self.window = window
         self.negation = negation
         self.source = source
@@ -350,18 +351,20 @@ class Valence:
         row of unit length. A word's tone can turn on what comes before it; the lexicon
         knows few words of services ("listen", "rang"), so the model learns these from the
         notes (Das and Chen 2001; Pang, Lee and Vaithyanathan 2002)."""
+        if self._negated is None:  # a negator, then the rest of its clause
+            words = "|".join(sorted(map(re.escape, self.negators), key=len, reverse=True))
+            self._negated = re.compile(rf"(?<!\w)(?:{words})(?!\w)([^.,;:!?]*)")
         rows: list[int] = []
         cols: list[int] = []
+        hashed: dict[str, int] = {}
         for d, text in enumerate(texts):
             found: set[int] = set()
-            after = False
-            for token in _VALENCE_TOKEN.findall(str(text).lower()):
-                if token in _CLAUSE_MARKS:
-                    after = False
-                elif after:
-                    found.add(abs(murmurhash3_32(f"not {token}", seed=1)) % n_features)
-                if token in self.negators:
-                    after = True
+            for clause in self._negated.findall(str(text).lower()):
+                for token in WORD.findall(clause):
+                    if (column := hashed.get(token)) is None:
+                        column = hashed[token] = abs(
+                            murmurhash3_32(f"not {token}", seed=1)) % n_features
+                    found.add(column)
             rows.extend([d] * len(found))
             cols.extend(found)
         counts = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)),
