@@ -497,7 +497,8 @@ def build_report(
         warnings=(named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])
-        + (_naming_warnings(named_groups) if audience != "lead" else []),
+        + (_naming_warnings(named_groups) if audience != "lead" else [])
+        + (_singling_out_warnings(priorities) if audience != "lead" else []),
         contact=contact.strip(),
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
                 **{ref("insight", i): n["title"] for i, n in thread.insights.items()}},
@@ -509,6 +510,29 @@ def build_report(
 _ABBREVIATION = re.compile(r"(?<![\w\[&])[A-Z][A-Z&]+s?(?![\w\]&])")
 #: Abbreviations every reader knows.
 _KNOWN_ABBREVIATIONS = frozenset({"UK", "OK", "TV"})
+
+
+#: "the only farmer up there", "only Somali family on the estate", "the one deaf lad in
+#: the village": words that single a person out, whatever redaction took from them
+_SINGLED_OUT = re.compile(
+    r"\b(?:the\s+)?(?:only|one|last)\s+(?:[\w\[\]'’-]+\s+){0,3}?"
+    r"(?:man|woman|men|women|lad|lass|girl|boy|bloke|lady|person|people|family|families"
+    r"|kid|child|mum|dad|farmer|carer|student|refugee|couple|household)\s+"
+    r"(?:up\s+there|round\s+here|in|on|at|up|round|around|for\s+miles)\b",
+    re.IGNORECASE)
+
+
+def _singling_out_warnings(priorities: list[dict[str, Any]]) -> list[str]:
+    """Quotes that say someone is the only one of a kind somewhere: with the place or
+    community taken out they can still point to the person, so a lead should look."""
+    found = [f"{i['ref']}" for p in priorities for i in p["insights"]
+             if any(_SINGLED_OUT.search(q.text) for q in i["quotes"])]
+    if not found:
+        return []
+    return [f"{', '.join(sorted(set(found)))}: a quote says someone is the only one of a "
+            "kind somewhere (\"the only farmer up there\"), which can point to the person "
+            "whatever was taken out: read it, and pin another quote or leave that note out "
+            "(`insight insights quote I1 NOTE_ID --leave-out`)"]
 
 
 def quoted_notes(data: ReportData) -> list[str]:

@@ -1548,3 +1548,17 @@ def test_an_empty_workspace_s_pages_say_so_and_have_a_main_landmark(store: Store
     assert "0 conversations" not in text and "Here is what you told us" not in text
     for page in (community, render_html(build_report(store, load_codebook()))):
         assert page.count("<main>") == 1 and page.count("</main>") == 1
+
+
+def test_a_quote_singling_someone_out_is_warned_of(store: Store) -> None:
+    add(store, *[note(f"f{i}", "Met him at the shop, he's the only farmer up there still going "
+                      "since his wife died." if i == 0 else f"Farm work is lonely, week {i}.",
+                      categories=["daily-living"], consent_quote=True) for i in range(6)])
+    insight = add_insight(store, "Farming is lonely", note_ids=[f"f{i}" for i in range(6)])
+    set_quote_choice(store, insight, "f0", "pin")
+    add_priority(store, "Rural isolation", insight_ids=[insight])
+    said = build_report(store, load_codebook(), audience="commissioner").warnings
+    assert any(w.startswith("I1: a quote says someone is the only one of a kind somewhere")
+               for w in said)
+    assert not any("only one of a kind" in w
+                   for w in build_report(store, load_codebook(), audience="lead").warnings)
