@@ -372,8 +372,10 @@ def _read_table(
         records.append(row.data)
         lines.append(row.line)
     if not records:
-        first = f" ({unreadable[0]})" if unreadable else ""
-        raise FileRejected(f"no readable rows{first}")
+        if unreadable:
+            raise FileRejected(f"no readable rows ({unreadable[0]})")
+        raise FileRejected("no rows after the header (or only blank ones): was it exported "
+                           "before any answers came in, or is it the wrong file?")
     return pd.DataFrame.from_records(records), lines, unreadable, warnings
 
 

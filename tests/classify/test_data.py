@@ -805,3 +805,10 @@ def test_a_long_label_list_shows_the_commonest_and_points_to_the_card(tmp_path):
     assert "45 labels; the 40 commonest: label-0 (45), label-1 (44)," in summary
     assert "label-39 (6); and 5 more (the model card lists every label's count)" in summary
     assert "label-40 (" not in summary.split("\n")[0]
+
+
+def test_a_labelled_file_with_only_its_header_says_so(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("id,text,labels\n\n", encoding="utf-8")
+    with pytest.raises(FileRejected, match="no rows after the header"):
+        load_labelled(path, label_col="labels")
