@@ -531,20 +531,25 @@ def test_classify_without_model_builds_and_caches_the_default(
     assert "building" not in again.stderr
 
 
-def test_tag_before_any_training_uses_the_default_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
-) -> None:
-    """A new workspace on the default codebook can tag at once; its own model wins later."""
+def _default_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path,
+                       notes_csv: str, *ingest_options: str) -> Path:
+    """A workspace on the default codebook (its model the cached default), notes ingested."""
     monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
     ws = tmp_path / "ws"
     insight("init", str(ws))
     notes = tmp_path / "notes.csv"
-    notes.write_text(
-        "id,text,heard_on\n"
-        "w1,\"On the list for therapy since March, nobody has rung.\",2026-03-10\n",
-        encoding="utf-8",
-    )
-    insight("ingest", "-w", str(ws), str(notes))
+    notes.write_text(notes_csv, encoding="utf-8")
+    insight("ingest", "-w", str(ws), *ingest_options, str(notes))
+    return ws
+
+
+def test_tag_before_any_training_uses_the_default_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
+) -> None:
+    """A new workspace on the default codebook can tag at once; its own model wins later."""
+    ws = _default_workspace(tmp_path, monkeypatch, default_cache, "id,text,heard_on\n"
+                            "w1,\"On the list for therapy since March, nobody has rung.\","
+                            "2026-03-10\n")
     untagged = insight("notes", "show", "w1", "-w", str(ws)).stdout
     assert "no categories yet: `insight tag` tags it" in untagged
     old_mac = tmp_path / "old-mac.csv"  # a lone CR breaks its line; shown, it does too
@@ -560,15 +565,10 @@ def test_tag_before_any_training_uses_the_default_model(
 def test_tag_says_how_many_notes_it_routed_to_the_safeguarding_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default_cache: Path
 ) -> None:
-    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
-    ws = tmp_path / "ws"
-    insight("init", str(ws))
-    notes = tmp_path / "notes.csv"
-    notes.write_text(
-        "id,text\n"
+    ws = _default_workspace(  # screened at ingest by nothing: nothing queued yet
+        tmp_path, monkeypatch, default_cache, "id,text\n"
         "r1,\"He has been saving his tablets in a drawer and says tonight is the night.\"\n"
-        "r2,The walking group on Tuesdays is lovely and the tea is free.\n", encoding="utf-8")
-    insight("ingest", "-w", str(ws), "--no-screen", str(notes))  # nothing queued yet
+        "r2,The walking group on Tuesdays is lovely and the tea is free.\n", "--no-screen")
     assert not json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
     tagged = insight("tag", "-w", str(ws)).stdout
     assert "1 note routed to the safeguarding queue by the model or the phrase list: " \
@@ -584,13 +584,9 @@ def test_the_report_weighs_the_model_that_tagged_the_notes(
 ) -> None:
     """Tagged with the default model, the report gives its measure; tagged with a model
     kept elsewhere (`tag --model`), it names that model as unmeasured here."""
-    monkeypatch.setenv("INSIGHT_CACHE_DIR", str(default_cache))
-    ws = tmp_path / "ws"
-    insight("init", str(ws))
-    notes = tmp_path / "notes.csv"
-    notes.write_text('id,text\nw1,"On the list for therapy since March, nobody has rung."\n',
-                     encoding="utf-8")
-    insight("ingest", "-w", str(ws), str(notes))
+    ws = _default_workspace(tmp_path, monkeypatch, default_cache,
+                            'id,text\nw1,"On the list for therapy since March, nobody has '
+                            'rung."\n')
     insight("tag", "-w", str(ws))
     out = tmp_path / "report.html"
     insight("report", "-w", str(ws), "--out", str(out))

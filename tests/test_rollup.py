@@ -404,19 +404,24 @@ def test_key_phrases_are_what_is_typical_of_a_category(store: Store) -> None:
     assert all("march" not in dict(v) for v in found.values())
 
 
+def _lead_phrases(store: Store, texts: list[str], category: str) -> dict[str, int]:
+    """The leads' key phrases of `category` for notes `texts`, beside six on waiting."""
+    add(store, *[note(f"c{i}", t, categories=[category], **_heard(i))
+                 for i, t in enumerate(texts)])
+    add(store, *[note(f"w{i}", f"Waiting for therapy, month {i}.", categories=["access-waiting"],
+                      **_heard(i)) for i in range(6)])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    return dict(key_phrases(notes, note_frame(store), load_codebook(), audience="lead")[
+        category])
+
+
 def test_a_word_that_says_nothing_alone_is_no_key_phrase(store: Store) -> None:
     """"new" is typical of notes about changing workers, but says nothing on its own;
     "new worker", in enough notes, says what."""
     changing = [f"A new {who} again, telling my story from the start."
                 for who in ("worker", "worker", "worker", "doctor", "doctor", "nurse", "nurse",
                             "psychiatrist", "psychiatrist", "therapist", "therapist")]
-    add(store, *[note(f"c{i}", t, categories=["continuity-relationships"], **_heard(i))
-                 for i, t in enumerate(changing)])
-    add(store, *[note(f"w{i}", f"Waiting for therapy, month {i}.", categories=["access-waiting"],
-                      **_heard(i)) for i in range(6)])
-    notes = [n for batch in store.iter_notes() for n in batch]
-    found = dict(key_phrases(notes, note_frame(store), load_codebook(), audience="lead")[
-        "continuity-relationships"])
+    found = _lead_phrases(store, changing, "continuity-relationships")
     assert found.get("new worker") == 3
     assert "telling my story" in found
     assert "new" not in found and "start" not in found
@@ -429,13 +434,7 @@ def test_verbs_of_telling_and_weak_verbs_are_no_key_phrase_alone(store: Store) -
               for what in ("moved flat", "moved wards", "moved house", "wrote it down",
                            "wrote to the GP", "wrote a list", "heard nothing back",
                            "heard the CPN left", "heard of a group")]
-    add(store, *[note(f"v{i}", t, categories=["clinical-social-help"], **_heard(i))
-                 for i, t in enumerate(voices)])
-    add(store, *[note(f"w{i}", f"Waiting for therapy, month {i}.", categories=["access-waiting"],
-                      **_heard(i)) for i in range(6)])
-    notes = [n for batch in store.iter_notes() for n in batch]
-    found = dict(key_phrases(notes, note_frame(store), load_codebook(), audience="lead")[
-        "clinical-social-help"])
+    found = _lead_phrases(store, voices, "clinical-social-help")
     assert found.get("hearing voices") == 9
     for verb in ("explained", "moved", "wrote", "heard", "hearing"):
         assert verb not in found
