@@ -697,7 +697,7 @@ def train(
     With --data and -w, the workspace's codebook reads the file's labels and the model
     becomes the workspace's (the one it replaces is kept beside it)."""
     from insight.classify.backend import backend_class
-    from insight.classify.model import MODEL_FILE, TagModel, check_model_target
+    from insight.classify.model import TagModel
 
     try:
         backend_class(backend)
@@ -705,11 +705,7 @@ def train(
         raise typer.BadParameter(str(exc), param_hint="--backend") from None
     _one_label_layout(label_col, label_cols)
     if out is not None:
-        check_model_target(out)
-        if (out / MODEL_FILE).is_file() and not force:
-            raise FileExistsError(
-                f"{out} already holds a model; add --force to replace it, or choose another --out"
-            )
+        _free_model_target(out, force, f"{out} already holds a model")
     if data is None:
         from insight.tagging import train_from_store
 
@@ -779,10 +775,7 @@ def train(
                                  "train the workspace's model from the file)")
     if out is None:
         out = ws.model_dir
-        check_model_target(out)
-        if (out / MODEL_FILE).is_file() and not force:
-            raise FileExistsError(f"workspace {ws.path} already has a model; add --force to "
-                                  "replace it, or choose an --out")
+        _free_model_target(out, force, f"workspace {ws.path} already has a model")
     book = load_codebook(codebook) if codebook else None
     if book is None and ws is not None:
         book = ws.load_codebook()
@@ -836,6 +829,15 @@ def train(
         kept = out.with_name(replaced["kept_in"])
         typer.secho(f"the model it replaced is kept in {kept}: to go back, delete {out} and "
                     f"rename {kept} to {out.name}", err=True)
+
+
+def _free_model_target(out: Path, force: bool, holds: str) -> None:
+    """A model folder to write: never anything but a model's, and a model only with --force."""
+    from insight.classify.model import MODEL_FILE, check_model_target
+
+    check_model_target(out)
+    if (out / MODEL_FILE).is_file() and not force:
+        raise FileExistsError(f"{holds}; add --force to replace it, or choose another --out")
 
 
 def _audience(value: str) -> str:
@@ -1608,12 +1610,11 @@ def report(
     model = None
     for folder, untagged_too in ((ws.model_dir, True), (default_model_path(), False)):
         try:
-            found = read_model_json(folder) if (folder / "model.json").is_file() else None
-        except ModelFormatError:
-            found = None
-        version = (found or {}).get("model_version") or (
-            (found or {}).get("metadata") or {}).get("model_version")
-        if found is not None and (version in tagged_by or (untagged_too and not tagged_by)):
+            found = read_model_json(folder)
+        except ModelFormatError:  # none there, or not one this code reads
+            continue
+        version = found.get("model_version") or found.get("metadata", {}).get("model_version")
+        if version in tagged_by or (untagged_too and not tagged_by):
             model = found
             break
     with store:

@@ -2438,9 +2438,9 @@ def _read_texts(
         texts.append(value or "")
     if bad and errors is not None and len(bad) == len(texts):
         raise FileRejected(f"no row could be read; {errors[0]}")
+    names = list(keys_seen)  # for a message naming the keys (columns) the file has
+    shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
     if texts and not found_text:
-        names = list(keys_seen)
-        shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
         hint = next(
             (f" (use --text-col {k!r} if it holds the texts)" for k in names
              if _close_field(k, [header_key(text_col)]) and len(k) <= SHOWN_CHARS),
@@ -2449,8 +2449,6 @@ def _read_texts(
         raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
     if texts and id_col != "id" and not id_found:
         # a named id column that is not there: numbering the rows would hide the mistake
-        names = list(keys_seen)
-        shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
         close = next((k for k in names if _close_field(k, [header_key(id_col)])
                       and len(k) <= SHOWN_CHARS), None)
         raise FileRejected(f"no id column '{id_col}'; the columns are: {shown}"

@@ -525,7 +525,7 @@ _SINGLED_OUT = re.compile(
 def _singling_out_warnings(priorities: list[dict[str, Any]]) -> list[str]:
     """Quotes that say someone is the only one of a kind somewhere: with the place or
     community taken out they can still point to the person, so a lead should look."""
-    found = [f"{i['ref']}" for p in priorities for i in p["insights"]
+    found = [i["ref"] for p in priorities for i in p["insights"]
              if any(_SINGLED_OUT.search(q.text) for q in i["quotes"])]
     if not found:
         return []

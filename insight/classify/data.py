@@ -666,6 +666,7 @@ def load_labelled(
                 "id, or name the label columns with --label-cols")
     texts = ["" if _missing(v) else str(v) for v in frame[text_col]]
 
+    worded = [any(c.isalpha() for c in t) for t in texts]  # empty, "?", "42": not used
     unknown: dict[str, list[str]] = defaultdict(list)
     counts: Counter[str] = Counter()
     copies: set[int] = set()  # a copy would count twice and straddle the CV folds
@@ -680,13 +681,12 @@ def load_labelled(
         for lab in raw[i]:
             if known_set is not None and lab not in known_set:
                 unknown[lab].append(ids[i])
-            elif any(c.isalpha() for c in texts[i]):  # rows with no words are not used
+            elif worded[i]:
                 counts[lab] += 1
     rare: dict[str, list[str]] = {}
     for lab, n in counts.items():
         if n < min_count:
-            rare[lab] = [ids[i] for i, row in enumerate(raw)
-                         if lab in row and any(c.isalpha() for c in texts[i])]
+            rare[lab] = [ids[i] for i, row in enumerate(raw) if lab in row and worded[i]]
     usable = {lab for lab in counts if lab not in rare}
     # with known labels keep their (codebook) order and every one of them, even if unseen
     if known is not None:
@@ -705,7 +705,7 @@ def load_labelled(
     clean: list[list[str]] = []
     labelled = 0  # rows with words and a label of any kind
     for i, row in enumerate(raw):
-        if not any(c.isalpha() for c in texts[i]):  # empty, "?", "42": nothing to learn
+        if not worded[i]:  # nothing to learn
             report.empty_text_rows.append(ids[i])
             continue
         if i in copies:
