@@ -72,3 +72,23 @@ def test_safeguarding_audit_sets_are_well_formed() -> None:
         texts = {r["text"] for r in rows}
         assert not texts & corpus and not texts & seen
         seen |= texts
+
+
+def test_short_notes_are_short_well_formed_and_new() -> None:
+    """The short-note set: unique ids, codebook categories, at most 15 words, every label,
+    and no note also in the corpus or a safeguarding audit set (it is never trained on)."""
+    known = set(load_codebook().ids)
+    rows = [json.loads(line) for line in
+            (corpora_dir() / "short-notes" / "short-notes.jsonl").open(encoding="utf-8")
+            if line.strip()]
+    assert len(rows) == 240 and len({r["id"] for r in rows}) == 240
+    for row in rows:
+        assert 1 <= len(row["text"].split()) <= 15, row["id"]
+        assert set(row["categories"]) <= known, row["id"]
+        assert isinstance(row["safeguarding"], bool) and row["why"].strip()
+        assert row["experience"] in {"positive", "negative", "mixed", "neutral"}
+    elsewhere = {n["text"] for n in _notes()}
+    for path in (corpora_dir() / "safeguarding-audit").glob("*.jsonl"):
+        elsewhere |= {json.loads(line)["text"] for line in path.open(encoding="utf-8")
+                      if line.strip()}
+    assert not {r["text"] for r in rows} & elsewhere
