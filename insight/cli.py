@@ -483,6 +483,11 @@ def ingest(
         screener = phrase_screen()
     else:
         screener = None
+    if not screen:
+        typer.secho("warning: safeguarding phrase screening is off (--no-screen): only the "
+                    "listeners' answers route new notes to the queue now, and words in "
+                    "columns that are not stored are never read for risk",
+                    err=True, fg=typer.colors.YELLOW)
     any_rejected = False
     with store:
         for file in files:
@@ -562,6 +567,16 @@ def ingest(
                     f"{file}: {len(where)} of them for words in a column that is not stored "
                     f"({some_of(where, 5)}): the queue item says where to read them, as the "
                     "workspace does not hold them")
+            if lines := report.erased_concerns:
+                typer.secho(
+                    f"{file}: SAFEGUARDING: {len(lines)} row(s) of erased notes say "
+                    "safeguarding yes or raise a phrase (line "
+                    f"{', '.join(map(str, lines[:10]))}" + (" and more" if len(lines) > 10
+                                                            else "")
+                    + "); an erased note is never stored again, so they are not in the "
+                    "queue: read those lines of the file now",
+                    err=True, fg=typer.colors.RED,
+                )
             if lines := report.rejected_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
@@ -590,7 +605,8 @@ def ingest(
                            + (f" ({more} more reasons there)" if more > 0 else "")
                            + "; `insight quarantine show` lists every row still to fix")
             # rows already stored or erased need nothing: only what does is a rejection
-            any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns)
+            any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns
+                                 or report.erased_concerns)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -2519,6 +2535,34 @@ def _minute(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def _waited(since: datetime, until: datetime) -> str:
+    """A wait as a person reads it: hours under two days (a same-day response matters)."""
+    hours = max(0.0, (until - since).total_seconds() / 3600)
+    if hours < 1:
+        return "under 1 h"
+    return f"{int(hours)} h" if hours < 48 else f"{int(hours // 24)} days"
+
+
+def _queue_row(item: dict[str, Any], now: datetime, *, full: bool,
+               followups: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    heard = item.get("heard_on")
+    return {
+        "item": item["id"], "note": item["note_id"], "listener": item.get("listener"),
+        "heard_on": heard, "place": item.get("place"),
+        # a note entered long after the conversation has waited longer than its item
+        "heard_days_ago": (now.date() - heard).days if heard else None,
+        "flagged_by": item["flagged_by"], "flagged_at": _when(item["flagged_at"]),
+        # how long it waited: until now while open, else until a person acknowledged it
+        "waiting": _waited(item["flagged_at"], item["acknowledged_at"] or now),
+        "reason": item["reason"],
+        **({"acknowledged_at": _when(item["acknowledged_at"]),
+            "acknowledged_by": item["acknowledged_by"],
+            "what_was_done": item["ack_note"],
+            "not_a_concern": "yes" if item["not_a_concern"] else "",
+            "follow_ups": len(followups)} if full else {}),
+    }
+
+
 @safeguarding_app.command("list")
 @handled
 def safeguarding_list(
@@ -2529,27 +2573,86 @@ def safeguarding_list(
 ) -> None:
     """Notes waiting for a person to act on a safeguarding concern, oldest first.
 
-    `days_waiting`: days since the flag, or with --all until it was acknowledged."""
+    `waiting`: since the flag (in hours under two days), or with --all until it was
+    acknowledged; `heard_days_ago`: since the conversation, which may be longer. Times are
+    UTC. `insight safeguarding show ITEM` gives one item's whole record."""
     from datetime import UTC
 
     _, store = _open(workspace, db)
     with store:
         items = store.safeguarding_items(open_only=not all_items, with_note=True)
+        followups = store.safeguarding_followups(i["id"] for i in items) if all_items else {}
     now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [
-        {"item": i["id"], "note": i["note_id"], "listener": i["listener"],
-         "heard_on": i["heard_on"], "place": i["place"], "flagged_by": i["flagged_by"],
-         "flagged_at": _minute(i["flagged_at"]),
-         # how long it waited: until now while open, else until a person acknowledged it
-         "days_waiting": ((i["acknowledged_at"] or now) - i["flagged_at"]).days,
-         "reason": i["reason"],
-         **({"acknowledged_at": _minute(i["acknowledged_at"]),
-            "acknowledged_by": i["acknowledged_by"],
-             "what_was_done": i["ack_note"],
-             "not_a_concern": "yes" if i["not_a_concern"] else ""} if all_items else {})}
-        for i in items
-    ]
-    _print_table(rows, fmt)
+    _print_table([_queue_row(i, now, full=all_items, followups=followups.get(i["id"], ()))
+                  for i in items], fmt)
+
+
+def _queue_item(store: Any, given: str) -> int:
+    """A queue item's number from what a person typed: a number, else a note id (said back
+    with that note's items, which is what they meant)."""
+    text = given.strip().removeprefix("#")
+    if text.isdigit():
+        return int(text)
+    found = store.safeguarding_items(open_only=False, note_id=text)
+    if not found:
+        if store.get_note(text) is None:
+            raise typer.BadParameter(f"give the queue item's number (`insight safeguarding "
+                                     f"list`), not {given!r} ({store.no_note(text)})",
+                                     param_hint="ITEM")
+        raise typer.BadParameter(f"{text} is a note with no safeguarding item; give a queue "
+                                 "item's number (`insight safeguarding list`)",
+                                 param_hint="ITEM")
+    open_ = [str(i["id"]) for i in found if i["acknowledged_at"] is None]
+    raise typer.BadParameter(
+        f"{text} is a note, not a queue item: its items are "
+        f"{', '.join(str(i['id']) for i in found)}"
+        + (f" (open: {', '.join(open_)})" if open_ else " (all acknowledged)")
+        + "; give the item's number", param_hint="ITEM")
+
+
+ItemArg = Annotated[str, typer.Argument(help="Queue item number (`insight safeguarding list`).",
+                                        show_default=False)]
+
+
+@safeguarding_app.command("show")
+@handled
+def safeguarding_show(
+    item: ItemArg,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """One queue item's whole record: who raised it and why, what was done, follow-ups.
+
+    Never the note's words: `insight notes show NOTE` (leads) has them."""
+    from datetime import UTC
+
+    _, store = _open(workspace, db)
+    with store:
+        number = _queue_item(store, item)
+        found = [i for i in store.safeguarding_items(open_only=False, with_note=True)
+                 if i["id"] == number]
+        if not found:
+            from insight.store import NotFound
+
+            raise NotFound(f"no safeguarding item {number}")
+        followups = store.safeguarding_followups([number]).get(number, [])
+    now = datetime.now(UTC).replace(tzinfo=None)
+    row = _queue_row(found[0], now, full=True, followups=followups)
+    row["follow_ups"] = [{"at": _when(f["at"]), "by": f["author"], "note": f["note"]}
+                         for f in followups]
+    if fmt != "table":
+        _print_table([row], fmt)
+        return
+    state = ("open" if not found[0]["acknowledged_at"] else
+             "judged not a concern" if found[0]["not_a_concern"] else "acknowledged")
+    typer.secho(f"item {number}: note {row['note']}, {state}", bold=True)
+    for key, value in row.items():
+        if key in ("item", "note", "follow_ups", "not_a_concern") or value in (None, ""):
+            continue
+        typer.echo(f"  {key}: {value}")
+    for f in row["follow_ups"]:
+        typer.echo(f"  follow-up {f['at']} by {f['by']}: {f['note']}")
 
 
 @safeguarding_app.command("add")
@@ -2563,17 +2666,25 @@ def safeguarding_add(
 ) -> None:
     """Route a note to the safeguarding queue by hand (a concern the flag missed).
 
-    The note is never quoted from then on, even where a lead pinned it."""
+    The note is never quoted from then on, even where a lead pinned it. If a person's item
+    for it is open already, the reason is added to that item as a follow-up."""
     if not reason.strip():
         raise typer.BadParameter("say why in a few words", param_hint="--reason")
+    from insight.store import DISMISSIBLE
+
     _, store = _open(workspace, db)
     with store:
         added = store.flag_safeguarding(note_id, reason=f"raised by a person: {reason.strip()}",
                                         again=True)
         items = store.safeguarding_items(open_only=True, note_id=note_id)
-    if not added:  # flag_safeguarding adds unless an item a person raised is open
-        typer.echo(f"{note_id} is already in the queue as item {items[0]['id']} (open, raised "
-                   f"by {items[0]['flagged_by']}); it is not quoted")
+        if not added:  # flag_safeguarding adds unless an item a person raised is open
+            held = next(i for i in items if not i["flagged_by"].startswith(DISMISSIBLE))
+            store.add_safeguarding_followup(held["id"], f"raised again by a person: "
+                                            f"{reason.strip()}")
+    if not added:
+        typer.echo(f"{note_id} is already in the queue as item {held['id']} (open, raised "
+                   f"by {held['flagged_by']}): your reason is added to it as a follow-up; the "
+                   "note is not quoted")
         return
     also = [i["id"] for i in items[:-1]]
     typer.echo(f"{note_id} routed to the safeguarding queue as item {items[-1]['id']}; it will "
@@ -2585,32 +2696,69 @@ def safeguarding_add(
 @safeguarding_app.command("ack")
 @handled
 def safeguarding_ack(
-    item: Annotated[int, typer.Argument(help="Queue item number.")],
-    note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+    item: ItemArg,
+    note: Annotated[str | None, typer.Option(
+        help="What was done (required: the record of how the concern was handled).")] = None,
     not_a_concern: Annotated[bool, typer.Option(
         "--not-a-concern", help="A false alarm of the model or the phrase list (say why "
         "with --note): the note then counts as raising no concern and may be quoted.")] = False,
+    raised_in_error: Annotated[bool, typer.Option(
+        "--raised-in-error", help="An item a person raised by hand on the wrong note (say "
+        "why with --note): withdrawn, and kept in the history.")] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Acknowledge a safeguarding item (who and when are recorded).
+    """Acknowledge a safeguarding item, saying what was done (who and when are recorded).
 
     An item the model or the phrase list raised may be judged not a concern: a note flagged
     only by false alarms is then counted and quoted like any other. An item a person raised
-    (the listener's, or `safeguarding add`) is only acknowledged."""
+    (the listener's, or `safeguarding add`) is only acknowledged, or, if added to the
+    wrong note, withdrawn as raised in error. What happens later: `insight safeguarding
+    follow-up ITEM`."""
+    if not_a_concern and raised_in_error:
+        raise typer.BadParameter("give one of --not-a-concern and --raised-in-error")
+    if not (note or "").strip():
+        raise typer.BadParameter("say what was done, in a few words: it is the record of how "
+                                 "the concern was handled", param_hint="--note")
     _, store = _open(workspace, db)
     with store:
-        row = store.acknowledge_safeguarding(item, note, not_a_concern=not_a_concern)
+        number = _queue_item(store, item)
+        row = store.acknowledge_safeguarding(number, note, not_a_concern=not_a_concern,
+                                             raised_in_error=raised_in_error)
         concerns, _ = store.safeguarding_state()
         still = [i["id"] for i in store.safeguarding_items(note_id=row["note_id"])]
-    if not_a_concern:
-        typer.echo(f"item {item} judged not a concern by {row['acknowledged_by']}; note "
+    if not_a_concern or raised_in_error:
+        judged = "judged not a concern" if not_a_concern else "withdrawn as raised in error"
+        typer.echo(f"item {number} {judged} by {row['acknowledged_by']}; note "
                    + (f"{row['note_id']} still raises a concern (item "
                       f"{', '.join(map(str, still)) or 'of a person'}): it is not quoted"
                       if row["note_id"] in concerns else
                       f"{row['note_id']} counts as raising no concern"))
         return
-    typer.echo(f"item {item} acknowledged by {row['acknowledged_by']} at {row['acknowledged_at']}")
+    typer.echo(f"item {number} acknowledged by {row['acknowledged_by']} at "
+               f"{_when(row['acknowledged_at'])}; later steps: `insight safeguarding "
+               f"follow-up {number} --note ...`")
+
+
+@safeguarding_app.command("follow-up")
+@handled
+def safeguarding_follow_up(
+    item: ItemArg,
+    note: Annotated[str, typer.Option(help="What was done or learned, in a few words.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Add a dated note of what was done to a queue item, open or acknowledged.
+
+    For a referral's outcome or a call back. Audited; `insight safeguarding show ITEM`
+    lists them."""
+    if not note.strip():
+        raise typer.BadParameter("say what was done, in a few words", param_hint="--note")
+    _, store = _open(workspace, db)
+    with store:
+        number = _queue_item(store, item)
+        added = store.add_safeguarding_followup(number, note)
+    typer.echo(f"follow-up added to item {number} by {added['author']} at {_when(added['at'])}")
 
 
 @app.command("audit")
@@ -2945,6 +3093,7 @@ def quarantine_list(
 
     A row is stored once a note has its words (fixed and ingested again, or a duplicate);
     repeated when a later export brought the same row back (counted once, at its latest)."""
+    from insight.intake import some_of
     from insight.quarantine import DONE, STATES, problem_kind
 
     ws, rows = _quarantined(workspace, db)
@@ -2954,10 +3103,17 @@ def quarantine_list(
     for r in rows:
         entry = files.setdefault(r.path, {
             "quarantine_file": r.path.name, "from": Path(r.source).name,
-            "written": _when(r.written), "rows": 0, **dict.fromkeys(column.values(), 0)})
+            "written": _when(r.written), "rows": 0, **dict.fromkeys(column.values(), 0),
+            "safeguarding_concerns": 0})
         entry["rows"] += 1
         entry[column[r.state]] += 1
+        entry["safeguarding_concerns"] += int(r.concern and r.state == "to fix")
     _print_table(list(files.values()), fmt)
+    if concerns := [r.where for r in rows if r.concern and r.state == "to fix"]:
+        typer.secho(f"SAFEGUARDING: {len(concerns)} row{'s' if len(concerns) != 1 else ''} "
+                    f"still to fix raise a safeguarding concern ({some_of(concerns, 5)}): "
+                    "they are in no queue until stored; read them now (`insight quarantine "
+                    "show`)", err=True, fg=typer.colors.RED)
     if fmt != "table" or not rows:
         if fmt == "table":
             typer.echo(f"nothing in quarantine ({ws.quarantine_dir})")
@@ -3003,6 +3159,7 @@ def quarantine_show(
     if fmt != "table":
         _print_table([
             {"from": r.source, "line": r.line, "state": r.state, "problem": r.reason,
+             "safeguarding_concern": r.concern,
              "quarantined": _when(r.written), "earlier_copies": r.earlier,
              "row": r.row if full or not isinstance(r.row, dict) else
              {k: _shortened(v) if k == "text" and isinstance(v, str) else v
@@ -3014,6 +3171,9 @@ def quarantine_show(
                                        " (`--all` shows the rest)"))
         return
     for r in shown:
+        if r.concern and r.state == "to fix":
+            typer.secho("SAFEGUARDING CONCERN: not in the queue until stored; read it now",
+                        fg=typer.colors.RED, bold=True)
         typer.secho(f"{r.where}" + (f" [{r.state}]" if all_rows else "")
                     + f"  (quarantined {_when(r.written)}"
                     + (f"; also in {r.earlier} earlier file{'s' if r.earlier != 1 else ''}"
@@ -3087,8 +3247,12 @@ def quarantine_clear(
     A quarantine file left with no row is deleted. Rows still to fix stay unless --all."""
     from insight.quarantine import DONE, clear
 
-    _, rows = _quarantined(workspace, db)
-    gone = rows if all_rows else [r for r in rows if r.state in DONE]
+    ws, rows = _quarantined(workspace, db)
+    # a row raising a safeguarding concern that was never stored leaves only by `dismiss`,
+    # which asks what was done about it
+    gone = ([r for r in rows if not (r.concern and r.state == "to fix")] if all_rows
+            else [r for r in rows if r.state in DONE])
+    concerns = sum(r.concern and r.state == "to fix" for r in rows)
     kept = len(rows) - len(gone)
     to_fix = sum(r.state == "to fix" for r in gone)
     if all_rows and to_fix and not yes and not typer.confirm(
@@ -3097,10 +3261,20 @@ def quarantine_clear(
         typer.echo("nothing removed")
         raise typer.Exit(1)
     removed, deleted = clear(gone)
+    if all_rows and to_fix:
+        _, store = _open(workspace, db)
+        with store:
+            store.record_event("clear", "quarantine", str(ws.quarantine_dir.name),
+                               {"rows_still_to_fix_removed": to_fix, "rows_removed": removed})
     typer.echo(f"removed {removed} quarantined row{'s' if removed != 1 else ''}"
                + (f" and {deleted} emptied file{'s' if deleted != 1 else ''}" if deleted
                   else "")
                + (f"; {kept} still to fix or unreadable files kept" if kept else ""))
+    if concerns and all_rows:
+        typer.secho(f"kept {concerns} row{'s' if concerns != 1 else ''} raising a safeguarding "
+                    "concern: `insight quarantine dismiss FILE LINE --concern-handled "
+                    "'what was done'` once a person has dealt with each",
+                    err=True, fg=typer.colors.RED)
 
 
 @quarantine_app.command("dismiss")
@@ -3109,6 +3283,9 @@ def quarantine_dismiss(
     file: Annotated[str, typer.Argument(help="The ingested file's name, as `insight "
                                         "quarantine show` gives it (e.g. form.csv).")],
     line: Annotated[int, typer.Argument(help="The row's line in that file.", min=1)],
+    concern_handled: Annotated[str | None, typer.Option(
+        help="For a row raising a safeguarding concern: what a person did about it "
+        "(required for such a row; kept in the audit log).")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
@@ -3131,6 +3308,13 @@ def quarantine_dismiss(
                 f"no row still to fix at {Path(file).name} line {line}"
                 + (f"; rows to fix: {', '.join(others[:5])}" if others else
                    "; no rows are still to fix"), param_hint="FILE LINE")
+        concern = any(r.concern for r in named)
+        if concern and not (concern_handled or "").strip():
+            raise typer.BadParameter(
+                f"{named[0].where} raises a safeguarding concern and was never stored, so it "
+                "is in no queue: say what a person did about it with --concern-handled "
+                "'...' (kept in the audit log), or fix the row and ingest it so that it "
+                "reaches the queue", param_hint="--concern-handled")
         keys = {r.key() for r in named}
         copies = [r for r in rows if r.key() in keys and r.state in ("to fix", "repeated")]
         if not yes and not typer.confirm(
@@ -3139,6 +3323,10 @@ def quarantine_dismiss(
             typer.echo("nothing dismissed")
             raise typer.Exit(1)
         removed = dismiss(copies, store)
+        store.record_event("dismiss", "quarantine-row", named[0].where, {
+            "problem": named[0].reason, "rows_removed": removed,
+            **({"safeguarding_concern": True, "what_was_done": concern_handled.strip()}
+               if concern and concern_handled else {})})
     typer.echo(f"dismissed {named[0].where}: removed {removed} quarantined "
                f"row{'s' if removed != 1 else ''} (its copies included); the same row in a "
                "later export needs nothing")

@@ -450,8 +450,12 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
     consent. A safeguarding answer errs towards yes, so a person reads the note: only a
     clear no is no ("No concerns", "None noted"; not "No, but ...", "No idea": see
     `_NOTHING_MORE`), and any other answer in words is yes ("Possibly - mentioned
-    self-harm", "not sure"); one without a word ("?") is refused, never read as no."""
+    self-harm", "not sure"), as is one without a word ("?", "!!"): a mark in the column
+    is never read as no, and a refused row would reach no queue. Dashes alone ("-") are a
+    blank."""
     if value is None or (isinstance(value, str) and _is_blank(value)):
+        return blank
+    if safeguarding and isinstance(value, str) and set(value.strip()) <= set("-–—_"):
         return blank
     if isinstance(value, bool):
         return value
@@ -463,8 +467,7 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
     if safeguarding:
         if meaning is False and set(_WORD.findall(_plain_answer(value))) <= _NOTHING_MORE:
             return False
-        if meaning is not None or any(c.isalpha() for c in value):
-            return True
+        return True
     elif meaning is not None:
         words = _WORD.findall(rest)
         return (meaning and set(words) <= _PLAIN_YES and "?" not in value
@@ -2544,6 +2547,9 @@ class FileReport:
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
     #: flags: not stored, so not in the queue; a person must read them now.
     rejected_concerns: list[int] = field(default_factory=list)
+    #: Lines of rows of erased notes marked safeguarding yes or flagged by the phrase
+    #: screen: an erased note is never stored again, so a person must read them now.
+    erased_concerns: list[int] = field(default_factory=list)
     #: (line, column) of stored notes flagged for words in a column that is not stored:
     #: a person reads them in the file, as the workspace does not hold them.
     unstored_concerns: list[tuple[int, str]] = field(default_factory=list)
@@ -2749,7 +2755,9 @@ class _Quarantine:
         self.first: list[tuple[int, str]] = []
         self.left_out: dict[str, None] = {}
 
-    def add(self, line: int, reason: str, row: Any) -> None:
+    def add(self, line: int, reason: str, row: Any, concern: bool = False) -> None:
+        """Quarantine a row; `concern`: it raises a safeguarding concern and was never
+        stored, so `insight quarantine` marks it and will not drop it unread."""
         if line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
             self.first.append((line, reason))
         if self._handle is None:  # notes' words: only their owner reads them (as a backup)
@@ -2762,6 +2770,8 @@ class _Quarantine:
         if erased:
             row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        if concern:
+            record["safeguarding_concern"] = True
         if erased:  # as `insight.quarantine.scrub` marks a row blanked later
             record["erased"] = True
         if self.id_prefix:
@@ -2823,7 +2833,7 @@ class _Columns:
                 if header_row and headers is not None and name in headers:
                     self.headers.add(name)
 
-    def warning(self) -> str | None:
+    def warning(self, screened: bool = True) -> str | None:
         if not self.ignored:
             return None
         missing = [f for f in NOTE_FIELDS if f not in self.present]
@@ -2845,8 +2855,11 @@ class _Columns:
         if prose := [shown for name, shown in zip(self.ignored, described, strict=True)
                      if name in self.prose]:
             warning += (f"; {some_of(prose, 5)} hold{'s' if len(prose) == 1 else ''} free text "
-                        f"({PROSE_WORDS} words or more in a cell), read only for safeguarding "
-                        "phrases: if it is part of what was heard, put it in the notes' column "
+                        f"({PROSE_WORDS} words or more in a cell), "
+                        + ("read only for safeguarding phrases" if screened else
+                           "NOT read for safeguarding phrases (--no-screen): a person must "
+                           "read it")
+                        + ": if it is part of what was heard, put it in the notes' column "
                         "before ingesting")
         return warning
 
@@ -2965,18 +2978,21 @@ def ingest_file(
         it never reaches the queue (the queue holds stored notes). `cells`: an unreadable
         row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
-        quarantine.add(line, reason, data)
         if not (_raises_concern(data, screen) or (cells and _raises_concern(cells, screen))):
+            quarantine.add(line, reason, data)
             return
         stored = stored_as(data)
         if any(store.safeguarding_items(open_only=False, note_id=i) for i in stored):
+            quarantine.add(line, reason, data)
             return  # a stored note's, already in the queue (the file ingested before)
         if stored:  # its words are a stored note (fixed before): that note goes to the queue
+            quarantine.add(line, reason, data)
             why = (f"a rejected row with the same words (line {line} of {source.name}, in "
                    "quarantine) says safeguarding yes or raises a phrase: read it")
             _count_changes(report, *store.update_notes_from_intake(
                 {}, reasons=dict.fromkeys(stored, why), flags=dict.fromkeys(stored, why)))
             return
+        quarantine.add(line, reason, data, concern=True)
         report.rejected_concerns.append(line)  # never stored: a person must read it now
 
     def stored_as(data: Any) -> list[str]:
@@ -3119,7 +3135,7 @@ def ingest_file(
                 "they are a form's several choices ('Carers, Muslim'), ingest again with "
                 "--list-sep ','"
             )
-        if warning := columns.warning():
+        if warning := columns.warning(screened=screen is not None):
             report.warnings.append(warning)
         if not rows:  # "accepted 0, rejected 0" alone reads as if something went unsaid
             report.warnings.append(
@@ -3178,7 +3194,8 @@ def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
             warnings.append(
                 f"safeguarding answers that are not a plain yes or no ({where}) were read as "
                 "yes, so those notes are in the safeguarding queue; what the answers say is "
-                "not stored: make sure each note says it"
+                "kept with their queue items (names and contact details removed): "
+                "`insight safeguarding list`"
             )
         else:
             warnings.append(
@@ -3201,6 +3218,20 @@ _GIVEN = {
 }
 _FLAGGED = "safeguarding flagged"
 _REFLAG_REASON = "flagged by the listener on re-ingest (safeguarding changed to Yes)"
+
+
+def _listener_said(data: Any) -> str | None:
+    """What a safeguarding answer read as yes said beyond its yes ("Yes - I saw bruising"),
+    with names and contact details redacted: kept with the queue item, as the record of why
+    the listener was worried (the leads' view only; never in a report)."""
+    value = data.get("safeguarding") if isinstance(data, dict) else None
+    if not _answer_said_more("safeguarding", value):
+        return None
+    from insight.redact import redact
+
+    words = " ".join(str(value).split())
+    words = words if len(words) <= 500 else words[:497].rstrip() + "..."
+    return f'"{redact(words).text}"'
 
 
 TWIN_MIN_WORDS = 8
@@ -3390,12 +3421,19 @@ def _store_batch(
     erased_words = store.erased_texts(record.content_hash for record in candidates)
     # or the same words with case, spacing or punctuation changed
     erased_like = store.erased_like(record.text for record in candidates)
+    # a corrected answer must not wipe out the words a safeguarding concern was raised on
+    concerned = store.raising_concerns(
+        record.id for _, record, _ in pending
+        if replace_text and (stored := existing.get(record.id)) is not None
+        and stored["content_hash"] != record.content_hash) if replace_text else set()
     for line, record, data in pending:
         stored = existing.get(record.id)
         if stored is None and (record.content_hash in erased_words
                                or record.text in erased_like):
             report.already_present += 1
             report.erased += 1
+            if _raises_concern(data, screen):
+                report.erased_concerns.append(line)
             continue
         if stored is None:
             new.append(record)
@@ -3404,6 +3442,8 @@ def _store_batch(
         if stored["erased"]:  # whatever the row says: an erased note stays erased
             report.already_present += 1
             report.erased += 1
+            if _raises_concern(data, screen):  # a new concern all the same: said at once
+                report.erased_concerns.append(line)
             continue
         same_text = stored["content_hash"] == record.content_hash
         if same_text:
@@ -3414,6 +3454,15 @@ def _store_batch(
                 line,
                 f"id {shown_cell(record.id)} is stored with other words and another {clash}: "
                 "not a corrected answer to that note; check the id",
+                data,
+            )
+            continue
+        elif replace_text and record.id in concerned:
+            reject(
+                line,
+                f"note {shown_cell(record.id)} has a safeguarding item (`insight safeguarding "
+                "list`): its words are the record of that concern, so a file does not "
+                "replace them; a lead reads both and decides",
                 data,
             )
             continue
@@ -3448,13 +3497,15 @@ def _store_batch(
                 else:
                     wanted[column] = given
         if record.safeguarding and stored["safeguarding"] is not True:
+            said = _listener_said(data)
             if same_text:
                 wanted["safeguarding"] = True
-                flags[record.id] = _REFLAG_REASON
+                flags[record.id] = _REFLAG_REASON + (f": {said}" if said else "")
             else:  # the row may be another note: queue it for a person, label nothing
                 flags[record.id] = (
                     f"{_REFLAG_REASON}, on line {line} of {Path(report.path).name}, whose text "
                     "differs from the stored note (that row is in quarantine): check both"
+                    + (f"; the answer: {said}" if said else "")
                 )
         elif record.safeguarding is False and stored["safeguarding"] is True:
             report.kept_flagged += 1  # never un-flagged by a file
@@ -3475,16 +3526,18 @@ def _store_batch(
             reasons[record.id] = f"re-ingest of {Path(report.path).name}, line {line}"
             if not same_text:
                 text_differs.add(record.id)
+    rescreened: dict[str, str] = {}  # the phrase list on a corrected answer's words
     for note_id, (record, line) in replaced.items():
         why = f"corrected answer: {Path(report.path).name}, line {line}"
         if store.replace_note_text(note_id, record.text, record.content_hash, reason=why):
             report.text_replaced.append(note_id)
             if screen is not None and (flag := screen(record.text)) and note_id not in flags:
-                flags[note_id] = flag  # the new words may raise what the old did not
+                rescreened[note_id] = flag  # the new words may raise what the old did not
                 reasons.setdefault(note_id, why)
-    if changes or flags:
+    if changes or flags or rescreened:
         _count_changes(report, *store.update_notes_from_intake(
-            changes, reasons=reasons, flags=flags), text_differs=text_differs)
+            changes, reasons=reasons, flags=flags, screened=rescreened),
+            text_differs=text_differs)
     for note_id, categories in labels.items():
         store.set_person_tags(note_id, categories)
     report.labelled += len(labels)
@@ -3513,7 +3566,9 @@ def _store_batch(
                 screened[record.id] = (f"{reason}, in the column {shown_cell(column)} (not "
                                        f"stored): read line {line} of {Path(report.path).name}")
                 report.unstored_concerns.append((line, column))
-    store.add_notes(new, flags=screened)
+    said = {record.id: words for record in new if record.safeguarding
+            and (words := _listener_said(new_lines[record.id][1]))}
+    store.add_notes(new, flags=screened, said=said)
     if new_ids is not None:
         new_ids.update(record.id for record in new)
     report.accepted += len(new)

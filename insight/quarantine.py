@@ -62,6 +62,9 @@ class QuarantinedRow:
     state: str = ""
     #: How many earlier quarantine files held the same row (its repeats).
     earlier: int = 0
+    #: It raises a safeguarding concern and was never stored: not in the queue, so it is
+    #: never dropped unread (`insight quarantine dismiss` asks what was done about it).
+    concern: bool = False
 
     @property
     def text(self) -> str | None:
@@ -153,6 +156,7 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
                 # files written before intake marked them say so only in the reason
                 erased=bool(entry.get("erased")) or str(entry.get("reason") or "").startswith(
                     "a row of an erased note"),
+                concern=bool(entry.get("safeguarding_concern")),
             ))
     return rows
 

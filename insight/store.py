@@ -255,8 +255,27 @@ erased_words = Table(
     Column("mark", String(64), primary_key=True),
 )
 _ADDED_TABLES += (erased_words,)
+
+#: What was done about a queue item after it was raised: a lead's dated notes (a referral's
+#: outcome, a call back), open or acknowledged; a person's second reason for an item still
+#: open comes here too. Added after schema version 1 was released.
+safeguarding_followups = Table(
+    "safeguarding_followups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("safeguarding_queue.id"), nullable=False,
+           index=True),
+    Column("note", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+_ADDED_TABLES += (safeguarding_followups,)
 #: Who raised a queue item a person may judge not a concern (`flagged_by` prefixes)
 DISMISSIBLE = ("model:", "screen:")
+#: Who raised an item from what the listener's file said (`flagged_by_listener`)
+LISTENER = "listener"
+#: Who raised an item from the phrase list's screening at ingest
+SCREEN = "screen:phrase-list"
 
 action_priorities = Table(
     "action_priorities",
@@ -634,6 +653,13 @@ class Store:
             )
         )
 
+    def record_event(self, operation: str, record_type: str, record_id: str,
+                     details: dict[str, Any]) -> None:
+        """Audit something done outside the database (a quarantined row dismissed, a
+        restore): who, when and `details`, which must hold no note's words."""
+        with self.begin() as conn:
+            self._audit(conn, operation, record_type, record_id, None, details)
+
     def record_report(self, files: Sequence[str], audience: str,
                       quoted: Iterable[str]) -> None:
         """Audit a report written: its files, audience and the notes it quotes, each as the
@@ -930,6 +956,7 @@ class Store:
         *,
         reasons: dict[str, str] | None = None,
         flags: dict[str, str] | None = None,
+        screened: dict[str, str] | None = None,
     ) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Apply consent and safeguarding changes from a re-ingested file, in one transaction.
 
@@ -938,17 +965,20 @@ class Store:
         the audit entry, e.g. the file and line); `flags` note id -> reason for a
         safeguarding queue item, added unless the note already has an open one a person raised
         (one the model or the phrase list raised may be judged a false alarm: the
-        person's concern must outlive that, and the queue must show a person raised it). Erased
-        notes are never touched, and a value already equal is not written again. Returns
-        (the values applied per note, the ids newly queued).
+        person's concern must outlive that, and the queue must show a person raised it).
+        `screened`: note id -> reason for the phrase list's flag on new words (queued as the
+        phrase list's, by `_flag_blocked`'s rule). Erased notes are never touched, and a value
+        already equal is not written again. Returns (the values applied per note, the ids
+        newly queued).
         """
         reasons = reasons or {}
         flags = flags or {}
+        screened = screened or {}
         applied: dict[str, dict[str, Any]] = {}
         queued: set[str] = set()
         stamp = now()
         with self.begin() as conn:
-            for note_id in dict.fromkeys([*changes, *flags]):
+            for note_id in dict.fromkeys([*changes, *flags, *screened]):
                 wanted = dict(changes.get(note_id, {}))
                 unknown = set(wanted) - self._INTAKE_UPDATABLE
                 if unknown:
@@ -976,6 +1006,10 @@ class Store:
                         select(notes.c.listener).where(notes.c.id == note_id)
                     ).scalar_one()
                     self._flag(conn, note_id, flagged_by_listener(listener), flags[note_id])
+                    queued.add(note_id)
+                elif note_id in screened and note_id not in flags and not self._flag_blocked(
+                        conn, [note_id], SCREEN):
+                    self._flag(conn, note_id, SCREEN, screened[note_id])
                     queued.add(note_id)
         return applied, queued
 
@@ -1076,15 +1110,19 @@ class Store:
         records: Sequence[NoteRecord],
         flags: dict[str, str] | None = None,
         conn: Connection | None = None,
+        said: dict[str, str] | None = None,
     ) -> int:
         """Store new notes, their human labels and safeguarding flags in one transaction.
 
-        `flags` maps note id -> reason for notes a screen (e.g. the phrase list) flagged.
+        `flags` maps note id -> reason for notes a screen (e.g. the phrase list) flagged;
+        `said`: note id -> what the listener's safeguarding answer said beyond yes (kept with
+        the queue item: the record of why the listener was worried).
         """
         if conn is None:
             with self.begin() as own:
-                return self.add_notes(records, flags, own)
+                return self.add_notes(records, flags, own, said)
         flags = flags or {}
+        said = said or {}
         stamp = now()
         note_rows: list[dict[str, Any]] = []
         tag_rows: list[dict[str, Any]] = []
@@ -1128,10 +1166,11 @@ class Store:
             if record.safeguarding:
                 self._flag(
                     conn, record.id, flagged_by_listener(record.listener),
-                    "flagged by the listener at intake",
+                    "flagged by the listener at intake"
+                    + (f": {said[record.id]}" if record.id in said else ""),
                 )
             elif record.id in flags:
-                self._flag(conn, record.id, "screen:phrase-list", flags[record.id])
+                self._flag(conn, record.id, SCREEN, flags[record.id])
         return len(records)
 
     def _tag_values(
@@ -1252,7 +1291,6 @@ class Store:
         with self.begin() as conn:
             before: dict[str, dict[str, Any]] = {}
             old_tags: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            flagged: set[str] = set()
             for chunk in _chunks(ids):
                 query = select(notes.c.id, *(notes.c[c] for c in changed))
                 for row in conn.execute(query.where(notes.c.id.in_(chunk))):
@@ -1260,10 +1298,6 @@ class Store:
                 query = select(tags).where(tags.c.source == "model", tags.c.note_id.in_(chunk))
                 for row in conn.execute(query.order_by(tags.c.id)):
                     old_tags[row.note_id].append(dict(row._mapping))
-                query = select(safeguarding_queue.c.note_id)
-                flagged.update(conn.execute(
-                    query.where(safeguarding_queue.c.note_id.in_(chunk))
-                ).scalars())
             missing = [i for i in ids if i not in before]
             if missing:
                 raise self.no_note(missing[0])
@@ -1309,11 +1343,14 @@ class Store:
                 )
             if entries:
                 conn.execute(insert(audit), entries)
+            source = f"model:{model_version}"
+            blocked = self._flag_blocked(
+                conn, [n for n, r in latest.items() if r.safeguarding], source)
             for note_id, result in latest.items():
-                if result.safeguarding and note_id not in flagged:
+                if result.safeguarding and note_id not in blocked:
                     reason = f"model: {result.safeguarding_why}" if result.safeguarding_why \
                         else "model flag"
-                    self._flag(conn, note_id, f"model:{model_version}", reason)
+                    self._flag(conn, note_id, source, reason)
 
     def set_person_tags(self, note_id: str, categories: Sequence[str]) -> None:
         """A lead's review: replaces people's tags for the note (model tags are kept)."""
@@ -1404,9 +1441,24 @@ class Store:
         self._audit(conn, "update", "note", note_id, dict(row._mapping), values)
 
     # -- safeguarding ----------------------------------------------------------------
-    def _is_flagged(self, conn: Connection, note_id: str) -> bool:
-        query = select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == note_id)
-        return conn.execute(query).first() is not None
+    def _flag_blocked(self, conn: Connection, note_ids: Sequence[str], source: str) -> set[str]:
+        """The notes an automatic flag from `source` (the model's or the phrase list's) does
+        not queue again: those with an item no person judged a false alarm (a person has
+        the concern in hand), and those whose item from the same kind of source a person
+        judged a false alarm (it would come back at every tagging). A new signal from
+        another source, after a false alarm, reaches a person."""
+        kind = source.split(":", 1)[0] + ":"
+        blocked: set[str] = set()
+        for chunk in _chunks(list(note_ids)):
+            query = (select(safeguarding_queue.c.note_id, safeguarding_queue.c.flagged_by,
+                            safeguarding_dismissals.c.item_id.label("dismissed"))
+                     .outerjoin(safeguarding_dismissals,
+                                safeguarding_dismissals.c.item_id == safeguarding_queue.c.id)
+                     .where(safeguarding_queue.c.note_id.in_(chunk)))
+            for row in conn.execute(query):
+                if row.dismissed is None or str(row.flagged_by).startswith(kind):
+                    blocked.add(row.note_id)
+        return blocked
 
     def _has_open_flag(self, conn: Connection, note_id: str, *, by_a_person: bool = False
                        ) -> bool:
@@ -1440,7 +1492,7 @@ class Store:
             if row.erased_at is not None:
                 raise StoreError(f"note {note_id} was erased; it cannot be flagged")
             if self._has_open_flag(conn, note_id, by_a_person=again) or (
-                    not again and self._is_flagged(conn, note_id)):
+                    not again and note_id in self._flag_blocked(conn, [note_id], by or "")):
                 return False
             self._flag(conn, note_id, by or self.actor, reason)
             return True
@@ -1487,14 +1539,36 @@ class Store:
                     person_yes.add(row.note_id)
         return concerns, dismissed - concerns - person_yes
 
+    def raising_concerns(self, note_ids: Iterable[str]) -> set[str]:
+        """Of these notes, those with a queue item no person judged a false alarm (open or
+        acknowledged): their words are the record of a concern."""
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(dict.fromkeys(note_ids))):
+                query = (select(safeguarding_queue.c.note_id)
+                         .outerjoin(safeguarding_dismissals,
+                                    safeguarding_dismissals.c.item_id == safeguarding_queue.c.id)
+                         .where(safeguarding_queue.c.note_id.in_(chunk),
+                                safeguarding_dismissals.c.item_id.is_(None)))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def acknowledge_safeguarding(
-        self, item_id: int, note: str | None = None, *, not_a_concern: bool = False
+        self, item_id: int, note: str | None = None, *, not_a_concern: bool = False,
+        raised_in_error: bool = False,
     ) -> dict[str, Any]:
-        """Acknowledge an open item (who and when are kept). `not_a_concern`: a person
-        judges it a false alarm of the model or the phrase list (`DISMISSIBLE`; `note` says
-        why): its note then counts as raising no concern unless something else says so."""
-        if not_a_concern:
-            return self._dismiss_safeguarding(item_id, note)
+        """Acknowledge an open item (who and when are kept; `note`, what was done, is
+        required: it is the record of how the concern was handled). `not_a_concern`: a
+        person judges it a false alarm of the model or the phrase list (`DISMISSIBLE`;
+        `note` says why): its note then counts as raising no concern unless something else
+        says so. `raised_in_error`: an item a person raised by hand on the wrong note (not a
+        listener's), withdrawn the same way and kept in the history."""
+        if not_a_concern or raised_in_error:
+            return self._dismiss_safeguarding(item_id, note, raised_in_error=raised_in_error)
+        if not (note or "").strip():
+            raise StoreError("say what was done (--note): it is the record of how the "
+                             "concern was handled, kept in the queue and the audit log")
+        note = (note or "").strip()
         with self.begin() as conn:
             row = conn.execute(
                 select(safeguarding_queue).where(safeguarding_queue.c.id == item_id)
@@ -1521,10 +1595,13 @@ class Store:
             self._audit(conn, "update", "safeguarding", item_id, before, after)
         return after
 
-    def _dismiss_safeguarding(self, item_id: int, reason: str | None) -> dict[str, Any]:
+    def _dismiss_safeguarding(self, item_id: int, reason: str | None, *,
+                              raised_in_error: bool = False) -> dict[str, Any]:
         if not (reason or "").strip():
-            raise StoreError("say why the item is not a concern (--note): it is kept in the "
-                             "audit log")
+            raise StoreError("say why the item is " + ("withdrawn" if raised_in_error else
+                                                       "not a concern")
+                             + " (--note): it is kept in the audit log")
+        reason = (reason or "").strip()
         with self.begin() as conn:
             row = conn.execute(
                 select(safeguarding_queue, notes.c.safeguarding)
@@ -1533,13 +1610,23 @@ class Store:
             ).first()
             if row is None:
                 raise NotFound(f"no safeguarding item {item_id}")
-            if not str(row.flagged_by).startswith(DISMISSIBLE):
+            by = str(row.flagged_by)
+            if raised_in_error:
+                if by.startswith((*DISMISSIBLE, LISTENER)):
+                    raise StoreError(
+                        f"safeguarding item {item_id} was raised by {by}, not by a person by "
+                        "hand: only an item raised with `insight safeguarding add` can be "
+                        "withdrawn as raised in error"
+                        + (" (the model's or the phrase list's: --not-a-concern)"
+                           if by.startswith(DISMISSIBLE) else ""))
+                reason = f"raised in error: {reason}"
+            elif not by.startswith(DISMISSIBLE):
                 raise StoreError(
                     f"safeguarding item {item_id} was raised by a person "
                     f"({row.flagged_by}), not by the model or the phrase list: acknowledge "
                     "it (without --not-a-concern) once it is dealt with"
                 )
-            if row.safeguarding:
+            if row.safeguarding and not raised_in_error:
                 raise StoreError(
                     f"note {row.note_id} was marked as a safeguarding concern by a person: "
                     "it stays one"
@@ -1558,12 +1645,42 @@ class Store:
             after = before
             if before["acknowledged_at"] is None:
                 ack = {"acknowledged_at": stamp, "acknowledged_by": self.actor,
-                       "ack_note": f"not a concern: {reason}"}
+                       "ack_note": reason if raised_in_error else f"not a concern: {reason}"}
                 conn.execute(update(safeguarding_queue)
                              .where(safeguarding_queue.c.id == item_id).values(**ack))
                 after = {**before, **ack}
                 self._audit(conn, "update", "safeguarding", item_id, before, after)
         return after
+
+    def add_safeguarding_followup(self, item_id: int, note: str) -> dict[str, Any]:
+        """A dated note of what was done about an item, open or acknowledged (audited)."""
+        if not note.strip():
+            raise StoreError("say what was done (--note)")
+        with self.begin() as conn:
+            found = conn.execute(select(safeguarding_queue.c.id)
+                                 .where(safeguarding_queue.c.id == item_id)).first()
+            if found is None:
+                raise NotFound(f"no safeguarding item {item_id}")
+            values = {"item_id": item_id, "note": note.strip(), "at": now(),
+                      "author": self.actor}
+            new_id = conn.execute(insert(safeguarding_followups).values(**values)
+                                  ).inserted_primary_key[0]
+            values = {"id": new_id, **values}
+            self._audit(conn, "create", "safeguarding-followup", item_id, None, values)
+        return values
+
+    def safeguarding_followups(self, item_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each item's follow-up notes, oldest first."""
+        out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        wanted = list(dict.fromkeys(item_ids))
+        with self.engine.connect() as conn:
+            for chunk in _chunks(wanted):
+                query = (select(safeguarding_followups)
+                         .where(safeguarding_followups.c.item_id.in_(chunk))
+                         .order_by(safeguarding_followups.c.id))
+                for row in conn.execute(query):
+                    out[row.item_id].append(dict(row._mapping))
+        return dict(out)
 
     # -- thread records --------------------------------------------------------------
     def create_record(self, kind: str, **values: Any) -> int:

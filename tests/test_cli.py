@@ -936,7 +936,8 @@ def test_outputs_refuse_folders_and_inputs_and_thresholds_stay_on(tmp_path: Path
     assert missing.returncode == 2 and "no action 'A99'" in missing.stderr
     # whatever the command, a note or record named that does not exist is a usage error
     for command in (("actions", "status", "A99", "done"), ("insights", "link", "I99", "n1"),
-                    ("outcomes", "add", "A99", "Done"), ("safeguarding", "ack", "99"),
+                    ("outcomes", "add", "A99", "Done"),
+                    ("safeguarding", "ack", "99", "--note", "rang"),
                     ("priorities", "link", "P99", "I1"), ("insights", "add", "x", "--note", "n9"),
                     ("outcomes", "update", "O99", "--description", "x")):
         unknown = insight(*command, "-w", str(ws), check=False)
@@ -2146,3 +2147,52 @@ def test_a_workspace_option_before_the_command_says_where_it_goes(tmp_path: Path
     assert "(insight notes COMMAND ... --workspace DIR)" in said
     other = insight("--nope", "ingest", cwd=tmp_path, check=False)
     assert other.returncode == 2 and "put it after" not in other.stderr
+
+
+def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Path) -> None:
+    """Such a row was never stored, so no queue holds it: quarantine marks it, `clear --all`
+    keeps it, and `dismiss` asks what a person did about it and audits the answer."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text("id,heard_on,text,safeguarding\n"
+                    "k1,31/02/2025,Her boyfriend strangled her and she is scared to go home.,"
+                    "yes\n"
+                    "k2,2025-02-30,The new group meets on Tuesdays.,no\n", encoding="utf-8")
+    ingested = insight("ingest", "-w", str(ws), str(form), check=False)
+    assert ingested.returncode == 3 and "SAFEGUARDING: 1 rejected row(s)" in ingested.stderr
+    listed = insight("quarantine", "list", "-w", str(ws), "-f", "json")
+    assert json.loads(listed.stdout)[0]["safeguarding_concerns"] == 1
+    assert "SAFEGUARDING: 1 row still to fix raise" in insight(
+        "quarantine", "list", "-w", str(ws)).stderr
+    shown = insight("quarantine", "show", "-w", str(ws)).stdout
+    assert shown.index("SAFEGUARDING CONCERN") < shown.index("form.csv line 2")
+    assert "SAFEGUARDING CONCERN" not in shown[shown.index("form.csv line 3"):]
+    cleared = insight("quarantine", "clear", "--all", "--yes", "-w", str(ws))
+    assert "removed 1 quarantined row" in cleared.stdout and "kept 1 row raising" in cleared.stderr
+    refused = insight("quarantine", "dismiss", "form.csv", "2", "--yes", "-w", str(ws),
+                      check=False)
+    assert refused.returncode == 2 and "--concern-handled" in refused.stderr
+    done = insight("quarantine", "dismiss", "form.csv", "2", "--yes", "--concern-handled",
+                   "rang the listener; referred to the IDVA", "-w", str(ws))
+    assert "dismissed form.csv line 2" in done.stdout
+    log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
+    events = [(e["operation"], e["record_type"], e["record_id"]) for e in log]
+    assert ("clear", "quarantine", "quarantine") in events
+    [dismissed] = [e for e in log if e["record_type"] == "quarantine-row"]
+    assert dismissed["record_id"] == "form.csv line 2"
+    assert dismissed["after"]["what_was_done"] == "rang the listener; referred to the IDVA"
+    assert "strangled" not in json.dumps(log)  # the row's words are never in the log
+
+
+def test_no_screen_says_what_is_not_read(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text("id,text,Anything else\n"
+                    "k1,Sleeps in his car most nights.,He keeps thinking about driving into "
+                    "a wall\n", encoding="utf-8")
+    said = " ".join(insight("ingest", "--no-screen", "-w", str(ws), str(form)).stderr.split())
+    assert "safeguarding phrase screening is off (--no-screen)" in said
+    assert "NOT read for safeguarding phrases (--no-screen)" in said
+    assert "read only for safeguarding phrases" not in said

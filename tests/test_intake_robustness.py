@@ -443,18 +443,20 @@ def test_safeguarding_yes_no(store: Store, tmp_path: Path) -> None:
         {"id": "s-2", "text": "two", "safeguarding": ""},
         {"id": "s-3", "text": "three", "safeguarding": "maybe"},  # not a no: a person looks
         {"id": "s-4", "text": "four", "consent_contact": {"value": True}},
-        {"id": "s-5", "text": "five", "safeguarding": "?"},  # no word: refused, never no
+        {"id": "s-5", "text": "five", "safeguarding": "?"},  # no word: never no
     ]) + "\n")
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (3, 2, 0)
+    assert counts(report) == (4, 1, 0)
     assert store.get_note("s-1")["safeguarding"] is True
     assert store.get_note("s-2")["safeguarding"] is None
     assert store.get_note("s-3")["safeguarding"] is True
-    assert reasons(report) == [
-        (4, f"consent_contact: must be yes or no {BOOLEANS}"),
-        (5, f"safeguarding: '?' is not yes or no {BOOLEANS}"),
-    ]
-    assert report.rejected_concerns == [5]  # named at once, as a concern
+    # a listener unsure enough to put "?" wants a person to read the note: stored and
+    # queued, not refused into quarantine, where no queue would hold it
+    assert store.get_note("s-5")["safeguarding"] is True
+    [item] = store.safeguarding_items(note_id="s-5")
+    assert item["reason"] == 'flagged by the listener at intake: "?"'
+    assert reasons(report) == [(4, f"consent_contact: must be yes or no {BOOLEANS}")]
+    assert report.rejected_concerns == []
 
 
 def test_a_concern_already_in_the_queue_is_no_new_alarm_when_its_row_is_rejected(
@@ -1406,15 +1408,17 @@ def test_form_answers_are_read_by_the_yes_or_no_they_start_with(
     ]
     [item] = store.safeguarding_items()
     assert item["note_id"] == "a-5"
-    # What the answer adds is not stored, and never shown: the line is.
+    # What the answer adds is kept with the queue item (the leads' view), never in the
+    # note's words or ingest's messages: the line is.
+    assert item["reason"].endswith(': "Yes - said she has stopped eating"')
     assert report.warnings == [
         "consent_quote answers that give a yes with a condition, say it was not asked or say "
         "it was withdrawn (line 4; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure', "
         "'withdrawn') were read as no consent, as a condition cannot be kept; a person can "
         "record consent with `insight notes consent`",
         "safeguarding answers that are not a plain yes or no (line 7) were read as yes, so "
-        "those notes are in the safeguarding queue; what the answers say is not stored: make "
-        "sure each note says it",
+        "those notes are in the safeguarding queue; what the answers say is kept with their "
+        "queue items (names and contact details removed): `insight safeguarding list`",
     ]
     assert stored[5]["text"] == "Answer note 5"
 
@@ -1427,16 +1431,18 @@ def test_a_safeguarding_answer_errs_towards_yes(store: Store, tmp_path: Path) ->
         f'w-{i},Worry note {i},"{a}"\n' for i, a in enumerate(answers)
     ))
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (8, 1, 0)
-    assert [store.get_note(f"w-{i}")["safeguarding"] for i in range(8)] == [
-        True, True, True, True, True, True, False, False
+    assert counts(report) == (9, 0, 0)
+    assert [store.get_note(f"w-{i}")["safeguarding"] for i in range(9)] == [
+        True, True, True, True, True, True, False, False, None  # "-": a blank
     ]
     assert report.flagged == 6
-    # An answer without a word is never read as no: refused, and named at once.
-    assert reasons(report) == [(10, f"safeguarding: '-' is not yes or no {BOOLEANS}")]
-    assert report.rejected_concerns == [10]
+    assert report.rejected_concerns == []
     shown = " ".join(report.warnings)
     assert "partner" not in shown and "self-harm" not in shown
+    # what the listener wrote is the record of why they were worried: kept with the item
+    [item] = store.safeguarding_items(note_id="w-2")
+    assert item["reason"] == ('flagged by the listener at intake: "Possibly, talked about '
+                              'self-harm"')
     assert "lines 2, 3, 4, 5, 6 and 1 more" in shown
 
 
@@ -1900,3 +1906,54 @@ def test_rows_of_empty_cells_are_skipped_and_said_to_be(store: Store, tmp_path: 
     report = ingest(store, path, tmp_path)
     assert counts(report) == (2, 0, 0)
     assert report.warnings == ["2 rows with every cell empty skipped (lines 3, 5)"]
+
+
+def test_a_corrected_answer_does_not_replace_the_words_of_a_concern(
+    store: Store, tmp_path: Path
+) -> None:
+    """The words a safeguarding concern was raised on are its record: a file's corrected
+    answer for that note is quarantined for a lead, not applied."""
+    first = write(tmp_path, "a.jsonl", "".join(json.dumps(r) + "\n" for r in (
+        {"id": "s-1", "text": "She has stopped her meds and written letters to her kids.",
+         "safeguarding": "yes"},
+        {"id": "s-2", "text": "The group moved to Tuesdays."})))
+    assert ingest(store, first, tmp_path).flagged == 1
+    second = write(tmp_path, "b.jsonl", "".join(json.dumps(r) + "\n" for r in (
+        {"id": "s-1", "text": "The home visits are helpful."},
+        {"id": "s-2", "text": "The group moved to Wednesdays."})))
+    report = ingest_file(store, second, category_ids=CATEGORY_IDS,
+                         quarantine_dir=tmp_path / "q", replace_text=True)
+    assert report.text_replaced == ["s-2"] and report.rejected == 1
+    assert "has a safeguarding item" in reasons(report)[0][1]
+    assert store.get_note("s-1")["text"].startswith("She has stopped her meds")
+
+
+def test_the_phrase_list_on_a_corrected_answer_is_not_the_listeners_flag(
+    store: Store, tmp_path: Path
+) -> None:
+    from insight.classify.safeguarding import phrase_screen
+
+    first = write(tmp_path, "a.jsonl", json.dumps(
+        {"id": "r-1", "text": "Talked about the allotment.", "listener": "L7"}) + "\n")
+    ingest(store, first, tmp_path)
+    second = write(tmp_path, "b.jsonl", json.dumps(
+        {"id": "r-1", "text": "She has her pills lined up and says tonight is the night.",
+         "listener": "L7"}) + "\n")
+    ingest_file(store, second, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                replace_text=True, screen=phrase_screen())
+    [item] = store.safeguarding_items(note_id="r-1")
+    # who raised it decides how it may be closed: the phrase list's may be a false alarm
+    assert item["flagged_by"] == "screen:phrase-list"
+
+
+def test_an_erased_notes_row_saying_yes_is_named_at_once(store: Store, tmp_path: Path) -> None:
+    first = write(tmp_path, "a.jsonl", json.dumps(
+        {"id": "e-1", "text": "He is worried about his brother.", "safeguarding": "no"}) + "\n")
+    ingest(store, first, tmp_path)
+    store.erase_notes(["e-1"], reason="asked")
+    again = write(tmp_path, "b.jsonl", json.dumps(
+        {"id": "e-1", "text": "He is worried about his brother.",
+         "safeguarding": "yes - he rang again last night, worse"}) + "\n")
+    report = ingest(store, again, tmp_path)
+    assert report.erased == 1 and report.erased_concerns == [1]
+    assert store.safeguarding_items(open_only=False) == []  # never stored again

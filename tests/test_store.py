@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -415,10 +415,13 @@ def test_acknowledge_records_who_and_when_once(noted: Store, db_url: str) -> Non
         assert row["acknowledged_by"] == "lead-bo"
         assert before - timedelta(seconds=1) <= row["acknowledged_at"] <= now()
         with pytest.raises(StoreError) as caught:
-            lead.acknowledge_safeguarding(item["id"])
+            lead.acknowledge_safeguarding(item["id"], "rang again")
         assert str(caught.value) == f"safeguarding item {item['id']} was already acknowledged"
         with pytest.raises(StoreError, match="no safeguarding item 9999"):
-            lead.acknowledge_safeguarding(9999)
+            lead.acknowledge_safeguarding(9999, "rang")
+        for blank in (None, "", "  "):  # closing an item with no record of what was done
+            with pytest.raises(StoreError, match="say what was done"):
+                lead.acknowledge_safeguarding(item["id"], blank)
     assert noted.safeguarding_items() == []
     [stored] = noted.safeguarding_items(open_only=False)
     assert (stored["acknowledged_by"], stored["ack_note"]) == ("lead-bo", "rang the next day")
@@ -438,7 +441,8 @@ def test_two_people_acknowledging_at_once_one_wins(noted: Store, db_url: str) ->
     def acknowledge(who: str) -> None:
         with Store.open(db_url, actor=who) as lead:
             try:
-                results.append(("ok", lead.acknowledge_safeguarding(item["id"])["acknowledged_by"]))
+                results.append(("ok", lead.acknowledge_safeguarding(
+                    item["id"], f"{who} rang")["acknowledged_by"]))
             except StoreError as exc:
                 results.append(("refused", str(exc)))
 
@@ -655,8 +659,10 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert (item["note"], item["listener"], item["heard_on"], item["place"]) == (
         "c1", "PL03", "2026-03-02", "Hull")
     assert item["reason"] == "flagged by the listener at intake" and "text" not in item
-    assert item["days_waiting"] == 0  # flagged just now
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", item["flagged_at"])  # to the minute
+    assert item["waiting"] == "under 1 h"  # flagged just now: hours, not a rounded-down day
+    # since the conversation, which a note entered late has waited longer than its item
+    assert item["heard_days_ago"] == (date.today() - date(2026, 3, 2)).days
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", item["flagged_at"])
     before = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
     assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
     # the listener raised it: a person's concern is acknowledged, never judged a false alarm
@@ -673,14 +679,26 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
                    cwd=tmp_path)
     [acked] = json.loads(done.stdout)
     assert (acked["acknowledged_by"], acked["what_was_done"]) == ("cli-tester", "rang her GP")
-    assert acked["days_waiting"] == 0  # until it was acknowledged
+    assert acked["waiting"] == "under 1 h"  # until it was acknowledged
     assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
                               cwd=tmp_path).stdout) == []
-    second = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
+    second = run_cli("safeguarding", "ack", str(item["item"]), "--note", "again", "-w",
+                     str(folder), cwd=tmp_path)
     assert second.returncode == 1
     assert second.stderr.strip() == (
         f"error: safeguarding item {item['item']} was already acknowledged"
     )
+    # what happened later goes on the item as a dated follow-up, kept and audited
+    later = run_cli("safeguarding", "follow-up", str(item["item"]), "--note",
+                    "GP saw her on Monday", "-w", str(folder), cwd=tmp_path)
+    assert later.returncode == 0, later.stderr
+    shown = json.loads(run_cli("safeguarding", "show", str(item["item"]), "-w", str(folder),
+                               "-f", "json", cwd=tmp_path).stdout)
+    assert [f["note"] for f in shown[0]["follow_ups"]] == ["GP saw her on Monday"]
+    assert shown[0]["what_was_done"] == "rang her GP"
+    with Store.open(db_url) as store:
+        [entry] = [e for e in store.audit_log() if e["record_type"] == "safeguarding-followup"]
+    assert entry["after"]["note"] == "GP saw her on Monday"
 
 
 
@@ -1179,3 +1197,66 @@ def test_an_id_copied_in_part_is_matched_when_one_note_begins_so(store: Store) -
     assert store.close_note_id("50%") == "50%_off"
     assert store.close_note_id("3_9a") is None  # % and _ are not wildcards
     assert store.close_note_id("%") is None
+
+
+def test_cli_safeguarding_ack_needs_what_was_done_and_an_item_number(
+        db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), "--db", db_url, cwd=tmp_path).returncode == 0
+    path = tmp_path / "notes.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in (
+        {"id": "c1", "text": "x", "safeguarding": True, "listener": "PL03"},
+        {"id": "c2", "text": "y", "listener": "PL03"})), encoding="utf-8")
+    assert run_cli("ingest", "-w", str(folder), "--no-screen", str(path),
+                   cwd=tmp_path).returncode == 0
+    [item] = json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
+                                cwd=tmp_path).stdout)
+    bare = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
+    assert bare.returncode == 2 and "say what was done" in " ".join(bare.stderr.split())
+    # a note id where the item number goes: said back with that note's items
+    by_note = run_cli("safeguarding", "ack", "c1", "--note", "rang", "-w", str(folder),
+                      cwd=tmp_path)
+    assert by_note.returncode == 2
+    said = " ".join(by_note.stderr.replace("│", " ").split())
+    assert f"c1 is a note, not a queue item: its items are {item['item']} (open: " in said
+    unknown = run_cli("safeguarding", "ack", "c3", "--note", "rang", "-w", str(folder),
+                      cwd=tmp_path)
+    assert "no note 'c3'" in " ".join(unknown.stderr.replace("│", " ").split())
+    assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
+                              cwd=tmp_path).stdout) == [item]  # still open
+
+
+def test_hand_flag_on_the_wrong_note_is_withdrawn_and_kept(noted: Store) -> None:
+    assert noted.flag_safeguarding("n1", by="lead-bo", reason="raised by a person: x",
+                                   again=True)
+    [item] = noted.safeguarding_items()
+    assert noted.safeguarding_state()[0] == {"n1"}
+    with pytest.raises(StoreError, match="say why"):
+        noted.acknowledge_safeguarding(item["id"], " ", raised_in_error=True)
+    done = noted.acknowledge_safeguarding(item["id"], "meant n2", raised_in_error=True)
+    assert done["ack_note"] == "raised in error: meant n2"
+    assert noted.safeguarding_state() == (set(), {"n1"})  # quotable again
+    [kept] = noted.safeguarding_items(open_only=False)  # in the history
+    assert kept["not_a_concern"] and kept["acknowledged_by"] == noted.actor
+
+
+def test_only_a_hand_flag_can_be_withdrawn_as_raised_in_error(noted: Store) -> None:
+    noted.flag_safeguarding("n1", by="listener:L1", reason="flagged by the listener")
+    noted.flag_safeguarding("n2", by="model:v1", reason="model")
+    for item in noted.safeguarding_items():
+        with pytest.raises(StoreError, match="not by a person by hand"):
+            noted.acknowledge_safeguarding(item["id"], "wrong", raised_in_error=True)
+
+
+def test_a_new_source_flags_again_after_another_was_judged_a_false_alarm(
+        noted: Store) -> None:
+    """The phrase list's item judged a false alarm must not silence the model's later flag
+    on the same note; the same source does not nag again after its own was judged."""
+    assert noted.flag_safeguarding("n1", by="screen:phrase-list", reason="phrase")
+    [item] = noted.safeguarding_items()
+    noted.acknowledge_safeguarding(item["id"], "read wrongly", not_a_concern=True)
+    assert not noted.flag_safeguarding("n1", by="screen:phrase-list", reason="phrase again")
+    assert noted.flag_safeguarding("n1", by="model:v2", reason="model 0.6")
+    assert [i["flagged_by"] for i in noted.safeguarding_items()] == ["model:v2"]
+    # while that one is open (or acknowledged as a concern), no other automatic flag adds
+    assert not noted.flag_safeguarding("n1", by="screen:phrase-list", reason="phrase")
