@@ -2862,6 +2862,13 @@ def erase(
                 "read them to act. Deal with them first (`insight safeguarding list`, then "
                 "`ack`), or erase anyway with --force"
             )
+        if open_items:  # --force: the override is a record of its own
+            store.record_event("erase-override", "safeguarding",
+                               ", ".join(str(i["id"]) for i in open_items),
+                               {"open_items": [i["id"] for i in open_items],
+                                "reason": reason, "notes": len(found)})
+        with_items = {i["note_id"] for i in store.safeguarding_items(open_only=False)
+                      if i["note_id"] in found and not found[i["note_id"]]["erased_at"]}
         already = [i for i, n in found.items() if n and n["erased_at"]]
         texts = {n["text"] for n in found.values() if n and n["text"]}
         live = len(found) - len(already)
@@ -2890,6 +2897,15 @@ def erase(
         typer.secho("warning: another program has the database open, so the erased words "
                     "stay in its journal file until that program closes (or until the next "
                     "`insight erase`)", err=True, fg=typer.colors.YELLOW)
+    if open_items and erased:
+        typer.secho(f"SAFEGUARDING: {len(open_items)} queue item(s) stay open against erased "
+                    f"notes (queue {', '.join(str(i['id']) for i in open_items[:10])}): "
+                    "acknowledge each once dealt with; erasing with them open is in the "
+                    "audit log", err=True, fg=typer.colors.RED)
+    if with_items and erased:
+        typer.echo(f"{len(with_items)} of these notes raised safeguarding concerns: their "
+                   "queue records (who raised what, when, what was done, follow-ups) are "
+                   "kept, as safeguarding records, without the notes' words")
     if erased:
         typer.echo("reports, exports and backups written before now still hold these notes: "
                    "delete or replace them (`insight restore` erases them again from a backup)")
@@ -3006,6 +3022,19 @@ def restore(
                    "written and erasures made since the backup (from the replaced workspace's "
                    "audit log), so withdrawing consent still names every report that quotes "
                    "the note")
+    if done.safeguarding_carried:
+        typer.echo(f"kept {done.safeguarding_carried} safeguarding record"
+                   f"{'s' if done.safeguarding_carried != 1 else ''} made since the backup "
+                   "(items raised, acknowledged, judged or followed up): a restore never undoes "
+                   "safeguarding work")
+    if done.safeguarding_lost:
+        typer.secho(f"SAFEGUARDING: {len(done.safeguarding_lost)} queue item(s) could not be "
+                    "kept, as the backup does not hold their notes (ingested after it: "
+                    f"{', '.join(done.safeguarding_lost[:10])}"
+                    + (" and more" if len(done.safeguarding_lost) > 10 else "")
+                    + "): ingest those notes again, then raise each again with `insight "
+                    f"safeguarding add`; their record is in {done.aside}",
+                    err=True, fg=typer.colors.RED)
     if done.not_carried:
         typer.secho("warning: the replaced workspace is not the one the backup was made of "
                     "(another key): its records of reports written were not kept, so an "

@@ -276,10 +276,12 @@ def build_report(
     heard = frame["heard_on"].dropna()
     # open + acknowledged = routed: a small acknowledged count must not be worked out; the
     # number routed is the one that matters, so the split gives way to it
-    n_open = sum(1 for f in flagged if f["acknowledged_at"] is None)
+    # counted in notes, as the report says (a note may have two items: the flag's and a
+    # person's); open: a note with an item no one has acknowledged yet
+    n_open = len({f["note_id"] for f in flagged if f["acknowledged_at"] is None})
     routed, routed_parts = protect(
-        len(flagged), {"open": n_open, "acknowledged": len(flagged) - n_open}, audience,
-        threshold, keep_total=True,
+        len(flagged_ids), {"open": n_open, "acknowledged": len(flagged_ids) - n_open},
+        audience, threshold, keep_total=True,
     )
     now = datetime.now(UTC).replace(tzinfo=None)
     summary = {
@@ -1008,7 +1010,8 @@ ABOUT_FIELDS = {
     "untagged": "notes not tagged yet",
     "safeguarding_flagged": "notes that raised a safeguarding concern",
     "safeguarding_open": "of those, concerns not yet acknowledged",
-    "safeguarding_median_days": "days from flag to a person acknowledging it (median)",
+    "safeguarding_median_days": "days from flag to a person acknowledging it (median, of "
+                                "the items acknowledged; open items are not in it)",
     "safeguarding_oldest_open_days": "days the oldest open concern has waited",
     "safeguarding_cleared": "flags of the model or phrase list a person judged no concern",
 }

@@ -61,6 +61,12 @@ class Restored:
     #: the replaced workspace's key differs from the backup's (a backup of another
     #: workspace): its reports' marks cannot be matched, so they were not carried
     not_carried: int = 0
+    #: safeguarding records (items, acknowledgements, judgements, follow-ups) carried from
+    #: the replaced workspace: work done since the backup is never undone by a restore
+    safeguarding_carried: int = 0
+    #: notes of safeguarding items that could not be carried: the backup lacks the note
+    #: (ingested after it); the item is in the moved-aside workspace
+    safeguarding_lost: tuple[str, ...] = ()
 
 
 def check_backup(archive: zipfile.ZipFile) -> str:
@@ -129,6 +135,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
             _check_database(staging / database)
             old_key, old_register, unreadable = None, {}, 0
             carried_audit: list[dict] = []
+            safeguarding: dict[str, list[dict]] = {}
             current_db = Path(current.db_url.removeprefix("sqlite:///")) if current else None
             if current is not None and current_db is not None and current_db.exists():
                 # what the workspace being replaced knows of erasures, and its key
@@ -144,6 +151,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                             register_problem(current.erasure_register, exc)) from exc
                     old_key = store.existing_secret("erasure")
                     carried_audit = store.carried_audit()
+                    safeguarding = store.safeguarding_records()
             if current is not None:
                 old_register, unreadable = read_register(current.erasure_register)
             restored = open_workspace(staging)
@@ -156,7 +164,8 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                 old_register, unreadable = {**entries, **old_register}, unreadable + bad
             register = {**old_register, **register}  # the union; the backup's time first
             erased_again, scrubbed, unmatched, purged = 0, 0, False, True
-            carried = not_carried = 0
+            carried = not_carried = sg_carried = 0
+            sg_lost: list[str] = []
             with Store.open(restored.db_url, create=False) as store:
                 key = store.existing_secret("erasure")
                 if key is None and old_key is not None:
@@ -178,6 +187,13 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                 same_key = old_key is not None and key == old_key
                 carried = store.adopt_audit(carried_audit) if same_key else 0
                 not_carried = 0 if same_key else len(carried_audit)
+                sg_carried, sg_lost = (store.adopt_safeguarding(safeguarding) if same_key
+                                       else (0, []))
+                store.record_event("restore", "workspace", backup.name, {
+                    "erased_again": erased_again, "audit_entries_carried": carried,
+                    "safeguarding_records_carried": sg_carried,
+                    "safeguarding_items_not_carried": len(sg_lost),
+                    "replaced": current is not None})
                 store.secret("erasure")  # its next backup carries a key, whatever it had
             write_register(restored.erasure_register, register)
             aside = _move_into_place(staging, target, current is not None)
@@ -186,7 +202,8 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
     return Restored(path=target, aside=aside, erased_again=erased_again,
                     registered=len(register), unmatched=unmatched, scrubbed=scrubbed,
                     unreadable=unreadable, purged=purged, carried=carried,
-                    not_carried=not_carried)
+                    not_carried=not_carried, safeguarding_carried=sg_carried,
+                    safeguarding_lost=tuple(sg_lost))
 
 
 def _current_workspace(target: Path, replace: bool) -> Workspace | None:

@@ -284,6 +284,12 @@ def category_rollup(
             for key in (*EXPERIENCES, "not known", *(k for k in record if k in months),
                         *([UNDATED] if UNDATED in record else [])):
                 record[key] = WITHHELD
+    for record in records:
+        if record["notes"] == WITHHELD or (is_suppressed(record["notes"])
+                                           and str(record["notes"]).startswith("<")):
+            # a note can name several communities: 8 beside "<5" would bound the count (at
+            # most two a note: 4 notes), so the breadth is shown no more than the count
+            record["communities"] = record["notes"]
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output
     table["share"] = pd.Series([r["share"] for r in records], dtype=object)

@@ -2026,7 +2026,58 @@ class Store:
     #: What a restore carries from the workspace it replaces into the restored one: the
     #: reports written (which notes they quote, as keyed marks) and who erased which note,
     #: when and why (under its tombstone id). Neither holds a note's words.
-    CARRIED_AUDIT = (("write", "report"), ("erase", "note"))
+    CARRIED_AUDIT = (("write", "report"), ("erase", "note"), ("create", "safeguarding"),
+                     ("update", "safeguarding"), ("create", "safeguarding-dismissal"),
+                     ("create", "safeguarding-followup"))
+
+    def safeguarding_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every queue item, false-alarm judgement and follow-up, as stored: what a restore
+        carries from the workspace it replaces (`adopt_safeguarding`)."""
+        with self.engine.connect() as conn:
+            return {name: [dict(r._mapping) for r in conn.execute(select(table))]
+                    for name, table in (("items", safeguarding_queue),
+                                        ("dismissals", safeguarding_dismissals),
+                                        ("followups", safeguarding_followups))}
+
+    def adopt_safeguarding(self, records: Mapping[str, Sequence[Mapping[str, Any]]]
+                           ) -> tuple[int, list[str]]:
+        """Bring in the safeguarding work a restored backup lacks, from the workspace it
+        replaced (a descendant of the backup, so an item keeps its number): items raised,
+        acknowledgements, judgements and follow-ups since the backup. An item whose note
+        the backup does not hold cannot come back. Returns (records brought in, the note
+        ids of items that could not be)."""
+        brought, lost = 0, []
+        with self.begin() as conn:
+            have = {r.id: r for r in conn.execute(select(safeguarding_queue))}
+            live = set(conn.execute(select(notes.c.id)).scalars())
+            kept: set[int] = set(have)
+            for item in records.get("items", ()):
+                mine = have.get(item["id"])
+                if mine is None:
+                    if item["note_id"] not in live:
+                        lost.append(str(item["note_id"]))
+                        continue
+                    conn.execute(insert(safeguarding_queue).values(**item))
+                    kept.add(item["id"])
+                    brought += 1
+                elif mine.acknowledged_at is None and item["acknowledged_at"] is not None:
+                    conn.execute(update(safeguarding_queue)
+                                 .where(safeguarding_queue.c.id == item["id"])
+                                 .values(acknowledged_at=item["acknowledged_at"],
+                                         acknowledged_by=item["acknowledged_by"],
+                                         ack_note=item["ack_note"]))
+                    brought += 1
+            judged = set(conn.execute(select(safeguarding_dismissals.c.item_id)).scalars())
+            for row in records.get("dismissals", ()):
+                if row["item_id"] in kept and row["item_id"] not in judged:
+                    conn.execute(insert(safeguarding_dismissals).values(**row))
+                    brought += 1
+            noted = set(conn.execute(select(safeguarding_followups.c.id)).scalars())
+            for row in records.get("followups", ()):
+                if row["item_id"] in kept and row["id"] not in noted:
+                    conn.execute(insert(safeguarding_followups).values(**row))
+                    brought += 1
+        return brought, sorted(set(lost))
 
     def carried_audit(self) -> list[dict[str, Any]]:
         """The audit entries a restore carries over (`CARRIED_AUDIT`), oldest first."""

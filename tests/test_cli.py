@@ -2196,3 +2196,64 @@ def test_no_screen_says_what_is_not_read(tmp_path: Path) -> None:
     assert "safeguarding phrase screening is off (--no-screen)" in said
     assert "NOT read for safeguarding phrases (--no-screen)" in said
     assert "read only for safeguarding phrases" not in said
+
+
+def test_restore_keeps_safeguarding_work_done_since_the_backup(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [
+        {"id": "s1", "text": "She is scared to go home tonight.", "safeguarding": "yes",
+         "listener": "L-1"},
+        {"id": "s2", "text": "The drop-in on Fridays kept me going.", "listener": "L-2"},
+    ], "--no-screen")
+    out = tmp_path / "ws.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))
+    [item] = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    insight("safeguarding", "ack", str(item["item"]), "--note", "referred to the IDVA",
+            "-w", str(ws))
+    insight("safeguarding", "follow-up", str(item["item"]), "--note", "MARAC on Tuesday",
+            "-w", str(ws))
+    insight("safeguarding", "add", "s2", "--reason", "rang back: disclosed a plan",
+            "-w", str(ws))
+    late = tmp_path / "late.jsonl"  # a note the backup never held
+    late.write_text(json.dumps({"id": "s3", "text": "Another worry.", "safeguarding": "yes"})
+                    + "\n", encoding="utf-8")
+    insight("ingest", "--no-screen", "-w", str(ws), str(late))
+    before = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
+                                "json").stdout)
+    said = insight("restore", str(out), "-w", str(ws), "--yes")
+    assert "kept 3 safeguarding records made since the backup" in said.stdout
+    assert "SAFEGUARDING: 1 queue item(s) could not be kept" in said.stderr
+    assert "s3" in said.stderr
+    after = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
+                               "json").stdout)
+    assert after == [i for i in before if i["note"] != "s3"]
+    shown = json.loads(insight("safeguarding", "show", str(item["item"]), "-w", str(ws),
+                               "-f", "json").stdout)
+    assert [f["note"] for f in shown[0]["follow_ups"]] == ["MARAC on Tuesday"]
+    log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
+    [restored] = [e for e in log if e["operation"] == "restore"]
+    assert restored["after"]["safeguarding_records_carried"] == 3
+    # who acknowledged it, and when, is in the audit log as it was
+    assert any(e["record_type"] == "safeguarding" and e["operation"] == "update"
+               and e["after"]["ack_note"] == "referred to the IDVA" for e in log)
+
+
+def test_erasing_past_an_open_item_is_audited_and_said(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [
+        {"id": "s1", "text": "She is scared to go home tonight.", "safeguarding": "yes"},
+        {"id": "s2", "text": "He is worried about money.", "safeguarding": "yes"},
+    ], "--no-screen")
+    items = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    insight("safeguarding", "ack", str(items[1]["item"]), "--note", "rang him", "-w", str(ws))
+    forced = insight("erase", "--note", "s1", "--note", "s2", "--force", "--yes", "--reason",
+                     "subject request", "-w", str(ws))
+    assert f"SAFEGUARDING: 1 queue item(s) stay open against erased notes (queue " \
+        f"{items[0]['item']})" in forced.stderr
+    assert "2 of these notes raised safeguarding concerns: their queue records" in \
+        " ".join(forced.stdout.split())
+    log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
+    [override] = [e for e in log if e["operation"] == "erase-override"]
+    assert override["after"]["open_items"] == [items[0]["item"]]
+    assert override["after"]["reason"] == "subject request"
+    kept = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
+                              "json").stdout)
+    assert [i["what_was_done"] for i in kept] == [None, "rang him"]  # the record stays

@@ -1297,8 +1297,9 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
     assert "6 notes routed to a person (how many are still open is not shown, for privacy; " \
         "the oldest open one has waited less than a day since its note was entered, which " \
         "can be long after the conversation)" in text
-    assert "A person acknowledged each in a median of less than a day after it was " \
-        "flagged." in text
+    # the median is of the items acknowledged: said so, beside the ones still open
+    assert "The items a person has acknowledged were acknowledged in a median of less than " \
+        "a day after they were flagged (the open ones are not in that figure)." in text
     assert "A further 5 notes, flagged by the model or the phrase list, were judged by a " \
         "person not to be a concern." in text
     about = dict(report_tables(data)["About"][1:])
@@ -1562,3 +1563,16 @@ def test_a_quote_singling_someone_out_is_warned_of(store: Store) -> None:
                for w in said)
     assert not any("only one of a kind" in w
                    for w in build_report(store, load_codebook(), audience="lead").warnings)
+
+
+def test_safeguarding_counts_notes_not_queue_items(store: Store) -> None:
+    """A note with two items (the flag's and a person's) is one note routed, as the report
+    says "notes", and as `notes list --safeguarding` lists them."""
+    add(store, *[note(f"s{i}", f"Worried about her son {i}.") for i in range(6)])
+    for i in range(6):
+        store.flag_safeguarding(f"s{i}", by="screen:phrase-list", reason="phrase")
+    store.flag_safeguarding("s0", by="lead", reason="raised by a person: more", again=True)
+    assert len(store.safeguarding_items()) == 7
+    data = build_report(store, load_codebook(), audience="lead", threshold=5)
+    assert data.summary["safeguarding_flagged"] == 6
+    assert data.summary["safeguarding_open"] == 6

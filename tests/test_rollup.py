@@ -685,3 +685,24 @@ def test_less_heard_only_beyond_chance(store: Store) -> None:
     [row] = heard_against_population(note_frame(store), {"young people": 40}, "lead", 5)
     assert (row["notes"], row["expected"], row["heard"]) == (20, 40, "less heard")
     assert beyond_chance(20, 100, 40) and not beyond_chance(9, 60, 19)
+
+
+def test_communities_beside_a_small_count_do_not_bound_it(store: Store) -> None:
+    """Four notes naming two communities each: 8 communities beside "<5" would say the
+    count is 4 wherever a note names at most two."""
+    names = [["Polish", "Carers"], ["Roma", "Young people"], ["Somali", "Deaf"],
+             ["Sikh", "LGBTQ+"]]
+    add(store, *[note(f"n{i}", "x", categories=["carers-family"], community=names[i])
+                 for i in range(4)])
+    lead = category_rollup(note_frame(store), load_codebook()).set_index("category")
+    assert lead.loc["carers-family", "communities"] == 8
+    shown = category_rollup(note_frame(store), load_codebook(),
+                            audience="commissioner").set_index("category")
+    # hidden here as the only category ("<5" with four notes tagged would give 4 back)
+    assert shown.loc["carers-family", "notes"] == "not shown"
+    assert shown.loc["carers-family", "communities"] == "not shown"
+    add(store, *[note(f"m{i}", "y", categories=["access-waiting"]) for i in range(9)])
+    shown = category_rollup(note_frame(store), load_codebook(),
+                            audience="commissioner").set_index("category")
+    assert shown.loc["carers-family", "notes"] == "<5"
+    assert shown.loc["carers-family", "communities"] == "<5"
