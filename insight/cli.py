@@ -1032,6 +1032,7 @@ def tag(
         total = store.count_notes(untagged=not retag)
         queued = {item["id"] for item in store.safeguarding_items()}
         workers = workers_for(total)
+        changes: Counter[str] = Counter()
         with typer.progressbar(length=total, label="tagging", file=sys.stderr) as bar:
             done = tag_store(
                 store,
@@ -1040,10 +1041,18 @@ def tag(
                 n_process=workers,
                 batch_size=10_000 if workers > 1 else 2000,
                 on_batch=bar.update,
+                changes=changes,
             )
         routed = {item["note_id"] for item in store.safeguarding_items()
                   if item["id"] not in queued}
     typer.echo(f"tagged {done} notes with model {tag_model.model_version}")
+    if retag:  # a retrained model moves notes nobody reviewed: say how many, and where
+        typer.echo(
+            f"categories changed on {changes['notes_changed']} of the notes tagged before "
+            f"({changes['tags_added']} tags added, {changes['tags_removed']} removed); "
+            f"{changes['unreviewed_changed']} of them no person has reviewed, so their counts "
+            "move: `insight notes queue` puts the least sure first; experience changed on "
+            f"{changes['experience_changed']}")
     if routed:  # said as ingest says it: a person must read them
         noun = "note" if len(routed) == 1 else "notes"
         typer.echo(f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
@@ -1314,9 +1323,14 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
         typer.echo("  [model] no category it was sure of (`insight notes review` gives one)"
                    if note["model_experience"] else
                    "  no categories yet: `insight tag` tags it")
-    for tag in tags:
+    # a person's categories are the note's (the counts use them): theirs first, and the
+    # model's beside them said to be not counted
+    for tag in sorted(tags, key=lambda t: t["source"] != "person"):
         confidence = f" {tag['confidence']:.2f}" if tag["confidence"] is not None else ""
-        typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}")
+        overruled = note["labelled"] and tag["source"] == "model"
+        typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}"
+                   + ("  (not counted: a person decided this note's categories)"
+                      if overruled else ""))
         if tag["evidence"]:
             typer.echo(f"      “{tag['evidence']}”")
 
@@ -1426,7 +1440,8 @@ def notes_list(
                        ] = None,
     community: Annotated[str | None, typer.Option(
         help="From someone who named this community (among any others).")] = None,
-    category: Annotated[str | None, typer.Option(help="Tagged with this category id.")] = None,
+    category: Annotated[str | None, typer.Option(
+        help="Tagged with this category (its id or its name).")] = None,
     since: Annotated[
         str | None, typer.Option(help="Heard on or after (YYYY-MM-DD or DD/MM/YYYY).")
     ] = None,
@@ -1459,7 +1474,10 @@ def notes_list(
         tagged_by = _one_word(tagged_by, ("person", "model", "none"), "tagged-by",
                               "--tagged-by")
     ws, store = _open(workspace, db)
-    if category is not None and category not in (ids := ws.load_codebook().ids):
+    codebook = ws.load_codebook()
+    if category is not None:  # its id or its name, as `notes review` takes it
+        category = codebook.category_id(category) or category
+    if category is not None and category not in (ids := codebook.ids):
         from insight.choices import closest
 
         hint = closest(category, ids)

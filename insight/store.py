@@ -10,7 +10,7 @@ import getpass
 import json
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1279,22 +1279,29 @@ class Store:
 
     def save_model_tags(
         self, results: Sequence[ModelTagging], model_version: str, codebook_version: str | None
-    ) -> None:
+    ) -> Counter[str]:
         """Replace the model's tags for these notes; people's tags are never touched.
 
         One transaction, a few statements per batch (not per tag): tagging a national
-        store writes millions of tags and their audit entries."""
+        store writes millions of tags and their audit entries. Returns what changed on notes
+        the model had tagged before (a retag after retraining): `notes_changed` (their
+        categories), `unreviewed_changed` (of those, notes no person labelled, whose counts
+        move), `tags_added`, `tags_removed`, `experience_changed`."""
         stamp = now()
         latest = {r.note_id: r for r in results}  # a note given twice: its last result
         ids = list(latest)
+        summary: Counter[str] = Counter()
         changed = ("model_safeguarding", "model_experience", "tagged_with", "tagged_at")
         with self.begin() as conn:
             before: dict[str, dict[str, Any]] = {}
+            labelled: set[str] = set()
             old_tags: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for chunk in _chunks(ids):
-                query = select(notes.c.id, *(notes.c[c] for c in changed))
+                query = select(notes.c.id, notes.c.labelled, *(notes.c[c] for c in changed))
                 for row in conn.execute(query.where(notes.c.id.in_(chunk))):
                     before[row.id] = {c: row._mapping[c] for c in changed}
+                    if row.labelled:
+                        labelled.add(row.id)
                 query = select(tags).where(tags.c.source == "model", tags.c.note_id.in_(chunk))
                 for row in conn.execute(query.order_by(tags.c.id)):
                     old_tags[row.note_id].append(dict(row._mapping))
@@ -1305,6 +1312,16 @@ class Store:
             updates: list[dict[str, Any]] = []
             entries: list[dict[str, Any]] = []  # audit, in the order the changes are made
             for note_id, result in latest.items():
+                if before[note_id]["tagged_with"] is not None:  # tagged before: what moved
+                    old = {row["category"] for row in old_tags[note_id]}
+                    new = set(result.categories)
+                    if old != new:
+                        summary["notes_changed"] += 1
+                        summary["unreviewed_changed"] += note_id not in labelled
+                        summary["tags_added"] += len(new - old)
+                        summary["tags_removed"] += len(old - new)
+                    if before[note_id]["model_experience"] != result.experience:
+                        summary["experience_changed"] += 1
                 for row in old_tags[note_id]:
                     entries.append(self._audit_values("delete", "tag", _tag_ref(row), row, None))
                 for category in result.categories:
@@ -1351,6 +1368,7 @@ class Store:
                     reason = f"model: {result.safeguarding_why}" if result.safeguarding_why \
                         else "model flag"
                     self._flag(conn, note_id, source, reason)
+        return summary
 
     def set_person_tags(self, note_id: str, categories: Sequence[str]) -> None:
         """A lead's review: replaces people's tags for the note (model tags are kept)."""

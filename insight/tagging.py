@@ -328,17 +328,19 @@ def tag_store(
     batch_size: int = 2000,
     n_process: int = 1,
     on_batch: Callable[[int], None] | None = None,
+    changes: Counter[str] | None = None,
 ) -> int:
     """Tag notes without model tags (all live notes with `retag`); returns how many.
 
     `n_process > 1` tags each batch in that many forked processes (see
-    `TagModel.iter_tag`); give it big batches (10,000 notes) so forking pays off."""
+    `TagModel.iter_tag`); give it big batches (10,000 notes) so forking pays off.
+    `changes` gathers what moved on notes tagged before (`Store.save_model_tags`)."""
     done = 0
     # Keyset pagination (id > last seen) keeps this streaming even as tags are written.
     for notes in store.iter_notes(untagged=not retag, batch_size=batch_size):
         batch = [(n["id"], n["text"]) for n in notes]
         results = model.tag([text for _, text in batch], n_process=n_process)
-        store.save_model_tags(
+        moved = store.save_model_tags(
             [
                 ModelTagging(
                     note_id=note_id,
@@ -354,6 +356,8 @@ def tag_store(
             model_version=model.model_version,
             codebook_version=model.codebook_version,
         )
+        if changes is not None:
+            changes.update(moved)
         done += len(batch)
         if on_batch:
             on_batch(len(batch))

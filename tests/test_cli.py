@@ -459,6 +459,15 @@ def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_pa
     shown = insight("notes", "show", "r1", "-w", str(ws)).stdout
     assert "[model]" in shown and "Nine months" in shown
     insight("notes", "review", "r1", "--category", "carers-family", "-w", str(ws))
+    reviewed = insight("notes", "show", "r1", "-w", str(ws)).stdout.splitlines()
+    tag_lines = [line for line in reviewed if line.startswith("  [")]
+    # the person's category first; the model's beside it, said not to count
+    assert tag_lines[0].startswith("  [person] carers-family")
+    assert all(line.endswith("(not counted: a person decided this note's categories)")
+               for line in tag_lines[1:] if line.startswith("  [model]"))
+    again = insight("tag", "--retag", "-w", str(ws), "--model", str(small_model)).stdout
+    assert "categories changed on 0 of the notes tagged before (0 tags added, 0 removed)" \
+        in again
     rollup = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
     counts = {row["category"]: row["notes"] for row in rollup}
     assert counts["carers-family"] == 1 and sum(counts.values()) == 1
@@ -990,6 +999,7 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
     assert listed("--listener", "L-1") == ["b", "a"]  # in any case
     assert listed("--place", "Leeds") == ["c", "a"]
     assert listed("--category", "access-waiting") == ["a"]
+    assert listed("--category", "value of Community support") == ["b"]  # by name, as review
     assert listed("--since", "2025-07-01", "--until", "01/07/2025") == ["b"]
     assert listed("--safeguarding") == ["c"]
     assert listed("--tagged-by", "none") == ["c"]

@@ -1260,3 +1260,21 @@ def test_a_new_source_flags_again_after_another_was_judged_a_false_alarm(
     assert [i["flagged_by"] for i in noted.safeguarding_items()] == ["model:v2"]
     # while that one is open (or acknowledged as a concern), no other automatic flag adds
     assert not noted.flag_safeguarding("n1", by="screen:phrase-list", reason="phrase")
+
+
+def test_a_retag_says_what_moved_on_notes_tagged_before(noted: Store) -> None:
+    def tagged(note_id: str, categories: list[str], experience: str) -> ModelTagging:
+        return ModelTagging(note_id, dict.fromkeys(categories, 0.9), categories, {}, False,
+                            experience)
+
+    first = noted.save_model_tags(
+        [tagged("n1", ["community-support"], "positive"),
+         tagged("n3", ["access-waiting"], "negative")], model_version="m1",
+        codebook_version="1")
+    assert sum(first.values()) == 0  # nothing was tagged before
+    # n1 was labelled by a person at ingest, n3 by no one: only n3's counts move
+    moved = noted.save_model_tags(
+        [tagged("n1", ["community-support", "carers-family"], "positive"),
+         tagged("n3", ["daily-living"], "mixed")], model_version="m2", codebook_version="1")
+    assert moved == {"notes_changed": 2, "unreviewed_changed": 1, "tags_added": 2,
+                     "tags_removed": 1, "experience_changed": 1}
