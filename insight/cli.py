@@ -2881,7 +2881,7 @@ def erase(
                 "`ack`), or erase anyway with --force"
             )
         if open_items:  # --force: the override is a record of its own
-            store.record_event("erase-override", "safeguarding",
+            store.record_event("override", "safeguarding",
                                ", ".join(str(i["id"]) for i in open_items),
                                {"open_items": [i["id"] for i in open_items],
                                 "reason": reason, "notes": len(found)})

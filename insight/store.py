@@ -656,9 +656,12 @@ class Store:
     def record_event(self, operation: str, record_type: str, record_id: str,
                      details: dict[str, Any]) -> None:
         """Audit something done outside the database (a quarantined row dismissed, a
-        restore): who, when and `details`, which must hold no note's words."""
+        restore): who, when and `details`, which must hold no note's words. `operation`
+        is a word of at most 10 letters, as the audit log's column holds."""
+        if len(operation) > 10:
+            raise ValueError(f"audit operation {operation!r} is longer than 10 characters")
         with self.begin() as conn:
-            self._audit(conn, operation, record_type, record_id, None, details)
+            self._audit(conn, operation, record_type, record_id[:200], None, details)
 
     def record_report(self, files: Sequence[str], audience: str,
                       quoted: Iterable[str]) -> None:

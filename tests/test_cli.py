@@ -2261,7 +2261,7 @@ def test_erasing_past_an_open_item_is_audited_and_said(tmp_path: Path) -> None:
     assert "2 of these notes raised safeguarding concerns: their queue records" in \
         " ".join(forced.stdout.split())
     log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
-    [override] = [e for e in log if e["operation"] == "erase-override"]
+    [override] = [e for e in log if e["operation"] == "override"]
     assert override["after"]["open_items"] == [items[0]["item"]]
     assert override["after"]["reason"] == "subject request"
     kept = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
