@@ -32,7 +32,7 @@ from insight.classify.backend import (
 from insight.classify.calibration import Calibration
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
-from insight.classify.sentences import SplitNotes, sentence_pipeline
+from insight.classify.sentences import SplitNotes, sentence_pipeline, without_stray_quote
 from insight.classify.thresholds import floor_rare
 
 MODEL_FILE = "model.json"
@@ -363,7 +363,7 @@ class TagModel:
                     best = {j: int(block[:, j].argmax()) for j in cols}
                 for j, k in best.items():
                     a, b = note[k]
-                    evidence[labels[j]] = text[a:b].strip()
+                    evidence[labels[j]] = without_stray_quote(text[a:b].strip())
             out.append(
                 NoteTags(
                     categories=[labels[j] for j in cols],

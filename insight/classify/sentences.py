@@ -255,6 +255,24 @@ class SentenceSplitter:
         return [_cut(text, note) for text, note in zip(texts, starts, strict=True)]
 
 
+#: Quote marks that open a quotation, each with the marks that close it.
+_CLOSES = {'"': '"', "'": "'’", "“": "”", "‘": "’", "«": "»"}
+_OPENS_BEFORE = re.compile(r"(?:^|(?<=\s))['‘\"“«]")
+
+
+def without_stray_quote(sentence: str) -> str:
+    """A sentence with a quote mark cut off at an end where the quotation runs on past it
+    ("'Waited nine months.", where the quote ends two sentences later): shown alone as
+    evidence, a lone mark reads as a mistake. Still a substring of the note."""
+    if len(sentence) > 1 and sentence[0] in _CLOSES and not any(
+            c in sentence[1:] for c in _CLOSES[sentence[0]]):
+        sentence = sentence[1:].lstrip()
+    if len(sentence) > 1 and sentence[-1] in "'\"”’»" and not _OPENS_BEFORE.search(
+            sentence[:-1]):
+        sentence = sentence[:-1].rstrip()
+    return sentence
+
+
 def _cut(text: str, starts: list[int]) -> list[tuple[int, int]]:
     cuts = [0]
     for start in starts:

@@ -8,7 +8,12 @@ import textwrap
 
 import pytest
 
-from insight.classify.sentences import SentenceSplitter, SplitNotes, sentence_pipeline
+from insight.classify.sentences import (
+    SentenceSplitter,
+    SplitNotes,
+    sentence_pipeline,
+    without_stray_quote,
+)
 from insight.resources import corpora_dir
 
 from .conftest import make_notes
@@ -220,3 +225,20 @@ def test_windows_line_ends_cut_as_unix_ones_do() -> None:
     windows = text.replace("\n", "\r\n")
     assert pieces(windows) == pieces(text)
     assert len(pieces(text)) == 6
+
+
+@pytest.mark.parametrize(("sentence", "shown"), [
+    # a quotation running on past the sentence: its lone mark goes
+    ("'Waited nine months for counselling.", "Waited nine months for counselling."),
+    ("Citizens Advice are helping with the forms.'", "Citizens Advice are helping with the forms."),
+    ("“Nobody rang me back.", "Nobody rang me back."),
+    # a quotation that opens and closes inside the sentence is kept whole
+    ("'I was fine,' she said.", "'I was fine,' she said."),
+    ('"Nobody rang."', '"Nobody rang."'),
+    ("He said 'no'.", "He said 'no'."),
+    ("Don’t ask.", "Don’t ask."),  # an apostrophe is no quote mark
+])
+def test_evidence_loses_a_stray_quote_mark_and_stays_a_substring(sentence: str,
+                                                                 shown: str) -> None:
+    assert without_stray_quote(sentence) == shown
+    assert shown in sentence
