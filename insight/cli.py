@@ -1128,6 +1128,8 @@ def classify(
                     "scores": result.scores,
                     "evidence": result.evidence,
                     "safeguarding": result.safeguarding,
+                    # what raised it: signals and the classifier's score, never words
+                    "safeguarding_why": result.safeguarding_why,
                     "experience": result.experience,
                 }
             )
@@ -1270,7 +1272,7 @@ def notes_show(
 ) -> None:
     """Notes with people's and the model's tags, evidence and confidence (leads only)."""
     fmt = _one_word(fmt, ("text", "json"), "format", "--format")
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         found = []
         for note_id in dict.fromkeys(note_ids):  # every id checked before any is shown
@@ -1279,20 +1281,41 @@ def notes_show(
                 raise store.no_note(note_id)
             found.append((note_id, note, store.tags_for([note_id]),
                           store.safeguarding_items(open_only=False, note_id=note_id)))
+    reader = _model_for_reading(ws) if any(items and note["text"]
+                                           for _, note, _, items in found) else None
+    why = {note_id: reader.safeguarding_words(note["text"])
+           for note_id, note, _, items in found if items and note["text"] and reader}
     if fmt == "json":
         typer.echo(json.dumps([{**{k: v for k, v in note.items() if k != "content_hash"},
-                                "tags": tags, "safeguarding_items": items}
-                               for _, note, tags, items in found],
+                                "tags": tags, "safeguarding_items": items,
+                                **({"safeguarding_words": why[note_id]}
+                                   if note_id in why else {})}
+                               for note_id, note, tags, items in found],
                               ensure_ascii=False, indent=2, default=str))
         return
     for number, (note_id, note, tags, items) in enumerate(found):
         if number:
             typer.echo("\n" + "-" * 40 + "\n")
-        _show_note(note_id, note, tags, items)
+        _show_note(note_id, note, tags, items, why.get(note_id))
+
+
+def _model_for_reading(ws: Any) -> Any:
+    """The model that tags the workspace, to say where a flagged note reads as risk; None
+    when there is none yet to load without building one (a read must stay quick)."""
+    from insight.classify.default import default_model, default_model_path
+    from insight.classify.model import MODEL_FILE, TagModel
+    from insight.tagging import learns_from_shipped_notes
+
+    if ws.model_dir.exists():
+        return TagModel.load(ws.model_dir)
+    if learns_from_shipped_notes(ws.load_codebook()) and (
+            default_model_path() / MODEL_FILE).is_file():
+        return default_model()
+    return None
 
 
 def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
-               items: list[dict[str, Any]]) -> None:
+               items: list[dict[str, Any]], why: dict[str, Any] | None = None) -> None:
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {note['erased_at']}")
         return
@@ -1312,6 +1335,13 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
                  if item["acknowledged_at"] else "OPEN")
         typer.secho(f"safeguarding: queue item {item['id']}, {state} ({item['reason']})",
                     fg=None if item["acknowledged_at"] else typer.colors.RED)
+    if why:  # where the note reads as risk, in its words (leads only, like the text)
+        for signal, words in why["phrases"]:
+            typer.echo(f"  the phrase list ({signal}) matched: “{words}”")
+        if why["sentence"] is not None:
+            words, score, threshold = why["sentence"]
+            typer.echo(f"  the classifier reads most risk in: “{words}” ({score:.2f}; it "
+                       f"flags a note from {threshold:.2f})")
     typer.echo("")
     # a lone carriage return (an old Mac file's line break, kept as stored) would send a
     # terminal back to the start of the line, over the words before it

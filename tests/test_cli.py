@@ -2267,3 +2267,31 @@ def test_erasing_past_an_open_item_is_audited_and_said(tmp_path: Path) -> None:
     kept = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
                               "json").stdout)
     assert [i["what_was_done"] for i in kept] == [None, "rang him"]  # the record stays
+
+
+def test_notes_show_says_where_a_flagged_note_reads_as_risk(small_model: Path,
+                                                            tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    shutil.copytree(small_model, ws / "model")  # the workspace's model
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text(json.dumps({"id": "r1", "text": "We had tea. She has been cutting again "
+                                 "and showed me her arm."}) + "\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    shown = insight("notes", "show", "r1", "-w", str(ws)).stdout
+    assert "the phrase list (self-harm) matched: “cutting again" in shown
+    assert "the classifier reads most risk in: “She has been cutting again and showed me " \
+        "her arm.”" in shown
+    held = json.loads(insight("notes", "show", "r1", "-w", str(ws), "-f", "json").stdout)
+    assert held[0]["safeguarding_words"]["sentence"][0].startswith("She has been cutting")
+    # the queue itself keeps no note words: only what raised it
+    queue = insight("safeguarding", "list", "-w", str(ws)).stdout
+    assert "cutting" not in queue
+    rows = tmp_path / "in.csv"
+    rows.write_text("id,text\nx1,She has been cutting again.\nx2,We had tea.\n",
+                    encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    insight("classify", str(rows), "-o", str(out), "--model", str(small_model))
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["safeguarding_why"].startswith("phrase list: self-harm")
+    assert "cutting" not in lines[0]["safeguarding_why"] and lines[1]["safeguarding_why"] == ""

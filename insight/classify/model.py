@@ -295,6 +295,25 @@ class TagModel:
         finally:
             _WORKER_MODEL = None
 
+    def safeguarding_words(self, text: str) -> dict[str, Any]:
+        """Where a note says what the flag read as risk, for a lead reading it: the phrase
+        list's matches ([signal, words]) and the sentence the classifier scores highest
+        ([words, score, threshold]; None without a classifier). The note's own words: for
+        the leads' view only, never for a queue, a log or a report."""
+        nlp, phrases = self._pipeline()
+        split = SplitNotes([text], nlp)
+        found: dict[str, Any] = {
+            "phrases": [[hit.signal, hit.text] for hit in phrases.hits(split.docs[0])],
+            "sentence": None}
+        head = self.safeguarding_model
+        if head is not None and split.spans[0]:
+            sentences = [text[a:b].strip() for a, b in split.spans[0]]
+            scores = head.predict_proba(sentences)
+            best = int(np.argmax(scores))
+            found["sentence"] = [sentences[best], round(float(scores[best]), 2),
+                                 round(float(head.threshold_), 2)]
+        return found
+
     def _pipeline(self) -> tuple[Language, SafeguardingPhrases]:
         if self._nlp is None or self._phrases is None:
             self._nlp = sentence_pipeline()

@@ -125,6 +125,19 @@ def test_safeguarding_is_classifier_or_phrase_list(model):
     assert tags[1].safeguarding_why == ""
 
 
+def test_where_a_note_reads_as_risk_is_in_its_own_words(model):
+    text = ("We talked about the allotment. She said she has been cutting again and "
+            "showed me her arm. Then tea.")
+    found = model.safeguarding_words(text)
+    assert {signal for signal, _ in found["phrases"]} == {"self-harm"}
+    assert all(words in text for _, words in found["phrases"])
+    sentence, score, threshold = found["sentence"]
+    assert sentence == "She said she has been cutting again and showed me her arm."
+    assert score >= threshold  # the sentence the flag rests on scores as a flag
+    calm = model.safeguarding_words("We talked about the allotment.")
+    assert calm["phrases"] == [] and calm["sentence"][1] < calm["sentence"][2]
+
+
 def test_without_flag_labels_the_model_falls_back_and_says_so(notes):
     texts, labels, _, _ = notes
     model = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3})
