@@ -2635,6 +2635,24 @@ def safeguarding_list(
                   for i in items], fmt)
 
 
+#: Login names that name no person: a safeguarding record made under one says nobody.
+SHARED_ACCOUNTS = frozenset({"root", "admin", "administrator", "unknown", "user", "ubuntu"})
+
+
+def _acting_person() -> str:
+    """Who records a safeguarding decision: a person, named (`INSIGHT_USER`, else the
+    login), never a shared account such as root, which an inspection could not follow."""
+    from insight.store import current_actor
+
+    actor = current_actor().strip()
+    if not actor or actor.casefold() in SHARED_ACCOUNTS:
+        raise typer.BadParameter(
+            f"the safeguarding record names who acted, and {repr(actor) if actor else 'a blank'}"
+            " names no one: "
+            "set INSIGHT_USER to your name (e.g. `export INSIGHT_USER='Sam Patel'`)")
+    return actor
+
+
 def _queue_item(store: Any, given: str) -> int:
     """A queue item's number from what a person typed: a number, else a note id (said back
     with that note's items, which is what they meant)."""
@@ -2718,6 +2736,7 @@ def safeguarding_add(
     for it is open already, the reason is added to that item as a follow-up."""
     if not reason.strip():
         raise typer.BadParameter("say why in a few words", param_hint="--reason")
+    _acting_person()
     from insight.store import DISMISSIBLE
 
     _, store = _open(workspace, db)
@@ -2765,6 +2784,7 @@ def safeguarding_ack(
     follow-up ITEM`."""
     if not_a_concern and raised_in_error:
         raise typer.BadParameter("give one of --not-a-concern and --raised-in-error")
+    _acting_person()
     if not (note or "").strip():
         raise typer.BadParameter("say what was done, in a few words: it is the record of how "
                                  "the concern was handled", param_hint="--note")
@@ -2802,6 +2822,7 @@ def safeguarding_follow_up(
     lists them."""
     if not note.strip():
         raise typer.BadParameter("say what was done, in a few words", param_hint="--note")
+    _acting_person()
     _, store = _open(workspace, db)
     with store:
         number = _queue_item(store, item)
@@ -3386,6 +3407,8 @@ def quarantine_dismiss(
                 + (f"; rows to fix: {', '.join(others[:5])}" if others else
                    "; no rows are still to fix"), param_hint="FILE LINE")
         concern = any(r.concern for r in named)
+        if concern:
+            _acting_person()
         if concern and not (concern_handled or "").strip():
             raise typer.BadParameter(
                 f"{named[0].where} raises a safeguarding concern and was never stored, so it "

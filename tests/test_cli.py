@@ -2295,3 +2295,18 @@ def test_notes_show_says_where_a_flagged_note_reads_as_risk(small_model: Path,
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert lines[0]["safeguarding_why"].startswith("phrase list: self-harm")
     assert "cutting" not in lines[0]["safeguarding_why"] and lines[1]["safeguarding_why"] == ""
+
+
+@pytest.mark.parametrize("name", ["root", "  ", "Administrator"])
+def test_a_safeguarding_decision_names_a_person_not_a_shared_account(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from insight.cli import _acting_person
+
+    monkeypatch.setenv("INSIGHT_USER", name)
+    monkeypatch.setattr("getpass.getuser", lambda: "root")
+    with pytest.raises(typer.BadParameter, match="set INSIGHT_USER to your name"):
+        _acting_person()
+    monkeypatch.setenv("INSIGHT_USER", "Sam Patel")
+    assert _acting_person() == "Sam Patel"
