@@ -1281,8 +1281,12 @@ def notes_show(
                 raise store.no_note(note_id)
             found.append((note_id, note, store.tags_for([note_id]),
                           store.safeguarding_items(open_only=False, note_id=note_id)))
-    reader = _model_for_reading(ws) if any(items and note["text"]
-                                           for _, note, _, items in found) else None
+    reader = _model_for_reading(ws) if any(
+        (items and note["text"]) or any(t["source"] == "model" for t in tags)
+        for _, note, tags, items in found) else None
+    # a tag's confidence beside the one it is given from, for tags of this model
+    from_value = reader.shown_thresholds() if reader is not None else {}
+    version = reader.model_version if reader is not None else None
     why = {note_id: reader.safeguarding_words(note["text"])
            for note_id, note, _, items in found if items and note["text"] and reader}
     if fmt == "json":
@@ -1296,7 +1300,9 @@ def notes_show(
     for number, (note_id, note, tags, items) in enumerate(found):
         if number:
             typer.echo("\n" + "-" * 40 + "\n")
-        _show_note(note_id, note, tags, items, why.get(note_id))
+        _show_note(note_id, note, tags, items, why.get(note_id),
+                   {t["category"]: from_value[t["category"]] for t in tags
+                    if t["model_version"] == version and t["category"] in from_value})
 
 
 def _model_for_reading(ws: Any) -> Any:
@@ -1315,7 +1321,8 @@ def _model_for_reading(ws: Any) -> Any:
 
 
 def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
-               items: list[dict[str, Any]], why: dict[str, Any] | None = None) -> None:
+               items: list[dict[str, Any]], why: dict[str, Any] | None = None,
+               tags_from: dict[str, float] | None = None) -> None:
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {note['erased_at']}")
         return
@@ -1357,6 +1364,8 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
     # model's beside them said to be not counted
     for tag in sorted(tags, key=lambda t: t["source"] != "person"):
         confidence = f" {tag['confidence']:.2f}" if tag["confidence"] is not None else ""
+        if tag["source"] == "model" and tag["category"] in (tags_from or {}):
+            confidence += f" (tagged from {tags_from[tag['category']]:.2f})"
         overruled = note["labelled"] and tag["source"] == "model"
         typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}"
                    + ("  (not counted: a person decided this note's categories)"

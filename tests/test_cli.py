@@ -2284,6 +2284,12 @@ def test_notes_show_says_where_a_flagged_note_reads_as_risk(small_model: Path,
         "her arm.”" in shown
     held = json.loads(insight("notes", "show", "r1", "-w", str(ws), "-f", "json").stdout)
     assert held[0]["safeguarding_words"]["sentence"][0].startswith("She has been cutting")
+    insight("tag", "-w", str(ws))
+    tagged = insight("notes", "show", "r1", "-w", str(ws)).stdout
+    model_lines = [line for line in tagged.splitlines() if line.startswith("  [model]")]
+    # each tag's confidence beside the one its category is given from (they differ)
+    assert model_lines and all(re.search(r" \d\.\d\d \(tagged from \d\.\d\d\)$", line)
+                               for line in model_lines)
     # the queue itself keeps no note words: only what raised it
     queue = insight("safeguarding", "list", "-w", str(ws)).stdout
     assert "cutting" not in queue

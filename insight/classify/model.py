@@ -266,6 +266,13 @@ class TagModel:
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.estimator.predict([str(t) for t in texts])
 
+    def shown_thresholds(self) -> dict[str, float]:
+        """Each category's threshold as the confidence a tag shows: a tag is given from
+        this value on (thresholds differ by category, so 0.29 may be a tag and 0.30 not)."""
+        shown = self.confidence(np.asarray(self.estimator.thresholds_, dtype=float)[None, :])
+        return {label: round(float(v), 2) for label, v in zip(self.labels, shown[0],
+                                                               strict=True)}
+
     def tag(
         self, texts: Sequence[str], batch_size: int = 2000, n_process: int = 1
     ) -> list[NoteTags]:
