@@ -1546,14 +1546,30 @@ def notes_list(
         typer.echo(f"({len(shown)} of {len(rows)} notes; --limit 0 lists all)", err=True)
 
 
+def _confidence_given(text: str) -> float:
+    """A confidence as a person gives it: 0.6, 60% or 60 (a number over 1 is a percentage)."""
+    written = text.strip()
+    try:
+        value = float(written.removesuffix("%"))
+    except ValueError:
+        raise typer.BadParameter(f"give a confidence such as 0.6 or 60%, not {text!r}",
+                                 param_hint="--below") from None
+    if written.endswith("%") or value > 1:
+        value /= 100
+    if not 0 <= value <= 1:
+        raise typer.BadParameter(f"a confidence is from 0 to 1 (0% to 100%), not {text!r}",
+                                 param_hint="--below")
+    return value
+
+
 @notes_app.command("queue")
 @handled
 def notes_queue(
     below: Annotated[
-        float,
-        typer.Option(min=0.0, max=1.0,
-                     help="Calibrated model confidence (0 to 1) under which a tag needs review."),
-    ] = 0.6,
+        str,
+        typer.Option(help="Calibrated model confidence under which a tag needs review: 0 to "
+                     "1, or a percentage (60%)."),
+    ] = "0.6",
     limit: Annotated[int, typer.Option(min=1, help="How many to list.")] = 50,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
@@ -1562,6 +1578,7 @@ def notes_queue(
     """Model-tagged notes not yet reviewed, least confident first.
 
     Notes the model gave no category come first: it may have missed what they are about."""
+    below = _confidence_given(below)
     _, store = _open(workspace, db)
     rows = []
     with store:

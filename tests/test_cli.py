@@ -453,9 +453,13 @@ def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_pa
     insight("tag", "-w", str(ws), "--model", str(small_model))
     queue = insight("notes", "queue", "--below", "1", "-w", str(ws), "-f", "json").stdout
     assert [row["note"] for row in json.loads(queue)] == ["r1"]
-    percent = insight("notes", "queue", "--below", "60", "-w", str(ws), check=False)
-    said = " ".join(percent.stderr.replace("│", " ").split())
-    assert percent.returncode == 2 and "less than or equal to 1" in said
+    # a lead thinks in percent: 60 and 60% are 0.6
+    for given in ("100", "100%", "1"):
+        assert insight("notes", "queue", "--below", given, "-w", str(ws), "-f", "json").stdout \
+            == queue
+    wrong = insight("notes", "queue", "--below", "160%", "-w", str(ws), check=False)
+    said = " ".join(wrong.stderr.replace("│", " ").split())
+    assert wrong.returncode == 2 and "a confidence is from 0 to 1 (0% to 100%)" in said
     shown = insight("notes", "show", "r1", "-w", str(ws)).stdout
     assert "[model]" in shown and "Nine months" in shown
     insight("notes", "review", "r1", "--category", "carers-family", "-w", str(ws))
