@@ -2957,7 +2957,8 @@ def erase(
                 "read them to act. Deal with them first (`insight safeguarding list`, then "
                 "`ack`), or erase anyway with --force"
             )
-        if open_items:  # --force: the override is a record of its own
+        if open_items:  # --force: the override is a record of its own, by a named person
+            _acting_person()
             store.record_event("override", "safeguarding",
                                ", ".join(str(i["id"]) for i in open_items),
                                {"open_items": [i["id"] for i in open_items],
@@ -3122,14 +3123,21 @@ def restore(
                    f"{'s' if done.safeguarding_carried != 1 else ''} made since the backup "
                    "(items raised, acknowledged, judged or followed up): a restore never undoes "
                    "safeguarding work")
-    if done.safeguarding_lost:
-        typer.secho(f"SAFEGUARDING: {len(done.safeguarding_lost)} queue item(s) could not be "
-                    "kept, as the backup does not hold their notes (ingested after it: "
-                    f"{', '.join(done.safeguarding_lost[:10])}"
-                    + (" and more" if len(done.safeguarding_lost) > 10 else "")
-                    + "): ingest those notes again, then raise each again with `insight "
-                    f"safeguarding add`; their record is in {done.aside}",
-                    err=True, fg=typer.colors.RED)
+    if done.safeguarding_notes:
+        typer.secho(f"SAFEGUARDING: {len(done.safeguarding_notes)} note(s) ingested after the "
+                    "backup raised safeguarding concerns: kept with their queue items ("
+                    f"{', '.join(done.safeguarding_notes[:10])}"
+                    + (" and more" if len(done.safeguarding_notes) > 10 else "")
+                    + "); the backup's other later notes are not in it: ingest those files "
+                    "again, then `insight tag`", err=True, fg=typer.colors.YELLOW)
+    if done.quarantine_carried:
+        typer.echo(f"kept {done.quarantine_carried} quarantine file"
+                   f"{'s' if done.quarantine_carried != 1 else ''} written since the backup")
+    if done.aside is None:
+        typer.secho("warning: no workspace was replaced, so safeguarding work done since the "
+                    "backup was made (items, acknowledgements, follow-ups) is not in this one: "
+                    "check `insight safeguarding list --all` against your records",
+                    err=True, fg=typer.colors.YELLOW)
     if done.not_carried:
         typer.secho("warning: the replaced workspace is not the one the backup was made of "
                     "(another key): its records of reports written were not kept, so an "

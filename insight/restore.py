@@ -64,9 +64,12 @@ class Restored:
     #: safeguarding records (items, acknowledgements, judgements, follow-ups) carried from
     #: the replaced workspace: work done since the backup is never undone by a restore
     safeguarding_carried: int = 0
-    #: notes of safeguarding items that could not be carried: the backup lacks the note
-    #: (ingested after it); the item is in the moved-aside workspace
-    safeguarding_lost: tuple[str, ...] = ()
+    #: notes the backup lacks (ingested after it) carried with their safeguarding items,
+    #: so that no concern is lost; their tags are not carried (`insight tag` reads them)
+    safeguarding_notes: tuple[str, ...] = ()
+    #: quarantine files written since the backup, carried from the replaced workspace (a
+    #: rejected row raising a concern may be the only copy of it)
+    quarantine_carried: int = 0
 
 
 def check_backup(archive: zipfile.ZipFile) -> str:
@@ -165,12 +168,19 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
             register = {**old_register, **register}  # the union; the backup's time first
             erased_again, scrubbed, unmatched, purged = 0, 0, False, True
             carried = not_carried = sg_carried = 0
-            sg_lost: list[str] = []
+            sg_notes: list[str] = []
+            quarantine_carried = 0
             with Store.open(restored.db_url, create=False) as store:
                 key = store.existing_secret("erasure")
                 if key is None and old_key is not None:
                     store.adopt_secret("erasure", old_key)
                     key = old_key
+                # the marks of reports and the tombstones of erasures are keyed: carried
+                # only where the restored database has the same key (the same workspace)
+                same_key = old_key is not None and key == old_key
+                if same_key and current is not None:  # before erasing again: scrubbed too
+                    quarantine_carried = _carry_quarantine(current.quarantine_dir,
+                                                           restored.quarantine_dir)
                 keys = [k for k in (key, old_key) if k is not None]
                 keys = list(dict.fromkeys(keys))
                 unmatched = bool(register) and not keys
@@ -182,17 +192,15 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     scrubbed = scrub(restored.quarantine_dir, set(again), texts)
                 register.update({t: register_time(at) for t, at in store.erased_tombstones()
                                  if t not in register})
-                # the marks of reports and the tombstones of erasures are keyed: carried
-                # only where the restored database has the same key (the same workspace)
-                same_key = old_key is not None and key == old_key
                 carried = store.adopt_audit(carried_audit) if same_key else 0
                 not_carried = 0 if same_key else len(carried_audit)
-                sg_carried, sg_lost = (store.adopt_safeguarding(safeguarding) if same_key
-                                       else (0, []))
+                sg_carried, sg_notes = (store.adopt_safeguarding(safeguarding) if same_key
+                                        else (0, []))
                 store.record_event("restore", "workspace", backup.name, {
                     "erased_again": erased_again, "audit_entries_carried": carried,
                     "safeguarding_records_carried": sg_carried,
-                    "safeguarding_items_not_carried": len(sg_lost),
+                    "notes_carried_with_safeguarding_items": len(sg_notes),
+                    "quarantine_files_carried": quarantine_carried,
                     "replaced": current is not None})
                 store.secret("erasure")  # its next backup carries a key, whatever it had
             write_register(restored.erasure_register, register)
@@ -203,7 +211,33 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     registered=len(register), unmatched=unmatched, scrubbed=scrubbed,
                     unreadable=unreadable, purged=purged, carried=carried,
                     not_carried=not_carried, safeguarding_carried=sg_carried,
-                    safeguarding_lost=tuple(sg_lost))
+                    safeguarding_notes=tuple(sg_notes), quarantine_carried=quarantine_carried)
+
+
+def _carry_quarantine(old: Path, new: Path) -> int:
+    """Copy into the restored quarantine the files the replaced workspace wrote since the
+    backup (named by the time they were written, so a file the backup has is not copied
+    twice), and the marks of rows dismissed since. Rows of notes erased again are blanked
+    with the rest (`quarantine.scrub`)."""
+    from insight.quarantine import DISMISSED, quarantine_files
+
+    carried = 0
+    if not old.is_dir():
+        return 0
+    new.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in quarantine_files(old):
+        if not (new / path.name).exists():
+            shutil.copy2(path, new / path.name)
+            os.chmod(new / path.name, 0o600)
+            carried += 1
+    if (old / DISMISSED).is_file():
+        marks = set((old / DISMISSED).read_text(encoding="utf-8").split())
+        if (new / DISMISSED).is_file():
+            marks -= set((new / DISMISSED).read_text(encoding="utf-8").split())
+        if marks:
+            with (new / DISMISSED).open("a", encoding="utf-8") as out:
+                out.writelines(f"{m}\n" for m in sorted(marks))
+    return carried
 
 
 def _current_workspace(target: Path, replace: bool) -> Workspace | None:

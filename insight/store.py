@@ -270,6 +270,17 @@ safeguarding_followups = Table(
     Column("author", String(200), nullable=False),
 )
 _ADDED_TABLES += (safeguarding_followups,)
+
+#: When a note's words were last replaced by a corrected answer (`replace_note_text`): a
+#: false alarm judged before that was a judgement of other words, so it no longer stops the
+#: model or the phrase list raising the new ones. Added after schema version 1.
+note_words_replaced = Table(
+    "note_words_replaced",
+    metadata,
+    Column("note_id", String(200), ForeignKey("notes.id"), primary_key=True),
+    Column("at", DateTime, nullable=False),
+)
+_ADDED_TABLES += (note_words_replaced,)
 #: Who raised a queue item a person may judge not a concern (`flagged_by` prefixes)
 DISMISSIBLE = ("model:", "screen:")
 #: Who raised an item from what the listener's file said (`flagged_by_listener`)
@@ -701,7 +712,8 @@ class Store:
         the record itself, the links made to and from it (`insight_notes` "3->n1"),
         leads' quote choices (`insight_quotes` "3->n1") and an action's lived-experience
         involvement, and for a note its tags and safeguarding items."""
-        query = select(audit).order_by(audit.c.id)
+        # in time order: entries a restore carried over come after the backup's own
+        query = select(audit).order_by(audit.c.at, audit.c.id)
         note_id = None
         if record and (kind := ref_kind(record)) is not None:
             number = str(int(record[1:]))
@@ -1439,6 +1451,9 @@ class Store:
                       "tagged_at": None, "model_safeguarding": None, "model_experience": None,
                       "updated_at": stamp}
             conn.execute(update(notes).where(notes.c.id == note_id).values(**values))
+            conn.execute(delete(note_words_replaced).where(
+                note_words_replaced.c.note_id == note_id))
+            conn.execute(insert(note_words_replaced).values(note_id=note_id, at=stamp))
             self._audit(conn, "update", "note", note_id, {"content_hash": row.content_hash},
                         {"content_hash": content_hash, "text": text,  # kept as its length
                          **({"reason": reason} if reason else {})})
@@ -1472,13 +1487,20 @@ class Store:
         blocked: set[str] = set()
         for chunk in _chunks(list(note_ids)):
             query = (select(safeguarding_queue.c.note_id, safeguarding_queue.c.flagged_by,
-                            safeguarding_dismissals.c.item_id.label("dismissed"))
+                            safeguarding_dismissals.c.item_id.label("dismissed"),
+                            safeguarding_dismissals.c.judged_at,
+                            note_words_replaced.c.at.label("words_replaced"))
                      .outerjoin(safeguarding_dismissals,
                                 safeguarding_dismissals.c.item_id == safeguarding_queue.c.id)
+                     .outerjoin(note_words_replaced,
+                                note_words_replaced.c.note_id == safeguarding_queue.c.note_id)
                      .where(safeguarding_queue.c.note_id.in_(chunk)))
             for row in conn.execute(query):
-                if row.dismissed is None or str(row.flagged_by).startswith(kind):
+                if row.dismissed is None:
                     blocked.add(row.note_id)
+                elif str(row.flagged_by).startswith(kind) and (
+                        row.words_replaced is None or row.judged_at >= row.words_replaced):
+                    blocked.add(row.note_id)  # judged on these words: no nagging
         return blocked
 
     def _has_open_flag(self, conn: Connection, note_id: str, *, by_a_person: bool = False
@@ -2049,35 +2071,46 @@ class Store:
     #: when and why (under its tombstone id). Neither holds a note's words.
     CARRIED_AUDIT = (("write", "report"), ("erase", "note"), ("create", "safeguarding"),
                      ("update", "safeguarding"), ("create", "safeguarding-dismissal"),
-                     ("create", "safeguarding-followup"))
+                     ("create", "safeguarding-followup"), ("override", "safeguarding"),
+                     ("dismiss", "quarantine-row"), ("clear", "quarantine"),
+                     ("restore", "workspace"))
 
     def safeguarding_records(self) -> dict[str, list[dict[str, Any]]]:
-        """Every queue item, false-alarm judgement and follow-up, as stored: what a restore
-        carries from the workspace it replaces (`adopt_safeguarding`)."""
+        """Every queue item, false-alarm judgement and follow-up, as stored, with the notes
+        they are about: what a restore carries from the workspace it replaces
+        (`adopt_safeguarding`)."""
         with self.engine.connect() as conn:
-            return {name: [dict(r._mapping) for r in conn.execute(select(table))]
-                    for name, table in (("items", safeguarding_queue),
-                                        ("dismissals", safeguarding_dismissals),
-                                        ("followups", safeguarding_followups))}
+            records = {name: [dict(r._mapping) for r in conn.execute(select(table))]
+                       for name, table in (("items", safeguarding_queue),
+                                           ("dismissals", safeguarding_dismissals),
+                                           ("followups", safeguarding_followups))}
+            about = sorted({item["note_id"] for item in records["items"]})
+            records["notes"] = [dict(r._mapping) for chunk in _chunks(about)
+                                for r in conn.execute(select(notes)
+                                                      .where(notes.c.id.in_(chunk)))]
+        return records
 
     def adopt_safeguarding(self, records: Mapping[str, Sequence[Mapping[str, Any]]]
                            ) -> tuple[int, list[str]]:
         """Bring in the safeguarding work a restored backup lacks, from the workspace it
         replaced (a descendant of the backup, so an item keeps its number): items raised,
-        acknowledgements, judgements and follow-ups since the backup. An item whose note
-        the backup does not hold cannot come back. Returns (records brought in, the note
-        ids of items that could not be)."""
-        brought, lost = 0, []
+        acknowledgements, judgements and follow-ups since the backup. A note the backup
+        does not hold (ingested after it) that has an item comes with it, as it was there
+        (its words and fields; not its tags, which `insight tag` gives again): a restore
+        must not lose a concern. Returns (records brought in, the ids of notes brought)."""
+        brought, carried_notes = 0, []
         with self.begin() as conn:
             have = {r.id: r for r in conn.execute(select(safeguarding_queue))}
             live = set(conn.execute(select(notes.c.id)).scalars())
+            their_notes = {n["id"]: n for n in records.get("notes", ())}
             kept: set[int] = set(have)
             for item in records.get("items", ()):
                 mine = have.get(item["id"])
                 if mine is None:
-                    if item["note_id"] not in live:
-                        lost.append(str(item["note_id"]))
-                        continue
+                    if item["note_id"] not in live and item["note_id"] in their_notes:
+                        conn.execute(insert(notes).values(**their_notes[item["note_id"]]))
+                        live.add(item["note_id"])
+                        carried_notes.append(str(item["note_id"]))
                     conn.execute(insert(safeguarding_queue).values(**item))
                     kept.add(item["id"])
                     brought += 1
@@ -2098,7 +2131,7 @@ class Store:
                 if row["item_id"] in kept and row["id"] not in noted:
                     conn.execute(insert(safeguarding_followups).values(**row))
                     brought += 1
-        return brought, sorted(set(lost))
+        return brought, carried_notes
 
     def carried_audit(self) -> list[dict[str, Any]]:
         """The audit entries a restore carries over (`CARRIED_AUDIT`), oldest first."""
@@ -2197,6 +2230,8 @@ class Store:
             update(safeguarding_queue).where(safeguarding_queue.c.note_id == old)
             .values(note_id=new)
         )
+        # an erased note's words are never replaced again
+        conn.execute(delete(note_words_replaced).where(note_words_replaced.c.note_id == old))
         conn.execute(delete(notes).where(notes.c.id == old))
 
         def renamed(value: Any) -> Any:

@@ -1704,9 +1704,9 @@ def test_restore_erases_again_a_note_erased_after_the_backup(tmp_path: Path) -> 
         # who erased it, when and why is kept (from the replaced workspace), beside the
         # restore's own erasure; so is the report written since the backup
         erasures = [e for e in store.audit_log() if e["operation"] == "erase"]
-        assert [e["after"]["reason"] for e in erasures] == [
-            "erased again after restore", "she asked"]
-        assert erasures[1]["at"] < erasures[0]["at"]
+        assert [e["after"]["reason"] for e in erasures] == [  # in time order
+            "she asked", "erased again after restore"]
+        assert erasures[0]["at"] < erasures[1]["at"]
         assert [e["record_id"] for e in store.audit_log() if e["record_type"] == "report"] \
             == [str(report.resolve())]
     assert "kept 2 records of reports written and erasures made since the backup" in \
@@ -2231,21 +2231,31 @@ def test_restore_keeps_safeguarding_work_done_since_the_backup(tmp_path: Path) -
     late.write_text(json.dumps({"id": "s3", "text": "Another worry.", "safeguarding": "yes"})
                     + "\n", encoding="utf-8")
     insight("ingest", "--no-screen", "-w", str(ws), str(late))
+    bad = tmp_path / "bad.csv"  # a rejected row raising a concern: its only copy
+    bad.write_text("id,heard_on,text,safeguarding\nq1,31/02/2025,He has gone missing since "
+                   "Friday.,yes\n", encoding="utf-8")
+    assert insight("ingest", "--no-screen", "-w", str(ws), str(bad), check=False).returncode == 3
     before = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
                                 "json").stdout)
     said = insight("restore", str(out), "-w", str(ws), "--yes")
-    assert "kept 3 safeguarding records made since the backup" in said.stdout
-    assert "SAFEGUARDING: 1 queue item(s) could not be kept" in said.stderr
-    assert "s3" in said.stderr
+    assert "kept 4 safeguarding records made since the backup" in said.stdout
+    # a note the backup lacks comes with its concern: no concern is lost, no number reused
+    assert "1 note(s) ingested after the backup raised safeguarding concerns: kept with " \
+        "their queue items (s3)" in " ".join(said.stderr.split())
     after = json.loads(insight("safeguarding", "list", "--all", "-w", str(ws), "-f",
                                "json").stdout)
-    assert after == [i for i in before if i["note"] != "s3"]
+    assert after == before
+    assert "Another worry." in insight("notes", "show", "s3", "-w", str(ws)).stdout
+    assert "kept 1 quarantine file written since the backup" in said.stdout
+    assert "SAFEGUARDING: 1 row still to fix" in insight("quarantine", "list", "-w",
+                                                         str(ws)).stderr
     shown = json.loads(insight("safeguarding", "show", str(item["item"]), "-w", str(ws),
                                "-f", "json").stdout)
     assert [f["note"] for f in shown[0]["follow_ups"]] == ["MARAC on Tuesday"]
     log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
     [restored] = [e for e in log if e["operation"] == "restore"]
-    assert restored["after"]["safeguarding_records_carried"] == 3
+    assert restored["after"]["safeguarding_records_carried"] == 4
+    assert [e["at"] for e in log] == sorted(e["at"] for e in log)  # in time order
     # who acknowledged it, and when, is in the audit log as it was
     assert any(e["record_type"] == "safeguarding" and e["operation"] == "update"
                and e["after"]["ack_note"] == "referred to the IDVA" for e in log)

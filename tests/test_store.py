@@ -1278,3 +1278,24 @@ def test_a_retag_says_what_moved_on_notes_tagged_before(noted: Store) -> None:
          tagged("n3", ["daily-living"], "mixed")], model_version="m2", codebook_version="1")
     assert moved == {"notes_changed": 2, "unreviewed_changed": 1, "tags_added": 2,
                      "tags_removed": 1, "experience_changed": 1}
+
+
+def test_a_false_alarm_judged_on_earlier_words_does_not_silence_new_ones(noted: Store) -> None:
+    """A person judged the model's flag on the old words; a corrected answer's new words
+    are read again, and the model's flag on them reaches a person."""
+    def model_flag(version: str) -> None:
+        noted.save_model_tags([ModelTagging("n3", {}, [], {}, True, "negative",
+                                            "classifier 0.51 (flags from 0.18)")],
+                              model_version=version, codebook_version="1")
+
+    model_flag("m1")
+    [item] = noted.safeguarding_items()
+    noted.acknowledge_safeguarding(item["id"], "a complaint, no risk", not_a_concern=True)
+    model_flag("m1")  # the same words again: judged already, no nagging
+    assert noted.safeguarding_items() == []
+    assert noted.replace_note_text("n3", "She'll just go down to the river next time.",
+                                   "hash-new", reason="corrected answer")
+    model_flag("m1")
+    [again] = noted.safeguarding_items()
+    assert again["flagged_by"] == "model:m1" and again["id"] != item["id"]
+    noted.erase_notes(["n3"], reason="asked")  # the record of the change goes with it
