@@ -215,7 +215,9 @@ def _missing(value: Any) -> bool:
 def _print_table(rows: list[dict[str, Any]], fmt: str) -> None:
     import pandas as pd
 
-    frame = pd.DataFrame(rows).astype(object).where(pd.DataFrame(rows).notna(), "")
+    # object columns: a whole number beside a missing one stays 576, not 576.0
+    frame = pd.DataFrame(rows, dtype=object)
+    frame = frame.where(frame.notna(), "")
     if fmt == "json":  # a value a table lacks is null: NaN is no JSON (jq and browsers fail)
         rows = [{k: None if _missing(v) else v for k, v in row.items()} for row in rows]
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False,
@@ -1337,9 +1339,10 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
                   f"{note['model_experience']} (the model)" if note["model_experience"] else
                   "not judged yet"))
     for item in items:  # a lead reading the note must not miss that it is a concern
-        state = ("judged not a concern" if item["not_a_concern"] else
-                 "acknowledged by " + str(item["acknowledged_by"])
-                 if item["acknowledged_at"] else "OPEN")
+        state = _item_state(item)
+        state = ("OPEN" if state == "open" else
+                 f"acknowledged by {item['acknowledged_by']}" if state == "acknowledged"
+                 else state)
         typer.secho(f"safeguarding: queue item {item['id']}, {state} ({item['reason']})",
                     fg=None if item["acknowledged_at"] else typer.colors.RED)
     if why:  # where the note reads as risk, in its words (leads only, like the text)
@@ -2617,6 +2620,17 @@ def _waited(since: datetime, until: datetime) -> str:
     return f"{int(hours)} h" if hours < 48 else f"{int(hours // 24)} days"
 
 
+def _item_state(item: dict[str, Any]) -> str:
+    """An item's state in words: a hand flag withdrawn is not a judgement of the note."""
+    if not item["acknowledged_at"]:
+        return "open"
+    if item["not_a_concern"]:
+        return ("withdrawn (raised in error)"
+                if str(item["ack_note"] or "").startswith("raised in error:")
+                else "judged not a concern")
+    return "acknowledged"
+
+
 def _queue_row(item: dict[str, Any], now: datetime, *, full: bool,
                followups: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     heard = item.get("heard_on")
@@ -2632,7 +2646,7 @@ def _queue_row(item: dict[str, Any], now: datetime, *, full: bool,
         **({"acknowledged_at": _when(item["acknowledged_at"]),
             "acknowledged_by": item["acknowledged_by"],
             "what_was_done": item["ack_note"],
-            "not_a_concern": "yes" if item["not_a_concern"] else "",
+            "state": _item_state(item),
             "follow_ups": len(followups)} if full else {}),
     }
 
@@ -2736,11 +2750,10 @@ def safeguarding_show(
     if fmt != "table":
         _print_table([row], fmt)
         return
-    state = ("open" if not found[0]["acknowledged_at"] else
-             "judged not a concern" if found[0]["not_a_concern"] else "acknowledged")
+    state = _item_state(found[0])
     typer.secho(f"item {number}: note {row['note']}, {state}", bold=True)
     for key, value in row.items():
-        if key in ("item", "note", "follow_ups", "not_a_concern") or value in (None, ""):
+        if key in ("item", "note", "follow_ups", "state") or value in (None, ""):
             continue
         typer.echo(f"  {key}: {value}")
     for f in row["follow_ups"]:
@@ -2811,7 +2824,9 @@ def safeguarding_ack(
     if not_a_concern and raised_in_error:
         raise typer.BadParameter("give one of --not-a-concern and --raised-in-error")
     _acting_person()
-    if not (note or "").strip():
+    from insight.store import says_what_was_done
+
+    if not says_what_was_done(note):
         raise typer.BadParameter("say what was done, in a few words: it is the record of how "
                                  "the concern was handled", param_hint="--note")
     _, store = _open(workspace, db)
@@ -2834,6 +2849,31 @@ def safeguarding_ack(
                f"follow-up {number} --note ...`")
 
 
+@safeguarding_app.command("reopen")
+@handled
+def safeguarding_reopen(
+    item: ItemArg,
+    reason: Annotated[str, typer.Option(help="Why it is opened again, in a few words.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Open again an item closed by mistake (acknowledged, judged not a concern, withdrawn).
+
+    The closing is kept as a follow-up and in the audit log; the item keeps its number and
+    the time it was first flagged, so its wait counts from then."""
+    from insight.store import says_what_was_done
+
+    if not says_what_was_done(reason):
+        raise typer.BadParameter("say why, in a few words", param_hint="--reason")
+    _acting_person()
+    _, store = _open(workspace, db)
+    with store:
+        number = _queue_item(store, item)
+        store.reopen_safeguarding(number, reason)
+    typer.echo(f"item {number} is open again; its closing is kept as a follow-up "
+               f"(`insight safeguarding show {number}`)")
+
+
 @safeguarding_app.command("follow-up")
 @handled
 def safeguarding_follow_up(
@@ -2846,7 +2886,9 @@ def safeguarding_follow_up(
 
     For a referral's outcome or a call back. Audited; `insight safeguarding show ITEM`
     lists them."""
-    if not note.strip():
+    from insight.store import says_what_was_done
+
+    if not says_what_was_done(note):
         raise typer.BadParameter("say what was done, in a few words", param_hint="--note")
     _acting_person()
     _, store = _open(workspace, db)
@@ -3443,7 +3485,9 @@ def quarantine_dismiss(
         concern = any(r.concern for r in named)
         if concern:
             _acting_person()
-        if concern and not (concern_handled or "").strip():
+        from insight.store import says_what_was_done
+
+        if concern and not says_what_was_done(concern_handled):
             raise typer.BadParameter(
                 f"{named[0].where} raises a safeguarding concern and was never stored, so it "
                 "is in no queue: say what a person did about it with --concern-handled "

@@ -259,10 +259,12 @@ def build_report(
                           "not known", "trend"]].to_dict("records")
     thread = load_thread(store)
     live = set(frame["id"])
-    # an erased note is in no count, the safeguarding ones included
-    # a flag a person judged a false alarm is no concern (`Store.safeguarding_state`)
+    # an erased note is in no count, but a concern still open on one is: it is open until
+    # a person closes it, whatever happened to the note; a flag a person judged a false
+    # alarm is no concern (`Store.safeguarding_state`)
     flagged = [f for f in store.safeguarding_items(open_only=False)
-               if f["note_id"] in live and not f["not_a_concern"]]
+               if not f["not_a_concern"]
+               and (f["note_id"] in live or f["acknowledged_at"] is None)]
     flagged_ids = {f["note_id"] for f in flagged}
     _, cleared = store.safeguarding_state()
     groups = small_groups(frame, audience, threshold)

@@ -378,6 +378,19 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+#: Words that say nothing of what was done: "done", "ok", "n/a"
+_SAYS_NOTHING = frozenset("ok okay done yes no na n/a none nil tbc tba see above fine sorted "
+                          "closed dealt with it".split())
+
+
+def says_what_was_done(text: str | None) -> bool:
+    """Whether a safeguarding record's words say something: two words at least, or one of
+    six letters or more ("referred"); not ".", "x", "ok" or "done"."""
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", (text or "").casefold())
+             if w not in _SAYS_NOTHING]
+    return len(words) >= 2 or any(len(w) >= 6 for w in words)
+
+
 def current_actor() -> str:
     """Who is acting: `INSIGHT_USER`, else the login name."""
     try:
@@ -1608,9 +1621,10 @@ class Store:
         listener's), withdrawn the same way and kept in the history."""
         if not_a_concern or raised_in_error:
             return self._dismiss_safeguarding(item_id, note, raised_in_error=raised_in_error)
-        if not (note or "").strip():
-            raise StoreError("say what was done (--note): it is the record of how the "
-                             "concern was handled, kept in the queue and the audit log")
+        if not says_what_was_done(note):
+            raise StoreError("say what was done, in a few words (--note): it is the record "
+                             "of how the concern was handled, kept in the queue and the audit "
+                             "log")
         note = (note or "").strip()
         with self.begin() as conn:
             row = conn.execute(
@@ -1620,7 +1634,11 @@ class Store:
                 raise NotFound(f"no safeguarding item {item_id}")
             before = dict(row._mapping)
             if before["acknowledged_at"] is not None:
-                raise StoreError(f"safeguarding item {item_id} was already acknowledged")
+                raise StoreError(
+                    f"safeguarding item {item_id} was already acknowledged by "
+                    f"{before['acknowledged_by']} at {before['acknowledged_at']:%Y-%m-%d %H:%M} "
+                    "UTC: add what happened since with `insight safeguarding follow-up`, or "
+                    "`insight safeguarding reopen` it if it was closed by mistake")
             values = {"acknowledged_at": now(), "acknowledged_by": self.actor, "ack_note": note}
             # Only an open item is updated: of two people acknowledging at once, one wins
             # and the other gets the "already acknowledged" error, not a silent overwrite.
@@ -1633,17 +1651,18 @@ class Store:
                 .values(**values)
             )
             if done.rowcount != 1:
-                raise StoreError(f"safeguarding item {item_id} was already acknowledged")
+                raise StoreError(f"safeguarding item {item_id} was already acknowledged (by "
+                                 "someone else just now): see `insight safeguarding show`")
             after = {**before, **values}
             self._audit(conn, "update", "safeguarding", item_id, before, after)
         return after
 
     def _dismiss_safeguarding(self, item_id: int, reason: str | None, *,
                               raised_in_error: bool = False) -> dict[str, Any]:
-        if not (reason or "").strip():
+        if not says_what_was_done(reason):
             raise StoreError("say why the item is " + ("withdrawn" if raised_in_error else
                                                        "not a concern")
-                             + " (--note): it is kept in the audit log")
+                             + ", in a few words (--note): it is kept in the audit log")
         reason = (reason or "").strip()
         with self.begin() as conn:
             row = conn.execute(
@@ -1662,6 +1681,10 @@ class Store:
                         "withdrawn as raised in error"
                         + (" (the model's or the phrase list's: --not-a-concern)"
                            if by.startswith(DISMISSIBLE) else ""))
+                if by != self.actor:
+                    raise StoreError(
+                        f"safeguarding item {item_id} was raised by {by}: only they can withdraw "
+                        "it as raised in error; acknowledge it, saying what was done, instead")
                 reason = f"raised in error: {reason}"
             elif not by.startswith(DISMISSIBLE):
                 raise StoreError(
@@ -1695,10 +1718,46 @@ class Store:
                 self._audit(conn, "update", "safeguarding", item_id, before, after)
         return after
 
+    def reopen_safeguarding(self, item_id: int, reason: str) -> dict[str, Any]:
+        """Open again an item closed by mistake (acknowledged, judged not a concern or
+        withdrawn): the closing is kept as a follow-up and in the audit log, the judgement
+        is undone, and the item keeps its number and the time it was first flagged."""
+        if not says_what_was_done(reason):
+            raise StoreError("say why it is opened again, in a few words (--reason)")
+        with self.begin() as conn:
+            row = conn.execute(select(safeguarding_queue)
+                               .where(safeguarding_queue.c.id == item_id)).first()
+            if row is None:
+                raise NotFound(f"no safeguarding item {item_id}")
+            before = dict(row._mapping)
+            if before["acknowledged_at"] is None:
+                raise StoreError(f"safeguarding item {item_id} is open already")
+            stamp = now()
+            closed = (f"closed by {before['acknowledged_by']} at "
+                      f"{before['acknowledged_at']:%Y-%m-%d %H:%M} UTC ({before['ack_note']}); "
+                      f"opened again: {reason.strip()}")
+            followup = {"item_id": item_id, "note": closed, "at": stamp, "author": self.actor}
+            new_id = conn.execute(insert(safeguarding_followups).values(**followup)
+                                  ).inserted_primary_key[0]
+            self._audit(conn, "create", "safeguarding-followup", item_id, None,
+                        {"id": new_id, **followup})
+            judged = conn.execute(select(safeguarding_dismissals).where(
+                safeguarding_dismissals.c.item_id == item_id)).first()
+            if judged is not None:
+                conn.execute(delete(safeguarding_dismissals).where(
+                    safeguarding_dismissals.c.item_id == item_id))
+                self._audit(conn, "delete", "safeguarding-dismissal", item_id,
+                            dict(judged._mapping), None)
+            values = {"acknowledged_at": None, "acknowledged_by": None, "ack_note": None}
+            conn.execute(update(safeguarding_queue).where(safeguarding_queue.c.id == item_id)
+                         .values(**values))
+            self._audit(conn, "update", "safeguarding", item_id, before, {**before, **values})
+        return {**before, **values}
+
     def add_safeguarding_followup(self, item_id: int, note: str) -> dict[str, Any]:
         """A dated note of what was done about an item, open or acknowledged (audited)."""
-        if not note.strip():
-            raise StoreError("say what was done (--note)")
+        if not says_what_was_done(note):
+            raise StoreError("say what was done, in a few words (--note)")
         with self.begin() as conn:
             found = conn.execute(select(safeguarding_queue.c.id)
                                  .where(safeguarding_queue.c.id == item_id)).first()
@@ -2072,6 +2131,7 @@ class Store:
     CARRIED_AUDIT = (("write", "report"), ("erase", "note"), ("create", "safeguarding"),
                      ("update", "safeguarding"), ("create", "safeguarding-dismissal"),
                      ("create", "safeguarding-followup"), ("override", "safeguarding"),
+                     ("delete", "safeguarding-dismissal"),
                      ("dismiss", "quarantine-row"), ("clear", "quarantine"),
                      ("restore", "workspace"))
 
@@ -2114,7 +2174,10 @@ class Store:
                     conn.execute(insert(safeguarding_queue).values(**item))
                     kept.add(item["id"])
                     brought += 1
-                elif mine.acknowledged_at is None and item["acknowledged_at"] is not None:
+                elif (mine.acknowledged_at, mine.acknowledged_by, mine.ack_note) != (
+                        item["acknowledged_at"], item["acknowledged_by"], item["ack_note"]):
+                    # the replaced workspace came after the backup: its state is the later
+                    # one (acknowledged since, or opened again since)
                     conn.execute(update(safeguarding_queue)
                                  .where(safeguarding_queue.c.id == item["id"])
                                  .values(acknowledged_at=item["acknowledged_at"],
@@ -2122,10 +2185,17 @@ class Store:
                                          ack_note=item["ack_note"]))
                     brought += 1
             judged = set(conn.execute(select(safeguarding_dismissals.c.item_id)).scalars())
-            for row in records.get("dismissals", ()):
-                if row["item_id"] in kept and row["item_id"] not in judged:
+            theirs = {row["item_id"]: row for row in records.get("dismissals", ())}
+            for item_id, row in theirs.items():
+                if item_id in kept and item_id not in judged:
                     conn.execute(insert(safeguarding_dismissals).values(**row))
                     brought += 1
+            undone = [i for i in judged if i not in theirs
+                      and i in {item["id"] for item in records.get("items", ())}]
+            if undone:  # judgements undone since the backup (an item opened again)
+                conn.execute(delete(safeguarding_dismissals)
+                             .where(safeguarding_dismissals.c.item_id.in_(undone)))
+                brought += len(undone)
             noted = set(conn.execute(select(safeguarding_followups.c.id)).scalars())
             for row in records.get("followups", ()):
                 if row["item_id"] in kept and row["id"] not in noted:

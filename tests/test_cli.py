@@ -950,7 +950,7 @@ def test_outputs_refuse_folders_and_inputs_and_thresholds_stay_on(tmp_path: Path
     # whatever the command, a note or record named that does not exist is a usage error
     for command in (("actions", "status", "A99", "done"), ("insights", "link", "I99", "n1"),
                     ("outcomes", "add", "A99", "Done"),
-                    ("safeguarding", "ack", "99", "--note", "rang"),
+                    ("safeguarding", "ack", "99", "--note", "rang her"),
                     ("priorities", "link", "P99", "I1"), ("insights", "add", "x", "--note", "n9"),
                     ("outcomes", "update", "O99", "--description", "x")):
         unknown = insight(*command, "-w", str(ws), check=False)

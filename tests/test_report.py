@@ -1286,7 +1286,7 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
     items = {i["note_id"]: i["id"] for i in store.safeguarding_items()}
     for i in range(5):
         store.acknowledge_safeguarding(items[f"s{i}"], note="called the family")
-        store.acknowledge_safeguarding(items[f"f{i}"], note="a film", not_a_concern=True)
+        store.acknowledge_safeguarding(items[f"f{i}"], note="a film plot", not_a_concern=True)
     data = build_report(store, load_codebook(), audience="commissioner", threshold=5)
     assert data.summary["safeguarding_flagged"] == 6
     assert data.summary["safeguarding_cleared"] == 5
@@ -1295,7 +1295,7 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
     text = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(data))).split())
     # 6 routed and 5 acknowledged would count the one still open: how many is said in words
     assert "6 notes routed to a person (how many are still open is not shown, for privacy; " \
-        "the oldest open one has waited less than a day since its note was entered, which " \
+        "the oldest open one has waited less than a day since it was flagged, which " \
         "can be long after the conversation)" in text
     # the median is of the items acknowledged: said so, beside the ones still open
     assert "The items a person has acknowledged were acknowledged in a median of less than " \
@@ -1576,3 +1576,15 @@ def test_safeguarding_counts_notes_not_queue_items(store: Store) -> None:
     data = build_report(store, load_codebook(), audience="lead", threshold=5)
     assert data.summary["safeguarding_flagged"] == 6
     assert data.summary["safeguarding_open"] == 6
+
+
+def test_a_concern_still_open_on_an_erased_note_is_still_counted_open(store: Store) -> None:
+    add(store, *[note(f"s{i}", f"Worried about her son {i}.", safeguarding=True)
+                 for i in range(6)])
+    items = {i["note_id"]: i["id"] for i in store.safeguarding_items()}
+    store.acknowledge_safeguarding(items["s1"], note="called the family")
+    store.erase_notes(["s0", "s1"], reason="asked")  # s0's item is still open
+    data = build_report(store, load_codebook(), audience="lead", threshold=5)
+    assert data.summary["safeguarding_open"] == 5  # s0's included: open until closed
+    assert data.summary["safeguarding_flagged"] == 5  # s1's, closed, left with its note
+    assert items["s0"] in [item for item, _ in data.waiting]

@@ -416,9 +416,10 @@ def test_acknowledge_records_who_and_when_once(noted: Store, db_url: str) -> Non
         assert before - timedelta(seconds=1) <= row["acknowledged_at"] <= now()
         with pytest.raises(StoreError) as caught:
             lead.acknowledge_safeguarding(item["id"], "rang again")
-        assert str(caught.value) == f"safeguarding item {item['id']} was already acknowledged"
+        assert str(caught.value).startswith(
+            f"safeguarding item {item['id']} was already acknowledged by lead-bo at ")
         with pytest.raises(StoreError, match="no safeguarding item 9999"):
-            lead.acknowledge_safeguarding(9999, "rang")
+            lead.acknowledge_safeguarding(9999, "rang her")
         for blank in (None, "", "  "):  # closing an item with no record of what was done
             with pytest.raises(StoreError, match="say what was done"):
                 lead.acknowledge_safeguarding(item["id"], blank)
@@ -667,7 +668,7 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
     # the listener raised it: a person's concern is acknowledged, never judged a false alarm
     refused = run_cli("safeguarding", "ack", str(item["item"]), "--not-a-concern", "--note",
-                      "fine", "-w", str(folder), cwd=tmp_path)
+                      "she is fine now", "-w", str(folder), cwd=tmp_path)
     assert refused.returncode == 1 and "raised by a person" in " ".join(refused.stderr.split())
     first = run_cli("safeguarding", "ack", str(item["item"]), "--note", "rang her GP",
                     "-w", str(folder), cwd=tmp_path)
@@ -682,11 +683,11 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert acked["waiting"] == "under 1 h"  # until it was acknowledged
     assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
                               cwd=tmp_path).stdout) == []
-    second = run_cli("safeguarding", "ack", str(item["item"]), "--note", "again", "-w",
+    second = run_cli("safeguarding", "ack", str(item["item"]), "--note", "rang her again", "-w",
                      str(folder), cwd=tmp_path)
     assert second.returncode == 1
-    assert second.stderr.strip() == (
-        f"error: safeguarding item {item['item']} was already acknowledged"
+    assert second.stderr.strip().startswith(
+        f"error: safeguarding item {item['item']} was already acknowledged by cli-tester at "
     )
     # what happened later goes on the item as a dated follow-up, kept and audited
     later = run_cli("safeguarding", "follow-up", str(item["item"]), "--note",
@@ -1091,7 +1092,7 @@ def test_a_false_alarm_of_the_model_is_judged_not_a_concern(store: Store) -> Non
         store.acknowledge_safeguarding(item["id"], None, not_a_concern=True)
     # a concern a person raised (here the listener's) is only acknowledged
     with pytest.raises(StoreError, match="raised by a person"):
-        store.acknowledge_safeguarding(listener_item["id"], "fine", not_a_concern=True)
+        store.acknowledge_safeguarding(listener_item["id"], "she is fine now", not_a_concern=True)
     done = store.acknowledge_safeguarding(item["id"], "about farming", not_a_concern=True)
     assert done["ack_note"] == "not a concern: about farming" and done["acknowledged_at"]
     assert store.safeguarding_state() == ({"f2"}, {"f1"})
@@ -1099,7 +1100,7 @@ def test_a_false_alarm_of_the_model_is_judged_not_a_concern(store: Store) -> Non
     assert judged["not_a_concern"] is True
     assert any(e["record_type"] == "safeguarding-dismissal" for e in store.audit_log())
     with pytest.raises(StoreError, match="already judged"):
-        store.acknowledge_safeguarding(item["id"], "again", not_a_concern=True)
+        store.acknowledge_safeguarding(item["id"], "judged again later", not_a_concern=True)
     # a person who raises a concern about it later makes it one again
     store.flag_safeguarding("f1", reason="raised by a person: said more on the phone",
                             again=True)
@@ -1125,7 +1126,7 @@ def test_a_persons_concern_outlives_the_model_flag_it_joined(store: Store) -> No
     store.acknowledge_safeguarding(model_item["id"], "read as a chore list", not_a_concern=True)
     assert store.safeguarding_state() == ({"y1"}, set())
     with pytest.raises(StoreError, match="raised by a person"):
-        store.acknowledge_safeguarding(person_item["id"], "fine", not_a_concern=True)
+        store.acknowledge_safeguarding(person_item["id"], "she is fine now", not_a_concern=True)
 
 
 def test_erased_words_leave_the_sqlite_files_at_once(tmp_path: Path) -> None:
@@ -1214,12 +1215,12 @@ def test_cli_safeguarding_ack_needs_what_was_done_and_an_item_number(
     bare = run_cli("safeguarding", "ack", str(item["item"]), "-w", str(folder), cwd=tmp_path)
     assert bare.returncode == 2 and "say what was done" in " ".join(bare.stderr.split())
     # a note id where the item number goes: said back with that note's items
-    by_note = run_cli("safeguarding", "ack", "c1", "--note", "rang", "-w", str(folder),
+    by_note = run_cli("safeguarding", "ack", "c1", "--note", "rang her", "-w", str(folder),
                       cwd=tmp_path)
     assert by_note.returncode == 2
     said = " ".join(by_note.stderr.replace("│", " ").split())
     assert f"c1 is a note, not a queue item: its items are {item['item']} (open: " in said
-    unknown = run_cli("safeguarding", "ack", "c3", "--note", "rang", "-w", str(folder),
+    unknown = run_cli("safeguarding", "ack", "c3", "--note", "rang her", "-w", str(folder),
                       cwd=tmp_path)
     assert "no note 'c3'" in " ".join(unknown.stderr.replace("│", " ").split())
     assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
@@ -1227,14 +1228,13 @@ def test_cli_safeguarding_ack_needs_what_was_done_and_an_item_number(
 
 
 def test_hand_flag_on_the_wrong_note_is_withdrawn_and_kept(noted: Store) -> None:
-    assert noted.flag_safeguarding("n1", by="lead-bo", reason="raised by a person: x",
-                                   again=True)
+    assert noted.flag_safeguarding("n1", reason="raised by a person: x", again=True)
     [item] = noted.safeguarding_items()
     assert noted.safeguarding_state()[0] == {"n1"}
     with pytest.raises(StoreError, match="say why"):
         noted.acknowledge_safeguarding(item["id"], " ", raised_in_error=True)
-    done = noted.acknowledge_safeguarding(item["id"], "meant n2", raised_in_error=True)
-    assert done["ack_note"] == "raised in error: meant n2"
+    done = noted.acknowledge_safeguarding(item["id"], "meant note n2", raised_in_error=True)
+    assert done["ack_note"] == "raised in error: meant note n2"
     assert noted.safeguarding_state() == (set(), {"n1"})  # quotable again
     [kept] = noted.safeguarding_items(open_only=False)  # in the history
     assert kept["not_a_concern"] and kept["acknowledged_by"] == noted.actor
@@ -1245,7 +1245,7 @@ def test_only_a_hand_flag_can_be_withdrawn_as_raised_in_error(noted: Store) -> N
     noted.flag_safeguarding("n2", by="model:v1", reason="model")
     for item in noted.safeguarding_items():
         with pytest.raises(StoreError, match="not by a person by hand"):
-            noted.acknowledge_safeguarding(item["id"], "wrong", raised_in_error=True)
+            noted.acknowledge_safeguarding(item["id"], "wrong note", raised_in_error=True)
 
 
 def test_a_new_source_flags_again_after_another_was_judged_a_false_alarm(
@@ -1299,3 +1299,48 @@ def test_a_false_alarm_judged_on_earlier_words_does_not_silence_new_ones(noted: 
     [again] = noted.safeguarding_items()
     assert again["flagged_by"] == "model:m1" and again["id"] != item["id"]
     noted.erase_notes(["n3"], reason="asked")  # the record of the change goes with it
+
+
+@pytest.mark.parametrize("said", [".", "x", "-", "?", "n/a", "ok", "done", "OK done"])
+def test_a_record_of_what_was_done_must_say_something(noted: Store, said: str) -> None:
+    noted.flag_safeguarding("n1", by="listener:L1", reason="flagged by the listener")
+    [item] = noted.safeguarding_items()
+    with pytest.raises(StoreError, match="say what was done"):
+        noted.acknowledge_safeguarding(item["id"], said)
+    with pytest.raises(StoreError, match="say what was done"):
+        noted.add_safeguarding_followup(item["id"], said)
+    assert noted.acknowledge_safeguarding(item["id"], "referred")["ack_note"] == "referred"
+
+
+def test_an_item_closed_by_mistake_is_opened_again_with_its_history(noted: Store,
+                                                                     db_url: str) -> None:
+    noted.flag_safeguarding("n1", by="model:v1", reason="model 0.6")
+    [item] = noted.safeguarding_items()
+    first_flag = item["flagged_at"]
+    noted.acknowledge_safeguarding(item["id"], "about a film plot", not_a_concern=True)
+    assert noted.safeguarding_state()[0] == set()
+    with pytest.raises(StoreError, match="say why"):
+        noted.reopen_safeguarding(item["id"], "x")
+    noted.reopen_safeguarding(item["id"], "read the wrong note's words")
+    [again] = noted.safeguarding_items()
+    assert (again["id"], again["flagged_at"]) == (item["id"], first_flag)  # wait from then
+    assert noted.safeguarding_state()[0] == {"n1"}  # a concern again: not quotable
+    [kept] = noted.safeguarding_followups([item["id"]])[item["id"]]
+    assert "not a concern: about a film plot" in kept["note"]
+    assert kept["note"].endswith("opened again: read the wrong note's words")
+    with pytest.raises(StoreError, match="is open already"):
+        noted.reopen_safeguarding(item["id"], "opened twice by mistake")
+    with pytest.raises(StoreError, match="already acknowledged by"):
+        noted.acknowledge_safeguarding(item["id"], "rang her GP")
+        noted.acknowledge_safeguarding(item["id"], "rang her GP again")
+
+
+def test_only_who_raised_a_hand_flag_withdraws_it(noted: Store, db_url: str) -> None:
+    with Store.open(db_url, actor="raj") as raj:
+        raj.flag_safeguarding("n1", reason="raised by a person: closed in error", again=True)
+    [item] = noted.safeguarding_items()
+    with Store.open(db_url, actor="anna") as anna, pytest.raises(
+            StoreError, match="only they can withdraw it"):
+        anna.acknowledge_safeguarding(item["id"], "duplicate of another", raised_in_error=True)
+    with Store.open(db_url, actor="raj") as raj:
+        raj.acknowledge_safeguarding(item["id"], "duplicate of another", raised_in_error=True)
