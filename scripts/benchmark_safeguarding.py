@@ -170,6 +170,12 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "'here on Tuesday'), missed in a blind user audit of the whole tool on 2026-11-29 "
         "('Two years to be seen, I might not be here.'); audit-4 was not read to write it. "
         "No corpus note matches it, and no audit note's flag changed.",
+        "- Phrase list v8 added the noun where people say it ('suicide thoughts again', "
+        "'suicide ideas', suicide 'crossed her mind', 'thinking of killing himself', "
+        "'contemplating suicide'; not after 'no' or 'denies'), missed by both the list and "
+        "the classifier in a blind user audit of the golden thread on 2026-11-29 ('I have "
+        "been having suicide thoughts again'); no audit set was read to write it. No corpus, "
+        "audit or short note's flag changed.",
         "- `audit-5.jsonl` was written on 2026-11-29 by a fifth writer who read only the "
         "corpus guide and the rule, told to say risk as people do rather than in stock "
         "words. Its first run (blind; list v7, classifier trained on the corpus and audit-1 "

@@ -179,6 +179,13 @@ def test_clear_cases_are_caught(phrases, note, signal):
         # list version 7, from a blind user audit: not being here by the end of a wait
         ("Eighteen months for the clinic. 'I may not be around by then.'", "suicidal-thoughts"),
         ("Told her the wait. She just said 'I might not be here.'", "suicidal-thoughts"),
+        # list version 8, from a blind user audit: the noun "suicide", not "suicidal"
+        ("I have been having suicide thoughts again since the letter came.",
+         "suicidal-thoughts"),
+        ("She mentioned suicide ideas, on and off this month.", "suicidal-thoughts"),
+        ("Suicide has crossed her mind more than once lately.", "suicidal-thoughts"),
+        ("He said he has been thinking of killing himself.", "suicidal-thoughts"),
+        ("She is contemplating suicide, her sister told me.", "suicidal-thoughts"),
     ],
 )
 def test_each_group_catches_everyday_wording(phrases, note, signal):
@@ -198,6 +205,8 @@ def test_each_group_catches_everyday_wording(phrases, note, signal):
         # words shared with a risk phrase, in a safe sense
         "The insulin pump was fixed on Tuesday and she's managing well.",
         "She hit the target for the fun run.",
+        "No suicide thoughts, she said, and she is sleeping better.",
+        "He denies suicidal ideation and is looking forward to the trip.",
         "The voices in the choir were lovely on Sunday.",
         "Killing time before the bus came.",
         "A flat is top of the list for him.",
