@@ -328,6 +328,7 @@ def quotes_for(
     quoted: Quoted | None = None,
     small_groups: SmallGroups = EMPTY,
     cleared: Collection[str] = (),
+    chosen: Collection[str] = (),
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
@@ -341,7 +342,9 @@ def quotes_for(
     instead of the whole note. With `quoted`, a note or wording already quoted elsewhere
     in the report is skipped, and what is quoted here is added to it. `small_groups`:
     places and communities few notes come from, written as [PLACE] or [COMMUNITY]
-    (`name_spans`). `cleared`: as for `may_quote`.
+    (`name_spans`). `cleared`: as for `may_quote`. `chosen`: notes a lead pinned: a person
+    read the whole note and chose it, so its person's own words are taken from anywhere in
+    it, not only around the evidence sentence (often the listener's summary).
     """
     quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
@@ -351,7 +354,7 @@ def quotes_for(
         excerpt = (excerpts or {}).get(note["id"])
         text, spoken = _quote_of(
             note["text"], fuller_excerpt(note["text"], excerpt) if excerpt else None,
-            own_words, small_groups,
+            own_words, small_groups, anywhere=note["id"] in chosen,
         )
         if not text or text.casefold() in quoted.texts:
             continue
@@ -365,14 +368,19 @@ def quotes_for(
 
 
 def _quote_of(
-    text: str, excerpt: str | None, own_words_only: bool, small_groups: SmallGroups = EMPTY
+    text: str, excerpt: str | None, own_words_only: bool, small_groups: SmallGroups = EMPTY,
+    anywhere: bool = False,
 ) -> tuple[str, bool]:
-    """(what to quote, whether it is the person's own words); ("", ...) for nothing."""
+    """(what to quote, whether it is the person's own words); ("", ...) for nothing.
+    `anywhere`: the person's own words from the whole note when none are around the
+    excerpt."""
     if any(mark in text for mark in _QUOTE_MARKS):
         whole = redact_text(text, text, small_groups)
         part = redact_text(text, excerpt, small_groups) if excerpt else whole
         at = whole.find(part)
         spoken = spoken_words(whole, (at, at + len(part)) if at >= 0 else None)
+        if not spoken and anywhere:
+            spoken = spoken_words(whole)
         if spoken and not _CONTACT_PLACEHOLDERS.search(spoken):
             return spoken, True
     if own_words_only:

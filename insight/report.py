@@ -35,6 +35,7 @@ from insight.privacy import (  # noqa: E402
     group_counts,
     id_candidates,
     is_suppressed,
+    may_quote,
     note_ref,
     protect,
     quotes_for,
@@ -129,6 +130,9 @@ class ReportData:
     #: leads only: insights in the thread with no quote a lead pinned, which the community
     #: page therefore quotes nothing for
     unpinned: list[str] = field(default_factory=list)
+    #: leads only: insights whose pinned notes can none of them be quoted now (erased,
+    #: consent withdrawn, a safeguarding concern): the community page has no quote for them
+    pins_unquotable: list[str] = field(default_factory=list)
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -409,6 +413,7 @@ def build_report(
                 own_words=audience == "community",
                 quoted=quoted,
                 small_groups=groups,
+                chosen=pinned,
             )
             insight_views.append(
                 {
@@ -454,6 +459,12 @@ def build_report(
     unpinned = [ref("insight", i) for i in sorted({i for p in thread.priorities
                                                    for i in thread.insights_of_priority(p)})
                 if not thread.pinned_notes(i) and thread.notes_of_insight(i)]
+    pins_unquotable = [
+        ref("insight", i) for i in sorted({i for p in thread.priorities
+                                           for i in thread.insights_of_priority(p)})
+        if (pins := thread.pinned_notes(i)) and not any(
+            (n := store.get_note(pin)) is not None and may_quote(n, flagged_ids, cleared)
+            for pin in pins)]
     written = list(thread.written())
     named = small_group_warnings(
         written, small_groups(frame, "commissioner", threshold), threshold
@@ -507,6 +518,7 @@ def build_report(
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
                 **{ref("insight", i): n["title"] for i, n in thread.insights.items()}},
         unpinned=unpinned if audience == "lead" else [],
+        pins_unquotable=pins_unquotable if audience == "lead" else [],
     )
 
 

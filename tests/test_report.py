@@ -1588,3 +1588,29 @@ def test_a_concern_still_open_on_an_erased_note_is_still_counted_open(store: Sto
     assert data.summary["safeguarding_open"] == 5  # s0's included: open until closed
     assert data.summary["safeguarding_flagged"] == 5  # s1's, closed, left with its note
     assert items["s0"] in [item for item, _ in data.waiting]
+
+
+def test_a_pinned_note_gives_the_persons_own_words_wherever_they_are(store: Store) -> None:
+    """The model's evidence sentence for the insight's category is often the listener's
+    summary; a lead who pinned the note read it whole: its person's words are quoted."""
+    text = ("'I was told 18 weeks. It has been 40.' Nobody checks in while he waits; he said "
+            "he would have liked a call.")
+    add(store, note("r1", text, consent_quote=True),
+        *[note(f"w{i}", f"Waited months for a referral {i}.", categories=["access-waiting"])
+          for i in range(6)])
+    store.save_model_tags([ModelTagging(
+        "r1", {"access-waiting": 0.9}, ["access-waiting"],
+        {"access-waiting": "Nobody checks in while he waits; he said he would have liked a "
+                           "call."}, False, "negative")], model_version="m1", codebook_version="1")
+    insight = add_insight(store, "Long waits", categories=["access-waiting"],
+                          note_ids=["r1", *[f"w{i}" for i in range(6)]])
+    add_priority(store, "Shorter waits", insight_ids=[insight])
+    set_quote_choice(store, insight, "r1", "pin")
+    for audience in ("community", "commissioner"):
+        data = build_report(store, load_codebook(), audience=audience)
+        [quote] = data.priorities[0]["insights"][0]["quotes"][:1]
+        assert quote.text == "I was told 18 weeks. It has been 40." and quote.own_words
+    store.set_consent("r1", consent_quote=False)  # its pin can no longer be quoted: the lead is told
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.pins_unquotable == [f"I{insight}"]
+    assert "whose pinned notes can no longer be quoted" in unescape(render_html(lead))
