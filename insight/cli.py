@@ -2456,12 +2456,46 @@ def outcomes_update(
     fed_back_on: Annotated[
         str | None, typer.Option(help="When it was fed back to people (marks it fed back).")
     ] = None,
+    not_fed_back: Annotated[bool, typer.Option(
+        "--not-fed-back", help="It was marked fed back by mistake: not fed back.")] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Correct an outcome, e.g. record that it was fed back to people (audited)."""
+    """Correct an outcome, e.g. record that it was fed back to people (audited).
+
+    Changing what an outcome says, or when it was seen, after it was fed back marks it not
+    fed back: people heard it as it was, and the correction is still to tell them."""
+    from insight.store import parse_ref
+    from insight.thread import unmark_fed_back
+
+    if fed_back_on is not None and not fed_back_on.strip():
+        raise typer.BadParameter("give the day it was fed back, or --not-fed-back",
+                                 param_hint="--fed-back-on")
+    if not_fed_back:
+        if fed_back_on is not None:
+            raise typer.BadParameter("give --fed-back-on or --not-fed-back, not both")
+        _, store = _open(workspace, db)
+        with store:
+            unmark_fed_back(store, parse_ref("outcome", record))
+        typer.echo(f"{record.upper()}: marked not fed back")
+        if description is None and observed_on is None and evidence is None:
+            return
+    def current() -> dict[str, Any]:
+        _, store = _open(workspace, db)
+        with store:
+            return store.get_record("outcome", parse_ref("outcome", record))
+
+    before = current()
     _update("outcome", record, workspace, db, description=description,
             observed_on=observed_on, evidence=evidence, fed_back_on=fed_back_on)
+    after = current()
+    if before["fed_back"] and not after["fed_back"] and not not_fed_back:
+        when = before["fed_back_on"] or "a day not given"
+        name = record.strip().upper()
+        typer.secho(f"{name} was fed back on {when} as it was before this change: it is now "
+                    "marked not fed back; once people have heard the correction, `insight "
+                    f"outcomes update {name} --fed-back-on DAY`", err=True,
+                    fg=typer.colors.YELLOW)
 
 
 @app.command()

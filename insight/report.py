@@ -329,7 +329,9 @@ def build_report(
             "owner": public_owner(action["owner"]) if action["owner"] and audience == "community"
             else action["owner"],
             "status": action["status"],
-            "reason": action["reason"],
+            # the reason is a decline's: kept in the record (and the audit log) when the
+            # status moves on, but no report says it of an action no longer declined
+            "reason": action["reason"] if action["status"] == "declined" else None,
             "due_on": action["due_on"],
             "stage": action["stage"],
             "framework": action["framework"],

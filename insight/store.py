@@ -491,14 +491,22 @@ def audit_change(entry: dict[str, Any]) -> str:
     before, after = entry.get("before") or {}, entry.get("after") or {}
     named_only = _NAMED_ONLY.get(entry.get("record_type", ""), frozenset())
 
-    def shown(value: Any) -> str:
+    def flat(value: Any) -> str:
         if value is None or value == "" or value == []:
             return "(none)"
         text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         if re.fullmatch(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?", text):
             text = text[:16]  # a moment, to the minute
-        text = " ".join(text.split())
-        return text if len(text) <= _CHANGE_CHARS else text[: _CHANGE_CHARS - 1].rstrip() + "…"
+        return " ".join(text.split())
+
+    def shown(text: str, start: int) -> str:
+        """At most `_CHANGE_CHARS` characters from `start` (where two values first differ,
+        less a little before it): a correction of "200" to "80" late in a long text must
+        not read as no change at all."""
+        start = max(0, start - 10)
+        end = start + _CHANGE_CHARS - 1
+        piece = text[start:end] if len(text) - start > _CHANGE_CHARS else text[start:]
+        return ("…" if start else "") + piece.strip() + ("…" if end < len(text) else "")
 
     changes: list[str] = []
     for key in dict.fromkeys([*before, *after]):
@@ -509,7 +517,12 @@ def audit_change(entry: dict[str, Any]) -> str:
             if name not in changes:
                 changes.append(name)
         else:
-            changes.append(f"{key}: {shown(before.get(key))} -> {shown(after.get(key))}")
+            old, new = flat(before.get(key)), flat(after.get(key))
+            differ = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+                          min(len(old), len(new)))
+            if max(len(old), len(new)) <= _CHANGE_CHARS:
+                differ = 0
+            changes.append(f"{key}: {shown(old, differ)} -> {shown(new, differ)}")
     return "; ".join(changes)
 
 #: What an erased note's audit entries lose: its identifying fields, and the hash of its

@@ -339,9 +339,19 @@ def update_record(store: Store, kind: str, record_id: int, **values: Any) -> dic
         current = store.get_record("outcome", record_id)
         _check_dates(values.get("observed_on", current["observed_on"]),
                      values.get("fed_back_on", current["fed_back_on"]))
-    if kind == "outcome" and values.get("fed_back_on") is not None:
-        values["fed_back"] = True
+        if values.get("fed_back_on") is not None:
+            values["fed_back"] = True
+        elif current["fed_back"] and any(
+                name in values and values[name] != current[name]
+                for name in ("description", "observed_on")):
+            # people heard the outcome as it was: the correction is not fed back yet
+            values.update(fed_back=False, fed_back_on=None)
     return store.update_record(kind, record_id, **values)
+
+
+def unmark_fed_back(store: Store, outcome_id: int) -> dict[str, Any]:
+    """An outcome marked fed back by mistake: not fed back (audited)."""
+    return store.update_record("outcome", outcome_id, fed_back=False, fed_back_on=None)
 
 
 def set_action_status(

@@ -2330,3 +2330,27 @@ def test_a_safeguarding_decision_names_a_person_not_a_shared_account(
         _acting_person()
     monkeypatch.setenv("INSIGHT_USER", "Sam Patel")
     assert _acting_person() == "Sam Patel"
+
+
+def test_an_outcome_corrected_after_it_was_fed_back_is_to_feed_back_again(
+        tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [{"id": "n1", "text": "Nobody rang me back for weeks."}])
+    insight("insights", "add", "No call backs", "--note", "n1", "-w", str(ws))
+    insight("priorities", "add", "Call people back", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Check-in calls", "--priority", "P1", "--status", "done",
+            "-w", str(ws))
+    insight("outcomes", "add", "A1", "Calls made to 200 people", "--fed-back-on",
+            "2026-11-20", "-w", str(ws))
+    fixed = insight("outcomes", "update", "O1", "--description", "Calls made to 80 people",
+                    "-w", str(ws))
+    assert "O1 was fed back on 2026-11-20 as it was before this change: it is now marked " \
+        "not fed back" in " ".join(fixed.stderr.split())
+    [outcome] = json.loads(insight("outcomes", "list", "-w", str(ws), "-f", "json").stdout)
+    assert outcome["fed_back"] is False and not outcome["fed_back_on"]
+    blank = insight("outcomes", "update", "O1", "--fed-back-on", "", "-w", str(ws),
+                    check=False)
+    assert blank.returncode == 2 and "--not-fed-back" in blank.stderr
+    insight("outcomes", "update", "O1", "--fed-back-on", "2026-11-27", "-w", str(ws))
+    insight("outcomes", "update", "O1", "--not-fed-back", "-w", str(ws))
+    [outcome] = json.loads(insight("outcomes", "list", "-w", str(ws), "-f", "json").stdout)
+    assert outcome["fed_back"] is False and not outcome["fed_back_on"]

@@ -1614,3 +1614,18 @@ def test_a_pinned_note_gives_the_persons_own_words_wherever_they_are(store: Stor
     lead = build_report(store, load_codebook(), audience="lead")
     assert lead.pins_unquotable == [f"I{insight}"]
     assert "whose pinned notes can no longer be quoted" in unescape(render_html(lead))
+
+
+def test_a_decline_reason_is_not_reported_once_the_action_is_agreed(store: Store,
+                                                                    tmp_path: Path) -> None:
+    add(store, *[note(f"n{i}", f"Waited months {i}.", categories=["access-waiting"])
+                 for i in range(6)])
+    insight = add_insight(store, "Waits", categories=["access-waiting"],
+                          note_ids=[f"n{i}" for i in range(6)])
+    action = add_action(store, "24/7 centre", status="declined", reason="No budget",
+                        priority_ids=[add_priority(store, "Shorter waits",
+                                                   insight_ids=[insight])])
+    set_action_status(store, action, "agreed")
+    data = build_report(store, load_codebook(), audience="commissioner")
+    [row] = report_tables(data)["Actions"][1:]
+    assert "agreed" in row and "No budget" not in row

@@ -1344,3 +1344,15 @@ def test_only_who_raised_a_hand_flag_withdraws_it(noted: Store, db_url: str) -> 
         anna.acknowledge_safeguarding(item["id"], "duplicate of another", raised_in_error=True)
     with Store.open(db_url, actor="raj") as raj:
         raj.acknowledge_safeguarding(item["id"], "duplicate of another", raised_in_error=True)
+
+
+def test_an_audit_line_shows_where_a_long_value_changed() -> None:
+    from insight.store import audit_change
+
+    line = audit_change({"operation": "update",
+                         "before": {"description": "First check-in calls made to 200 people "
+                                                  "on the waiting list"},
+                         "after": {"description": "First check-in calls made to 80 people "
+                                                 "on the waiting list"}})
+    old, new = line.removeprefix("description: ").split(" -> ")
+    assert "200" in old and "80" in new and old != new
