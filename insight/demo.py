@@ -170,6 +170,10 @@ def _pin_a_quote(store: Store, insight_id: int, note_ids: list[str], category: s
             return
 
 
+#: The demo's settings a lead would keep out of reports (`never_name` in insight.toml).
+DEMO_NEVER_NAME = ("asylum hotel drop-in", "refugee drop-in", "hostel", "women's group")
+
+
 def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
     """Build the demo workspace in `out` and return the report path."""
     folder = Path(out)
@@ -179,7 +183,10 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
                 f"{folder} holds a workspace that is not a demo; choose another --out"
             )
         shutil.rmtree(folder)
-    workspace: Workspace = init_workspace(folder, contact=DEMO_CONTACT)
+    # as a lead would: settings whose name would point at the people in them are never
+    # named outside the leads' view, however many notes come from them
+    workspace: Workspace = init_workspace(folder, contact=DEMO_CONTACT,
+                                          never_name=DEMO_NEVER_NAME)
     (folder / MARKER).write_text("created by `insight demo`; safe to delete\n")
     codebook = workspace.load_codebook()
     files = _split_demo_corpus(demo_corpus_path(), folder / "inbox")

@@ -1028,7 +1028,8 @@ ABOUT_FIELDS = {
     "safeguarding_open": "of those, concerns not yet acknowledged",
     "safeguarding_median_days": "days from flag to a person acknowledging it (median, of "
                                 "the items acknowledged; open items are not in it)",
-    "safeguarding_oldest_open_days": "days the oldest open concern has waited",
+    "safeguarding_oldest_open_days": "days the oldest open concern has waited since it was "
+                                     "flagged (the conversation may be much earlier)",
     "safeguarding_cleared": "flags of the model or phrase list a person judged no concern",
 }
 

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -327,6 +328,7 @@ def init_workspace(
     codebook: str | None = None,
     small_number_threshold: int = DEFAULT_SMALL_NUMBER,
     contact: str = "",
+    never_name: Sequence[str] = (),
 ) -> Workspace:
     """Create a workspace folder and its configuration; refuses to overwrite one."""
     check_small_number(small_number_threshold)
@@ -355,6 +357,7 @@ def init_workspace(
         codebook=codebook or "default",
         small_number_threshold=small_number_threshold,
         contact=contact.strip(),
+        never_name=list(never_name),
     )
     workspace.config_path.write_text(workspace.to_toml(), encoding="utf-8")
     return workspace
