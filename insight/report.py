@@ -65,7 +65,12 @@ from insight.rollup import (  # noqa: E402
 )
 from insight.sheets import csv_cell, write_workbook, written_whole  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
-from insight.thread import QUOTES_PER_INSIGHT, coproduction, load_thread  # noqa: E402
+from insight.thread import (  # noqa: E402
+    QUOTES_PER_INSIGHT,
+    coproduction,
+    evidence_retagged,
+    load_thread,
+)
 
 #: `QUOTES_PER_INSIGHT` (imported above): quotes per insight, 1 on the community page
 
@@ -510,7 +515,8 @@ def build_report(
         chart_svg=_bar_chart(rollup_rows, threshold),
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
-        problems=thread.problems() + (named + lost if audience == "lead" else []),
+        problems=thread.problems() + (named + lost + evidence_retagged(store, thread)
+                                      if audience == "lead" else []),
         warnings=(named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])

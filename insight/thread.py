@@ -354,6 +354,34 @@ def unmark_fed_back(store: Store, outcome_id: int) -> dict[str, Any]:
     return store.update_record("outcome", outcome_id, fed_back=False, fed_back_on=None)
 
 
+def evidence_retagged(store: Store, thread: Thread) -> list[str]:
+    """Notes an insight rests on that a person has since tagged with none of its
+    categories (a review after retraining): they may no longer be evidence for it. Checked
+    for insights that name categories; a note no person labelled is the model's reading
+    and is left to the lead who linked it."""
+    found = []
+    for insight_id, insight in sorted(thread.insights.items()):
+        wanted = set(insight.get("categories") or ())
+        note_ids = thread.notes_of_insight(insight_id)
+        if not wanted or not note_ids:
+            continue
+        states = store.note_states(note_ids)
+        person: dict[str, set[str]] = {n: set() for n in note_ids}
+        for tag in store.tags_for(note_ids):
+            if tag["source"] == "person":
+                person[tag["note_id"]].add(tag["category"])
+        off = [n for n in note_ids if (states.get(n) or {}).get("labelled")
+               and not person[n] & wanted]
+        if off:
+            found.append(
+                f"insight {ref('insight', insight_id)} rests on {', '.join(off[:5])}"
+                + (f" and {len(off) - 5} more" if len(off) > 5 else "")
+                + f", which a person tagged with none of its categories "
+                f"({', '.join(sorted(wanted))}): unlink them (`insight insights unlink "
+                f"{ref('insight', insight_id)} NOTE`) or keep them as evidence knowingly")
+    return found
+
+
 def set_action_status(
     store: Store, action_id: int, status: str, *, reason: str | None = None
 ) -> dict[str, Any]:
@@ -697,6 +725,17 @@ class Thread:
         for outcome_id, outcome in self.outcomes.items():
             if not outcome["fed_back"]:
                 found.append(f"outcome {ref('outcome', outcome_id)} not yet fed back to people")
+            # reports read an outcome as done in response to the priority: one seen before
+            # the priority was agreed may not have been
+            seen = outcome.get("observed_on")
+            for priority_id in self.priorities_of_action(outcome["action_id"]):
+                agreed = self.priorities.get(priority_id, {}).get("agreed_on")
+                if seen and agreed and seen < agreed:
+                    found.append(
+                        f"outcome {ref('outcome', outcome_id)} was seen on {seen:%Y-%m-%d}, "
+                        f"before {ref('priority', priority_id)} was agreed on {agreed:%Y-%m-%d}"
+                        ": reports read it as done in response to that priority; say in the "
+                        "action's description whether it followed the priority")
         for kind, records in (("insight", self.insights), ("priority", self.priorities),
                               ("action", self.actions)):
             groups: dict[str, list[int]] = {}

@@ -380,3 +380,29 @@ def test_coproduction_grid_and_stages(store: Store) -> None:
         set_involvement(store, panel, "active")
     assert set_involvement(store, panel, None)["mode"] == "active"  # cleared
     assert panel not in load_thread(store).involvement
+
+
+def test_an_outcome_seen_before_its_priority_was_agreed_is_a_check(store: Store) -> None:
+    add(store, note("n1", "Nobody rang back.", categories=["access-waiting"]))
+    insight = add_insight(store, "Waits", categories=["access-waiting"], note_ids=["n1"])
+    priority = add_priority(store, "Shorter waits", insight_ids=[insight],
+                            agreed_on=date(2026, 11, 2))
+    action = add_action(store, "Sanctuary", status="done", priority_ids=[priority])
+    add_outcome(store, action, "Opened", observed_on=date(2026, 10, 1))
+    [found] = [p for p in load_thread(store).problems() if "before P" in p]
+    assert found.startswith("outcome O1 was seen on 2026-10-01, before P1 was agreed on "
+                            "2026-11-02")
+
+
+def test_evidence_a_person_retagged_away_from_its_insight_is_a_check(store: Store) -> None:
+    from insight.thread import evidence_retagged
+
+    add(store, note("n1", "Waited a year.", categories=None),
+        note("n2", "Nobody rang back.", categories=None))
+    insight = add_insight(store, "Waits", categories=["access-waiting"], note_ids=["n1", "n2"])
+    assert evidence_retagged(store, load_thread(store)) == []  # the model's reading: left be
+    store.set_person_tags("n1", ["cultural-factors"])
+    store.set_person_tags("n2", ["access-waiting", "crisis-urgent"])
+    [found] = evidence_retagged(store, load_thread(store))
+    assert found.startswith(f"insight I{insight} rests on n1, which a person tagged with none "
+                            "of its categories (access-waiting)")
