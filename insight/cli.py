@@ -1733,6 +1733,8 @@ def report(
             "any category; run `insight tag` first",
             err=True, fg=typer.colors.YELLOW,
         )
+    if audience == "lead":  # the leads' checklist cannot see quarantine: said here
+        _quarantined_concerns(workspace, db)
 
 
 @app.command()
@@ -2707,6 +2709,24 @@ def safeguarding_list(
     now = datetime.now(UTC).replace(tzinfo=None)
     _print_table([_queue_row(i, now, full=all_items, followups=followups.get(i["id"], ()))
                   for i in items], fmt)
+    _quarantined_concerns(workspace, db)
+
+
+def _quarantined_concerns(workspace: Path | None, db: str | None) -> None:
+    """Say (on stderr) how many rejected rows raising a concern wait in quarantine: never
+    stored, so in no queue, but a safeguarding lead must know of them."""
+    from insight.intake import some_of
+
+    _, rows = _quarantined(workspace, db)
+    if concerns := [r for r in rows if r.concern and r.state == "to fix"]:
+        first = min(r.written for r in concerns if r.written) if any(
+            r.written for r in concerns) else None
+        typer.secho(f"SAFEGUARDING: {len(concerns)} rejected row"
+                    f"{'s' if len(concerns) != 1 else ''} raising a concern "
+                    f"wait{'s' if len(concerns) == 1 else ''} in quarantine, "
+                    f"in no queue ({some_of([r.where for r in concerns], 5)}"
+                    + (f"; the oldest since {_when(first)}" if first else "")
+                    + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
 
 
 #: Login names that name no person: a safeguarding record made under one says nobody.

@@ -2177,6 +2177,10 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
     assert ingested.returncode == 3 and "SAFEGUARDING: 1 rejected row(s)" in ingested.stderr
     listed = insight("quarantine", "list", "-w", str(ws), "-f", "json")
     assert json.loads(listed.stdout)[0]["safeguarding_concerns"] == 1
+    # the safeguarding lead's own views say it is there, in no queue
+    queue = insight("safeguarding", "list", "-w", str(ws))
+    assert "SAFEGUARDING: 1 rejected row raising a concern waits in quarantine, in no queue " \
+        "(form.csv line 2; the oldest since " in queue.stderr
     assert "SAFEGUARDING: 1 row still to fix raise" in insight(
         "quarantine", "list", "-w", str(ws)).stderr
     shown = insight("quarantine", "show", "-w", str(ws)).stdout

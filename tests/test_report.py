@@ -1610,7 +1610,7 @@ def test_a_pinned_note_gives_the_persons_own_words_wherever_they_are(store: Stor
         data = build_report(store, load_codebook(), audience=audience)
         [quote] = data.priorities[0]["insights"][0]["quotes"][:1]
         assert quote.text == "I was told 18 weeks. It has been 40." and quote.own_words
-    store.set_consent("r1", consent_quote=False)  # its pin can no longer be quoted: the lead is told
+    store.set_consent("r1", consent_quote=False)  # its pin cannot be quoted now
     lead = build_report(store, load_codebook(), audience="lead")
     assert lead.pins_unquotable == [f"I{insight}"]
     assert "whose pinned notes can no longer be quoted" in unescape(render_html(lead))
