@@ -2981,6 +2981,8 @@ def audit_log(
             raise store.no_note(record)
     if fmt == "table":
         rows = [{**{k: v for k, v in r.items() if k not in ("before", "after", "record_id")},
+                 # the time as the queue gives it, with its zone
+                 "at": f"{r['at']:%Y-%m-%d %H:%M:%S} UTC",
                  "record": audit_record(r["record_type"], r["record_id"]),
                  "change": audit_change(r)} for r in rows]
     _print_table(rows, fmt)

@@ -442,6 +442,10 @@ def _leading_answer(text: str) -> tuple[bool | None, str]:
     return None, answer
 
 
+#: A safeguarding answer of these alone is a blank: a spreadsheet's "nothing here".
+_DASHES = frozenset("-–—_")
+
+
 def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool | None:
     """A yes/no cell, read by the answer it starts with ("Yes, you can quote me", "No
     concerns", "N/A"); a cell with no such answer (a tick, "agreed") is refused.
@@ -455,7 +459,7 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
     blank."""
     if value is None or (isinstance(value, str) and _is_blank(value)):
         return blank
-    if safeguarding and isinstance(value, str) and set(value.strip()) <= set("-–—_"):
+    if safeguarding and isinstance(value, str) and set(value.strip()) <= _DASHES:
         return blank
     if isinstance(value, bool):
         return value
@@ -3012,6 +3016,7 @@ def ingest_file(
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     # yes/no answers read by the rule, to say: (line, note) by column; the notes stored
     said_more: dict[str, list[tuple[int, str]]] = {}
+    dashes: list[tuple[int, str]] = []  # safeguarding answers of a dash: not answered
     new_ids: set[str] = set()
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
@@ -3097,6 +3102,9 @@ def ingest_file(
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
                     said_more.setdefault(column, []).append((row.line, record.id))
+            answer = row.data.get("safeguarding")
+            if isinstance(answer, str) and answer.strip() and set(answer.strip()) <= _DASHES:
+                dashes.append((row.line, record.id))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
@@ -3114,6 +3122,12 @@ def ingest_file(
         report.warnings.extend(_said_more_warnings({
             column: said for column, rows in said_more.items()
             if (said := [line for line, note_id in rows if note_id in new_ids])}))
+        if lines := [line for line, note_id in dashes if note_id in new_ids]:
+            report.warnings.append(
+                f"safeguarding answers of only a dash (line{_s(len(lines))} "
+                f"{some_of([str(n) for n in lines])}) were read as not answered: no flag from "
+                "the listener (the phrase list and the model still read the notes); if a dash "
+                "meant 'not sure', mark those notes yes and ingest again")
         for kind, found in contact_ids.items():  # a client's phone or email as reference
             if lines := [line for line, note_id in found if note_id in new_ids]:
                 report.warnings.append(

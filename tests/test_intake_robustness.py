@@ -1438,6 +1438,7 @@ def test_a_safeguarding_answer_errs_towards_yes(store: Store, tmp_path: Path) ->
     assert report.flagged == 6
     assert report.rejected_concerns == []
     shown = " ".join(report.warnings)
+    assert "safeguarding answers of only a dash (line 10) were read as not answered" in shown
     assert "partner" not in shown and "self-harm" not in shown
     # what the listener wrote is the record of why they were worried: kept with the item
     [item] = store.safeguarding_items(note_id="w-2")
