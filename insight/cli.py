@@ -567,8 +567,9 @@ def ingest(
                          for line, column in report.unstored_concerns]
                 typer.echo(
                     f"{file}: {len(where)} of them for words in a column that is not stored "
-                    f"({some_of(where, 5)}): the queue item says where to read them, as the "
-                    "workspace does not hold them")
+                    f"({some_of(where, 5)}): the queue item keeps those words (names and "
+                    "contact details removed) and where they were, as the notes do not hold "
+                    "them")
             if lines := report.erased_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} row(s) of erased notes say "

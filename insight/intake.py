@@ -3241,9 +3241,18 @@ def _listener_said(data: Any) -> str | None:
     value = data.get("safeguarding") if isinstance(data, dict) else None
     if not _answer_said_more("safeguarding", value):
         return None
+    return _said_in(value)
+
+
+def _said_in(value: Any) -> str | None:
+    """A cell's words for a queue item, redacted of names and contact details and cut at
+    500 characters, in quote marks; None for a cell without words. The workspace keeps
+    no other copy of a column that is not a note field."""
+    if not isinstance(value, str) or not value.strip():
+        return None
     from insight.redact import redact
 
-    words = " ".join(str(value).split())
+    words = " ".join(value.split())
     words = words if len(words) <= 500 else words[:497].rstrip() + "..."
     return f'"{redact(words).text}"'
 
@@ -3577,8 +3586,10 @@ def _store_batch(
                 # goes to the queue, and the reason says where a person reads them
                 column, reason = found
                 line = new_lines[record.id][0]
+                said = _said_in(new_lines[record.id][1].get(column))
                 screened[record.id] = (f"{reason}, in the column {shown_cell(column)} (not "
-                                       f"stored): read line {line} of {Path(report.path).name}")
+                                       f"stored), line {line} of {Path(report.path).name}"
+                                       + (f": {said}" if said else ""))
                 report.unstored_concerns.append((line, column))
     said = {record.id: words for record in new if record.safeguarding
             and (words := _listener_said(new_lines[record.id][1]))}
