@@ -570,6 +570,13 @@ def ingest(
                     f"({some_of(where, 5)}): the queue item keeps those words (names and "
                     "contact details removed) and where they were, as the notes do not hold "
                     "them")
+            for column, count in report.unread_concern_columns:
+                typer.secho(
+                    f"{file}: SAFEGUARDING: the column {shown_cell(column)} is not read as the "
+                    f"safeguarding answer, yet {count} row{'s' if count != 1 else ''} say yes "
+                    "in it: if it is the safeguarding question, ingest again with --column "
+                    f"safeguarding={shown_cell(column)} (stored notes are flagged then)",
+                    err=True, fg=typer.colors.RED)
             if lines := report.erased_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} row(s) of erased notes say "
@@ -609,7 +616,7 @@ def ingest(
                            + "; `insight quarantine show` lists every row still to fix")
             # rows already stored or erased need nothing: only what does is a rejection
             any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns
-                                 or report.erased_concerns)
+                                 or report.erased_concerns or report.unread_concern_columns)
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
 

@@ -2551,6 +2551,10 @@ class FileReport:
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
     #: flags: not stored, so not in the queue; a person must read them now.
     rejected_concerns: list[int] = field(default_factory=list)
+    #: Columns not read as a note field whose name speaks of a concern ("Welfare
+    #: concern"), with how many rows say yes in them: a safeguarding question under a new
+    #: name, whose yeses no queue holds until it is named with `--column`.
+    unread_concern_columns: list[tuple[str, int]] = field(default_factory=list)
     #: Lines of rows of erased notes marked safeguarding yes or flagged by the phrase
     #: screen: an erased note is never stored again, so a person must read them now.
     erased_concerns: list[int] = field(default_factory=list)
@@ -2802,6 +2806,13 @@ NOTE_FIELDS = tuple(NoteIn.model_fields)
 PROSE_WORDS = 5
 
 
+#: Words of a column name that may be a safeguarding question under another name
+_CONCERN_HEADER = re.compile(
+    r"(?:^|[^a-z])(?:concern(?:s|ed)?|welfare|flag(?:ged|s)?|risks?|safeguard\w*|"
+    r"worr(?:y|ied|ies)|"
+    r"danger\w*|harm|unsafe)(?:[^a-z]|$)")
+
+
 class _Columns:
     """Columns (CSV) or keys (JSON) of a file that are not note fields, for one warning:
     their values are not stored, so a misspelt `heard-on` must not pass unnoticed."""
@@ -2812,6 +2823,10 @@ class _Columns:
         self.headers: set[str] = set()  # keys that are CSV headers (a header row was found)
         self.prose: set[str] = set()  # ignored keys with a cell of a sentence or more
         self._seen: set[frozenset[str]] = set()
+        #: ignored keys whose name speaks of a concern ("Welfare concern", "Red flag") ->
+        #: how many of their cells say yes: a renamed safeguarding question, whose yeses
+        #: would otherwise reach no one
+        self.concern_yes: dict[str, int] = {}
 
     def add(
         self, data: dict[str, Any], headers: dict[str, str] | None = None, header_row: bool = True
@@ -2821,6 +2836,11 @@ class _Columns:
                     and isinstance(value, str) and len(value.split()) >= PROSE_WORDS
                     and not _personal_column(name)):
                 self.prose.add(name)
+            says_yes = (_leading_answer(value)[0] is True if isinstance(value, str)
+                         else value is True or value == 1)
+            if (name not in NOTE_FIELDS and says_yes
+                    and _CONCERN_HEADER.search(header_key(name or ""))):
+                self.concern_yes[name] = self.concern_yes.get(name, 0) + 1
         names = [
             k for k, v in data.items() if k or (isinstance(v, str) and not _is_blank(v))
         ]
@@ -3151,6 +3171,9 @@ def ingest_file(
             )
         if warning := columns.warning(screened=screen is not None):
             report.warnings.append(warning)
+        report.unread_concern_columns = [
+            (columns.ignored.get(name, name), count)
+            for name, count in sorted(columns.concern_yes.items())]
         if not rows:  # "accepted 0, rejected 0" alone reads as if something went unsaid
             report.warnings.append(
                 "the file holds no notes, only its header (or blank rows, or an empty "

@@ -1960,3 +1960,16 @@ def test_an_erased_notes_row_saying_yes_is_named_at_once(store: Store, tmp_path:
     report = ingest(store, again, tmp_path)
     assert report.erased == 1 and report.erased_concerns == [1]
     assert store.safeguarding_items(open_only=False) == []  # never stored again
+
+
+def test_a_renamed_safeguarding_question_is_named_with_its_yeses(store: Store,
+                                                                  tmp_path: Path) -> None:
+    path = write(tmp_path, "form.csv", "id,text,Welfare concern,Safe to contact?,Pharmacy\n"
+                 "h-1,Lives alone since May.,Yes,yes,yes\n"
+                 "h-2,The group helps.,No,yes,yes\n"
+                 "h-3,Worried about money.,yes - rang her after,no,no\n")
+    report = ingest(store, path, tmp_path)
+    # stored as the file says, but the yeses of what may be the safeguarding question
+    # are named, not left in a column no one reads
+    assert report.accepted == 3
+    assert report.unread_concern_columns == [("Welfare concern", 2)]
