@@ -587,6 +587,16 @@ def ingest(
                     "queue: read those lines of the file now",
                     err=True, fg=typer.colors.RED,
                 )
+            kinds = None
+            if report.quarantine and report.rejected:
+                from insight.quarantine import sort_rejected
+
+                kinds = sort_rejected(ws.quarantine_dir, report.quarantine, store)
+                # a concern row dismissed before, with what was done about it, comes back in
+                # every cumulative export: it is no new alarm
+                handled = {r.line for r in kinds["dismissed"]}
+                report.rejected_concerns = [n for n in report.rejected_concerns
+                                            if n not in handled]
             if lines := report.rejected_concerns:
                 typer.secho(
                     f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
@@ -598,10 +608,7 @@ def ingest(
                 )
             to_fix = report.rejected
             shown = report.first_reasons
-            if report.quarantine and report.rejected:
-                from insight.quarantine import sort_rejected
-
-                kinds = sort_rejected(ws.quarantine_dir, report.quarantine, store)
+            if kinds is not None:
                 if len(kinds["new"]) < report.rejected:
                     typer.echo(f"{file}: {_rejected_kinds(kinds)}")
                 pending = kinds["new"] + kinds["before"]
