@@ -2930,17 +2930,25 @@ def safeguarding_reopen(
 
     The closing is kept as a follow-up and in the audit log; the item keeps its number and
     the time it was first flagged, so its wait counts from then."""
+    number, _ = _on_queue_item(item, reason, "--reason", workspace, db,
+                               lambda store, n: store.reopen_safeguarding(n, reason))
+    typer.echo(f"item {number} is open again; its closing is kept as a follow-up "
+               f"(`insight safeguarding show {number}`)")
+
+
+def _on_queue_item(item: str, words: str, option: str, workspace: Path | None,
+                   db: str | None, act: Callable[[Any, int], Any]) -> tuple[int, Any]:
+    """A named person's step on a queue item, with words that say something: the item's
+    number and what `act(store, number)` returned."""
     from insight.store import says_what_was_done
 
-    if not says_what_was_done(reason):
-        raise typer.BadParameter("say why, in a few words", param_hint="--reason")
+    if not says_what_was_done(words):
+        raise typer.BadParameter("say what and why, in a few words", param_hint=option)
     _acting_person()
     _, store = _open(workspace, db)
     with store:
         number = _queue_item(store, item)
-        store.reopen_safeguarding(number, reason)
-    typer.echo(f"item {number} is open again; its closing is kept as a follow-up "
-               f"(`insight safeguarding show {number}`)")
+        return number, act(store, number)
 
 
 @safeguarding_app.command("follow-up")
@@ -2955,15 +2963,8 @@ def safeguarding_follow_up(
 
     For a referral's outcome or a call back. Audited; `insight safeguarding show ITEM`
     lists them."""
-    from insight.store import says_what_was_done
-
-    if not says_what_was_done(note):
-        raise typer.BadParameter("say what was done, in a few words", param_hint="--note")
-    _acting_person()
-    _, store = _open(workspace, db)
-    with store:
-        number = _queue_item(store, item)
-        added = store.add_safeguarding_followup(number, note)
+    number, added = _on_queue_item(item, note, "--note", workspace, db,
+                                   lambda store, n: store.add_safeguarding_followup(n, note))
     typer.echo(f"follow-up added to item {number} by {added['author']} at {_when(added['at'])}")
 
 
