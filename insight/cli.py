@@ -2310,7 +2310,8 @@ def _undelete(kind: str, record: str, workspace: Path | None, db: str | None) ->
 
 
 def _update(kind: str, record: str, workspace: Path | None, db: str | None,
-            **given: str | None) -> None:
+            **given: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Correct a thread record; returns it as it was and as it is."""
     from insight.store import parse_ref, ref
     from insight.thread import update_record
 
@@ -2321,11 +2322,13 @@ def _update(kind: str, record: str, workspace: Path | None, db: str | None,
     ws, store = _open(workspace, db)
     with store:
         record_id = parse_ref(kind, record)
-        update_record(store, kind, record_id, **values)
+        before = store.get_record(kind, record_id)
+        after = update_record(store, kind, record_id, **values)
         typer.echo(f"{ref(kind, record_id)}: updated {', '.join(values)}")
         _warn_small_groups(ws, store, ref(kind, record_id), **{
             name: value for name, value in values.items() if isinstance(value, str)
         })
+    return before, after
 
 
 RecordArg = Annotated[str, typer.Argument(help="The record, e.g. I1, P1, A1 or O1.")]
@@ -2497,15 +2500,8 @@ def outcomes_update(
         typer.echo(f"{record.upper()}: marked not fed back")
         if description is None and observed_on is None and evidence is None:
             return
-    def current() -> dict[str, Any]:
-        _, store = _open(workspace, db)
-        with store:
-            return store.get_record("outcome", parse_ref("outcome", record))
-
-    before = current()
-    _update("outcome", record, workspace, db, description=description,
-            observed_on=observed_on, evidence=evidence, fed_back_on=fed_back_on)
-    after = current()
+    before, after = _update("outcome", record, workspace, db, description=description,
+                            observed_on=observed_on, evidence=evidence, fed_back_on=fed_back_on)
     if before["fed_back"] and not after["fed_back"] and not not_fed_back:
         when = before["fed_back_on"] or "a day not given"
         name = record.strip().upper()
@@ -2785,6 +2781,22 @@ def _queue_item(store: Any, given: str) -> int:
         + "; give the item's number", param_hint="ITEM")
 
 
+def _on_queue_item(item: str, words: str | None, option: str, workspace: Path | None,
+                   db: str | None, act: Callable[[Any, int], Any],
+                   asked: str = "say what and why, in a few words") -> tuple[int, Any]:
+    """A named person's step on a queue item, with words that say something (`asked`
+    otherwise): the item's number and what `act(store, number)` returned."""
+    from insight.store import says_what_was_done
+
+    if not says_what_was_done(words):
+        raise typer.BadParameter(asked, param_hint=option)
+    _acting_person()
+    _, store = _open(workspace, db)
+    with store:
+        number = _queue_item(store, item)
+        return number, act(store, number)
+
+
 ItemArg = Annotated[str, typer.Argument(help="Queue item number (`insight safeguarding list`).",
                                         show_default=False)]
 
@@ -2892,19 +2904,17 @@ def safeguarding_ack(
     follow-up ITEM`."""
     if not_a_concern and raised_in_error:
         raise typer.BadParameter("give one of --not-a-concern and --raised-in-error")
-    _acting_person()
-    from insight.store import says_what_was_done
 
-    if not says_what_was_done(note):
-        raise typer.BadParameter("say what was done, in a few words: it is the record of how "
-                                 "the concern was handled", param_hint="--note")
-    _, store = _open(workspace, db)
-    with store:
-        number = _queue_item(store, item)
+    def acknowledge(store: Any, number: int) -> tuple[dict[str, Any], set[str], list[int]]:
         row = store.acknowledge_safeguarding(number, note, not_a_concern=not_a_concern,
                                              raised_in_error=raised_in_error)
-        concerns, _ = store.safeguarding_state()
-        still = [i["id"] for i in store.safeguarding_items(note_id=row["note_id"])]
+        return (row, store.safeguarding_state()[0],
+                [i["id"] for i in store.safeguarding_items(note_id=row["note_id"])])
+
+    number, (row, concerns, still) = _on_queue_item(
+        item, note, "--note", workspace, db, acknowledge,
+        asked="say what was done, in a few words: it is the record of how the concern was "
+              "handled")
     if not_a_concern or raised_in_error:
         judged = "judged not a concern" if not_a_concern else "withdrawn as raised in error"
         typer.echo(f"item {number} {judged} by {row['acknowledged_by']}; note "
@@ -2934,21 +2944,6 @@ def safeguarding_reopen(
                                lambda store, n: store.reopen_safeguarding(n, reason))
     typer.echo(f"item {number} is open again; its closing is kept as a follow-up "
                f"(`insight safeguarding show {number}`)")
-
-
-def _on_queue_item(item: str, words: str, option: str, workspace: Path | None,
-                   db: str | None, act: Callable[[Any, int], Any]) -> tuple[int, Any]:
-    """A named person's step on a queue item, with words that say something: the item's
-    number and what `act(store, number)` returned."""
-    from insight.store import says_what_was_done
-
-    if not says_what_was_done(words):
-        raise typer.BadParameter("say what and why, in a few words", param_hint=option)
-    _acting_person()
-    _, store = _open(workspace, db)
-    with store:
-        number = _queue_item(store, item)
-        return number, act(store, number)
 
 
 @safeguarding_app.command("follow-up")
