@@ -2726,9 +2726,13 @@ def safeguarding_list(
 def _quarantined_concerns(workspace: Path | None, db: str | None) -> None:
     """Say (on stderr) how many rejected rows raising a concern wait in quarantine: never
     stored, so in no queue, but a safeguarding lead must know of them."""
+    _say_concerns_waiting(_quarantined(workspace, db)[1])
+
+
+def _say_concerns_waiting(rows: Sequence[Any]) -> None:
+    """The red line for quarantined rows raising a concern (`_quarantined_concerns`)."""
     from insight.intake import some_of
 
-    _, rows = _quarantined(workspace, db)
     if concerns := [r for r in rows if r.concern and r.state == "to fix"]:
         first = min(r.written for r in concerns if r.written) if any(
             r.written for r in concerns) else None
@@ -3334,7 +3338,6 @@ def quarantine_list(
 
     A row is stored once a note has its words (fixed and ingested again, or a duplicate);
     repeated when a later export brought the same row back (counted once, at its latest)."""
-    from insight.intake import some_of
     from insight.quarantine import DONE, STATES, problem_kind
 
     ws, rows = _quarantined(workspace, db)
@@ -3350,11 +3353,7 @@ def quarantine_list(
         entry[column[r.state]] += 1
         entry["safeguarding_concerns"] += int(r.concern and r.state == "to fix")
     _print_table(list(files.values()), fmt)
-    if concerns := [r.where for r in rows if r.concern and r.state == "to fix"]:
-        typer.secho(f"SAFEGUARDING: {len(concerns)} row{'s' if len(concerns) != 1 else ''} "
-                    f"still to fix raise a safeguarding concern ({some_of(concerns, 5)}): "
-                    "they are in no queue until stored; read them now (`insight quarantine "
-                    "show`)", err=True, fg=typer.colors.RED)
+    _say_concerns_waiting(rows)
     if fmt != "table" or not rows:
         if fmt == "table":
             typer.echo(f"nothing in quarantine ({ws.quarantine_dir})")

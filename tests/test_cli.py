@@ -2181,7 +2181,7 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
     queue = insight("safeguarding", "list", "-w", str(ws))
     assert "SAFEGUARDING: 1 rejected row raising a concern waits in quarantine, in no queue " \
         "(form.csv line 2; the oldest since " in queue.stderr
-    assert "SAFEGUARDING: 1 row still to fix raise" in insight(
+    assert "SAFEGUARDING: 1 rejected row raising a concern waits in quarantine" in insight(
         "quarantine", "list", "-w", str(ws)).stderr
     shown = insight("quarantine", "show", "-w", str(ws)).stdout
     assert shown.index("SAFEGUARDING CONCERN") < shown.index("form.csv line 2")
@@ -2254,8 +2254,8 @@ def test_restore_keeps_safeguarding_work_done_since_the_backup(tmp_path: Path) -
     assert after == before
     assert "Another worry." in insight("notes", "show", "s3", "-w", str(ws)).stdout
     assert "kept 1 quarantine file written since the backup" in said.stdout
-    assert "SAFEGUARDING: 1 row still to fix" in insight("quarantine", "list", "-w",
-                                                         str(ws)).stderr
+    listed = insight("quarantine", "list", "-w", str(ws)).stderr
+    assert "SAFEGUARDING: 1 rejected row raising a concern waits" in listed
     shown = json.loads(insight("safeguarding", "show", str(item["item"]), "-w", str(ws),
                                "-f", "json").stdout)
     assert [f["note"] for f in shown[0]["follow_ups"]] == ["MARAC on Tuesday"]
