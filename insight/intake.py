@@ -442,8 +442,9 @@ def _leading_answer(text: str) -> tuple[bool | None, str]:
     return None, answer
 
 
-#: A safeguarding answer of these alone is a blank: a spreadsheet's "nothing here".
-_DASHES = frozenset("-–—_")
+def _only_dashes(value: Any) -> bool:
+    """A safeguarding answer of dashes alone: a spreadsheet's "nothing here", a blank."""
+    return isinstance(value, str) and bool(value.strip()) and set(value.strip()) <= set("-–—_")
 
 
 def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool | None:
@@ -459,7 +460,7 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
     blank."""
     if value is None or (isinstance(value, str) and _is_blank(value)):
         return blank
-    if safeguarding and isinstance(value, str) and set(value.strip()) <= _DASHES:
+    if safeguarding and _only_dashes(value):
         return blank
     if isinstance(value, bool):
         return value
@@ -3002,21 +3003,19 @@ def ingest_file(
         it never reaches the queue (the queue holds stored notes). `cells`: an unreadable
         row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
-        if not (_raises_concern(data, screen) or (cells and _raises_concern(cells, screen))):
-            quarantine.add(line, reason, data)
-            return
-        stored = stored_as(data)
-        if any(store.safeguarding_items(open_only=False, note_id=i) for i in stored):
-            quarantine.add(line, reason, data)
-            return  # a stored note's, already in the queue (the file ingested before)
+        concern = _raises_concern(data, screen) or bool(cells and _raises_concern(cells, screen))
+        stored = stored_as(data) if concern else []
+        # marked in quarantine only if no stored note carries it to the queue
+        quarantine.add(line, reason, data, concern=concern and not stored)
+        if not concern or any(store.safeguarding_items(open_only=False, note_id=i)
+                              for i in stored):
+            return  # no concern, or a stored note's, already in the queue
         if stored:  # its words are a stored note (fixed before): that note goes to the queue
-            quarantine.add(line, reason, data)
             why = (f"a rejected row with the same words (line {line} of {source.name}, in "
                    "quarantine) says safeguarding yes or raises a phrase: read it")
             _count_changes(report, *store.update_notes_from_intake(
                 {}, reasons=dict.fromkeys(stored, why), flags=dict.fromkeys(stored, why)))
             return
-        quarantine.add(line, reason, data, concern=True)
         report.rejected_concerns.append(line)  # never stored: a person must read it now
 
     def stored_as(data: Any) -> list[str]:
@@ -3122,8 +3121,7 @@ def ingest_file(
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
                     said_more.setdefault(column, []).append((row.line, record.id))
-            answer = row.data.get("safeguarding")
-            if isinstance(answer, str) and answer.strip() and set(answer.strip()) <= _DASHES:
+            if _only_dashes(row.data.get("safeguarding")):
                 dashes.append((row.line, record.id))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
@@ -3470,7 +3468,7 @@ def _store_batch(
     # a corrected answer must not wipe out the words a safeguarding concern was raised on
     concerned = store.raising_concerns(
         record.id for _, record, _ in pending
-        if replace_text and (stored := existing.get(record.id)) is not None
+        if (stored := existing.get(record.id)) is not None
         and stored["content_hash"] != record.content_hash) if replace_text else set()
     for line, record, data in pending:
         stored = existing.get(record.id)
