@@ -1135,6 +1135,7 @@ def classify(
             if not text.strip():
                 writer.write({"id": note_id, "categories": [], "scores": {}, "evidence": {},
                               "safeguarding": None, "experience": None,
+                              "experience_confidence": None,
                               "error": errors.get(i, "no text")})
                 continue
             result = next(results)
@@ -1148,6 +1149,7 @@ def classify(
                     # what raised it: signals and the classifier's score, never words
                     "safeguarding_why": result.safeguarding_why,
                     "experience": result.experience,
+                    "experience_confidence": result.experience_confidence,
                 }
             )
         next(results, None)  # run the tagger to its end: its worker processes are closed
@@ -1296,6 +1298,8 @@ def notes_show(
             note = store.get_note(note_id)
             if note is None:
                 raise store.no_note(note_id)
+            note["model_experience_confidence"] = store.experience_confidence(
+                [note["id"]]).get(note["id"])
             found.append((note_id, note, store.tags_for([note_id]),
                           store.safeguarding_items(open_only=False, note_id=note_id)))
     reader = _model_for_reading(ws) if any(
@@ -1351,7 +1355,9 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
                f"{', '.join(note['community'] or []) or 'not given'}")
     typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'} · experience: "
                + (f"{note['experience']} (a person)" if note["experience"] else
-                  f"{note['model_experience']} (the model)" if note["model_experience"] else
+                  f"{note['model_experience']} (the model"
+                  + (f", {felt:.2f})" if (felt := note.get("model_experience_confidence"))
+                     is not None else ")") if note["model_experience"] else
                   "not judged yet"))
     for item in items:  # a lead reading the note must not miss that it is a concern
         state = _item_state(item)
@@ -1595,28 +1601,40 @@ def notes_queue(
 ) -> None:
     """Model-tagged notes not yet reviewed, least confident first.
 
-    Notes the model gave no category come first: it may have missed what they are about."""
+    A note is listed when one of its category tags, or its experience value (unless a
+    person has judged it), is below the confidence given. Notes the model gave no category
+    come first: it may have missed what they are about."""
     below = _confidence_given(below)
     _, store = _open(workspace, db)
-    rows = []
+    ranked: list[tuple[float, dict[str, Any]]] = []  # (least confidence, row)
     with store:
         for batch in store.iter_notes(labelled=False):
-            tagged = [n for n in batch if n["tagged_with"]]
-            by_note: dict[str, list[dict[str, Any]]] = {n["id"]: [] for n in tagged}
+            tagged = {n["id"]: n for n in batch if n["tagged_with"]}
+            by_note: dict[str, list[dict[str, Any]]] = {note_id: [] for note_id in tagged}
             for tag in store.tags_for(list(by_note)):
                 if tag["source"] == "model":
                     by_note[tag["note_id"]].append(tag)
+            felt = store.experience_confidence(list(tagged))
             for note_id, tags in by_note.items():
+                note = tagged[note_id]
                 weakest = min((t["confidence"] or 0.0 for t in tags), default=None)
-                if weakest is None or weakest < below:
-                    rows.append({
+                # a person's experience value is the note's: the model's is not in question
+                unsure = None if note["experience"] else felt.get(note_id)
+                if weakest is None or weakest < below or (unsure is not None
+                                                          and unsure < below):
+                    least = -1.0 if weakest is None else min(
+                        weakest, 1.0 if unsure is None else unsure)
+                    ranked.append((least, {
                         "note": note_id,
                         "weakest": None if weakest is None else round(weakest, 3),
                         "categories": ",".join(t["category"] for t in tags)
                         or "(none from the model)",
-                    })
-    rows.sort(key=lambda r: -1.0 if r["weakest"] is None else r["weakest"])
-    _print_table(rows[:limit], fmt)
+                        "experience": f"{note['experience']} (a person)" if note["experience"]
+                        else f"{note['model_experience']} {unsure:.2f}" if unsure is not None
+                        else note["model_experience"],
+                    }))
+    ranked.sort(key=lambda pair: pair[0])
+    _print_table([row for _, row in ranked[:limit]], fmt)
 
 
 # -- roll-up and report -------------------------------------------------------------------

@@ -281,6 +281,17 @@ note_words_replaced = Table(
     Column("at", DateTime, nullable=False),
 )
 _ADDED_TABLES += (note_words_replaced,)
+
+#: The experience classifier's probability of the value it gave a note
+#: (`notes.model_experience`), kept beside it so a lead can review the least sure first.
+#: Added after schema version 1: notes tagged before it have no confidence until retagged.
+experience_confidence = Table(
+    "experience_confidence",
+    metadata,
+    Column("note_id", String(200), ForeignKey("notes.id"), primary_key=True),
+    Column("confidence", Float, nullable=False),
+)
+_ADDED_TABLES += (experience_confidence,)
 #: Who raised a queue item a person may judge not a concern (`flagged_by` prefixes)
 DISMISSIBLE = ("model:", "screen:")
 #: Who raised an item from what the listener's file said (`flagged_by_listener`)
@@ -545,6 +556,7 @@ class ModelTagging:
     safeguarding: bool
     experience: str | None
     safeguarding_why: str = ""  # what raised the flag (no note text); the queue's reason
+    experience_confidence: float | None = None  # the model's probability of `experience`
 
 
 def _create_added_tables(engine: Engine, tables: Sequence[Table]) -> None:
@@ -1306,6 +1318,17 @@ class Store:
         with self.engine.connect() as conn:
             return {str(version): int(n) for version, n in conn.execute(query)}
 
+    def experience_confidence(self, note_ids: Sequence[str]) -> dict[str, float]:
+        """Note id -> the model's probability of the experience value it gave the note
+        (notes the model has not read, or read before this was kept, are left out)."""
+        found: dict[str, float] = {}
+        with self.engine.connect() as conn:
+            for some in _chunks(list(note_ids)):
+                query = select(experience_confidence).where(
+                    experience_confidence.c.note_id.in_(some))
+                found.update((r.note_id, float(r.confidence)) for r in conn.execute(query))
+        return found
+
     def tags_for(self, note_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         query = select(tags).order_by(tags.c.note_id, tags.c.category, tags.c.source)
         rows: list[dict[str, Any]] = []
@@ -1392,6 +1415,13 @@ class Store:
                 )
             if new_tags:
                 conn.execute(insert(tags), new_tags)
+            for chunk in _chunks(ids):
+                conn.execute(delete(experience_confidence)
+                             .where(experience_confidence.c.note_id.in_(chunk)))
+            felt = [{"note_id": n, "confidence": float(r.experience_confidence)}
+                    for n, r in latest.items() if r.experience_confidence is not None]
+            if felt:
+                conn.execute(insert(experience_confidence), felt)
             if updates:
                 conn.execute(
                     update(notes)
@@ -1472,6 +1502,8 @@ class Store:
             if row.erased_at is not None or row.content_hash == content_hash:
                 return False
             self._delete_tags(conn, note_id, "model")
+            conn.execute(delete(experience_confidence)
+                         .where(experience_confidence.c.note_id == note_id))
             stamp = now()
             values = {"text": text, "content_hash": content_hash, "tagged_with": None,
                       "tagged_at": None, "model_safeguarding": None, "model_experience": None,
@@ -2304,6 +2336,8 @@ class Store:
         mark = self.erased_text_mark(row["content_hash"], key) if row["content_hash"] else ""
         conn.execute(insert(notes).values(**{**row, "id": new, "content_hash": mark}))
         conn.execute(update(tags).where(tags.c.note_id == old).values(note_id=new))
+        conn.execute(update(experience_confidence)
+                     .where(experience_confidence.c.note_id == old).values(note_id=new))
         items = [
             r.id for r in conn.execute(
                 select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == old)

@@ -349,6 +349,7 @@ def tag_store(
                     evidence=result.evidence,
                     safeguarding=result.safeguarding,
                     experience=result.experience,
+                    experience_confidence=result.experience_confidence,
                     safeguarding_why=result.safeguarding_why,
                 )
                 for (note_id, _), result in zip(batch, results, strict=True)

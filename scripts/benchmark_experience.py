@@ -31,6 +31,7 @@ import pandas as pd
 from benchdoc import write_section
 from sklearn.metrics import accuracy_score, f1_score
 
+from insight.classify.calibration import calibration_error
 from insight.classify.default import TRAINING_SPLITS, load_corpus
 from insight.classify.features import CountCache, Valence
 from insight.classify.heads import ExperienceClassifier
@@ -80,6 +81,28 @@ def real_scores(predicted: list[str], score: np.ndarray) -> dict[str, float]:
     }
 
 
+#: the confidence under which `insight notes queue` lists a note by default
+QUEUE_BELOW = 0.6
+SHIPPED = "n-grams + valence lexicon + words after a negator (recipe 16)"
+
+
+def confidence_row(model: ExperienceClassifier, texts: list[str],
+                   values: list[str]) -> dict[str, float]:
+    """How far the confidence shown beside the model's experience value can be taken at
+    its word: calibration error of the likeliest value's probability, and accuracy on the
+    notes the review queue lists (under QUEUE_BELOW) and on the rest."""
+    P = model.predict_proba(texts, CountCache(texts))
+    said = np.asarray(model.classes_)[P.argmax(axis=1)]
+    right = said == np.asarray(values)
+    sure = P.max(axis=1)
+    low = sure < QUEUE_BELOW
+    return {"n": len(texts), "accuracy": float(right.mean()), "confidence": float(sure.mean()),
+            "error": calibration_error(right[:, None], sure[:, None]),
+            "low_share": float(low.mean()),
+            "low_right": float(right[low].mean()) if low.any() else float("nan"),
+            "high_right": float(right[~low].mean()) if (~low).any() else float("nan")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write-docs", action="store_true")
@@ -92,6 +115,8 @@ def main() -> None:
     values = [data.experience[i] for i in train]
     test_texts = [data.texts[i] for i in test]
     test_values = [data.experience[i] for i in test]
+    holdout = [i for i, n in enumerate(data.ids)
+               if splits.get(n) == "holdout" and data.experience[i]]
     real = {name: read_real(*where) for name, where in REAL.items()}
 
     short_texts, short_values = load_short_notes()
@@ -107,6 +132,7 @@ def main() -> None:
                                                     True),
     }
     rows = []
+    confidence: dict[str, dict[str, float]] = {}
     for name, (model, short) in variants.items():
         start = time.perf_counter()
         model.fit(texts + short_texts if short else texts,
@@ -121,6 +147,15 @@ def main() -> None:
         for where, (real_texts, score) in real.items():
             row[where] = real_scores(model.predict(real_texts, CountCache(real_texts)), score)
         rows.append(row)
+        if name == SHIPPED:
+            confidence = {
+                "corpus test split": confidence_row(model, test_texts, test_values),
+                "corpus holdout split (other writers)": confidence_row(
+                    model, [data.texts[i] for i in holdout],
+                    [str(data.experience[i]) for i in holdout]),
+                "hand-written short comments": confidence_row(model, short_texts,
+                                                              short_values),
+            }
     alone = {"variant": "valence lexicon alone (compound >= 0.05 positive, <= -0.05 negative)",
              "seconds": 0.0}
     predicted = lexicon_alone(test_texts)
@@ -133,6 +168,7 @@ def main() -> None:
 
     counts = {where: (int((s >= 2).sum()), int((s <= -2).sum())) for where, (_, s) in real.items()}
     table = render(rows, counts, len(test), len(train), len(short_texts))
+    table += "\n\n" + render_confidence(confidence)
     print(table)
     if args.write_docs:
         write_section("experience", table)
@@ -172,6 +208,26 @@ def render(rows: list[dict], counts: dict[str, tuple[int, int]], n_test: int,
                 f"{s['critical_right']:.3f} | {s['critical_opposite']:.3f} | "
                 f"{s['balanced']:.3f} ({s['balanced'] / b['balanced']:.2f}x) |"
             )
+    return "\n".join(lines)
+
+
+def render_confidence(found: dict[str, dict[str, float]]) -> str:
+    lines = [
+        f"Confidence shown beside the model's experience value (the shipped recipe, {SHIPPED}"
+        "): the probability of the value given. Calibration error: the mean gap between "
+        "that confidence and how often the value is right (10 equal-width bins). The "
+        f"review queue (`insight notes queue`) lists a note under {QUEUE_BELOW:.0%} by "
+        "default; the last columns say how often the value is right there and elsewhere.",
+        "",
+        "| notes | n | accuracy | mean confidence | calibration error "
+        f"| share under {QUEUE_BELOW:.0%} | right under {QUEUE_BELOW:.0%} "
+        f"| right at {QUEUE_BELOW:.0%} or more |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for where, r in found.items():
+        lines.append(f"| {where} | {r['n']} | {r['accuracy']:.3f} | {r['confidence']:.3f} | "
+                     f"{r['error']:.3f} | {r['low_share']:.3f} | {r['low_right']:.3f} | "
+                     f"{r['high_right']:.3f} |")
     return "\n".join(lines)
 
 

@@ -8,12 +8,13 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from insight.codebook import load_codebook
 from insight.resources import corpora_dir
-from insight.store import Store
+from insight.store import ModelTagging, Store
 from insight.thread import load_thread
 from insight.workspace import open_workspace
 from tests.run import run_cli
@@ -75,10 +76,12 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
             assert category in line["categories"] and sentence in text
         assert isinstance(line["safeguarding"], bool)
         assert line["experience"] in ("positive", "negative", "mixed", "neutral")
+        assert 0.25 < line["experience_confidence"] <= 1  # the likeliest of four values
     assert "access-waiting" in lines[0]["categories"]
     # no text: no scores, no "neutral", but its place and its id
     assert lines[2] == {"id": "m5", "categories": [], "scores": {}, "evidence": {},
-                        "safeguarding": None, "experience": None, "error": "no text"}
+                        "safeguarding": None, "experience": None,
+                        "experience_confidence": None, "error": "no text"}
 
 
 def test_classify_evidence_for_a_bulleted_note_is_one_bullet(small_model: Path,
@@ -479,6 +482,38 @@ def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_pa
                               "-f", "json").stdout) == []
     audit = insight("audit", "--record", "r1", "-w", str(ws)).stdout
     assert "r1/carers-family/person" in audit
+
+
+def test_review_queue_lists_notes_whose_experience_the_model_is_unsure_of(
+        tmp_path: Path) -> None:
+    """Sure of a note's categories but not of how it felt: the note still needs a person,
+    until a person judges its experience."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("".join(json.dumps({"id": i, "text": text}) + "\n" for i, text in (
+        ("sure", "Waited nine months and nobody rang back."),
+        ("unsure", "Waited a while, then the nurse rang and was kind."))))
+    insight("ingest", str(notes), "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        store.save_model_tags([
+            ModelTagging("sure", {"access-waiting": 0.9}, ["access-waiting"], {}, False,
+                         "negative", experience_confidence=0.82),
+            ModelTagging("unsure", {"access-waiting": 0.9}, ["access-waiting"], {}, False,
+                         "negative", experience_confidence=0.41),
+        ], "m1", "1")
+
+    def queue() -> list[dict[str, Any]]:
+        return json.loads(insight("notes", "queue", "-w", str(ws), "-f", "json").stdout)
+
+    assert queue() == [{"note": "unsure", "weakest": 0.9, "categories": "access-waiting",
+                        "experience": "negative 0.41"}]
+    shown = insight("notes", "show", "unsure", "-w", str(ws)).stdout
+    assert "experience: negative (the model, 0.41)" in shown
+    insight("notes", "review", "unsure", "--experience", "mixed", "-w", str(ws))
+    assert queue() == []
+    shown = insight("notes", "show", "unsure", "-w", str(ws)).stdout
+    assert "experience: mixed (a person)" in shown
 
 
 def test_redact_command_writes_spans_in_original_text(tmp_path: Path) -> None:

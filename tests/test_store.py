@@ -233,6 +233,26 @@ def test_a_batch_of_model_tags_is_written_like_one_note_at_a_time(store: Store) 
     assert len(entries(store, "tag", "delete")) == n
 
 
+def test_the_models_experience_confidence_is_kept_with_its_reading(noted: Store) -> None:
+    """Kept beside the model's experience value: replaced when the note is read again,
+    gone when its words are replaced (the model has not read the new ones), and carried
+    under the tombstone id when the note is erased (a number, not the person's words)."""
+    def read(note_id: str, felt: float | None) -> ModelTagging:
+        return ModelTagging(note_id, {}, [], {}, False, "negative",
+                            experience_confidence=felt)
+
+    noted.save_model_tags([read("n1", 0.81), read("n2", 0.47), read("n3", None)], "m1", "1")
+    assert noted.experience_confidence(["n1", "n2", "n3"]) == {"n1": 0.81, "n2": 0.47}
+    noted.save_model_tags([read("n1", 0.55)], "m2", "1")
+    assert noted.experience_confidence(["n1", "n2"]) == {"n1": 0.55, "n2": 0.47}
+    assert noted.replace_note_text("n1", "Other words now.", "f" * 64)
+    assert noted.experience_confidence(["n1"]) == {}
+    assert noted.erase_notes(["n2"]) == 1
+    tombstone = noted.get_note("n2")["id"]
+    assert tombstone != "n2"
+    assert noted.experience_confidence([tombstone, "n2"]) == {tombstone: 0.47}
+
+
 def test_the_queue_says_what_raised_a_model_flag(noted: Store) -> None:
     why = "phrase list: self-harm; classifier 0.91 (flags from 0.12)"
     noted.save_model_tags(

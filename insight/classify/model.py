@@ -54,6 +54,9 @@ class NoteTags:
     # what raised the flag, without the note's words (it goes to the queue and the audit):
     # the phrase list's signals and/or the classifier's score against its threshold
     safeguarding_why: str = ""
+    #: the experience classifier's probability of `experience` (None where no classifier
+    #: read the note: an empty note, or a model with no experience labels to learn from)
+    experience_confidence: float | None = None
 
 
 _WORKER_MODEL: TagModel | None = None
@@ -352,8 +355,12 @@ class TagModel:
                     flags[i] = True
                     said = f"classifier {p:.2f} (flags from {head.threshold_:.2f})"
                     why[i] = f"{why[i]}; {said}" if why[i] else said
+        felt: list[float | None] = [None] * len(texts)
         if self.experience_model is not None:
-            experience = self.experience_model.predict(texts, cache)
+            E = self.experience_model.predict_proba(texts, cache)
+            classes = self.experience_model.classes_
+            experience = [classes[k] for k in E.argmax(axis=1)]
+            felt = [round(float(p), 4) for p in E.max(axis=1)]
         else:
             experience = [FALLBACK_EXPERIENCE] * len(texts)
 
@@ -399,6 +406,7 @@ class TagModel:
                     safeguarding_why=why[i],
                     # an empty note says nothing: not the classifier's prior guess
                     experience=experience[i] if text.strip() else FALLBACK_EXPERIENCE,
+                    experience_confidence=felt[i] if text.strip() else None,
                 )
             )
         return out

@@ -144,6 +144,26 @@ def test_experience_reads_short_comments_by_their_tone():
     assert sum(right) >= 9, dict(zip(SHORT, predicted, strict=True))
 
 
+def test_experience_confidence_is_a_probability_of_the_value_given():
+    """The confidence a lead sees beside the model's experience value: each row sums to 1
+    over the four values and its largest is the value predicted; a plainly worded comment
+    is read with more confidence than a flat one."""
+    from insight.classify.default import load_corpus
+
+    data, splits = load_corpus()
+    rows = [i for i, n in enumerate(data.ids) if splits[n] == "train" and data.experience[i]]
+    model = ExperienceClassifier(seed=0).fit(
+        [data.texts[i] for i in rows], [data.experience[i] for i in rows])
+    texts = ["Fantastic staff, so kind, I felt really cared for.",
+             "Went to the clinic on Tuesday."]
+    P = model.predict_proba(texts)
+    assert P.shape == (2, 4) and np.allclose(P.sum(axis=1), 1)
+    assert [model.classes_[k] for k in P.argmax(axis=1)] == model.predict(texts)
+    assert model.predict(texts)[0] == "positive"
+    assert P[0].max() > P[1].max()
+    assert model.predict_proba([]).shape == (0, 4)
+
+
 def test_experience_save_load_keeps_predictions_and_its_lexicon(tmp_path):
     texts, _, _, _ = make_notes(n=80, seed=5)
     values = ["positive", "negative", "mixed", "neutral"] * 20

@@ -107,6 +107,9 @@ def test_empty_note_gets_no_guessed_experience(notes):
     written, empty, blank = model.tag([texts[1], "", "  \n "])
     assert written.experience == "negative"
     assert empty.experience == blank.experience == "neutral"
+    # the classifier's confidence in what it read; none for words that were not there
+    assert 0.25 < written.experience_confidence <= 1
+    assert empty.experience_confidence is None and blank.experience_confidence is None
 
 
 def test_safeguarding_is_classifier_or_phrase_list(model):
