@@ -414,7 +414,8 @@ def ingest(
     allow_same_text: Annotated[
         bool,
         typer.Option(help="Store a note whose text is exactly that of a stored note under "
-                     "another id (by default such a row is quarantined as a likely duplicate)."),
+                     "another id, heard the same day by the same listener (by default such a "
+                     "row is quarantined as a likely duplicate)."),
     ] = False,
     text_col: Annotated[
         str,

@@ -388,7 +388,9 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
 #: said she has stopped eating", "Y (see note)", "Happy to be quoted"; "No concerns",
 #: "None noted", "N/A", "Not that I noticed", "Prefer not to say".
-_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to)\b")
+_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|agreed|agrees|agree|consented|"
+                       r"consents|consent given|verbal consent|written consent|given|"
+                       r"ok|okay|sure|✓|✔|☑)(?!\w)")
 _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
     r"not that i|not aware|prefer not)\b"
@@ -449,7 +451,8 @@ def _only_dashes(value: Any) -> bool:
 
 def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool | None:
     """A yes/no cell, read by the answer it starts with ("Yes, you can quote me", "No
-    concerns", "N/A"); a cell with no such answer (a tick, "agreed") is refused.
+    concerns", "N/A", "Agreed", "✓"); a cell with no such answer ("x", "maybe") is refused
+    (a consent column keeps such a note with no consent: `_unread_consent`).
 
     A consent is yes only without a condition after it: "Yes, but not my name" is no
     consent. A safeguarding answer errs towards yes, so a person reads the note: only a
@@ -494,6 +497,22 @@ def _not_asked(value: Any) -> bool:
     return isinstance(value, str) and bool(_NOT_ASKED.fullmatch(_plain_answer(value)))
 
 
+def _unread_consent(value: Any) -> bool:
+    """A consent answer in words that is neither a yes nor a no ("x", "maybe", "tak"): no
+    consent, and the note is kept (a note lost to quarantine is lost to every count). Not
+    one with a digit, an @ or more than four words: that is a cell of another column (a
+    date, an email, a note) in the consent one, so the row's cells may have shifted and the
+    row is refused."""
+    if not isinstance(value, str) or _is_blank(value):
+        return False
+    try:
+        yes_no(value, blank=False)
+    except ValueError:
+        answer = _plain_answer(value)
+        return not re.search(r"[\d@]", answer) and len(answer.split()) <= 4
+    return False
+
+
 #: A consent answer that tells of a consent taken back or refused, anywhere in it
 #: ("Withdrawn", "yes - withdrew 3/5", "refused", "changed her mind"): no consent,
 #: whatever else it says.
@@ -513,7 +532,8 @@ def _answer_said_more(column: str, value: Any) -> bool:
     yes that is not a plain yes (its words are not stored)."""
     if not isinstance(value, str):
         return False
-    if column != "safeguarding" and (_not_asked(value) or _taken_back(value)):
+    if column != "safeguarding" and (_not_asked(value) or _taken_back(value)
+                                     or _unread_consent(value)):
         return True
     try:
         read = yes_no(value, None, safeguarding=column == "safeguarding")
@@ -631,7 +651,7 @@ class NoteIn(BaseModel):
     def _consent(cls, value: Any) -> Any:
         # A blank cell is no consent (the default), not an invalid row; so is an answer
         # saying it was not asked or is not known ("Didn't ask"): the note is kept.
-        if _not_asked(value) or _taken_back(value):
+        if _not_asked(value) or _taken_back(value) or _unread_consent(value):
             return False
         return yes_no(value, blank=False)
 
@@ -2545,6 +2565,10 @@ class FileReport:
     #: (line, stored note id): new notes that read almost the same as a stored note by the
     #: same listener (a corrected form answer?); both kept.
     near_twins: list[tuple[int, str]] = field(default_factory=list)
+    #: (line, stored note id): new notes with the very words of a stored one (or one
+    #: earlier in the file) but heard on another day or by another listener: kept, as
+    #: another conversation in which the same thing was said.
+    same_words_kept: list[tuple[int, str]] = field(default_factory=list)
     #: Already-present notes no person had labelled, given the row's categories.
     labelled: int = 0
     #: Rows whose categories differ from those a person gave the stored note: kept.
@@ -2611,6 +2635,17 @@ class FileReport:
                 f"same as a stored note by the same listener ({some_of(listed, 5)}): an answer "
                 "corrected in the form comes as a new response, so both were kept; if that is "
                 "what happened, erase the older note (`insight erase --note ID`)"
+            )
+        if self.same_words_kept:
+            listed = [f"line {line} = {shown_cell(note_id)}"
+                      for line, note_id in self.same_words_kept]
+            n = len(self.same_words_kept)
+            lines.append(
+                f"{n} new note{_s(n)} {'has' if n == 1 else 'have'} the very words of another "
+                f"note but another date or listener ({some_of(listed, 5)}): kept as "
+                f"conversation{_s(n)} of {'its' if n == 1 else 'their'} own. If a row is the "
+                "same conversation entered twice with a wrong date or listener, erase it "
+                "(`insight erase --note ID`)"
             )
         if self.labelled:
             lines.append(
@@ -3023,8 +3058,8 @@ def ingest_file(
         text = data.get("text") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip():
             return []
-        return sorted(set(store.ids_with_text({text_hash(text), text_hash(text.strip())})
-                          .values()))
+        return sorted({note_id for ids in store.ids_with_text(
+            {text_hash(text), text_hash(text.strip())}).values() for note_id in ids})
 
     if dates not in DATE_ORDERS:
         raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")
@@ -3234,10 +3269,11 @@ def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
             )
         else:
             warnings.append(
-                f"{column} answers that give a yes with a condition, say it was not asked or "
-                f"say it was withdrawn ({where}; 'yes, but ...', 'only if ...', 'didn't ask', "
-                "'not sure', 'withdrawn') were read as no consent, as a condition cannot be "
-                "kept; a person can record consent with `insight notes consent`"
+                f"{column} answers that give a yes with a condition, say it was not asked, "
+                f"say it was withdrawn or give no yes or no ({where}; 'yes, but ...', 'only "
+                "if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no "
+                "consent, as a condition cannot be kept and a quote needs a clear yes; the "
+                "notes are stored; a person can record consent with `insight notes consent`"
             )
     return warnings
 
@@ -3311,7 +3347,8 @@ def _near_twins(
         by_listener.update({name: stored.get(name, []) for name in unread})
     for record in generated:
         known = by_listener[record.listener.strip().casefold()]
-        candidates = [(i, t) for i, t in known if i != record.id and t]
+        # the very same words are not a corrected answer: kept or quarantined as twins
+        candidates = [(i, t) for i, t in known if i != record.id and t and t != record.text]
         known.append((record.id, record.text))
         if not candidates:
             continue
@@ -3330,49 +3367,72 @@ def _without_twins(
 ) -> list[NoteRecord]:
     """New notes whose text is not already stored (or earlier in this batch) under another
     id; the others are quarantined. Only notes of `TWIN_MIN_WORDS` words or more: two
-    people may well say "No one asks mum", not the same three sentences. What the twin row
-    says still counts where it protects someone: marked safeguarding, the note is flagged;
-    a consent it withdraws is withdrawn from the note (never given)."""
+    people may well say "No one asks mum", not the same three sentences. Nor a row heard on
+    another day or by another listener than every note with its words (a group saying the
+    same thing week after week): another conversation, kept and named in the report. What
+    a twin row says still counts where it protects someone: marked safeguarding, the note
+    is flagged; a consent it withdraws is withdrawn from the note (never given); and a
+    field the stored note lacks is filled from it (the same file ingested again with a
+    column named, whose ids, made from the date and listener, came out different)."""
     stored = store.ids_with_text(r.content_hash for r in new)
+    known = store.note_states({i for ids in stored.values() for i in ids})
+    heard = {note_id: {"heard_on": state["heard_on"], "listener": state["listener"]}
+             for note_id, state in known.items()}
     kept: dict[str, NoteRecord] = {}
     changes: dict[str, dict[str, Any]] = {}
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
     source = Path(report.path).name
     for record in new:
-        twin = stored.get(record.content_hash)
         line, data = lines[record.id]
-        if twin is not None and len(record.text.split()) < TWIN_MIN_WORDS:
-            twin = None
+        same = [] if len(record.text.split()) < TWIN_MIN_WORDS else \
+            stored.get(record.content_hash, [])
+        # the note this row repeats: the first with its words heard in the same conversation
+        twin = next((i for i in same if not _other_conversation(heard[i], record)), None)
         if twin is None:
-            stored.setdefault(record.content_hash, record.id)  # a later row may be a twin
+            if same:
+                report.same_words_kept.append((line, same[0]))
+            stored.setdefault(record.content_hash, []).append(record.id)  # a later row's twin?
+            heard[record.id] = {"heard_on": record.heard_on, "listener": record.listener}
             kept[record.id] = record
             continue
+        first = kept.get(twin)  # earlier in this file, not stored yet
+        lacking = ({name: getattr(first, name) for name in INTAKE_FILLABLE} if first
+                   else known[twin])
+        filled = {name: value for name in INTAKE_FILLABLE
+                  if name in data and (value := getattr(record, name)) and not lacking[name]}
+        said_filled = (f"; its {', '.join(n.replace('_', ' ') for n in filled)} "
+                       f"{'was' if len(filled) == 1 else 'were'} filled in from this row"
+                       if filled else "")
         reject(
             line,
-            f"same text as note {shown_cell(twin)} earlier in this file; if it is another "
-            "note, ingest with --allow-same-text"
-            if twin in kept else
+            f"same text as note {shown_cell(twin)} earlier in this file{said_filled}; if it "
+            "is another note, ingest with --allow-same-text"
+            if first else
             f"same text as note {shown_cell(twin)}, already stored (was this file ingested "
-            "before with other columns or ids?); if it is another note, ingest with "
-            "--allow-same-text",
+            f"before with other columns or ids?){said_filled}; if it is another note, "
+            "ingest with --allow-same-text",
             data,
         )
+        if filled:  # the twin is now heard as this row says
+            heard[twin] = {**heard[twin], **{k: v for k, v in filled.items() if k in heard[twin]}}
         withdrawn = {column: False for column in ("consent_quote", "consent_contact")
                      if column in data and not getattr(record, column)}
-        if twin in kept:  # earlier in this file, not stored yet: store it as the row says
-            first = kept[twin]
+        if first is not None:  # store it as the rows say
             kept[twin] = replace(
                 first, safeguarding=True if record.safeguarding else first.safeguarding,
-                **withdrawn,
+                **withdrawn, **filled,
             )
             continue
         if withdrawn:
             changes.setdefault(twin, {}).update(withdrawn)
+        if filled:
+            changes.setdefault(twin, {}).update(
+                {k: list(v) if k == "community" else v for k, v in filled.items()})
         if record.safeguarding:
             flags[twin] = (f"{_REFLAG_REASON}, on line {line} of {source} (same text, another "
                            "id; that row is in quarantine)")
-        if withdrawn or record.safeguarding:
+        if withdrawn or record.safeguarding or filled:
             reasons[twin] = f"re-ingest of {source}, line {line} (same text, another id)"
     if changes or flags:
         _count_changes(report, *store.update_notes_from_intake(

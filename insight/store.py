@@ -986,17 +986,18 @@ class Store:
                     found.update(marks[mark])
         return found
 
-    def ids_with_text(self, hashes: Iterable[str]) -> dict[str, str]:
-        """Text hash -> the id of a live note stored with exactly that text."""
+    def ids_with_text(self, hashes: Iterable[str]) -> dict[str, list[str]]:
+        """Text hash -> the ids of the live notes stored with exactly that text, in order
+        (several when the same words were said in different conversations)."""
         wanted = [h for h in dict.fromkeys(hashes) if h]
-        found: dict[str, str] = {}
+        found: dict[str, list[str]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(wanted):
                 query = select(notes.c.id, notes.c.content_hash).where(
                     notes.c.content_hash.in_(chunk), notes.c.erased_at.is_(None)
                 ).order_by(notes.c.id)
                 for row in conn.execute(query):
-                    found.setdefault(row.content_hash, row.id)
+                    found.setdefault(row.content_hash, []).append(row.id)
         return found
 
     #: The columns a re-ingested row may change on a stored note.

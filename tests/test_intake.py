@@ -106,8 +106,8 @@ CASES: dict[str, Case] = {
         (6, "row has 1 fields but the header has 4"),
     )),
     "line-separator.jsonl": Case(2, 0),
-    "blank-cells.csv": Case(2, 1, (
-        (4, "consent_quote: 'perhaps' is not yes or no "
+    "blank-cells.csv": Case(3, 1, (
+        (4, "consent_quote: '2025-03-01' is not yes or no "
             "(accepted: yes/no, y/n, true/false, 1/0)"),
     )),
 }
@@ -254,6 +254,7 @@ def test_blank_cells_mean_no_consent_and_not_labelled(store: Store, tmp_path: Pa
     assert blank["consent_quote"] is False and blank["labelled"] is False
     given = store.get_note("bc-2")
     assert given["consent_quote"] is True and given["labelled"] is True
+    assert store.get_note("bc-4")["consent_quote"] is False  # 'perhaps': no clear yes
     assert [(t["note_id"], t["category"], t["source"]) for t in store.tags_for()] == [
         ("bc-2", "access-waiting", "person")
     ]
@@ -619,6 +620,55 @@ def test_twins_within_one_file_are_caught_too(store: Store, tmp_path: Path) -> N
     assert kept is not None and store.get_note("t2") is None
     assert (kept["consent_quote"], kept["safeguarding"]) == (False, True)
     assert [q["note_id"] for q in store.safeguarding_items()] == ["t1"]
+
+
+def test_the_same_words_heard_on_another_day_or_by_another_listener_are_kept(
+    store: Store, tmp_path: Path
+) -> None:
+    """A group that says the same thing week after week: each week's note is its own
+    conversation, kept (and said to be), never quarantined as a copy; a row repeating one
+    of them, its date and listener too, is still a copy; ingesting the file again adds
+    nothing."""
+    path = tmp_path / "weekly.csv"
+    path.write_text(
+        "heard_on,listener,text\n"
+        f"2026-11-02,L33,{LONG}\n"
+        f"2026-11-09,L34,{LONG}\n"  # another listener, another day
+        f"2026-11-16,L33,{LONG}\n"  # the same listener, another day
+        f"2026-11-09,L34,{LONG}\n",  # line 3 again: the same conversation twice
+        encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.accepted, report.rejected) == (3, 1)
+    heard = sorted((str(n["heard_on"]), n["listener"])
+                   for batch in store.iter_notes() for n in batch)
+    assert heard == [("2026-11-02", "L33"), ("2026-11-09", "L34"), ("2026-11-16", "L33")]
+    assert [line for line, _ in report.same_words_kept] == [3, 4]
+    assert any("2 new notes have the very words of another note but another date or "
+               "listener" in line for line in report.change_summary())
+    assert not report.near_twins  # the same words are not a corrected answer
+    again = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (again.accepted, again.already_present, again.same_words_kept) == (0, 3, [])
+
+
+def test_a_twin_row_fills_the_fields_the_stored_note_lacks(store: Store, tmp_path: Path) -> None:
+    """The same file ingested again with the listener's column named: its rows' ids, made
+    from the date and listener, come out new, but they are the stored notes, which take the
+    listener ingest said they lacked (and are not stored twice)."""
+    path = tmp_path / "form.csv"
+    path.write_text(f"Date,Your name,text\n2026-11-22,Priya S,{LONG}\n", encoding="utf-8")
+    ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                column_names={"heard_on": "Date"})
+    [stored] = [n for batch in store.iter_notes() for n in batch]
+    assert stored["listener"] is None
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                         column_names={"heard_on": "Date", "listener": "Your name"})
+    assert (report.accepted, report.rejected, report.updated) == (0, 1, 1)
+    assert report.changes == {"listener filled in": 1}
+    assert store.get_note(stored["id"])["listener"] == "Priya S"
+    assert store.count_notes() == 1
+    [row] = [json.loads(line) for line in Path(report.quarantine or "")
+             .read_text(encoding="utf-8").splitlines()]
+    assert "its listener was filled in from this row" in row["reason"]
 
 
 def test_json_records_read_the_notes_from_the_key_named_by_text_col(

@@ -387,20 +387,30 @@ def test_a_text_column_under_another_name_is_suggested(store: Store, tmp_path: P
 
 
 def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) -> None:
-    values = ["Yes ", " yes", "Y", "TRUE", "1", " No", "n", "false", "0", "", "x", "✓", "on",
-              "agreed"]
+    yes = ["Yes ", " yes", "Y", "TRUE", "1", "✓", "agreed", "Verbal consent", "Consented",
+           "OK", "given"]
+    no = [" No", "n", "false", "0", ""]
+    # no yes or no: the note is kept with no consent (a quote needs a clear yes), and said
+    unread = ["x", "on", "maybe", "tak"]
+    # a date, an email, a sentence: another column's cell, so the row's may have shifted
+    shifted = ["2025-03-01", "ann@example.org", "she said the waiting list is far too long"]
+    values = yes + no + unread + shifted
     path = write(tmp_path, "consent.csv", "id,text,consent_quote\n" + "".join(
         f"c-{i},Consent note {i},{v}\n" for i, v in enumerate(values)
     ))
     report = ingest(store, path, tmp_path)
-    assert counts(report) == (10, 4, 0)
-    stored = [store.get_note(f"c-{i}")["consent_quote"] for i in range(10)]
-    assert stored == [True] * 5 + [False] * 5
+    kept = len(yes) + len(no) + len(unread)
+    assert counts(report) == (kept, len(shifted), 0)
+    stored = [store.get_note(f"c-{i}")["consent_quote"] for i in range(kept)]
+    assert stored == [True] * len(yes) + [False] * (len(no) + len(unread))
+    first_unread = 2 + len(yes) + len(no)
+    assert any(f"lines {first_unread}, {first_unread + 1}" in w and
+               "give no yes or no" in w for w in report.warnings), report.warnings
     assert reasons(report) == [
-        (12, f"consent_quote: 'x' is not yes or no {BOOLEANS}"),
-        (13, f"consent_quote: '✓' is not yes or no {BOOLEANS}"),
-        (14, f"consent_quote: 'on' is not yes or no {BOOLEANS}"),
-        (15, f"consent_quote: 'agreed' is not yes or no {BOOLEANS}"),
+        (kept + 2, f"consent_quote: '2025-03-01' is not yes or no {BOOLEANS}"),
+        (kept + 3, f"consent_quote: '[EMAIL]' is not yes or no {BOOLEANS}"),
+        # long words are not echoed: they may be a note's
+        (kept + 4, f"consent_quote: <41 characters> is not yes or no {BOOLEANS}"),
     ]
 
 
@@ -414,7 +424,7 @@ def test_a_consent_not_asked_is_no_consent_and_the_note_is_kept(
     report = ingest(store, path, tmp_path)
     assert counts(report) == (len(answers), 0, 0)
     assert all(store.get_note(f"a-{i}")["consent_quote"] is False for i in range(len(answers)))
-    assert any("say it was withdrawn (lines 2, 3, 4, 5, 6" in w for w in report.warnings)
+    assert any("give no yes or no (lines 2, 3, 4, 5, 6" in w for w in report.warnings)
 
 
 def test_a_consent_withdrawn_is_no_consent_first_time_and_again(
@@ -427,7 +437,7 @@ def test_a_consent_withdrawn_is_no_consent_first_time_and_again(
     report = ingest(store, path, tmp_path)
     assert counts(report) == (len(answers), 0, 0)  # kept, never quarantined
     assert all(store.get_note(f"w-{i}")["consent_quote"] is False for i in range(len(answers)))
-    assert any("say it was withdrawn (lines 2, 3, 4" in w for w in report.warnings)
+    assert any("give no yes or no (lines 2, 3, 4" in w for w in report.warnings)
     # an updated export: the yes given before is taken back
     write(tmp_path, "v1.csv", "id,text,consent_quote\nv-1,Later withdrawn note,yes\n")
     ingest(store, tmp_path / "v1.csv", tmp_path)
@@ -1412,10 +1422,11 @@ def test_form_answers_are_read_by_the_yes_or_no_they_start_with(
     # note's words or ingest's messages: the line is.
     assert item["reason"].endswith(': "Yes - said she has stopped eating"')
     assert report.warnings == [
-        "consent_quote answers that give a yes with a condition, say it was not asked or say "
-        "it was withdrawn (line 4; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure', "
-        "'withdrawn') were read as no consent, as a condition cannot be kept; a person can "
-        "record consent with `insight notes consent`",
+        "consent_quote answers that give a yes with a condition, say it was not asked, say "
+        "it was withdrawn or give no yes or no (line 4; 'yes, but ...', 'only if ...', "
+        "'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no consent, as a "
+        "condition cannot be kept and a quote needs a clear yes; the notes are stored; a "
+        "person can record consent with `insight notes consent`",
         "safeguarding answers that are not a plain yes or no (line 7) were read as yes, so "
         "those notes are in the safeguarding queue; what the answers say is kept with their "
         "queue items (names and contact details removed): `insight safeguarding list`",
@@ -1457,9 +1468,10 @@ def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) 
     assert (first["consent_quote"], first["consent_contact"]) == (False, False)
     assert (second["consent_quote"], second["consent_contact"]) == (True, True)
     assert [w for w in report.warnings if "condition" in w] == [
-        f"{column} answers that give a yes with a condition, say it was not asked or say it "
-        "was withdrawn (line 2; 'yes, but ...', 'only if ...', 'didn't ask', 'not sure', "
-        "'withdrawn') were read as no consent, as a condition cannot be kept; a person can "
+        f"{column} answers that give a yes with a condition, say it was not asked, say it "
+        "was withdrawn or give no yes or no (line 2; 'yes, but ...', 'only if ...', 'didn't "
+        "ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no consent, as a condition "
+        "cannot be kept and a quote needs a clear yes; the notes are stored; a person can "
         "record consent with `insight notes consent`"
         for column in ("consent_quote", "consent_contact")
     ]
@@ -1799,7 +1811,7 @@ def test_a_row_error_names_the_forms_column_as_well_as_the_field(
     store: Store, tmp_path: Path
 ) -> None:
     form = write(tmp_path, "form.csv", "Response ID,Date of conversation,Notes,OK to quote\n"
-                 "r1,31/02/2025,The group closed,maybe\n"
+                 "r1,31/02/2025,The group closed,2025-03-06\n"
                  "r2,2025-03-01,The bus is too dear,yes\n")
     report = ingest_file(store, form, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
                          text_col="Notes", column_names={"consent_quote": "OK to quote"})
@@ -1808,7 +1820,7 @@ def test_a_row_error_names_the_forms_column_as_well_as_the_field(
     assert line == 2
     assert reason.startswith("heard_on (column 'Date of conversation'): '31/02/2025' is not "
                              "a day")
-    assert "; consent_quote (column 'OK to quote'): 'maybe' is not yes or no" in reason
+    assert "; consent_quote (column 'OK to quote'): '2025-03-06' is not yes or no" in reason
     # a JSON key names no column: the field alone
     rows = write(tmp_path, "rows.jsonl", json.dumps({"id": "j1", "text": "x y", "Date": "x"})
                  + "\n")

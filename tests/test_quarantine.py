@@ -32,7 +32,7 @@ ROWS = (
     "1,2025-03-04,L1,Waited nine months for a first appointment,yes,a@b.example\n"
     "2,31/02/2025,L1,The crisis line put me on hold for an hour,yes,c@d.example\n"
     "3,2025-03-05,L2,,no,\n"
-    '4,2025-03-06,L2,"=HYPERLINK(""x"") the cafe group helped her more than the GP",maybe,\n'
+    '4,2025-03-06,L2,"=HYPERLINK(""x"") the cafe group helped her more than the GP",06/03/2025,\n'
 )
 
 
@@ -168,7 +168,7 @@ def test_an_unreadable_file_and_an_erased_row_are_named_as_such(
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     _ingest(store, binary, folder)
     source = tmp_path / "n.csv"
-    source.write_text("id,text,consent_quote\nk2,Margaret rang twice.,perhaps\n",
+    source.write_text("id,text,consent_quote\nk2,Margaret rang twice.,2025-03-06\n",
                       encoding="utf-8")
     _ingest(store, source, folder, id_prefix="x-")
     assert scrub(folder, {"x-k2"}, set()) == 1  # the id with its prefix is found
