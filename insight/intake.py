@@ -2006,37 +2006,63 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], list[str]]
     return sorted(merged), unsaved
 
 
+#: How many rows under a sheet's header are read to tell which sheet holds the notes.
+_SHEET_SAMPLE_ROWS = 50
+
+
+def _notes_words(sheet: Any, wanted: str) -> tuple[int, int] | None:
+    """(the row of a sheet's header with the notes column among other column names, the
+    words in that column in the rows under it), or None: notes run to sentences, a contacts
+    list's "Note" column to a word or two."""
+    header: int | None = None
+    column = words = 0
+    for number, row in enumerate(sheet.iter_rows(max_row=20 + _SHEET_SAMPLE_ROWS,
+                                                 values_only=True), start=1):
+        if header is None:
+            keys = [header_key(_cell_text(v)) for v in row]
+            if wanted in keys and sum(1 for key in keys if key) > 1:
+                header, column = number, keys.index(wanted)
+            elif number >= 20:
+                return None
+            continue
+        if number > header + _SHEET_SAMPLE_ROWS:
+            break
+        if column < len(row):
+            words += len(_cell_text(row[column]).split())
+    return None if header is None else (header, words)
+
+
 def _notes_sheet(book: Any, text_col: str) -> tuple[list[Any], Any]:
-    """The visible sheets of a workbook and the one with the notes: the first with the
-    notes column in row 1 among other column names (a cover or instructions sheet often
-    comes first, and may be titled "Notes" in A1), else the first with it alone, else the
-    first with it in a row below (under a title: the error says to delete the rows above,
-    of that sheet, not of a lookup sheet beside it), else the one whose first row has the
-    most column names (a table, not a cover sheet's title), which then explains what is
-    missing, with a "did you mean" where it can."""
+    """The visible sheets of a workbook and the one with the notes: of those with the notes
+    column among other column names, in row 1 or under a title, the one whose column holds
+    the most words (a contacts list beside the notes may have a "Note" column too; a cover
+    or instructions sheet may be titled "Notes" in A1); if its header is under a title, the
+    error says to delete the rows above, of that sheet. Else the first with the column
+    alone in row 1, else the one whose first row has the most column names (a table, not a
+    cover sheet's title), which then explains what is missing, with a "did you mean" where
+    it can."""
     visible = [s for s in book.worksheets if s.sheet_state == "visible"]
     if not visible:
         raise FileRejected("the workbook has no visible sheet")
     wanted = header_key(text_col)
     alone = None
     widest, width = visible[0], 1
+    best, most = None, -1
     for candidate in visible:
         candidate.reset_dimensions()  # the size a file records can be wrong (A1:A1): read all
         first = [header_key(_cell_text(v)) for row in candidate.iter_rows(
             max_row=1, values_only=True) for v in row]
         named = sum(1 for key in first if key)
-        if wanted in first:
-            if named > 1:
-                return visible, candidate
+        if (found := _notes_words(candidate, wanted)) is not None and found[1] > most:
+            best, most = candidate, found[1]
+        if wanted in first and named == 1:
             alone = alone or candidate
         if named > width:
             widest, width = candidate, named
+    if best is not None:
+        return visible, best
     if alone is not None:
         return visible, alone
-    for candidate in visible:  # the header under a title: the sheet to name in the error
-        if any(wanted in {header_key(_cell_text(v)) for v in row} for row in
-               candidate.iter_rows(min_row=2, max_row=20, values_only=True)):
-            return visible, candidate
     return visible, widest
 
 
@@ -2105,7 +2131,10 @@ def _sheet_rows(
         visible, sheet = _notes_sheet(book, text_col)
         said = ""  # which sheet was read: said once its header is, not before a rejection
         if len(visible) > 1 and warnings is not None:
-            which = "the first" if sheet is visible[0] else "the first with the notes column"
+            with_column = [s for s in visible if _notes_words(s, header_key(text_col))]
+            which = ("the first" if sheet is visible[0] else "the first with the notes column"
+                     if with_column and sheet is with_column[0] else
+                     "the one whose notes column holds the most words")
             wanted = header_key(text_col)
             others = [s for s in visible if s is not sheet]
             tables = [s for s in others if wanted in {header_key(_cell_text(v)) for row in
@@ -2118,10 +2147,12 @@ def _sheet_rows(
                          f"{'has' if len(passed) == 1 else 'have'} no '{text_col}' column in "
                          "row 1, so passed over (a cover or instructions sheet?)")
             if tables:
+                one = len(tables) == 1
                 said += (f"; {', '.join(shown_cell(s.title) for s in tables)} "
-                         f"{'holds' if len(tables) == 1 else 'hold'} notes too, not read: save "
-                         f"{'it' if len(tables) == 1 else 'each'} as its own file to read "
-                         f"{'it' if len(tables) == 1 else 'them'}")
+                         f"{'has' if one else 'have'} a '{text_col}' column too, not read: "
+                         f"if {'it holds' if one else 'they hold'} notes, save "
+                         f"{'it' if one else 'each'} as its own file to read "
+                         f"{'it' if one else 'them'}")
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
             n = len(unsaved)
@@ -2135,6 +2166,21 @@ def _sheet_rows(
         texts = _SheetCells(merged)
         rows = (texts(number, cells)
                 for number, cells in enumerate(sheet.iter_rows(), start=1))
+        # a title above the header (a hand-kept log's "Listening log 2026", merged across):
+        # rows of one cell or none, left out and said; the rows keep the sheet's numbers
+        found = _notes_words(sheet, header_key(text_col))
+        titles = found[0] - 1 if found else 0
+        if titles and all(sum(1 for v in row if _cell_text(v).strip()) <= 1 for row in
+                          sheet.iter_rows(max_row=titles, values_only=True)):
+            for _ in range(titles):
+                next(rows)
+            if warnings is not None:
+                warnings.append(
+                    f"the header is row {titles + 1}: row{'s 1 to' if titles > 1 else ''} "
+                    f"{titles} above it (a title or instructions?) "
+                    f"{'were' if titles > 1 else 'was'} left out")
+        else:
+            titles = 0
         try:
             header = next(rows)
         except StopIteration as exc:
@@ -2150,8 +2196,8 @@ def _sheet_rows(
             if len(visible) == 1:
                 raise
             raise FileRejected(f"sheet {shown_cell(sheet.title)} (of {len(visible)} in the "
-                               f"workbook; no sheet has the notes column in row 1): {exc}"
-                               ) from exc
+                               "workbook; no sheet has the notes column in its header): "
+                               f"{exc}") from exc
         if said and warnings is not None:
             warnings.insert(0, said)
         if merged and warnings is not None:
@@ -2184,16 +2230,18 @@ def _sheet_rows(
                 return RawRow(
                     number, None,
                     f"row has a value in column {get_column_letter(extra[0])}, which has no "
-                    f"name in row 1: name the column or clear the cell", raw, cells=cells,
+                    f"name in row {titles + 1}: name the column or clear the cell", raw,
+                    cells=cells,
                 )
             values = values[: len(keys)] + [""] * (len(keys) - len(values))
             return RawRow(number, dict(zip(keys, values, strict=True)), raw=raw, headers=written)
 
         def numbered() -> Iterator[tuple[int, RawRow | None, int]]:
             """(row number, row or None for a blank row, cells filled, errors counted)."""
-            for number, values in enumerate(rows, start=2):
+            for number, values in enumerate(rows, start=titles + 2):
                 filled = sum(1 for v in values if v.strip()) + len(texts.errors.get(number, ()))
-                if number == 2 and filled and _second_header(header, values, text_col):
+                if number == titles + 2 and filled and _second_header(header, values,
+                                                                       text_col):
                     if warnings is not None:
                         warnings.append(_second_header_warning("row", number))
                     continue

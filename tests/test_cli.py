@@ -912,7 +912,7 @@ def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> 
     notes.write_text(
         "id,text,heard_on,consent_quote\n"
         "k1,The group closed and nobody said why.,2026-03-01,yes\n"
-        "k2,Margaret rang the crisis line twice.,2026-03-01,perhaps\n",
+        "k2,Margaret rang the crisis line twice.,2026-03-01,01/03/2026\n",
         encoding="utf-8",
     )
     assert insight("ingest", "-w", str(ws), "--no-screen", str(notes), check=False).returncode == 3

@@ -87,27 +87,35 @@ def test_only_the_first_sheet_is_read_and_that_is_said(tmp_path: Path) -> None:
     _, warnings = read_rows(path)
     list(_)
     assert warnings == [
-        "the workbook has 2 sheets; the first ('Notes') was read; 'Old' holds notes too, not "
-        "read: save it as its own file to read it"
+        "the workbook has 2 sheets; the first ('Notes') was read; 'Old' has a 'text' column "
+        "too, not read: if it holds notes, save it as its own file to read it"
     ]
 
 
-def test_a_title_row_above_the_header_is_named_as_a_row(tmp_path: Path) -> None:
+def test_a_title_row_above_the_header_is_left_out_and_said(tmp_path: Path) -> None:
+    """A hand-kept log's title, merged across the top (blind coordinator audit: the notes
+    sheet was passed over for a contacts list beside it). Rows keep the sheet's numbers."""
     path = workbook(
         tmp_path / "title.xlsx",
         ("Notes", [["Listening notes, June"], ["id", "text"], ["t1", "A note."]]),
     )
-    rows, _ = read_rows(path)
-    with pytest.raises(FileRejected, match="the header row with the 'text' column is row 2"):
-        list(rows)
-    # the notes under another name, and a blank row: the title is still named (blind audit:
-    # "row 1 has 1 column" said nothing of where the header was)
+    rows, warnings = read_rows(path)
+    assert [(r.line, r.data) for r in rows] == [(3, {"id": "t1", "text": "A note."})]
+    assert warnings == ["the header is row 2: row 1 above it (a title or instructions?) was "
+                        "left out"]
+    # a blank row under the title, the notes column named with --text-col
     kept = workbook(tmp_path / "kept.xlsx", ("Log", [
         ["Peer listening log 2025"], [None], ["Date", "Who", "What was said", "Consent"],
         ["01/05/2025", "L1", "Waited a year for a call back.", "yes"]]))
-    rows, _ = read_rows(kept)
-    with pytest.raises(FileRejected, match="row 1 has only one cell filled \\(a title\\?\\) "
-                                           "and row 3 is the first with several"):
+    rows, warnings = read_rows(kept, text_col="What was said")
+    assert [r.line for r in rows] == [4]
+    assert warnings[0] == ("the header is row 3: rows 1 to 2 above it (a title or "
+                           "instructions?) were left out")
+    # a row of two cells above the header is not a title: the file is refused, as before
+    two = workbook(tmp_path / "two.xlsx", ("Log", [
+        ["Peer listening log", "2025"], ["id", "text"], ["t1", "A note."]]))
+    rows, _ = read_rows(two)
+    with pytest.raises(FileRejected, match="the header row with the 'text' column is row 2"):
         list(rows)
 
 
@@ -124,14 +132,30 @@ def test_a_title_row_on_the_notes_sheet_is_named_not_a_lookup_sheet_beside_it(
         ("Lookups", [["listener", "name"], ["L01", "Sam Patel"]]),
     )
     read, warnings = read_rows(path)
-    with pytest.raises(FileRejected) as caught:
-        list(read)
-    assert str(caught.value) == (
-        "sheet 'Notes' (of 2 in the workbook; no sheet has the notes column in row 1): the "
-        "header row with the 'text' column is row 3, not row 1: delete the row(s) above it "
-        "(a title?) and try again"
+    assert [(r.line, r.data["id"]) for r in read] == [(4, "1")]
+    assert warnings[:2] == [
+        "the workbook has 2 sheets; the first ('Notes') was read; 'Lookups' has no 'text' "
+        "column in row 1, so passed over (a cover or instructions sheet?)",
+        "the header is row 3: rows 1 to 2 above it (a title or instructions?) were left out",
+    ]
+
+
+def test_a_contacts_sheet_with_a_note_column_is_not_read_as_the_notes(tmp_path: Path) -> None:
+    """Blind coordinator audit: a volunteers' contacts list ("Note": "volunteer") before
+    the log became a note while the log itself was passed over."""
+    path = workbook(
+        tmp_path / "log.xlsx",
+        ("Contacts", [["Name", "Phone", "Note"], ["Jo Harris", "07700 900456", "volunteer"]]),
+        ("Log", [["Date", "Note"], ["02/10/2026", "Older man said since the day centre closed "
+                                                   "he talks to nobody all week."],
+                 ["09/10/2026", "Waited fourteen months for CAMHS, then discharged."]]),
     )
-    assert warnings == []  # no "was read" for a sheet that was not
+    read, warnings = read_rows(path, text_col="Note")
+    assert [r.line for r in read] == [2, 3]
+    assert warnings[0] == (
+        "the workbook has 2 sheets; the one whose notes column holds the most words ('Log') "
+        "was read; 'Contacts' has a 'Note' column too, not read: if it holds notes, save it "
+        "as its own file to read it")
 
 
 def test_a_broken_workbook_and_other_spreadsheets_are_refused_with_what_to_do(
@@ -291,9 +315,10 @@ def test_a_totals_row_is_quarantined_and_a_deep_header_is_found(
     instructions = [[f"Step {i}: fill in the sheet below."] for i in range(1, 8)]
     deep = workbook(tmp_path / "deep.xlsx",
                     ("Notes", [*instructions, ["id", "text"], ["d1", "A note."]]))
-    read, _ = read_rows(deep)
-    with pytest.raises(FileRejected, match="the header row with the 'text' column is row 8"):
-        list(read)
+    read, warnings = read_rows(deep)
+    assert [(r.line, r.data["id"]) for r in read] == [(9, "d1")]
+    assert warnings == ["the header is row 8: rows 1 to 7 above it (a title or "
+                        "instructions?) were left out"]
 
 
 def test_classify_says_which_sheet_it_read_and_trims_ids(tmp_path: Path) -> None:
@@ -305,7 +330,7 @@ def test_classify_says_which_sheet_it_read_and_trims_ids(tmp_path: Path) -> None
     out = tmp_path / "out.jsonl"
     result = run_cli("classify", str(path), "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "the first ('June') was read; 'July' holds notes too" in " ".join(
+    assert "the first ('June') was read; 'July' has a 'text' column too" in " ".join(
         result.stderr.split())
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["A-7"]
 
@@ -406,8 +431,8 @@ def test_a_cover_sheet_before_the_notes_is_passed_over(tmp_path: Path) -> None:
     assert warnings == [
         "the workbook has 3 sheets; the first with the notes column ('Notes') was read; "
         "<19 characters> has no 'text' column in row 1, so passed over (a cover or "
-        "instructions sheet?); 'March' holds notes too, not read: save it as its own file "
-        "to read it"
+        "instructions sheet?); 'March' has a 'text' column too, not read: if it holds notes, "
+        "save it as its own file to read it"
     ]
 
 
@@ -423,7 +448,8 @@ def test_a_cover_sheet_does_not_hide_what_the_notes_sheet_is_missing(tmp_path: P
     with pytest.raises(FileRejected) as caught:
         list(read)
     assert str(caught.value).startswith("sheet 'Notes' (of 2 in the workbook; no sheet has "
-                                        "the notes column in row 1): row 1 has 3 columns")
+                                        "the notes column in its header): row 1 has 3 "
+                                        "columns")
     assert str(caught.value).endswith("did you mean --text-col 'What they said' (its cells "
                                       "read like notes)?")
     read, _ = read_rows(path, text_col="What they said")
