@@ -360,3 +360,29 @@ def test_a_row_that_repeats_a_note_but_for_spacing_needs_nothing(
     assert rows[0].reason.startswith("duplicate: same text but for spaces or line breaks")
     kinds = sort_rejected(folder, quarantine_files(folder)[-1], store)
     assert [len(kinds[k]) for k in ("new", "before", "stored")] == [0, 0, 1]
+
+
+def test_a_broken_json_line_fixed_and_ingested_is_stored_not_still_to_fix(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind coordinator audit: a JSONL line broken by a trailing comma, marked safeguarding,
+    was fixed and ingested (and queued), yet stayed "to fix" and raised the red line about a
+    concern in no queue on every command: its words were looked for between commas, quote
+    marks and key names included, so never found."""
+    folder = tmp_path / "quarantine"
+    words = "She said she's scared her ex will find her at the refuge, so we rang the helpline."
+    broken = tmp_path / "app.jsonl"
+    broken.write_text(json.dumps({"id": "app-105", "text": words, "safeguarding": True})[:-1]
+                      + ",}\n", encoding="utf-8")
+    def screen(text: str) -> str | None:
+        return "phrase list: domestic abuse" if "refuge" in text else None
+
+    _ingest(store, broken, folder, screen=screen)
+    [row] = review(read_quarantine(folder), store)
+    assert row.state == "to fix" and row.concern
+    fixed = tmp_path / "fixed.jsonl"
+    fixed.write_text(json.dumps({"id": "app-105", "text": words, "safeguarding": True}) + "\n",
+                     encoding="utf-8")
+    _ingest(store, fixed, folder, screen=screen)
+    [row] = review(read_quarantine(folder), store)
+    assert row.state == "stored"
