@@ -334,6 +334,9 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
 DATE_ORDERS = ("auto", "day-first", "month-first")
 # a time as form tools write it: on a 12-hour clock ("10:23 AM") or to the second ("10:22:01")
 _TOOL_TIME = re.compile(r"\d\s*[ap]\.?m\.?\b|\d:\d\d:\d\d", re.IGNORECASE)
+# a 12-hour time with its minutes, as US-locale tools write timestamps ("2:03 PM"); tools set
+# to UK English write a 24-hour clock ("14:03:11")
+_TWELVE_HOUR = re.compile(r"\d:\d\d(?::\d\d)?\s*[ap]\.?m\.?(?!\w)", re.IGNORECASE)
 
 
 class DateOrder(NamedTuple):
@@ -347,34 +350,43 @@ class DateOrder(NamedTuple):
     day: int | None
     month_only: int
     by_a_tool: bool
+    #: the line of the first date, when every date of the column carries a 12-hour time
+    #: with its minutes ("11/03/2026 2:03 PM"): a US-locale tool's timestamps
+    us_clock: int | None = None
 
     @property
     def month_first(self) -> bool:
         """Read month first only on clear evidence: no date that must be day first, and
-        more than one that must be month first, or dates a form tool wrote. One US-looking
-        date a person typed among UK ones is more likely a slip than a US column, and a
-        column read the wrong way stores every ambiguous date (03/04) wrong, which
-        ingesting again cannot mend."""
-        return bool(self.month and not self.day and (self.month_only > 1 or self.by_a_tool))
+        more than one that must be month first, or dates a form tool wrote, or every date
+        stamped on a US tool's 12-hour clock (a column of 1st-12th dates gives no date that
+        must be month first). One US-looking date a person typed among UK ones is more
+        likely a slip than a US column, and a column read the wrong way stores every
+        ambiguous date (03/04) wrong, which ingesting again cannot mend."""
+        return bool(not self.day and (
+            (self.month and (self.month_only > 1 or self.by_a_tool)) or self.us_clock))
 
 
 def date_order(dates: Iterable[tuple[int, Any]]) -> DateOrder:
     """A column's `DateOrder`. Dates are ordered per column, never per cell, so 03/06/2025
     is the same day on every row. `dates`: (line, value) pairs."""
-    month = day = None
+    month = day = first = None
     month_only = 0
     by_a_tool = False
+    every_us_clock = True
     for line, value in dates:
         if not isinstance(value, str) or (found := _NUMERIC_DATE.match(value)) is None:
             continue
+        first = first if first is not None else line
         by_a_tool = by_a_tool or bool(_TOOL_TIME.search(value))
+        every_us_clock = every_us_clock and bool(_TWELVE_HOUR.search(value))
         one, two = int(found.group(1)), int(found.group(3))
         if one <= 12 < two <= 31:
             month_only += 1
             month = month if month is not None else line
         elif two <= 12 < one <= 31 and day is None:
             day = line
-    return DateOrder(month, day, month_only, by_a_tool)
+    return DateOrder(month, day, month_only, by_a_tool,
+                     first if first is not None and every_us_clock else None)
 
 
 _ACCEPTED_BOOLEANS = "accepted: yes/no, y/n, true/false, 1/0"
@@ -3143,7 +3155,14 @@ def ingest_file(
         if dates == "month-first" or (dates == "auto" and order.month_first):
             context["month_first"] = True
         # as the person ingesting said (`dates`), dates the other way are row errors
-        if dates == "auto" and order.month_first:
+        if dates == "auto" and order.month_first and not month:
+            report.warnings.append(
+                "heard_on dates were read month first (MM/DD/YYYY, as US form tools write "
+                "them): each could be read either way, and each has a time on a 12-hour "
+                f"clock (line {order.us_clock}), as a tool set to US English writes them; "
+                "if they are day first, give --dates day-first"
+            )
+        elif dates == "auto" and order.month_first:
             report.warnings.append(
                 "heard_on dates were read month first (MM/DD/YYYY, as US form tools write "
                 f"them), as the date on line {month} can only be read that way"

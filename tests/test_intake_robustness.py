@@ -1604,6 +1604,36 @@ def test_a_date_column_is_month_first_only_when_a_date_must_be(
     ]
 
 
+def test_a_column_of_early_dates_on_a_us_tools_clock_is_month_first(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind coordinator audit: a US form export of the 3rd and 5th of November ("11/03/2026
+    2:03 PM") was stored as 11 March and 11 May without a word, as no date must be month
+    first. Every date stamped on a 12-hour clock, as a tool set to US English writes them,
+    is the evidence; UK tools write a 24-hour clock, read day first as before."""
+    us = write(tmp_path, "us.csv", "id,text,Submission Date\n"
+               "u-1,US note one,11/03/2026 2:03 PM\nu-2,US note two,11/05/2026 9:15:40 am\n")
+    report = ingest(store, us, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    assert store.get_note("u-1")["heard_on"] == date(2026, 11, 3)
+    assert store.get_note("u-2")["heard_on"] == date(2026, 11, 5)
+    assert [w for w in report.warnings if "month first" in w] == [
+        "heard_on dates were read month first (MM/DD/YYYY, as US form tools write them): each "
+        "could be read either way, and each has a time on a 12-hour clock (line 2), as a "
+        "tool set to US English writes them; if they are day first, give --dates day-first"
+    ]
+    uk = write(tmp_path, "uk.csv", "id,text,Timestamp\n"
+               "k-1,UK note one,03/11/2026 14:03:11\nk-2,UK note two,05/11/2026 09:15:40\n")
+    report = ingest(store, uk, tmp_path)
+    assert store.get_note("k-1")["heard_on"] == date(2026, 11, 3)
+    assert not [w for w in report.warnings if "month first" in w]
+    # one date typed with a time among others without: a person's, not a tool's clock
+    typed = write(tmp_path, "typed.csv", "id,text,heard_on\n"
+                  "t-1,Typed note one,03/11/2026 2:30 PM\nt-2,Typed note two,05/11/2026\n")
+    ingest(store, typed, tmp_path)
+    assert store.get_note("t-1")["heard_on"] == date(2026, 11, 3)
+
+
 def test_one_date_a_person_typed_month_first_does_not_turn_the_column(
     store: Store, tmp_path: Path
 ) -> None:
