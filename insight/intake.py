@@ -2703,9 +2703,9 @@ class FileReport:
             lines.append(
                 f"{n} new note{_s(n)} {'has' if n == 1 else 'have'} the very words of another "
                 f"note but another date or listener ({some_of(listed, 5)}): kept as "
-                f"conversation{_s(n)} of {'its' if n == 1 else 'their'} own. If a row is the "
-                "same conversation entered twice with a wrong date or listener, erase it "
-                "(`insight erase --note ID`)"
+                f"conversation{_s(n)} of {'its' if n == 1 else 'their'} own. If a row "
+                "corrects a note's date or listener (a file ingested again, corrected), the "
+                "older note is now counted twice: erase it (`insight erase --note ID`)"
             )
         if self.labelled:
             lines.append(
@@ -3261,7 +3261,9 @@ def ingest_file(
                 f"{name} cells hold what reads as {kind} (line{_s(len(lines))} "
                 f"{some_of([str(n) for n in lines])}): stored as given, and shown to leads; "
                 f"a {name} is a code or a name, not how to reach someone: correct the form "
-                "and ingest again, or erase those notes")
+                "and ingest again (a note with an id takes the correction; one without comes "
+                "in as a new note, as its id is made from its listener: then erase the old "
+                "one), or erase those notes")
         if comma_lines:
             report.warnings.append(
                 f"community answers hold a comma (line{_s(len(comma_lines))} "
@@ -3521,8 +3523,10 @@ def _count_changes(
     applied: dict[str, dict[str, Any]],
     queued: set[str],
     text_differs: Collection[str] = (),
+    contact_corrected: Mapping[str, set[str]] | None = None,
 ) -> None:
     """Count in `report` what a file changed on stored notes (`Store.update_notes_from_intake`)."""
+    contact_corrected = contact_corrected or {}
     for note_id in dict.fromkeys([*applied, *queued]):
         values = applied.get(note_id, {})
         if values.get("consent_quote") is False:
@@ -3534,7 +3538,9 @@ def _count_changes(
         ]
         if "safeguarding" in values or note_id in queued:
             kinds.append(_FLAGGED)
-        kinds += [f"{name} filled in" for name in INTAKE_FILLABLE if name in values]
+        kinds += [f"{name} corrected (contact details removed)"
+                  if name in contact_corrected.get(note_id, ()) else f"{name} filled in"
+                  for name in INTAKE_FILLABLE if name in values]
         for kind in kinds:
             report.changes[kind] = report.changes.get(kind, 0) + 1
         report.updated += 1
@@ -3584,6 +3590,7 @@ def _store_batch(
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
     text_differs: set[str] = set()
+    contact_corrected: dict[str, set[str]] = {}  # contact details corrected out of fields
     labels: dict[str, list[str]] = {}  # categories for stored notes no one labelled
     relabelled: dict[str, set[str]] = {}  # a file's categories for notes a person labelled
     # an erased note's words under another id (a prefix forgotten, the id in other case)
@@ -3686,6 +3693,14 @@ def _store_batch(
                 if name in data and value and (not stored[name] or (
                         name == "community" and _split_of(list(value), stored[name]))):
                     wanted[name] = list(value) if name == "community" else value
+            # a phone number or address typed where the listener or place goes, corrected
+            # in the form (ingest said to): the correction replaces it
+            for name in ("listener", "place", "setting"):
+                value = getattr(record, name)
+                if (name in data and value and stored[name] and value != stored[name]
+                        and _contact_details(stored[name]) and not _contact_details(value)):
+                    wanted[name] = value
+                    contact_corrected.setdefault(record.id, set()).add(name)
         if same_text and record.categories is not None:
             if stored["labelled"]:
                 relabelled[record.id] = set(record.categories)
@@ -3707,8 +3722,9 @@ def _store_batch(
                 reasons.setdefault(note_id, why)
     if changes or flags or rescreened:
         _count_changes(report, *store.update_notes_from_intake(
-            changes, reasons=reasons, flags=flags, screened=rescreened),
-            text_differs=text_differs)
+            changes, reasons=reasons, flags=flags, screened=rescreened,
+            contact_corrected=contact_corrected), text_differs=text_differs,
+            contact_corrected=contact_corrected)
     for note_id, categories in labels.items():
         store.set_person_tags(note_id, categories)
     report.labelled += len(labels)

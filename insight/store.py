@@ -539,6 +539,8 @@ def audit_change(entry: dict[str, Any]) -> str:
 #: What an erased note's audit entries lose: its identifying fields, and the hash of its
 #: words (unkeyed, it would confirm a guessed text; `erased_text_mark` keeps a keyed one).
 _ERASED_FROM_AUDIT = _IDENTIFYING | {"content_hash"}
+#: What the audit log says a field held when contact details were corrected out of it
+CONTACT_REMOVED = "(contact details, removed)"
 
 
 def _tag_ref(values: dict[str, Any]) -> str:
@@ -1011,6 +1013,7 @@ class Store:
         reasons: dict[str, str] | None = None,
         flags: dict[str, str] | None = None,
         screened: dict[str, str] | None = None,
+        contact_corrected: dict[str, set[str]] | None = None,
     ) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Apply consent and safeguarding changes from a re-ingested file, in one transaction.
 
@@ -1021,13 +1024,16 @@ class Store:
         (one the model or the phrase list raised may be judged a false alarm: the
         person's concern must outlive that, and the queue must show a person raised it).
         `screened`: note id -> reason for the phrase list's flag on new words (queued as the
-        phrase list's, by `_flag_blocked`'s rule). Erased notes are never touched, and a value
-        already equal is not written again. Returns (the values applied per note, the ids
-        newly queued).
+        phrase list's, by `_flag_blocked`'s rule). `contact_corrected`: note id -> fields
+        whose stored value held contact details, which the change replaces: the old value
+        is kept out of the audit log, this entry and earlier ones. Erased notes are never
+        touched, and a value already equal is not written again. Returns (the values applied
+        per note, the ids newly queued).
         """
         reasons = reasons or {}
         flags = flags or {}
         screened = screened or {}
+        contact_corrected = contact_corrected or {}
         applied: dict[str, dict[str, Any]] = {}
         queued: set[str] = set()
         stamp = now()
@@ -1049,6 +1055,10 @@ class Store:
                 values = {k: v for k, v in wanted.items() if current[k] != v}
                 if values:
                     before = {k: current[k] for k in values}
+                    if hidden := {k: before[k] for k in contact_corrected.get(note_id, ())
+                                  if k in values}:
+                        self._scrub_note_audit(conn, note_id, only=hidden)
+                        before.update(dict.fromkeys(hidden, CONTACT_REMOVED))
                     after = {**values, "updated_at": stamp}
                     conn.execute(update(notes).where(notes.c.id == note_id).values(**after))
                     if note_id in reasons:
@@ -2385,19 +2395,26 @@ class Store:
                 )
             )
 
-    def _scrub_note_audit(self, conn: Connection, note_id: str) -> None:
-        """Blank identifying fields in a note's earlier audit entries (for erasure)."""
+    def _scrub_note_audit(self, conn: Connection, note_id: str,
+                          only: dict[str, Any] | None = None) -> None:
+        """Blank identifying fields in a note's earlier audit entries (for erasure), or, with
+        `only` (field -> value), those values of those fields (contact details corrected
+        out of a field: the log must not keep what the note no longer holds)."""
         query = select(audit.c.id, audit.c.before, audit.c.after).where(
             audit.c.record_type == "note", audit.c.record_id == note_id
         )
+
+        def blanked(key: str, value: Any) -> bool:
+            return key in only and value == only[key] if only is not None \
+                else key in _ERASED_FROM_AUDIT and bool(value)
+
         for entry in conn.execute(query).all():
             changes = {}
             for column in ("before", "after"):
                 value = getattr(entry, column)
-                if isinstance(value, dict) and any(value.get(k) for k in _ERASED_FROM_AUDIT):
-                    changes[column] = {
-                        k: (None if k in _ERASED_FROM_AUDIT else v) for k, v in value.items()
-                    }
+                if isinstance(value, dict) and any(blanked(k, v) for k, v in value.items()):
+                    changes[column] = {k: (None if blanked(k, v) else v)
+                                       for k, v in value.items()}
             if changes:
                 conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))
 

@@ -671,6 +671,36 @@ def test_a_twin_row_fills_the_fields_the_stored_note_lacks(store: Store, tmp_pat
     assert "its listener was filled in from this row" in row["reason"]
 
 
+def test_contact_details_corrected_in_the_form_leave_the_note_and_its_audit(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind coordinator audit: ingest said a phone number in the listener cell should be
+    corrected in the form and ingested again, but the corrected file changed nothing and the
+    audit log kept the number. A listener, place or setting that held contact details now
+    takes the corrected value, and the log no longer holds the old one."""
+    path = tmp_path / "misc.csv"
+    path.write_text("id,text,listener,place\n"
+                    "W4,Waited a year for a call back.,07700 900999,42 Station Road\n",
+                    encoding="utf-8")
+    first = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert any("listener cells hold what reads as a phone number" in w for w in first.warnings)
+    path.write_text("id,text,listener,place\nW4,Waited a year for a call back.,L12,Batley\n",
+                    encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.changes == {"listener corrected (contact details removed)": 1,
+                              "place corrected (contact details removed)": 1}
+    note = store.get_note("W4")
+    assert (note["listener"], note["place"]) == ("L12", "Batley")
+    logged = json.dumps(store.audit_log(), default=str)
+    assert "07700 900999" not in logged and "Station Road" not in logged
+    assert "(contact details, removed)" in logged
+    # a listener's name changed for no such reason is not a correction ingest makes
+    path.write_text("id,text,listener,place\nW4,Waited a year for a call back.,L13,Batley\n",
+                    encoding="utf-8")
+    ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert store.get_note("W4")["listener"] == "L12"
+
+
 def test_json_records_read_the_notes_from_the_key_named_by_text_col(
     store: Store, tmp_path: Path
 ) -> None:
