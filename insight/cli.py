@@ -599,12 +599,16 @@ def ingest(
                 report.rejected_concerns = [n for n in report.rejected_concerns
                                             if n not in handled]
             if lines := report.rejected_concerns:
+                one = len(lines) == 1
                 typer.secho(
-                    f"{file}: SAFEGUARDING: {len(lines)} rejected row(s) raise a safeguarding "
-                    f"concern (line {', '.join(map(str, lines[:10]))}"
+                    f"{file}: SAFEGUARDING: {len(lines)} rejected row{'' if one else 's'} "
+                    f"{'raises' if one else 'raise'} a safeguarding concern "
+                    f"(line{'' if one else 's'} {', '.join(map(str, lines[:10]))}"
                     + (" and more" if len(lines) > 10 else "")
-                    + "); they are not in the queue because they were not stored: read them "
-                    "in the quarantine file now, fix and ingest again",
+                    + f"); {'it is' if one else 'they are'} not in the queue because "
+                    f"{'it was' if one else 'they were'} not stored: read "
+                    f"{'it' if one else 'them'} in the quarantine file now, fix and ingest "
+                    "again",
                     err=True, fg=typer.colors.RED,
                 )
             to_fix = report.rejected

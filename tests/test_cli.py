@@ -2209,7 +2209,8 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
                     "yes\n"
                     "k2,2025-02-30,The new group meets on Tuesdays.,no\n", encoding="utf-8")
     ingested = insight("ingest", "-w", str(ws), str(form), check=False)
-    assert ingested.returncode == 3 and "SAFEGUARDING: 1 rejected row(s)" in ingested.stderr
+    assert ingested.returncode == 3
+    assert "SAFEGUARDING: 1 rejected row raises a safeguarding concern (line " in ingested.stderr
     listed = insight("quarantine", "list", "-w", str(ws), "-f", "json")
     assert json.loads(listed.stdout)[0]["safeguarding_concerns"] == 1
     # the safeguarding lead's own views say it is there, in no queue

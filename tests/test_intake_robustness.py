@@ -1285,7 +1285,7 @@ def test_a_rejected_row_with_a_safeguarding_concern_is_called_out(tmp_path: Path
     )
     result = run_cli("ingest", "-w", str(folder), str(path), cwd=tmp_path)
     assert result.returncode == 3
-    assert "SAFEGUARDING: 2 rejected row(s) raise a safeguarding concern (line 2, 3)" in (
+    assert "SAFEGUARDING: 2 rejected rows raise a safeguarding concern (lines 2, 3)" in (
         result.stderr
     )
     assert "kms" not in result.stderr + result.stdout  # named by line, never quoted
