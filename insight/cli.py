@@ -2043,6 +2043,9 @@ def actions_add(
     owner: Annotated[str | None, typer.Option(help="Who is responsible.")] = None,
     status: Annotated[str, typer.Option(
         help="proposed, agreed, in progress, done or declined.")] = "proposed",
+    status_on: Annotated[str | None, typer.Option(
+        "--status-on", help="The day it reached that status, if not today (YYYY-MM-DD or "
+        "DD/MM/YYYY).")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (required when declined).")] = None,
     priority: Annotated[
         list[str] | None, typer.Option(help="Priority it answers (repeat).")
@@ -2066,7 +2069,8 @@ def actions_add(
         twins = same_title(store, "action", title)
         new = add_action(store, title, owner=owner, status=status, reason=reason,
                          description=description, due_on=_parse_day(due), stage=stage,
-                         framework=framework, priority_ids=_refs("priority", priority))
+                         framework=framework, priority_ids=_refs("priority", priority),
+                         status_on=_parse_day(status_on))
         typer.echo(f"created action {ref('action', new)}")
         _warn_same_title("action", twins, new)
         _warn_small_groups(ws, store, ref("action", new), title=title, owner=owner,
@@ -2141,10 +2145,13 @@ def actions_status(
     action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
     status: Annotated[str, typer.Argument(help="proposed, agreed, in progress, done, declined.")],
     reason: Annotated[str | None, typer.Option(help="Why (required when declined).")] = None,
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day the status was reached, if not today (YYYY-MM-DD or DD/MM/YYYY); "
+        "given with the status the action has, it corrects that day.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Update an action's status."""
+    """Update an action's status, dated (the reports say since when)."""
     from insight.store import parse_ref, ref
     from insight.thread import load_thread, set_action_status
 
@@ -2153,9 +2160,12 @@ def actions_status(
         action_id = parse_ref("action", action)
         action = ref("action", action_id)  # as every other output names it: "a5" is A5
         before = store.get_record("action", action_id)["status"]
-        record = set_action_status(store, action_id, status, reason=reason)
-        fed_back = [o for o in load_thread(store).outcomes_of_action(action_id) if o["fed_back"]]
-    typer.echo(f"{action}: {record['status']}")
+        record = set_action_status(store, action_id, status, reason=reason, on=_parse_day(on))
+        thread = load_thread(store)
+        fed_back = [o for o in thread.outcomes_of_action(action_id) if o["fed_back"]]
+        since = thread.status_since(action_id)
+    typer.echo(f"{action}: {record['status']}"
+               + (f" since {_long_day(since)}" if since is not None else ""))
     if before == "declined" and record["status"] != "declined" and reason is None:
         typer.secho(
             f"warning: {action} was declined and is now {record['status']}: the reports stop "
@@ -2608,6 +2618,12 @@ def trace(
             typer.echo(f"  influenced: {', '.join(actions) or 'no action yet'}")
 
 
+def _long_day(value: date | str) -> str:
+    """A day as people write it in England: 27 November 2026."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return f"{day.day} {day:%B %Y}"
+
+
 def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any]) -> list[str]:
     """A record's thread as a person reads it: each record with its title (an action's
     status, owner and reason to decline; an outcome's words), notes by id, a few shown."""
@@ -2654,6 +2670,9 @@ def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any])
         if not traced["priorities"]:
             lines.append(f"{indent}responds to no priority yet")
         if kind == "action":
+            if traced["statuses"]:  # since when, as the reports say it
+                lines.append("  statuses: " + ", ".join(
+                    f"{h['status']} {_long_day(h['on'])}" for h in traced["statuses"]))
             lines.append("  outcomes: " + ("; ".join(titled(o) for o in traced["outcomes"])
                                            or "none yet"))
     elif kind == "priority":

@@ -334,6 +334,8 @@ def build_report(
             "owner": public_owner(action["owner"]) if action["owner"] and audience == "community"
             else action["owner"],
             "status": action["status"],
+            # the day it reached that status (None for one the audit log does not date)
+            "status_since": thread.status_since(action_id),
             # the reason is a decline's: kept in the record (and the audit log) when the
             # status moves on, but no report says it of an action no longer declined
             "reason": action["reason"] if action["status"] == "declined" else None,
@@ -1078,8 +1080,9 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     priorities = [["priority", "title", "description", "agreed on", "notes", "insights",
                    "actions"]]
     insights = [["insight", "title", "summary", "categories", "notes", "priorities"]]
-    actions = [["action", "title", "owner", "status", "reason", "stage", "due on",
-                "framework", "notes", "priorities", "outcomes", "lived experience: mode",
+    actions = [["action", "title", "owner", "status", "status since", "reason", "stage",
+                "due on", "framework", "notes", "priorities", "outcomes",
+                "lived experience: mode",
                 "lived experience: continuity", "lived experience: how"]]
     outcomes = [["outcome", "action", "description", "observed on", "evidence",
                  "fed back to the community", "fed back on"]]
@@ -1110,8 +1113,9 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         action_rows.setdefault(action["ref"], action)
     for ref_, action in action_rows.items():
         actions.append([
-            ref_, action["title"], action["owner"], action["status"], action["reason"],
-            action["stage"], action["due_on"], action["framework"], action["evidence"],
+            ref_, action["title"], action["owner"], action["status"], action["status_since"],
+            action["reason"], action["stage"], action["due_on"], action["framework"],
+            action["evidence"],
             ", ".join(action_priorities.get(ref_, [])),
             ", ".join(o["ref"] for o in action["outcomes"]),
             *((action["involvement"] or {}).get(k) for k in ("mode", "continuity", "how")),

@@ -523,6 +523,9 @@ def audit_change(entry: dict[str, Any]) -> str:
     for key in dict.fromkeys([*before, *after]):
         if key in _BOOKKEEPING or before.get(key) == after.get(key):
             continue
+        if key == "status_on":  # when the status was reached, not a field that changed
+            changes.append(f"reached on {flat(after.get(key))}")
+            continue
         if key in named_only:
             name = "text" if key in ("text_chars", "content_hash") else key
             if name not in changes:
@@ -1841,13 +1844,17 @@ class Store:
         return dict(out)
 
     # -- thread records --------------------------------------------------------------
-    def create_record(self, kind: str, **values: Any) -> int:
+    def create_record(self, kind: str, audited: dict[str, Any] | None = None,
+                      **values: Any) -> int:
+        """A new thread record; `audited`: what its audit entry says besides its fields
+        (an action's `status_on`, the day its status was reached)."""
         table = THREAD_TABLES[kind]
         stamp = now()
         values = {**values, "created_at": stamp, "updated_at": stamp, "author": self.actor}
         with self.begin() as conn:
             new_id = conn.execute(insert(table).values(**values)).inserted_primary_key[0]
-            self._audit(conn, "create", kind, new_id, None, {**values, "id": new_id})
+            self._audit(conn, "create", kind, new_id, None,
+                        {**values, "id": new_id, **(audited or {})})
         return int(new_id)
 
     def get_record(self, kind: str, record_id: int) -> dict[str, Any]:
@@ -1863,7 +1870,9 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.id))]
 
-    def update_record(self, kind: str, record_id: int, **values: Any) -> dict[str, Any]:
+    def update_record(self, kind: str, record_id: int, audited: dict[str, Any] | None = None,
+                      **values: Any) -> dict[str, Any]:
+        """Change a thread record's fields; `audited` as for `create_record`."""
         table = THREAD_TABLES[kind]
         with self.begin() as conn:
             row = conn.execute(select(table).where(table.c.id == record_id)).first()
@@ -1873,8 +1882,35 @@ class Store:
             values = {**values, "updated_at": now()}
             conn.execute(update(table).where(table.c.id == record_id).values(**values))
             after = {**before, **values}
-            self._audit(conn, "update", kind, record_id, before, after)
+            self._audit(conn, "update", kind, record_id, before, {**after, **(audited or {})})
         return after
+
+    def status_history(self) -> dict[int, list[dict[str, Any]]]:
+        """Action id -> each status it reached, oldest first: `status`, `on` (the day a
+        person said it was reached, else the day it was recorded), `recorded_at`, `by`.
+        Read from the audit log, which holds every change of status (a restore and an
+        undelete keep it), so there is one record of it."""
+        query = (select(audit.c.record_id, audit.c.operation, audit.c.at, audit.c.actor,
+                        audit.c.before, audit.c.after)
+                 .where(audit.c.record_type == "action",
+                        audit.c.operation.in_(("create", "update", "undelete")))
+                 .order_by(audit.c.at, audit.c.id))
+        found: dict[int, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for entry in conn.execute(query):
+                after = entry.after or {}
+                status = after.get("status")
+                history = found.setdefault(int(entry.record_id), [])
+                day = after.get("status_on")
+                on = date.fromisoformat(day) if isinstance(day, str) else entry.at.date()
+                if history and history[-1]["status"] == status:
+                    if isinstance(day, str) and entry.operation == "update":
+                        history[-1]["on"] = on  # the day it was reached, corrected
+                    continue  # else another field changed, or the record came back
+                if status:
+                    history.append({"status": status, "on": on, "recorded_at": entry.at,
+                                    "by": entry.actor})
+        return {k: v for k, v in found.items() if v}
 
     def delete_record(self, kind: str, record_id: int) -> None:
         """Delete a thread record and its links (outcomes go with their action)."""

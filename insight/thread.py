@@ -206,7 +206,9 @@ def add_action(
     stage: str | None = None,
     framework: str | None = None,
     priority_ids: Sequence[int] = (),
+    status_on: date | None = None,
 ) -> int:
+    """A new action; `status_on`: the day its status was reached (today if not given)."""
     status = _status(status)
     title = _title(title)
     if status == "declined" and not (reason or "").strip():
@@ -215,6 +217,7 @@ def add_action(
         store.get_record("priority", priority_id)
     action_id = store.create_record(
         "action",
+        audited={"status_on": _status_on(status_on)},
         title=title,
         owner=owner,
         status=status,
@@ -382,16 +385,45 @@ def evidence_retagged(store: Store, thread: Thread) -> list[str]:
     return found
 
 
+def _status_on(on: date | None, since: date | None = None, was: str | None = None) -> str:
+    """The day an action reached a status, as the audit log keeps it: today unless a
+    person says, never to come, and not before the status it follows was reached."""
+    def day(value: date) -> str:
+        return f"{value.day} {value:%B %Y}"
+
+    today = date.today()
+    on = on or today
+    if on > today:
+        raise ThreadError(f"{day(on)} is still to come: give the day the status was reached")
+    if since is not None and on < since:
+        raise ThreadError(f"it became {was} on {day(since)}: a later status cannot be dated "
+                          f"{day(on)}, before it (check the date; `insight trace` gives the "
+                          "action's statuses)")
+    return on.isoformat()
+
+
 def set_action_status(
-    store: Store, action_id: int, status: str, *, reason: str | None = None
+    store: Store, action_id: int, status: str, *, reason: str | None = None,
+    on: date | None = None,
 ) -> dict[str, Any]:
+    """A new status for an action, dated `on` (the day it was reached; today if not given):
+    the reports say since when. The same status again with `on` corrects its day."""
     status = _status(status)
     if status == "declined" and not (reason or "").strip():
         raise ThreadError("a declined action needs a reason (--reason)")
+    current = store.get_record("action", action_id)["status"]
+    history = store.status_history().get(action_id, [])
+    if status == current:  # the same status: its day corrected, if one is given
+        history = history[:-1]
+    follows = history[-1] if history else None  # the status this one comes after
     values: dict[str, Any] = {"status": status}
     if reason is not None:
         values["reason"] = reason
-    return store.update_record("action", action_id, **values)
+    audited = None
+    if status != current or on is not None:
+        audited = {"status_on": _status_on(on, follows["on"] if follows else None,
+                                           follows["status"] if follows else None)}
+    return store.update_record("action", action_id, audited=audited, **values)
 
 
 def _check_dates(observed_on: date | None, fed_back_on: date | None) -> None:
@@ -513,6 +545,17 @@ class Thread:
     quote_choices: dict[int, dict[str, str]] = field(default_factory=dict)
     #: action id -> how people with lived experience took part (mode, continuity, how)
     involvement: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: action id -> each status it reached, oldest first (`Store.status_history`)
+    statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def status_since(self, action_id: int) -> date | None:
+        """The day an action reached the status it has (None if not known: an action
+        whose history the audit log does not hold)."""
+        history = self.statuses.get(action_id)
+        action = self.actions.get(action_id)
+        if not history or action is None or history[-1]["status"] != action["status"]:
+            return None
+        return history[-1]["on"]
 
     def notes_of_insight(self, insight_id: int) -> list[str]:
         return self.insight_notes.get(insight_id, [])
@@ -565,6 +608,8 @@ class Thread:
         if kind == "action":  # and what came of it: the thread's last knot
             return {
                 **self.chain(record_id),
+                "statuses": [{"status": h["status"], "on": h["on"].isoformat()}
+                             for h in self.statuses.get(record_id, [])],
                 "outcomes": [ref("outcome", o["id"]) for o in self.outcomes_of_action(record_id)],
             }
         if kind == "priority":
@@ -767,6 +812,7 @@ def load_thread(store: Store) -> Thread:
         action_priorities=grouped(store.links(action_priorities), "action_id", "priority_id"),
         quote_choices=_quote_choices(store),
         involvement=store.involvements(),
+        statuses=store.status_history(),
     )
 
 

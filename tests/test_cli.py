@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -1988,9 +1989,9 @@ def test_audit_table_says_what_changed_by_reference_never_a_notes_words(
     assert any(line.endswith("insight_notes I1 -> w2") for line in lines.values())
     updates = [line for line in lines.values() if " update " in line]
     assert updates[0].endswith("update action A1 status: proposed -> declined; "
-                               "reason: (none) -> No budget")
+                               f"reason: (none) -> No budget; reached on {date.today()}")
     assert updates[1].endswith("update action A1 status: declined -> agreed; "
-                               "reason: No budget -> Budget found")
+                               f"reason: No budget -> Budget found; reached on {date.today()}")
     # only what changed, a long value cut short
     assert updates[2].endswith("update action A1 owner: (none) -> A team lead whose name…")
     # a note's words changed: said, never shown (nor its hash or length)
@@ -2103,8 +2104,10 @@ def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
     def said(*args: str) -> str:
         return insight(*args, "-w", str(ws)).stdout.strip()
 
-    assert said("actions", "status", "a1", "agreed") == "A1: agreed"
-    assert said("actions", "status", "1", "in progress") == "A1: in progress"
+    today = date.today()
+    since = f" since {today.day} {today:%B %Y}"  # dated today, as no day was given
+    assert said("actions", "status", "a1", "agreed") == "A1: agreed" + since
+    assert said("actions", "status", "1", "in progress") == "A1: in progress" + since
     assert said("actions", "involve", "a1", "--mode", "active", "--continuity",
                 "embedded") == "A1: people with lived experience took part, active and embedded"
     assert said("actions", "update", "a1", "--owner", "Service lead") == "A1: updated owner"
@@ -2397,3 +2400,18 @@ def test_an_outcome_corrected_after_it_was_fed_back_is_to_feed_back_again(
     insight("outcomes", "update", "O1", "--not-fed-back", "-w", str(ws))
     [outcome] = json.loads(insight("outcomes", "list", "-w", str(ws), "-f", "json").stdout)
     assert outcome["fed_back"] is False and not outcome["fed_back_on"]
+
+
+def test_an_action_status_is_dated_and_traced(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    insight("actions", "add", "Evening crisis line", "--status", "agreed", "--status-on",
+            "2026-09-20", "-w", str(ws))
+    done = insight("actions", "status", "A1", "in progress", "--on", "02/10/2026", "-w", str(ws))
+    assert done.stdout.strip() == "A1: in progress since 2 October 2026"
+    traced = insight("trace", "A1", "-w", str(ws)).stdout.splitlines()
+    assert "  statuses: agreed 20 September 2026, in progress 2 October 2026" in traced
+    early = insight("actions", "status", "A1", "done", "--on", "2026-09-01", "-w", str(ws),
+                    check=False)
+    assert early.returncode != 0 and "it became in progress on 2 October 2026" in " ".join(
+        early.stderr.split())

@@ -918,8 +918,11 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     insights = {row[0]: row for row in tables["Insights"][1:]}
     assert insights["I1"][4] == 6 and insights["I2"][4] == "<5"  # as the report shows them
     actions = {row[0]: row for row in tables["Actions"][1:]}
-    assert actions["A1"][9:] == ["P1", "O1", "active", "embedded", "peers make the calls"]
-    assert actions["A2"][9:] == ["", "", None, None, None]
+    assert actions["A1"][10:] == ["P1", "O1", "active", "embedded", "peers make the calls"]
+    assert actions["A2"][10:] == ["", "", None, None, None]
+    # since when it has had its status: the day it was recorded, as none was given
+    assert tables["Actions"][0][4] == "status since"
+    assert actions["A1"][3:5] == ["done", date.today()]
     assert tables["Outcomes"][1][:3] == ["O1", "A1", "Calls started"]
     assert "category" not in tables["Categories"][0]  # codes are for leads
     # an insight under two priorities is one row: its notes are counted once
@@ -1368,8 +1371,8 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
                             "LA, QIPP;")
     assert re.search(r"Written on \d{1,2} [A-Z][a-z]+ 20\d\d\.", text)
     # done, but nothing says what changed: said as it stands
-    assert "We did Open a Saturday drop-in We have been told this is done. We will tell you " \
-        "what changed when we know." in text
+    assert f"We did Open a Saturday drop-in Done in {date.today():%B %Y} We have been told " \
+        "this is done. We will tell you what changed when we know." in text
     # a person's name as owner is taken out of the public page, not of the leads' report
     assert "Who is responsible: [name removed], CMHT manager" in text
     assert "Sarah Khan" not in text

@@ -406,3 +406,37 @@ def test_evidence_a_person_retagged_away_from_its_insight_is_a_check(store: Stor
     [found] = evidence_retagged(store, load_thread(store))
     assert found.startswith(f"insight I{insight} rests on n1, which a person tagged with none "
                             "of its categories (access-waiting)")
+
+
+def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Store) -> None:
+    """A lead records a change after the fact: the day it happened is given, kept with the
+    change in the audit log, and checked: never to come, never before the status it
+    follows. The same status with a day corrects that day; an undelete keeps the history."""
+    action = add_action(store, "Evening crisis line", status="proposed",
+                        status_on=date(2026, 9, 1))
+    set_action_status(store, action, "agreed", on=date(2026, 9, 20))
+    set_action_status(store, action, "in progress")  # today
+    thread = load_thread(store)
+    assert [(h["status"], h["on"]) for h in thread.statuses[action]] == [
+        ("proposed", date(2026, 9, 1)), ("agreed", date(2026, 9, 20)),
+        ("in progress", date.today())]
+    assert thread.status_since(action) == date.today()
+    assert thread.trace("action", action)["statuses"][1] == {"status": "agreed",
+                                                             "on": "2026-09-20"}
+    # the day it started, corrected: not before it was agreed, and not to come
+    with pytest.raises(ThreadError, match="it became agreed on 20 September 2026: a later "
+                                          "status cannot be dated 19 September 2026"):
+        set_action_status(store, action, "in progress", on=date(2026, 9, 19))
+    with pytest.raises(ThreadError, match="is still to come"):
+        set_action_status(store, action, "done", on=date(2099, 1, 1))
+    set_action_status(store, action, "in progress", on=date(2026, 10, 2))
+    assert load_thread(store).status_since(action) == date(2026, 10, 2)
+    # another field changed is no new status
+    update_record(store, "action", action, owner="Crisis team")
+    assert len(load_thread(store).statuses[action]) == 3
+    delete_record(store, "action", action)
+    undelete_record(store, "action", action)
+    thread = load_thread(store)
+    assert [h["status"] for h in thread.statuses[action]] == ["proposed", "agreed",
+                                                               "in progress"]
+    assert thread.status_since(action) == date(2026, 10, 2)
