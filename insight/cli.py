@@ -832,6 +832,14 @@ def train(
             f"{len(labelled.report.counts)} labels with examples (see the report above; "
             f"--min-count {min_count}; use --label-col/--label-cols to name the label columns)"
         )
+    from insight.classify.data import FEW_EXAMPLES
+
+    if max(labelled.report.counts.values()) < FEW_EXAMPLES:
+        # no threshold could be tuned: a model that tags next to nothing, called trained
+        raise FileRejected(
+            f"{data}: no label has {FEW_EXAMPLES} or more examples (see the report above), "
+            f"so a model can learn none of them: label more notes, at least {FEW_EXAMPLES} "
+            "for each category it should learn")
     from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
 
     typer.secho(_TRAINING, err=True)

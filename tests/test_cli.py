@@ -757,6 +757,11 @@ def test_train_on_unusable_data_explains_instead_of_crashing(tmp_path: Path) -> 
     assert too_rare.returncode == 1
     assert "nothing to learn" in too_rare.stderr and "below min_count" in too_rare.stderr
     assert "Traceback" not in too_rare.stderr and not (tmp_path / "m2").exists()
+    # every label kept but none with enough examples to learn it: refused, not a "model"
+    thin = insight("train", "--data", str(data), "--label-col", "codes",
+                   "--out", str(tmp_path / "m4"), check=False)
+    assert thin.returncode == 1 and not (tmp_path / "m4").exists()
+    assert "no label has 5 or more examples" in " ".join(thin.stderr.split())
     # a codebook names the labels, but the file's labels sit in a column not read as
     # labels: no label has an example, so there is nothing to learn
     book = tmp_path / "book.yaml"
