@@ -400,12 +400,14 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
 #: said she has stopped eating", "Y (see note)", "Happy to be quoted"; "No concerns",
 #: "None noted", "N/A", "Not that I noticed", "Prefer not to say".
+# (also a web form's ticked box, "on"; and yes in Polish, Urdu and Punjabi, as volunteers
+# write in a community's own language)
 _YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|agreed|agrees|agree|consented|"
                        r"consents|consent given|verbal consent|written consent|given|"
-                       r"ok|okay|sure|✓|✔|☑)(?!\w)")
+                       r"ok|okay|sure|on|tak|haan|han|✓|✔|☑)(?!\w)")
 _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
-    r"not that i|not aware|prefer not)\b"
+    r"not that i|not aware|prefer not|off|nie|nahi|nahin)\b"
 )
 #: The only words a consent's yes may have after it for it to be a plain yes ("Yes, happy
 #: to be quoted", "Yes - she agreed"): any other word may be a condition ("yes, but not my
@@ -426,7 +428,8 @@ _PLAIN_YES = frozenset(
 #: or others"): any other word ("No, but ...", "No idea", "No - her partner ...") may tell
 #: of a worry, so the answer is yes.
 _NOTHING_MORE = frozenset(
-    "no n a na false nope nah none nil nothing not applicable prefer any anything at all this "
+    "no n a na false nope nah none nil nothing off nie nahi nahin not applicable prefer any "
+    "anything at all this "
     "that the there time moment present currently now concern concerns worry worries issue "
     "issues risk risks safeguarding noted noticed seen observed identified raised reported "
     "mentioned apparent evident known aware report say to of from me i i'm am is are was "
@@ -456,6 +459,15 @@ def _leading_answer(text: str) -> tuple[bool | None, str]:
     return None, answer
 
 
+def _leaves(value: Any) -> list[Any]:
+    """The answers inside a form's nested answer (a dict or list), in order."""
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
 def _only_dashes(value: Any) -> bool:
     """A safeguarding answer of dashes alone: a spreadsheet's "nothing here", a blank."""
     return isinstance(value, str) and bool(value.strip()) and set(value.strip()) <= set("-–—_")
@@ -477,6 +489,10 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
         return blank
     if safeguarding and _only_dashes(value):
         return blank
+    if safeguarding and isinstance(value, dict | list):  # a form's nested answer:
+        # {"concern": "on", "details": "..."}: yes if any part says yes, as one cell would
+        read = [yes_no(leaf, None, safeguarding=True) for leaf in _leaves(value)]
+        return True if True in read else False if False in read else blank
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
@@ -3365,6 +3381,9 @@ def _listener_said(data: Any) -> str | None:
     with names and contact details redacted: kept with the queue item, as the record of why
     the listener was worried (the leads' view only; never in a report)."""
     value = data.get("safeguarding") if isinstance(data, dict) else None
+    if isinstance(value, dict | list):  # a nested answer: its parts in words ("details")
+        said = [leaf for leaf in _leaves(value) if _answer_said_more("safeguarding", leaf)]
+        return _said_in(" / ".join(said)) if said and yes_no(value, None, True) else None
     if not _answer_said_more("safeguarding", value):
         return None
     return _said_in(value)

@@ -388,10 +388,10 @@ def test_a_text_column_under_another_name_is_suggested(store: Store, tmp_path: P
 
 def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) -> None:
     yes = ["Yes ", " yes", "Y", "TRUE", "1", "✓", "agreed", "Verbal consent", "Consented",
-           "OK", "given"]
-    no = [" No", "n", "false", "0", ""]
+           "OK", "given", "on", "Tak"]  # a web form's ticked box; Polish
+    no = [" No", "n", "false", "0", "", "off", "nie"]
     # no yes or no: the note is kept with no consent (a quote needs a clear yes), and said
-    unread = ["x", "on", "maybe", "tak"]
+    unread = ["x", "maybe"]
     # a date, an email, a sentence: another column's cell, so the row's may have shifted
     shifted = ["2025-03-01", "ann@example.org", "she said the waiting list is far too long"]
     values = yes + no + unread + shifted
@@ -412,6 +412,32 @@ def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) ->
         # long words are not echoed: they may be a note's
         (kept + 4, f"consent_quote: <41 characters> is not yes or no {BOOLEANS}"),
     ]
+
+
+def test_a_web_forms_nested_safeguarding_answer_is_read_and_its_details_kept(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind coordinator audit: a form nests its safeguarding question ({"concern": "on",
+    "details": "..."}); every row was refused as "must be yes or no", and a volunteer's
+    "on" beside a man's plan with a rope raised no alarm. Yes if any part says yes, the
+    details kept with the queue item (names removed); "off" with no details is no."""
+    path = tmp_path / "form.jsonl"
+    rows = [
+        {"id": "w1", "text": "Talked about the drop-in and his allotment.",
+         "safeguarding": {"concern": "on", "details": "Said he has a rope in his shed. Rang "
+                          "999 with him, then told Jo Smith."}},
+        {"id": "w2", "text": "Happy with the new group times.",
+         "safeguarding": {"concern": "off", "details": None}},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    assert (store.get_note("w1")["safeguarding"], store.get_note("w2")["safeguarding"]) == (
+        True, False)
+    [item] = store.safeguarding_items()
+    assert item["note_id"] == "w1"
+    assert item["reason"].endswith(': "Said he has a rope in his shed. Rang 999 with him, '
+                                   'then told [PERSON]."')
 
 
 def test_a_consent_not_asked_is_no_consent_and_the_note_is_kept(
