@@ -1507,6 +1507,46 @@ def notes_consent(
         typer.secho(_quoted_in(quoted_in, "its words"), err=True, fg=typer.colors.YELLOW)
 
 
+@notes_app.command("update")
+@handled
+def notes_update(
+    note_id: Annotated[str, typer.Argument(help="Note id.")],
+    heard_on: Annotated[str | None, typer.Option(
+        "--heard-on", help="The day of the conversation (YYYY-MM-DD or DD/MM/YYYY).")] = None,
+    listener: Annotated[str | None, typer.Option(help="The listener's code or name.")] = None,
+    setting: Annotated[str | None, typer.Option(help="Cafe, phone, home visit, ...")] = None,
+    place: Annotated[str | None, typer.Option(help="Where it was heard.")] = None,
+    community: Annotated[list[str] | None, typer.Option(
+        help="A community the person belongs to (repeat; replaces the note's list).")] = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Why, for the audit log (e.g. 'date typed wrong in the form').")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Correct a note's date, listener, setting, place or communities (audited).
+
+    Ingesting a file again fills a field a note lacks but never changes one it has: this
+    is how a person corrects it."""
+    values: dict[str, Any] = {
+        name: value.strip() for name, value in
+        (("listener", listener), ("setting", setting), ("place", place)) if value is not None}
+    if heard_on is not None:
+        values["heard_on"] = _parse_day(heard_on)
+    if community is not None:
+        values["community"] = list(dict.fromkeys(c.strip() for c in community if c.strip()))
+    if not values:
+        raise typer.BadParameter(
+            "give what to correct: --heard-on, --listener, --setting, --place or --community")
+    _, store = _open(workspace, db)
+    with store:
+        changed = store.correct_note(note_id, reason=reason, **values)
+    if not changed:
+        typer.echo(f"{note_id}: unchanged")
+    for name, value in changed.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        typer.echo(f"{note_id}: {name.replace('_', ' ')} now {shown or '(none)'}")
+
+
 @notes_app.command("list")
 @handled
 def notes_list(

@@ -2641,6 +2641,9 @@ class FileReport:
     #: (line, stored note id): new notes that read almost the same as a stored note by the
     #: same listener (a corrected form answer?); both kept.
     near_twins: list[tuple[int, str]] = field(default_factory=list)
+    #: field -> stored notes whose row gives another value for it: the stored value is
+    #: kept (ingesting again fills fields, never changes them; `insight notes update` does)
+    fields_kept: dict[str, list[str]] = field(default_factory=dict)
     #: (line, stored note id): new notes with the very words of a stored one (or one
     #: earlier in the file) but heard on another day or by another listener: kept, as
     #: another conversation in which the same thing was said.
@@ -2712,6 +2715,17 @@ class FileReport:
                 "corrected in the form comes as a new response, so both were kept; if that is "
                 "what happened, erase the older note (`insight erase --note ID`)"
             )
+        if self.fields_kept:
+            named = sorted({i for ids in self.fields_kept.values() for i in ids})
+            fields = ", ".join(f"{name.replace('_', ' ')} ({len(ids)})"
+                               for name, ids in self.fields_kept.items())
+            lines.append(
+                f"{len(named)} already-present note{_s(len(named))} "
+                f"{'is' if len(named) == 1 else 'are'} given other values in this file: "
+                f"{fields} ({some_of([shown_cell(i) for i in named], 5)}); the stored values "
+                "are kept, as ingesting again never changes a field: if the file is right, "
+                "correct each note with `insight notes update ID --heard-on/--listener/"
+                "--setting/--place/--community`")
         if self.same_words_kept:
             listed = [f"line {line} = {shown_cell(note_id)}"
                       for line, note_id in self.same_words_kept]
@@ -3720,6 +3734,13 @@ def _store_batch(
                         and _contact_details(stored[name]) and not _contact_details(value)):
                     wanted[name] = value
                     contact_corrected.setdefault(record.id, set()).add(name)
+            # any other field the row gives otherwise is kept as stored, and said
+            for name in INTAKE_FILLABLE:
+                value = getattr(record, name)
+                if (name in data and value and stored[name] and name not in wanted
+                        and (set(value) != set(stored[name]) if name == "community"
+                             else value != stored[name])):
+                    report.fields_kept.setdefault(name, []).append(record.id)
         if same_text and record.categories is not None:
             if stored["labelled"]:
                 relabelled[record.id] = set(record.categories)

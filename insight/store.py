@@ -1154,6 +1154,26 @@ class Store:
                             {**after, **({"reason": reason} if reason else {})})
         return changed
 
+    def correct_note(self, note_id: str, reason: str | None = None,
+                     **values: Any) -> dict[str, Any]:
+        """A person's correction of a note's date, listener, setting, place or community
+        (a field stored wrong, which ingesting again never changes), audited; a value that
+        held contact details is kept out of the audit log (`update_notes_from_intake`).
+        Returns what changed."""
+        from insight.intake import _contact_details
+
+        unknown = set(values) - {"heard_on", "listener", "setting", "place", "community"}
+        if unknown:
+            raise StoreError(f"not a field a person corrects here: {', '.join(sorted(unknown))}")
+        with self.engine.connect() as conn:
+            row = self._live_note(conn, note_id, *(notes.c[k] for k in values))
+        private = {k for k in ("listener", "setting", "place")
+                   if k in values and _contact_details(row._mapping[k])}
+        applied, _ = self.update_notes_from_intake(
+            {note_id: values}, reasons={note_id: reason or "corrected by a person"},
+            contact_corrected={note_id: private} if private else None)
+        return applied.get(note_id, {})
+
     def set_experience(self, note_id: str, experience: str) -> str | None:
         """A person's judgement of a note's experience (positive, negative, mixed or
         neutral), audited; it outranks the model's in every count. Returns the judgement it

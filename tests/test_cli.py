@@ -2420,3 +2420,24 @@ def test_an_action_status_is_dated_and_traced(tmp_path: Path) -> None:
                     check=False)
     assert early.returncode != 0 and "it became in progress on 2 October 2026" in " ".join(
         early.stderr.split())
+
+
+def test_a_person_corrects_a_notes_fields(tmp_path: Path) -> None:
+    """Ingesting again never changes a stored field: `notes update` does, audited, and a
+    phone number corrected out of the listener field leaves the audit log too."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text,listener,place\nh1,The home visit was cut short again.,"
+                     "07700 900999,home visit\n", encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    fixed = insight("notes", "update", "h1", "--listener", "L12", "--place", "Aston",
+                    "--heard-on", "03/11/2025", "-w", str(ws)).stdout.splitlines()
+    assert sorted(fixed) == ["h1: heard on now 2025-11-03", "h1: listener now L12",
+                             "h1: place now Aston"]
+    assert insight("notes", "update", "h1", "--place", "Aston", "-w", str(ws)).stdout.strip() \
+        == "h1: unchanged"
+    log = insight("audit", "-f", "json", "-w", str(ws)).stdout
+    assert "07700 900999" not in log and "(contact details, removed)" in log
+    nothing = insight("notes", "update", "h1", "-w", str(ws), check=False)
+    assert nothing.returncode == 2 and "give what to correct" in nothing.stderr

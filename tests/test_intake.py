@@ -18,7 +18,7 @@ import pytest
 
 from insight.codebook import load_codebook
 from insight.intake import FileReport, decode, ingest_file, stable_note_id
-from insight.store import Store
+from insight.store import Store, StoreError
 from tests.conftest import FIXTURES
 from tests.run import run_cli
 
@@ -699,6 +699,37 @@ def test_contact_details_corrected_in_the_form_leave_the_note_and_its_audit(
                     encoding="utf-8")
     ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
     assert store.get_note("W4")["listener"] == "L12"
+
+
+def test_a_field_a_later_export_gives_otherwise_is_kept_and_said_and_a_person_corrects_it(
+    store: Store, tmp_path: Path
+) -> None:
+    """Second blind coordinator audit: a date corrected and a community added in a later
+    export changed nothing and said nothing. The stored values are kept (a file never
+    changes a field), the report names the notes, and `Store.correct_note` corrects them,
+    audited."""
+    first = tmp_path / "nov.csv"
+    first.write_text("id,text,heard_on,community\nx1,Waited a year for a call back.,04/11/2025,"
+                     "Carers\n", encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    later = tmp_path / "dec.csv"
+    later.write_text("id,text,heard_on,community\nx1,Waited a year for a call back.,03/11/2025,"
+                     "Carers;South Asian\n", encoding="utf-8")
+    report = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.fields_kept == {"heard_on": ["x1"], "community": ["x1"]}
+    assert any("1 already-present note is given other values in this file: heard on (1), "
+               "community (1) ('x1'); the stored values are kept" in line
+               for line in report.change_summary())
+    assert store.get_note("x1")["heard_on"] == date(2025, 11, 4)
+    changed = store.correct_note("x1", reason="typed wrong", heard_on=date(2025, 11, 3),
+                                 community=["Carers", "South Asian"])
+    assert changed == {"heard_on": date(2025, 11, 3), "community": ["Carers", "South Asian"]}
+    assert store.get_note("x1")["community"] == ["Carers", "South Asian"]
+    assert store.correct_note("x1", heard_on=date(2025, 11, 3)) == {}
+    with pytest.raises(StoreError, match="not a field a person corrects here: text"):
+        store.correct_note("x1", text="Other words")
+    assert ingest_file(store, later, category_ids=None,
+                       quarantine_dir=tmp_path / "q").fields_kept == {}
 
 
 def test_json_records_read_the_notes_from_the_key_named_by_text_col(
