@@ -2845,7 +2845,10 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
 
 #: Whose a personal name column is ("Full name", "Your name"; not "Place name").
 _NAME_OWNERS = frozenset({"first", "last", "full", "given", "family", "middle", "your",
-                          "my", "respondent", "participant", "person", "contact", "client"})
+                          "my", "respondent", "participant", "person", "contact", "client",
+                          "volunteer", "caller", "patient", "carer", "staff"})
+#: A column named only for who someone is holds their name ("Caller": "Mrs Gloria Henry")
+_WHO_COLUMNS = frozenset({"caller", "client", "patient", "respondent"})
 
 
 def _personal_column(key: str) -> bool:
@@ -2862,7 +2865,25 @@ def _personal_column(key: str) -> bool:
         or bool({"ip", "tel", "dob", "address", "surname", "forename"} & set(words))
         or {"contact", "number"} <= set(words)
         or ("name" in words and (words == ["name"] or bool(_NAME_OWNERS & set(words))))
+        or (len(words) == 1 and words[0] in _WHO_COLUMNS)
     )
+
+
+def _without_personal(row: dict[str, Any], within: str = "") -> tuple[dict[str, Any], list[str]]:
+    """A row without its personal columns, nested ones too (a form's {"volunteer": {"email":
+    ...}}), and the names of those left out."""
+    kept: dict[str, Any] = {}
+    left: list[str] = []
+    for key, value in row.items():
+        name = f"{within} {key}".strip()
+        if _personal_column(str(key)) or (within and _personal_column(name)):
+            left.append(name)
+            continue
+        if isinstance(value, dict):
+            value, inner = _without_personal(value, name)
+            left += inner
+        kept[key] = value
+    return kept, left
 
 
 class _Quarantine:
@@ -2910,10 +2931,12 @@ class _Quarantine:
             record["erased"] = True
         if self.id_prefix:
             record["id_prefix"] = self.id_prefix
-        if isinstance(row, dict) and (personal := [k for k in row if _personal_column(k)]):
-            record["row"] = {k: v for k, v in row.items() if k not in personal}
-            record["left_out"] = personal
-            self.left_out.update(dict.fromkeys(personal))
+        if isinstance(row, dict):
+            kept, personal = _without_personal(row)
+            if personal:
+                record["row"] = kept
+                record["left_out"] = personal
+                self.left_out.update(dict.fromkeys(personal))
         self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
 

@@ -1751,6 +1751,27 @@ def test_quarantined_rows_leave_out_personal_columns(store: Store, tmp_path: Pat
     )
 
 
+def test_quarantined_records_leave_out_nested_and_who_columns(store: Store,
+                                                              tmp_path: Path) -> None:
+    """Second blind coordinator audit: a web form's {"volunteer": {"email": ...}} and a
+    befriending log's "Caller" column were kept whole in quarantine (and copied into the
+    file to fix) while ingest said personal columns were left out."""
+    path = tmp_path / "form.jsonl"
+    path.write_text(json.dumps({
+        "id": "q1", "text": "A note with a bad date", "heard_on": "31/02/2025",
+        "volunteer": {"name": "Sadia Begum", "email": "sadia.b@example.org", "code": "V3"},
+        "Caller": "Mrs Gloria Henry"}) + "\n", encoding="utf-8")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (0, 1, 0)
+    [entry] = [json.loads(line) for line in
+               Path(report.quarantine).read_text(encoding="utf-8").splitlines()]
+    assert entry["row"]["volunteer_code"] == "V3"  # read one level down, as ingest reads it
+    assert sorted(entry["left_out"]) == ["caller", "volunteer_email", "volunteer_name"]
+    quarantined = Path(report.quarantine).read_text(encoding="utf-8")
+    for cell in ("Sadia", "sadia.b@example.org", "Gloria Henry"):
+        assert cell not in quarantined
+
+
 def test_a_form_export_without_the_notes_column_named_gets_a_did_you_mean(
     store: Store, tmp_path: Path
 ) -> None:
