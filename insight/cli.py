@@ -2060,6 +2060,61 @@ def priorities_add(
                            description=description)
 
 
+@priorities_app.command("withdraw")
+@handled
+def priorities_withdraw(
+    priority: Annotated[str, typer.Argument(help="Priority, e.g. P1.")],
+    reason: Annotated[str, typer.Option(
+        help="Why it is no longer pursued: the reports tell the people who raised it.")],
+    on: Annotated[str | None, typer.Option(
+        "--on", help="Since when, if not today (YYYY-MM-DD or DD/MM/YYYY).")] = None,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Mark a priority as no longer pursued, and why (kept in every report; audited)."""
+    from insight.store import parse_ref, ref
+    from insight.thread import load_thread, withdraw_priority
+
+    ws, store = _open(workspace, db)
+    with store:
+        priority_id = parse_ref("priority", priority)
+        shown = ref("priority", priority_id)
+        before = withdraw_priority(store, priority_id, reason, on=_parse_day(on))
+        thread = load_thread(store)
+        open_actions = [ref("action", a) for a, ps in sorted(thread.action_priorities.items())
+                        if priority_id in ps
+                        and thread.actions[a]["status"] not in ("done", "declined")]
+        typer.echo(f"{shown}: {'withdrawal corrected' if before else 'withdrawn'}; the reports "
+                   "keep it, saying it is no longer pursued and why")
+        if open_actions:
+            one = len(open_actions) == 1
+            typer.secho(f"warning: {', '.join(open_actions)} still "
+                        f"{'responds' if one else 'respond'} to {shown} and "
+                        f"{'is' if one else 'are'} not done or declined: give "
+                        f"{'it' if one else 'each'} a status (`insight actions status`)",
+                        err=True, fg=typer.colors.YELLOW)
+        _warn_small_groups(ws, store, shown, reason=reason)
+
+
+@priorities_app.command("reinstate")
+@handled
+def priorities_reinstate(
+    priority: Annotated[str, typer.Argument(help="Priority, e.g. P1.")],
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Pursue a withdrawn priority again (audited)."""
+    from insight.store import parse_ref, ref
+
+    _, store = _open(workspace, db)
+    with store:
+        priority_id = parse_ref("priority", priority)
+        store.get_record("priority", priority_id)
+        undone = store.reinstate_priority(priority_id)
+    typer.echo(f"{ref('priority', priority_id)}: "
+               + ("pursued again" if undone else "was not withdrawn"))
+
+
 @priorities_app.command("link")
 @handled
 def priorities_link(

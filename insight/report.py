@@ -455,6 +455,9 @@ def build_report(
                 "title": priority["title"],
                 "description": priority["description"],
                 "agreed_on": priority["agreed_on"],
+                # no longer pursued: since when and why (None while it is pursued)
+                "withdrawn": {"on": w["withdrawn_on"], "reason": w["reason"]}
+                if (w := thread.withdrawn.get(priority_id)) else None,
                 "evidence": total(
                     thread.notes_of_priority(priority_id),
                     thread.insights_of_priority(priority_id),
@@ -1077,8 +1080,8 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             row["trend"] or "", "; ".join(p if n is None else f"{p} ({n})"
                                           for p, n in row.get("phrases", [])),
         ])
-    priorities = [["priority", "title", "description", "agreed on", "notes", "insights",
-                   "actions"]]
+    priorities = [["priority", "title", "description", "agreed on", "withdrawn on",
+                   "withdrawn because", "notes", "insights", "actions"]]
     insights = [["insight", "title", "summary", "categories", "notes", "priorities"]]
     actions = [["action", "title", "owner", "status", "status since", "reason", "stage",
                 "due on", "framework", "notes", "priorities", "outcomes",
@@ -1093,9 +1096,11 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     insight_priorities: dict[str, list[str]] = {}
     insight_rows: dict[str, dict[str, Any]] = {}
     for priority in data.priorities:
+        withdrawn = priority["withdrawn"] or {}
         priorities.append([
             priority["ref"], priority["title"], priority["description"],
-            priority["agreed_on"], priority["evidence"],
+            priority["agreed_on"], withdrawn.get("on"), withdrawn.get("reason"),
+            priority["evidence"],
             ", ".join(i["ref"] for i in priority["insights"]),
             ", ".join(a["ref"] for a in priority["actions"]),
         ])

@@ -282,6 +282,19 @@ note_words_replaced = Table(
 )
 _ADDED_TABLES += (note_words_replaced,)
 
+#: A priority the leads no longer pursue, and why: kept, with its insights and actions, so
+#: the reports still say what people said and what became of it. Added after schema v1.
+priority_withdrawals = Table(
+    "priority_withdrawals",
+    metadata,
+    Column("priority_id", Integer, ForeignKey("priorities.id"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("withdrawn_on", Date, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("author", String(200), nullable=False),
+)
+_ADDED_TABLES += (priority_withdrawals,)
+
 #: The experience classifier's probability of the value it gave a note
 #: (`notes.model_experience`), kept beside it so a lead can review the least sure first.
 #: Added after schema version 1: notes tagged before it have no confidence until retagged.
@@ -482,6 +495,8 @@ def audit_record(record_type: str, record_id: str) -> str:
         return ref(record_type, int(record_id))
     if record_type == "action_involvement" and record_id.isdigit():
         return ref("action", int(record_id))
+    if record_type == "priority_withdrawals" and record_id.isdigit():
+        return ref("priority", int(record_id))
     if record_type in _AUDITED_AS_LINKS and "->" in record_id:
         left_kind, right_kind = _AUDITED_AS_LINKS[record_type]
         left, right = record_id.split("->", 1)
@@ -769,7 +784,8 @@ class Store:
                     f"->{number}", autoescape=True))
                 for table, (_, other) in _AUDITED_AS_LINKS.items() if other == kind
             ]
-            own = [kind] + ([action_involvement.name] if kind == "action" else [])
+            own = [kind] + ([action_involvement.name] if kind == "action" else []) + (
+                [priority_withdrawals.name] if kind == "priority" else [])
             query = query.where(or_(
                 and_(audit.c.record_type.in_(own), audit.c.record_id == number), *linked
             ))
@@ -1941,6 +1957,14 @@ class Store:
                 raise NotFound(f"no {kind} {ref(kind, record_id)}")
             for link, column in _LINKS_OF[kind]:
                 self._unlink(conn, link, link.c[column] == record_id)
+            if kind == "priority":
+                withdrawn = conn.execute(select(priority_withdrawals).where(
+                    priority_withdrawals.c.priority_id == record_id)).first()
+                if withdrawn is not None:
+                    conn.execute(delete(priority_withdrawals).where(
+                        priority_withdrawals.c.priority_id == record_id))
+                    self._audit(conn, "delete", priority_withdrawals.name, record_id,
+                                dict(withdrawn._mapping), None)
             if kind == "action":
                 involved = conn.execute(select(action_involvement).where(
                     action_involvement.c.action_id == record_id)).first()
@@ -2139,6 +2163,44 @@ class Store:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         return sorted(rows, key=lambda r: (r["insight_id"], r["choice"] != PIN,
                                            r["position"] or 0, r["note_id"]))
+
+    # -- priorities no longer pursued ------------------------------------------------
+    def withdraw_priority(self, priority_id: int, reason: str,
+                          withdrawn_on: date) -> dict[str, Any] | None:
+        """Mark a priority as no longer pursued, and why (audited as `priority_withdrawals`
+        with the priority's number); again corrects the reason or day. Returns what was
+        recorded before, or None."""
+        where = priority_withdrawals.c.priority_id == priority_id
+        with self.begin() as conn:
+            if conn.execute(select(priorities.c.id).where(
+                    priorities.c.id == priority_id)).first() is None:
+                raise NotFound(f"no priority {ref('priority', priority_id)}")
+            row = conn.execute(select(priority_withdrawals).where(where)
+                               .with_for_update()).first()
+            before = dict(row._mapping) if row else None
+            values = {"reason": reason, "withdrawn_on": withdrawn_on, "recorded_at": now(),
+                      "author": self.actor}
+            self._put_row(conn, priority_withdrawals, where, priority_id, before, values,
+                          {"priority_id": priority_id})
+        return before
+
+    def reinstate_priority(self, priority_id: int) -> dict[str, Any] | None:
+        """A withdrawn priority pursued again (audited); returns the withdrawal undone."""
+        where = priority_withdrawals.c.priority_id == priority_id
+        with self.begin() as conn:
+            row = conn.execute(select(priority_withdrawals).where(where)).first()
+            if row is None:
+                return None
+            conn.execute(delete(priority_withdrawals).where(where))
+            self._audit(conn, "delete", priority_withdrawals.name, priority_id,
+                        dict(row._mapping), None)
+        return dict(row._mapping)
+
+    def withdrawals(self) -> dict[int, dict[str, Any]]:
+        """Priority id -> its withdrawal (reason, withdrawn_on, who)."""
+        with self.engine.connect() as conn:
+            return {r.priority_id: dict(r._mapping)
+                    for r in conn.execute(select(priority_withdrawals))}
 
     # -- lived-experience involvement in actions -------------------------------------
     def set_involvement(
@@ -2538,7 +2600,8 @@ class Store:
 _OWNED_BY: dict[str, dict[str, str]] = {
     "insight": {insight_notes.name: "insight_id", priority_insights.name: "insight_id",
                 insight_quotes.name: "insight_id"},
-    "priority": {priority_insights.name: "priority_id", action_priorities.name: "priority_id"},
+    "priority": {priority_insights.name: "priority_id", action_priorities.name: "priority_id",
+                 priority_withdrawals.name: "priority_id"},
     "action": {action_priorities.name: "action_id", action_involvement.name: "action_id",
                "outcome": "action_id"},
     "outcome": {},
@@ -2547,6 +2610,7 @@ _AUDITED_TABLES: dict[str, Table] = {
     insight_notes.name: insight_notes, priority_insights.name: priority_insights,
     insight_quotes.name: insight_quotes, action_priorities.name: action_priorities,
     action_involvement.name: action_involvement, "outcome": outcomes,
+    priority_withdrawals.name: priority_withdrawals,
 }
 #: Column -> the table it points at, for the rows `undelete_record` brings back.
 _ENDS: dict[str, dict[str, Table]] = {
@@ -2556,6 +2620,7 @@ _ENDS: dict[str, dict[str, Table]] = {
     action_priorities.name: {"action_id": actions, "priority_id": priorities},
     action_involvement.name: {"action_id": actions},
     outcomes.name: {"action_id": actions},
+    priority_withdrawals.name: {"priority_id": priorities},
 }
 
 

@@ -385,6 +385,22 @@ def evidence_retagged(store: Store, thread: Thread) -> list[str]:
     return found
 
 
+def withdraw_priority(store: Store, priority_id: int, reason: str,
+                      on: date | None = None) -> dict[str, Any] | None:
+    """Mark a priority as no longer pursued (`on`: since when; today if not given), with
+    why: the reports keep it, say so and give the reason, as people were told it mattered.
+    Returns what was recorded before (a correction), or None."""
+    if not (reason or "").strip():
+        raise ThreadError("say why the priority is no longer pursued (--reason): the "
+                          "reports tell the people who raised it")
+    day = date.fromisoformat(_status_on(on))
+    agreed = store.get_record("priority", priority_id)["agreed_on"]
+    if agreed is not None and day < agreed:
+        raise ThreadError(f"{ref('priority', priority_id)} was agreed on {agreed}: it cannot "
+                          f"be withdrawn on {day}, before that")
+    return store.withdraw_priority(priority_id, reason.strip(), day)
+
+
 def _status_on(on: date | None, since: date | None = None, was: str | None = None) -> str:
     """The day an action reached a status, as the audit log keeps it: today unless a
     person says, never to come, and not before the status it follows was reached."""
@@ -547,6 +563,8 @@ class Thread:
     involvement: dict[int, dict[str, Any]] = field(default_factory=dict)
     #: action id -> each status it reached, oldest first (`Store.status_history`)
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: priority id -> why and since when it is no longer pursued (`Store.withdrawals`)
+    withdrawn: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def status_since(self, action_id: int) -> date | None:
         """The day an action reached the status it has (None if not known: an action
@@ -813,6 +831,7 @@ def load_thread(store: Store) -> Thread:
         quote_choices=_quote_choices(store),
         involvement=store.involvements(),
         statuses=store.status_history(),
+        withdrawn=store.withdrawals(),
     )
 
 

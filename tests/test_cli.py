@@ -2441,3 +2441,23 @@ def test_a_person_corrects_a_notes_fields(tmp_path: Path) -> None:
     assert "07700 900999" not in log and "(contact details, removed)" in log
     nothing = insight("notes", "update", "h1", "-w", str(ws), check=False)
     assert nothing.returncode == 2 and "give what to correct" in nothing.stderr
+
+
+def test_a_priority_is_withdrawn_and_reinstated(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    insight("priorities", "add", "Evening crisis line", "-w", str(ws))
+    insight("actions", "add", "Pilot an evening line", "--priority", "P1", "--status",
+            "in progress", "-w", str(ws))
+    done = insight("priorities", "withdraw", "p1", "--reason", "The ICB funds a 24-hour line",
+                   "-w", str(ws))
+    assert done.stdout.startswith("P1: withdrawn; the reports keep it")
+    assert "A1 still responds to P1 and is not done or declined" in " ".join(done.stderr.split())
+    assert "update" not in insight("audit", "--record", "P1", "-w", str(ws)).stdout
+    assert "priority_withdrawals" in insight("audit", "--record", "P1", "-w", str(ws)).stdout
+    why = insight("priorities", "withdraw", "P1", "-w", str(ws), check=False)
+    assert why.returncode == 2 and "--reason" in why.stderr
+    assert insight("priorities", "reinstate", "P1", "-w", str(ws)).stdout.strip() == \
+        "P1: pursued again"
+    assert insight("priorities", "reinstate", "P1", "-w", str(ws)).stdout.strip() == \
+        "P1: was not withdrawn"

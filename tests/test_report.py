@@ -33,6 +33,7 @@ from insight.thread import (
     set_action_status,
     set_involvement,
     set_quote_choice,
+    withdraw_priority,
 )
 from tests.notes import add, note
 
@@ -914,7 +915,7 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     assert list(tables) == ["About", "Categories", "Priorities", "Insights", "Actions",
                             "Outcomes"]
     assert tables["Priorities"][1][:1] + tables["Priorities"][1][4:] == [
-        "P1", "at least 6", "I1, I2", "A1"]
+        "P1", None, None, "at least 6", "I1, I2", "A1"]  # not withdrawn
     insights = {row[0]: row for row in tables["Insights"][1:]}
     assert insights["I1"][4] == 6 and insights["I2"][4] == "<5"  # as the report shows them
     actions = {row[0]: row for row in tables["Actions"][1:]}
@@ -1632,3 +1633,24 @@ def test_a_decline_reason_is_not_reported_once_the_action_is_agreed(store: Store
     data = build_report(store, load_codebook(), audience="commissioner")
     [row] = report_tables(data)["Actions"][1:]
     assert "agreed" in row and "No budget" not in row
+
+
+def test_a_withdrawn_priority_is_reported_as_no_longer_pursued_with_why(store: Store) -> None:
+    """People were told their priority mattered: when the leads stop pursuing it, every
+    report keeps it and says why, rather than it vanishing."""
+    add(store, note("n1", "Text", categories=["crisis-urgent"]))
+    insight = add_insight(store, "No help at night", note_ids=["n1"])
+    set_quote_choice(store, insight, "n1", "pin")
+    priority = add_priority(store, "Evening crisis line", insight_ids=[insight])
+    withdraw_priority(store, priority, "The ICB now funds a 24-hour line.",
+                      on=date(2026, 10, 1))
+    community = _community_text(build_report(store, load_codebook(), audience="community"))
+    assert ("Evening crisis line We are no longer working on this (since October 2026). "
+            "Why: The ICB now funds a 24-hour line.") in community
+    commissioner = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(
+        build_report(store, load_codebook())))).split())
+    assert ("No longer pursued since 1 October 2026, because: The ICB now funds a 24-hour "
+            "line.") in commissioner
+    tables = report_tables(build_report(store, load_codebook()))
+    assert tables["Priorities"][1][4:6] == [date(2026, 10, 1),
+                                            "The ICB now funds a 24-hour line."]

@@ -440,3 +440,30 @@ def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Sto
     assert [h["status"] for h in thread.statuses[action]] == ["proposed", "agreed",
                                                                "in progress"]
     assert thread.status_since(action) == date(2026, 10, 2)
+
+
+def test_a_withdrawn_priority_stays_in_the_thread_with_why(store: Store) -> None:
+    """A priority the leads no longer pursue is not deleted: it is marked, with why and
+    since when, corrected by withdrawing again, undone by reinstating, and deleting and
+    undeleting the priority keeps it."""
+    from insight.thread import withdraw_priority
+
+    priority = add_priority(store, "Evening crisis line", agreed_on=date(2026, 5, 1))
+    with pytest.raises(ThreadError, match="say why"):
+        withdraw_priority(store, priority, "  ")
+    with pytest.raises(ThreadError, match="agreed on 2026-05-01: it cannot be withdrawn on "
+                                          "2026-04-01"):
+        withdraw_priority(store, priority, "Merged", on=date(2026, 4, 1))
+    assert withdraw_priority(store, priority, "The ICB funds a 24-hour line instead",
+                             on=date(2026, 10, 1)) is None
+    withdrawn = load_thread(store).withdrawn[priority]
+    assert (withdrawn["reason"], withdrawn["withdrawn_on"]) == (
+        "The ICB funds a 24-hour line instead", date(2026, 10, 1))
+    before = withdraw_priority(store, priority, "The ICB funds a 24-hour line", on=None)
+    assert before is not None and before["withdrawn_on"] == date(2026, 10, 1)
+    delete_record(store, "priority", priority)
+    undelete_record(store, "priority", priority)
+    assert load_thread(store).withdrawn[priority]["reason"] == "The ICB funds a 24-hour line"
+    assert store.reinstate_priority(priority) is not None
+    assert priority not in load_thread(store).withdrawn
+    assert store.reinstate_priority(priority) is None
