@@ -2617,6 +2617,7 @@ class FileReport:
     #: Already-present notes a re-ingested row changed, and how many of each change
     #: (e.g. "consent to quote withdrawn": 1, "safeguarding flagged": 1).
     updated: int = 0
+    updated_ids: set[str] = field(default_factory=set)
     changes: dict[str, int] = field(default_factory=dict)
     #: Of those, notes whose row was quarantined because its text differs from the stored
     #: note: only a withdrawn consent or a new safeguarding flag was taken from it.
@@ -3477,6 +3478,12 @@ def _near_twins(
         known.append((record.id, record.text))
         if not candidates:
             continue
+        # an answer sent again with a sentence added ("Update: ...") holds the first whole
+        within = next((i for i, t in candidates
+                       if len(t.split()) >= TWIN_MIN_WORDS and t.strip() in record.text), None)
+        if within is not None:
+            report.near_twins.append((lines[record.id][0], within))
+            continue
         match = process.extractOne(record.text, [t for _, t in candidates],
                                    scorer=fuzz.ratio, score_cutoff=NEAR_TWIN_RATIO)
         if match is not None:
@@ -3599,8 +3606,10 @@ def _count_changes(
                   for name in INTAKE_FILLABLE if name in values]
         for kind in kinds:
             report.changes[kind] = report.changes.get(kind, 0) + 1
-        report.updated += 1
-        report.updated_text_differs += int(note_id in text_differs)
+        if note_id not in report.updated_ids:  # a note changed twice in a file is one note
+            report.updated_ids.add(note_id)
+            report.updated += 1
+            report.updated_text_differs += int(note_id in text_differs)
     report.flagged += len(queued)
 
 

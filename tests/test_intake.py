@@ -912,3 +912,16 @@ def test_a_jsonl_whose_notes_are_under_another_key_says_which(
     again = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
                         text_col="body")
     assert again.accepted == 1
+
+
+def test_a_note_changed_twice_by_one_file_is_counted_once() -> None:
+    """Second blind coordinator audit: "updated 4 already-present notes" for 2 notes, each
+    changed from two rows of the file (a twin row and its own)."""
+    from insight.intake import FileReport, _count_changes
+
+    report = FileReport(path="dec.csv")
+    _count_changes(report, {"x1": {"consent_quote": False}}, set())
+    _count_changes(report, {"x1": {"listener": "L2"}, "x2": {"place": "Aston"}}, set())
+    assert report.updated == 2
+    assert report.changes == {"consent to quote withdrawn": 1, "listener filled in": 1,
+                              "place filled in": 1}

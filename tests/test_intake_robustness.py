@@ -731,6 +731,15 @@ def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
     assert report.accepted == 2
     [(line, twin)] = report.near_twins
     assert line == 3 and store.get_note(twin)["text"] == respite
+    # sent again with a sentence added (second blind coordinator audit: stored twice
+    # without a word, too unlike the first by letters to be "almost the same")
+    update = (f"{said} Update: he has stopped eating and gave away his dog, his daughter "
+              "says he is not himself at all.")
+    later = write(tmp_path, "f4.csv", "Timestamp,Listener code,text\n"
+                  f'06/10/2026 10:00,L7,"{update}"\n')
+    report = ingest(store, later, tmp_path)
+    [(line, twin)] = report.near_twins
+    assert line == 2 and store.get_note(twin)["text"] == said
 
 
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
