@@ -2158,15 +2158,17 @@ def _sheet_rows(
     try:
         visible, sheet = _notes_sheet(book, text_col)
         said = ""  # which sheet was read: said once its header is, not before a rejection
+        unread = ""  # other sheets with the notes column: said after the rows
         if len(visible) > 1 and warnings is not None:
             with_column = [s for s in visible if _notes_words(s, header_key(text_col))]
             which = ("the first" if sheet is visible[0] else "the first with the notes column"
                      if with_column and sheet is with_column[0] else
                      "the one whose notes column holds the most words")
-            wanted = header_key(text_col)
             others = [s for s in visible if s is not sheet]
-            tables = [s for s in others if wanted in {header_key(_cell_text(v)) for row in
-                      s.iter_rows(max_row=1, values_only=True) for v in row}]
+            wanted = header_key(text_col)
+            tables = [s for s in others if s in with_column or wanted in {
+                header_key(_cell_text(v)) for row in s.iter_rows(max_row=1, values_only=True)
+                for v in row}]
             passed = [s for s in others if s not in tables]
             said = f"the workbook has {len(visible)} sheets; {which} " \
                    f"({shown_cell(sheet.title)}) was read"
@@ -2174,13 +2176,13 @@ def _sheet_rows(
                 said += (f"; {', '.join(shown_cell(s.title) for s in passed)} "
                          f"{'has' if len(passed) == 1 else 'have'} no '{text_col}' column in "
                          "row 1, so passed over (a cover or instructions sheet?)")
-            if tables:
+            if tables:  # said last, on its own, so it is not lost among the rest
                 one = len(tables) == 1
-                said += (f"; {', '.join(shown_cell(s.title) for s in tables)} "
-                         f"{'has' if one else 'have'} a '{text_col}' column too, not read: "
-                         f"if {'it holds' if one else 'they hold'} notes, save "
-                         f"{'it' if one else 'each'} as its own file to read "
-                         f"{'it' if one else 'them'}")
+                unread = (f"NOT READ: {', '.join(shown_cell(s.title) for s in tables)} "
+                          f"{'has' if one else 'have'} a '{text_col}' column too (one sheet "
+                          f"is read a file): if {'it holds' if one else 'they hold'} notes "
+                          f"(a second volunteer's log?), save {'it' if one else 'each'} as its "
+                          f"own file and ingest {'it' if one else 'them'}")
         merged, unsaved = _sheet_xml_facts(sheet)
         if unsaved and warnings is not None:
             n = len(unsaved)
@@ -2305,6 +2307,8 @@ def _sheet_rows(
                 f"cells holding an Excel error were read as empty: "
                 f"{', '.join(error_cells[:3])}{more}"
             )
+        if unread and warnings is not None:
+            warnings.append(unread)
     finally:
         book.close()
 

@@ -87,8 +87,9 @@ def test_only_the_first_sheet_is_read_and_that_is_said(tmp_path: Path) -> None:
     _, warnings = read_rows(path)
     list(_)
     assert warnings == [
-        "the workbook has 2 sheets; the first ('Notes') was read; 'Old' has a 'text' column "
-        "too, not read: if it holds notes, save it as its own file to read it"
+        "the workbook has 2 sheets; the first ('Notes') was read",
+        "NOT READ: 'Old' has a 'text' column too (one sheet is read a file): if it holds "
+        "notes (a second volunteer's log?), save it as its own file and ingest it"
     ]
 
 
@@ -152,10 +153,9 @@ def test_a_contacts_sheet_with_a_note_column_is_not_read_as_the_notes(tmp_path: 
     )
     read, warnings = read_rows(path, text_col="Note")
     assert [r.line for r in read] == [2, 3]
-    assert warnings[0] == (
-        "the workbook has 2 sheets; the one whose notes column holds the most words ('Log') "
-        "was read; 'Contacts' has a 'Note' column too, not read: if it holds notes, save it "
-        "as its own file to read it")
+    assert warnings[0] == ("the workbook has 2 sheets; the one whose notes column holds the "
+                           "most words ('Log') was read")
+    assert warnings[-1].startswith("NOT READ: 'Contacts' has a 'Note' column too")
 
 
 def test_a_broken_workbook_and_other_spreadsheets_are_refused_with_what_to_do(
@@ -330,7 +330,7 @@ def test_classify_says_which_sheet_it_read_and_trims_ids(tmp_path: Path) -> None
     out = tmp_path / "out.jsonl"
     result = run_cli("classify", str(path), "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "the first ('June') was read; 'July' has a 'text' column too" in " ".join(
+    assert "NOT READ: 'July' has a 'text' column too" in " ".join(
         result.stderr.split())
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["A-7"]
 
@@ -431,8 +431,9 @@ def test_a_cover_sheet_before_the_notes_is_passed_over(tmp_path: Path) -> None:
     assert warnings == [
         "the workbook has 3 sheets; the first with the notes column ('Notes') was read; "
         "<19 characters> has no 'text' column in row 1, so passed over (a cover or "
-        "instructions sheet?); 'March' has a 'text' column too, not read: if it holds notes, "
-        "save it as its own file to read it"
+        "instructions sheet?)",
+        "NOT READ: 'March' has a 'text' column too (one sheet is read a file): if it holds "
+        "notes (a second volunteer's log?), save it as its own file and ingest it"
     ]
 
 
