@@ -3693,6 +3693,14 @@ def quarantine_dismiss(
                 f"no row still to fix at {Path(file).name} line {line}"
                 + (f"; rows to fix: {', '.join(others[:5])}" if others else
                    "; no rows are still to fix"), param_hint="FILE LINE")
+        # the row and the copies of it in a file to fix (`quarantine export`), either way:
+        # dismissing one leaves no other "to fix"
+        wheres = {r.where for r in named}
+        origins = {r.origin for r in named if r.origin}
+        linked = [r for r in rows if r.state in ("to fix", "repeated") and (
+            (r.origin is not None and r.origin in wheres)  # its copies in files to fix
+            or (r.origin is None and r.where in origins))]  # the row a copy was made from
+        named = list({id(r): r for r in [*named, *linked]}.values())
         concern = any(r.concern for r in named)
         if concern:
             _acting_person()

@@ -2461,3 +2461,21 @@ def test_a_priority_is_withdrawn_and_reinstated(tmp_path: Path) -> None:
         "P1: pursued again"
     assert insight("priorities", "reinstate", "P1", "-w", str(ws)).stdout.strip() == \
         "P1: was not withdrawn"
+
+
+def test_dismissing_a_row_in_a_file_to_fix_dismisses_the_row_it_was_made_from(
+        tmp_path: Path) -> None:
+    """Both blind coordinator audits: dismissing the copy of a row in the file to fix left
+    the original to fix again (and the other way round)."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "d.csv"
+    notes.write_text("id,text,heard_on\nd1,Test answer please ignore this row,31/02/2026\n",
+                     encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws), check=False)
+    fix = tmp_path / "fix.jsonl"
+    insight("quarantine", "export", "--out", str(fix), "-w", str(ws))
+    insight("ingest", str(fix), "-w", str(ws), check=False)  # still a bad date
+    done = insight("quarantine", "dismiss", "fix.jsonl", "1", "--yes", "-w", str(ws))
+    assert "removed 2 quarantined rows" in done.stdout
+    assert insight("quarantine", "show", "-w", str(ws)).stdout.strip() == "no rows to fix"
