@@ -2881,10 +2881,12 @@ def _say_concerns_waiting(rows: Sequence[Any]) -> None:
     if concerns := [r for r in rows if r.concern and r.state == "to fix"]:
         first = min(r.written for r in concerns if r.written) if any(
             r.written for r in concerns) else None
-        typer.secho(f"SAFEGUARDING: {len(concerns)} rejected row"
-                    f"{'s' if len(concerns) != 1 else ''} raising a concern "
-                    f"wait{'s' if len(concerns) == 1 else ''} in quarantine, "
-                    f"in no queue ({some_of([r.where for r in concerns], 5)}"
+        # a row quarantined by two ingests of one file (other options) is one row
+        places = list(dict.fromkeys(r.where for r in concerns))
+        n = len(places)
+        typer.secho(f"SAFEGUARDING: {n} rejected row{'s' if n != 1 else ''} raising a "
+                    f"concern wait{'s' if n == 1 else ''} in quarantine, "
+                    f"in no queue ({some_of(places, 5)}"
                     + (f"; the oldest since {_when(first)}" if first else "")
                     + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
 

@@ -2479,3 +2479,19 @@ def test_dismissing_a_row_in_a_file_to_fix_dismisses_the_row_it_was_made_from(
     done = insight("quarantine", "dismiss", "fix.jsonl", "1", "--yes", "-w", str(ws))
     assert "removed 2 quarantined rows" in done.stdout
     assert insight("quarantine", "show", "-w", str(ws)).stdout.strip() == "no rows to fix"
+
+
+def test_a_concern_row_quarantined_by_two_ingests_of_one_file_is_one_row(
+        tmp_path: Path) -> None:
+    """Second blind coordinator audit: '2 rejected rows ... (form line 2, form line 2)'."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "form.csv"
+    notes.write_text("id,text,heard_on,safeguarding,Where\n"
+                     "s1,She said she cannot keep herself safe tonight.,31/02/2026,yes,Leeds\n",
+                     encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws), check=False)
+    insight("ingest", str(notes), "--column", "place=Where", "-w", str(ws), check=False)
+    listed = " ".join(insight("quarantine", "list", "-w", str(ws)).stderr.split())
+    assert "SAFEGUARDING: 1 rejected row raising a concern waits in quarantine, in no queue " \
+        "(form.csv line 2;" in listed
