@@ -3183,6 +3183,7 @@ def ingest_file(
         raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
+    pointers: list[tuple[int, str]] = []  # notes that only point to another ("see previous")
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
@@ -3283,6 +3284,8 @@ def ingest_file(
                     said_more.setdefault(column, []).append((row.line, record.id))
             if _only_dashes(row.data.get("safeguarding")):
                 dashes.append((row.line, record.id))
+            if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
+                pointers.append((row.line, record.id))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
@@ -3322,6 +3325,12 @@ def ingest_file(
                 "and ingest again (a note with an id takes the correction; one without comes "
                 "in as a new note, as its id is made from its listener: then erase the old "
                 "one), or erase those notes")
+        if lines := [line for line, note_id in pointers if note_id in new_ids]:
+            report.warnings.append(
+                f"notes that only point to another ('see previous', 'as above'; "
+                f"line{_s(len(lines))} {some_of([str(n) for n in lines])}) were stored, and "
+                "count as notes though they say nothing of their own: write out what was said "
+                "in them, or erase them (`insight erase --note ID`)")
         if comma_lines:
             report.warnings.append(
                 f"community answers hold a comma (line{_s(len(comma_lines))} "
@@ -3445,6 +3454,13 @@ def _said_in(value: Any) -> str | None:
 
 
 TWIN_MIN_WORDS = 8
+
+#: A note that only points to another ("see previous", "as above", "ditto"): it holds
+#: nothing of its own, yet counts as a note
+_POINTS_ELSEWHERE = re.compile(
+    r"(?:see (?:previous|prev|above|below|earlier|last|before|notes?|other)(?: \w+)?"
+    r"|as (?:above|before|previous|last time)|ditto|same as (?:above|before|previous|last)"
+    r"(?: \w+)?)\W*")
 
 
 #: A new note this alike (rapidfuzz ratio, 0-100) to a stored note by the same listener is

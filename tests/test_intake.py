@@ -925,3 +925,17 @@ def test_a_note_changed_twice_by_one_file_is_counted_once() -> None:
     assert report.updated == 2
     assert report.changes == {"consent to quote withdrawn": 1, "listener filled in": 1,
                               "place filled in": 1}
+
+
+def test_a_note_that_only_points_to_another_is_stored_and_said(store: Store,
+                                                               tmp_path: Path) -> None:
+    """Second blind coordinator audit: "see previous" was stored as a note without a word;
+    it counts in every figure though it says nothing of its own."""
+    path = tmp_path / "log.csv"
+    path.write_text("id,text\np1,Waited a year for a call back.\np2,See previous.\n"
+                    "p3,As above\np4,See previous conversation about the bus fares.\n",
+                    encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.accepted == 4
+    [said] = [w for w in report.warnings if "only point to another" in w]
+    assert "lines 3, 4)" in said
