@@ -3434,10 +3434,16 @@ def _listener_said(data: Any) -> str | None:
     value = data.get("safeguarding") if isinstance(data, dict) else None
     if isinstance(value, dict | list):  # a nested answer: its parts in words ("details")
         said = [leaf for leaf in _leaves(value) if _answer_said_more("safeguarding", leaf)]
-        return _said_in(" / ".join(said)) if said and yes_no(value, None, True) else None
-    if not _answer_said_more("safeguarding", value):
-        return None
-    return _said_in(value)
+    else:
+        said = [value] if _answer_said_more("safeguarding", value) else []
+    if isinstance(data, dict) and yes_no(value, None, True):
+        # the volunteer's account beside the yes, in a column that is not stored
+        # ("Safeguarding details", "Concern - what happened?"): kept with the item
+        said += [cell for key, cell in data.items()
+                 if key not in NOTE_FIELDS and isinstance(cell, str)
+                 and _CONCERN_HEADER.search(str(key).lower().replace("_", " "))
+                 and len(cell.split()) >= 2 and not _only_dashes(cell)]
+    return _said_in(" / ".join(said)) if said else None
 
 
 def _said_in(value: Any) -> str | None:

@@ -440,6 +440,25 @@ def test_a_web_forms_nested_safeguarding_answer_is_read_and_its_details_kept(
                                    'then told [PERSON]."')
 
 
+def test_a_volunteers_account_beside_a_safeguarding_yes_is_kept_with_the_item(
+    store: Store, tmp_path: Path
+) -> None:
+    """Second blind coordinator audit: "Self-harm, under 18. Told DSL at the masjid, mum
+    aware" in a column that is not stored was read only for phrases, and the queue item
+    said only that the listener answered yes."""
+    path = write(tmp_path, "form.csv", "id,text,safeguarding,Safeguarding details,Comments\n"
+                 "w1,Talked about school and her mum.,Yes,\"Self-harm, under 18. Told Amina "
+                 "Begum (DSL) at the masjid, mum aware\",Lovely group\n"
+                 "w2,Enjoyed the lunch club.,No,none,\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0)
+    [item] = store.safeguarding_items()
+    assert item["note_id"] == "w1"
+    assert item["reason"].endswith(': "Self-harm, under 18. Told [PERSON] (DSL) at the '
+                                   'masjid, mum aware"')
+    assert "Lovely group" not in item["reason"]
+
+
 def test_a_consent_not_asked_is_no_consent_and_the_note_is_kept(
     store: Store, tmp_path: Path
 ) -> None:
