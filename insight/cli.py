@@ -2893,6 +2893,10 @@ def _say_concerns_waiting(rows: Sequence[Any]) -> None:
 
 #: Login names that name no person: a safeguarding record made under one says nobody.
 SHARED_ACCOUNTS = frozenset({"root", "admin", "administrator", "unknown", "user", "ubuntu"})
+#: Roles and places, not people: several people may act as "DSL" or from "office".
+ROLE_NAMES = frozenset({"dsl", "ddsl", "lead", "safeguarding", "safeguarding lead", "team",
+                        "office", "staff", "manager", "coordinator", "volunteer", "listener",
+                        "me", "test", "guest", "shared", "reception"})
 
 
 def _acting_person() -> str:
@@ -2901,10 +2905,12 @@ def _acting_person() -> str:
     from insight.store import current_actor
 
     actor = current_actor().strip()
-    if not actor or actor.casefold() in SHARED_ACCOUNTS:
+    plain = " ".join(actor.casefold().split())
+    if (not actor or plain in SHARED_ACCOUNTS or plain in ROLE_NAMES
+            or sum(c.isalpha() for c in actor) < 2):
         raise typer.BadParameter(
             f"the safeguarding record names who acted, and {repr(actor) if actor else 'a blank'}"
-            " names no one: "
+            " names no one (a role or a shared account may be several people): "
             "set INSIGHT_USER to your name (e.g. `export INSIGHT_USER='Sam Patel'`)")
     return actor
 

@@ -2368,7 +2368,8 @@ def test_notes_show_says_where_a_flagged_note_reads_as_risk(small_model: Path,
     assert "cutting" not in lines[0]["safeguarding_why"] and lines[1]["safeguarding_why"] == ""
 
 
-@pytest.mark.parametrize("name", ["root", "  ", "Administrator"])
+@pytest.mark.parametrize("name", ["root", "  ", "Administrator", "x", "DSL", "Office",
+                                  "safeguarding  lead"])
 def test_a_safeguarding_decision_names_a_person_not_a_shared_account(
         name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import typer
@@ -2381,6 +2382,8 @@ def test_a_safeguarding_decision_names_a_person_not_a_shared_account(
         _acting_person()
     monkeypatch.setenv("INSIGHT_USER", "Sam Patel")
     assert _acting_person() == "Sam Patel"
+    monkeypatch.setenv("INSIGHT_USER", "Jo")  # a short name is still a person's
+    assert _acting_person() == "Jo"
 
 
 def test_an_outcome_corrected_after_it_was_fed_back_is_to_feed_back_again(
