@@ -2256,7 +2256,7 @@ def actions_status(
 ) -> None:
     """Update an action's status, dated (the reports say since when)."""
     from insight.store import parse_ref, ref
-    from insight.thread import load_thread, set_action_status
+    from insight.thread import load_thread, long_day, set_action_status
 
     _, store = _open(workspace, db)
     with store:
@@ -2268,7 +2268,7 @@ def actions_status(
         fed_back = [o for o in thread.outcomes_of_action(action_id) if o["fed_back"]]
         since = thread.status_since(action_id)
     typer.echo(f"{action}: {record['status']}"
-               + (f" since {_long_day(since)}" if since is not None else ""))
+               + (f" since {long_day(since)}" if since is not None else ""))
     if before == "declined" and record["status"] != "declined" and reason is None:
         typer.secho(
             f"warning: {action} was declined and is now {record['status']}: the reports stop "
@@ -2721,16 +2721,11 @@ def trace(
             typer.echo(f"  influenced: {', '.join(actions) or 'no action yet'}")
 
 
-def _long_day(value: date | str) -> str:
-    """A day as people write it in England: 27 November 2026."""
-    day = value if isinstance(value, date) else date.fromisoformat(value)
-    return f"{day.day} {day:%B %Y}"
-
-
 def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any]) -> list[str]:
     """A record's thread as a person reads it: each record with its title (an action's
     status, owner and reason to decline; an outcome's words), notes by id, a few shown."""
     from insight.store import parse_ref
+    from insight.thread import long_day
 
     cut: list[bool] = []  # whether some note ids were left out of a line
 
@@ -2775,7 +2770,7 @@ def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any])
         if kind == "action":
             if traced["statuses"]:  # since when, as the reports say it
                 lines.append("  statuses: " + ", ".join(
-                    f"{h['status']} {_long_day(h['on'])}" for h in traced["statuses"]))
+                    f"{h['status']} {long_day(h['on'])}" for h in traced["statuses"]))
             lines.append("  outcomes: " + ("; ".join(titled(o) for o in traced["outcomes"])
                                            or "none yet"))
     elif kind == "priority":

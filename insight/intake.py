@@ -2620,7 +2620,6 @@ class FileReport:
     flagged: int = 0
     #: Already-present notes a re-ingested row changed, and how many of each change
     #: (e.g. "consent to quote withdrawn": 1, "safeguarding flagged": 1).
-    updated: int = 0
     updated_ids: set[str] = field(default_factory=set)
     changes: dict[str, int] = field(default_factory=dict)
     #: Of those, notes whose row was quarantined because its text differs from the stored
@@ -2672,6 +2671,10 @@ class FileReport:
     unstored_concerns: list[tuple[int, str]] = field(default_factory=list)
     #: The first quarantined rows' (line, reason), to show at once (all are in the file).
     first_reasons: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def updated(self) -> int:
+        return len(self.updated_ids)
 
     @property
     def balanced(self) -> bool:
@@ -3634,7 +3637,6 @@ def _count_changes(
             report.changes[kind] = report.changes.get(kind, 0) + 1
         if note_id not in report.updated_ids:  # a note changed twice in a file is one note
             report.updated_ids.add(note_id)
-            report.updated += 1
             report.updated_text_differs += int(note_id in text_differs)
     report.flagged += len(queued)
 

@@ -70,6 +70,7 @@ from insight.thread import (  # noqa: E402
     coproduction,
     evidence_retagged,
     load_thread,
+    long_day,
 )
 
 #: `QUOTES_PER_INSIGHT` (imported above): quotes per insight, 1 on the community page
@@ -851,16 +852,7 @@ def _month_year(value: str | None) -> str:
 _ENV.filters["month_year"] = _month_year
 
 
-def _long_date(value: str | None) -> str:
-    """"2026-11-27" as "27 November 2026", as people write a date in England."""
-    try:
-        day = datetime.strptime(str(value)[:10], "%Y-%m-%d")
-    except ValueError:
-        return str(value or "")
-    return f"{day.day} {day:%B %Y}"
-
-
-_ENV.filters["long_date"] = _long_date
+_ENV.filters["long_date"] = long_day
 
 
 def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:

@@ -217,7 +217,7 @@ def add_action(
         store.get_record("priority", priority_id)
     action_id = store.create_record(
         "action",
-        audited={"status_on": _status_on(status_on)},
+        audited={"status_on": _status_on(status_on).isoformat()},
         title=title,
         owner=owner,
         status=status,
@@ -393,7 +393,7 @@ def withdraw_priority(store: Store, priority_id: int, reason: str,
     if not (reason or "").strip():
         raise ThreadError("say why the priority is no longer pursued (--reason): the "
                           "reports tell the people who raised it")
-    day = date.fromisoformat(_status_on(on))
+    day = _status_on(on)
     agreed = store.get_record("priority", priority_id)["agreed_on"]
     if agreed is not None and day < agreed:
         raise ThreadError(f"{ref('priority', priority_id)} was agreed on {agreed}: it cannot "
@@ -401,21 +401,30 @@ def withdraw_priority(store: Store, priority_id: int, reason: str,
     return store.withdraw_priority(priority_id, reason.strip(), day)
 
 
-def _status_on(on: date | None, since: date | None = None, was: str | None = None) -> str:
-    """The day an action reached a status, as the audit log keeps it: today unless a
-    person says, never to come, and not before the status it follows was reached."""
-    def day(value: date) -> str:
-        return f"{value.day} {value:%B %Y}"
+def long_day(value: date | str | None) -> str:
+    """A day as people write one in England, "27 November 2026" (from a date, or text that
+    starts YYYY-MM-DD; other text as it is)."""
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value or "")
+    return f"{value.day} {value:%B %Y}"
 
+
+def _status_on(on: date | None, since: date | None = None, was: str | None = None) -> date:
+    """The day an action reached a status (or a priority was withdrawn): today unless a
+    person says, never to come, and not before the status it follows was reached."""
     today = date.today()
     on = on or today
     if on > today:
-        raise ThreadError(f"{day(on)} is still to come: give the day the status was reached")
+        raise ThreadError(f"{long_day(on)} is still to come: give the day the status was "
+                          "reached")
     if since is not None and on < since:
-        raise ThreadError(f"it became {was} on {day(since)}: a later status cannot be dated "
-                          f"{day(on)}, before it (check the date; `insight trace` gives the "
-                          "action's statuses)")
-    return on.isoformat()
+        raise ThreadError(f"it became {was} on {long_day(since)}: a later status cannot be "
+                          f"dated {long_day(on)}, before it (check the date; `insight trace` "
+                          "gives the action's statuses)")
+    return on
 
 
 def set_action_status(
@@ -438,7 +447,7 @@ def set_action_status(
     audited = None
     if status != current or on is not None:
         audited = {"status_on": _status_on(on, follows["on"] if follows else None,
-                                           follows["status"] if follows else None)}
+                                           follows["status"] if follows else None).isoformat()}
     return store.update_record("action", action_id, audited=audited, **values)
 
 
