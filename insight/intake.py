@@ -1244,6 +1244,8 @@ _ALIASES = {
     "listener_code": "listener", "listener_name": "listener", "location": "place",
     "category": "categories", "codes": "categories", "ref": "id", "ref_no": "id",
     "reference": "id", "reference_no": "id", "reference_number": "id", "record_id": "id",
+    # survey tools' own ids, one per response (SurveyMonkey, Qualtrics, JotForm, Typeform)
+    "respondent_id": "id", "response_id": "id", "submission_id": "id", "entry_id": "id",
     "sentiment": "experience", "overall_experience": "experience",
 }
 MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place"})

@@ -2019,6 +2019,21 @@ def test_a_ref_column_gives_the_ids_and_experience_may_be_said_in_other_words(
     assert "experience" in reasons(report)[0][1]
 
 
+@pytest.mark.parametrize("column", ["Respondent ID", "Response ID", "Submission ID"])
+def test_a_survey_tools_response_id_gives_the_ids(
+    column: str, store: Store, tmp_path: Path
+) -> None:
+    """SurveyMonkey's "Respondent ID" (and the like) is one id per response: read as the
+    note's id, so ingesting the export again finds the same notes."""
+    path = write(tmp_path, "survey.csv", f"{column},text\n1148,Waited a year.\n"
+                 "1149,Nobody rang back.\n")
+    report = ingest(store, path, tmp_path)
+    assert f"read {column!r} as id" in report.warnings
+    assert counts(report) == (2, 0, 0)
+    assert store.get_note("1149")["text"] == "Nobody rang back."
+    assert counts(ingest(store, path, tmp_path)) == (0, 0, 2)
+
+
 def test_rows_of_empty_cells_are_skipped_and_said_to_be(store: Store, tmp_path: Path) -> None:
     """A spreadsheet's empty row (",,") holds no note, but every row is accounted for."""
     path = write(tmp_path, "blank.csv",
