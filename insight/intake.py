@@ -577,7 +577,8 @@ def _answer_said_more(column: str, value: Any) -> bool:
 #: 20/06/2025", "Number of entries 12"): a text of only these and numbers is not a note.
 _TOTAL_WORDS = frozenset(
     "total totals subtotal grand sum count number no of notes note rows row entries entry "
-    "records responses conversations people updated last on as at date page end this month "
+    "records responses conversations calls visits contacts sessions chats attendees "
+    "participants people updated last on as at date page end this month "
     "week quarter year jan feb mar apr may jun jul aug sep sept oct nov dec january february "
     "march april june july august september october november december".split()
 )
@@ -586,8 +587,32 @@ _TOTAL_MARKERS = frozenset({"total", "totals", "subtotal", "sum", "count", "upda
 
 def _reads_as_total(text: str) -> bool:
     words = re.findall(r"[^\W\d_]+", text.lower())
-    return (len(words) <= 6 and any(c.isdigit() for c in text)
+    return (len(words) <= 6 and (any(c.isdigit() for c in text) or len(words) <= 2)
             and bool(_TOTAL_MARKERS & set(words)) and set(words) <= _TOTAL_WORDS)
+
+
+def _total_row(data: Mapping[str, Any], headers: Mapping[str, str] | None) -> str | None:
+    """Why a row with no text is a spreadsheet's totals row ("Total calls: 6" under the
+    dates, "Total" beside a count), or None: one cell of only total words (with a
+    'total'-like word) and every other cell empty or a number. Such a row's words are
+    safe to show; a note's never are."""
+    if str(data.get("text") or "").strip():
+        return None
+    found = None
+    for key, value in data.items():
+        cell = str(value if value is not None else "").strip()
+        if not cell or re.fullmatch(r"[\d.,:%£$ -]+", cell):
+            continue
+        words = set(re.findall(r"[^\W\d_]+", cell.lower()))
+        if found is not None or not (_TOTAL_MARKERS & words) or not words <= _TOTAL_WORDS:
+            return None
+        found = (key, cell)
+    if found is None:
+        return None
+    key, cell = found
+    column = (headers or {}).get(key, key)
+    return (f"a totals row ({cell[:SHOWN_CHARS]!r} in column {shown_cell(column)}), not a note; "
+            "if it is a note, fill in its text")
 
 
 class NoteIn(BaseModel):
@@ -3258,8 +3283,8 @@ def ingest_file(
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:
-                reject(row.line, explain(exc, row.headers if row.header_row else None),
-                       row.data)
+                reject(row.line, _total_row(row.data, row.headers)
+                       or explain(exc, row.headers if row.header_row else None), row.data)
                 continue
             record = note.to_record(source=source.name, id_prefix=id_prefix)
             for name in ("listener", "place", "setting"):

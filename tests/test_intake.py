@@ -756,7 +756,8 @@ def test_json_records_read_the_notes_from_the_key_named_by_text_col(
 @pytest.mark.parametrize(
     ("text", "total"),
     [("Total notes: 48", True), ("Last updated 20/06/2025", True), ("Grand total 102", True),
-     ("Total entries: 12", True), ("Count: 17 conversations", True),
+     ("Total entries: 12", True), ("Count: 17 conversations", True), ("Grand total", True),
+     ("Totals", True), ("Total calls: 9", True),
      ("Note number 3.", False), ("Number of entries 12", False),
      ("Total nightmare, 2 weeks waiting", False), ("I counted 3 total visits", False),
      ("Total waste of time 3 hours", False), ("Updated her GP on 3 May", False),
@@ -774,6 +775,31 @@ def test_a_totals_row_under_the_notes_is_quarantined(
         assert report.first_reasons == [(3, (
             "text: text reads as a total or footer row (only words such as 'total' or 'last "
             "updated', and numbers), not a note"))]
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [("Total calls: 2,,", "a totals row ('Total calls: 2' in column 'Date')"),
+     ("Total,,2", "a totals row ('Total' in column 'Date')"),
+     ("17,,Grand total", "a totals row ('Grand total' in column 'Place')"),
+     ("Ruth,,2", "text (column 'Notes'): text is missing"),
+     ("Total,,Leeds", "text (column 'Notes'): text is missing")],
+)
+def test_a_totals_row_with_no_text_is_named_as_one(
+    store: Store, tmp_path: Path, row: str, reason: str
+) -> None:
+    """A spreadsheet's "Total calls: 2" under the dates, with no note text, is named as a
+    totals row, not as a note missing its text with a bad date; a row with a place or a
+    name in it is not a total, and keeps the plain reasons."""
+    path = tmp_path / "log.csv"
+    path.write_text(f"Date,Notes,Place\n03/11/2026,Waited nine months for therapy,Leeds\n{row}\n",
+                    encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                         text_col="Notes")
+    assert (report.accepted, report.rejected) == (1, 1)
+    [(line, said)] = report.first_reasons
+    assert line == 3 and said.startswith(reason)
+    assert said.endswith("if it is a note, fill in its text") == said.startswith("a totals")
 
 
 def test_an_erased_notes_row_is_not_kept_in_quarantine(store: Store, tmp_path: Path) -> None:
