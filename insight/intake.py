@@ -1221,16 +1221,19 @@ def _other_conversation(stored: dict[str, Any], record: NoteRecord) -> str | Non
     return " and ".join(differ) or None
 
 
-def _flattened(item: dict[str, Any]) -> dict[str, Any]:
-    """An object's keys read one level down, as a form tool nests them: `{"consent":
-    {"quote": true}}` gives "consent quote" (read as consent_quote); `{"meta":
-    {"listener": "L4"}}` gives "meta listener" (named with `--column listener="meta
-    listener"`). A note field's own key (`"categories": {...}`) and a key that would then
-    be there twice stay nested (a row error)."""
+def _flattened(item: dict[str, Any], depth: int = 3) -> dict[str, Any]:
+    """An object's keys read down to `depth` levels, as a form tool nests them:
+    `{"consent": {"quote": true}}` gives "consent quote" (read as consent_quote);
+    `{"meta": {"listener": "L4"}}` gives "meta listener" (named with `--column
+    listener="meta listener"`); `{"conversation": {"consent": {"quote": "on"}}}` gives
+    "conversation consent quote". A note field's own key (`"categories": {...}`,
+    `"safeguarding": {"concern": ...}`, at any level) and a key that would then be there
+    twice stay nested (a row error, or a nested answer read as one)."""
     out: dict[str, Any] = {}
     for key, value in item.items():
-        inner = {f"{key} {k}": v for k, v in value.items()} \
-            if isinstance(value, dict) and header_key(key) not in NOTE_FIELDS else {}
+        inner = {f"{key} {k}": v for k, v in _flattened(value, depth - 1).items()} \
+            if depth > 1 and isinstance(value, dict) and header_key(key) not in NOTE_FIELDS \
+            else {}
         if inner and not (inner.keys() & (out.keys() | item.keys())):
             out.update(inner)
         else:

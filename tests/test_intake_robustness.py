@@ -1888,6 +1888,34 @@ def test_json_keys_nested_one_level_are_read_as_a_form_tool_nests_them(
                                         "'consent_quote'; keep one")]
 
 
+def test_json_keys_nested_two_levels_are_read_and_can_be_named(
+    store: Store, tmp_path: Path
+) -> None:
+    """A web form's export nests a conversation's answers inside it, and consent inside
+    that: "conversation consent quote" is read as consent_quote, "conversation what_said"
+    can be named with --text-col, and a nested safeguarding answer is still read whole."""
+    path = write(tmp_path, "form.jsonl", "".join(json.dumps(r) + "\n" for r in [
+        {"submission_id": "WF-1", "conversation": {
+            "what_said": "Nobody told the family which hospital he was taken to.",
+            "where": "Leeds", "consent": {"quote": "on", "contact": "off"},
+            "safeguarding": {"concern": "off", "details": None}}},
+        {"submission_id": "WF-2", "conversation": {
+            "what_said": "He said he has a rope in the shed and would not say more.",
+            "where": "York", "consent": {"quote": "off", "contact": "off"},
+            "safeguarding": {"concern": "on", "details": "Rang 999 with him."}}},
+    ]))
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         text_col="conversation what_said",
+                         column_names={"place": "conversation where"})
+    assert (report.accepted, report.rejected) == (2, 0)
+    assert "read 'conversation consent quote' as consent_quote" in report.warnings
+    first, second = store.get_note("WF-1"), store.get_note("WF-2")
+    assert (first["consent_quote"], first["consent_contact"], first["place"]) == (
+        True, False, "Leeds")
+    assert (second["consent_quote"], second["place"]) == (False, "York")
+    assert [q["note_id"] for q in store.safeguarding_items()] == ["WF-2"]
+
+
 def test_replace_text_never_gives_a_note_another_conversations_words(
     store: Store, tmp_path: Path
 ) -> None:
