@@ -23,6 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from insight import __version__
+from insight.clock import uk_time
 
 if TYPE_CHECKING:  # imported lazily at run time: `insight --help` stays fast
     from insight.store import Store
@@ -1358,7 +1359,7 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
                items: list[dict[str, Any]], why: dict[str, Any] | None = None,
                tags_from: dict[str, float] | None = None) -> None:
     if note["erased_at"]:
-        typer.echo(f"{note_id}: erased at {note['erased_at']}")
+        typer.echo(f"{note_id}: erased at {uk_time(note['erased_at'])}")
         return
     typer.echo(
         f"{note_id} · {note['heard_on'] or 'date not given'} · "
@@ -2794,11 +2795,6 @@ def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any])
 # -- safety -------------------------------------------------------------------------------
 
 
-def _minute(moment: datetime | None) -> str:
-    """A time stored to the microsecond, as a person reads it (UTC)."""
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _waited(since: datetime, until: datetime) -> str:
     """A wait as a person reads it: hours under two days (a same-day response matters)."""
     hours = max(0.0, (until - since).total_seconds() / 3600)
@@ -2826,11 +2822,11 @@ def _queue_row(item: dict[str, Any], now: datetime, *, full: bool,
         "heard_on": heard, "place": item.get("place"),
         # a note entered long after the conversation has waited longer than its item
         "heard_days_ago": (now.date() - heard).days if heard else None,
-        "flagged_by": item["flagged_by"], "flagged_at": _when(item["flagged_at"]),
+        "flagged_by": item["flagged_by"], "flagged_at": uk_time(item["flagged_at"]),
         # how long it waited: until now while open, else until a person acknowledged it
         "waiting": _waited(item["flagged_at"], item["acknowledged_at"] or now),
         "reason": item["reason"],
-        **({"acknowledged_at": _when(item["acknowledged_at"]),
+        **({"acknowledged_at": uk_time(item["acknowledged_at"]),
             "acknowledged_by": item["acknowledged_by"],
             "what_was_done": item["ack_note"],
             "state": _item_state(item),
@@ -2850,7 +2846,8 @@ def safeguarding_list(
 
     `waiting`: since the flag (in hours under two days), or with --all until it was
     acknowledged; `heard_days_ago`: since the conversation, which may be longer. Times are
-    UTC. `insight safeguarding show ITEM` gives one item's whole record."""
+    UK time (GMT or BST, as named). `insight safeguarding show ITEM` gives one item's whole
+    record."""
     from datetime import UTC
 
     _, store = _open(workspace, db)
@@ -2882,7 +2879,7 @@ def _say_concerns_waiting(rows: Sequence[Any]) -> None:
         typer.secho(f"SAFEGUARDING: {n} rejected row{'s' if n != 1 else ''} raising a "
                     f"concern wait{'s' if n == 1 else ''} in quarantine, "
                     f"in no queue ({some_of(places, 5)}"
-                    + (f"; the oldest since {_when(first)}" if first else "")
+                    + (f"; the oldest since {uk_time(first)}" if first else "")
                     + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
 
 
@@ -2978,7 +2975,7 @@ def safeguarding_show(
         followups = store.safeguarding_followups([number]).get(number, [])
     now = datetime.now(UTC).replace(tzinfo=None)
     row = _queue_row(found[0], now, full=True, followups=followups)
-    row["follow_ups"] = [{"at": _when(f["at"]), "by": f["author"], "note": f["note"]}
+    row["follow_ups"] = [{"at": uk_time(f["at"]), "by": f["author"], "note": f["note"]}
                          for f in followups]
     if fmt != "table":
         _print_table([row], fmt)
@@ -3076,7 +3073,7 @@ def safeguarding_ack(
                       f"{row['note_id']} counts as raising no concern"))
         return
     typer.echo(f"item {number} acknowledged by {row['acknowledged_by']} at "
-               f"{_when(row['acknowledged_at'])}; later steps: `insight safeguarding "
+               f"{uk_time(row['acknowledged_at'])}; later steps: `insight safeguarding "
                f"follow-up {number} --note ...`")
 
 
@@ -3112,7 +3109,7 @@ def safeguarding_follow_up(
     lists them."""
     number, added = _on_queue_item(item, note, "--note", workspace, db,
                                    lambda store, n: store.add_safeguarding_followup(n, note))
-    typer.echo(f"follow-up added to item {number} by {added['author']} at {_when(added['at'])}")
+    typer.echo(f"follow-up added to item {number} by {added['author']} at {uk_time(added['at'])}")
 
 
 @app.command("audit")
@@ -3145,7 +3142,7 @@ def audit_log(
     if fmt == "table":
         rows = [{**{k: v for k, v in r.items() if k not in ("before", "after", "record_id")},
                  # the time as the queue gives it, with its zone
-                 "at": f"{r['at']:%Y-%m-%d %H:%M:%S} UTC",
+                 "at": uk_time(r["at"], seconds=True),
                  "record": audit_record(r["record_type"], r["record_id"]),
                  "change": audit_change(r)} for r in rows]
     _print_table(rows, fmt)
@@ -3470,11 +3467,6 @@ def _quarantined(workspace: Path | None, db: str | None):
         return ws, review(read_quarantine(ws.quarantine_dir), store)
 
 
-def _when(moment: datetime | None) -> str:
-    """A quarantine file's time as written in its name (UTC)."""
-    return f"{_minute(moment)} UTC" if moment else ""
-
-
 @quarantine_app.command("list")
 @handled
 def quarantine_list(
@@ -3495,7 +3487,7 @@ def quarantine_list(
     for r in rows:
         entry = files.setdefault(r.path, {
             "quarantine_file": r.path.name, "from": Path(r.source).name,
-            "written": _when(r.written), "rows": 0, **dict.fromkeys(column.values(), 0),
+            "written": uk_time(r.written), "rows": 0, **dict.fromkeys(column.values(), 0),
             "safeguarding_concerns": 0})
         entry["rows"] += 1
         entry[column[r.state]] += 1
@@ -3548,7 +3540,7 @@ def quarantine_show(
         _print_table([
             {"from": r.source, "line": r.line, "state": r.state, "problem": r.reason,
              "safeguarding_concern": r.concern,
-             "quarantined": _when(r.written), "earlier_copies": r.earlier,
+             "quarantined": uk_time(r.written), "earlier_copies": r.earlier,
              "row": r.row if full or not isinstance(r.row, dict) else
              {k: _shortened(v) if k == "text" and isinstance(v, str) else v
               for k, v in r.row.items()}}
@@ -3563,7 +3555,7 @@ def quarantine_show(
             typer.secho("SAFEGUARDING CONCERN: not in the queue until stored; read it now",
                         fg=typer.colors.RED, bold=True)
         typer.secho(f"{r.where}" + (f" [{r.state}]" if all_rows else "")
-                    + f"  (quarantined {_when(r.written)}"
+                    + f"  (quarantined {uk_time(r.written)}"
                     + (f"; also in {r.earlier} earlier file{'s' if r.earlier != 1 else ''}"
                        if r.earlier else "") + ")", bold=True)
         typer.echo(f"  problem: {r.reason}")

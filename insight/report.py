@@ -26,6 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
+from insight.clock import uk_time  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.privacy import (  # noqa: E402
     HIDDEN,
@@ -514,7 +515,7 @@ def build_report(
         plain_words=plain_words_used(shown) if audience == "community" else {},
         title=title,
         audience=audience,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=uk_time(datetime.now(UTC)),
         threshold=threshold,
         summary=summary,
         rollup=rollup_rows,

@@ -51,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from insight.clock import uk_time
 from insight.intake import INTAKE_FILLABLE, NoteRecord
 
 SCHEMA_VERSION = 1
@@ -1731,8 +1732,8 @@ class Store:
             if before["acknowledged_at"] is not None:
                 raise StoreError(
                     f"safeguarding item {item_id} was already acknowledged by "
-                    f"{before['acknowledged_by']} at {before['acknowledged_at']:%Y-%m-%d %H:%M} "
-                    "UTC: add what happened since with `insight safeguarding follow-up`, or "
+                    f"{before['acknowledged_by']} at {uk_time(before['acknowledged_at'])}"
+                    ": add what happened since with `insight safeguarding follow-up`, or "
                     "`insight safeguarding reopen` it if it was closed by mistake")
             values = {"acknowledged_at": now(), "acknowledged_by": self.actor, "ack_note": note}
             # Only an open item is updated: of two people acknowledging at once, one wins
@@ -1829,7 +1830,7 @@ class Store:
                 raise StoreError(f"safeguarding item {item_id} is open already")
             stamp = now()
             closed = (f"closed by {before['acknowledged_by']} at "
-                      f"{before['acknowledged_at']:%Y-%m-%d %H:%M} UTC ({before['ack_note']}); "
+                      f"{uk_time(before['acknowledged_at'])} ({before['ack_note']}); "
                       f"opened again: {reason.strip()}")
             followup = {"item_id": item_id, "note": closed, "at": stamp, "author": self.actor}
             new_id = conn.execute(insert(safeguarding_followups).values(**followup)

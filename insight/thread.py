@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from insight.choices import not_one_of
+from insight.clock import uk_today
 from insight.privacy import why_not_quoted
 from insight.store import (
     EXCLUDE,
@@ -415,7 +416,7 @@ def long_day(value: date | str | None) -> str:
 def _status_on(on: date | None, since: date | None = None, was: str | None = None) -> date:
     """The day an action reached a status (or a priority was withdrawn): today unless a
     person says, never to come, and not before the status it follows was reached."""
-    today = date.today()
+    today = uk_today()
     on = on or today
     if on > today:
         raise ThreadError(f"{long_day(on)} is still to come: give the day the status was "
@@ -760,7 +761,7 @@ class Thread:
     def problems(self, today: date | None = None) -> list[str]:
         """Integrity checks a lead should see before a report goes out (an action is
         overdue against `today`, the clock's date unless given)."""
-        today = today or date.today()
+        today = today or uk_today()
         found = []
         supporting = {i for ins in self.priority_insights.values() for i in ins}
         for insight_id in self.insights:

@@ -683,7 +683,7 @@ def test_cli_safeguarding_ack_twice(db_url: str, tmp_path: Path) -> None:
     assert item["waiting"] == "under 1 h"  # flagged just now: hours, not a rounded-down day
     # since the conversation, which a note entered late has waited longer than its item
     assert item["heard_days_ago"] == (date.today() - date(2026, 3, 2)).days
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", item["flagged_at"])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} (GMT|BST)", item["flagged_at"])
     before = run_cli("notes", "show", "c1", "-w", str(folder), cwd=tmp_path).stdout
     assert f"safeguarding: queue item {item['item']}, OPEN (flagged by the listener" in before
     # the listener raised it: a person's concern is acknowledged, never judged a false alarm
