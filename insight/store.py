@@ -51,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from insight.clock import uk_time
+from insight.clock import uk_time, uk_today
 from insight.intake import INTAKE_FILLABLE, NoteRecord
 
 SCHEMA_VERSION = 1
@@ -1182,6 +1182,9 @@ class Store:
         unknown = set(values) - {"heard_on", "listener", "setting", "place", "community"}
         if unknown:
             raise StoreError(f"not a field a person corrects here: {', '.join(sorted(unknown))}")
+        if values.get("heard_on") is not None and values["heard_on"] > uk_today():
+            raise StoreError(f"heard on {values['heard_on']}: that day is still to come (a "
+                             "conversation's day has passed)")
         with self.engine.connect() as conn:
             row = self._live_note(conn, note_id, *(notes.c[k] for k in values))
         private = {k for k in ("listener", "setting", "place")

@@ -176,6 +176,7 @@ def add_priority(
     insight_ids: Sequence[int] = (),
 ) -> int:
     title = _title(title)
+    _happened(agreed_on, "agreed")
     for insight_id in insight_ids:
         store.get_record("insight", insight_id)
     priority_id = store.create_record(
@@ -339,6 +340,9 @@ def update_record(store: Store, kind: str, record_id: int, **values: Any) -> dic
         values["stage"] = _stage(values["stage"])
     if "title" in values:
         values["title"] = _title(values["title"])
+    for name, what in (("agreed_on", "agreed"), ("observed_on", "observed"),
+                       ("fed_back_on", "fed back")):
+        _happened(values.get(name), what)
     if kind == "outcome":
         current = store.get_record("outcome", record_id)
         _check_dates(values.get("observed_on", current["observed_on"]),
@@ -452,6 +456,14 @@ def set_action_status(
     return store.update_record("action", action_id, audited=audited, **values)
 
 
+def _happened(day: date | None, what: str) -> None:
+    """A day something was done (agreed, observed, fed back) has come: a report would
+    otherwise tell people of what has not happened yet."""
+    if day is not None and day > uk_today():
+        raise ThreadError(f"{what} on {long_day(day)}: that day is still to come; give the "
+                          "day it happened")
+
+
 def _check_dates(observed_on: date | None, fed_back_on: date | None) -> None:
     if observed_on and fed_back_on and fed_back_on < observed_on:
         raise ThreadError(
@@ -484,6 +496,8 @@ def add_outcome(
     fed_back_on: date | None = None,
 ) -> int:
     store.get_record("action", action_id)
+    _happened(observed_on, "observed")
+    _happened(fed_back_on, "fed back")
     _check_dates(observed_on, fed_back_on)
     return store.create_record(
         "outcome",

@@ -7,12 +7,12 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from insight.clock import uk_today
 from insight.codebook import load_codebook
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store
@@ -1994,9 +1994,9 @@ def test_audit_table_says_what_changed_by_reference_never_a_notes_words(
     assert any(line.endswith("insight_notes I1 -> w2") for line in lines.values())
     updates = [line for line in lines.values() if " update " in line]
     assert updates[0].endswith("update action A1 status: proposed -> declined; "
-                               f"reason: (none) -> No budget; reached on {date.today()}")
+                               f"reason: (none) -> No budget; reached on {uk_today()}")
     assert updates[1].endswith("update action A1 status: declined -> agreed; "
-                               f"reason: No budget -> Budget found; reached on {date.today()}")
+                               f"reason: No budget -> Budget found; reached on {uk_today()}")
     # only what changed, a long value cut short
     assert updates[2].endswith("update action A1 owner: (none) -> A team lead whose name…")
     # a note's words changed: said, never shown (nor its hash or length)
@@ -2109,7 +2109,7 @@ def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
     def said(*args: str) -> str:
         return insight(*args, "-w", str(ws)).stdout.strip()
 
-    today = date.today()
+    today = uk_today()
     since = f" since {today.day} {today:%B %Y}"  # dated today, as no day was given
     assert said("actions", "status", "a1", "agreed") == "A1: agreed" + since
     assert said("actions", "status", "1", "in progress") == "A1: in progress" + since
@@ -2444,6 +2444,11 @@ def test_a_person_corrects_a_notes_fields(tmp_path: Path) -> None:
     assert "07700 900999" not in log and "(contact details, removed)" in log
     nothing = insight("notes", "update", "h1", "-w", str(ws), check=False)
     assert nothing.returncode == 2 and "give what to correct" in nothing.stderr
+    # a conversation's day has passed, as ingest says of a date in a file
+    later = insight("notes", "update", "h1", "--heard-on", "2099-01-01", "-w", str(ws),
+                    check=False)
+    assert later.returncode == 1 and "that day is still to come" in later.stderr
+    assert "2099" not in insight("audit", "-f", "json", "-w", str(ws)).stdout
 
 
 def test_a_priority_is_withdrawn_and_reinstated(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from insight.clock import uk_today
 from insight.codebook import load_codebook
 from insight.privacy import HIDDEN, WITHHELD, note_ref
 from insight.report import (
@@ -923,7 +924,7 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     assert actions["A2"][10:] == ["", "", None, None, None]
     # since when it has had its status: the day it was recorded, as none was given
     assert tables["Actions"][0][4] == "status since"
-    assert actions["A1"][3:5] == ["done", date.today()]
+    assert actions["A1"][3:5] == ["done", uk_today()]
     assert tables["Outcomes"][1][:3] == ["O1", "A1", "Calls started"]
     assert "category" not in tables["Categories"][0]  # codes are for leads
     # an insight under two priorities is one row: its notes are counted once
@@ -1372,7 +1373,7 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
                             "LA, QIPP;")
     assert re.search(r"Written on \d{1,2} [A-Z][a-z]+ 20\d\d\.", text)
     # done, but nothing says what changed: said as it stands
-    assert f"We did Open a Saturday drop-in Done in {date.today():%B %Y} We have been told " \
+    assert f"We did Open a Saturday drop-in Done in {uk_today():%B %Y} We have been told " \
         "this is done. We will tell you what changed when we know." in text
     # a person's name as owner is taken out of the public page, not of the leads' report
     assert "Who is responsible: [name removed], CMHT manager" in text

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from insight.clock import uk_today
 from insight.store import NotFound, Store, StoreError
 from insight.thread import (
     ThreadError,
@@ -327,6 +328,28 @@ def test_an_outcome_is_not_fed_back_before_it_was_seen(thread_store: Store) -> N
     assert thread_store.get_record("outcome", outcome)["fed_back"]
 
 
+def test_what_is_recorded_as_done_has_happened(thread_store: Store) -> None:
+    """A report must not say something was fed back, observed or agreed on a day still to
+    come; today is allowed, and a due date may be to come."""
+    from datetime import timedelta
+
+    tomorrow = uk_today() + timedelta(days=1)
+    action = add_action(thread_store, "Fund cafes", due_on=tomorrow)
+    for kwargs in ({"observed_on": tomorrow}, {"fed_back_on": tomorrow}):
+        with pytest.raises(ThreadError, match="that day is still to come"):
+            add_outcome(thread_store, action, "Cafe open", **kwargs)
+    outcome = add_outcome(thread_store, action, "Cafe open", observed_on=uk_today())
+    with pytest.raises(ThreadError, match="fed back on .*: that day is still to come"):
+        update_record(thread_store, "outcome", outcome, fed_back_on=tomorrow)
+    assert not thread_store.get_record("outcome", outcome)["fed_back"]
+    with pytest.raises(ThreadError, match="agreed on .*: that day is still to come"):
+        add_priority(thread_store, "Evening line", agreed_on=tomorrow)
+    priority = add_priority(thread_store, "Evening line", agreed_on=uk_today())
+    with pytest.raises(ThreadError, match="that day is still to come"):
+        update_record(thread_store, "priority", priority, agreed_on=tomorrow)
+    assert thread_store.get_record("priority", priority)["agreed_on"] == uk_today()
+
+
 def test_load_thread_has_leads_quote_choices_pins_in_order(thread_store: Store) -> None:
     from insight.thread import quote_blockers, set_quote_choice
 
@@ -419,8 +442,8 @@ def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Sto
     thread = load_thread(store)
     assert [(h["status"], h["on"]) for h in thread.statuses[action]] == [
         ("proposed", date(2026, 9, 1)), ("agreed", date(2026, 9, 20)),
-        ("in progress", date.today())]
-    assert thread.status_since(action) == date.today()
+        ("in progress", uk_today())]
+    assert thread.status_since(action) == uk_today()
     assert thread.trace("action", action)["statuses"][1] == {"status": "agreed",
                                                              "on": "2026-09-20"}
     # the day it started, corrected: not before it was agreed, and not to come
