@@ -1878,11 +1878,17 @@ def _record_rows(kind: str, store) -> list[dict[str, Any]]:
                         if (why := quote_blockers(store, n))),
                     "left_out": ",".join(thread.left_out_notes(record["id"]))}
         elif kind == "priority":
+            withdrawn = thread.withdrawn.get(record["id"])
             row |= {"title": record["title"], "insights": ",".join(
-                ref("insight", i) for i in thread.insights_of_priority(record["id"]))}
+                ref("insight", i) for i in thread.insights_of_priority(record["id"])),
+                "agreed_on": str(record["agreed_on"] or ""),
+                # a priority no longer pursued stays in the thread: say so where it is listed
+                "withdrawn_on": str(withdrawn["withdrawn_on"]) if withdrawn else ""}
         elif kind == "action":
             involved = thread.involvement.get(record["id"])
+            since = thread.status_since(record["id"])
             row |= {"title": record["title"], "status": record["status"],
+                    "since": str(since or ""), "due_on": str(record["due_on"] or ""),
                     "owner": record["owner"], "priorities": ",".join(
                         ref("priority", p) for p in thread.priorities_of_action(record["id"])),
                     "involvement": f"{involved['mode']}, {involved['continuity']}"
@@ -2666,7 +2672,7 @@ def trace(
     """Follow the golden thread from a record or a note.
 
     A record (insight, priority, action, outcome) is followed down to its notes and up
-    to its actions; a note up to the actions it supports."""
+    to its actions; a note up to the actions it supports and what came of them."""
     fmt = _one_word(fmt, ("text", "json"), "format", "--format")
     from insight.store import parse_ref, ref, ref_kind
     from insight.thread import load_thread
@@ -2720,6 +2726,12 @@ def trace(
             if priorities:
                 typer.echo("  priorities: " + ", ".join(ref("priority", p) for p in priorities))
             typer.echo(f"  influenced: {', '.join(actions) or 'no action yet'}")
+            outcomes = [o for a in thread.actions_of_note(note_id)
+                        for o in thread.outcomes_of_action(a)]
+            if outcomes:  # the thread's last knot: what changed
+                typer.echo("  outcomes: " + "; ".join(
+                    f"{ref('outcome', o['id'])} of {ref('action', o['action_id'])}: "
+                    f"{o['description']}" for o in outcomes))
 
 
 def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any]) -> list[str]:
@@ -2739,6 +2751,10 @@ def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any])
             fed = "fed back" if found["fed_back"] else "not yet fed back"
             return f"{reference} {found['description']} ({fed})"
         words = f"{reference} {found['title']}"
+        withdrawn = thread.withdrawn.get(found["id"]) if kind_of == "priority" else None
+        if withdrawn:  # no longer pursued: as every report says it
+            words += (f" [withdrawn {long_day(withdrawn['withdrawn_on'])}: "
+                      f"{withdrawn['reason']}]")
         if kind_of == "action":
             words += f" [{found['status']}" + (f"; {found['owner']}" if found["owner"] else "")
             words += (f"; declined because: {found['reason']}]"

@@ -186,8 +186,22 @@ def add_priority(
     return priority_id
 
 
+def _pursued(store: Store, priority_ids: Sequence[int]) -> None:
+    """New work is never linked to a priority the leads no longer pursue: the community
+    page would say on one page that it stopped and that it is being worked on."""
+    withdrawn = store.withdrawals()
+    for priority_id in priority_ids:
+        if priority_id in withdrawn:
+            name = ref("priority", priority_id)
+            raise ThreadError(
+                f"{name} was withdrawn on {long_day(withdrawn[priority_id]['withdrawn_on'])}: "
+                f"reinstate it first (`insight priorities reinstate {name}`) to link new work "
+                "to it, or link the work to a priority still pursued")
+
+
 def link_insights(store: Store, priority_id: int, insight_ids: Sequence[int]) -> int:
     store.get_record("priority", priority_id)
+    _pursued(store, [priority_id])
     for insight_id in insight_ids:
         store.get_record("insight", insight_id)
     return sum(
@@ -217,6 +231,7 @@ def add_action(
         raise ThreadError("a declined action needs a reason (--reason)")
     for priority_id in priority_ids:
         store.get_record("priority", priority_id)
+    _pursued(store, priority_ids)
     action_id = store.create_record(
         "action",
         audited={"status_on": _status_on(status_on).isoformat()},
@@ -237,6 +252,7 @@ def link_priorities(store: Store, action_id: int, priority_ids: Sequence[int]) -
     store.get_record("action", action_id)
     for priority_id in priority_ids:
         store.get_record("priority", priority_id)
+    _pursued(store, priority_ids)
     return sum(
         store.link(action_priorities, ("action_id", action_id), ("priority_id", p))
         for p in priority_ids
@@ -655,8 +671,11 @@ class Thread:
                 "outcomes": [ref("outcome", o["id"]) for o in self.outcomes_of_action(record_id)],
             }
         if kind == "priority":
+            withdrawn = self.withdrawn.get(record_id)
             return {
                 "priority": ref("priority", record_id),
+                "withdrawn": {"on": withdrawn["withdrawn_on"].isoformat(),
+                              "reason": withdrawn["reason"]} if withdrawn else None,
                 "insights": [
                     {"insight": ref("insight", i), "notes": self.notes_of_insight(i)}
                     for i in self.insights_of_priority(record_id)
@@ -797,7 +816,17 @@ class Thread:
                 found.append(f"action {ref('action', action_id)} responds to no priority")
             elif not self.notes_of_action(action_id):
                 found.append(f"action {ref('action', action_id)} rests on no notes")
-            if (self.actions[action_id]["status"] == "done"
+            status = self.actions[action_id]["status"]
+            responds = self.priorities_of_action(action_id)
+            if (responds and status not in ("done", "declined")
+                    and all(p in self.withdrawn for p in responds)):
+                found.append(
+                    f"action {ref('action', action_id)} is {status} but its "
+                    f"priorit{'ies were' if len(responds) > 1 else 'y was'} withdrawn: the "
+                    "community page says the work stopped; decline the action with why "
+                    f"(`insight actions status {ref('action', action_id)} declined --reason "
+                    "...`) or reinstate the priority")
+            if (status == "done"
                     and not self.outcomes_of_action(action_id)):
                 found.append(f"action {ref('action', action_id)} is done but has no outcome: "
                              "say what changed (`insight outcomes add`)")

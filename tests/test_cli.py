@@ -295,12 +295,14 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert neither.returncode == 2 and "--clear" in neither.stderr
     listed = json.loads(insight("actions", "list", "-w", str(ws), "-f", "json").stdout)
     assert listed == [{"ref": "A1", "title": "Monthly calls", "status": "in progress",
+                       "since": str(uk_today()), "due_on": "",
                        "owner": "Service lead", "priorities": "P1",
                        "involvement": "active, embedded"}]
     chain = json.loads(insight("trace", "A1", "-f", "json", "-w", str(ws)).stdout)
     assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
     up = insight("trace", note_ids[0], "-w", str(ws))
     assert "influenced: A1" in up.stdout
+    assert "  outcomes: O1 of A1: Calls started" in up.stdout  # as far as the thread goes
     assert "  evidence for: I1 (" in up.stdout and "  priorities: P1" in up.stdout
     # read by a person: each record with its title, an action with status and owner
     read = insight("trace", "A1", "-w", str(ws)).stdout.splitlines()
@@ -2465,6 +2467,15 @@ def test_a_priority_is_withdrawn_and_reinstated(tmp_path: Path) -> None:
     assert "priority_withdrawals" in insight("audit", "--record", "P1", "-w", str(ws)).stdout
     why = insight("priorities", "withdraw", "P1", "-w", str(ws), check=False)
     assert why.returncode == 2 and "--reason" in why.stderr
+    # where a lead looks, not only in the reports (the golden-thread audit over two quarters)
+    [listed] = json.loads(insight("priorities", "list", "-f", "json", "-w", str(ws)).stdout)
+    assert listed["withdrawn_on"] == str(uk_today()) and listed["agreed_on"] == ""
+    traced = insight("trace", "P1", "-w", str(ws)).stdout
+    assert traced.startswith(f"P1 Evening crisis line [withdrawn {uk_today().day} "
+                             f"{uk_today():%B %Y}: The ICB funds a 24-hour line]")
+    refused = insight("actions", "add", "Fund a peer group", "--priority", "P1", "-w",
+                      str(ws), check=False)
+    assert refused.returncode == 1 and "reinstate it first" in refused.stderr
     assert insight("priorities", "reinstate", "P1", "-w", str(ws)).stdout.strip() == \
         "P1: pursued again"
     assert insight("priorities", "reinstate", "P1", "-w", str(ws)).stdout.strip() == \

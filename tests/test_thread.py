@@ -490,3 +490,38 @@ def test_a_withdrawn_priority_stays_in_the_thread_with_why(store: Store) -> None
     assert store.reinstate_priority(priority) is not None
     assert priority not in load_thread(store).withdrawn
     assert store.reinstate_priority(priority) is None
+
+
+def test_no_new_work_is_linked_to_a_withdrawn_priority(store: Store) -> None:
+    """The community page says a withdrawn priority's work stopped: new actions and
+    insights are refused until it is reinstated, and an action left open under it is a
+    check for the leads."""
+    from insight.thread import link_insights, link_priorities, withdraw_priority
+
+    add(store, note("n1", "Nobody rang back.", categories=["access-waiting"]))
+    evidence = add_insight(store, "Waits", categories=["access-waiting"], note_ids=["n1"])
+    withdrawn = add_priority(store, "Evening crisis line", insight_ids=[evidence])
+    pursued = add_priority(store, "Shorter waits", insight_ids=[evidence])
+    open_action = add_action(store, "Pilot an evening line", status="in progress",
+                             priority_ids=[withdrawn])
+    closed = add_action(store, "Survey callers", status="done", priority_ids=[withdrawn])
+    withdraw_priority(store, withdrawn, "The ICB funds a 24-hour line")
+    with pytest.raises(ThreadError, match=r"P1 was withdrawn on .*: reinstate it first"):
+        add_action(store, "Fund a peer group", priority_ids=[pursued, withdrawn])
+    assert {a["title"] for a in store.list_records("action")} == {
+        "Pilot an evening line", "Survey callers"}
+    later = add_action(store, "Fund a peer group", priority_ids=[pursued])
+    with pytest.raises(ThreadError, match="reinstate it first"):
+        link_priorities(store, later, [withdrawn])
+    second = add_insight(store, "More waits", categories=["access-waiting"], note_ids=["n1"])
+    with pytest.raises(ThreadError, match="reinstate it first"):
+        link_insights(store, withdrawn, [second])
+    problems = load_thread(store).problems()
+    assert [p for p in problems if "withdrawn" in p] == [
+        f"action A{open_action} is in progress but its priority was withdrawn: the "
+        "community page says the work stopped; decline the action with why (`insight "
+        f"actions status A{open_action} declined --reason ...`) or reinstate the priority"]
+    assert not any(f"A{closed} " in p for p in problems if "withdrawn" in p)
+    store.reinstate_priority(withdrawn)
+    assert link_priorities(store, later, [withdrawn]) == 1
+    assert not any("withdrawn" in p for p in load_thread(store).problems())
