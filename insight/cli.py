@@ -2253,29 +2253,44 @@ def actions_link(
 @handled
 def actions_status(
     action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
-    status: Annotated[str, typer.Argument(help="proposed, agreed, in progress, done, declined.")],
+    status: Annotated[str | None, typer.Argument(
+        help="proposed, agreed, in progress, done, declined.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why (required when declined).")] = None,
     on: Annotated[str | None, typer.Option(
         "--on", help="The day the status was reached, if not today (YYYY-MM-DD or DD/MM/YYYY); "
         "given with the status the action has, it corrects that day.")] = None,
+    undo: Annotated[bool, typer.Option(
+        "--undo", help="The last status was recorded by mistake: go back to the one before, "
+        "with its day, and leave the mistake out of the action's history (audited).")] = False,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Update an action's status, dated (the reports say since when)."""
     from insight.store import parse_ref, ref
-    from insight.thread import load_thread, long_day, set_action_status
+    from insight.thread import load_thread, long_day, set_action_status, undo_action_status
 
+    if undo and (status is not None or on is not None or reason is not None):
+        raise typer.BadParameter("--undo goes back to the status before: give no status, "
+                                 "--on or --reason with it")
+    if not undo and status is None:
+        raise typer.BadParameter("give the status (proposed, agreed, in progress, done, "
+                                 "declined), or --undo to take back the last one")
     _, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
         action = ref("action", action_id)  # as every other output names it: "a5" is A5
         before = store.get_record("action", action_id)["status"]
-        record = set_action_status(store, action_id, status, reason=reason, on=_parse_day(on))
+        if undo:
+            record = undo_action_status(store, action_id)
+        else:
+            record = set_action_status(store, action_id, status or "", reason=reason,
+                                       on=_parse_day(on))
         thread = load_thread(store)
         fed_back = [o for o in thread.outcomes_of_action(action_id) if o["fed_back"]]
         since = thread.status_since(action_id)
     typer.echo(f"{action}: {record['status']}"
-               + (f" since {long_day(since)}" if since is not None else ""))
+               + (f" since {long_day(since)}" if since is not None else "")
+               + (f" ({before} taken back)" if undo else ""))
     if before == "declined" and record["status"] != "declined" and reason is None:
         typer.secho(
             f"warning: {action} was declined and is now {record['status']}: the reports stop "

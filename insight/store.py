@@ -542,6 +542,9 @@ def audit_change(entry: dict[str, Any]) -> str:
         if key == "status_on":  # when the status was reached, not a field that changed
             changes.append(f"reached on {flat(after.get(key))}")
             continue
+        if key == "status_undone":  # a status recorded by mistake, taken back
+            changes.append(f"{flat(after.get(key))} taken back as a mistake")
+            continue
         if key in named_only:
             name = "text" if key in ("text_chars", "content_hash") else key
             if name not in changes:
@@ -1927,7 +1930,8 @@ class Store:
 
     def status_history(self) -> dict[int, list[dict[str, Any]]]:
         """Action id -> each status it reached, oldest first: `status`, `on` (the day a
-        person said it was reached, else the day it was recorded), `recorded_at`, `by`.
+        person said it was reached, else the day it was recorded), `recorded_at`, `by`; a
+        status taken back as a mistake (`status_undone`) is left out.
         Read from the audit log, which holds every change of status (a restore and an
         undelete keep it), so there is one record of it."""
         query = (select(audit.c.record_id, audit.c.operation, audit.c.at, audit.c.actor,
@@ -1941,6 +1945,8 @@ class Store:
                 after = entry.after or {}
                 status = after.get("status")
                 history = found.setdefault(int(entry.record_id), [])
+                if after.get("status_undone") and history:
+                    history.pop()  # recorded by mistake and taken back: not a status it had
                 day = after.get("status_on")
                 on = date.fromisoformat(day) if isinstance(day, str) else entry.at.date()
                 if history and history[-1]["status"] == status:

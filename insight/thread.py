@@ -472,6 +472,23 @@ def set_action_status(
     return store.update_record("action", action_id, audited=audited, **values)
 
 
+def undo_action_status(store: Store, action_id: int) -> dict[str, Any]:
+    """Take back an action's last status, recorded by mistake: the action goes back to the
+    status before, with its day, and the history the reports and `trace` read leaves the
+    mistake out (the audit log keeps both, marked)."""
+    current = store.get_record("action", action_id)["status"]
+    history = store.status_history().get(action_id, [])
+    if len(history) < 2 or history[-1]["status"] != current:
+        raise ThreadError(
+            f"{ref('action', action_id)} has no status before {current} to go back to: give "
+            "the status it should have (`insight actions status "
+            f"{ref('action', action_id)} STATUS`)")
+    back = history[-2]
+    return store.update_record(
+        "action", action_id, status=back["status"],
+        audited={"status_on": back["on"].isoformat(), "status_undone": current})
+
+
 def _happened(day: date | None, what: str) -> None:
     """A day something was done (agreed, observed, fed back) has come: a report would
     otherwise tell people of what has not happened yet."""

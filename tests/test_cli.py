@@ -2115,6 +2115,14 @@ def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
     since = f" since {today.day} {today:%B %Y}"  # dated today, as no day was given
     assert said("actions", "status", "a1", "agreed") == "A1: agreed" + since
     assert said("actions", "status", "1", "in progress") == "A1: in progress" + since
+    assert said("actions", "status", "A1", "done") == "A1: done" + since
+    assert said("actions", "status", "A1", "--undo") == \
+        "A1: in progress" + since + " (done taken back)"
+    both = insight("actions", "status", "A1", "done", "--undo", "-w", str(ws), check=False)
+    neither = insight("actions", "status", "A1", "-w", str(ws), check=False)
+    assert both.returncode == neither.returncode == 2 and "--undo" in neither.stderr
+    assert "done taken back as a mistake" in insight("audit", "--record", "A1", "-w",
+                                                     str(ws)).stdout
     assert said("actions", "involve", "a1", "--mode", "active", "--continuity",
                 "embedded") == "A1: people with lived experience took part, active and embedded"
     assert said("actions", "update", "a1", "--owner", "Service lead") == "A1: updated owner"

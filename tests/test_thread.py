@@ -465,6 +465,36 @@ def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Sto
     assert thread.status_since(action) == date(2026, 10, 2)
 
 
+def test_a_status_recorded_by_mistake_is_taken_back(store: Store) -> None:
+    """Blind two-quarter audit: 'done' typed by mistake could only be replaced by a later
+    status dated after it; taking it back restores the status before with its day and
+    leaves the mistake out of the history the reports read (the audit log keeps it)."""
+    from insight.thread import undo_action_status
+
+    action = add_action(store, "Evening crisis line", status="proposed",
+                        status_on=date(2026, 9, 1))
+    with pytest.raises(ThreadError, match="has no status before proposed"):
+        undo_action_status(store, action)
+    set_action_status(store, action, "agreed", on=date(2026, 9, 25))
+    set_action_status(store, action, "done", on=date(2026, 9, 30))
+    assert undo_action_status(store, action)["status"] == "agreed"
+    thread = load_thread(store)
+    assert [(h["status"], h["on"]) for h in thread.statuses[action]] == [
+        ("proposed", date(2026, 9, 1)), ("agreed", date(2026, 9, 25))]
+    assert thread.status_since(action) == date(2026, 9, 25)
+    # the day it started may now be before the mistaken 'done'
+    set_action_status(store, action, "in progress", on=date(2026, 9, 27))
+    assert load_thread(store).status_since(action) == date(2026, 9, 27)
+    undone = [e for e in store.audit_log() if (e["after"] or {}).get("status_undone")]
+    assert [e["after"]["status_undone"] for e in undone] == ["done"]
+    # taken back twice: to proposed; a third time there is nothing before
+    undo_action_status(store, action)
+    undo_action_status(store, action)
+    assert [h["status"] for h in load_thread(store).statuses[action]] == ["proposed"]
+    with pytest.raises(ThreadError, match="no status before"):
+        undo_action_status(store, action)
+
+
 def test_a_withdrawn_priority_stays_in_the_thread_with_why(store: Store) -> None:
     """A priority the leads no longer pursue is not deleted: it is marked, with why and
     since when, corrected by withdrawing again, undone by reinstating, and deleting and
