@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from insight import __version__
-from insight.clock import uk_time
+from insight.clock import uk_time, uk_today
 
 if TYPE_CHECKING:  # imported lazily at run time: `insight --help` stays fast
     from insight.store import Store
@@ -1590,6 +1590,7 @@ def notes_list(
     if tagged_by is not None:
         tagged_by = _one_word(tagged_by, ("person", "model", "none"), "tagged-by",
                               "--tagged-by")
+    first, last = _period(since, until)
     ws, store = _open(workspace, db)
     codebook = ws.load_codebook()
     if category is not None:  # its id or its name, as `notes review` takes it
@@ -1604,7 +1605,7 @@ def notes_list(
     with store:
         found = find_notes(
             note_frame(store), listener=listener, place=place, category=category,
-            since=_parse_day(since), until=_parse_day(until), safeguarding=safeguarding,
+            since=first, until=last, safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
         )
         if words is not None:
@@ -1707,14 +1708,29 @@ def rollup(
         bool, typer.Option("--phrases", help="Add each category's key phrases (what people "
                            "talk about within it; leads: with how many notes hold each).")
     ] = False,
+    since: Annotated[str | None, typer.Option(
+        help="Only notes heard on or after this day.")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Only notes heard on or before this day.")] = None,
 ) -> None:
     """Notes per category: share, places, listeners, experience, trend, count per month."""
-    from insight.rollup import categories_not_in, category_rollup, key_phrases, note_frame
+    from insight.rollup import (
+        categories_not_in,
+        category_rollup,
+        heard_between,
+        key_phrases,
+        note_frame,
+    )
 
     audience = _audience(audience)
+    first, last = _period(since, until)
     ws, store = _open(workspace, db)
     with store:
-        frame, codebook = note_frame(store), ws.load_codebook()
+        frame, undated = heard_between(note_frame(store), first, last)
+        codebook = ws.load_codebook()
+        if undated:
+            typer.secho(f"warning: {undated} note(s) have no date heard, so are in no "
+                        "period and not counted", err=True, fg=typer.colors.YELLOW)
         for warning in categories_not_in(frame, codebook):
             typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
         table = category_rollup(
@@ -1759,11 +1775,19 @@ def report(
     contact: Annotated[str | None, typer.Option(
         help="How people can reach you, for the community page's 'Tell us what you think' "
              "(default: contact under [insight] in insight.toml).")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Count only notes heard on or after this day (e.g. the quarter's first), and "
+             "say what changed in the thread from it.")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="Count only notes heard on or before this day (e.g. the quarter's last).")
+    ] = None,
 ) -> None:
     """Write the golden-thread report (HTML), or its tables (.xlsx or .csv).
 
     The report is one self-contained HTML file; a workbook has a sheet per table; CSV
-    writes one file per table, named after --out."""
+    writes one file per table, named after --out. With --since/--until it counts the
+    notes of that period and says what changed in the thread in it; without them, every
+    note, and what changed since the audience's last report (written on an earlier day)."""
     from insight.report import (
         DEFAULT_TITLE,
         build_report,
@@ -1775,6 +1799,7 @@ def report(
 
     _check_out(out)
     audience = _audience(audience)
+    first, last = _period(since, until)
     try:
         report_files(out, audience)
     except ValueError as exc:
@@ -1800,6 +1825,7 @@ def report(
     with store:
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
+            since=first, until=last, last_report=store.last_report_day(audience, uk_today()),
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
             contact=ws.contact if contact is None else contact, never_name=ws.never_name,
@@ -1851,6 +1877,15 @@ def _parse_day(value: str | None) -> date | None:
         return parse_date(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def _period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """--since and --until as days, the first not after the last."""
+    first, last = _parse_day(since), _parse_day(until)
+    if first and last and first > last:
+        raise typer.BadParameter(f"--since {first} is after --until {last}: give the "
+                                 "period's first day first")
+    return first, last
 
 
 def _refs(kind: str, values: list[str] | None) -> list[int]:

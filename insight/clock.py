@@ -23,6 +23,12 @@ def uk_time(moment: datetime | None, seconds: bool = False) -> str:
     return aware.astimezone(UK).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "") + " %Z")
 
 
+def uk_day(moment: datetime) -> date:
+    """The day in England a stored time (naive UTC, or aware) falls on."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UK).date()
+
+
 def uk_today() -> date:
     """Today's date in England, whatever the machine's own time zone."""
     return datetime.now(UK).date()

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
-from insight.clock import uk_time  # noqa: E402
+from insight.clock import uk_time, uk_today  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.privacy import (  # noqa: E402
     HIDDEN,
@@ -55,6 +55,7 @@ from insight.rollup import (  # noqa: E402
     content_words,
     distinct,
     heard_against_population,
+    heard_between,
     heard_from,
     key_phrases,
     naming_no_community,
@@ -140,6 +141,17 @@ class ReportData:
     #: leads only: insights whose pinned notes can none of them be quoted now (erased,
     #: consent withdrawn, a safeguarding concern): the community page has no quote for them
     pins_unquotable: list[str] = field(default_factory=list)
+    #: the period the report counts notes in (`since`, `until`; None for open ends), or {}
+    #: for every note
+    period: dict[str, date | None] = field(default_factory=dict)
+    #: what moved in the thread (`Thread.changes`) from `changes_from` to `changes_to`, of
+    #: the records this report shows; `changes_from` is None when there is nothing to
+    #: compare with (no period and no earlier report for the audience)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes_from: date | None = None
+    changes_to: date | None = None
+    #: "period" (the report's own period) or "last report" (since the one before)
+    changes_basis: str = ""
 
 
 def _bar_chart(rollup: list[dict[str, Any]], threshold: int) -> str:
@@ -247,6 +259,9 @@ def build_report(
     contact: str = "",
     never_name: Collection[str] = (),
     tagged_by: Collection[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    last_report: date | None = None,
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
@@ -256,11 +271,15 @@ def build_report(
     kept. `contact`:
     how people reach the team, for the community page. `never_name`: settings and
     communities a lead chose never to name outside the leads' view (`heard_from`).
+    `since`, `until`: count only notes heard in that period (priorities still rest on
+    every note linked to them), and say what changed in the thread in it; without them,
+    what changed since `last_report` (the day the audience's report was last written),
+    if given.
 
     The community page is public and read by the people who spoke: it quotes only notes a
     lead pinned for the insight (a person read the words and chose them for that finding),
     never the model's pick, and names no person as an action's owner."""
-    frame = note_frame(store)
+    frame, undated = heard_between(note_frame(store), since, until)
     # the report shows each category's total, not its months: protect what is shown
     rollup = category_rollup(
         frame, codebook, audience=audience, threshold=threshold, by_month=False
@@ -299,8 +318,9 @@ def build_report(
     now = datetime.now(UTC).replace(tzinfo=None)
     summary = {
         "notes": suppress(len(frame), audience, threshold),  # as the split gives it
-        "from": str(min(heard)) if len(heard) else None,
-        "to": str(max(heard)) if len(heard) else None,
+        # a period's own days, else those of the first and last conversations
+        "from": str(since) if since else str(min(heard)) if len(heard) else None,
+        "to": str(until) if until else str(max(heard)) if len(heard) else None,
         "listeners": suppress(distinct(frame["listener"]), audience, threshold),
         "places": suppress(distinct(frame["place"]), audience, threshold),
         **tagging_split(frame, audience, threshold),
@@ -490,7 +510,29 @@ def build_report(
     # or none yet): leads see which, and every reader how many
     resting = {n for p in thread.priorities for n in thread.notes_of_priority(p)}
     unreviewed = resting & set(frame.loc[frame["category_source"] != "person", "id"])
+    # what moved in the thread: in the period, else since the last report; of what this
+    # report shows (the community page leaves out priorities no one's words are under)
+    compare = bool(since or until or last_report)
+    changes_from = since if since or until else last_report
+    changes_to = until or uk_today()
+    shown_refs = {p["ref"] for p in priorities} | {
+        a["ref"] for p in priorities for a in p["actions"]} | {
+        ref("action", a) for a in thread.actions if a not in linked_actions}
+    changes = [c for c in thread.changes(changes_from or date.min, changes_to)
+               if c.get("action", c["ref"]) in shown_refs
+               # people are being told now: "fed back" is the team's record, not news
+               and not (audience == "community" and c["change"] == "fed back")
+               ] if compare else []
+    period_warnings = [
+        f"{undated} note{'s have' if undated != 1 else ' has'} no date heard, so "
+        f"{'they are' if undated != 1 else 'it is'} in no period and not counted here "
+        "(`insight notes update ID --heard-on DAY`)"] if undated else []
     return ReportData(
+        period={"since": since, "until": until} if since or until else {},
+        changes=changes,
+        changes_from=changes_from,
+        changes_to=changes_to,
+        changes_basis="period" if since or until else "last report" if last_report else "",
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
         heard_from=(named_groups := heard_from(frame, audience, threshold, never_name)),
         population=heard_against_population(frame, population, audience, threshold)
@@ -524,7 +566,7 @@ def build_report(
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems() + (named + lost + evidence_retagged(store, thread)
                                       if audience == "lead" else []),
-        warnings=(named if audience != "lead" else []) + lost
+        warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])
         + (_naming_warnings(named_groups) if audience != "lead" else [])
@@ -949,7 +991,8 @@ def render_html(data: ReportData) -> str:
 #: What `write_report` writes, by the file's suffix.
 REPORT_FORMATS = (".html", ".xlsx", ".csv")
 #: The tables of a report in a spreadsheet (`report_tables`), in order.
-REPORT_TABLES = ("About", "Categories", "Priorities", "Insights", "Actions", "Outcomes")
+REPORT_TABLES = ("About", "Categories", "Priorities", "Insights", "Actions", "Outcomes",
+                 "Changes")
 
 
 def report_files(out: str | Path, audience: str) -> list[Path]:
@@ -1040,7 +1083,8 @@ ABOUT_FIELDS = {
 
 def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     """The report as tables (a header row, then rows) for spreadsheets: the summary,
-    categories, priorities, insights, actions and outcomes, with the golden thread's
+    categories, priorities, insights, actions, outcomes and what changed (in the period,
+    or since the last report), with the golden thread's
     references linking them. Counts are as the audience's report shows them ("<5", "not
     shown"); quotes are left out (a spreadsheet is copied and sorted away from the notes on
     consent and redaction that the report gives beside them)."""
@@ -1048,6 +1092,12 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     about: list[list[Any]] = [
         ["field", "value"], ["title", data.title], ["audience", data.audience],
         ["generated", data.generated], ["insight version", data.version],
+        # what the counts cover, and what "Changes" covers
+        *([["notes heard from", data.period.get("since") or "the first note"],
+           ["notes heard until", data.period.get("until") or "the last note"]]
+          if data.period else []),
+        *([["changes from", data.changes_from or "the start"],
+           ["changes to", data.changes_to]] if data.changes_basis else []),
         # "hidden" and "not shown" stand where a number would: say what they mean, as the
         # report's header does
         ["small numbers", f"counts below {data.threshold} are shown as <{data.threshold}; "
@@ -1122,8 +1172,12 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             outcomes.append([outcome["ref"], ref_, outcome["description"],
                              outcome["observed_on"], outcome["evidence"],
                              "yes" if outcome["fed_back"] else "no", outcome["fed_back_on"]])
+    changes = [["day", "record", "kind", "title", "change", "reason", "of action"]] + [
+        [c["on"], c["ref"], c["kind"], c["title"], c["change"], c.get("reason"),
+         c.get("action")] for c in data.changes]
     tables = {"About": about, "Categories": categories, "Priorities": priorities,
-              "Insights": insights, "Actions": actions, "Outcomes": outcomes}
+              "Insights": insights, "Actions": actions, "Outcomes": outcomes,
+              "Changes": changes}
     assert tuple(tables) == REPORT_TABLES
     return tables
 

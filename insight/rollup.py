@@ -80,6 +80,29 @@ def note_frame(store: Store) -> pd.DataFrame:
     return frame
 
 
+def heard_between(frame: pd.DataFrame, since: date | None, until: date | None
+                  ) -> tuple[pd.DataFrame, int]:
+    """The notes heard in a period, both days included, and how many notes have no date
+    and so cannot be placed in it: a quarter's report counts that quarter's conversations.
+    With neither day given, every note and 0."""
+    if since is None and until is None:
+        return frame, 0
+    heard = pd.to_datetime(frame["heard_on"], errors="coerce")
+    keep = _in_period(heard, since, until)
+    return frame[keep].reset_index(drop=True), int(heard.isna().sum())
+
+
+def _in_period(heard: pd.Series, since: date | None, until: date | None) -> pd.Series:
+    """Which days of `heard` fall in the period (both days included); with a day given,
+    an unknown day is in no period."""
+    keep = pd.Series(True, index=heard.index)
+    if since is not None:
+        keep &= heard >= pd.Timestamp(since)
+    if until is not None:
+        keep &= heard <= pd.Timestamp(until)
+    return keep
+
+
 def tagging_split(frame: pd.DataFrame, audience: Audience, threshold: int) -> dict[str, Any]:
     """All notes, and those with categories from people, from the model and not tagged yet:
     the three add up to all notes, so they are protected together (`protect`). The number
@@ -820,8 +843,8 @@ def find_notes(
     listener: str | None = None,
     place: str | None = None,
     category: str | None = None,
-    since: Any = None,
-    until: Any = None,
+    since: date | None = None,
+    until: date | None = None,
     safeguarding: bool | None = None,
     tagged_by: str | None = None,
     setting: str | None = None,
@@ -843,10 +866,7 @@ def find_notes(
     if category is not None:
         keep &= frame["categories"].map(lambda found: category in found)
     heard = pd.to_datetime(frame["heard_on"], errors="coerce")
-    if since is not None:
-        keep &= heard >= pd.Timestamp(since)
-    if until is not None:
-        keep &= heard <= pd.Timestamp(until)
+    keep &= _in_period(heard, since, until)
     if safeguarding is not None:
         keep &= frame["safeguarding"] == safeguarding
     if tagged_by is not None:

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from insight.choices import not_one_of
-from insight.clock import uk_today
+from insight.clock import uk_day, uk_today
 from insight.privacy import why_not_quoted
 from insight.store import (
     EXCLUDE,
@@ -673,6 +673,42 @@ class Thread:
                 for p in self.priorities_of_action(action_id)
             ],
         }
+
+    def changes(self, since: date, until: date) -> list[dict[str, Any]]:
+        """What moved in the thread between two days, both included, oldest first: a
+        priority agreed (or added, with no day agreed) or withdrawn, an action reaching a
+        status, an outcome seen (or recorded, with no day seen) or fed back. What a
+        quarter's report says changed since the one before. Each: `on`, `kind`, `ref`,
+        `title` (an outcome's words), `change`, and `reason` (a withdrawal's) or
+        `action` (an outcome's)."""
+        found: list[dict[str, Any]] = []
+
+        def add(on: date, kind: str, record_id: int, title: str, change: str,
+                **extra: Any) -> None:
+            if since <= on <= until:
+                found.append({"on": on, "kind": kind, "ref": ref(kind, record_id),
+                              "title": title, "change": change, **extra})
+
+        for priority_id, priority in self.priorities.items():
+            agreed = priority["agreed_on"]
+            add(agreed or uk_day(priority["created_at"]), "priority", priority_id,
+                priority["title"], "agreed" if agreed else "added")
+            if withdrawn := self.withdrawn.get(priority_id):
+                add(withdrawn["withdrawn_on"], "priority", priority_id, priority["title"],
+                    "withdrawn", reason=withdrawn["reason"])
+        for action_id, action in self.actions.items():
+            for reached in self.statuses.get(action_id, []):
+                add(reached["on"], "action", action_id, action["title"], reached["status"])
+        for outcome_id, outcome in self.outcomes.items():
+            action = ref("action", outcome["action_id"])
+            add(outcome["observed_on"] or uk_day(outcome["created_at"]), "outcome", outcome_id,
+                outcome["description"], "seen" if outcome["observed_on"] else "recorded",
+                action=action)
+            if outcome["fed_back"] and outcome["fed_back_on"]:
+                add(outcome["fed_back_on"], "outcome", outcome_id, outcome["description"],
+                    "fed back", action=action)
+        order = {"priority": 0, "action": 1, "outcome": 2}
+        return sorted(found, key=lambda c: (c["on"], order[c["kind"]], int(c["ref"][1:])))
 
     def trace(self, kind: str, record_id: int) -> dict[str, Any]:
         """Any thread record both ways: down to the notes it rests on, up to the actions it

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -2131,6 +2132,33 @@ def test_a_reference_typed_in_lower_case_is_echoed_as_every_list_shows_it(
     assert said("insights", "update", "i1", "--title", "Waiting, alone") == "I1: updated title"
     assert said("actions", "unlink", "a1", "p1") == "A1: unlinked 1 priority"
     assert said("outcomes", "delete", "o1", "--yes").startswith("deleted O1 ")
+
+
+def test_a_period_is_given_with_since_and_until(tmp_path: Path) -> None:
+    """report, rollup and notes list count the notes heard in a period; a period given
+    backwards is refused, not answered with nothing."""
+    ws = workspace_with(tmp_path, [
+        {"id": f"n{i}", "text": f"Note {i} about the long wait.", "heard_on": day,
+         "categories": ["access-waiting"]}
+        for i, day in enumerate(["2026-08-03", "2026-08-20", "2026-10-02", "2026-10-09",
+                                 "2026-11-12"])], "--no-screen")
+    table = insight("rollup", "--since", "1/10/2026", "--until", "31/12/2026", "-f", "json",
+                    "-w", str(ws)).stdout
+    assert {r["category"]: r["notes"] for r in json.loads(table)}["access-waiting"] == 3
+    listed = json.loads(insight("notes", "list", "--until", "2026-09-30", "-f", "json",
+                                "-w", str(ws)).stdout)
+    assert [r["note"] for r in listed] == ["n1", "n0"]
+    out = tmp_path / "q.xlsx"
+    insight("report", "--since", "2026-10-01", "--until", "2026-12-31", "-o", str(out),
+            "--audience", "lead", "-w", str(ws))
+    from openpyxl import load_workbook
+
+    about = {r[0].value: r[1].value for r in load_workbook(out)["About"].iter_rows()}
+    assert about["notes"] == 3 and about["notes heard from"].date() == date(2026, 10, 1)
+    for command in (["rollup"], ["notes", "list"], ["report", "-o", str(out)]):
+        backwards = insight(*command, "--since", "2026-12-01", "--until", "2026-10-01",
+                            "-w", str(ws), check=False)
+        assert backwards.returncode == 2 and "is after --until" in backwards.stderr
 
 
 def test_rollup_table_gives_a_share_as_the_report_does(tmp_path: Path) -> None:

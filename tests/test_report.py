@@ -914,7 +914,9 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     _thread_with_everything(store)
     tables = report_tables(build_report(store, load_codebook()))
     assert list(tables) == ["About", "Categories", "Priorities", "Insights", "Actions",
-                            "Outcomes"]
+                            "Outcomes", "Changes"]
+    assert tables["Changes"] == [["day", "record", "kind", "title", "change", "reason",
+                                  "of action"]]  # nothing to compare with: no period
     assert tables["Priorities"][1][:1] + tables["Priorities"][1][4:] == [
         "P1", None, None, "at least 6", "I1, I2", "A1"]  # not withdrawn
     insights = {row[0]: row for row in tables["Insights"][1:]}
@@ -1655,3 +1657,110 @@ def test_a_withdrawn_priority_is_reported_as_no_longer_pursued_with_why(store: S
     tables = report_tables(build_report(store, load_codebook()))
     assert tables["Priorities"][1][4:6] == [date(2026, 10, 1),
                                             "The ICB now funds a 24-hour line."]
+
+
+def _two_quarters(store: Store) -> dict[str, int]:
+    """Notes over two quarters, and a thread that moved in both."""
+    add(store, *[note(f"q1-{i}", f"The waiting list for therapy is long {i}.",
+                      categories=["access-waiting"], heard_on=f"2026-08-{i + 1:02d}")
+                 for i in range(8)],
+        *[note(f"q2-{i}", f"Nobody rang back from the crisis line {i}.",
+                categories=["crisis-urgent"], heard_on=f"2026-10-{i + 1:02d}")
+          for i in range(6)],
+        note("undated", "The cafe group keeps me going.", categories=["community-support"],
+             heard_on=None))
+    waits = add_insight(store, "Waiting alone", categories=["access-waiting"],
+                        note_ids=[f"q1-{i}" for i in range(8)])
+    crisis = add_insight(store, "No answer at night", categories=["crisis-urgent"],
+                         note_ids=[f"q2-{i}" for i in range(6)])
+    ids = {"waits": add_priority(store, "No one waits alone", insight_ids=[waits],
+                                 agreed_on=date(2026, 9, 1)),
+           "crisis": add_priority(store, "Crisis help at night", insight_ids=[crisis],
+                                  agreed_on=date(2026, 10, 20))}
+    ids["calls"] = add_action(store, "Monthly calls", status="agreed",
+                              status_on=date(2026, 9, 5), priority_ids=[ids["waits"]])
+    set_action_status(store, ids["calls"], "done", on=date(2026, 10, 30))
+    add_outcome(store, ids["calls"], "Everyone waiting had a call", observed_on=date(2026, 10, 31),
+                fed_back_on=date(2026, 11, 2))
+    ids["line"] = add_action(store, "Evening line", status="proposed",
+                             status_on=date(2026, 10, 25), priority_ids=[ids["crisis"]])
+    withdraw_priority(store, ids["waits"], "The ICB now funds the calls", on=date(2026, 11, 3))
+    return ids
+
+
+def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: Store) -> None:
+    """Blind two-quarter audit: a second quarter's report counted every quarter's notes and
+    said nothing of what had changed since the first."""
+    _two_quarters(store)
+    quarter = build_report(store, load_codebook(), audience="lead", since=date(2026, 10, 1),
+                           until=date(2026, 12, 31))
+    assert quarter.summary["notes"] == 6  # the quarter's, not 15
+    assert (quarter.summary["from"], quarter.summary["to"]) == ("2026-10-01", "2026-12-31")
+    assert {row["category"]: row["notes"] for row in quarter.rollup}["access-waiting"] == 0
+    assert any("1 note has no date heard" in w for w in quarter.warnings)
+    assert [(c["on"], c["ref"], c["change"]) for c in quarter.changes] == [
+        (date(2026, 10, 20), "P2", "agreed"), (date(2026, 10, 25), "A2", "proposed"),
+        (date(2026, 10, 30), "A1", "done"), (date(2026, 10, 31), "O1", "seen"),
+        (date(2026, 11, 2), "O1", "fed back"), (date(2026, 11, 3), "P1", "withdrawn")]
+    assert quarter.changes[-1]["reason"] == "The ICB now funds the calls"
+    # priorities still rest on every note linked to them
+    assert {p["ref"]: p["evidence"] for p in quarter.priorities}["P1"] == 8
+    html = unescape(render_html(quarter))
+    assert "What changed from 1 October 2026 to 31 December 2026" in html
+    assert "Priority withdrawn, because: The ICB now funds the calls" in html
+    assert "each priority rests on every note linked to it, from before the period" in html
+    # the first quarter: the thread's changes in it, none of the second's
+    first = build_report(store, load_codebook(), since=date(2026, 7, 1),
+                         until=date(2026, 9, 30))
+    assert first.summary["notes"] == 8
+    assert [(c["ref"], c["change"]) for c in first.changes] == [("P1", "agreed"),
+                                                                 ("A1", "agreed")]
+    # the community page says it in plain words, without the team's own bookkeeping
+    community = build_report(store, load_codebook(), audience="community",
+                             since=date(2026, 10, 1), until=date(2026, 12, 31))
+    assert "fed back" not in [c["change"] for c in community.changes]
+    page = " ".join(re.sub(r"<[^>]+>", " ", unescape(render_html(community))).split())
+    assert "What happened between October 2026 and December 2026" in page
+    assert "We stopped working on: No one waits alone (November 2026)" in page
+    assert "We did: Monthly calls (October 2026)" in page
+    assert "What changed: Everyone waiting had a call (October 2026)" in page
+    tables = report_tables(quarter)
+    assert [row[1:5] for row in tables["Changes"][1:3]] == [
+        ["P2", "priority", "Crisis help at night", "agreed"],
+        ["A2", "action", "Evening line", "proposed"]]
+    assert ["notes heard from", date(2026, 10, 1)] in tables["About"]
+
+
+def test_without_a_period_a_report_says_what_changed_since_the_last_one(
+        store: Store) -> None:
+    _two_quarters(store)
+    everything = build_report(store, load_codebook())
+    assert everything.summary["notes"] == 15 and everything.changes == []
+    assert "What changed" not in render_html(everything)  # nothing to compare with
+    since = build_report(store, load_codebook(), last_report=date(2026, 10, 30))
+    assert [(c["ref"], c["change"]) for c in since.changes] == [
+        ("A1", "done"), ("O1", "seen"), ("O1", "fed back"), ("P1", "withdrawn")]
+    assert since.summary["notes"] == 15  # the counts are of every note
+    assert "What changed since the last report (30 October 2026)" in render_html(since)
+    quiet = build_report(store, load_codebook(), last_report=uk_today())
+    assert "Nothing in the golden thread changed in this time" in render_html(quiet)
+
+
+def test_the_last_report_is_the_audiences_written_on_an_earlier_day(store: Store) -> None:
+    """A report written again the same day (a correction) is not the one to compare with:
+    it would leave nothing changed since."""
+    from sqlalchemy import update
+
+    from insight.store import audit
+
+    assert store.last_report_day("commissioner", uk_today()) is None
+    store.record_report(["q3.html"], "commissioner", [])
+    store.record_report(["q3-community.html"], "community", [])
+    assert store.last_report_day("commissioner", uk_today()) is None  # today's
+    with store.engine.begin() as conn:  # as if written in the autumn
+        conn.execute(update(audit).where(audit.c.record_type == "report",
+                                         audit.c.record_id == "q3.html")
+                     .values(at=datetime(2026, 9, 30, 23, 30)))  # 00:30 BST on 1 October
+    store.record_report(["q3-fixed.html"], "commissioner", [])
+    assert store.last_report_day("commissioner", uk_today()) == date(2026, 10, 1)
+    assert store.last_report_day("community", uk_today()) is None
