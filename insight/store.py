@@ -915,8 +915,10 @@ class Store:
         import difflib
 
         def plain(value: str) -> str:
-            text = "".join(c for c in value.casefold() if c.isalnum())
-            return re.sub(r"\d+", lambda m: str(int(m.group())), text)
+            # each run of digits without its leading zeros, before the punctuation between
+            # runs goes: "q2-07" is "q27", as "q2-7" is, not "q207"
+            return "".join(re.sub(r"\d+", lambda m: str(int(m.group())), part)
+                           for part in re.findall(r"[^\W_]+", value.casefold()))
 
         with self.engine.connect() as conn:
             stored = list(conn.execute(

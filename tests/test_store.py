@@ -1208,6 +1208,9 @@ def test_a_mistyped_note_id_is_matched_by_its_number_before_its_spelling(store: 
     assert store.close_note_id("CN A 0220") == "cn-A-0220"
     assert store.close_note_id("cn-A-0283") == "cn-A-0282"  # a typo: the close spelling
     assert store.close_note_id("zz-9") is None
+    # a number after a number (the quarter, then the note): each run is one number
+    add(store, note("q2-07", "note about the clinic"), note("q2-47", "note about the ward"))
+    assert store.close_note_id("q2-7") == "q2-07"
 
 
 def test_an_id_copied_in_part_is_matched_when_one_note_begins_so(store: Store) -> None:
