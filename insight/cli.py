@@ -3001,14 +3001,18 @@ def _on_queue_item(item: str, words: str | None, option: str, workspace: Path | 
                    asked: str = "say what and why, in a few words") -> tuple[int, Any]:
     """A named person's step on a queue item, with words that say something (`asked`
     otherwise): the item's number and what `act(store, number)` returned."""
-    from insight.store import says_what_was_done
+    from insight.store import NotFound, says_what_was_done
 
-    if not says_what_was_done(words):
-        raise typer.BadParameter(asked, param_hint=option)
     _acting_person()
     _, store = _open(workspace, db)
     with store:
         number = _queue_item(store, item)
+        # an item that is not there is said first: better words would not help
+        if not any(i["id"] == number for i in store.safeguarding_items(open_only=False)):
+            raise NotFound(f"no safeguarding item {number} (`insight safeguarding list "
+                           "--all` lists them)")
+        if not says_what_was_done(words):
+            raise typer.BadParameter(asked, param_hint=option)
         return number, act(store, number)
 
 

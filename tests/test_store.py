@@ -1246,6 +1246,11 @@ def test_cli_safeguarding_ack_needs_what_was_done_and_an_item_number(
     unknown = run_cli("safeguarding", "ack", "c3", "--note", "rang her", "-w", str(folder),
                       cwd=tmp_path)
     assert "no note 'c3'" in " ".join(unknown.stderr.replace("│", " ").split())
+    # an item that is not there is said before the words are judged (two-quarter audit)
+    missing = run_cli("safeguarding", "ack", "99", "--note", "x", "-w", str(folder),
+                      cwd=tmp_path)
+    assert missing.returncode != 0 and "no safeguarding item 99" in missing.stderr
+    assert "say what was done" not in missing.stderr
     assert json.loads(run_cli("safeguarding", "list", "-w", str(folder), "-f", "json",
                               cwd=tmp_path).stdout) == [item]  # still open
 
