@@ -2257,9 +2257,14 @@ def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
 
     if twins:
         others = " and ".join(ref(kind, i) for i in twins)
+        one = len(twins) == 1
+        if kind == "outcome":  # of the same action: nothing to link instead
+            same, instead = f"{'says' if one else 'say'} the same", ""
+        else:
+            same = f"{'has' if one else 'have'} the same title"
+            instead = f"link to {ref(kind, twins[0])} instead and "
         typer.secho(
-            f"warning: {others} {'has' if len(twins) == 1 else 'have'} the same title; if "
-            f"{ref(kind, new)} is the same {kind}, link to {ref(kind, twins[0])} instead and "
+            f"warning: {others} {same}; if {ref(kind, new)} is the same {kind}, {instead}"
             f"delete it (insight {_PLURAL[kind]} delete {ref(kind, new)})",
             err=True, fg=typer.colors.YELLOW,
         )
@@ -2407,17 +2412,21 @@ def outcomes_add(
 ) -> None:
     """Record an outcome of an action."""
     from insight.store import parse_ref, ref
-    from insight.thread import OUTCOME_WARNINGS, add_outcome
+    from insight.thread import OUTCOME_WARNINGS, add_outcome, title_key
 
     ws, store = _open(workspace, db)
     with store:
         action_id = parse_ref("action", action)
         action = ref("action", action_id)
+        twins = [o["id"] for o in store.list_records("outcome")
+                 if o["action_id"] == action_id
+                 and title_key(o["description"]) == title_key(description)]
         new = add_outcome(store, action_id, description,
                           observed_on=_parse_day(observed_on), evidence=evidence,
                           fed_back_on=_parse_day(fed_back_on))
         status = store.get_record("action", action_id)["status"]
         typer.echo(f"created outcome {ref('outcome', new)}")
+        _warn_same_title("outcome", twins, new)
         _warn_small_groups(ws, store, ref("outcome", new), description=description,
                            evidence=evidence)
     if status in OUTCOME_WARNINGS:

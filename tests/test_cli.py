@@ -274,7 +274,12 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     insight("actions", "status", "A1", "in progress", "-w", str(ws))
     insight("outcomes", "add", "A1", "Calls started", "--fed-back-on", "2026-06-01",
             "-w", str(ws))
-    insight("outcomes", "add", "A1", "Fewer complaints", "-w", str(ws))
+    fewer = insight("outcomes", "add", "A1", "Fewer complaints", "-w", str(ws))
+    assert "says the same" not in fewer.stderr
+    again = insight("outcomes", "add", "A1", "calls started.", "-w", str(ws))
+    assert ("warning: O1 says the same; if O3 is the same outcome, delete it (insight "
+            "outcomes delete O3)") in " ".join(again.stderr.split())
+    insight("outcomes", "delete", "O3", "--yes", "-w", str(ws))
     fed = insight("outcomes", "update", "O2", "--fed-back-on", "15/07/2026", "-w", str(ws))
     assert "O2: updated fed_back_on" in fed.stdout
     outcomes = json.loads(insight("outcomes", "list", "-w", str(ws), "-f", "json").stdout)
