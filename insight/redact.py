@@ -1587,7 +1587,9 @@ class _Unit:
 _COMPOUND_HEADS = frozenset(
     "led run speaking speakers based owned born only friendly focused focussed centred "
     "centered specific inclusive aware affirming identifying heritage majority dominated "
-    "british english american caribbean african language".split()
+    "british english american caribbean african language "
+    # a verb's particle makes a noun of it: "Hand-over", "Follow-up", "Drop-in", "Call-back"
+    "over up out off down back in on through away".split()
 )
 
 
