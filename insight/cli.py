@@ -3336,7 +3336,7 @@ def erase(
                     "acknowledge each once dealt with; erasing with them open is in the "
                     "audit log", err=True, fg=typer.colors.RED)
     if with_items and erased:
-        typer.echo(f"{len(with_items)} of these notes raised safeguarding concerns: their "
+        typer.echo(f"{len(with_items)} of these notes had items in the safeguarding queue: their "
                    "queue records (who raised what, when, what was done, follow-ups) are "
                    "kept, as safeguarding records, without the notes' words")
     if erased:

@@ -2366,7 +2366,7 @@ def test_erasing_past_an_open_item_is_audited_and_said(tmp_path: Path) -> None:
                      "subject request", "-w", str(ws))
     assert f"SAFEGUARDING: 1 queue item(s) stay open against erased notes (queue " \
         f"{items[0]['item']})" in forced.stderr
-    assert "2 of these notes raised safeguarding concerns: their queue records" in \
+    assert "2 of these notes had items in the safeguarding queue: their queue records" in \
         " ".join(forced.stdout.split())
     log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
     [override] = [e for e in log if e["operation"] == "override"]
