@@ -286,7 +286,7 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip()
+    text = typed = str(value).strip()
     if _SERIAL.fullmatch(text):
         raise ValueError(
             f"{text!r} looks like a spreadsheet date serial number, not a date: format the "
@@ -324,9 +324,17 @@ def parse_date(value: Any, month_first: bool = False) -> date | None:
                              f"{order}/YYYY)") from None
     if (why := _not_a_day(text, month_first)) is not None:  # the format is right, the day not
         raise ValueError(why)
+    for pattern, written in (("%d %B", "{} {}"), ("%d %b", "{} {}"), ("%B %d", "{}, {}"),
+                             ("%b %d", "{}, {}")):
+        try:  # "1st October": a day and a month, but which year?
+            datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        raise ValueError(f"date {shown_date(typed)} has no year: give it with one (e.g. "
+                         f"{written.format(text, date.today().year)!r} or YYYY-MM-DD)")
     # only a short value is shown: a note pasted into the date column must not be echoed
     raise ValueError(
-        f"invalid date {shown_date(text)} (expected YYYY-MM-DD, {order}/YYYY or {order}/YY)"
+        f"invalid date {shown_date(typed)} (expected YYYY-MM-DD, {order}/YYYY or {order}/YY)"
     )
 
 

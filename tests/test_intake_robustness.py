@@ -1733,6 +1733,19 @@ def test_form_tools_dates_and_time_zones(written: str) -> None:
     assert parse_date(written) == date(2025, 6, 14)  # the date as written, not moved
 
 
+@pytest.mark.parametrize(("typed", "example"), [
+    ("1st October", "'1 October {year}'"), ("4th Nov", "'4 Nov {year}'"),
+    ("Oct 3", "'Oct 3, {year}'")])
+def test_a_date_without_its_year_says_so_as_typed(typed: str, example: str) -> None:
+    """A two-quarter audit typed "1st October" and was told "invalid date '1 October'"."""
+    with pytest.raises(ValueError) as raised:
+        parse_date(typed)
+    assert str(raised.value) == (f"date {typed!r} has no year: give it with one (e.g. "
+                                 f"{example.format(year=date.today().year)} or YYYY-MM-DD)")
+    suggested = example.format(year=date.today().year).strip("'")
+    assert parse_date(suggested) is not None  # the example given is a date ingest reads
+
+
 def test_a_year_first_date_that_is_no_day_says_why() -> None:
     with pytest.raises(ValueError, match="10:22:31 pm' is not a day: February 2025 has 28"):
         parse_date("2025/02/30 10:22:31 pm GMT")
