@@ -1380,7 +1380,7 @@ def test_report_as_a_workbook_or_csv_files(tmp_path: Path) -> None:
     written = insight("report", "--out", str(book), "-w", str(ws))
     assert f"report written to {book}" in written.stdout and book.stat().st_size > 0
     csvs = insight("report", "--out", str(tmp_path / "r.csv"), "-w", str(ws))
-    assert csvs.stdout.count("report written to") == 6
+    assert csvs.stdout.count("report written to") == 7  # a file per table, "changes" too
     assert (tmp_path / "r-categories.csv").read_text(encoding="utf-8-sig").startswith(
         "name,notes,share")
     refused = insight("report", "--out", str(tmp_path / "r.pdf"), "-w", str(ws), check=False)

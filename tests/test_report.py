@@ -961,7 +961,7 @@ def test_report_as_a_workbook_and_as_csv_files(store: Store, tmp_path: Path) -> 
     assert isinstance(share.value, (int, float)) and share.number_format == "0%"  # as HTML
     files = write_report(data, tmp_path / "influence.csv")
     assert [f.name for f in files] == [f"influence-{n}.csv" for n in (
-        "about", "categories", "priorities", "insights", "actions", "outcomes")]
+        "about", "categories", "priorities", "insights", "actions", "outcomes", "changes")]
     rows = list(csv.reader((tmp_path / "influence-insights.csv").open(encoding="utf-8-sig")))
     assert rows[2][1] == "'=HYPERLINK(\"http://x\")"  # shown as typed, not run
     actions = list(csv.reader((tmp_path / "influence-actions.csv").open(encoding="utf-8-sig")))

@@ -57,8 +57,8 @@ def test_action_chain_reaches_notes_and_back(thread_store: Store) -> None:
     assert [p["priority"] for p in chain["priorities"]] == [f"P{p1}", f"P{p2}"]
     # any record both ways: down to notes, up to actions
     assert thread.trace("priority", p2) == {
-        "priority": f"P{p2}", "insights": [{"insight": f"I{i2}", "notes": ["n3"]}],
-        "actions": [f"A{a2}"],
+        "priority": f"P{p2}", "withdrawn": None,
+        "insights": [{"insight": f"I{i2}", "notes": ["n3"]}], "actions": [f"A{a2}"],
     }
     assert thread.trace("insight", i1) == {
         "insight": f"I{i1}", "notes": ["n1", "n2"], "priorities": [f"P{p1}"],
