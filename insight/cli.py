@@ -2222,9 +2222,6 @@ def actions_add(
                            reason=reason, description=description)
 
 
-_PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions",
-           "outcome": "outcomes"}
-
 
 def _warn_small_groups(ws: Workspace, store: Store, record: str, **written: str | None) -> None:
     """Warn when a lead's words name a place or community few notes come from (reports
@@ -2254,6 +2251,7 @@ def _small_group_warnings(ws: Workspace, store: Store, record: str,
 def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
     """Say when a new record repeats another's title: probably the same one added twice."""
     from insight.store import ref
+    from insight.thread import PLURAL
 
     if twins:
         others = " and ".join(ref(kind, i) for i in twins)
@@ -2265,7 +2263,7 @@ def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
             instead = f"link to {ref(kind, twins[0])} instead and "
         typer.secho(
             f"warning: {others} {same}; if {ref(kind, new)} is the same {kind}, {instead}"
-            f"delete it (insight {_PLURAL[kind]} delete {ref(kind, new)})",
+            f"delete it (insight {PLURAL[kind]} delete {ref(kind, new)})",
             err=True, fg=typer.colors.YELLOW,
         )
 
@@ -2467,7 +2465,7 @@ def _unlink(kind: str, record: str, targets: list[str], workspace: Path | None,
 
 def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str | None) -> None:
     from insight.store import parse_ref, ref
-    from insight.thread import delete_record, load_thread
+    from insight.thread import PLURAL, delete_record, load_thread
 
     record_id = parse_ref(kind, record)
     record = ref(kind, record_id)
@@ -2483,7 +2481,7 @@ def _delete(kind: str, record: str, yes: bool, workspace: Path | None, db: str |
             raise typer.Exit(1)
         delete_record(store, kind, record_id)
     typer.echo(f"deleted {record}{also} (the audit log keeps what it was: "
-               f"`insight {_PLURAL[kind]} undelete {record}` brings it back)")
+               f"`insight {PLURAL[kind]} undelete {record}` brings it back)")
     if broken:
         typer.secho("link what was left to another record, or check the report's thread "
                     "checks before it goes out", err=True, fg=typer.colors.YELLOW)
@@ -2587,6 +2585,53 @@ def actions_delete(record: RecordArg, yes: YesOpt = False, workspace: WorkspaceO
                    db: DbOpt = None) -> None:
     """Delete an action made by mistake, with its links and outcomes (audited)."""
     _delete("action", record, yes, workspace, db)
+
+
+def _merge(kind: str, record: str, into: str, workspace: Path | None, db: str | None) -> None:
+    from insight.store import parse_ref, ref
+    from insight.thread import PLURAL, merge_records
+
+    source, target = parse_ref(kind, record), parse_ref(kind, into)
+    _, store = _open(workspace, db)
+    with store:
+        moved = merge_records(store, kind, source, target)
+    said = ", ".join(f"{n} {what if n != 1 else 'priority' if what == 'priorities' else what[:-1]}"
+                     for what, n in moved.items())
+    typer.echo(f"merged {ref(kind, source)} into {ref(kind, target)}"
+               + (f": {said} newly under it" if said else "")
+               + f" ({ref(kind, source)} deleted; the audit log keeps it: `insight "
+               f"{PLURAL[kind]} undelete {ref(kind, source)}` brings it back, without what "
+               "moved)")
+
+
+IntoOpt = Annotated[str, typer.Option("--into", help="The record to keep, e.g. P1.")]
+
+
+@insights_app.command("merge")
+@handled
+def insights_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = None,
+                   db: DbOpt = None) -> None:
+    """Fold an insight into one that says the same: its notes, quote choices and
+    priorities move to it, and it is deleted (audited)."""
+    _merge("insight", record, into, workspace, db)
+
+
+@priorities_app.command("merge")
+@handled
+def priorities_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = None,
+                     db: DbOpt = None) -> None:
+    """Fold a priority into one that says the same: its insights and actions move to it,
+    and it is deleted (audited)."""
+    _merge("priority", record, into, workspace, db)
+
+
+@actions_app.command("merge")
+@handled
+def actions_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = None,
+                  db: DbOpt = None) -> None:
+    """Fold an action into one that says the same: its priorities, outcomes and
+    involvement move to it, and it is deleted (audited)."""
+    _merge("action", record, into, workspace, db)
 
 
 @outcomes_app.command("delete")

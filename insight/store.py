@@ -512,7 +512,9 @@ def audit_change(entry: dict[str, Any]) -> str:
     """What an update changed, in a line: `status: declined -> agreed`, only the fields
     that changed, long values cut short; a note's words (or what stands for them), what
     identifies its person and other free text about a note by name only (`_NAMED_ONLY`).
-    Empty for anything but an update."""
+    Empty for anything but an update and a merge (into what)."""
+    if entry.get("operation") == "merge":
+        return f"merged into {(entry.get('after') or {}).get('into')}"
     if entry.get("operation") != "update":
         return ""
     before, after = entry.get("before") or {}, entry.get("after") or {}

@@ -292,6 +292,59 @@ def delete_record(store: Store, kind: str, record_id: int) -> None:
     store.delete_record(kind, record_id)
 
 
+#: How a command names each kind of record.
+PLURAL = {"insight": "insights", "priority": "priorities", "action": "actions",
+           "outcome": "outcomes"}
+
+
+def merge_records(store: Store, kind: str, source: int, target: int) -> dict[str, int]:
+    """Fold a record into another that says the same (the thread check "have the same
+    title: merge them"): `target` gains what `source` rests on and leads to (an insight's
+    notes, quote choices and priorities; a priority's insights and actions; an action's
+    priorities, outcomes and involvement), then `source` is deleted, so no evidence,
+    action or outcome is lost and none is counted twice. Audited as one "merge" and each
+    link and deletion as usual. Returns how many of each were moved."""
+    if kind not in ("insight", "priority", "action"):
+        raise ThreadError(f"a {kind} cannot be merged")
+    if source == target:
+        raise ThreadError(f"{ref(kind, source)} cannot be merged into itself")
+    store.get_record(kind, source)
+    store.get_record(kind, target)
+    thread = load_thread(store)
+    moved: dict[str, int] = {}
+    if kind == "insight":
+        moved["notes"] = link_notes(store, target, thread.notes_of_insight(source))
+        chosen = thread.quote_choices.get(target, {})
+        for note_id, choice in thread.quote_choices.get(source, {}).items():
+            if note_id not in chosen:  # the target's own choice for a note stands
+                set_quote_choice(store, target, note_id, QUOTE_CHOICE_WORDS[choice])
+        moved["priorities"] = sum(
+            link_insights(store, p, [target]) for p, ins in thread.priority_insights.items()
+            if source in ins)
+    elif kind == "priority":
+        if target in thread.withdrawn:
+            _pursued(store, [target])  # says why, and what to do
+        moved["insights"] = link_insights(store, target, thread.insights_of_priority(source))
+        moved["actions"] = sum(
+            link_priorities(store, a, [target]) for a, ps in thread.action_priorities.items()
+            if source in ps)
+    else:
+        moved["priorities"] = link_priorities(store, target,
+                                              thread.priorities_of_action(source))
+        outcomes = thread.outcomes_of_action(source)
+        for outcome in outcomes:  # what came of the work stays with it
+            store.update_record("outcome", outcome["id"], action_id=target)
+        moved["outcomes"] = len(outcomes)
+        involved = thread.involvement.get(source)
+        if involved and target not in thread.involvement:
+            store.set_involvement(target, involved["mode"], involved["continuity"],
+                                  involved["how"])
+    store.record_event("merge", kind, str(source),
+                       {"from": ref(kind, source), "into": ref(kind, target), **moved})
+    store.delete_record(kind, source)
+    return moved
+
+
 def undelete_record(store: Store, kind: str, record_id: int) -> Undeleted:
     """Bring back a thread record deleted by mistake, with the links and outcomes its
     deletion took, from the audit log (`Store.undelete_record`)."""
@@ -914,7 +967,8 @@ class Thread:
                 if len(ids) > 1:
                     found.append(
                         f"{' and '.join(ref(kind, i) for i in ids)} have the same title: "
-                        "merge them or tell them apart"
+                        f"merge them (`insight {PLURAL[kind]} merge {ref(kind, ids[-1])} "
+                        f"--into {ref(kind, ids[0])}`) or tell them apart"
                     )
         return found
 

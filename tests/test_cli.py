@@ -2523,6 +2523,25 @@ def test_a_priority_is_withdrawn_and_reinstated(tmp_path: Path) -> None:
         "P1: was not withdrawn"
 
 
+def test_a_priority_added_twice_is_merged(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    insight("priorities", "add", "Evening crisis line", "-w", str(ws))
+    twice = insight("priorities", "add", "Evening crisis line", "-w", str(ws))
+    assert "P1 has the same title" in twice.stderr
+    insight("actions", "add", "Pilot an evening line", "--priority", "P2", "-w", str(ws))
+    merged = insight("priorities", "merge", "p2", "--into", "P1", "-w", str(ws)).stdout
+    assert merged.startswith("merged P2 into P1: 0 insights, 1 action newly under it (P2 "
+                             "deleted;")
+    assert [p["ref"] for p in json.loads(insight("priorities", "list", "-f", "json", "-w",
+                                                 str(ws)).stdout)] == ["P1"]
+    assert "merged into P1" in insight("audit", "--record", "P2", "-w", str(ws)).stdout
+    itself = insight("priorities", "merge", "P1", "--into", "P1", "-w", str(ws), check=False)
+    assert itself.returncode == 1 and "into itself" in itself.stderr
+    missing = insight("priorities", "merge", "P1", "-w", str(ws), check=False)
+    assert missing.returncode == 2 and "--into" in missing.stderr
+
+
 def test_dismissing_a_row_in_a_file_to_fix_dismisses_the_row_it_was_made_from(
         tmp_path: Path) -> None:
     """Both blind coordinator audits: dismissing the copy of a row in the file to fix left

@@ -18,6 +18,7 @@ from insight.thread import (
     link_insights,
     link_notes,
     load_thread,
+    merge_records,
     set_action_status,
     set_involvement,
     set_quote_choice,
@@ -161,8 +162,55 @@ def test_integrity_problems_are_reported(thread_store: Store) -> None:
     again = add_priority(thread_store, "  unsupported. ")  # case, spaces and a full stop
     other = add_priority(thread_store, "Unsupported too")
     problems = load_thread(thread_store).problems()
-    assert f"P{lonely} and P{again} have the same title: merge them or tell them apart" in problems
+    assert (f"P{lonely} and P{again} have the same title: merge them (`insight priorities "
+            f"merge P{again} --into P{lonely}`) or tell them apart") in problems
     assert not any(f"P{other}" in p and "same title" in p for p in problems)
+    merge_records(thread_store, "priority", again, lonely)  # as the check says
+    assert not any("same title" in p for p in load_thread(thread_store).problems())
+
+
+def test_merging_keeps_every_note_link_action_and_outcome_once(store: Store) -> None:
+    """Two leads added the same finding, priority and action twice: merging folds each
+    into the one kept, so no evidence, action or outcome is lost and none counts twice."""
+    add(store, *[note(f"n{i}", f"Nobody rang back {i}.", categories=["access-waiting"])
+                 for i in range(4)])
+    kept_insight = add_insight(store, "Waiting alone", note_ids=["n0", "n1"])
+    twin_insight = add_insight(store, "waiting alone.", note_ids=["n1", "n2", "n3"])
+    set_quote_choice(store, twin_insight, "n3", "pin")
+    set_quote_choice(store, twin_insight, "n1", "leave out")
+    set_quote_choice(store, kept_insight, "n1", "pin")  # the kept insight's choice stands
+    kept = add_priority(store, "No one waits alone", insight_ids=[kept_insight])
+    twin = add_priority(store, "No one waits alone", insight_ids=[twin_insight])
+    calls = add_action(store, "Monthly calls", priority_ids=[kept])
+    calls_again = add_action(store, "Monthly calls", status="done", priority_ids=[twin])
+    add_outcome(store, calls_again, "Everyone waiting had a call")
+    set_involvement(store, calls_again, "active", "embedded", how="peers call")
+
+    assert merge_records(store, "insight", twin_insight, kept_insight) == {
+        "notes": 2, "priorities": 1}
+    thread = load_thread(store)
+    assert thread.notes_of_insight(kept_insight) == ["n0", "n1", "n2", "n3"]
+    assert thread.quote_choices[kept_insight] == {"n1": "pin", "n3": "pin"}
+    assert twin_insight not in thread.insights
+    assert merge_records(store, "priority", twin, kept) == {"insights": 0, "actions": 1}
+    assert merge_records(store, "action", calls_again, calls) == {
+        "priorities": 0, "outcomes": 1}
+    thread = load_thread(store)
+    assert list(thread.priorities) == [kept] and list(thread.actions) == [calls]
+    assert thread.priorities_of_action(calls) == [kept]
+    assert [o["description"] for o in thread.outcomes_of_action(calls)] == [
+        "Everyone waiting had a call"]
+    assert thread.involvement[calls]["how"] == "peers call"
+    assert len(thread.notes_of_priority(kept)) == 4
+    merges = [(e["record_type"], e["record_id"], e["after"]["into"])
+              for e in store.audit_log() if e["operation"] == "merge"]
+    assert merges == [("insight", str(twin_insight), f"I{kept_insight}"),
+                      ("priority", str(twin), f"P{kept}"),
+                      ("action", str(calls_again), f"A{calls}")]
+    with pytest.raises(ThreadError, match="into itself"):
+        merge_records(store, "priority", kept, kept)
+    with pytest.raises(NotFound):
+        merge_records(store, "priority", twin, kept)  # gone already
 
 
 def test_deleting_an_action_removes_its_outcomes_and_links(thread_store: Store) -> None:
