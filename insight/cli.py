@@ -2611,8 +2611,9 @@ IntoOpt = Annotated[str, typer.Option("--into", help="The record to keep, e.g. P
 @handled
 def insights_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = None,
                    db: DbOpt = None) -> None:
-    """Fold an insight into one that says the same: its notes, quote choices and
-    priorities move to it, and it is deleted (audited)."""
+    """Fold an insight into one that says the same (audited).
+
+    Its notes, quote choices and priorities move to the one kept, and it is deleted."""
     _merge("insight", record, into, workspace, db)
 
 
@@ -2620,8 +2621,9 @@ def insights_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = N
 @handled
 def priorities_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = None,
                      db: DbOpt = None) -> None:
-    """Fold a priority into one that says the same: its insights and actions move to it,
-    and it is deleted (audited)."""
+    """Fold a priority into one that says the same (audited).
+
+    Its insights and actions move to the one kept, and it is deleted."""
     _merge("priority", record, into, workspace, db)
 
 
@@ -2629,8 +2631,9 @@ def priorities_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt =
 @handled
 def actions_merge(record: RecordArg, into: IntoOpt, workspace: WorkspaceOpt = None,
                   db: DbOpt = None) -> None:
-    """Fold an action into one that says the same: its priorities, outcomes and
-    involvement move to it, and it is deleted (audited)."""
+    """Fold an action into one that says the same (audited).
+
+    Its priorities, outcomes and involvement move to the one kept, and it is deleted."""
     _merge("action", record, into, workspace, db)
 
 
