@@ -2003,7 +2003,7 @@ def insights_quote(
     A pinned note is quoted first, in the order pinned; a note left out is quoted for no
     audience. Audited. A pin never overrides consent, a safeguarding concern or a
     suppressed count."""
-    from insight.privacy import group_counts, is_suppressed, spoken_words
+    from insight.privacy import group_counts, is_suppressed, pinned_own_words
     from insight.store import parse_ref, ref
     from insight.thread import QUOTES_PER_INSIGHT, load_thread, quote_blockers, set_quote_choice
 
@@ -2051,9 +2051,10 @@ def insights_quote(
             "for it; leads do",
             err=True, fg=typer.colors.YELLOW,
         )
-    elif pinned_note is not None and spoken_words(pinned_note["text"] or "") is None:
+    elif pinned_note is not None and not pinned_own_words(pinned_note["text"] or ""):
         typer.secho(
-            f"note {note} has no words in quote marks, and the community page quotes only a "
+            f"note {note} has no words in quote marks that can be quoted (none, or only "
+            "words with contact details in them), and the community page quotes only a "
             "person's own words: it is quoted in the leads' and commissioners' reports, "
             f"and the community page quotes nothing for {name} unless another pin has them",
             err=True, fg=typer.colors.YELLOW,

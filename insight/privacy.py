@@ -388,6 +388,14 @@ def _quote_of(
     return redact_text(text, excerpt, small_groups), False  # shown as noted, not in quote marks
 
 
+def pinned_own_words(text: str) -> str:
+    """The person's own words the community page would quote from a note a lead pinned
+    (redacted; "" for none: no words in quote marks, or only words that would give out
+    contact details), as `quotes_for` takes them: what a lead is told before relying on
+    a pin there."""
+    return _quote_of(text, None, own_words_only=True, anywhere=True)[0]
+
+
 _QUOTE_MARKS = "\"'“”‘’"
 MIN_SPOKEN_WORDS = 3
 # words between quote marks; a single mark opens only after a non-letter and closes only

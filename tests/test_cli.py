@@ -1252,7 +1252,8 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
             for i, word in enumerate(["endless", "cruel", "lonely", "silent", "grey"], 1)]
     rows += ['quiet,"\'The wait felt private,\' she said.",no,access-waiting,no',
              'worry,"\'The wait felt dangerous,\' she said.",yes,access-waiting,yes',
-             'apart,"Not about waiting.",yes,access-waiting,no']
+             'apart,"Not about waiting.",yes,access-waiting,no',
+             'ring,"\'Ring me on 07700 900123 any time,\' she said.",yes,access-waiting,no']
     notes.write_text("id,text,consent_quote,categories,safeguarding\n" + "\n".join(rows) + "\n",
                      encoding="utf-8")
     insight("ingest", str(notes), "-w", str(ws))
@@ -1323,9 +1324,18 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
     # what would leave the community page with no quote is said when the pin is made
     insight("insights", "link", "I1", "apart", "-w", str(ws))
     unquoted = insight("insights", "quote", "I1", "apart", "--pin", "-w", str(ws))
-    assert ("note apart has no words in quote marks, and the community page quotes only a "
-            "person's own words" in " ".join(unquoted.stderr.split()))
+    assert ("note apart has no words in quote marks that can be quoted (none, or only words "
+            "with contact details in them), and the community page quotes only a person's "
+            "own words" in " ".join(unquoted.stderr.split()))
     assert "Not about" not in unquoted.stderr  # never the note's words
+    # words in quote marks that give out a phone number are not quoted either: said so too
+    insight("insights", "link", "I1", "ring", "-w", str(ws))
+    phone = insight("insights", "quote", "I1", "ring", "--pin", "-w", str(ws))
+    assert "note ring has no words in quote marks that can be quoted" in " ".join(
+        phone.stderr.split())
+    assert "07700" not in phone.stderr
+    insight("insights", "quote", "I1", "ring", "--clear", "-w", str(ws))
+    insight("insights", "unlink", "I1", "ring", "-w", str(ws))
     insight("insights", "add", "Waiting, again", "--category", "access-waiting",
             "--note=apart", "-w", str(ws))
     twice = insight("insights", "quote", "I2", "apart", "--pin", "-w", str(ws))
