@@ -564,8 +564,8 @@ def build_report(
         chart_svg=_bar_chart(rollup_rows, threshold),
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
-        problems=thread.problems() + (named + lost + evidence_retagged(store, thread)
-                                      if audience == "lead" else []),
+        problems=thread.problems(shown_only=audience != "lead") + (
+            named + lost + evidence_retagged(store, thread) if audience == "lead" else []),
         warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])

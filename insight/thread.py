@@ -897,13 +897,17 @@ class Thread:
             if involved.get("how"):
                 yield ref("action", action_id), "how", involved["how"]
 
-    def problems(self, today: date | None = None) -> list[str]:
+    def problems(self, today: date | None = None, shown_only: bool = False) -> list[str]:
         """Integrity checks a lead should see before a report goes out (an action is
-        overdue against `today`, the clock's date unless given)."""
+        overdue against `today`, the clock's date unless given). `shown_only`: only those
+        about what a report shows, for its readers outside the leads (an insight under no
+        priority is in no report: a lead's to-do, not a reader's caveat)."""
         today = today or uk_today()
         found = []
         supporting = {i for ins in self.priority_insights.values() for i in ins}
         for insight_id in self.insights:
+            if shown_only and insight_id not in supporting:
+                continue
             if not self.notes_of_insight(insight_id):
                 found.append(f"insight {ref('insight', insight_id)} has no notes as evidence")
             if insight_id not in supporting:

@@ -1764,3 +1764,21 @@ def test_the_last_report_is_the_audiences_written_on_an_earlier_day(store: Store
     store.record_report(["q3-fixed.html"], "commissioner", [])
     assert store.last_report_day("commissioner", uk_today()) == date(2026, 10, 1)
     assert store.last_report_day("community", uk_today()) is None
+
+
+def test_readers_outside_the_leads_get_no_checks_about_what_no_report_shows(
+        store: Store) -> None:
+    """A two-quarter audit: the commissioner report listed "insight I8 supports no priority,
+    so no report shows it", a lead's to-do about something the reader never sees."""
+    add(store, *[note(f"n{i}", f"Nobody rang back {i}.", categories=["access-waiting"])
+                 for i in range(6)])
+    shown = add_insight(store, "Waiting alone", note_ids=[f"n{i}" for i in range(6)])
+    add_insight(store, "Not yet placed", note_ids=["n0"])
+    priority = add_priority(store, "No one waits alone", insight_ids=[shown])
+    add_action(store, "Monthly calls", status="done", priority_ids=[priority])
+    lead = build_report(store, load_codebook(), audience="lead").problems
+    assert any("I2 supports no priority" in p for p in lead)
+    for audience in ("commissioner", "community"):
+        problems = build_report(store, load_codebook(), audience=audience).problems
+        assert not any("I2" in p for p in problems)
+        assert any("A1 is done but has no outcome" in p for p in problems)  # still checked
