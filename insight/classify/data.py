@@ -162,9 +162,10 @@ class LabelReport:
     unknown_only_rows: list[str] = field(default_factory=list)
     odd_cells: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
-    conflicting_rows: list[str] = field(default_factory=list)
     #: Rows that repeat an earlier row's text and labels: one copy is kept.
     repeated_rows: list[str] = field(default_factory=list)
+    #: rows repeating an earlier row's text with other labels, joined into it
+    joined_rows: list[str] = field(default_factory=list)
     #: Label cells with a note written after the label ("Housing (she said ...)"): read
     #: as the label alone; and label cells that read like a note: dropped, never shown.
     label_with_note_rows: list[str] = field(default_factory=list)
@@ -185,8 +186,8 @@ class LabelReport:
         return bool(
             self.unknown or self.rare or self.empty_text_rows or self.unreadable_rows
             or self.unknown_only_rows or self.odd_cells or self.duplicate_ids
-            or self.conflicting_rows or self.warnings or self.absent or self.repeated_rows
-            or self.label_with_note_rows or self.note_label_rows
+            or self.warnings or self.absent or self.repeated_rows
+            or self.label_with_note_rows or self.note_label_rows or self.joined_rows
         )
 
     def _listed_counts(self) -> str:
@@ -257,12 +258,14 @@ class LabelReport:
              "not shown; rows left with no label are not used)", self.note_label_rows),
             ("rows repeating an earlier row's text and labels (one copy kept)",
              self.repeated_rows),
+            ("rows repeating an earlier row's text with other labels (joined to it: one "
+             "note with every label given, as a file of one label per row lists them)",
+             self.joined_rows),
             ("rows with no usable label ("
              + ("dropped" if self.dropped_unlabelled else
                 "kept, learned as no category; --skip-unlabelled leaves them out") + ")",
              self.unlabelled_rows),
             ("ids used by more than one row", self.duplicate_ids),
-            ("same text with different labels", self.conflicting_rows),
         ):
             if rows:  # ids, or line-N for a row without one
                 lines.append(f"{title}: {len(rows)} (id{'s' if len(rows) > 1 else ''} "
@@ -307,6 +310,7 @@ class LabelReport:
                 "only unknown labels": len(self.unknown_only_rows),
                 "label cell read like a note": len(self.note_label_rows),
                 "copies of an earlier row": len(self.repeated_rows),
+                "joined to an earlier row with the same text": len(self.joined_rows),
                 "unreadable": len(self.unreadable_rows),
                 "no usable label": len(self.unlabelled_rows) if self.dropped_unlabelled else 0,
             },
@@ -671,13 +675,24 @@ def load_labelled(
     counts: Counter[str] = Counter()
     copies: set[int] = set()  # a copy would count twice and straddle the CV folds
     seen_rows: set[tuple[str, frozenset[str]]] = set()
+    # a text on several rows with other labels (one label per row, as a long-format
+    # export gives them) is one note with every label: its rows are joined into the first
+    first_of: dict[str, int] = {}
+    joined: dict[int, list[int]] = defaultdict(list)
     for i, row in enumerate(raw):
         raw[i] = list(dict.fromkeys(row))  # de-duplicate, keep order
-        same = (_SPACE.sub(" ", texts[i]).strip().lower(), frozenset(raw[i]))
+        key = _SPACE.sub(" ", texts[i]).strip().lower()
+        same = (key, frozenset(raw[i]))
         if same in seen_rows and texts[i].strip():
             copies.add(i)
             continue
         seen_rows.add(same)
+        if key and (first := first_of.setdefault(key, i)) != i:
+            joined[first].append(i)
+            added = [lab for lab in raw[i] if lab not in raw[first]]
+            raw[first] += added
+            seen_rows.add((key, frozenset(raw[first])))
+            raw[i] = added  # counted below once, as labels of the first row
         for lab in raw[i]:
             if known_set is not None and lab not in known_set:
                 unknown[lab].append(ids[i])
@@ -710,6 +725,9 @@ def load_labelled(
             continue
         if i in copies:
             report.repeated_rows.append(ids[i])
+            continue
+        if any(i in rows for rows in joined.values()):
+            report.joined_rows.append(ids[i])
             continue
         labs = [lab for lab in row if lab in usable]
         labelled += bool(row)
@@ -758,7 +776,9 @@ def load_labelled(
 
     safeguarding = None
     if safeguarding_col and safeguarding_col in frame.columns:
-        safeguarding = [_flagged(frame[safeguarding_col].iloc[i]) for i in keep]
+        # flagged on any of its rows: a joined row's flag is not lost
+        safeguarding = [any(_flagged(frame[safeguarding_col].iloc[r]) for r in [i, *joined[i]])
+                        for i in keep]
     experience = None
     if experience_col and experience_col in frame.columns:
         read = [experience_word(normalise_label(frame[experience_col].iloc[i])) for i in keep]
@@ -921,12 +941,6 @@ def _check_rows(
         return
     counts = Counter(i for i in ids if not i.startswith("line-"))
     report.duplicate_ids = [i for i, n in counts.items() if n > 1]
-    seen: set[str] = set()
-    for note_id, text in zip(ids, texts, strict=True):
-        key = _SPACE.sub(" ", text).strip().lower()
-        if key in seen:  # exact copies were dropped: the same text, other labels
-            report.conflicting_rows.append(note_id)
-        seen.add(key)
     if len(texts) < FEW_ROWS:
         report.warnings.append(
             f"only {len(texts)} usable row{'s' if len(texts) != 1 else ''}: too few to tune "

@@ -329,13 +329,18 @@ def test_numbers_in_the_text_column_are_refused(tmp_path):
 def test_duplicates_conflicts_and_thin_data_are_warned_about(tmp_path):
     path = tmp_path / "thin.csv"
     path.write_text(
-        "id,text,labels\n1,Waited ages,a\n1,Waited ages,b\n2,Nobody rang,a\n", encoding="utf-8"
+        "id,text,labels\n1,Waited ages,a\n1,Waited ages,b\n2,Nobody rang,a\n"
+        "2,The bus stopped,b\n", encoding="utf-8"
     )
-    report = load_labelled(path, label_col="labels").report
-    assert report.duplicate_ids == ["1"] and report.conflicting_rows == ["1"]
+    data = load_labelled(path, label_col="labels")
+    report = data.report
+    # one note given a label a row, as a long-format file lists them: joined, not a conflict
+    assert report.joined_rows == ["1"] and data.labels[0] == ["a", "b"] and len(data) == 3
+    assert report.duplicate_ids == ["2"]  # two notes under one id
     summary = report.summary()
     assert "only 3 usable rows" in summary
-    assert "ids used by more than one row: 1 (id 1)" in summary
+    assert "joined to it: one note with every label given" in summary
+    assert "ids used by more than one row: 1 (id 2)" in summary
     everywhere = tmp_path / "everywhere.csv"
     everywhere.write_text("text,labels\n" + "".join(f"note {i},a\n" for i in range(25)),
                           encoding="utf-8")
@@ -753,8 +758,9 @@ def test_rows_without_words_and_exact_copies_are_not_trained_on(tmp_path):
     data = load_labelled(path, label_col="labels")
     assert data.report.empty_text_rows == ["q1", "q2"]
     assert data.report.repeated_rows == ["c1"]  # same text and labels as n1
-    assert data.report.conflicting_rows == ["c2"]  # same text as n2, other labels
-    assert len(data) == 21
+    assert data.report.joined_rows == ["c2"]  # same text as n2, other labels: joined
+    assert data.labels[data.ids.index("n2")] == ["money", "housing"]
+    assert len(data) == 20
 
 
 def test_a_comma_in_a_0_1_column_name_is_not_taken_for_a_separator(tmp_path):
