@@ -313,6 +313,22 @@ LISTENER = "listener"
 #: Who raised an item from the phrase list's screening at ingest
 SCREEN = "screen:phrase-list"
 
+
+def flag_signals(flagged_by: str, reason: str | None) -> frozenset[str]:
+    """What raised an automatic flag: the phrase list (the ingest screen's, or the model's
+    flag where its reason names only the phrase list) and/or the model's classifier. A
+    false alarm a person judged covers a later flag on the same words raised by signals
+    it had, whichever of the screen and the model raised them."""
+    by, said = str(flagged_by), str(reason or "")
+    if by.startswith("screen:"):
+        return frozenset({"phrase list"})
+    if not by.startswith("model:"):
+        return frozenset({by})  # a person's: never judged a false alarm
+    found = {"phrase list"} if "phrase list" in said else set()
+    if "classifier" in said or not found:  # "model flag": the model as a whole
+        found.add("classifier")
+    return frozenset(found)
+
 action_priorities = Table(
     "action_priorities",
     metadata,
@@ -1112,7 +1128,7 @@ class Store:
                     self._flag(conn, note_id, flagged_by_listener(listener), flags[note_id])
                     queued.add(note_id)
                 elif note_id in screened and note_id not in flags and not self._flag_blocked(
-                        conn, [note_id], SCREEN):
+                        conn, [note_id], SCREEN, screened):
                     self._flag(conn, note_id, SCREEN, screened[note_id])
                     queued.add(note_id)
         return applied, queued
@@ -1506,12 +1522,11 @@ class Store:
             if entries:
                 conn.execute(insert(audit), entries)
             source = f"model:{model_version}"
-            blocked = self._flag_blocked(
-                conn, [n for n, r in latest.items() if r.safeguarding], source)
-            for note_id, result in latest.items():
-                if result.safeguarding and note_id not in blocked:
-                    reason = f"model: {result.safeguarding_why}" if result.safeguarding_why \
-                        else "model flag"
+            reasons = {n: f"model: {r.safeguarding_why}" if r.safeguarding_why else "model flag"
+                       for n, r in latest.items() if r.safeguarding}
+            blocked = self._flag_blocked(conn, list(reasons), source, reasons)
+            for note_id, reason in reasons.items():
+                if note_id not in blocked:
                     self._flag(conn, note_id, source, reason)
         return summary
 
@@ -1609,16 +1624,21 @@ class Store:
         self._audit(conn, "update", "note", note_id, dict(row._mapping), values)
 
     # -- safeguarding ----------------------------------------------------------------
-    def _flag_blocked(self, conn: Connection, note_ids: Sequence[str], source: str) -> set[str]:
-        """The notes an automatic flag from `source` (the model's or the phrase list's) does
-        not queue again: those with an item no person judged a false alarm (a person has
-        the concern in hand), and those whose item from the same kind of source a person
-        judged a false alarm (it would come back at every tagging). A new signal from
-        another source, after a false alarm, reaches a person."""
-        kind = source.split(":", 1)[0] + ":"
+    def _flag_blocked(self, conn: Connection, note_ids: Sequence[str], source: str,
+                      reasons: Mapping[str, str | None] | None = None) -> set[str]:
+        """The notes an automatic flag from `source` (the model's or the phrase list's, with
+        `reasons` per note) does not queue again: those with an item no person judged a
+        false alarm (a person has the concern in hand), and those where a person judged a
+        false alarm on the same words raised by the same signals (`flag_signals`: it would
+        come back at every tagging; the phrase list is one signal whether the screen at
+        ingest or the model at tagging raised it). A new signal, after a false alarm,
+        reaches a person."""
+        wanted = {n: flag_signals(source, (reasons or {}).get(n)) for n in note_ids}
+        judged: dict[str, set[str]] = defaultdict(set)  # signals judged false alarms
         blocked: set[str] = set()
         for chunk in _chunks(list(note_ids)):
             query = (select(safeguarding_queue.c.note_id, safeguarding_queue.c.flagged_by,
+                            safeguarding_queue.c.reason,
                             safeguarding_dismissals.c.item_id.label("dismissed"),
                             safeguarding_dismissals.c.judged_at,
                             note_words_replaced.c.at.label("words_replaced"))
@@ -1630,10 +1650,10 @@ class Store:
             for row in conn.execute(query):
                 if row.dismissed is None:
                     blocked.add(row.note_id)
-                elif str(row.flagged_by).startswith(kind) and (
-                        row.words_replaced is None or row.judged_at >= row.words_replaced):
-                    blocked.add(row.note_id)  # judged on these words: no nagging
-        return blocked
+                elif row.words_replaced is None or row.judged_at >= row.words_replaced:
+                    # judged on these words: no nagging by what was judged
+                    judged[row.note_id] |= flag_signals(row.flagged_by, row.reason)
+        return blocked | {n for n, signals in judged.items() if wanted[n] <= signals}
 
     def _has_open_flag(self, conn: Connection, note_id: str, *, by_a_person: bool = False
                        ) -> bool:
@@ -1667,7 +1687,8 @@ class Store:
             if row.erased_at is not None:
                 raise StoreError(f"note {note_id} was erased; it cannot be flagged")
             if self._has_open_flag(conn, note_id, by_a_person=again) or (
-                    not again and note_id in self._flag_blocked(conn, [note_id], by or "")):
+                    not again and note_id in self._flag_blocked(conn, [note_id], by or "",
+                                                                {note_id: reason})):
                 return False
             self._flag(conn, note_id, by or self.actor, reason)
             return True

@@ -1290,6 +1290,31 @@ def test_a_new_source_flags_again_after_another_was_judged_a_false_alarm(
     assert not noted.flag_safeguarding("n1", by="screen:phrase-list", reason="phrase")
 
 
+def test_the_phrase_list_is_one_signal_whether_the_screen_or_the_model_raises_it(
+        noted: Store) -> None:
+    """A blind lead-review audit: the phrase list's flag at ingest, judged a false alarm,
+    came back at tagging as the model's flag "phrase list: suicidal-thoughts" on the same
+    words. Only the classifier's own signal is new."""
+    def model_flag(why: str) -> None:
+        noted.save_model_tags([ModelTagging("n1", {}, [], {}, True, "negative", why)],
+                              model_version="m1", codebook_version="1")
+
+    assert noted.flag_safeguarding("n1", by="screen:phrase-list", reason="suicidal-thoughts")
+    [item] = noted.safeguarding_items()
+    noted.acknowledge_safeguarding(item["id"], "about the jobcentre", not_a_concern=True)
+    model_flag("phrase list: suicidal-thoughts")
+    assert noted.safeguarding_items() == []  # judged already: no nagging
+    model_flag("phrase list: suicidal-thoughts; classifier 0.41 (flags from 0.18)")
+    [new] = noted.safeguarding_items()  # the classifier's reading reaches a person
+    assert "classifier" in new["reason"]
+    noted.acknowledge_safeguarding(new["id"], "still the jobcentre", not_a_concern=True)
+    # and the other way: the model's phrase-list flag judged covers the screen's
+    assert noted.flag_safeguarding("n3", by="model:m1", reason="model: phrase list: harm")
+    [model_item] = noted.safeguarding_items()
+    noted.acknowledge_safeguarding(model_item["id"], "a film she saw", not_a_concern=True)
+    assert not noted.flag_safeguarding("n3", by="screen:phrase-list", reason="harm")
+
+
 def test_a_retag_says_what_moved_on_notes_tagged_before(noted: Store) -> None:
     def tagged(note_id: str, categories: list[str], experience: str) -> ModelTagging:
         return ModelTagging(note_id, dict.fromkeys(categories, 0.9), categories, {}, False,
