@@ -417,18 +417,36 @@ _WRITTEN_NOT_SAID = re.compile(
 )
 
 
+# words in quote marks that a service's staff said to the person, not the person's own:
+# "GP keeps saying 'it's in the system'", "the nurse told her 'you're not a priority'".
+# Family are left out: in a carers' group the mum who said it is often the person heard.
+_SAID_BY_STAFF = re.compile(
+    r"\b(?:GPs?|doctors?|dr|nurses?|consultants?|psychiatrists?|psychologists?|therapists?|"
+    r"counsell?ors?|receptionists?|staff|social\s+workers?|care\s+co-?ordinators?|"
+    r"key\s*workers?|support\s+workers?|workers?|team|police|officers?|managers?|teachers?|"
+    r"school|council|jobcentre|DWP|landlord|advis[eo]rs?|assessors?|paramedics?|ward|"
+    r"CAMHS|CMHT|A&E|triage|call\s+handlers?|switchboard)\b"
+    r"[^.!?'\"“‘]{0,30}\b(?:said|says|saying|told|tells|telling|asked|asks|replied|goes|"
+    r"went|answered|reckons|kept\s+on|keeps\s+on)\b[^.!?]{0,25}$",
+    re.IGNORECASE,
+)
+
+
 def spoken_words(text: str, within: tuple[int, int] | None = None) -> str | None:
     """The longest passage of `text` in quote marks (at least `MIN_SPOKEN_WORDS` words),
     i.e. what the note records in the person's own words; with `within` (a span of
     `text`), only a passage that overlaps it. A passage that a letter, form, plan or the
-    like is said to hold is not the person's words. None when there is no such passage."""
+    like is said to hold, or that a service's staff are said to have said, is not the
+    person's words. None when there is no such passage."""
     best: str | None = None
     for match in _SPOKEN.finditer(text):
         group = next(g for g in ("a", "b", "c", "d") if match.group(g) is not None)
         start, end = match.span(group)
         if within is not None and (end <= within[0] or start >= within[1]):
             continue
-        if _WRITTEN_NOT_SAID.search(text, max(0, match.start() - 60), match.start()):
+        before = max(0, match.start() - 60)
+        if (_WRITTEN_NOT_SAID.search(text, before, match.start())
+                or _SAID_BY_STAFF.search(text, before, match.start())):
             continue
         words = match.group(group).strip().rstrip(",;:–- ")  # 'I laugh,' she said
         if len(words.split()) >= MIN_SPOKEN_WORDS and (best is None or len(words) > len(best)):

@@ -51,6 +51,14 @@ def test_no_quote_without_consent_or_after_erasure() -> None:
         ('The letter from the trust said "you have been removed from the waiting list".', None),
         ("It says my goals are to 'improve my engagement with services'.", None),
         ("Her son texted her 'come and get me now please' at 2am.", None),
+        # in quote marks, but what a service's staff said to the person (a lead-review
+        # audit: the community page put the GP's words under "you said")
+        ("Waiting 14 months, GP keeps saying 'it's in the system'. Nobody picks up.", None),
+        ("The nurse told her 'you are not a priority tonight' and sent her home.", None),
+        ("Asked the doctor and she said 'come back in six weeks' again.", None),
+        # the person's words to the service, and a mum heard at a carers' group, are theirs
+        ("He told the GP 'I can't sleep at all' but got nothing.", "I can't sleep at all"),
+        ("Mum of a 14 year old said 'CAMHS shut the door on us'.", "CAMHS shut the door on us"),
     ],
 )
 def test_spoken_words_are_the_passage_in_quote_marks(text: str, spoken: str | None) -> None:
