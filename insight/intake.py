@@ -2770,8 +2770,13 @@ class FileReport:
                 f"{'is' if len(named) == 1 else 'are'} given other values in this file: "
                 f"{fields} ({some_of([shown_cell(i) for i in named], 5)}); the stored values "
                 "are kept, as ingesting again never changes a field: if the file is right, "
-                "correct each note with `insight notes update ID --heard-on/--listener/"
-                "--setting/--place/--community`")
+                "correct each note with "
+                + " or ".join(
+                    ([f"`insight notes update ID {'/'.join(options)}`"] if (options := [
+                        f"--{name.replace('_', '-')}" for name in self.fields_kept
+                        if name != "experience"]) else [])
+                    + (["`insight notes review ID --experience ...`"]
+                       if "experience" in self.fields_kept else [])))
         if self.same_words_kept:
             listed = [f"line {line} = {shown_cell(note_id)}"
                       for line, note_id in self.same_words_kept]

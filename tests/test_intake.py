@@ -719,6 +719,7 @@ def test_a_field_a_later_export_gives_otherwise_is_kept_and_said_and_a_person_co
     assert report.fields_kept == {"heard_on": ["x1"], "community": ["x1"]}
     assert any("1 already-present note is given other values in this file: heard on (1), "
                "community (1) ('x1'); the stored values are kept" in line
+               and line.endswith("`insight notes update ID --heard-on/--community`")
                for line in report.change_summary())
     assert store.get_note("x1")["heard_on"] == date(2025, 11, 4)
     changed = store.correct_note("x1", reason="typed wrong", heard_on=date(2025, 11, 3),
@@ -730,6 +731,15 @@ def test_a_field_a_later_export_gives_otherwise_is_kept_and_said_and_a_person_co
         store.correct_note("x1", text="Other words")
     assert ingest_file(store, later, category_ids=None,
                        quarantine_dir=tmp_path / "q").fields_kept == {}
+    # experience is a person's review, not a field `notes update` corrects: said so
+    store.set_experience("x1", "negative")
+    felt = tmp_path / "felt.csv"
+    felt.write_text("id,text,experience\nx1,Waited a year for a call back.,positive\n",
+                    encoding="utf-8")
+    said = ingest_file(store, felt, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert said.fields_kept == {"experience": ["x1"]}
+    assert any(line.endswith("correct each note with `insight notes review ID --experience "
+                             "...`") for line in said.change_summary())
 
 
 def test_json_records_read_the_notes_from_the_key_named_by_text_col(
