@@ -10,13 +10,14 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from insight.classify.data import FEW_EXAMPLES, LabelledData, evaluate
-from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
-from insight.classify.model import TagModel
+if TYPE_CHECKING:  # the classifier loads scikit-learn and spaCy: only where it is used,
+    # so a lead's review (`review_note`) answers at once
+    from insight.classify.data import LabelledData
+    from insight.classify.model import TagModel
 from insight.codebook import Codebook, category_key
 from insight.intake import some_of
 from insight.store import ModelTagging, Store, StoreError
@@ -74,6 +75,10 @@ def train_from_store(
     the workspace's notes; `held_out` metrics are on the workspace's notes only.
     `on_start` is called once the notes are found fit to train on, before the long part.
     """
+    from insight.classify.data import evaluate
+    from insight.classify.default import shipped_experience_notes, shipped_safeguarding_notes
+    from insight.classify.model import TagModel
+
     texts, labels, safeguarding, experience = labelled_notes(store)
     if shipped is None:
         shipped = learns_from_shipped_notes(codebook)
@@ -201,6 +206,8 @@ def _workspace_facts(
 ) -> dict[str, Any]:
     """What the card and `insight train` say about the notes a workspace model learnt
     from (the shape of `LabelReport.card_facts`)."""
+    from insight.classify.data import FEW_EXAMPLES
+
     counts = Counter(c for row in labels for c in row)
     own = {c: counts[c] for c in codebook.ids if counts[c]}
     return {
