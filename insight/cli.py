@@ -1316,12 +1316,13 @@ def notes_show(
                 [note["id"]]).get(note["id"])
             found.append((note_id, note, store.tags_for([note_id]),
                           store.safeguarding_items(open_only=False, note_id=note_id)))
+    # the model itself only to say where a flagged note reads as risk: loading it is slow
     reader = _model_for_reading(ws) if any(
-        (items and note["text"]) or any(t["source"] == "model" for t in tags)
-        for _, note, tags, items in found) else None
+        items and note["text"] for _, note, _, items in found) else None
     # a tag's confidence beside the one it is given from, for tags of this model
-    from_value = reader.shown_thresholds() if reader is not None else {}
-    version = reader.model_version if reader is not None else None
+    version, from_value = (reader.model_version, reader.shown_thresholds()) if reader else \
+        _thresholds_for_reading(ws) if any(
+            t["source"] == "model" for _, _, tags, _ in found for t in tags) else (None, {})
     why = {note_id: reader.safeguarding_words(note["text"])
            for note_id, note, _, items in found if items and note["text"] and reader}
     if fmt == "json":
@@ -1340,19 +1341,47 @@ def notes_show(
                     if t["model_version"] == version and t["category"] in from_value})
 
 
-def _model_for_reading(ws: Any) -> Any:
-    """The model that tags the workspace, to say where a flagged note reads as risk; None
-    when there is none yet to load without building one (a read must stay quick)."""
-    from insight.classify.default import default_model, default_model_path
-    from insight.classify.model import MODEL_FILE, TagModel
+def _reading_folder(ws: Any) -> Path | None:
+    """The folder of the model that tags the workspace: its own, else the default model's
+    where the workspace learns from the shipped notes and it is built; None when there is
+    none yet to read without building one (a read must stay quick)."""
+    from insight.classify import MODEL_FILE
+    from insight.classify.default import default_model_path
     from insight.tagging import learns_from_shipped_notes
 
     if ws.model_dir.exists():
-        return TagModel.load(ws.model_dir)
+        return ws.model_dir
     if learns_from_shipped_notes(ws.load_codebook()) and (
-            default_model_path() / MODEL_FILE).is_file():
-        return default_model()
+            (found := default_model_path()) / MODEL_FILE).is_file():
+        return found
     return None
+
+
+def _model_for_reading(ws: Any) -> Any:
+    """The model that tags the workspace, to say where a flagged note reads as risk."""
+    from insight.classify.model import TagModel
+
+    folder = _reading_folder(ws)
+    return TagModel.load(folder) if folder is not None else None
+
+
+def _thresholds_for_reading(ws: Any) -> tuple[str | None, dict[str, float]]:
+    """The version of the model that tags the workspace and the confidence each category's
+    tag is given from, read from its model.json without loading it; loaded for a model
+    saved before model.json held them."""
+    from insight.classify import MODEL_FILE
+
+    folder = _reading_folder(ws)
+    if folder is None:
+        return None, {}
+    try:
+        doc = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = {}
+    if isinstance(doc.get("shown_thresholds"), dict):
+        return doc.get("model_version"), doc["shown_thresholds"]
+    reader = _model_for_reading(ws)
+    return (reader.model_version, reader.shown_thresholds()) if reader else (None, {})
 
 
 def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from insight.classify.default import default_model
     from insight.classify.model import NoteTags, TagModel
 
+#: The file that makes a folder a tag model (what it is, its labels, how it was made):
+#: here, so code that only finds or reads a model does not load the classifier.
+MODEL_FILE = "model.json"
+
 _WHERE = {
     "ModelFormatError": "backend",
     "LabelReport": "data",

@@ -11,11 +11,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the classifier loads scikit-learn and spaCy: only where it is used, so
+    # finding the default model's folder stays quick
+    from insight.classify.data import LabelledData
+    from insight.classify.model import ExperienceExtra, SafeguardingExtra, TagModel
 
 from insight import __version__
-from insight.classify.data import LabelledData, evaluate, load_labelled
-from insight.classify.model import MODEL_FILE, ExperienceExtra, SafeguardingExtra, TagModel
 from insight.codebook import load_codebook
 from insight.resources import corpora_dir, default_codebook_path
 
@@ -48,7 +51,9 @@ DEFAULT_BACKEND_PARAMS: dict[str, Any] = {}
 #     ("didnt listen"), chosen on cross-validation and the real files' criticality
 # 17: the safeguarding classifier also learns from the fifth audit set (the sixth,
 #     written blind, is the test), shipped by the same rule, set before the run
-RECIPE_VERSION = "17"
+# 18: model.json also holds each category's threshold as shown confidence, so showing a
+#     note's tags does not load the model (the model trained is the same as 17's)
+RECIPE_VERSION = "18"
 SEED = 0
 TRAINING_SPLITS = ("train", "dev")
 
@@ -78,6 +83,8 @@ def load_safeguarding_audit() -> SafeguardingExtra:
     """The trained audit sets, as notes to learn from only (not everyday notes)."""
     import json
 
+    from insight.classify.model import SafeguardingExtra
+
     rows = []
     for path in safeguarding_audit_files():
         with path.open(encoding="utf-8") as fh:
@@ -92,6 +99,8 @@ def shipped_safeguarding_notes() -> SafeguardingExtra:
     splits (everyday notes) and the trained audit sets. Safeguarding does not depend on the
     codebook, so a workspace or bring-your-own model learns it from these as well as from
     its own notes (its own few flagged notes could not teach the many ways risk is said)."""
+    from insight.classify.model import SafeguardingExtra
+
     data, splits = load_corpus()
     rows = [i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS]
     audit = load_safeguarding_audit()
@@ -106,6 +115,8 @@ def shipped_experience_notes() -> ExperienceExtra:
     """The corpus's training notes with their experience values: how a person felt about
     what they described does not depend on the codebook, so a model whose own notes carry
     no experience labels learns it from these (else every note would read "neutral")."""
+    from insight.classify.model import ExperienceExtra
+
     data, splits = load_corpus()
     rows = [i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS]
     values = data.experience or [None] * len(data.texts)
@@ -126,6 +137,8 @@ def load_corpus() -> tuple[LabelledData, dict[str, str]]:
     """The shipped corpus as LabelledData plus each note id's split (train/dev/test)."""
     import pandas as pd
 
+    from insight.classify.data import load_labelled
+
     corpus, split_file = corpus_files()
     data = load_labelled(corpus, label_col="categories", known_labels=load_codebook().ids)
     frame = pd.read_csv(split_file, dtype=str)
@@ -139,6 +152,9 @@ def build_default_model() -> TagModel:
     Nothing is chosen on the dev split at build time (the backend tunes itself by
     cross-validation), so it is more training data; the test split stays unseen.
     """
+    from insight.classify.data import evaluate
+    from insight.classify.model import TagModel
+
     codebook = load_codebook()
     data, splits = load_corpus()
     train = data.subset([i for i, n in enumerate(data.ids) if splits.get(n) in TRAINING_SPLITS])
@@ -187,6 +203,8 @@ def default_model_path(cache_dir: str | Path | None = None) -> Path:
 
 def default_model(cache_dir: str | Path | None = None) -> TagModel:
     """The default model: load it from the cache, or build and cache it on first use."""
+    from insight.classify.model import MODEL_FILE, TagModel
+
     target = default_model_path(cache_dir)
     if (target / MODEL_FILE).is_file():
         return TagModel.load(target)

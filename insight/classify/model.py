@@ -22,6 +22,7 @@ import numpy as np
 from spacy.language import Language
 
 from insight import __version__
+from insight.classify import MODEL_FILE
 from insight.classify.backend import (
     ModelFormatError,
     ModelMissing,
@@ -35,7 +36,6 @@ from insight.classify.safeguarding import SafeguardingPhrases
 from insight.classify.sentences import SplitNotes, sentence_pipeline, without_stray_quote
 from insight.classify.thresholds import floor_rare
 
-MODEL_FILE = "model.json"
 FORMAT = "insight-tag-model"
 FORMAT_VERSION = 1
 EXPERIENCE_VALUES = ("positive", "negative", "mixed", "neutral")
@@ -456,6 +456,8 @@ class TagModel:
             "codebook_version": self.codebook_version,
             "model_version": self.model_version,
             "metadata": self.metadata,
+            # read without loading the model, so showing a note's tags stays quick
+            "shown_thresholds": self.shown_thresholds(),
         }
         text = json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default)
         (directory / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
