@@ -1451,6 +1451,10 @@ def notes_review(
     accept: Annotated[
         bool, typer.Option(help="Accept the model's categories as they are.")
     ] = False,
+    add: Annotated[list[str] | None, typer.Option(
+        "--add", help="A category to add to those the note has (repeat).")] = None,
+    drop: Annotated[list[str] | None, typer.Option(
+        "--drop", help="A category to take off those the note has (repeat).")] = None,
     experience: Annotated[
         str | None,
         typer.Option(help="The note's experience, as a person judges it: positive, negative, "
@@ -1461,23 +1465,24 @@ def notes_review(
 ) -> None:
     """Accept or correct a note's tags and experience, as a person judges them.
 
-    A person's decision outranks the model's in every count."""
+    A person's decision outranks the model's in every count. --add and --drop change one
+    category of those the note counts under now, keeping the rest."""
     from insight.intake import EXPERIENCES
-    from insight.tagging import review_note
+    from insight.tagging import decided_by_someone_else, review_note, with_changes
 
     if experience is not None:
         experience = _one_word(experience, EXPERIENCES, "experience", "--experience")
-    if accept and category:
+    if sum(map(bool, (accept, category, add or drop))) > 1:
         raise typer.BadParameter(
-            "give --accept (the model's categories are right) or --category ID (repeat; "
-            "--category none for no category), not both"
+            "give one of --accept (the model's categories are right), --category ID "
+            "(repeat; --category none for no category), or --add/--drop ID"
         )
-    if not (accept or category or experience):
+    if not (accept or category or add or drop or experience):
         raise typer.BadParameter(
             "give --accept (the model's categories are right), --category ID (repeat; "
-            "--category none for no category) and/or --experience"
+            "--category none for no category), --add/--drop ID and/or --experience"
         )
-    if experience is not None and not (accept or category):
+    if experience is not None and not (accept or category or add or drop):
         _, store = _open(workspace, db)
         with store:
             before = store.set_experience(note_id, experience)
@@ -1491,11 +1496,23 @@ def notes_review(
         chosen_ids = []
     ws, store = _open(workspace, db)
     with store:
-        chosen = review_note(store, note_id, None if accept else chosen_ids, ws.load_codebook())
+        codebook = ws.load_codebook()
+        if add or drop:
+            chosen_ids = with_changes(store, note_id, add or [], drop or [], codebook)
+        other = decided_by_someone_else(store, note_id)
+        chosen = review_note(store, note_id, None if accept else chosen_ids, codebook)
         before = store.set_experience(note_id, experience) if experience else None
     felt = f" · experience {experience}" if experience else ""
     typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'}{felt} (reviewed"
                f"{f'; experience was {before}' if before else ''})")
+    if other and sorted(other["categories"]) != sorted(chosen):
+        from insight.thread import long_day
+
+        typer.secho(
+            f"note: this replaces the categories {other['author']} gave on "
+            f"{long_day(other['at'].date())} ({', '.join(other['categories'])}); the audit "
+            f"log keeps both (`insight audit --record {note_id}`)",
+            err=True, fg=typer.colors.YELLOW)
 
 
 @notes_app.command("consent")
@@ -1986,7 +2003,7 @@ def insights_add(
     with store:
         twins = same_title(store, "insight", title)
         new = add_insight(store, title, summary=summary, categories=category or [],
-                          note_ids=note or [], known_categories=ws.load_codebook().ids)
+                          note_ids=note or [], known_categories=ws.load_codebook().names)
         typer.echo(f"created insight {ref('insight', new)}")
         _warn_same_title("insight", twins, new)
         _warn_small_groups(ws, store, ref("insight", new), title=title, summary=summary)

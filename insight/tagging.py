@@ -269,9 +269,41 @@ def review_note(
     else:  # by id or name, in any spelling
         chosen = list(dict.fromkeys(codebook.category_id(c) or c for c in categories))
     # the model's too: tags from a model of another codebook are not accepted as a person's
-    check_categories(chosen, codebook.ids)
+    check_categories(chosen, codebook.names)
     store.set_person_tags(note_id, chosen)
     return chosen
+
+
+def with_changes(store: Store, note_id: str, add: Sequence[str], drop: Sequence[str],
+                 codebook: Codebook) -> list[str]:
+    """A note's categories as they count now (a person's, else the model's) with some
+    added and some dropped (by id or name): a lead correcting one tag need not retype the
+    rest. A category dropped that the note does not have is refused, as a typo would be."""
+    from insight.thread import check_categories
+
+    note = store.get_note(note_id)
+    if note is None:
+        raise store.no_note(note_id)
+    source = "person" if note["labelled"] else "model"
+    now = [t["category"] for t in store.tags_for([note_id]) if t["source"] == source]
+    added = [codebook.category_id(c) or c for c in add]
+    dropped = [codebook.category_id(c) or c for c in drop]
+    check_categories(added + dropped, codebook.names)
+    if missing := [c for c in dropped if c not in now]:
+        raise StoreError(f"note {note_id} is not tagged {', '.join(missing)} "
+                         f"(its categories: {', '.join(now) or 'none'}); nothing to drop")
+    return list(dict.fromkeys([c for c in now if c not in dropped] + added))
+
+
+def decided_by_someone_else(store: Store, note_id: str) -> dict[str, Any] | None:
+    """Who else gave the note's categories a person gave, when and what (None if no one
+    else did): a second lead's review replaces the first's, which they should know."""
+    people = [t for t in store.tags_for([note_id]) if t["source"] == "person"]
+    others = [t for t in people if t["author"] != store.actor]
+    if not others:
+        return None
+    return {"author": others[0]["author"], "at": max(t["created_at"] for t in others),
+            "categories": [t["category"] for t in people]}
 
 
 PARALLEL_FROM = 20_000  # notes; below this, forking (~0.1 s) costs more than it saves

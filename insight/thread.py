@@ -8,12 +8,13 @@ notes that support it, and from a note up to every action it influenced.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from insight.choices import not_one_of
+from insight.choices import closest, not_one_of
 from insight.clock import uk_day, uk_today
 from insight.privacy import why_not_quoted
 from insight.store import (
@@ -101,20 +102,25 @@ def _stage(value: str | None) -> str | None:
 # -- creating and linking -------------------------------------------------------------
 
 
-def check_categories(categories: Sequence[str], known: Sequence[str] | None) -> None:
-    """Category ids must come from the workspace's codebook."""
+def check_categories(categories: Sequence[str],
+                     known: Sequence[str] | Mapping[str, str] | None) -> None:
+    """Category ids must come from the workspace's codebook. `known`: its ids, or its ids
+    to their names, whose words also find the id meant ("housing" is daily-living, whose
+    name says housing; "continuity" is continuity-relationships)."""
     if known is None:
         return
     unknown = [c for c in categories if c not in known]
-    if unknown:
-        import difflib
-
-        hints = [
-            f"{c} (did you mean {match[0]}?)" if (match := difflib.get_close_matches(
-                c.strip().lower(), list(known), n=1, cutoff=0.6)) else c
-            for c in unknown
-        ]
-        raise UnknownValue(f"unknown category id(s): {', '.join(hints)} (not in the codebook)")
+    if not unknown:
+        return
+    names = known if isinstance(known, Mapping) else {}
+    found: dict[str, set[str]] = {}
+    for category in known:
+        for word in re.findall(r"[a-z]{4,}", f"{category} {names.get(category, '')}".lower()):
+            found.setdefault(word, set()).add(category)
+    words = {word: next(iter(ids)) for word, ids in found.items() if len(ids) == 1}
+    hints = [f"{c} (did you mean {hint}?)" if (hint := closest(c, list(known), words)) else c
+             for c in unknown]
+    raise UnknownValue(f"unknown category id(s): {', '.join(hints)} (not in the codebook)")
 
 
 def add_insight(
@@ -124,7 +130,7 @@ def add_insight(
     summary: str | None = None,
     categories: Sequence[str] = (),
     note_ids: Sequence[str] = (),
-    known_categories: Sequence[str] | None = None,
+    known_categories: Sequence[str] | Mapping[str, str] | None = None,
 ) -> int:
     check_categories(categories, known_categories)
     _check_notes(store, note_ids)  # before anything is created: a failed add leaves nothing

@@ -944,6 +944,15 @@ def test_review_needs_a_decision_and_erase_clears_quarantine(tmp_path: Path) -> 
     assert any(e["after"].get("experience") == "negative" for e in log if e["after"])
     wrong = insight("notes", "review", "k1", "--experience", "sad", "-w", str(ws), check=False)
     assert wrong.returncode == 2 and "positive, negative, mixed, neutral" in wrong.stderr
+    # one category added or dropped, the others kept; given with --category, refused
+    added = insight("notes", "review", "k1", "--add", "community-support", "--add",
+                    "Getting help and waiting", "-w", str(ws))
+    assert added.stdout.startswith("k1: community-support, access-waiting (reviewed")
+    dropped = insight("notes", "review", "k1", "--drop", "access-waiting", "-w", str(ws))
+    assert dropped.stdout.startswith("k1: community-support (reviewed")
+    both = insight("notes", "review", "k1", "--add", "crisis-urgent", "--category",
+                   "access-waiting", "-w", str(ws), check=False)
+    assert both.returncode == 2 and "give one of" in both.stderr
     quarantined = "".join(p.read_text() for p in (ws / "quarantine").glob("*.jsonl"))
     assert "Margaret" in quarantined
     # the rejected row is fixed and ingested, then the person asks for it to be erased

@@ -117,6 +117,38 @@ def test_review_accepts_or_corrects_and_checks_the_codebook(store: Store) -> Non
     assert people == ["carers-family"]
 
 
+def test_a_lead_adds_or_drops_one_category_and_hears_whose_review_it_replaces(
+        store: Store, db_url: str) -> None:
+    """Blind lead-review audit: correcting one tag meant retyping every category, and a
+    second lead's review replaced the first's without a word."""
+    from insight.store import ModelTagging, StoreError
+    from insight.tagging import decided_by_someone_else, review_note, with_changes
+    from insight.thread import ThreadError
+
+    add(store, note("r", "Nine months on the list, and mum cares for him alone."))
+    store.save_model_tags(
+        [ModelTagging("r", {"access-waiting": 0.9, "daily-living": 0.5},
+                      ["access-waiting", "daily-living"], {}, False, "negative")],
+        model_version="m", codebook_version="1")
+    book = load_codebook()
+    # from the model's categories while no person has decided, by id or by name
+    assert with_changes(store, "r", ["Families, friends and carers"], ["daily-living"],
+                        book) == ["access-waiting", "carers-family"]
+    with pytest.raises(StoreError, match="not tagged crisis-urgent"):
+        with_changes(store, "r", [], ["crisis-urgent"], book)
+    with pytest.raises(ThreadError, match=r"housing \(did you mean daily-living\?\)"):
+        with_changes(store, "r", ["housing"], [], book)
+    assert decided_by_someone_else(store, "r") is None  # no person yet
+    review_note(store, "r", ["access-waiting", "carers-family"], book)
+    assert decided_by_someone_else(store, "r") is None  # the same person
+    with Store.open(db_url, actor="Femi Lead") as second:
+        other = decided_by_someone_else(second, "r")
+        assert other is not None and other["author"] == "tester"
+        assert other["categories"] == ["access-waiting", "carers-family"]
+        # from the person's categories once one decided
+        assert with_changes(second, "r", [], ["access-waiting"], book) == ["carers-family"]
+
+
 def test_accept_never_silently_undoes_a_persons_categories(store: Store) -> None:
     from insight.store import ModelTagging, StoreError
     from insight.tagging import review_note
