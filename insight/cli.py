@@ -3014,15 +3014,21 @@ def safeguarding_list(
 ) -> None:
     """Notes waiting for a person to act on a safeguarding concern, oldest first.
 
+    Items flagged on the same day come strongest signal first: a person's concern, then
+    the model's by its score, then the phrase list's alone.
+
     `waiting`: since the flag (in hours under two days), or with --all until it was
     acknowledged; `heard_days_ago`: since the conversation, which may be longer. Times are
     UK time (GMT or BST, as named). `insight safeguarding show ITEM` gives one item's whole
     record."""
     from datetime import UTC
 
+    from insight.store import queue_order
+
     _, store = _open(workspace, db)
     with store:
-        items = store.safeguarding_items(open_only=not all_items, with_note=True)
+        items = sorted(store.safeguarding_items(open_only=not all_items, with_note=True),
+                       key=queue_order)
         followups = store.safeguarding_followups(i["id"] for i in items) if all_items else {}
     now = datetime.now(UTC).replace(tzinfo=None)
     _print_table([_queue_row(i, now, full=all_items, followups=followups.get(i["id"], ()))

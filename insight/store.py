@@ -314,6 +314,24 @@ LISTENER = "listener"
 SCREEN = "screen:phrase-list"
 
 
+def queue_order(item: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Where a queue item comes in the list a safeguarding lead works through: oldest day
+    first (no item waits behind newer ones), and within a day the strongest signal first:
+    a person's concern, then the model's by its classifier's score, the phrase list
+    counting as a score of 0.5 (a reviewed phrase, but one that also matches everyday
+    talk), the two together adding up. One tagging run flags many notes in the same
+    minute: "a rope in the barn" must not wait behind a dozen weak matches."""
+    by, reason = str(item["flagged_by"]), str(item.get("reason") or "")
+    signals = flag_signals(by, reason)
+    score = re.search(r"classifier (\d(?:\.\d+)?)", reason)
+    if not by.startswith(DISMISSIBLE):
+        strength = 3.0
+    else:
+        strength = (0.5 if "phrase list" in signals else 0.0) + (
+            (float(score.group(1)) if score else 0.5) if "classifier" in signals else 0.0)
+    return (uk_day(item["flagged_at"]), -strength, item["flagged_at"], item["id"])
+
+
 def flag_signals(flagged_by: str, reason: str | None) -> frozenset[str]:
     """What raised an automatic flag: the phrase list (the ingest screen's, or the model's
     flag where its reason names only the phrase list) and/or the model's classifier. A

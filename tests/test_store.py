@@ -1409,3 +1409,28 @@ def test_an_audit_line_shows_where_a_long_value_changed() -> None:
                                                  "on the waiting list"}})
     old, new = line.removeprefix("description: ").split(" -> ")
     assert "200" in old and "80" in new and old != new
+
+
+def test_the_queue_lists_the_oldest_day_first_and_the_strongest_signal_first_within_it(
+) -> None:
+    """A blind lead-review audit: "a rope in the barn" (the classifier alone, 0.86) was
+    12th of 19 items one tagging run flagged in the same minute."""
+    from datetime import datetime
+
+    from insight.store import queue_order
+
+    def item(number: int, by: str, reason: str, at: datetime) -> dict:
+        return {"id": number, "flagged_by": by, "reason": reason, "flagged_at": at}
+
+    run = datetime(2026, 11, 29, 16, 15)
+    items = [
+        item(1, "screen:phrase-list", "phrase list v8: suicidal-thoughts", run),
+        item(2, "model:m1", "model: classifier 0.19 (flags from 0.18)", run),
+        item(3, "model:m1", "model: classifier 0.86 (flags from 0.18)", run),
+        item(4, "listener:PL03", "flagged by the listener at intake", run),
+        item(5, "model:m1", "model: phrase list: self-harm; classifier 0.30 (flags from 0.18)",
+             run),
+        item(6, "model:m1", "model: classifier 0.95 (flags from 0.18)", datetime(2026, 11, 30, 9)),
+        item(7, "model:m1", "model: classifier 0.20 (flags from 0.18)", datetime(2026, 11, 28, 9)),
+    ]
+    assert [i["id"] for i in sorted(items, key=queue_order)] == [7, 4, 3, 5, 1, 2, 6]
