@@ -1703,12 +1703,14 @@ def notes_queue(
     """Model-tagged notes not yet reviewed, least confident first.
 
     A note is listed when one of its category tags, or its experience value (unless a
-    person has judged it), is below the confidence given. Notes the model gave no category
-    come first: it may have missed what they are about."""
+    person has judged it), is below the confidence given; `least_sure` is the lower of the
+    two, which orders the list. Notes the model gave no category come first: it may have
+    missed what they are about. `safeguarding` says where a note is in the queue."""
     below = _confidence_given(below)
     _, store = _open(workspace, db)
     ranked: list[tuple[float, dict[str, Any]]] = []  # (least confidence, row)
     with store:
+        queued, cleared = store.safeguarding_state()
         for batch in store.iter_notes(labelled=False):
             tagged = {n["id"]: n for n in batch if n["tagged_with"]}
             by_note: dict[str, list[dict[str, Any]]] = {note_id: [] for note_id in tagged}
@@ -1718,18 +1720,24 @@ def notes_queue(
             felt = store.experience_confidence(list(tagged))
             for note_id, tags in by_note.items():
                 note = tagged[note_id]
-                weakest = min((t["confidence"] or 0.0 for t in tags), default=None)
+                weakest = min(tags, key=lambda t: t["confidence"] or 0.0, default=None)
+                sure = None if weakest is None else weakest["confidence"] or 0.0
                 # a person's experience value is the note's: the model's is not in question
                 unsure = None if note["experience"] else felt.get(note_id)
-                if weakest is None or weakest < below or (unsure is not None
-                                                          and unsure < below):
-                    least = -1.0 if weakest is None else min(
-                        weakest, 1.0 if unsure is None else unsure)
+                if sure is None or sure < below or (unsure is not None and unsure < below):
+                    least = -1.0 if sure is None else min(sure, 1.0 if unsure is None
+                                                          else unsure)
+                    # what the place in the list comes from: a category's tag or experience
+                    what = "" if sure is None else "experience" if least != sure else \
+                        weakest["category"]
                     ranked.append((least, {
                         "note": note_id,
-                        "weakest": None if weakest is None else round(weakest, 3),
+                        "least_sure": "" if sure is None else f"{least:.2f} {what}",
                         "categories": ",".join(t["category"] for t in tags)
                         or "(none from the model)",
+                        # in the queue, a person reads it there first; judged, not a concern
+                        "safeguarding": "in the queue" if note_id in queued else
+                        "judged no concern" if note_id in cleared else "",
                         "experience": f"{note['experience']} (a person)" if note["experience"]
                         else f"{note['model_experience']} {unsure:.2f}" if unsure is not None
                         else note["model_experience"],

@@ -515,8 +515,14 @@ def test_review_queue_lists_notes_whose_experience_the_model_is_unsure_of(
     def queue() -> list[dict[str, Any]]:
         return json.loads(insight("notes", "queue", "-w", str(ws), "-f", "json").stdout)
 
-    assert queue() == [{"note": "unsure", "weakest": 0.9, "categories": "access-waiting",
+    # its place in the list, and what it comes from (the blind lead-review audit read the
+    # category's 0.97 beside a note listed among the 0.43s)
+    assert queue() == [{"note": "unsure", "least_sure": "0.41 experience",
+                        "categories": "access-waiting", "safeguarding": "",
                         "experience": "negative 0.41"}]
+    insight("safeguarding", "add", "unsure", "--reason", "the nurse's visit was a welfare check",
+            "-w", str(ws))
+    assert queue()[0]["safeguarding"] == "in the queue"
     shown = insight("notes", "show", "unsure", "-w", str(ws)).stdout
     assert "experience: negative (the model, 0.41)" in shown
     insight("notes", "review", "unsure", "--experience", "mixed", "-w", str(ws))
