@@ -1934,11 +1934,13 @@ def _parse_day(value: str | None) -> date | None:
 
 
 def _period(since: str | None, until: str | None) -> tuple[date | None, date | None]:
-    """--since and --until as days, the first not after the last."""
+    """--since and --until as days, the first not after the last, nor still to come."""
     first, last = _parse_day(since), _parse_day(until)
     if first and last and first > last:
         raise typer.BadParameter(f"--since {first} is after --until {last}: give the "
                                  "period's first day first")
+    if first and first > uk_today():
+        raise typer.BadParameter(f"--since {first} is still to come: no note is heard yet")
     return first, last
 
 
@@ -2311,16 +2313,14 @@ def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
     if twins:
         others = " and ".join(ref(kind, i) for i in twins)
         one = len(twins) == 1
-        if kind == "outcome":  # of the same action: nothing to link instead
-            same, instead = f"{'says' if one else 'say'} the same", ""
-        else:
-            same = f"{'has' if one else 'have'} the same title"
-            instead = f"link to {ref(kind, twins[0])} instead and "
-        typer.secho(
-            f"warning: {others} {same}; if {ref(kind, new)} is the same {kind}, {instead}"
-            f"delete it (insight {PLURAL[kind]} delete {ref(kind, new)})",
-            err=True, fg=typer.colors.YELLOW,
-        )
+        if kind == "outcome":  # of the same action: nothing to keep but one
+            said = (f"{'says' if one else 'say'} the same; if {ref(kind, new)} is the same "
+                    f"outcome, delete it (insight outcomes delete {ref(kind, new)})")
+        else:  # merging keeps whatever was linked to it since
+            said = (f"{'has' if one else 'have'} the same title; if {ref(kind, new)} is the "
+                    f"same {kind}, merge it (insight {PLURAL[kind]} merge {ref(kind, new)} "
+                    f"--into {ref(kind, twins[0])})")
+        typer.secho(f"warning: {others} {said}", err=True, fg=typer.colors.YELLOW)
 
 
 @actions_app.command("link")

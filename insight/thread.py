@@ -328,6 +328,13 @@ def merge_records(store: Store, kind: str, source: int, target: int) -> dict[str
             link_insights(store, p, [target]) for p, ins in thread.priority_insights.items()
             if source in ins)
     elif kind == "priority":
+        if source in thread.withdrawn:  # the withdrawal would go with it, unsaid
+            raise ThreadError(
+                f"{ref(kind, source)} was withdrawn on "
+                f"{long_day(thread.withdrawn[source]['withdrawn_on'])}: merging it would take "
+                "the withdrawal, and why, out of every report; reinstate it first "
+                f"(`insight priorities reinstate {ref(kind, source)}`) if it is the same "
+                f"priority as {ref(kind, target)}")
         if target in thread.withdrawn:
             _pursued(store, [target])  # says why, and what to do
         moved["insights"] = link_insights(store, target, thread.insights_of_priority(source))
@@ -757,7 +764,9 @@ class Thread:
                     "withdrawn", reason=withdrawn["reason"])
         for action_id, action in self.actions.items():
             for reached in self.statuses.get(action_id, []):
-                add(reached["on"], "action", action_id, action["title"], reached["status"])
+                declined = reached["status"] == "declined" and action["status"] == "declined"
+                add(reached["on"], "action", action_id, action["title"], reached["status"],
+                    **({"reason": action["reason"]} if declined and action["reason"] else {}))
         for outcome_id, outcome in self.outcomes.items():
             action = ref("action", outcome["action_id"])
             add(outcome["observed_on"] or uk_day(outcome["created_at"]), "outcome", outcome_id,

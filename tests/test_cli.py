@@ -263,8 +263,8 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     twice = insight("priorities", "add", "No one waits alone.", "-w", str(ws))
     assert "created priority P2" in twice.stdout
     assert " ".join(twice.stderr.split()) == (
-        "warning: P1 has the same title; if P2 is the same priority, link to P1 instead and "
-        "delete it (insight priorities delete P2)"
+        "warning: P1 has the same title; if P2 is the same priority, merge it (insight "
+        "priorities merge P2 --into P1)"
     )
     insight("priorities", "delete", "P2", "--yes", "-w", str(ws))
     insight("actions", "add", "Monthly calls", "--owner", "Service lead", "--priority", "P1",
@@ -2189,6 +2189,9 @@ def test_a_period_is_given_with_since_and_until(tmp_path: Path) -> None:
         backwards = insight(*command, "--since", "2026-12-01", "--until", "2026-10-01",
                             "-w", str(ws), check=False)
         assert backwards.returncode == 2 and "is after --until" in backwards.stderr
+    later = insight("report", "--since", "2099-01-01", "-o", str(out), "-w", str(ws),
+                    check=False)
+    assert later.returncode == 2 and "is still to come" in later.stderr
 
 
 def test_rollup_table_gives_a_share_as_the_report_does(tmp_path: Path) -> None:

@@ -1684,6 +1684,9 @@ def _two_quarters(store: Store) -> dict[str, int]:
                 fed_back_on=date(2026, 11, 2))
     ids["line"] = add_action(store, "Evening line", status="proposed",
                              status_on=date(2026, 10, 25), priority_ids=[ids["crisis"]])
+    ids["bus"] = add_action(store, "Free bus to the cafe", status="declined",
+                            reason="No transport budget", status_on=date(2026, 11, 4),
+                            priority_ids=[ids["crisis"]])
     withdraw_priority(store, ids["waits"], "The ICB now funds the calls", on=date(2026, 11, 3))
     return ids
 
@@ -1701,13 +1704,16 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     assert [(c["on"], c["ref"], c["change"]) for c in quarter.changes] == [
         (date(2026, 10, 20), "P2", "agreed"), (date(2026, 10, 25), "A2", "proposed"),
         (date(2026, 10, 30), "A1", "done"), (date(2026, 10, 31), "O1", "seen"),
-        (date(2026, 11, 2), "O1", "fed back"), (date(2026, 11, 3), "P1", "withdrawn")]
-    assert quarter.changes[-1]["reason"] == "The ICB now funds the calls"
+        (date(2026, 11, 2), "O1", "fed back"), (date(2026, 11, 3), "P1", "withdrawn"),
+        (date(2026, 11, 4), "A3", "declined")]
+    assert quarter.changes[-2]["reason"] == "The ICB now funds the calls"
+    assert quarter.changes[-1]["reason"] == "No transport budget"  # why, as for a withdrawal
     # priorities still rest on every note linked to them
     assert {p["ref"]: p["evidence"] for p in quarter.priorities}["P1"] == 8
     html = unescape(render_html(quarter))
     assert "What changed from 1 October 2026 to 31 December 2026" in html
     assert "Priority withdrawn, because: The ICB now funds the calls" in html
+    assert "Action declined, because: No transport budget" in html
     assert "each priority rests on every note linked to it, from before the period" in html
     # the first quarter: the thread's changes in it, none of the second's
     first = build_report(store, load_codebook(), since=date(2026, 7, 1),
@@ -1721,7 +1727,8 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     assert "fed back" not in [c["change"] for c in community.changes]
     page = " ".join(re.sub(r"<[^>]+>", " ", unescape(render_html(community))).split())
     assert "What happened between October 2026 and December 2026" in page
-    assert "We stopped working on: No one waits alone (November 2026)" in page
+    assert ("We stopped working on: No one waits alone (November 2026) . Why: The ICB now "
+            "funds the calls") in page
     assert "We did: Monthly calls (October 2026)" in page
     assert "What changed: Everyone waiting had a call (October 2026)" in page
     tables = report_tables(quarter)
@@ -1739,7 +1746,8 @@ def test_without_a_period_a_report_says_what_changed_since_the_last_one(
     assert "What changed" not in render_html(everything)  # nothing to compare with
     since = build_report(store, load_codebook(), last_report=date(2026, 10, 30))
     assert [(c["ref"], c["change"]) for c in since.changes] == [
-        ("A1", "done"), ("O1", "seen"), ("O1", "fed back"), ("P1", "withdrawn")]
+        ("A1", "done"), ("O1", "seen"), ("O1", "fed back"), ("P1", "withdrawn"),
+        ("A3", "declined")]
     assert since.summary["notes"] == 15  # the counts are of every note
     assert "What changed since the last report (30 October 2026)" in render_html(since)
     quiet = build_report(store, load_codebook(), last_report=uk_today())

@@ -209,6 +209,14 @@ def test_merging_keeps_every_note_link_action_and_outcome_once(store: Store) -> 
                       ("action", str(calls_again), f"A{calls}")]
     with pytest.raises(ThreadError, match="into itself"):
         merge_records(store, "priority", kept, kept)
+    # a withdrawn priority's withdrawal, and why, would go with it: refused
+    from insight.thread import withdraw_priority
+
+    stopped = add_priority(store, "Keep peer spaces open")
+    withdraw_priority(store, stopped, "The council funds them now")
+    with pytest.raises(ThreadError, match=r"P\d+ was withdrawn on .*: merging it would take"):
+        merge_records(store, "priority", stopped, kept)
+    assert stopped in load_thread(store).withdrawn
     with pytest.raises(NotFound):
         merge_records(store, "priority", twin, kept)  # gone already
 
