@@ -279,7 +279,8 @@ def build_report(
     The community page is public and read by the people who spoke: it quotes only notes a
     lead pinned for the insight (a person read the words and chose them for that finding),
     never the model's pick, and names no person as an action's owner."""
-    frame, undated = heard_between(note_frame(store), since, until)
+    every_note = note_frame(store)
+    frame, undated = heard_between(every_note, since, until)
     # the report shows each category's total, not its months: protect what is shown
     rollup = category_rollup(
         frame, codebook, audience=audience, threshold=threshold, by_month=False
@@ -288,6 +289,11 @@ def build_report(
                           "communities", "negative", "mixed", "positive", "neutral",
                           "not known", "trend"]].to_dict("records")
     thread = load_thread(store)
+    # a past period's report says what was true at its end: statuses, outcomes, evidence
+    as_of = min(until, uk_today()) if until else uk_today()
+    if as_of < uk_today():
+        thread = thread.as_of(as_of, dict(zip(every_note["id"], every_note["heard_on"],
+                                              strict=True)))
     live = set(frame["id"])
     # an erased note is in no count, but a concern still open on one is: it is open until
     # a person closes it, whatever happened to the note; a flag a person judged a false
@@ -514,7 +520,7 @@ def build_report(
     # report shows (the community page leaves out priorities no one's words are under)
     compare = bool(since or until or last_report)
     changes_from = since if since or until else last_report
-    changes_to = until or uk_today()
+    changes_to = as_of  # a period still running: what changed so far
     shown_refs = {p["ref"] for p in priorities} | {
         a["ref"] for p in priorities for a in p["actions"]} | {
         ref("action", a) for a in thread.actions if a not in linked_actions}
@@ -528,7 +534,7 @@ def build_report(
         f"{'they are' if undated != 1 else 'it is'} in no period and not counted here "
         "(`insight notes update ID --heard-on DAY`)"] if undated else []
     return ReportData(
-        period={"since": since, "until": until} if since or until else {},
+        period={"since": since, "until": until, "as_of": as_of} if since or until else {},
         changes=changes,
         changes_from=changes_from,
         changes_to=changes_to,
@@ -564,7 +570,7 @@ def build_report(
         chart_svg=_bar_chart(rollup_rows, threshold),
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
-        problems=thread.problems(shown_only=audience != "lead") + (
+        problems=thread.problems(as_of, shown_only=audience != "lead") + (
             named + lost + evidence_retagged(store, thread) if audience == "lead" else []),
         warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned)

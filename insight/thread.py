@@ -689,6 +689,52 @@ class Thread:
     #: priority id -> why and since when it is no longer pursued (`Store.withdrawals`)
     withdrawn: dict[int, dict[str, Any]] = field(default_factory=dict)
 
+    def as_of(self, day: date, heard: Mapping[str, date | None]) -> Thread:
+        """The thread as it stood at the end of `day`, for a past period's report: only
+        evidence heard by then (`heard`: note id -> day heard; a note with no day is
+        kept), insights with any of it, priorities agreed by then (one with no day agreed
+        is kept), actions with the status they had then (none yet: left out), outcomes seen
+        by then (or recorded, with no day seen) and fed back only if by then, withdrawals
+        made by then."""
+        def by_then(on: Any) -> bool:  # no day known (None, a frame's NaN): kept
+            return not isinstance(on, date) or on <= day
+
+        notes = {i: [n for n in ns if by_then(heard.get(n))]
+                 for i, ns in self.insight_notes.items()}
+        insights = {i: r for i, r in self.insights.items() if notes.get(i)}
+        priorities = {p: r for p, r in self.priorities.items() if by_then(r["agreed_on"])}
+        statuses = {a: [h for h in history if h["on"] <= day]
+                    for a, history in self.statuses.items()}
+        actions = {}
+        for action_id, action in self.actions.items():
+            reached = statuses.get(action_id)
+            if reached:
+                status = reached[-1]["status"]
+                actions[action_id] = {**action, "status": status, "reason":
+                                      action["reason"] if status == "declined" else None}
+            elif action_id not in self.statuses:  # no history kept: as it is
+                actions[action_id] = action
+        outcomes = {}
+        for outcome_id, outcome in self.outcomes.items():
+            seen = outcome["observed_on"] or uk_day(outcome["created_at"])
+            if outcome["action_id"] in actions and seen <= day:
+                told = outcome["fed_back"] and by_then(outcome["fed_back_on"])
+                outcomes[outcome_id] = {**outcome, "fed_back": told,
+                                        "fed_back_on": outcome["fed_back_on"] if told else None}
+        return Thread(
+            insights=insights, priorities=priorities, actions=actions, outcomes=outcomes,
+            insight_notes={i: ns for i, ns in notes.items() if i in insights},
+            priority_insights={p: [i for i in ins if i in insights]
+                               for p, ins in self.priority_insights.items() if p in priorities},
+            action_priorities={a: [p for p in ps if p in priorities]
+                               for a, ps in self.action_priorities.items() if a in actions},
+            quote_choices={i: c for i, c in self.quote_choices.items() if i in insights},
+            involvement={a: v for a, v in self.involvement.items() if a in actions},
+            statuses={a: h for a, h in statuses.items() if a in actions and h},
+            withdrawn={p: w for p, w in self.withdrawn.items()
+                       if p in priorities and w["withdrawn_on"] <= day},
+        )
+
     def status_since(self, action_id: int) -> date | None:
         """The day an action reached the status it has (None if not known: an action
         whose history the audit log does not hold)."""

@@ -1711,7 +1711,10 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     # priorities still rest on every note linked to them
     assert {p["ref"]: p["evidence"] for p in quarter.priorities}["P1"] == 8
     html = unescape(render_html(quarter))
-    assert "What changed from 1 October 2026 to 31 December 2026" in html
+    today = uk_today()
+    # a period still running: what changed so far, and said so
+    assert f"What changed from 1 October 2026 to {today.day} {today:%B %Y}" in html
+    assert "(the period is not over)" in html
     assert "Priority withdrawn, because: The ICB now funds the calls" in html
     assert "Action declined, because: No transport budget" in html
     assert "each priority rests on every note linked to it, from before the period" in html
@@ -1721,12 +1724,37 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     assert first.summary["notes"] == 8
     assert [(c["ref"], c["change"]) for c in first.changes] == [("P1", "agreed"),
                                                                  ("A1", "agreed")]
+    # as it stood on 30 September (a second audit: a past quarter's report showed today's
+    # statuses, later outcomes and quotes from notes heard after it)
+    assert (first.summary["priorities"], first.summary["actions"],
+            first.summary["outcomes"]) == (1, 1, 0)
+    [stood] = first.priorities
+    assert stood["ref"] == "P1" and stood["withdrawn"] is None
+    assert [(a["ref"], a["status"], a["status_since"], a["outcomes"])
+            for a in stood["actions"]] == [("A1", "agreed", date(2026, 9, 5), [])]
+    page = unescape(render_html(first))
+    assert "the period is not over" not in page and "as it stood on 30 September 2026" in page
+    # evidence heard after the period's end is not in its report, nor quoted
+    from insight.thread import link_notes
+
+    add(store, note("late", "'Still nobody has rung me about the waiting list,' she said.",
+                    categories=["access-waiting"], heard_on="2026-10-15"))
+    link_notes(store, 1, ["late"])
+    set_quote_choice(store, 1, "late", "pin")
+    now_lead = build_report(store, load_codebook(), audience="lead")
+    assert now_lead.priorities[0]["evidence"] == 9
+    assert "late" in {q.source for q in now_lead.priorities[0]["insights"][0]["quotes"]}
+    then = build_report(store, load_codebook(), audience="lead", since=date(2026, 7, 1),
+                        until=date(2026, 9, 30))
+    assert then.priorities[0]["evidence"] == 8
+    assert "late" not in {q.source for p in then.priorities for i in p["insights"]
+                          for q in i["quotes"]}
     # the community page says it in plain words, without the team's own bookkeeping
     community = build_report(store, load_codebook(), audience="community",
                              since=date(2026, 10, 1), until=date(2026, 12, 31))
     assert "fed back" not in [c["change"] for c in community.changes]
     page = " ".join(re.sub(r"<[^>]+>", " ", unescape(render_html(community))).split())
-    assert "What happened between October 2026 and December 2026" in page
+    assert f"What happened between October 2026 and {today:%B %Y}" in page
     assert ("We stopped working on: No one waits alone (November 2026) . Why: The ICB now "
             "funds the calls") in page
     assert "We did: Monthly calls (October 2026)" in page
