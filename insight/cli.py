@@ -1879,7 +1879,7 @@ def report(
     with store:
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
-            since=first, until=last, last_report=store.last_report_day(audience, uk_today()),
+            since=first, until=last, last_report=store.last_report(audience, uk_today()),
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
             contact=ws.contact if contact is None else contact, never_name=ws.never_name,

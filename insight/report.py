@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
-from insight.clock import uk_time, uk_today  # noqa: E402
+from insight.clock import uk_day, uk_time, uk_today  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.privacy import (  # noqa: E402
     HIDDEN,
@@ -261,7 +261,7 @@ def build_report(
     tagged_by: Collection[str] | None = None,
     since: date | None = None,
     until: date | None = None,
-    last_report: date | None = None,
+    last_report: datetime | None = None,
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
@@ -273,8 +273,8 @@ def build_report(
     communities a lead chose never to name outside the leads' view (`heard_from`).
     `since`, `until`: count only notes heard in that period (priorities still rest on
     every note linked to them), and say what changed in the thread in it; without them,
-    what changed since `last_report` (the day the audience's report was last written),
-    if given.
+    what changed since `last_report` (when the audience's report was last written), if
+    given: what happened since its day, and what was recorded since, dated earlier.
 
     The community page is public and read by the people who spoke: it quotes only notes a
     lead pinned for the insight (a person read the words and chose them for that finding),
@@ -519,12 +519,14 @@ def build_report(
     # what moved in the thread: in the period, else since the last report; of what this
     # report shows (the community page leaves out priorities no one's words are under)
     compare = bool(since or until or last_report)
-    changes_from = since if since or until else last_report
+    by_period = bool(since or until)
+    changes_from = since if by_period else uk_day(last_report) if last_report else None
     changes_to = as_of  # a period still running: what changed so far
     shown_refs = {p["ref"] for p in priorities} | {
         a["ref"] for p in priorities for a in p["actions"]} | {
         ref("action", a) for a in thread.actions if a not in linked_actions}
-    changes = [c for c in thread.changes(changes_from or date.min, changes_to)
+    changes = [c for c in thread.changes(changes_from or date.min, changes_to,
+                                         recorded_after=None if by_period else last_report)
                if c.get("action", c["ref"]) in shown_refs
                # people are being told now: "fed back" is the team's record, not news
                and not (audience == "community" and c["change"] == "fed back")

@@ -784,17 +784,16 @@ class Store:
             self._audit(conn, "write", "report", files[0] if files else "", None,
                         {"audience": audience, "files": list(files), "quoted": marks})
 
-    def last_report_day(self, audience: str, before: date) -> date | None:
-        """The day (in England) a report for `audience` was last written before `before`:
-        what "since the last report" counts from. A report written again the same day (a
-        correction) is not the last one: it would leave nothing changed since."""
+    def last_report(self, audience: str, before: date) -> datetime | None:
+        """When a report for `audience` was last written on a day (in England) before
+        `before`: what "since the last report" counts from. A report written again the
+        same day (a correction) is not the last one: it would leave nothing changed since."""
         last = None
         with self.engine.connect() as conn:
             for row in conn.execute(select(audit.c.at, audit.c.after).where(
                     audit.c.record_type == "report", audit.c.operation == "write")):
-                day = uk_day(row.at)
-                if (row.after or {}).get("audience") == audience and day < before:
-                    last = day if last is None else max(last, day)
+                if (row.after or {}).get("audience") == audience and uk_day(row.at) < before:
+                    last = row.at if last is None else max(last, row.at)
         return last
 
     def reports_quoting(self, note_ids: Iterable[str]) -> list[dict[str, Any]]:

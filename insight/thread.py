@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from insight.choices import closest, not_one_of
@@ -786,41 +786,47 @@ class Thread:
             ],
         }
 
-    def changes(self, since: date, until: date) -> list[dict[str, Any]]:
+    def changes(self, since: date, until: date, recorded_after: datetime | None = None
+                ) -> list[dict[str, Any]]:
         """What moved in the thread between two days, both included, oldest first: a
         priority agreed (or added, with no day agreed) or withdrawn, an action reaching a
         status, an outcome seen (or recorded, with no day seen) or fed back. What a
-        quarter's report says changed since the one before. Each: `on`, `kind`, `ref`,
-        `title` (an outcome's words), `change`, and `reason` (a withdrawal's) or
-        `action` (an outcome's)."""
+        quarter's report says changed since the one before. `recorded_after` (the last
+        report's time): also what was recorded since then though dated before `since`
+        (a status given its day late), which no report has said yet. Each: `on`, `kind`,
+        `ref`, `title` (an outcome's words), `change`, and `reason` (a withdrawal's, a
+        decline's) or `action` (an outcome's)."""
         found: list[dict[str, Any]] = []
 
         def add(on: date, kind: str, record_id: int, title: str, change: str,
-                **extra: Any) -> None:
-            if since <= on <= until:
+                recorded: datetime | None = None, **extra: Any) -> None:
+            late = (recorded_after is not None and recorded is not None
+                    and recorded > recorded_after)
+            if on <= until and (since <= on or late):
                 found.append({"on": on, "kind": kind, "ref": ref(kind, record_id),
                               "title": title, "change": change, **extra})
 
         for priority_id, priority in self.priorities.items():
             agreed = priority["agreed_on"]
             add(agreed or uk_day(priority["created_at"]), "priority", priority_id,
-                priority["title"], "agreed" if agreed else "added")
+                priority["title"], "agreed" if agreed else "added", priority["created_at"])
             if withdrawn := self.withdrawn.get(priority_id):
                 add(withdrawn["withdrawn_on"], "priority", priority_id, priority["title"],
-                    "withdrawn", reason=withdrawn["reason"])
+                    "withdrawn", withdrawn["recorded_at"], reason=withdrawn["reason"])
         for action_id, action in self.actions.items():
             for reached in self.statuses.get(action_id, []):
                 declined = reached["status"] == "declined" and action["status"] == "declined"
                 add(reached["on"], "action", action_id, action["title"], reached["status"],
+                    reached.get("recorded_at"),
                     **({"reason": action["reason"]} if declined and action["reason"] else {}))
         for outcome_id, outcome in self.outcomes.items():
             action = ref("action", outcome["action_id"])
             add(outcome["observed_on"] or uk_day(outcome["created_at"]), "outcome", outcome_id,
                 outcome["description"], "seen" if outcome["observed_on"] else "recorded",
-                action=action)
+                outcome["created_at"], action=action)
             if outcome["fed_back"] and outcome["fed_back_on"]:
                 add(outcome["fed_back_on"], "outcome", outcome_id, outcome["description"],
-                    "fed back", action=action)
+                    "fed back", outcome["updated_at"], action=action)
         order = {"priority": 0, "action": 1, "outcome": 2}
         return sorted(found, key=lambda c: (c["on"], order[c["kind"]], int(c["ref"][1:])))
 

@@ -6,7 +6,7 @@ import csv
 import json
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
 
@@ -1772,13 +1772,20 @@ def test_without_a_period_a_report_says_what_changed_since_the_last_one(
     everything = build_report(store, load_codebook())
     assert everything.summary["notes"] == 15 and everything.changes == []
     assert "What changed" not in render_html(everything)  # nothing to compare with
-    since = build_report(store, load_codebook(), last_report=date(2026, 10, 30))
+    # written on 30 October, before any of these were recorded: those dated since then,
+    # and those recorded since though dated before it (a status given its day late)
+    before = datetime(2026, 10, 30, 12, 0)
+    since = build_report(store, load_codebook(), last_report=before)
     assert [(c["ref"], c["change"]) for c in since.changes] == [
+        ("P1", "agreed"), ("A1", "agreed"), ("P2", "agreed"), ("A2", "proposed"),
         ("A1", "done"), ("O1", "seen"), ("O1", "fed back"), ("P1", "withdrawn"),
         ("A3", "declined")]
     assert since.summary["notes"] == 15  # the counts are of every note
     assert "What changed since the last report (30 October 2026)" in render_html(since)
-    quiet = build_report(store, load_codebook(), last_report=uk_today())
+    # written after all of them were recorded, today: nothing dated or recorded since
+    after = datetime.now(UTC).replace(tzinfo=None)
+    quiet = build_report(store, load_codebook(), last_report=after)
+    assert quiet.changes == []
     assert "Nothing in the golden thread changed in this time" in render_html(quiet)
 
 
@@ -1789,17 +1796,17 @@ def test_the_last_report_is_the_audiences_written_on_an_earlier_day(store: Store
 
     from insight.store import audit
 
-    assert store.last_report_day("commissioner", uk_today()) is None
+    assert store.last_report("commissioner", uk_today()) is None
     store.record_report(["q3.html"], "commissioner", [])
     store.record_report(["q3-community.html"], "community", [])
-    assert store.last_report_day("commissioner", uk_today()) is None  # today's
+    assert store.last_report("commissioner", uk_today()) is None  # today's
     with store.engine.begin() as conn:  # as if written in the autumn
         conn.execute(update(audit).where(audit.c.record_type == "report",
                                          audit.c.record_id == "q3.html")
                      .values(at=datetime(2026, 9, 30, 23, 30)))  # 00:30 BST on 1 October
     store.record_report(["q3-fixed.html"], "commissioner", [])
-    assert store.last_report_day("commissioner", uk_today()) == date(2026, 10, 1)
-    assert store.last_report_day("community", uk_today()) is None
+    assert store.last_report("commissioner", uk_today()) == datetime(2026, 9, 30, 23, 30)
+    assert store.last_report("community", uk_today()) is None
 
 
 def test_readers_outside_the_leads_get_no_checks_about_what_no_report_shows(
