@@ -2848,7 +2848,8 @@ def trace(
             records = {"insight": thread.insights, "priority": thread.priorities,
                        "action": thread.actions, "outcome": thread.outcomes}[kind]
             if record_id not in records:
-                raise typer.BadParameter(f"no {kind} {record!r}")
+                raise typer.BadParameter(f"no {kind} {record!r}"
+                                         + _gone_record(store, kind, record_id))
             traced = thread.trace(kind, record_id)
             if fmt == "json":
                 typer.echo(json.dumps(traced, indent=2, default=str))
@@ -2894,6 +2895,29 @@ def trace(
                 typer.echo("  outcomes: " + "; ".join(
                     f"{ref('outcome', o['id'])} of {ref('action', o['action_id'])}: "
                     f"{o['description']}" for o in outcomes))
+
+
+def _gone_record(store: Any, kind: str, record_id: int) -> str:
+    """What became of a thread record that is no longer there, from the audit log: merged
+    into another (trace that one), or deleted (it can be brought back); "" if never made."""
+    from insight.clock import uk_day
+    from insight.store import ref
+    from insight.thread import PLURAL, long_day
+
+    name = ref(kind, record_id)
+    last: dict[str, Any] = {}  # operation -> its latest entry on the record itself
+    for entry in store.audit_log(record=name):
+        if entry["record_type"] == kind and entry["record_id"] == str(record_id):
+            last[entry["operation"]] = entry
+    merged, deleted = last.get("merge"), last.get("delete")
+    if merged and not (last.get("undelete") and last["undelete"]["id"] > merged["id"]):
+        into = (merged["after"] or {}).get("into")
+        return (f": it was merged into {into} on {long_day(uk_day(merged['at']))} (`insight "
+                f"trace {into}` follows it there)")
+    if deleted:
+        return (f": it was deleted on {long_day(uk_day(deleted['at']))} (`insight "
+                f"{PLURAL[kind]} undelete {name}` brings it back)")
+    return ""
 
 
 def _trace_lines(thread: Any, kind: str, record_id: int, traced: dict[str, Any]) -> list[str]:

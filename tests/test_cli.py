@@ -2564,6 +2564,9 @@ def test_a_priority_added_twice_is_merged(tmp_path: Path) -> None:
     assert [p["ref"] for p in json.loads(insight("priorities", "list", "-f", "json", "-w",
                                                  str(ws)).stdout)] == ["P1"]
     assert "merged into P1" in insight("audit", "--record", "P2", "-w", str(ws)).stdout
+    gone = insight("trace", "P2", "-w", str(ws), check=False)
+    assert gone.returncode == 2 and "it was merged into P1 on" in " ".join(
+        gone.stderr.replace("│", " ").split())
     itself = insight("priorities", "merge", "P1", "--into", "P1", "-w", str(ws), check=False)
     assert itself.returncode == 1 and "into itself" in itself.stderr
     missing = insight("priorities", "merge", "P1", "-w", str(ws), check=False)
