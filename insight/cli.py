@@ -2093,8 +2093,8 @@ def insights_quote(
         typer.echo(f"{name}: note {note} left out of quoting for this insight, in every "
                    "report")
     else:
-        typer.echo(f"{name}: note {note} pinned (quoted first; pin {pins.index(note) + 1} "
-                   f"of {len(pins)})")
+        typer.echo(f"{name}: note {note} pinned (pins are quoted before other notes, in "
+                   f"the order pinned: this is pin {pins.index(note) + 1} of {len(pins)})")
     if not pin:
         return
     if blockers:  # recorded, but privacy decides: say why, never the note's words

@@ -1278,7 +1278,8 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
     insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
 
     pinned = insight("insights", "quote", "I1", "q4", "--pin", "-w", str(ws))
-    assert pinned.stdout.strip() == "I1: note q4 pinned (quoted first; pin 1 of 1)"
+    assert pinned.stdout.strip() == ("I1: note q4 pinned (pins are quoted before other "
+                                     "notes, in the order pinned: this is pin 1 of 1)")
     assert pinned.stderr == ""
     left = insight("insights", "quote", "I1", "q1", "--leave-out", "-w", str(ws))
     assert "I1: note q1 left out of quoting" in left.stdout
