@@ -2373,13 +2373,17 @@ def actions_status(
         action_id = parse_ref("action", action)
         action = ref("action", action_id)  # as every other output names it: "a5" is A5
         before = store.get_record("action", action_id)["status"]
+        history = store.status_history().get(action_id) or [{}]
+        # the day it became what it is: people told of it since then heard it as that
+        reached = history[-1].get("on") if history[-1].get("status") == before else None
         if undo:
             record = undo_action_status(store, action_id)
         else:
             record = set_action_status(store, action_id, status or "", reason=reason,
                                        on=_parse_day(on))
         thread = load_thread(store)
-        fed_back = [o for o in thread.outcomes_of_action(action_id) if o["fed_back"]]
+        fed_back = [o for o in thread.outcomes_of_action(action_id) if o["fed_back"] and not (
+            reached and o["fed_back_on"] and o["fed_back_on"] < reached)]
         since = thread.status_since(action_id)
     typer.echo(f"{action}: {record['status']}"
                + (f" since {long_day(since)}" if since is not None else "")

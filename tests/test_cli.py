@@ -1227,13 +1227,22 @@ def test_the_thread_warns_where_the_community_page_would_contradict_itself(
     ws = tmp_path / "ws"
     insight("init", str(ws))
     insight("actions", "add", "Walk-in centre", "-w", str(ws))
-    insight("actions", "add", "Lunch club", "--status", "done", "-w", str(ws))
+    insight("actions", "add", "Lunch club", "--status", "done", "--status-on", "2026-05-20",
+            "-w", str(ws))
     insight("actions", "status", "A1", "declined", "--reason", "No budget", "-w", str(ws))
     declined = insight("outcomes", "add", "A1", "Calls started", "-w", str(ws))
     assert "A1 is declined" in " ".join(declined.stderr.split())
     insight("outcomes", "add", "A2", "Club funded", "--fed-back-on", "2026-06-01", "-w", str(ws))
     back = insight("actions", "status", "A2", "proposed", "-w", str(ws))
     assert "A2 was done and 1 of its outcomes were fed back" in " ".join(back.stderr.split())
+    # fed back before a status taken back as a mistake: people never heard it was done
+    insight("actions", "add", "Bus pass help", "--status", "in progress", "--status-on",
+            "2026-05-01", "-w", str(ws))
+    insight("outcomes", "add", "A3", "Ten passes so far", "--fed-back-on", "2026-06-01",
+            "-w", str(ws))
+    insight("actions", "status", "A3", "done", "--on", "2026-06-10", "-w", str(ws))
+    mistake = insight("actions", "status", "A3", "--undo", "-w", str(ws))
+    assert "fed back" not in mistake.stderr
     reopened = insight("actions", "status", "A1", "in progress", "-w", str(ws))
     assert ("A1 was declined and is now in progress: the reports stop showing why it was "
             "declined; say what changed with --reason") in " ".join(reopened.stderr.split())
