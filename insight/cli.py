@@ -2199,17 +2199,22 @@ def priorities_withdraw(
 @handled
 def priorities_reinstate(
     priority: Annotated[str, typer.Argument(help="Priority, e.g. P1.")],
+    on: Annotated[str | None, typer.Option(
+        "--on", help="The day it was taken up again, if not today.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Pursue a withdrawn priority again (audited)."""
+    """Pursue a withdrawn priority again (audited).
+
+    The reports say it was withdrawn and taken up again, each on its day."""
     from insight.store import parse_ref, ref
+    from insight.thread import reinstate_priority
 
     _, store = _open(workspace, db)
     with store:
         priority_id = parse_ref("priority", priority)
         store.get_record("priority", priority_id)
-        undone = store.reinstate_priority(priority_id)
+        undone = reinstate_priority(store, priority_id, _parse_day(on))
     typer.echo(f"{ref('priority', priority_id)}: "
                + ("pursued again" if undone else "was not withdrawn"))
 

@@ -546,9 +546,11 @@ def audit_change(entry: dict[str, Any]) -> str:
     """What an update changed, in a line: `status: declined -> agreed`, only the fields
     that changed, long values cut short; a note's words (or what stands for them), what
     identifies its person and other free text about a note by name only (`_NAMED_ONLY`).
-    Empty for anything but an update and a merge (into what)."""
+    Empty for anything but an update, a merge (into what) and a reinstatement (when)."""
     if entry.get("operation") == "merge":
         return f"merged into {(entry.get('after') or {}).get('into')}"
+    if entry.get("operation") == "reinstate":
+        return f"pursued again from {(entry.get('after') or {}).get('reinstated_on')}"
     if entry.get("operation") != "update":
         return ""
     before, after = entry.get("before") or {}, entry.get("after") or {}
@@ -2249,8 +2251,11 @@ class Store:
                           {"priority_id": priority_id})
         return before
 
-    def reinstate_priority(self, priority_id: int) -> dict[str, Any] | None:
-        """A withdrawn priority pursued again (audited); returns the withdrawal undone."""
+    def reinstate_priority(self, priority_id: int, reinstated_on: date | None = None
+                           ) -> dict[str, Any] | None:
+        """A withdrawn priority pursued again (audited), from `reinstated_on` (kept with
+        the withdrawal it undoes as a "reinstate" event: `reinstatements`); returns the
+        withdrawal undone."""
         where = priority_withdrawals.c.priority_id == priority_id
         with self.begin() as conn:
             row = conn.execute(select(priority_withdrawals).where(where)).first()
@@ -2259,7 +2264,27 @@ class Store:
             conn.execute(delete(priority_withdrawals).where(where))
             self._audit(conn, "delete", priority_withdrawals.name, priority_id,
                         dict(row._mapping), None)
+            if reinstated_on is not None:
+                self._audit(conn, "reinstate", "priority", priority_id, None, {
+                    "reinstated_on": reinstated_on.isoformat(),
+                    "withdrawn_on": row.withdrawn_on.isoformat(), "reason": row.reason})
         return dict(row._mapping)
+
+    def reinstatements(self) -> dict[int, list[dict[str, Any]]]:
+        """Priority id -> each withdrawal later undone, oldest first: `withdrawn_on`,
+        `reason`, `reinstated_on`, `recorded_at` (from the audit log)."""
+        found: dict[int, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(audit.c.record_id, audit.c.at, audit.c.after).where(
+                    audit.c.record_type == "priority", audit.c.operation == "reinstate")
+                    .order_by(audit.c.at, audit.c.id)):
+                after = row.after or {}
+                found.setdefault(int(row.record_id), []).append({
+                    "withdrawn_on": date.fromisoformat(after["withdrawn_on"]),
+                    "reason": after.get("reason"),
+                    "reinstated_on": date.fromisoformat(after["reinstated_on"]),
+                    "recorded_at": row.at})
+        return found
 
     def withdrawals(self) -> dict[int, dict[str, Any]]:
         """Priority id -> its withdrawal (reason, withdrawn_on, who)."""

@@ -488,6 +488,19 @@ def withdraw_priority(store: Store, priority_id: int, reason: str,
     return store.withdraw_priority(priority_id, reason.strip(), day)
 
 
+def reinstate_priority(store: Store, priority_id: int, on: date | None = None
+                       ) -> dict[str, Any] | None:
+    """Pursue a withdrawn priority again from `on` (today if not given; not before it was
+    withdrawn, never to come): the reports say it was withdrawn and taken up again.
+    Returns the withdrawal undone, or None if it was not withdrawn."""
+    withdrawn = store.withdrawals().get(priority_id)
+    if withdrawn is None:
+        store.get_record("priority", priority_id)
+        return None
+    day = _status_on(on, withdrawn["withdrawn_on"], "withdrawn")
+    return store.reinstate_priority(priority_id, day)
+
+
 def long_day(value: date | str | None) -> str:
     """A day as people write one in England, "27 November 2026" (from a date, or text that
     starts YYYY-MM-DD; other text as it is)."""
@@ -688,6 +701,8 @@ class Thread:
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: priority id -> why and since when it is no longer pursued (`Store.withdrawals`)
     withdrawn: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: priority id -> withdrawals later undone, and when (`Store.reinstatements`)
+    reinstated: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def as_of(self, day: date, heard: Mapping[str, date | None]) -> Thread:
         """The thread as it stood at the end of `day`, for a past period's report: only
@@ -731,8 +746,13 @@ class Thread:
             quote_choices={i: c for i, c in self.quote_choices.items() if i in insights},
             involvement={a: v for a, v in self.involvement.items() if a in actions},
             statuses={a: h for a, h in statuses.items() if a in actions and h},
-            withdrawn={p: w for p, w in self.withdrawn.items()
-                       if p in priorities and w["withdrawn_on"] <= day},
+            withdrawn={p: w for p, w in [
+                *((p, u) for p, us in self.reinstated.items() for u in us
+                  if u["withdrawn_on"] <= day < u["reinstated_on"]),
+                *self.withdrawn.items()]
+                if p in priorities and w["withdrawn_on"] <= day},
+            reinstated={p: [u for u in us if u["reinstated_on"] <= day]
+                        for p, us in self.reinstated.items() if p in priorities},
         )
 
     def status_since(self, action_id: int) -> date | None:
@@ -810,6 +830,11 @@ class Thread:
             agreed = priority["agreed_on"]
             add(agreed or uk_day(priority["created_at"]), "priority", priority_id,
                 priority["title"], "agreed" if agreed else "added", priority["created_at"])
+            for undone in self.reinstated.get(priority_id, []):  # withdrawn, then again
+                add(undone["withdrawn_on"], "priority", priority_id, priority["title"],
+                    "withdrawn", undone["recorded_at"], reason=undone["reason"])
+                add(undone["reinstated_on"], "priority", priority_id, priority["title"],
+                    "reinstated", undone["recorded_at"])
             if withdrawn := self.withdrawn.get(priority_id):
                 add(withdrawn["withdrawn_on"], "priority", priority_id, priority["title"],
                     "withdrawn", withdrawn["recorded_at"], reason=withdrawn["reason"])
@@ -1063,6 +1088,7 @@ def load_thread(store: Store) -> Thread:
         involvement=store.involvements(),
         statuses=store.status_history(),
         withdrawn=store.withdrawals(),
+        reinstated=store.reinstatements(),
     )
 
 

@@ -578,6 +578,33 @@ def test_a_withdrawn_priority_stays_in_the_thread_with_why(store: Store) -> None
     assert store.reinstate_priority(priority) is None
 
 
+def test_a_reinstated_priority_keeps_its_withdrawal_in_the_story(store: Store) -> None:
+    """A quarterly audit: reinstating took the withdrawal out of every report's changes,
+    and the community page went back to "We are doing" without a word."""
+    from insight.thread import reinstate_priority, withdraw_priority
+
+    priority = add_priority(store, "Evening crisis line", agreed_on=date(2026, 9, 1))
+    assert reinstate_priority(store, priority) is None  # not withdrawn
+    withdraw_priority(store, priority, "The ICB funds a 24-hour line", on=date(2026, 10, 1))
+    with pytest.raises(ThreadError, match="cannot be dated 30 September 2026"):
+        reinstate_priority(store, priority, on=date(2026, 9, 30))
+    with pytest.raises(ThreadError, match="still to come"):
+        reinstate_priority(store, priority, on=date(2099, 1, 1))
+    assert reinstate_priority(store, priority, on=date(2026, 10, 20)) is not None
+    thread = load_thread(store)
+    assert priority not in thread.withdrawn
+    assert [(c["on"], c["change"], c.get("reason")) for c in
+            thread.changes(date(2026, 9, 15), date(2026, 11, 1))] == [
+        (date(2026, 10, 1), "withdrawn", "The ICB funds a 24-hour line"),
+        (date(2026, 10, 20), "reinstated", None)]
+    heard: dict[str, date | None] = {}
+    assert thread.as_of(date(2026, 10, 10), heard).withdrawn[priority]["reason"] == (
+        "The ICB funds a 24-hour line")  # withdrawn then
+    assert priority not in thread.as_of(date(2026, 10, 25), heard).withdrawn
+    assert [e["operation"] for e in store.audit_log(record=f"P{priority}")
+            if e["record_type"] == "priority"][-1] == "reinstate"
+
+
 def test_no_new_work_is_linked_to_a_withdrawn_priority(store: Store) -> None:
     """The community page says a withdrawn priority's work stopped: new actions and
     insights are refused until it is reinstated, and an action left open under it is a
