@@ -611,8 +611,7 @@ def _total_row(data: Mapping[str, Any], headers: Mapping[str, str] | None) -> st
         cell = str(value if value is not None else "").strip()
         if not cell or re.fullmatch(r"[\d.,:%£$ -]+", cell):
             continue
-        words = set(re.findall(r"[^\W\d_]+", cell.lower()))
-        if found is not None or not (_TOTAL_MARKERS & words) or not words <= _TOTAL_WORDS:
+        if found is not None or not _reads_as_total(cell):
             return None
         found = (key, cell)
     if found is None:

@@ -518,8 +518,8 @@ def build_report(
     unreviewed = resting & set(frame.loc[frame["category_source"] != "person", "id"])
     # what moved in the thread: in the period, else since the last report; of what this
     # report shows (the community page leaves out priorities no one's words are under)
-    compare = bool(since or until or last_report)
     by_period = bool(since or until)
+    compare = by_period or last_report is not None
     changes_from = since if by_period else uk_day(last_report) if last_report else None
     changes_to = as_of  # a period still running: what changed so far
     shown_refs = {p["ref"] for p in priorities} | {
@@ -536,11 +536,11 @@ def build_report(
         f"{'they are' if undated != 1 else 'it is'} in no period and not counted here "
         "(`insight notes update ID --heard-on DAY`)"] if undated else []
     return ReportData(
-        period={"since": since, "until": until, "as_of": as_of} if since or until else {},
+        period={"since": since, "until": until, "as_of": as_of} if by_period else {},
         changes=changes,
         changes_from=changes_from,
         changes_to=changes_to,
-        changes_basis="period" if since or until else "last report" if last_report else "",
+        changes_basis="period" if by_period else "last report" if last_report else "",
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
         heard_from=(named_groups := heard_from(frame, audience, threshold, never_name)),
         population=heard_against_population(frame, population, audience, threshold)

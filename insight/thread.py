@@ -9,7 +9,7 @@ notes that support it, and from a note up to every action it influenced.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -523,7 +523,7 @@ def _status_on(on: date | None, since: date | None = None, was: str | None = Non
     if since is not None and on < since:
         raise ThreadError(f"it became {was} on {long_day(since)}: a later status cannot be "
                           f"dated {long_day(on)}, before it (check the date; `insight trace` "
-                          "gives the action's statuses)")
+                          "gives the record's days)")
     return on
 
 
@@ -746,11 +746,7 @@ class Thread:
             quote_choices={i: c for i, c in self.quote_choices.items() if i in insights},
             involvement={a: v for a, v in self.involvement.items() if a in actions},
             statuses={a: h for a, h in statuses.items() if a in actions and h},
-            withdrawn={p: w for p, w in [
-                *((p, u) for p, us in self.reinstated.items() for u in us
-                  if u["withdrawn_on"] <= day < u["reinstated_on"]),
-                *self.withdrawn.items()]
-                if p in priorities and w["withdrawn_on"] <= day},
+            withdrawn=self._withdrawn_on(day, priorities),
             reinstated={p: [u for u in us if u["reinstated_on"] <= day]
                         for p, us in self.reinstated.items() if p in priorities},
         )
@@ -805,6 +801,20 @@ class Thread:
                 for p in self.priorities_of_action(action_id)
             ],
         }
+
+    def _withdrawn_on(self, day: date, priorities: Collection[int]
+                      ) -> dict[int, dict[str, Any]]:
+        """The withdrawals in force at the end of `day`: those standing now made by then,
+        and those later undone that were made by then and undone after it."""
+        found = {}
+        for priority_id, undone in self.reinstated.items():
+            for withdrawal in undone:
+                if withdrawal["withdrawn_on"] <= day < withdrawal["reinstated_on"]:
+                    found[priority_id] = withdrawal
+        for priority_id, withdrawal in self.withdrawn.items():
+            if withdrawal["withdrawn_on"] <= day:
+                found[priority_id] = withdrawal
+        return {p: w for p, w in found.items() if p in priorities}
 
     def changes(self, since: date, until: date, recorded_after: datetime | None = None
                 ) -> list[dict[str, Any]]:
