@@ -432,6 +432,20 @@ _NAMED_SUBJECTS = {"i", "he", "she", "they", "we", "you", "who", "baby"}
 # Honorifics written short: the word after one is a surname in any case, even one that is
 # also a word ("mr mcdonald", "mrs green", "dr achterberg"); not "miss", also a verb ("I
 # miss grace"), nor "doctor" and "sister", also nouns ("the doctor said").
+# Surnames that are everyday words the name lexicon lacks: after a title, capitalised, they
+# are surnames ("Dr Young", "Mrs Singer"); the lexicon's own surnames (Baker, Hope) are
+# names already. Not "Dr Appointment", "Mr Men".
+_WORD_SURNAMES = {
+    "young", "sweet", "gardener", "singer", "painter", "dancer", "player", "stranger",
+    "spinner", "keeping", "bird", "king", "fox", "wolf", "lamb", "swan", "crow", "rose",
+    "moon", "day", "knight", "page", "bell", "wood", "field", "brook", "marsh", "hill",
+    "stone", "rock", "frost", "snow", "rain", "winter", "summer", "spring", "gold", "silver",
+    "pound", "penny", "price", "cash", "rich", "good", "best", "love", "kind", "gay",
+    "bright", "light", "small", "long", "short", "little", "strong", "wise", "noble", "free",
+    "major", "rector", "dean", "prior", "abbott", "monk", "friar", "pope", "lord", "duke",
+    "earl", "baron", "squire", "sheriff", "chancellor", "steward", "reeve", "coward",
+    "archer", "bowman", "hunter", "fisher", "tailor", "miner", "sawyer",
+}
 _SHORT_HONORIFICS = {"mr", "mrs", "ms", "mx", "dr", "prof", "rev", "revd", "cllr", "sgt"}
 _VOCATIVES = {"thanks", "thank", "hi", "hello", "hiya", "hey", "dear", "cheers", "bye", "ta"}
 _ORG_WORDS = {
@@ -668,7 +682,15 @@ _WARD_SURNAMES = {"ward"}  # only with a person cue: "Sarah Ward said", "met Amy
 _PERSON_NOUNS = {
     "woman", "man", "lady", "gentleman", "girl", "boy", "lad", "lass", "bloke", "guy",
     "person", "mother", "father", "mum", "dad", "grandmother", "grandfather", "widow",
-    "widower", "pensioner", "student", "teenager", "carer", "refugee", "veteran",
+    "widower", "pensioner", "student", "teenager", "carer", "refugee", "veteran", "fella",
+    "someone", "somebody", "chap", "resident", "tenant", "family", "people",
+}
+# Jobs that are surnames too. Starting a jotting they are the job ("Farmer said GP was
+# good", "Farmer's wife rang"); a title or a first name still makes one a surname.
+_JOB_SURNAMES = {
+    "farmer", "baker", "butcher", "cook", "shepherd", "porter", "driver", "carpenter",
+    "gardener", "painter", "fisher", "miller", "thatcher", "plumber", "builder", "labourer",
+    "keeper", "warden", "steward",
 }
 # "X is scared": states only people are in, so a name-word before "is/was" + one is a person.
 _ANIMATE_STATES = {
@@ -1814,6 +1836,8 @@ def _cued_name(units: list[_Unit], k: int, cue: str, res: _Resources) -> bool:
     u = units[k]
     if cue == "title" and u.lower in _SURNAME_PARTICLES:
         return True  # "dr de la cruz": the caller checks the name after the particles
+    if cue == "title" and u.cap and not u.shout and u.lower in _WORD_SURNAMES:
+        return True  # "Dr Young", "Mrs Singer", "Mr Gardener" (not "Dr Appointment")
     if (not u.alpha or u.never or u.org_masked or u.lower in _ACRONYMS
             or _thing_named(units, k) or (u.lower in _DATE_WORDS and not u.first)):
         return False
@@ -1867,10 +1891,6 @@ def _chain(units: list[_Unit], k: int) -> bool:
             and units[k + 1].lower in {"'s", "’s", "s"})
 
 
-_PERSON_NOUNS = {
-    "girl", "boy", "woman", "man", "lady", "bloke", "guy", "fella", "person", "someone",
-    "somebody", "chap", "gentleman", "student", "resident", "tenant", "family", "people",
-}
 
 
 def _meet_before(units: list[_Unit], k: int) -> bool:
@@ -2365,9 +2385,12 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
                 m.cap = True
 
     for k, u in enumerate(units):
-        if not u.alpha or u.never or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS:
+        if not u.alpha or u.lower in _MEET_VERBS or u.lower in _TALK_VERBS or (
+                u.never and u.lower not in _WORD_SURNAMES):
             continue  # ... and "Met Tomasz" is a verb and a name
         cue = _introduced(units, k)
+        if u.never and cue != "title":
+            continue  # "young" only after a title: "Dr Young"
         if cue is not None and _cued_name(units, k, cue, res) and not (
                 u.cap and _negative_context(units, k, strict=False)):
             person[k] = True  # "my name is rose", "his surname BROWN", "mr mcdonald"
@@ -2446,8 +2469,10 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
             elif u.word:
                 # Hope, Faith, Will, May: capitals alone prove nothing (sentence start, titles,
                 # "gives me Hope"); a surname, a person verb or "met/spoke to" must vouch for it.
+                job = u.lower in _JOB_SURNAMES and starts_sentence(k)
                 if not _title_phrase(units, k) and (
-                        surname_next(k) or person_cue_after(k) or _meet_before(units, k)
+                        surname_next(k) or (person_cue_after(k) and not job)
+                        or _meet_before(units, k)
                         or came_along(k) or and_own_relation(k)
                         or (not starts_sentence(k) and (follow or appositive(k)
                             or (at(k - 1) in _OBJECT_VERBS and u.lower not in _ABSTRACT_NAMES)))):

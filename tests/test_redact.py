@@ -120,6 +120,46 @@ def test_a_persons_title_outranks_a_condition_of_the_same_name() -> None:
     assert types_of("Mrs Parkinson's son rang twice.", "PERSON") == ["Parkinson"]
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Dr Young was kind.", "Young"),
+        ("Mrs Singer said it was fine.", "Singer"),
+        ("Saw Mr Gardener at the clinic.", "Gardener"),
+        ("Mr Sweet rang back.", "Sweet"),
+    ],
+)
+def test_a_surname_that_is_an_everyday_word_is_a_name_after_a_title(text: str, name: str) -> None:
+    assert types_of(text, "PERSON") == [name]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Dr Appointment Tuesday.", "Mr Men books for her grandson.", "Saw Dr Today about it.",
+     "Young man said nobody listens.", "Young people wait longest."],
+)
+def test_a_title_before_an_everyday_word_does_not_make_it_a_name(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Farmer said GP was good.", "Farmer's wife rang, said he won't see GP.",
+     "Driver said the crisis team never came.", "Cook said the ward food was cold."],
+)
+def test_a_job_starting_a_jotting_is_the_job_not_a_surname(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Jo Farmer said GP was good.", "Jo Farmer"), ("Mr Baker said GP was good.", "Baker"),
+     ("Saw Cook at the cafe, he said it's bad.", "Cook")],
+)
+def test_a_job_surname_with_a_first_name_title_or_meeting_is_a_name(text: str, name: str) -> None:
+    assert types_of(text, "PERSON") == [name]
+
+
 def test_person_full_and_double_barrelled_names_are_one_span() -> None:
     text = "Met Grace Mensah and Dr Okonkwo-Smith; Lily-Mae is seven."
     assert types_of(text, "PERSON") == ["Grace Mensah", "Okonkwo-Smith", "Lily-Mae"]
