@@ -145,12 +145,13 @@ class ReportData:
     #: for every note
     period: dict[str, date | None] = field(default_factory=dict)
     #: what moved in the thread (`Thread.changes`) from `changes_from` to `changes_to`, of
-    #: the records this report shows; `changes_from` is None when there is nothing to
-    #: compare with (no period and no earlier report for the audience)
+    #: the records this report shows; `changes_from` is None from the start: a period
+    #: with no first day, or the audience's first report (everything so far)
     changes: list[dict[str, Any]] = field(default_factory=list)
     changes_from: date | None = None
     changes_to: date | None = None
-    #: "period" (the report's own period) or "last report" (since the one before)
+    #: "period" (the report's own period), "last report" (since the one before) or
+    #: "first" (the audience's first report: everything so far)
     changes_basis: str = ""
 
 
@@ -519,18 +520,18 @@ def build_report(
     # what moved in the thread: in the period, else since the last report; of what this
     # report shows (the community page leaves out priorities no one's words are under)
     by_period = bool(since or until)
-    compare = by_period or last_report is not None
     changes_from = since if by_period else uk_day(last_report) if last_report else None
     changes_to = as_of  # a period still running: what changed so far
     shown_refs = {p["ref"] for p in priorities} | {
         a["ref"] for p in priorities for a in p["actions"]} | {
-        ref("action", a) for a in thread.actions if a not in linked_actions}
+        ref("action", a) for a in thread.actions
+        if a not in linked_actions and audience != "community"}  # no such list there
     changes = [c for c in thread.changes(changes_from or date.min, changes_to,
                                          recorded_after=None if by_period else last_report)
                if c.get("action", c["ref"]) in shown_refs
                # people are being told now: "fed back" is the team's record, not news
                and not (audience == "community" and c["change"] == "fed back")
-               ] if compare else []
+               ]
     period_warnings = [
         f"{undated} note{'s have' if undated != 1 else ' has'} no date heard, so "
         f"{'they are' if undated != 1 else 'it is'} in no period and not counted here "
@@ -540,7 +541,7 @@ def build_report(
         changes=changes,
         changes_from=changes_from,
         changes_to=changes_to,
-        changes_basis="period" if by_period else "last report" if last_report else "",
+        changes_basis="period" if by_period else "last report" if last_report else "first",
         breakdowns=_breakdowns(frame) if audience == "lead" else {},
         heard_from=(named_groups := heard_from(frame, audience, threshold, never_name)),
         population=heard_against_population(frame, population, audience, threshold)

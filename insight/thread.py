@@ -825,7 +825,7 @@ class Thread:
         report's time): also what was recorded since then though dated before `since`
         (a status given its day late), which no report has said yet. Each: `on`, `kind`,
         `ref`, `title` (an outcome's words), `change`, and `reason` (a withdrawal's, a
-        decline's) or `action` (an outcome's)."""
+        decline's), `owner` (who declined) or `action` (an outcome's)."""
         found: list[dict[str, Any]] = []
 
         def add(on: date, kind: str, record_id: int, title: str, change: str,
@@ -853,7 +853,8 @@ class Thread:
                 declined = reached["status"] == "declined" and action["status"] == "declined"
                 add(reached["on"], "action", action_id, action["title"], reached["status"],
                     reached.get("recorded_at"),
-                    **({"reason": action["reason"]} if declined and action["reason"] else {}))
+                    **({"reason": action["reason"]} if declined and action["reason"] else {}),
+                    **({"owner": action["owner"]} if declined and action["owner"] else {}))
         for outcome_id, outcome in self.outcomes.items():
             action = ref("action", outcome["action_id"])
             add(outcome["observed_on"] or uk_day(outcome["created_at"]), "outcome", outcome_id,

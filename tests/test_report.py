@@ -915,8 +915,11 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
     tables = report_tables(build_report(store, load_codebook()))
     assert list(tables) == ["About", "Categories", "Priorities", "Insights", "Actions",
                             "Outcomes", "Changes"]
-    assert tables["Changes"] == [["day", "record", "kind", "title", "change", "reason",
-                                  "of action"]]  # nothing to compare with: no period
+    # the readers' first report: every change so far, the unlinked action's too
+    changes = tables["Changes"]
+    assert changes[0] == ["day", "record", "kind", "title", "change", "reason", "of action"]
+    assert [row[1] for row in changes[1:] if row[4] == "fed back"] == ["O1"]
+    assert "A2" in [row[1] for row in changes[1:]]
     assert tables["Priorities"][1][:1] + tables["Priorities"][1][4:] == [
         "P1", None, None, "at least 6", "I1, I2", "A1"]  # not withdrawn
     insights = {row[0]: row for row in tables["Insights"][1:]}
@@ -1083,6 +1086,26 @@ def test_an_agreed_action_s_outcome_is_what_happened_so_far_and_no_one_owns_a_no
     assert "What changed" not in page
     assert "ICB decided not to do this. Why: No budget" in page
     assert "Who is responsible: ICB" not in page
+
+
+def test_the_community_page_names_who_declined_and_promises_nothing_for_a_withdrawn_priority(
+    store: Store,
+) -> None:
+    add(store, note("n1", "The group closed.", categories=["community-support"]))
+    kept = add_priority(store, "Spaces", insight_ids=[
+        add_insight(store, "Groups closing", note_ids=["n1"])])
+    add_action(store, "Walk-in centre", status="declined", owner="South East London ICB",
+               reason="No budget", priority_ids=[kept])
+    dropped = add_priority(store, "Buses", insight_ids=[
+        add_insight(store, "No bus", note_ids=["n1"])])
+    withdraw_priority(store, dropped, "The council now runs a bus.")
+    page = " ".join(re.sub(r"<[^>]+>", " ", unescape(render_html(build_report(
+        store, load_codebook(), audience="community")))).split())
+    # the listeners did not decline it: whoever owns it did
+    assert "South East London ICB decided not to go ahead with: Walk-in centre" in page
+    assert "We decided not to go ahead" not in page
+    assert "We are no longer working on this" in page
+    assert "Nothing has been agreed on this yet" not in page  # no news is coming
 
 
 def test_an_action_past_its_due_date_says_so(store: Store) -> None:
@@ -1442,7 +1465,7 @@ def test_every_table_scrolls_in_a_named_region_a_keyboard_can_reach(store: Store
     # every table of the template is met: who was heard (setting, community), the
     # population, categories, place/listener/month, actions at a glance, co-production (2);
     # the community page has none
-    assert tables_of == {"lead": 10, "commissioner": 5, "community": 0}
+    assert tables_of == {"lead": 11, "commissioner": 6, "community": 0}
     assert "You said, we did" in pages["community"]
     assert ".table-wrap { overflow-x: auto; }" in pages["lead"]
 
@@ -1758,7 +1781,7 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     assert ("We stopped working on: No one waits alone (November 2026) . Why: The ICB now "
             "funds the calls") in page
     assert "We did: Monthly calls (October 2026)" in page
-    assert "What changed: Everyone waiting had a call (October 2026)" in page
+    assert "What came of it: Everyone waiting had a call (October 2026)" in page
     tables = report_tables(quarter)
     assert [row[1:5] for row in tables["Changes"][1:3]] == [
         ["P2", "priority", "Crisis help at night", "agreed"],
@@ -1769,9 +1792,13 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
 def test_without_a_period_a_report_says_what_changed_since_the_last_one(
         store: Store) -> None:
     _two_quarters(store)
+    # the readers' first report: everything so far, said to be so
     everything = build_report(store, load_codebook())
-    assert everything.summary["notes"] == 15 and everything.changes == []
-    assert "What changed" not in render_html(everything)  # nothing to compare with
+    assert everything.summary["notes"] == 15 and everything.changes_basis == "first"
+    assert [(c["ref"], c["change"]) for c in everything.changes][:2] == [
+        ("P1", "agreed"), ("A1", "agreed")]
+    assert ("What changed so far (the first report for these readers: everything up to"
+            in " ".join(re.sub(r"<[^>]+>", " ", render_html(everything)).split()))
     # written on 30 October, before any of these were recorded: those dated since then,
     # and those recorded since though dated before it (a status given its day late)
     before = datetime(2026, 10, 30, 12, 0)
