@@ -295,13 +295,16 @@ def build_report(
     if as_of < uk_today():
         thread = thread.as_of(as_of, dict(zip(every_note["id"], every_note["heard_on"],
                                               strict=True)))
-    live = set(frame["id"])
+    live, kept = set(frame["id"]), set(every_note["id"])
     # an erased note is in no count, but a concern still open on one is: it is open until
-    # a person closes it, whatever happened to the note; a flag a person judged a false
-    # alarm is no concern (`Store.safeguarding_state`)
+    # a person closes it, whatever happened to the note (a note heard outside the period
+    # is another period's); a flag a person judged a false alarm is no concern
+    # (`Store.safeguarding_state`). The queue is as it stands now, even in a past period's
+    # report: notes are often typed up weeks later, and an open concern is open today.
+    now = datetime.now(UTC).replace(tzinfo=None)
     flagged = [f for f in store.safeguarding_items(open_only=False)
-               if not f["not_a_concern"]
-               and (f["note_id"] in live or f["acknowledged_at"] is None)]
+               if not f["not_a_concern"] and (f["note_id"] in live or (
+                   f["acknowledged_at"] is None and f["note_id"] not in kept))]
     flagged_ids = {f["note_id"] for f in flagged}
     _, cleared = store.safeguarding_state()
     groups = small_groups(frame, audience, threshold)
@@ -322,7 +325,6 @@ def build_report(
         len(flagged_ids), {"open": n_open, "acknowledged": len(flagged_ids) - n_open},
         audience, threshold, keep_total=True,
     )
-    now = datetime.now(UTC).replace(tzinfo=None)
     summary = {
         "notes": suppress(len(frame), audience, threshold),  # as the split gives it
         # a period's own days, else those of the first and last conversations

@@ -1620,6 +1620,25 @@ def test_a_concern_still_open_on_an_erased_note_is_still_counted_open(store: Sto
     assert items["s0"] in [item for item, _ in data.waiting]
 
 
+def test_a_periods_safeguarding_line_counts_only_its_own_notes_concerns(store: Store) -> None:
+    """An open concern on an August note is not an April-June concern left unhandled."""
+    add(store, *[note(f"q2-{i}", f"Worried about her son {i}.", safeguarding=True,
+                      heard_on="2026-05-01") for i in range(2)],
+        note("aug", "Worried about her son.", safeguarding=True, heard_on="2026-08-10"))
+    for item in store.safeguarding_items():
+        if item["note_id"] != "aug":
+            store.acknowledge_safeguarding(item["id"], note="called the family")
+    spring = build_report(store, load_codebook(), audience="lead", since=date(2026, 4, 1),
+                          until=date(2026, 6, 30))
+    assert spring.summary["safeguarding_flagged"] == 2
+    assert spring.summary["safeguarding_open"] == 0
+    assert spring.summary["safeguarding_oldest_open_days"] is None and spring.waiting == []
+    summer = build_report(store, load_codebook(), audience="lead", since=date(2026, 7, 1),
+                          until=date(2026, 9, 30))
+    assert summer.summary["safeguarding_open"] == 1
+    assert summer.summary["safeguarding_oldest_open_days"] == 0
+
+
 def test_a_pinned_note_gives_the_persons_own_words_wherever_they_are(store: Store) -> None:
     """The model's evidence sentence for the insight's category is often the listener's
     summary; a lead who pinned the note read it whole: its person's words are quoted."""
