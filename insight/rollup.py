@@ -273,8 +273,8 @@ def category_rollup(
                                    f"{all_recent}, {word}")
             elif min(in_recent, in_previous) >= threshold:
                 record["trend"] = word
-            else:
-                record["trend"] = "too few to say"
+            else:  # hidden for privacy, not for want of evidence: say which
+                record["trend"] = f"{WITHHELD}: under {threshold} notes in a period"
         if by_month:
             per_month = subset.groupby("month")["id"].nunique()
             cells = {month: int(per_month.get(month, 0)) for month in months}
@@ -492,8 +492,9 @@ def naming_no_community(
 ) -> dict[str, Any]:
     """How many of the notes name no community, which the population comparison counts
     in no row: for leads the number (their shares leave those notes out); outside the
-    leads' view the share of all notes to the nearest 10% (the shares there are of all
-    notes, so each is lower by about that much), or only that it is fewer than
+    leads' view the share of all notes in words, to 10% ("about 30%", "between 10% and
+    20%"; the shares there are of all notes, so each is lower by about that much), or
+    only that it is fewer than
     `threshold` notes (an exact small count would go beside the report's total)."""
     none = int((frame["community"].map(lambda names: len(group_names(names))) == 0).sum())
     total = len(frame)
@@ -501,7 +502,12 @@ def naming_no_community(
         return {"notes": none, "of": total, "percent": None}
     if none < threshold:
         return {"notes": f"<{threshold}", "of": total, "percent": None}
-    return {"notes": None, "of": total, "percent": int(round(100 * none / total, -1))}
+    share = 100 * none / total
+    low, high = int(share // 10 * 10), int(-(-share // 10) * 10)
+    near = int(round(share, -1))
+    # to the nearest 10% only when that is near the truth (16% is not "about 20%")
+    said = f"about {near}%" if abs(share - near) < 1.5 else f"between {low}% and {high}%"
+    return {"notes": None, "of": total, "percent": said}
 
 
 def small_groups(frame: pd.DataFrame, audience: Audience, threshold: int) -> SmallGroups:
