@@ -67,6 +67,7 @@ from insight.rollup import (  # noqa: E402
 )
 from insight.sheets import csv_cell, write_workbook, written_whole  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
+from insight.tagging import model_reviews  # noqa: E402
 from insight.thread import (  # noqa: E402
     QUOTES_PER_INSIGHT,
     coproduction,
@@ -560,7 +561,8 @@ def build_report(
                 **({"model_only": len(unreviewed) if audience == "lead" else
                     share_in_words(len(unreviewed), len(resting))}
                    if thread.priorities else {}),
-                **({"tagged_by": sorted(tagged_by)} if tagged_by and not model else {})},
+                **({"tagged_by": sorted(tagged_by)} if tagged_by and not model else {}),
+                "reviews": model_reviews(store, list(frame["id"]))},
         waiting=[
             (f["id"], (now - f["flagged_at"]).days)
             for f in flagged if f["acknowledged_at"] is None

@@ -274,6 +274,33 @@ def review_note(
     return chosen
 
 
+def model_reviews(store: Store, note_ids: Sequence[str]) -> dict[str, int]:
+    """How the model's categories fared where a person reviewed a note after the model
+    tagged it: `reviewed` notes, `changed` (the person's categories differ), of `tagged`
+    (notes the model read). The local
+    measure beside the model card's: a report says how often leads here corrected it.
+    Notes labelled before the model read them (in the listener's file) are not reviews,
+    nor are notes the model tagged again after the review (it may have learned them)."""
+    wanted = set(note_ids)
+    read = [n for batch in store.iter_notes() for n in batch
+            if n["id"] in wanted and n["tagged_at"] is not None]
+    notes = {n["id"]: n for n in read if n["labelled"]}
+    given: dict[str, dict[str, list[Any]]] = {i: {"model": [], "person": []} for i in notes}
+    for tag in store.tags_for(list(notes)):
+        given[tag["note_id"]][tag["source"]].append(tag)
+    out = {"tagged": len(read), "reviewed": 0, "changed": 0}
+    for note_id, note in notes.items():
+        person = given[note_id]["person"]
+        # a review with no category leaves no tag: the note's last change stands for it
+        reviewed_at = min((t["created_at"] for t in person), default=note["updated_at"])
+        if reviewed_at <= note["tagged_at"]:
+            continue
+        out["reviewed"] += 1
+        out["changed"] += ({t["category"] for t in person}
+                           != {t["category"] for t in given[note_id]["model"]})
+    return out
+
+
 def with_changes(store: Store, note_id: str, add: Sequence[str], drop: Sequence[str],
                  codebook: Codebook) -> list[str]:
     """A note's categories as they count now (a person's, else the model's) with some

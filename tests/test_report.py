@@ -25,6 +25,7 @@ from insight.report import (
 )
 from insight.resources import corpora_dir
 from insight.store import ModelTagging, Store, ref
+from insight.tagging import review_note
 from insight.thread import (
     add_action,
     add_insight,
@@ -1216,10 +1217,25 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
     lead = " ".join(render_html(build_report(store, load_codebook(), audience="lead",
                                              model=model)).split())
     assert "6 of the notes the priorities rest on have categories no person gave" in lead
+    # a person chose every evidence note: only the categories are the model's
+    assert "a lead chose each note as evidence for its insight, but the categories" in lead
     assert ("The model (m1) was checked on labelled notes it was not trained on: its "
-            "categories scored 0.64 (macro-F1, where 1 is perfect), lowest for \"Crisis and "
-            "urgent help\" (0.25), and it read the experience right for 58% of them") in html
+            "categories scored 0.64 (macro-F1: 1 would be every category right on every "
+            "note; below 1 it misses some categories and gives some wrongly), lowest for "
+            "\"Crisis and urgent help\" (0.25), and it read the experience right for 58% of "
+            "them") in html
     assert "(Checked on: 90 held-out notes.)" in html
+    assert "No lead has yet checked the model's categories on these notes" in html
+    # the local measure: a lead corrected one of the notes the model read
+    review_note(store, "m0", ["crisis-urgent"], load_codebook())
+    shipped = {**model, "metadata": {**model["metadata"], "metrics": {
+        **model["metadata"]["metrics"], "data": "shipped corpus, test split (244 notes)"}}}
+    html = " ".join(unescape(render_html(build_report(
+        store, load_codebook(), audience="commissioner", model=shipped))).split())
+    assert ("Here, leads checked the model's categories on 1 of these notes after it read "
+            "them, and changed them on 1") in html
+    assert ("(Checked on: shipped corpus, test split (244 notes): notes the insight project "
+            "wrote to train and test the model, not notes heard here.)") in html
     assert "not one person" in html and "not a sample of everyone" in html
     assert ("The categories are those of the codebook \"Default enquiry categories\", "
             "version 1.") in unescape(html)
@@ -1251,10 +1267,12 @@ def test_a_category_the_model_was_not_tested_on_is_never_its_lowest(store: Store
     html = " ".join(render_html(build_report(store, load_codebook(), audience="commissioner",
                                              model=model)).split())
     # carers-family's 0.00 from 3 notes is too few to call the lowest
-    assert ("its categories scored 0.50 (macro-F1, where 1 is perfect), lowest for \"Getting "
-            "help and waiting\" (0.60, on 12 notes), checked on too few notes (under 10) to "
-            "score \"carers-family\", not tested on \"Crisis and urgent help\" or \"Money, "
-            "housing and daily living\" (no examples in those notes)") in unescape(html)
+    assert ("its categories scored 0.50 (macro-F1: 1 would be every category right on every "
+            "note; below 1 it misses some categories and gives some wrongly), lowest for "
+            "\"Getting help and waiting\" (0.60, on 12 notes), checked on too few notes "
+            "(under 10) to score \"carers-family\", not tested on \"Crisis and urgent "
+            "help\" or \"Money, housing and daily living\" (no examples in those notes)"
+            ) in unescape(html)
     assert "(0.00" not in html
 
 

@@ -117,6 +117,34 @@ def test_review_accepts_or_corrects_and_checks_the_codebook(store: Store) -> Non
     assert people == ["carers-family"]
 
 
+def test_model_reviews_count_what_leads_changed_after_the_model_read_the_note(
+    store: Store,
+) -> None:
+    from insight.store import ModelTagging
+    from insight.tagging import model_reviews, review_note
+
+    # "given" was labelled in the listener's file before the model read it: not a review
+    add(store, note("given", "Carer worn out.", categories=["carers-family"]),
+        *[note(i, "Nine months on the list.") for i in ("kept", "fixed", "emptied", "unread")])
+    store.save_model_tags(
+        [ModelTagging(i, {"access-waiting": 0.9}, ["access-waiting"], {}, False, "negative")
+         for i in ("given", "kept", "fixed", "emptied")],
+        model_version="m", codebook_version="1")
+    book = load_codebook()
+    review_note(store, "kept", None, book)  # accepted as it was
+    review_note(store, "fixed", ["access-waiting", "crisis-urgent"], book)
+    review_note(store, "emptied", [], book)  # the model saw a category that is not there
+    everyone = ["given", "kept", "fixed", "emptied", "unread"]
+    assert model_reviews(store, everyone) == {"tagged": 4, "reviewed": 3, "changed": 2}
+    assert model_reviews(store, ["kept", "unread"]) == {"tagged": 1, "reviewed": 1,
+                                                         "changed": 0}
+    # tagged again after the reviews (a model that may have learned them): no longer a check
+    store.save_model_tags(
+        [ModelTagging(i, {"access-waiting": 0.9}, ["access-waiting"], {}, False, "negative")
+         for i in ("kept", "fixed")], model_version="m2", codebook_version="1")
+    assert model_reviews(store, everyone) == {"tagged": 4, "reviewed": 1, "changed": 1}
+
+
 def test_a_lead_adds_or_drops_one_category_and_hears_whose_review_it_replaces(
         store: Store, db_url: str) -> None:
     """Blind lead-review audit: correcting one tag meant retyping every category, and a
