@@ -381,11 +381,24 @@ def _quote_of(
         spoken = spoken_words(whole, (at, at + len(part)) if at >= 0 else None)
         if not spoken and anywhere:
             spoken = spoken_words(whole)
-        if spoken and not _CONTACT_PLACEHOLDERS.search(spoken):
+        if spoken and not _CONTACT_PLACEHOLDERS.search(spoken) and (
+                own_words_only or not _fragment(whole, spoken)):
             return spoken, True
+        # a few words inside the listener's sentence ("told she was 'not ill enough' and
+        # gave up") lose their meaning alone: quoted in the passage they are in
     if own_words_only:
         return "", True
     return redact_text(text, excerpt, small_groups), False  # shown as noted, not in quote marks
+
+
+def _fragment(text: str, spoken: str) -> bool:
+    """Whether `spoken` (own words of `text`) is a few words the listener's sentence runs
+    through ("was 'not ill enough' and"), not a whole saying ("'The wait felt endless,'
+    she said"): under `MIN_STANDALONE_WORDS` words, with no punctuation ending them."""
+    if len(spoken.split()) >= MIN_STANDALONE_WORDS or spoken.endswith(tuple(".!?…")):
+        return False
+    at = text.find(spoken)
+    return at >= 0 and text[at + len(spoken):at + len(spoken) + 1] not in set(",;:.!?…–-")
 
 
 def pinned_own_words(text: str) -> str:
@@ -398,6 +411,8 @@ def pinned_own_words(text: str) -> str:
 
 _QUOTE_MARKS = "\"'“”‘’"
 MIN_SPOKEN_WORDS = 3
+#: Own words shorter than this are quoted, where a report may, in the passage they are in.
+MIN_STANDALONE_WORDS = 6
 # words between quote marks; a single mark opens only after a non-letter and closes only
 # before one, so the apostrophes of "I'm" and "lads'" inside a quotation do not end it
 _SPOKEN = re.compile(

@@ -535,6 +535,9 @@ def build_report(
                # people are being told now: "fed back" is the team's record, not news
                and not (audience == "community" and c["change"] == "fed back")
                ]
+    if audience == "community":  # who declined, named as the action is (no person's name)
+        changes = [{**c, "owner": public_owner(c["owner"])} if c.get("owner") else c
+                   for c in changes]
     period_warnings = [
         f"{undated} note{'s have' if undated != 1 else ' has'} no date heard, so "
         f"{'they are' if undated != 1 else 'it is'} in no period and not counted here "

@@ -101,6 +101,26 @@ def test_a_quote_is_the_persons_words_or_marked_as_what_was_noted() -> None:
     ]
 
 
+def test_a_few_own_words_inside_the_listeners_sentence_are_quoted_with_it() -> None:
+    notes = [
+        {"id": "a", "text": "CAMHS turned her down twice. Mum says she was told she was 'not "
+                            "ill enough' and has given up asking.", "consent_quote": True},
+        {"id": "b", "text": "Waited a year. 'The wait felt endless,' she said.",
+         "consent_quote": True},
+    ]
+    excerpts = {"a": "Mum says she was told she was 'not ill enough' and has given up asking.",
+                "b": "'The wait felt endless,' she said."}
+    got = [(q.text, q.own_words) for q in quotes_for(notes, excerpts=excerpts)]
+    assert got == [
+        # three words alone lose their meaning: the sentence they are in
+        ("Mum says she was told she was 'not ill enough' and has given up asking.", False),
+        ("The wait felt endless", True),  # a whole saying, however short
+    ]
+    # the community page takes only own words: there the few words stand
+    assert [q.text for q in quotes_for(notes[:1], excerpts=excerpts, own_words=True)] == [
+        "not ill enough"]
+
+
 def test_a_note_is_quoted_once_in_a_report() -> None:
     notes = [{"id": "a", "text": "The cafe saved me.", "consent_quote": True},
              {"id": "b", "text": "The cafe saved me.", "consent_quote": True},
