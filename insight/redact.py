@@ -15,7 +15,9 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   capitalisation, following surname, service/place words) for PERSON. A capitalised first
   name counts even when it is also a word (Rob, Jean, Ray, Jo, Mark, Rose): mid-sentence
   unless it is a thing ("a Kit Kat", "Humber Bridge"), at a sentence start when a verb
-  follows ("Rob has ..."). Only a small closed list of abstract nouns, virtues, seasons,
+  follows ("Rob has ..."). A compass point before a place is a region ("South East London
+  ICB"), and a word for a kind of person in the possessive after "at"/"to" a hospital ("A&E
+  at King's", "Guy's and St Thomas'"). Only a small closed list of abstract nouns, virtues, seasons,
   months and "will" (Hope, Faith, Grace, Summer, Will), and words that are hardly names
   (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who",
   "X came to the group", "X and her son").
@@ -788,6 +790,12 @@ _PERSON_FIELDS = {
 _FIELD_LEADS = {"own", "personal", "private", "home", "new", "old", "work", "main"}
 _PERSON_LEADS = {"own", "personal", "private", "home"}
 _PLACE_PREPS = {"in", "near", "around", "outside", "across", "throughout", "within", "into"}
+# Before a word for a kind of person in the possessive (King, Queen, Guy: a king, a guy),
+# these make it a place named so, most often a hospital: "A&E at King's" (King's College
+# Hospital), "taken to Guy's", "seen at Queen's", "a nurse from King's". A first name that
+# is a name first is someone's home ("stayed at Rob's", "at Jamie's"), and a cue still
+# makes a person ("Mr King's son", "my friend Guy's mum").
+_PLACE_NAMED_PREPS = {"at", "in", "to", "into", "from", "near", "outside", "inside"}
 # Before a first name + street word, these make the pair a place: "walk round Alexandra Park".
 _BEFORE_PLACE = _PLACE_PREPS | {
     "st", "saint", "the", "at", "on", "off", "up", "down", "along", "past", "via", "round",
@@ -1634,11 +1642,49 @@ def _opening_quote(doc: Doc, i: int) -> bool:
                                           or doc[i - 1].text in _SENT_BREAK)
 
 
+# Points of the compass before a place name make a region: "East London", "North
+# Yorkshire", "South East London ICB", "North-East Lincolnshire", "South Tyneside". East,
+# West and North are surnames and London and Kent first names too, so without this "East
+# London" reads as a name and a surname.
+_COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast",
+            "southwest"}
+
+
+def _compass_places(doc: Doc, res: _Resources) -> set[int]:
+    """Token indexes of compass points and the place after them ("South East London",
+    "North-East Lincolnshire"): capitalised, the place a town or region in the lexicon or
+    a word it lacks ("Tyneside"); not after a title, where it is a surname ("Mr West
+    Kent" is Mr West), nor before a word that is not a place ("Kate West said")."""
+    def cap(tok: Any) -> bool:
+        return tok.is_alpha and (tok.is_title or tok.is_upper)
+
+    out: set[int] = set()
+    n = len(doc)
+    i = 0
+    while i < n:
+        if not (cap(doc[i]) and doc[i].lower_ in _COMPASS) or (
+                i > 0 and doc[i - 1].lower_.rstrip(".") in _HONORIFICS):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and ((cap(doc[j]) and doc[j].lower_ in _COMPASS) or (
+                doc[j].text == "-" and j + 1 < n and doc[j + 1].lower_ in _COMPASS)):
+            j += 1  # "South East", "North-East"
+        flags = res.lexicon.get(doc[j].lower_, "") if j < n else ""
+        if j < n and cap(doc[j]) and doc[j].lower_ not in _COMPASS and (
+                "P" in flags or not flags):
+            out.update(range(i, j + 1))
+        i = j
+    return out
+
+
 def _units(doc: Doc, res: _Resources) -> list[_Unit]:
     masked = [False] * len(doc)
     for _, s, e in res.services(doc):
         for k in range(s, e):
             masked[k] = True
+    for k in _compass_places(doc, res):
+        masked[k] = True
     units: list[_Unit] = []
     i = 0
     n = len(doc)
@@ -1744,6 +1790,8 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     possessive = nxt is not None and nxt.lower in {"'s", "’s"}
     if possessive and k + 2 < len(units):
         nxt = units[k + 2]
+    if _place_named_for(units, k):
+        return True  # "A&E at King's", "Guy's and St Thomas'": a hospital
     if nxt is not None and (nxt.cap or (u.shout and nxt.shout)) and (
             nxt.lower.rstrip(".") in _ORG_WORDS):
         return True  # "Hope Street", "KWAME HOUSE"
@@ -1773,6 +1821,31 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     if prev.lower == "of" and k > 1 and units[k - 2].cap and not units[k - 2].sent_start:
         return True  # "Hub of Hope"
     return False
+
+
+def _place_named_for(units: list[_Unit], k: int) -> bool:
+    """Unit k is a word for a kind of person in the possessive that names a place (see
+    ``_PLACE_NAMED_PREPS``): "at King's", "to Guy's", "in Kings" (the apostrophe dropped),
+    "Guy's and St Thomas'"; not with a relation or a personal detail after it ("at King's
+    mum's", "to Guy's number")."""
+    u = units[k]
+    kinds = _WORD_FIRST | _PERSON_NOUNS
+    if not u.cap or not u.alpha:
+        return False
+
+    def at(i: int) -> str:
+        return units[i].lower if 0 <= i < len(units) else ""
+
+    if at(k + 1) in {"'s", "’s"} and u.word and u.lower in kinds:
+        after = k + 2
+    elif u.lower.endswith("s") and u.lower[:-1] in kinds and u.name:
+        after = k + 1  # "at Kings", "to Guys"
+    else:
+        return False
+    if at(after) in _RELATIONS | _FIELD_WORDS | _PERSON_FIELDS:
+        return False
+    return at(k - 1) in _PLACE_NAMED_PREPS or (
+        at(after) in {"and", "&"} and at(after + 1).rstrip(".") in _SAINT)
 
 
 def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:

@@ -1762,3 +1762,52 @@ def test_a_street_without_a_living_cue_or_house_number_is_not_an_address(text: s
 ])
 def test_a_school_by_its_bare_name_after_a_child_goes_to(text: str, schools: list[str]) -> None:
     assert types_of(text, "SCHOOL") == schools
+
+
+# --------------------------------------------------------------------------- places as people
+@pytest.mark.parametrize("text", [
+    # a blind audit of the community page: "South [name removed] ICB"
+    "South East London ICB mental health commissioner",
+    "Owner: East London NHS Foundation Trust",
+    "She moved to East London last year; North London is where I grew up.",
+    "North Yorkshire council said no. Services in the West Midlands are stretched.",
+    "He moved to South Tyneside, then North-East Lincolnshire.",
+    "East Kent Hospitals and West Kent Mind both came.",
+])
+def test_a_compass_point_before_a_place_is_a_region_not_a_person(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Kate West said the group was good.", ["Kate West"]),
+    ("Mr West Kent rang.", ["West Kent"]),  # after a title a surname, whatever follows
+    ("Tom East said hi", ["Tom East"]),
+    ("Stephen West and Jo East came.", ["Stephen West", "Jo East"]),
+])
+def test_a_compass_surname_is_still_a_name(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "Went to A&E at King's and waited 9 hours.",  # King's College Hospital
+    "She was taken to King's last night; he was in Kings for a week.",
+    "A nurse from King's rang her. Then walked from King's Cross.",
+    "She was at Guy's, then seen at Queen's in Romford.",
+    "Guy's and St Thomas' run the service.",
+    "Treated at St Thomas' after the fall, then St George's, then the Maudsley.",
+])
+def test_a_hospital_known_by_a_possessive_is_not_a_person(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Mr King's son came to the group.", ["King"]),
+    ("Stephen King's book helped her.", ["Stephen King"]),
+    ("My friend Guy's mum died.", ["Guy"]),
+    ("We went to Guy's mum's house.", ["Guy"]),  # a relation after it: a person
+    ("Stayed at Rob's for a week, then at Jamie's.", ["Rob", "Jamie"]),  # homes
+])
+def test_a_possessive_name_with_a_cue_or_a_first_name_is_still_a_person(
+    text: str, names: list[str]
+) -> None:
+    assert types_of(text, "PERSON") == names
