@@ -59,7 +59,11 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
   Anne's C of E Primary", "oakfield high"), after a school year ("Year 10 at Brookfield") or
   after a child "goes to" ("my son goes to Allerton Grange", two words or three), then that
-  name wherever else the note uses it.
+  name wherever else the note uses it;
+* token rules for local places (PLACE, a type apart from ``PII_TYPES``: ``PLACE_TYPE``): a
+  named GP practice ("Herne Hill Group Practice", "Walworth Road surgery") and a street
+  without a house number ("the day centre on Sumner Road"), which in a small area point at
+  few people; not "the GP surgery", "the High Street" or "the road to recovery".
 
 Detection runs on the NFC form of the text (decomposed accents are composed first); all
 spans are offsets into the original text, as given by the caller. See
@@ -88,13 +92,22 @@ PII_TYPES = (
     "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
     "SCHOOL", "HANDLE", "VEHICLE", "ID_NUMBER",
 )
+#: A local place that is no one's personal data but points at few people in a small area
+#: (``_place_spans``): a named GP practice ("Herne Hill Group Practice", "Walworth Road
+#: surgery") or a street without a house number ("the day centre on Sumner Road"). Apart
+#: from ``PII_TYPES``, which the annotated sets score (their rules leave these in, so they
+#: have no gold for it), and not an ADDRESS: a quote naming one is about the service, not
+#: about getting in touch (`insight.privacy` drops spoken words holding an [ADDRESS]).
+#: Reports show it as "[place removed]", as they do a place few notes come from.
+PLACE_TYPE = "PLACE"
+SPAN_TYPES = (*PII_TYPES, PLACE_TYPE)
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
 # A phone number after "hospital number" is a phone (a ward's line), a sort code that reads
 # as a date is an ID number.
 _PRIORITY = (
     "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "ID_NUMBER", "POSTCODE",
-    "DATE_OF_BIRTH", "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
+    "DATE_OF_BIRTH", "VEHICLE", "ADDRESS", "SCHOOL", "PLACE", "PERSON",
 )
 
 
@@ -2773,7 +2786,138 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
               if not _town_of_address(text, spans, s, e)]
     people = _with_particles(text, people)
     return _resolve(spans + people + _streets_of_people(text, people)
-                    + _other_script_spans(text))
+                    + _other_script_spans(text) + _place_spans(doc, res))
+
+
+# --------------------------------------------------------------------------- PLACE
+# Why a local place is marked (PLACE_TYPE): in a quote from a small area, "Nurse [PERSON] at
+# Walworth Road surgery" or "the day centre on Sumner Road closed" narrows the speaker to
+# one practice's patients or one street's neighbours. Public and large services stay: an
+# NHS trust, A&E, "the crisis team", hospitals, towns and regions, and a practice or street
+# named only in generic words ("the GP surgery", "the local health centre", "the High
+# Street", "on the road to recovery", "The Road to Recovery group").
+#
+# The words that end a GP practice's name; "centre" and "group" only after a medical word
+# ("Elm Tree Medical Centre", "Jubilee health centre", "Ashworth Medical Group"), never
+# alone ("Jubilee Centre" is anything).
+_PRACTICE_HEADS = {"surgery", "practice", "centre", "center", "group"}
+_PRACTICE_QUALIFIERS = {"medical", "health", "healthcare", "group", "family", "gp"}
+# Words in a practice's name that name no one practice ("the Community Health Centre",
+# "Evening Surgery", "Monday surgery", "Good Practice", "Best Practice").
+_PRACTICE_GENERIC = _STOP | _ACRONYMS | _DATE_WORDS | _PRACTICE_QUALIFIERS | {
+    "local", "community", "mental", "new", "old", "main", "primary", "urgent", "general",
+    "central", "morning", "evening", "afternoon", "weekend", "late", "early", "extended",
+    "emergency", "duty", "triage", "telephone", "phone", "online", "open", "walk-in",
+    "doctor's", "doctors", "nurse", "nurses", "private", "dental", "good", "best", "clinical",
+    "nursing", "my", "our", "her", "his", "their",
+}
+# Street types that are streets whatever comes before ("Sumner Road", "Hope St"); "Park",
+# "Green", "Hill", "Way", "Gardens", "Court" and the like name parks, buildings and
+# phrases as often ("Roundhay Park", "Milky Way", "the Pride Parade"), so they are left to
+# the address rules.
+_STREET_TYPES = {
+    "road", "rd", "street", "st", "avenue", "ave", "lane", "crescent", "terrace", "close",
+    "drive", "grove", "mews", "boulevard",
+}
+# A street named with only these is a town's centre or a kind of road, not one street:
+# "the High Street", "Main Street", "the Ring Road" (but "Station Road" is one street).
+_STREET_GENERIC = {"high", "main", "ring"}
+# After a street's name a capitalised word may go on into a venue on it ("Sumner Road Day
+# Centre", "Walworth Road Surgery"); any other makes the street words a title ("Leeds Road
+# Safety Partnership", "Street Triage").
+_VENUE_STARTS = _ORG_WORDS | _GATHERINGS | {"day", "community", "family", "medical", "drop"}
+# Before a practice named in everyday words only ("Elm Tree Surgery"), a word that makes it
+# a place, not an operation ("had Heart Surgery", "for Weight Loss Surgery").
+_BEFORE_A_PRACTICE = {"the", "at", "to", "from", "with", "by", "near", "of", "outside"}
+_ADJECTIVE_ENDING = re.compile(r"(?:ic|al|ive|ary|ous)$")  # "Bariatric", "Spinal": no name
+
+
+def _name_before(doc: Doc, end: int) -> int:
+    """Where a proper name ending just before token ``end`` starts: up to four capitalised
+    words, with a saint's "St" and its possessive ("St Mark's"); not a function word, a
+    title or a relation ("Dr Patel's surgery", "at The Surgery"). ``end`` if there is none."""
+    start = k = end
+    while k > 0 and end - k < 5:
+        tok = doc[k - 1]
+        low = tok.lower_
+        if low in _POSSESSIVE and k >= 3 and doc[k - 3].lower_.rstrip(".") in _SAINT:
+            k -= 1  # "St Mark's"
+            continue
+        if not (tok.is_alpha or low == "st.") or not (tok.is_title or low in _SAINT) or (
+                low in _STOP or low.rstrip(".") in _TITLES | _HONORIFICS or low in _RELATIONS):
+            break
+        k -= 1
+        start = k
+    while start < end and doc[start].lower_ in _POSSESSIVE:
+        start += 1
+    return start
+
+
+def _everyday(word: Any, res: _Resources) -> bool:
+    """A word that is an everyday word or an adjective, not a name ("Elm", "Heart",
+    "Bariatric"): a name in a practice's name is a place or a person ("Ashworth", "Herne")."""
+    flags = res.lexicon.get(word.lower_, "")
+    return "W" in flags or (not flags and bool(_ADJECTIVE_ENDING.search(word.lower_)))
+
+
+def _practice_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """Named GP practices: "Herne Hill Group Practice", "Walworth Road surgery", "the
+    Elm Tree Medical Centre", "the Harehills surgery", "St Mark's Surgery". A name with a
+    medical word before the head, or with a word that is not an everyday word ("Ashworth
+    Surgery"), or a street's name ("Hope Street surgery"), or, in everyday words only, in
+    title case after "the"/"at"/"to" ("registered at Elm Tree Surgery"); not "the GP
+    surgery", "Knee surgery", "had Heart Surgery", "Good Practice"."""
+    out = []
+    for i, tok in enumerate(doc):
+        if tok.lower_ not in _PRACTICE_HEADS:
+            continue
+        q = i
+        while q > 0 and doc[q - 1].lower_ in _PRACTICE_QUALIFIERS and i - q < 2:
+            q -= 1  # "Group Practice", "Medical Centre", "health centre"
+        qualified = q < i
+        if tok.lower_ in {"centre", "center", "group"} and not (
+                qualified and doc[q].lower_ in {"medical", "health", "healthcare"}):
+            continue  # "Jubilee Centre", "Walking Group"
+        start = _name_before(doc, q)
+        words = [t for t in doc[start:q] if t.is_alpha]
+        naming = [t for t in words if t.lower_ not in _PRACTICE_GENERIC]
+        if not naming:
+            continue
+        streets = any(t.lower_ in _STREET_TYPES for t in words[1:])
+        proper = (tok.is_title and start > 0 and doc[start - 1].lower_ in _BEFORE_A_PRACTICE
+                  and not any(t.lower_ in _DATE_WORDS for t in words))
+        if qualified or streets or proper or not all(_everyday(t, res) for t in naming):
+            out.append(PiiSpan(doc[start].idx, tok.idx + len(tok), PLACE_TYPE))
+    return out
+
+
+def _street_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """Streets named without a house number: "on Sumner Road", "Hope Street", "St Mark's
+    Road" (one with a number is an ADDRESS). The street type capitalised, after one to
+    three capitalised words that are not all generic; not "the High Street", "The Road to
+    Recovery" (no name before it), "12 St Mary's" (a saint), "Leeds Road Safety Partnership"."""
+    out = []
+    n = len(doc)
+    for i, tok in enumerate(doc):
+        low = tok.lower_.rstrip(".")
+        if low not in _STREET_TYPES or not tok.is_title:
+            continue
+        after = doc[i + 1] if i + 1 < n else None
+        if after is not None and after.is_alpha and after.is_title and not _new_sentence(
+                tok, after, res):  # "Hope St. Then ...": the street ends the sentence
+            if low == "st" or after.lower_ not in _VENUE_STARTS:
+                continue  # "St Mary's": a saint; "Leeds Road Safety Partnership": a title
+        start = _name_before(doc, i)
+        words = [t.lower_ for t in doc[start:i] if t.is_alpha]
+        if not words or i - start > 4 or set(words) <= _STREET_GENERIC | _SAINT:
+            continue
+        # "Hope St." ends with the street: the full stop may end the sentence too
+        out.append(PiiSpan(doc[start].idx, tok.idx + len(tok.text.rstrip(".")), PLACE_TYPE))
+    return out
+
+
+def _place_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    return _practice_spans(doc, res) + _street_spans(doc, res)
 
 
 # A street right after a person's name is where they live: "Mrs Begum on Gibbet Street",
@@ -2918,5 +3062,6 @@ def redact_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Redacti
 
 
 __all__ = [
-    "PII_TYPES", "PiiSpan", "Redaction", "find_pii", "is_common_word", "redact", "redact_many",
+    "PII_TYPES", "PLACE_TYPE", "SPAN_TYPES", "PiiSpan", "Redaction", "find_pii", "is_common_word",
+    "redact", "redact_many",
 ]
