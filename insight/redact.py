@@ -15,7 +15,9 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   capitalisation, following surname, service/place words) for PERSON. A capitalised first
   name counts even when it is also a word (Rob, Jean, Ray, Jo, Mark, Rose): mid-sentence
   unless it is a thing ("a Kit Kat", "Humber Bridge"), at a sentence start when a verb
-  follows ("Rob has ..."). Only a small closed list of abstract nouns, virtues, seasons,
+  follows ("Rob has ..."). A compass point before a place is a region ("South East London
+  ICB"), and a word for a kind of person in the possessive after "at"/"to" a hospital ("A&E
+  at King's", "Guy's and St Thomas'"). Only a small closed list of abstract nouns, virtues, seasons,
   months and "will" (Hope, Faith, Grace, Summer, Will), and words that are hardly names
   (Staff, Best, Said), need a cue (title, surname, "called", "X said", "met X", ", X, who",
   "X came to the group", "X and her son").
@@ -57,7 +59,11 @@ offline with no pretrained model: a blank spaCy English tokenizer plus
   age, a school points at one child): a name before a school word ("Oakfield Academy", "St
   Anne's C of E Primary", "oakfield high"), after a school year ("Year 10 at Brookfield") or
   after a child "goes to" ("my son goes to Allerton Grange", two words or three), then that
-  name wherever else the note uses it.
+  name wherever else the note uses it;
+* token rules for local places (PLACE, a type apart from ``PII_TYPES``: ``PLACE_TYPE``): a
+  named GP practice ("Herne Hill Group Practice", "Walworth Road surgery") and a street
+  without a house number ("the day centre on Sumner Road"), which in a small area point at
+  few people; not "the GP surgery", "the High Street" or "the road to recovery".
 
 Detection runs on the NFC form of the text (decomposed accents are composed first); all
 spans are offsets into the original text, as given by the caller. See
@@ -86,13 +92,22 @@ PII_TYPES = (
     "PERSON", "PHONE", "EMAIL", "NHS_NUMBER", "NI_NUMBER", "POSTCODE", "ADDRESS", "DATE_OF_BIRTH",
     "SCHOOL", "HANDLE", "VEHICLE", "ID_NUMBER",
 )
+#: A local place that is no one's personal data but points at few people in a small area
+#: (``_place_spans``): a named GP practice ("Herne Hill Group Practice", "Walworth Road
+#: surgery") or a street without a house number ("the day centre on Sumner Road"). Apart
+#: from ``PII_TYPES``, which the annotated sets score (their rules leave these in, so they
+#: have no gold for it), and not an ADDRESS: a quote naming one is about the service, not
+#: about getting in touch (`insight.privacy` drops spoken words holding an [ADDRESS]).
+#: Reports show it as "[place removed]", as they do a place few notes come from.
+PLACE_TYPE = "PLACE"
+SPAN_TYPES = (*PII_TYPES, PLACE_TYPE)
 
 # When two detections overlap, the earlier type in this tuple wins (then the longer span).
 # A phone number after "hospital number" is a phone (a ward's line), a sort code that reads
 # as a date is an ID number.
 _PRIORITY = (
     "EMAIL", "HANDLE", "NHS_NUMBER", "NI_NUMBER", "PHONE", "ID_NUMBER", "POSTCODE",
-    "DATE_OF_BIRTH", "VEHICLE", "ADDRESS", "SCHOOL", "PERSON",
+    "DATE_OF_BIRTH", "VEHICLE", "ADDRESS", "SCHOOL", "PLACE", "PERSON",
 )
 
 
@@ -788,6 +803,12 @@ _PERSON_FIELDS = {
 _FIELD_LEADS = {"own", "personal", "private", "home", "new", "old", "work", "main"}
 _PERSON_LEADS = {"own", "personal", "private", "home"}
 _PLACE_PREPS = {"in", "near", "around", "outside", "across", "throughout", "within", "into"}
+# Before a word for a kind of person in the possessive (King, Queen, Guy: a king, a guy),
+# these make it a place named so, most often a hospital: "A&E at King's" (King's College
+# Hospital), "taken to Guy's", "seen at Queen's", "a nurse from King's". A first name that
+# is a name first is someone's home ("stayed at Rob's", "at Jamie's"), and a cue still
+# makes a person ("Mr King's son", "my friend Guy's mum").
+_PLACE_NAMED_PREPS = {"at", "in", "to", "into", "from", "near", "outside", "inside"}
 # Before a first name + street word, these make the pair a place: "walk round Alexandra Park".
 _BEFORE_PLACE = _PLACE_PREPS | {
     "st", "saint", "the", "at", "on", "off", "up", "down", "along", "past", "via", "round",
@@ -1634,11 +1655,49 @@ def _opening_quote(doc: Doc, i: int) -> bool:
                                           or doc[i - 1].text in _SENT_BREAK)
 
 
+# Points of the compass before a place name make a region: "East London", "North
+# Yorkshire", "South East London ICB", "North-East Lincolnshire", "South Tyneside". East,
+# West and North are surnames and London and Kent first names too, so without this "East
+# London" reads as a name and a surname.
+_COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast",
+            "southwest"}
+
+
+def _compass_places(doc: Doc, res: _Resources) -> set[int]:
+    """Token indexes of compass points and the place after them ("South East London",
+    "North-East Lincolnshire"): capitalised, the place a town or region in the lexicon or
+    a word it lacks ("Tyneside"); not after a title, where it is a surname ("Mr West
+    Kent" is Mr West), nor before a word that is not a place ("Kate West said")."""
+    def cap(tok: Any) -> bool:
+        return tok.is_alpha and (tok.is_title or tok.is_upper)
+
+    out: set[int] = set()
+    n = len(doc)
+    i = 0
+    while i < n:
+        if not (cap(doc[i]) and doc[i].lower_ in _COMPASS) or (
+                i > 0 and doc[i - 1].lower_.rstrip(".") in _HONORIFICS):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and ((cap(doc[j]) and doc[j].lower_ in _COMPASS) or (
+                doc[j].text == "-" and j + 1 < n and doc[j + 1].lower_ in _COMPASS)):
+            j += 1  # "South East", "North-East"
+        flags = res.lexicon.get(doc[j].lower_, "") if j < n else ""
+        if j < n and cap(doc[j]) and doc[j].lower_ not in _COMPASS and (
+                "P" in flags or not flags):
+            out.update(range(i, j + 1))
+        i = j
+    return out
+
+
 def _units(doc: Doc, res: _Resources) -> list[_Unit]:
     masked = [False] * len(doc)
     for _, s, e in res.services(doc):
         for k in range(s, e):
             masked[k] = True
+    for k in _compass_places(doc, res):
+        masked[k] = True
     units: list[_Unit] = []
     i = 0
     n = len(doc)
@@ -1744,6 +1803,8 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     possessive = nxt is not None and nxt.lower in {"'s", "’s"}
     if possessive and k + 2 < len(units):
         nxt = units[k + 2]
+    if _place_named_for(units, k):
+        return True  # "A&E at King's", "Guy's and St Thomas'": a hospital
     if nxt is not None and (nxt.cap or (u.shout and nxt.shout)) and (
             nxt.lower.rstrip(".") in _ORG_WORDS):
         return True  # "Hope Street", "KWAME HOUSE"
@@ -1773,6 +1834,31 @@ def _negative_context(units: list[_Unit], k: int, strict: bool = True) -> bool:
     if prev.lower == "of" and k > 1 and units[k - 2].cap and not units[k - 2].sent_start:
         return True  # "Hub of Hope"
     return False
+
+
+def _place_named_for(units: list[_Unit], k: int) -> bool:
+    """Unit k is a word for a kind of person in the possessive that names a place (see
+    ``_PLACE_NAMED_PREPS``): "at King's", "to Guy's", "in Kings" (the apostrophe dropped),
+    "Guy's and St Thomas'"; not with a relation or a personal detail after it ("at King's
+    mum's", "to Guy's number")."""
+    u = units[k]
+    kinds = _WORD_FIRST | _PERSON_NOUNS
+    if not u.cap or not u.alpha:
+        return False
+
+    def at(i: int) -> str:
+        return units[i].lower if 0 <= i < len(units) else ""
+
+    if at(k + 1) in {"'s", "’s"} and u.word and u.lower in kinds:
+        after = k + 2
+    elif u.lower.endswith("s") and u.lower[:-1] in kinds and u.name:
+        after = k + 1  # "at Kings", "to Guys"
+    else:
+        return False
+    if at(after) in _RELATIONS | _FIELD_WORDS | _PERSON_FIELDS:
+        return False
+    return at(k - 1) in _PLACE_NAMED_PREPS or (
+        at(after) in {"and", "&"} and at(after + 1).rstrip(".") in _SAINT)
 
 
 def _trigger_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
@@ -2700,7 +2786,138 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
               if not _town_of_address(text, spans, s, e)]
     people = _with_particles(text, people)
     return _resolve(spans + people + _streets_of_people(text, people)
-                    + _other_script_spans(text))
+                    + _other_script_spans(text) + _place_spans(doc, res))
+
+
+# --------------------------------------------------------------------------- PLACE
+# Why a local place is marked (PLACE_TYPE): in a quote from a small area, "Nurse [PERSON] at
+# Walworth Road surgery" or "the day centre on Sumner Road closed" narrows the speaker to
+# one practice's patients or one street's neighbours. Public and large services stay: an
+# NHS trust, A&E, "the crisis team", hospitals, towns and regions, and a practice or street
+# named only in generic words ("the GP surgery", "the local health centre", "the High
+# Street", "on the road to recovery", "The Road to Recovery group").
+#
+# The words that end a GP practice's name; "centre" and "group" only after a medical word
+# ("Elm Tree Medical Centre", "Jubilee health centre", "Ashworth Medical Group"), never
+# alone ("Jubilee Centre" is anything).
+_PRACTICE_HEADS = {"surgery", "practice", "centre", "center", "group"}
+_PRACTICE_QUALIFIERS = {"medical", "health", "healthcare", "group", "family", "gp"}
+# Words in a practice's name that name no one practice ("the Community Health Centre",
+# "Evening Surgery", "Monday surgery", "Good Practice", "Best Practice").
+_PRACTICE_GENERIC = _STOP | _ACRONYMS | _DATE_WORDS | _PRACTICE_QUALIFIERS | {
+    "local", "community", "mental", "new", "old", "main", "primary", "urgent", "general",
+    "central", "morning", "evening", "afternoon", "weekend", "late", "early", "extended",
+    "emergency", "duty", "triage", "telephone", "phone", "online", "open", "walk-in",
+    "doctor's", "doctors", "nurse", "nurses", "private", "dental", "good", "best", "clinical",
+    "nursing", "my", "our", "her", "his", "their",
+}
+# Street types that are streets whatever comes before ("Sumner Road", "Hope St"); "Park",
+# "Green", "Hill", "Way", "Gardens", "Court" and the like name parks, buildings and
+# phrases as often ("Roundhay Park", "Milky Way", "the Pride Parade"), so they are left to
+# the address rules.
+_STREET_TYPES = {
+    "road", "rd", "street", "st", "avenue", "ave", "lane", "crescent", "terrace", "close",
+    "drive", "grove", "mews", "boulevard",
+}
+# A street named with only these is a town's centre or a kind of road, not one street:
+# "the High Street", "Main Street", "the Ring Road" (but "Station Road" is one street).
+_STREET_GENERIC = {"high", "main", "ring"}
+# After a street's name a capitalised word may go on into a venue on it ("Sumner Road Day
+# Centre", "Walworth Road Surgery"); any other makes the street words a title ("Leeds Road
+# Safety Partnership", "Street Triage").
+_VENUE_STARTS = _ORG_WORDS | _GATHERINGS | {"day", "community", "family", "medical", "drop"}
+# Before a practice named in everyday words only ("Elm Tree Surgery"), a word that makes it
+# a place, not an operation ("had Heart Surgery", "for Weight Loss Surgery").
+_BEFORE_A_PRACTICE = {"the", "at", "to", "from", "with", "by", "near", "of", "outside"}
+_ADJECTIVE_ENDING = re.compile(r"(?:ic|al|ive|ary|ous)$")  # "Bariatric", "Spinal": no name
+
+
+def _name_before(doc: Doc, end: int) -> int:
+    """Where a proper name ending just before token ``end`` starts: up to four capitalised
+    words, with a saint's "St" and its possessive ("St Mark's"); not a function word, a
+    title or a relation ("Dr Patel's surgery", "at The Surgery"). ``end`` if there is none."""
+    start = k = end
+    while k > 0 and end - k < 5:
+        tok = doc[k - 1]
+        low = tok.lower_
+        if low in _POSSESSIVE and k >= 3 and doc[k - 3].lower_.rstrip(".") in _SAINT:
+            k -= 1  # "St Mark's"
+            continue
+        if not (tok.is_alpha or low == "st.") or not (tok.is_title or low in _SAINT) or (
+                low in _STOP or low.rstrip(".") in _TITLES | _HONORIFICS or low in _RELATIONS):
+            break
+        k -= 1
+        start = k
+    while start < end and doc[start].lower_ in _POSSESSIVE:
+        start += 1
+    return start
+
+
+def _everyday(word: Any, res: _Resources) -> bool:
+    """A word that is an everyday word or an adjective, not a name ("Elm", "Heart",
+    "Bariatric"): a name in a practice's name is a place or a person ("Ashworth", "Herne")."""
+    flags = res.lexicon.get(word.lower_, "")
+    return "W" in flags or (not flags and bool(_ADJECTIVE_ENDING.search(word.lower_)))
+
+
+def _practice_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """Named GP practices: "Herne Hill Group Practice", "Walworth Road surgery", "the
+    Elm Tree Medical Centre", "the Harehills surgery", "St Mark's Surgery". A name with a
+    medical word before the head, or with a word that is not an everyday word ("Ashworth
+    Surgery"), or a street's name ("Hope Street surgery"), or, in everyday words only, in
+    title case after "the"/"at"/"to" ("registered at Elm Tree Surgery"); not "the GP
+    surgery", "Knee surgery", "had Heart Surgery", "Good Practice"."""
+    out = []
+    for i, tok in enumerate(doc):
+        if tok.lower_ not in _PRACTICE_HEADS:
+            continue
+        q = i
+        while q > 0 and doc[q - 1].lower_ in _PRACTICE_QUALIFIERS and i - q < 2:
+            q -= 1  # "Group Practice", "Medical Centre", "health centre"
+        qualified = q < i
+        if tok.lower_ in {"centre", "center", "group"} and not (
+                qualified and doc[q].lower_ in {"medical", "health", "healthcare"}):
+            continue  # "Jubilee Centre", "Walking Group"
+        start = _name_before(doc, q)
+        words = [t for t in doc[start:q] if t.is_alpha]
+        naming = [t for t in words if t.lower_ not in _PRACTICE_GENERIC]
+        if not naming:
+            continue
+        streets = any(t.lower_ in _STREET_TYPES for t in words[1:])
+        proper = (tok.is_title and start > 0 and doc[start - 1].lower_ in _BEFORE_A_PRACTICE
+                  and not any(t.lower_ in _DATE_WORDS for t in words))
+        if qualified or streets or proper or not all(_everyday(t, res) for t in naming):
+            out.append(PiiSpan(doc[start].idx, tok.idx + len(tok), PLACE_TYPE))
+    return out
+
+
+def _street_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    """Streets named without a house number: "on Sumner Road", "Hope Street", "St Mark's
+    Road" (one with a number is an ADDRESS). The street type capitalised, after one to
+    three capitalised words that are not all generic; not "the High Street", "The Road to
+    Recovery" (no name before it), "12 St Mary's" (a saint), "Leeds Road Safety Partnership"."""
+    out = []
+    n = len(doc)
+    for i, tok in enumerate(doc):
+        low = tok.lower_.rstrip(".")
+        if low not in _STREET_TYPES or not tok.is_title:
+            continue
+        after = doc[i + 1] if i + 1 < n else None
+        if after is not None and after.is_alpha and after.is_title and not _new_sentence(
+                tok, after, res):  # "Hope St. Then ...": the street ends the sentence
+            if low == "st" or after.lower_ not in _VENUE_STARTS:
+                continue  # "St Mary's": a saint; "Leeds Road Safety Partnership": a title
+        start = _name_before(doc, i)
+        words = [t.lower_ for t in doc[start:i] if t.is_alpha]
+        if not words or i - start > 4 or set(words) <= _STREET_GENERIC | _SAINT:
+            continue
+        # "Hope St." ends with the street: the full stop may end the sentence too
+        out.append(PiiSpan(doc[start].idx, tok.idx + len(tok.text.rstrip(".")), PLACE_TYPE))
+    return out
+
+
+def _place_spans(doc: Doc, res: _Resources) -> list[PiiSpan]:
+    return _practice_spans(doc, res) + _street_spans(doc, res)
 
 
 # A street right after a person's name is where they live: "Mrs Begum on Gibbet Street",
@@ -2845,5 +3062,6 @@ def redact_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Redacti
 
 
 __all__ = [
-    "PII_TYPES", "PiiSpan", "Redaction", "find_pii", "is_common_word", "redact", "redact_many",
+    "PII_TYPES", "PLACE_TYPE", "SPAN_TYPES", "PiiSpan", "Redaction", "find_pii", "is_common_word",
+    "redact", "redact_many",
 ]

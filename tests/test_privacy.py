@@ -516,3 +516,12 @@ def test_a_short_evidence_sentence_is_quoted_with_the_sentences_after_it() -> No
     [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
                          excerpts={"n": "waiting list again."})
     assert quote.text == "waiting list again. 9 months. says she feels worse than when referred."
+
+
+def test_a_quote_naming_a_gp_practice_is_kept_with_the_place_taken_out() -> None:
+    """A practice or street is a place (PLACE), not contact details: the person's own words
+    are still quoted, with it removed (an [ADDRESS] would have dropped them)."""
+    notes = [{"id": "a", "text": "She said 'Nurse Jane at Walworth Road surgery was the only "
+                                 "one who listened to me'. Left early.", "consent_quote": True}]
+    assert [(q.text, q.own_words) for q in quotes_for(notes, own_words=True)] == [
+        ("Nurse [PERSON] at [PLACE] was the only one who listened to me", True)]

@@ -11,6 +11,8 @@ import pytest
 
 from insight.redact import (
     PII_TYPES,
+    PLACE_TYPE,
+    SPAN_TYPES,
     PiiSpan,
     _old_full_dates,
     find_pii,
@@ -1762,3 +1764,111 @@ def test_a_street_without_a_living_cue_or_house_number_is_not_an_address(text: s
 ])
 def test_a_school_by_its_bare_name_after_a_child_goes_to(text: str, schools: list[str]) -> None:
     assert types_of(text, "SCHOOL") == schools
+
+
+# --------------------------------------------------------------------------- places as people
+@pytest.mark.parametrize("text", [
+    # a blind audit of the community page: "South [name removed] ICB"
+    "South East London ICB mental health commissioner",
+    "Owner: East London NHS Foundation Trust",
+    "She moved to East London last year; North London is where I grew up.",
+    "North Yorkshire council said no. Services in the West Midlands are stretched.",
+    "He moved to South Tyneside, then North-East Lincolnshire.",
+    "East Kent Hospitals and West Kent Mind both came.",
+])
+def test_a_compass_point_before_a_place_is_a_region_not_a_person(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Kate West said the group was good.", ["Kate West"]),
+    ("Mr West Kent rang.", ["West Kent"]),  # after a title a surname, whatever follows
+    ("Tom East said hi", ["Tom East"]),
+    ("Stephen West and Jo East came.", ["Stephen West", "Jo East"]),
+])
+def test_a_compass_surname_is_still_a_name(text: str, names: list[str]) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+@pytest.mark.parametrize("text", [
+    "Went to A&E at King's and waited 9 hours.",  # King's College Hospital
+    "She was taken to King's last night; he was in Kings for a week.",
+    "A nurse from King's rang her. Then walked from King's Cross.",
+    "She was at Guy's, then seen at Queen's in Romford.",
+    "Guy's and St Thomas' run the service.",
+    "Treated at St Thomas' after the fall, then St George's, then the Maudsley.",
+])
+def test_a_hospital_known_by_a_possessive_is_not_a_person(text: str) -> None:
+    assert types_of(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Mr King's son came to the group.", ["King"]),
+    ("Stephen King's book helped her.", ["Stephen King"]),
+    ("My friend Guy's mum died.", ["Guy"]),
+    ("We went to Guy's mum's house.", ["Guy"]),  # a relation after it: a person
+    ("Stayed at Rob's for a week, then at Jamie's.", ["Rob", "Jamie"]),  # homes
+])
+def test_a_possessive_name_with_a_cue_or_a_first_name_is_still_a_person(
+    text: str, names: list[str]
+) -> None:
+    assert types_of(text, "PERSON") == names
+
+
+# --------------------------------------------------------------------------- PLACE
+@pytest.mark.parametrize(("text", "places"), [
+    # a blind audit of the community page: quotes kept these in
+    ("Nurse Jane at Walworth Road surgery was kind.", ["Walworth Road surgery"]),
+    ("Dr Patel at the Herne Hill Group Practice said no.", ["Herne Hill Group Practice"]),
+    ("The day centre on Sumner Road closed.", ["Sumner Road"]),
+    ("Registered with the Elm Tree Medical Centre since 2010.", ["Elm Tree Medical Centre"]),
+    ("Her GP is at the Ashworth Surgery; the Meanwood surgery is nearer.",
+     ["Ashworth Surgery", "Meanwood surgery"]),
+    ("rang the Jubilee health centre, then Oakwood Medical Centre",
+     ["Jubilee health centre", "Oakwood Medical Centre"]),
+    ("registered at Elm Tree Surgery, at St George's Medical Centre before",
+     ["Elm Tree Surgery", "St George's Medical Centre"]),
+    ("Walked down St Mark's Road to Hope St. Then home.", ["St Mark's Road", "Hope St"]),
+    ("Sumner Road Day Centre closed.", ["Sumner Road"]),
+    ("Sue Smith from Elm Road Surgery rang", ["Elm Road Surgery"]),
+])
+def test_a_named_gp_practice_or_a_street_without_a_number_is_a_place(
+    text: str, places: list[str]
+) -> None:
+    assert types_of(text, "PLACE") == places
+    assert types_of(text, "ADDRESS") == []  # a service's place, not a home's address
+
+
+@pytest.mark.parametrize("text", [
+    "He is on the road to recovery. The Road to Recovery group meets Tuesdays.",
+    "Rang the GP surgery; he won't go to the surgery alone; the local health centre shut.",
+    "Knee surgery went well. She had Heart Surgery. He waits for Bariatric Surgery.",
+    "Heart Surgery was hard.",  # everyday words at a sentence start: the operation
+    "Good Practice guidance says so. The Community Health Centre is busy.",
+    "The Monday surgery is packed. Evening Surgery too. The MP's surgery is on Fridays.",
+    "Dr Patel's surgery was shut.",  # whose surgery: the name is a person's
+    "Shops on the High Street are closing. Leeds Road Safety Partnership came.",
+    "Walked to St Mary's church, then the Jubilee Centre.",
+    # public and large services and areas stay
+    "A&E at King's, the crisis team and South London and Maudsley NHS Foundation Trust.",
+])
+def test_generic_and_public_services_and_everyday_roads_are_not_places(text: str) -> None:
+    assert types_of(text, "PLACE") == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a home's street stays an ADDRESS, which wins over a place
+    ("She lives on Sumner Road with her mum.", [("Sumner Road", "ADDRESS")]),
+    ("Mrs Begum on Gibbet Street said hi.", [("Begum", "PERSON"), ("Gibbet Street", "ADDRESS")]),
+    ("14 Elm Road, near the Ashworth Surgery",
+     [("14 Elm Road", "ADDRESS"), ("Ashworth Surgery", "PLACE")]),
+])
+def test_an_address_wins_over_a_place(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
+
+
+def test_a_place_is_a_span_type_but_not_one_the_annotated_sets_score() -> None:
+    assert PLACE_TYPE in SPAN_TYPES and PLACE_TYPE not in PII_TYPES
+    assert set(SPAN_TYPES) == {*PII_TYPES, PLACE_TYPE}
+    assert redact("The day centre on Sumner Road closed.").text == (
+        "The day centre on [PLACE] closed.")
