@@ -254,11 +254,12 @@ def written_detail_warnings(
     leads' view (only how people took part is redacted there, and redaction can miss a
     name), and a note's id points into the listeners' own files, where commissioners see
     another reference."""
-    from insight.redact import find_pii
+    from insight.redact import PII_TYPES, find_pii
 
     found = []
     for record, name, text in written:
-        kinds = sorted({span.type for span in find_pii(text)})
+        # a practice or street named in a lead's own words is the service, not a person
+        kinds = sorted({span.type for span in find_pii(text) if span.type in PII_TYPES})
         if kinds:
             shown = ("shown redacted outside the leads' view, but redaction can miss a "
                      "name: write roles, not names" if name == "how" else
@@ -277,17 +278,20 @@ def written_detail_warnings(
     return found
 
 
-def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups = EMPTY) -> str:
+def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups = EMPTY,
+                places: bool = True) -> str:
     """Redact the whole note (names are found in context), then cut out the excerpt.
-    `small_groups`: names written as [PLACE] or [COMMUNITY] (`name_spans`)."""
-    from insight.redact import PiiSpan, redact
+    `small_groups`: names written as [PLACE] or [COMMUNITY] (`name_spans`). `places=False`
+    keeps named practices and streets (`insight.redact.PLACE_TYPE`): in a service's own
+    words (who owns an action) they name who is responsible, not where a person is."""
+    from insight.redact import PLACE_TYPE, PiiSpan, redact
 
     start, end = 0, len(text)
     if excerpt and (found := text.find(excerpt)) >= 0:
         start, end = found, found + len(excerpt)
     elif len(text) > MAX_QUOTE_CHARS:
         end = _quote_end(text)
-    spans = redact(text).spans
+    spans = [s for s in redact(text).spans if places or s.type != PLACE_TYPE]
     for kind, names in small_groups.items():
         for a, b in name_spans(text, names):  # a group wins over a name read inside it
             inside = [s for s in spans if s.start < b and a < s.end]

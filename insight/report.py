@@ -979,7 +979,7 @@ def public_owner(owner: str) -> str:
             return _TITLE_ROLES[title]
         return "[PERSON]" if title in _NAME_TITLES else m[0]
 
-    return _TITLE_BEFORE_NAME.sub(role, redact_text(owner))
+    return _TITLE_BEFORE_NAME.sub(role, redact_text(owner, places=False))
 
 
 def _removed(text: str | None) -> str:

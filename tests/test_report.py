@@ -1100,6 +1100,8 @@ def test_the_community_page_names_who_declined_and_promises_nothing_for_a_withdr
     dropped = add_priority(store, "Buses", insight_ids=[
         add_insight(store, "No bus", note_ids=["n1"])])
     withdraw_priority(store, dropped, "The council now runs a bus.")
+    add_action(store, "Evening appointments", status="agreed",
+               owner="Herne Hill Group Practice", priority_ids=[kept])
     page = " ".join(re.sub(r"<[^>]+>", " ", unescape(render_html(build_report(
         store, load_codebook(), audience="community")))).split())
     # the listeners did not decline it: whoever owns it did
@@ -1107,6 +1109,8 @@ def test_the_community_page_names_who_declined_and_promises_nothing_for_a_withdr
     assert "We decided not to go ahead" not in page
     assert "We are no longer working on this" in page
     assert "Nothing has been agreed on this yet" not in page  # no news is coming
+    # a practice that owns an action is who is responsible, named (in a quote it is not)
+    assert "Who is responsible: Herne Hill Group Practice" in page
 
 
 def test_an_action_past_its_due_date_says_so(store: Store) -> None:

@@ -844,9 +844,9 @@ def _personal(label: str) -> bool:
     """Whether a label cell holds personal details (a name, a phone number): a note
     ("Kayleigh Smith dad hits her"), however short; it would be printed, written into the
     model card and, without a codebook, kept as a category name."""
-    from insight.redact import find_pii
+    from insight.redact import PII_TYPES, find_pii
 
-    return bool(find_pii(label))
+    return any(span.type in PII_TYPES for span in find_pii(label))  # a practice is no one's
 
 
 def _labels_without_notes(
