@@ -98,6 +98,29 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: A string in a JSON line, quotes and escapes included (`json.loads` reads it)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
+    """What a note's words may be in a row intake could not read as cells (a broken JSON
+    line, a CSV row of the wrong width): a JSON line's strings, unescaped, or every run of
+    a row's pieces joined back (the words can hold the delimiter), so that a note stored
+    with them is found."""
+    if raw.lstrip()[:1] in ("{", "["):
+        found = set()
+        for literal in _JSON_STRING.findall(raw):
+            try:
+                found.add(json.loads(literal).strip())
+            except ValueError:  # cut off inside an escape
+                continue
+        return found - {""}
+    sep = max(",;\t|", key=raw.count)
+    pieces = raw.split(sep)[:longest]
+    return {text for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)
+            if (text := sep.join(pieces[i:j]).strip())}
+
+
 def words_key(text: str) -> str:
     """A note's words without case, spacing or punctuation: "Waited a YEAR  for help" and
     "waited a year for help." have the same key (an erased note's words must not come
@@ -3217,12 +3240,16 @@ def ingest_file(
         report.rejected_concerns.append(line)  # never stored: a person must read it now
 
     def stored_as(data: Any) -> list[str]:
-        """The live notes a rejected row's words are (a row fixed and ingested before)."""
-        text = data.get("text") if isinstance(data, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            return []
-        return sorted({note_id for ids in store.ids_with_text(
-            {text_hash(text), text_hash(text.strip())}).values() for note_id in ids})
+        """The live notes a rejected row's words are (a row fixed and ingested before, or
+        a line of a file ingested before with other options, unreadable now)."""
+        if isinstance(data, dict):
+            text = data.get("text")
+            texts = {text} if isinstance(text, str) and text.strip() else set()
+        else:
+            texts = raw_row_texts(data) if isinstance(data, str) else set()
+        hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
+        return sorted({note_id for ids in store.ids_with_text(hashes).values()
+                       for note_id in ids})
 
     if dates not in DATE_ORDERS:
         raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")

@@ -1347,6 +1347,32 @@ def test_a_rejected_row_with_a_safeguarding_concern_is_called_out(tmp_path: Path
     assert "(line 2)" in quiet.stderr  # the listener's own yes needs no phrase list
 
 
+def test_a_rejected_line_of_a_note_stored_and_queued_before_is_no_new_alarm(
+    tmp_path: Path
+) -> None:
+    """Blind ingest audit: the same app export ingested again with `--text-col note`
+    rejected every line (no 'note' key), and the one saying safeguarding yes was called
+    an unqueued concern although its note was stored and in the queue since the first run."""
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
+    path = write(tmp_path, "app.jsonl", "\n".join(json.dumps(r) for r in [
+        {"id": "a-1", "text": "Waited months for a call back.", "safeguarding": False},
+        {"id": "a-2", "text": "Said her son (14) has been self harming and CAMHS won't see "
+         "him.", "safeguarding": True},
+    ]) + "\n")
+    first = run_cli("ingest", "-w", str(folder), str(path), cwd=tmp_path)
+    assert "1 note routed to the safeguarding queue" in first.stdout
+    again = run_cli("ingest", "-w", str(folder), "--text-col", "note", str(path), cwd=tmp_path)
+    assert "2 already stored" in again.stdout  # every line rejected: no 'note' key
+    assert "SAFEGUARDING" not in again.stderr
+    # a line of the same kind whose note was never stored is still called out
+    new = write(tmp_path, "new.jsonl", json.dumps(
+        {"id": "a-3", "text": "Said he plans to end his life tonight.", "safeguarding": True}
+    ) + "\n")
+    unseen = run_cli("ingest", "-w", str(folder), "--text-col", "note", str(new), cwd=tmp_path)
+    assert "SAFEGUARDING: 1 rejected row raises a safeguarding concern (line 1)" in unseen.stderr
+
+
 def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     store: Store, tmp_path: Path
 ) -> None:
