@@ -3256,6 +3256,7 @@ def ingest_file(
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     pointers: list[tuple[int, str]] = []  # notes that only point to another ("see previous")
+    several: list[tuple[int, str, int]] = []  # cells of several conversations: how many
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
@@ -3358,6 +3359,8 @@ def ingest_file(
                 dashes.append((row.line, record.id))
             if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
                 pointers.append((row.line, record.id))
+            if (held := conversations_in(record.text)) > 1:
+                several.append((row.line, record.id, held))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
@@ -3403,6 +3406,15 @@ def ingest_file(
                 f"line{_s(len(lines))} {some_of([str(n) for n in lines])}) were stored, and "
                 "count as notes though they say nothing of their own: write out what was said "
                 "in them, or erase them (`insight erase --note ID`)")
+        if found := [(line, held) for line, note_id, held in several if note_id in new_ids]:
+            listed = [f"line {line}: {held}" for line, held in found]
+            listed[0] += " conversations"
+            report.warnings.append(
+                f"cells that look like several conversations, numbered ('Conversation 2:', "
+                f"'Person 2 -'; {some_of(listed, 10)}) were each stored as one note, so each "
+                "counts one person: put each conversation in a row of its own (one row each, "
+                "with its date and listener), ingest again and erase the note of the whole "
+                "cell (`insight erase --note ID`)")
         if comma_lines:
             report.warnings.append(
                 f"community answers hold a comma (line{_s(len(comma_lines))} "
@@ -3535,6 +3547,35 @@ TWIN_MIN_WORDS = 8
 
 #: A note that only points to another ("see previous", "as above", "ditto"): it holds
 #: nothing of its own, yet counts as a note
+#: The start of one of several conversations typed in one cell, numbered: "Conversation 2:",
+#: "Person 2 -", "Caller #3:", "Chat no. 2)" at the start of a line or after a sentence.
+_NUMBERED_CONVERSATION = re.compile(
+    r"(?:^|(?<=\n)|(?<=[.!?] ))[ \t]*(?:conversation|convo|conv|chat|talk|call|caller|person|"
+    r"visitor|client|guest|attendee|participant|respondent|interview|encounter|story|case|"
+    r"individual|man|woman|lady|gent|gentleman|lad|girl|mum|dad|parent|carer|member)s?"
+    r"[ \t]*(?:no\.?|number|#)?[ \t]*(\d{1,2})[ \t]*[:)\-–—]", re.I)
+#: A bare number starting a paragraph ("2) Said ...", "2. Said ..."): another conversation
+#: only at a paragraph's start, as a list of one conversation's points runs line by line.
+_NUMBERED_PARAGRAPH = re.compile(r"(?:^|(?<=\n\n))[ \t]*\(?(\d{1,2})[.)][ \t]+\S")
+
+
+def conversations_in(text: str) -> int:
+    """How many conversations a note's cell looks to hold: a listener who typed several
+    into one cell numbered them ("Conversation 1: ... Conversation 2: ..."); 1 if none.
+    The numbers must run on by one (1, 2, 3; or 2, 3 after an unnumbered first one), so
+    speakers of one conversation taking turns ("Person 1: ... Person 2: ... Person 1:")
+    are not taken for several."""
+    for marker in (_NUMBERED_CONVERSATION, _NUMBERED_PARAGRAPH):
+        found = list(marker.finditer(text))
+        numbers = [int(m.group(1)) for m in found]
+        if not numbers or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+            continue
+        unnumbered_first = numbers[0] == 2 and bool(text[:found[0].start()].strip())
+        if numbers[-1] >= 2 and (numbers[0] == 1 or unnumbered_first):
+            return numbers[-1]
+    return 1
+
+
 _POINTS_ELSEWHERE = re.compile(
     r"(?:see (?:previous|prev|above|below|earlier|last|before|notes?|other)(?: \w+)?"
     r"|as (?:above|before|previous|last time)|ditto|same as (?:above|before|previous|last)"
