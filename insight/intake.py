@@ -2705,6 +2705,9 @@ class FileReport:
     #: (line, stored note id): new notes that read almost the same as a stored note by the
     #: same listener (a corrected form answer?); both kept.
     near_twins: list[tuple[int, str]] = field(default_factory=list)
+    #: line of a near twin -> how its answers differ from the stored note's ("consent to
+    #: quote: yes there, no here"): which note is erased decides which answer holds.
+    near_twin_answers: dict[int, str] = field(default_factory=dict)
     #: field -> stored notes whose row gives another value for it: the stored value is
     #: kept (ingesting again fills fields, never changes them; `insight notes update` does)
     fields_kept: dict[str, list[str]] = field(default_factory=dict)
@@ -2776,12 +2779,20 @@ class FileReport:
                 "responses, then record the person's consent again"
             )
         if self.near_twins:
-            listed = [f"line {line} ~ {shown_cell(note_id)}" for line, note_id in self.near_twins]
+            listed = [f"line {line} ~ {shown_cell(note_id)}"
+                      + (f" ({differ})" if (differ := self.near_twin_answers.get(line)) else "")
+                      for line, note_id in self.near_twins]
+            # every one whose answers differ is named: erasing the wrong note keeps an old yes
+            shown = max(5, 1 + max((i for i, (line, _) in enumerate(self.near_twins)
+                                    if line in self.near_twin_answers), default=0))
             lines.append(
                 f"{len(self.near_twins)} new note{_s(len(self.near_twins))} read almost the "
-                f"same as a stored note by the same listener ({some_of(listed, 5)}): an answer "
-                "corrected in the form comes as a new response, so both were kept; if that is "
-                "what happened, erase the older note (`insight erase --note ID`)"
+                f"same as a stored note by the same listener ({some_of(listed, shown)}): an "
+                "answer corrected in the form comes as a new response, so both were kept; if "
+                "that is what happened, erase the older note (`insight erase --note ID`)"
+                + ("; where an answer differs, keep the one that is right: the note kept "
+                   "keeps its consent and safeguarding answers (`insight notes consent` "
+                   "corrects a consent)" if self.near_twin_answers else "")
             )
         if self.fields_kept:
             named = sorted({i for ids in self.fields_kept.values() for i in ids})
@@ -3610,6 +3621,7 @@ def _near_twins(
     if unread:
         stored = store.texts_by_listener(unread)
         by_listener.update({name: stored.get(name, []) for name in unread})
+    in_file = {record.id: record for record in new}  # not stored yet
     for record in generated:
         known = by_listener[record.listener.strip().casefold()]
         # the very same words are not a corrected answer: kept or quarantined as twins
@@ -3620,13 +3632,35 @@ def _near_twins(
         # an answer sent again with a sentence added ("Update: ...") holds the first whole
         within = next((i for i, t in candidates
                        if len(t.split()) >= TWIN_MIN_WORDS and t.strip() in record.text), None)
-        if within is not None:
-            report.near_twins.append((lines[record.id][0], within))
+        if within is None:
+            match = process.extractOne(record.text, [t for _, t in candidates],
+                                       scorer=fuzz.ratio, score_cutoff=NEAR_TWIN_RATIO)
+            within = candidates[match[2]][0] if match is not None else None
+        if within is None:
             continue
-        match = process.extractOne(record.text, [t for _, t in candidates],
-                                   scorer=fuzz.ratio, score_cutoff=NEAR_TWIN_RATIO)
-        if match is not None:
-            report.near_twins.append((lines[record.id][0], candidates[match[2]][0]))
+        line = lines[record.id][0]
+        report.near_twins.append((line, within))
+        twin = in_file.get(within) or store.get_note(within)
+        if twin is not None and (differ := _answers_differ(twin, record)):
+            report.near_twin_answers[line] = differ
+
+
+def _answers_differ(older: NoteRecord | dict[str, Any], newer: NoteRecord) -> str | None:
+    """How a near twin's consent to quote and safeguarding answers differ from the older
+    note's ("consent to quote: yes there, no here"), or None: both notes are kept, so the
+    lead must know which answer goes with the one erased."""
+    def answer(note: NoteRecord | dict[str, Any], name: str) -> bool | None:
+        return note.get(name) if isinstance(note, dict) else getattr(note, name)
+
+    said = []
+    for name, shown in (("consent_quote", "consent to quote"), ("safeguarding", "safeguarding")):
+        there, here = answer(older, name), answer(newer, name)
+        if name == "safeguarding" and here is None:
+            continue  # not answered in the row: the phrase screen reads it later
+        if bool(there) != bool(here):
+            said.append(f"{shown}: {'yes' if there else 'no'} there, {'yes' if here else 'no'} "
+                        "here")
+    return "; ".join(said) or None
 
 
 def _without_twins(

@@ -24,6 +24,7 @@ from insight.intake import (
     parse_date,
     read_rows,
     read_texts,
+    shown_cell,
     stable_note_id,
 )
 from insight.store import Store
@@ -759,6 +760,26 @@ def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
     report = ingest(store, later, tmp_path)
     [(line, twin)] = report.near_twins
     assert line == 2 and store.get_note(twin)["text"] == said
+
+
+def test_a_corrected_answer_that_changes_consent_says_so(store: Store, tmp_path: Path) -> None:
+    """Blind ingest audit: the same words again without punctuation, consent yes then no,
+    were named only as 'read almost the same ... erase the older note', so the older yes
+    to quote could be left in force by mistake."""
+    said = ("Man said the GP surgery's new phone system puts mental health calls in the same "
+            "queue as everything else, so he gives up.")
+    bare = said.replace(",", "").replace("'", "")  # as a hurried correction writes it
+    path = write(tmp_path, "near.csv", "heard_on,listener,text,consent_quote,safeguarding\n"
+                 f'11/09/2026,L-NR04,"{said}",yes,no\n'
+                 f"11/09/2026,L-NR04,{bare},no,no\n"
+                 f'11/09/2026,L-NR04,"{said[:-1]} at all.",yes,yes\n')
+    report = ingest(store, path, tmp_path)
+    assert report.accepted == 3
+    [summary] = [s for s in report.change_summary() if "read almost the same" in s]
+    twin = report.near_twins[0][1]
+    assert f"line 3 ~ {shown_cell(twin)} (consent to quote: yes there, no here)" in summary
+    assert f"line 4 ~ {shown_cell(twin)} (safeguarding: no there, yes here)" in summary
+    assert "where an answer differs, keep the one that is right" in summary
 
 
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
