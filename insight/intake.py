@@ -166,19 +166,24 @@ def shown_date(value: str) -> str:
     return f"<{len(value)} characters>"
 
 
-def shown_cell(value: str, quote: bool = True) -> str:
+def shown_cell(value: str, quote: bool = True, answer: bool = False) -> str:
     """A cell or column name for a message: itself if short (a name), with any personal data
     in it redacted ("yes [EMAIL]": messages reach terminals and logs), else only its length
     (it may be a note). The one way a message shows a cell. A cell with a name in it is
     not shown at all: the words beside a name are often the rest of it ("bartholomew
-    quince", in lower case, redacts to "[PERSON] quince")."""
-    if len(value) <= SHOWN_CHARS and len(value.split()) <= 3:
+    quince", in lower case, redacts to "[PERSON] quince").
+
+    `answer`: a yes/no column's cell, which is a phrase more often than a name ("Happy
+    for you to use it"): shown up to `SHOWN_CHARS` in any number of words when it holds no
+    personal data at all, as the person fixing it must see what was not read."""
+    if len(value) <= SHOWN_CHARS and (len(value.split()) <= 3 or answer):
         from insight.redact import redact  # loads its word lists on first use only
 
         redacted = redact(value)
         if any(span.type == "PERSON" for span in redacted.spans):
             return f"<{len(value)} characters, with a name>"
-        return repr(redacted.text) if quote else redacted.text
+        if len(value.split()) <= 3 or not redacted.spans:
+            return repr(redacted.text) if quote else redacted.text
     return f"<{len(value)} characters>"
 
 
@@ -429,12 +434,12 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 
 
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
-#: said she has stopped eating", "Y (see note)", "Happy to be quoted"; "No concerns",
-#: "None noted", "N/A", "Not that I noticed", "Prefer not to say".
+#: said she has stopped eating", "Y (see note)", "Happy to be quoted", "Happy for you to use
+#: it"; "No concerns", "None noted", "N/A", "Not that I noticed", "Prefer not to say".
 # (also a web form's ticked box, "on"; and yes in Polish, Urdu and Punjabi, as volunteers
 # write in a community's own language)
-_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|agreed|agrees|agree|consented|"
-                       r"consents|consent given|verbal consent|written consent|given|"
+_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|happy for|agreed|agrees|agree|"
+                       r"consented|consents|consent given|verbal consent|written consent|given|"
                        r"ok|okay|sure|on|tak|haan|han|✓|✔|☑)(?!\w)")
 _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
@@ -539,7 +544,8 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
         words = _WORD.findall(rest)
         return (meaning and set(words) <= _PLAIN_YES and "?" not in value
                 and not (set(words) & _CONSENT_NEGATIONS and not _NO_PROBLEM.search(rest)))
-    raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
+    raise ValueError(f"{shown_cell(value, answer=True)} is not yes or no "
+                     f"({_ACCEPTED_BOOLEANS})")
 
 
 #: A consent answer saying consent was not asked or is not known: no consent, not a bad row
@@ -1683,16 +1689,28 @@ HEADER_CHARS = 60
 QUESTION_CHARS = 200
 
 
-def _header_shown(name: str) -> str:
+def _holds_personal_data(text: str) -> bool:
+    """Whether redaction finds a name, contact detail or identifier in a short text."""
+    from insight.redact import redact  # loads its word lists on first use only
+
+    return bool(redact(text).spans)
+
+
+def _header_shown(name: str, known: bool = False) -> str:
     """A column name of a file whose header row was found: shown as written when it reads
-    as a name or a question, else only its length (a note typed into the header row). A
+    as a name or a question, else only its length (a note typed into the header row).
+    `known`: intake read the column by its name (a personal column's): a long label too. A
     name wrapped over two or three lines in its cell ("Date of\nconversation", as Excel
     headers often are) is shown on one line."""
     if 0 < name.count("\n") <= 2 and "\n\n" not in name.strip():
         name = " ".join(name.split())
     plain = ("\n" not in name and not re.search(r"\d{5}", name)
-             and not re.search(r"[.!]\s+[^\W\d_]", name)  # one phrase or question
-             and (len(name.split()) <= 6 or "?" in name))  # a column's name is short
+             and not re.search(r"[.!]\s+[^\W\d_]", name))  # one phrase or question
+    if plain and len(name.split()) > 6 and "?" not in name:
+        # a column read as a personal one by its name ("If they would like a call back,
+        # their phone number") is a form's label, not a note typed into the header row:
+        # shown whole, as `quarantine show` does, unless it names someone
+        plain = known and len(name) <= QUESTION_CHARS and not _holds_personal_data(name)
     if plain and len(name) <= HEADER_CHARS:
         return repr(name)
     if plain and "?" in name and len(name) <= QUESTION_CHARS:
@@ -3099,7 +3117,7 @@ class _Columns:
             if not name:
                 shown = "an unnamed column"
             elif name in self.headers:  # a CSV header, in a file whose header row was found
-                shown = _header_shown(written)
+                shown = _header_shown(written, known=_personal_column(name))
             else:  # a JSON key: a line of its own, could be anything
                 shown = shown_cell(written)
             field_name = _close_field(name, missing) or (
@@ -3460,7 +3478,8 @@ def ingest_file(
     if quarantine.left_out:
         report.warnings.append(
             "personal columns were left out of the quarantined rows: "
-            f"{some_of([shown_cell(c) for c in quarantine.left_out], 8)} (each row says which)"
+            f"{some_of([_header_shown(c, known=True) for c in quarantine.left_out], 8)} "
+            "(each row says which)"
         )
     return report
 

@@ -1424,6 +1424,34 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     assert any("<a column name of 86 characters>" in w for w in report.warnings)
 
 
+def test_a_forms_long_column_name_and_a_short_answer_are_shown_whole(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: a form's column "If they would like a call back, their phone
+    number" was `<a column name of 50 characters>` in one warning and whole in another, and
+    the consent "Happy for you to use it" was `<23 characters>`: hidden as if they were
+    notes, so the messages could not be acted on. They name no one, so they are shown."""
+    call_back = "If they would like a call back, their phone number"
+    path = write(tmp_path, "form.csv",
+                 f'id,text,heard_on,consent_quote,"{call_back}"\n'
+                 "f1,Waited a year.,2026-03-01,Happy for you to use it,\n"
+                 "f2,Waited a month.,31/02/2026,yes,07700 900461\n"
+                 "f3,Waited a week.,2026-03-01,Happy to talk to Mrs Jones,\n"
+                 "f4,Waited a day.,2026-03-01,Quote her in the report,\n")
+    report = ingest(store, path, tmp_path)
+    assert (5, f"consent_quote: 'Quote her in the report' is not yes or no {BOOLEANS}") \
+        in reasons(report)
+    assert store.get_note("f1")["consent_quote"] is True  # "happy for ..." as "happy to ..."
+    shown = " ".join(report.warnings)
+    assert f"not note fields, so not stored: '{call_back}'" in shown
+    assert "personal columns were left out of the quarantined rows: " \
+        "'if_they_would_like_a_call_back,_their_phone_number'" in shown
+    assert "column name of" not in shown
+    # an answer naming someone is still not echoed
+    said = [w for w in report.warnings if "consent_quote answers" in w]
+    assert said and "Jones" not in " ".join(said)
+
+
 def test_short_words_about_a_person_are_not_echoed_either(store: Store, tmp_path: Path) -> None:
     long_id = "Jane Smith said her son tried to end his life"
     path = write(
