@@ -822,7 +822,9 @@ def explain(error: ValidationError, headers: Mapping[str, str] | None = None) ->
         where = ".".join(str(p) for p in item["loc"]) or "row"
         heading = (headers or {}).get(str(item["loc"][0])) if item["loc"] else None
         if heading and header_key(heading) != where:
-            shown = shown_cell(heading)
+            # a heading read as a note field is a column's name, shown as other messages
+            # show one ("Date of the conversation"), not as a cell
+            shown = _header_shown(heading, known=True)
             where += f" (column {shown})" if not shown.startswith("<") else ""
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":

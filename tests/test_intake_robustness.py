@@ -2042,6 +2042,14 @@ def test_a_row_error_names_the_forms_column_as_well_as_the_field(
     assert reason.startswith("heard_on (column 'Date of conversation'): '31/02/2025' is not "
                              "a day")
     assert "; consent_quote (column 'OK to quote'): '2025-03-06' is not yes or no" in reason
+    # a longer heading, as Microsoft Forms writes the question (blind ingest audit: the
+    # field alone, "heard_on: '31/04/2026' is not a day")
+    longer = write(tmp_path, "forms.csv", "ID,Date of the conversation,Notes\n"
+                   "7,31/04/2026,The group closed\n")
+    (_, reason), = reasons(ingest_file(store, longer, category_ids=CATEGORY_IDS,
+                                       quarantine_dir=tmp_path / "q", text_col="Notes"))
+    assert reason.startswith("heard_on (column 'Date of the conversation'): '31/04/2026' is "
+                             "not a day")
     # a JSON key names no column: the field alone
     rows = write(tmp_path, "rows.jsonl", json.dumps({"id": "j1", "text": "x y", "Date": "x"})
                  + "\n")
