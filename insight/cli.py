@@ -419,10 +419,12 @@ def ingest(
                      "row is quarantined as a likely duplicate)."),
     ] = False,
     text_col: Annotated[
-        str,
-        typer.Option(help="The column that holds the notes, if not 'text' (e.g. a form's "
-                     "question: --text-col 'What did you hear?')."),
-    ] = "text",
+        list[str] | None,
+        typer.Option(metavar="<str>",  # given once (`_one_text_column`), not a list
+                     help="The one column that holds the notes, if not 'text' (e.g. a form's "
+                     "question: --text-col 'What did you hear?'). Give it once: columns are "
+                     "not joined, so notes in two columns are joined in the file first."),
+    ] = None,
     column: Annotated[
         list[str] | None,
         typer.Option(help="FIELD=COLUMN: read COLUMN as a note field (repeat), e.g. --column "
@@ -466,6 +468,7 @@ def ingest(
     dates = _one_word(dates, DATE_ORDERS, "date order", "--dates", hints={
         "us": "month-first", "american": "month-first", "mm/dd/yyyy": "month-first",
         "uk": "day-first", "british": "day-first", "dd/mm/yyyy": "day-first"})
+    text_col = _one_text_column(text_col or [])
     column_names = _column_names(column or [])
     if list_sep is not None and (len(list_sep.strip()) != 1 or list_sep.strip().isalnum()):
         raise typer.BadParameter("give one punctuation character, e.g. ','",
@@ -655,6 +658,20 @@ _TRAINING = ("training: each setting is tried by 5-fold cross-validation, so thi
 
 #: A retrained workspace model this much worse on held-out notes is warned of.
 WORSE_BY = 0.02
+
+
+def _one_text_column(given: list[str]) -> str:
+    """`--text-col` given at most once: a second one used to win silently, and the notes'
+    own column was then dropped as "not note fields"."""
+    if len(given) > 1:
+        named = ", ".join(repr(name) for name in given)
+        raise typer.BadParameter(
+            f"--text-col names the one column that holds the notes, and was given "
+            f"{'twice' if len(given) == 2 else f'{len(given)} times'} ({named}): give it "
+            "once, with the column of the notes. Columns are not joined: to keep the words "
+            "of another column as part of the notes, join the two columns in the file first",
+            param_hint="--text-col")
+    return given[0] if given else "text"
 
 
 def _column_names(given: list[str]) -> dict[str, str]:

@@ -98,6 +98,29 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+#: A string in a JSON line, quotes and escapes included (`json.loads` reads it)
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
+    """What a note's words may be in a row intake could not read as cells (a broken JSON
+    line, a CSV row of the wrong width): a JSON line's strings, unescaped, or every run of
+    a row's pieces joined back (the words can hold the delimiter), so that a note stored
+    with them is found."""
+    if raw.lstrip()[:1] in ("{", "["):
+        found = set()
+        for literal in _JSON_STRING.findall(raw):
+            try:
+                found.add(json.loads(literal).strip())
+            except ValueError:  # cut off inside an escape
+                continue
+        return found - {""}
+    sep = max(",;\t|", key=raw.count)
+    pieces = raw.split(sep)[:longest]
+    return {text for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)
+            if (text := sep.join(pieces[i:j]).strip())}
+
+
 def words_key(text: str) -> str:
     """A note's words without case, spacing or punctuation: "Waited a YEAR  for help" and
     "waited a year for help." have the same key (an erased note's words must not come
@@ -143,19 +166,24 @@ def shown_date(value: str) -> str:
     return f"<{len(value)} characters>"
 
 
-def shown_cell(value: str, quote: bool = True) -> str:
+def shown_cell(value: str, quote: bool = True, answer: bool = False) -> str:
     """A cell or column name for a message: itself if short (a name), with any personal data
     in it redacted ("yes [EMAIL]": messages reach terminals and logs), else only its length
     (it may be a note). The one way a message shows a cell. A cell with a name in it is
     not shown at all: the words beside a name are often the rest of it ("bartholomew
-    quince", in lower case, redacts to "[PERSON] quince")."""
-    if len(value) <= SHOWN_CHARS and len(value.split()) <= 3:
+    quince", in lower case, redacts to "[PERSON] quince").
+
+    `answer`: a yes/no column's cell, which is a phrase more often than a name ("Happy
+    for you to use it"): shown up to `SHOWN_CHARS` in any number of words when it holds no
+    personal data at all, as the person fixing it must see what was not read."""
+    if len(value) <= SHOWN_CHARS and (len(value.split()) <= 3 or answer):
         from insight.redact import redact  # loads its word lists on first use only
 
         redacted = redact(value)
         if any(span.type == "PERSON" for span in redacted.spans):
             return f"<{len(value)} characters, with a name>"
-        return repr(redacted.text) if quote else redacted.text
+        if len(value.split()) <= 3 or not redacted.spans:
+            return repr(redacted.text) if quote else redacted.text
     return f"<{len(value)} characters>"
 
 
@@ -406,12 +434,12 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 
 
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
-#: said she has stopped eating", "Y (see note)", "Happy to be quoted"; "No concerns",
-#: "None noted", "N/A", "Not that I noticed", "Prefer not to say".
+#: said she has stopped eating", "Y (see note)", "Happy to be quoted", "Happy for you to use
+#: it"; "No concerns", "None noted", "N/A", "Not that I noticed", "Prefer not to say".
 # (also a web form's ticked box, "on"; and yes in Polish, Urdu and Punjabi, as volunteers
 # write in a community's own language)
-_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|agreed|agrees|agree|consented|"
-                       r"consents|consent given|verbal consent|written consent|given|"
+_YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|happy for|agreed|agrees|agree|"
+                       r"consented|consents|consent given|verbal consent|written consent|given|"
                        r"ok|okay|sure|on|tak|haan|han|✓|✔|☑)(?!\w)")
 _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
@@ -516,7 +544,8 @@ def yes_no(value: Any, blank: bool | None, safeguarding: bool = False) -> bool |
         words = _WORD.findall(rest)
         return (meaning and set(words) <= _PLAIN_YES and "?" not in value
                 and not (set(words) & _CONSENT_NEGATIONS and not _NO_PROBLEM.search(rest)))
-    raise ValueError(f"{shown_cell(value)} is not yes or no ({_ACCEPTED_BOOLEANS})")
+    raise ValueError(f"{shown_cell(value, answer=True)} is not yes or no "
+                     f"({_ACCEPTED_BOOLEANS})")
 
 
 #: A consent answer saying consent was not asked or is not known: no consent, not a bad row
@@ -793,7 +822,9 @@ def explain(error: ValidationError, headers: Mapping[str, str] | None = None) ->
         where = ".".join(str(p) for p in item["loc"]) or "row"
         heading = (headers or {}).get(str(item["loc"][0])) if item["loc"] else None
         if heading and header_key(heading) != where:
-            shown = shown_cell(heading)
+            # a heading read as a note field is a column's name, shown as other messages
+            # show one ("Date of the conversation"), not as a cell
+            shown = _header_shown(heading, known=True)
             where += f" (column {shown})" if not shown.startswith("<") else ""
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
@@ -1660,16 +1691,28 @@ HEADER_CHARS = 60
 QUESTION_CHARS = 200
 
 
-def _header_shown(name: str) -> str:
+def _holds_personal_data(text: str) -> bool:
+    """Whether redaction finds a name, contact detail or identifier in a short text."""
+    from insight.redact import redact  # loads its word lists on first use only
+
+    return bool(redact(text).spans)
+
+
+def _header_shown(name: str, known: bool = False) -> str:
     """A column name of a file whose header row was found: shown as written when it reads
-    as a name or a question, else only its length (a note typed into the header row). A
+    as a name or a question, else only its length (a note typed into the header row).
+    `known`: intake read the column by its name (a personal column's): a long label too. A
     name wrapped over two or three lines in its cell ("Date of\nconversation", as Excel
     headers often are) is shown on one line."""
     if 0 < name.count("\n") <= 2 and "\n\n" not in name.strip():
         name = " ".join(name.split())
     plain = ("\n" not in name and not re.search(r"\d{5}", name)
-             and not re.search(r"[.!]\s+[^\W\d_]", name)  # one phrase or question
-             and (len(name.split()) <= 6 or "?" in name))  # a column's name is short
+             and not re.search(r"[.!]\s+[^\W\d_]", name))  # one phrase or question
+    if plain and len(name.split()) > 6 and "?" not in name:
+        # a column read as a personal one by its name ("If they would like a call back,
+        # their phone number") is a form's label, not a note typed into the header row:
+        # shown whole, as `quarantine show` does, unless it names someone
+        plain = known and len(name) <= QUESTION_CHARS and not _holds_personal_data(name)
     if plain and len(name) <= HEADER_CHARS:
         return repr(name)
     if plain and "?" in name and len(name) <= QUESTION_CHARS:
@@ -2682,6 +2725,9 @@ class FileReport:
     #: (line, stored note id): new notes that read almost the same as a stored note by the
     #: same listener (a corrected form answer?); both kept.
     near_twins: list[tuple[int, str]] = field(default_factory=list)
+    #: line of a near twin -> how its answers differ from the stored note's ("consent to
+    #: quote: yes there, no here"): which note is erased decides which answer holds.
+    near_twin_answers: dict[int, str] = field(default_factory=dict)
     #: field -> stored notes whose row gives another value for it: the stored value is
     #: kept (ingesting again fills fields, never changes them; `insight notes update` does)
     fields_kept: dict[str, list[str]] = field(default_factory=dict)
@@ -2753,12 +2799,20 @@ class FileReport:
                 "responses, then record the person's consent again"
             )
         if self.near_twins:
-            listed = [f"line {line} ~ {shown_cell(note_id)}" for line, note_id in self.near_twins]
+            listed = [f"line {line} ~ {shown_cell(note_id)}"
+                      + (f" ({differ})" if (differ := self.near_twin_answers.get(line)) else "")
+                      for line, note_id in self.near_twins]
+            # every one whose answers differ is named: erasing the wrong note keeps an old yes
+            shown = max(5, 1 + max((i for i, (line, _) in enumerate(self.near_twins)
+                                    if line in self.near_twin_answers), default=0))
             lines.append(
                 f"{len(self.near_twins)} new note{_s(len(self.near_twins))} read almost the "
-                f"same as a stored note by the same listener ({some_of(listed, 5)}): an answer "
-                "corrected in the form comes as a new response, so both were kept; if that is "
-                "what happened, erase the older note (`insight erase --note ID`)"
+                f"same as a stored note by the same listener ({some_of(listed, shown)}): an "
+                "answer corrected in the form comes as a new response, so both were kept; if "
+                "that is what happened, erase the older note (`insight erase --note ID`)"
+                + ("; where an answer differs, keep the one that is right: the note kept "
+                   "keeps its consent and safeguarding answers (`insight notes consent` "
+                   "corrects a consent)" if self.near_twin_answers else "")
             )
         if self.fields_kept:
             named = sorted({i for ids in self.fields_kept.values() for i in ids})
@@ -3065,7 +3119,7 @@ class _Columns:
             if not name:
                 shown = "an unnamed column"
             elif name in self.headers:  # a CSV header, in a file whose header row was found
-                shown = _header_shown(written)
+                shown = _header_shown(written, known=_personal_column(name))
             else:  # a JSON key: a line of its own, could be anything
                 shown = shown_cell(written)
             field_name = _close_field(name, missing) or (
@@ -3217,18 +3271,23 @@ def ingest_file(
         report.rejected_concerns.append(line)  # never stored: a person must read it now
 
     def stored_as(data: Any) -> list[str]:
-        """The live notes a rejected row's words are (a row fixed and ingested before)."""
-        text = data.get("text") if isinstance(data, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            return []
-        return sorted({note_id for ids in store.ids_with_text(
-            {text_hash(text), text_hash(text.strip())}).values() for note_id in ids})
+        """The live notes a rejected row's words are (a row fixed and ingested before, or
+        a line of a file ingested before with other options, unreadable now)."""
+        if isinstance(data, dict):
+            text = data.get("text")
+            texts = {text} if isinstance(text, str) and text.strip() else set()
+        else:
+            texts = raw_row_texts(data) if isinstance(data, str) else set()
+        hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
+        return sorted({note_id for ids in store.ids_with_text(hashes).values()
+                       for note_id in ids})
 
     if dates not in DATE_ORDERS:
         raise ValueError(f"dates: one of {', '.join(DATE_ORDERS)}, not {dates!r}")
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     pointers: list[tuple[int, str]] = []  # notes that only point to another ("see previous")
+    several: list[tuple[int, str, int]] = []  # cells of several conversations: how many
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
@@ -3331,6 +3390,8 @@ def ingest_file(
                 dashes.append((row.line, record.id))
             if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
                 pointers.append((row.line, record.id))
+            if (held := conversations_in(record.text)) > 1:
+                several.append((row.line, record.id, held))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
             pending.append((row.line, record, row.data))
@@ -3376,6 +3437,15 @@ def ingest_file(
                 f"line{_s(len(lines))} {some_of([str(n) for n in lines])}) were stored, and "
                 "count as notes though they say nothing of their own: write out what was said "
                 "in them, or erase them (`insight erase --note ID`)")
+        if found := [(line, held) for line, note_id, held in several if note_id in new_ids]:
+            listed = [f"line {line}: {held}" for line, held in found]
+            listed[0] += " conversations"
+            report.warnings.append(
+                f"cells that look like several conversations, numbered ('Conversation 2:', "
+                f"'Person 2 -'; {some_of(listed, 10)}) were each stored as one note, so each "
+                "counts one person: put each conversation in a row of its own (one row each, "
+                "with its date and listener), ingest again and erase the note of the whole "
+                "cell (`insight erase --note ID`)")
         if comma_lines:
             report.warnings.append(
                 f"community answers hold a comma (line{_s(len(comma_lines))} "
@@ -3410,7 +3480,8 @@ def ingest_file(
     if quarantine.left_out:
         report.warnings.append(
             "personal columns were left out of the quarantined rows: "
-            f"{some_of([shown_cell(c) for c in quarantine.left_out], 8)} (each row says which)"
+            f"{some_of([_header_shown(c, known=True) for c in quarantine.left_out], 8)} "
+            "(each row says which)"
         )
     return report
 
@@ -3508,6 +3579,35 @@ TWIN_MIN_WORDS = 8
 
 #: A note that only points to another ("see previous", "as above", "ditto"): it holds
 #: nothing of its own, yet counts as a note
+#: The start of one of several conversations typed in one cell, numbered: "Conversation 2:",
+#: "Person 2 -", "Caller #3:", "Chat no. 2)" at the start of a line or after a sentence.
+_NUMBERED_CONVERSATION = re.compile(
+    r"(?:^|(?<=\n)|(?<=[.!?] ))[ \t]*(?:conversation|convo|conv|chat|talk|call|caller|person|"
+    r"visitor|client|guest|attendee|participant|respondent|interview|encounter|story|case|"
+    r"individual|man|woman|lady|gent|gentleman|lad|girl|mum|dad|parent|carer|member)s?"
+    r"[ \t]*(?:no\.?|number|#)?[ \t]*(\d{1,2})[ \t]*[:)\-–—]", re.I)
+#: A bare number starting a paragraph ("2) Said ...", "2. Said ..."): another conversation
+#: only at a paragraph's start, as a list of one conversation's points runs line by line.
+_NUMBERED_PARAGRAPH = re.compile(r"(?:^|(?<=\n\n))[ \t]*\(?(\d{1,2})[.)][ \t]+\S")
+
+
+def conversations_in(text: str) -> int:
+    """How many conversations a note's cell looks to hold: a listener who typed several
+    into one cell numbered them ("Conversation 1: ... Conversation 2: ..."); 1 if none.
+    The numbers must run on by one (1, 2, 3; or 2, 3 after an unnumbered first one), so
+    speakers of one conversation taking turns ("Person 1: ... Person 2: ... Person 1:")
+    are not taken for several."""
+    for marker in (_NUMBERED_CONVERSATION, _NUMBERED_PARAGRAPH):
+        found = list(marker.finditer(text))
+        numbers = [int(m.group(1)) for m in found]
+        if not numbers or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+            continue
+        unnumbered_first = numbers[0] == 2 and bool(text[:found[0].start()].strip())
+        if numbers[-1] >= 2 and (numbers[0] == 1 or unnumbered_first):
+            return numbers[-1]
+    return 1
+
+
 _POINTS_ELSEWHERE = re.compile(
     r"(?:see (?:previous|prev|above|below|earlier|last|before|notes?|other)(?: \w+)?"
     r"|as (?:above|before|previous|last time)|ditto|same as (?:above|before|previous|last)"
@@ -3542,6 +3642,7 @@ def _near_twins(
     if unread:
         stored = store.texts_by_listener(unread)
         by_listener.update({name: stored.get(name, []) for name in unread})
+    in_file = {record.id: record for record in new}  # not stored yet
     for record in generated:
         known = by_listener[record.listener.strip().casefold()]
         # the very same words are not a corrected answer: kept or quarantined as twins
@@ -3552,13 +3653,35 @@ def _near_twins(
         # an answer sent again with a sentence added ("Update: ...") holds the first whole
         within = next((i for i, t in candidates
                        if len(t.split()) >= TWIN_MIN_WORDS and t.strip() in record.text), None)
-        if within is not None:
-            report.near_twins.append((lines[record.id][0], within))
+        if within is None:
+            match = process.extractOne(record.text, [t for _, t in candidates],
+                                       scorer=fuzz.ratio, score_cutoff=NEAR_TWIN_RATIO)
+            within = candidates[match[2]][0] if match is not None else None
+        if within is None:
             continue
-        match = process.extractOne(record.text, [t for _, t in candidates],
-                                   scorer=fuzz.ratio, score_cutoff=NEAR_TWIN_RATIO)
-        if match is not None:
-            report.near_twins.append((lines[record.id][0], candidates[match[2]][0]))
+        line = lines[record.id][0]
+        report.near_twins.append((line, within))
+        twin = in_file.get(within) or store.get_note(within)
+        if twin is not None and (differ := _answers_differ(twin, record)):
+            report.near_twin_answers[line] = differ
+
+
+def _answers_differ(older: NoteRecord | dict[str, Any], newer: NoteRecord) -> str | None:
+    """How a near twin's consent to quote and safeguarding answers differ from the older
+    note's ("consent to quote: yes there, no here"), or None: both notes are kept, so the
+    lead must know which answer goes with the one erased."""
+    def answer(note: NoteRecord | dict[str, Any], name: str) -> bool | None:
+        return note.get(name) if isinstance(note, dict) else getattr(note, name)
+
+    said = []
+    for name, shown in (("consent_quote", "consent to quote"), ("safeguarding", "safeguarding")):
+        there, here = answer(older, name), answer(newer, name)
+        if name == "safeguarding" and here is None:
+            continue  # not answered in the row: the phrase screen reads it later
+        if bool(there) != bool(here):
+            said.append(f"{shown}: {'yes' if there else 'no'} there, {'yes' if here else 'no'} "
+                        "here")
+    return "; ".join(said) or None
 
 
 def _without_twins(

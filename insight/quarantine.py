@@ -20,10 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from insight.intake import FIX_COLUMNS, NOTE_FIELDS, text_hash
-
-#: A string in a JSON line, quotes and escapes included (`json.loads` reads it)
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+from insight.intake import FIX_COLUMNS, NOTE_FIELDS, raw_row_texts, text_hash
 
 if TYPE_CHECKING:
     from insight.store import Store
@@ -87,18 +84,7 @@ class QuarantinedRow:
         back (the words can hold the delimiter), so a note stored with them is found."""
         if not isinstance(self.row, str) or self.line == 0:
             return set()
-        if self.row.lstrip()[:1] in ("{", "["):  # a broken JSON line: its strings, unescaped
-            found = set()
-            for literal in _JSON_STRING.findall(self.row):
-                try:
-                    found.add(json.loads(literal).strip())
-                except ValueError:  # cut off inside an escape
-                    continue
-            return found - {""}
-        sep = max(",;\t|", key=self.row.count)
-        pieces = self.row.split(sep)[:longest]
-        return {text for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)
-                if (text := sep.join(pieces[i:j]).strip())}
+        return raw_row_texts(self.row, longest)
 
     @property
     def note_id(self) -> str | None:

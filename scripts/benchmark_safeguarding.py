@@ -176,6 +176,11 @@ def render(results: dict[str, dict[str, dict[str, float]]], counts: dict[str, in
         "the classifier in a blind user audit of the golden thread on 2026-11-29 ('I have "
         "been having suicide thoughts again'); no audit set was read to write it. No corpus, "
         "audit or short note's flag changed.",
+        "- Phrase list v9 reads a list's or a form's number before a colon as no child's "
+        "age ('Conversation 2: Older man', 'Person 2: older man' raised child-at-risk in "
+        "a blind user audit of `insight ingest` on 2026-11-29; '15:' is seldom an age); "
+        "no audit set was read to write it. No corpus, audit or short note's flag "
+        "changed.",
         "- `audit-5.jsonl` was written on 2026-11-29 by a fifth writer who read only the "
         "corpus guide and the rule, told to say risk as people do rather than in stock "
         "words. Its first run (blind; list v7, classifier trained on the corpus and audit-1 "

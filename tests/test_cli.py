@@ -1502,6 +1502,13 @@ def test_ingest_reads_columns_named_on_the_command_line(tmp_path: Path) -> None:
                          (["--column", "text=What was said"], "named with --text-col")):
         refused = insight("ingest", str(notes), "-w", str(ws), *bad, check=False)
         assert refused.returncode == 2 and message in " ".join(refused.stderr.split())
+    # blind ingest audit: a second --text-col silently won and the notes' column was dropped
+    twice = insight("ingest", str(notes), "-w", str(ws), "--text-col", "What was said",
+                    "--text-col", "Themes", check=False)
+    assert twice.returncode == 2 and "accepted" not in twice.stdout
+    said = " ".join(twice.stderr.replace("│", " ").split())
+    assert "--text-col names the one column that holds the notes, and was given twice " \
+        "('What was said', 'Themes'): give it once" in said
 
 
 def test_a_lead_routes_a_missed_concern_to_the_queue_and_it_is_never_quoted(

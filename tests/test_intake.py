@@ -975,3 +975,34 @@ def test_a_note_that_only_points_to_another_is_stored_and_said(store: Store,
     assert report.accepted == 4
     [said] = [w for w in report.warnings if "only point to another" in w]
     assert "lines 3, 4)" in said
+
+
+def test_a_cell_holding_several_conversations_is_stored_and_said(store: Store,
+                                                                tmp_path: Path) -> None:
+    """Blind ingest audit: three conversations typed in one cell ("Conversation 1: ...
+    Conversation 2: ...") became one note, so three people counted as one. Each such row
+    is named with how many it seems to hold; the cell is stored as it is (a person splits
+    it), and numbered points of one conversation are not taken for several."""
+    cells = [
+        "Conversation 1: Young mum said the perinatal team were amazing.\n\n"
+        "Conversation 2: Older man said he has waited since January.\n\n"
+        "Conversation 3: Woman said no one contacted the family.",
+        "Person 1 - said the crisis line never answered.\nPerson 2 - said the same of 111.",
+        "1) Waited a year for a call back.\n\n2) Said the GP was kind.",
+        "Young dad said the waiting room is too loud.\n\nCaller 2: said the same.",
+        "Said three things:\n1. the wait\n2. the letters\n3. the parking.",
+        "Person 1: said the ward was cold. Person 2: agreed. Person 1: said it again.",
+        "Waited 2: 30 hours in A&E, she said.",
+    ]
+    path = tmp_path / "log.csv"
+    path.write_text("id,text\n" + "".join(f'c{i},"{cell}"\n' for i, cell in enumerate(cells)),
+                    encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.accepted == len(cells)
+    [said] = [w for w in report.warnings if "conversations" in w]
+    lines = [2, 7, 9, 12]  # each cell's first line in the file
+    assert f"line {lines[0]}: 3 conversations, line {lines[1]}: 2, line {lines[2]}: 2, " \
+        f"line {lines[3]}: 2)" in said
+    assert "one row each" in said
+    again = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert not [w for w in again.warnings if "conversations" in w]  # said once, when stored

@@ -24,6 +24,7 @@ from insight.intake import (
     parse_date,
     read_rows,
     read_texts,
+    shown_cell,
     stable_note_id,
 )
 from insight.store import Store
@@ -761,6 +762,26 @@ def test_a_corrected_form_answer_is_said_to_read_like_a_stored_note(
     assert line == 2 and store.get_note(twin)["text"] == said
 
 
+def test_a_corrected_answer_that_changes_consent_says_so(store: Store, tmp_path: Path) -> None:
+    """Blind ingest audit: the same words again without punctuation, consent yes then no,
+    were named only as 'read almost the same ... erase the older note', so the older yes
+    to quote could be left in force by mistake."""
+    said = ("Man said the GP surgery's new phone system puts mental health calls in the same "
+            "queue as everything else, so he gives up.")
+    bare = said.replace(",", "").replace("'", "")  # as a hurried correction writes it
+    path = write(tmp_path, "near.csv", "heard_on,listener,text,consent_quote,safeguarding\n"
+                 f'11/09/2026,L-NR04,"{said}",yes,no\n'
+                 f"11/09/2026,L-NR04,{bare},no,no\n"
+                 f'11/09/2026,L-NR04,"{said[:-1]} at all.",yes,yes\n')
+    report = ingest(store, path, tmp_path)
+    assert report.accepted == 3
+    [summary] = [s for s in report.change_summary() if "read almost the same" in s]
+    twin = report.near_twins[0][1]
+    assert f"line 3 ~ {shown_cell(twin)} (consent to quote: yes there, no here)" in summary
+    assert f"line 4 ~ {shown_cell(twin)} (safeguarding: no there, yes here)" in summary
+    assert "where an answer differs, keep the one that is right" in summary
+
+
 def test_a_column_named_only_the_second_time_fills_the_stored_notes(
     store: Store, tmp_path: Path
 ) -> None:
@@ -1347,6 +1368,32 @@ def test_a_rejected_row_with_a_safeguarding_concern_is_called_out(tmp_path: Path
     assert "(line 2)" in quiet.stderr  # the listener's own yes needs no phrase list
 
 
+def test_a_rejected_line_of_a_note_stored_and_queued_before_is_no_new_alarm(
+    tmp_path: Path
+) -> None:
+    """Blind ingest audit: the same app export ingested again with `--text-col note`
+    rejected every line (no 'note' key), and the one saying safeguarding yes was called
+    an unqueued concern although its note was stored and in the queue since the first run."""
+    folder = tmp_path / "ws"
+    assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
+    path = write(tmp_path, "app.jsonl", "\n".join(json.dumps(r) for r in [
+        {"id": "a-1", "text": "Waited months for a call back.", "safeguarding": False},
+        {"id": "a-2", "text": "Said her son (14) has been self harming and CAMHS won't see "
+         "him.", "safeguarding": True},
+    ]) + "\n")
+    first = run_cli("ingest", "-w", str(folder), str(path), cwd=tmp_path)
+    assert "1 note routed to the safeguarding queue" in first.stdout
+    again = run_cli("ingest", "-w", str(folder), "--text-col", "note", str(path), cwd=tmp_path)
+    assert "2 already stored" in again.stdout  # every line rejected: no 'note' key
+    assert "SAFEGUARDING" not in again.stderr
+    # a line of the same kind whose note was never stored is still called out
+    new = write(tmp_path, "new.jsonl", json.dumps(
+        {"id": "a-3", "text": "Said he plans to end his life tonight.", "safeguarding": True}
+    ) + "\n")
+    unseen = run_cli("ingest", "-w", str(folder), "--text-col", "note", str(new), cwd=tmp_path)
+    assert "SAFEGUARDING: 1 rejected row raises a safeguarding concern (line 1)" in unseen.stderr
+
+
 def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     store: Store, tmp_path: Path
 ) -> None:
@@ -1375,6 +1422,34 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
         (2, "categories: unknown category id(s): <27 characters, with a name> "
             "(not in the codebook)")]
     assert any("<a column name of 86 characters>" in w for w in report.warnings)
+
+
+def test_a_forms_long_column_name_and_a_short_answer_are_shown_whole(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: a form's column "If they would like a call back, their phone
+    number" was `<a column name of 50 characters>` in one warning and whole in another, and
+    the consent "Happy for you to use it" was `<23 characters>`: hidden as if they were
+    notes, so the messages could not be acted on. They name no one, so they are shown."""
+    call_back = "If they would like a call back, their phone number"
+    path = write(tmp_path, "form.csv",
+                 f'id,text,heard_on,consent_quote,"{call_back}"\n'
+                 "f1,Waited a year.,2026-03-01,Happy for you to use it,\n"
+                 "f2,Waited a month.,31/02/2026,yes,07700 900461\n"
+                 "f3,Waited a week.,2026-03-01,Happy to talk to Mrs Jones,\n"
+                 "f4,Waited a day.,2026-03-01,Quote her in the report,\n")
+    report = ingest(store, path, tmp_path)
+    assert (5, f"consent_quote: 'Quote her in the report' is not yes or no {BOOLEANS}") \
+        in reasons(report)
+    assert store.get_note("f1")["consent_quote"] is True  # "happy for ..." as "happy to ..."
+    shown = " ".join(report.warnings)
+    assert f"not note fields, so not stored: '{call_back}'" in shown
+    assert "personal columns were left out of the quarantined rows: " \
+        "'if_they_would_like_a_call_back,_their_phone_number'" in shown
+    assert "column name of" not in shown
+    # an answer naming someone is still not echoed
+    said = [w for w in report.warnings if "consent_quote answers" in w]
+    assert said and "Jones" not in " ".join(said)
 
 
 def test_short_words_about_a_person_are_not_echoed_either(store: Store, tmp_path: Path) -> None:
@@ -1967,6 +2042,14 @@ def test_a_row_error_names_the_forms_column_as_well_as_the_field(
     assert reason.startswith("heard_on (column 'Date of conversation'): '31/02/2025' is not "
                              "a day")
     assert "; consent_quote (column 'OK to quote'): '2025-03-06' is not yes or no" in reason
+    # a longer heading, as Microsoft Forms writes the question (blind ingest audit: the
+    # field alone, "heard_on: '31/04/2026' is not a day")
+    longer = write(tmp_path, "forms.csv", "ID,Date of the conversation,Notes\n"
+                   "7,31/04/2026,The group closed\n")
+    (_, reason), = reasons(ingest_file(store, longer, category_ids=CATEGORY_IDS,
+                                       quarantine_dir=tmp_path / "q", text_col="Notes"))
+    assert reason.startswith("heard_on (column 'Date of the conversation'): '31/04/2026' is "
+                             "not a day")
     # a JSON key names no column: the field alone
     rows = write(tmp_path, "rows.jsonl", json.dumps({"id": "j1", "text": "x y", "Date": "x"})
                  + "\n")

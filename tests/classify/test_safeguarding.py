@@ -114,6 +114,8 @@ def test_clear_cases_are_caught(phrases, note, signal):
         ("Left the kids on their own all weekend.", "child-at-risk"),
         ("No food in the flat and the baby's crying.", "child-at-risk"),
         ("Girl, 15, says older lads give her weed and lifts.", "child-at-risk"),
+        ("Her daughter (14) gets picked up by older lads after school.", "child-at-risk"),
+        ("Conversation 2: girl of 14 said older men give her lifts.", "child-at-risk"),
         ("Been going off in cars with older men after school.", "child-at-risk"),
         ("Man she met online keeps asking her for pics, she's 13.", "child-at-risk"),
         ("Worried her daughter is being groomed.", "child-at-risk"),
@@ -259,6 +261,11 @@ def test_each_group_catches_everyday_wording(phrases, note, signal):
         "She volunteers for the Samaritans on Tuesdays.",
         "The crisis line never answered when he rang.",
         "Gave her a lift to the crisis cafe on Friday.",
+        # a list's or a form's number before a colon is no child's age (blind ingest audit)
+        "Conversation 2: Older man said he has been waiting since January.",
+        "Person 2: older man said he has been waiting since January.",
+        "Caller 3: Older bloke, rang about his pension and his low mood.",
+        "Table 4: Older man said the wait for a psychology assessment was long.",
     ],
 )
 def test_known_false_alarms_are_not_flagged(phrases, note):
