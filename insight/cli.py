@@ -1859,6 +1859,7 @@ def report(
     writes one file per table, named after --out. With --since/--until it counts the
     notes of that period and says what changed in the thread in it; without them, every
     note, and what changed since the audience's last report (written on an earlier day)."""
+    from insight.privacy import overlap_warnings
     from insight.report import (
         DEFAULT_TITLE,
         build_report,
@@ -1903,10 +1904,13 @@ def report(
             tagged_by=sorted(tagged_by) if model is None else None,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())
+        data.warnings.extend(overlap_warnings(store.reports_written(audience), first, last,
+                                              audience, ws.small_number_threshold))
     paths = write_report(data, out)
     with store:  # so an erasure or a withdrawn consent can say which reports hold the words
         store.record_report([str(p.resolve()) for p in paths], audience,
-                            quoted_notes(data) if out.suffix.lower() == ".html" else [])
+                            quoted_notes(data) if out.suffix.lower() == ".html" else [],
+                            since=first, until=last)
     for path in paths:
         typer.echo(f"report written to {path}")
     for warning in data.warnings:

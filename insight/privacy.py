@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import permutations
 from types import MappingProxyType
 from typing import Any, Literal
+
+from insight.clock import uk_day
 
 Audience = Literal["lead", "commissioner", "community"]
 AUDIENCES: tuple[str, ...] = ("lead", "commissioner", "community")
@@ -212,6 +215,39 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
         ):
             found.append(match.span())
     return found
+
+
+def overlap_warnings(earlier: Sequence[Mapping[str, Any]], since: date | None,
+                     until: date | None, audience: str, threshold: int) -> list[str]:
+    """A report for readers outside the leads whose notes overlap those of one written for
+    them before (`Store.reports_written`), counting other notes: each suppresses its own
+    small counts, but one's count less the other's can be one of them (a quarter's "<5"
+    from the running total and the quarter before). Said, not refused: the lead decides
+    which report goes out. A report of the same notes again (a correction) is no risk."""
+    if audience == "lead":
+        return []
+    low, high = since or date.min, until or date.max
+    clashes = [r for r in earlier
+               if ((r["since"] or date.min), (r["until"] or date.max)) != (low, high)
+               and (r["since"] or date.min) <= high and low <= (r["until"] or date.max)]
+    if not clashes:
+        return []
+
+    def notes(first: date | None, last: date | None) -> str:
+        if first is None and last is None:
+            return "every note"
+        return (f"the notes heard {'from ' + first.isoformat() if first else ''}"
+                f"{' ' if first and last else ''}{'to ' + last.isoformat() if last else ''}")
+
+    last = clashes[-1]
+    more = f" (and {len(clashes) - 1} more)" if len(clashes) > 1 else ""
+    day = uk_day(last["at"])
+    return [f"the {audience} report written on {day.day} {day:%B %Y}{more} counted "
+            f"{notes(last['since'], last['until'])}, and this one counts "
+            f"{notes(since, until)}: where they overlap, a count in one less the same count "
+            f"in the other can be a number under {threshold} that each report hides. Give "
+            "these readers reports for periods that do not overlap, or running totals only "
+            "(docs/privacy.md, 'Known limits')"]
 
 
 def small_group_warnings(

@@ -774,17 +774,37 @@ class Store:
         with self.begin() as conn:
             self._audit(conn, operation, record_type, record_id[:200], None, details)
 
-    def record_report(self, files: Sequence[str], audience: str,
-                      quoted: Iterable[str]) -> None:
-        """Audit a report written: its files, audience and the notes it quotes, each as the
-        keyed hash its tombstone would have (`tombstone_id`; never the id, which can hold a
-        name): so an erasure or a withdrawn consent can say which reports still hold the
-        words (`reports_quoting`)."""
+    def record_report(self, files: Sequence[str], audience: str, quoted: Iterable[str],
+                      since: date | None = None, until: date | None = None) -> None:
+        """Audit a report written: its files, audience, the notes heard it counts (`since`,
+        `until`; None for open ends) and the notes it quotes, each as the keyed hash its
+        tombstone would have (`tombstone_id`; never the id, which can hold a name): so an
+        erasure or a withdrawn consent can say which reports still hold the words
+        (`reports_quoting`), and a report can say which earlier ones its counts could be
+        subtracted from (`reports_written`)."""
         key = self.secret("erasure")
         marks = sorted({self.tombstone_id(note_id, key) for note_id in quoted})
+        covers = [since.isoformat() if since else None, until.isoformat() if until else None]
         with self.begin() as conn:
             self._audit(conn, "write", "report", files[0] if files else "", None,
-                        {"audience": audience, "files": list(files), "quoted": marks})
+                        {"audience": audience, "files": list(files), "quoted": marks,
+                         "covers": covers})
+
+    def reports_written(self, audience: str) -> list[dict[str, Any]]:
+        """The reports written for `audience` that say which notes they count, oldest first:
+        {"at", "since", "until"} (None for an open end). Reports written before this was
+        recorded are not listed."""
+        found = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(audit.c.at, audit.c.after).where(
+                    audit.c.record_type == "report", audit.c.operation == "write"
+            ).order_by(audit.c.id)):
+                after = row.after or {}
+                if after.get("audience") == audience and "covers" in after:
+                    since, until = (date.fromisoformat(d) if d else None
+                                    for d in after["covers"])
+                    found.append({"at": row.at, "since": since, "until": until})
+        return found
 
     def last_report(self, audience: str, before: date) -> datetime | None:
         """When a report for `audience` was last written on a day (in England) before

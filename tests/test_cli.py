@@ -2211,6 +2211,35 @@ def test_a_period_is_given_with_since_and_until(tmp_path: Path) -> None:
     assert later.returncode == 2 and "is still to come" in later.stderr
 
 
+def test_a_report_overlapping_an_earlier_one_for_the_same_readers_says_so(
+    tmp_path: Path,
+) -> None:
+    """A quarter's "<5" could be worked out from the running total less the other quarter
+    (blind commissioner audit): the second report written says so, a correction does not."""
+    ws = workspace_with(tmp_path, [
+        {"id": f"n{i}", "text": f"Note {i} about the long wait.", "heard_on": day,
+         "categories": ["access-waiting"]}
+        for i, day in enumerate(["2026-08-03", "2026-10-02"])], "--no-screen")
+    out = tmp_path / "r.html"
+    everything = insight("report", "-o", str(out), "-w", str(ws))
+    assert "overlap" not in everything.stderr  # the first for these readers
+    quarter = insight("report", "--since", "2026-10-01", "--until", "2026-12-31", "-o",
+                      str(out), "-w", str(ws))
+    assert ("counted every note, and this one counts the notes heard from 2026-10-01 to "
+            "2026-12-31: where they overlap, a count in one less the same count in the "
+            "other can be a number under 5") in " ".join(quarter.stderr.split())
+    again = insight("report", "--since", "2026-10-01", "--until", "2026-12-31", "-o",
+                    str(out), "-w", str(ws))
+    assert "(and 1 more)" not in again.stderr  # the same notes again is no new risk
+    assert "counted every note" in again.stderr  # but the running total still is
+    # another quarter beside it is not; leads see every count anyway
+    earlier = insight("report", "--since", "2026-07-01", "--until", "2026-09-30", "-o",
+                      str(out), "-w", str(ws))
+    assert "overlap" in earlier.stderr and "2026-10-01" not in earlier.stderr
+    lead = insight("report", "--audience", "lead", "-o", str(out), "-w", str(ws))
+    assert "overlap" not in lead.stderr
+
+
 def test_rollup_table_gives_a_share_as_the_report_does(tmp_path: Path) -> None:
     """A blind user audit: the table said 0.375 where the report says 38%."""
     ws = workspace_with(tmp_path, [
