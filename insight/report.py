@@ -238,13 +238,20 @@ PLAIN_WORDS = {
 
 
 def plain_words_used(texts: list[str]) -> dict[str, str]:
-    """The `PLAIN_WORDS` the given texts use, in the order of the list."""
+    """The `PLAIN_WORDS` the given texts use, in the order of the list, and those their
+    meanings use ("CBT" in the meaning of "Talking Therapies")."""
     joined = "\n".join(t for t in texts if t)
-    return {  # "Trust", "ICB" as written; "commissioner", "care plan" in any case
-        word: meaning for word, meaning in PLAIN_WORDS.items()
-        if re.search(rf"(?<![\w&]){re.escape(word)}s?(?![\w&])", joined,
-                     0 if word[0].isupper() else re.IGNORECASE)
-    }
+    used: dict[str, str] = {}
+    while True:
+        found = {  # "Trust", "ICB" as written; "commissioner", "care plan" in any case
+            word: meaning for word, meaning in PLAIN_WORDS.items()
+            if re.search(rf"(?<![\w&]){re.escape(word)}s?(?![\w&])", joined,
+                         0 if word[0].isupper() else re.IGNORECASE)
+        }
+        if found.keys() == used.keys():
+            return found
+        used = found
+        joined = "\n".join([joined, *found.values()])
 
 
 def build_report(
@@ -597,6 +604,22 @@ def build_report(
 
 #: Capitals a reader may not know ("QIPP", "LA"): two or more, not inside [brackets].
 _ABBREVIATION = re.compile(r"(?<![\w\[&])[A-Z][A-Z&]+s?(?![\w\]&])")
+#: Abbreviations in mixed case ("SLaM", "CaMHS", "LeDeR", "SaLT"): short, half capitals or
+#: more (not "McDonald", "LaToya", "YouTube").
+_MIXED_ABBREVIATION = re.compile(r"(?<![\w\[&])[A-Z][A-Za-z]{2,5}(?![\w\]&])")
+
+
+def _abbreviations(text: str) -> set[str]:
+    """The abbreviations a text uses, as written ("ICBs" as "ICB")."""
+    found = {m.group(0).rstrip("s") if m.group(0)[:-1].isupper() else m.group(0)
+             for m in _ABBREVIATION.finditer(text)}
+    for m in _MIXED_ABBREVIATION.finditer(text):
+        word = m.group(0)
+        capitals = sum(c.isupper() for c in word)
+        plural = word.endswith("s") and word[:-1].isupper()  # "GPs": read above
+        if not word.isupper() and not plural and capitals >= 2 and 2 * capitals >= len(word):
+            found.add(word)
+    return found
 #: Abbreviations every reader knows.
 _KNOWN_ABBREVIATIONS = frozenset({"UK", "OK", "TV"})
 
@@ -721,8 +744,7 @@ def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -
                         f"{', '.join(unpinned)} ha{'s' if len(unpinned) == 1 else 've'} none "
                         "(`insight insights quote INSIGHT NOTE --pin`)")
     explained = {w.casefold() for w in PLAIN_WORDS}
-    unexplained = sorted({m.group(0).rstrip("s") if m.group(0)[:-1].isupper() else m.group(0)
-                          for text in written for m in _ABBREVIATION.finditer(text)}
+    unexplained = sorted({word for text in written for word in _abbreviations(text)}
                          - set(PLAIN_WORDS) - _KNOWN_ABBREVIATIONS, key=str.casefold)
     unexplained = [w for w in unexplained if w.casefold() not in explained]
     if unexplained:
@@ -912,6 +934,34 @@ _ENV.filters["month_year"] = _month_year
 
 
 _ENV.filters["long_date"] = long_day
+
+#: A UK phone number (020 7946 0321, 07700 900123, 0800 123 4567, 116 123, 111, 999) or an
+#: e-mail address in text a reader may tap on a phone.
+_TAPPABLE = re.compile(
+    r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?<![\w/.-])(?P<phone>(?:\+44\s?|0)\d{2,4}(?:[ -]?\d{3,4}){1,2}|116\s?123|111|999)"
+    r"(?![\w/.-])")
+
+
+def _tappable(text: str | None) -> Markup:
+    """Text with its phone numbers and e-mail addresses as links a phone can call or write
+    to (escaped, so the text is shown as written)."""
+    out, position = [], 0
+    text = text or ""
+    for m in _TAPPABLE.finditer(text):
+        out.append(Markup.escape(text[position:m.start()]))
+        shown = Markup.escape(m.group(0))
+        if m["email"]:
+            out.append(Markup(f'<a href="mailto:{shown}">{shown}</a>'))
+        else:
+            digits = re.sub(r"[^\d+]", "", m.group(0))
+            out.append(Markup(f'<a href="tel:{digits}">{shown}</a>'))
+        position = m.end()
+    out.append(Markup.escape(text[position:]))
+    return Markup("").join(out)
+
+
+_ENV.filters["tappable"] = _tappable
 
 
 def _named(rows: list[tuple[str, Any]], limit: int = 6) -> str:

@@ -1431,10 +1431,29 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
     assert "Okafor" not in text and "Dr [" not in text
     assert "Sarah Khan, CMHT manager" in render_html(build_report(store, load_codebook()))
     reached = build_report(store, load_codebook(), audience="community",
-                           contact="email listening@example.org")
-    assert "or you want to tell us more: email listening@example.org." in _community_text(
-        reached)
+                           contact="email listening@example.org or ring 020 7946 0321")
+    # on a phone, the address and the number are links to tap
+    assert ('or you want to tell us more: email <a href="mailto:listening@example.org">'
+            'listening@example.org</a> or ring <a href="tel:02079460321">020 7946 0321</a>.'
+            ) in render_html(reached)
+    assert '<a href="tel:116123">116 123</a>' in render_html(reached)
     assert not any("reach you" in w for w in reached.warnings)
+
+
+def test_the_community_page_explains_or_flags_every_abbreviation(store: Store) -> None:
+    add(store, note("n1", "Text", categories=["daily-living"]))
+    insight = add_insight(store, "Nothing at weekends", note_ids=["n1"])
+    set_quote_choice(store, insight, "n1", "pin")
+    add_action(store, "Ask Talking Therapies for SLaM evening slots", status="agreed",
+               owner="McDonald ward, GPs", priority_ids=[
+                   add_priority(store, "Weekends", insight_ids=[insight])])
+    data = build_report(store, load_codebook(), audience="community")
+    # in mixed case too; not a name such as McDonald, nor "GPs"
+    [short] = [w for w in data.warnings if "abbreviations" in w]
+    assert short.startswith("the community page uses abbreviations it does not explain: "
+                            "SLaM;")
+    # a word in a meaning is explained too: "CBT" in that of Talking Therapies
+    assert list(data.plain_words) == ["CBT", "GP", "NHS", "Talking Therapies"]
 
 
 def test_report_tables_have_captions_and_header_scopes(store: Store) -> None:
