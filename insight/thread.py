@@ -546,8 +546,20 @@ def set_action_status(
         values["reason"] = reason
     audited = None
     if status != current or on is not None:
-        audited = {"status_on": _status_on(on, follows["on"] if follows else None,
-                                           follows["status"] if follows else None).isoformat()}
+        try:
+            day = _status_on(on, follows["on"] if follows else None,
+                             follows["status"] if follows else None)
+        except ThreadError as error:
+            if follows is None or len(history) != 1 or on is None or on > uk_today():
+                raise
+            # the status it was added with, dated the day it was added: a history typed in
+            # afterwards starts with that day put right
+            name = ref("action", action_id)
+            raise ThreadError(
+                f"{error}. If it was {follows['status']} before that, give that day first: "
+                f"`insight actions status {name} {follows['status']} --on DAY` (on or before "
+                f"{long_day(on)}); `insight actions add` takes --status-on for this") from None
+        audited = {"status_on": day.isoformat()}
     return store.update_record("action", action_id, audited=audited, **values)
 
 

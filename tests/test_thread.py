@@ -521,6 +521,19 @@ def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Sto
     assert thread.status_since(action) == date(2026, 10, 2)
 
 
+def test_a_history_typed_in_afterwards_is_told_to_date_its_first_status(store: Store) -> None:
+    """An action added today, declined in September: the error says how to give the day it
+    was proposed first (blind commissioner audit: the command just failed)."""
+    action = add_action(store, "Walk-in centre")
+    with pytest.raises(ThreadError, match=r"If it was proposed before that, give that day "
+                       r"first: `insight actions status A1 proposed --on DAY` \(on or before "
+                       r"15 September 2026\)"):
+        set_action_status(store, action, "declined", reason="No money", on=date(2026, 9, 15))
+    set_action_status(store, action, "proposed", on=date(2026, 9, 1))
+    set_action_status(store, action, "declined", reason="No money", on=date(2026, 9, 15))
+    assert load_thread(store).status_since(action) == date(2026, 9, 15)
+
+
 def test_a_status_recorded_by_mistake_is_taken_back(store: Store) -> None:
     """Blind two-quarter audit: 'done' typed by mistake could only be replaced by a later
     status dated after it; taking it back restores the status before with its day and
