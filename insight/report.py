@@ -297,7 +297,7 @@ def build_report(
     rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners",
                           "communities", "negative", "mixed", "positive", "neutral",
                           "not known", "trend"]].to_dict("records")
-    thread = load_thread(store)
+    thread = full = load_thread(store)
     # a past period's report says what was true at its end: statuses, outcomes, evidence
     as_of = min(until, uk_today()) if until else uk_today()
     if as_of < uk_today():
@@ -393,6 +393,10 @@ def build_report(
                 for o in thread.outcomes_of_action(action_id)
             ],
             "involvement": _involvement(thread.involvement.get(action_id), audience),
+            # a past period's: the priorities it answers, agreed only after the period
+            "answers_later": [
+                {"ref": ref("priority", p), "agreed_on": full.priorities[p]["agreed_on"]}
+                for p in action.get("answers_later", [])],
             "chain": _named_chain(thread.chain(action_id), audience, insight_counts, key),
             "evidence": total(
                 thread.notes_of_action(action_id),

@@ -1113,6 +1113,26 @@ def test_the_community_page_names_who_declined_and_promises_nothing_for_a_withdr
     assert "Who is responsible: Herne Hill Group Practice" in page
 
 
+def test_a_past_periods_action_agreed_before_its_priority_says_so(store: Store) -> None:
+    """Q2's report: an action agreed in June under a priority agreed in July rests on no
+    agreed priority at the end of June, which is said, not a thread check."""
+    add(store, *[note(f"n{i}", "Carers shut out of discharge.", heard_on="2026-05-02",
+                      categories=["carers-family"]) for i in range(6)])
+    priority = add_priority(store, "Carers as partners", agreed_on=date(2026, 7, 14),
+                            insight_ids=[add_insight(store, "Shut out",
+                                                     note_ids=[f"n{i}" for i in range(6)])])
+    add_action(store, "Carers link worker", status="agreed", status_on=date(2026, 6, 20),
+               priority_ids=[priority])
+    q2 = build_report(store, load_codebook(), since=date(2026, 4, 1), until=date(2026, 6, 30))
+    html = " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(q2))).split())
+    assert ("It was recorded before the priority it answers was agreed (P1, agreed 14 July "
+            "2026), so at the end of this period it rests on no agreed priority.") in html
+    assert not any("responds to no priority" in p for p in q2.problems)
+    # today's report: the thread whole, nothing to explain
+    now = render_html(build_report(store, load_codebook()))
+    assert "It was recorded before" not in now
+
+
 def test_an_action_past_its_due_date_says_so(store: Store) -> None:
     from datetime import timedelta
 
