@@ -1121,7 +1121,8 @@ def safeguarding_response(
     flagged: list[dict[str, Any]], now: datetime, audience: str, threshold: int
 ) -> dict[str, Any]:
     """How fast a person acted on the queue: the median days from flag to acknowledgement
-    (None with nothing acknowledged, or outside the leads' view fewer than `threshold`)
+    (None with nothing acknowledged; `WITHHELD` outside the leads' view when fewer than
+    `threshold` were)
     and how long the oldest open item has waited (None with none open)."""
     taken = sorted((f["acknowledged_at"] - f["flagged_at"]).total_seconds() / 86_400
                    for f in flagged if f["acknowledged_at"] is not None)
@@ -1130,7 +1131,9 @@ def safeguarding_response(
     middle = len(taken) // 2
     median = (taken[middle] if len(taken) % 2 else (taken[middle - 1] + taken[middle]) / 2) \
         if enough else None
-    return {"safeguarding_median_days": None if median is None else round(median, 1),
+    # hidden for privacy (too few acknowledged) is not the same as none acknowledged
+    return {"safeguarding_median_days": round(median, 1) if median is not None
+            else WITHHELD if taken else None,
             "safeguarding_oldest_open_days": max(waited) if waited else None}
 
 

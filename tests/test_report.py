@@ -1340,9 +1340,10 @@ def test_safeguarding_response_median_and_oldest_open() -> None:
              [(10, 9), (10, 7), (10, 4), (12, 11.5), (3, None), (9, None)]]
     lead = safeguarding_response(items, now, "lead", 5)
     assert lead == {"safeguarding_median_days": 2.0, "safeguarding_oldest_open_days": 9}
-    # outside the leads' view a median of fewer than `threshold` items is not given
+    # outside the leads' view a median of fewer than `threshold` items is not given, and
+    # says so (not left blank, as if nothing had been acknowledged)
     assert safeguarding_response(items, now, "commissioner", 5)[
-        "safeguarding_median_days"] is None
+        "safeguarding_median_days"] == WITHHELD
     assert safeguarding_response(items, now, "commissioner", 4)[
         "safeguarding_median_days"] == 2.0
     assert safeguarding_response([], now, "lead", 5) == {
@@ -1379,6 +1380,13 @@ def test_the_summary_says_how_the_queue_was_acted_on(store: Store) -> None:
     # the sheet's "hidden" and "not shown" are explained where its small numbers are
     assert about["of those, concerns not yet acknowledged"] == "not shown"
     assert "'hidden' or 'not shown': a count not shown, for privacy" in about["small numbers"]
+    # with a higher threshold, too few acknowledged for a median: said, not left blank
+    strict = build_report(store, load_codebook(), audience="commissioner", threshold=6)
+    assert dict(report_tables(strict)["About"][1:])[
+        "days from flag to a person acknowledging it (median, of the items acknowledged; "
+        "open items are not in it)"] == "not shown"
+    assert "How long the items acknowledged took is not shown: fewer than 6 were " \
+        "acknowledged." in " ".join(unescape(re.sub(r"<[^>]+>", " ", render_html(strict))).split())
 
 
 def _community_text(data) -> str:
