@@ -33,6 +33,7 @@ from insight.privacy import (  # noqa: E402
     WITHHELD,
     Audience,
     Quoted,
+    SmallGroups,
     group_counts,
     id_candidates,
     is_suppressed,
@@ -54,6 +55,7 @@ from insight.rollup import (  # noqa: E402
     category_rollup,
     content_words,
     distinct,
+    group_names,
     heard_against_population,
     heard_between,
     heard_from,
@@ -439,9 +441,13 @@ def build_report(
             # by the time I get there" under a finding about crisis lines), then the
             # person's own words before what a listener noted of them
             finding = content_words(f"{insight['title']} {insight['summary'] or ''}")
+            # outside the leads' view, the software picks from notes of a place or
+            # community few notes come from last: a story beside them can point to the
+            # one person (a name in the words is taken out, the story is not)
             ordered = pinned + sorted(
                 (n for n in note_ids if n not in left_out and n not in pinned),
                 key=lambda n: (
+                    n in linked and _from_small_group(linked[n], groups),
                     n in linked and _experience(linked[n]) in against,
                     n in linked and not finding & content_words(
                         excerpts.get(n) or linked[n]["text"] or ""),
@@ -826,6 +832,14 @@ def _trend_span(periods: tuple[list[str], list[str]] | None) -> str:
         return f"{first:%B %Y} to {last:%B %Y}"
 
     return f"{span(periods[0])} against {span(periods[1])}"
+
+
+def _from_small_group(note: dict[str, Any], groups: SmallGroups) -> bool:
+    """Whether a note comes from a place or community few notes come from (`small_groups`:
+    names in lower case; none in the leads' view)."""
+    return (any(p.casefold() in groups.get("PLACE", ()) for p in group_names(note["place"]))
+            or any(c.casefold() in groups.get("COMMUNITY", ())
+                   for c in group_names(note["community"])))
 
 
 def _speaks(note: dict[str, Any], excerpt: str | None) -> bool:

@@ -1062,6 +1062,28 @@ def test_a_note_against_the_insights_lean_is_quoted_last(store: Store, audience:
     assert quoted()[0] == "The wait felt fine, they rang me back"
 
 
+def test_the_software_quotes_a_note_from_a_small_community_last(store: Store) -> None:
+    """Blind commissioner audit: the one Deaf man's note was quoted ("I could not explain
+    how I felt on paper"): his community's name was taken out, his story was not."""
+    add(store,
+        note("a-d", "'I could not explain how I felt on paper, the wait was months,' he said.",
+             categories=["access-waiting"], community=["Deaf"]),
+        *[note(f"a{i}", f"'The wait felt {word},' she said.", categories=["access-waiting"],
+               community=["carers"])
+          for i, word in enumerate(["endless", "cruel", "lonely", "silent", "long"])])
+    insight = add_insight(store, "Waits leave people alone", categories=["access-waiting"],
+                          note_ids=["a-d", *(f"a{i}" for i in range(5))])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+
+    def quoted(audience: str) -> list[str]:
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        return [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
+
+    assert quoted("commissioner") == ["The wait felt endless", "The wait felt cruel"]
+    # leads see every count and every group: the usual order (here, by note)
+    assert quoted("lead")[0].startswith("I could not explain how I felt on paper")
+
+
 def test_against_lean() -> None:
     assert against_lean(["negative", "negative", "positive", "mixed"]) == {"positive"}
     assert against_lean(["positive", None, "neutral"]) == {"negative"}
