@@ -162,7 +162,10 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
             unreadable += bad
             for extra in registers:
                 if not extra.is_file():
-                    raise WorkspaceError(f"no erasure register {extra}")
+                    raise WorkspaceError(
+                        f"no erasure register {extra}: a workspace has one only once a note "
+                        "was erased in it; if none was, there is nothing to erase again, so "
+                        "leave out --erasures (check the path otherwise)")
                 entries, bad = read_register(extra)
                 old_register, unreadable = {**entries, **old_register}, unreadable + bad
             register = {**old_register, **register}  # the union; the backup's time first

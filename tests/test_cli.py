@@ -1825,6 +1825,11 @@ def test_restore_into_a_new_folder_and_with_another_register(tmp_path: Path) -> 
     assert insight("notes", "show", "winifred-1", "-w", str(copy)).returncode == 0
     empty = tmp_path / "empty"
     empty.mkdir()
+    # a register that is not there says why there may be none
+    missing = insight("restore", str(out), "-w", str(empty), "--erasures",
+                      str(tmp_path / "erasures.jsonl"), check=False)
+    assert missing.returncode != 0
+    assert "a workspace has one only once a note was erased in it" in missing.stderr
     said = insight("restore", str(out), "-w", str(empty), "--erasures",
                    str(ws / "erasures.jsonl")).stdout
     assert "erased again 1 note" in said
