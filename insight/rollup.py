@@ -857,13 +857,18 @@ def find_notes(
     community: str | None = None,
 ) -> pd.DataFrame:
     """The notes of a `note_frame` that match every filter given (listener, place, setting
-    and community as `group_names` reads them, in any case; a note matches a community it
+    and community as `group_names` reads them, in any case and with or without accents; a
+    note matches a community it
     names among others; `tagged_by` person, model or none), newest first; no note text."""
     keep = pd.Series(True, index=frame.index)
 
+    def plain(text: str) -> str:  # "renee okafor" finds Renée Okafor
+        return "".join(c for c in unicodedata.normalize("NFKD", " ".join(text.split()))
+                       if not unicodedata.combining(c)).casefold()
+
     def named(column: str, value: str) -> pd.Series:
-        wanted = " ".join(value.split()).casefold()
-        return frame[column].map(lambda cell: wanted in {n.casefold() for n in group_names(cell)})
+        wanted = plain(value)
+        return frame[column].map(lambda cell: wanted in {plain(n) for n in group_names(cell)})
 
     for column, value in (("listener", listener), ("place", place), ("setting", setting),
                           ("community", community)):

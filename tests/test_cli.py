@@ -1053,7 +1053,7 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
          "listener": "l-1", "place": "=York", "categories": "community-support",
          "setting": "phone", "community": ["carers"]},
         {"id": "c", "text": "Says she does not feel safe at home.", "heard_on": "2025-08-01",
-         "listener": "L-2", "place": "leeds", "safeguarding": "yes"},
+         "listener": "Renée Okafor", "place": "leeds", "safeguarding": "yes"},
     ]
     notes = tmp_path / "notes.jsonl"
     notes.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -1065,6 +1065,7 @@ def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Pat
 
     assert listed() == ["c", "b", "a"]  # newest first
     assert listed("--listener", "L-1") == ["b", "a"]  # in any case
+    assert listed("--listener", "renee okafor") == ["c"]  # with or without accents
     assert listed("--place", "Leeds") == ["c", "a"]
     assert listed("--category", "access-waiting") == ["a"]
     assert listed("--category", "value of Community support") == ["b"]  # by name, as review
