@@ -134,7 +134,8 @@ def test_an_action_back_under_consideration_does_not_say_what_changed(store: Sto
     priority = add_priority(store, "Spaces", insight_ids=[
         add_insight(store, "Groups closing", note_ids=["n1"])])
     action = add_action(store, "Lunch club", status="done", priority_ids=[priority])
-    add_outcome(store, action, "Club funded for a year")
+    add_outcome(store, action, "Club funded for a year",
+                evidence="Funding letter from the council, 2 June.")
     add_action(store, "Walk-in centre", priority_ids=[priority])
 
     def community() -> str:
@@ -142,6 +143,9 @@ def test_an_action_back_under_consideration_does_not_say_what_changed(store: Sto
                                                  audience="community")).split())
 
     assert "What changed: Club funded for a year" in community()
+    # what shows it, for a reader who doubts that anything changed
+    assert "(How we know: Funding letter from the council, 2 June.)" in " ".join(
+        re.sub(r"<[^>]+>", " ", community()).split())
     set_action_status(store, action, "proposed")
     page = community()
     # reopened: the page neither says nothing happened nor that the change still stands
