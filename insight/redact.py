@@ -700,6 +700,13 @@ _PERSON_NOUNS = {
     "widower", "pensioner", "student", "teenager", "carer", "refugee", "veteran", "fella",
     "someone", "somebody", "chap", "resident", "tenant", "family", "people",
 }
+# A job title after a first name that is only a name: the person and their role ("Nadia
+# Lead", "Amir Manager"), not a proper-noun phrase ("Moss Side", "Grace Church").
+_JOB_TITLES = {
+    "lead", "manager", "coordinator", "co-ordinator", "officer", "worker", "director",
+    "commissioner", "chair", "volunteer", "listener", "champion", "navigator", "advisor",
+    "adviser", "practitioner", "therapist", "counsellor", "supervisor", "administrator",
+}
 # Jobs that are surnames too. Starting a jotting they are the job ("Farmer said GP was
 # good", "Farmer's wife rang"); a title or a first name still makes one a surname.
 _JOB_SURNAMES = {
@@ -2532,7 +2539,8 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         if u.cap:
             if m is not None and m.cap and m.known and not m.never and (
                     not m.name or (u.word and m.word and not (u.plain_first and m.last))
-            ) and not (u.strong and _meet_before(units, k)):  # "spoke with Nguyen Thi Lan"
+            ) and not (u.strong and _meet_before(units, k)) and not (  # "spoke with Nguyen Thi Lan"
+                    u.strong and m.lower in _JOB_TITLES):  # "Nadia Lead", "Amir Manager"
                 continue  # "Moss Side", "Grace Church": a proper-noun phrase, not a person
             if u.lower in _DATE_WORDS:
                 continue

@@ -162,6 +162,12 @@ def test_a_job_surname_with_a_first_name_title_or_meeting_is_a_name(text: str, n
     assert types_of(text, "PERSON") == [name]
 
 
+@pytest.mark.parametrize(("text", "name"), [("Nadia Lead to write to the ICB.", "Nadia"),
+                                             ("Amir Manager agreed the pilot.", "Amir")])
+def test_a_first_name_before_a_job_title_is_a_person(text: str, name: str) -> None:
+    assert types_of(text, "PERSON") == [name]
+
+
 def test_person_full_and_double_barrelled_names_are_one_span() -> None:
     text = "Met Grace Mensah and Dr Okonkwo-Smith; Lily-Mae is seven."
     assert types_of(text, "PERSON") == ["Grace Mensah", "Okonkwo-Smith", "Lily-Mae"]
