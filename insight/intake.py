@@ -3013,6 +3013,7 @@ class _Quarantine:
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
         self.left_out: dict[str, None] = {}
+        self._digest: str | None = None
 
     def add(self, line: int, reason: str, row: Any, concern: bool = False) -> None:
         """Quarantine a row; `concern`: it raises a safeguarding concern and was never
@@ -3029,6 +3030,8 @@ class _Quarantine:
         if erased:
             row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        if digest := self.digest():
+            record["file_digest"] = digest
         if concern:
             record["safeguarding_concern"] = True
         if erased:  # as `insight.quarantine.scrub` marks a row blanked later
@@ -3043,6 +3046,18 @@ class _Quarantine:
                 self.left_out.update(dict.fromkeys(personal))
         self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
+
+    def digest(self) -> str | None:
+        """The source's contents, hashed once: the same line of the same file ingested
+        again with other options (`--column setting=...`) is the same row, read another
+        way, and `insight.quarantine.review` counts only its latest copy."""
+        if self._digest is None:
+            try:
+                with self.source.open("rb") as raw:
+                    self._digest = hashlib.file_digest(raw, "sha256").hexdigest()[:32]
+            except OSError:  # gone or unreadable since: the row is kept without it
+                self._digest = ""
+        return self._digest or None
 
     def close(self) -> str | None:
         if self._handle is None:

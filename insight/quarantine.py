@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
 
 #: A row's state: its words are still in no note ("to fix"); they are a stored note
 #: ("stored": fixed and ingested again, or a duplicate of a stored note); the same row, or
-#: its correction from an exported file to fix, is in a later quarantine file
+#: its correction from an exported file to fix, or the same line of the same file read
+#: with other options (`--column setting=...`), is in a later quarantine file
 #: ("repeated"); the note was erased ("erased"); a person dismissed the row as never to
 #: be a note, e.g. an empty form ("dismissed", `dismiss`); or the record is a whole file
 #: that could not be read ("file").
@@ -65,6 +65,9 @@ class QuarantinedRow:
     #: It raises a safeguarding concern and was never stored: not in the queue, so it is
     #: never dropped unread (`insight quarantine dismiss` asks what was done about it).
     concern: bool = False
+    #: A hash of the ingested file's contents (`insight.intake._Quarantine.digest`); ""
+    #: in records written before intake kept it.
+    file_digest: str = ""
 
     @property
     def text(self) -> str | None:
@@ -111,6 +114,19 @@ class QuarantinedRow:
             return None
         return json.dumps(self.row, sort_keys=True, ensure_ascii=False, default=str)
 
+    def same_line(self, other: QuarantinedRow) -> bool:
+        """Whether `other` is this row read again: the same line of the same file, its
+        cells named otherwise because the file was ingested with other options (line 12
+        of forms.xlsx, then again with `--column setting=...`: its setting cell moves from
+        `what_kind_of_setting_was_it?` to `setting`). The same file: the same contents,
+        or for records written before intake hashed them, the same note id."""
+        if (self.line == 0 or other.line != self.line or self.row is None
+                or other.row is None or Path(self.source).name != Path(other.source).name):
+            return False
+        if self.file_digest and other.file_digest:
+            return self.file_digest == other.file_digest
+        return self.note_id is not None and self.note_id == other.note_id
+
 
 def _written(path: Path) -> datetime | None:
     """The UTC time intake wrote into the file's name (`notes.csv.20250103T101500123456`)."""
@@ -154,6 +170,7 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
                 erased=bool(entry.get("erased")) or str(entry.get("reason") or "").startswith(
                     "a row of an erased note"),
                 concern=bool(entry.get("safeguarding_concern")),
+                file_digest=str(entry.get("file_digest") or ""),
             ))
     return rows
 
@@ -204,8 +221,9 @@ def _hashes(text: str) -> set[str]:
 def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]:
     """Each row with its state (`STATES`). A row is stored when a live note has exactly
     its words, or with runs of spaces as one (or, for a row without words, its id): fixed
-    and ingested again, or a duplicate. A row the same as one in a later file is
-    "repeated"; the latest copy counts how many earlier files held it. A row a person
+    and ingested again, or a duplicate. A row the same as one in a later file, or the
+    same line of the same file read again with other options (`QuarantinedRow.same_line`),
+    is "repeated"; the latest copy counts how many earlier files held it. A row a person
     dismissed, in any copy, is "dismissed"."""
     rows = list(rows)
     dismissed = _dismissed({r.path.parent for r in rows})
@@ -230,24 +248,33 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
             return "stored" if {text_hash(t) for t in raw} & stored_hashes else "to fix"
         return "stored" if r.note_id in stored_ids else "to fix"
 
-    latest: dict[str, int] = {}
     corrected: dict[str, int] = {}  # where a row first was -> its latest correction
+    by_key: dict[str, list[int]] = {}
+    by_line: dict[tuple[str, int], list[int]] = {}  # a file's line, however it was read
     for i, r in enumerate(rows):
         if (key := r.key()) is not None:
-            latest[key] = i
+            by_key.setdefault(key, []).append(i)
+            by_line.setdefault((Path(r.source).name, r.line), []).append(i)
         if (origin := r.origin) is not None:
             corrected[origin] = i
-    copies = Counter(r.key() for r in rows if r.key() is not None)
+    # each row's earlier copies: the same cells, or the same line of the same file
+    copies: dict[int, set[int]] = {}
+    for i, r in enumerate(rows):
+        if (key := r.key()) is not None:
+            copies[i] = {j for j in by_key[key] if j < i} | {
+                j for j in by_line[(Path(r.source).name, r.line)]
+                if j < i and rows[j].same_line(r)}
+    superseded: set[int] = set().union(*copies.values())
     out = []
     for i, r in enumerate(rows):
-        key, current = r.key(), state(r)
+        current = state(r)
         if current == "to fix" and (
-            (key is not None and latest[key] != i)
+            i in superseded
             # corrected later: the row itself, or (a row of a file to fix) its first place
             or corrected.get(r.origin or r.where, -1) > i
         ):
             current = "repeated"
-        earlier = copies[key] - 1 if key is not None and latest.get(key) == i else 0
+        earlier = len(copies.get(i, ())) if i not in superseded else 0
         out.append(replace(r, state=current, earlier=earlier))
     return out
 

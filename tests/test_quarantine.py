@@ -386,3 +386,60 @@ def test_a_broken_json_line_fixed_and_ingested_is_stored_not_still_to_fix(
     _ingest(store, fixed, folder, screen=screen)
     [row] = review(read_quarantine(folder), store)
     assert row.state == "stored"
+
+
+def test_a_file_ingested_again_with_another_column_counts_each_bad_row_once(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: a form ingested, then again with `--column setting=...`, had
+    each bad row quarantined twice with other cells (the setting under an unread column,
+    then under `setting`): "4 rows still to fix" for 2, and a person who fixed the first
+    copy stored notes with no setting. The latest reading of a file's line is the one."""
+    folder = tmp_path / "quarantine"
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,listener,Q7,text\n"
+        "1,2025-03-04,L1,cafe,Waited nine months for a first appointment\n"
+        "2,31/02/2025,L1,phone,The crisis line put me on hold for an hour\n"
+        "3,2025-03-05,L2,drop-in,\n", encoding="utf-8")
+    _ingest(store, form, folder)
+    _ingest(store, form, folder, column_names={"setting": "Q7"})
+    rows = review(read_quarantine(folder), store)
+    assert _states(rows) == [("form.csv", 3, "repeated"), ("form.csv", 4, "repeated"),
+                             ("form.csv", 3, "to fix"), ("form.csv", 4, "to fix")]
+    assert [r.earlier for r in rows] == [0, 0, 1, 1]
+    kinds = sort_rejected(folder, quarantine_files(folder)[-1], store)
+    assert [r.line for r in kinds["before"]] == [3, 4] and kinds["new"] == []
+    # the file to fix holds the latest reading only: the setting where it is read
+    out = tmp_path / "fix.jsonl"
+    assert export([r for r in rows if r.state == "to fix"], out) == 2
+    fixed = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["setting"] for r in fixed] == ["phone", "drop-in"]
+    fixed[0]["heard_on"] = "2025-02-28"
+    out.write_text("".join(json.dumps(r) + "\n" for r in fixed), encoding="utf-8")
+    _ingest(store, out, folder)
+    assert store.get_note("2")["setting"] == "phone"
+    assert [r.line for r in review(read_quarantine(folder), store) if r.state == "to fix"] \
+        == [2]  # the row without words, quarantined again from the file to fix
+    # next month's export saved over it is another file: its line 3 is another answer,
+    # and the row still to fix from this month stays to fix beside it
+    form.write_text("id,heard_on,listener,Q7,text\n"
+                    "1,2025-03-04,L1,cafe,Waited nine months for a first appointment\n"
+                    "4,2025-03-09,L3,cafe,\n", encoding="utf-8")
+    _ingest(store, form, folder, column_names={"setting": "Q7"})
+    assert [r.where for r in review(read_quarantine(folder), store) if r.state == "to fix"] \
+        == ["fix.jsonl line 2", "form.csv line 3"]
+
+def test_a_row_quarantined_before_files_were_hashed_is_matched_by_its_id(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "quarantine"
+    form = tmp_path / "form.csv"
+    form.write_text("id,Q7,text\nk1,cafe,\n", encoding="utf-8")
+    _ingest(store, form, folder)
+    [old] = quarantine_files(folder)
+    record = json.loads(old.read_text(encoding="utf-8"))
+    assert record.pop("file_digest")
+    old.write_text(json.dumps(record) + "\n", encoding="utf-8")  # as written before
+    _ingest(store, form, folder, column_names={"setting": "Q7"})
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["repeated", "to fix"]
