@@ -64,6 +64,9 @@ INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community", "exp
 #: Columns a file to fix from `insight quarantine export` adds after a row's cells (what
 #: was wrong, where the row first was): read past without a warning.
 FIX_COLUMNS = ("problem", "quarantined_from")
+#: The column of a file to fix that holds a line intake could not read as cells (a broken
+#: JSON line), as written: corrected there, it is read as that line (`_raw_read`).
+RAW_COLUMN = "raw"
 LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 BATCH_SIZE = 500
 
@@ -100,6 +103,13 @@ def text_hash(text: str) -> str:
 
 #: A string in a JSON line, quotes and escapes included (`json.loads` reads it)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+#: A key's string value in a line that is not JSON, as an old or buggy app writes it: in
+#: single quotes (`{'text': 'the GP was kind'}`), or with quote marks left unescaped
+#: inside (`"text":"she said "I'll be 40"",`): up to the quote before the next key or the
+#: closing brace.
+_LOOSE_VALUE = re.compile(
+    r"""(?P<q>["'])[^"'{}:]+(?P=q)\s*:\s*(?P=q)(?P<value>.*?)(?P=q)\s*"""
+    r"""(?=,\s*["'][^"'{}:]+["']\s*:|,?\s*}\s*$)""", re.DOTALL)
 
 
 def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
@@ -114,11 +124,30 @@ def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
                 found.add(json.loads(literal).strip())
             except ValueError:  # cut off inside an escape
                 continue
+        for match in _LOOSE_VALUE.finditer(raw.strip()):
+            value = match.group("value")
+            found.add(value.strip())
+            try:  # its escapes read ("\\n"), where they can be
+                found.add(json.loads(f'"{value}"').strip())
+            except ValueError:
+                continue
         return found - {""}
     sep = max(",;\t|", key=raw.count)
     pieces = raw.split(sep)[:longest]
     return {text for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)
             if (text := sep.join(pieces[i:j]).strip())}
+
+
+def raw_line(row: Any) -> str | None:
+    """The line as written of a quarantined row intake could not read as cells: the row
+    itself, or (a row of a file to fix still unread) its `raw` cell; None for a row read
+    as cells, or one whose words a person has put in its `text` cell."""
+    if isinstance(row, str):
+        return row
+    if not isinstance(row, dict) or not isinstance(raw := row.get(RAW_COLUMN), str):
+        return None
+    text = row.get("text")
+    return raw if raw.strip() and not (isinstance(text, str) and text.strip()) else None
 
 
 def words_key(text: str) -> str:
@@ -867,6 +896,9 @@ class RawRow:
     #: A row that could not be read (`data` None): its cells by column, as far as they can
     #: be told, so a safeguarding Yes in it still reaches a person.
     cells: dict[str, str] | None = None
+    #: Such a row of a file to fix: its own columns (`FIX_COLUMNS`), kept in quarantine
+    #: with it so that it stands for the row it corrects, not beside it.
+    fix: dict[str, Any] | None = None
 
 
 _LATIN_ENCODINGS = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman"}
@@ -1210,7 +1242,8 @@ class _JsonKeys:
             keys = self._keys[tuple(written)] = self._work_out(written)
         if isinstance(keys, str):  # two keys mean the same field: which one holds it?
             return RawRow(number, None, keys, raw if raw is not None else json.dumps(item))
-        if self.map_aliases and "text" not in keys and header_key(self.text_col) == "text":
+        if (self.map_aliases and "text" not in keys and header_key(self.text_col) == "text"
+                and raw_line(item) is None):  # a file to fix's unread line: `_raw_read`
             # the notes under another key ("body"): say which, as for a CSV's header
             wordy = [(len(v.split()), w) for w, v in zip(written, item.values(), strict=True)
                      if isinstance(v, str) and len(v.split()) >= _NOTE_WORDS]
@@ -3156,6 +3189,46 @@ class _Columns:
         return warning
 
 
+def _raw_read(row: RawRow, warnings: list[str]) -> RawRow:
+    """A row of a file to fix whose `raw` cell holds a line the first file could not read
+    (`{"id":"a1","text":"she said "no"",}`), corrected there by a person: read as that line
+    of a JSONL file would be, with the file to fix's own columns kept, so that it stands
+    for its first place. A `raw` cell left empty, or beside words put in `text`, is read
+    past. Other rows are as they were."""
+    data = row.data
+    if data is None or not any(k in data for k in FIX_COLUMNS):
+        return row
+    line = raw_line(data)
+    raw = data.pop(RAW_COLUMN, None)
+    if line is None:
+        return row
+    fix = {k: data[k] for k in FIX_COLUMNS if k in data}
+    if not line.lstrip().startswith("{"):  # a CSV line of the wrong width: no header here
+        return RawRow(row.line, None, f"{RAW_COLUMN}: a line of a CSV file that could not be "
+                      "split into cells: put its cells in this file's columns (text, "
+                      f"heard_on, ...) and empty {RAW_COLUMN}", raw, fix=fix)
+    found: list[str] = []
+    try:
+        read = list(_json_rows(line.strip(), warnings=found, map_aliases=True))
+    except FileRejected as exc:
+        read = [RawRow(row.line, None, str(exc), line)]
+    warnings.extend(w for w in found if w not in warnings)
+    if len(read) != 1:
+        return RawRow(row.line, None, f"{RAW_COLUMN}: holds {len(read)} lines; one JSON "
+                      "object a row", line, fix=fix)
+    [again] = read
+    again.line = row.line
+    if again.data is None:
+        again.error = f"{RAW_COLUMN}: " + (
+            "the line has no 'text' key: in this cell, name the key that holds the note "
+            "'text'"
+            if (again.error or "").startswith("record has no 'text' key") else again.error)
+        again.raw, again.fix = line, fix
+        return again
+    again.data.update(fix)
+    return again
+
+
 def _tick_columns(rows: list[RawRow], lookup: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """Columns that are not note fields, named as a category of the codebook (its id or
     name), whose every answer is yes/no, 1/0 or a tick: a form's one tick box per category.
@@ -3292,7 +3365,9 @@ def ingest_file(
             text = data.get("text")
             texts = {text} if isinstance(text, str) and text.strip() else set()
         else:
-            texts = raw_row_texts(data) if isinstance(data, str) else set()
+            texts = set()
+        if (line := raw_line(data)) is not None:
+            texts |= raw_row_texts(line)
         hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
         return sorted({note_id for ids in store.ids_with_text(hashes).values()
                        for note_id in ids})
@@ -3313,7 +3388,8 @@ def ingest_file(
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
-        rows = list(read)  # the whole date column decides its day/month order
+        # the whole date column decides its day/month order
+        rows = [_raw_read(row, report.warnings) for row in read]
         if decimals := _whole_decimal_ids(rows):
             report.warnings.append(
                 f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
@@ -3366,7 +3442,8 @@ def ingest_file(
         for row in rows:
             report.rows_read += 1
             if row.data is None:
-                reject(row.line, row.error or "unreadable row", row.raw, row.cells)
+                reject(row.line, row.error or "unreadable row",
+                       {RAW_COLUMN: row.raw, **row.fix} if row.fix else row.raw, row.cells)
                 continue
             columns.add(row.data, row.headers, row.header_row)
             try:

@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from insight.intake import FIX_COLUMNS, NOTE_FIELDS, raw_row_texts, text_hash
+from insight.intake import (
+    FIX_COLUMNS,
+    NOTE_FIELDS,
+    RAW_COLUMN,
+    raw_line,
+    raw_row_texts,
+    text_hash,
+)
 
 if TYPE_CHECKING:
     from insight.store import Store
@@ -75,19 +82,26 @@ class QuarantinedRow:
         return text if isinstance(text, str) and text.strip() else None
 
     @property
+    def raw_line(self) -> str | None:
+        """A row intake could not read as cells, as written: the row, or the `raw` cell of
+        a row of a file to fix that is still unread (`insight.intake.raw_line`)."""
+        return raw_line(self.row) if self.line else None
+
+    @property
     def raw_cells(self) -> list[str]:
         """A row intake could not match to the header ("row has 8 fields but the header
         has 9"), kept as its cells joined by the file's delimiter: those pieces."""
-        if not isinstance(self.row, str) or self.line == 0:
+        if (line := self.raw_line) is None:
             return []
-        return [c.strip() for c in self.row.split(max(",;\t|", key=self.row.count))]
+        return [c.strip() for c in line.split(max(",;\t|", key=line.count))]
 
     def raw_texts(self, longest: int = 60) -> set[str]:
-        """What the note's words may be in such a row: every run of its pieces, joined
-        back (the words can hold the delimiter), so a note stored with them is found."""
-        if not isinstance(self.row, str) or self.line == 0:
+        """What the note's words may be in such a row (a broken JSON line's strings, or
+        every run of a CSV row's pieces joined back: the words can hold the delimiter), so
+        a note stored with them, fixed by hand or from a file to fix, is found."""
+        if (line := self.raw_line) is None:
             return set()
-        return raw_row_texts(self.row, longest)
+        return raw_row_texts(line, longest)
 
     @property
     def note_id(self) -> str | None:
@@ -244,7 +258,7 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
         if r.text is not None:
             found = _hashes(r.text) & stored_hashes
             return "stored" if found else "to fix"
-        if raw := r.raw_texts():  # a row of the wrong width: stored once a note has its words
+        if raw := r.raw_texts():  # a line unread as cells: stored once a note has its words
             return "stored" if {text_hash(t) for t in raw} & stored_hashes else "to fix"
         return "stored" if r.note_id in stored_ids else "to fix"
 
@@ -336,7 +350,7 @@ def _cells(row: QuarantinedRow) -> dict[str, Any]:
     """A row's cells for a file to fix: a readable row's fields (its id with the prefix it
     was ingested under), or an unreadable line under `raw`."""
     if not isinstance(row.row, dict):
-        return {"raw": row.row if isinstance(row.row, str) else json.dumps(row.row)}
+        return {RAW_COLUMN: row.row if isinstance(row.row, str) else json.dumps(row.row)}
     cells = dict(row.row)
     if row.id_prefix and (note_id := row.note_id):
         cells["id"] = note_id
@@ -368,6 +382,8 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
 
     # what is wrong first, where a person starts reading; where the row was, last
     seen = dict.fromkeys(k for record in records for k in record)
+    if RAW_COLUMN in seen:  # a sheet of lines to correct in `raw` alone is read as notes too
+        seen.setdefault("text")
     columns = [FIX_COLUMNS[0]] + [f for f in NOTE_FIELDS if f in seen]
     columns += [k for k in seen if k not in columns and k not in FIX_COLUMNS]
     columns.append(FIX_COLUMNS[1])
@@ -456,7 +472,8 @@ def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
                 str(row.get("id", "")) in note_ids
                 or f"{entry.get('id_prefix') or ''}{row.get('id', '')}" in note_ids
                 or " ".join(str(row.get("text") or "").split()) in keys
-            )) or (isinstance(row, str) and _raw_line_of(row, entry, note_ids, keys)):
+            )) or ((line_as_written := raw_line(row)) is not None
+                   and _raw_line_of(line_as_written, entry, note_ids, keys)):
                 entry["row"] = None
                 entry["erased"] = True
                 reason = str(entry.get("reason") or "")

@@ -443,3 +443,73 @@ def test_a_row_quarantined_before_files_were_hashed_is_matched_by_its_id(
     old.write_text(json.dumps(record) + "\n", encoding="utf-8")  # as written before
     _ingest(store, form, folder, column_names={"setting": "Q7"})
     assert [r.state for r in review(read_quarantine(folder), store)] == ["repeated", "to fix"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".jsonl"])
+def test_a_broken_json_line_is_fixed_in_the_raw_cell_of_the_file_to_fix(
+    store: Store, tmp_path: Path, suffix: str
+) -> None:
+    """Blind ingest audit: a broken JSON line came to the file to fix as a `raw` cell
+    alone; corrected there, ingest said "not note fields: 'raw'" and quarantined it again
+    as "text is missing". The cell is the line: it is read as the line would have been."""
+    folder = tmp_path / "quarantine"
+    app = tmp_path / "app.jsonl"
+    app.write_text(
+        '{"id":"a1","heard_on":"2026-06-08","text":"The peer group helped.",}\n'
+        '{"id":"a2","heard_on":"2026-06-09","text":"Truncated upload, the ward staff were\n',
+        encoding="utf-8")
+    _ingest(store, app, folder)
+    out = tmp_path / f"fix{suffix}"
+    assert export([r for r in review(read_quarantine(folder), store)
+                   if r.state == "to fix"], out) == 2
+    if suffix == ".xlsx":
+        book = load_workbook(out)
+        sheet = book.active
+        header = [c.value for c in sheet[1]]
+        assert "text" in header  # read as a sheet of notes, though no row has words yet
+        raw = sheet.cell(row=2, column=header.index("raw") + 1)
+        raw.value = raw.value.replace(",}", "}")
+        book.save(out)
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        rows[0]["raw"] = rows[0]["raw"].replace(",}", "}")
+        out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ingest_file(store, out, category_ids=None, quarantine_dir=folder)
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert not any("not note fields" in w for w in report.warnings)
+    note = store.get_note("a1")
+    assert (note["text"], note["heard_on"].isoformat()) == ("The peer group helped.",
+                                                            "2026-06-08")
+    # the line left broken is quarantined as what it is, and stands for its first place
+    rows = review(read_quarantine(folder), store)
+    assert [(r.where, r.state) for r in rows] == [
+        ("app.jsonl line 1", "stored"), ("app.jsonl line 2", "repeated"),
+        (f"fix{suffix} line 3" if suffix == ".xlsx" else "fix.jsonl line 2", "to fix")]
+    assert rows[-1].reason.startswith("raw: malformed JSON: Unterminated string")
+    again = tmp_path / "again.jsonl"
+    export([rows[-1]], again)
+    [record] = [json.loads(line) for line in again.read_text(encoding="utf-8").splitlines()]
+    assert record["raw"].startswith('{"id":"a2"')
+    assert record["quarantined_from"] == "app.jsonl line 2"
+
+
+def test_a_broken_json_line_whose_words_are_stored_by_hand_is_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: lines of single-quoted JSON, or with quote marks unescaped in
+    the note, stayed "to fix" after a person stored their words by hand."""
+    folder = tmp_path / "quarantine"
+    app = tmp_path / "app.jsonl"
+    app.write_text(
+        "{'id': 'a4', 'heard_on': '2026-06-03', 'text': 'She said the GP was kind.'}\n"
+        '{"id":"a3","text":"Said the wait is 4 years, "I\'ll be 40 by then"","x":true}\n',
+        encoding="utf-8")
+    _ingest(store, app, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["to fix"] * 2
+    by_hand = tmp_path / "by_hand.jsonl"
+    by_hand.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "a4", "text": "She said the GP was kind."},
+        {"id": "a3", "text": "Said the wait is 4 years, \"I'll be 40 by then\""}]),
+        encoding="utf-8")
+    _ingest(store, by_hand, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["stored"] * 2
