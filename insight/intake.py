@@ -11,6 +11,7 @@ import csv
 import difflib
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -1964,6 +1965,21 @@ def _csv_rows(
         text = "".join(lines[1:])
     else:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    # a title above the header, as in a sheet (a Google Sheet's "Q3 listening,,,,"):
+    # left out by the same rule, and said; the rows keep the file's line numbers
+    probe = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        titles = _title_rows(itertools.islice(probe, _TITLE_ROWS), header_key(text_col))
+    except csv.Error:  # a quote left open: the header is read as it is, and errors said
+        titles = 0
+    if titles:
+        probe = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for _ in range(titles):
+            next(probe)
+        if warnings is not None:
+            warnings.append(_titles_left_out(base + 1, base + probe.line_num + 1, "line"))
+        base += probe.line_num
+        text = "".join(lines[base:])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -2151,6 +2167,36 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], list[str]]
 _SHEET_SAMPLE_ROWS = 50
 
 
+#: How far down a sheet or CSV file its header row is looked for, under a title.
+_TITLE_ROWS = 20
+
+
+def _title_rows(top: Iterable[Sequence[str]], wanted: str) -> int:
+    """How many rows above the header to leave out (a hand-kept log's "Listening log 2026"
+    merged across the top, "Please fill one row per conversation!", a blank row): the
+    header is the first of the top rows with the notes column among other column names,
+    and every row above it holds one cell or none. 0 when the header is the first row, is
+    not found, or a row above it holds more (a table, not a title: the person is asked)."""
+    above: list[Sequence[str]] = []
+    for number, row in enumerate(top, start=1):
+        keys = [header_key(v) for v in row]
+        if wanted in keys and sum(1 for key in keys if key) > 1:
+            return len(above) if all(sum(1 for v in r if v.strip()) <= 1 for r in above) \
+                else 0
+        if number >= _TITLE_ROWS:
+            break
+        above.append(row)
+    return 0
+
+
+def _titles_left_out(first: int, header: int, line: str) -> str:
+    """What a file's title rows, left out, were ("row", or a CSV's "line")."""
+    many = header - first > 1
+    return (f"the header is {line} {header}: {line}{'s' if many else ''} {first}"
+            f"{f' to {header - 1}' if many else ''} above it (a title or instructions?) "
+            f"{'were' if many else 'was'} left out")
+
+
 def _notes_words(sheet: Any, wanted: str) -> tuple[int, int] | None:
     """(the row of a sheet's header with the notes column among other column names, the
     words in that column in the rows under it), or None: notes run to sentences, a contacts
@@ -2309,21 +2355,13 @@ def _sheet_rows(
         texts = _SheetCells(merged)
         rows = (texts(number, cells)
                 for number, cells in enumerate(sheet.iter_rows(), start=1))
-        # a title above the header (a hand-kept log's "Listening log 2026", merged across):
-        # rows of one cell or none, left out and said; the rows keep the sheet's numbers
-        found = _notes_words(sheet, header_key(text_col))
-        titles = found[0] - 1 if found else 0
-        if titles and all(sum(1 for v in row if _cell_text(v).strip()) <= 1 for row in
-                          sheet.iter_rows(max_row=titles, values_only=True)):
-            for _ in range(titles):
-                next(rows)
-            if warnings is not None:
-                warnings.append(
-                    f"the header is row {titles + 1}: row{'s 1 to' if titles > 1 else ''} "
-                    f"{titles} above it (a title or instructions?) "
-                    f"{'were' if titles > 1 else 'was'} left out")
-        else:
-            titles = 0
+        # a title above the header: left out and said; the rows keep the sheet's numbers
+        titles = _title_rows(([_cell_text(v) for v in row] for row in sheet.iter_rows(
+            max_row=_TITLE_ROWS, values_only=True)), header_key(text_col))
+        for _ in range(titles):
+            next(rows)
+        if titles and warnings is not None:
+            warnings.append(_titles_left_out(1, titles + 1, "row"))
         try:
             header = next(rows)
         except StopIteration as exc:

@@ -362,13 +362,32 @@ def test_a_file_with_a_header_and_no_notes_says_so(store: Store, tmp_path: Path)
     assert not [w for w in one.warnings if w.startswith(empty)]
 
 
-def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:
+def test_title_lines_above_the_header_are_left_out_as_in_a_sheet(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: a Google Sheet with a title above its header was read as .xlsx
+    (with a warning) and refused as CSV ("delete the line(s) above it"): the same rule now."""
     path = write(
         tmp_path, "title.csv",
-        "Community listening notes - Leeds - Nov 2025\nid,text,listener\ntt-1,Title,L-30\n",
+        "Q3 listening \u2014 Great Yarmouth,,\n"
+        '"Peer listeners: Sam, Bex.\nOne row per conversation!",,\n'
+        ",,\n"
+        "id,text,listener\ntt-1,The ward let me keep my phone.,L-30\ntt-2,,L-30\n",
     )
     report = ingest(store, path, tmp_path)
-    assert report.file_error == (
+    assert counts(report) == (1, 1, 0)
+    assert report.warnings[0] == ("the header is line 5: lines 1 to 4 above it (a title or "
+                                  "instructions?) were left out")
+    assert reasons(report) == [(7, "text: text is missing or empty")]  # the file's lines
+    # Excel's "sep=;" line is not a title: the lines after it are
+    sep = write(tmp_path, "sep-title.csv", "sep=;\nListening log;;\nid;text\ns-1;A note.\n")
+    rows, warnings = read_rows(sep)
+    assert [(r.line, r.data) for r in rows] == [(4, {"id": "s-1", "text": "A note."})]
+    assert warnings == ["the header is line 3: line 2 above it (a title or instructions?) "
+                        "was left out"]
+    # a line of two cells above the header is not a title: the file is refused, as before
+    two = write(tmp_path, "two.csv", "Listening log,2025\nid,text\nt-1,A note.\n")
+    assert ingest(store, two, tmp_path).file_error == (
         "the header row with the 'text' column is line 2, not line 1: delete the line(s) "
         "above it (a title?) and try again"
     )
