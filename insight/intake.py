@@ -1342,13 +1342,22 @@ _ALIASES = {
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
     "consent_to_contact": "consent_contact", "listener_id": "listener",
     "listener_code": "listener", "listener_name": "listener", "location": "place",
+    # where, as a form asks it: the town, not the kind of place ("Town": "Holt")
+    "town": "place", "village": "place", "city": "place", "area": "place",
+    "locality": "place", "neighbourhood": "place", "neighborhood": "place",
+    "district": "place", "borough": "place", "town_or_village": "place",
+    "town_or_city": "place", "village_or_town": "place", "city_or_town": "place",
+    # the kind of place ("cafe", "phone", "home visit"); a name with "setting" in it is
+    # one too (`_alias_field`)
+    "venue_type": "setting", "type_of_venue": "setting", "kind_of_venue": "setting",
+    "conversation_type": "setting", "type_of_conversation": "setting",
     "category": "categories", "codes": "categories", "ref": "id", "ref_no": "id",
     "reference": "id", "reference_no": "id", "reference_number": "id", "record_id": "id",
     # survey tools' own ids, one per response (SurveyMonkey, Qualtrics, JotForm, Typeform)
     "respondent_id": "id", "response_id": "id", "submission_id": "id", "entry_id": "id",
     "sentiment": "experience", "overall_experience": "experience",
 }
-MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place"})
+MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place", "setting"})
 #: Words a form's question wraps a usual name in ("What is your listener code?", "Date of
 #: the conversation", "Start Date (UTC)"): left out when a name is looked up.
 _FILLER = frozenset({"what", "is", "was", "your", "the", "please", "enter", "utc", "gmt"})
@@ -1630,7 +1639,10 @@ def _notes_column(header: Sequence[str], below: Sequence[Sequence[str]]) -> int 
         if name.strip() and cells:
             words = sum(len(cell.split()) for cell in cells) / len(cells)
             best = max(best or (words, column), (words, column))
-    if best is None or best[0] < max(_NOTE_WORDS, 2 * len(header[best[1]].split())):
+    # notes run to twice their column's name, or (a form's long question, "What did the
+    # person tell you? Please use their own words") to its length
+    if best is None or best[0] < max(_NOTE_WORDS, len(header[best[1]].split()) * (
+            1 if "?" in header[best[1]] else 2)):
         return None
     column = best[1]
     named = any(note_field(h) or _form_date_rank(header_key(h)) is not None
@@ -1687,17 +1699,29 @@ def _asks_of_a_worry(key: str) -> bool:
             and (key.endswith("?") or in_order[0] in _ASKS_WHETHER))
 
 
+#: Words of a "where" question that asks the kind of place, not the town ("Where did
+#: you talk: cafe, phone, home visit?", "Where (type of venue)?").
+_SETTING_WORDS = frozenset({"setting", "kind", "type", "sort", "venue", "cafe", "phone",
+                            "online", "visit"})
+
+
 def _alias_field(key: str) -> list[str]:
-    """The note fields a (normalised) header that is not a field name clearly means; a
+    """The note fields a (normalised) header that is not a field name clearly means: a
     question that starts with "where" ("Where did the conversation take place?") is the
-    place, as `location` is."""
+    place, as `location` is, unless it asks the kind of place ("Where did you talk:
+    cafe, phone, home visit?"); a name with the word "setting" ("What kind of setting
+    was it?", "Type of setting") is the setting."""
     words = set(re.findall(r"[a-z0-9]+", key))
     found = []
     if "safeguard" in key or any(w.startswith("risk") for w in words) or _asks_of_a_worry(
         key
     ) or "sg" in words or _misspelt_safeguarding(key):
         found.append("safeguarding")
-    if key.startswith("where") and key[5:6] in ("", "_", "?"):
+    where = key.startswith("where") and key[5:6] in ("", "_", "?")
+    if "setting" in words or (where and words & _SETTING_WORDS
+                              and not words & {"town", "village", "city"}):
+        found.append("setting")
+    elif where:
         found.append("place")
     if "quote" in key or "quoting" in key:
         found.append("consent_quote")

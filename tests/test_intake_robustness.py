@@ -1958,6 +1958,51 @@ def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> No
     ]
 
 
+
+def test_a_town_and_a_kind_of_setting_are_read_as_place_and_setting(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: "Town" was not read as place, nor "What kind of setting was
+    it?" as setting, so both were dropped unless named with --column."""
+    path = write(tmp_path, "log.csv", "Ref,Town,What kind of setting was it?,Notes\n"
+                 "r1,Holt,cafe,Waited a year for a call back.\n")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                         text_col="Notes")
+    assert counts(report) == (1, 0, 0)
+    assert report.warnings[1:] == ["read 'Town' as place",
+                                   "read 'What kind of setting was it?' as setting"]
+    assert (store.get_note("r1")["place"], store.get_note("r1")["setting"]) == ("Holt", "cafe")
+    for header, field_name in (("Village", "place"), ("Area", "place"),
+                               ("Town or village", "place"), ("Type of setting", "setting"),
+                               ("Setting type", "setting"), ("Venue type", "setting"),
+                               ("Where did you talk? (cafe, phone, home visit)", "setting"),
+                               ("Where did the conversation take place? (town or village)",
+                                "place"), ("Where did it happen?", "place")):
+        assert note_field(header) == field_name, header
+    # a "where" question that could be either is read as neither, and said
+    both = write(tmp_path, "both.csv", "id,Where?,Town,text\nb1,cafe,Holt,A note here.\n")
+    report = ingest(store, both, tmp_path)
+    assert "'Where?' and 'Town' all look like place, so none was read as it; rename the " \
+        "one that holds it to 'place'" in report.warnings
+
+
+def test_a_forms_long_question_over_the_notes_gets_a_did_you_mean(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: Microsoft Forms' question over the notes ran to 21 words, more
+    than half the notes' own, so no --text-col was suggested for it."""
+    question = ("What did the person tell you about their experience of mental health "
+                "services? Please use their own words where you can.")
+    notes = ["She waited eleven months for talking therapies and nobody rang in between, "
+             "and when it started it was only six sessions with a lovely therapist.",
+             "The crisis line kept him on hold for forty minutes at two in the morning so "
+             "he went to A&E and sat there for nine hours with nobody coming."]
+    path = write(tmp_path, "forms.csv", f'ID,Start time,"{question}"\n' + "".join(
+        f'{i},03/04/2026 10:0{i},"{note}"\n' for i, note in enumerate(notes, start=1)))
+    report = ingest(store, path, tmp_path)
+    assert str(report.file_error).endswith(f"did you mean --text-col '{question}' (its cells "
+                                           "read like notes)?")
+
 def test_a_suggested_form_question_can_be_pasted_back(store: Store, tmp_path: Path) -> None:
     question = ("What did you hear? Please write what the person told you, in their own "
                 "words where you can")
