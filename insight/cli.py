@@ -3719,7 +3719,8 @@ def quarantine_list(
     """Each quarantine file: its rows, how many are still to fix, and their problems.
 
     A row is stored once a note has its words (fixed and ingested again, or a duplicate);
-    repeated when a later export brought the same row back (counted once, at its latest)."""
+    repeated when a later export brought the same row back, or the same file was ingested
+    again with other options (counted once, at its latest)."""
     from insight.quarantine import DONE, STATES, problem_kind
 
     ws, rows = _quarantined(workspace, db)
@@ -3950,7 +3951,9 @@ def quarantine_dismiss(
                 "'...' (kept in the audit log), or fix the row and ingest it so that it "
                 "reaches the queue", param_hint="--concern-handled")
         keys = {r.key() for r in named}
-        copies = [r for r in rows if r.key() in keys and r.state in ("to fix", "repeated")]
+        # and its copies: the same cells, or the same line read with other options
+        copies = [r for r in rows if r.state in ("to fix", "repeated") and (
+            r.key() in keys or any(r.same_line(n) for n in named))]
         if not yes and not typer.confirm(
                 f"Dismiss {named[0].where} ({named[0].reason})? Its cells will be in no "
                 "note and no quarantine file"):

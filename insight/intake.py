@@ -11,6 +11,7 @@ import csv
 import difflib
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -64,6 +65,9 @@ INTAKE_FILLABLE = ("heard_on", "listener", "setting", "place", "community", "exp
 #: Columns a file to fix from `insight quarantine export` adds after a row's cells (what
 #: was wrong, where the row first was): read past without a warning.
 FIX_COLUMNS = ("problem", "quarantined_from")
+#: The column of a file to fix that holds a line intake could not read as cells (a broken
+#: JSON line), as written: corrected there, it is read as that line (`_raw_read`).
+RAW_COLUMN = "raw"
 LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 BATCH_SIZE = 500
 
@@ -100,6 +104,13 @@ def text_hash(text: str) -> str:
 
 #: A string in a JSON line, quotes and escapes included (`json.loads` reads it)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+#: A key's string value in a line that is not JSON, as an old or buggy app writes it: in
+#: single quotes (`{'text': 'the GP was kind'}`), or with quote marks left unescaped
+#: inside (`"text":"she said "I'll be 40"",`): up to the quote before the next key or the
+#: closing brace.
+_LOOSE_VALUE = re.compile(
+    r"""(?P<q>["'])[^"'{}:]+(?P=q)\s*:\s*(?P=q)(?P<value>.*?)(?P=q)\s*"""
+    r"""(?=,\s*["'][^"'{}:]+["']\s*:|,?\s*}\s*$)""", re.DOTALL)
 
 
 def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
@@ -114,11 +125,30 @@ def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
                 found.add(json.loads(literal).strip())
             except ValueError:  # cut off inside an escape
                 continue
+        for match in _LOOSE_VALUE.finditer(raw.strip()):
+            value = match.group("value")
+            found.add(value.strip())
+            try:  # its escapes read ("\\n"), where they can be
+                found.add(json.loads(f'"{value}"').strip())
+            except ValueError:
+                continue
         return found - {""}
     sep = max(",;\t|", key=raw.count)
     pieces = raw.split(sep)[:longest]
     return {text for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)
             if (text := sep.join(pieces[i:j]).strip())}
+
+
+def raw_line(row: Any) -> str | None:
+    """The line as written of a quarantined row intake could not read as cells: the row
+    itself, or (a row of a file to fix still unread) its `raw` cell; None for a row read
+    as cells, or one whose words a person has put in its `text` cell."""
+    if isinstance(row, str):
+        return row
+    if not isinstance(row, dict) or not isinstance(raw := row.get(RAW_COLUMN), str):
+        return None
+    text = row.get("text")
+    return raw if raw.strip() and not (isinstance(text, str) and text.strip()) else None
 
 
 def words_key(text: str) -> str:
@@ -867,6 +897,9 @@ class RawRow:
     #: A row that could not be read (`data` None): its cells by column, as far as they can
     #: be told, so a safeguarding Yes in it still reaches a person.
     cells: dict[str, str] | None = None
+    #: Such a row of a file to fix: its own columns (`FIX_COLUMNS`), kept in quarantine
+    #: with it so that it stands for the row it corrects, not beside it.
+    fix: dict[str, Any] | None = None
 
 
 _LATIN_ENCODINGS = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp1250", "mac_roman"}
@@ -1210,7 +1243,8 @@ class _JsonKeys:
             keys = self._keys[tuple(written)] = self._work_out(written)
         if isinstance(keys, str):  # two keys mean the same field: which one holds it?
             return RawRow(number, None, keys, raw if raw is not None else json.dumps(item))
-        if self.map_aliases and "text" not in keys and header_key(self.text_col) == "text":
+        if (self.map_aliases and "text" not in keys and header_key(self.text_col) == "text"
+                and raw_line(item) is None):  # a file to fix's unread line: `_raw_read`
             # the notes under another key ("body"): say which, as for a CSV's header
             wordy = [(len(v.split()), w) for w, v in zip(written, item.values(), strict=True)
                      if isinstance(v, str) and len(v.split()) >= _NOTE_WORDS]
@@ -1308,13 +1342,22 @@ _ALIASES = {
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
     "consent_to_contact": "consent_contact", "listener_id": "listener",
     "listener_code": "listener", "listener_name": "listener", "location": "place",
+    # where, as a form asks it: the town, not the kind of place ("Town": "Holt")
+    "town": "place", "village": "place", "city": "place", "area": "place",
+    "locality": "place", "neighbourhood": "place", "neighborhood": "place",
+    "district": "place", "borough": "place", "town_or_village": "place",
+    "town_or_city": "place", "village_or_town": "place", "city_or_town": "place",
+    # the kind of place ("cafe", "phone", "home visit"); a name with "setting" in it is
+    # one too (`_alias_field`)
+    "venue_type": "setting", "type_of_venue": "setting", "kind_of_venue": "setting",
+    "conversation_type": "setting", "type_of_conversation": "setting",
     "category": "categories", "codes": "categories", "ref": "id", "ref_no": "id",
     "reference": "id", "reference_no": "id", "reference_number": "id", "record_id": "id",
     # survey tools' own ids, one per response (SurveyMonkey, Qualtrics, JotForm, Typeform)
     "respondent_id": "id", "response_id": "id", "submission_id": "id", "entry_id": "id",
     "sentiment": "experience", "overall_experience": "experience",
 }
-MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place"})
+MAPPED_ALIAS_FIELDS = frozenset({"id", "heard_on", "listener", "place", "setting"})
 #: Words a form's question wraps a usual name in ("What is your listener code?", "Date of
 #: the conversation", "Start Date (UTC)"): left out when a name is looked up.
 _FILLER = frozenset({"what", "is", "was", "your", "the", "please", "enter", "utc", "gmt"})
@@ -1596,7 +1639,10 @@ def _notes_column(header: Sequence[str], below: Sequence[Sequence[str]]) -> int 
         if name.strip() and cells:
             words = sum(len(cell.split()) for cell in cells) / len(cells)
             best = max(best or (words, column), (words, column))
-    if best is None or best[0] < max(_NOTE_WORDS, 2 * len(header[best[1]].split())):
+    # notes run to twice their column's name, or (a form's long question, "What did the
+    # person tell you? Please use their own words") to its length
+    if best is None or best[0] < max(_NOTE_WORDS, len(header[best[1]].split()) * (
+            1 if "?" in header[best[1]] else 2)):
         return None
     column = best[1]
     named = any(note_field(h) or _form_date_rank(header_key(h)) is not None
@@ -1653,17 +1699,29 @@ def _asks_of_a_worry(key: str) -> bool:
             and (key.endswith("?") or in_order[0] in _ASKS_WHETHER))
 
 
+#: Words of a "where" question that asks the kind of place, not the town ("Where did
+#: you talk: cafe, phone, home visit?", "Where (type of venue)?").
+_SETTING_WORDS = frozenset({"setting", "kind", "type", "sort", "venue", "cafe", "phone",
+                            "online", "visit"})
+
+
 def _alias_field(key: str) -> list[str]:
-    """The note fields a (normalised) header that is not a field name clearly means; a
+    """The note fields a (normalised) header that is not a field name clearly means: a
     question that starts with "where" ("Where did the conversation take place?") is the
-    place, as `location` is."""
+    place, as `location` is, unless it asks the kind of place ("Where did you talk:
+    cafe, phone, home visit?"); a name with the word "setting" ("What kind of setting
+    was it?", "Type of setting") is the setting."""
     words = set(re.findall(r"[a-z0-9]+", key))
     found = []
     if "safeguard" in key or any(w.startswith("risk") for w in words) or _asks_of_a_worry(
         key
     ) or "sg" in words or _misspelt_safeguarding(key):
         found.append("safeguarding")
-    if key.startswith("where") and key[5:6] in ("", "_", "?"):
+    where = key.startswith("where") and key[5:6] in ("", "_", "?")
+    if "setting" in words or (where and words & _SETTING_WORDS
+                              and not words & {"town", "village", "city"}):
+        found.append("setting")
+    elif where:
         found.append("place")
     if "quote" in key or "quoting" in key:
         found.append("consent_quote")
@@ -1931,6 +1989,21 @@ def _csv_rows(
         text = "".join(lines[1:])
     else:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    # a title above the header, as in a sheet (a Google Sheet's "Q3 listening,,,,"):
+    # left out by the same rule, and said; the rows keep the file's line numbers
+    probe = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        titles = _title_rows(itertools.islice(probe, _TITLE_ROWS), header_key(text_col))
+    except csv.Error:  # a quote left open: the header is read as it is, and errors said
+        titles = 0
+    if titles:
+        probe = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for _ in range(titles):
+            next(probe)
+        if warnings is not None:
+            warnings.append(_titles_left_out(base + 1, base + probe.line_num + 1, "line"))
+        base += probe.line_num
+        text = "".join(lines[base:])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
@@ -2118,6 +2191,36 @@ def _sheet_xml_facts(sheet: Any) -> tuple[list[tuple[int, int, int]], list[str]]
 _SHEET_SAMPLE_ROWS = 50
 
 
+#: How far down a sheet or CSV file its header row is looked for, under a title.
+_TITLE_ROWS = 20
+
+
+def _title_rows(top: Iterable[Sequence[str]], wanted: str) -> int:
+    """How many rows above the header to leave out (a hand-kept log's "Listening log 2026"
+    merged across the top, "Please fill one row per conversation!", a blank row): the
+    header is the first of the top rows with the notes column among other column names,
+    and every row above it holds one cell or none. 0 when the header is the first row, is
+    not found, or a row above it holds more (a table, not a title: the person is asked)."""
+    above: list[Sequence[str]] = []
+    for number, row in enumerate(top, start=1):
+        keys = [header_key(v) for v in row]
+        if wanted in keys and sum(1 for key in keys if key) > 1:
+            return len(above) if all(sum(1 for v in r if v.strip()) <= 1 for r in above) \
+                else 0
+        if number >= _TITLE_ROWS:
+            break
+        above.append(row)
+    return 0
+
+
+def _titles_left_out(first: int, header: int, line: str) -> str:
+    """What a file's title rows, left out, were ("row", or a CSV's "line")."""
+    many = header - first > 1
+    return (f"the header is {line} {header}: {line}{'s' if many else ''} {first}"
+            f"{f' to {header - 1}' if many else ''} above it (a title or instructions?) "
+            f"{'were' if many else 'was'} left out")
+
+
 def _notes_words(sheet: Any, wanted: str) -> tuple[int, int] | None:
     """(the row of a sheet's header with the notes column among other column names, the
     words in that column in the rows under it), or None: notes run to sentences, a contacts
@@ -2276,21 +2379,13 @@ def _sheet_rows(
         texts = _SheetCells(merged)
         rows = (texts(number, cells)
                 for number, cells in enumerate(sheet.iter_rows(), start=1))
-        # a title above the header (a hand-kept log's "Listening log 2026", merged across):
-        # rows of one cell or none, left out and said; the rows keep the sheet's numbers
-        found = _notes_words(sheet, header_key(text_col))
-        titles = found[0] - 1 if found else 0
-        if titles and all(sum(1 for v in row if _cell_text(v).strip()) <= 1 for row in
-                          sheet.iter_rows(max_row=titles, values_only=True)):
-            for _ in range(titles):
-                next(rows)
-            if warnings is not None:
-                warnings.append(
-                    f"the header is row {titles + 1}: row{'s 1 to' if titles > 1 else ''} "
-                    f"{titles} above it (a title or instructions?) "
-                    f"{'were' if titles > 1 else 'was'} left out")
-        else:
-            titles = 0
+        # a title above the header: left out and said; the rows keep the sheet's numbers
+        titles = _title_rows(([_cell_text(v) for v in row] for row in sheet.iter_rows(
+            max_row=_TITLE_ROWS, values_only=True)), header_key(text_col))
+        for _ in range(titles):
+            next(rows)
+        if titles and warnings is not None:
+            warnings.append(_titles_left_out(1, titles + 1, "row"))
         try:
             header = next(rows)
         except StopIteration as exc:
@@ -3013,6 +3108,7 @@ class _Quarantine:
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
         self.left_out: dict[str, None] = {}
+        self._digest: str | None = None
 
     def add(self, line: int, reason: str, row: Any, concern: bool = False) -> None:
         """Quarantine a row; `concern`: it raises a safeguarding concern and was never
@@ -3029,6 +3125,8 @@ class _Quarantine:
         if erased:
             row, reason = None, "a row of an erased note: not kept"
         record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        if digest := self.digest():
+            record["file_digest"] = digest
         if concern:
             record["safeguarding_concern"] = True
         if erased:  # as `insight.quarantine.scrub` marks a row blanked later
@@ -3043,6 +3141,18 @@ class _Quarantine:
                 self.left_out.update(dict.fromkeys(personal))
         self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
+
+    def digest(self) -> str | None:
+        """The source's contents, hashed once: the same line of the same file ingested
+        again with other options (`--column setting=...`) is the same row, read another
+        way, and `insight.quarantine.review` counts only its latest copy."""
+        if self._digest is None:
+            try:
+                with self.source.open("rb") as raw:
+                    self._digest = hashlib.file_digest(raw, "sha256").hexdigest()[:32]
+            except OSError:  # gone or unreadable since: the row is kept without it
+                self._digest = ""
+        return self._digest or None
 
     def close(self) -> str | None:
         if self._handle is None:
@@ -3139,6 +3249,46 @@ class _Columns:
                         + ": if it is part of what was heard, put it in the notes' column "
                         "before ingesting")
         return warning
+
+
+def _raw_read(row: RawRow, warnings: list[str]) -> RawRow:
+    """A row of a file to fix whose `raw` cell holds a line the first file could not read
+    (`{"id":"a1","text":"she said "no"",}`), corrected there by a person: read as that line
+    of a JSONL file would be, with the file to fix's own columns kept, so that it stands
+    for its first place. A `raw` cell left empty, or beside words put in `text`, is read
+    past. Other rows are as they were."""
+    data = row.data
+    if data is None or not any(k in data for k in FIX_COLUMNS):
+        return row
+    line = raw_line(data)
+    raw = data.pop(RAW_COLUMN, None)
+    if line is None:
+        return row
+    fix = {k: data[k] for k in FIX_COLUMNS if k in data}
+    if not line.lstrip().startswith("{"):  # a CSV line of the wrong width: no header here
+        return RawRow(row.line, None, f"{RAW_COLUMN}: a line of a CSV file that could not be "
+                      "split into cells: put its cells in this file's columns (text, "
+                      f"heard_on, ...) and empty {RAW_COLUMN}", raw, fix=fix)
+    found: list[str] = []
+    try:
+        read = list(_json_rows(line.strip(), warnings=found, map_aliases=True))
+    except FileRejected as exc:
+        read = [RawRow(row.line, None, str(exc), line)]
+    warnings.extend(w for w in found if w not in warnings)
+    if len(read) != 1:
+        return RawRow(row.line, None, f"{RAW_COLUMN}: holds {len(read)} lines; one JSON "
+                      "object a row", line, fix=fix)
+    [again] = read
+    again.line = row.line
+    if again.data is None:
+        again.error = f"{RAW_COLUMN}: " + (
+            "the line has no 'text' key: in this cell, name the key that holds the note "
+            "'text'"
+            if (again.error or "").startswith("record has no 'text' key") else again.error)
+        again.raw, again.fix = line, fix
+        return again
+    again.data.update(fix)
+    return again
 
 
 def _tick_columns(rows: list[RawRow], lookup: Mapping[str, str]) -> dict[str, tuple[str, str]]:
@@ -3277,7 +3427,9 @@ def ingest_file(
             text = data.get("text")
             texts = {text} if isinstance(text, str) and text.strip() else set()
         else:
-            texts = raw_row_texts(data) if isinstance(data, str) else set()
+            texts = set()
+        if (line := raw_line(data)) is not None:
+            texts |= raw_row_texts(line)
         hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
         return sorted({note_id for ids in store.ids_with_text(hashes).values()
                        for note_id in ids})
@@ -3298,7 +3450,8 @@ def ingest_file(
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
-        rows = list(read)  # the whole date column decides its day/month order
+        # the whole date column decides its day/month order
+        rows = [_raw_read(row, report.warnings) for row in read]
         if decimals := _whole_decimal_ids(rows):
             report.warnings.append(
                 f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
@@ -3351,7 +3504,8 @@ def ingest_file(
         for row in rows:
             report.rows_read += 1
             if row.data is None:
-                reject(row.line, row.error or "unreadable row", row.raw, row.cells)
+                reject(row.line, row.error or "unreadable row",
+                       {RAW_COLUMN: row.raw, **row.fix} if row.fix else row.raw, row.cells)
                 continue
             columns.add(row.data, row.headers, row.header_row)
             try:

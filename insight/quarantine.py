@@ -13,21 +13,28 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from insight.intake import FIX_COLUMNS, NOTE_FIELDS, raw_row_texts, text_hash
+from insight.intake import (
+    FIX_COLUMNS,
+    NOTE_FIELDS,
+    RAW_COLUMN,
+    raw_line,
+    raw_row_texts,
+    text_hash,
+)
 
 if TYPE_CHECKING:
     from insight.store import Store
 
 #: A row's state: its words are still in no note ("to fix"); they are a stored note
 #: ("stored": fixed and ingested again, or a duplicate of a stored note); the same row, or
-#: its correction from an exported file to fix, is in a later quarantine file
+#: its correction from an exported file to fix, or the same line of the same file read
+#: with other options (`--column setting=...`), is in a later quarantine file
 #: ("repeated"); the note was erased ("erased"); a person dismissed the row as never to
 #: be a note, e.g. an empty form ("dismissed", `dismiss`); or the record is a whole file
 #: that could not be read ("file").
@@ -65,6 +72,9 @@ class QuarantinedRow:
     #: It raises a safeguarding concern and was never stored: not in the queue, so it is
     #: never dropped unread (`insight quarantine dismiss` asks what was done about it).
     concern: bool = False
+    #: A hash of the ingested file's contents (`insight.intake._Quarantine.digest`); ""
+    #: in records written before intake kept it.
+    file_digest: str = ""
 
     @property
     def text(self) -> str | None:
@@ -72,19 +82,26 @@ class QuarantinedRow:
         return text if isinstance(text, str) and text.strip() else None
 
     @property
+    def raw_line(self) -> str | None:
+        """A row intake could not read as cells, as written: the row, or the `raw` cell of
+        a row of a file to fix that is still unread (`insight.intake.raw_line`)."""
+        return raw_line(self.row) if self.line else None
+
+    @property
     def raw_cells(self) -> list[str]:
         """A row intake could not match to the header ("row has 8 fields but the header
         has 9"), kept as its cells joined by the file's delimiter: those pieces."""
-        if not isinstance(self.row, str) or self.line == 0:
+        if (line := self.raw_line) is None:
             return []
-        return [c.strip() for c in self.row.split(max(",;\t|", key=self.row.count))]
+        return [c.strip() for c in line.split(max(",;\t|", key=line.count))]
 
     def raw_texts(self, longest: int = 60) -> set[str]:
-        """What the note's words may be in such a row: every run of its pieces, joined
-        back (the words can hold the delimiter), so a note stored with them is found."""
-        if not isinstance(self.row, str) or self.line == 0:
+        """What the note's words may be in such a row (a broken JSON line's strings, or
+        every run of a CSV row's pieces joined back: the words can hold the delimiter), so
+        a note stored with them, fixed by hand or from a file to fix, is found."""
+        if (line := self.raw_line) is None:
             return set()
-        return raw_row_texts(self.row, longest)
+        return raw_row_texts(line, longest)
 
     @property
     def note_id(self) -> str | None:
@@ -110,6 +127,19 @@ class QuarantinedRow:
         if self.row is None or self.line == 0:
             return None
         return json.dumps(self.row, sort_keys=True, ensure_ascii=False, default=str)
+
+    def same_line(self, other: QuarantinedRow) -> bool:
+        """Whether `other` is this row read again: the same line of the same file, its
+        cells named otherwise because the file was ingested with other options (line 12
+        of forms.xlsx, then again with `--column setting=...`: its setting cell moves from
+        `what_kind_of_setting_was_it?` to `setting`). The same file: the same contents,
+        or for records written before intake hashed them, the same note id."""
+        if (self.line == 0 or other.line != self.line or self.row is None
+                or other.row is None or Path(self.source).name != Path(other.source).name):
+            return False
+        if self.file_digest and other.file_digest:
+            return self.file_digest == other.file_digest
+        return self.note_id is not None and self.note_id == other.note_id
 
 
 def _written(path: Path) -> datetime | None:
@@ -154,6 +184,7 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
                 erased=bool(entry.get("erased")) or str(entry.get("reason") or "").startswith(
                     "a row of an erased note"),
                 concern=bool(entry.get("safeguarding_concern")),
+                file_digest=str(entry.get("file_digest") or ""),
             ))
     return rows
 
@@ -204,8 +235,9 @@ def _hashes(text: str) -> set[str]:
 def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]:
     """Each row with its state (`STATES`). A row is stored when a live note has exactly
     its words, or with runs of spaces as one (or, for a row without words, its id): fixed
-    and ingested again, or a duplicate. A row the same as one in a later file is
-    "repeated"; the latest copy counts how many earlier files held it. A row a person
+    and ingested again, or a duplicate. A row the same as one in a later file, or the
+    same line of the same file read again with other options (`QuarantinedRow.same_line`),
+    is "repeated"; the latest copy counts how many earlier files held it. A row a person
     dismissed, in any copy, is "dismissed"."""
     rows = list(rows)
     dismissed = _dismissed({r.path.parent for r in rows})
@@ -226,28 +258,37 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
         if r.text is not None:
             found = _hashes(r.text) & stored_hashes
             return "stored" if found else "to fix"
-        if raw := r.raw_texts():  # a row of the wrong width: stored once a note has its words
+        if raw := r.raw_texts():  # a line unread as cells: stored once a note has its words
             return "stored" if {text_hash(t) for t in raw} & stored_hashes else "to fix"
         return "stored" if r.note_id in stored_ids else "to fix"
 
-    latest: dict[str, int] = {}
     corrected: dict[str, int] = {}  # where a row first was -> its latest correction
+    by_key: dict[str, list[int]] = {}
+    by_line: dict[tuple[str, int], list[int]] = {}  # a file's line, however it was read
     for i, r in enumerate(rows):
         if (key := r.key()) is not None:
-            latest[key] = i
+            by_key.setdefault(key, []).append(i)
+            by_line.setdefault((Path(r.source).name, r.line), []).append(i)
         if (origin := r.origin) is not None:
             corrected[origin] = i
-    copies = Counter(r.key() for r in rows if r.key() is not None)
+    # each row's earlier copies: the same cells, or the same line of the same file
+    copies: dict[int, set[int]] = {}
+    for i, r in enumerate(rows):
+        if (key := r.key()) is not None:
+            copies[i] = {j for j in by_key[key] if j < i} | {
+                j for j in by_line[(Path(r.source).name, r.line)]
+                if j < i and rows[j].same_line(r)}
+    superseded: set[int] = set().union(*copies.values())
     out = []
     for i, r in enumerate(rows):
-        key, current = r.key(), state(r)
+        current = state(r)
         if current == "to fix" and (
-            (key is not None and latest[key] != i)
+            i in superseded
             # corrected later: the row itself, or (a row of a file to fix) its first place
             or corrected.get(r.origin or r.where, -1) > i
         ):
             current = "repeated"
-        earlier = copies[key] - 1 if key is not None and latest.get(key) == i else 0
+        earlier = len(copies.get(i, ())) if i not in superseded else 0
         out.append(replace(r, state=current, earlier=earlier))
     return out
 
@@ -309,7 +350,7 @@ def _cells(row: QuarantinedRow) -> dict[str, Any]:
     """A row's cells for a file to fix: a readable row's fields (its id with the prefix it
     was ingested under), or an unreadable line under `raw`."""
     if not isinstance(row.row, dict):
-        return {"raw": row.row if isinstance(row.row, str) else json.dumps(row.row)}
+        return {RAW_COLUMN: row.row if isinstance(row.row, str) else json.dumps(row.row)}
     cells = dict(row.row)
     if row.id_prefix and (note_id := row.note_id):
         cells["id"] = note_id
@@ -341,6 +382,8 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
 
     # what is wrong first, where a person starts reading; where the row was, last
     seen = dict.fromkeys(k for record in records for k in record)
+    if RAW_COLUMN in seen:  # a sheet of lines to correct in `raw` alone is read as notes too
+        seen.setdefault("text")
     columns = [FIX_COLUMNS[0]] + [f for f in NOTE_FIELDS if f in seen]
     columns += [k for k in seen if k not in columns and k not in FIX_COLUMNS]
     columns.append(FIX_COLUMNS[1])
@@ -429,7 +472,8 @@ def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
                 str(row.get("id", "")) in note_ids
                 or f"{entry.get('id_prefix') or ''}{row.get('id', '')}" in note_ids
                 or " ".join(str(row.get("text") or "").split()) in keys
-            )) or (isinstance(row, str) and _raw_line_of(row, entry, note_ids, keys)):
+            )) or ((line_as_written := raw_line(row)) is not None
+                   and _raw_line_of(line_as_written, entry, note_ids, keys)):
                 entry["row"] = None
                 entry["erased"] = True
                 reason = str(entry.get("reason") or "")

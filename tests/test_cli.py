@@ -1670,6 +1670,29 @@ def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     assert "nothing in quarantine" in insight("quarantine", "list", "-w", str(ws)).stdout
 
 
+
+def test_a_form_ingested_again_with_a_column_named_lists_and_dismisses_each_row_once(
+    tmp_path: Path
+) -> None:
+    """Blind ingest audit: the same form ingested again with `--column setting=...` had
+    '4 rows still to fix' for 2, and dismissing one row left its other reading to fix."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text("id,heard_on,Q7,text\n"
+                    "k1,31/02/2025,phone,The crisis line put me on hold for an hour.\n"
+                    "k2,2025-03-05,cafe,\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
+    again = insight("ingest", "-w", str(ws), "--no-screen", str(form),
+                    "--column", "setting=Q7", check=False)
+    assert "2 rejected before and still to fix" in again.stdout
+    listed = insight("quarantine", "list", "-w", str(ws)).stdout
+    assert "2 rows still to fix; 2 older copies of them in earlier files" in listed
+    gone = insight("quarantine", "dismiss", "form.csv", "3", "--yes", "-w", str(ws)).stdout
+    assert "removed 2 quarantined rows" in gone
+    shown = json.loads(insight("quarantine", "show", "--all", "-w", str(ws), "-f", "json").stdout)
+    assert [(r["line"], r["state"]) for r in shown] == [(2, "repeated"), (2, "to fix")]
+
 def test_a_file_read_at_last_clears_its_failed_attempts_from_quarantine(
     tmp_path: Path
 ) -> None:

@@ -362,13 +362,32 @@ def test_a_file_with_a_header_and_no_notes_says_so(store: Store, tmp_path: Path)
     assert not [w for w in one.warnings if w.startswith(empty)]
 
 
-def test_title_line_above_the_header(store: Store, tmp_path: Path) -> None:
+def test_title_lines_above_the_header_are_left_out_as_in_a_sheet(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: a Google Sheet with a title above its header was read as .xlsx
+    (with a warning) and refused as CSV ("delete the line(s) above it"): the same rule now."""
     path = write(
         tmp_path, "title.csv",
-        "Community listening notes - Leeds - Nov 2025\nid,text,listener\ntt-1,Title,L-30\n",
+        "Q3 listening \u2014 Great Yarmouth,,\n"
+        '"Peer listeners: Sam, Bex.\nOne row per conversation!",,\n'
+        ",,\n"
+        "id,text,listener\ntt-1,The ward let me keep my phone.,L-30\ntt-2,,L-30\n",
     )
     report = ingest(store, path, tmp_path)
-    assert report.file_error == (
+    assert counts(report) == (1, 1, 0)
+    assert report.warnings[0] == ("the header is line 5: lines 1 to 4 above it (a title or "
+                                  "instructions?) were left out")
+    assert reasons(report) == [(7, "text: text is missing or empty")]  # the file's lines
+    # Excel's "sep=;" line is not a title: the lines after it are
+    sep = write(tmp_path, "sep-title.csv", "sep=;\nListening log;;\nid;text\ns-1;A note.\n")
+    rows, warnings = read_rows(sep)
+    assert [(r.line, r.data) for r in rows] == [(4, {"id": "s-1", "text": "A note."})]
+    assert warnings == ["the header is line 3: line 2 above it (a title or instructions?) "
+                        "was left out"]
+    # a line of two cells above the header is not a title: the file is refused, as before
+    two = write(tmp_path, "two.csv", "Listening log,2025\nid,text\nt-1,A note.\n")
+    assert ingest(store, two, tmp_path).file_error == (
         "the header row with the 'text' column is line 2, not line 1: delete the line(s) "
         "above it (a title?) and try again"
     )
@@ -1938,6 +1957,51 @@ def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> No
         "gives the date of the conversation",
     ]
 
+
+
+def test_a_town_and_a_kind_of_setting_are_read_as_place_and_setting(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: "Town" was not read as place, nor "What kind of setting was
+    it?" as setting, so both were dropped unless named with --column."""
+    path = write(tmp_path, "log.csv", "Ref,Town,What kind of setting was it?,Notes\n"
+                 "r1,Holt,cafe,Waited a year for a call back.\n")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                         text_col="Notes")
+    assert counts(report) == (1, 0, 0)
+    assert report.warnings[1:] == ["read 'Town' as place",
+                                   "read 'What kind of setting was it?' as setting"]
+    assert (store.get_note("r1")["place"], store.get_note("r1")["setting"]) == ("Holt", "cafe")
+    for header, field_name in (("Village", "place"), ("Area", "place"),
+                               ("Town or village", "place"), ("Type of setting", "setting"),
+                               ("Setting type", "setting"), ("Venue type", "setting"),
+                               ("Where did you talk? (cafe, phone, home visit)", "setting"),
+                               ("Where did the conversation take place? (town or village)",
+                                "place"), ("Where did it happen?", "place")):
+        assert note_field(header) == field_name, header
+    # a "where" question that could be either is read as neither, and said
+    both = write(tmp_path, "both.csv", "id,Where?,Town,text\nb1,cafe,Holt,A note here.\n")
+    report = ingest(store, both, tmp_path)
+    assert "'Where?' and 'Town' all look like place, so none was read as it; rename the " \
+        "one that holds it to 'place'" in report.warnings
+
+
+def test_a_forms_long_question_over_the_notes_gets_a_did_you_mean(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: Microsoft Forms' question over the notes ran to 21 words, more
+    than half the notes' own, so no --text-col was suggested for it."""
+    question = ("What did the person tell you about their experience of mental health "
+                "services? Please use their own words where you can.")
+    notes = ["She waited eleven months for talking therapies and nobody rang in between, "
+             "and when it started it was only six sessions with a lovely therapist.",
+             "The crisis line kept him on hold for forty minutes at two in the morning so "
+             "he went to A&E and sat there for nine hours with nobody coming."]
+    path = write(tmp_path, "forms.csv", f'ID,Start time,"{question}"\n' + "".join(
+        f'{i},03/04/2026 10:0{i},"{note}"\n' for i, note in enumerate(notes, start=1)))
+    report = ingest(store, path, tmp_path)
+    assert str(report.file_error).endswith(f"did you mean --text-col '{question}' (its cells "
+                                           "read like notes)?")
 
 def test_a_suggested_form_question_can_be_pasted_back(store: Store, tmp_path: Path) -> None:
     question = ("What did you hear? Please write what the person told you, in their own "

@@ -345,7 +345,8 @@ def test_ingest_reads_the_notes_from_a_column_named_on_the_command_line(tmp_path
     assert run_cli("init", str(folder), cwd=tmp_path).returncode == 0
     refused = run_cli("ingest", "-w", str(folder), "--no-screen", str(path), cwd=tmp_path)
     assert refused.returncode == 3  # the file was rejected
-    assert "pass --text-col NAME" in " ".join(refused.stderr.replace("│", " ").split())
+    assert "did you mean --text-col 'What did you hear?' (its cells read like notes)?" in \
+        " ".join(refused.stderr.replace("│", " ").split())
     result = run_cli("ingest", "-w", str(folder), "--no-screen", "--id-prefix", "form1-",
                      "--text-col", "What did you hear?", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr

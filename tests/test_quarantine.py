@@ -386,3 +386,130 @@ def test_a_broken_json_line_fixed_and_ingested_is_stored_not_still_to_fix(
     _ingest(store, fixed, folder, screen=screen)
     [row] = review(read_quarantine(folder), store)
     assert row.state == "stored"
+
+
+def test_a_file_ingested_again_with_another_column_counts_each_bad_row_once(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: a form ingested, then again with `--column setting=...`, had
+    each bad row quarantined twice with other cells (the setting under an unread column,
+    then under `setting`): "4 rows still to fix" for 2, and a person who fixed the first
+    copy stored notes with no setting. The latest reading of a file's line is the one."""
+    folder = tmp_path / "quarantine"
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,listener,Q7,text\n"
+        "1,2025-03-04,L1,cafe,Waited nine months for a first appointment\n"
+        "2,31/02/2025,L1,phone,The crisis line put me on hold for an hour\n"
+        "3,2025-03-05,L2,drop-in,\n", encoding="utf-8")
+    _ingest(store, form, folder)
+    _ingest(store, form, folder, column_names={"setting": "Q7"})
+    rows = review(read_quarantine(folder), store)
+    assert _states(rows) == [("form.csv", 3, "repeated"), ("form.csv", 4, "repeated"),
+                             ("form.csv", 3, "to fix"), ("form.csv", 4, "to fix")]
+    assert [r.earlier for r in rows] == [0, 0, 1, 1]
+    kinds = sort_rejected(folder, quarantine_files(folder)[-1], store)
+    assert [r.line for r in kinds["before"]] == [3, 4] and kinds["new"] == []
+    # the file to fix holds the latest reading only: the setting where it is read
+    out = tmp_path / "fix.jsonl"
+    assert export([r for r in rows if r.state == "to fix"], out) == 2
+    fixed = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["setting"] for r in fixed] == ["phone", "drop-in"]
+    fixed[0]["heard_on"] = "2025-02-28"
+    out.write_text("".join(json.dumps(r) + "\n" for r in fixed), encoding="utf-8")
+    _ingest(store, out, folder)
+    assert store.get_note("2")["setting"] == "phone"
+    assert [r.line for r in review(read_quarantine(folder), store) if r.state == "to fix"] \
+        == [2]  # the row without words, quarantined again from the file to fix
+    # next month's export saved over it is another file: its line 3 is another answer,
+    # and the row still to fix from this month stays to fix beside it
+    form.write_text("id,heard_on,listener,Q7,text\n"
+                    "1,2025-03-04,L1,cafe,Waited nine months for a first appointment\n"
+                    "4,2025-03-09,L3,cafe,\n", encoding="utf-8")
+    _ingest(store, form, folder, column_names={"setting": "Q7"})
+    assert [r.where for r in review(read_quarantine(folder), store) if r.state == "to fix"] \
+        == ["fix.jsonl line 2", "form.csv line 3"]
+
+def test_a_row_quarantined_before_files_were_hashed_is_matched_by_its_id(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "quarantine"
+    form = tmp_path / "form.csv"
+    form.write_text("id,Q7,text\nk1,cafe,\n", encoding="utf-8")
+    _ingest(store, form, folder)
+    [old] = quarantine_files(folder)
+    record = json.loads(old.read_text(encoding="utf-8"))
+    assert record.pop("file_digest")
+    old.write_text(json.dumps(record) + "\n", encoding="utf-8")  # as written before
+    _ingest(store, form, folder, column_names={"setting": "Q7"})
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["repeated", "to fix"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".jsonl"])
+def test_a_broken_json_line_is_fixed_in_the_raw_cell_of_the_file_to_fix(
+    store: Store, tmp_path: Path, suffix: str
+) -> None:
+    """Blind ingest audit: a broken JSON line came to the file to fix as a `raw` cell
+    alone; corrected there, ingest said "not note fields: 'raw'" and quarantined it again
+    as "text is missing". The cell is the line: it is read as the line would have been."""
+    folder = tmp_path / "quarantine"
+    app = tmp_path / "app.jsonl"
+    app.write_text(
+        '{"id":"a1","heard_on":"2026-06-08","text":"The peer group helped.",}\n'
+        '{"id":"a2","heard_on":"2026-06-09","text":"Truncated upload, the ward staff were\n',
+        encoding="utf-8")
+    _ingest(store, app, folder)
+    out = tmp_path / f"fix{suffix}"
+    assert export([r for r in review(read_quarantine(folder), store)
+                   if r.state == "to fix"], out) == 2
+    if suffix == ".xlsx":
+        book = load_workbook(out)
+        sheet = book.active
+        header = [c.value for c in sheet[1]]
+        assert "text" in header  # read as a sheet of notes, though no row has words yet
+        raw = sheet.cell(row=2, column=header.index("raw") + 1)
+        raw.value = raw.value.replace(",}", "}")
+        book.save(out)
+    else:
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        rows[0]["raw"] = rows[0]["raw"].replace(",}", "}")
+        out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = ingest_file(store, out, category_ids=None, quarantine_dir=folder)
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert not any("not note fields" in w for w in report.warnings)
+    note = store.get_note("a1")
+    assert (note["text"], note["heard_on"].isoformat()) == ("The peer group helped.",
+                                                            "2026-06-08")
+    # the line left broken is quarantined as what it is, and stands for its first place
+    rows = review(read_quarantine(folder), store)
+    assert [(r.where, r.state) for r in rows] == [
+        ("app.jsonl line 1", "stored"), ("app.jsonl line 2", "repeated"),
+        (f"fix{suffix} line 3" if suffix == ".xlsx" else "fix.jsonl line 2", "to fix")]
+    assert rows[-1].reason.startswith("raw: malformed JSON: Unterminated string")
+    again = tmp_path / "again.jsonl"
+    export([rows[-1]], again)
+    [record] = [json.loads(line) for line in again.read_text(encoding="utf-8").splitlines()]
+    assert record["raw"].startswith('{"id":"a2"')
+    assert record["quarantined_from"] == "app.jsonl line 2"
+
+
+def test_a_broken_json_line_whose_words_are_stored_by_hand_is_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind ingest audit: lines of single-quoted JSON, or with quote marks unescaped in
+    the note, stayed "to fix" after a person stored their words by hand."""
+    folder = tmp_path / "quarantine"
+    app = tmp_path / "app.jsonl"
+    app.write_text(
+        "{'id': 'a4', 'heard_on': '2026-06-03', 'text': 'She said the GP was kind.'}\n"
+        '{"id":"a3","text":"Said the wait is 4 years, "I\'ll be 40 by then"","x":true}\n',
+        encoding="utf-8")
+    _ingest(store, app, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["to fix"] * 2
+    by_hand = tmp_path / "by_hand.jsonl"
+    by_hand.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "a4", "text": "She said the GP was kind."},
+        {"id": "a3", "text": "Said the wait is 4 years, \"I'll be 40 by then\""}]),
+        encoding="utf-8")
+    _ingest(store, by_hand, folder)
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["stored"] * 2
