@@ -1557,11 +1557,19 @@ def notes_consent(
     }
     if not values:
         raise typer.BadParameter("give --quote/--no-quote and/or --contact/--no-contact")
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
+    unregistered = ""
     with store:
         changed = store.set_consent(note_id, reason=reason, **values)
         quoted_in = store.reports_quoting([note_id]) if changed.get("consent_quote") is False \
             else []
+        if False in changed.values():  # so a restored older backup withdraws it again
+            try:
+                ws.register_erasures(store)
+            except OSError as exc:
+                from insight.workspace import register_problem
+
+                unregistered = register_problem(ws.erasure_register, exc)
     words = {"consent_quote": "consent to quote", "consent_contact": "consent to contact"}
     if not changed:
         typer.echo(f"{note_id}: unchanged")
@@ -1569,6 +1577,8 @@ def notes_consent(
         typer.echo(f"{note_id}: {words[column]} {'given' if value else 'withdrawn'}")
     if quoted_in:  # reports written from now on leave the words out; those before do not
         typer.secho(_quoted_in(quoted_in, "its words"), err=True, fg=typer.colors.YELLOW)
+    if unregistered:
+        typer.secho(f"warning: {unregistered}", err=True, fg=typer.colors.YELLOW)
 
 
 @notes_app.command("update")
@@ -3611,7 +3621,7 @@ def restore(
     typer.echo(f"erased again {n} note{'s' if n != 1 else ''} erased after the backup was made "
                f"({done.registered} erasure{'s' if done.registered != 1 else ''} in the "
                "register)" + (f"; blanked {done.scrubbed} quarantined row"
-                              f"{'s' if done.scrubbed != 1 else ''} of them"
+                              f"{'s' if done.scrubbed != 1 else ''} of erased notes"
                               if done.scrubbed else ""))
     if done.carried:
         typer.echo(f"kept {done.carried} record{'s' if done.carried != 1 else ''} of reports "
@@ -3630,6 +3640,14 @@ def restore(
                     + (" and more" if len(done.safeguarding_notes) > 10 else "")
                     + "); the backup's other later notes are not in it: ingest those files "
                     "again, then `insight tag`", err=True, fg=typer.colors.YELLOW)
+    if done.kept_erased:
+        typer.echo(f"kept erased {done.kept_erased} note{'s' if done.kept_erased != 1 else ''} "
+                   "erased after the backup was made that it did not hold: ingesting a file "
+                   "that still has them says \"erased, not restored\"")
+    if done.consent_kept:
+        typer.echo(f"withdrew again consent on {done.consent_kept} note"
+                   f"{'s' if done.consent_kept != 1 else ''}, withdrawn after the backup was "
+                   "made (`insight notes consent` if a person has given it back since)")
     if done.quarantine_carried:
         typer.echo(f"kept {done.quarantine_carried} quarantine file"
                    f"{'s' if done.quarantine_carried != 1 else ''} written since the backup")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -449,8 +449,11 @@ def _raw_line_of(line: str, entry: dict[str, Any], note_ids: set[str], keys: set
                             or f"{entry.get('id_prefix') or ''}{first}" in note_ids)
 
 
-def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
-    """Blank quarantined rows of erased notes (same id or same text); returns how many.
+def scrub(folder: Path, note_ids: set[str], texts: set[str],
+          erased: Callable[[str, str], bool] | None = None) -> int:
+    """Blank quarantined rows of erased notes (same id or same text, or `erased(id,
+    text)`: a restore's test of its rows against the erasures' keyed marks); returns how
+    many.
 
     A row rejected at intake keeps its cells in quarantine so someone can fix it; once
     its note is erased, those cells must go too. The line number stays, and the reason
@@ -472,6 +475,10 @@ def scrub(folder: Path, note_ids: set[str], texts: set[str]) -> int:
                 str(row.get("id", "")) in note_ids
                 or f"{entry.get('id_prefix') or ''}{row.get('id', '')}" in note_ids
                 or " ".join(str(row.get("text") or "").split()) in keys
+                or (erased is not None and (
+                    erased(f"{entry.get('id_prefix') or ''}{row.get('id') or ''}",
+                           str(row.get("text") or ""))
+                    or erased(str(row.get("id") or ""), "")))
             )) or ((line_as_written := raw_line(row)) is not None
                    and _raw_line_of(line_as_written, entry, note_ids, keys)):
                 entry["row"] = None

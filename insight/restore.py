@@ -20,10 +20,12 @@ from pathlib import Path, PurePosixPath
 
 from insight.workspace import (
     CONFIG_NAME,
+    RegisterMarks,
     Workspace,
     WorkspaceError,
     open_workspace,
     read_register,
+    read_register_marks,
     register_problem,
     register_time,
     write_register,
@@ -58,6 +60,11 @@ class Restored:
     #: written and erasures made since the backup, so an erasure or a withdrawn consent
     #: still names every report that quotes the note, and who erased what stays known
     carried: int = 0
+    #: notes erased since the backup that it never held, kept erased (their tombstones
+    #: and the marks of their words), so ingesting them again is refused
+    kept_erased: int = 0
+    #: notes whose consent, withdrawn since the backup, was withdrawn again
+    consent_kept: int = 0
     #: the replaced workspace's key differs from the backup's (a backup of another
     #: workspace): its reports' marks cannot be matched, so they were not carried
     not_carried: int = 0
@@ -155,10 +162,13 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     old_key = store.existing_secret("erasure")
                     carried_audit = store.carried_audit()
                     safeguarding = store.safeguarding_records()
+            marks = RegisterMarks()
             if current is not None:
                 old_register, unreadable = read_register(current.erasure_register)
+                marks.update(read_register_marks(current.erasure_register))
             restored = open_workspace(staging)
             register, bad = read_register(restored.erasure_register)
+            marks.update(read_register_marks(restored.erasure_register))
             unreadable += bad
             for extra in registers:
                 if not extra.is_file():
@@ -168,8 +178,10 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                         "leave out --erasures (check the path otherwise)")
                 entries, bad = read_register(extra)
                 old_register, unreadable = {**entries, **old_register}, unreadable + bad
+                marks.update(read_register_marks(extra))
             register = {**old_register, **register}  # the union; the backup's time first
             erased_again, scrubbed, unmatched, purged = 0, 0, False, True
+            kept_erased = consent_kept = 0
             carried = not_carried = sg_carried = 0
             sg_notes: list[str] = []
             quarantine_carried = 0
@@ -193,8 +205,17 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     erased_again = store.erase_notes(again, reason=REASON)
                     purged = store.purge_erased()
                     scrubbed = scrub(restored.quarantine_dir, set(again), texts)
+                # notes erased since that the backup never held stay erased: their
+                # tombstones and the marks of their words, so a file holding them again
+                # is refused, and their rows in the backup's quarantine are blanked
+                kept_erased = store.adopt_erasures(register, marks.texts, marks.words)
+                scrubbed += scrub(restored.quarantine_dir, set(), set(),
+                                  erased=store.erased_matcher(keys))
+                consent_kept = store.keep_withdrawals(marks.withdrawn, keys)
                 register.update({t: register_time(at) for t, at in store.erased_tombstones()
                                  if t not in register})
+                texts_now, words_now = store.erasure_marks()
+                marks.update(RegisterMarks(texts_now, words_now))
                 carried = store.adopt_audit(carried_audit) if same_key else 0
                 not_carried = 0 if same_key else len(carried_audit)
                 sg_carried, sg_notes = (store.adopt_safeguarding(safeguarding) if same_key
@@ -204,9 +225,10 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     "safeguarding_records_carried": sg_carried,
                     "notes_carried_with_safeguarding_items": len(sg_notes),
                     "quarantine_files_carried": quarantine_carried,
+                    "erasures_kept": kept_erased, "consent_withdrawals_kept": consent_kept,
                     "replaced": current is not None})
                 store.secret("erasure")  # its next backup carries a key, whatever it had
-            write_register(restored.erasure_register, register)
+            write_register(restored.erasure_register, register, marks)
             aside = _move_into_place(staging, target, current is not None)
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # it may hold notes' words
@@ -214,7 +236,8 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                     registered=len(register), unmatched=unmatched, scrubbed=scrubbed,
                     unreadable=unreadable, purged=purged, carried=carried,
                     not_carried=not_carried, safeguarding_carried=sg_carried,
-                    safeguarding_notes=tuple(sg_notes), quarantine_carried=quarantine_carried)
+                    safeguarding_notes=tuple(sg_notes), quarantine_carried=quarantine_carried,
+                    kept_erased=kept_erased, consent_kept=consent_kept)
 
 
 def _carry_quarantine(old: Path, new: Path) -> int:
@@ -276,11 +299,13 @@ def _extract(archive: zipfile.ZipFile, folder: Path) -> None:
         if not dest.is_relative_to(root):
             raise WorkspaceError(f"the backup holds an entry outside its folder "
                                  f"({info.filename!r}): not restoring it")
+        # notes' words: readable by their owner alone, as `init` makes them
         if info.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
+            dest.mkdir(mode=0o700, parents=True, exist_ok=True)
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with archive.open(info) as source, dest.open("wb") as out:
+            os.chmod(dest, 0o600)
             shutil.copyfileobj(source, out)
             out.flush()
             os.fsync(out.fileno())

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -2408,6 +2408,111 @@ class Store:
             notes.c.erased_at.is_not(None)).order_by(notes.c.erased_at, notes.c.id)
         with self.engine.connect() as conn:
             return [(r.id, r.erased_at) for r in conn.execute(query)]
+
+    def erasure_marks(self) -> tuple[dict[str, str], set[str]]:
+        """The keyed marks an erasure leaves (nothing a note said): each erased note's text
+        mark (tombstone -> `erased_text_mark`) and the marks of erased words
+        (`erased_words`). The register keeps them, so a restored older backup that never
+        held a note erased since still knows its words (`adopt_erasures`)."""
+        with self.engine.connect() as conn:
+            texts = {r.id: r.content_hash for r in conn.execute(
+                select(notes.c.id, notes.c.content_hash).where(notes.c.erased_at.is_not(None)))
+                if r.content_hash}
+            words = set(conn.execute(select(erased_words.c.mark)).scalars())
+        return texts, words
+
+    def withdrawn_consents(self) -> dict[str, set[str]]:
+        """Live notes' consents withdrawn and still withdrawn, by the note's tombstone id
+        (keyed: the register outside the database never holds an id, which can name a
+        person): a restored older backup must not quote them again."""
+        key = self.secret("erasure")
+        with self.engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(
+                select(notes.c.id, notes.c.consent_quote, notes.c.consent_contact).where(
+                    notes.c.erased_at.is_(None),
+                    or_(notes.c.consent_quote.is_(False), notes.c.consent_contact.is_(False))))}
+        withdrawn = self.consent_withdrawn(list(rows))
+        return {self.tombstone_id(note_id, key): {c for c in columns
+                                                  if not getattr(rows[note_id], c)}
+                for note_id, columns in withdrawn.items()
+                if any(not getattr(rows[note_id], c) for c in columns)}
+
+    def adopt_erasures(self, register: dict[str, str], texts: dict[str, str],
+                       words: set[str]) -> int:
+        """In a restored database: keep erased the notes erased after its backup was made
+        that it never held, as the erasure left them (a tombstone with no words and the
+        keyed mark of its text), and the marks of erased words, so ingesting a file that
+        still holds them says "erased, not restored" again. Returns the tombstones added."""
+        stamp = now()
+        added = 0
+        with self.begin() as conn:
+            have: set[str] = set()
+            for chunk in _chunks(list(register)):
+                have.update(conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk)))
+                            .scalars())
+            for tomb, at in register.items():
+                if tomb in have:
+                    continue
+                try:
+                    when = datetime.fromisoformat(str(at).removesuffix("Z"))
+                except ValueError:
+                    when = stamp
+                conn.execute(insert(notes).values(
+                    id=tomb, text=None, content_hash=texts.get(tomb, ""), community=[],
+                    consent_quote=False, consent_contact=False, labelled=False,
+                    erased_at=when, created_at=when, updated_at=stamp, author="restore"))
+                added += 1
+            known: set[str] = set()
+            for chunk in _chunks(list(words)):
+                known.update(conn.execute(select(erased_words.c.mark)
+                                          .where(erased_words.c.mark.in_(chunk))).scalars())
+            for mark in sorted(words - known):
+                conn.execute(insert(erased_words).values(mark=mark))
+        return added
+
+    def keep_withdrawals(self, withdrawn: dict[str, set[str]], keys: Sequence[bytes]) -> int:
+        """In a restored database: withdraw again each consent the register says was
+        withdrawn after the backup was made (`withdrawn_consents`), audited; a consent
+        given back later by a person is not known here and stays withdrawn. Returns the
+        notes changed."""
+        if not withdrawn or not keys:
+            return 0
+        with self.engine.connect() as conn:
+            live = list(conn.execute(select(notes.c.id).where(notes.c.erased_at.is_(None)))
+                        .scalars())
+        changed = 0
+        for note_id in live:
+            columns = set().union(*(withdrawn.get(self.tombstone_id(note_id, key), set())
+                                    for key in keys))
+            if columns and self.set_consent(
+                    note_id, reason="withdrawn after the backup was made; kept by restore",
+                    **dict.fromkeys(columns, False)):
+                changed += 1
+        return changed
+
+    def erased_matcher(self, keys: Sequence[bytes]) -> Callable[[str, str], bool]:
+        """Whether a quarantined row (its note id, its text) is of a note erased here,
+        under any of `keys`: by its tombstone id, its text's mark or its words' mark. For
+        a restore, whose backup's quarantine may hold rows of notes erased since."""
+        from insight.intake import text_hash
+
+        with self.engine.connect() as conn:
+            tombs = set(conn.execute(select(notes.c.id).where(notes.c.erased_at.is_not(None)))
+                        .scalars())
+        texts, words = self.erasure_marks()
+        text_marks = set(texts.values())
+
+        def erased(note_id: str, text: str) -> bool:
+            for key in keys:
+                if note_id and self.tombstone_id(note_id, key) in tombs:
+                    return True
+                if text.strip() and (
+                        self.erased_text_mark(text_hash(text), key) in text_marks
+                        or self._words_mark(text, key) in words):
+                    return True
+            return False
+
+        return erased
 
     #: What a restore carries from the workspace it replaces into the restored one: the
     #: reports written (which notes they quote, as keyed marks) and who erased which note,

@@ -106,11 +106,20 @@ class Workspace:
 
     def register_erasures(self, store: Store) -> int:
         """Append to the register every erasure the database holds that it lacks (erasures
-        made before the register existed too); returns how many lines were added."""
+        made before the register existed too), with the keyed marks of the erased words,
+        and every consent to quote or contact withdrawn and still withdrawn: a restore of
+        an older backup keeps all of them. Returns how many lines were added."""
         known = read_register(self.erasure_register)[0]
-        missing = [(tomb, at) for tomb, at in store.erased_tombstones() if tomb not in known]
-        append_register(self.erasure_register, missing)
-        return len(missing)
+        marks = read_register_marks(self.erasure_register)
+        texts, words = store.erasure_marks()
+        # a tombstone registered before its text mark was kept is written again with it
+        missing = [(tomb, at) for tomb, at in store.erased_tombstones()
+                   if tomb not in known or (texts.get(tomb) and tomb not in marks.texts)]
+        withdrawn = {tomb: columns for tomb, columns in store.withdrawn_consents().items()
+                     if not columns <= marks.withdrawn.get(tomb, set())}
+        append_register(self.erasure_register, missing, texts=texts,
+                        words=words - marks.words, withdrawn=withdrawn)
+        return len(missing) + len(words - marks.words) + len(withdrawn)
 
     @property
     def codebook_path(self) -> Path | None:
@@ -231,6 +240,8 @@ def read_register(path: Path) -> tuple[dict[str, str], int]:
             continue
         try:
             entry = json.loads(line)
+            if isinstance(entry, dict) and ("words" in entry or "withdrawn" in entry):
+                continue  # a mark beside the erasures (`read_register_marks`)
             tomb, at = entry["tombstone"], entry.get("erased_at", "")
         except (ValueError, TypeError, KeyError):
             bad += 1
@@ -242,16 +253,75 @@ def read_register(path: Path) -> tuple[dict[str, str], int]:
     return entries, bad
 
 
-def append_register(path: Path, entries: list[tuple[str, Any]]) -> None:
-    """Append lines to the register and make them durable (flush and fsync, and the
-    folder's entry when the file is new): an erasure written is one a restore will see."""
+@dataclass
+class RegisterMarks:
+    """What the register keeps beside the tombstones, all keyed with the workspace's
+    erasure key (nothing a note said): each erased note's text mark (tombstone -> mark),
+    the marks of erased words, and the consents withdrawn (a note's tombstone id ->
+    columns)."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
+    withdrawn: dict[str, set[str]] = field(default_factory=dict)
+
+    def update(self, other: RegisterMarks) -> None:
+        self.texts.update(other.texts)
+        self.words |= other.words
+        for tomb, columns in other.withdrawn.items():
+            self.withdrawn.setdefault(tomb, set()).update(columns)
+
+
+def read_register_marks(path: Path) -> RegisterMarks:
+    """The marks of a register (`RegisterMarks`); lines that cannot be read are counted
+    by `read_register`."""
     import json
 
-    if not entries:
+    marks = RegisterMarks()
+    if not path.exists():
+        return marks
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        if isinstance(entry.get("tombstone"), str) and isinstance(entry.get("text"), str):
+            marks.texts[entry["tombstone"]] = entry["text"]
+        if isinstance(entry.get("words"), str):
+            marks.words.add(entry["words"])
+        if isinstance(entry.get("withdrawn"), str) and isinstance(entry.get("columns"), list):
+            marks.withdrawn.setdefault(entry["withdrawn"], set()).update(
+                c for c in entry["columns"] if c in ("consent_quote", "consent_contact"))
+    return marks
+
+
+def _register_lines(entries: list[tuple[str, Any]], marks: RegisterMarks) -> str:
+    import json
+
+    return "".join(
+        [json.dumps({"tombstone": tomb, "erased_at": register_time(at),
+                     **({"text": marks.texts[tomb]} if marks.texts.get(tomb) else {})}) + "\n"
+         for tomb, at in entries]
+        + [json.dumps({"words": mark}) + "\n" for mark in sorted(marks.words)]
+        + [json.dumps({"withdrawn": tomb, "columns": sorted(columns)}) + "\n"
+           for tomb, columns in sorted(marks.withdrawn.items())])
+
+
+def append_register(path: Path, entries: list[tuple[str, Any]], *,
+                    texts: dict[str, str] | None = None, words: set[str] | None = None,
+                    withdrawn: dict[str, set[str]] | None = None) -> None:
+    """Append lines to the register and make them durable (flush and fsync, and the
+    folder's entry when the file is new): an erasure written is one a restore will see.
+    `texts`: erased notes' text marks by tombstone; `words`: marks of erased words;
+    `withdrawn`: consents withdrawn (`RegisterMarks`)."""
+    marks = RegisterMarks(texts or {}, words or set(), withdrawn or {})
+    if not entries and not marks.words and not marks.withdrawn:
         return
     new = not path.exists()
-    text = "".join(json.dumps({"tombstone": tomb, "erased_at": register_time(at)}) + "\n"
-                   for tomb, at in entries)
+    if new:  # it names no note, but is the workspace's: its owner's alone, as the rest
+        path.touch(mode=0o600)
+    text = _register_lines(entries, marks)
     with path.open("a+b") as handle:
         handle.seek(0, os.SEEK_END)
         if handle.tell():  # a line cut short by a crash must not swallow the next one
@@ -265,16 +335,16 @@ def append_register(path: Path, entries: list[tuple[str, Any]]) -> None:
         _fsync_folder(path.parent)
 
 
-def write_register(path: Path, entries: dict[str, str]) -> None:
-    """Write the register whole (a restore's union of two registers), oldest first."""
-    import json
-
+def write_register(path: Path, entries: dict[str, str],
+                   marks: RegisterMarks | None = None) -> None:
+    """Write the register whole (a restore's union of two registers), oldest first, with
+    its marks."""
     from insight.sheets import written_whole
 
-    with written_whole(path) as partial:
+    with written_whole(path, private=True) as partial:
         with partial.open("w", encoding="utf-8") as handle:
-            for tomb, at in sorted(entries.items(), key=lambda e: (e[1], e[0])):
-                handle.write(json.dumps({"tombstone": tomb, "erased_at": at}) + "\n")
+            handle.write(_register_lines(sorted(entries.items(), key=lambda e: (e[1], e[0])),
+                                         marks or RegisterMarks()))
             handle.flush()
             os.fsync(handle.fileno())
     _fsync_folder(path.parent)
