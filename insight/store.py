@@ -2730,9 +2730,11 @@ class Store:
 
     def _scrub_note_audit(self, conn: Connection, note_id: str,
                           only: dict[str, Any] | None = None) -> None:
-        """Blank identifying fields in a note's earlier audit entries (for erasure), or, with
-        `only` (field -> value), those values of those fields (contact details corrected
-        out of a field: the log must not keep what the note no longer holds)."""
+        """Blank identifying fields in a note's earlier audit entries (for erasure: and the
+        personal details a reason typed by hand gave, "asked again by phone, Mr Jeremiah
+        Flintock-Brown 07700 900888", redacted), or, with `only` (field -> value), those
+        values of those fields (contact details corrected out of a field: the log must not
+        keep what the note no longer holds)."""
         query = select(audit.c.id, audit.c.before, audit.c.after).where(
             audit.c.record_type == "note", audit.c.record_id == note_id
         )
@@ -2741,13 +2743,23 @@ class Store:
             return key in only and value == only[key] if only is not None \
                 else key in _ERASED_FROM_AUDIT and bool(value)
 
+        def reason_redacted(key: str, value: Any) -> Any:
+            if only is not None or key != "reason" or not isinstance(value, str):
+                return value
+            from insight.redact import redact
+
+            return redact(value).text
+
         for entry in conn.execute(query).all():
             changes = {}
             for column in ("before", "after"):
                 value = getattr(entry, column)
-                if isinstance(value, dict) and any(blanked(k, v) for k, v in value.items()):
-                    changes[column] = {k: (None if blanked(k, v) else v)
-                                       for k, v in value.items()}
+                if not isinstance(value, dict):
+                    continue
+                kept = {k: (None if blanked(k, v) else reason_redacted(k, v))
+                        for k, v in value.items()}
+                if kept != value:
+                    changes[column] = kept
             if changes:
                 conn.execute(update(audit).where(audit.c.id == entry.id).values(**changes))
 

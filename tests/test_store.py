@@ -511,6 +511,9 @@ def test_erase_leaves_an_audited_tombstone_and_drops_links(noted: Store) -> None
         model_version="m1", codebook_version="1",
     )
     assert load_thread(noted).notes_of_insight(insight) == ["n1", "n2"]
+    # a reason typed by hand that names the person (blind DPO audit: kept after erasure)
+    noted.set_consent("n2", reason="asked again by Mr Jeremiah Flintock-Brown, 07700 900888",
+                      consent_quote=False)
 
     assert noted.erase_notes(["n2"], reason="asked to be forgotten") == 1
 
@@ -549,6 +552,9 @@ def test_erase_leaves_an_audited_tombstone_and_drops_links(noted: Store) -> None
     assert [e["record_id"] for e in noted.audit_log("n2")] == [
         e["record_id"] for e in noted.audit_log(gone)
     ]
+    [consent] = [e for e in entries(noted, "note", "update") if e["record_id"] == gone
+                 and "consent_quote" in (e["after"] or {})]
+    assert consent["after"]["reason"] == "asked again by Mr [PERSON], [PHONE]"
     # The note's create entry no longer carries who heard it or where.
     [created] = [e for e in entries(noted, "note", "create") if e["record_id"] == gone]
     assert created["after"]["listener"] is None and created["after"]["place"] is None
