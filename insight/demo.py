@@ -35,6 +35,11 @@ from insight.thread import (
 from insight.workspace import Workspace, init_workspace
 
 MARKER = ".insight-demo"
+#: What the demo writes in its folder (a SQLite journal too, left by a command cut short)
+_DEMO_ENTRIES = frozenset({
+    MARKER, "insight.toml", "insight.db", "insight.db-wal", "insight.db-shm",
+    "insight.db-journal", "inbox", "model", "quarantine", "erasures.jsonl", "report.html",
+})
 MAX_NOTES_PER_INSIGHT = 40
 #: How the demo's community page says people can reach the team.
 DEMO_CONTACT = "ask the peer listener you spoke to, or email listening@example.org"
@@ -177,11 +182,27 @@ DEMO_NEVER_NAME = ("asylum hotel drop-in", "refugee drop-in", "hostel", "women's
 def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
     """Build the demo workspace in `out` and return the report path."""
     folder = Path(out)
-    if (folder / "insight.toml").exists():
-        if not (folder / MARKER).exists():
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} is a file; choose another --out")
+    if folder.exists() and any(folder.iterdir()):
+        if (folder / "insight.toml").exists() and not (folder / MARKER).exists():
             raise FileExistsError(
                 f"{folder} holds a workspace that is not a demo; choose another --out"
             )
+        if not (folder / MARKER).exists():
+            raise FileExistsError(
+                f"{folder} is not empty: the demo makes its workspace in a new or empty "
+                "folder; choose another --out"
+            )
+        # an earlier demo's folder: replaced, but never a file the demo did not write
+        theirs = sorted(p.name for p in folder.iterdir() if p.name not in _DEMO_ENTRIES)
+        if theirs:
+            raise FileExistsError(
+                f"{folder} holds an earlier demo and files it did not write "
+                f"({', '.join(theirs[:5])}{' and more' if len(theirs) > 5 else ''}): move "
+                "them out or choose another --out (the demo replaces only its own files)"
+            )
+        say(f"replacing the demo made earlier in {folder}")
         shutil.rmtree(folder)
     # as a lead would: settings whose name would point at the people in them are never
     # named outside the leads' view, however many notes come from them

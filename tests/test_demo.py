@@ -115,3 +115,24 @@ def test_demo_refuses_to_overwrite_a_real_workspace(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "not a demo" in result.stderr
+
+
+def test_demo_never_deletes_a_file_it_did_not_write(tmp_path: Path) -> None:
+    """Blind docs audit: `insight demo --out files` into a folder of note files, run again,
+    deleted every one of them."""
+    from insight.demo import MARKER, run_demo
+
+    mine = tmp_path / "files"
+    mine.mkdir()
+    (mine / "notes.csv").write_text("id,text\n1,hello\n", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="is not empty"):
+        run_demo(mine, say=lambda _: None)
+    earlier = tmp_path / "demo"
+    earlier.mkdir()
+    for name in (MARKER, "insight.toml", "report.html"):
+        (earlier / name).write_text("from an earlier demo\n", encoding="utf-8")
+    (earlier / "lead.html").write_text("a report of my own\n", encoding="utf-8")
+    with pytest.raises(FileExistsError, match=r"files it did not write \(lead\.html\)"):
+        run_demo(earlier, say=lambda _: None)
+    assert (mine / "notes.csv").is_file() and (earlier / "lead.html").is_file()
+    assert (earlier / "report.html").read_text(encoding="utf-8") == "from an earlier demo\n"
