@@ -550,11 +550,19 @@ def set_action_status(
             day = _status_on(on, follows["on"] if follows else None,
                              follows["status"] if follows else None)
         except ThreadError as error:
-            if follows is None or len(history) != 1 or on is None or on > uk_today():
+            if follows is None or on is None or on > uk_today():
+                raise
+            name = ref("action", action_id)
+            if status == current:  # its day corrected to before the status it follows
+                raise ThreadError(
+                    f"{error}. To date both: take {status} back (`insight actions status "
+                    f"{name} --undo`), give {follows['status']} its day (`insight actions "
+                    f"status {name} {follows['status']} --on DAY`), then {status} again with "
+                    "--on") from None
+            if len(history) != 1:
                 raise
             # the status it was added with, dated the day it was added: a history typed in
             # afterwards starts with that day put right
-            name = ref("action", action_id)
             raise ThreadError(
                 f"{error}. If it was {follows['status']} before that, give that day first: "
                 f"`insight actions status {name} {follows['status']} --on DAY` (on or before "

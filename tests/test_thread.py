@@ -524,6 +524,8 @@ def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Sto
 def test_a_history_typed_in_afterwards_is_told_to_date_its_first_status(store: Store) -> None:
     """An action added today, declined in September: the error says how to give the day it
     was proposed first (blind commissioner audit: the command just failed)."""
+    from insight.thread import undo_action_status
+
     action = add_action(store, "Walk-in centre")
     with pytest.raises(ThreadError, match=r"If it was proposed before that, give that day "
                        r"first: `insight actions status A1 proposed --on DAY` \(on or before "
@@ -532,6 +534,17 @@ def test_a_history_typed_in_afterwards_is_told_to_date_its_first_status(store: S
     set_action_status(store, action, "proposed", on=date(2026, 9, 1))
     set_action_status(store, action, "declined", reason="No money", on=date(2026, 9, 15))
     assert load_thread(store).status_since(action) == date(2026, 9, 15)
+    # agreed today, in progress today: "in progress since 1 November" needs both dated, and
+    # the way that works is said (blind docs audit: the hint given failed)
+    later = add_action(store, "Evening line", status="agreed")
+    set_action_status(store, later, "in progress")
+    with pytest.raises(ThreadError, match=r"To date both: take in progress back \(`insight "
+                       r"actions status A2 --undo`\), give agreed its day"):
+        set_action_status(store, later, "in progress", on=date(2026, 11, 1))
+    undo_action_status(store, later)
+    set_action_status(store, later, "agreed", on=date(2026, 10, 1))
+    set_action_status(store, later, "in progress", on=date(2026, 11, 1))
+    assert load_thread(store).status_since(later) == date(2026, 11, 1)
 
 
 def test_a_status_recorded_by_mistake_is_taken_back(store: Store) -> None:
