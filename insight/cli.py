@@ -2505,7 +2505,7 @@ def outcomes_add(
 ) -> None:
     """Record an outcome of an action."""
     from insight.store import parse_ref, ref
-    from insight.thread import OUTCOME_WARNINGS, add_outcome, title_key
+    from insight.thread import OUTCOME_WARNINGS, add_outcome, outcome_before_action, title_key
 
     ws, store = _open(workspace, db)
     with store:
@@ -2518,6 +2518,7 @@ def outcomes_add(
                           observed_on=_parse_day(observed_on), evidence=evidence,
                           fed_back_on=_parse_day(fed_back_on))
         status = store.get_record("action", action_id)["status"]
+        early = outcome_before_action(store, action_id, _parse_day(observed_on))
         typer.echo(f"created outcome {ref('outcome', new)}")
         _warn_same_title("outcome", twins, new)
         _warn_small_groups(ws, store, ref("outcome", new), description=description,
@@ -2525,6 +2526,8 @@ def outcomes_add(
     if status in OUTCOME_WARNINGS:
         typer.secho(f"warning: {action} {OUTCOME_WARNINGS[status]}", err=True,
                     fg=typer.colors.YELLOW)
+    if early:
+        typer.secho(f"warning: {early}", err=True, fg=typer.colors.YELLOW)
 
 
 def _lister(kind: str) -> Callable[..., None]:

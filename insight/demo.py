@@ -269,6 +269,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             "Fund peer-led community cafés and groups in three neighbourhoods",
             owner="ICB mental health commissioner",
             status="in progress",
+            status_on=date(2026, 7, 15),
             description="Three-year grants to voluntary and faith groups, with a shared "
             "directory so listeners and GPs can point people to them.",
             due_on=date(2027, 3, 31),
@@ -293,6 +294,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             "Contact every four weeks for everyone on the Talking Therapies waiting list",
             owner="Talking Therapies service lead",
             status="agreed",
+            status_on=date(2026, 9, 10),
             stage="pathway design",
             framework="NHS Talking Therapies manual",
             due_on=date(2027, 1, 31),
@@ -305,6 +307,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             "Open an out-of-hours crisis sanctuary with interpreters on call",
             owner="ICB urgent care commissioner",
             status="done",
+            status_on=date(2026, 8, 3),
             stage="specifying outcomes",
             framework="Community Mental Health Framework",
             priority_ids=[crisis],
@@ -325,6 +328,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             "A 24/7 walk-in crisis centre in every town",
             owner="ICB urgent care commissioner",
             status="declined",
+            status_on=date(2026, 7, 2),
             reason="Not affordable in 2026/27; the sanctuary pilot is funded first and will be "
             "reviewed with lived-experience leads in spring 2027.",
             stage="strategic planning",
@@ -335,6 +339,7 @@ def run_demo(out: str | Path, *, say: Callable[[str], None] = print) -> Path:
             "Carers asked and involved at every care-plan review in community teams",
             owner="Trust carers lead",
             status="proposed",
+            status_on=date(2026, 10, 5),
             stage="monitoring",
             priority_ids=[carers],
         )

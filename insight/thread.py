@@ -642,6 +642,20 @@ def add_outcome(
     )
 
 
+def outcome_before_action(store: Store, action_id: int, observed_on: date | None) -> str:
+    """A warning (else "") when an outcome was seen before the day the action's first
+    status was reached: a report's timeline would show what came of it before it was
+    begun, most often because the action's history was typed in later, dated today."""
+    history = store.status_history().get(action_id, [])
+    if observed_on is None or not history or observed_on >= history[0]["on"]:
+        return ""
+    name, first = ref("action", action_id), history[0]
+    return (f"{name} was {first['status']} on {long_day(first['on'])}, after this outcome was "
+            f"seen ({long_day(observed_on)}): reports would show what came of it before it "
+            f"began. If it began earlier, give its statuses their days (`insight actions "
+            f"status {name} STATUS --on DAY`)")
+
+
 def set_involvement(
     store: Store, action_id: int, mode: str | None, continuity: str | None = None,
     how: str | None = None,

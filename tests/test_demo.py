@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,13 @@ def test_demo_never_deletes_a_file_it_did_not_write(tmp_path: Path) -> None:
         run_demo(earlier, say=lambda _: None)
     assert (mine / "notes.csv").is_file() and (earlier / "lead.html").is_file()
     assert (earlier / "report.html").read_text(encoding="utf-8") == "from an earlier demo\n"
+
+
+def test_the_demo_timeline_has_no_outcome_before_its_action_began(demo_dir: Path) -> None:
+    """Blind docs audit: "Done since" today, with an outcome seen in September."""
+    with Store.open(open_workspace(demo_dir).db_url) as store:
+        thread = load_thread(store)
+        for outcome in thread.outcomes.values():
+            began = thread.statuses[outcome["action_id"]][0]["on"]
+            assert outcome["observed_on"] is None or outcome["observed_on"] >= began
+        assert all(thread.status_since(a) < date.today() for a in thread.actions)

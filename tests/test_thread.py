@@ -521,6 +521,17 @@ def test_an_actions_statuses_are_dated_and_the_reports_say_since_when(store: Sto
     assert thread.status_since(action) == date(2026, 10, 2)
 
 
+def test_an_outcome_seen_before_its_action_began_is_warned_of(store: Store) -> None:
+    from insight.thread import outcome_before_action
+
+    action = add_action(store, "Walk-in centre", status="agreed", status_on=date(2026, 10, 1))
+    assert outcome_before_action(store, action, date(2026, 10, 2)) == ""
+    assert outcome_before_action(store, action, None) == ""
+    said = outcome_before_action(store, action, date(2026, 1, 5))
+    assert said.startswith("A1 was agreed on 1 October 2026, after this outcome was seen "
+                           "(5 January 2026)")
+
+
 def test_a_history_typed_in_afterwards_is_told_to_date_its_first_status(store: Store) -> None:
     """An action added today, declined in September: the error says how to give the day it
     was proposed first (blind commissioner audit: the command just failed)."""
