@@ -1720,7 +1720,7 @@ def notes_queue(
     below: Annotated[
         str,
         typer.Option(help="Calibrated model confidence under which a tag needs review: 0 to "
-                     "1, or a percentage (60%)."),
+                     "1, or a percentage (60% or 60)."),
     ] = "0.6",
     limit: Annotated[int, typer.Option(min=1, help="How many to list.")] = 50,
     workspace: WorkspaceOpt = None,
@@ -1770,6 +1770,9 @@ def notes_queue(
                         else note["model_experience"],
                     }))
     ranked.sort(key=lambda pair: pair[0])
+    if not ranked and fmt == "table":  # say what "none" was measured against
+        typer.echo(f"(none: no model-tagged note left to review is below {below:.0%})")
+        return
     _print_table([row for _, row in ranked[:limit]], fmt)
 
 

@@ -468,6 +468,18 @@ def enclosing_workspace(folder: Path) -> Path | None:
     return None
 
 
+def _workspace_named_like(folder: Path) -> Path | None:
+    """A workspace beside `folder` with a name close to its own (`-w my-aera`)."""
+    import difflib
+
+    try:
+        beside = [p.name for p in folder.parent.iterdir() if (p / CONFIG_NAME).is_file()]
+    except OSError:
+        return None
+    close = difflib.get_close_matches(folder.name, beside, n=1, cutoff=0.6)
+    return folder.parent / close[0] if close else None
+
+
 def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> Workspace:
     """Read `insight.toml` from the chosen folder; `db` overrides the configured URL."""
     folder = resolve_workspace_path(path).resolve()
@@ -480,11 +492,16 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
                 f"no workspace at {folder}{named} (no {CONFIG_NAME}): it is inside the "
                 f"workspace at {outer}; pass --workspace {outer}, or run the command there"
             )
-        raise WorkspaceError(
-            f"no workspace at {folder}{named} (no {CONFIG_NAME}); pass --workspace DIR (or "
-            "set $INSIGHT_WORKSPACE, or run the command in the workspace's folder), or "
-            f"make a new one with `insight init {folder}`"
+        near = _workspace_named_like(folder)
+        error = WorkspaceError(
+            f"no workspace at {folder}{named} (no {CONFIG_NAME})"
+            + (f"; did you mean {near}?" if near else "")
+            + "; pass --workspace DIR (or set $INSIGHT_WORKSPACE, or run the command in the "
+            f"workspace's folder), or make a new one with `insight init {folder}`"
         )
+        # a folder named on the command line that is no workspace: a usage error (2)
+        error.usage_error = path is not None or bool(named)  # type: ignore[attr-defined]
+        raise error
     try:
         raw = tomllib.loads(config.read_text(encoding="utf-8"))
         data = raw.get("insight", {})

@@ -469,6 +469,9 @@ def test_lead_review_outranks_the_model_and_is_audited(small_model: Path, tmp_pa
     for given in ("100", "100%", "1"):
         assert insight("notes", "queue", "--below", given, "-w", str(ws), "-f", "json").stdout \
             == queue
+    # nothing below: said against what (blind docs audit: "--below 2" is 2%, "(none)")
+    assert insight("notes", "queue", "--below", "0", "-w", str(ws)).stdout.strip() == (
+        "(none: no model-tagged note left to review is below 0%)")
     wrong = insight("notes", "queue", "--below", "160%", "-w", str(ws), check=False)
     said = " ".join(wrong.stderr.replace("│", " ").split())
     assert wrong.returncode == 2 and "a confidence is from 0 to 1 (0% to 100%)" in said

@@ -555,6 +555,17 @@ def test_cli_without_a_workspace_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_workspace_named_that_is_not_there_is_a_usage_error_with_a_did_you_mean(
+    tmp_path: Path,
+) -> None:
+    """README, Exit codes: a folder named on the command line that does not exist is 2,
+    with a did-you-mean where one is close (blind docs audit: 1, and none)."""
+    assert run_cli("init", str(tmp_path / "my-area")).returncode == 0
+    typo = run_cli("rollup", "-w", str(tmp_path / "my-aera"))
+    assert typo.returncode == 2
+    assert f"did you mean {tmp_path.resolve() / 'my-area'}?" in typo.stderr
+
+
 LONG = "Waited nine months for talking therapies and nobody rang to check on her once."
 
 
