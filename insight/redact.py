@@ -2640,6 +2640,17 @@ def _person_units(doc: Doc, res: _Resources) -> list[tuple[int, int]]:
         if not person[k] and nickname(k):
             person[k] = person[k + 1] = True
 
+    # a first name no dictionary has, just before a surname read as a person's: "Jolyon
+    # Breckinridge mentioned" (the surname vouched for by its verb; the first name, first of
+    # a capitalised run, by nothing of its own)
+    for k in range(n - 2, -1, -1):
+        u = units[k]
+        if (not person[k] and person[k + 1] and u.cap and u.alpha and not u.shout
+                and not u.known and not u.never and not u.org_masked and len(u.text) > 2
+                and u.lower not in _DATE_WORDS and u.lower not in _ACRONYMS
+                and units[k + 1].start == u.end and not _inflected_word(u.lower, res)):
+            person[k] = True
+
     # a run of names that goes on into a building, service or street word names that place:
     # "Mary Seacole House", "John Radcliffe Hospital" (not "Mrs Green Surgery"'s title case);
     # a name or two before a lower-case "ward" or "wing" is a ward: "Florence Nightingale ward"

@@ -168,6 +168,12 @@ def test_a_first_name_before_a_job_title_is_a_person(text: str, name: str) -> No
     assert types_of(text, "PERSON") == [name]
 
 
+def test_a_first_name_no_dictionary_has_goes_with_the_surname_after_it() -> None:
+    """Blind DPO audit: "Jolyon [PERSON] mentioned" kept the first name."""
+    assert types_of("Maybe - Jolyon Breckinridge mentioned his brother Cuthbert hits him",
+                    "PERSON") == ["Jolyon Breckinridge", "Cuthbert"]
+
+
 def test_person_full_and_double_barrelled_names_are_one_span() -> None:
     text = "Met Grace Mensah and Dr Okonkwo-Smith; Lily-Mae is seven."
     assert types_of(text, "PERSON") == ["Grace Mensah", "Okonkwo-Smith", "Lily-Mae"]
