@@ -430,6 +430,7 @@ def test_a_file_ingested_again_with_another_column_counts_each_bad_row_once(
     assert [r.where for r in review(read_quarantine(folder), store) if r.state == "to fix"] \
         == ["fix.jsonl line 2", "form.csv line 3"]
 
+
 def test_a_row_quarantined_before_files_were_hashed_is_matched_by_its_id(
     store: Store, tmp_path: Path
 ) -> None:
