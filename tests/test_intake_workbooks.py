@@ -481,7 +481,8 @@ def test_a_footer_after_the_last_blank_row_is_quarantined_not_stored(
     assert [line for line, _ in report.first_reasons] == [10, 11]
     assert report.first_reasons[0][1].startswith(
         "after the blank row at the end of the sheet, with fewer cells filled than the notes "
-        "above: a total or a footer?"
+        "above: a total or a footer? If it is a note, fill in its other columns in the file "
+        "itself and ingest it again"  # the file to fix holds the row as written, no more
     )
     # classify and redact read it the same way: one line per row, a blank row between
     # notes too, but not the footer (said in a warning)
