@@ -1185,7 +1185,8 @@ def classify(
             )
         next(results, None)  # run the tagger to its end: its worker processes are closed
     _said(f"classified {len(worded)} of {len(ids)} rows -> {out}"
-          if len(worded) < len(ids) else f"classified {len(ids)} rows -> {out}", out)
+          if len(worded) < len(ids)
+          else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}", out)
 
 
 @app.command()
@@ -2068,7 +2069,7 @@ def insights_link(
     _, store = _open(workspace, db)
     with store:
         added = link_notes(store, parse_ref("insight", insight), notes)
-    typer.echo(f"linked {added} new notes")
+    typer.echo(f"linked {added} new note{'s' if added != 1 else ''}")
 
 
 @insights_app.command("quote")
@@ -3718,7 +3719,7 @@ def redact(
                     **({"error": errors[i]} if i in errors else {}),
                 }
             )
-    _said(f"redacted {len(ids)} rows -> {out}", out)
+    _said(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}", out)
 
 
 # -- quarantine ------------------------------------------------------------------------

@@ -258,7 +258,8 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     out = insight("insights", "add", "Waiting alone", "--category", "access-waiting",
                   "--note", note_ids[0], "--note", note_ids[1], "-w", str(ws))
     assert "created insight I1" in out.stdout
-    insight("insights", "link", "I1", note_ids[2], "-w", str(ws))
+    assert insight("insights", "link", "I1", note_ids[2], "-w", str(ws)).stdout.strip() == \
+        "linked 1 new note"
     insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
     twice = insight("priorities", "add", "No one waits alone.", "-w", str(ws))
     assert "created priority P2" in twice.stdout
