@@ -2530,7 +2530,8 @@ def _without_footer(rows: Iterable[tuple[int, RawRow | None, int]]) -> Iterator[
             row.line, None,
             f"after the blank row{'s' if gap > 1 else ''} at the end of the sheet, with fewer "
             "cells filled than the notes above: a total or a footer? If it is a note, fill in "
-            "its other columns in the file itself and ingest it again", row.raw, cells=row.data if row.data is not None else row.cells,
+            "its other columns in the file itself and ingest it again", row.raw,
+            cells=row.data if row.data is not None else row.cells,
         )
 
 
