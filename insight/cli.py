@@ -495,7 +495,7 @@ def ingest(
                     "listeners' answers route new notes to the queue now, and words in "
                     "columns that are not stored are never read for risk",
                     err=True, fg=typer.colors.YELLOW)
-    any_rejected = False
+    any_rejected = stored_any = False
     with store:
         for file in files:
             lines = rows_upper_bound(file, text_col)
@@ -633,6 +633,9 @@ def ingest(
             # rows already stored or erased need nothing: only what does is a rejection
             any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns
                                  or report.erased_concerns or report.unread_concern_columns)
+            stored_any |= report.accepted > 0
+    if stored_any:  # what a new lead does next
+        typer.echo("next: `insight tag` tags the new notes")
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -1093,7 +1096,10 @@ def tag(
             )
         routed = {item["note_id"] for item in store.safeguarding_items()
                   if item["id"] not in queued}
-    typer.echo(f"tagged {done} notes with model {tag_model.model_version}")
+    typer.echo(f"tagged {done} note{'s' if done != 1 else ''} with model "
+               f"{tag_model.model_version}"
+               + ("; next: `insight notes queue` lists the tags least sure first, to review"
+                  if done and not retag else ""))
     if retag:  # a retrained model moves notes nobody reviewed: say how many, and where
         typer.echo(
             f"categories changed on {changes['notes_changed']} of the notes tagged before "

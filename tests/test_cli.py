@@ -202,7 +202,9 @@ def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Pa
     insight("train", "--data", str(data), "--label-col", "Themes", "-o", str(loose))
     notes = tmp_path / "notes.csv"
     notes.write_text("id,text\nn1,No break from caring for weeks.\n", encoding="utf-8")
-    insight("ingest", "-w", str(ws), str(notes))
+    # what a new lead does next is said (blind docs audit)
+    assert "next: `insight tag` tags the new notes" in insight("ingest", "-w", str(ws),
+                                                               str(notes)).stdout
     refused = insight("tag", "-w", str(ws), "--model", str(loose), check=False)
     said = " ".join(refused.stderr.replace("│", " ").split())
     assert refused.returncode != 0 and "trained without a codebook" in said
@@ -215,7 +217,8 @@ def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Pa
     assert again.returncode != 0 and "already has a model; add --force" in again.stderr
     insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws), "--force")
     assert (ws / "model.previous" / "model.json").is_file()
-    assert "tagged 1 note" in insight("tag", "-w", str(ws)).stdout
+    assert "tagged 1 note with model" in (tagged := insight("tag", "-w", str(ws)).stdout)
+    assert "next: `insight notes queue` lists the tags least sure first" in tagged
     # a row with no label is learned as "no category", and the card says so, unless skipped
     data.write_text(data.read_text(encoding="utf-8") + "d99,Not coded yet,\n", encoding="utf-8")
     kept = insight("train", "--data", str(data), "--label-col", "Themes", "-o",
