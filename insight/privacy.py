@@ -226,10 +226,10 @@ def overlap_warnings(earlier: Sequence[Mapping[str, Any]], since: date | None,
     which report goes out. A report of the same notes again (a correction) is no risk."""
     if audience == "lead":
         return []
-    low, high = since or date.min, until or date.max
-    clashes = [r for r in earlier
-               if ((r["since"] or date.min), (r["until"] or date.max)) != (low, high)
-               and (r["since"] or date.min) <= high and low <= (r["until"] or date.max)]
+    low, high = since or date.min, until or date.max  # an open end: every note that way
+    spans = [(r, r["since"] or date.min, r["until"] or date.max) for r in earlier]
+    clashes = [r for r, first, last in spans
+               if (first, last) != (low, high) and first <= high and low <= last]
     if not clashes:
         return []
 

@@ -954,7 +954,8 @@ _ENV.filters["month_year"] = _month_year
 _ENV.filters["long_date"] = long_day
 
 #: A UK phone number (020 7946 0321, 07700 900123, 0800 123 4567, 116 123, 111, 999) or an
-#: e-mail address in text a reader may tap on a phone.
+#: e-mail address in text a reader may tap on a phone. Not `insight.redact`'s: it finds
+#: personal numbers, and leaves out helplines, the numbers a reader most needs to tap.
 _TAPPABLE = re.compile(
     r"(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
     r"|(?<![\w/.-])(?P<phone>(?:\+44\s?|0)\d{2,4}(?:[ -]?\d{3,4}){1,2}|116\s?123|111|999)"

@@ -2496,9 +2496,7 @@ class Store:
         a restore, whose backup's quarantine may hold rows of notes erased since."""
         from insight.intake import text_hash
 
-        with self.engine.connect() as conn:
-            tombs = set(conn.execute(select(notes.c.id).where(notes.c.erased_at.is_not(None)))
-                        .scalars())
+        tombs = {tomb for tomb, _ in self.erased_tombstones()}
         texts, words = self.erasure_marks()
         text_marks = set(texts.values())
 

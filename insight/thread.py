@@ -1063,10 +1063,10 @@ class Thread:
             elif not self.notes_of_priority(priority_id):
                 found.append(f"priority {ref('priority', priority_id)} has no evidence notes")
         for action_id in self.actions:
-            if self.actions[action_id].get("answers_later"):
-                pass  # a past period's: its priority was agreed after (the report says so)
-            elif not self.priorities_of_action(action_id):
-                found.append(f"action {ref('action', action_id)} responds to no priority")
+            if not self.priorities_of_action(action_id):
+                # a past period's action whose priority was agreed after: the report says so
+                if not self.actions[action_id].get("answers_later"):
+                    found.append(f"action {ref('action', action_id)} responds to no priority")
             elif not self.notes_of_action(action_id):
                 found.append(f"action {ref('action', action_id)} rests on no notes")
             status = self.actions[action_id]["status"]
