@@ -3417,7 +3417,8 @@ def audit_log(
 @handled
 def erase(
     note: Annotated[list[str] | None, typer.Option(help="Note id to erase (repeat).")] = None,
-    listener: Annotated[str | None, typer.Option(help="Erase every note by this listener.")] = None,
+    listener: Annotated[str | None, typer.Option(
+        help="Erase every note by this listener, and their rows in quarantine.")] = None,
     heard_before: Annotated[str | None, typer.Option(
         help="Erase every note heard before this day (YYYY-MM-DD or DD/MM/YYYY): the "
              "retention period's end. Notes with no date are not included.")] = None,
@@ -3436,7 +3437,8 @@ def erase(
     Erasing several notes, or all of a listener's, asks first (--yes does not)."""
     import difflib
 
-    from insight.quarantine import scrub
+    from insight.quarantine import dismiss, read_quarantine, review, scrub
+    from insight.redact import redact
     from insight.store import StoreError
     from insight.workspace import RegisterError
 
@@ -3444,13 +3446,23 @@ def erase(
         raise typer.BadParameter("give --note ID, --listener ID or --heard-before DAY")
     before_day = _parse_day(heard_before) if heard_before else None
     ws, store = _open(workspace, db)
+    # a listener's rows that never became notes are theirs too; one raising a safeguarding
+    # concern nobody has dealt with stays (it is in no queue): `quarantine dismiss` asks
+    listener_rows: list[Any] = []
+    concern_rows: list[Any] = []
+    dismissed = 0
     with store:
         ids = list(note or [])
         if before_day is not None:
             ids += store.note_ids_heard_before(before_day)
         if listener:
             by_listener = store.note_ids_for_listener(listener)
-            if not by_listener:  # a typo must not look like a done erasure
+            for r in review(read_quarantine(ws.quarantine_dir), store):
+                if r.row is not None and r.by_listener(listener):
+                    (concern_rows if r.concern and r.state == "to fix"
+                     else listener_rows).append(r)
+            if not by_listener and not listener_rows and not concern_rows:
+                # a typo must not look like a done erasure
                 written = {name.casefold(): name for name in store.listeners()}
                 close = [
                     written[c] for c in difflib.get_close_matches(
@@ -3494,8 +3506,11 @@ def erase(
         if not live and before_day is not None and not note and not listener:
             typer.echo(f"no live notes heard before {before_day}: nothing erased")
             return
+        rows_too = (f" and {len(listener_rows)} quarantined row"
+                    f"{'s' if len(listener_rows) != 1 else ''} never stored" if listener_rows
+                    else "")
         if (listener or before_day or live > 1) and not yes and not typer.confirm(
-                f"Erase {live} note{'s' if live != 1 else ''}"
+                f"Erase {live} note{'s' if live != 1 else ''}{rows_too}"
                 + (f" by listener {listener!r}" if listener else "")
                 + (f" heard before {before_day}" if before_day else "")
                 + " for good? Their text cannot be brought back"):
@@ -3507,11 +3522,25 @@ def erase(
         except RegisterError as exc:  # erased all the same: said once the rest is done
             erased, unregistered = exc.erased, exc
         purged = store.purge_erased()
+        if listener_rows:  # as `quarantine dismiss`: the same row in a later export too
+            dismissed = dismiss(listener_rows, store)
+            store.record_event("erase", "quarantine-rows", ws.quarantine_dir.name,
+                               {"rows_never_stored_removed": dismissed, "reason": reason and
+                                redact(reason).text})
     scrubbed = scrub(ws.quarantine_dir, set(ids), texts)
     typer.echo(f"erased {erased} note{'s' if erased != 1 else ''}"
                + (f"; {len(already)} already erased" if already else "")
                + (f"; blanked {scrubbed} quarantined row{'s' if scrubbed != 1 else ''} of them"
-                  if scrubbed else ""))
+                  if scrubbed else "")
+               + (f"; removed {dismissed} quarantined row{'s' if dismissed != 1 else ''} by "
+                  "this listener (and the same rows in later exports)" if dismissed else ""))
+    if concern_rows:
+        places = ", ".join(dict.fromkeys(r.where for r in concern_rows))
+        typer.secho(f"SAFEGUARDING: kept {len(concern_rows)} quarantined row"
+                    f"{'s' if len(concern_rows) != 1 else ''} by this listener raising a "
+                    f"concern, in no queue ({places}): once a person has dealt with each, "
+                    "`insight quarantine dismiss FILE LINE --concern-handled '...'`",
+                    err=True, fg=typer.colors.RED)
     if not purged:
         typer.secho("warning: another program has the database open, so the erased words "
                     "stay in its journal file until that program closes (or until the next "
@@ -3803,6 +3832,11 @@ def quarantine_show(
     full: Annotated[bool, typer.Option(
         "--full", help="Show each note's words whole (by default cut to 80 characters).")
     ] = False,
+    words: Annotated[list[str] | None, typer.Option(
+        "--words", help="Only rows holding these words, in any cell and any case (repeat: "
+        "all of them); for a person asking what is held about them.")] = None,
+    listener: Annotated[str | None, typer.Option(
+        help="Only rows naming this listener.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
@@ -3810,6 +3844,16 @@ def quarantine_show(
     """The rows still to fix: where each came from, what is wrong, and its cells."""
     _, rows = _quarantined(workspace, db)
     shown = rows if all_rows else [r for r in rows if r.state == "to fix"]
+    searched = len(shown)
+    if words:
+        shown = [r for r in shown if r.holds_words(words)]
+    if listener:
+        shown = [r for r in shown if r.by_listener(listener)]
+    if (words or listener) and not shown and fmt == "table":
+        typer.echo(f"no rows match ({searched} row{'s' if searched != 1 else ''} "
+                   + ("searched)" if all_rows or searched == len(rows) else
+                      "to fix searched; `--all` searches the rows stored or repeated too)"))
+        return
     if fmt != "table":
         _print_table([
             {"from": r.source, "line": r.line, "state": r.state, "problem": r.reason,

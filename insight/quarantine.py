@@ -121,6 +121,24 @@ class QuarantinedRow:
         return f"{Path(self.source).name} line {self.line}" if self.line else \
             Path(self.source).name
 
+    def holds_words(self, words: Iterable[str]) -> bool:
+        """Whether every one of these words or phrases is in the row, in any cell, in any
+        case and spacing: to find what is held about a person who asks (subject access),
+        as `Store.ids_with_words` finds their notes."""
+        wanted = [" ".join(w.casefold().split()) for w in words if w.strip()]
+        if self.row is None or not wanted:
+            return False
+        cells = self.row.values() if isinstance(self.row, dict) else [self.row]
+        held = " ".join(" ".join(str(c).casefold().split()) for c in cells if c is not None)
+        return all(w in held for w in wanted)
+
+    def by_listener(self, listener: str) -> bool:
+        """Whether the row names this listener, in any case and without outer spaces, as
+        `Store.note_ids_for_listener` matches a stored note's (a request is typed by
+        hand). A row intake could not read as cells names nobody it can tell."""
+        named = self.row.get("listener") if isinstance(self.row, dict) else None
+        return named is not None and str(named).strip().casefold() == listener.strip().casefold()
+
     def key(self) -> str | None:
         """The row's cells, for telling a repeat of it in a later export (the line may
         differ); None for a record without cells."""

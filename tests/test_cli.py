@@ -2096,6 +2096,45 @@ def test_a_persons_notes_are_found_exported_and_old_notes_erased_by_date(tmp_pat
     assert "no live notes heard before 2024-01-01: nothing erased" in again.stdout
 
 
+def test_a_persons_rows_never_stored_are_found_and_a_listeners_erased(tmp_path: Path) -> None:
+    """Subject access reached the notes but not the quarantine, and `erase --listener` left
+    the listener's rows never stored there with their words."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,listener,text,safeguarding\n"
+        "q1,2025-03-01,L7,Priya said the Crisis  Line never rang back.,no\n"
+        "q2,31/02/2025,l7 ,Priya's son waits for CAMHS.,no\n"
+        "q3,30/02/2025,L7,Her partner hits her and she is scared to go home.,yes\n"
+        "q4,2025-02-30,L8,The crisis line was kind to Priya.,no\n", encoding="utf-8")
+    assert insight("ingest", "-w", str(ws), str(form), check=False).returncode == 3
+
+    def shown(*options: str) -> list[str]:
+        out = insight("quarantine", "show", *options, "-f", "json", "-w", str(ws)).stdout
+        return sorted(r["row"]["id"] for r in json.loads(out))
+
+    # the words they remember, in any case and spacing, across every cell
+    assert shown("--words", "priya", "--words", "crisis line") == ["q4"]
+    assert shown("--words", "PRIYA") == ["q2", "q4"]
+    assert shown("--listener", "L7") == ["q2", "q3"]
+    none = insight("quarantine", "show", "--words", "Margaret", "-w", str(ws))
+    assert none.stdout.strip() == "no rows match (3 rows searched)"
+    # the listener's notes and their rows never stored go; a concern nobody dealt with stays
+    gone = insight("erase", "--listener", "l7", "--yes", "-w", str(ws))
+    assert gone.stdout.startswith("erased 1 note; removed 1 quarantined row by this listener")
+    assert "kept 1 quarantined row by this listener raising a concern" in gone.stderr
+    held = "".join(p.read_text() for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "CAMHS" not in held and "Crisis  Line" not in held
+    assert "scared to go home" in held and "kind to Priya" in held
+    assert shown("--listener", "L7") == ["q3"]
+    # a later cumulative export brings the same row back: removed at once, not to fix again
+    insight("ingest", "-w", str(ws), str(form), check=False)
+    assert shown("--listener", "L7") == ["q3"]
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    assert any(e["after"] and e["after"].get("rows_never_stored_removed") == 1 for e in log)
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
