@@ -55,6 +55,7 @@ from insight.rollup import (  # noqa: E402
     category_rollup,
     content_words,
     distinct,
+    evidence_profile,
     group_names,
     heard_against_population,
     heard_between,
@@ -494,6 +495,11 @@ def build_report(
                     # readers should know can miss the finding's point
                     "picked": sum(q.source not in pinned for q in quotes),
                     "left_out": len(left_out) if audience == "lead" else 0,
+                    # when, where and by how many listeners its notes were heard: not on
+                    # the community page, and not where the count itself is not shown
+                    "profile": evidence_profile(n for n in linked.values()
+                                                if n["erased_at"] is None)
+                    if audience != "community" and not is_suppressed(evidence) else None,
                 }
             )
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)
@@ -938,6 +944,24 @@ _ENV = Environment(
 )
 
 
+def profile_words(profile: dict[str, Any]) -> str:
+    """An insight's `evidence_profile` as the report says it: "heard March 2025 to
+    September 2026, in 23 places, by 15 listeners, in 6 kinds of setting"."""
+    first, last = _month_year(profile["first"]), _month_year(profile["last"])
+    parts = [f"heard {first}" + (f" to {last}" if last != first else "")] if first else []
+    for count, one, many in ((profile["places"], "place", "places"),
+                             (profile["listeners"], "listener", "listeners"),
+                             (profile["settings"], "kind of setting", "kinds of setting")):
+        if count:
+            parts.append(f"{'in' if one != 'listener' else 'by'} "
+                         f"{'one' if count == 1 else count} {one if count == 1 else many}")
+    if profile["undated"]:
+        parts.append(f"{profile['undated']} note{'s' if profile['undated'] != 1 else ''} "
+                     "with no date")
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
 def _month_year(value: str | None) -> str:
     """"2026-02-28" as "February 2026": plain words for the community page."""
     if not value:
@@ -949,6 +973,7 @@ def _month_year(value: str | None) -> str:
 
 
 _ENV.filters["month_year"] = _month_year
+_ENV.filters["profile_words"] = profile_words
 
 
 _ENV.filters["long_date"] = long_day
@@ -1213,7 +1238,8 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         ])
     priorities = [["priority", "title", "description", "agreed on", "withdrawn on",
                    "withdrawn because", "notes", "insights", "actions"]]
-    insights = [["insight", "title", "summary", "categories", "notes", "priorities"]]
+    insights = [["insight", "title", "summary", "categories", "notes", "priorities",
+                 "first heard", "last heard", "places", "listeners", "settings"]]
     actions = [["action", "title", "owner", "status", "status since", "reason", "stage",
                 "due on", "framework", "notes", "priorities", "outcomes",
                 "lived experience: mode",
@@ -1242,9 +1268,14 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             action_priorities.setdefault(action["ref"], []).append(priority["ref"])
             action_rows[action["ref"]] = action
     for ref_, insight in insight_rows.items():
+        # where its count is not shown, neither is where its notes came from
+        profile = insight["profile"] or {}
         insights.append([ref_, insight["title"], insight["summary"],
                          ", ".join(insight["categories"]), insight["evidence"],
-                         ", ".join(insight_priorities[ref_])])
+                         ", ".join(insight_priorities[ref_]),
+                         *(profile.get(k) if lead else _month_year(profile.get(k)) or None
+                           for k in ("first", "last")),
+                         *(profile.get(k) for k in ("places", "listeners", "settings"))])
     for action in data.unlinked_actions:
         action_rows.setdefault(action["ref"], action)
     for ref_, action in action_rows.items():

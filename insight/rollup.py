@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -322,11 +322,29 @@ def category_rollup(
 NOT_RECORDED = "not recorded"
 
 
-def distinct(cells: pd.Series) -> int:
+def distinct(cells: Iterable[Any]) -> int:
     """How many different places, listeners or communities the cells name, a name in any
     case, spacing or accents once ("Leeds" and "leeds " are one place, "Café" and "cafe"
     one setting)."""
     return len({group_key(name) for cell in cells for name in group_names(cell)})
+
+
+def evidence_profile(notes: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Where and when the notes an insight rests on were heard: forty notes from one
+    listener in one place in one month say something other than forty from fifteen
+    listeners across a county over a year, and a reader weighing the finding must be able
+    to tell. Days as "YYYY-MM-DD" (None when no note is dated), and how many different
+    places, listeners and settings (`distinct`), and how many notes carry no date."""
+    notes = list(notes)
+    days = sorted(str(n["heard_on"])[:10] for n in notes if n.get("heard_on"))
+    return {
+        "first": days[0] if days else None,
+        "last": days[-1] if days else None,
+        "undated": len(notes) - len(days),
+        **{column: distinct(n.get(key) for n in notes)
+           for column, key in (("places", "place"), ("listeners", "listener"),
+                               ("settings", "setting"))},
+    }
 
 
 def categories_not_in(frame: pd.DataFrame, codebook: Codebook) -> list[str]:

@@ -652,6 +652,47 @@ def test_leads_see_notes_by_place_listener_and_month(store: Store) -> None:
         assert other.breakdowns == {} and "Helston" not in render_html(other)
 
 
+def test_an_insight_says_when_where_and_by_how_many_listeners_it_was_heard(
+    store: Store,
+) -> None:
+    """A commissioner could not tell forty notes from one listener in one place from forty
+    heard across a county (blind commissioner audit)."""
+    add(store,
+        *[note(f"a{i}", "Waited months with no call.", place="Leeds", listener="L1",
+               setting="cafe", heard_on="2026-03-02", categories=["access-waiting"])
+          for i in range(4)],
+        note("b", "Waited a year.", place="leeds ", listener="l1", setting="Cafe",
+             heard_on="2025-11-20", categories=["access-waiting"]),
+        note("c", "Nobody rang.", place="Helston", listener="L2", setting="phone call",
+             heard_on=None, categories=["access-waiting"]),
+        *[note(f"s{i}", "The group closed.", listener="L3", categories=["community-support"])
+          for i in range(3)])
+    wide = add_insight(store, "Waiting alone", note_ids=["a0", "a1", "a2", "a3", "b", "c"])
+    few = add_insight(store, "Groups closing", note_ids=["s0", "s1", "s2"])
+    add_priority(store, "No one waits alone", insight_ids=[wide, few])
+    commissioner = build_report(store, load_codebook(), audience="commissioner")
+    views = {i["title"]: i for i in commissioner.priorities[0]["insights"]}
+    assert views["Waiting alone"]["profile"] == {
+        "first": "2025-11-20", "last": "2026-03-02", "undated": 1,
+        "places": 2, "listeners": 2, "settings": 2}
+    html = render_html(commissioner)
+    assert ("Heard November 2025 to March 2026, in 2 places, by 2 listeners, in 2 kinds of "
+            "setting, 1 note with no date.") in html
+    # where the count is not shown, neither is where its notes came from
+    assert views["Groups closing"]["evidence"] == "<5" and views["Groups closing"]["profile"] is None
+    rows = {r[0]: r for r in report_tables(commissioner)["Insights"][1:]}
+    header = report_tables(commissioner)["Insights"][0]
+    assert dict(zip(header, rows[ref("insight", wide)], strict=True))["first heard"] == \
+        "November 2025"
+    assert dict(zip(header, rows[ref("insight", few)], strict=True))["places"] is None
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert {i["title"]: i["profile"]["listeners"] for i in lead.priorities[0]["insights"]} == {
+        "Waiting alone": 2, "Groups closing": 1}
+    community = build_report(store, load_codebook(), audience="community")
+    assert all(i["profile"] is None for p in community.priorities for i in p["insights"])
+    assert "kinds of setting" not in render_html(community)
+
+
 def test_leads_see_what_to_do_before_the_report_goes_out(store: Store) -> None:
     add(store, *[note(f"p{i}", "The bus stopped.", categories=["daily-living"]) for i in range(3)],
         note("m", "The bus stopped again."), note("s", "Has a plan to end it.", safeguarding=True))
