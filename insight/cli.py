@@ -1872,6 +1872,10 @@ def report(
     until: Annotated[str | None, typer.Option(
         help="Count only notes heard on or before this day (e.g. the quarter's last).")
     ] = None,
+    next_update: Annotated[str | None, typer.Option(
+        help="When readers will hear more, as you would say it: \"in March 2027\" (the "
+             "community page: \"We will tell you what happened next in March 2027\").")
+    ] = None,
 ) -> None:
     """Write the golden-thread report (HTML), or its tables (.xlsx or .csv).
 
@@ -1921,6 +1925,7 @@ def report(
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
             contact=ws.contact if contact is None else contact, never_name=ws.never_name,
+            next_update=next_update or "",
             tagged_by=sorted(tagged_by) if model is None else None,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())

@@ -139,6 +139,8 @@ class ReportData:
     titles: dict[str, str] = field(default_factory=dict)
     #: how people reach the team (the community page says it: tell us if we got it wrong)
     contact: str = ""
+    #: when readers will hear more ("in March 2027"), as whoever writes the report says it
+    next_update: str = ""
     #: leads only: insights in the thread with no quote a lead pinned, which the community
     #: page therefore quotes nothing for
     unpinned: list[str] = field(default_factory=list)
@@ -269,6 +271,7 @@ def build_report(
     population_source: str = "",
     model: dict[str, Any] | None = None,
     contact: str = "",
+    next_update: str = "",
     never_name: Collection[str] = (),
     tagged_by: Collection[str] | None = None,
     since: date | None = None,
@@ -281,7 +284,8 @@ def build_report(
     workspace model's `model.json` (`model_facts` reads how it was measured); without
     it, `tagged_by` names the models whose tags the notes carry, of which no measure is
     kept. `contact`:
-    how people reach the team, for the community page. `never_name`: settings and
+    how people reach the team, for the community page; `next_update`: when readers will
+    hear more (a page that says nothing of it reads as the end). `never_name`: settings and
     communities a lead chose never to name outside the leads' view (`heard_from`).
     `since`, `until`: count only notes heard in that period (priorities still rest on
     every note linked to them), and say what changed in the thread in it; without them,
@@ -606,11 +610,12 @@ def build_report(
         problems=thread.problems(as_of, shown_only=audience != "lead") + (
             named + lost + evidence_retagged(store, thread) if audience == "lead" else []),
         warnings=period_warnings + (named if audience != "lead" else []) + lost
-        + (_community_warnings(shown_by_leads(priorities), contact, unpinned)
+        + (_community_warnings(shown_by_leads(priorities), contact, unpinned, next_update)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])
         + (_naming_warnings(named_groups) if audience != "lead" else [])
         + (_singling_out_warnings(priorities) if audience != "lead" else []),
         contact=contact.strip(),
+        next_update=" ".join(next_update.split()).rstrip("."),
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
                 **{ref("insight", i): n["title"] for i, n in thread.insights.items()}},
         unpinned=unpinned if audience == "lead" else [],
@@ -748,13 +753,17 @@ def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
     return warnings
 
 
-def _community_warnings(written: list[str], contact: str, unpinned: list[str]) -> list[str]:
+def _community_warnings(written: list[str], contact: str, unpinned: list[str],
+                        next_update: str = "") -> list[str]:
     """For whoever writes the community page: what would leave its readers stuck."""
     warnings = []
     if not contact.strip():
         warnings.append("the community page gives no way to reach you: add --contact "
                         "\"how to reach us\" (or contact = \"...\" under [insight] in "
                         "insight.toml)")
+    if not next_update.strip():
+        warnings.append("the community page does not say when people will hear more: add "
+                        "--next-update \"in March 2027\"")
     if unpinned:
         warnings.append(f"the community page quotes only words a lead pinned; "
                         f"{', '.join(unpinned)} ha{'s' if len(unpinned) == 1 else 've'} none "

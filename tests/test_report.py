@@ -1534,6 +1534,16 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
             ) in render_html(reached)
     assert '<a href="tel:116123">116 123</a>' in render_html(reached)
     assert not any("reach you" in w for w in reached.warnings)
+    # a page that says nothing of when people hear more reads as the end of it
+    assert "We will tell you what happened next" not in text
+    assert any('does not say when people will hear more: add --next-update "in March 2027"'
+               in w for w in data.warnings)
+    told = build_report(store, load_codebook(), audience="community",
+                        next_update="  in March   2027.")
+    assert "We will tell you what happened next in March 2027." in _community_text(told)
+    assert not any("hear more" in w for w in told.warnings)
+    board = render_html(build_report(store, load_codebook(), next_update="in March 2027"))
+    assert "· next report in March 2027" in board
 
 
 def test_the_community_page_explains_or_flags_every_abbreviation(store: Store) -> None:
