@@ -2558,8 +2558,45 @@ def _lister(kind: str) -> Callable[..., None]:
 
 insights_app.command("list")(_lister("insight"))
 priorities_app.command("list")(_lister("priority"))
-actions_app.command("list")(_lister("action"))
 outcomes_app.command("list")(_lister("outcome"))
+
+
+@actions_app.command("list")
+@handled
+def actions_list(
+    owner: Annotated[str | None, typer.Option(
+        help="Only actions whose owner holds these words, in any case (\"urgent care\").")
+    ] = None,
+    status: Annotated[list[str] | None, typer.Option(
+        help="Only actions with this status (repeat): proposed, agreed, in progress, done, "
+             "declined.")] = None,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only actions past their due day and not done or declined.")
+    ] = False,
+    workspace: WorkspaceOpt = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List action records with their links (an owner's, by status, overdue)."""
+    from insight.thread import action_status
+
+    wanted = {action_status(s) for s in status or []}
+    _, store = _open(workspace, db)
+    with store:
+        rows = _record_rows("action", store)
+    today = uk_today().isoformat()
+    if owner:
+        words = " ".join(owner.casefold().split())
+        rows = [r for r in rows if words in " ".join(str(r["owner"] or "").casefold().split())]
+    if wanted:
+        rows = [r for r in rows if r["status"] in wanted]
+    if overdue:
+        rows = [r for r in rows if r["due_on"] and r["due_on"] < today
+                and r["status"] not in ("done", "declined")]
+    if not rows and fmt == "table" and (owner or wanted or overdue):
+        typer.echo("no actions match")
+        return
+    _print_table(rows, fmt)
 
 def _unlink(kind: str, record: str, targets: list[str], workspace: Path | None,
             db: str | None) -> None:

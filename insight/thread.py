@@ -81,7 +81,9 @@ def _title(value: str) -> str:
     return title
 
 
-def _status(value: str) -> str:
+def action_status(value: str) -> str:
+    """An action status as typed ("In-progress", "DONE") as stored; an unknown one is a
+    usage error with a did-you-mean ("completed": done)."""
     status = " ".join(value.strip().lower().replace("-", " ").replace("_", " ").split())
     if status not in ACTION_STATUSES:
         raise UnknownValue(not_one_of("action status", value, ACTION_STATUSES, STATUS_HINTS))
@@ -231,7 +233,7 @@ def add_action(
     status_on: date | None = None,
 ) -> int:
     """A new action; `status_on`: the day its status was reached (today if not given)."""
-    status = _status(status)
+    status = action_status(status)
     title = _title(title)
     if status == "declined" and not (reason or "").strip():
         raise ThreadError("a declined action needs a reason (--reason)")
@@ -533,7 +535,7 @@ def set_action_status(
 ) -> dict[str, Any]:
     """A new status for an action, dated `on` (the day it was reached; today if not given):
     the reports say since when. The same status again with `on` corrects its day."""
-    status = _status(status)
+    status = action_status(status)
     if status == "declined" and not (reason or "").strip():
         raise ThreadError("a declined action needs a reason (--reason)")
     current = store.get_record("action", action_id)["status"]

@@ -2135,6 +2135,32 @@ def test_a_persons_rows_never_stored_are_found_and_a_listeners_erased(tmp_path: 
     assert any(e["after"] and e["after"].get("rows_never_stored_removed") == 1 for e in log)
 
 
+def test_an_owner_finds_their_actions_by_status_and_what_is_overdue(tmp_path: Path) -> None:
+    ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months for a call."}],
+                        "--no-screen")
+    insight("insights", "add", "Waiting", "--note", "w1", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    for title, owner, due in (("Monthly calls", "Talking Therapies  lead", "2020-01-31"),
+                              ("Crisis cafe", "ICB urgent care", "2099-01-31"),
+                              ("Text reminders", "talking therapies lead", "2020-02-01")):
+        insight("actions", "add", title, "--priority", "P1", "--owner", owner,
+                "--due-on", due, "-w", str(ws))
+    insight("actions", "status", "A3", "done", "-w", str(ws))
+
+    def refs(*options: str) -> list[str]:
+        out = insight("actions", "list", *options, "-f", "json", "-w", str(ws)).stdout
+        return [r["ref"] for r in json.loads(out)]
+
+    assert refs("--owner", "TALKING therapies lead") == ["A1", "A3"]
+    assert refs("--owner", "talking", "--status", "In-Progress", "--status", "proposed") == \
+        ["A1"]
+    assert refs("--overdue") == ["A1"]  # A3 is done; A2 is due later
+    none = insight("actions", "list", "--owner", "council", "-w", str(ws))
+    assert none.stdout.strip() == "no actions match"
+    wrong = insight("actions", "list", "--status", "finished", "-w", str(ws), check=False)
+    assert wrong.returncode == 2 and "did you mean 'done'" in wrong.stderr
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
