@@ -1590,6 +1590,28 @@ _WRAPPED_TABLE = re.compile(
     r' tabindex="0">\s*(<table\b.*?</table>)\s*</div>', re.S)
 
 
+def test_the_report_says_in_words_who_was_not_heard(store: Store) -> None:
+    """A commissioner had to read down the comparison's last column to learn who was
+    missing; without the local population the report did not say it cannot tell."""
+    add(store, *[note(f"c{i}", "Nowhere to go on Sundays.", categories=["daily-living"],
+                      community=["carers"]) for i in range(30)],
+        *[note(f"o{i}", "The bus stopped.", categories=["daily-living"],
+               community=["older people"]) for i in range(6)])
+    for audience in ("lead", "commissioner"):
+        html = " ".join(render_html(build_report(
+            store, load_codebook(), audience=audience,  # type: ignore[arg-type]
+            population={"carers": 10.0, "older people": 40.0, "Somali": 30.0})).split())
+        assert ("Heard from less than their share of the people who live here: older people, "
+                "Somali.") in html, audience
+    even = " ".join(render_html(build_report(
+        store, load_codebook(), population={"carers": 80.0, "older people": 15.0})).split())
+    assert "No community of the local population was heard from clearly less than its share." \
+        in even
+    unknown = " ".join(render_html(build_report(store, load_codebook())).split())
+    assert "Who was not heard cannot be told from the notes alone" in unknown
+    assert "Heard from less than" not in unknown
+
+
 def test_every_table_scrolls_in_a_named_region_a_keyboard_can_reach(store: Store) -> None:
     _thread_with_everything(store)
     add(store, *[note(f"c{i}", "Nowhere to go on Sundays.", categories=["daily-living"],
