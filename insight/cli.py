@@ -1935,7 +1935,7 @@ def report(
     with store:  # so an erasure or a withdrawn consent can say which reports hold the words
         store.record_report([str(p.resolve()) for p in paths], audience,
                             quoted_notes(data) if out.suffix.lower() == ".html" else [],
-                            since=first, until=last)
+                            since=first, until=last, named=data.named)
     for path in paths:
         typer.echo(f"report written to {path}")
     for warning in data.warnings:

@@ -56,6 +56,7 @@ from insight.rollup import (  # noqa: E402
     content_words,
     distinct,
     evidence_profile,
+    group_key,
     group_names,
     heard_against_population,
     heard_between,
@@ -141,6 +142,9 @@ class ReportData:
     contact: str = ""
     #: when readers will hear more ("in March 2027"), as whoever writes the report says it
     next_update: str = ""
+    #: outside the leads' view: the settings and communities it names ("setting:cafe"),
+    #: for `Store.record_report`, so the next report says which it names for the first time
+    named: list[str] = field(default_factory=list)
     #: leads only: insights in the thread with no quote a lead pinned, which the community
     #: page therefore quotes nothing for
     unpinned: list[str] = field(default_factory=list)
@@ -612,9 +616,11 @@ def build_report(
         warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned, next_update)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])
-        + (_naming_warnings(named_groups) if audience != "lead" else [])
+        + (_naming_warnings(named_groups, store.named_in_reports(
+            audience, _name_keys(named_groups))) if audience != "lead" else [])
         + (_singling_out_warnings(priorities) if audience != "lead" else []),
         contact=contact.strip(),
+        named=_name_keys(named_groups) if audience != "lead" else [],
         next_update=" ".join(next_update.split()).rstrip("."),
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
                 **{ref("insight", i): n["title"] for i, n in thread.insights.items()}},
@@ -704,16 +710,31 @@ def shown_by_leads(priorities: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def _naming_warnings(named: dict[str, list[tuple[str, int | None]]]) -> list[str]:
+def _name_keys(named: dict[str, list[tuple[str, int | None]]]) -> list[str]:
+    """The settings and communities a report names, one key each ("community:somali")."""
+    return [f"{kind}:{group_key(name)}" for kind, rows in named.items() for name, _ in rows]
+
+
+def _naming_warnings(named: dict[str, list[tuple[str, int | None]]],
+                     before: set[str] | None = None) -> list[str]:
     """What a report outside the leads' view names of where and whom it heard, so a lead
-    sees it before it goes out and can leave a name out (`never_name`)."""
+    sees it before it goes out and can leave a name out (`never_name`): every name the
+    first time, then only those no earlier report for these readers named (`before`: the
+    `_name_keys` they named; None when none recorded it), as a list of forty names said
+    again each quarter is no longer read."""
     plural = {"setting": "settings", "community": "communities"}
-    said = [f"{plural.get(kind, kind)} {', '.join(repr(n) for n, _ in rows)}"
-            for kind, rows in named.items() if rows]
+    before = before or set()
+    new = {kind: [n for n, _ in rows if f"{kind}:{group_key(n)}" not in before]
+           for kind, rows in named.items()}
+    said = [f"{plural.get(kind, kind)} {', '.join(repr(n) for n in names)}"
+            for kind, names in new.items() if names]
     if not said:
         return []
-    return [f"this report names {' and '.join(said)}; to leave one out, list it under "
-            "never_name in insight.toml (its notes are still counted)"]
+    again = sum(len(rows) - len(new[kind]) for kind, rows in named.items())
+    return [f"this report names {'for the first time ' if before else ''}{' and '.join(said)}"
+            + (f" (and {again} named in earlier reports for these readers)" if again else "")
+            + "; to leave one out, list it under never_name in insight.toml (its notes are "
+            "still counted)"]
 
 
 def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:

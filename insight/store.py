@@ -775,20 +775,51 @@ class Store:
             self._audit(conn, operation, record_type, record_id[:200], None, details)
 
     def record_report(self, files: Sequence[str], audience: str, quoted: Iterable[str],
-                      since: date | None = None, until: date | None = None) -> None:
+                      since: date | None = None, until: date | None = None,
+                      named: Iterable[str] = ()) -> None:
         """Audit a report written: its files, audience, the notes heard it counts (`since`,
         `until`; None for open ends) and the notes it quotes, each as the keyed hash its
         tombstone would have (`tombstone_id`; never the id, which can hold a name): so an
         erasure or a withdrawn consent can say which reports still hold the words
         (`reports_quoting`), and a report can say which earlier ones its counts could be
-        subtracted from (`reports_written`)."""
+        subtracted from (`reports_written`). `named`: the settings and communities it
+        names, as keyed marks, so the next one can say which it names for the first time
+        (`named_in_reports`)."""
         key = self.secret("erasure")
         marks = sorted({self.tombstone_id(note_id, key) for note_id in quoted})
         covers = [since.isoformat() if since else None, until.isoformat() if until else None]
+        named = list(named)
+        names_key = self.secret("report-names") if named else b""
         with self.begin() as conn:
             self._audit(conn, "write", "report", files[0] if files else "", None,
                         {"audience": audience, "files": list(files), "quoted": marks,
-                         "covers": covers})
+                         "covers": covers,
+                         **({"named": sorted({self._name_mark(n, names_key) for n in named})}
+                            if named else {})})
+
+    @staticmethod
+    def _name_mark(name: str, key: bytes) -> str:
+        import hashlib
+        import hmac
+
+        return hmac.new(key, name.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+    def named_in_reports(self, audience: str, names: Iterable[str]) -> set[str] | None:
+        """Of these names (as `record_report` was given them), those an earlier report for
+        `audience` named; None when no earlier report for it recorded what it named."""
+        names = list(dict.fromkeys(names))
+        with self.engine.connect() as conn:
+            key = self._existing_secret(conn, "report-names")
+            if key is None:
+                return None
+            earlier: set[str] | None = None
+            for after in conn.execute(select(audit.c.after).where(
+                    audit.c.record_type == "report", audit.c.operation == "write")).scalars():
+                if (after or {}).get("audience") == audience and "named" in after:
+                    earlier = (earlier or set()) | set(after["named"])
+        if earlier is None:
+            return None
+        return {n for n in names if self._name_mark(n, key) in earlier}
 
     def reports_written(self, audience: str) -> list[dict[str, Any]]:
         """The reports written for `audience` that say which notes they count, oldest first:

@@ -2161,6 +2161,35 @@ def test_an_owner_finds_their_actions_by_status_and_what_is_overdue(tmp_path: Pa
     assert wrong.returncode == 2 and "did you mean 'done'" in wrong.stderr
 
 
+def test_a_report_names_new_groups_once_not_every_time(tmp_path: Path) -> None:
+    """A commissioner's lead got the same forty names in a warning every quarter and
+    stopped reading it: after the first report, only what no earlier one named."""
+    rows = [{"id": f"c{i}", "text": f"Waiting for help {i}.", "setting": "cafe",
+             "community": ["carers"]} for i in range(6)]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    out = tmp_path / "r.html"
+    first = insight("report", "--out", str(out), "-w", str(ws))
+    assert ("this report names settings 'cafe' and communities 'carers'; to leave one out"
+            in " ".join(first.stderr.split()))
+    again = insight("report", "--out", str(out), "-w", str(ws))
+    assert "this report names" not in again.stderr
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({"id": f"s{i}", "text": f"No interpreter {i}.",
+                                        "setting": "Cafe", "community": ["Somali"]}) + "\n"
+                            for i in range(5)), encoding="utf-8")
+    insight("ingest", str(more), "--no-screen", "-w", str(ws))
+    new = " ".join(insight("report", "--out", str(out), "-w", str(ws)).stderr.split())
+    assert ("this report names for the first time communities 'Somali' (and 2 named in "
+            "earlier reports for these readers); to leave one out") in new
+    # each audience is its own: the community page has named nothing yet
+    page = insight("report", "--audience", "community", "--out", str(tmp_path / "c.html"),
+                   "-w", str(ws))
+    assert "this report names settings 'cafe' and communities" in " ".join(page.stderr.split())
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    named = [e["after"]["named"] for e in log if e["after"] and "named" in e["after"]]
+    assert len(named) == 4 and all(re.fullmatch(r"[0-9a-f]{24}", m) for m in named[-1])
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
