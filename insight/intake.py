@@ -3863,6 +3863,7 @@ def _without_twins(
     changes: dict[str, dict[str, Any]] = {}
     reasons: dict[str, str] = {}
     flags: dict[str, str] = {}
+    labels: dict[str, list[str]] = {}
     source = Path(report.path).name
     for record in new:
         line, data = lines[record.id]
@@ -3882,9 +3883,15 @@ def _without_twins(
                    else known[twin])
         filled = {name: value for name in INTAKE_FILLABLE
                   if name in data and (value := getattr(record, name)) and not lacking[name]}
-        said_filled = (f"; its {', '.join(n.replace('_', ' ') for n in filled)} "
-                       f"{'was' if len(filled) == 1 else 'were'} filled in from this row"
-                       if filled else "")
+        # categories given now for a note no person has labelled label it, as they do a
+        # note found under its own id (`--column categories=Topics` added on a second go)
+        unlabelled = (first.categories is None) if first else not known[twin]["labelled"]
+        label = list(record.categories) if record.categories is not None and unlabelled \
+            else None
+        said = [n.replace("_", " ") for n in filled] + (["categories"] if label is not None
+                                                        else [])
+        said_filled = (f"; its {', '.join(said)} {'was' if len(said) == 1 else 'were'} "
+                       "filled in from this row" if said else "")
         reject(
             line,
             f"same text as note {shown_cell(twin)} earlier in this file{said_filled}; if it "
@@ -3903,8 +3910,12 @@ def _without_twins(
             kept[twin] = replace(
                 first, safeguarding=True if record.safeguarding else first.safeguarding,
                 **withdrawn, **filled,
+                **({"categories": label} if label is not None else {}),
             )
             continue
+        if label is not None:
+            labels[twin] = label
+            known[twin] = {**known[twin], "labelled": True}  # a later row's: kept as given
         if withdrawn:
             changes.setdefault(twin, {}).update(withdrawn)
         if filled:
@@ -3918,6 +3929,9 @@ def _without_twins(
     if changes or flags:
         _count_changes(report, *store.update_notes_from_intake(
             changes, reasons=reasons, flags=flags))
+    for note_id, categories in labels.items():
+        store.set_person_tags(note_id, categories)
+    report.labelled += len(labels)
     return list(kept.values())
 
 

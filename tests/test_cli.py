@@ -2190,6 +2190,41 @@ def test_a_report_names_new_groups_once_not_every_time(tmp_path: Path) -> None:
     assert len(named) == 4 and all(re.fullmatch(r"[0-9a-f]{24}", m) for m in named[-1])
 
 
+def test_a_labels_column_named_on_a_second_go_labels_the_notes(tmp_path: Path) -> None:
+    """A lead ingested her labelled file without naming its labels column, then again with
+    it and the listener column: the notes' ids (from date and listener) came out
+    different, the listener was filled in, and the labels went nowhere while ingest said
+    all was well (blind audit, own codebook)."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "Date,Notes,Topics\n"
+        "01/05/2024,The bus from Alston only runs two days a week so she cannot get to the "
+        "group.,Value of community support\n"
+        "02/05/2024,Carers allowance does not cover the oil and she is rationing the heating "
+        "this winter.,money housing work and daily life; Carers-family\n", encoding="utf-8")
+    insight("ingest", str(first), "--text-col", "Notes", "--no-screen", "-w", str(ws))
+    second = tmp_path / "second.csv"
+    second.write_text(first.read_text(encoding="utf-8").replace("Date,", "Date,Volunteer,")
+                      .replace("01/05/2024,", "01/05/2024,V03,")
+                      .replace("02/05/2024,", "02/05/2024,V04,"), encoding="utf-8")
+    again = insight("ingest", str(second), "--text-col", "Notes", "--column",
+                    "categories=Topics", "--column", "listener=Volunteer", "--no-screen",
+                    "-w", str(ws), check=False)
+    said = " ".join(again.stdout.split())
+    assert "labelled 2 already-present notes" in said and "listener filled in 2" in said
+    listed = json.loads(insight("notes", "list", "-f", "json", "-w", str(ws)).stdout)
+    assert sorted((r["listener"], r["categories"], r["by"]) for r in listed) == [
+        ("V03", "community-support", "person"),
+        ("V04", "carers-family,daily-living", "person")]
+    # a third go changes nothing, and a person's labels are never replaced by a file
+    third = insight("ingest", str(second), "--text-col", "Notes", "--column",
+                    "categories=Topics", "--column", "listener=Volunteer", "--no-screen",
+                    "-w", str(ws), check=False)
+    assert "labelled" not in third.stdout
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
