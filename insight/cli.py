@@ -317,24 +317,53 @@ def _one_codebook(file: Path | None, codebook: Path | None) -> Path | None:
     return file or codebook
 
 
+#: How wide `codebook show` writes a category's description: a terminal's usual width.
+_SHOW_WIDTH = 88
+
+
 @codebook_app.command("show")
 @handled
 def codebook_show(
     file: CodebookFileArg = None,
     codebook: CodebookFileOpt = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Each description whole, with what the category includes and "
+        "excludes (by default one line each).")] = False,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List a codebook's categories (validates the file)."""
+    """List a codebook's categories and what each covers (validates the file).
+
+    -f csv and json give every field: id, name, description, includes, excludes, parent."""
+    import textwrap
+
     book = _chosen_codebook(_one_codebook(file, codebook), workspace)
-    rows = [
-        {"id": c.id, "name": c.name, "includes": "; ".join(c.includes)}
-        for c in book.categories
-    ]
-    if fmt == "table":
-        typer.echo(f"{book.name or 'codebook'} version {book.version}: "
-                   f"{len(book.categories)} categories ({book.path})")
-    _print_table(rows, fmt)
+    if fmt != "table":  # data: every field the file holds, lists kept as lists in json
+        joined = (lambda items: "; ".join(items)) if fmt == "csv" else list
+        _print_table([{"id": c.id, "name": c.name, "description": c.description,
+                       "includes": joined(c.includes), "excludes": joined(c.excludes),
+                       "parent": c.parent} for c in book.categories], fmt)
+        return
+    count = len(book.categories)
+    typer.echo(f"{book.name or 'codebook'} version {book.version}: "
+               f"{count} {'category' if count == 1 else 'categories'} ({book.path})")
+    indent = " " * 4
+    for c in book.categories:  # a block each: a lead reads what a category covers
+        if full:
+            typer.echo("")
+        typer.secho(f"{c.id}  {c.name}" + (f"  (part of {c.parent})" if c.parent else ""),
+                    bold=True)
+        if not full:
+            typer.echo(indent + _shortened(c.description, _SHOW_WIDTH - len(indent)))
+            continue
+        for label, text in (("", c.description), ("includes: ", "; ".join(c.includes)),
+                            ("excludes: ", "; ".join(c.excludes))):
+            if text:
+                typer.echo(textwrap.fill(label + text, _SHOW_WIDTH, initial_indent=indent,
+                                         subsequent_indent=indent * 2 if label else indent))
+    if not full:
+        typer.echo("(--full: each description whole, with what a category includes and "
+                   "excludes)")
 
 
 @codebook_app.command("check")

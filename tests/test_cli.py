@@ -411,6 +411,41 @@ def test_codebook_show_lists_the_default() -> None:
     assert "version 1: 11 categories" in out and "crisis-urgent" in out
 
 
+def test_codebook_show_says_what_each_category_covers_and_leaves_out(tmp_path: Path) -> None:
+    """A lead deciding a tag needs what a category means and what is in and out of it,
+    not only its name: one line of it by default, all of it with --full, every field in
+    csv and json."""
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        "version: 3\ncategories:\n"
+        "  - id: housing\n    name: Housing\n"
+        "    description: Homes, tenancies and the worry of losing them, " + "and more " * 12
+        + "the very end.\n"
+        "    includes: [rent arrears, eviction]\n"
+        "    excludes: [benefits (money)]\n"
+        "  - {id: money, name: Money, description: Benefits and debt, parent: housing}\n",
+        encoding="utf-8")
+    short = insight("codebook", "show", str(book)).stdout
+    assert "version 3: 2 categories" in short
+    assert "Homes, tenancies and the worry of losing them" in short
+    assert "the very end." not in short and "..." in short  # one line each
+    assert "Money  (part of housing)" in short and "Benefits and debt" in short
+    assert "eviction" not in short and "--full" in short
+    full = " ".join(insight("codebook", "show", str(book), "--full").stdout.split())
+    assert "the very end." in full
+    assert "includes: rent arrears; eviction" in full and "excludes: benefits (money)" in full
+    [housing, money] = json.loads(insight("codebook", "show", str(book), "-f", "json").stdout)
+    assert housing["includes"] == ["rent arrears", "eviction"]
+    assert housing["excludes"] == ["benefits (money)"]
+    assert housing["description"].endswith("the very end.") and housing["parent"] is None
+    assert money == {"id": "money", "name": "Money", "description": "Benefits and debt",
+                     "includes": [], "excludes": [], "parent": "housing"}
+    rows = list(csv.DictReader(insight("codebook", "show", str(book), "-f", "csv")
+                               .stdout.splitlines()))
+    assert rows[0]["includes"] == "rent arrears; eviction"
+    assert rows[0]["excludes"] == "benefits (money)" and rows[1]["parent"] == "housing"
+
+
 def test_codebook_check_says_ok_in_one_line_or_names_every_problem(tmp_path: Path) -> None:
     default = insight("codebook", "check")
     assert default.stdout.strip().endswith("enquiry-v1.yaml: version 1: 11 categories")
@@ -567,7 +602,7 @@ def test_stateless_commands_use_the_named_workspace(small_model: Path, tmp_path:
     assert f"its own copy of the codebook, {ws.resolve() / 'book.yaml'}" in " ".join(
         made.stdout.split())
     shown = insight("codebook", "show", "-w", str(ws)).stdout
-    assert "version 7: 1 categories" in shown
+    assert "version 7: 1 category (" in shown
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "x", "text": "Skint again."}) + "\n")
     missing = insight("classify", str(source), "--out", str(tmp_path / "o.jsonl"),
