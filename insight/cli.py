@@ -1826,7 +1826,8 @@ def rollup(
     ] = "lead",
     phrases: Annotated[
         bool, typer.Option("--phrases", help="Add each category's key phrases (what people "
-                           "talk about within it; leads: with how many notes hold each).")
+                           "talk about within it; leads: with how many notes hold each), or "
+                           "why it has none (e.g. too few notes).")
     ] = False,
     since: Annotated[str | None, typer.Option(
         help="Only notes heard on or after this day.")] = None,
@@ -1837,8 +1838,8 @@ def rollup(
     from insight.rollup import (
         categories_not_in,
         category_rollup,
+        find_key_phrases,
         heard_between,
-        key_phrases,
         note_frame,
     )
 
@@ -1858,17 +1859,25 @@ def rollup(
             threshold=ws.small_number_threshold,
         )
         if phrases:
-            found = key_phrases(
+            found = find_key_phrases(
                 (note for batch in store.iter_notes() for note in batch), frame, codebook,
                 audience=audience, threshold=ws.small_number_threshold,  # type: ignore[arg-type]
                 flagged=(state := store.safeguarding_state())[0], cleared=state[1],
             )
             table.insert(2, "phrases", [
-                [p if n is None else f"{p} ({n})" for p, n in found.get(c, [])]
+                [p if n is None else f"{p} ({n})" for p, n in found.phrases.get(c, [])]
                 for c in table["category"]
             ])
             if fmt != "json":
                 table["phrases"] = table["phrases"].map("; ".join)
+            # a blank cell reads as a fault: say why a category has none (most often too
+            # few notes); in the table in the cell, as data in a column of its own
+            why = [found.missing.get(c) for c in table["category"]]
+            if fmt == "table":
+                table["phrases"] = [f"({w})" if w else p for p, w in zip(
+                    table["phrases"], why, strict=True)]
+            else:
+                table.insert(3, "why_no_phrases", why)
     if fmt == "table":  # read by a person: a share as the report gives it (38%, not 0.375);
         # csv and json keep the number, as data
         table = table.drop(columns=["name"])

@@ -406,6 +406,29 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
         boss.stderr.replace("│", " ").split())
 
 
+def test_rollup_phrases_say_why_a_category_has_none(tmp_path: Path) -> None:
+    """A blind check: `rollup --phrases` on a workspace of few notes showed blank cells."""
+    rows = [{"id": f"w{i}", "text": f"On the waiting list for therapy, month {i}.",
+             "categories": ["access-waiting"], "heard_on": "2026-03-10"} for i in range(4)]
+    rows += [{"id": f"c{i}", "text": "Rang the crisis line at night.",
+              "categories": ["crisis-urgent"], "heard_on": "2026-03-11"} for i in range(2)]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    table = insight("rollup", "--phrases", "-w", str(ws)).stdout
+    line = {row.split()[0]: " ".join(row.split()) for row in table.splitlines()[1:]}
+    assert "waiting list (4)" in line["access-waiting"]
+    assert "(only 2 notes; a phrase needs 3)" in line["crisis-urgent"]
+    assert "(no notes; a phrase needs 3)" in line["daily-living"]
+    data = {r["category"]: r for r in json.loads(
+        insight("rollup", "--phrases", "-w", str(ws), "-f", "json").stdout)}
+    assert data["crisis-urgent"]["phrases"] == []
+    assert data["crisis-urgent"]["why_no_phrases"] == "only 2 notes; a phrase needs 3"
+    assert data["access-waiting"]["why_no_phrases"] is None
+    [header, *_] = insight("rollup", "--phrases", "-w", str(ws), "-f", "csv").stdout.splitlines()
+    assert header.startswith("category,name,phrases,why_no_phrases,notes")
+    plain = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
+    assert "why_no_phrases" not in plain[0]  # only with --phrases
+
+
 def test_codebook_show_lists_the_default() -> None:
     out = insight("codebook", "show").stdout
     assert "version 1: 11 categories" in out and "crisis-urgent" in out
