@@ -3426,9 +3426,9 @@ def audit_log(
 ) -> None:
     """Who changed what, when, with before and after (-f json shows them).
 
-    The table names records as elsewhere (A2, P4 -> I6) and says what an update changed
-    (`status: declined -> agreed`); a note's words are never shown, only that they
-    changed."""
+    Every format names records as elsewhere (A2, P4 -> I6, a note's id); the table says
+    what an update changed (`status: declined -> agreed`); a note's words are never
+    shown, only that they changed."""
     from insight.store import NotFound, audit_change, audit_record, ref_kind
 
     _, store = _open(workspace, db)
@@ -3442,12 +3442,19 @@ def audit_log(
                 raise NotFound(f"no record {record!r}: a record is I, P, A or O and its number "
                                "(e.g. P1), and no note has that id")
             raise store.no_note(record)
+    # every format names a record as the rest of the tool does (A2, P4 -> I6, a note's
+    # id), the one `insight trace` and `--record` take, not the database's number
     if fmt == "table":
         rows = [{**{k: v for k, v in r.items() if k not in ("before", "after", "record_id")},
                  # the time as the queue gives it, with its zone
                  "at": uk_time(r["at"], seconds=True),
                  "record": audit_record(r["record_type"], r["record_id"]),
                  "change": audit_change(r)} for r in rows]
+    else:  # csv: before and after as JSON, which a program reads back (not Python's repr)
+        rows = [{**{("record" if k == "record_id" else k): v for k, v in r.items()},
+                 "record": audit_record(r["record_type"], r["record_id"]),
+                 **({k: None if r[k] is None else json.dumps(r[k], ensure_ascii=False, default=str)
+                     for k in ("before", "after")} if fmt == "csv" else {})} for r in rows]
     _print_table(rows, fmt)
 
 

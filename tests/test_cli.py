@@ -1387,8 +1387,8 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
 
     trail = insight("audit", "--record", "I1", "-f", "json", "-w", str(ws))
     choices = [e for e in json.loads(trail.stdout) if e["record_type"] == "insight_quotes"]
-    assert [(e["record_id"], e["actor"]) for e in choices][:2] == [
-        ("1->q4", "cli-tester"), ("1->q1", "cli-tester")
+    assert [(e["record"], e["actor"]) for e in choices][:2] == [
+        ("I1 -> q4", "cli-tester"), ("I1 -> q1", "cli-tester")
     ]
 
     cleared = insight("insights", "quote", "I1", "q1", "--clear", "-w", str(ws))
@@ -2209,9 +2209,36 @@ def test_audit_table_says_what_changed_by_reference_never_a_notes_words(
     note_update = next(line for line in updates if " note w2 " in line)
     assert " text" in note_update and "rang" not in table and "Nobody" not in table
     assert "content_hash" not in note_update and "text_chars" not in note_update
-    # json keeps the entry as stored
+    # json keeps the entry as stored, its record named as the table names it
     log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
-    assert {e["record_id"] for e in log if e["record_type"] == "action_priorities"} == {"1->1"}
+    assert {e["record"] for e in log if e["record_type"] == "action_priorities"} == {"A1 -> P1"}
+
+
+def test_audit_json_and_csv_name_records_as_the_table_and_trace_do(tmp_path: Path) -> None:
+    """A lead's report: `audit -f json` said record_id "1" and "1->1" where the table and
+    `insight trace` say A1 and A1 -> P1."""
+    rows = [{"id": "w1", "text": "Waited nine months for a call back."}]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    insight("insights", "add", "Waiting alone", "--note", "w1", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+    insight("outcomes", "add", "A1", "Calls started", "-w", str(ws))
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    named = {(e["record_type"], e["record"]) for e in log}
+    assert {("insight", "I1"), ("insight_notes", "I1 -> w1"), ("priority", "P1"),
+            ("priority_insights", "P1 -> I1"), ("action", "A1"),
+            ("action_priorities", "A1 -> P1"), ("outcome", "O1"), ("note", "w1")} <= named
+    assert all("record_id" not in e for e in log)
+    for record in ("I1", "P1", "A1", "O1", "w1"):  # each one trace takes
+        insight("trace", record, "-w", str(ws))
+    table = insight("audit", "-w", str(ws)).stdout
+    with_csv = list(csv.DictReader(insight("audit", "-f", "csv", "-w", str(ws))
+                                   .stdout.splitlines()))
+    assert [r["record"] for r in with_csv] == [e["record"] for e in log]
+    assert all(r["record"] in table for r in with_csv)
+    # before and after as JSON a program reads back, not Python's repr
+    created = next(r for r in with_csv if r["record"] == "A1")
+    assert json.loads(created["after"])["title"] == "Monthly calls" and created["before"] == ""
 
 
 def test_audit_of_a_reference_that_names_nothing_says_no_record(tmp_path: Path) -> None:
@@ -2512,10 +2539,10 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
                    "rang the listener; referred to the IDVA", "-w", str(ws))
     assert "dismissed form.csv line 2" in done.stdout
     log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
-    events = [(e["operation"], e["record_type"], e["record_id"]) for e in log]
+    events = [(e["operation"], e["record_type"], e["record"]) for e in log]
     assert ("clear", "quarantine", "quarantine") in events
     [dismissed] = [e for e in log if e["record_type"] == "quarantine-row"]
-    assert dismissed["record_id"] == "form.csv line 2"
+    assert dismissed["record"] == "form.csv line 2"
     assert dismissed["after"]["what_was_done"] == "rang the listener; referred to the IDVA"
     assert "strangled" not in json.dumps(log)  # the row's words are never in the log
     # next month's cumulative export repeats the row: handled, so no new alarm
