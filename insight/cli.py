@@ -317,24 +317,53 @@ def _one_codebook(file: Path | None, codebook: Path | None) -> Path | None:
     return file or codebook
 
 
+#: How wide `codebook show` writes a category's description: a terminal's usual width.
+_SHOW_WIDTH = 88
+
+
 @codebook_app.command("show")
 @handled
 def codebook_show(
     file: CodebookFileArg = None,
     codebook: CodebookFileOpt = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Each description whole, with what the category includes and "
+        "excludes (by default one line each).")] = False,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List a codebook's categories (validates the file)."""
+    """List a codebook's categories and what each covers (validates the file).
+
+    -f csv and json give every field: id, name, description, includes, excludes, parent."""
+    import textwrap
+
     book = _chosen_codebook(_one_codebook(file, codebook), workspace)
-    rows = [
-        {"id": c.id, "name": c.name, "includes": "; ".join(c.includes)}
-        for c in book.categories
-    ]
-    if fmt == "table":
-        typer.echo(f"{book.name or 'codebook'} version {book.version}: "
-                   f"{len(book.categories)} categories ({book.path})")
-    _print_table(rows, fmt)
+    if fmt != "table":  # data: every field the file holds, lists kept as lists in json
+        joined = (lambda items: "; ".join(items)) if fmt == "csv" else list
+        _print_table([{"id": c.id, "name": c.name, "description": c.description,
+                       "includes": joined(c.includes), "excludes": joined(c.excludes),
+                       "parent": c.parent} for c in book.categories], fmt)
+        return
+    count = len(book.categories)
+    typer.echo(f"{book.name or 'codebook'} version {book.version}: "
+               f"{count} {'category' if count == 1 else 'categories'} ({book.path})")
+    indent = " " * 4
+    for c in book.categories:  # a block each: a lead reads what a category covers
+        if full:
+            typer.echo("")
+        typer.secho(f"{c.id}  {c.name}" + (f"  (part of {c.parent})" if c.parent else ""),
+                    bold=True)
+        if not full:
+            typer.echo(indent + _shortened(c.description, _SHOW_WIDTH - len(indent)))
+            continue
+        for label, text in (("", c.description), ("includes: ", "; ".join(c.includes)),
+                            ("excludes: ", "; ".join(c.excludes))):
+            if text:
+                typer.echo(textwrap.fill(label + text, _SHOW_WIDTH, initial_indent=indent,
+                                         subsequent_indent=indent * 2 if label else indent))
+    if not full:
+        typer.echo("(--full: each description whole, with what a category includes and "
+                   "excludes)")
 
 
 @codebook_app.command("check")
@@ -1797,7 +1826,8 @@ def rollup(
     ] = "lead",
     phrases: Annotated[
         bool, typer.Option("--phrases", help="Add each category's key phrases (what people "
-                           "talk about within it; leads: with how many notes hold each).")
+                           "talk about within it; leads: with how many notes hold each), or "
+                           "why it has none (e.g. too few notes).")
     ] = False,
     since: Annotated[str | None, typer.Option(
         help="Only notes heard on or after this day.")] = None,
@@ -1808,8 +1838,8 @@ def rollup(
     from insight.rollup import (
         categories_not_in,
         category_rollup,
+        find_key_phrases,
         heard_between,
-        key_phrases,
         note_frame,
     )
 
@@ -1829,17 +1859,25 @@ def rollup(
             threshold=ws.small_number_threshold,
         )
         if phrases:
-            found = key_phrases(
+            found = find_key_phrases(
                 (note for batch in store.iter_notes() for note in batch), frame, codebook,
                 audience=audience, threshold=ws.small_number_threshold,  # type: ignore[arg-type]
                 flagged=(state := store.safeguarding_state())[0], cleared=state[1],
             )
             table.insert(2, "phrases", [
-                [p if n is None else f"{p} ({n})" for p, n in found.get(c, [])]
+                [p if n is None else f"{p} ({n})" for p, n in found.phrases.get(c, [])]
                 for c in table["category"]
             ])
             if fmt != "json":
                 table["phrases"] = table["phrases"].map("; ".join)
+            # a blank cell reads as a fault: say why a category has none (most often too
+            # few notes); in the table in the cell, as data in a column of its own
+            why = [found.missing.get(c) for c in table["category"]]
+            if fmt == "table":
+                table["phrases"] = [f"({w})" if w else p for p, w in zip(
+                    table["phrases"], why, strict=True)]
+            else:
+                table.insert(3, "why_no_phrases", why)
     if fmt == "table":  # read by a person: a share as the report gives it (38%, not 0.375);
         # csv and json keep the number, as data
         table = table.drop(columns=["name"])
@@ -3430,9 +3468,9 @@ def audit_log(
 ) -> None:
     """Who changed what, when, with before and after (-f json shows them).
 
-    The table names records as elsewhere (A2, P4 -> I6) and says what an update changed
-    (`status: declined -> agreed`); a note's words are never shown, only that they
-    changed."""
+    Every format names records as elsewhere (A2, P4 -> I6, a note's id); the table says
+    what an update changed (`status: declined -> agreed`); a note's words are never
+    shown, only that they changed."""
     from insight.store import NotFound, audit_change, audit_record, ref_kind
 
     _, store = _open(workspace, db)
@@ -3446,12 +3484,19 @@ def audit_log(
                 raise NotFound(f"no record {record!r}: a record is I, P, A or O and its number "
                                "(e.g. P1), and no note has that id")
             raise store.no_note(record)
+    # every format names a record as the rest of the tool does (A2, P4 -> I6, a note's
+    # id), the one `insight trace` and `--record` take, not the database's number
     if fmt == "table":
         rows = [{**{k: v for k, v in r.items() if k not in ("before", "after", "record_id")},
                  # the time as the queue gives it, with its zone
                  "at": uk_time(r["at"], seconds=True),
                  "record": audit_record(r["record_type"], r["record_id"]),
                  "change": audit_change(r)} for r in rows]
+    else:  # csv: before and after as JSON, which a program reads back (not Python's repr)
+        rows = [{**{("record" if k == "record_id" else k): v for k, v in r.items()},
+                 "record": audit_record(r["record_type"], r["record_id"]),
+                 **({k: None if r[k] is None else json.dumps(r[k], ensure_ascii=False, default=str)
+                     for k in ("before", "after")} if fmt == "csv" else {})} for r in rows]
     _print_table(rows, fmt)
 
 

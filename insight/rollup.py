@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -681,6 +682,15 @@ def _weak_alone() -> frozenset[str]:
     return _WEAK_ALONE | _verb_forms()["weak"]
 
 
+@dataclass(frozen=True)
+class KeyPhrases:
+    """Each category's key phrases, and for a category with none, why: an empty cell
+    reads as a fault, where the reason is most often too few notes."""
+
+    phrases: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
 def key_phrases(
     notes: Iterable[dict[str, Any]],
     frame: pd.DataFrame,
@@ -692,6 +702,22 @@ def key_phrases(
     cleared: Collection[str] = (),
     top: int = 6,
 ) -> dict[str, list[tuple[str, int | None]]]:
+    """What people talk about within each category (`find_key_phrases`), the phrases only."""
+    return find_key_phrases(notes, frame, codebook, audience=audience, threshold=threshold,
+                            flagged=flagged, cleared=cleared, top=top).phrases
+
+
+def find_key_phrases(
+    notes: Iterable[dict[str, Any]],
+    frame: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    audience: Audience = "lead",
+    threshold: int = 5,
+    flagged: Collection[str] = (),
+    cleared: Collection[str] = (),
+    top: int = 6,
+) -> KeyPhrases:
     """What people talk about within each category: the phrases most typical of its notes
     against the other notes (log-odds ratio with an informative Dirichlet prior, Monroe,
     Colaresi and Quinn 2008), each with the number of the category's notes that hold it.
@@ -702,7 +728,8 @@ def key_phrases(
     Outside the leads' view phrases come only from notes that may be quoted
     (`privacy.may_quote`: consent, no safeguarding concern), each is in at least
     `threshold` of them, passes `_PhraseScreen` (no names, small groups or personal data),
-    and the numbers are not shown (None)."""
+    and the numbers are not shown (None): nor is the number of a category's notes in why
+    it has none, which could be a small one."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     lead = audience == "lead"
@@ -711,14 +738,17 @@ def key_phrases(
     texts = {n["id"]: n["text"] for n in notes
              if n["id"] in live and n.get("text") and (lead or may_quote(n, flagged, cleared))}
     least = MIN_PHRASE_NOTES if lead else max(MIN_PHRASE_NOTES, threshold)
+    kept = "" if lead else " that may be quoted"
     if len(texts) < least:
-        return {}
+        return KeyPhrases(missing=dict.fromkeys(
+            codebook.ids, f"too few notes{kept} in all (a phrase needs {least})"))
     ids = list(texts)
     vectorizer = CountVectorizer(analyzer=candidate_phrases, binary=True, min_df=least)
     try:
         X = vectorizer.fit_transform(texts[i] for i in ids).tocsc()
     except ValueError:  # no phrase in enough notes
-        return {}
+        return KeyPhrases(missing=dict.fromkeys(
+            codebook.ids, f"no phrase is in {least} or more notes{kept}"))
     vocabulary = vectorizer.get_feature_names_out()
     words = np.array([phrase.count(" ") + 1 for phrase in vocabulary])
     in_category = frame.set_index("id")["categories"].reindex(ids)
@@ -728,12 +758,20 @@ def key_phrases(
     screen = None if lead else _PhraseScreen(ids, texts, frame, groups, threshold)
 
     out: dict[str, list[tuple[str, int | None]]] = {}
+    missing: dict[str, str] = {}
     for category in codebook.categories:
         member = in_category.map(
             lambda found, c=category.id: isinstance(found, list) and c in found
         ).to_numpy()
         n_in, n_out = int(member.sum()), int((~member).sum())
-        if n_in < least or n_out == 0:
+        if n_in < least:  # outside the leads' view the number could be a small one
+            missing[category.id] = (
+                ("no notes" if n_in == 0 else f"only {n_in} note{'s' if n_in > 1 else ''}")
+                + f"; a phrase needs {least}" if lead else
+                f"too few notes{kept} (a phrase needs {least})")
+            continue
+        if n_out == 0:
+            missing[category.id] = "every note is in it: no other notes to compare with"
             continue
         inside = np.asarray(X[member].sum(axis=0)).ravel().astype(float)
         outside = everywhere - inside
@@ -752,6 +790,7 @@ def key_phrases(
         order = [i for i in np.lexsort((words, -z))
                  if typical[i] and vocabulary[i] not in _weak_alone()]
         chosen: list[tuple[str, int | None]] = []
+        screened = False
         for i in order:
             phrase = vocabulary[i]
             longer = [k for k in order if inside[k] >= 0.3 * inside[i]
@@ -763,13 +802,18 @@ def key_phrases(
                 continue
             rows = X[:, i].nonzero()[0]
             if screen is not None and not screen.shareable(phrase, rows[member[rows]]):
+                screened = True
                 continue
             chosen.append((phrase, int(inside[i]) if lead else None))
             if len(chosen) == top:
                 break
         if chosen:
             out[category.id] = chosen
-    return out
+        elif screened:
+            missing[category.id] = "its phrases could point to a person or small group"
+        else:
+            missing[category.id] = f"no phrase in {least} or more of its notes{kept} stands out"
+    return KeyPhrases(out, missing)
 
 
 class _PhraseScreen:

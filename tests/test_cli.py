@@ -406,9 +406,67 @@ def test_errors_are_one_line_not_tracebacks(tmp_path: Path) -> None:
         boss.stderr.replace("│", " ").split())
 
 
+def test_rollup_phrases_say_why_a_category_has_none(tmp_path: Path) -> None:
+    """A blind check: `rollup --phrases` on a workspace of few notes showed blank cells."""
+    rows = [{"id": f"w{i}", "text": f"On the waiting list for therapy, month {i}.",
+             "categories": ["access-waiting"], "heard_on": "2026-03-10"} for i in range(4)]
+    rows += [{"id": f"c{i}", "text": "Rang the crisis line at night.",
+              "categories": ["crisis-urgent"], "heard_on": "2026-03-11"} for i in range(2)]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    table = insight("rollup", "--phrases", "-w", str(ws)).stdout
+    line = {row.split()[0]: " ".join(row.split()) for row in table.splitlines()[1:]}
+    assert "waiting list (4)" in line["access-waiting"]
+    assert "(only 2 notes; a phrase needs 3)" in line["crisis-urgent"]
+    assert "(no notes; a phrase needs 3)" in line["daily-living"]
+    data = {r["category"]: r for r in json.loads(
+        insight("rollup", "--phrases", "-w", str(ws), "-f", "json").stdout)}
+    assert data["crisis-urgent"]["phrases"] == []
+    assert data["crisis-urgent"]["why_no_phrases"] == "only 2 notes; a phrase needs 3"
+    assert data["access-waiting"]["why_no_phrases"] is None
+    [header, *_] = insight("rollup", "--phrases", "-w", str(ws), "-f", "csv").stdout.splitlines()
+    assert header.startswith("category,name,phrases,why_no_phrases,notes")
+    plain = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
+    assert "why_no_phrases" not in plain[0]  # only with --phrases
+
+
 def test_codebook_show_lists_the_default() -> None:
     out = insight("codebook", "show").stdout
     assert "version 1: 11 categories" in out and "crisis-urgent" in out
+
+
+def test_codebook_show_says_what_each_category_covers_and_leaves_out(tmp_path: Path) -> None:
+    """A lead deciding a tag needs what a category means and what is in and out of it,
+    not only its name: one line of it by default, all of it with --full, every field in
+    csv and json."""
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        "version: 3\ncategories:\n"
+        "  - id: housing\n    name: Housing\n"
+        "    description: Homes, tenancies and the worry of losing them, " + "and more " * 12
+        + "the very end.\n"
+        "    includes: [rent arrears, eviction]\n"
+        "    excludes: [benefits (money)]\n"
+        "  - {id: money, name: Money, description: Benefits and debt, parent: housing}\n",
+        encoding="utf-8")
+    short = insight("codebook", "show", str(book)).stdout
+    assert "version 3: 2 categories" in short
+    assert "Homes, tenancies and the worry of losing them" in short
+    assert "the very end." not in short and "..." in short  # one line each
+    assert "Money  (part of housing)" in short and "Benefits and debt" in short
+    assert "eviction" not in short and "--full" in short
+    full = " ".join(insight("codebook", "show", str(book), "--full").stdout.split())
+    assert "the very end." in full
+    assert "includes: rent arrears; eviction" in full and "excludes: benefits (money)" in full
+    [housing, money] = json.loads(insight("codebook", "show", str(book), "-f", "json").stdout)
+    assert housing["includes"] == ["rent arrears", "eviction"]
+    assert housing["excludes"] == ["benefits (money)"]
+    assert housing["description"].endswith("the very end.") and housing["parent"] is None
+    assert money == {"id": "money", "name": "Money", "description": "Benefits and debt",
+                     "includes": [], "excludes": [], "parent": "housing"}
+    rows = list(csv.DictReader(insight("codebook", "show", str(book), "-f", "csv")
+                               .stdout.splitlines()))
+    assert rows[0]["includes"] == "rent arrears; eviction"
+    assert rows[0]["excludes"] == "benefits (money)" and rows[1]["parent"] == "housing"
 
 
 def test_codebook_check_says_ok_in_one_line_or_names_every_problem(tmp_path: Path) -> None:
@@ -567,7 +625,7 @@ def test_stateless_commands_use_the_named_workspace(small_model: Path, tmp_path:
     assert f"its own copy of the codebook, {ws.resolve() / 'book.yaml'}" in " ".join(
         made.stdout.split())
     shown = insight("codebook", "show", "-w", str(ws)).stdout
-    assert "version 7: 1 categories" in shown
+    assert "version 7: 1 category (" in shown
     source = tmp_path / "in.jsonl"
     source.write_text(json.dumps({"id": "x", "text": "Skint again."}) + "\n")
     missing = insight("classify", str(source), "--out", str(tmp_path / "o.jsonl"),
@@ -1329,8 +1387,8 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
 
     trail = insight("audit", "--record", "I1", "-f", "json", "-w", str(ws))
     choices = [e for e in json.loads(trail.stdout) if e["record_type"] == "insight_quotes"]
-    assert [(e["record_id"], e["actor"]) for e in choices][:2] == [
-        ("1->q4", "cli-tester"), ("1->q1", "cli-tester")
+    assert [(e["record"], e["actor"]) for e in choices][:2] == [
+        ("I1 -> q4", "cli-tester"), ("I1 -> q1", "cli-tester")
     ]
 
     cleared = insight("insights", "quote", "I1", "q1", "--clear", "-w", str(ws))
@@ -2280,9 +2338,36 @@ def test_audit_table_says_what_changed_by_reference_never_a_notes_words(
     note_update = next(line for line in updates if " note w2 " in line)
     assert " text" in note_update and "rang" not in table and "Nobody" not in table
     assert "content_hash" not in note_update and "text_chars" not in note_update
-    # json keeps the entry as stored
+    # json keeps the entry as stored, its record named as the table names it
     log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
-    assert {e["record_id"] for e in log if e["record_type"] == "action_priorities"} == {"1->1"}
+    assert {e["record"] for e in log if e["record_type"] == "action_priorities"} == {"A1 -> P1"}
+
+
+def test_audit_json_and_csv_name_records_as_the_table_and_trace_do(tmp_path: Path) -> None:
+    """A lead's report: `audit -f json` said record_id "1" and "1->1" where the table and
+    `insight trace` say A1 and A1 -> P1."""
+    rows = [{"id": "w1", "text": "Waited nine months for a call back."}]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    insight("insights", "add", "Waiting alone", "--note", "w1", "-w", str(ws))
+    insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    insight("actions", "add", "Monthly calls", "--priority", "P1", "-w", str(ws))
+    insight("outcomes", "add", "A1", "Calls started", "-w", str(ws))
+    log = json.loads(insight("audit", "-f", "json", "-w", str(ws)).stdout)
+    named = {(e["record_type"], e["record"]) for e in log}
+    assert {("insight", "I1"), ("insight_notes", "I1 -> w1"), ("priority", "P1"),
+            ("priority_insights", "P1 -> I1"), ("action", "A1"),
+            ("action_priorities", "A1 -> P1"), ("outcome", "O1"), ("note", "w1")} <= named
+    assert all("record_id" not in e for e in log)
+    for record in ("I1", "P1", "A1", "O1", "w1"):  # each one trace takes
+        insight("trace", record, "-w", str(ws))
+    table = insight("audit", "-w", str(ws)).stdout
+    with_csv = list(csv.DictReader(insight("audit", "-f", "csv", "-w", str(ws))
+                                   .stdout.splitlines()))
+    assert [r["record"] for r in with_csv] == [e["record"] for e in log]
+    assert all(r["record"] in table for r in with_csv)
+    # before and after as JSON a program reads back, not Python's repr
+    created = next(r for r in with_csv if r["record"] == "A1")
+    assert json.loads(created["after"])["title"] == "Monthly calls" and created["before"] == ""
 
 
 def test_audit_of_a_reference_that_names_nothing_says_no_record(tmp_path: Path) -> None:
@@ -2583,10 +2668,10 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
                    "rang the listener; referred to the IDVA", "-w", str(ws))
     assert "dismissed form.csv line 2" in done.stdout
     log = json.loads(insight("audit", "-w", str(ws), "-f", "json").stdout)
-    events = [(e["operation"], e["record_type"], e["record_id"]) for e in log]
+    events = [(e["operation"], e["record_type"], e["record"]) for e in log]
     assert ("clear", "quarantine", "quarantine") in events
     [dismissed] = [e for e in log if e["record_type"] == "quarantine-row"]
-    assert dismissed["record_id"] == "form.csv line 2"
+    assert dismissed["record"] == "form.csv line 2"
     assert dismissed["after"]["what_was_done"] == "rang the listener; referred to the IDVA"
     assert "strangled" not in json.dumps(log)  # the row's words are never in the log
     # next month's cumulative export repeats the row: handled, so no new alarm

@@ -679,7 +679,8 @@ def test_an_insight_says_when_where_and_by_how_many_listeners_it_was_heard(
     assert ("Heard November 2025 to March 2026, in 2 places, by 2 listeners, in 2 kinds of "
             "setting, 1 note with no date.") in html
     # where the count is not shown, neither is where its notes came from
-    assert views["Groups closing"]["evidence"] == "<5" and views["Groups closing"]["profile"] is None
+    closing = views["Groups closing"]
+    assert closing["evidence"] == "<5" and closing["profile"] is None
     rows = {r[0]: r for r in report_tables(commissioner)["Insights"][1:]}
     header = report_tables(commissioner)["Insights"][0]
     assert dict(zip(header, rows[ref("insight", wide)], strict=True))["first heard"] == \

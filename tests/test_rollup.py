@@ -13,6 +13,7 @@ from insight.rollup import (
     categorised_at_least,
     category_rollup,
     distinct,
+    find_key_phrases,
     heard_against_population,
     heard_from,
     key_phrases,
@@ -402,6 +403,32 @@ def test_key_phrases_are_what_is_typical_of_a_category(store: Store) -> None:
     assert "waiting list" not in dict(found["crisis-urgent"])
     # a month named once is in too few notes to be a theme
     assert all("march" not in dict(v) for v in found.values())
+
+
+def test_a_category_without_key_phrases_says_why(store: Store) -> None:
+    """An empty cell read as a fault: a category with none says why, most often too few
+    notes; outside the leads' view without the number, which could be a small one."""
+    _phrase_notes(store)
+    add(store, *[note(f"f{i}", f"Money is tight, {what}.", categories=["daily-living"],
+                      **_heard(i)) for i, what in enumerate(("rent up", "bus fares"))])
+    add(store, *[note(f"v{i}", what, categories=["voice-involvement"], **_heard(i))
+                 for i, what in enumerate(("Nobody listened.", "Felt heard for once.",
+                                           "Was asked my view on the plan."))])
+    notes = [n for batch in store.iter_notes() for n in batch]
+    found = find_key_phrases(notes, note_frame(store), load_codebook(), audience="lead")
+    assert "access-waiting" in found.phrases and "access-waiting" not in found.missing
+    assert found.missing["daily-living"] == "only 2 notes; a phrase needs 3"
+    assert found.missing["carers-family"] == "no notes; a phrase needs 3"
+    # three notes, but no phrase in three of them
+    assert found.missing["voice-involvement"] == "no phrase in 3 or more of its notes stands out"
+    assert set(found.phrases) | set(found.missing) == set(load_codebook().ids)
+    shared = find_key_phrases(notes, note_frame(store), load_codebook(),
+                              audience="commissioner")
+    assert shared.missing["daily-living"] == "too few notes that may be quoted (a phrase needs 5)"
+    assert not any(ch.isdigit() and ch != "5" for why in shared.missing.values() for ch in why)
+    few = find_key_phrases(notes[:2], note_frame(store), load_codebook())
+    assert few.phrases == {} and set(few.missing.values()) == {
+        "too few notes in all (a phrase needs 3)"}
 
 
 def _lead_phrases(store: Store, texts: list[str], category: str) -> dict[str, int]:
