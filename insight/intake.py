@@ -466,14 +466,16 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
 #: said she has stopped eating", "Y (see note)", "Happy to be quoted", "Happy for you to use
 #: it"; "No concerns", "None noted", "N/A", "Not that I noticed", "Prefer not to say".
-# (also a web form's ticked box, "on"; and yes in Polish, Urdu and Punjabi, as volunteers
-# write in a community's own language)
+# (also a web form's ticked box, "on"; and yes and no as volunteers write them in a
+# community's own language: Polish tak/nie, Urdu and Punjabi haan/nahin, Portuguese sim/não,
+# Spanish sí/no, Romanian da/nu, Arabic na'am/la. "La" is a no only for a consent: a
+# safeguarding "LA" may be the local authority, so it is not a clear no, `_NOTHING_MORE`)
 _YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|happy for|agreed|agrees|agree|"
                        r"consented|consents|consent given|verbal consent|written consent|given|"
-                       r"ok|okay|sure|on|tak|haan|han|✓|✔|☑)(?!\w)")
+                       r"ok|okay|sure|on|tak|haan|han|sim|sí|si|da|na'am|naam|✓|✔|☑)(?!\w)")
 _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
-    r"not that i|not aware|prefer not|off|nie|nahi|nahin)\b"
+    r"not that i|not aware|prefer not|off|nie|nahi|nahin|não|nao|nu|la|laa)\b"
 )
 #: The only words a consent's yes may have after it for it to be a plain yes ("Yes, happy
 #: to be quoted", "Yes - she agreed"): any other word may be a condition ("yes, but not my
@@ -487,21 +489,23 @@ _PLAIN_YES = frozenset(
     "be to me my her his their them him she he they it its it's that's that is was are "
     "for with and the a words story said says asked confirmed thanks thank permission "
     "granted allowed content willing all good no problem problems by via phone email "
-    "e-mail text texts mobile post letter worries at".split()
+    "e-mail text texts mobile post letter worries at ji".split()  # "haan ji": a polite yes
 )
 #: The only words a safeguarding answer that starts with a no may have for it to be a clear
 #: no ("No concerns at this time", "None noted", "Not that I'm aware of", "No risk to self
 #: or others"): any other word ("No, but ...", "No idea", "No - her partner ...") may tell
 #: of a worry, so the answer is yes.
 _NOTHING_MORE = frozenset(
-    "no n a na false nope nah none nil nothing off nie nahi nahin not applicable prefer any "
+    "no n a na false nope nah none nil nothing off nie nahi nahin não nao nu not applicable "
+    "prefer any "
     "anything at all this "
     "that the there time moment present currently now concern concerns worry worries issue "
     "issues risk risks safeguarding noted noticed seen observed identified raised reported "
     "mentioned apparent evident known aware report say to of from me i i'm am is are was "
     "were know self others or and thanks thank you fine ok okay well".split()
 )
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+#: A word of an answer, in any alphabet ("não" is one word, not "n" and "o")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 #: A consent's yes with one of these after it takes itself back ("Yes/No", "Yes - no",
 #: "Yes (no)", "yes no"): no consent; only "no problem" after a yes is still a yes. So is
 #: a yes asked as a question ("yes?", "1?"): a quote needs a yes without doubt.
@@ -593,7 +597,7 @@ def _not_asked(value: Any) -> bool:
 
 
 def _unread_consent(value: Any) -> bool:
-    """A consent answer in words that is neither a yes nor a no ("x", "maybe", "tak"): no
+    """A consent answer in words that is neither a yes nor a no ("x", "maybe", "talvez"): no
     consent, and the note is kept (a note lost to quarantine is lost to every count). Not
     one with a digit, an @ or more than four words: that is a cell of another column (a
     date, an email, a note) in the consent one, so the row's cells may have shifted and the

@@ -434,6 +434,38 @@ def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) ->
     ]
 
 
+def test_yes_and_no_in_a_communitys_own_language_are_read(store: Store, tmp_path: Path) -> None:
+    """Volunteers write the answer in the language of the conversation: Portuguese sim/não
+    were "not yes or no" (no consent, said), so a consent given was lost. A yes or no in
+    Portuguese, Polish, Spanish, Urdu/Punjabi, Romanian or transliterated Arabic is read;
+    an answer still unread is never a yes: no consent, and its line is said."""
+    yes = ["Sim", "sí", "Si", "tak", "Haan", "haan ji", "Da", "Na'am", "naam"]
+    no = ["Não", "nao", "nie", "No", "nahin", "Nu", "La"]
+    unread = ["talvez", "poate"]  # "maybe" in Portuguese and Romanian
+    values = yes + no + unread
+    path = write(tmp_path, "consent.csv", "id,text,consent_quote\n" + "".join(
+        f"c-{i},Consent note in another language {i},{v}\n" for i, v in enumerate(values)))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (len(values), 0, 0)
+    stored = [store.get_note(f"c-{i}")["consent_quote"] for i in range(len(values))]
+    assert stored == [True] * len(yes) + [False] * (len(no) + len(unread))
+    first_unread = 2 + len(yes) + len(no)
+    [said] = [w for w in report.warnings if "give no yes or no" in w]
+    assert f"(lines {first_unread}, {first_unread + 1};" in said
+    # a condition after the yes, in any language, is no consent: it cannot be kept
+    cond = write(tmp_path, "cond.csv", "id,text,consent_quote\n"
+                 "d-1,A note with a condition after the yes,\"Sim, mas sem o nome\"\n")
+    assert counts(ingest(store, cond, tmp_path)) == (1, 0, 0)
+    assert store.get_note("d-1")["consent_quote"] is False
+    # a safeguarding no is read too; "LA" may be the local authority: a person reads it
+    flags = write(tmp_path, "flags.csv", "id,text,safeguarding\n" + "".join(
+        f"s-{i},Safeguarding answer in another language {i},{v}\n"
+        for i, v in enumerate(["Não", "nu", "nie", "Sim", "LA"])))
+    assert counts(ingest(store, flags, tmp_path)) == (5, 0, 0)
+    assert [store.get_note(f"s-{i}")["safeguarding"] for i in range(5)] == [
+        False, False, False, True, True]
+
+
 def test_a_web_forms_nested_safeguarding_answer_is_read_and_its_details_kept(
     store: Store, tmp_path: Path
 ) -> None:
