@@ -3296,6 +3296,76 @@ def _raw_read(row: RawRow, warnings: list[str]) -> RawRow:
     return again
 
 
+#: Words of an answer that names the kind of place a conversation was in, not the town
+#: ("Phone", "On the phone", "Home visit", "Library café", "Drop-in"): a "where" question's
+#: answers are often these (`_settings_in_place`).
+_SETTING_ANSWERS = frozenset(
+    "cafe café cafes coffee morning phone telephone call calls ring mobile video online "
+    "zoom teams whatsapp facetime skype virtual remote text texts message email "
+    "home homes house doorstep visit visits visiting drop group groups session sessions "
+    "meeting meetings club circle outreach street streets event events stall fair festival "
+    "library church mosque temple gurdwara synagogue school college university campus "
+    "surgery gp clinic hospital ward pharmacy centre center hall hub foodbank food bank "
+    "pantry pub park workplace work office shop supermarket person face walk walking bus "
+    "van community youth carers support peer coffee".split())
+#: Words around those that say no more ("on the phone", "face to face", "at her home")
+_SETTING_FILLER = frozenset(
+    "a an the at by on in over via to of and or with her his their my our your local "
+    "from".split())
+
+
+def _names_a_setting(value: Any) -> bool:
+    """Whether a place cell names only a kind of place ("phone", "home visit", "at the
+    café"), no town: every word of it is a setting's (`_SETTING_ANSWERS`)."""
+    if not isinstance(value, str):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", value.lower()) if w not in _SETTING_FILLER]
+    return bool(words) and set(words) <= _SETTING_ANSWERS
+
+
+def _settings_in_place(rows: list[RawRow], columns: Mapping[str, str] | None,
+                       warnings: list[str]) -> None:
+    """Cells of a column read as place by its name ("Where did the conversation happen?",
+    "Location") that name only a kind of place ("phone", "home visit", "cafe") are the
+    setting: a town list with "phone" in it is no place, and the notes heard on the phone
+    are counted as a setting. Only where the file has no setting column and the place column
+    was not named (`--column place=...`, or "place" itself): said, by line."""
+    if columns and "place" in columns:
+        return
+    named = {(row.headers or {}).get("place") for row in rows if row.data is not None}
+    named.discard(None)
+    if len(named) != 1 or any(row.data is not None and "setting" in row.data for row in rows):
+        return
+    [written] = named
+    if header_key(written) == "place":
+        return
+    moved, kept = [], 0
+    for row in rows:
+        if row.data is None or _is_blank(str(row.data.get("place") or "")):
+            continue
+        if _names_a_setting(row.data["place"]):
+            row.data["setting"] = row.data.pop("place")
+            if row.headers is not None:
+                row.headers["setting"] = row.headers["place"]
+            moved.append(row.line)
+        else:
+            kept += 1
+    if not moved:
+        return
+    shown = _header_shown(written.strip())
+    kinds = "a kind of place (cafe, phone, home visit), not a town"
+    if not kept:  # every answer is a setting: the column is the setting, said where
+        # ingest said it was the place
+        said = f"read {shown} as setting: each of its answers is {kinds}"
+        warnings[:] = [said if w == f"read {shown} as place" else w for w in warnings]
+        if said not in warnings:
+            warnings.append(said)
+        return
+    warnings.append(
+        f"{shown} answers that are {kinds} (line{_s(len(moved))} "
+        f"{some_of([str(n) for n in moved])}) were read as setting; the others as place")
+
+
 def _tick_columns(rows: list[RawRow], lookup: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """Columns that are not note fields, named as a category of the codebook (its id or
     name), whose every answer is yes/no, 1/0 or a tick: a form's one tick box per category.
@@ -3457,6 +3527,7 @@ def ingest_file(
                                           columns=column_names)
         # the whole date column decides its day/month order
         rows = [_raw_read(row, report.warnings) for row in read]
+        _settings_in_place(rows, column_names, report.warnings)
         if decimals := _whole_decimal_ids(rows):
             report.warnings.append(
                 f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
