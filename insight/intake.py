@@ -3514,6 +3514,7 @@ def ingest_file(
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     pointers: list[tuple[int, str]] = []  # notes that only point to another ("see previous")
+    tests: list[tuple[int, str]] = []  # notes that are a test of the form ("test", "asdf")
     several: list[tuple[int, str, int]] = []  # cells of several conversations: how many
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
@@ -3620,6 +3621,8 @@ def ingest_file(
                 dashes.append((row.line, record.id))
             if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
                 pointers.append((row.line, record.id))
+            if _reads_as_test(record.text):
+                tests.append((row.line, record.id))
             if (held := conversations_in(record.text)) > 1:
                 several.append((row.line, record.id, held))
             if list_sep != "," and any("," in c for c in record.community):
@@ -3667,6 +3670,12 @@ def ingest_file(
                 f"line{_s(len(lines))} {some_of([str(n) for n in lines])}) were stored, and "
                 "count as notes though they say nothing of their own: write out what was said "
                 "in them, or erase them (`insight erase --note ID`)")
+        if lines := [line for line, note_id in tests if note_id in new_ids]:
+            report.warnings.append(
+                f"notes that read as a test of the form, not a conversation ('test', 'testing "
+                f"123', 'asdf'; line{_s(len(lines))} {some_of([str(n) for n in lines])}) were "
+                "stored, and count as notes: erase them (`insight erase --note ID`), and "
+                "leave test answers out of the export next time")
         if found := [(line, held) for line, note_id, held in several if note_id in new_ids]:
             listed = [f"line {line}: {held}" for line, held in found]
             listed[0] += " conversations"
@@ -3836,6 +3845,26 @@ def conversations_in(text: str) -> int:
         if numbers[-1] >= 2 and (numbers[0] == 1 or unnumbered_first):
             return numbers[-1]
     return 1
+
+
+#: A note that is a test of the form, not a conversation, as a whole cell ("test", "Testing
+#: 123", "this is a test note", "asdf", "lorem ipsum ...", "please ignore"), matched on its
+#: words in lower case: never a note that merely has the word ("she had a blood test").
+_TEST_ANSWER = re.compile(
+    r"(?:(?:this is |it s |just |only )?(?:a |another )?(?:test|testing|tester)"
+    r"(?: test| testing)*(?: (?:note|entry|row|response|submission|answer|record|data|input|"
+    r"form|message|post|only|again|one|two|three))*(?: \d+)*(?: please)?"
+    r"(?: (?:ignore|delete|do not use|dont use)(?: this| me)?)?"
+    r"|(?:please )?(?:ignore|delete)(?: this| me)?(?: (?:note|entry|row|test))?"
+    r"|asdf\w*|qwerty\w*|lorem ipsum(?: .*)?|(?:blah ?)+|hello world|foo(?: ?bar)?"
+    r"|dummy(?: (?:note|entry|text|data))?)")
+
+
+def _reads_as_test(text: str) -> bool:
+    """Whether a note's whole text is a test of the form ("test", "Testing 123", "asdf"),
+    not a conversation: stored, but said at ingest, as it would count as a note."""
+    words = " ".join(re.findall(r"[^\W_]+", text.lower()))
+    return bool(words) and bool(_TEST_ANSWER.fullmatch(words))
 
 
 _POINTS_ELSEWHERE = re.compile(
