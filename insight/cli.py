@@ -121,6 +121,8 @@ def _expected_errors() -> tuple[type[Exception], ...]:
         errors.append(sys.modules["insight.classify.backend"].ModelFormatError)
     if "insight.tagging" in sys.modules:
         errors.append(sys.modules["insight.tagging"].TaggingError)
+    if "insight.sheets" in sys.modules:  # a cell a workbook cannot keep whole
+        errors.append(sys.modules["insight.sheets"].WorkbookError)
     return tuple(errors)
 
 
@@ -3992,7 +3994,9 @@ def quarantine_export(
 
     Each row keeps its cells, with its problem and where it came from in two more columns
     that ingest reads past. The file holds notes' words: keep it as safe as the notes."""
-    from insight.quarantine import EXPORT_SUFFIXES, export
+    from insight.intake import some_of
+    from insight.quarantine import EXPORT_SUFFIXES, export, workbook_misfits
+    from insight.sheets import CELL_LIMIT
 
     if out.suffix.lower() not in EXPORT_SUFFIXES:
         raise typer.BadParameter(f"give a {' or '.join(EXPORT_SUFFIXES)} file name",
@@ -4007,7 +4011,22 @@ def quarantine_export(
     if not to_fix:
         typer.echo("no rows to fix; nothing written")
         return
+    misfits = workbook_misfits(to_fix) if out.suffix.lower() == ".xlsx" else []
     written = export(to_fix, out)
+    if misfits:  # never cut short in a cell: left out, named, and still to fix
+        one = len(misfits) == 1
+        typer.secho(
+            f"warning: {len(misfits)} row{'' if one else 's'} left out of the workbook, as "
+            f"{'it holds' if one else 'each holds'} a cell longer than a workbook cell holds "
+            f"({CELL_LIMIT:,} characters: a spreadsheet keeps only the start) or with a "
+            "control character: "
+            + some_of([f"{r.where} ({', '.join(cols)})" for r, cols in misfits], 10, "; ")
+            + f". {'It stays' if one else 'They stay'} to fix: `insight quarantine export "
+            f"--out {out.with_suffix('.jsonl').name}` writes every row to fix whole",
+            err=True, fg=typer.colors.YELLOW)
+    if not written:
+        typer.echo("no row to fix fits a workbook; nothing written")
+        raise typer.Exit(1)
     typer.echo(f"wrote {written} row{'s' if written != 1 else ''} to fix to {out}")
     typer.echo("fix each row as its 'problem' column says, then `insight ingest` the file; "
                "rows that go in are stored, and `insight quarantine clear` removes them. "

@@ -466,14 +466,16 @@ TICKS = frozenset({"x", "✓", "✔", "☑", "tick", "ticked"})
 #: The yes or no a free answer starts with, matched on the answer in lower case: "Yes -
 #: said she has stopped eating", "Y (see note)", "Happy to be quoted", "Happy for you to use
 #: it"; "No concerns", "None noted", "N/A", "Not that I noticed", "Prefer not to say".
-# (also a web form's ticked box, "on"; and yes in Polish, Urdu and Punjabi, as volunteers
-# write in a community's own language)
+# (also a web form's ticked box, "on"; and yes and no as volunteers write them in a
+# community's own language: Polish tak/nie, Urdu and Punjabi haan/nahin, Portuguese sim/não,
+# Spanish sí/no, Romanian da/nu, Arabic na'am/la. "La" is a no only for a consent: a
+# safeguarding "LA" may be the local authority, so it is not a clear no, `_NOTHING_MORE`)
 _YES_HEAD = re.compile(r"(?:yes|yeah|yep|y|true|1|happy to|happy for|agreed|agrees|agree|"
                        r"consented|consents|consent given|verbal consent|written consent|given|"
-                       r"ok|okay|sure|on|tak|haan|han|✓|✔|☑)(?!\w)")
+                       r"ok|okay|sure|on|tak|haan|han|sim|sí|si|da|na'am|naam|✓|✔|☑)(?!\w)")
 _NO_HEAD = re.compile(
     r"(?:no|nope|nah|none|nothing|nil|n/a|na|n|false|0|not applicable|not at all|"
-    r"not that i|not aware|prefer not|off|nie|nahi|nahin)\b"
+    r"not that i|not aware|prefer not|off|nie|nahi|nahin|não|nao|nu|la|laa)\b"
 )
 #: The only words a consent's yes may have after it for it to be a plain yes ("Yes, happy
 #: to be quoted", "Yes - she agreed"): any other word may be a condition ("yes, but not my
@@ -487,21 +489,23 @@ _PLAIN_YES = frozenset(
     "be to me my her his their them him she he they it its it's that's that is was are "
     "for with and the a words story said says asked confirmed thanks thank permission "
     "granted allowed content willing all good no problem problems by via phone email "
-    "e-mail text texts mobile post letter worries at".split()
+    "e-mail text texts mobile post letter worries at ji".split()  # "haan ji": a polite yes
 )
 #: The only words a safeguarding answer that starts with a no may have for it to be a clear
 #: no ("No concerns at this time", "None noted", "Not that I'm aware of", "No risk to self
 #: or others"): any other word ("No, but ...", "No idea", "No - her partner ...") may tell
 #: of a worry, so the answer is yes.
 _NOTHING_MORE = frozenset(
-    "no n a na false nope nah none nil nothing off nie nahi nahin not applicable prefer any "
+    "no n a na false nope nah none nil nothing off nie nahi nahin não nao nu not applicable "
+    "prefer any "
     "anything at all this "
     "that the there time moment present currently now concern concerns worry worries issue "
     "issues risk risks safeguarding noted noticed seen observed identified raised reported "
     "mentioned apparent evident known aware report say to of from me i i'm am is are was "
     "were know self others or and thanks thank you fine ok okay well".split()
 )
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+#: A word of an answer, in any alphabet ("não" is one word, not "n" and "o")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 #: A consent's yes with one of these after it takes itself back ("Yes/No", "Yes - no",
 #: "Yes (no)", "yes no"): no consent; only "no problem" after a yes is still a yes. So is
 #: a yes asked as a question ("yes?", "1?"): a quote needs a yes without doubt.
@@ -593,7 +597,7 @@ def _not_asked(value: Any) -> bool:
 
 
 def _unread_consent(value: Any) -> bool:
-    """A consent answer in words that is neither a yes nor a no ("x", "maybe", "tak"): no
+    """A consent answer in words that is neither a yes nor a no ("x", "maybe", "talvez"): no
     consent, and the note is kept (a note lost to quarantine is lost to every count). Not
     one with a digit, an @ or more than four words: that is a cell of another column (a
     date, an email, a note) in the consent one, so the row's cells may have shifted and the
@@ -3292,6 +3296,76 @@ def _raw_read(row: RawRow, warnings: list[str]) -> RawRow:
     return again
 
 
+#: Words of an answer that names the kind of place a conversation was in, not the town
+#: ("Phone", "On the phone", "Home visit", "Library café", "Drop-in"): a "where" question's
+#: answers are often these (`_settings_in_place`).
+_SETTING_ANSWERS = frozenset(
+    "cafe café cafes coffee morning phone telephone call calls ring mobile video online "
+    "zoom teams whatsapp facetime skype virtual remote text texts message email "
+    "home homes house doorstep visit visits visiting drop group groups session sessions "
+    "meeting meetings club circle outreach street streets event events stall fair festival "
+    "library church mosque temple gurdwara synagogue school college university campus "
+    "surgery gp clinic hospital ward pharmacy centre center hall hub foodbank food bank "
+    "pantry pub park workplace work office shop supermarket person face walk walking bus "
+    "van community youth carers support peer coffee".split())
+#: Words around those that say no more ("on the phone", "face to face", "at her home")
+_SETTING_FILLER = frozenset(
+    "a an the at by on in over via to of and or with her his their my our your local "
+    "from".split())
+
+
+def _names_a_setting(value: Any) -> bool:
+    """Whether a place cell names only a kind of place ("phone", "home visit", "at the
+    café"), no town: every word of it is a setting's (`_SETTING_ANSWERS`)."""
+    if not isinstance(value, str):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", value.lower()) if w not in _SETTING_FILLER]
+    return bool(words) and set(words) <= _SETTING_ANSWERS
+
+
+def _settings_in_place(rows: list[RawRow], columns: Mapping[str, str] | None,
+                       warnings: list[str]) -> None:
+    """Cells of a column read as place by its name ("Where did the conversation happen?",
+    "Location") that name only a kind of place ("phone", "home visit", "cafe") are the
+    setting: a town list with "phone" in it is no place, and the notes heard on the phone
+    are counted as a setting. Only where the file has no setting column and the place column
+    was not named (`--column place=...`, or "place" itself): said, by line."""
+    if columns and "place" in columns:
+        return
+    named = {(row.headers or {}).get("place") for row in rows if row.data is not None}
+    named.discard(None)
+    if len(named) != 1 or any(row.data is not None and "setting" in row.data for row in rows):
+        return
+    [written] = named
+    if header_key(written) == "place":
+        return
+    moved, kept = [], 0
+    for row in rows:
+        if row.data is None or _is_blank(str(row.data.get("place") or "")):
+            continue
+        if _names_a_setting(row.data["place"]):
+            row.data["setting"] = row.data.pop("place")
+            if row.headers is not None:
+                row.headers["setting"] = row.headers["place"]
+            moved.append(row.line)
+        else:
+            kept += 1
+    if not moved:
+        return
+    shown = _header_shown(written.strip())
+    kinds = "a kind of place (cafe, phone, home visit), not a town"
+    if not kept:  # every answer is a setting: the column is the setting, said where
+        # ingest said it was the place
+        said = f"read {shown} as setting: each of its answers is {kinds}"
+        warnings[:] = [said if w == f"read {shown} as place" else w for w in warnings]
+        if said not in warnings:
+            warnings.append(said)
+        return
+    warnings.append(
+        f"{shown} answers that are {kinds} (line{_s(len(moved))} "
+        f"{some_of([str(n) for n in moved])}) were read as setting; the others as place")
+
+
 def _tick_columns(rows: list[RawRow], lookup: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """Columns that are not note fields, named as a category of the codebook (its id or
     name), whose every answer is yes/no, 1/0 or a tick: a form's one tick box per category.
@@ -3440,6 +3514,7 @@ def ingest_file(
     columns = _Columns()
     comma_lines: list[int] = []  # communities with a comma: a form's several choices?
     pointers: list[tuple[int, str]] = []  # notes that only point to another ("see previous")
+    tests: list[tuple[int, str]] = []  # notes that are a test of the form ("test", "asdf")
     several: list[tuple[int, str, int]] = []  # cells of several conversations: how many
     contact_lines: dict[tuple[str, str], list[int]] = {}  # a phone in the listener cell
     contact_ids: dict[str, list[tuple[int, str]]] = {}  # an email as the id: (line, id)
@@ -3453,6 +3528,7 @@ def ingest_file(
                                           columns=column_names)
         # the whole date column decides its day/month order
         rows = [_raw_read(row, report.warnings) for row in read]
+        _settings_in_place(rows, column_names, report.warnings)
         if decimals := _whole_decimal_ids(rows):
             report.warnings.append(
                 f"the ids are written as decimals ({decimals}), as pandas or a spreadsheet "
@@ -3545,6 +3621,8 @@ def ingest_file(
                 dashes.append((row.line, record.id))
             if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
                 pointers.append((row.line, record.id))
+            if _reads_as_test(record.text):
+                tests.append((row.line, record.id))
             if (held := conversations_in(record.text)) > 1:
                 several.append((row.line, record.id, held))
             if list_sep != "," and any("," in c for c in record.community):
@@ -3592,6 +3670,12 @@ def ingest_file(
                 f"line{_s(len(lines))} {some_of([str(n) for n in lines])}) were stored, and "
                 "count as notes though they say nothing of their own: write out what was said "
                 "in them, or erase them (`insight erase --note ID`)")
+        if lines := [line for line, note_id in tests if note_id in new_ids]:
+            report.warnings.append(
+                f"notes that read as a test of the form, not a conversation ('test', 'testing "
+                f"123', 'asdf'; line{_s(len(lines))} {some_of([str(n) for n in lines])}) were "
+                "stored, and count as notes: erase them (`insight erase --note ID`), and "
+                "leave test answers out of the export next time")
         if found := [(line, held) for line, note_id, held in several if note_id in new_ids]:
             listed = [f"line {line}: {held}" for line, held in found]
             listed[0] += " conversations"
@@ -3761,6 +3845,26 @@ def conversations_in(text: str) -> int:
         if numbers[-1] >= 2 and (numbers[0] == 1 or unnumbered_first):
             return numbers[-1]
     return 1
+
+
+#: A note that is a test of the form, not a conversation, as a whole cell ("test", "Testing
+#: 123", "this is a test note", "asdf", "lorem ipsum ...", "please ignore"), matched on its
+#: words in lower case: never a note that merely has the word ("she had a blood test").
+_TEST_ANSWER = re.compile(
+    r"(?:(?:this is |it s |just |only )?(?:a |another )?(?:test|testing|tester)"
+    r"(?: test| testing)*(?: (?:note|entry|row|response|submission|answer|record|data|input|"
+    r"form|message|post|only|again|one|two|three))*(?: \d+)*(?: please)?"
+    r"(?: (?:ignore|delete|do not use|dont use)(?: this| me)?)?"
+    r"|(?:please )?(?:ignore|delete)(?: this| me)?(?: (?:note|entry|row|test))?"
+    r"|asdf\w*|qwerty\w*|lorem ipsum(?: .*)?|(?:blah ?)+|hello world|foo(?: ?bar)?"
+    r"|dummy(?: (?:note|entry|text|data))?)")
+
+
+def _reads_as_test(text: str) -> bool:
+    """Whether a note's whole text is a test of the form ("test", "Testing 123", "asdf"),
+    not a conversation: stored, but said at ingest, as it would count as a note."""
+    words = " ".join(re.findall(r"[^\W_]+", text.lower()))
+    return bool(words) and bool(_TEST_ANSWER.fullmatch(words))
 
 
 _POINTS_ELSEWHERE = re.compile(

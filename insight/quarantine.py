@@ -27,6 +27,7 @@ from insight.intake import (
     raw_row_texts,
     text_hash,
 )
+from insight.sheets import cell_unfit, write_workbook, written_whole
 
 if TYPE_CHECKING:
     from insight.store import Store
@@ -375,22 +376,45 @@ def _cells(row: QuarantinedRow) -> dict[str, Any]:
     return cells
 
 
+def _record(row: QuarantinedRow) -> dict[str, Any]:
+    """A row as a file to fix holds it: its cells, what is wrong, where it first was."""
+    return {**_cells(row), FIX_COLUMNS[0]: row.reason, FIX_COLUMNS[1]: row.origin or row.where}
+
+
+def workbook_misfits(rows: Iterable[QuarantinedRow]) -> list[tuple[QuarantinedRow, list[str]]]:
+    """Rows a workbook cannot hold whole, each with its columns that do not fit: a cell
+    longer than a workbook cell holds (a spreadsheet would keep only its start, and the
+    note would come back cut short) or with a control character. `export` leaves them
+    out of a workbook; a .jsonl file holds them whole."""
+    found = []
+    for row in rows:
+        record = _record(row)
+        if unfit := [k for k, v in record.items() if cell_unfit(_sheet_value(v)) is not None]:
+            found.append((row, unfit))
+    return found
+
+
 def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
     """Write rows to fix as a file intake reads (`.xlsx` or `.jsonl`): what is wrong
     (`problem`; a workbook's first column), the rows' own columns, and where each first
     came from (a row of an earlier file to fix keeps its first place); returns how many.
 
     A workbook's cells are all typed text, so a note that starts with "=" is not run as a
-    formula and comes back as written."""
+    formula, and an id "00123" or a date comes back as written, not as a number or a day.
+    A row a workbook cannot hold whole (`workbook_misfits`: a note longer than a cell) is
+    left out of it, never cut: it stays to fix, for a .jsonl file; with no row left,
+    nothing is written."""
     rows = list(rows)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise ValueError(f"{path.name}: write a {' or '.join(EXPORT_SUFFIXES)} file")
-    records = [{**_cells(r), FIX_COLUMNS[0]: r.reason, FIX_COLUMNS[1]: r.origin or r.where}
-               for r in rows]
+    if suffix == ".xlsx":
+        unfit = {id(row) for row, _ in workbook_misfits(rows)}
+        rows = [r for r in rows if id(r) not in unfit]
+        if not rows:
+            return 0
+    records = [_record(r) for r in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
-    from insight.sheets import write_workbook, written_whole
-
     if suffix == ".jsonl":
         with written_whole(path, private=True) as partial, \
                 partial.open("w", encoding="utf-8") as out:
@@ -407,7 +431,7 @@ def export(rows: Iterable[QuarantinedRow], path: Path) -> int:
     columns.append(FIX_COLUMNS[1])
     table = [columns] + [[_sheet_value(record.get(c)) for c in columns] for record in records]
     with written_whole(path, private=True) as partial:
-        write_workbook({"Rows to fix": table}, partial)
+        write_workbook({"Rows to fix": table}, partial, as_text=True)
     return len(records)
 
 

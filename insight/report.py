@@ -69,7 +69,7 @@ from insight.rollup import (  # noqa: E402
     tally,
     trend_periods,
 )
-from insight.sheets import csv_cell, write_workbook, written_whole  # noqa: E402
+from insight.sheets import WorkbookError, csv_cell, write_workbook, written_whole  # noqa: E402
 from insight.store import Store, parse_ref, ref  # noqa: E402
 from insight.tagging import model_reviews  # noqa: E402
 from insight.thread import (  # noqa: E402
@@ -1173,8 +1173,12 @@ def write_report(data: ReportData, out: str | Path) -> list[Path]:
         return [path]
     tables = report_tables(data)
     if suffix == ".xlsx":
-        with written_whole(path, private=private) as partial:
-            write_workbook(tables, partial)
+        try:
+            with written_whole(path, private=private) as partial:
+                write_workbook(tables, partial)
+        except WorkbookError as exc:  # a text cut short in a cell misleads: none written
+            raise WorkbookError(f"{exc}: write the report as .csv or .html, which hold "
+                                "every text whole") from None
         return [path]
     written = []
     for file, rows in zip(targets, tables.values(), strict=True):

@@ -50,12 +50,56 @@ def csv_cell(value: Any) -> Any:
 #: The widest a column is drawn (characters); longer text wraps in its cell.
 WIDEST = 60
 
+#: The most characters a workbook cell holds (Excel's limit). openpyxl cuts a longer text
+#: to it without a word, so such a cell is never written (`cell_unfit`).
+CELL_LIMIT = 32_767
+#: Control characters no workbook cell may hold (openpyxl refuses them mid-write); tab,
+#: line feed and carriage return are allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-def write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
-    """One sheet per table; text cells are typed as text, never formulas; header bold."""
+
+class WorkbookError(ValueError):
+    """A table holds a cell a workbook cannot keep as it is; nothing was written."""
+
+
+def cell_unfit(value: Any) -> str | None:
+    """Why a workbook cannot keep `value` as it is, or None: longer than a cell holds (a
+    spreadsheet would keep only the start: a note cut short, silently) or with a control
+    character. Says only its length or kind, never its words."""
+    text = "" if value is None else str(value)
+    if len(text) > CELL_LIMIT:
+        return f"{len(text):,} characters, more than a workbook cell holds ({CELL_LIMIT:,})"
+    if _CONTROL.search(text):
+        return "a control character, which a workbook cell cannot hold"
+    return None
+
+
+def _check_cells(tables: dict[str, list[list[Any]]]) -> None:
+    """Raise `WorkbookError` naming the first cell a workbook cannot keep whole."""
+    for name, rows in tables.items():
+        header = rows[0] if rows else []
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if (why := cell_unfit(value)) is not None:
+                    column = header[c] if c < len(header) else c + 1
+                    raise WorkbookError(
+                        f"sheet {name!r}, row {r}, column {column!r} holds {why}; "
+                        "no workbook was written")
+
+
+def write_workbook(tables: dict[str, list[list[Any]]], path: Path, *,
+                   as_text: bool = False) -> None:
+    """One sheet per table; text cells are typed as text, never formulas; header bold.
+
+    Numbers stay numbers and days dates, to sort and sum; `as_text`: every cell is typed
+    text instead (a file a person corrects and ingests again: an id "00123" or 12345, a
+    phone number or a date comes back as written, not as a number or a date). A cell a
+    workbook cannot keep whole (`cell_unfit`) raises `WorkbookError` before anything is
+    written: never a note cut short."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    _check_cells(tables)
     book = Workbook()
     book.remove(book.active)
     for name, rows in tables.items():
@@ -65,7 +109,10 @@ def write_workbook(tables: dict[str, list[list[Any]]], path: Path) -> None:
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
                 cell = sheet.cell(row=r, column=c)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if as_text and value is not None:
+                    cell.value = value.isoformat() if isinstance(value, date) else str(value)
+                    cell.data_type = "s"
+                elif isinstance(value, (int, float)) and not isinstance(value, bool):
                     cell.value = value
                     if c in shares:
                         cell.number_format = "0%"

@@ -1658,6 +1658,44 @@ def test_ingest_reads_dates_the_way_it_is_told(tmp_path: Path) -> None:
     assert shown.startswith("d1 · 2025-03-04")
 
 
+def test_quarantine_export_to_a_workbook_names_the_rows_too_long_for_it(
+    tmp_path: Path
+) -> None:
+    """A note longer than a workbook cell was cut short in the .xlsx without a word: it is
+    left out, named with its column, and the .jsonl export that holds it whole is given."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    long_note = "She spoke about the wait and the calls that never came. " * 600
+    form = tmp_path / "form.csv"
+    form.write_text("id,heard_on,text\n"
+                    f"k1,2025-03-04,{long_note}\n"
+                    "k2,31/02/2025,The crisis line put me on hold for an hour.\n",
+                    encoding="utf-8")
+    insight("ingest", "-w", str(ws), "--no-screen", str(form), check=False)
+    out = tmp_path / "fix.xlsx"
+    exported = insight("quarantine", "export", "--out", str(out), "-w", str(ws))
+    said = " ".join(exported.stderr.split())
+    assert "warning: 1 row left out of the workbook, as it holds a cell longer than a " \
+        "workbook cell holds (32,767 characters" in said
+    assert "form.csv line 2 (text). It stays to fix: `insight quarantine export --out " \
+        "fix.jsonl` writes every row to fix whole" in said
+    assert long_note[:40] not in exported.stderr + exported.stdout  # no note's words
+    assert f"wrote 1 row to fix to {out}" in exported.stdout
+    whole = tmp_path / "fix.jsonl"
+    insight("quarantine", "export", "--out", str(whole), "-w", str(ws))
+    assert json.loads(whole.read_text(encoding="utf-8").splitlines()[0])["text"] == long_note
+    # with the other row fixed, no row to fix fits a workbook: nothing written, and said
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("id,heard_on,text\nk2,28/02/2025,The crisis line put me on hold for an "
+                     "hour.\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), "--no-screen", str(fixed))
+    none = insight("quarantine", "export", "--out", str(tmp_path / "only.xlsx"), "-w",
+                   str(ws), check=False)
+    assert none.returncode == 1 and "no row to fix fits a workbook; nothing written" in \
+        none.stdout and "form.csv line 2 (text)" in " ".join(none.stderr.split())
+    assert not (tmp_path / "only.xlsx").exists()
+
+
 def test_quarantine_list_show_export_and_clear(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))

@@ -1017,3 +1017,21 @@ def test_a_cell_holding_several_conversations_is_stored_and_said(store: Store,
     assert "one row each" in said
     again = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
     assert not [w for w in again.warnings if "conversations" in w]  # said once, when stored
+
+
+def test_a_test_answer_is_stored_and_said(store: Store, tmp_path: Path) -> None:
+    """A form tried out before the listening began ("test", "Testing 123", "asdf") was
+    stored silently as notes, counted in every figure. Such a whole cell is named by line
+    (never its words); a note that only has the word ("a blood test") is not."""
+    cells = ["test", "Testing 123", "asdf", "This is a test note - please ignore",
+             "She had a blood test and nobody phoned with the results.",
+             "Test results took six weeks.", "Lorem ipsum dolor sit amet"]
+    path = tmp_path / "log.csv"
+    path.write_text("id,text\n" + "".join(f'k{i},"{cell}"\n' for i, cell in enumerate(cells)),
+                    encoding="utf-8")
+    report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.accepted == len(cells)
+    [said] = [w for w in report.warnings if "a test of the form" in w]
+    assert "lines 2, 3, 4, 5, 8)" in said and "`insight erase --note ID`" in said
+    again = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert not [w for w in again.warnings if "a test of the form" in w]  # said once

@@ -434,6 +434,38 @@ def test_yes_no_values_are_trimmed_and_explicit(store: Store, tmp_path: Path) ->
     ]
 
 
+def test_yes_and_no_in_a_communitys_own_language_are_read(store: Store, tmp_path: Path) -> None:
+    """Volunteers write the answer in the language of the conversation: Portuguese sim/não
+    were "not yes or no" (no consent, said), so a consent given was lost. A yes or no in
+    Portuguese, Polish, Spanish, Urdu/Punjabi, Romanian or transliterated Arabic is read;
+    an answer still unread is never a yes: no consent, and its line is said."""
+    yes = ["Sim", "sí", "Si", "tak", "Haan", "haan ji", "Da", "Na'am", "naam"]
+    no = ["Não", "nao", "nie", "No", "nahin", "Nu", "La"]
+    unread = ["talvez", "poate"]  # "maybe" in Portuguese and Romanian
+    values = yes + no + unread
+    path = write(tmp_path, "consent.csv", "id,text,consent_quote\n" + "".join(
+        f"c-{i},Consent note in another language {i},{v}\n" for i, v in enumerate(values)))
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (len(values), 0, 0)
+    stored = [store.get_note(f"c-{i}")["consent_quote"] for i in range(len(values))]
+    assert stored == [True] * len(yes) + [False] * (len(no) + len(unread))
+    first_unread = 2 + len(yes) + len(no)
+    [said] = [w for w in report.warnings if "give no yes or no" in w]
+    assert f"(lines {first_unread}, {first_unread + 1};" in said
+    # a condition after the yes, in any language, is no consent: it cannot be kept
+    cond = write(tmp_path, "cond.csv", "id,text,consent_quote\n"
+                 "d-1,A note with a condition after the yes,\"Sim, mas sem o nome\"\n")
+    assert counts(ingest(store, cond, tmp_path)) == (1, 0, 0)
+    assert store.get_note("d-1")["consent_quote"] is False
+    # a safeguarding no is read too; "LA" may be the local authority: a person reads it
+    flags = write(tmp_path, "flags.csv", "id,text,safeguarding\n" + "".join(
+        f"s-{i},Safeguarding answer in another language {i},{v}\n"
+        for i, v in enumerate(["Não", "nu", "nie", "Sim", "LA"])))
+    assert counts(ingest(store, flags, tmp_path)) == (5, 0, 0)
+    assert [store.get_note(f"s-{i}")["safeguarding"] for i in range(5)] == [
+        False, False, False, True, True]
+
+
 def test_a_web_forms_nested_safeguarding_answer_is_read_and_its_details_kept(
     store: Store, tmp_path: Path
 ) -> None:
@@ -1931,7 +1963,7 @@ def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> No
         tmp_path, "forms.csv",
         f"Timestamp,Your listener code,Where did the conversation take place?,"
         f"Date of the conversation,{NOTES_Q}\n"
-        "03/06/2025 09:12:05,PL01,Library café,02/06/2025,Waited weeks for a call back.\n",
+        "03/06/2025 09:12:05,PL01,Holt library,02/06/2025,Waited weeks for a call back.\n",
     )
     report = ingest_form(store, path, tmp_path)
     assert counts(report) == (1, 0, 0)
@@ -1943,11 +1975,11 @@ def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> No
     ]
     [note] = [n for batch in store.iter_notes() for n in batch]
     assert (note["listener"], note["place"], note["heard_on"]) == (
-        "PL01", "Library café", date(2025, 6, 2)
+        "PL01", "Holt library", date(2025, 6, 2)
     )
     # With no date of the conversation, the form's own date, and said what it is.
     jotform = write(tmp_path, "jotform.csv", f"Submission Date,Listener name,Where?,{NOTES_Q}\n"
-                    '"Jun 14, 2025",Jo Baker,Phone,Said the surgery only takes forms online.\n')
+                    '"Jun 14, 2025",Jo Baker,Cromer,Said the surgery only takes forms online.\n')
     report = ingest_form(store, jotform, tmp_path)
     assert counts(report) == (1, 0, 0)
     assert report.warnings == [
@@ -1984,6 +2016,49 @@ def test_a_town_and_a_kind_of_setting_are_read_as_place_and_setting(
     report = ingest(store, both, tmp_path)
     assert "'Where?' and 'Town' all look like place, so none was read as it; rename the " \
         "one that holds it to 'place'" in report.warnings
+
+
+def test_a_where_questions_answers_that_are_kinds_of_place_are_the_setting(
+    store: Store, tmp_path: Path
+) -> None:
+    """"Where did the conversation happen?" is read as place, but its answers are often
+    the kind of place ("Cafe", "On the phone", "Home visit"), not the town: those went into
+    place, so the report's towns listed "phone" and the notes heard on the phone were no
+    setting. Answers that name only a kind of place are the setting; a town stays place."""
+    def stored(name: str, header: str, answers: list[str], *options: tuple[str, str]):
+        path = write(tmp_path, f"{name}.csv", f'id,text,"{header}"\n' + "".join(
+            f'{name}{i},Note {i} of the {name} form about the waiting list,"{a}"\n'
+            for i, a in enumerate(answers)))
+        report = ingest_file(store, path, category_ids=None, quarantine_dir=tmp_path / "q",
+                             id_prefix=f"{name}-", column_names=dict(options))
+        assert counts(report) == (len(answers), 0, 0)
+        notes = [store.get_note(f"{name}-{name}{i}") for i in range(len(answers))]
+        return [(n["place"], n["setting"]) for n in notes], report.warnings
+
+    towns = ["Holt", "Cromer", "North Walsham"]
+    read, warnings = stored("towns", "Where did the conversation happen?", towns)
+    assert read == [(t, None) for t in towns]
+    assert warnings == ["read 'Where did the conversation happen?' as place"]
+    kinds = ["Cafe", "On the phone", "Home visit", "Library café", "drop-in", "Zoom"]
+    read, warnings = stored("kinds", "Where was the conversation?", kinds)
+    assert read == [(None, k) for k in kinds]
+    assert warnings == ["read 'Where was the conversation?' as setting: each of its answers "
+                        "is a kind of place (cafe, phone, home visit), not a town"]
+    mixed = ["Holt", "phone", "Cromer library", "", "at her home"]
+    read, warnings = stored("mixed", "Where did you meet?", mixed)
+    assert read == [("Holt", None), (None, "phone"), ("Cromer library", None), (None, None),
+                    (None, "at her home")]
+    assert warnings == ["read 'Where did you meet?' as place",
+                        "'Where did you meet?' answers that are a kind of place (cafe, phone, "
+                        "home visit), not a town (lines 3, 6) were read as setting; the others "
+                        "as place"]
+    # the person said which column is the place, or the file has its setting: as given
+    read, _ = stored("named", "Where did you meet?", ["phone"], ("place", "Where did you meet?"))
+    assert read == [("phone", None)]
+    path = write(tmp_path, "both.csv", "id,text,Where did you meet?,Setting\n"
+                 "b1,A note about the long wait for a call back,phone,cafe\n")
+    assert counts(ingest(store, path, tmp_path)) == (1, 0, 0)
+    assert (store.get_note("b1")["place"], store.get_note("b1")["setting"]) == ("phone", "cafe")
 
 
 def test_a_forms_long_question_over_the_notes_gets_a_did_you_mean(

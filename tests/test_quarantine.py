@@ -24,6 +24,7 @@ from insight.quarantine import (
     review,
     scrub,
     sort_rejected,
+    workbook_misfits,
 )
 from insight.store import Store
 
@@ -514,3 +515,81 @@ def test_a_broken_json_line_whose_words_are_stored_by_hand_is_stored(
         encoding="utf-8")
     _ingest(store, by_hand, folder)
     assert [r.state for r in review(read_quarantine(folder), store)] == ["stored"] * 2
+
+
+def test_every_cell_of_a_workbook_to_fix_is_typed_text(store: Store, tmp_path: Path) -> None:
+    """An id 12345 or "00123", a date and a phone-like code came out of the workbook as
+    numbers and days (a spreadsheet then shows 123, or 04/03/2025): every cell is the text
+    as written, and comes back in as written."""
+    folder = tmp_path / "quarantine"
+    app = tmp_path / "app.jsonl"
+    app.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": 12345, "heard_on": "2025-03-04", "listener": "007", "consent_quote": 1,
+         "text": ""},
+        {"id": "00123", "heard_on": "2025-03-05", "listener": "0161 496 0000", "text": ""},
+    ]), encoding="utf-8")
+    _ingest(store, app, folder)
+    out = tmp_path / "fix.xlsx"
+    assert export(review(read_quarantine(folder), store), out) == 2
+    book = load_workbook(out)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert cells and {c.data_type for c in cells} == {"s"}
+    assert all(isinstance(c.value, str) for c in cells)
+
+    def column(name: str) -> list[str]:
+        return [row[header.index(name)].value for row in sheet.iter_rows(min_row=2)]
+
+    assert column("id") == ["12345", "00123"]
+    assert column("heard_on") == ["2025-03-04", "2025-03-05"]
+    assert column("listener") == ["007", "0161 496 0000"]
+    assert column("consent_quote") == ["1", None]
+    # the person writes the missing words in, and the ids come back as written
+    for row in sheet.iter_rows(min_row=2):
+        row[header.index("text")].value = "The surgery only takes bookings online."
+    sheet.cell(row=3, column=header.index("text") + 1).value = "Nobody rang her back."
+    book.save(out)
+    report = ingest_file(store, out, category_ids=None, quarantine_dir=folder)
+    assert (report.accepted, report.rejected) == (2, 0)
+    assert store.get_note("00123")["listener"] == "0161 496 0000"
+    assert store.get_note("12345")["heard_on"].isoformat() == "2025-03-04"
+
+
+def test_a_row_a_workbook_cannot_hold_whole_is_left_out_of_it_not_cut(
+    store: Store, tmp_path: Path
+) -> None:
+    """A note longer than a workbook cell holds (32,767 characters) was cut to that in
+    the workbook without a word: ingested again with --max-chars, the note was stored cut
+    short. A cell with a control character stopped the export with a traceback. Such
+    rows are left out of the workbook, named, and stay to fix; a .jsonl holds them whole."""
+    folder = tmp_path / "quarantine"
+    long_note = ("She told me about the months on the waiting list. " * 800).strip()
+    assert len(long_note) > 32_767
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,text,consent_quote\n"
+        f"t1,2025-03-04,{long_note},yes\n"
+        "t2,31/02/2025,The crisis line put me on hold for an hour.,yes\n"
+        "t3,31/02/2025,She said\x0bthe GP was kind.,yes\n",
+        encoding="utf-8")
+    _ingest(store, form, folder)  # the long note is over --max-chars (20,000)
+    to_fix = [r for r in review(read_quarantine(folder), store) if r.state == "to fix"]
+    assert [r.line for r in to_fix] == [2, 3, 4]
+    assert [(r.where, columns) for r, columns in workbook_misfits(to_fix)] == [
+        ("form.csv line 2", ["text"]), ("form.csv line 4", ["text"])]
+    out = tmp_path / "fix.xlsx"
+    assert export(to_fix, out) == 1
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert [row[header.index("id")].value for row in sheet.iter_rows(min_row=2)] == ["t2"]
+    # nothing fits: nothing written
+    assert export([to_fix[0]], tmp_path / "none.xlsx") == 0
+    assert not (tmp_path / "none.xlsx").exists()
+    # a .jsonl holds every row whole
+    whole = tmp_path / "fix.jsonl"
+    assert export(to_fix, whole) == 3
+    records = [json.loads(line) for line in whole.read_text(encoding="utf-8").splitlines()]
+    assert records[0]["text"] == long_note and "\x0b" in records[2]["text"]
+    # the rows left out are still to fix
+    assert [r.state for r in review(read_quarantine(folder), store)] == ["to fix"] * 3

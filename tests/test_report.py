@@ -943,6 +943,29 @@ def test_categories_show_experience_and_trend(store: Store) -> None:
     assert commissioner == ["36", "100%", "<5", "<5", "0", "20", "10", "6", "no clear change"]
 
 
+def test_a_text_longer_than_a_workbook_cell_is_never_cut_in_the_tables(
+    store: Store, tmp_path: Path
+) -> None:
+    """A priority's description of more than 32,767 characters (Excel's cell limit) was
+    cut to that in the workbook without a word. No workbook is written, and the error
+    names where and what to write instead; CSV files hold it whole."""
+    from insight.sheets import WorkbookError
+
+    _thread_with_everything(store)
+    data = build_report(store, load_codebook())
+    long = "Peer support calls for people on the waiting list. " * 700
+    data.priorities[0]["description"] = long
+    with pytest.raises(WorkbookError) as raised:
+        write_report(data, tmp_path / "influence.xlsx")
+    assert "sheet 'Priorities', row 2, column 'description' holds 35,700 characters, more " \
+        "than a workbook cell holds (32,767)" in str(raised.value)
+    assert "write the report as .csv or .html" in str(raised.value)
+    assert not list(tmp_path.glob("*influence*"))  # nothing, not half a file
+    write_report(data, tmp_path / "influence.csv")
+    rows = list(csv.reader((tmp_path / "influence-priorities.csv").open(encoding="utf-8-sig")))
+    assert rows[1][2] == long
+
+
 def _thread_with_everything(store: Store) -> None:
     add(store, *[note(f"n{i}", f"The waiting list for therapy is long {i}.",
                       categories=["access-waiting"]) for i in range(6)],
