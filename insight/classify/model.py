@@ -186,8 +186,8 @@ class TagModel:
         `safeguarding_extra`: more notes labelled for safeguarding only, added to the
         safeguarding classifier's training notes: risk is said in more ways than any one
         set of notes holds (see `SafeguardingExtra`). `experience_extra`: notes labelled
-        for experience only, learned from when the notes given have no experience labels
-        (how a person felt does not depend on the codebook). `category_names`: id -> the
+        for experience only, learned from beside the notes given (how a person felt does
+        not depend on the codebook, and a few notes judged do not make a classifier). `category_names`: id -> the
         codebook's name, kept so that data labelled by name can be scored."""
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
@@ -617,6 +617,19 @@ def _fit_experience(
     if values is not None and len(values) != len(texts):
         raise ValueError(f"{len(texts)} texts but {len(values)} experience values")
     keep = [i for i, v in enumerate(values or []) if v in EXPERIENCE_VALUES]
+    if extra is not None and keep:
+        # a few notes a lead judged do not make a classifier of their own: three reviews
+        # once gave one that read every note "positive" or "negative", a note about
+        # suicidal thoughts "positive". They are learned beside the other notes instead.
+        shown = [i for i, v in enumerate(extra.values) if v in EXPERIENCE_VALUES]
+        own = [values[i] for i in keep]  # type: ignore[index]
+        model = ExperienceClassifier(seed=seed).fit(
+            [extra.texts[i] for i in shown] + [texts[i] for i in keep],
+            [str(extra.values[i]) for i in shown] + own)
+        return model, {"method": "classifier", "classifier": model.info(),
+                       "n_labelled": len(shown) + len(keep), "n_own": len(keep),
+                       "n_ignored": len(texts) - len(keep),
+                       "learned_from": f"{extra.source} and {len(keep)} of these notes"}
     if values is None or len({values[i] for i in keep}) < 2:
         reason = ("no experience labels given" if values is None
                   else "fewer than two experience values among labelled notes")

@@ -207,7 +207,30 @@ def test_a_model_without_experience_labels_learns_experience_from_other_notes(no
     assert agree > 0.5
     own = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
                        experience=experience, experience_extra=extra)
-    assert "learned_from" not in own.metadata["experience"]
+    assert own.metadata["experience"]["learned_from"] == \
+        f"other notes and {len(texts)} of these notes"
+    assert own.metadata["experience"]["n_labelled"] == 2 * len(texts)
+
+
+def test_a_few_experience_labels_are_learned_beside_other_notes_not_alone(notes):
+    """A lead judged three notes (one negative, two positive) and retrained: the model
+    learned from those three alone, read every note positive or negative, and a note
+    about suicidal thoughts positive (blind audit, own codebook)."""
+    texts, labels, _, experience = notes
+    extra = ExperienceExtra([f"Second visit. {t}" for t in texts], experience, "other notes")
+    few = [None] * len(texts)
+    kinds = sorted({e for e in experience if e is not None})
+    judged = [i for i, e in enumerate(experience) if e == kinds[0]][:1] + [
+        i for i, e in enumerate(experience) if e == kinds[-1]][:2]
+    for i in judged:
+        few[i] = experience[i]
+    model = TagModel.fit(texts, labels, label_names=LABELS, backend_params={"cv": 3},
+                         experience=few, experience_extra=extra)
+    info = model.metadata["experience"]
+    assert info["n_own"] == 3 and info["learned_from"] == "other notes and 3 of these notes"
+    assert set(info["classifier"]["classes"]) == set(experience) - {None}
+    shown = [t.experience for t in model.tag(texts)]
+    assert np.mean([a == b for a, b in zip(shown, experience, strict=True)]) > 0.5
 
 
 def test_unknown_labels_are_dropped_and_recorded(notes):
