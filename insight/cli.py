@@ -656,6 +656,9 @@ def ingest(
                 shown = [(r.line, r.reason) for r in pending[:len(report.first_reasons)]]
             for line, reason in shown:
                 typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
+            if report.unknown_labels:
+                typer.secho(f"{file}: {_unknown_labels(report.unknown_labels, ws)}", err=True,
+                            fg=typer.colors.YELLOW)
             if report.quarantine and report.rejected:  # a file not read has no rows there
                 more = to_fix - len(shown)
                 typer.echo(f"{file}: quarantined rows in {report.quarantine}"
@@ -669,6 +672,30 @@ def ingest(
         typer.echo("next: `insight tag` tags the new notes")
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _unknown_labels(labels: dict[str, list[int]], ws: Any) -> str:
+    """One line on the categories rejected rows give that the codebook lacks, most rows
+    first, each with the codebook's nearest: a file labelled by hand spells a label many
+    ways, and each spelling is one fix in the file, or one line in the codebook."""
+    from insight.codebook import category_lookup
+    from insight.intake import category_hint, shown_cell
+    from insight.report import codebook_title
+
+    codebook = ws.load_codebook()
+    lookup = category_lookup(codebook.ids, codebook.names)
+    ranked = sorted(labels.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    said = []
+    for label, lines in ranked[:12]:
+        hint = category_hint(label, lookup)
+        said.append(f"{shown_cell(label, answer=True)} ({len(lines)} row"
+                    f"{'s' if len(lines) != 1 else ''}"
+                    + (f"; did you mean {hint}?" if hint else "") + ")")
+    more = len(ranked) - len(said)
+    return (f"rows rejected for categories not in the codebook ({codebook_title(codebook)}), "
+            f"by label: {', '.join(said)}" + (f" and {more} more" if more > 0 else "")
+            + "; correct them in the file (or add them to the codebook, or leave the cell "
+            "empty: the model then tags the note) and ingest it again")
 
 
 def _rejected_kinds(kinds: dict[str, list[Any]]) -> str:

@@ -217,7 +217,25 @@ def shown_cell(value: str, quote: bool = True, answer: bool = False) -> str:
     return f"<{len(value)} characters>"
 
 
-def _category_hint(value: str, lookup: Mapping[str, str]) -> str | None:
+def _category_items(value: Any, context: Mapping[str, Any]) -> list[str]:
+    """A categories cell's items as written, lower case, each once (a name holding the
+    list separator, when the codebook has it, stays one item)."""
+    known = context.get("categories")
+    return list(dict.fromkeys(c.lower() for c in _split_list(
+        value, context.get("list_sep"),
+        None if known is None else (lambda item: category_key(item) in known))))
+
+
+def unknown_categories(value: Any, context: Mapping[str, Any]) -> list[str]:
+    """The items of a categories cell the codebook (`context["categories"]`, as
+    `category_lookup` gives it) does not have: for the tally of labels to correct."""
+    known = context.get("categories")
+    if known is None or not isinstance(value, str | list):
+        return []
+    return [c for c in _category_items(value, context) if category_key(c) not in known]
+
+
+def category_hint(value: str, lookup: Mapping[str, str]) -> str | None:
     close = difflib.get_close_matches(category_key(value), list(lookup), n=1, cutoff=0.75)
     return lookup[close[0]] if close else None
 
@@ -791,15 +809,14 @@ class NoteIn(BaseModel):
         if value is None or (isinstance(value, str) and _is_blank(value)):
             return None
         known = (info.context or {}).get("categories")
-        found = list(dict.fromkeys(c.lower() for c in _split_list(
-            value, (info.context or {}).get("list_sep"),
-            None if known is None else (lambda item: category_key(item) in known))))
+        found = _category_items(value, info.context or {})
         if known is not None:
             unknown = [c for c in found if category_key(c) not in known]
             if unknown:
-                hints = [h for c in unknown if (h := _category_hint(c, known))]
+                hints = [h for c in unknown if (h := category_hint(c, known))]
                 raise ValueError(
-                    f"unknown category id(s): {', '.join(shown_cell(c, False) for c in unknown)}"
+                    f"unknown categor{'y' if len(unknown) == 1 else 'ies'}: "
+                    f"{', '.join(shown_cell(c, False, answer=True) for c in unknown)}"
                     " (not in the codebook" + (f"; did you mean {', '.join(hints)}?)"
                                                 if hints else ")")
                 )
@@ -2837,6 +2854,9 @@ class FileReport:
     same_words_kept: list[tuple[int, str]] = field(default_factory=list)
     #: Already-present notes no person had labelled, given the row's categories.
     labelled: int = 0
+    #: Each category a rejected row gives that the codebook lacks -> its rows' lines: a
+    #: file labelled by hand spells one label many ways, and each spelling is one fix.
+    unknown_labels: dict[str, list[int]] = field(default_factory=dict)
     #: Rows whose categories differ from those a person gave the stored note: kept.
     labels_kept: int = 0
     #: Lines of rejected rows marked safeguarding yes, or whose text the phrase screen
@@ -3590,6 +3610,8 @@ def ingest_file(
             except ValidationError as exc:
                 reject(row.line, _total_row(row.data, row.headers)
                        or explain(exc, row.headers if row.header_row else None), row.data)
+                for label in unknown_categories(row.data.get("categories"), context):
+                    report.unknown_labels.setdefault(label, []).append(row.line)
                 continue
             record = note.to_record(source=source.name, id_prefix=id_prefix)
             for name in ("listener", "place", "setting"):

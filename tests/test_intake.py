@@ -91,8 +91,8 @@ CASES: dict[str, Case] = {
         (2, "text: text is 201 characters, over the limit of 200 (--max-chars raises it)"),
     )),
     "unknown-categories.jsonl": Case(2, 3, (
-        (3, "categories: unknown category id(s): money (not in the codebook)"),
-        (4, "categories: unknown category id(s): benefits, housing (not in the codebook)"),
+        (3, "categories: unknown category: money (not in the codebook)"),
+        (4, "categories: unknown categories: benefits, housing (not in the codebook)"),
         (5, "categories: must be a list or a ';'-separated string"),
     )),
     "binary.csv": Case(0, 0, file_error="looks like a binary file, not CSV or JSONL text"),

@@ -653,7 +653,7 @@ def test_categories_by_name_in_any_spelling_and_named_columns(
     assert (note["place"], note["setting"]) == ("Holt", "cafe")
     assert sorted(t["category"] for t in store.tags_for(["r1"])) == [
         "access-waiting", "crisis-urgent"]
-    assert reasons(report) == [(3, "categories (column 'Themes'): unknown category id(s): "
+    assert reasons(report) == [(3, "categories (column 'Themes'): unknown category: "
                                    "acess waiting (not "
                                    "in the codebook; did you mean access-waiting?)")]
     # a date named on the command line: the form's own timestamp is not read as well
@@ -740,7 +740,7 @@ def test_a_category_name_holding_the_list_separator_stays_one_choice(
     assert sorted(person["h1"]) == ["housing", "money"]
     assert sorted(person["h2"]) == ["gp", "housing"]
     [(line, reason)] = reasons(report)
-    assert line == 4 and "unknown category id(s): benefits, dept" in reason
+    assert line == 4 and "unknown categories: benefits, dept" in reason
 
 
 def test_a_form_s_tick_box_per_category_is_read_as_its_categories(
@@ -1463,14 +1463,14 @@ def test_a_note_in_the_wrong_column_or_the_header_is_never_echoed(
     assert "Jane" not in shown and "07700" not in shown
     assert (1 + 1, "heard_on: invalid date <75 characters> (expected YYYY-MM-DD, "
             "DD/MM/YYYY or DD/MM/YY)") in reasons(report)
-    assert "unknown category id(s): <75 characters>" in reasons(report)[1][1]
+    assert "unknown category: <75 characters>" in reasons(report)[1][1]
     assert (3 + 1, "heard_on: '31/02/2025' is not a day: February 2025 has 28 days") \
         in reasons(report)  # a short value is still shown
     # a short one with a name in it is not, nor the words beside it: they may be the rest of it
     named = write(tmp_path, "named.csv", "id,text,categories\n"
                   "n1,Waited months.,\"bartholomew quince, waiting\"\n")
     assert reasons(ingest(store, named, tmp_path)) == [
-        (2, "categories: unknown category id(s): <27 characters, with a name> "
+        (2, "categories: unknown category: <27 characters, with a name> "
             "(not in the codebook)")]
     assert any("<a column name of 86 characters>" in w for w in report.warnings)
 

@@ -187,8 +187,9 @@ class TagModel:
         safeguarding classifier's training notes: risk is said in more ways than any one
         set of notes holds (see `SafeguardingExtra`). `experience_extra`: notes labelled
         for experience only, learned from beside the notes given (how a person felt does
-        not depend on the codebook, and a few notes judged do not make a classifier). `category_names`: id -> the
-        codebook's name, kept so that data labelled by name can be scored."""
+        not depend on the codebook, and a few notes judged do not make a classifier).
+        `category_names`: id -> the codebook's name, kept so that data labelled by name
+        can be scored."""
         texts = [str(t) for t in texts]
         if len(labels) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label lists")
