@@ -1372,7 +1372,10 @@ _ALIASES = {
     # one too (`_alias_field`)
     "venue_type": "setting", "type_of_venue": "setting", "kind_of_venue": "setting",
     "conversation_type": "setting", "type_of_conversation": "setting",
-    "category": "categories", "codes": "categories", "ref": "id", "ref_no": "id",
+    "category": "categories", "codes": "categories", "topics": "categories",
+    "topic": "categories", "themes": "categories", "theme": "categories",
+    "tags": "categories", "labels": "categories", "label": "categories", "ref": "id",
+    "ref_no": "id",
     "reference": "id", "reference_no": "id", "reference_number": "id", "record_id": "id",
     # survey tools' own ids, one per response (SurveyMonkey, Qualtrics, JotForm, Typeform)
     "respondent_id": "id", "response_id": "id", "submission_id": "id", "entry_id": "id",
@@ -3250,6 +3253,7 @@ class _Columns:
             return None
         missing = [f for f in NOTE_FIELDS if f not in self.present]
         described = []
+        meant: set[str] = set()  # read as a field misnamed, not as words heard
         for name, written in self.ignored.items():
             if not name:
                 shown = "an unnamed column"
@@ -3262,10 +3266,12 @@ class _Columns:
             )
             if name and field_name:
                 shown += f" (did you mean '{field_name}'?)"
+                if field_name != "text":
+                    meant.add(name)
             described.append(shown)
         warning = f"not note fields, so not stored: {some_of(described, 12)}"
         if prose := [shown for name, shown in zip(self.ignored, described, strict=True)
-                     if name in self.prose]:
+                     if name in self.prose and name not in meant]:
             warning += (f"; {some_of(prose, 5)} hold{'s' if len(prose) == 1 else ''} free text "
                         f"({PROSE_WORDS} words or more in a cell), "
                         + ("read only for safeguarding phrases" if screened else

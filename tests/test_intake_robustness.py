@@ -1704,6 +1704,20 @@ def test_words_in_a_column_that_is_not_stored_are_screened_for_safeguarding(
                "for safeguarding phrases" in w for w in report.warnings)
 
 
+def test_a_labels_column_under_another_name_is_named_as_categories_not_free_text(
+    store: Store, tmp_path: Path
+) -> None:
+    """A lead's 'Topics' column ("Time off / short breaks;money & benefits") was called
+    free text to put in the notes' column: the wrong advice for a labels column."""
+    path = write(tmp_path, "past.csv",
+                 "text,Topics\n"
+                 "Day centre closed after covid and never reopened.,"
+                 "Time off / short breaks;money & benefits;carer's own mental health\n")
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q")
+    [said] = [w for w in report.warnings if "not note fields" in w]
+    assert "'Topics' (did you mean 'categories'?)" in said and "free text" not in said
+
+
 def test_two_form_questions_of_the_same_name_are_both_read(
     store: Store, tmp_path: Path
 ) -> None:
