@@ -1362,7 +1362,9 @@ _ALIASES = {
     "comment": "text", "comments": "text", "feedback": "text", "note_id": "id",
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
     "consent_to_contact": "consent_contact", "listener_id": "listener",
-    "listener_code": "listener", "listener_name": "listener", "location": "place",
+    "listener_code": "listener", "listener_name": "listener", "volunteer": "listener",
+    "volunteer_id": "listener", "volunteer_code": "listener", "volunteer_name": "listener",
+    "peer_listener": "listener", "location": "place",
     # where, as a form asks it: the town, not the kind of place ("Town": "Holt")
     "town": "place", "village": "place", "city": "place", "area": "place",
     "locality": "place", "neighbourhood": "place", "neighborhood": "place",

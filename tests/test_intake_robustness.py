@@ -1991,6 +1991,12 @@ def test_usual_form_questions_are_the_fields(store: Store, tmp_path: Path) -> No
     assert (note["listener"], note["place"], note["heard_on"]) == (
         "PL01", "Holt library", date(2025, 6, 2)
     )
+    # a charity whose listeners are its volunteers (blind audit, own codebook)
+    volunteers = write(tmp_path, "volunteers.csv",
+                       f"Volunteer,{NOTES_Q}\nV03,Nobody rang back after the assessment.\n")
+    report = ingest_form(store, volunteers, tmp_path)
+    assert report.warnings[:1] == ["read 'Volunteer' as listener"]
+    assert {n["listener"] for batch in store.iter_notes() for n in batch} >= {"V03"}
     # With no date of the conversation, the form's own date, and said what it is.
     jotform = write(tmp_path, "jotform.csv", f"Submission Date,Listener name,Where?,{NOTES_Q}\n"
                     '"Jun 14, 2025",Jo Baker,Cromer,Said the surgery only takes forms online.\n')
