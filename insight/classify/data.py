@@ -160,6 +160,9 @@ class LabelReport:
     label_names: list[str] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)
     unknown_only_rows: list[str] = field(default_factory=list)
+    #: Rows with a label like a known one but misspelt, left out of training (with their
+    #: other labels, the note would teach the model it is not the category meant).
+    misspelt_rows: list[str] = field(default_factory=list)
     odd_cells: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     #: Rows that repeat an earlier row's text and labels: one copy is kept.
@@ -185,7 +188,7 @@ class LabelReport:
     def problems(self) -> bool:
         return bool(
             self.unknown or self.rare or self.empty_text_rows or self.unreadable_rows
-            or self.unknown_only_rows or self.odd_cells or self.duplicate_ids
+            or self.unknown_only_rows or self.misspelt_rows or self.odd_cells or self.duplicate_ids
             or self.warnings or self.absent or self.repeated_rows
             or self.label_with_note_rows or self.note_label_rows or self.joined_rows
         )
@@ -235,10 +238,10 @@ class LabelReport:
                     for lab, rows in sorted(found.items())
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
-        if self.unknown and any(_close_label(lab, self.label_names) for lab in self.unknown):
-            lines.append("fix the misspelt ones (did you mean ...?) and train again: a row "
-                         "keeps its other labels, so its note teaches the model it is not "
-                         "the category meant")
+        if self.misspelt_rows:
+            lines.append("fix the misspelt ones (did you mean ...?) and train again: their "
+                         "rows are left out until then, as with their other labels alone "
+                         "each note would teach the model it is not the category meant")
         if alike := _alike_labels(self.counts):
             lines.append(
                 "labels spelt so alike they may be one (fix the spelling, or train with "
@@ -252,6 +255,7 @@ class LabelReport:
         for title, rows in (
             ("rows with empty text or no words (dropped)", self.empty_text_rows),
             ("rows whose only labels are unknown (dropped)", self.unknown_only_rows),
+            ("rows with a misspelt label (left out until it is fixed)", self.misspelt_rows),
             ("label cells with a note after the label (read as the label alone)",
              self.label_with_note_rows),
             ("label cells that read like a note or name a person, not a label (dropped, "
@@ -308,6 +312,7 @@ class LabelReport:
             "rows_dropped": {
                 "empty text or no words": len(self.empty_text_rows),
                 "only unknown labels": len(self.unknown_only_rows),
+                "a misspelt label": len(self.misspelt_rows),
                 "label cell read like a note": len(self.note_label_rows),
                 "copies of an earlier row": len(self.repeated_rows),
                 "joined to an earlier row with the same text": len(self.joined_rows),
@@ -672,6 +677,7 @@ def load_labelled(
 
     worded = [any(c.isalpha() for c in t) for t in texts]  # empty, "?", "42": not used
     unknown: dict[str, list[str]] = defaultdict(list)
+    misspelt: set[int] = set()
     counts: Counter[str] = Counter()
     copies: set[int] = set()  # a copy would count twice and straddle the CV folds
     seen_rows: set[tuple[str, frozenset[str]]] = set()
@@ -693,10 +699,16 @@ def load_labelled(
             raw[first] += added
             seen_rows.add((key, frozenset(raw[first])))
             raw[i] = added  # counted below once, as labels of the first row
+        # a label misspelt ("respit") would teach the model that the note is not the
+        # category meant: the row is left out of training, and said, until it is fixed
+        misspelt_here = training and known is not None and any(
+            lab not in known_set and _close_label(lab, known) for lab in raw[i])
+        if misspelt_here:
+            misspelt.add(i)
         for lab in raw[i]:
             if known_set is not None and lab not in known_set:
                 unknown[lab].append(ids[i])
-            elif worded[i]:
+            elif worded[i] and not misspelt_here:
                 counts[lab] += 1
     rare: dict[str, list[str]] = {}
     for lab, n in counts.items():
@@ -733,6 +745,9 @@ def load_labelled(
         labelled += bool(row)
         if row and all(lab in unknown for lab in row):
             report.unknown_only_rows.append(ids[i])
+            continue
+        if i in misspelt:
+            report.misspelt_rows.append(ids[i])
             continue
         if i in unclear and not labs:  # its label was a note: what it is about is unknown
             continue

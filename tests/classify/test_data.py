@@ -126,6 +126,11 @@ def test_misspelt_labels_are_named_with_what_they_were_meant_to_be(tmp_path):
     assert "unknown labels (dropped): Benifits (2 rows, e.g. t0, t1; did you mean benefits?)" \
         in said
     assert "fix the misspelt ones (did you mean ...?) and train again" in said
+    # with "housing" alone, "Benifits; housing" would teach that the note is not about
+    # benefits: such rows are left out until fixed, their labels not counted
+    assert "rows with a misspelt label (left out until it is fixed): 2 (ids t0, t1)" in said
+    assert with_book.report.counts["housing"] == 1 and with_book.report.n_used == 12
+    assert "t0" not in with_book.ids
     without = load_labelled(path, label_col="tags").report.summary()
     assert "may be one" in without
     assert "Benifits (2) ~ benefits (6)" in without and "gp acess (1) ~ gp access (5)" in without
