@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -647,7 +647,11 @@ def load_labelled(
             "not labels: is that the text column? Name the text with --text-col and the "
             "labels with --label-col or --label-cols"
         )
-    raw, unclear = _labels_without_notes(raw, set(declared), ids, report)
+    raw, unclear = _labels_without_notes(
+        raw, set(declared), ids, report,
+        # a codebook's category, written whole ("Crisis and out of hours help"), is a label
+        # however long, not a label ("Crisis") with a note after it
+        {label_key(k) for k in [*(known_labels or []), *(label_aliases or {})]})
     known = None if known_labels is None else [label_name(k) or k for k in known_labels]
     aliases = {label_name(a) or a: label_name(k) or k
                for a, k in (label_aliases or {}).items()}
@@ -865,7 +869,8 @@ def _personal(label: str) -> bool:
 
 
 def _labels_without_notes(
-    raw: list[list[str]], declared: set[str], ids: list[str], report: LabelReport
+    raw: list[list[str]], declared: set[str], ids: list[str], report: LabelReport,
+    known: Collection[str] = (),
 ) -> tuple[list[list[str]], set[int]]:
     """Label cells a person wrote a note into ("housing (she said her landlord ...)",
     "medication - call back on 07700 900123"): read as the label they start with when
@@ -880,8 +885,8 @@ def _labels_without_notes(
     for i, row in enumerate(raw):
         labs: list[str] = []
         for lab in row:
-            if lab in declared or ((counts[lab] > 1 or not _note_like(lab))
-                                   and not _personal(lab)):
+            if lab in declared or label_key(lab) in known or (
+                    (counts[lab] > 1 or not _note_like(lab)) and not _personal(lab)):
                 labs.append(lab)
                 continue
             start = next((p for p in plain if lab.lower().startswith(p.lower())

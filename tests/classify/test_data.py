@@ -138,6 +138,21 @@ def test_misspelt_labels_are_named_with_what_they_were_meant_to_be(tmp_path):
     assert "housing" not in alike
 
 
+def test_a_codebook_name_written_whole_is_a_label_not_a_label_and_a_note(tmp_path):
+    """"Crisis and out of hours help" (the codebook's name of crisis-out-of-hours) was read
+    as the label "crisis" with a note after it, as "crisis" was a label in other rows."""
+    rows = ["id,text,topics"]
+    rows += [f"c{i},crisis note {i},crisis" for i in range(3)]
+    rows += ["w1,the out of hours line never answered,Crisis and out of hours help; travel"]
+    path = tmp_path / "topics.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    data = load_labelled(path, label_col="topics",
+                         known_labels=["crisis-out-of-hours", "travel", "crisis"],
+                         label_aliases={"Crisis and out of hours help": "crisis-out-of-hours"})
+    assert data.report.label_with_note_rows == []
+    assert data.labels[data.ids.index("w1")] == ["crisis-out-of-hours", "travel"]
+
+
 def test_bring_your_own_data_trains_and_evaluates(tmp_path, notes):
     texts, labels, _, _ = notes
     path = tmp_path / "byo.csv"
