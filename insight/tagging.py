@@ -369,9 +369,16 @@ def check_model_fits(model: TagModel, codebook: Codebook, *, storing: bool = Tru
                    "--data FILE -w WORKSPACE`, which reads the file's labels with it)")
     warnings = []
     if foreign:
+        # a category the model has and the codebook lacks, beside one the codebook has and
+        # the model lacks: most often a rename, whose notes' tags must move first
+        renamed = (f"; if the codebook renamed {foreign[0]}"
+                   + (f" (to {missing[0]}?)" if len(missing) == 1 else "")
+                   + ", first carry its notes' tags over (`insight codebook rename "
+                   f"{foreign[0]} {missing[0] if len(missing) == 1 else 'NEW'}`)"
+                   if missing else "")
         message = (
             f"model {model.model_version} tags categories that are not in this workspace's "
-            f"codebook: {some_of(foreign, 8)} ({since}); {retrain}"
+            f"codebook: {some_of(foreign, 8)} ({since}){renamed}; {retrain}"
         )
         if storing:
             raise TaggingError(message)

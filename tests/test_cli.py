@@ -1285,6 +1285,13 @@ def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path
     assert "tags categories that are not in this workspace's codebook: money" in renamed
     assert "cannot tag the codebook's categories allowance, housing" in renamed
     assert json.loads(out.read_text())["id"] == "x1"  # still written: nothing is stored
+    write_book("4", "respite", "allowance", "housing")
+    refused = insight("tag", "-w", str(ws), "--model", str(ws / "model"), check=False)
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode != 0
+    # a category gone beside ones come is most often a rename: its tags move first
+    assert ("if the codebook renamed money, first carry its notes' tags over (`insight "
+            "codebook rename money NEW`)") in said
 
 
 def test_the_thread_warns_where_the_community_page_would_contradict_itself(
