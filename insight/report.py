@@ -851,6 +851,10 @@ def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
                     weakest[1].get("support"))
         if weakest else None,
         "few": [names.get(name, name) for name in tested if name not in enough],
+        # notes it was checked on that it had also learned from (`evaluate` on a file that
+        # overlaps its training data): the score flatters it, and the report must say so
+        "seen": metrics.get("notes_seen_in_training") or 0,
+        "n_notes": metrics.get("n_notes"),
         "min_support": MIN_NAMED_SUPPORT,
         "untested": [names.get(name, name) for name in untested],
     }

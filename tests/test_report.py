@@ -1341,7 +1341,16 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
             "\"Crisis and urgent help\" (0.25), and it read the experience right for 58% of "
             "them") in html
     assert "(Checked on: 90 held-out notes.)" in html
-    assert "No lead has yet checked the model's categories on these notes" in html
+    assert "No lead has checked the model's categories on these notes since it last read them" \
+        in html
+    # checked on a file that overlaps what it learned from: said, not "not trained on"
+    seen = {**model, "metadata": {**model["metadata"], "metrics": {
+        **model["metadata"]["metrics"], "n_notes": 20, "notes_seen_in_training": 7}}}
+    flattered = " ".join(render_html(build_report(
+        store, load_codebook(), audience="commissioner", model=seen)).split())
+    assert ("was checked on labelled notes at least 7 of which (of 20) it had also learned "
+            "from, so the score flatters it: its categories scored 0.64") in flattered
+    assert "it was not trained on" not in flattered
     # the local measure: a lead corrected one of the notes the model read
     review_note(store, "m0", ["crisis-urgent"], load_codebook())
     shipped = {**model, "metadata": {**model["metadata"], "metrics": {
