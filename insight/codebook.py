@@ -205,8 +205,15 @@ def _version_problem(version: Any, source: str) -> str | None:
 def _phrases(value: Any, where: str, key: str) -> tuple[str, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list):
         raise CodebookError(f"{where}: '{key}' must be a list of short phrases")
+    if odd := [v for v in value if not isinstance(v, str)]:
+        # YAML reads 111 or yes unquoted as a number or true: say which, and how
+        shown = ", ".join(repr(v) for v in odd[:5])
+        raise CodebookError(
+            f"{where}: '{key}' must be a list of short phrases, but {shown} "
+            f"{'is' if len(odd) == 1 else 'are'} not text: put {'it' if len(odd) == 1 else 'them'}"
+            ' in quotes (e.g. "111")')
     return tuple(v.strip() for v in value if v.strip())
 
 

@@ -120,12 +120,16 @@ def test_every_problem_is_reported_at_once() -> None:
             {"id": "b", "name": "B again", "description": "b"},
             {"id": "c", "name": "C", "description": "c", "includes": "not a list",
              "parent": "zz"},
+            {"id": "d", "name": "D", "description": "d", "includes": ["crisis line", 111]},
         ]}, source="book.yaml")
     assert str(caught.value).splitlines() == [
         "book.yaml: missing 'version'",
         "book.yaml: category #1 ('a'): missing field(s) description",
         "book.yaml: category #3 ('b'): duplicate id 'b'",
         "book.yaml: category #4 ('c'): 'includes' must be a list of short phrases",
+        # YAML reads an unquoted 111 as a number: which item, and how to write it
+        "book.yaml: category #5 ('d'): 'includes' must be a list of short phrases, but 111 "
+        'is not text: put it in quotes (e.g. "111")',
     ]
 
 
