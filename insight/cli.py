@@ -3491,6 +3491,9 @@ def safeguarding_follow_up(
 def audit_log(
     record: Annotated[str | None, typer.Option(help="A note id or a ref such as P1.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the last N entries.")] = None,
+    words: Annotated[list[str] | None, typer.Option(
+        "--words", help="Only entries whose before or after holds these words, in any case "
+        "(repeat: all of them); for a person asking what is held about them.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
@@ -3504,8 +3507,14 @@ def audit_log(
 
     _, store = _open(workspace, db)
     with store:
-        rows = store.audit_log(record, limit)
-        if record and not rows:  # nothing ever happened to it: it never existed
+        rows = store.audit_log(record, None if words else limit)
+        if words:  # a reason typed by hand, a place or a listener corrected, a dismissed row
+            wanted = [" ".join(w.casefold().split()) for w in words if w.strip()]
+            rows = [r for r in rows if all(w in " ".join(json.dumps(
+                [r["before"], r["after"]], ensure_ascii=False, default=str).casefold().split())
+                for w in wanted)]
+            rows = rows[-limit:] if limit else rows
+        if record and not rows and not words:  # nothing ever happened to it: it never existed
             if ref_kind(record) is not None:
                 raise NotFound(f"no record {record!r} (the audit log keeps deleted ones)")
             # "Z9" looks like a record's reference, not a note id, unless one is close to it

@@ -2348,6 +2348,21 @@ def test_labels_the_codebook_lacks_are_tallied_with_the_nearest(tmp_path: Path) 
     assert "line 3: categories: unknown categories: housing, acess waiting" in said
 
 
+def test_the_audit_log_is_searched_by_a_persons_words(tmp_path: Path) -> None:
+    """Subject access reached notes and quarantine, not what people typed into the audit
+    log (a correction's place, a reason naming the person)."""
+    ws = workspace_with(tmp_path, [{"id": "a1", "text": "The crisis line rang back.",
+                                    "listener": "L1"}], "--no-screen")
+    insight("notes", "update", "a1", "--place", "Manningham", "--reason",
+            "Mrs Amina Hussain rang to correct it", "-w", str(ws))
+    found = json.loads(insight("audit", "--words", "amina", "--words", "HUSSAIN", "-f", "json",
+                               "-w", str(ws)).stdout)
+    assert [(e["record"], e["after"]["place"]) for e in found] == [("a1", "Manningham")]
+    assert insight("audit", "--words", "manningham", "--limit", "5", "-w",
+                   str(ws)).stdout.count("a1") == 1
+    assert insight("audit", "--words", "Margaret", "-w", str(ws)).stdout.strip() == "(none)"
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
