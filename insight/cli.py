@@ -1159,12 +1159,16 @@ def tag(
                + ("; next: `insight notes queue` lists the tags least sure first, to review"
                   if done and not retag else ""))
     if retag:  # a retrained model moves notes nobody reviewed: say how many, and where
+        unreviewed = changes["unreviewed_changed"]
         typer.echo(
             f"categories changed on {changes['notes_changed']} of the notes tagged before "
-            f"({changes['tags_added']} tags added, {changes['tags_removed']} removed); "
-            f"{changes['unreviewed_changed']} of them no person has reviewed, so their counts "
-            "move: `insight notes queue` puts the least sure first; experience changed on "
-            f"{changes['experience_changed']}")
+            f"({changes['tags_added']} tags added, {changes['tags_removed']} removed)"
+            + (f"; {unreviewed} of these no person has reviewed, so the counts by category "
+               "change with them (`insight notes queue` shows the least sure first)"
+               if unreviewed else "; a person has reviewed every one of these, so the "
+               "counts by category stay as people judged them" if changes["notes_changed"]
+               else "")
+            + f"; the experience changed on {changes['experience_changed']}")
     if routed:  # said as ingest says it: a person must read them
         noun = "note" if len(routed) == 1 else "notes"
         typer.echo(f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
