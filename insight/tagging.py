@@ -109,7 +109,7 @@ def train_from_store(
     # `base`, a model learns it from them when the workspace's notes carry none
     feelings_extra = None if base is not None else shipped_experience_notes()
 
-    def fit(rows: Sequence[int]) -> TagModel:
+    def fit(rows: Sequence[int], categories_only: bool = False) -> TagModel:
         own_flags = [flags[i] for i in rows] if flags else [False] * len(rows)
         own_feelings = [feelings[i] for i in rows] if feelings else [None] * len(rows)
         if base is not None:
@@ -137,12 +137,30 @@ def train_from_store(
             codebook_id=Path(codebook.path).stem if codebook.path else None,
             seed=seed,
             label_texts=codebook.label_texts(),
-            safeguarding_extra=extra,
-            experience_extra=feelings_extra,
+            # a probe that only scores categories skips learning from thousands of other
+            # notes for safeguarding and experience, most of a small model's training time
+            safeguarding_extra=None if categories_only else extra,
+            experience_extra=None if categories_only else feelings_extra,
             category_names=codebook.names,
         )
 
     metrics = None
+    if base is None and CV_MIN <= len(texts) < HOLDOUT_MIN:
+        # too few notes to spare a fifth for one check, too many to give no measure: each
+        # note is scored by a model trained without it (pooled k-fold), cheap at this size
+        folds = _folds(labels, codebook.ids, seed, listeners)
+        probes = [fit([i for i in range(len(texts)) if folds[i] != k], categories_only=True)
+                  for k in range(max(folds) + 1)]
+        by_listener = _named_listeners(listeners) >= HOLDOUT_LISTENERS
+        metrics = evaluate(
+            _OutOfFold(probes, folds),  # type: ignore[arg-type]
+            texts, labels,
+            data=f"{max(folds) + 1}-fold cross-validation on the workspace's {len(texts)} "
+            "labelled notes (each scored by a model trained without it"
+            + (", nor any note of its listener" if by_listener else "")
+            + "; few notes, so a rough measure); the saved model is then trained on all of "
+            "them",
+        )
     if len(texts) >= HOLDOUT_MIN:
         # Honest metrics for the card: a model trained without 20% of the workspace's notes
         # scored on them.
@@ -241,6 +259,76 @@ HOLDOUT_MIN = 100
 
 #: Listeners the labelled notes must come from before whole listeners are held out.
 HOLDOUT_LISTENERS = 5
+#: From this many labelled notes (and below `HOLDOUT_MIN`), a workspace model on its own
+#: codebook is measured by pooled k-fold cross-validation.
+CV_MIN = 20
+CV_FOLDS = 5
+
+
+def _listener_groups(listeners: Sequence[str | None]) -> list[str]:
+    """Each note's listener as one group in any case and spacing; a note without one is a
+    group of its own."""
+    return [" ".join(name.casefold().split()) if name and name.strip() else f"\0{i}"
+            for i, name in enumerate(listeners)]
+
+
+def _named_listeners(listeners: Sequence[str | None] | None) -> int:
+    return len({g for g in _listener_groups(listeners) if not g.startswith("\0")}) \
+        if listeners else 0
+
+
+def _folds(labels: Sequence[Sequence[str]], names: Sequence[str], seed: int,
+           listeners: Sequence[str | None] | None) -> list[int]:
+    """Each note's fold for pooled cross-validation: whole listeners per fold where the
+    notes come from `HOLDOUT_LISTENERS` or more (as `_holdout`), else stratified by
+    category."""
+    n = len(labels)
+    if listeners is not None and _named_listeners(listeners) >= HOLDOUT_LISTENERS:
+        from sklearn.model_selection import GroupKFold
+
+        groups = _listener_groups(listeners)
+        k = min(CV_FOLDS, len(set(groups)))
+        splits = GroupKFold(n_splits=k).split(np.zeros(n), groups=groups)
+    else:
+        from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+        Y = np.array([[name in row for name in names] for row in labels], dtype=int)
+        splits = MultilabelStratifiedKFold(n_splits=CV_FOLDS, shuffle=True,
+                                           random_state=seed).split(np.zeros(n), Y)
+    fold = [0] * n
+    for k, (_, test) in enumerate(splits):
+        for i in test:
+            fold[int(i)] = k
+    return fold
+
+
+class _OutOfFold:
+    """k probes as one model for `evaluate`: each note is answered by the probe trained
+    without it. Texts must come in the order `folds` was made for."""
+
+    def __init__(self, probes: Sequence[TagModel], folds: Sequence[int]) -> None:
+        self.probes, self.folds = list(probes), list(folds)
+        self.labels = self.probes[0].labels
+        self.metadata: dict[str, Any] = {}
+
+    def _each(self, texts: Sequence[str], answer: Callable[[TagModel, list[str]], Any]
+              ) -> list[Any]:
+        out: list[Any] = [None] * len(texts)
+        for k, probe in enumerate(self.probes):
+            rows = [i for i, f in enumerate(self.folds) if f == k]
+            if rows:
+                for i, value in zip(rows, answer(probe, [texts[i] for i in rows]), strict=True):
+                    out[i] = value
+        return out
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._each(texts, lambda m, t: list(m.predict(t))))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._each(texts, lambda m, t: list(m.predict_proba(t))))
+
+    def tag(self, texts: Sequence[str]) -> list[Any]:
+        return self._each(texts, lambda m, t: m.tag(t))
 
 
 def _holdout(
@@ -255,8 +343,7 @@ def _holdout(
     by listeners the model trained on score it higher than a new listener's will (a lead's
     card said 0.87 held out, and 0.33 on notes written later)."""
     if listeners is not None:
-        groups = [" ".join(name.casefold().split()) if name and name.strip() else f"\0{i}"
-                  for i, name in enumerate(listeners)]
+        groups = _listener_groups(listeners)
         named = {g for g in groups if not g.startswith("\0")}
         if len(named) >= HOLDOUT_LISTENERS:
             from sklearn.model_selection import GroupShuffleSplit

@@ -60,6 +60,33 @@ def tag_rows(store: Store) -> list[tuple]:
     ]
 
 
+def test_a_small_workspace_model_is_measured_by_cross_validation(tmp_path: Path) -> None:
+    """With 20 to 99 labelled notes a lead's own model had no measure at all, so the report
+    could only say to read its tags as suggestions: each note is now scored by a model
+    trained without it."""
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[:30]]
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    book = load_codebook()
+    with Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        ingest_file(store, labelled, category_ids=book.ids, quarantine_dir=tmp_path / "q")
+        model = train_from_store(store, book, tmp_path / "model", shipped=False)
+    metrics = model.metadata["metrics"]
+    assert metrics["n_notes"] == 30 and metrics["notes_seen_in_training"] == 0
+    assert metrics["data"].startswith("5-fold cross-validation on the workspace's 30 labelled "
+                                      "notes (each scored by a model trained without it")
+    assert 0.0 <= metrics["macro_f1"] <= 1.0 and set(metrics["per_label"]) == set(book.ids)
+    assert "experience_accuracy" not in metrics  # categories only: the rest is learned
+    # from thousands of other notes, which each of five probes would learn again
+    # the folds hold whole listeners: no listener's notes are on both sides
+    from insight.tagging import _folds
+
+    listeners = [r.get("listener") for r in rows]
+    folds = _folds([r["categories"] for r in rows], book.ids, 0, listeners)
+    for name in {n for n in listeners if n}:
+        assert len({f for f, n in zip(folds, listeners, strict=True) if n == name}) == 1
+
+
 def test_too_few_labelled_notes_is_a_clear_error(store: Store, tmp_path: Path) -> None:
     add(store, note("a", "Waited ages.", categories=["access-waiting"]))
     with pytest.raises(TaggingError, match="only 1 labelled notes"):
