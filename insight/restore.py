@@ -144,6 +144,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
             _extract(archive, staging)
             _check_database(staging / database)
             old_key, old_register, unreadable = None, {}, 0
+            old_secrets: dict[str, bytes] = {}
             carried_audit: list[dict] = []
             safeguarding: dict[str, list[dict]] = {}
             current_db = Path(current.db_url.removeprefix("sqlite:///")) if current else None
@@ -160,6 +161,7 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                         raise WorkspaceError(
                             register_problem(current.erasure_register, exc)) from exc
                     old_key = store.existing_secret("erasure")
+                    old_secrets = store.existing_secrets()
                     carried_audit = store.carried_audit()
                     safeguarding = store.safeguarding_records()
             marks = RegisterMarks()
@@ -179,6 +181,9 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                 entries, bad = read_register(extra)
                 old_register, unreadable = {**entries, **old_register}, unreadable + bad
                 marks.update(read_register_marks(extra))
+                # the live workspace's rows dismissed since (a person's rows never stored,
+                # a listener's erased): their marks, so the backup's copies stay dismissed
+                _carry_dismissed(extra.parent / "quarantine", restored.quarantine_dir)
             register = {**old_register, **register}  # the union; the backup's time first
             erased_again, scrubbed, unmatched, purged = 0, 0, False, True
             kept_erased = consent_kept = 0
@@ -193,6 +198,10 @@ def restore_workspace(backup: Path, target: Path, *, replace: bool = False,
                 # the marks of reports and the tombstones of erasures are keyed: carried
                 # only where the restored database has the same key (the same workspace)
                 same_key = old_key is not None and key == old_key
+                if same_key:  # keys made since the backup (a row dismissed, a report's
+                    # references): kept, so what they marked still matches
+                    for name, value in old_secrets.items():
+                        store.adopt_secret(name, value)
                 if same_key and current is not None:  # before erasing again: scrubbed too
                     quarantine_carried = _carry_quarantine(current.quarantine_dir,
                                                            restored.quarantine_dir)
@@ -245,7 +254,7 @@ def _carry_quarantine(old: Path, new: Path) -> int:
     backup (named by the time they were written, so a file the backup has is not copied
     twice), and the marks of rows dismissed since. Rows of notes erased again are blanked
     with the rest (`quarantine.scrub`)."""
-    from insight.quarantine import DISMISSED, quarantine_files
+    from insight.quarantine import quarantine_files
 
     carried = 0
     if not old.is_dir():
@@ -256,14 +265,25 @@ def _carry_quarantine(old: Path, new: Path) -> int:
             shutil.copy2(path, new / path.name)
             os.chmod(new / path.name, 0o600)
             carried += 1
-    if (old / DISMISSED).is_file():
-        marks = set((old / DISMISSED).read_text(encoding="utf-8").split())
-        if (new / DISMISSED).is_file():
-            marks -= set((new / DISMISSED).read_text(encoding="utf-8").split())
-        if marks:
-            with (new / DISMISSED).open("a", encoding="utf-8") as out:
-                out.writelines(f"{m}\n" for m in sorted(marks))
+    _carry_dismissed(old, new)
     return carried
+
+
+def _carry_dismissed(old: Path, new: Path) -> None:
+    """Add to the restored quarantine the marks of rows the folder `old` dismissed that it
+    lacks (keyed: they match where the restored database has the same key)."""
+    from insight.quarantine import DISMISSED
+
+    if not (old / DISMISSED).is_file():
+        return
+    marks = set((old / DISMISSED).read_text(encoding="utf-8").split())
+    if (new / DISMISSED).is_file():
+        marks -= set((new / DISMISSED).read_text(encoding="utf-8").split())
+    if marks:
+        new.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with (new / DISMISSED).open("a", encoding="utf-8") as out:
+            out.writelines(f"{m}\n" for m in sorted(marks))
+        os.chmod(new / DISMISSED, 0o600)
 
 
 def _current_workspace(target: Path, replace: bool) -> Workspace | None:

@@ -442,6 +442,12 @@ _SAYS_NOTHING = frozenset("ok okay done yes no na n/a none nil tbc tba see above
                           "closed dealt with it".split())
 
 
+#: The keys a workspace's database makes (`Store.secret`): the erasure marks and
+#: tombstones, the note references in reports, the marks of dismissed quarantine rows and
+#: of the settings and communities reports named. A backup carries every one.
+SECRETS = ("erasure", "note-ref", "quarantine-dismissed", "report-names")
+
+
 def says_what_was_done(text: str | None) -> bool:
     """Whether a safeguarding record's words say something: two words at least, or one of
     six letters or more ("referred"); not ".", "x", "ok" or "done"."""
@@ -937,6 +943,15 @@ class Store:
             else:
                 value = row[0]
         return bytes.fromhex(value)
+
+    def existing_secrets(self) -> dict[str, bytes]:
+        """Every key this database has made (`secret`), by name: a restore carries to the
+        backup's database those it lacks, so what was keyed since (a dismissed row's mark,
+        a report's references) still matches."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(meta.c.key, meta.c.value).where(
+                meta.c.key.like("secret:%"))).all()
+        return {key.removeprefix("secret:"): bytes.fromhex(value) for key, value in rows}
 
     def existing_secret(self, name: str) -> bytes | None:
         """The key `secret` would give, or None when none was made yet (never makes one):

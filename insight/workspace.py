@@ -140,12 +140,15 @@ class Workspace:
         import zipfile
 
         from insight.sheets import written_whole
+        from insight.store import SECRETS
 
         if not self.db_url.startswith("sqlite:///"):
             store.backup_to(out)  # says how a PostgreSQL database is backed up
-        # the key goes with every backup, so erasures made after it can be matched on
-        # restore; the register goes complete (erasures made before it existed too)
-        store.secret("erasure")
+        # the keys go with every backup, so erasures, dismissed rows and report references
+        # made after it still match on restore; the register goes complete (erasures made
+        # before it existed too)
+        for name in SECRETS:
+            store.secret(name)
         try:
             self.register_erasures(store)
         except OSError as exc:

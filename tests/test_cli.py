@@ -2064,6 +2064,74 @@ def test_restore_carries_the_key_to_an_older_backup_without_one(tmp_path: Path) 
     assert b"Winifred" not in _database_bytes(ws)
 
 
+def test_rows_dismissed_after_an_older_backup_stay_dismissed_when_it_is_restored(
+    tmp_path: Path,
+) -> None:
+    """A DPO dismissed a person's rows never stored (and erased a listener's), then
+    restored a backup taken before: the rows came back "to fix", an NHS number with them,
+    as the backup's database had no key to match the marks of rows dismissed since."""
+    import sqlite3
+    import zipfile
+
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "march.csv"
+    form.write_text("id,heard_on,listener,text\n"
+                    "b1,31/02/2025,L1,Mrs Amina Hussain whose NHS number is 943 476 5919.\n"
+                    "b2,30/02/2025,L8,Ms Jo Bloggs on 07700 900888 waited a year.\n",
+                    encoding="utf-8")
+    insight("ingest", str(form), "--no-screen", "-w", str(ws), check=False)
+    out = tmp_path / "b.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(unpacked)
+    with sqlite3.connect(unpacked / "insight.db") as conn:  # as an older insight made it
+        conn.execute("DELETE FROM meta WHERE key = 'secret:quarantine-dismissed'")
+    conn.close()
+    older = tmp_path / "older.zip"
+    with zipfile.ZipFile(older, "w") as archive:
+        for path in sorted(unpacked.rglob("*")):
+            archive.write(path, path.relative_to(unpacked).as_posix())
+    insight("quarantine", "dismiss", "march.csv", "2", "--yes", "-w", str(ws))
+    insight("erase", "--listener", "L8", "--yes", "-w", str(ws))
+    assert insight("quarantine", "show", "-w", str(ws)).stdout.startswith("no rows to fix")
+    insight("restore", str(older), "-w", str(ws), "--yes")
+    assert insight("quarantine", "show", "-w", str(ws)).stdout.startswith("no rows to fix")
+    rows = json.loads(insight("quarantine", "show", "--all", "-f", "json", "-w",
+                              str(ws)).stdout)
+    assert {r["state"] for r in rows} <= {"dismissed"}
+    # and a backup made now carries every key, whatever the workspace has used
+    insight("backup", "--out", str(tmp_path / "now.zip"), "-w", str(ws))
+    with zipfile.ZipFile(tmp_path / "now.zip") as archive:
+        archive.extract("insight.db", tmp_path / "now")
+    with sqlite3.connect(tmp_path / "now" / "insight.db") as conn:
+        keys = {k for (k,) in conn.execute("SELECT key FROM meta WHERE key LIKE 'secret:%'")}
+    conn.close()
+    assert keys == {"secret:erasure", "secret:note-ref", "secret:quarantine-dismissed",
+                    "secret:report-names"}
+
+
+def test_a_copy_restored_with_the_live_register_keeps_rows_dismissed_since(
+    tmp_path: Path,
+) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "march.csv"
+    form.write_text("id,heard_on,text\n"
+                    "b0,2025-03-01,The group closed and nobody said why.\n"
+                    "b1,31/02/2025,Mrs Amina Hussain whose NHS number is 943 476 5919.\n",
+                    encoding="utf-8")
+    insight("ingest", str(form), "--no-screen", "-w", str(ws), check=False)
+    insight("erase", "--note", "b0", "-w", str(ws))  # the live workspace has a register
+    out = tmp_path / "b.zip"
+    insight("backup", "--out", str(out), "-w", str(ws))
+    insight("quarantine", "dismiss", "march.csv", "3", "--yes", "-w", str(ws))
+    copy = tmp_path / "copy"
+    insight("restore", str(out), "-w", str(copy), "--erasures", str(ws / "erasures.jsonl"))
+    assert insight("quarantine", "show", "-w", str(copy)).stdout.startswith("no rows to fix")
+
+
 def test_restore_refuses_unsafe_zips_and_folders(tmp_path: Path) -> None:
     import zipfile
 
