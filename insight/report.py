@@ -326,7 +326,13 @@ def build_report(
                    f["acknowledged_at"] is None and f["note_id"] not in kept))]
     flagged_ids = {f["note_id"] for f in flagged}
     _, cleared = store.safeguarding_state()
-    groups = small_groups(frame, audience, threshold)
+    # a period's report quotes notes heard before it too (an insight rests on every note
+    # linked to it): a place or community few notes come from in the period, or in all,
+    # is not named in a quote (a town heard once, in another year, was)
+    groups = {kind: sorted({*small_groups(frame, audience, threshold).get(kind, ()),
+                            *small_groups(every_note, audience, threshold).get(kind, ())})
+              for kind in ("PLACE", "COMMUNITY")} if audience != "lead" else \
+        small_groups(frame, audience, threshold)
     phrases = key_phrases(
         (note for batch in store.iter_notes() for note in batch), frame, codebook,
         audience=audience, threshold=threshold, flagged=flagged_ids, cleared=cleared,

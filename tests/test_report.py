@@ -408,6 +408,15 @@ def test_a_place_few_notes_come_from_is_not_named_in_quotes(store: Store) -> Non
     lead = unescape(render_html(build_report(store, load_codebook(), audience="lead",
                                              quotes_per_insight=None)))
     assert "Co-op in Helston" in lead
+    # a quarter's report quotes a note heard a year before it (the insight rests on every
+    # note linked to it): Helston is in no note of the quarter, and one of all (blind audit)
+    add(store, *[note(f"q{i}", f"Leeds crisis line rang out, call {i}.",
+                      categories=["crisis-urgent"], place="Leeds", heard_on="2026-08-10")
+                 for i in range(5)])
+    quarter = unescape(render_html(build_report(
+        store, load_codebook(), quotes_per_insight=None,
+        since=date(2026, 7, 1), until=date(2026, 9, 30))))
+    assert "Co-op in [PLACE] and the manager" in quarter and "Helston" not in quarter
 
 
 def test_a_community_few_notes_come_from_is_not_named_in_quotes(store: Store) -> None:
