@@ -743,8 +743,8 @@ class Thread:
     def as_of(self, day: date, heard: Mapping[str, date | None]) -> Thread:
         """The thread as it stood at the end of `day`, for a past period's report: only
         evidence heard by then (`heard`: note id -> day heard; a note with no day is
-        kept), insights with any of it, priorities agreed by then (one with no day agreed
-        is kept), actions with the status they had then (none yet: left out), outcomes seen
+        kept), insights with any of it, priorities agreed by then (one with no day agreed:
+        recorded by then), actions with the status they had then (none yet: left out), outcomes seen
         by then (or recorded, with no day seen) and fed back only if by then, withdrawals
         made by then."""
         def by_then(on: Any) -> bool:  # no day known (None, a frame's NaN): kept
@@ -753,7 +753,11 @@ class Thread:
         notes = {i: [n for n in ns if by_then(heard.get(n))]
                  for i, ns in self.insight_notes.items()}
         insights = {i: r for i, r in self.insights.items() if notes.get(i)}
-        priorities = {p: r for p, r in self.priorities.items() if by_then(r["agreed_on"])}
+        # one with no day agreed is as of the day it was recorded: a priority added after
+        # the period read, in its report, as one the period already had
+        priorities = {p: r for p, r in self.priorities.items()
+                      if by_then(r["agreed_on"] or (uk_day(r["created_at"])
+                                                    if r.get("created_at") else None))}
         statuses = {a: [h for h in history if h["on"] <= day]
                     for a, history in self.statuses.items()}
         actions = {}

@@ -1234,6 +1234,21 @@ def test_a_past_periods_action_agreed_before_its_priority_says_so(store: Store) 
     assert "It was recorded before" not in now
 
 
+def test_a_priority_with_no_day_agreed_is_in_a_past_periods_report_only_if_recorded_by_then(
+    store: Store,
+) -> None:
+    """A lead added a priority today with no day agreed; the report for July to September
+    listed it as one that quarter had (blind audit, new lead)."""
+    add(store, *[note(f"n{i}", "Treated like a criminal in crisis.", heard_on="2025-05-02",
+                      categories=["fair-treatment"]) for i in range(6)])
+    shut_out = add_insight(store, "Treated as a risk", note_ids=[f"n{i}" for i in range(6)])
+    add_priority(store, "Care, not control", insight_ids=[shut_out])
+    q3 = build_report(store, load_codebook(), since=date(2026, 7, 1), until=date(2026, 9, 30))
+    assert q3.priorities == []
+    assert [p["title"] for p in build_report(store, load_codebook()).priorities] == [
+        "Care, not control"]
+
+
 def test_an_action_past_its_due_date_says_so(store: Store) -> None:
     from datetime import timedelta
 
