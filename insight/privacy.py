@@ -155,6 +155,7 @@ _BROAD_WORDS = frozenset("""
     people person persons women woman men man young younger old older adult adults child
     children community communities group groups family families parent parents carers
     carer black white asian british mixed other background heritage and with from
+    care health mental service services user users support worker workers living
 """.split())
 
 

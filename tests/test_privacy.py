@@ -171,6 +171,9 @@ def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
         ("non-binary", "Being nonbinary at the clinic", ["nonbinary"]),
         ("deafblind", "As a deaf-blind man I", ["deaf-blind"]),
         ("Black British", "Black lads get stopped", []),  # too broad a word alone
+        # "Care" in a priority's title named no one (a blind lead's audit)
+        ("care leavers", "Care, not control, in a crisis", []),
+        ("care leavers", "the Care Leavers group", ["Care Leavers"]),
         # a whole name in any case, everyday words or not (a blind privacy audit)
         ("older people", "older people wait longest", ["older people"]),
         ("Little Snoring", "out here in little snoring there is no bus", ["little snoring"]),
