@@ -3526,6 +3526,16 @@ def audit_log(
                 raise NotFound(f"no record {record!r}: a record is I, P, A or O and its number "
                                "(e.g. P1), and no note has that id")
             raise store.no_note(record)
+        # a note's words are also in the reports that quoted it and the backups and files
+        # to fix written since it was stored: named, for a subject access request
+        held: list[str] = []
+        if record and ref_kind(record) is None and fmt == "table":
+            if quoted := store.reports_quoting([record]):
+                held.append("its words are quoted in: " + "; ".join(
+                    f"{r['file']} ({r['audience']}; written {', '.join(r['dates'])})"
+                    for r in quoted))
+            if copies := _copies_since(store, [record], one=True):
+                held.append(copies)
     # every format names a record as the rest of the tool does (A2, P4 -> I6, a note's
     # id), the one `insight trace` and `--record` take, not the database's number
     if fmt == "table":
@@ -3540,6 +3550,9 @@ def audit_log(
                  **({k: None if r[k] is None else json.dumps(r[k], ensure_ascii=False, default=str)
                      for k in ("before", "after")} if fmt == "csv" else {})} for r in rows]
     _print_table(rows, fmt)
+    if fmt == "table":
+        for line in held:
+            typer.echo(line)
 
 
 @app.command()
@@ -3645,6 +3658,7 @@ def erase(
                 + " for good? Their text cannot be brought back"):
             raise typer.Exit(1)
         quoted_in = store.reports_quoting(ids)
+        copies = _copies_since(store, [i for i in ids if found.get(i)])
         unregistered: RegisterError | None = None
         try:  # the workspace keeps a register of erasures outside the database, for restores
             erased = ws.erase_notes(store, ids, reason=reason)
@@ -3686,11 +3700,31 @@ def erase(
     if erased:
         typer.echo("reports, exports and backups written before now still hold these notes: "
                    "delete or replace them (`insight restore` erases them again from a backup)")
+        if copies:
+            typer.secho(copies, err=True, fg=typer.colors.YELLOW)
     if erased and quoted_in:
         typer.secho(_quoted_in(quoted_in, "their words"), err=True, fg=typer.colors.YELLOW)
     if unregistered is not None:
         typer.secho(f"error: {unregistered}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
+
+
+def _copies_since(store: Any, note_ids: Sequence[str], one: bool = False) -> str | None:
+    """The backups and files to fix written since the first of these notes was stored
+    (`Store.copies_written`), which hold its words: a person asking what is held, or to
+    be erased, must hear of them by name."""
+    stored = [n["created_at"] for n in map(store.get_note, note_ids) if n]
+    if not stored:
+        return None
+    copies = store.copies_written(min(stored))
+    if not copies:
+        return None
+    kinds = {"backup": "backup", "export": "file to fix"}
+    return (f"backups and files to fix written since {'it was' if one else 'these were'} "
+            f"stored, which hold {'its' if one else 'their'} words until deleted: " + "; ".join(
+        f"{kinds.get(c['kind'], c['kind'])} {c['file']} ({uk_time(c['at'])})"
+        for c in copies[-10:]) + (f" and {len(copies) - 10} earlier" if len(copies) > 10
+                                 else ""))
 
 
 def _quoted_in(reports: list[dict[str, Any]], what: str) -> str:
@@ -3723,6 +3757,8 @@ def backup(
                                  param_hint="--out")
     with store:
         files = ws.backup(store, out)
+        # a person asking what is held, or to be erased, is in every backup since
+        store.record_event("backup", "workspace", str(out.resolve()), {"files": files})
     typer.echo(f"backed up {ws.path} to {out} (the database and {files} other files); it "
                "holds notes' words: keep it as safe as the workspace")
 
@@ -4067,6 +4103,9 @@ def quarantine_export(
     if not written:
         typer.echo("no row to fix fits a workbook; nothing written")
         raise typer.Exit(1)
+    _, store = _open(workspace, db)
+    with store:  # it holds rows' words: a subject access request must find it
+        store.record_event("export", "quarantine", str(out.resolve()), {"rows": written})
     typer.echo(f"wrote {written} row{'s' if written != 1 else ''} to fix to {out}")
     typer.echo("fix each row as its 'problem' column says, then `insight ingest` the file; "
                "rows that go in are stored, and `insight quarantine clear` removes them. "

@@ -876,6 +876,19 @@ class Store:
                         entry["dates"].append(day)
         return list(found.values())
 
+    def copies_written(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Files written from the workspace that hold notes' words, oldest first: backups
+        and files to fix (`record_event` "backup" and "export"), {"file", "kind", "at"}:
+        a person asking what is held, or to be erased, is in those written since their
+        note was stored."""
+        query = select(audit.c.at, audit.c.operation, audit.c.record_id).where(
+            audit.c.operation.in_(("backup", "export"))).order_by(audit.c.at, audit.c.id)
+        if since is not None:
+            query = query.where(audit.c.at >= since)
+        with self.engine.connect() as conn:
+            return [{"file": row.record_id, "kind": row.operation, "at": row.at}
+                    for row in conn.execute(query)]
+
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):
         the record itself, the links made to and from it (`insight_notes` "3->n1"),

@@ -2434,6 +2434,32 @@ def test_the_audit_log_is_searched_by_a_persons_words(tmp_path: Path) -> None:
     assert insight("audit", "--words", "Margaret", "-w", str(ws)).stdout.strip() == "(none)"
 
 
+def test_a_notes_copies_are_named_for_subject_access_and_erasure(tmp_path: Path) -> None:
+    """A DPO could not tell a person which reports, backups and files to fix hold their
+    words: the audit log kept reports by a keyed mark only, and backups and exports not at
+    all."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "k.csv"
+    form.write_text('id,heard_on,text,consent_quote\n'
+                    'k1,2026-03-01,"""The crisis line never rang back,"" she said.",yes\n'
+                    'k2,31/02/2026,Her son waits for a bed.,yes\n', encoding="utf-8")
+    insight("ingest", str(form), "--no-screen", "-w", str(ws), check=False)
+    insight("insights", "add", "No call back", "--note", "k1", "-w", str(ws))
+    insight("insights", "quote", "I1", "k1", "--pin", "-w", str(ws))
+    insight("priorities", "add", "Ring back", "--insight", "I1", "-w", str(ws))
+    insight("report", "--audience", "lead", "--out", str(tmp_path / "lead.html"), "-w", str(ws))
+    insight("backup", "--out", str(tmp_path / "b.zip"), "-w", str(ws))
+    insight("quarantine", "export", "--out", str(tmp_path / "fix.jsonl"), "-w", str(ws))
+    said = " ".join(insight("audit", "--record", "k1", "-w", str(ws)).stdout.split())
+    assert f"its words are quoted in: {tmp_path / 'lead.html'} (lead; written" in said
+    assert (f"backups and files to fix written since it was stored, which hold its words "
+            f"until deleted: backup {tmp_path / 'b.zip'} (") in said
+    assert f"file to fix {tmp_path / 'fix.jsonl'} (" in said
+    erased = insight("erase", "--note", "k1", "-w", str(ws))
+    assert f"backup {tmp_path / 'b.zip'}" in " ".join(erased.stderr.split())
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
