@@ -1628,6 +1628,10 @@ def notes_consent(
         raise typer.BadParameter("give --quote/--no-quote and/or --contact/--no-contact")
     ws, store = _open(workspace, db)
     unregistered = ""
+    if reason:  # the audit log keeps it: without the person's details, as `erase` does
+        from insight.redact import redact
+
+        reason = redact(reason).text
     with store:
         changed = store.set_consent(note_id, reason=reason, **values)
         quoted_in = store.reports_quoting([note_id]) if changed.get("consent_quote") is False \

@@ -1103,8 +1103,12 @@ def test_notes_consent_records_a_persons_decision(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no note 'nope'" in missing.stderr
     again = insight("ingest", str(notes), "-w", str(ws))  # the old file: not given back
     assert "only a person gives it back" in again.stdout
-    given = insight("notes", "consent", "c1", "--quote", "--reason", "asked again", "-w", str(ws))
+    given = insight("notes", "consent", "c1", "--quote", "--reason",
+                    "asked again, Mrs Amina Hussain on 07700 900123", "-w", str(ws))
     assert "c1: consent to quote given" in given.stdout
+    # the audit log keeps why, without the person's details (as `erase --reason`)
+    log = insight("audit", "--record", "c1", "-f", "json", "-w", str(ws)).stdout
+    assert "asked again" in log and "Hussain" not in log and "900123" not in log
 
 
 def test_notes_list_finds_notes_by_listener_category_date_and_flag(tmp_path: Path) -> None:
