@@ -511,8 +511,11 @@ def build_report(
                     "left_out": len(left_out) if audience == "lead" else 0,
                     # when, where and by how many listeners its notes were heard: not on
                     # the community page, and not where the count itself is not shown
-                    "profile": evidence_profile(n for n in linked.values()
-                                                if n["erased_at"] is None)
+                    "profile": {**evidence_profile(n for n in linked.values()
+                                                   if n["erased_at"] is None),
+                                # outside the leads' view counts under it are "<5", as
+                                # every count in the report is
+                                "threshold": threshold if audience != "lead" else None}
                     if audience != "community" and not is_suppressed(evidence) else None,
                 }
             )
@@ -989,12 +992,14 @@ def profile_words(profile: dict[str, Any]) -> str:
     September 2026, in 23 places, by 15 listeners, in 6 kinds of setting"."""
     first, last = _month_year(profile["first"]), _month_year(profile["last"])
     parts = [f"heard {first}" + (f" to {last}" if last != first else "")] if first else []
+    small = profile.get("threshold")
     for count, one, many in ((profile["places"], "place", "places"),
                              (profile["listeners"], "listener", "listeners"),
                              (profile["settings"], "kind of setting", "kinds of setting")):
         if count:
-            parts.append(f"{'in' if one != 'listener' else 'by'} "
-                         f"{'one' if count == 1 else count} {one if count == 1 else many}")
+            said = (f"fewer than {small} {many}" if small and count < small
+                    else f"{'one' if count == 1 else count} {one if count == 1 else many}")
+            parts.append(f"{'in' if one != 'listener' else 'by'} {said}")
     if profile["undated"]:
         parts.append(f"{profile['undated']} note{'s' if profile['undated'] != 1 else ''} "
                      "with no date")
@@ -1319,7 +1324,9 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
                          ", ".join(insight_priorities[ref_]),
                          *(profile.get(k) if lead else _month_year(profile.get(k)) or None
                            for k in ("first", "last")),
-                         *(profile.get(k) for k in ("places", "listeners", "settings"))])
+                         *(f"<{profile['threshold']}" if profile.get("threshold")
+                           and profile.get(k) and profile[k] < profile["threshold"]
+                           else profile.get(k) for k in ("places", "listeners", "settings"))])
     for action in data.unlinked_actions:
         action_rows.setdefault(action["ref"], action)
     for ref_, action in action_rows.items():

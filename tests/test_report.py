@@ -683,10 +683,14 @@ def test_an_insight_says_when_where_and_by_how_many_listeners_it_was_heard(
     views = {i["title"]: i for i in commissioner.priorities[0]["insights"]}
     assert views["Waiting alone"]["profile"] == {
         "first": "2025-11-20", "last": "2026-03-02", "undated": 1,
-        "places": 2, "listeners": 2, "settings": 2}
+        "places": 2, "listeners": 2, "settings": 2, "threshold": 5}
     html = render_html(commissioner)
+    # counts under the threshold as every count outside the leads' view: "fewer than 5"
+    assert ("Heard November 2025 to March 2026, in fewer than 5 places, by fewer than 5 "
+            "listeners, in fewer than 5 kinds of setting, 1 note with no date.") in html
     assert ("Heard November 2025 to March 2026, in 2 places, by 2 listeners, in 2 kinds of "
-            "setting, 1 note with no date.") in html
+            "setting, 1 note with no date.") in render_html(build_report(
+                store, load_codebook(), audience="lead"))
     # where the count is not shown, neither is where its notes came from
     closing = views["Groups closing"]
     assert closing["evidence"] == "<5" and closing["profile"] is None
@@ -695,6 +699,7 @@ def test_an_insight_says_when_where_and_by_how_many_listeners_it_was_heard(
     assert dict(zip(header, rows[ref("insight", wide)], strict=True))["first heard"] == \
         "November 2025"
     assert dict(zip(header, rows[ref("insight", few)], strict=True))["places"] is None
+    assert dict(zip(header, rows[ref("insight", wide)], strict=True))["listeners"] == "<5"
     lead = build_report(store, load_codebook(), audience="lead")
     assert {i["title"]: i["profile"]["listeners"] for i in lead.priorities[0]["insights"]} == {
         "Waiting alone": 2, "Groups closing": 1}
