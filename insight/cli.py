@@ -3233,8 +3233,18 @@ def safeguarding_list(
                        key=queue_order)
         followups = store.safeguarding_followups(i["id"] for i in items) if all_items else {}
     now = datetime.now(UTC).replace(tzinfo=None)
-    _print_table([_queue_row(i, now, full=all_items, followups=followups.get(i["id"], ()))
-                  for i in items], fmt)
+    rows = [_queue_row(i, now, full=all_items, followups=followups.get(i["id"], ()))
+            for i in items]
+    cut = False
+    if fmt == "table":  # a terminal's width: the whole reason is one `show` away
+        for row in rows:
+            if row.get("reason") and len(short := _shortened(row["reason"], 60)) < len(
+                    " ".join(row["reason"].split())):
+                row["reason"], cut = short, True
+    _print_table(rows, fmt)
+    if cut:
+        typer.echo("reasons cut at 60 characters: `insight safeguarding show ITEM` gives one "
+                   "whole, `insight notes show NOTE` the note's words")
     _quarantined_concerns(workspace, db)
 
 

@@ -2464,6 +2464,21 @@ def test_a_notes_copies_are_named_for_subject_access_and_erasure(tmp_path: Path)
     assert f"backup {tmp_path / 'b.zip'}" in " ".join(erased.stderr.split())
 
 
+def test_the_safeguarding_list_fits_a_terminal_and_says_where_the_rest_is(
+    tmp_path: Path,
+) -> None:
+    """A new lead found the queue 200 characters wide, unreadable in a normal terminal."""
+    answer = ("Yes - she said her partner takes her bank card and she has not eaten for "
+              "two days, she is scared to go home tonight")
+    ws = workspace_with(tmp_path, [{"id": "s1", "text": "She is scared to go home.",
+                                    "safeguarding": answer}])
+    table = insight("safeguarding", "list", "-w", str(ws)).stdout
+    assert all(len(line) < 200 for line in table.splitlines())
+    assert "`insight safeguarding show ITEM` gives one whole" in table
+    [item] = json.loads(insight("safeguarding", "list", "-f", "json", "-w", str(ws)).stdout)
+    assert "she is scared to go home tonight" in item["reason"]
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
