@@ -398,8 +398,8 @@ def test_a_place_few_notes_come_from_is_not_named_in_quotes(store: Store) -> Non
         *[note(f"s{i}", f"Sheffield crisis line rang out, call {i}.",
                categories=["crisis-urgent"], place="Sheffield") for i in range(5)])
     insight = add_insight(store, "Crisis", note_ids=["h", *[f"s{i}" for i in range(5)]])
-    add_action(store, "Sanctuary", priority_ids=[add_priority(store, "P",
-                                                               insight_ids=[insight])])
+    add_action(store, "Sanctuary", priority_ids=[add_priority(
+        store, "P", insight_ids=[insight], agreed_on=date(2026, 4, 1))])
     commissioner = unescape(render_html(build_report(store, load_codebook(),
                                                      quotes_per_insight=None)))
     assert "Helston" not in commissioner
