@@ -139,6 +139,38 @@ def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
             if (text := sep.join(pieces[i:j]).strip())}
 
 
+#: A key and its value in a JSON line that is not JSON: a string in double or single
+#: quotes, or a bare true, false, null or number (`"safeguarding": true`).
+_LOOSE_PAIR = re.compile(
+    r"""(?P<q>["'])(?P<key>[^"'{}:\n]+)(?P=q)\s*:\s*(?:"(?P<double>(?:[^"\\]|\\.)*)"|"""
+    r"""'(?P<single>(?:[^'\\]|\\.)*)'|(?P<bare>true|false|null|-?\d+(?:\.\d+)?)\b)""",
+    re.IGNORECASE)
+
+
+def raw_json_cells(raw: str) -> dict[str, Any]:
+    """The keys and values that can still be told in a JSON line that is not JSON (a
+    trailing comma, a missing brace), the first of each key: a `"safeguarding": "yes"` in
+    a line intake could not read must still reach a person. {} for a line not JSON-like."""
+    if raw.lstrip()[:1] not in ("{", "["):
+        return {}
+    cells: dict[str, Any] = {}
+    for match in _LOOSE_PAIR.finditer(raw):
+        value: Any
+        if (bare := match.group("bare")) is not None:
+            value = json.loads(bare.lower())
+        else:
+            value = match.group("double")
+            if value is None:
+                value = match.group("single")
+            else:
+                try:  # its escapes read ("\\n"), where they can be
+                    value = json.loads(f'"{value}"')
+                except ValueError:
+                    pass
+        cells.setdefault(match.group("key").strip(), value)
+    return cells
+
+
 def raw_line(row: Any) -> str | None:
     """The line as written of a quarantined row intake could not read as cells: the row
     itself, or (a row of a file to fix still unread) its `raw` cell; None for a row read
@@ -1174,10 +1206,11 @@ def _json_rows(
         try:
             item = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
-            yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
+            yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line,
+                         cells=keyed.cells(raw_json_cells(line)))
             continue
         except _RepeatedKey as exc:
-            yield RawRow(number, None, str(exc), line)
+            yield RawRow(number, None, str(exc), line, cells=keyed.cells(raw_json_cells(line)))
             continue
         if isinstance(item, dict):
             yield keyed.row(number, item, line)
@@ -1281,6 +1314,19 @@ class _JsonKeys:
             headers=dict(zip(keys, written, strict=True)),
             header_row=False,
         )
+
+    def cells(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """A line that is not JSON, its pairs as far as they can be told
+        (`raw_json_cells`), under the fields their keys name as a record's would be, so
+        that a safeguarding yes in it reaches a person as a CSV row's of the wrong width
+        does; None for none."""
+        if not item:
+            return None
+        written = list(item)
+        keys = self._work_out(written) if self.normalise else written
+        if isinstance(keys, str):  # its keys make no record: each read as a header
+            keys = [header_key(k) for k in written]
+        return dict(zip(keys, item.values(), strict=True))
 
     def _work_out(self, written: list[str]) -> list[str] | str:
         keys = [header_key(k) for k in written]
@@ -3072,6 +3118,14 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
     return bool(screen and isinstance(text, str) and text.strip() and screen(text))
 
 
+def _raw_json_concern(line: str | None, screen: Callable[[str], str | None] | None) -> bool:
+    """A JSON line intake could not read whose strings, unescaped ("I can\u2019t go on"),
+    the phrase screen flags: the line as written hides phrases behind its escapes."""
+    if screen is None or line is None or line.lstrip()[:1] not in ("{", "["):
+        return False
+    return any(screen(text) for text in raw_row_texts(line) if len(text.split()) >= 2)
+
+
 #: Whose a personal name column is ("Full name", "Your name"; not "Place name").
 _NAME_OWNERS = frozenset({"first", "last", "full", "given", "family", "middle", "your",
                           "my", "respondent", "participant", "person", "contact", "client",
@@ -3508,7 +3562,8 @@ def ingest_file(
         it never reaches the queue (the queue holds stored notes). `cells`: an unreadable
         row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
-        concern = _raises_concern(data, screen) or bool(cells and _raises_concern(cells, screen))
+        concern = (_raises_concern(data, screen) or bool(cells and _raises_concern(cells, screen))
+                   or _raw_json_concern(raw_line(data), screen))
         stored = stored_as(data) if concern else []
         # marked in quarantine only if no stored note carries it to the queue
         quarantine.add(line, reason, data, concern=concern and not stored)

@@ -2762,6 +2762,34 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
     assert "SAFEGUARDING" not in again.stderr and "1 dismissed before" in again.stdout
 
 
+def test_a_broken_json_line_marked_safeguarding_yes_is_kept_in_quarantine(
+    tmp_path: Path
+) -> None:
+    """A line that is not JSON (a trailing comma, a missing brace) but says safeguarding
+    yes is named in red and kept by `clear --all`, as a CSV row of the wrong width is."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.jsonl"
+    form.write_text(
+        '{"id": "S-1", "listener": "L07", "text": "The damp is making her low mood worse.", '
+        '"safeguarding": "yes",}\n'
+        '{"id": "S-2", "listener": "L07", "text": "The pharmacy runs out of his tablets.", '
+        '"safeguarding": true\n'
+        '{"id": "S-3", "listener": "L07", "text": "The cafe group meets on Tuesdays.", '
+        '"safeguarding": "no",}\n', encoding="utf-8")
+    ingested = insight("ingest", "-w", str(ws), str(form), check=False)
+    assert ingested.returncode == 3
+    said = " ".join(ingested.stderr.split())
+    assert "SAFEGUARDING: 2 rejected rows raise a safeguarding concern (lines 1, 2)" in said
+    assert "damp" not in said
+    listed = insight("quarantine", "list", "-w", str(ws), "-f", "json")
+    assert json.loads(listed.stdout)[0]["safeguarding_concerns"] == 2
+    cleared = insight("quarantine", "clear", "--all", "--yes", "-w", str(ws))
+    assert "removed 1 quarantined row" in cleared.stdout and "kept 2 rows raising" in cleared.stderr
+    shown = insight("quarantine", "show", "-w", str(ws)).stdout
+    assert "form.jsonl line 1" in shown and "form.jsonl line 2" in shown
+
+
 def test_no_screen_says_what_is_not_read(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))
