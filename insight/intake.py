@@ -183,6 +183,34 @@ def raw_line(row: Any) -> str | None:
     return raw if raw.strip() and not (isinstance(text, str) and text.strip()) else None
 
 
+#: In the quarantine folder: a keyed mark of each dismissed row's cells, one a line
+#: (`insight.quarantine.dismiss`), so that the same row in a later cumulative export is
+#: dismissed too: no cells are kept.
+DISMISSED = "dismissed.txt"
+
+
+def row_key(row: Any) -> str:
+    """A quarantined row's cells as one string, the same as written or read back."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def dismissed_mark(row: Any, key: bytes) -> str:
+    """A dismissed row's mark: a keyed hash of its cells (`row_key`), never the cells."""
+    import hmac
+
+    return hmac.new(key, row_key(row).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def dismissed_marks(folders: Iterable[Path]) -> set[str]:
+    """The marks of the rows a person dismissed, in these quarantine folders."""
+    marks: set[str] = set()
+    for folder in folders:
+        if (path := folder / DISMISSED).is_file():
+            marks.update(m for line in path.read_text(encoding="utf-8").splitlines()
+                         if (m := line.strip()))
+    return marks
+
+
 def words_key(text: str) -> str:
     """A note's words without case, spacing or punctuation: "Waited a YEAR  for help" and
     "waited a year for help." have the same key (an erased note's words must not come
@@ -3179,7 +3207,7 @@ class _Quarantine:
 
     def __init__(
         self, folder: Path, source: Path, erased: Callable[[str, Any], bool] | None = None,
-        id_prefix: str = "",
+        id_prefix: str = "", dismissed: Callable[[Any], bool] | None = None,
     ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.name}.{stamp}.jsonl"
@@ -3189,6 +3217,9 @@ class _Quarantine:
         self.erased = erased
         #: The prefix the row's id was to take (`--id-prefix`), to know it once fixed.
         self.id_prefix = id_prefix
+        #: Whether a row's cells, as a record keeps them, are a row a person dismissed
+        #: (`insight quarantine dismiss`, `insight erase --listener`): kept without them.
+        self.dismissed = dismissed
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
         self.left_out: dict[str, None] = {}
@@ -3196,19 +3227,18 @@ class _Quarantine:
 
     def add(self, line: int, reason: str, row: Any, concern: bool = False) -> None:
         """Quarantine a row; `concern`: it raises a safeguarding concern and was never
-        stored, so `insight quarantine` marks it and will not drop it unread."""
-        if line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
-            self.first.append((line, reason))
-        if self._handle is None:  # notes' words: only their owner reads them (as a backup)
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._handle = self.path.open("a", encoding="utf-8")
-            os.chmod(self.path, 0o600)
+        stored, so `insight quarantine` marks it and will not drop it unread.
+
+        A row a person dismissed before (a cumulative export brings it back every month)
+        is kept without its cells, as an erased note's is: its names and numbers must not
+        land on disk again once dismissed."""
         row_id = str(row.get("id") or "").strip() if isinstance(row, dict) else ""
         text = row.get("text") if isinstance(row, dict) else None
         erased = bool(self.erased is not None and (row_id or text) and self.erased(row_id, text))
         if erased:
             row, reason = None, "a row of an erased note: not kept"
-        record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        record: dict[str, Any] = {"file": str(self.source), "line": line, "reason": reason,
+                                  "row": row}
         if digest := self.digest():
             record["file_digest"] = digest
         if concern:
@@ -3223,6 +3253,19 @@ class _Quarantine:
                 record["row"] = kept
                 record["left_out"] = personal
                 self.left_out.update(dict.fromkeys(personal))
+        if (line > 0 and record["row"] is not None and self.dismissed is not None
+                # its cells as `insight.quarantine` reads them back from the file
+                and self.dismissed(json.loads(json.dumps(record["row"], ensure_ascii=False,
+                                                         default=str)))):
+            record["row"] = None
+            record["dismissed"] = True
+            record["reason"] = "a row dismissed before: not kept"
+        elif line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
+            self.first.append((line, reason))
+        if self._handle is None:  # notes' words: only their owner reads them (as a backup)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
+            os.chmod(self.path, 0o600)
         self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
 
@@ -3552,7 +3595,12 @@ def ingest_file(
         return bool(store.erased_texts({text_hash(text), text_hash(text.strip())})
                     or store.erased_like([text]))
 
-    quarantine = _Quarantine(quarantine_dir, source, erased, id_prefix)
+    # rows a person dismissed: their later copies are kept without their cells
+    marks = dismissed_marks([quarantine_dir])
+    dismiss_key = store.secret("quarantine-dismissed") if marks else b""
+    quarantine = _Quarantine(quarantine_dir, source, erased, id_prefix,
+                             dismissed=(lambda row: dismissed_mark(row, dismiss_key) in marks)
+                             if marks else None)
     context = {"categories": category_lookup(category_ids, category_names)
                if category_ids is not None else None, "max_chars": max_chars,
                "list_sep": list_sep}

@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from insight.intake import (
+    DISMISSED,
     FIX_COLUMNS,
     NOTE_FIELDS,
     RAW_COLUMN,
+    dismissed_mark,
+    dismissed_marks,
     raw_line,
     raw_row_texts,
+    row_key,
     text_hash,
 )
 from insight.sheets import cell_unfit, write_workbook, written_whole
@@ -43,10 +47,6 @@ STATES = ("to fix", "stored", "repeated", "erased", "dismissed", "file")
 
 #: The states of rows that need nothing more (`clear` removes them).
 DONE = ("stored", "repeated", "erased", "dismissed")
-
-#: In the quarantine folder: a keyed mark of each dismissed row's cells, one a line, so
-#: that the same row in a later cumulative export is dismissed too (no cells are kept).
-DISMISSED = "dismissed.txt"
 
 #: Suffixes `export` writes: a workbook keeps every cell as typed text (no formula runs),
 #: JSONL keeps lists and yes/no as they were.
@@ -76,6 +76,9 @@ class QuarantinedRow:
     #: A hash of the ingested file's contents (`insight.intake._Quarantine.digest`); ""
     #: in records written before intake kept it.
     file_digest: str = ""
+    #: A row a person had dismissed before it came back (a cumulative export): intake
+    #: kept it without its cells.
+    dismissed: bool = False
 
     @property
     def text(self) -> str | None:
@@ -145,7 +148,7 @@ class QuarantinedRow:
         differ); None for a record without cells."""
         if self.row is None or self.line == 0:
             return None
-        return json.dumps(self.row, sort_keys=True, ensure_ascii=False, default=str)
+        return row_key(self.row)
 
     def same_line(self, other: QuarantinedRow) -> bool:
         """Whether `other` is this row read again: the same line of the same file, its
@@ -204,26 +207,19 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
                     "a row of an erased note"),
                 concern=bool(entry.get("safeguarding_concern")),
                 file_digest=str(entry.get("file_digest") or ""),
+                dismissed=bool(entry.get("dismissed")),
             ))
     return rows
 
 
 def _mark(row: QuarantinedRow, key: bytes) -> str | None:
-    """A dismissed row's mark: a keyed hash of its cells (`QuarantinedRow.key`)."""
-    import hashlib
-    import hmac
-
-    cells = row.key()
-    return None if cells is None else hmac.new(key, cells.encode("utf-8"),
-                                               hashlib.sha256).hexdigest()[:32]
+    """A dismissed row's mark: a keyed hash of its cells (`insight.intake.dismissed_mark`,
+    which intake tests a row against before it writes the row again)."""
+    return None if row.key() is None else dismissed_mark(row.row, key)
 
 
 def _dismissed(folders: Iterable[Path]) -> set[str]:
-    marks: set[str] = set()
-    for folder in folders:
-        if (path := folder / DISMISSED).is_file():
-            marks.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return marks
+    return dismissed_marks(folders)
 
 
 def dismiss(rows: Iterable[QuarantinedRow], store: Store) -> int:
@@ -270,6 +266,8 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
     def state(r: QuarantinedRow) -> str:
         if r.erased:
             return "erased"
+        if r.dismissed:  # written without its cells: dismissed before it came back
+            return "dismissed"
         if r.line == 0 or r.row is None:
             return "file"
         if dismissed and _mark(r, dismiss_key) in dismissed:
@@ -472,7 +470,7 @@ def settle_unread(folder: Path, source: Path) -> int:
     Returns how many were removed."""
     target = source.resolve()
     unread = [r for r in read_quarantine(folder)
-              if (r.line == 0 or r.row is None) and not r.erased
+              if (r.line == 0 or r.row is None) and not r.erased and not r.dismissed
               and Path(r.source).resolve() == target]
     return clear(unread)[0] if unread else 0
 
