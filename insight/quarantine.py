@@ -26,6 +26,8 @@ from insight.intake import (
     RAW_COLUMN,
     dismissed_mark,
     dismissed_marks,
+    header_key,
+    raw_json_cells,
     raw_line,
     raw_row_texts,
     row_key,
@@ -139,9 +141,21 @@ class QuarantinedRow:
     def by_listener(self, listener: str) -> bool:
         """Whether the row names this listener, in any case and without outer spaces, as
         `Store.note_ids_for_listener` matches a stored note's (a request is typed by
-        hand). A row intake could not read as cells names nobody it can tell."""
+        hand). A row intake could not read as cells (a CSV row of the wrong width, a
+        broken JSON line) names them in a whole cell of its own, or in a `"listener"`
+        pair: erasing a listener must not leave the rows intake could not split."""
+        wanted = listener.strip().casefold()
+        if not wanted:
+            return False
         named = self.row.get("listener") if isinstance(self.row, dict) else None
-        return named is not None and str(named).strip().casefold() == listener.strip().casefold()
+        if named is not None and str(named).strip().casefold() == wanted:
+            return True
+        if (line := self.raw_line) is None:
+            return False
+        if pairs := raw_json_cells(line):
+            return any(header_key(k) == "listener" and str(v).strip().casefold() == wanted
+                       for k, v in pairs.items())
+        return any(c.strip("\"' ").casefold() == wanted for c in self.raw_cells)
 
     def key(self) -> str | None:
         """The row's cells, for telling a repeat of it in a later export (the line may

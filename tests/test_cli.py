@@ -2241,6 +2241,48 @@ def test_a_persons_rows_never_stored_are_found_and_a_listeners_erased(tmp_path: 
     assert any(e["after"] and e["after"].get("rows_never_stored_removed") == 1 for e in log)
 
 
+def test_erase_listener_removes_their_quarantined_lines_intake_could_not_split(
+    tmp_path: Path
+) -> None:
+    """DPO audit: `erase --listener L03` and `quarantine show --listener L03` missed the
+    listener's rows kept as written (a CSV row of the wrong width, a broken JSON line), and
+    a later export wrote dismissed rows back in full."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,listener,text\n"
+        "BD-011,2025-03-01,L03,Mrs Amina Hussain waits for CAMHS.\n"
+        "BD-012,2025-03-02,l03 ,Mr Daniel Okoro rang, twice, about his CPN.\n"
+        "BD-013,2025-03-02,L033,The bus, again, never came.\n", encoding="utf-8")
+    app = tmp_path / "app.jsonl"
+    app.write_text(
+        '{"id": "A-1", "listener": "L03", "text": "Sara Hussain 07700 900123 called.",}\n'
+        '{"id": "A-2", "listener": "L04", "text": "L03 was kind to her.",}\n',
+        encoding="utf-8")
+    for path in (form, app):
+        assert insight("ingest", "-w", str(ws), str(path), check=False).returncode == 3
+
+    def shown(*options: str) -> list[str]:
+        out = insight("quarantine", "show", "--all", *options, "-f", "json", "-w", str(ws))
+        return sorted(f"{Path(r['from']).name} {r['line']} {r['state']}"
+                      for r in json.loads(out.stdout))
+
+    assert shown("--listener", "L03") == ["app.jsonl 1 to fix", "form.csv 3 to fix"]
+    gone = insight("erase", "--listener", "L03", "--yes", "-w", str(ws))
+    assert "removed 2 quarantined rows by this listener" in gone.stdout
+    held = "".join(p.read_text(encoding="utf-8") for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "Okoro" not in held and "07700" not in held
+    assert "The bus" in held and "kind to her" in held  # another listener's rows stay
+    # the same lines in a later export: dismissed at once, their cells never written again
+    for path in (form, app):
+        insight("ingest", "-w", str(ws), str(path), check=False)
+    held = "".join(p.read_text(encoding="utf-8") for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "Okoro" not in held and "07700" not in held
+    assert shown("--listener", "L03") == []
+    assert "app.jsonl 1 dismissed" in shown() and "form.csv 3 dismissed" in shown()
+
+
 def test_an_owner_finds_their_actions_by_status_and_what_is_overdue(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months for a call."}],
                         "--no-screen")
