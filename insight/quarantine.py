@@ -129,14 +129,20 @@ class QuarantinedRow:
 
     def holds_words(self, words: Iterable[str]) -> bool:
         """Whether every one of these words or phrases is in the row, in any cell, in any
-        case and spacing: to find what is held about a person who asks (subject access),
+        case and spacing, and a number in a cell however it is spaced ("07700900123" finds
+        "07700 900123"): to find what is held about a person who asks (subject access),
         as `Store.ids_with_words` finds their notes."""
-        wanted = [" ".join(w.casefold().split()) for w in words if w.strip()]
-        if self.row is None or not wanted:
+        from insight.store import number_searched, without_number_separators
+
+        words = [w for w in words if w.strip()]
+        if self.row is None or not words:
             return False
-        cells = self.row.values() if isinstance(self.row, dict) else [self.row]
-        held = " ".join(" ".join(str(c).casefold().split()) for c in cells if c is not None)
-        return all(w in held for w in wanted)
+        cells = [str(c) for c in (self.row.values() if isinstance(self.row, dict)
+                                  else [self.row]) if c is not None]
+        held = " ".join(" ".join(c.casefold().split()) for c in cells)
+        bare = [without_number_separators(c) for c in cells]  # a number is within one cell
+        return all(any(digits in b for b in bare) if (digits := number_searched(w)) is not None
+                   else " ".join(w.casefold().split()) in held for w in words)
 
     def by_listener(self, listener: str) -> bool:
         """Whether the row names this listener, in any case and without outer spaces, as

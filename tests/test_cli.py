@@ -2408,6 +2408,43 @@ def test_the_audit_log_is_searched_by_a_persons_words(tmp_path: Path) -> None:
     assert insight("audit", "--words", "Margaret", "-w", str(ws)).stdout.strip() == "(none)"
 
 
+def test_subject_access_words_find_a_number_however_it_is_spaced(tmp_path: Path) -> None:
+    """DPO audit: `--words 07700900123` found nothing where the note says "07700 900123",
+    nor an NHS number "9434765919" written "943 476 5919": in notes, quarantine, audit."""
+    ws = workspace_with(tmp_path, [
+        {"id": "p1", "text": "Amina rang from 07700 900123 about her son.", "listener": "L1"},
+        {"id": "p2", "text": "His NHS number is 943 476 5919, he said.", "listener": "L1"},
+        {"id": "p3", "text": "Nothing of hers: 0770 0900 124.", "listener": "L1"}], "--no-screen")
+
+    def listed(*words: str) -> list[str]:
+        args = [a for w in words for a in ("--words", w)]
+        out = insight("notes", "list", *args, "-f", "json", "-w", str(ws)).stdout
+        return sorted(n["note"] for n in json.loads(out))
+
+    assert listed("07700900123") == ["p1"]
+    assert listed("+44 (0)7700-900123") == []  # other digits: another number
+    assert listed("9434765919") == ["p2"] and listed("943-476-5919", "nhs") == ["p2"]
+    assert listed("07700 900123", "amina") == ["p1"]
+    form = tmp_path / "form.csv"
+    form.write_text("id,heard_on,text\n"
+                    "q1,31/02/2025,Ring her back on 07700-900-123 please.\n"
+                    "q2,31/02/2025,NHS (943) 476 5919 to check.,extra\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), str(form), "--no-screen", check=False)
+
+    def shown(*words: str) -> list[int]:
+        args = [a for w in words for a in ("--words", w)]
+        out = insight("quarantine", "show", *args, "-f", "json", "-w", str(ws)).stdout
+        return sorted(r["line"] for r in json.loads(out))
+
+    assert shown("07700900123") == [2] and shown("9434765919") == [3]
+    insight("notes", "update", "p1", "--place", "Flat 2 ring 07700 900 123", "--reason",
+            "asked by her", "-w", str(ws))
+    found = json.loads(insight("audit", "--words", "07700900123", "-f", "json",
+                               "-w", str(ws)).stdout)
+    assert [e["record"] for e in found] == ["p1"]
+    assert insight("audit", "--words", "07700900124", "-w", str(ws)).stdout.strip() == "(none)"
+
+
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": f"p{i}", "text": f"Note {i} about waiting.", "listener": "L1",
