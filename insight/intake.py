@@ -4274,7 +4274,8 @@ def _store_batch(
                                or record.text in erased_like):
             report.already_present += 1
             report.erased += 1
-            if _raises_concern(data, screen):
+            if _raises_concern(data, screen) and not store.erased_concern_known(
+                    record.id, record.content_hash):  # the queue's record holds it already
                 report.erased_concerns.append(line)
             continue
         if stored is None:
@@ -4284,7 +4285,9 @@ def _store_batch(
         if stored["erased"]:  # whatever the row says: an erased note stays erased
             report.already_present += 1
             report.erased += 1
-            if _raises_concern(data, screen):  # a new concern all the same: said at once
+            # a new concern all the same: said at once, unless the queue had it already
+            if _raises_concern(data, screen) and not store.erased_concern_known(
+                    record.id, record.content_hash):
                 report.erased_concerns.append(line)
             continue
         same_text = stored["content_hash"] == record.content_hash

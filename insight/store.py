@@ -1139,6 +1139,23 @@ class Store:
 
         return hmac.new(key, words_key(text).encode(), hashlib.sha256).hexdigest()[:40]
 
+    def erased_concern_known(self, note_id: str, content_hash: str) -> bool:
+        """Whether an erased note with this id, or with exactly these words, has an item in
+        the safeguarding queue (open or dealt with): a cumulative export's row of it that
+        says yes again is that concern, kept in the queue's record, not a new one."""
+        with self.engine.connect() as conn:
+            key = self._existing_secret(conn, "erasure")
+            if key is None:  # nothing was ever erased
+                return False
+            tombs = {self.tombstone_id(note_id, key)} if note_id else set()
+            if content_hash:
+                tombs.update(conn.execute(select(notes.c.id).where(
+                    notes.c.content_hash == self.erased_text_mark(content_hash, key),
+                    notes.c.erased_at.is_not(None))).scalars())
+            return bool(tombs) and conn.execute(
+                select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id.in_(tombs))
+                .limit(1)).first() is not None
+
     def erased_like(self, texts: Iterable[str]) -> set[str]:
         """The texts given whose words, without case, spacing or punctuation, an erased
         note had (`erased_words`)."""

@@ -2882,6 +2882,34 @@ def test_no_screen_says_what_is_not_read(tmp_path: Path) -> None:
     assert "read only for safeguarding phrases" not in said
 
 
+def test_an_erased_notes_concern_already_in_the_queue_is_no_rejection_at_ingest(
+    tmp_path: Path
+) -> None:
+    """DPO audit: ingesting an edited export exited 3 while saying "rejected 0": an erased
+    note's row said safeguarding yes, a concern the queue had held (and a person dealt
+    with) before the note was erased. A new yes for an erased note is still an alarm."""
+    scared = "She is scared to go home tonight with the children and the dog."
+    drop_in = "The drop-in on Fridays kept me going through the whole of winter."
+    rows = [{"id": "s1", "text": scared, "safeguarding": "yes"},
+            {"id": "s2", "text": drop_in, "safeguarding": "no"}]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    [item] = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    insight("safeguarding", "ack", str(item["item"]), "--note", "referred to the IDVA",
+            "-w", str(ws))
+    insight("erase", "--note", "s1", "--note", "s2", "--yes", "-w", str(ws))
+    edited = tmp_path / "edited.csv"  # the same rows, renamed columns, no ids
+    edited.write_text(f"Text,Safeguarding\n{scared},yes\n", encoding="utf-8")
+    again = insight("ingest", "--no-screen", "-w", str(ws), str(edited), check=False)
+    assert again.returncode == 0 and "SAFEGUARDING" not in again.stderr
+    assert "rejected 0, already present 1" in again.stdout
+    # an erased note no queue ever held a concern for, now said yes: named, and exit 3
+    new = tmp_path / "new.csv"
+    new.write_text(f"Text,Safeguarding\n{drop_in},yes - rang again\n", encoding="utf-8")
+    alarm = insight("ingest", "--no-screen", "-w", str(ws), str(new), check=False)
+    assert alarm.returncode == 3
+    assert "SAFEGUARDING: 1 row(s) of erased notes say safeguarding yes" in alarm.stderr
+
+
 def test_restore_keeps_safeguarding_work_done_since_the_backup(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [
         {"id": "s1", "text": "She is scared to go home tonight.", "safeguarding": "yes",

@@ -2407,6 +2407,22 @@ def test_an_erased_notes_row_saying_yes_is_named_at_once(store: Store, tmp_path:
     assert store.safeguarding_items(open_only=False) == []  # never stored again
 
 
+def test_an_erased_notes_row_whose_concern_the_queue_held_is_no_new_alarm(
+    store: Store, tmp_path: Path
+) -> None:
+    """A cumulative export repeats a flagged note's row after the note is erased: its yes is
+    the concern the queue kept a record of, by its id or (without one) by its words."""
+    row = {"id": "e-1", "text": "He is worried about his brother, who lost his job and his flat.",
+           "safeguarding": "yes"}
+    ingest(store, write(tmp_path, "a.jsonl", json.dumps(row) + "\n"), tmp_path)
+    assert len(store.safeguarding_items(note_id="e-1")) == 1
+    store.erase_notes(["e-1"], reason="asked")
+    again = write(tmp_path, "b.jsonl", json.dumps(row) + "\n"
+                  + json.dumps({**row, "id": ""}) + "\n")
+    report = ingest(store, again, tmp_path)
+    assert report.erased == 2 and report.erased_concerns == []
+
+
 def test_a_renamed_safeguarding_question_is_named_with_its_yeses(store: Store,
                                                                   tmp_path: Path) -> None:
     path = write(tmp_path, "form.csv", "id,text,Welfare concern,Safe to contact?,Pharmacy\n"
