@@ -1720,8 +1720,9 @@ def notes_list(
         str | None, typer.Option(help="Whose categories: person, model or none.")
     ] = None,
     words: Annotated[list[str] | None, typer.Option(
-        "--words", help="Whose text holds this word or phrase, in any case (repeat: every "
-        "one of them), e.g. to find a person's notes when they ask what is held about them."
+        "--words", help="Whose text holds this word or phrase, in any case, or this number "
+        "however spaced (repeat: every one of them), e.g. to find a person's notes when they "
+        "ask what is held about them."
     )] = None,
     limit: Annotated[int, typer.Option(min=0, help="How many to list (0: all).")] = 50,
     workspace: WorkspaceOpt = None,
@@ -3510,8 +3511,9 @@ def audit_log(
     record: Annotated[str | None, typer.Option(help="A note id or a ref such as P1.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the last N entries.")] = None,
     words: Annotated[list[str] | None, typer.Option(
-        "--words", help="Only entries whose before or after holds these words, in any case "
-        "(repeat: all of them); for a person asking what is held about them.")] = None,
+        "--words", help="Only entries whose before or after holds these words, in any case, "
+        "or a number however spaced (repeat: all of them); for a person asking what is held "
+        "about them.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
@@ -3521,16 +3523,15 @@ def audit_log(
     Every format names records as elsewhere (A2, P4 -> I6, a note's id); the table says
     what an update changed (`status: declined -> agreed`); a note's words are never
     shown, only that they changed."""
-    from insight.store import NotFound, audit_change, audit_record, ref_kind
+    from insight.store import NotFound, audit_change, audit_record, holds_searched, ref_kind
 
     _, store = _open(workspace, db)
     with store:
         rows = store.audit_log(record, None if words else limit)
         if words:  # a reason typed by hand, a place or a listener corrected, a dismissed row
-            wanted = [" ".join(w.casefold().split()) for w in words if w.strip()]
-            rows = [r for r in rows if all(w in " ".join(json.dumps(
-                [r["before"], r["after"]], ensure_ascii=False, default=str).casefold().split())
-                for w in wanted)]
+            # (a number however spaced: "07700900123" finds "07700 900123")
+            rows = [r for r in rows if holds_searched(json.dumps(
+                [r["before"], r["after"]], ensure_ascii=False, default=str), words)]
             rows = rows[-limit:] if limit else rows
         if record and not rows and not words:  # nothing ever happened to it: it never existed
             if ref_kind(record) is not None:
@@ -4012,8 +4013,9 @@ def quarantine_show(
         "--full", help="Show each note's words whole (by default cut to 80 characters).")
     ] = False,
     words: Annotated[list[str] | None, typer.Option(
-        "--words", help="Only rows holding these words, in any cell and any case (repeat: "
-        "all of them); for a person asking what is held about them.")] = None,
+        "--words", help="Only rows holding these words, in any cell and any case, or a "
+        "number however spaced (repeat: all of them); for a person asking what is held "
+        "about them.")] = None,
     listener: Annotated[str | None, typer.Option(
         help="Only rows naming this listener.")] = None,
     workspace: WorkspaceOpt = None,

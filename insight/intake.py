@@ -139,6 +139,38 @@ def raw_row_texts(raw: str, longest: int = 60) -> set[str]:
             if (text := sep.join(pieces[i:j]).strip())}
 
 
+#: A key and its value in a JSON line that is not JSON: a string in double or single
+#: quotes, or a bare true, false, null or number (`"safeguarding": true`).
+_LOOSE_PAIR = re.compile(
+    r"""(?P<q>["'])(?P<key>[^"'{}:\n]+)(?P=q)\s*:\s*(?:"(?P<double>(?:[^"\\]|\\.)*)"|"""
+    r"""'(?P<single>(?:[^'\\]|\\.)*)'|(?P<bare>true|false|null|-?\d+(?:\.\d+)?)\b)""",
+    re.IGNORECASE)
+
+
+def raw_json_cells(raw: str) -> dict[str, Any]:
+    """The keys and values that can still be told in a JSON line that is not JSON (a
+    trailing comma, a missing brace), the first of each key: a `"safeguarding": "yes"` in
+    a line intake could not read must still reach a person. {} for a line not JSON-like."""
+    if raw.lstrip()[:1] not in ("{", "["):
+        return {}
+    cells: dict[str, Any] = {}
+    for match in _LOOSE_PAIR.finditer(raw):
+        value: Any
+        if (bare := match.group("bare")) is not None:
+            value = json.loads(bare.lower())
+        else:
+            value = match.group("double")
+            if value is None:
+                value = match.group("single")
+            else:
+                try:  # its escapes read ("\\n"), where they can be
+                    value = json.loads(f'"{value}"')
+                except ValueError:
+                    pass
+        cells.setdefault(match.group("key").strip(), value)
+    return cells
+
+
 def raw_line(row: Any) -> str | None:
     """The line as written of a quarantined row intake could not read as cells: the row
     itself, or (a row of a file to fix still unread) its `raw` cell; None for a row read
@@ -149,6 +181,34 @@ def raw_line(row: Any) -> str | None:
         return None
     text = row.get("text")
     return raw if raw.strip() and not (isinstance(text, str) and text.strip()) else None
+
+
+#: In the quarantine folder: a keyed mark of each dismissed row's cells, one a line
+#: (`insight.quarantine.dismiss`), so that the same row in a later cumulative export is
+#: dismissed too: no cells are kept.
+DISMISSED = "dismissed.txt"
+
+
+def row_key(row: Any) -> str:
+    """A quarantined row's cells as one string, the same as written or read back."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def dismissed_mark(row: Any, key: bytes) -> str:
+    """A dismissed row's mark: a keyed hash of its cells (`row_key`), never the cells."""
+    import hmac
+
+    return hmac.new(key, row_key(row).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def dismissed_marks(folders: Iterable[Path]) -> set[str]:
+    """The marks of the rows a person dismissed, in these quarantine folders."""
+    marks: set[str] = set()
+    for folder in folders:
+        if (path := folder / DISMISSED).is_file():
+            marks.update(m for line in path.read_text(encoding="utf-8").splitlines()
+                         if (m := line.strip()))
+    return marks
 
 
 def words_key(text: str) -> str:
@@ -1174,10 +1234,11 @@ def _json_rows(
         try:
             item = json.loads(line, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
-            yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
+            yield RawRow(number, None, f"malformed JSON: {exc.msg} (column {exc.colno})", line,
+                         cells=keyed.cells(raw_json_cells(line)))
             continue
         except _RepeatedKey as exc:
-            yield RawRow(number, None, str(exc), line)
+            yield RawRow(number, None, str(exc), line, cells=keyed.cells(raw_json_cells(line)))
             continue
         if isinstance(item, dict):
             yield keyed.row(number, item, line)
@@ -1281,6 +1342,19 @@ class _JsonKeys:
             headers=dict(zip(keys, written, strict=True)),
             header_row=False,
         )
+
+    def cells(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """A line that is not JSON, its pairs as far as they can be told
+        (`raw_json_cells`), under the fields their keys name as a record's would be, so
+        that a safeguarding yes in it reaches a person as a CSV row's of the wrong width
+        does; None for none."""
+        if not item:
+            return None
+        written = list(item)
+        keys = self._work_out(written) if self.normalise else written
+        if isinstance(keys, str):  # its keys make no record: each read as a header
+            keys = [header_key(k) for k in written]
+        return dict(zip(keys, item.values(), strict=True))
 
     def _work_out(self, written: list[str]) -> list[str] | str:
         keys = [header_key(k) for k in written]
@@ -3072,6 +3146,14 @@ def _raises_concern(data: Any, screen: Callable[[str], str | None] | None) -> bo
     return bool(screen and isinstance(text, str) and text.strip() and screen(text))
 
 
+def _raw_json_concern(line: str | None, screen: Callable[[str], str | None] | None) -> bool:
+    """A JSON line intake could not read whose strings, unescaped ("I can\u2019t go on"),
+    the phrase screen flags: the line as written hides phrases behind its escapes."""
+    if screen is None or line is None or line.lstrip()[:1] not in ("{", "["):
+        return False
+    return any(screen(text) for text in raw_row_texts(line) if len(text.split()) >= 2)
+
+
 #: Whose a personal name column is ("Full name", "Your name"; not "Place name").
 _NAME_OWNERS = frozenset({"first", "last", "full", "given", "family", "middle", "your",
                           "my", "respondent", "participant", "person", "contact", "client",
@@ -3125,7 +3207,7 @@ class _Quarantine:
 
     def __init__(
         self, folder: Path, source: Path, erased: Callable[[str, Any], bool] | None = None,
-        id_prefix: str = "",
+        id_prefix: str = "", dismissed: Callable[[Any], bool] | None = None,
     ) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self.path = folder / f"{source.name}.{stamp}.jsonl"
@@ -3135,6 +3217,9 @@ class _Quarantine:
         self.erased = erased
         #: The prefix the row's id was to take (`--id-prefix`), to know it once fixed.
         self.id_prefix = id_prefix
+        #: Whether a row's cells, as a record keeps them, are a row a person dismissed
+        #: (`insight quarantine dismiss`, `insight erase --listener`): kept without them.
+        self.dismissed = dismissed
         self._handle: io.TextIOWrapper | None = None
         self.first: list[tuple[int, str]] = []
         self.left_out: dict[str, None] = {}
@@ -3142,19 +3227,18 @@ class _Quarantine:
 
     def add(self, line: int, reason: str, row: Any, concern: bool = False) -> None:
         """Quarantine a row; `concern`: it raises a safeguarding concern and was never
-        stored, so `insight quarantine` marks it and will not drop it unread."""
-        if line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
-            self.first.append((line, reason))
-        if self._handle is None:  # notes' words: only their owner reads them (as a backup)
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self._handle = self.path.open("a", encoding="utf-8")
-            os.chmod(self.path, 0o600)
+        stored, so `insight quarantine` marks it and will not drop it unread.
+
+        A row a person dismissed before (a cumulative export brings it back every month)
+        is kept without its cells, as an erased note's is: its names and numbers must not
+        land on disk again once dismissed."""
         row_id = str(row.get("id") or "").strip() if isinstance(row, dict) else ""
         text = row.get("text") if isinstance(row, dict) else None
         erased = bool(self.erased is not None and (row_id or text) and self.erased(row_id, text))
         if erased:
             row, reason = None, "a row of an erased note: not kept"
-        record = {"file": str(self.source), "line": line, "reason": reason, "row": row}
+        record: dict[str, Any] = {"file": str(self.source), "line": line, "reason": reason,
+                                  "row": row}
         if digest := self.digest():
             record["file_digest"] = digest
         if concern:
@@ -3169,6 +3253,19 @@ class _Quarantine:
                 record["row"] = kept
                 record["left_out"] = personal
                 self.left_out.update(dict.fromkeys(personal))
+        if (line > 0 and record["row"] is not None and self.dismissed is not None
+                # its cells as `insight.quarantine` reads them back from the file
+                and self.dismissed(json.loads(json.dumps(record["row"], ensure_ascii=False,
+                                                         default=str)))):
+            record["row"] = None
+            record["dismissed"] = True
+            record["reason"] = "a row dismissed before: not kept"
+        elif line > 0 and len(self.first) < self.SHOWN:  # line 0: the file (said already)
+            self.first.append((line, reason))
+        if self._handle is None:  # notes' words: only their owner reads them (as a backup)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
+            os.chmod(self.path, 0o600)
         self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._handle.flush()
 
@@ -3498,7 +3595,12 @@ def ingest_file(
         return bool(store.erased_texts({text_hash(text), text_hash(text.strip())})
                     or store.erased_like([text]))
 
-    quarantine = _Quarantine(quarantine_dir, source, erased, id_prefix)
+    # rows a person dismissed: their later copies are kept without their cells
+    marks = dismissed_marks([quarantine_dir])
+    dismiss_key = store.secret("quarantine-dismissed") if marks else b""
+    quarantine = _Quarantine(quarantine_dir, source, erased, id_prefix,
+                             dismissed=(lambda row: dismissed_mark(row, dismiss_key) in marks)
+                             if marks else None)
     context = {"categories": category_lookup(category_ids, category_names)
                if category_ids is not None else None, "max_chars": max_chars,
                "list_sep": list_sep}
@@ -3508,7 +3610,8 @@ def ingest_file(
         it never reaches the queue (the queue holds stored notes). `cells`: an unreadable
         row's cells as far as they can be told, to look for a safeguarding Yes."""
         report.rejected += 1
-        concern = _raises_concern(data, screen) or bool(cells and _raises_concern(cells, screen))
+        concern = (_raises_concern(data, screen) or bool(cells and _raises_concern(cells, screen))
+                   or _raw_json_concern(raw_line(data), screen))
         stored = stored_as(data) if concern else []
         # marked in quarantine only if no stored note carries it to the queue
         quarantine.add(line, reason, data, concern=concern and not stored)
@@ -4171,7 +4274,8 @@ def _store_batch(
                                or record.text in erased_like):
             report.already_present += 1
             report.erased += 1
-            if _raises_concern(data, screen):
+            if _raises_concern(data, screen) and not store.erased_concern_known(
+                    record.id, record.content_hash):  # the queue's record holds it already
                 report.erased_concerns.append(line)
             continue
         if stored is None:
@@ -4181,7 +4285,9 @@ def _store_batch(
         if stored["erased"]:  # whatever the row says: an erased note stays erased
             report.already_present += 1
             report.erased += 1
-            if _raises_concern(data, screen):  # a new concern all the same: said at once
+            # a new concern all the same: said at once, unless the queue had it already
+            if _raises_concern(data, screen) and not store.erased_concern_known(
+                    record.id, record.content_hash):
                 report.erased_concerns.append(line)
             continue
         same_text = stored["content_hash"] == record.content_hash

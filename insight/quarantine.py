@@ -20,11 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from insight.intake import (
+    DISMISSED,
     FIX_COLUMNS,
     NOTE_FIELDS,
     RAW_COLUMN,
+    dismissed_mark,
+    dismissed_marks,
+    header_key,
+    raw_json_cells,
     raw_line,
     raw_row_texts,
+    row_key,
     text_hash,
 )
 from insight.sheets import cell_unfit, write_workbook, written_whole
@@ -43,10 +49,6 @@ STATES = ("to fix", "stored", "repeated", "erased", "dismissed", "file")
 
 #: The states of rows that need nothing more (`clear` removes them).
 DONE = ("stored", "repeated", "erased", "dismissed")
-
-#: In the quarantine folder: a keyed mark of each dismissed row's cells, one a line, so
-#: that the same row in a later cumulative export is dismissed too (no cells are kept).
-DISMISSED = "dismissed.txt"
 
 #: Suffixes `export` writes: a workbook keeps every cell as typed text (no formula runs),
 #: JSONL keeps lists and yes/no as they were.
@@ -76,6 +78,9 @@ class QuarantinedRow:
     #: A hash of the ingested file's contents (`insight.intake._Quarantine.digest`); ""
     #: in records written before intake kept it.
     file_digest: str = ""
+    #: A row a person had dismissed before it came back (a cumulative export): intake
+    #: kept it without its cells.
+    dismissed: bool = False
 
     @property
     def text(self) -> str | None:
@@ -124,28 +129,46 @@ class QuarantinedRow:
 
     def holds_words(self, words: Iterable[str]) -> bool:
         """Whether every one of these words or phrases is in the row, in any cell, in any
-        case and spacing: to find what is held about a person who asks (subject access),
+        case and spacing, and a number in a cell however it is spaced ("07700900123" finds
+        "07700 900123"): to find what is held about a person who asks (subject access),
         as `Store.ids_with_words` finds their notes."""
-        wanted = [" ".join(w.casefold().split()) for w in words if w.strip()]
-        if self.row is None or not wanted:
+        from insight.store import number_searched, without_number_separators
+
+        words = [w for w in words if w.strip()]
+        if self.row is None or not words:
             return False
-        cells = self.row.values() if isinstance(self.row, dict) else [self.row]
-        held = " ".join(" ".join(str(c).casefold().split()) for c in cells if c is not None)
-        return all(w in held for w in wanted)
+        cells = [str(c) for c in (self.row.values() if isinstance(self.row, dict)
+                                  else [self.row]) if c is not None]
+        held = " ".join(" ".join(c.casefold().split()) for c in cells)
+        bare = [without_number_separators(c) for c in cells]  # a number is within one cell
+        return all(any(digits in b for b in bare) if (digits := number_searched(w)) is not None
+                   else " ".join(w.casefold().split()) in held for w in words)
 
     def by_listener(self, listener: str) -> bool:
         """Whether the row names this listener, in any case and without outer spaces, as
         `Store.note_ids_for_listener` matches a stored note's (a request is typed by
-        hand). A row intake could not read as cells names nobody it can tell."""
+        hand). A row intake could not read as cells (a CSV row of the wrong width, a
+        broken JSON line) names them in a whole cell of its own, or in a `"listener"`
+        pair: erasing a listener must not leave the rows intake could not split."""
+        wanted = listener.strip().casefold()
+        if not wanted:
+            return False
         named = self.row.get("listener") if isinstance(self.row, dict) else None
-        return named is not None and str(named).strip().casefold() == listener.strip().casefold()
+        if named is not None and str(named).strip().casefold() == wanted:
+            return True
+        if (line := self.raw_line) is None:
+            return False
+        if pairs := raw_json_cells(line):
+            return any(header_key(k) == "listener" and str(v).strip().casefold() == wanted
+                       for k, v in pairs.items())
+        return any(c.strip("\"' ").casefold() == wanted for c in self.raw_cells)
 
     def key(self) -> str | None:
         """The row's cells, for telling a repeat of it in a later export (the line may
         differ); None for a record without cells."""
         if self.row is None or self.line == 0:
             return None
-        return json.dumps(self.row, sort_keys=True, ensure_ascii=False, default=str)
+        return row_key(self.row)
 
     def same_line(self, other: QuarantinedRow) -> bool:
         """Whether `other` is this row read again: the same line of the same file, its
@@ -204,26 +227,19 @@ def read_quarantine(folder: Path) -> list[QuarantinedRow]:
                     "a row of an erased note"),
                 concern=bool(entry.get("safeguarding_concern")),
                 file_digest=str(entry.get("file_digest") or ""),
+                dismissed=bool(entry.get("dismissed")),
             ))
     return rows
 
 
 def _mark(row: QuarantinedRow, key: bytes) -> str | None:
-    """A dismissed row's mark: a keyed hash of its cells (`QuarantinedRow.key`)."""
-    import hashlib
-    import hmac
-
-    cells = row.key()
-    return None if cells is None else hmac.new(key, cells.encode("utf-8"),
-                                               hashlib.sha256).hexdigest()[:32]
+    """A dismissed row's mark: a keyed hash of its cells (`insight.intake.dismissed_mark`,
+    which intake tests a row against before it writes the row again)."""
+    return None if row.key() is None else dismissed_mark(row.row, key)
 
 
 def _dismissed(folders: Iterable[Path]) -> set[str]:
-    marks: set[str] = set()
-    for folder in folders:
-        if (path := folder / DISMISSED).is_file():
-            marks.update(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return marks
+    return dismissed_marks(folders)
 
 
 def dismiss(rows: Iterable[QuarantinedRow], store: Store) -> int:
@@ -270,6 +286,8 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
     def state(r: QuarantinedRow) -> str:
         if r.erased:
             return "erased"
+        if r.dismissed:  # written without its cells: dismissed before it came back
+            return "dismissed"
         if r.line == 0 or r.row is None:
             return "file"
         if dismissed and _mark(r, dismiss_key) in dismissed:
@@ -472,7 +490,7 @@ def settle_unread(folder: Path, source: Path) -> int:
     Returns how many were removed."""
     target = source.resolve()
     unread = [r for r in read_quarantine(folder)
-              if (r.line == 0 or r.row is None) and not r.erased
+              if (r.line == 0 or r.row is None) and not r.erased and not r.dismissed
               and Path(r.source).resolve() == target]
     return clear(unread)[0] if unread else 0
 

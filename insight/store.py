@@ -448,6 +448,48 @@ _SAYS_NOTHING = frozenset("ok okay done yes no na n/a none nil tbc tba see above
 SECRETS = ("erasure", "note-ref", "quarantine-dismissed", "report-names")
 
 
+#: What people write between the digits of a phone or an NHS number ("07700 900123",
+#: "943-476-5919", "(0113) 496 0000"): left out of the text when a search word is a number.
+NUMBER_SEPARATORS = (" ", "\u00a0", "\t", "\r", "\n", "-", "\u2013", "(", ")")
+
+_NUMBER_WORD = re.compile(r"[\d\s\-\u2013+()]+")
+
+
+def number_searched(word: str) -> str | None:
+    """A search word that is a number (digits, written with spaces, dashes, brackets or a
+    +), as its digits alone: a person asking gives "07700900123" where the note says
+    "07700 900123". None for any other word, matched as written."""
+    if not _NUMBER_WORD.fullmatch(word):
+        return None
+    digits = re.sub(r"\D", "", word)
+    return digits if len(digits) >= 3 else None
+
+
+def without_number_separators(text: str) -> str:
+    """Text without `NUMBER_SEPARATORS`, to find a number however it is spaced."""
+    for sep in NUMBER_SEPARATORS:
+        text = text.replace(sep, "")
+    return text
+
+
+def holds_searched(text: str, words: Iterable[str]) -> bool:
+    """Whether text holds every one of these words or phrases in any case and spacing, a
+    number however it is spaced (`number_searched`), as `Store.ids_with_words` finds
+    notes: for the audit log and quarantine, searched for a person who asks."""
+    held = " ".join(text.casefold().split())
+    bare: str | None = None
+    for word in words:
+        if not word.strip():
+            continue
+        if (digits := number_searched(word)) is not None:
+            bare = without_number_separators(held) if bare is None else bare
+            if digits not in bare:
+                return False
+        elif " ".join(word.casefold().split()) not in held:
+            return False
+    return True
+
+
 def says_what_was_done(text: str | None) -> bool:
     """Whether a safeguarding record's words say something: two words at least, or one of
     six letters or more ("referred"); not ".", "x", "ok" or "done"."""
@@ -1125,6 +1167,23 @@ class Store:
 
         return hmac.new(key, words_key(text).encode(), hashlib.sha256).hexdigest()[:40]
 
+    def erased_concern_known(self, note_id: str, content_hash: str) -> bool:
+        """Whether an erased note with this id, or with exactly these words, has an item in
+        the safeguarding queue (open or dealt with): a cumulative export's row of it that
+        says yes again is that concern, kept in the queue's record, not a new one."""
+        with self.engine.connect() as conn:
+            key = self._existing_secret(conn, "erasure")
+            if key is None:  # nothing was ever erased
+                return False
+            tombs = {self.tombstone_id(note_id, key)} if note_id else set()
+            if content_hash:
+                tombs.update(conn.execute(select(notes.c.id).where(
+                    notes.c.content_hash == self.erased_text_mark(content_hash, key),
+                    notes.c.erased_at.is_not(None))).scalars())
+            return bool(tombs) and conn.execute(
+                select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id.in_(tombs))
+                .limit(1)).first() is not None
+
     def erased_like(self, texts: Iterable[str]) -> set[str]:
         """The texts given whose words, without case, spacing or punctuation, an erased
         note had (`erased_words`)."""
@@ -1463,12 +1522,18 @@ class Store:
             return int(conn.execute(query).scalar_one())
 
     def ids_with_words(self, words: Sequence[str]) -> set[str]:
-        """Live notes whose text holds every one of these words or phrases, in any case: to
-        find a person's notes when they ask what is held about them, or a quote to pin."""
+        """Live notes whose text holds every one of these words or phrases, in any case, and
+        a number however it is spaced (`number_searched`): to find a person's notes when
+        they ask what is held about them, or a quote to pin."""
         wanted = [" ".join(w.split()) for w in words if w.strip()]
         if not wanted:
             return set()
+        bare: Any = notes.c.text  # a number however spaced: "07700 900123" = "07700900123"
+        for sep in NUMBER_SEPARATORS:
+            bare = func.replace(bare, sep, "")
         query = select(notes.c.id).where(notes.c.erased_at.is_(None), *(
+            bare.contains(digits, autoescape=True)
+            if (digits := number_searched(w)) is not None else
             func.lower(notes.c.text).contains(w.lower(), autoescape=True) for w in wanted))
         with self.engine.connect() as conn:
             return {row.id for row in conn.execute(query)}

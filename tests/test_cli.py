@@ -2313,6 +2313,48 @@ def test_a_persons_rows_never_stored_are_found_and_a_listeners_erased(tmp_path: 
     assert any(e["after"] and e["after"].get("rows_never_stored_removed") == 1 for e in log)
 
 
+def test_erase_listener_removes_their_quarantined_lines_intake_could_not_split(
+    tmp_path: Path
+) -> None:
+    """DPO audit: `erase --listener L03` and `quarantine show --listener L03` missed the
+    listener's rows kept as written (a CSV row of the wrong width, a broken JSON line), and
+    a later export wrote dismissed rows back in full."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "id,heard_on,listener,text\n"
+        "BD-011,2025-03-01,L03,Mrs Amina Hussain waits for CAMHS.\n"
+        "BD-012,2025-03-02,l03 ,Mr Daniel Okoro rang, twice, about his CPN.\n"
+        "BD-013,2025-03-02,L033,The bus, again, never came.\n", encoding="utf-8")
+    app = tmp_path / "app.jsonl"
+    app.write_text(
+        '{"id": "A-1", "listener": "L03", "text": "Sara Hussain 07700 900123 called.",}\n'
+        '{"id": "A-2", "listener": "L04", "text": "L03 was kind to her.",}\n',
+        encoding="utf-8")
+    for path in (form, app):
+        assert insight("ingest", "-w", str(ws), str(path), check=False).returncode == 3
+
+    def shown(*options: str) -> list[str]:
+        out = insight("quarantine", "show", "--all", *options, "-f", "json", "-w", str(ws))
+        return sorted(f"{Path(r['from']).name} {r['line']} {r['state']}"
+                      for r in json.loads(out.stdout))
+
+    assert shown("--listener", "L03") == ["app.jsonl 1 to fix", "form.csv 3 to fix"]
+    gone = insight("erase", "--listener", "L03", "--yes", "-w", str(ws))
+    assert "removed 2 quarantined rows by this listener" in gone.stdout
+    held = "".join(p.read_text(encoding="utf-8") for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "Okoro" not in held and "07700" not in held
+    assert "The bus" in held and "kind to her" in held  # another listener's rows stay
+    # the same lines in a later export: dismissed at once, their cells never written again
+    for path in (form, app):
+        insight("ingest", "-w", str(ws), str(path), check=False)
+    held = "".join(p.read_text(encoding="utf-8") for p in (ws / "quarantine").glob("*.jsonl"))
+    assert "Okoro" not in held and "07700" not in held
+    assert shown("--listener", "L03") == []
+    assert "app.jsonl 1 dismissed" in shown() and "form.csv 3 dismissed" in shown()
+
+
 def test_an_owner_finds_their_actions_by_status_and_what_is_overdue(tmp_path: Path) -> None:
     ws = workspace_with(tmp_path, [{"id": "w1", "text": "Waited nine months for a call."}],
                         "--no-screen")
@@ -2477,6 +2519,43 @@ def test_the_safeguarding_list_fits_a_terminal_and_says_where_the_rest_is(
     assert "`insight safeguarding show ITEM` gives one whole" in table
     [item] = json.loads(insight("safeguarding", "list", "-f", "json", "-w", str(ws)).stdout)
     assert "she is scared to go home tonight" in item["reason"]
+
+
+def test_subject_access_words_find_a_number_however_it_is_spaced(tmp_path: Path) -> None:
+    """DPO audit: `--words 07700900123` found nothing where the note says "07700 900123",
+    nor an NHS number "9434765919" written "943 476 5919": in notes, quarantine, audit."""
+    ws = workspace_with(tmp_path, [
+        {"id": "p1", "text": "Amina rang from 07700 900123 about her son.", "listener": "L1"},
+        {"id": "p2", "text": "His NHS number is 943 476 5919, he said.", "listener": "L1"},
+        {"id": "p3", "text": "Nothing of hers: 0770 0900 124.", "listener": "L1"}], "--no-screen")
+
+    def listed(*words: str) -> list[str]:
+        args = [a for w in words for a in ("--words", w)]
+        out = insight("notes", "list", *args, "-f", "json", "-w", str(ws)).stdout
+        return sorted(n["note"] for n in json.loads(out))
+
+    assert listed("07700900123") == ["p1"]
+    assert listed("+44 (0)7700-900123") == []  # other digits: another number
+    assert listed("9434765919") == ["p2"] and listed("943-476-5919", "nhs") == ["p2"]
+    assert listed("07700 900123", "amina") == ["p1"]
+    form = tmp_path / "form.csv"
+    form.write_text("id,heard_on,text\n"
+                    "q1,31/02/2025,Ring her back on 07700-900-123 please.\n"
+                    "q2,31/02/2025,NHS (943) 476 5919 to check.,extra\n", encoding="utf-8")
+    insight("ingest", "-w", str(ws), str(form), "--no-screen", check=False)
+
+    def shown(*words: str) -> list[int]:
+        args = [a for w in words for a in ("--words", w)]
+        out = insight("quarantine", "show", *args, "-f", "json", "-w", str(ws)).stdout
+        return sorted(r["line"] for r in json.loads(out))
+
+    assert shown("07700900123") == [2] and shown("9434765919") == [3]
+    insight("notes", "update", "p1", "--place", "Flat 2 ring 07700 900 123", "--reason",
+            "asked by her", "-w", str(ws))
+    found = json.loads(insight("audit", "--words", "07700900123", "-f", "json",
+                               "-w", str(ws)).stdout)
+    assert [e["record"] for e in found] == ["p1"]
+    assert insight("audit", "--words", "07700900124", "-w", str(ws)).stdout.strip() == "(none)"
 
 
 def test_output_cut_short_by_its_reader_is_no_error(tmp_path: Path) -> None:
@@ -2875,6 +2954,34 @@ def test_a_rejected_row_raising_a_concern_cannot_be_dropped_unread(tmp_path: Pat
     assert "SAFEGUARDING" not in again.stderr and "1 dismissed before" in again.stdout
 
 
+def test_a_broken_json_line_marked_safeguarding_yes_is_kept_in_quarantine(
+    tmp_path: Path
+) -> None:
+    """A line that is not JSON (a trailing comma, a missing brace) but says safeguarding
+    yes is named in red and kept by `clear --all`, as a CSV row of the wrong width is."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    form = tmp_path / "form.jsonl"
+    form.write_text(
+        '{"id": "S-1", "listener": "L07", "text": "The damp is making her low mood worse.", '
+        '"safeguarding": "yes",}\n'
+        '{"id": "S-2", "listener": "L07", "text": "The pharmacy runs out of his tablets.", '
+        '"safeguarding": true\n'
+        '{"id": "S-3", "listener": "L07", "text": "The cafe group meets on Tuesdays.", '
+        '"safeguarding": "no",}\n', encoding="utf-8")
+    ingested = insight("ingest", "-w", str(ws), str(form), check=False)
+    assert ingested.returncode == 3
+    said = " ".join(ingested.stderr.split())
+    assert "SAFEGUARDING: 2 rejected rows raise a safeguarding concern (lines 1, 2)" in said
+    assert "damp" not in said
+    listed = insight("quarantine", "list", "-w", str(ws), "-f", "json")
+    assert json.loads(listed.stdout)[0]["safeguarding_concerns"] == 2
+    cleared = insight("quarantine", "clear", "--all", "--yes", "-w", str(ws))
+    assert "removed 1 quarantined row" in cleared.stdout and "kept 2 rows raising" in cleared.stderr
+    shown = insight("quarantine", "show", "-w", str(ws)).stdout
+    assert "form.jsonl line 1" in shown and "form.jsonl line 2" in shown
+
+
 def test_no_screen_says_what_is_not_read(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))
@@ -2886,6 +2993,34 @@ def test_no_screen_says_what_is_not_read(tmp_path: Path) -> None:
     assert "safeguarding phrase screening is off (--no-screen)" in said
     assert "NOT read for safeguarding phrases (--no-screen)" in said
     assert "read only for safeguarding phrases" not in said
+
+
+def test_an_erased_notes_concern_already_in_the_queue_is_no_rejection_at_ingest(
+    tmp_path: Path
+) -> None:
+    """DPO audit: ingesting an edited export exited 3 while saying "rejected 0": an erased
+    note's row said safeguarding yes, a concern the queue had held (and a person dealt
+    with) before the note was erased. A new yes for an erased note is still an alarm."""
+    scared = "She is scared to go home tonight with the children and the dog."
+    drop_in = "The drop-in on Fridays kept me going through the whole of winter."
+    rows = [{"id": "s1", "text": scared, "safeguarding": "yes"},
+            {"id": "s2", "text": drop_in, "safeguarding": "no"}]
+    ws = workspace_with(tmp_path, rows, "--no-screen")
+    [item] = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json").stdout)
+    insight("safeguarding", "ack", str(item["item"]), "--note", "referred to the IDVA",
+            "-w", str(ws))
+    insight("erase", "--note", "s1", "--note", "s2", "--yes", "-w", str(ws))
+    edited = tmp_path / "edited.csv"  # the same rows, renamed columns, no ids
+    edited.write_text(f"Text,Safeguarding\n{scared},yes\n", encoding="utf-8")
+    again = insight("ingest", "--no-screen", "-w", str(ws), str(edited), check=False)
+    assert again.returncode == 0 and "SAFEGUARDING" not in again.stderr
+    assert "rejected 0, already present 1" in again.stdout
+    # an erased note no queue ever held a concern for, now said yes: named, and exit 3
+    new = tmp_path / "new.csv"
+    new.write_text(f"Text,Safeguarding\n{drop_in},yes - rang again\n", encoding="utf-8")
+    alarm = insight("ingest", "--no-screen", "-w", str(ws), str(new), check=False)
+    assert alarm.returncode == 3
+    assert "SAFEGUARDING: 1 row(s) of erased notes say safeguarding yes" in alarm.stderr
 
 
 def test_restore_keeps_safeguarding_work_done_since_the_backup(tmp_path: Path) -> None:

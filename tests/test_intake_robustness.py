@@ -585,6 +585,36 @@ def test_a_concern_already_in_the_queue_is_no_new_alarm_when_its_row_is_rejected
     assert ingest(store, other, tmp_path).rejected_concerns == [1]  # never stored: an alarm
 
 
+def test_a_broken_json_line_is_read_for_a_safeguarding_yes_and_phrases(
+    store: Store, tmp_path: Path
+) -> None:
+    """A JSON line intake cannot read is never stored, so no queue holds it: a yes in it
+    (in words, true or 1, under a key read as the field) or a phrase in its strings (behind
+    an escape too) is named at once, as for a CSV row of the wrong width."""
+    from insight.intake import raw_json_cells
+
+    path = write(tmp_path, "sg.jsonl", "\n".join([
+        '{"id": "s-1", "text": "The damp makes it worse.", "safeguarding": "yes",}',
+        '{"id": "s-2", "text": "He goes without his tablets.", "safeguarding": true',
+        "{'id': 's-3', 'text': 'Waits for the bus.', 'Any safeguarding worries?': 1}",
+        '{"id": "s-4", "text": "The cafe group is good.", "safeguarding": "no",}',
+        '{"id": "s-5", "text": "She said \\"I can\\u2019t go on\\" twice", "safeguarding": "no"',
+        '{"id": "s-6", "text": "Nothing to worry about.", "safeguarding": "no"}',
+    ]) + "\n")
+    screen = lambda text: "phrase: despair" if "can\u2019t go on" in text else None  # noqa: E731
+    report = ingest_file(store, path, category_ids=CATEGORY_IDS, quarantine_dir=tmp_path / "q",
+                         screen=screen)
+    assert counts(report) == (1, 5, 0)
+    assert report.rejected_concerns == [1, 2, 3, 5]
+    assert report.quarantine is not None
+    records = [json.loads(line) for line in
+               Path(report.quarantine).read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in records if r.get("safeguarding_concern")] == [1, 2, 3, 5]
+    assert raw_json_cells('{"a": "x\\ny", "b": 1, "c": null, "a": "z"') == {
+        "a": "x\ny", "b": 1, "c": None}
+    assert raw_json_cells("id,text,yes") == {}
+
+
 def test_a_row_refused_for_its_id_or_its_twin_is_still_screened(
     store: Store, tmp_path: Path
 ) -> None:
@@ -2375,6 +2405,22 @@ def test_an_erased_notes_row_saying_yes_is_named_at_once(store: Store, tmp_path:
     report = ingest(store, again, tmp_path)
     assert report.erased == 1 and report.erased_concerns == [1]
     assert store.safeguarding_items(open_only=False) == []  # never stored again
+
+
+def test_an_erased_notes_row_whose_concern_the_queue_held_is_no_new_alarm(
+    store: Store, tmp_path: Path
+) -> None:
+    """A cumulative export repeats a flagged note's row after the note is erased: its yes is
+    the concern the queue kept a record of, by its id or (without one) by its words."""
+    row = {"id": "e-1", "text": "He is worried about his brother, who lost his job and his flat.",
+           "safeguarding": "yes"}
+    ingest(store, write(tmp_path, "a.jsonl", json.dumps(row) + "\n"), tmp_path)
+    assert len(store.safeguarding_items(note_id="e-1")) == 1
+    store.erase_notes(["e-1"], reason="asked")
+    again = write(tmp_path, "b.jsonl", json.dumps(row) + "\n"
+                  + json.dumps({**row, "id": ""}) + "\n")
+    report = ingest(store, again, tmp_path)
+    assert report.erased == 2 and report.erased_concerns == []
 
 
 def test_a_renamed_safeguarding_question_is_named_with_its_yeses(store: Store,

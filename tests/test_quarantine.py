@@ -23,6 +23,7 @@ from insight.quarantine import (
     read_quarantine,
     review,
     scrub,
+    settle_unread,
     sort_rejected,
     workbook_misfits,
 )
@@ -343,6 +344,40 @@ def test_a_dismissed_row_and_its_later_copies_need_nothing(store: Store, tmp_pat
     _ingest(store, other, folder)
     assert [r.state for r in review(read_quarantine(folder), store)
             if Path(r.source).name == "other.csv"] == ["to fix"]
+
+
+def test_a_dismissed_row_in_a_later_export_is_written_without_its_cells(
+    store: Store, tmp_path: Path
+) -> None:
+    """DPO audit: a cumulative export ingested again wrote a dismissed row back to disk in
+    full (names, NHS numbers), in state "dismissed". Its mark is enough: the copy is kept
+    as an erased note's row is, its cells gone, and still counted as dismissed."""
+    folder = tmp_path / "quarantine"
+    march = tmp_path / "march.csv"
+    march.write_text("id,heard_on,listener,text\n"
+                     "t1,2025-03-40,L2,Mr Tom Jones NHS 943 476 5919 is a test answer\n"
+                     "t2,2025-03-04,L2,The waiting list is long.,extra\n"
+                     "t3,2025-03-41,L2,The bus never comes.\n", encoding="utf-8")
+    _ingest(store, march, folder)
+    rows = review(read_quarantine(folder), store)
+    assert dismiss([r for r in rows if r.line in (2, 3)], store) == 2  # a raw line too
+    _ingest(store, march, folder)  # April's cumulative export: the same rows
+    april = quarantine_files(folder)[-1]
+    written = april.read_text(encoding="utf-8")
+    assert "Tom Jones" not in written and "943 476 5919" not in written
+    assert "waiting list" not in written and "The bus never comes" in written
+    records = [json.loads(line) for line in written.splitlines()]
+    assert [(r["line"], r["row"], r.get("dismissed")) for r in records[:2]] == [
+        (2, None, True), (3, None, True)]
+    kinds = sort_rejected(folder, april, store)
+    assert [r.line for r in kinds["dismissed"]] == [2, 3]
+    assert [r.line for r in kinds["before"]] == [4] and kinds["new"] == []
+    assert [(r.line, r.state) for r in review(read_quarantine(folder), store)] == [
+        (4, "repeated"), (2, "dismissed"), (3, "dismissed"), (4, "to fix")]
+    # a record without cells is no failed read of the file, and `clear` removes it
+    assert settle_unread(folder, march) == 0
+    assert clear([r for r in review(read_quarantine(folder), store)
+                  if r.state == "dismissed"]) == (2, 0)
 
 
 def test_a_row_that_repeats_a_note_but_for_spacing_needs_nothing(

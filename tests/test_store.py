@@ -1207,6 +1207,21 @@ def test_notes_are_found_by_their_words_in_any_case(store: Store) -> None:
     assert store.ids_with_words(["crisis"]) == {"b"}  # an erased note's words are gone
 
 
+def test_a_number_is_found_by_its_words_however_it_is_spaced(store: Store) -> None:
+    """A person asking gives "07700900123"; the listener wrote "07700 900123"."""
+    add(store,
+        note("a", "Rang from 07700 900123 twice."),
+        note("b", "NHS number (943) 476-5919 on the letter."),
+        note("c", "Room 12 on the 3rd floor."))
+    assert store.ids_with_words(["07700900123"]) == {"a"}
+    assert store.ids_with_words(["077 009 001 23"]) == {"a"}
+    assert store.ids_with_words(["9434765919"]) == {"b"}
+    assert store.ids_with_words(["943 476 5919", "letter"]) == {"b"}
+    assert store.ids_with_words(["07700900124"]) == set()
+    assert store.ids_with_words(["123"]) == {"a"}
+    assert store.ids_with_words(["12 3"]) == {"a"}  # "12" and "3" are in c, not "123"
+
+
 def test_a_mistyped_note_id_is_matched_by_its_number_before_its_spelling(store: Store) -> None:
     add(store, *(note(f"cn-A-{n:04d}", f"note {n} about the bus") for n in (22, 282, 220)))
     # "022" is 22: the same note however its zeros are padded, not the closer spelling 0282
