@@ -2931,6 +2931,10 @@ class FileReport:
     #: earlier in the file) but heard on another day or by another listener: kept, as
     #: another conversation in which the same thing was said.
     same_words_kept: list[tuple[int, str]] = field(default_factory=list)
+    #: (line, new note id): short new notes with the very words of an erased note (under
+    #: another id, date or listener): stored, as another person may say the same few
+    #: words, and named, as it may be the erased one come back.
+    erased_words_kept: list[tuple[int, str]] = field(default_factory=list)
     #: Already-present notes no person had labelled, given the row's categories.
     labelled: int = 0
     #: Each category a rejected row gives that the codebook lacks -> its rows' lines: a
@@ -3029,6 +3033,17 @@ class FileReport:
                         if name != "experience"]) else [])
                     + (["`insight notes review ID --experience ...`"]
                        if "experience" in self.fields_kept else [])))
+        if self.erased_words_kept:
+            listed = [f"line {line} = {shown_cell(note_id)}"
+                      for line, note_id in self.erased_words_kept]
+            n = len(self.erased_words_kept)
+            lines.append(
+                f"{n} new note{_s(n)} {'has' if n == 1 else 'have'} the very words of an "
+                f"erased note ({some_of(listed, 5)}): stored, as "
+                f"{'it is' if n == 1 else 'they are'} short and someone else may have said "
+                "the same; if it is the erased "
+                "conversation come back (another date or listener), erase it again "
+                "(`insight erase --note ID`)")
         if self.same_words_kept:
             listed = [f"line {line} = {shown_cell(note_id)}"
                       for line, note_id in self.same_words_kept]
@@ -4261,6 +4276,11 @@ def _store_batch(
     candidates = [record for _, record, _ in pending
                   if record.id not in existing and len(record.text.split()) >= TWIN_MIN_WORDS]
     erased_words = store.erased_texts(record.content_hash for record in candidates)
+    # a short note with an erased note's very words may be someone else saying the same
+    # ("She is scared to go home."): stored, but named, for a person to check
+    short_erased = store.erased_texts(
+        record.content_hash for _, record, _ in pending
+        if record.id not in existing and len(record.text.split()) < TWIN_MIN_WORDS)
     # or the same words with case, spacing or punctuation changed
     erased_like = store.erased_like(record.text for record in candidates)
     # a corrected answer must not wipe out the words a safeguarding concern was raised on
@@ -4281,6 +4301,8 @@ def _store_batch(
         if stored is None:
             new.append(record)
             new_lines[record.id] = (line, data)
+            if record.content_hash in short_erased:
+                report.erased_words_kept.append((line, record.id))
             continue
         if stored["erased"]:  # whatever the row says: an erased note stays erased
             report.already_present += 1

@@ -879,7 +879,12 @@ def test_an_erased_note_stays_erased_under_another_id(store: Store, tmp_path: Pa
     ingest_file(store, short, category_ids=None, quarantine_dir=tmp_path / "q")
     assert store.erase_notes(["s1"]) == 1
     short.write_text("id,text\ns2,No one asks mum\n", encoding="utf-8")
-    assert ingest_file(store, short, category_ids=None, quarantine_dir=tmp_path / "q").accepted == 1
+    again = ingest_file(store, short, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert again.accepted == 1
+    # but it may be the erased note come back under another id: named, for a person to see
+    assert again.erased_words_kept == [(2, "s2")]
+    assert any("the very words of an erased note (line 2 = 's2')" in line
+               for line in again.change_summary())
 
 
 def test_erased_words_stay_out_of_a_cumulative_export_and_its_quarantine(
