@@ -1937,7 +1937,7 @@ def report(
     ] = "commissioner",
     title: Annotated[str | None, typer.Option(
         help="Report title, e.g. your organisation's name and the period (on the community "
-             "page, above 'You said, we did'). Default: 'Community listening: influence "
+             "page, under 'You said, we did'). Default: 'Community listening: influence "
              "report'.")] = None,
     contact: Annotated[str | None, typer.Option(
         help="How people can reach you, for the community page's 'Tell us what you think' "
@@ -2275,7 +2275,10 @@ def priorities_add(
         new = add_priority(store, title, description=description,
                            agreed_on=_parse_day(agreed_on),
                            insight_ids=_refs("insight", insight))
-        typer.echo(f"created priority {ref('priority', new)}")
+        typer.echo(f"created priority {ref('priority', new)}"
+                   + ("" if agreed_on else "; no day agreed: reports count it from today "
+                      "(`insight priorities update "
+                      f"{ref('priority', new)} --agreed-on DAY` if it was agreed before)"))
         _warn_same_title("priority", twins, new)
         _warn_small_groups(ws, store, ref("priority", new), title=title,
                            description=description)

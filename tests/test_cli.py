@@ -266,6 +266,9 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
     twice = insight("priorities", "add", "No one waits alone.", "-w", str(ws))
     assert "created priority P2" in twice.stdout
+    # no day agreed: said, as a past period's report counts it from today
+    assert "no day agreed: reports count it from today (`insight priorities update P2 " \
+        "--agreed-on DAY` if it was agreed before)" in " ".join(twice.stdout.split())
     assert " ".join(twice.stderr.split()) == (
         "warning: P1 has the same title; if P2 is the same priority, merge it (insight "
         "priorities merge P2 --into P1)"
