@@ -3130,6 +3130,21 @@ _MAY_BE_CONTACT = re.compile(
     r"@|(?:\d\D*){6}|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|^(?=.*\d)\S+\s+\S+\s+\S+", re.I)
 
 
+#: What an id must show before it is read for contact details (`_CONTACT_IDS`): an @, a
+#: postcode, a National Insurance number, words beside a number (an address), or a UK
+#: phone number's start (0 or +44) and length. Ids are unique, so the cache of
+#: `_contact_details` never helps them, and survey ids of twelve digits ("118563944211")
+#: or a file's numbering ("bench-0000123") need no redaction pass each.
+_MAY_BE_CONTACT_ID = re.compile(
+    r"@|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s?(?:\d{2}\s?){3}[A-D]\b"
+    r"|^(?=.*\d)\S+\s+\S+\s+\S+|(?<!\d)(?:\+\s?44|0)[\d\s\-()]{9,14}(?!\d)", re.I)
+
+
+def _contact_id(value: str) -> str | None:
+    """What kind of contact detail an id holds (a phone number typed where the id goes)."""
+    return _contact_details(value) if _MAY_BE_CONTACT_ID.search(value) else None
+
+
 @lru_cache(maxsize=4096)
 def _contact_details(value: str | None) -> str | None:
     """What kind of contact detail a short field holds ("L01 Pat 07700 900558"), if any;
@@ -3743,7 +3758,7 @@ def ingest_file(
             for name in ("listener", "place", "setting"):
                 if (kind := _contact_details(getattr(record, name))) is not None:
                     contact_lines.setdefault((name, kind), []).append(row.line)
-            if note.id is not None and (kind := _contact_details(note.id)) in _CONTACT_IDS:
+            if note.id is not None and (kind := _contact_id(note.id)) in _CONTACT_IDS:
                 contact_ids.setdefault(kind, []).append((row.line, record.id))
             if record.id in seen:
                 first, generated = seen[record.id]
