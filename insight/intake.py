@@ -3034,23 +3034,20 @@ class FileReport:
                     + (["`insight notes review ID --experience ...`"]
                        if "experience" in self.fields_kept else [])))
         if self.erased_words_kept:
-            listed = [f"line {line} = {shown_cell(note_id)}"
-                      for line, note_id in self.erased_words_kept]
             n = len(self.erased_words_kept)
             lines.append(
                 f"{n} new note{_s(n)} {'has' if n == 1 else 'have'} the very words of an "
-                f"erased note ({some_of(listed, 5)}): stored, as "
+                f"erased note ({_lines_named(self.erased_words_kept)}): stored, as "
                 f"{'it is' if n == 1 else 'they are'} short and someone else may have said "
                 "the same; if it is the erased "
                 "conversation come back (another date or listener), erase it again "
                 "(`insight erase --note ID`)")
         if self.same_words_kept:
-            listed = [f"line {line} = {shown_cell(note_id)}"
-                      for line, note_id in self.same_words_kept]
             n = len(self.same_words_kept)
             lines.append(
                 f"{n} new note{_s(n)} {'has' if n == 1 else 'have'} the very words of another "
-                f"note but another date or listener ({some_of(listed, 5)}): kept as "
+                f"note but another date or listener ({_lines_named(self.same_words_kept)}): "
+                "kept as "
                 f"conversation{_s(n)} of {'its' if n == 1 else 'their'} own. If a row "
                 "corrects a note's date or listener (a file ingested again, corrected), the "
                 "older note is now counted twice: erase it (`insight erase --note ID`)"
@@ -3138,6 +3135,11 @@ _MAY_BE_CONTACT = re.compile(
 _MAY_BE_CONTACT_ID = re.compile(
     r"@|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\b[A-Z]{2}\s?(?:\d{2}\s?){3}[A-D]\b"
     r"|^(?=.*\d)\S+\s+\S+\s+\S+|(?<!\d)(?:\+\s?44|0)[\d\s\-()]{9,14}(?!\d)", re.I)
+
+
+def _lines_named(pairs: Sequence[tuple[int, str]]) -> str:
+    """(line, note id) pairs as a message names them: "line 4 = 'n-1a2b'", a few."""
+    return some_of([f"line {line} = {shown_cell(note_id)}" for line, note_id in pairs], 5)
 
 
 def _contact_id(value: str) -> str | None:
