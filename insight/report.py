@@ -329,10 +329,9 @@ def build_report(
     # a period's report quotes notes heard before it too (an insight rests on every note
     # linked to it): a place or community few notes come from in the period, or in all,
     # is not named in a quote (a town heard once, in another year, was)
-    groups = {kind: sorted({*small_groups(frame, audience, threshold).get(kind, ()),
-                            *small_groups(every_note, audience, threshold).get(kind, ())})
-              for kind in ("PLACE", "COMMUNITY")} if audience != "lead" else \
-        small_groups(frame, audience, threshold)
+    in_period, in_all = (small_groups(f, audience, threshold) for f in (frame, every_note))
+    groups = {kind: sorted({*in_period.get(kind, ()), *in_all.get(kind, ())})
+              for kind in {*in_period, *in_all}}
     phrases = key_phrases(
         (note for batch in store.iter_notes() for note in batch), frame, codebook,
         audience=audience, threshold=threshold, flagged=flagged_ids, cleared=cleared,
