@@ -934,8 +934,8 @@ class Store:
     def audit_log(self, record: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit entries, newest last; `record` filters by id (e.g. a note id or `P3`):
         the record itself, the links made to and from it (`insight_notes` "3->n1"),
-        leads' quote choices (`insight_quotes` "3->n1") and an action's lived-experience
-        involvement, and for a note its tags and safeguarding items."""
+        leads' quote choices (`insight_quotes` "3->n1"), an action's lived-experience
+        involvement and outcomes, and for a note its tags and safeguarding items."""
         # in time order: entries a restore carried over come after the backup's own
         query = select(audit).order_by(audit.c.at, audit.c.id)
         note_id = None
@@ -952,8 +952,13 @@ class Store:
             ]
             own = [kind] + ([action_involvement.name] if kind == "action" else []) + (
                 [priority_withdrawals.name] if kind == "priority" else [])
+            # an action's outcomes name it in a column, not a link: read them all and keep
+            # those that name this action before or after (an outcome moved to another
+            # action shows under both)
+            outcome_of = kind == "action"
             query = query.where(or_(
-                and_(audit.c.record_type.in_(own), audit.c.record_id == number), *linked
+                and_(audit.c.record_type.in_(own), audit.c.record_id == number), *linked,
+                *([audit.c.record_type == "outcome"] if outcome_of else []),
             ))
         elif record:  # a note id: the note and its tags (`note/category/source`), not an
             # insight or action whose number happens to be the same ("3"); an erased
@@ -975,6 +980,13 @@ class Store:
             )
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
+        if record and ref_kind(record) == "action":
+            number = int(record[1:])
+            rows = [
+                r for r in rows if r["record_type"] != "outcome"
+                or number in ((r["before"] or {}).get("action_id"),
+                              (r["after"] or {}).get("action_id"))
+            ]
         if note_id is not None:  # a queue item names its note inside the entry
             rows = [
                 r for r in rows if r["record_type"] != "safeguarding"

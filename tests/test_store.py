@@ -358,6 +358,25 @@ def test_thread_records_are_audited_with_before_and_after(noted: Store) -> None:
     assert ("insight_notes", f"{insight}->n1") in note_history
 
 
+def test_an_actions_history_holds_its_outcomes(noted: Store) -> None:
+    """`audit --record A1` gives what was seen after the action, not only the action: its
+    outcomes name it in a column, not a link, and another action's outcome stays out."""
+    priority = add_priority(noted, "Community spaces")
+    action = add_action(noted, "Fund cafes", owner="ICB", priority_ids=[priority])
+    other = add_action(noted, "Open late", owner="Trust", priority_ids=[priority])
+    outcome = add_outcome(noted, action, "Two cafes funded")
+    elsewhere = add_outcome(noted, other, "Opens till 8")
+    noted.update_record("outcome", outcome, fed_back=True)
+    history = [(e["operation"], e["record_type"], e["record_id"])
+               for e in noted.audit_log(f"A{action}")]
+    assert ("create", "outcome", str(outcome)) in history
+    assert ("update", "outcome", str(outcome)) in history
+    assert all(r != str(elsewhere) for _, kind, r in history if kind == "outcome")
+    noted.delete_record("outcome", outcome)  # deleted, it is still in the action's history
+    assert ("delete", "outcome", str(outcome)) in [
+        (e["operation"], e["record_type"], e["record_id"]) for e in noted.audit_log(f"A{action}")]
+
+
 def test_audit_actor_comes_from_insight_user(db_url: str, monkeypatch) -> None:
     monkeypatch.setenv("INSIGHT_USER", "lead-anna")
     with Store.open(db_url) as store:
