@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import permutations
@@ -159,6 +159,11 @@ _BROAD_WORDS = frozenset("""
 """.split())
 
 
+#: The spellings of one initialism ("LGB", "LGBT", "LGBTQ+", "LGBTQIA+", ...).
+_LGBT = re.compile(r"lgbt?[tqia]*|glbt[qia]*")
+_LGBT_FORMS = ("lgb", "lgbt", "lgbtq", "lgbti", "lgbtqi", "lgbtiq", "lgbtqia", "glbt", "glbtq")
+
+
 def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     """Where `text` names one of `names` (places or communities few notes come from).
     Whole words, as spelt or in the plural ("Somalis", "Gypsies"); spaces, hyphens and full
@@ -176,6 +181,10 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
 
     names = {tuple(re.findall(r"[^\W_]+(?:['’][^\W_]+)?", p.casefold())) for p in names}
     names = {n for n in names if n}
+    # an initialism that grows names one community in each of its spellings ("LGBT youth
+    # group" for LGBTQ+: a commissioner audit)
+    names |= {(form,) for n in names if len(n) == 1 and _LGBT.fullmatch(n[0])
+              for form in _LGBT_FORMS}
     whole = set(names)
     names |= {(w,) for n in names if len(n) > 1 for w in n
               if len(w) > 3 and w not in _BROAD_WORDS}
@@ -367,7 +376,7 @@ def quotes_for(
     within: str = "",
     own_words: bool = False,
     quoted: Quoted | None = None,
-    small_groups: SmallGroups = EMPTY,
+    small_groups: SmallGroups | Callable[[dict[str, Any]], SmallGroups] = EMPTY,
     cleared: Collection[str] = (),
     chosen: Collection[str] = (),
 ) -> list[Quote]:
@@ -383,9 +392,10 @@ def quotes_for(
     instead of the whole note. With `quoted`, a note or wording already quoted elsewhere
     in the report is skipped, and what is quoted here is added to it. `small_groups`:
     places and communities few notes come from, written as [PLACE] or [COMMUNITY]
-    (`name_spans`). `cleared`: as for `may_quote`. `chosen`: notes a lead pinned: a person
-    read the whole note and chose it, so its person's own words are taken from anywhere in
-    it, not only around the evidence sentence (often the listener's summary).
+    (`name_spans`), or a function giving them for a note. `cleared`: as for `may_quote`.
+    `chosen`: notes a lead pinned: a person read the whole note and chose it, so its
+    person's own words are taken from anywhere in it, not only around the evidence sentence
+    (often the listener's summary).
     """
     quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
@@ -395,7 +405,8 @@ def quotes_for(
         excerpt = (excerpts or {}).get(note["id"])
         text, spoken = _quote_of(
             note["text"], fuller_excerpt(note["text"], excerpt) if excerpt else None,
-            own_words, small_groups, anywhere=note["id"] in chosen,
+            own_words, small_groups(note) if callable(small_groups) else small_groups,
+            anywhere=note["id"] in chosen,
         )
         if not text or text.casefold() in quoted.texts:
             continue

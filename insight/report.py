@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ from insight.rollup import (  # noqa: E402
     heard_between,
     heard_from,
     key_phrases,
+    merged_groups,
     naming_no_community,
     note_frame,
     small_groups,
@@ -330,8 +331,25 @@ def build_report(
     # linked to it): a place or community few notes come from in the period, or in all,
     # is not named in a quote (a town heard once, in another year, was)
     in_period, in_all = (small_groups(f, audience, threshold) for f in (frame, every_note))
-    groups = {kind: sorted({*in_period.get(kind, ()), *in_all.get(kind, ())})
-              for kind in {*in_period, *in_all}}
+    groups = merged_groups(in_period, in_all)
+    by_quarter: dict[tuple[int, int], SmallGroups] = {}
+
+    def groups_of(note: dict[str, Any]) -> SmallGroups:
+        """The small groups a quote of this note hides: the report's, and those of the
+        quarter the note was heard in, so a community one of a few people in that quarter
+        is hidden alike in a report of the quarter and in one of all notes (side by side,
+        "deaf" in one and "[COMMUNITY]" in the other, under one reference, said who)."""
+        day = note.get("heard_on")
+        if audience == "lead" or not isinstance(day, date):
+            return groups
+        quarter = (day.year, (day.month - 1) // 3)
+        if quarter not in by_quarter:
+            first = date(quarter[0], 3 * quarter[1] + 1, 1)
+            last = (first + timedelta(days=92)).replace(day=1) - timedelta(days=1)
+            heard, _ = heard_between(every_note, first, last)
+            by_quarter[quarter] = merged_groups(groups,
+                                                small_groups(heard, audience, threshold))
+        return by_quarter[quarter]
     phrases = key_phrases(
         (note for batch in store.iter_notes() for note in batch), frame, codebook,
         audience=audience, threshold=threshold, flagged=flagged_ids, cleared=cleared,
@@ -461,7 +479,7 @@ def build_report(
             ordered = pinned + sorted(
                 (n for n in note_ids if n not in left_out and n not in pinned),
                 key=lambda n: (
-                    n in linked and _from_small_group(linked[n], groups),
+                    n in linked and _from_small_group(linked[n], groups_of(linked[n])),
                     n in linked and _experience(linked[n]) in against,
                     n in linked and not finding & content_words(
                         excerpts.get(n) or linked[n]["text"] or ""),
@@ -484,7 +502,7 @@ def build_report(
                 # "you said" over a quote is only true of the person's own words
                 own_words=audience == "community",
                 quoted=quoted,
-                small_groups=groups,
+                small_groups=groups_of,
                 chosen=pinned,
             )
             insight_views.append(

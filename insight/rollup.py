@@ -545,6 +545,13 @@ def small_groups(frame: pd.DataFrame, audience: Audience, threshold: int) -> Sma
     return out
 
 
+def merged_groups(*groups: SmallGroups) -> SmallGroups:
+    """Every place and community any of `groups` holds (a quote hides the union)."""
+    kinds = {kind for g in groups for kind in g}
+    return {kind: sorted({name for g in groups for name in g.get(kind, ())})
+            for kind in kinds}
+
+
 #: Words that say nothing of a theme at the edge of a phrase, beside scikit-learn's
 #: English stop words: reporting verbs and fillers of listeners' notes.
 _FILLER = frozenset("""

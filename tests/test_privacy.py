@@ -185,6 +185,10 @@ def test_places_are_found_as_whole_words(text: str, found: list[str]) -> None:
         # the "+" goes with the name: "[COMMUNITY]+ group" still named it (a report audit)
         ("LGBTQ+", "LGBTQ+ group in Hebden is the only place", ["LGBTQ+"]),
         ("LGBTQ+", "the lgbtq group", ["lgbtq"]),
+        # its other spellings name it too (a commissioner audit: "LGBT youth group")
+        ("LGBTQ+", "The LGBT youth group and the LGBTQIA+ night", ["LGBT", "LGBTQIA+"]),
+        ("LGBT", "an lgbtq+ choir", ["lgbtq+"]),
+        ("LGBTQ+", "a club for bgt fans", []),
     ],
 )
 def test_a_small_community_in_other_spellings(community: str, text: str, found: list) -> None:

@@ -441,6 +441,34 @@ def test_a_community_few_notes_come_from_is_not_named_in_quotes(store: Store) ->
     assert "As a Roma mum" in lead
 
 
+def test_a_community_few_in_the_notes_quarter_is_hidden_in_every_report(store: Store) -> None:
+    """A blind commissioner audit: the one Deaf note of the third quarter was quoted as
+    "explain [COMMUNITY] culture" in that quarter's report and "explain deaf culture" in
+    the report of all notes, under one reference: side by side, they said who. A community
+    few notes of the note's own quarter come from is hidden in both."""
+    story = 'She said "for the first time I did not have to explain deaf culture to a nurse".'
+    add(store,
+        note("d", story, categories=["cultural-factors"], community=["Deaf"],
+             heard_on="2026-08-12"),
+        *[note(f"e{i}", f"The BSL interpreter never came to the clinic, visit {i}.",
+               categories=["cultural-factors"], community=["Deaf"], heard_on="2026-02-10")
+          for i in range(5)],
+        *[note(f"q{i}", f"The leaflets were only in English, visit {i}.",
+               categories=["cultural-factors"], heard_on="2026-08-20") for i in range(5)])
+    insight = add_insight(store, "Culture", note_ids=["d", *[f"q{i}" for i in range(5)]])
+    add_action(store, "Interpreters", priority_ids=[add_priority(
+        store, "P", insight_ids=[insight], agreed_on=date(2026, 4, 1))])
+    every = unescape(render_html(build_report(store, load_codebook(), quotes_per_insight=None)))
+    quarter = unescape(render_html(build_report(
+        store, load_codebook(), quotes_per_insight=None,
+        since=date(2026, 7, 1), until=date(2026, 9, 30))))
+    for html in (every, quarter):  # six Deaf notes in all, one in its quarter
+        assert "explain [COMMUNITY] culture" in html and "explain deaf culture" not in html
+    lead = unescape(render_html(build_report(store, load_codebook(), audience="lead",
+                                             quotes_per_insight=None)))
+    assert "explain deaf culture" in lead
+
+
 def test_a_small_place_or_community_in_lower_case_is_not_named_in_quotes(
     store: Store,
 ) -> None:
