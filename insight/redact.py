@@ -2055,6 +2055,45 @@ def _thing_before(units: list[_Unit], k: int, person: list[bool]) -> bool:
     return prev.cap and not prev.sent_start and not person[j] and prev.alpha
 
 
+# A name written against a phone number or e-mail address, as listeners jot them: "Pat
+# (07700 900456) said", "Contact: Pat, 07700 900456", "07700 900456 (Pat)". Beside a
+# contact detail a first name is a person even where it is an everyday word ("Hope",
+# "Grace"); the words people write before a number instead are not ("Ring 07700 ...",
+# "Mum: 07700 ...", "Samaritans (116 123)" is no first name).
+_BEFORE_CONTACT = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+)?)"
+    r"(?:[ \t]*\([ \t]*|[ \t]*[-–:,][ \t]*|[ \t]+(?:on|at|-)?[ \t]*)$")
+_AFTER_CONTACT = re.compile(
+    r"^(?:[ \t]*\([ \t]*(?P<bracketed>[A-Z][a-z'’-]+(?:[ \t]+[A-Z][a-z'’-]+)?)[ \t]*\)"
+    r"|[ \t]*[-–][ \t]*(?P<dashed>[A-Z][a-z'’-]+)(?![\w'’-]))")
+_CONTACT_WORDS = frozenset("""
+    ring call text phone dial try contact mum mam nan nana gran dad home work mobile tel
+    number landline whatsapp email e-mail or and
+""".split())
+
+
+def _names_beside_contacts(text: str, spans: list[PiiSpan], res: _Resources
+                           ) -> list[PiiSpan]:
+    out = []
+    for span in spans:
+        if span.type not in ("PHONE", "EMAIL"):
+            continue
+        before = _BEFORE_CONTACT.search(text[max(0, span.start - 60):span.start])
+        after = _AFTER_CONTACT.match(text[span.end:span.end + 60])
+        for found, offset in ((before, max(0, span.start - 60)), (after, span.end)):
+            if found is None:
+                continue
+            group = next(g for g in ("name", "bracketed", "dashed") if found.groupdict().get(g))
+            words = found.group(group).split()
+            flags = [res.lexicon.get(w.lower(), "") for w in words]
+            if (any(w.lower() in _CONTACT_WORDS or w.lower() in _NEVER_NAME for w in words)
+                    or "F" not in flags[0] or not all("F" in f or "L" in f for f in flags)):
+                continue
+            out.append(PiiSpan(offset + found.start(group), offset + found.end(group),
+                               "PERSON"))
+    return out
+
+
 def _email_names(text: str, res: _Resources) -> set[str]:
     """Names spelled out in a first.last e-mail address in the note ("nana.owusu@..."): the
     same names elsewhere in the note are that person."""
@@ -2803,6 +2842,7 @@ def _find_in_doc(doc: Doc) -> list[PiiSpan]:
     spans += _school_spans(doc, res)
     people = [PiiSpan(s, e, "PERSON") for s, e in _person_units(doc, res)
               if not _town_of_address(text, spans, s, e)]
+    people += _names_beside_contacts(text, spans, res)
     people = _with_particles(text, people)
     return _resolve(spans + people + _streets_of_people(text, people)
                     + _other_script_spans(text) + _place_spans(doc, res))

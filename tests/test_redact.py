@@ -1884,3 +1884,29 @@ def test_a_place_is_a_span_type_but_not_one_the_annotated_sets_score() -> None:
     assert set(SPAN_TYPES) == {*PII_TYPES, PLACE_TYPE}
     assert redact("The day centre on Sumner Road closed.").text == (
         "The day centre on [PLACE] closed.")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # a peer listener's note quoted to commissioners (blind audit): the name beside the
+        # number stayed, where "Pat said" alone was taken out
+        ("Pat (07700 900456) said she rang the crisis line.", "[PERSON] ([PHONE]) said she"),
+        ("Contact: Pat, 07700 900456.", "Contact: [PERSON], [PHONE]."),
+        ("Hope (07700 900456) rang again.", "[PERSON] ([PHONE]) rang again."),
+        ("Grace: 07700 900456", "[PERSON]: [PHONE]"),
+        ("Jo 07700900456 asked for the leaflet.", "[PERSON] [PHONE] asked"),
+        ("Ring 07700 900456 (Pat) after five.", "Ring [PHONE] ([PERSON]) after five."),
+        ("Email Bev (bev.smith@gmail.com) the dates.", "[PERSON] ([EMAIL])"),
+    ],
+)
+def test_a_name_written_against_a_contact_detail_is_a_name(text: str, kept: str) -> None:
+    assert kept in redact(text).text
+
+
+@pytest.mark.parametrize("text", [
+    "Ring 07700 900456 tomorrow.", "Mum: 07700 900456", "Samaritans (116 123) are there.",
+    "Text Shout on 85258.", "Call or text 07700 900456.",
+])
+def test_the_words_written_before_a_number_are_not_names(text: str) -> None:
+    assert "[PERSON]" not in redact(text).text
