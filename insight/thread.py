@@ -1085,6 +1085,16 @@ class Thread:
                     "community page says the work stopped; decline the action with why "
                     f"(`insight actions status {ref('action', action_id)} declined --reason "
                     "...`) or reinstate the priority")
+            if status in ("proposed", "agreed") and (seen := self.outcomes_of_action(action_id)):
+                # "agreed" beside "212 calls made": the work began, or the status is old
+                first = seen[0]
+                found.append(
+                    f"action {ref('action', action_id)} is {status} but has an outcome "
+                    f"({ref('outcome', first['id'])}"
+                    + (f", seen on {first['observed_on']:%Y-%m-%d}" if first.get("observed_on")
+                       else "")
+                    + "): if the work began or is done, say so (`insight actions status "
+                    f"{ref('action', action_id)} \"in progress\" --on DAY`)")
             if (status == "done"
                     and not self.outcomes_of_action(action_id)):
                 found.append(f"action {ref('action', action_id)} is done but has no outcome: "

@@ -153,6 +153,14 @@ def test_integrity_problems_are_reported(thread_store: Store) -> None:
     assert (f"action A{done} is done but has no outcome: say what changed (`insight outcomes "
             "add`)") in load_thread(thread_store).problems()
     assert not any(f"A{orphan} is done" in p for p in load_thread(thread_store).problems())
+    # an outcome under an action still "proposed": the status says the work has not begun
+    # (a commissioner audit read "agreed" beside "212 calls made")
+    assert (f"action A{orphan} is proposed but has an outcome (O{outcome}): if the work "
+            f'began or is done, say so (`insight actions status A{orphan} "in progress" '
+            "--on DAY`)") in problems
+    set_action_status(thread_store, orphan, "in progress")
+    assert not any(f"A{orphan} is proposed" in p or f"A{orphan} is in progress but" in p
+                   for p in load_thread(thread_store).problems())
     # reports show an insight only under a priority: one under none is in no report
     unshown = (f"insight I{empty} supports no priority, so no report shows it "
                f"(`insight priorities link PRIORITY I{empty}`)")
