@@ -1359,9 +1359,10 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             outcomes.append([outcome["ref"], ref_, outcome["description"],
                              outcome["observed_on"], outcome["evidence"],
                              "yes" if outcome["fed_back"] else "no", outcome["fed_back_on"]])
-    changes = [["day", "record", "kind", "title", "change", "reason", "of action"]] + [
+    changes = [["day", "record", "kind", "title", "change", "reason", "of action",
+                "recorded on"]] + [
         [c["on"], c["ref"], c["kind"], c["title"], c["change"], c.get("reason"),
-         c.get("action")] for c in data.changes]
+         c.get("action"), c.get("recorded_on")] for c in data.changes]
     tables = {"About": about, "Categories": categories, "Priorities": priorities,
               "Insights": insights, "Actions": actions, "Outcomes": outcomes,
               "Changes": changes}

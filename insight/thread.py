@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from insight.choices import closest, not_one_of
@@ -33,6 +33,9 @@ from insight.store import (
 )
 
 ACTION_STATUSES = ("proposed", "agreed", "in progress", "done", "declined")
+#: A change recorded more than this long after the day it gives is marked "recorded on"
+#: in reports: a week covers typing up a meeting's notes.
+RECORDED_LATE = timedelta(days=7)
 #: Words people use for a status, offered as a did-you-mean (never taken as the status:
 #: "closed" could be done or declined)
 STATUS_HINTS = {
@@ -877,8 +880,13 @@ class Thread:
             late = (recorded_after is not None and recorded is not None
                     and recorded > recorded_after)
             if on <= until and (since <= on or late):
+                # typed in well after the day it gives (back-filled): an assurance reader
+                # must tell a record made at the time from one made later
+                typed = uk_day(recorded) if recorded is not None else None
                 found.append({"on": on, "kind": kind, "ref": ref(kind, record_id),
-                              "title": title, "change": change, **extra})
+                              "title": title, "change": change,
+                              "recorded_on": typed if typed and typed > on + RECORDED_LATE
+                              else None, **extra})
 
         for priority_id, priority in self.priorities.items():
             agreed = priority["agreed_on"]

@@ -1023,6 +1023,17 @@ def _thread_with_everything(store: Store) -> None:
     set_involvement(store, action, "active", "embedded", how="peers make the calls")
 
 
+def test_what_changed_says_when_a_late_record_was_typed_in(store: Store) -> None:
+    _thread_with_everything(store)
+    html = unescape(render_html(build_report(store, load_codebook())))
+    changes = html[html.index('<section id="changes">'):]
+    changes = changes[:changes.index("</section>")]
+    assert f"fed back to the community <span class=\"meta\">(recorded on " \
+           f"{uk_today():%-d %B %Y})</span>" in changes
+    assert "says when it was recorded" in changes
+    assert changes.count("recorded on") == 1  # the rest were typed in on their day
+
+
 def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -> None:
     _thread_with_everything(store)
     tables = report_tables(build_report(store, load_codebook()))
@@ -1030,8 +1041,14 @@ def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -
                             "Outcomes", "Changes"]
     # the readers' first report: every change so far, the unlinked action's too
     changes = tables["Changes"]
-    assert changes[0] == ["day", "record", "kind", "title", "change", "reason", "of action"]
+    assert changes[0] == ["day", "record", "kind", "title", "change", "reason", "of action",
+                          "recorded on"]
     assert [row[1] for row in changes[1:] if row[4] == "fed back"] == ["O1"]
+    # fed back on 1 June 2026 but typed in today: back-filled, so said (a commissioner
+    # audit could not tell a record made at the time from one typed in months later)
+    [fed] = [row for row in changes[1:] if row[4] == "fed back"]
+    assert fed[0] == date(2026, 6, 1) and fed[7] == uk_today()
+    assert all(row[7] is None for row in changes[1:] if row[0] == uk_today())
     assert "A2" in [row[1] for row in changes[1:]]
     assert tables["Priorities"][1][:1] + tables["Priorities"][1][4:] == [
         "P1", None, None, "at least 6", "I1, I2", "A1"]  # not withdrawn
