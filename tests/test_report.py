@@ -1034,6 +1034,20 @@ def test_what_changed_says_when_a_late_record_was_typed_in(store: Store) -> None
     assert changes.count("recorded on") == 1  # the rest were typed in on their day
 
 
+def test_a_past_periods_report_says_its_open_concerns_are_counted_today(store: Store) -> None:
+    """The queue is as it stands when the report is made, even for a past quarter (an open
+    concern is open today): said, as a reviewer rewrote a quarter's report after
+    acknowledging an item and saw its figures change."""
+    add(store, note("s", "She said she has stopped eating and sees no point.",
+                    safeguarding=True, heard_on="2026-08-10"))
+    quarter = unescape(render_html(build_report(
+        store, load_codebook(), audience="lead", since=date(2026, 7, 1),
+        until=date(2026, 9, 30))))
+    assert "1 still open when this report was generated, not at the period's end" in quarter
+    every = unescape(render_html(build_report(store, load_codebook(), audience="lead")))
+    assert "1 still open" in every and "when this report was generated" not in every
+
+
 def test_report_tables_follow_the_thread_as_the_audience_sees_it(store: Store) -> None:
     _thread_with_everything(store)
     tables = report_tables(build_report(store, load_codebook()))
