@@ -1885,7 +1885,7 @@ def rollup(
     first, last = _period(since, until)
     ws, store = _open(workspace, db)
     with store:
-        frame, undated = heard_between(note_frame(store), first, last)
+        frame, undated = heard_between(every := note_frame(store), first, last)
         codebook = ws.load_codebook()
         if undated:
             typer.secho(f"warning: {undated} note(s) have no date heard, so are in no "
@@ -1895,6 +1895,7 @@ def rollup(
         table = category_rollup(
             frame, codebook, audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold,
+            trend_from=heard_between(every, None, last)[0] if first or last else None,
         )
         if phrases:
             found = find_key_phrases(

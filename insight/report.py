@@ -303,8 +303,10 @@ def build_report(
     every_note = note_frame(store)
     frame, undated = heard_between(every_note, since, until)
     # the report shows each category's total, not its months: protect what is shown
+    # a period's trend: its last months against those before, whenever they were heard
     rollup = category_rollup(
-        frame, codebook, audience=audience, threshold=threshold, by_month=False
+        frame, codebook, audience=audience, threshold=threshold, by_month=False,
+        trend_from=heard_between(every_note, None, until)[0] if since or until else None,
     )
     rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners",
                           "communities", "negative", "mixed", "positive", "neutral",

@@ -214,6 +214,7 @@ def category_rollup(
     threshold: int = 5,
     by_month: bool = True,
     today: date | None = None,
+    trend_from: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per category: notes, share of all notes, distinct places, listeners and communities
     (breadth: many voices or a few), notes by
@@ -231,7 +232,9 @@ def category_rollup(
     given as a range, without its share, experiences or months (`covering_counts`).
     Leads see the trend's counts ("6 of 40 → 18 of 60, more"); others only the word, and only
     where both periods have at least `threshold` notes (two counts, or a count beside
-    the months, would give a small month back)."""
+    the months, would give a small month back). `trend_from`: the notes the trend is read
+    from where `frame` is a period's (every note up to its end): a quarter alone never
+    reaches back far enough for one, so every quarter's report said "too early to say"."""
     total = len(frame)
     # a share is a count over all notes: where the number of notes is suppressed, a share
     # would give it back
@@ -239,10 +242,12 @@ def category_rollup(
     exploded = frame.explode("categories").dropna(subset=["categories"])
     months = sorted(m for m in frame["month"].dropna().unique())
     undated = bool(frame["month"].isna().any())
-    periods = trend_periods(frame, today)
+    history = frame if trend_from is None else trend_from
+    periods = trend_periods(history, today)
     if periods is not None:  # all notes in each period: a trend is in a category's share
-        period_notes = [int(frame.loc[frame["month"].isin(p), "id"].nunique())
+        period_notes = [int(history.loc[history["month"].isin(p), "id"].nunique())
                         for p in periods]
+        in_history = history.explode("categories").dropna(subset=["categories"])
     records = []
     for category in codebook.categories:
         subset = exploded[exploded["categories"] == category.id]
@@ -265,8 +270,9 @@ def category_rollup(
         record.update(hidden_as_range(shown_count, shown_balance, threshold))
         record["trend"] = "too early to say"  # notes do not reach back far enough
         if periods is not None:
-            in_recent = int(subset.loc[subset["month"].isin(periods[0]), "id"].nunique())
-            in_previous = int(subset.loc[subset["month"].isin(periods[1]), "id"].nunique())
+            own = in_history[in_history["categories"] == category.id]
+            in_recent = int(own.loc[own["month"].isin(periods[0]), "id"].nunique())
+            in_previous = int(own.loc[own["month"].isin(periods[1]), "id"].nunique())
             all_recent, all_previous = period_notes
             word = trend_word(in_recent, all_recent, in_previous, all_previous)
             if audience == "lead":

@@ -15,6 +15,7 @@ from insight.rollup import (
     distinct,
     find_key_phrases,
     heard_against_population,
+    heard_between,
     heard_from,
     key_phrases,
     naming_no_community,
@@ -582,6 +583,27 @@ def test_trend_compares_the_last_months_with_the_ones_before(store: Store) -> No
         "too early to say")  # May back to December: before the first notes
     assert category_rollup(frame, load_codebook(), today=date(2025, 7, 3)).set_index(
         "category").loc["access-waiting", "trend"] == "6 of 22 → 32 of 47, more"
+
+
+def test_a_periods_trend_reads_the_months_before_it(store: Store) -> None:
+    """A quarter's roll-up alone never reaches back six months: every quarterly report said
+    "too early to say" of notes going back two years (a commissioner audit). Its trend is
+    its months against the ones before, read from every note up to its end."""
+    _dated(store, "access-waiting", {"2025-01": 3, "2025-02": 2, "2025-03": 1,
+                                      "2025-04": 10, "2025-05": 12, "2025-06": 10,
+                                      "2025-07": 1})
+    _dated(store, "crisis-urgent", {"2025-01": 5, "2025-02": 5, "2025-03": 5,
+                                     "2025-04": 4, "2025-05": 4, "2025-06": 5})
+    every = note_frame(store)
+    quarter, _ = heard_between(every, date(2025, 4, 1), date(2025, 6, 30))
+    alone = category_rollup(quarter, load_codebook(), audience="lead")
+    assert set(alone["trend"]) == {"too early to say"}
+    upto, _ = heard_between(every, None, date(2025, 6, 30))
+    read = category_rollup(quarter, load_codebook(), audience="lead",
+                           trend_from=upto).set_index("category")
+    # as over every note to June (July's note is after the quarter: not in it)
+    assert read.loc["access-waiting", "trend"] == "6 of 21 → 32 of 45, more"
+    assert read.loc["access-waiting", "notes"] == 32  # the counts stay the quarter's
 
 
 def test_more_listening_is_not_a_trend(store: Store) -> None:
