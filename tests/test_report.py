@@ -1429,8 +1429,8 @@ def test_how_to_read_the_report_says_how_much_rests_on_the_model(store: Store) -
             "\"Crisis and urgent help\" (0.25), and it read the experience right for 58% of "
             "them") in html
     assert "(Checked on: 90 held-out notes.)" in html
-    assert "No lead has checked the model's categories on these notes since it last read them" \
-        in html
+    assert "No lead has yet checked the model's categories on any of these notes (a check " \
+        "made before the model last read a note is not counted" in html
     # checked on a file that overlaps what it learned from: said, not "not trained on"
     seen = {**model, "metadata": {**model["metadata"], "metrics": {
         **model["metadata"]["metrics"], "n_notes": 20, "notes_seen_in_training": 7}}}
