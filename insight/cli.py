@@ -3595,8 +3595,6 @@ def erase(
     """Erase note text and identifying fields, keeping an audited tombstone.
 
     Erasing several notes, or all of a listener's, asks first (--yes does not)."""
-    import difflib
-
     from insight.quarantine import dismiss, read_quarantine, review, scrub
     from insight.redact import redact
     from insight.store import StoreError
@@ -3623,12 +3621,7 @@ def erase(
                      else listener_rows).append(r)
             if not by_listener and not listener_rows and not concern_rows:
                 # a typo must not look like a done erasure
-                written = {name.casefold(): name for name in store.listeners()}
-                close = [
-                    written[c] for c in difflib.get_close_matches(
-                        listener.strip().casefold(), list(written), n=3, cutoff=0.6
-                    )
-                ]
+                close = store.close_listeners(listener)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
                 raise typer.BadParameter(
                     f"no live notes by listener {listener!r} (erased notes keep no listener, "
