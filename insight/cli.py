@@ -2995,28 +2995,68 @@ def outcomes_update(
 @handled
 def trace(
     record: Annotated[
-        str,
+        str | None,
         typer.Argument(
             help="An action, priority, insight or outcome (A1, P1, I1, O1), a note id, or a "
             "note's reference from a report."
         ),
-    ],
+    ] = None,
+    listener: Annotated[str | None, typer.Option(
+        "--listener", help="Follow every live note by this listener at once: what their "
+        "notes became (note ids only, never their words).")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (a record's "
-                                     "thread, every note id).")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json (the same facts, "
+                                     "every note id).")] = "text",
 ) -> None:
-    """Follow the golden thread from a record or a note.
+    """Follow the golden thread from a record, a note or a listener's notes.
 
     A record (insight, priority, action, outcome) is followed down to its notes and up
-    to its actions; a note up to the actions it supports and what came of them."""
+    to its actions; a note up to the insights, priorities and actions it supports, what
+    came of them (seen, fed back) and the reports that quoted it; --listener does that for
+    all of a listener's notes ("you said, we did")."""
     fmt = _one_word(fmt, ("text", "json"), "format", "--format")
-    from insight.store import parse_ref, ref, ref_kind
-    from insight.thread import load_thread
+    from insight.store import parse_ref, ref_kind
+    from insight.thread import load_thread, long_day, trace_listener, trace_note
 
+    if record is None and listener is None:
+        raise typer.BadParameter("give a record or a note id (insight trace A1), or a "
+                                 "listener's code (insight trace --listener L-01)")
+    if record is not None and listener is not None:
+        raise typer.BadParameter(f"give {record} or --listener {listener}, not both: trace "
+                                 "follows one at a time")
     _, store = _open(workspace, db)
     with store:
         thread = load_thread(store)
+        if listener is not None:
+            followed = trace_listener(store, thread, listener)
+            if fmt == "json":
+                typer.echo(json.dumps(followed, indent=2, default=str))
+                return
+            whose = f"{followed['listener']}'s"
+            outside = followed["notes"] - followed["in_insights"]
+            typer.echo(f"listener {followed['listener']}: {followed['notes']} live "
+                       f"note{'s' if followed['notes'] != 1 else ''}, "
+                       f"{followed['in_insights']} of them evidence for an insight"
+                       + (f" ({outside} in none yet)" if outside else ""))
+            if followed["actions"]:  # "you said, we did" in one line
+                behind = followed["behind"]
+                count = sum(behind["actions"].values())
+                typer.echo(
+                    f"their notes stand behind {count} action{'s' if count != 1 else ''} ("
+                    + ", ".join(f"{n} {status}" for status, n in behind["actions"].items())
+                    + f"); {behind['outcomes']} outcome{'s' if behind['outcomes'] != 1 else ''}"
+                    " so far" + (f", {behind['fed_back']} of them fed back to people"
+                                 if behind["outcomes"] else ""))
+            lines, cut = _follow_lines(followed, "their")
+            typer.echo("\n".join(lines))
+            if cut:
+                typer.echo("(every note id: -f json)")
+            if store.erased_tombstones():  # said, not counted: erasure keeps no listener
+                typer.echo(f"(erased notes are not here: erasing a note keeps no record of "
+                           f"whose it was, so none is counted among {whose})")
+            return
+        assert record is not None
         kind = ref_kind(record)
         if kind is not None and store.get_note(record) is None:
             record_id = parse_ref(kind, record)
@@ -3030,46 +3070,113 @@ def trace(
                 typer.echo(json.dumps(traced, indent=2, default=str))
             else:
                 typer.echo("\n".join(_trace_lines(thread, kind, record_id, traced)))
-        else:
-            note_id = (  # an erased note's id finds its tombstone: see below
-                record if store.get_note(record) is not None
-                else thread.note_of_ref(record, store.secret("note-ref"))
-            )
-            if note_id is None and record.strip().lower().startswith("note-"):
-                # a report's reference: mistyped, most likely; else its note has gone
-                close = thread.close_note_refs(record, store.secret("note-ref"))
-                hint = (f"did you mean {' or '.join(close)}?" if close
-                        else "check it is copied in full ('note-' and 12 letters and digits).")
-                raise typer.BadParameter(
-                    f"{record.strip()!r} matches no note: {hint} Otherwise its note was erased "
-                    "or unlinked from every insight since the report was made.")
-            if note_id is None:
-                close = store.close_note_id(record)
-                hint = f" (did you mean {close!r}?)" if close else ""
-                raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
-            erased_at = (store.get_note(note_id) or {}).get("erased_at")
-            if erased_at:  # its links went with its text: "no action yet" would mislead
+            return
+        note_id = (  # an erased note's id finds its tombstone: see below
+            record if store.get_note(record) is not None
+            else thread.note_of_ref(record, store.secret("note-ref"))
+        )
+        if note_id is None and record.strip().lower().startswith("note-"):
+            # a report's reference: mistyped, most likely; else its note has gone
+            close = thread.close_note_refs(record, store.secret("note-ref"))
+            hint = (f"did you mean {' or '.join(close)}?" if close
+                    else "check it is copied in full ('note-' and 12 letters and digits).")
+            raise typer.BadParameter(
+                f"{record.strip()!r} matches no note: {hint} Otherwise its note was erased "
+                "or unlinked from every insight since the report was made.")
+        if note_id is None:
+            close = store.close_note_id(record)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            if not close and store.note_ids_for_listener(record):
+                hint = (f": {record.strip()!r} is a listener; `insight trace --listener "
+                        f"{record.strip()}` follows all of their notes")
+            raise typer.BadParameter(f"no note or thread record {record!r}{hint}")
+        erased_at = (store.get_note(note_id) or {}).get("erased_at")
+        if erased_at:  # its links went with its text: "no action yet" would mislead
+            if fmt == "json":
+                typer.echo(json.dumps({"note": record, "erased_on": str(erased_at)[:10]},
+                                      indent=2))
+            else:
                 typer.echo(f"note {record} was erased on {str(erased_at)[:10]}: it is no "
                            "longer evidence for any insight, priority or action")
-                return
-            insights = [i for i in thread.insights if note_id in thread.notes_of_insight(i)]
-            priorities = sorted({p for p in thread.priorities for i in insights
-                                 if i in thread.insights_of_priority(p)})
-            actions = [f"{ref('action', a)} ({thread.actions[a]['status']})"
-                       for a in thread.actions_of_note(note_id)]
-            typer.echo(f"note {note_id}")
-            typer.echo("  evidence for: " + (", ".join(
-                f"{ref('insight', i)} ({thread.insights[i]['title']})" for i in insights)
-                or "no insight yet"))
-            if priorities:
-                typer.echo("  priorities: " + ", ".join(ref("priority", p) for p in priorities))
-            typer.echo(f"  influenced: {', '.join(actions) or 'no action yet'}")
-            outcomes = [o for a in thread.actions_of_note(note_id)
-                        for o in thread.outcomes_of_action(a)]
-            if outcomes:  # the thread's last knot: what changed
-                typer.echo("  outcomes: " + "; ".join(
-                    f"{ref('outcome', o['id'])} of {ref('action', o['action_id'])}: "
-                    f"{o['description']}" for o in outcomes))
+            return
+        traced = trace_note(store, thread, note_id)
+    if fmt == "json":
+        typer.echo(json.dumps(traced, indent=2, default=str))
+        return
+    typer.echo(f"note {note_id}")
+    typer.echo("\n".join(_follow_lines(traced, None)[0]))
+    typer.echo("  quoted in: " + ("; ".join(
+        f"{r['file']} ({r['audience']} report; written "
+        f"{', '.join(long_day(d) for d in r['written'])})" for r in traced["quoted_in"])
+        or "no report written so far"))
+
+
+def _follow_lines(followed: dict[str, Any], whose: str | None) -> tuple[list[str], bool]:
+    """Notes followed up the thread (`Thread.follow`), as a person reads it: each insight,
+    the priorities it supports, the actions answering them and what came of each, with
+    titles, statuses, owners, and when an outcome was seen and fed back. `whose` ("their"):
+    each record also says how many of the notes stand behind it, and which (a few ids).
+    Returns the lines and whether some note ids were left out."""
+    from insight.thread import long_day
+
+    priorities = {p["priority"]: p for p in followed["priorities"]}
+    actions = {a["action"]: a for a in followed["actions"]}
+    cut = False
+
+    def behind(ids: list[str]) -> str:
+        nonlocal cut
+        if whose is None:
+            return ""
+        cut = cut or len(ids) > 6
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        return f" ({len(ids)} of {whose} notes: {shown})"
+
+    def action_words(action: dict[str, Any]) -> str:
+        said = [action["status"] + (f" since {long_day(action['since'])}"
+                                    if action["since"] else "")]
+        if action["owner"]:
+            said.append(action["owner"])
+        if action["reason"]:
+            said.append(f"declined because: {action['reason']}")
+        return f"{action['action']} {action['title']} [{'; '.join(said)}]"
+
+    def outcome_words(outcome: dict[str, Any]) -> str:
+        seen = (f"seen {long_day(outcome['seen_on'])}" if outcome["seen_on"]
+                else "day seen not given")
+        fed = ("not yet fed back" if not outcome["fed_back"]
+               else f"fed back {long_day(outcome['fed_back_on'])}" if outcome["fed_back_on"]
+               else "fed back, day not given")
+        return f"{outcome['outcome']} {outcome['description']} ({seen}; {fed})"
+
+    lines: list[str] = []
+    above: set[str] = set()  # a priority two insights support: its actions said once
+    for insight in followed["insights"]:
+        lines.append(f"  evidence for {insight['insight']} {insight['title']}"
+                     + behind(insight["notes"]))
+        if not insight["priorities"]:
+            lines.append("    supports no priority yet, so no report shows it")
+        for reference in insight["priorities"]:
+            priority = priorities[reference]
+            if reference in above:
+                lines.append(f"    supports {reference} {priority['title']} (as above)")
+                continue
+            above.add(reference)
+            withdrawn = priority["withdrawn"]
+            lines.append(f"    supports {reference} {priority['title']}"
+                         + (f" [withdrawn {long_day(withdrawn['on'])}: {withdrawn['reason']}]"
+                            if withdrawn else "") + behind(priority["notes"]))
+            if not priority["actions"]:
+                lines.append("      no action yet")
+            for answer in priority["actions"]:
+                action = actions[answer]
+                lines.append(f"      answered by {action_words(action)}"
+                             + behind(action["notes"]))
+                lines += [f"        outcome {outcome_words(o)}" for o in action["outcomes"]]
+                if not action["outcomes"]:
+                    lines.append("        no outcome yet")
+    if not followed["insights"]:
+        lines.append("  evidence for no insight yet")
+    return lines, cut
 
 
 def _gone_record(store: Any, kind: str, record_id: int) -> str:
@@ -3596,8 +3703,6 @@ def erase(
     """Erase note text and identifying fields, keeping an audited tombstone.
 
     Erasing several notes, or all of a listener's, asks first (--yes does not)."""
-    import difflib
-
     from insight.quarantine import dismiss, read_quarantine, review, scrub
     from insight.redact import redact
     from insight.store import StoreError
@@ -3624,12 +3729,7 @@ def erase(
                      else listener_rows).append(r)
             if not by_listener and not listener_rows and not concern_rows:
                 # a typo must not look like a done erasure
-                written = {name.casefold(): name for name in store.listeners()}
-                close = [
-                    written[c] for c in difflib.get_close_matches(
-                        listener.strip().casefold(), list(written), n=3, cutoff=0.6
-                    )
-                ]
+                close = store.close_listeners(listener)
                 hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
                 raise typer.BadParameter(
                     f"no live notes by listener {listener!r} (erased notes keep no listener, "

@@ -2918,6 +2918,16 @@ class Store:
         """Distinct listeners of live notes, as written."""
         return sorted({name for _, name in self._live_listeners()})
 
+    def close_listeners(self, listener: str) -> list[str]:
+        """The listeners of live notes (as written) a mistyped one most likely meant,
+        closest first, at most three: a typo must not read as "no notes" ("L-G1" for
+        "L-G01")."""
+        import difflib
+
+        written = {name.strip().casefold(): name for name in self.listeners()}
+        return [written[c] for c in difflib.get_close_matches(
+            listener.strip().casefold(), list(written), n=3, cutoff=0.6)]
+
     def note_groups(self) -> list[dict[str, Any]]:
         """Place and community of every live note, without reading note text: enough to
         know which groups few notes come from (`rollup.small_groups`)."""

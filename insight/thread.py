@@ -1002,6 +1002,71 @@ class Thread:
             a for a, ps in self.action_priorities.items() if priority_ids.intersection(ps)
         )
 
+    def follow(self, note_ids: Collection[str]) -> dict[str, Any]:
+        """Where these notes went ("you said, we did"): the insights they are evidence for,
+        the priorities those support, the actions that answer them and what came of each,
+        every record with its title and the given notes behind it (their ids: no note's
+        words, and no other note's id). Flat lists in thread order, each record once,
+        linked by reference: `insights` (with the `priorities` each supports),
+        `priorities` (a withdrawn one with since when and why; the `actions` answering
+        it), `actions` (status, since when, owner, why declined; its `outcomes`, each with
+        the day seen and whether and when it was fed back to people)."""
+        given = set(note_ids)
+        insights = {i: [n for n in self.notes_of_insight(i) if n in given]
+                    for i in sorted(self.insights)}
+        insights = {i: ns for i, ns in insights.items() if ns}
+        priorities = {p: sorted({n for i in ins if i in insights for n in insights[i]})
+                      for p, ins in sorted(self.priority_insights.items())
+                      if p in self.priorities}
+        priorities = {p: ns for p, ns in priorities.items() if ns}
+        actions = {a: sorted({n for p in ps if p in priorities for n in priorities[p]})
+                   for a, ps in sorted(self.action_priorities.items()) if a in self.actions}
+        actions = {a: ns for a, ns in actions.items() if ns}
+
+        def day(value: Any) -> str | None:
+            return value.isoformat() if isinstance(value, date) else None
+
+        def priority(p: int) -> dict[str, Any]:
+            withdrawn = self.withdrawn.get(p)
+            return {
+                "priority": ref("priority", p), "title": self.priorities[p]["title"],
+                "withdrawn": {"on": day(withdrawn["withdrawn_on"]),
+                              "reason": withdrawn["reason"]} if withdrawn else None,
+                "notes": priorities[p],
+                "insights": [ref("insight", i) for i in self.insights_of_priority(p)
+                             if i in insights],
+                "actions": [ref("action", a) for a in actions
+                            if p in self.priorities_of_action(a)],
+            }
+
+        def action(a: int) -> dict[str, Any]:
+            record = self.actions[a]
+            return {
+                "action": ref("action", a), "title": record["title"],
+                "status": record["status"], "since": day(self.status_since(a)),
+                "owner": record["owner"],
+                "reason": record["reason"] if record["status"] == "declined" else None,
+                "notes": actions[a],
+                "priorities": [ref("priority", p) for p in self.priorities_of_action(a)
+                               if p in priorities],
+                "outcomes": [
+                    {"outcome": ref("outcome", o["id"]), "description": o["description"],
+                     "seen_on": day(o["observed_on"]), "fed_back": bool(o["fed_back"]),
+                     "fed_back_on": day(o["fed_back_on"])}
+                    for o in sorted(self.outcomes_of_action(a), key=lambda o: o["id"])],
+            }
+
+        return {
+            "insights": [
+                {"insight": ref("insight", i), "title": self.insights[i]["title"],
+                 "notes": ns,
+                 "priorities": [ref("priority", p) for p in priorities
+                                if i in self.insights_of_priority(p)]}
+                for i, ns in insights.items()],
+            "priorities": [priority(p) for p in priorities],
+            "actions": [action(a) for a in actions],
+        }
+
     def without(self, kind: str, record_id: int) -> Thread:
         """This thread as it would be with one record deleted (with its links)."""
         from dataclasses import replace
@@ -1142,6 +1207,47 @@ class Thread:
                         f"--into {ref(kind, ids[0])}`) or tell them apart"
                     )
         return found
+
+
+def trace_note(store: Store, thread: Thread, note_id: str) -> dict[str, Any]:
+    """A live note followed up the thread (`Thread.follow`) and the report files that
+    quoted its words (`Store.reports_quoting`: the file, its audience and the days it was
+    written), for the person who said it to hear what came of it."""
+    return {"note": note_id, **thread.follow([note_id]),
+            "quoted_in": [{"file": r["file"], "audience": r["audience"], "written": r["dates"]}
+                          for r in store.reports_quoting([note_id])]}
+
+
+def trace_listener(store: Store, thread: Thread, listener: str) -> dict[str, Any]:
+    """A listener's live notes followed up the thread at once (`Thread.follow`): how many
+    there are, how many are evidence for an insight, and each record they stand behind
+    with which of them (`behind`: the actions by status, their outcomes and how many of
+    those were fed back). A listener is matched as `insight erase --listener` matches one
+    (any case, outer spaces); an unknown one is a usage error with a did-you-mean.
+    Erased notes keep no listener, so they are neither listed nor counted."""
+    note_ids = store.note_ids_for_listener(listener)
+    if not note_ids:
+        close = store.close_listeners(listener)
+        raise NotFound(
+            f"no live notes by listener {listener.strip()!r}"
+            + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
+            + ": give the listener's code as the notes have it (`insight notes list` shows "
+            "them)")
+    wanted = listener.strip().casefold()
+    written = next((n for n in store.listeners() if n.strip().casefold() == wanted),
+                   listener.strip())
+    followed = thread.follow(note_ids)
+    in_insights = {n for i in followed["insights"] for n in i["notes"]}
+    outcomes = [o for a in followed["actions"] for o in a["outcomes"]]
+    statuses = [a["status"] for a in followed["actions"]]
+    return {"listener": written, "notes": len(note_ids), "in_insights": len(in_insights),
+            # "you said, we did" in numbers: the actions their notes stand behind, by
+            # status, and what came of them
+            "behind": {"actions": {s: statuses.count(s) for s in ACTION_STATUSES
+                                   if s in statuses},
+                       "outcomes": len(outcomes),
+                       "fed_back": sum(o["fed_back"] for o in outcomes)},
+            **followed}
 
 
 def load_thread(store: Store) -> Thread:

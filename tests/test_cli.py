@@ -313,10 +313,11 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
                        "involvement": "active, embedded"}]
     chain = json.loads(insight("trace", "A1", "-f", "json", "-w", str(ws)).stdout)
     assert chain["priorities"][0]["insights"][0]["notes"] == sorted(note_ids)
-    up = insight("trace", note_ids[0], "-w", str(ws))
-    assert "influenced: A1" in up.stdout
-    assert "  outcomes: O1 of A1: Calls started" in up.stdout  # as far as the thread goes
-    assert "  evidence for: I1 (" in up.stdout and "  priorities: P1" in up.stdout
+    up = insight("trace", note_ids[0], "-w", str(ws)).stdout.splitlines()
+    assert up[1].startswith("  evidence for I1 ") and up[2].startswith("    supports P1 ")
+    assert up[3].startswith("      answered by A1 Monthly calls [in progress since ")
+    # as far as the thread goes
+    assert "        outcome O1 Calls started (day seen not given; fed back 1 June 2026)" in up
     # read by a person: each record with its title, an action with status and owner
     read = insight("trace", "A1", "-w", str(ws)).stdout.splitlines()
     assert read[0] == "A1 Monthly calls [in progress; Service lead]"
@@ -2675,7 +2676,7 @@ def test_trace_takes_a_reports_note_reference_in_any_case_and_says_a_typo_is_one
     insight("report", "--out", str(report), "-w", str(ws))
     reference = re.findall(r"note-[0-9a-f]{12}", report.read_text())[0]
     typed = insight("trace", reference.upper(), "-w", str(ws))
-    assert typed.stdout.startswith("note w") and "evidence for: I1 (Waiting alone)" in typed.stdout
+    assert typed.stdout.startswith("note w") and "evidence for I1 Waiting alone\n" in typed.stdout
     short = insight("trace", reference[:-1], "-w", str(ws), check=False)
     said = " ".join(short.stderr.replace("│", " ").split())
     assert short.returncode == 2
@@ -2685,6 +2686,109 @@ def test_trace_takes_a_reports_note_reference_in_any_case_and_says_a_typo_is_one
     said = " ".join(nothing.stderr.replace("│", " ").split())
     assert "'note-000000000000' matches no note: check it is copied in full" in said
     assert "did you mean" not in said
+
+
+def test_a_notes_trace_says_what_came_of_it_and_a_listener_follows_all_their_notes(
+    tmp_path: Path,
+) -> None:
+    """A blind audit by a peer listener: `trace NOTE -f json` printed text; a note's trace
+    named P2 and A2 without titles, said nothing of an outcome seen and fed back, nor of
+    the report that quoted the note; and `trace L-G01` found no record, with no other way
+    to follow all of one's notes at once."""
+    rows = [{"id": f"g{i}", "text": f"'The wait for help was long, week {i},' she said.",
+             "listener": "L-G01", "consent_quote": True, "categories": "access-waiting"}
+            for i in range(1, 7)]
+    rows += [{"id": "g7", "text": "The cafe shut in May.", "listener": "L-G01"},
+             {"id": "zz9", "text": "Nobody rang me back, not once.", "listener": "L-H02",
+              "consent_quote": True, "categories": "access-waiting"}]
+    ws = workspace_with(tmp_path, rows)
+    on = ("-w", str(ws))
+    insight("insights", "add", "Waiting with no contact",
+            *[a for i in range(1, 7) for a in ("--note", f"g{i}")], "--note", "zz9", *on)
+    insight("insights", "add", "Nobody rings back", "--note", "g1", "--note", "zz9", *on)
+    insight("priorities", "add", "No one left waiting alone", "--insight", "I1", "--insight",
+            "I2", *on)
+    insight("priorities", "add", "Call-backs within a day", "--insight", "I2", *on)
+    insight("actions", "add", "Contact every four weeks", "--owner", "Talking Therapies lead",
+            "--status", "agreed", "--status-on", "2026-09-10", "--priority", "P1", *on)
+    insight("outcomes", "add", "A1", "Calls started in October", "--observed-on",
+            "2026-10-01", "--fed-back-on", "2026-10-20", *on)
+    report = tmp_path / "report.html"
+    insight("report", "--audience", "commissioner", "--out", str(report), *on)
+    with Store.open(open_workspace(ws).db_url) as store:
+        quoted = [f"g{i}" for i in range(1, 7) if store.reports_quoting([f"g{i}"])]
+    assert quoted
+    unquoted = next(f"g{i}" for i in range(2, 7) if f"g{i}" not in quoted)
+
+    # a note: JSON, the same facts as the text
+    traced = json.loads(insight("trace", quoted[0], "-f", "json", *on).stdout)
+    assert traced["note"] == quoted[0]
+    assert [(i["insight"], i["title"]) for i in traced["insights"]][0] == (
+        "I1", "Waiting with no contact")
+    [action] = traced["actions"]
+    assert {k: action[k] for k in ("action", "title", "status", "since", "owner")} == {
+        "action": "A1", "title": "Contact every four weeks", "status": "agreed",
+        "since": "2026-09-10", "owner": "Talking Therapies lead"}
+    assert action["outcomes"] == [{"outcome": "O1", "description": "Calls started in October",
+                                   "seen_on": "2026-10-01", "fed_back": True,
+                                   "fed_back_on": "2026-10-20"}]
+    [written] = traced["quoted_in"]
+    assert written["file"] == str(report.resolve()) and written["audience"] == "commissioner"
+    read = insight("trace", quoted[0], *on).stdout
+    lines = read.splitlines()
+    assert lines[:5] == [
+        f"note {quoted[0]}",
+        "  evidence for I1 Waiting with no contact",
+        "    supports P1 No one left waiting alone",
+        "      answered by A1 Contact every four weeks [agreed since 10 September 2026; "
+        "Talking Therapies lead]",
+        "        outcome O1 Calls started in October (seen 1 October 2026; fed back 20 "
+        "October 2026)"]
+    assert lines[-1].startswith(f"  quoted in: {report.resolve()} (commissioner report; "
+                                "written ")
+    for text in (read, json.dumps(traced)):  # no other note, by its words or its id
+        assert "zz9" not in text and "she said" not in text and "rang me" not in text
+    assert insight("trace", unquoted, *on).stdout.splitlines()[-1] == \
+        "  quoted in: no report written so far"
+    g1 = insight("trace", "g1", *on).stdout  # in both insights: P1's actions said once
+    assert "    supports P1 No one left waiting alone (as above)" in g1.splitlines()
+    assert "    supports P2 Call-backs within a day\n      no action yet" in g1
+
+    # a listener: all their live notes at once, ids only
+    mine = insight("trace", "--listener", "l-g01", *on).stdout.splitlines()
+    assert mine[:2] == [
+        "listener L-G01: 7 live notes, 6 of them evidence for an insight (1 in none yet)",
+        "their notes stand behind 1 action (1 agreed); 1 outcome so far, 1 of them fed back "
+        "to people"]
+    assert "  evidence for I1 Waiting with no contact (6 of their notes: g1, g2, g3, g4, g5, " \
+        "g6)" in mine
+    assert "  evidence for I2 Nobody rings back (1 of their notes: g1)" in mine
+    assert "      answered by A1 Contact every four weeks [agreed since 10 September 2026; " \
+        "Talking Therapies lead] (6 of their notes: g1, g2, g3, g4, g5, g6)" in mine
+    assert "        outcome O1 Calls started in October (seen 1 October 2026; fed back 20 " \
+        "October 2026)" in mine
+    assert "    supports P2 Call-backs within a day (1 of their notes: g1)" in mine
+    assert not any("zz9" in line or "g7" in line or "she said" in line for line in mine)
+    as_json = json.loads(insight("trace", "--listener", "L-G01", "-f", "json", *on).stdout)
+    assert (as_json["listener"], as_json["notes"], as_json["in_insights"]) == ("L-G01", 7, 6)
+    assert as_json["behind"] == {"actions": {"agreed": 1}, "outcomes": 1, "fed_back": 1}
+    assert [p["notes"] for p in as_json["priorities"]] == [
+        ["g1", "g2", "g3", "g4", "g5", "g6"], ["g1"]]
+    assert "zz9" not in json.dumps(as_json)
+    # a typo, or a listener's code given as a record: said what to type
+    typo = insight("trace", "--listener", "L-G1", *on, check=False)
+    assert typo.returncode == 2
+    assert "no live notes by listener 'L-G1' (did you mean 'L-G01'?)" in " ".join(
+        typo.stderr.split())
+    positional = insight("trace", "L-G01", *on, check=False)
+    assert positional.returncode == 2 and "`insight trace --listener L-G01` follows all of " \
+        "their notes" in " ".join(positional.stderr.replace("│", " ").split())
+    # an erased note is not theirs any more: neither listed nor counted, and said so
+    insight("erase", "--note", "g2", *on)
+    after = insight("trace", "--listener", "L-G01", *on).stdout
+    assert after.startswith("listener L-G01: 6 live notes, 5 of them evidence")
+    assert "g2" not in after and "(erased notes are not here" in after
+    assert json.loads(insight("trace", "g2", "-f", "json", *on).stdout)["erased_on"]
 
 
 def test_a_word_not_in_a_fixed_set_gets_a_did_you_mean(tmp_path: Path) -> None:

@@ -683,3 +683,69 @@ def test_no_new_work_is_linked_to_a_withdrawn_priority(store: Store) -> None:
     store.reinstate_priority(withdrawn)
     assert link_priorities(store, later, [withdrawn]) == 1
     assert not any("withdrawn" in p for p in load_thread(store).problems())
+
+
+def test_a_listeners_notes_are_followed_to_what_came_of_them(store: Store) -> None:
+    """A peer listener's blind audit: a note's trace gave no titles, no outcome seen or fed
+    back, no report that quoted it, and a listener could not follow all their notes."""
+    from insight.thread import trace_listener, trace_note, withdraw_priority
+
+    add(store,
+        note("g1", "Eight months on the list.", listener="L-G01"),
+        note("g2", "Nobody rang back.", listener="L-G01"),
+        note("g3", "The cafe shut.", listener="L-G01"),
+        note("x1", "Waiting and waiting.", listener="L-X02"))
+    waits = add_insight(store, "Long waits", note_ids=["g1", "g2", "x1"])
+    alone = add_insight(store, "Nobody calls", note_ids=["g2"])
+    calls = add_priority(store, "No one waits alone", insight_ids=[waits, alone])
+    line = add_priority(store, "Evening line", insight_ids=[alone])
+    withdraw_priority(store, line, "The ICB funds one", on=date(2026, 10, 1))
+    monthly = add_action(store, "Monthly calls", owner="Service lead", status="agreed",
+                         status_on=date(2026, 9, 10), priority_ids=[calls])
+    walk_in = add_action(store, "Walk-in centre", status="declined", reason="No budget",
+                         status_on=date(2026, 9, 1), priority_ids=[calls])
+    seen = add_outcome(store, monthly, "Calls started", observed_on=date(2026, 10, 1),
+                       fed_back_on=date(2026, 10, 20))
+    thread = load_thread(store)
+
+    followed = thread.follow(["g2"])
+    assert followed["insights"] == [
+        {"insight": f"I{waits}", "title": "Long waits", "notes": ["g2"],
+         "priorities": [f"P{calls}"]},
+        {"insight": f"I{alone}", "title": "Nobody calls", "notes": ["g2"],
+         "priorities": [f"P{calls}", f"P{line}"]}]
+    assert followed["priorities"][1] == {
+        "priority": f"P{line}", "title": "Evening line",
+        "withdrawn": {"on": "2026-10-01", "reason": "The ICB funds one"}, "notes": ["g2"],
+        "insights": [f"I{alone}"], "actions": []}
+    assert followed["actions"] == [
+        {"action": f"A{monthly}", "title": "Monthly calls", "status": "agreed",
+         "since": "2026-09-10", "owner": "Service lead", "reason": None, "notes": ["g2"],
+         "priorities": [f"P{calls}"],
+         "outcomes": [{"outcome": f"O{seen}", "description": "Calls started",
+                       "seen_on": "2026-10-01", "fed_back": True,
+                       "fed_back_on": "2026-10-20"}]},
+        {"action": f"A{walk_in}", "title": "Walk-in centre", "status": "declined",
+         "since": "2026-09-01", "owner": None, "reason": "No budget", "notes": ["g2"],
+         "priorities": [f"P{calls}"], "outcomes": []}]
+    assert thread.follow(["g3"]) == {"insights": [], "priorities": [], "actions": []}
+
+    assert trace_note(store, thread, "g1")["quoted_in"] == []
+    store.record_report(["/reports/q3.html"], "community", ["g1"])
+    traced = trace_note(store, thread, "g1")
+    assert traced["note"] == "g1" and traced["insights"][0]["notes"] == ["g1"]
+    [quoted] = traced["quoted_in"]
+    assert (quoted["file"], quoted["audience"]) == ("/reports/q3.html", "community")
+    assert quoted["written"] == [str(store.audit_log()[-1]["at"])[:10]]
+    assert "x1" not in str(traced)  # another listener's note is not named
+
+    mine = trace_listener(store, thread, " l-g01 ")
+    assert (mine["listener"], mine["notes"], mine["in_insights"]) == ("L-G01", 3, 2)
+    assert mine["behind"] == {"actions": {"agreed": 1, "declined": 1}, "outcomes": 1,
+                              "fed_back": 1}
+    assert mine["insights"][0]["notes"] == ["g1", "g2"]  # x1 is L-X02's
+    assert mine["priorities"][0]["notes"] == ["g1", "g2"]
+    assert mine["priorities"][1]["notes"] == ["g2"]
+    with pytest.raises(NotFound, match=r"no live notes by listener 'L-G1' \(did you mean "
+                                       r"'L-G01'\?\)"):
+        trace_listener(store, thread, "L-G1")
