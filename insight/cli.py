@@ -575,7 +575,7 @@ def ingest(
                 typer.secho(f"{file}: file rejected: {report.file_error}", err=True,
                             fg=typer.colors.RED)
             if report.file_error and not (report.accepted or report.rejected
-                                          or report.already_present):
+                                          or report.already_present or report.erased):
                 typer.echo(f"{file}: not read (see why above); nothing was stored")
             else:
                 typer.echo(

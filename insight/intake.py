@@ -2901,7 +2901,8 @@ class FileReport:
     #: Of those, notes whose row was quarantined because its text differs from the stored
     #: note: only a withdrawn consent or a new safeguarding flag was taken from it.
     updated_text_differs: int = 0
-    #: Rows of erased notes: counted already present, never restored or changed.
+    #: Rows of erased notes: never restored or changed, and counted here only (not as
+    #: already present), so the counts add up to the rows read.
     erased: int = 0
     #: Rows saying safeguarding No for a note that is flagged: the flag is kept.
     kept_flagged: int = 0
@@ -2964,7 +2965,10 @@ class FileReport:
 
     @property
     def balanced(self) -> bool:
-        return self.rows_read == self.accepted + self.rejected + self.already_present
+        """Whether every row read is counted once: stored, rejected, already present or
+        an erased note's."""
+        return self.rows_read == (self.accepted + self.rejected + self.already_present
+                                  + self.erased)
 
     def change_summary(self) -> list[str]:
         """Lines for people on what a re-ingest changed (or refused to) on stored notes."""
@@ -4309,8 +4313,7 @@ def _store_batch(
         stored = existing.get(record.id)
         if stored is None and (record.content_hash in erased_words
                                or record.text in erased_like):
-            report.already_present += 1
-            report.erased += 1
+            report.erased += 1  # counted here alone: "already present" is of live notes
             if _raises_concern(data, screen) and not store.erased_concern_known(
                     record.id, record.content_hash):  # the queue's record holds it already
                 report.erased_concerns.append(line)
@@ -4322,7 +4325,6 @@ def _store_batch(
                 report.erased_words_kept.append((line, record.id))
             continue
         if stored["erased"]:  # whatever the row says: an erased note stays erased
-            report.already_present += 1
             report.erased += 1
             # a new concern all the same: said at once, unless the queue had it already
             if _raises_concern(data, screen) and not store.erased_concern_known(

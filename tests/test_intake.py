@@ -8,6 +8,7 @@ in a subprocess to check the summary line and the exit codes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -1055,3 +1056,28 @@ def test_an_id_is_read_for_contact_details_only_when_it_could_hold_one() -> None
     assert _contact_id("12 Acacia Road Leeds") == "an address"
     for survey_id in ("118563944211", "bench-0000123", "cn-A-0001", "R_3kT9xQ2"):
         assert _contact_id(survey_id) is None
+
+
+def test_an_erased_notes_row_is_counted_once_and_the_counts_add_up(workspace: Path,
+                                                                    tmp_path: Path) -> None:
+    """Blind audit (a peer listener): re-adding a 9-row sheet, 8 stored before and one of
+    them since erased, with 1 new row, printed "accepted 1, rejected 0, already present 8"
+    and "1 row of erased notes": 10 for 9 rows. The erased row is counted in its own line."""
+    rows = [f"g{i},Grace heard person {i} say the waiting list for talking therapy is long"
+            for i in range(1, 9)]
+    sheet = tmp_path / "grace.csv"
+    sheet.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert ingest_cli(workspace, sheet).returncode == 0
+    erase = run_cli("erase", "-w", str(workspace), "--note", "g3", "--reason", "asked",
+                    cwd=workspace.parent)
+    assert erase.returncode == 0, erase.stderr
+    sheet.write_text("id,text\n" + "\n".join(rows) + "\ng9,A new conversation at the lunch "
+                     "club about the bus\n", encoding="utf-8")
+    result = ingest_cli(workspace, sheet)
+    assert result.returncode == 0, result.stderr
+    assert summaries(result) == [SUMMARY.format(file=sheet, a=1, r=0, p=7)]
+    assert f"{sheet}: 1 row of erased notes: erased, not restored" in result.stdout
+    counts = [int(n) for n in re.findall(r"(?:accepted|rejected|present) (\d+)",
+                                         summaries(result)[0])]
+    erased = int(re.search(r": (\d+) rows? of erased notes", result.stdout).group(1))
+    assert sum(counts) + erased == 9  # the rows read, each counted once
