@@ -3017,7 +3017,8 @@ def test_an_erased_notes_concern_already_in_the_queue_is_no_rejection_at_ingest(
     edited.write_text(f"Text,Safeguarding\n{scared},yes\n", encoding="utf-8")
     again = insight("ingest", "--no-screen", "-w", str(ws), str(edited), check=False)
     assert again.returncode == 0 and "SAFEGUARDING" not in again.stderr
-    assert "rejected 0, already present 1" in again.stdout
+    assert "rejected 0, already present 0" in again.stdout
+    assert "1 row of erased notes: erased, not restored" in again.stdout
     # an erased note no queue ever held a concern for, now said yes: named, and exit 3
     new = tmp_path / "new.csv"
     new.write_text(f"Text,Safeguarding\n{drop_in},yes - rang again\n", encoding="utf-8")
