@@ -1482,7 +1482,8 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
     )
     typer.echo(f"setting: {note['setting'] or 'not given'} · community: "
                f"{', '.join(note['community'] or []) or 'not given'}")
-    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'} · experience: "
+    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'} · consent to "
+               f"contact: {'yes' if note['consent_contact'] else 'no'} · experience: "
                + (f"{note['experience']} (a person)" if note["experience"] else
                   f"{note['model_experience']} (the model"
                   + (f", {felt:.2f})" if (felt := note.get("model_experience_confidence"))
@@ -1719,6 +1720,10 @@ def notes_list(
     tagged_by: Annotated[
         str | None, typer.Option(help="Whose categories: person, model or none.")
     ] = None,
+    contact: Annotated[
+        bool, typer.Option("--contact", help="Only notes whose person agreed to be contacted "
+                           "(to tell them what happened next).")
+    ] = False,
     words: Annotated[list[str] | None, typer.Option(
         "--words", help="Whose text holds this word or phrase, in any case, or this number "
         "however spaced (repeat: every one of them), e.g. to find a person's notes when they "
@@ -1729,7 +1734,8 @@ def notes_list(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Find notes by listener, place, setting, community, category, date, flag or words.
+    """Find notes by listener, place, setting, community, category, date, flag, consent
+    to contact or words.
 
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
@@ -1754,6 +1760,7 @@ def notes_list(
             note_frame(store), listener=listener, place=place, category=category,
             since=first, until=last, safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
+            contact=True if contact else None,
         )
         if words is not None:
             if not any(w.strip() for w in words):
@@ -1763,7 +1770,8 @@ def notes_list(
         {"note": r["id"], "heard_on": r["heard_on"], "listener": r["listener"],
          "place": r["place"], "setting": r["setting"],
          "community": ", ".join(r["community"]), "categories": ",".join(r["categories"]),
-         "by": r["category_source"] or "", "safeguarding": "yes" if r["safeguarding"] else ""}
+         "by": r["category_source"] or "", "safeguarding": "yes" if r["safeguarding"] else "",
+         "contact": "yes" if r["consent_contact"] else ""}
         for r in found.to_dict("records")
     ]
     shown = rows[:limit] if limit else rows

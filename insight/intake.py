@@ -3688,6 +3688,7 @@ def ingest_file(
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     # yes/no answers read by the rule, to say: (line, note) by column; the notes stored
     said_more: dict[str, list[tuple[int, str]]] = {}
+    said_in: dict[str, str] = {}  # the file's column of each such field, as written
     dashes: list[tuple[int, str]] = []  # safeguarding answers of a dash: not answered
     new_ids: set[str] = set()
     try:
@@ -3786,6 +3787,8 @@ def ingest_file(
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
                     said_more.setdefault(column, []).append((row.line, record.id))
+                    if row.header_row and (written := (row.headers or {}).get(column)):
+                        said_in.setdefault(column, written)
             if _only_dashes(row.data.get("safeguarding")):
                 dashes.append((row.line, record.id))
             if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
@@ -3810,7 +3813,8 @@ def ingest_file(
         # said of the notes this file brought, not again of every older row it repeats
         report.warnings.extend(_said_more_warnings({
             column: said for column, rows in said_more.items()
-            if (said := [line for line, note_id in rows if note_id in new_ids])}))
+            if (said := [line for line, note_id in rows if note_id in new_ids])},
+            said_in))
         if lines := [line for line, note_id in dashes if note_id in new_ids]:
             report.warnings.append(
                 f"safeguarding answers of only a dash (line{_s(len(lines))} "
@@ -3914,26 +3918,39 @@ def _whole_decimal_ids(rows: list[RawRow]) -> str | None:
     return shown_cell(given[0].strip())
 
 
-def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
+#: What a consent answer is needed for, as a message says it
+_CONSENT_NEEDS = {"consent_quote": "a quote needs a clear yes",
+                  "consent_contact": "contacting the person needs a clear yes"}
+
+
+def _said_more_warnings(lines: dict[str, list[int]],
+                        columns: Mapping[str, str] | None = None) -> list[str]:
     """What ingest says of yes/no answers read by the rule (`_answer_said_more`), by line:
-    never their words, which may say what happened to someone."""
+    never their words, which may say what happened to someone. `columns`: field -> the
+    file's column as written, named where it is not the field's own name ("Can we contact
+    them?"), as the person who fixes the answer knows the form's headings."""
     warnings = []
     for column, numbers in lines.items():
         where = f"line{_s(len(numbers))} {some_of([str(n) for n in numbers])}"
+        written = (columns or {}).get(column)
+        named = "" if written is None or header_key(written) == column else \
+            f" in the column {_header_shown(written, known=True)}"
         if column == "safeguarding":
             warnings.append(
-                f"safeguarding answers that are not a plain yes or no ({where}) were read as "
+                f"safeguarding answers{named} that are not a plain yes or no ({where}) were "
+                "read as "
                 "yes, so those notes are in the safeguarding queue; what the answers say is "
                 "kept with their queue items (names and contact details removed): "
                 "`insight safeguarding list`"
             )
         else:
             warnings.append(
-                f"{column} answers that give a yes with a condition, say it was not asked, "
-                f"say it was withdrawn or give no yes or no ({where}; 'yes, but ...', 'only "
-                "if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no "
-                "consent, as a condition cannot be kept and a quote needs a clear yes; the "
-                "notes are stored; a person can record consent with `insight notes consent`"
+                f"{column} answers{named} that give a yes with a condition, say it was not "
+                f"asked, say it was withdrawn or give no yes or no ({where}; 'yes, but ...', "
+                "'only if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read "
+                f"as no consent, as a condition cannot be kept and {_CONSENT_NEEDS[column]}; "
+                "the notes are stored; a person can record consent with `insight notes "
+                "consent`"
             )
     return warnings
 
