@@ -703,6 +703,24 @@ def _taken_back(value: Any) -> bool:
     return isinstance(value, str) and bool(_TAKEN_BACK.search(_plain_answer(value)))
 
 
+def keeps_words(value: Any) -> bool:
+    """Whether a consent-to-keep answer lets the note be kept: a blank (or a dash alone,
+    not answered, as with no such column) or a plain yes, read as a consent is
+    (`NoteIn._consent`). Anything else is not kept: a no ("No - wants them deleted after
+    today"), a yes with a condition ("yes, until March"), "not sure", a withdrawal, or an
+    answer that is neither. Words once stored cannot be unsaid, while a listener can
+    correct the cell and ingest again; so nothing of such a row is stored, not even in
+    quarantine."""
+    if value is None or (isinstance(value, str) and (_is_blank(value) or _only_dashes(value))):
+        return True
+    if _not_asked(value) or _taken_back(value):
+        return False
+    try:
+        return bool(yes_no(value, blank=True))
+    except ValueError:  # neither a yes nor a no, or a sentence: not a plain yes
+        return False
+
+
 def _answer_said_more(column: str, value: Any) -> bool:
     """Whether a yes/no cell said more than its answer in a way the person ingesting must
     hear of: a consent's yes with a condition (read as no), or a safeguarding answer read as
@@ -777,6 +795,10 @@ class NoteIn(BaseModel):
     community: list[str] = []
     consent_quote: bool = False
     consent_contact: bool = False
+    #: Whether the person agreed to their words being kept (`keeps_words`): a row saying
+    #: no is never stored (`ingest_file` reads it before this model), so a stored note's
+    #: is always yes, and it is no column of the database.
+    consent_keep: bool = True
     categories: list[str] | None = None
     safeguarding: bool | None = None
     experience: Literal["positive", "negative", "mixed", "neutral"] | None = None
@@ -855,6 +877,11 @@ class NoteIn(BaseModel):
         if _not_asked(value) or _taken_back(value) or _unread_consent(value):
             return False
         return yes_no(value, blank=False)
+
+    @field_validator("consent_keep", mode="before")
+    @classmethod
+    def _consent_keep(cls, value: Any) -> Any:
+        return keeps_words(value)
 
     @field_validator("safeguarding", mode="before")
     @classmethod
@@ -1435,7 +1462,9 @@ _ALIASES = {
     "conversation_date": "heard_on", "note": "text", "notes": "text", "note_text": "text",
     "comment": "text", "comments": "text", "feedback": "text", "note_id": "id",
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
-    "consent_to_contact": "consent_contact", "listener_id": "listener",
+    "consent_to_contact": "consent_contact", "consent_to_keep": "consent_keep",
+    "consent_to_store": "consent_keep", "consent_to_record": "consent_keep",
+    "listener_id": "listener",
     "listener_code": "listener", "listener_name": "listener", "volunteer": "listener",
     "volunteer_id": "listener", "volunteer_code": "listener", "volunteer_name": "listener",
     "peer_listener": "listener", "location": "place",
@@ -1805,6 +1834,29 @@ _SETTING_WORDS = frozenset({"setting", "kind", "type", "sort", "venue", "cafe", 
                             "online", "visit"})
 
 
+#: Words of a header that asks whether the person's words may be kept ("Keep their
+#: words?", "OK to keep notes", "Consent to record", "Consent to store"): with a word of
+#: agreeing (`_AGREE_WORDS`), or as a question of keeping or storing.
+_KEEP_WORDS = frozenset({"keep", "kept", "keeping", "store", "stored", "storing", "storage",
+                         "retain", "retained", "retention", "record", "recorded",
+                         "recording"})
+_AGREE_WORDS = _CONSENT_WORDS | {"consent", "consented", "agree", "agreed", "agrees",
+                                 "permission", "allowed", "may"}
+#: ... but not one of staying in touch or of quoting ("Keep in touch?", "Consent to record
+#: and quote"): those are the other consents; nor of keeping someone safe ("Is she kept
+#: safe?", `_DANGER`).
+_NOT_KEEPING = frozenset({"touch", "contact", "quote", "quoting", "quoted"})
+
+
+def _asks_to_keep(key: str, words: set[str]) -> bool:
+    """Whether a (normalised) header asks if the person's words may be kept; not "Recorded
+    by" or "Date recorded", which name who or when."""
+    return bool(words & _KEEP_WORDS) and not words & _NOT_KEEPING and not any(
+        w.startswith(_DANGER) for w in words) and (
+        bool(words & _AGREE_WORDS)
+        or (key.endswith("?") and bool(words & {"keep", "kept", "store", "stored", "retain"})))
+
+
 def _alias_field(key: str) -> list[str]:
     """The note fields a (normalised) header that is not a field name clearly means: a
     question that starts with "where" ("Where did the conversation take place?") is the
@@ -1827,6 +1879,8 @@ def _alias_field(key: str) -> list[str]:
         found.append("consent_quote")
     if "contact" in key and ("consent" in key or words & _CONSENT_WORDS):
         found.append("consent_contact")
+    if "safeguarding" not in found and _asks_to_keep(key, words):  # "Is she kept safe?"
+        found.append("consent_keep")
     return found
 
 
@@ -2958,6 +3012,15 @@ class FileReport:
     unstored_concerns: list[tuple[int, str]] = field(default_factory=list)
     #: The first quarantined rows' (line, reason), to show at once (all are in the file).
     first_reasons: list[tuple[int, str]] = field(default_factory=list)
+    #: Lines of rows whose person did not agree to their words being kept
+    #: (`consent_keep`): nothing of them is stored, in the database or in quarantine.
+    not_kept: list[int] = field(default_factory=list)
+    #: Of those, lines that raise a safeguarding concern (a yes, or a phrase) that no
+    #: stored note carries to the queue: a person must read them in the file now.
+    not_kept_concerns: list[int] = field(default_factory=list)
+    #: (line, note id): rows not kept whose note a file stored before: a file never erases
+    #: a note (it cannot be undone), so a person does (`insight erase --note ID`).
+    keep_refused: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def updated(self) -> int:
@@ -2965,10 +3028,10 @@ class FileReport:
 
     @property
     def balanced(self) -> bool:
-        """Whether every row read is counted once: stored, rejected, already present or
-        an erased note's."""
+        """Whether every row read is counted once: stored, rejected, already present, an
+        erased note's or not kept."""
         return self.rows_read == (self.accepted + self.rejected + self.already_present
-                                  + self.erased)
+                                  + self.erased + len(self.not_kept))
 
     def change_summary(self) -> list[str]:
         """Lines for people on what a re-ingest changed (or refused to) on stored notes."""
@@ -3753,6 +3816,10 @@ def ingest_file(
                        {RAW_COLUMN: row.raw, **row.fix} if row.fix else row.raw, row.cells)
                 continue
             columns.add(row.data, row.headers, row.header_row)
+            if not keeps_words(row.data.get("consent_keep")):
+                # before any check: a row to fix keeps its cells in quarantine, this never
+                _not_kept(store, row.line, row.data, report, context, id_prefix, screen)
+                continue
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:
@@ -3889,6 +3956,8 @@ def ingest_file(
     finally:
         report.quarantine = quarantine.close()
         report.first_reasons = list(quarantine.first)
+    if report.not_kept:  # an earlier export's copies of those rows, rejected then, go too
+        _scrub_not_kept(quarantine_dir, rows, report.not_kept)
     if quarantine.left_out:
         report.warnings.append(
             "personal columns were left out of the quarantined rows: "
@@ -3896,6 +3965,59 @@ def ingest_file(
             "(each row says which)"
         )
     return report
+
+
+def _not_kept(store: Store, line: int, data: dict[str, Any], report: FileReport,
+              context: Mapping[str, Any], id_prefix: str,
+              screen: Callable[[str], str | None] | None) -> None:
+    """Count a row whose person did not agree to their words being kept, storing nothing of
+    it. Its note, where a file stored it before (by its id, or by its words: 8 words or
+    more), is named for a person to erase, and its consent to quote is withdrawn at once (a
+    withdrawal always applies). A safeguarding concern in it still reaches a person: the
+    stored note goes to the queue, else the line is named in red, as an erased note's."""
+    report.not_kept.append(line)
+    try:
+        record: NoteRecord | None = NoteIn.model_validate(
+            data, context=dict(context)).to_record(id_prefix=id_prefix)
+    except ValidationError:  # a row with an error: known by its id and its words alone
+        record = None
+    raw_id = data.get("id")
+    ids = {record.id} if record is not None else (
+        {f"{id_prefix}{str(raw_id).strip()}"} if raw_id is not None and str(raw_id).strip()
+        else set())
+    text = data.get("text")
+    words = record.text if record is not None else text if isinstance(text, str) else ""
+    live = [i for i, state in store.note_states(ids).items() if not state["erased"]]
+    if len(words.split()) >= TWIN_MIN_WORDS:
+        live += [i for found in store.ids_with_text({text_hash(words), text_hash(words.strip())})
+                 .values() for i in found]
+    live = list(dict.fromkeys(live))
+    report.keep_refused += [(line, note_id) for note_id in live]
+    why = f"re-ingest of {Path(report.path).name}, line {line}: its person did not agree to " \
+        "their words being kept"
+    states = store.note_states(live)
+    changes = {i: {"consent_quote": False} for i in live if states[i]["consent_quote"]}
+    concern = _raises_concern(data, screen)
+    flags = {i: why for i in live if concern
+             and not store.safeguarding_items(open_only=False, note_id=i)}
+    if changes or flags:
+        _count_changes(report, *store.update_notes_from_intake(
+            changes, reasons=dict.fromkeys([*changes, *flags], why), flags=flags))
+    if concern and not live:
+        report.not_kept_concerns.append(line)
+
+
+def _scrub_not_kept(folder: Path, rows: Sequence[RawRow], lines: Sequence[int]) -> None:
+    """Blank the cells of earlier quarantined copies of rows not kept (an earlier export
+    rejected them before the person said no), as an erased note's are: found by their
+    words, not their ids, as another form's row may have the same "7"."""
+    from insight.quarantine import scrub
+
+    wanted = set(lines)
+    texts = {text.strip() for row in rows if row.line in wanted and row.data is not None
+             and isinstance(text := row.data.get("text"), str) and text.strip()}
+    if folder.is_dir() and texts:
+        scrub(folder, set(), texts)
 
 
 _WHOLE_DECIMAL = re.compile(r"\s*(\d+)\.0+\s*")
