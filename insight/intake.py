@@ -3754,6 +3754,10 @@ def ingest_file(
     said_in: dict[str, str] = {}  # the file's column of each such field, as written
     dashes: list[tuple[int, str]] = []  # safeguarding answers of a dash: not answered
     new_ids: set[str] = set()
+    # listeners, places and settings before this file, and those it gives: a new one
+    # written like one of them is named (`_alike_values`)
+    known_values = store.field_values(ALIKE_FIELDS)
+    given_values: dict[str, dict[str, list[tuple[int, str]]]] = {}
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
@@ -3866,6 +3870,10 @@ def ingest_file(
                 several.append((row.line, record.id, held))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
+            for name in ALIKE_FIELDS:
+                if (value := getattr(record, name)) and value not in known_values[name]:
+                    given_values.setdefault(name, {}).setdefault(value, []).append(
+                        (row.line, record.id))
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, reject, screen, allow_same_text,
@@ -3882,6 +3890,7 @@ def ingest_file(
             column: said for column, rows in said_more.items()
             if (said := [line for line, note_id in rows if note_id in new_ids])},
             said_in))
+        report.warnings.extend(_alike_values(known_values, given_values, new_ids))
         if lines := [line for line, note_id in dashes if note_id in new_ids]:
             report.warnings.append(
                 f"safeguarding answers of only a dash (line{_s(len(lines))} "
@@ -3965,6 +3974,74 @@ def ingest_file(
             "(each row says which)"
         )
     return report
+
+
+#: Fields whose new values are compared with the stored ones (`_alike_values`).
+ALIKE_FIELDS = ("listener", "place", "setting")
+
+
+def _alike(one: str, other: str) -> bool:
+    """Whether two values of a field look like one written two ways: the same words but
+    for case, accents, spacing, punctuation or order ("Church Lunch Club", "lunch club
+    (church)"), or one the other with a part added after a comma or in brackets
+    ("Highfields", "Highfields, Leicester"). Not a name within a longer one ("youth club",
+    "deaf youth club"; "Newcastle", "Newcastle upon Tyne"): those are usually two."""
+    from insight.rollup import group_key
+
+    def parts(value: str) -> list[str]:
+        return [key for part in re.split(r"[,;()\[\]/]", group_key(value))
+                if (key := words_key(part))]
+
+    mine, theirs = parts(one), parts(other)
+    if not mine or not theirs:
+        return False
+    if re.sub(r"[\W_]+", "", group_key(one)) == re.sub(r"[\W_]+", "", group_key(other)):
+        return True  # "L01", "L-01"
+    if set(" ".join(mine).split()) == set(" ".join(theirs).split()):
+        return True
+    shorter, longer = sorted((mine, theirs), key=len)
+    return len(shorter) == 1 and len(longer) > 1 and shorter[0] in longer
+
+
+def _alike_values(known: Mapping[str, set[str]],
+                  given: Mapping[str, Mapping[str, list[tuple[int, str]]]],
+                  stored: set[str]) -> list[str]:
+    """Warnings of new listeners, places and settings (of notes this file stored) written
+    like one already stored or another new one: stored apart, they count apart, so the
+    person ingesting is told (not refused: a new listener or place is usual) and shown the
+    command to correct them. Not of a value merely unlike the others ("Grace" beside
+    "L-G01"): there is nothing to compare."""
+    from insight.rollup import group_key
+
+    warnings = []
+    for name in ALIKE_FIELDS:
+        new = {value: [(line, i) for line, i in rows if i in stored]
+               for value, rows in given.get(name, {}).items()}
+        new = {value: rows for value, rows in new.items() if rows}
+        said = []
+        for index, (value, rows) in enumerate(new.items()):
+            twin = next((v for v in sorted(known.get(name, ())) if _alike(value, v)), None)
+            where = "already stored"
+            if twin is None:
+                twin = next((v for v in list(new)[:index] if _alike(value, v)), None)
+                where = "also new in this file"
+            if twin is None:
+                continue
+            lines = [str(line) for line, _ in rows]
+            counted = (" (counted as one already, as only case, accents or spacing differ)"
+                       if group_key(" ".join(value.split())) == group_key(" ".join(
+                           twin.split())) else "")
+            said.append(
+                f"{shown_cell(value)} (line{_s(len(lines))} {some_of(lines)}) is written like "
+                f"{shown_cell(twin)}, {where}{counted}: if they are the same {name}, correct "
+                f"{'the note' if len(rows) == 1 else 'each note'} with `insight notes update "
+                f"{rows[0][1]} --{name} {shown_cell(twin)}`")
+        if said:
+            warnings.append(
+                f"new {name} {some_of(said, 10, sep='; ')}; values that differ by more than "
+                f"case, accents or spacing count as different {name}s (`insight notes list "
+                f"--{name} ...` finds the notes of each)")
+    return warnings
 
 
 def _not_kept(store: Store, line: int, data: dict[str, Any], report: FileReport,

@@ -2918,6 +2918,18 @@ class Store:
         """Distinct listeners of live notes, as written."""
         return sorted({name for _, name in self._live_listeners()})
 
+    def field_values(self, names: Iterable[str] = ("listener", "place", "setting")
+                     ) -> dict[str, set[str]]:
+        """The distinct values of live notes' listener, place and setting, as written: for
+        intake to name a new one spelt like one of these ("Highfields, Leicester")."""
+        out: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for name in names:
+                column = notes.c[name]
+                out[name] = set(conn.execute(select(column).distinct().where(
+                    column.is_not(None), notes.c.erased_at.is_(None))).scalars())
+        return out
+
     def note_groups(self) -> list[dict[str, Any]]:
         """Place and community of every live note, without reading note text: enough to
         know which groups few notes come from (`rollup.small_groups`)."""

@@ -1228,3 +1228,47 @@ def test_cli_names_rows_not_kept_by_line_and_a_concern_in_red(workspace: Path,
     said = " ".join(later.stderr.split())
     assert "line 2: the person no longer agrees to their words being kept, but note 'k9'" \
         in said and "`insight erase --note k9`" in said
+
+
+def test_new_listeners_places_and_settings_written_like_stored_ones_are_named(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind audit (a peer listener): places "Highfields" and "Highfields, Leicester",
+    settings "church lunch club", "Church Lunch Club" and "lunch club (church)" were stored
+    as different values with no word, so each counts apart. A new value written like a
+    stored one (or another new one) is named with both spellings and how to correct it;
+    a new listener who is merely new is not."""
+    first = tmp_path / "march.csv"
+    first.write_text("id,text,listener,place,setting\n"
+                     "m1,The bus to the clinic stopped in March.,L-G01,Highfields,"
+                     "church lunch club\n", encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    later = tmp_path / "april.csv"
+    later.write_text("id,text,listener,place,setting\n"
+                     "a1,Nobody rang back about the memory clinic.,L-G01,"
+                     "\"Highfields, Leicester\",Church Lunch Club\n"
+                     "a2,The library has stopped the Tuesday drop-in.,Grace,Belgrave,"
+                     "lunch club (church)\n"
+                     "a3,She is waiting for a carer's assessment.,L-G02,Belgrave,phone\n",
+                     encoding="utf-8")
+    report = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.accepted == 3
+    said = [w for w in report.warnings if "written like" in w]
+    assert len(said) == 2
+    place, setting = said
+    assert place.startswith("new place 'Highfields, Leicester' (line 2) is written like "
+                            "'Highfields', already stored")
+    assert "`insight notes update a1 --place 'Highfields'`" in place
+    assert "'Church Lunch Club' (line 2) is written like 'church lunch club', already " \
+        "stored (counted as one already, as only case, accents or spacing differ)" in setting
+    assert "'lunch club (church)' (line 3) is written like 'church lunch club', already " \
+        "stored" in setting
+    assert not any("Grace" in w or "L-G02" in w or "Belgrave" in w for w in report.warnings)
+    from insight.intake import _alike
+
+    assert _alike("L01", "L-01") and _alike("Highfields", "highfields ")
+    for unlike in (("youth club", "deaf youth club"), ("Newcastle", "Newcastle upon Tyne"),
+                   ("L-1", "L-12"), ("L-G01", "Grace")):
+        assert not _alike(*unlike), unlike
+    again = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert not [w for w in again.warnings if "written like" in w]  # said once, when new
