@@ -4075,7 +4075,10 @@ def _not_kept(store: Store, line: int, data: dict[str, Any], report: FileReport,
     states = store.note_states(live)
     changes = {i: {"consent_quote": False} for i in live if states[i]["consent_quote"]}
     concern = _raises_concern(data, screen)
-    flags = {i: why for i in live if concern
+    flag = (f"a row with its words not kept (line {line} of {Path(report.path).name}: its "
+            "person did not agree to their words being kept) says safeguarding yes or raises "
+            "a phrase: read it in that file")
+    flags = {i: flag for i in live if concern
              and not store.safeguarding_items(open_only=False, note_id=i)}
     if changes or flags:
         _count_changes(report, *store.update_notes_from_intake(

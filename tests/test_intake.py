@@ -1170,10 +1170,15 @@ def test_a_later_no_to_keeping_names_the_stored_note_to_erase(
     plain = tmp_path / "plain.csv"
     plain.write_text(f"text,listener\n{SAID_NO_AT_RISK},L-G01\n", encoding="utf-8")
     ingest_file(store, plain, category_ids=None, quarantine_dir=tmp_path / "q")
-    plain.write_text(f"text,Can we keep this\n{SAID_NO_AT_RISK},no\n", encoding="utf-8")
+    plain.write_text(f"text,Can we keep this,safeguarding\n{SAID_NO_AT_RISK},no,yes\n",
+                     encoding="utf-8")
     again = ingest_file(store, plain, category_ids=None, quarantine_dir=tmp_path / "q")
     [(line, note_id)] = again.keep_refused
     assert line == 2 and store.get_note(note_id)["text"] == SAID_NO_AT_RISK
+    # its concern reaches a person through the stored note, until it is erased
+    assert again.not_kept_concerns == [] and again.flagged == 1
+    [item] = store.safeguarding_items(note_id=note_id)
+    assert "line 2 of plain.csv" in item["reason"]
 
 
 def test_keep_answers_are_read_like_consents() -> None:
