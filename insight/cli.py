@@ -1774,8 +1774,9 @@ def notes_list(
     db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Find notes by listener, place, setting, community, category, date, flag, consent
-    to contact or words.
+    """Find notes by listener, place, setting, community, category, date, flag or words.
+
+    `--contact` lists only those whose person agreed to be contacted.
 
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
