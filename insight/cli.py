@@ -461,7 +461,7 @@ def ingest(
         typer.Option(help="FIELD=COLUMN: read COLUMN as a note field (repeat), e.g. --column "
                      "place=Village --column categories=Themes. Fields: id, heard_on, "
                      "listener, setting, place, community, categories, consent_quote, "
-                     "consent_contact, safeguarding, experience."),
+                     "consent_contact, consent_keep, safeguarding, experience."),
     ] = None,
     list_sep: Annotated[
         str | None,
@@ -575,13 +575,16 @@ def ingest(
                 typer.secho(f"{file}: file rejected: {report.file_error}", err=True,
                             fg=typer.colors.RED)
             if report.file_error and not (report.accepted or report.rejected
-                                          or report.already_present):
+                                          or report.already_present or report.erased
+                                          or report.not_kept):
                 typer.echo(f"{file}: not read (see why above); nothing was stored")
             else:
                 typer.echo(
                     f"{file}: accepted {report.accepted}, rejected {report.rejected}, "
                     f"already present {report.already_present}"
+                    + (f", not kept {len(report.not_kept)}" if report.not_kept else "")
                 )
+            _say_not_kept(file, report)
             if not report.file_error:
                 from insight.quarantine import settle_unread
 
@@ -666,12 +669,49 @@ def ingest(
                            + "; `insight quarantine show` lists every row still to fix")
             # rows already stored or erased need nothing: only what does is a rejection
             any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns
-                                 or report.erased_concerns or report.unread_concern_columns)
+                                 or report.erased_concerns or report.unread_concern_columns
+                                 or report.not_kept_concerns or report.keep_refused)
             stored_any |= report.accepted > 0
     if stored_any:  # what a new lead does next
         typer.echo("next: `insight tag` tags the new notes")
     if any_rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+#: Rows not kept named one a line, up to this many (the rest by line number).
+_NOT_KEPT_SHOWN = 20
+
+
+def _say_not_kept(file: Path, report: Any) -> None:
+    """What ingest says of rows whose person did not agree to their words being kept: each
+    by line (never its words); a stored note of one, to erase; a concern in one, in red,
+    as it reaches no queue."""
+    from insight.intake import shown_cell, some_of
+
+    for line in report.not_kept[:_NOT_KEPT_SHOWN]:
+        typer.echo(f"{file}: line {line}: not kept: the person did not agree to their words "
+                   "being kept; nothing of it was stored")
+    if more := report.not_kept[_NOT_KEPT_SHOWN:]:
+        typer.echo(f"{file}: not kept either, for the same reason: line"
+                   f"{'s' if len(more) > 1 else ''} {some_of([str(n) for n in more], 30)}")
+    for line, note_id in report.keep_refused:
+        typer.secho(
+            f"{file}: line {line}: the person no longer agrees to their words being kept, but "
+            f"note {shown_cell(note_id)} from an earlier file holds them: erase it now with "
+            f"`insight erase --note {note_id}` (a file never erases a note, as that cannot be "
+            "undone; its consent to quote is withdrawn meanwhile)",
+            err=True, fg=typer.colors.RED)
+    if lines := report.not_kept_concerns:
+        one = len(lines) == 1
+        typer.secho(
+            f"{file}: SAFEGUARDING: line{'' if one else 's'} "
+            f"{some_of([str(n) for n in lines], 10)} "
+            f"{'raises' if one else 'raise'} a safeguarding concern, but the person did not "
+            f"agree to their words being kept, so nothing of {'it' if one else 'them'} was "
+            f"stored and {'it is' if one else 'they are'} in no queue: read "
+            f"{'it' if one else 'them'} in the file now, and act as your safeguarding policy "
+            "says (a risk of harm may outweigh the wish not to be recorded)",
+            err=True, fg=typer.colors.RED)
 
 
 def _unknown_labels(labels: dict[str, list[int]], ws: Any) -> str:
@@ -1482,7 +1522,8 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
     )
     typer.echo(f"setting: {note['setting'] or 'not given'} · community: "
                f"{', '.join(note['community'] or []) or 'not given'}")
-    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'} · experience: "
+    typer.echo(f"consent to quote: {'yes' if note['consent_quote'] else 'no'} · consent to "
+               f"contact: {'yes' if note['consent_contact'] else 'no'} · experience: "
                + (f"{note['experience']} (a person)" if note["experience"] else
                   f"{note['model_experience']} (the model"
                   + (f", {felt:.2f})" if (felt := note.get("model_experience_confidence"))
@@ -1719,6 +1760,10 @@ def notes_list(
     tagged_by: Annotated[
         str | None, typer.Option(help="Whose categories: person, model or none.")
     ] = None,
+    contact: Annotated[
+        bool, typer.Option("--contact", help="Only notes whose person agreed to be contacted "
+                           "(to tell them what happened next).")
+    ] = False,
     words: Annotated[list[str] | None, typer.Option(
         "--words", help="Whose text holds this word or phrase, in any case, or this number "
         "however spaced (repeat: every one of them), e.g. to find a person's notes when they "
@@ -1730,6 +1775,8 @@ def notes_list(
     fmt: FormatOpt = "table",
 ) -> None:
     """Find notes by listener, place, setting, community, category, date, flag or words.
+
+    `--contact` lists only those whose person agreed to be contacted.
 
     No note text is listed: `insight notes show ID` reads one."""
     from insight.rollup import find_notes, note_frame
@@ -1754,6 +1801,7 @@ def notes_list(
             note_frame(store), listener=listener, place=place, category=category,
             since=first, until=last, safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
+            contact=True if contact else None,
         )
         if words is not None:
             if not any(w.strip() for w in words):
@@ -1763,7 +1811,8 @@ def notes_list(
         {"note": r["id"], "heard_on": r["heard_on"], "listener": r["listener"],
          "place": r["place"], "setting": r["setting"],
          "community": ", ".join(r["community"]), "categories": ",".join(r["categories"]),
-         "by": r["category_source"] or "", "safeguarding": "yes" if r["safeguarding"] else ""}
+         "by": r["category_source"] or "", "safeguarding": "yes" if r["safeguarding"] else "",
+         "contact": "yes" if r["consent_contact"] else ""}
         for r in found.to_dict("records")
     ]
     shown = rows[:limit] if limit else rows

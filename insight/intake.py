@@ -703,6 +703,24 @@ def _taken_back(value: Any) -> bool:
     return isinstance(value, str) and bool(_TAKEN_BACK.search(_plain_answer(value)))
 
 
+def keeps_words(value: Any) -> bool:
+    """Whether a consent-to-keep answer lets the note be kept: a blank (or a dash alone,
+    not answered, as with no such column) or a plain yes, read as a consent is
+    (`NoteIn._consent`). Anything else is not kept: a no ("No - wants them deleted after
+    today"), a yes with a condition ("yes, until March"), "not sure", a withdrawal, or an
+    answer that is neither. Words once stored cannot be unsaid, while a listener can
+    correct the cell and ingest again; so nothing of such a row is stored, not even in
+    quarantine."""
+    if value is None or (isinstance(value, str) and (_is_blank(value) or _only_dashes(value))):
+        return True
+    if _not_asked(value) or _taken_back(value):
+        return False
+    try:
+        return bool(yes_no(value, blank=True))
+    except ValueError:  # neither a yes nor a no, or a sentence: not a plain yes
+        return False
+
+
 def _answer_said_more(column: str, value: Any) -> bool:
     """Whether a yes/no cell said more than its answer in a way the person ingesting must
     hear of: a consent's yes with a condition (read as no), or a safeguarding answer read as
@@ -777,6 +795,10 @@ class NoteIn(BaseModel):
     community: list[str] = []
     consent_quote: bool = False
     consent_contact: bool = False
+    #: Whether the person agreed to their words being kept (`keeps_words`): a row saying
+    #: no is never stored (`ingest_file` reads it before this model), so a stored note's
+    #: is always yes, and it is no column of the database.
+    consent_keep: bool = True
     categories: list[str] | None = None
     safeguarding: bool | None = None
     experience: Literal["positive", "negative", "mixed", "neutral"] | None = None
@@ -855,6 +877,11 @@ class NoteIn(BaseModel):
         if _not_asked(value) or _taken_back(value) or _unread_consent(value):
             return False
         return yes_no(value, blank=False)
+
+    @field_validator("consent_keep", mode="before")
+    @classmethod
+    def _consent_keep(cls, value: Any) -> Any:
+        return keeps_words(value)
 
     @field_validator("safeguarding", mode="before")
     @classmethod
@@ -1435,7 +1462,9 @@ _ALIASES = {
     "conversation_date": "heard_on", "note": "text", "notes": "text", "note_text": "text",
     "comment": "text", "comments": "text", "feedback": "text", "note_id": "id",
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
-    "consent_to_contact": "consent_contact", "listener_id": "listener",
+    "consent_to_contact": "consent_contact", "consent_to_keep": "consent_keep",
+    "consent_to_store": "consent_keep", "consent_to_record": "consent_keep",
+    "listener_id": "listener",
     "listener_code": "listener", "listener_name": "listener", "volunteer": "listener",
     "volunteer_id": "listener", "volunteer_code": "listener", "volunteer_name": "listener",
     "peer_listener": "listener", "location": "place",
@@ -1805,6 +1834,29 @@ _SETTING_WORDS = frozenset({"setting", "kind", "type", "sort", "venue", "cafe", 
                             "online", "visit"})
 
 
+#: Words of a header that asks whether the person's words may be kept ("Keep their
+#: words?", "OK to keep notes", "Consent to record", "Consent to store"): with a word of
+#: agreeing (`_AGREE_WORDS`), or as a question of keeping or storing.
+_KEEP_WORDS = frozenset({"keep", "kept", "keeping", "store", "stored", "storing", "storage",
+                         "retain", "retained", "retention", "record", "recorded",
+                         "recording"})
+_AGREE_WORDS = _CONSENT_WORDS | {"consent", "consented", "agree", "agreed", "agrees",
+                                 "permission", "allowed", "may"}
+#: ... but not one of staying in touch or of quoting ("Keep in touch?", "Consent to record
+#: and quote"): those are the other consents; nor of keeping someone safe ("Is she kept
+#: safe?", `_DANGER`).
+_NOT_KEEPING = frozenset({"touch", "contact", "quote", "quoting", "quoted"})
+
+
+def _asks_to_keep(key: str, words: set[str]) -> bool:
+    """Whether a (normalised) header asks if the person's words may be kept; not "Recorded
+    by" or "Date recorded", which name who or when."""
+    return bool(words & _KEEP_WORDS) and not words & _NOT_KEEPING and not any(
+        w.startswith(_DANGER) for w in words) and (
+        bool(words & _AGREE_WORDS)
+        or (key.endswith("?") and bool(words & {"keep", "kept", "store", "stored", "retain"})))
+
+
 def _alias_field(key: str) -> list[str]:
     """The note fields a (normalised) header that is not a field name clearly means: a
     question that starts with "where" ("Where did the conversation take place?") is the
@@ -1827,6 +1879,8 @@ def _alias_field(key: str) -> list[str]:
         found.append("consent_quote")
     if "contact" in key and ("consent" in key or words & _CONSENT_WORDS):
         found.append("consent_contact")
+    if "safeguarding" not in found and _asks_to_keep(key, words):  # "Is she kept safe?"
+        found.append("consent_keep")
     return found
 
 
@@ -2901,7 +2955,8 @@ class FileReport:
     #: Of those, notes whose row was quarantined because its text differs from the stored
     #: note: only a withdrawn consent or a new safeguarding flag was taken from it.
     updated_text_differs: int = 0
-    #: Rows of erased notes: counted already present, never restored or changed.
+    #: Rows of erased notes: never restored or changed, and counted here only (not as
+    #: already present), so the counts add up to the rows read.
     erased: int = 0
     #: Rows saying safeguarding No for a note that is flagged: the flag is kept.
     kept_flagged: int = 0
@@ -2957,6 +3012,15 @@ class FileReport:
     unstored_concerns: list[tuple[int, str]] = field(default_factory=list)
     #: The first quarantined rows' (line, reason), to show at once (all are in the file).
     first_reasons: list[tuple[int, str]] = field(default_factory=list)
+    #: Lines of rows whose person did not agree to their words being kept
+    #: (`consent_keep`): nothing of them is stored, in the database or in quarantine.
+    not_kept: list[int] = field(default_factory=list)
+    #: Of those, lines that raise a safeguarding concern (a yes, or a phrase) that no
+    #: stored note carries to the queue: a person must read them in the file now.
+    not_kept_concerns: list[int] = field(default_factory=list)
+    #: (line, note id): rows not kept whose note a file stored before: a file never erases
+    #: a note (it cannot be undone), so a person does (`insight erase --note ID`).
+    keep_refused: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def updated(self) -> int:
@@ -2964,7 +3028,10 @@ class FileReport:
 
     @property
     def balanced(self) -> bool:
-        return self.rows_read == self.accepted + self.rejected + self.already_present
+        """Whether every row read is counted once: stored, rejected, already present, an
+        erased note's or not kept."""
+        return self.rows_read == (self.accepted + self.rejected + self.already_present
+                                  + self.erased + len(self.not_kept))
 
     def change_summary(self) -> list[str]:
         """Lines for people on what a re-ingest changed (or refused to) on stored notes."""
@@ -3684,8 +3751,13 @@ def ingest_file(
     by_listener: dict[str, list[tuple[str, str]]] = {}  # stored texts, read once a listener
     # yes/no answers read by the rule, to say: (line, note) by column; the notes stored
     said_more: dict[str, list[tuple[int, str]]] = {}
+    said_in: dict[str, str] = {}  # the file's column of each such field, as written
     dashes: list[tuple[int, str]] = []  # safeguarding answers of a dash: not answered
     new_ids: set[str] = set()
+    # listeners, places and settings before this file, and those it gives: a new one
+    # written like one of them is named (`_alike_values`)
+    known_values = store.field_values(ALIKE_FIELDS)
+    given_values: dict[str, dict[str, list[tuple[int, str]]]] = {}
     try:
         read, report.warnings = read_rows(source, text_col=text_col, map_aliases=True,
                                           columns=column_names)
@@ -3748,6 +3820,10 @@ def ingest_file(
                        {RAW_COLUMN: row.raw, **row.fix} if row.fix else row.raw, row.cells)
                 continue
             columns.add(row.data, row.headers, row.header_row)
+            if not keeps_words(row.data.get("consent_keep")):
+                # before any check: a row to fix keeps its cells in quarantine, this never
+                _not_kept(store, row.line, row.data, report, context, id_prefix, screen)
+                continue
             try:
                 note = NoteIn.model_validate(row.data, context=context)
             except ValidationError as exc:
@@ -3782,6 +3858,8 @@ def ingest_file(
             for column in ("consent_quote", "consent_contact", "safeguarding"):
                 if _answer_said_more(column, row.data.get(column)):
                     said_more.setdefault(column, []).append((row.line, record.id))
+                    if row.header_row and (written := (row.headers or {}).get(column)):
+                        said_in.setdefault(column, written)
             if _only_dashes(row.data.get("safeguarding")):
                 dashes.append((row.line, record.id))
             if _POINTS_ELSEWHERE.fullmatch(record.text.strip().lower()):
@@ -3792,6 +3870,10 @@ def ingest_file(
                 several.append((row.line, record.id, held))
             if list_sep != "," and any("," in c for c in record.community):
                 comma_lines.append(row.line)
+            for name in ALIKE_FIELDS:
+                if (value := getattr(record, name)) and value not in known_values[name]:
+                    given_values.setdefault(name, {}).setdefault(value, []).append(
+                        (row.line, record.id))
             pending.append((row.line, record, row.data))
             if len(pending) >= batch_size:
                 _store_batch(store, pending, report, reject, screen, allow_same_text,
@@ -3806,7 +3888,9 @@ def ingest_file(
         # said of the notes this file brought, not again of every older row it repeats
         report.warnings.extend(_said_more_warnings({
             column: said for column, rows in said_more.items()
-            if (said := [line for line, note_id in rows if note_id in new_ids])}))
+            if (said := [line for line, note_id in rows if note_id in new_ids])},
+            said_in))
+        report.warnings.extend(_alike_values(known_values, given_values, new_ids))
         if lines := [line for line, note_id in dashes if note_id in new_ids]:
             report.warnings.append(
                 f"safeguarding answers of only a dash (line{_s(len(lines))} "
@@ -3881,6 +3965,8 @@ def ingest_file(
     finally:
         report.quarantine = quarantine.close()
         report.first_reasons = list(quarantine.first)
+    if report.not_kept:  # an earlier export's copies of those rows, rejected then, go too
+        _scrub_not_kept(quarantine_dir, rows, report.not_kept)
     if quarantine.left_out:
         report.warnings.append(
             "personal columns were left out of the quarantined rows: "
@@ -3888,6 +3974,130 @@ def ingest_file(
             "(each row says which)"
         )
     return report
+
+
+#: Fields whose new values are compared with the stored ones (`_alike_values`).
+ALIKE_FIELDS = ("listener", "place", "setting")
+
+
+def _alike(one: str, other: str) -> bool:
+    """Whether two values of a field look like one written two ways: the same words but
+    for case, accents, spacing, punctuation or order ("Church Lunch Club", "lunch club
+    (church)"), or one the other with a part added after a comma or in brackets
+    ("Highfields", "Highfields, Leicester"). Not a name within a longer one ("youth club",
+    "deaf youth club"; "Newcastle", "Newcastle upon Tyne"): those are usually two."""
+    from insight.rollup import group_key
+
+    def parts(value: str) -> list[str]:
+        return [key for part in re.split(r"[,;()\[\]/]", group_key(value))
+                if (key := words_key(part))]
+
+    mine, theirs = parts(one), parts(other)
+    if not mine or not theirs:
+        return False
+    if re.sub(r"[\W_]+", "", group_key(one)) == re.sub(r"[\W_]+", "", group_key(other)):
+        return True  # "L01", "L-01"
+    if set(" ".join(mine).split()) == set(" ".join(theirs).split()):
+        return True
+    shorter, longer = sorted((mine, theirs), key=len)
+    return len(shorter) == 1 and len(longer) > 1 and shorter[0] in longer
+
+
+def _alike_values(known: Mapping[str, set[str]],
+                  given: Mapping[str, Mapping[str, list[tuple[int, str]]]],
+                  stored: set[str]) -> list[str]:
+    """Warnings of new listeners, places and settings (of notes this file stored) written
+    like one already stored or another new one: stored apart, they count apart, so the
+    person ingesting is told (not refused: a new listener or place is usual) and shown the
+    command to correct them. Not of a value merely unlike the others ("Grace" beside
+    "L-G01"): there is nothing to compare."""
+    from insight.rollup import group_key
+
+    warnings = []
+    for name in ALIKE_FIELDS:
+        new = {value: [(line, i) for line, i in rows if i in stored]
+               for value, rows in given.get(name, {}).items()}
+        new = {value: rows for value, rows in new.items() if rows}
+        said = []
+        for index, (value, rows) in enumerate(new.items()):
+            twin = next((v for v in sorted(known.get(name, ())) if _alike(value, v)), None)
+            where = "already stored"
+            if twin is None:
+                twin = next((v for v in list(new)[:index] if _alike(value, v)), None)
+                where = "also new in this file"
+            if twin is None:
+                continue
+            lines = [str(line) for line, _ in rows]
+            counted = (" (counted as one already, as only case, accents or spacing differ)"
+                       if group_key(" ".join(value.split())) == group_key(" ".join(
+                           twin.split())) else "")
+            said.append(
+                f"{shown_cell(value)} (line{_s(len(lines))} {some_of(lines)}) is written like "
+                f"{shown_cell(twin)}, {where}{counted}: if they are the same {name}, correct "
+                f"{'the note' if len(rows) == 1 else 'each note'} with `insight notes update "
+                f"{rows[0][1]} --{name} {shown_cell(twin)}`")
+        if said:
+            warnings.append(
+                f"new {name} {some_of(said, 10, sep='; ')}; values that differ by more than "
+                f"case, accents or spacing count as different {name}s (`insight notes list "
+                f"--{name} ...` finds the notes of each)")
+    return warnings
+
+
+def _not_kept(store: Store, line: int, data: dict[str, Any], report: FileReport,
+              context: Mapping[str, Any], id_prefix: str,
+              screen: Callable[[str], str | None] | None) -> None:
+    """Count a row whose person did not agree to their words being kept, storing nothing of
+    it. Its note, where a file stored it before (by its id, or by its words: 8 words or
+    more), is named for a person to erase, and its consent to quote is withdrawn at once (a
+    withdrawal always applies). A safeguarding concern in it still reaches a person: the
+    stored note goes to the queue, else the line is named in red, as an erased note's."""
+    report.not_kept.append(line)
+    try:
+        record: NoteRecord | None = NoteIn.model_validate(
+            data, context=dict(context)).to_record(id_prefix=id_prefix)
+    except ValidationError:  # a row with an error: known by its id and its words alone
+        record = None
+    raw_id = data.get("id")
+    ids = {record.id} if record is not None else (
+        {f"{id_prefix}{str(raw_id).strip()}"} if raw_id is not None and str(raw_id).strip()
+        else set())
+    text = data.get("text")
+    words = record.text if record is not None else text if isinstance(text, str) else ""
+    live = [i for i, state in store.note_states(ids).items() if not state["erased"]]
+    if len(words.split()) >= TWIN_MIN_WORDS:
+        live += [i for found in store.ids_with_text({text_hash(words), text_hash(words.strip())})
+                 .values() for i in found]
+    live = list(dict.fromkeys(live))
+    report.keep_refused += [(line, note_id) for note_id in live]
+    why = f"re-ingest of {Path(report.path).name}, line {line}: its person did not agree to " \
+        "their words being kept"
+    states = store.note_states(live)
+    changes = {i: {"consent_quote": False} for i in live if states[i]["consent_quote"]}
+    concern = _raises_concern(data, screen)
+    flag = (f"a row with its words not kept (line {line} of {Path(report.path).name}: its "
+            "person did not agree to their words being kept) says safeguarding yes or raises "
+            "a phrase: read it in that file")
+    flags = {i: flag for i in live if concern
+             and not store.safeguarding_items(open_only=False, note_id=i)}
+    if changes or flags:
+        _count_changes(report, *store.update_notes_from_intake(
+            changes, reasons=dict.fromkeys([*changes, *flags], why), flags=flags))
+    if concern and not live:
+        report.not_kept_concerns.append(line)
+
+
+def _scrub_not_kept(folder: Path, rows: Sequence[RawRow], lines: Sequence[int]) -> None:
+    """Blank the cells of earlier quarantined copies of rows not kept (an earlier export
+    rejected them before the person said no), as an erased note's are: found by their
+    words, not their ids, as another form's row may have the same "7"."""
+    from insight.quarantine import scrub
+
+    wanted = set(lines)
+    texts = {text.strip() for row in rows if row.line in wanted and row.data is not None
+             and isinstance(text := row.data.get("text"), str) and text.strip()}
+    if folder.is_dir() and texts:
+        scrub(folder, set(), texts)
 
 
 _WHOLE_DECIMAL = re.compile(r"\s*(\d+)\.0+\s*")
@@ -3910,26 +4120,39 @@ def _whole_decimal_ids(rows: list[RawRow]) -> str | None:
     return shown_cell(given[0].strip())
 
 
-def _said_more_warnings(lines: dict[str, list[int]]) -> list[str]:
+#: What a consent answer is needed for, as a message says it
+_CONSENT_NEEDS = {"consent_quote": "a quote needs a clear yes",
+                  "consent_contact": "contacting the person needs a clear yes"}
+
+
+def _said_more_warnings(lines: dict[str, list[int]],
+                        columns: Mapping[str, str] | None = None) -> list[str]:
     """What ingest says of yes/no answers read by the rule (`_answer_said_more`), by line:
-    never their words, which may say what happened to someone."""
+    never their words, which may say what happened to someone. `columns`: field -> the
+    file's column as written, named where it is not the field's own name ("Can we contact
+    them?"), as the person who fixes the answer knows the form's headings."""
     warnings = []
     for column, numbers in lines.items():
         where = f"line{_s(len(numbers))} {some_of([str(n) for n in numbers])}"
+        written = (columns or {}).get(column)
+        named = "" if written is None or header_key(written) == column else \
+            f" in the column {_header_shown(written, known=True)}"
         if column == "safeguarding":
             warnings.append(
-                f"safeguarding answers that are not a plain yes or no ({where}) were read as "
+                f"safeguarding answers{named} that are not a plain yes or no ({where}) were "
+                "read as "
                 "yes, so those notes are in the safeguarding queue; what the answers say is "
                 "kept with their queue items (names and contact details removed): "
                 "`insight safeguarding list`"
             )
         else:
             warnings.append(
-                f"{column} answers that give a yes with a condition, say it was not asked, "
-                f"say it was withdrawn or give no yes or no ({where}; 'yes, but ...', 'only "
-                "if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no "
-                "consent, as a condition cannot be kept and a quote needs a clear yes; the "
-                "notes are stored; a person can record consent with `insight notes consent`"
+                f"{column} answers{named} that give a yes with a condition, say it was not "
+                f"asked, say it was withdrawn or give no yes or no ({where}; 'yes, but ...', "
+                "'only if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read "
+                f"as no consent, as a condition cannot be kept and {_CONSENT_NEEDS[column]}; "
+                "the notes are stored; a person can record consent with `insight notes "
+                "consent`"
             )
     return warnings
 
@@ -4309,8 +4532,7 @@ def _store_batch(
         stored = existing.get(record.id)
         if stored is None and (record.content_hash in erased_words
                                or record.text in erased_like):
-            report.already_present += 1
-            report.erased += 1
+            report.erased += 1  # counted here alone: "already present" is of live notes
             if _raises_concern(data, screen) and not store.erased_concern_known(
                     record.id, record.content_hash):  # the queue's record holds it already
                 report.erased_concerns.append(line)
@@ -4322,7 +4544,6 @@ def _store_batch(
                 report.erased_words_kept.append((line, record.id))
             continue
         if stored["erased"]:  # whatever the row says: an erased note stays erased
-            report.already_present += 1
             report.erased += 1
             # a new concern all the same: said at once, unless the queue had it already
             if _raises_concern(data, screen) and not store.erased_concern_known(

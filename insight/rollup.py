@@ -37,7 +37,7 @@ from insight.store import Store
 
 NOTE_COLUMNS = [
     "id", "heard_on", "listener", "setting", "place", "community", "consent_quote",
-    "categories", "category_source", "safeguarding", "experience",
+    "consent_contact", "categories", "category_source", "safeguarding", "experience",
 ]
 UNDATED = "undated"  # the month column for notes heard on an unknown date
 
@@ -70,6 +70,7 @@ def note_frame(store: Store) -> pd.DataFrame:
                     "place": note["place"],
                     "community": list(note["community"] or []),
                     "consent_quote": bool(note["consent_quote"]),
+                    "consent_contact": bool(note["consent_contact"]),
                     "categories": by_source[note["id"]][source] if source else [],
                     "category_source": source,
                     "safeguarding": bool(safeguarding),
@@ -930,11 +931,13 @@ def find_notes(
     tagged_by: str | None = None,
     setting: str | None = None,
     community: str | None = None,
+    contact: bool | None = None,
 ) -> pd.DataFrame:
     """The notes of a `note_frame` that match every filter given (listener, place, setting
     and community as `group_names` reads them, in any case and with or without accents; a
     note matches a community it
-    names among others; `tagged_by` person, model or none), newest first; no note text."""
+    names among others; `tagged_by` person, model or none; `contact`: whether the person
+    agreed to be contacted, to be told what happened next), newest first; no note text."""
     keep = pd.Series(True, index=frame.index)
 
     def plain(text: str) -> str:  # "renee okafor" finds Renée Okafor
@@ -955,6 +958,8 @@ def find_notes(
     keep &= _in_period(heard, since, until)
     if safeguarding is not None:
         keep &= frame["safeguarding"] == safeguarding
+    if contact is not None:
+        keep &= frame["consent_contact"] == contact
     if tagged_by is not None:
         source = frame["category_source"].fillna("none")
         keep &= source == tagged_by

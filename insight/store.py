@@ -2928,6 +2928,18 @@ class Store:
         return [written[c] for c in difflib.get_close_matches(
             listener.strip().casefold(), list(written), n=3, cutoff=0.6)]
 
+    def field_values(self, names: Iterable[str] = ("listener", "place", "setting")
+                     ) -> dict[str, set[str]]:
+        """The distinct values of live notes' listener, place and setting, as written: for
+        intake to name a new one spelt like one of these ("Highfields, Leicester")."""
+        out: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for name in names:
+                column = notes.c[name]
+                out[name] = set(conn.execute(select(column).distinct().where(
+                    column.is_not(None), notes.c.erased_at.is_(None))).scalars())
+        return out
+
     def note_groups(self) -> list[dict[str, Any]]:
         """Place and community of every live note, without reading note text: enough to
         know which groups few notes come from (`rollup.small_groups`)."""

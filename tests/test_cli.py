@@ -3121,7 +3121,8 @@ def test_an_erased_notes_concern_already_in_the_queue_is_no_rejection_at_ingest(
     edited.write_text(f"Text,Safeguarding\n{scared},yes\n", encoding="utf-8")
     again = insight("ingest", "--no-screen", "-w", str(ws), str(edited), check=False)
     assert again.returncode == 0 and "SAFEGUARDING" not in again.stderr
-    assert "rejected 0, already present 1" in again.stdout
+    assert "rejected 0, already present 0" in again.stdout
+    assert "1 row of erased notes: erased, not restored" in again.stdout
     # an erased note no queue ever held a concern for, now said yes: named, and exit 3
     new = tmp_path / "new.csv"
     new.write_text(f"Text,Safeguarding\n{drop_in},yes - rang again\n", encoding="utf-8")
@@ -3401,3 +3402,32 @@ def test_a_concern_row_quarantined_by_two_ingests_of_one_file_is_one_row(
     listed = " ".join(insight("quarantine", "list", "-w", str(ws)).stderr.split())
     assert "SAFEGUARDING: 1 rejected row raising a concern waits in quarantine, in no queue " \
         "(form.csv line 2;" in listed
+
+
+def test_consent_to_contact_is_shown_and_found(tmp_path: Path) -> None:
+    """Blind audit (a peer listener): `notes show` gave consent to quote but not consent to
+    contact, and nothing listed the people who agreed to be told what happened next. A
+    contact answer read as no ("yes ring her": a condition, as README says) is named with
+    the file's column it was in."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    sheet = tmp_path / "grace.csv"
+    sheet.write_text(
+        "id,text,Can we quote them?,Can we contact them?\n"
+        "c1,She wants to hear if the bus to the clinic comes back.,no,yes\n"
+        "c2,He said the lunch club is the only place he talks to anyone.,yes,no\n"
+        "c3,She asked us to tell her what the council says about the library.,no,yes ring her\n",
+        encoding="utf-8")
+    result = insight("ingest", "--no-screen", "-w", str(ws), str(sheet))
+    said = " ".join(result.stderr.split())
+    assert ("consent_contact answers in the column 'Can we contact them?' that give a yes "
+            "with a condition") in said and "(line 4;" in said
+    assert "consent to contact: yes" in insight("notes", "show", "c1", "-w", str(ws)).stdout
+    shown = insight("notes", "show", "c2", "-w", str(ws)).stdout
+    assert "consent to quote: yes · consent to contact: no" in shown
+    listed = json.loads(insight("notes", "list", "--contact", "-w", str(ws), "-f",
+                                "json").stdout)
+    assert [row["note"] for row in listed] == ["c1"]
+    everyone = json.loads(insight("notes", "list", "-w", str(ws), "-f", "json").stdout)
+    assert {row["note"]: row["contact"] for row in everyone} == {
+        "c1": "yes", "c2": "", "c3": ""}

@@ -8,6 +8,7 @@ in a subprocess to check the summary line and the exit codes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -1055,3 +1056,224 @@ def test_an_id_is_read_for_contact_details_only_when_it_could_hold_one() -> None
     assert _contact_id("12 Acacia Road Leeds") == "an address"
     for survey_id in ("118563944211", "bench-0000123", "cn-A-0001", "R_3kT9xQ2"):
         assert _contact_id(survey_id) is None
+
+
+def test_an_erased_notes_row_is_counted_once_and_the_counts_add_up(workspace: Path,
+                                                                    tmp_path: Path) -> None:
+    """Blind audit (a peer listener): re-adding a 9-row sheet, 8 stored before and one of
+    them since erased, with 1 new row, printed "accepted 1, rejected 0, already present 8"
+    and "1 row of erased notes": 10 for 9 rows. The erased row is counted in its own line."""
+    rows = [f"g{i},Grace heard person {i} say the waiting list for talking therapy is long"
+            for i in range(1, 9)]
+    sheet = tmp_path / "grace.csv"
+    sheet.write_text("id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert ingest_cli(workspace, sheet).returncode == 0
+    erase = run_cli("erase", "-w", str(workspace), "--note", "g3", "--reason", "asked",
+                    cwd=workspace.parent)
+    assert erase.returncode == 0, erase.stderr
+    sheet.write_text("id,text\n" + "\n".join(rows) + "\ng9,A new conversation at the lunch "
+                     "club about the bus\n", encoding="utf-8")
+    result = ingest_cli(workspace, sheet)
+    assert result.returncode == 0, result.stderr
+    assert summaries(result) == [SUMMARY.format(file=sheet, a=1, r=0, p=7)]
+    assert f"{sheet}: 1 row of erased notes: erased, not restored" in result.stdout
+    counts = [int(n) for n in re.findall(r"(?:accepted|rejected|present) (\d+)",
+                                         summaries(result)[0])]
+    erased = int(re.search(r": (\d+) rows? of erased notes", result.stdout).group(1))
+    assert sum(counts) + erased == 9  # the rows read, each counted once
+
+
+# -- consent to keep: "don't keep my words" ---------------------------------------------
+
+GRACE_HEADER = "id,text,listener,Keep their words?,Any safeguarding concerns?\n"
+SAID_NO = "Said her daughter's school rang social care and nobody explained why to her."
+SAID_NO_AT_RISK = "Told me he has been sleeping in his car since the hostel closed its doors."
+
+
+def _grace_sheet(path: Path) -> Path:
+    path.write_text(
+        GRACE_HEADER
+        + "k1,Waited eleven weeks for a call back from the memory clinic.,L-G01,Yes,no\n"
+        + f'k2,{SAID_NO},L-G01,"No - wants them deleted after today",no\n'
+        + "k3,The lunch club is the one place she talks to anyone all week.,L-G01,,no\n"
+        + f"k4,{SAID_NO_AT_RISK},L-G01,no,yes\n", encoding="utf-8")
+    return path
+
+
+def _held_anywhere(store: Store, folder: Path, words: str) -> bool:
+    """Whether the words are in a stored note or in any file of the quarantine folder."""
+    texts = [n["text"] or "" for batch in store.iter_notes() for n in batch]
+    files = [f.read_text(encoding="utf-8") for f in folder.rglob("*") if f.is_file()] \
+        if folder.exists() else []
+    return any(words in t for t in texts + files)
+
+
+def test_a_row_whose_person_did_not_agree_to_keeping_is_never_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind audit (a peer listener): a column "Keep their words?" answered "No - wants them
+    deleted after today" was "not note fields, so not stored", and the note was stored in
+    full. A no to keeping stores nothing of the row, in the database or in quarantine; a
+    blank is kept (as with no such column), and so is a plain yes."""
+    sheet = _grace_sheet(tmp_path / "grace.csv")
+    for _ in range(2):  # ingesting the same file again says the same, and stores nothing
+        report = ingest_file(store, sheet, category_ids=None, quarantine_dir=tmp_path / "q")
+        assert report.not_kept == [3, 5] and report.rejected == 0
+        assert report.balanced
+        assert "read 'Keep their words?' as consent_keep" in report.warnings
+        assert not any("not note fields" in w for w in report.warnings)
+        assert report.not_kept_concerns == [5]  # a safety concern must still reach a person
+        assert store.get_note("k2") is None and store.get_note("k4") is None
+        assert store.get_note("k1") is not None and store.get_note("k3") is not None
+        for words in (SAID_NO, SAID_NO_AT_RISK):
+            assert not _held_anywhere(store, tmp_path / "q", words)
+    assert report.already_present == 2
+
+
+def test_a_no_to_keeping_with_an_error_in_the_row_is_not_quarantined(
+    store: Store, tmp_path: Path
+) -> None:
+    """A row to fix keeps its cells in quarantine: one whose person said no to keeping
+    must not, whatever else is wrong with it."""
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text("id,text,heard_on,OK to keep notes\n"
+                     f"b1,{SAID_NO},31/02/2025,No\nb2,A note with a bad date.,31/02/2025,\n",
+                     encoding="utf-8")
+    report = ingest_file(store, sheet, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert (report.not_kept, report.rejected, report.accepted) == ([2], 1, 0)
+    assert not _held_anywhere(store, tmp_path / "q", SAID_NO)
+    assert "A note with a bad date." in Path(report.quarantine or "").read_text(encoding="utf-8")
+
+
+def test_a_later_no_to_keeping_names_the_stored_note_to_erase(
+    store: Store, tmp_path: Path
+) -> None:
+    """A note stored from an earlier export whose later export says no to keeping: a file
+    never erases a note (erasing cannot be undone, and a typo in a sheet must not destroy
+    a note), so the lead is told which note to erase; its consent to quote goes at once."""
+    first = tmp_path / "march.csv"
+    first.write_text(f"id,text,consent_quote\nk2,{SAID_NO},yes\n", encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    later = tmp_path / "april.csv"
+    later.write_text(f"id,text,consent_quote,Consent to store\nk2,{SAID_NO},yes,no\n",
+                     encoding="utf-8")
+    report = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.not_kept == [2] and report.keep_refused == [(2, "k2")]
+    assert report.balanced
+    note = store.get_note("k2")
+    assert note is not None and not note["erased_at"] and note["consent_quote"] is False
+    assert report.changes == {"consent to quote withdrawn": 1}
+    # found by its words too, under an id made from them (an export without ids)
+    store.erase_notes(["k2"])
+    assert ingest_file(store, later, category_ids=None,
+                       quarantine_dir=tmp_path / "q").keep_refused == []
+    plain = tmp_path / "plain.csv"
+    plain.write_text(f"text,listener\n{SAID_NO_AT_RISK},L-G01\n", encoding="utf-8")
+    ingest_file(store, plain, category_ids=None, quarantine_dir=tmp_path / "q")
+    plain.write_text(f"text,Can we keep this,safeguarding\n{SAID_NO_AT_RISK},no,yes\n",
+                     encoding="utf-8")
+    again = ingest_file(store, plain, category_ids=None, quarantine_dir=tmp_path / "q")
+    [(line, note_id)] = again.keep_refused
+    assert line == 2 and store.get_note(note_id)["text"] == SAID_NO_AT_RISK
+    # its concern reaches a person through the stored note, until it is erased
+    assert again.not_kept_concerns == [] and again.flagged == 1
+    [item] = store.safeguarding_items(note_id=note_id)
+    assert "line 2 of plain.csv" in item["reason"]
+
+
+def test_keep_answers_are_read_like_consents() -> None:
+    """Only a blank (or a dash: not answered) or a plain yes keeps the words: a no, a yes
+    with a condition, "not sure" or a withdrawal does not, as a condition cannot be kept
+    and the listener can correct the cell and ingest again (stored words cannot be
+    unsaid)."""
+    from insight.intake import keeps_words
+
+    for kept in (None, "", "  ", "-", "Yes", "y", "yes, she agreed", True, 1, "✓"):
+        assert keeps_words(kept) is True, kept
+    for not_kept in ("No", "no", "No - wants them deleted after today", "N", False, 0,
+                     "Not sure", "didn't ask", "Yes, but only until March", "withdrawn",
+                     "She wants them deleted after today please", "maybe", "changed her mind"):
+        assert keeps_words(not_kept) is False, not_kept
+
+
+def test_keep_headers_are_recognised_and_others_are_not() -> None:
+    from insight.intake import note_field
+
+    for name in ("Keep their words?", "OK to keep notes", "Consent to record",
+                 "Consent to store", "Can we keep this", "consent_keep", "Consent Keep",
+                 "Happy for their words to be stored?"):
+        assert note_field(name) == "consent_keep", name
+    assert note_field("Consent to quote") == "consent_quote"
+    assert note_field("Can we contact them?") == "consent_contact"
+    for other in ("Recorded by", "Date recorded", "Keep in touch?", "Notes kept by",
+                  "Is she kept safe?", "Record ID"):
+        assert note_field(other) != "consent_keep", other
+
+
+def test_cli_names_rows_not_kept_by_line_and_a_concern_in_red(workspace: Path,
+                                                              tmp_path: Path) -> None:
+    sheet = _grace_sheet(tmp_path / "grace.csv")
+    result = ingest_cli(workspace, sheet)
+    assert result.returncode == 3  # a concern in no queue needs a person now
+    assert summaries(result) == [SUMMARY.format(file=sheet, a=2, r=0, p=0) + ", not kept 2"]
+    for line in (3, 5):
+        assert (f"{sheet}: line {line}: not kept: the person did not agree to their words "
+                "being kept; nothing of it was stored") in result.stdout
+    said = " ".join(result.stderr.split())
+    assert (f"{sheet}: SAFEGUARDING: line 5 raises a safeguarding concern, but the person "
+            "did not agree to their words being kept") in said
+    assert SAID_NO not in result.stdout + result.stderr
+    # a no for a note stored before: the lead is told to erase it
+    stored = tmp_path / "before.csv"
+    stored.write_text(f"id,text\nk9,{SAID_NO}\n", encoding="utf-8")
+    assert ingest_cli(workspace, stored).returncode == 0
+    stored.write_text(f"id,text,Keep their words?\nk9,{SAID_NO},no\n", encoding="utf-8")
+    later = ingest_cli(workspace, stored)
+    assert later.returncode == 3
+    said = " ".join(later.stderr.split())
+    assert "line 2: the person no longer agrees to their words being kept, but note 'k9'" \
+        in said and "`insight erase --note k9`" in said
+
+
+def test_new_listeners_places_and_settings_written_like_stored_ones_are_named(
+    store: Store, tmp_path: Path
+) -> None:
+    """Blind audit (a peer listener): places "Highfields" and "Highfields, Leicester",
+    settings "church lunch club", "Church Lunch Club" and "lunch club (church)" were stored
+    as different values with no word, so each counts apart. A new value written like a
+    stored one (or another new one) is named with both spellings and how to correct it;
+    a new listener who is merely new is not."""
+    first = tmp_path / "march.csv"
+    first.write_text("id,text,listener,place,setting\n"
+                     "m1,The bus to the clinic stopped in March.,L-G01,Highfields,"
+                     "church lunch club\n", encoding="utf-8")
+    ingest_file(store, first, category_ids=None, quarantine_dir=tmp_path / "q")
+    later = tmp_path / "april.csv"
+    later.write_text("id,text,listener,place,setting\n"
+                     "a1,Nobody rang back about the memory clinic.,L-G01,"
+                     "\"Highfields, Leicester\",Church Lunch Club\n"
+                     "a2,The library has stopped the Tuesday drop-in.,Grace,Belgrave,"
+                     "lunch club (church)\n"
+                     "a3,She is waiting for a carer's assessment.,L-G02,Belgrave,phone\n",
+                     encoding="utf-8")
+    report = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert report.accepted == 3
+    said = [w for w in report.warnings if "written like" in w]
+    assert len(said) == 2
+    place, setting = said
+    assert place.startswith("new place 'Highfields, Leicester' (line 2) is written like "
+                            "'Highfields', already stored")
+    assert "`insight notes update a1 --place 'Highfields'`" in place
+    assert "'Church Lunch Club' (line 2) is written like 'church lunch club', already " \
+        "stored (counted as one already, as only case, accents or spacing differ)" in setting
+    assert "'lunch club (church)' (line 3) is written like 'church lunch club', already " \
+        "stored" in setting
+    assert not any("Grace" in w or "L-G02" in w or "Belgrave" in w for w in report.warnings)
+    from insight.intake import _alike
+
+    assert _alike("L01", "L-01") and _alike("Highfields", "highfields ")
+    for unlike in (("youth club", "deaf youth club"), ("Newcastle", "Newcastle upon Tyne"),
+                   ("L-1", "L-12"), ("L-G01", "Grace")):
+        assert not _alike(*unlike), unlike
+    again = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
+    assert not [w for w in again.warnings if "written like" in w]  # said once, when new

@@ -1678,12 +1678,14 @@ def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) 
     assert (first["consent_quote"], first["consent_contact"]) == (False, False)
     assert (second["consent_quote"], second["consent_contact"]) == (True, True)
     assert [w for w in report.warnings if "condition" in w] == [
-        f"{column} answers that give a yes with a condition, say it was not asked, say it "
-        "was withdrawn or give no yes or no (line 2; 'yes, but ...', 'only if ...', 'didn't "
-        "ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no consent, as a condition "
-        "cannot be kept and a quote needs a clear yes; the notes are stored; a person can "
-        "record consent with `insight notes consent`"
-        for column in ("consent_quote", "consent_contact")
+        f"{column} answers in the column '{written}' that give a yes with a condition, say "
+        "it was not asked, say it was withdrawn or give no yes or no (line 2; 'yes, but ...', "
+        "'only if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no "
+        f"consent, as a condition cannot be kept and {needs} needs a clear yes; the notes are "
+        "stored; a person can record consent with `insight notes consent`"
+        for column, written, needs in (
+            ("consent_quote", "Can we quote them?", "a quote"),
+            ("consent_contact", "Can we contact them?", "contacting the person"))
     ]
 
 

@@ -869,8 +869,9 @@ def test_reingest_never_unflags_and_never_touches_erased_notes(
         ("u2", TEXT_2, "Yes", "Yes", "Yes"),  # an erased note: nothing restored or changed
     ])
     report = _ingest(store, v2, tmp_path)
-    assert (report.accepted, report.rejected, report.already_present) == (0, 0, 2)
+    assert (report.accepted, report.rejected, report.already_present) == (0, 0, 1)
     assert (report.updated, report.flagged, report.erased, report.kept_flagged) == (0, 0, 1, 1)
+    assert report.balanced  # the erased note's row counted once, as erased
     assert report.change_summary() == [
         "1 row of erased notes: erased, not restored",
         "1 row says safeguarding No for a note already flagged: the flag stays (a person "
@@ -884,7 +885,7 @@ def test_reingest_never_unflags_and_never_touches_erased_notes(
     # workspace keeps nothing of an erased note).
     edited = _csv(tmp_path / "v3.csv", [("u2", "A different text", "Yes", "Yes", "Yes")])
     report = _ingest(store, edited, tmp_path)
-    assert (report.already_present, report.rejected, report.erased) == (1, 0, 1)
+    assert (report.already_present, report.rejected, report.erased) == (0, 0, 1)
     assert report.quarantine is None and store.get_note("u2") == erased_before
 
 
