@@ -194,11 +194,15 @@ def _open(workspace: Path | None, db: str | None = None):
     return ws, Store.open(ws.db_url)
 
 
-def _chosen_workspace(workspace: Path | None):
-    """The workspace the user named (-w or $INSIGHT_WORKSPACE), for stateless commands."""
-    from insight.workspace import open_workspace
+def _chosen_workspace(workspace: Path | None, *, here: bool = False):
+    """The workspace the user named (-w or $INSIGHT_WORKSPACE), for stateless commands;
+    with `here`, else the one the command is run in, as commands on a workspace find it
+    (a lead in the workspace's folder means its codebook, not the default)."""
+    from insight.workspace import CONFIG_NAME, open_workspace
 
     if workspace is None and not os.environ.get("INSIGHT_WORKSPACE"):
+        if here and (Path.cwd() / CONFIG_NAME).is_file():
+            return open_workspace(None)
         return None
     return open_workspace(workspace)
 
@@ -295,15 +299,17 @@ def init(
 
 CodebookFileOpt = Annotated[
     Path | None,
-    typer.Option("--codebook", help="Codebook file (default: the workspace's, else enquiry v1)."),
+    typer.Option("--codebook", help="Codebook file (default: the workspace's (-w, "
+                 "$INSIGHT_WORKSPACE or the current folder's), else enquiry v1)."),
 ]
 
 
 def _chosen_codebook(codebook: Path | None, workspace: Path | None):
-    """The codebook named, else the chosen workspace's, else the default."""
+    """The codebook named, else the chosen workspace's (-w, $INSIGHT_WORKSPACE or the
+    current folder's), else the default."""
     from insight.codebook import load_codebook
 
-    ws = _chosen_workspace(workspace)
+    ws = _chosen_workspace(workspace, here=codebook is None)
     return load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
 
 

@@ -499,6 +499,20 @@ def test_codebook_check_says_ok_in_one_line_or_names_every_problem(tmp_path: Pat
     assert "category #2 ('homes'): name 'housing' differs only in case" in said[2]
 
 
+def test_codebook_commands_in_a_workspaces_folder_read_its_codebook(tmp_path: Path) -> None:
+    """A lead who moved the workspace to a codebook of its own and runs `codebook check`
+    in its folder, as they run `rollup` there, means that codebook, not the default."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=2, money=2)
+    own = ws / "carers.yaml"
+    checked = insight("codebook", "check", cwd=ws).stdout
+    assert checked == f"ok: {own.resolve()}: version 1: 2 categories\n"
+    shown = insight("codebook", "show", cwd=ws).stdout
+    assert "Carers version 1: 2 categories" in shown and "crisis-urgent" not in shown
+    # a file named still wins, and elsewhere the default is read as before
+    assert "enquiry-v1.yaml" not in insight("codebook", "check", str(own), cwd=ws).stdout
+    assert "enquiry-v1.yaml" in insight("codebook", "check", cwd=tmp_path).stdout
+
+
 def test_every_command_summary_is_one_line_in_the_command_lists() -> None:
     """Typer's rich help keeps a docstring's line breaks in the command list, so a summary
     that wraps in the source shows broken mid-sentence in `insight --help`."""
