@@ -1589,11 +1589,18 @@ def notes_review(
     ws, store = _open(workspace, db)
     with store:
         codebook = ws.load_codebook()
+        retired: list[str] = []  # carried along, not typed: left out, and said so
         if add or drop:
-            chosen_ids = with_changes(store, note_id, add or [], drop or [], codebook)
+            chosen_ids = with_changes(store, note_id, add or [], drop or [], codebook,
+                                      no_longer=retired)
         other = decided_by_someone_else(store, note_id)
-        chosen = review_note(store, note_id, None if accept else chosen_ids, codebook)
+        chosen = review_note(store, note_id, None if accept else chosen_ids, codebook,
+                             no_longer=retired)
         before = store.set_experience(note_id, experience) if experience else None
+    if retired:
+        typer.secho(f"{', '.join(retired)} {'is' if len(retired) == 1 else 'are'} no longer "
+                    "in the codebook: dropped from this note's categories", err=True,
+                    fg=typer.colors.YELLOW)
     felt = f" · experience {experience}" if experience else ""
     typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'}{felt} (reviewed"
                f"{f'; experience was {before}' if before else ''})")
@@ -1748,16 +1755,12 @@ def notes_list(
     codebook = ws.load_codebook()
     if category is not None:  # its id or its name, as `notes review` takes it
         category = codebook.category_id(category) or category
-    if category is not None and category not in (ids := codebook.ids):
-        from insight.choices import closest
-
-        hint = closest(category, ids)
-        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
-                                 + (f" (did you mean {hint!r}?)" if hint else ""),
-                                 param_hint="--category")
     with store:
+        frame = note_frame(store)
+        if category is not None and category not in codebook:
+            _retired_category(category, frame, codebook)
         found = find_notes(
-            note_frame(store), listener=listener, place=place, category=category,
+            frame, listener=listener, place=place, category=category,
             since=first, until=last, safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
         )
@@ -1776,6 +1779,27 @@ def notes_list(
     _print_table(shown, fmt)
     if fmt == "table" and len(shown) < len(rows):
         typer.echo(f"({len(shown)} of {len(rows)} notes; --limit 0 lists all)", err=True)
+
+
+def _retired_category(category: str, frame: Any, codebook: Any) -> None:
+    """A category the codebook does not have: notes still tagged with it (retired or split
+    since) are found, and the lead told how to review them; else it is a typo, refused."""
+    tagged = int(frame["categories"].map(lambda found: category in found).sum())
+    if not tagged:
+        from insight.choices import closest
+
+        # a retired category notes still carry is one a lead may mean, misspelt
+        carried = {c for found in frame["categories"] for c in found}
+        hint = closest(category, sorted({*codebook.ids, *carried}))
+        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
+                                 + (f" (did you mean {hint!r}?)" if hint else ""),
+                                 param_hint="--category")
+    typer.secho(f"{category} is not in the workspace's codebook (version {codebook.version}): "
+                f"{tagged} {'note is' if tagged == 1 else 'notes are'} still tagged with it, "
+                f"in no count under it: review them (`insight notes review ID --drop {category} "
+                "--add CATEGORY`), or, where the model tagged them, train and tag again "
+                "(`insight train`, then `insight tag --retag`)", err=True,
+                fg=typer.colors.YELLOW)
 
 
 def _confidence_given(text: str) -> float:
@@ -1803,6 +1827,8 @@ def notes_queue(
                      "1, or a percentage (60% or 60)."),
     ] = "0.6",
     limit: Annotated[int, typer.Option(min=1, help="How many to list.")] = 50,
+    category: Annotated[str | None, typer.Option(
+        help="Only notes the model tagged with this category (its id or its name).")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
@@ -1814,9 +1840,16 @@ def notes_queue(
     two, which orders the list. Notes the model gave no category come first: it may have
     missed what they are about. `safeguarding` says where a note is in the queue."""
     below = _confidence_given(below)
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     ranked: list[tuple[float, dict[str, Any]]] = []  # (least confidence, row)
     with store:
+        if category is not None:  # as `notes list --category` takes it
+            from insight.rollup import note_frame
+
+            codebook = ws.load_codebook()
+            category = codebook.category_id(category) or category
+            if category not in codebook:
+                _retired_category(category, note_frame(store), codebook)
         queued, cleared = store.safeguarding_state()
         for batch in store.iter_notes(labelled=False):
             tagged = {n["id"]: n for n in batch if n["tagged_with"]}
@@ -1826,6 +1859,8 @@ def notes_queue(
                     by_note[tag["note_id"]].append(tag)
             felt = store.experience_confidence(list(tagged))
             for note_id, tags in by_note.items():
+                if category is not None and category not in {t["category"] for t in tags}:
+                    continue
                 note = tagged[note_id]
                 weakest = min(tags, key=lambda t: t["confidence"] or 0.0, default=None)
                 sure = None if weakest is None else weakest["confidence"] or 0.0

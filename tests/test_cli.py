@@ -1278,6 +1278,58 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
             ["carers-money"]]
 
 
+def test_notes_of_a_retired_category_are_found_and_reviewed(tmp_path: Path) -> None:
+    """Blind audit: a lead moved the workspace to a codebook without `money`; reviewing a
+    note labelled money failed over a category they never typed, and `notes list
+    --category money` refused to find the notes left tagged with it."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=12, money=12)
+    unread = tmp_path / "u.csv"
+    unread.write_text("id,text\nu1,Carer's allowance stopped last month\n"
+                      "u2,No break for years since dad got ill\n", encoding="utf-8")
+    insight("ingest", str(unread), "-w", str(ws))
+    insight("train", "-w", str(ws))
+    insight("tag", "-w", str(ws))
+    queued = insight("notes", "queue", "--category", "money", "--below", "1", "-w", str(ws),
+                     "-f", "json").stdout
+    assert [row["note"] for row in json.loads(queued)] == ["u1"]
+    insight("notes", "review", "m0", "--category", "money", "--category", "respite",
+            "-w", str(ws))
+    (ws / "carers.yaml").write_text(
+        "name: Carers\nversion: '2'\ncategories:\n"
+        f"  - {{id: respite, name: Respite, description: {CARERS['respite']}}}\n"
+        "  - {id: housing, name: Housing, description: Homes and rent}\n", encoding="utf-8")
+    listed = insight("notes", "list", "--category", "money", "-w", str(ws), "-f", "csv")
+    assert sorted(r["note"] for r in csv.DictReader(listed.stdout.splitlines())) == sorted(
+        [f"m{i}" for i in range(12)] + ["u1"])
+    said = " ".join(listed.stderr.split())
+    assert "money is not in the workspace's codebook (version 2): 13 notes are still " \
+        "tagged with it, in no count under it" in said
+    assert "insight notes review ID --drop money --add CATEGORY" in said
+    queued = insight("notes", "queue", "--category", "money", "--below", "1", "-w", str(ws),
+                     "-f", "json")
+    assert [row["note"] for row in json.loads(queued.stdout)] == ["u1"]
+    typo = insight("notes", "list", "--category", "mony", "-w", str(ws), check=False)
+    assert typo.returncode == 2 and "did you mean 'money'?" in " ".join(
+        typo.stderr.replace("│", " ").split())
+    # carried along by --add/--drop, the retired label is dropped, and the lead told so
+    changed = insight("notes", "review", "m0", "--drop", "respite", "--add", "housing",
+                      "-w", str(ws))
+    assert changed.stdout == "m0: housing (reviewed)\n"
+    assert "money is no longer in the codebook: dropped from this note's categories" in \
+        " ".join(changed.stderr.split())
+    dropped = insight("notes", "review", "m1", "--drop", "money", "--add", "housing",
+                      "-w", str(ws))
+    assert dropped.stdout == "m1: housing (reviewed)\n" and "no longer" not in dropped.stderr
+    accepted = insight("notes", "review", "u2", "--accept", "-w", str(ws))
+    assert accepted.stdout == "u2: respite (reviewed)\n"
+    gone = insight("notes", "review", "u1", "--accept", "-w", str(ws), check=False)
+    assert gone.returncode == 1 and "no longer in the codebook" in gone.stderr
+    typed = insight("notes", "review", "m2", "--category", "money", "-w", str(ws), check=False)
+    assert typed.returncode != 0 and "unknown category id(s): money" in typed.stderr
+    left = insight("notes", "list", "--category", "money", "-w", str(ws), "-f", "csv").stdout
+    assert len(list(csv.DictReader(left.splitlines()))) == 11
+
+
 def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path) -> None:
     """A codebook changed after training: its new categories would show no notes."""
     ws = carers_workspace(tmp_path, ("respite", "money"), respite=12, money=12)
