@@ -65,7 +65,9 @@ from insight.rollup import (  # noqa: E402
     merged_groups,
     naming_no_community,
     note_frame,
+    only_retired,
     small_groups,
+    tagged_under_other_versions,
     tagging_split,
     tally,
     trend_periods,
@@ -146,6 +148,10 @@ class ReportData:
     #: outside the leads' view: the settings and communities it names ("setting:cafe"),
     #: for `Store.record_report`, so the next report says which it names for the first time
     named: list[str] = field(default_factory=list)
+    #: notes in no category count because every category they carry is one the codebook
+    #: no longer has (`uncounted`, suppressed outside the leads' view) and, for leads, the
+    #: notes per such category; {} when there are none
+    retired: dict[str, Any] = field(default_factory=dict)
     #: leads only: insights in the thread with no quote a lead pinned, which the community
     #: page therefore quotes nothing for
     unpinned: list[str] = field(default_factory=list)
@@ -557,6 +563,14 @@ def build_report(
         )
     mark_repeats(priorities)
     lost = categories_not_in(frame, codebook)
+    # every reader is told of notes in no category count for a codebook change, and of
+    # categories counted that were tagged under an earlier version of the codebook
+    uncounted = only_retired(frame, codebook)
+    retired = {"uncounted": suppress(uncounted, audience, threshold),
+               "categories": sorted(Counter(c for cats in frame["categories"] for c in cats
+                                            if c not in codebook).items())
+               if audience == "lead" else []} if uncounted or (
+                   audience == "lead" and lost) else {}
     unpinned = [ref("insight", i) for i in sorted({i for p in thread.priorities
                                                    for i in thread.insights_of_priority(p)})
                 if not thread.pinned_notes(i) and thread.notes_of_insight(i)]
@@ -616,7 +630,10 @@ def build_report(
         action_overview=_action_overview(thread.actions.values()),
         coproduction=coproduction(thread),
         unreviewed=sorted(unreviewed) if audience == "lead" else [],
+        retired=retired,
         method={**model_facts(model), "codebook": codebook_title(codebook),
+                "other_versions": {v: suppress(n, audience, threshold) for v, n in
+                                   tagged_under_other_versions(store, frame, codebook).items()},
                 # said only of priorities there are
                 **({"model_only": len(unreviewed) if audience == "lead" else
                     share_in_words(len(unreviewed), len(resting))}

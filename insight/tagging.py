@@ -405,7 +405,7 @@ def review_note(
         chosen = list(dict.fromkeys(codebook.category_id(c) or c for c in categories))
     # the model's too: tags from a model of another codebook are not accepted as a person's
     check_categories(chosen, codebook.names)
-    store.set_person_tags(note_id, chosen)
+    store.set_person_tags(note_id, chosen, codebook_version=codebook.version)
     return chosen
 
 
