@@ -2780,7 +2780,7 @@ def _undelete(kind: str, record: str, workspace: Path | None, db: str | None) ->
 
 
 def _update(kind: str, record: str, workspace: Path | None, db: str | None,
-            **given: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+            **given: str | list[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Correct a thread record; returns it as it was and as it is."""
     from insight.store import parse_ref, ref
     from insight.thread import update_record
@@ -2793,7 +2793,8 @@ def _update(kind: str, record: str, workspace: Path | None, db: str | None,
     with store:
         record_id = parse_ref(kind, record)
         before = store.get_record(kind, record_id)
-        after = update_record(store, kind, record_id, **values)
+        known = ws.load_codebook().names if "categories" in values else None
+        after = update_record(store, kind, record_id, known_categories=known, **values)
         typer.echo(f"{ref(kind, record_id)}: updated {', '.join(values)}")
         _warn_small_groups(ws, store, ref(kind, record_id), **{
             name: value for name, value in values.items() if isinstance(value, str)
@@ -2949,10 +2950,20 @@ def outcomes_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
 
 @insights_app.command("update")
 @handled
-def insights_update(record: RecordArg, title: TitleOpt = None, summary: TextOpt = None,
-                    workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
+def insights_update(
+    record: RecordArg, title: TitleOpt = None, summary: TextOpt = None,
+    category: Annotated[list[str] | None, typer.Option(
+        help="Category id (repeat): replaces the insight's categories, e.g. after the "
+        "codebook renamed or split one; --category none for none.")] = None,
+    workspace: WorkspaceOpt = None, db: DbOpt = None,
+) -> None:
     """Correct an insight (only the options given change; audited)."""
-    _update("insight", record, workspace, db, title=title, summary=summary)
+    if category is not None and "none" in category:
+        if len(category) > 1:
+            raise typer.BadParameter("--category none means no category: give it alone")
+        category = []
+    _update("insight", record, workspace, db, title=title, summary=summary,
+            categories=category)
 
 
 @priorities_app.command("update")

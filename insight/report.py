@@ -79,6 +79,7 @@ from insight.thread import (  # noqa: E402
     QUOTES_PER_INSIGHT,
     coproduction,
     evidence_retagged,
+    insight_categories_not_in,
     load_thread,
     long_day,
 )
@@ -517,7 +518,8 @@ def build_report(
                     "title": insight["title"],
                     "summary": insight["summary"],
                     "categories": [
-                        codebook.get(c).name if c in codebook else c
+                        codebook.get(c).name if c in codebook
+                        else f"{c} (no longer in the codebook)"
                         for c in insight["categories"]
                     ],
                     "evidence": evidence,
@@ -655,7 +657,8 @@ def build_report(
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(as_of, shown_only=audience != "lead") + (
-            named + lost + evidence_retagged(store, thread) if audience == "lead" else []),
+            named + lost + evidence_retagged(store, thread)
+            + insight_categories_not_in(thread, codebook.ids) if audience == "lead" else []),
         warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned, next_update)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])

@@ -1330,6 +1330,47 @@ def test_notes_of_a_retired_category_are_found_and_reviewed(tmp_path: Path) -> N
     assert len(list(csv.DictReader(left.splitlines()))) == 11
 
 
+def test_an_insight_on_a_category_split_from_the_codebook_is_corrected_in_place(
+        tmp_path: Path) -> None:
+    """Blind audit: `insights update I7 --category X` did not exist, so an insight on a
+    category the codebook split could only be made again and merged; and reports named the
+    gone category by its bare id, with no check saying so."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=6, money=6)
+    insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",
+            "--note", "m2", "-w", str(ws))
+    insight("priorities", "add", "Money worries", "--insight", "I1", "-w", str(ws))
+    (ws / "carers.yaml").write_text(
+        "name: Carers\nversion: '2'\ncategories:\n"
+        f"  - {{id: respite, name: Respite, description: {CARERS['respite']}}}\n"
+        "  - {id: allowance, name: Carers allowance, description: benefits}\n"
+        "  - {id: housing, name: Housing, description: Homes and rent}\n", encoding="utf-8")
+    out = tmp_path / "lead.html"
+    insight("report", "--audience", "lead", "--out", str(out), "-w", str(ws))
+    page = " ".join(out.read_text(encoding="utf-8").replace("&#39;", "'").split())
+    assert "about: money (no longer in the codebook)" in page
+    assert "insight I1 is about money, no longer in the codebook" in page
+    assert "insight insights update I1 --category ID" in page
+    typo = insight("insights", "update", "I1", "--category", "alowance", "-w", str(ws),
+                   check=False)
+    assert typo.returncode != 0 and "alowance (did you mean allowance?)" in typo.stderr
+    done = insight("insights", "update", "I1", "--category", "allowance", "--category",
+                   "housing", "-w", str(ws))
+    assert done.stdout == "I1: updated categories\n"
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        assert load_thread(store).insights[1]["categories"] == ["allowance", "housing"]
+    audit = insight("audit", "--record", "I1", "-w", str(ws), "-f", "json").stdout
+    [change] = [e for e in json.loads(audit) if e["operation"] == "update"]
+    assert change["before"]["categories"] == ["money"]
+    assert change["after"]["categories"] == ["allowance", "housing"]
+    insight("report", "--audience", "lead", "--out", str(out), "-w", str(ws))
+    page = " ".join(out.read_text(encoding="utf-8").split())
+    assert "no longer in the codebook" not in page
+    assert "about: Carers allowance, Housing" in page
+    insight("insights", "update", "I1", "--category", "none", "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        assert load_thread(store).insights[1]["categories"] == []
+
+
 def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path) -> None:
     """A codebook changed after training: its new categories would show no notes."""
     ws = carers_workspace(tmp_path, ("respite", "money"), respite=12, money=12)
