@@ -398,9 +398,12 @@ def codebook_rename(
 ) -> None:
     """Carry tags and insights from a category the codebook renamed or merged to its new id.
 
-    Edit the workspace's codebook first; people's labels, the model's tags and insights on
-    OLD then move to NEW (a note tagged both keeps one), each change audited. Train again
-    afterwards so the model learns NEW."""
+    Edit the workspace's codebook first; every tag on OLD then moves to NEW: people's
+    labels (still under the name of whoever gave them), the model's tags and insights (a
+    note tagged both keeps one), each change audited. Train again afterwards so the model
+    learns NEW. Not for a split (OLD becoming two or more categories): leave OLD out of the
+    codebook, list its notes (`insight notes list --category OLD`) and review each
+    (`insight notes review ID --drop OLD --add NEW`)."""
     ws, store = _open(workspace, db)
     book = ws.load_codebook()
     if new not in book.ids:
@@ -419,7 +422,13 @@ def codebook_rename(
         typer.echo(f"nothing is tagged {old}: nothing changed")
         return
     typer.echo(f"moved from {old} to {new}: {moved['person']} people's labels, "
-               f"{moved['model']} model tags, {moved['insights']} insights")
+               f"{moved['model']} model tags, {moved['insights']} insights; every note "
+               f"tagged {old} is now tagged {new}")
+    if moved["person"]:
+        typer.secho(f"if {old} was split rather than renamed, review the notes people "
+                    f"labelled: `insight notes list --category {new} --tagged-by person`, "
+                    f"then `insight notes review ID --drop {new} --add CATEGORY`",
+                    err=True, fg=typer.colors.YELLOW)
     if moved["person"] or moved["model"]:
         typer.echo("train again (`insight train`), then re-tag (`insight tag --retag`), so "
                    f"the model learns and tags {new}")
@@ -1607,9 +1616,13 @@ def notes_review(
     if other and sorted(other["categories"]) != sorted(chosen):
         from insight.thread import long_day
 
+        renamed = other["renamed"]  # the person gave the old id: say who renamed it
+        given = "; ".join(
+            c + (f", renamed from {r['from']} by {r['by']} on {long_day(r['at'].date())}"
+                 if (r := renamed.get(c)) else "") for c in other["categories"])
         typer.secho(
             f"note: this replaces the categories {other['author']} gave on "
-            f"{long_day(other['at'].date())} ({', '.join(other['categories'])}); the audit "
+            f"{long_day(other['at'].date())} ({given}); the audit "
             f"log keeps both (`insight audit --record {note_id}`)",
             err=True, fg=typer.colors.YELLOW)
 

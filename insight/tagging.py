@@ -478,7 +478,23 @@ def decided_by_someone_else(store: Store, note_id: str) -> dict[str, Any] | None
     if not others:
         return None
     return {"author": others[0]["author"], "at": max(t["created_at"] for t in others),
-            "categories": [t["category"] for t in people]}
+            "categories": [t["category"] for t in people],
+            "renamed": renamed_labels(store, note_id)}
+
+
+def renamed_labels(store: Store, note_id: str) -> dict[str, dict[str, Any]]:
+    """A note's people's labels that `codebook rename` moved, category -> `from` (the id
+    the person gave), `by` and `at` (who renamed it, when): the person chose the old
+    category, not the new one, which matters where the rename was a split."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in store.audit_log(note_id):  # oldest first: the last creation stands
+        if entry["record_type"] == "tag" and entry["operation"] == "create" \
+                and str(entry["record_id"]).endswith("/person"):
+            latest[(entry["after"] or {}).get("category")] = entry
+    return {category: {"from": entry["after"]["renamed_from"], "by": entry["actor"],
+                       "at": entry["at"]}
+            for category, entry in latest.items()
+            if category and (entry["after"] or {}).get("renamed_from")}
 
 
 PARALLEL_FROM = 20_000  # notes; below this, forking (~0.1 s) costs more than it saves

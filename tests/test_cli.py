@@ -1266,9 +1266,17 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
                     check=False)
     assert still.returncode == 2 and "still in the workspace's codebook" in " ".join(
         still.stderr.replace("│", " ").split())
-    moved = insight("codebook", "rename", "money", "carers-money", "-w", str(ws)).stdout
+    moved = insight("codebook", "rename", "money", "carers-money", "-w", str(ws))
     assert "moved from money to carers-money: 4 people's labels, 0 model tags, 1 insights" \
-        in moved
+        in moved.stdout
+    # a rename moves every tag: one used for a split is told how to undo it note by note
+    assert "every note tagged money is now tagged carers-money" in moved.stdout
+    assert ("if money was split rather than renamed, review the notes people labelled: "
+            "`insight notes list --category carers-money --tagged-by person`") in " ".join(
+                moved.stderr.split())
+    told = " ".join(insight("codebook", "rename", "--help").stdout.replace("│", " ").split())
+    assert "every tag on OLD then moves to NEW" in told
+    assert "Not for a split" in told and "insight notes list --category OLD" in told
     rollup = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
     assert {r["category"]: r["notes"] for r in rollup}["carers-money"] == 4
     retrained = " ".join(insight("train", "-w", str(ws)).stderr.split())

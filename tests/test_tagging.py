@@ -249,6 +249,29 @@ def test_a_category_the_codebook_retired_is_left_out_of_a_review_not_refused(
         review_note(store, "only", None, book)
 
 
+def test_a_review_after_a_rename_says_who_renamed_the_label_not_that_its_giver_chose_it(
+        store: Store, db_url: str) -> None:
+    """Blind audit: after `codebook rename daily-living money-benefits` (a split), a review
+    said it replaced the categories demo gave (money-benefits): demo never gave that."""
+    from insight.tagging import decided_by_someone_else
+
+    add(store, note("r", "Benefits stopped and the flat is damp."))
+    store.set_person_tags("r", ["daily-living", "carers-family"])  # given by "tester"
+    with Store.open(db_url, actor="Imran Lead") as lead:
+        lead.rename_category("daily-living", "money-benefits")
+    with Store.open(db_url, actor="Sam Lead") as second:
+        other = decided_by_someone_else(second, "r")
+    assert other is not None and other["author"] == "tester"
+    assert sorted(other["categories"]) == ["carers-family", "money-benefits"]
+    assert list(other["renamed"]) == ["money-benefits"]
+    renamed = other["renamed"]["money-benefits"]
+    assert renamed["from"] == "daily-living" and renamed["by"] == "Imran Lead"
+    # reviewed again since: the label is the reviewer's own choice, no longer a rename
+    store.set_person_tags("r", ["money-benefits"])
+    with Store.open(db_url, actor="Sam Lead") as second:
+        assert decided_by_someone_else(second, "r")["renamed"] == {}
+
+
 def test_accept_never_silently_undoes_a_persons_categories(store: Store) -> None:
     from insight.store import ModelTagging, StoreError
     from insight.tagging import review_note
