@@ -337,6 +337,9 @@ def codebook_show(
     full: Annotated[bool, typer.Option(
         "--full", help="Each description whole, with what the category includes and "
         "excludes (by default one line each).")] = False,
+    source: Annotated[bool, typer.Option(
+        "--source", help="The codebook's file itself, as written (comments too), e.g. to "
+        "start a workspace's own: `insight codebook show --source > codebook.yaml`.")] = False,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -346,6 +349,9 @@ def codebook_show(
     import textwrap
 
     book = _chosen_codebook(_one_codebook(file, codebook), workspace)
+    if source:  # a valid codebook (read above), copied whole: a lead edits the copy
+        typer.echo(Path(book.path).read_text(encoding="utf-8"), nl=False)
+        return
     if fmt != "table":  # data: every field the file holds, lists kept as lists in json
         joined = (lambda items: "; ".join(items)) if fmt == "csv" else list
         _print_table([{"id": c.id, "name": c.name, "description": c.description,
@@ -862,7 +868,8 @@ def train(
                 "warning: people's labels on categories the codebook does not have were not "
                 "learnt from: " + ", ".join(f"{c} ({n} notes)" for c, n in lost.items())
                 + "; if the codebook renamed or merged them, carry them over with `insight "
-                "codebook rename OLD NEW` and train again",
+                "codebook rename OLD NEW` and train again; if it split or retired them, "
+                "review their notes (`insight notes list --category OLD --tagged-by person`)",
                 err=True, fg=typer.colors.YELLOW,
             )
         few = [f"{c} ({n})" for c, n in facts["few_examples"].items()]
@@ -1617,7 +1624,7 @@ def notes_review(
         from insight.thread import long_day
 
         renamed = other["renamed"]  # the person gave the old id: say who renamed it
-        given = "; ".join(
+        given = ("; " if renamed else ", ").join(
             c + (f", renamed from {r['from']} by {r['by']} on {long_day(r['at'].date())}"
                  if (r := renamed.get(c)) else "") for c in other["categories"])
         typer.secho(

@@ -511,6 +511,11 @@ def test_codebook_commands_in_a_workspaces_folder_read_its_codebook(tmp_path: Pa
     # a file named still wins, and elsewhere the default is read as before
     assert "enquiry-v1.yaml" not in insight("codebook", "check", str(own), cwd=ws).stdout
     assert "enquiry-v1.yaml" in insight("codebook", "check", cwd=tmp_path).stdout
+    # the file itself, to start a workspace's own copy from
+    assert insight("codebook", "show", "--source", cwd=ws).stdout == own.read_text(
+        encoding="utf-8")
+    default = insight("codebook", "show", "--source", cwd=tmp_path).stdout
+    assert default.startswith("# Default enquiry categories") and "id: daily-living" in default
 
 
 def test_every_command_summary_is_one_line_in_the_command_lists() -> None:
