@@ -194,11 +194,15 @@ def _open(workspace: Path | None, db: str | None = None):
     return ws, Store.open(ws.db_url)
 
 
-def _chosen_workspace(workspace: Path | None):
-    """The workspace the user named (-w or $INSIGHT_WORKSPACE), for stateless commands."""
-    from insight.workspace import open_workspace
+def _chosen_workspace(workspace: Path | None, *, here: bool = False):
+    """The workspace the user named (-w or $INSIGHT_WORKSPACE), for stateless commands;
+    with `here`, else the one the command is run in, as commands on a workspace find it
+    (a lead in the workspace's folder means its codebook, not the default)."""
+    from insight.workspace import CONFIG_NAME, open_workspace
 
     if workspace is None and not os.environ.get("INSIGHT_WORKSPACE"):
+        if here and (Path.cwd() / CONFIG_NAME).is_file():
+            return open_workspace(None)
         return None
     return open_workspace(workspace)
 
@@ -295,15 +299,17 @@ def init(
 
 CodebookFileOpt = Annotated[
     Path | None,
-    typer.Option("--codebook", help="Codebook file (default: the workspace's, else enquiry v1)."),
+    typer.Option("--codebook", help="Codebook file (default: the workspace's (-w, "
+                 "$INSIGHT_WORKSPACE or the current folder's), else enquiry v1)."),
 ]
 
 
 def _chosen_codebook(codebook: Path | None, workspace: Path | None):
-    """The codebook named, else the chosen workspace's, else the default."""
+    """The codebook named, else the chosen workspace's (-w, $INSIGHT_WORKSPACE or the
+    current folder's), else the default."""
     from insight.codebook import load_codebook
 
-    ws = _chosen_workspace(workspace)
+    ws = _chosen_workspace(workspace, here=codebook is None)
     return load_codebook(codebook) if codebook or ws is None else ws.load_codebook()
 
 
@@ -331,6 +337,9 @@ def codebook_show(
     full: Annotated[bool, typer.Option(
         "--full", help="Each description whole, with what the category includes and "
         "excludes (by default one line each).")] = False,
+    source: Annotated[bool, typer.Option(
+        "--source", help="The codebook's file itself, as written (comments too), e.g. to "
+        "start a workspace's own: `insight codebook show --source > codebook.yaml`.")] = False,
     workspace: WorkspaceOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -340,6 +349,9 @@ def codebook_show(
     import textwrap
 
     book = _chosen_codebook(_one_codebook(file, codebook), workspace)
+    if source:  # a valid codebook (read above), copied whole: a lead edits the copy
+        typer.echo(Path(book.path).read_text(encoding="utf-8"), nl=False)
+        return
     if fmt != "table":  # data: every field the file holds, lists kept as lists in json
         joined = (lambda items: "; ".join(items)) if fmt == "csv" else list
         _print_table([{"id": c.id, "name": c.name, "description": c.description,
@@ -392,9 +404,12 @@ def codebook_rename(
 ) -> None:
     """Carry tags and insights from a category the codebook renamed or merged to its new id.
 
-    Edit the workspace's codebook first; people's labels, the model's tags and insights on
-    OLD then move to NEW (a note tagged both keeps one), each change audited. Train again
-    afterwards so the model learns NEW."""
+    Edit the workspace's codebook first; every tag on OLD then moves to NEW: people's
+    labels (still under the name of whoever gave them), the model's tags and insights (a
+    note tagged both keeps one), each change audited. Train again afterwards so the model
+    learns NEW. Not for a split (OLD becoming two or more categories): leave OLD out of the
+    codebook, list its notes (`insight notes list --category OLD`) and review each
+    (`insight notes review ID --drop OLD --add NEW`)."""
     ws, store = _open(workspace, db)
     book = ws.load_codebook()
     if new not in book.ids:
@@ -413,7 +428,13 @@ def codebook_rename(
         typer.echo(f"nothing is tagged {old}: nothing changed")
         return
     typer.echo(f"moved from {old} to {new}: {moved['person']} people's labels, "
-               f"{moved['model']} model tags, {moved['insights']} insights")
+               f"{moved['model']} model tags, {moved['insights']} insights; every note "
+               f"tagged {old} is now tagged {new}")
+    if moved["person"]:
+        typer.secho(f"if {old} was split rather than renamed, review the notes people "
+                    f"labelled: `insight notes list --category {new} --tagged-by person`, "
+                    f"then `insight notes review ID --drop {new} --add CATEGORY`",
+                    err=True, fg=typer.colors.YELLOW)
     if moved["person"] or moved["model"]:
         typer.echo("train again (`insight train`), then re-tag (`insight tag --retag`), so "
                    f"the model learns and tags {new}")
@@ -887,7 +908,8 @@ def train(
                 "warning: people's labels on categories the codebook does not have were not "
                 "learnt from: " + ", ".join(f"{c} ({n} notes)" for c, n in lost.items())
                 + "; if the codebook renamed or merged them, carry them over with `insight "
-                "codebook rename OLD NEW` and train again",
+                "codebook rename OLD NEW` and train again; if it split or retired them, "
+                "review their notes (`insight notes list --category OLD --tagged-by person`)",
                 err=True, fg=typer.colors.YELLOW,
             )
         few = [f"{c} ({n})" for c, n in facts["few_examples"].items()]
@@ -1624,20 +1646,31 @@ def notes_review(
     ws, store = _open(workspace, db)
     with store:
         codebook = ws.load_codebook()
+        retired: list[str] = []  # carried along, not typed: left out, and said so
         if add or drop:
-            chosen_ids = with_changes(store, note_id, add or [], drop or [], codebook)
+            chosen_ids = with_changes(store, note_id, add or [], drop or [], codebook,
+                                      no_longer=retired)
         other = decided_by_someone_else(store, note_id)
-        chosen = review_note(store, note_id, None if accept else chosen_ids, codebook)
+        chosen = review_note(store, note_id, None if accept else chosen_ids, codebook,
+                             no_longer=retired)
         before = store.set_experience(note_id, experience) if experience else None
+    if retired:
+        typer.secho(f"{', '.join(retired)} {'is' if len(retired) == 1 else 'are'} no longer "
+                    "in the codebook: dropped from this note's categories", err=True,
+                    fg=typer.colors.YELLOW)
     felt = f" · experience {experience}" if experience else ""
     typer.echo(f"{note_id}: {', '.join(chosen) or 'no category'}{felt} (reviewed"
                f"{f'; experience was {before}' if before else ''})")
     if other and sorted(other["categories"]) != sorted(chosen):
         from insight.thread import long_day
 
+        renamed = other["renamed"]  # the person gave the old id: say who renamed it
+        given = ("; " if renamed else ", ").join(
+            c + (f", renamed from {r['from']} by {r['by']} on {long_day(r['at'].date())}"
+                 if (r := renamed.get(c)) else "") for c in other["categories"])
         typer.secho(
             f"note: this replaces the categories {other['author']} gave on "
-            f"{long_day(other['at'].date())} ({', '.join(other['categories'])}); the audit "
+            f"{long_day(other['at'].date())} ({given}); the audit "
             f"log keeps both (`insight audit --record {note_id}`)",
             err=True, fg=typer.colors.YELLOW)
 
@@ -1789,16 +1822,12 @@ def notes_list(
     codebook = ws.load_codebook()
     if category is not None:  # its id or its name, as `notes review` takes it
         category = codebook.category_id(category) or category
-    if category is not None and category not in (ids := codebook.ids):
-        from insight.choices import closest
-
-        hint = closest(category, ids)
-        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
-                                 + (f" (did you mean {hint!r}?)" if hint else ""),
-                                 param_hint="--category")
     with store:
+        frame = note_frame(store)
+        if category is not None and category not in codebook:
+            _retired_category(category, frame, codebook)
         found = find_notes(
-            note_frame(store), listener=listener, place=place, category=category,
+            frame, listener=listener, place=place, category=category,
             since=first, until=last, safeguarding=safeguarding,
             tagged_by=tagged_by, setting=setting, community=community,
             contact=True if contact else None,
@@ -1819,6 +1848,27 @@ def notes_list(
     _print_table(shown, fmt)
     if fmt == "table" and len(shown) < len(rows):
         typer.echo(f"({len(shown)} of {len(rows)} notes; --limit 0 lists all)", err=True)
+
+
+def _retired_category(category: str, frame: Any, codebook: Any) -> None:
+    """A category the codebook does not have: notes still tagged with it (retired or split
+    since) are found, and the lead told how to review them; else it is a typo, refused."""
+    tagged = int(frame["categories"].map(lambda found: category in found).sum())
+    if not tagged:
+        from insight.choices import closest
+
+        # a retired category notes still carry is one a lead may mean, misspelt
+        carried = {c for found in frame["categories"] for c in found}
+        hint = closest(category, sorted({*codebook.ids, *carried}))
+        raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
+                                 + (f" (did you mean {hint!r}?)" if hint else ""),
+                                 param_hint="--category")
+    typer.secho(f"{category} is not in the workspace's codebook (version {codebook.version}): "
+                f"{tagged} {'note is' if tagged == 1 else 'notes are'} still tagged with it, "
+                f"in no count under it: review them (`insight notes review ID --drop {category} "
+                "--add CATEGORY`), or, where the model tagged them, train and tag again "
+                "(`insight train`, then `insight tag --retag`)", err=True,
+                fg=typer.colors.YELLOW)
 
 
 def _confidence_given(text: str) -> float:
@@ -1846,6 +1896,8 @@ def notes_queue(
                      "1, or a percentage (60% or 60)."),
     ] = "0.6",
     limit: Annotated[int, typer.Option(min=1, help="How many to list.")] = 50,
+    category: Annotated[str | None, typer.Option(
+        help="Only notes the model tagged with this category (its id or its name).")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
     fmt: FormatOpt = "table",
@@ -1857,9 +1909,16 @@ def notes_queue(
     two, which orders the list. Notes the model gave no category come first: it may have
     missed what they are about. `safeguarding` says where a note is in the queue."""
     below = _confidence_given(below)
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     ranked: list[tuple[float, dict[str, Any]]] = []  # (least confidence, row)
     with store:
+        if category is not None:  # as `notes list --category` takes it
+            from insight.rollup import note_frame
+
+            codebook = ws.load_codebook()
+            category = codebook.category_id(category) or category
+            if category not in codebook:
+                _retired_category(category, note_frame(store), codebook)
         queued, cleared = store.safeguarding_state()
         for batch in store.iter_notes(labelled=False):
             tagged = {n["id"]: n for n in batch if n["tagged_with"]}
@@ -1869,6 +1928,8 @@ def notes_queue(
                     by_note[tag["note_id"]].append(tag)
             felt = store.experience_confidence(list(tagged))
             for note_id, tags in by_note.items():
+                if category is not None and category not in {t["category"] for t in tags}:
+                    continue
                 note = tagged[note_id]
                 weakest = min(tags, key=lambda t: t["confidence"] or 0.0, default=None)
                 sure = None if weakest is None else weakest["confidence"] or 0.0
@@ -2789,7 +2850,7 @@ def _undelete(kind: str, record: str, workspace: Path | None, db: str | None) ->
 
 
 def _update(kind: str, record: str, workspace: Path | None, db: str | None,
-            **given: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+            **given: str | list[str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Correct a thread record; returns it as it was and as it is."""
     from insight.store import parse_ref, ref
     from insight.thread import update_record
@@ -2802,7 +2863,8 @@ def _update(kind: str, record: str, workspace: Path | None, db: str | None,
     with store:
         record_id = parse_ref(kind, record)
         before = store.get_record(kind, record_id)
-        after = update_record(store, kind, record_id, **values)
+        known = ws.load_codebook().names if "categories" in values else None
+        after = update_record(store, kind, record_id, known_categories=known, **values)
         typer.echo(f"{ref(kind, record_id)}: updated {', '.join(values)}")
         _warn_small_groups(ws, store, ref(kind, record_id), **{
             name: value for name, value in values.items() if isinstance(value, str)
@@ -2958,10 +3020,20 @@ def outcomes_undelete(record: RecordArg, workspace: WorkspaceOpt = None,
 
 @insights_app.command("update")
 @handled
-def insights_update(record: RecordArg, title: TitleOpt = None, summary: TextOpt = None,
-                    workspace: WorkspaceOpt = None, db: DbOpt = None) -> None:
+def insights_update(
+    record: RecordArg, title: TitleOpt = None, summary: TextOpt = None,
+    category: Annotated[list[str] | None, typer.Option(
+        help="Category id (repeat): replaces the insight's categories, e.g. after the "
+        "codebook renamed or split one; --category none for none.")] = None,
+    workspace: WorkspaceOpt = None, db: DbOpt = None,
+) -> None:
     """Correct an insight (only the options given change; audited)."""
-    _update("insight", record, workspace, db, title=title, summary=summary)
+    if category is not None and "none" in category:
+        if len(category) > 1:
+            raise typer.BadParameter("--category none means no category: give it alone")
+        category = []
+    _update("insight", record, workspace, db, title=title, summary=summary,
+            categories=category)
 
 
 @priorities_app.command("update")

@@ -65,7 +65,9 @@ from insight.rollup import (  # noqa: E402
     merged_groups,
     naming_no_community,
     note_frame,
+    only_retired,
     small_groups,
+    tagged_under_other_versions,
     tagging_split,
     tally,
     trend_periods,
@@ -77,6 +79,7 @@ from insight.thread import (  # noqa: E402
     QUOTES_PER_INSIGHT,
     coproduction,
     evidence_retagged,
+    insight_categories_not_in,
     load_thread,
     long_day,
 )
@@ -146,6 +149,10 @@ class ReportData:
     #: outside the leads' view: the settings and communities it names ("setting:cafe"),
     #: for `Store.record_report`, so the next report says which it names for the first time
     named: list[str] = field(default_factory=list)
+    #: notes in no category count because every category they carry is one the codebook
+    #: no longer has (`uncounted`, suppressed outside the leads' view) and, for leads, the
+    #: notes per such category; {} when there are none
+    retired: dict[str, Any] = field(default_factory=dict)
     #: leads only: insights in the thread with no quote a lead pinned, which the community
     #: page therefore quotes nothing for
     unpinned: list[str] = field(default_factory=list)
@@ -513,7 +520,8 @@ def build_report(
                     "title": insight["title"],
                     "summary": insight["summary"],
                     "categories": [
-                        codebook.get(c).name if c in codebook else c
+                        codebook.get(c).name if c in codebook
+                        else f"{c} (no longer in the codebook)"
                         for c in insight["categories"]
                     ],
                     "evidence": evidence,
@@ -559,6 +567,14 @@ def build_report(
         )
     mark_repeats(priorities)
     lost = categories_not_in(frame, codebook)
+    # every reader is told of notes in no category count for a codebook change, and of
+    # categories counted that were tagged under an earlier version of the codebook
+    uncounted = only_retired(frame, codebook)
+    retired = {"uncounted": suppress(uncounted, audience, threshold),
+               "categories": sorted(Counter(c for cats in frame["categories"] for c in cats
+                                            if c not in codebook).items())
+               if audience == "lead" else []} if uncounted or (
+                   audience == "lead" and lost) else {}
     unpinned = [ref("insight", i) for i in sorted({i for p in thread.priorities
                                                    for i in thread.insights_of_priority(p)})
                 if not thread.pinned_notes(i) and thread.notes_of_insight(i)]
@@ -618,7 +634,10 @@ def build_report(
         action_overview=_action_overview(thread.actions.values()),
         coproduction=coproduction(thread),
         unreviewed=sorted(unreviewed) if audience == "lead" else [],
+        retired=retired,
         method={**model_facts(model), "codebook": codebook_title(codebook),
+                "other_versions": {v: suppress(n, audience, threshold) for v, n in
+                                   tagged_under_other_versions(store, frame, codebook).items()},
                 # said only of priorities there are
                 **({"model_only": len(unreviewed) if audience == "lead" else
                     share_in_words(len(unreviewed), len(resting))}
@@ -640,7 +659,8 @@ def build_report(
         priorities=priorities,
         unlinked_actions=[action_view(a) for a in thread.actions if a not in linked_actions],
         problems=thread.problems(as_of, shown_only=audience != "lead") + (
-            named + lost + evidence_retagged(store, thread) if audience == "lead" else []),
+            named + lost + evidence_retagged(store, thread)
+            + insight_categories_not_in(thread, codebook.ids) if audience == "lead" else []),
         warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned, next_update)
            + _pins_unquoted(priorities, thread) if audience == "community" else [])

@@ -371,6 +371,33 @@ def categories_not_in(frame: pd.DataFrame, codebook: Codebook) -> list[str]:
             "and review the notes people labelled"]
 
 
+def only_retired(frame: pd.DataFrame, codebook: Codebook) -> int:
+    """How many notes are in no category count because every category they are tagged
+    with is one the codebook no longer has (retired, or split or renamed without `codebook
+    rename`): a report must say so, not show them as notes about nothing."""
+    known = set(codebook.ids)
+    return int(sum(1 for cats in frame["categories"]
+                   if cats and not any(c in known for c in cats)))
+
+
+def tagged_under_other_versions(store: Store, frame: pd.DataFrame,
+                                codebook: Codebook) -> dict[str, int]:
+    """Notes of `frame` whose counted categories (a person's, else the model's) were tagged
+    under a codebook version other than `codebook`'s, per version, oldest first: a report
+    "on version 2" whose notes were tagged under version 1 must say so. A tag that
+    recorded no version (a listener's file, a review before versions were kept) is in
+    none."""
+    source = dict(zip(frame["id"], frame["category_source"], strict=True))
+    versions: dict[str, set[str]] = defaultdict(set)
+    for tag in store.tags_for():
+        version = tag["codebook_version"]
+        if version is not None and version != codebook.version \
+                and source.get(tag["note_id"]) == tag["source"]:
+            versions[tag["note_id"]].add(version)
+    counts = Counter(v for found in versions.values() for v in found)
+    return dict(sorted(counts.items()))
+
+
 def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:
     """Notes per group the cells name, a name in any case or spacing once, under its most
     common spelling ("phone" and "Phone" are one setting); and how many cells name none."""

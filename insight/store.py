@@ -1705,15 +1705,19 @@ class Store:
                     self._flag(conn, note_id, source, reason)
         return summary
 
-    def set_person_tags(self, note_id: str, categories: Sequence[str]) -> None:
-        """A lead's review: replaces people's tags for the note (model tags are kept)."""
+    def set_person_tags(self, note_id: str, categories: Sequence[str],
+                        codebook_version: str | None = None) -> None:
+        """A lead's review: replaces people's tags for the note (model tags are kept).
+        `codebook_version`: the codebook the lead chose from, so reports can say which
+        version a note's categories are of."""
         stamp = now()
         with self.begin() as conn:
             if conn.execute(select(notes.c.id).where(notes.c.id == note_id)).first() is None:
                 raise self.no_note(note_id)
             self._delete_tags(conn, note_id, "person")
             for category in dict.fromkeys(categories):
-                self._add_tag(conn, note_id, category, "person", stamp)
+                self._add_tag(conn, note_id, category, "person", stamp,
+                              codebook_version=codebook_version)
             self._update_note(conn, note_id, labelled=True, updated_at=stamp)
 
     def rename_category(self, old: str, new: str) -> dict[str, int]:

@@ -364,9 +364,14 @@ def _holdout(
 
 
 def review_note(
-    store: Store, note_id: str, categories: Sequence[str] | None, codebook: Codebook
+    store: Store, note_id: str, categories: Sequence[str] | None, codebook: Codebook,
+    *, no_longer: list[str] | None = None,
 ) -> list[str]:
-    """A lead's decision: the given categories, or (None) accept the model's as they are."""
+    """A lead's decision: the given categories, or (None) accept the model's as they are.
+
+    Accepting, a category of the model's that the codebook no longer has (retired since the
+    note was tagged) is left out, not refused: the lead never typed it and could not keep it;
+    it is added to `no_longer` for them to be told. Categories the lead gives are checked."""
     from insight.thread import check_categories
 
     note = store.get_note(note_id)
@@ -388,11 +393,19 @@ def review_note(
                 f"({', '.join(chosen) or 'no category'}) would replace them: give --category "
                 "to change them"
             )
+        chosen, retired = split_retired(chosen, codebook)
+        if retired and not chosen:
+            raise StoreError(
+                f"the model's categories on note {note_id} ({', '.join(retired)}) are no "
+                "longer in the codebook, so there is nothing to accept: give its categories "
+                "with --category ID (repeat; --category none for no category)")
+        if no_longer is not None:
+            no_longer.extend(c for c in retired if c not in no_longer)
     else:  # by id or name, in any spelling
         chosen = list(dict.fromkeys(codebook.category_id(c) or c for c in categories))
     # the model's too: tags from a model of another codebook are not accepted as a person's
     check_categories(chosen, codebook.names)
-    store.set_person_tags(note_id, chosen)
+    store.set_person_tags(note_id, chosen, codebook_version=codebook.version)
     return chosen
 
 
@@ -424,10 +437,13 @@ def model_reviews(store: Store, note_ids: Sequence[str]) -> dict[str, int]:
 
 
 def with_changes(store: Store, note_id: str, add: Sequence[str], drop: Sequence[str],
-                 codebook: Codebook) -> list[str]:
+                 codebook: Codebook, *, no_longer: list[str] | None = None) -> list[str]:
     """A note's categories as they count now (a person's, else the model's) with some
     added and some dropped (by id or name): a lead correcting one tag need not retype the
-    rest. A category dropped that the note does not have is refused, as a typo would be."""
+    rest. A category dropped that the note does not have is refused, as a typo would be.
+    One the note has that the codebook no longer has (retired since it was tagged) may be
+    dropped by name; carried along, it is left out (the codebook cannot hold it) and added
+    to `no_longer`, for the lead to be told."""
     from insight.thread import check_categories
 
     note = store.get_note(note_id)
@@ -437,11 +453,21 @@ def with_changes(store: Store, note_id: str, add: Sequence[str], drop: Sequence[
     now = [t["category"] for t in store.tags_for([note_id]) if t["source"] == source]
     added = [codebook.category_id(c) or c for c in add]
     dropped = [codebook.category_id(c) or c for c in drop]
-    check_categories(added + dropped, codebook.names)
+    check_categories(added + [c for c in dropped if c not in now], codebook.names)
     if missing := [c for c in dropped if c not in now]:
         raise StoreError(f"note {note_id} is not tagged {', '.join(missing)} "
                          f"(its categories: {', '.join(now) or 'none'}); nothing to drop")
-    return list(dict.fromkeys([c for c in now if c not in dropped] + added))
+    kept, retired = split_retired([c for c in now if c not in dropped], codebook)
+    if no_longer is not None:
+        no_longer.extend(c for c in retired if c not in no_longer)
+    return list(dict.fromkeys(kept + added))
+
+
+def split_retired(categories: Sequence[str], codebook: Codebook) -> tuple[list[str], list[str]]:
+    """The categories the codebook has, and those it no longer has (retired or renamed
+    since a note was tagged with them), each in the order given."""
+    return ([c for c in categories if c in codebook],
+            [c for c in categories if c not in codebook])
 
 
 def decided_by_someone_else(store: Store, note_id: str) -> dict[str, Any] | None:
@@ -452,7 +478,23 @@ def decided_by_someone_else(store: Store, note_id: str) -> dict[str, Any] | None
     if not others:
         return None
     return {"author": others[0]["author"], "at": max(t["created_at"] for t in others),
-            "categories": [t["category"] for t in people]}
+            "categories": [t["category"] for t in people],
+            "renamed": renamed_labels(store, note_id)}
+
+
+def renamed_labels(store: Store, note_id: str) -> dict[str, dict[str, Any]]:
+    """A note's people's labels that `codebook rename` moved, category -> `from` (the id
+    the person gave), `by` and `at` (who renamed it, when): the person chose the old
+    category, not the new one, which matters where the rename was a split."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in store.audit_log(note_id):  # oldest first: the last creation stands
+        if entry["record_type"] == "tag" and entry["operation"] == "create" \
+                and str(entry["record_id"]).endswith("/person"):
+            latest[(entry["after"] or {}).get("category")] = entry
+    return {category: {"from": entry["after"]["renamed_from"], "by": entry["actor"],
+                       "at": entry["at"]}
+            for category, entry in latest.items()
+            if category and (entry["after"] or {}).get("renamed_from")}
 
 
 PARALLEL_FROM = 20_000  # notes; below this, forking (~0.1 s) costs more than it saves

@@ -408,21 +408,28 @@ def quote_blockers(store: Store, note_id: str) -> list[str]:
 
 #: Fields a person may correct after the fact, per kind (status has its own rules).
 EDITABLE = {
-    "insight": ("title", "summary"),
+    "insight": ("title", "summary", "categories"),
     "priority": ("title", "description", "agreed_on"),
     "action": ("title", "description", "owner", "due_on", "stage", "framework"),
     "outcome": ("description", "observed_on", "evidence", "fed_back_on"),
 }
 
 
-def update_record(store: Store, kind: str, record_id: int, **values: Any) -> dict[str, Any]:
+def update_record(store: Store, kind: str, record_id: int, *,
+                  known_categories: Sequence[str] | Mapping[str, str] | None = None,
+                  **values: Any) -> dict[str, Any]:
     """Correct fields of a thread record (only those given, and only `EDITABLE` ones); an
-    outcome given a fed-back date is fed back."""
+    outcome given a fed-back date is fed back. An insight's `categories` replace its own,
+    checked against `known_categories` as `add_insight` checks them (a category renamed or
+    split in the codebook is corrected so)."""
     unknown = set(values) - set(EDITABLE[kind])
     if unknown:
         raise ThreadError(f"a {kind} has no field(s) {', '.join(sorted(unknown))} to change")
     if not values:
         raise ThreadError(f"nothing to change: give one of {', '.join(EDITABLE[kind])}")
+    if "categories" in values:
+        values["categories"] = list(dict.fromkeys(values["categories"]))
+        check_categories(values["categories"], known_categories)
     if "stage" in values:
         values["stage"] = _stage(values["stage"])
     if "title" in values:
@@ -474,6 +481,21 @@ def evidence_retagged(store: Store, thread: Thread) -> list[str]:
                 + f", which a person tagged with none of its categories "
                 f"({', '.join(sorted(wanted))}): unlink them (`insight insights unlink "
                 f"{ref('insight', insight_id)} NOTE`) or keep them as evidence knowingly")
+    return found
+
+
+def insight_categories_not_in(thread: Thread, known: Collection[str]) -> list[str]:
+    """Insights naming a category the codebook no longer has (retired, split or renamed
+    since): a lead corrects them, as a report cannot say what such a category covers."""
+    found = []
+    for insight_id, insight in sorted(thread.insights.items()):
+        gone = [c for c in insight.get("categories") or () if c not in known]
+        if gone:
+            found.append(
+                f"insight {ref('insight', insight_id)} is about "
+                f"{', '.join(gone)}, no longer in the codebook: give it the codebook's "
+                f"categories (`insight insights update {ref('insight', insight_id)} "
+                "--category ID`, repeated for each)")
     return found
 
 

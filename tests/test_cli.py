@@ -500,6 +500,25 @@ def test_codebook_check_says_ok_in_one_line_or_names_every_problem(tmp_path: Pat
     assert "category #2 ('homes'): name 'housing' differs only in case" in said[2]
 
 
+def test_codebook_commands_in_a_workspaces_folder_read_its_codebook(tmp_path: Path) -> None:
+    """A lead who moved the workspace to a codebook of its own and runs `codebook check`
+    in its folder, as they run `rollup` there, means that codebook, not the default."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=2, money=2)
+    own = ws / "carers.yaml"
+    checked = insight("codebook", "check", cwd=ws).stdout
+    assert checked == f"ok: {own.resolve()}: version 1: 2 categories\n"
+    shown = insight("codebook", "show", cwd=ws).stdout
+    assert "Carers version 1: 2 categories" in shown and "crisis-urgent" not in shown
+    # a file named still wins, and elsewhere the default is read as before
+    assert "enquiry-v1.yaml" not in insight("codebook", "check", str(own), cwd=ws).stdout
+    assert "enquiry-v1.yaml" in insight("codebook", "check", cwd=tmp_path).stdout
+    # the file itself, to start a workspace's own copy from
+    assert insight("codebook", "show", "--source", cwd=ws).stdout == own.read_text(
+        encoding="utf-8")
+    default = insight("codebook", "show", "--source", cwd=tmp_path).stdout
+    assert default.startswith("# Default enquiry categories") and "id: daily-living" in default
+
+
 def test_every_command_summary_is_one_line_in_the_command_lists() -> None:
     """Typer's rich help keeps a docstring's line breaks in the command list, so a summary
     that wraps in the source shows broken mid-sentence in `insight --help`."""
@@ -1253,9 +1272,17 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
                     check=False)
     assert still.returncode == 2 and "still in the workspace's codebook" in " ".join(
         still.stderr.replace("│", " ").split())
-    moved = insight("codebook", "rename", "money", "carers-money", "-w", str(ws)).stdout
+    moved = insight("codebook", "rename", "money", "carers-money", "-w", str(ws))
     assert "moved from money to carers-money: 4 people's labels, 0 model tags, 1 insights" \
-        in moved
+        in moved.stdout
+    # a rename moves every tag: one used for a split is told how to undo it note by note
+    assert "every note tagged money is now tagged carers-money" in moved.stdout
+    assert ("if money was split rather than renamed, review the notes people labelled: "
+            "`insight notes list --category carers-money --tagged-by person`") in " ".join(
+                moved.stderr.split())
+    told = " ".join(insight("codebook", "rename", "--help").stdout.replace("│", " ").split())
+    assert "every tag on OLD then moves to NEW" in told
+    assert "Not for a split" in told and "insight notes list --category OLD" in told
     rollup = json.loads(insight("rollup", "-w", str(ws), "-f", "json").stdout)
     assert {r["category"]: r["notes"] for r in rollup}["carers-money"] == 4
     retrained = " ".join(insight("train", "-w", str(ws)).stderr.split())
@@ -1263,6 +1290,99 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
     with Store.open(open_workspace(ws).db_url, create=False) as store:
         assert [i["categories"] for i in load_thread(store).insights.values()] == [
             ["carers-money"]]
+
+
+def test_notes_of_a_retired_category_are_found_and_reviewed(tmp_path: Path) -> None:
+    """Blind audit: a lead moved the workspace to a codebook without `money`; reviewing a
+    note labelled money failed over a category they never typed, and `notes list
+    --category money` refused to find the notes left tagged with it."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=12, money=12)
+    unread = tmp_path / "u.csv"
+    unread.write_text("id,text\nu1,Carer's allowance stopped last month\n"
+                      "u2,No break for years since dad got ill\n", encoding="utf-8")
+    insight("ingest", str(unread), "-w", str(ws))
+    insight("train", "-w", str(ws))
+    insight("tag", "-w", str(ws))
+    queued = insight("notes", "queue", "--category", "money", "--below", "1", "-w", str(ws),
+                     "-f", "json").stdout
+    assert [row["note"] for row in json.loads(queued)] == ["u1"]
+    insight("notes", "review", "m0", "--category", "money", "--category", "respite",
+            "-w", str(ws))
+    (ws / "carers.yaml").write_text(
+        "name: Carers\nversion: '2'\ncategories:\n"
+        f"  - {{id: respite, name: Respite, description: {CARERS['respite']}}}\n"
+        "  - {id: housing, name: Housing, description: Homes and rent}\n", encoding="utf-8")
+    listed = insight("notes", "list", "--category", "money", "-w", str(ws), "-f", "csv")
+    assert sorted(r["note"] for r in csv.DictReader(listed.stdout.splitlines())) == sorted(
+        [f"m{i}" for i in range(12)] + ["u1"])
+    said = " ".join(listed.stderr.split())
+    assert "money is not in the workspace's codebook (version 2): 13 notes are still " \
+        "tagged with it, in no count under it" in said
+    assert "insight notes review ID --drop money --add CATEGORY" in said
+    queued = insight("notes", "queue", "--category", "money", "--below", "1", "-w", str(ws),
+                     "-f", "json")
+    assert [row["note"] for row in json.loads(queued.stdout)] == ["u1"]
+    typo = insight("notes", "list", "--category", "mony", "-w", str(ws), check=False)
+    assert typo.returncode == 2 and "did you mean 'money'?" in " ".join(
+        typo.stderr.replace("│", " ").split())
+    # carried along by --add/--drop, the retired label is dropped, and the lead told so
+    changed = insight("notes", "review", "m0", "--drop", "respite", "--add", "housing",
+                      "-w", str(ws))
+    assert changed.stdout == "m0: housing (reviewed)\n"
+    assert "money is no longer in the codebook: dropped from this note's categories" in \
+        " ".join(changed.stderr.split())
+    dropped = insight("notes", "review", "m1", "--drop", "money", "--add", "housing",
+                      "-w", str(ws))
+    assert dropped.stdout == "m1: housing (reviewed)\n" and "no longer" not in dropped.stderr
+    accepted = insight("notes", "review", "u2", "--accept", "-w", str(ws))
+    assert accepted.stdout == "u2: respite (reviewed)\n"
+    gone = insight("notes", "review", "u1", "--accept", "-w", str(ws), check=False)
+    assert gone.returncode == 1 and "no longer in the codebook" in gone.stderr
+    typed = insight("notes", "review", "m2", "--category", "money", "-w", str(ws), check=False)
+    assert typed.returncode != 0 and "unknown category id(s): money" in typed.stderr
+    left = insight("notes", "list", "--category", "money", "-w", str(ws), "-f", "csv").stdout
+    assert len(list(csv.DictReader(left.splitlines()))) == 11
+
+
+def test_an_insight_on_a_category_split_from_the_codebook_is_corrected_in_place(
+        tmp_path: Path) -> None:
+    """Blind audit: `insights update I7 --category X` did not exist, so an insight on a
+    category the codebook split could only be made again and merged; and reports named the
+    gone category by its bare id, with no check saying so."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=6, money=6)
+    insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",
+            "--note", "m2", "-w", str(ws))
+    insight("priorities", "add", "Money worries", "--insight", "I1", "-w", str(ws))
+    (ws / "carers.yaml").write_text(
+        "name: Carers\nversion: '2'\ncategories:\n"
+        f"  - {{id: respite, name: Respite, description: {CARERS['respite']}}}\n"
+        "  - {id: allowance, name: Carers allowance, description: benefits}\n"
+        "  - {id: housing, name: Housing, description: Homes and rent}\n", encoding="utf-8")
+    out = tmp_path / "lead.html"
+    insight("report", "--audience", "lead", "--out", str(out), "-w", str(ws))
+    page = " ".join(out.read_text(encoding="utf-8").replace("&#39;", "'").split())
+    assert "about: money (no longer in the codebook)" in page
+    assert "insight I1 is about money, no longer in the codebook" in page
+    assert "insight insights update I1 --category ID" in page
+    typo = insight("insights", "update", "I1", "--category", "alowance", "-w", str(ws),
+                   check=False)
+    assert typo.returncode != 0 and "alowance (did you mean allowance?)" in typo.stderr
+    done = insight("insights", "update", "I1", "--category", "allowance", "--category",
+                   "housing", "-w", str(ws))
+    assert done.stdout == "I1: updated categories\n"
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        assert load_thread(store).insights[1]["categories"] == ["allowance", "housing"]
+    audit = insight("audit", "--record", "I1", "-w", str(ws), "-f", "json").stdout
+    [change] = [e for e in json.loads(audit) if e["operation"] == "update"]
+    assert change["before"]["categories"] == ["money"]
+    assert change["after"]["categories"] == ["allowance", "housing"]
+    insight("report", "--audience", "lead", "--out", str(out), "-w", str(ws))
+    page = " ".join(out.read_text(encoding="utf-8").split())
+    assert "no longer in the codebook" not in page
+    assert "about: Carers allowance, Housing" in page
+    insight("insights", "update", "I1", "--category", "none", "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        assert load_thread(store).insights[1]["categories"] == []
 
 
 def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path) -> None:

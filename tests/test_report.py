@@ -1180,6 +1180,59 @@ def test_notes_tagged_with_a_category_the_codebook_lost_are_said_to_be_in_no_cou
     assert build_report(store, load_codebook()).warnings == []
 
 
+def _text(html: str) -> str:
+    """A page's words as a reader reads them: no tags, one space between words."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_the_report_says_which_notes_a_codebook_change_left_out_and_under_which_version(
+    store: Store,
+) -> None:
+    """Blind audit: a lead moved the codebook to version 2, retiring voice-involvement;
+    notes tagged only with it counted in nothing and no report said so, and the report
+    said "version 2" of categories tagged under version 1."""
+    from insight.codebook import parse_codebook
+
+    add(store, *[note(f"v{i}", "Nobody listened.", categories=["voice-involvement"])
+                 for i in range(6)],
+        note("both", "Nobody listened, and I waited.",
+             categories=["voice-involvement", "access-waiting"]),
+        *[note(f"m{i}", "Waited months.") for i in range(7)])
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)
+         for i in range(7)], model_version="m", codebook_version="1")
+    v2 = parse_codebook({"version": "2", "name": "Enquiries", "categories": [
+        {"id": "access-waiting", "name": "Waiting", "description": "waits"},
+        {"id": "finding-support", "name": "Finding support", "description": "where to go"}]})
+    lead = _text(render_html(build_report(store, v2, audience="lead")))
+    assert ("6 notes were tagged only with categories this codebook no longer has, so they "
+            "are in no category count above") in lead
+    assert "voice-involvement (7 notes)" in lead
+    assert "insight notes list --category voice-involvement" in lead
+    assert ('The categories are those of the codebook "Enquiries", version 2; 7 of the notes '
+            "were tagged under version 1") in lead
+    commissioner = _text(render_html(build_report(store, v2, audience="commissioner")))
+    assert ("6 notes were tagged only with categories this codebook no longer has, so they "
+            "are in no category count above (they are still among the conversations "
+            "noted)") in commissioner
+    assert "voice-involvement" not in commissioner and "insight notes" not in commissioner
+    assert "version 2; 7 of the notes were tagged under version 1" in commissioner
+    # a small number is not given outside the leads' view
+    for i in range(2, 6):
+        review_note(store, f"v{i}", ["access-waiting"], v2)  # reviewed under version 2
+    small = _text(render_html(build_report(store, v2, audience="commissioner")))
+    assert ("Fewer than 5 notes were tagged only with categories this codebook no longer "
+            "has") in small
+    assert "2 notes were" not in small
+    # read with version 1 again: the notes reviewed since are the ones of another version
+    v1 = parse_codebook({"version": "1", "name": "Enquiries", "categories": [
+        {"id": "access-waiting", "name": "Waiting", "description": "waits"},
+        {"id": "voice-involvement", "name": "Being heard", "description": "heard"}]})
+    same = _text(render_html(build_report(store, v1, audience="lead")))
+    assert "no longer has" not in same
+    assert 'codebook "Enquiries", version 1; 4 of the notes were tagged under version 2' in same
+
+
 @pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])
 def test_a_note_against_the_insights_lean_is_quoted_last(store: Store, audience: str) -> None:
     # the note the order would quote first went well, where most of the insight's went badly

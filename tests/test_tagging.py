@@ -208,6 +208,70 @@ def test_a_lead_adds_or_drops_one_category_and_hears_whose_review_it_replaces(
         assert with_changes(second, "r", [], ["access-waiting"], book) == ["carers-family"]
 
 
+def test_a_category_the_codebook_retired_is_left_out_of_a_review_not_refused(
+        store: Store) -> None:
+    """Blind audit: a lead reviewing a note whose labels include a category retired from
+    the codebook was refused over a category they never typed."""
+    from insight.store import ModelTagging, StoreError
+    from insight.tagging import review_note, with_changes
+    from insight.thread import ThreadError
+
+    add(store, note("r", "Benefits stopped, and nobody listens."),
+        note("m", "Nobody listens."), note("only", "Nobody listens at all."))
+    store.save_model_tags(
+        [ModelTagging(i, {"daily-living": 0.9, "being-heard": 0.8}, cats, {}, False, None)
+         for i, cats in (("r", ["daily-living", "being-heard"]), ("m", ["daily-living",
+                                                                        "being-heard"]),
+                         ("only", ["being-heard"]))],
+        model_version="m", codebook_version="1")
+    store.set_person_tags("r", ["daily-living", "being-heard"])  # labelled under v1
+    book = load_codebook()  # has no being-heard: retired since
+    retired: list[str] = []
+    assert with_changes(store, "r", ["carers-family"], ["daily-living"], book,
+                        no_longer=retired) == ["carers-family"]
+    assert retired == ["being-heard"]
+    # dropped by name, as the note has it: nothing is left to say
+    retired.clear()
+    assert with_changes(store, "r", [], ["being-heard"], book,
+                        no_longer=retired) == ["daily-living"]
+    assert retired == []
+    # typed by the lead, it is still refused
+    with pytest.raises(ThreadError, match="unknown category"):
+        with_changes(store, "r", ["being-heard"], [], book)
+    with pytest.raises(ThreadError, match="unknown category"):
+        review_note(store, "r", ["being-heard"], book)
+    # accepting the model's: the retired one left out, said so
+    assert review_note(store, "m", None, book, no_longer=retired) == ["daily-living"]
+    assert retired == ["being-heard"]
+    # nothing would be left to accept: the lead is told what to type
+    with pytest.raises(StoreError, match=r"\(being-heard\) are no longer in the codebook.*"
+                                         r"--category ID"):
+        review_note(store, "only", None, book)
+
+
+def test_a_review_after_a_rename_says_who_renamed_the_label_not_that_its_giver_chose_it(
+        store: Store, db_url: str) -> None:
+    """Blind audit: after `codebook rename daily-living money-benefits` (a split), a review
+    said it replaced the categories demo gave (money-benefits): demo never gave that."""
+    from insight.tagging import decided_by_someone_else
+
+    add(store, note("r", "Benefits stopped and the flat is damp."))
+    store.set_person_tags("r", ["daily-living", "carers-family"])  # given by "tester"
+    with Store.open(db_url, actor="Imran Lead") as lead:
+        lead.rename_category("daily-living", "money-benefits")
+    with Store.open(db_url, actor="Sam Lead") as second:
+        other = decided_by_someone_else(second, "r")
+    assert other is not None and other["author"] == "tester"
+    assert sorted(other["categories"]) == ["carers-family", "money-benefits"]
+    assert list(other["renamed"]) == ["money-benefits"]
+    renamed = other["renamed"]["money-benefits"]
+    assert renamed["from"] == "daily-living" and renamed["by"] == "Imran Lead"
+    # reviewed again since: the label is the reviewer's own choice, no longer a rename
+    store.set_person_tags("r", ["money-benefits"])
+    with Store.open(db_url, actor="Sam Lead") as second:
+        assert decided_by_someone_else(second, "r")["renamed"] == {}
+
+
 def test_accept_never_silently_undoes_a_persons_categories(store: Store) -> None:
     from insight.store import ModelTagging, StoreError
     from insight.tagging import review_note

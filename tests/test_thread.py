@@ -311,6 +311,30 @@ def test_mistakes_in_the_thread_can_be_corrected(thread_store: Store) -> None:
         update_record(thread_store, "action", a1, stage="somewhere")
 
 
+def test_an_insights_categories_are_corrected_and_checked_against_the_codebook(
+        thread_store: Store) -> None:
+    """A category the codebook split or retired: the insight is corrected in place, checked
+    as when it was added, and until then it is a check for leads."""
+    from insight.thread import insight_categories_not_in
+
+    insight = add_insight(thread_store, "Not heard", categories=["voice-involvement"])
+    known = ["housing", "money-benefits"]
+    assert insight_categories_not_in(load_thread(thread_store), known) == [
+        "insight I1 is about voice-involvement, no longer in the codebook: give it the "
+        "codebook's categories (`insight insights update I1 --category ID`, repeated for each)"]
+    with pytest.raises(ThreadError, match=r"housng \(did you mean housing\?\)"):
+        update_record(thread_store, "insight", insight, categories=["housng"],
+                      known_categories=known)
+    update_record(thread_store, "insight", insight, categories=["housing", "housing"],
+                  known_categories=known)
+    thread = load_thread(thread_store)
+    assert thread.insights[insight]["categories"] == ["housing"]
+    assert insight_categories_not_in(thread, known) == []
+    [change] = [e for e in thread_store.audit_log() if e["operation"] == "update"]
+    assert change["before"]["categories"] == ["voice-involvement"]
+    assert change["after"]["categories"] == ["housing"]
+
+
 def test_titles_cannot_be_blank(thread_store: Store) -> None:
     for make in (lambda: add_insight(thread_store, "  "), lambda: add_priority(thread_store, ""),
                  lambda: add_action(thread_store, "\t")):
