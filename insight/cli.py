@@ -2067,9 +2067,10 @@ def report(
     """Write the golden-thread report (HTML), or its tables (.xlsx or .csv).
 
     The report is one self-contained HTML file; a workbook has a sheet per table; CSV
-    writes one file per table, named after --out. With --since/--until it counts the
-    notes of that period and says what changed in the thread in it; without them, every
-    note, and what changed since the audience's last report (written on an earlier day)."""
+    writes one file per table, named after --out. With --since/--until it counts and
+    quotes only the notes heard in that period, an insight's and a priority's too, and
+    says what changed in the thread in it; without them, every note, and what changed
+    since the audience's last report (written on an earlier day)."""
     from insight.privacy import overlap_warnings
     from insight.report import (
         DEFAULT_TITLE,

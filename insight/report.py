@@ -299,8 +299,10 @@ def build_report(
     how people reach the team, for the community page; `next_update`: when readers will
     hear more (a page that says nothing of it reads as the end). `never_name`: settings and
     communities a lead chose never to name outside the leads' view (`heard_from`).
-    `since`, `until`: count only notes heard in that period (priorities still rest on
-    every note linked to them), and say what changed in the thread in it; without them,
+    `since`, `until`: count and quote only notes heard in that period, an insight's,
+    priority's and action's too (the thread's records as they stood at its end, an insight
+    with none heard in it shown with none), and say what changed in the thread in it;
+    without them,
     what changed since `last_report` (when the audience's report was last written), if
     given: what happened since its day, and what was recorded since, dated earlier.
 
@@ -319,12 +321,18 @@ def build_report(
                           "communities", "negative", "mixed", "positive", "neutral",
                           "not known", "trend"]].to_dict("records")
     thread = full = load_thread(store)
+    heard_on = dict(zip(every_note["id"], every_note["heard_on"], strict=True))
     # a past period's report says what was true at its end: statuses, outcomes, evidence
     as_of = min(until, uk_today()) if until else uk_today()
     if as_of < uk_today():
-        thread = thread.as_of(as_of, dict(zip(every_note["id"], every_note["heard_on"],
-                                              strict=True)))
+        thread = thread.as_of(as_of, heard_on)
     live, kept = set(frame["id"]), set(every_note["id"])
+    # a period's counts, evidence profiles and quotes are of the notes heard in it, so two
+    # adjacent periods' reports cannot be subtracted to count a few notes, and a quote is
+    # that period's voice; the thread itself (which insights, priorities and actions) is
+    # as it stood at the period's end
+    by_period = bool(since or until)
+    counted = thread.heard_in(live) if by_period else thread
     # an erased note is in no count, but a concern still open on one is: it is open until
     # a person closes it, whatever happened to the note (a note heard outside the period
     # is another period's); a flag a person judged a false alarm is no concern
@@ -336,9 +344,8 @@ def build_report(
                    f["acknowledged_at"] is None and f["note_id"] not in kept))]
     flagged_ids = {f["note_id"] for f in flagged}
     _, cleared = store.safeguarding_state()
-    # a period's report quotes notes heard before it too (an insight rests on every note
-    # linked to it): a place or community few notes come from in the period, or in all,
-    # is not named in a quote (a town heard once, in another year, was)
+    # a place or community few notes come from in the period, or in all, is not named in
+    # a quote: a period's note may name a town heard of once, in another year
     in_period, in_all = (small_groups(f, audience, threshold) for f in (frame, every_note))
     groups = merged_groups(in_period, in_all)
     by_quarter: dict[tuple[int, int], SmallGroups] = {}
@@ -398,12 +405,12 @@ def build_report(
     # An insight's count is its own; a priority's or an action's total is shown only where
     # it tells nothing its insights' counts do not (`total_of_groups`).
     insight_counts = group_counts(
-        {i: thread.notes_of_insight(i) for i in thread.insights}, audience, threshold
+        {i: counted.notes_of_insight(i) for i in thread.insights}, audience, threshold
     )
     not_shown = {i for i, count in insight_counts.items() if count == HIDDEN}
 
     def total(note_ids: list[str], insight_ids: list[int]) -> int | str:
-        groups = {i: len(thread.notes_of_insight(i)) for i in dict.fromkeys(insight_ids)}
+        groups = {i: len(counted.notes_of_insight(i)) for i in dict.fromkeys(insight_ids)}
         return total_of_groups(len(note_ids), groups, audience, threshold, hidden=not_shown)
 
     def action_view(action_id: int) -> dict[str, Any]:
@@ -440,9 +447,9 @@ def build_report(
             "answers_later": [
                 {"ref": ref("priority", p), "agreed_on": full.priorities[p]["agreed_on"]}
                 for p in action.get("answers_later", [])],
-            "chain": _named_chain(thread.chain(action_id), audience, insight_counts, key),
+            "chain": _named_chain(counted.chain(action_id), audience, insight_counts, key),
             "evidence": total(
-                thread.notes_of_action(action_id),
+                counted.notes_of_action(action_id),
                 [i for p in thread.priorities_of_action(action_id)
                  for i in thread.insights_of_priority(p)],
             ),
@@ -452,12 +459,15 @@ def build_report(
     linked_actions: set[int] = set()
     quoted = Quoted()  # each note and wording quoted once in the report
     for priority_id, priority in thread.priorities.items():
+        # "you said" needs someone to have said it (the leads' checks list it): by the
+        # period's end, not in it (a priority agreed last year whose action moved in this
+        # period belongs on this period's page)
         if audience == "community" and not thread.notes_of_priority(priority_id):
-            continue  # "you said" needs someone to have said it (the leads' checks list it)
+            continue
         insight_views = []
         for insight_id in thread.insights_of_priority(priority_id):
             insight = thread.insights[insight_id]
-            note_ids = thread.notes_of_insight(insight_id)
+            note_ids = counted.notes_of_insight(insight_id)
             evidence = insight_counts[insight_id]
             on_topic = [t for t in store.tags_for(note_ids)
                         if t["category"] in insight["categories"]]
@@ -525,6 +535,15 @@ def build_report(
                         for c in insight["categories"]
                     ],
                     "evidence": evidence,
+                    # a period's insight with none of its notes heard in the period: the
+                    # month it was first heard, the same in every later report
+                    "first_heard": min((str(d)[:10] for n in thread.notes_of_insight(insight_id)
+                                        if isinstance(d := heard_on.get(n), date)),
+                                       default=None) if by_period and not note_ids else None,
+                    # leads see everything: beside a period's count, every note linked to
+                    # the insight by the period's end
+                    "linked": len(thread.notes_of_insight(insight_id))
+                    if audience == "lead" and by_period else None,
                     # a quote from an insight few notes rest on would speak for one of
                     # those few people: outside the leads' view, none
                     "quotes": quotes,
@@ -537,13 +556,15 @@ def build_report(
                     "picked": sum(q.source not in pinned for q in quotes),
                     "left_out": len(left_out) if audience == "lead" else 0,
                     # when, where and by how many listeners its notes were heard: not on
-                    # the community page, and not where the count itself is not shown
+                    # the community page, not where the count itself is not shown, and
+                    # not of no notes (a period's insight with none heard in it)
                     "profile": {**evidence_profile(n for n in linked.values()
                                                    if n["erased_at"] is None),
                                 # outside the leads' view counts under it are "<5", as
                                 # every count in the report is
                                 "threshold": threshold if audience != "lead" else None}
-                    if audience != "community" and not is_suppressed(evidence) else None,
+                    if audience != "community" and not is_suppressed(evidence) and note_ids
+                    else None,
                 }
             )
         action_ids = sorted(a for a, ps in thread.action_priorities.items() if priority_id in ps)
@@ -558,7 +579,7 @@ def build_report(
                 "withdrawn": {"on": w["withdrawn_on"], "reason": w["reason"]}
                 if (w := thread.withdrawn.get(priority_id)) else None,
                 "evidence": total(
-                    thread.notes_of_priority(priority_id),
+                    counted.notes_of_priority(priority_id),
                     thread.insights_of_priority(priority_id),
                 ),
                 "insights": insight_views,
@@ -577,7 +598,7 @@ def build_report(
                    audience == "lead" and lost) else {}
     unpinned = [ref("insight", i) for i in sorted({i for p in thread.priorities
                                                    for i in thread.insights_of_priority(p)})
-                if not thread.pinned_notes(i) and thread.notes_of_insight(i)]
+                if not thread.pinned_notes(i) and counted.notes_of_insight(i)]
     pins_unquotable = [
         ref("insight", i) for i in sorted({i for p in thread.priorities
                                            for i in thread.insights_of_priority(p)})
@@ -593,11 +614,10 @@ def build_report(
                                           for q in i["quotes"]]
     # notes the thread rests on whose categories no person gave or reviewed (the model's,
     # or none yet): leads see which, and every reader how many
-    resting = {n for p in thread.priorities for n in thread.notes_of_priority(p)}
+    resting = {n for p in thread.priorities for n in counted.notes_of_priority(p)}
     unreviewed = resting & set(frame.loc[frame["category_source"] != "person", "id"])
     # what moved in the thread: in the period, else since the last report; of what this
     # report shows (the community page leaves out priorities no one's words are under)
-    by_period = bool(since or until)
     changes_from = since if by_period else uk_day(last_report) if last_report else None
     changes_to = as_of  # a period still running: what changed so far
     shown_refs = {p["ref"] for p in priorities} | {
@@ -663,7 +683,7 @@ def build_report(
             + insight_categories_not_in(thread, codebook.ids) if audience == "lead" else []),
         warnings=period_warnings + (named if audience != "lead" else []) + lost
         + (_community_warnings(shown_by_leads(priorities), contact, unpinned, next_update)
-           + _pins_unquoted(priorities, thread) if audience == "community" else [])
+           + _pins_unquoted(priorities, counted) if audience == "community" else [])
         + (_naming_warnings(named_groups, store.named_in_reports(
             audience, _name_keys(named_groups))) if audience != "lead" else [])
         + (_singling_out_warnings(priorities) if audience != "lead" else []),
@@ -787,7 +807,8 @@ def _naming_warnings(named: dict[str, list[tuple[str, int | None]]],
 
 def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
     """Insights a lead pinned quotes for that the community page still quotes none of: it
-    quotes only a person's own words (in quote marks), with consent and no concern."""
+    quotes only a person's own words (in quote marks), with consent and no concern, and in
+    a period's page only notes heard in it (`thread`: as the report counts it)."""
     shown = {i["ref"]: bool(i["quotes"]) for p in priorities for i in p["insights"]}
     # where each quoted note is quoted first: a note is quoted once in a page
     quoted_under: dict[str, str] = {}
@@ -807,6 +828,14 @@ def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
                 "the leads' view (too few notes, or a few short of another insight's), and a "
                 "quote would speak for one of those few people"] if few else []
     silent = [r for r in silent if r not in few]
+    # a period's page quotes only notes heard in the period (`Thread.heard_in`)
+    unheard = [r for r in silent if not set(thread.pinned_notes(i := parse_ref("insight", r)))
+               & set(thread.notes_of_insight(i))]
+    warnings += [f"{', '.join(unheard)}: the community page quotes none of the notes pinned, "
+                 f"as none of them was heard in this period and a period's page quotes only "
+                 "its own notes; pin a note heard in it, or leave it without a quote"
+                 ] if unheard else []
+    silent = [r for r in silent if r not in unheard]
     taken = {r: sorted({quoted_under[n] for n in thread.pinned_notes(parse_ref("insight", r))
                         if quoted_under.get(n, r) != r}) for r in silent}
     warnings += [f"{r}: the community page quotes none of the notes pinned, as a note pinned for "
@@ -1295,7 +1324,10 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         ["generated", data.generated], ["insight version", data.version],
         # what the counts cover, and what "Changes" covers
         *([["notes heard from", data.period.get("since") or "the first note"],
-           ["notes heard until", data.period.get("until") or "the last note"]]
+           ["notes heard until", data.period.get("until") or "the last note"],
+           ["counts", "of notes heard in the period, those of each insight, priority and "
+                      "action too (one from before it may have none); the thread as it "
+                      f"stood on {data.period['as_of']}"]]
           if data.period else []),
         *([["changes from", data.changes_from or "the start"],
            ["changes to", data.changes_to]] if data.changes_basis else []),
@@ -1326,8 +1358,11 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         ])
     priorities = [["priority", "title", "description", "agreed on", "withdrawn on",
                    "withdrawn because", "notes", "insights", "actions"]]
+    # leads see everything: beside a period's count, every note linked by its end
+    linked = lead and bool(data.period)
     insights = [["insight", "title", "summary", "categories", "notes", "priorities",
-                 "first heard", "last heard", "places", "listeners", "settings"]]
+                 "first heard", "last heard", "places", "listeners", "settings",
+                 *(["notes linked in all, to the period's end"] if linked else [])]]
     actions = [["action", "title", "owner", "status", "status since", "reason", "stage",
                 "due on", "framework", "notes", "priorities", "outcomes",
                 "lived experience: mode",
@@ -1365,7 +1400,8 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
                            for k in ("first", "last")),
                          *(f"<{profile['threshold']}" if profile.get("threshold")
                            and profile.get(k) and profile[k] < profile["threshold"]
-                           else profile.get(k) for k in ("places", "listeners", "settings"))])
+                           else profile.get(k) for k in ("places", "listeners", "settings")),
+                         *([insight["linked"]] if linked else [])])
     for action in data.unlinked_actions:
         action_rows.setdefault(action["ref"], action)
     for ref_, action in action_rows.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -820,6 +820,16 @@ class Thread:
                         for p, us in self.reinstated.items() if p in priorities},
         )
 
+    def heard_in(self, note_ids: Collection[str]) -> Thread:
+        """The thread with each insight's evidence cut to `note_ids` (the notes heard in a
+        period), every record and link kept: a period's report counts and quotes only the
+        period's notes, so two adjacent periods' figures share no note and cannot be
+        subtracted one from the other to count a few, and an insight with none heard in
+        it is still shown, with none."""
+        keep = set(note_ids)
+        return replace(self, insight_notes={i: [n for n in ns if n in keep]
+                                            for i, ns in self.insight_notes.items()})
+
     def status_since(self, action_id: int) -> date | None:
         """The day an action reached the status it has (None if not known: an action
         whose history the audit log does not hold)."""
@@ -1091,8 +1101,6 @@ class Thread:
 
     def without(self, kind: str, record_id: int) -> Thread:
         """This thread as it would be with one record deleted (with its links)."""
-        from dataclasses import replace
-
         def dropped(records: dict[int, dict[str, Any]], own: str) -> dict[int, dict[str, Any]]:
             return {k: v for k, v in records.items() if not (own == kind and k == record_id)}
 

@@ -31,6 +31,7 @@ from insight.thread import (
     add_insight,
     add_outcome,
     add_priority,
+    link_notes,
     load_thread,
     set_action_status,
     set_involvement,
@@ -408,15 +409,19 @@ def test_a_place_few_notes_come_from_is_not_named_in_quotes(store: Store) -> Non
     lead = unescape(render_html(build_report(store, load_codebook(), audience="lead",
                                              quotes_per_insight=None)))
     assert "Co-op in Helston" in lead
-    # a quarter's report quotes a note heard a year before it (the insight rests on every
-    # note linked to it): Helston is in no note of the quarter, and one of all (blind audit)
-    add(store, *[note(f"q{i}", f"Leeds crisis line rang out, call {i}.",
-                      categories=["crisis-urgent"], place="Leeds", heard_on="2026-08-10")
-                 for i in range(5)])
+    # a quarter's note names a town no note of the quarter comes from, and one of all
+    # (blind audit): not named in its report either
+    add(store, note("q", story.replace("I had", "Back home I had"),
+                    categories=["crisis-urgent"], place="Leeds", heard_on="2026-08-12"),
+        *[note(f"q{i}", f"Leeds crisis line rang out, call {i}.",
+               categories=["crisis-urgent"], place="Leeds", heard_on="2026-08-10")
+          for i in range(5)])
+    link_notes(store, insight, ["q", *[f"q{i}" for i in range(5)]])
     quarter = unescape(render_html(build_report(
         store, load_codebook(), quotes_per_insight=None,
         since=date(2026, 7, 1), until=date(2026, 9, 30))))
-    assert "Co-op in [PLACE] and the manager" in quarter and "Helston" not in quarter
+    assert "Back home I had a panic attack in the Co-op in [PLACE]" in quarter
+    assert "Helston" not in quarter
 
 
 def test_a_community_few_notes_come_from_is_not_named_in_quotes(store: Store) -> None:
@@ -2093,8 +2098,8 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
         (date(2026, 11, 4), "A3", "declined")]
     assert quarter.changes[-2]["reason"] == "The ICB now funds the calls"
     assert quarter.changes[-1]["reason"] == "No transport budget"  # why, as for a withdrawal
-    # priorities still rest on every note linked to them
-    assert {p["ref"]: p["evidence"] for p in quarter.priorities}["P1"] == 8
+    # a priority's count is of its notes heard in the quarter too: none of P1's
+    assert {p["ref"]: p["evidence"] for p in quarter.priorities} == {"P1": 0, "P2": 6}
     html = unescape(render_html(quarter))
     today = uk_today()
     # a period still running: what changed so far, and said so
@@ -2102,7 +2107,8 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     assert "(the period is not over)" in html
     assert "Priority withdrawn, because: The ICB now funds the calls" in html
     assert "Action declined, because: No transport budget" in html
-    assert "each priority rests on every note linked to it, from before the period" in html
+    assert ("The counts and quotes in this report are of conversations heard in this "
+            "period, those of each insight, priority and action too") in html
     # the first quarter: the thread's changes in it, none of the second's
     first = build_report(store, load_codebook(), since=date(2026, 7, 1),
                          until=date(2026, 9, 30))
@@ -2118,10 +2124,8 @@ def test_a_quarters_report_counts_its_notes_and_says_what_changed_in_it(store: S
     assert [(a["ref"], a["status"], a["status_since"], a["outcomes"])
             for a in stood["actions"]] == [("A1", "agreed", date(2026, 9, 5), [])]
     page = unescape(render_html(first))
-    assert "the period is not over" not in page and "as it stood on 30 September 2026" in page
+    assert "the period is not over" not in page and "as they stood on 30 September 2026" in page
     # evidence heard after the period's end is not in its report, nor quoted
-    from insight.thread import link_notes
-
     add(store, note("late", "'Still nobody has rung me about the waiting list,' she said.",
                     categories=["access-waiting"], heard_on="2026-10-15"))
     link_notes(store, 1, ["late"])
@@ -2214,3 +2218,148 @@ def test_readers_outside_the_leads_get_no_checks_about_what_no_report_shows(
         problems = build_report(store, load_codebook(), audience=audience).problems
         assert not any("I2" in p for p in problems)
         assert any("A1 is done but has no outcome" in p for p in problems)  # still checked
+
+
+Q2, Q3 = (date(2026, 4, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 9, 30))
+
+
+def _heard_over_two_quarters(store: Store) -> None:
+    """I1: 36 notes heard in April to June, 4 in July to September; I2, under the same
+    priority: 6 and 7; an action under the priority since before both."""
+    add(store,
+        *[note(f"a{i}", f"'Nobody rang me back about the list,' they said {i}.",
+               categories=["access-waiting"], heard_on=f"2026-{4 + i % 3:02d}-{1 + i % 28:02d}",
+               place=f"Town {i % 9}", listener=f"L{i % 7}") for i in range(36)],
+        *[note(f"b{i}", f"'Still nobody rang me back,' she said {i}.",
+               categories=["access-waiting"], heard_on=f"2026-08-{10 + i:02d}")
+          for i in range(4)],
+        *[note(f"c{i}", f"'The crisis line rang out at night,' he said {i}.",
+               categories=["crisis-urgent"], heard_on=f"2026-0{5 if i < 6 else 8}-{1 + i:02d}")
+          for i in range(13)])
+    waiting = add_insight(store, "Nobody rings back", categories=["access-waiting"],
+                          note_ids=[*[f"a{i}" for i in range(36)], *[f"b{i}" for i in range(4)]])
+    nights = add_insight(store, "No answer at night", categories=["crisis-urgent"],
+                         note_ids=[f"c{i}" for i in range(13)])
+    priority = add_priority(store, "No one waits alone", insight_ids=[waiting, nights],
+                            agreed_on=date(2026, 3, 1))
+    add_action(store, "Monthly calls", status="agreed", status_on=date(2026, 3, 5),
+               priority_ids=[priority])
+
+
+def test_adjacent_quarters_reports_cannot_be_subtracted_to_count_a_few(store: Store) -> None:
+    """Blind audit (a commissioner and a Healthwatch reviewer): Q2's report said I1 rested
+    on 36 notes and Q3's on 40, so 4 were heard in Q3, a count each report hides; the same
+    for the priority's and the action's totals and the insight's evidence profile."""
+    _heard_over_two_quarters(store)
+    q2, q3 = (build_report(store, load_codebook(), since=s, until=u) for s, u in (Q2, Q3))
+
+    def counts(data) -> dict[str, object]:
+        [p] = data.priorities
+        return {**{i["ref"]: i["evidence"] for i in p["insights"]}, "P1": p["evidence"],
+                "A1": p["actions"][0]["evidence"]}
+
+    assert counts(q2) == {"I1": 36, "I2": 6, "P1": 42, "A1": 42}
+    # the quarter's own notes: I1's 4 are "<5", and nothing beside them gives them away
+    assert counts(q3) == {"I1": "<5", "I2": 7, "P1": "at least 7", "A1": "at least 7"}
+    [waiting, nights] = q3.priorities[0]["insights"]
+    assert waiting["profile"] is None and waiting["quotes"] == []
+    assert q2.priorities[0]["insights"][0]["profile"]["places"] == 9
+    text = _community_text(q3)
+    assert "I1 · Nobody rings back (fewer than 5 notes heard in this period;" in text
+    assert "I2 · No answer at night (7 notes heard in this period;" in text
+    assert "Resting on at least 7 notes heard in this period" in text
+    assert "Golden thread: A1 back to at least 7 notes heard in this period" in text
+    assert "Heard August 2026, in fewer than 5 places" in text  # I2's: its Q3 notes only
+    assert "Every count and quote in this report is of the notes heard in this period" in text
+    # no figure of Q3's is Q2's and I1's 4 more (40 notes, 13, 49, 9 places)
+    for number in ("40", "49", "13", "9 places"):
+        assert not re.search(rf"\b{number}\b", text), number
+    # the tables say what the page says
+    tables = report_tables(q3)
+    assert [row[4] for row in tables["Insights"][1:]] == ["<5", 7]
+    assert tables["Priorities"][1][6] == "at least 7"
+    assert tables["Actions"][1][9] == "at least 7"
+    assert dict(tables["About"][1:])["counts"].startswith("of notes heard in the period")
+    # leads see the quarter's count and, beside it, every note linked by its end
+    lead = build_report(store, load_codebook(), audience="lead", since=Q3[0], until=Q3[1])
+    assert "I1 · Nobody rings back (4 notes heard in this period; 40 notes linked by a " \
+        "lead in all, to 30 September 2026;" in _community_text(lead)
+    assert [row[4::7] for row in report_tables(lead)["Insights"][1:]] == [[4, 40], [7, 13]]
+    # the all-notes report is as it was
+    every = build_report(store, load_codebook())
+    assert counts(every) == {"I1": 40, "I2": 13, "P1": 53, "A1": 53}
+    assert "(40 notes linked by a lead;" in _community_text(every)
+
+
+def test_a_periods_quotes_are_of_notes_heard_in_it(store: Store) -> None:
+    """Blind audit: Q3's report said "what people told peer listeners from July 2026 to
+    September 2026" over quotes 11 of 12 of which were heard from 2024 to March 2026."""
+    add(store,
+        *[note(f"old{i}", f"'I waited a year and nobody rang me,' she said, in 2025 {i}.",
+               categories=["access-waiting"], heard_on=f"2025-03-{1 + i:02d}")
+          for i in range(6)],
+        *[note(f"new{i}", f"'This summer nobody rang me either,' he said {i}.",
+               categories=["access-waiting"], heard_on=f"2026-08-{1 + i:02d}")
+          for i in range(6)])
+    waiting = add_insight(store, "Nobody rings back", categories=["access-waiting"],
+                          note_ids=[*(f"old{i}" for i in range(6)), *(f"new{i}" for i in range(6))])
+    add_priority(store, "No one waits alone", insight_ids=[waiting], agreed_on=date(2026, 3, 1))
+    set_quote_choice(store, waiting, "old0", "pin")
+    for audience in ("lead", "commissioner"):
+        q3 = build_report(store, load_codebook(), audience=audience, since=Q3[0], until=Q3[1],
+                          quotes_per_insight=None)
+        quotes = q3.priorities[0]["insights"][0]["quotes"]
+        assert quotes and {q.source for q in quotes} <= {f"new{i}" for i in range(6)}
+        assert "2025" not in " ".join(q.text for q in quotes)
+    # the pin (heard in 2025) is quoted where its notes are: the report of every note
+    every = build_report(store, load_codebook(), audience="lead")
+    assert every.priorities[0]["insights"][0]["quotes"][0].source == "old0"
+
+
+def test_an_insight_with_no_notes_in_the_period_is_shown_with_none(store: Store) -> None:
+    """The thread is as it stood at the period's end: an insight first heard last year is
+    still under its priority, with none of its notes heard in the period said in words."""
+    add(store,
+        *[note(f"old{i}", f"The group closed {i}.", categories=["community-support"],
+               heard_on=f"2025-03-{1 + i:02d}") for i in range(8)],
+        *[note(f"new{i}", f"Nobody rang back {i}.", categories=["access-waiting"],
+               heard_on=f"2026-08-{1 + i:02d}") for i in range(6)])
+    closed = add_insight(store, "Groups closing", note_ids=[f"old{i}" for i in range(8)])
+    waiting = add_insight(store, "Nobody rings back", note_ids=[f"new{i}" for i in range(6)])
+    priority = add_priority(store, "Keep people connected", insight_ids=[closed, waiting],
+                            agreed_on=date(2025, 6, 1))
+    add_action(store, "Fund the groups", status="agreed", status_on=date(2025, 7, 1),
+               priority_ids=[priority])
+    q3 = build_report(store, load_codebook(), since=Q3[0], until=Q3[1])
+    [shown] = q3.priorities
+    assert [(i["ref"], i["evidence"], i["first_heard"], i["quotes"], i["profile"])
+            for i in shown["insights"]][0] == ("I1", 0, "2025-03-01", [], None)
+    assert shown["evidence"] == 6 and shown["actions"][0]["evidence"] == 6
+    text = _community_text(q3)
+    assert ("I1 · Groups closing (no notes heard in this period; first heard March 2025)"
+            in text)
+    assert "P1 ← I1: Groups closing ← notes: none heard in this period" in text
+    assert report_tables(q3)["Insights"][1][4] == 0
+
+
+def test_a_periods_community_page_keeps_a_priority_heard_before_it(store: Store) -> None:
+    """"You said" needs someone to have said it, by the period's end: a priority agreed
+    last year whose action moved this quarter belongs on this quarter's page; a quote
+    pinned for it from last year is not this quarter's voice, which the lead is told."""
+    add(store, *[note(f"old{i}", f"'The group closed and I stay in,' she said {i}.",
+                      categories=["community-support"], heard_on=f"2025-03-{1 + i:02d}")
+                 for i in range(8)])
+    closed = add_insight(store, "Groups closing", note_ids=[f"old{i}" for i in range(8)])
+    set_quote_choice(store, closed, "old0", "pin")
+    groups = add_action(store, "Fund the groups", status="agreed", status_on=date(2025, 7, 1),
+                        priority_ids=[add_priority(store, "Keep people connected",
+                                                   insight_ids=[closed],
+                                                   agreed_on=date(2025, 6, 1))])
+    set_action_status(store, groups, "in progress", on=date(2026, 8, 3))
+    q3 = build_report(store, load_codebook(), audience="community", since=Q3[0], until=Q3[1])
+    assert [p["title"] for p in q3.priorities] == ["Keep people connected"]
+    assert q3.priorities[0]["insights"][0]["quotes"] == []
+    page = _community_text(q3)
+    assert "Keep people connected" in page and "We are doing Fund the groups" in page
+    assert any("I1: the community page quotes none of the notes pinned, as none of them was "
+               "heard in this period" in w for w in q3.warnings)
