@@ -3460,3 +3460,19 @@ def test_leads_added_by_editing_insight_toml_are_honoured(tmp_path: Path) -> Non
     refused = insight("erase", "--note", "n2", "-w", str(ws), user="grace", check=False)
     assert refused.returncode == 1 and "its leads are Sam Patel" in refused.stderr
     insight("erase", "--note", "n2", "-w", str(ws), user="sam  patel")
+
+
+def test_only_a_lead_backs_up_or_restores_over_a_led_workspace(tmp_path: Path) -> None:
+    ws = led_workspace(tmp_path, "tom")
+    zipped = tmp_path / "b.zip"
+    refused = insight("backup", "--out", str(zipped), "-w", str(ws), user="grace", check=False)
+    assert refused.returncode == 1 and "only a lead can back up" in refused.stderr
+    assert not zipped.exists()
+    insight("backup", "--out", str(zipped), "-w", str(ws), user="tom")
+    over = insight("restore", str(zipped), "--yes", "-w", str(ws), user="grace", check=False)
+    assert over.returncode == 1 and "only a lead can restore a backup" in over.stderr
+    assert not list(tmp_path.glob("ws.before-restore-*"))  # the workspace was not moved
+    # into a new folder: whoever holds the backup holds every note already
+    insight("restore", str(zipped), "--workspace-lost", "-w", str(tmp_path / "copy"),
+            user="grace")
+    assert open_workspace(tmp_path / "copy").leads == ["tom"]
