@@ -282,10 +282,10 @@ def _thread_changes(group: str, commands: Sequence[str]) -> dict[str, LeadOnly]:
 #: read no workspace (classify, evaluate, redact, codebook show and check, init, demo).
 LEAD_ONLY: dict[str, LeadOnly] = {
     "erase": LeadOnly("erase notes"),
-    "backup": LeadOnly("back up the workspace (it holds every note)"),
-    "restore": LeadOnly("restore a backup over the workspace", when=lambda o: (
+    "backup": LeadOnly("make a backup (it holds every note)"),
+    "restore": LeadOnly("restore a backup", when=lambda o: (
         _config_file(o["workspace"]).is_file())),
-    "train": LeadOnly("train the workspace's model",
+    "train": LeadOnly("train the model",
                       when=lambda o: o["data"] is None or o["out"] is None),
     "audit": LeadOnly("read the audit log"),
     "report": LeadOnly("write the leads' report", when=lambda o: _audience(o["audience"]) == "lead",
@@ -352,7 +352,8 @@ def _guard_lead_commands() -> None:
                             if g.typer_instance is not None]
     for prefix, group in groups:
         for info in group.registered_commands:
-            assert info.callback is not None
+            if info.callback is None:
+                continue
             name = prefix + (info.name or get_command_name(info.callback.__name__))
             if name in LEAD_ONLY:
                 info.callback = _for_leads(info.callback, LEAD_ONLY[name])

@@ -3466,7 +3466,7 @@ def test_only_a_lead_backs_up_or_restores_over_a_led_workspace(tmp_path: Path) -
     ws = led_workspace(tmp_path, "tom")
     zipped = tmp_path / "b.zip"
     refused = insight("backup", "--out", str(zipped), "-w", str(ws), user="grace", check=False)
-    assert refused.returncode == 1 and "only a lead can back up" in refused.stderr
+    assert refused.returncode == 1 and "only a lead can make a backup" in refused.stderr
     assert not zipped.exists()
     insight("backup", "--out", str(zipped), "-w", str(ws), user="tom")
     over = insight("restore", str(zipped), "--yes", "-w", str(ws), user="grace", check=False)
