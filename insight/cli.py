@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -257,6 +257,112 @@ def main(
     """insight: community-listening notes into traceable evidence for mental health services."""
 
 
+# -- who may run what -------------------------------------------------------------------
+
+
+class LeadOnly(NamedTuple):
+    """A command (or a use of one) for the workspace's leads, once insight.toml lists them:
+    it reads other people's notes or makes a lead's decision. A guard against mistakes on a
+    shared machine, not security: whoever can read the workspace's files can read them.
+    (A named tuple: `scripts/make_cli_docs.sh` loads this module in a way dataclasses
+    cannot.)"""
+
+    #: what the refusal says only a lead can do: "erase notes"
+    doing: str
+    #: given the command's options, whether this use of it is a lead's (None: every use)
+    when: Callable[[dict[str, Any]], bool] | None = None
+    #: what anyone else can do instead, said in the refusal
+    instead: str = ""
+
+
+def _thread_changes(group: str, commands: Sequence[str]) -> dict[str, LeadOnly]:
+    return {f"{group} {name}": LeadOnly(f"change {group}") for name in commands}
+
+
+#: The lead-only commands, by their names as typed; applied once to every command named
+#: here (`_guard_lead_commands`, at the end of this module). Everything else is anyone's:
+#: ingest, tag, notes list and update, trace, the thread's lists, safeguarding add, quarantine
+#: list, reports and roll-ups for commissioners and the community, and the commands that
+#: read no workspace (classify, evaluate, redact, codebook show and check, init, demo).
+LEAD_ONLY: dict[str, LeadOnly] = {
+    "erase": LeadOnly("erase notes"),
+    "backup": LeadOnly("make a backup (it holds every note)"),
+    "restore": LeadOnly("restore a backup", when=lambda o: (
+        _config_file(o["workspace"]).is_file())),
+    "train": LeadOnly("train the model",
+                      when=lambda o: o["data"] is None or o["out"] is None),
+    "audit": LeadOnly("read the audit log"),
+    "report": LeadOnly("write the leads' report", when=lambda o: _audience(o["audience"]) == "lead",
+                       instead="`--audience commissioner` and `--audience community` are open "
+                       "to everyone"),
+    "rollup": LeadOnly("see the leads' roll-up (every count)",
+                       when=lambda o: _audience(o["audience"]) == "lead",
+                       instead="`--audience commissioner` is open to everyone"),
+    "codebook rename": LeadOnly("rename a category"),
+    "notes show": LeadOnly("read notes' words"),
+    "notes list": LeadOnly("search notes' words", when=lambda o: bool(o["words"]),
+                           instead="Without --words, `insight notes list` is open to everyone"),
+    "notes queue": LeadOnly("see the review queue"),
+    "notes review": LeadOnly("review a note's tags"),
+    "notes consent": LeadOnly("record a person's consent"),
+    "safeguarding list": LeadOnly("read the safeguarding queue"),
+    "safeguarding show": LeadOnly("read a safeguarding item"),
+    "safeguarding ack": LeadOnly("acknowledge a safeguarding item"),
+    "safeguarding reopen": LeadOnly("reopen a safeguarding item"),
+    "safeguarding follow-up": LeadOnly("add a follow-up to a safeguarding item"),
+    "quarantine show": LeadOnly("read quarantined rows"),
+    "quarantine export": LeadOnly("export quarantined rows"),
+    "quarantine clear": LeadOnly("clear quarantined rows"),
+    "quarantine dismiss": LeadOnly("dismiss a quarantined row"),
+    **_thread_changes("insights", ("add", "link", "unlink", "quote", "update", "merge",
+                                   "delete", "undelete")),
+    **_thread_changes("priorities", ("add", "link", "unlink", "withdraw", "reinstate",
+                                     "update", "merge", "delete", "undelete")),
+    **_thread_changes("actions", ("add", "link", "unlink", "status", "involve", "update",
+                                  "merge", "delete", "undelete")),
+    **_thread_changes("outcomes", ("add", "update", "delete", "undelete")),
+}
+
+
+def _config_file(workspace: Path | None) -> Path:
+    """Where the chosen workspace's insight.toml is (or would be)."""
+    from insight.workspace import CONFIG_NAME, resolve_workspace_path
+
+    return resolve_workspace_path(workspace) / CONFIG_NAME
+
+
+def _for_leads(command: F, rule: LeadOnly) -> F:
+    """`command`, refused to anyone but a lead when the workspace lists its leads and this
+    use of it is a lead's; a folder that is no workspace is left to the command to say."""
+
+    @handled
+    @functools.wraps(command)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        from insight.workspace import open_workspace
+
+        workspace = kwargs.get("workspace")
+        if _config_file(workspace).is_file() and (rule.when is None or rule.when(kwargs)):
+            open_workspace(workspace).require_lead(rule.doing, instead=rule.instead)
+        return command(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def _guard_lead_commands() -> None:
+    """Put every command `LEAD_ONLY` names behind the leads' check, once."""
+    from typer.main import get_command_name
+
+    groups = [("", app)] + [(f"{g.name} ", g.typer_instance) for g in app.registered_groups
+                            if g.typer_instance is not None]
+    for prefix, group in groups:
+        for info in group.registered_commands:
+            if info.callback is None:
+                continue
+            name = prefix + (info.name or get_command_name(info.callback.__name__))
+            if name in LEAD_ONLY:
+                info.callback = _for_leads(info.callback, LEAD_ONLY[name])
+
+
 # -- workspace and codebook -------------------------------------------------------------
 
 
@@ -272,14 +378,23 @@ def init(
     small_number: Annotated[
         int, typer.Option(help="Suppress counts below this for non-lead audiences.")
     ] = 5,
+    lead: Annotated[list[str] | None, typer.Option(
+        help="A lead's name, as $INSIGHT_USER (else their login) gives it (repeat): only "
+             "they may then erase notes, read their words, decide on safeguarding items and "
+             "change the thread. Without it, everyone may.")] = None,
 ) -> None:
     """Create a workspace: insight.toml and its database."""
-    from insight.store import Store
+    from insight.store import Store, current_actor
     from insight.workspace import init_workspace
 
+    for name in lead or ():
+        if _names_no_one(name):
+            raise typer.BadParameter(
+                f"{name!r} names no one (a role or a shared account may be several people): "
+                "give each lead's own name, as they set INSIGHT_USER", param_hint="--lead")
     ws = init_workspace(
         directory, db=db, codebook=str(codebook) if codebook else None,
-        small_number_threshold=small_number,
+        small_number_threshold=small_number, leads=lead or (),
     )
     with Store.open(ws.db_url) as store:
         store.secret("erasure")  # so a backup taken before any erasure can match later ones
@@ -295,6 +410,14 @@ def init(
             and ws.codebook_path.resolve() != codebook.resolve():
         typer.echo(f"the workspace keeps its own copy of the codebook, {ws.codebook_path}: "
                    f"edit that copy to change its categories ({codebook} is no longer read)")
+    if ws.leads:
+        typer.echo(f"its leads: {', '.join(ws.leads)} (leads in {ws.config_path.name}, where "
+                   "more are added)")
+        if not ws.is_lead(current_actor()):
+            typer.secho(f"warning: you ({current_actor()}) are not one of its leads: you "
+                        "cannot erase notes, read their words or decide on safeguarding items "
+                        "in it unless INSIGHT_USER names a lead", err=True,
+                        fg=typer.colors.YELLOW)
 
 
 CodebookFileOpt = Annotated[
@@ -3513,15 +3636,21 @@ ROLE_NAMES = frozenset({"dsl", "ddsl", "lead", "safeguarding", "safeguarding lea
                         "me", "test", "guest", "shared", "reception"})
 
 
+def _names_no_one(name: str) -> bool:
+    """A name no inspection could follow to one person: blank, a shared account, a role,
+    a single letter."""
+    plain = " ".join(name.casefold().split())
+    return (not plain or plain in SHARED_ACCOUNTS or plain in ROLE_NAMES
+            or sum(c.isalpha() for c in plain) < 2)
+
+
 def _acting_person() -> str:
     """Who records a safeguarding decision: a person, named (`INSIGHT_USER`, else the
     login), never a shared account such as root, which an inspection could not follow."""
     from insight.store import current_actor
 
     actor = current_actor().strip()
-    plain = " ".join(actor.casefold().split())
-    if (not actor or plain in SHARED_ACCOUNTS or plain in ROLE_NAMES
-            or sum(c.isalpha() for c in actor) < 2):
+    if _names_no_one(actor):
         raise typer.BadParameter(
             f"the safeguarding record names who acted, and {repr(actor) if actor else 'a blank'}"
             " names no one (a role or a shared account may be several people): "
@@ -4470,6 +4599,8 @@ def quarantine_dismiss(
                f"row{'s' if removed != 1 else ''} (its copies included); the same row in a "
                "later export needs nothing")
 
+
+_guard_lead_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

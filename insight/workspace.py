@@ -33,6 +33,15 @@ class WorkspaceError(RuntimeError):
     """The workspace is missing or its configuration is unusable."""
 
 
+class NotALead(WorkspaceError):
+    """A command for the workspace's leads, run by someone else (`Workspace.require_lead`)."""
+
+
+def same_person(name: str) -> str:
+    """A name as compared with the leads': any case, spaces trimmed and runs of them one."""
+    return " ".join(name.split()).casefold()
+
+
 class RegisterError(WorkspaceError):
     """The erasure register could not be written: the notes are erased in the database, but
     a restored backup would not know to erase them again until the register is written."""
@@ -59,6 +68,10 @@ class Workspace:
     #: settings and communities no report outside the leads' view names, however many
     #: notes come from them (a refuge group, an asylum hotel drop-in): a lead's choice
     never_name: list[str] = field(default_factory=list)
+    #: who may make a lead's decisions and read other people's notes (`leads` in
+    #: insight.toml); empty: everyone may, as before the setting existed. A guard against
+    #: mistakes on a shared machine, not security: the files' permissions are that.
+    leads: list[str] = field(default_factory=list)
 
     @property
     def config_path(self) -> Path:
@@ -85,6 +98,26 @@ class Workspace:
     @property
     def erasure_register(self) -> Path:
         return self.path / ERASURE_REGISTER
+
+    def is_lead(self, name: str) -> bool:
+        """Whether `name` is one of the workspace's leads (any case and spacing), or the
+        workspace lists none, when everyone acts as a lead."""
+        return not self.leads or same_person(name) in {same_person(n) for n in self.leads}
+
+    def require_lead(self, doing: str, *, instead: str = "") -> None:
+        """Refuse, with what to do, anyone but a lead (`is_lead`) who is about to `doing`
+        ("erase notes"). The person is `$INSIGHT_USER`, else the login name."""
+        from insight.store import current_actor
+
+        actor = current_actor()
+        if self.is_lead(actor):
+            return
+        how = "$INSIGHT_USER" if os.environ.get("INSIGHT_USER") else "your login name"
+        raise NotALead(
+            f"only a lead can {doing} in this workspace; its leads are "
+            f"{', '.join(self.leads)} ({CONFIG_NAME}). You are {actor.strip() or 'no one'} "
+            f"({how}). {instead or 'Ask a lead to do it'}; if you are a lead, set "
+            f"INSIGHT_USER to your name as {CONFIG_NAME} gives it")
 
     def erase_notes(self, store: Store, note_ids: list[str], reason: str | None = None) -> int:
         """Erase notes (`Store.erase_notes`) and write them to the erasure register, so a
@@ -211,6 +244,11 @@ class Workspace:
             "# never name, however many notes come from them (uncomment and edit):\n"
             + (f"never_name = [{', '.join(_quote(n) for n in self.never_name)}]\n"
                if self.never_name else '# never_name = ["refuge group", "asylum hotel drop-in"]\n')
+            + "# who may erase notes, read their words, decide on safeguarding items and change\n"
+            "# the thread: each lead's name as $INSIGHT_USER (else their login) gives it; none\n"
+            "# listed: everyone may. A guard against mistakes, not security (uncomment and edit):\n"
+            + (f"leads = [{', '.join(_quote(n) for n in self.leads)}]\n"
+               if self.leads else '# leads = ["Sam Patel", "Anna Jones"]\n')
             + "\n# Who lives here, so reports show who is and is not being heard: each community\n"
             "# as notes name it, and its percent of the local population, e.g. from the\n"
             "# Census 2021 (uncomment and edit):\n"
@@ -402,6 +440,7 @@ def init_workspace(
     small_number_threshold: int = DEFAULT_SMALL_NUMBER,
     contact: str = "",
     never_name: Sequence[str] = (),
+    leads: Sequence[str] = (),
 ) -> Workspace:
     """Create a workspace folder and its configuration; refuses to overwrite one."""
     check_small_number(small_number_threshold)
@@ -431,6 +470,7 @@ def init_workspace(
         small_number_threshold=small_number_threshold,
         contact=contact.strip(),
         never_name=list(never_name),
+        leads=_distinct(leads),
     )
     workspace.config_path.write_text(workspace.to_toml(), encoding="utf-8")
     return workspace
@@ -522,20 +562,31 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
             max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
             contact=str(data.get("contact", "")).strip(),
             never_name=_names(data.get("never_name", []), config),
+            leads=_distinct(_names(data.get("leads", []), config, "leads",
+                                   '["Sam Patel", "Anna Jones"]')),
             **_population(raw.get("population", {}), config),
         )
     except (TypeError, ValueError) as exc:
         raise WorkspaceError(f"{config}: bad value: {exc}") from exc
 
 
-def _names(value: Any, config: Path) -> list[str]:
-    """`never_name`: a list of names (one name alone is read as a list of one)."""
+def _names(value: Any, config: Path, key: str = "never_name",
+           example: str = '["refuge group", "asylum hotel drop-in"]') -> list[str]:
+    """`never_name` or `leads`: a list of names (one name alone is read as a list of one)."""
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise WorkspaceError(f'{config}: never_name must be a list of names, e.g. '
-                             '["refuge group", "asylum hotel drop-in"]')
+        raise WorkspaceError(f"{config}: {key} must be a list of names, e.g. {example}")
     return [v.strip() for v in value if v.strip()]
+
+
+def _distinct(names: Sequence[str]) -> list[str]:
+    """Names trimmed, each person once (`same_person`), in the order given."""
+    kept: dict[str, str] = {}
+    for name in names:
+        if name.strip():
+            kept.setdefault(same_person(name), " ".join(name.split()))
+    return list(kept.values())
 
 
 def _population(table: Any, config: Path) -> dict[str, Any]:

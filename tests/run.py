@@ -21,16 +21,18 @@ from pathlib import Path
 CLI_ENV = {"INSIGHT_USER": "cli-tester"}
 
 
-def run_cli(*args: str, cwd: Path | None = None,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None, input: str | None = None,
+            user: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`user`: who runs it ($INSIGHT_USER), if not the tests' usual person."""
+    env = {**CLI_ENV, **({"INSIGHT_USER": user} if user is not None else {})}
     if os.environ.get("INSIGHT_TEST_CLI") == "subprocess":
-        return _in_a_process(args, cwd, input)
-    return _in_this_process(args, cwd, input)
+        return _in_a_process(args, cwd, input, env)
+    return _in_this_process(args, cwd, input, env)
 
 
-def _in_a_process(args: tuple[str, ...], cwd: Path | None,
-                  input: str | None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **CLI_ENV}
+def _in_a_process(args: tuple[str, ...], cwd: Path | None, input: str | None,
+                  user_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **user_env}
     env.pop("INSIGHT_WORKSPACE", None)
     return subprocess.run(
         [sys.executable, "-m", "insight", *args],
@@ -38,8 +40,8 @@ def _in_a_process(args: tuple[str, ...], cwd: Path | None,
     )
 
 
-def _in_this_process(args: tuple[str, ...], cwd: Path | None,
-                     input: str | None) -> subprocess.CompletedProcess[str]:
+def _in_this_process(args: tuple[str, ...], cwd: Path | None, input: str | None,
+                     user_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     from typer.testing import CliRunner
 
     from insight.cli import app
@@ -49,7 +51,7 @@ def _in_this_process(args: tuple[str, ...], cwd: Path | None,
         os.chdir(cwd)
     try:
         result = CliRunner().invoke(
-            app, list(args), input=input, env={**CLI_ENV, "INSIGHT_WORKSPACE": None},
+            app, list(args), input=input, env={**user_env, "INSIGHT_WORKSPACE": None},
             prog_name="insight",
         )
     finally:

@@ -25,8 +25,8 @@ CORPUS = corpora_dir() / "notes" / "community-notes.jsonl"
 
 
 def insight(*args: str, cwd: Path | None = None, check: bool = True,
-            input: str | None = None) -> subprocess.CompletedProcess:
-    result = run_cli(*args, cwd=cwd, input=input)
+            input: str | None = None, user: str | None = None) -> subprocess.CompletedProcess:
+    result = run_cli(*args, cwd=cwd, input=input, user=user)
     if check and result.returncode != 0:
         raise AssertionError(f"insight {' '.join(args)} -> {result.returncode}\n{result.stderr}")
     return result
@@ -3551,3 +3551,182 @@ def test_consent_to_contact_is_shown_and_found(tmp_path: Path) -> None:
     everyone = json.loads(insight("notes", "list", "-w", str(ws), "-f", "json").stdout)
     assert {row["note"]: row["contact"] for row in everyone} == {
         "c1": "yes", "c2": "", "c3": ""}
+
+
+# -- leads and listeners -----------------------------------------------------------------
+
+LEADS_ROWS = [{"id": "cn-D-0081", "text": "She is scared to go home tonight with the children.",
+               "heard_on": "2025-06-01", "listener": "L-1", "safeguarding": "yes"},
+              {"id": "n2", "text": "The drop-in on Fridays kept me going all winter.",
+               "heard_on": "2025-06-02", "listener": "L-2", "consent_quote": "yes"}]
+
+
+def led_workspace(tmp_path: Path, *leads: str) -> Path:
+    """A workspace with two notes (one in the safeguarding queue), made by `init --lead`."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws), *[a for name in leads for a in ("--lead", name)])
+    notes = tmp_path / "n.jsonl"
+    notes.write_text("".join(json.dumps(r) + "\n" for r in LEADS_ROWS), encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws), "--no-screen")
+    return ws
+
+
+def test_init_lead_writes_the_workspace_leads(tmp_path: Path) -> None:
+    made = insight("init", str(tmp_path / "ws"), "--lead", "tom", "--lead", " Anna  Jones ",
+                   "--lead", "TOM", user="grace")
+    text = (tmp_path / "ws" / "insight.toml").read_text(encoding="utf-8")
+    assert 'leads = ["tom", "Anna Jones"]' in text  # trimmed, each person once
+    assert open_workspace(tmp_path / "ws").leads == ["tom", "Anna Jones"]
+    assert "its leads: tom, Anna Jones" in made.stdout
+    assert "you (grace) are not one of its leads" in made.stderr
+    plain = insight("init", str(tmp_path / "plain"))
+    assert "# leads = [" in (tmp_path / "plain" / "insight.toml").read_text(encoding="utf-8")
+    assert open_workspace(tmp_path / "plain").leads == [] and "leads" not in plain.stderr
+    shared = insight("init", str(tmp_path / "shared"), "--lead", "root", check=False)
+    assert shared.returncode == 2 and "'root' names no one" in shared.stderr
+    assert not (tmp_path / "shared").exists()
+
+
+def test_a_listener_is_refused_what_only_a_lead_may_do_and_nothing_changes(
+        tmp_path: Path) -> None:
+    """A peer listener's blind audit: as herself she erased another listener's note,
+    acknowledged a safeguarding concern and read every note's words."""
+    ws = led_workspace(tmp_path, "tom", "anna")
+    [item] = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json",
+                                user="tom").stdout)
+    said = "its leads are tom, anna (insight.toml). You are grace ($INSIGHT_USER)"
+    for args, doing in [
+            (("erase", "--note", "cn-D-0081", "--reason", "test"), "erase notes"),
+            (("safeguarding", "ack", str(item["item"]), "--note", "rang her back"),
+             "acknowledge a safeguarding item"),
+            (("notes", "show", "n2"), "read notes' words"),
+            (("report", "--audience", "lead", "--out", str(tmp_path / "leads.html")),
+             "write the leads' report"),
+            (("rollup",), "see the leads' roll-up (every count)"),
+            (("notes", "list", "--words", "scared"), "search notes' words"),
+            (("insights", "add", "Fridays matter", "--note", "n2"), "change insights"),
+            (("audit",), "read the audit log")]:
+        refused = insight(*args, "-w", str(ws), user="grace", check=False)
+        assert refused.returncode == 1, args
+        assert f"error: only a lead can {doing} in this workspace; {said}" in refused.stderr
+        assert "scared" not in refused.stdout + refused.stderr
+        assert "drop-in" not in refused.stdout
+    # nothing changed: the note is there with its words, the item open, no report, no insight
+    with Store.open(open_workspace(ws).db_url) as store:
+        assert store.get_note("cn-D-0081")["text"].startswith("She is scared")
+        assert [i["acknowledged_at"] for i in store.safeguarding_items()] == [None]
+    assert not (tmp_path / "leads.html").exists()
+    assert insight("insights", "list", "-w", str(ws), user="grace").stdout.strip() == "(none)"
+    # by login name, without INSIGHT_USER: said so, with what to do
+    login = insight("erase", "--note", "n2", "-w", str(ws), user="", check=False)
+    assert login.returncode == 1 and "(your login name)" in login.stderr
+    assert "set INSIGHT_USER to your name as insight.toml gives it" in login.stderr
+
+
+def test_a_listener_keeps_what_listeners_do(tmp_path: Path) -> None:
+    ws = led_workspace(tmp_path, "tom")
+    more = tmp_path / "more.jsonl"
+    more.write_text(json.dumps({"id": "n3", "text": "Nobody rang me back for weeks."}) + "\n",
+                    encoding="utf-8")
+    insight("ingest", str(more), "-w", str(ws), "--no-screen", user="grace")
+    listed = json.loads(insight("notes", "list", "-w", str(ws), "-f", "json",
+                                user="grace").stdout)
+    assert {r["note"] for r in listed} == {"cn-D-0081", "n2", "n3"}
+    insight("notes", "update", "n3", "--place", "Leeds", "-w", str(ws), user="grace")
+    insight("rollup", "--audience", "commissioner", "-w", str(ws), user="grace")
+    insight("report", "--audience", "commissioner", "--out", str(tmp_path / "c.html"),
+            "-w", str(ws), user="grace")
+    assert (tmp_path / "c.html").is_file()
+    insight("safeguarding", "add", "n3", "--reason", "said she has no one", "-w", str(ws),
+            user="grace")
+
+
+@pytest.mark.parametrize("name", ["anna", "ANNA", "  Anna ", "anna\t"])
+def test_a_lead_is_known_in_any_case_and_spacing(tmp_path: Path, name: str) -> None:
+    ws = led_workspace(tmp_path, "tom", "Anna")
+    [item] = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json",
+                                user=name).stdout)
+    assert "drop-in on Fridays" in insight("notes", "show", "n2", "-w", str(ws),
+                                           user=name).stdout
+    insight("safeguarding", "ack", str(item["item"]), "--note", "rang her back", "-w",
+            str(ws), user=name)
+    insight("report", "--audience", "lead", "--out", str(tmp_path / "leads.html"),
+            "-w", str(ws), user=name)
+    insight("erase", "--note", "n2", "--reason", "asked to", "-w", str(ws), user=name)
+    with Store.open(open_workspace(ws).db_url) as store:
+        assert store.get_note("n2")["text"] is None  # its tombstone
+        assert store.safeguarding_items() == []  # open ones: none left
+
+
+@pytest.mark.parametrize("name", ["ann", "annabel", "anna jones", "tom anna"])
+def test_only_a_whole_name_is_a_lead(tmp_path: Path, name: str) -> None:
+    ws = led_workspace(tmp_path, "tom", "anna")
+    refused = insight("notes", "show", "n2", "-w", str(ws), user=name, check=False)
+    assert refused.returncode == 1 and "only a lead can read notes' words" in refused.stderr
+
+
+def test_without_leads_everyone_may_do_everything(tmp_path: Path) -> None:
+    ws = led_workspace(tmp_path)
+    [item] = json.loads(insight("safeguarding", "list", "-w", str(ws), "-f", "json",
+                                user="grace").stdout)
+    assert "drop-in" in insight("notes", "show", "n2", "-w", str(ws), user="grace").stdout
+    insight("safeguarding", "ack", str(item["item"]), "--note", "rang her back", "-w",
+            str(ws), user="grace")
+    insight("report", "--audience", "lead", "--out", str(tmp_path / "leads.html"),
+            "-w", str(ws), user="grace")
+    insight("rollup", "-w", str(ws), user="grace")
+    erased = insight("erase", "--note", "cn-D-0081", "--reason", "test", "-w", str(ws),
+                     user="grace")
+    assert "erased 1 note" in erased.stdout
+
+
+def test_every_command_is_either_a_leads_or_everyones() -> None:
+    """A new command must be put on one side: a command for leads left off `LEAD_ONLY`
+    would be open to everyone."""
+    import typer.main
+
+    from insight.cli import LEAD_ONLY, app
+
+    def names(command: Any, prefix: str = "") -> set[str]:
+        if not hasattr(command, "commands"):
+            return {prefix.strip()}
+        return set().union(*(names(sub, f"{prefix}{name} ")
+                             for name, sub in command.commands.items()))
+
+    everyone = {"init", "ingest", "tag", "classify", "evaluate", "demo", "trace", "redact",
+                "codebook show", "codebook check", "notes update", "safeguarding add",
+                "quarantine list", "insights list", "priorities list", "actions list",
+                "outcomes list"}
+    commands = names(typer.main.get_command(app))
+    assert set(LEAD_ONLY) <= commands, set(LEAD_ONLY) - commands
+    assert commands - set(LEAD_ONLY) == everyone
+    # of those, some uses are a lead's only
+    assert {n for n, rule in LEAD_ONLY.items() if rule.when} == {
+        "restore", "train", "report", "rollup", "notes list"}
+
+
+def test_leads_added_by_editing_insight_toml_are_honoured(tmp_path: Path) -> None:
+    ws = led_workspace(tmp_path)
+    config = ws / "insight.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('# leads = ["Sam Patel", "Anna Jones"]',
+                                   'leads = ["Sam Patel"]'), encoding="utf-8")
+    refused = insight("erase", "--note", "n2", "-w", str(ws), user="grace", check=False)
+    assert refused.returncode == 1 and "its leads are Sam Patel" in refused.stderr
+    insight("erase", "--note", "n2", "-w", str(ws), user="sam  patel")
+
+
+def test_only_a_lead_backs_up_or_restores_over_a_led_workspace(tmp_path: Path) -> None:
+    ws = led_workspace(tmp_path, "tom")
+    zipped = tmp_path / "b.zip"
+    refused = insight("backup", "--out", str(zipped), "-w", str(ws), user="grace", check=False)
+    assert refused.returncode == 1 and "only a lead can make a backup" in refused.stderr
+    assert not zipped.exists()
+    insight("backup", "--out", str(zipped), "-w", str(ws), user="tom")
+    over = insight("restore", str(zipped), "--yes", "-w", str(ws), user="grace", check=False)
+    assert over.returncode == 1 and "only a lead can restore a backup" in over.stderr
+    assert not list(tmp_path.glob("ws.before-restore-*"))  # the workspace was not moved
+    # into a new folder: whoever holds the backup holds every note already
+    insight("restore", str(zipped), "--workspace-lost", "-w", str(tmp_path / "copy"),
+            user="grace")
+    assert open_workspace(tmp_path / "copy").leads == ["tom"]

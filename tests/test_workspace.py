@@ -77,6 +77,39 @@ def test_names_never_named_are_read_from_the_config(tmp_path: Path) -> None:
         open_workspace(tmp_path / "ws")
 
 
+def test_leads_are_read_from_the_config_and_matched_whole_in_any_case(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws", leads=["Sam  Patel ", "anna", "ANNA"])
+    assert ws.leads == ["Sam Patel", "anna"]
+    again = open_workspace(tmp_path / "ws")
+    assert again.leads == ["Sam Patel", "anna"]
+    assert again.is_lead(" sam patel") and again.is_lead("Anna") and again.is_lead("sam\tPATEL")
+    assert not again.is_lead("sam") and not again.is_lead("annabel") and not again.is_lead("")
+    assert init_workspace(tmp_path / "open").is_lead("anyone")  # none listed: everyone
+    text = ws.config_path.read_text(encoding="utf-8")
+    ws.config_path.write_text(text.replace('leads = ["Sam Patel", "anna"]', 'leads = "Jo"'),
+                              encoding="utf-8")
+    assert open_workspace(tmp_path / "ws").leads == ["Jo"]  # one name alone: a list of one
+    ws.config_path.write_text(text.replace('leads = ["Sam Patel", "anna"]', "leads = [3]"),
+                              encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="leads must be a list of names"):
+        open_workspace(tmp_path / "ws")
+
+
+def test_a_lead_only_step_refuses_anyone_else_saying_who_they_are(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from insight.workspace import NotALead
+
+    ws = init_workspace(tmp_path / "ws", leads=["tom", "anna"])
+    monkeypatch.setenv("INSIGHT_USER", "grace")
+    with pytest.raises(NotALead) as err:
+        ws.require_lead("erase notes")
+    assert str(err.value).startswith(
+        "only a lead can erase notes in this workspace; its leads are tom, anna "
+        "(insight.toml). You are grace ($INSIGHT_USER).")
+    monkeypatch.setenv("INSIGHT_USER", "Tom")
+    ws.require_lead("erase notes")
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [('"carers" = "ten"', "'carers' = 'ten': give the community's percent"),
