@@ -2758,8 +2758,7 @@ def test_a_notes_trace_says_what_came_of_it_and_a_listener_follows_all_their_not
     mine = insight("trace", "--listener", "l-g01", *on).stdout.splitlines()
     assert mine[:2] == [
         "listener L-G01: 7 live notes, 6 of them evidence for an insight (1 in none yet)",
-        "their notes stand behind 1 action (1 agreed); 1 outcome so far, 1 of them fed back "
-        "to people"]
+        "their notes stand behind 1 action (1 agreed); 1 outcome so far, fed back to people"]
     assert "  evidence for I1 Waiting with no contact (6 of their notes: g1, g2, g3, g4, g5, " \
         "g6)" in mine
     assert "  evidence for I2 Nobody rings back (1 of their notes: g1)" in mine
