@@ -2788,6 +2788,12 @@ def test_a_notes_trace_says_what_came_of_it_and_a_listener_follows_all_their_not
     assert after.startswith("listener L-G01: 6 live notes, 5 of them evidence")
     assert "g2" not in after and "(erased notes are not here" in after
     assert json.loads(insight("trace", "g2", "-f", "json", *on).stdout)["erased_on"]
+    one = insight("trace", "--listener", "L-H02", *on).stdout.splitlines()
+    assert one[0] == "listener L-H02: 1 live note, evidence for an insight"
+    insight("erase", "--note", "zz9", *on)
+    gone = insight("trace", "--listener", "L-H02", *on, check=False)
+    assert gone.returncode == 2 and "one whose notes were all erased has none to follow" in \
+        " ".join(gone.stderr.split())
 
 
 def test_a_word_not_in_a_fixed_set_gets_a_did_you_mean(tmp_path: Path) -> None:
