@@ -3280,10 +3280,12 @@ def trace(
                 return
             whose = f"{followed['listener']}'s"
             outside = followed["notes"] - followed["in_insights"]
-            typer.echo(f"listener {followed['listener']}: {followed['notes']} live "
-                       f"note{'s' if followed['notes'] != 1 else ''}, "
-                       f"{followed['in_insights']} of them evidence for an insight"
-                       + (f" ({outside} in none yet)" if outside else ""))
+            typer.echo(f"listener {followed['listener']}: " + (
+                f"{followed['notes']} live notes, {followed['in_insights']} of them evidence "
+                f"for an insight" + (f" ({outside} in none yet)" if outside else "")
+                if followed["notes"] != 1 else "1 live note, " + (
+                    "evidence for an insight" if followed["in_insights"] else "in no insight "
+                    "yet")))
             if followed["actions"]:  # "you said, we did" in one line
                 behind = followed["behind"]
                 count = sum(behind["actions"].values())
@@ -3291,8 +3293,7 @@ def trace(
                     f"their notes stand behind {count} action{'s' if count != 1 else ''} ("
                     + ", ".join(f"{n} {status}" for status, n in behind["actions"].items())
                     + f"); {behind['outcomes']} outcome{'s' if behind['outcomes'] != 1 else ''}"
-                    " so far" + (f", {behind['fed_back']} of them fed back to people"
-                                 if behind["outcomes"] else ""))
+                    " so far" + _fed_back(behind["outcomes"], behind["fed_back"]))
             lines, cut = _follow_lines(followed, "their")
             typer.echo("\n".join(lines))
             if cut:
@@ -3354,6 +3355,16 @@ def trace(
         f"{r['file']} ({r['audience']} report; written "
         f"{', '.join(long_day(d) for d in r['written'])})" for r in traced["quoted_in"])
         or "no report written so far"))
+
+
+def _fed_back(outcomes: int, fed_back: int) -> str:
+    """", 2 of them fed back to people": how many outcomes people were told of."""
+    if not outcomes:
+        return ""
+    if outcomes == 1:
+        return ", fed back to people" if fed_back else ", not yet fed back to people"
+    return (f", {fed_back} of them fed back to people" if fed_back
+            else ", none of them fed back to people yet")
 
 
 def _follow_lines(followed: dict[str, Any], whose: str | None) -> tuple[list[str], bool]:

@@ -1262,7 +1262,8 @@ def trace_listener(store: Store, thread: Thread, listener: str) -> dict[str, Any
             f"no live notes by listener {listener.strip()!r}"
             + (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else "")
             + ": give the listener's code as the notes have it (`insight notes list` shows "
-            "them)")
+            "them); erased notes keep no listener, so one whose notes were all erased has "
+            "none to follow")
     wanted = listener.strip().casefold()
     written = next((n for n in store.listeners() if n.strip().casefold() == wanted),
                    listener.strip())

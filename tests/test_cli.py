@@ -2878,8 +2878,7 @@ def test_a_notes_trace_says_what_came_of_it_and_a_listener_follows_all_their_not
     mine = insight("trace", "--listener", "l-g01", *on).stdout.splitlines()
     assert mine[:2] == [
         "listener L-G01: 7 live notes, 6 of them evidence for an insight (1 in none yet)",
-        "their notes stand behind 1 action (1 agreed); 1 outcome so far, 1 of them fed back "
-        "to people"]
+        "their notes stand behind 1 action (1 agreed); 1 outcome so far, fed back to people"]
     assert "  evidence for I1 Waiting with no contact (6 of their notes: g1, g2, g3, g4, g5, " \
         "g6)" in mine
     assert "  evidence for I2 Nobody rings back (1 of their notes: g1)" in mine
@@ -2909,6 +2908,12 @@ def test_a_notes_trace_says_what_came_of_it_and_a_listener_follows_all_their_not
     assert after.startswith("listener L-G01: 6 live notes, 5 of them evidence")
     assert "g2" not in after and "(erased notes are not here" in after
     assert json.loads(insight("trace", "g2", "-f", "json", *on).stdout)["erased_on"]
+    one = insight("trace", "--listener", "L-H02", *on).stdout.splitlines()
+    assert one[0] == "listener L-H02: 1 live note, evidence for an insight"
+    insight("erase", "--note", "zz9", *on)
+    gone = insight("trace", "--listener", "L-H02", *on, check=False)
+    assert gone.returncode == 2 and "one whose notes were all erased has none to follow" in \
+        " ".join(gone.stderr.split())
 
 
 def test_a_word_not_in_a_fixed_set_gets_a_did_you_mean(tmp_path: Path) -> None:
