@@ -211,6 +211,17 @@ def dismissed_marks(folders: Iterable[Path]) -> set[str]:
     return marks
 
 
+def group_key(name: str) -> str:
+    """A listener's, place's, setting's or community's name as counted: case and accents
+    set aside ("Café" = "cafe")."""
+    return without_accents(name.casefold())
+
+
+def without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
 def words_key(text: str) -> str:
     """A note's words without case, spacing or punctuation: "Waited a YEAR  for help" and
     "waited a year for help." have the same key (an erased note's words must not come
@@ -3986,8 +3997,6 @@ def _alike(one: str, other: str) -> bool:
     (church)"), or one the other with a part added after a comma or in brackets
     ("Highfields", "Highfields, Leicester"). Not a name within a longer one ("youth club",
     "deaf youth club"; "Newcastle", "Newcastle upon Tyne"): those are usually two."""
-    from insight.rollup import group_key
-
     def parts(value: str) -> list[str]:
         return [key for part in re.split(r"[,;()\[\]/]", group_key(value))
                 if (key := words_key(part))]
@@ -4011,8 +4020,6 @@ def _alike_values(known: Mapping[str, set[str]],
     person ingesting is told (not refused: a new listener or place is usual) and shown the
     command to correct them. Not of a value merely unlike the others ("Grace" beside
     "L-G01"): there is nothing to compare."""
-    from insight.rollup import group_key
-
     warnings = []
     for name in ALIKE_FIELDS:
         new = {value: [(line, i) for line, i in rows if i in stored]

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,12 +22,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
 from insight.clock import uk_day, uk_time, uk_today  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
+from insight.intake import group_key  # noqa: E402
 from insight.privacy import (  # noqa: E402
     HIDDEN,
     WITHHELD,
@@ -56,7 +58,6 @@ from insight.rollup import (  # noqa: E402
     content_words,
     distinct,
     evidence_profile,
-    group_key,
     group_names,
     heard_against_population,
     heard_between,
@@ -348,7 +349,7 @@ def build_report(
     # a quote: a period's note may name a town heard of once, in another year
     in_period, in_all = (small_groups(f, audience, threshold) for f in (frame, every_note))
     groups = merged_groups(in_period, in_all)
-    by_quarter: dict[tuple[int, int], SmallGroups] = {}
+    by_quarter: dict[pd.Period, SmallGroups] = {}
 
     def groups_of(note: dict[str, Any]) -> SmallGroups:
         """The small groups a quote of this note hides: the report's, and those of the
@@ -358,11 +359,10 @@ def build_report(
         day = note.get("heard_on")
         if audience == "lead" or not isinstance(day, date):
             return groups
-        quarter = (day.year, (day.month - 1) // 3)
+        quarter = pd.Period(day, freq="Q")
         if quarter not in by_quarter:
-            first = date(quarter[0], 3 * quarter[1] + 1, 1)
-            last = (first + timedelta(days=92)).replace(day=1) - timedelta(days=1)
-            heard, _ = heard_between(every_note, first, last)
+            heard, _ = heard_between(every_note, quarter.start_time.date(),
+                                     quarter.end_time.date())
             by_quarter[quarter] = merged_groups(groups,
                                                 small_groups(heard, audience, threshold))
         return by_quarter[quarter]

@@ -7,7 +7,6 @@ person's categories; otherwise under the model's.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from insight.codebook import Codebook
+from insight.intake import group_key, without_accents
 from insight.privacy import (
     EMPTY,
     HIDDEN,
@@ -413,16 +413,6 @@ def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:
         for name in names:
             spellings[group_key(name)][name] += 1
     return Counter({spellings[k].most_common(1)[0][0]: n for k, n in counts.items()}), missing
-
-
-def group_key(name: str) -> str:
-    """A group's name as counted: case and accents set aside ("Café" = "cafe")."""
-    return _without_accents(name.casefold())
-
-
-def _without_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))
 
 
 def group_names(cell: Any) -> list[str]:
@@ -892,7 +882,7 @@ class _PhraseScreen:
 
     def word_ok(self, word: str) -> bool | None:
         """False: never shown; None: a word no dictionary knows; True: an everyday word."""
-        plain = _without_accents(word)
+        plain = without_accents(word)
         if not re.fullmatch(r"[a-z']+", plain) or _singular(word) in self.small_words:
             return False
         from insight.redact import lexicon_flags
@@ -968,8 +958,7 @@ def find_notes(
     keep = pd.Series(True, index=frame.index)
 
     def plain(text: str) -> str:  # "renee okafor" finds Renée Okafor
-        return "".join(c for c in unicodedata.normalize("NFKD", " ".join(text.split()))
-                       if not unicodedata.combining(c)).casefold()
+        return group_key(" ".join(text.split()))
 
     def named(column: str, value: str) -> pd.Series:
         wanted = plain(value)
