@@ -1576,7 +1576,10 @@ def notes_show(
 ) -> None:
     """Notes with people's and the model's tags, evidence and confidence (leads only)."""
     fmt = _one_word(fmt, ("text", "json"), "format", "--format")
+    from insight.tagging import renamed_labels
+
     ws, store = _open(workspace, db)
+    renamed: dict[str, dict[str, dict[str, Any]]] = {}
     with store:
         found = []
         for note_id in dict.fromkeys(note_ids):  # every id checked before any is shown
@@ -1587,6 +1590,8 @@ def notes_show(
                 [note["id"]]).get(note["id"])
             found.append((note_id, note, store.tags_for([note_id]),
                           store.safeguarding_items(open_only=False, note_id=note_id)))
+            # a person's label a codebook rename moved: they chose the old category
+            renamed[note_id] = renamed_labels(store, note_id)
     # the model itself only to say where a flagged note reads as risk: loading it is slow
     reader = _model_for_reading(ws) if any(
         items and note["text"] for _, note, _, items in found) else None
@@ -1599,6 +1604,7 @@ def notes_show(
     if fmt == "json":
         typer.echo(json.dumps([{**{k: v for k, v in note.items() if k != "content_hash"},
                                 "tags": tags, "safeguarding_items": items,
+                                "renamed_labels": renamed[note_id],
                                 **({"safeguarding_words": why[note_id]}
                                    if note_id in why else {})}
                                for note_id, note, tags, items in found],
@@ -1609,7 +1615,8 @@ def notes_show(
             typer.echo("\n" + "-" * 40 + "\n")
         _show_note(note_id, note, tags, items, why.get(note_id),
                    {t["category"]: from_value[t["category"]] for t in tags
-                    if t["model_version"] == version and t["category"] in from_value})
+                    if t["model_version"] == version and t["category"] in from_value},
+                   renamed[note_id])
 
 
 def _reading_folder(ws: Any) -> Path | None:
@@ -1657,7 +1664,11 @@ def _thresholds_for_reading(ws: Any) -> tuple[str | None, dict[str, float]]:
 
 def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
                items: list[dict[str, Any]], why: dict[str, Any] | None = None,
-               tags_from: dict[str, float] | None = None) -> None:
+               tags_from: dict[str, float] | None = None,
+               renamed: dict[str, dict[str, Any]] | None = None) -> None:
+    """`renamed`: a person's labels a codebook rename moved (`tagging.renamed_labels`)."""
+    from insight.thread import long_day
+
     if note["erased_at"]:
         typer.echo(f"{note_id}: erased at {uk_time(note['erased_at'])}")
         return
@@ -1706,9 +1717,12 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
         if tag["source"] == "model" and tag["category"] in (tags_from or {}):
             confidence += f" (tagged from {tags_from[tag['category']]:.2f})"
         overruled = note["labelled"] and tag["source"] == "model"
+        moved = (renamed or {}).get(tag["category"]) if tag["source"] == "person" else None
         typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}"
                    + ("  (not counted: a person decided this note's categories)"
-                      if overruled else ""))
+                      if overruled else "")
+                   + (f"  (given as {moved['from']}; renamed by {moved['by']} on "
+                      f"{long_day(moved['at'].date())})" if moved else ""))
         if tag["evidence"]:
             typer.echo(f"      “{tag['evidence']}”")
 

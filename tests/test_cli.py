@@ -1280,6 +1280,11 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
     assert ("if money was split rather than renamed, review the notes people labelled: "
             "`insight notes list --category carers-money --tagged-by person`") in " ".join(
                 moved.stderr.split())
+    # the note says the person gave the old category, and who renamed it
+    shown = " ".join(insight("notes", "show", "m1", "-w", str(ws)).stdout.split())
+    assert re.search(r"\[person\] carers-money +\(given as money; renamed by \S+ on ", shown)
+    held = json.loads(insight("notes", "show", "m1", "-w", str(ws), "-f", "json").stdout)
+    assert held[0]["renamed_labels"]["carers-money"]["from"] == "money"
     told = " ".join(insight("codebook", "rename", "--help").stdout.replace("│", " ").split())
     assert "every tag on OLD then moves to NEW" in told
     assert "Not for a split" in told and "insight notes list --category OLD" in told
