@@ -228,8 +228,8 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     return found
 
 
-#: Places too broad to point at anyone, which quotes keep: the UK, its nations and its
-#: regions and counties the lexicon marks as places ("came to England", "NHS Wales").
+#: Places too broad to point at anyone, which quotes keep: the UK, its nations, its
+#: regions and counties the lexicon marks as places, continents ("came to England", "NHS Wales").
 _BROAD_PLACES = frozenset(tuple(name.split()) for name in """
     uk|united kingdom|britain|great britain|england|scotland|wales|northern ireland|ulster|
     cornwall|devon|yorkshire|lancashire|cumbria|northumberland|merseyside|cheshire|kent|
