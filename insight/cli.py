@@ -382,6 +382,10 @@ def init(
         help="A lead's name, as $INSIGHT_USER (else their login) gives it (repeat): only "
              "they may then erase notes, read their words, decide on safeguarding items and "
              "change the thread. Without it, everyone may.")] = None,
+    area: Annotated[str, typer.Option(
+        help="The area you listen in, e.g. \"Leeds\": reports say it, and quotes for "
+             "commissioners and the community may name it (other towns are written "
+             "[PLACE]).")] = "",
 ) -> None:
     """Create a workspace: insight.toml and its database."""
     from insight.store import Store, current_actor
@@ -394,7 +398,7 @@ def init(
                 "give each lead's own name, as they set INSIGHT_USER", param_hint="--lead")
     ws = init_workspace(
         directory, db=db, codebook=str(codebook) if codebook else None,
-        small_number_threshold=small_number, leads=lead or (),
+        small_number_threshold=small_number, leads=lead or (), area=area,
     )
     with Store.open(ws.db_url) as store:
         store.secret("erasure")  # so a backup taken before any erasure can match later ones
@@ -2250,7 +2254,7 @@ def report(
             threshold=ws.small_number_threshold, title=title or DEFAULT_TITLE,
             population=ws.population, population_source=ws.population_source, model=model,
             contact=ws.contact if contact is None else contact, never_name=ws.never_name,
-            next_update=next_update or "",
+            next_update=next_update or "", area=ws.area,
             tagged_by=sorted(tagged_by) if model is None else None,
         )
         untagged = int(note_frame(store)["category_source"].isna().sum())

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from itertools import permutations
 from types import MappingProxyType
 from typing import Any, Literal
@@ -227,6 +228,60 @@ def name_spans(text: str, names: Collection[str]) -> list[tuple[int, int]]:
     return found
 
 
+#: Places too broad to point at anyone, which quotes keep: the UK, its nations, its
+#: regions and counties the lexicon marks as places, continents ("came to England", "NHS Wales").
+_BROAD_PLACES = frozenset(tuple(name.split()) for name in """
+    uk|united kingdom|britain|great britain|england|scotland|wales|northern ireland|ulster|
+    cornwall|devon|yorkshire|lancashire|cumbria|northumberland|merseyside|cheshire|kent|
+    essex|sussex|surrey|norfolk|suffolk|somerset|dorset|midlands|lincolnshire|europe|
+    africa|asia
+""".replace("\n", "").split("|"))
+
+
+@dataclass(frozen=True)
+class Towns:
+    """Outside the leads' view, which towns, cities and countries a quote may name
+    (`insight.redact.place_name_spans`); any other is written [PLACE]. Beside a
+    community and a month, the town a person lives in or came from can point to them in a
+    small area, and a town no note's place field names is never counted, so never a small
+    group (`name_spans`). A quote keeps `area` (the workspace's, or a word of it: naming
+    the whole area points at no one), the places `shown` names (the place field of at
+    least the threshold's notes), and the UK, its nations and regions (`_BROAD_PLACES`)."""
+
+    area: str = ""
+    #: places many notes come from, as their place field spells them (any case)
+    shown: Collection[str] = ()
+
+    @cached_property
+    def _kept(self) -> frozenset[tuple[str, ...]]:
+        from insight.redact import place_key
+
+        return _BROAD_PLACES | {place_key(name) for name in self.shown}
+
+    def keeps(self, place: tuple[str, ...]) -> bool:
+        """Whether a quote may name `place` (a `place_key`)."""
+        return place in self._kept or self._in_area(place)
+
+    def is_area(self, said: str) -> bool:
+        """Whether `said` names the area (or a word of it), which a quote may name even
+        where a place field names it for few notes."""
+        from insight.redact import place_key
+
+        return self._in_area(place_key(said))
+
+    def _in_area(self, place: tuple[str, ...]) -> bool:
+        from insight.redact import place_key
+
+        area = place_key(self.area)
+        return bool(place) and any(area[i:i + len(place)] == place for i in range(len(area)))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `text` names a place a quote may not."""
+        from insight.redact import place_name_spans
+
+        return [(a, b) for a, b, place in place_name_spans(text) if not self.keeps(place)]
+
+
 def overlap_warnings(earlier: Sequence[Mapping[str, Any]], since: date | None,
                      until: date | None, audience: str, threshold: int) -> list[str]:
     """A report for readers outside the leads whose notes overlap those of one written for
@@ -325,11 +380,14 @@ def written_detail_warnings(
 
 
 def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups = EMPTY,
-                places: bool = True) -> str:
+                places: bool = True, towns: Towns | None = None) -> str:
     """Redact the whole note (names are found in context), then cut out the excerpt.
     `small_groups`: names written as [PLACE] or [COMMUNITY] (`name_spans`). `places=False`
     keeps named practices and streets (`insight.redact.PLACE_TYPE`): in a service's own
-    words (who owns an action) they name who is responsible, not where a person is."""
+    words (who owns an action) they name who is responsible, not where a person is.
+    `towns` (outside the leads' view): every town, city or country the lexicon knows is
+    written [PLACE] too, but for those it keeps, and it keeps the area's name even where
+    it is a small group's."""
     from insight.redact import PLACE_TYPE, PiiSpan, redact
 
     start, end = 0, len(text)
@@ -340,12 +398,17 @@ def redact_text(text: str, excerpt: str | None = None, small_groups: SmallGroups
     spans = [s for s in redact(text).spans if places or s.type != PLACE_TYPE]
     for kind, names in small_groups.items():
         for a, b in name_spans(text, names):  # a group wins over a name read inside it
+            if kind == "PLACE" and towns and towns.is_area(text[a:b]):
+                continue
             inside = [s for s in spans if s.start < b and a < s.end]
             if all(s.type == "PERSON" for s in inside):
                 a = min([a, *(s.start for s in inside)])
                 b = max([b, *(s.end for s in inside)])
                 spans = [s for s in spans if s not in inside and (s.end <= a or s.start >= b)]
                 spans.append(PiiSpan(a, b, kind))
+    for a, b in towns.spans(text) if towns else ():
+        if not any(s.start < b and a < s.end for s in spans):  # already taken out
+            spans.append(PiiSpan(a, b, PLACE_TYPE))
     spans = sorted(spans, key=lambda s: s.start)
     for span in spans:  # never cut a piece of personal data in half
         if span.start < start < span.end:
@@ -379,6 +442,7 @@ def quotes_for(
     small_groups: SmallGroups | Callable[[dict[str, Any]], SmallGroups] = EMPTY,
     cleared: Collection[str] = (),
     chosen: Collection[str] = (),
+    towns: Towns | None = None,
 ) -> list[Quote]:
     """Consented, redacted quotes; notes without consent or with a safeguarding flag are
     skipped, never shown. Each quote names its note as `note_ref` does for the audience
@@ -395,7 +459,8 @@ def quotes_for(
     (`name_spans`), or a function giving them for a note. `cleared`: as for `may_quote`.
     `chosen`: notes a lead pinned: a person read the whole note and chose it, so its
     person's own words are taken from anywhere in it, not only around the evidence sentence
-    (often the listener's summary).
+    (often the listener's summary). `towns` (outside the leads' view): the towns a quote
+    may name; any other the lexicon knows is written [PLACE] (`Towns`).
     """
     quoted = quoted if quoted is not None else Quoted()
     out: list[Quote] = []
@@ -406,7 +471,7 @@ def quotes_for(
         text, spoken = _quote_of(
             note["text"], fuller_excerpt(note["text"], excerpt) if excerpt else None,
             own_words, small_groups(note) if callable(small_groups) else small_groups,
-            anywhere=note["id"] in chosen,
+            anywhere=note["id"] in chosen, towns=towns,
         )
         if not text or text.casefold() in quoted.texts:
             continue
@@ -421,14 +486,14 @@ def quotes_for(
 
 def _quote_of(
     text: str, excerpt: str | None, own_words_only: bool, small_groups: SmallGroups = EMPTY,
-    anywhere: bool = False,
+    anywhere: bool = False, towns: Towns | None = None,
 ) -> tuple[str, bool]:
     """(what to quote, whether it is the person's own words); ("", ...) for nothing.
     `anywhere`: the person's own words from the whole note when none are around the
-    excerpt."""
+    excerpt. `towns`: as for `redact_text`."""
     if any(mark in text for mark in _QUOTE_MARKS):
-        whole = redact_text(text, text, small_groups)
-        part = redact_text(text, excerpt, small_groups) if excerpt else whole
+        whole = redact_text(text, text, small_groups, towns=towns)
+        part = redact_text(text, excerpt, small_groups, towns=towns) if excerpt else whole
         at = whole.find(part)
         spoken = spoken_words(whole, (at, at + len(part)) if at >= 0 else None)
         if not spoken and anywhere:
@@ -440,7 +505,8 @@ def _quote_of(
         # gave up") lose their meaning alone: quoted in the passage they are in
     if own_words_only:
         return "", True
-    return redact_text(text, excerpt, small_groups), False  # shown as noted, not in quote marks
+    # shown as noted, not in quote marks
+    return redact_text(text, excerpt, small_groups, towns=towns), False
 
 
 def _fragment(text: str, spoken: str) -> bool:

@@ -957,6 +957,80 @@ def is_common_word(word: str) -> bool:
     return "W" in _resources().lexicon.get(word.lower(), "")
 
 
+def place_key(name: str) -> tuple[str, ...]:
+    """A place's name as words to compare (lower case; hyphens, full stops and "Saint"
+    alike: "Stoke-on-Trent" is "stoke on trent", "St. Helens" and "Saint Helens" are one)."""
+    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)*", name.casefold())
+    return tuple("st" if w == "saint" else w.replace("’", "'") for w in words)
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[frozenset[tuple[str, ...]], int]:
+    """The lexicon's places (flag P) of more than one word, by `place_key`, and the most
+    words one has."""
+    names = frozenset(key for token, flags in _resources().lexicon.items()
+                      if "P" in flags and len(key := place_key(token)) > 1)
+    return names, max(map(len, names), default=1)
+
+
+#: Words after which a capitalised everyday word that is also a town is the town ("live in
+#: Reading", "moved to Bath", "the lads from Bury"); anywhere else it may be the word
+#: ("Reading the letter", "had a Bath").
+_PLACE_CUES = frozenset("""
+    in into to from near nr around round outside towards toward via at of between across
+    through past beyond
+""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def place_name_spans(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Towns, cities, regions and countries the lexicon knows (flag P) that `text` names,
+    as (start, end, `place_key`), longest name first ("Milton Keynes", "Stoke-on-Trent",
+    "St. Helens", "Keighley's" without its "'s"). Capitalised words only: in lower case a
+    place cannot be told from a word or a name. A place that is also an everyday word
+    ("Reading", "Bath", "Deal") only where a word before it puts a place there ("live in
+    Reading", "moved to Bath"), never at a sentence's start ("Reading the letter ...").
+    Which of them a text may keep is its reader's rule (`insight.privacy.Towns`)."""
+    lexicon = _resources().lexicon
+    names, longest = _place_names()
+    words = list(_WORD.finditer(text))
+    out = []
+    i = 0
+    while i < len(words):
+        first = words[i]
+        if not first.group()[:1].isupper():
+            i += 1
+            continue
+        found = 0
+        for n in range(min(longest, len(words) - i), 1, -1):
+            run = words[i:i + n]
+            gaps = [text[a.end():b.start()] for a, b in zip(run, run[1:], strict=False)]
+            if not run[-1].group()[:1].isupper() or not all(
+                    re.fullmatch(r"\s+|\s*-\s*", gap) or (
+                        re.fullmatch(r"\.\s*", gap) and len(a.group()) <= 3)
+                    for gap, a in zip(gaps, run, strict=False)):
+                continue
+            if place_key(" ".join(w.group() for w in run)) in names:
+                found = n
+                break
+        if found:
+            run = words[i:i + found]
+            out.append((first.start(), run[-1].end(),
+                        place_key(" ".join(w.group() for w in run))))
+            i += found
+            continue
+        word = re.sub(r"['’]s$", "", first.group(), flags=re.IGNORECASE)
+        flags = lexicon.get(word.casefold(), "")
+        if "P" in flags:
+            before = words[i - 1] if i else None
+            cued = (before is not None and before.group().casefold() in _PLACE_CUES
+                    and not text[before.end():first.start()].strip())
+            if "W" not in flags or cued:
+                out.append((first.start(), first.start() + len(word), place_key(word)))
+        i += 1
+    return out
+
+
 # --------------------------------------------------------------------------- detectors
 def _nhs_ok(digits: str) -> bool:
     """NHS number modulus-11 check digit (NHS Data Dictionary)."""
@@ -3122,5 +3196,5 @@ def redact_many(texts: Iterable[str], batch_size: int = 256) -> Iterator[Redacti
 
 __all__ = [
     "PII_TYPES", "PLACE_TYPE", "SPAN_TYPES", "PiiSpan", "Redaction", "find_pii", "is_common_word",
-    "redact", "redact_many",
+    "place_key", "place_name_spans", "redact", "redact_many",
 ]

@@ -36,6 +36,7 @@ from insight.privacy import (  # noqa: E402
     Audience,
     Quoted,
     SmallGroups,
+    Towns,
     group_counts,
     id_candidates,
     is_suppressed,
@@ -145,6 +146,8 @@ class ReportData:
     titles: dict[str, str] = field(default_factory=dict)
     #: how people reach the team (the community page says it: tell us if we got it wrong)
     contact: str = ""
+    #: the area the workspace listens in (`Workspace.area`), "" when not declared
+    area: str = ""
     #: when readers will hear more ("in March 2027"), as whoever writes the report says it
     next_update: str = ""
     #: outside the leads' view: the settings and communities it names ("setting:cafe"),
@@ -290,6 +293,7 @@ def build_report(
     since: date | None = None,
     until: date | None = None,
     last_report: datetime | None = None,
+    area: str = "",
 ) -> ReportData:
     """The report's content for one audience, through `privacy` (see the module docstring).
     `population`: community -> percent of the local population (the workspace's
@@ -306,6 +310,9 @@ def build_report(
     without them,
     what changed since `last_report` (when the audience's report was last written), if
     given: what happened since its day, and what was recorded since, dated earlier.
+    `area`: the area the workspace listens in, which the report says and quotes may name;
+    outside the leads' view a quote writes any other town the lexicon knows as [PLACE],
+    unless at least `threshold` of the workspace's notes come from it (`privacy.Towns`).
 
     The community page is public and read by the people who spoke: it quotes only notes a
     lead pinned for the insight (a person read the words and chose them for that finding),
@@ -366,6 +373,10 @@ def build_report(
             by_quarter[quarter] = merged_groups(groups,
                                                 small_groups(heard, audience, threshold))
         return by_quarter[quarter]
+    # a town no note's place field names is in no small group: a quote names only the
+    # area and the places many of the workspace's notes come from
+    towns = None if audience == "lead" else Towns(
+        area, [name for name, n in tally(every_note["place"])[0].items() if n >= threshold])
     phrases = key_phrases(
         (note for batch in store.iter_notes() for note in batch), frame, codebook,
         audience=audience, threshold=threshold, flagged=flagged_ids, cleared=cleared,
@@ -523,6 +534,7 @@ def build_report(
                 quoted=quoted,
                 small_groups=groups_of,
                 chosen=pinned,
+                towns=towns,
             )
             insight_views.append(
                 {
@@ -688,6 +700,7 @@ def build_report(
             audience, _name_keys(named_groups))) if audience != "lead" else [])
         + (_singling_out_warnings(priorities) if audience != "lead" else []),
         contact=contact.strip(),
+        area=" ".join(area.split()),
         named=_name_keys(named_groups) if audience != "lead" else [],
         next_update=" ".join(next_update.split()).rstrip("."),
         titles={**{ref("priority", i): p["title"] for i, p in thread.priorities.items()},
@@ -1321,6 +1334,7 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     lead = data.audience == "lead"
     about: list[list[Any]] = [
         ["field", "value"], ["title", data.title], ["audience", data.audience],
+        *([["area", data.area]] if data.area else []),
         ["generated", data.generated], ["insight version", data.version],
         # what the counts cover, and what "Changes" covers
         *([["notes heard from", data.period.get("since") or "the first note"],

@@ -63,6 +63,10 @@ class Workspace:
     #: `[population]` table), so reports can show who is and is not being heard
     population: dict[str, float] = field(default_factory=dict)
     population_source: str = ""
+    #: the area the workspace listens in ("Leeds"): reports say it, and a quote outside the
+    #: leads' view may name it (naming the whole area points at no one), where another town
+    #: is written [PLACE] (`privacy.Towns`); "" when not declared
+    area: str = ""
     #: how people reach the team: the community page's "Tell us what you think"
     contact: str = ""
     #: settings and communities no report outside the leads' view names, however many
@@ -237,7 +241,10 @@ class Workspace:
             "# counts below this are suppressed in outputs for commissioners and the community\n"
             f"small_number_threshold = {self.small_number_threshold}\n"
             f"max_note_chars = {self.max_note_chars}\n"
-            "# how people can reach you, shown on the community page (uncomment and edit):\n"
+            "# the area you listen in, as reports name it; quotes for commissioners and the\n"
+            "# community may name it, and write other towns as [PLACE] (uncomment and edit):\n"
+            + (f"area = {_quote(self.area)}\n" if self.area else '# area = "Leeds"\n')
+            + "# how people can reach you, shown on the community page (uncomment and edit):\n"
             + (f"contact = {_quote(self.contact)}\n" if self.contact else
                '# contact = "Call Sam on 0113 496 0000, or email listening@example.org"\n')
             + "# settings and communities that reports for commissioners and the community\n"
@@ -438,6 +445,7 @@ def init_workspace(
     db: str | None = None,
     codebook: str | None = None,
     small_number_threshold: int = DEFAULT_SMALL_NUMBER,
+    area: str = "",
     contact: str = "",
     never_name: Sequence[str] = (),
     leads: Sequence[str] = (),
@@ -468,6 +476,7 @@ def init_workspace(
         db=db or DEFAULT_DB,
         codebook=codebook or "default",
         small_number_threshold=small_number_threshold,
+        area=" ".join(area.split()),
         contact=contact.strip(),
         never_name=list(never_name),
         leads=_distinct(leads),
@@ -560,6 +569,7 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
                 int(data.get("small_number_threshold", DEFAULT_SMALL_NUMBER))
             ),
             max_note_chars=int(data.get("max_note_chars", DEFAULT_MAX_NOTE_CHARS)),
+            area=_area(data.get("area", ""), config),
             contact=str(data.get("contact", "")).strip(),
             never_name=_names(data.get("never_name", []), config),
             leads=_distinct(_names(data.get("leads", []), config, "leads",
@@ -578,6 +588,15 @@ def _names(value: Any, config: Path, key: str = "never_name",
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise WorkspaceError(f"{config}: {key} must be a list of names, e.g. {example}")
     return [v.strip() for v in value if v.strip()]
+
+
+def _area(value: Any, config: Path) -> str:
+    """`area`: one name, spacing tidied. Refused if not text: a number or a list would be
+    read as some other area, and quotes would then show towns they should hide."""
+    if not isinstance(value, str):
+        raise WorkspaceError(f"{config}: area must be the name of the area you listen in, in "
+                             f'quotes, e.g. area = "Leeds" (it is {value!r})')
+    return " ".join(value.split())
 
 
 def _distinct(names: Sequence[str]) -> list[str]:

@@ -3597,6 +3597,20 @@ def test_init_lead_writes_the_workspace_leads(tmp_path: Path) -> None:
     assert not (tmp_path / "shared").exists()
 
 
+def test_init_area_is_what_the_report_says_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--area", "Leeds")
+    config = ws / "insight.toml"
+    assert 'area = "Leeds"' in config.read_text(encoding="utf-8")
+    insight("report", "-w", str(ws), "--out", str(tmp_path / "r.html"))
+    assert "Area: Leeds" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'area = "Leeds"', 'area = ["Leeds", "Bradford"]'), encoding="utf-8")
+    bad = insight("report", "-w", str(ws), "--out", str(tmp_path / "r2.html"), check=False)
+    assert bad.returncode == 1 and "area must be the name of the area" in bad.stderr
+    assert not (tmp_path / "r2.html").exists()
+
+
 def test_a_listener_is_refused_what_only_a_lead_may_do_and_nothing_changes(
         tmp_path: Path) -> None:
     """A peer listener's blind audit: as herself she erased another listener's note,

@@ -9,6 +9,7 @@ from insight.privacy import (
     HIDDEN,
     WITHHELD,
     Quoted,
+    Towns,
     covering_counts,
     fuller_excerpt,
     group_counts,
@@ -241,6 +242,45 @@ def test_a_place_is_redacted_beside_personal_data_without_cutting_it() -> None:
     quoted = redact_text(text, "Kate from Helston said the crisis line in Truro never answered.",
                          {"PLACE": ["helston"]})
     assert quoted == "[PERSON] from [PLACE] said the crisis line in Truro never answered."
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [  # a commissioner audit: towns no note's place field names were quoted as written
+        ("I live in Keighley and the bus never comes.",
+         "I live in [PLACE] and the bus never comes."),
+        ("Since we moved to Keighley's estate nobody rang.",
+         "Since we moved to [PLACE]'s estate nobody rang."),
+        ("Got a bed in Milton Keynes, then Stoke-on-Trent.",
+         "Got a bed in [PLACE], then [PLACE]."),
+        ("She came from Somalia to St. Helens.", "She came from [PLACE] to [PLACE]."),
+        # a town that is also an everyday word, only where it is clearly the town
+        ("Reading the letter, I had a Bath and cried.",
+         "Reading the letter, I had a Bath and cried."),
+        ("We moved to Reading, then Bath.", "We moved to [PLACE], then Bath."),
+        ("I live in reading now", "I live in reading now"),  # capitalised words only
+        # the area, or a word of it; the places many notes come from; the country
+        ("The Leeds crisis line and Bradford A&E", "The Leeds crisis line and Bradford A&E"),
+        ("Since I came to England the GP in Pudsey", "Since I came to England the GP in [PLACE]"),
+    ],
+)
+def test_a_town_a_quote_may_not_name_is_written_as_a_place(text: str, shown: str) -> None:
+    towns = Towns(area="City of Leeds", shown=["bradford ", "Harehills"])
+    assert redact_text(text, text, towns=towns) == shown
+    assert redact_text(text, text) == text  # the leads' view
+
+
+def test_the_area_is_named_even_where_few_notes_give_it_as_their_place() -> None:
+    text = 'He said "the Leeds crisis team never came, and in Helston nobody does".'
+    groups = {"PLACE": ["leeds", "helston"]}
+    [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
+                         audience="commissioner", key=b"k", small_groups=groups,
+                         towns=Towns(area="Leeds"))
+    assert quote.text == "the Leeds crisis team never came, and in [PLACE] nobody does"
+    [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
+                         audience="commissioner", key=b"k", small_groups=groups,
+                         towns=Towns(area="West Yorkshire"))
+    assert quote.text == "the [PLACE] crisis team never came, and in [PLACE] nobody does"
 
 
 def test_long_notes_are_cut_at_a_sentence_and_contact_details_removed() -> None:

@@ -500,6 +500,54 @@ def test_a_small_place_or_community_in_lower_case_is_not_named_in_quotes(
         assert "I am the only [COMMUNITY] man" in html
 
 
+def test_a_town_no_note_comes_from_is_not_named_outside_the_leads_view(store: Store) -> None:
+    """A commissioner audit: "I live in Keighley" was quoted as written, as Keighley is no
+    note's place, so never counted and never a small group; beside a community and a month
+    it can point to the person. Outside the leads' view a town the lexicon knows is
+    [PLACE] unless it is the workspace's area or many of its notes come from it; an
+    everyday word that is also a town is left alone."""
+    keighley = 'She said "I live in Keighley and the crisis line never picks up at night".'
+    add(store,
+        note("k", keighley, categories=["crisis-urgent"], place="Harehills"),
+        note("a", 'He said "the Leeds crisis team came within the hour, I was amazed".',
+             categories=["crisis-urgent"], place="Harehills"),
+        note("r", 'He said "Reading the crisis plan they gave me, I felt more alone".',
+             categories=["crisis-urgent"], place="Harehills"),
+        *[note(f"b{i}", f'She said "since we moved here from Bradford the crisis line is '
+                        f'better, call {i}".', categories=["crisis-urgent"], place="Bradford")
+          for i in range(5)])
+    insight = add_insight(store, "Crisis lines", note_ids=["k", "a", "r",
+                                                           *[f"b{i}" for i in range(5)]])
+    add_action(store, "Night line", priority_ids=[add_priority(
+        store, "P", insight_ids=[insight], agreed_on=date(2026, 4, 1))])
+    set_quote_choice(store, insight, "k", "pin")
+
+    def html(audience: str, area: str = "Leeds") -> str:
+        return unescape(render_html(build_report(
+            store, load_codebook(), audience=audience,  # type: ignore[arg-type]
+            quotes_per_insight=None, area=area)))
+
+    commissioner = html("commissioner")
+    assert "Keighley" not in commissioner
+    assert "I live in [PLACE] and the crisis line never picks up" in commissioner
+    # the area (though the place field names it for no note), a place five notes come
+    # from, and "Reading" that is no town here are all as said
+    assert "the Leeds crisis team came within the hour" in commissioner
+    assert "since we moved here from Bradford" in commissioner
+    assert "Reading the crisis plan they gave me" in commissioner
+    assert "Area: Leeds" in commissioner and "What people in Leeds told" in commissioner
+    tables = report_tables(build_report(store, load_codebook(), area="Leeds"))
+    assert ["area", "Leeds"] in tables["About"]
+    community = html("community")
+    assert "Keighley" not in community and "I live in [place removed]" in community
+    assert "Thank you to everyone in Leeds who talked" in community
+    lead = html("lead")
+    assert "I live in Keighley and the crisis line" in lead
+    # no area declared: Leeds is a town like any other, and the report names no area
+    other = html("commissioner", area="")
+    assert "the [PLACE] crisis team came" in other and "Area:" not in other
+
+
 def test_no_quote_from_an_insight_few_notes_rest_on(store: Store) -> None:
     add(store, *[note(f"n{i}", f"The bus to group {i} stopped.",
                       categories=["community-support"]) for i in range(3)])

@@ -77,6 +77,22 @@ def test_names_never_named_are_read_from_the_config(tmp_path: Path) -> None:
         open_workspace(tmp_path / "ws")
 
 
+def test_the_area_is_written_by_init_and_read_from_the_config(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws", area="  City of  Leeds ")
+    text = ws.config_path.read_text(encoding="utf-8")
+    assert 'area = "City of Leeds"' in text
+    assert open_workspace(tmp_path / "ws").area == "City of Leeds"
+    # without one the template says how to set it, and nothing is read
+    other = init_workspace(tmp_path / "other")
+    assert '# area = "Leeds"' in other.config_path.read_text(encoding="utf-8")
+    assert open_workspace(tmp_path / "other").area == ""
+    for bad in ('["Leeds", "Bradford"]', "1"):
+        ws.config_path.write_text(text.replace('area = "City of Leeds"', f"area = {bad}"),
+                                  encoding="utf-8")
+        with pytest.raises(WorkspaceError, match=r'area must be the name of .* area = "Leeds"'):
+            open_workspace(tmp_path / "ws")
+
+
 def test_leads_are_read_from_the_config_and_matched_whole_in_any_case(tmp_path: Path) -> None:
     ws = init_workspace(tmp_path / "ws", leads=["Sam  Patel ", "anna", "ANNA"])
     assert ws.leads == ["Sam Patel", "anna"]
