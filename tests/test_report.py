@@ -1176,7 +1176,8 @@ def test_notes_tagged_with_a_category_the_codebook_lost_are_said_to_be_in_no_cou
     renamed = parse_codebook({"version": "2", "categories": [
         {"id": "waiting", "name": "Waiting", "description": "waits"}]})
     said = "notes are tagged with categories the workspace's codebook does not have: " \
-        "access-waiting (3 notes); they are in no count"
+        "access-waiting (3 notes); they carry no other category, so they are in no " \
+        "category count"
     for audience in ("lead", "commissioner"):
         data = build_report(store, renamed, audience=audience)  # type: ignore[arg-type]
         assert any(w.startswith(said) for w in data.warnings), audience
