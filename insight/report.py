@@ -38,6 +38,7 @@ from insight.privacy import (  # noqa: E402
     SmallGroups,
     Towns,
     group_counts,
+    hidden_as_range,
     id_candidates,
     is_suppressed,
     may_quote,
@@ -55,6 +56,7 @@ from insight.rollup import (  # noqa: E402
     NOT_RECORDED,
     TREND_MONTHS,
     categories_not_in,
+    category_coverage,
     category_rollup,
     content_words,
     distinct,
@@ -70,6 +72,7 @@ from insight.rollup import (  # noqa: E402
     only_retired,
     small_groups,
     tagged_under_other_versions,
+    tagged_under_unrecorded_versions,
     tagging_split,
     tally,
     trend_periods,
@@ -394,6 +397,10 @@ def build_report(
         len(flagged_ids), {"open": n_open, "acknowledged": len(flagged_ids) - n_open},
         audience, threshold, keep_total=True,
     )
+    # what the category counts and the quotes stand on, of the notes counted
+    coverage = category_coverage(frame, codebook, audience, threshold)
+    quotable = sum(may_quote(n, flagged_ids, cleared) for batch in store.iter_notes()
+                   for n in batch if n["id"] in live)
     summary = {
         "notes": suppress(len(frame), audience, threshold),  # as the split gives it
         # a period's own days, else those of the first and last conversations
@@ -402,6 +409,8 @@ def build_report(
         "listeners": suppress(distinct(frame["listener"]), audience, threshold),
         "places": suppress(distinct(frame["place"]), audience, threshold),
         **tagging_split(frame, audience, threshold),
+        "no_category": coverage["no_category"],
+        "may_quote": quotable_shown(quotable, len(frame), audience, threshold),
         "safeguarding_flagged": routed,
         "safeguarding_open": routed_parts["open"],
         **safeguarding_response(flagged, now, audience, threshold),
@@ -603,7 +612,7 @@ def build_report(
     # every reader is told of notes in no category count for a codebook change, and of
     # categories counted that were tagged under an earlier version of the codebook
     uncounted = only_retired(frame, codebook)
-    retired = {"uncounted": suppress(uncounted, audience, threshold),
+    retired = {"uncounted": coverage["only_retired"],
                "categories": sorted(Counter(c for cats in frame["categories"] for c in cats
                                             if c not in codebook).items())
                if audience == "lead" else []} if uncounted or (
@@ -670,6 +679,8 @@ def build_report(
         method={**model_facts(model), "codebook": codebook_title(codebook),
                 "other_versions": {v: suppress(n, audience, threshold) for v, n in
                                    tagged_under_other_versions(store, frame, codebook).items()},
+                # a tag with no version may be of another: those counts are then floors
+                "versions_unrecorded": tagged_under_unrecorded_versions(store, frame) > 0,
                 # said only of priorities there are
                 **({"model_only": len(unreviewed) if audience == "lead" else
                     share_in_words(len(unreviewed), len(resting))}
@@ -887,6 +898,17 @@ def _community_warnings(written: list[str], contact: str, unpinned: list[str],
         warnings.append(f"the community page uses abbreviations it does not explain: "
                         f"{', '.join(unexplained)}; write them out in plain words")
     return warnings
+
+
+def quotable_shown(quotable: int, notes: int, audience: Audience, threshold: int
+                   ) -> int | str:
+    """How many of the notes may be quoted (`may_quote`), as the audience may see it: with
+    the notes that may not, it adds up to all notes, so a few that may not (a "<5" of
+    safeguarding concerns, with everyone's consent) are not given by subtraction: the
+    count is then the range the figures allow ("36 to 39")."""
+    total, shown = protect(notes, {"may_quote": quotable, "may_not": notes - quotable},
+                           audience, threshold, keep_total=True)
+    return hidden_as_range(total, shown, threshold)["may_quote"]
 
 
 def codebook_title(codebook: Codebook) -> str:
@@ -1314,6 +1336,10 @@ ABOUT_FIELDS = {
     "tagged_by_person": "notes with categories a person gave",
     "tagged_by_model": "notes tagged by the model (with or without a category)",
     "untagged": "notes not tagged yet",
+    "no_category": "notes in no category (neither a person nor the model gave them one, or "
+                   "they are not tagged yet): no category count includes them",
+    "may_quote": "notes that may be quoted (the person agreed to be quoted, and the note "
+                 "raised no safeguarding concern): every quote is from these",
     "safeguarding_flagged": "notes that raised a safeguarding concern",
     "safeguarding_open": "of those, concerns not yet acknowledged",
     "safeguarding_median_days": "days from flag to a person acknowledging it (median, of "
@@ -1321,6 +1347,15 @@ ABOUT_FIELDS = {
     "safeguarding_oldest_open_days": "days the oldest open concern has waited since it was "
                                      "flagged (the conversation may be much earlier)",
     "safeguarding_cleared": "flags of the model or phrase list a person judged no concern",
+}
+
+
+#: The About sheet's words for `ReportData.retired`, as the HTML report says them
+RETIRED_FIELDS = {
+    "uncounted": "notes tagged only with categories this codebook no longer has, so in no "
+                 "category count (they are still among the notes)",
+    "categories": "categories this codebook no longer has, with the notes tagged with each "
+                  "(counted under none of them)",
 }
 
 
@@ -1356,6 +1391,12 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
         *([ABOUT_FIELDS.get(key, key),
            value if lead or key not in ("from", "to") else _month_year(value)]
           for key, value in data.summary.items()),
+        # as the HTML says it under its categories
+        *([[RETIRED_FIELDS["uncounted"], data.retired["uncounted"]]]
+          if data.retired.get("uncounted") else []),
+        *([[RETIRED_FIELDS["categories"], ", ".join(f"{c} ({n})" for c, n in
+                                                    data.retired["categories"])]]
+          if data.retired.get("categories") else []),
     ]
     categories: list[list[Any]] = [[
         *(["category"] if lead else []), "name", "notes", "share", "places", "listeners",

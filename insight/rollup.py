@@ -154,6 +154,50 @@ def categorised_at_least(split: dict[str, Any], threshold: int) -> int:
     return max(low(person), total - sum(high(k) for k in parts if k != person))
 
 
+def category_coverage(frame: pd.DataFrame, codebook: Codebook, audience: Audience,
+                      threshold: int) -> dict[str, Any]:
+    """How many notes no category count stands on, as the report shows them: `no_category`
+    (no category from a person or the model, or not tagged yet) and `only_retired` (every
+    category they carry is one the codebook no longer has, `only_retired`). A reader of
+    "40 notes" must know how many the counts by category rest on.
+
+    With the notes in a current category they add up to all notes, so the three are
+    protected together (`protect`: the notes in a category count are never shown, but
+    all notes less these two would give them). The part hidden is given as the range the
+    rest allow (`hidden_as_range`). Every note not tagged yet is in no category, so where
+    the tagging split hides how many are not tagged yet, an exact number in no category
+    would bound them and the split's small part with them: it is then not shown either."""
+    retired = only_retired(frame, codebook)
+    none = int(sum(1 for cats in frame["categories"] if not cats))
+    parts = {"counted": len(frame) - none - retired, "only_retired": retired,
+             "no_category": none}
+    total, shown = protect(len(frame), parts, audience, threshold, keep_total=True)
+    shown = hidden_as_range(total, shown, threshold)
+    if audience != "lead" and tagging_split(frame, audience, threshold)["untagged"] in (
+            HIDDEN, WITHHELD):
+        shown["no_category"] = WITHHELD
+    return {"no_category": shown["no_category"], "only_retired": shown["only_retired"]}
+
+
+def counted_at_least(coverage: Mapping[str, Any], total: int | str, threshold: int) -> int:
+    """How many notes are in a current category, as far as a reader of `category_coverage`
+    as shown can tell from below: all notes less the most each of its parts can be (0
+    where one is not shown)."""
+    if not isinstance(total, int):
+        return 0
+    most = 0
+    for value in coverage.values():
+        if isinstance(value, int):
+            most += value
+        elif isinstance(value, str) and value.startswith("<"):
+            most += threshold - 1
+        elif isinstance(value, str) and " to " in value:
+            most += int(value.rpartition(" to ")[2])
+        else:
+            return 0
+    return max(total - most, 0)
+
+
 #: The experience values a note can have, in the order the roll-up shows them.
 EXPERIENCES = ("negative", "mixed", "positive", "neutral")
 #: The trend compares the last this-many months that have notes with the months before.
@@ -301,10 +345,12 @@ def category_rollup(
         counts = {r["category"]: int(exploded.loc[exploded["categories"] == r["category"],
                                                   "id"].nunique()) for r in records}
         in_any = int(exploded.loc[exploded["categories"].isin(list(counts)), "id"].nunique())
-        shown = covering_counts(
-            counts, categorised_at_least(tagging_split(frame, audience, threshold), threshold),
-            audience, threshold, union=in_any,
-        )
+        # the report says how many notes are in no category, which bounds them too
+        split = tagging_split(frame, audience, threshold)
+        covered = max(categorised_at_least(split, threshold), counted_at_least(
+            category_coverage(frame, codebook, audience, threshold), split["notes"],
+            threshold))
+        shown = covering_counts(counts, covered, audience, threshold, union=in_any)
         for record in records:
             value = shown[record["category"]]
             if value == suppress(counts[record["category"]], audience, threshold):
@@ -357,15 +403,31 @@ def evidence_profile(notes: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 def categories_not_in(frame: pd.DataFrame, codebook: Codebook) -> list[str]:
     """What to say of notes tagged with categories the codebook does not have (renamed or
-    removed since they were tagged): such notes are in no count, which must not pass
-    unnoticed."""
+    removed since they were tagged), which must not pass unnoticed: those with no other
+    category are in no category count (`only_retired`); the others count under their
+    current categories only, and the warning says which is which."""
     known = set(codebook.ids)
     lost = Counter(c for cats in frame["categories"] for c in cats if c not in known)
     if not lost:
         return []
     listed = ", ".join(f"{c} ({n} note{'s' if n != 1 else ''})" for c, n in sorted(lost.items()))
+    carrying = int(sum(1 for cats in frame["categories"] if any(c not in known for c in cats)))
+    uncounted = only_retired(frame, codebook)
+    counted = carrying - uncounted
+    if not counted:
+        what = ("it carries no other category, so it is in no category count"
+                if uncounted == 1 else
+                "they carry no other category, so they are in no category count")
+    elif not uncounted:
+        what = ("it is counted under its current categories only" if counted == 1 else
+                "they are counted under their current categories only")
+    else:
+        what = (f"{uncounted} of them carr{'ies' if uncounted == 1 else 'y'} no other "
+                f"category, so {'it is' if uncounted == 1 else 'they are'} in no category "
+                f"count; the other {counted} {'is' if counted == 1 else 'are'} counted under "
+                f"{'its' if counted == 1 else 'their'} current categories only")
     return [f"notes are tagged with categories the workspace's codebook does not have: "
-            f"{listed}; they are in no count. If the codebook renamed or merged them, carry "
+            f"{listed}; {what}. If the codebook renamed or merged them, carry "
             "their tags over (`insight codebook rename OLD NEW`) and train again; if it "
             "dropped them, put them back, or train again, re-tag (`insight tag --retag`) "
             "and review the notes people labelled"]
@@ -396,6 +458,17 @@ def tagged_under_other_versions(store: Store, frame: pd.DataFrame,
             versions[tag["note_id"]].add(version)
     counts = Counter(v for found in versions.values() for v in found)
     return dict(sorted(counts.items()))
+
+
+def tagged_under_unrecorded_versions(store: Store, frame: pd.DataFrame) -> int:
+    """Notes of `frame` whose counted categories (a person's, else the model's) include a
+    tag that recorded no codebook version (a listener's file, a review before versions
+    were kept): any of them may have been tagged under another version, so a count
+    `tagged_under_other_versions` gives is then a floor, and a report must say so."""
+    source = dict(zip(frame["id"], frame["category_source"], strict=True))
+    return len({tag["note_id"] for tag in store.tags_for()
+                if tag["codebook_version"] is None
+                and source.get(tag["note_id"]) == tag["source"]})
 
 
 def tally(cells: Iterable[Any]) -> tuple[Counter[str], int]:

@@ -1261,7 +1261,8 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
     own.write_text(own.read_text(encoding="utf-8").replace("id: money", "id: carers-money"),
                    encoding="utf-8")
     warned = " ".join(insight("rollup", "-w", str(ws)).stderr.split())
-    assert "money (4 notes); they are in no count" in warned
+    assert "money (4 notes); they carry no other category, so they are in no category " \
+        "count" in warned
     assert "`insight codebook rename OLD NEW`" in warned
     trained = " ".join(insight("train", "-w", str(ws)).stderr.split())
     assert "were not learnt from: money (4 notes)" in trained
@@ -1295,6 +1296,30 @@ def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path:
     with Store.open(open_workspace(ws).db_url, create=False) as store:
         assert [i["categories"] for i in load_thread(store).insights.values()] == [
             ["carers-money"]]
+
+
+def test_rollup_and_report_say_which_notes_a_retired_category_leaves_in_no_count(
+    tmp_path: Path,
+) -> None:
+    """Blind audit: after `money` left the codebook, `rollup` and `report` warned that
+    every note tagged with it was "in no count", though those also tagged respite still
+    counted under respite."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=6, money=3)
+    both = tmp_path / "both.csv"
+    both.write_text("id,text,categories\n" + "".join(
+        f"b{i},No break and no allowance for {i} years,respite; money\n" for i in range(2)),
+        encoding="utf-8")
+    insight("ingest", str(both), "-w", str(ws))
+    own = ws / "carers.yaml"
+    own.write_text("".join(line for line in own.read_text(encoding="utf-8").splitlines(
+        keepends=True) if "id: money" not in line), encoding="utf-8")
+    said = ("money (5 notes); 3 of them carry no other category, so they are in no category "
+            "count; the other 2 are counted under their current categories only")
+    for run in (insight("rollup", "-w", str(ws)),
+                insight("report", "-w", str(ws), "--out", str(tmp_path / "r.html"))):
+        warned = " ".join(run.stderr.split())
+        assert said in warned
+        assert "in no count" not in warned
 
 
 def test_notes_of_a_retired_category_are_found_and_reviewed(tmp_path: Path) -> None:

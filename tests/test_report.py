@@ -24,6 +24,7 @@ from insight.report import (
     write_report,
 )
 from insight.resources import corpora_dir
+from insight.rollup import note_frame
 from insight.store import ModelTagging, Store, ref
 from insight.tagging import review_note
 from insight.thread import (
@@ -1224,7 +1225,8 @@ def test_notes_tagged_with_a_category_the_codebook_lost_are_said_to_be_in_no_cou
     renamed = parse_codebook({"version": "2", "categories": [
         {"id": "waiting", "name": "Waiting", "description": "waits"}]})
     said = "notes are tagged with categories the workspace's codebook does not have: " \
-        "access-waiting (3 notes); they are in no count"
+        "access-waiting (3 notes); they carry no other category, so they are in no " \
+        "category count"
     for audience in ("lead", "commissioner"):
         data = build_report(store, renamed, audience=audience)  # type: ignore[arg-type]
         assert any(w.startswith(said) for w in data.warnings), audience
@@ -1262,14 +1264,15 @@ def test_the_report_says_which_notes_a_codebook_change_left_out_and_under_which_
             "are in no category count above") in lead
     assert "voice-involvement (7 notes)" in lead
     assert "insight notes list --category voice-involvement" in lead
-    assert ('The categories are those of the codebook "Enquiries", version 2; 7 of the notes '
-            "were tagged under version 1") in lead
+    # the listener's labels record no version: 7 is a floor
+    assert ('The categories are those of the codebook "Enquiries", version 2; at least 7 of '
+            "the notes were tagged under version 1") in lead
     commissioner = _text(render_html(build_report(store, v2, audience="commissioner")))
     assert ("6 notes were tagged only with categories this codebook no longer has, so they "
             "are in no category count above (they are still among the conversations "
             "noted)") in commissioner
     assert "voice-involvement" not in commissioner and "insight notes" not in commissioner
-    assert "version 2; 7 of the notes were tagged under version 1" in commissioner
+    assert "version 2; at least 7 of the notes were tagged under version 1" in commissioner
     # a small number is not given outside the leads' view
     for i in range(2, 6):
         review_note(store, f"v{i}", ["access-waiting"], v2)  # reviewed under version 2
@@ -1283,7 +1286,87 @@ def test_the_report_says_which_notes_a_codebook_change_left_out_and_under_which_
         {"id": "voice-involvement", "name": "Being heard", "description": "heard"}]})
     same = _text(render_html(build_report(store, v1, audience="lead")))
     assert "no longer has" not in same
-    assert 'codebook "Enquiries", version 1; 4 of the notes were tagged under version 2' in same
+    assert 'codebook "Enquiries", version 1; at least 4 of the notes were tagged under ' \
+        "version 2" in same
+
+
+def test_notes_tagged_under_another_version_are_a_floor_where_tags_record_none(
+    store: Store,
+) -> None:
+    """Blind audit: "7 of the notes were tagged under version 1" read as the whole count,
+    but a listener's labels (and reviews made before versions were kept) record no
+    version, and any of those may have been tagged under version 1 too."""
+    from insight.codebook import parse_codebook
+
+    add(store, *[note(f"m{i}", "Waited months.") for i in range(7)])
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)
+         for i in range(7)], model_version="m", codebook_version="1")
+    v2 = parse_codebook({"version": "2", "name": "Enquiries", "categories": [
+        {"id": "access-waiting", "name": "Waiting", "description": "waits"}]})
+    for audience in ("lead", "commissioner"):
+        text = _text(render_html(build_report(store, v2, audience=audience)))  # type: ignore[arg-type]
+        assert "version 2; 7 of the notes were tagged under version 1 (" in text
+    add(store, note("listener", "Waited a year.", categories=["access-waiting"]))
+    for audience in ("lead", "commissioner"):
+        text = _text(render_html(build_report(store, v2, audience=audience)))  # type: ignore[arg-type]
+        assert "version 2; at least 7 of the notes were tagged under version 1 (" in text
+    # a small count is not given outside the leads' view: a floor of one, as "<5" says
+    store.erase_notes([f"m{i}" for i in range(3, 7)])
+    text = _text(render_html(build_report(store, v2, audience="commissioner")))
+    assert "version 2; at least 1 of the notes was tagged under version 1 (" in text
+    assert "at least 3" not in text
+
+
+def test_the_summary_says_how_many_notes_no_category_count_or_quote_stands_on(
+    store: Store,
+) -> None:
+    """Blind commissioner audit: "35 conversations noted" said nothing of how many of them
+    the category counts and the quotes stand on. The notes in no category and those that
+    may be quoted are said in words, and in the tables; notes only in categories the
+    codebook no longer has are in the tables as the HTML says them."""
+    add(store, *[note(f"a{i}", "Waited months.", categories=["access-waiting"])
+                 for i in range(20)],
+        *[note(f"u{i}", "Not tagged yet.") for i in range(6)],
+        *[note(f"c{i}", "Waited.", categories=["access-waiting"], consent_quote=False)
+          for i in range(6)],
+        note("s", "Waited.", categories=["access-waiting"], safeguarding=True),
+        *[note(f"r{i}", "Old.", categories=["voice-gone"]) for i in range(2)])
+    said = ("Of the conversations noted, 6 are in no category (neither a person nor the model "
+            "gave them one, or they are not tagged yet), so no category count includes them; "
+            "28 may be quoted (the person agreed to be quoted, and the note raised no "
+            "safeguarding concern): every quote in this report is from those.")
+    uncounted = ("notes tagged only with categories this codebook no longer has, so in no "
+                 "category count (they are still among the notes)")
+    for audience, retired in (("lead", 2), ("commissioner", "<5")):
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        assert (data.summary["no_category"], data.summary["may_quote"]) == (6, 28)
+        assert said in _text(render_html(data))
+        about = dict(report_tables(data)["About"][1:])
+        assert about["notes in no category (neither a person nor the model gave them one, or "
+                     "they are not tagged yet): no category count includes them"] == 6
+        assert about["notes that may be quoted (the person agreed to be quoted, and the note "
+                     "raised no safeguarding concern): every quote is from these"] == 28
+        assert about[uncounted] == retired
+    lead = dict(report_tables(build_report(store, load_codebook(), audience="lead"))[
+        "About"][1:])
+    assert lead["categories this codebook no longer has, with the notes tagged with each "
+                "(counted under none of them)"] == "voice-gone (2)"
+    # one note that may not be quoted: not given by subtraction from the notes, a range
+    for i in range(6):
+        store.set_consent(f"c{i}", consent_quote=True)
+    data = build_report(store, load_codebook())
+    assert data.summary["notes"] == 35 and data.summary["may_quote"] == "31 to 34"
+    assert "; 31 to 34 may be quoted (" in _text(render_html(data))
+    assert build_report(store, load_codebook(), audience="lead").summary["may_quote"] == 34
+    # mostly not tagged yet, beside a "<5" labelled: how many are in no category would
+    # bound the notes not tagged yet, so it is not shown
+    store.erase_notes([n for n in note_frame(store)["id"] if n not in ("a0", "a1")])
+    add(store, *[note(f"n{i}", "Said.") for i in range(20)])
+    text = _text(render_html(build_report(store, load_codebook())))
+    assert ("Of the conversations noted, how many are in no category (neither a person nor "
+            "the model gave them one, or they are not tagged yet) is not shown, for privacy; "
+            "22 may be quoted") in text
 
 
 @pytest.mark.parametrize("audience", ["lead", "commissioner", "community"])

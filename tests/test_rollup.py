@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -10,7 +11,9 @@ from insight.privacy import HIDDEN, WITHHELD
 from insight.rollup import (
     beyond_chance,
     candidate_phrases,
+    categories_not_in,
     categorised_at_least,
+    category_coverage,
     category_rollup,
     distinct,
     find_key_phrases,
@@ -21,6 +24,8 @@ from insight.rollup import (
     naming_no_community,
     note_frame,
     small_groups,
+    tagged_under_other_versions,
+    tagged_under_unrecorded_versions,
     tagging_split,
     tally,
     trend_word,
@@ -227,6 +232,113 @@ def test_notes_with_categories_as_a_reader_of_the_tagging_split_can_bound_them()
     assert categorised_at_least(hidden, 5) == 18
     assert categorised_at_least({**split, "notes": "<5"}, 5) == 0
     assert categorised_at_least(dict.fromkeys(split, WITHHELD) | {"notes": 7}, 5) == 0
+
+
+def test_notes_no_category_count_stands_on_are_said_and_kept_from_giving_a_count_away(
+    store: Store,
+) -> None:
+    """Blind commissioner audit: "40 notes" said nothing of how many the category counts
+    stand on. The notes in no category (none from a person or the model, or not tagged
+    yet) and those only in categories the codebook no longer has are given, a small one
+    as "<5" (the notes in a category count, which they and the total would give, are
+    never shown)."""
+    add(store, *[note(f"a{i}", "Waited.", categories=["access-waiting"]) for i in range(20)],
+        *[note(f"u{i}", "Not tagged yet.") for i in range(6)],
+        *[note(f"r{i}", "Old.", categories=["voice-gone"]) for i in range(2)])
+    frame, book = note_frame(store), load_codebook()
+    assert category_coverage(frame, book, "lead", 5) == {"no_category": 6, "only_retired": 2}
+    assert category_coverage(frame, book, "commissioner", 5) == {
+        "no_category": 6, "only_retired": "<5"}
+
+
+def test_notes_in_no_category_do_not_bound_a_small_part_of_the_tagging_split(
+    store: Store,
+) -> None:
+    """Every note not tagged yet is in no category: where the split hides how many are
+    not tagged yet (beside its small count of notes a person labelled), an exact number
+    in no category would bound them from above, and so pin the "<5" down (33 notes, 10
+    from the model, 19 in no category: 19 not tagged yet, 4 labelled)."""
+    add(store, *[note(f"p{i}", "Waited.", categories=["access-waiting"]) for i in range(4)],
+        *[note(f"m{i}", "Waited.") for i in range(10)],
+        *[note(f"u{i}", "Not tagged yet.") for i in range(19)])
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)
+         for i in range(10)], model_version="m", codebook_version="1")
+    frame = note_frame(store)
+    split = tagging_split(frame, "commissioner", 5)
+    assert split["tagged_by_person"] == "<5" and split["untagged"] == HIDDEN
+    shown = category_coverage(frame, load_codebook(), "commissioner", 5)
+    assert shown["no_category"] == WITHHELD
+    assert category_coverage(frame, load_codebook(), "lead", 5)["no_category"] == 19
+
+
+def test_a_small_category_is_not_given_away_by_the_notes_in_no_category(
+    store: Store,
+) -> None:
+    """The model found no category for 10 of 34 notes: the split alone bounds nothing (the
+    model's notes may have none), but 34 notes less the 10 in no category is 24 with
+    categories, and "20" beside a "<5" would say it is 4. The 20 is widened, as it is
+    where the split gives the notes with categories."""
+    add(store, *[note(f"n{i}", "Said.") for i in range(34)])
+    store.save_model_tags(
+        [ModelTagging(f"n{i}", {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)
+         for i in range(20)]
+        + [ModelTagging(f"n{i}", {"daily-living": 0.9}, ["daily-living"], {}, False, None)
+           for i in range(20, 24)]
+        + [ModelTagging(f"n{i}", {}, [], {}, False, None) for i in range(24, 34)],
+        model_version="m", codebook_version="1")
+    frame, book = note_frame(store), load_codebook()
+    assert category_coverage(frame, book, "commissioner", 5)["no_category"] == 10
+    table = category_rollup(frame, book, audience="commissioner").set_index("category")
+    assert table.loc["access-waiting", "notes"] == "20 to 23"
+    assert table.loc["daily-living", "notes"] == "<5"
+
+
+def test_the_warning_of_a_retired_category_says_which_notes_are_in_no_count(
+    store: Store,
+) -> None:
+    """Blind audit: `report` and `rollup` said notes tagged with a category the codebook
+    no longer has were "in no count", even those also in a current category, which count
+    under it."""
+    add(store, *[note(f"g{i}", "Old.", categories=["voice-gone"]) for i in range(3)],
+        *[note(f"b{i}", "Both.", categories=["voice-gone", "access-waiting"])
+          for i in range(2)])
+    [said] = categories_not_in(note_frame(store), load_codebook())
+    assert said.startswith("notes are tagged with categories the workspace's codebook does "
+                           "not have: voice-gone (5 notes); 3 of them carry no other category, "
+                           "so they are in no category count; the other 2 are counted under "
+                           "their current categories only")
+    assert "they are in no count" not in said
+    store.erase_notes([f"g{i}" for i in range(3)])
+    [said] = categories_not_in(note_frame(store), load_codebook())
+    assert "voice-gone (2 notes); they are counted under their current categories only" \
+        in said
+    store.erase_notes(["b1"])
+    [said] = categories_not_in(note_frame(store), load_codebook())
+    assert "voice-gone (1 note); it is counted under its current categories only" in said
+    add(store, note("g9", "Old.", categories=["voice-gone"]))
+    store.erase_notes(["b0"])
+    [said] = categories_not_in(note_frame(store), load_codebook())
+    assert "voice-gone (1 note); it carries no other category, so it is in no category " \
+        "count" in said
+
+
+def test_notes_whose_counted_tags_record_no_codebook_version(store: Store) -> None:
+    """A listener's labels and reviews made before versions were kept record no version:
+    a count of notes "tagged under version 1" is then a floor, and the report must know
+    how many notes it cannot place."""
+    add(store, note("listener", "Labelled in the file.", categories=["access-waiting"]),
+        note("model", "Tagged by the model."), note("untagged", "Not tagged yet."))
+    store.save_model_tags(
+        [ModelTagging(n, {"access-waiting": 0.9}, ["access-waiting"], {}, False, None)
+         for n in ("listener", "model")], model_version="m", codebook_version="1")
+    frame = note_frame(store)
+    v2 = replace(load_codebook(), version="2")
+    # the listener's note counts under the person's label (no version), not the model's
+    assert tagged_under_other_versions(store, frame, v2) == {"1": 1}
+    assert tagged_under_unrecorded_versions(store, frame) == 1
+    store.erase_notes(["listener"])
+    assert tagged_under_unrecorded_versions(store, note_frame(store)) == 0
 
 
 def test_shares_are_hidden_when_the_number_of_notes_is_small(store: Store) -> None:
