@@ -385,13 +385,11 @@ def init(
 ) -> None:
     """Create a workspace: insight.toml and its database."""
     from insight.store import Store, current_actor
-    from insight.workspace import init_workspace
+    from insight.workspace import init_workspace, lead_name_problem
 
     for name in lead or ():
-        if _names_no_one(name):
-            raise typer.BadParameter(
-                f"{name!r} names no one (a role or a shared account may be several people): "
-                "give each lead's own name, as they set INSIGHT_USER", param_hint="--lead")
+        if (problem := lead_name_problem(name)) is not None:
+            raise typer.BadParameter(problem, param_hint="--lead")
     ws = init_workspace(
         directory, db=db, codebook=str(codebook) if codebook else None,
         small_number_threshold=small_number, leads=lead or (),
@@ -3639,29 +3637,14 @@ def _say_concerns_waiting(rows: Sequence[Any]) -> None:
                     + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
 
 
-#: Login names that name no person: a safeguarding record made under one says nobody.
-SHARED_ACCOUNTS = frozenset({"root", "admin", "administrator", "unknown", "user", "ubuntu"})
-#: Roles and places, not people: several people may act as "DSL" or from "office".
-ROLE_NAMES = frozenset({"dsl", "ddsl", "lead", "safeguarding", "safeguarding lead", "team",
-                        "office", "staff", "manager", "coordinator", "volunteer", "listener",
-                        "me", "test", "guest", "shared", "reception"})
-
-
-def _names_no_one(name: str) -> bool:
-    """A name no inspection could follow to one person: blank, a shared account, a role,
-    a single letter."""
-    plain = " ".join(name.casefold().split())
-    return (not plain or plain in SHARED_ACCOUNTS or plain in ROLE_NAMES
-            or sum(c.isalpha() for c in plain) < 2)
-
-
 def _acting_person() -> str:
     """Who records a safeguarding decision: a person, named (`INSIGHT_USER`, else the
     login), never a shared account such as root, which an inspection could not follow."""
     from insight.store import current_actor
+    from insight.workspace import names_no_one
 
     actor = current_actor().strip()
-    if _names_no_one(actor):
+    if names_no_one(actor):
         raise typer.BadParameter(
             f"the safeguarding record names who acted, and {repr(actor) if actor else 'a blank'}"
             " names no one (a role or a shared account may be several people): "

@@ -3721,6 +3721,23 @@ def test_leads_added_by_editing_insight_toml_are_honoured(tmp_path: Path) -> Non
     insight("erase", "--note", "n2", "-w", str(ws), user="sam  patel")
 
 
+def test_a_lead_typed_by_hand_that_names_no_one_is_refused_naming_it(tmp_path: Path) -> None:
+    """`init --lead admin` is refused; typed into insight.toml it was read, making everyone
+    logged in as admin a lead. Now every command says which entry of which file to
+    correct, and does nothing."""
+    ws = led_workspace(tmp_path, "Sam Patel")
+    config = ws / "insight.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'leads = ["Sam Patel"]', 'leads = ["Sam Patel", "admin"]'), encoding="utf-8")
+    for args in (("notes", "list"), ("erase", "--note", "n2")):
+        refused = insight(*args, "-w", str(ws), user="admin", check=False)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1, args
+        assert f"{config.resolve()}: in leads, 'admin' names no one" in said
+    with Store.open(f"sqlite:///{ws / 'insight.db'}") as store:
+        assert store.get_note("n2") is not None
+
+
 def test_only_a_lead_backs_up_or_restores_over_a_led_workspace(tmp_path: Path) -> None:
     ws = led_workspace(tmp_path, "tom")
     zipped = tmp_path / "b.zip"
