@@ -843,17 +843,27 @@ def _say_not_kept(file: Path, report: Any) -> None:
             f"`insight erase --note {note_id}` (a file never erases a note, as that cannot be "
             "undone; its consent to quote is withdrawn meanwhile)",
             err=True, fg=typer.colors.RED)
-    if lines := report.not_kept_concerns:
-        one = len(lines) == 1
-        typer.secho(
-            f"{file}: SAFEGUARDING: line{'' if one else 's'} "
-            f"{some_of([str(n) for n in lines], 10)} "
-            f"{'raises' if one else 'raise'} a safeguarding concern, but the person did not "
-            f"agree to their words being kept, so nothing of {'it' if one else 'them'} was "
-            f"stored and {'it is' if one else 'they are'} in no queue: read "
-            f"{'it' if one else 'them'} in the file now, and act as your safeguarding policy "
-            "says (a risk of harm may outweigh the wish not to be recorded)",
-            err=True, fg=typer.colors.RED)
+    _say_not_kept_concerns(file, report.not_kept_concerns, "stored")
+
+
+def _say_not_kept_concerns(file: Path, lines: Sequence[int], done: str) -> None:
+    """In red: rows not kept that raise a safeguarding concern, which no queue or output
+    holds (`done`: "stored" by ingest, "written" by classify and redact), for a person to
+    read in the file now."""
+    from insight.intake import some_of
+
+    if not lines:
+        return
+    one = len(lines) == 1
+    typer.secho(
+        f"{file}: SAFEGUARDING: line{'' if one else 's'} "
+        f"{some_of([str(n) for n in lines], 10)} "
+        f"{'raises' if one else 'raise'} a safeguarding concern, but the person did not "
+        f"agree to their words being kept, so nothing of {'it' if one else 'them'} was "
+        f"{done} and {'it is' if one else 'they are'} in no queue: read "
+        f"{'it' if one else 'them'} in the file now, and act as your safeguarding policy "
+        "says (a risk of harm may outweigh the wish not to be recorded)",
+        err=True, fg=typer.colors.RED)
 
 
 def _unknown_labels(labels: dict[str, list[int]], ws: Any) -> str:
@@ -1168,18 +1178,55 @@ def _one_word(value: str, allowed: Sequence[str], what: str, option: str,
 
 
 def _read_texts_warned(
-    file: Path, id_col: str, text_col: str, errors: dict[int, str] | None = None
-) -> tuple[list[str], list[str]]:
+    file: Path, id_col: str, text_col: str, errors: dict[int, str], out: Path
+) -> tuple[list[str], list[str], int]:
     """Ids and texts for a stateless command, with the file's warnings on stderr; rows
-    that cannot be read are kept in `errors` (position -> why), as `read_texts` does."""
-    from insight.intake import read_texts
+    that cannot be read are kept in `errors` (position -> why), as `read_texts` does.
+    Rows whose person did not agree to their words being kept are left out, as ingest
+    leaves them out, and said by line on stderr (`_say_left_out`); also returns how many."""
+    from insight.intake import NotKept, read_texts
 
     warnings: list[str] = []
+    not_kept = NotKept()
     ids, texts = read_texts(file, id_col=id_col, text_col=text_col, warnings=warnings,
-                            errors=errors)
+                            errors=errors, not_kept=not_kept, screen=_screen_when_needed())
     for warning in warnings:
         typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
-    return ids, texts
+    _say_left_out(file, not_kept, out)
+    return ids, texts, len(not_kept.lines)
+
+
+def _screen_when_needed() -> Callable[[str], str | None]:
+    """The safeguarding phrase screen, loaded (a second or two) only when first asked: a
+    stateless command screens only the rows it leaves out, which most files have none of."""
+    loaded: list[Callable[[str], str | None]] = []
+
+    def screen(text: str) -> str | None:
+        if not loaded:
+            from insight.classify.safeguarding import phrase_screen
+
+            loaded.append(phrase_screen())
+        return loaded[0](text)
+
+    return screen
+
+
+def _say_left_out(file: Path, not_kept: Any, out: Path) -> None:
+    """What classify and redact say, on stderr, of the rows they left out because their
+    person did not agree to their words being kept: how many, by line (never their
+    words), as ingest says it; a concern in one in red, as it reaches no one otherwise."""
+    from insight.intake import WORKBOOKS, some_of
+
+    if not (lines := not_kept.lines):
+        return
+    n = len(lines)
+    where = "row" if file.suffix.lower() in WORKBOOKS else "line"
+    written = "standard output" if out == STDOUT else str(out)
+    typer.secho(f"{file}: not kept: {n} row{'s' if n != 1 else ''} ({where}"
+                f"{'s' if n != 1 else ''} {some_of([str(i) for i in lines], 30)}): the person "
+                "did not agree to their words being kept; nothing of "
+                f"{'it' if n == 1 else 'them'} was written to {written}", err=True)
+    _say_not_kept_concerns(file, not_kept.concerns, "written")
 
 
 STDOUT = Path("-")
@@ -1236,6 +1283,11 @@ def _earlier_output(path: Path, fields: tuple[str, ...]) -> bool:
                                  and all(f in record for f in fields))
     except (OSError, UnicodeDecodeError, ValueError):
         return False
+
+
+def _not_kept_count(left_out: int) -> str:
+    """The closing summary's word on rows left out as not kept (`_say_left_out`)."""
+    return f" ({left_out} not kept, left out)" if left_out else ""
 
 
 def _said(message: str, out: Path) -> None:
@@ -1363,7 +1415,8 @@ def tag(
 def classify(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx of texts.")],
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="JSONL to write, one line per input row ('-': standard output).")],
+        "--out", "-o", help="JSONL to write, one line per input row kept ('-': standard "
+        "output).")],
     model: Annotated[
         Path | None,
         typer.Option(help="Model directory (default: the workspace model if -w or "
@@ -1381,13 +1434,18 @@ def classify(
     A row with no text, or one that cannot be read, keeps its place: a line with no
     tags, an error field ("no text", or why) and no id unless the row has one. Rows are
     numbered as ids only in a file that has no ids. With -w, a model whose categories
-    differ from the workspace's codebook is warned of."""
+    differ from the workspace's codebook is warned of.
+
+    A row whose person did not agree to their words being kept (a column such as "Keep
+    their words?" saying no, read as ingest reads it) is left out: nothing of it is
+    written, and its line is named on stderr (in red if it raises a safeguarding
+    concern)."""
     _check_jsonl_out(out, file, force, ("id", "categories", "scores"))
 
     from insight.classify.model import TagModel
 
     errors: dict[int, str] = {}  # a row that cannot be read keeps its line, with why
-    ids, texts = _read_texts_warned(file, id_col, text_col, errors)
+    ids, texts, left_out = _read_texts_warned(file, id_col, text_col, errors, out)
     # a workspace named with -w, or the one the model comes from
     ws = _chosen_workspace(workspace) if model is None or workspace is not None else None
     if model is not None:
@@ -1435,9 +1493,10 @@ def classify(
                 }
             )
         next(results, None)  # run the tagger to its end: its worker processes are closed
-    _said(f"classified {len(worded)} of {len(ids)} rows -> {out}"
-          if len(worded) < len(ids)
-          else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}", out)
+    _said((f"classified {len(worded)} of {len(ids)} rows -> {out}"
+           if len(worded) < len(ids)
+           else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}")
+          + _not_kept_count(left_out), out)
 
 
 @app.command()
@@ -4265,13 +4324,18 @@ def redact(
 
     Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
     birth, school names, social media handles and vehicle registrations. A row that cannot
-    be read keeps its place: a line with no text and an error field saying why."""
+    be read keeps its place: a line with no text and an error field saying why.
+
+    A row whose person did not agree to their words being kept (a column such as "Keep
+    their words?" saying no, read as ingest reads it) is left out: nothing of it is
+    written, and its line is named on stderr (in red if it raises a safeguarding
+    concern)."""
     _check_jsonl_out(out, file, force, ("id", "text", "spans"))
 
     from insight.redact import redact_many
 
     errors: dict[int, str] = {}
-    ids, texts = _read_texts_warned(file, id_col, text_col, errors)
+    ids, texts, left_out = _read_texts_warned(file, id_col, text_col, errors, out)
     with _jsonl_writer(out) as writer:
         for i, (note_id, result) in enumerate(zip(ids, redact_many(texts), strict=True)):
             writer.write(
@@ -4283,7 +4347,8 @@ def redact(
                     **({"error": errors[i]} if i in errors else {}),
                 }
             )
-    _said(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}", out)
+    _said(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}"
+          + _not_kept_count(left_out), out)
 
 
 # -- quarantine ------------------------------------------------------------------------

@@ -142,6 +142,40 @@ def test_classify_and_redact_keep_an_unreadable_row_as_a_line_saying_why(
         "", "line 2:", "line 3:"]
 
 
+def test_classify_and_redact_leave_out_rows_whose_person_did_not_agree_to_keeping(
+    small_model: Path, tmp_path: Path
+) -> None:
+    """Blind audit: ingest stores nothing of a row saying no to "Keep their words?", yet
+    classify and redact wrote it, words and all. Now they leave it out, say so on stderr
+    by line (never its words), and a concern in it in red, as no output holds it."""
+    said_no = "Said her daughter's school rang social care and nobody explained why to her."
+    at_risk = "Told me he has been sleeping in his car since the hostel closed its doors."
+    source = tmp_path / "grace.csv"
+    source.write_text(
+        "id,text,Keep their words?,Any safeguarding concerns?\n"
+        "k1,Waited eleven weeks for a call back from the memory clinic.,Yes,no\n"
+        f'k2,{said_no},"No - wants them deleted after today",no\n'
+        "k3,The lunch club is the one place she talks to anyone all week.,,no\n"
+        f"k4,{at_risk},no,yes\n", encoding="utf-8")
+    for command in (("classify", "--model", str(small_model)), ("redact",)):
+        out = tmp_path / f"{command[0]}.jsonl"
+        done = insight(*command, str(source), "-o", str(out))
+        written = out.read_text(encoding="utf-8")
+        assert [json.loads(line)["id"] for line in written.splitlines()] == ["k1", "k3"]
+        said = " ".join(done.stderr.split())
+        assert (f"{source}: not kept: 2 rows (lines 3, 5): the person did not agree to their "
+                f"words being kept; nothing of them was written to {out}") in said
+        assert (f"{source}: SAFEGUARDING: line 5 raises a safeguarding concern, but the person "
+                "did not agree to their words being kept") in said
+        assert "(2 not kept, left out)" in done.stdout
+        for words in (said_no, at_risk, "daughter", "sleeping"):
+            assert words not in written + done.stdout + done.stderr
+        piped = insight(*command, str(source), "-o", "-")
+        assert [json.loads(line)["id"] for line in piped.stdout.splitlines()] == ["k1", "k3"]
+        assert "nothing of them was written to standard output" in " ".join(
+            piped.stderr.split())
+
+
 def test_classify_and_redact_write_to_standard_output(small_model: Path,
                                                      tmp_path: Path) -> None:
     """`-o -` pipes the lines; the summary goes to stderr and no file named '-' is made."""
