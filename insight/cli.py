@@ -139,7 +139,10 @@ def handled(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except _expected_errors() as exc:
-            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+            said = str(exc)
+            if "`insight " in said:  # a pointer to a lead's command: whom to tell
+                said = _for_reader(said, _reader_workspace(kwargs))
+            typer.secho(f"error: {said}", err=True, fg=typer.colors.RED)
             usage = isinstance(exc, NotFound | UnknownValue) or getattr(exc, "usage_error", False)
             raise typer.Exit(2 if usage else 1) from None
         except KeyboardInterrupt:
@@ -348,19 +351,99 @@ def _for_leads(command: F, rule: LeadOnly) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def _guard_lead_commands() -> None:
-    """Put every command `LEAD_ONLY` names behind the leads' check, once."""
+def _registered_commands() -> Iterator[tuple[str, Any]]:
+    """Each command as typed ("safeguarding list") with its registration."""
     from typer.main import get_command_name
 
     groups = [("", app)] + [(f"{g.name} ", g.typer_instance) for g in app.registered_groups
                             if g.typer_instance is not None]
     for prefix, group in groups:
         for info in group.registered_commands:
-            if info.callback is None:
-                continue
-            name = prefix + (info.name or get_command_name(info.callback.__name__))
-            if name in LEAD_ONLY:
-                info.callback = _for_leads(info.callback, LEAD_ONLY[name])
+            if info.callback is not None:
+                yield prefix + (info.name or get_command_name(info.callback.__name__)), info
+
+
+def _guard_lead_commands() -> None:
+    """Put every command `LEAD_ONLY` names behind the leads' check, once."""
+    for name, info in _registered_commands():
+        if name in LEAD_ONLY:
+            info.callback = _for_leads(info.callback, LEAD_ONLY[name])
+
+
+#: A command a message points to, as it is typed: `insight safeguarding list`
+_POINTER = re.compile(r"`insight ([^`]+)`")
+
+
+def _lead_rule(typed: str) -> LeadOnly | None:
+    """The `LEAD_ONLY` rule of a command as a message types it ("safeguarding list",
+    "erase --note ID"), or None where it is anyone's. A rule for some uses only is read
+    from the options the message gives, the rest as the command's defaults
+    (`notes list --words` is a lead's, `report --audience commissioner` anyone's)."""
+    import inspect
+
+    words = typed.split()
+    name = " ".join(words[:2]) if " ".join(words[:2]) in LEAD_ONLY else " ".join(words[:1])
+    rule = LEAD_ONLY.get(name)
+    if rule is None or rule.when is None:
+        return rule
+    callback = next((info.callback for typed_name, info in _registered_commands()
+                     if typed_name == name), None)
+    options: dict[str, Any] = {} if callback is None else {
+        p.name: p.default for p in inspect.signature(callback).parameters.values()}
+    for at, word in enumerate(words):
+        if word.startswith("--"):
+            key, _, value = word[2:].partition("=")
+            after = words[at + 1] if at + 1 < len(words) else ""
+            options[key.replace("-", "_")] = value or (
+                after if after and not after.startswith("-") else True)
+    try:
+        return rule if rule.when(options) else None
+    except (KeyError, AttributeError, TypeError, typer.BadParameter):  # cannot tell: a lead's
+        return rule
+
+
+def _for_reader(message: str, ws: Any) -> str:
+    """`message` as the person running the command can act on it. Once the workspace
+    lists its leads, a command in it that only a lead may run (`LEAD_ONLY`) becomes, for
+    anyone else, who to tell and what they do with it ("tell a lead (Sam Patel, Anna
+    Jones): they read the safeguarding queue with `insight safeguarding list`"): a
+    listener sent to a command that refuses her is stuck. Leads, and everyone where none
+    are listed, see the message as it was. The leads are named once a message."""
+    from insight.store import current_actor
+
+    if ws is None or not ws.leads or "`insight " not in message \
+            or ws.is_lead(current_actor()):
+        return message
+    named = [False]
+
+    def tell(found: re.Match[str]) -> str:
+        rule = _lead_rule(found.group(1))
+        if rule is None:
+            return found.group(0)
+        who = "a lead" if named[0] else f"a lead ({', '.join(ws.leads)})"
+        named[0] = True
+        return f"tell {who}: they {rule.doing} with {found.group(0)}"
+
+    return _POINTER.sub(tell, message)
+
+
+def _say(ws: Any, message: str, *, err: bool = False, fg: str | None = None) -> None:
+    """`typer.secho` for the commands anyone may run: a pointer to a lead's command is
+    said as who to tell (`_for_reader`)."""
+    typer.secho(_for_reader(message, ws), err=err, fg=fg)
+
+
+def _reader_workspace(kwargs: dict[str, Any]) -> Any:
+    """The workspace a command ran on, for its error message (`_for_reader`), or None: a
+    command without one, or a folder that is no workspace."""
+    from insight.workspace import WorkspaceError, open_workspace
+
+    if "workspace" not in kwargs or not _config_file(kwargs["workspace"]).is_file():
+        return None
+    try:
+        return open_workspace(kwargs["workspace"])
+    except WorkspaceError:  # the error being said may be this one
+        return None
 
 
 # -- workspace and codebook -------------------------------------------------------------
@@ -707,7 +790,7 @@ def ingest(
                         err=True, fg=typer.colors.RED)
                     raise typer.Exit(130) from None
             for warning in report.warnings:
-                typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
+                _say(ws, f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
                 if warning.startswith("not note fields"):
                     typer.secho(f"{file}: to read such a column as a note field (setting, "
                                 "place, community, ...), name it with --column FIELD=COLUMN; "
@@ -726,7 +809,7 @@ def ingest(
                     f"already present {report.already_present}"
                     + (f", not kept {len(report.not_kept)}" if report.not_kept else "")
                 )
-            _say_not_kept(file, report)
+            _say_not_kept(file, report, ws)
             if not report.file_error:
                 from insight.quarantine import settle_unread
 
@@ -735,7 +818,7 @@ def ingest(
                                f"attempt{'s' if settled > 1 else ''} to read it "
                                f"cleared from quarantine")
             for line in report.change_summary():
-                typer.echo(f"{file}: {line}")
+                _say(ws, f"{file}: {line}")
             if report.quote_withdrawn and (quoted_in := store.reports_quoting(
                     report.quote_withdrawn)):
                 typer.secho(f"{file}: " + _quoted_in(quoted_in, "notes whose consent to quote "
@@ -795,20 +878,20 @@ def ingest(
             shown = report.first_reasons
             if kinds is not None:
                 if len(kinds["new"]) < report.rejected:
-                    typer.echo(f"{file}: {_rejected_kinds(kinds)}")
+                    _say(ws, f"{file}: {_rejected_kinds(kinds)}")
                 pending = kinds["new"] + kinds["before"]
                 to_fix = len(pending)
                 shown = [(r.line, r.reason) for r in pending[:len(report.first_reasons)]]
             for line, reason in shown:
-                typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
+                _say(ws, f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
             if report.unknown_labels:
                 typer.secho(f"{file}: {_unknown_labels(report.unknown_labels, ws)}", err=True,
                             fg=typer.colors.YELLOW)
             if report.quarantine and report.rejected:  # a file not read has no rows there
                 more = to_fix - len(shown)
-                typer.echo(f"{file}: quarantined rows in {report.quarantine}"
-                           + (f" ({more} more reasons there)" if more > 0 else "")
-                           + "; `insight quarantine show` lists every row still to fix")
+                _say(ws, f"{file}: quarantined rows in {report.quarantine}"
+                     + (f" ({more} more reasons there)" if more > 0 else "")
+                     + "; every row still to fix: `insight quarantine show`")
             # rows already stored or erased need nothing: only what does is a rejection
             any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns
                                  or report.erased_concerns or report.unread_concern_columns
@@ -824,7 +907,7 @@ def ingest(
 _NOT_KEPT_SHOWN = 20
 
 
-def _say_not_kept(file: Path, report: Any) -> None:
+def _say_not_kept(file: Path, report: Any, ws: Any) -> None:
     """What ingest says of rows whose person did not agree to their words being kept: each
     by line (never its words); a stored note of one, to erase; a concern in one, in red,
     as it reaches no queue."""
@@ -837,12 +920,12 @@ def _say_not_kept(file: Path, report: Any) -> None:
         typer.echo(f"{file}: not kept either, for the same reason: line"
                    f"{'s' if len(more) > 1 else ''} {some_of([str(n) for n in more], 30)}")
     for line, note_id in report.keep_refused:
-        typer.secho(
-            f"{file}: line {line}: the person no longer agrees to their words being kept, but "
-            f"note {shown_cell(note_id)} from an earlier file holds them: erase it now with "
-            f"`insight erase --note {note_id}` (a file never erases a note, as that cannot be "
-            "undone; its consent to quote is withdrawn meanwhile)",
-            err=True, fg=typer.colors.RED)
+        _say(ws,
+             f"{file}: line {line}: the person no longer agrees to their words being kept, but "
+             f"note {shown_cell(note_id)} from an earlier file holds them: erase it now "
+             f"(`insight erase --note {note_id}`; a file never erases a note, as that cannot "
+             "be undone; its consent to quote is withdrawn meanwhile)",
+             err=True, fg=typer.colors.RED)
     _say_not_kept_concerns(file, report.not_kept_concerns, "stored")
 
 
@@ -897,9 +980,9 @@ def _rejected_kinds(kinds: dict[str, list[Any]]) -> str:
         "before": "rejected before and still to fix",
         "stored": "already stored (copies of a stored note: an earlier row of the file, or "
                   "fixed and ingested before), needing "
-                  "nothing (`insight quarantine clear` removes them)",
+                  "nothing (to remove them: `insight quarantine clear`)",
         "erased": "of erased notes, not kept",
-        "dismissed": "dismissed before (`insight quarantine dismiss`)",
+        "dismissed": "dismissed before, needing nothing more",
     }
     said = [f"{len(rows)} {parts[kind]}" for kind, rows in kinds.items() if rows]
     return "rejected rows: " + "; ".join(said)
@@ -1371,7 +1454,7 @@ def tag(
     ws, store = _open(workspace, db)
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
     for warning in check_model_fits(tag_model, ws.load_codebook()):
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+        _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     with store:
         total = store.count_notes(untagged=not retag)
         queued = {item["id"] for item in store.safeguarding_items()}
@@ -1389,25 +1472,25 @@ def tag(
             )
         routed = {item["note_id"] for item in store.safeguarding_items()
                   if item["id"] not in queued}
-    typer.echo(f"tagged {done} note{'s' if done != 1 else ''} with model "
-               f"{tag_model.model_version}"
-               + ("; next: `insight notes queue` lists the tags least sure first, to review"
-                  if done and not retag else ""))
+    _say(ws, f"tagged {done} note{'s' if done != 1 else ''} with model "
+         f"{tag_model.model_version}"
+         + ("; next, to review the tags least sure first: `insight notes queue`"
+            if done and not retag else ""))
     if retag:  # a retrained model moves notes nobody reviewed: say how many, and where
         unreviewed = changes["unreviewed_changed"]
-        typer.echo(
-            f"categories changed on {changes['notes_changed']} of the notes tagged before "
-            f"({changes['tags_added']} tags added, {changes['tags_removed']} removed)"
-            + (f"; {unreviewed} of these no person has reviewed, so the counts by category "
-               "change with them (`insight notes queue` shows the least sure first)"
-               if unreviewed else "; a person has reviewed every one of these, so the "
-               "counts by category stay as people judged them" if changes["notes_changed"]
-               else "")
-            + f"; the experience changed on {changes['experience_changed']}")
+        _say(ws,
+             f"categories changed on {changes['notes_changed']} of the notes tagged before "
+             f"({changes['tags_added']} tags added, {changes['tags_removed']} removed)"
+             + (f"; {unreviewed} of these no person has reviewed, so the counts by category "
+                "change with them (the least sure first: `insight notes queue`)"
+                if unreviewed else "; a person has reviewed every one of these, so the "
+                "counts by category stay as people judged them" if changes["notes_changed"]
+                else "")
+             + f"; the experience changed on {changes['experience_changed']}")
     if routed:  # said as ingest says it: a person must read them
         noun = "note" if len(routed) == 1 else "notes"
-        typer.echo(f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
-                   "the phrase list: `insight safeguarding list`")
+        _say(ws, f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
+             "the phrase list: `insight safeguarding list`")
 
 
 @app.command()
@@ -2005,7 +2088,7 @@ def notes_list(
     with store:
         frame = note_frame(store)
         if category is not None and category not in codebook:
-            _retired_category(category, frame, codebook)
+            _retired_category(category, frame, ws)
         found = find_notes(
             frame, listener=listener, place=place, category=category,
             since=first, until=last, safeguarding=safeguarding,
@@ -2030,9 +2113,11 @@ def notes_list(
         typer.echo(f"({len(shown)} of {len(rows)} notes; --limit 0 lists all)", err=True)
 
 
-def _retired_category(category: str, frame: Any, codebook: Any) -> None:
-    """A category the codebook does not have: notes still tagged with it (retired or split
-    since) are found, and the lead told how to review them; else it is a typo, refused."""
+def _retired_category(category: str, frame: Any, ws: Any) -> None:
+    """A category the workspace's codebook does not have: notes still tagged with it
+    (retired or split since) are found, and the lead told how to review them; else it is a
+    typo, refused."""
+    codebook = ws.load_codebook()
     tagged = int(frame["categories"].map(lambda found: category in found).sum())
     if not tagged:
         from insight.choices import closest
@@ -2043,12 +2128,12 @@ def _retired_category(category: str, frame: Any, codebook: Any) -> None:
         raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
                                  + (f" (did you mean {hint!r}?)" if hint else ""),
                                  param_hint="--category")
-    typer.secho(f"{category} is not in the workspace's codebook (version {codebook.version}): "
-                f"{tagged} {'note is' if tagged == 1 else 'notes are'} still tagged with it, "
-                f"in no count under it: review them (`insight notes review ID --drop {category} "
-                "--add CATEGORY`), or, where the model tagged them, train and tag again "
-                "(`insight train`, then `insight tag --retag`)", err=True,
-                fg=typer.colors.YELLOW)
+    _say(ws, f"{category} is not in the workspace's codebook (version {codebook.version}): "
+         f"{tagged} {'note is' if tagged == 1 else 'notes are'} still tagged with it, "
+         f"in no count under it: review them (`insight notes review ID --drop {category} "
+         "--add CATEGORY`), or, where the model tagged them, train and tag again "
+         "(`insight train`, then `insight tag --retag`)", err=True,
+         fg=typer.colors.YELLOW)
 
 
 def _confidence_given(text: str) -> float:
@@ -2098,7 +2183,7 @@ def notes_queue(
             codebook = ws.load_codebook()
             category = codebook.category_id(category) or category
             if category not in codebook:
-                _retired_category(category, note_frame(store), codebook)
+                _retired_category(category, note_frame(store), ws)
         queued, cleared = store.safeguarding_state()
         for batch in store.iter_notes(labelled=False):
             tagged = {n["id"]: n for n in batch if n["tagged_with"]}
@@ -2181,7 +2266,7 @@ def rollup(
             typer.secho(f"warning: {undated} note(s) have no date heard, so are in no "
                         "period and not counted", err=True, fg=typer.colors.YELLOW)
         for warning in categories_not_in(frame, codebook):
-            typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+            _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
         table = category_rollup(
             frame, codebook, audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold,
@@ -2307,7 +2392,7 @@ def report(
     for path in paths:
         typer.echo(f"report written to {path}")
     for warning in data.warnings:
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+        _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if untagged:
         typer.secho(
             f"warning: {untagged} note(s) have no categories yet and are not counted under "
@@ -3327,7 +3412,7 @@ def trace(
     if record is not None and listener is not None:
         raise typer.BadParameter(f"give {record} or --listener {listener}, not both: trace "
                                  "follows one at a time")
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         thread = load_thread(store)
         if listener is not None:
@@ -3366,8 +3451,8 @@ def trace(
             records = {"insight": thread.insights, "priority": thread.priorities,
                        "action": thread.actions, "outcome": thread.outcomes}[kind]
             if record_id not in records:
-                raise typer.BadParameter(f"no {kind} {record!r}"
-                                         + _gone_record(store, kind, record_id))
+                raise typer.BadParameter(f"no {kind} {record!r}" + _for_reader(
+                    _gone_record(store, kind, record_id), ws))
             traced = thread.trace(kind, record_id)
             if fmt == "json":
                 typer.echo(json.dumps(traced, indent=2, default=str))
@@ -3510,8 +3595,8 @@ def _gone_record(store: Any, kind: str, record_id: int) -> str:
         return (f": it was merged into {into} on {long_day(uk_day(merged['at']))} (`insight "
                 f"trace {into}` follows it there)")
     if deleted:
-        return (f": it was deleted on {long_day(uk_day(deleted['at']))} (`insight "
-                f"{PLURAL[kind]} undelete {name}` brings it back)")
+        return (f": it was deleted on {long_day(uk_day(deleted['at']))} (to bring it back: "
+                f"`insight {PLURAL[kind]} undelete {name}`)")
     return ""
 
 
@@ -3676,10 +3761,11 @@ def safeguarding_list(
 def _quarantined_concerns(workspace: Path | None, db: str | None) -> None:
     """Say (on stderr) how many rejected rows raising a concern wait in quarantine: never
     stored, so in no queue, but a safeguarding lead must know of them."""
-    _say_concerns_waiting(_quarantined(workspace, db)[1])
+    ws, rows = _quarantined(workspace, db)
+    _say_concerns_waiting(rows, ws)
 
 
-def _say_concerns_waiting(rows: Sequence[Any]) -> None:
+def _say_concerns_waiting(rows: Sequence[Any], ws: Any) -> None:
     """The red line for quarantined rows raising a concern (`_quarantined_concerns`)."""
     from insight.intake import some_of
 
@@ -3689,11 +3775,11 @@ def _say_concerns_waiting(rows: Sequence[Any]) -> None:
         # a row quarantined by two ingests of one file (other options) is one row
         places = list(dict.fromkeys(r.where for r in concerns))
         n = len(places)
-        typer.secho(f"SAFEGUARDING: {n} rejected row{'s' if n != 1 else ''} raising a "
-                    f"concern wait{'s' if n == 1 else ''} in quarantine, "
-                    f"in no queue ({some_of(places, 5)}"
-                    + (f"; the oldest since {uk_time(first)}" if first else "")
-                    + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
+        _say(ws, f"SAFEGUARDING: {n} rejected row{'s' if n != 1 else ''} raising a "
+             f"concern wait{'s' if n == 1 else ''} in quarantine, "
+             f"in no queue ({some_of(places, 5)}"
+             + (f"; the oldest since {uk_time(first)}" if first else "")
+             + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
 
 
 def _acting_person() -> str:
@@ -4390,7 +4476,7 @@ def quarantine_list(
         entry[column[r.state]] += 1
         entry["safeguarding_concerns"] += int(r.concern and r.state == "to fix")
     _print_table(list(files.values()), fmt)
-    _say_concerns_waiting(rows)
+    _say_concerns_waiting(rows, ws)
     if fmt != "table" or not rows:
         if fmt == "table":
             typer.echo(f"nothing in quarantine ({ws.quarantine_dir})")
@@ -4403,14 +4489,14 @@ def quarantine_list(
     for kind, count in kinds.most_common():
         typer.echo(f"  {count:>5}  {kind}")
     if to_fix:
-        typer.echo("`insight quarantine show` lists them; `insight quarantine export --out "
-                   "rows-to-fix.xlsx` writes them to correct and ingest again")
+        _say(ws, "to read them: `insight quarantine show`; to fix them: `insight quarantine "
+             "export --out rows-to-fix.xlsx` (a file to correct and ingest again)")
     if to_fix:
-        typer.echo("a row that will never be a note (an empty form, a test answer): "
-                   "`insight quarantine dismiss FILE LINE`")
+        _say(ws, "a row that will never be a note (an empty form, a test answer): "
+             "`insight quarantine dismiss FILE LINE`")
     if any(r.state in DONE for r in rows):
-        typer.echo("`insight quarantine clear` removes the rows that need nothing more "
-                   f"({', '.join(DONE)})")
+        _say(ws, f"to remove the rows that need nothing more ({', '.join(DONE)}): "
+             "`insight quarantine clear`")
 
 
 def _shortened(text: str, limit: int = 80) -> str:

@@ -3130,9 +3130,9 @@ class FileReport:
         if undone := [shown_cell(i) for i in dict.fromkeys(self.person_consent_undone)]:
             lines.append(
                 f"consent withdrawn from {some_of(undone, 10)}, to which a person had given "
-                "it with `insight notes consent` after a file said no: a withdrawal always "
-                "applies. If this file's no is that old answer, correct it in the form's "
-                "responses, then record the person's consent again"
+                "it after a file said no: a withdrawal always applies. If this file's no is "
+                "that old answer, correct it in the form's responses, then record the "
+                "person's consent again (`insight notes consent`)"
             )
         if self.near_twins:
             listed = [f"line {line} ~ {shown_cell(note_id)}"
@@ -3147,8 +3147,8 @@ class FileReport:
                 "answer corrected in the form comes as a new response, so both were kept; if "
                 "that is what happened, erase the older note (`insight erase --note ID`)"
                 + ("; where an answer differs, keep the one that is right: the note kept "
-                   "keeps its consent and safeguarding answers (`insight notes consent` "
-                   "corrects a consent)" if self.near_twin_answers else "")
+                   "keeps its consent and safeguarding answers (to correct a consent: "
+                   "`insight notes consent`)" if self.near_twin_answers else "")
             )
         if self.fields_kept:
             named = sorted({i for ids in self.fields_kept.values() for i in ids})
@@ -3159,7 +3159,7 @@ class FileReport:
                 f"{'is' if len(named) == 1 else 'are'} given other values in this file: "
                 f"{fields} ({some_of([shown_cell(i) for i in named], 5)}); the stored values "
                 "are kept, as ingesting again never changes a field: if the file is right, "
-                "correct each note with "
+                "correct each note: "
                 + " or ".join(
                     ([f"`insight notes update ID {'/'.join(options)}`"] if (options := [
                         f"--{name.replace('_', '-')}" for name in self.fields_kept
@@ -3194,7 +3194,7 @@ class FileReport:
             verb = "gives" if self.labels_kept == 1 else "give"
             lines.append(
                 f"{self.labels_kept} row{_s(self.labels_kept)} {verb} other categories than "
-                "a person gave the stored note: the person's are kept (change them with "
+                "a person gave the stored note: the person's are kept (to change them: "
                 "`insight notes review`)"
             )
         if self.text_replaced:
@@ -3209,8 +3209,8 @@ class FileReport:
             lines.append(
                 f"{self.consent_not_restored} consent{_s(self.consent_not_restored)} given in "
                 f"this file for notes whose consent was withdrawn earlier ({some_of(named)}): "
-                "not applied (an older export?); only a person gives it back, with `insight "
-                "notes consent`"
+                "not applied (an older export?); only a person gives it back (`insight "
+                "notes consent`)"
             )
         return lines
 
@@ -4213,8 +4213,8 @@ def _said_more_warnings(lines: dict[str, list[int]],
                 f"asked, say it was withdrawn or give no yes or no ({where}; 'yes, but ...', "
                 "'only if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read "
                 f"as no consent, as a condition cannot be kept and {_CONSENT_NEEDS[column]}; "
-                "the notes are stored; a person can record consent with `insight notes "
-                "consent`"
+                "the notes are stored; a person can record consent (`insight notes "
+                "consent`)"
             )
     return warnings
 

@@ -494,8 +494,8 @@ def test_cli_file_rejection_exits_3_with_the_reason(workspace: Path) -> None:
         in result.stderr
     )
     assert "Traceback" not in result.stderr
-    # blind audit: it also said "quarantined rows in ...; `insight quarantine show` lists
-    # every row still to fix", where no row is, and `show` lists none
+    # blind audit: it also said "quarantined rows in ...; every row still to fix: `insight
+    # quarantine show`", where no row is, and `show` lists none
     assert "quarantined rows" not in result.stdout
 
 
@@ -750,7 +750,7 @@ def test_a_field_a_later_export_gives_otherwise_is_kept_and_said_and_a_person_co
                     encoding="utf-8")
     said = ingest_file(store, felt, category_ids=None, quarantine_dir=tmp_path / "q")
     assert said.fields_kept == {"experience": ["x1"]}
-    assert any(line.endswith("correct each note with `insight notes review ID --experience "
+    assert any(line.endswith("correct each note: `insight notes review ID --experience "
                              "...`") for line in said.change_summary())
 
 
