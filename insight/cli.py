@@ -139,7 +139,10 @@ def handled(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except _expected_errors() as exc:
-            typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+            said = str(exc)
+            if "`insight " in said:  # a pointer to a lead's command: whom to tell
+                said = _for_reader(said, _reader_workspace(kwargs))
+            typer.secho(f"error: {said}", err=True, fg=typer.colors.RED)
             usage = isinstance(exc, NotFound | UnknownValue) or getattr(exc, "usage_error", False)
             raise typer.Exit(2 if usage else 1) from None
         except KeyboardInterrupt:
@@ -348,19 +351,99 @@ def _for_leads(command: F, rule: LeadOnly) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def _guard_lead_commands() -> None:
-    """Put every command `LEAD_ONLY` names behind the leads' check, once."""
+def _registered_commands() -> Iterator[tuple[str, Any]]:
+    """Each command as typed ("safeguarding list") with its registration."""
     from typer.main import get_command_name
 
     groups = [("", app)] + [(f"{g.name} ", g.typer_instance) for g in app.registered_groups
                             if g.typer_instance is not None]
     for prefix, group in groups:
         for info in group.registered_commands:
-            if info.callback is None:
-                continue
-            name = prefix + (info.name or get_command_name(info.callback.__name__))
-            if name in LEAD_ONLY:
-                info.callback = _for_leads(info.callback, LEAD_ONLY[name])
+            if info.callback is not None:
+                yield prefix + (info.name or get_command_name(info.callback.__name__)), info
+
+
+def _guard_lead_commands() -> None:
+    """Put every command `LEAD_ONLY` names behind the leads' check, once."""
+    for name, info in _registered_commands():
+        if name in LEAD_ONLY:
+            info.callback = _for_leads(info.callback, LEAD_ONLY[name])
+
+
+#: A command a message points to, as it is typed: `insight safeguarding list`
+_POINTER = re.compile(r"`insight ([^`]+)`")
+
+
+def _lead_rule(typed: str) -> LeadOnly | None:
+    """The `LEAD_ONLY` rule of a command as a message types it ("safeguarding list",
+    "erase --note ID"), or None where it is anyone's. A rule for some uses only is read
+    from the options the message gives, the rest as the command's defaults
+    (`notes list --words` is a lead's, `report --audience commissioner` anyone's)."""
+    import inspect
+
+    words = typed.split()
+    name = " ".join(words[:2]) if " ".join(words[:2]) in LEAD_ONLY else " ".join(words[:1])
+    rule = LEAD_ONLY.get(name)
+    if rule is None or rule.when is None:
+        return rule
+    callback = next((info.callback for typed_name, info in _registered_commands()
+                     if typed_name == name), None)
+    options: dict[str, Any] = {} if callback is None else {
+        p.name: p.default for p in inspect.signature(callback).parameters.values()}
+    for at, word in enumerate(words):
+        if word.startswith("--"):
+            key, _, value = word[2:].partition("=")
+            after = words[at + 1] if at + 1 < len(words) else ""
+            options[key.replace("-", "_")] = value or (
+                after if after and not after.startswith("-") else True)
+    try:
+        return rule if rule.when(options) else None
+    except (KeyError, AttributeError, TypeError, typer.BadParameter):  # cannot tell: a lead's
+        return rule
+
+
+def _for_reader(message: str, ws: Any) -> str:
+    """`message` as the person running the command can act on it. Once the workspace
+    lists its leads, a command in it that only a lead may run (`LEAD_ONLY`) becomes, for
+    anyone else, who to tell and what they do with it ("tell a lead (Sam Patel, Anna
+    Jones): they read the safeguarding queue with `insight safeguarding list`"): a
+    listener sent to a command that refuses her is stuck. Leads, and everyone where none
+    are listed, see the message as it was. The leads are named once a message."""
+    from insight.store import current_actor
+
+    if ws is None or not ws.leads or "`insight " not in message \
+            or ws.is_lead(current_actor()):
+        return message
+    named = [False]
+
+    def tell(found: re.Match[str]) -> str:
+        rule = _lead_rule(found.group(1))
+        if rule is None:
+            return found.group(0)
+        who = "a lead" if named[0] else f"a lead ({', '.join(ws.leads)})"
+        named[0] = True
+        return f"tell {who}: they {rule.doing} with {found.group(0)}"
+
+    return _POINTER.sub(tell, message)
+
+
+def _say(ws: Any, message: str, *, err: bool = False, fg: str | None = None) -> None:
+    """`typer.secho` for the commands anyone may run: a pointer to a lead's command is
+    said as who to tell (`_for_reader`)."""
+    typer.secho(_for_reader(message, ws), err=err, fg=fg)
+
+
+def _reader_workspace(kwargs: dict[str, Any]) -> Any:
+    """The workspace a command ran on, for its error message (`_for_reader`), or None: a
+    command without one, or a folder that is no workspace."""
+    from insight.workspace import WorkspaceError, open_workspace
+
+    if "workspace" not in kwargs or not _config_file(kwargs["workspace"]).is_file():
+        return None
+    try:
+        return open_workspace(kwargs["workspace"])
+    except WorkspaceError:  # the error being said may be this one
+        return None
 
 
 # -- workspace and codebook -------------------------------------------------------------
@@ -389,13 +472,11 @@ def init(
 ) -> None:
     """Create a workspace: insight.toml and its database."""
     from insight.store import Store, current_actor
-    from insight.workspace import init_workspace
+    from insight.workspace import init_workspace, lead_name_problem
 
     for name in lead or ():
-        if _names_no_one(name):
-            raise typer.BadParameter(
-                f"{name!r} names no one (a role or a shared account may be several people): "
-                "give each lead's own name, as they set INSIGHT_USER", param_hint="--lead")
+        if (problem := lead_name_problem(name)) is not None:
+            raise typer.BadParameter(problem, param_hint="--lead")
     ws = init_workspace(
         directory, db=db, codebook=str(codebook) if codebook else None,
         small_number_threshold=small_number, leads=lead or (), area=area,
@@ -713,7 +794,7 @@ def ingest(
                         err=True, fg=typer.colors.RED)
                     raise typer.Exit(130) from None
             for warning in report.warnings:
-                typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
+                _say(ws, f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
                 if warning.startswith("not note fields"):
                     typer.secho(f"{file}: to read such a column as a note field (setting, "
                                 "place, community, ...), name it with --column FIELD=COLUMN; "
@@ -732,7 +813,7 @@ def ingest(
                     f"already present {report.already_present}"
                     + (f", not kept {len(report.not_kept)}" if report.not_kept else "")
                 )
-            _say_not_kept(file, report)
+            _say_not_kept(file, report, ws)
             if not report.file_error:
                 from insight.quarantine import settle_unread
 
@@ -741,7 +822,7 @@ def ingest(
                                f"attempt{'s' if settled > 1 else ''} to read it "
                                f"cleared from quarantine")
             for line in report.change_summary():
-                typer.echo(f"{file}: {line}")
+                _say(ws, f"{file}: {line}")
             if report.quote_withdrawn and (quoted_in := store.reports_quoting(
                     report.quote_withdrawn)):
                 typer.secho(f"{file}: " + _quoted_in(quoted_in, "notes whose consent to quote "
@@ -801,20 +882,20 @@ def ingest(
             shown = report.first_reasons
             if kinds is not None:
                 if len(kinds["new"]) < report.rejected:
-                    typer.echo(f"{file}: {_rejected_kinds(kinds)}")
+                    _say(ws, f"{file}: {_rejected_kinds(kinds)}")
                 pending = kinds["new"] + kinds["before"]
                 to_fix = len(pending)
                 shown = [(r.line, r.reason) for r in pending[:len(report.first_reasons)]]
             for line, reason in shown:
-                typer.secho(f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
+                _say(ws, f"{file}: line {line}: {reason}", err=True, fg=typer.colors.YELLOW)
             if report.unknown_labels:
                 typer.secho(f"{file}: {_unknown_labels(report.unknown_labels, ws)}", err=True,
                             fg=typer.colors.YELLOW)
             if report.quarantine and report.rejected:  # a file not read has no rows there
                 more = to_fix - len(shown)
-                typer.echo(f"{file}: quarantined rows in {report.quarantine}"
-                           + (f" ({more} more reasons there)" if more > 0 else "")
-                           + "; `insight quarantine show` lists every row still to fix")
+                _say(ws, f"{file}: quarantined rows in {report.quarantine}"
+                     + (f" ({more} more reasons there)" if more > 0 else "")
+                     + "; every row still to fix: `insight quarantine show`")
             # rows already stored or erased need nothing: only what does is a rejection
             any_rejected |= bool(to_fix or report.file_error or report.rejected_concerns
                                  or report.erased_concerns or report.unread_concern_columns
@@ -830,7 +911,7 @@ def ingest(
 _NOT_KEPT_SHOWN = 20
 
 
-def _say_not_kept(file: Path, report: Any) -> None:
+def _say_not_kept(file: Path, report: Any, ws: Any) -> None:
     """What ingest says of rows whose person did not agree to their words being kept: each
     by line (never its words); a stored note of one, to erase; a concern in one, in red,
     as it reaches no queue."""
@@ -843,23 +924,33 @@ def _say_not_kept(file: Path, report: Any) -> None:
         typer.echo(f"{file}: not kept either, for the same reason: line"
                    f"{'s' if len(more) > 1 else ''} {some_of([str(n) for n in more], 30)}")
     for line, note_id in report.keep_refused:
-        typer.secho(
-            f"{file}: line {line}: the person no longer agrees to their words being kept, but "
-            f"note {shown_cell(note_id)} from an earlier file holds them: erase it now with "
-            f"`insight erase --note {note_id}` (a file never erases a note, as that cannot be "
-            "undone; its consent to quote is withdrawn meanwhile)",
-            err=True, fg=typer.colors.RED)
-    if lines := report.not_kept_concerns:
-        one = len(lines) == 1
-        typer.secho(
-            f"{file}: SAFEGUARDING: line{'' if one else 's'} "
-            f"{some_of([str(n) for n in lines], 10)} "
-            f"{'raises' if one else 'raise'} a safeguarding concern, but the person did not "
-            f"agree to their words being kept, so nothing of {'it' if one else 'them'} was "
-            f"stored and {'it is' if one else 'they are'} in no queue: read "
-            f"{'it' if one else 'them'} in the file now, and act as your safeguarding policy "
-            "says (a risk of harm may outweigh the wish not to be recorded)",
-            err=True, fg=typer.colors.RED)
+        _say(ws,
+             f"{file}: line {line}: the person no longer agrees to their words being kept, but "
+             f"note {shown_cell(note_id)} from an earlier file holds them: erase it now "
+             f"(`insight erase --note {note_id}`; a file never erases a note, as that cannot "
+             "be undone; its consent to quote is withdrawn meanwhile)",
+             err=True, fg=typer.colors.RED)
+    _say_not_kept_concerns(file, report.not_kept_concerns, "stored")
+
+
+def _say_not_kept_concerns(file: Path, lines: Sequence[int], done: str) -> None:
+    """In red: rows not kept that raise a safeguarding concern, which no queue or output
+    holds (`done`: "stored" by ingest, "written" by classify and redact), for a person to
+    read in the file now."""
+    from insight.intake import some_of
+
+    if not lines:
+        return
+    one = len(lines) == 1
+    typer.secho(
+        f"{file}: SAFEGUARDING: line{'' if one else 's'} "
+        f"{some_of([str(n) for n in lines], 10)} "
+        f"{'raises' if one else 'raise'} a safeguarding concern, but the person did not "
+        f"agree to their words being kept, so nothing of {'it' if one else 'them'} was "
+        f"{done} and {'it is' if one else 'they are'} in no queue: read "
+        f"{'it' if one else 'them'} in the file now, and act as your safeguarding policy "
+        "says (a risk of harm may outweigh the wish not to be recorded)",
+        err=True, fg=typer.colors.RED)
 
 
 def _unknown_labels(labels: dict[str, list[int]], ws: Any) -> str:
@@ -893,9 +984,9 @@ def _rejected_kinds(kinds: dict[str, list[Any]]) -> str:
         "before": "rejected before and still to fix",
         "stored": "already stored (copies of a stored note: an earlier row of the file, or "
                   "fixed and ingested before), needing "
-                  "nothing (`insight quarantine clear` removes them)",
+                  "nothing (to remove them: `insight quarantine clear`)",
         "erased": "of erased notes, not kept",
-        "dismissed": "dismissed before (`insight quarantine dismiss`)",
+        "dismissed": "dismissed before, needing nothing more",
     }
     said = [f"{len(rows)} {parts[kind]}" for kind, rows in kinds.items() if rows]
     return "rejected rows: " + "; ".join(said)
@@ -1174,18 +1265,55 @@ def _one_word(value: str, allowed: Sequence[str], what: str, option: str,
 
 
 def _read_texts_warned(
-    file: Path, id_col: str, text_col: str, errors: dict[int, str] | None = None
-) -> tuple[list[str], list[str]]:
+    file: Path, id_col: str, text_col: str, errors: dict[int, str], out: Path
+) -> tuple[list[str], list[str], int]:
     """Ids and texts for a stateless command, with the file's warnings on stderr; rows
-    that cannot be read are kept in `errors` (position -> why), as `read_texts` does."""
-    from insight.intake import read_texts
+    that cannot be read are kept in `errors` (position -> why), as `read_texts` does.
+    Rows whose person did not agree to their words being kept are left out, as ingest
+    leaves them out, and said by line on stderr (`_say_left_out`); also returns how many."""
+    from insight.intake import NotKept, read_texts
 
     warnings: list[str] = []
+    not_kept = NotKept()
     ids, texts = read_texts(file, id_col=id_col, text_col=text_col, warnings=warnings,
-                            errors=errors)
+                            errors=errors, not_kept=not_kept, screen=_screen_when_needed())
     for warning in warnings:
         typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
-    return ids, texts
+    _say_left_out(file, not_kept, out)
+    return ids, texts, len(not_kept.lines)
+
+
+def _screen_when_needed() -> Callable[[str], str | None]:
+    """The safeguarding phrase screen, loaded (a second or two) only when first asked: a
+    stateless command screens only the rows it leaves out, which most files have none of."""
+    loaded: list[Callable[[str], str | None]] = []
+
+    def screen(text: str) -> str | None:
+        if not loaded:
+            from insight.classify.safeguarding import phrase_screen
+
+            loaded.append(phrase_screen())
+        return loaded[0](text)
+
+    return screen
+
+
+def _say_left_out(file: Path, not_kept: Any, out: Path) -> None:
+    """What classify and redact say, on stderr, of the rows they left out because their
+    person did not agree to their words being kept: how many, by line (never their
+    words), as ingest says it; a concern in one in red, as it reaches no one otherwise."""
+    from insight.intake import WORKBOOKS, some_of
+
+    if not (lines := not_kept.lines):
+        return
+    n = len(lines)
+    where = "row" if file.suffix.lower() in WORKBOOKS else "line"
+    written = "standard output" if out == STDOUT else str(out)
+    typer.secho(f"{file}: not kept: {n} row{'s' if n != 1 else ''} ({where}"
+                f"{'s' if n != 1 else ''} {some_of([str(i) for i in lines], 30)}): the person "
+                "did not agree to their words being kept; nothing of "
+                f"{'it' if n == 1 else 'them'} was written to {written}", err=True)
+    _say_not_kept_concerns(file, not_kept.concerns, "written")
 
 
 STDOUT = Path("-")
@@ -1242,6 +1370,11 @@ def _earlier_output(path: Path, fields: tuple[str, ...]) -> bool:
                                  and all(f in record for f in fields))
     except (OSError, UnicodeDecodeError, ValueError):
         return False
+
+
+def _not_kept_count(left_out: int) -> str:
+    """The closing summary's word on rows left out as not kept (`_say_left_out`)."""
+    return f" ({left_out} not kept, left out)" if left_out else ""
 
 
 def _said(message: str, out: Path) -> None:
@@ -1325,7 +1458,7 @@ def tag(
     ws, store = _open(workspace, db)
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
     for warning in check_model_fits(tag_model, ws.load_codebook()):
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+        _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     with store:
         total = store.count_notes(untagged=not retag)
         queued = {item["id"] for item in store.safeguarding_items()}
@@ -1343,25 +1476,25 @@ def tag(
             )
         routed = {item["note_id"] for item in store.safeguarding_items()
                   if item["id"] not in queued}
-    typer.echo(f"tagged {done} note{'s' if done != 1 else ''} with model "
-               f"{tag_model.model_version}"
-               + ("; next: `insight notes queue` lists the tags least sure first, to review"
-                  if done and not retag else ""))
+    _say(ws, f"tagged {done} note{'s' if done != 1 else ''} with model "
+         f"{tag_model.model_version}"
+         + ("; next, to review the tags least sure first: `insight notes queue`"
+            if done and not retag else ""))
     if retag:  # a retrained model moves notes nobody reviewed: say how many, and where
         unreviewed = changes["unreviewed_changed"]
-        typer.echo(
-            f"categories changed on {changes['notes_changed']} of the notes tagged before "
-            f"({changes['tags_added']} tags added, {changes['tags_removed']} removed)"
-            + (f"; {unreviewed} of these no person has reviewed, so the counts by category "
-               "change with them (`insight notes queue` shows the least sure first)"
-               if unreviewed else "; a person has reviewed every one of these, so the "
-               "counts by category stay as people judged them" if changes["notes_changed"]
-               else "")
-            + f"; the experience changed on {changes['experience_changed']}")
+        _say(ws,
+             f"categories changed on {changes['notes_changed']} of the notes tagged before "
+             f"({changes['tags_added']} tags added, {changes['tags_removed']} removed)"
+             + (f"; {unreviewed} of these no person has reviewed, so the counts by category "
+                "change with them (the least sure first: `insight notes queue`)"
+                if unreviewed else "; a person has reviewed every one of these, so the "
+                "counts by category stay as people judged them" if changes["notes_changed"]
+                else "")
+             + f"; the experience changed on {changes['experience_changed']}")
     if routed:  # said as ingest says it: a person must read them
         noun = "note" if len(routed) == 1 else "notes"
-        typer.echo(f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
-                   "the phrase list: `insight safeguarding list`")
+        _say(ws, f"{len(routed)} {noun} routed to the safeguarding queue by the model or "
+             "the phrase list: `insight safeguarding list`")
 
 
 @app.command()
@@ -1369,7 +1502,8 @@ def tag(
 def classify(
     file: Annotated[Path, typer.Argument(help="CSV, JSONL or .xlsx of texts.")],
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="JSONL to write, one line per input row ('-': standard output).")],
+        "--out", "-o", help="JSONL to write, one line per input row kept ('-': standard "
+        "output).")],
     model: Annotated[
         Path | None,
         typer.Option(help="Model directory (default: the workspace model if -w or "
@@ -1387,13 +1521,18 @@ def classify(
     A row with no text, or one that cannot be read, keeps its place: a line with no
     tags, an error field ("no text", or why) and no id unless the row has one. Rows are
     numbered as ids only in a file that has no ids. With -w, a model whose categories
-    differ from the workspace's codebook is warned of."""
+    differ from the workspace's codebook is warned of.
+
+    A row whose person did not agree to their words being kept (a column such as "Keep
+    their words?" saying no, read as ingest reads it) is left out: nothing of it is
+    written, and its line is named on stderr (in red if it raises a safeguarding
+    concern)."""
     _check_jsonl_out(out, file, force, ("id", "categories", "scores"))
 
     from insight.classify.model import TagModel
 
     errors: dict[int, str] = {}  # a row that cannot be read keeps its line, with why
-    ids, texts = _read_texts_warned(file, id_col, text_col, errors)
+    ids, texts, left_out = _read_texts_warned(file, id_col, text_col, errors, out)
     # a workspace named with -w, or the one the model comes from
     ws = _chosen_workspace(workspace) if model is None or workspace is not None else None
     if model is not None:
@@ -1441,9 +1580,10 @@ def classify(
                 }
             )
         next(results, None)  # run the tagger to its end: its worker processes are closed
-    _said(f"classified {len(worded)} of {len(ids)} rows -> {out}"
-          if len(worded) < len(ids)
-          else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}", out)
+    _said((f"classified {len(worded)} of {len(ids)} rows -> {out}"
+           if len(worded) < len(ids)
+           else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}")
+          + _not_kept_count(left_out), out)
 
 
 @app.command()
@@ -1966,7 +2106,7 @@ def notes_list(
     with store:
         frame = note_frame(store)
         if category is not None and category not in codebook:
-            _retired_category(category, frame, codebook)
+            _retired_category(category, frame, ws)
         found = find_notes(
             frame, listener=listener, place=place, category=category,
             since=first, until=last, safeguarding=safeguarding,
@@ -1991,9 +2131,11 @@ def notes_list(
         typer.echo(f"({len(shown)} of {len(rows)} notes; --limit 0 lists all)", err=True)
 
 
-def _retired_category(category: str, frame: Any, codebook: Any) -> None:
-    """A category the codebook does not have: notes still tagged with it (retired or split
-    since) are found, and the lead told how to review them; else it is a typo, refused."""
+def _retired_category(category: str, frame: Any, ws: Any) -> None:
+    """A category the workspace's codebook does not have: notes still tagged with it
+    (retired or split since) are found, and the lead told how to review them; else it is a
+    typo, refused."""
+    codebook = ws.load_codebook()
     tagged = int(frame["categories"].map(lambda found: category in found).sum())
     if not tagged:
         from insight.choices import closest
@@ -2004,12 +2146,12 @@ def _retired_category(category: str, frame: Any, codebook: Any) -> None:
         raise typer.BadParameter(f"{category!r} is not a category of the workspace's codebook"
                                  + (f" (did you mean {hint!r}?)" if hint else ""),
                                  param_hint="--category")
-    typer.secho(f"{category} is not in the workspace's codebook (version {codebook.version}): "
-                f"{tagged} {'note is' if tagged == 1 else 'notes are'} still tagged with it, "
-                f"in no count under it: review them (`insight notes review ID --drop {category} "
-                "--add CATEGORY`), or, where the model tagged them, train and tag again "
-                "(`insight train`, then `insight tag --retag`)", err=True,
-                fg=typer.colors.YELLOW)
+    _say(ws, f"{category} is not in the workspace's codebook (version {codebook.version}): "
+         f"{tagged} {'note is' if tagged == 1 else 'notes are'} still tagged with it, "
+         f"in no count under it: review them (`insight notes review ID --drop {category} "
+         "--add CATEGORY`), or, where the model tagged them, train and tag again "
+         "(`insight train`, then `insight tag --retag`)", err=True,
+         fg=typer.colors.YELLOW)
 
 
 def _confidence_given(text: str) -> float:
@@ -2059,7 +2201,7 @@ def notes_queue(
             codebook = ws.load_codebook()
             category = codebook.category_id(category) or category
             if category not in codebook:
-                _retired_category(category, note_frame(store), codebook)
+                _retired_category(category, note_frame(store), ws)
         queued, cleared = store.safeguarding_state()
         for batch in store.iter_notes(labelled=False):
             tagged = {n["id"]: n for n in batch if n["tagged_with"]}
@@ -2142,7 +2284,7 @@ def rollup(
             typer.secho(f"warning: {undated} note(s) have no date heard, so are in no "
                         "period and not counted", err=True, fg=typer.colors.YELLOW)
         for warning in categories_not_in(frame, codebook):
-            typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+            _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
         table = category_rollup(
             frame, codebook, audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold,
@@ -2268,7 +2410,7 @@ def report(
     for path in paths:
         typer.echo(f"report written to {path}")
     for warning in data.warnings:
-        typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+        _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
     if untagged:
         typer.secho(
             f"warning: {untagged} note(s) have no categories yet and are not counted under "
@@ -3288,7 +3430,7 @@ def trace(
     if record is not None and listener is not None:
         raise typer.BadParameter(f"give {record} or --listener {listener}, not both: trace "
                                  "follows one at a time")
-    _, store = _open(workspace, db)
+    ws, store = _open(workspace, db)
     with store:
         thread = load_thread(store)
         if listener is not None:
@@ -3327,8 +3469,8 @@ def trace(
             records = {"insight": thread.insights, "priority": thread.priorities,
                        "action": thread.actions, "outcome": thread.outcomes}[kind]
             if record_id not in records:
-                raise typer.BadParameter(f"no {kind} {record!r}"
-                                         + _gone_record(store, kind, record_id))
+                raise typer.BadParameter(f"no {kind} {record!r}" + _for_reader(
+                    _gone_record(store, kind, record_id), ws))
             traced = thread.trace(kind, record_id)
             if fmt == "json":
                 typer.echo(json.dumps(traced, indent=2, default=str))
@@ -3471,8 +3613,8 @@ def _gone_record(store: Any, kind: str, record_id: int) -> str:
         return (f": it was merged into {into} on {long_day(uk_day(merged['at']))} (`insight "
                 f"trace {into}` follows it there)")
     if deleted:
-        return (f": it was deleted on {long_day(uk_day(deleted['at']))} (`insight "
-                f"{PLURAL[kind]} undelete {name}` brings it back)")
+        return (f": it was deleted on {long_day(uk_day(deleted['at']))} (to bring it back: "
+                f"`insight {PLURAL[kind]} undelete {name}`)")
     return ""
 
 
@@ -3637,10 +3779,11 @@ def safeguarding_list(
 def _quarantined_concerns(workspace: Path | None, db: str | None) -> None:
     """Say (on stderr) how many rejected rows raising a concern wait in quarantine: never
     stored, so in no queue, but a safeguarding lead must know of them."""
-    _say_concerns_waiting(_quarantined(workspace, db)[1])
+    ws, rows = _quarantined(workspace, db)
+    _say_concerns_waiting(rows, ws)
 
 
-def _say_concerns_waiting(rows: Sequence[Any]) -> None:
+def _say_concerns_waiting(rows: Sequence[Any], ws: Any) -> None:
     """The red line for quarantined rows raising a concern (`_quarantined_concerns`)."""
     from insight.intake import some_of
 
@@ -3650,36 +3793,21 @@ def _say_concerns_waiting(rows: Sequence[Any]) -> None:
         # a row quarantined by two ingests of one file (other options) is one row
         places = list(dict.fromkeys(r.where for r in concerns))
         n = len(places)
-        typer.secho(f"SAFEGUARDING: {n} rejected row{'s' if n != 1 else ''} raising a "
-                    f"concern wait{'s' if n == 1 else ''} in quarantine, "
-                    f"in no queue ({some_of(places, 5)}"
-                    + (f"; the oldest since {uk_time(first)}" if first else "")
-                    + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
-
-
-#: Login names that name no person: a safeguarding record made under one says nobody.
-SHARED_ACCOUNTS = frozenset({"root", "admin", "administrator", "unknown", "user", "ubuntu"})
-#: Roles and places, not people: several people may act as "DSL" or from "office".
-ROLE_NAMES = frozenset({"dsl", "ddsl", "lead", "safeguarding", "safeguarding lead", "team",
-                        "office", "staff", "manager", "coordinator", "volunteer", "listener",
-                        "me", "test", "guest", "shared", "reception"})
-
-
-def _names_no_one(name: str) -> bool:
-    """A name no inspection could follow to one person: blank, a shared account, a role,
-    a single letter."""
-    plain = " ".join(name.casefold().split())
-    return (not plain or plain in SHARED_ACCOUNTS or plain in ROLE_NAMES
-            or sum(c.isalpha() for c in plain) < 2)
+        _say(ws, f"SAFEGUARDING: {n} rejected row{'s' if n != 1 else ''} raising a "
+             f"concern wait{'s' if n == 1 else ''} in quarantine, "
+             f"in no queue ({some_of(places, 5)}"
+             + (f"; the oldest since {uk_time(first)}" if first else "")
+             + "): `insight quarantine show`", err=True, fg=typer.colors.RED)
 
 
 def _acting_person() -> str:
     """Who records a safeguarding decision: a person, named (`INSIGHT_USER`, else the
     login), never a shared account such as root, which an inspection could not follow."""
     from insight.store import current_actor
+    from insight.workspace import names_no_one
 
     actor = current_actor().strip()
-    if _names_no_one(actor):
+    if names_no_one(actor):
         raise typer.BadParameter(
             f"the safeguarding record names who acted, and {repr(actor) if actor else 'a blank'}"
             " names no one (a role or a shared account may be several people): "
@@ -4300,13 +4428,18 @@ def redact(
 
     Names, phone numbers, emails, NHS and NI numbers, postcodes, addresses, dates of
     birth, school names, social media handles and vehicle registrations. A row that cannot
-    be read keeps its place: a line with no text and an error field saying why."""
+    be read keeps its place: a line with no text and an error field saying why.
+
+    A row whose person did not agree to their words being kept (a column such as "Keep
+    their words?" saying no, read as ingest reads it) is left out: nothing of it is
+    written, and its line is named on stderr (in red if it raises a safeguarding
+    concern)."""
     _check_jsonl_out(out, file, force, ("id", "text", "spans"))
 
     from insight.redact import redact_many
 
     errors: dict[int, str] = {}
-    ids, texts = _read_texts_warned(file, id_col, text_col, errors)
+    ids, texts, left_out = _read_texts_warned(file, id_col, text_col, errors, out)
     with _jsonl_writer(out) as writer:
         for i, (note_id, result) in enumerate(zip(ids, redact_many(texts), strict=True)):
             writer.write(
@@ -4318,7 +4451,8 @@ def redact(
                     **({"error": errors[i]} if i in errors else {}),
                 }
             )
-    _said(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}", out)
+    _said(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}"
+          + _not_kept_count(left_out), out)
 
 
 # -- quarantine ------------------------------------------------------------------------
@@ -4360,7 +4494,7 @@ def quarantine_list(
         entry[column[r.state]] += 1
         entry["safeguarding_concerns"] += int(r.concern and r.state == "to fix")
     _print_table(list(files.values()), fmt)
-    _say_concerns_waiting(rows)
+    _say_concerns_waiting(rows, ws)
     if fmt != "table" or not rows:
         if fmt == "table":
             typer.echo(f"nothing in quarantine ({ws.quarantine_dir})")
@@ -4373,14 +4507,14 @@ def quarantine_list(
     for kind, count in kinds.most_common():
         typer.echo(f"  {count:>5}  {kind}")
     if to_fix:
-        typer.echo("`insight quarantine show` lists them; `insight quarantine export --out "
-                   "rows-to-fix.xlsx` writes them to correct and ingest again")
+        _say(ws, "to read them: `insight quarantine show`; to fix them: `insight quarantine "
+             "export --out rows-to-fix.xlsx` (a file to correct and ingest again)")
     if to_fix:
-        typer.echo("a row that will never be a note (an empty form, a test answer): "
-                   "`insight quarantine dismiss FILE LINE`")
+        _say(ws, "a row that will never be a note (an empty form, a test answer): "
+             "`insight quarantine dismiss FILE LINE`")
     if any(r.state in DONE for r in rows):
-        typer.echo("`insight quarantine clear` removes the rows that need nothing more "
-                   f"({', '.join(DONE)})")
+        _say(ws, f"to remove the rows that need nothing more ({', '.join(DONE)}): "
+             "`insight quarantine clear`")
 
 
 def _shortened(text: str, limit: int = 80) -> str:

@@ -2788,6 +2788,19 @@ def _key(data: dict[str, Any], name: str) -> str | None:
     return next((k for k in data if header_key(k) == wanted), None)
 
 
+@dataclass
+class NotKept:
+    """Rows a stateless command (classify, redact) leaves out of its output because their
+    person did not agree to their words being kept (`keeps_words`, the column found as
+    ingest finds it): ingest stores nothing of such a row, so they write nothing of it.
+    Named by line, never by their words."""
+
+    lines: list[int] = field(default_factory=list)
+    #: Of those, lines that say safeguarding yes or whose words the phrase screen flags:
+    #: in no output, so a person must read them in the file.
+    concerns: list[int] = field(default_factory=list)
+
+
 def read_texts(
     path: str | Path,
     *,
@@ -2795,12 +2808,14 @@ def read_texts(
     text_col: str = "text",
     warnings: list[str] | None = None,
     errors: dict[int, str] | None = None,
+    not_kept: NotKept | None = None,
+    screen: Callable[[str], str | None] | None = None,
 ) -> tuple[list[str | None], list[str]]:
     """`_read_texts`, with the file named in any error; `warnings` gets the file's (e.g.
     which sheet of a workbook was read)."""
     try:
         return _read_texts(path, id_col=id_col, text_col=text_col, warnings=warnings,
-                           errors=errors)
+                           errors=errors, not_kept=not_kept, screen=screen)
     except FileRejected as exc:
         raise type(exc)(f"{path}: {exc}") from None
 
@@ -2823,8 +2838,10 @@ def _read_texts(
     text_col: str = "text",
     warnings: list[str] | None = None,
     errors: dict[int, str] | None = None,
+    not_kept: NotKept | None = None,
+    screen: Callable[[str], str | None] | None = None,
 ) -> tuple[list[str | None], list[str]]:
-    """Ids and texts of every row, in order, for stateless commands (classify, redact).
+    """Ids and texts of every row kept, in order, for stateless commands (classify, redact).
 
     A row without an id gets its row number; a row without text gets "" so output stays
     one line per input row, and no made-up id (None, unless it has its own): a blank row's
@@ -2833,6 +2850,11 @@ def _read_texts(
     `FileRejected` naming the line; with `errors`, it keeps its place as a row with no
     text, and `errors` maps its position to what was wrong (a file no row of which can
     be read is still refused).
+
+    A row whose person did not agree to their words being kept (a "Keep their words?"
+    column saying no, read as ingest reads it) is left out, with nothing of it returned;
+    its line goes to `not_kept` (else to `warnings`), with whether it raises a concern (its
+    safeguarding answer, or `screen`). Rows after it keep their numbers.
     """
     rows, found = read_rows(Path(path), text_col=text_col, keep_blank_rows=True)
     ids: list[str | None] = []
@@ -2845,6 +2867,8 @@ def _read_texts(
     numbers: list[str | None] = []  # the id a row without one gets, if no row has one
     lines: list[int] = []
     bad: list[int] = []  # lines of rows kept in `errors`
+    left_out = not_kept if not_kept is not None else NotKept()
+    fields_of: dict[tuple[str, ...], dict[str, str]] = {}  # per key set, worked out once
     for number, row in enumerate(rows, start=1):
         if row.data is None:
             if errors is None:
@@ -2874,6 +2898,12 @@ def _read_texts(
             bad.append(row.line)
             value = None
         found_text |= text_key is not None
+        fields = _as_note_fields(data, row.headers, text_key, id_key, fields_of)
+        if not keeps_words(fields.get("consent_keep")):  # nothing of it goes out
+            left_out.lines.append(row.line)
+            if _raises_concern(fields, screen):
+                left_out.concerns.append(row.line)
+            continue
         if text_key is None:
             without_text.append(row.line)
         identifier = data.get(id_key) if id_key is not None else None
@@ -2885,7 +2915,7 @@ def _read_texts(
         numbers.append(str(number) if has_text else None)
         lines.append(row.line)
         texts.append(value or "")
-    if bad and errors is not None and len(bad) == len(texts):
+    if bad and errors is not None and len(bad) == len(texts) and not left_out.lines:
         raise FileRejected(f"no row could be read; {errors[0]}")
     names = list(keys_seen)  # for a message naming the keys (columns) the file has
     shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
@@ -2942,7 +2972,32 @@ def _read_texts(
                 f"{some_of([str(line) for line in bad])} (each kept as a line of its own, "
                 "with an error field saying why)"
             )
+        if not_kept is None and left_out.lines:
+            n = len(left_out.lines)
+            warnings.append(
+                f"{n} row{_s(n)} not kept: {where}{_s(n)} "
+                f"{some_of([str(line) for line in left_out.lines], 30)} (the person did not "
+                "agree to their words being kept; nothing of them is returned)"
+            )
     return ids, texts
+
+
+def _as_note_fields(data: dict[str, Any], headers: Mapping[str, str] | None,
+                    text_key: str | None, id_key: str | None,
+                    known: dict[tuple[str, ...], dict[str, str]]) -> dict[str, Any]:
+    """A stateless command's row keyed by note field as ingest reads its columns
+    (`_map_aliases`: "Keep their words?" is consent_keep, "Any safeguarding worries?" is
+    safeguarding), the text column as `text`; other columns keep their keys. `known`
+    caches each key set's fields, as a file's rows share one header."""
+    keys = tuple(data)
+    if keys not in known:
+        others = ["" if k in (text_key, id_key) else k for k in keys]
+        shown = [(headers or {}).get(k, k) for k in keys]
+        mapped = _map_aliases(others, shown, None)
+        known[keys] = {k: "text" if k == text_key else "id" if k == id_key else
+                       m if m and m not in ("text", "id") else k
+                       for k, m in zip(keys, mapped, strict=True)}
+    return {known[keys][k]: value for k, value in data.items()}
 
 
 # -- ingest ---------------------------------------------------------------------------
@@ -3075,9 +3130,9 @@ class FileReport:
         if undone := [shown_cell(i) for i in dict.fromkeys(self.person_consent_undone)]:
             lines.append(
                 f"consent withdrawn from {some_of(undone, 10)}, to which a person had given "
-                "it with `insight notes consent` after a file said no: a withdrawal always "
-                "applies. If this file's no is that old answer, correct it in the form's "
-                "responses, then record the person's consent again"
+                "it after a file said no: a withdrawal always applies. If this file's no is "
+                "that old answer, correct it in the form's responses, then record the "
+                "person's consent again (`insight notes consent`)"
             )
         if self.near_twins:
             listed = [f"line {line} ~ {shown_cell(note_id)}"
@@ -3092,8 +3147,8 @@ class FileReport:
                 "answer corrected in the form comes as a new response, so both were kept; if "
                 "that is what happened, erase the older note (`insight erase --note ID`)"
                 + ("; where an answer differs, keep the one that is right: the note kept "
-                   "keeps its consent and safeguarding answers (`insight notes consent` "
-                   "corrects a consent)" if self.near_twin_answers else "")
+                   "keeps its consent and safeguarding answers (to correct a consent: "
+                   "`insight notes consent`)" if self.near_twin_answers else "")
             )
         if self.fields_kept:
             named = sorted({i for ids in self.fields_kept.values() for i in ids})
@@ -3104,7 +3159,7 @@ class FileReport:
                 f"{'is' if len(named) == 1 else 'are'} given other values in this file: "
                 f"{fields} ({some_of([shown_cell(i) for i in named], 5)}); the stored values "
                 "are kept, as ingesting again never changes a field: if the file is right, "
-                "correct each note with "
+                "correct each note: "
                 + " or ".join(
                     ([f"`insight notes update ID {'/'.join(options)}`"] if (options := [
                         f"--{name.replace('_', '-')}" for name in self.fields_kept
@@ -3139,7 +3194,7 @@ class FileReport:
             verb = "gives" if self.labels_kept == 1 else "give"
             lines.append(
                 f"{self.labels_kept} row{_s(self.labels_kept)} {verb} other categories than "
-                "a person gave the stored note: the person's are kept (change them with "
+                "a person gave the stored note: the person's are kept (to change them: "
                 "`insight notes review`)"
             )
         if self.text_replaced:
@@ -3154,8 +3209,8 @@ class FileReport:
             lines.append(
                 f"{self.consent_not_restored} consent{_s(self.consent_not_restored)} given in "
                 f"this file for notes whose consent was withdrawn earlier ({some_of(named)}): "
-                "not applied (an older export?); only a person gives it back, with `insight "
-                "notes consent`"
+                "not applied (an older export?); only a person gives it back (`insight "
+                "notes consent`)"
             )
         return lines
 
@@ -4158,8 +4213,8 @@ def _said_more_warnings(lines: dict[str, list[int]],
                 f"asked, say it was withdrawn or give no yes or no ({where}; 'yes, but ...', "
                 "'only if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read "
                 f"as no consent, as a condition cannot be kept and {_CONSENT_NEEDS[column]}; "
-                "the notes are stored; a person can record consent with `insight notes "
-                "consent`"
+                "the notes are stored; a person can record consent (`insight notes "
+                "consent`)"
             )
     return warnings
 

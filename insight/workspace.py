@@ -42,6 +42,33 @@ def same_person(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+#: Login names that name no person: a safeguarding record made under one says nobody.
+SHARED_ACCOUNTS = frozenset({"root", "admin", "administrator", "unknown", "user", "ubuntu"})
+#: Roles and places, not people: several people may act as "DSL" or from "office".
+ROLE_NAMES = frozenset({"dsl", "ddsl", "lead", "safeguarding", "safeguarding lead", "team",
+                        "office", "staff", "manager", "coordinator", "volunteer", "listener",
+                        "me", "test", "guest", "shared", "reception"})
+
+
+def names_no_one(name: str) -> bool:
+    """A name no inspection could follow to one person: blank, a shared account, a role,
+    a single letter. Such a name may not be a lead's, nor record a safeguarding decision."""
+    plain = " ".join(name.casefold().split())
+    return (not plain or plain in SHARED_ACCOUNTS or plain in ROLE_NAMES
+            or sum(c.isalpha() for c in plain) < 2)
+
+
+def lead_name_problem(name: str) -> str | None:
+    """Why `name` cannot be one of a workspace's leads (`names_no_one`), or None: the one
+    check for `insight init --lead` and for `leads` typed into insight.toml, since a lead
+    "admin" would let anyone logged in as admin act as a lead."""
+    if not names_no_one(name):
+        return None
+    shown = repr(name) if name.strip() else "a blank name"
+    return (f"{shown} names no one (a role or a shared account may be several people): "
+            "give each lead's own name, as they set INSIGHT_USER")
+
+
 class RegisterError(WorkspaceError):
     """The erasure register could not be written: the notes are erased in the database, but
     a restored backup would not know to erase them again until the register is written."""
@@ -450,8 +477,12 @@ def init_workspace(
     never_name: Sequence[str] = (),
     leads: Sequence[str] = (),
 ) -> Workspace:
-    """Create a workspace folder and its configuration; refuses to overwrite one."""
+    """Create a workspace folder and its configuration; refuses to overwrite one, and a
+    lead's name that names no one (`lead_name_problem`), which it could not open again."""
     check_small_number(small_number_threshold)
+    for name in leads:
+        if (problem := lead_name_problem(name)) is not None:
+            raise WorkspaceError(f"lead {problem}")
     folder = Path(path)
     if (folder / CONFIG_NAME).exists():
         raise WorkspaceError(f"{folder / CONFIG_NAME} already exists; not overwriting it")
@@ -572,8 +603,7 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
             area=_area(data.get("area", ""), config),
             contact=str(data.get("contact", "")).strip(),
             never_name=_names(data.get("never_name", []), config),
-            leads=_distinct(_names(data.get("leads", []), config, "leads",
-                                   '["Sam Patel", "Anna Jones"]')),
+            leads=_leads(data.get("leads", []), config),
             **_population(raw.get("population", {}), config),
         )
     except (TypeError, ValueError) as exc:
@@ -597,6 +627,20 @@ def _area(value: Any, config: Path) -> str:
         raise WorkspaceError(f"{config}: area must be the name of the area you listen in, in "
                              f'quotes, e.g. area = "Leeds" (it is {value!r})')
     return " ".join(value.split())
+
+
+def _leads(value: Any, config: Path) -> list[str]:
+    """`leads`: each person once, and no entry that names no one (`lead_name_problem`),
+    blank included: typed by hand, a shared account there would make everyone who uses it a
+    lead, and a list of one blank name would leave the workspace open to all."""
+    given = [value] if isinstance(value, str) else value
+    if isinstance(given, list) and all(isinstance(v, str) for v in given):
+        for name in given:
+            if (problem := lead_name_problem(name)) is not None:
+                raise WorkspaceError(
+                    f"{config}: in leads, {problem}; correct that entry, or take it off "
+                    "the list")
+    return _distinct(_names(value, config, "leads", '["Sam Patel", "Anna Jones"]'))
 
 
 def _distinct(names: Sequence[str]) -> list[str]:

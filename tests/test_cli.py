@@ -142,6 +142,40 @@ def test_classify_and_redact_keep_an_unreadable_row_as_a_line_saying_why(
         "", "line 2:", "line 3:"]
 
 
+def test_classify_and_redact_leave_out_rows_whose_person_did_not_agree_to_keeping(
+    small_model: Path, tmp_path: Path
+) -> None:
+    """Blind audit: ingest stores nothing of a row saying no to "Keep their words?", yet
+    classify and redact wrote it, words and all. Now they leave it out, say so on stderr
+    by line (never its words), and a concern in it in red, as no output holds it."""
+    said_no = "Said her daughter's school rang social care and nobody explained why to her."
+    at_risk = "Told me he has been sleeping in his car since the hostel closed its doors."
+    source = tmp_path / "grace.csv"
+    source.write_text(
+        "id,text,Keep their words?,Any safeguarding concerns?\n"
+        "k1,Waited eleven weeks for a call back from the memory clinic.,Yes,no\n"
+        f'k2,{said_no},"No - wants them deleted after today",no\n'
+        "k3,The lunch club is the one place she talks to anyone all week.,,no\n"
+        f"k4,{at_risk},no,yes\n", encoding="utf-8")
+    for command in (("classify", "--model", str(small_model)), ("redact",)):
+        out = tmp_path / f"{command[0]}.jsonl"
+        done = insight(*command, str(source), "-o", str(out))
+        written = out.read_text(encoding="utf-8")
+        assert [json.loads(line)["id"] for line in written.splitlines()] == ["k1", "k3"]
+        said = " ".join(done.stderr.split())
+        assert (f"{source}: not kept: 2 rows (lines 3, 5): the person did not agree to their "
+                f"words being kept; nothing of them was written to {out}") in said
+        assert (f"{source}: SAFEGUARDING: line 5 raises a safeguarding concern, but the person "
+                "did not agree to their words being kept") in said
+        assert "(2 not kept, left out)" in done.stdout
+        for words in (said_no, at_risk, "daughter", "sleeping"):
+            assert words not in written + done.stdout + done.stderr
+        piped = insight(*command, str(source), "-o", "-")
+        assert [json.loads(line)["id"] for line in piped.stdout.splitlines()] == ["k1", "k3"]
+        assert "nothing of them was written to standard output" in " ".join(
+            piped.stderr.split())
+
+
 def test_classify_and_redact_write_to_standard_output(small_model: Path,
                                                      tmp_path: Path) -> None:
     """`-o -` pipes the lines; the summary goes to stderr and no file named '-' is made."""
@@ -218,7 +252,7 @@ def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Pa
     insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws), "--force")
     assert (ws / "model.previous" / "model.json").is_file()
     assert "tagged 1 note with model" in (tagged := insight("tag", "-w", str(ws)).stdout)
-    assert "next: `insight notes queue` lists the tags least sure first" in tagged
+    assert "next, to review the tags least sure first: `insight notes queue`" in tagged
     # a row with no label is learned as "no category", and the card says so, unless skipped
     data.write_text(data.read_text(encoding="utf-8") + "d99,Not coded yet,\n", encoding="utf-8")
     kept = insight("train", "--data", str(data), "--label-col", "Themes", "-o",
@@ -3763,6 +3797,84 @@ def test_leads_added_by_editing_insight_toml_are_honoured(tmp_path: Path) -> Non
     refused = insight("erase", "--note", "n2", "-w", str(ws), user="grace", check=False)
     assert refused.returncode == 1 and "its leads are Sam Patel" in refused.stderr
     insight("erase", "--note", "n2", "-w", str(ws), user="sam  patel")
+
+
+def test_a_listener_is_sent_to_a_lead_not_to_a_command_that_refuses_her(
+        tmp_path: Path) -> None:
+    """Blind audit (a peer listener): ingest told her to run `insight safeguarding list`,
+    which then refused her. Where the workspace lists its leads, anyone else is told whom
+    to tell and what they do; a lead, and everyone where none are listed, sees the command
+    as before."""
+    ws = led_workspace(tmp_path, "Sam Patel", "Anna Jones")
+    sheet = tmp_path / "june.csv"
+    sheet.write_text("id,text,safeguarding,heard_on\n"
+                     "g1,She said she is frightened of her son.,Yes - I saw bruising,\n"
+                     "g2,The bus to the clinic stopped in March.,no,31/02/2025\n",
+                     encoding="utf-8")
+    tell = "tell a lead (Sam Patel, Anna Jones): they "
+    grace = insight("ingest", str(sheet), "-w", str(ws), "--no-screen", user="grace",
+                    check=False)
+    said = " ".join((grace.stdout + grace.stderr).split())
+    assert (f"{tell}read the safeguarding queue with `insight safeguarding list`") in said
+    assert f"every row still to fix: {tell}read quarantined rows with " \
+        "`insight quarantine show`" in said
+    listed = " ".join(insight("quarantine", "list", "-w", str(ws), user="grace").stdout.split())
+    assert f"to read them: {tell}read quarantined rows with `insight quarantine show`" in listed
+    assert "`insight quarantine export --out rows-to-fix.xlsx`" in listed
+    # a thread record deleted: bringing it back is a lead's
+    insight("insights", "add", "Buses", "--note", "n2", "-w", str(ws), user="Sam Patel")
+    insight("insights", "delete", "I1", "--yes", "-w", str(ws), user="Sam Patel")
+    gone = insight("trace", "I1", "-w", str(ws), user="grace", check=False)
+    assert gone.returncode == 2
+    assert f"{tell}change insights with `insight insights undelete I1`" in " ".join(
+        gone.stderr.replace("│", " ").split())
+    # a lead sees the commands as they were, and so does everyone without a list of leads
+    for who, folder in (("anna jones", ws), ("grace", led_workspace(tmp_path / "open"))):
+        sheet.write_text("id,text,safeguarding,heard_on\n"
+                         f"{who[0]}1,He said {who} rang the crisis line twice.,Yes - urgent,\n"
+                         f"{who[0]}2,No bus since March.,no,31/02/2025\n", encoding="utf-8")
+        ingested = insight("ingest", str(sheet), "-w", str(folder), "--no-screen", user=who,
+                           check=False)
+        said = " ".join((ingested.stdout + ingested.stderr).split())
+        assert "(names and contact details removed): `insight safeguarding list`" in said
+        assert "every row still to fix: `insight quarantine show`" in said
+        assert "tell a lead" not in said
+        listed = insight("quarantine", "list", "-w", str(folder), user=who).stdout
+        assert "to read them: `insight quarantine show`" in listed
+
+
+def test_a_pointer_is_a_leads_as_the_command_and_its_options_are() -> None:
+    """Which commands a message may point anyone else to (`_lead_rule`): by `LEAD_ONLY`,
+    a command for some uses only by the options the message gives, else its defaults."""
+    from insight.cli import LEAD_ONLY, _lead_rule
+
+    assert _lead_rule("erase --note n-1") is LEAD_ONLY["erase"]
+    assert _lead_rule("safeguarding list --all") is LEAD_ONLY["safeguarding list"]
+    assert _lead_rule("notes list --words crisis") is LEAD_ONLY["notes list"]
+    assert _lead_rule("report --audience lead --out r.html") is LEAD_ONLY["report"]
+    assert _lead_rule("rollup --format csv") is LEAD_ONLY["rollup"]  # the leads' by default
+    assert _lead_rule("train --data FILE -w WORKSPACE") is LEAD_ONLY["train"]
+    for anyones in ("notes list --listener L-1", "report --out r.html",
+                    "train --data FILE --out MODEL", "tag --retag", "safeguarding add",
+                    "notes update ID --place", "trace I1", "quarantine list"):
+        assert _lead_rule(anyones) is None, anyones
+
+
+def test_a_lead_typed_by_hand_that_names_no_one_is_refused_naming_it(tmp_path: Path) -> None:
+    """`init --lead admin` is refused; typed into insight.toml it was read, making everyone
+    logged in as admin a lead. Now every command says which entry of which file to
+    correct, and does nothing."""
+    ws = led_workspace(tmp_path, "Sam Patel")
+    config = ws / "insight.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'leads = ["Sam Patel"]', 'leads = ["Sam Patel", "admin"]'), encoding="utf-8")
+    for args in (("notes", "list"), ("erase", "--note", "n2")):
+        refused = insight(*args, "-w", str(ws), user="admin", check=False)
+        said = " ".join(refused.stderr.split())
+        assert refused.returncode == 1, args
+        assert f"{config.resolve()}: in leads, 'admin' names no one" in said
+    with Store.open(f"sqlite:///{ws / 'insight.db'}") as store:
+        assert store.get_note("n2") is not None
 
 
 def test_only_a_lead_backs_up_or_restores_over_a_led_workspace(tmp_path: Path) -> None:

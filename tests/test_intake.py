@@ -494,8 +494,8 @@ def test_cli_file_rejection_exits_3_with_the_reason(workspace: Path) -> None:
         in result.stderr
     )
     assert "Traceback" not in result.stderr
-    # blind audit: it also said "quarantined rows in ...; `insight quarantine show` lists
-    # every row still to fix", where no row is, and `show` lists none
+    # blind audit: it also said "quarantined rows in ...; every row still to fix: `insight
+    # quarantine show`", where no row is, and `show` lists none
     assert "quarantined rows" not in result.stdout
 
 
@@ -750,7 +750,7 @@ def test_a_field_a_later_export_gives_otherwise_is_kept_and_said_and_a_person_co
                     encoding="utf-8")
     said = ingest_file(store, felt, category_ids=None, quarantine_dir=tmp_path / "q")
     assert said.fields_kept == {"experience": ["x1"]}
-    assert any(line.endswith("correct each note with `insight notes review ID --experience "
+    assert any(line.endswith("correct each note: `insight notes review ID --experience "
                              "...`") for line in said.change_summary())
 
 
@@ -1233,6 +1233,39 @@ def test_cli_names_rows_not_kept_by_line_and_a_concern_in_red(workspace: Path,
     said = " ".join(later.stderr.split())
     assert "line 2: the person no longer agrees to their words being kept, but note 'k9'" \
         in said and "`insight erase --note k9`" in said
+
+
+def test_stateless_reading_leaves_out_rows_not_kept_as_ingest_does(tmp_path: Path) -> None:
+    """Blind audit: `insight classify` and `insight redact` wrote a row whose person said
+    "No - wants them deleted after today" to keeping, words and all, where ingest stores
+    nothing of it. Their reading (`read_texts`) leaves it out, finding the column as
+    ingest finds it, and names its line; rows after it keep their numbers."""
+    from insight.intake import NotKept, read_texts
+
+    sheet = _grace_sheet(tmp_path / "grace.csv")
+    not_kept = NotKept()
+    ids, texts = read_texts(sheet, not_kept=not_kept)
+    assert ids == ["k1", "k3"] and not any(SAID_NO in t or SAID_NO_AT_RISK in t for t in texts)
+    assert not_kept == NotKept(lines=[3, 5], concerns=[5])  # line 5 says safeguarding yes
+    # another column name, JSON, no ids (rows numbered as they stand in the file), a text
+    # column named with --text-col, and words the phrase screen flags in a row not kept
+    notes = tmp_path / "form.jsonl"
+    notes.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"What did you hear?": "Waited a year.", "OK to keep notes?": "yes"},
+        {"What did you hear?": SAID_NO, "OK to keep notes?": "Yes, but only until March"},
+        {"What did you hear?": SAID_NO_AT_RISK, "OK to keep notes?": "no"},
+        {"What did you hear?": "No bed on the ward.", "OK to keep notes?": ""}]),
+        encoding="utf-8")
+    not_kept, warnings = NotKept(), []
+    assert read_texts(notes, text_col="What did you hear?", not_kept=not_kept,
+                      screen=lambda text: "car" if "in his car" in text else None,
+                      warnings=warnings) == (["1", "4"], ["Waited a year.", "No bed on the ward."])
+    assert not_kept == NotKept(lines=[2, 3], concerns=[3])
+    # a caller that does not ask is told in the warnings
+    warnings = []
+    assert read_texts(sheet, warnings=warnings)[0] == ["k1", "k3"]
+    assert "2 rows not kept: lines 3, 5 (the person did not agree to their words being " \
+        "kept; nothing of them is returned)" in warnings
 
 
 def test_new_listeners_places_and_settings_written_like_stored_ones_are_named(

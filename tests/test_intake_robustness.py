@@ -1636,7 +1636,7 @@ def test_form_answers_are_read_by_the_yes_or_no_they_start_with(
         "it was withdrawn or give no yes or no (line 4; 'yes, but ...', 'only if ...', "
         "'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no consent, as a "
         "condition cannot be kept and a quote needs a clear yes; the notes are stored; a "
-        "person can record consent with `insight notes consent`",
+        "person can record consent (`insight notes consent`)",
         "safeguarding answers that are not a plain yes or no (line 7) were read as yes, so "
         "those notes are in the safeguarding queue; what the answers say is kept with their "
         "queue items (names and contact details removed): `insight safeguarding list`",
@@ -1682,7 +1682,7 @@ def test_a_consent_with_a_condition_is_no_consent(store: Store, tmp_path: Path) 
         "it was not asked, say it was withdrawn or give no yes or no (line 2; 'yes, but ...', "
         "'only if ...', 'didn't ask', 'not sure', 'withdrawn', 'x', 'maybe') were read as no "
         f"consent, as a condition cannot be kept and {needs} needs a clear yes; the notes are "
-        "stored; a person can record consent with `insight notes consent`"
+        "stored; a person can record consent (`insight notes consent`)"
         for column, written, needs in (
             ("consent_quote", "Can we quote them?", "a quote"),
             ("consent_contact", "Can we contact them?", "contacting the person"))

@@ -840,8 +840,8 @@ def test_an_older_export_does_not_give_withdrawn_consent_back(
     assert (again.updated, again.consent_not_restored) == (0, 1)
     assert again.change_summary() == [
         "1 consent given in this file for notes whose consent was withdrawn earlier ('w1'): "
-        "not applied (an older export?); only a person gives it back, with `insight notes "
-        "consent`"
+        "not applied (an older export?); only a person gives it back (`insight notes "
+        "consent`)"
     ]
     assert store.get_note("w1")["consent_quote"] is False
     assert store.consent_withdrawn(["w1"]) == {"w1": {"consent_quote"}}

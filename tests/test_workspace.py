@@ -111,6 +111,29 @@ def test_leads_are_read_from_the_config_and_matched_whole_in_any_case(tmp_path: 
         open_workspace(tmp_path / "ws")
 
 
+@pytest.mark.parametrize("entry", ['"root"', '"DSL"', '"Safeguarding  Lead"', '"x"',
+                                   '" "', '"admin"'])
+def test_a_lead_typed_into_the_config_that_names_no_one_is_refused(
+        tmp_path: Path, entry: str) -> None:
+    """`init --lead root` is refused, and so is the same name typed into insight.toml by
+    hand (alone or in a list): a lead "admin" would make everyone logged in as admin a
+    lead, and a blank alone would leave the workspace open to all."""
+    ws = init_workspace(tmp_path / "ws", leads=["Sam Patel"])
+    text = ws.config_path.read_text(encoding="utf-8")
+    for leads in (f'["Sam Patel", {entry}]', entry):
+        ws.config_path.write_text(text.replace('leads = ["Sam Patel"]', f"leads = {leads}"),
+                                  encoding="utf-8")
+        with pytest.raises(WorkspaceError) as err:
+            open_workspace(tmp_path / "ws")
+        said = str(err.value)
+        assert said.startswith(f"{ws.config_path}: in leads, ") and "names no one" in said
+        named = entry.strip('"')
+        assert (repr(named) if named.strip() else "a blank name") in said
+    with pytest.raises(WorkspaceError, match="names no one"):  # nor written by init
+        init_workspace(tmp_path / "other", leads=["Sam Patel", entry.strip('"')])
+    assert not (tmp_path / "other").exists()
+
+
 def test_a_lead_only_step_refuses_anyone_else_saying_who_they_are(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from insight.workspace import NotALead
