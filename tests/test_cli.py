@@ -1265,7 +1265,7 @@ def test_a_category_learnt_from_few_examples_is_warned_of_and_its_tags_marked(
                       "u2,No break in two years since my mum got ill\n", encoding="utf-8")
     insight("ingest", str(unread), "-w", str(ws))
     trained = " ".join(insight("train", "-w", str(ws)).stderr.split())
-    [warned] = re.findall(r"learnt from fewer than 30 examples: (.*?)\. Tags", trained)
+    [warned] = re.findall(r"learnt from fewer than 30 examples: (.*?)\. The model's tags", trained)
     assert warned == "money (8)" and "1 category learnt" in trained  # respite (40): not
     doc = json.loads((ws / "model" / "model.json").read_text(encoding="utf-8"))
     assert doc["metadata"]["label_counts"] == {"respite": 40, "money": 8}
@@ -1451,12 +1451,16 @@ def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path
             encoding="utf-8")
 
     insight("train", "-w", str(ws))
-    assert "warning" not in insight("tag", "-w", str(ws)).stderr
+    # the model fits the codebook: its one warning is that it learnt both from 12 notes
+    version = json.loads((ws / "model" / "model.json").read_text())["model_version"]
+    few = f"warning: model {version}: 2 categories learnt from fewer than 30 examples"
+    tagged = insight("tag", "-w", str(ws)).stderr
+    assert tagged.count("warning") == 1 and few in tagged
     texts = tmp_path / "in.csv"
     texts.write_text("id,text\nx1,No break since March.\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     fits = insight("classify", str(texts), "--out", str(out), "-w", str(ws))
-    assert "warning" not in fits.stderr
+    assert fits.stderr.count("warning") == 1 and few in fits.stderr
     assert f"using the model of workspace {ws}" in " ".join(fits.stderr.split())
     write_book("2", "respite", "money", "housing")  # a category added since training
     gained = insight("tag", "-w", str(ws), "--model", str(ws / "model"), "--retag")

@@ -167,14 +167,15 @@ def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> 
     return "\n".join(lines)
 
 
-def few_examples_text(few: dict[str, int], names: dict[str, str] | None = None) -> str:
+def few_examples_text(few: dict[str, int]) -> str:
     """The categories a model learnt from few examples, with how many, and what that means
     for their tags, in one wording for the card and `insight train`/`tag`/`classify`."""
-    listed = ", ".join(f"{(names or {}).get(c, c)} ({n})" for c, n in few.items())
+    listed = ", ".join(f"{c} ({n})" for c, n in few.items())
+    it, its = ("it", "its") if len(few) == 1 else ("them", "their")
     return (f"{_categories(len(few))} learnt from fewer than {FEW_TO_TRUST} examples: "
-            f"{listed}. Tags in {'it' if len(few) == 1 else 'them'}, and the confidence "
-            "shown with them, rest on few notes, so a person checks them: `insight notes "
-            "queue` lists notes tagged with them first, and `insight notes show` marks them "
+            f"{listed}. The model's tags in {it}, and the confidence shown with them, rest "
+            f"on those few notes, so check them: `insight notes queue` lists the notes tagged "
+            f"with {it} whatever the confidence, and `insight notes show` marks {its} tags "
             f"\"few examples\"; label more notes ({FEW_TO_TRUST} or more a category) and "
             "train again")
 
