@@ -1143,6 +1143,7 @@ def train(
                 + "; label more notes before re-tagging with this model",
                 err=True, fg=typer.colors.YELLOW,
             )
+        _warn_few_examples(model.metadata)
         metrics = model.metadata.get("metrics")
         typer.echo(
             f"trained {model.backend} model {model.model_version} on "
@@ -1230,10 +1231,22 @@ def train(
         f"trained {model.backend} model {model.model_version} on {len(labelled.texts)} texts, "
         f"{len(model.labels)} labels -> {out}"
     )
+    _warn_few_examples(model.metadata)
     if replaced is not None:
         kept = out.with_name(replaced["kept_in"])
         typer.secho(f"the model it replaced is kept in {kept}: to go back, delete {out} and "
                     f"rename {kept} to {out.name}", err=True)
+
+
+def _warn_few_examples(metadata: dict[str, Any]) -> None:
+    """Name the categories a model learnt from few examples (`classify.learnt_from_few`):
+    their tags can show a high confidence that the few notes behind them do not support."""
+    from insight.classify import learnt_from_few
+    from insight.classify.card import few_examples_text
+
+    if few := learnt_from_few(metadata):
+        typer.secho(f"warning: model {metadata.get('model_version', '')}: "
+                    + few_examples_text(few), err=True, fg=typer.colors.YELLOW)
 
 
 def _free_model_target(out: Path, force: bool, holds: str) -> None:
@@ -1459,6 +1472,7 @@ def tag(
     tag_model = TagModel.load(model) if model is not None else _workspace_model(ws)
     for warning in check_model_fits(tag_model, ws.load_codebook()):
         _say(ws, f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    _warn_few_examples(tag_model.metadata)
     with store:
         total = store.count_notes(untagged=not retag)
         queued = {item["id"] for item in store.safeguarding_items()}
@@ -1521,7 +1535,8 @@ def classify(
     A row with no text, or one that cannot be read, keeps its place: a line with no
     tags, an error field ("no text", or why) and no id unless the row has one. Rows are
     numbered as ids only in a file that has no ids. With -w, a model whose categories
-    differ from the workspace's codebook is warned of.
+    differ from the workspace's codebook is warned of. `few_examples`: the row's categories
+    the model learnt from fewer than 30 examples, whose tags need a person's check.
 
     A row whose person did not agree to their words being kept (a column such as "Keep
     their words?" saying no, read as ingest reads it) is left out: nothing of it is
@@ -1549,6 +1564,10 @@ def classify(
     if ws is not None:
         for warning in check_model_fits(tag_model, ws.load_codebook(), storing=False):
             typer.secho(f"warning: {warning}", err=True, fg=typer.colors.YELLOW)
+    from insight.classify import learnt_from_few
+
+    _warn_few_examples(tag_model.metadata)
+    few = learnt_from_few(tag_model.metadata)
 
     # a row with no text is not tagged: scores and "neutral" for nothing would read as found
     worded = [text for text in texts if text.strip()]
@@ -1561,7 +1580,7 @@ def classify(
             bar.update(1)
             if not text.strip():
                 writer.write({"id": note_id, "categories": [], "scores": {}, "evidence": {},
-                              "safeguarding": None, "experience": None,
+                              "few_examples": [], "safeguarding": None, "experience": None,
                               "experience_confidence": None,
                               "error": errors.get(i, "no text")})
                 continue
@@ -1572,6 +1591,8 @@ def classify(
                     "categories": result.categories,
                     "scores": result.scores,
                     "evidence": result.evidence,
+                    # its categories the model learnt from few examples: check them
+                    "few_examples": [c for c in result.categories if c in few],
                     "safeguarding": result.safeguarding,
                     # what raised it: signals and the classifier's score, never words
                     "safeguarding_why": result.safeguarding_why,
@@ -1718,7 +1739,12 @@ def notes_show(
         "--format", "-f", help="text, or json: every field held, its tags and safeguarding "
         "items (e.g. to answer a person who asks what is held about them).")] = "text",
 ) -> None:
-    """Notes with people's and the model's tags, evidence and confidence (leads only)."""
+    """Notes with people's and the model's tags, evidence and confidence (leads only).
+
+    A model's tag in a category it learnt from fewer than 30 examples is marked "few
+    examples": its confidence rests on those few notes."""
+    from insight.classify import learnt_from_few
+
     fmt = _one_word(fmt, ("text", "json"), "format", "--format")
     from insight.tagging import renamed_labels
 
@@ -1739,10 +1765,17 @@ def notes_show(
     # the model itself only to say where a flagged note reads as risk: loading it is slow
     reader = _model_for_reading(ws) if any(
         items and note["text"] for _, note, _, items in found) else None
-    # a tag's confidence beside the one it is given from, for tags of this model
-    version, from_value = (reader.model_version, reader.shown_thresholds()) if reader else \
-        _thresholds_for_reading(ws) if any(
-            t["source"] == "model" for _, _, tags, _ in found for t in tags) else (None, {})
+    # a tag's confidence beside the one it is given from, and whether the model learnt its
+    # category from few examples, for tags of this model
+    version, from_value, few = (
+        (reader.model_version, reader.shown_thresholds(), learnt_from_few(reader.metadata))
+        if reader else _reading_facts(ws) if any(
+            t["source"] == "model" for _, _, tags, _ in found for t in tags) else (None, {}, {}))
+    for _, _, tags, _ in found:
+        for t in tags:
+            if t["source"] == "model" and t["model_version"] == version \
+                    and t["category"] in few:
+                t["few_examples"] = few[t["category"]]
     why = {note_id: reader.safeguarding_words(note["text"])
            for note_id, note, _, items in found if items and note["text"] and reader}
     if fmt == "json":
@@ -1787,23 +1820,28 @@ def _model_for_reading(ws: Any) -> Any:
     return TagModel.load(folder) if folder is not None else None
 
 
-def _thresholds_for_reading(ws: Any) -> tuple[str | None, dict[str, float]]:
-    """The version of the model that tags the workspace and the confidence each category's
-    tag is given from, read from its model.json without loading it; loaded for a model
-    saved before model.json held them."""
-    from insight.classify import MODEL_FILE
+def _reading_facts(ws: Any) -> tuple[str | None, dict[str, float], dict[str, int]]:
+    """The version of the model that tags the workspace, the confidence each category's
+    tag is given from and the categories it learnt from few examples (`learnt_from_few`),
+    read from its model.json without loading it; loaded for a model saved before
+    model.json held the thresholds."""
+    from insight.classify import MODEL_FILE, learnt_from_few
 
     folder = _reading_folder(ws)
     if folder is None:
-        return None, {}
+        return None, {}, {}
     try:
         doc = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    few = learnt_from_few(doc.get("metadata") or {})
     if isinstance(doc.get("shown_thresholds"), dict):
-        return doc.get("model_version"), doc["shown_thresholds"]
+        return doc.get("model_version"), doc["shown_thresholds"], few
     reader = _model_for_reading(ws)
-    return (reader.model_version, reader.shown_thresholds()) if reader else (None, {})
+    return ((reader.model_version, reader.shown_thresholds(), learnt_from_few(reader.metadata))
+            if reader else (None, {}, {}))
 
 
 def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
@@ -1860,6 +1898,9 @@ def _show_note(note_id: str, note: dict[str, Any], tags: list[dict[str, Any]],
         confidence = f" {tag['confidence']:.2f}" if tag["confidence"] is not None else ""
         if tag["source"] == "model" and tag["category"] in (tags_from or {}):
             confidence += f" (tagged from {tags_from[tag['category']]:.2f})"
+        if "few_examples" in tag:  # a confidence the few notes behind it do not support
+            confidence += (f"  (few examples: the model learnt {tag['category']} from "
+                           f"{tag['few_examples']} notes, so check it)")
         overruled = note["labelled"] and tag["source"] == "model"
         moved = (renamed or {}).get(tag["category"]) if tag["source"] == "person" else None
         typer.echo(f"  [{tag['source']}] {tag['category']}{confidence}"
@@ -2190,10 +2231,15 @@ def notes_queue(
     A note is listed when one of its category tags, or its experience value (unless a
     person has judged it), is below the confidence given; `least_sure` is the lower of the
     two, which orders the list. Notes the model gave no category come first: it may have
-    missed what they are about. `safeguarding` says where a note is in the queue."""
+    missed what they are about. Then notes tagged with a category the model learnt from
+    fewer than 30 examples (`few_examples`), whatever their confidence: it rests on those
+    few notes. `safeguarding` says where a note is in the queue."""
     below = _confidence_given(below)
     ws, store = _open(workspace, db)
-    ranked: list[tuple[float, dict[str, Any]]] = []  # (least confidence, row)
+    # the model's categories learnt from few examples, for the tags that model gave
+    version, _, few = _reading_facts(ws)
+    # (no category 0, few examples 1, else 2; least confidence), row
+    ranked: list[tuple[tuple[int, float], dict[str, Any]]] = []
     with store:
         if category is not None:  # as `notes list --category` takes it
             from insight.rollup import note_frame
@@ -2218,17 +2264,21 @@ def notes_queue(
                 sure = None if weakest is None else weakest["confidence"] or 0.0
                 # a person's experience value is the note's: the model's is not in question
                 unsure = None if note["experience"] else felt.get(note_id)
-                if sure is None or sure < below or (unsure is not None and unsure < below):
+                thin = [t["category"] for t in tags
+                        if t["category"] in few and t["model_version"] == version]
+                if sure is None or sure < below or (unsure is not None and unsure < below) \
+                        or thin:
                     least = -1.0 if sure is None else min(sure, 1.0 if unsure is None
                                                           else unsure)
                     # what the place in the list comes from: a category's tag or experience
                     what = "" if sure is None else "experience" if least != sure else \
                         weakest["category"]
-                    ranked.append((least, {
+                    ranked.append(((0 if sure is None else 1 if thin else 2, least), {
                         "note": note_id,
                         "least_sure": "" if sure is None else f"{least:.2f} {what}",
                         "categories": ",".join(t["category"] for t in tags)
                         or "(none from the model)",
+                        "few_examples": ",".join(thin),
                         # in the queue, a person reads it there first; judged, not a concern
                         "safeguarding": "in the queue" if note_id in queued else
                         "judged no concern" if note_id in cleared else "",

@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
+from insight.classify import FEW_TO_TRUST, learnt_from_few  # noqa: E402
 from insight.clock import uk_day, uk_time, uk_today  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.intake import group_key  # noqa: E402
@@ -937,8 +938,8 @@ def share_in_words(part: int, whole: int) -> str:
 def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
     """What a reader needs to weigh the model's tags, from its `model.json`: its version,
     how it was measured on labelled notes it was not trained on (macro-F1, the category it
-    does worst on, those it was not tested on, experience accuracy) and on what. {} without
-    a model."""
+    does worst on, those it was not tested on, experience accuracy) and on what, and the
+    categories it learnt from few examples. {} without a model."""
     if not model:
         return {}
     meta = model.get("metadata", {})
@@ -969,6 +970,10 @@ def model_facts(model: dict[str, Any] | None) -> dict[str, Any]:
         "n_notes": metrics.get("n_notes"),
         "min_support": MIN_NAMED_SUPPORT,
         "untested": [names.get(name, name) for name in untested],
+        # categories it learnt from few notes: their tags, and the counts resting on them,
+        # are the least sure whatever confidence the model gave (`learnt_from_few`)
+        "few_examples": [(names.get(name, name), n) for name, n in learnt_from_few(meta).items()],
+        "few_to_trust": FEW_TO_TRUST,
     }
 
 

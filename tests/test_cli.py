@@ -82,7 +82,7 @@ def test_classify_jsonl_format_one_line_per_row_in_order(small_model: Path, tmp_
     assert "access-waiting" in lines[0]["categories"]
     # no text: no scores, no "neutral", but its place and its id
     assert lines[2] == {"id": "m5", "categories": [], "scores": {}, "evidence": {},
-                        "safeguarding": None, "experience": None,
+                        "few_examples": [], "safeguarding": None, "experience": None,
                         "experience_confidence": None, "error": "no text"}
 
 
@@ -640,7 +640,8 @@ def test_review_queue_lists_notes_whose_experience_the_model_is_unsure_of(
     # its place in the list, and what it comes from (the blind lead-review audit read the
     # category's 0.97 beside a note listed among the 0.43s)
     assert queue() == [{"note": "unsure", "least_sure": "0.41 experience",
-                        "categories": "access-waiting", "safeguarding": "",
+                        "categories": "access-waiting", "few_examples": "",
+                        "safeguarding": "",
                         "experience": "negative 0.41"}]
     insight("safeguarding", "add", "unsure", "--reason", "the nurse's visit was a welfare check",
             "-w", str(ws))
@@ -1287,6 +1288,60 @@ def test_workspace_training_reports_its_notes_and_warns_of_thin_categories(
     assert "5-fold cross-validation on the workspace's 21 labelled notes" in card
 
 
+def test_a_category_learnt_from_few_examples_is_warned_of_and_its_tags_marked(
+        tmp_path: Path) -> None:
+    """A lead adds a category and labels a handful of notes: the model's tags in it came
+    with high confidence, and leads trusted them. Every place a lead meets those tags now
+    says the model learnt the category from few examples; a category with many, never."""
+    ws = carers_workspace(tmp_path, ("respite", "money"), respite=40, money=8)
+    unread = tmp_path / "u.csv"
+    unread.write_text("id,text\nu1,Carer's allowance stopped three weeks ago\n"
+                      "u2,No break in two years since my mum got ill\n", encoding="utf-8")
+    insight("ingest", str(unread), "-w", str(ws))
+    trained = " ".join(insight("train", "-w", str(ws)).stderr.split())
+    [warned] = re.findall(r"learnt from fewer than 30 examples: (.*?)\. The model's tags", trained)
+    assert warned == "money (8)" and "1 category learnt" in trained  # respite (40): not
+    doc = json.loads((ws / "model" / "model.json").read_text(encoding="utf-8"))
+    assert doc["metadata"]["label_counts"] == {"respite": 40, "money": 8}
+    card = (ws / "model" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert re.search(r"\| money \| 8 \(few\) \|", card)
+    assert re.search(r"\| respite \| 40 \|", card)
+    assert "1 category learnt from fewer than 30 examples: money (8)." in " ".join(card.split())
+    tagged = " ".join(insight("tag", "-w", str(ws)).stderr.split())
+    assert "learnt from fewer than 30 examples: money (8)" in tagged
+
+    # the queue lists the note tagged money however sure the model was, and says why; the
+    # respite note, tagged as surely, waits for nothing
+    queue = json.loads(insight("notes", "queue", "--below", "0", "-w", str(ws),
+                               "-f", "json").stdout)
+    assert [(row["note"], row["few_examples"]) for row in queue] == [("u1", "money")]
+    shown = insight("notes", "show", "u1", "u2", "-w", str(ws)).stdout
+    [money] = [line for line in shown.splitlines() if line.startswith("  [model] money")]
+    assert money.endswith("(few examples: the model learnt money from 8 notes, so check it)")
+    [respite] = [line for line in shown.splitlines() if line.startswith("  [model] respite")]
+    assert "few examples" not in respite
+    [as_json] = json.loads(insight("notes", "show", "u1", "-w", str(ws), "-f", "json").stdout)
+    assert [t.get("few_examples") for t in as_json["tags"]] == [8]
+
+    texts = tmp_path / "in.csv"
+    texts.write_text("id,text\nx1,Carer's allowance stopped last month\n"
+                     "x2,No break for years since dad got ill\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    classified = insight("classify", str(texts), "--out", str(out), "-w", str(ws))
+    assert "fewer than 30 examples: money (8)" in " ".join(classified.stderr.split())
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(line["categories"], line["few_examples"]) for line in lines] == [
+        (["money"], ["money"]), (["respite"], [])]
+
+    # the reports' account of the model names it: with its count for the leads only
+    for audience, said in (("lead", '"Money" (8 notes) from fewer than 30 labelled notes'),
+                           ("commissioner", '"Money" from fewer than 30 labelled notes')):
+        page = tmp_path / f"{audience}.html"
+        insight("report", "--audience", audience, "--out", str(page), "-w", str(ws))
+        text = " ".join(page.read_text(encoding="utf-8").replace("&#34;", '"').split())
+        assert re.findall(r"The model learnt (.*?), so its tags there", text) == [said]
+
+
 def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path: Path) -> None:
     ws = carers_workspace(tmp_path, ("respite", "money"), respite=18, money=4)
     insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",
@@ -1460,12 +1515,16 @@ def test_tag_and_classify_warn_of_categories_the_model_cannot_tag(tmp_path: Path
             encoding="utf-8")
 
     insight("train", "-w", str(ws))
-    assert "warning" not in insight("tag", "-w", str(ws)).stderr
+    # the model fits the codebook: its one warning is that it learnt both from 12 notes
+    version = json.loads((ws / "model" / "model.json").read_text())["model_version"]
+    few = f"warning: model {version}: 2 categories learnt from fewer than 30 examples"
+    tagged = insight("tag", "-w", str(ws)).stderr
+    assert tagged.count("warning") == 1 and few in tagged
     texts = tmp_path / "in.csv"
     texts.write_text("id,text\nx1,No break since March.\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     fits = insight("classify", str(texts), "--out", str(out), "-w", str(ws))
-    assert "warning" not in fits.stderr
+    assert fits.stderr.count("warning") == 1 and few in fits.stderr
     assert f"using the model of workspace {ws}" in " ".join(fits.stderr.split())
     write_book("2", "respite", "money", "housing")  # a category added since training
     gained = insight("tag", "-w", str(ws), "--model", str(ws / "model"), "--retag")

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from insight.classify import FEW_TO_TRUST, learnt_from_few
 from insight.classify.calibration import Calibration
 from insight.resources import models_dir
 
@@ -166,6 +167,19 @@ def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> 
     return "\n".join(lines)
 
 
+def few_examples_text(few: dict[str, int]) -> str:
+    """The categories a model learnt from few examples, with how many, and what that means
+    for their tags, in one wording for the card and `insight train`/`tag`/`classify`."""
+    listed = ", ".join(f"{c} ({n})" for c, n in few.items())
+    it, its = ("it", "its") if len(few) == 1 else ("them", "their")
+    return (f"{_categories(len(few))} learnt from fewer than {FEW_TO_TRUST} examples: "
+            f"{listed}. The model's tags in {it}, and the confidence shown with them, rest "
+            f"on those few notes, so check them: `insight notes queue` lists the notes tagged "
+            f"with {it} whatever the confidence, and `insight notes show` marks {its} tags "
+            f"\"few examples\"; label more notes ({FEW_TO_TRUST} or more a category) and "
+            "train again")
+
+
 def _replaced_text(replaced: dict[str, Any] | None) -> str:
     if not replaced:
         return ""
@@ -205,8 +219,10 @@ def render_card(doc: dict[str, Any]) -> str:
     labels = meta.get("labels", [])
     thresholds = dict(zip(labels, meta.get("thresholds", []), strict=False))
     at = _confidence_at_threshold(meta, labels)
+    few = learnt_from_few(meta)
     rows = "\n".join(
-        f"| {name} | {counts.get(name, '?')} | {thresholds.get(name, '?')} | {at.get(name, '?')} |"
+        f"| {name} | {counts.get(name, '?')}{' (few)' if name in few else ''} | "
+        f"{thresholds.get(name, '?')} | {at.get(name, '?')} |"
         for name in labels
     )
     template = Template((models_dir() / TEMPLATE_FILE).read_text(encoding="utf-8"))
@@ -233,6 +249,10 @@ def render_card(doc: dict[str, Any]) -> str:
         + _replaced_text(meta.get("replaced")),
         calibration=_calibration_text(meta.get("calibration")),
         metrics=_metrics_markdown(meta.get("metrics")),
+        few_to_trust=FEW_TO_TRUST,
+        few_examples=(few_examples_text(few) + "." if few else
+                      f"every category had {FEW_TO_TRUST} training examples or more."
+                      if counts else "how many examples each category had is not recorded."),
     )
 
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from insight.classify import ModelFormatError, NoteTags, TagModel
+from insight.classify import FEW_TO_TRUST, ModelFormatError, NoteTags, TagModel, learnt_from_few
 from insight.classify.default import default_cache_dir
 from insight.classify.model import ExperienceExtra, SafeguardingExtra
 
@@ -269,11 +269,38 @@ def test_save_and_load_give_identical_tags_and_a_model_card(model, notes, tmp_pa
     assert {"model.json", "MODEL_CARD.md"} <= {p.name for p in (tmp_path / "m").iterdir()}
     card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert model.model_version in card and model.metadata["training_data_sha256"] in card
+    assert "every category had 30 training examples or more." in card and " (few) |" not in card
     chosen = model.estimator.chosen_settings()
     assert f"settings used: `{{\"C\": {chosen['C']}, \"sentence_weight\": " in card
     loaded = TagModel.load(tmp_path / "m")
     assert loaded.labels == model.labels and loaded.model_version == model.model_version
     assert loaded.tag(notes[0][:15]) == model.tag(notes[0][:15])
+
+
+def test_a_category_learnt_from_few_examples_is_named_in_the_model_and_its_card(
+        notes, tmp_path):
+    """A category added to a codebook and labelled on a handful of notes can be tagged at a
+    confidence those few notes do not support: the model names the categories it learnt
+    from fewer than `FEW_TO_TRUST` examples, read from model.json alone, and its card marks
+    them; the categories with dozens of examples are not named."""
+    texts, labels, _, _ = notes
+    few = [i for i, text in enumerate(texts) if "food bank" in text][:6]
+    assert len(few) == 6
+    relabelled = [row + (["food"] if i in few else []) for i, row in enumerate(labels)]
+    model = TagModel.fit(texts, relabelled, label_names=[*LABELS, "food"],
+                         backend_params={"cv": 3}, seed=1)
+    counts = model.metadata["label_counts"]
+    assert counts["food"] == 6 and min(counts[label] for label in LABELS) >= FEW_TO_TRUST
+    assert learnt_from_few(model.metadata) == {"food": 6}
+    model.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert learnt_from_few(doc["metadata"]) == {"food": 6}
+    card = (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "| food | 6 (few) |" in card
+    assert all(f"| {label} | {counts[label]} |" in card for label in LABELS)
+    limits = " ".join(card.split("## Limits")[1].split())
+    assert f"Trained on {len(texts)} notes; 1 category learnt from fewer than 30 examples: " \
+        "food (6)." in limits
 
 
 def test_load_gives_clear_errors(tmp_path, model):
