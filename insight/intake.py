@@ -1574,11 +1574,18 @@ _START, _IN_FIELD, _IN_QUOTES, _QUOTE_IN_QUOTES = range(4)
 
 
 def _first_long_quote(
-    lines: Sequence[str], first: int, delimiter: str
+    lines: Sequence[str], first: int, delimiter: str, *, broken: bool = False
 ) -> tuple[int, int | None] | None:
     """In the row starting at `lines[0]`, the first quoted cell that runs over a line break:
     (the line it opens on, the line it closes on or None if it never does), following the
-    csv reader's lenient rules; None if the row ends first."""
+    csv reader's lenient rules; None if the row ends first.
+
+    With `broken`, only a cell whose quote never closes or closes in the middle of a cell:
+    a quote left open closes at the next quote mark in the file, the one that opens a later
+    row's quoted cell ('r-5,"Quoted" she said'), so text follows it. A quote closed as CSV
+    is written, followed by the delimiter, a line end or the end of the file, is the end of
+    a note on several lines (paragraphs whose lines may split into as many cells as a row):
+    the row is read as the csv module reads it."""
     state, opened = _START, first
     for number, line in enumerate(lines, start=first):
         for char in line:
@@ -1596,10 +1603,11 @@ def _first_long_quote(
             elif char == '"':  # "" inside quotes
                 state = _IN_QUOTES
             else:  # the quote closed
-                if number > opened:
+                as_written = char == delimiter or char in "\r\n"
+                if number > opened and not (broken and as_written):
                     return opened, number
-                state = _START if char == delimiter or char in "\r\n" else _IN_FIELD
-        if state == _QUOTE_IN_QUOTES and number > opened:  # closed at the end of the file
+                state = _START if as_written else _IN_FIELD
+        if state == _QUOTE_IN_QUOTES and number > opened and not broken:  # at the file's end
             return opened, number
         if state in (_START, _IN_FIELD):  # the row ended on this line
             return None
@@ -2213,7 +2221,10 @@ def _csv_rows(
         previous_end = base + reader.line_num
         under_header, first_row = first_row, False
         if previous_end > start and '"' in lines[start - 1]:  # over several lines
-            long_quote = _first_long_quote(lines[start - 1 : previous_end], start, delimiter)
+            # a note on several lines whose quote closes as written is the csv reader's row
+            long_quote = _first_long_quote(
+                lines[start - 1 : previous_end], start, delimiter, broken=True
+            )
             if long_quote is not None:
                 opened, closed = long_quote
                 if closed is None or _row_like(

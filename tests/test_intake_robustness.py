@@ -6,6 +6,8 @@ Note text must never appear in a message (errors, warnings, quarantine reasons).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import unicodedata
 from datetime import date
@@ -1170,6 +1172,54 @@ def test_quote_closed_rows_later_quarantines_the_rows_it_took_in(
         (6, "inside the quote opened on line 3"),
     ]
     assert store.get_note("r-1") is not None and store.get_note("r-6") is not None
+
+
+#: A story in paragraphs (line breaks "\r\n" inside the quoted cell, rows ending "\n", as a
+#: feedback system exports them), two of whose lines start with a letter, as the ids do, and
+#: split at their commas into exactly as many cells as the header has.
+STORY = ("I came to the centre after a hard year and found people who listened.\r\n"
+         "Staff were kind, patient, calm, steady, warm, and never rushed me.\r\n"
+         "Then came the groups, the walks, the cooking, the garden, and the art room, all free.\r\n"
+         "I am well now.")
+STORY_FILE = ("ref,date,service,text,themes,coder\n"
+              f'AB-1,2024-06-09,Day centre,"{STORY}",Peer support; MADE A DIFFERENCE,PS\n'
+              'AB-2,2024-06-10,Day centre,"Short and kind.",Peer support,JM\n')
+
+
+def test_a_story_in_paragraphs_is_read_as_the_csv_module_reads_it(
+    store: Store, tmp_path: Path
+) -> None:
+    # blind audit: a well-formed quoted story whose paragraphs split into as many cells as a
+    # row was quarantined as "is a closing quote missing?", its lines as rows of their own
+    path = write(tmp_path, "story.csv", STORY_FILE)
+    expected = list(csv.reader(io.StringIO(STORY_FILE, newline="")))[1:]
+    assert [list(r.data.values()) for r in read_rows(path)[0] if r.data] == expected
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (2, 0, 0) and report.rows_read == 2
+    # classify and redact read it as one row each, in place
+    errors: dict[int, str] = {}
+    assert read_texts(path, id_col="ref", errors=errors) == (
+        ["AB-1", "AB-2"], [STORY, "Short and kind."])
+    assert errors == {}
+
+
+def test_a_broken_story_keeps_one_line_per_row_read(store: Store, tmp_path: Path) -> None:
+    # The same story with its closing quote left out: the next row's quote closes it in the
+    # middle of a cell, so the rows it took in are quarantined, each on its own line, and
+    # classify's reading keeps one line for each row ingest counts, in the file's order.
+    broken = STORY_FILE.replace('I am well now."', "I am well now.")
+    path = write(tmp_path, "broken.csv", broken + "AB-3,2024-06-11,Day centre,Fine,Peer,JM\n")
+    report = ingest(store, path, tmp_path)
+    assert counts(report) == (1, 5, 0) and report.rows_read == 6
+    assert reasons(report)[0] == (
+        2, "the quote opened on line 2 only closes on line 6, so lines 2-6 were read as one "
+           "cell: is a closing quote missing on line 2?")
+    assert [line for line, _ in reasons(report)] == [2, 3, 4, 5, 6]
+    errors: dict[int, str] = {}
+    ids, texts = read_texts(path, id_col="ref", errors=errors)
+    assert len(ids) == len(texts) == report.rows_read
+    assert ids == [None] * 5 + ["AB-3"] and texts[5] == "Fine"
+    assert [errors[i].split(":")[0] for i in range(5)] == [f"line {n}" for n in range(2, 7)]
 
 
 def test_unclosed_quote_in_a_big_file_loses_no_row(store: Store, tmp_path: Path) -> None:
