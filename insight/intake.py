@@ -102,6 +102,24 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def note_text(value: str) -> str:
+    """A note's words as a note stores them (`NoteIn`): Windows line breaks ("\r\n") as
+    "\n", no NUL, no outer spaces. Its `text_hash` is the stored note's `content_hash`."""
+    return value.replace("\r\n", "\n").replace("\x00", "").strip()
+
+
+def text_hashes(text: str) -> set[str]:
+    """The `text_hash`es a stored note with a row's words may have, to find it by them
+    (`Store.ids_with_text`, `Store.erased_texts`): as written, without outer spaces, as a
+    note stores them (`note_text`: a row read with "\r\n" inside is stored with "\n"),
+    with every line break as "\n" (a file to fix that went through a workbook, whose cells
+    keep no "\r"), or with runs of spaces as one (a row ingest found a duplicate of an
+    earlier row but for a space more or less)."""
+    stored = note_text(text)
+    return {text_hash(form) for form in (text, text.strip(), stored,
+                                         stored.replace("\r", "\n"), " ".join(text.split()))}
+
+
 #: A string in a JSON line, quotes and escapes included (`json.loads` reads it)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 #: A key's string value in a line that is not JSON, as an old or buggy app writes it: in
@@ -847,7 +865,7 @@ class NoteIn(BaseModel):
             raise ValueError("text is missing or empty")
         if not isinstance(value, str):
             raise ValueError("text must be a string")
-        text = value.replace("\r\n", "\n").replace("\x00", "").strip()
+        text = note_text(value)
         if _is_blank(text):  # also only zero-width spaces or joiners
             raise ValueError("text is missing or empty")
         limit = (info.context or {}).get("max_chars")
@@ -3768,8 +3786,7 @@ def ingest_file(
             return True
         if not isinstance(text, str) or not text.strip():
             return False
-        return bool(store.erased_texts({text_hash(text), text_hash(text.strip())})
-                    or store.erased_like([text]))
+        return bool(store.erased_texts(text_hashes(text)) or store.erased_like([text]))
 
     # rows a person dismissed: their later copies are kept without their cells
     marks = dismissed_marks([quarantine_dir])
@@ -3812,7 +3829,7 @@ def ingest_file(
             texts = set()
         if (line := raw_line(data)) is not None:
             texts |= raw_row_texts(line)
-        hashes = {h for t in texts for h in (text_hash(t), text_hash(t.strip()))}
+        hashes = {h for t in texts for h in text_hashes(t)}
         return sorted({note_id for ids in store.ids_with_text(hashes).values()
                        for note_id in ids})
 
@@ -4139,8 +4156,8 @@ def _not_kept(store: Store, line: int, data: dict[str, Any], report: FileReport,
     words = record.text if record is not None else text if isinstance(text, str) else ""
     live = [i for i, state in store.note_states(ids).items() if not state["erased"]]
     if len(words.split()) >= TWIN_MIN_WORDS:
-        live += [i for found in store.ids_with_text({text_hash(words), text_hash(words.strip())})
-                 .values() for i in found]
+        live += [i for found in store.ids_with_text(text_hashes(words)).values()
+                 for i in found]
     live = list(dict.fromkeys(live))
     report.keep_refused += [(line, note_id) for note_id in live]
     why = f"re-ingest of {Path(report.path).name}, line {line}: its person did not agree to " \

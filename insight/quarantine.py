@@ -31,7 +31,7 @@ from insight.intake import (
     raw_line,
     raw_row_texts,
     row_key,
-    text_hash,
+    text_hashes,
 )
 from insight.sheets import cell_unfit, write_workbook, written_whole
 
@@ -260,17 +260,11 @@ def dismiss(rows: Iterable[QuarantinedRow], store: Store) -> int:
     return clear(rows)[0]
 
 
-def _hashes(text: str) -> set[str]:
-    """The hashes a stored note with a row's words has: as written, without outer spaces,
-    or with runs of spaces as one (a row ingest found a duplicate of an earlier row but for
-    a space more or less)."""
-    return {text_hash(text), text_hash(text.strip()), text_hash(" ".join(text.split()))}
-
-
 def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]:
-    """Each row with its state (`STATES`). A row is stored when a live note has exactly
-    its words, or with runs of spaces as one (or, for a row without words, its id): fixed
-    and ingested again, or a duplicate. A row the same as one in a later file, or the
+    """Each row with its state (`STATES`). A row is stored when a live note has its
+    words, as written or but for line breaks, outer spaces or runs of spaces
+    (`text_hashes`), or, for a row without words, its id: fixed and ingested again, or a
+    duplicate. A row the same as one in a later file, or the
     same line of the same file read again with other options (`QuarantinedRow.same_line`),
     is "repeated"; the latest copy counts how many earlier files held it. A row a person
     dismissed, in any copy, is "dismissed"."""
@@ -278,7 +272,7 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
     dismissed = _dismissed({r.path.parent for r in rows})
     dismiss_key = store.secret("quarantine-dismissed") if dismissed else b""
     texts = {r.text for r in rows if r.text} | {t for r in rows for t in r.raw_texts()}
-    hashes = {h for t in texts for h in _hashes(t)}
+    hashes = {h for t in texts for h in text_hashes(t)}
     stored_hashes = set(store.ids_with_text(hashes))
     bare_ids = {r.note_id for r in rows if r.text is None and r.note_id}
     stored_ids = {i for i in bare_ids if (n := store.get_note(i)) and not n["erased_at"]}
@@ -293,10 +287,11 @@ def review(rows: Iterable[QuarantinedRow], store: Store) -> list[QuarantinedRow]
         if dismissed and _mark(r, dismiss_key) in dismissed:
             return "dismissed"
         if r.text is not None:
-            found = _hashes(r.text) & stored_hashes
+            found = text_hashes(r.text) & stored_hashes
             return "stored" if found else "to fix"
         if raw := r.raw_texts():  # a line unread as cells: stored once a note has its words
-            return "stored" if {text_hash(t) for t in raw} & stored_hashes else "to fix"
+            return "stored" if {h for t in raw for h in text_hashes(t)} & stored_hashes \
+                else "to fix"
         return "stored" if r.note_id in stored_ids else "to fix"
 
     corrected: dict[str, int] = {}  # where a row first was -> its latest correction

@@ -587,6 +587,25 @@ def test_a_concern_already_in_the_queue_is_no_new_alarm_when_its_row_is_rejected
     assert ingest(store, other, tmp_path).rejected_concerns == [1]  # never stored: an alarm
 
 
+def test_a_queued_concern_with_windows_line_breaks_is_no_new_alarm(
+    store: Store, tmp_path: Path
+) -> None:
+    # a CSV cell keeps "\r\n" where the note stored "\n": its row, rejected in a later
+    # export, is still the stored note's (and a row whose person took back their words
+    # still finds its note by them)
+    row = 's-1,"She is not safe at home.\r\nShe told me so twice this week.",yes,{}\n'
+    first = write(tmp_path, "sg.csv", "id,text,safeguarding,categories\n" + row.format(""))
+    assert ingest(store, first, tmp_path).flagged == 1
+    again = write(tmp_path, "sg2.csv", "id,text,safeguarding,categories\n" + row.format("zzz"))
+    report = ingest(store, again, tmp_path)
+    assert report.rejected == 1 and report.rejected_concerns == []
+    withdrawn = write(tmp_path, "sg3.csv", "text,heard_on,Keep their words?\n"
+                      '"She is not safe at home.\r\nShe told me so twice this week.",'
+                      "2025-02-30,no\n")
+    report = ingest(store, withdrawn, tmp_path)
+    assert report.keep_refused == [(2, "s-1")]
+
+
 def test_a_broken_json_line_is_read_for_a_safeguarding_yes_and_phrases(
     store: Store, tmp_path: Path
 ) -> None:

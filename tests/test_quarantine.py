@@ -380,6 +380,49 @@ def test_a_dismissed_row_in_a_later_export_is_written_without_its_cells(
                   if r.state == "dismissed"]) == (2, 0)
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".jsonl"])
+def test_a_fixed_row_whose_note_has_windows_line_breaks_is_stored(
+    store: Store, tmp_path: Path, suffix: str
+) -> None:
+    # blind audit: a note in paragraphs ("\r\n" inside its quoted cell) was fixed in the
+    # exported file and ingested ("accepted"), yet its row stayed to fix and `clear` kept
+    # it: a note is stored with "\n", and a workbook's cells keep no "\r" at all
+    folder = tmp_path / "quarantine"
+    source = tmp_path / "form.csv"
+    source.write_text(
+        HEADER + '7,31/02/2025,L1,"The group met weekly.\r\nIt was the only place I felt '
+        'heard.\rEvery week.\r\n",yes,\n', encoding="utf-8", newline="")
+    _ingest(store, source, folder)
+    to_fix = review(read_quarantine(folder), store)
+    assert [(r.line, r.state) for r in to_fix] == [(2, "to fix")]
+    out = tmp_path / f"fix{suffix}"
+    assert export(to_fix, out) == 1
+    if suffix == ".xlsx":
+        book = load_workbook(out)
+        sheet = book.active
+        header = [c.value for c in sheet[1]]
+        sheet.cell(row=2, column=header.index("heard_on") + 1).value = "2025-02-28"
+        book.save(out)
+    else:
+        row = json.loads(out.read_text(encoding="utf-8"))
+        out.write_text(json.dumps({**row, "heard_on": "2025-02-28"}) + "\n", encoding="utf-8")
+    report = ingest_file(store, out, category_ids=None, quarantine_dir=folder)
+    assert (report.accepted, report.rejected) == (1, 0)
+    rows = review(read_quarantine(folder), store)
+    assert _states(rows) == [("form.csv", 2, "stored")]
+    assert clear(r for r in rows if r.state == "stored") == (1, 1)
+    # a row that could not be split into cells (a cell too many), corrected in the file it
+    # came from, its line breaks kept: the same
+    other = tmp_path / "other.csv"
+    row = '8,2025-03-01,L2,"Rang twice.\r\nNo answer either time.",yes,{}\n'
+    other.write_text(HEADER + row.format(",extra"), encoding="utf-8", newline="")
+    _ingest(store, other, folder)
+    assert [r.raw_line is not None for r in read_quarantine(folder)] == [True]
+    other.write_text(HEADER + row.format(""), encoding="utf-8", newline="")
+    _ingest(store, other, folder)
+    assert _states(review(read_quarantine(folder), store)) == [("other.csv", 2, "stored")]
+
+
 def test_a_row_that_repeats_a_note_but_for_spacing_needs_nothing(
     store: Store, tmp_path: Path
 ) -> None:
