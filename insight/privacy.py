@@ -100,9 +100,10 @@ def holds_back(
     score at least `HOLD_BACK_SHARE` of the score the classifier flags from (`scores`:
     note id -> (score, flags from), `Store.safeguarding_scores`), or words of the reviewed
     phrase list, its softer signals included (`SafeguardingPhrases.holds_back`: "what's
-    the point", "stood on the balcony"). The software does not quote them outside the
-    leads' view: a lead reads them and pins one that may be quoted. A note with no score
-    (tagged before scores were kept, or not yet) is read by the phrase list alone."""
+    the point", "stood on the balcony"). The software picks no quote of them for any
+    audience (the leads' report shows what others will read, and lists them): a lead reads
+    them and pins one that may be quoted. A note with no score (tagged before scores were
+    kept, or not yet) is read by the phrase list alone."""
     from insight.classify.safeguarding import shared_phrases
     from insight.classify.sentences import shared_pipeline
 
