@@ -40,6 +40,7 @@ from insight.privacy import (  # noqa: E402
     Towns,
     group_counts,
     hidden_as_range,
+    holds_back,
     id_candidates,
     is_suppressed,
     may_quote,
@@ -479,6 +480,18 @@ def build_report(
     priorities = []
     linked_actions: set[int] = set()
     quoted = Quoted()  # each note and wording quoted once in the report
+    # notes whose words may speak of a risk the flag did not raise (`privacy.holds_back`),
+    # read once however many insights a note supports
+    scored: dict[str, tuple[float, float]] = {}
+    risky: dict[str, bool] = {}
+
+    def held_back_of(candidates: list[dict[str, Any]]) -> set[str]:
+        unread = [n for n in candidates if n["id"] not in risky]
+        if unread:
+            scored.update(store.safeguarding_scores([n["id"] for n in unread]))
+            found = holds_back(unread, scored)
+            risky.update((n["id"], n["id"] in found) for n in unread)
+        return {n["id"] for n in candidates if risky[n["id"]]}
     for priority_id, priority in thread.priorities.items():
         # "you said" needs someone to have said it (the leads' checks list it): by the
         # period's end, not in it (a priority agreed last year whose action moved in this
@@ -529,6 +542,13 @@ def build_report(
             )
             if audience == "community":  # a person chose these words for this finding
                 ordered = pinned
+            # the software picks no note whose words may speak of a risk the flag did not
+            # raise, for any audience (the leads' report shows what others will read, and
+            # says which notes were held back, for a lead to read and pin)
+            candidates = [] if audience == "community" else [
+                linked[n] for n in note_ids if n in linked and n not in pinned
+                and n not in left_out and may_quote(linked[n], flagged_ids, cleared)]
+            held = held_back_of(candidates)
             notes = [linked[n] for n in ordered if n in linked]
             quotes = [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
                 notes,
@@ -545,6 +565,7 @@ def build_report(
                 small_groups=groups_of,
                 chosen=pinned,
                 towns=towns,
+                held_back=held,
             )
             insight_views.append(
                 {
@@ -577,6 +598,11 @@ def build_report(
                     # readers should know can miss the finding's point
                     "picked": sum(q.source not in pinned for q in quotes),
                     "left_out": len(left_out) if audience == "lead" else 0,
+                    # leads only: the notes held back from the quotes the software picks,
+                    # and how many it may pick that the classifier never scored
+                    "held_back": sorted(held) if audience == "lead" else [],
+                    "unscored": sum(n["id"] not in scored for n in candidates)
+                    if audience == "lead" else 0,
                     # when, where and by how many listeners its notes were heard: not on
                     # the community page, not where the count itself is not shown, and
                     # not of no notes (a period's insight with none heard in it)

@@ -306,6 +306,19 @@ experience_confidence = Table(
     Column("confidence", Float, nullable=False),
 )
 _ADDED_TABLES += (experience_confidence,)
+
+#: The safeguarding classifier's score of a note and the score it flags from, as the model
+#: read it: a note scoring near the flag is held back from the quotes the software picks
+#: (`privacy.holds_back`). Added after schema version 1: notes tagged before it have no
+#: score until tagged again (`insight tag --retag`).
+safeguarding_scores = Table(
+    "safeguarding_scores",
+    metadata,
+    Column("note_id", String(200), ForeignKey("notes.id"), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("flags_from", Float, nullable=False),
+)
+_ADDED_TABLES += (safeguarding_scores,)
 #: Who raised a queue item a person may judge not a concern (`flagged_by` prefixes)
 DISMISSIBLE = ("model:", "screen:")
 #: Who raised an item from what the listener's file said (`flagged_by_listener`)
@@ -667,6 +680,9 @@ class ModelTagging:
     experience: str | None
     safeguarding_why: str = ""  # what raised the flag (no note text); the queue's reason
     experience_confidence: float | None = None  # the model's probability of `experience`
+    # the safeguarding classifier's score and the score it flags from (`safeguarding_scores`)
+    safeguarding_score: float | None = None
+    safeguarding_threshold: float | None = None
 
 
 def _create_added_tables(engine: Engine, tables: Sequence[Table]) -> None:
@@ -1594,6 +1610,19 @@ class Store:
                 found.update((r.note_id, float(r.confidence)) for r in conn.execute(query))
         return found
 
+    def safeguarding_scores(self, note_ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+        """Note id -> (the safeguarding classifier's score, the score it flags from), as
+        the model that last tagged the note gave them (notes it has not read, or read
+        before scores were kept, are left out)."""
+        found: dict[str, tuple[float, float]] = {}
+        with self.engine.connect() as conn:
+            for some in _chunks(list(note_ids)):
+                query = select(safeguarding_scores).where(
+                    safeguarding_scores.c.note_id.in_(some))
+                found.update((r.note_id, (float(r.score), float(r.flags_from)))
+                             for r in conn.execute(query))
+        return found
+
     def tags_for(self, note_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         query = select(tags).order_by(tags.c.note_id, tags.c.category, tags.c.source)
         rows: list[dict[str, Any]] = []
@@ -1687,6 +1716,15 @@ class Store:
                     for n, r in latest.items() if r.experience_confidence is not None]
             if felt:
                 conn.execute(insert(experience_confidence), felt)
+            for chunk in _chunks(ids):
+                conn.execute(delete(safeguarding_scores)
+                             .where(safeguarding_scores.c.note_id.in_(chunk)))
+            risk = [{"note_id": n, "score": float(r.safeguarding_score),
+                     "flags_from": float(r.safeguarding_threshold)}
+                    for n, r in latest.items()
+                    if r.safeguarding_score is not None and r.safeguarding_threshold is not None]
+            if risk:
+                conn.execute(insert(safeguarding_scores), risk)
             if updates:
                 conn.execute(
                     update(notes)
@@ -1772,6 +1810,8 @@ class Store:
             self._delete_tags(conn, note_id, "model")
             conn.execute(delete(experience_confidence)
                          .where(experience_confidence.c.note_id == note_id))
+            conn.execute(delete(safeguarding_scores)
+                         .where(safeguarding_scores.c.note_id == note_id))
             stamp = now()
             values = {"text": text, "content_hash": content_hash, "tagged_with": None,
                       "tagged_at": None, "model_safeguarding": None, "model_experience": None,
@@ -2820,6 +2860,8 @@ class Store:
         conn.execute(update(tags).where(tags.c.note_id == old).values(note_id=new))
         conn.execute(update(experience_confidence)
                      .where(experience_confidence.c.note_id == old).values(note_id=new))
+        conn.execute(update(safeguarding_scores)
+                     .where(safeguarding_scores.c.note_id == old).values(note_id=new))
         items = [
             r.id for r in conn.execute(
                 select(safeguarding_queue.c.id).where(safeguarding_queue.c.note_id == old)

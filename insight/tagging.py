@@ -588,6 +588,8 @@ def tag_store(
                     experience=result.experience,
                     experience_confidence=result.experience_confidence,
                     safeguarding_why=result.safeguarding_why,
+                    safeguarding_score=result.safeguarding_score,
+                    safeguarding_threshold=result.safeguarding_threshold,
                 )
                 for (note_id, _), result in zip(batch, results, strict=True)
             ],

@@ -7,6 +7,7 @@ import pytest
 
 from insight.privacy import (
     HIDDEN,
+    MAX_QUOTE_CHARS,
     WITHHELD,
     Quoted,
     Towns,
@@ -14,6 +15,7 @@ from insight.privacy import (
     fuller_excerpt,
     group_counts,
     hidden_as_range,
+    holds_back,
     may_quote,
     name_spans,
     protect,
@@ -29,7 +31,7 @@ from insight.privacy import (
 def test_no_quote_without_consent_or_after_erasure() -> None:
     notes = [
         {"id": "a", "text": "Waited a year.", "consent_quote": False},
-        {"id": "b", "text": "The cafe saved me.", "consent_quote": True},
+        {"id": "b", "text": "The cafe on a Friday saved me.", "consent_quote": True},
         {"id": "c", "text": None, "consent_quote": True, "erased_at": "2026-01-01"},
     ]
     assert [may_quote(n) for n in notes] == [False, True, False]
@@ -77,7 +79,9 @@ def test_the_community_hears_only_a_persons_own_words() -> None:
         {"id": "b", "text": spoken, "consent_quote": True},
     ]
     assert [q.text for q in quotes_for(notes)][0] == paraphrase
-    assert [q.text for q in quotes_for(notes, own_words=True)] == [
+    # the community page quotes only what a lead pinned
+    pinned = {"a", "b"}
+    assert [q.text for q in quotes_for(notes, own_words=True, chosen=pinned)] == [
         "my son [PERSON] never rings, nobody does."  # the longest
     ]
     excerpts = {"b": "'The group is the only place I laugh,' she said."}
@@ -106,32 +110,33 @@ def test_a_few_own_words_inside_the_listeners_sentence_are_quoted_with_it() -> N
     notes = [
         {"id": "a", "text": "CAMHS turned her down twice. Mum says she was told she was 'not "
                             "ill enough' and has given up asking.", "consent_quote": True},
-        {"id": "b", "text": "Waited a year. 'The wait felt endless,' she said.",
+        {"id": "b", "text": "Waited a year. 'The wait felt endless to me,' she said.",
          "consent_quote": True},
     ]
     excerpts = {"a": "Mum says she was told she was 'not ill enough' and has given up asking.",
-                "b": "'The wait felt endless,' she said."}
+                "b": "'The wait felt endless to me,' she said."}
     got = [(q.text, q.own_words) for q in quotes_for(notes, excerpts=excerpts)]
     assert got == [
         # three words alone lose their meaning: the sentence they are in
         ("Mum says she was told she was 'not ill enough' and has given up asking.", False),
-        ("The wait felt endless", True),  # a whole saying, however short
+        ("The wait felt endless to me", True),  # a whole saying
     ]
-    # the community page takes only own words: there the few words stand
-    assert [q.text for q in quotes_for(notes[:1], excerpts=excerpts, own_words=True)] == [
-        "not ill enough"]
+    # the community page takes only own words, of a note a lead pinned: there the few
+    # words stand
+    assert [q.text for q in quotes_for(notes[:1], excerpts=excerpts, own_words=True,
+                                       chosen={"a"})] == ["not ill enough"]
 
 
 def test_a_note_is_quoted_once_in_a_report() -> None:
-    notes = [{"id": "a", "text": "The cafe saved me.", "consent_quote": True},
-             {"id": "b", "text": "The cafe saved me.", "consent_quote": True},
-             {"id": "c", "text": "Waited a year.", "consent_quote": True}]
+    notes = [{"id": "a", "text": "The cafe on a Friday saved me.", "consent_quote": True},
+             {"id": "b", "text": "The cafe on a Friday saved me.", "consent_quote": True},
+             {"id": "c", "text": "Waited a year for the first call.", "consent_quote": True}]
     quoted = Quoted()
     first = quotes_for(notes[:1], quoted=quoted)
     # the same note again, or the same words from another note: not quoted twice
     second = quotes_for(notes, quoted=quoted)
-    assert [q.text for q in first] == ["The cafe saved me."]
-    assert [q.text for q in second] == ["Waited a year."]
+    assert [q.text for q in first] == ["The cafe on a Friday saved me."]
+    assert [q.text for q in second] == ["Waited a year for the first call."]
     assert quoted.notes == {"a", "c"}
 
 
@@ -208,11 +213,11 @@ def test_a_small_place_or_community_in_lower_case_is_left_out_of_quotes() -> Non
     """A blind privacy audit: the one note from Little Snoring quoted "out here in little
     snoring there is no bus" as written, while "Snoring" and "Little-Snoring" were masked;
     the one note of the Deaf community kept "deaf"."""
-    text = 'He said "out here in little snoring there is no bus, I am the only deaf man".'
+    text = 'He said "Out here in little snoring there is no bus, I am the only deaf man".'
     groups = {"PLACE": ["little snoring"], "COMMUNITY": ["deaf"]}
     assert quotes_for([{"id": "q8", "text": text, "consent_quote": True}], audience=
                       "commissioner", key=b"k", small_groups=groups)[0].text == (
-        "out here in [PLACE] there is no bus, I am the only [COMMUNITY] man")
+        "Out here in [PLACE] there is no bus, I am the only [COMMUNITY] man")
 
 
 def test_leads_words_naming_a_small_group_are_warned_of_once_per_wording() -> None:
@@ -271,16 +276,16 @@ def test_a_town_a_quote_may_not_name_is_written_as_a_place(text: str, shown: str
 
 
 def test_the_area_is_named_even_where_few_notes_give_it_as_their_place() -> None:
-    text = 'He said "the Leeds crisis team never came, and in Helston nobody does".'
+    text = 'He said "The Leeds crisis team never came, and in Helston nobody does".'
     groups = {"PLACE": ["leeds", "helston"]}
     [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
                          audience="commissioner", key=b"k", small_groups=groups,
                          towns=Towns(area="Leeds"))
-    assert quote.text == "the Leeds crisis team never came, and in [PLACE] nobody does"
+    assert quote.text == "The Leeds crisis team never came, and in [PLACE] nobody does"
     [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
                          audience="commissioner", key=b"k", small_groups=groups,
                          towns=Towns(area="West Yorkshire"))
-    assert quote.text == "the [PLACE] crisis team never came, and in [PLACE] nobody does"
+    assert quote.text == "The [PLACE] crisis team never came, and in [PLACE] nobody does"
 
 
 def test_long_notes_are_cut_at_a_sentence_and_contact_details_removed() -> None:
@@ -563,6 +568,105 @@ def test_a_short_evidence_sentence_is_quoted_with_the_sentences_after_it() -> No
     [quote] = quotes_for([{"id": "n", "text": text, "consent_quote": True}],
                          excerpts={"n": "waiting list again."})
     assert quote.text == "waiting list again. 9 months. says she feels worse than when referred."
+
+
+def quoted(text: str, excerpt: str | None = None, **kwargs: object) -> list[tuple[str, bool]]:
+    """What the software picks from one note with consent (its evidence sentence, if
+    any), as (text, own words)."""
+    return [(q.text, q.own_words) for q in quotes_for(
+        [{"id": "n", "text": text, "consent_quote": True}],
+        excerpts={"n": excerpt} if excerpt else None, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_a_picked_quote_is_whole_sentences_not_a_fragment() -> None:
+    """A peer-listener audit: quotes the software picked were pieces of a sentence, a few
+    words that said nothing alone, or cut mid-thought."""
+    # words in quote marks that carry on the listener's sentence: the whole sentence
+    said = ("Rang the crisis line at 2am and the woman said she 'would rather sit in A&E all "
+            "night than ring that number again' which says it all.")
+    assert quoted(said) == [(said, False)]
+    # too short to say anything, on its own or in its note: not picked
+    assert quoted("It never came.") == []
+    assert quoted("Bus gone. Sad.") == []
+    # a first sentence too long to quote whole: not cut mid-thought, not picked
+    rambling = "Long chat at the cafe with a woman who " + "tried and tried and " * 20 + "gave up."
+    assert len(rambling) > MAX_QUOTE_CHARS and quoted(rambling) == []
+    # a note longer than a quote: its first whole sentences within the limit
+    long = ("The crisis line rang out three times on Sunday night. It rang out again. "
+            + "And again " * 30 + "on Monday.")
+    assert len(long) > MAX_QUOTE_CHARS and quoted(long) == [
+        ("The crisis line rang out three times on Sunday night. It rang out again.", False)]
+    # own words that stand alone are still the person's own words
+    assert quoted("Met at the cafe. 'I rang the crisis line six times and nobody came,' "
+                  "he said.") == [("I rang the crisis line six times and nobody came", True)]
+    # the evidence sentence cut inside a quotation: the whole quotation (here with the
+    # sentence before, as its first word points back)
+    note = ("Dad at the carers group, lad on the CAMHS list since Year 9. 'They said eighteen "
+            "months at the very least for him. He'll be an adult by then, and then what?' "
+            "Angry more than sad.")
+    assert quoted(note, "'They said eighteen months at the very least for him.") == [
+        ("Dad at the carers group, lad on the CAMHS list since Year 9. 'They said eighteen "
+         "months at the very least for him. He'll be an adult by then, and then what?'", False)]
+    # where one note gives nothing whole, the next is quoted
+    notes = [{"id": "a", "text": "It never came.", "consent_quote": True},
+             {"id": "b", "text": "The memory clinic letter took four months.",
+              "consent_quote": True}]
+    assert [q.note_id for q in quotes_for(notes, limit=1)] == ["b"]
+
+
+def test_a_sentence_pointing_back_is_quoted_with_the_one_before() -> None:
+    note = ("Waited eleven months for the letter from the memory clinic. That was the worst "
+            "bit of the whole year. Took a leaflet.")
+    assert quoted(note, "That was the worst bit of the whole year.") == [
+        ("Waited eleven months for the letter from the memory clinic. That was the worst bit "
+         "of the whole year.", False)]
+    # the person's own words pointing back: in the listener's sentence before them
+    plan = ("Asked about care for her son after she's gone. She's 78. Said she's written it "
+            "all down in a notebook and left it in the bureau. 'That's my plan. It's a "
+            "notebook in a drawer.'")
+    assert quoted(plan, "'That's my plan.") == [
+        ("Said she's written it all down in a notebook and left it in the bureau. 'That's my "
+         "plan. It's a notebook in a drawer.'", False)]
+    # the sentence before points back too: the passage would still not stand alone
+    chain = ("Beverley talked after the group. She's sure they would have let a white lad's mum "
+             "near him. He was taken to a ward in Norfolk for fourteen weeks.")
+    assert quoted(chain, "He was taken to a ward in Norfolk for fourteen weeks.") == []
+    # past the longest quote with the sentence before: not picked
+    far = "x " * 170 + "end. It was the worst wait of all for her."
+    assert quoted(far, "It was the worst wait of all for her.") == []
+    # a note's first sentence has nothing before it to point at
+    assert quoted("She said the memory clinic letter took four months.") == [
+        ("She said the memory clinic letter took four months.", False)]
+    # a lead who pinned the note read it whole: quoted as chosen
+    assert [q.text for q in quotes_for(
+        [{"id": "n", "text": chain, "consent_quote": True}], chosen={"n"},
+        excerpts={"n": "He was taken to a ward in Norfolk for fourteen weeks."})] == [
+        "He was taken to a ward in Norfolk for fourteen weeks."]
+
+
+def test_words_that_may_speak_of_a_risk_the_flag_missed_are_held_back() -> None:
+    notes = [
+        {"id": "balcony", "consent_quote": True,
+         "text": "'Some nights I'm standing on the balcony thinking about it,' she said."},
+        {"id": "burden", "consent_quote": True,
+         "text": "'What's the point of me now, I'm just a burden to my kids,' he said."},
+        {"id": "scored", "consent_quote": True,
+         "text": "'Nobody has rung me back since the summer, not once,' she said."},
+        {"id": "calm", "consent_quote": True,
+         "text": "'The cafe on a Friday is the best bit of my week,' she said."},
+    ]
+    # the classifier's score and the score it flags from: half of it holds a note back
+    scores = {"scored": (0.10, 0.18), "calm": (0.08, 0.18), "balcony": (0.05, 0.18)}
+    held = holds_back(notes, scores)
+    assert held == {"balcony", "burden", "scored"}
+    assert holds_back(notes[2:], {"scored": (0.09, 0.18)}) == {"scored"}  # at half: held
+    assert holds_back(notes[2:], {"scored": (0.0899, 0.18)}) == set()
+    # never flagged, so quotable; but the software picks none of them
+    assert all(may_quote(n) for n in notes)
+    assert [q.note_id for q in quotes_for(notes, held_back=held)] == ["calm"]
+    # a lead who read one and pinned it: quoted
+    assert [q.note_id for q in quotes_for(notes, held_back=held, chosen={"burden"})] == [
+        "burden", "calm"]
 
 
 def test_a_quote_naming_a_gp_practice_is_kept_with_the_place_taken_out() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from insight.clock import uk_today
 from insight.codebook import load_codebook
-from insight.privacy import HIDDEN, WITHHELD, note_ref
+from insight.privacy import HIDDEN, WITHHELD, holds_back, note_ref
 from insight.report import (
     against_lean,
     build_report,
@@ -74,6 +74,9 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
             r"<blockquote>(?:“(.*?)”|<span class=\"meta\">Noted by the listener:</span> (.*?))"
             r" <span class=\"meta\">— (?:note )?([^<]+)</span>", html, flags=re.S)
     }
+    # notes whose words the phrase list reads as a risk are held back from the software's
+    # picks (never screened here, so never flagged)
+    held = holds_back([{"id": r.id, "text": r.text} for r in records], {})
     for i, (row, record) in enumerate(zip(rows, records, strict=True)):
         if i % 2:
             assert note_ref(record.id, "commissioner", store.secret("note-ref")) not in quotes
@@ -82,6 +85,8 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
             for sentence in record.text.split(". "):
                 if len(sentence) > 40:
                     assert escape(sentence) not in html
+            continue
+        if record.id in held:
             continue
         quote = quotes[note_ref(record.id, "commissioner", store.secret("note-ref"),
                                 within=ref("insight", insight))]
@@ -93,7 +98,7 @@ def test_half_without_consent_none_of_their_text_and_no_pii(store: Store) -> Non
             allowed = len(re.findall(rf"\b{re.escape(secret)}\b", outside))
             found = len(re.findall(rf"\b{re.escape(secret)}\b", quote))
             assert found <= allowed, f"{span['type']} {secret!r} survived in {quote!r}"
-    assert len(quotes) == len(rows[::2])
+    assert len(quotes) == len({r.id for r in records[::2]} - held) > 90
 
 
 def test_small_numbers_and_safeguarding_counts_only(store: Store) -> None:
@@ -1375,8 +1380,8 @@ def test_a_note_against_the_insights_lean_is_quoted_last(store: Store, audience:
     add(store,
         note("a1", "'The wait felt fine, they rang me back,' she said.",
              categories=["access-waiting"], experience="positive"),
-        *[note(f"a{i}", f"'The wait felt {word},' she said.", categories=["access-waiting"],
-               experience="negative")
+        *[note(f"a{i}", f"'The wait felt {word} to me,' she said.",
+               categories=["access-waiting"], experience="negative")
           for i, word in enumerate(["endless", "cruel", "lonely", "silent"], start=2)])
     insight = add_insight(store, "Waits leave people alone", categories=["access-waiting"],
                           note_ids=[f"a{i}" for i in range(1, 6)])
@@ -1388,7 +1393,7 @@ def test_a_note_against_the_insights_lean_is_quoted_last(store: Store, audience:
         return [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
 
     assert quoted() == ([] if audience == "community" else  # quotes only what a lead pinned
-                        [f"The wait felt {w}" for w in ["endless", "cruel"][:per]])
+                        [f"The wait felt {w} to me" for w in ["endless", "cruel"][:per]])
     # a lead who wants it quoted pins it
     store.set_quote_choice(insight, "a1", "pin")
     assert quoted()[0] == "The wait felt fine, they rang me back"
@@ -1400,8 +1405,8 @@ def test_the_software_quotes_a_note_from_a_small_community_last(store: Store) ->
     add(store,
         note("a-d", "'I could not explain how I felt on paper, the wait was months,' he said.",
              categories=["access-waiting"], community=["Deaf"]),
-        *[note(f"a{i}", f"'The wait felt {word},' she said.", categories=["access-waiting"],
-               community=["carers"])
+        *[note(f"a{i}", f"'The wait felt {word} to me,' she said.",
+               categories=["access-waiting"], community=["carers"])
           for i, word in enumerate(["endless", "cruel", "lonely", "silent", "long"])])
     insight = add_insight(store, "Waits leave people alone", categories=["access-waiting"],
                           note_ids=["a-d", *(f"a{i}" for i in range(5))])
@@ -1411,7 +1416,7 @@ def test_the_software_quotes_a_note_from_a_small_community_last(store: Store) ->
         data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
         return [q.text for q in data.priorities[0]["insights"][0]["quotes"]]
 
-    assert quoted("commissioner") == ["The wait felt endless", "The wait felt cruel"]
+    assert quoted("commissioner") == ["The wait felt endless to me", "The wait felt cruel to me"]
     # leads see every count and every group: the usual order (here, by note)
     assert quoted("lead")[0].startswith("I could not explain how I felt on paper")
 
@@ -1709,6 +1714,85 @@ def test_the_persons_own_words_are_quoted_before_what_a_listener_noted(store: St
     data = build_report(store, load_codebook(), audience="commissioner")
     first = data.priorities[0]["insights"][0]["quotes"][0]
     assert first.own_words and first.text.startswith("I have waited eleven months")
+
+
+def test_the_software_quotes_whole_thoughts_under_a_finding(store: Store) -> None:
+    """A commissioner audit: the quote picked under a finding was the sentence the model's
+    tag rests on, "That was the worst bit ...", which says nothing without the one before;
+    another was three words."""
+    worst = "That was the worst bit of the whole year for us."
+    add(store,
+        note("worst", f"Waited eleven months for the memory clinic letter. {worst} Took a "
+                      "leaflet."),
+        note("short", "Clinic gone. Sad."),
+        *[note(f"o{i}", f"Waited {i + 2} months for the memory clinic to ring her back.")
+          for i in range(4)])
+
+    def read(note_id: str, confidence: float, evidence: str | None = None) -> ModelTagging:
+        return ModelTagging(note_id, {"access-waiting": confidence}, ["access-waiting"],
+                            {"access-waiting": evidence} if evidence else {}, False, "negative")
+
+    store.save_model_tags([read("worst", 0.95, worst), read("short", 0.9, "Clinic gone."),
+                           *[read(f"o{i}", 0.5 - i / 10) for i in range(4)]],
+                          model_version="m1", codebook_version="1")
+    insight = add_insight(store, "The worst waits: the memory clinic",
+                          categories=["access-waiting"],
+                          note_ids=["worst", "short", *(f"o{i}" for i in range(4))])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    for audience in ("commissioner", "lead"):
+        data = build_report(store, load_codebook(), audience=audience)
+        assert [q.text for q in data.priorities[0]["insights"][0]["quotes"]] == [
+            f"Waited eleven months for the memory clinic letter. {worst}",
+            "Waited 2 months for the memory clinic to ring her back."]
+
+
+def test_a_risk_the_flag_missed_is_quoted_only_once_a_lead_pinned_it(store: Store) -> None:
+    """A peer-listener audit: a note whose words spoke of a risk the safeguarding flag did
+    not raise was quoted to commissioners like any other. Outside the leads' view the
+    software picks none whose classifier score is near the flag, or that holds the phrase
+    list's words; the leads' report says which were held back, for a lead to read."""
+    add(store,
+        note("balcony", "'Some nights I'm standing on the balcony thinking about it,' she "
+                        "said of the wait.", categories=["access-waiting"]),
+        note("scored", "'Nobody has rung me back from the clinic since the summer,' she "
+                       "said."),
+        *[note(f"o{i}", f"'I waited {i + 2} months for the clinic to ring me,' she said.")
+          for i in range(4)])
+    # never flagged: the model read no risk (the balcony note was never read by it)
+    store.save_model_tags(
+        [ModelTagging(n, {"access-waiting": 0.9}, ["access-waiting"], {}, False, "negative",
+                      safeguarding_score=score, safeguarding_threshold=0.18)
+         for n, score in [("scored", 0.11), *((f"o{i}", 0.02) for i in range(4))]],
+        model_version="m1", codebook_version="1")
+    insight = add_insight(store, "Waiting for the clinic", categories=["access-waiting"],
+                          note_ids=["balcony", "scored", *(f"o{i}" for i in range(4))])
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    assert store.safeguarding_items() == []
+
+    def quotes(audience: str) -> list[str]:
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        return [q.source for q in data.priorities[0]["insights"][0]["quotes"]]
+
+    assert quotes("commissioner") == quotes("lead") == ["o0", "o1"]
+    commissioner = render_html(build_report(store, load_codebook(), audience="commissioner"))
+    assert "balcony" not in commissioner and "since the summer" not in commissioner
+    assert "held back" not in commissioner
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.priorities[0]["insights"][0]["held_back"] == ["balcony", "scored"]
+    page = " ".join(unescape(render_html(lead)).split())
+    assert ("2 notes held back from the quotes the software picks, as their words may speak "
+            "of a risk the safeguarding flag did not raise") in page
+    assert ": balcony, scored. Read them (<code>insight notes show NOTE_ID</code>)" in page
+    assert "<code>insight insights quote I1 NOTE_ID --pin</code>" in page
+    # the one note no model has read: only the phrase list read it, and leads are told
+    assert "1 note the software may quote here has no score from the safeguarding " \
+           "classifier" in page and "<code>insight tag --retag</code> scores it." in page
+    # a lead read it and pinned it: quoted, to commissioners and on the community page
+    store.set_quote_choice(insight, "balcony", "pin")
+    assert quotes("commissioner") == ["balcony", "o0"]
+    assert quotes("community") == ["balcony"]
+    assert build_report(store, load_codebook(), audience="lead").priorities[0]["insights"][0][
+        "held_back"] == ["scored"]
 
 
 def test_safeguarding_response_median_and_oldest_open() -> None:

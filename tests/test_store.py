@@ -253,6 +253,26 @@ def test_the_models_experience_confidence_is_kept_with_its_reading(noted: Store)
     assert noted.experience_confidence([tombstone, "n2"]) == {tombstone: 0.47}
 
 
+def test_the_safeguarding_score_is_kept_with_the_models_reading(noted: Store) -> None:
+    """The classifier's score and the score it flags from, which hold a note near the flag
+    back from the quotes the software picks: replaced when the note is read again, gone
+    when its words are replaced, carried under the tombstone id when it is erased."""
+    def read(note_id: str, score: float | None, flags_from: float = 0.18) -> ModelTagging:
+        return ModelTagging(note_id, {}, [], {}, False, "negative",
+                            safeguarding_score=score, safeguarding_threshold=flags_from)
+
+    noted.save_model_tags([read("n1", 0.12), read("n2", 0.03), read("n3", None)], "m1", "1")
+    assert noted.safeguarding_scores(["n1", "n2", "n3"]) == {
+        "n1": (0.12, 0.18), "n2": (0.03, 0.18)}
+    noted.save_model_tags([read("n1", 0.2, 0.25)], "m2", "1")
+    assert noted.safeguarding_scores(["n1", "n2"]) == {"n1": (0.2, 0.25), "n2": (0.03, 0.18)}
+    assert noted.replace_note_text("n1", "Other words now.", "f" * 64)
+    assert noted.safeguarding_scores(["n1"]) == {}
+    assert noted.erase_notes(["n2"]) == 1
+    tombstone = noted.get_note("n2")["id"]
+    assert noted.safeguarding_scores([tombstone, "n2"]) == {tombstone: (0.03, 0.18)}
+
+
 def test_the_queue_says_what_raised_a_model_flag(noted: Store) -> None:
     why = "phrase list: self-harm; classifier 0.91 (flags from 0.12)"
     noted.save_model_tags(

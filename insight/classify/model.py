@@ -57,6 +57,11 @@ class NoteTags:
     #: the experience classifier's probability of `experience` (None where no classifier
     #: read the note: an empty note, or a model with no experience labels to learn from)
     experience_confidence: float | None = None
+    #: the safeguarding classifier's score and the score it flags from (None without a
+    #: classifier, or for an empty note): a note scoring near the flag is held back from
+    #: the quotes the software picks (`insight.privacy.holds_back`)
+    safeguarding_score: float | None = None
+    safeguarding_threshold: float | None = None
 
 
 _WORKER_MODEL: TagModel | None = None
@@ -349,8 +354,10 @@ class TagModel:
         flags = [bool(found) for found in signals]
         why = [f"phrase list: {', '.join(found)}" if found else "" for found in signals]
         head = self.safeguarding_model
+        risk_scores: list[float | None] = [None] * len(texts)
         if head is not None:
             risk = head.predict_proba(texts, cache)
+            risk_scores = [round(float(p), 4) for p in risk]
             for i, p in enumerate(risk):
                 if p >= head.threshold_:
                     flags[i] = True
@@ -408,6 +415,9 @@ class TagModel:
                     # an empty note says nothing: not the classifier's prior guess
                     experience=experience[i] if text.strip() else FALLBACK_EXPERIENCE,
                     experience_confidence=felt[i] if text.strip() else None,
+                    safeguarding_score=risk_scores[i] if text.strip() else None,
+                    safeguarding_threshold=round(float(head.threshold_), 4)
+                    if head is not None and text.strip() else None,
                 )
             )
         return out

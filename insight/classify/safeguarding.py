@@ -7,6 +7,11 @@ NORM: lower case, with contractions written out, so "won't", "wont" and "won’t
 (documented in the YAML header): `{set}` for any word of a named set, `a|b` for one of a few
 words, `word?` for an optional word and `...` / `...N` for a short gap. Matches that overlap
 an `exclude` phrase ("suicide prevention training") are ignored.
+
+`hold_back` lists softer signals in the same form: words that can speak of a risk but say
+something else too often to put a note in the queue ("what's the point", "stood on the
+balcony"). They never flag a note; a note holding one, or any signal, is not quoted by the
+software outside the leads' view until a lead reads and pins it (`insight.privacy`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +62,11 @@ class SafeguardingPhrases:
         data: dict[str, Any] = yaml.safe_load(raw) or {}
         self.version = str(data.get("version", ""))
         self.signals = [s["id"] for s in data.get("signals", [])]
+        #: the softer signals: they hold a note back from quotes, never flag it
+        self.softer = [s["id"] for s in data.get("hold_back") or []]
+        if clash := set(self.signals) & set(self.softer):
+            raise ValueError(f"{', '.join(sorted(clash))}: both a signal and a softer one "
+                             "(hold_back): give each its own id")
         compiler = PhraseCompiler(nlp, data.get("sets") or {})
         self._phrases = PhraseMatcher(nlp.vocab, attr="NORM")
         # token patterns are slow to run on every note; the matcher runs only when some
@@ -89,7 +100,7 @@ class SafeguardingPhrases:
                 self._gates[is_exclude].append(gate)
                 self._matchers[is_exclude].append(matcher)
 
-        for signal in data.get("signals", []):
+        for signal in [*data.get("signals", []), *(data.get("hold_back") or [])]:
             add(signal["id"], signal.get("phrases") or [], signal.get("patterns") or [])
         excluded = data.get("exclude") or {}
         add(EXCLUDE_KEY, excluded.get("phrases") or [], excluded.get("patterns") or [])
@@ -120,7 +131,17 @@ class SafeguardingPhrases:
         return found
 
     def hits(self, doc: Doc) -> list[PhraseHit]:
-        """Signals found in the doc, minus those overlapping an excluded phrase."""
+        """Signals found in the doc, minus those overlapping an excluded phrase (not the
+        softer ones of `hold_back`, which raise no flag)."""
+        softer = set(self.softer)
+        return [hit for hit in self._hits(doc) if hit.signal not in softer]
+
+    def holds_back(self, doc: Doc) -> list[str]:
+        """The ids of every signal found, the softer ones too, sorted: a note holding any
+        is not quoted by the software until a person has read it."""
+        return sorted({hit.signal for hit in self._hits(doc)})
+
+    def _hits(self, doc: Doc) -> list[PhraseHit]:
         found = list(self._phrases(doc))
         norms = set(doc.to_array(NORM).tolist())
         found += self._run_patterns(doc, norms, exclude=False)
@@ -236,6 +257,15 @@ def _is_syntax(item: str) -> bool:
     return bool(
         _GAP.match(item) or "|" in item or "{" in item or (len(item) > 1 and item.endswith("?"))
     )
+
+
+@lru_cache(maxsize=1)
+def shared_phrases() -> SafeguardingPhrases:
+    """The shipped phrase list on the shared sentence pipeline's tokenizer, built once per
+    process: for reading notes where no model is loaded (a report's quotes)."""
+    from insight.classify.sentences import shared_pipeline
+
+    return SafeguardingPhrases(shared_pipeline())
 
 
 def phrase_screen() -> Callable[[str], str | None]:

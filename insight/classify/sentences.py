@@ -310,3 +310,37 @@ class SplitNotes:
 def shared_pipeline() -> Language:
     """One sentence pipeline per process, for code that has none of its own."""
     return sentence_pipeline()
+
+
+@lru_cache(maxsize=1)
+def _shared_splitter() -> SentenceSplitter:
+    return SentenceSplitter(shared_pipeline())
+
+
+#: What may open a sentence before its first word: "She's 78. 'Who will do it?"
+_OPENERS = frozenset("'\"“‘«([")
+
+
+def note_sentences(text: str) -> list[tuple[int, int]]:
+    """A note's sentences as (start, end) offsets without the spaces around them, as the
+    sentencizer tagging uses starts them, each with the quote mark or bracket it opens
+    with ("'Who will do it?"): for code that must keep to a note's whole sentences, such
+    as a quote the software picks. Cut only at whitespace, as `SentenceSplitter.segments`
+    does, so an evidence sentence is one or more of them."""
+    if not text.strip():
+        return []
+    cuts = [0]
+    for start in _shared_splitter().starts(shared_pipeline().make_doc(text)):
+        while start > 0 and text[start - 1] in _OPENERS:
+            start -= 1
+        # at whitespace: before the sentence, or its first token is the line break
+        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()):
+            cuts.append(start)
+    cuts.append(len(text))
+    spans = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = text[a:b]
+        if piece.strip():
+            start = a + len(piece) - len(piece.lstrip())
+            spans.append((start, start + len(piece.strip())))
+    return spans

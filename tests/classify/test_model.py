@@ -126,6 +126,12 @@ def test_safeguarding_is_classifier_or_phrase_list(model):
     assert tags[0].safeguarding_why.startswith("phrase list: self-harm")
     assert "cutting" not in tags[0].safeguarding_why
     assert tags[1].safeguarding_why == ""
+    # the classifier's score and the score it flags from, kept to hold back quotes of
+    # notes near the flag (`privacy.holds_back`)
+    head = model.safeguarding_model
+    assert [t.safeguarding_threshold for t in tags] == [round(head.threshold_, 4)] * 2
+    assert all(0 <= t.safeguarding_score <= 1 for t in tags)
+    assert model.tag([""])[0].safeguarding_score is None
 
 
 def test_where_a_note_reads_as_risk_is_in_its_own_words(model):
@@ -149,6 +155,7 @@ def test_without_flag_labels_the_model_falls_back_and_says_so(notes):
     (risky, calm) = model.tag(["Told me he has his tablets saved up.", "Lovely chat about tea."])
     assert risky.safeguarding and not calm.safeguarding
     assert risky.experience == calm.experience == "neutral"
+    assert risky.safeguarding_score is None and risky.safeguarding_threshold is None
 
 
 def test_extra_safeguarding_notes_give_a_model_without_flags_a_classifier(notes):

@@ -285,6 +285,61 @@ def test_contractions_match_with_or_without_apostrophes(phrases, note):
     assert phrases(note) == ["coercive-control"]
 
 
+@pytest.fixture(scope="module")
+def held():
+    nlp = sentence_pipeline()
+    matcher = SafeguardingPhrases(nlp)
+    return lambda text: matcher.holds_back(nlp(text))
+
+
+# The softer signals (`hold_back`, list version 10): new sentences, never from a corpus.
+@pytest.mark.parametrize(
+    ("note", "signal"),
+    [
+        ("'What's the point of me, honestly,' she said.", "hopelessness"),
+        ("Says he's just a burden to his kids now.", "hopelessness"),
+        ("Can't cope any more with the debt letters.", "hopelessness"),
+        ("Said nobody would notice if she stopped coming.", "hopelessness"),
+        ("Some nights she's standing on the balcony thinking about it.", "method-or-place"),
+        ("Stood on the bridge by the ground for an hour last week.", "method-or-place"),
+        ("Been counting his tablets out on the table.", "means-softer"),
+        ("Has enough tablets in the drawer, she said.", "means-softer"),
+        ("He's given his dog to his brother.", "goodbye"),
+        ("Said sorry for everything when she left.", "goodbye"),
+        ("Kids walk on eggshells round him.", "fear-at-home"),
+        ("She's scared of her husband when he drinks.", "fear-at-home"),
+        ("Plasters on her arms again at group.", "self-harm-softer"),
+        ("Wears long sleeves even in the heat.", "self-harm-softer"),
+    ],
+)
+def test_softer_signals_hold_a_note_back_and_never_flag_it(phrases, held, note, signal):
+    assert signal in held(note)
+    assert phrases(note) == []  # no flag, no queue item: only quotes wait for a person
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "He made a good point about the bus times.",
+        "Bridge club on a Tuesday is the highlight of her week.",
+        "Her tablets come in a dosette box from the chemist.",
+        "Said goodbye at the door and went for the bus.",
+        "Took the dog to the vet with her sister.",
+        "Scared of the dentist, always has been.",
+        "Long sleeve tops from the charity shop.",
+    ],
+)
+def test_everyday_words_near_a_softer_signal_hold_nothing_back(held, note):
+    assert held(note) == []
+
+
+def test_a_signal_and_a_softer_one_may_not_share_an_id(tmp_path: Path):
+    path = write_list(tmp_path, "signals:\n  - id: s\n    phrases: [cutting again]\n"
+                                "hold_back:\n  - id: s\n    phrases: [long sleeves]\n")
+    with pytest.raises(ValueError, match="both a signal and a softer one"):
+        SafeguardingPhrases(spacy.blank("en"), path)
+
+
 def test_intake_blank_pipeline_matches_like_the_model_pipeline():
     # a blank pipeline (no sentencizer) matches as the model's does
     blank = spacy.blank("en")
