@@ -1267,9 +1267,10 @@ def _held_out_said(metrics: dict[str, Any]) -> str:
         return "on notes held out"
     share = (f"{held['notes']} of your {held['of']} labelled notes, "
              f"{held['notes'] / held['of']:.0%}")
-    if held.get("listeners"):
-        return (f"on the labelled notes of {held['listeners']} of your {held['of_listeners']} "
-                f"listeners, held out: {share}; the model saw none of these listeners' notes")
+    if n := held.get("listeners"):
+        return (f"on the labelled notes of {n} of your {held['of_listeners']} listeners, held "
+                f"out: {share}; the model saw none of "
+                + ("this listener's notes" if n == 1 else "these listeners' notes"))
     return f"on {share}, held out"
 
 
@@ -1468,17 +1469,19 @@ def _check_writable(out: Path) -> None:
     """`out` can be written: the nearest folder above it that is there (the folders below
     it are made) is a folder this user can write in. Checked before anything loads, as a
     command found it only when it came to write, after loading models or training."""
+    from insight.intake import FileMissing
+
     if out == STDOUT:
         return
     above = out.absolute().parent
     while not above.exists() and above != above.parent:
         above = above.parent
-    if not above.is_dir():
-        raise typer.BadParameter(f"{out} cannot be made: {above} is a file, not a folder; "
-                                 "give another path", param_hint="--out")
+    if not above.is_dir():  # a usage error (2), in one line
+        raise FileMissing(f"--out {out} cannot be made: {above} is a file, not a folder; "
+                          "give another path")
     if not os.access(above, os.W_OK):
-        raise typer.BadParameter(f"{out} cannot be made: this user may not write in {above}; "
-                                 "give a folder you can write in", param_hint="--out")
+        raise FileMissing(f"--out {out} cannot be made: this user may not write in {above}; "
+                          "give a folder you can write in")
 
 
 def _check_out(out: Path, *inputs: Path) -> None:
@@ -1768,10 +1771,11 @@ def evaluate(
     if not labelled.texts and not report.unknown:
         raise FileRejected(f"{data}: no rows to evaluate (see the report above)")
     if not report.counts:
+        theirs = unknown or sorted(misspelt)  # misspelt only: the report says "did you mean"
         found = (
-            f"its labels ({some_of(unknown or sorted(misspelt), 8)}) are not the model's "
+            f"its labels ({some_of(theirs, 8)}) are not the model's "
             f"({some_of(tag_model.labels, 8)})"
-            if unknown
+            if theirs
             else trained_without if untrained
             else "no labels were found (name them with --label-col or --label-cols)"
         )

@@ -997,7 +997,8 @@ class FileRejected(ValueError):
 
 
 class FileMissing(FileRejected):
-    """The file named is not there (or is a folder): a mistake on the command line."""
+    """The file named is not there (or is a folder, or an output cannot be made where it is
+    named): a mistake on the command line."""
 
     usage_error = True  # the CLI's exit code 2, as for any option naming what is not there
 

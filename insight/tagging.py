@@ -175,7 +175,8 @@ def train_from_store(
             safeguarding=[flags[i] for i in test_rows] if flags else None,
             experience=[feelings[i] for i in test_rows] if feelings else None,
             data=(f"the labelled notes of {unseen} of the workspace's listeners, held out "
-                  f"({len(test_rows)} notes; the model saw none of these listeners' notes)"
+                  f"({len(test_rows)} notes; the model saw none of "
+                  + ("this listener's notes)" if unseen == 1 else "these listeners' notes)")
                   if unseen else
                   f"held-out 20% of the workspace's labelled notes ({len(test_rows)} notes)")
             + "; the saved model is then trained on all of them",
