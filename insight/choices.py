@@ -1,11 +1,13 @@
 """Words taken from a fixed set (an action's status, an audience, an output format, a
 backend): one message for a word that is not one of them, naming the closest as a
-did-you-mean ("complete" -> "done", "comissioner" -> "commissioner")."""
+did-you-mean ("complete" -> "done", "comissioner" -> "commissioner"); and a folder named
+that is not there, with the folder beside it it was most likely meant to be."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 
 def closest(value: str, allowed: Iterable[str],
@@ -32,3 +34,16 @@ def not_one_of(what: str, value: str, allowed: Iterable[str],
     hint = closest(value, allowed, synonyms)
     return (f"unknown {what} {value!r}" + (f" (did you mean {hint!r}?)" if hint else "")
             + f"; use one of: {', '.join(allowed)}")
+
+
+def folder_named_like(folder: Path, holding: str | None = None) -> Path | None:
+    """The folder beside `folder` whose name is closest to its own, for a did-you-mean
+    (`-w my-aera`, `--model m-skk`); with `holding`, only folders holding that file (a
+    workspace's insight.toml, a model's model.json). None when none is close."""
+    try:
+        beside = [p.name for p in folder.parent.iterdir()
+                  if p.is_dir() and (holding is None or (p / holding).is_file())]
+    except OSError:
+        return None
+    close = difflib.get_close_matches(folder.name, beside, n=1, cutoff=0.6)
+    return folder.parent / close[0] if close else None

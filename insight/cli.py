@@ -1085,23 +1085,41 @@ def train(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Model directory to write (default: the workspace's model).")] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace the model already in --out.")
+        bool, typer.Option("--force", help="Replace the model already in --out, or with "
+                           "--data and -w the workspace's.")
     ] = False,
 ) -> None:
     """Train a tagging model from the workspace's labelled notes or from --data.
 
-    With --data and -w, the workspace's codebook reads the file's labels and the model
-    becomes the workspace's (the one it replaces is kept beside it)."""
-    from insight.classify.backend import backend_class
-    from insight.classify.model import TagModel
+    From the workspace's notes, the model replaces the workspace's (the one it replaces is
+    kept beside it, in model.previous). With --data and -w, the workspace's codebook reads
+    the file's labels and, without --out, the model becomes the workspace's: replacing one
+    it already has needs --force (the one replaced is kept in model.previous too)."""
+    from insight.choices import not_one_of
+    from insight.classify import BACKEND_NAMES
 
-    try:
-        backend_class(backend)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--backend") from None
+    # every option checked before anything loads or trains: a typo costs no wait
+    if backend not in BACKEND_NAMES:
+        raise typer.BadParameter(not_one_of("backend", backend, BACKEND_NAMES),
+                                 param_hint="--backend")
     _one_label_layout(label_col, label_cols)
+    if data is not None:
+        _check_given(data)
     if out is not None:
         _free_model_target(out, force, f"{out} already holds a model")
+    ws = None
+    if data is not None:
+        from insight.codebook import load_codebook
+
+        ws = _chosen_workspace(workspace)  # -w: its codebook reads the labels, its model folder
+        if out is None and ws is None:
+            raise typer.BadParameter("--out DIR is required with --data (or -w WORKSPACE, to "
+                                     "train the workspace's model from the file)")
+        if out is None:
+            out = ws.model_dir
+            _free_model_target(out, force, f"workspace {ws.path} already has a model",
+                               kept=f" (it is then kept in {out.name}.previous, to go back to)")
+        book = load_codebook(codebook) if codebook else None
     if data is None:
         from insight.tagging import train_from_store
 
@@ -1148,7 +1166,7 @@ def train(
         typer.echo(
             f"trained {model.backend} model {model.model_version} on "
             f"{model.metadata.get('n_train', '?')} notes -> {target}"
-            + (f" (on 20% of your notes held out: macro-F1 {metrics['macro_f1']:.2f})"
+            + (f" (macro-F1 {metrics['macro_f1']:.2f} {_held_out_said(metrics)})"
                if metrics and metrics.get("macro_f1") is not None else "")
         )
         if replaced := model.metadata.get("replaced"):
@@ -1162,19 +1180,14 @@ def train(
                 f"and rename {kept} to {Path(target).name}",
                 err=True, fg=typer.colors.YELLOW if worse else None,
             )
+        if not facts["shipped_notes"]:  # with the shipped notes, no category is thin
+            _warn_small_data(facts["rows"], {c: counts.get(c, 0) for c in book.ids})
         return
     from insight.classify.data import load_labelled
-    from insight.codebook import load_codebook
+    from insight.classify.model import TagModel
     from insight.intake import FileRejected
 
-    ws = _chosen_workspace(workspace)  # -w: its codebook reads the labels, its model folder
-    if out is None and ws is None:
-        raise typer.BadParameter("--out DIR is required with --data (or -w WORKSPACE, to "
-                                 "train the workspace's model from the file)")
-    if out is None:
-        out = ws.model_dir
-        _free_model_target(out, force, f"workspace {ws.path} already has a model")
-    book = load_codebook(codebook) if codebook else None
+    assert out is not None
     if book is None and ws is not None:
         book = ws.load_codebook()
         typer.secho(f"labels read with the codebook of workspace {ws.path}", err=True)
@@ -1236,6 +1249,38 @@ def train(
         kept = out.with_name(replaced["kept_in"])
         typer.secho(f"the model it replaced is kept in {kept}: to go back, delete {out} and "
                     f"rename {kept} to {out.name}", err=True)
+    _warn_small_data(len(labelled.texts), {name: labelled.report.counts.get(name, 0)
+                                           for name in labelled.label_names})
+
+
+def _held_out_said(metrics: dict[str, Any]) -> str:
+    """On which of the workspace's notes a new model's macro-F1 was measured, as the card
+    says it (`tagging.train_from_store`): the notes of listeners held out, a share of the
+    notes, or each note by cross-validation."""
+    held = metrics.get("held_out") or {}
+    if "folds" in held:
+        return (f"by {held['folds']}-fold cross-validation on your {held['notes']} labelled "
+                "notes: each scored by a model trained without it"
+                + (" or any note of its listener" if held.get("by_listener") else "")
+                + "; few notes, so a rough measure")
+    if "of" not in held:  # a model trained before this was recorded
+        return "on notes held out"
+    share = (f"{held['notes']} of your {held['of']} labelled notes, "
+             f"{held['notes'] / held['of']:.0%}")
+    if n := held.get("listeners"):
+        return (f"on the labelled notes of {n} of your {held['of_listeners']} listeners, held "
+                f"out: {share}; the model saw none of "
+                + ("this listener's notes" if n == 1 else "these listeners' notes"))
+    return f"on {share}, held out"
+
+
+def _warn_small_data(rows: int, counts: dict[str, int]) -> None:
+    """The last word of `insight train` when its data was too small for the model's figures
+    to mean much (`classify.small_data`): said, not refused."""
+    from insight.classify import small_data
+
+    if (why := small_data(rows, counts)) is not None:
+        typer.secho(f"warning: {why}", err=True, fg=typer.colors.YELLOW)
 
 
 def _warn_few_examples(metadata: dict[str, Any]) -> None:
@@ -1249,13 +1294,16 @@ def _warn_few_examples(metadata: dict[str, Any]) -> None:
                     + few_examples_text(few), err=True, fg=typer.colors.YELLOW)
 
 
-def _free_model_target(out: Path, force: bool, holds: str) -> None:
-    """A model folder to write: never anything but a model's, and a model only with --force."""
-    from insight.classify.model import MODEL_FILE, check_model_target
+def _free_model_target(out: Path, force: bool, holds: str, kept: str = "") -> None:
+    """A model folder to write: never anything but a model's, and a model only with --force;
+    somewhere it can be made (checked before training, which it would otherwise end)."""
+    from insight.classify import MODEL_FILE, check_model_target
 
+    _check_writable(out)
     check_model_target(out)
     if (out / MODEL_FILE).is_file() and not force:
-        raise FileExistsError(f"{holds}; add --force to replace it, or choose another --out")
+        raise FileExistsError(f"{holds}; add --force to replace it{kept}, or choose another "
+                              "--out")
 
 
 def _audience(value: str) -> str:
@@ -1395,10 +1443,53 @@ def _said(message: str, out: Path) -> None:
     typer.echo(message.replace(f"-> {STDOUT}", "-> standard output"), err=out == STDOUT)
 
 
-def _check_out(out: Path, *inputs: Path) -> None:
-    """An output file must not be a folder or one of the inputs (it would be overwritten)."""
+def _check_given(*files: Path) -> None:
+    """Files named on the command line are there, checked before any model loads (a
+    mistyped name took seconds to be told); the same words as the file readers'."""
+    from insight.intake import FileMissing
+
+    for file in files:
+        if file.is_dir():
+            raise FileMissing(f"{file}: is a folder, not a file")
+        if not file.is_file():
+            raise FileMissing(f"{file}: no such file")
+
+
+def _check_model_given(model: Path | None) -> None:
+    """A model folder named with --model is there (with a did-you-mean for one beside it
+    named like it), checked before anything loads."""
+    from insight.classify import missing_model_folder
+    from insight.intake import FileMissing
+
+    if model is not None and (missing := missing_model_folder(model)) is not None:
+        raise FileMissing(missing)
+
+
+def _check_writable(out: Path) -> None:
+    """`out` can be written: the nearest folder above it that is there (the folders below
+    it are made) is a folder this user can write in. Checked before anything loads, as a
+    command found it only when it came to write, after loading models or training."""
+    from insight.intake import FileMissing
+
     if out == STDOUT:
         return
+    above = out.absolute().parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():  # a usage error (2), in one line
+        raise FileMissing(f"--out {out} cannot be made: {above} is a file, not a folder; "
+                          "give another path")
+    if not os.access(above, os.W_OK):
+        raise FileMissing(f"--out {out} cannot be made: this user may not write in {above}; "
+                          "give a folder you can write in")
+
+
+def _check_out(out: Path, *inputs: Path) -> None:
+    """An output file must not be a folder or one of the inputs (it would be overwritten),
+    and must be somewhere it can be written (`_check_writable`)."""
+    if out == STDOUT:
+        return
+    _check_writable(out)
     if out.is_dir():
         raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--out")
     for source in inputs:
@@ -1543,6 +1634,8 @@ def classify(
     written, and its line is named on stderr (in red if it raises a safeguarding
     concern)."""
     _check_jsonl_out(out, file, force, ("id", "categories", "scores"))
+    _check_given(file)
+    _check_model_given(model)
 
     from insight.classify.model import TagModel
 
@@ -1633,13 +1726,21 @@ def evaluate(
     write_card: Annotated[bool, typer.Option(help="Write metrics into MODEL_CARD.md.")] = True,
 ) -> None:
     """Per-label precision/recall/F1 and micro/macro F1 on labelled data."""
-    from insight.classify.card import scoring_scope, write_model_card
+    _one_label_layout(label_col, label_cols)
+    _check_model_given(model)
+    _check_given(data)
+
+    from insight.classify.card import (
+        confidence_said,
+        scoring_scope,
+        too_few_to_judge,
+        write_model_card,
+    )
     from insight.classify.data import evaluate as run_evaluation
     from insight.classify.data import labels_left_out, load_labelled
     from insight.classify.model import TagModel
     from insight.intake import FileRejected, some_of
 
-    _one_label_layout(label_col, label_cols)
     tag_model = TagModel.load(model)
     labelled = load_labelled(
         data, text_col=text_col, id_col=id_col, label_cols=label_cols or None,
@@ -1650,9 +1751,13 @@ def evaluate(
     )
     report = labelled.report
     typer.secho(report.summary(), err=True, fg=typer.colors.YELLOW if report.problems else None)
-    too_few, not_coded = labels_left_out(tag_model.metadata, report.unknown)
+    # a misspelt label's rows are left out, as `train` leaves them out (the report says so):
+    # it is neither a label the model never learned nor one renamed
+    misspelt = report.misspelt
+    too_few, not_coded = labels_left_out(
+        tag_model.metadata, [lab for lab in report.unknown if lab not in misspelt])
     untrained = sorted(too_few + not_coded)
-    unknown = sorted(set(report.unknown) - set(untrained))
+    unknown = sorted(set(report.unknown) - set(untrained) - set(misspelt))
     facts = tag_model.metadata.get("training_data") or {}
     why = []
     if too_few:
@@ -1666,10 +1771,11 @@ def evaluate(
     if not labelled.texts and not report.unknown:
         raise FileRejected(f"{data}: no rows to evaluate (see the report above)")
     if not report.counts:
+        theirs = unknown or sorted(misspelt)  # misspelt only: the report says "did you mean"
         found = (
-            f"its labels ({some_of(unknown, 8)}) are not the model's "
+            f"its labels ({some_of(theirs, 8)}) are not the model's "
             f"({some_of(tag_model.labels, 8)})"
-            if unknown
+            if theirs
             else trained_without if untrained
             else "no labels were found (name them with --label-col or --label-cols)"
         )
@@ -1690,13 +1796,17 @@ def evaluate(
     metrics = run_evaluation(
         tag_model, labelled.texts, labelled.labels, safeguarding=labelled.safeguarding,
         experience=labelled.experience, data=str(data),
-        ignored=sum(len(rows) for rows in report.unknown.values()), scored=report.coded,
+        # the unknown labels of the rows scored (a misspelt label's rows are left out)
+        ignored=sum(len(rows) for lab, rows in report.unknown.items() if lab not in misspelt),
+        scored=report.coded, report=report,
     )
     rows = [
         {"label": label, **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()},
-         **({"precision": "never tagged"} if m["precision"] is None else {})}
+         **({"precision": "never tagged"} if m["precision"] is None else {}),
+         "caution": "too few to judge" if too_few_to_judge(m) else ""}
         if m["support"] else
-        {"label": label, "precision": "", "recall": "", "f1": "not tested", "support": 0}
+        {"label": label, "precision": "", "recall": "", "f1": "not tested", "support": 0,
+         "caution": ""}
         for label, m in metrics["per_label"].items()
     ]
     _print_table(rows, "table")
@@ -1712,6 +1822,8 @@ def evaluate(
     )
     for line in scoring_scope(metrics):
         typer.echo(line)
+    if said := confidence_said(metrics):
+        typer.echo(said)
     if metrics["notes_seen_in_training"]:
         typer.secho(
             f"warning: at least {metrics['notes_seen_in_training']} of these texts are also in "
@@ -4485,6 +4597,7 @@ def redact(
     written, and its line is named on stderr (in red if it raises a safeguarding
     concern)."""
     _check_jsonl_out(out, file, force, ("id", "text", "spans"))
+    _check_given(file)
 
     from insight.redact import redact_many
 

@@ -1015,7 +1015,8 @@ class FileRejected(ValueError):
 
 
 class FileMissing(FileRejected):
-    """The file named is not there (or is a folder): a mistake on the command line."""
+    """The file named is not there (or is a folder, or an output cannot be made where it is
+    named): a mistake on the command line."""
 
     usage_error = True  # the CLI's exit code 2, as for any option naming what is not there
 
@@ -1758,7 +1759,7 @@ def _no_text_column(
             "date, a number or a yes/no), so the file seems to have no header row: add a "
             f"header row naming the columns, with '{text_col}' for the notes, and try again"
         )
-    close = closest_header(text_col, header)
+    close = text_column_like(text_col, header, below)
     if wanted != "text" and close:  # a name close to the one given, not a cell of notes
         return FileRejected(f"{message}; did you mean {_header_shown(close)}?")
     # Only a name from a fixed list of words for a notes column is ever quoted, or that of
@@ -1791,6 +1792,45 @@ def _no_text_column(
 
 #: Words a column's cells have on average, at least, to read as notes.
 _NOTE_WORDS = 6
+#: Last words of a column name that make it an id, never the notes ("Comment ID", "Case ref").
+_ID_WORDS = frozenset({"id", "ids", "ref", "reference", "number", "no", "uuid", "key"})
+
+
+def _reads_as_id(name: str, cells: Sequence[Any]) -> bool:
+    """Whether a column is an id column, by its name ("Comment ID", "Ref") or its cells
+    (one word each, with a digit, no two alike: "FB-10681")."""
+    words = header_key(name).split("_")
+    if note_field(name) == "id" or words[-1] in _ID_WORDS:
+        return True
+    filled = [str(c).strip() for c in cells if str(c).strip()]
+    return len(filled) >= 2 and len(set(filled)) == len(filled) and all(
+        len(c.split()) == 1 and any(ch.isdigit() for ch in c) for c in filled)
+
+
+def text_column_like(name: str, header: Sequence[str], below: Sequence[Sequence[Any]]
+                     ) -> str | None:
+    """The column a mistyped text column (`--text-col "Comment"`) most likely meant, for a
+    "did you mean": one whose name is close to it or holds its words ("Comment text"),
+    never one that reads as an id ("Comment ID": tagging ids would pass for tagging
+    notes); of those, one whose cells (`below`, the rows under the header) hold long text
+    first, then the closest name. None when none is close."""
+    wanted = header_key(name)
+    given = {w for w in wanted.split("_") if w}
+    found: list[tuple[bool, float, str]] = []
+    for column, written in enumerate(header):
+        key = header_key(written)
+        if not key:
+            continue
+        ratio = difflib.SequenceMatcher(None, wanted, key).ratio()
+        if ratio < 0.75 and not (given and given <= set(key.split("_"))):
+            continue
+        cells = [row[column] for row in below if column < len(row)]
+        if _reads_as_id(written, cells):
+            continue
+        filled = [str(c) for c in cells if str(c).strip()]
+        words = sum(len(c.split()) for c in filled) / len(filled) if filled else 0.0
+        found.append((words >= _NOTE_WORDS, ratio, written.strip()))
+    return max(found)[2] if found else None
 
 
 def _notes_column(header: Sequence[str], below: Sequence[Sequence[str]]) -> int | None:
@@ -2898,6 +2938,7 @@ def _read_texts(
     bad: list[int] = []  # lines of rows kept in `errors`
     left_out = not_kept if not_kept is not None else NotKept()
     fields_of: dict[tuple[str, ...], dict[str, str]] = {}  # per key set, worked out once
+    sample: list[dict[str, Any]] = []  # the first records, to tell ids from text in a hint
     for number, row in enumerate(rows, start=1):
         if row.data is None:
             if errors is None:
@@ -2911,6 +2952,8 @@ def _read_texts(
             continue
         data = row.data
         keys_seen.update(dict.fromkeys(data))
+        if len(sample) < 20:
+            sample.append(data)
         text_key, id_key = _key(data, text_col), _key(data, id_col)
         id_found |= id_key is not None
         if id_key is None and id_col == "id":  # "Note ID", as ingest reads it
@@ -2949,11 +2992,12 @@ def _read_texts(
     names = list(keys_seen)  # for a message naming the keys (columns) the file has
     shown = ", ".join(shown_cell(k) for k in names[:12]) + (", ..." if len(names) > 12 else "")
     if texts and not found_text:
-        hint = next(
-            (f" (use --text-col {k!r} if it holds the texts)" for k in names
-             if _close_field(k, [header_key(text_col)]) and len(k) <= SHOWN_CHARS),
-            "",
-        )
+        cells = [["" if d.get(k) is None else d[k] for k in names] for d in sample]
+        close = text_column_like(text_col, names, cells) or next(
+            (k for i, k in enumerate(names) if _close_field(k, [header_key(text_col)])
+             and not _reads_as_id(k, [row[i] for row in cells])), None)
+        hint = (f" (use --text-col {close!r} if it holds the texts)"
+                if close and len(close) <= SHOWN_CHARS else "")
         raise FileRejected(f"no record has a '{text_col}' key; the keys are: {shown}{hint}")
     if texts and id_col != "id" and not id_found:
         # a named id column that is not there: numbering the rows would hide the mistake

@@ -27,7 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
 
 from insight import __version__  # noqa: E402
-from insight.classify import FEW_TO_TRUST, learnt_from_few  # noqa: E402
+from insight.classify import FEW_TO_SCORE, FEW_TO_TRUST, learnt_from_few  # noqa: E402
 from insight.clock import uk_day, uk_time, uk_today  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.intake import group_key  # noqa: E402
@@ -945,7 +945,8 @@ def codebook_title(codebook: Codebook) -> str:
 
 
 # A category's score from fewer held-out notes than this is not named as the model's lowest
-MIN_NAMED_SUPPORT = 10
+# (too few to judge, as `insight evaluate` and the card mark it)
+MIN_NAMED_SUPPORT = FEW_TO_SCORE
 
 
 def share_in_words(part: int, whole: int) -> str:

@@ -161,6 +161,8 @@ def train_from_store(
             + "; few notes, so a rough measure); the saved model is then trained on all of "
             "them",
         )
+        metrics["held_out"] = {"folds": max(folds) + 1, "notes": len(texts),
+                               "by_listener": by_listener}
     if len(texts) >= HOLDOUT_MIN:
         # Honest metrics for the card: a model trained without 20% of the workspace's notes
         # scored on them.
@@ -173,11 +175,15 @@ def train_from_store(
             safeguarding=[flags[i] for i in test_rows] if flags else None,
             experience=[feelings[i] for i in test_rows] if feelings else None,
             data=(f"the labelled notes of {unseen} of the workspace's listeners, held out "
-                  f"({len(test_rows)} notes; the model saw none of these listeners' notes)"
+                  f"({len(test_rows)} notes; the model saw none of "
+                  + ("this listener's notes)" if unseen == 1 else "these listeners' notes)")
                   if unseen else
                   f"held-out 20% of the workspace's labelled notes ({len(test_rows)} notes)")
             + "; the saved model is then trained on all of them",
         )
+        # what was held out, for `insight train` to say as the card does
+        metrics["held_out"] = {"notes": len(test_rows), "of": len(texts), "listeners": unseen,
+                               "of_listeners": _named_listeners(listeners)}
     model = fit(range(len(texts)))
     if metrics is not None:
         model.metadata["metrics"] = metrics

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from insight.choices import folder_named_like
 from insight.codebook import Codebook, load_codebook
 
 if TYPE_CHECKING:
@@ -551,18 +552,6 @@ def enclosing_workspace(folder: Path) -> Path | None:
     return None
 
 
-def _workspace_named_like(folder: Path) -> Path | None:
-    """A workspace beside `folder` with a name close to its own (`-w my-aera`)."""
-    import difflib
-
-    try:
-        beside = [p.name for p in folder.parent.iterdir() if (p / CONFIG_NAME).is_file()]
-    except OSError:
-        return None
-    close = difflib.get_close_matches(folder.name, beside, n=1, cutoff=0.6)
-    return folder.parent / close[0] if close else None
-
-
 def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> Workspace:
     """Read `insight.toml` from the chosen folder; `db` overrides the configured URL."""
     folder = resolve_workspace_path(path).resolve()
@@ -575,7 +564,7 @@ def open_workspace(path: str | Path | None = None, *, db: str | None = None) -> 
                 f"no workspace at {folder}{named} (no {CONFIG_NAME}): it is inside the "
                 f"workspace at {outer}; pass --workspace {outer}, or run the command there"
             )
-        near = _workspace_named_like(folder)
+        near = folder_named_like(folder, CONFIG_NAME)
         error = WorkspaceError(
             f"no workspace at {folder}{named} (no {CONFIG_NAME})"
             + (f"; did you mean {near}?" if near else "")

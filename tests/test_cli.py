@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -246,9 +248,23 @@ def test_train_data_into_a_workspace_reads_labels_with_its_codebook(tmp_path: Pa
     trained = insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws))
     assert "labels read with the codebook of workspace" in trained.stderr
     assert f"-> {ws / 'model'}" in trained.stdout
+    # 30 rows: trained, and said last that the figures mean little (a user took them at
+    # their word, warned only category by category)
+    last = " ".join(trained.stderr.strip().splitlines()[-1].split())
+    assert last.startswith("warning: this model learnt from too little data for its figures "
+                           "to mean much: only 30 labelled notes (under 100). ")
+    assert "treat it as a sketch" in last
     again = insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws),
                     check=False)
     assert again.returncode != 0 and "already has a model; add --force" in again.stderr
+    assert "(it is then kept in model.previous, to go back to)" in again.stderr
+    # the help and the README say so (the README said it replaced the model, as is)
+    helped = " ".join(insight("train", "--help").stdout.replace("│", " ").split())
+    assert "without --out, the model becomes the workspace's: replacing one it already has " \
+        "needs --force" in helped
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert "the model becomes the workspace's: where the workspace already has one, " \
+        "replacing it needs `--force`" in readme
     insight("train", "--data", str(data), "--label-col", "Themes", "-w", str(ws), "--force")
     assert (ws / "model.previous" / "model.json").is_file()
     assert "tagged 1 note with model" in (tagged := insight("tag", "-w", str(ws)).stdout)
@@ -968,6 +984,136 @@ def test_evaluate_scores_only_the_categories_the_data_codes(small_model: Path,
     assert "Scored 3 of the model's 11 categories: the data codes only these" in card
     assert "| daily-living | | | not tested (no examples) | 0 |" in card
     assert "| carers-family | | | not scored (not coded in the data) | |" in card
+
+
+def test_evaluate_leaves_out_a_misspelt_labels_rows_as_train_does_and_says_so(
+        small_model: Path, tmp_path: Path) -> None:
+    """`train` left out a row with a misspelt label; `evaluate` kept it with its other
+    labels, so the model's right tag in the category meant counted as wrong (a user's
+    figures rose once she fixed the typos). Both now read labels alike, and the output and
+    the card say which rows were not scored; the numbers come with what they mean."""
+    model = tmp_path / "m"
+    shutil.copytree(small_model, model)
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()[400:520]]
+    thin = [r for r in rows if "crisis-urgent" in r["categories"]]
+    for r in thin[6:]:  # 6 examples of crisis-urgent here: too few to judge it by
+        r["categories"].remove("crisis-urgent")
+    typo = [i for i, r in enumerate(rows)
+            if "access-waiting" in r["categories"] and len(r["categories"]) > 1][:3]
+    assert len(typo) == 3
+    for i in typo:
+        rows[i]["categories"] = ["acess-waiting" if c == "access-waiting" else c
+                                 for c in rows[i]["categories"]]
+    misspelt = tmp_path / "misspelt.jsonl"
+    misspelt.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    rest = tmp_path / "rest.jsonl"
+    rest.write_text("".join(json.dumps(r) + "\n" for i, r in enumerate(rows) if i not in typo),
+                    encoding="utf-8")
+    insight("evaluate", "--model", str(model), "--data", str(rest))
+    alone = meta_of(model)["metrics"]
+    shown = insight("evaluate", "--model", str(model), "--data", str(misspelt))
+    said = " ".join(shown.stderr.split())
+    assert "acess-waiting (3 rows, e.g. " in said and "did you mean access-waiting?" in said
+    assert "rows with a misspelt label (left out until it is fixed): 3 (ids " in said
+    assert "fix the misspelt ones (did you mean ...?) and evaluate again" in said
+    assert "never learned" not in said and "renamed?" not in said
+    metrics = meta_of(model)["metrics"]
+    assert metrics["n_notes"] == 117 and metrics["per_label"] == alone["per_label"]
+    out = " ".join(shown.stdout.split())
+    assert ("scored 117 of the 120 rows in the file (not used: a misspelt label (3)); fix "
+            "the misspelt labels and evaluate again") in out
+    card = " ".join((model / "MODEL_CARD.md").read_text(encoding="utf-8").split())
+    assert "Scored 117 of the 120 rows in the file (not used: a misspelt label (3))" in card
+    # what the calibration error means, in words from the tags given
+    assert re.search(r"what the confidence means on this data: tags given at a confidence of "
+                     r"0\.\d to [01]\.\d \(0\.\d\d on average\) were right about \d+ times? in "
+                     r"10 \(\d+ of \d+ tags\); over all its tags, the confidence shown was on "
+                     r"average 0\.\d\d away from how often tags like it were right", out)
+    # a category with fewer than 10 examples here is marked, in the table and in words
+    few = {name: m["support"] for name, m in metrics["per_label"].items()
+           if 0 < m["support"] < 10}
+    assert few["crisis-urgent"] == 6
+    for line in shown.stdout.splitlines():
+        if line.split() and line.split()[0] in metrics["per_label"]:
+            assert line.rstrip().endswith("too few to judge") == (line.split()[0] in few), line
+    assert "too few examples here to judge (under 10): " in out
+
+
+def test_training_says_which_notes_it_held_out_to_score_the_model(tmp_path: Path) -> None:
+    """`train` said "20% held out" where the card said the notes of 2 of the workspace's
+    listeners were held out (65 notes, 35% of 188): it now says what was held out."""
+    book = tmp_path / "carers.yaml"
+    book.write_text("name: Carers\nversion: '1'\ncategories:\n" + "".join(
+        f"  - {{id: {c}, name: {c.title()}, description: {CARERS[c]}}}\n"
+        for c in ("respite", "money")), encoding="utf-8")
+    ws = tmp_path / "ws"
+    insight("init", str(ws), "--codebook", str(book))
+    said = ["No break for {} years since mum got ill", "Carer's allowance stopped {} weeks ago"]
+    rows = [f"n{i},{said[i % 2].format(i)},{('respite', 'money')[i % 2]},L{i % 6}"
+            for i in range(120)]
+    notes = tmp_path / "n.csv"
+    notes.write_text("id,text,categories,listener\n" + "\n".join(rows) + "\n",
+                     encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    trained = insight("train", "-w", str(ws))
+    metrics = meta_of(ws / "model")["metrics"]
+    out = " ".join(trained.stdout.split())
+    assert "20% of your notes" not in out
+    # as the card says it: whole listeners held out, 20 notes each
+    [listeners] = re.findall(r"^the labelled notes of (\d+) of the workspace's listeners, held "
+                             r"out \((\d+) notes;", metrics["data"])
+    n = metrics["n_notes"]
+    assert listeners == (str(n // 20), str(n)) and n % 20 == 0
+    assert (f"(macro-F1 {metrics['macro_f1']:.2f} on the labelled notes of {n // 20} of your "
+            f"6 listeners, held out: {n} of your 120 labelled notes, {n / 120:.0%}; the model "
+            "saw none of " + ("this listener's notes)" if n == 20 else "these listeners' notes)")
+            ) in out
+    assert metrics["held_out"] == {"notes": n, "of": 120, "listeners": n // 20,
+                                   "of_listeners": 6}
+    assert "too little data" not in trained.stderr  # 120 notes, 60 a category
+
+
+def test_a_mistyped_path_is_said_before_anything_loads(small_model: Path,
+                                                       tmp_path: Path) -> None:
+    """A missing or bad --out took 6.5 s to be told (after loading the model, or after
+    training: the error came when the command came to write), and `--model m-skk` said
+    only "no such folder". Checked first now, in a new process that imports no model."""
+    texts = tmp_path / "in.csv"
+    texts.write_text("id,text\n1,Waited nine months for therapy.\n", encoding="utf-8")
+    data = tmp_path / "d.csv"
+    data.write_text("id,text,codes\n" + "".join(f"{i},note {i} on rent,money\n"
+                                                for i in range(30)), encoding="utf-8")
+    shutil.copytree(small_model, tmp_path / "m-sk")
+    (tmp_path / "m-sk-notes").mkdir()  # a folder named alike that is no model
+    under_a_file = str(texts / "out.jsonl")
+    commands = {
+        "classify": ("classify", str(texts), "--model", str(small_model), "--out",
+                     under_a_file),
+        "redact": ("redact", str(texts), "--out", under_a_file),
+        "train": ("train", "--data", str(data), "--label-col", "codes", "--out",
+                  str(texts / "model")),
+        "evaluate": ("evaluate", "--model", str(tmp_path / "m-skk"), "--data", str(data)),
+        "classify --model": ("classify", str(texts), "--model", str(tmp_path / "m-skk"),
+                             "--out", str(tmp_path / "o.jsonl")),
+    }
+    for name, args in commands.items():
+        run = subprocess.run([sys.executable, "-X", "importtime", "-m", "insight", *args],
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                             env={k: v for k, v in os.environ.items()
+                                  if k != "INSIGHT_WORKSPACE"})
+        imported = [line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()
+                    if line.startswith("import time:")]
+        said = " ".join(line for line in run.stderr.splitlines()
+                        if not line.startswith("import time:"))
+        said = " ".join(said.replace("│", " ").split())
+        assert run.returncode == 2, (name, said)
+        assert not [m for m in imported if m.split(".")[0] in ("sklearn", "spacy")], name
+        if name.endswith("--model") or name == "evaluate":
+            assert f"{tmp_path / 'm-skk'}: no such folder; did you mean " \
+                f"{tmp_path / 'm-sk'}?" in said, (name, said)
+        else:
+            assert f"cannot be made: {texts} is a file, not a folder" in said, (name, said)
+    assert not (tmp_path / "o.jsonl").exists()
 
 
 def test_train_checks_its_options_before_reading_any_data(tmp_path: Path) -> None:
@@ -2119,8 +2265,10 @@ def test_database_and_file_errors_are_one_line_without_note_text(tmp_path: Path)
     blocked.write_text("not a folder", encoding="utf-8")
     report = insight("report", "--out", str(blocked / "report.html"), "-w", str(ws),
                      check=False)
-    assert report.returncode == 1 and "Traceback" not in report.stderr
-    assert str(blocked) in report.stderr
+    # a path that cannot be made is said before the report is built: a usage error
+    assert report.returncode == 2 and "Traceback" not in report.stderr
+    [line] = report.stderr.strip().splitlines()
+    assert f"{blocked} is a file, not a folder" in line
 
 
 def test_an_interrupted_command_says_what_stays_saved(capsys: pytest.CaptureFixture) -> None:

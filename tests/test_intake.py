@@ -1310,3 +1310,35 @@ def test_new_listeners_places_and_settings_written_like_stored_ones_are_named(
         assert not _alike(*unlike), unlike
     again = ingest_file(store, later, category_ids=None, quarantine_dir=tmp_path / "q")
     assert not [w for w in again.warnings if "written like" in w]  # said once, when new
+
+
+def test_a_mistyped_text_column_is_matched_to_a_column_of_text_never_to_the_ids(
+        tmp_path: Path) -> None:
+    """`--text-col "Comment"` (the column was "Comment text") suggested 'Comment ID': the
+    ids would have been tagged as the notes. The did-you-mean reads the cells: a column
+    holding sentences first, and never one of ids."""
+    from insight.intake import FileRejected, read_texts
+
+    notes = ["Waited nine months for a first appointment and nobody rang me back.",
+             "The nurse on the ward listened and explained every one of my tablets."]
+    rows = [("Comment ID", "Date received", "Service", "Comment text"),
+            *[(f"FB-{10681 + i}", "2025-07-01", "Ward 4", text) for i, text in enumerate(notes)]]
+    path = tmp_path / "feedback.csv"
+    path.write_text("".join(",".join(f'"{c}"' for c in row) + "\n" for row in rows),
+                    encoding="utf-8")
+    with pytest.raises(FileRejected, match=r"none is called 'Comment' .*; did you mean "
+                                           r"'Comment text'\?$"):
+        read_texts(path, text_col="Comment", id_col="Comment ID")
+    # no column of text named like it: no guess, and never the ids
+    ids_only = tmp_path / "ids.csv"
+    ids_only.write_text("".join(",".join(row[:3]) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(FileRejected) as caught:
+        read_texts(ids_only, text_col="Comment")
+    assert "Comment ID" not in str(caught.value)
+    # a JSON file's keys alike
+    jsonl = tmp_path / "feedback.jsonl"
+    jsonl.write_text("".join(json.dumps(dict(zip(rows[0], row, strict=True))) + "\n"
+                             for row in rows[1:]), encoding="utf-8")
+    with pytest.raises(FileRejected, match=r"no record has a 'Comment' key; .*\(use --text-col "
+                                           r"'comment_text' if it holds the texts\)$"):
+        read_texts(jsonl, text_col="Comment", id_col="Comment ID")

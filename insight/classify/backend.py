@@ -19,6 +19,7 @@ from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from sklearn.model_selection import StratifiedKFold
 
 from insight.choices import not_one_of
+from insight.classify import BACKEND_NAMES
 
 BACKEND_FILE = "backend.json"
 
@@ -190,8 +191,6 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     return value
 
-
-BACKEND_NAMES = ("sklearn", "spacy", "ensemble")
 
 
 def backend_class(name: str) -> type[TaggerBackend]:

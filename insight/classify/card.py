@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from insight.classify import FEW_TO_TRUST, learnt_from_few
+from insight.classify import FEW_TO_SCORE, FEW_TO_TRUST, learnt_from_few
 from insight.classify.calibration import Calibration
 from insight.resources import models_dir
 
@@ -28,15 +28,34 @@ def _categories(n: int) -> str:
     return f"{n} categor{'y' if n == 1 else 'ies'}"
 
 
+def _listed(found: dict[str, int]) -> str:
+    return ", ".join(f"{lab} ({n})" for lab, n in found.items()) or "none"
+
+
+def too_few_to_judge(m: dict[str, Any]) -> bool:
+    """Whether a category's figures rest on too few examples in the data to judge it by
+    (fewer than `FEW_TO_SCORE`, but some)."""
+    return 0 < (m.get("support") or 0) < FEW_TO_SCORE
+
+
 def scoring_scope(metrics: dict[str, Any]) -> list[str]:
-    """What the scores of `evaluate` cover, in words: which categories were scored (data
-    coded for only some of them), which had no examples (not tested) and so what micro- and
-    macro-F1 are over. One wording for `insight evaluate` and the model card, so the
-    figures and what explains them agree. [] when every category was scored and tested."""
+    """What the scores of `evaluate` cover, in words: which rows of the file were scored
+    (and why the others were not), which categories were scored (data coded for only some
+    of them), which had no examples (not tested) or too few to judge, and so what micro-
+    and macro-F1 are over. One wording for `insight evaluate` and the model card, so the
+    figures and what explains them agree. [] when every row and category was scored and
+    tested on enough examples."""
     per_label = metrics.get("per_label") or {}
     not_scored = metrics.get("labels_not_scored") or []
     untested = [name for name, m in per_label.items() if m.get("support") == 0]
     lines = []
+    if left_out := metrics.get("rows_left_out"):
+        lines.append(
+            f"scored {metrics.get('n_notes')} of the {metrics.get('rows_in_file')} rows in the "
+            f"file (not used: {_listed(left_out)})"
+            + ("; fix the misspelt labels and evaluate again" if left_out.get(
+                "a misspelt label") else "")
+        )
     if not_scored:
         total = len(per_label) + len(not_scored)
         lines.append(
@@ -49,7 +68,37 @@ def scoring_scope(metrics: dict[str, Any]) -> list[str]:
             f"averages the {len(per_label) - len(untested)} with examples here"
             + (f"; not tested (no examples): {', '.join(untested)}" if untested else "")
         )
+    if few := {name: m["support"] for name, m in per_label.items() if too_few_to_judge(m)}:
+        lines.append(
+            f"too few examples here to judge (under {FEW_TO_SCORE}): {_listed(few)}; their "
+            "figures are shown, but one note more or less moves them a lot"
+        )
     return lines
+
+
+def confidence_said(metrics: dict[str, Any]) -> str | None:
+    """What the model's confidence meant on the data it was scored on, in one plain
+    sentence from the tags it gave ("tags given at a confidence of 0.6 to 0.8 were right
+    about 6 times in 10"), with the calibration error over those tags in words; None when
+    it gave no tag (or the figures were not kept)."""
+    bands = metrics.get("confidence_bands") or []
+    if not bands:
+        return None
+    # the band around 0.7 (a confident tag) if it has enough tags to say, else the fullest
+    band = next((b for b in bands if b["from"] <= 0.7 < b["to"] and b["tags"] >= FEW_TO_SCORE),
+                max(bands, key=lambda b: b["tags"]))
+    tags = band["tags"]
+    said = (f"tags given at a confidence of {band['from']:.1f} to {band['to']:.1f} "
+            f"({band['mean_confidence']:.2f} on average) were right "
+            + (f"about {_times_in_10(band['right'] / tags)} ({band['right']} of {tags} "
+               "tags)" if tags >= FEW_TO_SCORE else
+               f"{band['right']} times in {tags}: too few tags to judge by"))
+    gap = metrics.get("tag_calibration_error")
+    if gap is not None:
+        said += (f"; over all its tags, the confidence shown was on average {gap:.2f} away "
+                 "from how often tags like it were right (the calibration error; 0 would "
+                 "be exact)")
+    return "what the confidence means on this data: " + said
 
 
 def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
@@ -60,7 +109,8 @@ def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
     lines = []
     if "data" in metrics:
         lines.append(f"Evaluated on: {metrics['data']}\n")
-    lines += [f"{line[0].upper()}{line[1:]}.\n" for line in scoring_scope(metrics)]
+    lines += [f"{line[0].upper()}{line[1:]}.\n"
+              for line in [*scoring_scope(metrics), *filter(None, [confidence_said(metrics)])]]
     summary = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
     lines += ["| measure | value |", "|---|---:|"]
     lines += [
@@ -79,9 +129,10 @@ def _metrics_markdown(metrics: dict[str, Any] | None) -> str:
                 lines.append(f"| {name} | | | not tested (no examples) | 0 |")
                 continue
             precision = "never tagged" if m["precision"] is None else f"{m['precision']:.3f}"
+            judge = " (too few to judge)" if too_few_to_judge(m) else ""
             lines.append(
                 f"| {name} | {precision} | {m['recall']:.3f} | "
-                f"{m['f1']:.3f} | {m['support']} |"
+                f"{m['f1']:.3f}{judge} | {m['support']} |"
             )
         lines += [f"| {name} | | | not scored (not coded in the data) | |"
                   for name in metrics.get("labels_not_scored") or []]
@@ -111,6 +162,13 @@ def _confidence_at_threshold(meta: dict[str, Any], labels: list[str]) -> dict[st
     return {name: f"{value:.2f}" for name, value in zip(labels, at, strict=True)}
 
 
+def _times_in_10(share: float) -> str:
+    """A share in the words leads read confidence in: "6 times in 10", "1 time in 10" and
+    under it "less than 1 time in 10"."""
+    n = round(10 * share)
+    return "less than 1 time in 10" if n < 1 else f"{n} time{'s' if n != 1 else ''} in 10"
+
+
 FEW_CALIBRATION_ROWS = 100
 
 
@@ -133,34 +191,31 @@ def _training_data_text(facts: dict[str, Any] | None, codebook: bool = True) -> 
     if not facts:
         return "Not recorded (the shipped corpus, or an older model)."
 
-    def listed(found: dict[str, int]) -> str:
-        return ", ".join(f"{lab} ({n})" for lab, n in found.items()) or "none"
-
     if "workspace_counts" in facts:  # a workspace model (`tagging.train_from_store`)
         lines = [
             f"- Notes: {facts.get('file')}",
             f"- The workspace's labelled notes: {facts.get('rows')}; per category: "
-            f"{listed(facts['workspace_counts'])}",
+            f"{_listed(facts['workspace_counts'])}",
         ]
         if facts.get("few_examples"):
             lines.append("- Categories with fewer than 5 examples (threshold not tuned, kept "
-                         f"at 0.5 or above; least reliable): {listed(facts['few_examples'])}")
+                         f"at 0.5 or above; least reliable): {_listed(facts['few_examples'])}")
         if facts.get("no_examples"):
             lines.append(NO_EXAMPLES_SAID + ", ".join(facts["no_examples"]))
         return "\n".join(lines)
     dropped = {why: n for why, n in facts.get("rows_dropped", {}).items() if n}
     lines = [
         f"- File: `{facts.get('file')}`: {facts.get('rows_used')} of {facts.get('rows')} rows "
-        "used" + (f" (not used: {listed(dropped)})" if dropped else "")
+        "used" + (f" (not used: {_listed(dropped)})" if dropped else "")
         + (f"; {n} of them with no label, learned as notes with no category"
            if (n := facts.get("rows_without_label")) else ""),
         f"- Labels below `--min-count {facts.get('min_count')}`, dropped: "
-        f"{listed(facts.get('below_min_count', {}))}",
-        *([f"- Labels not in the codebook, dropped: {listed(facts.get('unknown', {}))}"]
+        f"{_listed(facts.get('below_min_count', {}))}",
+        *([f"- Labels not in the codebook, dropped: {_listed(facts.get('unknown', {}))}"]
           if codebook else []),
         f"- Labels with fewer than 5 examples (threshold not tuned, kept at 0.5 or above; "
         "least reliable): "
-        f"{listed(facts.get('few_examples', {}))}",
+        f"{_listed(facts.get('few_examples', {}))}",
     ]
     if facts.get("no_examples"):
         lines.append(NO_EXAMPLES_SAID + ", ".join(facts["no_examples"]))
@@ -225,6 +280,7 @@ def render_card(doc: dict[str, Any]) -> str:
         f"{thresholds.get(name, '?')} | {at.get(name, '?')} |"
         for name in labels
     )
+    lowest = min(at.items(), key=lambda kv: float(kv[1]), default=None)
     template = Template((models_dir() / TEMPLATE_FILE).read_text(encoding="utf-8"))
     return template.safe_substitute(
         model_version=doc.get("model_version", ""),
@@ -250,6 +306,10 @@ def render_card(doc: dict[str, Any]) -> str:
         calibration=_calibration_text(meta.get("calibration")),
         metrics=_metrics_markdown(meta.get("metrics")),
         few_to_trust=FEW_TO_TRUST,
+        # the lowest, as an example of what a low one means
+        lowest_threshold=(f" ({lowest[0]} is tagged from {lowest[1]}: a tag there is right "
+                          f"about {_times_in_10(float(lowest[1]))})"
+                          if lowest and float(lowest[1]) < 0.5 else ""),
         few_examples=(few_examples_text(few) + "." if few else
                       f"every category had {FEW_TO_TRUST} training examples or more."
                       if counts else "how many examples each category had is not recorded."),

@@ -161,7 +161,8 @@ class LabelReport:
     renamed: dict[str, str] = field(default_factory=dict)
     unknown_only_rows: list[str] = field(default_factory=list)
     #: Rows with a label like a known one but misspelt, left out of training (with their
-    #: other labels, the note would teach the model it is not the category meant).
+    #: other labels, the note would teach the model it is not the category meant) and of
+    #: scoring (the model's right tag in the category meant would count as wrong).
     misspelt_rows: list[str] = field(default_factory=list)
     odd_cells: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
@@ -177,6 +178,29 @@ class LabelReport:
     #: Data to score a model on that has 0/1 columns for only some of its labels: those
     #: labels (the data says nothing of the others, so they cannot be scored). None: all.
     coded: list[str] | None = None
+    #: Read to train a model (True) or to score one (`insight evaluate`): only the words
+    #: of the report differ, as the rows are read alike.
+    training: bool = True
+
+    @property
+    def misspelt(self) -> dict[str, str]:
+        """Unknown labels that are a known label misspelt ("Medicaton"), each with the
+        label meant: their rows are left out (`misspelt_rows`)."""
+        return {lab: meant for lab in self.unknown
+                if (meant := _close_label(lab, self.label_names)) is not None}
+
+    def left_out(self) -> dict[str, int]:
+        """Rows of the file not used, by why (each reason, with how many; 0 where none)."""
+        return {
+            "empty text or no words": len(self.empty_text_rows),
+            "only unknown labels": len(self.unknown_only_rows),
+            "a misspelt label": len(self.misspelt_rows),
+            "label cell read like a note": len(self.note_label_rows),
+            "copies of an earlier row": len(self.repeated_rows),
+            "joined to an earlier row with the same text": len(self.joined_rows),
+            "unreadable": len(self.unreadable_rows),
+            "no usable label": len(self.unlabelled_rows) if self.dropped_unlabelled else 0,
+        }
 
     @property
     def absent(self) -> list[str]:
@@ -239,9 +263,13 @@ class LabelReport:
                 ]
                 lines.append(f"{title}: " + "; ".join(parts))
         if self.misspelt_rows:
-            lines.append("fix the misspelt ones (did you mean ...?) and train again: their "
-                         "rows are left out until then, as with their other labels alone "
-                         "each note would teach the model it is not the category meant")
+            lines.append(
+                "fix the misspelt ones (did you mean ...?) and train again: their rows are "
+                "left out until then, as with their other labels alone each note would "
+                "teach the model it is not the category meant" if self.training else
+                "fix the misspelt ones (did you mean ...?) and evaluate again: their rows "
+                "are left out until then, as with their other labels alone the model's "
+                "right tag in the category meant would count as wrong")
         if alike := _alike_labels(self.counts):
             lines.append(
                 "labels spelt so alike they may be one (fix the spelling, or train with "
@@ -267,7 +295,10 @@ class LabelReport:
              self.joined_rows),
             ("rows with no usable label ("
              + ("dropped" if self.dropped_unlabelled else
-                "kept, learned as no category; --skip-unlabelled leaves them out") + ")",
+                "kept, learned as no category; --skip-unlabelled leaves them out"
+                if self.training else
+                "kept, scored as notes with no category: a tag the model gives one counts "
+                "as wrong") + ")",
              self.unlabelled_rows),
             ("ids used by more than one row", self.duplicate_ids),
         ):
@@ -309,16 +340,7 @@ class LabelReport:
             "no_examples": self.absent,
             # learned as notes with no category (unless dropped, below)
             "rows_without_label": 0 if self.dropped_unlabelled else len(self.unlabelled_rows),
-            "rows_dropped": {
-                "empty text or no words": len(self.empty_text_rows),
-                "only unknown labels": len(self.unknown_only_rows),
-                "a misspelt label": len(self.misspelt_rows),
-                "label cell read like a note": len(self.note_label_rows),
-                "copies of an earlier row": len(self.repeated_rows),
-                "joined to an earlier row with the same text": len(self.joined_rows),
-                "unreadable": len(self.unreadable_rows),
-                "no usable label": len(self.unlabelled_rows) if self.dropped_unlabelled else 0,
-            },
+            "rows_dropped": self.left_out(),
         }
 
 
@@ -553,7 +575,8 @@ def load_labelled(
     safeguarding_col = safeguarding_col and _column(frame, safeguarding_col)
     experience_col = experience_col and _column(frame, experience_col)
     report = LabelReport(
-        n_rows=len(frame) + len(unreadable), unreadable_rows=unreadable, file_notes=notes
+        n_rows=len(frame) + len(unreadable), unreadable_rows=unreadable, file_notes=notes,
+        training=training,
     )
     # "Safeguarding concern?" is the safeguarding column, as ingest reads it
     taken = {text_col, id_col, label_col, *(label_cols or [])}
@@ -704,8 +727,10 @@ def load_labelled(
             seen_rows.add((key, frozenset(raw[first])))
             raw[i] = added  # counted below once, as labels of the first row
         # a label misspelt ("respit") would teach the model that the note is not the
-        # category meant: the row is left out of training, and said, until it is fixed
-        misspelt_here = training and known is not None and any(
+        # category meant, and in data to score a model on would make the model's right tag
+        # count as wrong: the row is left out, and said, until it is fixed (train and
+        # evaluate read labels alike, so their figures are of the same notes)
+        misspelt_here = known is not None and any(
             lab not in known_set and _close_label(lab, known) for lab in raw[i])
         if misspelt_here:
             misspelt.add(i)
@@ -1004,6 +1029,25 @@ def _check_rows(
             )
 
 
+#: Bands of confidence the tags given are counted in, for what a confidence means here.
+CONFIDENCE_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def confidence_bands(right: np.ndarray, confidence: np.ndarray) -> list[dict[str, Any]]:
+    """Tags given (each right or not, with its confidence) counted per band of confidence:
+    the band, how many tags, how many right, their mean confidence. Bands with no tag are
+    left out."""
+    right, confidence = np.asarray(right, dtype=bool), np.asarray(confidence, dtype=float)
+    out = []
+    for low, high in zip(CONFIDENCE_BANDS, CONFIDENCE_BANDS[1:], strict=False):
+        inside = (confidence >= low) & ((confidence < high) | (high == CONFIDENCE_BANDS[-1]))
+        if inside.any():
+            out.append({"from": low, "to": high, "tags": int(inside.sum()),
+                        "right": int(right[inside].sum()),
+                        "mean_confidence": round(float(confidence[inside].mean()), 4)})
+    return out
+
+
 def evaluate(
     model: TagModel,
     texts: Sequence[str],
@@ -1014,6 +1058,7 @@ def evaluate(
     data: str | None = None,
     ignored: int = 0,
     scored: Sequence[str] | None = None,
+    report: LabelReport | None = None,
 ) -> dict[str, Any]:
     """Per-category precision/recall/F1 and micro/macro F1 on held-out notes.
 
@@ -1024,8 +1069,11 @@ def evaluate(
     counts against micro-F1 and the category's precision); those are listed. Gold labels
     the model does not know are counted (`ignored`: those the loader already dropped) and
     ignored; those of categories not scored are left out. Rows the model was trained on
-    are counted, since their scores flatter it. The result is also stored in
-    `model.metadata["metrics"]` so the next `save` writes it to the model card.
+    are counted, since their scores flatter it. `report`: how the data's file was read
+    (`load_labelled`): its rows, and those left out and why, are recorded with the figures.
+    `confidence_bands`: over the tags given, how many were right at each band of
+    confidence (what a confidence means, in words: `card.confidence_said`). The result is
+    also stored in `model.metadata["metrics"]` so the next `save` writes it to the card.
     """
     from insight.classify.model import text_fingerprints
 
@@ -1067,6 +1115,10 @@ def evaluate(
     }
     if data:
         result["data"] = data
+    if report is not None:
+        result["rows_in_file"] = report.n_rows
+        result["rows_left_out"] = {why: n for why, n in report.left_out().items() if n}
+    result["confidence_bands"] = confidence_bands(Y[pred == 1], proba[pred == 1])
     if safeguarding is not None or experience is not None:
         tags = model.tag(list(texts))
         if safeguarding is not None:

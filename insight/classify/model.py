@@ -22,7 +22,7 @@ import numpy as np
 from spacy.language import Language
 
 from insight import __version__
-from insight.classify import MODEL_FILE
+from insight.classify import MODEL_FILE, check_model_target, missing_model_folder
 from insight.classify.backend import (
     ModelFormatError,
     ModelMissing,
@@ -109,16 +109,6 @@ def text_fingerprints(texts: Sequence[str], limit: int | None = None) -> list[st
             for t in texts[::step]
         }
     )
-
-
-def check_model_target(path: Path) -> None:
-    """Refuse to write a model over a file or into a folder of other things."""
-    if path.exists() and not path.is_dir():
-        raise FileExistsError(f"{path} is a file, not a model folder")
-    if path.is_dir() and any(path.iterdir()) and not (path / MODEL_FILE).is_file():
-        raise FileExistsError(
-            f"{path} is not empty and holds no model: choose a new or empty folder"
-        )
 
 
 class TagModel:
@@ -514,12 +504,8 @@ class TagModel:
 
 def read_model_json(directory: Path) -> dict[str, Any]:
     """Read and check `model.json`: right format, a version this code understands."""
-    if not directory.is_dir():
-        if directory.name == MODEL_FILE and directory.is_file():
-            raise ModelMissing(f"{directory}: give the model's folder, {directory.parent}, "
-                               f"not its {MODEL_FILE}")
-        raise ModelMissing(f"{directory}: "
-                           + ("not a directory" if directory.exists() else "no such folder"))
+    if (missing := missing_model_folder(directory)) is not None:
+        raise ModelMissing(missing)
     file = directory / MODEL_FILE
     if not file.is_file():
         raise ModelFormatError(f"{directory}: not a tag model directory (no {MODEL_FILE})")
