@@ -1151,7 +1151,6 @@ def train(
             + (f" (on 20% of your notes held out: macro-F1 {metrics['macro_f1']:.2f})"
                if metrics and metrics.get("macro_f1") is not None else "")
         )
-        _say_checks(model.metadata)
         if replaced := model.metadata.get("replaced"):
             kept = Path(target).with_name(replaced["kept_in"])
             before, now = replaced.get("held_out_macro_f1"), (metrics or {}).get("macro_f1")
@@ -1163,6 +1162,7 @@ def train(
                 f"and rename {kept} to {Path(target).name}",
                 err=True, fg=typer.colors.YELLOW if worse else None,
             )
+        _say_checks(model.metadata)
         return
     from insight.classify.data import load_labelled
     from insight.codebook import load_codebook
@@ -1236,11 +1236,11 @@ def train(
            "tuned, so a little flattering)" if held.get("macro_f1") is not None else "")
     )
     _warn_few_examples(model.metadata)
-    _say_checks(model.metadata)
     if replaced is not None:
         kept = out.with_name(replaced["kept_in"])
         typer.secho(f"the model it replaced is kept in {kept}: to go back, delete {out} and "
                     f"rename {kept} to {out.name}", err=True)
+    _say_checks(model.metadata)
 
 
 def _warn_few_examples(metadata: dict[str, Any]) -> None:
@@ -2381,7 +2381,7 @@ def rollup(
                     table["phrases"], why, strict=True)]
             else:
                 table.insert(3, "why_no_phrases", why)
-    caveats = {}
+    caveats: dict[str, str] = {}
     if fmt == "table":  # read by a person: a share as the report gives it (38%, not 0.375);
         # csv and json keep the number, as data
         table = table.drop(columns=["name"])
