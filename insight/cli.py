@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -1182,6 +1182,7 @@ def train(
             )
         if not facts["shipped_notes"]:  # with the shipped notes, no category is thin
             _warn_small_data(facts["rows"], {c: counts.get(c, 0) for c in book.ids})
+        _say_checks(model.metadata)
         return
     from insight.classify.data import load_labelled
     from insight.classify.model import TagModel
@@ -1240,9 +1241,12 @@ def train(
 
         replaced = keep_previous(out)  # the workspace's model: a retrain can be undone
     model.save(out)
+    held = model.metadata.get("held_out") or {}
     typer.echo(
         f"trained {model.backend} model {model.model_version} on {len(labelled.texts)} texts, "
         f"{len(model.labels)} labels -> {out}"
+        + (f" (macro-F1 {held['macro_f1']:.2f} on {held['said']}, where its thresholds were "
+           "tuned, so a little flattering)" if held.get("macro_f1") is not None else "")
     )
     _warn_few_examples(model.metadata)
     if replaced is not None:
@@ -1251,6 +1255,7 @@ def train(
                     f"rename {kept} to {out.name}", err=True)
     _warn_small_data(len(labelled.texts), {name: labelled.report.counts.get(name, 0)
                                            for name in labelled.label_names})
+    _say_checks(model.metadata)
 
 
 def _held_out_said(metrics: dict[str, Any]) -> str:
@@ -1292,6 +1297,18 @@ def _warn_few_examples(metadata: dict[str, Any]) -> None:
     if few := learnt_from_few(metadata):
         typer.secho(f"warning: model {metadata.get('model_version', '')}: "
                     + few_examples_text(few), err=True, fg=typer.colors.YELLOW)
+
+
+def _say_checks(metadata: dict[str, Any]) -> None:
+    """At the end of `insight train`: the weight an ensemble chose and what it means, and
+    the categories the held-out check found the model never tags or tags wrongly
+    (`card.weak_categories`): a backend that did badly must not pass in silence."""
+    from insight.classify.card import ensemble_text, weak_categories_text
+
+    if said := ensemble_text(metadata.get("settings") or {}):
+        typer.secho(said, err=True)
+    if weak := weak_categories_text(metadata):
+        typer.secho(f"warning: {weak}", err=True, fg=typer.colors.YELLOW)
 
 
 def _free_model_target(out: Path, force: bool, holds: str, kept: str = "") -> None:
@@ -2428,11 +2445,13 @@ def rollup(
         help="Only notes heard on or before this day.")] = None,
 ) -> None:
     """Notes per category: share, places, listeners, experience, trend, count per month."""
+    from insight.classify import learnt_from_few
     from insight.rollup import (
         categories_not_in,
         category_rollup,
         find_key_phrases,
         heard_between,
+        learnt_from_few_said,
         note_frame,
     )
 
@@ -2442,6 +2461,7 @@ def rollup(
     with store:
         frame, undated = heard_between(every := note_frame(store), first, last)
         codebook = ws.load_codebook()
+        model = _tagging_model(ws, store.tagging_models())
         if undated:
             typer.secho(f"warning: {undated} note(s) have no date heard, so are in no "
                         "period and not counted", err=True, fg=typer.colors.YELLOW)
@@ -2451,6 +2471,7 @@ def rollup(
             frame, codebook, audience=audience,  # type: ignore[arg-type]
             threshold=ws.small_number_threshold,
             trend_from=heard_between(every, None, last)[0] if first or last else None,
+            few_examples=learnt_from_few((model or {}).get("metadata") or {}),
         )
         if phrases:
             found = find_key_phrases(
@@ -2472,12 +2493,23 @@ def rollup(
                     table["phrases"], why, strict=True)]
             else:
                 table.insert(3, "why_no_phrases", why)
+    caveats: dict[str, str] = {}
     if fmt == "table":  # read by a person: a share as the report gives it (38%, not 0.375);
         # csv and json keep the number, as data
         table = table.drop(columns=["name"])
         table["share"] = table["share"].map(
             lambda share: "–" if share is None or share != share else f"{share * 100:.0f}%")
+        # a count resting on tags the model learnt from few notes: marked beside it, and
+        # said under the table by name (a mark alone is lost on a screen reader)
+        caveats = {row["category"]: learnt_from_few_said(row["learnt_from_few"])
+                   for row in table.to_dict("records") if row["learnt_from_few"] is not None}
+        table["notes"] = [f"{n} *" if c in caveats else n
+                          for n, c in zip(table["notes"], table["category"], strict=True)]
+        table = table.drop(columns=["learnt_from_few"])
     _print_table(table.to_dict("records"), fmt)
+    for category, said in caveats.items():
+        _say(ws, f"* {category}: {said} (`insight notes queue` lists the notes the model "
+                 "tagged with it)")
 
 
 @app.command()
@@ -2533,24 +2565,10 @@ def report(
         report_files(out, audience)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--out") from None
-    from insight.classify.default import default_model_path
-    from insight.classify.model import ModelFormatError, read_model_json
-
     ws, store = _open(workspace, db)
     with store:
         tagged_by = store.tagging_models()
-    # how the model that tagged the notes was measured, for readers to weigh its tags: the
-    # workspace's, or the default model (a workspace on the default codebook tags with it)
-    model = None
-    for folder, untagged_too in ((ws.model_dir, True), (default_model_path(), False)):
-        try:
-            found = read_model_json(folder)
-        except ModelFormatError:  # none there, or not one this code reads
-            continue
-        version = found.get("model_version") or found.get("metadata", {}).get("model_version")
-        if version in tagged_by or (untagged_too and not tagged_by):
-            model = found
-            break
+    model = _tagging_model(ws, tagged_by)
     with store:
         data = build_report(
             store, ws.load_codebook(), audience=audience,  # type: ignore[arg-type]
@@ -2581,6 +2599,25 @@ def report(
         )
     if audience == "lead":  # the leads' checklist cannot see quarantine: said here
         _quarantined_concerns(workspace, db)
+
+
+def _tagging_model(ws: Any, tagged_by: Collection[str]) -> dict[str, Any] | None:
+    """The `model.json` of the model that tagged the workspace's notes, for readers to weigh
+    its tags (how it was measured, what it learnt from few examples): the workspace's, or
+    the default model (a workspace on the default codebook tags with it); None where
+    neither is the one (`tagged_by`: the model versions the notes' tags name)."""
+    from insight.classify.default import default_model_path
+    from insight.classify.model import ModelFormatError, read_model_json
+
+    for folder, untagged_too in ((ws.model_dir, True), (default_model_path(), False)):
+        try:
+            found = read_model_json(folder)
+        except ModelFormatError:  # none there, or not one this code reads
+            continue
+        version = found.get("model_version") or found.get("metadata", {}).get("model_version")
+        if version in tagged_by or (untagged_too and not tagged_by):
+            return found
+    return None
 
 
 @app.command()

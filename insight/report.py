@@ -68,6 +68,7 @@ from insight.rollup import (  # noqa: E402
     heard_between,
     heard_from,
     key_phrases,
+    learnt_from_few_said,
     merged_groups,
     naming_no_community,
     note_frame,
@@ -329,10 +330,11 @@ def build_report(
     rollup = category_rollup(
         frame, codebook, audience=audience, threshold=threshold, by_month=False,
         trend_from=heard_between(every_note, None, until)[0] if since or until else None,
+        few_examples=learnt_from_few((model or {}).get("metadata") or {}),
     )
     rollup_rows = rollup[["category", "name", "notes", "share", "places", "listeners",
                           "communities", "negative", "mixed", "positive", "neutral",
-                          "not known", "trend"]].to_dict("records")
+                          "not known", "trend", "learnt_from_few"]].to_dict("records")
     thread = full = load_thread(store)
     heard_on = dict(zip(every_note["id"], every_note["heard_on"], strict=True))
     # a past period's report says what was true at its end: statuses, outcomes, evidence
@@ -1153,6 +1155,7 @@ def _month_year(value: str | None) -> str:
 
 
 _ENV.filters["month_year"] = _month_year
+_ENV.filters["few_said"] = learnt_from_few_said
 _ENV.filters["profile_words"] = profile_words
 
 
@@ -1433,7 +1436,7 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
     categories: list[list[Any]] = [[
         *(["category"] if lead else []), "name", "notes", "share", "places", "listeners",
         "communities", "negative", "mixed", "positive", "neutral", "experience not known",
-        f"last {data.trend_months} months", "often said",
+        f"last {data.trend_months} months", "often said", "check",
     ]]
     for row in data.rollup:
         categories.append([
@@ -1442,6 +1445,9 @@ def report_tables(data: ReportData) -> dict[str, list[list[Any]]]:
             row["positive"], row["neutral"], row["not known"],
             row["trend"] or "", "; ".join(p if n is None else f"{p} ({n})"
                                           for p, n in row.get("phrases", [])),
+            # as the HTML's footnote says it
+            "" if row.get("learnt_from_few") is None
+            else learnt_from_few_said(row["learnt_from_few"]),
         ])
     priorities = [["priority", "title", "description", "agreed on", "withdrawn on",
                    "withdrawn because", "notes", "insights", "actions"]]

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from insight.classify import FEW_TO_TRUST
 from insight.codebook import Codebook
 from insight.intake import group_key, without_accents
 from insight.privacy import (
@@ -260,6 +261,7 @@ def category_rollup(
     by_month: bool = True,
     today: date | None = None,
     trend_from: pd.DataFrame | None = None,
+    few_examples: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Per category: notes, share of all notes, distinct places, listeners and communities
     (breadth: many voices or a few), notes by
@@ -279,7 +281,13 @@ def category_rollup(
     where both periods have at least `threshold` notes (two counts, or a count beside
     the months, would give a small month back). `trend_from`: the notes the trend is read
     from where `frame` is a period's (every note up to its end): a quarter alone never
-    reaches back far enough for one, so every quarter's report said "too early to say"."""
+    reaches back far enough for one, so every quarter's report said "too early to say".
+    `few_examples`: the categories the model that tagged the notes learnt from few examples
+    (`classify.learnt_from_few`); given, a column `learnt_from_few` says where a count rests
+    mostly on that model's tags in one of them (how many examples for leads, "<30" for
+    others, as the report says it; else None): the count is the least sure of all, whatever
+    confidence the model gave its tags (a category learnt from 10 notes filled 40% of a
+    commissioners' roll-up; `mostly_model_few`)."""
     total = len(frame)
     # a share is a count over all notes: where the number of notes is suppressed, a share
     # would give it back
@@ -338,6 +346,9 @@ def category_rollup(
             record.update(shown)
         if is_suppressed(record["notes"]) or total_hidden:
             record["share"] = None
+        if few_examples is not None:
+            record["learnt_from_few"] = mostly_model_few(subset, category.id, few_examples,
+                                                         audience)
         records.append(record)
     if audience != "lead" and records:
         # every note with categories is in one at least: what the shown counts cannot hold
@@ -370,7 +381,32 @@ def category_rollup(
     table = pd.DataFrame(records)
     # object dtype keeps suppressed shares as None (not NaN) for JSON and CSV output
     table["share"] = pd.Series([r["share"] for r in records], dtype=object)
+    if few_examples is not None:  # and counts as ints beside None, not floats beside NaN
+        table["learnt_from_few"] = pd.Series([r["learnt_from_few"] for r in records],
+                                             dtype=object)
     return table
+
+
+def mostly_model_few(notes: pd.DataFrame, category: str, few_examples: Mapping[str, int],
+                     audience: Audience) -> int | str | None:
+    """Where a category's notes (`notes`, one row a note, with `category_source`) have
+    their categories mostly from the model, and the model learnt it from few examples: how
+    many (leads) or "<30" (others, as the report says it); else None."""
+    if category not in few_examples or notes.empty:
+        return None
+    counted = notes.drop_duplicates("id")
+    if 2 * int((counted["category_source"] == "model").sum()) <= len(counted):
+        return None
+    return int(few_examples[category]) if audience == "lead" else f"<{FEW_TO_TRUST}"
+
+
+def learnt_from_few_said(value: int | str) -> str:
+    """A `learnt_from_few` value in words, one wording for the roll-up's footnote, the
+    report's and its spreadsheet."""
+    learnt = (f"{value} note{'s' if value != 1 else ''}" if isinstance(value, int)
+              else f"fewer than {FEW_TO_TRUST} labelled notes")
+    return (f"mostly the model's tags; it learnt this category from {learnt}: check before "
+            "relying on it")
 
 
 NOT_RECORDED = "not recorded"

@@ -1488,6 +1488,99 @@ def test_a_category_learnt_from_few_examples_is_warned_of_and_its_tags_marked(
         assert re.findall(r"The model learnt (.*?), so its tags there", text) == [said]
 
 
+def test_a_count_resting_on_a_category_learnt_from_few_is_marked_and_a_weak_one_named(
+        tmp_path: Path) -> None:
+    """A commissioners' roll-up showed a category on 40% of notes with nothing beside the
+    count: 112 of those tags were the model's, in a category it learnt from 9 notes; and
+    training never said that its held-out check found categories it did not tag at all.
+    Training names those categories; the roll-up and the report mark a count resting
+    mostly on the model's tags in a category it learnt from few notes."""
+    ws = carers_workspace(tmp_path, ("respite", "money", "rights"), respite=40, money=8)
+    more = tmp_path / "more.csv"  # rights: on 3 notes worded as respite's are
+    more.write_text("id,text,categories\n" + "".join(
+        f"x{i},No break for {i} years since mum got ill,rights\n" for i in (40, 41, 42))
+        + "".join(f"u{i},Carer's allowance stopped {i + 20} weeks ago,\n" for i in range(12)),
+        encoding="utf-8")
+    insight("ingest", str(more), "-w", str(ws))
+    trained = " ".join(insight("train", "-w", str(ws)).stderr.split())
+    assert re.findall(r"the model never tagged or scored an F1 below 0\.1 in (.*?)\. Its "
+                      r"counts of it", trained) == [
+        "1 category: rights (never tagged; 3 of those notes have it)"]
+    insight("tag", "-w", str(ws))
+
+    table = insight("rollup", "-w", str(ws)).stdout.splitlines()
+    rows = {line.split()[0]: line.split()[1:3] for line in table[1:4]}
+    assert rows["money"] == ["20", "*"]  # 8 labelled, 12 the model's
+    assert "*" not in rows["respite"] and "*" not in rows["rights"]
+    assert table[4:] == ["* money: mostly the model's tags; it learnt this category from 8 "
+                         "notes: check before relying on it (`insight notes queue` lists the "
+                         "notes the model tagged with it)"]
+    for audience, money in (("lead", 8), ("commissioner", "<30")):
+        shown = json.loads(insight("rollup", "--audience", audience, "-f", "json",
+                                   "-w", str(ws)).stdout)
+        assert {r["category"]: r["learnt_from_few"] for r in shown} == {
+            "respite": None, "money": money, "rights": None}
+
+    for audience, said in (("lead", "8 notes"), ("commissioner", "fewer than 30 labelled notes")):
+        page = tmp_path / f"{audience}.html"
+        insight("report", "--audience", audience, "--out", str(page), "-w", str(ws))
+        html = page.read_text(encoding="utf-8").replace("&#39;", "'")
+        assert html.count('<a href="#check-money"') == 1 and "#check-respite" not in html
+        assert f'id="check-money">* Money: mostly the model\'s tags; it learnt this category ' \
+            f"from {said}: check before relying on it, whatever confidence the model gave " \
+            "its tags" in html
+        insight("report", "--audience", audience, "--out", str(tmp_path / f"{audience}.csv"),
+                "-w", str(ws))
+        sheet = list(csv.DictReader((tmp_path / f"{audience}-categories.csv").open(
+            encoding="utf-8")))
+        assert [row["check"] for row in sheet] == [
+            "", f"mostly the model's tags; it learnt this category from {said}: check before "
+            "relying on it", ""]
+
+
+def test_training_on_a_file_says_what_its_held_out_notes_found_and_the_ensembles_weight(
+        tmp_path: Path) -> None:
+    """`--backend spacy` scored half what scikit-learn did on a charity's notes, four
+    categories never tagged on held-out notes, and training said nothing; `--backend
+    ensemble` chose scikit-learn alone, said only in a JSON line of the card. Training on
+    a file now says how the model did on the notes it held out, which categories it never
+    tagged there, and which weight an ensemble chose and what it means."""
+    data = tmp_path / "d.csv"
+    data.write_text("text,codes\n" + "".join(
+        f"No break for {i} years since mum got ill,respite\n" for i in range(70))
+        + "".join(f"Carer's allowance stopped {i} weeks ago,money\n" for i in range(30))
+        + "".join(f"No break for {i} years since mum got ill,rights\n" for i in (70, 71, 72)),
+        encoding="utf-8")
+    trained = insight("train", "--data", str(data), "--label-col", "codes", "--out",
+                      str(tmp_path / "m"))
+    assert re.search(r"-> \S+ \(macro-F1 \d\.\d\d on the 103 training notes, each scored by "
+                     r"the model of 5-fold cross-validation that did not see it, where its "
+                     r"thresholds were tuned, so a little flattering\)", trained.stdout)
+    said = " ".join(trained.stderr.split())
+    assert "checked on the 103 training notes, each scored by the model of 5-fold " \
+        "cross-validation that did not see it, the model never tagged or scored an F1 below " \
+        "0.1 in 1 category: rights (never tagged; 3 of those notes have it)" in said
+    assert "ensemble" not in said
+
+    ensemble = insight("train", "--data", str(data), "--label-col", "codes", "--backend",
+                       "ensemble", "--out", str(tmp_path / "e"))
+    settings = meta_of(tmp_path / "e")["settings"]
+    scores = {float(w): v for w, v in settings["weight_scores"].items()}
+    assert set(scores) == {0.5, 0.6, 0.7, 0.8, 0.9, 1.0} and settings["weighed_on"] == 21
+    weight = settings["sklearn_weight"]
+    said = " ".join(ensemble.stderr.split())
+    if weight == 1.0:
+        assert "ensemble: spaCy not used: it did no better on the 21 training notes spaCy " \
+            f"held out (macro-F1 {scores[1.0]:.2f} with scikit-learn alone, " \
+            f"{max(v for w, v in scores.items() if w < 1):.2f} at best with spaCy): its tags " \
+            "are scikit-learn's alone, as `--backend sklearn` gives" in said
+    else:
+        assert f"ensemble: scores are {weight:.0%} scikit-learn's and {1 - weight:.0%} " \
+            "spaCy's, the mix that did best on the 21 training notes spaCy held out " \
+            f"(macro-F1 {scores[weight]:.2f}, against {scores[1.0]:.2f} for scikit-learn " \
+            "alone)" in said
+
+
 def test_a_category_renamed_in_the_codebook_keeps_its_labels_by_rename(tmp_path: Path) -> None:
     ws = carers_workspace(tmp_path, ("respite", "money"), respite=18, money=4)
     insight("insights", "add", "Allowance stops", "--category", "money", "--note", "m1",

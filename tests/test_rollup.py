@@ -871,3 +871,35 @@ def test_communities_beside_a_small_count_do_not_bound_it(store: Store) -> None:
                             audience="commissioner").set_index("category")
     assert shown.loc["carers-family", "notes"] == "<5"
     assert shown.loc["carers-family", "communities"] == "<5"
+
+
+def test_a_count_resting_mostly_on_tags_the_model_learnt_from_few_notes_is_marked(
+        store: Store) -> None:
+    """A commissioners' roll-up showed a category on 40% of notes, nearly all of them the
+    model's tags in a category it learnt from 9 notes, with no caveat beside the count.
+    Where most of a category's notes have it from the model, and the model learnt it from
+    few examples, the roll-up says so: how many examples for leads, "<30" for others (as
+    the report says it); a count resting on people's labels, or on a category learnt from
+    many, is not marked."""
+    add(store,
+        *(note(f"p{i}", f"person {i}", categories=["access-waiting"]) for i in range(2)),
+        *(note(f"c{i}", f"carer {i}", categories=["carers-family"]) for i in range(4)),
+        *(note(f"m{i}", f"model {i}") for i in range(6)))
+    store.save_model_tags(
+        [ModelTagging(f"m{i}", {}, ["access-waiting", "daily-living"]
+                      + (["carers-family"] if i < 2 else []), {}, False, None)
+         for i in range(6)],
+        model_version="m1", codebook_version="1")
+    few = {"access-waiting": 9, "carers-family": 12}  # daily-living: learnt from many
+    frame = note_frame(store)
+    lead = category_rollup(frame, load_codebook(), few_examples=few).set_index("category")
+    assert lead.loc["access-waiting", "notes"] == 8  # 6 of them the model's
+    assert lead.loc["access-waiting", "learnt_from_few"] == 9
+    assert lead.loc["carers-family", "learnt_from_few"] is None  # 4 of 6 from people
+    assert lead.loc["daily-living", "learnt_from_few"] is None  # many examples
+    assert lead.loc["crisis-urgent", "learnt_from_few"] is None  # no notes at all
+    shown = category_rollup(frame, load_codebook(), audience="commissioner",
+                            few_examples=few).set_index("category")
+    assert shown.loc["access-waiting", "learnt_from_few"] == "<30"
+    # without the model's counts (a caller of the library), no column, as before
+    assert "learnt_from_few" not in category_rollup(frame, load_codebook()).columns

@@ -76,6 +76,12 @@ class TaggerBackend:
         them) -- the scores the thresholds were tuned on, reused to calibrate confidence."""
         raise NotImplementedError
 
+    def held_out_said(self) -> str | None:
+        """After `fit`: how the notes of `held_out_scores` were held out, in words for a
+        user ("the 211 training notes spaCy held out"), or None where they were not (too
+        few notes to hold any out: their scores are the training fit's)."""
+        raise NotImplementedError
+
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         directory = Path(path)

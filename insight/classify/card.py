@@ -235,6 +235,77 @@ def few_examples_text(few: dict[str, int]) -> str:
             "train again")
 
 
+def weak_categories(metadata: dict[str, Any]) -> tuple[str, dict[str, dict[str, Any]]]:
+    """Where a model was checked on notes it had not learned from, and the categories that
+    check found it never tagged, or tagged with an F1 below `MIN_USEFUL_F1`, among those
+    the notes have: its held-out evaluation (`metrics`, a workspace model's), else the
+    backend's own held-out notes (`held_out`, every model trained since it was recorded).
+    ("", {}) where neither was recorded."""
+    from insight.classify.thresholds import MIN_USEFUL_F1
+
+    metrics = metadata.get("metrics") or {}
+    if metrics.get("per_label"):
+        n = metrics.get("n_notes", "?")
+        where = (f"the {n} notes, each scored by a model trained without it"
+                 if "cross-validation" in str(metrics.get("data")) else
+                 f"the {n} notes held out")
+        check = metrics["per_label"]
+    elif (held := metadata.get("held_out") or {}).get("per_label"):
+        where, check = held.get("said") or "its held-out notes", held["per_label"]
+    else:
+        return "", {}
+    return where, {name: m for name, m in check.items()
+                   if m.get("support") and (m.get("precision") is None
+                                            or m.get("f1", 0.0) < MIN_USEFUL_F1)}
+
+
+def weak_categories_text(metadata: dict[str, Any]) -> str:
+    """What `weak_categories` found, and what it means for the counts, in words ("" where
+    it found none): said at the end of `insight train`, whatever the backend."""
+    from insight.classify.thresholds import MIN_USEFUL_F1
+
+    where, weak = weak_categories(metadata)
+    if not weak:
+        return ""
+
+    def how(m: dict[str, Any]) -> str:
+        has = f"{m['support']} of those notes {'has' if m['support'] == 1 else 'have'} it"
+        if m.get("precision") is None:
+            return f"never tagged; {has}"
+        tagged = f", tagged on {m['tagged']}" if m.get("tagged") is not None else ""
+        return f"F1 {m['f1']:.2f}; {has}{tagged}"
+
+    listed = "; ".join(f"{name} ({how(m)})" for name, m in weak.items())
+    it = "it" if len(weak) == 1 else "them"
+    return (f"checked on {where}, the model never tagged or scored an F1 below "
+            f"{MIN_USEFUL_F1:g} in {_categories(len(weak))}: {listed}. Its counts of {it} in "
+            f"roll-ups and reports will miss notes or count wrong ones: rely on people's "
+            f"labels there, and label more notes in {it} before training again")
+
+
+def ensemble_text(settings: dict[str, Any]) -> str:
+    """Which weight an ensemble chose and what that means, from its settings ("" for
+    another backend): chosen in silence, sklearn alone read as an ensemble."""
+    if "sklearn_weight" not in settings:
+        return ""
+    weight = float(settings["sklearn_weight"])
+    scores = {float(w): v for w, v in (settings.get("weight_scores") or {}).items()}
+    on = settings.get("weighed_on")
+    where = f"the {on} training notes spaCy held out" if on else "the notes spaCy held out"
+    alone = scores.get(1.0)
+    mixed = max((v for w, v in scores.items() if w < 1.0), default=None)
+    if weight >= 1.0:
+        return (f"ensemble: spaCy not used: it did no better on {where}"
+                + (f" (macro-F1 {alone:.2f} with scikit-learn alone, {mixed:.2f} at best with "
+                   "spaCy)" if alone is not None and mixed is not None else "")
+                + ": its tags are scikit-learn's alone, as `--backend sklearn` gives")
+    chosen = scores.get(weight)
+    return (f"ensemble: scores are {weight:.0%} scikit-learn's and {1 - weight:.0%} spaCy's, "
+            f"the mix that did best on {where}"
+            + (f" (macro-F1 {chosen:.2f}, against {alone:.2f} for scikit-learn alone)"
+               if chosen is not None and alone is not None else ""))
+
+
 def _replaced_text(replaced: dict[str, Any] | None) -> str:
     if not replaced:
         return ""

@@ -85,11 +85,14 @@ class EnsembleTagger(TaggerBackend):
         a, b = self.sklearn_.oof_proba_[held], self.spacy_.holdout_proba_
         y = Y[held].astype(bool)
         best = (-1.0, 0.5)
+        self.weight_scores_: dict[float, float] = {}
         for w in [self.weight] if self.weight is not None else WEIGHT_GRID:
             macro = tuned_f1(y, w * a + (1 - w) * b)[0]
+            self.weight_scores_[float(w)] = macro
             if macro > best[0] + 1e-9:
                 best = (macro, float(w))
         self.weight_ = best[1]
+        self.weighed_on_ = len(held)
         if self.weight_ >= 1.0:  # sklearn alone: its thresholds saw every training row, not a slice
             self.thresholds_ = np.array(self.sklearn_.thresholds_, dtype=float)
         else:
@@ -97,8 +100,18 @@ class EnsembleTagger(TaggerBackend):
         return self
 
     def chosen_settings(self) -> dict[str, Any]:
+        """The weight chosen and, so that `insight train` can say what it means, each
+        weight's macro-F1 on the notes it was chosen on (`weight_scores`: sklearn's share ->
+        score; 1.0 is scikit-learn alone) and how many they were."""
         return {"sklearn_weight": self.weight_, "sklearn": self.sklearn_.chosen_settings(),
-                "spacy": self.spacy_.chosen_settings()}
+                "spacy": self.spacy_.chosen_settings(),
+                "weight_scores": {f"{w:g}": round(v, 4) for w, v in self.weight_scores_.items()},
+                "weighed_on": self.weighed_on_}
+
+    def held_out_said(self) -> str | None:
+        if self.weight_ >= 1.0:
+            return self.sklearn_.held_out_said()
+        return self.spacy_.held_out_said()
 
     def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
         if self.weight_ >= 1.0:
@@ -118,12 +131,17 @@ class EnsembleTagger(TaggerBackend):
     def _save_state(self, directory: Path) -> None:
         self.sklearn_.save(directory / "sklearn")
         self.spacy_.save(directory / "spacy")
-        (directory / "weight.json").write_text(json.dumps({"weight": self.weight_}))
+        (directory / "weight.json").write_text(json.dumps({
+            "weight": self.weight_, "weighed_on": self.weighed_on_,
+            "weight_scores": {f"{w:g}": v for w, v in self.weight_scores_.items()}}))
 
     def _load_state(self, directory: Path) -> None:
         self.sklearn_ = SklearnTagger.load(directory / "sklearn")
         self.spacy_ = SpacyTagger.load(directory / "spacy")
-        self.weight_ = float(json.loads((directory / "weight.json").read_text())["weight"])
+        saved = json.loads((directory / "weight.json").read_text())
+        self.weight_ = float(saved["weight"])
+        self.weighed_on_ = saved.get("weighed_on")  # both absent from models saved before
+        self.weight_scores_ = {float(w): v for w, v in (saved.get("weight_scores") or {}).items()}
 
 
 def _own_params(model: TaggerBackend) -> dict[str, Any]:

@@ -204,6 +204,8 @@ class TagModel:
         estimator.thresholds_ = floor_rare(estimator.thresholds_, Y.sum(axis=0))
         rows, held_scores = estimator.held_out_scores()
         calibration = Calibration.fit(Y[rows], held_scores)
+        held_out = held_out_check(Y[rows], held_scores, estimator.thresholds_, names,
+                                  estimator.held_out_said())
 
         sg_model, sg_info = _fit_safeguarding(texts, safeguarding, seed, safeguarding_extra)
         ex_model, ex_info = _fit_experience(texts, experience, seed, experience_extra)
@@ -228,6 +230,7 @@ class TagModel:
             "training_text_sample": text_fingerprints(texts, TEXT_SAMPLE),
             "n_train": len(texts),
             "label_counts": {n: int(c) for n, c in zip(names, Y.sum(axis=0), strict=True)},
+            **({"held_out": held_out} if held_out else {}),
             "unknown_labels_dropped": dict(unknown),
             "safeguarding": sg_info,
             "experience": ex_info,
@@ -500,6 +503,37 @@ class TagModel:
             f"TagModel(backend={self.backend!r}, labels={len(self.labels)}, "
             f"model_version={self.model_version!r})"
         )
+
+
+def held_out_check(
+    Y: np.ndarray, scores: np.ndarray, thresholds: np.ndarray, labels: Sequence[str],
+    said: str | None,
+) -> dict[str, Any] | None:
+    """How the model's categories did on the training notes it held out while training
+    (`TaggerBackend.held_out_scores`, at the thresholds it ships with), in `evaluate`'s
+    `per_label` shape plus how many notes each was `tagged` on; None where no note was held
+    out (`said` None). The notes its thresholds were tuned on, so it flatters the model a
+    little; but a category never tagged there, or tagged wrongly, will be so on new notes:
+    `insight train` says which, a check every backend gets, `--data` included."""
+    if said is None or not len(Y):
+        return None
+    Y = np.asarray(Y).astype(bool)
+    pred = np.asarray(scores) >= np.asarray(thresholds)
+    tp, tagged, support = (pred & Y).sum(axis=0), pred.sum(axis=0), Y.sum(axis=0)
+    f1 = 2 * tp / np.maximum(tagged + support, 1)
+    present = support > 0
+    return {
+        "notes": len(Y),
+        "said": said,
+        "macro_f1": round(float(f1[present].mean()), 4) if present.any() else None,
+        "per_label": {
+            name: {"precision": round(float(tp[j] / tagged[j]), 4) if tagged[j] else None,
+                   "recall": round(float(tp[j] / support[j]), 4) if support[j] else 0.0,
+                   "f1": round(float(f1[j]), 4), "support": int(support[j]),
+                   "tagged": int(tagged[j])}
+            for j, name in enumerate(labels)
+        },
+    }
 
 
 def read_model_json(directory: Path) -> dict[str, Any]:

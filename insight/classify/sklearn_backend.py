@@ -232,6 +232,11 @@ class SklearnTagger(TaggerBackend):
     def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
         return np.arange(len(self.oof_proba_)), self.oof_proba_
 
+    def held_out_said(self) -> str | None:
+        folds = max(2, min(self.cv, len(self.oof_proba_)))
+        return (f"the {len(self.oof_proba_)} training notes, each scored by the model of "
+                f"{folds}-fold cross-validation that did not see it")
+
     def _label_examples(
         self, label_texts: Mapping[str, Sequence[str]] | None, Y: np.ndarray
     ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:

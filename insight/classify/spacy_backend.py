@@ -35,7 +35,7 @@ def default_config_path() -> Path:
 def _tuned_micro_f1(Y: np.ndarray, P: np.ndarray) -> float:
     """Micro-F1 after tuning thresholds on the same rows: used only to pick the epoch (raw
     best thresholds, as `tuned_f1` for the sklearn backend)."""
-    pred = P >= tune_thresholds(Y, P, smooth=0)
+    pred = P >= tune_thresholds(Y, P, smooth=0, most_tagged=None)
     y = Y.astype(bool)
     tp = float((y & pred).sum())
     denom = float(y.sum() + pred.sum())
@@ -160,7 +160,9 @@ class SpacyTagger(TaggerBackend):
             self.holdout_index_ = held
             self.holdout_proba_ = history[best]
             self.thresholds_ = tune_thresholds(Y[held], history[best])
+            self.held_out_ = True
         else:  # too few notes to hold any out: train fully, tune on training predictions
+            self.held_out_ = False
             self.epochs_ = max_epochs
             self.holdout_index_ = np.arange(len(texts))
             self.holdout_proba_ = None
@@ -187,6 +189,11 @@ class SpacyTagger(TaggerBackend):
     def held_out_scores(self) -> tuple[np.ndarray, np.ndarray]:
         """The hold-out slice's scores (training-set scores when too few notes to hold out)."""
         return np.asarray(self.holdout_index_), self.holdout_proba_
+
+    def held_out_said(self) -> str | None:
+        if not getattr(self, "held_out_", False):  # scored on the notes it trained on
+            return None
+        return f"the {len(self.holdout_index_)} training notes spaCy held out"
 
     def _save_state(self, directory: Path) -> None:
         # Without the vocab: its string store holds every word of the training notes
