@@ -1344,11 +1344,12 @@ def _one_word(value: str, allowed: Sequence[str], what: str, option: str,
 
 def _read_texts_warned(
     file: Path, id_col: str, text_col: str, errors: dict[int, str], out: Path
-) -> tuple[list[str], list[str], int]:
+) -> tuple[list[str], list[str], Any]:
     """Ids and texts for a stateless command, with the file's warnings on stderr; rows
     that cannot be read are kept in `errors` (position -> why), as `read_texts` does.
     Rows whose person did not agree to their words being kept are left out, as ingest
-    leaves them out, and said by line on stderr (`_say_left_out`); also returns how many."""
+    leaves them out, and said by line on stderr (`_say_left_out`); also returns them
+    (`intake.NotKept`), for `_left_out_done`."""
     from insight.intake import NotKept, read_texts
 
     warnings: list[str] = []
@@ -1358,7 +1359,7 @@ def _read_texts_warned(
     for warning in warnings:
         typer.secho(f"{file}: warning: {warning}", err=True, fg=typer.colors.YELLOW)
     _say_left_out(file, not_kept, out)
-    return ids, texts, len(not_kept.lines)
+    return ids, texts, not_kept
 
 
 def _screen_when_needed() -> Callable[[str], str | None]:
@@ -1450,9 +1451,14 @@ def _earlier_output(path: Path, fields: tuple[str, ...]) -> bool:
         return False
 
 
-def _not_kept_count(left_out: int) -> str:
-    """The closing summary's word on rows left out as not kept (`_say_left_out`)."""
-    return f" ({left_out} not kept, left out)" if left_out else ""
+def _left_out_done(summary: str, left_out: Any, out: Path) -> None:
+    """The closing summary of classify and redact, with the rows left out as not kept
+    (`_say_left_out`); exit 3 when one of them raises a safeguarding concern, as ingest
+    exits for such a row: it reached no output or queue, so a person must read it."""
+    n = len(left_out.lines)
+    _said(summary + (f" ({n} not kept, left out)" if n else ""), out)
+    if left_out.concerns:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 def _said(message: str, out: Path) -> None:
@@ -1711,10 +1717,10 @@ def classify(
                 }
             )
         next(results, None)  # run the tagger to its end: its worker processes are closed
-    _said((f"classified {len(worded)} of {len(ids)} rows -> {out}"
-           if len(worded) < len(ids)
-           else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}")
-          + _not_kept_count(left_out), out)
+    _left_out_done(f"classified {len(worded)} of {len(ids)} rows -> {out}"
+                   if len(worded) < len(ids)
+                   else f"classified {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}",
+                   left_out, out)
 
 
 @app.command()
@@ -4651,8 +4657,8 @@ def redact(
                     **({"error": errors[i]} if i in errors else {}),
                 }
             )
-    _said(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}"
-          + _not_kept_count(left_out), out)
+    _left_out_done(f"redacted {len(ids)} row{'s' if len(ids) != 1 else ''} -> {out}",
+                   left_out, out)
 
 
 # -- quarantine ------------------------------------------------------------------------

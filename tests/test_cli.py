@@ -161,7 +161,9 @@ def test_classify_and_redact_leave_out_rows_whose_person_did_not_agree_to_keepin
         f"k4,{at_risk},no,yes\n", encoding="utf-8")
     for command in (("classify", "--model", str(small_model)), ("redact",)):
         out = tmp_path / f"{command[0]}.jsonl"
-        done = insight(*command, str(source), "-o", str(out))
+        # the concern reached no output or queue: exit 3, as ingest exits for it
+        done = insight(*command, str(source), "-o", str(out), check=False)
+        assert done.returncode == 3
         written = out.read_text(encoding="utf-8")
         assert [json.loads(line)["id"] for line in written.splitlines()] == ["k1", "k3"]
         said = " ".join(done.stderr.split())
@@ -172,10 +174,18 @@ def test_classify_and_redact_leave_out_rows_whose_person_did_not_agree_to_keepin
         assert "(2 not kept, left out)" in done.stdout
         for words in (said_no, at_risk, "daughter", "sleeping"):
             assert words not in written + done.stdout + done.stderr
-        piped = insight(*command, str(source), "-o", "-")
+        piped = insight(*command, str(source), "-o", "-", check=False)
+        assert piped.returncode == 3
         assert [json.loads(line)["id"] for line in piped.stdout.splitlines()] == ["k1", "k3"]
         assert "nothing of them was written to standard output" in " ".join(
             piped.stderr.split())
+    # a row left out that raises no concern needs no one: exit 0
+    quiet = tmp_path / "quiet.csv"
+    quiet.write_text("\n".join(source.read_text(encoding="utf-8").splitlines()[:4]) + "\n",
+                     encoding="utf-8")
+    for command in (("classify", "--model", str(small_model)), ("redact",)):
+        done = insight(*command, str(quiet), "-o", "-")
+        assert "(1 not kept, left out)" in done.stderr
 
 
 def test_classify_and_redact_write_to_standard_output(small_model: Path,
