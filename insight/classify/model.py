@@ -33,7 +33,12 @@ from insight.classify.backend import (
 from insight.classify.calibration import Calibration
 from insight.classify.heads import ExperienceClassifier, SafeguardingClassifier
 from insight.classify.safeguarding import SafeguardingPhrases
-from insight.classify.sentences import SplitNotes, sentence_pipeline, without_stray_quote
+from insight.classify.sentences import (
+    SplitNotes,
+    sentence_pipeline,
+    trimmed,
+    without_stray_quote,
+)
 from insight.classify.thresholds import floor_rare
 
 FORMAT = "insight-tag-model"
@@ -316,7 +321,7 @@ class TagModel:
             "sentence": None}
         head = self.safeguarding_model
         if head is not None and split.spans[0]:
-            sentences = [text[a:b].strip() for a, b in split.spans[0]]
+            sentences = [trimmed(text[a:b]) for a, b in split.spans[0]]
             scores = head.predict_proba(sentences)
             best = int(np.argmax(scores))
             found["sentence"] = [sentences[best], round(float(scores[best]), 2),
@@ -397,7 +402,7 @@ class TagModel:
                     best = {j: int(block[:, j].argmax()) for j in cols}
                 for j, k in best.items():
                     a, b = note[k]
-                    evidence[labels[j]] = without_stray_quote(text[a:b].strip())
+                    evidence[labels[j]] = without_stray_quote(trimmed(text[a:b]))
             out.append(
                 NoteTags(
                     categories=[labels[j] for j in cols],

@@ -31,12 +31,27 @@ from spacy.tokens import Doc
 NOTE_ABBREVIATIONS = ("re.", "approx.", "tel.", "incl.", "esp.", "wrt.", "ref.", "dept.")
 
 
+#: A space written as an HTML character reference, as web forms and their exports leave
+#: it ("lovely.&nbsp;But I waited"): the tokenizer reads "lovely.&nbsp;But" as one word,
+#: so a note of such sentences was one sentence, its evidence the whole note.
+HTML_SPACE = r"&(?:nbsp|ensp|emsp|thinsp|#160|#[xX][aA]0);"
+
+
 def sentence_pipeline() -> Language:
     """Blank English tokenizer + rule-based sentencizer: no downloads, fast, deterministic."""
+    from spacy.util import compile_infix_regex
+
     nlp = spacy.blank("en")
     for abbreviation in NOTE_ABBREVIATIONS:
         for form in (abbreviation, abbreviation.capitalize(), abbreviation.upper()):
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+    # an HTML space splits words as a space does, and ends a sentence with the punctuation
+    # before it (read as punctuation, it is never a sentence's first word)
+    nlp.tokenizer.infix_finditer = compile_infix_regex(
+        [rf"[.!?…](?={HTML_SPACE})", HTML_SPACE, *nlp.Defaults.infixes]).finditer
+    for form in ("&nbsp;", "&ensp;", "&emsp;", "&thinsp;", "&#160;", "&#xa0;", "&#xA0;",
+                 "&#Xa0;", "&#XA0;"):
+        nlp.vocab[form].is_punct = True
     nlp.add_pipe("note_lines")  # presets starts from the lines; the sentencizer keeps them
     nlp.add_pipe("sentencizer")
     return nlp
@@ -273,12 +288,23 @@ def without_stray_quote(sentence: str) -> str:
     return sentence
 
 
+_AFTER_HTML_SPACE = re.compile(rf"{HTML_SPACE}\Z")
+_HTML_SPACE_ENDS = re.compile(rf"^(?:\s|{HTML_SPACE})+|(?:\s|{HTML_SPACE})+$")
+
+
+def trimmed(sentence: str) -> str:
+    """A segment as a sentence is shown: without the spaces, written or as HTML
+    ("&nbsp;"), that end it. Still a substring of the note."""
+    return _HTML_SPACE_ENDS.sub("", sentence)
+
+
 def _cut(text: str, starts: list[int]) -> list[tuple[int, int]]:
     cuts = [0]
     for start in starts:
         # at whitespace: before the sentence, or its first "token" is a line break, as
         # when a full stop is followed by a new line
-        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()):
+        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()
+                                 or _AFTER_HTML_SPACE.search(text, 0, start)):
             cuts.append(start)
     cuts.append(len(text))
     pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if text[a:b].strip()]
@@ -334,7 +360,8 @@ def note_sentences(text: str) -> list[tuple[int, int]]:
         while start > 0 and text[start - 1] in _OPENERS:
             start -= 1
         # at whitespace: before the sentence, or its first token is the line break
-        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()):
+        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()
+                                 or _AFTER_HTML_SPACE.search(text, 0, start)):
             cuts.append(start)
     cuts.append(len(text))
     spans = []

@@ -242,3 +242,30 @@ def test_evidence_loses_a_stray_quote_mark_and_stays_a_substring(sentence: str,
                                                                  shown: str) -> None:
     assert without_stray_quote(sentence) == shown
     assert shown in sentence
+
+
+#: Sentences a web form joined with HTML spaces, not spaces (Care Opinion exports do)
+HTML_SPACED = [
+    "The staff were lovely.&nbsp;But I waited eight months for therapy.&nbsp;My GP upped "
+    "the tablets.",
+    "Rang twice!&#160;Nobody came back?&nbsp;&nbsp;So I gave up.&ensp;",
+    "Fish&amp;chips after.&nbsp;R&D said no&nbsp;thanks.",
+]
+
+
+@pytest.mark.parametrize("text", HTML_SPACED)
+def test_an_html_space_after_a_full_stop_ends_a_sentence(nlp, text) -> None:
+    """Blind audit: "lovely.&nbsp;But I waited" was one word to the tokenizer, so the note
+    was one sentence, its evidence the whole note, and the model missed what it said."""
+    from insight.classify.sentences import trimmed
+
+    splitter = SentenceSplitter(nlp)
+    assert splitter.starts(nlp.make_doc(text)) == [s.start_char for s in nlp(text).sents]
+    shown = [trimmed(text[a:b]) for a, b in splitter.segments(text, nlp.make_doc(text))]
+    assert len(shown) == text.count(".&") + text.count("!&") + text.count("?&") + 1 - (
+        1 if text.endswith(";") else 0)
+    for sentence in shown:
+        assert sentence in text and sentence == sentence.strip()
+        assert not re.search(r"^&\w+;|&#?\w+;$", sentence)  # no HTML space at either end
+    if text.startswith("Fish"):  # an entity that is no space, or one mid-sentence: no cut
+        assert shown == ["Fish&amp;chips after.", "R&D said no&nbsp;thanks."]
