@@ -258,6 +258,9 @@ class Workspace:
         return files
 
     def to_toml(self) -> str:
+        def edit(value: Any) -> str:  # a setting given at init is edited, not uncommented
+            return "(edit)" if value else "(uncomment and edit)"
+
         return (
             "# insight workspace configuration\n"
             "[insight]\n"
@@ -270,18 +273,19 @@ class Workspace:
             f"small_number_threshold = {self.small_number_threshold}\n"
             f"max_note_chars = {self.max_note_chars}\n"
             "# the area you listen in, as reports name it; quotes for commissioners and the\n"
-            "# community may name it, and write other towns as [PLACE] (uncomment and edit):\n"
+            f"# community may name it, and write other towns as [PLACE] {edit(self.area)}:\n"
             + (f"area = {_quote(self.area)}\n" if self.area else '# area = "Leeds"\n')
-            + "# how people can reach you, shown on the community page (uncomment and edit):\n"
+            + f"# how people can reach you, shown on the community page {edit(self.contact)}:\n"
             + (f"contact = {_quote(self.contact)}\n" if self.contact else
                '# contact = "Call Sam on 0113 496 0000, or email listening@example.org"\n')
             + "# settings and communities that reports for commissioners and the community\n"
-            "# never name, however many notes come from them (uncomment and edit):\n"
+            f"# never name, however many notes come from them {edit(self.never_name)}:\n"
             + (f"never_name = [{', '.join(_quote(n) for n in self.never_name)}]\n"
                if self.never_name else '# never_name = ["refuge group", "asylum hotel drop-in"]\n')
             + "# who may erase notes, read their words, decide on safeguarding items and change\n"
             "# the thread: each lead's name as $INSIGHT_USER (else their login) gives it; none\n"
-            "# listed: everyone may. A guard against mistakes, not security (uncomment and edit):\n"
+            "# listed: everyone may. A guard against mistakes, not security "
+            f"{edit(self.leads)}:\n"
             + (f"leads = [{', '.join(_quote(n) for n in self.leads)}]\n"
                if self.leads else '# leads = ["Sam Patel", "Anna Jones"]\n')
             + "\n# Who lives here, so reports show who is and is not being heard: each community\n"

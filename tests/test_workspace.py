@@ -81,10 +81,13 @@ def test_the_area_is_written_by_init_and_read_from_the_config(tmp_path: Path) ->
     ws = init_workspace(tmp_path / "ws", area="  City of  Leeds ")
     text = ws.config_path.read_text(encoding="utf-8")
     assert 'area = "City of Leeds"' in text
+    # a setting given is edited, not uncommented (blind audit: "uncomment" over a live line)
+    assert "as [PLACE] (edit):\narea = " in text
     assert open_workspace(tmp_path / "ws").area == "City of Leeds"
     # without one the template says how to set it, and nothing is read
     other = init_workspace(tmp_path / "other")
-    assert '# area = "Leeds"' in other.config_path.read_text(encoding="utf-8")
+    assert '(uncomment and edit):\n# area = "Leeds"' in other.config_path.read_text(
+        encoding="utf-8")
     assert open_workspace(tmp_path / "other").area == ""
     for bad in ('["Leeds", "Bradford"]', "1"):
         ws.config_path.write_text(text.replace('area = "City of Leeds"', f"area = {bad}"),
