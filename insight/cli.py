@@ -2741,11 +2741,23 @@ def insights_add(
         _warn_small_groups(ws, store, ref("insight", new), title=title, summary=summary)
 
 
+def _linked(given: list[str] | None, option: list[str] | None, what: str,
+            example: str) -> list[str]:
+    """The records a link command links: given after the record, or with the option its
+    add command takes (`--note`, `--insight`, `--priority`), or both."""
+    linked = list(dict.fromkeys([*(given or []), *(option or [])]))
+    if not linked:
+        raise typer.BadParameter(f"give the {what} to link, e.g. `{example}`")
+    return linked
+
+
 @insights_app.command("link")
 @handled
 def insights_link(
     insight: Annotated[str, typer.Argument(help="Insight, e.g. I1.")],
-    notes: Annotated[list[str], typer.Argument(help="Note ids.")],
+    notes: Annotated[list[str] | None, typer.Argument(help="Note ids.")] = None,
+    note: Annotated[list[str] | None, typer.Option(
+        help="A note id (repeat), as `insights add` takes them; or give them after I1.")] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -2753,9 +2765,10 @@ def insights_link(
     from insight.store import parse_ref
     from insight.thread import link_notes
 
+    given = _linked(notes, note, "note ids", "insight insights link I1 n-1 n-2")
     _, store = _open(workspace, db)
     with store:
-        added = link_notes(store, parse_ref("insight", insight), notes)
+        added = link_notes(store, parse_ref("insight", insight), given)
     typer.echo(f"linked {added} new note{'s' if added != 1 else ''}")
 
 
@@ -2948,7 +2961,10 @@ def priorities_reinstate(
 @handled
 def priorities_link(
     priority: Annotated[str, typer.Argument(help="Priority, e.g. P1.")],
-    insights: Annotated[list[str], typer.Argument(help="Insights, e.g. I1 I2.")],
+    insights: Annotated[list[str] | None, typer.Argument(help="Insights, e.g. I1 I2.")] = None,
+    insight: Annotated[list[str] | None, typer.Option(
+        help="An insight (repeat), as `priorities add` takes them; or give them after P1.")
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -2956,9 +2972,10 @@ def priorities_link(
     from insight.store import parse_ref
     from insight.thread import link_insights
 
+    given = _linked(insights, insight, "insights", "insight priorities link P1 I1 I2")
     _, store = _open(workspace, db)
     with store:
-        added = link_insights(store, parse_ref("priority", priority), _refs("insight", insights))
+        added = link_insights(store, parse_ref("priority", priority), _refs("insight", given))
     typer.echo(f"linked {added} new insights")
 
 
@@ -3057,7 +3074,11 @@ def _warn_same_title(kind: str, twins: list[int], new: int) -> None:
 @handled
 def actions_link(
     action: Annotated[str, typer.Argument(help="Action, e.g. A1.")],
-    priorities: Annotated[list[str], typer.Argument(help="Priorities, e.g. P1 P2.")],
+    priorities: Annotated[list[str] | None, typer.Argument(
+        help="Priorities, e.g. P1 P2.")] = None,
+    priority: Annotated[list[str] | None, typer.Option(
+        help="A priority (repeat), as `actions add` takes them; or give them after A1.")
+    ] = None,
     workspace: WorkspaceOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -3065,10 +3086,10 @@ def actions_link(
     from insight.store import parse_ref
     from insight.thread import link_priorities
 
+    given = _linked(priorities, priority, "priorities", "insight actions link A1 P1 P2")
     _, store = _open(workspace, db)
     with store:
-        added = link_priorities(store, parse_ref("action", action),
-                                _refs("priority", priorities))
+        added = link_priorities(store, parse_ref("action", action), _refs("priority", given))
     typer.echo(f"linked {added} new priorities")
 
 

@@ -323,7 +323,14 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     assert "created insight I1" in out.stdout
     assert insight("insights", "link", "I1", note_ids[2], "-w", str(ws)).stdout.strip() == \
         "linked 1 new note"
+    # blind audit: `insights add` takes --note, `insights link` refused it; both take it now
+    assert insight("insights", "link", "I1", "--note", note_ids[2], "--note", note_ids[0],
+                   "-w", str(ws)).stdout.strip() == "linked 0 new notes"
+    nothing = insight("insights", "link", "I1", "-w", str(ws), check=False)
+    assert nothing.returncode == 2 and "give the note ids to link" in nothing.stderr
     insight("priorities", "add", "No one waits alone", "--insight", "I1", "-w", str(ws))
+    assert insight("priorities", "link", "P1", "--insight", "I1", "-w", str(ws)).stdout.strip() \
+        == "linked 0 new insights"
     twice = insight("priorities", "add", "No one waits alone.", "-w", str(ws))
     assert "created priority P2" in twice.stdout
     # no day agreed: said, as a past period's report counts it from today
@@ -336,6 +343,8 @@ def test_whole_thread_through_the_cli(small_model: Path, tmp_path: Path) -> None
     insight("priorities", "delete", "P2", "--yes", "-w", str(ws))
     insight("actions", "add", "Monthly calls", "--owner", "Service lead", "--priority", "P1",
             "--stage", "pathway design", "-w", str(ws))
+    assert insight("actions", "link", "A1", "--priority", "P1", "-w", str(ws)).stdout.strip() \
+        == "linked 0 new priorities"
     declined = insight("actions", "status", "A1", "declined", "-w", str(ws), check=False)
     assert declined.returncode == 1 and "needs a reason" in declined.stderr
     insight("actions", "status", "A1", "in progress", "-w", str(ws))
