@@ -7,6 +7,7 @@ as counts only.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
@@ -904,6 +905,29 @@ def _pins_unquoted(priorities: list[dict[str, Any]], thread: Any) -> list[str]:
     return warnings
 
 
+_MONTHS = {name.casefold(): number for number in range(1, 13)
+           for name in (calendar.month_name[number], calendar.month_abbr[number])}
+_MONTH_YEAR = re.compile(r"\b([A-Za-z]{3,9})\.?,?\s+(\d{4})\b|\b(?<![\d/-])(\d{4})\b")
+
+
+def _passed(when: str, today: date) -> str | None:
+    """The month or year a "next update" names, when it is over by `today` ("October
+    2026", "2025"), as written; None where none is named or the latest named is still to
+    come ("after the June 2026 meeting, in January 2027")."""
+    named = []
+    for found in _MONTH_YEAR.finditer(when):
+        word, year, alone = found.groups()
+        number = _MONTHS.get((word or "").casefold())
+        if number is not None:
+            named.append(((int(year), number), f"{calendar.month_name[number]} {year}"))
+        else:  # a year alone, or after a word that is no month ("spring 2025")
+            named.append(((int(year or alone), 12), year or alone))
+    if not named:
+        return None
+    latest, said = max(named)
+    return said if latest < (today.year, today.month) else None
+
+
 def _community_warnings(written: list[str], contact: str, unpinned: list[str],
                         next_update: str = "") -> list[str]:
     """For whoever writes the community page: what would leave its readers stuck."""
@@ -915,6 +939,9 @@ def _community_warnings(written: list[str], contact: str, unpinned: list[str],
     if not next_update.strip():
         warnings.append("the community page does not say when people will hear more: add "
                         "--next-update \"in March 2027\"")
+    elif (gone := _passed(next_update, uk_today())) is not None:
+        warnings.append(f"the community page says people will hear more {next_update.strip()!r}, "
+                        f"but {gone} has passed: give a time still to come (--next-update)")
     if unpinned:
         warnings.append(f"the community page quotes only words a lead pinned; "
                         f"{', '.join(unpinned)} ha{'s' if len(unpinned) == 1 else 've'} none "

@@ -1932,10 +1932,16 @@ def test_the_community_page_says_how_to_reach_the_team_and_when_it_was_written(
     assert "We will tell you what happened next" not in text
     assert any('does not say when people will hear more: add --next-update "in March 2027"'
                in w for w in data.warnings)
+    later = date.today().year + 1  # still to come whenever the test runs
     told = build_report(store, load_codebook(), audience="community",
-                        next_update="  in March   2027.")
-    assert "We will tell you what happened next in March 2027." in _community_text(told)
+                        next_update=f"  in March   {later}.")
+    assert f"We will tell you what happened next in March {later}." in _community_text(told)
     assert not any("hear more" in w for w in told.warnings)
+    # blind audit: a time already past was printed as the next update without a word
+    gone = build_report(store, load_codebook(), audience="community",
+                        next_update="in Oct 2025")
+    assert any("says people will hear more 'in Oct 2025', but October 2025 has passed: give "
+               "a time still to come (--next-update)" in w for w in gone.warnings)
     board = render_html(build_report(store, load_codebook(), next_update="in March 2027"))
     assert "· next report in March 2027" in board
 
