@@ -2516,6 +2516,30 @@ def rollup(
     for category, said in caveats.items():
         _say(ws, f"* {category}: {said} (`insight notes queue` lists the notes the model "
                  "tagged with it)")
+    if fmt == "table":  # what the counts are of, and how to read the ones not shown
+        _say_rollup_base(frame, codebook, audience, ws.small_number_threshold,
+                         bool(first or last))
+
+
+def _say_rollup_base(frame: Any, codebook: Any, audience: str, threshold: int,
+                     period: bool) -> None:
+    """Under a roll-up's table: how many notes it is of and how many no category count
+    stands on, as the report says them (`rollup.category_coverage`), and, outside the
+    leads' view, what the counts not shown mean (blind audit: "5 to 17" and "–" bare)."""
+    from insight.privacy import suppress
+    from insight.rollup import category_coverage
+
+    coverage = category_coverage(frame, codebook, audience, threshold)  # type: ignore[arg-type]
+    total = suppress(len(frame), audience, threshold)  # type: ignore[arg-type]
+    typer.echo(f"of {total} notes{' heard in the period' if period else ''}: shares are of "
+               f"all of them; {coverage['no_category']} in no category"
+               + (f", {coverage['only_retired']} only in categories the codebook no longer "
+                  "has" if coverage["only_retired"] else "")
+               + "; a note can be in several categories")
+    if audience != "lead":
+        typer.echo(f"counts under {threshold} are shown as <{threshold}; 'A to B', 'hidden', "
+                   "'not shown' and '–' stand where an exact figure would let a small count "
+                   "be worked out from the others (the leads' roll-up shows every count)")
 
 
 @app.command()

@@ -439,6 +439,13 @@ def test_a_small_category_is_given_alike_by_the_report_and_the_rollup(tmp_path: 
     assert table["access-waiting"]["notes"] == "20 to 23"
     assert table["access-waiting"]["2025-01"] == "not shown"
     assert table["daily-living"]["notes"] == "<5"
+    # the table says what it is of, and what a count not shown means (blind audit)
+    said = " ".join(insight("rollup", "--audience", "commissioner", "-w",
+                            str(ws)).stdout.split())
+    assert "of 24 notes: shares are of all of them; 0 in no category;" in said
+    assert "counts under 5 are shown as <5; 'A to B', 'hidden', 'not shown' and '–' stand " \
+        "where an exact figure would let a small count be worked out" in said
+    assert "counts under" not in insight("rollup", "-w", str(ws)).stdout
     report = tmp_path / "r.html"
     insight("report", "--out", str(report), "-w", str(ws))
     text = " ".join(re.sub(r"<[^>]+>", " ", report.read_text()).split())
@@ -1533,7 +1540,9 @@ def test_a_count_resting_on_a_category_learnt_from_few_is_marked_and_a_weak_one_
     assert "*" not in rows["respite"] and "*" not in rows["rights"]
     assert table[4:] == ["* money: mostly the model's tags; it learnt this category from 8 "
                          "notes: check before relying on it (`insight notes queue` lists the "
-                         "notes the model tagged with it)"]
+                         "notes the model tagged with it)",
+                         "of 63 notes: shares are of all of them; 0 in no category; a note "
+                         "can be in several categories"]
     for audience, money in (("lead", 8), ("commissioner", "<30")):
         shown = json.loads(insight("rollup", "--audience", audience, "-f", "json",
                                    "-w", str(ws)).stdout)
