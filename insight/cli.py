@@ -2818,9 +2818,9 @@ def insights_quote(
     A pinned note is quoted first, in the order pinned; a note left out is quoted for no
     audience. Audited. A pin never overrides consent, a safeguarding concern or a
     suppressed count."""
-    from insight.privacy import group_counts, is_suppressed, pinned_own_words
+    from insight.privacy import group_counts, is_suppressed, pinned_own_words, why_held_back
     from insight.store import parse_ref, ref
-    from insight.thread import QUOTES_PER_INSIGHT, load_thread, quote_blockers, set_quote_choice
+    from insight.thread import QUOTES_PER_INSIGHT, load_thread, pin_blockers, set_quote_choice
 
     if pin + leave_out + clear != 1:
         raise typer.BadParameter("give one of --pin, --leave-out or --clear")
@@ -2830,7 +2830,7 @@ def insights_quote(
     ws, store = _open(workspace, db)
     with store:
         before = set_quote_choice(store, insight_id, note, choice)
-        blockers = quote_blockers(store, note) if pin else []
+        blockers = pin_blockers(store, note) if pin else []
         thread = load_thread(store)
         counts = group_counts(
             {i: thread.notes_of_insight(i) for i in thread.insights}, "commissioner",
@@ -2840,6 +2840,10 @@ def insights_quote(
         pinned_elsewhere = [ref("insight", i) for i in sorted(thread.insights)
                             if i != insight_id and note in thread.pinned_notes(i)]
         pinned_note = store.get_note(note) if pin else None
+        # a pin quotes a note the software holds back (`holds_back`): a person read it,
+        # but is asked to read it again for a risk before commissioners do
+        risk = why_held_back(pinned_note, store.safeguarding_scores([note]).get(note)) \
+            if pinned_note is not None and not blockers else []
     if clear:
         typer.echo(f"{name}: note {note} " + (
             f"is no longer {'pinned' if before == 'pin' else 'left out'}: it may be quoted "
@@ -2872,6 +2876,16 @@ def insights_quote(
             "words with contact details in them), and the community page quotes only a "
             "person's own words: it is quoted in the leads' and commissioners' reports, "
             f"and the community page quotes nothing for {name} unless another pin has them",
+            err=True, fg=typer.colors.YELLOW,
+        )
+    if risk:
+        typer.secho(
+            f"note {note} is held back from the quotes the software picks, as its words may "
+            f"speak of a risk the safeguarding flag did not raise ({'; '.join(risk)}). Your "
+            "pin lets the reports quote it, to commissioners and the community too: "
+            f"read it again before the report goes out (`insight notes show {note}`); if it "
+            f"speaks of a risk, raise a concern (`insight safeguarding add {note} --reason "
+            '"..."`), and it is never quoted',
             err=True, fg=typer.colors.YELLOW,
         )
     if pinned_elsewhere:

@@ -63,22 +63,30 @@ def may_quote(
     return not why_not_quoted(note, flagged, cleared)
 
 
+#: What keeps a note's words out of every report (`why_not_quoted`), as it says them.
+ERASED = "the note was erased"
+NO_CONSENT = "the person did not agree to be quoted"
+NO_WORDS = "the note has no words"
+RAISED_CONCERN = ("it raised a safeguarding concern (those notes go to a person, never into "
+                  "a report)")
+
+
 def why_not_quoted(
     note: dict[str, Any], flagged: Collection[str] = (), cleared: Collection[str] = ()
 ) -> list[str]:
     """What keeps a note's words out of every report (`may_quote`), in plain words and
-    never the words themselves; empty if it may be quoted."""
+    never the words themselves (`ERASED`, `NO_CONSENT`, `NO_WORDS`, `RAISED_CONCERN`);
+    empty if it may be quoted."""
     if note.get("erased_at"):
-        return ["the note was erased"]
+        return [ERASED]
     reasons = []
     if not note.get("consent_quote"):
-        reasons.append("the person did not agree to be quoted")
+        reasons.append(NO_CONSENT)
     if not note.get("text"):
-        reasons.append("the note has no words")
+        reasons.append(NO_WORDS)
     model_flag = note.get("model_safeguarding") and note.get("id") not in cleared
     if note.get("safeguarding") or model_flag or note.get("id") in flagged:
-        reasons.append("it raised a safeguarding concern (those notes go to a person, "
-                       "never into a report)")
+        reasons.append(RAISED_CONCERN)
     return reasons
 
 
@@ -104,17 +112,25 @@ def holds_back(
     audience (the leads' report shows what others will read, and lists them): a lead reads
     them and pins one that may be quoted. A note with no score (tagged before scores were
     kept, or not yet) is read by the phrase list alone."""
+    return {note["id"] for note in notes if why_held_back(note, scores.get(note["id"]))}
+
+
+def why_held_back(note: Mapping[str, Any], score: tuple[float, float] | None) -> list[str]:
+    """Why `holds_back` holds a note back, in plain words and never the note's own (the
+    classifier's score against the one it flags from; the phrase list's signals, by id):
+    what a lead pinning it is told to check. Empty if it is not held back."""
     from insight.classify.safeguarding import shared_phrases
     from insight.classify.sentences import shared_pipeline
 
-    nlp, phrases = shared_pipeline(), shared_phrases()  # the tokenizer the list was built on
-    held = set()
-    for note in notes:
-        score = scores.get(note["id"])
-        if (score is not None and score[0] >= HOLD_BACK_SHARE * score[1]) or (
-                note.get("text") and phrases.holds_back(nlp.make_doc(note["text"]))):
-            held.add(note["id"])
-    return held
+    reasons = []
+    if score is not None and score[0] >= HOLD_BACK_SHARE * score[1]:
+        reasons.append(f"the safeguarding classifier scored it {score[0]:.2f}, at least "
+                       f"{HOLD_BACK_SHARE:.0%} of the {score[1]:.2f} it flags from")
+    if note.get("text"):
+        nlp = shared_pipeline()  # the tokenizer the list was built on
+        if signals := shared_phrases().holds_back(nlp.make_doc(note["text"])):
+            reasons.append(f"it holds the phrase list's words ({', '.join(signals)})")
+    return reasons
 
 
 def note_ref(note_id: str, audience: Audience, key: bytes, within: str = "") -> str:

@@ -33,7 +33,11 @@ from insight.clock import uk_day, uk_time, uk_today  # noqa: E402
 from insight.codebook import Codebook  # noqa: E402
 from insight.intake import group_key  # noqa: E402
 from insight.privacy import (  # noqa: E402
+    ERASED,
     HIDDEN,
+    NO_CONSENT,
+    NO_WORDS,
+    RAISED_CONCERN,
     WITHHELD,
     Audience,
     Quoted,
@@ -53,6 +57,8 @@ from insight.privacy import (  # noqa: E402
     spoken_words,
     suppress,
     total_of_groups,
+    why_held_back,
+    why_not_quoted,
     written_detail_warnings,
 )
 from insight.rollup import (  # noqa: E402
@@ -91,9 +97,17 @@ from insight.thread import (  # noqa: E402
     insight_categories_not_in,
     load_thread,
     long_day,
+    pin_blockers,
 )
 
 #: `QUOTES_PER_INSIGHT` (imported above): quotes per insight, 1 on the community page
+
+#: Why an insight's notes may not be quoted, as the leads' report sums them up for a
+#: board report (`why_not_quoted`'s reasons, and `holds_back`'s), in this order.
+NOT_QUOTED = {NO_CONSENT: "no consent to quote",
+              RAISED_CONCERN: "safeguarding flag or open item",
+              "held back": "held back as a possible missed risk",
+              NO_WORDS: "no words", ERASED: "erased"}
 
 
 #: The report's title unless one is given; the community page is "You said, we did"
@@ -553,6 +567,18 @@ def build_report(
                 and n not in left_out and may_quote(linked[n], flagged_ids, cleared)]
             held = held_back_of(candidates)
             notes = [linked[n] for n in ordered if n in linked]
+            # leads only: every note here no report may quote, by reason, and each pin
+            # not quoted with what to do (others must not learn which notes were flagged)
+            not_quoted: dict[str, list[str]] = {}
+            if audience == "lead":
+                for n in sorted(linked):
+                    for why in why_not_quoted(linked[n], flagged_ids, cleared):
+                        not_quoted.setdefault(why, []).append(n)
+                not_quoted["held back"] = sorted(held)
+            # a pin the software would hold back is quoted (a person read it): leads are
+            # asked to read it again before the report goes out
+            pins_held = held_back_of([linked[n] for n in pinned if n in linked and may_quote(
+                linked[n], flagged_ids, cleared)]) if audience == "lead" else set()
             quotes = [] if audience != "lead" and is_suppressed(evidence) else quotes_for(
                 notes,
                 limit=1 if audience == "community" else quotes_per_insight,
@@ -606,6 +632,19 @@ def build_report(
                     "held_back": sorted(held) if audience == "lead" else [],
                     "unscored": sum(n["id"] not in scored for n in candidates)
                     if audience == "lead" else 0,
+                    # leads only: how many notes may not be quoted, of how many, and which
+                    # by reason (`NOT_QUOTED`); a pin not quoted, why and what to do
+                    "not_quoted": {
+                        "notes": len({n for ids in not_quoted.values() for n in ids}),
+                        "of": len(note_ids),
+                        "reasons": [(label, not_quoted[why]) for why, label in NOT_QUOTED.items()
+                                    if not_quoted.get(why)]}
+                    if audience == "lead" else {},
+                    "pins_not_quoted": [(n, steps) for n in pinned
+                                        if (steps := pin_blockers(store, n))]
+                    if audience == "lead" else [],
+                    "pins_held_back": [(n, why_held_back(linked[n], scored.get(n)))
+                                       for n in pinned if n in pins_held],
                     # when, where and by how many listeners its notes were heard: not on
                     # the community page, not where the count itself is not shown, and
                     # not of no notes (a period's insight with none heard in it)

@@ -16,8 +16,9 @@ from typing import Any
 
 from insight.choices import closest, not_one_of
 from insight.clock import uk_day, uk_today
-from insight.privacy import why_not_quoted
+from insight.privacy import ERASED, NO_CONSENT, NO_WORDS, RAISED_CONCERN, why_not_quoted
 from insight.store import (
+    DISMISSIBLE,
     EXCLUDE,
     INVOLVEMENT_CONTINUITY,
     INVOLVEMENT_MODES,
@@ -404,6 +405,50 @@ def quote_blockers(store: Store, note_id: str) -> list[str]:
         return ["the note was erased"]
     concerns, cleared = store.safeguarding_state()
     return why_not_quoted(note, concerns & {note_id}, cleared & {note_id})
+
+
+def pin_blockers(store: Store, note_id: str) -> list[str]:
+    """Why a note a lead pinned will not be quoted (`quote_blockers`), each with what the
+    lead can do next: a pin is a person's choice, so they are told how to make it count or
+    to choose again (an open safeguarding item: acknowledge it first). Empty if it may be
+    quoted."""
+    reasons = quote_blockers(store, note_id)
+    steps = []
+    for why in reasons:
+        if why == NO_CONSENT:
+            steps.append(f"{why}: pin another note, unless they tell you they now agree "
+                         f"(`insight notes consent {note_id} --quote`)")
+        elif why == RAISED_CONCERN:
+            steps.append(_concern_step(store, note_id))
+        elif why in (ERASED, NO_WORDS):
+            steps.append(f"{why}: pin another note")
+        else:  # a reason added to `why_not_quoted` later: said as it is
+            steps.append(why)
+    return steps
+
+
+def _concern_step(store: Store, note_id: str) -> str:
+    """What a lead can do about a pin held out of reports by a safeguarding concern: an
+    item still open is acknowledged first; only a flag of the model or the phrase list
+    judged a false alarm lets the note be quoted, a real concern never does."""
+    items = [i for i in store.safeguarding_items(open_only=False, note_id=note_id)
+             if not i["not_a_concern"]]
+    still_open = [i for i in items if i["acknowledged_at"] is None]
+    if not still_open:
+        return f"{RAISED_CONCERN}: pin another note"
+    note = store.get_note(note_id) or {}
+    # cleared only if every concern on it is an open flag of the model or the phrase list
+    may_clear = not note.get("safeguarding") and len(still_open) == len(items) and all(
+        str(i["flagged_by"]).startswith(DISMISSIBLE) for i in items)
+    numbers = ", ".join(str(i["id"]) for i in still_open)
+    command = f"insight safeguarding ack {still_open[0]['id'] if len(still_open) == 1 else 'ITEM'}"
+    opened = (f"safeguarding item {numbers} on it is still open: acknowledge it first"
+              if len(still_open) == 1 else
+              f"safeguarding items {numbers} on it are still open: acknowledge them first")
+    return f"{opened} (`{command}`); " + (
+        "if it is judged a false alarm of the model or the phrase list (`--not-a-concern`), "
+        "the note may be quoted; a note that raised a real concern never is" if may_clear else
+        "a note that raised a concern is never quoted, so pin another note")
 
 
 #: Fields a person may correct after the fact, per kind (status has its own rules).

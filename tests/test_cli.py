@@ -1962,6 +1962,50 @@ def test_a_lead_pins_and_leaves_out_quotes_from_the_cli(tmp_path: Path) -> None:
             in " ".join(twice.stderr.split()))
 
 
+def test_pinning_a_note_the_software_holds_back_says_so_and_asks_for_a_check(
+        tmp_path: Path) -> None:
+    """A lead's audit: pinning a note whose words may speak of a risk the flag did not
+    raise quoted it to commissioners with no word. The pin still stands (a person read
+    it), but the command says why the software held it back and asks for a check."""
+    ws = tmp_path / "ws"
+    insight("init", str(ws))
+    notes = tmp_path / "n.csv"
+    notes.write_text(
+        "id,text,consent_quote,categories\n"
+        "calm,\"'The clinic rang me back within a week,' she said.\",yes,access-waiting\n"
+        "bleak,\"'What is the point of ringing them any more,' he said.\",yes,access-waiting\n"
+        "scored,\"'Nobody has rung me since the summer,' she said.\",yes,access-waiting\n"
+        + "".join(f"w{i},\"'I waited {i + 2} months for a call,' she said.\",yes,"
+                  "access-waiting\n" for i in range(2)),
+        encoding="utf-8")
+    insight("ingest", str(notes), "-w", str(ws))
+    with Store.open(open_workspace(ws).db_url, create=False) as store:
+        store.save_model_tags(
+            [ModelTagging(n, {"access-waiting": 0.9}, ["access-waiting"], {}, False,
+                          "negative", safeguarding_score=score, safeguarding_threshold=0.18)
+             for n, score in (("calm", 0.02), ("bleak", 0.03), ("scored", 0.12),
+                              ("w0", 0.01), ("w1", 0.01))],
+            model_version="m1", codebook_version="1")
+    insight("insights", "add", "Waiting", "--category", "access-waiting", "--note=calm",
+            "--note=bleak", "--note=scored", "--note=w0", "--note=w1", "-w", str(ws))
+
+    plain = insight("insights", "quote", "I1", "calm", "--pin", "-w", str(ws))
+    assert plain.stderr == ""
+    for note_id, why in (("bleak", "the phrase list's words (hopelessness)"),
+                         ("scored", "the safeguarding classifier scored it 0.12")):
+        pinned = insight("insights", "quote", "I1", note_id, "--pin", "-w", str(ws))
+        assert f"I1: note {note_id} pinned" in pinned.stdout  # the pin still stands
+        said = " ".join(pinned.stderr.split())
+        assert (f"note {note_id} is held back from the quotes the software picks, as its "
+                "words may speak of a risk the safeguarding flag did not raise") in said
+        assert why in said
+        assert f"read it again before the report goes out (`insight notes show {note_id}`)" \
+            in said and f"insight safeguarding add {note_id}" in said
+        assert "point" not in said and "summer" not in said  # never the note's words
+    listed = json.loads(insight("insights", "list", "-f", "json", "-w", str(ws)).stdout)
+    assert listed[0]["pinned"] == "calm,bleak,scored"
+
+
 def test_report_compares_who_was_heard_with_the_declared_population(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     insight("init", str(ws))

@@ -1795,6 +1795,71 @@ def test_a_risk_the_flag_missed_is_quoted_only_once_a_lead_pinned_it(store: Stor
         "held_back"] == ["scored"]
 
 
+def test_the_leads_report_says_per_insight_which_notes_may_not_be_quoted_and_why(
+        store: Store) -> None:
+    """A lived-experience lead's audit: the leads' report named only the notes held back as
+    a possible missed risk. For a board report a lead needs every linked note that may not
+    be quoted, by reason, and for a pin that is not quoted, why and what to do; the
+    commissioners and the community must not learn which notes were flagged."""
+    add(store,
+        *[note(f"ok{i}", f"'I waited {i + 2} months for the clinic to ring me,' she said.")
+          for i in range(3)],
+        note("nocons", "'Nobody rang me back from the clinic,' she said.", consent_quote=False),
+        note("open", "'The clinic never rang, I gave up on them,' he said."),
+        note("done", "'They rang once in a year,' she said.", safeguarding=True),
+        note("balcony", "'Some nights I'm standing on the balcony thinking about it,' she "
+                        "said of the wait."))
+    store.flag_safeguarding("open", by="model:m1", reason="model: classifier 0.3")
+    store.flag_safeguarding("done", by="listener:L1", reason="flagged at intake")
+    [done] = store.safeguarding_items(note_id="done")
+    store.acknowledge_safeguarding(done["id"], note="Rang the listener; GP told")
+    [open_item] = store.safeguarding_items(note_id="open")
+    ids = ["ok0", "ok1", "ok2", "nocons", "open", "done", "balcony"]
+    insight = add_insight(store, "Waiting for the clinic", note_ids=ids)
+    add_priority(store, "No one waits alone", insight_ids=[insight])
+    set_quote_choice(store, insight, "open", "pin")
+    set_quote_choice(store, insight, "ok0", "pin")
+
+    lead = build_report(store, load_codebook(), audience="lead")
+    view = lead.priorities[0]["insights"][0]
+    assert view["not_quoted"] == {
+        "notes": 4, "of": 7,
+        "reasons": [("no consent to quote", ["nocons"]),
+                    ("safeguarding flag or open item", ["done", "open"]),
+                    ("held back as a possible missed risk", ["balcony"])]}
+    [(pin, advice)] = view["pins_not_quoted"]
+    assert pin == "open" and f"safeguarding item {open_item['id']}" in advice[0]
+    page = " ".join(unescape(render_html(lead)).split())
+    assert ("4 of the 7 notes here may not be quoted: no consent to quote, 1 (nocons); "
+            "safeguarding flag or open item, 2 (done, open); held back as a possible missed "
+            "risk, 1 (balcony).") in page
+    assert (f"Pinned note open is not quoted: safeguarding item {open_item['id']} on it is "
+            "still open: acknowledge it first (<code>insight safeguarding ack "
+            f"{open_item['id']}</code>)") in page
+    for audience in ("commissioner", "community"):
+        data = build_report(store, load_codebook(), audience=audience)  # type: ignore[arg-type]
+        other = " ".join(unescape(render_html(data)).split())
+        assert "may not be quoted" not in other and "is not quoted" not in other
+        assert "safeguarding flag or open item" not in other
+        assert data.priorities[0]["insights"][0]["not_quoted"] == {}
+        assert data.priorities[0]["insights"][0]["pins_not_quoted"] == []
+    # once the item is judged a false alarm, the pin is quoted and no longer listed
+    store.acknowledge_safeguarding(open_item["id"], note="Past wait, no risk now",
+                                   not_a_concern=True)
+    view = build_report(store, load_codebook(), audience="lead").priorities[0]["insights"][0]
+    assert view["pins_not_quoted"] == [] and [q.source for q in view["quotes"]][0] == "open"
+    assert ("safeguarding flag or open item", ["done"]) in view["not_quoted"]["reasons"]
+    # a pin of a note the software holds back is quoted, and leads are asked to read it again
+    assert view["pins_held_back"] == []
+    set_quote_choice(store, insight, "balcony", "pin")
+    lead = build_report(store, load_codebook(), audience="lead")
+    assert lead.priorities[0]["insights"][0]["pins_held_back"] == [
+        ("balcony", ["it holds the phrase list's words (method-or-place)"])]
+    assert ("Pinned note balcony is quoted, though the software would hold it back as its "
+            "words may speak of a risk the safeguarding flag did not raise") in " ".join(
+                unescape(render_html(lead)).split())
+
+
 def test_safeguarding_response_median_and_oldest_open() -> None:
     now = datetime(2026, 5, 20, 12, 0)
     items = [{"flagged_at": now - timedelta(days=d), "acknowledged_at": now - timedelta(days=a)
