@@ -1491,10 +1491,6 @@ _ALIASES = {
     "date_of_note": "heard_on", "date_of_conversation": "heard_on",
     "conversation_date": "heard_on", "note": "text", "notes": "text", "note_text": "text",
     "comment": "text", "comments": "text", "feedback": "text", "note_id": "id",
-    # the note as a listeners' sheet heads it (the listeners' guide names "What I heard")
-    "what_i_heard": "text", "what_we_heard": "text", "what_they_said": "text",
-    "what_was_said": "text", "what_people_said": "text", "what_did_they_say?": "text",
-    "what_did_they_say": "text", "conversation_notes": "text",
     "consent": "consent_quote", "consent_to_quote": "consent_quote",
     "consent_to_contact": "consent_contact", "consent_to_keep": "consent_keep",
     "consent_to_store": "consent_keep", "consent_to_record": "consent_keep",
