@@ -355,19 +355,14 @@ def note_sentences(text: str) -> list[tuple[int, int]]:
     does, so an evidence sentence is one or more of them."""
     if not text.strip():
         return []
-    cuts = [0]
+    starts = []
     for start in _shared_splitter().starts(shared_pipeline().make_doc(text)):
         while start > 0 and text[start - 1] in _OPENERS:
             start -= 1
-        # at whitespace: before the sentence, or its first token is the line break
-        if start > cuts[-1] and (text[start - 1].isspace() or text[start].isspace()
-                                 or _AFTER_HTML_SPACE.search(text, 0, start)):
-            cuts.append(start)
-    cuts.append(len(text))
+        starts.append(start)
     spans = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in _cut(text, starts):  # cut as the segments are, without their spaces
         piece = text[a:b]
-        if piece.strip():
-            start = a + len(piece) - len(piece.lstrip())
-            spans.append((start, start + len(piece.strip())))
+        start = a + len(piece) - len(piece.lstrip())
+        spans.append((start, start + len(piece.strip())))
     return spans
